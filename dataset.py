@@ -1,0 +1,162 @@
+"""Spoken dialogue samples: the JSONL schema, loading with clear errors, answer checking.
+
+A line follows the official release's schema plus three fields of ours:
+
+    {"id": "train-00012", "task": "arithmetic", "style": "loudly" | null,
+     "messages": [{"role": "system", "content": "..."}, {"role": "user", "content": "<|audio|>"}],
+     "audios": ["wavs/train/train-00012-q.wav"],          # one per <|audio|>, relative to the file
+     "question_text": "what is 3 plus 4 say it loudly",
+     "reference": "7",                                     # optional: the checkable answer
+     "sft_target_text": "3 plus 4 is 7",
+     "sft_target_audio": "wavs/train/train-00012-a.wav"}   # optional for eval-only data
+
+`load_samples(path, encode)` reads every line, checks it, reads the WAVs and turns
+them into speech codes with `encode(wave, sample_rate)` (the model's own codec, so
+a real checkpoint gets its real tokenizer). A malformed line raises an error naming
+the file and line; a missing or unreadable WAV raises one naming the sample id and
+path. With `skip_bad=True` such samples are skipped and counted instead.
+
+Deviations from the official release:
+  1. The official loader drops lines it cannot use without saying so; here nothing
+     is dropped silently.
+  2. `reference` and `style` are ours: the toy judge checks answers and styles.
+"""
+import json
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+import soundfile as sf
+
+AUDIO_PLACEHOLDER = "<|audio|>"
+
+
+class DataError(ValueError):
+    """A sample that cannot be used; the message names the file and line or id and path."""
+
+
+@dataclass
+class Sample:
+    id: str
+    question_text: str
+    question_codes: list            # one code array per <|audio|> in the user turn
+    messages: list
+    target_text: str | None = None
+    target_codes: np.ndarray | None = None
+    reference: str | None = None
+    style: str | None = None
+    task: str | None = None
+    extra: dict = field(default_factory=dict)
+
+
+def read_wav(path: str) -> tuple[np.ndarray, int]:
+    """Mono float32 waveform and its sample rate (multi-channel audio is averaged)."""
+    wave, rate = sf.read(path, dtype="float32", always_2d=True)
+    return wave.mean(axis=1), int(rate)
+
+
+def _require(record, key, kind, where):
+    if key not in record:
+        raise DataError(f"{where}: missing field '{key}'")
+    if not isinstance(record[key], kind):
+        raise DataError(f"{where}: field '{key}' should be {kind.__name__ if isinstance(kind, type) else kind}, "
+                        f"got {type(record[key]).__name__}")
+    return record[key]
+
+
+def parse_record(record, where: str) -> dict:
+    """Check one JSON object against the schema; returns it. `where` is 'file:line'."""
+    if not isinstance(record, dict):
+        raise DataError(f"{where}: expected a JSON object, got {type(record).__name__}")
+    _require(record, "id", str, where)
+    messages = _require(record, "messages", list, where)
+    audios = _require(record, "audios", list, where)
+    _require(record, "question_text", str, where)
+    n_placeholders = 0
+    for i, m in enumerate(messages):
+        if not (isinstance(m, dict) and isinstance(m.get("role"), str) and isinstance(m.get("content"), str)):
+            raise DataError(f"{where}: messages[{i}] needs string 'role' and 'content'")
+        n_placeholders += m["content"].count(AUDIO_PLACEHOLDER)
+    if not any(m["role"] == "user" for m in messages):
+        raise DataError(f"{where}: messages has no user turn")
+    if n_placeholders != len(audios) or not all(isinstance(a, str) for a in audios):
+        raise DataError(f"{where}: {n_placeholders} {AUDIO_PLACEHOLDER} placeholders but "
+                        f"{len(audios)} paths in 'audios'")
+    for key in ("sft_target_text", "sft_target_audio", "reference", "style", "task"):
+        if record.get(key) is not None and not isinstance(record[key], str):
+            raise DataError(f"{where}: field '{key}' should be a string or null")
+    return record
+
+
+def _encode_file(sample_id, base, rel, encode):
+    path = rel if os.path.isabs(rel) else os.path.join(base, rel)
+    try:
+        wave, rate = read_wav(path)
+    except Exception as e:  # soundfile raises several types; all mean the same to the user
+        raise DataError(f"sample {sample_id}: cannot read audio {path}: {e}") from e
+    try:
+        return np.asarray(encode(wave, rate))
+    except Exception as e:
+        raise DataError(f"sample {sample_id}: cannot encode audio {path}: {e}") from e
+
+
+def load_samples(path: str, encode, need_target: bool = False, skip_bad: bool = False,
+                 limit: int | None = None, log=print) -> list[Sample]:
+    """Read a JSONL split into Samples, encoding each WAV with `encode(wave, rate) -> codes`."""
+    if not os.path.exists(path):
+        raise DataError(f"{path}: no such data file (run `python data/prepare.py` for the toy data)")
+    base = os.path.dirname(os.path.abspath(path))
+    samples, skipped, seen = [], 0, set()
+    with open(path) as f:
+        for line_no, line in enumerate(f, 1):
+            if limit is not None and len(samples) >= limit:
+                break
+            if not line.strip():
+                continue
+            where = f"{path}:{line_no}"
+            try:
+                try:
+                    record = json.loads(line)
+                except json.JSONDecodeError as e:
+                    raise DataError(f"{where}: not valid JSON ({e.msg} at column {e.colno})") from e
+                parse_record(record, where)
+                if need_target and not (record.get("sft_target_text") and record.get("sft_target_audio")):
+                    raise DataError(f"{where}: sample {record['id']} has no SFT target "
+                                    f"('sft_target_text' and 'sft_target_audio')")
+                if record["id"] in seen:
+                    raise DataError(f"{where}: duplicate sample id {record['id']!r}")
+                q_codes = [_encode_file(record["id"], base, a, encode) for a in record["audios"]]
+                t_codes = (_encode_file(record["id"], base, record["sft_target_audio"], encode)
+                           if record.get("sft_target_audio") else None)
+            except DataError as e:
+                if not skip_bad:
+                    raise
+                skipped += 1
+                if skipped <= 5:
+                    log(f"skipping: {e}")
+                continue
+            seen.add(record["id"])
+            known = {"id", "messages", "audios", "question_text", "sft_target_text", "sft_target_audio",
+                     "reference", "style", "task"}
+            samples.append(Sample(
+                id=record["id"], question_text=record["question_text"], question_codes=q_codes,
+                messages=record["messages"], target_text=record.get("sft_target_text"),
+                target_codes=t_codes, reference=record.get("reference"), style=record.get("style"),
+                task=record.get("task"), extra={k: v for k, v in record.items() if k not in known}))
+    if skipped:
+        log(f"{path}: skipped {skipped} bad sample(s), kept {len(samples)}")
+    if not samples:
+        raise DataError(f"{path}: no usable samples")
+    return samples
+
+
+def normalise_text(text: str) -> str:
+    """Lower case, punctuation dropped, whitespace collapsed: how answers are compared."""
+    kept = "".join(c if c.isalnum() or c.isspace() else " " for c in text.lower())
+    return " ".join(kept.split())
+
+
+def answer_matches(reply_text: str, reference: str) -> bool:
+    """Exact-answer check: every toy reply ends with its answer ("3 plus 4 is 7")."""
+    reply, ref = normalise_text(reply_text).split(), normalise_text(reference).split()
+    return bool(ref) and reply[-len(ref):] == ref
