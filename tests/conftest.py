@@ -1,0 +1,58 @@
+"""Shared fixtures: a small generated toy dataset, micro models, an in-process judge."""
+import os
+import sys
+import threading
+
+import pytest
+import torch
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+torch.set_num_threads(1)   # deterministic and fair on a 2-core CI machine
+
+# a model small enough that a training step takes well under a second on CPU
+MICRO = dict(hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=2,
+             num_key_value_heads=2)
+
+
+@pytest.fixture(scope="session")
+def toy_dir(tmp_path_factory):
+    from data.prepare import prepare
+    out = tmp_path_factory.mktemp("toy")
+    prepare(str(out), n_train=48, n_eval=12, seed=0)
+    return out
+
+
+@pytest.fixture(scope="session")
+def samples(toy_dir):
+    import codec
+    import dataset
+    return dataset.load_samples(str(toy_dir / "train.jsonl"), codec.encode, need_target=True)
+
+
+def micro_model(name, seed=0):
+    import model
+    return model.build_model(name, seed=seed, config_overrides=MICRO)
+
+
+@pytest.fixture(scope="session")
+def micro_ckpts(tmp_path_factory):
+    """Saved micro checkpoints (random init) for the training tests: {name: path}."""
+    out = {}
+    for name in ("tiny-vita", "tiny-kimi"):
+        path = tmp_path_factory.mktemp(name)
+        micro_model(name).save(str(path))
+        out[name] = str(path)
+    return out
+
+
+@pytest.fixture(scope="session")
+def judge_url():
+    """The local toy judge served in-process on a free loopback port."""
+    import reward
+    server = reward.make_server("127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/v1/chat/completions"
+    server.shutdown()
+    server.server_close()

@@ -1,0 +1,90 @@
+"""The toy codec: exact round trips, robustness, styles and errors."""
+import numpy as np
+import pytest
+
+import codec
+
+
+def random_codes(rng, n):
+    return rng.integers(0, codec.N_CODES, n)
+
+
+def test_round_trip_is_exact_on_clean_audio():
+    rng = np.random.default_rng(0)
+    for n in (1, 7, 40):
+        codes = random_codes(rng, n)
+        wave, rate = codec.decode(codes)
+        assert rate == 16000 and len(wave) == n * codec.FRAME_LEN
+        np.testing.assert_array_equal(codec.encode(wave, rate), codes)
+
+
+@pytest.mark.parametrize("gain", [0.5, 0.7, 1.4, 2.0])
+def test_round_trip_survives_gain_change(gain):
+    # loudness levels are 14 dB apart, so any gain in [x0.5, x2] stays inside a level
+    codes = random_codes(np.random.default_rng(1), 60)
+    wave, rate = codec.decode(codes)
+    np.testing.assert_array_equal(codec.encode(wave * gain, rate), codes)
+
+
+@pytest.mark.parametrize("gain", [0.5, 1.0, 2.0])
+def test_round_trip_survives_white_noise_at_30db(gain):
+    rng = np.random.default_rng(2)
+    codes = random_codes(rng, 60)
+    wave, rate = codec.decode(codes)
+    noise = rng.normal(0.0, np.sqrt(np.mean(wave ** 2) / 10 ** 3), len(wave))   # SNR 30 dB
+    np.testing.assert_array_equal(codec.encode(gain * (wave + noise), rate), codes)
+
+
+@pytest.mark.parametrize("rate", [22050, 24000, 44100])
+def test_other_sample_rates_are_resampled(rate):
+    codes = random_codes(np.random.default_rng(3), 30)
+    wave, _ = codec.decode(codes)
+    np.testing.assert_array_equal(codec.encode(codec.resample(wave, 16000, rate), rate), codes)
+
+
+def test_too_low_sample_rate_is_rejected_clearly():
+    wave, _ = codec.decode([1, 2, 3])
+    with pytest.raises(ValueError, match="12000"):
+        codec.encode(codec.resample(wave, 16000, 8000), 8000)
+
+
+def test_symbols_have_distinct_spectra_and_pause_is_silent():
+    wave, _ = codec.decode([codec.PAUSE] * 3)
+    assert np.abs(wave).max() == 0.0
+    a, _ = codec.decode([codec.make_code(0, 1, 2)])
+    b, _ = codec.decode([codec.make_code(1, 1, 2)])
+    spectrum = lambda w: np.abs(np.fft.rfft(w))   # noqa: E731
+    cos = spectrum(a) @ spectrum(b) / np.linalg.norm(spectrum(a)) / np.linalg.norm(spectrum(b))
+    assert cos < 0.9
+
+
+def test_decode_rejects_out_of_range_codes():
+    with pytest.raises(ValueError, match="speech codes"):
+        codec.decode([codec.N_CODES])
+
+
+def test_speak_and_hear():
+    codes = codec.speak("blue sky", "slowly")
+    assert codec.hear(codes) == "blue sky"
+    assert list(codes).count(codec.PAUSE) == 3   # slowly: three pause frames per word gap
+    assert list(codec.speak("blue sky", "quickly")).count(codec.PAUSE) == 0
+    with pytest.raises(ValueError, match="unknown style"):
+        codec.speak("hi", "angrily")
+
+
+@pytest.mark.parametrize("style,key,value", [
+    ("loudly", "loudness", 2.0), ("quietly", "loudness", 0.0), (None, "loudness", 1.0),
+    ("slowly", "pauses_per_gap", 3.0), ("quickly", "pauses_per_gap", float("nan")),
+])
+def test_prosody_measures_each_style(style, key, value):
+    measured = codec.prosody(codec.speak("one two three", style))[key]
+    if np.isnan(value):
+        assert np.isnan(measured)    # no pauses: words run together, no gap is measurable
+    else:
+        assert measured == value
+
+
+def test_happy_is_high_and_rising_sad_is_low_and_falling():
+    happy, sad = codec.prosody(codec.speak("hello there", "happily")), codec.prosody(codec.speak("hello there", "sadly"))
+    assert happy["pitch"] > 3 and happy["slope"] > 0
+    assert sad["pitch"] < 1 and sad["slope"] < 0

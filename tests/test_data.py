@@ -1,0 +1,115 @@
+"""Toy data generation and the JSONL loader's behaviour on good and bad input."""
+import hashlib
+import json
+import os
+
+import pytest
+
+import codec
+import dataset
+from data.prepare import prepare
+
+
+def digest(folder):
+    h = hashlib.sha256()
+    for root, _, files in sorted(os.walk(folder)):
+        for name in sorted(files):
+            with open(os.path.join(root, name), "rb") as f:
+                h.update(name.encode() + f.read())
+    return h.hexdigest()
+
+
+def test_generation_is_deterministic_in_the_seed(tmp_path):
+    prepare(str(tmp_path / "a"), n_train=20, n_eval=5, seed=3)
+    prepare(str(tmp_path / "b"), n_train=20, n_eval=5, seed=3)
+    prepare(str(tmp_path / "c"), n_train=20, n_eval=5, seed=4)
+    assert digest(tmp_path / "a") == digest(tmp_path / "b")
+    assert digest(tmp_path / "a") != digest(tmp_path / "c")
+
+
+def test_schema_splits_and_targets(toy_dir):
+    train = [json.loads(line) for line in open(toy_dir / "train.jsonl")]
+    held = [json.loads(line) for line in open(toy_dir / "eval.jsonl")]
+    assert len(train) == 48 and len(held) == 12
+    assert not {r["question_text"] for r in train} & {r["question_text"] for r in held}
+    for r in train + held:
+        for key in ("id", "task", "style", "messages", "audios", "question_text", "reference",
+                    "sft_target_text", "sft_target_audio", "task_type"):
+            assert key in r
+        assert r["messages"][-1]["content"].count("<|audio|>") == len(r["audios"]) == 1
+        assert dataset.answer_matches(r["sft_target_text"], r["reference"])
+        assert r["task"] in ("arithmetic", "comparison", "counting", "backwards", "repetition")
+
+
+def test_wavs_speak_the_texts_in_the_requested_style(samples):
+    for s in samples:
+        assert codec.hear(s.question_codes[0]) == s.question_text
+        assert codec.hear(s.target_codes).replace(" ", "") == s.target_text.replace(" ", "")
+        expected = codec.STYLES[s.style]
+        assert codec.prosody(s.target_codes)["loudness"] == expected["loudness"]
+
+
+def write_lines(path, lines):
+    path.write_text("\n".join(lines) + "\n")
+    return str(path)
+
+
+def good_line(toy_dir, **changes):
+    record = json.loads(open(toy_dir / "train.jsonl").readline())
+    record["audios"] = [str(toy_dir / a) for a in record["audios"]]
+    record["sft_target_audio"] = str(toy_dir / record["sft_target_audio"])
+    record.update(changes)
+    return json.dumps(record)
+
+
+def test_malformed_line_names_file_and_line(toy_dir, tmp_path):
+    path = write_lines(tmp_path / "bad.jsonl", [good_line(toy_dir), "{not json"])
+    with pytest.raises(dataset.DataError, match=r"bad\.jsonl:2: not valid JSON"):
+        dataset.load_samples(path, codec.encode)
+
+
+def test_missing_field_names_the_field(toy_dir, tmp_path):
+    record = json.loads(good_line(toy_dir))
+    del record["question_text"]
+    path = write_lines(tmp_path / "bad.jsonl", [json.dumps(record)])
+    with pytest.raises(dataset.DataError, match=r"bad\.jsonl:1: missing field 'question_text'"):
+        dataset.load_samples(path, codec.encode)
+
+
+def test_placeholder_count_must_match_audios(toy_dir, tmp_path):
+    path = write_lines(tmp_path / "bad.jsonl", [good_line(toy_dir, audios=[])])
+    with pytest.raises(dataset.DataError, match="1 <\\|audio\\|> placeholders but 0 paths"):
+        dataset.load_samples(path, codec.encode)
+
+
+def test_missing_wav_names_sample_and_path(toy_dir, tmp_path):
+    path = write_lines(tmp_path / "bad.jsonl", [good_line(toy_dir, id="s-1", audios=["nowhere/q.wav"])])
+    with pytest.raises(dataset.DataError, match=r"sample s-1: cannot read audio .*nowhere/q\.wav"):
+        dataset.load_samples(path, codec.encode)
+
+
+def test_unreadable_wav_names_sample_and_path(toy_dir, tmp_path):
+    (tmp_path / "junk.wav").write_bytes(b"RIFF not really")
+    path = write_lines(tmp_path / "bad.jsonl", [good_line(toy_dir, id="s-2", audios=[str(tmp_path / "junk.wav")])])
+    with pytest.raises(dataset.DataError, match=r"sample s-2: cannot read audio .*junk\.wav"):
+        dataset.load_samples(path, codec.encode)
+
+
+def test_skip_bad_counts_what_it_skips(toy_dir, tmp_path):
+    path = write_lines(tmp_path / "mixed.jsonl", [good_line(toy_dir), "{oops", good_line(toy_dir, id="x", audios=["no.wav"])])
+    said = []
+    kept = dataset.load_samples(path, codec.encode, skip_bad=True, log=said.append)
+    assert len(kept) == 1
+    assert any("skipped 2 bad sample(s), kept 1" in line for line in said)
+
+
+def test_paths_are_relative_to_the_jsonl_file(toy_dir):
+    s = dataset.load_samples(str(toy_dir / "eval.jsonl"), codec.encode, limit=2)
+    assert len(s) == 2 and s[0].question_codes[0].size > 0
+
+
+def test_answer_matches():
+    assert dataset.answer_matches("3 plus 4 is 7", "7")
+    assert dataset.answer_matches("you said blue sky", "blue sky")
+    assert not dataset.answer_matches("3 plus 4 is 17", "7")
+    assert not dataset.answer_matches("", "7")

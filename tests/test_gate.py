@@ -1,0 +1,124 @@
+"""gate.py: Eq. 9-12 on hand-worked numbers, the EMA recursion, bounds, state, registry."""
+import math
+
+import pytest
+import torch
+
+import gate as gates
+
+NAN = float("nan")
+
+
+def sigmoid(x):
+    return 1 / (1 + math.exp(-x))
+
+
+def test_bimodal_rewards_open_the_gate_fully():
+    g = gates.make_gate("adaptive")
+    out = g.step(torch.tensor([[1.0, 5.0, 1.0, 5.0]]))
+    # Var = 4 -> v = 1; max 5 -> g = sigmoid(5 * 2); first step: lambda = lambda_raw
+    assert out.info_gate == pytest.approx(1.0)
+    assert out.reward_gate == pytest.approx(sigmoid(10))
+    assert out.lam_raw == pytest.approx(0.8 * sigmoid(10))
+    assert out.lam == pytest.approx(out.lam_raw)
+
+
+def test_equal_rewards_close_the_gate():
+    out = gates.make_gate("adaptive").step(torch.tensor([[3.0, 3.0, 3.0, 3.0]]))
+    assert out.info_gate == 0.0 and out.lam_raw == 0.0 and out.lam == 0.0
+    assert out.reward_gate == pytest.approx(0.5)           # max R = threshold
+
+
+def test_bad_rollouts_keep_lambda_small_even_when_spread():
+    out = gates.make_gate("adaptive").step(torch.tensor([[1.0, 2.0, 1.0, 2.0]]))
+    # Var 0.25 -> v = 1/16; max 2 -> g = sigmoid(-5)
+    assert out.lam_raw == pytest.approx(0.8 * sigmoid(-5) / 16)
+
+
+def test_groups_are_averaged_then_smoothed():
+    g = gates.make_gate("adaptive", ema_alpha=0.9)
+    r1 = torch.tensor([[1.0, 5.0, 1.0, 5.0], [3.0, 3.0, 3.0, 3.0]])
+    raw1 = (0.8 * sigmoid(10) + 0.0) / 2
+    assert g.step(r1).lam == pytest.approx(raw1)
+    r2 = torch.tensor([[2.0, 4.0, 2.0, 4.0]])              # Var 1 -> v = 0.25, max 4 -> sigmoid(5)
+    raw2 = 0.8 * sigmoid(5) * 0.25
+    out = g.step(r2)
+    assert out.lam_raw == pytest.approx(raw2)
+    assert out.lam == pytest.approx(0.1 * raw2 + 0.9 * raw1)
+
+
+def test_ema_recursion_over_several_steps():
+    g = gates.make_gate("adaptive", ema_alpha=0.9)
+    steps = [[[1.0, 5.0, 1.0, 5.0]], [[3.0, 3.0, 3.0, 3.0]], [[2.0, 4.0, 2.0, 4.0]], [[1.0, 5.0, 5.0, 5.0]]]
+    lam = None
+    for rewards in steps:
+        out = g.step(torch.tensor(rewards))
+        lam = out.lam_raw if lam is None else 0.1 * out.lam_raw + 0.9 * lam
+        assert out.lam == pytest.approx(lam)
+
+
+def test_without_ema_lambda_is_the_raw_value():
+    g = gates.make_gate("adaptive", ema_alpha=0.0)
+    g.step(torch.tensor([[1.0, 5.0, 1.0, 5.0]]))
+    out = g.step(torch.tensor([[3.0, 3.0, 3.0, 3.0]]))
+    assert out.lam == 0.0
+
+
+def test_lambda_stays_within_zero_and_lambda_max():
+    g = gates.make_gate("adaptive", lambda_max=0.6)
+    torch.manual_seed(0)
+    for _ in range(50):
+        out = g.step(torch.randint(1, 6, (4, 4)).float())
+        assert 0.0 <= out.lam <= 0.6
+
+
+def test_missing_rewards_give_no_statistics():
+    g = gates.make_gate("adaptive")
+    out = g.step(torch.tensor([[1.0, NAN, 5.0, NAN], [NAN, 4.0, NAN, NAN]]))
+    assert out.groups == 1                                 # the second group has one valid reward
+    # group 1 over {1, 5}: Var 4, max 5
+    assert out.lam_raw == pytest.approx(0.8 * sigmoid(10))
+    before = g.lam
+    out = g.step(torch.tensor([[NAN, NAN, 2.0, NAN]]))     # nothing usable: the EMA is unchanged
+    assert out.groups == 0 and math.isnan(out.lam_raw) and g.lam == before and out.lam == before
+
+
+def test_statistics_are_reduced_across_ranks():
+    # a fake all-reduce that adds a second rank's sums: lambda_raw is the mean over both ranks' groups
+    other = gates.make_gate("adaptive")
+    remote = torch.tensor([[3.0, 3.0, 3.0, 3.0]])
+    remote_raw = other.raw(gates.group_stats(remote))
+    remote_sums = torch.tensor([remote_raw.sum(), 0.5, 0.0, 1.0], dtype=torch.float64)  # raw, g, v, count
+    g = gates.make_gate("adaptive")
+    out = g.step(torch.tensor([[1.0, 5.0, 1.0, 5.0]]), all_reduce=lambda t: t + remote_sums)
+    assert out.groups == 2
+    assert out.lam_raw == pytest.approx(0.8 * sigmoid(10) / 2)
+
+
+def test_state_dict_round_trip():
+    g = gates.make_gate("adaptive")
+    g.step(torch.tensor([[1.0, 5.0, 1.0, 5.0]]))
+    h = gates.make_gate("adaptive")
+    h.load_state_dict(g.state_dict())
+    r = torch.tensor([[2.0, 4.0, 2.0, 4.0]])
+    assert h.step(r).lam == g.step(r).lam
+    with pytest.raises(ValueError, match="checkpoint gate"):
+        gates.make_gate("fixed").load_state_dict(g.state_dict())
+
+
+def test_fixed_gate_is_constant():
+    g = gates.make_gate("fixed", lam=0.3)
+    for rewards in ([[1.0, 5.0, 1.0, 5.0]], [[3.0, 3.0, 3.0, 3.0]], [[NAN, NAN, NAN, NAN]]):
+        assert g.step(torch.tensor(rewards)).lam == 0.3
+
+
+def test_a_fork_registers_a_rule_in_a_few_lines():
+    @gates.register_gate("max-only-test")
+    class MaxOnly(gates.AdaptiveGate):
+        def raw(self, stats):
+            return self.lambda_max * gates.reward_gate(stats["max"], self.slope, self.threshold)
+
+    out = gates.make_gate("max-only-test", ema_alpha=0.0).step(torch.tensor([[3.0, 3.0, 3.0, 3.0]]))
+    assert out.lam == pytest.approx(0.4)                  # no variance needed: 0.8 * sigmoid(0)
+    with pytest.raises(ValueError, match="unknown gate"):
+        gates.make_gate("nope")

@@ -1,0 +1,248 @@
+"""reward.py: the judge client against real and faulty servers, the toy judge, the server."""
+import base64
+import json
+import socket
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import numpy as np
+import pytest
+import requests
+
+import codec
+import reward
+
+
+def item(text="3 plus 4 is 7", question="what is 3 plus 4", style=None, reference="7", seed=None, codes=None):
+    wave, rate = codec.decode(codec.speak(text, style) if codes is None else codes)
+    return reward.JudgeItem(question=question, transcript=text, wave=wave, rate=rate, reference=reference, seed=seed)
+
+
+# ---------------------------------------------------------------- toy judge scoring
+
+def test_right_answer_scores_above_a_wrong_one():
+    q = "what is 3 plus 4"
+    assert reward.semantic_score(q, "3 plus 4 is 7", "7") == 5
+    assert reward.semantic_score(q, "3 plus 4 is 8", "7") == 3            # off by one
+    assert reward.semantic_score(q, "3 plus 4 is 2", "7") == 2
+    assert reward.semantic_score(q, "zq xv", "7") == 1
+    assert reward.semantic_score(q, "", "7") == 1
+
+
+def test_loud_reply_to_say_it_loudly_beats_a_quiet_one():
+    q, a = "repeat after me blue sky say it loudly", "you said blue sky"
+    loud, quiet = item(a, q, "loudly"), item(a, q, "quietly")
+    assert reward.acoustic_score(loud.wave, loud.rate, a, q) == 5
+    assert reward.acoustic_score(quiet.wave, quiet.rate, a, q) < 5
+
+
+@pytest.mark.parametrize("style,wrong", [("slowly", "quickly"), ("happily", "sadly"), ("quickly", None)])
+def test_style_adherence_is_heard(style, wrong):
+    q, a = f"repeat after me red sun moon say it {style}", "you said red sun moon"
+    right, off = item(a, q, style), item(a, q, wrong)
+    assert reward.acoustic_score(right.wave, right.rate, a, q) > reward.acoustic_score(off.wave, off.rate, a, q)
+
+
+def test_garbled_speech_scores_below_clean_speech():
+    a = "3 plus 4 is 7"
+    clean = item(a)
+    garbled = item(a, codes=np.random.default_rng(0).integers(0, codec.N_VOICED, 14))
+    assert reward.acoustic_score(clean.wave, clean.rate, a, "what is 3 plus 4") == 5
+    assert reward.acoustic_score(garbled.wave, garbled.rate, a, "what is 3 plus 4") <= 2
+    silent = item(a, codes=[codec.PAUSE] * 5)
+    assert reward.acoustic_score(silent.wave, silent.rate, a, "what is 3 plus 4") == 1
+
+
+def test_noise_free_judge_is_deterministic_and_noise_is_seeded_by_content():
+    clean = reward.ToyJudge()
+    it = item()
+    args = ("holistic", it.question, it.reference, it.transcript, it.wave, it.rate)
+    assert {clean.score(*args)[0] for _ in range(3)} == {5}
+    noisy = reward.ToyJudge(semantic_noise=1.5, acoustic_noise=1.5, seed=1)
+    assert len({noisy.score(*args)[0] for _ in range(3)}) == 1             # same request, same score
+    by_seed = {noisy.score(*args, seed=s)[0] for s in range(30)}             # raters differ
+    assert len(by_seed) > 1 and by_seed <= {1, 2, 3, 4, 5}
+
+
+# ---------------------------------------------------------------- client against the real local judge
+
+def test_client_against_the_local_judge(judge_url):
+    client = reward.JudgeClient(judge_url, concurrency=4)
+    res = client.score([item(), item("3 plus 4 is 2")], mode="all")
+    assert res.scores["semantic"] == [5, 2] and res.scores["acoustic"] == [5, 5]
+    assert res.rewards == [5.0, 3.0]                                         # holistic: round(0.7*2 + 0.3*5) = 3
+    split = client.score([item(), item("3 plus 4 is 2")], mode="split", semantic_weight=0.7)
+    assert split.rewards == pytest.approx([5.0, 0.7 * 2 + 0.3 * 5])
+    assert res.stats["failures"] == 0 and res.stats["calls"] == 6
+    client.close()
+
+
+def test_wav_travels_at_its_own_sample_rate():
+    wave, _ = codec.decode(codec.speak("hi"))
+    data = base64.b64decode(reward.wav_base64(codec.resample(wave, 16000, 22050), 22050))
+    assert int.from_bytes(data[24:28], "little") == 22050                    # the WAV header's rate field
+
+
+def test_api_key_is_sent_but_never_shown():
+    client = reward.JudgeClient("http://127.0.0.1:9/x", api_key="sk-very-secret")
+    assert "sk-very-secret" not in repr(client) and "sk-very-secret" not in str(vars(client).get("url"))
+    client.close()
+
+
+# ---------------------------------------------------------------- client against a faulty server
+
+class Faulty(BaseHTTPRequestHandler):
+    attempts = {}
+    headers_seen = []
+    lock = threading.Lock()
+
+    def log_message(self, *a):
+        pass
+
+    def reply(self, code, body, content_type="application/json", extra=()):
+        data = body.encode() if isinstance(body, str) else json.dumps(body).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        for k, v in extra:
+            self.send_header(k, v)
+        self.end_headers()
+        try:
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):     # the client timed out first
+            pass
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers["Content-Length"]))
+        with self.lock:
+            n = self.attempts[self.path] = self.attempts.get(self.path, 0) + 1
+            self.headers_seen.append(self.headers.get("Authorization"))
+        ok = {"choices": [{"message": {"role": "assistant", "content": "<justification>x</justification><score>4</score>"}}]}
+        if self.path == "/hang":
+            time.sleep(1.0)
+            return self.reply(200, ok)
+        if self.path == "/flaky":
+            return self.reply(500, {"error": "boom"}) if n == 1 else self.reply(200, ok)
+        if self.path == "/busy":
+            return self.reply(429, {"error": "slow down"}, extra=[("Retry-After", "0")])
+        if self.path == "/garbage":
+            return self.reply(200, "<html>not json</html>", "text/html")
+        if self.path == "/notag":
+            return self.reply(200, {"choices": [{"message": {"content": "I think it is good."}}]})
+        if self.path == "/seven":
+            return self.reply(200, {"choices": [{"message": {"content": "<score>7</score>"}}]})
+        if self.path == "/bad":
+            return self.reply(400, {"error": "bad request"})
+        return self.reply(200, ok)
+
+
+@pytest.fixture(scope="module")
+def faulty():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Faulty)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize("path,score,attempts", [
+    ("/hang", None, 3),      # timeouts are retried, then give up
+    ("/flaky", 4, 2),        # 500 then success
+    ("/busy", None, 3),      # 429 retried, then give up
+    ("/garbage", None, 1),   # a 200 with garbage is not retried
+    ("/notag", None, 1),
+    ("/seven", None, 1),     # out of 1-5
+    ("/bad", None, 1),       # other 4xx: no retry
+])
+def test_faults_become_none_and_retries_happen_where_they_should(faulty, path, score, attempts):
+    Faulty.attempts.clear()
+    client = reward.JudgeClient(faulty + path, api_key="sk-test", timeout=0.3, retries=2, backoff=0.01)
+    res = client.score([item()], mode="holistic")          # never raises into the training loop
+    assert res.scores["holistic"] == [score] and res.rewards == ([None] if score is None else [4.0])
+    assert Faulty.attempts[path] == attempts
+    assert res.stats["retries"] == attempts - 1 and res.stats["failures"] == (score is None)
+    assert "Bearer sk-test" in Faulty.headers_seen
+    client.close()
+
+
+def test_unreachable_judge_gives_none():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]                           # nothing listens here once closed
+    client = reward.JudgeClient(f"http://127.0.0.1:{port}/v1/chat/completions", timeout=0.3, retries=1, backoff=0.01)
+    res = client.score([item(), item()], mode="split")
+    assert res.rewards == [None, None] and res.stats["errors"] == {"connection error": 4}
+    client.close()
+
+
+# ---------------------------------------------------------------- the server
+
+@pytest.fixture(scope="module")
+def slow_server():
+    server = reward.make_server("127.0.0.1", 0, hold=0.3)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_the_server_sees_a_whole_group_in_flight(slow_server):
+    client = reward.JudgeClient(slow_server + "/v1/chat/completions", concurrency=8)
+    G = 4
+    res = client.score([item() for _ in range(G)], mode="holistic")
+    assert res.rewards == [5.0] * G
+    assert requests.get(slow_server + "/stats").json()["max_in_flight"] >= G
+    client.close()
+
+
+def post(url, body, **kw):
+    return requests.post(url, data=body if isinstance(body, (bytes, str)) else json.dumps(body), timeout=5, **kw)
+
+
+def good_body(**changes):
+    body = reward.build_request("m", "semantic", "what is 3 plus 4", "3 plus 4 is 7", *codec.decode(codec.speak("3 plus 4 is 7")), "7")
+    body.update(changes)
+    return body
+
+
+@pytest.mark.parametrize("mutate,status,message", [
+    (lambda b: "{not json", 400, "malformed JSON"),
+    (lambda b: {"model": "m"}, 400, "messages"),
+    (lambda b: {**b, "messages": [{"role": "system", "content": "grade it"}, b["messages"][1]]}, 400, "Scoring axis"),
+    (lambda b: {**b, "messages": [b["messages"][0], {"role": "user", "content": [b["messages"][1]["content"][0]]}]},
+     400, "input_audio"),
+    (lambda b: json.loads(json.dumps(b).replace(b["messages"][1]["content"][1]["input_audio"]["data"], "@@@")),
+     400, "base64"),
+    (lambda b: json.loads(json.dumps(b).replace(b["messages"][1]["content"][1]["input_audio"]["data"],
+                                                base64.b64encode(b"plain text, no RIFF").decode())), 400, "WAV"),
+    (lambda b: {**b, "messages": [b["messages"][0], {"role": "user", "content": "no sections"}]}, 400, "Question"),
+])
+def test_bad_input_gets_a_clear_status_and_the_server_keeps_serving(judge_url, mutate, status, message):
+    resp = post(judge_url, mutate(good_body()))
+    assert resp.status_code == status
+    assert message in resp.json()["error"]["message"]
+    ok = post(judge_url, good_body())
+    assert ok.status_code == 200 and reward.parse_score(ok.json()["choices"][0]["message"]["content"]) == 5
+
+
+def test_oversized_body_gets_413_unknown_path_404_health_200(judge_url):
+    base = judge_url.rsplit("/v1/", 1)[0]
+    host, port = base.replace("http://", "").split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as s:
+        s.sendall(f"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: {reward.MAX_BODY + 1}\r\n\r\n".encode())
+        assert s.recv(200).startswith(b"HTTP/1.1 413")
+    assert post(base + "/v1/other", good_body()).status_code == 404
+    assert requests.get(base + "/nothing", timeout=5).status_code == 404
+    assert requests.get(base + "/health", timeout=5).json() == {"status": "ok"}
+    assert post(judge_url, good_body()).status_code == 200
+
+
+def test_local_judge_subprocess_starts_and_stops():
+    with reward.LocalJudge() as local:
+        assert local.url.startswith("http://127.0.0.1:")
+        proc = local.proc
+        res = reward.JudgeClient(local.url).score([item()], mode="holistic")
+        assert res.rewards == [5.0]
+    assert proc.poll() is not None                           # stopped on exit

@@ -1,0 +1,134 @@
+"""rollout.py: batched constrained sampling."""
+import pytest
+import torch
+
+import model as M
+import rollout
+from conftest import micro_model
+
+
+def sample(name, samples, seed=0, **kw):
+    m = micro_model(name, seed=1)
+    args = dict(group_size=3, temperature=1.0, top_p=1.0, max_len=48, generator=torch.Generator().manual_seed(seed))
+    args.update(kw)
+    return m, rollout.sample(m, samples[:4], **args)
+
+
+def follows_schedule(tokens, schedule, vocab):
+    """Independent check of an interleaved reply against [t0, a0, t1, a1, ...]: full chunks
+    until the text ends early; then one final audio chunk closed by <eoa> <eos>."""
+    t_sizes, a_sizes = schedule[0::2], [a - 2 for a in schedule[1::2]]
+    i, c = 0, 0
+    while True:
+        t, a = t_sizes[min(c, len(t_sizes) - 1)], a_sizes[min(c, len(a_sizes) - 1)]
+        n_text = 0
+        while i < len(tokens) and tokens[i] != vocab.boa:
+            if not vocab.text_lo <= tokens[i] < vocab.text_hi:
+                return False
+            n_text, i = n_text + 1, i + 1
+        if i == len(tokens):
+            return True                          # truncated by max_len
+        if n_text > t:
+            return False
+        i += 1
+        codes = 0
+        while i < len(tokens) and tokens[i] != vocab.eoa:
+            if not vocab.is_code(tokens[i]):
+                return False
+            codes, i = codes + 1, i + 1
+        if i == len(tokens):
+            return n_text < t or codes <= a
+        if n_text < t:                           # final chunk: <eoa> <eos> and nothing else
+            return tokens[i + 1:] in ([vocab.eos], [])
+        if codes != a:
+            return False
+        i, c = i + 1, c + 1
+
+
+@pytest.mark.parametrize("name", ["tiny-vita", "tiny-kimi"])
+def test_shapes_and_masks(name, samples):
+    m, b = sample(name, samples)
+    n, k = 12, m.n_streams
+    assert b.replies.shape[0] == n and b.replies.shape[2] == k
+    assert b.slots.shape == b.replies.shape == b.logprobs.shape
+    for key in ("completion", "text", "speech", "sampled"):
+        assert b.masks[key].shape == b.replies.shape
+    assert not (b.masks["text"] & b.masks["speech"]).any()
+    assert not (b.masks["sampled"] & ~b.masks["completion"]).any()
+    assert len(b.texts) == len(b.codes) == len(b.waves) == len(b.rates) == n
+    assert all(r == 16000 and len(w) == 1280 * len(c) for w, r, c in zip(b.waves, b.rates, b.codes))
+    # replay the grammar: every token is allowed by its slot
+    assert torch.equal(m.slots_for(b.replies), b.slots)
+    assert m.allowed[b.slots, b.replies].all()
+
+
+def test_every_interleaved_reply_follows_the_schedule(samples):
+    for seed in range(3):   # an untrained model samples freely; the grammar keeps it well-formed
+        m, b = sample("tiny-vita", samples, seed=seed, max_len=64)
+        v = m.vocab
+        for reply, complete in zip(b.replies[..., 0], b.masks["completion"][..., 0]):
+            tokens = reply[complete].tolist()
+            assert follows_schedule(tokens, m.grammar.schedule, v), tokens
+
+
+def test_parallel_streams_step_together_with_the_delay(samples):
+    m, b = sample("tiny-kimi", samples, max_len=40)
+    v, delay = m.vocab, m.grammar.delay
+    for reply, complete, truncated in zip(b.replies, b.masks["completion"][..., 0], b.truncated):
+        text, audio = reply[complete, 0].tolist(), reply[complete, 1].tolist()
+        assert len(text) == len(audio)
+        assert audio[:delay] == [v.blank] * delay               # audio trails text
+        if v.text_eos in text:                                    # blanks after end-of-text
+            after = text[text.index(v.text_eos) + 1:]
+            assert after == [v.blank] * len(after)
+        if not truncated:
+            assert audio[-1] == v.eoa and v.eoa not in audio[:-1]
+    assert not b.masks["sampled"][:, :delay, 1].any()             # delay blanks are forced
+
+
+@pytest.mark.parametrize("name", ["tiny-vita", "tiny-kimi"])
+def test_same_seed_same_replies(name, samples):
+    _, a = sample(name, samples, seed=7)
+    _, b = sample(name, samples, seed=7)
+    _, c = sample(name, samples, seed=8)
+    assert torch.equal(a.replies, b.replies) and a.texts == b.texts
+    assert not torch.equal(a.replies, c.replies)
+
+
+@pytest.mark.parametrize("name", ["tiny-vita", "tiny-kimi"])
+@pytest.mark.parametrize("temperature", [1.0, 0.7])
+def test_sampling_logprobs_match_teacher_forcing(name, temperature, samples):
+    m, b = sample(name, samples, temperature=temperature)
+    with torch.no_grad():
+        forced = M.reply_logprobs(m, b.prompts, b.prompt_mask, b.replies, b.slots, temperature)
+    done = b.masks["completion"]
+    torch.testing.assert_close(b.logprobs[done], forced[done], atol=1e-5, rtol=1e-5)
+
+
+def test_greedy_is_deterministic_and_argmax(samples):
+    m, a = sample("tiny-vita", samples, temperature=0.0, seed=1)
+    _, b = sample("tiny-vita", samples, temperature=0.0, seed=2)
+    assert torch.equal(a.replies, b.replies)
+    # greedy log-probs are recorded at temperature 1, and each chosen token is the slot's best
+    with torch.no_grad():
+        logits, _ = m(torch.cat([a.prompts, a.replies], 1), torch.cat([a.prompt_mask, (a.slots[..., 0] != M.PAD_SLOT).long()], 1))
+    p = a.prompts.shape[1]
+    z = logits[:, p - 1:-1].masked_fill(~m.allowed[a.slots], float("-inf"))
+    done = a.masks["completion"]
+    assert torch.equal(z.argmax(-1)[done], a.replies[done])
+
+
+def test_top_p_keeps_the_smallest_set_reaching_the_mass():
+    probs = torch.tensor([[0.05, 0.5, 0.15, 0.3]])
+    assert rollout.top_p_filter(probs, 0.8).nonzero()[:, 1].tolist() == [1, 3]
+    assert rollout.top_p_filter(probs, 0.81).nonzero()[:, 1].tolist() == [1, 2, 3]
+    assert rollout.top_p_filter(probs, 0.1).nonzero()[:, 1].tolist() == [1]     # the top token always stays
+    assert torch.equal(rollout.top_p_filter(probs, 1.0), probs)
+
+
+def test_top_p_restricts_what_is_sampled(samples):
+    m = micro_model("tiny-vita", seed=1)
+    b = rollout.sample(m, samples[:2], 4, temperature=1.0, top_p=1e-6, max_len=32,
+                       generator=torch.Generator().manual_seed(0))
+    g = rollout.sample(m, samples[:2], 4, temperature=0.0, top_p=1.0, max_len=32)
+    assert torch.equal(b.replies, g.replies)           # top-p this small is greedy
