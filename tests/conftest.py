@@ -49,8 +49,8 @@ def micro_ckpts(tmp_path_factory):
 @pytest.fixture(scope="session")
 def judge_url():
     """The local toy judge served in-process on a free loopback port."""
-    import reward
-    server = reward.make_server("127.0.0.1", 0)
+    import judge
+    server = judge.make_server("127.0.0.1", 0)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}/v1/chat/completions"

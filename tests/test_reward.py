@@ -11,6 +11,7 @@ import pytest
 import requests
 
 import codec
+import judge
 import reward
 
 
@@ -23,43 +24,43 @@ def item(text="3 plus 4 is 7", question="what is 3 plus 4", style=None, referenc
 
 def test_right_answer_scores_above_a_wrong_one():
     q = "what is 3 plus 4"
-    assert reward.semantic_score(q, "3 plus 4 is 7", "7") == 5
-    assert reward.semantic_score(q, "3 plus 4 is 8", "7") == 3            # off by one
-    assert reward.semantic_score(q, "3 plus 4 is 2", "7") == 2
-    assert reward.semantic_score(q, "zq xv", "7") == 1
-    assert reward.semantic_score(q, "", "7") == 1
+    assert judge.semantic_score(q, "3 plus 4 is 7", "7") == 5
+    assert judge.semantic_score(q, "3 plus 4 is 8", "7") == 3            # off by one
+    assert judge.semantic_score(q, "3 plus 4 is 2", "7") == 2
+    assert judge.semantic_score(q, "zq xv", "7") == 1
+    assert judge.semantic_score(q, "", "7") == 1
 
 
 def test_loud_reply_to_say_it_loudly_beats_a_quiet_one():
     q, a = "repeat after me blue sky say it loudly", "you said blue sky"
     loud, quiet = item(a, q, "loudly"), item(a, q, "quietly")
-    assert reward.acoustic_score(loud.wave, loud.rate, a, q) == 5
-    assert reward.acoustic_score(quiet.wave, quiet.rate, a, q) < 5
+    assert judge.acoustic_score(loud.wave, loud.rate, a, q) == 5
+    assert judge.acoustic_score(quiet.wave, quiet.rate, a, q) < 5
 
 
 @pytest.mark.parametrize("style,wrong", [("slowly", "quickly"), ("happily", "sadly"), ("quickly", None)])
 def test_style_adherence_is_heard(style, wrong):
     q, a = f"repeat after me red sun moon say it {style}", "you said red sun moon"
     right, off = item(a, q, style), item(a, q, wrong)
-    assert reward.acoustic_score(right.wave, right.rate, a, q) > reward.acoustic_score(off.wave, off.rate, a, q)
+    assert judge.acoustic_score(right.wave, right.rate, a, q) > judge.acoustic_score(off.wave, off.rate, a, q)
 
 
 def test_garbled_speech_scores_below_clean_speech():
     a = "3 plus 4 is 7"
     clean = item(a)
     garbled = item(a, codes=np.random.default_rng(0).integers(0, codec.N_VOICED, 14))
-    assert reward.acoustic_score(clean.wave, clean.rate, a, "what is 3 plus 4") == 5
-    assert reward.acoustic_score(garbled.wave, garbled.rate, a, "what is 3 plus 4") <= 2
+    assert judge.acoustic_score(clean.wave, clean.rate, a, "what is 3 plus 4") == 5
+    assert judge.acoustic_score(garbled.wave, garbled.rate, a, "what is 3 plus 4") <= 2
     silent = item(a, codes=[codec.PAUSE] * 5)
-    assert reward.acoustic_score(silent.wave, silent.rate, a, "what is 3 plus 4") == 1
+    assert judge.acoustic_score(silent.wave, silent.rate, a, "what is 3 plus 4") == 1
 
 
 def test_noise_free_judge_is_deterministic_and_noise_is_seeded_by_content():
-    clean = reward.ToyJudge()
+    clean = judge.ToyJudge()
     it = item()
     args = ("holistic", it.question, it.reference, it.transcript, it.wave, it.rate)
     assert {clean.score(*args)[0] for _ in range(3)} == {5}
-    noisy = reward.ToyJudge(semantic_noise=1.5, acoustic_noise=1.5, seed=1)
+    noisy = judge.ToyJudge(semantic_noise=1.5, acoustic_noise=1.5, seed=1)
     assert len({noisy.score(*args)[0] for _ in range(3)}) == 1             # same request, same score
     by_seed = {noisy.score(*args, seed=s)[0] for s in range(30)}             # raters differ
     assert len(by_seed) > 1 and by_seed <= {1, 2, 3, 4, 5}
@@ -181,7 +182,7 @@ def test_unreachable_judge_gives_none():
 
 @pytest.fixture(scope="module")
 def slow_server():
-    server = reward.make_server("127.0.0.1", 0, hold=0.3)
+    server = judge.make_server("127.0.0.1", 0, hold=0.3)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
@@ -231,7 +232,7 @@ def test_oversized_body_gets_413_unknown_path_404_health_200(judge_url):
     base = judge_url.rsplit("/v1/", 1)[0]
     host, port = base.replace("http://", "").split(":")
     with socket.create_connection((host, int(port)), timeout=5) as s:
-        s.sendall(f"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: {reward.MAX_BODY + 1}\r\n\r\n".encode())
+        s.sendall(f"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: {judge.MAX_BODY + 1}\r\n\r\n".encode())
         assert s.recv(200).startswith(b"HTTP/1.1 413")
     assert post(base + "/v1/other", good_body()).status_code == 404
     assert requests.get(base + "/nothing", timeout=5).status_code == 404
@@ -240,9 +241,41 @@ def test_oversized_body_gets_413_unknown_path_404_health_200(judge_url):
 
 
 def test_local_judge_subprocess_starts_and_stops():
-    with reward.LocalJudge() as local:
+    with judge.LocalJudge() as local:
         assert local.url.startswith("http://127.0.0.1:")
         proc = local.proc
         res = reward.JudgeClient(local.url).score([item()], mode="holistic")
         assert res.rewards == [5.0]
     assert proc.poll() is not None                           # stopped on exit
+
+
+# ---------------------------------------------------------------- blind pairwise comparison (Appendix G)
+
+def reply(text, style=None):
+    return (text, *codec.decode(codec.speak(text, style)))
+
+
+def test_compare_picks_the_better_reply_in_either_order(judge_url):
+    client = reward.JudgeClient(judge_url)
+    q, ref = "what is 3 plus 4 say it loudly", "7"
+    right, wrong = reply("3 plus 4 is 7", "loudly"), reply("3 plus 4 is 2", "loudly")
+    quiet = reply("3 plus 4 is 7", "quietly")
+    out = client.compare([(q, ref, right, wrong, 0), (q, ref, wrong, right, 0), (q, ref, right, quiet, 0),
+                          (q, ref, right, right, 0)])
+    assert out["helpfulness"] == ["A", "B", "tie", "tie"]        # content: only the answer matters
+    assert out["naturalness"] == ["tie", "tie", "A", "tie"]      # delivery: loud was asked for
+    assert out["overall"] == ["A", "B", "A", "tie"]
+    client.close()
+
+
+def test_parse_choice():
+    assert reward.parse_choice("because... <choice>B</choice>") == "B"
+    assert reward.parse_choice("<choice> Tie </choice>") == "tie"
+    assert reward.parse_choice("<choice>C</choice>") is None and reward.parse_choice(None) is None
+
+
+def test_compare_request_with_one_audio_is_refused(judge_url):
+    body = reward.build_pair_request("m", "overall", "q", reply("a"), reply("b"))
+    body["messages"][1]["content"].pop()
+    resp = post(judge_url, body)
+    assert resp.status_code == 400 and "2 input_audio" in resp.json()["error"]["message"]

@@ -1,0 +1,388 @@
+"""The local judge: the toy world's stand-in for Gemini / GPT-4o-audio, over HTTP.
+
+    python judge.py serve --host 127.0.0.1 --port 8000 [--semantic-noise 0.5 --acoustic-noise 1.0]
+    python reward.py serve ...                     # the same
+
+It answers the requests `reward.JudgeClient` sends to any OpenAI-compatible judge,
+on the same path with the same JSON, so the client cannot tell it from a real one:
+
+  score    a rubric naming "Scoring axis: semantic | acoustic | holistic", the question,
+           an optional reference answer, the transcript and the reply audio
+           -> "<justification>...</justification><score>N</score>", N in 1-5;
+  compare  a rubric naming "Comparison axis: helpfulness | naturalness | overall" and two
+           replies (transcripts and audio, A then B) -> "<choice>A|B|tie</choice>".
+
+Scoring. Semantic: the transcript's final words against the reference answer (every
+toy reply ends with its answer), with penalties for words that belong nowhere.
+Acoustic: the waveform alone through the toy codec's analyser: intelligibility
+against the transcript, adherence to the style the question asks for (loudness,
+pauses per word gap, pitch contour) and smoothness. Holistic: 0.7 content + 0.3
+delivery, as the official split reward weighs them. A comparison compares the two
+replies' scores on the axis it names.
+
+`--semantic-noise` / `--acoustic-noise` add Gaussian noise (in Likert points) seeded by
+the request's content and its `seed` field: the same request always gets the same
+score, and raters with different seeds disagree as real judges do. With both at 0 it
+is the noise-free "human rater" of eval.py's agreement analysis.
+
+Robustness: malformed JSON, missing fields, bad base64 or a non-WAV payload get a 400
+with a JSON error body; a body over the cap 413; an unknown path 404; /health answers;
+requests are served in parallel; it binds to loopback by default and never crashes on
+input. `LocalJudge` runs it as a subprocess on a free loopback port for train.py and
+eval.py, and stops it on exit.
+"""
+import argparse
+import base64
+import difflib
+import hashlib
+import io
+import json
+import math
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import numpy as np
+import soundfile as sf
+
+PAIR_AXES = {"helpfulness": "semantic", "naturalness": "acoustic", "overall": "holistic"}
+
+# ---------------------------------------------------------------- scoring
+
+FILLER = {"is", "the", "count", "backwards", "you", "said"}   # words of the toy answer templates
+HOLISTIC_WEIGHT = 0.7   # content first, as the official split reward (0.7 semantic / 0.3 acoustic)
+
+
+def _words(text):
+    kept = "".join(c if c.isalnum() or c.isspace() else " " for c in text.lower())
+    return kept.split()
+
+
+def semantic_score(question, transcript, reference) -> int:
+    """Likert 1-5 for the content: the final words against the reference answer."""
+    words, ref = _words(transcript), _words(reference or "")
+    if not words:
+        return 1
+    if not ref:          # no reference: on-topic-ness only
+        return 3 if set(words) & set(_words(question)) else 2
+    known = set(_words(question)) | set(ref) | FILLER
+    junk = sum(w not in known for w in words) / len(words)
+    tail = words[-len(ref):]
+    if tail == ref:
+        return 5 if junk == 0 else 4
+    near = difflib.SequenceMatcher(None, " ".join(tail), " ".join(ref)).ratio() >= 0.6
+    if len(ref) == 1 and ref[0].isdigit() and tail and tail[-1].isdigit():
+        near = abs(int(tail[-1]) - int(ref[0])) == 1
+    if near:
+        return 3
+    return 2 if junk <= 0.34 else 1
+
+
+def requested_style(question):
+    """The style word in '... say it <style>', if it is one the toy voice knows."""
+    import codec
+    m = re.search(r"say it (\w+)", question.lower())
+    return m.group(1) if m and m.group(1) in codec.STYLES else None
+
+
+def acoustic_report(wave, rate, transcript, question) -> dict:
+    """What the toy judge hears: intelligibility, style fit and smoothness of the audio."""
+    import codec
+    codes = codec.encode(wave, rate)
+    heard = codec.hear(codes).replace(" ", "")
+    said = "".join(c for c in transcript.lower() if c in codec.SYMBOLS)
+    p = codec.prosody(codes)
+    spec = codec.STYLES[requested_style(question)]
+    intel = difflib.SequenceMatcher(None, heard, said).ratio() if heard and said else 0.0
+    lo, hi = spec["contour"]
+    gaps = len(transcript.split()) - 1       # word gaps the reply should have spoken
+    pace_off = abs(p["pauses"] / gaps - spec["pauses"]) if gaps > 0 else 0.0
+    return {"voiced": p["voiced"], "intelligibility": intel,
+            "loudness_off": abs(p["loudness"] - spec["loudness"]), "pace_off": pace_off,
+            "pitch_off": abs(p["pitch"] - (lo + hi) / 2), "jump_rate": p["jumps"] / max(1, p["voiced"] - 1)}
+
+
+def acoustic_score(wave, rate, transcript, question) -> int:
+    """Likert 1-5 for the delivery: start at 5, lose points for what the analyser hears."""
+    r = acoustic_report(wave, rate, transcript, question)
+    if r["voiced"] == 0:
+        return 1
+    i = r["intelligibility"]
+    score = 5 - (0 if i >= 0.95 else 1 if i >= 0.85 else 2 if i >= 0.6 else 3)
+    score -= min(2, int(round(r["loudness_off"])))        # each loudness level off
+    score -= 1 if r["pace_off"] >= 0.75 else 0            # pauses per word gap
+    score -= 1 if r["pitch_off"] >= 0.75 else 0           # pitch contour (happy high, sad low)
+    score -= 1 if r["jump_rate"] > 0.1 else 0             # abrupt jumps
+    return max(1, score)
+
+
+# ---------------------------------------------------------------- the server
+
+MAX_BODY = 8 * 1024 * 1024
+
+
+class BadRequest(Exception):
+    pass
+
+
+def _section(text, header):
+    m = re.search(rf"{re.escape(header)}:\n(.*?)(?:\n\n[A-Z][A-Za-z ]+:\n|\Z)", text, re.S)
+    return m.group(1).strip() if m else None
+
+
+def _audio(part) -> tuple[np.ndarray, int]:
+    if not isinstance(part, dict) or not isinstance(part.get("data"), str):
+        raise BadRequest("an input_audio part needs base64 'data'")
+    if part.get("format", "wav") != "wav":
+        raise BadRequest(f"audio format {part.get('format')!r} unsupported; send wav")
+    try:
+        raw = base64.b64decode(part["data"], validate=True)
+    except ValueError as e:
+        raise BadRequest(f"input_audio data is not valid base64: {e}") from None
+    try:
+        wave, rate = sf.read(io.BytesIO(raw), dtype="float32", always_2d=True)
+    except Exception as e:
+        raise BadRequest(f"input_audio is not a readable WAV: {e}") from None
+    return wave.mean(1), int(rate)
+
+
+def parse_judge_request(body: dict) -> dict:
+    """A chat/completions body -> {"mode": "score" | "compare", "axis", "question",
+    "reference", "replies": [(transcript, wave, rate), ...], "seed"}; raises BadRequest."""
+    if not isinstance(body, dict) or not isinstance(body.get("messages"), list):
+        raise BadRequest("body must be a JSON object with a 'messages' list")
+    system = " ".join(m.get("content", "") for m in body["messages"]
+                      if isinstance(m, dict) and m.get("role") == "system" and isinstance(m.get("content"), str))
+    score = re.search(r"Scoring axis:\s*(semantic|acoustic|holistic)", system)
+    compare = re.search(r"Comparison axis:\s*(helpfulness|naturalness|overall)", system)
+    if not (score or compare):
+        raise BadRequest("the system message names no 'Scoring axis: semantic|acoustic|holistic' "
+                         "or 'Comparison axis: helpfulness|naturalness|overall'")
+    text, audios = None, []
+    for m in body["messages"]:
+        if not isinstance(m, dict) or m.get("role") != "user":
+            continue
+        content = m.get("content")
+        for part in content if isinstance(content, list) else [{"type": "text", "text": content}]:
+            if not isinstance(part, dict):
+                raise BadRequest("user content parts must be objects")
+            if part.get("type") == "text" and isinstance(part.get("text"), str):
+                text = part["text"]
+            elif part.get("type") == "input_audio":
+                audios.append(part.get("input_audio"))
+    if text is None:
+        raise BadRequest("no text part in the user message")
+    headers = ["Transcript of the reply"] if score else ["Transcript of reply A", "Transcript of reply B"]
+    question, transcripts = _section(text, "Question"), [_section(text, h) for h in headers]
+    if question is None or None in transcripts:
+        raise BadRequest(f"the user text needs 'Question:' and {' and '.join(repr(h + ':') for h in headers)} sections")
+    if len(audios) != len(headers):
+        raise BadRequest(f"expected {len(headers)} input_audio part(s), got {len(audios)}")
+    seed = body.get("seed")
+    if seed is not None and not isinstance(seed, int):
+        raise BadRequest("'seed' must be an integer")
+    replies = [("" if t == "[empty]" else t, *_audio(a)) for t, a in zip(transcripts, audios)]
+    return {"mode": "score" if score else "compare", "axis": (score or compare).group(1), "question": question,
+            "reference": _section(text, "Reference answer"), "replies": replies, "seed": seed}
+
+
+class ToyJudge:
+    """Scores parsed requests; noise is seeded by the request's content and seed, so the
+    same request always gets the same answer (reproducible runs, whatever the call order)."""
+
+    def __init__(self, semantic_noise=0.0, acoustic_noise=0.0, seed=0):
+        self.noise = {"semantic": semantic_noise, "acoustic": acoustic_noise}
+        self.seed = seed
+
+    def _noise(self, axis, key):
+        sd = self.noise[axis]
+        if sd <= 0:
+            return 0.0
+        digest = hashlib.sha256(f"{self.seed}|{axis}|{key}".encode()).digest()
+        return float(np.random.default_rng(int.from_bytes(digest[:8], "little")).normal(0.0, sd))
+
+    def score(self, axis, question, reference, transcript, wave, rate, seed=None):
+        """-> (Likert 1-5 on the axis, semantic value, acoustic value) for one reply."""
+        key = f"{seed}|{question}|{transcript}|{hashlib.sha1(np.asarray(wave).tobytes()).hexdigest()}|{rate}"
+        sem = semantic_score(question, transcript, reference) + self._noise("semantic", key)
+        ac = acoustic_score(wave, rate, transcript, question) + self._noise("acoustic", key)
+        value = {"semantic": sem, "acoustic": ac, "holistic": HOLISTIC_WEIGHT * sem + (1 - HOLISTIC_WEIGHT) * ac}[axis]
+        return int(min(5, max(1, math.floor(value + 0.5)))), sem, ac
+
+    def answer(self, req) -> str:
+        """The reply text a real judge would write for a parsed request."""
+        axis = PAIR_AXES.get(req["axis"], req["axis"])
+        scored = [self.score(axis, req["question"], req["reference"], *reply, seed=req["seed"])
+                  for reply in req["replies"]]
+        if req["mode"] == "score":
+            score, sem, ac = scored[0]
+            return (f"<justification>Toy judge, {axis} axis: content {sem:.2f}, delivery {ac:.2f}.</justification>\n"
+                    f"<score>{score}</score>")
+        a, b = scored[0][0], scored[1][0]
+        choice = "A" if a > b else "B" if b > a else "tie"
+        return f"<justification>Toy judge, {req['axis']}: A {a}, B {b}.</justification>\n<choice>{choice}</choice>"
+
+
+def make_handler(judge: ToyJudge, stats: dict, lock: threading.Lock, hold: float = 0.0):
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args):   # quiet: one line per request would swamp training logs
+            pass
+
+        def _send(self, code, payload):
+            data = json.dumps(payload).encode()
+            self.send_response(code)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            try:
+                self.wfile.write(data)
+            except (BrokenPipeError, ConnectionResetError):   # the client gave up (e.g. its timeout)
+                self.close_connection = True
+
+        def _error(self, code, message):
+            self._send(code, {"error": {"message": message, "type": "invalid_request_error", "code": code}})
+
+        def do_GET(self):
+            if self.path in ("/health", "/v1/health"):
+                return self._send(200, {"status": "ok"})
+            if self.path == "/stats":
+                with lock:
+                    return self._send(200, dict(stats))
+            return self._error(404, f"unknown path {self.path}")
+
+        def do_POST(self):
+            if self.path not in ("/v1/chat/completions", "/chat/completions"):
+                return self._error(404, f"unknown path {self.path}")
+            try:
+                length = int(self.headers.get("Content-Length", ""))
+            except ValueError:
+                return self._error(411, "Content-Length required")
+            if length > MAX_BODY:
+                self.close_connection = True    # do not read a body we refuse
+                return self._error(413, f"body of {length} bytes exceeds {MAX_BODY}")
+            with lock:
+                stats["in_flight"] += 1
+                stats["max_in_flight"] = max(stats["max_in_flight"], stats["in_flight"])
+                stats["requests"] += 1
+            try:
+                try:
+                    body = json.loads(self.rfile.read(length))
+                except (ValueError, UnicodeDecodeError) as e:
+                    return self._error(400, f"malformed JSON: {e}")
+                try:
+                    content = judge.answer(parse_judge_request(body))
+                except BadRequest as e:
+                    return self._error(400, str(e))
+                except ValueError as e:             # e.g. an unsupported sample rate
+                    return self._error(400, f"cannot judge this audio: {e}")
+                if hold:
+                    time.sleep(hold)                # tests use it to observe concurrency
+                self._send(200, {"id": f"toy-{stats['requests']}", "object": "chat.completion",
+                                 "created": int(time.time()), "model": body.get("model", "local-judge"),
+                                 "choices": [{"index": 0, "finish_reason": "stop",
+                                              "message": {"role": "assistant", "content": content}}],
+                                 "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}})
+            except Exception as e:                  # never crash on input
+                self._error(500, f"internal error: {type(e).__name__}: {e}")
+            finally:
+                with lock:
+                    stats["in_flight"] -= 1
+    return Handler
+
+
+def make_server(host="127.0.0.1", port=0, semantic_noise=0.0, acoustic_noise=0.0, seed=0, hold=0.0):
+    stats = {"requests": 0, "in_flight": 0, "max_in_flight": 0}
+    handler = make_handler(ToyJudge(semantic_noise, acoustic_noise, seed), stats, threading.Lock(), hold)
+    server = ThreadingHTTPServer((host, port), handler)
+    server.daemon_threads = True
+    return server
+
+
+class LocalJudge:
+    """Run `judge.py serve` as a subprocess on a free loopback port; stop it on exit
+    (also on an error or Ctrl-C in the parent, via the context manager).
+
+        with LocalJudge(semantic_noise=0.5) as local:
+            client = reward.JudgeClient(local.url)
+    """
+
+    def __init__(self, semantic_noise=0.0, acoustic_noise=0.0, seed=0, startup_timeout=30.0):
+        self.args = ["--semantic-noise", str(semantic_noise), "--acoustic-noise", str(acoustic_noise),
+                     "--seed", str(seed)]
+        self.startup_timeout, self.proc, self.url = startup_timeout, None, None
+
+    def start(self):
+        import requests
+        cmd = [sys.executable, os.path.abspath(__file__), "serve", "--host", "127.0.0.1", "--port", "0", *self.args]
+        self.log = tempfile.TemporaryFile(mode="w+")   # a pipe nobody reads could fill and stall the server
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self.log, text=True)
+        line = self.proc.stdout.readline()             # "listening on http://127.0.0.1:PORT/..."
+        m = re.search(r"http://127\.0\.0\.1:(\d+)", line)
+        deadline = time.time() + self.startup_timeout
+        while m:
+            try:
+                if requests.get(f"http://127.0.0.1:{m.group(1)}/health", timeout=1.0).status_code == 200:
+                    break
+            except requests.RequestException:
+                pass
+            if time.time() > deadline or self.proc.poll() is not None:
+                m = None
+            time.sleep(0.05)
+        if not m:
+            self.log.seek(0)
+            err = self.log.read()[-2000:]
+            self.stop()
+            raise RuntimeError(f"local judge failed to start: {line.strip()} {err.strip()}")
+        self.url = f"http://127.0.0.1:{m.group(1)}/v1/chat/completions"
+        return self
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+        if getattr(self, "log", None):
+            self.log.close()
+            self.log = None
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+def main():
+    ap = argparse.ArgumentParser(description="The local toy judge (an OpenAI-compatible chat/completions server).")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    s = sub.add_parser("serve", help="serve the toy judge over HTTP")
+    s.add_argument("--host", default="127.0.0.1", help="bind address (loopback by default)")
+    s.add_argument("--port", type=int, default=8000, help="port; 0 picks a free one")
+    s.add_argument("--semantic-noise", type=float, default=0.0, help="Gaussian noise sd on semantic scores")
+    s.add_argument("--acoustic-noise", type=float, default=0.0, help="Gaussian noise sd on acoustic scores")
+    s.add_argument("--seed", type=int, default=0, help="noise seed")
+    args = ap.parse_args()
+    server = make_server(args.host, args.port, args.semantic_noise, args.acoustic_noise, args.seed)
+    host, port = server.server_address[:2]
+    print(f"listening on http://{host}:{port}/v1/chat/completions", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+if __name__ == "__main__":
+    main()
