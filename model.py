@@ -52,7 +52,6 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 
 import codec as toy_codec
 
@@ -80,6 +79,7 @@ class Vocab:
     audio_offset: int
     n_codes: int
     silence_code: int | None = None   # a code that sounds like silence, if the codec has one
+    text_banned: tuple = ()           # other special tokens a reply's text may not contain
 
     def is_code(self, ids):
         return (ids >= self.audio_offset) & (ids < self.audio_offset + self.n_codes)
@@ -90,7 +90,7 @@ class Vocab:
         text = torch.zeros(self.size, dtype=torch.bool)
         text[self.text_lo:self.text_hi] = True
         for special in (self.pad, self.eos, self.boa, self.eoa, self.user, self.assistant,
-                        self.blank, self.text_eos):
+                        self.blank, self.text_eos, *self.text_banned):
             text[special] = False
         codes = torch.zeros(self.size, dtype=torch.bool)
         codes[self.audio_offset:self.audio_offset + self.n_codes] = True
