@@ -3,7 +3,6 @@
     python eval.py --ckpt out/hybrid-tiny-vita/final               # IQ / EQ table + JSON
 """
 import json
-import os
 
 import numpy as np
 import torch

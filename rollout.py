@@ -28,7 +28,6 @@ import argparse
 import time
 from dataclasses import dataclass, field
 
-import numpy as np
 import torch
 
 from model import PAD_SLOT, pad_right
@@ -132,7 +131,13 @@ def teacher_forced(model, samples, include_audio_boundaries=True):
     """The SFT side of a step: prompts and laid-out targets of samples, with slots and masks.
     Returns (prompts (B, P, K), prompt_mask (B, P), replies (B, L, K), slots, masks)."""
     prompts, prompt_mask = model.sample_prompt_batch(samples)
-    replies = pad_right([model.target(s.target_text, s.target_codes) for s in samples], model.vocab.pad)
+    targets = []
+    for s in samples:
+        try:
+            targets.append(model.target(s.target_text, s.target_codes))
+        except ValueError as e:
+            raise ValueError(f"sample {s.id}: cannot lay out its SFT target: {e}") from None
+    replies = pad_right(targets, model.vocab.pad)
     slots = model.slots_for(replies)
     return prompts, prompt_mask, replies, slots, model.masks(replies, slots, include_audio_boundaries)
 

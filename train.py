@@ -88,6 +88,10 @@ def get_args(argv=None):
     g.add_argument("--device", default="auto", help="auto, cpu or cuda")
     g.add_argument("--dtype", default="float32", choices=["float32", "bfloat16"], help="model weights dtype")
     g.add_argument("--fsdp", action="store_true", help="shard the policy with FSDP2 (7B on several GPUs)")
+    g.add_argument("--schedule", type=int, nargs="+", default=None,
+                   help="interleave schedule, e.g. 1 10 4 10 (a fresh tiny-vita, or a raw VITA-Audio --init)")
+    g.add_argument("--audio-tokenizer", default=None, help="--model vita: GLM-4-Voice tokenizer directory")
+    g.add_argument("--audio-decoder", default=None, help="--model vita: GLM-4-Voice decoder (flow + HiFT) directory")
     g = ap.add_argument_group("data")
     g.add_argument("--data-dir", default=os.path.join(HERE, "data", "toy"), help="holds train.jsonl and eval.jsonl")
     g.add_argument("--train-file", default=None, help="default DATA_DIR/train.jsonl")
@@ -263,19 +267,28 @@ def gather_objects(obj, world):
 
 # ---------------------------------------------------------------- building blocks
 
+def load_init(path, args, device):
+    """A saved checkpoint (spoken.json), or a raw VITA-Audio directory for --model vita."""
+    dtype = getattr(torch, args.dtype)
+    if os.path.exists(os.path.join(path, "spoken.json")):
+        return models.load_model(path).to(device=device, dtype=dtype)
+    if args.model == "vita":
+        import real
+        return real.load_vita(path, args.schedule, args.audio_tokenizer, args.audio_decoder, dtype,
+                              device).to(device)
+    raise SystemExit(f"--init {path}: not a checkpoint (no spoken.json)")
+
+
 def load_policy(args, device):
     if args.init:
-        policy = models.load_model(args.init)
-    elif args.model == "vita":
-        raise SystemExit("--model vita needs --init")
-    else:
-        policy = models.build_model(args.model, seed=args.seed)
+        return load_init(args.init, args, device)
+    policy = models.build_model(args.model, seed=args.seed, schedule=args.schedule)
     return policy.to(device=device, dtype=getattr(torch, args.dtype))
 
 
 def frozen_copy(args, device):
     """The frozen reference: a fresh load of the starting checkpoint (never the resumed policy)."""
-    ref = models.load_model(args.init).to(device=device, dtype=getattr(torch, args.dtype))
+    ref = load_init(args.init, args, device)
     ref.eval().requires_grad_(False)
     return ref
 
@@ -335,9 +348,9 @@ def ensure_toy_data(args, rank):
 
 def ensure_base(args, rank, world):
     """Build the tiny base checkpoint with the SFT stage if --init is the default and missing."""
-    if not args.init or os.path.exists(os.path.join(args.init, "spoken.json")):
+    if not args.init or os.path.exists(os.path.join(args.init, "spoken.json")) or not args.model.startswith("tiny"):
         return
-    if args.init != os.path.join("out", f"base-{args.model}") or args.model == "vita":
+    if args.init != os.path.join("out", f"base-{args.model}"):
         raise SystemExit(f"--init {args.init}: no checkpoint there")
     if rank == 0:
         print(f"base checkpoint {args.init} missing: building it with the SFT stage", flush=True)
@@ -569,7 +582,7 @@ def run_hybrid(args, policy, train_set, eval_set, judge, rank, world, device):
     if state is not None:
         gate.load_state_dict(state["gate"])
     ref = frozen_copy(args, device) if args.beta_text > 0 or args.beta_speech > 0 else None
-    base = models.load_model(args.init) if rank == 0 and args.eval_prompts else None
+    base = load_init(args.init, args, device) if rank == 0 and args.eval_prompts else None
     log = Logger(args.out, rank, start, args.quiet)
     bar = tqdm(range(start, args.steps), desc="hybrid", disable=rank != 0, initial=start, total=args.steps)
     G = args.group_size
@@ -679,7 +692,7 @@ def run_dpo(args, policy, train_set, eval_set, judge, rank, world, device):
                      f"| margin {rec['dpo_margin']:+.3f} | {rec['time_update']:.2f}s")
         if should_stop(args, policy, opt, sched, shards, gen, step, start, rank, world):
             return
-    finish(args, policy, rank, eval_set, judge, models.load_model(args.init) if rank == 0 else None)
+    finish(args, policy, rank, eval_set, judge, load_init(args.init, args, device) if rank == 0 else None)
 
 
 def should_stop(args, policy, opt, sched, shards, gen, step, start, rank, world, extra=None):
