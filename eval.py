@@ -1,15 +1,110 @@
-"""Scoring checkpoints through the judge, and the paper's analyses.
+"""Scoring checkpoints through the judge, and the paper's analyses, one command each.
 
-    python eval.py --ckpt out/hybrid-tiny-vita/final               # IQ / EQ table + JSON
+    python eval.py --ckpt out/hybrid-tiny-vita/final                        # IQ / EQ table, scores.json
+    python eval.py --ckpt out/hybrid-tiny-vita/final --vs out/base-tiny-vita # blind side-by-side + sign test
+    python eval.py --ckpt out/base-tiny-vita --analysis agreement           # Appendix A: judge vs human
+    python eval.py --ckpt out/base-tiny-vita --analysis diversity           # Appendix B: score variance
+    python eval.py --ckpt out/base-tiny-vita --analysis gradients           # Appendix C: text vs speech grads
+    python eval.py --ckpt out/hybrid-tiny-vita/final --base out/base-tiny-vita --analysis shift  # Appendix D
+    python eval.py --run out/hybrid-tiny-vita --analysis lambda             # Appendix H.2: lambda trajectory
+
+Each writes NAME.json and (but scores) NAME.png to --out (default: CKPT/eval or RUN/eval).
+Judges: the scores use the noise-free judge (the local one unless --judge-url). The
+side-by-side raters and the "LLM judge" of the agreement analysis are judge samples
+with a per-rater seed; locally that is the toy judge with --rater-noise, and the
+noise-free toy judge plays the human rater.
+
+Deviations from the paper:
+  1. Benchmarks (VoiceBench, OpenAudioBench, VStyle) are replaced by the toy held-out
+     split: IQ = semantic score per task family and exact-answer accuracy, EQ = acoustic
+     score per style instruction.
+  2. Human raters are emulated by the noise-free toy judge; with --judge-url the
+     agreement analysis compares that judge with the toy "human", which only knows the
+     toy world.
+  3. Appendix C's Mann-Whitney tests are left out; the distributions are plotted.
 """
+import argparse
+import contextlib
 import json
+import math
+import os
+import random
 
 import numpy as np
 import torch
 
 import dataset
+import losses
+import model as models
 import reward
 import rollout
+
+# ---------------------------------------------------------------- statistics (pure)
+
+
+def pearson(x, y) -> float:
+    """Pearson correlation; NaN when either side is constant."""
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    dx, dy = x - x.mean(), y - y.mean()
+    denom = math.sqrt(float((dx ** 2).sum() * (dy ** 2).sum()))
+    return float((dx * dy).sum() / denom) if denom > 0 else float("nan")
+
+
+def ranks(x) -> np.ndarray:
+    """1-based ranks, ties sharing their average rank."""
+    x = np.asarray(x, float)
+    order = np.argsort(x, kind="stable")
+    out = np.empty(len(x))
+    i = 0
+    while i < len(x):
+        j = i
+        while j + 1 < len(x) and x[order[j + 1]] == x[order[i]]:
+            j += 1
+        out[order[i:j + 1]] = (i + j) / 2 + 1
+        i = j + 1
+    return out
+
+
+def spearman(x, y) -> float:
+    """Spearman correlation with tie-averaged ranks; NaN when either side is constant."""
+    return pearson(ranks(x), ranks(y))
+
+
+def binom_tail(n: int, k: int) -> float:
+    """P[Bin(n, 1/2) >= k]."""
+    return sum(math.comb(n, i) for i in range(max(0, k), n + 1)) / 2 ** n
+
+
+def sign_test(wins: int, losses_: int) -> float:
+    """Eq. 17: two-sided sign test with ties dropped: 2 min(P[B >= W], P[B >= L]), at most 1."""
+    n = wins + losses_
+    if n == 0:
+        return 1.0
+    return min(1.0, 2 * min(binom_tail(n, wins), binom_tail(n, losses_)))
+
+
+def majority(votes) -> str:
+    """Appendix G.3: the outcome with a strict majority of the votes, else 'tie'."""
+    votes = list(votes)
+    for outcome in set(votes):
+        if votes.count(outcome) * 2 > len(votes):
+            return outcome
+    return "tie"
+
+
+def agreement_metrics(judge, human, groups) -> dict:
+    """Appendix A.2 between paired score lists: Pearson, intra-prompt Spearman averaged over
+    prompts (prompts where either side is constant are skipped), MAE, share within 1, bias."""
+    judge, human, groups = np.asarray(judge, float), np.asarray(human, float), np.asarray(groups)
+    rhos = [spearman(judge[groups == g], human[groups == g]) for g in np.unique(groups)]
+    rhos = [r for r in rhos if not math.isnan(r)]
+    diff = judge - human
+    return {"pearson": pearson(judge, human), "intra_spearman": float(np.mean(rhos)) if rhos else float("nan"),
+            "mae": float(np.abs(diff).mean()), "within_1": float((np.abs(diff) <= 1).mean()),
+            "bias": float(diff.mean()), "n": int(len(diff)), "prompts_ranked": len(rhos)}
+
+
+# ---------------------------------------------------------------- scores
 
 
 def intelligibility(codes, text) -> float:
@@ -24,21 +119,103 @@ def intelligibility(codes, text) -> float:
 
 
 @torch.no_grad()
-def score_samples(model, samples, judge, args, seed=1234) -> dict:
-    """One sampled reply per prompt: exact-answer accuracy, intelligibility (toy codec)
-    and the judge's mean score per axis."""
+def score_items(model, samples, judge, args, seed=1234) -> list:
+    """One sampled reply per prompt with its accuracy, intelligibility and per-axis scores."""
     batch = rollout.sample(model, samples, 1, args.temperature, args.top_p, args.max_len,
                            torch.Generator().manual_seed(seed))
-    out = {"accuracy": float(np.mean([dataset.answer_matches(t, s.reference or "")
-                                      for t, s in zip(batch.texts, samples)]))}
-    if model.spec.get("codec") == "toy":
-        out["intelligibility"] = float(np.mean([intelligibility(c, t) for c, t in zip(batch.codes, batch.texts)]))
-    if judge is not None:
-        res = judge.score(reward.rollout_items(batch), mode="all")
-        for axis, scores in res.scores.items():
-            valid = [s for s in scores if s is not None]
-            out[axis] = float(np.mean(valid)) if valid else float("nan")
+    res = judge.score(reward.rollout_items(batch), mode="all") if judge is not None else None
+    toy = model.spec.get("codec") == "toy"
+    return [{"id": s.id, "task": s.task, "style": s.style or "none", "text": batch.texts[i],
+             "accuracy": float(dataset.answer_matches(batch.texts[i], s.reference or "")),
+             **({"intelligibility": intelligibility(batch.codes[i], batch.texts[i])} if toy else {}),
+             **({axis: res.scores[axis][i] for axis in reward.AXES} if res else {})}
+            for i, s in enumerate(samples)]
+
+
+def _mean(rows, key):
+    values = [r[key] for r in rows if r.get(key) is not None]
+    return float(np.mean(values)) if values else float("nan")
+
+
+def score_samples(model, samples, judge, args, seed=1234) -> dict:
+    """Held-out means: accuracy, intelligibility (toy codec) and each judge axis."""
+    rows = score_items(model, samples, judge, args, seed)
+    keys = ["accuracy", "intelligibility", *(reward.AXES if judge is not None else ())]
+    return {k: _mean(rows, k) for k in keys if any(k in r for r in rows)}
+
+
+def score_table(rows) -> dict:
+    """IQ per task family (semantic, accuracy), EQ per style (acoustic), overall means."""
+    out = {"overall": {k: _mean(rows, k) for k in ("accuracy", "intelligibility", *reward.AXES)}}
+    for group, keys in (("task", ("semantic", "accuracy")), ("style", ("acoustic",))):
+        out[f"by_{group}"] = {g: {**{k: _mean([r for r in rows if r[group] == g], k) for k in keys},
+                                  "n": sum(r[group] == g for r in rows)}
+                              for g in sorted({r[group] for r in rows})}
     return out
+
+
+def print_scores(table, name):
+    o = table["overall"]
+    print(f"{name}: accuracy {o['accuracy']:.3f}  intelligibility {o['intelligibility']:.3f}  "
+          f"semantic {o['semantic']:.2f}  acoustic {o['acoustic']:.2f}  holistic {o['holistic']:.2f}")
+    print("  IQ by task:   " + "  ".join(f"{t} {v['semantic']:.2f} ({v['accuracy']:.0%}, n={v['n']})"
+                                         for t, v in table["by_task"].items()))
+    print("  EQ by style:  " + "  ".join(f"{s} {v['acoustic']:.2f} (n={v['n']})" for s, v in table["by_style"].items()))
+
+
+# ---------------------------------------------------------------- the side-by-side (Appendix G)
+
+
+@torch.no_grad()
+def side_by_side(model, other, samples, judge, args, seed=1234) -> dict:
+    """Blind pairwise comparison of `model` vs `other`, one reply each per item: for each
+    axis, --raters judge samples choose A / B / tie (order shuffled per item), the item's
+    outcome is the strict majority (else tie), then Eq. 17's sign test over items."""
+    mine = rollout.sample(model, samples, 1, args.temperature, args.top_p, args.max_len, torch.Generator().manual_seed(seed))
+    theirs = rollout.sample(other, samples, 1, args.temperature, args.top_p, args.max_len, torch.Generator().manual_seed(seed))
+    rng = random.Random(seed)
+    flips, pairs = [], []
+    for i, s in enumerate(samples):
+        a, b = (mine.texts[i], mine.waves[i], mine.rates[i]), (theirs.texts[i], theirs.waves[i], theirs.rates[i])
+        flip = rng.random() < 0.5
+        flips.append(flip)
+        for r in range(args.raters):
+            pairs.append((s.question_text, s.reference, *((b, a) if flip else (a, b)), seed + 1000 * r + i))
+    choices = judge.compare(pairs)
+    out = {"items": len(samples), "raters": args.raters, "axes": {}}
+    for axis, picked in choices.items():
+        outcomes = []
+        for i, flip in enumerate(flips):
+            votes = []
+            for c in picked[i * args.raters:(i + 1) * args.raters]:
+                mine_won = (c == "A") != flip
+                votes.append("tie" if c in ("tie", None) else "win" if mine_won else "loss")
+            outcomes.append(majority(votes))
+        w, t, l_ = (outcomes.count(k) for k in ("win", "tie", "loss"))
+        out["axes"][axis] = {"win": w, "tie": t, "loss": l_, "win_rate": w / len(outcomes),
+                             "tie_rate": t / len(outcomes), "loss_rate": l_ / len(outcomes),
+                             "p_value": sign_test(w, l_), "failed_calls": picked.count(None)}
+    return out
+
+
+def plot_side_by_side(result, path, names):
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(7, 2.4))
+    axes = list(result["axes"])
+    left = np.zeros(len(axes))
+    for key, colour in (("win_rate", "tab:green"), ("tie_rate", "tab:gray"), ("loss_rate", "tab:red")):
+        vals = np.array([result["axes"][a][key] for a in axes])
+        ax.barh(axes, vals, left=left, color=colour, label=key.split("_")[0])
+        left += vals
+    for i, a in enumerate(axes):
+        ax.text(1.01, i, f"p={result['axes'][a]['p_value']:.3g}", va="center", fontsize=8)
+    ax.set_xlim(0, 1.15)
+    ax.set_title(f"{names[0]} vs {names[1]}: {result['items']} items, {result['raters']} raters", fontsize=9)
+    ax.legend(fontsize=7, loc="lower right")
+    _save(fig, path)
+
+
+# ---------------------------------------------------------------- repeated sampling (Appendix A, B, E)
 
 
 @torch.no_grad()
@@ -64,28 +241,391 @@ def repeated_sampling(model, samples, judge, n, args, seed=0, prompts_per_batch=
     return pool
 
 
+def rescore(pool, judge) -> list:
+    """The same replies scored by another judge: per prompt {axis: scores}."""
+    items = [reward.JudgeItem(e["sample"].question_text, t, w, r, e["sample"].reference)
+             for e in pool for t, w, r in zip(e["texts"], e["waves"], e["rates"])]
+    res = judge.score(items, mode="all")
+    out, k = [], 0
+    for e in pool:
+        n = len(e["texts"])
+        out.append({axis: res.scores[axis][k:k + n] for axis in reward.AXES})
+        k += n
+    return out
+
+
+def agreement(pool, human) -> dict:
+    """Appendix A: the pool's judge scores against the reference rater's, per axis."""
+    out = {}
+    for axis in ("semantic", "acoustic"):
+        j, h, g = [], [], []
+        for i, (e, hs) in enumerate(zip(pool, human)):
+            for a, b in zip(e[axis], hs[axis]):
+                if a is not None and b is not None:
+                    j.append(a), h.append(b), g.append(i)
+        out[axis] = agreement_metrics(j, h, g)
+    return out
+
+
+def plot_agreement(result, path):
+    plt = _pyplot()
+    keys = ["pearson", "intra_spearman", "mae", "within_1", "bias"]
+    fig, ax = plt.subplots(figsize=(7, 2.8))
+    x = np.arange(len(keys))
+    for k, (axis, colour) in enumerate((("semantic", "tab:blue"), ("acoustic", "tab:orange"))):
+        ax.bar(x + (k - 0.5) * 0.38, [result[axis][m] for m in keys], 0.38, label=axis, color=colour)
+    ax.set_xticks(x, keys)
+    ax.axhline(0, color="k", lw=0.5)
+    ax.set_title("judge vs human agreement (Appendix A)", fontsize=9)
+    ax.legend(fontsize=8)
+    _save(fig, path)
+
+
+def diversity(pool, human) -> dict:
+    """Appendix B: per-prompt population variance of semantic vs acoustic scores, averaged,
+    for the judge and the human rater."""
+    out = {}
+    for name, scores in (("judge", [{a: e[a] for a in reward.AXES} for e in pool]), ("human", human)):
+        per = {axis: [float(np.var([s for s in sc[axis] if s is not None])) for sc in scores
+                      if sum(s is not None for s in sc[axis]) >= 2] for axis in ("semantic", "acoustic")}
+        out[name] = {"semantic_var": float(np.mean(per["semantic"])), "acoustic_var": float(np.mean(per["acoustic"])),
+                     "per_prompt": per}
+    return out
+
+
+def plot_diversity(result, path):
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(4.2, 4.2))
+    for name, marker in (("judge", "o"), ("human", "s")):
+        r = result[name]
+        ax.scatter(r["per_prompt"]["semantic"], r["per_prompt"]["acoustic"], s=12, alpha=0.5, marker=marker, label=name)
+        ax.scatter([r["semantic_var"]], [r["acoustic_var"]], s=90, marker=marker, edgecolor="k", label=f"{name} mean")
+    top = max(1e-3, *(max(result[n]["per_prompt"][a] or [0]) for n in result for a in ("semantic", "acoustic")))
+    ax.plot([0, top], [0, top], "k--", lw=0.7)
+    ax.set_xlabel("semantic variance per prompt")
+    ax.set_ylabel("acoustic variance per prompt")
+    ax.set_title("score diversity under repeated sampling (Appendix B)", fontsize=9)
+    ax.legend(fontsize=7)
+    _save(fig, path)
+
+
+# ---------------------------------------------------------------- gradient geometry (Appendix C)
+
+
+def gradient_events(model, samples, judge, args, events=6, prompts=4, group=4, seed=0) -> list:
+    """Per event (one batch), for the SFT, GRPO and DPO objectives: the text-token and
+    speech-token parts of the loss back-propagated separately -> losses.grad_geometry."""
+    gen, out = torch.Generator().manual_seed(seed), []
+    params = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
+    for e in range(events):
+        chunk = [samples[(e * prompts + i) % len(samples)] for i in range(prompts)]
+        batch = rollout.sample(model, chunk, group, args.temperature, args.top_p, args.max_len, gen)
+        scores = judge.score(reward.rollout_items(batch), mode="holistic").rewards
+        R = losses.nan_rewards(scores, (prompts, group))
+        adv, usable = losses.advantages(R)
+        model.train()
+        logp = rollout.flat(models.reply_logprobs(model, batch.prompts, batch.prompt_mask, batch.replies, batch.slots,
+                                                  args.temperature))
+        m = {k: rollout.flat(v & batch.masks["sampled"]) for k, v in batch.masks.items()}
+        grp = torch.arange(prompts).repeat_interleave(group)
+
+        def grpo(mask):
+            return losses.grpo_loss(logp, logp.detach(), None, adv.flatten(), mask, mask, mask, grp, usable.flatten())[0]
+        tp, tm, tr, ts, tmask = rollout.teacher_forced(model, chunk)
+        sft_lp = rollout.flat(models.reply_logprobs(model, tp, tm, tr, ts))
+        objectives = {"GRPO": (grpo(m["text"]), grpo(m["speech"])),
+                      "SFT": tuple(losses.sft_loss(sft_lp, rollout.flat(tmask[k] & tmask["sampled"]))
+                                   for k in ("text", "speech"))}
+        pairs = []       # DPO: the best and the worst reply of each group whose rewards differ
+        for g in range(prompts):
+            valid = ~torch.isnan(R[g])
+            if valid.sum() >= 2 and R[g][valid].max() > R[g][valid].min():
+                pairs.append((g * group + int(torch.nan_to_num(R[g], nan=-1e9).argmax()),
+                              g * group + int(torch.nan_to_num(R[g], nan=1e9).argmin())))
+        if pairs:
+            best, worst = (torch.tensor(x) for x in zip(*pairs))
+
+            def dpo(mask):
+                s = losses.masked_score(logp, mask)
+                return losses.dpo_loss(s[best], s[worst], s[best].detach(), s[worst].detach())[0]
+            objectives["DPO"] = (dpo(m["text"]), dpo(m["speech"]))
+        for name, (lt, ls) in objectives.items():
+            geo = losses.grad_geometry(params, lt, ls)
+            out.append({"event": e, "objective": name, **{k: v for k, v in geo.items() if k != "layers"},
+                        "layers": geo["layers"]})
+        model.zero_grad(set_to_none=True)
+    model.eval()
+    return out
+
+
+def summarise_gradients(records) -> dict:
+    out = {}
+    for name in sorted({r["objective"] for r in records}):
+        rs = [r for r in records if r["objective"] == name and math.isfinite(r["ratio"])]
+        layers = sorted({k for r in rs for k in r["layers"]}, key=_layer_order)
+        out[name] = {"events": len(rs), "ratio_median": float(np.median([r["ratio"] for r in rs])) if rs else float("nan"),
+                     "cos_mean": float(np.mean([r["cos"] for r in rs])) if rs else float("nan"),
+                     "cos_std": float(np.std([r["cos"] for r in rs])) if rs else float("nan"),
+                     "layers": {k: {"ratio_median": float(np.median([r["layers"][k]["ratio"] for r in rs if k in r["layers"]])),
+                                    "cos_mean": float(np.mean([r["layers"][k]["cos"] for r in rs if k in r["layers"]]))}
+                                for k in layers}}
+    return out
+
+
+def _layer_order(name):
+    import re
+    m = re.search(r"(\d+)", name)
+    return (0 if name == "embed" else 3 if name == "head" else 4 if name.startswith("norm") else
+            2 if name.startswith("branch") else 1, int(m.group(1)) if m else 0)
+
+
+def plot_gradients(records, summary, path):
+    plt = _pyplot()
+    names = list(summary)
+    fig, axes = plt.subplots(2, 2, figsize=(10, 6))
+    for k, name in enumerate(names):
+        rs = [r for r in records if r["objective"] == name and math.isfinite(r["ratio"]) and r["ratio"] > 0]
+        axes[0, 0].scatter([k] * len(rs), [math.log10(r["ratio"]) for r in rs], alpha=0.6)
+        axes[0, 1].scatter([k] * len(rs), [r["cos"] for r in rs], alpha=0.6)
+        layers = list(summary[name]["layers"])
+        axes[1, 0].plot(layers, [math.log10(max(1e-12, summary[name]["layers"][x]["ratio_median"])) for x in layers],
+                        marker="o", label=name)
+        axes[1, 1].plot(layers, [summary[name]["layers"][x]["cos_mean"] for x in layers], marker="o", label=name)
+    for ax, title in zip(axes.flat, ["log10 |g_text| / |g_speech| per event", "cos(g_text, g_speech) per event",
+                                      "per layer: median log10 ratio", "per layer: mean cosine"]):
+        ax.set_title(title, fontsize=9)
+        ax.axhline(0, color="k", lw=0.5)
+    for ax in axes[0]:
+        ax.set_xticks(range(len(names)), names)
+    for ax in axes[1]:
+        ax.tick_params(axis="x", labelrotation=60, labelsize=7)
+        ax.legend(fontsize=7)
+    _save(fig, path)
+
+
+# ---------------------------------------------------------------- probability shift (Appendix D)
+
+
+@torch.no_grad()
+def probability_shift(tuned, base, samples, args, seed=0) -> dict:
+    """Appendix D: on replies sampled from the fine-tuned model, teacher-forced
+    delta_t = log p_ft(y_t) - log p_base(y_t) per position, text and speech marked."""
+    batch = rollout.sample(tuned, samples, 1, args.temperature, args.top_p, args.max_len, torch.Generator().manual_seed(seed))
+    lp_ft = models.reply_logprobs(tuned, batch.prompts, batch.prompt_mask, batch.replies, batch.slots)
+    lp_base = models.reply_logprobs(base, batch.prompts, batch.prompt_mask, batch.replies, batch.slots)
+    delta = (lp_ft - lp_base)
+    chosen = batch.masks["sampled"]
+    items = []
+    for i, s in enumerate(samples):
+        keep = chosen[i].flatten()
+        kind = np.where(batch.masks["text"][i].flatten()[keep].numpy(), "text", "speech")
+        items.append({"id": s.id, "delta": delta[i].flatten()[keep].tolist(), "kind": kind.tolist()})
+    stats = {}
+    for kind in ("text", "speech"):
+        d = delta[chosen & batch.masks[kind]]
+        stats[kind] = {"mean": float(d.mean()) if d.numel() else float("nan"),
+                       "mean_abs": float(d.abs().mean()) if d.numel() else float("nan"), "tokens": int(d.numel())}
+    return {"summary": stats, "items": items}
+
+
+def plot_shift(result, path, n=4):
+    plt = _pyplot()
+    items = result["items"][:n]
+    fig, axes = plt.subplots(len(items), 1, figsize=(9, 1.9 * len(items)), squeeze=False)
+    for ax, it in zip(axes[:, 0], items):
+        colours = ["tab:blue" if k == "text" else "tab:orange" for k in it["kind"]]
+        ax.bar(range(len(it["delta"])), it["delta"], color=colours)
+        ax.axhline(0, color="k", lw=0.5)
+        ax.set_ylabel(it["id"], fontsize=7)
+    s = result["summary"]
+    axes[0, 0].set_title(f"delta log p (fine-tuned - base): text (blue) mean|d| {s['text']['mean_abs']:.3f}, "
+                         f"speech (orange) mean|d| {s['speech']['mean_abs']:.3f}", fontsize=9)
+    axes[-1, 0].set_xlabel("reply position (sampled tokens)")
+    _save(fig, path)
+
+
+# ---------------------------------------------------------------- lambda trajectory (Appendix H.2)
+
+
+def lambda_trajectory(run_dir) -> dict:
+    """Appendix H.2 from a run's metrics.jsonl: lambda and the gates early vs late."""
+    path = os.path.join(run_dir, "metrics.jsonl")
+    with open(path) as f:
+        rows = [json.loads(line) for line in f if line.strip()]
+    if not rows or "lambda" not in rows[0]:
+        raise SystemExit(f"{path}: no lambda in these metrics (not a hybrid run)")
+    fifth = max(1, len(rows) // 5)
+    span = {"first_fifth": rows[:fifth], "last_fifth": rows[-fifth:]}
+    keys = ("lambda", "lambda_raw", "reward_gate", "info_gate", "reward_mean", "semantic_mean", "acoustic_mean")
+    return {"steps": len(rows), **{name: {k: _mean(rs, k) for k in keys} for name, rs in span.items()}}
+
+
 def plot_metrics(path_jsonl, path_png):
     """Reward, lambda and losses of a run's metrics.jsonl against step, one panel each."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     with open(path_jsonl) as f:
         rows = [json.loads(line) for line in f if line.strip()]
     if not rows:
         return
     panels = [("reward", ["reward_mean", "reward_max", "semantic_mean", "acoustic_mean"]),
-              ("lambda", ["lambda", "lambda_raw"]), ("loss", ["sft_loss", "grpo_loss", "dpo_loss"])]
+              ("lambda", ["lambda", "lambda_raw", "reward_gate", "info_gate"]),
+              ("loss", ["sft_loss", "grpo_loss", "dpo_loss"])]
     panels = [(t, [k for k in keys if k in rows[0]]) for t, keys in panels]
     panels = [(t, keys) for t, keys in panels if keys]
+    plt = _pyplot()
     step = [r["step"] for r in rows]
     fig, axes = plt.subplots(len(panels), 1, figsize=(8, 2.6 * len(panels)), sharex=True, squeeze=False)
     for ax, (title, keys) in zip(axes[:, 0], panels):
         for k in keys:
-            ax.plot(step, [r.get(k, float("nan")) for r in rows], label=k)
+            ax.plot(step, [r.get(k, float("nan")) for r in rows], label=k, lw=1)
         ax.set_ylabel(title)
-        ax.legend(fontsize=8, loc="best")
+        ax.legend(fontsize=7, loc="best")
         ax.grid(alpha=0.3)
     axes[-1, 0].set_xlabel("step")
+    _save(fig, path_png)
+
+
+# ---------------------------------------------------------------- the command line
+
+
+def _pyplot():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def _save(fig, path):
     fig.tight_layout()
-    fig.savefig(path_png, dpi=110)
-    plt.close(fig)
+    fig.savefig(path, dpi=110)
+    _pyplot().close(fig)
+
+
+def _write(out, name, result):
+    with open(os.path.join(out, f"{name}.json"), "w") as f:
+        json.dump(result, f, indent=1, default=str)
+
+
+ANALYSES = ("scores", "sbs", "agreement", "diversity", "gradients", "shift", "lambda")
+
+
+def get_args(argv=None):
+    ap = argparse.ArgumentParser(description="Score checkpoints and run the paper's analyses.",
+                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    g = ap.add_argument_group("what")
+    g.add_argument("--ckpt", help="checkpoint to evaluate")
+    g.add_argument("--vs", help="second checkpoint for the blind side-by-side")
+    g.add_argument("--base", help="base checkpoint for the probability-shift analysis")
+    g.add_argument("--run", help="run directory (metrics.jsonl) for the lambda analysis")
+    g.add_argument("--analysis", nargs="+", default=None, choices=ANALYSES + ("all",),
+                   help="default: scores, plus sbs with --vs, shift with --base, lambda with --run")
+    g.add_argument("--out", default=None, help="output directory (default CKPT/eval or RUN/eval)")
+    g = ap.add_argument_group("data and sampling")
+    g.add_argument("--data", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "toy", "eval.jsonl"),
+                   help="held-out JSONL split")
+    g.add_argument("--prompts", type=int, default=64, help="held-out prompts to use")
+    g.add_argument("--samples", type=int, default=8, help="replies per prompt for agreement / diversity (n)")
+    g.add_argument("--raters", type=int, default=3, help="judge samples per side-by-side item")
+    g.add_argument("--events", type=int, default=6, help="batches for the gradient analysis")
+    g.add_argument("--temperature", type=float, default=0.9, help="sampling temperature")
+    g.add_argument("--top-p", type=float, default=0.9, help="nucleus sampling mass")
+    g.add_argument("--max-len", type=int, default=96, help="maximum reply tokens per stream")
+    g.add_argument("--seed", type=int, default=0, help="sampling and rater seed")
+    g.add_argument("--rater-noise", type=float, nargs=2, default=(0.5, 1.0), metavar=("SEMANTIC", "ACOUSTIC"),
+                   help="local judge noise (Likert sd) for the 'LLM judge' and the side-by-side raters")
+    reward.add_judge_args(ap)
+    args = ap.parse_args(argv)
+    if not args.analysis:
+        args.analysis = ["scores"] * bool(args.ckpt) + ["sbs"] * bool(args.vs) + ["shift"] * bool(args.base) \
+            + ["lambda"] * bool(args.run)
+    if "all" in args.analysis:
+        args.analysis = [a for a in ANALYSES if (a != "sbs" or args.vs) and (a != "shift" or args.base)
+                         and (a != "lambda" or args.run)]
+    if any(a != "lambda" for a in args.analysis) and not args.ckpt:
+        ap.error("--ckpt is needed for " + ", ".join(a for a in args.analysis if a != "lambda"))
+    for a, need in (("sbs", "vs"), ("shift", "base"), ("lambda", "run")):
+        if a in args.analysis and not getattr(args, need):
+            ap.error(f"--analysis {a} needs --{need}")
+    args.out = args.out or os.path.join(args.ckpt or args.run, "eval")
+    return args
+
+
+def main(argv=None):
+    args = get_args(argv)
+    os.makedirs(args.out, exist_ok=True)
+    written = []
+    if "lambda" in args.analysis:
+        result = lambda_trajectory(args.run)
+        plot_metrics(os.path.join(args.run, "metrics.jsonl"), os.path.join(args.out, "lambda.png"))
+        _write(args.out, "lambda", result)
+        written.append("lambda")
+        print(f"lambda: first fifth {result['first_fifth']['lambda']:.3f}, last fifth {result['last_fifth']['lambda']:.3f}")
+    todo = [a for a in args.analysis if a != "lambda"]
+    if not todo:
+        print(f"wrote {', '.join(written)} to {args.out}")
+        return
+    model = models.load_model(args.ckpt).eval()
+    samples = dataset.load_samples(args.data, model.codec.encode, limit=args.prompts)
+    with contextlib.ExitStack() as stack:
+        clean = reward.open_judge(args, stack)
+        raters = clean
+        if not args.judge_url and any(a in todo for a in ("sbs", "agreement", "diversity")):
+            import judge
+            local = stack.enter_context(judge.LocalJudge(*args.rater_noise, seed=args.seed))
+            raters = reward.JudgeClient(local.url, concurrency=args.judge_concurrency)
+            stack.callback(raters.close)
+        if "scores" in todo:
+            rows = score_items(model, samples, clean, args, seed=args.seed)
+            table = score_table(rows)
+            print_scores(table, args.ckpt)
+            _write(args.out, "scores", {**table, "items": rows})
+            written.append("scores")
+        if "sbs" in todo:
+            other = models.load_model(args.vs).eval()
+            result = side_by_side(model, other, samples, raters, args, seed=args.seed)
+            plot_side_by_side(result, os.path.join(args.out, "sbs.png"), (args.ckpt, args.vs))
+            _write(args.out, "sbs", result)
+            written.append("sbs")
+            for axis, r in result["axes"].items():
+                print(f"side-by-side {axis:12s} win {r['win_rate']:.1%} tie {r['tie_rate']:.1%} "
+                      f"loss {r['loss_rate']:.1%}  p = {r['p_value']:.3g}")
+        if "agreement" in todo or "diversity" in todo:
+            pool = repeated_sampling(model, samples, raters, args.samples, args, seed=args.seed)
+            human = rescore(pool, clean)
+            if "agreement" in todo:
+                result = agreement(pool, human)
+                plot_agreement(result, os.path.join(args.out, "agreement.png"))
+                _write(args.out, "agreement", result)
+                written.append("agreement")
+                for axis, r in result.items():
+                    print(f"agreement {axis:9s} pearson {r['pearson']:.3f} intra-spearman {r['intra_spearman']:.3f} "
+                          f"mae {r['mae']:.3f} within-1 {r['within_1']:.3f} bias {r['bias']:+.3f}")
+            if "diversity" in todo:
+                result = diversity(pool, human)
+                plot_diversity(result, os.path.join(args.out, "diversity.png"))
+                _write(args.out, "diversity", result)
+                written.append("diversity")
+                for name, r in result.items():
+                    print(f"diversity {name}: semantic variance {r['semantic_var']:.3f}, "
+                          f"acoustic variance {r['acoustic_var']:.3f}")
+        if "gradients" in todo:
+            records = gradient_events(model, samples, clean, args, events=args.events, seed=args.seed)
+            summary = summarise_gradients(records)
+            plot_gradients(records, summary, os.path.join(args.out, "gradients.png"))
+            _write(args.out, "gradients", {"summary": summary, "events": records})
+            written.append("gradients")
+            for name, r in summary.items():
+                print(f"gradients {name:4s} median |g_text|/|g_speech| {r['ratio_median']:.3g}, "
+                      f"cos {r['cos_mean']:+.3f} +- {r['cos_std']:.3f} ({r['events']} events)")
+        if "shift" in todo:
+            base = models.load_model(args.base).eval()
+            result = probability_shift(model, base, samples, args, seed=args.seed)
+            plot_shift(result, os.path.join(args.out, "shift.png"))
+            _write(args.out, "shift", result)
+            written.append("shift")
+            s = result["summary"]
+            print(f"shift: mean |delta log p| text {s['text']['mean_abs']:.4f}, speech {s['speech']['mean_abs']:.4f}")
+    print(f"wrote {', '.join(written)} to {args.out}")
+
+
+if __name__ == "__main__":
+    main()

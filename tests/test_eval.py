@@ -1,0 +1,119 @@
+"""eval.py: the statistics against hand-computed values, and every analysis end to end."""
+import json
+import math
+import random
+
+import numpy as np
+import pytest
+
+import eval as ev
+
+
+def test_sign_test_against_hand_computed_binomials():
+    # N = 10: P[B >= 8] = (45 + 10 + 1) / 1024
+    assert ev.sign_test(8, 2) == pytest.approx(2 * 56 / 1024)
+    assert ev.sign_test(2, 8) == pytest.approx(2 * 56 / 1024)
+    assert ev.sign_test(6, 0) == pytest.approx(2 / 64)
+    assert ev.sign_test(5, 5) == 1.0                   # capped at 1
+    assert ev.sign_test(0, 0) == 1.0
+    # the paper's Table 4 overall row: 55 wins, 14 losses of 80 items -> p < 0.001
+    assert ev.sign_test(55, 14) < 1e-3
+
+
+def naive_ranks(x):
+    return [1 + sum(b < a for b in x) + (sum(b == a for b in x) - 1) / 2 for a in x]
+
+
+def test_pearson_and_spearman_with_ties_match_naive_versions():
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        x, y = rng.integers(1, 6, 12).astype(float), rng.integers(1, 6, 12).astype(float)
+        if x.std() == 0 or y.std() == 0:
+            continue
+        assert ev.pearson(x, y) == pytest.approx(np.corrcoef(x, y)[0, 1])
+        assert list(ev.ranks(x)) == naive_ranks(list(x))
+        assert ev.spearman(x, y) == pytest.approx(np.corrcoef(naive_ranks(list(x)), naive_ranks(list(y)))[0, 1])
+    assert list(ev.ranks([1, 2, 2, 3])) == [1, 2.5, 2.5, 4]
+    assert math.isnan(ev.pearson([3, 3, 3], [1, 2, 3]))       # constant side: undefined
+
+
+def test_majority_vote_needs_a_strict_majority():
+    assert ev.majority(["win", "win", "loss"]) == "win"
+    assert ev.majority(["loss", "tie", "loss"]) == "loss"
+    assert ev.majority(["win", "loss", "tie"]) == "tie"
+    assert ev.majority(["win", "win", "tie", "tie"]) == "tie"
+    assert ev.majority([]) == "tie"
+
+
+def test_agreement_metrics_hand_worked():
+    m = ev.agreement_metrics([5, 4, 3, 1, 2], [5, 3, 3, 1, 2], [0, 0, 0, 1, 1])
+    assert m["mae"] == pytest.approx(1 / 5) and m["within_1"] == 1.0 and m["bias"] == pytest.approx(1 / 5)
+    # prompt 0: [5, 4, 3] vs [5, 3, 3] (a tie on the human side); prompt 1: perfectly ranked
+    rho0 = np.corrcoef(naive_ranks([5, 4, 3]), naive_ranks([5, 3, 3]))[0, 1]
+    assert m["prompts_ranked"] == 2 and m["intra_spearman"] == pytest.approx((rho0 + 1.0) / 2)
+    # a prompt where one side is constant has no ranking to agree with: it is skipped
+    assert ev.agreement_metrics([1, 2], [2, 2], [0, 0])["prompts_ranked"] == 0
+
+
+class AlwaysA:
+    """A judge whose raters always prefer the reply shown as A."""
+
+    def compare(self, pairs):
+        return {axis: ["A"] * len(pairs) for axis in ("helpfulness", "naturalness", "overall")}
+
+
+def test_side_by_side_unshuffles_the_order(micro_ckpts, toy_dir):
+    import codec
+    import dataset
+    import model as M
+    m = M.load_model(micro_ckpts["tiny-vita"])
+    samples = dataset.load_samples(str(toy_dir / "eval.jsonl"), codec.encode, limit=10)
+    args = ev.get_args(["--ckpt", "x", "--raters", "3", "--max-len", "24"])
+    result = ev.side_by_side(m, m, samples, AlwaysA(), args, seed=5)
+    rng = random.Random(5)
+    flipped = sum(rng.random() < 0.5 for _ in samples)
+    for axis in result["axes"].values():
+        assert axis["win"] == len(samples) - flipped and axis["loss"] == flipped and axis["tie"] == 0
+        assert axis["p_value"] == pytest.approx(ev.sign_test(len(samples) - flipped, flipped))
+
+
+def test_every_analysis_writes_its_files(micro_ckpts, toy_dir, judge_url, tmp_path):
+    run = tmp_path / "run"
+    run.mkdir()
+    with open(run / "metrics.jsonl", "w") as f:
+        for step in range(1, 11):
+            f.write(json.dumps({"step": step, "lambda": 0.01 * step, "lambda_raw": 0.02, "reward_gate": 0.9,
+                                "info_gate": 0.1, "reward_mean": 3.0, "semantic_mean": 3.0, "acoustic_mean": 4.0,
+                                "sft_loss": 1.0, "grpo_loss": 0.0}) + "\n")
+    out = tmp_path / "eval"
+    ckpt, base = micro_ckpts["tiny-vita"], micro_ckpts["tiny-vita"]
+    ev.main(["--ckpt", ckpt, "--vs", base, "--base", base, "--run", str(run), "--analysis", "all",
+             "--data", str(toy_dir / "eval.jsonl"), "--prompts", "4", "--samples", "3", "--events", "1",
+             "--raters", "3", "--max-len", "32", "--out", str(out), "--judge-url", judge_url])
+    for name in ("scores", "sbs", "agreement", "diversity", "gradients", "shift", "lambda"):
+        assert (out / f"{name}.json").exists(), name
+        if name != "scores":
+            assert (out / f"{name}.png").stat().st_size > 1000, name
+    lam = json.loads((out / "lambda.json").read_text())
+    assert lam["first_fifth"]["lambda"] == pytest.approx(0.015) and lam["last_fifth"]["lambda"] == pytest.approx(0.095)
+    grads = json.loads((out / "gradients.json").read_text())
+    assert {"SFT", "GRPO"} <= set(grads["summary"])
+    agreement = json.loads((out / "agreement.json").read_text())
+    assert agreement["semantic"]["mae"] == 0.0                 # the same noise-free judge on both sides
+    scores = json.loads((out / "scores.json").read_text())
+    assert len(scores["items"]) == 4 and set(scores["by_task"]) <= {"arithmetic", "comparison", "counting",
+                                                                    "backwards", "repetition"}
+
+
+def test_local_noisy_raters_disagree_with_the_human(micro_ckpts, toy_dir, tmp_path):
+    ev.main(["--ckpt", micro_ckpts["tiny-kimi"], "--analysis", "agreement", "--data", str(toy_dir / "eval.jsonl"),
+             "--prompts", "3", "--samples", "3", "--max-len", "24", "--out", str(tmp_path), "--rater-noise", "1.5", "1.5"])
+    result = json.loads((tmp_path / "agreement.json").read_text())
+    assert result["semantic"]["n"] == 9 and result["semantic"]["mae"] > 0
+
+
+def test_analyses_say_what_they_need():
+    with pytest.raises(SystemExit):
+        ev.get_args(["--ckpt", "x", "--analysis", "shift"])
+    with pytest.raises(SystemExit):
+        ev.get_args(["--analysis", "scores"])
