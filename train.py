@@ -39,7 +39,6 @@ import json
 import math
 import os
 import random
-import shutil
 import subprocess
 import sys
 import time
@@ -47,7 +46,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-import torch.distributed as dist
 from tqdm import tqdm
 
 import dataset
@@ -58,6 +56,7 @@ import losses
 import model as models
 import reward
 import rollout
+import runtime
 from rollout import flat
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -156,115 +155,6 @@ def get_args(argv=None):
     return args
 
 
-# ---------------------------------------------------------------- distributed (about 20 lines)
-
-def setup_distributed(device_arg):
-    """Rank, world size and device from torchrun's environment; plain `python` = one process."""
-    rank, world = int(os.environ.get("RANK", 0)), int(os.environ.get("WORLD_SIZE", 1))
-    local = int(os.environ.get("LOCAL_RANK", 0))
-    use_cuda = device_arg == "cuda" or (device_arg == "auto" and torch.cuda.is_available())
-    device = torch.device(f"cuda:{local}" if use_cuda else "cpu")
-    if use_cuda:
-        torch.cuda.set_device(device)
-    if world > 1 and not dist.is_initialized():
-        dist.init_process_group("nccl" if use_cuda else "gloo")
-    return rank, world, device
-
-
-def all_reduce_sum(t: torch.Tensor) -> torch.Tensor:
-    """Sum a tensor over ranks (identity in a single process). Runs on the backend's device."""
-    if not (dist.is_available() and dist.is_initialized()):
-        return t
-    on = torch.device("cuda", torch.cuda.current_device()) if dist.get_backend() == "nccl" else torch.device("cpu")
-    t = t.to(on).clone()
-    dist.all_reduce(t)
-    return t.cpu()
-
-
-def barrier():
-    if dist.is_available() and dist.is_initialized():
-        dist.barrier()
-
-
-# ---------------------------------------------------------------- data order
-
-class Shards:
-    """Global batches of world*B prompts from a seeded per-epoch permutation; rank r takes
-    its slice. The position (epoch, index) is saved in checkpoints."""
-
-    def __init__(self, n, batch, rank, world, seed):
-        if n < batch * world:
-            raise ValueError(f"{n} training samples cannot fill a global batch of {batch} x {world} ranks")
-        self.n, self.batch, self.rank, self.world, self.seed = n, batch, rank, world, seed
-        self.epoch, self.index = 0, 0
-        self._perm = self._permutation()
-
-    def _permutation(self):
-        return torch.randperm(self.n, generator=torch.Generator().manual_seed(self.seed * 7919 + self.epoch)).tolist()
-
-    def next(self):
-        span = self.batch * self.world
-        if self.index + span > self.n:
-            self.epoch, self.index = self.epoch + 1, 0
-            self._perm = self._permutation()
-        lo = self.index + self.rank * self.batch
-        self.index += span
-        return self._perm[lo:lo + self.batch]
-
-    def state_dict(self):
-        return {"epoch": self.epoch, "index": self.index}
-
-    def load_state_dict(self, s):
-        self.epoch, self.index = s["epoch"], s["index"]
-        self._perm = self._permutation()
-
-
-# ---------------------------------------------------------------- checkpoints
-
-def save_checkpoint(path, model, state, rank):
-    """Write model + training state to PATH atomically: a temp dir, then renames."""
-    full = full_state_dict(model)
-    if rank != 0:
-        return
-    tmp, old = path + ".tmp", path + ".old"
-    shutil.rmtree(tmp, ignore_errors=True)
-    model.save(tmp, state_dict=full)
-    torch.save(state, os.path.join(tmp, "train_state.pt"))
-    if os.path.exists(path):
-        os.replace(path, old)
-    os.replace(tmp, path)
-    shutil.rmtree(old, ignore_errors=True)
-
-
-def full_state_dict(model):
-    """The model's full (unsharded) state dict; every rank must call it under FSDP."""
-    if any(type(p).__name__ == "DTensor" for p in model.parameters()):
-        from torch.distributed.checkpoint.state_dict import StateDictOptions, get_model_state_dict
-        return get_model_state_dict(model, options=StateDictOptions(full_state_dict=True, cpu_offload=True))
-    return None
-
-
-def rng_state(generator):
-    return {"torch": torch.get_rng_state(), "numpy": np.random.get_state(), "python": random.getstate(),
-            "sampling": generator.get_state()}
-
-
-def set_rng_state(s, generator):
-    torch.set_rng_state(s["torch"])
-    np.random.set_state(s["numpy"])
-    random.setstate(s["python"])
-    generator.set_state(s["sampling"])
-
-
-def gather_objects(obj, world):
-    """List of obj from every rank (on every rank)."""
-    if world == 1:
-        return [obj]
-    out = [None] * world
-    dist.all_gather_object(out, obj)
-    return out
-
-
 # ---------------------------------------------------------------- building blocks
 
 def load_init(path, args, device):
@@ -287,26 +177,18 @@ def load_policy(args, device):
 
 
 def frozen_copy(args, device):
-    """The frozen reference: a fresh load of the starting checkpoint (never the resumed policy)."""
+    """The frozen reference: a fresh load of the starting checkpoint (never the resumed policy),
+    in bf16 on GPUs, and sharded like the policy under --fsdp."""
     ref = load_init(args.init, args, device)
+    if device.type == "cuda":
+        ref = ref.to(torch.bfloat16)
     ref.eval().requires_grad_(False)
-    return ref
-
-
-def wrap_parallel(policy, args, world, device):
-    """DDP (or FSDP2 with --fsdp) around the policy; returns the callable used for training forwards."""
     if args.fsdp:
-        from torch.distributed.fsdp import MixedPrecisionPolicy, fully_shard
-        mp = MixedPrecisionPolicy(param_dtype=torch.bfloat16, reduce_dtype=torch.float32) \
-            if device.type == "cuda" else MixedPrecisionPolicy()
-        for layer in policy.decoder_layers():
-            fully_shard(layer, mp_policy=mp)
-        fully_shard(policy, mp_policy=mp)
-        return policy
-    if world > 1:
-        from torch.nn.parallel import DistributedDataParallel
-        return DistributedDataParallel(policy, device_ids=[device.index] if device.type == "cuda" else None)
-    return policy
+        from torch.distributed.fsdp import fully_shard
+        for layer in ref.decoder_layers():
+            fully_shard(layer)
+        fully_shard(ref.net)
+    return ref
 
 
 def make_optimizer(policy, args):
@@ -343,7 +225,7 @@ def ensure_toy_data(args, rank):
     if rank == 0:
         print("toy data missing: running data/prepare.py", flush=True)
         subprocess.run([sys.executable, os.path.join(HERE, "data", "prepare.py"), "--out", args.data_dir], check=True)
-    barrier()
+    runtime.barrier()
 
 
 def ensure_base(args, rank, world):
@@ -360,29 +242,6 @@ def ensure_base(args, rank, world):
     run(sft_args)
 
 
-class Logger:
-    """One fixed-format line per step, metrics.jsonl (rank 0), and a closing plot."""
-
-    def __init__(self, out, rank, resume_step=0, quiet=False):
-        self.rank, self.quiet, self.path = rank, quiet, os.path.join(out, "metrics.jsonl")
-        if rank == 0:
-            os.makedirs(out, exist_ok=True)
-            kept = []
-            if resume_step and os.path.exists(self.path):   # drop records past the checkpoint
-                with open(self.path) as f:
-                    kept = [line for line in f if json.loads(line).get("step", 0) <= resume_step]
-            with open(self.path, "w") as f:
-                f.writelines(kept)
-
-    def log(self, record, line):
-        if self.rank != 0:
-            return
-        with open(self.path, "a") as f:
-            f.write(json.dumps(record) + "\n")
-        if not self.quiet:
-            tqdm.write(line)
-
-
 # ---------------------------------------------------------------- the stages
 
 def print_config(args, world, device, policy):
@@ -396,7 +255,7 @@ def print_config(args, world, device, policy):
 
 
 def run(args):
-    rank, world, device = setup_distributed(args.device)
+    rank, world, device = runtime.setup_distributed(args.device)
     torch.manual_seed(args.seed + rank)
     random.seed(args.seed + rank)
     np.random.seed(args.seed + rank)
@@ -419,37 +278,27 @@ def run(args):
 
 
 def common_loop_state(args, policy, rank, world, device, shards):
-    """Parallel wrapper, optimiser, schedule and sampling generator; restored under --resume."""
-    forward = wrap_parallel(policy, args, world, device)
+    """Parallel wrapper, optimiser, schedule and sampling generator; under --resume, the
+    checkpoint's weights go in before wrapping (FSDP shards them) and the rest after."""
+    ckpt, state, start = os.path.join(args.out, "ckpt"), None, 0
+    if args.resume:
+        state = runtime.read_state(ckpt)
+        policy.load_weights(ckpt)
+    forward = runtime.wrap_parallel(policy, args.fsdp, world, device)
     opt, sched = make_optimizer(policy, args)
     gen = torch.Generator().manual_seed(args.seed * 1000 + rank)
-    start, state, ckpt = 0, None, os.path.join(args.out, "ckpt")
-    if args.resume:
-        if not os.path.exists(os.path.join(ckpt, "train_state.pt")):
-            raise SystemExit(f"--resume: no checkpoint at {ckpt}")
-        state = torch.load(os.path.join(ckpt, "train_state.pt"), weights_only=False)
-        policy.load_weights(ckpt)
-        opt.load_state_dict(state["optimizer"])
-        sched.load_state_dict(state["scheduler"])
-        shards.load_state_dict(state["data"])
-        set_rng_state(state["rng"][rank], gen)
+    if state is not None:
+        runtime.restore(state, policy, opt, sched, shards, gen, rank)
         start = state["step"]
         if rank == 0:
             print(f"resumed from {ckpt} at step {start}", flush=True)
     return forward, opt, sched, gen, start, state
 
 
-def checkpoint(args, policy, opt, sched, shards, gen, step, rank, world, extra=None):
-    rngs = gather_objects(rng_state(gen), world)
-    state = {"step": step, "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
-             "data": shards.state_dict(), "rng": rngs, "config": vars(args), **(extra or {})}
-    save_checkpoint(os.path.join(args.out, "ckpt"), policy, state, rank)
-
-
 def finish(args, policy, rank, eval_set, judge, base=None):
     """Save the final model, plot, and print the held-out summary (base vs trained)."""
     final = os.path.join(args.out, "final") if args.stage != "sft" else args.out
-    full = full_state_dict(policy)
+    full = runtime.full_state_dict(policy)
     if rank == 0:
         policy.save(final, state_dict=full)
         metrics = os.path.join(args.out, "metrics.jsonl")
@@ -466,14 +315,14 @@ def finish(args, policy, rank, eval_set, judge, base=None):
             print("  " + f"{name:>15s}" + "".join(f"{r[k]:15.3f}" for k in keys))
         with open(os.path.join(args.out, "summary.json"), "w") as f:
             json.dump(dict(rows), f, indent=1)
-    barrier()
+    runtime.barrier()
 
 
 def run_sft(args, policy, train_set, eval_set, judge, rank, world, device):
     """Teacher forcing on SFT targets (Eq. 2), scope --sft-tokens."""
-    shards = Shards(len(train_set), args.batch_size, rank, world, args.seed)
+    shards = runtime.Shards(len(train_set), args.batch_size, rank, world, args.seed)
     forward, opt, sched, gen, start, _ = common_loop_state(args, policy, rank, world, device, shards)
-    log = Logger(args.out, rank, start, args.quiet)
+    log = runtime.Logger(args.out, rank, start, args.quiet)
     bar = tqdm(range(start, args.steps), desc="sft", disable=rank != 0, initial=start, total=args.steps)
     policy.train()
     for step in bar:
@@ -485,7 +334,7 @@ def run_sft(args, policy, train_set, eval_set, judge, rank, world, device):
         scope = (losses.scope_mask(masks, args.sft_tokens) & masks["sampled"]).to(device)
         loss = losses.sft_loss(flat(logp), flat(scope))
         norm = optimiser_step(policy, opt, sched, loss, args)
-        loss_all = float(all_reduce_sum(loss.detach().cpu().view(1))[0]) / world
+        loss_all = float(runtime.all_reduce_sum(loss.detach().cpu().view(1))[0]) / world
         rec = {"step": step + 1, "sft_loss": loss_all, "lr": sched.get_last_lr()[0], "grad_norm": norm,
                "time_update": time.perf_counter() - t0}
         log.log(rec, f"step {step + 1:5d}/{args.steps} | sft {loss_all:.4f} | lr {rec['lr']:.2e} | "
@@ -494,23 +343,6 @@ def run_sft(args, policy, train_set, eval_set, judge, rank, world, device):
         if should_stop(args, policy, opt, sched, shards, gen, step, start, rank, world):
             return
     finish(args, policy, rank, eval_set, judge)
-
-
-@contextlib.contextmanager
-def gathered(policy):
-    """Under FSDP, keep the full weights on each rank while sampling (one all-gather per
-    layer per rollout instead of per token); a no-op otherwise."""
-    from torch.distributed.fsdp import FSDPModule
-    sharded = [m for m in policy.modules() if isinstance(m, FSDPModule)]
-    for m in sharded:
-        m.set_reshard_after_forward(False)
-        m.unshard()
-    try:
-        yield
-    finally:
-        for m in sharded:
-            m.reshard()
-            m.set_reshard_after_forward(True)
 
 
 @dataclass
@@ -575,7 +407,7 @@ def hybrid_objective(policy, ub, adv, usable, group, lam, args, forward=None, mo
 
 def run_hybrid(args, policy, train_set, eval_set, judge, rank, world, device):
     """The paper's loop (Eq. 3, 8-12): rollouts -> judge -> advantages and gate -> update."""
-    shards = Shards(len(train_set), args.batch_size, rank, world, args.seed)
+    shards = runtime.Shards(len(train_set), args.batch_size, rank, world, args.seed)
     forward, opt, sched, gen, start, state = common_loop_state(args, policy, rank, world, device, shards)
     gate = gates.make_gate(args.gate, lam=args.lam, lambda_max=args.lambda_max, slope=args.gate_slope,
                            threshold=args.gate_threshold, ema_alpha=args.ema_alpha)
@@ -583,13 +415,13 @@ def run_hybrid(args, policy, train_set, eval_set, judge, rank, world, device):
         gate.load_state_dict(state["gate"])
     ref = frozen_copy(args, device) if args.beta_text > 0 or args.beta_speech > 0 else None
     base = load_init(args.init, args, device) if rank == 0 and args.eval_prompts else None
-    log = Logger(args.out, rank, start, args.quiet)
+    log = runtime.Logger(args.out, rank, start, args.quiet)
     bar = tqdm(range(start, args.steps), desc="hybrid", disable=rank != 0, initial=start, total=args.steps)
     G = args.group_size
     for step in bar:
         samples = [train_set[i] for i in shards.next()]
         # 1. rollouts: G replies per prompt, speech decoded to audio
-        with gathered(policy):
+        with runtime.gathered(policy):
             batch = rollout.sample(policy, samples, G, args.temperature, args.top_p, args.max_len, gen,
                                    not args.no_audio_boundaries)
         # 2. the judge scores all B*G replies concurrently, before any training forward
@@ -600,7 +432,7 @@ def run_hybrid(args, policy, train_set, eval_set, judge, rank, world, device):
         adv, usable = adv.flatten().to(device), usable.flatten().to(device)
         group = torch.arange(len(samples), device=device).repeat_interleave(G)
         # 3. lambda_t from every rank's groups (Eq. 9-12)
-        g_out = gate.step(R, all_reduce_sum)
+        g_out = gate.step(R, runtime.all_reduce_sum)
         # 4. (1 - lambda) SFT + lambda GRPO, --ppo-epochs updates on this rollout batch
         t_update = time.perf_counter()
         ub = build_update_batch(policy, ref, batch, samples, args, device)
@@ -646,10 +478,8 @@ def step_record(step, g_out, R, res, batch, sft, grpo, gstats, norm, sched, t_up
               float(sft), float(grpo), gstats["kl_text"], gstats["kl_speech"], gstats["clip_frac"],
               text_len.sum(), speech_len.sum(), len(text_len), batch.truncated.sum(), gstats["empty_scope_rows"],
               batch.seconds, res.stats["seconds"], t_update]
-    t = dict(zip(names, all_reduce_sum(torch.tensor([float(v) for v in values], dtype=torch.float64)).tolist()))
-    r_max = torch.where(valid, R, torch.full_like(R, -math.inf)).max().view(1).double()
-    if world > 1:
-        dist.all_reduce(r_max, op=dist.ReduceOp.MAX)
+    t = dict(zip(names, runtime.all_reduce_sum(torch.tensor([float(v) for v in values], dtype=torch.float64)).tolist()))
+    r_max = runtime.all_reduce_max(torch.where(valid, R, torch.full_like(R, -math.inf)).max().view(1).double())
     n, mean = max(1.0, t["r_n"]), t["r_sum"] / max(1.0, t["r_n"])
     ratio = (lambda a, b: t[a] / t[b] if t[b] else float("nan"))
     return {"step": step, "lambda": g_out.lam, "lambda_raw": g_out.lam_raw, "reward_gate": g_out.reward_gate,
@@ -675,17 +505,17 @@ def step_line(r, total):
 
 def run_dpo(args, policy, train_set, eval_set, judge, rank, world, device):
     """The offline DPO baselines (dpo.py): pairs by repeated sampling, then Eq. 5."""
-    pairs = dpo.build_pairs(policy, train_set, judge, args, rank, world, all_reduce_sum)
-    shards = Shards(len(pairs), min(args.batch_size, len(pairs)), 0, 1, args.seed + rank)  # rank-local pairs
+    pairs = dpo.build_pairs(policy, train_set, judge, args, rank, world, runtime.all_reduce_sum)
+    shards = runtime.Shards(len(pairs), min(args.batch_size, len(pairs)), 0, 1, args.seed + rank)  # rank-local pairs
     forward, opt, sched, gen, start, _ = common_loop_state(args, policy, rank, world, device, shards)
     ref = frozen_copy(args, device)
-    log = Logger(args.out, rank, start, args.quiet)
+    log = runtime.Logger(args.out, rank, start, args.quiet)
     policy.train()
     for step in tqdm(range(start, args.steps), desc="dpo", disable=rank != 0, initial=start, total=args.steps):
         t0 = time.perf_counter()
         loss, stats = dpo.pair_loss(policy, ref, [pairs[i] for i in shards.next()], args, device, forward)
         norm = optimiser_step(policy, opt, sched, loss, args)
-        reduced = all_reduce_sum(torch.tensor(list(stats.values()), dtype=torch.float64)) / world
+        reduced = runtime.all_reduce_sum(torch.tensor(list(stats.values()), dtype=torch.float64)) / world
         rec = {"step": step + 1, **dict(zip(stats, reduced.tolist())), "grad_norm": norm,
                "lr": sched.get_last_lr()[0], "time_update": time.perf_counter() - t0}
         log.log(rec, f"step {step + 1:5d}/{args.steps} | dpo {rec['dpo_loss']:.4f} | acc {rec['dpo_accuracy']:.2f} "
@@ -700,7 +530,8 @@ def should_stop(args, policy, opt, sched, shards, gen, step, start, rank, world,
     done = step + 1
     stopping = bool(args.stop_after) and done - start >= args.stop_after and done < args.steps
     if done % args.save_every == 0 or done == args.steps or stopping:
-        checkpoint(args, policy, opt, sched, shards, gen, done, rank, world, extra)
+        runtime.save(os.path.join(args.out, "ckpt"), policy, opt, sched, shards, gen, done, rank, world,
+                     {"config": vars(args), **(extra or {})})
     return stopping
 
 

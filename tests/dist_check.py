@@ -19,6 +19,7 @@ import dataset    # noqa: E402
 import gate as gates  # noqa: E402
 import losses     # noqa: E402
 import rollout    # noqa: E402
+import runtime    # noqa: E402
 import train      # noqa: E402
 
 
@@ -34,19 +35,19 @@ def take(batch, prompts, G):
 
 
 def main(out, ckpt, data, fsdp):
-    rank, world, device = train.setup_distributed("cpu")
+    rank, world, device = runtime.setup_distributed("cpu")
     args = train.get_args(["--init", ckpt, "--data-dir", data, "--rl-tokens", "all", "--beta-text", "0",
                            "--beta-speech", "0", "--group-size", "3", "--max-len", "40"] + (["--fsdp"] if fsdp else []))
     policy = train.load_policy(args, device)
     samples = dataset.load_samples(args.train_file, codec.encode, need_target=True, limit=4)
     G, per_rank = args.group_size, len(samples) // world
     full = rollout.sample(policy, samples, G, 1.0, 1.0, args.max_len, torch.Generator().manual_seed(0))
-    forward = train.wrap_parallel(policy, args, world, device)
+    forward = runtime.wrap_parallel(policy, args.fsdp, world, device)
     mine = list(range(rank * per_rank, (rank + 1) * per_rank))
     batch = take(full, mine, G)
     R = torch.tensor([[float((7 * (p * G + g)) % 5 + 1) for g in range(G)] for p in mine])   # fixed rewards
     adv, usable = losses.advantages(R)
-    out_gate = gates.make_gate("adaptive").step(R, train.all_reduce_sum)
+    out_gate = gates.make_gate("adaptive").step(R, runtime.all_reduce_sum)
     ub = train.build_update_batch(policy, None, batch, batch.samples, args, device)
     group = torch.arange(per_rank).repeat_interleave(G)
     loss = train.hybrid_objective(policy, ub, adv.flatten(), usable.flatten(), group, out_gate.lam, args, forward)[0]

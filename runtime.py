@@ -1,0 +1,235 @@
+"""What a training run needs besides the maths: processes, data order, checkpoints, logs.
+
+  setup_distributed   rank / world / device from torchrun's environment (plain python = 1 process)
+  all_reduce_sum      the one collective the loop needs (metrics, gate statistics)
+  wrap_parallel       DDP, or FSDP2 (--fsdp: each decoder layer, then the root; bf16 compute on GPUs)
+  gathered            under FSDP, full weights on every rank for the length of a rollout
+  Shards              global batches from a seeded per-epoch permutation, one slice per rank
+  save / restore      atomic checkpoints that resume exactly: weights, optimiser (FSDP: gathered
+                      to full tensors), schedule, every rank's RNG states, data position, extras
+  Logger              one line per step, metrics.jsonl (trimmed to the checkpoint on resume)
+
+train.py uses these; nothing here knows about spoken dialogue.
+"""
+import contextlib
+import json
+import os
+import random
+import shutil
+
+import numpy as np
+import torch
+import torch.distributed as dist
+from tqdm import tqdm
+
+# ---------------------------------------------------------------- processes
+
+
+def setup_distributed(device_arg="auto"):
+    """Rank, world size and device from torchrun's environment; plain `python` = one process."""
+    rank, world = int(os.environ.get("RANK", 0)), int(os.environ.get("WORLD_SIZE", 1))
+    local = int(os.environ.get("LOCAL_RANK", 0))
+    use_cuda = device_arg == "cuda" or (device_arg == "auto" and torch.cuda.is_available())
+    device = torch.device(f"cuda:{local}" if use_cuda else "cpu")
+    if use_cuda:
+        torch.cuda.set_device(device)
+    if world > 1 and not dist.is_initialized():
+        dist.init_process_group("nccl" if use_cuda else "gloo")
+    return rank, world, device
+
+
+def distributed() -> bool:
+    return dist.is_available() and dist.is_initialized()
+
+
+def all_reduce_sum(t: torch.Tensor) -> torch.Tensor:
+    """Sum a tensor over ranks (identity in a single process); returns it on the CPU."""
+    if not distributed():
+        return t
+    on = torch.device("cuda", torch.cuda.current_device()) if dist.get_backend() == "nccl" else torch.device("cpu")
+    t = t.to(on).clone()
+    dist.all_reduce(t)
+    return t.cpu()
+
+
+def all_reduce_max(t: torch.Tensor) -> torch.Tensor:
+    if not distributed():
+        return t
+    t = t.clone()
+    dist.all_reduce(t, op=dist.ReduceOp.MAX)
+    return t
+
+
+def barrier():
+    if distributed():
+        dist.barrier()
+
+
+def gather_objects(obj, world):
+    """List of obj from every rank (on every rank)."""
+    if world == 1:
+        return [obj]
+    out = [None] * world
+    dist.all_gather_object(out, obj)
+    return out
+
+
+def is_sharded(model) -> bool:
+    return any(type(p).__name__ == "DTensor" for p in model.parameters())
+
+
+def wrap_parallel(policy, fsdp, world, device):
+    """DDP, or FSDP2 with fsdp=True; returns the callable for training forwards."""
+    if fsdp:
+        from torch.distributed.fsdp import MixedPrecisionPolicy, fully_shard
+        mp = MixedPrecisionPolicy(param_dtype=torch.bfloat16, reduce_dtype=torch.float32) \
+            if device.type == "cuda" else MixedPrecisionPolicy()
+        for layer in policy.decoder_layers():
+            fully_shard(layer, mp_policy=mp)
+        fully_shard(policy.net, mp_policy=mp)   # the network is the root; the thin wrapper stays outside
+        return policy
+    if world > 1:
+        from torch.nn.parallel import DistributedDataParallel
+        return DistributedDataParallel(policy, device_ids=[device.index] if device.type == "cuda" else None)
+    return policy
+
+
+@contextlib.contextmanager
+def gathered(policy):
+    """Under FSDP, keep the full weights on each rank while sampling (one all-gather per
+    layer per rollout instead of one per token); a no-op otherwise."""
+    from torch.distributed.fsdp import FSDPModule
+    sharded = [m for m in policy.modules() if isinstance(m, FSDPModule)]
+    for m in sharded:
+        m.set_reshard_after_forward(False)
+        m.unshard()
+    try:
+        yield
+    finally:
+        for m in sharded:
+            m.reshard()
+            m.set_reshard_after_forward(True)
+
+
+# ---------------------------------------------------------------- data order
+
+
+class Shards:
+    """Global batches of world*B items from a seeded per-epoch permutation; rank r takes
+    its slice. The position (epoch, index) is saved in checkpoints."""
+
+    def __init__(self, n, batch, rank, world, seed):
+        if n < batch * world:
+            raise ValueError(f"{n} items cannot fill a global batch of {batch} x {world} ranks")
+        self.n, self.batch, self.rank, self.world, self.seed = n, batch, rank, world, seed
+        self.epoch, self.index = 0, 0
+        self._perm = self._permutation()
+
+    def _permutation(self):
+        return torch.randperm(self.n, generator=torch.Generator().manual_seed(self.seed * 7919 + self.epoch)).tolist()
+
+    def next(self):
+        span = self.batch * self.world
+        if self.index + span > self.n:
+            self.epoch, self.index = self.epoch + 1, 0
+            self._perm = self._permutation()
+        lo = self.index + self.rank * self.batch
+        self.index += span
+        return self._perm[lo:lo + self.batch]
+
+    def state_dict(self):
+        return {"epoch": self.epoch, "index": self.index}
+
+    def load_state_dict(self, s):
+        self.epoch, self.index = s["epoch"], s["index"]
+        self._perm = self._permutation()
+
+
+# ---------------------------------------------------------------- checkpoints
+
+
+def full_state_dict(model):
+    """The full (unsharded) model state dict under FSDP (every rank must call), else None."""
+    if not is_sharded(model):
+        return None
+    from torch.distributed.checkpoint.state_dict import StateDictOptions, get_model_state_dict
+    return get_model_state_dict(model, options=StateDictOptions(full_state_dict=True, cpu_offload=True))
+
+
+def _optimizer_state(model, opt):
+    if not is_sharded(model):
+        return opt.state_dict()
+    from torch.distributed.checkpoint.state_dict import StateDictOptions, get_optimizer_state_dict
+    return get_optimizer_state_dict(model, opt, options=StateDictOptions(full_state_dict=True, cpu_offload=True))
+
+
+def rng_state(generator):
+    return {"torch": torch.get_rng_state(), "numpy": np.random.get_state(), "python": random.getstate(),
+            "sampling": generator.get_state()}
+
+
+def save(path, model, opt, sched, shards, generator, step, rank, world, extra=None):
+    """Checkpoint to PATH atomically (a temp dir, then renames); every rank must call."""
+    model_state, opt_state = full_state_dict(model), _optimizer_state(model, opt)
+    rngs = gather_objects(rng_state(generator), world)
+    if rank != 0:
+        return
+    state = {"step": step, "optimizer": opt_state, "scheduler": sched.state_dict(), "data": shards.state_dict(),
+             "rng": rngs, **(extra or {})}
+    tmp, old = path + ".tmp", path + ".old"
+    shutil.rmtree(tmp, ignore_errors=True)
+    model.save(tmp, state_dict=model_state)
+    torch.save(state, os.path.join(tmp, "train_state.pt"))
+    if os.path.exists(path):
+        os.replace(path, old)
+    os.replace(tmp, path)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def read_state(path) -> dict:
+    """The training state of a checkpoint (its weights go in with model.load_weights first)."""
+    if not os.path.exists(os.path.join(path, "train_state.pt")):
+        raise SystemExit(f"--resume: no checkpoint at {path}")
+    return torch.load(os.path.join(path, "train_state.pt"), weights_only=False)
+
+
+def restore(state, model, opt, sched, shards, generator, rank):
+    """Put a checkpoint's optimiser, schedule, data position and RNG back (after wrapping)."""
+    if is_sharded(model):
+        from torch.distributed.checkpoint.state_dict import StateDictOptions, set_optimizer_state_dict
+        set_optimizer_state_dict(model, opt, state["optimizer"], options=StateDictOptions(full_state_dict=True))
+    else:
+        opt.load_state_dict(state["optimizer"])
+    sched.load_state_dict(state["scheduler"])
+    shards.load_state_dict(state["data"])
+    s = state["rng"][rank]
+    torch.set_rng_state(s["torch"])
+    np.random.set_state(s["numpy"])
+    random.setstate(s["python"])
+    generator.set_state(s["sampling"])
+
+
+# ---------------------------------------------------------------- logs
+
+
+class Logger:
+    """One fixed-format line per step and metrics.jsonl (rank 0 only)."""
+
+    def __init__(self, out, rank, resume_step=0, quiet=False):
+        self.rank, self.quiet, self.path = rank, quiet, os.path.join(out, "metrics.jsonl")
+        if rank == 0:
+            os.makedirs(out, exist_ok=True)
+            kept = []
+            if resume_step and os.path.exists(self.path):   # drop records past the checkpoint
+                with open(self.path) as f:
+                    kept = [line for line in f if json.loads(line).get("step", 0) <= resume_step]
+            with open(self.path, "w") as f:
+                f.writelines(kept)
+
+    def log(self, record, line):
+        if self.rank != 0:
+            return
+        with open(self.path, "a") as f:
+            f.write(json.dumps(record) + "\n")
+        if not self.quiet:
+            tqdm.write(line)
