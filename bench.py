@@ -1,0 +1,171 @@
+"""Speed and memory figures, each measured side by side in one run.
+
+    python bench.py                  # all sections, about two minutes on 2 CPU cores
+    python bench.py --only rollout judge
+
+  rollout  constrained sampling (rollout.generate: schedule grammar, KV cache, top-p) vs
+           the model's plain Hugging Face `generate` with a KV cache, same batch, same
+           number of new tokens; and the same sampler without a KV cache.
+  judge    B*G judge calls through the local judge: concurrent (ours) vs one at a time
+           (the official client's order).
+  step     one default hybrid step of tiny-vita split into rollout / judge / update.
+  memory   per-GPU memory of post-training a 7B model on 4 GPUs, DDP vs FSDP (--fsdp):
+           arithmetic from parameter counts, stated with its assumptions (no GPU here).
+
+Figures depend on the machine; the ratios are the point. Nothing here asserts a target.
+"""
+import argparse
+import time
+
+import torch
+
+import codec
+import dataset
+import model as models
+import reward
+import rollout
+
+
+def timed(fn, repeat=3):
+    """Best wall time of `repeat` calls (the first call also warms up)."""
+    fn()
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def bench_rollout(samples, args):
+    m = models.build_model("tiny-vita").eval()
+    prompts, mask = m.sample_prompt_batch(samples[:args.prompts])
+    prompts, mask = prompts.repeat_interleave(args.group, 0), mask.repeat_interleave(args.group, 0)
+    n, L = prompts.shape[0], args.new_tokens
+    # an untrained model rarely closes its reply early, so every row runs the full length
+    ours = timed(lambda: rollout.generate(m, prompts, mask, 0.9, 0.9, L, torch.Generator().manual_seed(0)))
+    tokens = rollout.generate(m, prompts, mask, 0.9, 0.9, L, torch.Generator().manual_seed(0))[0].shape[1]
+
+    def plain():
+        with torch.no_grad():
+            m.net.generate(input_ids=prompts[..., 0], attention_mask=mask, do_sample=True, temperature=0.9, top_p=0.9,
+                           max_new_tokens=tokens, min_new_tokens=tokens, pad_token_id=m.vocab.pad,
+                           eos_token_id=None, use_cache=True)
+    hf = timed(plain)
+
+    def no_cache():   # the same constrained sampler, re-encoding the whole prefix every token
+        with torch.no_grad():
+            seq, att, state = prompts, mask, m.grammar.init(n)
+            for _ in range(tokens):
+                logits, _ = m(seq, att)
+                z = logits[:, -1].masked_fill(~m.allowed[m.grammar.slots(state)], float("-inf"))
+                tok = torch.multinomial(torch.softmax(z[:, 0] / 0.9, -1), 1)[:, None, :].view(n, 1, 1)
+                state = m.grammar.step(state, tok[:, 0])
+                seq, att = torch.cat([seq, tok], 1), torch.cat([att, torch.ones(n, 1, dtype=att.dtype)], 1)
+    slow = timed(no_cache, repeat=1)
+    rate = n * tokens
+    print(f"rollout: {n} sequences x {tokens} new tokens, prompt {prompts.shape[1]} tokens, tiny-vita "
+          f"({models.n_params(m) / 1e6:.1f}M params)")
+    print(f"  constrained sampler, KV cache   {ours:7.3f} s  {rate / ours:8.0f} tok/s")
+    print(f"  HF generate, KV cache           {hf:7.3f} s  {rate / hf:8.0f} tok/s")
+    print(f"  constrained sampler, no cache   {slow:7.3f} s  {rate / slow:8.0f} tok/s")
+    print(f"  ratio ours / HF generate: {ours / hf:.2f}x the time; no cache / ours: {slow / ours:.1f}x")
+
+
+def bench_judge(samples, args):
+    import judge
+    m = models.build_model("tiny-vita").eval()
+    batch = rollout.sample(m, samples[:args.prompts], args.group, 0.9, 0.9, 48, torch.Generator().manual_seed(0))
+    items = reward.rollout_items(batch)
+    with judge.LocalJudge() as local:
+        wide = reward.JudgeClient(local.url, concurrency=len(items))
+        one = reward.JudgeClient(local.url, concurrency=1)
+        t_wide = timed(lambda: wide.score(items, mode="holistic"), repeat=2)
+        t_one = timed(lambda: one.score(items, mode="holistic"), repeat=2)
+        wide.close(), one.close()
+    print(f"judge: {len(items)} holistic calls to the local judge")
+    print(f"  concurrent ({len(items)} in flight)   {t_wide:7.3f} s   {len(items) / t_wide:6.1f} calls/s")
+    print(f"  one at a time                 {t_one:7.3f} s   {len(items) / t_one:6.1f} calls/s")
+    print(f"  ratio sequential / concurrent: {t_one / t_wide:.1f}x (a remote judge's latency widens this)")
+
+
+def bench_step(samples, args):
+    import gate as gates
+    import judge
+    import losses
+    import train
+    targs = train.get_args(["--init", "unused", "--batch-size", str(args.prompts), "--group-size", str(args.group)])
+    policy = models.build_model("tiny-vita")
+    ref = models.build_model("tiny-vita").eval().requires_grad_(False)
+    opt = torch.optim.AdamW(policy.parameters(), lr=1e-4)
+    chosen = [s for s in samples if s.target_codes is not None][:args.prompts]
+    times = {"rollout": [], "judge": [], "update": []}
+    with judge.LocalJudge() as local:
+        client = reward.JudgeClient(local.url)
+        gate = gates.make_gate("adaptive")
+        for step in range(3):
+            t0 = time.perf_counter()
+            batch = rollout.sample(policy, chosen, args.group, 0.9, 0.9, 96, torch.Generator().manual_seed(step))
+            t1 = time.perf_counter()
+            res = client.score(reward.rollout_items(batch), mode="all")
+            t2 = time.perf_counter()
+            R = losses.nan_rewards(train.pick_rewards(res, targs), (len(chosen), args.group))
+            adv, usable = losses.advantages(R)
+            lam = gate.step(R).lam
+            ub = train.build_update_batch(policy, ref, batch, chosen, targs, torch.device("cpu"))
+            group = torch.arange(len(chosen)).repeat_interleave(args.group)
+            loss = train.hybrid_objective(policy, ub, adv.flatten(), usable.flatten(), group, lam, targs)[0]
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            t3 = time.perf_counter()
+            for k, v in zip(times, (t1 - t0, t2 - t1, t3 - t2)):
+                times[k].append(v)
+        client.close()
+    best = {k: min(v) for k, v in times.items()}
+    total = sum(best.values())
+    print(f"step: one hybrid step, tiny-vita, {len(chosen)} prompts x G={args.group} (best of 3)")
+    for k, v in best.items():
+        print(f"  {k:8s} {v:6.3f} s  {v / total:5.1%}")
+
+
+def bench_memory(_samples, _args):
+    """Per-GPU bytes for post-training 7.6B parameters (VITA-Audio: Qwen2.5-7B + 10 MTP layers)
+    on 4 GPUs: fp32 master weights and AdamW states, bf16 reference (train.frozen_copy)."""
+    p, gpus, layers, gib = 7.6e9, 4, 28, 2 ** 30
+    rows = {
+        "DDP": {"weights": 4 * p, "grads": 4 * p, "adam": 8 * p, "reference": 2 * p},
+        "FSDP (--fsdp)": {"weights": 4 * p / gpus, "grads": 4 * p / gpus, "adam": 8 * p / gpus,
+                          "reference": 2 * p / gpus, "2 layers gathered (bf16)": 2 * 2 * p / layers},
+    }
+    print(f"memory: 7B post-training on {gpus} GPUs, per GPU, before activations and the KV cache "
+          f"(arithmetic from parameter counts, not measured here)")
+    for name, parts in rows.items():
+        detail = ", ".join(f"{k} {v / gib:.1f}" for k, v in parts.items())
+        print(f"  {name:14s} {sum(parts.values()) / gib:6.1f} GiB  ({detail})")
+    print(f"  under FSDP the rollout gathers the full bf16 policy once (train.gathered): "
+          f"+{2 * p / gib:.1f} GiB while sampling; DDP does not fit an 80 GB A100 at 7B")
+
+
+SECTIONS = {"rollout": bench_rollout, "judge": bench_judge, "step": bench_step, "memory": bench_memory}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--only", nargs="+", choices=list(SECTIONS), default=list(SECTIONS), help="sections to run")
+    ap.add_argument("--data", default="data/toy/eval.jsonl", help="prompts (run data/prepare.py first)")
+    ap.add_argument("--prompts", type=int, default=8, help="prompts per batch (B)")
+    ap.add_argument("--group", type=int, default=4, help="replies per prompt (G)")
+    ap.add_argument("--new-tokens", type=int, default=64, help="sampled tokens per reply in the rollout section")
+    ap.add_argument("--threads", type=int, default=2, help="torch CPU threads")
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    samples = dataset.load_samples(args.data, codec.encode, limit=max(args.prompts, 8))
+    for name in args.only:
+        SECTIONS[name](samples, args)
+        print()
+
+
+if __name__ == "__main__":
+    main()
