@@ -526,10 +526,8 @@ def get_args(argv=None):
     g.add_argument("--samples", type=int, default=8, help="replies per prompt for agreement / diversity (n)")
     g.add_argument("--raters", type=int, default=3, help="judge samples per side-by-side item")
     g.add_argument("--events", type=int, default=6, help="batches for the gradient analysis")
-    g.add_argument("--temperature", type=float, default=0.9, help="sampling temperature")
-    g.add_argument("--top-p", type=float, default=0.9, help="nucleus sampling mass")
-    g.add_argument("--max-len", type=int, default=96, help="maximum reply tokens per stream")
     g.add_argument("--seed", type=int, default=0, help="sampling and rater seed")
+    rollout.add_sampling_args(g)
     g.add_argument("--rater-noise", type=float, nargs=2, default=(0.5, 1.0), metavar=("SEMANTIC", "ACOUSTIC"),
                    help="local judge noise (Likert sd) for the 'LLM judge' and the side-by-side raters")
     reward.add_judge_args(ap)
@@ -553,20 +551,26 @@ def main(argv=None):
     args = get_args(argv)
     os.makedirs(args.out, exist_ok=True)
     written = []
+
+    def emit(name, result, plot=None, lines=()):
+        """Write NAME.json (and NAME.png with `plot`), and print the headline lines."""
+        _write(args.out, name, result)
+        if plot:
+            plot(os.path.join(args.out, f"{name}.png"))
+        written.append(name)
+        for line in lines:
+            print(line)
+
     if "lambda" in args.analysis:
-        result = lambda_trajectory(args.run)
-        plot_metrics(os.path.join(args.run, "metrics.jsonl"), os.path.join(args.out, "lambda.png"))
-        _write(args.out, "lambda", result)
-        written.append("lambda")
-        print(f"lambda: first fifth {result['first_fifth']['lambda']:.3f}, last fifth {result['last_fifth']['lambda']:.3f}")
+        r = lambda_trajectory(args.run)
+        emit("lambda", r, lambda p: plot_metrics(os.path.join(args.run, "metrics.jsonl"), p),
+             [f"lambda: first fifth {r['first_fifth']['lambda']:.3f}, last fifth {r['last_fifth']['lambda']:.3f}"])
     todo = [a for a in args.analysis if a != "lambda"]
-    if not todo:
-        print(f"wrote {', '.join(written)} to {args.out}")
-        return
-    model = models.load_model(args.ckpt).eval()
-    samples = dataset.load_samples(args.data, model.codec.encode, limit=args.prompts)
+    if todo:
+        model = models.load_model(args.ckpt).eval()
+        samples = dataset.load_samples(args.data, model.codec.encode, limit=args.prompts)
     with contextlib.ExitStack() as stack:
-        clean = reward.open_judge(args, stack)
+        clean = reward.open_judge(args, stack) if todo else None
         raters = clean
         if not args.judge_url and any(a in todo for a in ("sbs", "agreement", "diversity")):
             import judge
@@ -577,53 +581,36 @@ def main(argv=None):
             rows = score_items(model, samples, clean, args, seed=args.seed)
             table = score_table(rows)
             print_scores(table, args.ckpt)
-            _write(args.out, "scores", {**table, "items": rows})
-            written.append("scores")
+            emit("scores", {**table, "items": rows})
         if "sbs" in todo:
-            other = models.load_model(args.vs).eval()
-            result = side_by_side(model, other, samples, raters, args, seed=args.seed)
-            plot_side_by_side(result, os.path.join(args.out, "sbs.png"), (args.ckpt, args.vs))
-            _write(args.out, "sbs", result)
-            written.append("sbs")
-            for axis, r in result["axes"].items():
-                print(f"side-by-side {axis:12s} win {r['win_rate']:.1%} tie {r['tie_rate']:.1%} "
-                      f"loss {r['loss_rate']:.1%}  p = {r['p_value']:.3g}")
+            r = side_by_side(model, models.load_model(args.vs).eval(), samples, raters, args, seed=args.seed)
+            emit("sbs", r, lambda p: plot_side_by_side(r, p, (args.ckpt, args.vs)),
+                 [f"side-by-side {axis:12s} win {a['win_rate']:.1%} tie {a['tie_rate']:.1%} "
+                  f"loss {a['loss_rate']:.1%}  p = {a['p_value']:.3g}" for axis, a in r["axes"].items()])
         if "agreement" in todo or "diversity" in todo:
             pool = repeated_sampling(model, samples, raters, args.samples, args, seed=args.seed)
             human = rescore(pool, clean)
             if "agreement" in todo:
-                result = agreement(pool, human)
-                plot_agreement(result, os.path.join(args.out, "agreement.png"))
-                _write(args.out, "agreement", result)
-                written.append("agreement")
-                for axis, r in result.items():
-                    print(f"agreement {axis:9s} pearson {r['pearson']:.3f} intra-spearman {r['intra_spearman']:.3f} "
-                          f"mae {r['mae']:.3f} within-1 {r['within_1']:.3f} bias {r['bias']:+.3f}")
+                r = agreement(pool, human)
+                emit("agreement", r, lambda p: plot_agreement(r, p),
+                     [f"agreement {axis:9s} pearson {a['pearson']:.3f} intra-spearman {a['intra_spearman']:.3f} "
+                      f"mae {a['mae']:.3f} within-1 {a['within_1']:.3f} bias {a['bias']:+.3f}" for axis, a in r.items()])
             if "diversity" in todo:
-                result = diversity(pool, human)
-                plot_diversity(result, os.path.join(args.out, "diversity.png"))
-                _write(args.out, "diversity", result)
-                written.append("diversity")
-                for name, r in result.items():
-                    print(f"diversity {name}: semantic variance {r['semantic_var']:.3f}, "
-                          f"acoustic variance {r['acoustic_var']:.3f}")
+                r = diversity(pool, human)
+                emit("diversity", r, lambda p: plot_diversity(r, p),
+                     [f"diversity {name}: semantic variance {a['semantic_var']:.3f}, acoustic variance "
+                      f"{a['acoustic_var']:.3f}" for name, a in r.items()])
         if "gradients" in todo:
             records = gradient_events(model, samples, clean, args, events=args.events, seed=args.seed)
             summary = summarise_gradients(records)
-            plot_gradients(records, summary, os.path.join(args.out, "gradients.png"))
-            _write(args.out, "gradients", {"summary": summary, "events": records})
-            written.append("gradients")
-            for name, r in summary.items():
-                print(f"gradients {name:4s} median |g_text|/|g_speech| {r['ratio_median']:.3g}, "
-                      f"cos {r['cos_mean']:+.3f} +- {r['cos_std']:.3f} ({r['events']} events)")
+            emit("gradients", {"summary": summary, "events": records}, lambda p: plot_gradients(records, summary, p),
+                 [f"gradients {name:4s} median |g_text|/|g_speech| {a['ratio_median']:.3g}, cos {a['cos_mean']:+.3f} "
+                  f"+- {a['cos_std']:.3f} ({a['events']} events)" for name, a in summary.items()])
         if "shift" in todo:
-            base = models.load_model(args.base).eval()
-            result = probability_shift(model, base, samples, args, seed=args.seed)
-            plot_shift(result, os.path.join(args.out, "shift.png"))
-            _write(args.out, "shift", result)
-            written.append("shift")
-            s = result["summary"]
-            print(f"shift: mean |delta log p| text {s['text']['mean_abs']:.4f}, speech {s['speech']['mean_abs']:.4f}")
+            r = probability_shift(model, models.load_model(args.base).eval(), samples, args, seed=args.seed)
+            s = r["summary"]
+            emit("shift", r, lambda p: plot_shift(r, p),
+                 [f"shift: mean |delta log p| text {s['text']['mean_abs']:.4f}, speech {s['speech']['mean_abs']:.4f}"])
     print(f"wrote {', '.join(written)} to {args.out}")
 
 

@@ -171,6 +171,14 @@ def kl_masks(masks, kl_tokens):
             masks["speech"] if kl_tokens in ("both", "speech") else torch.zeros_like(masks["speech"]))
 
 
+def add_sampling_args(group):
+    """The sampling flags shared by train.py, eval.py and this file's command line."""
+    group.add_argument("--temperature", type=float, default=0.9, help="sampling temperature (0 = greedy)")
+    group.add_argument("--top-p", type=float, default=0.9, help="nucleus sampling mass")
+    group.add_argument("--max-len", type=int, default=96, help="maximum reply tokens per stream")
+    return group
+
+
 def main():
     import codec
     import dataset
@@ -180,10 +188,8 @@ def main():
     ap.add_argument("--data", default="data/toy/eval.jsonl", help="JSONL split to take prompts from")
     ap.add_argument("--n", type=int, default=4, help="number of prompts")
     ap.add_argument("--group-size", type=int, default=2, help="replies per prompt")
-    ap.add_argument("--temperature", type=float, default=0.9, help="0 = greedy")
-    ap.add_argument("--top-p", type=float, default=0.9, help="nucleus mass")
-    ap.add_argument("--max-len", type=int, default=96, help="maximum reply tokens per stream")
     ap.add_argument("--seed", type=int, default=0, help="sampling seed")
+    add_sampling_args(ap)
     args = ap.parse_args()
     model = load_model(args.ckpt)
     samples = dataset.load_samples(args.data, model.codec.encode, limit=args.n)
