@@ -76,7 +76,7 @@ def get_args(argv=None):
                    help="architecture; `vita` needs --init (see real.py)")
     g.add_argument("--init", default=None, help="starting checkpoint dir; default: fresh for sft, "
                    "out/base-MODEL (built if missing) otherwise")
-    g.add_argument("--out", default=None, help="run directory; default out/STAGE-MODEL")
+    g.add_argument("--out", default=None, help="run directory; default out/STAGE-MODEL (a fresh sft: out/base-MODEL)")
     g.add_argument("--steps", type=int, default=None, help="optimisation steps (stage default)")
     g.add_argument("--stop-after", type=int, default=None, help="checkpoint and stop after this many steps "
                    "in this invocation (the schedule still spans --steps); continue with --resume")
@@ -145,7 +145,8 @@ def get_args(argv=None):
             setattr(args, key, value)
     args.train_file = args.train_file or os.path.join(args.data_dir, "train.jsonl")
     args.eval_file = args.eval_file or os.path.join(args.data_dir, "eval.jsonl")
-    args.out = args.out or os.path.join("out", f"{args.stage}-{args.model}")
+    fresh_base = args.stage == "sft" and args.init is None      # SFT from scratch makes the base others start from
+    args.out = args.out or os.path.join("out", f"base-{args.model}" if fresh_base else f"{args.stage}-{args.model}")
     if args.init is None and args.stage != "sft":
         if args.model == "vita":
             ap.error("--model vita needs --init pointing at a VITA-Audio checkpoint")
@@ -415,7 +416,7 @@ def run_hybrid(args, policy, train_set, eval_set, judge, rank, world, device):
     base = load_init(args.init, args, device) if rank == 0 and args.eval_prompts else None
     log = runtime.Logger(args.out, rank, start, args.quiet)
     bar = tqdm(range(start, args.steps), desc="hybrid", disable=rank != 0, initial=start, total=args.steps)
-    G = args.group_size
+    G, warned_judge = args.group_size, False
     for step in bar:
         samples = [train_set[i] for i in shards.next()]
         # 1. rollouts: G replies per prompt, speech decoded to audio
@@ -426,6 +427,10 @@ def run_hybrid(args, policy, train_set, eval_set, judge, rank, world, device):
         res = judge.score(reward.rollout_items(batch), mode="all" if args.log_axes else args.reward_mode,
                           semantic_weight=args.semantic_weight)
         R = losses.nan_rewards(pick_rewards(res, args), (len(samples), G))   # (B, G), NaN = no score
+        if rank == 0 and res.stats["failures"] == res.stats["calls"] and not warned_judge:
+            warned_judge = True    # every call failed: likely a wrong --judge-url or key; say so once
+            tqdm.write(f"warning: all {res.stats['calls']} judge calls failed at step {step + 1} "
+                       f"({res.stats['errors']}); GRPO gets no signal until the judge answers")
         adv, usable = losses.advantages(R)
         adv, usable = adv.flatten().to(device), usable.flatten().to(device)
         group = torch.arange(len(samples), device=device).repeat_interleave(G)

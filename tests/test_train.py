@@ -165,3 +165,18 @@ def test_fsdp_resume_continues_exactly(toy_dir, micro_ckpts, judge_url, tmp_path
     for ra, rb in zip(a, b):
         for key in ("lambda", "sft_loss", "grpo_loss", "kl_text"):
             assert ra[key] == pytest.approx(rb[key], rel=1e-6, abs=1e-7), (ra["step"], key)
+
+
+def test_an_unreachable_judge_is_reported_and_training_goes_on(toy_dir, micro_ckpts, tmp_path, capsys):
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{s.getsockname()[1]}/v1/chat/completions"   # nothing listens once closed
+    out = tmp_path / "dead"
+    train.run(train.get_args(small(toy_dir, micro_ckpts["tiny-vita"], out, "--steps", "2", "--judge-url", dead,
+                                   "--judge-retries", "0", "--eval-prompts", "0")))
+    rows = records(out)
+    assert [r["judge_failures"] for r in rows] == [18, 18]         # 2 prompts x G=3 x 3 axes, every one missing
+    assert all(r["usable_groups"] == 0 and r["lambda"] == 0.0 for r in rows)
+    said = capsys.readouterr()
+    assert (said.out + said.err).count("judge calls failed") == 1
