@@ -305,6 +305,16 @@ def make_server(host="127.0.0.1", port=0, semantic_noise=0.0, acoustic_noise=0.0
     return server
 
 
+def _die_with_parent():
+    """Linux: the server gets SIGTERM if its parent dies without stopping it (e.g. kill -9)."""
+    try:
+        import ctypes
+        import signal
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)   # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 class LocalJudge:
     """Run `judge.py serve` as a subprocess on a free loopback port; stop it on exit
     (also on an error or Ctrl-C in the parent, via the context manager).
@@ -322,7 +332,8 @@ class LocalJudge:
         import requests
         cmd = [sys.executable, os.path.abspath(__file__), "serve", "--host", "127.0.0.1", "--port", "0", *self.args]
         self.log = tempfile.TemporaryFile(mode="w+")   # a pipe nobody reads could fill and stall the server
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self.log, text=True)
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self.log, text=True,
+                                     preexec_fn=_die_with_parent)
         line = self.proc.stdout.readline()             # "listening on http://127.0.0.1:PORT/..."
         m = re.search(r"http://127\.0\.0\.1:(\d+)", line)
         deadline = time.time() + self.startup_timeout

@@ -1,6 +1,7 @@
 """Spoken dialogue models behind one small interface.
 
-Two architectures, each as a tiny model built in code and as a real checkpoint:
+Two architectures, each as a tiny model built in code (real VITA-Audio checkpoints
+load through real.py; a real Kimi-Audio adapter is not included):
 
   interleaved  `tiny-vita`, `vita`: one causal stream. A reply alternates text
                chunks and audio chunks by a schedule like VITA-Audio's
@@ -338,12 +339,6 @@ class SpokenLM(nn.Module):
     def sample_prompt_batch(self, samples):
         """Left-padded prompts (N, P, K) and attention mask (N, P) for samples."""
         return pad_left([self.prompt(s) for s in samples], self.vocab.pad)
-
-    def reply_audio(self, reply):
-        """reply (L, K) -> (text, codes, waveform, sample rate)."""
-        text, codes = self.split(reply)
-        wave, rate = self.codec.decode(codes)
-        return text, codes, wave, rate
 
     def save(self, path: str, state_dict=None):
         """Write spoken.json + weights (+ tokenizer for real checkpoints) to a directory.

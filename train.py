@@ -4,8 +4,9 @@
     python train.py --stage sft --model tiny-kimi     # build a tiny base checkpoint
     python train.py --gate fixed --lam 1.0 --rl-tokens all    # a baseline: full-token GRPO
     torchrun --nproc_per_node 2 train.py --steps 20   # CPU (gloo) or GPU (nccl)
-    torchrun --nproc_per_node 4 train.py --model vita --init /ckpt/VITA-Audio-Plus-Vanilla \\
-        --judge-url https://.../v1/chat/completions --judge-model gemini-2.5-pro --fsdp
+    torchrun --nproc_per_node 4 train.py --model vita --init /ckpt/VITA-Audio-Boost --fsdp \\
+        --audio-tokenizer /ckpt/glm-4-voice-tokenizer --audio-decoder /ckpt/glm-4-voice-decoder \\
+        --judge-url https://.../v1/chat/completions --judge-model gemini-2.5-pro     # see README
 
 Stages (--stage):
   sft     teacher forcing on the SFT targets (Eq. 2). With no --init it trains a tiny

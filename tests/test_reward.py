@@ -279,3 +279,38 @@ def test_compare_request_with_one_audio_is_refused(judge_url):
     body["messages"][1]["content"].pop()
     resp = post(judge_url, body)
     assert resp.status_code == 400 and "2 input_audio" in resp.json()["error"]["message"]
+
+
+def test_local_judge_stops_when_the_caller_fails():
+    with pytest.raises(RuntimeError, match="boom"):
+        with judge.LocalJudge() as local:
+            proc = local.proc
+            raise RuntimeError("boom")
+    assert proc.poll() is not None
+
+
+def test_local_judge_dies_with_a_killed_parent(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    from conftest import ROOT
+    script = ("import sys, time; sys.path.insert(0, %r); import judge\n"
+              "local = judge.LocalJudge().start(); print(local.proc.pid, flush=True); time.sleep(60)") % ROOT
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    child = int(parent.stdout.readline())
+    parent.send_signal(signal.SIGKILL)
+    parent.wait()
+
+    def alive(pid):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                return f.read().split(")")[-1].split()[0] != "Z"    # a zombie has exited
+        except FileNotFoundError:
+            return False
+    deadline = time.time() + 10
+    while alive(child) and time.time() < deadline:
+        time.sleep(0.1)
+    if alive(child):
+        os.kill(child, signal.SIGKILL)
+        pytest.fail("the local judge outlived its killed parent")
