@@ -90,7 +90,8 @@ class Gate:
     """Base: per-group raw weights -> cross-rank mean -> EMA. Subclasses define `raw`."""
     name = "base"
 
-    def __init__(self, lambda_max=0.8, slope=5.0, threshold=3.0, ema_alpha=0.9, lam=0.5):
+    def __init__(self, lambda_max=0.8, slope=5.0, threshold=3.0, ema_alpha=0.9, lam=None):
+        """Every gate takes train.py's whole set of gate flags; `lam` is the fixed gate's own."""
         if not 0.0 <= ema_alpha < 1.0:
             raise ValueError(f"ema_alpha must be in [0, 1), got {ema_alpha}")
         self.lambda_max, self.slope, self.threshold, self.ema_alpha = lambda_max, slope, threshold, ema_alpha

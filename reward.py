@@ -1,4 +1,4 @@
-"""Rewards from an audio-capable LLM judge over HTTP, and a local judge for the toy world.
+"""Rewards from an audio-capable LLM judge over HTTP: the client, its rubrics and requests.
 
 Client (used by train.py and eval.py):
 
@@ -245,7 +245,8 @@ class JudgeClient:
     def score(self, items, mode="holistic", semantic_weight=0.7) -> JudgeResult:
         """Score every item on the axes `mode` needs, all calls concurrently.
         mode 'holistic': reward = holistic score. mode 'split': reward =
-        w * semantic + (1 - w) * acoustic (None if either is missing)."""
+        w * semantic + (1 - w) * acoustic (None if either is missing). mode 'all': every
+        axis is asked for; the reward is the holistic score."""
         axes = {"holistic": ["holistic"], "split": ["semantic", "acoustic"],
                 "all": ["semantic", "acoustic", "holistic"]}[mode]
         t0 = time.perf_counter()
@@ -275,7 +276,6 @@ class JudgeClient:
                  "latency_max": float(np.max(latencies)) if latencies else 0.0,
                  "seconds": time.perf_counter() - t0}
         return JudgeResult(rewards=rewards, scores=scores, stats=stats)
-
 
     def compare(self, pairs, axes=PAIR_AXES) -> dict:
         """Blind pairwise choices, all calls concurrently. pairs: list of (question, reference,
