@@ -121,7 +121,7 @@ class Faulty(BaseHTTPRequestHandler):
             self.headers_seen.append(self.headers.get("Authorization"))
         ok = {"choices": [{"message": {"role": "assistant", "content": "<justification>x</justification><score>4</score>"}}]}
         if self.path == "/hang":
-            time.sleep(1.0)
+            time.sleep(3.0)
             return self.reply(200, ok)
         if self.path == "/flaky":
             return self.reply(500, {"error": "boom"}) if n == 1 else self.reply(200, ok)
@@ -159,7 +159,7 @@ def faulty():
 ])
 def test_faults_become_none_and_retries_happen_where_they_should(faulty, path, score, attempts):
     Faulty.attempts.clear()
-    client = reward.JudgeClient(faulty + path, api_key="sk-test", timeout=0.3, retries=2, backoff=0.01)
+    client = reward.JudgeClient(faulty + path, api_key="sk-test", timeout=1.0, retries=2, backoff=0.01)
     res = client.score([item()], mode="holistic")          # never raises into the training loop
     assert res.scores["holistic"] == [score] and res.rewards == ([None] if score is None else [4.0])
     assert Faulty.attempts[path] == attempts
@@ -182,7 +182,7 @@ def test_unreachable_judge_gives_none():
 
 @pytest.fixture(scope="module")
 def slow_server():
-    server = judge.make_server("127.0.0.1", 0, hold=0.3)
+    server = judge.make_server("127.0.0.1", 0, hold=1.0)    # long enough for a loaded CI machine
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
