@@ -209,8 +209,11 @@ class ToyJudge:
     def score(self, axis, question, reference, transcript, wave, rate, seed=None):
         """-> (Likert 1-5 on the axis, semantic value, acoustic value) for one reply."""
         key = f"{seed}|{question}|{transcript}|{hashlib.sha1(np.asarray(wave).tobytes()).hexdigest()}|{rate}"
-        sem = semantic_score(question, transcript, reference) + self._noise("semantic", key)
-        ac = acoustic_score(wave, rate, transcript, question) + self._noise("acoustic", key)
+        sem = ac = float("nan")          # only what the axis needs: the acoustic analysis is the costly part
+        if axis in ("semantic", "holistic"):
+            sem = semantic_score(question, transcript, reference) + self._noise("semantic", key)
+        if axis in ("acoustic", "holistic"):
+            ac = acoustic_score(wave, rate, transcript, question) + self._noise("acoustic", key)
         value = {"semantic": sem, "acoustic": ac, "holistic": HOLISTIC_WEIGHT * sem + (1 - HOLISTIC_WEIGHT) * ac}[axis]
         return int(min(5, max(1, math.floor(value + 0.5)))), sem, ac
 
@@ -221,8 +224,8 @@ class ToyJudge:
                   for reply in req["replies"]]
         if req["mode"] == "score":
             score, sem, ac = scored[0]
-            return (f"<justification>Toy judge, {axis} axis: content {sem:.2f}, delivery {ac:.2f}.</justification>\n"
-                    f"<score>{score}</score>")
+            heard = ", ".join(f"{name} {v:.2f}" for name, v in (("content", sem), ("delivery", ac)) if not math.isnan(v))
+            return f"<justification>Toy judge, {axis} axis: {heard}.</justification>\n<score>{score}</score>"
         a, b = scored[0][0], scored[1][0]
         choice = "A" if a > b else "B" if b > a else "tie"
         return f"<justification>Toy judge, {req['axis']}: A {a}, B {b}.</justification>\n<choice>{choice}</choice>"

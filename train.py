@@ -244,6 +244,19 @@ def ensure_base(args, rank, world):
 
 # ---------------------------------------------------------------- the stages
 
+_LOADED = {}
+
+
+def load_split(path, encode, need_target, skip_bad, limit):
+    """dataset.load_samples, remembered for this process: the default job builds the base and
+    then post-trains in one process, and encoding 5,000 WAVs twice would cost 15 s."""
+    key = (os.path.abspath(path), os.path.getmtime(path) if os.path.exists(path) else None, encode,
+           need_target, skip_bad, limit)
+    if key not in _LOADED:
+        _LOADED[key] = dataset.load_samples(path, encode, need_target=need_target, skip_bad=skip_bad, limit=limit)
+    return _LOADED[key]
+
+
 def print_config(args, world, device, policy):
     """The effective configuration, grouped as the flags are (the API key is never printed)."""
     print(f"nanoWavAlign {args.stage}: {policy.spec.get('model', args.model)} "
@@ -266,10 +279,8 @@ def run(args):
     if rank == 0:
         print_config(args, world, device, policy)
     need_target = args.stage in ("sft", "hybrid")
-    train_set = dataset.load_samples(args.train_file, policy.codec.encode, need_target=need_target,
-                                     skip_bad=args.skip_bad, limit=args.max_train_samples)
-    eval_set = dataset.load_samples(args.eval_file, policy.codec.encode, skip_bad=args.skip_bad,
-                                    limit=max(1, args.eval_prompts))
+    train_set = load_split(args.train_file, policy.codec.encode, need_target, args.skip_bad, args.max_train_samples)
+    eval_set = load_split(args.eval_file, policy.codec.encode, False, args.skip_bad, max(1, args.eval_prompts))
     with contextlib.ExitStack() as stack:
         judge = reward.open_judge(args, stack) if args.stage != "sft" or args.eval_prompts else None
         stage = {"sft": run_sft, "hybrid": run_hybrid, "dpo": run_dpo}[args.stage]
