@@ -45,6 +45,8 @@ Deviations from the paper and the official release:
      branches one extra layer from its trunk's output. Kimi-Audio feeds Whisper
      features beside the input codes; tiny-kimi hears the codes alone.
   4. The tiny models read no system prompt: the toy data's is constant.
+  5. The toy speech codec lives in its own file, codec.py (one concept per file);
+     its `encode` and `decode` are re-exported here for `from model import encode`.
 """
 import json
 import os
@@ -55,6 +57,7 @@ import torch
 import torch.nn as nn
 
 import codec as toy_codec
+from codec import decode, encode  # noqa: F401  re-exported: the toy codec's public pair
 
 # ---------------------------------------------------------------- vocabularies
 

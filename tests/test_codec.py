@@ -18,6 +18,13 @@ def test_round_trip_is_exact_on_clean_audio():
         np.testing.assert_array_equal(codec.encode(wave, rate), codes)
 
 
+def test_model_module_exposes_the_codec_pair():
+    import model
+    codes = random_codes(np.random.default_rng(1), 12)
+    wave, rate = model.decode(codes)
+    np.testing.assert_array_equal(model.encode(wave, rate), codes)
+
+
 @pytest.mark.parametrize("gain", [0.5, 0.7, 1.4, 2.0])
 def test_round_trip_survives_gain_change(gain):
     # loudness levels are 14 dB apart, so any gain in [x0.5, x2] stays inside a level
