@@ -38,6 +38,7 @@ import losses
 import model as models
 import reward
 import rollout
+import runtime
 
 # ---------------------------------------------------------------- statistics (pure)
 
@@ -476,7 +477,7 @@ def plot_metrics(path_jsonl, path_png):
     fig, axes = plt.subplots(len(panels), 1, figsize=(8, 2.6 * len(panels)), sharex=True, squeeze=False)
     for ax, (title, keys) in zip(axes[:, 0], panels):
         for k in keys:
-            ax.plot(step, [r.get(k, float("nan")) for r in rows], label=k, lw=1)
+            ax.plot(step, [float("nan") if r.get(k) is None else r[k] for r in rows], label=k, lw=1)
         ax.set_ylabel(title)
         ax.legend(fontsize=7, loc="best")
         ax.grid(alpha=0.3)
@@ -501,8 +502,7 @@ def _save(fig, path):
 
 
 def _write(out, name, result):
-    with open(os.path.join(out, f"{name}.json"), "w") as f:
-        json.dump(result, f, indent=1, default=str)
+    runtime.write_json(os.path.join(out, f"{name}.json"), result)
 
 
 ANALYSES = ("scores", "sbs", "agreement", "diversity", "gradients", "shift", "lambda")

@@ -8,11 +8,13 @@
   save / restore      atomic checkpoints that resume exactly: weights, optimiser (FSDP: gathered
                       to full tensors), schedule, every rank's RNG states, data position, extras
   Logger              one line per step, metrics.jsonl (trimmed to the checkpoint on resume)
+  json_safe           strict JSON: NaN and infinities become null
 
 train.py uses these; nothing here knows about spoken dialogue.
 """
 import contextlib
 import json
+import math
 import os
 import random
 import shutil
@@ -212,6 +214,25 @@ def restore(state, model, opt, sched, shards, generator, rank):
 # ---------------------------------------------------------------- logs
 
 
+def json_safe(obj):
+    """obj with every non-finite float replaced by None, so files are strict JSON (no NaN/Infinity)."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [json_safe(v) for v in obj]
+    return obj
+
+
+def write_json(path, obj):
+    """Atomically write strict JSON (temp file, then rename): a crash never leaves half a file."""
+    tmp = f"{path}.tmp"
+    with open(tmp, "w") as f:
+        json.dump(json_safe(obj), f, indent=1, allow_nan=False, default=str)
+    os.replace(tmp, path)
+
+
 class Logger:
     """One fixed-format line per step and metrics.jsonl (rank 0 only)."""
 
@@ -223,13 +244,14 @@ class Logger:
             if resume_step and os.path.exists(self.path):   # drop records past the checkpoint
                 with open(self.path) as f:
                     kept = [line for line in f if json.loads(line).get("step", 0) <= resume_step]
-            with open(self.path, "w") as f:
+            with open(self.path + ".tmp", "w") as f:    # atomic: the old records survive a crash here
                 f.writelines(kept)
+            os.replace(self.path + ".tmp", self.path)
 
     def log(self, record, line):
         if self.rank != 0:
             return
         with open(self.path, "a") as f:
-            f.write(json.dumps(record) + "\n")
+            f.write(json.dumps(json_safe(record), allow_nan=False) + "\n")
         if not self.quiet:
             tqdm.write(line)

@@ -36,7 +36,6 @@ Deviations from the paper and the official release:
 """
 import argparse
 import contextlib
-import json
 import math
 import os
 import random
@@ -324,8 +323,7 @@ def finish(args, policy, rank, eval_set, judge, base=None):
         print("  " + " ".join(f"{k:>15s}" for k in ["model"] + keys))
         for name, r in reversed(rows):
             print("  " + f"{name:>15s}" + "".join(f"{r[k]:15.3f}" for k in keys))
-        with open(os.path.join(args.out, "summary.json"), "w") as f:
-            json.dump(dict(rows), f, indent=1)
+        runtime.write_json(os.path.join(args.out, "summary.json"), dict(rows))
     runtime.barrier()
 
 
@@ -495,11 +493,11 @@ def step_record(step, g_out, R, res, batch, sft, grpo, gstats, norm, sched, t_up
               batch.seconds, res.stats["seconds"], t_update]
     t = dict(zip(names, runtime.all_reduce_sum(torch.tensor([float(v) for v in values], dtype=torch.float64)).tolist()))
     r_max = runtime.all_reduce_max(torch.where(valid, R, torch.full_like(R, -math.inf)).max().view(1).double())
-    n, mean = max(1.0, t["r_n"]), t["r_sum"] / max(1.0, t["r_n"])
-    ratio = (lambda a, b: t[a] / t[b] if t[b] else float("nan"))
+    ratio = (lambda a, b: t[a] / t[b] if t[b] else float("nan"))   # NaN (null in the JSONL) when nothing counted
+    mean = ratio("r_sum", "r_n")
     return {"step": step, "lambda": g_out.lam, "lambda_raw": g_out.lam_raw, "reward_gate": g_out.reward_gate,
             "info_gate": g_out.info_gate, "usable_groups": g_out.groups, "reward_mean": mean,
-            "reward_std": math.sqrt(max(0.0, t["r_sq"] / n - mean ** 2)), "reward_max": float(r_max[0]),
+            "reward_std": math.sqrt(max(0.0, ratio("r_sq", "r_n") - mean ** 2)) if t["r_n"] else float("nan"), "reward_max": float(r_max[0]),
             "semantic_mean": ratio("sem_sum", "sem_n"), "acoustic_mean": ratio("ac_sum", "ac_n"),
             "judge_failures": int(t["failures"]), "judge_retries": int(t["retries"]),
             "sft_loss": t["sft"] / world, "grpo_loss": t["grpo"] / world, "kl_text": t["kl_text"] / world,

@@ -1,6 +1,7 @@
 """eval.py: the statistics against hand-computed values, and every analysis end to end."""
 import json
 import math
+import os
 import random
 
 import numpy as np
@@ -117,3 +118,12 @@ def test_analyses_say_what_they_need():
         ev.get_args(["--ckpt", "x", "--analysis", "shift"])
     with pytest.raises(SystemExit):
         ev.get_args(["--analysis", "scores"])
+
+
+def test_written_json_is_strict_and_atomic(tmp_path):
+    import runtime
+    path = tmp_path / "r.json"
+    runtime.write_json(str(path), {"a": float("nan"), "b": [1.0, float("-inf")], "c": {"d": 2}})
+    assert json.loads(path.read_text(), parse_constant=lambda c: pytest.fail(c)) == {"a": None, "b": [1.0, None],
+                                                                                       "c": {"d": 2}}
+    assert os.listdir(tmp_path) == ["r.json"]                      # no temp file left behind

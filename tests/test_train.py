@@ -23,9 +23,13 @@ def small(toy_dir, init, out, *extra):
             "--max-len", "40", "--eval-prompts", "2", "--quiet", *extra]
 
 
+def strict(constant):
+    raise AssertionError(f"{constant} in metrics.jsonl: not strict JSON")
+
+
 def records(out):
     with open(os.path.join(out, "metrics.jsonl")) as f:
-        return [json.loads(line) for line in f]
+        return [json.loads(line, parse_constant=strict) for line in f]
 
 
 @pytest.mark.parametrize("name", ["tiny-vita", "tiny-kimi"])
@@ -178,5 +182,6 @@ def test_an_unreachable_judge_is_reported_and_training_goes_on(toy_dir, micro_ck
     rows = records(out)
     assert [r["judge_failures"] for r in rows] == [18, 18]         # 2 prompts x G=3 x 3 axes, every one missing
     assert all(r["usable_groups"] == 0 and r["lambda"] == 0.0 for r in rows)
+    assert all(r[k] is None for r in rows for k in ("reward_mean", "reward_std", "reward_max", "semantic_mean"))
     said = capsys.readouterr()
     assert (said.out + said.err).count("judge calls failed") == 1
