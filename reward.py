@@ -123,13 +123,13 @@ def wav_base64(wave, rate) -> str:
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def build_request(model, axis, question, transcript, wave, rate, reference=None, seed=None, audio_b64=None) -> dict:
-    """One scoring request; `audio_b64` is the reply's WAV already encoded (shared by its axes)."""
+def build_request(model, axis, question, transcript, audio_b64, reference=None, seed=None) -> dict:
+    """One scoring request; `audio_b64` is the reply's WAV from wav_base64 (encoded once for all its axes)."""
     body = {"model": model, "temperature": 0.0, "messages": [
         {"role": "system", "content": RUBRICS[axis]},
         {"role": "user", "content": [
             {"type": "text", "text": user_text(question, transcript, reference)},
-            {"type": "input_audio", "input_audio": {"data": audio_b64 or wav_base64(wave, rate), "format": "wav"}},
+            {"type": "input_audio", "input_audio": {"data": audio_b64, "format": "wav"}},
         ]}]}
     if seed is not None:
         body["seed"] = int(seed)
@@ -254,8 +254,8 @@ class JudgeClient:
         jobs = [(axis, i) for axis in axes for i in range(len(items))]
         audio = [wav_base64(it.wave, it.rate) for it in items]          # once per reply, not per axis
         futures = [self._pool.submit(self._call, build_request(
-            self.model, axis, items[i].question, items[i].transcript, None, None, items[i].reference,
-            items[i].seed, audio[i])) for axis, i in jobs]
+            self.model, axis, items[i].question, items[i].transcript, audio[i], items[i].reference, items[i].seed))
+            for axis, i in jobs]
         scores = {axis: [None] * len(items) for axis in axes}
         retries, latencies, errors = 0, [], {}
         for (axis, i), fut in zip(jobs, futures):

@@ -203,7 +203,8 @@ def post(url, body, **kw):
 
 
 def good_body(**changes):
-    body = reward.build_request("m", "semantic", "what is 3 plus 4", "3 plus 4 is 7", *codec.decode(codec.speak("3 plus 4 is 7")), "7")
+    body = reward.build_request("m", "semantic", "what is 3 plus 4", "3 plus 4 is 7",
+                                reward.wav_base64(*codec.decode(codec.speak("3 plus 4 is 7"))), "7")
     body.update(changes)
     return body
 
