@@ -289,6 +289,11 @@ def reply_logprobs(model, prompts, prompt_mask, replies, slots, temperature=1.0,
 
 # ---------------------------------------------------------------- the models
 
+def default_positions(attention_mask, n_new):
+    """Positions of the last n_new tokens, counting only attended ones, so left padding does not shift them."""
+    return (attention_mask.cumsum(1) - 1).clamp(min=0)[:, -n_new:]
+
+
 class SpokenLM(nn.Module):
     """Shared by both architectures: the schedule, masks, save/load."""
     arch: str
@@ -367,7 +372,7 @@ class InterleavedLM(SpokenLM):
     def forward(self, tokens, attention_mask, position_ids=None, past=None, use_cache=False):
         """tokens (N, S, 1), attention_mask (N, S + past length) -> logits (N, S, 1, V), cache."""
         if position_ids is None:
-            position_ids = (attention_mask.cumsum(1) - 1).clamp(min=0)[:, -tokens.shape[1]:]
+            position_ids = default_positions(attention_mask, tokens.shape[1])
         out = self.net(input_ids=tokens[..., 0], attention_mask=attention_mask, position_ids=position_ids,
                        past_key_values=past, use_cache=use_cache)
         return out.logits[:, :, None, :], out.past_key_values
@@ -479,7 +484,7 @@ class ParallelLM(SpokenLM):
     def forward(self, tokens, attention_mask, position_ids=None, past=None, use_cache=False):
         """tokens (N, S, 2) -> logits (N, S, 2, V), cache."""
         if position_ids is None:
-            position_ids = (attention_mask.cumsum(1) - 1).clamp(min=0)[:, -tokens.shape[1]:]
+            position_ids = default_positions(attention_mask, tokens.shape[1])
         text, audio, cache = self.net(tokens[..., 0], tokens[..., 1], attention_mask, position_ids,
                                       past, use_cache)
         return torch.stack([text, audio], dim=2), cache
