@@ -171,7 +171,8 @@ def print_scores(table, name):
 def side_by_side(model, other, samples, judge, args, seed=1234) -> dict:
     """Blind pairwise comparison of `model` vs `other`, one reply each per item: for each
     axis, --raters judge samples choose A / B / tie (order shuffled per item), the item's
-    outcome is the strict majority (else tie), then Eq. 17's sign test over items."""
+    outcome is the strict majority of its valid votes (else tie; failed calls are counted,
+    not voted: sbs_axis), then Eq. 17's sign test over items."""
     mine = rollout.sample(model, samples, 1, args.temperature, args.top_p, args.max_len, torch.Generator().manual_seed(seed))
     theirs = rollout.sample(other, samples, 1, args.temperature, args.top_p, args.max_len, torch.Generator().manual_seed(seed))
     rng = random.Random(seed)
@@ -185,18 +186,30 @@ def side_by_side(model, other, samples, judge, args, seed=1234) -> dict:
     choices = judge.compare(pairs)
     out = {"items": len(samples), "raters": args.raters, "axes": {}}
     for axis, picked in choices.items():
-        outcomes = []
-        for i, flip in enumerate(flips):
-            votes = []
-            for c in picked[i * args.raters:(i + 1) * args.raters]:
-                mine_won = (c == "A") != flip
-                votes.append("tie" if c in ("tie", None) else "win" if mine_won else "loss")
-            outcomes.append(majority(votes))
-        w, t, l_ = (outcomes.count(k) for k in ("win", "tie", "loss"))
-        out["axes"][axis] = {"win": w, "tie": t, "loss": l_, "win_rate": w / len(outcomes),
-                             "tie_rate": t / len(outcomes), "loss_rate": l_ / len(outcomes),
-                             "p_value": sign_test(w, l_), "failed_calls": picked.count(None)}
+        out["axes"][axis] = sbs_axis(picked, flips, args.raters)
     return out
+
+
+def sbs_axis(picked, flips, raters) -> dict:
+    """One axis of the side-by-side. picked: the --raters choices of item 0, then item 1, ...
+    ('A', 'B', 'tie', or None for a failed call); flips[i]: item i showed the other model as A.
+    A failed call is no vote: it is left out of its item's majority and counted; an item left
+    with no vote at all is unjudged, outside the rates and the sign test."""
+    outcomes, failed = [], 0
+    for i, flip in enumerate(flips):
+        votes = []
+        for c in picked[i * raters:(i + 1) * raters]:
+            if c is None:
+                failed += 1
+            else:
+                votes.append("tie" if c == "tie" else "win" if (c == "A") != flip else "loss")
+        if votes:
+            outcomes.append(majority(votes))
+    n = len(outcomes)
+    w, t, l_ = (outcomes.count(k) for k in ("win", "tie", "loss"))
+    return {"win": w, "tie": t, "loss": l_, "judged_items": n, "unjudged_items": len(flips) - n,
+            "win_rate": w / n if n else None, "tie_rate": t / n if n else None, "loss_rate": l_ / n if n else None,
+            "p_value": sign_test(w, l_), "failed_calls": failed}
 
 
 def plot_side_by_side(result, path, names):
@@ -205,7 +218,7 @@ def plot_side_by_side(result, path, names):
     axes = list(result["axes"])
     left = np.zeros(len(axes))
     for key, colour in (("win_rate", "tab:green"), ("tie_rate", "tab:gray"), ("loss_rate", "tab:red")):
-        vals = np.array([result["axes"][a][key] for a in axes])
+        vals = np.array([result["axes"][a][key] or 0.0 for a in axes])     # None: no item judged
         ax.barh(axes, vals, left=left, color=colour, label=key.split("_")[0])
         left += vals
     for i, a in enumerate(axes):
@@ -495,6 +508,10 @@ def _pyplot():
     return plt
 
 
+def _pct(rate) -> str:
+    return "n/a" if rate is None else f"{rate:.1%}"
+
+
 def _save(fig, path):
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -585,8 +602,9 @@ def main(argv=None):
         if "sbs" in todo:
             r = side_by_side(model, models.load_model(args.vs).eval(), samples, raters, args, seed=args.seed)
             emit("sbs", r, lambda p: plot_side_by_side(r, p, (args.ckpt, args.vs)),
-                 [f"side-by-side {axis:12s} win {a['win_rate']:.1%} tie {a['tie_rate']:.1%} "
-                  f"loss {a['loss_rate']:.1%}  p = {a['p_value']:.3g}" for axis, a in r["axes"].items()])
+                 [f"side-by-side {axis:12s} win {_pct(a['win_rate'])} tie {_pct(a['tie_rate'])} "
+                  f"loss {_pct(a['loss_rate'])}  p = {a['p_value']:.3g}  failed calls {a['failed_calls']}, "
+                  f"unjudged items {a['unjudged_items']}" for axis, a in r["axes"].items()])
         if "agreement" in todo or "diversity" in todo:
             pool = repeated_sampling(model, samples, raters, args.samples, args, seed=args.seed)
             human = rescore(pool, clean)
