@@ -12,6 +12,21 @@ on the same path with the same JSON, so the client cannot tell it from a real on
   compare  a rubric naming "Comparison axis: helpfulness | naturalness | overall" and two
            replies (transcripts and audio, A then B) -> "<choice>A|B|tie</choice>".
 
+It also reads judge prompts written by others, as an LLM judge would (parse_judge_request;
+tests/data/judge_prompts/ holds prompts shaped like the official release's, the paper's
+Appendix F and others'). The axis is what the rubric asks for: content / correctness /
+helpfulness -> semantic, paralinguistic / delivery / voice / prosody / naturalness ->
+acoustic, both or neither -> holistic, ignoring what it says to leave out ("ignoring
+semantic correctness"); two labelled replies or an A/B choice make a comparison. The
+question, reference and transcripts sit under the headings people use ("Question",
+"Instruction", "User", ...; "Transcript of answer", "Answer", "Response", ...; "Response
+A" / "[The Start of Assistant B's Answer]"); with none, the user text is the transcript, or
+what the analyser hears when there is none. The answer takes the form the rubric names
+(<score>, one <score-ASPECT> per aspect, JSON {"score": N}, "Score: N", [[N]], on its scale,
+e.g. 1-10), else ours. With no reference answer the judge knows the toy world's answer to
+the question (toy_reference), as a real judge knows 3 plus 4. Audio comes as input_audio
+parts or audio_url data: URLs; the reply is the last one (the last two for a comparison).
+
 Scoring. Semantic: the transcript's final words against the reference answer (every
 toy reply ends with its answer), with penalties for words that belong nowhere.
 Acoustic: the waveform alone through the toy codec's analyser: intelligibility
@@ -25,7 +40,7 @@ the request's content and its `seed` field: the same request always gets the sam
 score, and raters with different seeds disagree as real judges do. With both at 0 it
 is the noise-free "human rater" of eval.py's agreement analysis.
 
-Robustness: malformed JSON, missing fields, bad base64 or a non-WAV payload get a 400
+Robustness: malformed JSON, no messages, no audio, bad base64 or a non-WAV payload get a 400
 with a JSON error body; a body over the cap 413; an unknown path 404; /health answers;
 requests are served in parallel; it binds to loopback by default and never crashes on
 input. `LocalJudge` runs it as a subprocess on a free loopback port for train.py and
@@ -124,6 +139,7 @@ def acoustic_score(wave, rate, transcript, question) -> int:
 # ---------------------------------------------------------------- reading a request as an LLM judge would
 
 MAX_BODY = 8 * 1024 * 1024
+MAX_RUBRIC = 20_000     # characters of rubric read for its axis and format (its regexes stay fast)
 
 
 class BadRequest(Exception):
@@ -140,19 +156,29 @@ _ACOUSTIC = re.compile(r"\b(?:paralinguistic\w*|acoustic\w*|deliver\w*|voice\w*|
 _HOLISTIC = re.compile(r"\b(?:holistic\w*|overall|as a whole)\b", re.I)
 _JUDGE_VERB = r"(?:judg\w*|grad\w*|scor\w*|rat\w*|assess\w*|evaluat\w*|consider\w*|mention\w*|penali[sz]\w*|care|look at|" \
               r"focus on|take into account|count|reward\w*)"
-_NEG_BEFORE = re.compile(r"[^.;!?\n,]*\b(?:(?:does|do|should|must|will|shall)(?: not|n't) (?:matter|count|affect|influence|change)|"
-                         r"(?:is|are) (?:irrelevant|not relevant|not important))\b[^.;!?\n]*", re.I)
+_NEG_BEFORE = re.compile(r"\b(?:(?:does|do|should|must|will|shall)(?: not|n't) (?:matter|count|affect|influence|change)|"
+                         r"(?:is|are) (?:irrelevant|not relevant|not important))\b", re.I)     # "X does not matter"
 _NEG_AFTER = re.compile(rf"\b(?:ignor\w*|disregard\w*|without|regardless of|irrespective of|no matter|rather than|"
-                        rf"instead of|not (?:about|on|the|its|their|whether|what)|(?:not|n't|never) {_JUDGE_VERB})\b[^.;!?\n\u2014]*", re.I)
+                        rf"instead of|not (?:about|on|the|its|their|whether|what)|(?:not|n't|never) {_JUDGE_VERB})\b", re.I)
 _PAIR_WORDS = re.compile(r"<choice>|\[\[A\]\]|\bA or B\b|\bwhich of the two\b|\bthe better of\b|"
                          r"\btwo (?:spoken )?(?:replies|responses|answers|outputs)\b|\bcompare the two\b", re.I)
 PAIR_NAMES = {axis: name for name, axis in PAIR_AXES.items()}     # semantic -> helpfulness, ...
 
 
 def _affirmed(text) -> str:
-    """The rubric without markdown and without what it tells the judge to leave out."""
+    """The rubric without markdown and without what it tells the judge to leave out: from a
+    cue like "ignore" to the end of its clause, and the whole clause around "... does not matter"."""
     text = re.sub(r"[*_`#>]+", " ", text)
-    return _NEG_AFTER.sub(" ", _NEG_BEFORE.sub(" ", text))
+
+    def clause_end(i, stops=".;!?\n\u2014"):
+        return min((j for j in (text.find(c, i) for c in stops) if j >= 0), default=len(text))
+    spans = [(max(text.rfind(c, 0, m.start()) for c in ".;!?\n,") + 1, clause_end(m.end()))
+             for m in _NEG_BEFORE.finditer(text)]
+    spans += [(m.start(), clause_end(m.end())) for m in _NEG_AFTER.finditer(text)]
+    chars = list(text)
+    for a, b in spans:
+        chars[a:b] = " " * (b - a)
+    return "".join(chars)
 
 
 def axis_of_words(text) -> str | None:
@@ -252,6 +278,8 @@ def split_sections(text) -> tuple[list, str]:
     sections, free, current, blank = [], [], None, False
     for line in text.splitlines():
         m = _BRACKET.match(line) or _HEADING.match(line)
+        if m and m.groupdict().get("bare") is not None and not line.lstrip().startswith(("#", "**", "__")):
+            m = None            # a bare "Answer" line is text; "## Answer" or "**Answer**" is a heading
         kind = heading_kind(m.group("name")) if m else None
         if kind and kind[0] == "end":
             current = None
@@ -365,7 +393,7 @@ def parse_judge_request(body: dict) -> dict:
     found = {k: next((b for kind, _, b in sections if kind == k), None) for k in ("question", "reference")}
     replies = [(lab, b) for kind, lab, b in sections if kind == "reply"]
     bare = bool(system) and not replies and bool(free)      # the user text is the reply itself
-    rubric = "\n\n".join(system + ([] if bare else [free]))
+    rubric = "\n\n".join(system + ([] if bare else [free]))[:MAX_RUBRIC]
     labels = list(dict.fromkeys(lab for lab, _ in replies if lab))
     compare = re.search(r"Comparison axis:\s*(helpfulness|naturalness|overall)", rubric)
     pairwise = bool(compare) or len(labels) >= 2 or (len(audios) >= 2 and bool(_PAIR_WORDS.search(rubric))

@@ -211,3 +211,21 @@ def test_a_failed_pairwise_call_is_not_a_tie_vote():
     assert out["p_value"] == 1.0                                   # Eq. 17 with W = L = 1: 2 min(3/4, 3/4) -> 1
     none = ev.sbs_axis([None, None], flips=[False], raters=2)
     assert none["win_rate"] is None and none["unjudged_items"] == 1 and none["failed_calls"] == 2
+
+
+def test_headings_are_lines_that_look_like_headings():
+    """Bug: a transcript line that is a bare heading word ('Response') starts a new section and
+    cuts the transcript short, or a markdown heading ('## Response') is not recognised."""
+    sections, free = judge.split_sections("Question:\nwhat\n\nAnswer:\nfirst\nResponse\nmore\n\n## Response\nsecond")
+    assert sections == [("question", None, "what"), ("reply", None, "first\nResponse\nmore"), ("reply", None, "second")]
+    assert free == ""
+
+
+def test_a_long_rubric_without_punctuation_is_read_in_linear_time():
+    """Bug: a clause regex that backtracks over the whole text (quadratic) lets one long
+    rubric hold a server thread for minutes (20,000 characters took 40 s); 100,000 must take seconds at most."""
+    import time
+    t0 = time.perf_counter()
+    judge.rubric_axis("word " * judge.MAX_RUBRIC)
+    judge.rubric_axis("ignore it does not matter " * 2000)
+    assert time.perf_counter() - t0 < 3.0
