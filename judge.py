@@ -182,13 +182,13 @@ def _affirmed(text) -> str:
 
 
 def axis_of_words(text) -> str | None:
-    """'semantic' / 'acoustic' if the text asks for one side only, 'holistic' if it names
-    both or the whole, None if it names neither."""
+    """'semantic' / 'acoustic' if the text asks for one side only ("the overall naturalness"
+    too), 'holistic' if it names both or only the whole, None if it names neither."""
     text = _affirmed(text)
     sem, ac = bool(_SEMANTIC.search(text)), bool(_ACOUSTIC.search(text))
-    if _HOLISTIC.search(text) or (sem and ac):
-        return "holistic"
-    return "semantic" if sem else "acoustic" if ac else None
+    if sem != ac:
+        return "semantic" if sem else "acoustic"
+    return "holistic" if sem or _HOLISTIC.search(text) else None
 
 
 def rubric_axis(rubric) -> str:

@@ -170,6 +170,8 @@ def test_rubric_inside_the_user_message_and_audio_as_a_data_url(judge_url):
     ("Rate the prosody without judging semantic correctness.", "acoustic"),
     ("Weigh content and delivery.", "holistic"),
     ("Grade it.", "holistic"),
+    ("Rate the overall naturalness of the voice.", "acoustic"),
+    ("**Holistic evaluation**\nConsider accuracy first.", "holistic"),
     ("Scoring axis: acoustic. Mention the content in your justification.", "acoustic"),
 ])
 def test_rubric_axis_reads_what_is_asked_not_what_is_excluded(text, axis):
