@@ -114,6 +114,9 @@ def get_args(argv=None):
                    help="modalities the KL applies to, each with its own beta")
     g.add_argument("--beta-text", type=float, default=0.01, help="KL coefficient on text tokens")
     g.add_argument("--beta-speech", type=float, default=0.01, help="KL coefficient on speech tokens")
+    g.add_argument("--kl-norm", default="scope", choices=["scope", "modality"],
+                   help="KL inside the GRPO scope: summed and divided by the scope's token count (official), "
+                        "or averaged over each modality's own tokens")
     g.add_argument("--clip-eps", type=float, default=0.2, help="PPO clip epsilon")
     g.add_argument("--loss-agg", default="seq-mean", choices=losses.AGGREGATIONS, help="GRPO token aggregation")
     g.add_argument("--no-audio-boundaries", action="store_true",
@@ -409,7 +412,7 @@ def hybrid_objective(policy, ub, adv, usable, group, lam, args, forward=None, mo
         rl, sft_scope = rl & keep_roll, sft_scope & keep_sft
         kl_t, kl_s = kl_t & keep_roll, kl_s & keep_roll
     grpo, stats = losses.grpo_loss(logp[:ub.n_roll], ub.old, ub.ref, adv, rl, kl_t, kl_s, group, usable,
-                                   args.beta_text, args.beta_speech, args.clip_eps, args.loss_agg)
+                                   args.beta_text, args.beta_speech, args.clip_eps, args.loss_agg, args.kl_norm)
     sft = losses.sft_loss(logp[ub.n_roll:], sft_scope)
     return losses.hybrid_loss(sft, grpo, lam), sft, grpo, stats
 
