@@ -320,10 +320,17 @@ class SpokenLM(nn.Module):
         """Eq. 1's token-type partition over replies (N, L, K): bool masks (N, L, K).
         completion: every reply token; text and speech: disjoint, inside completion;
         boundary markers (<boa>, <eoa>) are speech, or neither when not included;
-        sampled: positions where the schedule left the policy a choice."""
+        sampled: positions where the schedule left the policy a choice.
+
+        The rule for the token that ends the text: it is text, in both architectures.
+        tiny-kimi's <eot> sits on the text stream; tiny-vita's early <boa> (chosen in a text
+        slot instead of a character, before the chunk is full) is the same decision, so it is
+        text too, and text-only GRPO credits when to stop talking. A scheduled (forced) <boa>
+        stays a speech marker. The official boundary rule counts every <boa> as speech."""
         completion = slots != PAD_SLOT
-        boundary = (replies == self.vocab.boa) | (replies == self.vocab.eoa)
-        speech_side = self._speech_positions(replies)          # codes and markers, or the audio stream
+        ends_text = (slots == TEXT) & (replies == self.vocab.boa)       # the early <boa> of an interleaved reply
+        boundary = ((replies == self.vocab.boa) | (replies == self.vocab.eoa)) & ~ends_text
+        speech_side = self._speech_positions(replies) & ~ends_text   # codes and markers, or the audio stream
         speech = completion & speech_side & (include_audio_boundaries | ~boundary)
         text = completion & ~speech_side
         sampled = completion & (self.allowed.sum(1)[slots] > 1)

@@ -31,15 +31,40 @@ def test_interleaved_layout_masks_and_slots_on_a_hand_built_reply():
     assert slots == [M.TEXT, M.TEXT, M.FORCE_BOA, M.CODE, M.CODE, M.CODE, M.FORCE_EOA, M.TEXT, M.FORCE_BOA,
                      M.CODE, M.CODE, M.FORCE_EOA, M.TEXT, M.CODE_OR_EOA, M.FORCE_EOS]
     masks = {k: v[0, :, 0].tolist() for k, v in m.masks(reply[None], m.slots_for(reply[None])).items()}
-    is_text = [t in (a, b, c, V.eos) for t in expected]
-    is_speech = [not x for x in is_text]            # codes and both markers
+    early = 12                                      # the <boa> chosen in a text slot: it ends the text
+    is_text = [t in (a, b, c, V.eos) or i == early for i, t in enumerate(expected)]
+    is_speech = [not x for x in is_text]            # codes and the scheduled markers
     assert masks["text"] == is_text and masks["speech"] == is_speech
     assert all(masks["completion"])
     assert masks["sampled"] == [s in (M.TEXT, M.CODE, M.CODE_OR_EOA) for s in slots]
     no_markers = m.masks(reply[None], m.slots_for(reply[None]), include_audio_boundaries=False)
-    markers = [t in (V.boa, V.eoa) for t in expected]
+    markers = [t in (V.boa, V.eoa) and i != early for i, t in enumerate(expected)]
+    assert no_markers["text"][0, :, 0].tolist() == is_text
     assert no_markers["speech"][0, :, 0].tolist() == [s and not k for s, k in zip(is_speech, markers)]
     assert not (no_markers["text"] & no_markers["speech"]).any()
+
+
+@pytest.mark.parametrize("name", ["tiny-vita", "tiny-kimi"])
+def test_the_token_that_ends_the_text_is_text_in_both_architectures(name):
+    """The chosen rule: the decision to stop talking (tiny-vita's early <boa>, tiny-kimi's <eot>) is a
+    text token the policy samples, so text-only GRPO credits it; a scheduled <boa> is a speech marker.
+    Bug caught: the interleaved early <boa> counted as speech (the official boundary rule) while the
+    parallel <eot> is text, so the two architectures' text-only rows would mean different things."""
+    m = M.build_model(name, schedule=[2, 5, 1, 4] if name == "tiny-vita" else None,
+                      config_overrides={"num_hidden_layers": 1})
+    reply = m.target("abc", [10, 11, 12, 13, 14])[None]
+    masks = m.masks(reply, m.slots_for(reply))
+    stop = V.boa if name == "tiny-vita" else V.text_eos
+    text_stream = reply[0, :, 0]
+    if name == "tiny-vita":          # layout a b <boa> c c c <eoa> c <boa> c c <eoa> <boa> <eoa> <eos>: the last <boa>
+        where = [i for i, t in enumerate(text_stream.tolist()) if t == stop][-1]
+        forced = [i for i, t in enumerate(text_stream.tolist()) if t == stop][:-1]
+        assert all(masks["speech"][0, i, 0] and not masks["sampled"][0, i, 0] for i in forced)
+    else:
+        where = text_stream.tolist().index(stop)
+    for include in (True, False):
+        mk = m.masks(reply, m.slots_for(reply), include_audio_boundaries=include)
+        assert mk["text"][0, where, 0] and not mk["speech"][0, where, 0] and mk["sampled"][0, where, 0]
 
 
 def chunks(tokens):
