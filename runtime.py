@@ -234,10 +234,11 @@ def write_json(path, obj):
 
 
 class Logger:
-    """One fixed-format line per step and metrics.jsonl (rank 0 only)."""
+    """metrics.jsonl, one record per step, and a fixed-format console line every `every`
+    steps (and at step 1), printed above the tqdm bar, which redraws in between (rank 0 only)."""
 
-    def __init__(self, out, rank, resume_step=0, quiet=False):
-        self.rank, self.quiet, self.path = rank, quiet, os.path.join(out, "metrics.jsonl")
+    def __init__(self, out, rank, resume_step=0, quiet=False, every=1):
+        self.rank, self.quiet, self.every, self.path = rank, quiet, max(1, every), os.path.join(out, "metrics.jsonl")
         if rank == 0:
             os.makedirs(out, exist_ok=True)
             kept = []
@@ -253,5 +254,6 @@ class Logger:
             return
         with open(self.path, "a") as f:
             f.write(json.dumps(json_safe(record), allow_nan=False) + "\n")
-        if not self.quiet:
+        step = record.get("step", 0)
+        if not self.quiet and (step == 1 or step % self.every == 0):
             tqdm.write(line)

@@ -25,6 +25,9 @@ tiny-vita base if missing (out/base-tiny-vita), starts the local judge, post-tra
 with the adaptive gate into out/hybrid-tiny-vita, and prints a base-vs-trained
 summary on held-out prompts. Outputs: metrics.jsonl (one record per step),
 metrics.png, ckpt/ (atomic; `--resume` continues exactly), final/ (the model).
+The console shows a step line every --log-every steps under the tqdm bar and the
+run's wall time at the end; a bad flag or data file ends with one line naming it
+(the flag, or the file:line) and exit status 2.
 
 Deviations from the paper and the official release:
   1. Rewards are fetched before the training forward (the official trainer holds
@@ -141,11 +144,14 @@ def get_args(argv=None):
                    help="also ask the judge for the semantic and acoustic axes, for logging")
     g.add_argument("--grad-diag-every", type=int, default=0,
                    help="every N steps log text/speech gradient norm ratio and cosine (Appendix C)")
-    g.add_argument("--quiet", action="store_true", help="no per-step lines (the tqdm bar stays)")
+    g.add_argument("--log-every", type=int, default=10, help="print a step line every N steps (and step 1); "
+                   "the tqdm bar redraws in between; metrics.jsonl has every step")
+    g.add_argument("--quiet", action="store_true", help="no step lines (the tqdm bar stays)")
     args = ap.parse_args(argv)
     for key, value in STAGE_DEFAULTS[args.stage].items():
         if getattr(args, key) is None:
             setattr(args, key, value)
+    check_flags(ap, args)
     args.train_file = args.train_file or os.path.join(args.data_dir, "train.jsonl")
     args.eval_file = args.eval_file or os.path.join(args.data_dir, "eval.jsonl")
     fresh_base = args.stage == "sft" and args.init is None      # SFT from scratch makes the base others start from
@@ -155,6 +161,29 @@ def get_args(argv=None):
             ap.error("--model vita needs --init pointing at a VITA-Audio checkpoint")
         args.init = os.path.join("out", f"base-{args.model}")
     return args
+
+
+def check_flags(ap, args):
+    """Refuse a bad flag at start with one line naming it (argparse: exit status 2)."""
+    for flag, ok in (("--steps", args.steps >= 1), ("--batch-size", args.batch_size >= 1),
+                     ("--group-size", args.group_size >= 2 or args.stage != "hybrid"),
+                     ("--eval-prompts", args.eval_prompts >= 0), ("--log-every", args.log_every >= 1),
+                     ("--save-every", args.save_every >= 1), ("--ppo-epochs", args.ppo_epochs >= 1),
+                     ("--lr", args.lr > 0), ("--beta-text", args.beta_text >= 0),
+                     ("--beta-speech", args.beta_speech >= 0)):
+        if not ok:
+            ap.error(f"{flag} {getattr(args, flag[2:].replace('-', '_'))}: out of range"
+                     + (" (GRPO needs at least 2 replies per prompt)" if flag == "--group-size" else ""))
+    try:
+        gates.make_gate(args.gate, lam=args.lam, lambda_max=args.lambda_max, slope=args.gate_slope,
+                        threshold=args.gate_threshold, ema_alpha=args.ema_alpha)
+    except ValueError as e:
+        ap.error(f"--gate {args.gate} (with --lam, --lambda-max, --ema-alpha): {e}")
+    if args.schedule is not None:
+        try:
+            models.InterleavedGrammar(None, args.schedule)
+        except ValueError as e:
+            ap.error(f"--schedule: {e}")
 
 
 # ---------------------------------------------------------------- building blocks
@@ -334,7 +363,7 @@ def run_sft(args, policy, train_set, eval_set, judge, rank, world, device):
     """Teacher forcing on SFT targets (Eq. 2), scope --sft-tokens."""
     shards = runtime.Shards(len(train_set), args.batch_size, rank, world, args.seed)
     forward, opt, sched, gen, start, _ = common_loop_state(args, policy, rank, world, device, shards)
-    log = runtime.Logger(args.out, rank, start, args.quiet)
+    log = runtime.Logger(args.out, rank, start, args.quiet, args.log_every)
     bar = tqdm(range(start, args.steps), desc="sft", disable=rank != 0, initial=start, total=args.steps)
     policy.train()
     for step in bar:
@@ -427,7 +456,7 @@ def run_hybrid(args, policy, train_set, eval_set, judge, rank, world, device):
         gate.load_state_dict(state["gate"])
     ref = frozen_copy(args, device) if args.beta_text > 0 or args.beta_speech > 0 else None
     base = load_init(args.init, args, device) if rank == 0 and args.eval_prompts else None
-    log = runtime.Logger(args.out, rank, start, args.quiet)
+    log = runtime.Logger(args.out, rank, start, args.quiet, args.log_every)
     bar = tqdm(range(start, args.steps), desc="hybrid", disable=rank != 0, initial=start, total=args.steps)
     G, warned_judge = args.group_size, False
     for step in bar:
@@ -525,7 +554,7 @@ def run_dpo(args, policy, train_set, eval_set, judge, rank, world, device):
     shards = runtime.Shards(len(pairs), min(args.batch_size, len(pairs)), 0, 1, args.seed + rank)  # rank-local pairs
     forward, opt, sched, gen, start, _ = common_loop_state(args, policy, rank, world, device, shards)
     ref = frozen_copy(args, device)
-    log = runtime.Logger(args.out, rank, start, args.quiet)
+    log = runtime.Logger(args.out, rank, start, args.quiet, args.log_every)
     policy.train()
     for step in tqdm(range(start, args.steps), desc="dpo", disable=rank != 0, initial=start, total=args.steps):
         t0 = time.perf_counter()
@@ -551,8 +580,23 @@ def should_stop(args, policy, opt, sched, shards, gen, step, start, rank, world,
     return stopping
 
 
-def main():
-    run(get_args())
+def main(argv=None):
+    """The command line: a bad data file or flag ends with one line and exit status 2."""
+    t0 = time.time()
+    args = get_args(argv)                    # a bad flag: argparse's one line, status 2
+    try:
+        out = run(args)
+    except dataset.DataError as e:           # names the file:line (or sample and path)
+        print(f"train.py: error: {e}", file=sys.stderr, flush=True)
+        sys.exit(2)
+    except SystemExit as e:                  # our own one-line refusals (missing data, --init)
+        if isinstance(e.code, str):
+            print(f"train.py: error: {e.code}", file=sys.stderr, flush=True)
+            sys.exit(2)
+        raise
+    if int(os.environ.get("RANK", 0)) == 0:
+        minutes, seconds = divmod(time.time() - t0, 60)
+        print(f"{out}: done in {int(minutes)} m {seconds:.0f} s wall time", flush=True)
 
 
 if __name__ == "__main__":
