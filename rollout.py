@@ -1,7 +1,8 @@
 """Sampling G spoken replies per prompt, in one batched generation with a KV cache.
 
-    batch = sample(model, samples, group_size=4, temperature=0.9, top_p=0.9,
-                   max_len=96, generator=torch.Generator().manual_seed(0))
+    keys = [stream_seed(seed, step, index, g) for index in indices for g in range(4)]
+    batch = sample(model, samples, group_size=4, temperature=0.9, max_len=96, keys=keys)
+    batch = sample(model, samples, 4, generator=torch.Generator().manual_seed(0))   # one stream
 
 All B prompts x G replies step together: one prefill over the left-padded
 prompts, then one cached forward per token. At each step the schedule (the
@@ -11,18 +12,39 @@ schedule, tiny-kimi steps both streams with the audio delay and the text blank
 after end-of-text. Forced tokens (markers the schedule places, delay blanks)
 are not the policy's choices and are left out of the `sampled` mask.
 
-The recorded `logprobs` are log pi_old(y_t) under the slot-restricted
-distribution at the sampling temperature, before top-p truncation: the same
-quantity `model.reply_logprobs` recomputes by teacher forcing, so the GRPO
-importance ratio is exactly 1 on the first update.
+Devices: prompts, the growing attention mask and the randomness are moved to the
+model's device; the grammar's bookkeeping stays on the host. The Rollout's tensors
+are on the model's device. Randomness: every draw is one inverse-CDF lookup with a
+uniform drawn on the CPU, per reply row from its own stream when `keys` are given
+(train.py keys them by (seed, step, dataset index, reply index), so a prompt's replies
+do not depend on the batch or rank that samples it), else from `generator`.
+
+Sampling (HF's order): the repetition penalty on the raw logits of tokens already in
+this reply's stream (a positive logit / penalty, a negative one x penalty), the slot's
+mask, the temperature, top-k, top-p. Unset top_p / top_k / repetition_penalty come
+from the checkpoint's generation config (`spec["generation"]`), else top-p 0.9 and
+no top-k or penalty; `--temperature 0` is greedy (argmax after the penalty).
+
+The recorded `logprobs` are log pi_old(y_t) of the policy itself: the slot-restricted
+softmax at the sampling temperature (1 when greedy), before the penalty and the
+top-k / top-p truncation. That is the quantity `model.reply_logprobs` recomputes by
+teacher forcing (so the GRPO ratio is exactly 1 on the first update) and the one the
+KL and the clip are about; it is not the density of the truncated, penalised
+distribution the token was drawn from (as in TRL; see deviation 2).
 
 Run `python rollout.py --ckpt DIR` to print a few sampled replies.
 
 Deviations from the paper and the official release:
-  1. The official trainer never applies top_p (it is parsed and dropped); here it is.
-  2. As in TRL, old log-probs ignore the top-p truncation (the ratio is taken
-     between temperature-scaled policies).
-  3. temperature 0 means greedy decoding; its log-probs are recorded at temperature 1.
+  1. The official trainer rolls out with a copy of the checkpoint's generation config,
+     overriding only the temperature, length and schedule, so top-k, top-p and the
+     repetition penalty are the checkpoint's (its own top_p argument is unused); here
+     they are the defaults, and each flag overrides its setting.
+  2. As in TRL, old log-probs ignore top-k, top-p and the repetition penalty (the ratio is
+     taken between temperature-scaled policies).
+  3. temperature 0 means greedy decoding; its log-probs are recorded (and the update
+     scores them) at temperature 1.
+  4. The repetition penalty counts the tokens of the reply only (HF's also counts the
+     prompt's, which holds the question's speech codes).
 """
 import argparse
 import time

@@ -33,6 +33,11 @@ Deviations from the paper and the official release:
   3. Every flag does what it says: beta > 0 builds the frozen reference; top_p is applied.
   4. Per-axis judge scores are requested beside the reward for logging (--log-axes);
      that triples the judge calls in holistic mode.
+  5. --batch-size is the global number of prompts per step, and each reply samples from
+     its own stream keyed by (seed, step, prompt, reply): N processes run the same
+     experiment as one. An update whose loss or gradient norm is non-finite is skipped
+     (weights and optimiser state kept, counted in `skipped_updates`);
+     --max-skipped-updates in a row stop the run with an error.
 """
 import argparse
 import contextlib
