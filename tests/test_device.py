@@ -56,6 +56,8 @@ def test_rollouts_a_hybrid_step_and_eval_use_the_model_device_not_the_default(na
         scores = ev.score_samples(policy, chunk, None, args)
         events = ev.gradient_events(policy, chunk, judge, args, events=1, prompts=2, group=2)
         shift = ev.probability_shift(policy, base, chunk, args)
+        pool = ev.repeated_sampling(policy, chunk, judge, 2, args)
     assert batch.replies.device == device and greedy.replies.device == device
     assert not skipped and torch.isfinite(loss) and rec["step"] == 1
     assert "accuracy" in scores and events and shift["summary"]["text"]["tokens"] >= 0
+    assert all(r.device.type == "cpu" for e in pool for r in e["replies"])      # the pool lives on the host
