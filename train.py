@@ -47,6 +47,7 @@ import random
 import subprocess
 import sys
 import time
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -225,7 +226,9 @@ def optimiser_step(policy, opt, sched, loss, args):
         opt.zero_grad(set_to_none=True)
     else:
         opt.step()
-    sched.step()
+    with warnings.catch_warnings():     # a skipped first update is not the misuse torch warns about
+        warnings.filterwarnings("ignore", message="Detected call of `lr_scheduler.step", category=UserWarning)
+        sched.step()
     return norm, skipped
 
 
@@ -328,7 +331,8 @@ def run(args):
 
 
 def common_loop_state(args, policy, rank, world, device, shards):
-    """Parallel wrapper, optimiser, schedule and sampling generator; under --resume, the
+    """Parallel wrapper, optimiser, schedule and a seeded generator (checkpointed with every
+    rank's RNG states; hybrid rollouts key their own streams instead); under --resume, the
     checkpoint's weights go in before wrapping (FSDP shards them) and the rest after."""
     ckpt, state, start = os.path.join(args.out, "ckpt"), None, 0
     if args.resume:
