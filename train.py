@@ -376,9 +376,9 @@ def run_sft(args, policy, train_set, eval_set, judge, rank, world, device):
     shards = runtime.Shards(len(train_set), per_rank_batch(args, world), rank, world, args.seed)
     forward, opt, sched, gen, start, _ = common_loop_state(args, policy, rank, world, device, shards)
     log = runtime.Logger(args.out, rank, start, args.quiet)
-    guard = SkipGuard(args.max_skipped_updates)
     bar = tqdm(range(start, args.steps), desc="sft", disable=rank != 0, initial=start, total=args.steps)
     policy.train()
+    guard = SkipGuard(args.max_skipped_updates)
     for step in bar:
         t0 = time.perf_counter()
         samples = [train_set[i] for i in shards.next()]
@@ -478,9 +478,9 @@ def run_hybrid(args, policy, train_set, eval_set, judge, rank, world, device):
     ref = frozen_copy(args, device) if args.beta_text > 0 or args.beta_speech > 0 else None
     base = load_init(args.init, args, device) if rank == 0 and args.eval_prompts else None
     log = runtime.Logger(args.out, rank, start, args.quiet)
-    guard = SkipGuard(args.max_skipped_updates)
     bar = tqdm(range(start, args.steps), desc="hybrid", disable=rank != 0, initial=start, total=args.steps)
     G, warned_judge = args.group_size, False
+    guard = SkipGuard(args.max_skipped_updates)
     for step in bar:
         indices = shards.next()
         samples = [train_set[i] for i in indices]
@@ -583,8 +583,8 @@ def run_dpo(args, policy, train_set, eval_set, judge, rank, world, device):
     forward, opt, sched, gen, start, _ = common_loop_state(args, policy, rank, world, device, shards)
     ref = frozen_copy(args, device)
     log = runtime.Logger(args.out, rank, start, args.quiet)
-    guard = SkipGuard(args.max_skipped_updates)
     policy.train()
+    guard = SkipGuard(args.max_skipped_updates)
     for step in tqdm(range(start, args.steps), desc="dpo", disable=rank != 0, initial=start, total=args.steps):
         t0 = time.perf_counter()
         loss, stats = dpo.pair_loss(policy, ref, [pairs[i] for i in shards.next()], args, device, forward)
