@@ -43,8 +43,9 @@ def bench_rollout(samples, args):
     prompts, mask = prompts.repeat_interleave(args.group, 0), mask.repeat_interleave(args.group, 0)
     n, L = prompts.shape[0], args.new_tokens
     # an untrained model rarely closes its reply early, so every row runs the full length
-    ours = timed(lambda: rollout.generate(m, prompts, mask, 0.9, 0.9, L, torch.Generator().manual_seed(0)))
-    tokens = rollout.generate(m, prompts, mask, 0.9, 0.9, L, torch.Generator().manual_seed(0))[0].shape[1]
+    draw = (lambda: rollout.draw_uniforms(n, L, 1, generator=torch.Generator().manual_seed(0)))  # noqa: E731
+    ours = timed(lambda: rollout.generate(m, prompts, mask, 0.9, 0.9, L, draw()))
+    tokens = rollout.generate(m, prompts, mask, 0.9, 0.9, L, draw())[0].shape[1]
 
     def plain():
         with torch.no_grad():

@@ -206,7 +206,7 @@ def dpo_pair(semantic, acoustic, weight=0.5, margin=0.5):
 
 def nan_rewards(rewards, shape):
     """List of floats / None (row-major B*G) -> (B, G) float tensor with NaN for None."""
-    return torch.tensor([math.nan if r is None else float(r) for r in rewards]).view(shape)
+    return torch.tensor([math.nan if r is None else float(r) for r in rewards], device="cpu").view(shape)
 
 
 def _layer_of(name: str) -> str:

@@ -280,7 +280,7 @@ def reply_logprobs(model, prompts, prompt_mask, replies, slots, temperature=1.0,
     mask = torch.cat([prompt_mask, (slots[..., 0] != PAD_SLOT).long()], dim=1)
     logits, _ = (forward or model)(tokens, mask)                         # (N, P+L, K, V)
     logits = logits[:, p - 1:p + length - 1]                             # position t predicts token t+1
-    temperature = torch.as_tensor(temperature, dtype=torch.float32).to(logits.device)
+    temperature = torch.as_tensor(temperature, dtype=torch.float32, device=logits.device)
     temperature = temperature.reshape(-1, 1, 1).expand(n, length, k).reshape(-1)
     out = constrained_logprobs(logits.reshape(n * length * k, -1), slots.reshape(-1),
                                replies.reshape(-1), model.allowed, temperature)

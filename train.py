@@ -36,6 +36,11 @@ Deviations from the paper and the official release:
   3. Every flag does what it says: beta > 0 builds the frozen reference; top_p is applied.
   4. Per-axis judge scores are requested beside the reward for logging (--log-axes);
      that triples the judge calls in holistic mode.
+  5. --batch-size is the global number of prompts per step, and each reply samples from
+     its own stream keyed by (seed, step, prompt, reply): N processes run the same
+     experiment as one. An update whose loss or gradient norm is non-finite is skipped
+     (weights and optimiser state kept, counted in `skipped_updates`);
+     --max-skipped-updates in a row stop the run with an error.
 """
 import argparse
 import contextlib
@@ -45,6 +50,7 @@ import random
 import subprocess
 import sys
 import time
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -103,10 +109,13 @@ def get_args(argv=None):
     g = ap.add_argument_group("optimisation")
     g.add_argument("--lr", type=float, default=None, help="peak learning rate (stage default)")
     g.add_argument("--warmup", type=int, default=None, help="linear warmup steps, then cosine to 10%%")
-    g.add_argument("--batch-size", type=int, default=None, help="prompts per rank per step (stage default)")
+    g.add_argument("--batch-size", type=int, default=None,
+                   help="prompts per step over all ranks (split evenly; stage default)")
     g.add_argument("--weight-decay", type=float, default=0.0, help="AdamW weight decay")
     g.add_argument("--grad-clip", type=float, default=1.0, help="global gradient norm clip")
     g.add_argument("--ppo-epochs", type=int, default=1, help="updates per rollout batch (mu); >1 makes the clip real")
+    g.add_argument("--max-skipped-updates", type=int, default=3,
+                   help="stop after this many updates in a row with a non-finite loss or gradient norm (0: never)")
     g = ap.add_argument_group("rollout")
     g.add_argument("--group-size", type=int, default=4, help="G replies per prompt")
     rollout.add_sampling_args(g)
@@ -235,12 +244,46 @@ def make_optimizer(policy, args):
 
 
 def optimiser_step(policy, opt, sched, loss, args):
+    """Backward, clip, AdamW step -> (gradient norm, skipped). When the loss or the gradient
+    norm is non-finite on any rank, the gradients are dropped and the weights and optimiser
+    state stay as they were (skipped = True; the learning-rate schedule still advances)."""
     opt.zero_grad(set_to_none=True)
     loss.backward()
     norm = torch.nn.utils.clip_grad_norm_(policy.parameters(), args.grad_clip)
-    opt.step()
-    sched.step()
-    return float(norm.full_tensor() if hasattr(norm, "full_tensor") else norm)
+    norm = float(norm.full_tensor() if hasattr(norm, "full_tensor") else norm)
+    bad = torch.tensor([0.0 if math.isfinite(float(loss.detach())) and math.isfinite(norm) else 1.0],
+                       dtype=torch.float64, device="cpu")
+    skipped = bool(runtime.all_reduce_max(bad)[0] > 0)           # every rank skips together
+    if skipped:
+        opt.zero_grad(set_to_none=True)
+    else:
+        opt.step()
+    with warnings.catch_warnings():     # a skipped first update is not the misuse torch warns about
+        warnings.filterwarnings("ignore", message="Detected call of `lr_scheduler.step", category=UserWarning)
+        sched.step()
+    return norm, skipped
+
+
+class SkipGuard:
+    """Counts skipped (non-finite) updates; --max-skipped-updates in a row stop the run."""
+
+    def __init__(self, limit):
+        self.limit, self.in_row = limit, 0
+
+    def update(self, skipped, step):
+        self.in_row = self.in_row + 1 if skipped else 0
+        if self.limit and self.in_row >= self.limit:
+            raise SystemExit(f"step {step}: {self.in_row} updates in a row had a non-finite loss or gradient "
+                             f"norm and were skipped (--max-skipped-updates {self.limit}); lower --lr or check "
+                             f"the data and the checkpoint")
+        return int(skipped)
+
+
+def per_rank_batch(args, world):
+    """--batch-size is the global number of prompts per step, split evenly over the ranks."""
+    if args.batch_size % world:
+        raise SystemExit(f"--batch-size {args.batch_size}: the global batch must split evenly over {world} ranks")
+    return args.batch_size // world
 
 
 def to_device(tensors, device):
@@ -320,7 +363,8 @@ def run(args):
 
 
 def common_loop_state(args, policy, rank, world, device, shards):
-    """Parallel wrapper, optimiser, schedule and sampling generator; under --resume, the
+    """Parallel wrapper, optimiser, schedule and a seeded generator (checkpointed with every
+    rank's RNG states; hybrid rollouts key their own streams instead); under --resume, the
     checkpoint's weights go in before wrapping (FSDP shards them) and the rest after."""
     ckpt, state, start = os.path.join(args.out, "ckpt"), None, 0
     if args.resume:
@@ -361,11 +405,12 @@ def finish(args, policy, rank, eval_set, judge, base=None):
 
 def run_sft(args, policy, train_set, eval_set, judge, rank, world, device):
     """Teacher forcing on SFT targets (Eq. 2), scope --sft-tokens."""
-    shards = runtime.Shards(len(train_set), args.batch_size, rank, world, args.seed)
+    shards = runtime.Shards(len(train_set), per_rank_batch(args, world), rank, world, args.seed)
     forward, opt, sched, gen, start, _ = common_loop_state(args, policy, rank, world, device, shards)
     log = runtime.Logger(args.out, rank, start, args.quiet, args.log_every)
     bar = tqdm(range(start, args.steps), desc="sft", disable=rank != 0, initial=start, total=args.steps)
     policy.train()
+    guard = SkipGuard(args.max_skipped_updates)
     for step in bar:
         t0 = time.perf_counter()
         samples = [train_set[i] for i in shards.next()]
@@ -374,10 +419,10 @@ def run_sft(args, policy, train_set, eval_set, judge, rank, world, device):
         logp = models.reply_logprobs(policy, prompts, pmask, replies, slots, forward=forward)
         scope = (losses.scope_mask(masks, args.sft_tokens) & masks["sampled"]).to(device)
         loss = losses.sft_loss(flat(logp), flat(scope))
-        norm = optimiser_step(policy, opt, sched, loss, args)
+        norm, skipped = optimiser_step(policy, opt, sched, loss, args)
         loss_all = float(runtime.all_reduce_sum(loss.detach().cpu().view(1))[0]) / world
         rec = {"step": step + 1, "sft_loss": loss_all, "lr": sched.get_last_lr()[0], "grad_norm": norm,
-               "time_update": time.perf_counter() - t0}
+               "skipped_updates": guard.update(skipped, step + 1), "time_update": time.perf_counter() - t0}
         log.log(rec, f"step {step + 1:5d}/{args.steps} | sft {loss_all:.4f} | lr {rec['lr']:.2e} | "
                      f"gnorm {norm:.2f} | {rec['time_update']:.2f}s")
         bar.set_postfix(loss=f"{loss_all:.3f}")
@@ -406,23 +451,29 @@ class UpdateBatch:
 
 
 def build_update_batch(policy, ref, batch, samples, args, device) -> UpdateBatch:
+    """The rollout rows (on any device) and the samples' SFT rows, stacked on `device`. Rollout
+    rows are scored at the rollout's temperature (1 for greedy), SFT rows at 1."""
     boundaries = not args.no_audio_boundaries
-    sft = rollout.teacher_forced(policy, samples, boundaries)
-    rolled = (batch.prompts, batch.prompt_mask, batch.replies, batch.slots)
-    prompts, pmask, replies, slots = to_device(rollout.stack_for_forward(policy.vocab.pad, rolled, sft[:4]), device)
+    *sft, sft_masks = rollout.teacher_forced(policy, samples, boundaries)
+    sft = to_device(sft, device)
+    rolled = to_device([batch.prompts, batch.prompt_mask, batch.replies, batch.slots], device)
+    prompts, pmask, replies, slots = rollout.stack_for_forward(policy.vocab.pad, rolled, sft)
     n_roll, length = len(batch.replies), replies.shape[1]
-    rm, sm = rollout.pad_masks(batch.masks, length), rollout.pad_masks(sft[4], length)
-    old = flat(torch.nn.functional.pad(batch.logprobs, (0, 0, 0, length - batch.logprobs.shape[1]))).to(device)
+    masks = {k: v.to(device) for k, v in batch.masks.items()}
+    sft_masks = {k: v.to(device) for k, v in sft_masks.items()}
+    rm, sm = rollout.pad_masks(masks, length), rollout.pad_masks(sft_masks, length)
+    logprobs = batch.logprobs.to(device)
+    old = flat(torch.nn.functional.pad(logprobs, (0, 0, 0, length - logprobs.shape[1])))
     ref_lp = None
     if ref is not None:
         with torch.no_grad():
             ref_lp = flat(models.reply_logprobs(ref, prompts[:n_roll], pmask[:n_roll], replies[:n_roll],
-                                                slots[:n_roll], args.temperature))
+                                                slots[:n_roll], batch.temperature))
     kl_text, kl_speech = rollout.kl_masks(rm, args.kl_tokens)
     dev = (lambda m: flat(m).to(device))
     return UpdateBatch(
         prompts=prompts, prompt_mask=pmask, replies=replies, slots=slots,
-        temperatures=torch.tensor([args.temperature] * n_roll + [1.0] * len(samples), device=device),
+        temperatures=torch.tensor([batch.temperature] * n_roll + [1.0] * len(samples), device=device),
         n_roll=n_roll, old=old, ref=ref_lp,
         rl_scope=dev(losses.scope_mask(rm, args.rl_tokens) & rm["sampled"]),
         kl_text=dev(kl_text & rm["sampled"]), kl_speech=dev(kl_speech & rm["sampled"]),
@@ -447,8 +498,10 @@ def hybrid_objective(policy, ub, adv, usable, group, lam, args, forward=None, mo
 
 
 def run_hybrid(args, policy, train_set, eval_set, judge, rank, world, device):
-    """The paper's loop (Eq. 3, 8-12): rollouts -> judge -> advantages and gate -> update."""
-    shards = runtime.Shards(len(train_set), args.batch_size, rank, world, args.seed)
+    """The paper's loop (Eq. 3, 8-12): rollouts -> judge -> advantages and gate -> update.
+    Each reply samples from its own stream, keyed by (seed, step, dataset index, reply index),
+    so the rollouts do not depend on the number of ranks (nor on resuming)."""
+    shards = runtime.Shards(len(train_set), per_rank_batch(args, world), rank, world, args.seed)
     forward, opt, sched, gen, start, state = common_loop_state(args, policy, rank, world, device, shards)
     gate = gates.make_gate(args.gate, lam=args.lam, lambda_max=args.lambda_max, slope=args.gate_slope,
                            threshold=args.gate_threshold, ema_alpha=args.ema_alpha)
@@ -459,12 +512,15 @@ def run_hybrid(args, policy, train_set, eval_set, judge, rank, world, device):
     log = runtime.Logger(args.out, rank, start, args.quiet, args.log_every)
     bar = tqdm(range(start, args.steps), desc="hybrid", disable=rank != 0, initial=start, total=args.steps)
     G, warned_judge = args.group_size, False
+    guard = SkipGuard(args.max_skipped_updates)
     for step in bar:
-        samples = [train_set[i] for i in shards.next()]
+        indices = shards.next()
+        samples = [train_set[i] for i in indices]
         # 1. rollouts: G replies per prompt, speech decoded to audio
+        keys = [rollout.stream_seed(args.seed, step, i, g) for i in indices for g in range(G)]
         with runtime.gathered(policy):
-            batch = rollout.sample(policy, samples, G, args.temperature, args.top_p, args.max_len, gen,
-                                   not args.no_audio_boundaries)
+            batch = rollout.sample(policy, samples, G, include_audio_boundaries=not args.no_audio_boundaries,
+                                   keys=keys, **rollout.sampling_kwargs(args))
         # 2. the judge scores all B*G replies concurrently, before any training forward
         res = judge.score(reward.rollout_items(batch), mode="all" if args.log_axes else args.reward_mode,
                           semantic_weight=args.semantic_weight)
@@ -482,11 +538,14 @@ def run_hybrid(args, policy, train_set, eval_set, judge, rank, world, device):
         t_update = time.perf_counter()
         ub = build_update_batch(policy, ref, batch, samples, args, device)
         policy.train()
+        skipped = 0
         for _ in range(args.ppo_epochs):
             loss, sft, grpo, gstats = hybrid_objective(policy, ub, adv, usable, group, g_out.lam, args, forward)
-            norm = optimiser_step(policy, opt, sched, loss, args)
+            norm, bad = optimiser_step(policy, opt, sched, loss, args)
+            skipped += guard.update(bad, step + 1)
         t_update = time.perf_counter() - t_update
         rec = step_record(step + 1, g_out, R, res, batch, sft.detach(), grpo.detach(), gstats, norm, sched, t_update, world)
+        rec["skipped_updates"] = skipped
         if args.grad_diag_every and (step + 1) % args.grad_diag_every == 0:
             parts = [hybrid_objective(policy, ub, adv, usable, group, g_out.lam, args, modality=m)[0]
                      for m in ("text", "speech")]
@@ -523,7 +582,8 @@ def step_record(step, g_out, R, res, batch, sft, grpo, gstats, norm, sched, t_up
               float(sft), float(grpo), gstats["kl_text"], gstats["kl_speech"], gstats["clip_frac"],
               text_len.sum(), speech_len.sum(), len(text_len), batch.truncated.sum(), gstats["empty_scope_rows"],
               batch.seconds, res.stats["seconds"], t_update]
-    t = dict(zip(names, runtime.all_reduce_sum(torch.tensor([float(v) for v in values], dtype=torch.float64)).tolist()))
+    t = dict(zip(names, runtime.all_reduce_sum(torch.tensor([float(v) for v in values], dtype=torch.float64,
+                                                            device="cpu")).tolist()))
     r_max = runtime.all_reduce_max(torch.where(valid, R, torch.full_like(R, -math.inf)).max().view(1).double())
     ratio = (lambda a, b: t[a] / t[b] if t[b] else float("nan"))   # NaN (null in the JSONL) when nothing counted
     mean = ratio("r_sum", "r_n")
@@ -551,16 +611,18 @@ def step_line(r, total):
 def run_dpo(args, policy, train_set, eval_set, judge, rank, world, device):
     """The offline DPO baselines (dpo.py): pairs by repeated sampling, then Eq. 5."""
     pairs = dpo.build_pairs(policy, train_set, judge, args, rank, world, runtime.all_reduce_sum)
-    shards = runtime.Shards(len(pairs), min(args.batch_size, len(pairs)), 0, 1, args.seed + rank)  # rank-local pairs
+    shards = runtime.Shards(len(pairs), min(per_rank_batch(args, world), len(pairs)), 0, 1, args.seed + rank)  # rank-local
     forward, opt, sched, gen, start, _ = common_loop_state(args, policy, rank, world, device, shards)
     ref = frozen_copy(args, device)
     log = runtime.Logger(args.out, rank, start, args.quiet, args.log_every)
     policy.train()
+    guard = SkipGuard(args.max_skipped_updates)
     for step in tqdm(range(start, args.steps), desc="dpo", disable=rank != 0, initial=start, total=args.steps):
         t0 = time.perf_counter()
         loss, stats = dpo.pair_loss(policy, ref, [pairs[i] for i in shards.next()], args, device, forward)
-        norm = optimiser_step(policy, opt, sched, loss, args)
-        reduced = runtime.all_reduce_sum(torch.tensor(list(stats.values()), dtype=torch.float64)) / world
+        norm, skipped = optimiser_step(policy, opt, sched, loss, args)
+        stats["skipped_updates"] = guard.update(skipped, step + 1)
+        reduced = runtime.all_reduce_sum(torch.tensor(list(stats.values()), dtype=torch.float64, device="cpu")) / world
         rec = {"step": step + 1, **dict(zip(stats, reduced.tolist())), "grad_norm": norm,
                "lr": sched.get_last_lr()[0], "time_update": time.perf_counter() - t0}
         log.log(rec, f"step {step + 1:5d}/{args.steps} | dpo {rec['dpo_loss']:.4f} | acc {rec['dpo_accuracy']:.2f} "
