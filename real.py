@@ -168,7 +168,13 @@ def check_audio_stack(tokenizer_path, decoder_path) -> list:
             found = importlib.util.find_spec(name) is not None
         except (ImportError, ValueError):
             found = False
-        rows.append((f"module {name}", found, "importable" if found else f"missing: {source}"))
+        detail = "importable" if found else f"missing: {source}"
+        if found and name == "torchaudio":      # present but built for another torch: fails on import
+            try:
+                importlib.import_module(name)
+            except Exception as e:             # OSError from its compiled extension, ImportError, ...
+                found, detail = False, f"does not import ({type(e).__name__}: {str(e).splitlines()[0][:120]}); {source}"
+        rows.append((f"module {name}", found, detail))
     for kind, path in (("tokenizer", tokenizer_path), ("decoder", decoder_path)):
         if not path or not os.path.isdir(path):
             rows.append((f"--audio-{kind}", False, f"no directory {path!r}"))
