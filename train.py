@@ -92,7 +92,8 @@ def get_args(argv=None):
                    help="recompute decoder layers in the backward pass (default: on for --model vita)")
     g.add_argument("--fsdp", action="store_true", help="shard the policy with FSDP2 (7B on several GPUs)")
     g.add_argument("--schedule", type=int, nargs="+", default=None,
-                   help="interleave schedule, e.g. 1 10 4 10 (a fresh tiny-vita, or a raw VITA-Audio --init)")
+                   help="interleave schedule, e.g. 1 10 4 10 (a fresh tiny-vita, or a raw VITA-Audio --init; "
+                   "default there: its generation_config.json's mtp_inference_mode)")
     g.add_argument("--audio-tokenizer", default=None, help="--model vita: GLM-4-Voice tokenizer directory")
     g.add_argument("--audio-decoder", default=None, help="--model vita: GLM-4-Voice decoder (flow + HiFT) directory")
     g = ap.add_argument_group("data")

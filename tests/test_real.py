@@ -175,11 +175,13 @@ def test_save_writes_the_original_layout_and_reloads(standin, tmp_path):
     assert torch.equal(fresh.net.model.layers[0].mlp.up_proj.weight, m.net.model.layers[0].mlp.up_proj.weight)
 
 
-def test_train_py_model_vita_runs_a_hybrid_step_on_the_raw_standin(standin, toy_dir, judge_url, tmp_path):
+@pytest.mark.parametrize("dtype", [["--dtype", "float32"], []])    # [] = vita's defaults: bf16, checkpointing
+def test_train_py_model_vita_runs_a_hybrid_step_on_the_raw_standin(standin, toy_dir, judge_url, tmp_path, dtype):
     out = tmp_path / "vita"
     train.run(train.get_args(["--model", "vita", "--init", standin, "--data-dir", str(toy_dir), "--out", str(out),
                               "--steps", "1", "--batch-size", "2", "--group-size", "2", "--max-len", "48",
-                              "--eval-prompts", "0", "--judge-url", judge_url, "--quiet", "--dtype", "float32"]))
+                              "--lr", "1e-2", "--warmup", "1", "--eval-prompts", "0", "--judge-url", judge_url,
+                              "--quiet"] + dtype))
     saved = M.load_model(str(out / "final"))
     assert isinstance(saved, real.VitaLM) and saved.spec["schedule"] == [1, 10, 4, 10]
     before, _ = tensors(standin)
@@ -187,6 +189,8 @@ def test_train_py_model_vita_runs_a_hybrid_step_on_the_raw_standin(standin, toy_
     assert set(before) == set(after)
     assert all(same_bytes(before[k], after[k]) for k in saved.layout["aside"])
     assert not torch.equal(before["lm_head.weight"].float(), after["lm_head.weight"].float())   # it trained
+    if not dtype:                # bf16 by default: the checkpoint keeps its own dtype throughout
+        assert all(after[k].dtype == before[k].dtype == torch.bfloat16 for k in before)
 
 
 def test_vita_without_codec_paths_says_what_is_missing(tmp_path):
