@@ -44,6 +44,7 @@ Deviations from the paper and the official release:
 """
 import argparse
 import contextlib
+import json
 import math
 import os
 import random
@@ -94,10 +95,14 @@ def get_args(argv=None):
     g.add_argument("--seed", type=int, default=0, help="seeds data order, sampling and init")
     g.add_argument("--eval-prompts", type=int, default=64, help="held-out prompts for the closing summary (0: skip)")
     g.add_argument("--device", default="auto", help="auto, cpu or cuda")
-    g.add_argument("--dtype", default="float32", choices=["float32", "bfloat16"], help="model weights dtype")
+    g.add_argument("--dtype", default=None, choices=["float32", "bfloat16"],
+                   help="model weights dtype (default: bfloat16 for --model vita, float32 for the tiny models)")
+    g.add_argument("--grad-checkpoint", action=argparse.BooleanOptionalAction, default=None,
+                   help="recompute decoder layers in the backward pass (default: on for --model vita)")
     g.add_argument("--fsdp", action="store_true", help="shard the policy with FSDP2 (7B on several GPUs)")
     g.add_argument("--schedule", type=int, nargs="+", default=None,
-                   help="interleave schedule, e.g. 1 10 4 10 (a fresh tiny-vita, or a raw VITA-Audio --init)")
+                   help="interleave schedule, e.g. 1 10 4 10 (a fresh tiny-vita, or a raw VITA-Audio --init; "
+                   "default there: its generation_config.json's mtp_inference_mode)")
     g.add_argument("--audio-tokenizer", default=None, help="--model vita: GLM-4-Voice tokenizer directory")
     g.add_argument("--audio-decoder", default=None, help="--model vita: GLM-4-Voice decoder (flow + HiFT) directory")
     g = ap.add_argument_group("data")
@@ -160,6 +165,10 @@ def get_args(argv=None):
     for key, value in STAGE_DEFAULTS[args.stage].items():
         if getattr(args, key) is None:
             setattr(args, key, value)
+    if args.dtype is None:
+        args.dtype = "bfloat16" if args.model == "vita" else "float32"
+    if args.grad_checkpoint is None:
+        args.grad_checkpoint = args.model == "vita"
     check_flags(ap, args)
     args.train_file = args.train_file or os.path.join(args.data_dir, "train.jsonl")
     args.eval_file = args.eval_file or os.path.join(args.data_dir, "eval.jsonl")
@@ -200,7 +209,13 @@ def check_flags(ap, args):
 def load_init(path, args, device):
     """A saved checkpoint (spoken.json), or a raw VITA-Audio directory for --model vita."""
     dtype = getattr(torch, args.dtype)
-    if os.path.exists(os.path.join(path, "spoken.json")):
+    spec_path = os.path.join(path, "spoken.json")
+    if os.path.exists(spec_path):
+        with open(spec_path) as f:
+            spec = json.load(f)
+        if spec.get("model") == "vita":          # read straight into dtype: no fp32 copy of 10B
+            import real
+            return real.load_real_model(path, spec, dtype, device).to(device)
         return models.load_model(path).to(device=device, dtype=dtype)
     if args.model == "vita":
         import real
@@ -211,9 +226,25 @@ def load_init(path, args, device):
 
 def load_policy(args, device):
     if args.init:
-        return load_init(args.init, args, device)
-    policy = models.build_model(args.model, seed=args.seed, schedule=args.schedule)
-    return policy.to(device=device, dtype=getattr(torch, args.dtype))
+        policy = load_init(args.init, args, device)
+    else:
+        policy = models.build_model(args.model, seed=args.seed, schedule=args.schedule)
+        policy = policy.to(device=device, dtype=getattr(torch, args.dtype))
+    if args.grad_checkpoint:
+        enable_grad_checkpoint(policy)
+    return policy
+
+
+def enable_grad_checkpoint(policy):
+    """Recompute every decoder layer's activations in the backward pass (transformers' own
+    checkpointing, non-reentrant so it composes with FSDP2); active in train mode only, so
+    rollouts keep their KV cache. Memory: one layer's activations instead of all of them."""
+    nets = [policy.net] if hasattr(policy.net, "gradient_checkpointing_enable") else \
+        [policy.net.trunk, policy.net.branch]
+    for net in nets:
+        enable = getattr(net, "activation_checkpointing_enable", None) or net.gradient_checkpointing_enable
+        enable({"use_reentrant": False})
+    return policy
 
 
 def frozen_copy(args, device):
@@ -381,8 +412,10 @@ def common_loop_state(args, policy, rank, world, device, shards):
     return forward, opt, sched, gen, start, state
 
 
-def finish(args, policy, rank, eval_set, judge, base=None):
-    """Save the final model, plot, and print the held-out summary (base vs trained)."""
+def finish(args, policy, rank, eval_set, judge, base=None, opt=None):
+    """Save the final model, plot, and print the held-out summary (base vs trained).
+    base: a model, or "init" to load --init here, after `opt`'s state is freed (10B: the
+    AdamW moments and gradients are gone before a second copy of the weights arrives)."""
     final = os.path.join(args.out, "final") if args.stage != "sft" else args.out
     full = runtime.full_state_dict(policy)
     if rank == 0:
@@ -391,8 +424,13 @@ def finish(args, policy, rank, eval_set, judge, base=None):
         if os.path.exists(metrics):
             evaluate.plot_metrics(metrics, os.path.join(args.out, "metrics.png"))
         print(f"saved {final}", flush=True)
+    if opt is not None:
+        opt.state.clear()
+    policy.zero_grad(set_to_none=True)
     if rank == 0 and args.eval_prompts:
         trained = evaluate.score_samples(policy, eval_set, judge, args)
+        if isinstance(base, str):
+            base = load_init(args.init, args, policy.allowed.device).eval()
         rows = [("trained", trained)] + ([("base", evaluate.score_samples(base, eval_set, judge, args))] if base else [])
         keys = [k for k in ("accuracy", "intelligibility", "semantic", "acoustic", "holistic") if k in trained]
         print(f"held-out ({len(eval_set)} prompts, one sampled reply each):")
@@ -508,7 +546,7 @@ def run_hybrid(args, policy, train_set, eval_set, judge, rank, world, device):
     if state is not None:
         gate.load_state_dict(state["gate"])
     ref = frozen_copy(args, device) if args.beta_text > 0 or args.beta_speech > 0 else None
-    base = load_init(args.init, args, device) if rank == 0 and args.eval_prompts else None
+    base = "init" if rank == 0 and args.eval_prompts else None     # loaded by finish, after the optimiser
     log = runtime.Logger(args.out, rank, start, args.quiet, args.log_every)
     bar = tqdm(range(start, args.steps), desc="hybrid", disable=rank != 0, initial=start, total=args.steps)
     G, warned_judge = args.group_size, False
@@ -555,7 +593,7 @@ def run_hybrid(args, policy, train_set, eval_set, judge, rank, world, device):
         bar.set_postfix(lam=f"{rec['lambda']:.2f}", R=f"{rec['reward_mean']:.2f}")
         if should_stop(args, policy, opt, sched, shards, gen, step, start, rank, world, {"gate": gate.state_dict()}):
             return
-    finish(args, policy, rank, eval_set, judge, base)
+    finish(args, policy, rank, eval_set, judge, base, opt)
 
 
 def pick_rewards(res, args):
@@ -629,7 +667,7 @@ def run_dpo(args, policy, train_set, eval_set, judge, rank, world, device):
                      f"| margin {rec['dpo_margin']:+.3f} | {rec['time_update']:.2f}s")
         if should_stop(args, policy, opt, sched, shards, gen, step, start, rank, world):
             return
-    finish(args, policy, rank, eval_set, judge, load_init(args.init, args, device) if rank == 0 else None)
+    finish(args, policy, rank, eval_set, judge, "init" if rank == 0 else None, opt)
 
 
 def should_stop(args, policy, opt, sched, shards, gen, step, start, rank, world, extra=None):

@@ -15,14 +15,17 @@ def sample(name, samples, seed=0, **kw):
 
 
 def follows_schedule(tokens, schedule, vocab):
-    """Independent check of an interleaved reply against [t0, a0, t1, a1, ...]: full chunks
-    until the text ends early; then one final audio chunk closed by <eoa> <eos>."""
+    """Independent check of an interleaved reply against [t0, a0, t1, a1, ...] (VITA-Audio's
+    layout): full chunks until the text ends early or the audio is not exactly a full chunk;
+    that chunk is the final one, closed by <eoa> <eos>; <eos> may also follow a full chunk."""
     t_sizes, a_sizes = schedule[0::2], [a - 2 for a in schedule[1::2]]
     i, c = 0, 0
     while True:
         t, a = t_sizes[min(c, len(t_sizes) - 1)], a_sizes[min(c, len(a_sizes) - 1)]
         n_text = 0
         while i < len(tokens) and tokens[i] != vocab.boa:
+            if tokens[i] == vocab.eos and n_text == 0 and c > 0:
+                return i == len(tokens) - 1
             if not vocab.text_lo <= tokens[i] < vocab.text_hi:
                 return False
             n_text, i = n_text + 1, i + 1
@@ -37,11 +40,9 @@ def follows_schedule(tokens, schedule, vocab):
                 return False
             codes, i = codes + 1, i + 1
         if i == len(tokens):
-            return n_text < t or codes <= a
-        if n_text < t:                           # final chunk: <eoa> <eos> and nothing else
+            return True                          # truncated by max_len inside the audio
+        if n_text < t or codes != a:             # final chunk: <eoa> <eos> and nothing else
             return tokens[i + 1:] in ([vocab.eos], [])
-        if codes != a:
-            return False
         i, c = i + 1, c + 1
 
 
