@@ -58,6 +58,7 @@ import numpy as np
 from tqdm import tqdm
 
 import gate as gates
+import rollout
 import runtime
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -320,7 +321,7 @@ class Scorer:
 
     def __init__(self, args, stack):
         import reward
-        self.args = argparse.Namespace(temperature=args.temperature, top_p=args.top_p, max_len=args.max_len)
+        self.args = argparse.Namespace(**rollout.sampling_kwargs(args))
         self.eval_file, self.prompts, self._samples = args.eval_file, args.prompts, None
         url = args.judge_url
         if not url:
@@ -407,9 +408,7 @@ def get_args(argv=None):
     g = ap.add_argument_group("evaluation")
     g.add_argument("--prompts", "--eval-prompts", type=int, default=128, help="held-out prompts scored per run")
     g.add_argument("--eval-file", default=os.path.join(HERE, "data", "toy", "eval.jsonl"), help="held-out split")
-    g.add_argument("--temperature", type=float, default=0.9, help="sampling temperature of the scored replies")
-    g.add_argument("--top-p", type=float, default=0.9, help="nucleus mass of the scored replies")
-    g.add_argument("--max-len", type=int, default=96, help="maximum reply tokens per stream")
+    rollout.add_sampling_args(g)       # the scored replies are sampled as train.py's closing summary samples them
     g.add_argument("--judge-url", default=None, help="a scoring judge's URL (default: the local noise-free judge)")
     args = ap.parse_args(argv)
     rows = preset_rows(args.preset) if args.preset else {}
