@@ -172,7 +172,8 @@ def test_repetition_penalty_in_generation_demotes_reply_tokens(samples, monkeypa
     plain = rollout.sample(m, samples[:1], 1, temperature=0.0, max_len=40, decode_audio=False)
     penal = rollout.sample(m, samples[:1], 1, temperature=0.0, max_len=40, decode_audio=False,
                            repetition_penalty=2.0)
-    text = lambda r: r.replies[0, :, 0][r.masks["text"][0, :, 0]].tolist()   # noqa: E731
+    chosen = lambda r: r.masks["text"][0, :, 0] & r.masks["sampled"][0, :, 0]   # noqa: E731  (not the forced <eos>)
+    text = lambda r: r.replies[0, :, 0][chosen(r)].tolist()   # noqa: E731
     assert set(text(plain)) == {a} and len(text(plain)) >= 4
     assert text(penal)[:4] == [a, b, a, a]
 
