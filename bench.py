@@ -172,8 +172,8 @@ def bench_memory(_samples, args):
           f"28 x {p['layer'] / 1e6:.1f}M), MTP {p['mtp'] / 1e9:.2f}B stays on disk")
     print(f"  per GPU under --fsdp; rows per rank = global --batch-size {batch} / GPUs x (G={group} rollouts + 1 SFT),"
           f" {tokens_per_row} tokens a row ({prompt} prompt + --max-len {reply}); arithmetic, not measured")
-    for label, bytes_per_param in (("--dtype bfloat16 (default): weights 2 + grads 2 + AdamW 4 B/param", 8),
-                                   ("--dtype float32: weights 4 + grads 4 + AdamW 8 B/param", 16)):
+    for label, bytes_per_param in (("--dtype bfloat16: weights 2 + grads 2 + AdamW 4 B/param", 8),
+                                   ("--dtype float32 (vita's default under --fsdp; bf16 compute): weights 4 + grads 4 + AdamW 8 B/param", 16)):
         print(f"  {label}")
         for gpus in (4, 8):
             state = bytes_per_param * p["main"] / gpus

@@ -96,7 +96,8 @@ def get_args(argv=None):
     g.add_argument("--eval-prompts", type=int, default=64, help="held-out prompts for the closing summary (0: skip)")
     g.add_argument("--device", default="auto", help="auto, cpu or cuda")
     g.add_argument("--dtype", default=None, choices=["float32", "bfloat16"],
-                   help="model weights dtype (default: bfloat16 for --model vita, float32 for the tiny models)")
+                   help="model weights dtype (default for --model vita: float32 master weights with bf16 compute "
+                   "under --fsdp, else bfloat16; float32 for the tiny models)")
     g.add_argument("--grad-checkpoint", action=argparse.BooleanOptionalAction, default=None,
                    help="recompute decoder layers in the backward pass (default: on for --model vita)")
     g.add_argument("--fsdp", action="store_true", help="shard the policy with FSDP2 (7B on several GPUs)")
@@ -166,7 +167,10 @@ def get_args(argv=None):
         if getattr(args, key) is None:
             setattr(args, key, value)
     if args.dtype is None:
-        args.dtype = "bfloat16" if args.model == "vita" else "float32"
+        # vita: bf16 weights, except under --fsdp, where fp32 master weights and AdamW states are
+        # sharded and compute runs in bf16 (runtime.wrap_parallel): at lr 1e-6 a bf16 weight near
+        # 0.02 would round the update away (its spacing there is 1.2e-4)
+        args.dtype = ("float32" if args.fsdp else "bfloat16") if args.model == "vita" else "float32"
     if args.grad_checkpoint is None:
         args.grad_checkpoint = args.model == "vita"
     check_flags(ap, args)
