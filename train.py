@@ -419,7 +419,9 @@ def common_loop_state(args, policy, rank, world, device, shards):
 def finish(args, policy, rank, eval_set, judge, base=None, opt=None):
     """Save the final model, plot, and print the held-out summary (base vs trained).
     base: a model, or "init" to load --init here, after `opt`'s state is freed (10B: the
-    AdamW moments and gradients are gone before a second copy of the weights arrives)."""
+    AdamW moments and gradients are gone before a second copy of the weights arrives).
+    Under --fsdp rank 0 alone scores, so it reloads the saved final model unsharded (a
+    sharded forward on one rank would wait forever for the others' all-gathers)."""
     final = os.path.join(args.out, "final") if args.stage != "sft" else args.out
     full = runtime.full_state_dict(policy)
     if rank == 0:
@@ -432,7 +434,11 @@ def finish(args, policy, rank, eval_set, judge, base=None, opt=None):
         opt.state.clear()
     policy.zero_grad(set_to_none=True)
     if rank == 0 and args.eval_prompts:
-        trained = evaluate.score_samples(policy, eval_set, judge, args)
+        scorer = policy
+        if runtime.is_sharded(policy):      # a sharded forward needs every rank: score a plain copy from disk
+            scorer = load_init(final, args, policy.allowed.device).eval()
+        trained = evaluate.score_samples(scorer, eval_set, judge, args)
+        del scorer
         if isinstance(base, str):
             base = load_init(args.init, args, policy.allowed.device).eval()
         rows = [("trained", trained)] + ([("base", evaluate.score_samples(base, eval_set, judge, args))] if base else [])

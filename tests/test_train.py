@@ -172,6 +172,17 @@ def test_fsdp_resume_continues_exactly(toy_dir, micro_ckpts, judge_url, tmp_path
             assert ra[key] == pytest.approx(rb[key], rel=1e-6, abs=1e-7), (ra["step"], key)
 
 
+def test_fsdp_run_scores_its_held_out_summary(toy_dir, micro_ckpts, judge_url, tmp_path):
+    """Bug caught: under --fsdp rank 0 alone ran the closing evaluation on the sharded policy, so
+    its forward waited for all-gathers the other rank never joined: the run hung after training
+    (every other FSDP test passes --eval-prompts 0)."""
+    out = tmp_path / "fsdp-eval"
+    torchrun(2, os.path.join(ROOT, "train.py"), *small(toy_dir, micro_ckpts["tiny-vita"], out, "--steps", "1",
+                                                      "--fsdp", "--judge-url", judge_url), timeout=150)
+    summary = json.load(open(out / "summary.json"))
+    assert set(summary) == {"trained", "base"} and 0 <= summary["trained"]["accuracy"] <= 1
+
+
 def test_an_unreachable_judge_is_reported_and_training_goes_on(toy_dir, micro_ckpts, tmp_path, capsys):
     import socket
     with socket.socket() as s:
