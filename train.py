@@ -34,8 +34,9 @@ Deviations from the paper and the official release:
      activations while it waits on the judge).
   2. lambda_t is all-reduced over ranks and checkpointed (gate.py).
   3. Every flag does what it says: beta > 0 builds the frozen reference; top_p is applied.
-  4. Per-axis judge scores are requested beside the reward for logging (--log-axes);
-     that triples the judge calls in holistic mode.
+  4. Per-axis judge scores are requested beside the reward for logging (--log-axes), on
+     step 1 and every --log-axes-every-th step (default 10): in holistic mode that costs
+     1.2x the reward's calls, not 3x; metrics say which steps carry them (`logged_axes`).
   5. --batch-size is the global number of prompts per step, and each reply samples from
      its own stream keyed by (seed, step, prompt, reply): N processes run the same
      experiment as one. An update whose loss or gradient norm is non-finite is skipped
@@ -44,6 +45,7 @@ Deviations from the paper and the official release:
 """
 import argparse
 import contextlib
+import json
 import math
 import os
 import random
@@ -151,6 +153,9 @@ def get_args(argv=None):
     g = ap.add_argument_group("logging")
     g.add_argument("--log-axes", action=argparse.BooleanOptionalAction, default=True,
                    help="also ask the judge for the semantic and acoustic axes, for logging")
+    g.add_argument("--log-axes-every", type=int, default=10,
+                   help="ask the axes the reward does not need on step 1 and every N-th step after "
+                        "(1, 1+N, ...; 0: never); the reward's axes are asked every step")
     g.add_argument("--grad-diag-every", type=int, default=0,
                    help="every N steps log text/speech gradient norm ratio and cosine (Appendix C)")
     g.add_argument("--log-every", type=int, default=10, help="print a step line every N steps (and step 1); "
@@ -177,6 +182,7 @@ def check_flags(ap, args):
     for flag, ok in (("--steps", args.steps >= 1), ("--batch-size", args.batch_size >= 1),
                      ("--group-size", args.group_size >= 2 or args.stage != "hybrid"),
                      ("--eval-prompts", args.eval_prompts >= 0), ("--log-every", args.log_every >= 1),
+                     ("--log-axes-every", args.log_axes_every >= 0),
                      ("--save-every", args.save_every >= 1), ("--ppo-epochs", args.ppo_epochs >= 1),
                      ("--lr", args.lr > 0), ("--beta-text", args.beta_text >= 0),
                      ("--beta-speech", args.beta_speech >= 0)):
@@ -381,8 +387,9 @@ def common_loop_state(args, policy, rank, world, device, shards):
     return forward, opt, sched, gen, start, state
 
 
-def finish(args, policy, rank, eval_set, judge, base=None):
-    """Save the final model, plot, and print the held-out summary (base vs trained)."""
+def finish(args, policy, rank, eval_set, judge, base=None, extra=None):
+    """Save the final model, plot, and print the held-out summary (base vs trained);
+    summary.json holds it and `extra` (the hybrid stage's judge bill)."""
     final = os.path.join(args.out, "final") if args.stage != "sft" else args.out
     full = runtime.full_state_dict(policy)
     if rank == 0:
@@ -399,7 +406,9 @@ def finish(args, policy, rank, eval_set, judge, base=None):
         print("  " + " ".join(f"{k:>15s}" for k in ["model"] + keys))
         for name, r in reversed(rows):
             print("  " + f"{name:>15s}" + "".join(f"{r[k]:15.3f}" for k in keys))
-        runtime.write_json(os.path.join(args.out, "summary.json"), dict(rows))
+        extra = {**dict(rows), **(extra or {})}
+    if rank == 0 and extra:
+        runtime.write_json(os.path.join(args.out, "summary.json"), extra)
     runtime.barrier()
 
 
@@ -522,7 +531,7 @@ def run_hybrid(args, policy, train_set, eval_set, judge, rank, world, device):
             batch = rollout.sample(policy, samples, G, include_audio_boundaries=not args.no_audio_boundaries,
                                    keys=keys, **rollout.sampling_kwargs(args))
         # 2. the judge scores all B*G replies concurrently, before any training forward
-        res = judge.score(reward.rollout_items(batch), mode="all" if args.log_axes else args.reward_mode,
+        res = judge.score(reward.rollout_items(batch), mode=judge_mode(step + 1, args),
                           semantic_weight=args.semantic_weight)
         R = losses.nan_rewards(pick_rewards(res, args), (len(samples), G))   # (B, G), NaN = no score
         if rank == 0 and res.stats["failures"] == res.stats["calls"] and not warned_judge:
@@ -545,7 +554,7 @@ def run_hybrid(args, policy, train_set, eval_set, judge, rank, world, device):
             skipped += guard.update(bad, step + 1)
         t_update = time.perf_counter() - t_update
         rec = step_record(step + 1, g_out, R, res, batch, sft.detach(), grpo.detach(), gstats, norm, sched, t_update, world)
-        rec["skipped_updates"] = skipped
+        rec.update(skipped_updates=skipped, logged_axes=judge_mode(step + 1, args) != "holistic")
         if args.grad_diag_every and (step + 1) % args.grad_diag_every == 0:
             parts = [hybrid_objective(policy, ub, adv, usable, group, g_out.lam, args, modality=m)[0]
                      for m in ("text", "speech")]
@@ -555,7 +564,33 @@ def run_hybrid(args, policy, train_set, eval_set, judge, rank, world, device):
         bar.set_postfix(lam=f"{rec['lambda']:.2f}", R=f"{rec['reward_mean']:.2f}")
         if should_stop(args, policy, opt, sched, shards, gen, step, start, rank, world, {"gate": gate.state_dict()}):
             return
-    finish(args, policy, rank, eval_set, judge, base)
+    bill = judge_bill(os.path.join(args.out, "metrics.jsonl")) if rank == 0 else None
+    if bill:
+        print(f"judge: {bill['calls']} calls in {bill['steps']} steps ({bill['calls_per_step']:.1f} per step; "
+              f"semantic and acoustic logged on {bill['logged_steps']} steps)", flush=True)
+    finish(args, policy, rank, eval_set, judge, base, {"judge": bill} if bill else None)
+
+
+def judge_mode(step, args):
+    """The axes the judge is asked at 1-based `step` (a JudgeClient.score mode). The reward's
+    axes every step; the semantic and acoustic axes, which only feed the logs in holistic mode,
+    on step 1 and every --log-axes-every-th step after (1, 1+N, 1+2N, ...). Split mode needs
+    semantic and acoustic for the reward and never holistic, so it asks those two every step."""
+    if args.reward_mode == "split":
+        return "split"
+    every = args.log_axes_every if args.log_axes else 0
+    return "all" if every and (step - 1) % every == 0 else "holistic"
+
+
+def judge_bill(metrics_path):
+    """The run's judge calls from metrics.jsonl (every step since the start, resumes included)."""
+    if not os.path.exists(metrics_path):
+        return None
+    with open(metrics_path) as f:
+        rows = [json.loads(line) for line in f if line.strip()]
+    calls = sum(r.get("judge_calls", 0) for r in rows)
+    return {"calls": calls, "steps": len(rows), "calls_per_step": calls / max(1, len(rows)),
+            "logged_steps": sum(bool(r.get("logged_axes")) for r in rows)}
 
 
 def pick_rewards(res, args):
@@ -574,11 +609,11 @@ def step_record(step, g_out, R, res, batch, sft, grpo, gstats, norm, sched, t_up
     axis = {a: [s for s in res.scores.get(a, []) if s is not None] for a in ("semantic", "acoustic")}
     text_len = batch.masks["text"].flatten(1).sum(1).float()
     speech_len = batch.masks["speech"].flatten(1).sum(1).float()
-    names = ["r_sum", "r_sq", "r_n", "sem_sum", "sem_n", "ac_sum", "ac_n", "failures", "retries", "sft", "grpo",
+    names = ["r_sum", "r_sq", "r_n", "sem_sum", "sem_n", "ac_sum", "ac_n", "calls", "failures", "retries", "sft", "grpo",
              "kl_text", "kl_speech", "clip_frac", "text_len", "speech_len", "rows", "truncated", "empty_rows",
              "time_rollout", "time_judge", "time_update"]
     values = [r.sum(), (r ** 2).sum(), valid.sum(), sum(axis["semantic"]), len(axis["semantic"]),
-              sum(axis["acoustic"]), len(axis["acoustic"]), res.stats["failures"], res.stats["retries"],
+              sum(axis["acoustic"]), len(axis["acoustic"]), res.stats["calls"], res.stats["failures"], res.stats["retries"],
               float(sft), float(grpo), gstats["kl_text"], gstats["kl_speech"], gstats["clip_frac"],
               text_len.sum(), speech_len.sum(), len(text_len), batch.truncated.sum(), gstats["empty_scope_rows"],
               batch.seconds, res.stats["seconds"], t_update]
@@ -591,7 +626,7 @@ def step_record(step, g_out, R, res, batch, sft, grpo, gstats, norm, sched, t_up
             "info_gate": g_out.info_gate, "usable_groups": g_out.groups, "reward_mean": mean,
             "reward_std": math.sqrt(max(0.0, ratio("r_sq", "r_n") - mean ** 2)) if t["r_n"] else float("nan"), "reward_max": float(r_max[0]),
             "semantic_mean": ratio("sem_sum", "sem_n"), "acoustic_mean": ratio("ac_sum", "ac_n"),
-            "judge_failures": int(t["failures"]), "judge_retries": int(t["retries"]),
+            "judge_calls": int(t["calls"]), "judge_failures": int(t["failures"]), "judge_retries": int(t["retries"]),
             "sft_loss": t["sft"] / world, "grpo_loss": t["grpo"] / world, "kl_text": t["kl_text"] / world,
             "kl_speech": t["kl_speech"] / world, "clip_frac": t["clip_frac"] / world,
             "text_len": ratio("text_len", "rows"), "speech_len": ratio("speech_len", "rows"),

@@ -48,7 +48,7 @@ def test_a_short_hybrid_run_writes_every_metric(toy_dir, micro_ckpts, judge_url,
     for f in ("metrics.png", "summary.json", "final/spoken.json", "ckpt/train_state.pt"):
         assert (out / f).exists(), f
     summary = json.loads((out / "summary.json").read_text())
-    assert set(summary) == {"base", "trained"} and "semantic" in summary["trained"]
+    assert set(summary) == {"base", "trained", "judge"} and "semantic" in summary["trained"]
 
 
 def test_resume_continues_exactly(toy_dir, micro_ckpts, judge_url, tmp_path):

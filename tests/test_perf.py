@@ -1,0 +1,71 @@
+"""Issue 12: the judge bill (axis schedule), the emulated API latency, the overlapped judge."""
+import json
+import threading
+
+import pytest
+import requests
+import torch
+
+import train
+from test_train import records, small
+
+
+@pytest.fixture()
+def counting_judge():
+    """A fresh local judge whose /stats counts the requests it served."""
+    import judge
+    server = judge.make_server("127.0.0.1", 0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    yield base + "/v1/chat/completions", (lambda: requests.get(base + "/stats", timeout=5).json()["requests"])
+    server.shutdown()
+    server.server_close()
+
+
+def test_axis_schedule_asks_logging_axes_on_step_one_and_every_nth():
+    """Hand-worked: N=10 asks all three axes on steps 1, 11, 21 only; split mode asks its two
+    axes every step and never holistic; --no-log-axes and N=0 never log. Bug: an off-by-one
+    (steps 10, 20), or 'all' asked in split mode where holistic feeds nothing."""
+    args = train.get_args([])
+    assert args.log_axes_every == 10
+    assert [s for s in range(1, 31) if train.judge_mode(s, args) == "all"] == [1, 11, 21]
+    assert {train.judge_mode(s, args) for s in range(1, 31)} == {"all", "holistic"}
+    assert {train.judge_mode(s, train.get_args(["--reward-mode", "split"])) for s in range(1, 31)} == {"split"}
+    assert {train.judge_mode(s, train.get_args(["--no-log-axes"])) for s in range(1, 31)} == {"holistic"}
+    assert {train.judge_mode(s, train.get_args(["--log-axes-every", "0"])) for s in range(1, 31)} == {"holistic"}
+    assert [s for s in range(1, 8) if train.judge_mode(s, train.get_args(["--log-axes-every", "3"])) == "all"] == [1, 4, 7]
+
+
+def test_default_job_bill_is_at_least_2_5x_smaller():
+    """The default job (150 steps, holistic reward): 3 calls per reply before, 1 + 2/10 after.
+    Bug: the schedule logs every step (3x) or the reward's axis goes missing on some steps."""
+    args = train.get_args([])
+    per_reply = sum({"all": 3, "holistic": 1}[train.judge_mode(s, args)] for s in range(1, args.steps + 1))
+    assert per_reply == 150 + 2 * 15
+    assert 3 * 150 / per_reply >= 2.5
+
+
+def test_schedule_in_a_run_counts_calls_and_keeps_the_reward(toy_dir, micro_ckpts, counting_judge, tmp_path):
+    """3 steps, 2 prompts x G=3, --log-axes-every 2: the server sees 18 + 6 + 18 requests, the
+    metrics say so step by step (judge_calls, logged_axes, null semantic/acoustic means on step 2),
+    summary.json totals them, and the training signal is the same as logging every step.
+    Bug: the calls counted client-side disagree with what the server served, the summary
+    misses the bill, or skipping the logging axes changes the rewards or the update."""
+    url, served = counting_judge
+    sparse, dense = tmp_path / "sparse", tmp_path / "dense"
+    common = ["--steps", "3", "--judge-url", url, "--eval-prompts", "0", "--beta-text", "0.05"]
+    before = served()
+    train.run(train.get_args(small(toy_dir, micro_ckpts["tiny-vita"], sparse, *common, "--log-axes-every", "2")))
+    assert served() - before == 18 + 6 + 18
+    rows = records(sparse)
+    assert [r["judge_calls"] for r in rows] == [18, 6, 18]
+    assert [r["logged_axes"] for r in rows] == [True, False, True]
+    assert rows[1]["semantic_mean"] is None and rows[1]["acoustic_mean"] is None
+    assert rows[0]["semantic_mean"] is not None and rows[2]["acoustic_mean"] is not None
+    summary = json.loads((sparse / "summary.json").read_text())
+    assert summary["judge"]["calls"] == 42 and summary["judge"]["logged_steps"] == 2
+    train.run(train.get_args(small(toy_dir, micro_ckpts["tiny-vita"], dense, *common, "--log-axes-every", "1")))
+    for a, b in zip(rows, records(dense)):
+        for key in ("reward_mean", "reward_std", "lambda", "sft_loss", "grpo_loss", "kl_text", "grad_norm"):
+            assert a[key] == b[key], (a["step"], key)
+    assert [r["judge_calls"] for r in records(dense)] == [18, 18, 18]
