@@ -183,6 +183,7 @@ def check_flags(ap, args):
                      ("--group-size", args.group_size >= 2 or args.stage != "hybrid"),
                      ("--eval-prompts", args.eval_prompts >= 0), ("--log-every", args.log_every >= 1),
                      ("--log-axes-every", args.log_axes_every >= 0),
+                     ("--judge-latency", args.judge_latency >= 0),
                      ("--save-every", args.save_every >= 1), ("--ppo-epochs", args.ppo_epochs >= 1),
                      ("--lr", args.lr > 0), ("--beta-text", args.beta_text >= 0),
                      ("--beta-speech", args.beta_speech >= 0)):

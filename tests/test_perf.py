@@ -69,3 +69,49 @@ def test_schedule_in_a_run_counts_calls_and_keeps_the_reward(toy_dir, micro_ckpt
         for key in ("reward_mean", "reward_std", "lambda", "sft_loss", "grpo_loss", "kl_text", "grad_norm"):
             assert a[key] == b[key], (a["step"], key)
     assert [r["judge_calls"] for r in records(dense)] == [18, 18, 18]
+
+
+# ---------------------------------------------------------------- the emulated API latency
+
+def test_emulated_latency_is_seeded_and_spread_as_stated():
+    """Over 4,000 distinct requests the delay stays in latency * (1 -+ jitter), averages the
+    latency, fills the range, repeats for the same request and seed, and moves with the seed.
+    Bug: jitter applied in seconds rather than as a fraction, a one-sided spread (mean off),
+    or a delay drawn from an unseeded global RNG."""
+    import judge
+    bodies = [f"request {i}".encode() for i in range(4000)]
+    d = torch.tensor([judge.emulated_latency(2.0, 0.25, b, seed=0) for b in bodies], dtype=torch.float64)
+    assert d.min() >= 1.5 and d.max() <= 2.5
+    assert abs(float(d.mean()) - 2.0) < 0.02                 # sd of the mean: 0.29 / sqrt(4000) = 0.005
+    assert d.min() < 1.52 and d.max() > 2.48                 # the whole range is used
+    assert judge.emulated_latency(2.0, 0.25, bodies[7], seed=0) == float(d[7])
+    assert judge.emulated_latency(2.0, 0.25, bodies[7], seed=1) != float(d[7])
+    assert judge.emulated_latency(2.0, 0.0, bodies[7]) == 2.0 and judge.emulated_latency(0.0, 0.25, bodies[7]) == 0.0
+
+
+def test_local_judge_with_latency_answers_after_about_that_long():
+    """`judge.py serve --latency 0.5 --latency-jitter 0` through LocalJudge: a call takes at
+    least 0.5 s (loose upper bound: a loaded machine). Bug: the flag is not passed to the
+    subprocess, or the server sleeps outside the request (no delay seen by the client)."""
+    import time
+
+    import judge
+    import reward
+    from test_reward import item
+    with judge.LocalJudge(latency=0.5, jitter=0.0) as local:
+        client = reward.JudgeClient(local.url, concurrency=4)
+        t0 = time.perf_counter()
+        res = client.score([item() for _ in range(4)], mode="holistic")
+        seconds = time.perf_counter() - t0
+        client.close()
+    assert res.rewards == [5.0] * 4
+    assert 0.5 <= seconds < 5.0
+
+
+def test_bad_latency_flags_are_refused():
+    """Bug: a negative latency reaches time.sleep in the server thread (ValueError per request)."""
+    import judge
+    with pytest.raises(ValueError, match="latency"):
+        judge.make_server("127.0.0.1", 0, latency=-1.0)
+    with pytest.raises(SystemExit):
+        train.get_args(["--judge-latency", "-1"])
