@@ -12,9 +12,10 @@ Stages (--stage):
   sft     teacher forcing on the SFT targets (Eq. 2). With no --init it trains a tiny
           model from scratch: that is how the deliberately imperfect base is made.
   hybrid  (default) one loop per step: each rank samples G replies for each of its
-          prompts, judges them all concurrently (before any training forward),
-          computes advantages (Eq. 3) and lambda_t from every rank's reward groups
-          (Eq. 9-12), teacher-forces the same prompts' SFT targets, and steps AdamW on
+          prompts and sends them all to the judge at once; while the calls are in
+          flight it takes the reference log-probs and the SFT targets' forward and
+          backward (--overlap-judge); with the rewards it computes advantages (Eq. 3)
+          and lambda_t from every rank's reward groups (Eq. 9-12), and steps AdamW on
           L = (1 - lambda_t) L_SFT + lambda_t L_GRPO (Eq. 8). `--gate fixed --lam 1`
           is pure GRPO; `--lam 0` pure SFT.
   dpo     the offline baselines: sample n replies per prompt, judge, pick pairs by
@@ -30,8 +31,12 @@ run's wall time at the end; a bad flag or data file ends with one line naming it
 (the flag, or the file:line) and exit status 2.
 
 Deviations from the paper and the official release:
-  1. Rewards are fetched before the training forward (the official trainer holds
-     activations while it waits on the judge).
+  1. The judge runs on a background thread while the reward-independent work does
+     (reference log-probs; the SFT rows' backward, unscaled, DDP-local, then scaled by
+     1 - lambda_t once the gate is known: gradients are linear, so the update is the
+     same); the GRPO rows' forward and backward wait for the rewards. The official
+     trainer holds the whole batch's activations while it waits on the judge. Under
+     --fsdp only the reference overlaps; --ppo-epochs > 1 runs later epochs whole.
   2. lambda_t is all-reduced over ranks and checkpointed (gate.py).
   3. Every flag does what it says: beta > 0 builds the frozen reference; top_p is applied.
   4. Per-axis judge scores are requested beside the reward for logging (--log-axes), on
@@ -53,6 +58,7 @@ import subprocess
 import sys
 import time
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -116,6 +122,9 @@ def get_args(argv=None):
     g.add_argument("--weight-decay", type=float, default=0.0, help="AdamW weight decay")
     g.add_argument("--grad-clip", type=float, default=1.0, help="global gradient norm clip")
     g.add_argument("--ppo-epochs", type=int, default=1, help="updates per rollout batch (mu); >1 makes the clip real")
+    g.add_argument("--overlap-judge", action=argparse.BooleanOptionalAction, default=True,
+                   help="hybrid: run the reference log-probs and the SFT rows' forward and backward while the "
+                        "judge calls are in flight (the same update; --fsdp overlaps the reference only)")
     g.add_argument("--max-skipped-updates", type=int, default=3,
                    help="stop after this many updates in a row with a non-finite loss or gradient norm (0: never)")
     g = ap.add_argument_group("rollout")
@@ -250,11 +259,13 @@ def make_optimizer(policy, args):
     return opt, torch.optim.lr_scheduler.LambdaLR(opt, schedule)
 
 
-def optimiser_step(policy, opt, sched, loss, args):
+def optimiser_step(policy, opt, sched, loss, args, accumulate=False):
     """Backward, clip, AdamW step -> (gradient norm, skipped). When the loss or the gradient
     norm is non-finite on any rank, the gradients are dropped and the weights and optimiser
-    state stay as they were (skipped = True; the learning-rate schedule still advances)."""
-    opt.zero_grad(set_to_none=True)
+    state stay as they were (skipped = True; the learning-rate schedule still advances).
+    accumulate=True adds the loss's gradients to those already in .grad (the overlapped step)."""
+    if not accumulate:
+        opt.zero_grad(set_to_none=True)
     loss.backward()
     norm = torch.nn.utils.clip_grad_norm_(policy.parameters(), args.grad_clip)
     norm = float(norm.full_tensor() if hasattr(norm, "full_tensor") else norm)
@@ -494,16 +505,58 @@ def build_update_batch(policy, ref, batch, samples, args, device) -> UpdateBatch
 def hybrid_objective(policy, ub, adv, usable, group, lam, args, forward=None, modality=None):
     """Eq. 8 on an UpdateBatch -> (loss, sft, grpo, grpo stats). `modality` ('text' or
     'speech') keeps only that modality's tokens in every term: Appendix C's L_text / L_speech."""
-    logp = flat(models.reply_logprobs(policy, ub.prompts, ub.prompt_mask, ub.replies, ub.slots,
-                                      ub.temperatures, forward))
-    rl, kl_t, kl_s, sft_scope = ub.rl_scope, ub.kl_text, ub.kl_speech, ub.sft_scope
+    logp = row_logprobs(policy, ub, slice(None), forward)
+    grpo, stats = grpo_term(logp[:ub.n_roll], ub, adv, usable, group, args, modality)
+    sft = sft_term(logp[ub.n_roll:], ub, modality)
+    return losses.hybrid_loss(sft, grpo, lam), sft, grpo, stats
+
+
+def row_logprobs(policy, ub, rows, forward=None):
+    """Flat (rows, L*K) log-probs of some of an UpdateBatch's rows (a slice), same padding."""
+    return flat(models.reply_logprobs(policy, ub.prompts[rows], ub.prompt_mask[rows], ub.replies[rows],
+                                      ub.slots[rows], ub.temperatures[rows], forward))
+
+
+def grpo_term(logp_roll, ub, adv, usable, group, args, modality=None):
+    """L_GRPO (Eq. 3-4, scope Eq. 6) on the rollout rows' log-probs -> (loss, stats)."""
+    rl, kl_t, kl_s = ub.rl_scope, ub.kl_text, ub.kl_speech
     if modality:
-        keep_roll, keep_sft = ub.modality[modality]
-        rl, sft_scope = rl & keep_roll, sft_scope & keep_sft
-        kl_t, kl_s = kl_t & keep_roll, kl_s & keep_roll
-    grpo, stats = losses.grpo_loss(logp[:ub.n_roll], ub.old, ub.ref, adv, rl, kl_t, kl_s, group, usable,
-                                   args.beta_text, args.beta_speech, args.clip_eps, args.loss_agg, args.kl_norm)
-    sft = losses.sft_loss(logp[ub.n_roll:], sft_scope)
+        keep = ub.modality[modality][0]
+        rl, kl_t, kl_s = rl & keep, kl_t & keep, kl_s & keep
+    return losses.grpo_loss(logp_roll, ub.old, ub.ref, adv, rl, kl_t, kl_s, group, usable,
+                            args.beta_text, args.beta_speech, args.clip_eps, args.loss_agg, args.kl_norm)
+
+
+def sft_term(logp_sft, ub, modality=None):
+    """L_SFT (Eq. 2, scope Eq. 6) on the SFT rows' log-probs."""
+    return losses.sft_loss(logp_sft, ub.sft_scope & ub.modality[modality][1] if modality else ub.sft_scope)
+
+
+def local_gradients(forward):
+    """DDP: backward passes inside keep their gradients on this rank (summed into .grad); the
+    next backward outside all-reduces the accumulated sum: one all-reduce per step, not two
+    (averaging twice would give the same mean). A no-op for one process."""
+    return forward.no_sync() if hasattr(forward, "no_sync") else contextlib.nullcontext()
+
+
+def sft_backward_early(policy, ub, forward):
+    """The SFT rows' forward and backward while the judge is still out: .grad = grad L_SFT,
+    unscaled (lambda_t is not known yet) and not yet synced over ranks. -> L_SFT (detached)."""
+    with local_gradients(forward):
+        sft = sft_term(row_logprobs(policy, ub, slice(ub.n_roll, None), forward), ub)
+        sft.backward()
+    return sft.detach()
+
+
+def grpo_after_rewards(policy, ub, sft, adv, usable, group, lam, args, forward):
+    """The rest of Eq. 8 once the rewards and lambda_t are in: gradients are linear, so the SFT
+    gradient already in .grad is scaled by (1 - lambda_t) and the returned loss's backward adds
+    lambda_t grad L_GRPO (DDP syncs the sum there). Its value is the whole L, for the
+    non-finite guard; the SFT term enters it detached. -> (loss, sft, grpo, grpo stats)."""
+    for p in policy.parameters():
+        if p.grad is not None:
+            p.grad.mul_(1.0 - lam)
+    grpo, stats = grpo_term(row_logprobs(policy, ub, slice(0, ub.n_roll), forward), ub, adv, usable, group, args)
     return losses.hybrid_loss(sft, grpo, lam), sft, grpo, stats
 
 
@@ -531,9 +584,19 @@ def run_hybrid(args, policy, train_set, eval_set, judge, rank, world, device):
         with runtime.gathered(policy):
             batch = rollout.sample(policy, samples, G, include_audio_boundaries=not args.no_audio_boundaries,
                                    keys=keys, **rollout.sampling_kwargs(args))
-        # 2. the judge scores all B*G replies concurrently, before any training forward
-        res = judge.score(reward.rollout_items(batch), mode=judge_mode(step + 1, args),
-                          semantic_weight=args.semantic_weight)
+        # 2. the judge scores all B*G replies concurrently, on a background thread (the calls are I/O)
+        t_update = time.perf_counter()
+        pending = in_background(judge.score, reward.rollout_items(batch), mode=judge_mode(step + 1, args),
+                                semantic_weight=args.semantic_weight)
+        t_wait = 0.0 if args.overlap_judge else waited(pending)    # sequential: nothing runs meanwhile
+        # 3. while it is out: what does not need the rewards (reference log-probs, the SFT rows'
+        #    forward and backward, unscaled); the GRPO part waits for the rewards
+        ub = build_update_batch(policy, ref, batch, samples, args, device)
+        policy.train()
+        opt.zero_grad(set_to_none=True)
+        early_sft = sft_backward_early(policy, ub, forward) if args.overlap_judge and not args.fsdp else None
+        t_wait += waited(pending)
+        res = pending.result()
         R = losses.nan_rewards(pick_rewards(res, args), (len(samples), G))   # (B, G), NaN = no score
         if rank == 0 and res.stats["failures"] == res.stats["calls"] and not warned_judge:
             warned_judge = True    # every call failed: likely a wrong --judge-url or key; say so once
@@ -542,20 +605,23 @@ def run_hybrid(args, policy, train_set, eval_set, judge, rank, world, device):
         adv, usable = losses.advantages(R)
         adv, usable = adv.flatten().to(device), usable.flatten().to(device)
         group = torch.arange(len(samples), device=device).repeat_interleave(G)
-        # 3. lambda_t from every rank's groups (Eq. 9-12)
+        # 4. lambda_t from every rank's groups (Eq. 9-12)
         g_out = gate.step(R, runtime.all_reduce_sum)
-        # 4. (1 - lambda) SFT + lambda GRPO, --ppo-epochs updates on this rollout batch
-        t_update = time.perf_counter()
-        ub = build_update_batch(policy, ref, batch, samples, args, device)
-        policy.train()
+        # 5. (1 - lambda) SFT + lambda GRPO, --ppo-epochs updates on this rollout batch; the first
+        #    adds the GRPO gradient to the early SFT one, later epochs run whole (new weights)
         skipped = 0
-        for _ in range(args.ppo_epochs):
-            loss, sft, grpo, gstats = hybrid_objective(policy, ub, adv, usable, group, g_out.lam, args, forward)
-            norm, bad = optimiser_step(policy, opt, sched, loss, args)
+        for epoch in range(args.ppo_epochs):
+            if epoch == 0 and early_sft is not None:
+                loss, sft, grpo, gstats = grpo_after_rewards(policy, ub, early_sft, adv, usable, group, g_out.lam,
+                                                             args, forward)
+            else:
+                loss, sft, grpo, gstats = hybrid_objective(policy, ub, adv, usable, group, g_out.lam, args, forward)
+            norm, bad = optimiser_step(policy, opt, sched, loss, args, accumulate=epoch == 0 and early_sft is not None)
             skipped += guard.update(bad, step + 1)
-        t_update = time.perf_counter() - t_update
+        t_update = time.perf_counter() - t_update - t_wait
         rec = step_record(step + 1, g_out, R, res, batch, sft.detach(), grpo.detach(), gstats, norm, sched, t_update, world)
-        rec.update(skipped_updates=skipped, logged_axes=judge_mode(step + 1, args) != "holistic")
+        rec.update(skipped_updates=skipped, logged_axes=judge_mode(step + 1, args) != "holistic",
+                   time_judge_wait=t_wait)
         if args.grad_diag_every and (step + 1) % args.grad_diag_every == 0:
             parts = [hybrid_objective(policy, ub, adv, usable, group, g_out.lam, args, modality=m)[0]
                      for m in ("text", "speech")]
@@ -570,6 +636,21 @@ def run_hybrid(args, policy, train_set, eval_set, judge, rank, world, device):
         print(f"judge: {bill['calls']} calls in {bill['steps']} steps ({bill['calls_per_step']:.1f} per step; "
               f"semantic and acoustic logged on {bill['logged_steps']} steps)", flush=True)
     finish(args, policy, rank, eval_set, judge, base, {"judge": bill} if bill else None)
+
+
+def in_background(fn, *args, **kwargs):
+    """fn(*args, **kwargs) on its own thread -> a Future (.result() waits, re-raises its error)."""
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="judge-step")
+    future = pool.submit(fn, *args, **kwargs)
+    pool.shutdown(wait=False)            # the thread ends when fn returns
+    return future
+
+
+def waited(future):
+    """Block until the future is done -> seconds spent waiting."""
+    t0 = time.perf_counter()
+    future.exception()
+    return time.perf_counter() - t0
 
 
 def judge_mode(step, args):

@@ -115,3 +115,89 @@ def test_bad_latency_flags_are_refused():
         judge.make_server("127.0.0.1", 0, latency=-1.0)
     with pytest.raises(SystemExit):
         train.get_args(["--judge-latency", "-1"])
+
+
+# ---------------------------------------------------------------- the overlapped judge
+
+def grads_of(policy):
+    return {n: p.grad.clone() for n, p in policy.named_parameters() if p.grad is not None}
+
+
+def test_overlapped_gradient_equals_the_whole_objective(micro_ckpts, samples):
+    """Eq. 8's gradient two ways on one batch (beta > 0, lambda 0.37, rewards with a tie group):
+    one backward of (1 - lam) L_SFT + lam L_GRPO, vs the SFT rows' backward first, scaled by
+    (1 - lam), then lam L_GRPO's added. Same loss value and gradients to float tolerance.
+    Bug: the SFT gradient left unscaled or scaled by lam, zero_grad between the two backward
+    passes, or the SFT rows run with the rollout temperature."""
+    import losses
+    import model as M
+    import rollout
+    args = train.get_args(["--init", "unused", "--beta-text", "0.05", "--beta-speech", "0.02", "--group-size", "3",
+                           "--temperature", "0.8"])
+    policy, ref = M.load_model(micro_ckpts["tiny-vita"]), M.load_model(micro_ckpts["tiny-vita"]).eval()
+    chosen = samples[:3]
+    batch = rollout.sample(policy, chosen, 3, 0.8, 1.0, 32, torch.Generator().manual_seed(1))
+    ub = train.build_update_batch(policy, ref, batch, chosen, args, torch.device("cpu"))
+    R = torch.tensor([[1.0, 3.0, 5.0], [2.0, 2.0, 2.0], [4.0, 1.0, 2.0]])
+    adv, usable = (t.flatten() for t in losses.advantages(R))
+    group, lam = torch.arange(3).repeat_interleave(3), 0.37
+    policy.train()
+    whole = train.hybrid_objective(policy, ub, adv, usable, group, lam, args)
+    whole[0].backward()
+    expected = grads_of(policy)
+    policy.zero_grad(set_to_none=True)
+    sft = train.sft_backward_early(policy, ub, policy)
+    split = train.grpo_after_rewards(policy, ub, sft, adv, usable, group, lam, args, policy)
+    split[0].backward()
+    got = grads_of(policy)
+    assert float(split[0].detach()) == pytest.approx(float(whole[0].detach()), rel=1e-6)
+    assert float(split[1].detach()) == pytest.approx(float(whole[1].detach()), rel=1e-6)
+    assert expected.keys() == got.keys() and len(got) > 10
+    for name in expected:
+        torch.testing.assert_close(got[name], expected[name], atol=1e-7, rtol=1e-5, msg=name)
+    assert any(float(g.abs().max()) > 0 for g in got.values())
+
+
+@pytest.mark.parametrize("extra", [[], ["--ppo-epochs", "2", "--grad-diag-every", "2"]], ids=["default", "ppo2"])
+def test_overlapped_run_trains_the_same_model(toy_dir, micro_ckpts, judge_url, tmp_path, extra):
+    """3 steps with and without --overlap-judge: the same metrics and the same final weights to
+    float tolerance (with --ppo-epochs 2 the second epoch runs whole). Bug: the early SFT
+    backward sees gradients of the previous step (no zero_grad), the overlapped epoch is
+    repeated, or the reference log-probs are taken after an update."""
+    from test_train import weights
+    common = ["--steps", "3", "--judge-url", judge_url, "--eval-prompts", "0", "--beta-text", "0.05", *extra]
+    on, off = tmp_path / "on", tmp_path / "off"
+    train.run(train.get_args(small(toy_dir, micro_ckpts["tiny-vita"], on, *common)))
+    train.run(train.get_args(small(toy_dir, micro_ckpts["tiny-vita"], off, *common, "--no-overlap-judge")))
+    for a, b in zip(records(on), records(off)):
+        for key in ("reward_mean", "lambda", "sft_loss", "grpo_loss", "kl_text", "grad_norm", "skipped_updates"):
+            assert a[key] == pytest.approx(b[key], rel=1e-5, abs=1e-7), (a["step"], key)
+        if "grad_ratio" in b:
+            assert a["grad_ratio"] == pytest.approx(b["grad_ratio"], rel=1e-4)
+    wa, wb = weights(on / "final"), weights(off / "final")
+    assert wa.keys() == wb.keys()
+    for k in wa:
+        torch.testing.assert_close(wa[k], wb[k], atol=1e-6, rtol=1e-5, msg=k)
+    assert any(not torch.equal(wa[k], weights(micro_ckpts["tiny-vita"])[k]) for k in wa)   # it did train
+
+
+def test_two_ranks_overlapped_give_the_gradients_of_one_process_whole(toy_dir, micro_ckpts, tmp_path):
+    """DDP: 2 ranks x 2 prompts with the overlapped step (SFT backward under no_sync, scaled,
+    then the GRPO backward that syncs) vs 1 process x 4 prompts with one whole backward.
+    Bug: the GRPO backward also kept local (no sync at all: each rank steps on its own
+    gradient), or the SFT scaling skipped for gradients DDP keeps in its buckets."""
+    import os
+
+    from conftest import ROOT
+    from test_train import torchrun
+    script = os.path.join(ROOT, "tests", "dist_check.py")
+    one, two = tmp_path / "one", tmp_path / "two"
+    one.mkdir(), two.mkdir()
+    torchrun(1, script, str(one), micro_ckpts["tiny-vita"], str(toy_dir))
+    torchrun(2, script, str(two), micro_ckpts["tiny-vita"], str(toy_dir), "--overlap")
+    single = torch.load(one / "rank0.pt")
+    r0, r1 = torch.load(two / "rank0.pt"), torch.load(two / "rank1.pt")
+    assert r0["lam"] == r1["lam"] == pytest.approx(single["lam"], abs=1e-12) and 0 < single["lam"] < 1
+    for name, g in single["grads"].items():
+        torch.testing.assert_close(r0["grads"][name], g, atol=1e-6, rtol=1e-4, msg=name)
+        torch.testing.assert_close(r1["grads"][name], g, atol=1e-6, rtol=1e-4, msg=name)
