@@ -9,10 +9,18 @@
   judge    B*G judge calls through the local judge: concurrent (ours) vs one at a time
            (the official client's order).
   step     one default hybrid step of tiny-vita split into rollout / judge / update.
+  latency  the judge phase against an emulated remote API (--latency, default 2 s per call):
+           G = 4 replies and B*G = 32 replies, over one call's latency.
+  overlap  train.py's own loop, 3 steps of tiny-vita with the judge at --latency: the step's
+           wall with --overlap-judge on and off, over max(judge phase, compute); with the local
+           judge and with a remote-like one that only waits (no CPU here, as a real API).
+  trl      TRL's GRPOTrainer on tiny-vita's exact Qwen2 config, same B, G, reply length and
+           beta, against our full step; only where `trl` is importable (never a requirement).
   memory   per-GPU memory of post-training a 7B model on 4 GPUs, DDP vs FSDP (--fsdp):
            arithmetic from parameter counts, stated with its assumptions (no GPU here).
 
-Figures depend on the machine; the ratios are the point. Nothing here asserts a target.
+Figures depend on the machine; the ratios are the point. Nothing here asserts a target;
+each figure issue 12 sets a target for is printed beside it.
 """
 import argparse
 import time
@@ -108,7 +116,7 @@ def bench_step(samples, args):
             t0 = time.perf_counter()
             batch = rollout.sample(policy, chosen, args.group, 0.9, 0.9, 96, torch.Generator().manual_seed(step))
             t1 = time.perf_counter()
-            res = client.score(reward.rollout_items(batch), mode="all")
+            res = client.score(reward.rollout_items(batch), mode=train.judge_mode(2, targs))  # a non-logging step
             t2 = time.perf_counter()
             R = losses.nan_rewards(train.pick_rewards(res, targs), (len(chosen), args.group))
             adv, usable = losses.advantages(R)
@@ -125,7 +133,8 @@ def bench_step(samples, args):
         client.close()
     best = {k: min(v) for k, v in times.items()}
     total = sum(best.values())
-    print(f"step: one hybrid step, tiny-vita, {len(chosen)} prompts x G={args.group} (best of 3)")
+    print(f"step: one hybrid step, tiny-vita, {len(chosen)} prompts x G={args.group} (best of 3), sequential; "
+          f"the judge asks the reward's axis only (steps 1, 11, ... also ask the two logging axes)")
     for k, v in best.items():
         print(f"  {k:8s} {v:6.3f} s  {v / total:5.1%}")
 
@@ -148,7 +157,100 @@ def bench_memory(_samples, _args):
           f"+{2 * p / gib:.1f} GiB while sampling; DDP does not fit an 80 GB A100 at 7B")
 
 
-SECTIONS = {"rollout": bench_rollout, "judge": bench_judge, "step": bench_step, "memory": bench_memory}
+def bench_latency(samples, args):
+    """The judge phase over one call's latency: all calls in flight at once cost about one call."""
+    import judge
+    m = models.build_model("tiny-vita").eval()
+    batch = rollout.sample(m, samples[:args.prompts], args.group, 0.9, 0.9, 48, torch.Generator().manual_seed(0))
+    items = reward.rollout_items(batch)
+    with judge.LocalJudge(latency=args.latency) as local:
+        client = reward.JudgeClient(local.url, concurrency=len(items))
+        print(f"latency: the judge phase against an emulated API, {args.latency:g} s +-25% per call (holistic)")
+        for n in (args.group, len(items)):
+            t = timed(lambda: client.score(items[:n], mode="holistic"), repeat=1)
+            print(f"  {n:3d} replies  {t:6.2f} s  = {t / args.latency:4.2f} x one call's latency "
+                  f"(target: about 1x, the slowest call of the batch: <= 1.25x)")
+        client.close()
+
+
+class RemoteLike:
+    """A judge that only waits (no CPU here, as a remote API): latency +-25% per batch, fixed scores."""
+
+    def __init__(self, latency):
+        self.latency = latency
+
+    def score(self, items, mode="holistic", semantic_weight=0.7):
+        import judge
+        t0 = time.perf_counter()
+        time.sleep(judge.emulated_latency(self.latency, 0.25, str(len(items)).encode()))
+        axes = {"holistic": ["holistic"], "split": ["semantic", "acoustic"], "all": list(reward.AXES)}[mode]
+        scores = {a: [1 + i % 5 for i in range(len(items))] for a in axes}
+        return reward.JudgeResult(rewards=[float(1 + i % 5) for i in range(len(items))], scores=scores,
+                                  stats={"calls": len(items) * len(axes), "failures": 0, "retries": 0,
+                                         "errors": {}, "seconds": time.perf_counter() - t0})
+
+
+def run_steps(init, out, extra, judge=None):
+    """train.py's hybrid loop for a few steps, quietly -> its metrics.jsonl records."""
+    import contextlib
+    import io
+    import json
+    import os
+    from unittest import mock
+    import train
+    argv = ["--init", init, "--out", out, "--steps", "3", "--eval-prompts", "0", "--quiet", *extra]
+    swap = mock.patch.object(reward, "open_judge", lambda *_: judge) if judge else contextlib.nullcontext()
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()), swap:
+        train.run(train.get_args(argv))
+    with open(os.path.join(out, "metrics.jsonl")) as f:
+        return [json.loads(line) for line in f]
+
+
+def bench_overlap(_samples, args):
+    """Step wall with and without --overlap-judge, the judge at --latency. The first step warms up."""
+    import tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        init = f"{tmp}/init"
+        models.build_model("tiny-vita").save(init)
+        common = ["--batch-size", str(args.prompts), "--group-size", str(args.group), "--judge-latency", str(args.latency)]
+        rows = {name: run_steps(init, f"{tmp}/{name}", common + ["--overlap-judge", flag], judge)[1:]
+                for name, flag, judge in (
+                    ("overlapped", "on", None), ("sequential", "off", None),
+                    ("overlapped, remote-like judge", "on", RemoteLike(args.latency)),
+                    ("sequential, remote-like judge", "off", RemoteLike(args.latency)))}
+    print(f"overlap: train.py's hybrid step, tiny-vita, {args.prompts} prompts x G={args.group}, "
+          f"judge latency {args.latency:g} s (mean of steps 2-3); the local judge scores on this machine's "
+          f"cores, a remote-like one only waits")
+    mean = (lambda rs, f: sum(f(r) for r in rs) / len(rs))   # noqa: E731
+    walls = {}
+    for name, rs in rows.items():
+        wall = mean(rs, lambda r: r["time_rollout"] + r["time_judge_wait"] + r["time_update"])
+        judge_s = mean(rs, lambda r: r["time_judge"])
+        compute = mean(rs, lambda r: r["time_rollout"] + r["time_update"])
+        walls[name] = wall
+        print(f"  {name}")
+        print(f"  {'':10s} wall {wall:5.2f} s: rollout {mean(rs, lambda r: r['time_rollout']):5.2f} + "
+              f"update {mean(rs, lambda r: r['time_update']):5.2f} + waiting on the judge "
+              f"{mean(rs, lambda r: r['time_judge_wait']):5.2f} (judge phase {judge_s:4.2f})")
+        print(f"  {'':10s} wall / max(judge {judge_s:.2f}, compute {compute:.2f}) = {wall / max(judge_s, compute):4.2f}"
+              f"  (target <= 1.3)")
+    print(f"  overlapped / sequential: {walls['overlapped'] / walls['sequential']:.2f}x the wall (local judge), "
+          f"{walls['overlapped, remote-like judge'] / walls['sequential, remote-like judge']:.2f}x (remote-like)")
+
+
+def bench_trl(samples, args):
+    """TRL's GRPO step on the same policy shape, beside ours; skipped without `trl`."""
+    import importlib.util
+    if importlib.util.find_spec("trl") is None:
+        print("trl: not installed, skipped (optional: `pip install trl` in another environment and run "
+              "`python bench.py --only trl` there)")
+        return
+    import trl_side
+    trl_side.bench(samples, args)
+
+
+SECTIONS = {"rollout": bench_rollout, "judge": bench_judge, "step": bench_step, "latency": bench_latency,
+            "overlap": bench_overlap, "trl": bench_trl, "memory": bench_memory}
 
 
 def main():
@@ -159,6 +261,7 @@ def main():
     ap.add_argument("--group", type=int, default=4, help="replies per prompt (G)")
     ap.add_argument("--new-tokens", type=int, default=64, help="sampled tokens per reply in the rollout section")
     ap.add_argument("--threads", type=int, default=2, help="torch CPU threads")
+    ap.add_argument("--latency", type=float, default=2.0, help="emulated judge API latency (s) for latency/overlap")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)

@@ -36,7 +36,8 @@ Deviations from the paper and the official release:
      1 - lambda_t once the gate is known: gradients are linear, so the update is the
      same); the GRPO rows' forward and backward wait for the rewards. The official
      trainer holds the whole batch's activations while it waits on the judge. Under
-     --fsdp only the reference overlaps; --ppo-epochs > 1 runs later epochs whole.
+     --fsdp only the reference overlaps; --ppo-epochs > 1 runs later epochs whole;
+     --overlap-judge auto leaves it off for the local judge on CPU (same cores).
   2. lambda_t is all-reduced over ranks and checkpointed (gate.py).
   3. Every flag does what it says: beta > 0 builds the frozen reference; top_p is applied.
   4. Per-axis judge scores are requested beside the reward for logging (--log-axes), on
@@ -122,9 +123,11 @@ def get_args(argv=None):
     g.add_argument("--weight-decay", type=float, default=0.0, help="AdamW weight decay")
     g.add_argument("--grad-clip", type=float, default=1.0, help="global gradient norm clip")
     g.add_argument("--ppo-epochs", type=int, default=1, help="updates per rollout batch (mu); >1 makes the clip real")
-    g.add_argument("--overlap-judge", action=argparse.BooleanOptionalAction, default=True,
+    g.add_argument("--overlap-judge", default="auto", choices=["auto", "on", "off"],
                    help="hybrid: run the reference log-probs and the SFT rows' forward and backward while the "
-                        "judge calls are in flight (the same update; --fsdp overlaps the reference only)")
+                        "judge calls are in flight (the same update; --fsdp overlaps the reference only); "
+                        "auto: on with --judge-url or a GPU, off for the local judge on CPU (it scores on the "
+                        "cores the update needs)")
     g.add_argument("--max-skipped-updates", type=int, default=3,
                    help="stop after this many updates in a row with a non-finite loss or gradient norm (0: never)")
     g = ap.add_argument_group("rollout")
@@ -576,6 +579,7 @@ def run_hybrid(args, policy, train_set, eval_set, judge, rank, world, device):
     bar = tqdm(range(start, args.steps), desc="hybrid", disable=rank != 0, initial=start, total=args.steps)
     G, warned_judge = args.group_size, False
     guard = SkipGuard(args.max_skipped_updates)
+    overlap = overlap_judge(args, device)
     for step in bar:
         indices = shards.next()
         samples = [train_set[i] for i in indices]
@@ -588,13 +592,13 @@ def run_hybrid(args, policy, train_set, eval_set, judge, rank, world, device):
         t_update = time.perf_counter()
         pending = in_background(judge.score, reward.rollout_items(batch), mode=judge_mode(step + 1, args),
                                 semantic_weight=args.semantic_weight)
-        t_wait = 0.0 if args.overlap_judge else waited(pending)    # sequential: nothing runs meanwhile
+        t_wait = 0.0 if overlap else waited(pending)    # sequential: nothing runs meanwhile
         # 3. while it is out: what does not need the rewards (reference log-probs, the SFT rows'
         #    forward and backward, unscaled); the GRPO part waits for the rewards
         ub = build_update_batch(policy, ref, batch, samples, args, device)
         policy.train()
         opt.zero_grad(set_to_none=True)
-        early_sft = sft_backward_early(policy, ub, forward) if args.overlap_judge and not args.fsdp else None
+        early_sft = sft_backward_early(policy, ub, forward) if overlap and not args.fsdp else None
         t_wait += waited(pending)
         res = pending.result()
         R = losses.nan_rewards(pick_rewards(res, args), (len(samples), G))   # (B, G), NaN = no score
@@ -636,6 +640,14 @@ def run_hybrid(args, policy, train_set, eval_set, judge, rank, world, device):
         print(f"judge: {bill['calls']} calls in {bill['steps']} steps ({bill['calls_per_step']:.1f} per step; "
               f"semantic and acoustic logged on {bill['logged_steps']} steps)", flush=True)
     finish(args, policy, rank, eval_set, judge, base, {"judge": bill} if bill else None)
+
+
+def overlap_judge(args, device):
+    """--overlap-judge auto: on where the judge does not compute on our cores (a --judge-url
+    service) or the update runs on a GPU; off for the local judge on CPU, where its scoring and
+    the overlapped backward fight over the same cores (measured slower, README "Speed")."""
+    return args.overlap_judge == "on" or (args.overlap_judge == "auto" and (bool(args.judge_url)
+                                                                           or device.type == "cuda"))
 
 
 def in_background(fn, *args, **kwargs):

@@ -160,15 +160,15 @@ def test_overlapped_gradient_equals_the_whole_objective(micro_ckpts, samples):
 
 @pytest.mark.parametrize("extra", [[], ["--ppo-epochs", "2", "--grad-diag-every", "2"]], ids=["default", "ppo2"])
 def test_overlapped_run_trains_the_same_model(toy_dir, micro_ckpts, judge_url, tmp_path, extra):
-    """3 steps with and without --overlap-judge: the same metrics and the same final weights to
+    """3 steps with --overlap-judge on and off: the same metrics and the same final weights to
     float tolerance (with --ppo-epochs 2 the second epoch runs whole). Bug: the early SFT
     backward sees gradients of the previous step (no zero_grad), the overlapped epoch is
     repeated, or the reference log-probs are taken after an update."""
     from test_train import weights
     common = ["--steps", "3", "--judge-url", judge_url, "--eval-prompts", "0", "--beta-text", "0.05", *extra]
     on, off = tmp_path / "on", tmp_path / "off"
-    train.run(train.get_args(small(toy_dir, micro_ckpts["tiny-vita"], on, *common)))
-    train.run(train.get_args(small(toy_dir, micro_ckpts["tiny-vita"], off, *common, "--no-overlap-judge")))
+    train.run(train.get_args(small(toy_dir, micro_ckpts["tiny-vita"], on, *common, "--overlap-judge", "on")))
+    train.run(train.get_args(small(toy_dir, micro_ckpts["tiny-vita"], off, *common, "--overlap-judge", "off")))
     for a, b in zip(records(on), records(off)):
         for key in ("reward_mean", "lambda", "sft_loss", "grpo_loss", "kl_text", "grad_norm", "skipped_updates"):
             assert a[key] == pytest.approx(b[key], rel=1e-5, abs=1e-7), (a["step"], key)
@@ -201,3 +201,14 @@ def test_two_ranks_overlapped_give_the_gradients_of_one_process_whole(toy_dir, m
     for name, g in single["grads"].items():
         torch.testing.assert_close(r0["grads"][name], g, atol=1e-6, rtol=1e-4, msg=name)
         torch.testing.assert_close(r1["grads"][name], g, atol=1e-6, rtol=1e-4, msg=name)
+
+
+def test_overlap_auto_is_off_only_for_the_local_judge_on_cpu():
+    """Bug: auto overlaps the local judge on CPU (measured slower: the judge scores on the cores
+    the backward needs), or never overlaps a remote judge."""
+    cpu, cuda = torch.device("cpu"), torch.device("cuda")
+    assert not train.overlap_judge(train.get_args([]), cpu)
+    assert train.overlap_judge(train.get_args(["--judge-url", "http://x/v1/chat/completions"]), cpu)
+    assert train.overlap_judge(train.get_args([]), cuda)
+    assert train.overlap_judge(train.get_args(["--overlap-judge", "on"]), cpu)
+    assert not train.overlap_judge(train.get_args(["--overlap-judge", "off", "--judge-url", "http://x"]), cuda)
