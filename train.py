@@ -402,9 +402,8 @@ def common_loop_state(args, policy, rank, world, device, shards):
     return forward, opt, sched, gen, start, state
 
 
-def finish(args, policy, rank, eval_set, judge, base=None, extra=None):
-    """Save the final model, plot, and print the held-out summary (base vs trained);
-    summary.json holds it and `extra` (the hybrid stage's judge bill)."""
+def finish(args, policy, rank, eval_set, judge, base=None):
+    """Save the final model, plot, and print the held-out summary (base vs trained)."""
     final = os.path.join(args.out, "final") if args.stage != "sft" else args.out
     full = runtime.full_state_dict(policy)
     if rank == 0:
@@ -421,9 +420,7 @@ def finish(args, policy, rank, eval_set, judge, base=None, extra=None):
         print("  " + " ".join(f"{k:>15s}" for k in ["model"] + keys))
         for name, r in reversed(rows):
             print("  " + f"{name:>15s}" + "".join(f"{r[k]:15.3f}" for k in keys))
-        extra = {**dict(rows), **(extra or {})}
-    if rank == 0 and extra:
-        runtime.write_json(os.path.join(args.out, "summary.json"), extra)
+        runtime.write_json(os.path.join(args.out, "summary.json"), dict(rows))
     runtime.barrier()
 
 
@@ -635,11 +632,23 @@ def run_hybrid(args, policy, train_set, eval_set, judge, rank, world, device):
         bar.set_postfix(lam=f"{rec['lambda']:.2f}", R=f"{rec['reward_mean']:.2f}")
         if should_stop(args, policy, opt, sched, shards, gen, step, start, rank, world, {"gate": gate.state_dict()}):
             return
-    bill = judge_bill(os.path.join(args.out, "metrics.jsonl")) if rank == 0 else None
-    if bill:
-        print(f"judge: {bill['calls']} calls in {bill['steps']} steps ({bill['calls_per_step']:.1f} per step; "
-              f"semantic and acoustic logged on {bill['logged_steps']} steps)", flush=True)
-    finish(args, policy, rank, eval_set, judge, base, {"judge": bill} if bill else None)
+    finish(args, policy, rank, eval_set, judge, base)
+    report_judge_bill(args.out, rank)
+
+
+def report_judge_bill(out, rank):
+    """Print the run's judge calls and add them to summary.json as {"judge": {...}} (rank 0)."""
+    bill = judge_bill(os.path.join(out, "metrics.jsonl")) if rank == 0 else None
+    if not bill:
+        return
+    print(f"judge: {bill['calls']} calls in {bill['steps']} steps ({bill['calls_per_step']:.1f} per step; "
+          f"semantic and acoustic logged on {bill['logged_steps']} steps)", flush=True)
+    path = os.path.join(out, "summary.json")
+    summary = {}
+    if os.path.exists(path):
+        with open(path) as f:
+            summary = json.load(f)
+    runtime.write_json(path, {**summary, "judge": bill})
 
 
 def overlap_judge(args, device):
