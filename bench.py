@@ -8,7 +8,6 @@
            number of new tokens; and the same sampler without a KV cache.
   judge    B*G judge calls through the local judge: concurrent (ours) vs one at a time
            (the official client's order).
-  step     one default hybrid step of tiny-vita split into rollout / judge / update.
   bill     the default job's judge calls per run under --log-axes-every (arithmetic).
   latency  the judge phase against an emulated remote API (--latency, default 2 s per call):
            G = 4 replies and B*G = 32 replies, over one call's latency.
@@ -17,6 +16,7 @@
            judge and with a remote-like one that only waits (no CPU here, as a real API).
   trl      TRL's GRPOTrainer on tiny-vita's exact Qwen2 config, same B, G, reply length and
            beta, against our full step; only where `trl` is importable (never a requirement).
+  step     one default hybrid step of tiny-vita split into rollout / judge / update.
   memory   per-GPU memory of post-training a 7B model on 4 GPUs, DDP vs FSDP (--fsdp):
            arithmetic from parameter counts, stated with its assumptions (no GPU here).
 
@@ -100,6 +100,19 @@ def bench_judge(samples, args):
     print(f"  ratio sequential / concurrent: {t_one / t_wide:.1f}x (a remote judge's latency widens this)")
 
 
+def bench_bill(_samples, _args):
+    """The default job's judge calls per run, from train.py's axis schedule (arithmetic, no run)."""
+    import train
+    targs = train.get_args([])
+    replies = targs.batch_size * targs.group_size
+    axes = {"all": 3, "holistic": 1, "split": 2}
+    now = sum(axes[train.judge_mode(s, targs)] * replies for s in range(1, targs.steps + 1))
+    before = 3 * replies * targs.steps          # every axis of every reply, every step
+    print(f"bill: the default job's judge calls ({targs.steps} steps x {replies} replies, holistic reward, "
+          f"--log-axes-every {targs.log_axes_every}), training only")
+    print(f"  every axis every step {before:7d}   this schedule {now:7d}   {before / now:.2f}x fewer  (target >= 2.5x)")
+
+
 def bench_step(samples, args):
     import gate as gates
     import judge
@@ -139,19 +152,6 @@ def bench_step(samples, args):
           f"the judge asks the reward's axis only (steps 1, 11, ... also ask the two logging axes)")
     for k, v in best.items():
         print(f"  {k:8s} {v:6.3f} s  {v / total:5.1%}")
-
-
-def bench_bill(_samples, _args):
-    """The default job's judge calls per run, from train.py's axis schedule (arithmetic, no run)."""
-    import train
-    targs = train.get_args([])
-    replies = targs.batch_size * targs.group_size
-    axes = {"all": 3, "holistic": 1, "split": 2}
-    now = sum(axes[train.judge_mode(s, targs)] * replies for s in range(1, targs.steps + 1))
-    before = 3 * replies * targs.steps          # every axis of every reply, every step
-    print(f"bill: the default job's judge calls ({targs.steps} steps x {replies} replies, holistic reward, "
-          f"--log-axes-every {targs.log_axes_every}), training only")
-    print(f"  every axis every step {before:7d}   this schedule {now:7d}   {before / now:.2f}x fewer  (target >= 2.5x)")
 
 
 def bench_memory(_samples, _args):
@@ -329,9 +329,9 @@ def main():
     ap.add_argument("--data", default="data/toy/eval.jsonl", help="prompts (run data/prepare.py first)")
     ap.add_argument("--prompts", type=int, default=8, help="prompts per batch (B)")
     ap.add_argument("--group", type=int, default=4, help="replies per prompt (G)")
+    ap.add_argument("--latency", type=float, default=2.0, help="emulated judge API latency (s) for latency/overlap")
     ap.add_argument("--new-tokens", type=int, default=64, help="sampled tokens per reply in the rollout section")
     ap.add_argument("--threads", type=int, default=2, help="torch CPU threads")
-    ap.add_argument("--latency", type=float, default=2.0, help="emulated judge API latency (s) for latency/overlap")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
