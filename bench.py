@@ -11,7 +11,7 @@
   bill     the default job's judge calls per run under --log-axes-every (arithmetic).
   latency  the judge phase against an emulated remote API (--latency, default 2 s per call):
            G = 4 replies and B*G = 32 replies, over one call's latency.
-  overlap  train.py's own loop, 3 steps of tiny-vita with the judge at --latency: the step's
+  overlap  train.py's own loop, 4 steps of tiny-vita with the judge at --latency: the step's
            wall with --overlap-judge on and off, over max(judge phase, compute); with the local
            judge and with a remote-like one that only waits (no CPU here, as a real API).
   trl      TRL's GRPOTrainer on tiny-vita's exact Qwen2 config, same B, G, reply length and

@@ -380,6 +380,8 @@ def run(args):
         judge = reward.open_judge(args, stack) if args.stage != "sft" or args.eval_prompts else None
         stage = {"sft": run_sft, "hybrid": run_hybrid, "dpo": run_dpo}[args.stage]
         stage(args, policy, train_set, eval_set, judge, rank, world, device)
+    if args.stage == "hybrid":
+        report_judge_bill(args.out, rank)
     return args.out
 
 
@@ -633,11 +635,11 @@ def run_hybrid(args, policy, train_set, eval_set, judge, rank, world, device):
         if should_stop(args, policy, opt, sched, shards, gen, step, start, rank, world, {"gate": gate.state_dict()}):
             return
     finish(args, policy, rank, eval_set, judge, base)
-    report_judge_bill(args.out, rank)
 
 
 def report_judge_bill(out, rank):
-    """Print the run's judge calls and add them to summary.json as {"judge": {...}} (rank 0)."""
+    """Print the run's judge calls so far and add them to summary.json as {"judge": {...}}
+    (rank 0; after the stage, --stop-after included)."""
     bill = judge_bill(os.path.join(out, "metrics.jsonl")) if rank == 0 else None
     if not bill:
         return
