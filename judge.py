@@ -35,6 +35,9 @@ pauses per word gap, pitch contour) and smoothness. Holistic: 0.7 content + 0.3
 delivery, as the official split reward weighs them. A comparison compares the two
 replies' scores on the axis it names.
 
+`--latency SECONDS` (with `--latency-jitter`, a fraction, seeded) makes every answer wait
+as a remote audio LLM's would, to measure the judge phase as it behaves against a service.
+
 `--semantic-noise` / `--acoustic-noise` add Gaussian noise (in Likert points) seeded by
 the request's content and its `seed` field: the same request always gets the same
 score, and raters with different seeds disagree as real judges do. With both at 0 it
@@ -494,7 +497,19 @@ def _render(style, justification, values) -> str:
 # ---------------------------------------------------------------- the server
 
 
-def make_handler(judge: ToyJudge, stats: dict, lock: threading.Lock, hold: float = 0.0):
+def emulated_latency(latency, jitter, body: bytes, seed=0) -> float:
+    """Seconds an emulated API call waits before answering: latency * (1 + jitter * (2u - 1)),
+    u uniform in [0, 1) from a hash of (seed, request body), so the same request always waits
+    as long and the mean over requests is `latency` (bounds latency * (1 -+ jitter))."""
+    if latency <= 0:
+        return 0.0
+    digest = hashlib.sha256(str(seed).encode() + b"\0" + body).digest()
+    u = int.from_bytes(digest[:8], "big") / 2 ** 64
+    return latency * (1.0 + jitter * (2.0 * u - 1.0))
+
+
+def make_handler(judge: ToyJudge, stats: dict, lock: threading.Lock, hold: float = 0.0,
+                 latency: float = 0.0, jitter: float = 0.0, seed: int = 0):
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
@@ -538,8 +553,9 @@ def make_handler(judge: ToyJudge, stats: dict, lock: threading.Lock, hold: float
                 stats["max_in_flight"] = max(stats["max_in_flight"], stats["in_flight"])
                 stats["requests"] += 1
             try:
+                raw = self.rfile.read(length)
                 try:
-                    body = json.loads(self.rfile.read(length))
+                    body = json.loads(raw)
                 except (ValueError, UnicodeDecodeError) as e:
                     return self._error(400, f"malformed JSON: {e}")
                 try:
@@ -550,6 +566,8 @@ def make_handler(judge: ToyJudge, stats: dict, lock: threading.Lock, hold: float
                     return self._error(400, f"cannot judge this audio: {e}")
                 if hold:
                     time.sleep(hold)                # tests use it to observe concurrency
+                if latency:
+                    time.sleep(emulated_latency(latency, jitter, raw, seed))   # a remote API's think time
                 self._send(200, {"id": f"toy-{stats['requests']}", "object": "chat.completion",
                                  "created": int(time.time()), "model": body.get("model", "local-judge"),
                                  "choices": [{"index": 0, "finish_reason": "stop",
@@ -563,9 +581,15 @@ def make_handler(judge: ToyJudge, stats: dict, lock: threading.Lock, hold: float
     return Handler
 
 
-def make_server(host="127.0.0.1", port=0, semantic_noise=0.0, acoustic_noise=0.0, seed=0, hold=0.0):
+def make_server(host="127.0.0.1", port=0, semantic_noise=0.0, acoustic_noise=0.0, seed=0, hold=0.0,
+                latency=0.0, jitter=0.25):
+    """The judge's HTTP server; `latency` (seconds, +- `jitter` as a fraction, seeded) emulates a
+    remote API's response time on every answered call."""
+    if latency < 0 or not 0 <= jitter <= 1:
+        raise ValueError(f"latency {latency} must be >= 0 and jitter {jitter} in [0, 1]")
     stats = {"requests": 0, "in_flight": 0, "max_in_flight": 0}
-    handler = make_handler(ToyJudge(semantic_noise, acoustic_noise, seed), stats, threading.Lock(), hold)
+    handler = make_handler(ToyJudge(semantic_noise, acoustic_noise, seed), stats, threading.Lock(), hold,
+                           latency, jitter, seed)
     server = ThreadingHTTPServer((host, port), handler)
     server.daemon_threads = True
     return server
@@ -589,9 +613,10 @@ class LocalJudge:
             client = reward.JudgeClient(local.url)
     """
 
-    def __init__(self, semantic_noise=0.0, acoustic_noise=0.0, seed=0, startup_timeout=30.0):
+    def __init__(self, semantic_noise=0.0, acoustic_noise=0.0, seed=0, startup_timeout=30.0, latency=0.0,
+                 jitter=0.25):
         self.args = ["--semantic-noise", str(semantic_noise), "--acoustic-noise", str(acoustic_noise),
-                     "--seed", str(seed)]
+                     "--seed", str(seed), "--latency", str(latency), "--latency-jitter", str(jitter)]
         self.startup_timeout, self.proc, self.url = startup_timeout, None, None
 
     def start(self):
@@ -648,9 +673,17 @@ def main():
     s.add_argument("--port", type=int, default=8000, help="port; 0 picks a free one")
     s.add_argument("--semantic-noise", type=float, default=0.0, help="Gaussian noise sd on semantic scores")
     s.add_argument("--acoustic-noise", type=float, default=0.0, help="Gaussian noise sd on acoustic scores")
-    s.add_argument("--seed", type=int, default=0, help="noise seed")
+    s.add_argument("--seed", type=int, default=0, help="noise and latency-jitter seed")
+    s.add_argument("--latency", type=float, default=0.0,
+                   help="emulated API latency: seconds each answer waits (a remote judge's think time)")
+    s.add_argument("--latency-jitter", type=float, default=0.25,
+                   help="latency varies uniformly by +- this fraction, seeded by --seed and the request")
     args = ap.parse_args()
-    server = make_server(args.host, args.port, args.semantic_noise, args.acoustic_noise, args.seed)
+    if args.latency < 0 or not 0 <= args.latency_jitter <= 1:
+        ap.error(f"--latency {args.latency} / --latency-jitter {args.latency_jitter}: "
+                 "need latency >= 0 and jitter in [0, 1]")
+    server = make_server(args.host, args.port, args.semantic_noise, args.acoustic_noise, args.seed,
+                         latency=args.latency, jitter=args.latency_jitter)
     host, port = server.server_address[:2]
     print(f"listening on http://{host}:{port}/v1/chat/completions", flush=True)
     try:

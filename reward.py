@@ -316,6 +316,8 @@ def add_judge_args(parser):
     g.add_argument("--semantic-weight", type=float, default=0.7, help="w for --reward-mode split")
     g.add_argument("--judge-semantic-noise", type=float, default=0.0, help="local judge: semantic noise (Likert sd)")
     g.add_argument("--judge-acoustic-noise", type=float, default=0.0, help="local judge: acoustic noise (Likert sd)")
+    g.add_argument("--judge-latency", type=float, default=0.0,
+                   help="local judge: emulated API latency in seconds per call (+-25%% jitter, seeded)")
     return g
 
 
@@ -324,7 +326,8 @@ def open_judge(args, stack):
     url = args.judge_url
     if not url:
         import judge
-        local = stack.enter_context(judge.LocalJudge(args.judge_semantic_noise, args.judge_acoustic_noise, args.seed))
+        local = stack.enter_context(judge.LocalJudge(args.judge_semantic_noise, args.judge_acoustic_noise, args.seed,
+                                                     latency=getattr(args, "judge_latency", 0.0)))
         url = local.url
     client = JudgeClient(url, args.judge_model, os.environ.get(args.judge_key_env), args.judge_timeout,
                          args.judge_retries, args.judge_concurrency)

@@ -12,9 +12,10 @@ Stages (--stage):
   sft     teacher forcing on the SFT targets (Eq. 2). With no --init it trains a tiny
           model from scratch: that is how the deliberately imperfect base is made.
   hybrid  (default) one loop per step: each rank samples G replies for each of its
-          prompts, judges them all concurrently (before any training forward),
-          computes advantages (Eq. 3) and lambda_t from every rank's reward groups
-          (Eq. 9-12), teacher-forces the same prompts' SFT targets, and steps AdamW on
+          prompts and sends them all to the judge at once; while the calls are in
+          flight it takes the reference log-probs and the SFT targets' forward and
+          backward (--overlap-judge); with the rewards it computes advantages (Eq. 3)
+          and lambda_t from every rank's reward groups (Eq. 9-12), and steps AdamW on
           L = (1 - lambda_t) L_SFT + lambda_t L_GRPO (Eq. 8). `--gate fixed --lam 1`
           is pure GRPO; `--lam 0` pure SFT.
   dpo     the offline baselines: sample n replies per prompt, judge, pick pairs by
@@ -30,12 +31,18 @@ run's wall time at the end; a bad flag or data file ends with one line naming it
 (the flag, or the file:line) and exit status 2.
 
 Deviations from the paper and the official release:
-  1. Rewards are fetched before the training forward (the official trainer holds
-     activations while it waits on the judge).
+  1. The judge runs on a background thread while the reward-independent work does
+     (reference log-probs; the SFT rows' backward, unscaled, DDP-local, then scaled by
+     1 - lambda_t once the gate is known: gradients are linear, so the update is the
+     same); the GRPO rows' forward and backward wait for the rewards. The official
+     trainer holds the whole batch's activations while it waits on the judge. Under
+     --fsdp only the reference overlaps; --ppo-epochs > 1 runs later epochs whole;
+     --overlap-judge auto leaves it off for the local judge on CPU (same cores).
   2. lambda_t is all-reduced over ranks and checkpointed (gate.py).
   3. Every flag does what it says: beta > 0 builds the frozen reference; top_p is applied.
-  4. Per-axis judge scores are requested beside the reward for logging (--log-axes);
-     that triples the judge calls in holistic mode.
+  4. Per-axis judge scores are requested beside the reward for logging (--log-axes), on
+     step 1 and every --log-axes-every-th step (default 10): in holistic mode that costs
+     1.2x the reward's calls, not 3x; metrics say which steps carry them (`logged_axes`).
   5. --batch-size is the global number of prompts per step, and each reply samples from
      its own stream keyed by (seed, step, prompt, reply): N processes run the same
      experiment as one. An update whose loss or gradient norm is non-finite is skipped
@@ -52,6 +59,7 @@ import subprocess
 import sys
 import time
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -120,6 +128,11 @@ def get_args(argv=None):
     g.add_argument("--weight-decay", type=float, default=0.0, help="AdamW weight decay")
     g.add_argument("--grad-clip", type=float, default=1.0, help="global gradient norm clip")
     g.add_argument("--ppo-epochs", type=int, default=1, help="updates per rollout batch (mu); >1 makes the clip real")
+    g.add_argument("--overlap-judge", default="auto", choices=["auto", "on", "off"],
+                   help="hybrid: run the reference log-probs and the SFT rows' forward and backward while the "
+                        "judge calls are in flight (the same update; --fsdp overlaps the reference only); "
+                        "auto: on with --judge-url or a GPU, off for the local judge on CPU (it scores on the "
+                        "cores the update needs)")
     g.add_argument("--max-skipped-updates", type=int, default=3,
                    help="stop after this many updates in a row with a non-finite loss or gradient norm (0: never)")
     g = ap.add_argument_group("rollout")
@@ -157,6 +170,9 @@ def get_args(argv=None):
     g = ap.add_argument_group("logging")
     g.add_argument("--log-axes", action=argparse.BooleanOptionalAction, default=True,
                    help="also ask the judge for the semantic and acoustic axes, for logging")
+    g.add_argument("--log-axes-every", type=int, default=10,
+                   help="ask the axes the reward does not need on step 1 and every N-th step after "
+                        "(1, 1+N, ...; 0: never); the reward's axes are asked every step")
     g.add_argument("--grad-diag-every", type=int, default=0,
                    help="every N steps log text/speech gradient norm ratio and cosine (Appendix C)")
     g.add_argument("--log-every", type=int, default=10, help="print a step line every N steps (and step 1); "
@@ -190,6 +206,8 @@ def check_flags(ap, args):
     for flag, ok in (("--steps", args.steps >= 1), ("--batch-size", args.batch_size >= 1),
                      ("--group-size", args.group_size >= 2 or args.stage != "hybrid"),
                      ("--eval-prompts", args.eval_prompts >= 0), ("--log-every", args.log_every >= 1),
+                     ("--log-axes-every", args.log_axes_every >= 0),
+                     ("--judge-latency", args.judge_latency >= 0),
                      ("--save-every", args.save_every >= 1), ("--ppo-epochs", args.ppo_epochs >= 1),
                      ("--lr", args.lr > 0), ("--beta-text", args.beta_text >= 0),
                      ("--beta-speech", args.beta_speech >= 0)):
@@ -278,11 +296,13 @@ def make_optimizer(policy, args):
     return opt, torch.optim.lr_scheduler.LambdaLR(opt, schedule)
 
 
-def optimiser_step(policy, opt, sched, loss, args):
+def optimiser_step(policy, opt, sched, loss, args, accumulate=False):
     """Backward, clip, AdamW step -> (gradient norm, skipped). When the loss or the gradient
     norm is non-finite on any rank, the gradients are dropped and the weights and optimiser
-    state stay as they were (skipped = True; the learning-rate schedule still advances)."""
-    opt.zero_grad(set_to_none=True)
+    state stay as they were (skipped = True; the learning-rate schedule still advances).
+    accumulate=True adds the loss's gradients to those already in .grad (the overlapped step)."""
+    if not accumulate:
+        opt.zero_grad(set_to_none=True)
     loss.backward()
     norm = torch.nn.utils.clip_grad_norm_(policy.parameters(), args.grad_clip)
     norm = float(norm.full_tensor() if hasattr(norm, "full_tensor") else norm)
@@ -394,6 +414,8 @@ def run(args):
         judge = reward.open_judge(args, stack) if args.stage != "sft" or args.eval_prompts else None
         stage = {"sft": run_sft, "hybrid": run_hybrid, "dpo": run_dpo}[args.stage]
         stage(args, policy, train_set, eval_set, judge, rank, world, device)
+    if args.stage == "hybrid":
+        report_judge_bill(args.out, rank)
     return args.out
 
 
@@ -532,16 +554,58 @@ def build_update_batch(policy, ref, batch, samples, args, device) -> UpdateBatch
 def hybrid_objective(policy, ub, adv, usable, group, lam, args, forward=None, modality=None):
     """Eq. 8 on an UpdateBatch -> (loss, sft, grpo, grpo stats). `modality` ('text' or
     'speech') keeps only that modality's tokens in every term: Appendix C's L_text / L_speech."""
-    logp = flat(models.reply_logprobs(policy, ub.prompts, ub.prompt_mask, ub.replies, ub.slots,
-                                      ub.temperatures, forward))
-    rl, kl_t, kl_s, sft_scope = ub.rl_scope, ub.kl_text, ub.kl_speech, ub.sft_scope
+    logp = row_logprobs(policy, ub, slice(None), forward)
+    grpo, stats = grpo_term(logp[:ub.n_roll], ub, adv, usable, group, args, modality)
+    sft = sft_term(logp[ub.n_roll:], ub, modality)
+    return losses.hybrid_loss(sft, grpo, lam), sft, grpo, stats
+
+
+def row_logprobs(policy, ub, rows, forward=None):
+    """Flat (rows, L*K) log-probs of some of an UpdateBatch's rows (a slice), same padding."""
+    return flat(models.reply_logprobs(policy, ub.prompts[rows], ub.prompt_mask[rows], ub.replies[rows],
+                                      ub.slots[rows], ub.temperatures[rows], forward))
+
+
+def grpo_term(logp_roll, ub, adv, usable, group, args, modality=None):
+    """L_GRPO (Eq. 3-4, scope Eq. 6) on the rollout rows' log-probs -> (loss, stats)."""
+    rl, kl_t, kl_s = ub.rl_scope, ub.kl_text, ub.kl_speech
     if modality:
-        keep_roll, keep_sft = ub.modality[modality]
-        rl, sft_scope = rl & keep_roll, sft_scope & keep_sft
-        kl_t, kl_s = kl_t & keep_roll, kl_s & keep_roll
-    grpo, stats = losses.grpo_loss(logp[:ub.n_roll], ub.old, ub.ref, adv, rl, kl_t, kl_s, group, usable,
-                                   args.beta_text, args.beta_speech, args.clip_eps, args.loss_agg, args.kl_norm)
-    sft = losses.sft_loss(logp[ub.n_roll:], sft_scope)
+        keep = ub.modality[modality][0]
+        rl, kl_t, kl_s = rl & keep, kl_t & keep, kl_s & keep
+    return losses.grpo_loss(logp_roll, ub.old, ub.ref, adv, rl, kl_t, kl_s, group, usable,
+                            args.beta_text, args.beta_speech, args.clip_eps, args.loss_agg, args.kl_norm)
+
+
+def sft_term(logp_sft, ub, modality=None):
+    """L_SFT (Eq. 2, scope Eq. 6) on the SFT rows' log-probs."""
+    return losses.sft_loss(logp_sft, ub.sft_scope & ub.modality[modality][1] if modality else ub.sft_scope)
+
+
+def local_gradients(forward):
+    """DDP: backward passes inside keep their gradients on this rank (summed into .grad); the
+    next backward outside all-reduces the accumulated sum: one all-reduce per step, not two
+    (averaging twice would give the same mean). A no-op for one process."""
+    return forward.no_sync() if hasattr(forward, "no_sync") else contextlib.nullcontext()
+
+
+def sft_backward_early(policy, ub, forward):
+    """The SFT rows' forward and backward while the judge is still out: .grad = grad L_SFT,
+    unscaled (lambda_t is not known yet) and not yet synced over ranks. -> L_SFT (detached)."""
+    with local_gradients(forward):
+        sft = sft_term(row_logprobs(policy, ub, slice(ub.n_roll, None), forward), ub)
+        sft.backward()
+    return sft.detach()
+
+
+def grpo_after_rewards(policy, ub, sft, adv, usable, group, lam, args, forward):
+    """The rest of Eq. 8 once the rewards and lambda_t are in: gradients are linear, so the SFT
+    gradient already in .grad is scaled by (1 - lambda_t) and the returned loss's backward adds
+    lambda_t grad L_GRPO (DDP syncs the sum there). Its value is the whole L, for the
+    non-finite guard; the SFT term enters it detached. -> (loss, sft, grpo, grpo stats)."""
+    for p in policy.parameters():
+        if p.grad is not None:
+            p.grad.mul_(1.0 - lam)
+    grpo, stats = grpo_term(row_logprobs(policy, ub, slice(0, ub.n_roll), forward), ub, adv, usable, group, args)
     return losses.hybrid_loss(sft, grpo, lam), sft, grpo, stats
 
 
@@ -561,6 +625,7 @@ def run_hybrid(args, policy, train_set, eval_set, judge, rank, world, device):
     bar = tqdm(range(start, args.steps), desc="hybrid", disable=rank != 0, initial=start, total=args.steps)
     G, warned_judge = args.group_size, False
     guard = SkipGuard(args.max_skipped_updates)
+    overlap = overlap_judge(args, device)
     for step in bar:
         indices = shards.next()
         samples = [train_set[i] for i in indices]
@@ -569,9 +634,19 @@ def run_hybrid(args, policy, train_set, eval_set, judge, rank, world, device):
         with runtime.gathered(policy):
             batch = rollout.sample(policy, samples, G, include_audio_boundaries=not args.no_audio_boundaries,
                                    keys=keys, **rollout.sampling_kwargs(args))
-        # 2. the judge scores all B*G replies concurrently, before any training forward
-        res = judge.score(reward.rollout_items(batch), mode="all" if args.log_axes else args.reward_mode,
-                          semantic_weight=args.semantic_weight)
+        # 2. the judge scores all B*G replies concurrently, on a background thread (the calls are I/O)
+        t_update = time.perf_counter()
+        pending = in_background(judge.score, reward.rollout_items(batch), mode=judge_mode(step + 1, args),
+                                semantic_weight=args.semantic_weight)
+        t_wait = 0.0 if overlap else waited(pending)    # sequential: nothing runs meanwhile
+        # 3. while it is out: what does not need the rewards (reference log-probs, the SFT rows'
+        #    forward and backward, unscaled); the GRPO part waits for the rewards
+        ub = build_update_batch(policy, ref, batch, samples, args, device)
+        policy.train()
+        opt.zero_grad(set_to_none=True)
+        early_sft = sft_backward_early(policy, ub, forward) if overlap and not args.fsdp else None
+        t_wait += waited(pending)
+        res = pending.result()
         R = losses.nan_rewards(pick_rewards(res, args), (len(samples), G))   # (B, G), NaN = no score
         if rank == 0 and res.stats["failures"] == res.stats["calls"] and not warned_judge:
             warned_judge = True    # every call failed: likely a wrong --judge-url or key; say so once
@@ -580,20 +655,23 @@ def run_hybrid(args, policy, train_set, eval_set, judge, rank, world, device):
         adv, usable = losses.advantages(R)
         adv, usable = adv.flatten().to(device), usable.flatten().to(device)
         group = torch.arange(len(samples), device=device).repeat_interleave(G)
-        # 3. lambda_t from every rank's groups (Eq. 9-12)
+        # 4. lambda_t from every rank's groups (Eq. 9-12)
         g_out = gate.step(R, runtime.all_reduce_sum)
-        # 4. (1 - lambda) SFT + lambda GRPO, --ppo-epochs updates on this rollout batch
-        t_update = time.perf_counter()
-        ub = build_update_batch(policy, ref, batch, samples, args, device)
-        policy.train()
+        # 5. (1 - lambda) SFT + lambda GRPO, --ppo-epochs updates on this rollout batch; the first
+        #    adds the GRPO gradient to the early SFT one, later epochs run whole (new weights)
         skipped = 0
-        for _ in range(args.ppo_epochs):
-            loss, sft, grpo, gstats = hybrid_objective(policy, ub, adv, usable, group, g_out.lam, args, forward)
-            norm, bad = optimiser_step(policy, opt, sched, loss, args)
+        for epoch in range(args.ppo_epochs):
+            if epoch == 0 and early_sft is not None:
+                loss, sft, grpo, gstats = grpo_after_rewards(policy, ub, early_sft, adv, usable, group, g_out.lam,
+                                                             args, forward)
+            else:
+                loss, sft, grpo, gstats = hybrid_objective(policy, ub, adv, usable, group, g_out.lam, args, forward)
+            norm, bad = optimiser_step(policy, opt, sched, loss, args, accumulate=epoch == 0 and early_sft is not None)
             skipped += guard.update(bad, step + 1)
-        t_update = time.perf_counter() - t_update
+        t_update = time.perf_counter() - t_update - t_wait
         rec = step_record(step + 1, g_out, R, res, batch, sft.detach(), grpo.detach(), gstats, norm, sched, t_update, world)
-        rec["skipped_updates"] = skipped
+        rec.update(skipped_updates=skipped, logged_axes=judge_mode(step + 1, args) != "holistic",
+                   time_judge_wait=t_wait)
         if args.grad_diag_every and (step + 1) % args.grad_diag_every == 0:
             parts = [hybrid_objective(policy, ub, adv, usable, group, g_out.lam, args, modality=m)[0]
                      for m in ("text", "speech")]
@@ -604,6 +682,67 @@ def run_hybrid(args, policy, train_set, eval_set, judge, rank, world, device):
         if should_stop(args, policy, opt, sched, shards, gen, step, start, rank, world, {"gate": gate.state_dict()}):
             return
     finish(args, policy, rank, eval_set, judge, base, opt)
+
+
+def report_judge_bill(out, rank):
+    """Print the run's judge calls so far and add them to summary.json as {"judge": {...}}
+    (rank 0; after the stage, --stop-after included)."""
+    bill = judge_bill(os.path.join(out, "metrics.jsonl")) if rank == 0 else None
+    if not bill:
+        return
+    print(f"judge: {bill['calls']} calls in {bill['steps']} steps ({bill['calls_per_step']:.1f} per step; "
+          f"semantic and acoustic logged on {bill['logged_steps']} steps)", flush=True)
+    path = os.path.join(out, "summary.json")
+    summary = {}
+    if os.path.exists(path):
+        with open(path) as f:
+            summary = json.load(f)
+    runtime.write_json(path, {**summary, "judge": bill})
+
+
+def overlap_judge(args, device):
+    """--overlap-judge auto: on where the judge does not compute on our cores (a --judge-url
+    service) or the update runs on a GPU; off for the local judge on CPU, where its scoring and
+    the overlapped backward fight over the same cores (measured slower, README "Speed")."""
+    return args.overlap_judge == "on" or (args.overlap_judge == "auto" and (bool(args.judge_url)
+                                                                           or device.type == "cuda"))
+
+
+def in_background(fn, *args, **kwargs):
+    """fn(*args, **kwargs) on its own thread -> a Future (.result() waits, re-raises its error)."""
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="judge-step")
+    future = pool.submit(fn, *args, **kwargs)
+    pool.shutdown(wait=False)            # the thread ends when fn returns
+    return future
+
+
+def waited(future):
+    """Block until the future is done -> seconds spent waiting."""
+    t0 = time.perf_counter()
+    future.exception()
+    return time.perf_counter() - t0
+
+
+def judge_mode(step, args):
+    """The axes the judge is asked at 1-based `step` (a JudgeClient.score mode). The reward's
+    axes every step; the semantic and acoustic axes, which only feed the logs in holistic mode,
+    on step 1 and every --log-axes-every-th step after (1, 1+N, 1+2N, ...). Split mode needs
+    semantic and acoustic for the reward and never holistic, so it asks those two every step."""
+    if args.reward_mode == "split":
+        return "split"
+    every = args.log_axes_every if args.log_axes else 0
+    return "all" if every and (step - 1) % every == 0 else "holistic"
+
+
+def judge_bill(metrics_path):
+    """The run's judge calls from metrics.jsonl (every step since the start, resumes included)."""
+    if not os.path.exists(metrics_path):
+        return None
+    with open(metrics_path) as f:
+        rows = [json.loads(line) for line in f if line.strip()]
+    calls = sum(r.get("judge_calls", 0) for r in rows)
+    return {"calls": calls, "steps": len(rows), "calls_per_step": calls / max(1, len(rows)),
+            "logged_steps": sum(bool(r.get("logged_axes")) for r in rows)}
 
 
 def pick_rewards(res, args):
@@ -622,11 +761,11 @@ def step_record(step, g_out, R, res, batch, sft, grpo, gstats, norm, sched, t_up
     axis = {a: [s for s in res.scores.get(a, []) if s is not None] for a in ("semantic", "acoustic")}
     text_len = batch.masks["text"].flatten(1).sum(1).float()
     speech_len = batch.masks["speech"].flatten(1).sum(1).float()
-    names = ["r_sum", "r_sq", "r_n", "sem_sum", "sem_n", "ac_sum", "ac_n", "failures", "retries", "sft", "grpo",
+    names = ["r_sum", "r_sq", "r_n", "sem_sum", "sem_n", "ac_sum", "ac_n", "calls", "failures", "retries", "sft", "grpo",
              "kl_text", "kl_speech", "clip_frac", "text_len", "speech_len", "rows", "truncated", "empty_rows",
              "time_rollout", "time_judge", "time_update"]
     values = [r.sum(), (r ** 2).sum(), valid.sum(), sum(axis["semantic"]), len(axis["semantic"]),
-              sum(axis["acoustic"]), len(axis["acoustic"]), res.stats["failures"], res.stats["retries"],
+              sum(axis["acoustic"]), len(axis["acoustic"]), res.stats["calls"], res.stats["failures"], res.stats["retries"],
               float(sft), float(grpo), gstats["kl_text"], gstats["kl_speech"], gstats["clip_frac"],
               text_len.sum(), speech_len.sum(), len(text_len), batch.truncated.sum(), gstats["empty_scope_rows"],
               batch.seconds, res.stats["seconds"], t_update]
@@ -639,7 +778,7 @@ def step_record(step, g_out, R, res, batch, sft, grpo, gstats, norm, sched, t_up
             "info_gate": g_out.info_gate, "usable_groups": g_out.groups, "reward_mean": mean,
             "reward_std": math.sqrt(max(0.0, ratio("r_sq", "r_n") - mean ** 2)) if t["r_n"] else float("nan"), "reward_max": float(r_max[0]),
             "semantic_mean": ratio("sem_sum", "sem_n"), "acoustic_mean": ratio("ac_sum", "ac_n"),
-            "judge_failures": int(t["failures"]), "judge_retries": int(t["retries"]),
+            "judge_calls": int(t["calls"]), "judge_failures": int(t["failures"]), "judge_retries": int(t["retries"]),
             "sft_loss": t["sft"] / world, "grpo_loss": t["grpo"] / world, "kl_text": t["kl_text"] / world,
             "kl_speech": t["kl_speech"] / world, "clip_frac": t["clip_frac"] / world,
             "text_len": ratio("text_len", "rows"), "speech_len": ratio("speech_len", "rows"),

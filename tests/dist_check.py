@@ -1,11 +1,12 @@
 """One hybrid update on a fixed global batch, for test_train's DDP / FSDP comparisons.
 
-    torchrun --nproc_per_node N tests/dist_check.py OUT CKPT DATA [--fsdp]
+    torchrun --nproc_per_node N tests/dist_check.py OUT CKPT DATA [--fsdp] [--overlap]
 
 Every rank samples the same global batch (same seed), keeps its own prompts' rows,
 scores them with fixed synthetic rewards, runs the gate with the cross-rank
-all-reduce and one backward through the parallel wrapper; rank r writes
-OUT/rank{r}.pt with lambda and the full gradients.
+all-reduce and one backward through the parallel wrapper (--overlap: the overlapped
+step's two, the SFT rows' under no_sync first); rank r writes OUT/rank{r}.pt with lambda
+and the full gradients.
 """
 import os
 import sys
@@ -34,7 +35,7 @@ def take(batch, prompts, G):
                            texts=[batch.texts[i] for i in rows], codes=[batch.codes[i] for i in rows])
 
 
-def main(out, ckpt, data, fsdp):
+def main(out, ckpt, data, fsdp, overlap=False):
     rank, world, device = runtime.setup_distributed("cpu")
     args = train.get_args(["--init", ckpt, "--data-dir", data, "--rl-tokens", "all", "--beta-text", "0",
                            "--beta-speech", "0", "--group-size", "3", "--max-len", "40"] + (["--fsdp"] if fsdp else []))
@@ -50,7 +51,13 @@ def main(out, ckpt, data, fsdp):
     out_gate = gates.make_gate("adaptive").step(R, runtime.all_reduce_sum)
     ub = train.build_update_batch(policy, None, batch, batch.samples, args, device)
     group = torch.arange(per_rank).repeat_interleave(G)
-    loss = train.hybrid_objective(policy, ub, adv.flatten(), usable.flatten(), group, out_gate.lam, args, forward)[0]
+    if overlap:
+        sft = train.sft_backward_early(policy, ub, forward)
+        loss = train.grpo_after_rewards(policy, ub, sft, adv.flatten(), usable.flatten(), group, out_gate.lam,
+                                        args, forward)[0]
+    else:
+        loss = train.hybrid_objective(policy, ub, adv.flatten(), usable.flatten(), group, out_gate.lam, args,
+                                      forward)[0]
     loss.backward()
     grads = {n: (p.grad.full_tensor() if hasattr(p.grad, "full_tensor") else p.grad).clone()
              for n, p in policy.named_parameters()}
@@ -60,4 +67,4 @@ def main(out, ckpt, data, fsdp):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2], sys.argv[3], "--fsdp" in sys.argv)
+    main(sys.argv[1], sys.argv[2], sys.argv[3], "--fsdp" in sys.argv, "--overlap" in sys.argv)

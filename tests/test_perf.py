@@ -1,0 +1,214 @@
+"""Issue 12: the judge bill (axis schedule), the emulated API latency, the overlapped judge."""
+import json
+import threading
+
+import pytest
+import requests
+import torch
+
+import train
+from test_train import records, small
+
+
+@pytest.fixture()
+def counting_judge():
+    """A fresh local judge whose /stats counts the requests it served."""
+    import judge
+    server = judge.make_server("127.0.0.1", 0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    yield base + "/v1/chat/completions", (lambda: requests.get(base + "/stats", timeout=5).json()["requests"])
+    server.shutdown()
+    server.server_close()
+
+
+def test_axis_schedule_asks_logging_axes_on_step_one_and_every_nth():
+    """Hand-worked: N=10 asks all three axes on steps 1, 11, 21 only; split mode asks its two
+    axes every step and never holistic; --no-log-axes and N=0 never log. Bug: an off-by-one
+    (steps 10, 20), or 'all' asked in split mode where holistic feeds nothing."""
+    args = train.get_args([])
+    assert args.log_axes_every == 10
+    assert [s for s in range(1, 31) if train.judge_mode(s, args) == "all"] == [1, 11, 21]
+    assert {train.judge_mode(s, args) for s in range(1, 31)} == {"all", "holistic"}
+    assert {train.judge_mode(s, train.get_args(["--reward-mode", "split"])) for s in range(1, 31)} == {"split"}
+    assert {train.judge_mode(s, train.get_args(["--no-log-axes"])) for s in range(1, 31)} == {"holistic"}
+    assert {train.judge_mode(s, train.get_args(["--log-axes-every", "0"])) for s in range(1, 31)} == {"holistic"}
+    assert [s for s in range(1, 8) if train.judge_mode(s, train.get_args(["--log-axes-every", "3"])) == "all"] == [1, 4, 7]
+
+
+def test_default_job_bill_is_at_least_2_5x_smaller():
+    """The default job (150 steps, holistic reward): 3 calls per reply before, 1 + 2/10 after.
+    Bug: the schedule logs every step (3x) or the reward's axis goes missing on some steps."""
+    args = train.get_args([])
+    per_reply = sum({"all": 3, "holistic": 1}[train.judge_mode(s, args)] for s in range(1, args.steps + 1))
+    assert per_reply == 150 + 2 * 15
+    assert 3 * 150 / per_reply >= 2.5
+
+
+def test_schedule_in_a_run_counts_calls_and_keeps_the_reward(toy_dir, micro_ckpts, counting_judge, tmp_path):
+    """3 steps, 2 prompts x G=3, --log-axes-every 2: the server sees 18 + 6 + 18 requests, the
+    metrics say so step by step (judge_calls, logged_axes, null semantic/acoustic means on step 2),
+    summary.json totals them, and the training signal is the same as logging every step.
+    Bug: the calls counted client-side disagree with what the server served, the summary
+    misses the bill, or skipping the logging axes changes the rewards or the update."""
+    url, served = counting_judge
+    sparse, dense = tmp_path / "sparse", tmp_path / "dense"
+    common = ["--steps", "3", "--judge-url", url, "--eval-prompts", "0", "--beta-text", "0.05"]
+    before = served()
+    train.run(train.get_args(small(toy_dir, micro_ckpts["tiny-vita"], sparse, *common, "--log-axes-every", "2")))
+    assert served() - before == 18 + 6 + 18
+    rows = records(sparse)
+    assert [r["judge_calls"] for r in rows] == [18, 6, 18]
+    assert [r["logged_axes"] for r in rows] == [True, False, True]
+    assert rows[1]["semantic_mean"] is None and rows[1]["acoustic_mean"] is None
+    assert rows[0]["semantic_mean"] is not None and rows[2]["acoustic_mean"] is not None
+    summary = json.loads((sparse / "summary.json").read_text())
+    assert summary["judge"]["calls"] == 42 and summary["judge"]["logged_steps"] == 2
+    train.run(train.get_args(small(toy_dir, micro_ckpts["tiny-vita"], dense, *common, "--log-axes-every", "1")))
+    for a, b in zip(rows, records(dense)):
+        for key in ("reward_mean", "reward_std", "lambda", "sft_loss", "grpo_loss", "kl_text", "grad_norm"):
+            assert a[key] == b[key], (a["step"], key)
+    assert [r["judge_calls"] for r in records(dense)] == [18, 18, 18]
+
+
+# ---------------------------------------------------------------- the emulated API latency
+
+def test_emulated_latency_is_seeded_and_spread_as_stated():
+    """Over 4,000 distinct requests the delay stays in latency * (1 -+ jitter), averages the
+    latency, fills the range, repeats for the same request and seed, and moves with the seed.
+    Bug: jitter applied in seconds rather than as a fraction, a one-sided spread (mean off),
+    or a delay drawn from an unseeded global RNG."""
+    import judge
+    bodies = [f"request {i}".encode() for i in range(4000)]
+    d = torch.tensor([judge.emulated_latency(2.0, 0.25, b, seed=0) for b in bodies], dtype=torch.float64)
+    assert d.min() >= 1.5 and d.max() <= 2.5
+    assert abs(float(d.mean()) - 2.0) < 0.02                 # sd of the mean: 0.29 / sqrt(4000) = 0.005
+    assert d.min() < 1.52 and d.max() > 2.48                 # the whole range is used
+    assert judge.emulated_latency(2.0, 0.25, bodies[7], seed=0) == float(d[7])
+    assert judge.emulated_latency(2.0, 0.25, bodies[7], seed=1) != float(d[7])
+    assert judge.emulated_latency(2.0, 0.0, bodies[7]) == 2.0 and judge.emulated_latency(0.0, 0.25, bodies[7]) == 0.0
+
+
+def test_local_judge_with_latency_answers_after_about_that_long():
+    """`judge.py serve --latency 0.5 --latency-jitter 0` through LocalJudge: a call takes at
+    least 0.5 s (loose upper bound: a loaded machine). Bug: the flag is not passed to the
+    subprocess, or the server sleeps outside the request (no delay seen by the client)."""
+    import time
+
+    import judge
+    import reward
+    from test_reward import item
+    with judge.LocalJudge(latency=0.5, jitter=0.0) as local:
+        client = reward.JudgeClient(local.url, concurrency=4)
+        t0 = time.perf_counter()
+        res = client.score([item() for _ in range(4)], mode="holistic")
+        seconds = time.perf_counter() - t0
+        client.close()
+    assert res.rewards == [5.0] * 4
+    assert 0.5 <= seconds < 5.0
+
+
+def test_bad_latency_flags_are_refused():
+    """Bug: a negative latency reaches time.sleep in the server thread (ValueError per request)."""
+    import judge
+    with pytest.raises(ValueError, match="latency"):
+        judge.make_server("127.0.0.1", 0, latency=-1.0)
+    with pytest.raises(SystemExit):
+        train.get_args(["--judge-latency", "-1"])
+
+
+# ---------------------------------------------------------------- the overlapped judge
+
+def grads_of(policy):
+    return {n: p.grad.clone() for n, p in policy.named_parameters() if p.grad is not None}
+
+
+def test_overlapped_gradient_equals_the_whole_objective(micro_ckpts, samples):
+    """Eq. 8's gradient two ways on one batch (beta > 0, lambda 0.37, rewards with a tie group):
+    one backward of (1 - lam) L_SFT + lam L_GRPO, vs the SFT rows' backward first, scaled by
+    (1 - lam), then lam L_GRPO's added. Same loss value and gradients to float tolerance.
+    Bug: the SFT gradient left unscaled or scaled by lam, zero_grad between the two backward
+    passes, or the SFT rows run with the rollout temperature."""
+    import losses
+    import model as M
+    import rollout
+    args = train.get_args(["--init", "unused", "--beta-text", "0.05", "--beta-speech", "0.02", "--group-size", "3",
+                           "--temperature", "0.8"])
+    policy, ref = M.load_model(micro_ckpts["tiny-vita"]), M.load_model(micro_ckpts["tiny-vita"]).eval()
+    chosen = samples[:3]
+    batch = rollout.sample(policy, chosen, 3, 0.8, 1.0, 32, torch.Generator().manual_seed(1))
+    ub = train.build_update_batch(policy, ref, batch, chosen, args, torch.device("cpu"))
+    R = torch.tensor([[1.0, 3.0, 5.0], [2.0, 2.0, 2.0], [4.0, 1.0, 2.0]])
+    adv, usable = (t.flatten() for t in losses.advantages(R))
+    group, lam = torch.arange(3).repeat_interleave(3), 0.37
+    policy.train()
+    whole = train.hybrid_objective(policy, ub, adv, usable, group, lam, args)
+    whole[0].backward()
+    expected = grads_of(policy)
+    policy.zero_grad(set_to_none=True)
+    sft = train.sft_backward_early(policy, ub, policy)
+    split = train.grpo_after_rewards(policy, ub, sft, adv, usable, group, lam, args, policy)
+    split[0].backward()
+    got = grads_of(policy)
+    assert float(split[0].detach()) == pytest.approx(float(whole[0].detach()), rel=1e-6)
+    assert float(split[1].detach()) == pytest.approx(float(whole[1].detach()), rel=1e-6)
+    assert expected.keys() == got.keys() and len(got) > 10
+    for name in expected:
+        torch.testing.assert_close(got[name], expected[name], atol=1e-7, rtol=1e-5, msg=name)
+    assert any(float(g.abs().max()) > 0 for g in got.values())
+
+
+@pytest.mark.parametrize("extra", [[], ["--ppo-epochs", "2", "--grad-diag-every", "2"]], ids=["default", "ppo2"])
+def test_overlapped_run_trains_the_same_model(toy_dir, micro_ckpts, judge_url, tmp_path, extra):
+    """3 steps with --overlap-judge on and off: the same metrics and the same final weights to
+    float tolerance (with --ppo-epochs 2 the second epoch runs whole). Bug: the early SFT
+    backward sees gradients of the previous step (no zero_grad), the overlapped epoch is
+    repeated, or the reference log-probs are taken after an update."""
+    from test_train import weights
+    common = ["--steps", "3", "--judge-url", judge_url, "--eval-prompts", "0", "--beta-text", "0.05", *extra]
+    on, off = tmp_path / "on", tmp_path / "off"
+    train.run(train.get_args(small(toy_dir, micro_ckpts["tiny-vita"], on, *common, "--overlap-judge", "on")))
+    train.run(train.get_args(small(toy_dir, micro_ckpts["tiny-vita"], off, *common, "--overlap-judge", "off")))
+    for a, b in zip(records(on), records(off)):
+        for key in ("reward_mean", "lambda", "sft_loss", "grpo_loss", "kl_text", "grad_norm", "skipped_updates"):
+            assert a[key] == pytest.approx(b[key], rel=1e-5, abs=1e-7), (a["step"], key)
+        if "grad_ratio" in b:
+            assert a["grad_ratio"] == pytest.approx(b["grad_ratio"], rel=1e-4)
+    wa, wb = weights(on / "final"), weights(off / "final")
+    assert wa.keys() == wb.keys()
+    for k in wa:
+        torch.testing.assert_close(wa[k], wb[k], atol=1e-6, rtol=1e-5, msg=k)
+    assert any(not torch.equal(wa[k], weights(micro_ckpts["tiny-vita"])[k]) for k in wa)   # it did train
+
+
+def test_two_ranks_overlapped_give_the_gradients_of_one_process_whole(toy_dir, micro_ckpts, tmp_path):
+    """DDP: 2 ranks x 2 prompts with the overlapped step (SFT backward under no_sync, scaled,
+    then the GRPO backward that syncs) vs 1 process x 4 prompts with one whole backward.
+    Bug: the GRPO backward also kept local (no sync at all: each rank steps on its own
+    gradient), or the SFT scaling skipped for gradients DDP keeps in its buckets."""
+    import os
+
+    from conftest import ROOT
+    from test_train import torchrun
+    script = os.path.join(ROOT, "tests", "dist_check.py")
+    one, two = tmp_path / "one", tmp_path / "two"
+    one.mkdir(), two.mkdir()
+    torchrun(1, script, str(one), micro_ckpts["tiny-vita"], str(toy_dir))
+    torchrun(2, script, str(two), micro_ckpts["tiny-vita"], str(toy_dir), "--overlap")
+    single = torch.load(one / "rank0.pt")
+    r0, r1 = torch.load(two / "rank0.pt"), torch.load(two / "rank1.pt")
+    assert r0["lam"] == r1["lam"] == pytest.approx(single["lam"], abs=1e-12) and 0 < single["lam"] < 1
+    for name, g in single["grads"].items():
+        torch.testing.assert_close(r0["grads"][name], g, atol=1e-6, rtol=1e-4, msg=name)
+        torch.testing.assert_close(r1["grads"][name], g, atol=1e-6, rtol=1e-4, msg=name)
+
+
+def test_overlap_auto_is_off_only_for_the_local_judge_on_cpu():
+    """Bug: auto overlaps the local judge on CPU (measured slower: the judge scores on the cores
+    the backward needs), or never overlaps a remote judge."""
+    cpu, cuda = torch.device("cpu"), torch.device("cuda")
+    assert not train.overlap_judge(train.get_args([]), cpu)
+    assert train.overlap_judge(train.get_args(["--judge-url", "http://x/v1/chat/completions"]), cpu)
+    assert train.overlap_judge(train.get_args([]), cuda)
+    assert train.overlap_judge(train.get_args(["--overlap-judge", "on"]), cpu)
+    assert not train.overlap_judge(train.get_args(["--overlap-judge", "off", "--judge-url", "http://x"]), cuda)
