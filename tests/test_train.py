@@ -180,7 +180,7 @@ def test_fsdp_run_scores_its_held_out_summary(toy_dir, micro_ckpts, judge_url, t
     torchrun(2, os.path.join(ROOT, "train.py"), *small(toy_dir, micro_ckpts["tiny-vita"], out, "--steps", "1",
                                                       "--fsdp", "--judge-url", judge_url), timeout=150)
     summary = json.load(open(out / "summary.json"))
-    assert set(summary) == {"trained", "base"} and 0 <= summary["trained"]["accuracy"] <= 1
+    assert set(summary) == {"trained", "base", "judge"} and 0 <= summary["trained"]["accuracy"] <= 1
 
 
 def test_an_unreachable_judge_is_reported_and_training_goes_on(toy_dir, micro_ckpts, tmp_path, capsys):
