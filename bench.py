@@ -23,7 +23,7 @@
            its assumptions (no GPU here).
 
 Figures depend on the machine; the ratios are the point. Nothing here asserts a target;
-each figure issue 12 sets a target for is printed beside it.
+each figure the project sets a speed target for is printed beside that target.
 """
 import argparse
 import time
