@@ -175,7 +175,7 @@ def add_sampling_args(group):
     """The sampling flags shared by train.py, eval.py and this file's command line."""
     group.add_argument("--temperature", type=float, default=0.9, help="sampling temperature (0 = greedy)")
     group.add_argument("--top-p", type=float, default=0.9, help="nucleus sampling mass")
-    group.add_argument("--max-len", type=int, default=96, help="maximum reply tokens per stream")
+    group.add_argument("--max-len", type=int, default=128, help="maximum reply tokens per stream")
     return group
 
 
