@@ -314,17 +314,26 @@ def add_judge_args(parser):
     g.add_argument("--reward-mode", default="holistic", choices=["holistic", "split"],
                    help="holistic: one score; split: w*semantic + (1-w)*acoustic")
     g.add_argument("--semantic-weight", type=float, default=0.7, help="w for --reward-mode split")
-    g.add_argument("--judge-semantic-noise", type=float, default=0.0, help="local judge: semantic noise (Likert sd)")
-    g.add_argument("--judge-acoustic-noise", type=float, default=0.0, help="local judge: acoustic noise (Likert sd)")
+    g.add_argument("--judge-noise", default="llm", choices=["llm", "none"],
+                   help="local judge's noise model: llm = the unreliable LLM judge, calibrated to the paper's "
+                        "Table 5 (Gemini-2.5-Pro); none = the noise-free 'human'. Held-out scores always use the human")
+    g.add_argument("--judge-semantic-noise", type=float, default=0.0,
+                   help="local judge: extra semantic noise (Likert sd) on top of --judge-noise")
+    g.add_argument("--judge-acoustic-noise", type=float, default=0.0,
+                   help="local judge: extra acoustic noise (Likert sd) on top of --judge-noise")
     return g
 
 
-def open_judge(args, stack):
-    """Client for --judge-url, or for a local judge started (and stopped via `stack`) here."""
+def open_judge(args, stack, human=False):
+    """Client for --judge-url, or for a local judge started (and stopped via `stack`) here:
+    the noisy LLM judge of --judge-noise, or with `human` the noise-free one (the toy world's
+    human rater, for held-out scores). With --judge-url both are that judge."""
     url = args.judge_url
     if not url:
         import judge
-        local = stack.enter_context(judge.LocalJudge(args.judge_semantic_noise, args.judge_acoustic_noise, args.seed))
+        noisy = (0.0, 0.0, args.seed, 30.0, "none") if human else \
+            (args.judge_semantic_noise, args.judge_acoustic_noise, args.seed, 30.0, args.judge_noise)
+        local = stack.enter_context(judge.LocalJudge(*noisy))
         url = local.url
     client = JudgeClient(url, args.judge_model, os.environ.get(args.judge_key_env), args.judge_timeout,
                          args.judge_retries, args.judge_concurrency)
