@@ -173,7 +173,8 @@ def resample(wave: np.ndarray, from_rate: int, to_rate: int) -> np.ndarray:
 
 def _analysis_basis():
     """Hann window (N_seg,), all pitches' harmonic freqs (H_total,), their offsets per
-    pitch, and the Hann-weighted complex exponentials (N_seg, H_total) of one frame."""
+    pitch, and the Hann-weighted complex exponentials of one frame as real | imaginary
+    columns (N_seg, 2 H_total), float32."""
     n_seg = FRAME_LEN - FADE_LEN
     hann = np.hanning(n_seg + 2)[1:-1]
     offsets = np.cumsum([0] + [len(f) for f, _, _ in _TEMPLATES])
