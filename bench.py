@@ -9,8 +9,10 @@
   judge    B*G judge calls through the local judge: concurrent (ours) vs one at a time
            (the official client's order).
   step     one default hybrid step of tiny-vita split into rollout / judge / update.
-  memory   per-GPU memory of post-training a 7B model on 4 GPUs, DDP vs FSDP (--fsdp):
-           arithmetic from parameter counts, stated with its assumptions (no GPU here).
+  memory   per-GPU memory of post-training VITA-Audio-Boost (10.3B, 7.7B of it trained)
+           under FSDP on 4 and 8 80 GB GPUs, bf16 or fp32 state, activations at
+           --max-len 2048 with and without --grad-checkpoint: arithmetic, stated with
+           its assumptions (no GPU here).
 
 Figures depend on the machine; the ratios are the point. Nothing here asserts a target.
 """
@@ -43,8 +45,9 @@ def bench_rollout(samples, args):
     prompts, mask = prompts.repeat_interleave(args.group, 0), mask.repeat_interleave(args.group, 0)
     n, L = prompts.shape[0], args.new_tokens
     # an untrained model rarely closes its reply early, so every row runs the full length
-    ours = timed(lambda: rollout.generate(m, prompts, mask, 0.9, 0.9, L, torch.Generator().manual_seed(0)))
-    tokens = rollout.generate(m, prompts, mask, 0.9, 0.9, L, torch.Generator().manual_seed(0))[0].shape[1]
+    draw = (lambda: rollout.draw_uniforms(n, L, 1, generator=torch.Generator().manual_seed(0)))  # noqa: E731
+    ours = timed(lambda: rollout.generate(m, prompts, mask, 0.9, 0.9, L, draw()))
+    tokens = rollout.generate(m, prompts, mask, 0.9, 0.9, L, draw())[0].shape[1]
 
     def plain():
         with torch.no_grad():
@@ -129,22 +132,64 @@ def bench_step(samples, args):
         print(f"  {k:8s} {v:6.3f} s  {v / total:5.1%}")
 
 
-def bench_memory(_samples, _args):
-    """Per-GPU bytes for post-training 7.6B parameters (VITA-Audio: Qwen2.5-7B + 10 MTP layers)
-    on 4 GPUs: fp32 master weights and AdamW states, bf16 reference (train.frozen_copy)."""
-    p, gpus, layers, gib = 7.6e9, 4, 28, 2 ** 30
-    rows = {
-        "DDP": {"weights": 4 * p, "grads": 4 * p, "adam": 8 * p, "reference": 2 * p},
-        "FSDP (--fsdp)": {"weights": 4 * p / gpus, "grads": 4 * p / gpus, "adam": 8 * p / gpus,
-                          "reference": 2 * p / gpus, "2 layers gathered (bf16)": 2 * 2 * p / layers},
-    }
-    print(f"memory: 7B post-training on {gpus} GPUs, per GPU, before activations and the KV cache "
-          f"(arithmetic from parameter counts, not measured here)")
-    for name, parts in rows.items():
-        detail = ", ".join(f"{k} {v / gib:.1f}" for k, v in parts.items())
-        print(f"  {name:14s} {sum(parts.values()) / gib:6.1f} GiB  ({detail})")
-    print(f"  under FSDP the rollout gathers the full bf16 policy once (train.gathered): "
-          f"+{2 * p / gib:.1f} GiB while sampling; DDP does not fit an 80 GB A100 at 7B")
+BOOST = dict(vocab=168072, hidden=3584, intermediate=18944, heads=28, kv_heads=4, main_layers=28, mtp_layers=10)
+
+
+def boost_params(c=BOOST) -> dict:
+    """Parameter counts of VITA-Audio-Boost from its config.json (Qwen2MTPForCausalLM)."""
+    h, i, kv = c["hidden"], c["intermediate"], c["kv_heads"] * c["hidden"] // c["heads"]
+    layer = (h * h + h) + 2 * (h * kv + kv) + h * h + 3 * h * i + 2 * h   # q, k, v (biased), o, MLP, 2 norms
+    embed = 2 * c["vocab"] * h + h                                       # untied embeddings and lm_head, final norm
+    mtp_extra = c["mtp_layers"] * (2 * h * h + 2 * h)                    # mtp_projs, mtp_embed/hidden_norms
+    main = embed + c["main_layers"] * layer
+    return {"layer": layer, "main": main, "mtp": c["mtp_layers"] * layer + mtp_extra,
+            "total": main + c["mtp_layers"] * layer + mtp_extra}
+
+
+def activation_bytes(c, tokens, checkpoint):
+    """Saved activations of one training forward (bf16, SDPA/flash attention: no S x S scores).
+    Per token and layer: 2 norm outputs + residual + attention output (4h), q + k + v (h + 2 kv),
+    the o_proj input (h), gate, up, act(gate), their product (4 I): about 197 KB at Boost's sizes.
+    With checkpointing only each layer's input (h) stays, plus one layer's recomputation.
+    The logits (V per token, bf16) and their gradient come on top either way."""
+    h, i, kv = c["hidden"], c["intermediate"], c["kv_heads"] * c["hidden"] // c["heads"]
+    per_layer = 2 * (4 * h + h + 2 * kv + h + 4 * i)
+    layers = c["main_layers"]
+    body = tokens * (layers * 2 * h + per_layer) if checkpoint else tokens * layers * per_layer
+    return body + 2 * tokens * c["vocab"] * 2, per_layer
+
+
+def bench_memory(_samples, args):
+    """Per-GPU bytes for post-training VITA-Audio-Boost under FSDP (--fsdp), by arithmetic.
+    Only the main path is trained and held in memory (real.py leaves the 10 MTP layers on disk)."""
+    c, gib = BOOST, 2 ** 30
+    p = boost_params(c)
+    prompt, reply, group, batch = 256, args.max_len_memory, 4, 8
+    tokens_per_row = prompt + reply
+    print(f"memory: VITA-Audio-Boost = {p['total'] / 1e9:.2f}B parameters (vocab {c['vocab']:,}, hidden {c['hidden']}, "
+          f"{c['main_layers']} main + {c['mtp_layers']} MTP layers of {p['layer'] / 1e6:.1f}M);")
+    print(f"  trained main path {p['main'] / 1e9:.2f}B (embeddings + lm_head {2 * c['vocab'] * c['hidden'] / 1e9:.2f}B, "
+          f"28 x {p['layer'] / 1e6:.1f}M), MTP {p['mtp'] / 1e9:.2f}B stays on disk")
+    print(f"  per GPU under --fsdp; rows per rank = global --batch-size {batch} / GPUs x (G={group} rollouts + 1 SFT),"
+          f" {tokens_per_row} tokens a row ({prompt} prompt + --max-len {reply}); arithmetic, not measured")
+    for label, bytes_per_param in (("--dtype bfloat16 (default): weights 2 + grads 2 + AdamW 4 B/param", 8),
+                                   ("--dtype float32: weights 4 + grads 4 + AdamW 8 B/param", 16)):
+        print(f"  {label}")
+        for gpus in (4, 8):
+            state = bytes_per_param * p["main"] / gpus
+            ref = 2 * p["main"] / gpus                        # bf16 frozen reference (beta > 0), sharded
+            gathered = 2 * p["main"]                          # rollouts gather the full bf16 policy (runtime.gathered)
+            rows = batch // gpus * (group + 1)
+            for ckpt in (False, True):
+                act, per_layer = activation_bytes(c, rows * tokens_per_row, ckpt)
+                total = state + ref + max(gathered, act)
+                print(f"    {gpus} x 80 GB, {'with' if ckpt else 'no  '} checkpointing: {total / gib:6.1f} GiB = state "
+                      f"{state / gib:.1f} + reference {ref / gib:.1f} + max(rollout gather {gathered / gib:.1f}, "
+                      f"activations {act / gib:.1f} for {rows} rows) {'fits' if total / gib < 0.9 * 80e9 / gib else 'DOES NOT FIT'}")
+    print(f"  activations per token and layer {per_layer / 1e3:.0f} KB (bf16); the logits of one token "
+          f"{2 * c['vocab'] * 2 / 1e3:.0f} KB with their gradient; without FSDP (DDP) the state alone is "
+          f"{8 * p['main'] / gib:.0f} GiB in bf16 per GPU; 'fits' leaves 10% of 80 GB (74.5 GiB) for the CUDA "
+          f"context, fragmentation and the rollout KV cache (57 KB a token: ~1 GiB for 8 rows of 2304 tokens)")
 
 
 SECTIONS = {"rollout": bench_rollout, "judge": bench_judge, "step": bench_step, "memory": bench_memory}
@@ -158,10 +203,12 @@ def main():
     ap.add_argument("--group", type=int, default=4, help="replies per prompt (G)")
     ap.add_argument("--new-tokens", type=int, default=64, help="sampled tokens per reply in the rollout section")
     ap.add_argument("--threads", type=int, default=2, help="torch CPU threads")
+    ap.add_argument("--max-len-memory", type=int, default=2048, help="reply length (--max-len) in the memory table")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
-    samples = dataset.load_samples(args.data, codec.encode, limit=max(args.prompts, 8))
+    need_data = any(name != "memory" for name in args.only)
+    samples = dataset.load_samples(args.data, codec.encode, limit=max(args.prompts, 8)) if need_data else None
     for name in args.only:
         SECTIONS[name](samples, args)
         print()

@@ -1,18 +1,22 @@
 """Spoken dialogue samples: the JSONL schema, loading with clear errors, answer checking.
 
-A line follows the official release's schema plus three fields of ours:
+A line follows the official release's schema (MM-Speech/WavAlign's
+examples/sample_rl_sft.jsonl loads unchanged) plus fields of ours:
 
-    {"id": "train-00012", "task": "arithmetic", "style": "loudly" | null,
+    {"id": "train-00012", "task": "arithmetic", "style": "loudly" | null,     # all three optional
+     "task_type": "s2s",                                   # optional, the official field
      "messages": [{"role": "system", "content": "..."}, {"role": "user", "content": "<|audio|>"}],
      "audios": ["wavs/train/train-00012-q.wav"],          # one per <|audio|>, relative to the file
-     "question_text": "what is 3 plus 4 say it loudly",
+     "question_text": "what is 3 plus 4 say it loudly",     # optional: default the user text
      "reference": "7",                                     # optional: the checkable answer
      "sft_target_text": "3 plus 4 is 7",
      "sft_target_audio": "wavs/train/train-00012-a.wav"}   # optional for eval-only data
 
 `load_samples(path, encode)` reads every line, checks it, reads the WAVs and turns
 them into speech codes with `encode(wave, sample_rate)` (the model's own codec, so
-a real checkpoint gets its real tokenizer). A malformed line raises an error naming
+a real checkpoint gets its real tokenizer). A line without `id` gets "FILE:LINE". A
+line whose `task_type` is not in `task_types` (default: s2s, as the official loader) is
+skipped and counted. A malformed line raises an error naming
 the file and line; a missing or unreadable WAV raises one naming the sample id and
 path. With `skip_bad=True` such samples are skipped and counted instead.
 
@@ -20,6 +24,9 @@ Deviations from the official release:
   1. The official loader drops lines it cannot use without saying so; here nothing
      is dropped silently.
   2. `reference` and `style` are ours: the toy judge checks answers and styles.
+  3. A line without `task_type` is kept (the official loader infers one from the fields);
+     the official default system prompt (OFFICIAL_SYSTEM_PROMPT) is added at prompt time
+     by real.HFTokenizer for `--model vita`, not stored in the sample.
 """
 import json
 import os
@@ -29,6 +36,8 @@ import numpy as np
 import soundfile as sf
 
 AUDIO_PLACEHOLDER = "<|audio|>"
+# the official loader's system message for samples without one (its use_luke_system default)
+OFFICIAL_SYSTEM_PROMPT = "You are Luke, the voice AI assistant. You can speak and listen."
 
 
 class DataError(ValueError):
@@ -46,6 +55,7 @@ class Sample:
     reference: str | None = None
     style: str | None = None
     task: str | None = None
+    task_type: str | None = None
     extra: dict = field(default_factory=dict)
 
 
@@ -68,10 +78,12 @@ def parse_record(record, where: str) -> dict:
     """Check one JSON object against the schema; returns it. `where` is 'file:line'."""
     if not isinstance(record, dict):
         raise DataError(f"{where}: expected a JSON object, got {type(record).__name__}")
-    _require(record, "id", str, where)
+    if "id" in record and not isinstance(record["id"], str):
+        raise DataError(f"{where}: field 'id' should be str, got {type(record['id']).__name__}")
     messages = _require(record, "messages", list, where)
     audios = _require(record, "audios", list, where)
-    _require(record, "question_text", str, where)
+    if record.get("question_text") is not None and not isinstance(record["question_text"], str):
+        raise DataError(f"{where}: field 'question_text' should be a string or null")
     n_placeholders = 0
     for i, m in enumerate(messages):
         if not (isinstance(m, dict) and isinstance(m.get("role"), str) and isinstance(m.get("content"), str)):
@@ -82,7 +94,7 @@ def parse_record(record, where: str) -> dict:
     if n_placeholders != len(audios) or not all(isinstance(a, str) for a in audios):
         raise DataError(f"{where}: {n_placeholders} {AUDIO_PLACEHOLDER} placeholders but "
                         f"{len(audios)} paths in 'audios'")
-    for key in ("sft_target_text", "sft_target_audio", "reference", "style", "task"):
+    for key in ("sft_target_text", "sft_target_audio", "reference", "style", "task", "task_type"):
         if record.get(key) is not None and not isinstance(record[key], str):
             raise DataError(f"{where}: field '{key}' should be a string or null")
     return record
@@ -100,13 +112,20 @@ def _encode_file(sample_id, base, rel, encode):
         raise DataError(f"sample {sample_id}: cannot encode audio {path}: {e}") from e
 
 
+def question_text(messages) -> str:
+    """The user turns' text without audio placeholders (for lines with no question_text)."""
+    parts = [m["content"].replace(AUDIO_PLACEHOLDER, "").strip() for m in messages if m["role"] == "user"]
+    return "\n\n".join(p for p in parts if p)
+
+
 def load_samples(path: str, encode, need_target: bool = False, skip_bad: bool = False,
-                 limit: int | None = None, log=print) -> list[Sample]:
-    """Read a JSONL split into Samples, encoding each WAV with `encode(wave, rate) -> codes`."""
+                 limit: int | None = None, log=print, task_types=("s2s",)) -> list[Sample]:
+    """Read a JSONL split into Samples, encoding each WAV with `encode(wave, rate) -> codes`.
+    Lines with a `task_type` outside `task_types` (None: all) are skipped and counted."""
     if not os.path.exists(path):
         raise DataError(f"{path}: no such data file (run `python data/prepare.py` for the toy data)")
     base = os.path.dirname(os.path.abspath(path))
-    samples, skipped, seen = [], 0, set()
+    samples, skipped, seen, other_tasks = [], 0, set(), {}
     with open(path) as f:
         for line_no, line in enumerate(f, 1):
             if limit is not None and len(samples) >= limit:
@@ -120,6 +139,11 @@ def load_samples(path: str, encode, need_target: bool = False, skip_bad: bool = 
                 except json.JSONDecodeError as e:
                     raise DataError(f"{where}: not valid JSON ({e.msg} at column {e.colno})") from e
                 parse_record(record, where)
+                record.setdefault("id", f"{os.path.basename(path)}:{line_no}")
+                kind = record.get("task_type")
+                if task_types is not None and kind is not None and kind not in task_types:
+                    other_tasks[kind] = other_tasks.get(kind, 0) + 1
+                    continue
                 if need_target and not (record.get("sft_target_text") and record.get("sft_target_audio")):
                     raise DataError(f"{where}: sample {record['id']} has no SFT target "
                                     f"('sft_target_text' and 'sft_target_audio')")
@@ -137,14 +161,18 @@ def load_samples(path: str, encode, need_target: bool = False, skip_bad: bool = 
                 continue
             seen.add(record["id"])
             known = {"id", "messages", "audios", "question_text", "sft_target_text", "sft_target_audio",
-                     "reference", "style", "task"}
+                     "reference", "style", "task", "task_type"}
             samples.append(Sample(
-                id=record["id"], question_text=record["question_text"], question_codes=q_codes,
+                id=record["id"], question_text=record.get("question_text") or question_text(record["messages"]),
+                question_codes=q_codes, task_type=record.get("task_type"),
                 messages=record["messages"], target_text=record.get("sft_target_text"),
                 target_codes=t_codes, reference=record.get("reference"), style=record.get("style"),
                 task=record.get("task"), extra={k: v for k, v in record.items() if k not in known}))
     if skipped:
         log(f"{path}: skipped {skipped} bad sample(s), kept {len(samples)}")
+    if other_tasks:
+        log(f"{path}: skipped {sum(other_tasks.values())} sample(s) of task_type {other_tasks} "
+            f"(keeping {list(task_types)})")
     if not samples:
         raise DataError(f"{path}: no usable samples")
     return samples

@@ -59,9 +59,9 @@ def pair_loss(policy, ref, pairs, args, device, forward=None):
     prompts, pmask = models.pad_left([p["prompt"] for p in pairs] * 2, policy.vocab.pad)
     replies = models.pad_right([p["chosen"] for p in pairs] + [p["rejected"] for p in pairs], policy.vocab.pad)
     slots = policy.slots_for(replies)
-    masks = policy.masks(replies, slots, not args.no_audio_boundaries)
-    scope = flat(losses.scope_mask(masks, args.dpo_tokens) & masks["sampled"]).to(device)
     prompts, pmask, replies, slots = (t.to(device) for t in (prompts, pmask, replies, slots))
+    masks = policy.masks(replies, slots, not args.no_audio_boundaries)      # on the model's device
+    scope = flat(losses.scope_mask(masks, args.dpo_tokens) & masks["sampled"])
     scores = losses.masked_score(flat(models.reply_logprobs(policy, prompts, pmask, replies, slots,
                                                             forward=forward)), scope)        # (2b,)
     with torch.no_grad():

@@ -123,8 +123,7 @@ def intelligibility(codes, text) -> float:
 @torch.no_grad()
 def score_items(model, samples, judge, args, seed=1234) -> list:
     """One sampled reply per prompt with its accuracy, intelligibility and per-axis scores."""
-    batch = rollout.sample(model, samples, 1, args.temperature, args.top_p, args.max_len,
-                           torch.Generator().manual_seed(seed))
+    batch = rollout.sample(model, samples, 1, generator=torch.Generator().manual_seed(seed), **rollout.sampling_kwargs(args))
     res = judge.score(reward.rollout_items(batch), mode="all") if judge is not None else None
     toy = model.spec.get("codec") == "toy"
     return [{"id": s.id, "task": s.task, "style": s.style or "none", "text": batch.texts[i],
@@ -172,9 +171,10 @@ def print_scores(table, name):
 def side_by_side(model, other, samples, judge, args, seed=1234) -> dict:
     """Blind pairwise comparison of `model` vs `other`, one reply each per item: for each
     axis, --raters judge samples choose A / B / tie (order shuffled per item), the item's
-    outcome is the strict majority (else tie), then Eq. 17's sign test over items."""
-    mine = rollout.sample(model, samples, 1, args.temperature, args.top_p, args.max_len, torch.Generator().manual_seed(seed))
-    theirs = rollout.sample(other, samples, 1, args.temperature, args.top_p, args.max_len, torch.Generator().manual_seed(seed))
+    outcome is the strict majority of its valid votes (else tie; failed calls are counted,
+    not voted: sbs_axis), then Eq. 17's sign test over items."""
+    mine = rollout.sample(model, samples, 1, generator=torch.Generator().manual_seed(seed), **rollout.sampling_kwargs(args))
+    theirs = rollout.sample(other, samples, 1, generator=torch.Generator().manual_seed(seed), **rollout.sampling_kwargs(args))
     rng = random.Random(seed)
     flips, pairs = [], []
     for i, s in enumerate(samples):
@@ -186,18 +186,30 @@ def side_by_side(model, other, samples, judge, args, seed=1234) -> dict:
     choices = judge.compare(pairs)
     out = {"items": len(samples), "raters": args.raters, "axes": {}}
     for axis, picked in choices.items():
-        outcomes = []
-        for i, flip in enumerate(flips):
-            votes = []
-            for c in picked[i * args.raters:(i + 1) * args.raters]:
-                mine_won = (c == "A") != flip
-                votes.append("tie" if c in ("tie", None) else "win" if mine_won else "loss")
-            outcomes.append(majority(votes))
-        w, t, l_ = (outcomes.count(k) for k in ("win", "tie", "loss"))
-        out["axes"][axis] = {"win": w, "tie": t, "loss": l_, "win_rate": w / len(outcomes),
-                             "tie_rate": t / len(outcomes), "loss_rate": l_ / len(outcomes),
-                             "p_value": sign_test(w, l_), "failed_calls": picked.count(None)}
+        out["axes"][axis] = sbs_axis(picked, flips, args.raters)
     return out
+
+
+def sbs_axis(picked, flips, raters) -> dict:
+    """One axis of the side-by-side. picked: the --raters choices of item 0, then item 1, ...
+    ('A', 'B', 'tie', or None for a failed call); flips[i]: item i showed the other model as A.
+    A failed call is no vote: it is left out of its item's majority and counted; an item left
+    with no vote at all is unjudged, outside the rates and the sign test."""
+    outcomes, failed = [], 0
+    for i, flip in enumerate(flips):
+        votes = []
+        for c in picked[i * raters:(i + 1) * raters]:
+            if c is None:
+                failed += 1
+            else:
+                votes.append("tie" if c == "tie" else "win" if (c == "A") != flip else "loss")
+        if votes:
+            outcomes.append(majority(votes))
+    n = len(outcomes)
+    w, t, l_ = (outcomes.count(k) for k in ("win", "tie", "loss"))
+    return {"win": w, "tie": t, "loss": l_, "judged_items": n, "unjudged_items": len(flips) - n,
+            "win_rate": w / n if n else None, "tie_rate": t / n if n else None, "loss_rate": l_ / n if n else None,
+            "p_value": sign_test(w, l_), "failed_calls": failed}
 
 
 def plot_side_by_side(result, path, names):
@@ -206,7 +218,7 @@ def plot_side_by_side(result, path, names):
     axes = list(result["axes"])
     left = np.zeros(len(axes))
     for key, colour in (("win_rate", "tab:green"), ("tie_rate", "tab:gray"), ("loss_rate", "tab:red")):
-        vals = np.array([result["axes"][a][key] for a in axes])
+        vals = np.array([result["axes"][a][key] or 0.0 for a in axes])     # None: no item judged
         ax.barh(axes, vals, left=left, color=colour, label=key.split("_")[0])
         left += vals
     for i, a in enumerate(axes):
@@ -229,14 +241,15 @@ def repeated_sampling(model, samples, judge, n, args, seed=0, prompts_per_batch=
     pool = []
     for lo in range(0, len(samples), prompts_per_batch):
         chunk = samples[lo:lo + prompts_per_batch]
-        batch = rollout.sample(model, chunk, n, args.temperature, args.top_p, args.max_len, gen)
+        batch = rollout.sample(model, chunk, n, generator=gen, **rollout.sampling_kwargs(args))
         res = judge.score(reward.rollout_items(batch), mode="all")
-        lengths = batch.masks["completion"][..., 0].sum(1)
+        lengths = batch.masks["completion"][..., 0].sum(1).cpu()
+        prompts, prompt_mask, replies = batch.prompts.cpu(), batch.prompt_mask.cpu(), batch.replies.cpu()
         for j, sample in enumerate(chunk):
             rows = range(j * n, (j + 1) * n)
-            prompt = batch.prompts[j * n][batch.prompt_mask[j * n].bool()]
+            prompt = prompts[j * n][prompt_mask[j * n].bool()]                  # the pool lives on the host
             pool.append({"sample": sample, "prompt": prompt,
-                         "replies": [batch.replies[i, :int(lengths[i])] for i in rows],
+                         "replies": [replies[i, :int(lengths[i])] for i in rows],
                          "texts": [batch.texts[i] for i in rows], "codes": [batch.codes[i] for i in rows],
                          "waves": [batch.waves[i] for i in rows], "rates": [batch.rates[i] for i in rows],
                          **{axis: [res.scores[axis][i] for i in rows] for axis in reward.AXES}})
@@ -318,21 +331,22 @@ def gradient_events(model, samples, judge, args, events=6, prompts=4, group=4, s
     """Per event (one batch), for the SFT, GRPO and DPO objectives: the text-token and
     speech-token parts of the loss back-propagated separately -> losses.grad_geometry."""
     gen, out = torch.Generator().manual_seed(seed), []
+    device = rollout.model_device(model)
     params = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
     for e in range(events):
         chunk = [samples[(e * prompts + i) % len(samples)] for i in range(prompts)]
-        batch = rollout.sample(model, chunk, group, args.temperature, args.top_p, args.max_len, gen)
+        batch = rollout.sample(model, chunk, group, generator=gen, **rollout.sampling_kwargs(args))
         scores = judge.score(reward.rollout_items(batch), mode="holistic").rewards
         R = losses.nan_rewards(scores, (prompts, group))
-        adv, usable = losses.advantages(R)
+        adv, usable = (x.flatten().to(device) for x in losses.advantages(R))
         model.train()
         logp = rollout.flat(models.reply_logprobs(model, batch.prompts, batch.prompt_mask, batch.replies, batch.slots,
-                                                  args.temperature))
+                                                  batch.temperature))          # 1 when greedy: never / 0
         m = {k: rollout.flat(v & batch.masks["sampled"]) for k, v in batch.masks.items()}
-        grp = torch.arange(prompts).repeat_interleave(group)
+        grp = torch.arange(prompts, device=device).repeat_interleave(group)
 
         def grpo(mask):
-            return losses.grpo_loss(logp, logp.detach(), None, adv.flatten(), mask, mask, mask, grp, usable.flatten())[0]
+            return losses.grpo_loss(logp, logp.detach(), None, adv, mask, mask, mask, grp, usable)[0]
         tp, tm, tr, ts, tmask = rollout.teacher_forced(model, chunk)
         sft_lp = rollout.flat(models.reply_logprobs(model, tp, tm, tr, ts))
         objectives = {"GRPO": (grpo(m["text"]), grpo(m["speech"])),
@@ -345,7 +359,7 @@ def gradient_events(model, samples, judge, args, events=6, prompts=4, group=4, s
                 pairs.append((g * group + int(torch.nan_to_num(R[g], nan=-1e9).argmax()),
                               g * group + int(torch.nan_to_num(R[g], nan=1e9).argmin())))
         if pairs:
-            best, worst = (torch.tensor(x) for x in zip(*pairs))
+            best, worst = (torch.tensor(x, device=device) for x in zip(*pairs))
 
             def dpo(mask):
                 s = losses.masked_score(logp, mask)
@@ -412,19 +426,21 @@ def plot_gradients(records, summary, path):
 def probability_shift(tuned, base, samples, args, seed=0) -> dict:
     """Appendix D: on replies sampled from the fine-tuned model, teacher-forced
     delta_t = log p_ft(y_t) - log p_base(y_t) per position, text and speech marked."""
-    batch = rollout.sample(tuned, samples, 1, args.temperature, args.top_p, args.max_len, torch.Generator().manual_seed(seed))
+    batch = rollout.sample(tuned, samples, 1, generator=torch.Generator().manual_seed(seed), **rollout.sampling_kwargs(args))
     lp_ft = models.reply_logprobs(tuned, batch.prompts, batch.prompt_mask, batch.replies, batch.slots)
-    lp_base = models.reply_logprobs(base, batch.prompts, batch.prompt_mask, batch.replies, batch.slots)
-    delta = (lp_ft - lp_base)
-    chosen = batch.masks["sampled"]
+    on_base = [t.to(rollout.model_device(base)) for t in (batch.prompts, batch.prompt_mask, batch.replies, batch.slots)]
+    lp_base = models.reply_logprobs(base, *on_base)
+    delta = (lp_ft - lp_base.to(lp_ft.device)).cpu()
+    masks = {k: v.cpu() for k, v in batch.masks.items()}
+    chosen = masks["sampled"]
     items = []
     for i, s in enumerate(samples):
         keep = chosen[i].flatten()
-        kind = np.where(batch.masks["text"][i].flatten()[keep].numpy(), "text", "speech")
+        kind = np.where(masks["text"][i].flatten()[keep].numpy(), "text", "speech")
         items.append({"id": s.id, "delta": delta[i].flatten()[keep].tolist(), "kind": kind.tolist()})
     stats = {}
     for kind in ("text", "speech"):
-        d = delta[chosen & batch.masks[kind]]
+        d = delta[chosen & masks[kind]]
         stats[kind] = {"mean": float(d.mean()) if d.numel() else float("nan"),
                        "mean_abs": float(d.abs().mean()) if d.numel() else float("nan"), "tokens": int(d.numel())}
     return {"summary": stats, "items": items}
@@ -547,6 +563,10 @@ def _pyplot():
     return plt
 
 
+def _pct(rate) -> str:
+    return "n/a" if rate is None else f"{rate:.1%}"
+
+
 def _save(fig, path):
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -637,8 +657,9 @@ def main(argv=None):
         if "sbs" in todo:
             r = side_by_side(model, models.load_model(args.vs).eval(), samples, raters, args, seed=args.seed)
             emit("sbs", r, lambda p: plot_side_by_side(r, p, (args.ckpt, args.vs)),
-                 [f"side-by-side {axis:12s} win {a['win_rate']:.1%} tie {a['tie_rate']:.1%} "
-                  f"loss {a['loss_rate']:.1%}  p = {a['p_value']:.3g}" for axis, a in r["axes"].items()])
+                 [f"side-by-side {axis:12s} win {_pct(a['win_rate'])} tie {_pct(a['tie_rate'])} "
+                  f"loss {_pct(a['loss_rate'])}  p = {a['p_value']:.3g}  failed calls {a['failed_calls']}, "
+                  f"unjudged items {a['unjudged_items']}" for axis, a in r["axes"].items()])
         if "agreement" in todo or "diversity" in todo:
             pool = repeated_sampling(model, samples, raters, args.samples, args, seed=args.seed)
             human = rescore(pool, clean)

@@ -20,6 +20,8 @@ Deviations from the paper and the official release:
      official code scores failures 2.5 and lets them into the advantage.
   2. KL is applied on each modality's own mask, whatever the GRPO scope. The official
      code multiplies the KL by the GRPO mask, so text-only GRPO drops the speech KL.
+     Inside the scope the KL is normalised as officially (summed over the scope's tokens,
+     divided by the scope's count: `kl_term`); a modality outside it is averaged over its own.
   3. An empty mask gives zero loss and is counted; the official code silently falls
      back to all tokens when a group has no text token.
   4. Advantages use the population std (as the masked official trainer does; its
@@ -88,22 +90,26 @@ def kl_k3(logp: torch.Tensor, ref_logp: torch.Tensor) -> torch.Tensor:
     return torch.exp(d) - d - 1.0
 
 
-def aggregate(x, mask, group, weight, how: str):
+def aggregate(x, mask, group, weight, how: str, denom=None):
     """Reduce per-token values x (N, T) over mask (N, T) to a scalar, counting only rows
-    with weight (N,) True; group (N,) long names each row's prompt group.
+    with weight (N,) True; group (N,) long names each row's prompt group. `denom` (N, T),
+    default `mask`: the positions whose count divides a row's sum (seq-mean) or the total
+    (token-mean), so a term can be normalised by another mask's length (official KL, below).
 
-    seq-mean   per-sequence token mean, then mean over a group's rows, then over groups
-               (the official release's choice); rows with an empty mask are left out.
-    token-mean one global mean over every counted token.
+    seq-mean   per-sequence sum / count, then mean over a group's rows, then over groups
+               (the official release's choice); rows with an empty `denom` are left out.
+    token-mean one global sum over every counted token / the count of `denom`.
     token-sum  Eq. 3 literally: sum over a group's tokens / its row count, mean over groups.
     """
     mask = mask & weight[:, None]
+    denom = mask if denom is None else denom & weight[:, None]
     if not mask.any():
         return x.sum() * 0.0
     if how == "token-mean":
-        return (x * mask).sum() / mask.sum()
+        return (x * mask).sum() / denom.sum()
     if how == "seq-mean":
-        per_row, has = _seq_means(x, mask)
+        count = denom.sum(-1)
+        per_row, has = (x * mask).sum(-1) / count.clamp(min=1), count > 0
     elif how == "token-sum":
         per_row, has = (x * mask).sum(-1), weight
     else:
@@ -115,8 +121,25 @@ def aggregate(x, mask, group, weight, how: str):
     return (sums[present] / counts[present]).mean()
 
 
+def kl_term(kl, mask, scope, group, weight, how, norm="scope"):
+    """One modality's KL penalty (before beta): kl (N, T) per-token k3, mask (N, T) the
+    modality's KL positions, scope (N, T) the GRPO scope.
+
+    norm="scope" (default, the official trainer): the positions inside the GRPO scope are
+    summed and divided by the scope's count, so under --rl-tokens all a row's KL is
+    sum_t beta(t) k3_t / |scope| over all its tokens; positions outside the scope (kept
+    here, dropped officially: deviation 2) are averaged over their own count.
+    norm="modality": every position is averaged over its own modality's count, so under
+    --rl-tokens all the text KL weighs |all| / |text| times more than officially."""
+    if norm == "modality":
+        return aggregate(kl, mask, group, weight, how)
+    if norm != "scope":
+        raise ValueError(f"KL normalisation must be scope or modality; got {norm!r}")
+    return aggregate(kl, mask & scope, group, weight, how, denom=scope) + aggregate(kl, mask & ~scope, group, weight, how)
+
+
 def grpo_loss(logp, old_logp, ref_logp, adv, scope, text_mask, speech_mask, group, usable,
-              beta_text=0.01, beta_speech=0.01, clip_eps=0.2, how="seq-mean"):
+              beta_text=0.01, beta_speech=0.01, clip_eps=0.2, how="seq-mean", kl_norm="scope"):
     """Eq. 3 with Eq. 6's scope, for one update on a rollout batch.
 
     logp (N, T)       log pi_theta of the sampled tokens (carries the gradient)
@@ -128,8 +151,9 @@ def grpo_loss(logp, old_logp, ref_logp, adv, scope, text_mask, speech_mask, grou
     group (N,) long   prompt group of each row; usable (N,) rows with a valid advantage
     -> (loss scalar, stats dict of floats)
 
-    Per token: -min(rho A, clip(rho, 1 - eps, 1 + eps) A). Each term is aggregated over
-    its own mask; the KL terms are added as beta * aggregate(k3)."""
+    Per token: -min(rho A, clip(rho, 1 - eps, 1 + eps) A), aggregated over `scope`; the KL
+    terms are added as beta * kl_term(k3) (normalised as `kl_norm` says, see kl_term). The
+    logged kl_text / kl_speech are each modality's own mean k3, whatever the normalisation."""
     ratio = torch.exp(logp - old_logp)
     a = adv[:, None]
     surrogate = torch.minimum(ratio * a, ratio.clamp(1 - clip_eps, 1 + clip_eps) * a)
@@ -137,10 +161,11 @@ def grpo_loss(logp, old_logp, ref_logp, adv, scope, text_mask, speech_mask, grou
     loss, stats = pg, {"pg_loss": float(pg.detach())}
     if ref_logp is not None and (beta_text > 0 or beta_speech > 0):
         kl = kl_k3(logp, ref_logp)
-        kl_text = aggregate(kl, text_mask, group, usable, how)
-        kl_speech = aggregate(kl, speech_mask, group, usable, how)
-        loss = loss + beta_text * kl_text + beta_speech * kl_speech
-        stats.update(kl_text=float(kl_text.detach()), kl_speech=float(kl_speech.detach()))
+        loss = loss + beta_text * kl_term(kl, text_mask, scope, group, usable, how, kl_norm) \
+            + beta_speech * kl_term(kl, speech_mask, scope, group, usable, how, kl_norm)
+        with torch.no_grad():
+            stats.update(kl_text=float(aggregate(kl, text_mask, group, usable, how)),
+                         kl_speech=float(aggregate(kl, speech_mask, group, usable, how)))
     else:
         stats.update(kl_text=0.0, kl_speech=0.0)
     counted = scope & usable[:, None]
@@ -181,7 +206,7 @@ def dpo_pair(semantic, acoustic, weight=0.5, margin=0.5):
 
 def nan_rewards(rewards, shape):
     """List of floats / None (row-major B*G) -> (B, G) float tensor with NaN for None."""
-    return torch.tensor([math.nan if r is None else float(r) for r in rewards]).view(shape)
+    return torch.tensor([math.nan if r is None else float(r) for r in rewards], device="cpu").view(shape)
 
 
 def _layer_of(name: str) -> str:

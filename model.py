@@ -39,8 +39,10 @@ Deviations from the paper and the official release:
   1. VITA-Audio enforces no schedule at generation (the model just learned it);
      here generation is constrained to the schedule, so replies are always
      well-formed and Eq. 1's text/speech partition is always defined.
-  2. When speech is shorter than a full non-final audio chunk, the toy pads it
-     with silence codes; VITA-Audio merges the leftovers into the final chunk.
+  2. Replies are laid out as VITA-Audio lays out its SFT data (leftover speech and
+     leftover text both merged into the final chunk), except that when the text
+     outruns the speech the toy codec pads the speech with silence codes instead of
+     merging the text (GLM-4-Voice has no silence code and merges, as upstream).
   3. Kimi-Audio's audio head is a 6-layer branch from layer 21 of 28; tiny-kimi
      branches one extra layer from its trunk's output. Kimi-Audio feeds Whisper
      features beside the input codes; tiny-kimi hears the codes alone.
@@ -62,8 +64,8 @@ from codec import decode, encode  # noqa: F401  re-exported: the toy codec's pub
 # ---------------------------------------------------------------- vocabularies
 
 # Slot types: which tokens the schedule allows at a position.
-PAD_SLOT, TEXT, CODE, CODE_OR_EOA, FORCE_BOA, FORCE_EOA, FORCE_EOS, TEXT_OR_EOT, FORCE_BLANK = range(9)
-N_SLOTS = 9
+PAD_SLOT, TEXT, CODE, CODE_OR_EOA, FORCE_BOA, FORCE_EOA, FORCE_EOS, TEXT_OR_EOT, FORCE_BLANK, TEXT_OR_EOS = range(10)
+N_SLOTS = 10
 
 
 @dataclass
@@ -110,6 +112,8 @@ class Vocab:
         t[TEXT_OR_EOT] = text
         t[TEXT_OR_EOT, self.text_eos] = True
         t[FORCE_BLANK, self.blank] = True
+        t[TEXT_OR_EOS] = t[TEXT]
+        t[TEXT_OR_EOS, self.eos] = True     # after a full audio chunk the reply may end
         return t
 
 
@@ -139,16 +143,27 @@ class ToyTokenizer:
 class InterleavedGrammar:
     """VITA-style schedule [t0, a0, t1, a1, ...]: a text chunk of t_c tokens, then
     <boa> + (a_c - 2) codes + <eoa>; sizes are used once in order, the last pair
-    repeats. A <boa> before the text chunk is full ends the text: the final audio
-    chunk then runs until the model emits <eoa>, and <eos> closes the reply.
+    repeats. The reply closes with one final chunk, as VITA-Audio lays replies out
+    (its `text_audio_interval_ratio`): leftover speech is merged into the final audio
+    chunk, and the final text chunk is the last (possibly short) one. So:
+      * a <boa> before the text chunk is full starts the final chunk: codes until <eoa>;
+      * after a full text chunk the audio chunk either has exactly a_c codes and <eoa>
+        (then the next text chunk, or <eos> right away), or is the final chunk: an
+        <eoa> after fewer codes, or a code beyond a_c, makes it final;
+      * with `merge_text` (codecs without a silence code, e.g. GLM-4-Voice) a text
+        chunk may run past t_c: leftover text merged into the final chunk, as
+        VITA-Audio does when text outruns speech; a <boa> after more than t_c text
+        tokens starts the final chunk. Without it (the toy codec) <boa> is forced at t_c.
+    The final chunk's <eoa> is followed by <eos>.
     State per sequence: phase, chunk index, tokens so far in the chunk."""
     TEXT_PHASE, AUDIO_PHASE, FINAL_PHASE, END_PHASE, DONE_PHASE = range(5)
 
-    def __init__(self, vocab: Vocab, schedule):
+    def __init__(self, vocab: Vocab, schedule, merge_text: bool | None = None):
         schedule = [int(x) for x in schedule]
         if len(schedule) < 2 or len(schedule) % 2 or min(schedule[0::2]) < 1 or min(schedule[1::2]) < 3:
             raise ValueError(f"interleave schedule {schedule}: need pairs (text >= 1, audio >= 3 incl. markers)")
         self.vocab, self.schedule = vocab, schedule
+        self.merge_text = vocab.silence_code is None if merge_text is None else bool(merge_text)
         self.text_sizes = torch.tensor(schedule[0::2])
         self.audio_sizes = torch.tensor(schedule[1::2]) - 2   # codes between the two markers
 
@@ -163,10 +178,12 @@ class InterleavedGrammar:
     def slots(self, s: dict) -> torch.Tensor:
         """(N, 1) slot type of each sequence's next token."""
         t_size, a_size = self._sizes(s["chunk"])
-        phase, count = s["phase"], s["count"]
+        phase, count, chunk = s["phase"], s["count"], s["chunk"]
         slot = torch.full_like(phase, PAD_SLOT)
-        slot = torch.where(phase == self.TEXT_PHASE, torch.where(count < t_size, TEXT, FORCE_BOA), slot)
-        slot = torch.where(phase == self.AUDIO_PHASE, torch.where(count < a_size, CODE, FORCE_EOA), slot)
+        text = torch.where((chunk > 0) & (count == 0), TEXT_OR_EOS, TEXT)
+        full = torch.full_like(phase, TEXT if self.merge_text else FORCE_BOA)
+        slot = torch.where(phase == self.TEXT_PHASE, torch.where(count < t_size, text, full), slot)
+        slot = torch.where(phase == self.AUDIO_PHASE, torch.where(count == 0, CODE, CODE_OR_EOA), slot)
         slot = torch.where(phase == self.FINAL_PHASE, CODE_OR_EOA, slot)
         slot = torch.where(phase == self.END_PHASE, FORCE_EOS, slot)
         return slot[:, None]
@@ -174,18 +191,22 @@ class InterleavedGrammar:
     def step(self, s: dict, tokens: torch.Tensor) -> dict:
         """Advance on tokens (N, 1); returns the new state."""
         tok = tokens[:, 0]
-        t_size, _ = self._sizes(s["chunk"])
+        t_size, a_size = self._sizes(s["chunk"])
         phase, chunk, count = s["phase"], s["chunk"], s["count"]
         v = self.vocab
-        is_boa, is_eoa = tok == v.boa, tok == v.eoa
+        is_boa, is_eoa, is_eos = tok == v.boa, tok == v.eoa, tok == v.eos
+        text, audio = phase == self.TEXT_PHASE, phase == self.AUDIO_PHASE
         new_phase = phase.clone()
-        new_phase[(phase == self.TEXT_PHASE) & is_boa] = self.AUDIO_PHASE
-        new_phase[(phase == self.TEXT_PHASE) & is_boa & (count < t_size)] = self.FINAL_PHASE
-        new_phase[(phase == self.AUDIO_PHASE) & is_eoa] = self.TEXT_PHASE
+        new_phase[text & is_boa] = self.FINAL_PHASE                       # a short or merged text chunk
+        new_phase[text & is_boa & (count == t_size)] = self.AUDIO_PHASE   # a full one
+        new_phase[text & is_eos] = self.DONE_PHASE                        # <eos> after a full audio chunk
+        new_phase[audio & is_eoa] = self.END_PHASE                        # fewer codes: the final chunk
+        new_phase[audio & is_eoa & (count == a_size)] = self.TEXT_PHASE   # a full chunk: the next text chunk
+        new_phase[audio & ~is_eoa & (count == a_size)] = self.FINAL_PHASE  # more codes: the final chunk
         new_phase[(phase == self.FINAL_PHASE) & is_eoa] = self.END_PHASE
         new_phase[phase == self.END_PHASE] = self.DONE_PHASE
         moved = new_phase != phase
-        new_chunk = chunk + ((phase == self.AUDIO_PHASE) & is_eoa).long()
+        new_chunk = chunk + (audio & (new_phase == self.TEXT_PHASE)).long()
         new_count = torch.where(moved, 0, count + 1)
         return {"phase": new_phase, "chunk": new_chunk, "count": new_count}
 
@@ -280,7 +301,7 @@ def reply_logprobs(model, prompts, prompt_mask, replies, slots, temperature=1.0,
     mask = torch.cat([prompt_mask, (slots[..., 0] != PAD_SLOT).long()], dim=1)
     logits, _ = (forward or model)(tokens, mask)                         # (N, P+L, K, V)
     logits = logits[:, p - 1:p + length - 1]                             # position t predicts token t+1
-    temperature = torch.as_tensor(temperature, dtype=torch.float32).to(logits.device)
+    temperature = torch.as_tensor(temperature, dtype=torch.float32, device=logits.device)
     temperature = temperature.reshape(-1, 1, 1).expand(n, length, k).reshape(-1)
     out = constrained_logprobs(logits.reshape(n * length * k, -1), slots.reshape(-1),
                                replies.reshape(-1), model.allowed, temperature)
@@ -320,10 +341,17 @@ class SpokenLM(nn.Module):
         """Eq. 1's token-type partition over replies (N, L, K): bool masks (N, L, K).
         completion: every reply token; text and speech: disjoint, inside completion;
         boundary markers (<boa>, <eoa>) are speech, or neither when not included;
-        sampled: positions where the schedule left the policy a choice."""
+        sampled: positions where the schedule left the policy a choice.
+
+        The rule for the token that ends the text: it is text, in both architectures.
+        tiny-kimi's <eot> sits on the text stream; tiny-vita's early <boa> (chosen in a text
+        slot instead of a character, before the chunk is full) is the same decision, so it is
+        text too, and text-only GRPO credits when to stop talking. A scheduled (forced) <boa>
+        stays a speech marker. The official boundary rule counts every <boa> as speech."""
         completion = slots != PAD_SLOT
-        boundary = (replies == self.vocab.boa) | (replies == self.vocab.eoa)
-        speech_side = self._speech_positions(replies)          # codes and markers, or the audio stream
+        ends_text = ((slots == TEXT) | (slots == TEXT_OR_EOS)) & (replies == self.vocab.boa)   # an early <boa> (interleaved)
+        boundary = ((replies == self.vocab.boa) | (replies == self.vocab.eoa)) & ~ends_text
+        speech_side = self._speech_positions(replies) & ~ends_text   # codes and markers, or the audio stream
         speech = completion & speech_side & (include_audio_boundaries | ~boundary)
         text = completion & ~speech_side
         sampled = completion & (self.allowed.sum(1)[slots] > 1)
@@ -392,29 +420,41 @@ class InterleavedLM(SpokenLM):
         return torch.tensor(ids, dtype=torch.long)[:, None]
 
     def target(self, text: str, codes) -> torch.Tensor:
-        """Lay out an SFT reply by the schedule: (L, 1)."""
+        """Lay out an SFT reply by the schedule, as VITA-Audio lays out its SFT data: (L, 1).
+
+        Text and speech are each cut into chunks by the schedule's sizes; the reply has
+        as many chunks as the shorter list, and the final chunk takes all that is left of
+        both (leftover speech merged into the final audio chunk, leftover text into the
+        final text chunk). When the text outruns the speech, a codec with a silence code
+        pads the speech with silence up to one full audio chunk per text chunk instead,
+        so text chunks keep their sizes; one without (GLM-4-Voice) merges the text."""
         v, g = self.vocab, self.grammar
         text_ids = self.tokenizer.encode_text(text)
         code_ids = [v.audio_offset + int(c) for c in codes]
-        out, ti, ci, chunk = [], 0, 0, 0
-        while True:
-            c = min(chunk, len(g.text_sizes) - 1)
-            t_size, a_size = int(g.text_sizes[c]), int(g.audio_sizes[c])
-            piece = text_ids[ti:ti + t_size]
-            ti += len(piece)
-            out += piece + [v.boa]
-            if len(piece) < t_size:                   # text ended inside this chunk: final audio chunk
-                out += code_ids[ci:] + [v.eoa, v.eos]
-                return torch.tensor(out, dtype=torch.long)[:, None]
-            part = code_ids[ci:ci + a_size]
-            ci += len(part)
-            if len(part) < a_size:                    # speech ran short of a full chunk: pad silence
-                if v.silence_code is None:
-                    raise ValueError(f"speech ({len(code_ids)} codes) too short for text "
-                                     f"({len(text_ids)} tokens) under schedule {g.schedule}")
-                part += [v.audio_offset + v.silence_code] * (a_size - len(part))
-            out += part + [v.eoa]
-            chunk += 1
+
+        def sizes(sizes_list, i):
+            return int(sizes_list[min(i, len(sizes_list) - 1)])
+
+        def cut(ids, sizes_list):
+            out, i = [], 0
+            while i < len(ids):
+                out.append(ids[i:i + sizes(sizes_list, len(out))])
+                i += len(out[-1])
+            return out
+        text_chunks, audio_chunks = cut(text_ids, g.text_sizes), cut(code_ids, g.audio_sizes)
+        if len(text_chunks) > len(audio_chunks) and v.silence_code is not None:
+            need = sum(sizes(g.audio_sizes, i) for i in range(len(text_chunks)))
+            code_ids = code_ids + [v.audio_offset + v.silence_code] * (need - len(code_ids))
+            audio_chunks = cut(code_ids, g.audio_sizes)
+        if not audio_chunks:
+            raise ValueError(f"reply {text!r} has no speech codes to lay out")
+        n = max(1, min(len(text_chunks), len(audio_chunks)))
+        text_chunks = text_chunks[:n - 1] + [sum(text_chunks[n - 1:], [])]
+        audio_chunks = audio_chunks[:n - 1] + [sum(audio_chunks[n - 1:], [])]
+        out = []
+        for t, a in zip(text_chunks, audio_chunks):
+            out += t + [v.boa] + a + [v.eoa]
+        return torch.tensor(out + [v.eos], dtype=torch.long)[:, None]
 
     def _speech_positions(self, replies):
         return self.vocab.is_code(replies) | (replies == self.vocab.boa) | (replies == self.vocab.eoa)

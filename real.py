@@ -1,52 +1,101 @@
-"""Real checkpoints behind the SpokenLM interface: VITA-Audio (interleaved).
+"""Real checkpoints behind the SpokenLM interface: VITA-Audio (interleaved), without its remote code.
 
-    torchrun --nproc_per_node 4 train.py --model vita --init /ckpt/VITA-Audio-Boost \\
-        --audio-tokenizer /ckpt/glm-4-voice-tokenizer --audio-decoder /ckpt/glm-4-voice-decoder \\
-        --schedule 1 10 4 10 --dtype bfloat16 --fsdp --judge-url ... --data-dir /data/spoken
+    torchrun --nproc_per_node 4 train.py --model vita --init /ckpt/VITA-Audio-Boost --fsdp \\
+        --audio-tokenizer /ckpt/glm-4-voice-tokenizer --audio-decoder /ckpt/glm-4-voice-decoder ...
+    python real.py check --audio-tokenizer /ckpt/glm-4-voice-tokenizer --audio-decoder /ckpt/glm-4-voice-decoder
+    python real.py standin /tmp/vita-standin     # a tiny checkpoint with VITA-Audio-Boost's layout
 
-    python real.py standin /tmp/vita-standin     # a tiny model with VITA-Audio's structure
-
-What `load_vita` does with a VITA-Audio directory:
-  * loads the LLM with AutoModelForCausalLM and its tokenizer (trust_remote_code: the
-    checkpoint's own Qwen2MTP classes);
+What `load_vita` does with a VITA-Audio directory (no `trust_remote_code` anywhere):
+  * reads config.json (`Qwen2MTPForCausalLM`, model_type qwen2_mtp) and the safetensors
+    index. The checkpoint holds `num_hidden_layers` = main + MTP decoder layers; the first
+    `num_hidden_layers - num_nextn_predict_layers` (28 of 38 in Boost) with the embeddings,
+    the final norm and lm_head are the main path, which VITA-Audio runs for every
+    "M" token. They go into transformers' own `Qwen2ForCausalLM` under the same names.
+  * the MTP tensors (layers 28-37, `mtp_projs.*`, `mtp_embed_norms.*`, `mtp_hidden_norms.*`)
+    and anything else the main path does not use are never loaded: on save they are
+    copied byte for byte from the directory the model was loaded from, each to the shard
+    it came from, beside the updated main tensors under their original names, with
+    config.json (auto_map, architectures, MTP fields), generation_config.json and the
+    tokenizer files as they were. VITA-Audio's own code loads what we save.
   * looks up `<|audio_0|>`, `<|begin_of_audio|>`, `<|end_of_audio|>`, `<|im_end|>` in the
-    tokenizer (ids are never hard-coded) and counts the `<|audio_i|>` codes;
+    tokenizer (ids are never hard-coded), counts the `<|audio_i|>` codes, and bans every
+    other added token (image/video/box markers, `<|audio|>`, fim/tool tokens, ...) from text slots;
+  * reads the schedule from generation_config.json's `mtp_inference_mode` (the official
+    trainer writes its `text_audio_interval_ratio` there) unless --schedule is given, and
+    records its sampling settings in `spec["generation"]` (temperature, top_k, top_p,
+    repetition_penalty) for rollout.py's defaults;
   * builds prompts with the tokenizer's chat template, each `<|audio|>` replaced by the
-    question's codes between begin/end-of-audio (the Boost/Balance input format);
-  * scores with the main layers only: the MTP heads are set to "main path" mode;
-  * speaks through GLM-4-Voice from VITA-Audio's package (`vita_audio` importable):
-    Whisper-VQ encoding at 16 kHz -> 12.5 Hz codes, flow + HiFT decoding -> 22.05 kHz.
+    question's codes between begin/end-of-audio (the Boost/Balance input format), and the
+    official loader's system prompt when a sample has none;
+  * speaks through GLM-4-Voice (one codec per process): Whisper-VQ encoding at 16 kHz
+    -> 12.5 Hz codes, flow + HiFT decoding -> 22.05 kHz. `python real.py check` says
+    which piece of that stack is missing.
 A checkpoint this project saves carries a spoken.json, so `model.load_model` restores it.
 
-What is exercised here (tests/test_real.py): the whole path on a stand-in made by
-`make_standin`: a tiny Qwen2 saved with an HF tokenizer that holds VITA-Audio's special
-tokens and `<|audio_i|>` codes, the ChatML template, and the toy codec in place of
-GLM-4-Voice. Not exercised here: real weights, VITA-Audio's remote-code classes (built
-for transformers 4.48.3; this project pins 5.x, see README), GLM-4-Voice itself.
+What happens to the MTP heads. The official release (MM-Speech/WavAlign) loads the
+remote-code model and passes labels to its forward, so the MTP branch runs and its loss
+is computed, but the trainer builds its loss from the main-path logits only and discards
+that loss: the MTP heads get no gradient. (Its rollouts, however, are generated with
+`generate`, whose `mtp_inference_mode` lets the MTP heads produce most audio tokens, while
+its log-probs come from the main path.) Here the MTP tensors are frozen by construction
+(not even loaded) and saved unchanged; rollouts sample from the main path only, the same
+distribution the loss scores. The embeddings, final norm and lm_head are shared with the
+MTP heads, so training changes what the MTP heads see, as it does upstream.
 
-Deviations from VITA-Audio:
+What is exercised here (tests/test_real.py): the whole path on `make_standin`'s tiny
+checkpoint with VITA-Audio-Boost's layout (config fields, shard index, main and MTP tensor
+names, the Qwen2.5 + VITA added tokens at their real offsets, generation config), with the
+toy codec in place of GLM-4-Voice, on CPU. Not exercised: real weights, GLM-4-Voice, GPUs.
+
+Deviations from VITA-Audio / the official release:
   1. Generation follows the schedule by constraint (VITA-Audio relies on the learned layout).
-  2. The Plus variants' continuous SenseVoice input features are not supported; questions
+  2. Rollouts use the main path only (upstream samples most audio tokens with the MTP heads).
+  3. The Plus variants' continuous SenseVoice input features are not supported; questions
      enter as discrete GLM-4-Voice codes, as in the Boost and Balance variants.
+  4. The stand-in's tokenizer is character-level (Qwen2's byte-level BPE is not rebuilt);
+     its added tokens sit at the real offsets from the end of the base vocabulary.
 """
 import argparse
+import functools
 import json
+import os
+import shutil
+import sys
 
 import numpy as np
 import torch
 
+import dataset
 import model as models
 
 AUDIO_TOKEN = "<|audio_{}|>"
 SPECIAL = {"boa": "<|begin_of_audio|>", "eoa": "<|end_of_audio|>", "eos": "<|im_end|>",
            "user": "<|im_start|>", "pad": "<|endoftext|>"}
-VITA_SYSTEM = "Your Name: Luke\nYour Gender: male\n\nRespond in a text-audio interleaved manner."
+STANDIN_MARKER = "nanowavalign-standin.json"     # only the stand-in has it: which codec to use
+SHARED_WITH_MTP = ("model.embed_tokens.", "model.norm.", "lm_head.")
+
+# Qwen2.5's added tokens after its base vocabulary (151,643 in the real one), in order; True: special
+QWEN25_ADDED = [("<|endoftext|>", True), ("<|im_start|>", True), ("<|im_end|>", True),
+                ("<|object_ref_start|>", True), ("<|object_ref_end|>", True), ("<|box_start|>", True),
+                ("<|box_end|>", True), ("<|quad_start|>", True), ("<|quad_end|>", True),
+                ("<|vision_start|>", True), ("<|vision_end|>", True), ("<|vision_pad|>", True),
+                ("<|image_pad|>", True), ("<|video_pad|>", True), ("<tool_call>", False),
+                ("</tool_call>", False), ("<|fim_prefix|>", False), ("<|fim_middle|>", False),
+                ("<|fim_suffix|>", False), ("<|fim_pad|>", False), ("<|repo_name|>", False),
+                ("<|file_sep|>", False)]
+# then the tokens VITA-Audio's GLM-4-Voice setup adds (added as special, yet outside
+# additional_special_tokens), in its order, then <|audio_0|> ... <|audio_16383|>
+VITA_ADDED = ["<|begin_of_image|>", "<|end_of_image|>", "<|context_of_image|>", "<|begin_of_video|>",
+              "<|end_of_video|>", "<|context_of_video|>", "<|begin_of_patch|>", "<|end_of_patch|>",
+              "<|context_of_patch|>", "<|begin_of_audio|>", "<|end_of_audio|>", "<|begin_of_quad|>",
+              "<|end_of_quad|>", "<|begin_of_ref|>", "<|end_of_ref|>", "<|begin_of_box|>", "<|end_of_box|>",
+              "<|image|>", "<|video|>", "<|audio|>"]
 
 
 class HFTokenizer:
     """A Hugging Face tokenizer with VITA-Audio's tokens: text, audio codes, chat prompts."""
 
-    def __init__(self, tok, vocab_size=None, silence_code=None, system_prompt=VITA_SYSTEM):
+    def __init__(self, tok, vocab_size=None, silence_code=None, system_prompt=dataset.OFFICIAL_SYSTEM_PROMPT):
         """vocab_size: the network's logit width (VITA-Audio pads the vocabulary to a multiple of 8);
         silence_code: the codec's silent code, if it has one (GLM-4-Voice has none)."""
         self.tok, self.system_prompt = tok, system_prompt
@@ -58,7 +107,10 @@ class HFTokenizer:
         n_codes = 0
         while tok.convert_tokens_to_ids(AUDIO_TOKEN.format(n_codes)) == offset + n_codes:
             n_codes += 1
-        banned = tuple(i for i in tok.all_special_ids if i < offset)
+        # every added token below the codes is a marker, never text: all_special_ids alone
+        # misses VITA's image/video/audio markers and Qwen's tool/fim tokens
+        added = set(getattr(tok, "added_tokens_decoder", {}) or {}) | set(tok.all_special_ids)
+        banned = tuple(sorted(i for i in added if i is not None and i < offset))
         self.vocab = models.Vocab(size=max(vocab_size or 0, len(tok)), pad=ids["pad"], eos=ids["eos"], boa=ids["boa"], eoa=ids["eoa"],
                                   user=ids["user"], assistant=ids["user"], blank=ids["pad"], text_eos=ids["eos"],
                                   text_lo=0, text_hi=offset, audio_offset=offset, n_codes=n_codes,
@@ -87,122 +139,413 @@ class HFTokenizer:
         text = self.tok.apply_chat_template(rendered, tokenize=False, add_generation_prompt=True)
         return self.tok.encode(text, add_special_tokens=False)
 
-    def save_pretrained(self, path):
-        self.tok.save_pretrained(path)
+
+# ---------------------------------------------------------------- the audio stack (GLM-4-Voice)
+
+GLM4VOICE_PATHS = ("third_party/GLM-4-Voice", "third_party/GLM-4-Voice/cosyvoice",
+                   "third_party/GLM-4-Voice/third_party/Matcha-TTS")
+AUDIO_MODULES = [   # (module, what provides it)
+    ("torchaudio", "pip: torchaudio built for your torch (see requirements-vita.txt)"),
+    ("speech_tokenizer.modeling_whisper", "VITA-Audio's third_party/GLM-4-Voice on PYTHONPATH"),
+    ("flow_inference", "VITA-Audio's third_party/GLM-4-Voice on PYTHONPATH"),
+    ("cosyvoice", "third_party/GLM-4-Voice/cosyvoice on PYTHONPATH"),
+    ("matcha", "third_party/GLM-4-Voice/third_party/Matcha-TTS on PYTHONPATH"),
+    ("hyperpyyaml", "pip: hyperpyyaml"),
+    ("conformer", "pip: conformer"),
+    ("diffusers", "pip: diffusers"),
+    ("lightning", "pip: lightning"),
+]
+AUDIO_FILES = {"tokenizer": ["config.json", "preprocessor_config.json"],
+               "decoder": ["config.yaml", "flow.pt", "hift.pt"]}
+
+
+def check_audio_stack(tokenizer_path, decoder_path) -> list:
+    """[(component, ok, detail)] for every piece GLM-4-Voice needs; imports nothing heavy twice."""
+    import importlib.util
+    rows = []
+    for name, source in AUDIO_MODULES:
+        try:
+            found = importlib.util.find_spec(name) is not None
+        except (ImportError, ValueError):
+            found = False
+        detail = "importable" if found else f"missing: {source}"
+        if found and name == "torchaudio":      # present but built for another torch: fails on import
+            try:
+                importlib.import_module(name)
+            except Exception as e:             # OSError from its compiled extension, ImportError, ...
+                found, detail = False, f"does not import ({type(e).__name__}: {str(e).splitlines()[0][:120]}); {source}"
+        rows.append((f"module {name}", found, detail))
+    for kind, path in (("tokenizer", tokenizer_path), ("decoder", decoder_path)):
+        if not path or not os.path.isdir(path):
+            rows.append((f"--audio-{kind}", False, f"no directory {path!r}"))
+            continue
+        absent = [f for f in AUDIO_FILES[kind] if not os.path.exists(os.path.join(path, f))]
+        rows.append((f"--audio-{kind}", not absent, f"{path}: " + (f"missing {absent}" if absent else "files present")))
+        if kind == "tokenizer" and not absent and not any(f.endswith((".safetensors", ".bin")) for f in os.listdir(path)):
+            rows.append(("--audio-tokenizer weights", False, f"{path}: no *.safetensors / *.bin"))
+    return rows
 
 
 class GLM4VoiceCodec:
-    """GLM-4-Voice through VITA-Audio's package: encode at 16 kHz, decode at 22.05 kHz."""
+    """GLM-4-Voice loaded directly (not through `vita_audio`, whose package import pulls its
+    data stack): Whisper-VQ encoder at 16 kHz, flow + HiFT decoder at 22.05 kHz."""
     SAMPLE_RATE = 22050
 
     def __init__(self, tokenizer_path, decoder_path, device=None):
-        try:
-            from vita_audio.tokenizer import get_audio_tokenizer
-        except ImportError as e:
-            raise ImportError("the vita codec needs VITA-Audio's package: clone VITA-MLLM/VITA-Audio (with its "
-                              "GLM-4-Voice submodule) and put it on PYTHONPATH") from e
-        rank = device.index if device is not None and device.type == "cuda" else None
-        self.impl = get_audio_tokenizer(tokenizer_path, "glm4voice", flow_path=decoder_path, rank=rank)
-        self.impl.load_model()
+        bad = [f"{c}: {d}" for c, ok, d in check_audio_stack(tokenizer_path, decoder_path) if not ok]
+        if bad:
+            raise ImportError("the vita codec (GLM-4-Voice) is not usable; `python real.py check` lists:\n  "
+                              + "\n  ".join(bad))
+        from flow_inference import AudioDecoder
+        from speech_tokenizer.modeling_whisper import WhisperVQEncoder
+        from transformers import WhisperFeatureExtractor
+        self.device = device or torch.device("cpu")
+        self.encoder = WhisperVQEncoder.from_pretrained(tokenizer_path).eval().to(self.device)
+        self.features = WhisperFeatureExtractor.from_pretrained(tokenizer_path)
+        self.decoder = AudioDecoder(config_path=os.path.join(decoder_path, "config.yaml"),
+                                    flow_ckpt_path=os.path.join(decoder_path, "flow.pt"),
+                                    hift_ckpt_path=os.path.join(decoder_path, "hift.pt"), device=self.device)
 
+    @torch.no_grad()
     def encode(self, wave, rate):
-        return np.asarray(self.impl.encode((torch.as_tensor(wave, dtype=torch.float32)[None], int(rate))))
+        """Mono wave at any rate -> 12.5 Hz codes (30 s windows, as GLM-4-Voice does)."""
+        import torchaudio
+        audio = torch.as_tensor(wave, dtype=torch.float32)
+        if rate != 16000:
+            audio = torchaudio.functional.resample(audio, int(rate), 16000)
+        audio, codes = audio.numpy(), []
+        for lo in range(0, max(1, len(audio)), 30 * 16000):
+            feats = self.features([audio[lo:lo + 30 * 16000]], sampling_rate=16000, return_attention_mask=True,
+                                  return_tensors="pt").to(self.device)
+            out = self.encoder(**feats).quantized_token_ids[0]
+            stride = self.encoder.conv1.stride[0] * self.encoder.conv2.stride[0] * (self.encoder.config.pooling_kernel_size or 1)
+            keep = feats.attention_mask[0, ::stride].bool()[:len(out)]
+            codes += out[keep].tolist()
+        return np.asarray(codes, dtype=np.int64)
 
+    @torch.no_grad()
     def decode(self, codes):
         if len(codes) == 0:
             return np.zeros(0, dtype=np.float32), self.SAMPLE_RATE
-        return self.impl.decode(list(map(int, codes))).float().numpy(), self.SAMPLE_RATE
+        tokens = torch.tensor(list(map(int, codes)), device=self.device)[None]
+        wave, _ = self.decoder.token2wav(tokens, uuid="nanowavalign", prompt_token=torch.zeros(1, 0, dtype=torch.long,
+                                         device=self.device), prompt_feat=torch.zeros(1, 0, 80, device=self.device),
+                                         finalize=True)
+        return wave.squeeze().float().cpu().numpy(), self.SAMPLE_RATE
 
 
-def _main_path_only(net):
-    """VITA-Audio's MTP models choose a head per position from internal state; 'M' for
-    every position runs the main layers only, which is the policy being trained."""
-    if hasattr(net, "_prepare_mtp_for_generation"):
-        net._prepare_mtp_for_generation([8192, 0], 8192)
-    return net
+@functools.lru_cache(maxsize=None)
+def _glm4voice(tokenizer_path, decoder_path, device):
+    return GLM4VoiceCodec(tokenizer_path, decoder_path, torch.device(device) if device else None)
+
+
+def _codec(spec, device=None):
+    """The speech codec a spec names; one GLM-4-Voice per process however often models load."""
+    if spec.get("codec") == "toy":
+        import codec
+        return codec
+    if not (spec.get("audio_tokenizer") and spec.get("audio_decoder")):
+        raise ValueError("--model vita needs --audio-tokenizer and --audio-decoder (GLM-4-Voice directories)")
+    return _glm4voice(spec["audio_tokenizer"], spec["audio_decoder"], str(device) if device is not None else None)
 
 
 def _silence(speech_codec):
     return getattr(speech_codec, "PAUSE", None)
 
 
-def _codec(spec, device=None):
-    if spec.get("codec") == "toy":
-        import codec
-        return codec
-    return GLM4VoiceCodec(spec["audio_tokenizer"], spec["audio_decoder"], device)
+# ---------------------------------------------------------------- the checkpoint layout
+
+def read_layout(path) -> dict:
+    """config.json, the tensor -> shard map, and which tensors are the main path."""
+    cfg_path = os.path.join(path, "config.json")
+    if not os.path.exists(cfg_path):
+        raise FileNotFoundError(f"{path}: no config.json (not a VITA-Audio checkpoint)")
+    with open(cfg_path) as f:
+        cfg = json.load(f)
+    index = os.path.join(path, "model.safetensors.index.json")
+    if os.path.exists(index):
+        with open(index) as f:
+            weight_map = json.load(f)["weight_map"]
+    elif os.path.exists(os.path.join(path, "model.safetensors")):
+        from safetensors import safe_open
+        with safe_open(os.path.join(path, "model.safetensors"), "pt") as f:
+            weight_map = {k: "model.safetensors" for k in f.keys()}
+    else:
+        raise FileNotFoundError(f"{path}: no model.safetensors.index.json or model.safetensors")
+    n_mtp = int(cfg.get("num_nextn_predict_layers", 0))
+    n_main = int(cfg["num_hidden_layers"]) - n_mtp
+
+    def is_main(name):
+        if name.startswith(SHARED_WITH_MTP):
+            return True
+        if name.startswith("model.layers."):
+            return int(name.split(".")[2]) < n_main
+        return False
+    main = sorted(k for k in weight_map if is_main(k))
+    return {"config": cfg, "weight_map": weight_map, "main": main, "n_main": n_main, "n_mtp": n_mtp,
+            "aside": sorted(k for k in weight_map if not is_main(k))}
 
 
-def load_vita(path, schedule=None, audio_tokenizer=None, audio_decoder=None, dtype=torch.float32, device=None):
-    """A VITA-Audio directory (no spoken.json yet) as an InterleavedLM."""
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-    if not (audio_tokenizer and audio_decoder):
+def main_config(cfg: dict):
+    """Qwen2Config for the main path of a qwen2_mtp config.json."""
+    from transformers import Qwen2Config
+    keep = ["vocab_size", "hidden_size", "intermediate_size", "num_attention_heads", "num_key_value_heads",
+            "hidden_act", "max_position_embeddings", "initializer_range", "rms_norm_eps", "tie_word_embeddings",
+            "rope_theta", "rope_scaling", "attention_dropout", "use_sliding_window", "sliding_window",
+            "bos_token_id", "eos_token_id", "pad_token_id"]
+    fields = {k: cfg[k] for k in keep if cfg.get(k) is not None}
+    n_main = int(cfg["num_hidden_layers"]) - int(cfg.get("num_nextn_predict_layers", 0))
+    out = Qwen2Config(**fields, num_hidden_layers=n_main, max_window_layers=n_main)
+    out._attn_implementation = "sdpa"
+    return out
+
+
+def _read_tensors(path, layout, names, dtype=None):
+    from safetensors import safe_open
+    by_file, out = {}, {}
+    for name in names:
+        by_file.setdefault(layout["weight_map"][name], []).append(name)
+    for file, keys in by_file.items():
+        with safe_open(os.path.join(path, file), "pt") as f:
+            for k in keys:
+                t = f.get_tensor(k)
+                out[k] = t.to(dtype) if dtype is not None else t
+    return out
+
+
+def load_main(path, dtype=torch.float32):
+    """transformers' Qwen2ForCausalLM with the checkpoint's main-path tensors (MTP left on disk)."""
+    from transformers import Qwen2ForCausalLM
+    from transformers.models.qwen2.modeling_qwen2 import Qwen2RotaryEmbedding
+    layout = read_layout(path)
+    cfg = main_config(layout["config"])
+    with torch.device("meta"):
+        net = Qwen2ForCausalLM(cfg)
+    expected = set(net.state_dict())
+    tied = {"lm_head.weight"} if cfg.tie_word_embeddings else set()
+    missing = sorted(expected - set(layout["main"]) - tied)
+    if missing:
+        raise ValueError(f"{path}: main-path tensors missing from the checkpoint: {missing[:5]}")
+    state = _read_tensors(path, layout, [k for k in layout["main"] if k in expected], dtype)
+    net.load_state_dict(state, strict=False, assign=True)
+    if cfg.tie_word_embeddings:
+        net.tie_weights()
+    net.model.rotary_emb = Qwen2RotaryEmbedding(cfg)        # a buffer, not in the checkpoint
+    left = [n for n, t in list(net.named_parameters()) + list(net.named_buffers()) if t.is_meta]
+    if left:
+        raise ValueError(f"{path}: no tensor for {left[:5]}")
+    return net.eval(), layout
+
+
+def _generation_settings(path) -> dict:
+    gen_path = os.path.join(path, "generation_config.json")
+    if not os.path.exists(gen_path):
+        return {}
+    with open(gen_path) as f:
+        return json.load(f)
+
+
+class VitaLM(models.InterleavedLM):
+    """An InterleavedLM over VITA-Audio's main path that saves in the checkpoint's own layout.
+    `source`: the directory the tensors it does not hold (MTP) and the other files come from."""
+
+    def __init__(self, net, tokenizer, codec, spec, source, layout):
+        super().__init__(net, tokenizer, codec, spec)
+        self.source, self.layout = source, layout
+
+    def _save_weights(self, path, state=None):
+        """Shard by shard: the updated main tensors (their names, the model's dtype) and the
+        other tensors copied unchanged from `source`; then every non-weight file of `source`."""
+        from safetensors import safe_open
+        from safetensors.torch import save_file
+        state = state if state is not None else self.net.state_dict()
+        src, layout = self.source, self.layout
+        by_file = {}
+        for name, file in layout["weight_map"].items():
+            by_file.setdefault(file, []).append(name)
+        written = []
+        for file, names in sorted(by_file.items()):
+            out = {}
+            with safe_open(os.path.join(src, file), "pt") as f:
+                meta = f.metadata()
+                for name in names:
+                    if name in layout["main"] and name in state:
+                        out[name] = state[name].detach().to("cpu").contiguous()
+                    else:
+                        out[name] = f.get_tensor(name)
+            tmp = os.path.join(path, file + ".tmp")
+            save_file(out, tmp, metadata=meta or {"format": "pt"})
+            written.append((tmp, os.path.join(path, file)))
+            del out
+        for tmp, final in written:
+            os.replace(tmp, final)
+        if len(by_file) > 1 or os.path.exists(os.path.join(src, "model.safetensors.index.json")):
+            total = sum(os.path.getsize(os.path.join(path, f)) for f in by_file)
+            index = {"metadata": {"total_size": total}, "weight_map": layout["weight_map"]}
+            with open(os.path.join(path, "model.safetensors.index.json"), "w") as f:
+                json.dump(index, f, indent=2)
+        if os.path.abspath(src) != os.path.abspath(path):
+            skip = set(by_file) | {"model.safetensors.index.json", "spoken.json", "train_state.pt"}
+            for name in os.listdir(src):
+                full = os.path.join(src, name)
+                if name not in skip and os.path.isfile(full) and not name.endswith(".tmp"):
+                    shutil.copy2(full, os.path.join(path, name))
+
+    def load_weights(self, path: str):
+        """Main-path tensors of a directory saved in this layout (e.g. a --resume checkpoint)."""
+        layout = read_layout(path)
+        own = self.net.state_dict()
+        state = _read_tensors(path, layout, [k for k in layout["main"] if k in own])
+        missing = sorted(set(own) - set(state) - ({"lm_head.weight"} if self.net.config.tie_word_embeddings else set()))
+        if missing:
+            raise ValueError(f"{path}: weights do not match the model (missing {missing[:5]})")
+        self.net.load_state_dict(state, strict=False)
+
+
+def _tokenizer(path):
+    """tokenizer.json as written (Qwen2's byte-level BPE for the real one), with
+    tokenizer_config.json's special tokens and chat template. Not AutoTokenizer: it would
+    consult config.json, whose model_type (qwen2_mtp) only the remote code knows."""
+    from transformers import PreTrainedTokenizerFast
+    if not os.path.exists(os.path.join(path, "tokenizer.json")):
+        raise FileNotFoundError(f"{path}: no tokenizer.json")
+    return PreTrainedTokenizerFast.from_pretrained(path)
+
+
+def load_vita(path, schedule=None, audio_tokenizer=None, audio_decoder=None, dtype=torch.float32, device=None,
+              spec=None):
+    """A VITA-Audio directory (config.json + safetensors + tokenizer) as a VitaLM."""
+    marker = os.path.join(path, STANDIN_MARKER)
+    codec_name = "glm4voice"
+    if os.path.exists(marker):
+        with open(marker) as f:
+            codec_name = json.load(f)["codec"]
+    if codec_name != "toy" and not (audio_tokenizer and audio_decoder):
         raise ValueError("--model vita needs --audio-tokenizer and --audio-decoder (GLM-4-Voice directories)")
-    spec = {"model": "vita", "arch": "interleaved", "tokenizer": "hf", "codec": "glm4voice",
-            "schedule": list(schedule or [1, 10, 4, 10]), "audio_tokenizer": audio_tokenizer,
-            "audio_decoder": audio_decoder}
-    tok = AutoTokenizer.from_pretrained(path, trust_remote_code=True)
-    net = AutoModelForCausalLM.from_pretrained(path, trust_remote_code=True, dtype=dtype)
+    gen = _generation_settings(path)
+    if schedule is None:
+        schedule = gen.get("mtp_inference_mode") or [1, 10, 4, 10]
+    spec = dict(spec or {})
+    spec.update({"model": "vita", "arch": "interleaved", "tokenizer": "hf", "codec": codec_name,
+                 "schedule": [int(x) for x in schedule], "audio_tokenizer": audio_tokenizer,
+                 "audio_decoder": audio_decoder,
+                 "generation": {k: gen[k] for k in ("temperature", "top_k", "top_p", "repetition_penalty") if k in gen}})
+    net, layout = load_main(path, dtype)
     speech = _codec(spec, device)
-    return models.InterleavedLM(_main_path_only(net), HFTokenizer(tok, net.config.vocab_size, _silence(speech)),
-                                speech, spec)
-
-
-def _load_tokenizer(path, spec):
-    """AutoTokenizer for real checkpoints. The stand-in's character-level tokenizer is loaded
-    as a plain fast tokenizer: AutoTokenizer would rebuild it as Qwen2's byte-level one,
-    since its config.json says qwen2."""
-    from transformers import AutoTokenizer, PreTrainedTokenizerFast
-    if spec.get("tokenizer") == "hf-fast":
-        return PreTrainedTokenizerFast.from_pretrained(path)
-    return AutoTokenizer.from_pretrained(path, trust_remote_code=True)
+    tok = HFTokenizer(_tokenizer(path), net.config.vocab_size, _silence(speech))
+    return VitaLM(net, tok, speech, spec, os.path.abspath(path), layout)
 
 
 def load_real_model(path, spec, dtype=torch.float32, device=None):
-    """A checkpoint saved by this project with an HF tokenizer (spoken.json says which codec)."""
-    from transformers import AutoModelForCausalLM
-    if spec.get("arch") != "interleaved":
-        raise ValueError(f"{path}: real checkpoints of arch {spec.get('arch')!r} are not supported")
-    tok = _load_tokenizer(path, spec)
-    net = AutoModelForCausalLM.from_pretrained(path, trust_remote_code=True, dtype=dtype)
-    speech = _codec(spec, device)
-    return models.InterleavedLM(_main_path_only(net), HFTokenizer(tok, net.config.vocab_size, _silence(speech)),
-                                speech, spec)
+    """A checkpoint saved by this project from a VITA-Audio one (spoken.json says which codec)."""
+    if spec.get("arch") != "interleaved" or spec.get("model") != "vita":
+        raise ValueError(f"{path}: real checkpoints of model {spec.get('model')!r} are not supported")
+    return load_vita(path, spec["schedule"], spec.get("audio_tokenizer"), spec.get("audio_decoder"), dtype,
+                     device, spec)
 
+
+# ---------------------------------------------------------------- the stand-in
 
 CHATML = ("{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}"
           "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}")
+STANDIN_MTP = 2
 
 
-def make_standin(path, n_codes=None, schedule=(8, 6, 4, 6), config=None):
-    """A tiny checkpoint with VITA-Audio's structure: Qwen2 causal LM, an HF tokenizer with
-    its special tokens and `<|audio_i|>` codes after the text, ChatML prompts. The toy
-    codec stands in for GLM-4-Voice."""
-    import codec
-    from tokenizers import Regex, Tokenizer, decoders, models as tok_models, pre_tokenizers
-    from transformers import PreTrainedTokenizerFast, Qwen2ForCausalLM
+def _standin_tokenizer(n_codes):
+    from tokenizers import AddedToken, Regex, Tokenizer, decoders, models as tok_models, pre_tokenizers
+    from transformers import PreTrainedTokenizerFast
     chars = sorted(set(" abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.,?!:'-\n"))
-    core = Tokenizer(tok_models.WordLevel({c: i for i, c in enumerate(["<unk>"] + chars)}, unk_token="<unk>"))
+    core = Tokenizer(tok_models.WordLevel({c: i for i, c in enumerate(chars)}, unk_token=" "))
     core.pre_tokenizer = pre_tokenizers.Split(Regex("."), behavior="isolated")
     core.decoder = decoders.Fuse()
-    tok = PreTrainedTokenizerFast(tokenizer_object=core, unk_token="<unk>", pad_token=SPECIAL["pad"],
-                                  eos_token=SPECIAL["eos"], chat_template=CHATML)
-    tok.add_special_tokens({"additional_special_tokens": [SPECIAL["user"], SPECIAL["boa"], SPECIAL["eoa"], "<|audio|>"]})
-    tok.add_tokens([AUDIO_TOKEN.format(i) for i in range(n_codes or codec.N_CODES)])
-    cfg = models._qwen2_config(len(tok) + (-len(tok)) % 8, config)    # padded to a multiple of 8, as VITA-Audio
-    net = Qwen2ForCausalLM(cfg)
-    spec = {"model": "vita", "arch": "interleaved", "tokenizer": "hf-fast", "codec": "toy", "schedule": list(schedule)}
-    lm = models.InterleavedLM(net, HFTokenizer(tok, cfg.vocab_size, codec.PAUSE), codec, spec)
-    lm.save(path)
-    return lm
+    core.add_tokens([AddedToken(t, special=s, normalized=False) for t, s in QWEN25_ADDED])
+    core.add_tokens([AddedToken(t, special=True, normalized=False) for t in VITA_ADDED])
+    core.add_tokens([AddedToken(AUDIO_TOKEN.format(i), special=False, normalized=False) for i in range(n_codes)])
+    specials = [t for t, s in QWEN25_ADDED if s and t != "<|endoftext|>"]
+    return PreTrainedTokenizerFast(tokenizer_object=core, pad_token="<|endoftext|>", eos_token="<|im_end|>",
+                                   additional_special_tokens=specials, chat_template=CHATML, model_max_length=32768)
+
+
+def make_standin(path, n_codes=None, schedule=(1, 10, 4, 10), config=None, n_mtp=STANDIN_MTP, seed=0):
+    """A tiny checkpoint with VITA-Audio-Boost's layout, written as the real one is: config.json
+    (qwen2_mtp, auto_map, MTP fields), two safetensors shards + index holding the main and MTP
+    tensors under upstream's names, tokenizer files with Qwen2.5's and VITA's added tokens at
+    their real offsets, generation_config.json (mtp_inference_mode = the schedule, Boost's
+    sampling settings). The toy codec stands in for GLM-4-Voice (STANDIN_MARKER says so)."""
+    import codec
+    from safetensors.torch import save_file
+    from transformers import Qwen2ForCausalLM
+    os.makedirs(path, exist_ok=True)
+    tok = _standin_tokenizer(n_codes or codec.N_CODES)
+    vocab = len(tok) + (-len(tok)) % 8                              # padded to a multiple of 8, as VITA-Audio
+    n_main = models._qwen2_config(vocab, config).num_hidden_layers
+    cfg = models._qwen2_config(vocab, {**(config or {}), "num_hidden_layers": n_main + n_mtp})
+    torch.manual_seed(seed)                                         # upstream counts MTP layers in num_hidden_layers
+    state = {k: v.to(torch.bfloat16) for k, v in Qwen2ForCausalLM(cfg).state_dict().items()}
+    h = cfg.hidden_size
+    for i in range(n_mtp):
+        state[f"mtp_projs.{i}.weight"] = (torch.randn(h, 2 * h) * 0.02).to(torch.bfloat16)
+        state[f"mtp_embed_norms.{i}.weight"] = torch.ones(h, dtype=torch.bfloat16)
+        state[f"mtp_hidden_norms.{i}.weight"] = torch.ones(h, dtype=torch.bfloat16)
+    names = sorted(state)
+    shards = {"model-00001-of-00002.safetensors": names[:len(names) // 2],
+              "model-00002-of-00002.safetensors": names[len(names) // 2:]}
+    for file, keys in shards.items():
+        save_file({k: state[k].contiguous() for k in keys}, os.path.join(path, file), metadata={"format": "pt"})
+    total = sum(t.numel() * t.element_size() for t in state.values())
+    with open(os.path.join(path, "model.safetensors.index.json"), "w") as f:
+        json.dump({"metadata": {"total_size": total},
+                   "weight_map": {k: file for file, keys in shards.items() for k in keys}}, f, indent=2)
+    ids = {t: tok.convert_tokens_to_ids(t) for t in ("<|endoftext|>", "<|im_end|>", AUDIO_TOKEN.format(0))}
+    config_json = {
+        "architectures": ["Qwen2MTPForCausalLM"],
+        "auto_map": {"AutoConfig": "configuration_qwen2.Qwen2MTPConfig",
+                     "AutoModelForCausalLM": "modeling_qwen2.Qwen2MTPForCausalLM"},
+        "model_type": "qwen2_mtp", "num_nextn_predict_layers": n_mtp, "mtp_loss_weight": 1.0,
+        "speech_token_offset": ids[AUDIO_TOKEN.format(0)],
+        "attention_dropout": 0.0, "bos_token_id": ids["<|endoftext|>"], "eos_token_id": ids["<|im_end|>"],
+        "hidden_act": "silu", "hidden_size": h, "initializer_range": 0.02,
+        "intermediate_size": cfg.intermediate_size, "max_position_embeddings": cfg.max_position_embeddings,
+        "max_window_layers": n_main, "num_attention_heads": cfg.num_attention_heads,
+        "num_hidden_layers": n_main + n_mtp, "num_key_value_heads": cfg.num_key_value_heads,
+        "rms_norm_eps": 1e-6, "rope_theta": 1000000.0, "sliding_window": 131072, "tie_word_embeddings": False,
+        "torch_dtype": "bfloat16", "transformers_version": "4.48.3", "use_cache": True,
+        "use_sliding_window": False, "vocab_size": vocab}
+    generation = {"bos_token_id": ids["<|endoftext|>"], "do_sample": True,
+                  "eos_token_id": [ids["<|im_end|>"], ids["<|endoftext|>"]], "mtp_inference_mode": list(schedule),
+                  "pad_token_id": ids["<|endoftext|>"], "repetition_penalty": 1.05, "temperature": 0.7,
+                  "top_k": 20, "top_p": 0.8, "transformers_version": "4.48.3"}
+    for name, obj in (("config.json", config_json), ("generation_config.json", generation),
+                      (STANDIN_MARKER, {"codec": "toy", "note": "tiny stand-in for tests; not a real checkpoint"})):
+        with open(os.path.join(path, name), "w") as f:
+            json.dump(obj, f, indent=2)
+    tok.save_pretrained(path)
+    return path
+
+
+def main():
+    ap = argparse.ArgumentParser(description="Real-checkpoint helpers.")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    s = sub.add_parser("standin", help="write a tiny checkpoint with VITA-Audio-Boost's layout")
+    s.add_argument("path")
+    c = sub.add_parser("check", help="say which piece of the GLM-4-Voice audio stack is missing")
+    c.add_argument("--audio-tokenizer", required=True, help="GLM-4-Voice tokenizer directory")
+    c.add_argument("--audio-decoder", required=True, help="GLM-4-Voice decoder (flow + HiFT) directory")
+    args = ap.parse_args()
+    if args.cmd == "check":
+        rows = check_audio_stack(args.audio_tokenizer, args.audio_decoder)
+        for name, ok, detail in rows:
+            print(f"{'ok     ' if ok else 'MISSING'} {name}: {detail}")
+        if not all(ok for _, ok, _ in rows):
+            print(f"put these on PYTHONPATH (from a VITA-Audio clone with submodules): {', '.join(GLM4VOICE_PATHS)}")
+            sys.exit(1)
+        return
+    make_standin(args.path)
+    lm = load_vita(args.path)
+    print(f"wrote {args.path}: main path {models.n_params(lm) / 1e6:.2f}M params + {lm.layout['n_mtp']} MTP layers "
+          f"left aside, vocab {lm.vocab.size}, audio codes from id {lm.vocab.audio_offset}; schedule "
+          f"{lm.spec['schedule']}")
 
 
 if __name__ == "__main__":
-    ap = argparse.ArgumentParser(description="Real-checkpoint helpers.")
-    sub = ap.add_subparsers(dest="cmd", required=True)
-    s = sub.add_parser("standin", help="write a tiny checkpoint with VITA-Audio's structure")
-    s.add_argument("path")
-    args = ap.parse_args()
-    lm = make_standin(args.path)
-    print(f"wrote {args.path}: {models.n_params(lm) / 1e6:.2f}M params, vocab {lm.vocab.size}, "
-          f"audio codes from id {lm.vocab.audio_offset}; spec {json.dumps(lm.spec)}")
+    main()

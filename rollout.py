@@ -1,7 +1,8 @@
 """Sampling G spoken replies per prompt, in one batched generation with a KV cache.
 
-    batch = sample(model, samples, group_size=4, temperature=0.9, top_p=0.9,
-                   max_len=96, generator=torch.Generator().manual_seed(0))
+    keys = [stream_seed(seed, step, index, g) for index in indices for g in range(4)]
+    batch = sample(model, samples, group_size=4, temperature=0.9, max_len=96, keys=keys)
+    batch = sample(model, samples, 4, generator=torch.Generator().manual_seed(0))   # one stream
 
 All B prompts x G replies step together: one prefill over the left-padded
 prompts, then one cached forward per token. At each step the schedule (the
@@ -11,23 +12,45 @@ schedule, tiny-kimi steps both streams with the audio delay and the text blank
 after end-of-text. Forced tokens (markers the schedule places, delay blanks)
 are not the policy's choices and are left out of the `sampled` mask.
 
-The recorded `logprobs` are log pi_old(y_t) under the slot-restricted
-distribution at the sampling temperature, before top-p truncation: the same
-quantity `model.reply_logprobs` recomputes by teacher forcing, so the GRPO
-importance ratio is exactly 1 on the first update.
+Devices: prompts, the growing attention mask and the randomness are moved to the
+model's device; the grammar's bookkeeping stays on the host. The Rollout's tensors
+are on the model's device. Randomness: every draw is one inverse-CDF lookup with a
+uniform drawn on the CPU, per reply row from its own stream when `keys` are given
+(train.py keys them by (seed, step, dataset index, reply index), so a prompt's replies
+do not depend on the batch or rank that samples it), else from `generator`.
+
+Sampling (HF's order): the repetition penalty on the raw logits of tokens already in
+this reply's stream (a positive logit / penalty, a negative one x penalty), the slot's
+mask, the temperature, top-k, top-p. Unset top_p / top_k / repetition_penalty come
+from the checkpoint's generation config (`spec["generation"]`), else top-p 0.9 and
+no top-k or penalty; `--temperature 0` is greedy (argmax after the penalty).
+
+The recorded `logprobs` are log pi_old(y_t) of the policy itself: the slot-restricted
+softmax at the sampling temperature (1 when greedy), before the penalty and the
+top-k / top-p truncation. That is the quantity `model.reply_logprobs` recomputes by
+teacher forcing (so the GRPO ratio is exactly 1 on the first update) and the one the
+KL and the clip are about; it is not the density of the truncated, penalised
+distribution the token was drawn from (as in TRL; see deviation 2).
 
 Run `python rollout.py --ckpt DIR` to print a few sampled replies.
 
 Deviations from the paper and the official release:
-  1. The official trainer never applies top_p (it is parsed and dropped); here it is.
-  2. As in TRL, old log-probs ignore the top-p truncation (the ratio is taken
-     between temperature-scaled policies).
-  3. temperature 0 means greedy decoding; its log-probs are recorded at temperature 1.
+  1. The official trainer rolls out with a copy of the checkpoint's generation config,
+     overriding only the temperature, length and schedule, so top-k, top-p and the
+     repetition penalty are the checkpoint's (its own top_p argument is unused); here
+     they are the defaults, and each flag overrides its setting.
+  2. As in TRL, old log-probs ignore top-k, top-p and the repetition penalty (the ratio is
+     taken between temperature-scaled policies).
+  3. temperature 0 means greedy decoding; its log-probs are recorded (and the update
+     scores them) at temperature 1.
+  4. The repetition penalty counts the tokens of the reply only (HF's also counts the
+     prompt's, which holds the question's speech codes).
 """
 import argparse
 import time
 from dataclasses import dataclass, field
 
+import numpy as np
 import torch
 
 from model import PAD_SLOT, pad_right
@@ -49,6 +72,7 @@ class Rollout:
     codes: list = field(default_factory=list)     # N speech code arrays
     waves: list = field(default_factory=list)     # N waveforms ...
     rates: list = field(default_factory=list)     # ... and their sample rates
+    temperature: float = 1.0      # the temperature `logprobs` are taken at (1 for greedy)
     seconds: float = 0.0
 
     def sample_of(self, i: int):
@@ -65,57 +89,149 @@ def top_p_filter(probs: torch.Tensor, top_p: float) -> torch.Tensor:
     return torch.zeros_like(probs).scatter(-1, order, sorted_p)
 
 
+def top_k_filter(z: torch.Tensor, top_k: int) -> torch.Tensor:
+    """Keep the top_k largest logits of z (..., V) (ties at the k-th value stay), -inf elsewhere.
+    top_k <= 0 or >= V keeps everything; masked (-inf) logits never count as kept."""
+    if top_k <= 0 or top_k >= z.shape[-1]:
+        return z
+    kth = z.topk(top_k, dim=-1).values[..., -1:]
+    return z.masked_fill(z < kth, float("-inf"))
+
+
+def repetition_penalise(z: torch.Tensor, seen: torch.Tensor, penalty: float) -> torch.Tensor:
+    """HF's repetition penalty on logits z (..., V) for the tokens `seen` (..., V) bool:
+    a positive logit is divided by the penalty, a negative one multiplied by it."""
+    if penalty == 1.0:
+        return z
+    hit = torch.where(z > 0, z / penalty, z * penalty)
+    return torch.where(seen, hit, z)
+
+
+def inverse_cdf(probs: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
+    """Draw one index per row of probs (..., V) (unnormalised, >= 0) with uniforms u (...)
+    in [0, 1): the first index whose cumulative mass exceeds u * total. A zero-mass index is
+    never drawn. -> (...) long."""
+    cdf = probs.double().cumsum(-1)
+    total = cdf[..., -1:]
+    below = torch.nextafter(total, torch.zeros_like(total))        # keep the threshold < total
+    threshold = torch.minimum(u[..., None].double() * total, below)
+    return torch.searchsorted(cdf.contiguous(), threshold.contiguous(), right=True)[..., 0]
+
+
+def stream_seed(seed: int, step: int, index: int, reply: int) -> int:
+    """The sampling stream of one reply: a 64-bit seed from (seed, step, dataset index, reply
+    index), so a prompt's replies do not depend on which rank or batch row samples it."""
+    return int(np.random.SeedSequence([seed, step, index, reply]).generate_state(1, np.uint64)[0])
+
+
+def draw_uniforms(n, length, k, keys=None, generator=None) -> torch.Tensor:
+    """(n, length, k) uniforms on the CPU: row i from its own stream keys[i] when keys are given,
+    else from `generator` (a CPU torch.Generator, or the global RNG when None)."""
+    if keys is None:
+        return torch.rand(n, length, k, generator=generator, device="cpu")
+    if len(keys) != n:
+        raise ValueError(f"{len(keys)} sampling keys for {n} rows")
+    return torch.stack([torch.rand(length, k, generator=torch.Generator().manual_seed(s), device="cpu")
+                        for s in keys])
+
+
+def model_device(model) -> torch.device:
+    return model.allowed.device
+
+
 @torch.no_grad()
-def generate(model, prompts, prompt_mask, temperature=1.0, top_p=1.0, max_len=96, generator=None):
-    """Constrained sampling. prompts (N, P, K), prompt_mask (N, P) ->
-    replies (N, L, K), slots (N, L, K), logprobs (N, L, K), truncated (N,)."""
+def generate(model, prompts, prompt_mask, temperature=1.0, top_p=1.0, max_len=96, uniforms=None,
+             top_k=0, repetition_penalty=1.0):
+    """Constrained sampling. prompts (N, P, K), prompt_mask (N, P), uniforms (N, >= max_len, K)
+    in [0, 1) (the randomness of every draw; unused when greedy) -> replies (N, L, K),
+    slots (N, L, K), logprobs (N, L, K), truncated (N,), all on the model's device.
+
+    Per step: the repetition penalty on the raw logits of tokens already in the reply, the
+    slot's mask, the temperature, top-k, top-p, then one inverse-CDF draw per stream. The
+    recorded log-prob is log pi_old(y_t): the slot-restricted softmax at the temperature
+    (1 when greedy) without penalty or truncation, what teacher forcing recomputes."""
+    device = model_device(model)
     n, _, k = prompts.shape
     grammar, allowed, pad = model.grammar, model.allowed, model.vocab.pad
-    state = grammar.init(n)
-    logits, past = model(prompts, prompt_mask, use_cache=True)
+    with torch.device("cpu"):                       # the grammar's bookkeeping lives on the host
+        state = grammar.init(n)
+    attn = prompt_mask.to(device)
+    logits, past = model(prompts.to(device), attn, use_cache=True)
     last = logits[:, -1]                                                  # (N, K, V)
-    attn = prompt_mask
+    scale = temperature if temperature > 0 else 1.0
+    seen = torch.zeros(last.shape, dtype=torch.bool, device=device) if repetition_penalty != 1.0 else None
+    if temperature > 0:
+        if uniforms is None or uniforms.shape[1] < max_len:
+            raise ValueError(f"sampling needs uniforms (N, >= {max_len}, K)")
+        uniforms = uniforms.to(device)
+    step_mask = torch.ones(n, 1, dtype=attn.dtype, device=device)
     tokens, slots, logps = [], [], []
-    for _ in range(max_len):
-        slot = grammar.slots(state)                                       # (N, K)
-        z = last.float().masked_fill(~allowed[slot], float("-inf"))
-        scale = temperature if temperature > 0 else 1.0
-        logp_all = torch.log_softmax(z / scale, dim=-1)                   # (N, K, V)
+    for t in range(max_len):
+        slot = grammar.slots(state).to(device)                            # (N, K)
+        keep = allowed[slot]                                              # (N, K, V)
+        z = last.float()
+        logp_all = torch.log_softmax(z.masked_fill(~keep, float("-inf")) / scale, dim=-1)
+        if seen is not None:
+            z = repetition_penalise(z, seen, repetition_penalty)
+        z = z.masked_fill(~keep, float("-inf"))
         if temperature > 0:
-            probs = top_p_filter(logp_all.exp(), top_p)
-            tok = torch.multinomial(probs.view(n * k, -1), 1, generator=generator).view(n, k)
+            probs = top_p_filter(torch.softmax(top_k_filter(z / scale, top_k), dim=-1), top_p)
+            tok = inverse_cdf(probs, uniforms[:, t])
         else:
-            tok = logp_all.argmax(-1)
+            tok = z.argmax(-1)
         tok = torch.where(slot == PAD_SLOT, pad, tok)
         tokens.append(tok)
         slots.append(slot)
         logps.append(logp_all.gather(-1, tok[..., None]).squeeze(-1).masked_fill(slot == PAD_SLOT, 0.0))
-        state = grammar.step(state, tok)
+        if seen is not None:
+            seen.scatter_(-1, tok[..., None], (slot != PAD_SLOT)[..., None] | seen.gather(-1, tok[..., None]))
+        state = grammar.step(state, tok.cpu())
         if grammar.done(state).all():
             break
-        attn = torch.cat([attn, torch.ones(n, 1, dtype=attn.dtype)], dim=1)
+        attn = torch.cat([attn, step_mask], dim=1)
         logits, past = model(tok[:, None, :], attn, past=past, use_cache=True)
         last = logits[:, -1]
     return (torch.stack(tokens, 1), torch.stack(slots, 1), torch.stack(logps, 1),
-            ~grammar.done(state))
+            ~grammar.done(state).to(device))
 
 
-def sample(model, samples, group_size=4, temperature=0.9, top_p=0.9, max_len=96, generator=None,
-           include_audio_boundaries=True, decode_audio=True) -> Rollout:
-    """Sample group_size replies for each sample, all in one batched generation."""
+def sampling_settings(model, top_p=None, top_k=None, repetition_penalty=None) -> dict:
+    """top_p, top_k, repetition_penalty: the value given, else the checkpoint's generation
+    config (`model.spec["generation"]`, filled from a real checkpoint's generation_config),
+    else top_p 0.9 and the others off (top_k 0, repetition_penalty 1)."""
+    config = model.spec.get("generation", {}) or {}
+    pick = (lambda given, key, off: given if given is not None else config.get(key) if config.get(key) is not None
+            else off)
+    return {"top_p": float(pick(top_p, "top_p", 0.9)), "top_k": int(pick(top_k, "top_k", 0)),
+            "repetition_penalty": float(pick(repetition_penalty, "repetition_penalty", 1.0))}
+
+
+def sample(model, samples, group_size=4, temperature=0.9, top_p=None, max_len=96, generator=None,
+           include_audio_boundaries=True, decode_audio=True, top_k=None, repetition_penalty=None,
+           keys=None) -> Rollout:
+    """Sample group_size replies for each sample, all in one batched generation.
+    Randomness: `keys` (one stream seed per reply row, see stream_seed) or `generator` (CPU).
+    top_p / top_k / repetition_penalty left as None come from sampling_settings.
+    The Rollout's tensors are on the model's device."""
     t0 = time.perf_counter()
+    device = model_device(model)
     was_training = model.training
     model.eval()
-    prompts, prompt_mask = model.sample_prompt_batch(samples)
-    prompts = prompts.repeat_interleave(group_size, 0)                    # (B*G, P, K)
-    prompt_mask = prompt_mask.repeat_interleave(group_size, 0)
-    replies, slots, logps, truncated = generate(model, prompts, prompt_mask, temperature, top_p,
-                                                max_len, generator)
+    with torch.device("cpu"):                       # token lists are built on the host, then moved
+        prompts, prompt_mask = model.sample_prompt_batch(samples)
+    prompts = prompts.repeat_interleave(group_size, 0).to(device)         # (B*G, P, K)
+    prompt_mask = prompt_mask.repeat_interleave(group_size, 0).to(device)
+    n, k = prompts.shape[0], prompts.shape[2]
+    uniforms = draw_uniforms(n, max_len, k, keys, generator) if temperature > 0 else None
+    replies, slots, logps, truncated = generate(model, prompts, prompt_mask, temperature, max_len=max_len,
+                                                uniforms=uniforms,
+                                                **sampling_settings(model, top_p, top_k, repetition_penalty))
     model.train(was_training)
     batch = Rollout(samples=list(samples), group_size=group_size, prompts=prompts, prompt_mask=prompt_mask,
                     replies=replies, slots=slots, logprobs=logps,
-                    masks=model.masks(replies, slots, include_audio_boundaries), truncated=truncated)
-    for reply in replies:
+                    masks=model.masks(replies, slots, include_audio_boundaries), truncated=truncated,
+                    temperature=scoring_temperature(temperature))
+    for reply in replies.cpu():
         text, codes = model.split(reply)
         batch.texts.append(text)
         batch.codes.append(codes)
@@ -127,18 +243,27 @@ def sample(model, samples, group_size=4, temperature=0.9, top_p=0.9, max_len=96,
     return batch
 
 
+def scoring_temperature(temperature: float) -> float:
+    """The temperature log-probs are taken at: the sampling temperature, or 1 for greedy (0),
+    so no log-prob is ever divided by zero."""
+    return temperature if temperature > 0 else 1.0
+
+
 def teacher_forced(model, samples, include_audio_boundaries=True):
     """The SFT side of a step: prompts and laid-out targets of samples, with slots and masks.
-    Returns (prompts (B, P, K), prompt_mask (B, P), replies (B, L, K), slots, masks)."""
-    prompts, prompt_mask = model.sample_prompt_batch(samples)
-    targets = []
-    for s in samples:
-        try:
-            targets.append(model.target(s.target_text, s.target_codes))
-        except ValueError as e:
-            raise ValueError(f"sample {s.id}: cannot lay out its SFT target: {e}") from None
-    replies = pad_right(targets, model.vocab.pad)
-    slots = model.slots_for(replies)
+    Returns (prompts (B, P, K), prompt_mask (B, P), replies (B, L, K), slots, masks), all on
+    the model's device (built on the host, then moved)."""
+    with torch.device("cpu"):
+        prompts, prompt_mask = model.sample_prompt_batch(samples)
+        targets = []
+        for s in samples:
+            try:
+                targets.append(model.target(s.target_text, s.target_codes))
+            except ValueError as e:
+                raise ValueError(f"sample {s.id}: cannot lay out its SFT target: {e}") from None
+        replies = pad_right(targets, model.vocab.pad)
+        slots = model.slots_for(replies)
+    prompts, prompt_mask, replies, slots = (t.to(model_device(model)) for t in (prompts, prompt_mask, replies, slots))
     return prompts, prompt_mask, replies, slots, model.masks(replies, slots, include_audio_boundaries)
 
 
@@ -173,10 +298,22 @@ def kl_masks(masks, kl_tokens):
 
 def add_sampling_args(group):
     """The sampling flags shared by train.py, eval.py and this file's command line."""
-    group.add_argument("--temperature", type=float, default=0.9, help="sampling temperature (0 = greedy)")
-    group.add_argument("--top-p", type=float, default=0.9, help="nucleus sampling mass")
+    group.add_argument("--temperature", type=float, default=0.9,
+                       help="sampling temperature (0 = greedy; its log-probs are scored at temperature 1)")
+    group.add_argument("--top-p", type=float, default=None,
+                       help="nucleus sampling mass (default: the checkpoint's generation config, else 0.9)")
+    group.add_argument("--top-k", type=int, default=None,
+                       help="sample among the k most likely allowed tokens (default: generation config, else off)")
+    group.add_argument("--repetition-penalty", type=float, default=None,
+                       help="HF-style penalty on tokens already in the reply (default: generation config, else off)")
     group.add_argument("--max-len", type=int, default=128, help="maximum reply tokens per stream")
     return group
+
+
+def sampling_kwargs(args) -> dict:
+    """rollout.sample's sampling keywords from parsed add_sampling_args flags."""
+    return {"temperature": args.temperature, "top_p": args.top_p, "top_k": args.top_k,
+            "repetition_penalty": args.repetition_penalty, "max_len": args.max_len}
 
 
 def main():
@@ -193,8 +330,8 @@ def main():
     args = ap.parse_args()
     model = load_model(args.ckpt)
     samples = dataset.load_samples(args.data, model.codec.encode, limit=args.n)
-    batch = sample(model, samples, args.group_size, args.temperature, args.top_p, args.max_len,
-                   torch.Generator().manual_seed(args.seed))
+    batch = sample(model, samples, args.group_size, generator=torch.Generator().manual_seed(args.seed),
+                   **sampling_kwargs(args))
     for i, text in enumerate(batch.texts):
         s = batch.sample_of(i)
         heard = codec.hear(batch.codes[i]) if model.spec.get("codec") == "toy" else f"{len(batch.codes[i])} codes"

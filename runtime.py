@@ -1,7 +1,7 @@
 """What a training run needs besides the maths: processes, data order, checkpoints, logs.
 
   setup_distributed   rank / world / device from torchrun's environment (plain python = 1 process)
-  all_reduce_sum      the one collective the loop needs (metrics, gate statistics)
+  all_reduce_sum/max  the collectives the loop needs (metrics, gate statistics), on any device
   wrap_parallel       DDP, or FSDP2 (--fsdp: each decoder layer, then the root; bf16 compute on GPUs)
   gathered            under FSDP, full weights on every rank for the length of a rollout
   Shards              global batches from a seeded per-epoch permutation, one slice per rank
@@ -44,22 +44,29 @@ def distributed() -> bool:
     return dist.is_available() and dist.is_initialized()
 
 
-def all_reduce_sum(t: torch.Tensor) -> torch.Tensor:
-    """Sum a tensor over ranks (identity in a single process); returns it on the CPU."""
+def _group_device() -> torch.device:
+    """Where the process group's collectives run: the current GPU under NCCL, else the CPU."""
+    return torch.device("cuda", torch.cuda.current_device()) if dist.get_backend() == "nccl" else torch.device("cpu")
+
+
+def _all_reduce(t: torch.Tensor, op) -> torch.Tensor:
+    """Reduce a copy of t over ranks on the group's device; the result comes back on t's device."""
     if not distributed():
         return t
-    on = torch.device("cuda", torch.cuda.current_device()) if dist.get_backend() == "nccl" else torch.device("cpu")
-    t = t.to(on).clone()
-    dist.all_reduce(t)
-    return t.cpu()
+    out = t.to(_group_device(), copy=True)
+    dist.all_reduce(out, op=op)
+    return out.to(t.device)
+
+
+def all_reduce_sum(t: torch.Tensor) -> torch.Tensor:
+    """Sum a tensor over ranks (identity in a single process), on any device (NCCL needs CUDA:
+    the tensor travels to the group's device and back)."""
+    return _all_reduce(t, dist.ReduceOp.SUM)
 
 
 def all_reduce_max(t: torch.Tensor) -> torch.Tensor:
-    if not distributed():
-        return t
-    t = t.clone()
-    dist.all_reduce(t, op=dist.ReduceOp.MAX)
-    return t
+    """Elementwise max over ranks, on any device, as all_reduce_sum."""
+    return _all_reduce(t, dist.ReduceOp.MAX)
 
 
 def barrier():
@@ -234,10 +241,11 @@ def write_json(path, obj):
 
 
 class Logger:
-    """One fixed-format line per step and metrics.jsonl (rank 0 only)."""
+    """metrics.jsonl, one record per step, and a fixed-format console line every `every`
+    steps (and at step 1), printed above the tqdm bar, which redraws in between (rank 0 only)."""
 
-    def __init__(self, out, rank, resume_step=0, quiet=False):
-        self.rank, self.quiet, self.path = rank, quiet, os.path.join(out, "metrics.jsonl")
+    def __init__(self, out, rank, resume_step=0, quiet=False, every=1):
+        self.rank, self.quiet, self.every, self.path = rank, quiet, max(1, every), os.path.join(out, "metrics.jsonl")
         if rank == 0:
             os.makedirs(out, exist_ok=True)
             kept = []
@@ -253,5 +261,6 @@ class Logger:
             return
         with open(self.path, "a") as f:
             f.write(json.dumps(json_safe(record), allow_nan=False) + "\n")
-        if not self.quiet:
+        step = record.get("step", 0)
+        if not self.quiet and (step == 1 or step % self.every == 0):
             tqdm.write(line)

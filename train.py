@@ -27,6 +27,9 @@ summary on held-out prompts. Two local judges run: the training judge is the
 unreliable "LLM judge" (`--judge-noise llm`, calibrated to the paper's Table 5),
 the summary is scored by the noise-free "human" (`--judge-noise none` trains on it). Outputs: metrics.jsonl (one record per step),
 metrics.png, ckpt/ (atomic; `--resume` continues exactly), final/ (the model).
+The console shows a step line every --log-every steps under the tqdm bar and the
+run's wall time at the end; a bad flag or data file ends with one line naming it
+(the flag, or the file:line) and exit status 2.
 
 Deviations from the paper and the official release:
   1. Rewards are fetched before the training forward (the official trainer holds
@@ -35,15 +38,22 @@ Deviations from the paper and the official release:
   3. Every flag does what it says: beta > 0 builds the frozen reference; top_p is applied.
   4. Per-axis judge scores are requested beside the reward for logging (--log-axes);
      that triples the judge calls in holistic mode.
+  5. --batch-size is the global number of prompts per step, and each reply samples from
+     its own stream keyed by (seed, step, prompt, reply): N processes run the same
+     experiment as one. An update whose loss or gradient norm is non-finite is skipped
+     (weights and optimiser state kept, counted in `skipped_updates`);
+     --max-skipped-updates in a row stop the run with an error.
 """
 import argparse
 import contextlib
+import json
 import math
 import os
 import random
 import subprocess
 import sys
 import time
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -87,10 +97,14 @@ def get_args(argv=None):
     g.add_argument("--seed", type=int, default=0, help="seeds data order, sampling and init")
     g.add_argument("--eval-prompts", type=int, default=64, help="held-out prompts for the closing summary (0: skip)")
     g.add_argument("--device", default="auto", help="auto, cpu or cuda")
-    g.add_argument("--dtype", default="float32", choices=["float32", "bfloat16"], help="model weights dtype")
+    g.add_argument("--dtype", default=None, choices=["float32", "bfloat16"],
+                   help="model weights dtype (default: bfloat16 for --model vita, float32 for the tiny models)")
+    g.add_argument("--grad-checkpoint", action=argparse.BooleanOptionalAction, default=None,
+                   help="recompute decoder layers in the backward pass (default: on for --model vita)")
     g.add_argument("--fsdp", action="store_true", help="shard the policy with FSDP2 (7B on several GPUs)")
     g.add_argument("--schedule", type=int, nargs="+", default=None,
-                   help="interleave schedule, e.g. 1 10 4 10 (a fresh tiny-vita, or a raw VITA-Audio --init)")
+                   help="interleave schedule, e.g. 1 10 4 10 (a fresh tiny-vita, or a raw VITA-Audio --init; "
+                   "default there: its generation_config.json's mtp_inference_mode)")
     g.add_argument("--audio-tokenizer", default=None, help="--model vita: GLM-4-Voice tokenizer directory")
     g.add_argument("--audio-decoder", default=None, help="--model vita: GLM-4-Voice decoder (flow + HiFT) directory")
     g = ap.add_argument_group("data")
@@ -102,10 +116,13 @@ def get_args(argv=None):
     g = ap.add_argument_group("optimisation")
     g.add_argument("--lr", type=float, default=None, help="peak learning rate (stage default)")
     g.add_argument("--warmup", type=int, default=None, help="linear warmup steps, then cosine to 10%%")
-    g.add_argument("--batch-size", type=int, default=None, help="prompts per rank per step (stage default)")
+    g.add_argument("--batch-size", type=int, default=None,
+                   help="prompts per step over all ranks (split evenly; stage default)")
     g.add_argument("--weight-decay", type=float, default=0.0, help="AdamW weight decay")
     g.add_argument("--grad-clip", type=float, default=1.0, help="global gradient norm clip")
     g.add_argument("--ppo-epochs", type=int, default=1, help="updates per rollout batch (mu); >1 makes the clip real")
+    g.add_argument("--max-skipped-updates", type=int, default=3,
+                   help="stop after this many updates in a row with a non-finite loss or gradient norm (0: never)")
     g = ap.add_argument_group("rollout")
     g.add_argument("--group-size", type=int, default=4, help="G replies per prompt")
     rollout.add_sampling_args(g)
@@ -116,6 +133,9 @@ def get_args(argv=None):
                    help="modalities the KL applies to, each with its own beta")
     g.add_argument("--beta-text", type=float, default=0.01, help="KL coefficient on text tokens")
     g.add_argument("--beta-speech", type=float, default=0.01, help="KL coefficient on speech tokens")
+    g.add_argument("--kl-norm", default="scope", choices=["scope", "modality"],
+                   help="KL inside the GRPO scope: summed and divided by the scope's token count (official), "
+                        "or averaged over each modality's own tokens")
     g.add_argument("--clip-eps", type=float, default=0.2, help="PPO clip epsilon")
     g.add_argument("--loss-agg", default="seq-mean", choices=losses.AGGREGATIONS, help="GRPO token aggregation")
     g.add_argument("--no-audio-boundaries", action="store_true",
@@ -140,11 +160,18 @@ def get_args(argv=None):
                    help="also ask the judge for the semantic and acoustic axes, for logging")
     g.add_argument("--grad-diag-every", type=int, default=0,
                    help="every N steps log text/speech gradient norm ratio and cosine (Appendix C)")
-    g.add_argument("--quiet", action="store_true", help="no per-step lines (the tqdm bar stays)")
+    g.add_argument("--log-every", type=int, default=10, help="print a step line every N steps (and step 1); "
+                   "the tqdm bar redraws in between; metrics.jsonl has every step")
+    g.add_argument("--quiet", action="store_true", help="no step lines (the tqdm bar stays)")
     args = ap.parse_args(argv)
     for key, value in STAGE_DEFAULTS[args.stage].items():
         if getattr(args, key) is None:
             setattr(args, key, value)
+    if args.dtype is None:
+        args.dtype = "bfloat16" if args.model == "vita" else "float32"
+    if args.grad_checkpoint is None:
+        args.grad_checkpoint = args.model == "vita"
+    check_flags(ap, args)
     args.train_file = args.train_file or os.path.join(args.data_dir, "train.jsonl")
     args.eval_file = args.eval_file or os.path.join(args.data_dir, "eval.jsonl")
     fresh_base = args.stage == "sft" and args.init is None      # SFT from scratch makes the base others start from
@@ -156,12 +183,41 @@ def get_args(argv=None):
     return args
 
 
+def check_flags(ap, args):
+    """Refuse a bad flag at start with one line naming it (argparse: exit status 2)."""
+    for flag, ok in (("--steps", args.steps >= 1), ("--batch-size", args.batch_size >= 1),
+                     ("--group-size", args.group_size >= 2 or args.stage != "hybrid"),
+                     ("--eval-prompts", args.eval_prompts >= 0), ("--log-every", args.log_every >= 1),
+                     ("--save-every", args.save_every >= 1), ("--ppo-epochs", args.ppo_epochs >= 1),
+                     ("--lr", args.lr > 0), ("--beta-text", args.beta_text >= 0),
+                     ("--beta-speech", args.beta_speech >= 0)):
+        if not ok:
+            ap.error(f"{flag} {getattr(args, flag[2:].replace('-', '_'))}: out of range"
+                     + (" (GRPO needs at least 2 replies per prompt)" if flag == "--group-size" else ""))
+    try:
+        gates.make_gate(args.gate, lam=args.lam, lambda_max=args.lambda_max, slope=args.gate_slope,
+                        threshold=args.gate_threshold, ema_alpha=args.ema_alpha)
+    except ValueError as e:
+        ap.error(f"--gate {args.gate} (with --lam, --lambda-max, --ema-alpha): {e}")
+    if args.schedule is not None:
+        try:
+            models.InterleavedGrammar(None, args.schedule)
+        except ValueError as e:
+            ap.error(f"--schedule: {e}")
+
+
 # ---------------------------------------------------------------- building blocks
 
 def load_init(path, args, device):
     """A saved checkpoint (spoken.json), or a raw VITA-Audio directory for --model vita."""
     dtype = getattr(torch, args.dtype)
-    if os.path.exists(os.path.join(path, "spoken.json")):
+    spec_path = os.path.join(path, "spoken.json")
+    if os.path.exists(spec_path):
+        with open(spec_path) as f:
+            spec = json.load(f)
+        if spec.get("model") == "vita":          # read straight into dtype: no fp32 copy of 10B
+            import real
+            return real.load_real_model(path, spec, dtype, device).to(device)
         return models.load_model(path).to(device=device, dtype=dtype)
     if args.model == "vita":
         import real
@@ -172,9 +228,25 @@ def load_init(path, args, device):
 
 def load_policy(args, device):
     if args.init:
-        return load_init(args.init, args, device)
-    policy = models.build_model(args.model, seed=args.seed, schedule=args.schedule)
-    return policy.to(device=device, dtype=getattr(torch, args.dtype))
+        policy = load_init(args.init, args, device)
+    else:
+        policy = models.build_model(args.model, seed=args.seed, schedule=args.schedule)
+        policy = policy.to(device=device, dtype=getattr(torch, args.dtype))
+    if args.grad_checkpoint:
+        enable_grad_checkpoint(policy)
+    return policy
+
+
+def enable_grad_checkpoint(policy):
+    """Recompute every decoder layer's activations in the backward pass (transformers' own
+    checkpointing, non-reentrant so it composes with FSDP2); active in train mode only, so
+    rollouts keep their KV cache. Memory: one layer's activations instead of all of them."""
+    nets = [policy.net] if hasattr(policy.net, "gradient_checkpointing_enable") else \
+        [policy.net.trunk, policy.net.branch]
+    for net in nets:
+        enable = getattr(net, "activation_checkpointing_enable", None) or net.gradient_checkpointing_enable
+        enable({"use_reentrant": False})
+    return policy
 
 
 def frozen_copy(args, device):
@@ -205,12 +277,46 @@ def make_optimizer(policy, args):
 
 
 def optimiser_step(policy, opt, sched, loss, args):
+    """Backward, clip, AdamW step -> (gradient norm, skipped). When the loss or the gradient
+    norm is non-finite on any rank, the gradients are dropped and the weights and optimiser
+    state stay as they were (skipped = True; the learning-rate schedule still advances)."""
     opt.zero_grad(set_to_none=True)
     loss.backward()
     norm = torch.nn.utils.clip_grad_norm_(policy.parameters(), args.grad_clip)
-    opt.step()
-    sched.step()
-    return float(norm.full_tensor() if hasattr(norm, "full_tensor") else norm)
+    norm = float(norm.full_tensor() if hasattr(norm, "full_tensor") else norm)
+    bad = torch.tensor([0.0 if math.isfinite(float(loss.detach())) and math.isfinite(norm) else 1.0],
+                       dtype=torch.float64, device="cpu")
+    skipped = bool(runtime.all_reduce_max(bad)[0] > 0)           # every rank skips together
+    if skipped:
+        opt.zero_grad(set_to_none=True)
+    else:
+        opt.step()
+    with warnings.catch_warnings():     # a skipped first update is not the misuse torch warns about
+        warnings.filterwarnings("ignore", message="Detected call of `lr_scheduler.step", category=UserWarning)
+        sched.step()
+    return norm, skipped
+
+
+class SkipGuard:
+    """Counts skipped (non-finite) updates; --max-skipped-updates in a row stop the run."""
+
+    def __init__(self, limit):
+        self.limit, self.in_row = limit, 0
+
+    def update(self, skipped, step):
+        self.in_row = self.in_row + 1 if skipped else 0
+        if self.limit and self.in_row >= self.limit:
+            raise SystemExit(f"step {step}: {self.in_row} updates in a row had a non-finite loss or gradient "
+                             f"norm and were skipped (--max-skipped-updates {self.limit}); lower --lr or check "
+                             f"the data and the checkpoint")
+        return int(skipped)
+
+
+def per_rank_batch(args, world):
+    """--batch-size is the global number of prompts per step, split evenly over the ranks."""
+    if args.batch_size % world:
+        raise SystemExit(f"--batch-size {args.batch_size}: the global batch must split evenly over {world} ranks")
+    return args.batch_size // world
 
 
 def to_device(tensors, device):
@@ -292,7 +398,8 @@ def run(args):
 
 
 def common_loop_state(args, policy, rank, world, device, shards):
-    """Parallel wrapper, optimiser, schedule and sampling generator; under --resume, the
+    """Parallel wrapper, optimiser, schedule and a seeded generator (checkpointed with every
+    rank's RNG states; hybrid rollouts key their own streams instead); under --resume, the
     checkpoint's weights go in before wrapping (FSDP shards them) and the rest after."""
     ckpt, state, start = os.path.join(args.out, "ckpt"), None, 0
     if args.resume:
@@ -309,9 +416,11 @@ def common_loop_state(args, policy, rank, world, device, shards):
     return forward, opt, sched, gen, start, state
 
 
-def finish(args, policy, rank, eval_set, judge, base=None):
+def finish(args, policy, rank, eval_set, judge, base=None, opt=None):
     """Save the final model, plot, and print the held-out summary (base vs trained), scored
-    by `judge`: the noise-free human rater (the training judge is noisy by default)."""
+    by `judge`: the noise-free human rater (the training judge is noisy by default).
+    base: a model, or "init" to load --init here, after `opt`'s state is freed (10B: the
+    AdamW moments and gradients are gone before a second copy of the weights arrives)."""
     final = os.path.join(args.out, "final") if args.stage != "sft" else args.out
     full = runtime.full_state_dict(policy)
     if rank == 0:
@@ -320,8 +429,13 @@ def finish(args, policy, rank, eval_set, judge, base=None):
         if os.path.exists(metrics):
             evaluate.plot_metrics(metrics, os.path.join(args.out, "metrics.png"))
         print(f"saved {final}", flush=True)
+    if opt is not None:
+        opt.state.clear()
+    policy.zero_grad(set_to_none=True)
     if rank == 0 and args.eval_prompts:
         trained = evaluate.score_samples(policy, eval_set, judge, args)
+        if isinstance(base, str):
+            base = load_init(args.init, args, policy.allowed.device).eval()
         rows = [("trained", trained)] + ([("base", evaluate.score_samples(base, eval_set, judge, args))] if base else [])
         keys = [k for k in ("accuracy", "intelligibility", "semantic", "acoustic", "holistic") if k in trained]
         print(f"held-out ({len(eval_set)} prompts, one sampled reply each):")
@@ -334,11 +448,12 @@ def finish(args, policy, rank, eval_set, judge, base=None):
 
 def run_sft(args, policy, train_set, eval_set, judge, rank, world, device, human=None):
     """Teacher forcing on SFT targets (Eq. 2), scope --sft-tokens."""
-    shards = runtime.Shards(len(train_set), args.batch_size, rank, world, args.seed)
+    shards = runtime.Shards(len(train_set), per_rank_batch(args, world), rank, world, args.seed)
     forward, opt, sched, gen, start, _ = common_loop_state(args, policy, rank, world, device, shards)
-    log = runtime.Logger(args.out, rank, start, args.quiet)
+    log = runtime.Logger(args.out, rank, start, args.quiet, args.log_every)
     bar = tqdm(range(start, args.steps), desc="sft", disable=rank != 0, initial=start, total=args.steps)
     policy.train()
+    guard = SkipGuard(args.max_skipped_updates)
     for step in bar:
         t0 = time.perf_counter()
         samples = [train_set[i] for i in shards.next()]
@@ -347,10 +462,10 @@ def run_sft(args, policy, train_set, eval_set, judge, rank, world, device, human
         logp = models.reply_logprobs(policy, prompts, pmask, replies, slots, forward=forward)
         scope = (losses.scope_mask(masks, args.sft_tokens) & masks["sampled"]).to(device)
         loss = losses.sft_loss(flat(logp), flat(scope))
-        norm = optimiser_step(policy, opt, sched, loss, args)
+        norm, skipped = optimiser_step(policy, opt, sched, loss, args)
         loss_all = float(runtime.all_reduce_sum(loss.detach().cpu().view(1))[0]) / world
         rec = {"step": step + 1, "sft_loss": loss_all, "lr": sched.get_last_lr()[0], "grad_norm": norm,
-               "time_update": time.perf_counter() - t0}
+               "skipped_updates": guard.update(skipped, step + 1), "time_update": time.perf_counter() - t0}
         log.log(rec, f"step {step + 1:5d}/{args.steps} | sft {loss_all:.4f} | lr {rec['lr']:.2e} | "
                      f"gnorm {norm:.2f} | {rec['time_update']:.2f}s")
         bar.set_postfix(loss=f"{loss_all:.3f}")
@@ -379,23 +494,29 @@ class UpdateBatch:
 
 
 def build_update_batch(policy, ref, batch, samples, args, device) -> UpdateBatch:
+    """The rollout rows (on any device) and the samples' SFT rows, stacked on `device`. Rollout
+    rows are scored at the rollout's temperature (1 for greedy), SFT rows at 1."""
     boundaries = not args.no_audio_boundaries
-    sft = rollout.teacher_forced(policy, samples, boundaries)
-    rolled = (batch.prompts, batch.prompt_mask, batch.replies, batch.slots)
-    prompts, pmask, replies, slots = to_device(rollout.stack_for_forward(policy.vocab.pad, rolled, sft[:4]), device)
+    *sft, sft_masks = rollout.teacher_forced(policy, samples, boundaries)
+    sft = to_device(sft, device)
+    rolled = to_device([batch.prompts, batch.prompt_mask, batch.replies, batch.slots], device)
+    prompts, pmask, replies, slots = rollout.stack_for_forward(policy.vocab.pad, rolled, sft)
     n_roll, length = len(batch.replies), replies.shape[1]
-    rm, sm = rollout.pad_masks(batch.masks, length), rollout.pad_masks(sft[4], length)
-    old = flat(torch.nn.functional.pad(batch.logprobs, (0, 0, 0, length - batch.logprobs.shape[1]))).to(device)
+    masks = {k: v.to(device) for k, v in batch.masks.items()}
+    sft_masks = {k: v.to(device) for k, v in sft_masks.items()}
+    rm, sm = rollout.pad_masks(masks, length), rollout.pad_masks(sft_masks, length)
+    logprobs = batch.logprobs.to(device)
+    old = flat(torch.nn.functional.pad(logprobs, (0, 0, 0, length - logprobs.shape[1])))
     ref_lp = None
     if ref is not None:
         with torch.no_grad():
             ref_lp = flat(models.reply_logprobs(ref, prompts[:n_roll], pmask[:n_roll], replies[:n_roll],
-                                                slots[:n_roll], args.temperature))
+                                                slots[:n_roll], batch.temperature))
     kl_text, kl_speech = rollout.kl_masks(rm, args.kl_tokens)
     dev = (lambda m: flat(m).to(device))
     return UpdateBatch(
         prompts=prompts, prompt_mask=pmask, replies=replies, slots=slots,
-        temperatures=torch.tensor([args.temperature] * n_roll + [1.0] * len(samples), device=device),
+        temperatures=torch.tensor([batch.temperature] * n_roll + [1.0] * len(samples), device=device),
         n_roll=n_roll, old=old, ref=ref_lp,
         rl_scope=dev(losses.scope_mask(rm, args.rl_tokens) & rm["sampled"]),
         kl_text=dev(kl_text & rm["sampled"]), kl_speech=dev(kl_speech & rm["sampled"]),
@@ -414,30 +535,35 @@ def hybrid_objective(policy, ub, adv, usable, group, lam, args, forward=None, mo
         rl, sft_scope = rl & keep_roll, sft_scope & keep_sft
         kl_t, kl_s = kl_t & keep_roll, kl_s & keep_roll
     grpo, stats = losses.grpo_loss(logp[:ub.n_roll], ub.old, ub.ref, adv, rl, kl_t, kl_s, group, usable,
-                                   args.beta_text, args.beta_speech, args.clip_eps, args.loss_agg)
+                                   args.beta_text, args.beta_speech, args.clip_eps, args.loss_agg, args.kl_norm)
     sft = losses.sft_loss(logp[ub.n_roll:], sft_scope)
     return losses.hybrid_loss(sft, grpo, lam), sft, grpo, stats
 
 
 def run_hybrid(args, policy, train_set, eval_set, judge, rank, world, device, human=None):
-    """The paper's loop (Eq. 3, 8-12): rollouts -> judge -> advantages and gate -> update."""
-    shards = runtime.Shards(len(train_set), args.batch_size, rank, world, args.seed)
+    """The paper's loop (Eq. 3, 8-12): rollouts -> judge -> advantages and gate -> update.
+    Each reply samples from its own stream, keyed by (seed, step, dataset index, reply index),
+    so the rollouts do not depend on the number of ranks (nor on resuming)."""
+    shards = runtime.Shards(len(train_set), per_rank_batch(args, world), rank, world, args.seed)
     forward, opt, sched, gen, start, state = common_loop_state(args, policy, rank, world, device, shards)
     gate = gates.make_gate(args.gate, lam=args.lam, lambda_max=args.lambda_max, slope=args.gate_slope,
                            threshold=args.gate_threshold, ema_alpha=args.ema_alpha)
     if state is not None:
         gate.load_state_dict(state["gate"])
     ref = frozen_copy(args, device) if args.beta_text > 0 or args.beta_speech > 0 else None
-    base = load_init(args.init, args, device) if rank == 0 and args.eval_prompts else None
-    log = runtime.Logger(args.out, rank, start, args.quiet)
+    base = "init" if rank == 0 and args.eval_prompts else None     # loaded by finish, after the optimiser
+    log = runtime.Logger(args.out, rank, start, args.quiet, args.log_every)
     bar = tqdm(range(start, args.steps), desc="hybrid", disable=rank != 0, initial=start, total=args.steps)
     G, warned_judge = args.group_size, False
+    guard = SkipGuard(args.max_skipped_updates)
     for step in bar:
-        samples = [train_set[i] for i in shards.next()]
+        indices = shards.next()
+        samples = [train_set[i] for i in indices]
         # 1. rollouts: G replies per prompt, speech decoded to audio
+        keys = [rollout.stream_seed(args.seed, step, i, g) for i in indices for g in range(G)]
         with runtime.gathered(policy):
-            batch = rollout.sample(policy, samples, G, args.temperature, args.top_p, args.max_len, gen,
-                                   not args.no_audio_boundaries)
+            batch = rollout.sample(policy, samples, G, include_audio_boundaries=not args.no_audio_boundaries,
+                                   keys=keys, **rollout.sampling_kwargs(args))
         # 2. the judge scores all B*G replies concurrently, before any training forward
         res = judge.score(reward.rollout_items(batch), mode="all" if args.log_axes else args.reward_mode,
                           semantic_weight=args.semantic_weight)
@@ -455,11 +581,14 @@ def run_hybrid(args, policy, train_set, eval_set, judge, rank, world, device, hu
         t_update = time.perf_counter()
         ub = build_update_batch(policy, ref, batch, samples, args, device)
         policy.train()
+        skipped = 0
         for _ in range(args.ppo_epochs):
             loss, sft, grpo, gstats = hybrid_objective(policy, ub, adv, usable, group, g_out.lam, args, forward)
-            norm = optimiser_step(policy, opt, sched, loss, args)
+            norm, bad = optimiser_step(policy, opt, sched, loss, args)
+            skipped += guard.update(bad, step + 1)
         t_update = time.perf_counter() - t_update
         rec = step_record(step + 1, g_out, R, res, batch, sft.detach(), grpo.detach(), gstats, norm, sched, t_update, world)
+        rec["skipped_updates"] = skipped
         if args.grad_diag_every and (step + 1) % args.grad_diag_every == 0:
             parts = [hybrid_objective(policy, ub, adv, usable, group, g_out.lam, args, modality=m)[0]
                      for m in ("text", "speech")]
@@ -469,7 +598,7 @@ def run_hybrid(args, policy, train_set, eval_set, judge, rank, world, device, hu
         bar.set_postfix(lam=f"{rec['lambda']:.2f}", R=f"{rec['reward_mean']:.2f}")
         if should_stop(args, policy, opt, sched, shards, gen, step, start, rank, world, {"gate": gate.state_dict()}):
             return
-    finish(args, policy, rank, eval_set, human, base)
+    finish(args, policy, rank, eval_set, human, base, opt)
 
 
 def pick_rewards(res, args):
@@ -496,7 +625,8 @@ def step_record(step, g_out, R, res, batch, sft, grpo, gstats, norm, sched, t_up
               float(sft), float(grpo), gstats["kl_text"], gstats["kl_speech"], gstats["clip_frac"],
               text_len.sum(), speech_len.sum(), len(text_len), batch.truncated.sum(), gstats["empty_scope_rows"],
               batch.seconds, res.stats["seconds"], t_update]
-    t = dict(zip(names, runtime.all_reduce_sum(torch.tensor([float(v) for v in values], dtype=torch.float64)).tolist()))
+    t = dict(zip(names, runtime.all_reduce_sum(torch.tensor([float(v) for v in values], dtype=torch.float64,
+                                                            device="cpu")).tolist()))
     r_max = runtime.all_reduce_max(torch.where(valid, R, torch.full_like(R, -math.inf)).max().view(1).double())
     ratio = (lambda a, b: t[a] / t[b] if t[b] else float("nan"))   # NaN (null in the JSONL) when nothing counted
     mean = ratio("r_sum", "r_n")
@@ -524,23 +654,25 @@ def step_line(r, total):
 def run_dpo(args, policy, train_set, eval_set, judge, rank, world, device, human=None):
     """The offline DPO baselines (dpo.py): pairs by repeated sampling, then Eq. 5."""
     pairs = dpo.build_pairs(policy, train_set, judge, args, rank, world, runtime.all_reduce_sum)
-    shards = runtime.Shards(len(pairs), min(args.batch_size, len(pairs)), 0, 1, args.seed + rank)  # rank-local pairs
+    shards = runtime.Shards(len(pairs), min(per_rank_batch(args, world), len(pairs)), 0, 1, args.seed + rank)  # rank-local
     forward, opt, sched, gen, start, _ = common_loop_state(args, policy, rank, world, device, shards)
     ref = frozen_copy(args, device)
-    log = runtime.Logger(args.out, rank, start, args.quiet)
+    log = runtime.Logger(args.out, rank, start, args.quiet, args.log_every)
     policy.train()
+    guard = SkipGuard(args.max_skipped_updates)
     for step in tqdm(range(start, args.steps), desc="dpo", disable=rank != 0, initial=start, total=args.steps):
         t0 = time.perf_counter()
         loss, stats = dpo.pair_loss(policy, ref, [pairs[i] for i in shards.next()], args, device, forward)
-        norm = optimiser_step(policy, opt, sched, loss, args)
-        reduced = runtime.all_reduce_sum(torch.tensor(list(stats.values()), dtype=torch.float64)) / world
+        norm, skipped = optimiser_step(policy, opt, sched, loss, args)
+        stats["skipped_updates"] = guard.update(skipped, step + 1)
+        reduced = runtime.all_reduce_sum(torch.tensor(list(stats.values()), dtype=torch.float64, device="cpu")) / world
         rec = {"step": step + 1, **dict(zip(stats, reduced.tolist())), "grad_norm": norm,
                "lr": sched.get_last_lr()[0], "time_update": time.perf_counter() - t0}
         log.log(rec, f"step {step + 1:5d}/{args.steps} | dpo {rec['dpo_loss']:.4f} | acc {rec['dpo_accuracy']:.2f} "
                      f"| margin {rec['dpo_margin']:+.3f} | {rec['time_update']:.2f}s")
         if should_stop(args, policy, opt, sched, shards, gen, step, start, rank, world):
             return
-    finish(args, policy, rank, eval_set, human, load_init(args.init, args, device) if rank == 0 else None)
+    finish(args, policy, rank, eval_set, human, "init" if rank == 0 else None, opt)
 
 
 def should_stop(args, policy, opt, sched, shards, gen, step, start, rank, world, extra=None):
@@ -553,8 +685,23 @@ def should_stop(args, policy, opt, sched, shards, gen, step, start, rank, world,
     return stopping
 
 
-def main():
-    run(get_args())
+def main(argv=None):
+    """The command line: a bad data file or flag ends with one line and exit status 2."""
+    t0 = time.time()
+    args = get_args(argv)                    # a bad flag: argparse's one line, status 2
+    try:
+        out = run(args)
+    except dataset.DataError as e:           # names the file:line (or sample and path)
+        print(f"train.py: error: {e}", file=sys.stderr, flush=True)
+        sys.exit(2)
+    except SystemExit as e:                  # our own one-line refusals (missing data, --init)
+        if isinstance(e.code, str):
+            print(f"train.py: error: {e.code}", file=sys.stderr, flush=True)
+            sys.exit(2)
+        raise
+    if int(os.environ.get("RANK", 0)) == 0:
+        minutes, seconds = divmod(time.time() - t0, 60)
+        print(f"{out}: done in {int(minutes)} m {seconds:.0f} s wall time", flush=True)
 
 
 if __name__ == "__main__":

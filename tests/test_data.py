@@ -99,9 +99,9 @@ def test_malformed_line_names_file_and_line(toy_dir, tmp_path):
 
 def test_missing_field_names_the_field(toy_dir, tmp_path):
     record = json.loads(good_line(toy_dir))
-    del record["question_text"]
+    del record["audios"]      # id and question_text are optional (the official release omits them)
     path = write_lines(tmp_path / "bad.jsonl", [json.dumps(record)])
-    with pytest.raises(dataset.DataError, match=r"bad\.jsonl:1: missing field 'question_text'"):
+    with pytest.raises(dataset.DataError, match=r"bad\.jsonl:1: missing field 'audios'"):
         dataset.load_samples(path, codec.encode)
 
 
@@ -142,3 +142,46 @@ def test_answer_matches():
     assert dataset.answer_matches("you said blue sky", "blue sky")
     assert not dataset.answer_matches("3 plus 4 is 17", "7")
     assert not dataset.answer_matches("", "7")
+
+
+def test_official_release_jsonl_shape_loads_unchanged(tmp_path):
+    """Bug: the official release's example lines (no `id`, a `task_type`, system prompt in the
+    messages or not) were refused with "missing field 'id'". Written here in exactly that
+    shape with our own content: ids come from the line, task_type is kept and honoured (a
+    non-s2s line is skipped and counted, as the official loader keeps only s2s by default),
+    question_text may be absent (the user text is used)."""
+    import numpy as np
+    import soundfile as sf
+    (tmp_path / "audio").mkdir()
+    for name in ("q.wav", "a.wav"):
+        sf.write(tmp_path / "audio" / name, np.zeros(1600, dtype=np.float32), 16000)
+    lines = [
+        {"messages": [{"role": "system", "content": "You are a calm helper."},
+                      {"role": "user", "content": "Answer briefly.\n\n<|audio|>"}],
+         "audios": ["audio/q.wav"], "sft_target_text": "Fine, thanks.", "sft_target_audio": "audio/a.wav",
+         "task_type": "s2s", "question_text": "How are you?"},
+        {"messages": [{"role": "user", "content": "Say it back.\n\n<|audio|>"}],
+         "audios": ["audio/q.wav"], "sft_target_text": "Back.", "sft_target_audio": "audio/a.wav",
+         "task_type": "s2s"},
+        {"messages": [{"role": "user", "content": "<|audio|>"}], "audios": ["audio/q.wav"],
+         "sft_target_text": "hello", "task_type": "asr", "question_text": "transcribe"},
+    ]
+    path = tmp_path / "sample_rl_sft.jsonl"
+    path.write_text("".join(json.dumps(x) + "\n" for x in lines))
+    logged = []
+    samples = dataset.load_samples(str(path), codec.encode, need_target=True, log=logged.append)
+    assert [s.id for s in samples] == ["sample_rl_sft.jsonl:1", "sample_rl_sft.jsonl:2"]
+    assert [s.task_type for s in samples] == ["s2s", "s2s"]
+    assert samples[0].question_text == "How are you?" and samples[1].question_text == "Say it back."
+    assert samples[0].target_text == "Fine, thanks." and len(samples[0].target_codes) >= 0
+    assert any("asr" in line and "skipped 1" in line for line in logged)
+    every = dataset.load_samples(str(path), codec.encode, task_types=None, log=logged.append)
+    assert [s.task_type for s in every] == ["s2s", "s2s", "asr"]
+
+
+def test_official_default_system_prompt_for_vita_prompts():
+    """The official loader inserts its system message when a sample has none; ours (for
+    --model vita, real.HFTokenizer) uses the same text by default."""
+    import real
+    assert dataset.OFFICIAL_SYSTEM_PROMPT == "You are Luke, the voice AI assistant. You can speak and listen."
+    assert real.HFTokenizer.__init__.__defaults__[-1] == dataset.OFFICIAL_SYSTEM_PROMPT

@@ -64,12 +64,26 @@ def test_without_ema_lambda_is_the_raw_value():
     assert out.lam == 0.0
 
 
-def test_lambda_stays_within_zero_and_lambda_max():
-    g = gates.make_gate("adaptive", lambda_max=0.6)
-    torch.manual_seed(0)
-    for _ in range(50):
-        out = g.step(torch.randint(1, 6, (4, 4)).float())
-        assert 0.0 <= out.lam <= 0.6
+def test_info_gate_clip_bounds_the_raw_rule_on_its_own():
+    """Rewards off the 1-5 scale (a judge on 0-10): Var {0, 10} = 25, so Eq. 9's clip must give v = 1
+    and raw = lambda_max * sigmoid(5 * (10 - 3)) <= lambda_max, before Gate.step's final clamp.
+    Bug caught: Eq. 9 without its clip (raw would be 6.25 times larger, hidden later by the clamp)."""
+    g = gates.make_gate("adaptive")
+    raw = g.raw(gates.group_stats(torch.tensor([[0.0, 10.0, 0.0, 10.0]])))
+    assert raw.item() == pytest.approx(0.8 * sigmoid(35))
+
+
+def test_a_forks_rule_is_kept_within_zero_and_lambda_max():
+    """Gate.step bounds any registered rule: raw 2.0 -> lambda_max, raw -1.0 -> 0.
+    Bug caught: the bound dropped, so a fork's rule could put a negative weight on SFT (Eq. 8)."""
+    @gates.register_gate("out-of-range-test")
+    class Wild(gates.Gate):
+        def raw(self, stats):
+            return torch.where(stats["max"] > 3, 2.0, -1.0).to(stats["max"].dtype)
+
+    g = gates.make_gate("out-of-range-test", lambda_max=0.6, ema_alpha=0.0)
+    assert g.step(torch.tensor([[5.0, 1.0]])).lam == pytest.approx(0.6)
+    assert g.step(torch.tensor([[2.0, 1.0]])).lam == 0.0
 
 
 def test_missing_rewards_give_no_statistics():
@@ -106,10 +120,16 @@ def test_state_dict_round_trip():
         gates.make_gate("fixed").load_state_dict(g.state_dict())
 
 
-def test_fixed_gate_is_constant():
-    g = gates.make_gate("fixed", lam=0.3)
-    for rewards in ([[1.0, 5.0, 1.0, 5.0]], [[3.0, 3.0, 3.0, 3.0]], [[NAN, NAN, NAN, NAN]]):
-        assert g.step(torch.tensor(rewards)).lam == 0.3
+def test_fixed_gate_under_train_pys_flags():
+    """train.py passes every gate flag (lambda_max 0.8, ema_alpha 0.9) to every gate. The fixed gate
+    must still apply and log its own lambda: 1.0 unclamped, also on a first step with no usable group.
+    Bug caught: the shared lambda_max clamping lam_raw (logged 0.8), or lambda 0 before any usable group.
+    (That train.py passes --lam at all is tests/test_wiring.py::test_the_fixed_gate_applies_lam_as_given.)"""
+    g = gates.make_gate("fixed", lam=1.0, lambda_max=0.8, slope=5.0, threshold=3.0, ema_alpha=0.9)
+    first = g.step(torch.tensor([[NAN, NAN, 2.0, NAN]]))
+    assert first.groups == 0 and first.lam == 1.0
+    out = g.step(torch.tensor([[1.0, 5.0, 1.0, 5.0]]))
+    assert out.lam == 1.0 and out.lam_raw == pytest.approx(1.0)
 
 
 def test_a_fork_registers_a_rule_in_a_few_lines():

@@ -27,50 +27,63 @@ def random_case(seed, n_groups=3, G=3, T=7):
     return logp, old, ref, adv, scope, text, speech, usable, group
 
 
-def naive_aggregate(values, mask, group, usable, how):
-    """values: dict (i, t) -> tensor; the definitions of losses.aggregate written as loops."""
-    N, T = mask.shape
-    if how == "token-mean":
-        picked = [values[i, t] for i in range(N) for t in range(T) if usable[i] and mask[i, t]]
-        return sum(picked) / len(picked) if picked else torch.tensor(0.0)
-    per_group = {}
-    for i in range(N):
-        if not usable[i]:
-            continue
-        toks = [values[i, t] for t in range(T) if mask[i, t]]
-        if how == "seq-mean":
-            if toks:
-                per_group.setdefault(int(group[i]), []).append(sum(toks) / len(toks))
-        else:  # token-sum: a usable row counts even with no token
-            per_group.setdefault(int(group[i]), []).append(sum(toks) if toks else torch.tensor(0.0))
-    means = [sum(v) / len(v) for v in per_group.values() if v]
-    return sum(means) / len(means) if means else torch.tensor(0.0)
+def eq3_case():
+    """Two prompt groups, G = 2, T = 3, ratio 1 (first update), beta = 0. Scope lengths 2, 1 | 3, 1."""
+    logp = torch.zeros(4, 3, requires_grad=True)
+    scope = torch.tensor([[1, 1, 0], [1, 0, 0], [1, 1, 1], [1, 0, 0]], dtype=torch.bool)
+    adv = torch.tensor([1.0, -1.0, 2.0, -2.0])
+    return logp, scope, adv, torch.tensor([0, 0, 1, 1]), torch.ones(4, dtype=torch.bool)
 
 
-def naive_grpo(logp, old, ref, adv, scope, text, speech, usable, group, bt, bs, clip, how):
-    N, T = logp.shape
-    pg, kl = {}, {}
-    for i in range(N):
-        for t in range(T):
-            ratio = torch.exp(logp[i, t] - old[i, t])
-            a = adv[i]
-            pg[i, t] = -torch.minimum(ratio * a, torch.clamp(ratio, 1 - clip, 1 + clip) * a)
-            d = ref[i, t] - logp[i, t]
-            kl[i, t] = torch.exp(d) - d - 1
-    return (naive_aggregate(pg, scope, group, usable, how) + bt * naive_aggregate(kl, text, group, usable, how)
-            + bs * naive_aggregate(kl, speech, group, usable, how))
+@pytest.mark.parametrize("how,loss,grad", [
+    # Eq. 3 literally: per group -(1/G) sum_i sum_t A_i: -(2*1 - 1)/2 = -0.5 and -(3*2 - 2)/2 = -2; mean -1.25.
+    # d/dlogp_it = -A_i / G / (2 groups): -0.25, +0.25, -0.5, +0.5
+    ("token-sum", -1.25, [-0.25, 0.25, -0.5, 0.5]),
+    # the official per-row token mean: -(1 - 1)/2 = 0 and -(2 - 2)/2 = 0; d/dlogp_it = -A_i / |y_i| / G / 2
+    ("seq-mean", 0.0, [-1 / 8, 1 / 4, -1 / 6, 1 / 2]),
+    # one global token mean over 7 tokens: -(2 - 1 + 6 - 2)/7; d/dlogp_it = -A_i / 7
+    ("token-mean", -5 / 7, [-1 / 7, 1 / 7, -2 / 7, 2 / 7]),
+])
+def test_grpo_aggregations_by_hand_from_eq3(how, loss, grad):
+    """Bug caught: token-sum dividing by the reply length (not Eq. 3), a missing mean over groups,
+    seq-mean weighting rows by length, or a gradient leaking to positions outside the scope."""
+    logp, scope, adv, group, usable = eq3_case()
+    value, _ = losses.grpo_loss(logp, logp.detach(), None, adv, scope, scope, scope, group, usable,
+                                0.0, 0.0, 0.2, how)
+    value.backward()
+    assert value.item() == pytest.approx(loss, abs=1e-6)
+    expected = torch.tensor(grad)[:, None] * scope
+    torch.testing.assert_close(logp.grad, expected)
 
 
-@pytest.mark.parametrize("how", losses.AGGREGATIONS)
-@pytest.mark.parametrize("seed", [0, 1])
-def test_grpo_equals_a_naive_loop(how, seed):
-    logp, old, ref, adv, scope, text, speech, usable, group = random_case(seed)
-    fast, _ = losses.grpo_loss(logp, old, ref, adv, scope, text, speech, group, usable, 0.05, 0.02, 0.2, how)
-    (g_fast,) = torch.autograd.grad(fast, logp)
-    slow = naive_grpo(logp, old, ref, adv, scope, text, speech, usable, group, 0.05, 0.02, 0.2, how)
-    (g_slow,) = torch.autograd.grad(slow, logp)
-    torch.testing.assert_close(fast, slow)
-    torch.testing.assert_close(g_fast, g_slow)
+def kl_case():
+    """One row, 4 tokens: text at 0, 1 and speech at 2, 3; A = 0 so only the KL remains.
+    ref - logp = [ln 2, 0, ln 2, ln 2] gives k3 = [c, 0, c, c] with c = 2 - ln 2 - 1 = 1 - ln 2."""
+    logp = torch.zeros(1, 4, requires_grad=True)
+    ln2 = math.log(2.0)
+    ref = torch.tensor([[ln2, 0.0, ln2, ln2]])
+    text = torch.tensor([[True, True, False, False]])
+    return logp, ref, text, ~text
+
+
+@pytest.mark.parametrize("scope_name,norm,expected", [
+    # official, --rl-tokens all: (beta_t * c + beta_s * 2c) / |scope| = (0.1 c + 0.4 c) / 4
+    ("all", "scope", 0.125),
+    # per-modality means: beta_t * c / 2 + beta_s * 2c / 2
+    ("all", "modality", 0.25),
+    # text-only GRPO: text inside the scope (c / 2 tokens), speech outside on its own mean (2c / 2)
+    ("text", "scope", 0.25),
+])
+def test_kl_normalisation_by_hand(scope_name, norm, expected):
+    """Bug caught: under --rl-tokens all the text KL averaged over the text tokens only (weighing
+    |all| / |text| = 2x the official trainer's), or the outside-scope speech KL divided by the scope."""
+    logp, ref, text, speech = kl_case()
+    scope = text | speech if scope_name == "all" else text
+    loss, stats = losses.grpo_loss(logp, logp.detach(), ref, torch.zeros(1), scope, text, speech, torch.tensor([0]),
+                                   torch.tensor([True]), beta_text=0.1, beta_speech=0.2, how="seq-mean", kl_norm=norm)
+    c = 1 - math.log(2.0)
+    assert loss.item() == pytest.approx(expected * c, rel=1e-6)
+    assert stats["kl_text"] == pytest.approx(c / 2) and stats["kl_speech"] == pytest.approx(c)   # logged: own means
 
 
 @pytest.mark.parametrize("scope_name", ["text", "speech", "all"])
@@ -175,10 +188,23 @@ def test_empty_scope_gives_zero_loss_and_is_counted():
     assert loss.item() == 0.0 and stats["empty_scope_rows"] == 2
 
 
-def test_kl_k3_is_nonnegative_and_zero_at_equality():
+def test_k3_estimates_kl_pi_to_ref_from_samples_of_pi():
+    """Oracle: over samples y ~ pi, mean k3(log pi(y), log ref(y)) -> KL(pi || ref) = sum pi log(pi / ref),
+    computed from the full distributions; the exact expectation under pi equals it too. The two
+    directions differ by far more than the tolerance here, so a swapped d = logp - ref (which
+    estimates something else) or a KL(ref || pi) estimator fails. Also k3 >= 0 and k3(a, a) = 0."""
+    pi = torch.tensor([0.97, 0.01, 0.01, 0.01], dtype=torch.float64)
+    ref = torch.full((4,), 0.25, dtype=torch.float64)
+    kl_pi_ref = float((pi * (pi / ref).log()).sum())                 # 1.219
+    kl_ref_pi = float((ref * (ref / pi).log()).sum())                # 2.075
+    assert abs(kl_pi_ref - kl_ref_pi) > 0.8
+    exact = float((pi * losses.kl_k3(pi.log(), ref.log())).sum())
+    assert exact == pytest.approx(kl_pi_ref, rel=1e-9)
+    y = torch.multinomial(pi, 200_000, replacement=True, generator=torch.Generator().manual_seed(0))
+    sampled = float(losses.kl_k3(pi.log()[y], ref.log()[y]).mean())
+    assert sampled == pytest.approx(kl_pi_ref, abs=0.03)
     a, b = torch.randn(100), torch.randn(100)
-    assert (losses.kl_k3(a, b) >= 0).all()
-    assert (losses.kl_k3(a, a) == 0).all()
+    assert (losses.kl_k3(a, b) >= 0).all() and (losses.kl_k3(a, a) == 0).all()
 
 
 def test_dpo_hand_worked():

@@ -25,21 +25,48 @@ def test_interleaved_layout_masks_and_slots_on_a_hand_built_reply():
     reply = m.target("abc", codes)
     a, b, c = text_ids("abc")
     c1, c2, c3, c4, c5 = code_ids(codes)
-    expected = [a, b, V.boa, c1, c2, c3, V.eoa, c, V.boa, c4, c5, V.eoa, V.boa, V.eoa, V.eos]
+    # the text ends exactly with the second chunk: no empty third chunk (VITA-Audio's layout)
+    expected = [a, b, V.boa, c1, c2, c3, V.eoa, c, V.boa, c4, c5, V.eoa, V.eos]
     assert reply[:, 0].tolist() == expected
     slots = m.slots_for(reply[None])[0, :, 0].tolist()
-    assert slots == [M.TEXT, M.TEXT, M.FORCE_BOA, M.CODE, M.CODE, M.CODE, M.FORCE_EOA, M.TEXT, M.FORCE_BOA,
-                     M.CODE, M.CODE, M.FORCE_EOA, M.TEXT, M.CODE_OR_EOA, M.FORCE_EOS]
+    # after a full text chunk the audio chunk may end early (final) or run on (final), so
+    # every code after its first is a choice; after a full audio chunk <eos> may close the reply
+    assert slots == [M.TEXT, M.TEXT, M.FORCE_BOA, M.CODE, M.CODE_OR_EOA, M.CODE_OR_EOA, M.CODE_OR_EOA,
+                     M.TEXT_OR_EOS, M.FORCE_BOA, M.CODE, M.CODE_OR_EOA, M.CODE_OR_EOA, M.TEXT_OR_EOS]
     masks = {k: v[0, :, 0].tolist() for k, v in m.masks(reply[None], m.slots_for(reply[None])).items()}
-    is_text = [t in (a, b, c, V.eos) for t in expected]
-    is_speech = [not x for x in is_text]            # codes and both markers
+    early = 12                                      # the <boa> chosen in a text slot: it ends the text
+    is_text = [t in (a, b, c, V.eos) or i == early for i, t in enumerate(expected)]
+    is_speech = [not x for x in is_text]            # codes and the scheduled markers
     assert masks["text"] == is_text and masks["speech"] == is_speech
     assert all(masks["completion"])
-    assert masks["sampled"] == [s in (M.TEXT, M.CODE, M.CODE_OR_EOA) for s in slots]
+    assert masks["sampled"] == [s in (M.TEXT, M.CODE, M.CODE_OR_EOA, M.TEXT_OR_EOS) for s in slots]
     no_markers = m.masks(reply[None], m.slots_for(reply[None]), include_audio_boundaries=False)
-    markers = [t in (V.boa, V.eoa) for t in expected]
+    markers = [t in (V.boa, V.eoa) and i != early for i, t in enumerate(expected)]
+    assert no_markers["text"][0, :, 0].tolist() == is_text
     assert no_markers["speech"][0, :, 0].tolist() == [s and not k for s, k in zip(is_speech, markers)]
     assert not (no_markers["text"] & no_markers["speech"]).any()
+
+
+@pytest.mark.parametrize("name", ["tiny-vita", "tiny-kimi"])
+def test_the_token_that_ends_the_text_is_text_in_both_architectures(name):
+    """The chosen rule: the decision to stop talking (tiny-vita's early <boa>, tiny-kimi's <eot>) is a
+    text token the policy samples, so text-only GRPO credits it; a scheduled <boa> is a speech marker.
+    Bug caught: the interleaved early <boa> counted as speech (the official boundary rule) while the
+    parallel <eot> is text, so the two architectures' text-only rows would mean different things."""
+    m = M.build_model(name, schedule=[2, 5, 1, 4] if name == "tiny-vita" else None,
+                      config_overrides={"num_hidden_layers": 1})
+    # tiny-vita lays "a" out as a <boa> c c c c c <eoa> <eos>: the text ends before its first chunk is full
+    reply = m.target("a" if name == "tiny-vita" else "abc", [10, 11, 12, 13, 14])[None]
+    stop = V.boa if name == "tiny-vita" else V.text_eos
+    text_stream = reply[0, :, 0]
+    if name == "tiny-vita":
+        where = text_stream.tolist().index(stop)
+        assert m.slots_for(reply)[0, where, 0] == M.TEXT      # chosen in a text slot, not scheduled
+    else:
+        where = text_stream.tolist().index(stop)
+    for include in (True, False):
+        mk = m.masks(reply, m.slots_for(reply), include_audio_boundaries=include)
+        assert mk["text"][0, where, 0] and not mk["speech"][0, where, 0] and mk["sampled"][0, where, 0]
 
 
 def chunks(tokens):
@@ -64,6 +91,73 @@ def test_vita_audio_schedule_1_10_4_10_chunk_pattern():
     # so the final chunk takes the one text token left and every remaining code
     assert chunks(reply) == [(1, 8), (4, 8), (4, 8), (1, 6)]
     assert reply[-1] == V.eos
+
+
+def upstream_layout(text_ids_, codes, schedule):
+    """An independent re-statement of VITA-Audio's SFT layout (its text_audio_interval_ratio):
+    cut text and codes by the schedule (last pair repeating), keep min(#text, #audio) chunks,
+    the last one holding everything left of both; each chunk is text <boa> codes <eoa>."""
+    def cut(ids, sizes):
+        out = []
+        while ids:
+            size = sizes[min(len(out), len(sizes) - 1)]
+            out.append(ids[:size])
+            ids = ids[size:]
+        return out
+    t = cut(list(text_ids_), schedule[0::2])
+    a = cut(list(code_ids(codes)), [x - 2 for x in schedule[1::2]])
+    n = min(len(t), len(a))
+    t, a = t[:n - 1] + [sum(t[n - 1:], [])], a[:n - 1] + [sum(a[n - 1:], [])]
+    return sum((x + [V.boa] + y + [V.eoa] for x, y in zip(t, a)), []) + [V.eos]
+
+
+@pytest.mark.parametrize("n_text", [8, 9, 10, 11, 12, 13])   # text lengths 0..3 mod 4 past the first chunk
+@pytest.mark.parametrize("n_codes", [5, 8, 30, 37])
+def test_upstream_layout_is_accepted_and_scores_like_target(n_text, n_codes):
+    """Bug: the old target() laid out an extra empty text chunk when the text filled its last
+    chunk exactly, and the grammar forced <eoa> after a_c codes, so VITA-Audio's own layout was
+    rejected (a forbidden token gets -inf). Here both the toy (silence-padding) grammar and the
+    merging one (no silence code, GLM-4-Voice) accept upstream's layout whenever the speech
+    covers the text, with the same teacher-forced log-probs as target()."""
+    import dataclasses
+    schedule = [1, 10, 4, 10]
+    text = "abcdefghijklmnopqrstuvwxyz"[:n_text]
+    codes = list(range(n_codes))
+    for silence in (codec.PAUSE, None):
+        m = M.build_model("tiny-vita", schedule=schedule, config_overrides={"num_hidden_layers": 1})
+        if silence is None:
+            m.vocab = dataclasses.replace(m.vocab, silence_code=None)
+            m.grammar = M.InterleavedGrammar(m.vocab, schedule)
+        ours = m.target(text, codes)
+        up = upstream_layout(text_ids(text), codes, schedule)
+        covered = 1 + -(-(n_text - 1) // 4) <= -(-n_codes // 8)      # text chunks <= audio chunks
+        if not covered and silence is not None:
+            continue        # the toy pads silence instead (tested in test_vita_audio_schedule_...)
+        assert ours[:, 0].tolist() == up, (n_text, n_codes, silence)
+        replies = torch.tensor(up)[None, :, None]
+        slots = m.slots_for(replies)
+        assert m.allowed[slots, replies].all(), (n_text, n_codes, silence)
+        assert slots[0, -1, 0] != M.PAD_SLOT and m.split(replies[0])[0] == text
+        prompt, mask = m.sample_prompt_batch([type("S", (), {"question_codes": [np.arange(3)],
+                                                             "messages": [{"role": "user", "content": "<|audio|>"}]})()])
+        with torch.no_grad():
+            lp = M.reply_logprobs(m, prompt, mask, replies, slots)
+            lp_ours = M.reply_logprobs(m, prompt, mask, ours[None], m.slots_for(ours[None]))
+        assert torch.isfinite(lp).all()
+        torch.testing.assert_close(lp, lp_ours)
+
+
+def test_text_outrunning_speech_without_silence_merges_text_and_does_not_raise():
+    """Bug: target() raised when the text outran the speech and the codec had no silence code
+    (GLM-4-Voice), stopping the run. Now the leftover text joins the final text chunk, as
+    upstream does, and the merging grammar accepts it."""
+    import dataclasses
+    m = M.build_model("tiny-vita", schedule=[1, 10, 4, 10], config_overrides={"num_hidden_layers": 1})
+    m.vocab = dataclasses.replace(m.vocab, silence_code=None)
+    m.grammar = M.InterleavedGrammar(m.vocab, [1, 10, 4, 10])
+    reply = m.target("abcdefghijklm", list(range(10)))          # 13 text tokens, 10 codes: 2 audio chunks
+    assert chunks(reply[:, 0].tolist()) == [(1, 8), (12, 2)]
+    assert m.allowed[m.slots_for(reply[None]), reply[None]].all()
 
 
 def test_parallel_layout_masks_and_slots_on_a_hand_built_reply():
@@ -183,3 +277,38 @@ def test_bad_schedules_are_rejected():
         M.build_model("tiny-vita", schedule=[4, 2])
     with pytest.raises(ValueError, match="unknown model"):
         M.build_model("tiny-gpt")
+
+
+def test_default_tiny_vita_schedule_lays_out_every_toy_sample(samples):
+    """tiny-vita's default 8 6 4 6 (text leads, the toy codec pads silence) under the new
+    layout: every training target is accepted by the grammar, keeps its text and codes, and
+    ends <eoa> <eos>. Bug: a layout change that breaks the default job's SFT targets."""
+    m = M.build_model("tiny-vita", config_overrides={"num_hidden_layers": 1})
+    assert m.grammar.schedule == [8, 6, 4, 6] and not m.grammar.merge_text
+    for s in samples:
+        reply = m.target(s.target_text, s.target_codes)
+        assert m.allowed[m.slots_for(reply[None]), reply[None]].all(), s.id
+        text, codes = m.split(reply)
+        assert text == " ".join(s.target_text.lower().split()) or text == s.target_text
+        assert list(codes[:len(s.target_codes)]) == list(s.target_codes)
+        assert set(codes[len(s.target_codes):].tolist()) <= {codec.PAUSE}
+        assert reply[-2:, 0].tolist() == [V.eoa, V.eos]
+
+
+def test_an_early_boa_after_a_full_audio_chunk_is_text_too():
+    """Under VITA-Audio's layout a text chunk that opens after a full audio chunk has slot
+    TEXT_OR_EOS; choosing <boa> there ends the text exactly like an early <boa> in a TEXT slot.
+    Bug caught: the text-ending rule matching only TEXT slots, so this same decision is counted
+    as speech and text-only GRPO never credits it."""
+    m = M.build_model("tiny-vita", schedule=[2, 5, 1, 4], config_overrides={"num_hidden_layers": 1})
+    v = m.vocab
+    codes = [v.audio_offset + c for c in range(5)]
+    # a b <boa> c c c <eoa> | <boa> (chosen instead of the next chunk's character) c c <eoa> <eos>
+    reply = torch.tensor([m.tokenizer.encode_text("ab") + [v.boa] + codes[:3] + [v.eoa, v.boa]
+                          + codes[3:] + [v.eoa, v.eos]])[..., None]
+    slots = m.slots_for(reply)
+    early = 7
+    assert slots[0, early, 0] == M.TEXT_OR_EOS and reply[0, early, 0] == v.boa
+    mk = m.masks(reply, slots)
+    assert mk["text"][0, early, 0] and not mk["speech"][0, early, 0] and mk["sampled"][0, early, 0]
+    assert mk["speech"][0, 2, 0] and not mk["sampled"][0, 2, 0]     # the scheduled <boa> stays speech

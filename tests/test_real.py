@@ -1,14 +1,21 @@
-"""The `vita` path (real.py) on a stand-in with VITA-Audio's structure: a Qwen2 causal LM,
-an HF tokenizer with its special tokens and <|audio_i|> codes, ChatML prompts. The toy
+"""The `vita` path (real.py) on a stand-in with VITA-Audio-Boost's layout: config.json of a
+Qwen2MTPForCausalLM, sharded safetensors with main and MTP tensors under upstream's names,
+Qwen2.5's and VITA's added tokens at their real offsets, generation_config.json. The toy
 codec stands in for GLM-4-Voice, which (with real weights) is not exercised here."""
+import json
+import os
+import subprocess
+import sys
+
 import pytest
 import torch
+from safetensors import safe_open
 
 import model as M
 import real
 import rollout
 import train
-from conftest import MICRO
+from conftest import MICRO, ROOT
 
 
 @pytest.fixture(scope="module")
@@ -18,51 +25,205 @@ def standin(tmp_path_factory):
     return str(path)
 
 
-def test_tokens_are_looked_up_not_hard_coded(standin):
-    m = M.load_model(standin)
-    tok, v = m.tokenizer.tok, m.vocab
-    assert v.audio_offset == tok.convert_tokens_to_ids("<|audio_0|>") and v.n_codes == 541
-    assert v.boa == tok.convert_tokens_to_ids("<|begin_of_audio|>") and v.eos == tok.convert_tokens_to_ids("<|im_end|>")
-    assert v.size == m.net.config.vocab_size and v.size % 8 == 0      # padded as VITA-Audio pads
+def tensors(path):
+    """{name: tensor} over every shard of a checkpoint directory."""
+    index = json.load(open(os.path.join(path, "model.safetensors.index.json")))["weight_map"]
+    out = {}
+    for file in sorted(set(index.values())):
+        with safe_open(os.path.join(path, file), "pt") as f:
+            out.update({k: f.get_tensor(k) for k in f.keys()})
+    return out, index
+
+
+def same_bytes(a, b):
+    return a.dtype == b.dtype and a.shape == b.shape and torch.equal(a.view(torch.uint8), b.view(torch.uint8))
+
+
+def test_standin_has_the_real_layout(standin):
+    """Bug: a stand-in that is a stock Qwen2 (the old one) would let a loader that ignores MTP
+    tensors, the layer split or the shard index pass. Checks the facts read from upstream:
+    38 = 28 main + 10 MTP layers in num_hidden_layers, the MTP tensor names, the added
+    tokens' offsets from the base vocabulary (151,643 + 42 = <|audio_0|> at 151,685)."""
+    cfg = json.load(open(os.path.join(standin, "config.json")))
+    assert cfg["architectures"] == ["Qwen2MTPForCausalLM"] and cfg["model_type"] == "qwen2_mtp"
+    assert cfg["auto_map"]["AutoModelForCausalLM"] == "modeling_qwen2.Qwen2MTPForCausalLM"
+    n_mtp, n_all = cfg["num_nextn_predict_layers"], cfg["num_hidden_layers"]
+    state, index = tensors(standin)
+    assert len(set(index.values())) == 2
+    layers = {int(k.split(".")[2]) for k in state if k.startswith("model.layers.")}
+    assert layers == set(range(n_all)) and n_mtp == real.STANDIN_MTP
+    for i in range(n_mtp):
+        assert state[f"mtp_projs.{i}.weight"].shape == (cfg["hidden_size"], 2 * cfg["hidden_size"])
+        assert f"mtp_embed_norms.{i}.weight" in state and f"mtp_hidden_norms.{i}.weight" in state
+    tok = real._tokenizer(standin)
+    base = tok.convert_tokens_to_ids("<|endoftext|>")
+    offsets = {t: tok.convert_tokens_to_ids(t) - base for t in
+               ("<|im_start|>", "<|im_end|>", "<|begin_of_audio|>", "<|end_of_audio|>", "<|audio|>", "<|audio_0|>")}
+    assert offsets == {"<|im_start|>": 1, "<|im_end|>": 2, "<|begin_of_audio|>": 31, "<|end_of_audio|>": 32,
+                       "<|audio|>": 41, "<|audio_0|>": 42}
+    assert cfg["speech_token_offset"] == base + 42 and cfg["vocab_size"] % 8 == 0 and cfg["vocab_size"] >= len(tok)
+    gen = json.load(open(os.path.join(standin, "generation_config.json")))
+    assert gen["mtp_inference_mode"] == [1, 10, 4, 10] and gen["top_k"] == 20
+
+
+def test_load_takes_the_main_path_into_stock_qwen2(standin):
+    """Bug: loading every layer (or the MTP layers instead of the first n_main) changes the
+    logits. Oracle: a Qwen2ForCausalLM built by hand from the first n_main layers' tensors."""
+    from transformers import Qwen2Config, Qwen2ForCausalLM
+    m = real.load_vita(standin)
+    cfg = json.load(open(os.path.join(standin, "config.json")))
+    n_main = cfg["num_hidden_layers"] - cfg["num_nextn_predict_layers"]
+    assert type(m.net) is Qwen2ForCausalLM and len(m.net.model.layers) == n_main
+    state, _ = tensors(standin)
+    keep = {k: v.float() for k, v in state.items() if not k.startswith("mtp_")
+            and not (k.startswith("model.layers.") and int(k.split(".")[2]) >= n_main)}
+    ref = Qwen2ForCausalLM(Qwen2Config(**{**{k: cfg[k] for k in ("vocab_size", "hidden_size", "intermediate_size",
+                                                               "num_attention_heads", "num_key_value_heads",
+                                                               "rms_norm_eps", "rope_theta")},
+                                          "num_hidden_layers": n_main}))
+    ref.load_state_dict(keep, strict=True)
+    ids = torch.randint(0, cfg["vocab_size"], (2, 12))
+    with torch.no_grad():
+        torch.testing.assert_close(m.net(input_ids=ids).logits, ref.eval()(input_ids=ids).logits)
+
+
+def test_added_tokens_outside_all_special_ids_are_banned_from_text(standin):
+    """Bug: only all_special_ids were banned, so VITA's <|begin_of_image|>, <|audio|>, ... (added
+    as special but not in additional_special_tokens) and Qwen's <tool_call>/<|fim_*|> could be
+    sampled as text."""
+    m = real.load_vita(standin)
+    tok = m.tokenizer.tok
     allowed_text = m.allowed[M.TEXT]
-    for special in ("<|im_start|>", "<|audio|>", "<|endoftext|>", "<unk>"):
-        assert not allowed_text[tok.convert_tokens_to_ids(special)], special
+    for t, _ in real.QWEN25_ADDED:
+        assert not allowed_text[tok.convert_tokens_to_ids(t)], t
+    for t in real.VITA_ADDED:
+        if t != "<|begin_of_audio|>":            # <boa> ends a text chunk
+            assert not allowed_text[tok.convert_tokens_to_ids(t)], t
+    assert allowed_text[tok.convert_tokens_to_ids("a")]
+    assert m.vocab.audio_offset == tok.convert_tokens_to_ids("<|audio_0|>") and m.vocab.n_codes == 541
 
 
-def test_prompt_uses_the_chat_template_with_audio_codes(standin, samples):
-    m = M.load_model(standin)
-    text = m.tokenizer.tok.decode(m.prompt(samples[0])[:, 0].tolist())
-    assert text.startswith("<|im_start|>system\nYou are a helpful voice assistant")
+def test_schedule_and_sampling_settings_come_from_generation_config(tmp_path):
+    """Bug: the schedule defaulted to 1 10 4 10 whatever the checkpoint said, and its sampling
+    settings (top-k 20, top-p 0.8, repetition penalty 1.05) were ignored."""
+    path = str(tmp_path / "balance")
+    real.make_standin(path, schedule=(1, 4, 3, 8, 4, 10), config=MICRO)
+    m = real.load_vita(path)
+    assert m.spec["schedule"] == [1, 4, 3, 8, 4, 10] and m.grammar.schedule == [1, 4, 3, 8, 4, 10]
+    assert m.spec["generation"] == {"temperature": 0.7, "top_k": 20, "top_p": 0.8, "repetition_penalty": 1.05}
+    assert real.load_vita(path, schedule=[1, 10, 4, 10]).spec["schedule"] == [1, 10, 4, 10]
+
+
+def test_prompt_uses_the_chat_template_and_the_official_system_prompt(standin, samples):
+    m = real.load_vita(standin)
+    s = samples[0]
+    no_system = type(s)(**{**s.__dict__, "messages": [x for x in s.messages if x["role"] != "system"]})
+    text = m.tokenizer.tok.decode(m.prompt(no_system)[:, 0].tolist())
+    assert text.startswith("<|im_start|>system\nYou are Luke, the voice AI assistant. You can speak and listen.")
     assert "<|im_start|>user\n<|begin_of_audio|><|audio_" in text
     assert text.endswith("<|end_of_audio|><|im_end|>\n<|im_start|>assistant\n")
-    n_codes = text.count("<|audio_")
-    assert n_codes == len(samples[0].question_codes[0])
+    assert text.count("<|audio_") == len(s.question_codes[0])
 
 
-def test_layout_masks_and_rollouts(standin, samples):
-    m = M.load_model(standin)
+def test_three_rollouts_in_a_row_then_scoring(standin, samples):
+    """Bug (issue 9, item 2): the remote-code MTP model keeps input ids between eval-mode calls,
+    so the second rollout crashed with a size mismatch. The stock main path has no such state:
+    three rollouts in a row work and their recorded log-probs equal teacher forcing."""
+    m = real.load_vita(standin)
+    for seed in range(3):
+        b = rollout.sample(m, samples[:3], 2, 1.0, 1.0, 48, torch.Generator().manual_seed(seed))
+        assert torch.equal(m.slots_for(b.replies), b.slots) and m.allowed[b.slots, b.replies].all()
+        with torch.no_grad():
+            forced = M.reply_logprobs(m, b.prompts, b.prompt_mask, b.replies, b.slots)
+        done = b.masks["completion"]
+        torch.testing.assert_close(b.logprobs[done], forced[done], atol=1e-5, rtol=1e-5)
     s = samples[1]
     reply = m.target(s.target_text, s.target_codes)
-    assert m.split(reply)[0] == s.target_text
-    assert m.allowed[m.slots_for(reply[None]), reply[None]].all()
-    b = rollout.sample(m, samples[:3], 2, 1.0, 1.0, 48, torch.Generator().manual_seed(0))
-    assert torch.equal(m.slots_for(b.replies), b.slots) and m.allowed[b.slots, b.replies].all()
-    assert not (b.masks["text"] & b.masks["speech"]).any()
+    assert m.split(reply)[0] == s.target_text and m.allowed[m.slots_for(reply[None]), reply[None]].all()
+
+
+def test_save_writes_the_original_layout_and_reloads(standin, tmp_path):
+    """Bug: saving with save_pretrained wrote a stock Qwen2 checkpoint (no MTP tensors, no
+    auto_map), which VITA-Audio's own code cannot load. The saved directory must hold the same
+    tensor names in the same shards, MTP tensors byte for byte, the updated main tensors, and
+    config/generation config/tokenizer unchanged; and it must reload to the same logits."""
+    m = real.load_vita(standin)
     with torch.no_grad():
-        forced = M.reply_logprobs(m, b.prompts, b.prompt_mask, b.replies, b.slots)
-    done = b.masks["completion"]
-    torch.testing.assert_close(b.logprobs[done], forced[done], atol=1e-5, rtol=1e-5)
+        m.net.model.layers[0].mlp.up_proj.weight.add_(0.5)
+    out = str(tmp_path / "saved")
+    m.save(out)
+    before, idx_before = tensors(standin)
+    after, idx_after = tensors(out)
+    assert idx_before == idx_after
+    for name in before:
+        if name in m.layout["aside"]:
+            assert same_bytes(before[name], after[name]), name
+    assert any(k.startswith("mtp_projs.") for k in m.layout["aside"])
+    assert not torch.equal(before["model.layers.0.mlp.up_proj.weight"].float(),
+                           after["model.layers.0.mlp.up_proj.weight"].float())
+    for f in ("config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json"):
+        assert open(os.path.join(standin, f)).read() == open(os.path.join(out, f)).read(), f
+    back = M.load_model(out)
+    ids = torch.randint(0, m.vocab.size, (1, 9))
+    with torch.no_grad():
+        torch.testing.assert_close(back.net(input_ids=ids).logits, m.net(input_ids=ids).logits)
+    back.save(out)            # saving over its own source keeps the MTP tensors
+    again, _ = tensors(out)
+    assert all(same_bytes(before[k], again[k]) for k in m.layout["aside"])
+    fresh = real.load_vita(standin)
+    fresh.load_weights(out)   # --resume's path
+    assert torch.equal(fresh.net.model.layers[0].mlp.up_proj.weight, m.net.model.layers[0].mlp.up_proj.weight)
 
 
-def test_train_py_model_vita_runs_and_saves_a_loadable_checkpoint(standin, toy_dir, judge_url, tmp_path):
+@pytest.mark.parametrize("dtype", [["--dtype", "float32"], []])    # [] = vita's defaults: bf16, checkpointing
+def test_train_py_model_vita_runs_a_hybrid_step_on_the_raw_standin(standin, toy_dir, judge_url, tmp_path, dtype):
     out = tmp_path / "vita"
     train.run(train.get_args(["--model", "vita", "--init", standin, "--data-dir", str(toy_dir), "--out", str(out),
-                              "--steps", "2", "--batch-size", "2", "--group-size", "2", "--max-len", "48",
-                              "--eval-prompts", "0", "--judge-url", judge_url, "--quiet"]))
+                              "--steps", "1", "--batch-size", "2", "--group-size", "2", "--max-len", "48",
+                              "--lr", "1e-2", "--warmup", "1", "--eval-prompts", "0", "--judge-url", judge_url,
+                              "--quiet"] + dtype))
     saved = M.load_model(str(out / "final"))
-    assert isinstance(saved.tokenizer, real.HFTokenizer) and saved.spec["schedule"] == [1, 10, 4, 10]
+    assert isinstance(saved, real.VitaLM) and saved.spec["schedule"] == [1, 10, 4, 10]
+    before, _ = tensors(standin)
+    after, _ = tensors(str(out / "final"))
+    assert set(before) == set(after)
+    assert all(same_bytes(before[k], after[k]) for k in saved.layout["aside"])
+    assert not torch.equal(before["lm_head.weight"].float(), after["lm_head.weight"].float())   # it trained
+    if not dtype:                # bf16 by default: the checkpoint keeps its own dtype throughout
+        assert all(after[k].dtype == before[k].dtype == torch.bfloat16 for k in before)
 
 
 def test_vita_without_codec_paths_says_what_is_missing(tmp_path):
+    real.make_standin(str(tmp_path), config=MICRO)
+    os.remove(os.path.join(tmp_path, real.STANDIN_MARKER))
     with pytest.raises(ValueError, match="--audio-tokenizer and --audio-decoder"):
         real.load_vita(str(tmp_path))
+
+
+def test_check_names_each_missing_piece_and_fails(tmp_path):
+    """Bug: a missing GLM-4-Voice piece surfaced as a raw ModuleNotFoundError deep in an import.
+    `real.py check` prints one line per component and exits non-zero; the codec's own error
+    lists the missing pieces."""
+    (tmp_path / "dec").mkdir()
+    (tmp_path / "dec" / "config.yaml").write_text("x: 1\n")
+    r = subprocess.run([sys.executable, os.path.join(ROOT, "real.py"), "check", "--audio-tokenizer",
+                        str(tmp_path / "nope"), "--audio-decoder", str(tmp_path / "dec")],
+                       capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 1
+    lines = r.stdout.splitlines()
+    assert any(line.startswith("MISSING module flow_inference") for line in lines)
+    assert any("--audio-tokenizer" in line and "no directory" in line for line in lines)
+    assert any("--audio-decoder" in line and "flow.pt" in line and "hift.pt" in line for line in lines)
+    assert "third_party/GLM-4-Voice/cosyvoice" in r.stdout
+    with pytest.raises(ImportError, match="flow_inference"):
+        real.GLM4VoiceCodec(str(tmp_path / "nope"), str(tmp_path / "dec"))
+
+
+def test_one_codec_per_process(monkeypatch):
+    """Bug: every load_vita (policy, reference, base) built another GLM-4-Voice."""
+    built = []
+    monkeypatch.setattr(real, "GLM4VoiceCodec", lambda *a: built.append(a) or object())
+    real._glm4voice.cache_clear()
+    spec = {"codec": "glm4voice", "audio_tokenizer": "/t", "audio_decoder": "/d"}
+    assert real._codec(spec) is real._codec(spec) and len(built) == 1
+    real._glm4voice.cache_clear()

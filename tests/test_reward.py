@@ -212,7 +212,8 @@ def good_body(**changes):
 @pytest.mark.parametrize("mutate,status,message", [
     (lambda b: "{not json", 400, "malformed JSON"),
     (lambda b: {"model": "m"}, 400, "messages"),
-    (lambda b: {**b, "messages": [{"role": "system", "content": "grade it"}, b["messages"][1]]}, 400, "Scoring axis"),
+    (lambda b: {**b, "messages": [b["messages"][0]]}, 400, "user message"),      # a rubric and nothing to judge
+    (lambda b: {**b, "messages": []}, 400, "non-empty 'messages'"),
     (lambda b: {**b, "messages": [b["messages"][0], {"role": "user", "content": [b["messages"][1]["content"][0]]}]},
      400, "input_audio"),
     (lambda b: json.loads(json.dumps(b).replace(b["messages"][1]["content"][1]["input_audio"]["data"], "@@@")),

@@ -15,14 +15,17 @@ def sample(name, samples, seed=0, **kw):
 
 
 def follows_schedule(tokens, schedule, vocab):
-    """Independent check of an interleaved reply against [t0, a0, t1, a1, ...]: full chunks
-    until the text ends early; then one final audio chunk closed by <eoa> <eos>."""
+    """Independent check of an interleaved reply against [t0, a0, t1, a1, ...] (VITA-Audio's
+    layout): full chunks until the text ends early or the audio is not exactly a full chunk;
+    that chunk is the final one, closed by <eoa> <eos>; <eos> may also follow a full chunk."""
     t_sizes, a_sizes = schedule[0::2], [a - 2 for a in schedule[1::2]]
     i, c = 0, 0
     while True:
         t, a = t_sizes[min(c, len(t_sizes) - 1)], a_sizes[min(c, len(a_sizes) - 1)]
         n_text = 0
         while i < len(tokens) and tokens[i] != vocab.boa:
+            if tokens[i] == vocab.eos and n_text == 0 and c > 0:
+                return i == len(tokens) - 1
             if not vocab.text_lo <= tokens[i] < vocab.text_hi:
                 return False
             n_text, i = n_text + 1, i + 1
@@ -37,11 +40,9 @@ def follows_schedule(tokens, schedule, vocab):
                 return False
             codes, i = codes + 1, i + 1
         if i == len(tokens):
-            return n_text < t or codes <= a
-        if n_text < t:                           # final chunk: <eoa> <eos> and nothing else
+            return True                          # truncated by max_len inside the audio
+        if n_text < t or codes != a:             # final chunk: <eoa> <eos> and nothing else
             return tokens[i + 1:] in ([vocab.eos], [])
-        if codes != a:
-            return False
         i, c = i + 1, c + 1
 
 
@@ -96,9 +97,12 @@ def test_same_seed_same_replies(name, samples):
 
 
 @pytest.mark.parametrize("name", ["tiny-vita", "tiny-kimi"])
-@pytest.mark.parametrize("temperature", [1.0, 0.7])
-def test_sampling_logprobs_match_teacher_forcing(name, temperature, samples):
-    m, b = sample(name, samples, temperature=temperature)
+@pytest.mark.parametrize("temperature,extra", [(1.0, {}), (0.7, {}), (0.7, {"top_k": 5, "repetition_penalty": 1.3})])
+def test_sampling_logprobs_match_teacher_forcing(name, temperature, extra, samples):
+    """The recorded log-probs are the policy's own (slot-restricted, at the temperature, before any
+    penalty or truncation), so the first PPO ratio is exactly 1. Bug: recording the penalised or
+    truncated distribution, which teacher forcing cannot recompute."""
+    m, b = sample(name, samples, temperature=temperature, **extra)
     with torch.no_grad():
         forced = M.reply_logprobs(m, b.prompts, b.prompt_mask, b.replies, b.slots, temperature)
     done = b.masks["completion"]
@@ -132,3 +136,75 @@ def test_top_p_restricts_what_is_sampled(samples):
                        generator=torch.Generator().manual_seed(0))
     g = rollout.sample(m, samples[:2], 4, temperature=0.0, top_p=1.0, max_len=32)
     assert torch.equal(b.replies, g.replies)           # top-p this small is greedy
+
+
+@pytest.mark.parametrize("name", ["tiny-vita", "tiny-kimi"])
+def test_top_k_one_is_greedy(name, samples):
+    """Bug: top-k not applied (or applied outside the slot's allowed set), so k = 1 still samples."""
+    _, greedy = sample(name, samples, temperature=0.0)
+    _, top1 = sample(name, samples, temperature=1.0, top_k=1, seed=3)
+    assert torch.equal(top1.replies, greedy.replies)
+
+
+def test_repetition_penalty_hand_worked():
+    """HF's rule: a seen token's positive logit is divided by the penalty, a negative one multiplied.
+    Bug: the sign case swapped, or unseen tokens touched."""
+    z = torch.tensor([2.0, -1.0, 0.5])
+    out = rollout.repetition_penalise(z, torch.tensor([True, True, False]), 2.0)
+    assert out.tolist() == [1.0, -2.0, 0.5]
+    # the repeated token's probability: e^1 / (e^1 + e^-2 + e^0.5) instead of e^2 / (e^2 + e^-1 + e^0.5)
+    p = torch.softmax(out, -1)[0]
+    assert float(p) == pytest.approx(2.718281828 / (2.718281828 + 0.135335283 + 1.648721271), rel=1e-6)
+
+
+def test_repetition_penalty_in_generation_demotes_reply_tokens(samples, monkeypatch):
+    """Constant logits: text token A = 3, B = 2, everything else 0. Greedy picks A at every text
+    slot; with penalty 2, A drops to 1.5 once said, so the text reads A B A A ... (B at 1.0 after
+    it is said). Bug: the penalty ignored, applied to the prompt's tokens, or to forced tokens only."""
+    m = micro_model("tiny-vita", seed=1)
+    a, b = m.vocab.text_lo + 5, m.vocab.text_lo + 7
+
+    def constant(tokens, attention_mask, position_ids=None, past=None, use_cache=False):
+        logits = torch.zeros(*tokens.shape, m.vocab.size)
+        logits[..., a], logits[..., b] = 3.0, 2.0
+        return logits, None
+    monkeypatch.setattr(m, "forward", constant)
+    plain = rollout.sample(m, samples[:1], 1, temperature=0.0, max_len=40, decode_audio=False)
+    penal = rollout.sample(m, samples[:1], 1, temperature=0.0, max_len=40, decode_audio=False,
+                           repetition_penalty=2.0)
+    chosen = lambda r: r.masks["text"][0, :, 0] & r.masks["sampled"][0, :, 0]   # noqa: E731  (not the forced <eos>)
+    text = lambda r: r.replies[0, :, 0][chosen(r)].tolist()   # noqa: E731
+    assert set(text(plain)) == {a} and len(text(plain)) >= 4
+    assert text(penal)[:4] == [a, b, a, a]
+
+
+def test_sampling_defaults_come_from_the_checkpoint_generation_config():
+    """Bug: the checkpoint's generation config ignored, or overriding an explicit flag."""
+    m = micro_model("tiny-vita")
+    assert rollout.sampling_settings(m) == {"top_p": 0.9, "top_k": 0, "repetition_penalty": 1.0}
+    m.spec["generation"] = {"top_p": 0.8, "top_k": 20, "repetition_penalty": 1.05, "temperature": 0.7}
+    assert rollout.sampling_settings(m) == {"top_p": 0.8, "top_k": 20, "repetition_penalty": 1.05}
+    assert rollout.sampling_settings(m, top_p=1.0, top_k=0)["top_k"] == 0
+
+
+def test_inverse_cdf_draws_by_mass_and_never_a_zero_mass_token():
+    """u in [0, 1) picks the first index whose cumulative mass exceeds u * total.
+    Bug: off-by-one at the boundaries, or a zero-probability token drawn at u = 0 or u -> 1."""
+    probs = torch.tensor([[0.0, 0.25, 0.0, 0.75, 0.0]]).expand(5, 5)
+    u = torch.tensor([0.0, 0.2499, 0.25, 0.9, 1 - 2 ** -24])
+    assert rollout.inverse_cdf(probs, u).tolist() == [1, 1, 3, 3, 3]
+
+
+@pytest.mark.parametrize("name", ["tiny-vita", "tiny-kimi"])
+def test_a_reply_depends_on_its_stream_key_not_its_batch_row(name, samples):
+    """The same (prompt, key) sampled alone or beside another prompt gives the same reply.
+    Bug: randomness drawn from one shared generator, so a reply depends on the rows before it
+    (and a 2-rank run samples differently from one process)."""
+    m = micro_model(name, seed=1)
+    keys = [rollout.stream_seed(0, 5, i, g) for i in (10, 11) for g in range(2)]
+    both = rollout.sample(m, samples[:2], 2, temperature=1.0, top_p=1.0, max_len=32, keys=keys, decode_audio=False)
+    alone = rollout.sample(m, samples[1:2], 2, temperature=1.0, top_p=1.0, max_len=32, keys=keys[2:],
+                           decode_audio=False)
+    n = alone.replies.shape[1]
+    assert torch.equal(both.replies[2:, :n], alone.replies)
+    assert both.texts[2:] == alone.texts

@@ -1,5 +1,6 @@
 """train.py end to end: the default loop, metrics, resume, DDP / FSDP, the base, DPO."""
 import json
+import math
 import os
 import signal
 import subprocess
@@ -185,3 +186,92 @@ def test_an_unreachable_judge_is_reported_and_training_goes_on(toy_dir, micro_ck
     assert all(r[k] is None for r in rows for k in ("reward_mean", "reward_std", "reward_max", "semantic_mean"))
     said = capsys.readouterr()
     assert (said.out + said.err).count("judge calls failed") == 1
+
+
+def test_greedy_decoding_trains_with_finite_losses(toy_dir, micro_ckpts, judge_url, tmp_path):
+    """--temperature 0 is greedy; its log-probs are scored at temperature 1. Bug: the update
+    divides log-probs by the temperature 0, so the loss and the weights become NaN."""
+    out = tmp_path / "greedy"
+    train.run(train.get_args(small(toy_dir, micro_ckpts["tiny-vita"], out, "--steps", "2", "--judge-url", judge_url,
+                                   "--temperature", "0", "--beta-text", "0.05", "--eval-prompts", "0")))
+    for r in records(out):
+        for key in ("sft_loss", "grpo_loss", "kl_text", "grad_norm"):
+            assert r[key] is not None and abs(r[key]) < 1e6, (r["step"], key, r[key])
+        assert r["skipped_updates"] == 0
+
+
+def test_greedy_gradient_analysis_is_finite(micro_ckpts, samples):
+    """Bug: eval's gradient analysis divides log-probs by temperature 0 (NaN norms, cosines)."""
+    import eval as ev
+    import model as M
+
+    class Scores:
+        def score(self, items, mode="holistic"):
+            from types import SimpleNamespace
+            return SimpleNamespace(rewards=[1 + i % 5 for i in range(len(items))])
+    args = ev.get_args(["--ckpt", "x", "--temperature", "0", "--max-len", "24"])
+    rows = ev.gradient_events(M.load_model(micro_ckpts["tiny-vita"]), samples[:2], Scores(), args, events=1,
+                              prompts=2, group=2)
+    for r in rows:
+        assert all(math.isfinite(r[k]) for k in ("norm_text", "norm_speech", "cos")), r["objective"]
+
+
+def weights(path):
+    from safetensors.torch import load_file
+    return load_file(os.path.join(path, "model.safetensors"))
+
+
+def test_a_non_finite_loss_skips_the_update_and_is_counted(toy_dir, micro_ckpts, judge_url, tmp_path, monkeypatch):
+    """Every loss NaN (injected): no update may change the weights or the optimiser state, and
+    each step reports its skipped update. Bug: AdamW steps on NaN gradients (NaN weights)."""
+    monkeypatch.setattr(train.losses, "hybrid_loss", lambda sft, grpo, lam: (sft + grpo) * float("nan"))
+    out = tmp_path / "nan"
+    train.run(train.get_args(small(toy_dir, micro_ckpts["tiny-vita"], out, "--steps", "2", "--judge-url", judge_url,
+                                   "--eval-prompts", "0", "--max-skipped-updates", "5")))
+    assert [r["skipped_updates"] for r in records(out)] == [1, 1]
+    before, after = weights(micro_ckpts["tiny-vita"]), weights(out / "final")
+    assert before.keys() == after.keys()
+    assert all(torch.equal(before[k], after[k]) for k in before)
+    state = torch.load(out / "ckpt" / "train_state.pt", weights_only=False)
+    assert state["optimizer"]["state"] == {}                      # AdamW never stepped
+
+
+def test_non_finite_updates_in_a_row_stop_the_run(toy_dir, micro_ckpts, judge_url, tmp_path, monkeypatch):
+    """K skipped updates in a row end the run with a one-line error and a non-zero exit.
+    Bug: the run carries on to the end with NaN weights and exits 0."""
+    monkeypatch.setattr(train.losses, "sft_loss", lambda logp, mask: logp.sum() * float("nan"))
+    out = tmp_path / "stop"
+    with pytest.raises(SystemExit) as e:
+        train.run(train.get_args(small(toy_dir, micro_ckpts["tiny-vita"], out, "--steps", "6", "--judge-url",
+                                       judge_url, "--eval-prompts", "0", "--max-skipped-updates", "2")))
+    assert e.value.code not in (0, None) and "2 updates in a row" in str(e.value.code)
+    assert "\n" not in str(e.value.code)
+    assert [r["step"] for r in records(out)] == [1]              # step 2 stopped the run before logging
+
+
+def test_batch_size_is_global_and_must_split_over_ranks():
+    """Bug: --batch-size read per rank, so N ranks take N times the prompts of one process."""
+    args = train.get_args(["--batch-size", "8"])
+    assert train.per_rank_batch(args, 2) == 4 and train.per_rank_batch(args, 1) == 8
+    with pytest.raises(SystemExit, match="--batch-size 8"):
+        train.per_rank_batch(args, 3)
+
+
+def test_one_process_and_two_run_the_same_experiment(toy_dir, micro_ckpts, judge_url, tmp_path):
+    """torchrun 1 vs 2 processes, same flags: the same prompts and replies each step, so the same
+    rewards, lambda, losses and gradient norms (to float reduction order). Bug: --batch-size per
+    rank (2 ranks take twice the prompts), or sampling streams that depend on the rank."""
+    script = os.path.join(ROOT, "train.py")
+    common = small(toy_dir, micro_ckpts["tiny-vita"], tmp_path / "x", "--steps", "3", "--batch-size", "4",
+                   "--group-size", "2", "--max-len", "32", "--eval-prompts", "0", "--judge-url", judge_url,
+                   "--rl-tokens", "all")
+    common = common[:common.index("--out")] + common[common.index("--out") + 2:]
+    torchrun(1, script, *common, "--out", str(tmp_path / "one"))
+    torchrun(2, script, *common, "--out", str(tmp_path / "two"))
+    a, b = records(tmp_path / "one"), records(tmp_path / "two")
+    assert [r["step"] for r in a] == [r["step"] for r in b] == [1, 2, 3]
+    for ra, rb in zip(a, b):
+        assert ra["usable_groups"] == rb["usable_groups"] == 4
+        for key in ("lambda", "lambda_raw", "reward_mean", "reward_std", "reward_max", "text_len", "speech_len",
+                    "sft_loss", "grpo_loss", "kl_text", "kl_speech", "grad_norm"):
+            assert ra[key] == pytest.approx(rb[key], rel=1e-4, abs=1e-6), (ra["step"], key)

@@ -1,0 +1,451 @@
+"""Rows x seeds with confidence intervals: which method wins here, and by how much?
+
+    python study.py --preset gates --seeds 3          # ours, fixed 0.5, no EMA, alpha 0.99, every registered gate
+    python study.py --preset table3 --seeds 3         # the paper's Table 3 rows
+    python study.py --preset table1 --seeds 3         # Table 1 / 2's rows (base, SFT, DPO, RL, two-stage, ours)
+    python study.py --preset gates --row mine="--gate max-only" --seeds 3    # add your own row
+    python study.py --row ours="" --row sft="--gate fixed --lam 0" --steps 20 --prompts 16   # a quick look
+
+A row is a set of train.py flags (the README's "The paper's rows as commands"). Each row x
+seed is one run, `python train.py FLAGS --init BASE --seed S --out OUT/ROW/seed-S`, from the
+same base (BASE, built once with seed 0 if missing). Two special forms: `none` (no training:
+the base itself is scored) and `FLAGS1 then FLAGS2` (two stages in OUT/ROW/seed-S/stage-K, the
+second starting from the first's final model: the SFT-then-RL row).
+
+Then each final model is scored by the noise-free judge (eval.score_items: one sampled reply
+per prompt, sampling seed S) on the same first --prompts held-out prompts, and the per-prompt
+results are written to OUT/ROW/seed-S/study-eval.json. That file marks the row x seed as done:
+rerunning the same command resumes a study and runs only what is missing. A run that fails is
+logged (OUT/ROW/seed-S/train.log), counted in the table's `runs` column, left out of the means,
+and tried again on the next invocation.
+
+Outputs in OUT (default out/study-PRESET):
+  study.md   per row: mean and 95% CI of accuracy, semantic (IQ), acoustic (EQ), intelligibility
+             over seeds x prompts, mean lambda over runs; then every row against `ours`:
+             the paired difference and its p-value (sign-flip permutation test, below).
+  study.png  semantic vs acoustic per row with CI error bars; lambda per step of every run
+             whose lambda moves (the gated rows).
+  study.json the same numbers, machine-readable.
+
+Statistics (pure functions below, tested by hand-worked numbers in tests/test_study.py):
+  * CI: mean +- t_{0.975, n-1} * sd / sqrt(n), sd the sample sd, n the seeds x prompts values.
+  * Paired test: rows are paired with `ours` on (seed, prompt): the same base, seed, sampling
+    seed and prompt. d = row - ours per pair; H0: each d is symmetric about 0. The statistic is
+    |sum d|; its null distribution flips the sign of every d independently: exact enumeration
+    of all 2^m patterns of the m non-zero d when m <= 16, else 20,000 seeded random flips with
+    p = (1 + hits) / (1 + flips). Chosen over a paired t test because accuracy is 0/1 and the
+    judge's scores are integers 1-5, far from normal at a few prompts.
+
+Deviations and honest limits:
+  1. Seeds x prompts are treated as independent draws. Seeds share the base and prompts share
+     the model, so the CI understates the spread between seeds; `sd(seeds)` is printed beside
+     it so a reader can see whether training noise dominates.
+  2. The p-values are per comparison, not corrected for the number of rows compared.
+  3. Scores come from the local toy judge, noise-free; a real judge scores with eval.py.
+"""
+import argparse
+import contextlib
+import itertools
+import json
+import math
+import os
+import shlex
+import subprocess
+import sys
+import time
+
+import numpy as np
+from tqdm import tqdm
+
+import gate as gates
+import rollout
+import runtime
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+METRICS = ("accuracy", "semantic", "acoustic", "intelligibility")
+EVAL_FILE = "study-eval.json"
+BASE_ROW = "none"          # a row that trains nothing: the base itself is scored
+PRESETS = {
+    "table1": {
+        "base": BASE_ROW,
+        "sft": "--gate fixed --lam 0",
+        "full-dpo": "--stage dpo --dpo-tokens all",
+        "text-dpo": "--stage dpo --dpo-tokens text",
+        "full-rl": "--gate fixed --lam 1 --rl-tokens all",
+        "text-rl": "--gate fixed --lam 1",
+        "sft-then-rl": "--gate fixed --lam 0 then --gate fixed --lam 1",
+        "ours": "",
+    },
+    "table3": {
+        "all-fixed-0.5": "--gate fixed --lam 0.5 --rl-tokens all",
+        "text-fixed-0.5": "--gate fixed --lam 0.5",
+        "text-fixed-0.3": "--gate fixed --lam 0.3",
+        "all-dynamic": "--rl-tokens all",
+        "no-ema": "--ema-alpha 0",
+        "ours": "",
+    },
+    "gates": {
+        "ours": "",
+        "fixed-0.5": "--gate fixed --lam 0.5",
+        "no-ema": "--ema-alpha 0",
+        "ema-0.99": "--ema-alpha 0.99",
+    },
+}
+
+
+def preset_rows(name: str) -> dict:
+    """The named rows; `gates` also gets one row per gate registered beyond the paper's two."""
+    rows = dict(PRESETS[name])
+    if name == "gates":
+        rows.update({g: f"--gate {g}" for g in sorted(gates.GATES) if g not in ("adaptive", "fixed")})
+    return rows
+
+
+def parse_row(text: str) -> tuple:
+    """`NAME=FLAGS` -> (name, flags); a clear error otherwise."""
+    name, sep, flags = text.partition("=")
+    name = name.strip()
+    if not sep or not name or "/" in name or name.startswith("."):
+        raise ValueError(f"--row {text!r}: expected NAME=\"TRAIN.PY FLAGS\" (a plain name, no '/')")
+    try:
+        shlex.split(flags)
+    except ValueError as e:
+        raise ValueError(f"--row {text!r}: {e}") from None
+    return name, flags.strip()
+
+
+# ---------------------------------------------------------------- statistics (pure)
+
+
+def t_quantile(q: float, df: int) -> float:
+    """Student t quantile, by bisection on the CDF (Simpson's rule on the density). q in (0.5, 1)."""
+    if df <= 0:
+        return float("nan")
+    if df > 1000:
+        df = 1000                              # within 1e-3 of the normal quantile from here
+    c = math.exp(math.lgamma((df + 1) / 2) - math.lgamma(df / 2)) / math.sqrt(df * math.pi)
+
+    def cdf(x, n=2000):                        # 0.5 + integral of the density over [0, x]
+        h = x / n
+        f = [c * (1 + (h * i) ** 2 / df) ** (-(df + 1) / 2) for i in range(n + 1)]
+        return 0.5 + h / 3 * (f[0] + f[-1] + 4 * sum(f[1:-1:2]) + 2 * sum(f[2:-1:2]))
+
+    lo, hi = 0.0, 1.0
+    while cdf(hi) < q:
+        lo, hi = hi, hi * 2
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if cdf(mid) < q else (lo, mid)
+    return (lo + hi) / 2
+
+
+def mean_ci(values, level: float = 0.95) -> tuple:
+    """(mean, half-width of the t interval, n); half-width NaN for fewer than 2 values."""
+    x = np.asarray([v for v in values if v is not None], dtype=float)
+    n = len(x)
+    if n == 0:
+        return float("nan"), float("nan"), 0
+    if n == 1:
+        return float(x[0]), float("nan"), 1
+    return float(x.mean()), t_quantile(0.5 + level / 2, n - 1) * float(x.std(ddof=1)) / math.sqrt(n), n
+
+
+def sign_flip_p(d, exact_max: int = 16, flips: int = 20000, seed: int = 0) -> float:
+    """Two-sided paired sign-flip permutation test of H0 'each difference is symmetric about 0'.
+    d: paired differences. Statistic |sum d|; zeros cannot change it and are dropped."""
+    d = np.asarray([v for v in d if v != 0], dtype=float)
+    if len(d) == 0:
+        return 1.0
+    observed = abs(d.sum()) - 1e-9 * (1 + abs(d).sum())       # tolerance: equal sums count as extreme
+    if len(d) <= exact_max:
+        signs = np.array(list(itertools.product((1.0, -1.0), repeat=len(d))))   # (2^m, m)
+        return float((np.abs(signs @ d) >= observed).mean())
+    rng = np.random.default_rng(seed)
+    signs = rng.choice((-1.0, 1.0), size=(flips, len(d)))
+    return float((1 + (np.abs(signs @ d) >= observed).sum()) / (1 + flips))
+
+
+def paired_differences(row_items, ref_items, key: str) -> list:
+    """row - ref for every (seed, prompt id) both have a value for. items: dicts with seed, id, key."""
+    ref = {(r["seed"], r["id"]): r.get(key) for r in ref_items}
+    return [r[key] - ref[(r["seed"], r["id"])] for r in row_items
+            if r.get(key) is not None and ref.get((r["seed"], r["id"])) is not None]
+
+
+def summarise(results: dict, seeds: int) -> dict:
+    """results: row -> list of per-seed records ({"seed", "status", "items", "lambda"}).
+    -> row -> {"ok", "failed", "missing", metric: (mean, ci, n), "lambda": (mean, ci, n),
+    "seed_sd": {metric: sd of the per-seed means}, "vs_ours": {metric: (mean d, p, n)}}."""
+    items = {row: [dict(it, seed=r["seed"]) for r in recs if r["status"] == "ok" for it in r["items"]]
+             for row, recs in results.items()}
+    out = {}
+    for row, recs in results.items():
+        ok = [r for r in recs if r["status"] == "ok"]
+        s = {"ok": len(ok), "failed": sum(r["status"] == "failed" for r in recs)}
+        s["missing"] = seeds - s["ok"] - s["failed"]
+        for m in METRICS:
+            s[m] = mean_ci([it.get(m) for it in items[row]])
+        lams = [r["lambda"] for r in ok if r.get("lambda") is not None]
+        s["lambda"] = mean_ci([float(np.mean(lam)) for lam in lams]) if lams else (float("nan"),) * 2 + (0,)
+        s["seed_sd"] = {m: (float(np.std([np.mean([it[m] for it in r["items"] if it.get(m) is not None])
+                                          for r in ok], ddof=1)) if len(ok) > 1 else float("nan"))
+                        for m in METRICS}
+        if "ours" in items and row != "ours":
+            s["vs_ours"] = {}
+            for m in METRICS:
+                d = paired_differences(items[row], items["ours"], m)
+                s["vs_ours"][m] = (float(np.mean(d)) if d else float("nan"), sign_flip_p(d) if d else float("nan"),
+                                   len(d))
+        out[row] = s
+    return out
+
+
+# ---------------------------------------------------------------- the report
+
+
+def _cell(mean, ci, digits=3):
+    if mean != mean:
+        return ""
+    return f"{mean:.{digits}f}" + ("" if ci != ci else f" ± {ci:.{digits}f}")
+
+
+def report(summary: dict, rows: dict, args) -> str:
+    """study.md: the rows table, then every row against ours."""
+    lines = [f"# study: {len(rows)} rows x {args.seeds} seeds", "",
+             f"Each row: `python train.py FLAGS --init {args.base} --seed S` (S = 0..{args.seeds - 1})"
+             + (f" with `{args.train_args}`" if args.train_args else "")
+             + f"; scored by the noise-free judge on the first {args.prompts} held-out prompts, one sampled"
+             " reply each (sampling seed S). Mean ± 95% CI over seeds x prompts; λ: mean over runs ± CI over runs.",
+             "", "| row | flags | runs | accuracy | semantic (IQ) | acoustic (EQ) | intelligibility | mean λ |",
+             "|---|---|---|---|---|---|---|---|"]
+    for row, flags in rows.items():
+        s = summary[row]
+        runs = f"{s['ok']}/{args.seeds}" + (f" ({s['failed']} failed)" if s["failed"] else "") \
+            + (f" ({s['missing']} not run)" if s["missing"] else "")
+        lines.append(f"| {row} | `{flags}` | {runs} | " + " | ".join(_cell(*s[m][:2]) for m in METRICS)
+                     + f" | {_cell(*s['lambda'][:2])} |")
+    if args.seeds > 1:
+        lines += ["", "Spread of the per-seed means (sd over seeds): " + "; ".join(
+            f"{row} " + ", ".join(f"{m[:3]} {summary[row]['seed_sd'][m]:.3f}" for m in METRICS)
+            for row in rows if summary[row]["ok"] > 1)]
+    if "ours" in rows:
+        lines += ["", "Against `ours`, paired on (seed, prompt): mean difference (row − ours) and the two-sided "
+                  "p-value of a sign-flip permutation test; n pairs. Not corrected for multiple comparisons.", "",
+                  "| row | n | Δ accuracy (p) | Δ semantic (p) | Δ acoustic (p) | Δ intelligibility (p) |",
+                  "|---|---|---|---|---|---|"]
+        for row in rows:
+            if row == "ours":
+                continue
+            v = summary[row].get("vs_ours", {})
+            n = max((v[m][2] for m in METRICS if m in v), default=0)
+            lines.append(f"| {row} | {n} | " + " | ".join(
+                f"{v[m][0]:+.3f} ({v[m][1]:.3g})" if m in v and v[m][2] else "" for m in METRICS) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def plot(summary: dict, results: dict, path: str):
+    """IQ vs EQ per row with CI error bars; lambda per step of every run whose lambda moves."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, (ax, bx) = plt.subplots(1, 2, figsize=(12, 4.5))
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for i, (row, s) in enumerate(summary.items()):
+        (x, dx, _), (y, dy, _) = s["semantic"], s["acoustic"]
+        if x == x and y == y:
+            c = colours[i % len(colours)]
+            ax.errorbar(x, y, xerr=0 if dx != dx else dx, yerr=0 if dy != dy else dy, fmt="o", color=c, capsize=3)
+            ax.annotate(row, (x, y), textcoords="offset points", xytext=(4, 4), fontsize=8, color=c)
+        for k, rec in enumerate(r for r in results[row] if r["status"] == "ok" and r.get("lambda")):
+            if max(rec["lambda"]) - min(rec["lambda"]) > 1e-9:
+                bx.plot(range(1, len(rec["lambda"]) + 1), rec["lambda"], color=colours[i % len(colours)], lw=1,
+                        alpha=0.8, label=row if k == 0 else None)
+    ax.set_xlabel("semantic (IQ), noise-free judge")
+    ax.set_ylabel("acoustic (EQ), noise-free judge")
+    ax.set_title("rows: mean ± 95% CI")
+    ax.grid(alpha=0.3)
+    bx.set_xlabel("step")
+    bx.set_ylabel("λ_t")
+    bx.set_title("λ of the gated rows (one line per seed)")
+    bx.grid(alpha=0.3)
+    if bx.lines:
+        bx.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+# ---------------------------------------------------------------- running
+
+
+def run_dir(out: str, row: str, seed: int) -> str:
+    return os.path.join(out, row, f"seed-{seed}")
+
+
+def train_commands(flags: str, base: str, seed: int, directory: str, common: list) -> tuple:
+    """The train.py command lines of one row x seed, and the model to score at the end."""
+    if flags.strip() == BASE_ROW:
+        return [], base
+    parts = [shlex.split(p) for p in f" {flags} ".split(" then ")]
+    cmds, init = [], base
+    for k, part in enumerate(parts):
+        out = directory if len(parts) == 1 else os.path.join(directory, f"stage-{k + 1}")
+        cmds.append([sys.executable, os.path.join(HERE, "train.py"), "--init", init, *common, *part,
+                     "--seed", str(seed), "--out", out, "--eval-prompts", "0"])
+        init = os.path.join(out, "final")
+    return cmds, init
+
+
+def subprocess_runner(cmd: list, log_path: str) -> int:
+    """Run one train.py command, its output appended to log_path; -> exit status."""
+    with open(log_path, "a") as log:
+        log.write("$ " + shlex.join(cmd) + "\n")
+        log.flush()
+        return subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=os.getcwd()).returncode
+
+
+def lambda_series(directory: str) -> list | None:
+    """Lambda per step from the (last stage's) metrics.jsonl, or None for a run without one."""
+    stages = sorted(d for d in os.listdir(directory) if d.startswith("stage-")) if os.path.isdir(directory) else []
+    path = os.path.join(directory, stages[-1] if stages else "", "metrics.jsonl")
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        rows = [json.loads(line) for line in f if line.strip()]
+    lam = [r["lambda"] for r in rows if r.get("lambda") is not None]
+    return lam or None
+
+
+class Scorer:
+    """The noise-free judge and the held-out prompts, opened once for the whole study."""
+
+    def __init__(self, args, stack):
+        import reward
+        self.args = argparse.Namespace(**rollout.sampling_kwargs(args))
+        self.eval_file, self.prompts, self._samples = args.eval_file, args.prompts, None
+        url = args.judge_url
+        if not url:
+            import judge
+            url = stack.enter_context(judge.LocalJudge(0.0, 0.0, seed=0)).url   # the noise-free "human"
+        self.client = reward.JudgeClient(url)
+        stack.callback(self.client.close)
+
+    def __call__(self, ckpt: str, seed: int) -> list:
+        import dataset
+        import eval as evaluate
+        import model as models
+        model = models.load_model(ckpt).eval()
+        if self._samples is None:
+            self._samples = dataset.load_samples(self.eval_file, model.codec.encode, limit=self.prompts)
+        return evaluate.score_items(model, self._samples, self.client, self.args, seed=seed)
+
+
+def run_study(args, rows: dict, runner=subprocess_runner, scorer=None) -> dict:
+    """Train and score every row x seed not done yet; -> row -> per-seed records."""
+    results = {row: [] for row in rows}
+    todo = []
+    for row, seed in itertools.product(rows, range(args.seeds)):
+        path = os.path.join(run_dir(args.out, row, seed), EVAL_FILE)
+        if os.path.exists(path):
+            with open(path) as f:
+                results[row].append(json.load(f))
+        else:
+            todo.append((row, seed))
+    done = sum(map(len, results.values()))
+    print(f"study {args.out}: {len(rows)} rows x {args.seeds} seeds; {done} done, {len(todo)} to run", flush=True)
+    common = shlex.split(args.train_args) + (["--steps", str(args.steps)] if args.steps else [])
+    bar = tqdm(todo, desc="study", unit="run")
+    for row, seed in bar:
+        bar.set_postfix_str(f"{row} seed {seed}")
+        directory = run_dir(args.out, row, seed)
+        os.makedirs(directory, exist_ok=True)
+        cmds, final = train_commands(rows[row], args.base, seed, directory, common)
+        t0 = time.time()
+        status = 0
+        for cmd in cmds:
+            status = runner(cmd, os.path.join(directory, "train.log"))
+            if status != 0:
+                break
+        if status != 0:
+            tqdm.write(f"{row} seed {seed}: train.py exited with {status}; see {directory}/train.log")
+            results[row].append({"row": row, "seed": seed, "status": "failed", "exit": status})
+            continue
+        record = {"row": row, "seed": seed, "status": "ok", "flags": rows[row], "seconds": round(time.time() - t0, 1),
+                  "lambda": lambda_series(directory), "items": scorer(final, seed)}
+        runtime.write_json(os.path.join(directory, EVAL_FILE), record)   # atomic: never half a result
+        results[row].append(record)
+    return results
+
+
+def ensure_base(args, runner=subprocess_runner):
+    """Build the shared base once (SFT stage, seed 0), unless it exists."""
+    if os.path.exists(os.path.join(args.base, "spoken.json")):
+        return
+    print(f"base {args.base} missing: building it with the SFT stage (seed 0)", flush=True)
+    os.makedirs(args.base, exist_ok=True)
+    cmd = [sys.executable, os.path.join(HERE, "train.py"), "--stage", "sft", "--model", args.model,
+           "--out", args.base, "--seed", "0", "--eval-prompts", "0", *shlex.split(args.base_args)]
+    if runner(cmd, os.path.join(args.base, "build.log")) != 0:
+        raise SystemExit(f"building the base failed: see {os.path.join(args.base, 'build.log')}")
+
+
+def get_args(argv=None):
+    ap = argparse.ArgumentParser(description="Rows x seeds of train.py with confidence intervals and paired tests.",
+                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    g = ap.add_argument_group("rows")
+    g.add_argument("--preset", choices=sorted(PRESETS), default=None, help="a named set of rows (see README)")
+    g.add_argument("--row", action="append", default=[], metavar='NAME="FLAGS"',
+                   help="a row of your own (repeatable): train.py flags, `none` for the base, "
+                        "`A then B` for two stages")
+    g.add_argument("--seeds", type=int, default=3, help="seeds per row: 0 .. N-1")
+    g.add_argument("--out", default=None, help="study directory (default out/study-PRESET, or out/study)")
+    g = ap.add_argument_group("training (passed to every train.py run)")
+    g.add_argument("--model", default="tiny-vita", choices=["tiny-vita", "tiny-kimi"], help="architecture")
+    g.add_argument("--base", default=None, help="the shared starting checkpoint (default out/base-MODEL, built if missing)")
+    g.add_argument("--steps", type=int, default=None, help="optimisation steps per run (train.py's default if unset)")
+    g.add_argument("--train-args", default="", help="more train.py flags for every run, e.g. \"--batch-size 4\"")
+    g.add_argument("--base-args", default="", help="more train.py flags for building a missing base")
+    g = ap.add_argument_group("evaluation")
+    g.add_argument("--prompts", "--eval-prompts", type=int, default=128, help="held-out prompts scored per run")
+    g.add_argument("--eval-file", default=os.path.join(HERE, "data", "toy", "eval.jsonl"), help="held-out split")
+    rollout.add_sampling_args(g)       # the scored replies are sampled as train.py's closing summary samples them
+    g.add_argument("--judge-url", default=None, help="a scoring judge's URL (default: the local noise-free judge)")
+    args = ap.parse_args(argv)
+    rows = preset_rows(args.preset) if args.preset else {}
+    try:
+        rows.update(parse_row(r) for r in args.row)
+    except ValueError as e:
+        ap.error(str(e))
+    if not rows:
+        ap.error("no rows: give --preset and/or --row NAME=\"FLAGS\"")
+    if args.seeds < 1 or args.prompts < 1:
+        ap.error("--seeds and --prompts must be >= 1")
+    args.out = args.out or os.path.join("out", f"study-{args.preset}" if args.preset else "study")
+    args.base = args.base or os.path.join("out", f"base-{args.model}")
+    if args.model != "tiny-vita":
+        args.train_args = f"--model {args.model} {args.train_args}"
+    return args, rows
+
+
+def main(argv=None):
+    t0 = time.time()
+    args, rows = get_args(argv)
+    if not os.path.exists(args.eval_file) and args.eval_file == os.path.join(HERE, "data", "toy", "eval.jsonl"):
+        print("toy data missing: running data/prepare.py", flush=True)
+        subprocess.run([sys.executable, os.path.join(HERE, "data", "prepare.py")], check=True)
+    ensure_base(args)
+    with contextlib.ExitStack() as stack:
+        results = run_study(args, rows, scorer=Scorer(args, stack))
+    summary = summarise(results, args.seeds)
+    os.makedirs(args.out, exist_ok=True)
+    text = report(summary, rows, args)
+    with open(os.path.join(args.out, "study.md"), "w") as f:
+        f.write(text)
+    runtime.write_json(os.path.join(args.out, "study.json"), {"rows": rows, "summary": summary})
+    plot(summary, results, os.path.join(args.out, "study.png"))
+    print(text)
+    print(f"wrote study.md, study.json, study.png to {args.out} ({time.time() - t0:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()

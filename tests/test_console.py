@@ -1,0 +1,51 @@
+"""train.py's console: one line and exit status 2 for bad input, a step line every --log-every steps."""
+import pytest
+
+import train
+
+
+def run_main(argv, capsys):
+    with pytest.raises(SystemExit) as stop:
+        train.main(argv)
+    said = capsys.readouterr()
+    return stop.value.code, said.out, said.err
+
+
+def test_a_bad_data_file_ends_with_one_line_naming_file_and_line(tmp_path, micro_ckpts, capsys):
+    """Bug caught: a traceback (or exit status 1) instead of the DataError's file:line message."""
+    (tmp_path / "train.jsonl").write_text('{"id": "a"\n')
+    (tmp_path / "eval.jsonl").write_text("")
+    code, out, err = run_main(["--init", micro_ckpts["tiny-vita"], "--data-dir", str(tmp_path), "--out",
+                               str(tmp_path / "run"), "--quiet"], capsys)
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "train.jsonl:1" in lines[0] and "not valid JSON" in lines[0]
+    assert "Traceback" not in err + out
+
+
+@pytest.mark.parametrize("argv,named", [
+    (["--group-size", "1"], "--group-size"),
+    (["--gate", "no-such-gate"], "--gate"),
+    (["--gate", "fixed", "--lam", "1.5"], "--gate"),
+    (["--ema-alpha", "1.0"], "--ema-alpha"),
+    (["--schedule", "4", "2"], "--schedule"),
+    (["--steps", "0"], "--steps"),
+])
+def test_a_bad_flag_ends_with_one_line_naming_it(argv, named, capsys):
+    """Bug caught: a bad value accepted at start and failing minutes later with a traceback."""
+    code, out, err = run_main(argv, capsys)
+    assert code == 2 and named in err.strip().splitlines()[-1] and "Traceback" not in err
+
+
+def test_step_lines_every_log_every_steps_and_the_wall_time(toy_dir, micro_ckpts, judge_url, tmp_path, capsys):
+    """--log-every 2 over 3 steps prints steps 1 and 2 only (metrics.jsonl keeps all 3), then the wall
+    time. Bug caught: a line per step (750 lines a run), or metrics thinned along with the console."""
+    out = tmp_path / "run"
+    train.main(["--init", micro_ckpts["tiny-vita"], "--data-dir", str(toy_dir), "--out", str(out),
+                "--batch-size", "2", "--group-size", "2", "--max-len", "32", "--steps", "3", "--eval-prompts", "0",
+                "--judge-url", judge_url, "--log-every", "2"])
+    said = capsys.readouterr().out
+    steps = [line.split("|")[0].split()[1] for line in said.splitlines() if line.startswith("step ")]
+    assert steps == ["1/3", "2/3"]
+    assert len((out / "metrics.jsonl").read_text().splitlines()) == 3
+    assert "wall time" in said.splitlines()[-1]

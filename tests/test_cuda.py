@@ -1,0 +1,89 @@
+"""The main job on GPUs: a few steps on one GPU, and torchrun with NCCL on two (skipped without).
+
+    python -m pytest -q tests/test_cuda.py          # on a machine with one or more GPUs
+
+tests/test_device.py catches misplaced tensors on CPU-only machines; these run the real thing:
+rollouts, judge, hybrid update, checkpoint and the closing evaluation with the model on CUDA,
+and the cross-rank reductions under NCCL (which refuses CPU tensors).
+"""
+import pytest
+import torch
+
+import train
+from test_train import ROOT, records, small, torchrun
+
+pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+two_gpus = pytest.mark.skipif(torch.cuda.device_count() < 2, reason="needs two CUDA GPUs")
+
+CHECKED = ("lambda", "reward_mean", "sft_loss", "grpo_loss", "kl_text", "kl_speech", "grad_norm")
+
+
+def finite(rows):
+    for r in rows:
+        for key in CHECKED:
+            assert r[key] is not None, (r["step"], key)
+        assert r["skipped_updates"] == 0
+
+
+@pytest.mark.parametrize("name", ["tiny-vita", "tiny-kimi"])
+def test_the_main_job_runs_on_one_gpu(name, toy_dir, micro_ckpts, judge_url, tmp_path):
+    """Bug: a tensor built on the CPU meets the CUDA model (prompts, attention mask, sampling
+    randomness, rollout masks in the update, eval's analyses)."""
+    out = tmp_path / "gpu"
+    train.run(train.get_args(small(toy_dir, micro_ckpts[name], out, "--device", "cuda", "--steps", "3",
+                                   "--judge-url", judge_url, "--beta-text", "0.05", "--top-k", "20",
+                                   "--repetition-penalty", "1.1", "--grad-diag-every", "2", "--eval-prompts", "2")))
+    rows = records(out)
+    assert [r["step"] for r in rows] == [1, 2, 3]
+    finite(rows)
+    assert (out / "summary.json").exists() and (out / "final" / "spoken.json").exists()
+
+
+def test_greedy_and_resume_on_one_gpu(toy_dir, micro_ckpts, judge_url, tmp_path):
+    """Bug: greedy decoding NaN on GPU, or resume not exact when sampling runs on the GPU."""
+    common = ["--device", "cuda", "--steps", "4", "--judge-url", judge_url, "--eval-prompts", "0",
+              "--temperature", "0", "--beta-text", "0.05"]
+    straight, split = tmp_path / "straight", tmp_path / "split"
+    train.run(train.get_args(small(toy_dir, micro_ckpts["tiny-vita"], straight, *common)))
+    train.run(train.get_args(small(toy_dir, micro_ckpts["tiny-vita"], split, *common, "--stop-after", "2")))
+    train.run(train.get_args(small(toy_dir, micro_ckpts["tiny-vita"], split, *common, "--resume")))
+    a, b = records(straight), records(split)
+    finite(a)
+    for ra, rb in zip(a, b):
+        for key in CHECKED:
+            assert ra[key] == pytest.approx(rb[key], rel=1e-5, abs=1e-6), (ra["step"], key)
+
+
+@two_gpus
+def test_torchrun_nccl_on_two_gpus_matches_one_gpu(toy_dir, micro_ckpts, judge_url, tmp_path):
+    """2 GPUs under NCCL (DDP) vs 1 GPU, same global batch. Bug: a reduction handed a CPU tensor
+    to NCCL (step metrics, the skip decision), or ranks sampling other replies than one process."""
+    a, b = two_runs(toy_dir, micro_ckpts, judge_url, tmp_path, [], [])
+    for ra, rb in zip(a, b):
+        assert ra["usable_groups"] == rb["usable_groups"]
+        for key in ("lambda", "reward_mean", "sft_loss"):    # GPU kernels differ more than CPU ones
+            assert ra[key] == pytest.approx(rb[key], rel=1e-3, abs=1e-4), (ra["step"], key)
+
+
+@two_gpus
+def test_torchrun_nccl_fsdp_on_two_gpus(toy_dir, micro_ckpts, judge_url, tmp_path):
+    """FSDP2 under NCCL (bf16 compute, so no equality with one GPU): finite steps, a checkpoint.
+    Bug: a CPU tensor in a collective, or a rollout on sharded weights."""
+    _, b = two_runs(toy_dir, micro_ckpts, judge_url, tmp_path, [], ["--fsdp"])
+    assert (tmp_path / "two" / "ckpt" / "train_state.pt").exists()
+
+
+def two_runs(toy_dir, micro_ckpts, judge_url, tmp_path, one_flags, two_flags):
+    """torchrun 1 then 2 processes of the same short job -> both runs' metric records."""
+    script = f"{ROOT}/train.py"
+    common = small(toy_dir, micro_ckpts["tiny-vita"], tmp_path / "x", "--device", "cuda", "--steps", "3",
+                   "--batch-size", "4", "--group-size", "2", "--eval-prompts", "0", "--judge-url", judge_url,
+                   "--rl-tokens", "all")
+    common = common[:common.index("--out")] + common[common.index("--out") + 2:]
+    torchrun(1, script, *common, *one_flags, "--out", str(tmp_path / "one"))
+    torchrun(2, script, *common, *two_flags, "--out", str(tmp_path / "two"))
+    a, b = records(tmp_path / "one"), records(tmp_path / "two")
+    finite(a)
+    finite(b)
+    assert [r["step"] for r in b] == [1, 2, 3]
+    return a, b

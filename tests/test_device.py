@@ -1,0 +1,63 @@
+"""Device placement without a GPU: every tensor that meets the model is on the model's device.
+
+Under `with torch.device("meta")` every tensor created without an explicit device is a meta
+tensor, so one that reaches the (CPU) model, or is mixed with its outputs, raises. That is
+the class of bug that crashes a CUDA run at its first rollout (prompts, the growing attention
+mask or the sampling randomness built on the default device).
+"""
+import pytest
+import torch
+
+import eval as ev
+import gate as gates
+import losses
+import model as M
+import rollout
+import reward
+import train
+from conftest import micro_model
+
+
+class ScoreByLength:
+    """A judge stand-in: holistic / semantic / acoustic scores from the transcript length."""
+
+    def score(self, items, mode="all", semantic_weight=0.5):
+        s = [1 + len(it.transcript) % 5 for it in items]
+        a = [1 + (len(it.transcript) * 3) % 5 for it in items]
+        from types import SimpleNamespace
+        return SimpleNamespace(scores={"semantic": s, "acoustic": a, "holistic": s}, rewards=s,
+                               stats={"failures": 0, "calls": len(items), "retries": 0, "seconds": 0.0, "errors": {}})
+
+
+@pytest.mark.parametrize("name", ["tiny-vita", "tiny-kimi"])
+def test_rollouts_a_hybrid_step_and_eval_use_the_model_device_not_the_default(name, samples, tmp_path):
+    """Bug: a tensor created on the default device (the attention mask grown per token, the
+    sampling uniforms, the grammar state, a metric or reward tensor) meets a model elsewhere."""
+    policy = micro_model(name)
+    device = torch.device("cpu")
+    args = train.get_args(["--init", str(tmp_path), "--batch-size", "2", "--group-size", "2", "--max-len", "24",
+                           "--beta-text", "0", "--beta-speech", "0", "--repetition-penalty", "1.2", "--top-k", "50"])
+    opt, sched = train.make_optimizer(policy, args)
+    judge, base = ScoreByLength(), micro_model(name, seed=1)
+    chunk, G = samples[:2], args.group_size
+    with torch.device("meta"):
+        keys = [rollout.stream_seed(0, 0, i, g) for i in range(2) for g in range(G)]
+        batch = rollout.sample(policy, chunk, G, keys=keys, **rollout.sampling_kwargs(args))
+        res = judge.score(reward.rollout_items(batch))
+        R = losses.nan_rewards(train.pick_rewards(res, args), (len(chunk), G))
+        adv, usable = (x.flatten().to(device) for x in losses.advantages(R))
+        group = torch.arange(len(chunk), device=device).repeat_interleave(G)
+        g_out = gates.make_gate("adaptive").step(R)
+        ub = train.build_update_batch(policy, None, batch, chunk, args, device)
+        loss, sft, grpo, gstats = train.hybrid_objective(policy, ub, adv, usable, group, g_out.lam, args)
+        norm, skipped = train.optimiser_step(policy, opt, sched, loss, args)
+        rec = train.step_record(1, g_out, R, res, batch, sft.detach(), grpo.detach(), gstats, norm, sched, 0.0, 1)
+        greedy = rollout.sample(policy, chunk, 1, temperature=0.0, max_len=16)
+        scores = ev.score_samples(policy, chunk, None, args)
+        events = ev.gradient_events(policy, chunk, judge, args, events=1, prompts=2, group=2)
+        shift = ev.probability_shift(policy, base, chunk, args)
+        pool = ev.repeated_sampling(policy, chunk, judge, 2, args)
+    assert batch.replies.device == device and greedy.replies.device == device
+    assert not skipped and torch.isfinite(loss) and rec["step"] == 1
+    assert "accuracy" in scores and events and shift["summary"]["text"]["tokens"] >= 0
+    assert all(r.device.type == "cpu" for e in pool for r in e["replies"])      # the pool lives on the host

@@ -1,0 +1,233 @@
+"""judge.py reads judge prompts written by others, as an LLM judge would.
+
+The corpus in tests/data/judge_prompts/ holds prompts shaped like the official release's
+three rubrics, the paper's Appendix F prompts (Figures 13-16), plain one-line rubrics and
+two pairwise referees, written in our own words; manifest.json says how each is sent and
+which axis and answer format a reader expects.
+"""
+import base64
+import json
+import os
+import re
+
+import pytest
+import requests
+
+import codec
+import eval as ev
+import judge
+
+DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "judge_prompts")
+with open(os.path.join(DATA, "manifest.json")) as f:
+    CORPUS = json.load(f)["prompts"]
+SCORED = [e for e in CORPUS if "{a}" not in e["user"]]
+PAIRED = [e for e in CORPUS if "{a}" in e["user"]]
+
+QUESTION, ANSWER = "what is 3 plus 4 say it loudly", "7"      # the toy world's right answer, worked by hand
+RIGHT, WRONG = "3 plus 4 is 7", "3 plus 4 is 2"
+
+
+def spoken(text, style=None):
+    wave, rate = codec.decode(codec.speak(text, style))
+    return text, wave, rate
+
+
+def audio_part(wave, rate):
+    import reward
+    return {"type": "input_audio", "input_audio": {"data": reward.wav_base64(wave, rate), "format": "wav"}}
+
+
+def request(entry, replies):
+    """The chat/completions body a client of this prompt would send. replies: name -> (transcript, wave, rate)
+    for "reply", or "a" and "b"."""
+    with open(os.path.join(DATA, entry["rubric"])) as f:
+        rubric = f.read()
+    text = entry["user"].format(question=QUESTION, **{k: t for k, (t, _, _) in replies.items()},
+                                **({"transcript": replies["reply"][0]} if "reply" in replies else {}))
+    audio = {**replies, "question": spoken(QUESTION)}
+    content = ([{"type": "text", "text": text}] if text else []) + [audio_part(*audio[n][1:]) for n in entry["audio"]]
+    return {"model": "local", "messages": [{"role": "system", "content": rubric}, {"role": "user", "content": content}]}
+
+
+def ask(url, body):
+    resp = requests.post(url, json=body, timeout=30)
+    assert resp.status_code == 200, resp.text
+    return resp.json()["choices"][0]["message"]["content"]
+
+
+def read_value(expect, content):
+    """The value the rubric asked for, read the way its own client would read it."""
+    if "json" in expect:
+        return str(json.loads(content)[expect["json"]])
+    m = re.search(expect["regex"], content)
+    assert m, f"answer not in the rubric's format: {content!r}"
+    return m.group(1)
+
+
+def told(entry, reply):
+    """(question, reference, transcript) as the judge is told them by this prompt's user text."""
+    question = QUESTION if "{question}" in entry["user"] else ""
+    transcript = reply[0] if "{transcript}" in entry["user"] else codec.hear(codec.encode(*reply[1:]))
+    return question, ANSWER if question else None, transcript
+
+
+def expected_scores(entry, reply):
+    """The noise-free toy judge's score on each axis for this reply as this prompt presents it."""
+    question, reference, transcript = told(entry, reply)
+    return {axis: judge.ToyJudge().score(axis, question, reference, transcript, *reply[1:])[0]
+            for axis in ("semantic", "acoustic", "holistic")}
+
+
+def on_scale(score, scale):
+    """A 1-5 score on the rubric's scale, worked by hand: 1-10 spreads 1..5 evenly, halves up."""
+    return {(1, 5): {s: s for s in range(1, 6)}, (1, 10): {1: 1, 2: 3, 3: 6, 4: 8, 5: 10}}[tuple(scale)][score]
+
+
+@pytest.mark.parametrize("entry", SCORED, ids=[e["rubric"] for e in SCORED])
+def test_every_corpus_prompt_gets_a_valid_score_on_the_axis_a_reader_expects(judge_url, entry):
+    """Bug: a rubric not in our own words gets a 400 (and the official client's silent 2.5), or
+    is scored on the wrong axis (e.g. 'ignoring semantic correctness' counted as asking for
+    semantics, or the paper's two-score prompt answered with one), or answered in our format
+    rather than the one it asks for (JSON, 'Rating: N', <score-semantic>), or off its 1-10 scale.
+    The reply is right but spoken quietly when loudness was asked, so every axis gives a
+    different score and the value names the axis it was scored on."""
+    reply = spoken(RIGHT, "quietly")
+    want = expected_scores(entry, reply)
+    assert len(set(want.values())) == 3, f"the test reply must tell the axes apart: {want}"
+    content = ask(judge_url, request(entry, {"reply": reply}))
+    for expect in entry["expect"]:
+        value = read_value(expect, content)
+        assert value.isdigit() and entry["scale"][0] <= int(value) <= entry["scale"][1]
+        assert int(value) == on_scale(want[expect["axis"]], entry["scale"]), (expect, content)
+
+
+@pytest.mark.parametrize("entry", [e for e in SCORED if "{question}" in e["user"]],
+                         ids=[e["rubric"] for e in SCORED if "{question}" in e["user"]])
+def test_content_axes_rank_a_right_answer_above_a_wrong_one(judge_url, entry):
+    """Bug: the question or transcript is taken from the wrong heading (or not found), or the
+    judge only knows the answer when a reference is sent (no peer prompt sends one), so a
+    wrong answer scores as well as the right one on the semantic and holistic axes."""
+    for expect in entry["expect"]:
+        if expect["axis"] == "acoustic":
+            continue
+        right, wrong = (int(read_value(expect, ask(judge_url, request(entry, {"reply": spoken(t, "loudly")}))))
+                        for t in (RIGHT, WRONG))
+        assert right > wrong, (entry["rubric"], expect, right, wrong)
+
+
+@pytest.mark.parametrize("entry", PAIRED, ids=[e["rubric"] for e in PAIRED])
+def test_pairwise_corpus_prompts_pick_the_better_reply_in_either_order(judge_url, entry):
+    """Bug: a referee prompt with two labelled replies is scored as one reply or refused, the
+    verdict ignores its format ([[A]] / [[C]], JSON "winner") or its labels (1 / 2), or the axis
+    is wrong (helpfulness must prefer the right answer, naturalness the requested loudness
+    and neither may prefer the other side's quality)."""
+    expect = entry["expect"][0]
+    if expect["axis"] == "semantic":
+        better, worse, same_on_axis = spoken(RIGHT, "loudly"), spoken(WRONG, "loudly"), spoken(RIGHT, "quietly")
+    else:
+        better, worse, same_on_axis = spoken(RIGHT, "loudly"), spoken(RIGHT, "quietly"), spoken(WRONG, "loudly")
+    verdict = [read_value(expect, ask(judge_url, request(entry, {"a": a, "b": b})))
+               for a, b in ((better, worse), (worse, better), (better, same_on_axis))]
+    assert verdict == [expect["first"], expect["second"], expect["tie"]]
+
+
+def test_openai_sdk_client_with_a_rubric_of_ones_own(judge_url):
+    """Bug: a request built by the `openai` package (its own JSON layout, headers and path
+    joining under base_url) is refused or misread; a rubric in one's own words must score the
+    right answer above the wrong one."""
+    openai = pytest.importorskip("openai")
+    client = openai.OpenAI(base_url=judge_url.rsplit("/chat/completions", 1)[0], api_key="unused", max_retries=0)
+    scores = []
+    for text in (RIGHT, WRONG):
+        _, wave, rate = spoken(text, "loudly")
+        out = client.chat.completions.create(model="local-judge", messages=[
+            {"role": "system", "content": "You check spoken answers for correctness. End with <score>1-5</score>."},
+            {"role": "user", "content": [{"type": "text", "text": f"Prompt: {QUESTION}\nSpoken answer: {text}"},
+                                         audio_part(wave, rate)]}])
+        scores.append(int(re.search(r"<score>(\d)</score>", out.choices[0].message.content).group(1)))
+    assert scores[0] > scores[1] and scores[0] == 5
+
+
+def test_rubric_inside_the_user_message_and_audio_as_a_data_url(judge_url):
+    """Bug: the rubric is only looked for in a system message, so a single user message with
+    the rubric above its headings is scored on the wrong axis; or an audio_url data part
+    (vLLM-style) is not heard."""
+    _, wave, rate = spoken(RIGHT, "quietly")
+    import reward
+    url = "data:audio/wav;base64," + reward.wav_base64(wave, rate)
+    body = {"model": "m", "messages": [{"role": "user", "content": [
+        {"type": "text", "text": f"Judge only the delivery of the voice, not the facts. Score: N\n\n"
+                                 f"Question: {QUESTION}\nAnswer: {RIGHT}"},
+        {"type": "audio_url", "audio_url": {"url": url}}]}]}
+    content = ask(judge_url, body)
+    want = judge.ToyJudge().score("acoustic", QUESTION, ANSWER, RIGHT, wave, rate)[0]
+    assert re.search(r"(?m)^Score: (\d)$", content).group(1) == str(want) == "3"
+
+
+@pytest.mark.parametrize("text,axis", [
+    ("Judge only the content and ignore the voice.", "semantic"),
+    ("Rate the delivery; whether it is correct does not matter.", "acoustic"),
+    ("Rate the prosody without judging semantic correctness.", "acoustic"),
+    ("Weigh content and delivery.", "holistic"),
+    ("Grade it.", "holistic"),
+    ("Rate the overall naturalness of the voice.", "acoustic"),
+    ("**Holistic evaluation**\nConsider accuracy first.", "holistic"),
+    ("Scoring axis: acoustic. Mention the content in your justification.", "acoustic"),
+])
+def test_rubric_axis_reads_what_is_asked_not_what_is_excluded(text, axis):
+    """Bug: a word the rubric tells the judge to leave out counts as asked for (a semantic
+    rubric that says 'ignore the voice' read as holistic), or our own unambiguous
+    'Scoring axis:' line loses to words elsewhere in the rubric."""
+    assert judge.rubric_axis(text) == axis
+
+
+def test_unscorable_requests_keep_a_clear_400(judge_url):
+    """Bug: reading free-form prompts makes the judge score what cannot be scored (no audio,
+    audio that is not a WAV, no messages, a remote audio URL it must not fetch) instead of a
+    400 naming the problem."""
+    _, wave, rate = spoken(RIGHT)
+    good = [{"type": "text", "text": f"Question:\n{QUESTION}\n\nAnswer:\n{RIGHT}"}, audio_part(wave, rate)]
+    bad_wav = {"type": "input_audio", "input_audio": {"data": base64.b64encode(b"no RIFF here").decode(), "format": "wav"}}
+    cases = [({"model": "m", "messages": []}, "messages"),
+             ({"model": "m", "messages": [{"role": "user", "content": good[:1]}]}, "input_audio"),
+             ({"model": "m", "messages": [{"role": "user", "content": [good[0], bad_wav]}]}, "WAV"),
+             ({"model": "m", "messages": [{"role": "user", "content": [
+                 good[0], {"type": "audio_url", "audio_url": {"url": "https://example.com/a.wav"}}]}]}, "data:")]
+    for body, message in cases:
+        resp = requests.post(judge_url, json=body, timeout=30)
+        assert resp.status_code == 400 and message in resp.json()["error"]["message"], (body, resp.text)
+    assert requests.post(judge_url, json={"model": "m", "messages": [{"role": "user", "content": good}]},
+                         timeout=30).status_code == 200
+
+
+def test_a_failed_pairwise_call_is_not_a_tie_vote():
+    """Bug (eval.py side-by-side): a failed call (None) counted as a 'tie' vote turns item 0's
+    win (one valid vote, two failed calls) into a tie by majority; failures must be left out of
+    the majority and counted, and an item with no valid vote must not enter the rates."""
+    # 3 raters; item 0 shown in order (mine = A), item 1 flipped (mine = B), item 2 all failed
+    picked = ["A", None, None, "A", "A", None, None, None, None]
+    out = ev.sbs_axis(picked, flips=[False, True, False], raters=3)
+    assert (out["win"], out["tie"], out["loss"]) == (1, 0, 1)
+    assert out["failed_calls"] == 6 and out["judged_items"] == 2 and out["unjudged_items"] == 1
+    assert out["win_rate"] == out["loss_rate"] == 0.5 and out["tie_rate"] == 0.0
+    assert out["p_value"] == 1.0                                   # Eq. 17 with W = L = 1: 2 min(3/4, 3/4) -> 1
+    none = ev.sbs_axis([None, None], flips=[False], raters=2)
+    assert none["win_rate"] is None and none["unjudged_items"] == 1 and none["failed_calls"] == 2
+
+
+def test_headings_are_lines_that_look_like_headings():
+    """Bug: a transcript line that is a bare heading word ('Response') starts a new section and
+    cuts the transcript short, or a markdown heading ('## Response') is not recognised."""
+    sections, free = judge.split_sections("Question:\nwhat\n\nAnswer:\nfirst\nResponse\nmore\n\n## Response\nsecond")
+    assert sections == [("question", None, "what"), ("reply", None, "first\nResponse\nmore"), ("reply", None, "second")]
+    assert free == ""
+
+
+def test_a_long_rubric_without_punctuation_is_read_in_linear_time():
+    """Bug: a clause regex that backtracks over the whole text (quadratic) lets one long
+    rubric hold a server thread for minutes (20,000 characters took 40 s); 100,000 must take seconds at most."""
+    import time
+    t0 = time.perf_counter()
+    judge.rubric_axis("word " * judge.MAX_RUBRIC)
+    judge.rubric_axis("ignore it does not matter " * 2000)
+    assert time.perf_counter() - t0 < 3.0

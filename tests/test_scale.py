@@ -1,0 +1,87 @@
+"""What a 10B run needs to fit: gradient checkpointing, bf16 by default for vita, the closing
+summary's base model loaded only after the optimiser state is freed, the memory table."""
+import subprocess
+import sys
+
+import pytest
+import torch
+
+import model as M
+import train
+from conftest import MICRO, ROOT, micro_model
+
+
+def grads(policy, samples):
+    """Gradients of a teacher-forced loss, and how many elements autograd saved for backward."""
+    import rollout
+    policy.train()
+    prompts, pmask, replies, slots, masks = rollout.teacher_forced(policy, samples[:3], True)
+    saved = [0]
+
+    def pack(t):
+        saved[0] += t.numel()
+        return t
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        logp = M.reply_logprobs(policy, prompts, pmask, replies, slots)
+    loss = -(logp * masks["sampled"]).sum() / masks["sampled"].sum()
+    policy.zero_grad()
+    loss.backward()
+    return {n: p.grad.clone() for n, p in policy.named_parameters() if p.grad is not None}, saved[0]
+
+
+@pytest.mark.parametrize("name", ["tiny-vita", "tiny-kimi"])
+def test_grad_checkpoint_recomputes_layers_and_keeps_gradients(name, samples):
+    """Bug: a --grad-checkpoint that does nothing (the layers' forward runs once per step, the
+    activations stay), or one that changes the gradients (e.g. dropping the attention mask or
+    positions on the recomputation)."""
+    plain, ckpt = micro_model(name), train.enable_grad_checkpoint(micro_model(name))
+    mlp, calls = ckpt.decoder_layers()[0].mlp, []
+    inner = mlp.forward
+    mlp.forward = lambda *a, **k: calls.append(1) or inner(*a, **k)
+    g_ckpt, saved_ckpt = grads(ckpt, samples)
+    assert len(calls) == 2                            # forward, then again in the backward
+    g_plain, saved_plain = grads(plain, samples)
+    assert saved_ckpt < 0.6 * saved_plain             # the layers' activations were not kept
+    assert g_plain.keys() == g_ckpt.keys()
+    for k in g_plain:
+        torch.testing.assert_close(g_ckpt[k], g_plain[k], atol=1e-6, rtol=1e-5)
+
+
+def test_vita_defaults_to_bf16_and_checkpointing_tiny_models_do_not():
+    """Bug: --model vita ran in float32 without checkpointing unless told (41 GB of weights)."""
+    vita = train.get_args(["--model", "vita", "--init", "x"])
+    tiny = train.get_args([])
+    assert (vita.dtype, vita.grad_checkpoint) == ("bfloat16", True)
+    assert (tiny.dtype, tiny.grad_checkpoint) == ("float32", False)
+    assert train.get_args(["--model", "vita", "--init", "x", "--no-grad-checkpoint", "--dtype", "float32"]).dtype == "float32"
+
+
+def test_finish_loads_the_base_after_the_optimiser_state_is_gone(samples, tmp_path, monkeypatch):
+    """Bug: rank 0 loaded the base model at the start of the run and kept it (an unsharded
+    copy beside the policy, its gradients and AdamW moments) until the closing summary."""
+    policy = micro_model("tiny-vita")
+    opt = torch.optim.AdamW(policy.parameters(), lr=1e-3)
+    for p in policy.parameters():
+        p.grad = torch.ones_like(p)
+    opt.step()
+    assert opt.state
+    seen = {}
+
+    def fake_load(path, args, device):
+        seen["opt_state"] = len(opt.state)
+        seen["grads"] = sum(p.grad is not None for p in policy.parameters())
+        return micro_model("tiny-vita")
+    monkeypatch.setattr(train, "load_init", fake_load)
+    monkeypatch.setattr(train.evaluate, "score_samples", lambda *a, **k: {"accuracy": 0.0})
+    args = train.get_args(["--out", str(tmp_path), "--init", "somewhere", "--eval-prompts", "2"])
+    train.finish(args, policy, 0, samples[:2], None, "init", opt)
+    assert seen == {"opt_state": 0, "grads": 0}
+
+
+def test_memory_table_is_for_10_3b_with_activations():
+    """Bug: the table assumed 7.6B parameters (Qwen2.5-7B without the 10 MTP layers and the
+    168,072-token vocabulary) and left activations out."""
+    r = subprocess.run([sys.executable, "bench.py", "--only", "memory"], capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0, r.stderr
+    assert "10.32B" in r.stdout and "4 x 80" in r.stdout and "8 x 80" in r.stdout
+    assert "checkpointing" in r.stdout

@@ -1,0 +1,143 @@
+"""study.py: the statistics on hand-worked numbers, resume, failures in the table, a tiny real study."""
+import json
+import math
+import os
+
+import pytest
+
+import study
+
+
+def test_t_quantiles_match_the_printed_table():
+    """Bug caught: a wrong density constant, a one-sided quantile, or df off by one.
+    Values from any t table: t_{0.975} for df 1, 2, 3, 10 and the normal limit."""
+    for df, t in ((1, 12.7062), (2, 4.3027), (3, 3.1824), (10, 2.2281)):
+        assert study.t_quantile(0.975, df) == pytest.approx(t, abs=2e-4)
+    assert study.t_quantile(0.975, 100000) == pytest.approx(1.96, abs=3e-3)
+
+
+def test_mean_ci_by_hand():
+    """[1, 2, 3, 4]: mean 2.5; sample sd = sqrt(((1.5^2 + 0.5^2) * 2) / 3) = sqrt(5/3) = 1.29099;
+    se = 1.29099 / 2 = 0.645497; half-width = t_{0.975, 3} * se = 3.182446 * 0.645497 = 2.05426.
+    Bug caught: population sd (would give 1.7790), z instead of t (1.2652), n instead of n-1 df."""
+    mean, half, n = study.mean_ci([1, 2, 3, 4])
+    assert (mean, n) == (2.5, 4)
+    assert half == pytest.approx(2.05426, abs=1e-4)
+    m1, h1, n1 = study.mean_ci([0.7, None])                 # a missing score is not a zero
+    assert (m1, n1) == (0.7, 1) and math.isnan(h1)
+
+
+def test_sign_flip_p_by_hand():
+    """d = [1, 2, -1]: observed |sum| = 2. The 8 sign patterns give sums 2, 4, -2, 0, 0, 2, -4, -2;
+    six have |sum| >= 2, so p = 6/8 = 0.75. d = [1, 1, 1, 1]: only all-plus and all-minus reach 4:
+    p = 2/16 = 0.125; zeros cannot change the sum and leave p unchanged.
+    Bug caught: a one-sided p (0.5 / 0.0625), a strict '>' (p = 0.5 / 0), zeros counted as flips."""
+    assert study.sign_flip_p([1, 2, -1]) == pytest.approx(0.75)
+    assert study.sign_flip_p([1, 1, 1, 1]) == pytest.approx(0.125)
+    assert study.sign_flip_p([0, 1, 0, 1, 1, 1]) == pytest.approx(0.125)
+    assert study.sign_flip_p([0, 0]) == 1.0
+    # Monte Carlo branch (m > 16): 20 equal positive differences, exact p = 2 / 2^20, so only the +1 remains
+    assert study.sign_flip_p([1.0] * 20) == pytest.approx(1 / 20001)
+    # and a null-looking sample is far from significant
+    assert study.sign_flip_p([1, -1] * 10) == pytest.approx(1.0)
+
+
+def test_pairs_are_matched_on_seed_and_prompt():
+    """Bug caught: pairing by position (the lists below are in different orders) or by prompt only."""
+    ours = [{"seed": 0, "id": "a", "accuracy": 1.0}, {"seed": 0, "id": "b", "accuracy": 0.0},
+            {"seed": 1, "id": "a", "accuracy": 0.0}]
+    row = [{"seed": 1, "id": "a", "accuracy": 1.0}, {"seed": 0, "id": "b", "accuracy": 1.0},
+           {"seed": 0, "id": "a", "accuracy": 1.0}, {"seed": 1, "id": "c", "accuracy": 1.0}]
+    assert sorted(study.paired_differences(row, ours, "accuracy")) == [0.0, 1.0, 1.0]
+
+
+def fake_items(acc, seed):
+    return [{"id": f"p{i}", "task": "t", "style": "none", "text": "", "accuracy": a, "semantic": 1 + 4 * a,
+             "acoustic": 4.0, "intelligibility": 1.0} for i, a in enumerate(acc)]
+
+
+def args_for(tmp_path, seeds=2):
+    args, rows = study.get_args(["--row", "ours=", "--row", "sft=--gate fixed --lam 0", "--row", "bad=--lam 2",
+                                 "--seeds", str(seeds), "--out", str(tmp_path / "s"), "--base", "BASE", "--prompts", "4"])
+    return args, rows
+
+
+def test_resume_runs_only_what_is_missing_and_a_failure_is_reported(tmp_path):
+    """Bug caught: a finished row x seed trained again on resume; a failed run dropped from the table
+    (or counted as done, so never retried); results from the wrong seed's directory."""
+    args, rows = args_for(tmp_path)
+    calls = []
+
+    def runner(cmd, log):
+        calls.append(cmd)
+        assert cmd[cmd.index("--init") + 1] == "BASE" and cmd[cmd.index("--out") + 1].startswith(args.out)
+        return 3 if "--lam" in cmd and cmd[cmd.index("--lam") + 1] == "2" else 0
+
+    def scorer(ckpt, seed):
+        return fake_items([1, 1, 0, 0] if "sft" in ckpt else [1, 0, 0, 0], seed)
+
+    results = study.run_study(args, rows, runner, scorer)
+    assert len(calls) == 6                                    # 3 rows x 2 seeds, one stage each
+    assert [r["status"] for r in results["bad"]] == ["failed", "failed"]
+    summary = study.summarise(results, args.seeds)
+    assert (summary["ours"]["ok"], summary["bad"]["ok"], summary["bad"]["failed"]) == (2, 0, 2)
+    # ours: 8 values [1,0,0,0]x2, sft [1,1,0,0]x2: paired differences [0,1,0,0]x2 -> mean 0.25, two non-zero
+    # differences of 1: p = 2/4 = 0.5
+    assert summary["sft"]["vs_ours"]["accuracy"][:2] == pytest.approx((0.25, 0.5))
+    assert summary["ours"]["accuracy"][0] == pytest.approx(0.25)
+    table = study.report(summary, rows, args)
+    assert "| bad | `--lam 2` | 0/2 (2 failed) |" in table
+    assert "| sft | `--gate fixed --lam 0` | 2/2 |" in table
+
+    calls.clear()
+    again = study.run_study(args, rows, runner, scorer)       # resume: only the failed row runs again
+    assert len(calls) == 2 and all("2" == c[c.index("--lam") + 1] for c in calls)
+    assert [r["seed"] for r in again["ours"]] == [0, 1]
+    assert again["sft"][1]["items"] == results["sft"][1]["items"]
+
+
+def test_two_stage_rows_and_the_base_row(tmp_path):
+    """Bug caught: the second stage not starting from the first stage's final model, or the base row
+    training anything."""
+    cmds, final = study.train_commands("--lam 0 then --lam 1", "BASE", 2, "D", ["--steps", "5"])
+    assert [c[c.index("--init") + 1] for c in cmds] == ["BASE", os.path.join("D", "stage-1", "final")]
+    assert final == os.path.join("D", "stage-2", "final")
+    assert all(c[c.index("--seed") + 1] == "2" and c[c.index("--steps") + 1] == "5" for c in cmds)
+    assert study.train_commands("none", "BASE", 0, "D", []) == ([], "BASE")
+
+
+def test_row_parsing_errors_name_the_row():
+    with pytest.raises(ValueError, match="NAME="):
+        study.parse_row("no-equals-sign")
+    with pytest.raises(ValueError, match="--row"):
+        study.parse_row('x=--lam "0.5')
+    assert study.parse_row('mine=--gate max-only') == ("mine", "--gate max-only")
+
+
+def test_gates_preset_lists_every_registered_gate(monkeypatch):
+    """Bug caught: a fork's registered gate silently left out of `--preset gates`."""
+    import gate as gates
+    monkeypatch.setitem(gates.GATES, "my-gate", gates.AdaptiveGate)
+    rows = study.preset_rows("gates")
+    assert rows["my-gate"] == "--gate my-gate"
+    assert {"ours", "fixed-0.5", "no-ema", "ema-0.99"} <= set(rows) and "adaptive" not in rows
+
+
+def test_a_tiny_real_study(toy_dir, micro_ckpts, tmp_path):
+    """Two rows x one seed through real train.py runs and the real scorer: the files exist, the table
+    has both rows, the gated row has a lambda trajectory, and a rerun trains nothing."""
+    out = tmp_path / "study"
+    argv = ["--row", "ours=", "--row", "sft=--gate fixed --lam 0", "--seeds", "1", "--out", str(out),
+            "--base", micro_ckpts["tiny-vita"], "--steps", "2", "--prompts", "3", "--max-len", "40",
+            "--eval-file", str(toy_dir / "eval.jsonl"),
+            "--train-args", f"--data-dir {toy_dir} --batch-size 2 --group-size 2 --max-len 40 --quiet"]
+    study.main(argv)
+    for f in ("study.md", "study.png", "study.json", "ours/seed-0/study-eval.json", "sft/seed-0/final/spoken.json"):
+        assert (out / f).exists(), f
+    table = (out / "study.md").read_text()
+    assert "| ours | `` | 1/1 |" in table and "| sft |" in table
+    record = json.loads((out / "ours" / "seed-0" / "study-eval.json").read_text())
+    assert len(record["items"]) == 3 and len(record["lambda"]) == 2
+    mtime = os.path.getmtime(out / "ours" / "seed-0" / "final" / "model.safetensors")
+    study.main(argv)                                          # resume: nothing is trained again
+    assert os.path.getmtime(out / "ours" / "seed-0" / "final" / "model.safetensors") == mtime

@@ -1,0 +1,86 @@
+"""train.py's wiring of the paper's central mechanism: which tokens each term of Eq. 8 reaches.
+
+losses.py pins the maths on given masks; these tests go through the training step itself
+(train.build_update_batch, then train.hybrid_objective, then backward) and read the gradient
+that reaches every reply position's log-prob. Checked by breaking the wiring: with
+build_update_batch using "all" instead of args.rl_tokens, test_text_only_grpo_... fails; with
+"text" instead of args.sft_tokens, test_sft_scope_... fails for the default scope.
+"""
+import json
+import os
+
+import pytest
+import torch
+
+import model as models
+import rollout
+import train
+from conftest import micro_model
+from rollout import flat
+
+
+def step_gradients(name, samples, flags, lam, monkeypatch):
+    """One update batch of 2 prompts x G = 2 on a micro model, beta = 0, fixed advantages; the gradient
+    of Eq. 8 with respect to every position's log-prob -> (grad (rows, L*K), UpdateBatch)."""
+    policy = micro_model(name)
+    args = train.get_args(["--init", "unused", "--group-size", "2", "--max-len", "40", "--beta-text", "0",
+                           "--beta-speech", "0", *flags])
+    batch = rollout.sample(policy, samples[:2], 2, 1.0, 1.0, 40, torch.Generator().manual_seed(0),
+                           not args.no_audio_boundaries)
+    ub = train.build_update_batch(policy, None, batch, samples[:2], args, torch.device("cpu"))
+    seen = {}
+    original = models.reply_logprobs
+
+    def spy(*a, **k):
+        out = original(*a, **k)
+        out.retain_grad()
+        seen["logp"] = out
+        return out
+
+    monkeypatch.setattr(models, "reply_logprobs", spy)
+    adv, usable = torch.tensor([1.0, -1.0, 0.5, -0.5]), torch.ones(4, dtype=torch.bool)
+    loss, *_ = train.hybrid_objective(policy, ub, adv, usable, torch.tensor([0, 0, 1, 1]), lam, args)
+    loss.backward()
+    return flat(seen["logp"].grad), ub
+
+
+@pytest.mark.parametrize("name", ["tiny-vita", "tiny-kimi"])
+def test_text_only_grpo_puts_no_gradient_on_speech_positions_through_the_training_step(name, samples, monkeypatch):
+    """Default --rl-tokens text, lambda = 1, beta = 0: every speech position of every rollout gets a
+    gradient of exactly zero, and text positions do get one; with --rl-tokens all speech positions get one.
+    Bug caught: build_update_batch ignoring --rl-tokens (GRPO on all tokens), or the rollout masks
+    misaligned with the rows of the joint forward."""
+    grad, ub = step_gradients(name, samples, [], 1.0, monkeypatch)
+    speech, text = ub.modality["speech"][0], ub.modality["text"][0]
+    assert speech.any() and (grad[:ub.n_roll][speech] == 0).all()
+    assert (grad[:ub.n_roll][text & ub.rl_scope] != 0).any()
+    assert (grad[ub.n_roll:] == 0).all()                       # lambda = 1: the SFT rows get nothing
+    grad, ub = step_gradients(name, samples, ["--rl-tokens", "all"], 1.0, monkeypatch)
+    assert (grad[:ub.n_roll][ub.modality["speech"][0] & ub.rl_scope] != 0).any()
+
+
+@pytest.mark.parametrize("name", ["tiny-vita", "tiny-kimi"])
+def test_sft_scope_reaches_the_positions_sft_tokens_names(name, samples, monkeypatch):
+    """lambda = 0: only the SFT rows get a gradient; the default --sft-tokens all reaches their speech
+    positions, --sft-tokens text leaves every speech position at exactly zero.
+    Bug caught: build_update_batch ignoring --sft-tokens (either way), or SFT applied to rollout rows."""
+    grad, ub = step_gradients(name, samples, [], 0.0, monkeypatch)
+    sft_speech, sft_text = ub.modality["speech"][1], ub.modality["text"][1]
+    assert (grad[:ub.n_roll] == 0).all()
+    assert (grad[ub.n_roll:][sft_speech & ub.sft_scope] != 0).any()
+    grad, ub = step_gradients(name, samples, ["--sft-tokens", "text"], 0.0, monkeypatch)
+    assert (grad[ub.n_roll:][ub.modality["speech"][1]] == 0).all()
+    assert (grad[ub.n_roll:][ub.modality["text"][1] & ub.sft_scope] != 0).any()
+
+
+def test_the_fixed_gate_applies_lam_as_given(toy_dir, micro_ckpts, judge_url, tmp_path):
+    """`--gate fixed --lam 1` through train.py: every step applies lambda = 1 exactly.
+    Bug caught: train.py not passing --lam to the gate (0.5 would apply), the shared --lambda-max 0.8
+    clamping it, or the EMA smoothing it (train.py passes --ema-alpha 0.9 to every gate)."""
+    out = tmp_path / "fixed"
+    train.run(train.get_args(["--init", micro_ckpts["tiny-vita"], "--data-dir", str(toy_dir), "--out", str(out),
+                              "--batch-size", "2", "--group-size", "2", "--max-len", "32", "--steps", "3",
+                              "--eval-prompts", "0", "--judge-url", judge_url, "--quiet",
+                              "--gate", "fixed", "--lam", "1.0"]))
+    with open(os.path.join(out, "metrics.jsonl")) as f:
+        assert [json.loads(line)["lambda"] for line in f] == [1.0, 1.0, 1.0]
