@@ -242,7 +242,7 @@ def repeated_sampling(model, samples, judge, n, args, seed=0, prompts_per_batch=
     for lo in range(0, len(samples), prompts_per_batch):
         chunk = samples[lo:lo + prompts_per_batch]
         batch = rollout.sample(model, chunk, n, generator=gen, **rollout.sampling_kwargs(args))
-        res = judge.score(reward.rollout_items(batch), mode="all")
+        res = judge.score(reward.rollout_items(batch, seeds=range(lo * n, (lo + len(chunk)) * n)), mode="all")
         lengths = batch.masks["completion"][..., 0].sum(1).cpu()
         prompts, prompt_mask, replies = batch.prompts.cpu(), batch.prompt_mask.cpu(), batch.replies.cpu()
         for j, sample in enumerate(chunk):

@@ -48,7 +48,9 @@ judge (0.66 / 0.90 points below the humans on average; its acoustic scores keep 
 of the human ranking within a prompt). `--semantic-noise` / `--acoustic-noise` add Gaussian
 noise (Likert sd) on top. All noise is seeded by the request's content and its `seed`
 field: the same request always gets the same score, and raters with different seeds
-disagree as real judges do.
+disagree as real judges do. train.py and the agreement analysis send each reply its own
+seed (reward.rollout_items), so two identical replies in a group are two calls that may
+score differently, as a sampling LLM judge's do.
 
 Robustness: malformed JSON, no messages, no audio, bad base64 or a non-WAV payload get a 400
 with a JSON error body; a body over the cap 413; an unknown path 404; /health answers;

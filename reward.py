@@ -292,10 +292,14 @@ class JudgeClient:
         return out
 
 
-def rollout_items(batch, seed=None) -> list:
-    """JudgeItems for every reply of a rollout.Rollout (question, reference, transcript, audio)."""
+def rollout_items(batch, seeds=None) -> list:
+    """JudgeItems for every reply of a rollout.Rollout (question, reference, transcript, audio).
+    seeds: one per reply (sent as the request's `seed`, kept below 2**31 for real APIs), so each
+    reply is its own call: a sampling LLM judge (and the toy one) can score two identical replies
+    of a group differently. None: no seed sent."""
     return [JudgeItem(question=batch.sample_of(i).question_text, transcript=batch.texts[i], wave=batch.waves[i],
-                      rate=batch.rates[i], reference=batch.sample_of(i).reference, seed=seed)
+                      rate=batch.rates[i], reference=batch.sample_of(i).reference,
+                      seed=None if seeds is None else int(seeds[i]) % 2 ** 31)
             for i in range(len(batch.texts))]
 
 

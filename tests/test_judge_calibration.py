@@ -81,3 +81,27 @@ def test_training_judge_is_noisy_and_the_summary_judge_is_not():
         human = reward.open_judge(args, stack, human=True).score(items, mode="all").scores
     assert set(human["semantic"]) == {5} and set(human["acoustic"]) == {5}
     assert np.mean(noisy["semantic"]) < 4.6 and len(set(noisy["acoustic"])) > 1
+
+
+def test_identical_replies_are_separate_draws_of_the_llm_judge():
+    """reward.rollout_items sends each reply its own seed (train.py: the reply's sampling stream
+    key), so a group of identical replies gets spread-out scores from the noisy judge, as a
+    sampling LLM judge disagrees with itself; without seeds they tie. Bug caught: the seeds
+    dropped or shared by the whole batch (duplicates tie and lift the intra-prompt Spearman, the
+    miss the calibration first had), or a 64-bit stream key sent unreduced (beyond a real API's int)."""
+    import types
+    import codec
+    import train
+    wave, rate = codec.decode(codec.speak("3 plus 4 is 7"))
+    sample = types.SimpleNamespace(question_text="what is 3 plus 4", reference="7")
+    batch = types.SimpleNamespace(texts=["3 plus 4 is 7"] * 12, waves=[wave] * 12, rates=[rate] * 12,
+                                  sample_of=lambda i: sample)
+    keys = [2 ** 63 + 17 * i for i in range(12)]
+    seeded, unseeded = reward.rollout_items(batch, seeds=keys), reward.rollout_items(batch)
+    assert all(0 <= it.seed < 2 ** 31 for it in seeded) and len({it.seed for it in seeded}) == 12
+    assert all(it.seed is None for it in unseeded)
+    with contextlib.ExitStack() as stack:
+        client = reward.open_judge(train.get_args([]), stack)
+        spread = client.score(seeded, mode="all").scores
+        tied = client.score(unseeded, mode="all").scores
+    assert len(set(spread["acoustic"])) > 1 and len(set(tied["acoustic"])) == 1
