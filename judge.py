@@ -446,8 +446,8 @@ TABLE5_GEMINI_25_PRO = {
 # (grid search, README "The toy world") to TABLE5_GEMINI_25_PRO on the default base's rollouts.
 NOISE_PROFILES = {
     "none": {},
-    "llm": {"semantic": {"shrink": 0.5, "bias": -1.2, "sd": 0.6},
-            "acoustic": {"shrink": 0.7, "bias": -0.15, "sd": 2.0}},
+    "llm": {"semantic": {"shrink": 1.0, "bias": -1.2, "sd": 1.5},
+            "acoustic": {"shrink": 0.6, "bias": -0.05, "sd": 1.8}},
 }
 
 

@@ -72,8 +72,8 @@ import runtime
 from rollout import flat
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-STAGE_DEFAULTS = {  # sized so `python train.py` (data, base, hybrid, summary) fits 15 min on 2 CPU cores
-    "sft": dict(steps=400, lr=3e-3, batch_size=32, warmup=50),
+STAGE_DEFAULTS = {  # sized for `python train.py` on 2 CPU cores; measured times: README, Quick start
+    "sft": dict(steps=600, lr=3e-3, batch_size=32, warmup=50),
     "hybrid": dict(steps=120, lr=1e-4, batch_size=8, warmup=10),
     "dpo": dict(steps=100, lr=5e-5, batch_size=8, warmup=10),
 }
