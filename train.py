@@ -23,7 +23,7 @@ Stages (--stage):
 `python train.py` with no flags prepares the toy data if missing, builds the
 tiny-vita base if missing (out/base-tiny-vita), starts the local judge, post-trains
 with the adaptive gate into out/hybrid-tiny-vita, and prints a base-vs-trained
-summary on held-out prompts. Two local judges run: the training judge is the
+summary on held-out prompts and lambda's mean and range. Two local judges run: the training judge is the
 unreliable "LLM judge" (`--judge-noise llm`, calibrated to the paper's Table 5),
 the summary is scored by the noise-free "human" (`--judge-noise none` trains on it). Outputs: metrics.jsonl (one record per step),
 metrics.png, ckpt/ (atomic; `--resume` continues exactly), final/ (the model).
