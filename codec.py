@@ -6,7 +6,9 @@ small enough to read in one sitting that keeps the properties the rest of the
 project relies on:
 
   * a code is emitted every 80 ms (12.5 Hz) and carries a symbol (a letter, a
-    digit or a pause), a loudness level and a pitch level;
+    digit or a pause), a loudness level and a pitch level; a spoken character
+    lasts `FRAMES_PER_SYMBOL` frames (160 ms, a syllable's length), so a reply
+    has about 2.5 speech tokens per text token, as VITA-Audio's `1 10 4 10`;
   * `decode(codes)` renders speech-like audio: a harmonic source at the pitch,
     shaped by three formants that give every symbol its own spectrum, scaled
     to the loudness, with 10 ms cross-fades between frames;
@@ -24,8 +26,12 @@ realises a style and the judge that scores it cannot disagree.
 Run `python codec.py "say it loudly" --style loudly --out x.wav` to hear one.
 
 Deviations from the paper and the official release:
-  1. The codec is a deterministic toy, not a neural codec: one code realises one
-     character, so a spoken reply is a spelled-out transcript with prosody.
+  1. The codec is a deterministic toy, not a neural codec: a run of
+     FRAMES_PER_SYMBOL identical codes realises one character, so a spoken reply
+     is a spelled-out transcript with prosody. The repeated frame carries almost
+     no information of its own, like many of a real codec's frames: one
+     sequence-level reward spread over all speech tokens is mostly spread over
+     such decisions (the paper's Obs. 3).
   2. Waveforms are 16 kHz and always travel with their sample rate; the official
      judge client labels 22.05 kHz VITA-Audio audio as 24 kHz.
 """
@@ -49,6 +55,7 @@ N_LOUDNESS, N_PITCH = len(LOUDNESS_RMS), len(PITCH_HZ)
 N_VOICED = len(SYMBOLS) * N_LOUDNESS * N_PITCH
 PAUSE = N_VOICED          # the single silent code
 N_CODES = N_VOICED + 1    # 541
+FRAMES_PER_SYMBOL = 2     # a character is held for 2 frames (160 ms): ~2.5 speech tokens per text token
 
 # Formant grid: every symbol is one (F1, F2, F3) combination, 3 x 3 x 4 = 36.
 _FORMANTS = list(itertools.product((350, 650, 950), (1400, 2000, 2600), (3200, 3900, 4600, 5300)))
@@ -166,13 +173,15 @@ def resample(wave: np.ndarray, from_rate: int, to_rate: int) -> np.ndarray:
 
 def _analysis_basis():
     """Hann window (N_seg,), all pitches' harmonic freqs (H_total,), their offsets per
-    pitch, and the Hann-weighted complex exponentials (N_seg, H_total) of one frame."""
+    pitch, and the Hann-weighted complex exponentials of one frame as real | imaginary
+    columns (N_seg, 2 H_total), float32."""
     n_seg = FRAME_LEN - FADE_LEN
     hann = np.hanning(n_seg + 2)[1:-1]
     offsets = np.cumsum([0] + [len(f) for f, _, _ in _TEMPLATES])
     all_freqs = np.concatenate([f for f, _, _ in _TEMPLATES])
     basis = hann[:, None] * np.exp(-2j * np.pi * np.outer(np.arange(n_seg) / SAMPLE_RATE, all_freqs))
-    return hann, all_freqs, offsets, basis
+    # real and imaginary parts side by side in float32: one real product, 4x cheaper than complex128
+    return hann, all_freqs, offsets, np.concatenate([basis.real, basis.imag], axis=1).astype(np.float32)
 
 
 _HANN, _ALL_FREQS, _OFFSETS, _BASIS = _analysis_basis()
@@ -193,7 +202,9 @@ def analyse(wave: np.ndarray, sample_rate: int = SAMPLE_RATE):
     n_seg = FRAME_LEN - FADE_LEN
     starts = np.arange(n) * FRAME_LEN + FADE_LEN // 2
     segments = wave[starts[:, None] + np.arange(n_seg)]                  # (n, N_seg)
-    amps = np.abs(segments @ _BASIS) * 2 / _HANN.sum()                   # (n, H_total) harmonic amplitudes
+    proj = segments.astype(np.float32) @ _BASIS                          # (n, 2 H_total): real | imaginary
+    h = proj.shape[1] // 2
+    amps = np.hypot(proj[:, :h], proj[:, h:]).astype(np.float64) * 2 / _HANN.sum()   # (n, H_total) amplitudes
     best_energy = np.full(n, -1.0)
     codes = np.full(n, PAUSE, dtype=np.int64)
     rms = np.zeros(n)
@@ -237,7 +248,8 @@ STYLES = {
 
 
 def speak(text: str, style: str | None = None) -> np.ndarray:
-    """Text -> codes spoken in a style: one code per character, pauses between words.
+    """Text -> codes spoken in a style: each character held for FRAMES_PER_SYMBOL
+    frames, pause frames between words.
 
     Characters outside SYMBOLS (punctuation) are not spoken. Raises on an unknown style.
     """
@@ -253,22 +265,24 @@ def speak(text: str, style: str | None = None) -> np.ndarray:
         for j, ch in enumerate(word):
             frac = j / (len(word) - 1) if len(word) > 1 else 0.0
             pitch = int(round(lo + (hi - lo) * frac))
-            codes.append(make_code(SYMBOLS.index(ch), spec["loudness"], pitch))
+            codes += [make_code(SYMBOLS.index(ch), spec["loudness"], pitch)] * FRAMES_PER_SYMBOL
     return np.array(codes, dtype=np.int64)
 
 
 def hear(codes) -> str:
-    """Codes -> what a listener hears: symbols, with any run of pauses as one space."""
+    """Codes -> what a listener hears: symbols, with any run of pauses as one space.
+    A run of n identical voiced codes is ceil(n / FRAMES_PER_SYMBOL) characters, so a
+    doubled letter ("tree") is heard twice and a clipped one (a single frame) once."""
     out, gap = [], False
-    for c in np.asarray(codes).reshape(-1):
-        parts = code_parts(int(c)) if 0 <= int(c) < N_CODES else None
+    for code, run in itertools.groupby(int(c) for c in np.asarray(codes).reshape(-1)):
+        parts = code_parts(code) if 0 <= code < N_CODES else None
         if parts is None:
             gap = bool(out)
             continue
         if gap:
             out.append(" ")
             gap = False
-        out.append(SYMBOLS[parts[0]])
+        out.append(SYMBOLS[parts[0]] * -(-len(list(run)) // FRAMES_PER_SYMBOL))
     return "".join(out)
 
 

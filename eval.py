@@ -11,8 +11,9 @@
 Each writes NAME.json and (but scores) NAME.png to --out (default: CKPT/eval or RUN/eval).
 Judges: the scores use the noise-free judge (the local one unless --judge-url). The
 side-by-side raters and the "LLM judge" of the agreement analysis are judge samples
-with a per-rater seed; locally that is the toy judge with --rater-noise, and the
-noise-free toy judge plays the human rater.
+with a per-rater seed; locally that is the toy judge with --judge-noise (default llm:
+the training judge, calibrated to Table 5) plus --rater-noise, and the noise-free toy
+judge plays the human rater.
 
 Deviations from the paper:
   1. Benchmarks (VoiceBench, OpenAudioBench, VStyle) are replaced by the toy held-out
@@ -241,7 +242,7 @@ def repeated_sampling(model, samples, judge, n, args, seed=0, prompts_per_batch=
     for lo in range(0, len(samples), prompts_per_batch):
         chunk = samples[lo:lo + prompts_per_batch]
         batch = rollout.sample(model, chunk, n, generator=gen, **rollout.sampling_kwargs(args))
-        res = judge.score(reward.rollout_items(batch), mode="all")
+        res = judge.score(reward.rollout_items(batch, seeds=range(lo * n, (lo + len(chunk)) * n)), mode="all")
         lengths = batch.masks["completion"][..., 0].sum(1).cpu()
         prompts, prompt_mask, replies = batch.prompts.cpu(), batch.prompt_mask.cpu(), batch.replies.cpu()
         for j, sample in enumerate(chunk):
@@ -464,8 +465,22 @@ def plot_shift(result, path, n=4):
 # ---------------------------------------------------------------- lambda trajectory (Appendix H.2)
 
 
+# Appendix H.2's reported shape of lambda_t (qualitative, no curve is published): it starts
+# around 0.1-0.2, rises in mid-to-late training, and stabilises in [0.35, 0.55].
+H2_REFERENCE = {"start": (0.1, 0.2), "end": (0.35, 0.55)}
+
+
+def h2_band(fraction):
+    """H.2's band (low, high) at a fraction of training in [0, 1]: the start band over the
+    first fifth, the end band over the last 30%, a straight rise in between (our reading)."""
+    (a_lo, a_hi), (b_lo, b_hi) = H2_REFERENCE["start"], H2_REFERENCE["end"]
+    w = min(1.0, max(0.0, (fraction - 0.2) / 0.5))
+    return a_lo + w * (b_lo - a_lo), a_hi + w * (b_hi - a_hi)
+
+
 def lambda_trajectory(run_dir) -> dict:
-    """Appendix H.2 from a run's metrics.jsonl: lambda and the gates early vs late."""
+    """Appendix H.2 from a run's metrics.jsonl: lambda and the gates early vs late, lambda's
+    range, and H.2's reported shape beside it."""
     path = os.path.join(run_dir, "metrics.jsonl")
     with open(path) as f:
         rows = [json.loads(line) for line in f if line.strip()]
@@ -474,7 +489,44 @@ def lambda_trajectory(run_dir) -> dict:
     fifth = max(1, len(rows) // 5)
     span = {"first_fifth": rows[:fifth], "last_fifth": rows[-fifth:]}
     keys = ("lambda", "lambda_raw", "reward_gate", "info_gate", "reward_mean", "semantic_mean", "acoustic_mean")
-    return {"steps": len(rows), **{name: {k: _mean(rs, k) for k in keys} for name, rs in span.items()}}
+    lam = [r["lambda"] for r in rows if r.get("lambda") is not None]
+    return {"steps": len(rows), **{name: {k: _mean(rs, k) for k in keys} for name, rs in span.items()},
+            "lambda_mean": float(np.mean(lam)) if lam else float("nan"),
+            "lambda_min": float(min(lam)) if lam else float("nan"), "lambda_max": float(max(lam)) if lam else float("nan"),
+            "h2_reference": {k: list(v) for k, v in H2_REFERENCE.items()}}
+
+
+def lambda_lines(r) -> list:
+    """The printout of the lambda analysis, H.2's shape beside the run's."""
+    (a_lo, a_hi), (b_lo, b_hi) = H2_REFERENCE["start"], H2_REFERENCE["end"]
+    return [f"lambda: first fifth {r['first_fifth']['lambda']:.3f}, last fifth {r['last_fifth']['lambda']:.3f}, "
+            f"mean {r['lambda_mean']:.3f}, range [{r['lambda_min']:.3f}, {r['lambda_max']:.3f}] over {r['steps']} steps",
+            f"  paper (App. H.2): starts {a_lo:.2f}-{a_hi:.2f}, rises, settles in [{b_lo:.2f}, {b_hi:.2f}]",
+            f"  gates, first -> last fifth: reward {r['first_fifth']['reward_gate']:.3f} -> "
+            f"{r['last_fifth']['reward_gate']:.3f}, info {r['first_fifth']['info_gate']:.3f} -> "
+            f"{r['last_fifth']['info_gate']:.3f}"]
+
+
+def plot_lambda(path_jsonl, path_png):
+    """lambda_t, lambda_raw and the two gates against step, over H.2's reported band."""
+    with open(path_jsonl) as f:
+        rows = [json.loads(line) for line in f if line.strip()]
+    plt = _pyplot()
+    step = np.array([r["step"] for r in rows], float)
+    frac = np.linspace(0, 1, 101)
+    band = np.array([h2_band(x) for x in frac])
+    fig, ax = plt.subplots(figsize=(8, 3.2))
+    ax.fill_between(frac * step.max(), band[:, 0], band[:, 1], color="tab:gray", alpha=0.25,
+                    label="paper App. H.2 (reported shape)")
+    for k, style in (("lambda", dict(lw=2, color="tab:blue")), ("lambda_raw", dict(lw=0.6, color="tab:blue", alpha=0.4)),
+                     ("reward_gate", dict(lw=0.8, color="tab:green")), ("info_gate", dict(lw=0.8, color="tab:orange"))):
+        ax.plot(step, [float("nan") if r.get(k) is None else r[k] for r in rows], label=k, **style)
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel("step")
+    ax.set_title("lambda_t trajectory (Appendix H.2)", fontsize=9)
+    ax.legend(fontsize=7, loc="upper left")
+    ax.grid(alpha=0.3)
+    _save(fig, path_png)
 
 
 def plot_metrics(path_jsonl, path_png):
@@ -548,8 +600,9 @@ def get_args(argv=None):
     g.add_argument("--events", type=int, default=6, help="batches for the gradient analysis")
     g.add_argument("--seed", type=int, default=0, help="sampling and rater seed")
     rollout.add_sampling_args(g)
-    g.add_argument("--rater-noise", type=float, nargs=2, default=(0.5, 1.0), metavar=("SEMANTIC", "ACOUSTIC"),
-                   help="local judge noise (Likert sd) for the 'LLM judge' and the side-by-side raters")
+    g.add_argument("--rater-noise", type=float, nargs=2, default=(0.0, 0.0), metavar=("SEMANTIC", "ACOUSTIC"),
+                   help="extra local judge noise (Likert sd), on top of --judge-noise, for the 'LLM judge' "
+                        "and the side-by-side raters")
     reward.add_judge_args(ap)
     args = ap.parse_args(argv)
     if not args.analysis:
@@ -583,18 +636,17 @@ def main(argv=None):
 
     if "lambda" in args.analysis:
         r = lambda_trajectory(args.run)
-        emit("lambda", r, lambda p: plot_metrics(os.path.join(args.run, "metrics.jsonl"), p),
-             [f"lambda: first fifth {r['first_fifth']['lambda']:.3f}, last fifth {r['last_fifth']['lambda']:.3f}"])
+        emit("lambda", r, lambda p: plot_lambda(os.path.join(args.run, "metrics.jsonl"), p), lambda_lines(r))
     todo = [a for a in args.analysis if a != "lambda"]
     if todo:
         model = models.load_model(args.ckpt).eval()
         samples = dataset.load_samples(args.data, model.codec.encode, limit=args.prompts)
     with contextlib.ExitStack() as stack:
-        clean = reward.open_judge(args, stack) if todo else None
+        clean = reward.open_judge(args, stack, human=True) if todo else None
         raters = clean
         if not args.judge_url and any(a in todo for a in ("sbs", "agreement", "diversity")):
             import judge
-            local = stack.enter_context(judge.LocalJudge(*args.rater_noise, seed=args.seed))
+            local = stack.enter_context(judge.LocalJudge(*args.rater_noise, seed=args.seed, noise=args.judge_noise))
             raters = reward.JudgeClient(local.url, concurrency=args.judge_concurrency)
             stack.callback(raters.close)
         if "scores" in todo:
@@ -613,9 +665,10 @@ def main(argv=None):
             human = rescore(pool, clean)
             if "agreement" in todo:
                 r = agreement(pool, human)
+                r["human_scores"] = human      # per prompt, per axis: what `judge.py calibrate` fits to
                 emit("agreement", r, lambda p: plot_agreement(r, p),
                      [f"agreement {axis:9s} pearson {a['pearson']:.3f} intra-spearman {a['intra_spearman']:.3f} "
-                      f"mae {a['mae']:.3f} within-1 {a['within_1']:.3f} bias {a['bias']:+.3f}" for axis, a in r.items()])
+                      f"mae {a['mae']:.3f} within-1 {a['within_1']:.3f} bias {a['bias']:+.3f}" for axis, a in r.items() if axis != "human_scores"])
             if "diversity" in todo:
                 r = diversity(pool, human)
                 emit("diversity", r, lambda p: plot_diversity(r, p),

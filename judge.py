@@ -1,7 +1,8 @@
 """The local judge: the toy world's stand-in for Gemini / GPT-4o-audio, over HTTP.
 
-    python judge.py serve --host 127.0.0.1 --port 8000 [--semantic-noise 0.5 --acoustic-noise 1.0]
+    python judge.py serve --host 127.0.0.1 --port 8000 [--noise llm] [--semantic-noise 0.5 --acoustic-noise 1.0]
     python reward.py serve ...                     # the same
+    python judge.py calibrate out/base-tiny-vita/eval/agreement.json   # refit the "llm" noise to Table 5
 
 It answers the requests `reward.JudgeClient` sends to any OpenAI-compatible judge,
 on the same path with the same JSON, so the client cannot tell it from a real one:
@@ -35,13 +36,25 @@ pauses per word gap, pitch contour) and smoothness. Holistic: 0.7 content + 0.3
 delivery, as the official split reward weighs them. A comparison compares the two
 replies' scores on the axis it names.
 
+Two raters in one file. With no noise it is the noise-free "human rater" (eval.py's
+scores, the closing summary of train.py, the reference of the agreement analysis).
+`--noise llm` makes it the unreliable "LLM judge" that trains by default: the paper's
+condition 1 (Obs. 2, Appendix A), calibrated so that eval.py's agreement analysis on
+the toy base's rollouts reproduces Table 5's Gemini-2.5-Pro on VITA-Audio (Pearson
+0.593 semantic / 0.292 acoustic, intra-prompt Spearman 0.499 / 0.145). Per axis the
+judge's value is  3 + shrink * (clean - 3) + bias + sd * z,  z ~ N(0, 1), then rounded
+to a Likert integer: a compressed range, a bias and noise, as Table 5 shows for this
+judge (0.66 / 0.90 points below the humans on average; its acoustic scores keep little
+of the human ranking within a prompt). `--semantic-noise` / `--acoustic-noise` add Gaussian
+noise (Likert sd) on top. All noise is seeded by the request's content and its `seed`
+field: the same request always gets the same score, and raters with different seeds
+disagree as real judges do. train.py and the agreement analysis send each reply its own
+seed (reward.rollout_items), so two identical replies in a group are two calls that may
+score differently, as a sampling LLM judge's do.
+
 `--latency SECONDS` (with `--latency-jitter`, a fraction, seeded) makes every answer wait
 as a remote audio LLM's would, to measure the judge phase as it behaves against a service.
 
-`--semantic-noise` / `--acoustic-noise` add Gaussian noise (in Likert points) seeded by
-the request's content and its `seed` field: the same request always gets the same
-score, and raters with different seeds disagree as real judges do. With both at 0 it
-is the noise-free "human rater" of eval.py's agreement analysis.
 
 Robustness: malformed JSON, no messages, no audio, bad base64 or a non-WAV payload get a 400
 with a JSON error body; a body over the cap 413; an unknown path 404; /health answers;
@@ -122,7 +135,7 @@ def acoustic_report(wave, rate, transcript, question) -> dict:
     pace_off = abs(p["pauses"] / gaps - spec["pauses"]) if gaps > 0 else 0.0
     return {"voiced": p["voiced"], "intelligibility": intel,
             "loudness_off": abs(p["loudness"] - spec["loudness"]), "pace_off": pace_off,
-            "pitch_off": abs(p["pitch"] - (lo + hi) / 2), "jump_rate": p["jumps"] / max(1, p["voiced"] - 1)}
+            "pitch_off": abs(p["pitch"] - (lo + hi) / 2), "jump_rate": p["jumps"] / max(1, len(heard) - 1)}   # per character heard
 
 
 def acoustic_score(wave, rate, transcript, question) -> int:
@@ -428,31 +441,67 @@ def parse_judge_request(body: dict) -> dict:
             "labels": labels[:2] if pairwise and len(labels) >= 2 else ["A", "B"], "format": answer_format(rubric, pairwise)}
 
 
+# Table 5: Gemini-2.5-Pro judging VITA-Audio's replies against human raters (Appendix A).
+TABLE5_GEMINI_25_PRO = {
+    "semantic": {"pearson": 0.593, "intra_spearman": 0.499, "mae": 1.063, "within_1": 0.695, "bias": -0.660},
+    "acoustic": {"pearson": 0.292, "intra_spearman": 0.145, "mae": 1.318, "within_1": 0.601, "bias": -0.896},
+}
+# Noise models per axis: value = 3 + shrink * (clean - 3) + bias + sd * z. "llm" was fitted
+# (grid search, README "The toy world") to TABLE5_GEMINI_25_PRO on the default base's rollouts.
+NOISE_PROFILES = {
+    "none": {},
+    "llm": {"semantic": {"shrink": 1.0, "bias": -1.2, "sd": 1.5},
+            "acoustic": {"shrink": 0.6, "bias": -0.05, "sd": 1.8}},
+}
+
+
+def judge_value(clean, shrink=1.0, bias=0.0, sd=0.0, z=0.0):
+    """The noisy judge's unrounded value for a noise-free score: a compressed range around
+    the scale's middle (3), a bias and Gaussian noise of draw z (the noise model above)."""
+    return 3.0 + shrink * (clean - 3.0) + bias + sd * z
+
+
+def likert(value) -> int:
+    """A value rounded half up and clamped to the 1-5 scale."""
+    return int(min(5, max(1, math.floor(value + 0.5))))
+
+
 class ToyJudge:
     """Scores parsed requests; noise is seeded by the request's content and seed, so the
-    same request always gets the same answer (reproducible runs, whatever the call order)."""
+    same request always gets the same answer (reproducible runs, whatever the call order).
+    `noise` names a NOISE_PROFILES entry; semantic_noise / acoustic_noise add Gaussian sd."""
 
-    def __init__(self, semantic_noise=0.0, acoustic_noise=0.0, seed=0):
-        self.noise = {"semantic": semantic_noise, "acoustic": acoustic_noise}
+    def __init__(self, semantic_noise=0.0, acoustic_noise=0.0, seed=0, noise="none"):
+        if noise not in NOISE_PROFILES:
+            raise ValueError(f"judge noise {noise!r}: one of {', '.join(NOISE_PROFILES)}")
+        self.profile = {axis: dict(NOISE_PROFILES[noise].get(axis, {})) for axis in ("semantic", "acoustic")}
+        for axis, extra in (("semantic", semantic_noise), ("acoustic", acoustic_noise)):
+            sd = self.profile[axis].get("sd", 0.0)
+            self.profile[axis]["sd"] = math.sqrt(sd ** 2 + extra ** 2)      # independent noises add in variance
         self.seed = seed
 
-    def _noise(self, axis, key):
-        sd = self.noise[axis]
-        if sd <= 0:
-            return 0.0
+    def _draw(self, axis, key) -> float:
+        """A standard normal draw fixed by (judge seed, axis, request key)."""
         digest = hashlib.sha256(f"{self.seed}|{axis}|{key}".encode()).digest()
-        return float(np.random.default_rng(int.from_bytes(digest[:8], "little")).normal(0.0, sd))
+        return float(np.random.default_rng(int.from_bytes(digest[:8], "little")).normal())
+
+    def _noise(self, axis, clean, key) -> float:
+        """The judge's unrounded value on an axis for the noise-free score `clean`."""
+        p = self.profile[axis]
+        if not p.get("sd") and p.get("shrink", 1.0) == 1.0 and not p.get("bias"):
+            return float(clean)
+        return judge_value(clean, z=self._draw(axis, key) if p.get("sd") else 0.0, **p)
 
     def score(self, axis, question, reference, transcript, wave, rate, seed=None):
         """-> (Likert 1-5 on the axis, semantic value, acoustic value) for one reply."""
         key = f"{seed}|{question}|{transcript}|{hashlib.sha1(np.asarray(wave).tobytes()).hexdigest()}|{rate}"
         sem = ac = float("nan")          # only what the axis needs: the acoustic analysis is the costly part
         if axis in ("semantic", "holistic"):
-            sem = semantic_score(question, transcript, reference) + self._noise("semantic", key)
+            sem = self._noise("semantic", semantic_score(question, transcript, reference), key)
         if axis in ("acoustic", "holistic"):
-            ac = acoustic_score(wave, rate, transcript, question) + self._noise("acoustic", key)
+            ac = self._noise("acoustic", acoustic_score(wave, rate, transcript, question), key)
         value = {"semantic": sem, "acoustic": ac, "holistic": HOLISTIC_WEIGHT * sem + (1 - HOLISTIC_WEIGHT) * ac}[axis]
-        return int(min(5, max(1, math.floor(value + 0.5)))), sem, ac
+        return likert(value), sem, ac
 
     def answer(self, req) -> str:
         """The reply text a real judge would write for a parsed request, in the format its
@@ -582,13 +631,13 @@ def make_handler(judge: ToyJudge, stats: dict, lock: threading.Lock, hold: float
 
 
 def make_server(host="127.0.0.1", port=0, semantic_noise=0.0, acoustic_noise=0.0, seed=0, hold=0.0,
-                latency=0.0, jitter=0.25):
-    """The judge's HTTP server; `latency` (seconds, +- `jitter` as a fraction, seeded) emulates a
-    remote API's response time on every answered call."""
+                latency=0.0, jitter=0.25, noise="none"):
+    """The judge's HTTP server; `noise` picks the rater (NOISE_PROFILES); `latency` (seconds,
+    +- `jitter` as a fraction, seeded) emulates a remote API's response time on every answered call."""
     if latency < 0 or not 0 <= jitter <= 1:
         raise ValueError(f"latency {latency} must be >= 0 and jitter {jitter} in [0, 1]")
     stats = {"requests": 0, "in_flight": 0, "max_in_flight": 0}
-    handler = make_handler(ToyJudge(semantic_noise, acoustic_noise, seed), stats, threading.Lock(), hold,
+    handler = make_handler(ToyJudge(semantic_noise, acoustic_noise, seed, noise), stats, threading.Lock(), hold,
                            latency, jitter, seed)
     server = ThreadingHTTPServer((host, port), handler)
     server.daemon_threads = True
@@ -609,14 +658,16 @@ class LocalJudge:
     """Run `judge.py serve` as a subprocess on a free loopback port; stop it on exit
     (also on an error or Ctrl-C in the parent, via the context manager).
 
-        with LocalJudge(semantic_noise=0.5) as local:
+        with LocalJudge(noise="llm") as local:
             client = reward.JudgeClient(local.url)
     """
 
     def __init__(self, semantic_noise=0.0, acoustic_noise=0.0, seed=0, startup_timeout=30.0, latency=0.0,
-                 jitter=0.25):
+                 jitter=0.25, noise="none"):
+        if noise not in NOISE_PROFILES:
+            raise ValueError(f"judge noise {noise!r}: one of {', '.join(NOISE_PROFILES)}")
         self.args = ["--semantic-noise", str(semantic_noise), "--acoustic-noise", str(acoustic_noise),
-                     "--seed", str(seed), "--latency", str(latency), "--latency-jitter", str(jitter)]
+                     "--seed", str(seed), "--latency", str(latency), "--latency-jitter", str(jitter), "--noise", noise]
         self.startup_timeout, self.proc, self.url = startup_timeout, None, None
 
     def start(self):
@@ -665,25 +716,75 @@ class LocalJudge:
         self.stop()
 
 
+# ---------------------------------------------------------------- calibration
+
+
+def simulate_agreement(human, groups, profile, seed=0) -> dict:
+    """Appendix A's metrics between noise-free scores and the noisy judge `profile` (one axis:
+    shrink, bias, sd) applied to them with seeded draws: what eval.py's agreement analysis
+    measures, without sampling or HTTP."""
+    from eval import agreement_metrics
+    human = np.asarray(human, float)
+    z = np.random.default_rng(seed).standard_normal(len(human))
+    judged = [likert(judge_value(h, z=zi, **profile)) for h, zi in zip(human, z)]
+    return agreement_metrics(judged, human, groups)
+
+
+FIT_GRID = {"shrink": np.arange(0.1, 1.01, 0.05), "bias": np.arange(-1.2, 0.01, 0.05), "sd": np.arange(0.2, 2.01, 0.1)}
+
+
+def fit_profile(human, groups, target, seed=0, grid=None) -> tuple[dict, dict]:
+    """Grid search for the (shrink, bias, sd) whose agreement with `human` matches `target`
+    (one axis of TABLE5_GEMINI_25_PRO): Pearson and intra-prompt Spearman first, MAE and bias
+    with a quarter of the weight. -> (profile, its metrics)."""
+    best, grid = None, grid or FIT_GRID
+    for shrink in grid["shrink"]:
+        for bias in grid["bias"]:
+            for sd in grid["sd"]:
+                p = {"shrink": round(float(shrink), 2), "bias": round(float(bias), 2), "sd": round(float(sd), 2)}
+                m = simulate_agreement(human, groups, p, seed)
+                if math.isnan(m["pearson"]) or math.isnan(m["intra_spearman"]):
+                    continue
+                loss = ((m["pearson"] - target["pearson"]) ** 2 + (m["intra_spearman"] - target["intra_spearman"]) ** 2
+                        + 0.25 * ((m["mae"] - target["mae"]) ** 2 + (m["bias"] - target["bias"]) ** 2))
+                if best is None or loss < best[0]:
+                    best = (loss, p, m)
+    return best[1], best[2]
+
+
 def main():
     ap = argparse.ArgumentParser(description="The local toy judge (an OpenAI-compatible chat/completions server).")
     sub = ap.add_subparsers(dest="cmd", required=True)
+    c = sub.add_parser("calibrate", help="fit the 'llm' noise profile to Table 5 from an agreement.json's human scores")
+    c.add_argument("agreement_json", help="written by `python eval.py --ckpt BASE --analysis agreement`")
     s = sub.add_parser("serve", help="serve the toy judge over HTTP")
     s.add_argument("--host", default="127.0.0.1", help="bind address (loopback by default)")
     s.add_argument("--port", type=int, default=8000, help="port; 0 picks a free one")
-    s.add_argument("--semantic-noise", type=float, default=0.0, help="Gaussian noise sd on semantic scores")
-    s.add_argument("--acoustic-noise", type=float, default=0.0, help="Gaussian noise sd on acoustic scores")
+    s.add_argument("--noise", default="none", choices=list(NOISE_PROFILES),
+                   help="noise model: none = the noise-free 'human'; llm = calibrated to Table 5 (Gemini-2.5-Pro)")
+    s.add_argument("--semantic-noise", type=float, default=0.0, help="extra Gaussian noise sd on semantic scores")
+    s.add_argument("--acoustic-noise", type=float, default=0.0, help="extra Gaussian noise sd on acoustic scores")
     s.add_argument("--seed", type=int, default=0, help="noise and latency-jitter seed")
     s.add_argument("--latency", type=float, default=0.0,
                    help="emulated API latency: seconds each answer waits (a remote judge's think time)")
     s.add_argument("--latency-jitter", type=float, default=0.25,
                    help="latency varies uniformly by +- this fraction, seeded by --seed and the request")
     args = ap.parse_args()
+    if args.cmd == "calibrate":
+        with open(args.agreement_json) as f:
+            pool = json.load(f)["human_scores"]
+        for axis in ("semantic", "acoustic"):
+            human = [s for e in pool for s in e[axis] if s is not None]
+            groups = [i for i, e in enumerate(pool) for s in e[axis] if s is not None]
+            profile, m = fit_profile(human, groups, TABLE5_GEMINI_25_PRO[axis])
+            print(f"{axis}: {profile}  ->  " + ", ".join(f"{k} {m[k]:.3f} (paper {v:.3f})"
+                                                          for k, v in TABLE5_GEMINI_25_PRO[axis].items()))
+        return
     if args.latency < 0 or not 0 <= args.latency_jitter <= 1:
         ap.error(f"--latency {args.latency} / --latency-jitter {args.latency_jitter}: "
                  "need latency >= 0 and jitter in [0, 1]")
     server = make_server(args.host, args.port, args.semantic_noise, args.acoustic_noise, args.seed,
-                         latency=args.latency, jitter=args.latency_jitter)
+                         latency=args.latency, jitter=args.latency_jitter, noise=args.noise)
     host, port = server.server_address[:2]
     print(f"listening on http://{host}:{port}/v1/chat/completions", flush=True)
     try:

@@ -584,7 +584,7 @@ class ParallelLM(SpokenLM):
 TINY_CONFIG = dict(hidden_size=192, intermediate_size=512, num_hidden_layers=4, num_attention_heads=4,
                    num_key_value_heads=4, max_position_embeddings=512, rope_theta=10000.0,
                    tie_word_embeddings=False)
-TINY_VITA_SCHEDULE = [8, 6, 4, 6]   # text leads speech by 4 characters; see README
+TINY_VITA_SCHEDULE = [8, 10, 4, 10]   # text leads speech by 4 characters, 8 codes per chunk as VITA-Audio; see README
 TINY_KIMI_DELAY = 3
 
 

@@ -292,10 +292,14 @@ class JudgeClient:
         return out
 
 
-def rollout_items(batch, seed=None) -> list:
-    """JudgeItems for every reply of a rollout.Rollout (question, reference, transcript, audio)."""
+def rollout_items(batch, seeds=None) -> list:
+    """JudgeItems for every reply of a rollout.Rollout (question, reference, transcript, audio).
+    seeds: one per reply (sent as the request's `seed`, kept below 2**31 for real APIs), so each
+    reply is its own call: a sampling LLM judge (and the toy one) can score two identical replies
+    of a group differently. None: no seed sent."""
     return [JudgeItem(question=batch.sample_of(i).question_text, transcript=batch.texts[i], wave=batch.waves[i],
-                      rate=batch.rates[i], reference=batch.sample_of(i).reference, seed=seed)
+                      rate=batch.rates[i], reference=batch.sample_of(i).reference,
+                      seed=None if seeds is None else int(seeds[i]) % 2 ** 31)
             for i in range(len(batch.texts))]
 
 
@@ -314,20 +318,30 @@ def add_judge_args(parser):
     g.add_argument("--reward-mode", default="holistic", choices=["holistic", "split"],
                    help="holistic: one score; split: w*semantic + (1-w)*acoustic")
     g.add_argument("--semantic-weight", type=float, default=0.7, help="w for --reward-mode split")
-    g.add_argument("--judge-semantic-noise", type=float, default=0.0, help="local judge: semantic noise (Likert sd)")
-    g.add_argument("--judge-acoustic-noise", type=float, default=0.0, help="local judge: acoustic noise (Likert sd)")
+    g.add_argument("--judge-noise", default="llm", choices=["llm", "none"],
+                   help="local judge's noise model: llm = the unreliable LLM judge, calibrated to the paper's "
+                        "Table 5 (Gemini-2.5-Pro); none = the noise-free 'human'. Held-out scores always use the human")
+    g.add_argument("--judge-semantic-noise", type=float, default=0.0,
+                   help="local judge: extra semantic noise (Likert sd) on top of --judge-noise")
+    g.add_argument("--judge-acoustic-noise", type=float, default=0.0,
+                   help="local judge: extra acoustic noise (Likert sd) on top of --judge-noise")
     g.add_argument("--judge-latency", type=float, default=0.0,
                    help="local judge: emulated API latency in seconds per call (+-25%% jitter, seeded)")
     return g
 
 
-def open_judge(args, stack):
-    """Client for --judge-url, or for a local judge started (and stopped via `stack`) here."""
+def open_judge(args, stack, human=False):
+    """Client for --judge-url, or for a local judge started (and stopped via `stack`) here:
+    the noisy LLM judge of --judge-noise, or with `human` the noise-free one (the toy world's
+    human rater, for held-out scores). With --judge-url both are that judge."""
     url = args.judge_url
     if not url:
         import judge
-        local = stack.enter_context(judge.LocalJudge(args.judge_semantic_noise, args.judge_acoustic_noise, args.seed,
-                                                     latency=getattr(args, "judge_latency", 0.0)))
+        noise = dict(noise="none") if human else \
+            dict(semantic_noise=args.judge_semantic_noise, acoustic_noise=args.judge_acoustic_noise,
+                 noise=args.judge_noise)
+        local = stack.enter_context(judge.LocalJudge(seed=args.seed, latency=getattr(args, "judge_latency", 0.0),
+                                                     **noise))
         url = local.url
     client = JudgeClient(url, args.judge_model, os.environ.get(args.judge_key_env), args.judge_timeout,
                          args.judge_retries, args.judge_concurrency)

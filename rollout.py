@@ -306,7 +306,7 @@ def add_sampling_args(group):
                        help="sample among the k most likely allowed tokens (default: generation config, else off)")
     group.add_argument("--repetition-penalty", type=float, default=None,
                        help="HF-style penalty on tokens already in the reply (default: generation config, else off)")
-    group.add_argument("--max-len", type=int, default=96, help="maximum reply tokens per stream")
+    group.add_argument("--max-len", type=int, default=128, help="maximum reply tokens per stream")
     return group
 
 

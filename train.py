@@ -24,7 +24,9 @@ Stages (--stage):
 `python train.py` with no flags prepares the toy data if missing, builds the
 tiny-vita base if missing (out/base-tiny-vita), starts the local judge, post-trains
 with the adaptive gate into out/hybrid-tiny-vita, and prints a base-vs-trained
-summary on held-out prompts. Outputs: metrics.jsonl (one record per step),
+summary on held-out prompts and lambda's mean and range. Two local judges run: the training judge is the
+unreliable "LLM judge" (`--judge-noise llm`, calibrated to the paper's Table 5),
+the summary is scored by the noise-free "human" (`--judge-noise none` trains on it). Outputs: metrics.jsonl (one record per step),
 metrics.png, ckpt/ (atomic; `--resume` continues exactly), final/ (the model).
 The console shows a step line every --log-every steps under the tqdm bar and the
 run's wall time at the end; a bad flag or data file ends with one line naming it
@@ -78,9 +80,9 @@ import runtime
 from rollout import flat
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-STAGE_DEFAULTS = {  # tuned for the tiny models on 2 CPU cores; override any of them
+STAGE_DEFAULTS = {  # sized for `python train.py` on 2 CPU cores; measured times: README, Quick start
     "sft": dict(steps=600, lr=3e-3, batch_size=32, warmup=50),
-    "hybrid": dict(steps=150, lr=1e-4, batch_size=8, warmup=10),
+    "hybrid": dict(steps=120, lr=1e-4, batch_size=8, warmup=10),
     "dpo": dict(steps=100, lr=5e-5, batch_size=8, warmup=10),
 }
 
@@ -411,9 +413,11 @@ def run(args):
     train_set = load_split(args.train_file, policy.codec.encode, need_target, args.skip_bad, args.max_train_samples)
     eval_set = load_split(args.eval_file, policy.codec.encode, False, args.skip_bad, max(1, args.eval_prompts))
     with contextlib.ExitStack() as stack:
-        judge = reward.open_judge(args, stack) if args.stage != "sft" or args.eval_prompts else None
+        # two raters: the (noisy) training judge, and the noise-free "human" for the held-out summary
+        judge = reward.open_judge(args, stack) if args.stage != "sft" else None
+        human = reward.open_judge(args, stack, human=True) if args.eval_prompts and rank == 0 else None
         stage = {"sft": run_sft, "hybrid": run_hybrid, "dpo": run_dpo}[args.stage]
-        stage(args, policy, train_set, eval_set, judge, rank, world, device)
+        stage(args, policy, train_set, eval_set, judge, rank, world, device, human)
     if args.stage == "hybrid":
         report_judge_bill(args.out, rank)
     return args.out
@@ -439,7 +443,8 @@ def common_loop_state(args, policy, rank, world, device, shards):
 
 
 def finish(args, policy, rank, eval_set, judge, base=None, opt=None):
-    """Save the final model, plot, and print the held-out summary (base vs trained).
+    """Save the final model, plot, and print the held-out summary (base vs trained), scored
+    by `judge`: the noise-free human rater (the training judge is noisy by default).
     base: a model, or "init" to load --init here, after `opt`'s state is freed (10B: the
     AdamW moments and gradients are gone before a second copy of the weights arrives).
     Under --fsdp rank 0 alone scores, so it reloads the saved final model unsharded (a
@@ -470,10 +475,27 @@ def finish(args, policy, rank, eval_set, judge, base=None, opt=None):
         for name, r in reversed(rows):
             print("  " + f"{name:>15s}" + "".join(f"{r[k]:15.3f}" for k in keys))
         runtime.write_json(os.path.join(args.out, "summary.json"), dict(rows))
+    if rank == 0 and args.stage == "hybrid":
+        print(lambda_line(os.path.join(args.out, "metrics.jsonl")))
     runtime.barrier()
 
 
-def run_sft(args, policy, train_set, eval_set, judge, rank, world, device):
+def lambda_line(metrics_path) -> str:
+    """The gate at work, from the run's metrics.jsonl (resumed segments included): lambda's
+    mean, range and its first- and last-fifth means (App. H.2's shape: rising, then settling)."""
+    by_step = {}                     # a step logged twice (resumed before a checkpoint) counts once
+    if os.path.exists(metrics_path):
+        with open(metrics_path) as f:
+            by_step = {r["step"]: r["lambda"] for r in map(json.loads, f) if "lambda" in r}
+    lam = [by_step[k] for k in sorted(by_step)]
+    if not lam:
+        return "lambda: no steps logged"
+    k = max(1, len(lam) // 5)
+    return (f"lambda over {len(lam)} steps: mean {np.mean(lam):.3f}, range [{min(lam):.3f}, {max(lam):.3f}], "
+            f"first fifth {np.mean(lam[:k]):.3f}, last fifth {np.mean(lam[-k:]):.3f}")
+
+
+def run_sft(args, policy, train_set, eval_set, judge, rank, world, device, human=None):
     """Teacher forcing on SFT targets (Eq. 2), scope --sft-tokens."""
     shards = runtime.Shards(len(train_set), per_rank_batch(args, world), rank, world, args.seed)
     forward, opt, sched, gen, start, _ = common_loop_state(args, policy, rank, world, device, shards)
@@ -498,7 +520,7 @@ def run_sft(args, policy, train_set, eval_set, judge, rank, world, device):
         bar.set_postfix(loss=f"{loss_all:.3f}")
         if should_stop(args, policy, opt, sched, shards, gen, step, start, rank, world):
             return
-    finish(args, policy, rank, eval_set, judge)
+    finish(args, policy, rank, eval_set, human)
 
 
 @dataclass
@@ -609,7 +631,7 @@ def grpo_after_rewards(policy, ub, sft, adv, usable, group, lam, args, forward):
     return losses.hybrid_loss(sft, grpo, lam), sft, grpo, stats
 
 
-def run_hybrid(args, policy, train_set, eval_set, judge, rank, world, device):
+def run_hybrid(args, policy, train_set, eval_set, judge, rank, world, device, human=None):
     """The paper's loop (Eq. 3, 8-12): rollouts -> judge -> advantages and gate -> update.
     Each reply samples from its own stream, keyed by (seed, step, dataset index, reply index),
     so the rollouts do not depend on the number of ranks (nor on resuming)."""
@@ -636,7 +658,7 @@ def run_hybrid(args, policy, train_set, eval_set, judge, rank, world, device):
                                    keys=keys, **rollout.sampling_kwargs(args))
         # 2. the judge scores all B*G replies concurrently, on a background thread (the calls are I/O)
         t_update = time.perf_counter()
-        pending = in_background(judge.score, reward.rollout_items(batch), mode=judge_mode(step + 1, args),
+        pending = in_background(judge.score, reward.rollout_items(batch, seeds=keys), mode=judge_mode(step + 1, args),
                                 semantic_weight=args.semantic_weight)
         t_wait = 0.0 if overlap else waited(pending)    # sequential: nothing runs meanwhile
         # 3. while it is out: what does not need the rewards (reference log-probs, the SFT rows'
@@ -681,7 +703,7 @@ def run_hybrid(args, policy, train_set, eval_set, judge, rank, world, device):
         bar.set_postfix(lam=f"{rec['lambda']:.2f}", R=f"{rec['reward_mean']:.2f}")
         if should_stop(args, policy, opt, sched, shards, gen, step, start, rank, world, {"gate": gate.state_dict()}):
             return
-    finish(args, policy, rank, eval_set, judge, base, opt)
+    finish(args, policy, rank, eval_set, human, base, opt)
 
 
 def report_judge_bill(out, rank):
@@ -795,7 +817,7 @@ def step_line(r, total):
             f"t {r['time_rollout']:.1f}+{r['time_judge']:.1f}+{r['time_update']:.1f}s")
 
 
-def run_dpo(args, policy, train_set, eval_set, judge, rank, world, device):
+def run_dpo(args, policy, train_set, eval_set, judge, rank, world, device, human=None):
     """The offline DPO baselines (dpo.py): pairs by repeated sampling, then Eq. 5."""
     pairs = dpo.build_pairs(policy, train_set, judge, args, rank, world, runtime.all_reduce_sum)
     shards = runtime.Shards(len(pairs), min(per_rank_batch(args, world), len(pairs)), 0, 1, args.seed + rank)  # rank-local
@@ -816,7 +838,7 @@ def run_dpo(args, policy, train_set, eval_set, judge, rank, world, device):
                      f"| margin {rec['dpo_margin']:+.3f} | {rec['time_update']:.2f}s")
         if should_stop(args, policy, opt, sched, shards, gen, step, start, rank, world):
             return
-    finish(args, policy, rank, eval_set, judge, "init" if rank == 0 else None, opt)
+    finish(args, policy, rank, eval_set, human, "init" if rank == 0 else None, opt)
 
 
 def should_stop(args, policy, opt, sched, shards, gen, step, start, rank, world, extra=None):

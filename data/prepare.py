@@ -13,13 +13,33 @@ is audible.
 
 Each JSONL line follows the official release's schema (`messages` with an
 `<|audio|>` placeholder, `audios`, `sft_target_text`, `sft_target_audio`,
-`question_text`, `task_type`) plus `id`, `task`, `reference`, `style`. Paths are
-relative to the JSONL file. Output is a pure function of --seed.
+`question_text`, `task_type`) plus `id`, `task`, `reference`, `style`,
+`demo_flaw`. Paths are relative to the JSONL file. Output is a pure function of
+--seed.
+
+The training demonstrations are flawed, as a synthesized corpus is (the paper's
+condition 2: SFT alone must plateau below what the reward can reach). Premise:
+the paper's demonstrations are weaker than its base on content and good on
+delivery: SFT on them *lowers* VITA-Audio's reasoning IQ (Table 1, OpenAudioBench
+55.0 -> 50.7) while staying the strongest row on style (Table 2). So the toy
+teacher that wrote the demonstrations is right on 70% of the questions, and its
+TTS speaks the requested style nine times in ten. Exact shares per training
+split (`demo_flaw`):
+  wrong       20% of demonstrations end with a plausible wrong answer (a number
+              off by one or two, a word spelled forwards, a repeated phrase with
+              one word swapped), spoken as written;
+  incomplete  10% stop before the answer ("3 plus 4 is");
+  off_style   10% of the remaining styled demonstrations are spoken in the
+              neutral voice although a style was asked.
+Chosen before any training run; `--flaws 0 0 0` gives a clean corpus. The
+held-out split's references and targets are always correct.
 
 Deviations from the paper and the official release:
   1. The paper trains on 13.5k real spoken instructions (Appendix E); this is a
      synthetic stand-in whose answers can be checked exactly.
   2. The question is spoken in a neutral voice; only the answer carries a style.
+  3. The demonstrations' flaws are drawn at fixed shares (above), not inherited
+     from a real teacher model and TTS.
 """
 import argparse
 import json
@@ -81,16 +101,53 @@ TASKS = {"arithmetic": arithmetic, "comparison": comparison, "counting": countin
          "backwards": backwards, "repetition": repetition}
 
 
+FLAWS = {"wrong": 0.20, "incomplete": 0.10, "off_style": 0.10}   # see the docstring's premise
+
+
+def wrong_answer(task, question, reference, answer, rng):
+    """A plausible wrong answer sentence for the task (the template, a wrong final answer)."""
+    if reference.isdigit():
+        bad = int(reference) + rng.choice([-2, -1, 1, 2])
+        bad = str(bad if bad >= 0 else int(reference) + 1)
+    elif task == "backwards":                      # spelled forwards: the reversal forgotten
+        bad = reference[::-1]
+    else:                                          # repetition: one word swapped
+        words = reference.split()
+        i = rng.randrange(len(words))
+        words[i] = rng.choice([w for w in WORDS if w not in words])
+        bad = " ".join(words)
+    if bad == reference:                           # a palindrome ("eye") spelled forwards: cut it short
+        bad = reference[:-1]
+    return answer[:len(answer) - len(reference)] + bad
+
+
+def assign_flaws(records, rng, shares):
+    """Exact shares: round(share * n) demonstrations per content flaw, and off-style among
+    the styled demonstrations left clean; returns one flaw name or None per record."""
+    n = len(records)
+    order = list(range(n))
+    rng.shuffle(order)
+    n_wrong, n_cut = round(shares["wrong"] * n), round(shares["incomplete"] * n)
+    flaws = [None] * n
+    for i in order[:n_wrong]:
+        flaws[i] = "wrong"
+    for i in order[n_wrong:n_wrong + n_cut]:
+        flaws[i] = "incomplete"
+    styled = [i for i in order[n_wrong + n_cut:] if records[i]["style"]]
+    for i in styled[:round(shares["off_style"] * len(styled))]:
+        flaws[i] = "off_style"
+    return flaws
+
+
 def write_wav(path, codes):
     wave, rate = codec.decode(codes)
     sf.write(path, wave, rate, subtype="PCM_16")
 
 
-def make_split(name, n, rng, out_dir, style_share, taken):
-    """Sample n distinct questions not in `taken`; write WAVs and return JSONL records."""
+def make_split(name, n, rng, out_dir, style_share, taken, flaws=None, seed=0):
+    """Sample n distinct questions not in `taken`, flaw the demonstrations by `flaws`
+    (shares; None: all correct), write WAVs and return JSONL records."""
     records = []
-    os.makedirs(os.path.join(out_dir, "wavs", name), exist_ok=True)
-    bar = tqdm(total=n, desc=f"{name:5s}", unit="sample", leave=False)
     while len(records) < n:
         task = rng.choice(list(TASKS))
         question, reference, answer = TASKS[task](rng)
@@ -101,18 +158,27 @@ def make_split(name, n, rng, out_dir, style_share, taken):
             continue
         taken.add(question)
         sid = f"{name}-{len(records):05d}"
-        q_rel, a_rel = f"wavs/{name}/{sid}-q.wav", f"wavs/{name}/{sid}-a.wav"
-        write_wav(os.path.join(out_dir, q_rel), codec.speak(question))
-        write_wav(os.path.join(out_dir, a_rel), codec.speak(answer, style))
         records.append({
             "id": sid, "task": task, "style": style, "task_type": "s2s",
             "messages": [{"role": "system", "content": SYSTEM_PROMPT},
                          {"role": "user", "content": "<|audio|>"}],
-            "audios": [q_rel], "question_text": question, "reference": reference,
-            "sft_target_text": answer, "sft_target_audio": a_rel,
+            "audios": [f"wavs/{name}/{sid}-q.wav"], "question_text": question, "reference": reference,
+            "sft_target_text": answer, "sft_target_audio": f"wavs/{name}/{sid}-a.wav", "demo_flaw": None,
         })
-        bar.update(1)
-    bar.close()
+    if flaws:   # its own stream, so the questions do not depend on the shares
+        flaw_rng = random.Random(f"flaws-{seed}-{name}")
+        for r, flaw in zip(records, assign_flaws(records, flaw_rng, flaws)):
+            r["demo_flaw"] = flaw
+            if flaw == "wrong":
+                r["sft_target_text"] = wrong_answer(r["task"], r["question_text"], r["reference"],
+                                                    r["sft_target_text"], flaw_rng)
+            elif flaw == "incomplete":
+                r["sft_target_text"] = r["sft_target_text"][:-len(r["reference"])].rstrip()
+    os.makedirs(os.path.join(out_dir, "wavs", name), exist_ok=True)
+    for r in tqdm(records, desc=f"{name:5s}", unit="sample", leave=False):
+        spoken_style = None if r["demo_flaw"] == "off_style" else r["style"]
+        write_wav(os.path.join(out_dir, r["audios"][0]), codec.speak(r["question_text"]))
+        write_wav(os.path.join(out_dir, r["sft_target_audio"]), codec.speak(r["sft_target_text"], spoken_style))
     return records
 
 
@@ -124,13 +190,15 @@ def write_jsonl(path, records):
     os.replace(tmp, path)  # a crash never leaves a half-written split
 
 
-def prepare(out_dir, n_train=5000, n_eval=300, seed=0, style_share=0.5):
+def prepare(out_dir, n_train=5000, n_eval=300, seed=0, style_share=0.5, flaws=None):
+    """Write both splits; `flaws` (default FLAWS) flaws the training demonstrations only."""
     rng = random.Random(seed)
     np.random.seed(seed)
     taken = set()
-    # eval first, so the held-out questions stay the same whatever --n-train is
+    # eval first, so the held-out questions stay the same whatever --n-train is; always correct
     eval_records = make_split("eval", n_eval, rng, out_dir, style_share, taken)
-    train_records = make_split("train", n_train, rng, out_dir, style_share, taken)
+    train_records = make_split("train", n_train, rng, out_dir, style_share, taken,
+                               FLAWS if flaws is None else flaws, seed)
     write_jsonl(os.path.join(out_dir, "eval.jsonl"), eval_records)
     write_jsonl(os.path.join(out_dir, "train.jsonl"), train_records)
     return train_records, eval_records
@@ -144,9 +212,17 @@ def main():
     ap.add_argument("--n-eval", type=int, default=300, help="held-out samples")
     ap.add_argument("--seed", type=int, default=0, help="the data is a pure function of this")
     ap.add_argument("--style-share", type=float, default=0.5, help="share of questions with a style instruction")
+    ap.add_argument("--flaws", type=float, nargs=3, default=list(FLAWS.values()), metavar=("WRONG", "INCOMPLETE", "OFF_STYLE"),
+                    help="shares of flawed training demonstrations: wrong answer, cut before the answer, "
+                         "neutral voice where a style was asked (of the styled ones left)")
     args = ap.parse_args()
-    train, held = prepare(args.out, args.n_train, args.n_eval, args.seed, args.style_share)
-    print(f"wrote {len(train)} train and {len(held)} eval samples to {args.out}")
+    if not all(0 <= x <= 1 for x in args.flaws) or args.flaws[0] + args.flaws[1] > 1:
+        ap.error(f"--flaws {args.flaws}: each share in [0, 1], wrong + incomplete <= 1")
+    train, held = prepare(args.out, args.n_train, args.n_eval, args.seed, args.style_share,
+                          dict(zip(FLAWS, args.flaws)))
+    counts = {k: sum(r["demo_flaw"] == k for r in train) for k in FLAWS}
+    print(f"wrote {len(train)} train and {len(held)} eval samples to {args.out}; flawed demonstrations: "
+          + ", ".join(f"{k} {v}" for k, v in counts.items()))
 
 
 if __name__ == "__main__":

@@ -95,3 +95,33 @@ def test_happy_is_high_and_rising_sad_is_low_and_falling():
     happy, sad = codec.prosody(codec.speak("hello there", "happily")), codec.prosody(codec.speak("hello there", "sadly"))
     assert happy["pitch"] > 3 and happy["slope"] > 0
     assert sad["pitch"] < 1 and sad["slope"] < 0
+
+
+def test_a_character_lasts_two_frames_and_is_heard_once():
+    """Bug caught: hear() reading every frame as a character ("bblluuee"), merging a doubled
+    letter into one ("tre" for "tree"), or dropping a clipped one-frame character."""
+    codes = codec.speak("tree")
+    assert len(codes) == 4 * codec.FRAMES_PER_SYMBOL == 8
+    assert codec.hear(codes) == "tree"
+    a = codec.make_code(0, 1, 2)
+    assert codec.hear([a]) == "a" and codec.hear([a] * 3) == "aa" and codec.hear([a] * 4) == "aa"
+
+
+def test_replies_carry_about_two_and_a_half_speech_tokens_per_text_token():
+    """The paper's condition 4 (VITA-Audio's 1 10 4 10 gives ~2.5 speech tokens per text
+    token): the default tiny-vita layout of toy answers, markers counted as speech, lies
+    between 2 and 3. Bug caught: one frame per character again, or a schedule whose audio
+    chunks shrink."""
+    import random
+    import model
+    from data.prepare import TASKS
+    m = model.build_model("tiny-vita", config_overrides={"num_hidden_layers": 1})
+    v, rng, text, speech = m.vocab, random.Random(0), 0, 0
+    for _ in range(200):
+        task = rng.choice(sorted(TASKS))
+        _, _, answer = TASKS[task](rng)
+        reply = m.target(answer, codec.speak(answer, rng.choice(sorted(s for s in codec.STYLES if s))))[:, 0]
+        is_speech = v.is_code(reply) | (reply == v.boa) | (reply == v.eoa)
+        speech += int(is_speech.sum())
+        text += int((~is_speech & (reply != v.eos)).sum())
+    assert 2.0 < speech / text < 3.0, speech / text

@@ -37,16 +37,45 @@ def test_schema_splits_and_targets(toy_dir):
                     "sft_target_text", "sft_target_audio", "task_type"):
             assert key in r
         assert r["messages"][-1]["content"].count("<|audio|>") == len(r["audios"]) == 1
-        assert dataset.answer_matches(r["sft_target_text"], r["reference"])
+        right = dataset.answer_matches(r["sft_target_text"], r["reference"])
+        assert right == (r["demo_flaw"] not in ("wrong", "incomplete")), r
         assert r["task"] in ("arithmetic", "comparison", "counting", "backwards", "repetition")
+    assert all(r["demo_flaw"] is None for r in held)     # held-out targets are always right
 
 
 def test_wavs_speak_the_texts_in_the_requested_style(samples):
     for s in samples:
         assert codec.hear(s.question_codes[0]) == s.question_text
         assert codec.hear(s.target_codes).replace(" ", "") == s.target_text.replace(" ", "")
-        expected = codec.STYLES[s.style]
-        assert codec.prosody(s.target_codes)["loudness"] == expected["loudness"]
+        spoken = None if s.extra["demo_flaw"] == "off_style" else s.style
+        assert codec.prosody(s.target_codes)["loudness"] == codec.STYLES[spoken]["loudness"]
+
+
+def test_flawed_demonstrations_come_at_the_stated_shares(tmp_path):
+    """Bug caught: shares drawn per sample (counts drift from the documented 20/10/10%), flaws
+    leaking into the held-out split, a 'wrong' answer that is in fact right, or an off-style
+    demonstration that still speaks the requested style."""
+    from data.prepare import FLAWS
+    train, held = prepare(str(tmp_path / "a"), n_train=200, n_eval=20, seed=5)
+    again, _ = prepare(str(tmp_path / "b"), n_train=200, n_eval=20, seed=5)
+    assert [r["demo_flaw"] for r in train] == [r["demo_flaw"] for r in again]
+    count = {k: sum(r["demo_flaw"] == k for r in train) for k in FLAWS}
+    assert count["wrong"] == 40 and count["incomplete"] == 20           # 20% and 10% of 200, exactly
+    clean_styled = sum(1 for r in train if r["style"] and r["demo_flaw"] in (None, "off_style"))
+    assert count["off_style"] == round(0.10 * clean_styled) > 0
+    for r in train:
+        right = dataset.answer_matches(r["sft_target_text"], r["reference"])
+        assert right == (r["demo_flaw"] not in ("wrong", "incomplete"))
+        if r["demo_flaw"] == "incomplete":
+            assert not set(r["reference"].split()) & set(r["sft_target_text"].split()[-1:])
+        if r["demo_flaw"] == "off_style":
+            wave, rate = dataset.read_wav(str(tmp_path / "a" / r["sft_target_audio"]))
+            assert codec.prosody(codec.encode(wave, rate)) == codec.prosody(codec.speak(r["sft_target_text"]))
+            assert codec.speak(r["sft_target_text"]).tolist() != codec.speak(r["sft_target_text"], r["style"]).tolist()
+    assert all(r["demo_flaw"] is None and dataset.answer_matches(r["sft_target_text"], r["reference"]) for r in held)
+    clean, _ = prepare(str(tmp_path / "c"), n_train=200, n_eval=20, seed=5, flaws={k: 0.0 for k in FLAWS})
+    assert [r["question_text"] for r in clean] == [r["question_text"] for r in train]   # flaws never move questions
+    assert all(r["demo_flaw"] is None for r in clean)
 
 
 def write_lines(path, lines):

@@ -97,6 +97,7 @@ def test_every_analysis_writes_its_files(micro_ckpts, toy_dir, judge_url, tmp_pa
             assert (out / f"{name}.png").stat().st_size > 1000, name
     lam = json.loads((out / "lambda.json").read_text())
     assert lam["first_fifth"]["lambda"] == pytest.approx(0.015) and lam["last_fifth"]["lambda"] == pytest.approx(0.095)
+    assert (lam["lambda_min"], lam["lambda_max"], lam["lambda_mean"]) == pytest.approx((0.01, 0.10, 0.055))
     grads = json.loads((out / "gradients.json").read_text())
     assert {"SFT", "GRPO"} <= set(grads["summary"])
     agreement = json.loads((out / "agreement.json").read_text())
@@ -111,6 +112,15 @@ def test_local_noisy_raters_disagree_with_the_human(micro_ckpts, toy_dir, tmp_pa
              "--prompts", "3", "--samples", "3", "--max-len", "24", "--out", str(tmp_path), "--rater-noise", "1.5", "1.5"])
     result = json.loads((tmp_path / "agreement.json").read_text())
     assert result["semantic"]["n"] == 9 and result["semantic"]["mae"] > 0
+
+
+def test_h2_reference_band_starts_low_rises_and_settles():
+    """Appendix H.2's reported shape beside the run: 0.1-0.2 early, [0.35, 0.55] at the end,
+    never falling. Bug caught: the two bands swapped, or the rise drawn backwards."""
+    assert ev.h2_band(0.0) == pytest.approx((0.1, 0.2)) and ev.h2_band(0.2) == pytest.approx((0.1, 0.2))
+    assert ev.h2_band(1.0) == pytest.approx((0.35, 0.55)) and ev.h2_band(0.7) == pytest.approx((0.35, 0.55))
+    lows = [ev.h2_band(x / 20)[0] for x in range(21)]
+    assert lows == sorted(lows) and lows[0] < ev.h2_band(0.45)[0] < lows[-1]
 
 
 def test_analyses_say_what_they_need():

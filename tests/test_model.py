@@ -280,11 +280,11 @@ def test_bad_schedules_are_rejected():
 
 
 def test_default_tiny_vita_schedule_lays_out_every_toy_sample(samples):
-    """tiny-vita's default 8 6 4 6 (text leads, the toy codec pads silence) under the new
+    """tiny-vita's default 8 10 4 10 (text leads, the toy codec pads silence) under the new
     layout: every training target is accepted by the grammar, keeps its text and codes, and
     ends <eoa> <eos>. Bug: a layout change that breaks the default job's SFT targets."""
     m = M.build_model("tiny-vita", config_overrides={"num_hidden_layers": 1})
-    assert m.grammar.schedule == [8, 6, 4, 6] and not m.grammar.merge_text
+    assert m.grammar.schedule == [8, 10, 4, 10] and not m.grammar.merge_text
     for s in samples:
         reply = m.target(s.target_text, s.target_codes)
         assert m.allowed[m.slots_for(reply[None]), reply[None]].all(), s.id

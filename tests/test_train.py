@@ -286,3 +286,18 @@ def test_one_process_and_two_run_the_same_experiment(toy_dir, micro_ckpts, judge
         for key in ("lambda", "lambda_raw", "reward_mean", "reward_std", "reward_max", "text_len", "speech_len",
                     "sft_loss", "grpo_loss", "kl_text", "kl_speech", "grad_norm"):
             assert ra[key] == pytest.approx(rb[key], rel=1e-4, abs=1e-6), (ra["step"], key)
+
+
+def test_lambda_line_summarises_the_logged_gate(tmp_path):
+    """The closing summary's lambda line (issue 10's Done-when), hand-worked on ten logged steps
+    with step 3 logged twice (a resume before its checkpoint). Bug caught: a duplicated step
+    counted twice (mean 0.382 instead of 0.330), the range taken over the last segment only, or the
+    fifths taken from the wrong end."""
+    path = tmp_path / "metrics.jsonl"
+    lams = [0.1, 0.1, 0.9, 0.2, 0.3, 0.3, 0.4, 0.4, 0.5, 0.5]        # step 3 first logged at 0.9, then redone
+    rows = [{"step": s, "lambda": l} for s, l in zip([1, 2, 3, 3, 4, 5, 6, 7, 8, 9], lams)] + [{"step": 10, "lambda": 0.5}]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    line = train.lambda_line(str(path))
+    assert line == ("lambda over 10 steps: mean 0.330, range [0.100, 0.500], "
+                    "first fifth 0.100, last fifth 0.500")
+    assert train.lambda_line(str(tmp_path / "none.jsonl")) == "lambda: no steps logged"

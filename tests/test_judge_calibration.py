@@ -1,0 +1,111 @@
+"""The default training judge: the calibrated noise model (paper Table 5) and its wiring.
+
+The fixture tests/data/base_human_scores.json holds the noise-free ("human") scores of the
+default base's repeated-sampling pool: 64 held-out prompts x 8 replies, written by
+`python eval.py --ckpt out/base-tiny-vita --analysis agreement` (its `human_scores`)."""
+import contextlib
+import json
+import os
+
+import numpy as np
+import pytest
+
+import eval as ev
+import judge
+import reward
+
+FIXTURE = os.path.join(os.path.dirname(__file__), "data", "base_human_scores.json")
+
+
+def test_noise_model_hand_worked():
+    """Bug caught: the range compressed around 0 instead of the scale's middle, the bias or the
+    noise applied with the wrong sign, or Likert rounding that truncates or does not clamp."""
+    assert judge.judge_value(5, shrink=0.5, bias=-0.5, sd=1.0, z=0.2) == pytest.approx(3.7)
+    assert judge.judge_value(1, shrink=0.5, bias=0.0, sd=2.0, z=-0.5) == pytest.approx(1.0)
+    assert judge.judge_value(4) == 4.0                                   # the identity by default
+    assert [judge.likert(v) for v in (3.5, 3.49, 7.0, -2.0, 1.5)] == [4, 3, 5, 1, 2]
+
+
+def fixture_pool():
+    with open(FIXTURE) as f:
+        pool = json.load(f)
+    out = {}
+    for axis in ("semantic", "acoustic"):
+        items = [(i, s) for i, e in enumerate(pool) for s in e[axis] if s is not None]
+        out[axis] = ([s for _, s in items], [i for i, _ in items])
+    return out
+
+
+def test_llm_profile_reproduces_table5_on_the_base_rollouts():
+    """The documented calibration: the 'llm' judge's agreement with the human on the base's pool
+    is Gemini-2.5-Pro's in Table 5 within 0.1 on Pearson and intra-prompt Spearman, per axis.
+    Bug caught: the two axes' profiles swapped, noise drawn once for every item (no spread) or
+    keyed by axis alone, a profile edited without recalibrating, or the extra sd flags adding sd
+    instead of variance. The metrics are averaged over five judge seeds: one draw of 512 scores
+    moves the intra-prompt Spearman by about 0.05 either way."""
+    for axis, (human, groups) in fixture_pool().items():
+        runs = []
+        for seed in range(5):
+            toy = judge.ToyJudge(noise="llm", seed=seed)
+            judged = [judge.likert(toy._noise(axis, h, f"fixture|{i}")) for i, h in enumerate(human)]
+            runs.append(ev.agreement_metrics(judged, human, groups))
+        m = {k: float(np.mean([r[k] for r in runs])) for k in runs[0]}
+        paper = judge.TABLE5_GEMINI_25_PRO[axis]
+        assert abs(m["pearson"] - paper["pearson"]) <= 0.1, (axis, m)
+        assert abs(m["intra_spearman"] - paper["intra_spearman"]) <= 0.1, (axis, m)
+        assert abs(m["bias"] - paper["bias"]) <= 0.3 and abs(m["mae"] - paper["mae"]) <= 0.3, (axis, m)
+    extra = judge.ToyJudge(semantic_noise=0.4, noise="llm").profile["semantic"]["sd"]
+    assert extra == pytest.approx(np.hypot(judge.NOISE_PROFILES["llm"]["semantic"]["sd"], 0.4))
+
+
+def test_fit_recovers_a_known_profile():
+    """`judge.py calibrate`'s grid search, given the metrics a known profile produces, returns
+    that profile. Bug caught: a loss that ignores one of its targets (bias or MAE: then a
+    neighbour with another bias fits as well), or a search that skips part of the grid."""
+    human, groups = fixture_pool()["semantic"]
+    known = {"shrink": 0.6, "bias": -0.4, "sd": 0.8}
+    target = judge.simulate_agreement(human, groups, known, seed=1)
+    grid = {"shrink": [0.4, 0.6, 0.8], "bias": [-0.8, -0.4, 0.0], "sd": [0.4, 0.8, 1.2]}
+    profile, got = judge.fit_profile(human, groups, target, seed=1, grid=grid)
+    assert profile == known and got == target
+
+
+def test_training_judge_is_noisy_and_the_summary_judge_is_not():
+    """train.py opens two raters: --judge-noise llm (default) trains, the noise-free human scores
+    the held-out summary. Bug caught: open_judge ignoring `human` (the summary would be scored by
+    the noisy judge), or the default training judge left noise-free."""
+    import codec
+    import train
+    args = train.get_args([])
+    assert args.judge_noise == "llm"
+    wave, rate = codec.decode(codec.speak("3 plus 4 is 7"))
+    items = [reward.JudgeItem("what is 3 plus 4", "3 plus 4 is 7", wave, rate, "7", seed=s) for s in range(12)]
+    with contextlib.ExitStack() as stack:
+        noisy = reward.open_judge(args, stack).score(items, mode="all").scores
+        human = reward.open_judge(args, stack, human=True).score(items, mode="all").scores
+    assert set(human["semantic"]) == {5} and set(human["acoustic"]) == {5}
+    assert np.mean(noisy["semantic"]) < 4.6 and len(set(noisy["acoustic"])) > 1
+
+
+def test_identical_replies_are_separate_draws_of_the_llm_judge():
+    """reward.rollout_items sends each reply its own seed (train.py: the reply's sampling stream
+    key), so a group of identical replies gets spread-out scores from the noisy judge, as a
+    sampling LLM judge disagrees with itself; without seeds they tie. Bug caught: the seeds
+    dropped or shared by the whole batch (duplicates tie and lift the intra-prompt Spearman, the
+    miss the calibration first had), or a 64-bit stream key sent unreduced (beyond a real API's int)."""
+    import types
+    import codec
+    import train
+    wave, rate = codec.decode(codec.speak("3 plus 4 is 7"))
+    sample = types.SimpleNamespace(question_text="what is 3 plus 4", reference="7")
+    batch = types.SimpleNamespace(texts=["3 plus 4 is 7"] * 12, waves=[wave] * 12, rates=[rate] * 12,
+                                  sample_of=lambda i: sample)
+    keys = [2 ** 63 + 17 * i for i in range(12)]
+    seeded, unseeded = reward.rollout_items(batch, seeds=keys), reward.rollout_items(batch)
+    assert all(0 <= it.seed < 2 ** 31 for it in seeded) and len({it.seed for it in seeded}) == 12
+    assert all(it.seed is None for it in unseeded)
+    with contextlib.ExitStack() as stack:
+        client = reward.open_judge(train.get_args([]), stack)
+        spread = client.score(seeded, mode="all").scores
+        tied = client.score(unseeded, mode="all").scores
+    assert len(set(spread["acoustic"])) > 1 and len(set(tied["acoustic"])) == 1
