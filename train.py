@@ -810,9 +810,10 @@ def step_record(step, g_out, R, res, batch, sft, grpo, gstats, norm, sched, t_up
 
 
 def step_line(r, total):
+    axis = (lambda v: "  - " if math.isnan(v) else f"{v:.2f}")   # noqa: E731  (axes not asked this step)
     return (f"step {r['step']:4d}/{total} | lam {r['lambda']:.3f} raw {r['lambda_raw']:.3f} | "
             f"R {r['reward_mean']:.2f}+-{r['reward_std']:.2f} max {r['reward_max']:.1f} | "
-            f"sem {r['semantic_mean']:.2f} ac {r['acoustic_mean']:.2f} | sft {r['sft_loss']:.4f} "
+            f"sem {axis(r['semantic_mean'])} ac {axis(r['acoustic_mean'])} | sft {r['sft_loss']:.4f} "
             f"grpo {r['grpo_loss']:+.4f} kl {r['kl_text']:.4f}/{r['kl_speech']:.4f} | fail {r['judge_failures']} | "
             f"t {r['time_rollout']:.1f}+{r['time_judge']:.1f}+{r['time_update']:.1f}s")
 
