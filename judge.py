@@ -55,12 +55,20 @@ score differently, as a sampling LLM judge's do.
 `--latency SECONDS` (with `--latency-jitter`, a fraction, seeded) makes every answer wait
 as a remote audio LLM's would, to measure the judge phase as it behaves against a service.
 
-
 Robustness: malformed JSON, no messages, no audio, bad base64 or a non-WAV payload get a 400
 with a JSON error body; a body over the cap 413; an unknown path 404; /health answers;
 requests are served in parallel; it binds to loopback by default and never crashes on
 input. `LocalJudge` runs it as a subprocess on a free loopback port for train.py and
 eval.py, and stops it on exit.
+
+Deviations from the paper's judge (Gemini-2.5-Pro) and the official release's client:
+  1. It scores the toy world only: the answer is checked against the reference (or the toy
+     question's own answer) and the delivery through the toy codec's analyser; no language
+     understanding beyond that.
+  2. Its unreliability is a fitted noise model (shrink, bias, Gaussian noise per reply),
+     calibrated to Table 5's correlations, not a model's real failure modes.
+  3. A request it cannot score gets a 400, never a default score (the official client turns
+     a failure into 2.5).
 """
 import argparse
 import base64
