@@ -13,20 +13,10 @@ on the same path with the same JSON, so the client cannot tell it from a real on
   compare  a rubric naming "Comparison axis: helpfulness | naturalness | overall" and two
            replies (transcripts and audio, A then B) -> "<choice>A|B|tie</choice>".
 
-It also reads judge prompts written by others, as an LLM judge would (parse_judge_request;
-tests/data/judge_prompts/ holds prompts shaped like the official release's, the paper's
-Appendix F and others'). The axis is what the rubric asks for: content / correctness /
-helpfulness -> semantic, paralinguistic / delivery / voice / prosody / naturalness ->
-acoustic, both or neither -> holistic, ignoring what it says to leave out ("ignoring
-semantic correctness"); two labelled replies or an A/B choice make a comparison. The
-question, reference and transcripts sit under the headings people use ("Question",
-"Instruction", "User", ...; "Transcript of answer", "Answer", "Response", ...; "Response
-A" / "[The Start of Assistant B's Answer]"); with none, the user text is the transcript, or
-what the analyser hears when there is none. The answer takes the form the rubric names
-(<score>, one <score-ASPECT> per aspect, JSON {"score": N}, "Score: N", [[N]], on its scale,
-e.g. 1-10), else ours. With no reference answer the judge knows the toy world's answer to
-the question (toy_reference), as a real judge knows 3 plus 4. Audio comes as input_audio
-parts or audio_url data: URLs; the reply is the last one (the last two for a comparison).
+It also reads judge prompts written by others, as an LLM judge would: judge_request.py
+reads a request (axis, question, transcript, audio, answer format) and writes the answer in
+the form the rubric names. With no reference answer in the request the judge knows the toy
+world's answer to the question (toy_reference), as a real judge knows 3 plus 4.
 
 Scoring. Semantic: the transcript's final words against the reference answer (every
 toy reply ends with its answer), with penalties for words that belong nowhere.
@@ -71,10 +61,8 @@ Deviations from the paper's judge (Gemini-2.5-Pro) and the official release's cl
      a failure into 2.5).
 """
 import argparse
-import base64
 import difflib
 import hashlib
-import io
 import json
 import math
 import os
@@ -87,9 +75,9 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import numpy as np
-import soundfile as sf
 
-PAIR_AXES = {"helpfulness": "semantic", "naturalness": "acoustic", "overall": "holistic"}
+from judge_request import MAX_BODY, PAIR_AXES, BadRequest, answer_format, parse_judge_request, render, rescale
+
 
 # ---------------------------------------------------------------- scoring
 
@@ -160,169 +148,7 @@ def acoustic_score(wave, rate, transcript, question) -> int:
     return max(1, score)
 
 
-# ---------------------------------------------------------------- reading a request as an LLM judge would
-
-MAX_BODY = 8 * 1024 * 1024
-MAX_RUBRIC = 20_000     # characters of rubric read for its axis and format (its regexes stay fast)
-
-
-class BadRequest(Exception):
-    pass
-
-
-# What a rubric asks to judge. A word that a clause negates ("ignore the voice", "without
-# judging correctness", "the voice does not matter") does not count; see _affirmed.
-_SEMANTIC = re.compile(r"\b(?:content\w*|semantic\w*|correct\w*|accura\w*|helpful\w*|factual\w*|facts?|meaning|"
-                       r"relevan\w*|substance|informative\w*|truthful\w*|what is said|iq)\b", re.I)
-_ACOUSTIC = re.compile(r"\b(?:paralinguistic\w*|acoustic\w*|deliver\w*|voice\w*|vocal\w*|prosod\w*|natural\w*|"
-                       r"fluen\w*|pronunciat\w*|intonation|pitch|loudness|emotion\w*|tone|pac(?:e|ing)|intelligib\w*|"
-                       r"timbre|expressive\w*|audio quality|sound quality|how it is spoken|how it sounds|eq)\b", re.I)
-_HOLISTIC = re.compile(r"\b(?:holistic\w*|overall|as a whole)\b", re.I)
-_JUDGE_VERB = r"(?:judg\w*|grad\w*|scor\w*|rat\w*|assess\w*|evaluat\w*|consider\w*|mention\w*|penali[sz]\w*|care|look at|" \
-              r"focus on|take into account|count|reward\w*)"
-_NEG_BEFORE = re.compile(r"\b(?:(?:does|do|should|must|will|shall)(?: not|n't) (?:matter|count|affect|influence|change)|"
-                         r"(?:is|are) (?:irrelevant|not relevant|not important))\b", re.I)     # "X does not matter"
-_NEG_AFTER = re.compile(rf"\b(?:ignor\w*|disregard\w*|without|regardless of|irrespective of|no matter|rather than|"
-                        rf"instead of|not (?:about|on|the|its|their|whether|what)|(?:not|n't|never) {_JUDGE_VERB})\b", re.I)
-_PAIR_WORDS = re.compile(r"<choice>|\[\[A\]\]|\bA or B\b|\bwhich of the two\b|\bthe better of\b|"
-                         r"\btwo (?:spoken )?(?:replies|responses|answers|outputs)\b|\bcompare the two\b", re.I)
-PAIR_NAMES = {axis: name for name, axis in PAIR_AXES.items()}     # semantic -> helpfulness, ...
-
-
-def _affirmed(text) -> str:
-    """The rubric without markdown and without what it tells the judge to leave out: from a
-    cue like "ignore" to the end of its clause, and the whole clause around "... does not matter"."""
-    text = re.sub(r"[*_`#>]+", " ", text)
-
-    def clause_end(i, stops=".;!?\n\u2014"):
-        return min((j for j in (text.find(c, i) for c in stops) if j >= 0), default=len(text))
-    spans = [(max(text.rfind(c, 0, m.start()) for c in ".;!?\n,") + 1, clause_end(m.end()))
-             for m in _NEG_BEFORE.finditer(text)]
-    spans += [(m.start(), clause_end(m.end())) for m in _NEG_AFTER.finditer(text)]
-    chars = list(text)
-    for a, b in spans:
-        chars[a:b] = " " * (b - a)
-    return "".join(chars)
-
-
-def axis_of_words(text) -> str | None:
-    """'semantic' / 'acoustic' if the text asks for one side only ("the overall naturalness"
-    too), 'holistic' if it names both or only the whole, None if it names neither."""
-    text = _affirmed(text)
-    sem, ac = bool(_SEMANTIC.search(text)), bool(_ACOUSTIC.search(text))
-    if sem != ac:
-        return "semantic" if sem else "acoustic"
-    return "holistic" if sem or _HOLISTIC.search(text) else None
-
-
-def rubric_axis(rubric) -> str:
-    """The axis a rubric asks for: our 'Scoring axis:' line if present; else its title (first
-    non-empty line) if that names one; else its body; else holistic."""
-    m = re.search(r"Scoring axis:\s*(semantic|acoustic|holistic)", rubric)
-    if m:
-        return m.group(1)
-    title = next((line for line in rubric.splitlines() if line.strip(" *#_-")), "")
-    return axis_of_words(title) or axis_of_words(rubric) or "holistic"
-
-
-def answer_format(rubric, pairwise=False) -> dict:
-    """How the rubric asks to be answered -> {"style": "tag" | "json" | "brackets" | "line",
-    "slots": [(name, axis or None)], "scale": (lo, hi), "tie": word}. A slot is one value to
-    write (several for a rubric asking one score per aspect); None = the rubric's axis."""
-    want = r"choice|winner|prefer\w*|better|verdict|decision" if pairwise else r"score\w*|rating\w*|grade\w*"
-    fmt = {"scale": (1, 5), "tie": "tie"}
-    m = re.search(r"(?:scale|score|rate|rating|grade|from|between|range)\D{0,24}?\b([01])\s*(?:-|\u2013|to|and)\s*(10|100|5|7)\b",
-                  rubric, re.I)
-    if m and not pairwise:
-        fmt["scale"] = (int(m.group(1)), int(m.group(2)))
-    if pairwise and re.search(r"\[\[C\]\]", rubric):
-        fmt["tie"] = "C"
-    tags = list(dict.fromkeys(t for t in re.findall(r"<([A-Za-z][\w-]*)>", rubric) if re.fullmatch(rf"(?:{want})(?:[-_][\w-]+)?", t, re.I)))
-    keys = list(dict.fromkeys(k for k in re.findall(r"\"([A-Za-z][\w-]*)\"\s*:", rubric) if re.search(want, k, re.I)))
-    lines = list(dict.fromkeys(re.findall(rf"(?:^|(?<=[\s\"'(\u201c]))((?:[A-Z][a-z]+ )?(?i:{want}))\s*:\s*"
-                                          rf"(?:\[|<|\{{|N\b|X\b|\d|_|\.\.\.|A\b)", rubric, re.M)))
-    if tags:
-        fmt.update(style="tag", slots=tags)
-    elif keys or re.search(r"\bJSON\b", rubric):
-        fmt.update(style="json", slots=keys or (["choice"] if pairwise else ["score"]))
-    elif re.search(r"\[\[(?:A|B|C|\d|rating|score)", rubric, re.I):
-        fmt.update(style="brackets", slots=["Verdict" if pairwise else "Rating"])
-    elif lines:
-        fmt.update(style="line", slots=lines)
-    else:
-        fmt.update(style="tag", slots=["choice" if pairwise else "score"])
-    if len(fmt["slots"]) == 1 or pairwise:
-        fmt["slots"] = [(fmt["slots"][0], None)]
-    else:      # one value per aspect: the aspect named in the slot, e.g. <score-paralinguistic>
-        fmt["slots"] = [(s, axis_of_words(re.sub(r"[-_]", " ", s))) for s in fmt["slots"]]
-    return fmt
-
-
-# Section headings people put in the user text: "Question:", "Transcript of answer:",
-# "## Response A", "[The Start of Assistant A's Answer]" ...
-_HEADING = re.compile(r"^[ \t]*(?:#{1,6}[ \t]*)?(?:\*\*|__)?(?P<name>[A-Za-z][\w '\u2019()/-]{0,48}?)[ \t]*(?:\*\*|__)?[ \t]*"
-                      r"(?::(?:\*\*|__)?[ \t]*(?P<rest>.*)|(?P<bare>))$")
-_BRACKET = re.compile(r"^[ \t]*\[(?P<name>[^\]\n]{1,60})\][ \t]*$")
-_QUESTION_WORDS = {"question", "instruction", "request", "query", "prompt", "input", "turn", "message", "utterance",
-                   "context", "dialogue", "conversation", "chat", "user"}
-_REPLY_WORDS = {"answer", "response", "reply", "output", "completion", "transcript", "transcription", "assistant", "model"}
-_FILLER = {"the", "a", "an", "of", "to", "s", "text", "spoken", "audio", "candidate", "generated", "ai", "its",
-           "original", "user", "users", "start", "model", "assistant"}
-
-
-def heading_kind(name) -> tuple | None:
-    """('question' | 'reference' | 'reply' | 'end', label or None) for a section heading, or
-    None when the name is not one a judge prompt uses for its inputs."""
-    label = re.search(r"(?<![A-Za-z0-9])([AB12])(?![A-Za-z0-9])|\(([ab])\)", name)
-    label = (label.group(1) or label.group(2)).upper() if label else None
-    words = re.sub(r"[^a-z0-9 ]", " ", name.lower().replace("\u2019", "'").replace("'s", " ")).split()
-    if label:
-        words = [w for w in words if w.upper() != label]
-    if not words or len(words) > 6:
-        return None
-    if words[0] == "the":
-        words = words[1:] or words
-    if words[0] == "end":
-        return "end", label
-    if {"reference", "expected", "gold", "ideal", "target"} & set(words) or "ground truth" in " ".join(words) \
-            or " ".join(words[-2:]) == "correct answer":
-        return "reference", None
-    core = [w for w in words if w not in _FILLER]
-    if set(words) & (_REPLY_WORDS - {"model"}) and set(core) <= _REPLY_WORDS:
-        return "reply", label
-    if not label and set(words) <= _QUESTION_WORDS | _FILLER and set(words) & _QUESTION_WORDS:
-        return "question", None
-    return None
-
-
-def split_sections(text) -> tuple[list, str]:
-    """User text -> ([(kind, label, body), ...], free text outside any input section).
-    A section runs to the next recognised heading or an end marker, or to a blank line
-    followed by some other 'Heading:' line (the rubric's own text after the inputs)."""
-    sections, free, current, blank = [], [], None, False
-    for line in text.splitlines():
-        m = _BRACKET.match(line) or _HEADING.match(line)
-        if m and m.groupdict().get("bare") is not None and not line.lstrip().startswith(("#", "**", "__")):
-            m = None            # a bare "Answer" line is text; "## Answer" or "**Answer**" is a heading
-        kind = heading_kind(m.group("name")) if m else None
-        if kind and kind[0] == "end":
-            current = None
-        elif kind:
-            current = [kind[0], kind[1], []]
-            sections.append(current)
-            rest = m.groupdict().get("rest")
-            if rest and rest.strip():
-                current[2].append(rest)
-        elif current is not None and blank and m and m.groupdict().get("rest") is not None:
-            current = None
-            free.append(line)
-        elif current is not None:
-            current[2].append(line)
-        else:
-            free.append(line)
-        blank = not line.strip()
-    return [(k, lab, "\n".join(body).strip()) for k, lab, body in sections], "\n".join(free).strip()
-
+# ---------------------------------------------------------------- the toy world's own answers
 
 def toy_reference(question) -> str | None:
     """The answer to a toy-world question, as a real judge knows 3 plus 4 without being told:
@@ -340,113 +166,6 @@ def toy_reference(question) -> str | None:
     if m := re.fullmatch(r"repeat after me ([\w ]+)", q):
         return m.group(1)
     return None
-
-
-def _audio(part) -> tuple[np.ndarray, int]:
-    if not isinstance(part, dict) or not isinstance(part.get("data"), str):
-        raise BadRequest("an input_audio part needs base64 'data'")
-    if part.get("format", "wav") != "wav":
-        raise BadRequest(f"audio format {part.get('format')!r} unsupported; send wav")
-    try:
-        raw = base64.b64decode(part["data"], validate=True)
-    except ValueError as e:
-        raise BadRequest(f"input_audio data is not valid base64: {e}") from None
-    try:
-        wave, rate = sf.read(io.BytesIO(raw), dtype="float32", always_2d=True)
-    except Exception as e:
-        raise BadRequest(f"input_audio is not a readable WAV: {e}") from None
-    return wave.mean(1), int(rate)
-
-
-def _audio_url(part) -> dict:
-    """An {"url": "data:audio/wav;base64,..."} part (vLLM / Qwen-style) as an input_audio one."""
-    url = part.get("url") if isinstance(part, dict) else part
-    m = re.fullmatch(r"data:audio/(?:x-)?(\w+);base64,(.*)", url, re.S) if isinstance(url, str) else None
-    if not m:
-        raise BadRequest("an audio_url part needs a data:audio/wav;base64,... URL (the judge fetches nothing)")
-    return {"data": m.group(2), "format": m.group(1)}
-
-
-def _parts(content) -> tuple[list, list]:
-    """A message's content -> (its text parts, its audio parts as input_audio dicts)."""
-    if isinstance(content, str):
-        return [content], []
-    if not isinstance(content, list):
-        return [], []
-    texts, audios = [], []
-    for part in content:
-        if not isinstance(part, dict):
-            raise BadRequest("message content parts must be objects")
-        if part.get("type") == "text" and isinstance(part.get("text"), str):
-            texts.append(part["text"])
-        elif part.get("type") == "input_audio":
-            audios.append(part.get("input_audio"))
-        elif part.get("type") == "audio_url":
-            audios.append(_audio_url(part.get("audio_url")))
-    return texts, audios
-
-
-def parse_judge_request(body: dict) -> dict:
-    """A chat/completions body, read as an LLM judge reads it ->
-    {"mode": "score" | "compare", "axis", "question", "reference", "replies": [(transcript, wave, rate), ...],
-     "seed", "format": answer_format(...)}; raises BadRequest when nothing can be scored.
-
-    The rubric is the system (or developer) messages plus the user text outside the input
-    sections; the axis is rubric_axis's (a compare names a PAIR_AXES axis). The question,
-    reference and transcripts are the sections split_sections finds; with no transcript
-    section the user's other text is the transcript (what the analyser hears when there is
-    none). A request is a comparison when it says so ('Comparison axis:'), has two labelled
-    replies (A / B, 1 / 2) or its rubric asks for a choice between two audios. The reply audio
-    is the last input_audio part (the last two for a comparison): a spoken question may come first."""
-    if not isinstance(body, dict) or not isinstance(body.get("messages"), list) or not body["messages"]:
-        raise BadRequest("body must be a JSON object with a non-empty 'messages' list")
-    system, user, audios = [], [], []
-    for m in body["messages"]:
-        if not isinstance(m, dict):
-            raise BadRequest("each message must be an object with a 'role'")
-        texts, parts = _parts(m.get("content"))
-        if m.get("role") in ("system", "developer"):
-            system += texts
-        elif m.get("role") == "user":
-            user += texts
-            audios += parts
-    if not audios:
-        raise BadRequest("no input_audio part in the user message: the judge scores a reply's audio; send it as an "
-                         "input_audio part beside the text (Question / Transcript of the reply)")
-    sections, free = split_sections("\n\n".join(user))
-    found = {k: next((b for kind, _, b in sections if kind == k), None) for k in ("question", "reference")}
-    replies = [(lab, b) for kind, lab, b in sections if kind == "reply"]
-    bare = bool(system) and not replies and bool(free)      # the user text is the reply itself
-    rubric = "\n\n".join(system + ([] if bare else [free]))[:MAX_RUBRIC]
-    labels = list(dict.fromkeys(lab for lab, _ in replies if lab))
-    compare = re.search(r"Comparison axis:\s*(helpfulness|naturalness|overall)", rubric)
-    pairwise = bool(compare) or len(labels) >= 2 or (len(audios) >= 2 and bool(_PAIR_WORDS.search(rubric))
-                                                     and not re.search(r"Scoring axis:", rubric))
-    if pairwise:
-        axis = compare.group(1) if compare else PAIR_NAMES[rubric_axis(rubric)]
-        by_label = {lab: b for lab, b in replies if lab}
-        transcripts = [by_label.get(lab, "") for lab in labels[:2]] if len(labels) >= 2 else [None, None]
-        if len(audios) < 2:
-            raise BadRequest(f"expected 2 input_audio part(s), got {len(audios)}: a comparison needs both replies' audio")
-        audios = audios[-2:]
-    else:
-        axis = rubric_axis(rubric)
-        transcripts = [replies[-1][1] if replies else free if bare else None]
-        audios = audios[-1:]
-    seed = body.get("seed")
-    if seed is not None and not isinstance(seed, int):
-        raise BadRequest("'seed' must be an integer")
-    out = []
-    for t, a in zip(transcripts, audios):
-        wave, rate = _audio(a)
-        if t is None:            # no transcript given: what the toy analyser hears
-            import codec
-            t = codec.hear(codec.encode(wave, rate))
-        out.append(("" if t.strip() == "[empty]" else t, wave, rate))
-    question = found["question"] or ""
-    return {"mode": "compare" if pairwise else "score", "axis": axis, "question": question,
-            "reference": found["reference"] or toy_reference(question), "replies": out, "seed": seed,
-            "labels": labels[:2] if pairwise and len(labels) >= 2 else ["A", "B"], "format": answer_format(rubric, pairwise)}
 
 
 # Table 5: Gemini-2.5-Pro judging VITA-Audio's replies against human raters (Appendix A).
@@ -515,40 +234,24 @@ class ToyJudge:
         """The reply text a real judge would write for a parsed request, in the format its
         rubric asks for (req["format"], from answer_format; ours when it names none)."""
         fmt = req.get("format") or answer_format("", req["mode"] == "compare")
+        reference = req["reference"] or toy_reference(req["question"])   # as a real judge knows 3 plus 4
         if req["mode"] == "score":
             values, notes = [], []
             for name, slot_axis in fmt["slots"]:
                 axis = slot_axis or req["axis"]
-                score, sem, ac = self.score(axis, req["question"], req["reference"], *req["replies"][0], seed=req["seed"])
-                values.append((name, _rescale(score, fmt["scale"])))
+                score, sem, ac = self.score(axis, req["question"], reference, *req["replies"][0], seed=req["seed"])
+                values.append((name, rescale(score, fmt["scale"])))
                 heard = ", ".join(f"{k} {v:.2f}" for k, v in (("content", sem), ("delivery", ac)) if not math.isnan(v))
                 notes.append(f"{axis} axis: {heard}")
-            return _render(fmt["style"], f"Toy judge, {'; '.join(notes)}.", values)
+            return render(fmt["style"], f"Toy judge, {'; '.join(notes)}.", values)
         axis = PAIR_AXES.get(req["axis"], req["axis"])
-        a, b = (self.score(axis, req["question"], req["reference"], *reply, seed=req["seed"])[0]
+        a, b = (self.score(axis, req["question"], reference, *reply, seed=req["seed"])[0]
                 for reply in req["replies"])
         first, second = req.get("labels") or ["A", "B"]
         if fmt["style"] == "brackets":
             first, second = "A", "B"
         choice = first if a > b else second if b > a else fmt["tie"]
-        return _render(fmt["style"], f"Toy judge, {req['axis']}: {first} {a}, {second} {b}.", [(fmt["slots"][0][0], choice)])
-
-
-def _rescale(score, scale) -> int:
-    """A 1-5 Likert score on the rubric's scale (lo-hi), e.g. 5 -> 10 on 1-10."""
-    lo, hi = scale
-    return score if (lo, hi) == (1, 5) else int(math.floor(lo + (score - 1) * (hi - lo) / 4 + 0.5))
-
-
-def _render(style, justification, values) -> str:
-    """The answer text: values [(slot name, value)] written the way the rubric asked."""
-    if style == "json":
-        return json.dumps({"justification": justification, **dict(values)})
-    if style == "brackets":
-        return f"{justification}\n" + "\n".join(f"{name}: [[{v}]]" for name, v in values)
-    if style == "line":
-        return f"{justification}\n" + "\n".join(f"{name}: {v}" for name, v in values)
-    return f"<justification>{justification}</justification>\n" + "\n".join(f"<{name}>{v}</{name}>" for name, v in values)
+        return render(fmt["style"], f"Toy judge, {req['axis']}: {first} {a}, {second} {b}.", [(fmt["slots"][0][0], choice)])
 
 
 # ---------------------------------------------------------------- the server

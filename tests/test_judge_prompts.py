@@ -16,6 +16,7 @@ import requests
 import codec
 import eval as ev
 import judge
+import judge_request
 
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "judge_prompts")
 with open(os.path.join(DATA, "manifest.json")) as f:
@@ -178,7 +179,7 @@ def test_rubric_axis_reads_what_is_asked_not_what_is_excluded(text, axis):
     """Bug: a word the rubric tells the judge to leave out counts as asked for (a semantic
     rubric that says 'ignore the voice' read as holistic), or our own unambiguous
     'Scoring axis:' line loses to words elsewhere in the rubric."""
-    assert judge.rubric_axis(text) == axis
+    assert judge_request.rubric_axis(text) == axis
 
 
 def test_unscorable_requests_keep_a_clear_400(judge_url):
@@ -218,7 +219,7 @@ def test_a_failed_pairwise_call_is_not_a_tie_vote():
 def test_headings_are_lines_that_look_like_headings():
     """Bug: a transcript line that is a bare heading word ('Response') starts a new section and
     cuts the transcript short, or a markdown heading ('## Response') is not recognised."""
-    sections, free = judge.split_sections("Question:\nwhat\n\nAnswer:\nfirst\nResponse\nmore\n\n## Response\nsecond")
+    sections, free = judge_request.split_sections("Question:\nwhat\n\nAnswer:\nfirst\nResponse\nmore\n\n## Response\nsecond")
     assert sections == [("question", None, "what"), ("reply", None, "first\nResponse\nmore"), ("reply", None, "second")]
     assert free == ""
 
@@ -228,6 +229,6 @@ def test_a_long_rubric_without_punctuation_is_read_in_linear_time():
     rubric hold a server thread for minutes (20,000 characters took 40 s); 100,000 must take seconds at most."""
     import time
     t0 = time.perf_counter()
-    judge.rubric_axis("word " * judge.MAX_RUBRIC)
-    judge.rubric_axis("ignore it does not matter " * 2000)
+    judge_request.rubric_axis("word " * judge_request.MAX_RUBRIC)
+    judge_request.rubric_axis("ignore it does not matter " * 2000)
     assert time.perf_counter() - t0 < 3.0
