@@ -476,23 +476,8 @@ def finish(args, policy, rank, eval_set, judge, base=None, opt=None):
             print("  " + f"{name:>15s}" + "".join(f"{r[k]:15.3f}" for k in keys))
         runtime.write_json(os.path.join(args.out, "summary.json"), dict(rows))
     if rank == 0 and args.stage == "hybrid":
-        print(lambda_line(os.path.join(args.out, "metrics.jsonl")))
+        print(evaluate.lambda_lines(evaluate.lambda_trajectory(args.out))[0])   # the gate at work (App. H.2)
     runtime.barrier()
-
-
-def lambda_line(metrics_path) -> str:
-    """The gate at work, from the run's metrics.jsonl (resumed segments included): lambda's
-    mean, range and its first- and last-fifth means (App. H.2's shape: rising, then settling)."""
-    by_step = {}                     # a step logged twice (resumed before a checkpoint) counts once
-    if os.path.exists(metrics_path):
-        with open(metrics_path) as f:
-            by_step = {r["step"]: r["lambda"] for r in map(json.loads, f) if "lambda" in r}
-    lam = [by_step[k] for k in sorted(by_step)]
-    if not lam:
-        return "lambda: no steps logged"
-    k = max(1, len(lam) // 5)
-    return (f"lambda over {len(lam)} steps: mean {np.mean(lam):.3f}, range [{min(lam):.3f}, {max(lam):.3f}], "
-            f"first fifth {np.mean(lam[:k]):.3f}, last fifth {np.mean(lam[-k:]):.3f}")
 
 
 def run_sft(args, policy, train_set, eval_set, judge, rank, world, device, human=None):

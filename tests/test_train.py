@@ -11,6 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import torch
 
+import eval as evaluate
 import train
 from conftest import ROOT
 
@@ -288,16 +289,13 @@ def test_one_process_and_two_run_the_same_experiment(toy_dir, micro_ckpts, judge
             assert ra[key] == pytest.approx(rb[key], rel=1e-4, abs=1e-6), (ra["step"], key)
 
 
-def test_lambda_line_summarises_the_logged_gate(tmp_path):
-    """The closing summary's lambda line (issue 10's Done-when), hand-worked on ten logged steps
-    with step 3 logged twice (a resume before its checkpoint). Bug caught: a duplicated step
-    counted twice (mean 0.382 instead of 0.330), the range taken over the last segment only, or the
-    fifths taken from the wrong end."""
-    path = tmp_path / "metrics.jsonl"
-    lams = [0.1, 0.1, 0.9, 0.2, 0.3, 0.3, 0.4, 0.4, 0.5, 0.5]        # step 3 first logged at 0.9, then redone
-    rows = [{"step": s, "lambda": l} for s, l in zip([1, 2, 3, 3, 4, 5, 6, 7, 8, 9], lams)] + [{"step": 10, "lambda": 0.5}]
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    line = train.lambda_line(str(path))
-    assert line == ("lambda over 10 steps: mean 0.330, range [0.100, 0.500], "
-                    "first fifth 0.100, last fifth 0.500")
-    assert train.lambda_line(str(tmp_path / "none.jsonl")) == "lambda: no steps logged"
+def test_the_summary_lambda_line_is_hand_worked(tmp_path):
+    """The closing summary's lambda line (eval's H.2 analysis, first line) on ten logged steps,
+    hand-worked: fifths of 2 steps, mean 0.33, range [0.1, 0.5]. Bug caught: the fifths taken
+    from the wrong end, the mean over the first segment only, or the range over the last."""
+    lams = [0.1, 0.1, 0.2, 0.3, 0.3, 0.4, 0.4, 0.5, 0.5, 0.5]
+    keys = ("lambda_raw", "reward_gate", "info_gate", "reward_mean", "semantic_mean", "acoustic_mean")
+    (tmp_path / "metrics.jsonl").write_text("".join(
+        json.dumps({"step": s + 1, "lambda": l, **dict.fromkeys(keys, 0.5)}) + "\n" for s, l in enumerate(lams)))
+    line = evaluate.lambda_lines(evaluate.lambda_trajectory(str(tmp_path)))[0]
+    assert line == "lambda: first fifth 0.100, last fifth 0.500, mean 0.330, range [0.100, 0.500] over 10 steps"
