@@ -475,7 +475,8 @@ def finish(args, policy, rank, eval_set, judge, base=None, opt=None):
         for name, r in reversed(rows):
             print("  " + f"{name:>15s}" + "".join(f"{r[k]:15.3f}" for k in keys))
         runtime.write_json(os.path.join(args.out, "summary.json"), dict(rows))
-    if rank == 0 and args.stage == "hybrid":
+    metrics = os.path.join(args.out, "metrics.jsonl")
+    if rank == 0 and args.stage == "hybrid" and os.path.exists(metrics) and os.path.getsize(metrics):
         print(evaluate.lambda_lines(evaluate.lambda_trajectory(args.out))[0])   # the gate at work (App. H.2)
     runtime.barrier()
 
