@@ -19,6 +19,14 @@ rerunning the same command resumes a study and runs only what is missing. A run 
 logged (OUT/ROW/seed-S/train.log), counted in the table's `runs` column, left out of the means,
 and tried again on the next invocation.
 
+Runs are shared between studies: each record carries its key (flags, --train-args, base, seed,
+scored prompts, sampling, judge), and a row x seed whose key a study beside OUT (out/study-*)
+has already finished is copied from there, not trained again (`--no-reuse` to retrain). So
+`--preset gates` after `--preset table3` trains only EMA 0.99 and the registered gates.
+`--jobs N` runs N row x seeds at once, each with cores / N torch threads; scoring stays one at a
+time. On 2 cores, `--jobs 2` does about 1.3x the runs per hour: the tiny model keeps two threads
+only partly busy.
+
 Outputs in OUT (default out/study-PRESET):
   study.md   per row: mean and 95% CI of accuracy, semantic (IQ), acoustic (EQ), intelligibility
              over seeds x prompts, mean lambda over runs; then every row against `ours`:
@@ -44,7 +52,9 @@ Deviations and honest limits:
   3. Scores come from the local toy judge, noise-free; a real judge scores with eval.py.
 """
 import argparse
+import concurrent.futures
 import contextlib
+import glob
 import itertools
 import json
 import math
@@ -52,6 +62,7 @@ import os
 import shlex
 import subprocess
 import sys
+import threading
 import time
 
 import numpy as np
@@ -340,41 +351,92 @@ class Scorer:
         return evaluate.score_items(model, self._samples, self.client, self.args, seed=seed)
 
 
+def run_key(args, flags: str, seed: int, common: list) -> dict:
+    """Everything that decides a row x seed's result: two studies with the same key share one run."""
+    key = {"flags": flags.strip() if flags.strip() == BASE_ROW else shlex.join(shlex.split(flags)),
+           "train_args": common, "base": os.path.abspath(args.base), "seed": seed, "prompts": args.prompts,
+           "eval_file": os.path.abspath(args.eval_file), "sampling": rollout.sampling_kwargs(args),
+           "judge": args.judge_url or "local noise-free"}
+    return json.loads(json.dumps(key))           # the form it has once read back from a record
+
+
+def find_reusable(args, key: dict):
+    """A finished record with this key in another study beside OUT (OUT/../*/ROW/seed-S): its path and
+    record, or None. `--preset gates` after `--preset table3` runs only the rows table3 lacks."""
+    here = os.path.abspath(args.out) + os.sep
+    pattern = os.path.join(os.path.dirname(os.path.abspath(args.out)), "*", "*", f"seed-{key['seed']}", EVAL_FILE)
+    for path in sorted(glob.glob(pattern)):
+        if os.path.abspath(path).startswith(here):
+            continue
+        try:
+            with open(path) as f:
+                record = json.load(f)
+        except (OSError, ValueError):
+            continue
+        if record.get("status") == "ok" and record.get("key") == key:
+            return path, record
+    return None
+
+
 def run_study(args, rows: dict, runner=subprocess_runner, scorer=None) -> dict:
-    """Train and score every row x seed not done yet; -> row -> per-seed records."""
-    results = {row: [] for row in rows}
-    todo = []
+    """Train and score every row x seed not done yet (reusing another study's identical run where
+    one exists; --jobs at a time); -> row -> per-seed records in seed order."""
+    common = shlex.split(args.train_args) + (["--steps", str(args.steps)] if args.steps else [])
+    records, todo, reused = {}, [], 0
     for row, seed in itertools.product(rows, range(args.seeds)):
         path = os.path.join(run_dir(args.out, row, seed), EVAL_FILE)
-        if os.path.exists(path):
+        key = run_key(args, rows[row], seed, common)
+        found = (path, None) if os.path.exists(path) else (None if args.no_reuse else find_reusable(args, key))
+        if found is None:
+            todo.append((row, seed, key))
+            continue
+        record = found[1]
+        if record is None:
             with open(path) as f:
-                results[row].append(json.load(f))
-        else:
-            todo.append((row, seed))
-    done = sum(map(len, results.values()))
-    print(f"study {args.out}: {len(rows)} rows x {args.seeds} seeds; {done} done, {len(todo)} to run", flush=True)
-    common = shlex.split(args.train_args) + (["--steps", str(args.steps)] if args.steps else [])
-    bar = tqdm(todo, desc="study", unit="run")
-    for row, seed in bar:
-        bar.set_postfix_str(f"{row} seed {seed}")
+                record = json.load(f)
+        else:                                      # a copy of the record; the checkpoint stays where it is
+            record = dict(record, row=row, reused_from=os.path.dirname(found[0]))
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            runtime.write_json(path, record)
+            reused += 1
+        records[row, seed] = record
+    print(f"study {args.out}: {len(rows)} rows x {args.seeds} seeds; {len(records)} done "
+          f"({reused} reused from another study), {len(todo)} to run, {args.jobs} at a time", flush=True)
+    # with several runs at once each gets its share of the cores (threads do not change a run's maths)
+    threads = ["--threads", str(max(1, (os.cpu_count() or 1) // args.jobs))] if args.jobs > 1 else []
+    scoring = threading.Lock()                     # one scorer (model load + judge) at a time
+
+    def one(row, seed, key):
         directory = run_dir(args.out, row, seed)
         os.makedirs(directory, exist_ok=True)
-        cmds, final = train_commands(rows[row], args.base, seed, directory, common)
+        cmds, final = train_commands(rows[row], args.base, seed, directory, common + threads)
         t0 = time.time()
         status = 0
         for cmd in cmds:
             status = runner(cmd, os.path.join(directory, "train.log"))
             if status != 0:
-                break
-        if status != 0:
-            tqdm.write(f"{row} seed {seed}: train.py exited with {status}; see {directory}/train.log")
-            results[row].append({"row": row, "seed": seed, "status": "failed", "exit": status})
-            continue
-        record = {"row": row, "seed": seed, "status": "ok", "flags": rows[row], "seconds": round(time.time() - t0, 1),
-                  "lambda": lambda_series(directory), "items": scorer(final, seed)}
+                return {"row": row, "seed": seed, "status": "failed", "exit": status}
+        with scoring:
+            items = scorer(final, seed)
+        record = {"row": row, "seed": seed, "status": "ok", "flags": rows[row], "key": key,
+                  "seconds": round(time.time() - t0, 1), "lambda": lambda_series(directory), "items": items}
         runtime.write_json(os.path.join(directory, EVAL_FILE), record)   # atomic: never half a result
-        results[row].append(record)
-    return results
+        return record
+
+    bar = tqdm(total=len(todo), desc="study", unit="run")
+    with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        futures = {pool.submit(one, *job): job for job in todo}
+        for future in concurrent.futures.as_completed(futures):
+            row, seed, _ = futures[future]
+            record = future.result()
+            if record["status"] != "ok":
+                tqdm.write(f"{row} seed {seed}: train.py exited with {record['exit']}; "
+                           f"see {run_dir(args.out, row, seed)}/train.log")
+            records[row, seed] = record
+            bar.set_postfix_str(f"{row} seed {seed} {record['status']}")
+            bar.update()
+    bar.close()
+    return {row: [records[row, seed] for seed in range(args.seeds)] for row in rows}
 
 
 def ensure_base(args, runner=subprocess_runner):
@@ -399,6 +461,10 @@ def get_args(argv=None):
                         "`A then B` for two stages")
     g.add_argument("--seeds", type=int, default=3, help="seeds per row: 0 .. N-1")
     g.add_argument("--out", default=None, help="study directory (default out/study-PRESET, or out/study)")
+    g.add_argument("--jobs", type=int, default=1, help="runs at once, each with cores / JOBS torch threads "
+                   "(2 on 2 cores: about 1.3x the runs per hour of one run at a time)")
+    g.add_argument("--no-reuse", action="store_true", help="train every row x seed here, even one that another "
+                   "study beside OUT already ran with the same flags, base, seed and scoring")
     g = ap.add_argument_group("training (passed to every train.py run)")
     g.add_argument("--model", default="tiny-vita", choices=["tiny-vita", "tiny-kimi"], help="architecture")
     g.add_argument("--base", default=None, help="the shared starting checkpoint (default out/base-MODEL, built if missing)")
@@ -406,7 +472,8 @@ def get_args(argv=None):
     g.add_argument("--train-args", default="", help="more train.py flags for every run, e.g. \"--batch-size 4\"")
     g.add_argument("--base-args", default="", help="more train.py flags for building a missing base")
     g = ap.add_argument_group("evaluation")
-    g.add_argument("--prompts", "--eval-prompts", type=int, default=128, help="held-out prompts scored per run")
+    g.add_argument("--prompts", "--eval-prompts", type=int, default=300,
+                   help="held-out prompts scored per run (the toy split has 300: all of them)")
     g.add_argument("--eval-file", default=os.path.join(HERE, "data", "toy", "eval.jsonl"), help="held-out split")
     rollout.add_sampling_args(g)       # the scored replies are sampled as train.py's closing summary samples them
     g.add_argument("--judge-url", default=None, help="a scoring judge's URL (default: the local noise-free judge)")
@@ -418,8 +485,8 @@ def get_args(argv=None):
         ap.error(str(e))
     if not rows:
         ap.error("no rows: give --preset and/or --row NAME=\"FLAGS\"")
-    if args.seeds < 1 or args.prompts < 1:
-        ap.error("--seeds and --prompts must be >= 1")
+    if args.seeds < 1 or args.prompts < 1 or args.jobs < 1:
+        ap.error("--seeds, --prompts and --jobs must be >= 1")
     args.out = args.out or os.path.join("out", f"study-{args.preset}" if args.preset else "study")
     args.base = args.base or os.path.join("out", f"base-{args.model}")
     if args.model != "tiny-vita":

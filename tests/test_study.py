@@ -96,6 +96,71 @@ def test_resume_runs_only_what_is_missing_and_a_failure_is_reported(tmp_path):
     assert again["sft"][1]["items"] == results["sft"][1]["items"]
 
 
+def test_a_second_study_reuses_identical_runs_and_only_those(tmp_path):
+    """Bug caught: a row with the same flags, base and seed trained again by another preset (an hour of
+    CPU), or a run reused although its flags, seed or the number of scored prompts differ."""
+    calls = []
+
+    def runner(cmd, log):
+        calls.append(cmd)
+        return 0
+
+    def scorer(ckpt, seed):
+        return fake_items([1, 0, 0, seed % 2], seed)
+
+    first, rows = study.get_args(["--row", "ours=", "--row", "half=--gate fixed  --lam 0.5", "--seeds", "2",
+                                  "--out", str(tmp_path / "study-a"), "--base", "BASE", "--prompts", "4"])
+    study.run_study(first, rows, runner, scorer)
+    assert len(calls) == 4
+    calls.clear()
+    # same flags written differently (one space), one new row, one new seed
+    second, rows2 = study.get_args(["--row", "ours=", "--row", "fixed=--gate fixed --lam 0.5",
+                                    "--row", "sft=--gate fixed --lam 0", "--seeds", "3",
+                                    "--out", str(tmp_path / "study-b"), "--base", "BASE", "--prompts", "4"])
+    results = study.run_study(second, rows2, runner, scorer)
+    ran = sorted((c[c.index("--out") + 1].split(os.sep)[-2], c[c.index("--seed") + 1]) for c in calls)
+    assert ran == [("fixed", "2"), ("ours", "2"), ("sft", "0"), ("sft", "1"), ("sft", "2")]
+    assert results["fixed"][1]["reused_from"] == str(tmp_path / "study-a" / "half" / "seed-1")
+    assert results["fixed"][1]["row"] == "fixed" and results["fixed"][1]["items"][3]["accuracy"] == 1
+    assert (tmp_path / "study-b" / "fixed" / "seed-1" / study.EVAL_FILE).exists()   # its own study resumes alone
+    calls.clear()
+    third, rows3 = study.get_args(["--row", "ours=", "--seeds", "1", "--out", str(tmp_path / "study-c"),
+                                   "--base", "BASE", "--prompts", "8"])                # scored on more prompts
+    study.run_study(third, rows3, runner, scorer)
+    assert len(calls) == 1
+    calls.clear()
+    fourth, _ = study.get_args(["--row", "ours=", "--seeds", "1", "--out", str(tmp_path / "study-d"),
+                                "--base", "BASE", "--prompts", "4", "--no-reuse"])
+    study.run_study(fourth, rows3, runner, scorer)
+    assert len(calls) == 1
+
+
+def test_jobs_run_at_once_with_a_share_of_the_cores_each(tmp_path, monkeypatch):
+    """Bug caught: --jobs 2 running one at a time (the runner never sees two in flight), both runs
+    taking every core (each must get cores / 2 threads), or results out of seed order."""
+    import threading
+    import time
+    monkeypatch.setattr(os, "cpu_count", lambda: 4)
+    args, rows = study.get_args(["--row", "ours=", "--row", "sft=--lam 0 --gate fixed", "--seeds", "2",
+                                 "--out", str(tmp_path / "s"), "--base", "BASE", "--prompts", "2", "--jobs", "2"])
+    lock, state = threading.Lock(), {"now": 0, "most": 0}
+
+    def runner(cmd, log):
+        assert cmd[cmd.index("--threads") + 1] == "2"
+        with lock:
+            state["now"] += 1
+            state["most"] = max(state["most"], state["now"])
+        time.sleep(0.2)
+        with lock:
+            state["now"] -= 1
+        return 0
+
+    results = study.run_study(args, rows, runner, lambda ckpt, seed: fake_items([seed, 1], seed))
+    assert state["most"] == 2
+    assert [r["seed"] for r in results["sft"]] == [0, 1]
+    assert [r["items"][0]["accuracy"] for r in results["ours"]] == [0, 1]
+
+
 def test_two_stage_rows_and_the_base_row(tmp_path):
     """Bug caught: the second stage not starting from the first stage's final model, or the base row
     training anything."""
