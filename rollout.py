@@ -5,7 +5,8 @@
     batch = sample(model, samples, 4, generator=torch.Generator().manual_seed(0))   # one stream
 
 All B prompts x G replies step together: one prefill over the left-padded
-prompts, then one cached forward per token. At each step the schedule (the
+prompts, then one cached forward per token (for a Qwen2 network, decode.py's lean
+loop over a cache allocated once; else the network's own cached forward). At each step the schedule (the
 model's grammar) names a slot type per stream; logits outside the slot's token
 set are masked, so every reply is well-formed: tiny-vita follows its interleave
 schedule, tiny-kimi steps both streams with the audio delay and the text blank
@@ -53,6 +54,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+import decode
 from model import PAD_SLOT, pad_right
 
 
@@ -141,7 +143,7 @@ def model_device(model) -> torch.device:
 
 @torch.no_grad()
 def generate(model, prompts, prompt_mask, temperature=1.0, top_p=1.0, max_len=96, uniforms=None,
-             top_k=0, repetition_penalty=1.0):
+             top_k=0, repetition_penalty=1.0, lean=True):
     """Constrained sampling. prompts (N, P, K), prompt_mask (N, P), uniforms (N, >= max_len, K)
     in [0, 1) (the randomness of every draw; unused when greedy) -> replies (N, L, K),
     slots (N, L, K), logprobs (N, L, K), truncated (N,), all on the model's device.
@@ -149,15 +151,21 @@ def generate(model, prompts, prompt_mask, temperature=1.0, top_p=1.0, max_len=96
     Per step: the repetition penalty on the raw logits of tokens already in the reply, the
     slot's mask, the temperature, top-k, top-p, then one inverse-CDF draw per stream. The
     recorded log-prob is log pi_old(y_t): the slot-restricted softmax at the temperature
-    (1 when greedy) without penalty or truncation, what teacher forcing recomputes."""
+    (1 when greedy) without penalty or truncation, what teacher forcing recomputes.
+    lean: decode with decode.py's preallocated cache where the network is eligible (the same
+    logits; False forces the network's own cached forward)."""
     device = model_device(model)
     n, _, k = prompts.shape
     grammar, allowed, pad = model.grammar, model.allowed, model.vocab.pad
     with torch.device("cpu"):                       # the grammar's bookkeeping lives on the host
         state = grammar.init(n)
     attn = prompt_mask.to(device)
-    logits, past = model(prompts.to(device), attn, use_cache=True)
-    last = logits[:, -1]                                                  # (N, K, V)
+    lean = decode.lean_decoder(getattr(model, "net", None), n, prompts.shape[1] + max_len) if lean and k == 1 else None
+    if lean is not None:
+        last = lean.prefill(prompts[..., 0].to(device), attn)[:, None]   # (N, K = 1, V)
+    else:
+        logits, past = model(prompts.to(device), attn, use_cache=True)
+        last = logits[:, -1]                                              # (N, K, V)
     scale = temperature if temperature > 0 else 1.0
     seen = torch.zeros(last.shape, dtype=torch.bool, device=device) if repetition_penalty != 1.0 else None
     if temperature > 0:
@@ -188,6 +196,9 @@ def generate(model, prompts, prompt_mask, temperature=1.0, top_p=1.0, max_len=96
         state = grammar.step(state, tok.cpu())
         if grammar.done(state).all():
             break
+        if lean is not None:
+            last = lean.step(tok[:, 0])[:, None]
+            continue
         attn = torch.cat([attn, step_mask], dim=1)
         logits, past = model(tok[:, None, :], attn, past=past, use_cache=True)
         last = logits[:, -1]

@@ -22,7 +22,9 @@ and tried again on the next invocation.
 Runs are shared between studies: each record carries its key (flags, --train-args, base, seed,
 scored prompts, sampling, judge), and a row x seed whose key a study beside OUT (out/study-*)
 has already finished is copied from there, not trained again (`--no-reuse` to retrain). So
-`--preset gates` after `--preset table3` trains only EMA 0.99 and the registered gates.
+`--preset gates` after `--preset table3` trains only EMA 0.99 and the registered gates. The
+code is not part of the key: after changing what an existing row does, use a fresh parent
+directory or `--no-reuse` (resuming the same OUT has the same caveat).
 `--jobs N` runs N row x seeds at once, each with cores / N torch threads; scoring stays one at a
 time. On 2 cores, `--jobs 2` does about 1.3x the runs per hour: the tiny model keeps two threads
 only partly busy.
