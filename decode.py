@@ -5,7 +5,7 @@
     logits = dec.step(next_ids)                        # (N,) ids -> (N, V); one token appended per row
 
 What it owns: a KV cache allocated once for the whole rollout (layers x N x kv heads x total
-x head dim) and a boolean attention mask allocated once (N x total), and a forward that calls
+x head dim) and an additive attention mask allocated once (N x total), and a forward that calls
 the network's own embedding, decoder layers, final norm and head directly. Each layer is
 Hugging Face's own module with its own attention function, so the maths is the checkpoint's;
 what is skipped is the model-level wrapper per token (building the 4-D mask from the 2-D one,
@@ -20,10 +20,9 @@ cached forward is used: layers sharded by FSDP (their parameters exist only insi
 own forward), other attention implementations, sliding windows, tiny-kimi's two-stream net.
 
 Positions count attended tokens only (model.default_positions), so left padding does not
-shift them. A left-padded prompt position attends to itself alone in the prefill: its
-output is never read, and a row with no key at all is a NaN in some SDPA kernels (not in CPU
-torch 2.13's, so no test here can see the difference); a NaN key or value would reach the
-real rows through 0 x NaN.
+shift them. The mask is additive with the dtype's most negative finite value, not -inf: a
+left-padded prompt position (whose output is never read) has no key to attend to, and with
+-inf some SDPA kernels return a NaN there that would reach real rows through 0 x NaN.
 
 Deviations: none from the paper or the official release (a speed path with the same maths).
 """
@@ -34,7 +33,9 @@ from model import default_positions
 
 class StaticKV:
     """The `past_key_values` a Qwen2 attention layer writes to: `update` stores the new keys and
-    values at the current length and returns the filled prefix of this layer's buffers."""
+    values at the current length and returns this layer's whole buffers (contiguous; the slots
+    not written yet hold zeros and are masked). Attending over the whole buffer with an
+    additive mask is faster on CPU than over a strided slice with a boolean one (bench.py)."""
 
     def __init__(self, layers, n, kv_heads, total, head_dim, dtype, device):
         shape = (layers, n, kv_heads, total, head_dim)
@@ -46,7 +47,7 @@ class StaticKV:
         end = self.length + key.shape[2]
         self.keys[layer_idx, :, :, self.length:end] = key
         self.values[layer_idx, :, :, self.length:end] = value
-        return self.keys[layer_idx, :, :, :end], self.values[layer_idx, :, :, :end]
+        return self.keys[layer_idx], self.values[layer_idx]
 
 
 class LeanDecoder:
@@ -57,11 +58,12 @@ class LeanDecoder:
         head_dim = getattr(cfg, "head_dim", None) or cfg.hidden_size // cfg.num_attention_heads
         self.cache = StaticKV(cfg.num_hidden_layers, n, cfg.num_key_value_heads, total, head_dim,
                               param.dtype, param.device)
-        self.valid = torch.zeros(n, total, dtype=torch.bool, device=param.device)   # attended keys
+        self.blocked = torch.finfo(param.dtype).min       # additive mask value: exp underflows to 0
+        self.bias = torch.full((n, total), self.blocked, dtype=param.dtype, device=param.device)
         self.position = None                  # (N,) position of the last token
 
     def _forward(self, ids, positions, mask):
-        """ids (N, S), positions (N, S), mask (N, 1, S, length + S) bool -> last logits (N, V)."""
+        """ids (N, S), positions (N, S), mask (N, 1, S, total) additive -> last logits (N, V)."""
         body = self.net.model
         h = body.embed_tokens(ids)
         rope = body.rotary_emb(h, positions)
@@ -76,11 +78,9 @@ class LeanDecoder:
         p = ids.shape[1]
         if p > self.total or ids.shape[0] != self.n:
             raise ValueError(f"prefill of {tuple(ids.shape)} does not fit a decoder for {self.n} x {self.total}")
-        keep = attention_mask.bool()
-        self.valid[:, :p] = keep
-        causal = torch.ones(p, p, dtype=torch.bool, device=ids.device).tril()
-        eye = torch.eye(p, dtype=torch.bool, device=ids.device)
-        mask = (causal & keep[:, None, :]) | eye                       # (N, P, P): a pad row sees itself
+        self.bias[:, :p] = torch.where(attention_mask.bool(), 0.0, self.blocked)
+        causal = torch.ones(p, self.total, dtype=torch.bool, device=ids.device).tril()   # key j <= query i
+        mask = torch.where(causal, self.bias[:, None, :], self.blocked)                  # (N, P, total)
         positions = default_positions(attention_mask, p)
         self.position = positions[:, -1]
         return self._forward(ids, positions, mask[:, None])
@@ -90,10 +90,9 @@ class LeanDecoder:
         at = self.cache.length
         if at >= self.total:
             raise ValueError(f"the decoder holds {self.total} tokens; no room for another")
-        self.valid[:, at] = True
+        self.bias[:, at] = 0.0
         self.position = self.position + 1
-        mask = self.valid[:, None, None, :at + 1]
-        return self._forward(ids[:, None], self.position[:, None], mask)
+        return self._forward(ids[:, None], self.position[:, None], self.bias[:, None, None, :])
 
 
 def lean_decoder(net, n, total):
