@@ -24,6 +24,7 @@ Deviations: none from the paper (it does not say how its judge parses prompts); 
 official client, an unscorable request is an error, never a default score.
 """
 import base64
+import bisect
 import io
 import json
 import math
@@ -63,18 +64,29 @@ PAIR_NAMES = {axis: name for name, axis in PAIR_AXES.items()}     # semantic -> 
 
 def _affirmed(text) -> str:
     """The rubric without markdown and without what it tells the judge to leave out: from a
-    cue like "ignore" to the end of its clause, and the whole clause around "... does not matter"."""
+    cue like "ignore" to the end of its clause, and the whole clause around "... does not matter".
+    Linear in the text: clause ends are looked up by bisection in one list of stops, and the
+    spans are merged before blanking (a long rubric full of cues must not take quadratic time)."""
     text = re.sub(r"[*_`#>]+", " ", text)
+    ends = [m.start() for m in re.finditer(r"[.;!?\n\u2014]", text)]          # where a clause stops
+    starts = [m.start() for m in re.finditer(r"[.;!?\n,]", text)]              # where one begins (after)
 
-    def clause_end(i, stops=".;!?\n\u2014"):
-        return min((j for j in (text.find(c, i) for c in stops) if j >= 0), default=len(text))
-    spans = [(max(text.rfind(c, 0, m.start()) for c in ".;!?\n,") + 1, clause_end(m.end()))
-             for m in _NEG_BEFORE.finditer(text)]
+    def clause_end(i):
+        k = bisect.bisect_left(ends, i)
+        return ends[k] if k < len(ends) else len(text)
+
+    def clause_start(i):
+        k = bisect.bisect_left(starts, i)
+        return starts[k - 1] + 1 if k else 0
+    spans = [(clause_start(m.start()), clause_end(m.end())) for m in _NEG_BEFORE.finditer(text)]
     spans += [(m.start(), clause_end(m.end())) for m in _NEG_AFTER.finditer(text)]
-    chars = list(text)
-    for a, b in spans:
-        chars[a:b] = " " * (b - a)
-    return "".join(chars)
+    pieces, done = [], 0
+    for a, b in sorted(spans):
+        a = max(a, done)
+        if b > a:
+            pieces += [text[done:a], " " * (b - a)]
+            done = b
+    return "".join(pieces) + text[done:]
 
 
 def axis_of_words(text) -> str | None:
