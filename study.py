@@ -26,8 +26,8 @@ has already finished is copied from there, not trained again (`--no-reuse` to re
 code is not part of the key: after changing what an existing row does, use a fresh parent
 directory or `--no-reuse` (resuming the same OUT has the same caveat).
 `--jobs N` runs N row x seeds at once, each with cores / N torch threads; scoring stays one at a
-time. On 2 cores, `--jobs 2` does about 1.3x the runs per hour: the tiny model keeps two threads
-only partly busy.
+time. On 2 cores `--jobs 2` gained about 1.08x in runs per hour (README); it pays where there
+are more cores than one tiny run can use.
 
 Outputs in OUT (default out/study-PRESET):
   study.md   per row: mean and 95% CI of accuracy, semantic (IQ), acoustic (EQ), intelligibility
@@ -464,7 +464,7 @@ def get_args(argv=None):
     g.add_argument("--seeds", type=int, default=3, help="seeds per row: 0 .. N-1")
     g.add_argument("--out", default=None, help="study directory (default out/study-PRESET, or out/study)")
     g.add_argument("--jobs", type=int, default=1, help="runs at once, each with cores / JOBS torch threads "
-                   "(2 on 2 cores: about 1.3x the runs per hour of one run at a time)")
+                   "(on 2 cores, 2 gained about 1.08x in runs per hour)")
     g.add_argument("--no-reuse", action="store_true", help="train every row x seed here, even one that another "
                    "study beside OUT already ran with the same flags, base, seed and scoring")
     g = ap.add_argument_group("training (passed to every train.py run)")
