@@ -3,10 +3,9 @@
     python bench.py                  # all sections, about five minutes on 2 CPU cores
     python bench.py --only rollout judge
 
-  rollout  constrained sampling (rollout.generate: schedule grammar, KV cache, top-p) with
-           decode.py's lean loop and with the network's own cached forward, vs the model's
-           plain Hugging Face `generate` with a KV cache, same batch, same number of new
-           tokens; and the same sampler without a KV cache.
+  rollout  constrained sampling (rollout.generate: schedule grammar, KV cache, top-p) vs
+           the model's plain Hugging Face `generate` with a KV cache, same batch, same
+           number of new tokens; and the same sampler without a KV cache.
   judge    B*G judge calls through the local judge: concurrent (ours) vs one at a time
            (the official client's order).
   bill     the default job's judge calls per run under --log-axes-every (arithmetic).
@@ -57,7 +56,6 @@ def bench_rollout(samples, args):
     # an untrained model rarely closes its reply early, so every row runs the full length
     draw = (lambda: rollout.draw_uniforms(n, L, 1, generator=torch.Generator().manual_seed(0)))  # noqa: E731
     ours = timed(lambda: rollout.generate(m, prompts, mask, 0.9, 0.9, L, draw()))
-    wrapped = timed(lambda: rollout.generate(m, prompts, mask, 0.9, 0.9, L, draw(), lean=False))
     tokens = rollout.generate(m, prompts, mask, 0.9, 0.9, L, draw())[0].shape[1]
 
     def plain():
@@ -80,8 +78,7 @@ def bench_rollout(samples, args):
     rate = n * tokens
     print(f"rollout: {n} sequences x {tokens} new tokens, prompt {prompts.shape[1]} tokens, tiny-vita "
           f"({models.n_params(m) / 1e6:.1f}M params)")
-    print(f"  constrained sampler, lean cache {ours:7.3f} s  {rate / ours:8.0f} tok/s   (decode.py)")
-    print(f"  constrained sampler, HF's cache {wrapped:7.3f} s  {rate / wrapped:8.0f} tok/s   (the network's own forward)")
+    print(f"  constrained sampler, KV cache   {ours:7.3f} s  {rate / ours:8.0f} tok/s")
     print(f"  HF generate, KV cache           {hf:7.3f} s  {rate / hf:8.0f} tok/s")
     print(f"  constrained sampler, no cache   {slow:7.3f} s  {rate / slow:8.0f} tok/s")
     print(f"  ratio ours / HF generate: {ours / hf:.2f}x the time; no cache / ours: {slow / ours:.1f}x")

@@ -5,8 +5,7 @@
     batch = sample(model, samples, 4, generator=torch.Generator().manual_seed(0))   # one stream
 
 All B prompts x G replies step together: one prefill over the left-padded
-prompts, then one cached forward per token (for a Qwen2 network, decode.py's lean
-loop over a cache allocated once; else the network's own cached forward). At each step the schedule (the
+prompts, then one cached forward per token. At each step the schedule (the
 model's grammar) names a slot type per stream; logits outside the slot's token
 set are masked, so every reply is well-formed: tiny-vita follows its interleave
 schedule, tiny-kimi steps both streams with the audio delay and the text blank
@@ -54,8 +53,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-import decode
-from model import PAD_SLOT, InterleavedLM, pad_right
+from model import PAD_SLOT, pad_right
 
 
 @dataclass
@@ -143,7 +141,7 @@ def model_device(model) -> torch.device:
 
 @torch.no_grad()
 def generate(model, prompts, prompt_mask, temperature=1.0, top_p=1.0, max_len=96, uniforms=None,
-             top_k=0, repetition_penalty=1.0, lean=True):
+             top_k=0, repetition_penalty=1.0):
     """Constrained sampling. prompts (N, P, K), prompt_mask (N, P), uniforms (N, >= max_len, K)
     in [0, 1) (the randomness of every draw; unused when greedy) -> replies (N, L, K),
     slots (N, L, K), logprobs (N, L, K), truncated (N,), all on the model's device.
@@ -151,24 +149,15 @@ def generate(model, prompts, prompt_mask, temperature=1.0, top_p=1.0, max_len=96
     Per step: the repetition penalty on the raw logits of tokens already in the reply, the
     slot's mask, the temperature, top-k, top-p, then one inverse-CDF draw per stream. The
     recorded log-prob is log pi_old(y_t): the slot-restricted softmax at the temperature
-    (1 when greedy) without penalty or truncation, what teacher forcing recomputes.
-    lean: decode with decode.py's preallocated cache where the network is eligible (the same
-    logits; False forces the network's own cached forward)."""
+    (1 when greedy) without penalty or truncation, what teacher forcing recomputes."""
     device = model_device(model)
     n, _, k = prompts.shape
     grammar, allowed, pad = model.grammar, model.allowed, model.vocab.pad
     with torch.device("cpu"):                       # the grammar's bookkeeping lives on the host
         state = grammar.init(n)
     attn = prompt_mask.to(device)
-    # the lean loop replaces InterleavedLM.forward; a model whose forward is another (a subclass, a
-    # test's stand-in) keeps its own
-    own_forward = "forward" in vars(model) or type(model).forward is not InterleavedLM.forward
-    lean = None if not lean or own_forward else decode.lean_decoder(model.net, n, prompts.shape[1] + max_len)
-    if lean is not None:
-        last = lean.prefill(prompts[..., 0].to(device), attn)[:, None]   # (N, K = 1, V)
-    else:
-        logits, past = model(prompts.to(device), attn, use_cache=True)
-        last = logits[:, -1]                                              # (N, K, V)
+    logits, past = model(prompts.to(device), attn, use_cache=True)
+    last = logits[:, -1]                                                  # (N, K, V)
     scale = temperature if temperature > 0 else 1.0
     seen = torch.zeros(last.shape, dtype=torch.bool, device=device) if repetition_penalty != 1.0 else None
     if temperature > 0:
@@ -199,9 +188,6 @@ def generate(model, prompts, prompt_mask, temperature=1.0, top_p=1.0, max_len=96
         state = grammar.step(state, tok.cpu())
         if grammar.done(state).all():
             break
-        if lean is not None:
-            last = lean.step(tok[:, 0])[:, None]
-            continue
         attn = torch.cat([attn, step_mask], dim=1)
         logits, past = model(tok[:, None, :], attn, past=past, use_cache=True)
         last = logits[:, -1]
