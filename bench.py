@@ -108,7 +108,7 @@ def bench_bill(_samples, _args):
     targs = train.get_args([])
     replies = targs.batch_size * targs.group_size
     axes = {"all": 3, "holistic": 1, "split": 2}
-    now = sum(axes[train.judge_mode(s, targs)] * replies for s in range(1, targs.steps + 1))
+    now = sum(axes[reward.judge_mode(s, targs)] * replies for s in range(1, targs.steps + 1))
     before = 3 * replies * targs.steps          # every axis of every reply, every step
     print(f"bill: the default job's judge calls ({targs.steps} steps x {replies} replies, holistic reward, "
           f"--log-axes-every {targs.log_axes_every}), training only")
@@ -133,9 +133,9 @@ def bench_step(samples, args):
             t0 = time.perf_counter()
             batch = rollout.sample(policy, chosen, args.group, 0.9, 0.9, 96, torch.Generator().manual_seed(step))
             t1 = time.perf_counter()
-            res = client.score(reward.rollout_items(batch), mode=train.judge_mode(2, targs))  # a non-logging step
+            res = client.score(reward.rollout_items(batch), mode=reward.judge_mode(2, targs))  # a non-logging step
             t2 = time.perf_counter()
-            R = losses.nan_rewards(train.pick_rewards(res, targs), (len(chosen), args.group))
+            R = losses.nan_rewards(reward.pick_rewards(res, targs), (len(chosen), args.group))
             adv, usable = losses.advantages(R)
             lam = gate.step(R).lam
             ub = train.build_update_batch(policy, ref, batch, chosen, targs, torch.device("cpu"))

@@ -18,6 +18,12 @@ bounded pool with a timeout, and retries with jittered exponential backoff on
 timeouts, connection errors, 429 and 5xx (never on other 4xx). A score that
 cannot be had or parsed is None, never a default number.
 
+In a training step (train.py): `judge_mode` says which axes step t asks (the reward's
+every step, the logged ones every --log-axes-every steps), `pick_rewards` turns the
+axes into the training reward, `judge_bill` counts a run's calls from its metrics,
+and `overlap_judge` decides whether the update's reward-independent work runs while
+the calls are out.
+
 The local judge that stands in for Gemini / GPT-4o-audio in the toy world lives in
 judge.py (`python reward.py serve` runs it). `compare` asks for a blind pairwise choice
 (A, B or tie) on helpfulness, naturalness or overall, for eval.py's side-by-side.
@@ -347,6 +353,48 @@ def open_judge(args, stack, human=False):
                          args.judge_retries, args.judge_concurrency)
     stack.callback(client.close)
     return client
+
+
+# ---------------------------------------------------------------- the judge in a training step
+
+
+def judge_mode(step, args):
+    """The axes the judge is asked at 1-based `step` (a JudgeClient.score mode). The reward's
+    axes every step; the semantic and acoustic axes, which only feed the logs in holistic mode,
+    on step 1 and every --log-axes-every-th step after (1, 1+N, 1+2N, ...). Split mode needs
+    semantic and acoustic for the reward and never holistic, so it asks those two every step."""
+    if args.reward_mode == "split":
+        return "split"
+    every = args.log_axes_every if args.log_axes else 0
+    return "all" if every and (step - 1) % every == 0 else "holistic"
+
+
+def pick_rewards(res, args):
+    """The training reward per reply from the judge's per-axis scores (None stays None)."""
+    if args.reward_mode == "holistic":
+        return [None if h is None else float(h) for h in res.scores["holistic"]]
+    w = args.semantic_weight
+    return [None if s is None or a is None else w * s + (1 - w) * a
+            for s, a in zip(res.scores["semantic"], res.scores["acoustic"])]
+
+
+def judge_bill(metrics_path):
+    """The run's judge calls from metrics.jsonl (every step since the start, resumes included)."""
+    if not os.path.exists(metrics_path):
+        return None
+    with open(metrics_path) as f:
+        rows = [json.loads(line) for line in f if line.strip()]
+    calls = sum(r.get("judge_calls", 0) for r in rows)
+    return {"calls": calls, "steps": len(rows), "calls_per_step": calls / max(1, len(rows)),
+            "logged_steps": sum(bool(r.get("logged_axes")) for r in rows)}
+
+
+def overlap_judge(args, device):
+    """--overlap-judge auto: on where the judge does not compute on our cores (a --judge-url
+    service) or the update runs on a GPU; off for the local judge on CPU, where its scoring and
+    the overlapped backward fight over the same cores (measured slower, README "Speed")."""
+    return args.overlap_judge == "on" or (args.overlap_judge == "auto" and (bool(args.judge_url)
+                                                                           or device.type == "cuda"))
 
 
 def main():

@@ -9,6 +9,7 @@
                       to full tensors), schedule, every rank's RNG states, data position, extras
   Logger              one line per step, metrics.jsonl (trimmed to the checkpoint on resume)
   json_safe           strict JSON: NaN and infinities become null
+  in_background       a call on its own thread (the judge while the step computes); waited(future)
 
 train.py uses these; nothing here knows about spoken dialogue.
 """
@@ -18,6 +19,8 @@ import math
 import os
 import random
 import shutil
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import torch
@@ -264,3 +267,18 @@ class Logger:
         step = record.get("step", 0)
         if not self.quiet and (step == 1 or step % self.every == 0):
             tqdm.write(line)
+
+
+def in_background(fn, *args, **kwargs):
+    """fn(*args, **kwargs) on its own thread -> a Future (.result() waits, re-raises its error)."""
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="judge-step")
+    future = pool.submit(fn, *args, **kwargs)
+    pool.shutdown(wait=False)            # the thread ends when fn returns
+    return future
+
+
+def waited(future):
+    """Block until the future is done -> seconds spent waiting."""
+    t0 = time.perf_counter()
+    future.exception()
+    return time.perf_counter() - t0

@@ -61,7 +61,6 @@ import subprocess
 import sys
 import time
 import warnings
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -640,7 +639,7 @@ def run_hybrid(args, policy, train_set, eval_set, judge, rank, world, device, hu
     bar = tqdm(range(start, args.steps), desc="hybrid", disable=rank != 0, initial=start, total=args.steps)
     G, warned_judge = args.group_size, False
     guard = SkipGuard(args.max_skipped_updates)
-    overlap = overlap_judge(args, device)
+    overlap = reward.overlap_judge(args, device)
     for step in bar:
         indices = shards.next()
         samples = [train_set[i] for i in indices]
@@ -651,18 +650,19 @@ def run_hybrid(args, policy, train_set, eval_set, judge, rank, world, device, hu
                                    keys=keys, **rollout.sampling_kwargs(args))
         # 2. the judge scores all B*G replies concurrently, on a background thread (the calls are I/O)
         t_update = time.perf_counter()
-        pending = in_background(judge.score, reward.rollout_items(batch, seeds=keys), mode=judge_mode(step + 1, args),
-                                semantic_weight=args.semantic_weight)
-        t_wait = 0.0 if overlap else waited(pending)    # sequential: nothing runs meanwhile
+        pending = runtime.in_background(judge.score, reward.rollout_items(batch, seeds=keys),
+                                        mode=reward.judge_mode(step + 1, args),
+                                        semantic_weight=args.semantic_weight)
+        t_wait = 0.0 if overlap else runtime.waited(pending)    # sequential: nothing runs meanwhile
         # 3. while it is out: what does not need the rewards (reference log-probs, the SFT rows'
         #    forward and backward, unscaled); the GRPO part waits for the rewards
         ub = build_update_batch(policy, ref, batch, samples, args, device)
         policy.train()
         opt.zero_grad(set_to_none=True)
         early_sft = sft_backward_early(policy, ub, forward) if overlap and not args.fsdp else None
-        t_wait += waited(pending)
+        t_wait += runtime.waited(pending)
         res = pending.result()
-        R = losses.nan_rewards(pick_rewards(res, args), (len(samples), G))   # (B, G), NaN = no score
+        R = losses.nan_rewards(reward.pick_rewards(res, args), (len(samples), G))   # (B, G), NaN = no score
         if rank == 0 and res.stats["failures"] == res.stats["calls"] and not warned_judge:
             warned_judge = True    # every call failed: likely a wrong --judge-url or key; say so once
             tqdm.write(f"warning: all {res.stats['calls']} judge calls failed at step {step + 1} "
@@ -685,7 +685,7 @@ def run_hybrid(args, policy, train_set, eval_set, judge, rank, world, device, hu
             skipped += guard.update(bad, step + 1)
         t_update = time.perf_counter() - t_update - t_wait
         rec = step_record(step + 1, g_out, R, res, batch, sft.detach(), grpo.detach(), gstats, norm, sched, t_update, world)
-        rec.update(skipped_updates=skipped, logged_axes=judge_mode(step + 1, args) != "holistic",
+        rec.update(skipped_updates=skipped, logged_axes=reward.judge_mode(step + 1, args) != "holistic",
                    time_judge_wait=t_wait)
         if args.grad_diag_every and (step + 1) % args.grad_diag_every == 0:
             parts = [hybrid_objective(policy, ub, adv, usable, group, g_out.lam, args, modality=m)[0]
@@ -702,7 +702,7 @@ def run_hybrid(args, policy, train_set, eval_set, judge, rank, world, device, hu
 def report_judge_bill(out, rank):
     """Print the run's judge calls so far and add them to summary.json as {"judge": {...}}
     (rank 0; after the stage, --stop-after included)."""
-    bill = judge_bill(os.path.join(out, "metrics.jsonl")) if rank == 0 else None
+    bill = reward.judge_bill(os.path.join(out, "metrics.jsonl")) if rank == 0 else None
     if not bill:
         return
     print(f"judge: {bill['calls']} calls in {bill['steps']} steps ({bill['calls_per_step']:.1f} per step; "
@@ -713,60 +713,6 @@ def report_judge_bill(out, rank):
         with open(path) as f:
             summary = json.load(f)
     runtime.write_json(path, {**summary, "judge": bill})
-
-
-def overlap_judge(args, device):
-    """--overlap-judge auto: on where the judge does not compute on our cores (a --judge-url
-    service) or the update runs on a GPU; off for the local judge on CPU, where its scoring and
-    the overlapped backward fight over the same cores (measured slower, README "Speed")."""
-    return args.overlap_judge == "on" or (args.overlap_judge == "auto" and (bool(args.judge_url)
-                                                                           or device.type == "cuda"))
-
-
-def in_background(fn, *args, **kwargs):
-    """fn(*args, **kwargs) on its own thread -> a Future (.result() waits, re-raises its error)."""
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="judge-step")
-    future = pool.submit(fn, *args, **kwargs)
-    pool.shutdown(wait=False)            # the thread ends when fn returns
-    return future
-
-
-def waited(future):
-    """Block until the future is done -> seconds spent waiting."""
-    t0 = time.perf_counter()
-    future.exception()
-    return time.perf_counter() - t0
-
-
-def judge_mode(step, args):
-    """The axes the judge is asked at 1-based `step` (a JudgeClient.score mode). The reward's
-    axes every step; the semantic and acoustic axes, which only feed the logs in holistic mode,
-    on step 1 and every --log-axes-every-th step after (1, 1+N, 1+2N, ...). Split mode needs
-    semantic and acoustic for the reward and never holistic, so it asks those two every step."""
-    if args.reward_mode == "split":
-        return "split"
-    every = args.log_axes_every if args.log_axes else 0
-    return "all" if every and (step - 1) % every == 0 else "holistic"
-
-
-def judge_bill(metrics_path):
-    """The run's judge calls from metrics.jsonl (every step since the start, resumes included)."""
-    if not os.path.exists(metrics_path):
-        return None
-    with open(metrics_path) as f:
-        rows = [json.loads(line) for line in f if line.strip()]
-    calls = sum(r.get("judge_calls", 0) for r in rows)
-    return {"calls": calls, "steps": len(rows), "calls_per_step": calls / max(1, len(rows)),
-            "logged_steps": sum(bool(r.get("logged_axes")) for r in rows)}
-
-
-def pick_rewards(res, args):
-    """The training reward per reply from the judge's per-axis scores (None stays None)."""
-    if args.reward_mode == "holistic":
-        return [None if h is None else float(h) for h in res.scores["holistic"]]
-    w = args.semantic_weight
-    return [None if s is None or a is None else w * s + (1 - w) * a
-            for s, a in zip(res.scores["semantic"], res.scores["acoustic"])]
 
 
 def step_record(step, g_out, R, res, batch, sft, grpo, gstats, norm, sched, t_update, world):

@@ -44,7 +44,7 @@ def test_rollouts_a_hybrid_step_and_eval_use_the_model_device_not_the_default(na
         keys = [rollout.stream_seed(0, 0, i, g) for i in range(2) for g in range(G)]
         batch = rollout.sample(policy, chunk, G, keys=keys, **rollout.sampling_kwargs(args))
         res = judge.score(reward.rollout_items(batch))
-        R = losses.nan_rewards(train.pick_rewards(res, args), (len(chunk), G))
+        R = losses.nan_rewards(reward.pick_rewards(res, args), (len(chunk), G))
         adv, usable = (x.flatten().to(device) for x in losses.advantages(R))
         group = torch.arange(len(chunk), device=device).repeat_interleave(G)
         g_out = gates.make_gate("adaptive").step(R)

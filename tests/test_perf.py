@@ -7,6 +7,7 @@ import pytest
 import requests
 import torch
 
+import reward
 import train
 from test_train import records, small
 
@@ -29,19 +30,19 @@ def test_axis_schedule_asks_logging_axes_on_step_one_and_every_nth():
     (steps 10, 20), or 'all' asked in split mode where holistic feeds nothing."""
     args = train.get_args([])
     assert args.log_axes_every == 10
-    assert [s for s in range(1, 31) if train.judge_mode(s, args) == "all"] == [1, 11, 21]
-    assert {train.judge_mode(s, args) for s in range(1, 31)} == {"all", "holistic"}
-    assert {train.judge_mode(s, train.get_args(["--reward-mode", "split"])) for s in range(1, 31)} == {"split"}
-    assert {train.judge_mode(s, train.get_args(["--no-log-axes"])) for s in range(1, 31)} == {"holistic"}
-    assert {train.judge_mode(s, train.get_args(["--log-axes-every", "0"])) for s in range(1, 31)} == {"holistic"}
-    assert [s for s in range(1, 8) if train.judge_mode(s, train.get_args(["--log-axes-every", "3"])) == "all"] == [1, 4, 7]
+    assert [s for s in range(1, 31) if reward.judge_mode(s, args) == "all"] == [1, 11, 21]
+    assert {reward.judge_mode(s, args) for s in range(1, 31)} == {"all", "holistic"}
+    assert {reward.judge_mode(s, train.get_args(["--reward-mode", "split"])) for s in range(1, 31)} == {"split"}
+    assert {reward.judge_mode(s, train.get_args(["--no-log-axes"])) for s in range(1, 31)} == {"holistic"}
+    assert {reward.judge_mode(s, train.get_args(["--log-axes-every", "0"])) for s in range(1, 31)} == {"holistic"}
+    assert [s for s in range(1, 8) if reward.judge_mode(s, train.get_args(["--log-axes-every", "3"])) == "all"] == [1, 4, 7]
 
 
 def test_default_job_bill_is_at_least_2_5x_smaller():
     """The default job (holistic reward): 3 calls per reply before, 1 + 2/10 after (steps 1, 11, ...).
     Bug: the schedule logs every step (3x) or the reward's axis goes missing on some steps."""
     args = train.get_args([])
-    per_reply = sum({"all": 3, "holistic": 1}[train.judge_mode(s, args)] for s in range(1, args.steps + 1))
+    per_reply = sum({"all": 3, "holistic": 1}[reward.judge_mode(s, args)] for s in range(1, args.steps + 1))
     assert per_reply == args.steps + 2 * math.ceil(args.steps / 10)
     assert 3 * args.steps / per_reply >= 2.5
 
@@ -208,8 +209,8 @@ def test_overlap_auto_is_off_only_for_the_local_judge_on_cpu():
     """Bug: auto overlaps the local judge on CPU (measured slower: the judge scores on the cores
     the backward needs), or never overlaps a remote judge."""
     cpu, cuda = torch.device("cpu"), torch.device("cuda")
-    assert not train.overlap_judge(train.get_args([]), cpu)
-    assert train.overlap_judge(train.get_args(["--judge-url", "http://x/v1/chat/completions"]), cpu)
-    assert train.overlap_judge(train.get_args([]), cuda)
-    assert train.overlap_judge(train.get_args(["--overlap-judge", "on"]), cpu)
-    assert not train.overlap_judge(train.get_args(["--overlap-judge", "off", "--judge-url", "http://x"]), cuda)
+    assert not reward.overlap_judge(train.get_args([]), cpu)
+    assert reward.overlap_judge(train.get_args(["--judge-url", "http://x/v1/chat/completions"]), cpu)
+    assert reward.overlap_judge(train.get_args([]), cuda)
+    assert reward.overlap_judge(train.get_args(["--overlap-judge", "on"]), cpu)
+    assert not reward.overlap_judge(train.get_args(["--overlap-judge", "off", "--judge-url", "http://x"]), cuda)
