@@ -17,6 +17,10 @@
   trl      TRL's GRPOTrainer on tiny-vita's exact Qwen2 config, same B, G, reply length and
            beta, against our full step; only where `trl` is importable (never a requirement).
   step     one default hybrid step of tiny-vita split into rollout / judge / update.
+  default  the README's first command, timed: `python train.py` from nothing (toy data, the base,
+           the hybrid, the closing summary) in a scratch copy of the project's code, its wall time
+           and the peak RSS of its largest process (train.py; the local judges run apart). About
+           15 minutes on 2 CPU cores, so it runs only when named: `python bench.py --only default`.
   memory   per-GPU memory of post-training VITA-Audio-Boost (10.3B, 7.7B of it trained)
            under FSDP on 4 and 8 80 GB GPUs, bf16 or fp32 state, activations at
            --max-len 2048 with and without --grad-checkpoint: arithmetic, stated with
@@ -295,6 +299,39 @@ def bench_overlap(_samples, args):
           f"{walls['overlapped, remote-like judge'] / walls['sequential, remote-like judge']:.2f}x (remote-like)")
 
 
+def bench_default(_samples, args):
+    """`python train.py` from nothing in a scratch copy of the code: wall time and peak RSS."""
+    import glob
+    import os
+    import resource
+    import shutil
+    import subprocess
+    import sys
+    import tempfile
+    here = os.path.dirname(os.path.abspath(__file__))
+    with tempfile.TemporaryDirectory() as tmp:
+        for path in glob.glob(os.path.join(here, "*.py")) + [os.path.join(here, "data", "prepare.py")]:
+            dest = os.path.join(tmp, os.path.relpath(path, here))
+            os.makedirs(os.path.dirname(dest), exist_ok=True)
+            shutil.copy(path, dest)
+        env = {**os.environ, "OMP_NUM_THREADS": str(args.threads)}
+        t0 = time.perf_counter()
+        done = subprocess.run([sys.executable, "train.py", "--threads", str(args.threads)], cwd=tmp, env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        wall = time.perf_counter() - t0
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2 ** 20     # KiB on Linux -> GiB
+    lines = [line for line in done.stdout.splitlines() if "wall time" in line or line.startswith("lambda")]
+    print(f"default: `python train.py` from nothing (data, base, hybrid, summary), {args.threads} threads")
+    if done.returncode:
+        print(f"  FAILED with exit status {done.returncode}; its last lines:")
+        print("\n".join("    " + line for line in done.stdout.splitlines()[-10:]))
+        return
+    for line in lines:
+        print(f"  train.py: {line.strip()}")
+    print(f"  wall {wall / 60:.1f} min (target: under 15 min with the install), peak RSS {peak:.2f} GiB "
+          f"(the largest process)")
+
+
 def bench_trl(samples, args):
     """TRL's GRPO step on the same policy shape, beside ours; skipped without `trl`."""
     import importlib.util
@@ -364,12 +401,16 @@ def bench_trl(samples, args):
 
 
 SECTIONS = {"rollout": bench_rollout, "judge": bench_judge, "step": bench_step, "bill": bench_bill,
-            "latency": bench_latency, "overlap": bench_overlap, "trl": bench_trl, "memory": bench_memory}
+            "latency": bench_latency, "overlap": bench_overlap, "trl": bench_trl, "memory": bench_memory,
+            "default": bench_default}
+ON_REQUEST = ("default",)     # too long for a plain `python bench.py`
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--only", nargs="+", choices=list(SECTIONS), default=list(SECTIONS), help="sections to run")
+    ap.add_argument("--only", nargs="+", choices=list(SECTIONS),
+                    default=[name for name in SECTIONS if name not in ON_REQUEST],
+                    help=f"sections to run (default: all but {', '.join(ON_REQUEST)})")
     ap.add_argument("--data", default="data/toy/eval.jsonl", help="prompts (run data/prepare.py first)")
     ap.add_argument("--prompts", type=int, default=8, help="prompts per batch (B)")
     ap.add_argument("--group", type=int, default=4, help="replies per prompt (G)")
@@ -380,7 +421,7 @@ def main():
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
-    need_data = any(name != "memory" for name in args.only)
+    need_data = any(name not in ("memory", "default") for name in args.only)
     samples = dataset.load_samples(args.data, codec.encode, limit=max(args.prompts, 8)) if need_data else None
     for name in args.only:
         SECTIONS[name](samples, args)

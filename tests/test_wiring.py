@@ -84,3 +84,44 @@ def test_the_fixed_gate_applies_lam_as_given(toy_dir, micro_ckpts, judge_url, tm
                               "--gate", "fixed", "--lam", "1.0"]))
     with open(os.path.join(out, "metrics.jsonl")) as f:
         assert [json.loads(line)["lambda"] for line in f] == [1.0, 1.0, 1.0]
+
+
+class VowelJudge:
+    """A judge whose holistic score is 1 + 4 x the share of vowels among the reply text's letters:
+    a reward every reply's text tokens decide, which a random model gets partly right."""
+
+    def __init__(self):
+        self.calls = 0
+
+    def score(self, items, mode="holistic", semantic_weight=0.7):
+        import reward
+        letters = [[c for c in item.transcript.lower() if c.isalpha()] for item in items]
+        values = [1 + round(4 * sum(c in "aeiou" for c in ls) / len(ls)) if ls else 1 for ls in letters]
+        axes = {"holistic": ["holistic"], "split": ["semantic", "acoustic"], "all": list(reward.AXES)}[mode]
+        self.calls += len(items) * len(axes)
+        return reward.JudgeResult(rewards=[float(v) for v in values], scores={a: list(values) for a in axes},
+                                  stats={"calls": len(items) * len(axes), "failures": 0, "retries": 0, "errors": {},
+                                         "seconds": 0.0})
+
+
+@pytest.mark.parametrize("name", ["tiny-vita", "tiny-kimi"])
+def test_grpo_through_the_training_loop_climbs_the_reward_on_a_fixed_batch(name, toy_dir, micro_ckpts, tmp_path,
+                                                                          monkeypatch):
+    """Pure text-token GRPO (lambda = 1, beta = 0) on the same 2 prompts every step must raise the
+    judge's reward. The whole chain is in the loop: rollout -> judge -> rewards reshaped per group ->
+    advantages -> the GRPO term's sign -> AdamW. Measured on tiny-vita (rewards, first 4 -> last 4
+    steps): as built 2.1 -> 4.8 (tiny-kimi 1.9 -> 5.0). Bugs, each patched in and run: the advantage's
+    sign reversed, 1.6 -> 1.0; rewards paired with the wrong replies (the list reversed), 1.6 -> 2.8;
+    Eq. 8 wired as lambda SFT + (1 - lambda) GRPO, 2.1 -> 2.6. Each fails the bound below."""
+    import reward
+    monkeypatch.setattr(reward, "open_judge", lambda *a, **k: VowelJudge())
+    out = tmp_path / "climb"
+    train.run(train.get_args(["--model", name, "--init", micro_ckpts[name], "--data-dir", str(toy_dir),
+                              "--out", str(out), "--max-train-samples", "2", "--batch-size", "2",
+                              "--group-size", "4", "--max-len", "40", "--steps", "16", "--lr", "1e-2",
+                              "--warmup", "0", "--gate", "fixed", "--lam", "1", "--beta-text", "0",
+                              "--beta-speech", "0", "--eval-prompts", "0", "--quiet"]))
+    with open(out / "metrics.jsonl") as f:
+        rewards = [json.loads(line)["reward_mean"] for line in f]
+    first, last = sum(rewards[:4]) / 4, sum(rewards[-4:]) / 4
+    assert last >= 4.5 and last >= first + 2.0, rewards
