@@ -66,6 +66,7 @@ import numpy as np
 import torch
 
 import dataset
+import grammar
 import model as models
 
 AUDIO_TOKEN = "<|audio_{}|>"
@@ -111,7 +112,7 @@ class HFTokenizer:
         # misses VITA's image/video/audio markers and Qwen's tool/fim tokens
         added = set(getattr(tok, "added_tokens_decoder", {}) or {}) | set(tok.all_special_ids)
         banned = tuple(sorted(i for i in added if i is not None and i < offset))
-        self.vocab = models.Vocab(size=max(vocab_size or 0, len(tok)), pad=ids["pad"], eos=ids["eos"], boa=ids["boa"], eoa=ids["eoa"],
+        self.vocab = grammar.Vocab(size=max(vocab_size or 0, len(tok)), pad=ids["pad"], eos=ids["eos"], boa=ids["boa"], eoa=ids["eoa"],
                                   user=ids["user"], assistant=ids["user"], blank=ids["pad"], text_eos=ids["eos"],
                                   text_lo=0, text_hi=offset, audio_offset=offset, n_codes=n_codes,
                                   silence_code=silence_code, text_banned=banned)

@@ -53,7 +53,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from model import PAD_SLOT, pad_right
+from grammar import PAD_SLOT
+from model import pad_right
 
 
 @dataclass

@@ -72,6 +72,7 @@ import dpo
 import eval as evaluate
 import gate as gates
 import losses
+import grammar
 import model as models
 import reward
 import rollout
@@ -227,7 +228,7 @@ def check_flags(ap, args):
         ap.error(f"--gate {args.gate} (with --lam, --lambda-max, --ema-alpha): {e}")
     if args.schedule is not None:
         try:
-            models.InterleavedGrammar(None, args.schedule)
+            grammar.InterleavedGrammar(None, args.schedule)
         except ValueError as e:
             ap.error(f"--schedule: {e}")
 

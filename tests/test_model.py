@@ -4,10 +4,11 @@ import pytest
 import torch
 
 import codec
+import grammar
 import model as M
 from conftest import micro_model
 
-TOK = M.ToyTokenizer()
+TOK = grammar.ToyTokenizer()
 V = TOK.vocab
 
 
@@ -31,15 +32,15 @@ def test_interleaved_layout_masks_and_slots_on_a_hand_built_reply():
     slots = m.slots_for(reply[None])[0, :, 0].tolist()
     # after a full text chunk the audio chunk may end early (final) or run on (final), so
     # every code after its first is a choice; after a full audio chunk <eos> may close the reply
-    assert slots == [M.TEXT, M.TEXT, M.FORCE_BOA, M.CODE, M.CODE_OR_EOA, M.CODE_OR_EOA, M.CODE_OR_EOA,
-                     M.TEXT_OR_EOS, M.FORCE_BOA, M.CODE, M.CODE_OR_EOA, M.CODE_OR_EOA, M.TEXT_OR_EOS]
+    assert slots == [grammar.TEXT, grammar.TEXT, grammar.FORCE_BOA, grammar.CODE, grammar.CODE_OR_EOA, grammar.CODE_OR_EOA, grammar.CODE_OR_EOA,
+                     grammar.TEXT_OR_EOS, grammar.FORCE_BOA, grammar.CODE, grammar.CODE_OR_EOA, grammar.CODE_OR_EOA, grammar.TEXT_OR_EOS]
     masks = {k: v[0, :, 0].tolist() for k, v in m.masks(reply[None], m.slots_for(reply[None])).items()}
     early = 12                                      # the <boa> chosen in a text slot: it ends the text
     is_text = [t in (a, b, c, V.eos) or i == early for i, t in enumerate(expected)]
     is_speech = [not x for x in is_text]            # codes and the scheduled markers
     assert masks["text"] == is_text and masks["speech"] == is_speech
     assert all(masks["completion"])
-    assert masks["sampled"] == [s in (M.TEXT, M.CODE, M.CODE_OR_EOA, M.TEXT_OR_EOS) for s in slots]
+    assert masks["sampled"] == [s in (grammar.TEXT, grammar.CODE, grammar.CODE_OR_EOA, grammar.TEXT_OR_EOS) for s in slots]
     no_markers = m.masks(reply[None], m.slots_for(reply[None]), include_audio_boundaries=False)
     markers = [t in (V.boa, V.eoa) and i != early for i, t in enumerate(expected)]
     assert no_markers["text"][0, :, 0].tolist() == is_text
@@ -61,7 +62,7 @@ def test_the_token_that_ends_the_text_is_text_in_both_architectures(name):
     text_stream = reply[0, :, 0]
     if name == "tiny-vita":
         where = text_stream.tolist().index(stop)
-        assert m.slots_for(reply)[0, where, 0] == M.TEXT      # chosen in a text slot, not scheduled
+        assert m.slots_for(reply)[0, where, 0] == grammar.TEXT      # chosen in a text slot, not scheduled
     else:
         where = text_stream.tolist().index(stop)
     for include in (True, False):
@@ -127,7 +128,7 @@ def test_upstream_layout_is_accepted_and_scores_like_target(n_text, n_codes):
         m = M.build_model("tiny-vita", schedule=schedule, config_overrides={"num_hidden_layers": 1})
         if silence is None:
             m.vocab = dataclasses.replace(m.vocab, silence_code=None)
-            m.grammar = M.InterleavedGrammar(m.vocab, schedule)
+            m.grammar = grammar.InterleavedGrammar(m.vocab, schedule)
         ours = m.target(text, codes)
         up = upstream_layout(text_ids(text), codes, schedule)
         covered = 1 + -(-(n_text - 1) // 4) <= -(-n_codes // 8)      # text chunks <= audio chunks
@@ -137,7 +138,7 @@ def test_upstream_layout_is_accepted_and_scores_like_target(n_text, n_codes):
         replies = torch.tensor(up)[None, :, None]
         slots = m.slots_for(replies)
         assert m.allowed[slots, replies].all(), (n_text, n_codes, silence)
-        assert slots[0, -1, 0] != M.PAD_SLOT and m.split(replies[0])[0] == text
+        assert slots[0, -1, 0] != grammar.PAD_SLOT and m.split(replies[0])[0] == text
         prompt, mask = m.sample_prompt_batch([type("S", (), {"question_codes": [np.arange(3)],
                                                              "messages": [{"role": "user", "content": "<|audio|>"}]})()])
         with torch.no_grad():
@@ -154,7 +155,7 @@ def test_text_outrunning_speech_without_silence_merges_text_and_does_not_raise()
     import dataclasses
     m = M.build_model("tiny-vita", schedule=[1, 10, 4, 10], config_overrides={"num_hidden_layers": 1})
     m.vocab = dataclasses.replace(m.vocab, silence_code=None)
-    m.grammar = M.InterleavedGrammar(m.vocab, [1, 10, 4, 10])
+    m.grammar = grammar.InterleavedGrammar(m.vocab, [1, 10, 4, 10])
     reply = m.target("abcdefghijklm", list(range(10)))          # 13 text tokens, 10 codes: 2 audio chunks
     assert chunks(reply[:, 0].tolist()) == [(1, 8), (12, 2)]
     assert m.allowed[m.slots_for(reply[None]), reply[None]].all()
@@ -168,8 +169,8 @@ def test_parallel_layout_masks_and_slots_on_a_hand_built_reply():
     assert reply[:, 0].tolist() == [a, b, V.text_eos, V.blank, V.blank, V.blank]
     assert reply[:, 1].tolist() == [V.blank, V.blank] + code_ids(codes) + [V.eoa]
     slots = m.slots_for(reply[None])[0]
-    assert slots[:, 0].tolist() == [M.TEXT_OR_EOT] * 3 + [M.FORCE_BLANK] * 3
-    assert slots[:, 1].tolist() == [M.FORCE_BLANK] * 2 + [M.CODE_OR_EOA] * 4
+    assert slots[:, 0].tolist() == [grammar.TEXT_OR_EOT] * 3 + [grammar.FORCE_BLANK] * 3
+    assert slots[:, 1].tolist() == [grammar.FORCE_BLANK] * 2 + [grammar.CODE_OR_EOA] * 4
     masks = m.masks(reply[None], slots[None])
     assert masks["text"][0, :, 0].all() and not masks["text"][0, :, 1].any()
     assert masks["speech"][0, :, 1].all() and not masks["speech"][0, :, 0].any()
@@ -219,7 +220,7 @@ def test_batched_logprobs_equal_a_naive_loop(name, samples):
     slots = m.slots_for(replies)
     with torch.no_grad():
         batched = M.reply_logprobs(m, prompts, pmask, replies, slots)
-    completion = slots != M.PAD_SLOT
+    completion = slots != grammar.PAD_SLOT
     for i, s in enumerate(chosen):
         n = int(completion[i, :, 0].sum())
         naive = naive_logprobs(m, m.prompt(s), replies[i, :n], slots[i, :n])
@@ -244,7 +245,7 @@ def test_per_row_temperature_matches_separate_calls(samples):
 def test_a_token_outside_its_slot_scores_minus_infinity():
     allowed = V.allowed_table()
     logits = torch.randn(2, V.size)
-    out = M.constrained_logprobs(logits, torch.tensor([M.CODE, M.TEXT]),
+    out = grammar.constrained_logprobs(logits, torch.tensor([grammar.CODE, grammar.TEXT]),
                                  torch.tensor([V.text_lo, V.audio_offset]), allowed)
     assert torch.isinf(out).all() and (out < 0).all()
 
@@ -308,7 +309,7 @@ def test_an_early_boa_after_a_full_audio_chunk_is_text_too():
                           + codes[3:] + [v.eoa, v.eos]])[..., None]
     slots = m.slots_for(reply)
     early = 7
-    assert slots[0, early, 0] == M.TEXT_OR_EOS and reply[0, early, 0] == v.boa
+    assert slots[0, early, 0] == grammar.TEXT_OR_EOS and reply[0, early, 0] == v.boa
     mk = m.masks(reply, slots)
     assert mk["text"][0, early, 0] and not mk["speech"][0, early, 0] and mk["sampled"][0, early, 0]
     assert mk["speech"][0, 2, 0] and not mk["sampled"][0, 2, 0]     # the scheduled <boa> stays speech

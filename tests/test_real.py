@@ -11,6 +11,7 @@ import pytest
 import torch
 from safetensors import safe_open
 
+import grammar
 import model as M
 import real
 import rollout
@@ -93,7 +94,7 @@ def test_added_tokens_outside_all_special_ids_are_banned_from_text(standin):
     sampled as text."""
     m = real.load_vita(standin)
     tok = m.tokenizer.tok
-    allowed_text = m.allowed[M.TEXT]
+    allowed_text = m.allowed[grammar.TEXT]
     for t, _ in real.QWEN25_ADDED:
         assert not allowed_text[tok.convert_tokens_to_ids(t)], t
     for t in real.VITA_ADDED:

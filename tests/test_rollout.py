@@ -2,6 +2,7 @@
 import pytest
 import torch
 
+import grammar
 import model as M
 import rollout
 from conftest import micro_model
@@ -115,7 +116,7 @@ def test_greedy_is_deterministic_and_argmax(samples):
     assert torch.equal(a.replies, b.replies)
     # greedy log-probs are recorded at temperature 1, and each chosen token is the slot's best
     with torch.no_grad():
-        logits, _ = m(torch.cat([a.prompts, a.replies], 1), torch.cat([a.prompt_mask, (a.slots[..., 0] != M.PAD_SLOT).long()], 1))
+        logits, _ = m(torch.cat([a.prompts, a.replies], 1), torch.cat([a.prompt_mask, (a.slots[..., 0] != grammar.PAD_SLOT).long()], 1))
     p = a.prompts.shape[1]
     z = logits[:, p - 1:-1].masked_fill(~m.allowed[a.slots], float("-inf"))
     done = a.masks["completion"]
