@@ -685,9 +685,9 @@ def run_hybrid(args, policy, train_set, eval_set, judge, rank, world, device, hu
             norm, bad = optimiser_step(policy, opt, sched, loss, args, accumulate=epoch == 0 and early_sft is not None)
             skipped += guard.update(bad, step + 1)
         t_update = time.perf_counter() - t_update - t_wait
-        rec = step_record(step + 1, g_out, R, res, batch, sft.detach(), grpo.detach(), gstats, norm, sched, t_update, world)
-        rec.update(skipped_updates=skipped, logged_axes=reward.judge_mode(step + 1, args) != "holistic",
-                   time_judge_wait=t_wait)
+        rec = step_record(step + 1, g_out, R, res, batch, sft.detach(), grpo.detach(), gstats, norm, sched, t_update,
+                          t_wait, world)
+        rec.update(skipped_updates=skipped, logged_axes=reward.judge_mode(step + 1, args) != "holistic")
         if args.grad_diag_every and (step + 1) % args.grad_diag_every == 0:
             parts = [hybrid_objective(policy, ub, adv, usable, group, g_out.lam, args, modality=m)[0]
                      for m in ("text", "speech")]
@@ -716,8 +716,9 @@ def report_judge_bill(out, rank):
     runtime.write_json(path, {**summary, "judge": bill})
 
 
-def step_record(step, g_out, R, res, batch, sft, grpo, gstats, norm, sched, t_update, world):
-    """Metrics of one step, reduced over ranks: sums and counts travel in one all-reduce."""
+def step_record(step, g_out, R, res, batch, sft, grpo, gstats, norm, sched, t_update, t_wait, world):
+    """Metrics of one step, reduced over ranks: sums and counts travel in one all-reduce
+    (times are means over ranks)."""
     valid = ~torch.isnan(R)
     r = torch.where(valid, R, torch.zeros_like(R))
     axis = {a: [s for s in res.scores.get(a, []) if s is not None] for a in ("semantic", "acoustic")}
@@ -725,12 +726,12 @@ def step_record(step, g_out, R, res, batch, sft, grpo, gstats, norm, sched, t_up
     speech_len = batch.masks["speech"].flatten(1).sum(1).float()
     names = ["r_sum", "r_sq", "r_n", "sem_sum", "sem_n", "ac_sum", "ac_n", "calls", "failures", "retries", "sft", "grpo",
              "kl_text", "kl_speech", "clip_frac", "text_len", "speech_len", "rows", "truncated", "empty_rows",
-             "time_rollout", "time_judge", "time_update"]
+             "time_rollout", "time_judge", "time_judge_wait", "time_update"]
     values = [r.sum(), (r ** 2).sum(), valid.sum(), sum(axis["semantic"]), len(axis["semantic"]),
               sum(axis["acoustic"]), len(axis["acoustic"]), res.stats["calls"], res.stats["failures"], res.stats["retries"],
               float(sft), float(grpo), gstats["kl_text"], gstats["kl_speech"], gstats["clip_frac"],
               text_len.sum(), speech_len.sum(), len(text_len), batch.truncated.sum(), gstats["empty_scope_rows"],
-              batch.seconds, res.stats["seconds"], t_update]
+              batch.seconds, res.stats["seconds"], t_wait, t_update]
     t = dict(zip(names, runtime.all_reduce_sum(torch.tensor([float(v) for v in values], dtype=torch.float64,
                                                             device="cpu")).tolist()))
     r_max = runtime.all_reduce_max(torch.where(valid, R, torch.full_like(R, -math.inf)).max().view(1).double())
@@ -746,16 +747,19 @@ def step_record(step, g_out, R, res, batch, sft, grpo, gstats, norm, sched, t_up
             "text_len": ratio("text_len", "rows"), "speech_len": ratio("speech_len", "rows"),
             "truncated": int(t["truncated"]), "empty_scope_rows": int(t["empty_rows"]), "grad_norm": norm,
             "lr": sched.get_last_lr()[0], "time_rollout": t["time_rollout"] / world,
-            "time_judge": t["time_judge"] / world, "time_update": t["time_update"] / world}
+            "time_judge": t["time_judge"] / world, "time_judge_wait": t["time_judge_wait"] / world,
+            "time_update": t["time_update"] / world}
 
 
 def step_line(r, total):
+    """The console line of a hybrid step. `t rollout+wait+update` adds up to the step's wall; the
+    judge phase is shown apart because with --overlap-judge it runs under the update."""
     axis = (lambda v: "  - " if math.isnan(v) else f"{v:.2f}")   # noqa: E731  (axes not asked this step)
     return (f"step {r['step']:4d}/{total} | lam {r['lambda']:.3f} raw {r['lambda_raw']:.3f} | "
             f"R {r['reward_mean']:.2f}+-{r['reward_std']:.2f} max {r['reward_max']:.1f} | "
             f"sem {axis(r['semantic_mean'])} ac {axis(r['acoustic_mean'])} | sft {r['sft_loss']:.4f} "
             f"grpo {r['grpo_loss']:+.4f} kl {r['kl_text']:.4f}/{r['kl_speech']:.4f} | fail {r['judge_failures']} | "
-            f"t {r['time_rollout']:.1f}+{r['time_judge']:.1f}+{r['time_update']:.1f}s")
+            f"t {r['time_rollout']:.1f}+{r['time_judge_wait']:.1f}+{r['time_update']:.1f}s (judge {r['time_judge']:.1f}s)")
 
 
 def run_dpo(args, policy, train_set, eval_set, judge, rank, world, device, human=None):
