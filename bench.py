@@ -37,6 +37,7 @@ import torch
 import codec
 import dataset
 import model as models
+import objective
 import reward
 import rollout
 
@@ -142,9 +143,9 @@ def bench_step(samples, args):
             R = losses.nan_rewards(reward.pick_rewards(res, targs), (len(chosen), args.group))
             adv, usable = losses.advantages(R)
             lam = gate.step(R).lam
-            ub = train.build_update_batch(policy, ref, batch, chosen, targs, torch.device("cpu"))
+            ub = objective.build_update_batch(policy, ref, batch, chosen, targs, torch.device("cpu"))
             group = torch.arange(len(chosen)).repeat_interleave(args.group)
-            loss = train.hybrid_objective(policy, ub, adv.flatten(), usable.flatten(), group, lam, targs)[0]
+            loss = objective.hybrid_objective(policy, ub, adv.flatten(), usable.flatten(), group, lam, targs)[0]
             opt.zero_grad()
             loss.backward()
             opt.step()

@@ -271,7 +271,7 @@ class Logger:
 
 def in_background(fn, *args, **kwargs):
     """fn(*args, **kwargs) on its own thread -> a Future (.result() waits, re-raises its error)."""
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="judge-step")
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="background")
     future = pool.submit(fn, *args, **kwargs)
     pool.shutdown(wait=False)            # the thread ends when fn returns
     return future

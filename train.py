@@ -61,7 +61,6 @@ import subprocess
 import sys
 import time
 import warnings
-from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -71,9 +70,10 @@ import dataset
 import dpo
 import eval as evaluate
 import gate as gates
-import losses
 import grammar
+import losses
 import model as models
+import objective
 import reward
 import rollout
 import runtime
@@ -348,10 +348,6 @@ def per_rank_batch(args, world):
     return args.batch_size // world
 
 
-def to_device(tensors, device):
-    return [t.to(device) for t in tensors]
-
-
 def ensure_toy_data(args, rank):
     """Generate data/toy if the default data is missing (rank 0; others wait)."""
     if os.path.exists(args.train_file) and os.path.exists(args.eval_file):
@@ -500,7 +496,7 @@ def run_sft(args, policy, train_set, eval_set, judge, rank, world, device, human
         t0 = time.perf_counter()
         samples = [train_set[i] for i in shards.next()]
         prompts, pmask, replies, slots, masks = rollout.teacher_forced(policy, samples, not args.no_audio_boundaries)
-        prompts, pmask, replies, slots = to_device([prompts, pmask, replies, slots], device)
+        prompts, pmask, replies, slots = (t.to(device) for t in (prompts, pmask, replies, slots))
         logp = models.reply_logprobs(policy, prompts, pmask, replies, slots, forward=forward)
         scope = (losses.scope_mask(masks, args.sft_tokens) & masks["sampled"]).to(device)
         loss = losses.sft_loss(flat(logp), flat(scope))
@@ -514,114 +510,6 @@ def run_sft(args, policy, train_set, eval_set, judge, rank, world, device, human
         if should_stop(args, policy, opt, sched, shards, gen, step, start, rank, world):
             return
     finish(args, policy, rank, eval_set, human)
-
-
-@dataclass
-class UpdateBatch:
-    """One training forward: B*G rollout rows, then the same B prompts' SFT rows.
-    Masks are flat (rows, L*K) bool on the device; `old`/`ref` are (B*G, L*K)."""
-    prompts: torch.Tensor
-    prompt_mask: torch.Tensor
-    replies: torch.Tensor
-    slots: torch.Tensor
-    temperatures: torch.Tensor
-    n_roll: int
-    old: torch.Tensor
-    ref: torch.Tensor | None
-    rl_scope: torch.Tensor
-    kl_text: torch.Tensor
-    kl_speech: torch.Tensor
-    sft_scope: torch.Tensor
-    modality: dict        # "text"/"speech" -> (rollout rows mask, SFT rows mask), for Appendix C
-
-
-def build_update_batch(policy, ref, batch, samples, args, device) -> UpdateBatch:
-    """The rollout rows (on any device) and the samples' SFT rows, stacked on `device`. Rollout
-    rows are scored at the rollout's temperature (1 for greedy), SFT rows at 1."""
-    boundaries = not args.no_audio_boundaries
-    *sft, sft_masks = rollout.teacher_forced(policy, samples, boundaries)
-    sft = to_device(sft, device)
-    rolled = to_device([batch.prompts, batch.prompt_mask, batch.replies, batch.slots], device)
-    prompts, pmask, replies, slots = rollout.stack_for_forward(policy.vocab.pad, rolled, sft)
-    n_roll, length = len(batch.replies), replies.shape[1]
-    masks = {k: v.to(device) for k, v in batch.masks.items()}
-    sft_masks = {k: v.to(device) for k, v in sft_masks.items()}
-    rm, sm = rollout.pad_masks(masks, length), rollout.pad_masks(sft_masks, length)
-    logprobs = batch.logprobs.to(device)
-    old = flat(torch.nn.functional.pad(logprobs, (0, 0, 0, length - logprobs.shape[1])))
-    ref_lp = None
-    if ref is not None:
-        with torch.no_grad():
-            ref_lp = flat(models.reply_logprobs(ref, prompts[:n_roll], pmask[:n_roll], replies[:n_roll],
-                                                slots[:n_roll], batch.temperature))
-    kl_text, kl_speech = rollout.kl_masks(rm, args.kl_tokens)
-    dev = (lambda m: flat(m).to(device))
-    return UpdateBatch(
-        prompts=prompts, prompt_mask=pmask, replies=replies, slots=slots,
-        temperatures=torch.tensor([batch.temperature] * n_roll + [1.0] * len(samples), device=device),
-        n_roll=n_roll, old=old, ref=ref_lp,
-        rl_scope=dev(losses.scope_mask(rm, args.rl_tokens) & rm["sampled"]),
-        kl_text=dev(kl_text & rm["sampled"]), kl_speech=dev(kl_speech & rm["sampled"]),
-        sft_scope=dev(losses.scope_mask(sm, args.sft_tokens) & sm["sampled"]),
-        modality={m: (dev(rm[m]), dev(sm[m])) for m in ("text", "speech")})
-
-
-def hybrid_objective(policy, ub, adv, usable, group, lam, args, forward=None, modality=None):
-    """Eq. 8 on an UpdateBatch -> (loss, sft, grpo, grpo stats). `modality` ('text' or
-    'speech') keeps only that modality's tokens in every term: Appendix C's L_text / L_speech."""
-    logp = row_logprobs(policy, ub, slice(None), forward)
-    grpo, stats = grpo_term(logp[:ub.n_roll], ub, adv, usable, group, args, modality)
-    sft = sft_term(logp[ub.n_roll:], ub, modality)
-    return losses.hybrid_loss(sft, grpo, lam), sft, grpo, stats
-
-
-def row_logprobs(policy, ub, rows, forward=None):
-    """Flat (rows, L*K) log-probs of some of an UpdateBatch's rows (a slice), same padding."""
-    return flat(models.reply_logprobs(policy, ub.prompts[rows], ub.prompt_mask[rows], ub.replies[rows],
-                                      ub.slots[rows], ub.temperatures[rows], forward))
-
-
-def grpo_term(logp_roll, ub, adv, usable, group, args, modality=None):
-    """L_GRPO (Eq. 3-4, scope Eq. 6) on the rollout rows' log-probs -> (loss, stats)."""
-    rl, kl_t, kl_s = ub.rl_scope, ub.kl_text, ub.kl_speech
-    if modality:
-        keep = ub.modality[modality][0]
-        rl, kl_t, kl_s = rl & keep, kl_t & keep, kl_s & keep
-    return losses.grpo_loss(logp_roll, ub.old, ub.ref, adv, rl, kl_t, kl_s, group, usable,
-                            args.beta_text, args.beta_speech, args.clip_eps, args.loss_agg, args.kl_norm)
-
-
-def sft_term(logp_sft, ub, modality=None):
-    """L_SFT (Eq. 2, scope Eq. 6) on the SFT rows' log-probs."""
-    return losses.sft_loss(logp_sft, ub.sft_scope & ub.modality[modality][1] if modality else ub.sft_scope)
-
-
-def local_gradients(forward):
-    """DDP: backward passes inside keep their gradients on this rank (summed into .grad); the
-    next backward outside all-reduces the accumulated sum: one all-reduce per step, not two
-    (averaging twice would give the same mean). A no-op for one process."""
-    return forward.no_sync() if hasattr(forward, "no_sync") else contextlib.nullcontext()
-
-
-def sft_backward_early(policy, ub, forward):
-    """The SFT rows' forward and backward while the judge is still out: .grad = grad L_SFT,
-    unscaled (lambda_t is not known yet) and not yet synced over ranks. -> L_SFT (detached)."""
-    with local_gradients(forward):
-        sft = sft_term(row_logprobs(policy, ub, slice(ub.n_roll, None), forward), ub)
-        sft.backward()
-    return sft.detach()
-
-
-def grpo_after_rewards(policy, ub, sft, adv, usable, group, lam, args, forward):
-    """The rest of Eq. 8 once the rewards and lambda_t are in: gradients are linear, so the SFT
-    gradient already in .grad is scaled by (1 - lambda_t) and the returned loss's backward adds
-    lambda_t grad L_GRPO (DDP syncs the sum there). Its value is the whole L, for the
-    non-finite guard; the SFT term enters it detached. -> (loss, sft, grpo, grpo stats)."""
-    for p in policy.parameters():
-        if p.grad is not None:
-            p.grad.mul_(1.0 - lam)
-    grpo, stats = grpo_term(row_logprobs(policy, ub, slice(0, ub.n_roll), forward), ub, adv, usable, group, args)
-    return losses.hybrid_loss(sft, grpo, lam), sft, grpo, stats
 
 
 def run_hybrid(args, policy, train_set, eval_set, judge, rank, world, device, human=None):
@@ -657,10 +545,10 @@ def run_hybrid(args, policy, train_set, eval_set, judge, rank, world, device, hu
         t_wait = 0.0 if overlap else runtime.waited(pending)    # sequential: nothing runs meanwhile
         # 3. while it is out: what does not need the rewards (reference log-probs, the SFT rows'
         #    forward and backward, unscaled); the GRPO part waits for the rewards
-        ub = build_update_batch(policy, ref, batch, samples, args, device)
+        ub = objective.build_update_batch(policy, ref, batch, samples, args, device)
         policy.train()
         opt.zero_grad(set_to_none=True)
-        early_sft = sft_backward_early(policy, ub, forward) if overlap and not args.fsdp else None
+        early_sft = objective.sft_backward_early(policy, ub, forward) if overlap and not args.fsdp else None
         t_wait += runtime.waited(pending)
         res = pending.result()
         R = losses.nan_rewards(reward.pick_rewards(res, args), (len(samples), G))   # (B, G), NaN = no score
@@ -678,10 +566,11 @@ def run_hybrid(args, policy, train_set, eval_set, judge, rank, world, device, hu
         skipped = 0
         for epoch in range(args.ppo_epochs):
             if epoch == 0 and early_sft is not None:
-                loss, sft, grpo, gstats = grpo_after_rewards(policy, ub, early_sft, adv, usable, group, g_out.lam,
-                                                             args, forward)
+                loss, sft, grpo, gstats = objective.grpo_after_rewards(policy, ub, early_sft, adv, usable, group,
+                                                                       g_out.lam, args, forward)
             else:
-                loss, sft, grpo, gstats = hybrid_objective(policy, ub, adv, usable, group, g_out.lam, args, forward)
+                loss, sft, grpo, gstats = objective.hybrid_objective(policy, ub, adv, usable, group, g_out.lam,
+                                                                     args, forward)
             norm, bad = optimiser_step(policy, opt, sched, loss, args, accumulate=epoch == 0 and early_sft is not None)
             skipped += guard.update(bad, step + 1)
         t_update = time.perf_counter() - t_update - t_wait
@@ -689,7 +578,7 @@ def run_hybrid(args, policy, train_set, eval_set, judge, rank, world, device, hu
                           t_wait, world)
         rec.update(skipped_updates=skipped, logged_axes=reward.judge_mode(step + 1, args) != "holistic")
         if args.grad_diag_every and (step + 1) % args.grad_diag_every == 0:
-            parts = [hybrid_objective(policy, ub, adv, usable, group, g_out.lam, args, modality=m)[0]
+            parts = [objective.hybrid_objective(policy, ub, adv, usable, group, g_out.lam, args, modality=m)[0]
                      for m in ("text", "speech")]
             geometry = losses.grad_geometry(list(policy.named_parameters()), *parts)
             rec.update(grad_ratio=geometry["ratio"], grad_cos=geometry["cos"])

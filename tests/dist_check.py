@@ -19,6 +19,7 @@ import codec      # noqa: E402
 import dataset    # noqa: E402
 import gate as gates  # noqa: E402
 import losses     # noqa: E402
+import objective
 import rollout    # noqa: E402
 import runtime    # noqa: E402
 import train      # noqa: E402
@@ -49,14 +50,14 @@ def main(out, ckpt, data, fsdp, overlap=False):
     R = torch.tensor([[float((7 * (p * G + g)) % 5 + 1) for g in range(G)] for p in mine])   # fixed rewards
     adv, usable = losses.advantages(R)
     out_gate = gates.make_gate("adaptive").step(R, runtime.all_reduce_sum)
-    ub = train.build_update_batch(policy, None, batch, batch.samples, args, device)
+    ub = objective.build_update_batch(policy, None, batch, batch.samples, args, device)
     group = torch.arange(per_rank).repeat_interleave(G)
     if overlap:
-        sft = train.sft_backward_early(policy, ub, forward)
-        loss = train.grpo_after_rewards(policy, ub, sft, adv.flatten(), usable.flatten(), group, out_gate.lam,
+        sft = objective.sft_backward_early(policy, ub, forward)
+        loss = objective.grpo_after_rewards(policy, ub, sft, adv.flatten(), usable.flatten(), group, out_gate.lam,
                                         args, forward)[0]
     else:
-        loss = train.hybrid_objective(policy, ub, adv.flatten(), usable.flatten(), group, out_gate.lam, args,
+        loss = objective.hybrid_objective(policy, ub, adv.flatten(), usable.flatten(), group, out_gate.lam, args,
                                       forward)[0]
     loss.backward()
     grads = {n: (p.grad.full_tensor() if hasattr(p.grad, "full_tensor") else p.grad).clone()

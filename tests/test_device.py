@@ -12,6 +12,7 @@ import eval as ev
 import gate as gates
 import losses
 import model as M
+import objective
 import rollout
 import reward
 import train
@@ -48,8 +49,8 @@ def test_rollouts_a_hybrid_step_and_eval_use_the_model_device_not_the_default(na
         adv, usable = (x.flatten().to(device) for x in losses.advantages(R))
         group = torch.arange(len(chunk), device=device).repeat_interleave(G)
         g_out = gates.make_gate("adaptive").step(R)
-        ub = train.build_update_batch(policy, None, batch, chunk, args, device)
-        loss, sft, grpo, gstats = train.hybrid_objective(policy, ub, adv, usable, group, g_out.lam, args)
+        ub = objective.build_update_batch(policy, None, batch, chunk, args, device)
+        loss, sft, grpo, gstats = objective.hybrid_objective(policy, ub, adv, usable, group, g_out.lam, args)
         norm, skipped = train.optimiser_step(policy, opt, sched, loss, args)
         rec = train.step_record(1, g_out, R, res, batch, sft.detach(), grpo.detach(), gstats, norm, sched, 0.0, 0.0, 1)
         greedy = rollout.sample(policy, chunk, 1, temperature=0.0, max_len=16)

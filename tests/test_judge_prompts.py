@@ -228,8 +228,7 @@ def test_a_long_rubric_without_punctuation_is_read_in_linear_time():
     """Bug: a clause regex that backtracks over the whole text (quadratic) lets one long
     rubric hold a server thread for minutes (20,000 characters took 40 s), or blanking each
     cue's clause by a scan to the end of the text (a rubric of cues without a full stop).
-    Measured as scaling,
-    not as a wall-time bound (a loaded machine must not fail it): ten times the text may take
+    Measured as scaling, not as a wall-time bound (a loaded machine must not fail it): ten times the text may take
     at most forty times as long (linear: about 10x; the quadratic bug: about 100x)."""
     import time
 

@@ -7,6 +7,7 @@ import pytest
 import requests
 import torch
 
+import objective
 import reward
 import train
 from test_train import records, small
@@ -139,17 +140,17 @@ def test_overlapped_gradient_equals_the_whole_objective(micro_ckpts, samples):
     policy, ref = M.load_model(micro_ckpts["tiny-vita"]), M.load_model(micro_ckpts["tiny-vita"]).eval()
     chosen = samples[:3]
     batch = rollout.sample(policy, chosen, 3, 0.8, 1.0, 32, torch.Generator().manual_seed(1))
-    ub = train.build_update_batch(policy, ref, batch, chosen, args, torch.device("cpu"))
+    ub = objective.build_update_batch(policy, ref, batch, chosen, args, torch.device("cpu"))
     R = torch.tensor([[1.0, 3.0, 5.0], [2.0, 2.0, 2.0], [4.0, 1.0, 2.0]])
     adv, usable = (t.flatten() for t in losses.advantages(R))
     group, lam = torch.arange(3).repeat_interleave(3), 0.37
     policy.train()
-    whole = train.hybrid_objective(policy, ub, adv, usable, group, lam, args)
+    whole = objective.hybrid_objective(policy, ub, adv, usable, group, lam, args)
     whole[0].backward()
     expected = grads_of(policy)
     policy.zero_grad(set_to_none=True)
-    sft = train.sft_backward_early(policy, ub, policy)
-    split = train.grpo_after_rewards(policy, ub, sft, adv, usable, group, lam, args, policy)
+    sft = objective.sft_backward_early(policy, ub, policy)
+    split = objective.grpo_after_rewards(policy, ub, sft, adv, usable, group, lam, args, policy)
     split[0].backward()
     got = grads_of(policy)
     assert float(split[0].detach()) == pytest.approx(float(whole[0].detach()), rel=1e-6)

@@ -1,7 +1,7 @@
-"""train.py's wiring of the paper's central mechanism: which tokens each term of Eq. 8 reaches.
+"""The training step's wiring of the paper's central mechanism: which tokens each term of Eq. 8 reaches.
 
-losses.py pins the maths on given masks; these tests go through the training step itself
-(train.build_update_batch, then train.hybrid_objective, then backward) and read the gradient
+losses.py pins the maths on given masks; these tests go through the training step itself, as
+train.py runs it (objective.build_update_batch, then objective.hybrid_objective, then backward) and read the gradient
 that reaches every reply position's log-prob. Checked by breaking the wiring: with
 build_update_batch using "all" instead of args.rl_tokens, test_text_only_grpo_... fails; with
 "text" instead of args.sft_tokens, test_sft_scope_... fails for the default scope.
@@ -13,6 +13,7 @@ import pytest
 import torch
 
 import model as models
+import objective
 import rollout
 import train
 from conftest import micro_model
@@ -27,7 +28,7 @@ def step_gradients(name, samples, flags, lam, monkeypatch):
                            "--beta-speech", "0", *flags])
     batch = rollout.sample(policy, samples[:2], 2, 1.0, 1.0, 40, torch.Generator().manual_seed(0),
                            not args.no_audio_boundaries)
-    ub = train.build_update_batch(policy, None, batch, samples[:2], args, torch.device("cpu"))
+    ub = objective.build_update_batch(policy, None, batch, samples[:2], args, torch.device("cpu"))
     seen = {}
     original = models.reply_logprobs
 
@@ -39,7 +40,7 @@ def step_gradients(name, samples, flags, lam, monkeypatch):
 
     monkeypatch.setattr(models, "reply_logprobs", spy)
     adv, usable = torch.tensor([1.0, -1.0, 0.5, -0.5]), torch.ones(4, dtype=torch.bool)
-    loss, *_ = train.hybrid_objective(policy, ub, adv, usable, torch.tensor([0, 0, 1, 1]), lam, args)
+    loss, *_ = objective.hybrid_objective(policy, ub, adv, usable, torch.tensor([0, 0, 1, 1]), lam, args)
     loss.backward()
     return flat(seen["logp"].grad), ub
 
@@ -65,7 +66,7 @@ def test_sft_scope_reaches_the_positions_sft_tokens_names(name, samples, monkeyp
     positions, --sft-tokens text leaves every speech position at exactly zero.
     Bug caught: build_update_batch ignoring --sft-tokens (either way), or SFT applied to rollout rows."""
     grad, ub = step_gradients(name, samples, [], 0.0, monkeypatch)
-    sft_speech, sft_text = ub.modality["speech"][1], ub.modality["text"][1]
+    sft_speech = ub.modality["speech"][1]
     assert (grad[:ub.n_roll] == 0).all()
     assert (grad[ub.n_roll:][sft_speech & ub.sft_scope] != 0).any()
     grad, ub = step_gradients(name, samples, ["--sft-tokens", "text"], 0.0, monkeypatch)
