@@ -21,18 +21,22 @@ The training demonstrations are flawed, as a synthesized corpus is (the paper's
 condition 2: SFT alone must plateau below what the reward can reach). Premise:
 the paper's demonstrations are weaker than its base on content and good on
 delivery: SFT on them *lowers* VITA-Audio's reasoning IQ (Table 1, OpenAudioBench
-55.0 -> 50.7) while staying the strongest row on style (Table 2). So the toy
-teacher that wrote the demonstrations is right on 70% of the questions, and its
+55.0 -> 50.7) while staying the strongest row on style (Table 2). And RL gains
+on IQ carry over to new prompts, so the flaw it corrects must be a habit that
+recurs across questions, not a one-off slip. So the toy teacher has a habit:
+it often stops before giving the answer; it is also wrong now and then, and its
 TTS speaks the requested style nine times in ten. Exact shares per training
 split (`demo_flaw`):
   wrong       20% of demonstrations end with a plausible wrong answer (a number
               off by one or two, a word spelled forwards, a repeated phrase with
               one word swapped), spoken as written;
-  incomplete  10% stop before the answer ("3 plus 4 is");
+  incomplete  40% stop before the answer ("3 plus 4 is"): the habit;
   off_style   10% of the remaining styled demonstrations are spoken in the
               neutral voice although a style was asked.
-Chosen before any training run; `--flaws 0 0 0` gives a clean corpus. The
-held-out split's references and targets are always correct.
+The habit's share (40%, was 10%) was chosen before any row was compared on it,
+from the pilot in README's "Results"; `--flaws 0.2 0.1 0.1` gives the previous
+world and `--flaws 0 0 0` a clean corpus. The held-out split's references
+and targets are always correct.
 
 Deviations from the paper and the official release:
   1. The paper trains on 13.5k real spoken instructions (Appendix E); this is a
@@ -101,7 +105,7 @@ TASKS = {"arithmetic": arithmetic, "comparison": comparison, "counting": countin
          "backwards": backwards, "repetition": repetition}
 
 
-FLAWS = {"wrong": 0.20, "incomplete": 0.10, "off_style": 0.10}   # see the docstring's premise
+FLAWS = {"wrong": 0.20, "incomplete": 0.40, "off_style": 0.10}   # see the docstring's premise
 
 
 def wrong_answer(task, question, reference, answer, rng):

@@ -52,7 +52,7 @@ def test_wavs_speak_the_texts_in_the_requested_style(samples):
 
 
 def test_flawed_demonstrations_come_at_the_stated_shares(tmp_path):
-    """Bug caught: shares drawn per sample (counts drift from the documented 20/10/10%), flaws
+    """Bug caught: shares drawn per sample (counts drift from the documented 20/40/10%), flaws
     leaking into the held-out split, a 'wrong' answer that is in fact right, or an off-style
     demonstration that still speaks the requested style."""
     from data.prepare import FLAWS
@@ -60,7 +60,7 @@ def test_flawed_demonstrations_come_at_the_stated_shares(tmp_path):
     again, _ = prepare(str(tmp_path / "b"), n_train=200, n_eval=20, seed=5)
     assert [r["demo_flaw"] for r in train] == [r["demo_flaw"] for r in again]
     count = {k: sum(r["demo_flaw"] == k for r in train) for k in FLAWS}
-    assert count["wrong"] == 40 and count["incomplete"] == 20           # 20% and 10% of 200, exactly
+    assert count["wrong"] == 40 and count["incomplete"] == 80           # 20% and 40% of 200, exactly
     clean_styled = sum(1 for r in train if r["style"] and r["demo_flaw"] in (None, "off_style"))
     assert count["off_style"] == round(0.10 * clean_styled) > 0
     for r in train:

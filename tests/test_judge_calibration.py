@@ -64,10 +64,12 @@ def test_fit_recovers_a_known_profile():
     neighbour with another bias fits as well), or a search that skips part of the grid."""
     human, groups = fixture_pool()["semantic"]
     known = {"shrink": 0.6, "bias": -0.4, "sd": 0.8}
-    target = judge.simulate_agreement(human, groups, known, seed=1)
+    target = judge.simulate_agreement(human, groups, known, seed=1, draws=5)
     grid = {"shrink": [0.4, 0.6, 0.8], "bias": [-0.8, -0.4, 0.0], "sd": [0.4, 0.8, 1.2]}
-    profile, got = judge.fit_profile(human, groups, target, seed=1, grid=grid)
+    profile, got = judge.fit_profile(human, groups, target, seed=1, grid=grid, draws=5)
     assert profile == known and got == target
+    one_draw = judge.simulate_agreement(human, groups, known, seed=1)
+    assert one_draw != target          # the fit averages draws: one draw is not what it matched
 
 
 def test_training_judge_is_noisy_and_the_summary_judge_is_not():
