@@ -188,3 +188,13 @@ def answer_matches(reply_text: str, reference: str) -> bool:
     """Exact-answer check: every toy reply ends with its answer ("3 plus 4 is 7")."""
     reply, ref = normalise_text(reply_text).split(), normalise_text(reference).split()
     return bool(ref) and reply[-len(ref):] == ref
+
+
+LEAD_IN_ENDS = ("is", "said")      # every toy task's lead-in ends so: "3 plus 4 is", "you said"
+
+
+def stops_before_answer(reply_text: str) -> bool:
+    """A toy reply that ends on its lead-in ("3 plus 4 is") or says nothing: the demonstrations'
+    habit (data/prepare.py's `incomplete`), which RL can correct and SFT on them cannot."""
+    words = normalise_text(reply_text).split()
+    return not words or words[-1] in LEAD_IN_ENDS

@@ -128,7 +128,8 @@ def score_items(model, samples, judge, args, seed=1234) -> list:
     toy = model.spec.get("codec") == "toy"
     return [{"id": s.id, "task": s.task, "style": s.style or "none", "text": batch.texts[i],
              "accuracy": float(dataset.answer_matches(batch.texts[i], s.reference or "")),
-             **({"intelligibility": intelligibility(batch.codes[i], batch.texts[i])} if toy else {}),
+             **({"intelligibility": intelligibility(batch.codes[i], batch.texts[i]),
+                 "stopped": float(dataset.stops_before_answer(batch.texts[i]))} if toy else {}),
              **({axis: res.scores[axis][i] for axis in reward.AXES} if res else {})}
             for i, s in enumerate(samples)]
 
@@ -139,15 +140,16 @@ def _mean(rows, key):
 
 
 def score_samples(model, samples, judge, args, seed=1234) -> dict:
-    """Held-out means: accuracy, intelligibility (toy codec) and each judge axis."""
+    """Held-out means: accuracy, intelligibility and the share stopped before the answer (toy
+    codec), and each judge axis."""
     rows = score_items(model, samples, judge, args, seed)
-    keys = ["accuracy", "intelligibility", *(reward.AXES if judge is not None else ())]
+    keys = ["accuracy", "intelligibility", "stopped", *(reward.AXES if judge is not None else ())]
     return {k: _mean(rows, k) for k in keys if any(k in r for r in rows)}
 
 
 def score_table(rows) -> dict:
     """IQ per task family (semantic, accuracy), EQ per style (acoustic), overall means."""
-    out = {"overall": {k: _mean(rows, k) for k in ("accuracy", "intelligibility", *reward.AXES)}}
+    out = {"overall": {k: _mean(rows, k) for k in ("accuracy", "intelligibility", "stopped", *reward.AXES)}}
     for group, keys in (("task", ("semantic", "accuracy")), ("style", ("acoustic",))):
         out[f"by_{group}"] = {g: {**{k: _mean([r for r in rows if r[group] == g], k) for k in keys},
                                   "n": sum(r[group] == g for r in rows)}
@@ -158,7 +160,7 @@ def score_table(rows) -> dict:
 def print_scores(table, name):
     o = table["overall"]
     print(f"{name}: accuracy {o['accuracy']:.3f}  intelligibility {o['intelligibility']:.3f}  "
-          f"semantic {o['semantic']:.2f}  acoustic {o['acoustic']:.2f}  holistic {o['holistic']:.2f}")
+          f"stopped before the answer {o['stopped']:.3f}  semantic {o['semantic']:.2f}  acoustic {o['acoustic']:.2f}  holistic {o['holistic']:.2f}")
     print("  IQ by task:   " + "  ".join(f"{t} {v['semantic']:.2f} ({v['accuracy']:.0%}, n={v['n']})"
                                          for t, v in table["by_task"].items()))
     print("  EQ by style:  " + "  ".join(f"{s} {v['acoustic']:.2f} (n={v['n']})" for s, v in table["by_style"].items()))

@@ -31,7 +31,7 @@ are more cores than one tiny run can use.
 
 Outputs in OUT (default out/study-PRESET):
   study.md   per row: mean and 95% CI of accuracy, semantic (IQ), acoustic (EQ), intelligibility
-             over seeds x prompts, mean lambda over runs; then every row against `ours`:
+             and the share of replies stopped before the answer over seeds x prompts, mean lambda over runs; then every row against `ours`:
              the paired difference and its p-value (sign-flip permutation test, below).
   study.png  semantic vs acoustic per row with CI error bars; lambda per step of every run
              whose lambda moves (the gated rows).
@@ -70,12 +70,14 @@ import time
 import numpy as np
 from tqdm import tqdm
 
+import dataset
 import gate as gates
 import rollout
 import runtime
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-METRICS = ("accuracy", "semantic", "acoustic", "intelligibility")
+METRICS = ("accuracy", "semantic", "acoustic", "intelligibility", "stopped")
+LABELS = {"semantic": "semantic (IQ)", "acoustic": "acoustic (EQ)", "stopped": "stopped early"}
 EVAL_FILE = "study-eval.json"
 BASE_ROW = "none"          # a row that trains nothing: the base itself is scored
 PRESETS = {
@@ -185,11 +187,19 @@ def paired_differences(row_items, ref_items, key: str) -> list:
             if r.get(key) is not None and ref.get((r["seed"], r["id"])) is not None]
 
 
+def with_stopped(item: dict) -> dict:
+    """The item with its `stopped` flag, derived from its text where a record predates the field
+    (toy replies only: an item without intelligibility is not from the toy codec)."""
+    if "stopped" not in item and "text" in item and "intelligibility" in item:
+        item["stopped"] = float(dataset.stops_before_answer(item["text"]))
+    return item
+
+
 def summarise(results: dict, seeds: int) -> dict:
     """results: row -> list of per-seed records ({"seed", "status", "items", "lambda"}).
     -> row -> {"ok", "failed", "missing", metric: (mean, ci, n), "lambda": (mean, ci, n),
     "seed_sd": {metric: sd of the per-seed means}, "vs_ours": {metric: (mean d, p, n)}}."""
-    items = {row: [dict(it, seed=r["seed"]) for r in recs if r["status"] == "ok" for it in r["items"]]
+    items = {row: [with_stopped(dict(it, seed=r["seed"])) for r in recs if r["status"] == "ok" for it in r["items"]]
              for row, recs in results.items()}
     out = {}
     for row, recs in results.items():
@@ -200,9 +210,10 @@ def summarise(results: dict, seeds: int) -> dict:
             s[m] = mean_ci([it.get(m) for it in items[row]])
         lams = [r["lambda"] for r in ok if r.get("lambda") is not None]
         s["lambda"] = mean_ci([float(np.mean(lam)) for lam in lams]) if lams else (float("nan"),) * 2 + (0,)
-        s["seed_sd"] = {m: (float(np.std([np.mean([it[m] for it in r["items"] if it.get(m) is not None])
-                                          for r in ok], ddof=1)) if len(ok) > 1 else float("nan"))
-                        for m in METRICS}
+        per_seed = {m: [[it[m] for it in items[row] if it["seed"] == r["seed"] and it.get(m) is not None] for r in ok]
+                    for m in METRICS}
+        s["seed_sd"] = {m: float(np.std([np.mean(v) for v in per_seed[m]], ddof=1))
+                        if len(ok) > 1 and all(per_seed[m]) else float("nan") for m in METRICS}
         if "ours" in items and row != "ours":
             s["vs_ours"] = {}
             for m in METRICS:
@@ -229,8 +240,8 @@ def report(summary: dict, rows: dict, args) -> str:
              + (f" with `{args.train_args}`" if args.train_args else "")
              + f"; scored by the noise-free judge on the first {args.prompts} held-out prompts, one sampled"
              " reply each (sampling seed S). Mean ± 95% CI over seeds x prompts; λ: mean over runs ± CI over runs.",
-             "", "| row | flags | runs | accuracy | semantic (IQ) | acoustic (EQ) | intelligibility | mean λ |",
-             "|---|---|---|---|---|---|---|---|"]
+             "", "| row | flags | runs | " + " | ".join(LABELS.get(m, m) for m in METRICS) + " | mean λ |",
+             "|---|---|---|" + "---|" * len(METRICS) + "---|"]
     for row, flags in rows.items():
         s = summary[row]
         runs = f"{s['ok']}/{args.seeds}" + (f" ({s['failed']} failed)" if s["failed"] else "") \
@@ -244,8 +255,8 @@ def report(summary: dict, rows: dict, args) -> str:
     if "ours" in rows:
         lines += ["", "Against `ours`, paired on (seed, prompt): mean difference (row − ours) and the two-sided "
                   "p-value of a sign-flip permutation test; n pairs. Not corrected for multiple comparisons.", "",
-                  "| row | n | Δ accuracy (p) | Δ semantic (p) | Δ acoustic (p) | Δ intelligibility (p) |",
-                  "|---|---|---|---|---|---|"]
+                  "| row | n | " + " | ".join(f"Δ {m} (p)" for m in METRICS) + " |",
+                  "|---|---|" + "---|" * len(METRICS)]
         for row in rows:
             if row == "ours":
                 continue

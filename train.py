@@ -472,7 +472,7 @@ def finish(args, policy, rank, eval_set, judge, base=None, opt=None):
         if isinstance(base, str):
             base = load_init(args.init, args, policy.allowed.device).eval()
         rows = [("trained", trained)] + ([("base", evaluate.score_samples(base, eval_set, judge, args))] if base else [])
-        keys = [k for k in ("accuracy", "intelligibility", "semantic", "acoustic", "holistic") if k in trained]
+        keys = [k for k in ("accuracy", "stopped", "intelligibility", "semantic", "acoustic", "holistic") if k in trained]
         print(f"held-out ({len(eval_set)} prompts, one sampled reply each):")
         print("  " + " ".join(f"{k:>15s}" for k in ["model"] + keys))
         for name, r in reversed(rows):

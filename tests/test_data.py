@@ -51,6 +51,18 @@ def test_wavs_speak_the_texts_in_the_requested_style(samples):
         assert codec.prosody(s.target_codes)["loudness"] == codec.STYLES[spoken]["loudness"]
 
 
+def test_a_reply_stopped_before_the_answer_is_the_demonstrations_habit(tmp_path):
+    """The eval metric `stopped` flags exactly the demonstrations written without their answer,
+    whatever the task. Bug caught: a task's lead-in missed ("you said" of repetition), a right or
+    wrong answer counted as stopped, or punctuation defeating the check."""
+    train, held = prepare(str(tmp_path / "a"), n_train=200, n_eval=20, seed=5)
+    assert {r["task"] for r in train} >= {"arithmetic", "repetition", "backwards"}
+    for r in train + held:
+        assert dataset.stops_before_answer(r["sft_target_text"]) == (r["demo_flaw"] == "incomplete"), r
+    assert dataset.stops_before_answer("") and dataset.stops_before_answer("You said.")
+    assert not dataset.stops_before_answer("3 plus 4 is 8")
+
+
 def test_flawed_demonstrations_come_at_the_stated_shares(tmp_path):
     """Bug caught: shares drawn per sample (counts drift from the documented 20/40/10%), flaws
     leaking into the held-out split, a 'wrong' answer that is in fact right, or an off-style

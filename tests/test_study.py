@@ -51,6 +51,18 @@ def test_pairs_are_matched_on_seed_and_prompt():
     assert sorted(study.paired_differences(row, ours, "accuracy")) == [0.0, 1.0, 1.0]
 
 
+def test_stopped_share_is_derived_for_records_that_predate_it():
+    """Two seeds of two toy items, one of the four stopping before the answer, in records written
+    before the field existed: the row's share is 1/4, per seed 1/2 and 0 (sd 0.35355).
+    Bug caught: old records silently dropping the column, or the flag read from the wrong field."""
+    def rec(seed, texts):
+        return {"seed": seed, "status": "ok", "lambda": None,
+                "items": [{"id": f"p{i}", "text": t, "accuracy": 0.0, "intelligibility": 1.0} for i, t in enumerate(texts)]}
+    s = study.summarise({"ours": [rec(0, ["3 plus 4 is", "3 plus 4 is 8"]), rec(1, ["you said cat", "the count is 3"])]}, 2)
+    assert s["ours"]["stopped"][0] == pytest.approx(0.25)
+    assert s["ours"]["seed_sd"]["stopped"] == pytest.approx(math.sqrt(0.125))
+
+
 def fake_items(acc, seed):
     return [{"id": f"p{i}", "task": "t", "style": "none", "text": "", "accuracy": a, "semantic": 1 + 4 * a,
              "acoustic": 4.0, "intelligibility": 1.0} for i, a in enumerate(acc)]
