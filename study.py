@@ -19,12 +19,14 @@ rerunning the same command resumes a study and runs only what is missing. A run 
 logged (OUT/ROW/seed-S/train.log), counted in the table's `runs` column, left out of the means,
 and tried again on the next invocation.
 
-Runs are shared between studies: each record carries its key (flags, --train-args, base, seed,
-scored prompts, sampling, judge), and a row x seed whose key a study beside OUT (out/study-*)
-has already finished is copied from there, not trained again (`--no-reuse` to retrain). So
-`--preset gates` after `--preset table3` trains only EMA 0.99 and the registered gates. The
-code is not part of the key: after changing what an existing row does, use a fresh parent
-directory or `--no-reuse` (resuming the same OUT has the same caveat).
+Runs are shared between studies: each record carries its key (flags, --train-args, the base's
+path and a digest of its weights, seed, scored prompts and a digest of their file, sampling,
+judge), and a row x seed whose key a study beside OUT (out/study-*) has already finished is
+copied from there, not trained again (`--no-reuse` to retrain). So `--preset gates` after
+`--preset table3` trains only EMA 0.99 and the registered gates, and a base rebuilt in place or
+regenerated data is never mixed with runs of the old one. The code is not part of the key:
+after changing what an existing row does, use a fresh parent directory or `--no-reuse`
+(resuming the same OUT has the same caveat).
 `--jobs N` runs N row x seeds at once, each with cores / N torch threads; scoring stays one at a
 time. On 2 cores `--jobs 2` gained about 1.08x in runs per hour (README); it pays where there
 are more cores than one tiny run can use.
@@ -57,6 +59,7 @@ import argparse
 import concurrent.futures
 import contextlib
 import glob
+import hashlib
 import itertools
 import json
 import math
@@ -364,11 +367,31 @@ class Scorer:
         return evaluate.score_items(model, self._samples, self.client, self.args, seed=seed)
 
 
+def content_digest(path: str, suffixes=(".safetensors", ".bin", ".json")) -> str | None:
+    """sha256 of a file, or of a checkpoint directory's top-level weights and configs (not its logs
+    or eval/): a base rebuilt in place, or a data split regenerated, gets a new key. None if absent."""
+    if os.path.isfile(path):
+        files = [path]
+    elif os.path.isdir(path):
+        files = sorted(os.path.join(path, n) for n in os.listdir(path)
+                       if n.endswith(suffixes) and n not in ("summary.json",) and os.path.isfile(os.path.join(path, n)))
+    else:
+        return None
+    h = hashlib.sha256()
+    for name in files:
+        h.update(os.path.basename(name).encode())
+        with open(name, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+    return h.hexdigest()
+
+
 def run_key(args, flags: str, seed: int, common: list) -> dict:
     """Everything that decides a row x seed's result: two studies with the same key share one run."""
     key = {"flags": flags.strip() if flags.strip() == BASE_ROW else shlex.join(shlex.split(flags)),
-           "train_args": common, "base": os.path.abspath(args.base), "seed": seed, "prompts": args.prompts,
-           "eval_file": os.path.abspath(args.eval_file), "sampling": rollout.sampling_kwargs(args),
+           "train_args": common, "base": os.path.abspath(args.base), "base_digest": content_digest(args.base),
+           "seed": seed, "prompts": args.prompts, "eval_file": os.path.abspath(args.eval_file),
+           "eval_digest": content_digest(args.eval_file), "sampling": rollout.sampling_kwargs(args),
            "judge": args.judge_url or "local noise-free"}
     return json.loads(json.dumps(key))           # the form it has once read back from a record
 

@@ -147,6 +147,29 @@ def test_a_second_study_reuses_identical_runs_and_only_those(tmp_path):
     assert len(calls) == 1
 
 
+def test_a_base_rebuilt_in_place_is_not_mixed_with_runs_of_the_old_one(tmp_path):
+    """Same flags, seed and base path, but the base's weights changed (the world regenerated and the
+    base rebuilt at the same path): the run is trained again. Bug caught: a key of paths only, which
+    would silently copy the old world's results into the new study's table."""
+    calls = []
+    base = tmp_path / "out" / "base"
+    base.mkdir(parents=True)
+    (base / "model.safetensors").write_bytes(b"old weights")
+
+    def study_in(name):
+        args, rows = study.get_args(["--row", "ours=", "--seeds", "1", "--out", str(tmp_path / "out" / name),
+                                     "--base", str(base), "--prompts", "4"])
+        study.run_study(args, rows, lambda cmd, log: calls.append(cmd) or 0, lambda ckpt, seed: fake_items([1], seed))
+
+    study_in("study-a")
+    (base / "metrics.png").write_bytes(b"a log written later")           # not part of the checkpoint
+    study_in("study-b")
+    assert len(calls) == 1                                               # reused
+    (base / "model.safetensors").write_bytes(b"new weights")
+    study_in("study-c")
+    assert len(calls) == 2                                               # trained again
+
+
 def test_jobs_run_at_once_with_a_share_of_the_cores_each(tmp_path, monkeypatch):
     """Bug caught: --jobs 2 running one at a time (the runner never sees two in flight), both runs
     taking every core (each must get cores / 2 threads), or results out of seed order."""
