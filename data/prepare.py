@@ -34,7 +34,7 @@ split (`demo_flaw`):
   off_style   10% of the remaining styled demonstrations are spoken in the
               neutral voice although a style was asked.
 The habit's share (40%, was 10%) was chosen before any row was compared on it,
-from the pilot in README's "Results"; `--flaws 0.2 0.1 0.1` gives the previous
+from the pilot in README's "Results" (condition 2); `--flaws 0.2 0.1 0.1` gives the previous
 world and `--flaws 0 0 0` a clean corpus. The held-out split's references
 and targets are always correct.
 
