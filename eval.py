@@ -40,49 +40,9 @@ import model as models
 import reward
 import rollout
 import runtime
+import stats
 
-# ---------------------------------------------------------------- statistics (pure)
-
-
-def pearson(x, y) -> float:
-    """Pearson correlation; NaN when either side is constant."""
-    x, y = np.asarray(x, float), np.asarray(y, float)
-    dx, dy = x - x.mean(), y - y.mean()
-    denom = math.sqrt(float((dx ** 2).sum() * (dy ** 2).sum()))
-    return float((dx * dy).sum() / denom) if denom > 0 else float("nan")
-
-
-def ranks(x) -> np.ndarray:
-    """1-based ranks, ties sharing their average rank."""
-    x = np.asarray(x, float)
-    order = np.argsort(x, kind="stable")
-    out = np.empty(len(x))
-    i = 0
-    while i < len(x):
-        j = i
-        while j + 1 < len(x) and x[order[j + 1]] == x[order[i]]:
-            j += 1
-        out[order[i:j + 1]] = (i + j) / 2 + 1
-        i = j + 1
-    return out
-
-
-def spearman(x, y) -> float:
-    """Spearman correlation with tie-averaged ranks; NaN when either side is constant."""
-    return pearson(ranks(x), ranks(y))
-
-
-def binom_tail(n: int, k: int) -> float:
-    """P[Bin(n, 1/2) >= k]."""
-    return sum(math.comb(n, i) for i in range(max(0, k), n + 1)) / 2 ** n
-
-
-def sign_test(wins: int, losses_: int) -> float:
-    """Eq. 17: two-sided sign test with ties dropped: 2 min(P[B >= W], P[B >= L]), at most 1."""
-    n = wins + losses_
-    if n == 0:
-        return 1.0
-    return min(1.0, 2 * min(binom_tail(n, wins), binom_tail(n, losses_)))
+# ---------------------------------------------------------------- votes
 
 
 def majority(votes) -> str:
@@ -92,18 +52,6 @@ def majority(votes) -> str:
         if votes.count(outcome) * 2 > len(votes):
             return outcome
     return "tie"
-
-
-def agreement_metrics(judge, human, groups) -> dict:
-    """Appendix A.2 between paired score lists: Pearson, intra-prompt Spearman averaged over
-    prompts (prompts where either side is constant are skipped), MAE, share within 1, bias."""
-    judge, human, groups = np.asarray(judge, float), np.asarray(human, float), np.asarray(groups)
-    rhos = [spearman(judge[groups == g], human[groups == g]) for g in np.unique(groups)]
-    rhos = [r for r in rhos if not math.isnan(r)]
-    diff = judge - human
-    return {"pearson": pearson(judge, human), "intra_spearman": float(np.mean(rhos)) if rhos else float("nan"),
-            "mae": float(np.abs(diff).mean()), "within_1": float((np.abs(diff) <= 1).mean()),
-            "bias": float(diff.mean()), "n": int(len(diff)), "prompts_ranked": len(rhos)}
 
 
 # ---------------------------------------------------------------- scores
@@ -211,7 +159,7 @@ def sbs_axis(picked, flips, raters) -> dict:
     w, t, l_ = (outcomes.count(k) for k in ("win", "tie", "loss"))
     return {"win": w, "tie": t, "loss": l_, "judged_items": n, "unjudged_items": len(flips) - n,
             "win_rate": w / n if n else None, "tie_rate": t / n if n else None, "loss_rate": l_ / n if n else None,
-            "p_value": sign_test(w, l_), "failed_calls": failed}
+            "p_value": stats.sign_test(w, l_), "failed_calls": failed}
 
 
 def plot_side_by_side(result, path, names):
@@ -280,7 +228,7 @@ def agreement(pool, human) -> dict:
             for a, b in zip(e[axis], hs[axis]):
                 if a is not None and b is not None:
                     j.append(a), h.append(b), g.append(i)
-        out[axis] = agreement_metrics(j, h, g)
+        out[axis] = stats.agreement_metrics(j, h, g)
     return out
 
 

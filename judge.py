@@ -435,7 +435,7 @@ def simulate_agreement(human, groups, profile, seed=0, draws=1) -> dict:
     shrink, bias, sd) applied to them with seeded draws: what eval.py's agreement analysis
     measures, without sampling or HTTP; averaged over `draws` independent draws of the noise
     (one draw of 512 scores moves the intra-prompt Spearman by about 0.05 either way)."""
-    from eval import agreement_metrics
+    from stats import agreement_metrics
     human = np.asarray(human, float)
     runs = []
     for z in np.random.default_rng(seed).standard_normal((draws, len(human))):

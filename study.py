@@ -39,7 +39,7 @@ Outputs in OUT (default out/study-PRESET):
              whose lambda moves (the gated rows).
   study.json the same numbers, machine-readable.
 
-Statistics (pure functions below, tested by hand-worked numbers in tests/test_study.py):
+Statistics (pure functions in stats.py, tested by hand-worked numbers in tests/test_study.py):
   * CI: mean +- t_{0.975, n-1} * sd / sqrt(n), sd the sample sd, n the seeds x prompts values.
   * Paired test: rows are paired with `ours` on (seed, prompt): the same base, seed, sampling
     seed and prompt. d = row - ours per pair; H0: each d is symmetric about 0. The statistic is
@@ -62,7 +62,6 @@ import glob
 import hashlib
 import itertools
 import json
-import math
 import os
 import shlex
 import subprocess
@@ -77,6 +76,7 @@ import dataset
 import gate as gates
 import rollout
 import runtime
+import stats
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 METRICS = ("accuracy", "semantic", "acoustic", "intelligibility", "stopped")
@@ -132,55 +132,7 @@ def parse_row(text: str) -> tuple:
     return name, flags.strip()
 
 
-# ---------------------------------------------------------------- statistics (pure)
-
-
-def t_quantile(q: float, df: int) -> float:
-    """Student t quantile, by bisection on the CDF (Simpson's rule on the density). q in (0.5, 1)."""
-    if df <= 0:
-        return float("nan")
-    if df > 1000:
-        df = 1000                              # within 1e-3 of the normal quantile from here
-    c = math.exp(math.lgamma((df + 1) / 2) - math.lgamma(df / 2)) / math.sqrt(df * math.pi)
-
-    def cdf(x, n=2000):                        # 0.5 + integral of the density over [0, x]
-        h = x / n
-        f = [c * (1 + (h * i) ** 2 / df) ** (-(df + 1) / 2) for i in range(n + 1)]
-        return 0.5 + h / 3 * (f[0] + f[-1] + 4 * sum(f[1:-1:2]) + 2 * sum(f[2:-1:2]))
-
-    lo, hi = 0.0, 1.0
-    while cdf(hi) < q:
-        lo, hi = hi, hi * 2
-    for _ in range(60):
-        mid = (lo + hi) / 2
-        lo, hi = (mid, hi) if cdf(mid) < q else (lo, mid)
-    return (lo + hi) / 2
-
-
-def mean_ci(values, level: float = 0.95) -> tuple:
-    """(mean, half-width of the t interval, n); half-width NaN for fewer than 2 values."""
-    x = np.asarray([v for v in values if v is not None], dtype=float)
-    n = len(x)
-    if n == 0:
-        return float("nan"), float("nan"), 0
-    if n == 1:
-        return float(x[0]), float("nan"), 1
-    return float(x.mean()), t_quantile(0.5 + level / 2, n - 1) * float(x.std(ddof=1)) / math.sqrt(n), n
-
-
-def sign_flip_p(d, exact_max: int = 16, flips: int = 20000, seed: int = 0) -> float:
-    """Two-sided paired sign-flip permutation test of H0 'each difference is symmetric about 0'.
-    d: paired differences. Statistic |sum d|; zeros cannot change it and are dropped."""
-    d = np.asarray([v for v in d if v != 0], dtype=float)
-    if len(d) == 0:
-        return 1.0
-    observed = abs(d.sum()) - 1e-9 * (1 + abs(d).sum())       # tolerance: equal sums count as extreme
-    if len(d) <= exact_max:
-        signs = np.array(list(itertools.product((1.0, -1.0), repeat=len(d))))   # (2^m, m)
-        return float((np.abs(signs @ d) >= observed).mean())
-    rng = np.random.default_rng(seed)
-    signs = rng.choice((-1.0, 1.0), size=(flips, len(d)))
-    return float((1 + (np.abs(signs @ d) >= observed).sum()) / (1 + flips))
+# ---------------------------------------------------------------- pairing
 
 
 def paired_differences(row_items, ref_items, key: str) -> list:
@@ -210,9 +162,9 @@ def summarise(results: dict, seeds: int) -> dict:
         s = {"ok": len(ok), "failed": sum(r["status"] == "failed" for r in recs)}
         s["missing"] = seeds - s["ok"] - s["failed"]
         for m in METRICS:
-            s[m] = mean_ci([it.get(m) for it in items[row]])
+            s[m] = stats.mean_ci([it.get(m) for it in items[row]])
         lams = [r["lambda"] for r in ok if r.get("lambda") is not None]
-        s["lambda"] = mean_ci([float(np.mean(lam)) for lam in lams]) if lams else (float("nan"),) * 2 + (0,)
+        s["lambda"] = stats.mean_ci([float(np.mean(lam)) for lam in lams]) if lams else (float("nan"),) * 2 + (0,)
         per_seed = {m: [[it[m] for it in items[row] if it["seed"] == r["seed"] and it.get(m) is not None] for r in ok]
                     for m in METRICS}
         s["seed_sd"] = {m: float(np.std([np.mean(v) for v in per_seed[m]], ddof=1))
@@ -221,7 +173,7 @@ def summarise(results: dict, seeds: int) -> dict:
             s["vs_ours"] = {}
             for m in METRICS:
                 d = paired_differences(items[row], items["ours"], m)
-                s["vs_ours"][m] = (float(np.mean(d)) if d else float("nan"), sign_flip_p(d) if d else float("nan"),
+                s["vs_ours"][m] = (float(np.mean(d)) if d else float("nan"), stats.sign_flip_p(d) if d else float("nan"),
                                    len(d))
         out[row] = s
     return out

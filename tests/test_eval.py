@@ -8,17 +8,18 @@ import numpy as np
 import pytest
 
 import eval as ev
+import stats
 
 
 def test_sign_test_against_hand_computed_binomials():
     # N = 10: P[B >= 8] = (45 + 10 + 1) / 1024
-    assert ev.sign_test(8, 2) == pytest.approx(2 * 56 / 1024)
-    assert ev.sign_test(2, 8) == pytest.approx(2 * 56 / 1024)
-    assert ev.sign_test(6, 0) == pytest.approx(2 / 64)
-    assert ev.sign_test(5, 5) == 1.0                   # capped at 1
-    assert ev.sign_test(0, 0) == 1.0
+    assert stats.sign_test(8, 2) == pytest.approx(2 * 56 / 1024)
+    assert stats.sign_test(2, 8) == pytest.approx(2 * 56 / 1024)
+    assert stats.sign_test(6, 0) == pytest.approx(2 / 64)
+    assert stats.sign_test(5, 5) == 1.0                   # capped at 1
+    assert stats.sign_test(0, 0) == 1.0
     # the paper's Table 4 overall row: 55 wins, 14 losses of 80 items -> p < 0.001
-    assert ev.sign_test(55, 14) < 1e-3
+    assert stats.sign_test(55, 14) < 1e-3
 
 
 def naive_ranks(x):
@@ -31,11 +32,11 @@ def test_pearson_and_spearman_with_ties_match_naive_versions():
         x, y = rng.integers(1, 6, 12).astype(float), rng.integers(1, 6, 12).astype(float)
         if x.std() == 0 or y.std() == 0:
             continue
-        assert ev.pearson(x, y) == pytest.approx(np.corrcoef(x, y)[0, 1])
-        assert list(ev.ranks(x)) == naive_ranks(list(x))
-        assert ev.spearman(x, y) == pytest.approx(np.corrcoef(naive_ranks(list(x)), naive_ranks(list(y)))[0, 1])
-    assert list(ev.ranks([1, 2, 2, 3])) == [1, 2.5, 2.5, 4]
-    assert math.isnan(ev.pearson([3, 3, 3], [1, 2, 3]))       # constant side: undefined
+        assert stats.pearson(x, y) == pytest.approx(np.corrcoef(x, y)[0, 1])
+        assert list(stats.ranks(x)) == naive_ranks(list(x))
+        assert stats.spearman(x, y) == pytest.approx(np.corrcoef(naive_ranks(list(x)), naive_ranks(list(y)))[0, 1])
+    assert list(stats.ranks([1, 2, 2, 3])) == [1, 2.5, 2.5, 4]
+    assert math.isnan(stats.pearson([3, 3, 3], [1, 2, 3]))       # constant side: undefined
 
 
 def test_majority_vote_needs_a_strict_majority():
@@ -47,13 +48,13 @@ def test_majority_vote_needs_a_strict_majority():
 
 
 def test_agreement_metrics_hand_worked():
-    m = ev.agreement_metrics([5, 4, 3, 1, 2], [5, 3, 3, 1, 2], [0, 0, 0, 1, 1])
+    m = stats.agreement_metrics([5, 4, 3, 1, 2], [5, 3, 3, 1, 2], [0, 0, 0, 1, 1])
     assert m["mae"] == pytest.approx(1 / 5) and m["within_1"] == 1.0 and m["bias"] == pytest.approx(1 / 5)
     # prompt 0: [5, 4, 3] vs [5, 3, 3] (a tie on the human side); prompt 1: perfectly ranked
     rho0 = np.corrcoef(naive_ranks([5, 4, 3]), naive_ranks([5, 3, 3]))[0, 1]
     assert m["prompts_ranked"] == 2 and m["intra_spearman"] == pytest.approx((rho0 + 1.0) / 2)
     # a prompt where one side is constant has no ranking to agree with: it is skipped
-    assert ev.agreement_metrics([1, 2], [2, 2], [0, 0])["prompts_ranked"] == 0
+    assert stats.agreement_metrics([1, 2], [2, 2], [0, 0])["prompts_ranked"] == 0
 
 
 class AlwaysA:
@@ -75,7 +76,7 @@ def test_side_by_side_unshuffles_the_order(micro_ckpts, toy_dir):
     flipped = sum(rng.random() < 0.5 for _ in samples)
     for axis in result["axes"].values():
         assert axis["win"] == len(samples) - flipped and axis["loss"] == flipped and axis["tie"] == 0
-        assert axis["p_value"] == pytest.approx(ev.sign_test(len(samples) - flipped, flipped))
+        assert axis["p_value"] == pytest.approx(stats.sign_test(len(samples) - flipped, flipped))
 
 
 def test_every_analysis_writes_its_files(micro_ckpts, toy_dir, judge_url, tmp_path):

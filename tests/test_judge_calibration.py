@@ -10,9 +10,9 @@ import os
 import numpy as np
 import pytest
 
-import eval as ev
 import judge
 import reward
+import stats
 
 FIXTURE = os.path.join(os.path.dirname(__file__), "data", "base_human_scores.json")
 
@@ -48,7 +48,7 @@ def test_llm_profile_reproduces_table5_on_the_base_rollouts():
         for seed in range(5):
             toy = judge.ToyJudge(noise="llm", seed=seed)
             judged = [judge.likert(toy._noise(axis, h, f"fixture|{i}")) for i, h in enumerate(human)]
-            runs.append(ev.agreement_metrics(judged, human, groups))
+            runs.append(stats.agreement_metrics(judged, human, groups))
         m = {k: float(np.mean([r[k] for r in runs])) for k in runs[0]}
         paper = judge.TABLE5_GEMINI_25_PRO[axis]
         assert abs(m["pearson"] - paper["pearson"]) <= 0.1, (axis, m)

@@ -5,6 +5,7 @@ import os
 
 import pytest
 
+import stats
 import study
 
 
@@ -12,18 +13,18 @@ def test_t_quantiles_match_the_printed_table():
     """Bug caught: a wrong density constant, a one-sided quantile, or df off by one.
     Values from any t table: t_{0.975} for df 1, 2, 3, 10 and the normal limit."""
     for df, t in ((1, 12.7062), (2, 4.3027), (3, 3.1824), (10, 2.2281)):
-        assert study.t_quantile(0.975, df) == pytest.approx(t, abs=2e-4)
-    assert study.t_quantile(0.975, 100000) == pytest.approx(1.96, abs=3e-3)
+        assert stats.t_quantile(0.975, df) == pytest.approx(t, abs=2e-4)
+    assert stats.t_quantile(0.975, 100000) == pytest.approx(1.96, abs=3e-3)
 
 
 def test_mean_ci_by_hand():
     """[1, 2, 3, 4]: mean 2.5; sample sd = sqrt(((1.5^2 + 0.5^2) * 2) / 3) = sqrt(5/3) = 1.29099;
     se = 1.29099 / 2 = 0.645497; half-width = t_{0.975, 3} * se = 3.182446 * 0.645497 = 2.05426.
     Bug caught: population sd (would give 1.7790), z instead of t (1.2652), n instead of n-1 df."""
-    mean, half, n = study.mean_ci([1, 2, 3, 4])
+    mean, half, n = stats.mean_ci([1, 2, 3, 4])
     assert (mean, n) == (2.5, 4)
     assert half == pytest.approx(2.05426, abs=1e-4)
-    m1, h1, n1 = study.mean_ci([0.7, None])                 # a missing score is not a zero
+    m1, h1, n1 = stats.mean_ci([0.7, None])                 # a missing score is not a zero
     assert (m1, n1) == (0.7, 1) and math.isnan(h1)
 
 
@@ -32,14 +33,14 @@ def test_sign_flip_p_by_hand():
     six have |sum| >= 2, so p = 6/8 = 0.75. d = [1, 1, 1, 1]: only all-plus and all-minus reach 4:
     p = 2/16 = 0.125; zeros cannot change the sum and leave p unchanged.
     Bug caught: a one-sided p (0.5 / 0.0625), a strict '>' (p = 0.5 / 0), zeros counted as flips."""
-    assert study.sign_flip_p([1, 2, -1]) == pytest.approx(0.75)
-    assert study.sign_flip_p([1, 1, 1, 1]) == pytest.approx(0.125)
-    assert study.sign_flip_p([0, 1, 0, 1, 1, 1]) == pytest.approx(0.125)
-    assert study.sign_flip_p([0, 0]) == 1.0
+    assert stats.sign_flip_p([1, 2, -1]) == pytest.approx(0.75)
+    assert stats.sign_flip_p([1, 1, 1, 1]) == pytest.approx(0.125)
+    assert stats.sign_flip_p([0, 1, 0, 1, 1, 1]) == pytest.approx(0.125)
+    assert stats.sign_flip_p([0, 0]) == 1.0
     # Monte Carlo branch (m > 16): 20 equal positive differences, exact p = 2 / 2^20, so only the +1 remains
-    assert study.sign_flip_p([1.0] * 20) == pytest.approx(1 / 20001)
+    assert stats.sign_flip_p([1.0] * 20) == pytest.approx(1 / 20001)
     # and a null-looking sample is far from significant
-    assert study.sign_flip_p([1, -1] * 10) == pytest.approx(1.0)
+    assert stats.sign_flip_p([1, -1] * 10) == pytest.approx(1.0)
 
 
 def test_pairs_are_matched_on_seed_and_prompt():

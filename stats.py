@@ -1,0 +1,118 @@
+"""The statistics the analyses and studies report, as pure functions on plain lists.
+
+    import stats; stats.mean_ci([1, 2, 3, 4]); stats.sign_flip_p([1, 2, -1])
+
+Correlation (Pearson; Spearman with tie-averaged ranks) and Appendix A.2's judge-vs-human
+agreement metrics (eval.py's agreement analysis, judge.py's calibration); Eq. 17's sign test
+(eval.py's side-by-side); a Student-t confidence interval and a paired sign-flip permutation
+test (study.py's tables). numpy only: judge.py's calibration imports it without torch.
+Hand-worked numbers in tests/test_eval.py and tests/test_study.py.
+
+Deviations from the paper and the official release:
+  1. The study's CI and sign-flip test are ours: the paper reports single runs.
+"""
+import itertools
+import math
+
+import numpy as np
+
+
+def pearson(x, y) -> float:
+    """Pearson correlation; NaN when either side is constant."""
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    dx, dy = x - x.mean(), y - y.mean()
+    denom = math.sqrt(float((dx ** 2).sum() * (dy ** 2).sum()))
+    return float((dx * dy).sum() / denom) if denom > 0 else float("nan")
+
+
+def ranks(x) -> np.ndarray:
+    """1-based ranks, ties sharing their average rank."""
+    x = np.asarray(x, float)
+    order = np.argsort(x, kind="stable")
+    out = np.empty(len(x))
+    i = 0
+    while i < len(x):
+        j = i
+        while j + 1 < len(x) and x[order[j + 1]] == x[order[i]]:
+            j += 1
+        out[order[i:j + 1]] = (i + j) / 2 + 1
+        i = j + 1
+    return out
+
+
+def spearman(x, y) -> float:
+    """Spearman correlation with tie-averaged ranks; NaN when either side is constant."""
+    return pearson(ranks(x), ranks(y))
+
+
+def binom_tail(n: int, k: int) -> float:
+    """P[Bin(n, 1/2) >= k]."""
+    return sum(math.comb(n, i) for i in range(max(0, k), n + 1)) / 2 ** n
+
+
+def sign_test(wins: int, losses_: int) -> float:
+    """Eq. 17: two-sided sign test with ties dropped: 2 min(P[B >= W], P[B >= L]), at most 1."""
+    n = wins + losses_
+    if n == 0:
+        return 1.0
+    return min(1.0, 2 * min(binom_tail(n, wins), binom_tail(n, losses_)))
+
+
+def agreement_metrics(judge, human, groups) -> dict:
+    """Appendix A.2 between paired score lists: Pearson, intra-prompt Spearman averaged over
+    prompts (prompts where either side is constant are skipped), MAE, share within 1, bias."""
+    judge, human, groups = np.asarray(judge, float), np.asarray(human, float), np.asarray(groups)
+    rhos = [spearman(judge[groups == g], human[groups == g]) for g in np.unique(groups)]
+    rhos = [r for r in rhos if not math.isnan(r)]
+    diff = judge - human
+    return {"pearson": pearson(judge, human), "intra_spearman": float(np.mean(rhos)) if rhos else float("nan"),
+            "mae": float(np.abs(diff).mean()), "within_1": float((np.abs(diff) <= 1).mean()),
+            "bias": float(diff.mean()), "n": int(len(diff)), "prompts_ranked": len(rhos)}
+
+
+def t_quantile(q: float, df: int) -> float:
+    """Student t quantile, by bisection on the CDF (Simpson's rule on the density). q in (0.5, 1)."""
+    if df <= 0:
+        return float("nan")
+    if df > 1000:
+        df = 1000                              # within 1e-3 of the normal quantile from here
+    c = math.exp(math.lgamma((df + 1) / 2) - math.lgamma(df / 2)) / math.sqrt(df * math.pi)
+
+    def cdf(x, n=2000):                        # 0.5 + integral of the density over [0, x]
+        h = x / n
+        f = [c * (1 + (h * i) ** 2 / df) ** (-(df + 1) / 2) for i in range(n + 1)]
+        return 0.5 + h / 3 * (f[0] + f[-1] + 4 * sum(f[1:-1:2]) + 2 * sum(f[2:-1:2]))
+
+    lo, hi = 0.0, 1.0
+    while cdf(hi) < q:
+        lo, hi = hi, hi * 2
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if cdf(mid) < q else (lo, mid)
+    return (lo + hi) / 2
+
+
+def mean_ci(values, level: float = 0.95) -> tuple:
+    """(mean, half-width of the t interval, n); half-width NaN for fewer than 2 values."""
+    x = np.asarray([v for v in values if v is not None], dtype=float)
+    n = len(x)
+    if n == 0:
+        return float("nan"), float("nan"), 0
+    if n == 1:
+        return float(x[0]), float("nan"), 1
+    return float(x.mean()), t_quantile(0.5 + level / 2, n - 1) * float(x.std(ddof=1)) / math.sqrt(n), n
+
+
+def sign_flip_p(d, exact_max: int = 16, flips: int = 20000, seed: int = 0) -> float:
+    """Two-sided paired sign-flip permutation test of H0 'each difference is symmetric about 0'.
+    d: paired differences. Statistic |sum d|; zeros cannot change it and are dropped."""
+    d = np.asarray([v for v in d if v != 0], dtype=float)
+    if len(d) == 0:
+        return 1.0
+    observed = abs(d.sum()) - 1e-9 * (1 + abs(d).sum())       # tolerance: equal sums count as extreme
+    if len(d) <= exact_max:
+        signs = np.array(list(itertools.product((1.0, -1.0), repeat=len(d))))   # (2^m, m)
+        return float((np.abs(signs @ d) >= observed).mean())
+    rng = np.random.default_rng(seed)
+    signs = rng.choice((-1.0, 1.0), size=(flips, len(d)))
+    return float((1 + (np.abs(signs @ d) >= observed).sum()) / (1 + flips))
