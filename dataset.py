@@ -190,6 +190,27 @@ def answer_matches(reply_text: str, reference: str) -> bool:
     return bool(ref) and reply[-len(ref):] == ref
 
 
+# The toy world's version: data/prepare.py writes it into data/toy/manifest.json. Bump it when
+# prepare's output for the same flags changes (3: the 40% habit and the 1,200 held-out questions).
+TOY_WORLD = 3
+
+
+def check_toy_world(data_dir: str):
+    """Refuse a data dir that an earlier data/prepare.py wrote (no manifest, or an older world):
+    its base and every run trained on it belong to another world. One-line DataError."""
+    path = os.path.join(data_dir, "manifest.json")
+    try:
+        with open(path) as f:
+            world = json.load(f).get("world")
+    except FileNotFoundError:
+        world = None
+    except (OSError, ValueError, AttributeError) as e:
+        raise DataError(f"{path}: unreadable manifest ({e})") from e
+    if world != TOY_WORLD:
+        raise DataError(f"{data_dir} was made by an earlier data/prepare.py (toy world {world}, this code "
+                        f"expects {TOY_WORLD}): delete it and out/base-tiny-vita, then run again")
+
+
 LEAD_IN_ENDS = ("is", "said")      # every toy task's lead-in ends so: "3 plus 4 is", "you said"
 
 

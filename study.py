@@ -348,66 +348,109 @@ def run_key(args, flags: str, seed: int, common: list) -> dict:
     return json.loads(json.dumps(key))           # the form it has once read back from a record
 
 
+TRAINING_KEYS = ("flags", "train_args", "base", "base_digest", "seed")   # the rest decides only the scoring
+
+
+def same_training(a: dict, b: dict) -> bool:
+    """Keys that differ at most in how the model is scored (prompts, eval file, sampling, judge):
+    the run's checkpoint can be scored again instead of trained again."""
+    return all(a.get(k) == b.get(k) for k in TRAINING_KEYS)
+
+
+def final_model(args, flags: str, seed: int, directory: str, common: list) -> str:
+    """The model a row x seed's run leaves in `directory` (the base itself for `none`)."""
+    return train_commands(flags, args.base, seed, directory, common)[1]
+
+
+def read_record(path: str):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
 def find_reusable(args, key: dict):
-    """A finished record with this key in another study beside OUT (OUT/../*/ROW/seed-S): its path and
-    record, or None. `--preset gates` after `--preset table3` runs only the rows table3 lacks."""
+    """The best finished record beside OUT (OUT/../*/ROW/seed-S) for this key: (path, record) of
+    one with the same key, else of one with the same training (to score its checkpoint again),
+    else None. `--preset gates` after `--preset table3` runs only the rows table3 lacks."""
     here = os.path.abspath(args.out) + os.sep
     pattern = os.path.join(os.path.dirname(os.path.abspath(args.out)), "*", "*", f"seed-{key['seed']}", EVAL_FILE)
+    same_train = None
     for path in sorted(glob.glob(pattern)):
         if os.path.abspath(path).startswith(here):
             continue
-        try:
-            with open(path) as f:
-                record = json.load(f)
-        except (OSError, ValueError):
+        record = read_record(path)
+        if not record or record.get("status") != "ok":
             continue
-        if record.get("status") == "ok" and record.get("key") == key:
+        if record.get("key") == key:
             return path, record
-    return None
+        if same_train is None and same_training(record.get("key") or {}, key):
+            same_train = path, record
+    return same_train
+
+
+def plan_run(args, row: str, flags: str, seed: int, key: dict, common: list):
+    """What a row x seed needs: ("done", record) when a record with this key exists here or beside
+    OUT; ("score", directory) when a run with the same training (another prompt count, eval file,
+    sampling or judge) left its model in `directory`; else ("train", None)."""
+    directory = run_dir(args.out, row, seed)
+    own = read_record(os.path.join(directory, EVAL_FILE))
+    if own and own.get("key") == key:
+        return "done", own
+    if own and same_training(own.get("key") or {}, key) and os.path.exists(final_model(args, flags, seed, directory, common)):
+        return "score", directory
+    found = None if args.no_reuse else find_reusable(args, key)
+    if found and found[1].get("key") == key:
+        return "done", dict(found[1], row=row, reused_from=os.path.dirname(found[0]))
+    if found and os.path.exists(final_model(args, flags, seed, os.path.dirname(found[0]), common)):
+        return "score", os.path.dirname(found[0])
+    return "train", None
 
 
 def run_study(args, rows: dict, runner=subprocess_runner, scorer=None) -> dict:
     """Train and score every row x seed not done yet (reusing another study's identical run where
-    one exists; --jobs at a time); -> row -> per-seed records in seed order."""
+    one exists, and scoring again, not training again, a run whose training is unchanged);
+    --jobs at a time; -> row -> per-seed records in seed order."""
     common = shlex.split(args.train_args) + (["--steps", str(args.steps)] if args.steps else [])
     records, todo, reused = {}, [], 0
     for row, seed in itertools.product(rows, range(args.seeds)):
-        path = os.path.join(run_dir(args.out, row, seed), EVAL_FILE)
         key = run_key(args, rows[row], seed, common)
-        found = (path, None) if os.path.exists(path) else (None if args.no_reuse else find_reusable(args, key))
-        if found is None:
-            todo.append((row, seed, key))
-            continue
-        record = found[1]
-        if record is None:
-            with open(path) as f:
-                record = json.load(f)
-        else:                                      # a copy of the record; the checkpoint stays where it is
-            record = dict(record, row=row, reused_from=os.path.dirname(found[0]))
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            runtime.write_json(path, record)
-            reused += 1
-        records[row, seed] = record
+        action, found = plan_run(args, row, rows[row], seed, key, common)
+        if action == "done":
+            if found.get("reused_from"):           # a copy; the checkpoint stays where it is
+                os.makedirs(run_dir(args.out, row, seed), exist_ok=True)
+                runtime.write_json(os.path.join(run_dir(args.out, row, seed), EVAL_FILE), found)
+                reused += 1
+            records[row, seed] = found
+        else:
+            todo.append((row, seed, key, found))
+    rescore = sum(1 for job in todo if job[3])
     print(f"study {args.out}: {len(rows)} rows x {args.seeds} seeds; {len(records)} done "
-          f"({reused} reused from another study), {len(todo)} to run, {args.jobs} at a time", flush=True)
+          f"({reused} reused from another study), {rescore} to score again, {len(todo) - rescore} to train; "
+          f"{args.jobs} at a time", flush=True)
     # with several runs at once each gets its share of the cores (threads do not change a run's maths)
     threads = ["--threads", str(max(1, (os.cpu_count() or 1) // args.jobs))] if args.jobs > 1 else []
     scoring = threading.Lock()                     # one scorer (model load + judge) at a time
 
-    def one(row, seed, key):
+    def one(row, seed, key, trained_in):
+        """Train (unless `trained_in` holds this training's run) and score one row x seed."""
         directory = run_dir(args.out, row, seed)
         os.makedirs(directory, exist_ok=True)
-        cmds, final = train_commands(rows[row], args.base, seed, directory, common + threads)
         t0 = time.time()
-        status = 0
-        for cmd in cmds:
-            status = runner(cmd, os.path.join(directory, "train.log"))
-            if status != 0:
-                return {"row": row, "seed": seed, "status": "failed", "exit": status}
+        if trained_in is None:
+            cmds, _ = train_commands(rows[row], args.base, seed, directory, common + threads)
+            for cmd in cmds:
+                status = runner(cmd, os.path.join(directory, "train.log"))
+                if status != 0:
+                    return {"row": row, "seed": seed, "status": "failed", "exit": status}
+        source = trained_in or directory
         with scoring:
-            items = scorer(final, seed)
+            items = scorer(final_model(args, rows[row], seed, source, common), seed)
         record = {"row": row, "seed": seed, "status": "ok", "flags": rows[row], "key": key,
-                  "seconds": round(time.time() - t0, 1), "lambda": lambda_series(directory), "items": items}
+                  "seconds": round(time.time() - t0, 1), "lambda": lambda_series(source), "items": items,
+                  **({"scored_again": True} if trained_in else {}),
+                  **({"reused_from": source} if os.path.abspath(source) != os.path.abspath(directory) else {})}
         runtime.write_json(os.path.join(directory, EVAL_FILE), record)   # atomic: never half a result
         return record
 
@@ -415,7 +458,7 @@ def run_study(args, rows: dict, runner=subprocess_runner, scorer=None) -> dict:
     with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
         futures = {pool.submit(one, *job): job for job in todo}
         for future in concurrent.futures.as_completed(futures):
-            row, seed, _ = futures[future]
+            row, seed = futures[future][:2]
             record = future.result()
             if record["status"] != "ok":
                 tqdm.write(f"{row} seed {seed}: train.py exited with {record['exit']}; "
@@ -460,8 +503,8 @@ def get_args(argv=None):
     g.add_argument("--train-args", default="", help="more train.py flags for every run, e.g. \"--batch-size 4\"")
     g.add_argument("--base-args", default="", help="more train.py flags for building a missing base")
     g = ap.add_argument_group("evaluation")
-    g.add_argument("--prompts", "--eval-prompts", type=int, default=300,
-                   help="held-out prompts scored per run (the toy split has 300: all of them)")
+    g.add_argument("--prompts", "--eval-prompts", type=int, default=1200,
+                   help="held-out prompts scored per run (the toy split has 1,200: all of them)")
     g.add_argument("--eval-file", default=os.path.join(HERE, "data", "toy", "eval.jsonl"), help="held-out split")
     rollout.add_sampling_args(g)       # the scored replies are sampled as train.py's closing summary samples them
     g.add_argument("--judge-url", default=None, help="a scoring judge's URL (default: the local noise-free judge)")
@@ -482,12 +525,31 @@ def get_args(argv=None):
     return args, rows
 
 
+def count_lines(path: str) -> int:
+    """Non-empty lines of a JSONL file (0 if it is missing)."""
+    if not os.path.exists(path):
+        return 0
+    with open(path) as f:
+        return sum(1 for line in f if line.strip())
+
+
 def main(argv=None):
     t0 = time.time()
     args, rows = get_args(argv)
-    if not os.path.exists(args.eval_file) and args.eval_file == os.path.join(HERE, "data", "toy", "eval.jsonl"):
-        print("toy data missing: running data/prepare.py", flush=True)
-        subprocess.run([sys.executable, os.path.join(HERE, "data", "prepare.py")], check=True)
+    if args.eval_file == os.path.join(HERE, "data", "toy", "eval.jsonl"):
+        if not os.path.exists(args.eval_file):
+            print("toy data missing: running data/prepare.py", flush=True)
+            subprocess.run([sys.executable, os.path.join(HERE, "data", "prepare.py")], check=True)
+        try:
+            dataset.check_toy_world(os.path.dirname(args.eval_file))
+        except dataset.DataError as e:
+            print(f"study.py: error: {e}", file=sys.stderr, flush=True)
+            sys.exit(2)
+    held_out = count_lines(args.eval_file)
+    if held_out < args.prompts:
+        print(f"study.py: error: --eval-file {args.eval_file}: " + (f"{held_out} prompts, fewer than --prompts "
+              f"{args.prompts}" if os.path.exists(args.eval_file) else "no such file"), file=sys.stderr, flush=True)
+        sys.exit(2)
     ensure_base(args)
     with contextlib.ExitStack() as stack:
         results = run_study(args, rows, scorer=Scorer(args, stack))

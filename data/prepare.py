@@ -1,7 +1,7 @@
 """Generate the toy spoken-dialogue data: spoken questions with checkable answers.
 
-    python data/prepare.py                      # data/toy/{train,eval}.jsonl + wavs/
-    python data/prepare.py --n-train 200 --n-eval 20 --out /tmp/toy
+    python data/prepare.py                      # data/toy/{train,eval}.jsonl, manifest.json, wavs/
+    python data/prepare.py --n-train 200 --n-eval 20 --n-eval-extra 0 --out /tmp/toy
 
 Every sample is a question spoken by the toy codec (codec.py), its text, a
 reference answer, an optional style instruction, and an SFT target: the answer
@@ -38,6 +38,14 @@ from the pilot in README's "Results" (condition 2); `--flaws 0.2 0.1 0.1` gives 
 world and `--flaws 0 0 0` a clean corpus. The held-out split's references
 and targets are always correct.
 
+The held-out split has 1,200 questions: --n-eval (300) drawn before the training
+set, as in every earlier world, then --n-eval-extra (900) drawn after it. A
+study's CI over 300 prompts was too wide to separate Table 3's rows (README,
+"Power"); drawing the extra ones after the training set leaves the training set,
+and so the base built from it, byte-identical. No question appears twice.
+`manifest.json` records TOY_WORLD and the flags, so train.py and study.py can
+refuse a data/toy made by an earlier version of this script.
+
 Deviations from the paper and the official release:
   1. The paper trains on 13.5k real spoken instructions (Appendix E); this is a
      synthetic stand-in whose answers can be checked exactly.
@@ -57,6 +65,7 @@ from tqdm import tqdm
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import codec  # noqa: E402
+from dataset import TOY_WORLD  # noqa: E402
 
 SYSTEM_PROMPT = "You are a helpful voice assistant. Listen to the question and answer in text and speech."
 STYLE_NAMES = [s for s in codec.STYLES if s]
@@ -148,9 +157,9 @@ def write_wav(path, codes):
     sf.write(path, wave, rate, subtype="PCM_16")
 
 
-def make_split(name, n, rng, out_dir, style_share, taken, flaws=None, seed=0):
+def make_split(name, n, rng, out_dir, style_share, taken, flaws=None, seed=0, first=0):
     """Sample n distinct questions not in `taken`, flaw the demonstrations by `flaws`
-    (shares; None: all correct), write WAVs and return JSONL records."""
+    (shares; None: all correct), write WAVs and return JSONL records (ids from `first`)."""
     records = []
     while len(records) < n:
         task = rng.choice(list(TASKS))
@@ -161,7 +170,7 @@ def make_split(name, n, rng, out_dir, style_share, taken, flaws=None, seed=0):
         if question in taken:
             continue
         taken.add(question)
-        sid = f"{name}-{len(records):05d}"
+        sid = f"{name}-{first + len(records):05d}"
         records.append({
             "id": sid, "task": task, "style": style, "task_type": "s2s",
             "messages": [{"role": "system", "content": SYSTEM_PROMPT},
@@ -194,17 +203,26 @@ def write_jsonl(path, records):
     os.replace(tmp, path)  # a crash never leaves a half-written split
 
 
-def prepare(out_dir, n_train=5000, n_eval=300, seed=0, style_share=0.5, flaws=None):
-    """Write both splits; `flaws` (default FLAWS) flaws the training demonstrations only."""
+def prepare(out_dir, n_train=5000, n_eval=300, seed=0, style_share=0.5, flaws=None, n_eval_extra=900):
+    """Write both splits and the manifest; `flaws` (default FLAWS) flaws the training
+    demonstrations only. The held-out split is n_eval + n_eval_extra questions."""
+    flaws = FLAWS if flaws is None else flaws
     rng = random.Random(seed)
     np.random.seed(seed)
     taken = set()
     # eval first, so the held-out questions stay the same whatever --n-train is; always correct
     eval_records = make_split("eval", n_eval, rng, out_dir, style_share, taken)
-    train_records = make_split("train", n_train, rng, out_dir, style_share, taken,
-                               FLAWS if flaws is None else flaws, seed)
+    train_records = make_split("train", n_train, rng, out_dir, style_share, taken, flaws, seed)
+    # more held-out questions after the training set, so adding them changes nothing above
+    eval_records += make_split("eval", n_eval_extra, rng, out_dir, style_share, taken, first=n_eval)
     write_jsonl(os.path.join(out_dir, "eval.jsonl"), eval_records)
     write_jsonl(os.path.join(out_dir, "train.jsonl"), train_records)
+    manifest = {"world": TOY_WORLD, "n_train": n_train, "n_eval": n_eval, "n_eval_extra": n_eval_extra,
+                "seed": seed, "style_share": style_share, "flaws": dict(flaws)}
+    path = os.path.join(out_dir, "manifest.json")
+    with open(path + ".tmp", "w") as f:
+        json.dump(manifest, f, indent=1)
+    os.replace(path + ".tmp", path)      # last: a data dir with a manifest is a finished one
     return train_records, eval_records
 
 
@@ -213,7 +231,9 @@ def main():
     ap.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "toy"),
                     help="output directory (default: data/toy)")
     ap.add_argument("--n-train", type=int, default=5000, help="training samples")
-    ap.add_argument("--n-eval", type=int, default=300, help="held-out samples")
+    ap.add_argument("--n-eval", type=int, default=300, help="held-out samples drawn before the training set")
+    ap.add_argument("--n-eval-extra", type=int, default=900,
+                    help="held-out samples drawn after the training set (more power, same training set)")
     ap.add_argument("--seed", type=int, default=0, help="the data is a pure function of this")
     ap.add_argument("--style-share", type=float, default=0.5, help="share of questions with a style instruction")
     ap.add_argument("--flaws", type=float, nargs=3, default=list(FLAWS.values()), metavar=("WRONG", "INCOMPLETE", "OFF_STYLE"),
@@ -223,7 +243,7 @@ def main():
     if not all(0 <= x <= 1 for x in args.flaws) or args.flaws[0] + args.flaws[1] > 1:
         ap.error(f"--flaws {args.flaws}: each share in [0, 1], wrong + incomplete <= 1")
     train, held = prepare(args.out, args.n_train, args.n_eval, args.seed, args.style_share,
-                          dict(zip(FLAWS, args.flaws)))
+                          dict(zip(FLAWS, args.flaws)), args.n_eval_extra)
     counts = {k: sum(r["demo_flaw"] == k for r in train) for k in FLAWS}
     print(f"wrote {len(train)} train and {len(held)} eval samples to {args.out}; flawed demonstrations: "
           + ", ".join(f"{k} {v}" for k, v in counts.items()))

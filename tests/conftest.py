@@ -19,7 +19,7 @@ MICRO = dict(hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_att
 def toy_dir(tmp_path_factory):
     from data.prepare import prepare
     out = tmp_path_factory.mktemp("toy")
-    prepare(str(out), n_train=48, n_eval=12, seed=0)
+    prepare(str(out), n_train=48, n_eval=8, seed=0, n_eval_extra=4)
     return out
 
 

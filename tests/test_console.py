@@ -23,6 +23,22 @@ def test_a_bad_data_file_ends_with_one_line_naming_file_and_line(tmp_path, micro
     assert "Traceback" not in err + out
 
 
+def test_a_stale_default_data_dir_ends_with_one_line(tmp_path, toy_dir, micro_ckpts, capsys, monkeypatch):
+    """data/toy from an earlier data/prepare.py (no manifest). Bug caught: trained on silently (the
+    old world's data under the new world's code), or a traceback instead of one line and status 2."""
+    import shutil
+    default = tmp_path / "data" / "toy"
+    shutil.copytree(toy_dir, default)
+    (default / "manifest.json").unlink()
+    monkeypatch.setattr(train, "HERE", str(tmp_path))
+    code, out, err = run_main(["--init", micro_ckpts["tiny-vita"], "--data-dir", str(default), "--out",
+                               str(tmp_path / "run"), "--quiet"], capsys)
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "earlier data/prepare.py" in lines[0] and str(default) in lines[0]
+    assert not (tmp_path / "run").exists()
+
+
 @pytest.mark.parametrize("argv,named", [
     (["--group-size", "1"], "--group-size"),
     (["--gate", "no-such-gate"], "--gate"),

@@ -20,9 +20,9 @@ def digest(folder):
 
 
 def test_generation_is_deterministic_in_the_seed(tmp_path):
-    prepare(str(tmp_path / "a"), n_train=20, n_eval=5, seed=3)
-    prepare(str(tmp_path / "b"), n_train=20, n_eval=5, seed=3)
-    prepare(str(tmp_path / "c"), n_train=20, n_eval=5, seed=4)
+    prepare(str(tmp_path / "a"), n_train=20, n_eval=5, seed=3, n_eval_extra=3)
+    prepare(str(tmp_path / "b"), n_train=20, n_eval=5, seed=3, n_eval_extra=3)
+    prepare(str(tmp_path / "c"), n_train=20, n_eval=5, seed=4, n_eval_extra=3)
     assert digest(tmp_path / "a") == digest(tmp_path / "b")
     assert digest(tmp_path / "a") != digest(tmp_path / "c")
 
@@ -55,7 +55,7 @@ def test_a_reply_stopped_before_the_answer_is_the_demonstrations_habit(tmp_path)
     """The eval metric `stopped` flags exactly the demonstrations written without their answer,
     whatever the task. Bug caught: a task's lead-in missed ("you said" of repetition), a right or
     wrong answer counted as stopped, or punctuation defeating the check."""
-    train, held = prepare(str(tmp_path / "a"), n_train=200, n_eval=20, seed=5)
+    train, held = prepare(str(tmp_path / "a"), n_train=200, n_eval=20, seed=5, n_eval_extra=0)
     assert {r["task"] for r in train} >= {"arithmetic", "repetition", "backwards"}
     for r in train + held:
         assert dataset.stops_before_answer(r["sft_target_text"]) == (r["demo_flaw"] == "incomplete"), r
@@ -68,8 +68,8 @@ def test_flawed_demonstrations_come_at_the_stated_shares(tmp_path):
     leaking into the held-out split, a 'wrong' answer that is in fact right, or an off-style
     demonstration that still speaks the requested style."""
     from data.prepare import FLAWS
-    train, held = prepare(str(tmp_path / "a"), n_train=200, n_eval=20, seed=5)
-    again, _ = prepare(str(tmp_path / "b"), n_train=200, n_eval=20, seed=5)
+    train, held = prepare(str(tmp_path / "a"), n_train=200, n_eval=20, seed=5, n_eval_extra=0)
+    again, _ = prepare(str(tmp_path / "b"), n_train=200, n_eval=20, seed=5, n_eval_extra=0)
     assert [r["demo_flaw"] for r in train] == [r["demo_flaw"] for r in again]
     count = {k: sum(r["demo_flaw"] == k for r in train) for k in FLAWS}
     assert count["wrong"] == 40 and count["incomplete"] == 80           # 20% and 40% of 200, exactly
@@ -85,9 +85,50 @@ def test_flawed_demonstrations_come_at_the_stated_shares(tmp_path):
             assert codec.prosody(codec.encode(wave, rate)) == codec.prosody(codec.speak(r["sft_target_text"]))
             assert codec.speak(r["sft_target_text"]).tolist() != codec.speak(r["sft_target_text"], r["style"]).tolist()
     assert all(r["demo_flaw"] is None and dataset.answer_matches(r["sft_target_text"], r["reference"]) for r in held)
-    clean, _ = prepare(str(tmp_path / "c"), n_train=200, n_eval=20, seed=5, flaws={k: 0.0 for k in FLAWS})
+    clean, _ = prepare(str(tmp_path / "c"), n_train=200, n_eval=20, seed=5, n_eval_extra=0, flaws={k: 0.0 for k in FLAWS})
     assert [r["question_text"] for r in clean] == [r["question_text"] for r in train]   # flaws never move questions
     assert all(r["demo_flaw"] is None for r in clean)
+
+
+def test_extra_held_out_questions_leave_the_training_set_and_the_first_ones_as_they_were(tmp_path):
+    """The extra held-out questions are drawn after the training set, so the training set (and the
+    base built from it) is byte-identical with or without them. Bug caught: drawn before it (every
+    training question would move), an extra question that is also a training or an earlier
+    held-out one, ids restarting at 0 (overwriting the first WAVs), or flawed held-out targets."""
+    prepare(str(tmp_path / "a"), n_train=30, n_eval=6, seed=2, n_eval_extra=0)
+    prepare(str(tmp_path / "b"), n_train=30, n_eval=6, seed=2, n_eval_extra=10)
+    assert (tmp_path / "a" / "train.jsonl").read_bytes() == (tmp_path / "b" / "train.jsonl").read_bytes()
+    assert digest(tmp_path / "a" / "wavs" / "train") == digest(tmp_path / "b" / "wavs" / "train")
+    held_a = (tmp_path / "a" / "eval.jsonl").read_text().splitlines()
+    held_b = (tmp_path / "b" / "eval.jsonl").read_text().splitlines()
+    assert held_b[:6] == held_a and len(held_b) == 16
+    held = [json.loads(line) for line in held_b]
+    train = [json.loads(line) for line in open(tmp_path / "b" / "train.jsonl")]
+    assert [r["id"] for r in held] == [f"eval-{i:05d}" for i in range(16)]
+    questions = [r["question_text"] for r in held]
+    assert len(set(questions)) == 16 and not set(questions) & {r["question_text"] for r in train}
+    for r in held:
+        assert r["demo_flaw"] is None and dataset.answer_matches(r["sft_target_text"], r["reference"])
+        wave, rate = dataset.read_wav(str(tmp_path / "b" / r["audios"][0]))
+        assert codec.hear(codec.encode(wave, rate)) == r["question_text"]
+    manifest = json.loads((tmp_path / "b" / "manifest.json").read_text())
+    assert manifest["world"] == dataset.TOY_WORLD and (manifest["n_eval"], manifest["n_eval_extra"]) == (6, 10)
+
+
+def test_a_data_dir_from_an_earlier_world_is_refused_in_one_line(tmp_path, toy_dir):
+    """Bug caught: a data/toy that an earlier prepare.py wrote (no manifest, or another world)
+    trained on silently: its base and runs belong to another world."""
+    dataset.check_toy_world(str(toy_dir))                      # a fresh one passes
+    stale = tmp_path / "toy"
+    stale.mkdir()
+    with pytest.raises(dataset.DataError, match=f"toy world None, this code expects {dataset.TOY_WORLD}"):
+        dataset.check_toy_world(str(stale))
+    (stale / "manifest.json").write_text(json.dumps({"world": dataset.TOY_WORLD - 1}))
+    with pytest.raises(dataset.DataError, match=f"{stale}.*delete it and out/base-tiny-vita"):
+        dataset.check_toy_world(str(stale))
+    (stale / "manifest.json").write_text("{")
+    with pytest.raises(dataset.DataError, match="manifest.json: unreadable manifest"):
+        dataset.check_toy_world(str(stale))
 
 
 def write_lines(path, lines):

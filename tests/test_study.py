@@ -2,6 +2,7 @@
 import json
 import math
 import os
+import shutil
 
 import pytest
 
@@ -146,6 +147,54 @@ def test_a_second_study_reuses_identical_runs_and_only_those(tmp_path):
                                 "--base", "BASE", "--prompts", "4", "--no-reuse"])
     study.run_study(fourth, rows3, runner, scorer)
     assert len(calls) == 1
+
+
+def test_a_changed_scoring_scores_the_checkpoints_again_and_changed_training_trains_again(tmp_path):
+    """More prompts (or another eval file, sampling or judge) leave the training as it was: the
+    saved models are scored again, in this study and from one beside it, not trained again.
+    Bug caught: an hour of training redone to score 1,200 prompts instead of 300; the old record
+    kept with its old prompt count; the wrong seed's (or row's) model scored; a run whose
+    training changed (here --steps) scored again instead of trained; a run whose model is gone
+    scored from nothing."""
+    calls, scored = [], []
+
+    def runner(cmd, log):
+        calls.append(cmd)
+        final = os.path.join(cmd[cmd.index("--out") + 1], "final")
+        os.makedirs(final, exist_ok=True)
+        open(os.path.join(final, "model.safetensors"), "w").close()
+        return 0
+
+    def scorer(ckpt, seed):
+        scored.append(ckpt)
+        return fake_items([1, 0, 0, seed % 2], seed)
+
+    def study_in(name, *more):
+        args, rows = study.get_args(["--row", "ours=", "--row", "half=--gate fixed --lam 0.5", "--seeds", "2",
+                                     "--out", str(tmp_path / name), "--base", "BASE", *more])
+        return study.run_study(args, rows, runner, scorer)
+
+    study_in("study-a", "--prompts", "4")
+    assert len(calls) == 4 and len(scored) == 4
+    calls.clear(), scored.clear()
+    again = study_in("study-a", "--prompts", "8")                        # same OUT, more prompts
+    assert calls == [] and len(scored) == 4
+    assert sorted(scored) == sorted(str(tmp_path / "study-a" / r / f"seed-{s}" / "final")
+                                    for r in ("ours", "half") for s in (0, 1))
+    assert all(r["key"]["prompts"] == 8 and r["scored_again"] and "reused_from" not in r
+               for rs in again.values() for r in rs)
+    scored.clear()
+    beside = study_in("study-b", "--prompts", "16")                      # beside it, more prompts still
+    assert calls == [] and beside["half"][1]["reused_from"] == str(tmp_path / "study-a" / "half" / "seed-1")
+    assert scored[-1].startswith(str(tmp_path / "study-a")) and len(scored) == 4
+    assert not (tmp_path / "study-b" / "half" / "seed-1" / "final").exists()
+    scored.clear()
+    study_in("study-a", "--prompts", "8", "--steps", "5")                # the training changed
+    assert len(calls) == 4 and all(c[c.index("--steps") + 1] == "5" for c in calls)
+    calls.clear()
+    shutil.rmtree(tmp_path / "study-a" / "ours" / "seed-0" / "final")
+    study_in("study-a", "--prompts", "4", "--steps", "5")                # model gone: trained again
+    assert [c[c.index("--out") + 1] for c in calls] == [str(tmp_path / "study-a" / "ours" / "seed-0")]
 
 
 def test_a_base_rebuilt_in_place_is_not_mixed_with_runs_of_the_old_one(tmp_path):
