@@ -26,6 +26,7 @@ Deviations from the paper:
 """
 import argparse
 import contextlib
+import dataclasses
 import json
 import math
 import os
@@ -206,10 +207,13 @@ def repeated_sampling(model, samples, judge, n, args, seed=0, prompts_per_batch=
     return pool
 
 
-def rescore(pool, judge) -> list:
-    """The same replies scored by another judge: per prompt {axis: scores}."""
+def rescore(pool, judge, seed=None) -> list:
+    """The same replies scored by another judge, or asked again of a stochastic one (reply k of
+    the pool sent with request seed `seed` + k; None: no seed): per prompt {axis: scores}."""
     items = [reward.JudgeItem(e["sample"].question_text, t, w, r, e["sample"].reference)
              for e in pool for t, w, r in zip(e["texts"], e["waves"], e["rates"])]
+    if seed is not None:
+        items = [dataclasses.replace(item, seed=seed + k) for k, item in enumerate(items)]
     res = judge.score(items, mode="all")
     out, k = [], 0
     for e in pool:
@@ -230,6 +234,21 @@ def agreement(pool, human) -> dict:
                     j.append(a), h.append(b), g.append(i)
         out[axis] = stats.agreement_metrics(j, h, g)
     return out
+
+
+def agreement_over_draws(pool, raters, human, draws) -> dict:
+    """Appendix A's metrics over `draws` answers of the (stochastic) judge on the same replies:
+    draw 0 is the pool's own scores (request seeds 0 .. N-1), draw d asks again with seeds
+    d*N .. d*N + N-1. One draw of a 512-reply pool moves the intra-prompt Spearman by about
+    0.05 (README, condition 1); the mean is what a calibration can be checked against.
+    -> {axis: {metric: [mean, sd over draws]}}"""
+    size = sum(len(e["texts"]) for e in pool)
+    runs = [agreement(pool, human)]
+    for d in range(1, draws):
+        again = rescore(pool, raters, seed=d * size)
+        runs.append(agreement([{**e, **a} for e, a in zip(pool, again)], human))
+    return {axis: {m: [float(np.mean([r[axis][m] for r in runs])), float(np.std([r[axis][m] for r in runs]))]
+                   for m in ("pearson", "intra_spearman", "mae")} for axis in runs[0]}
 
 
 def plot_agreement(result, path):
@@ -547,6 +566,9 @@ def get_args(argv=None):
     g.add_argument("--prompts", type=int, default=64, help="held-out prompts to use")
     g.add_argument("--samples", type=int, default=8, help="replies per prompt for agreement / diversity (n)")
     g.add_argument("--raters", type=int, default=3, help="judge samples per side-by-side item")
+    g.add_argument("--judge-draws", type=int, default=5, help="agreement: ask the judge this many times "
+                   "about the same replies and also report each metric's mean and sd over the draws "
+                   "(each draw past the first costs prompts x samples x 3 calls)")
     g.add_argument("--events", type=int, default=6, help="batches for the gradient analysis")
     g.add_argument("--seed", type=int, default=0, help="sampling and rater seed")
     rollout.add_sampling_args(g)
@@ -615,10 +637,15 @@ def main(argv=None):
             human = rescore(pool, clean)
             if "agreement" in todo:
                 r = agreement(pool, human)
+                over = agreement_over_draws(pool, raters, human, args.judge_draws)
+                lines = [f"agreement {axis:9s} pearson {a['pearson']:.3f} intra-spearman {a['intra_spearman']:.3f} "
+                         f"mae {a['mae']:.3f} within-1 {a['within_1']:.3f} bias {a['bias']:+.3f}" for axis, a in r.items()]
+                if args.judge_draws > 1:
+                    lines += [f"agreement {axis:9s} over {args.judge_draws} judge draws (mean +- sd): " + ", ".join(
+                        f"{m.replace('_', '-')} {v[0]:.3f} +- {v[1]:.3f}" for m, v in o.items()) for axis, o in over.items()]
+                r["over_draws"], r["judge_draws"] = over, args.judge_draws
                 r["human_scores"] = human      # per prompt, per axis: what `judge.py calibrate` fits to
-                emit("agreement", r, lambda p: plot_agreement(r, p),
-                     [f"agreement {axis:9s} pearson {a['pearson']:.3f} intra-spearman {a['intra_spearman']:.3f} "
-                      f"mae {a['mae']:.3f} within-1 {a['within_1']:.3f} bias {a['bias']:+.3f}" for axis, a in r.items() if axis != "human_scores"])
+                emit("agreement", r, lambda p: plot_agreement(r, p), lines)
             if "diversity" in todo:
                 r = diversity(pool, human)
                 emit("diversity", r, lambda p: plot_diversity(r, p),

@@ -19,14 +19,16 @@ rerunning the same command resumes a study and runs only what is missing. A run 
 logged (OUT/ROW/seed-S/train.log), counted in the table's `runs` column, left out of the means,
 and tried again on the next invocation.
 
-Runs are shared between studies: each record carries its key (flags, --train-args, the base's
-path and a digest of its weights, seed, scored prompts and a digest of their file, sampling,
-judge), and a row x seed whose key a study beside OUT (out/study-*) has already finished is
-copied from there, not trained again (`--no-reuse` to retrain). So `--preset gates` after
+Runs are shared between studies: each record carries its key (training: flags, --train-args,
+the base's path and a digest of its weights, seed; scoring: prompts, a digest of their file,
+sampling, judge). A row x seed whose key a study beside OUT (out/study-*) has already finished
+is copied from there, not trained again (`--no-reuse` to retrain). So `--preset gates` after
 `--preset table3` trains only EMA 0.99 and the registered gates, and a base rebuilt in place or
-regenerated data is never mixed with runs of the old one. The code is not part of the key:
-after changing what an existing row does, use a fresh parent directory or `--no-reuse`
-(resuming the same OUT has the same caveat).
+regenerated data is never mixed with runs of the old one. A record here or beside OUT whose
+training matches but whose scoring differs (more prompts, another eval file) has its saved
+model scored again, not trained again; a record here whose training differs is trained again.
+The code is not part of the key: after changing what an existing row does, use a fresh parent
+directory or `--no-reuse`.
 `--jobs N` runs N row x seeds at once, each with cores / N torch threads; scoring stays one at a
 time. On 2 cores `--jobs 2` gained about 1.08x in runs per hour (README); it pays where there
 are more cores than one tiny run can use.

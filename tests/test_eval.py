@@ -108,11 +108,23 @@ def test_every_analysis_writes_its_files(micro_ckpts, toy_dir, judge_url, tmp_pa
                                                                     "backwards", "repetition"}
 
 
-def test_local_noisy_raters_disagree_with_the_human(micro_ckpts, toy_dir, tmp_path):
+def test_local_noisy_raters_disagree_with_the_human_and_each_draw_is_a_new_answer(micro_ckpts, toy_dir, tmp_path):
+    """--judge-draws asks the noisy judge again about the same replies. Bug caught: the draws sent
+    with the pool's own request seeds (the same answers: sd 0 and a 'mean' that is one draw), or
+    the first draw's line no longer the pool's own scores."""
     ev.main(["--ckpt", micro_ckpts["tiny-kimi"], "--analysis", "agreement", "--data", str(toy_dir / "eval.jsonl"),
-             "--prompts", "3", "--samples", "3", "--max-len", "24", "--out", str(tmp_path), "--rater-noise", "1.5", "1.5"])
+             "--prompts", "4", "--samples", "3", "--max-len", "24", "--out", str(tmp_path), "--rater-noise", "1.5", "1.5",
+             "--judge-draws", "3"])
     result = json.loads((tmp_path / "agreement.json").read_text())
-    assert result["semantic"]["n"] == 9 and result["semantic"]["mae"] > 0
+    assert result["semantic"]["n"] == 12 and result["semantic"]["mae"] > 0
+    assert result["judge_draws"] == 3
+    assert result["over_draws"]["semantic"]["mae"][1] > 0            # three different answers
+    ev.main(["--ckpt", micro_ckpts["tiny-kimi"], "--analysis", "agreement", "--data", str(toy_dir / "eval.jsonl"),
+             "--prompts", "4", "--samples", "3", "--max-len", "24", "--out", str(tmp_path / "one"),
+             "--rater-noise", "1.5", "1.5", "--judge-draws", "1"])
+    one = json.loads((tmp_path / "one" / "agreement.json").read_text())
+    assert one["semantic"] == result["semantic"]                      # draw 0 is the pool's own, whatever the draws
+    assert one["over_draws"]["semantic"]["mae"] == [one["semantic"]["mae"], 0.0]
 
 
 def test_h2_reference_band_starts_low_rises_and_settles():
