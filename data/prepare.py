@@ -41,8 +41,11 @@ and targets are always correct.
 The held-out split has 1,200 questions: --n-eval (300) drawn before the training
 set, as in every earlier world, then --n-eval-extra (900) drawn after it. A
 study's CI over 300 prompts was too wide to separate Table 3's rows (README,
-"Power"); drawing the extra ones after the training set leaves the training set,
-and so the base built from it, byte-identical. No question appears twice.
+"Results"); drawing the extra ones after the training set leaves the training set,
+and so the base built from it, byte-identical. No question appears twice, so the
+extra ones come from what the training set left: mostly comparisons and
+repetitions, the families with the most distinct questions (the first 300 have
+the generator's even mix).
 `manifest.json` records TOY_WORLD and the flags, so train.py and study.py can
 refuse a data/toy made by an earlier version of this script.
 
