@@ -392,21 +392,27 @@ def find_reusable(args, key: dict):
     return same_train
 
 
+def trained_in(path: str, record: dict) -> str:
+    """The run directory that holds a record's model: where it was copied from, else its own."""
+    return record.get("reused_from") or os.path.dirname(path)
+
+
 def plan_run(args, row: str, flags: str, seed: int, key: dict, common: list):
     """What a row x seed needs: ("done", record) when a record with this key exists here or beside
     OUT; ("score", directory) when a run with the same training (another prompt count, eval file,
     sampling or judge) left its model in `directory`; else ("train", None)."""
-    directory = run_dir(args.out, row, seed)
-    own = read_record(os.path.join(directory, EVAL_FILE))
+    path = os.path.join(run_dir(args.out, row, seed), EVAL_FILE)
+    own = read_record(path)
     if own and own.get("key") == key:
         return "done", own
-    if own and same_training(own.get("key") or {}, key) and os.path.exists(final_model(args, flags, seed, directory, common)):
-        return "score", directory
+    has_model = (lambda p, r: os.path.exists(final_model(args, flags, seed, trained_in(p, r), common)))
+    if own and same_training(own.get("key") or {}, key) and has_model(path, own):
+        return "score", trained_in(path, own)
     found = None if args.no_reuse else find_reusable(args, key)
     if found and found[1].get("key") == key:
-        return "done", dict(found[1], row=row, reused_from=os.path.dirname(found[0]))
-    if found and os.path.exists(final_model(args, flags, seed, os.path.dirname(found[0]), common)):
-        return "score", os.path.dirname(found[0])
+        return "done", dict(found[1], row=row, reused_from=trained_in(*found))
+    if found and has_model(*found):
+        return "score", trained_in(*found)
     return "train", None
 
 
@@ -435,23 +441,23 @@ def run_study(args, rows: dict, runner=subprocess_runner, scorer=None) -> dict:
     threads = ["--threads", str(max(1, (os.cpu_count() or 1) // args.jobs))] if args.jobs > 1 else []
     scoring = threading.Lock()                     # one scorer (model load + judge) at a time
 
-    def one(row, seed, key, trained_in):
-        """Train (unless `trained_in` holds this training's run) and score one row x seed."""
+    def one(row, seed, key, model_dir):
+        """Train (unless `model_dir` holds this training's run already) and score one row x seed."""
         directory = run_dir(args.out, row, seed)
         os.makedirs(directory, exist_ok=True)
         t0 = time.time()
-        if trained_in is None:
+        if model_dir is None:
             cmds, _ = train_commands(rows[row], args.base, seed, directory, common + threads)
             for cmd in cmds:
                 status = runner(cmd, os.path.join(directory, "train.log"))
                 if status != 0:
                     return {"row": row, "seed": seed, "status": "failed", "exit": status}
-        source = trained_in or directory
+        source = model_dir or directory
         with scoring:
             items = scorer(final_model(args, rows[row], seed, source, common), seed)
         record = {"row": row, "seed": seed, "status": "ok", "flags": rows[row], "key": key,
                   "seconds": round(time.time() - t0, 1), "lambda": lambda_series(source), "items": items,
-                  **({"scored_again": True} if trained_in else {}),
+                  **({"scored_again": True} if model_dir else {}),
                   **({"reused_from": source} if os.path.abspath(source) != os.path.abspath(directory) else {})}
         runtime.write_json(os.path.join(directory, EVAL_FILE), record)   # atomic: never half a result
         return record

@@ -189,6 +189,11 @@ def test_a_changed_scoring_scores_the_checkpoints_again_and_changed_training_tra
     assert scored[-1].startswith(str(tmp_path / "study-a")) and len(scored) == 4
     assert not (tmp_path / "study-b" / "half" / "seed-1" / "final").exists()
     scored.clear()
+    copy = study_in("study-b", "--prompts", "32", "--no-reuse")          # its records are copies: their models
+    assert calls == [] and len(scored) == 4                              # are found where they were trained
+    assert all(ckpt.startswith(str(tmp_path / "study-a")) for ckpt in scored)
+    assert copy["ours"][0]["reused_from"] == str(tmp_path / "study-a" / "ours" / "seed-0")
+    scored.clear()
     study_in("study-a", "--prompts", "8", "--steps", "5")                # the training changed
     assert len(calls) == 4 and all(c[c.index("--steps") + 1] == "5" for c in calls)
     calls.clear()
