@@ -351,10 +351,11 @@ def per_rank_batch(args, world):
 def ensure_toy_data(args, rank):
     """Generate data/toy if the default data is missing (rank 0; others wait); refuse one an
     earlier data/prepare.py made (dataset.check_toy_world)."""
-    default = os.path.abspath(args.data_dir) == os.path.join(HERE, "data", "toy")
+    toy = os.path.join(HERE, "data", "toy")
+    default = os.path.abspath(args.data_dir) == toy
     if os.path.exists(args.train_file) and os.path.exists(args.eval_file):
-        if default:
-            dataset.check_toy_world(args.data_dir)
+        if any(os.path.dirname(os.path.abspath(f)) == toy for f in (args.train_file, args.eval_file)):
+            dataset.check_toy_world(toy)
         return
     if not default:
         raise SystemExit(f"data not found: {args.train_file} / {args.eval_file}")

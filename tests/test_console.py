@@ -1,6 +1,9 @@
 """train.py's console: one line and exit status 2 for bad input, a step line every --log-every steps."""
+import argparse
+
 import pytest
 
+import dataset
 import train
 
 
@@ -25,7 +28,8 @@ def test_a_bad_data_file_ends_with_one_line_naming_file_and_line(tmp_path, micro
 
 def test_a_stale_default_data_dir_ends_with_one_line(tmp_path, toy_dir, micro_ckpts, capsys, monkeypatch):
     """data/toy from an earlier data/prepare.py (no manifest). Bug caught: trained on silently (the
-    old world's data under the new world's code), or a traceback instead of one line and status 2."""
+    old world's data under the new world's code), a traceback instead of one line and status 2,
+    or a run on one's own files refused because of a data/toy it does not read."""
     import shutil
     default = tmp_path / "data" / "toy"
     shutil.copytree(toy_dir, default)
@@ -37,6 +41,13 @@ def test_a_stale_default_data_dir_ends_with_one_line(tmp_path, toy_dir, micro_ck
     lines = err.strip().splitlines()
     assert len(lines) == 1 and "earlier data/prepare.py" in lines[0] and str(default) in lines[0]
     assert not (tmp_path / "run").exists()
+    # files of one's own, with data/toy stale (or absent) beside them: not the toy world's business
+    own = argparse.Namespace(data_dir=str(default), train_file=str(toy_dir / "train.jsonl"),
+                             eval_file=str(toy_dir / "eval.jsonl"))
+    train.ensure_toy_data(own, rank=0)
+    with pytest.raises(dataset.DataError):
+        train.ensure_toy_data(argparse.Namespace(data_dir=str(toy_dir), train_file=own.train_file,
+                                                 eval_file=str(default / "eval.jsonl")), rank=0)
 
 
 @pytest.mark.parametrize("argv,named", [
