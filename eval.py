@@ -566,9 +566,10 @@ def get_args(argv=None):
     g.add_argument("--prompts", type=int, default=64, help="held-out prompts to use")
     g.add_argument("--samples", type=int, default=8, help="replies per prompt for agreement / diversity (n)")
     g.add_argument("--raters", type=int, default=3, help="judge samples per side-by-side item")
-    g.add_argument("--judge-draws", type=int, default=5, help="agreement: ask the judge this many times "
-                   "about the same replies and also report each metric's mean and sd over the draws "
-                   "(each draw past the first costs prompts x samples x 3 calls)")
+    g.add_argument("--judge-draws", type=int, default=None, help="agreement: ask the judge this many times "
+                   "about the same replies and also report each metric's mean and sd over the draws (default 5 "
+                   "with the local judge, 1 with --judge-url: each draw past the first is prompts x samples x 3 "
+                   "more calls)")
     g.add_argument("--events", type=int, default=6, help="batches for the gradient analysis")
     g.add_argument("--seed", type=int, default=0, help="sampling and rater seed")
     rollout.add_sampling_args(g)
@@ -589,6 +590,10 @@ def get_args(argv=None):
         if a in args.analysis and not getattr(args, need):
             ap.error(f"--analysis {a} needs --{need}")
     args.out = args.out or os.path.join(args.ckpt or args.run, "eval")
+    if args.judge_draws is None:
+        args.judge_draws = 1 if args.judge_url else 5
+    if args.judge_draws < 1:
+        ap.error(f"--judge-draws {args.judge_draws}: must be >= 1")
     return args
 
 

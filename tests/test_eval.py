@@ -136,6 +136,15 @@ def test_h2_reference_band_starts_low_rises_and_settles():
     assert lows == sorted(lows) and lows[0] < ev.h2_band(0.45)[0] < lows[-1]
 
 
+def test_judge_draws_default_to_one_for_a_paid_judge():
+    """Bug caught: a real (paid) judge asked five times over about every reply by default."""
+    assert ev.get_args(["--ckpt", "x", "--analysis", "agreement"]).judge_draws == 5
+    assert ev.get_args(["--ckpt", "x", "--analysis", "agreement", "--judge-url", "http://h"]).judge_draws == 1
+    assert ev.get_args(["--ckpt", "x", "--judge-url", "http://h", "--judge-draws", "3"]).judge_draws == 3
+    with pytest.raises(SystemExit):
+        ev.get_args(["--ckpt", "x", "--judge-draws", "0"])
+
+
 def test_analyses_say_what_they_need():
     with pytest.raises(SystemExit):
         ev.get_args(["--ckpt", "x", "--analysis", "shift"])
