@@ -21,6 +21,8 @@ What the rest of the code uses (it never needs to know the architecture):
                                      slots(state) (N, K) and step(state, tokens)
   model.slots_for(replies)        -> LongTensor (N, L, K) slot type of every reply token
   model(tokens, attention_mask)   -> logits (N, S, K, V)
+  model(tokens, mask, reply_from=P) -> logits (N, S-P, K, V) predicting tokens[:, P:], each
+                                     distinct prompt run once for the rows that share it
   reply_logprobs(model, ...)      -> per-token log-probs (N, L, K) of given replies
   model.masks(replies, slots)     -> completion / text / speech / sampled masks (N, L, K)
   model.split(reply)              -> (text, speech codes); model.codec.decode -> (wave, rate)
@@ -88,8 +90,7 @@ def reply_logprobs(model, prompts, prompt_mask, replies, slots, temperature=1.0,
     length = replies.shape[1]
     tokens = torch.cat([prompts, replies], dim=1)                        # (N, P+L, K)
     mask = torch.cat([prompt_mask, (slots[..., 0] != PAD_SLOT).long()], dim=1)
-    logits, _ = (forward or model)(tokens, mask)                         # (N, P+L, K, V)
-    logits = logits[:, p - 1:p + length - 1]                             # position t predicts token t+1
+    logits, _ = (forward or model)(tokens, mask, reply_from=p)           # (N, L, K, V)
     temperature = torch.as_tensor(temperature, dtype=torch.float32, device=logits.device)
     temperature = temperature.reshape(-1, 1, 1).expand(n, length, k).reshape(-1)
     out = constrained_logprobs(logits.reshape(n * length * k, -1), slots.reshape(-1),
@@ -114,6 +115,43 @@ class SpokenLM(nn.Module):
         self.tokenizer, self.codec, self.spec = tokenizer, codec, dict(spec)
         self.vocab = tokenizer.vocab
         self.register_buffer("allowed", self.vocab.allowed_table(), persistent=False)
+        self.share_prompts = True    # reply_logits runs each distinct prompt once (bench.py compares both)
+
+    def forward(self, tokens, attention_mask, position_ids=None, past=None, use_cache=False, reply_from=None):
+        """tokens (N, S, K), attention_mask (N, past + S) -> logits (N, S, K, V), cache. With
+        reply_from=P: only the logits that predict tokens[:, P:], (N, S - P, K, V), and no cache
+        (reply_logits). One call either way, so a DDP wrapper sees one forward per term."""
+        if reply_from is not None:
+            return self.reply_logits(tokens, attention_mask, reply_from), None
+        return self.run(tokens, attention_mask, position_ids, past, use_cache)
+
+    def reply_logits(self, tokens, attention_mask, p):
+        """Logits predicting tokens[:, p:] -> (N, S - p, K, V), prompt = the first p positions.
+
+        Rows whose prompt (tokens and mask) is the same, as a group's G rollouts and its SFT row
+        are, share one forward of it: its KV cache is indexed out to those rows and their replies
+        run on top, so each row's gradient reaches the shared prompt's activations, summed, as it
+        would reach its own copy. The same numbers as one forward over whole rows, to float
+        tolerance, for G + 1 times fewer prompt tokens through the network. Where no prompt
+        repeats, or where the cache would be dropped (transformers' gradient checkpointing in
+        training), one forward over whole rows that keeps the reply positions' logits only."""
+        n, s, k = tokens.shape
+        prompt_key = torch.cat([tokens[:, :p].reshape(n, -1), attention_mask[:, :p]], dim=1)
+        distinct, row_of = torch.unique(prompt_key, dim=0, return_inverse=True)
+        if not self.share_prompts or len(distinct) == n or self.cache_dropped():
+            logits, _ = self.run(tokens, attention_mask, keep=s - p + 1)
+            return logits[:, :-1]
+        head, cache = self.run(distinct[:, :p * k].view(-1, p, k), distinct[:, p * k:], use_cache=True, keep=1)
+        for c in cache if isinstance(cache, tuple) else (cache,):
+            if c.get_seq_length() != p:     # a layer that did not keep its cache: never guess
+                raise RuntimeError(f"the prompt's KV cache holds {c.get_seq_length()} positions, not {p}")
+            c.batch_select_indices(row_of)
+        tail, _ = self.run(tokens[:, p:], attention_mask, past=cache, use_cache=True)
+        return torch.cat([head[row_of], tail[:, :-1]], dim=1)
+
+    def cache_dropped(self) -> bool:
+        """transformers ignores use_cache in a checkpointed layer in training (--grad-checkpoint)."""
+        return self.training and any(getattr(m, "gradient_checkpointing", False) for m in self.modules())
 
     def slots_for(self, replies: torch.Tensor) -> torch.Tensor:
         """Replay the grammar over replies (N, L, K): slot types (N, L, K). Positions after a
@@ -186,12 +224,13 @@ class InterleavedLM(SpokenLM):
         self.net = net
         self.grammar = InterleavedGrammar(self.vocab, spec["schedule"])
 
-    def forward(self, tokens, attention_mask, position_ids=None, past=None, use_cache=False):
-        """tokens (N, S, 1), attention_mask (N, S + past length) -> logits (N, S, 1, V), cache."""
+    def run(self, tokens, attention_mask, position_ids=None, past=None, use_cache=False, keep=0):
+        """tokens (N, S, 1), attention_mask (N, S + past length) -> logits (N, S, 1, V) (the last
+        `keep` positions only, if keep > 0), cache."""
         if position_ids is None:
             position_ids = default_positions(attention_mask, tokens.shape[1])
         out = self.net(input_ids=tokens[..., 0], attention_mask=attention_mask, position_ids=position_ids,
-                       past_key_values=past, use_cache=use_cache)
+                       past_key_values=past, use_cache=use_cache, logits_to_keep=keep)
         return out.logits[:, :, None, :], out.past_key_values
 
     def prompt(self, sample) -> torch.Tensor:
@@ -286,8 +325,9 @@ class ParallelTrunk(nn.Module):
         self.text_head = nn.Linear(config.hidden_size, config.vocab_size, bias=False)
         self.audio_head = nn.Linear(config.hidden_size, config.vocab_size, bias=False)
 
-    def forward(self, text_ids, audio_ids, attention_mask, position_ids, past=None, use_cache=False):
-        """text_ids, audio_ids (N, S) -> text logits, audio logits (N, S, V), (trunk, branch) cache."""
+    def forward(self, text_ids, audio_ids, attention_mask, position_ids, past=None, use_cache=False, keep=0):
+        """text_ids, audio_ids (N, S) -> text logits, audio logits (N, S, V) (the last `keep`
+        positions only, if keep > 0), (trunk, branch) cache."""
         from transformers import DynamicCache
         h = self.embed(text_ids) + self.embed(audio_ids)                          # (N, S, D)
         trunk_past, branch_past = past if past is not None else (None, None)
@@ -298,7 +338,8 @@ class ParallelTrunk(nn.Module):
         b = self.branch(inputs_embeds=t.last_hidden_state, attention_mask=attention_mask,
                         position_ids=position_ids, past_key_values=branch_past, use_cache=use_cache)
         cache = (t.past_key_values, b.past_key_values) if use_cache else None
-        return self.text_head(t.last_hidden_state), self.audio_head(b.last_hidden_state), cache
+        last = slice(-keep if keep else None, None)
+        return self.text_head(t.last_hidden_state[:, last]), self.audio_head(b.last_hidden_state[:, last]), cache
 
 
 class ParallelLM(SpokenLM):
@@ -310,12 +351,12 @@ class ParallelLM(SpokenLM):
         self.net = net
         self.grammar = ParallelGrammar(self.vocab, spec["audio_delay"])
 
-    def forward(self, tokens, attention_mask, position_ids=None, past=None, use_cache=False):
-        """tokens (N, S, 2) -> logits (N, S, 2, V), cache."""
+    def run(self, tokens, attention_mask, position_ids=None, past=None, use_cache=False, keep=0):
+        """tokens (N, S, 2) -> logits (N, S, 2, V) (the last `keep` positions, if keep > 0), cache."""
         if position_ids is None:
             position_ids = default_positions(attention_mask, tokens.shape[1])
         text, audio, cache = self.net(tokens[..., 0], tokens[..., 1], attention_mask, position_ids,
-                                      past, use_cache)
+                                      past, use_cache, keep)
         return torch.stack([text, audio], dim=2), cache
 
     def prompt(self, sample) -> torch.Tensor:

@@ -229,6 +229,55 @@ def test_batched_logprobs_equal_a_naive_loop(name, samples):
         assert (batched[i, :n][forced] == 0).all()         # a forced token is certain
 
 
+@pytest.mark.parametrize("name", ["tiny-vita", "tiny-kimi"])
+@pytest.mark.parametrize("checkpointed", [False, True])
+def test_rows_sharing_a_prompt_give_each_rows_own_logprobs_and_gradients(name, checkpointed, samples):
+    """A hybrid step's forward: two prompts of different lengths, each read by several rows in no
+    particular order (G rollouts and an SFT row), replies of different lengths. Oracle: every row
+    run alone (no padding, nothing shared). Bugs: the shared KV cache handed to the wrong rows (an
+    order assumed), the first reply token predicted from the wrong position, the cache detached
+    (the shared prompt's activations get no gradient from the replies), the prompt run per row
+    after all; with checkpointing (transformers then drops the cache), replies read with no prompt."""
+    import train
+    m = micro_model(name).train()
+    if checkpointed:
+        train.enable_grad_checkpoint(m)
+    a, b = samples[0], samples[5]
+    assert len(m.prompt(a)) != len(m.prompt(b))
+    owners = [a, b, a, a, b, b, a]
+    prompts, pmask = m.sample_prompt_batch(owners)
+    replies = M.pad_right([m.target(s.target_text, s.target_codes) for s in samples[1:8]], V.pad)
+    slots = m.slots_for(replies)
+    weights = torch.rand(replies.shape, generator=torch.Generator().manual_seed(0))
+    runs = []
+    inner = m.run
+    m.run = lambda tokens, *args, **kw: runs.append(tokens.shape[0]) or inner(tokens, *args, **kw)
+
+    def grads_of(lp):
+        m.zero_grad()
+        (lp.nan_to_num(neginf=0.0) * weights[:len(lp)]).sum().backward()
+        return {k: p.grad.clone() for k, p in m.named_parameters() if p.grad is not None}
+
+    shared = M.reply_logprobs(m, prompts, pmask, replies, slots)
+    g_shared = grads_of(shared)
+    assert runs[0] == (7 if checkpointed else 2)             # the two prompts, once each
+    alone, g_alone = [], {}
+    for i, s in enumerate(owners):
+        n = int((slots[i, :, 0] != grammar.PAD_SLOT).sum())
+        p = m.prompt(s)[None]
+        lp = M.reply_logprobs(m, p, torch.ones(p.shape[:2], dtype=torch.long), replies[i:i + 1, :n], slots[i:i + 1, :n])
+        m.zero_grad()
+        (lp.nan_to_num(neginf=0.0) * weights[i:i + 1, :n]).sum().backward()
+        for k, p in m.named_parameters():
+            if p.grad is not None:
+                g_alone[k] = g_alone.get(k, 0) + p.grad
+        alone.append(lp[0].detach())
+        torch.testing.assert_close(shared[i, :n].detach(), alone[-1], atol=1e-5, rtol=1e-5)
+    assert g_shared.keys() == g_alone.keys()
+    for k in g_alone:
+        torch.testing.assert_close(g_shared[k], g_alone[k], atol=1e-5, rtol=1e-4)
+
+
 def test_per_row_temperature_matches_separate_calls(samples):
     m = micro_model("tiny-vita").eval()
     prompts, pmask = m.sample_prompt_batch(samples[:2])
