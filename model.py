@@ -98,6 +98,25 @@ def reply_logprobs(model, prompts, prompt_mask, replies, slots, temperature=1.0,
     return out.view(n, length, k)
 
 
+def distinct_prompts(prompts, mask):
+    """prompts (N, P, K), mask (N, P) -> the distinct rows (U, P, K), (U, P) and row_of (N,):
+    row i's prompt is distinct row row_of[i]."""
+    n, p, k = prompts.shape
+    keys, row_of = torch.unique(torch.cat([prompts.reshape(n, -1), mask], dim=1), dim=0, return_inverse=True)
+    return keys[:, :p * k].view(-1, p, k), keys[:, p * k:], row_of
+
+
+def select_rows(cache, rows, length):
+    """A KV cache (transformers' Cache, or a tuple of them) of `length` positions -> the same
+    cache with batch rows `rows` (differentiable: rows that read one prompt sum their gradients
+    into it). A cache of any other length (a layer that did not keep it) is an error, not a guess."""
+    for c in cache if isinstance(cache, tuple) else (cache,):
+        if c.get_seq_length() != length:
+            raise RuntimeError(f"the prompt's KV cache holds {c.get_seq_length()} positions, not {length}")
+        c.batch_select_indices(rows)
+    return cache
+
+
 # ---------------------------------------------------------------- the models
 
 def default_positions(attention_mask, n_new):
@@ -135,18 +154,13 @@ class SpokenLM(nn.Module):
         tolerance, for G + 1 times fewer prompt tokens through the network. Where no prompt
         repeats, or where the cache would be dropped (transformers' gradient checkpointing in
         training), one forward over whole rows that keeps the reply positions' logits only."""
-        n, s, k = tokens.shape
-        prompt_key = torch.cat([tokens[:, :p].reshape(n, -1), attention_mask[:, :p]], dim=1)
-        distinct, row_of = torch.unique(prompt_key, dim=0, return_inverse=True)
-        if not self.share_prompts or len(distinct) == n or self.cache_dropped():
+        n, s, _ = tokens.shape
+        prompts, mask, row_of = distinct_prompts(tokens[:, :p], attention_mask[:, :p])
+        if not self.share_prompts or len(prompts) == n or self.cache_dropped():
             logits, _ = self.run(tokens, attention_mask, keep=s - p + 1)
             return logits[:, :-1]
-        head, cache = self.run(distinct[:, :p * k].view(-1, p, k), distinct[:, p * k:], use_cache=True, keep=1)
-        for c in cache if isinstance(cache, tuple) else (cache,):
-            if c.get_seq_length() != p:     # a layer that did not keep its cache: never guess
-                raise RuntimeError(f"the prompt's KV cache holds {c.get_seq_length()} positions, not {p}")
-            c.batch_select_indices(row_of)
-        tail, _ = self.run(tokens[:, p:], attention_mask, past=cache, use_cache=True)
+        head, cache = self.run(prompts, mask, use_cache=True, keep=1)
+        tail, _ = self.run(tokens[:, p:], attention_mask, past=select_rows(cache, row_of, p), use_cache=True)
         return torch.cat([head[row_of], tail[:, :-1]], dim=1)
 
     def cache_dropped(self) -> bool:
