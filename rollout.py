@@ -54,7 +54,7 @@ import numpy as np
 import torch
 
 from grammar import PAD_SLOT
-from model import pad_right
+from model import distinct_prompts, pad_right, select_rows
 
 
 @dataclass
@@ -157,7 +157,13 @@ def generate(model, prompts, prompt_mask, temperature=1.0, top_p=1.0, max_len=96
     with torch.device("cpu"):                       # the grammar's bookkeeping lives on the host
         state = grammar.init(n)
     attn = prompt_mask.to(device)
-    logits, past = model(prompts.to(device), attn, use_cache=True)
+    distinct, distinct_mask, row_of = distinct_prompts(prompts.to(device), attn)
+    if getattr(model, "share_prompts", False) and len(distinct) < n:
+        # a group's G rows share one prompt: prefill each distinct prompt once, index its cache out
+        logits, past = model(distinct, distinct_mask, use_cache=True)
+        logits, past = logits[row_of], select_rows(past, row_of, prompts.shape[1])
+    else:
+        logits, past = model(prompts.to(device), attn, use_cache=True)
     last = logits[:, -1]                                                  # (N, K, V)
     scale = temperature if temperature > 0 else 1.0
     seen = torch.zeros(last.shape, dtype=torch.bool, device=device) if repetition_penalty != 1.0 else None

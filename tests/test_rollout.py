@@ -110,6 +110,26 @@ def test_sampling_logprobs_match_teacher_forcing(name, temperature, extra, sampl
     torch.testing.assert_close(b.logprobs[done], forced[done], atol=1e-5, rtol=1e-5)
 
 
+@pytest.mark.parametrize("name", ["tiny-vita", "tiny-kimi"])
+def test_prefilling_each_distinct_prompt_once_samples_what_each_row_would(name, samples):
+    """Two prompts of different lengths, each in several rows in no particular order. Oracle: the
+    same draws with every row prefilling its own copy. Bugs: a cache row handed to another
+    prompt's rows (an order assumed), the first token drawn from the wrong row's logits."""
+    m = micro_model(name, seed=1)
+    prompts, mask = m.sample_prompt_batch([samples[0], samples[5], samples[5], samples[0], samples[5]])
+    uniforms = torch.rand(5, 48, m.n_streams, generator=torch.Generator().manual_seed(0))
+    runs, inner = [], m.forward
+    m.forward = lambda tokens, *a, **k: runs.append(tokens.shape[0]) or inner(tokens, *a, **k)
+    out = {}
+    for share in (True, False):
+        m.share_prompts, runs[:] = share, []
+        out[share] = rollout.generate(m, prompts, mask, 1.0, max_len=48, uniforms=uniforms)
+        assert runs[0] == (2 if share else 5)
+    assert torch.equal(out[True][0], out[False][0]) and torch.equal(out[True][1], out[False][1])
+    torch.testing.assert_close(out[True][2], out[False][2], atol=1e-5, rtol=1e-5)
+    assert len({tuple(r.flatten().tolist()) for r in out[True][0]}) == 5     # the rows differ
+
+
 def test_greedy_is_deterministic_and_argmax(samples):
     m, a = sample("tiny-vita", samples, temperature=0.0, seed=1)
     _, b = sample("tiny-vita", samples, temperature=0.0, seed=2)
