@@ -4,7 +4,8 @@
     loss, sft, grpo, stats = hybrid_objective(policy, ub, adv, usable, group, lam, args)
     # or, with the judge still out (--overlap-judge):
     sft = sft_backward_early(policy, ub, forward)          # grad L_SFT, unscaled, DDP-local
-    loss, sft, grpo, stats = grpo_after_rewards(policy, ub, sft, adv, usable, group, lam, args, forward)
+    logp = grpo_forward_early(policy, ub, forward)         # the rollout rows' log-probs, graph kept
+    loss, sft, grpo, stats = grpo_after_rewards(policy, ub, sft, adv, usable, group, lam, args, forward, logp)
 
 An UpdateBatch stacks the B*G rollout rows and the same B prompts' SFT rows for one forward,
 with the masks that decide what each term reaches: the GRPO scope (--rl-tokens, Eq. 6), the
@@ -13,9 +14,10 @@ the positions the policy actually chose. The maths is losses.py's; this file is 
 train.py's flags meet it, so tests/test_wiring.py tests the gradients that arrive here.
 
 Deviations from the paper and the official release:
-  1. The SFT rows' backward can run before the rewards and lambda_t are known, and is scaled
-     by 1 - lambda_t afterwards (gradients are linear: the same update as Eq. 8's backward).
-     The official trainer computes the whole loss after the judge answers.
+  1. The SFT rows' backward and the rollout rows' forward can run before the rewards and
+     lambda_t are known; the SFT gradient is scaled by 1 - lambda_t afterwards (gradients are
+     linear: the same update as Eq. 8's backward), and only the GRPO backward waits for the
+     rewards. The official trainer computes the whole loss after the judge answers.
 """
 import contextlib
 from dataclasses import dataclass
@@ -128,13 +130,23 @@ def sft_backward_early(policy, ub, forward):
     return sft.detach()
 
 
-def grpo_after_rewards(policy, ub, sft, adv, usable, group, lam, args, forward):
+def grpo_forward_early(policy, ub, forward):
+    """The rollout rows' forward while the judge is still out: their log-probs (B*G, L*K) with
+    the graph kept; only the backward needs the advantages. Called after sft_backward_early,
+    outside no_sync, so under DDP the backward that consumes it is the one that syncs."""
+    return row_logprobs(policy, ub, slice(0, ub.n_roll), forward)
+
+
+def grpo_after_rewards(policy, ub, sft, adv, usable, group, lam, args, forward, logp_roll=None):
     """The rest of Eq. 8 once the rewards and lambda_t are in: gradients are linear, so the SFT
     gradient already in .grad is scaled by (1 - lambda_t) and the returned loss's backward adds
-    lambda_t grad L_GRPO (DDP syncs the sum there). Its value is the whole L, for the
-    non-finite guard; the SFT term enters it detached. -> (loss, sft, grpo, grpo stats)."""
+    lambda_t grad L_GRPO (DDP syncs the sum there). `logp_roll`: grpo_forward_early's output,
+    else the rollout rows' forward runs now. Its value is the whole L, for the non-finite
+    guard; the SFT term enters it detached. -> (loss, sft, grpo, grpo stats)."""
     for p in policy.parameters():
         if p.grad is not None:
             p.grad.mul_(1.0 - lam)
-    grpo, stats = grpo_term(row_logprobs(policy, ub, slice(0, ub.n_roll), forward), ub, adv, usable, group, args)
+    if logp_roll is None:
+        logp_roll = row_logprobs(policy, ub, slice(0, ub.n_roll), forward)
+    grpo, stats = grpo_term(logp_roll, ub, adv, usable, group, args)
     return losses.hybrid_loss(sft, grpo, lam), sft, grpo, stats

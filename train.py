@@ -13,8 +13,9 @@ Stages (--stage):
           model from scratch: that is how the deliberately imperfect base is made.
   hybrid  (default) one loop per step: each rank samples G replies for each of its
           prompts and sends them all to the judge at once; while the calls are in
-          flight it takes the reference log-probs and the SFT targets' forward and
-          backward (--overlap-judge); with the rewards it computes advantages (Eq. 3)
+          flight it takes the reference log-probs, the SFT targets' forward and
+          backward and the rollouts' forward (--overlap-judge); with the rewards it
+          computes advantages (Eq. 3)
           and lambda_t from every rank's reward groups (Eq. 9-12), and steps AdamW on
           L = (1 - lambda_t) L_SFT + lambda_t L_GRPO (Eq. 8). `--gate fixed --lam 1`
           is pure GRPO; `--lam 0` pure SFT.
@@ -36,7 +37,7 @@ Deviations from the paper and the official release:
   1. The judge runs on a background thread while the reward-independent work does
      (reference log-probs; the SFT rows' backward, unscaled, DDP-local, then scaled by
      1 - lambda_t once the gate is known: gradients are linear, so the update is the
-     same); the GRPO rows' forward and backward wait for the rewards. The official
+     same), and the GRPO rows' forward; only their backward waits for the rewards. The official
      trainer holds the whole batch's activations while it waits on the judge. Under
      --fsdp only the reference overlaps; --ppo-epochs > 1 runs later epochs whole;
      --overlap-judge auto leaves it off for the local judge on CPU (same cores).
@@ -135,8 +136,9 @@ def get_args(argv=None):
     g.add_argument("--grad-clip", type=float, default=1.0, help="global gradient norm clip")
     g.add_argument("--ppo-epochs", type=int, default=1, help="updates per rollout batch (mu); >1 makes the clip real")
     g.add_argument("--overlap-judge", default="auto", choices=["auto", "on", "off"],
-                   help="hybrid: run the reference log-probs and the SFT rows' forward and backward while the "
-                        "judge calls are in flight (the same update; --fsdp overlaps the reference only); "
+                   help="hybrid: run the reference log-probs, the SFT rows' forward and backward and the "
+                        "rollout rows' forward while the judge calls are in flight (the same update; --fsdp "
+                        "overlaps the reference only); "
                         "auto: on with --judge-url or a GPU, off for the local judge on CPU (it scores on the "
                         "cores the update needs)")
     g.add_argument("--max-skipped-updates", type=int, default=3,
@@ -549,11 +551,14 @@ def run_hybrid(args, policy, train_set, eval_set, judge, rank, world, device, hu
                                         semantic_weight=args.semantic_weight)
         t_wait = 0.0 if overlap else runtime.waited(pending)    # sequential: nothing runs meanwhile
         # 3. while it is out: what does not need the rewards (reference log-probs, the SFT rows'
-        #    forward and backward, unscaled); the GRPO part waits for the rewards
+        #    forward and backward, unscaled, the rollout rows' forward); the GRPO backward waits
         ub = objective.build_update_batch(policy, ref, batch, samples, args, device)
         policy.train()
         opt.zero_grad(set_to_none=True)
-        early_sft = objective.sft_backward_early(policy, ub, forward) if overlap and not args.fsdp else None
+        early_sft = early_logp = None
+        if overlap and not args.fsdp:
+            early_sft = objective.sft_backward_early(policy, ub, forward)
+            early_logp = objective.grpo_forward_early(policy, ub, forward)
         t_wait += runtime.waited(pending)
         res = pending.result()
         R = losses.nan_rewards(reward.pick_rewards(res, args), (len(samples), G))   # (B, G), NaN = no score
@@ -572,7 +577,7 @@ def run_hybrid(args, policy, train_set, eval_set, judge, rank, world, device, hu
         for epoch in range(args.ppo_epochs):
             if epoch == 0 and early_sft is not None:
                 loss, sft, grpo, gstats = objective.grpo_after_rewards(policy, ub, early_sft, adv, usable, group,
-                                                                       g_out.lam, args, forward)
+                                                                       g_out.lam, args, forward, early_logp)
             else:
                 loss, sft, grpo, gstats = objective.hybrid_objective(policy, ub, adv, usable, group, g_out.lam,
                                                                      args, forward)

@@ -5,7 +5,7 @@
 Every rank samples the same global batch (same seed), keeps its own prompts' rows,
 scores them with fixed synthetic rewards, runs the gate with the cross-rank
 all-reduce and one backward through the parallel wrapper (--overlap: the overlapped
-step's two, the SFT rows' under no_sync first); rank r writes OUT/rank{r}.pt with lambda
+step's two, the SFT rows' under no_sync first, then the rollout rows' forward); rank r writes OUT/rank{r}.pt with lambda
 and the full gradients.
 """
 import os
@@ -54,8 +54,9 @@ def main(out, ckpt, data, fsdp, overlap=False):
     group = torch.arange(per_rank).repeat_interleave(G)
     if overlap:
         sft = objective.sft_backward_early(policy, ub, forward)
+        logp = objective.grpo_forward_early(policy, ub, forward)
         loss = objective.grpo_after_rewards(policy, ub, sft, adv.flatten(), usable.flatten(), group, out_gate.lam,
-                                        args, forward)[0]
+                                        args, forward, logp)[0]
     else:
         loss = objective.hybrid_objective(policy, ub, adv.flatten(), usable.flatten(), group, out_gate.lam, args,
                                       forward)[0]

@@ -129,9 +129,10 @@ def grads_of(policy):
 def test_overlapped_gradient_equals_the_whole_objective(micro_ckpts, samples):
     """Eq. 8's gradient two ways on one batch (beta > 0, lambda 0.37, rewards with a tie group):
     one backward of (1 - lam) L_SFT + lam L_GRPO, vs the SFT rows' backward first, scaled by
-    (1 - lam), then lam L_GRPO's added. Same loss value and gradients to float tolerance.
-    Bug: the SFT gradient left unscaled or scaled by lam, zero_grad between the two backward
-    passes, or the SFT rows run with the rollout temperature."""
+    (1 - lam), then lam L_GRPO's added, its forward taken before lambda is known. Same loss
+    value and gradients to float tolerance. Bug: the SFT gradient left unscaled or scaled by
+    lam, zero_grad between the two backward passes, the SFT rows run with the rollout
+    temperature, or the early forward's log-probs detached (no GRPO gradient)."""
     import losses
     import model as M
     import rollout
@@ -150,7 +151,8 @@ def test_overlapped_gradient_equals_the_whole_objective(micro_ckpts, samples):
     expected = grads_of(policy)
     policy.zero_grad(set_to_none=True)
     sft = objective.sft_backward_early(policy, ub, policy)
-    split = objective.grpo_after_rewards(policy, ub, sft, adv, usable, group, lam, args, policy)
+    logp = objective.grpo_forward_early(policy, ub, policy)      # before the rewards, as train.py does
+    split = objective.grpo_after_rewards(policy, ub, sft, adv, usable, group, lam, args, policy, logp)
     split[0].backward()
     got = grads_of(policy)
     assert float(split[0].detach()) == pytest.approx(float(whole[0].detach()), rel=1e-6)
