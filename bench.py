@@ -16,7 +16,8 @@
            judge and with a remote-like one that only waits (no CPU here, as a real API).
   trl      TRL's GRPOTrainer on tiny-vita's exact Qwen2 config, same B, G, reply length and
            beta, against our full step; only where `trl` is importable (never a requirement).
-  step     one default hybrid step of tiny-vita split into rollout / judge / update.
+  step     one default hybrid step of tiny-vita split into rollout / judge / update; the update
+           again with each row running its own copy of the prompt (no shared KV cache).
   default  the README's first command, timed: `python train.py` from nothing (toy data, the base,
            the hybrid, the closing summary) in a scratch copy of the project's code, its wall time
            and the peak RSS of its largest process (train.py; the local judges run apart). About
@@ -130,7 +131,7 @@ def bench_step(samples, args):
     ref = models.build_model("tiny-vita").eval().requires_grad_(False)
     opt = torch.optim.AdamW(policy.parameters(), lr=1e-4)
     chosen = [s for s in samples if s.target_codes is not None][:args.prompts]
-    times = {"rollout": [], "judge": [], "update": []}
+    times = {"rollout": [], "judge": [], "update": [], "unshared": []}
     with judge.LocalJudge() as local:
         client = reward.JudgeClient(local.url)
         gate = gates.make_gate("adaptive")
@@ -143,22 +144,29 @@ def bench_step(samples, args):
             R = losses.nan_rewards(reward.pick_rewards(res, targs), (len(chosen), args.group))
             adv, usable = losses.advantages(R)
             lam = gate.step(R).lam
-            ub = objective.build_update_batch(policy, ref, batch, chosen, targs, torch.device("cpu"))
             group = torch.arange(len(chosen)).repeat_interleave(args.group)
-            loss = objective.hybrid_objective(policy, ub, adv.flatten(), usable.flatten(), group, lam, targs)[0]
-            opt.zero_grad()
-            loss.backward()
+            update = []
+            for share in (False, True):     # the same update, each row with its own prompt, then shared
+                t3 = time.perf_counter()
+                policy.share_prompts = ref.share_prompts = share
+                ub = objective.build_update_batch(policy, ref, batch, chosen, targs, torch.device("cpu"))
+                loss = objective.hybrid_objective(policy, ub, adv.flatten(), usable.flatten(), group, lam, targs)[0]
+                opt.zero_grad()
+                loss.backward()
+                update.append(time.perf_counter() - t3)
             opt.step()
-            t3 = time.perf_counter()
-            for k, v in zip(times, (t1 - t0, t2 - t1, t3 - t2)):
+            for k, v in zip(times, (t1 - t0, t2 - t1, update[1], update[0])):
                 times[k].append(v)
         client.close()
     best = {k: min(v) for k, v in times.items()}
+    unshared = best.pop("unshared")
     total = sum(best.values())
     print(f"step: one hybrid step, tiny-vita, {len(chosen)} prompts x G={args.group} (best of 3), sequential; "
           f"the judge asks the reward's axis only (steps 1, 11, ... also ask the two logging axes)")
     for k, v in best.items():
         print(f"  {k:8s} {v:6.3f} s  {v / total:5.1%}")
+    print(f"  update with each row's own prompt {unshared:6.3f} s: a shared prompt (the G rollouts and the SFT row "
+          f"read one KV cache) is {unshared / best['update']:.2f}x faster")
 
 
 BOOST = dict(vocab=168072, hidden=3584, intermediate=18944, heads=28, kv_heads=4, main_layers=28, mtp_layers=10)
@@ -391,7 +399,7 @@ def bench_trl(samples, args):
         ours.save(f"{tmp}/init")
         rows = run_steps(f"{tmp}/init", f"{tmp}/run", ["--batch-size", str(args.prompts), "--group-size",
                                                         str(args.group), "--beta-text", "0.01", "--beta-speech",
-                                                        "0.01"])[1:]
+                                                        "0.01", "--max-len", "96"])[1:]
     mine = min(r["time_rollout"] + r["time_judge_wait"] + r["time_update"] for r in rows)
     print(f"trl: TRL {trl.__version__} GRPOTrainer vs train.py's hybrid step, tiny-vita's Qwen2 config "
           f"({models.n_params(ours) / 1e6:.1f}M), {args.prompts} prompts x G={args.group}, 96-token replies, "
