@@ -183,17 +183,18 @@ def boost_params(c=BOOST) -> dict:
             "total": main + c["mtp_layers"] * layer + mtp_extra}
 
 
-def activation_bytes(c, tokens, checkpoint):
+def activation_bytes(c, tokens, checkpoint, logit_tokens):
     """Saved activations of one training forward (bf16, SDPA/flash attention: no S x S scores).
     Per token and layer: 2 norm outputs + residual + attention output (4h), q + k + v (h + 2 kv),
     the o_proj input (h), gate, up, act(gate), their product (4 I): about 197 KB at Boost's sizes.
     With checkpointing only each layer's input (h) stays, plus one layer's recomputation.
-    The logits (V per token, bf16) and their gradient come on top either way."""
+    The logits (V per token, bf16) and their gradient come on top either way, for the
+    `logit_tokens` reply positions only (model.reply_logits keeps no prompt logits)."""
     h, i, kv = c["hidden"], c["intermediate"], c["kv_heads"] * c["hidden"] // c["heads"]
     per_layer = 2 * (4 * h + h + 2 * kv + h + 4 * i)
     layers = c["main_layers"]
     body = tokens * (layers * 2 * h + per_layer) if checkpoint else tokens * layers * per_layer
-    return body + 2 * tokens * c["vocab"] * 2, per_layer
+    return body + 2 * logit_tokens * c["vocab"] * 2, per_layer
 
 
 def bench_memory(_samples, args):
@@ -216,15 +217,19 @@ def bench_memory(_samples, args):
             state = bytes_per_param * p["main"] / gpus
             ref = 2 * p["main"] / gpus                        # bf16 frozen reference (beta > 0), sharded
             gathered = 2 * p["main"]                          # rollouts gather the full bf16 policy (runtime.gathered)
-            rows = batch // gpus * (group + 1)
+            prompts = batch // gpus
+            rows = prompts * (group + 1)
             for ckpt in (False, True):
-                act, per_layer = activation_bytes(c, rows * tokens_per_row, ckpt)
+                # a prompt's G + 1 rows share one forward of it, except under checkpointing (transformers
+                # drops the KV cache there, so every row runs its own copy: model.reply_logits)
+                tokens = rows * reply + (rows if ckpt else prompts) * prompt
+                act, per_layer = activation_bytes(c, tokens, ckpt, rows * reply)
                 total = state + ref + max(gathered, act)
                 print(f"    {gpus} x 80 GB, {'with' if ckpt else 'no  '} checkpointing: {total / gib:6.1f} GiB = state "
                       f"{state / gib:.1f} + reference {ref / gib:.1f} + max(rollout gather {gathered / gib:.1f}, "
                       f"activations {act / gib:.1f} for {rows} rows) {'fits' if total / gib < 0.9 * 80e9 / gib else 'DOES NOT FIT'}")
     print(f"  activations per token and layer {per_layer / 1e3:.0f} KB (bf16); the logits of one token "
-          f"{2 * c['vocab'] * 2 / 1e3:.0f} KB with their gradient; without FSDP (DDP) the state alone is "
+          f"{2 * c['vocab'] * 2 / 1e3:.0f} KB with their gradient (reply positions only); without FSDP (DDP) the state alone is "
           f"{8 * p['main'] / gib:.0f} GiB in bf16 per GPU; 'fits' leaves 10% of 80 GB (74.5 GiB) for the CUDA "
           f"context, fragmentation and the rollout KV cache (57 KB a token: ~1 GiB for 8 rows of 2304 tokens)")
 
