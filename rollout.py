@@ -5,7 +5,8 @@
     batch = sample(model, samples, 4, generator=torch.Generator().manual_seed(0))   # one stream
 
 All B prompts x G replies step together: one prefill over the left-padded
-prompts, then one cached forward per token. At each step the schedule (the
+prompts (each distinct prompt once, its KV cache indexed out to its G rows), then
+one cached forward per token. At each step the schedule (the
 model's grammar) names a slot type per stream; logits outside the slot's token
 set are masked, so every reply is well-formed: tiny-vita follows its interleave
 schedule, tiny-kimi steps both streams with the audio delay and the text blank
