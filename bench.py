@@ -11,9 +11,10 @@
   bill     the default job's judge calls per run under --log-axes-every (arithmetic).
   latency  the judge phase against an emulated remote API (--latency, default 2 s per call):
            G = 4 replies and B*G = 32 replies, over one call's latency.
-  overlap  train.py's own loop, 4 steps of tiny-vita with the judge at --latency: the step's
+  overlap  train.py's own loop, 5 steps of tiny-vita with the judge at --latency: the step's
            wall with --overlap-judge on and off, over max(judge phase, compute); with the local
-           judge and with a remote-like one that only waits (no CPU here, as a real API).
+           judge and with a remote-like one that only waits (no CPU here, as a real API); and
+           --async-rollout (the next step's rollouts sampled while the judge is out).
   trl      TRL's GRPOTrainer on tiny-vita's exact Qwen2 config, same B, G, reply length and
            beta, against our full step; only where `trl` is importable (never a requirement).
   step     one default hybrid step of tiny-vita split into rollout / judge / update; the update
@@ -267,7 +268,7 @@ class RemoteLike:
                                          "errors": {}, "seconds": time.perf_counter() - t0})
 
 
-def run_steps(init, out, extra, judge=None):
+def run_steps(init, out, extra, judge=None, steps=4):
     """train.py's hybrid loop for a few steps, quietly -> its metrics.jsonl records."""
     import contextlib
     import io
@@ -275,7 +276,7 @@ def run_steps(init, out, extra, judge=None):
     import os
     from unittest import mock
     import train
-    argv = ["--init", init, "--out", out, "--steps", "4", "--eval-prompts", "0", "--quiet", *extra]
+    argv = ["--init", init, "--out", out, "--steps", str(steps), "--eval-prompts", "0", "--quiet", *extra]
     swap = mock.patch.object(reward, "open_judge", lambda *_: judge) if judge else contextlib.nullcontext()
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()), swap:
         train.run(train.get_args(argv))
@@ -284,20 +285,25 @@ def run_steps(init, out, extra, judge=None):
 
 
 def bench_overlap(_samples, args):
-    """Step wall with and without --overlap-judge, the judge at --latency. The first step warms up."""
+    """Step wall with and without --overlap-judge (and with --async-rollout), the judge at
+    --latency. Steps 2-4 of 5 count: the first warms up (under --async-rollout it also samples
+    the second's rollouts), the last has no next rollout to sample."""
     import tempfile
+    cases = (("overlapped", ["--overlap-judge", "on"], None), ("sequential", ["--overlap-judge", "off"], None),
+             ("overlapped, remote-like judge", ["--overlap-judge", "on"], RemoteLike(args.latency)),
+             ("sequential, remote-like judge", ["--overlap-judge", "off"], RemoteLike(args.latency)),
+             ("overlapped + async rollout, remote-like judge", ["--overlap-judge", "on", "--async-rollout"],
+              RemoteLike(args.latency)))
     with tempfile.TemporaryDirectory() as tmp:
         init = f"{tmp}/init"
         models.build_model("tiny-vita").save(init)
         common = ["--batch-size", str(args.prompts), "--group-size", str(args.group), "--judge-latency", str(args.latency)]
-        rows = {name: run_steps(init, f"{tmp}/{name}", common + ["--overlap-judge", flag], judge)[1:]
-                for name, flag, judge in (
-                    ("overlapped", "on", None), ("sequential", "off", None),
-                    ("overlapped, remote-like judge", "on", RemoteLike(args.latency)),
-                    ("sequential, remote-like judge", "off", RemoteLike(args.latency)))}
+        rows = {name: run_steps(init, f"{tmp}/{i}", common + flags, judge, steps=5)[1:-1]
+                for i, (name, flags, judge) in enumerate(cases)}
     print(f"overlap: train.py's hybrid step, tiny-vita, {args.prompts} prompts x G={args.group}, "
           f"judge latency {args.latency:g} s (the fastest of steps 2-4); the local judge scores on this "
-          f"machine's cores, a remote-like one only waits")
+          f"machine's cores, a remote-like one only waits; async rollout: the next step's rollouts are "
+          f"sampled while the judge is out (one update stale)")
     walls = {}
     for name, rs in rows.items():
         wall_of = (lambda r: r["time_rollout"] + r["time_judge_wait"] + r["time_update"])   # noqa: E731
@@ -309,8 +315,10 @@ def bench_overlap(_samples, args):
               f"waiting on the judge {r['time_judge_wait']:5.2f} (judge phase {judge_s:4.2f})")
         print(f"  {'':10s} wall / max(judge {judge_s:.2f}, compute {compute:.2f}) = "
               f"{wall / max(judge_s, compute):4.2f}  (target <= 1.3)")
+    remote = walls["sequential, remote-like judge"]
     print(f"  overlapped / sequential: {walls['overlapped'] / walls['sequential']:.2f}x the wall (local judge), "
-          f"{walls['overlapped, remote-like judge'] / walls['sequential, remote-like judge']:.2f}x (remote-like)")
+          f"{walls['overlapped, remote-like judge'] / remote:.2f}x (remote-like), "
+          f"{walls['overlapped + async rollout, remote-like judge'] / remote:.2f}x with the async rollout")
 
 
 def bench_default(_samples, args):

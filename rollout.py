@@ -48,6 +48,7 @@ Deviations from the paper and the official release:
      prompt's, which holds the question's speech codes).
 """
 import argparse
+import dataclasses
 import time
 from dataclasses import dataclass, field
 
@@ -79,6 +80,13 @@ class Rollout:
 
     def sample_of(self, i: int):
         return self.samples[i // self.group_size]
+
+    def to(self, device) -> "Rollout":
+        """A copy with every tensor on `device` (train.py checkpoints a rollout sampled ahead on the CPU)."""
+        move = (lambda t: t.to(device))   # noqa: E731
+        return dataclasses.replace(self, prompts=move(self.prompts), prompt_mask=move(self.prompt_mask),
+                                   replies=move(self.replies), slots=move(self.slots), logprobs=move(self.logprobs),
+                                   masks={k: move(v) for k, v in self.masks.items()}, truncated=move(self.truncated))
 
 
 def top_p_filter(probs: torch.Tensor, top_p: float) -> torch.Tensor:

@@ -51,6 +51,11 @@ Deviations from the paper and the official release:
      experiment as one. An update whose loss or gradient norm is non-finite is skipped
      (weights and optimiser state kept, counted in `skipped_updates`);
      --max-skipped-updates in a row stop the run with an error.
+  6. --async-rollout (off by default) samples step t+1's rollouts while step t's judge calls
+     are out, with the weights before step t's update: each step trains on replies one
+     update old, clipped against their sampling log-probs. The paper and the official
+     trainer are on-policy; this hides the rollout behind a slow judge. The rollout sampled
+     ahead is checkpointed per rank, so --resume stays exact.
 """
 import argparse
 import contextlib
@@ -141,6 +146,10 @@ def get_args(argv=None):
                         "overlaps the reference only); "
                         "auto: on with --judge-url or a GPU, off for the local judge on CPU (it scores on the "
                         "cores the update needs)")
+    g.add_argument("--async-rollout", action="store_true",
+                   help="hybrid: sample the next step's rollouts while this step's judge calls are out, with the "
+                        "weights before this step's update (one update stale; the clipped ratio corrects for "
+                        "it). Hides the rollout behind a slow remote judge; off: the paper's on-policy step")
     g.add_argument("--max-skipped-updates", type=int, default=3,
                    help="stop after this many updates in a row with a non-finite loss or gradient norm (0: never)")
     g = ap.add_argument_group("rollout")
@@ -219,7 +228,8 @@ def check_flags(ap, args):
                      ("--save-every", args.save_every >= 1), ("--ppo-epochs", args.ppo_epochs >= 1),
                      ("--lr", args.lr > 0), ("--beta-text", args.beta_text >= 0),
                      ("--beta-speech", args.beta_speech >= 0),
-                     ("--threads", args.threads is None or args.threads >= 1)):
+                     ("--threads", args.threads is None or args.threads >= 1),
+                     ("--async-rollout", not args.async_rollout or args.stage == "hybrid")):
         if not ok:
             ap.error(f"{flag} {getattr(args, flag[2:].replace('-', '_'))}: out of range"
                      + (" (GRPO needs at least 2 replies per prompt)" if flag == "--group-size" else ""))
@@ -521,8 +531,9 @@ def run_sft(args, policy, train_set, eval_set, judge, rank, world, device, human
 
 def run_hybrid(args, policy, train_set, eval_set, judge, rank, world, device, human=None):
     """The paper's loop (Eq. 3, 8-12): rollouts -> judge -> advantages and gate -> update.
-    Each reply samples from its own stream, keyed by (seed, step, dataset index, reply index),
-    so the rollouts do not depend on the number of ranks (nor on resuming)."""
+    With --async-rollout the next step's rollouts are sampled while this step's judge calls are
+    out, with the weights before this step's update (one update stale; the clipped ratio to the
+    sampling log-probs corrects for it, as with --ppo-epochs > 1)."""
     shards = runtime.Shards(len(train_set), per_rank_batch(args, world), rank, world, args.seed)
     forward, opt, sched, gen, start, state = common_loop_state(args, policy, rank, world, device, shards)
     gate = gates.make_gate(args.gate, lam=args.lam, lambda_max=args.lambda_max, slope=args.gate_slope,
@@ -536,19 +547,23 @@ def run_hybrid(args, policy, train_set, eval_set, judge, rank, world, device, hu
     G, warned_judge = args.group_size, False
     guard = SkipGuard(args.max_skipped_updates)
     overlap = reward.overlap_judge(args, device)
+    ahead = rollout_ahead_from(state, rank, args)        # --async-rollout: sampled before the checkpoint
+    saved = (lambda: {"gate": gate.state_dict(),        # noqa: E731  (called only when a checkpoint is due)
+                      "rollout_ahead": runtime.gather_objects(ahead and (ahead[0].to("cpu"), ahead[1]), world)})
     for step in bar:
-        indices = shards.next()
-        samples = [train_set[i] for i in indices]
-        # 1. rollouts: G replies per prompt, speech decoded to audio
-        keys = [rollout.stream_seed(args.seed, step, i, g) for i in indices for g in range(G)]
-        with runtime.gathered(policy):
-            batch = rollout.sample(policy, samples, G, include_audio_boundaries=not args.no_audio_boundaries,
-                                   keys=keys, **rollout.sampling_kwargs(args))
+        t_rollout = time.perf_counter()
+        # 1. rollouts: G replies per prompt, speech decoded to audio (sampled last step under --async-rollout)
+        batch, keys = ahead or sample_step(args, policy, train_set, shards, step)
+        samples = batch.samples
         # 2. the judge scores all B*G replies concurrently, on a background thread (the calls are I/O)
-        t_update = time.perf_counter()
         pending = runtime.in_background(judge.score, reward.rollout_items(batch, seeds=keys),
                                         mode=reward.judge_mode(step + 1, args),
                                         semantic_weight=args.semantic_weight)
+        ahead = None
+        if args.async_rollout and step + 1 < args.steps:    # next step's replies, before this update
+            ahead = sample_step(args, policy, train_set, shards, step + 1)
+        t_rollout = time.perf_counter() - t_rollout         # this step's sampling on its critical path
+        t_update = time.perf_counter()
         t_wait = 0.0 if overlap else runtime.waited(pending)    # sequential: nothing runs meanwhile
         # 3. while it is out: what does not need the rewards (reference log-probs, the SFT rows'
         #    forward and backward, unscaled, the rollout rows' forward); the GRPO backward waits
@@ -584,8 +599,8 @@ def run_hybrid(args, policy, train_set, eval_set, judge, rank, world, device, hu
             norm, bad = optimiser_step(policy, opt, sched, loss, args, accumulate=epoch == 0 and early_sft is not None)
             skipped += guard.update(bad, step + 1)
         t_update = time.perf_counter() - t_update - t_wait
-        rec = step_record(step + 1, g_out, R, res, batch, sft.detach(), grpo.detach(), gstats, norm, sched, t_update,
-                          t_wait, world)
+        rec = step_record(step + 1, g_out, R, res, batch, sft.detach(), grpo.detach(), gstats, norm, sched,
+                          t_rollout, t_update, t_wait, world)
         rec.update(skipped_updates=skipped, logged_axes=reward.judge_mode(step + 1, args) != "holistic")
         if args.grad_diag_every and (step + 1) % args.grad_diag_every == 0:
             parts = [objective.hybrid_objective(policy, ub, adv, usable, group, g_out.lam, args, modality=m)[0]
@@ -594,9 +609,34 @@ def run_hybrid(args, policy, train_set, eval_set, judge, rank, world, device, hu
             rec.update(grad_ratio=geometry["ratio"], grad_cos=geometry["cos"])
         log.log(rec, step_line(rec, args.steps))
         bar.set_postfix(lam=f"{rec['lambda']:.2f}", R=f"{rec['reward_mean']:.2f}")
-        if should_stop(args, policy, opt, sched, shards, gen, step, start, rank, world, {"gate": gate.state_dict()}):
+        if should_stop(args, policy, opt, sched, shards, gen, step, start, rank, world, saved):
             return
     finish(args, policy, rank, eval_set, human, base, opt)
+
+
+def sample_step(args, policy, train_set, shards, step):
+    """Step `step`'s prompts (the next in the data order) and G replies each -> (Rollout, stream
+    keys). Each reply samples from its own stream, keyed by (seed, step, dataset index, reply
+    index), so the rollouts do not depend on the number of ranks, nor on resuming."""
+    indices = shards.next()
+    samples = [train_set[i] for i in indices]
+    keys = [rollout.stream_seed(args.seed, step, i, g) for i in indices for g in range(args.group_size)]
+    with runtime.gathered(policy):
+        batch = rollout.sample(policy, samples, args.group_size, include_audio_boundaries=not args.no_audio_boundaries,
+                               keys=keys, **rollout.sampling_kwargs(args))
+    return batch, keys
+
+
+def rollout_ahead_from(state, rank, args):
+    """--resume: the rollout --async-rollout sampled for the next step before the checkpoint's
+    last update (the data order is already past it), or None."""
+    saved = (state or {}).get("rollout_ahead")
+    if not saved or saved[rank] is None:
+        return None
+    if not args.async_rollout:
+        raise SystemExit("--resume: this checkpoint was written with --async-rollout (it holds the next step's "
+                         "rollouts, sampled ahead); resume with --async-rollout")
+    return saved[rank]
 
 
 def report_judge_bill(out, rank):
@@ -615,7 +655,7 @@ def report_judge_bill(out, rank):
     runtime.write_json(path, {**summary, "judge": bill})
 
 
-def step_record(step, g_out, R, res, batch, sft, grpo, gstats, norm, sched, t_update, t_wait, world):
+def step_record(step, g_out, R, res, batch, sft, grpo, gstats, norm, sched, t_rollout, t_update, t_wait, world):
     """Metrics of one step, reduced over ranks: sums and counts travel in one all-reduce
     (times are means over ranks)."""
     valid = ~torch.isnan(R)
@@ -630,7 +670,7 @@ def step_record(step, g_out, R, res, batch, sft, grpo, gstats, norm, sched, t_up
               sum(axis["acoustic"]), len(axis["acoustic"]), res.stats["calls"], res.stats["failures"], res.stats["retries"],
               float(sft), float(grpo), gstats["kl_text"], gstats["kl_speech"], gstats["clip_frac"],
               text_len.sum(), speech_len.sum(), len(text_len), batch.truncated.sum(), gstats["empty_scope_rows"],
-              batch.seconds, res.stats["seconds"], t_wait, t_update]
+              t_rollout, res.stats["seconds"], t_wait, t_update]
     t = dict(zip(names, runtime.all_reduce_sum(torch.tensor([float(v) for v in values], dtype=torch.float64,
                                                             device="cpu")).tolist()))
     r_max = runtime.all_reduce_max(torch.where(valid, R, torch.full_like(R, -math.inf)).max().view(1).double())
@@ -690,6 +730,7 @@ def should_stop(args, policy, opt, sched, shards, gen, step, start, rank, world,
     done = step + 1
     stopping = bool(args.stop_after) and done - start >= args.stop_after and done < args.steps
     if done % args.save_every == 0 or done == args.steps or stopping:
+        extra = extra() if callable(extra) else extra     # a callable may gather over ranks: only when saving
         runtime.save(os.path.join(args.out, "ckpt"), policy, opt, sched, shards, gen, done, rank, world,
                      {"config": vars(args), **(extra or {})})
     return stopping

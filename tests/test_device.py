@@ -52,7 +52,7 @@ def test_rollouts_a_hybrid_step_and_eval_use_the_model_device_not_the_default(na
         ub = objective.build_update_batch(policy, None, batch, chunk, args, device)
         loss, sft, grpo, gstats = objective.hybrid_objective(policy, ub, adv, usable, group, g_out.lam, args)
         norm, skipped = train.optimiser_step(policy, opt, sched, loss, args)
-        rec = train.step_record(1, g_out, R, res, batch, sft.detach(), grpo.detach(), gstats, norm, sched, 0.0, 0.0, 1)
+        rec = train.step_record(1, g_out, R, res, batch, sft.detach(), grpo.detach(), gstats, norm, sched, 0.0, 0.0, 0.0, 1)
         greedy = rollout.sample(policy, chunk, 1, temperature=0.0, max_len=16)
         scores = ev.score_samples(policy, chunk, None, args)
         events = ev.gradient_events(policy, chunk, judge, args, events=1, prompts=2, group=2)
