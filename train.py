@@ -228,11 +228,12 @@ def check_flags(ap, args):
                      ("--save-every", args.save_every >= 1), ("--ppo-epochs", args.ppo_epochs >= 1),
                      ("--lr", args.lr > 0), ("--beta-text", args.beta_text >= 0),
                      ("--beta-speech", args.beta_speech >= 0),
-                     ("--threads", args.threads is None or args.threads >= 1),
-                     ("--async-rollout", not args.async_rollout or args.stage == "hybrid")):
+                     ("--threads", args.threads is None or args.threads >= 1)):
         if not ok:
             ap.error(f"{flag} {getattr(args, flag[2:].replace('-', '_'))}: out of range"
                      + (" (GRPO needs at least 2 replies per prompt)" if flag == "--group-size" else ""))
+    if args.async_rollout and args.stage != "hybrid":
+        ap.error(f"--async-rollout: only the hybrid stage samples rollouts (not --stage {args.stage})")
     try:
         gates.make_gate(args.gate, lam=args.lam, lambda_max=args.lambda_max, slope=args.gate_slope,
                         threshold=args.gate_threshold, ema_alpha=args.ema_alpha)
@@ -548,8 +549,11 @@ def run_hybrid(args, policy, train_set, eval_set, judge, rank, world, device, hu
     guard = SkipGuard(args.max_skipped_updates)
     overlap = reward.overlap_judge(args, device)
     ahead = rollout_ahead_from(state, rank, args)        # --async-rollout: sampled before the checkpoint
-    saved = (lambda: {"gate": gate.state_dict(),        # noqa: E731  (called only when a checkpoint is due)
-                      "rollout_ahead": runtime.gather_objects(ahead and (ahead[0].to("cpu"), ahead[1]), world)})
+
+    def checkpoint_extra():         # only when a checkpoint is due: the gather is collective
+        return {"gate": gate.state_dict(),
+                "rollout_ahead": runtime.gather_objects(ahead and (ahead[0].to("cpu"), ahead[1]), world)}
+
     for step in bar:
         t_rollout = time.perf_counter()
         # 1. rollouts: G replies per prompt, speech decoded to audio (sampled last step under --async-rollout)
@@ -609,7 +613,7 @@ def run_hybrid(args, policy, train_set, eval_set, judge, rank, world, device, hu
             rec.update(grad_ratio=geometry["ratio"], grad_cos=geometry["cos"])
         log.log(rec, step_line(rec, args.steps))
         bar.set_postfix(lam=f"{rec['lambda']:.2f}", R=f"{rec['reward_mean']:.2f}")
-        if should_stop(args, policy, opt, sched, shards, gen, step, start, rank, world, saved):
+        if should_stop(args, policy, opt, sched, shards, gen, step, start, rank, world, checkpoint_extra):
             return
     finish(args, policy, rank, eval_set, human, base, opt)
 

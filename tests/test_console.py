@@ -57,6 +57,7 @@ def test_a_stale_default_data_dir_ends_with_one_line(tmp_path, toy_dir, micro_ck
     (["--ema-alpha", "1.0"], "--ema-alpha"),
     (["--schedule", "4", "2"], "--schedule"),
     (["--steps", "0"], "--steps"),
+    (["--stage", "dpo", "--async-rollout"], "--async-rollout"),
 ])
 def test_a_bad_flag_ends_with_one_line_naming_it(argv, named, capsys):
     """Bug caught: a bad value accepted at start and failing minutes later with a traceback."""
