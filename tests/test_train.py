@@ -37,6 +37,14 @@ def records(out):
         return [json.loads(line, parse_constant=strict) for line in f]
 
 
+def assert_same_steps(a, b, keys, rel=1e-6, abs=1e-7):
+    """Two runs' metrics.jsonl records agree, step by step, on `keys`."""
+    assert len(a) == len(b)
+    for ra, rb in zip(a, b):
+        for key in keys:
+            assert ra[key] == pytest.approx(rb[key], rel=rel, abs=abs), (ra["step"], key)
+
+
 @pytest.mark.parametrize("name", ["tiny-vita", "tiny-kimi"])
 def test_a_short_hybrid_run_writes_every_metric(toy_dir, micro_ckpts, judge_url, tmp_path, name):
     out = tmp_path / "run"
@@ -65,9 +73,7 @@ def test_resume_continues_exactly(toy_dir, micro_ckpts, judge_url, tmp_path):
     train.run(train.get_args(small(toy_dir, micro_ckpts["tiny-vita"], split, *common, "--resume")))
     a, b = records(straight), records(split)
     assert [r["step"] for r in b] == list(range(1, 7))
-    for ra, rb in zip(a, b):
-        for key in ("lambda", "lambda_raw", "reward_mean", "sft_loss", "grpo_loss", "kl_text", "text_len"):
-            assert ra[key] == pytest.approx(rb[key], rel=1e-6, abs=1e-7), (ra["step"], key)
+    assert_same_steps(a, b, ("lambda", "lambda_raw", "reward_mean", "sft_loss", "grpo_loss", "kl_text", "text_len"))
 
 
 def torchrun(n, *cmd, cwd=ROOT, timeout=300):
@@ -171,9 +177,7 @@ def test_fsdp_resume_continues_exactly(toy_dir, micro_ckpts, judge_url, tmp_path
     torchrun(2, script, *common, "--out", str(tmp_path / "split"), "--resume")
     a, b = records(tmp_path / "straight"), records(tmp_path / "split")
     assert [r["step"] for r in b] == [1, 2, 3, 4]
-    for ra, rb in zip(a, b):
-        for key in ("lambda", "sft_loss", "grpo_loss", "kl_text"):
-            assert ra[key] == pytest.approx(rb[key], rel=1e-6, abs=1e-7), (ra["step"], key)
+    assert_same_steps(a, b, ("lambda", "sft_loss", "grpo_loss", "kl_text"))
 
 
 def test_fsdp_run_scores_its_held_out_summary(toy_dir, micro_ckpts, judge_url, tmp_path):
@@ -373,9 +377,7 @@ def test_async_rollout_resumes_exactly(toy_dir, micro_ckpts, judge_url, tmp_path
     train.run(train.get_args(small(toy_dir, micro_ckpts["tiny-vita"], split, *common, "--resume")))
     a, b = records(straight), records(split)
     assert [r["step"] for r in b] == list(range(1, 7))
-    for ra, rb in zip(a, b):
-        for key in ("lambda", "reward_mean", "sft_loss", "grpo_loss", "kl_text", "clip_frac", "text_len"):
-            assert ra[key] == pytest.approx(rb[key], rel=1e-6, abs=1e-7), (ra["step"], key)
+    assert_same_steps(a, b, ("lambda", "reward_mean", "sft_loss", "grpo_loss", "kl_text", "clip_frac", "text_len"))
 
 
 def test_async_rollout_resumes_exactly_on_two_ranks(toy_dir, micro_ckpts, judge_url, tmp_path):
@@ -392,6 +394,5 @@ def test_async_rollout_resumes_exactly_on_two_ranks(toy_dir, micro_ckpts, judge_
     torchrun(2, script, *small(toy_dir, micro_ckpts["tiny-vita"], split, *common, "--resume"))
     a, b = records(straight), records(split)
     assert [r["step"] for r in b] == [1, 2, 3, 4]
-    for ra, rb in zip(a, b):
-        for key in ("lambda", "reward_mean", "sft_loss", "grpo_loss", "text_len", "grad_norm"):
-            assert ra[key] == pytest.approx(rb[key], rel=1e-5, abs=1e-6), (ra["step"], key)
+    assert_same_steps(a, b, ("lambda", "reward_mean", "sft_loss", "grpo_loss", "text_len", "grad_norm"),
+                      rel=1e-5, abs=1e-6)
