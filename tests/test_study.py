@@ -3,8 +3,10 @@ import json
 import math
 import os
 import shutil
+import sys
 
 import pytest
+import torch
 
 import stats
 import study
@@ -231,6 +233,8 @@ def test_jobs_run_at_once_with_a_share_of_the_cores_each(tmp_path, monkeypatch):
     import threading
     import time
     monkeypatch.setattr(os, "cpu_count", lambda: 4)
+    scorer_threads = []
+    monkeypatch.setattr(torch, "set_num_threads", scorer_threads.append)   # and not this process's for good
     args, rows = study.get_args(["--row", "ours=", "--row", "sft=--lam 0 --gate fixed", "--seeds", "2",
                                  "--out", str(tmp_path / "s"), "--base", "BASE", "--prompts", "2", "--jobs", "2"])
     lock, state = threading.Lock(), {"now": 0, "most": 0}
@@ -246,9 +250,23 @@ def test_jobs_run_at_once_with_a_share_of_the_cores_each(tmp_path, monkeypatch):
         return 0
 
     results = study.run_study(args, rows, runner, lambda ckpt, seed: fake_items([seed, 1], seed))
-    assert state["most"] == 2
+    assert state["most"] == 2 and scorer_threads == [2]
     assert [r["seed"] for r in results["sft"]] == [0, 1]
     assert [r["items"][0]["accuracy"] for r in results["ours"]] == [0, 1]
+
+
+def test_a_run_given_threads_gets_as_many_blas_threads(tmp_path, monkeypatch):
+    """A train.py run started with --threads N is started with numpy's BLAS at N threads too.
+    Bug caught: the env not passed (each run's OpenBLAS pool spans every core: two runs at once
+    loaded the training split 22x slower)."""
+    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        monkeypatch.delenv(name, raising=False)
+    show = "import os; print([os.environ.get(k) for k in ('OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS')])"
+    log = tmp_path / "train.log"
+    assert study.subprocess_runner([sys.executable, "-c", show, "--threads", "1"], str(log)) == 0
+    assert study.subprocess_runner([sys.executable, "-c", show], str(log)) == 0
+    said = log.read_text().splitlines()
+    assert said[1] == "['1', '1']" and said[3] == "[None, None]"
 
 
 def test_two_stage_rows_and_the_base_row(tmp_path):
