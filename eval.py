@@ -70,17 +70,44 @@ def intelligibility(codes, text) -> float:
 
 
 @torch.no_grad()
-def score_items(model, samples, judge, args, seed=1234) -> list:
-    """One sampled reply per prompt with its accuracy, intelligibility and per-axis scores."""
-    batch = rollout.sample(model, samples, 1, generator=torch.Generator().manual_seed(seed), **rollout.sampling_kwargs(args))
-    res = judge.score(reward.rollout_items(batch), mode="all") if judge is not None else None
+def score_items(model, samples, judge, args, seed=1234, replies=1, rows=512) -> list:
+    """Per prompt: `replies` sampled replies (sampling seed `seed`) and the mean over them of
+    accuracy, intelligibility, the share stopped before the answer (toy codec) and each judge
+    axis; `text` is the first reply's, `texts` all of them. Averaging the replies keeps the
+    item one per prompt, so a CI over items stays one over prompts: more replies take out
+    sampling noise, not the prompts' spread. Sampled and scored `rows` replies at a time
+    (memory); one generator runs through the chunks in order, so the draws are one batch's."""
+    generator, texts_all, codes_all = torch.Generator().manual_seed(seed), [], []
+    scores = {axis: [] for axis in reward.AXES}
+    per_chunk = max(1, rows // replies)
+    for lo in range(0, len(samples), per_chunk):
+        batch = rollout.sample(model, samples[lo:lo + per_chunk], replies, generator=generator,
+                               **rollout.sampling_kwargs(args))
+        texts_all += batch.texts
+        codes_all += batch.codes
+        if judge is not None:                          # scored chunk by chunk: the waves are not all kept
+            res = judge.score(reward.rollout_items(batch), mode="all")
+            for axis in reward.AXES:
+                scores[axis] += res.scores[axis]
     toy = model.spec.get("codec") == "toy"
-    return [{"id": s.id, "task": s.task, "style": s.style or "none", "text": batch.texts[i],
-             "accuracy": float(dataset.answer_matches(batch.texts[i], s.reference or "")),
-             **({"intelligibility": intelligibility(batch.codes[i], batch.texts[i]),
-                 "stopped": float(dataset.stops_before_answer(batch.texts[i]))} if toy else {}),
-             **({axis: res.scores[axis][i] for axis in reward.AXES} if res else {})}
-            for i, s in enumerate(samples)]
+    out = []
+    for i, s in enumerate(samples):
+        mine = range(i * replies, (i + 1) * replies)          # a prompt's replies are adjacent (group order)
+        texts = [texts_all[j] for j in mine]
+        per_reply = {"accuracy": [float(dataset.answer_matches(t, s.reference or "")) for t in texts]}
+        if toy:
+            per_reply["intelligibility"] = [intelligibility(codes_all[j], texts_all[j]) for j in mine]
+            per_reply["stopped"] = [float(dataset.stops_before_answer(t)) for t in texts]
+        if judge is not None:
+            per_reply.update({axis: [scores[axis][j] for j in mine] for axis in reward.AXES})
+        item = {"id": s.id, "task": s.task, "style": s.style or "none", "text": texts[0]}
+        for key, values in per_reply.items():                # a failed judge call leaves its reply out
+            values = [v for v in values if v is not None]
+            item[key] = float(np.mean(values)) if values else None
+        if replies > 1:
+            item.update(texts=texts, replies=replies)
+        out.append(item)
+    return out
 
 
 def _mean(rows, key):

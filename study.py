@@ -196,8 +196,9 @@ def report(summary: dict, rows: dict, args) -> str:
     lines = [f"# study: {len(rows)} rows x {args.seeds} seeds", "",
              f"Each row: `python train.py FLAGS --init {args.base} --seed S` (S = 0..{args.seeds - 1})"
              + (f" with `{args.train_args}`" if args.train_args else "")
-             + f"; scored by the noise-free judge on the first {args.prompts} held-out prompts, one sampled"
-             " reply each (sampling seed S). Mean ± 95% CI over seeds x prompts; λ: mean over runs ± CI over runs.",
+             + f"; scored by the noise-free judge on the first {args.prompts} held-out prompts, "
+             + ("one sampled reply each" if args.replies == 1 else f"{args.replies} sampled replies each, averaged per prompt")
+             + " (sampling seed S). Mean ± 95% CI over seeds x prompts; λ: mean over runs ± CI over runs.",
              "", "| row | flags | runs | " + " | ".join(LABELS.get(m, m) for m in METRICS) + " | mean λ |",
              "|---|---|---|" + "---|" * len(METRICS) + "---|"]
     for row, flags in rows.items():
@@ -311,7 +312,7 @@ class Scorer:
     def __init__(self, args, stack):
         import reward
         self.args = argparse.Namespace(**rollout.sampling_kwargs(args))
-        self.eval_file, self.prompts, self._samples = args.eval_file, args.prompts, None
+        self.eval_file, self.prompts, self.replies, self._samples = args.eval_file, args.prompts, args.replies, None
         url = args.judge_url
         if not url:
             import judge
@@ -326,7 +327,7 @@ class Scorer:
         model = models.load_model(ckpt).eval()
         if self._samples is None:
             self._samples = dataset.load_samples(self.eval_file, model.codec.encode, limit=self.prompts)
-        return evaluate.score_items(model, self._samples, self.client, self.args, seed=seed)
+        return evaluate.score_items(model, self._samples, self.client, self.args, seed=seed, replies=self.replies)
 
 
 def content_digest(path: str, suffixes=(".safetensors", ".bin", ".json")) -> str | None:
@@ -352,7 +353,7 @@ def run_key(args, flags: str, seed: int, common: list) -> dict:
     """Everything that decides a row x seed's result: two studies with the same key share one run."""
     key = {"flags": flags.strip() if flags.strip() == BASE_ROW else shlex.join(shlex.split(flags)),
            "train_args": common, "base": os.path.abspath(args.base), "base_digest": content_digest(args.base),
-           "seed": seed, "prompts": args.prompts, "eval_file": os.path.abspath(args.eval_file),
+           "seed": seed, "prompts": args.prompts, "replies": args.replies, "eval_file": os.path.abspath(args.eval_file),
            "eval_digest": content_digest(args.eval_file), "sampling": rollout.sampling_kwargs(args),
            "judge": args.judge_url or "local noise-free"}
     return json.loads(json.dumps(key))           # the form it has once read back from a record
@@ -524,6 +525,9 @@ def get_args(argv=None):
     g = ap.add_argument_group("evaluation")
     g.add_argument("--prompts", "--eval-prompts", type=int, default=1200,
                    help="held-out prompts scored per run (the toy split has 1,200: all of them)")
+    g.add_argument("--replies", type=int, default=4,
+                   help="sampled replies scored per prompt, averaged into one value per prompt: they take out "
+                        "most of a score's sampling noise (README: Power)")
     g.add_argument("--eval-file", default=os.path.join(HERE, "data", "toy", "eval.jsonl"), help="held-out split")
     rollout.add_sampling_args(g)       # the scored replies are sampled as train.py's closing summary samples them
     g.add_argument("--judge-url", default=None, help="a scoring judge's URL (default: the local noise-free judge)")
@@ -535,8 +539,8 @@ def get_args(argv=None):
         ap.error(str(e))
     if not rows:
         ap.error("no rows: give --preset and/or --row NAME=\"FLAGS\"")
-    if args.seeds < 1 or args.prompts < 1 or args.jobs < 1:
-        ap.error("--seeds, --prompts and --jobs must be >= 1")
+    if args.seeds < 1 or args.prompts < 1 or args.jobs < 1 or args.replies < 1:
+        ap.error("--seeds, --prompts, --replies and --jobs must be >= 1")
     args.out = args.out or os.path.join("out", f"study-{args.preset}" if args.preset else "study")
     args.base = args.base or os.path.join("out", f"base-{args.model}")
     if args.model != "tiny-vita":

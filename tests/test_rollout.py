@@ -130,6 +130,44 @@ def test_prefilling_each_distinct_prompt_once_samples_what_each_row_would(name, 
     assert len({tuple(r.flatten().tolist()) for r in out[True][0]}) == 5     # the rows differ
 
 
+@pytest.mark.parametrize("name", ["tiny-vita", "tiny-kimi"])
+def test_reserved_cache_and_dropped_rows_sample_what_the_plain_loop_does(name, samples):
+    """Oracle: the plain loop (transformers' growing cache, every row run to the end). The
+    reserved cache writes in place: the same numbers, exactly. Dropping finished rows runs the
+    rest in a smaller batch: the same tokens, slots and truncation flags, log-probs to float
+    tolerance. Bugs: a position written at the wrong offset, or a buffer not moved with its
+    rows; a dropped row's uniforms, penalty memory or grammar state handed to a neighbour; a
+    finished row's tail not <pad>; truncation read from the wrong rows."""
+    m = micro_model(name, seed=1)
+    prompts, mask = m.sample_prompt_batch(samples[:10])
+    uniforms = torch.rand(10, 30, m.n_streams, generator=torch.Generator().manual_seed(3))
+    sizes, layers, inner = [], set(), m.forward
+    v = m.vocab
+    ends = [t for t in (v.boa, v.eoa, v.eos, getattr(v, "text_eos", None)) if t is not None]
+
+    def counted(tokens, *a, past=None, **k):       # counts rows and cache layers; favours ending tokens
+        sizes.append(tokens.shape[0])              # so that rows finish at different steps
+        for c in past if isinstance(past, tuple) else (past,) if past is not None else ():
+            layers.update(type(layer) for layer in c.layers)
+        logits, cache = inner(tokens, *a, past=past, **k)
+        logits[..., ends] += 1.5
+        return logits, cache
+    m.forward = counted
+    kw = dict(temperature=1.0, max_len=30, uniforms=uniforms, repetition_penalty=1.3, top_k=50)
+    plain = rollout.generate(m, prompts, mask, reserve=False, drop_finished=0, **kw)
+    layers.clear()
+    reserved = rollout.generate(m, prompts, mask, reserve=True, drop_finished=0, **kw)
+    assert layers == {rollout.ReservedLayer}
+    sizes.clear()
+    dropped = rollout.generate(m, prompts, mask, reserve=True, drop_finished=1, **kw)
+    assert 0 < int(plain[3].sum()) < 10             # some rows finished, some ran out of length
+    assert min(sizes) < 10                          # and the finished ones left the batch
+    assert all(torch.equal(a, b) for a, b in zip(plain, reserved))
+    for i in (0, 1, 3):
+        assert torch.equal(plain[i], dropped[i])
+    torch.testing.assert_close(plain[2], dropped[2], atol=1e-5, rtol=1e-5)
+
+
 def test_greedy_is_deterministic_and_argmax(samples):
     m, a = sample("tiny-vita", samples, temperature=0.0, seed=1)
     _, b = sample("tiny-vita", samples, temperature=0.0, seed=2)
