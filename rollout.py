@@ -6,7 +6,9 @@
 
 All B prompts x G replies step together: one prefill over the left-padded
 prompts (each distinct prompt once, its KV cache indexed out to its G rows), then
-one cached forward per token. At each step the schedule (the
+one cached forward per token, the cache written in place in storage reserved up
+front (transformers' own cache copies itself every token). In a large batch (a
+study's scoring), rows that have closed their reply leave it. At each step the schedule (the
 model's grammar) names a slot type per stream; logits outside the slot's token
 set are masked, so every reply is well-formed: tiny-vita follows its interleave
 schedule, tiny-kimi steps both streams with the audio delay and the text blank

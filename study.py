@@ -12,15 +12,18 @@ same base (BASE, built once with seed 0 if missing). Two special forms: `none` (
 the base itself is scored) and `FLAGS1 then FLAGS2` (two stages in OUT/ROW/seed-S/stage-K, the
 second starting from the first's final model: the SFT-then-RL row).
 
-Then each final model is scored by the noise-free judge (eval.score_items: one sampled reply
-per prompt, sampling seed S) on the same first --prompts held-out prompts, and the per-prompt
-results are written to OUT/ROW/seed-S/study-eval.json. That file marks the row x seed as done:
+Then each final model is scored by the noise-free judge (eval.score_items: --replies sampled
+replies per prompt, default 4, sampling seed S, averaged into one value per prompt) on the same
+first --prompts held-out prompts, and the per-prompt results are written to
+OUT/ROW/seed-S/study-eval.json. Why 4 replies: most of a score's variance is between two replies
+to one prompt, not between prompts or seeds, so 4 replies narrow the CI about as 2x the prompts
+would (README: Power); the prompts are few, the replies cost only scoring time. That file marks the row x seed as done:
 rerunning the same command resumes a study and runs only what is missing. A run that fails is
 logged (OUT/ROW/seed-S/train.log), counted in the table's `runs` column, left out of the means,
 and tried again on the next invocation.
 
 Runs are shared between studies: each record carries its key (training: flags, --train-args,
-the base's path and a digest of its weights, seed; scoring: prompts, a digest of their file,
+the base's path and a digest of its weights, seed; scoring: prompts, replies, a digest of their file,
 sampling, judge). A row x seed whose key a study beside OUT (out/study-*) has already finished
 is copied from there, not trained again (`--no-reuse` to retrain). So `--preset gates` after
 `--preset table3` trains only EMA 0.99 and the registered gates, and a base rebuilt in place or
@@ -42,7 +45,8 @@ Outputs in OUT (default out/study-PRESET):
   study.json the same numbers, machine-readable.
 
 Statistics (pure functions in stats.py, tested by hand-worked numbers in tests/test_study.py):
-  * CI: mean +- t_{0.975, n-1} * sd / sqrt(n), sd the sample sd, n the seeds x prompts values.
+  * CI: mean +- t_{0.975, n-1} * sd / sqrt(n), sd the sample sd, n the seeds x prompts values
+    (each a prompt's mean over its replies).
   * Paired test: rows are paired with `ours` on (seed, prompt): the same base, seed, sampling
     seed and prompt. d = row - ours per pair; H0: each d is symmetric about 0. The statistic is
     |sum d|; its null distribution flips the sign of every d independently: exact enumeration
@@ -363,7 +367,7 @@ TRAINING_KEYS = ("flags", "train_args", "base", "base_digest", "seed")   # the r
 
 
 def same_training(a: dict, b: dict) -> bool:
-    """Keys that differ at most in how the model is scored (prompts, eval file, sampling, judge):
+    """Keys that differ at most in how the model is scored (prompts, replies, eval file, sampling, judge):
     the run's checkpoint can be scored again instead of trained again."""
     return all(a.get(k) == b.get(k) for k in TRAINING_KEYS)
 

@@ -159,3 +159,40 @@ def test_written_json_is_strict_and_atomic(tmp_path):
     assert json.loads(path.read_text(), parse_constant=lambda c: pytest.fail(c)) == {"a": None, "b": [1.0, None],
                                                                                        "c": {"d": 2}}
     assert os.listdir(tmp_path) == ["r.json"]                      # no temp file left behind
+
+
+class ByTranscript:
+    """A judge whose scores are a function of the transcript alone, different on each axis."""
+
+    def score(self, items, mode="all", semantic_weight=0.7):
+        import reward
+        return reward.JudgeResult(rewards=[None] * len(items),
+                                  scores={axis: [1 + (len(it.transcript) + k) % 5 for it in items]
+                                          for k, axis in enumerate(reward.AXES)})
+
+
+def test_replies_are_averaged_per_prompt_and_chunks_draw_as_one_batch(micro_ckpts, toy_dir):
+    """Oracle: one reply each for the same prompts, each repeated K times in a row; with one
+    generator, row r of prompt i is row i*K + r either way. Each prompt's item must be the mean
+    of its K rows, and chunks of 4 rows must give the one-batch items. Bugs: a prompt averaged
+    over other prompts' replies (rows taken as r*B + i), a chunk that re-seeds the generator,
+    scores of one chunk paired with another's replies."""
+    import codec
+    import dataset
+    import model as M
+    import reward
+    m = M.load_model(micro_ckpts["tiny-vita"])
+    samples = dataset.load_samples(str(toy_dir / "eval.jsonl"), codec.encode, limit=5)
+    args = ev.get_args(["--ckpt", "x", "--max-len", "24"])
+    k = 3
+    one = ev.score_items(m, [s for s in samples for _ in range(k)], ByTranscript(), args, seed=7)
+    many = ev.score_items(m, samples, ByTranscript(), args, seed=7, replies=k)
+    chunked = ev.score_items(m, samples, ByTranscript(), args, seed=7, replies=k, rows=4)
+    assert any(len(set(item["texts"])) > 1 for item in many)            # the replies differ
+    for i, item in enumerate(many):
+        mine = one[i * k:(i + 1) * k]
+        assert item["id"] == samples[i].id and item["texts"] == [r["text"] for r in mine]
+        for key in ("accuracy", "intelligibility", "stopped", *reward.AXES):
+            assert item[key] == pytest.approx(np.mean([r[key] for r in mine])), key
+    assert [c["texts"] for c in chunked] == [c["texts"] for c in many]
+    assert [c["semantic"] for c in chunked] == [c["semantic"] for c in many]

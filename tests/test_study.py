@@ -185,6 +185,11 @@ def test_a_changed_scoring_scores_the_checkpoints_again_and_changed_training_tra
                                     for r in ("ours", "half") for s in (0, 1))
     assert all(r["key"]["prompts"] == 8 and r["scored_again"] and "reused_from" not in r
                for rs in again.values() for r in rs)
+    calls.clear(), scored.clear()
+    more = study_in("study-a", "--prompts", "8", "--replies", "2")       # more replies per prompt: scored again
+    assert calls == [] and len(scored) == 4 and all(r["key"]["replies"] == 2 for rs in more.values() for r in rs)
+    study_in("study-a", "--prompts", "8")                                # and back: the default is not 2
+    assert calls == [] and len(scored) == 8
     scored.clear()
     beside = study_in("study-b", "--prompts", "16")                      # beside it, more prompts still
     assert calls == [] and beside["half"][1]["reused_from"] == str(tmp_path / "study-a" / "half" / "seed-1")
@@ -311,6 +316,7 @@ def test_a_tiny_real_study(toy_dir, micro_ckpts, tmp_path):
     assert "| ours | `` | 1/1 |" in table and "| sft |" in table
     record = json.loads((out / "ours" / "seed-0" / "study-eval.json").read_text())
     assert len(record["items"]) == 3 and len(record["lambda"]) == 2
+    assert all(len(it["texts"]) == 4 for it in record["items"]) and "4 sampled replies each" in table   # the default
     mtime = os.path.getmtime(out / "ours" / "seed-0" / "final" / "model.safetensors")
     study.main(argv)                                          # resume: nothing is trained again
     assert os.path.getmtime(out / "ours" / "seed-0" / "final" / "model.safetensors") == mtime
