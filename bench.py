@@ -5,7 +5,9 @@
 
   rollout  constrained sampling (rollout.generate: schedule grammar, KV cache, top-p) vs
            the model's plain Hugging Face `generate` with a KV cache, same batch, same
-           number of new tokens; and the same sampler without a KV cache.
+           number of new tokens; and the same sampler without a KV cache. Then a study's
+           scoring chunk (--scoring-rows): the sampler with its cache written in place and
+           with transformers' growing cache, and HF generate.
   judge    B*G judge calls through the local judge: concurrent (ours) vs one at a time
            (the official client's order).
   bill     the default job's judge calls per run under --log-axes-every (arithmetic).
@@ -90,6 +92,32 @@ def bench_rollout(samples, args):
     print(f"  constrained sampler, no cache   {slow:7.3f} s  {rate / slow:8.0f} tok/s")
     print(f"  ratio ours / HF generate: {ours / hf:.2f}x the time; no cache / ours: {slow / ours:.1f}x")
     print(f"  ours / HF generate tok/s: {hf / ours:.2f}x  (target >= 1.2x)")
+    if args.scoring_rows:
+        bench_rollout_large(samples[:args.scoring_rows], m, tokens)
+
+
+def bench_rollout_large(samples, m, tokens):
+    """A study's scoring chunk: many rows, where transformers' growing cache copies itself every
+    step. The same sampler with its cache written in place (ReservedLayer) and without, and HF
+    generate, on one batch. The untrained model closes no reply early, so no row is dropped."""
+    prompts, mask = m.sample_prompt_batch(samples)
+    n = prompts.shape[0]
+    u = rollout.draw_uniforms(n, tokens, 1, generator=torch.Generator().manual_seed(0))
+    reserved = timed(lambda: rollout.generate(m, prompts, mask, 0.9, 0.9, tokens, u), repeat=1)
+    grown = timed(lambda: rollout.generate(m, prompts, mask, 0.9, 0.9, tokens, u, reserve=False, drop_finished=0),
+                  repeat=1)
+
+    def plain():
+        with torch.no_grad():
+            m.net.generate(input_ids=prompts[..., 0], attention_mask=mask, do_sample=True, temperature=0.9, top_p=0.9,
+                           max_new_tokens=tokens, min_new_tokens=tokens, pad_token_id=m.vocab.pad,
+                           eos_token_id=None, use_cache=True)
+    hf = timed(plain, repeat=1)
+    print(f"rollout, a scoring chunk: {n} sequences x {tokens} new tokens")
+    print(f"  constrained sampler, cache written in place  {reserved:7.3f} s  {n * tokens / reserved:8.0f} tok/s")
+    print(f"  constrained sampler, growing cache (torch.cat) {grown:7.3f} s  {n * tokens / grown:8.0f} tok/s")
+    print(f"  HF generate, KV cache                        {hf:7.3f} s  {n * tokens / hf:8.0f} tok/s")
+    print(f"  in place / growing: {grown / reserved:.2f}x;  ours / HF generate tok/s: {hf / reserved:.2f}x")
 
 
 def bench_judge(samples, args):
@@ -438,13 +466,16 @@ def main():
     ap.add_argument("--group", type=int, default=4, help="replies per prompt (G)")
     ap.add_argument("--latency", type=float, default=2.0, help="emulated judge API latency (s) for latency/overlap")
     ap.add_argument("--new-tokens", type=int, default=64, help="sampled tokens per reply in the rollout section")
+    ap.add_argument("--scoring-rows", type=int, default=512,
+                    help="rows of the rollout section's large batch (a study's scoring chunk; 0: skip it)")
     ap.add_argument("--threads", type=int, default=2, help="torch CPU threads")
     ap.add_argument("--max-len-memory", type=int, default=2048, help="reply length (--max-len) in the memory table")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     need_data = any(name not in ("memory", "default") for name in args.only)
-    samples = dataset.load_samples(args.data, codec.encode, limit=max(args.prompts, 8)) if need_data else None
+    rows = max(args.prompts, 8, args.scoring_rows if "rollout" in args.only else 0)
+    samples = dataset.load_samples(args.data, codec.encode, limit=rows) if need_data else None
     for name in args.only:
         SECTIONS[name](samples, args)
         print()

@@ -70,15 +70,17 @@ def intelligibility(codes, text) -> float:
 
 
 @torch.no_grad()
-def score_items(model, samples, judge, args, seed=1234, replies=1, rows=512) -> list:
+def score_items(model, samples, judge, args, seed=1234, replies=1, rows=512, mode="all") -> list:
     """Per prompt: `replies` sampled replies (sampling seed `seed`) and the mean over them of
     accuracy, intelligibility, the share stopped before the answer (toy codec) and each judge
     axis; `text` is the first reply's, `texts` all of them. Averaging the replies keeps the
     item one per prompt, so a CI over items stays one over prompts: more replies take out
     sampling noise, not the prompts' spread. Sampled and scored `rows` replies at a time
-    (memory); one generator runs through the chunks in order, so the draws are one batch's."""
+    (memory); one generator runs through the chunks in order, so the draws are one batch's.
+    mode: the judge's (reward.JudgeClient.score): 'all' asks every axis, 'split' only the
+    semantic and acoustic ones (a study reports no holistic score)."""
     generator, texts_all, codes_all = torch.Generator().manual_seed(seed), [], []
-    scores = {axis: [] for axis in reward.AXES}
+    scores = {}
     per_chunk = max(1, rows // replies)
     for lo in range(0, len(samples), per_chunk):
         batch = rollout.sample(model, samples[lo:lo + per_chunk], replies, generator=generator,
@@ -86,9 +88,9 @@ def score_items(model, samples, judge, args, seed=1234, replies=1, rows=512) -> 
         texts_all += batch.texts
         codes_all += batch.codes
         if judge is not None:                          # scored chunk by chunk: the waves are not all kept
-            res = judge.score(reward.rollout_items(batch), mode="all")
-            for axis in reward.AXES:
-                scores[axis] += res.scores[axis]
+            res = judge.score(reward.rollout_items(batch), mode=mode)
+            for axis, values in res.scores.items():
+                scores.setdefault(axis, []).extend(values)
     toy = model.spec.get("codec") == "toy"
     out = []
     for i, s in enumerate(samples):
@@ -99,7 +101,7 @@ def score_items(model, samples, judge, args, seed=1234, replies=1, rows=512) -> 
             per_reply["intelligibility"] = [intelligibility(codes_all[j], texts_all[j]) for j in mine]
             per_reply["stopped"] = [float(dataset.stops_before_answer(t)) for t in texts]
         if judge is not None:
-            per_reply.update({axis: [scores[axis][j] for j in mine] for axis in reward.AXES})
+            per_reply.update({axis: [values[j] for j in mine] for axis, values in scores.items()})
         item = {"id": s.id, "task": s.task, "style": s.style or "none", "text": texts[0]}
         for key, values in per_reply.items():                # a failed judge call leaves its reply out
             values = [v for v in values if v is not None]

@@ -12,12 +12,14 @@ same base (BASE, built once with seed 0 if missing). Two special forms: `none` (
 the base itself is scored) and `FLAGS1 then FLAGS2` (two stages in OUT/ROW/seed-S/stage-K, the
 second starting from the first's final model: the SFT-then-RL row).
 
-Then each final model is scored by the noise-free judge (eval.score_items: --replies sampled
-replies per prompt, default 4, sampling seed S, averaged into one value per prompt) on the same
-first --prompts held-out prompts, and the per-prompt results are written to
-OUT/ROW/seed-S/study-eval.json. Why 4 replies: most of a score's variance is between two replies
-to one prompt, not between prompts or seeds, so 4 replies narrow the CI about as 2x the prompts
-would (README: Power); the prompts are few, the replies cost only scoring time. That file marks the row x seed as done:
+Then each final model is scored by the noise-free judge on its semantic and acoustic axes
+(eval.score_items: --replies sampled replies per prompt, sampling seed S, averaged into one value
+per prompt) on the same first --prompts held-out prompts, and the per-prompt results are written
+to OUT/ROW/seed-S/study-eval.json. --replies is 4 for table3 and table1, 1 otherwise: most of a
+score's variance is between two replies to one prompt, not between prompts or seeds, so 4
+replies narrow the CI about as 2x the prompts would (README: Power), where the held-out prompts
+are all used. They cost scoring time, so gates, a fork's quick comparison, keeps 1.
+That file marks the row x seed as done:
 rerunning the same command resumes a study and runs only what is missing. A run that fails is
 logged (OUT/ROW/seed-S/train.log), counted in the table's `runs` column, left out of the means,
 and tried again on the next invocation.
@@ -116,6 +118,9 @@ PRESETS = {
         "ema-0.99": "--ema-alpha 0.99",
     },
 }
+
+
+PRESET_REPLIES = {"table3": 4, "table1": 4}   # replies per prompt: enough for the power target (README: Power)
 
 
 def preset_rows(name: str) -> dict:
@@ -331,7 +336,8 @@ class Scorer:
         model = models.load_model(ckpt).eval()
         if self._samples is None:
             self._samples = dataset.load_samples(self.eval_file, model.codec.encode, limit=self.prompts)
-        return evaluate.score_items(model, self._samples, self.client, self.args, seed=seed, replies=self.replies)
+        return evaluate.score_items(model, self._samples, self.client, self.args, seed=seed, replies=self.replies,
+                                    mode="split")       # the two axes the table reports
 
 
 def content_digest(path: str, suffixes=(".safetensors", ".bin", ".json")) -> str | None:
@@ -529,9 +535,10 @@ def get_args(argv=None):
     g = ap.add_argument_group("evaluation")
     g.add_argument("--prompts", "--eval-prompts", type=int, default=1200,
                    help="held-out prompts scored per run (the toy split has 1,200: all of them)")
-    g.add_argument("--replies", type=int, default=4,
+    g.add_argument("--replies", type=int, default=None,
                    help="sampled replies scored per prompt, averaged into one value per prompt: they take out "
-                        "most of a score's sampling noise (README: Power)")
+                        "most of a score's sampling noise (README: Power). Default: 4 for table3 and table1, "
+                        "whose rows differ by little, else 1")
     g.add_argument("--eval-file", default=os.path.join(HERE, "data", "toy", "eval.jsonl"), help="held-out split")
     rollout.add_sampling_args(g)       # the scored replies are sampled as train.py's closing summary samples them
     g.add_argument("--judge-url", default=None, help="a scoring judge's URL (default: the local noise-free judge)")
@@ -543,6 +550,8 @@ def get_args(argv=None):
         ap.error(str(e))
     if not rows:
         ap.error("no rows: give --preset and/or --row NAME=\"FLAGS\"")
+    if args.replies is None:
+        args.replies = PRESET_REPLIES.get(args.preset, 1)
     if args.seeds < 1 or args.prompts < 1 or args.jobs < 1 or args.replies < 1:
         ap.error("--seeds, --prompts, --replies and --jobs must be >= 1")
     args.out = args.out or os.path.join("out", f"study-{args.preset}" if args.preset else "study")

@@ -284,6 +284,15 @@ def test_two_stage_rows_and_the_base_row(tmp_path):
     assert study.train_commands("none", "BASE", 0, "D", []) == ([], "BASE")
 
 
+def test_replies_default_to_four_for_the_table_presets_only():
+    """Bug caught: the power presets scored with one reply (their CI a third wider), or every
+    study paying four replies' scoring time."""
+    replies = {p: study.get_args(["--preset", p])[0].replies for p in ("table3", "table1", "gates")}
+    assert replies == {"table3": 4, "table1": 4, "gates": 1}
+    assert study.get_args(["--row", "a="])[0].replies == 1
+    assert study.get_args(["--preset", "table3", "--replies", "2"])[0].replies == 2
+
+
 def test_row_parsing_errors_name_the_row():
     with pytest.raises(ValueError, match="NAME="):
         study.parse_row("no-equals-sign")
@@ -306,7 +315,7 @@ def test_a_tiny_real_study(toy_dir, micro_ckpts, tmp_path):
     has both rows, the gated row has a lambda trajectory, and a rerun trains nothing."""
     out = tmp_path / "study"
     argv = ["--row", "ours=", "--row", "sft=--gate fixed --lam 0", "--seeds", "1", "--out", str(out),
-            "--base", micro_ckpts["tiny-vita"], "--steps", "2", "--prompts", "3", "--max-len", "40",
+            "--base", micro_ckpts["tiny-vita"], "--steps", "2", "--prompts", "3", "--replies", "2", "--max-len", "40",
             "--eval-file", str(toy_dir / "eval.jsonl"),
             "--train-args", f"--data-dir {toy_dir} --batch-size 2 --group-size 2 --max-len 40 --quiet"]
     study.main(argv)
@@ -316,7 +325,8 @@ def test_a_tiny_real_study(toy_dir, micro_ckpts, tmp_path):
     assert "| ours | `` | 1/1 |" in table and "| sft |" in table
     record = json.loads((out / "ours" / "seed-0" / "study-eval.json").read_text())
     assert len(record["items"]) == 3 and len(record["lambda"]) == 2
-    assert all(len(it["texts"]) == 4 for it in record["items"]) and "4 sampled replies each" in table   # the default
+    assert all(len(it["texts"]) == 2 for it in record["items"]) and "2 sampled replies each" in table
+    assert {"semantic", "acoustic"} <= set(record["items"][0]) and "holistic" not in record["items"][0]
     mtime = os.path.getmtime(out / "ours" / "seed-0" / "final" / "model.safetensors")
     study.main(argv)                                          # resume: nothing is trained again
     assert os.path.getmtime(out / "ours" / "seed-0" / "final" / "model.safetensors") == mtime
