@@ -57,6 +57,14 @@ def timed(fn, repeat=3):
     return best
 
 
+@torch.no_grad()
+def hf_generate(m, prompts, mask, tokens):
+    """The model's plain Hugging Face `generate`: top-p sampling with a KV cache, `tokens` new tokens a row."""
+    m.net.generate(input_ids=prompts[..., 0], attention_mask=mask, do_sample=True, temperature=0.9, top_p=0.9,
+                   max_new_tokens=tokens, min_new_tokens=tokens, pad_token_id=m.vocab.pad, eos_token_id=None,
+                   use_cache=True)
+
+
 def bench_rollout(samples, args):
     m = models.build_model("tiny-vita").eval()
     prompts, mask = m.sample_prompt_batch(samples[:args.prompts])
@@ -67,12 +75,7 @@ def bench_rollout(samples, args):
     ours = timed(lambda: rollout.generate(m, prompts, mask, 0.9, 0.9, L, draw()))
     tokens = rollout.generate(m, prompts, mask, 0.9, 0.9, L, draw())[0].shape[1]
 
-    def plain():
-        with torch.no_grad():
-            m.net.generate(input_ids=prompts[..., 0], attention_mask=mask, do_sample=True, temperature=0.9, top_p=0.9,
-                           max_new_tokens=tokens, min_new_tokens=tokens, pad_token_id=m.vocab.pad,
-                           eos_token_id=None, use_cache=True)
-    hf = timed(plain)
+    hf = timed(lambda: hf_generate(m, prompts, mask, tokens))
 
     def no_cache():   # the same constrained sampler, re-encoding the whole prefix every token
         with torch.no_grad():
@@ -107,12 +110,7 @@ def bench_rollout_large(samples, m, tokens):
     grown = timed(lambda: rollout.generate(m, prompts, mask, 0.9, 0.9, tokens, u, reserve=False, drop_finished=0),
                   repeat=1)
 
-    def plain():
-        with torch.no_grad():
-            m.net.generate(input_ids=prompts[..., 0], attention_mask=mask, do_sample=True, temperature=0.9, top_p=0.9,
-                           max_new_tokens=tokens, min_new_tokens=tokens, pad_token_id=m.vocab.pad,
-                           eos_token_id=None, use_cache=True)
-    hf = timed(plain, repeat=1)
+    hf = timed(lambda: hf_generate(m, prompts, mask, tokens), repeat=1)
     print(f"rollout, a scoring chunk: {n} sequences x {tokens} new tokens")
     print(f"  constrained sampler, cache written in place  {reserved:7.3f} s  {n * tokens / reserved:8.0f} tok/s")
     print(f"  constrained sampler, growing cache (torch.cat) {grown:7.3f} s  {n * tokens / grown:8.0f} tok/s")
