@@ -1,6 +1,6 @@
 """Speed and memory figures, each measured side by side in one run.
 
-    python bench.py                  # all sections but default, about 3.5 minutes on 2 CPU cores
+    python bench.py                  # all sections but default, 3.5-5.5 minutes on 2 CPU cores
     python bench.py --only rollout judge
 
   rollout  constrained sampling (rollout.generate: schedule grammar, KV cache, top-p) vs
