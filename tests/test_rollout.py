@@ -189,6 +189,34 @@ def test_top_p_keeps_the_smallest_set_reaching_the_mass():
     assert torch.equal(rollout.top_p_filter(probs, 1.0), probs)
 
 
+def test_top_p_ranks_only_the_head_when_it_holds_the_mass_and_sorts_all_otherwise():
+    """Rows from peaked (the head of 4 reaches 0.9) to flat (it does not), alone and mixed in
+    one batch, against a per-row oracle: walk the tokens from the likeliest, keep each while
+    the mass before it is under top_p. Bugs: a head kept without checking every row's mass
+    (a flat row loses its tail), or the check made on one row only."""
+    g = torch.Generator().manual_seed(0)
+    logits = torch.randn(6, 2, 40, generator=g) * torch.tensor([8.0, 6.0, 4.0, 1.0, 0.3, 0.1])[:, None, None]
+    probs = torch.softmax(logits, -1)
+
+    def oracle(row, top_p):
+        keep, before = torch.zeros_like(row), 0.0
+        for i in sorted(range(len(row)), key=lambda i: -float(row[i])):
+            if before >= top_p:
+                break
+            keep[i], before = row[i], before + float(row[i])
+        return keep
+
+    for batch in (probs[:2], probs[3:], probs):            # head enough, never enough, mixed
+        head_mass = batch.topk(4, -1).values.sum(-1)
+        for top_p in (0.5, 0.9):
+            want = torch.stack([torch.stack([oracle(r, top_p) for r in rows]) for rows in batch])
+            got = rollout.top_p_filter(batch, top_p, head=4)
+            assert torch.equal(got, want), (top_p, head_mass)
+            assert torch.equal(rollout.top_p_filter(batch, top_p, head=40), want)
+    assert bool((probs[:2].topk(4, -1).values.sum(-1) >= 0.9).all())       # the cases are what they say
+    assert not bool((probs[3:].topk(4, -1).values.sum(-1) >= 0.5).any())
+
+
 def test_top_p_restricts_what_is_sampled(samples):
     m = micro_model("tiny-vita", seed=1)
     b = rollout.sample(m, samples[:2], 4, temperature=1.0, top_p=1e-6, max_len=32,
