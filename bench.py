@@ -34,7 +34,6 @@ Figures depend on the machine; the ratios are the point. Nothing here asserts a 
 each figure the project sets a speed target for is printed beside that target.
 """
 import argparse
-import os
 import time
 
 import torch
@@ -45,7 +44,6 @@ import model as models
 import objective
 import reward
 import rollout
-import runtime
 
 
 def timed(fn, repeat=3):
@@ -97,33 +95,8 @@ def bench_rollout(samples, args):
     print(f"  constrained sampler, no cache   {slow:7.3f} s  {rate / slow:8.0f} tok/s")
     print(f"  ratio ours / HF generate: {ours / hf:.2f}x the time; no cache / ours: {slow / ours:.1f}x")
     print(f"  ours / HF generate tok/s: {hf / ours:.2f}x  (target >= 1.2x)")
-    child = {how: sampler_in_child(args, how) for how in ("default", "retain")}
-    print(f"  the sampler alone in a fresh process, glibc's default malloc {child['default']:.3f} s, freed memory "
-          f"retained (runtime.retain_freed_memory, as here) {child['retain']:.3f} s: "
-          f"{child['default'] / child['retain']:.2f}x")
     if args.scoring_rows:
         bench_rollout_large(samples[:args.scoring_rows], m, tokens)
-
-
-def bench_sampler(samples, args):
-    """The rollout section's sampler alone; prints its best time (run in a child process)."""
-    m = models.build_model("tiny-vita").eval()
-    prompts, mask = m.sample_prompt_batch(samples[:args.prompts])
-    prompts, mask = prompts.repeat_interleave(args.group, 0), mask.repeat_interleave(args.group, 0)
-    u = rollout.draw_uniforms(len(prompts), args.new_tokens, 1, generator=torch.Generator().manual_seed(0))
-    print(f"{timed(lambda: rollout.generate(m, prompts, mask, 0.9, 0.9, args.new_tokens, u), repeat=5):.6f}")
-
-
-def sampler_in_child(args, malloc):
-    """bench_sampler's seconds in a fresh `python bench.py` under --malloc MALLOC: the allocator
-    is process-wide, so the two settings are compared in two processes started alike."""
-    import subprocess
-    import sys
-    flags = ["--only", "sampler", "--malloc", malloc, "--data", args.data, "--prompts", str(args.prompts),
-             "--group", str(args.group), "--new-tokens", str(args.new_tokens), "--threads", str(args.threads)]
-    out = subprocess.run([sys.executable, os.path.abspath(__file__), *flags], capture_output=True, text=True,
-                         check=True).stdout
-    return float(out.split()[-1])
 
 
 def bench_rollout_large(samples, m, tokens):
@@ -477,8 +450,8 @@ def bench_trl(samples, args):
 
 SECTIONS = {"rollout": bench_rollout, "judge": bench_judge, "step": bench_step, "bill": bench_bill,
             "latency": bench_latency, "overlap": bench_overlap, "trl": bench_trl, "memory": bench_memory,
-            "default": bench_default, "sampler": bench_sampler}
-ON_REQUEST = ("default", "sampler")     # too long for a plain `python bench.py`; rollout's child process
+            "default": bench_default}
+ON_REQUEST = ("default",)     # too long for a plain `python bench.py`
 
 
 def main():
@@ -495,12 +468,7 @@ def main():
                     help="rows of the rollout section's large batch (a study's scoring chunk; 0: skip it)")
     ap.add_argument("--threads", type=int, default=2, help="torch CPU threads")
     ap.add_argument("--max-len-memory", type=int, default=2048, help="reply length (--max-len) in the memory table")
-    ap.add_argument("--malloc", choices=("retain", "default"), default="retain",
-                    help="retain: freed memory stays in the process for reuse, as train.py, eval.py and study.py "
-                         "run (runtime.retain_freed_memory); default: glibc's own thresholds")
     args = ap.parse_args()
-    if args.malloc == "retain":
-        runtime.retain_freed_memory()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     need_data = any(name not in ("memory", "default") for name in args.only)

@@ -628,7 +628,6 @@ def get_args(argv=None):
 
 def main(argv=None):
     args = get_args(argv)
-    runtime.retain_freed_memory()
     os.makedirs(args.out, exist_ok=True)
     written = []
 

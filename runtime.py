@@ -10,12 +10,10 @@
   Logger              one line per step, metrics.jsonl (trimmed to the checkpoint on resume)
   json_safe           strict JSON: NaN and infinities become null
   in_background       a call on its own thread (the judge while the step computes); waited(future)
-  retain_freed_memory glibc keeps freed blocks for the next step instead of returning them to the OS
 
 train.py uses these; nothing here knows about spoken dialogue.
 """
 import contextlib
-import ctypes
 import json
 import math
 import os
@@ -30,29 +28,6 @@ import torch.distributed as dist
 from tqdm import tqdm
 
 # ---------------------------------------------------------------- processes
-
-
-def retain_freed_memory(on=True, limit=1 << 30) -> bool:
-    """glibc malloc: keep freed blocks up to `limit` bytes in the heap for reuse (on), or
-    glibc's documented defaults again (off: 128 KiB thresholds). A no-op -> False where the C
-    library is not glibc.
-
-    Why: glibc hands a block over 128 KiB back to the OS when it is freed; it raises that
-    threshold to the largest block freed so far, but still trims its heap whenever more than
-    twice that is free at the top, as it is once a rollout drops its cache. The next block is
-    fresh memory the kernel fills one 4 KiB page fault at a time. On CPU every step
-    frees and allocates the same large tensors: a rollout's reserved KV cache (35 of the
-    sampler's 460 ms at 32 rows), the update's activations. Kept in the heap, the next step
-    reuses them. The price: the process holds its peak heap until it exits, as PyTorch's CUDA
-    allocator does on GPUs. Entry points (train, eval, study, bench) call this once."""
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-        mallopt = libc.mallopt
-    except (OSError, AttributeError):
-        return False
-    trim_threshold, mmap_threshold = -1, -3            # M_TRIM_THRESHOLD, M_MMAP_THRESHOLD (malloc.h)
-    mmap_at, trim_at = (limit, 2 * limit) if on else (128 * 1024, 128 * 1024)
-    return bool(mallopt(mmap_threshold, mmap_at)) and bool(mallopt(trim_threshold, trim_at))
 
 
 def setup_distributed(device_arg="auto"):

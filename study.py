@@ -572,7 +572,6 @@ def count_lines(path: str) -> int:
 def main(argv=None):
     t0 = time.time()
     args, rows = get_args(argv)
-    runtime.retain_freed_memory()           # the scoring runs here; each training run sets it itself
     if args.eval_file == os.path.join(HERE, "data", "toy", "eval.jsonl"):
         if not os.path.exists(args.eval_file):
             print("toy data missing: running data/prepare.py", flush=True)

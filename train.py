@@ -418,7 +418,6 @@ def print_config(args, world, device, policy):
 
 
 def run(args):
-    runtime.retain_freed_memory()
     if args.threads:
         torch.set_num_threads(args.threads)
     rank, world, device = runtime.setup_distributed(args.device)

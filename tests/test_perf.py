@@ -1,7 +1,6 @@
 """Issue 12: the judge bill (axis schedule), the emulated API latency, the overlapped judge."""
 import json
 import math
-import os
 import threading
 
 import pytest
@@ -10,7 +9,6 @@ import torch
 
 import objective
 import reward
-import runtime
 import train
 from test_train import records, small
 
@@ -219,39 +217,3 @@ def test_overlap_auto_is_off_only_for_the_local_judge_on_cpu():
     assert reward.overlap_judge(train.get_args([]), cuda)
     assert reward.overlap_judge(train.get_args(["--overlap-judge", "on"]), cpu)
     assert not reward.overlap_judge(train.get_args(["--overlap-judge", "off", "--judge-url", "http://x"]), cuda)
-
-
-
-FREED_IN_HEAP = """
-import ctypes, sys, torch
-import runtime
-class MallInfo2(ctypes.Structure):
-    _fields_ = [(name, ctypes.c_size_t) for name in ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks",
-                                                     "fsmblks", "uordblks", "fordblks", "keepcost")]
-libc = ctypes.CDLL("libc.so.6")
-libc.mallinfo2.restype = MallInfo2
-if sys.argv[1] == "retain":
-    assert runtime.retain_freed_memory()
-blocks = [torch.ones(1 << 20) for _ in range(8)]     # 8 x 4 MiB, as a rollout's KV cache
-del blocks
-print(libc.mallinfo2().fordblks)
-"""
-
-
-@pytest.mark.skipif(not runtime.retain_freed_memory(), reason="glibc malloc only")
-def test_retained_memory_stays_in_the_heap_for_the_next_step(tmp_path):
-    """In a fresh process, 8 blocks of 4 MiB allocated and freed: with freed memory retained
-    they stay in malloc's heap (>= 32 MiB free there, for the next step to reuse); with glibc's
-    defaults they go back to the OS (each was its own mmap) and the next step's blocks are
-    fresh pages again. Bug: the wrong mallopt parameter numbers, or a setting that never
-    reaches the C library, leave the heap empty."""
-    import subprocess
-    import sys
-    script = tmp_path / "freed.py"
-    script.write_text(FREED_IN_HEAP)
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    free = {how: int(subprocess.run([sys.executable, str(script), how], capture_output=True, text=True, check=True,
-                                    env={**os.environ, "PYTHONPATH": root}).stdout)
-            for how in ("default", "retain")}
-    assert free["retain"] >= 32 << 20, free
-    assert free["default"] < 8 << 20, free
