@@ -66,7 +66,8 @@ def hf_generate(m, prompts, mask, tokens):
 
 
 def bench_rollout(samples, args):
-    m = models.build_model("tiny-vita").eval()
+    # --rollout-model: a trained checkpoint, whose peaked distributions let top-p rank only the head
+    m = (models.load_model(args.rollout_model) if args.rollout_model else models.build_model("tiny-vita")).eval()
     prompts, mask = m.sample_prompt_batch(samples[:args.prompts])
     prompts, mask = prompts.repeat_interleave(args.group, 0), mask.repeat_interleave(args.group, 0)
     n, L = prompts.shape[0], args.new_tokens
@@ -88,8 +89,8 @@ def bench_rollout(samples, args):
                 seq, att = torch.cat([seq, tok], 1), torch.cat([att, torch.ones(n, 1, dtype=att.dtype)], 1)
     slow = timed(no_cache, repeat=1)
     rate = n * tokens
-    print(f"rollout: {n} sequences x {tokens} new tokens, prompt {prompts.shape[1]} tokens, tiny-vita "
-          f"({models.n_params(m) / 1e6:.1f}M params)")
+    print(f"rollout: {n} sequences x {tokens} new tokens, prompt {prompts.shape[1]} tokens, "
+          f"{args.rollout_model or 'tiny-vita, untrained'} ({models.n_params(m) / 1e6:.1f}M params)")
     print(f"  constrained sampler, KV cache   {ours:7.3f} s  {rate / ours:8.0f} tok/s")
     print(f"  HF generate, KV cache           {hf:7.3f} s  {rate / hf:8.0f} tok/s")
     print(f"  constrained sampler, no cache   {slow:7.3f} s  {rate / slow:8.0f} tok/s")
@@ -466,6 +467,9 @@ def main():
     ap.add_argument("--new-tokens", type=int, default=64, help="sampled tokens per reply in the rollout section")
     ap.add_argument("--scoring-rows", type=int, default=512,
                     help="rows of the rollout section's large batch (a study's scoring chunk; 0: skip it)")
+    ap.add_argument("--rollout-model", default=None,
+                    help="a saved model (e.g. out/base-tiny-vita) for the rollout section instead of an untrained "
+                         "tiny-vita, whose flat distributions make top-p sort every row")
     ap.add_argument("--threads", type=int, default=2, help="torch CPU threads")
     ap.add_argument("--max-len-memory", type=int, default=2048, help="reply length (--max-len) in the memory table")
     args = ap.parse_args()
