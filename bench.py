@@ -71,7 +71,8 @@ def bench_rollout(samples, args):
     prompts, mask = m.sample_prompt_batch(samples[:args.prompts])
     prompts, mask = prompts.repeat_interleave(args.group, 0), mask.repeat_interleave(args.group, 0)
     n, L = prompts.shape[0], args.new_tokens
-    # an untrained model rarely closes its reply early, so every row runs the full length
+    # an untrained model rarely closes its reply early, so every row runs the full length; HF generate is
+    # held to the same number of tokens either way (a trained model's closed rows sample <pad>)
     draw = (lambda: rollout.draw_uniforms(n, L, 1, generator=torch.Generator().manual_seed(0)))  # noqa: E731
     ours = timed(lambda: rollout.generate(m, prompts, mask, 0.9, 0.9, L, draw()))
     tokens = rollout.generate(m, prompts, mask, 0.9, 0.9, L, draw())[0].shape[1]
