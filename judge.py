@@ -272,6 +272,9 @@ def make_handler(judge: ToyJudge, stats: dict, lock: threading.Lock, hold: float
                  latency: float = 0.0, jitter: float = 0.0, seed: int = 0):
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # an answer goes out as two writes (headers, then body); with Nagle's algorithm on, the
+        # body waits for the client's delayed ACK of the headers, 40 ms on Linux, on every call
+        disable_nagle_algorithm = True
 
         def log_message(self, *args):   # quiet: one line per request would swamp training logs
             pass
