@@ -3,7 +3,7 @@
     python train.py --stage dpo                      # full-token DPO from the tiny base
     python train.py --stage dpo --dpo-tokens text    # text-token DPO
 
-Pairs are built as in Appendix E: n replies sampled per prompt (`eval.repeated_sampling`,
+Pairs are built as in Appendix E: n replies sampled per prompt (`analyses.repeated_sampling`,
 the same pool the agreement and diversity analyses use), each judged on the semantic
 and acoustic axes; Eq. 13 mixes them into a utility, Eq. 14-15 take the best and the
 worst reply, and Eq. 16 keeps the pair only when the utility gap reaches the margin.
@@ -19,7 +19,7 @@ import os
 
 import torch
 
-import eval as evaluate
+import analyses
 import losses
 import model as models
 from rollout import flat
@@ -33,7 +33,7 @@ def build_pairs(policy, train_set, judge, args, rank, world, reduce_sum=None):
         return torch.load(path, weights_only=False)
     order = torch.randperm(len(train_set), generator=torch.Generator().manual_seed(args.seed)).tolist()
     mine = [train_set[i] for i in order[:args.dpo_prompts][rank::world]]
-    pool = evaluate.repeated_sampling(policy, mine, judge, args.dpo_samples, args, seed=args.seed * 1000 + rank)
+    pool = analyses.repeated_sampling(policy, mine, judge, args.dpo_samples, args, seed=args.seed * 1000 + rank)
     pairs = []
     for entry in pool:
         pick = losses.dpo_pair(entry["semantic"], entry["acoustic"], args.dpo_weight, args.dpo_margin)

@@ -2,9 +2,9 @@
 
     import stats; stats.mean_ci([1, 2, 3, 4]); stats.sign_flip_p([1, 2, -1])
 
-Correlation (Pearson; Spearman with tie-averaged ranks) and Appendix A.2's judge-vs-human
-agreement metrics (eval.py's agreement analysis, judge.py's calibration); Eq. 17's sign test
-(eval.py's side-by-side); a Student-t confidence interval and a paired sign-flip permutation
+A mean over dict rows that skips missing values (eval.py's tables); correlation (Pearson;
+Spearman with tie-averaged ranks) and Appendix A.2's judge-vs-human agreement metrics
+(analyses.py's agreement, judge.py's calibration); Eq. 17's sign test (analyses.py's side-by-side); a Student-t confidence interval and a paired sign-flip permutation
 test (study.py's tables). numpy only: judge.py's calibration imports it without torch.
 Hand-worked numbers in tests/test_eval.py and tests/test_study.py.
 
@@ -15,6 +15,12 @@ import itertools
 import math
 
 import numpy as np
+
+
+def mean_of(rows, key) -> float:
+    """The mean of rows[i][key] over the rows (dicts) that have it and not None; NaN if none do."""
+    values = [r[key] for r in rows if r.get(key) is not None]
+    return float(np.mean(values)) if values else float("nan")
 
 
 def pearson(x, y) -> float:

@@ -72,6 +72,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+import analyses
 import dataset
 import dpo
 import eval as evaluate
@@ -476,7 +477,7 @@ def finish(args, policy, rank, eval_set, judge, base=None, opt=None):
         policy.save(final, state_dict=full)
         metrics = os.path.join(args.out, "metrics.jsonl")
         if os.path.exists(metrics):
-            evaluate.plot_metrics(metrics, os.path.join(args.out, "metrics.png"))
+            analyses.plot_metrics(metrics, os.path.join(args.out, "metrics.png"))
         print(f"saved {final}", flush=True)
     if opt is not None:
         opt.state.clear()
@@ -498,7 +499,7 @@ def finish(args, policy, rank, eval_set, judge, base=None, opt=None):
         runtime.write_json(os.path.join(args.out, "summary.json"), dict(rows))
     metrics = os.path.join(args.out, "metrics.jsonl")
     if rank == 0 and args.stage == "hybrid" and os.path.exists(metrics) and os.path.getsize(metrics):
-        print(evaluate.lambda_lines(evaluate.lambda_trajectory(args.out))[0])   # the gate at work (App. H.2)
+        print(analyses.lambda_lines(analyses.lambda_trajectory(args.out))[0])   # the gate at work (App. H.2)
     runtime.barrier()
 
 

@@ -8,6 +8,7 @@ mask or the sampling randomness built on the default device).
 import pytest
 import torch
 
+import analyses
 import eval as ev
 import gate as gates
 import losses
@@ -55,9 +56,9 @@ def test_rollouts_a_hybrid_step_and_eval_use_the_model_device_not_the_default(na
         rec = train.step_record(1, g_out, R, res, batch, sft.detach(), grpo.detach(), gstats, norm, sched, 0.0, 0.0, 0.0, 1)
         greedy = rollout.sample(policy, chunk, 1, temperature=0.0, max_len=16)
         scores = ev.score_samples(policy, chunk, None, args)
-        events = ev.gradient_events(policy, chunk, judge, args, events=1, prompts=2, group=2)
-        shift = ev.probability_shift(policy, base, chunk, args)
-        pool = ev.repeated_sampling(policy, chunk, judge, 2, args)
+        events = analyses.gradient_events(policy, chunk, judge, args, events=1, prompts=2, group=2)
+        shift = analyses.probability_shift(policy, base, chunk, args)
+        pool = analyses.repeated_sampling(policy, chunk, judge, 2, args)
     assert batch.replies.device == device and greedy.replies.device == device
     assert not skipped and torch.isfinite(loss) and rec["step"] == 1
     assert "accuracy" in scores and events and shift["summary"]["text"]["tokens"] >= 0

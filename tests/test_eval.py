@@ -7,6 +7,7 @@ import random
 import numpy as np
 import pytest
 
+import analyses
 import eval as ev
 import stats
 
@@ -40,11 +41,11 @@ def test_pearson_and_spearman_with_ties_match_naive_versions():
 
 
 def test_majority_vote_needs_a_strict_majority():
-    assert ev.majority(["win", "win", "loss"]) == "win"
-    assert ev.majority(["loss", "tie", "loss"]) == "loss"
-    assert ev.majority(["win", "loss", "tie"]) == "tie"
-    assert ev.majority(["win", "win", "tie", "tie"]) == "tie"
-    assert ev.majority([]) == "tie"
+    assert analyses.majority(["win", "win", "loss"]) == "win"
+    assert analyses.majority(["loss", "tie", "loss"]) == "loss"
+    assert analyses.majority(["win", "loss", "tie"]) == "tie"
+    assert analyses.majority(["win", "win", "tie", "tie"]) == "tie"
+    assert analyses.majority([]) == "tie"
 
 
 def test_agreement_metrics_hand_worked():
@@ -71,7 +72,7 @@ def test_side_by_side_unshuffles_the_order(micro_ckpts, toy_dir):
     m = M.load_model(micro_ckpts["tiny-vita"])
     samples = dataset.load_samples(str(toy_dir / "eval.jsonl"), codec.encode, limit=10)
     args = ev.get_args(["--ckpt", "x", "--raters", "3", "--max-len", "24"])
-    result = ev.side_by_side(m, m, samples, AlwaysA(), args, seed=5)
+    result = analyses.side_by_side(m, m, samples, AlwaysA(), args, seed=5)
     rng = random.Random(5)
     flipped = sum(rng.random() < 0.5 for _ in samples)
     for axis in result["axes"].values():
@@ -130,10 +131,10 @@ def test_local_noisy_raters_disagree_with_the_human_and_each_draw_is_a_new_answe
 def test_h2_reference_band_starts_low_rises_and_settles():
     """Appendix H.2's reported shape beside the run: 0.1-0.2 early, [0.35, 0.55] at the end,
     never falling. Bug caught: the two bands swapped, or the rise drawn backwards."""
-    assert ev.h2_band(0.0) == pytest.approx((0.1, 0.2)) and ev.h2_band(0.2) == pytest.approx((0.1, 0.2))
-    assert ev.h2_band(1.0) == pytest.approx((0.35, 0.55)) and ev.h2_band(0.7) == pytest.approx((0.35, 0.55))
-    lows = [ev.h2_band(x / 20)[0] for x in range(21)]
-    assert lows == sorted(lows) and lows[0] < ev.h2_band(0.45)[0] < lows[-1]
+    assert analyses.h2_band(0.0) == pytest.approx((0.1, 0.2)) and analyses.h2_band(0.2) == pytest.approx((0.1, 0.2))
+    assert analyses.h2_band(1.0) == pytest.approx((0.35, 0.55)) and analyses.h2_band(0.7) == pytest.approx((0.35, 0.55))
+    lows = [analyses.h2_band(x / 20)[0] for x in range(21)]
+    assert lows == sorted(lows) and lows[0] < analyses.h2_band(0.45)[0] < lows[-1]
 
 
 def test_judge_draws_default_to_one_for_a_paid_judge():

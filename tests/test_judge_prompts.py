@@ -14,7 +14,7 @@ import pytest
 import requests
 
 import codec
-import eval as ev
+import analyses
 import judge
 import judge_request
 
@@ -207,12 +207,12 @@ def test_a_failed_pairwise_call_is_not_a_tie_vote():
     the majority and counted, and an item with no valid vote must not enter the rates."""
     # 3 raters; item 0 shown in order (mine = A), item 1 flipped (mine = B), item 2 all failed
     picked = ["A", None, None, "A", "A", None, None, None, None]
-    out = ev.sbs_axis(picked, flips=[False, True, False], raters=3)
+    out = analyses.sbs_axis(picked, flips=[False, True, False], raters=3)
     assert (out["win"], out["tie"], out["loss"]) == (1, 0, 1)
     assert out["failed_calls"] == 6 and out["judged_items"] == 2 and out["unjudged_items"] == 1
     assert out["win_rate"] == out["loss_rate"] == 0.5 and out["tie_rate"] == 0.0
     assert out["p_value"] == 1.0                                   # Eq. 17 with W = L = 1: 2 min(3/4, 3/4) -> 1
-    none = ev.sbs_axis([None, None], flips=[False], raters=2)
+    none = analyses.sbs_axis([None, None], flips=[False], raters=2)
     assert none["win_rate"] is None and none["unjudged_items"] == 1 and none["failed_calls"] == 2
 
 

@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import torch
 
-import eval as evaluate
+import analyses
 import objective
 import rollout
 import runtime
@@ -229,7 +229,7 @@ def test_greedy_gradient_analysis_is_finite(micro_ckpts, samples):
             from types import SimpleNamespace
             return SimpleNamespace(rewards=[1 + i % 5 for i in range(len(items))])
     args = ev.get_args(["--ckpt", "x", "--temperature", "0", "--max-len", "24"])
-    rows = ev.gradient_events(M.load_model(micro_ckpts["tiny-vita"]), samples[:2], Scores(), args, events=1,
+    rows = analyses.gradient_events(M.load_model(micro_ckpts["tiny-vita"]), samples[:2], Scores(), args, events=1,
                               prompts=2, group=2)
     for r in rows:
         assert all(math.isfinite(r[k]) for k in ("norm_text", "norm_speech", "cos")), r["objective"]
@@ -304,7 +304,7 @@ def test_the_summary_lambda_line_is_hand_worked(tmp_path):
     keys = ("lambda_raw", "reward_gate", "info_gate", "reward_mean", "semantic_mean", "acoustic_mean")
     (tmp_path / "metrics.jsonl").write_text("".join(
         json.dumps({"step": s + 1, "lambda": l, **dict.fromkeys(keys, 0.5)}) + "\n" for s, l in enumerate(lams)))
-    line = evaluate.lambda_lines(evaluate.lambda_trajectory(str(tmp_path)))[0]
+    line = analyses.lambda_lines(analyses.lambda_trajectory(str(tmp_path)))[0]
     assert line == "lambda: first fifth 0.100, last fifth 0.500, mean 0.330, range [0.100, 0.500] over 10 steps"
 
 
