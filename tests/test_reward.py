@@ -242,6 +242,28 @@ def test_oversized_body_gets_413_unknown_path_404_health_200(judge_url):
     assert post(judge_url, good_body()).status_code == 200
 
 
+def test_answers_leave_with_nagle_off(monkeypatch):
+    """An answer is written as headers, then body: with Nagle's algorithm on, the body waits for
+    the client's delayed ACK (40 ms on Linux), on every call made alone. Bug caught: the
+    handler's sockets without TCP_NODELAY (e.g. a handler rewritten without the flag)."""
+    server = judge.make_server()
+    seen, handler = [], server.RequestHandlerClass
+    health = handler.do_GET
+
+    def spy(self):
+        seen.append(self.connection.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+        return health(self)
+    monkeypatch.setattr(handler, "do_GET", spy)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        assert requests.get(f"http://127.0.0.1:{server.server_address[1]}/health", timeout=5).status_code == 200
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert seen and all(seen)
+
+
 def test_local_judge_subprocess_starts_and_stops():
     with judge.LocalJudge() as local:
         assert local.url.startswith("http://127.0.0.1:")
