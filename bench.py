@@ -3,11 +3,13 @@
     python bench.py                  # all sections but default, 3.5-5.5 minutes on 2 CPU cores
     python bench.py --only rollout judge
 
-  rollout  constrained sampling (rollout.generate: schedule grammar, KV cache, top-p) vs
-           the model's plain Hugging Face `generate` with a KV cache, same batch, same
-           number of new tokens; and the same sampler without a KV cache. Then a study's
-           scoring chunk (--scoring-rows): the sampler with its cache written in place and
-           with transformers' growing cache, and HF generate.
+  rollout  constrained sampling (rollout.generate: schedule grammar, KV cache, top-p) of
+           B prompts x G replies vs the model's plain Hugging Face `generate` with a KV
+           cache, same batch, same number of new tokens; the same sampler with a copy of the
+           prompt's states per row, and without a KV cache. Then a study's scoring chunk
+           (--scoring-rows, G replies a prompt): the sampler with its cache written in place
+           (a prompt held once, or a copy per row), with transformers' growing cache, and HF
+           generate.
   judge    B*G judge calls through the local judge: concurrent (ours) vs one at a time
            (the official client's order).
   bill     the default job's judge calls per run under --log-axes-every (arithmetic).
@@ -75,6 +77,7 @@ def bench_rollout(samples, args):
     # held to the same number of tokens either way (a trained model's closed rows sample <pad>)
     draw = (lambda: rollout.draw_uniforms(n, L, 1, generator=torch.Generator().manual_seed(0)))  # noqa: E731
     ours = timed(lambda: rollout.generate(m, prompts, mask, 0.9, 0.9, L, draw()))
+    own = timed(lambda: rollout.generate(m, prompts, mask, 0.9, 0.9, L, draw(), share=False))
     tokens = rollout.generate(m, prompts, mask, 0.9, 0.9, L, draw())[0].shape[1]
 
     hf = timed(lambda: hf_generate(m, prompts, mask, tokens))
@@ -92,32 +95,39 @@ def bench_rollout(samples, args):
     rate = n * tokens
     print(f"rollout: {n} sequences x {tokens} new tokens, prompt {prompts.shape[1]} tokens, "
           f"{args.rollout_model or 'tiny-vita, untrained'} ({models.n_params(m) / 1e6:.1f}M params)")
-    print(f"  constrained sampler, KV cache   {ours:7.3f} s  {rate / ours:8.0f} tok/s")
+    print(f"  constrained sampler, KV cache   {ours:7.3f} s  {rate / ours:8.0f} tok/s  (a group's prompt held once)")
+    print(f"  the same, a prompt copy per row {own:7.3f} s  {rate / own:8.0f} tok/s  (held once: {own / ours:.2f}x)")
     print(f"  HF generate, KV cache           {hf:7.3f} s  {rate / hf:8.0f} tok/s")
     print(f"  constrained sampler, no cache   {slow:7.3f} s  {rate / slow:8.0f} tok/s")
     print(f"  ratio ours / HF generate: {ours / hf:.2f}x the time; no cache / ours: {slow / ours:.1f}x")
     print(f"  ours / HF generate tok/s: {hf / ours:.2f}x  (target >= 1.2x)")
     if args.scoring_rows:
-        bench_rollout_large(samples[:args.scoring_rows], m, tokens)
+        bench_rollout_large(samples[:args.scoring_rows // args.group], args.group, m, tokens)
 
 
-def bench_rollout_large(samples, m, tokens):
-    """A study's scoring chunk: many rows, where transformers' growing cache copies itself every
-    step. The same sampler with its cache written in place (ReservedLayer) and without, and HF
-    generate, on one batch. Dropping finished rows is off in both, so the ratio is the cache's
-    alone (the untrained model closes few replies early: 25 of 512 here)."""
+def bench_rollout_large(samples, group, m, tokens):
+    """A study's scoring chunk: many rows (prompts x `group` replies), where transformers'
+    growing cache copies itself every step. The same sampler with its cache written in place
+    and a group's prompt held once (SharedPrefixLayer), in place with a prompt copy per row
+    (ReservedLayer), growing, and HF generate, on one batch. Dropping finished rows is off, so
+    the ratios are the cache's alone (the untrained model closes few replies early)."""
     prompts, mask = m.sample_prompt_batch(samples)
+    prompts, mask = prompts.repeat_interleave(group, 0), mask.repeat_interleave(group, 0)
     n = prompts.shape[0]
     u = rollout.draw_uniforms(n, tokens, 1, generator=torch.Generator().manual_seed(0))
-    reserved = timed(lambda: rollout.generate(m, prompts, mask, 0.9, 0.9, tokens, u, drop_finished=0), repeat=1)
+    shared = timed(lambda: rollout.generate(m, prompts, mask, 0.9, 0.9, tokens, u, drop_finished=0), repeat=1)
+    reserved = timed(lambda: rollout.generate(m, prompts, mask, 0.9, 0.9, tokens, u, drop_finished=0, share=False),
+                     repeat=1)
     grown = timed(lambda: rollout.generate(m, prompts, mask, 0.9, 0.9, tokens, u, reserve=False, drop_finished=0),
                   repeat=1)
     hf = timed(lambda: hf_generate(m, prompts, mask, tokens), repeat=1)
-    print(f"rollout, a scoring chunk: {n} sequences x {tokens} new tokens")
-    print(f"  constrained sampler, cache written in place  {reserved:7.3f} s  {n * tokens / reserved:8.0f} tok/s")
-    print(f"  constrained sampler, growing cache (torch.cat) {grown:7.3f} s  {n * tokens / grown:8.0f} tok/s")
-    print(f"  HF generate, KV cache                        {hf:7.3f} s  {n * tokens / hf:8.0f} tok/s")
-    print(f"  in place / growing: {grown / reserved:.2f}x;  ours / HF generate tok/s: {hf / reserved:.2f}x")
+    print(f"rollout, a scoring chunk: {n} sequences ({len(samples)} prompts x {group}) x {tokens} new tokens")
+    print(f"  constrained sampler, in place, prompt held once  {shared:7.3f} s  {n * tokens / shared:8.0f} tok/s")
+    print(f"  constrained sampler, in place, a copy per row    {reserved:7.3f} s  {n * tokens / reserved:8.0f} tok/s")
+    print(f"  constrained sampler, growing cache (torch.cat)   {grown:7.3f} s  {n * tokens / grown:8.0f} tok/s")
+    print(f"  HF generate, KV cache                            {hf:7.3f} s  {n * tokens / hf:8.0f} tok/s")
+    print(f"  held once / a copy per row: {reserved / shared:.2f}x;  in place / growing: {grown / reserved:.2f}x;  "
+          f"ours / HF generate tok/s: {hf / shared:.2f}x")
 
 
 def bench_judge(samples, args):

@@ -5,10 +5,11 @@
     batch = sample(model, samples, 4, generator=torch.Generator().manual_seed(0))   # one stream
 
 All B prompts x G replies step together: one prefill over the left-padded
-prompts (each distinct prompt once, its KV cache indexed out to its G rows), then
-one cached forward per token, the cache written in place in storage reserved up
-front (transformers' own cache copies itself every token). In a large batch (a
-study's scoring), rows that have closed their reply leave it. At each step the schedule (the
+prompts (each distinct prompt once), then one cached forward per token, the cache
+written in place in storage reserved up front (transformers' own cache copies itself
+every token). A prompt's states stay one copy for its G rows, and attention reads
+them once per group (decoding is memory-bound on the cache; SharedPrefixLayer). In a
+large batch (a study's scoring), rows that have closed their reply leave it. At each step the schedule (the
 model's grammar) names a slot type per stream; logits outside the slot's token
 set are masked, so every reply is well-formed: tiny-vita follows its interleave
 schedule, tiny-kimi steps both streams with the audio delay and the text blank
@@ -50,6 +51,7 @@ Deviations from the paper and the official release:
      prompt's, which holds the question's speech codes).
 """
 import argparse
+import contextlib
 import dataclasses
 import time
 from dataclasses import dataclass, field
@@ -204,6 +206,150 @@ def reserve_positions(cache, capacity: int):
     return cache
 
 
+@dataclass
+class SharedPrefixKV:
+    """What a SharedPrefixLayer hands attention for keys (or values): each group's prompt
+    once, `prefix` (U, H_kv, P, D), and every row's reply, `reply` (U * group, H_kv, T, D),
+    a group's rows adjacent."""
+    prefix: torch.Tensor
+    reply: torch.Tensor
+    group: int
+
+
+class SharedPrefixLayer(DynamicLayer):
+    """A KV cache layer for G rows per prompt that keeps the prompt's states once: the rows'
+    replies are written in place in reserved storage (as ReservedLayer), and attention
+    (shared_prefix_attention) reads a group's prompt once for its G rows, where a cache
+    indexed out to the rows holds, and reads, G copies. Decoding is memory-bound on the
+    cache (a 32-row step's attention reads 24 MB of it at tiny-vita's size), so this reads
+    about half as much; at 7B it also keeps G - 1 copies of a long audio prompt out of memory."""
+
+    def __init__(self, layer: DynamicLayer, groups: torch.Tensor, group: int, capacity: int):
+        super().__init__()
+        self.dtype, self.device, self.is_initialized = layer.keys.dtype, layer.keys.device, True
+        self.prefix_keys, self.prefix_values = layer.keys[groups], layer.values[groups]   # (U, H, P, D)
+        u, h, p, d = self.prefix_keys.shape
+        self.group, self.prompt = group, p
+        self._keys = layer.keys.new_empty(u * group, h, capacity - p, d)
+        self._values = layer.values.new_empty(u * group, h, capacity - p, layer.values.shape[-1])
+        self.length = 0
+        self.keys, self.values = self._keys[:, :, :0], self._values[:, :, :0]
+
+    def get_seq_length(self) -> int:
+        return self.prompt + self.length
+
+    def update(self, key_states, value_states, *args, **kwargs):
+        start, end = self.length, self.length + key_states.shape[-2]
+        if end > self._keys.shape[-2]:
+            raise RuntimeError(f"reserved KV cache of {self.prompt + self._keys.shape[-2]} positions is full")
+        self._keys[:, :, start:end], self._values[:, :, start:end] = key_states, value_states
+        self.length = end
+        self.keys, self.values = self._keys[:, :, :end], self._values[:, :, :end]
+        return (SharedPrefixKV(self.prefix_keys, self.keys, self.group),
+                SharedPrefixKV(self.prefix_values, self.values, self.group))
+
+    def unshared(self, capacity: int) -> ReservedLayer:
+        """The same states as a ReservedLayer, one copy of the prompt per row (for dropping rows)."""
+        rows = torch.arange(len(self.prefix_keys), device=self.prefix_keys.device).repeat_interleave(self.group)
+        whole = DynamicLayer()
+        whole.dtype, whole.device, whole.is_initialized = self.dtype, self.device, True
+        whole.keys = torch.cat([self.prefix_keys[rows], self.keys], dim=-2)
+        whole.values = torch.cat([self.prefix_values[rows], self.values], dim=-2)
+        return ReservedLayer(whole, capacity)
+
+
+SHARED_PREFIX = "nanowavalign_shared_prefix"
+
+
+def shared_prefix_attention(module, query, key, value, attention_mask, dropout=0.0, scaling=None, **kwargs):
+    """transformers' attention interface over a SharedPrefixLayer's states: softmax(q K^T) V
+    with K = [the row's prompt ; the row's reply], the prompt part computed once per group
+    (the group's G rows' queries against its one copy). query (N, H, S, D) -> (N, S, H, D).
+    Plain tensors (a prefill, teacher forcing) go to transformers' SDPA unchanged."""
+    if not isinstance(key, SharedPrefixKV):
+        from transformers.integrations.sdpa_attention import sdpa_attention_forward
+        return sdpa_attention_forward(module, query, key, value, attention_mask, dropout=dropout, scaling=scaling,
+                                      **kwargs)
+    n, h, s, d = query.shape
+    u, h_kv, p, _ = key.prefix.shape
+    g, rep = key.group, h // h_kv                          # rows per group, query heads per KV head
+    scaling = d ** -0.5 if scaling is None else scaling
+    # the prompt part: a group's G rows (x rep heads x S positions) are queries of one batch entry
+    grouped = query.reshape(u, g, h_kv, rep * s, d).transpose(1, 2).reshape(u, h_kv, g * rep * s, d)
+    on_prefix = torch.matmul(grouped, key.prefix.transpose(-1, -2)) * scaling          # (U, H_kv, G rep S, P)
+    on_prefix = on_prefix.reshape(u, h_kv, g, rep * s, p).transpose(1, 2).reshape(n, h, s, p)
+    on_reply = torch.matmul(query.reshape(n, h_kv, rep * s, d), key.reply.transpose(-1, -2)) * scaling
+    scores = torch.cat([on_prefix, on_reply.reshape(n, h, s, -1)], dim=-1)                   # (N, H, S, P + T)
+    if attention_mask is not None:
+        scores = (scores.masked_fill(~attention_mask, float("-inf")) if attention_mask.dtype == torch.bool
+                  else scores + attention_mask)
+    weights = torch.softmax(scores.float(), dim=-1).to(query.dtype)
+    w_prefix = weights[..., :p].reshape(u, g, h_kv, rep * s, p).transpose(1, 2).reshape(u, h_kv, g * rep * s, p)
+    out = torch.matmul(w_prefix, value.prefix).reshape(u, h_kv, g, rep * s, d).transpose(1, 2).reshape(n, h, s, d)
+    out = out + torch.matmul(weights[..., p:].reshape(n, h_kv, rep * s, -1), value.reply).reshape(n, h, s, d)
+    return out.transpose(1, 2).contiguous(), None
+
+
+def _register_shared_prefix():
+    from transformers import AttentionInterface
+    from transformers.masking_utils import AttentionMaskInterface, sdpa_mask
+    AttentionInterface.register(SHARED_PREFIX, shared_prefix_attention)
+    AttentionMaskInterface.register(SHARED_PREFIX, sdpa_mask)
+
+
+_register_shared_prefix()
+
+
+def share_prefix(cache, row_of, capacity: int):
+    """A prefill cache of the distinct prompts (transformers' DynamicCache, or a tuple of them)
+    and row_of (N,) -> the cache with SharedPrefixLayers, or None where it cannot share: a
+    layer of another kind, or rows whose prompts do not come in equal adjacent runs (G > 1)."""
+    caches = cache if isinstance(cache, tuple) else (cache,)
+    if not all(type(layer) is DynamicLayer and layer.is_initialized
+               for c in caches for layer in getattr(c, "layers", [None])):
+        return None
+    groups, counts = torch.unique_consecutive(row_of, return_counts=True)
+    group = int(counts[0])
+    if group < 2 or not bool((counts == group).all()):
+        return None
+    for c in caches:
+        c.layers = [SharedPrefixLayer(layer, groups, group, capacity) for layer in c.layers]
+    return cache
+
+
+def unshare(cache, capacity: int):
+    """SharedPrefixLayers back to ReservedLayers (one prompt copy per row), in place."""
+    for c in cache if isinstance(cache, tuple) else (cache,):
+        c.layers = [layer.unshared(capacity) if isinstance(layer, SharedPrefixLayer) else layer for layer in c.layers]
+    return cache
+
+
+def attention_configs(model) -> dict:
+    """The configs that pick the model's attention implementation, by id."""
+    return {id(m.config): m.config for m in model.modules() if hasattr(getattr(m, "config", None), "_attn_implementation")}
+
+
+def sdpa_only(model) -> bool:
+    """Every attention of the model is transformers' SDPA, the one shared_prefix_attention
+    stands in for (another, e.g. flash attention, would be handed states it cannot read)."""
+    configs = attention_configs(model).values()
+    return bool(configs) and all(c._attn_implementation == "sdpa" for c in configs)
+
+
+@contextlib.contextmanager
+def attention_over_shared_prefix(model):
+    """While inside, the model's attention reads SharedPrefixLayers (shared_prefix_attention,
+    which hands anything else to SDPA); SDPA again on the way out, also on an error."""
+    configs = attention_configs(model).values()
+    try:
+        for config in configs:
+            config._attn_implementation = SHARED_PREFIX
+        yield
+    finally:
+        for config in configs:
+            config._attn_implementation = "sdpa"
+
+
 def keep_rows(cache, rows):
     """Keep batch rows `rows` of a cache (or a tuple of them), in place."""
     for c in cache if isinstance(cache, tuple) else (cache,):
@@ -213,7 +359,7 @@ def keep_rows(cache, rows):
 
 @torch.no_grad()
 def generate(model, prompts, prompt_mask, temperature=1.0, top_p=1.0, max_len=96, uniforms=None,
-             top_k=0, repetition_penalty=1.0, reserve=True, drop_finished=64):
+             top_k=0, repetition_penalty=1.0, reserve=True, drop_finished=64, share=True):
     """Constrained sampling. prompts (N, P, K), prompt_mask (N, P), uniforms (N, >= max_len, K)
     in [0, 1) (the randomness of every draw; unused when greedy) -> replies (N, L, K),
     slots (N, L, K), logprobs (N, L, K), truncated (N,), all on the model's device.
@@ -223,7 +369,9 @@ def generate(model, prompts, prompt_mask, temperature=1.0, top_p=1.0, max_len=96
     recorded log-prob is log pi_old(y_t): the slot-restricted softmax at the temperature
     (1 when greedy) without penalty or truncation, what teacher forcing recomputes.
 
-    Speed: `reserve` writes the KV cache in place (ReservedLayer; the same numbers). Rows that
+    Speed: `reserve` writes the KV cache in place (ReservedLayer; the same numbers). With
+    `share` (and `reserve`), a prompt's G adjacent rows keep its states once and attention
+    reads them once per group (SharedPrefixLayer; the same numbers to float rounding). Rows that
     have closed their reply, once they are at least `drop_finished` (0: never) and a quarter of
     the rows still running, leave the batch with their cache, mask and state: a finished row's
     only tokens left are <pad>. Row i keeps its own uniforms, so the draws are the same up to
@@ -236,14 +384,19 @@ def generate(model, prompts, prompt_mask, temperature=1.0, top_p=1.0, max_len=96
         state = grammar.init(n)
     attn = prompt_mask.to(device)
     distinct, distinct_mask, row_of = distinct_prompts(prompts.to(device), attn)
+    capacity, shared = prompts.shape[1] + max_len, False
     if getattr(model, "share_prompts", False) and len(distinct) < n:
-        # a group's G rows share one prompt: prefill each distinct prompt once, index its cache out
+        # a group's G rows share one prompt: prefill each distinct prompt once, then keep its
+        # states once for the group (share) or index its cache out to the rows
         logits, past = model(distinct, distinct_mask, use_cache=True)
-        logits, past = logits[row_of], select_rows(past, row_of, prompts.shape[1])
+        logits = logits[row_of]
+        shared = share and reserve and sdpa_only(model) and share_prefix(past, row_of, capacity) is not None
+        if not shared:
+            past = select_rows(past, row_of, prompts.shape[1])
     else:
         logits, past = model(prompts.to(device), attn, use_cache=True)
-    if reserve:
-        past = reserve_positions(past, prompts.shape[1] + max_len)
+    if reserve and not shared:
+        past = reserve_positions(past, capacity)
     last = logits[:, -1]                                                  # (N, K, V)
     scale = temperature if temperature > 0 else 1.0
     seen = torch.zeros(last.shape, dtype=torch.bool, device=device) if repetition_penalty != 1.0 else None
@@ -256,38 +409,41 @@ def generate(model, prompts, prompt_mask, temperature=1.0, top_p=1.0, max_len=96
     slots = torch.full((n, max_len, k), PAD_SLOT, dtype=torch.long, device=device)
     logps = torch.zeros(n, max_len, k, device=device)
     rows = torch.arange(n, device=device)            # the batch rows still generating, in order
-    for t in range(max_len):
-        slot = grammar.slots(state).to(device)                            # (R, K)
-        keep = allowed[slot]                                              # (R, K, V)
-        z = last.float()
-        logp_all = torch.log_softmax(z.masked_fill(~keep, float("-inf")) / scale, dim=-1)
-        if seen is not None:
-            z = repetition_penalise(z, seen, repetition_penalty)
-        z = z.masked_fill(~keep, float("-inf"))
-        if temperature > 0:
-            probs = top_p_filter(torch.softmax(top_k_filter(z / scale, top_k), dim=-1), top_p)
-            tok = inverse_cdf(probs, uniforms[rows, t])
-        else:
-            tok = z.argmax(-1)
-        tok = torch.where(slot == PAD_SLOT, pad, tok)
-        tokens[rows, t], slots[rows, t] = tok, slot
-        logps[rows, t] = logp_all.gather(-1, tok[..., None]).squeeze(-1).masked_fill(slot == PAD_SLOT, 0.0)
-        if seen is not None:
-            seen.scatter_(-1, tok[..., None], (slot != PAD_SLOT)[..., None] | seen.gather(-1, tok[..., None]))
-        state = grammar.step(state, tok.cpu())
-        done = grammar.done(state)
-        if done.all():
-            break
-        finished = int(done.sum())
-        if drop_finished and finished >= drop_finished and 4 * finished >= len(done):
-            stay = (~done).nonzero().squeeze(1)
-            state = {name: v[stay] for name, v in state.items()}
-            stay = stay.to(device)
-            rows, tok, attn, step_mask, past = rows[stay], tok[stay], attn[stay], step_mask[stay], keep_rows(past, stay)
-            seen = seen[stay] if seen is not None else None
-        attn = torch.cat([attn, step_mask], dim=1)
-        logits, past = model(tok[:, None, :], attn, past=past, use_cache=True)
-        last = logits[:, -1]
+    with attention_over_shared_prefix(model) if shared else contextlib.nullcontext():
+        for t in range(max_len):
+            slot = grammar.slots(state).to(device)                            # (R, K)
+            keep = allowed[slot]                                              # (R, K, V)
+            z = last.float()
+            logp_all = torch.log_softmax(z.masked_fill(~keep, float("-inf")) / scale, dim=-1)
+            if seen is not None:
+                z = repetition_penalise(z, seen, repetition_penalty)
+            z = z.masked_fill(~keep, float("-inf"))
+            if temperature > 0:
+                probs = top_p_filter(torch.softmax(top_k_filter(z / scale, top_k), dim=-1), top_p)
+                tok = inverse_cdf(probs, uniforms[rows, t])
+            else:
+                tok = z.argmax(-1)
+            tok = torch.where(slot == PAD_SLOT, pad, tok)
+            tokens[rows, t], slots[rows, t] = tok, slot
+            logps[rows, t] = logp_all.gather(-1, tok[..., None]).squeeze(-1).masked_fill(slot == PAD_SLOT, 0.0)
+            if seen is not None:
+                seen.scatter_(-1, tok[..., None], (slot != PAD_SLOT)[..., None] | seen.gather(-1, tok[..., None]))
+            state = grammar.step(state, tok.cpu())
+            done = grammar.done(state)
+            if done.all():
+                break
+            finished = int(done.sum())
+            if drop_finished and finished >= drop_finished and 4 * finished >= len(done):
+                stay = (~done).nonzero().squeeze(1)
+                state = {name: v[stay] for name, v in state.items()}
+                stay = stay.to(device)
+                past = unshare(past, capacity)       # groups lose rows: one prompt copy per row from here
+                rows, tok, attn, step_mask = rows[stay], tok[stay], attn[stay], step_mask[stay]
+                past = keep_rows(past, stay)
+                seen = seen[stay] if seen is not None else None
+            attn = torch.cat([attn, step_mask], dim=1)
+            logits, past = model(tok[:, None, :], attn, past=past, use_cache=True)
+            last = logits[:, -1]
     truncated = torch.zeros(n, dtype=torch.bool, device=device)
     truncated[rows] = ~grammar.done(state).to(device)
     return tokens[:, :t + 1], slots[:, :t + 1], logps[:, :t + 1], truncated

@@ -168,6 +168,93 @@ def test_reserved_cache_and_dropped_rows_sample_what_the_plain_loop_does(name, s
     torch.testing.assert_close(plain[2], dropped[2], atol=1e-5, rtol=1e-5)
 
 
+@pytest.mark.parametrize("queries", [1, 2])
+def test_shared_prefix_attention_equals_attention_over_each_rows_whole_cache(queries):
+    """Oracle: torch's SDPA over each row's own copy of its prompt's states then its reply's,
+    with grouped-query heads (4 query heads on 2 KV heads), left padding in the prompts and a
+    causal mask over two query positions. Bugs: query head j read against KV head j % 2
+    instead of j // 2; a group's rows matched to another group's prompt; the mask applied to
+    the wrong part of the scores; the two parts' softmax normalised separately."""
+    g, u, h, h_kv, p, t, d = 3, 2, 4, 2, 5, 4, 8
+    n = u * g
+    gen = torch.Generator().manual_seed(0)
+    q = torch.randn(n, h, queries, d, generator=gen)
+    prefix_k, prefix_v = (torch.randn(u, h_kv, p, d, generator=gen) for _ in range(2))
+    reply_k, reply_v = (torch.randn(n, h_kv, t, d, generator=gen) for _ in range(2))
+    mask = torch.ones(n, 1, queries, p + t, dtype=torch.bool)
+    mask[:g, ..., :2] = False                                   # group 0's prompt is left-padded by 2
+    if queries == 2:
+        mask[..., 0, -1] = False                                # the first query does not see the last reply token
+    rows = torch.arange(u).repeat_interleave(g)
+    whole_k = torch.cat([prefix_k[rows], reply_k], 2).repeat_interleave(h // h_kv, 1)
+    whole_v = torch.cat([prefix_v[rows], reply_v], 2).repeat_interleave(h // h_kv, 1)
+    expect = torch.nn.functional.scaled_dot_product_attention(q, whole_k, whole_v, attn_mask=mask, scale=0.3)
+    out, _ = rollout.shared_prefix_attention(None, q, rollout.SharedPrefixKV(prefix_k, reply_k, g),
+                                             rollout.SharedPrefixKV(prefix_v, reply_v, g), mask, scaling=0.3)
+    torch.testing.assert_close(out, expect.transpose(1, 2), atol=1e-5, rtol=1e-5)
+
+
+def test_a_prompt_is_shared_only_by_equal_adjacent_runs_of_rows():
+    """share_prefix's rule: each distinct prompt's rows adjacent and every run the same length
+    (a group), else the rows keep their own copies. Bug: sharing by run start alone, so a
+    prompt with 2 rows beside one with 3 would hand a row to the wrong group."""
+    from transformers import DynamicCache
+    def cache():
+        c = DynamicCache()
+        c.update(torch.randn(2, 2, 3, 4), torch.randn(2, 2, 3, 4), 0)
+        return c
+    assert rollout.share_prefix(cache(), torch.tensor([0, 0, 1, 1, 1]), 8) is None
+    assert rollout.share_prefix(cache(), torch.tensor([0, 1, 0, 1]), 8) is None
+    assert rollout.share_prefix(cache(), torch.tensor([0, 1]), 8) is None            # G = 1: nothing to share
+    shared = rollout.share_prefix(cache(), torch.tensor([1, 1, 0, 0]), 8)
+    layer = shared.layers[0]
+    assert isinstance(layer, rollout.SharedPrefixLayer) and layer.group == 2 and layer.get_seq_length() == 3
+
+
+@pytest.mark.parametrize("name", ["tiny-vita", "tiny-kimi"])
+def test_rows_sharing_their_prompt_sample_what_rows_with_their_own_copy_do(name, samples):
+    """Three prompts x G = 3, rows favoured to end at different steps. Oracle: the same draws
+    with each row's own copy of its prompt's cache (share=False). The same tokens, slots and
+    truncation, log-probs to float tolerance; also when finished rows leave the batch (the
+    groups break up and the cache goes back to a copy per row). Bugs: a reply written at the
+    prompt's offset; a row reading another group's prompt; rows dropped from the replies but
+    not from the sharing; the model left on the shared-prefix attention after the rollout."""
+    m = micro_model(name, seed=1)
+    prompts, mask = m.sample_prompt_batch([samples[0], samples[5], samples[2]])
+    prompts, mask = prompts.repeat_interleave(3, 0), mask.repeat_interleave(3, 0)
+    uniforms = torch.rand(9, 30, m.n_streams, generator=torch.Generator().manual_seed(3))
+    layers, sizes, inner, v = set(), [], m.forward, m.vocab
+    ends = [t for t in (v.boa, v.eoa, v.eos, getattr(v, "text_eos", None)) if t is not None]
+
+    def counted(tokens, *a, past=None, **k):
+        sizes.append(tokens.shape[0])
+        for c in past if isinstance(past, tuple) else (past,) if past is not None else ():
+            layers.update(type(layer) for layer in c.layers)
+        logits, cache = inner(tokens, *a, past=past, **k)
+        logits[..., ends] += 1.5
+        return logits, cache
+    m.forward = counted
+    kw = dict(temperature=1.0, max_len=30, uniforms=uniforms, repetition_penalty=1.3, top_k=50)
+    own = rollout.generate(m, prompts, mask, share=False, drop_finished=0, **kw)
+    assert layers == {rollout.ReservedLayer}
+    layers.clear()
+    shared = rollout.generate(m, prompts, mask, share=True, drop_finished=0, **kw)
+    assert layers == {rollout.SharedPrefixLayer}
+    sizes.clear()
+    dropped = rollout.generate(m, prompts, mask, share=True, drop_finished=1, **kw)
+    assert 0 < int(own[3].sum()) < 9 and min(sizes) < 9          # some rows ran out, some left early
+    for out in (shared, dropped):
+        for i in (0, 1, 3):
+            assert torch.equal(own[i], out[i])
+        torch.testing.assert_close(own[2], out[2], atol=1e-5, rtol=1e-5)
+    assert {mod.config._attn_implementation for mod in m.modules() if hasattr(mod, "config")} == {"sdpa"}
+    for config in rollout.attention_configs(m).values():     # another attention cannot read shared states:
+        config._attn_implementation = "eager"                  # the rows keep their own copies
+    layers.clear()
+    eager = rollout.generate(m, prompts, mask, share=True, drop_finished=0, **kw)
+    assert layers == {rollout.ReservedLayer} and torch.equal(own[0], eager[0])
+
+
 def test_greedy_is_deterministic_and_argmax(samples):
     m, a = sample("tiny-vita", samples, temperature=0.0, seed=1)
     _, b = sample("tiny-vita", samples, temperature=0.0, seed=2)
