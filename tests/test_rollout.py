@@ -130,6 +130,23 @@ def test_prefilling_each_distinct_prompt_once_samples_what_each_row_would(name, 
     assert len({tuple(r.flatten().tolist()) for r in out[True][0]}) == 5     # the rows differ
 
 
+def watch_forward(m):
+    """Wrap m's forward: it records each call's rows (sizes) and the cache layers' types it was
+    handed (layers), and favours the ending tokens so that rows finish at different steps."""
+    sizes, layers, inner, v = [], set(), m.forward, m.vocab
+    ends = [t for t in (v.boa, v.eoa, v.eos, getattr(v, "text_eos", None)) if t is not None]
+
+    def counted(tokens, *a, past=None, **k):
+        sizes.append(tokens.shape[0])
+        for c in past if isinstance(past, tuple) else (past,) if past is not None else ():
+            layers.update(type(layer) for layer in c.layers)
+        logits, cache = inner(tokens, *a, past=past, **k)
+        logits[..., ends] += 1.5
+        return logits, cache
+    m.forward = counted
+    return sizes, layers
+
+
 @pytest.mark.parametrize("name", ["tiny-vita", "tiny-kimi"])
 def test_reserved_cache_and_dropped_rows_sample_what_the_plain_loop_does(name, samples):
     """Oracle: the plain loop (transformers' growing cache, every row run to the end). The
@@ -141,18 +158,7 @@ def test_reserved_cache_and_dropped_rows_sample_what_the_plain_loop_does(name, s
     m = micro_model(name, seed=1)
     prompts, mask = m.sample_prompt_batch(samples[:10])
     uniforms = torch.rand(10, 30, m.n_streams, generator=torch.Generator().manual_seed(3))
-    sizes, layers, inner = [], set(), m.forward
-    v = m.vocab
-    ends = [t for t in (v.boa, v.eoa, v.eos, getattr(v, "text_eos", None)) if t is not None]
-
-    def counted(tokens, *a, past=None, **k):       # counts rows and cache layers; favours ending tokens
-        sizes.append(tokens.shape[0])              # so that rows finish at different steps
-        for c in past if isinstance(past, tuple) else (past,) if past is not None else ():
-            layers.update(type(layer) for layer in c.layers)
-        logits, cache = inner(tokens, *a, past=past, **k)
-        logits[..., ends] += 1.5
-        return logits, cache
-    m.forward = counted
+    sizes, layers = watch_forward(m)
     kw = dict(temperature=1.0, max_len=30, uniforms=uniforms, repetition_penalty=1.3, top_k=50)
     plain = rollout.generate(m, prompts, mask, reserve=False, drop_finished=0, **kw)
     layers.clear()
@@ -223,17 +229,7 @@ def test_rows_sharing_their_prompt_sample_what_rows_with_their_own_copy_do(name,
     prompts, mask = m.sample_prompt_batch([samples[0], samples[5], samples[2]])
     prompts, mask = prompts.repeat_interleave(3, 0), mask.repeat_interleave(3, 0)
     uniforms = torch.rand(9, 30, m.n_streams, generator=torch.Generator().manual_seed(3))
-    layers, sizes, inner, v = set(), [], m.forward, m.vocab
-    ends = [t for t in (v.boa, v.eoa, v.eos, getattr(v, "text_eos", None)) if t is not None]
-
-    def counted(tokens, *a, past=None, **k):
-        sizes.append(tokens.shape[0])
-        for c in past if isinstance(past, tuple) else (past,) if past is not None else ():
-            layers.update(type(layer) for layer in c.layers)
-        logits, cache = inner(tokens, *a, past=past, **k)
-        logits[..., ends] += 1.5
-        return logits, cache
-    m.forward = counted
+    sizes, layers = watch_forward(m)
     kw = dict(temperature=1.0, max_len=30, uniforms=uniforms, repetition_penalty=1.3, top_k=50)
     own = rollout.generate(m, prompts, mask, share=False, drop_finished=0, **kw)
     assert layers == {rollout.ReservedLayer}
