@@ -9,8 +9,8 @@ prompts (each distinct prompt once), then one cached forward per token, the cach
 written in place in storage reserved up front (transformers' own cache copies itself
 every token). A prompt's states stay one copy for its G rows, and attention reads
 them once per group (decoding is memory-bound on the cache; SharedPrefixLayer). In a
-large batch (a study's scoring), rows that have closed their reply leave it. At each step the schedule (the
-model's grammar) names a slot type per stream; logits outside the slot's token
+large batch (a study's scoring), rows that have closed their reply leave it. At each
+step the schedule (the model's grammar) names a slot type per stream; logits outside the slot's token
 set are masked, so every reply is well-formed: tiny-vita follows its interleave
 schedule, tiny-kimi steps both streams with the audio delay and the text blank
 after end-of-text. Forced tokens (markers the schedule places, delay blanks)
@@ -326,7 +326,8 @@ def unshare(cache, capacity: int):
 
 def attention_configs(model) -> dict:
     """The configs that pick the model's attention implementation, by id."""
-    return {id(m.config): m.config for m in model.modules() if hasattr(getattr(m, "config", None), "_attn_implementation")}
+    return {id(m.config): m.config for m in model.modules()
+            if hasattr(getattr(m, "config", None), "_attn_implementation")}
 
 
 def sdpa_only(model) -> bool:
