@@ -222,7 +222,8 @@ class SharedPrefixLayer(DynamicLayer):
     (shared_prefix_attention) reads a group's prompt once for its G rows, where a cache
     indexed out to the rows holds, and reads, G copies. Decoding is memory-bound on the
     cache (a 32-row step's attention reads 24 MB of it at tiny-vita's size), so this reads
-    about half as much; at 7B it also keeps G - 1 copies of a long audio prompt out of memory."""
+    about half as much and keeps G - 1 copies of every prompt out of memory. Float32 states
+    only (share_prefix): in bf16 the rows keep their own copies."""
 
     def __init__(self, layer: DynamicLayer, groups: torch.Tensor, group: int, capacity: int):
         super().__init__()
@@ -303,9 +304,11 @@ _register_shared_prefix()
 def share_prefix(cache, row_of, capacity: int):
     """A prefill cache of the distinct prompts (transformers' DynamicCache, or a tuple of them)
     and row_of (N,) -> the cache with SharedPrefixLayers, or None where it cannot share: a
-    layer of another kind, or rows whose prompts do not come in equal adjacent runs (G > 1)."""
+    layer of another kind, states not in float32 (shared_prefix_attention's scores are in the
+    states' dtype, and SDPA keeps bf16 scores in float32), or rows whose prompts do not come
+    in equal adjacent runs (G > 1)."""
     caches = cache if isinstance(cache, tuple) else (cache,)
-    if not all(type(layer) is DynamicLayer and layer.is_initialized
+    if not all(type(layer) is DynamicLayer and layer.is_initialized and layer.keys.dtype == torch.float32
                for c in caches for layer in getattr(c, "layers", [None])):
         return None
     groups, counts = torch.unique_consecutive(row_of, return_counts=True)

@@ -249,6 +249,11 @@ def test_rows_sharing_their_prompt_sample_what_rows_with_their_own_copy_do(name,
     layers.clear()
     eager = rollout.generate(m, prompts, mask, share=True, drop_finished=0, **kw)
     assert layers == {rollout.ReservedLayer} and torch.equal(own[0], eager[0])
+    for config in rollout.attention_configs(m).values():
+        config._attn_implementation = "sdpa"
+    layers.clear()                                   # bf16 states: the rows keep their own copies too
+    rollout.generate(m.to(torch.bfloat16), prompts, mask, share=True, drop_finished=0, **{**kw, "max_len": 3})
+    assert layers == {rollout.ReservedLayer}
 
 
 def test_greedy_is_deterministic_and_argmax(samples):
