@@ -216,46 +216,39 @@ class SharedPrefixKV:
     group: int
 
 
-class SharedPrefixLayer(DynamicLayer):
+class SharedPrefixLayer(ReservedLayer):
     """A KV cache layer for G rows per prompt that keeps the prompt's states once: the rows'
-    replies are written in place in reserved storage (as ReservedLayer), and attention
-    (shared_prefix_attention) reads a group's prompt once for its G rows, where a cache
-    indexed out to the rows holds, and reads, G copies. Decoding is memory-bound on the
-    cache (a 32-row step's attention reads 24 MB of it at tiny-vita's size), so this reads
-    about half as much and keeps G - 1 copies of every prompt out of memory. Float32 states
-    only (share_prefix): in bf16 the rows keep their own copies."""
+    replies are a ReservedLayer (written in place), and attention (shared_prefix_attention)
+    reads a group's prompt once for its G rows, where a cache indexed out to the rows holds,
+    and reads, G copies. Decoding is memory-bound on the cache (a 32-row step's attention
+    reads 24 MB of it at tiny-vita's size), so this reads about half as much and keeps G - 1
+    copies of every prompt out of memory. Float32 states only (share_prefix): in bf16 the rows
+    keep their own copies."""
 
     def __init__(self, layer: DynamicLayer, groups: torch.Tensor, group: int, capacity: int):
-        super().__init__()
-        self.dtype, self.device, self.is_initialized = layer.keys.dtype, layer.keys.device, True
-        self.prefix_keys, self.prefix_values = layer.keys[groups], layer.values[groups]   # (U, H, P, D)
-        u, h, p, d = self.prefix_keys.shape
-        self.group, self.prompt = group, p
-        self._keys = layer.keys.new_empty(u * group, h, capacity - p, d)
-        self._values = layer.values.new_empty(u * group, h, capacity - p, layer.values.shape[-1])
-        self.length = 0
-        self.keys, self.values = self._keys[:, :, :0], self._values[:, :, :0]
+        prefix_keys, prefix_values = layer.keys[groups], layer.values[groups]              # (U, H, P, D)
+        replies = DynamicLayer()
+        replies.keys = prefix_keys[:, :, :0].repeat_interleave(group, 0)                    # (U G, H, 0, D)
+        replies.values = prefix_values[:, :, :0].repeat_interleave(group, 0)
+        super().__init__(replies, capacity - prefix_keys.shape[-2])
+        self.prefix_keys, self.prefix_values, self.group = prefix_keys, prefix_values, group
 
     def get_seq_length(self) -> int:
-        return self.prompt + self.length
+        return self.prefix_keys.shape[-2] + self.keys.shape[-2]
 
     def update(self, key_states, value_states, *args, **kwargs):
-        start, end = self.length, self.length + key_states.shape[-2]
-        if end > self._keys.shape[-2]:
-            raise RuntimeError(f"reserved KV cache of {self.prompt + self._keys.shape[-2]} positions is full")
-        self._keys[:, :, start:end], self._values[:, :, start:end] = key_states, value_states
-        self.length = end
-        self.keys, self.values = self._keys[:, :, :end], self._values[:, :, :end]
-        return (SharedPrefixKV(self.prefix_keys, self.keys, self.group),
-                SharedPrefixKV(self.prefix_values, self.values, self.group))
+        keys, values = super().update(key_states, value_states)
+        return (SharedPrefixKV(self.prefix_keys, keys, self.group),
+                SharedPrefixKV(self.prefix_values, values, self.group))
+
+    def batch_select_indices(self, indices):
+        raise RuntimeError("a shared prompt cannot lose rows: unshare() the cache first")
 
     def unshared(self, capacity: int) -> ReservedLayer:
         """The same states as a ReservedLayer, one copy of the prompt per row (for dropping rows)."""
-        rows = torch.arange(len(self.prefix_keys), device=self.prefix_keys.device).repeat_interleave(self.group)
         whole = DynamicLayer()
-        whole.dtype, whole.device, whole.is_initialized = self.dtype, self.device, True
-        whole.keys = torch.cat([self.prefix_keys[rows], self.keys], dim=-2)
-        whole.values = torch.cat([self.prefix_values[rows], self.values], dim=-2)
+        whole.keys = torch.cat([self.prefix_keys.repeat_interleave(self.group, 0), self.keys], dim=-2)
+        whole.values = torch.cat([self.prefix_values.repeat_interleave(self.group, 0), self.values], dim=-2)
         return ReservedLayer(whole, capacity)
 
 
