@@ -66,7 +66,6 @@ import random
 import subprocess
 import sys
 import time
-import warnings
 
 import numpy as np
 import torch
@@ -84,6 +83,7 @@ import objective
 import reward
 import rollout
 import runtime
+import weights
 from rollout import flat
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -247,114 +247,6 @@ def check_flags(ap, args):
             ap.error(f"--schedule: {e}")
 
 
-# ---------------------------------------------------------------- building blocks
-
-def load_init(path, args, device):
-    """A saved checkpoint (spoken.json), or a raw VITA-Audio directory for --model vita."""
-    dtype = getattr(torch, args.dtype)
-    spec_path = os.path.join(path, "spoken.json")
-    if os.path.exists(spec_path):
-        with open(spec_path) as f:
-            spec = json.load(f)
-        if spec.get("model") == "vita":          # read straight into dtype: no fp32 copy of 10B
-            import real
-            return real.load_real_model(path, spec, dtype, device).to(device)
-        return models.load_model(path).to(device=device, dtype=dtype)
-    if args.model == "vita":
-        import real
-        return real.load_vita(path, args.schedule, args.audio_tokenizer, args.audio_decoder, dtype,
-                              device).to(device)
-    raise SystemExit(f"--init {path}: not a checkpoint (no spoken.json)")
-
-
-def load_policy(args, device):
-    if args.init:
-        policy = load_init(args.init, args, device)
-    else:
-        policy = models.build_model(args.model, seed=args.seed, schedule=args.schedule)
-        policy = policy.to(device=device, dtype=getattr(torch, args.dtype))
-    if args.grad_checkpoint:
-        enable_grad_checkpoint(policy)
-    return policy
-
-
-def enable_grad_checkpoint(policy):
-    """Recompute every decoder layer's activations in the backward pass (transformers' own
-    checkpointing, non-reentrant so it composes with FSDP2); active in train mode only, so
-    rollouts keep their KV cache. Memory: one layer's activations instead of all of them."""
-    nets = [policy.net] if hasattr(policy.net, "gradient_checkpointing_enable") else \
-        [policy.net.trunk, policy.net.branch]
-    for net in nets:
-        enable = getattr(net, "activation_checkpointing_enable", None) or net.gradient_checkpointing_enable
-        enable({"use_reentrant": False})
-    return policy
-
-
-def frozen_copy(args, device):
-    """The frozen reference: a fresh load of the starting checkpoint (never the resumed policy),
-    in bf16 on GPUs, and sharded like the policy under --fsdp."""
-    ref = load_init(args.init, args, device)
-    if device.type == "cuda":
-        ref = ref.to(torch.bfloat16)
-    ref.eval().requires_grad_(False)
-    if args.fsdp:
-        from torch.distributed.fsdp import fully_shard
-        for layer in ref.decoder_layers():
-            fully_shard(layer)
-        fully_shard(ref.net)
-    return ref
-
-
-def make_optimizer(policy, args):
-    opt = torch.optim.AdamW(policy.parameters(), lr=args.lr, weight_decay=args.weight_decay, betas=(0.9, 0.95))
-    updates = args.steps * (args.ppo_epochs if args.stage == "hybrid" else 1)
-    warmup = min(args.warmup, max(1, updates // 2))
-
-    def schedule(i):  # linear warmup, cosine decay to 10% of the peak
-        if i < warmup:
-            return (i + 1) / warmup
-        return 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, (i - warmup) / max(1, updates - warmup))))
-    return opt, torch.optim.lr_scheduler.LambdaLR(opt, schedule)
-
-
-def optimiser_step(policy, opt, sched, loss, args, accumulate=False):
-    """Backward, clip, AdamW step -> (gradient norm, skipped). When the loss or the gradient
-    norm is non-finite on any rank, the gradients are dropped and the weights and optimiser
-    state stay as they were (skipped = True; the learning-rate schedule still advances).
-    accumulate=True adds the loss's gradients to those already in .grad (the overlapped step)."""
-    if not accumulate:
-        opt.zero_grad(set_to_none=True)
-    loss.backward()
-    norm = torch.nn.utils.clip_grad_norm_(policy.parameters(), args.grad_clip)
-    norm = float(norm.full_tensor() if hasattr(norm, "full_tensor") else norm)
-    bad = torch.tensor([0.0 if math.isfinite(float(loss.detach())) and math.isfinite(norm) else 1.0],
-                       dtype=torch.float64, device="cpu")
-    skipped = bool(runtime.all_reduce_max(bad)[0] > 0)           # every rank skips together
-    if skipped:
-        opt.zero_grad(set_to_none=True)
-    else:
-        opt.step()
-    with warnings.catch_warnings():     # a skipped first update is not the misuse torch warns about
-        warnings.filterwarnings("ignore", message="Detected call of `lr_scheduler.step", category=UserWarning)
-        sched.step()
-    return norm, skipped
-
-
-class SkipGuard:
-    """Counts skipped (non-finite) updates; --max-skipped-updates in a row stop the run."""
-
-    def __init__(self, limit):
-        self.limit, self.in_row = limit, 0
-
-    def update(self, skipped, step):
-        self.in_row = self.in_row + 1 if skipped else 0
-        if self.limit and self.in_row >= self.limit:
-            raise SystemExit(f"step {step}: {self.in_row} updates in a row had a non-finite loss or gradient "
-                             f"norm and were skipped (--max-skipped-updates {self.limit}); lower --lr or check "
-                             f"the data and the checkpoint")
-        return int(skipped)
-
-
 def per_rank_batch(args, world):
     """--batch-size is the global number of prompts per step, split evenly over the ranks."""
     if args.batch_size % world:
@@ -428,7 +320,7 @@ def run(args):
     ensure_toy_data(args, rank)
     if args.stage != "sft":
         ensure_base(args, rank, world)
-    policy = load_policy(args, device)
+    policy = weights.load_policy(args, device)
     if rank == 0:
         print_config(args, world, device, policy)
     need_target = args.stage in ("sft", "hybrid")
@@ -454,7 +346,7 @@ def common_loop_state(args, policy, rank, world, device, shards):
         state = runtime.read_state(ckpt)
         policy.load_weights(ckpt)
     forward = runtime.wrap_parallel(policy, args.fsdp, world, device)
-    opt, sched = make_optimizer(policy, args)
+    opt, sched = weights.make_optimizer(policy, args)
     gen = torch.Generator().manual_seed(args.seed * 1000 + rank)
     if state is not None:
         runtime.restore(state, policy, opt, sched, shards, gen, rank)
@@ -485,11 +377,11 @@ def finish(args, policy, rank, eval_set, judge, base=None, opt=None):
     if rank == 0 and args.eval_prompts:
         scorer = policy
         if runtime.is_sharded(policy):      # a sharded forward needs every rank: score a plain copy from disk
-            scorer = load_init(final, args, policy.allowed.device).eval()
+            scorer = weights.load_init(final, args, policy.allowed.device).eval()
         trained = evaluate.score_samples(scorer, eval_set, judge, args)
         del scorer
         if isinstance(base, str):
-            base = load_init(args.init, args, policy.allowed.device).eval()
+            base = weights.load_init(args.init, args, policy.allowed.device).eval()
         rows = [("trained", trained)] + ([("base", evaluate.score_samples(base, eval_set, judge, args))] if base else [])
         keys = [k for k in ("accuracy", "stopped", "intelligibility", "semantic", "acoustic", "holistic") if k in trained]
         print(f"held-out ({len(eval_set)} prompts, one sampled reply each):")
@@ -510,7 +402,7 @@ def run_sft(args, policy, train_set, eval_set, judge, rank, world, device, human
     log = runtime.Logger(args.out, rank, start, args.quiet, args.log_every)
     bar = tqdm(range(start, args.steps), desc="sft", disable=rank != 0, initial=start, total=args.steps)
     policy.train()
-    guard = SkipGuard(args.max_skipped_updates)
+    guard = weights.SkipGuard(args.max_skipped_updates)
     for step in bar:
         t0 = time.perf_counter()
         samples = [train_set[i] for i in shards.next()]
@@ -519,7 +411,7 @@ def run_sft(args, policy, train_set, eval_set, judge, rank, world, device, human
         logp = models.reply_logprobs(policy, prompts, pmask, replies, slots, forward=forward)
         scope = (losses.scope_mask(masks, args.sft_tokens) & masks["sampled"]).to(device)
         loss = losses.sft_loss(flat(logp), flat(scope))
-        norm, skipped = optimiser_step(policy, opt, sched, loss, args)
+        norm, skipped = weights.optimiser_step(policy, opt, sched, loss, args)
         loss_all = float(runtime.all_reduce_sum(loss.detach().cpu().view(1))[0]) / world
         rec = {"step": step + 1, "sft_loss": loss_all, "lr": sched.get_last_lr()[0], "grad_norm": norm,
                "skipped_updates": guard.update(skipped, step + 1), "time_update": time.perf_counter() - t0}
@@ -542,12 +434,12 @@ def run_hybrid(args, policy, train_set, eval_set, judge, rank, world, device, hu
                            threshold=args.gate_threshold, ema_alpha=args.ema_alpha)
     if state is not None:
         gate.load_state_dict(state["gate"])
-    ref = frozen_copy(args, device) if args.beta_text > 0 or args.beta_speech > 0 else None
+    ref = weights.frozen_copy(args, device) if args.beta_text > 0 or args.beta_speech > 0 else None
     base = "init" if rank == 0 and args.eval_prompts else None     # loaded by finish, after the optimiser
     log = runtime.Logger(args.out, rank, start, args.quiet, args.log_every)
     bar = tqdm(range(start, args.steps), desc="hybrid", disable=rank != 0, initial=start, total=args.steps)
     G, warned_judge = args.group_size, False
-    guard = SkipGuard(args.max_skipped_updates)
+    guard = weights.SkipGuard(args.max_skipped_updates)
     overlap = reward.overlap_judge(args, device)
     ahead = rollout_ahead_from(state, rank, args)        # --async-rollout: sampled before the checkpoint
 
@@ -601,7 +493,7 @@ def run_hybrid(args, policy, train_set, eval_set, judge, rank, world, device, hu
             else:
                 loss, sft, grpo, gstats = objective.hybrid_objective(policy, ub, adv, usable, group, g_out.lam,
                                                                      args, forward)
-            norm, bad = optimiser_step(policy, opt, sched, loss, args, accumulate=epoch == 0 and early_sft is not None)
+            norm, bad = weights.optimiser_step(policy, opt, sched, loss, args, accumulate=epoch == 0 and early_sft is not None)
             skipped += guard.update(bad, step + 1)
         t_update = time.perf_counter() - t_update - t_wait
         rec = step_record(step + 1, g_out, R, res, batch, sft.detach(), grpo.detach(), gstats, norm, sched,
@@ -711,14 +603,14 @@ def run_dpo(args, policy, train_set, eval_set, judge, rank, world, device, human
     pairs = dpo.build_pairs(policy, train_set, judge, args, rank, world, runtime.all_reduce_sum)
     shards = runtime.Shards(len(pairs), min(per_rank_batch(args, world), len(pairs)), 0, 1, args.seed + rank)  # rank-local
     forward, opt, sched, gen, start, _ = common_loop_state(args, policy, rank, world, device, shards)
-    ref = frozen_copy(args, device)
+    ref = weights.frozen_copy(args, device)
     log = runtime.Logger(args.out, rank, start, args.quiet, args.log_every)
     policy.train()
-    guard = SkipGuard(args.max_skipped_updates)
+    guard = weights.SkipGuard(args.max_skipped_updates)
     for step in tqdm(range(start, args.steps), desc="dpo", disable=rank != 0, initial=start, total=args.steps):
         t0 = time.perf_counter()
         loss, stats = dpo.pair_loss(policy, ref, [pairs[i] for i in shards.next()], args, device, forward)
-        norm, skipped = optimiser_step(policy, opt, sched, loss, args)
+        norm, skipped = weights.optimiser_step(policy, opt, sched, loss, args)
         stats["skipped_updates"] = guard.update(skipped, step + 1)
         reduced = runtime.all_reduce_sum(torch.tensor(list(stats.values()), dtype=torch.float64, device="cpu")) / world
         rec = {"step": step + 1, **dict(zip(stats, reduced.tolist())), "grad_norm": norm,

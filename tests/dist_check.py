@@ -23,6 +23,7 @@ import objective
 import rollout    # noqa: E402
 import runtime    # noqa: E402
 import train      # noqa: E402
+import weights    # noqa: E402
 
 
 def take(batch, prompts, G):
@@ -40,7 +41,7 @@ def main(out, ckpt, data, fsdp, overlap=False):
     rank, world, device = runtime.setup_distributed("cpu")
     args = train.get_args(["--init", ckpt, "--data-dir", data, "--rl-tokens", "all", "--beta-text", "0",
                            "--beta-speech", "0", "--group-size", "3", "--max-len", "40"] + (["--fsdp"] if fsdp else []))
-    policy = train.load_policy(args, device)
+    policy = weights.load_policy(args, device)
     samples = dataset.load_samples(args.train_file, codec.encode, need_target=True, limit=4)
     G, per_rank = args.group_size, len(samples) // world
     full = rollout.sample(policy, samples, G, 1.0, 1.0, args.max_len, torch.Generator().manual_seed(0))

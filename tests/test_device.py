@@ -17,6 +17,7 @@ import objective
 import rollout
 import reward
 import train
+import weights
 from conftest import micro_model
 
 
@@ -39,7 +40,7 @@ def test_rollouts_a_hybrid_step_and_eval_use_the_model_device_not_the_default(na
     device = torch.device("cpu")
     args = train.get_args(["--init", str(tmp_path), "--batch-size", "2", "--group-size", "2", "--max-len", "24",
                            "--beta-text", "0", "--beta-speech", "0", "--repetition-penalty", "1.2", "--top-k", "50"])
-    opt, sched = train.make_optimizer(policy, args)
+    opt, sched = weights.make_optimizer(policy, args)
     judge, base = ScoreByLength(), micro_model(name, seed=1)
     chunk, G = samples[:2], args.group_size
     with torch.device("meta"):
@@ -52,7 +53,7 @@ def test_rollouts_a_hybrid_step_and_eval_use_the_model_device_not_the_default(na
         g_out = gates.make_gate("adaptive").step(R)
         ub = objective.build_update_batch(policy, None, batch, chunk, args, device)
         loss, sft, grpo, gstats = objective.hybrid_objective(policy, ub, adv, usable, group, g_out.lam, args)
-        norm, skipped = train.optimiser_step(policy, opt, sched, loss, args)
+        norm, skipped = weights.optimiser_step(policy, opt, sched, loss, args)
         rec = train.step_record(1, g_out, R, res, batch, sft.detach(), grpo.detach(), gstats, norm, sched, 0.0, 0.0, 0.0, 1)
         greedy = rollout.sample(policy, chunk, 1, temperature=0.0, max_len=16)
         scores = ev.score_samples(policy, chunk, None, args)

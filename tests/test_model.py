@@ -238,10 +238,10 @@ def test_rows_sharing_a_prompt_give_each_rows_own_logprobs_and_gradients(name, c
     order assumed), the first reply token predicted from the wrong position, the cache detached
     (the shared prompt's activations get no gradient from the replies), the prompt run per row
     after all; with checkpointing (transformers then drops the cache), replies read with no prompt."""
-    import train
+    import weights
     m = micro_model(name).train()
     if checkpointed:
-        train.enable_grad_checkpoint(m)
+        weights.enable_grad_checkpoint(m)
     a, b = samples[0], samples[5]
     assert len(m.prompt(a)) != len(m.prompt(b))
     owners = [a, b, a, a, b, b, a]

@@ -8,6 +8,7 @@ import torch
 
 import model as M
 import train
+import weights
 from conftest import MICRO, ROOT, micro_model
 
 
@@ -34,7 +35,7 @@ def test_grad_checkpoint_recomputes_layers_and_keeps_gradients(name, samples):
     """Bug: a --grad-checkpoint that does nothing (the layers' forward runs once per step, the
     activations stay), or one that changes the gradients (e.g. dropping the attention mask or
     positions on the recomputation)."""
-    plain, ckpt = micro_model(name), train.enable_grad_checkpoint(micro_model(name))
+    plain, ckpt = micro_model(name), weights.enable_grad_checkpoint(micro_model(name))
     mlp, calls = ckpt.decoder_layers()[0].mlp, []
     inner = mlp.forward
     mlp.forward = lambda *a, **k: calls.append(1) or inner(*a, **k)
@@ -73,7 +74,7 @@ def test_finish_loads_the_base_after_the_optimiser_state_is_gone(samples, tmp_pa
         seen["opt_state"] = len(opt.state)
         seen["grads"] = sum(p.grad is not None for p in policy.parameters())
         return micro_model("tiny-vita")
-    monkeypatch.setattr(train, "load_init", fake_load)
+    monkeypatch.setattr(weights, "load_init", fake_load)
     monkeypatch.setattr(train.evaluate, "score_samples", lambda *a, **k: {"accuracy": 0.0})
     args = train.get_args(["--out", str(tmp_path), "--init", "somewhere", "--eval-prompts", "2"])
     train.finish(args, policy, 0, samples[:2], None, "init", opt)

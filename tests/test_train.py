@@ -16,6 +16,7 @@ import objective
 import rollout
 import runtime
 import train
+import weights
 from conftest import ROOT
 
 REQUIRED = ["step", "lambda", "lambda_raw", "reward_gate", "info_gate", "reward_mean", "reward_std", "reward_max",
@@ -235,7 +236,7 @@ def test_greedy_gradient_analysis_is_finite(micro_ckpts, samples):
         assert all(math.isfinite(r[k]) for k in ("norm_text", "norm_speech", "cos")), r["objective"]
 
 
-def weights(path):
+def saved_weights(path):
     from safetensors.torch import load_file
     return load_file(os.path.join(path, "model.safetensors"))
 
@@ -248,7 +249,7 @@ def test_a_non_finite_loss_skips_the_update_and_is_counted(toy_dir, micro_ckpts,
     train.run(train.get_args(small(toy_dir, micro_ckpts["tiny-vita"], out, "--steps", "2", "--judge-url", judge_url,
                                    "--eval-prompts", "0", "--max-skipped-updates", "5")))
     assert [r["skipped_updates"] for r in records(out)] == [1, 1]
-    before, after = weights(micro_ckpts["tiny-vita"]), weights(out / "final")
+    before, after = saved_weights(micro_ckpts["tiny-vita"]), saved_weights(out / "final")
     assert before.keys() == after.keys()
     assert all(torch.equal(before[k], after[k]) for k in before)
     state = torch.load(out / "ckpt" / "train_state.pt", weights_only=False)
@@ -312,7 +313,7 @@ def sampling_log(monkeypatch):
     """Record, for every rollout train.py samples, how many updates the policy had had by then,
     its stream keys, and which rollout each update trains on."""
     log = {"updates": 0, "sampled": [], "keys": [], "trained": []}
-    step_fn, sample_fn, build_fn = train.optimiser_step, rollout.sample, objective.build_update_batch
+    step_fn, sample_fn, build_fn = weights.optimiser_step, rollout.sample, objective.build_update_batch
 
     def counting_step(*a, **k):
         log["updates"] += 1
@@ -328,7 +329,7 @@ def sampling_log(monkeypatch):
         log["trained"].append(next(i for i, (_, b) in enumerate(log["sampled"]) if b is batch))
         return build_fn(policy, ref, batch, *a, **k)
 
-    monkeypatch.setattr(train, "optimiser_step", counting_step)
+    monkeypatch.setattr(weights, "optimiser_step", counting_step)
     monkeypatch.setattr(rollout, "sample", recording_sample)
     monkeypatch.setattr(objective, "build_update_batch", recording_build)
     return log
