@@ -169,7 +169,7 @@ def test_overlapped_run_trains_the_same_model(toy_dir, micro_ckpts, judge_url, t
     float tolerance (with --ppo-epochs 2 the second epoch runs whole). Bug: the early SFT
     backward sees gradients of the previous step (no zero_grad), the overlapped epoch is
     repeated, or the reference log-probs are taken after an update."""
-    from test_train import weights
+    from test_train import saved_weights
     common = ["--steps", "3", "--judge-url", judge_url, "--eval-prompts", "0", "--beta-text", "0.05", *extra]
     on, off = tmp_path / "on", tmp_path / "off"
     train.run(train.get_args(small(toy_dir, micro_ckpts["tiny-vita"], on, *common, "--overlap-judge", "on")))
@@ -179,11 +179,11 @@ def test_overlapped_run_trains_the_same_model(toy_dir, micro_ckpts, judge_url, t
             assert a[key] == pytest.approx(b[key], rel=1e-5, abs=1e-7), (a["step"], key)
         if "grad_ratio" in b:
             assert a["grad_ratio"] == pytest.approx(b["grad_ratio"], rel=1e-4)
-    wa, wb = weights(on / "final"), weights(off / "final")
+    wa, wb = saved_weights(on / "final"), saved_weights(off / "final")
     assert wa.keys() == wb.keys()
     for k in wa:
         torch.testing.assert_close(wa[k], wb[k], atol=1e-6, rtol=1e-5, msg=k)
-    assert any(not torch.equal(wa[k], weights(micro_ckpts["tiny-vita"])[k]) for k in wa)   # it did train
+    assert any(not torch.equal(wa[k], saved_weights(micro_ckpts["tiny-vita"])[k]) for k in wa)   # it did train
 
 
 def test_two_ranks_overlapped_give_the_gradients_of_one_process_whole(toy_dir, micro_ckpts, tmp_path):
