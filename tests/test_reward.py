@@ -85,6 +85,23 @@ def test_wav_travels_at_its_own_sample_rate():
     assert int.from_bytes(data[24:28], "little") == 22050                    # the WAV header's rate field
 
 
+@pytest.mark.parametrize("rate", [16000, 22050])
+def test_wav_bytes_are_what_soundfile_writes(rate):
+    """The hand-built WAV is soundfile's, byte for byte, so the judge hears (and its noise is
+    keyed by) the same audio as before. Fails with a plain round(x * 32767) (half the samples
+    one step off), round(x * 32768), a floor of x * 32768 (6.1035065e-05 -> 1, not 2) or a
+    wrong header field."""
+    import io
+    import soundfile as sf
+    rng = np.random.default_rng(rate)
+    edges = np.array([-1, 1, 0, -0.0, 1.2, -1.2, 6.1035065e-05, 2e-4, -0.99999, 0.5 / 32768, -1.5 / 32768])
+    wave = np.concatenate([rng.uniform(-1.05, 1.05, 40001), rng.normal(0, 1e-3, 5000),
+                           np.arange(-3000, 3000) / 2 ** 31, edges]).astype(np.float32)
+    buf = io.BytesIO()
+    sf.write(buf, np.clip(wave, -1, 1), rate, format="WAV", subtype="PCM_16")
+    assert base64.b64decode(reward.wav_base64(wave, rate)) == buf.getvalue()
+
+
 def test_api_key_is_sent_but_never_shown():
     client = reward.JudgeClient("http://127.0.0.1:9/x", api_key="sk-very-secret")
     assert "sk-very-secret" not in repr(client) and "sk-very-secret" not in str(vars(client).get("url"))
