@@ -47,8 +47,9 @@ as a remote audio LLM's would, to measure the judge phase as it behaves against 
 
 Robustness: malformed JSON, no messages, no audio, bad base64 or a non-WAV payload get a 400
 with a JSON error body; a body over the cap 413; an unknown path 404; /health answers;
-requests are served in parallel; it binds to loopback by default and never crashes on
-input. `LocalJudge` runs it as a subprocess on a free loopback port for train.py and
+requests are served in parallel and scored in `--workers` processes (default: one a core, up
+to 4: the scoring is Python under one GIL, and the trainer's cores idle while it waits); it
+binds to loopback by default and never crashes on input. `LocalJudge` runs it as a subprocess on a free loopback port for train.py and
 eval.py, and stops it on exit.
 
 Deviations from the paper's judge (Gemini-2.5-Pro) and the official release's client:
@@ -83,6 +84,8 @@ from judge_request import MAX_BODY, PAIR_AXES, BadRequest, answer_format, parse_
 
 FILLER = {"is", "the", "count", "backwards", "you", "said"}   # words of the toy answer templates
 HOLISTIC_WEIGHT = 0.7   # content first, as the official split reward (0.7 semantic / 0.3 acoustic)
+# `serve`'s scoring processes: the trainer waits for the judge, so its cores are free meanwhile
+DEFAULT_WORKERS = min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
 
 def _words(text):
@@ -268,8 +271,64 @@ def emulated_latency(latency, jitter, body: bytes, seed=0) -> float:
     return latency * (1.0 + jitter * (2.0 * u - 1.0))
 
 
+def answer_body(judge: ToyJudge, raw: bytes) -> tuple:
+    """One request body -> (HTTP status, the judge's reply text or the error message, the model
+    name to echo). Never raises: a body it cannot judge gets a 4xx or 500 and a reason."""
+    try:
+        try:
+            body = json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as e:
+            return 400, f"malformed JSON: {e}", None
+        try:
+            return 200, judge.answer(parse_judge_request(body)), body.get("model", "local-judge")
+        except BadRequest as e:
+            return 400, str(e), None
+        except ValueError as e:             # e.g. an unsupported sample rate
+            return 400, f"cannot judge this audio: {e}", None
+    except Exception as e:                  # never crash on input
+        return 500, f"internal error: {type(e).__name__}: {e}", None
+
+
+_POOL_JUDGE = None      # a scoring process's own ToyJudge (make_pool's initializer)
+BLAS_THREADS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def _start_pool_process(judge_args):
+    """A scoring process's initializer: its own ToyJudge, and SIGTERM when the server dies."""
+    global _POOL_JUDGE
+    import importlib
+    importlib.import_module("codec")    # else imported by the first acoustic score, inside a call
+    _die_with_parent()
+    _POOL_JUDGE = ToyJudge(**judge_args)
+
+
+def pooled_answer(raw: bytes) -> tuple:
+    """answer_body in a scoring process (the raw body travels: 0.3 ms a call, vs 1-5 ms of work)."""
+    return answer_body(_POOL_JUDGE, raw)
+
+
+def make_pool(workers: int, judge_args: dict):
+    """`workers` scoring processes, started now from the calling thread (Linux ties each one's
+    life to the thread that started it, see _die_with_parent), each with its own ToyJudge.
+    The judge is deterministic per request, so which process scores a call does not matter."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, wait
+    # one BLAS thread each: numpy's would otherwise spin beside the other processes' (2 workers on
+    # 2 cores ran 3-6x slower than one); a spawned process reads these when it imports numpy
+    saved = {k: os.environ.get(k) for k in BLAS_THREADS}
+    os.environ.update({k: "1" for k in BLAS_THREADS})
+    try:
+        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=_start_pool_process, initargs=(judge_args,))
+        wait([pool.submit(time.sleep, 0.2) for _ in range(workers)])    # one task each: all start now
+    finally:
+        for k, v in saved.items():
+            os.environ.pop(k) if v is None else os.environ.__setitem__(k, v)
+    return pool
+
+
 def make_handler(judge: ToyJudge, stats: dict, lock: threading.Lock, hold: float = 0.0,
-                 latency: float = 0.0, jitter: float = 0.0, seed: int = 0):
+                 latency: float = 0.0, jitter: float = 0.0, seed: int = 0, pool=None):
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         # an answer goes out as two writes (headers, then body); with Nagle's algorithm on, the
@@ -317,24 +376,18 @@ def make_handler(judge: ToyJudge, stats: dict, lock: threading.Lock, hold: float
                 stats["requests"] += 1
             try:
                 raw = self.rfile.read(length)
-                try:
-                    body = json.loads(raw)
-                except (ValueError, UnicodeDecodeError) as e:
-                    return self._error(400, f"malformed JSON: {e}")
-                try:
-                    content = judge.answer(parse_judge_request(body))
-                except BadRequest as e:
-                    return self._error(400, str(e))
-                except ValueError as e:             # e.g. an unsupported sample rate
-                    return self._error(400, f"cannot judge this audio: {e}")
+                # the scoring is CPU work under the GIL: a pool of processes scores calls in parallel
+                code, text, model = pool.submit(pooled_answer, raw).result() if pool else answer_body(judge, raw)
+                if code != 200:
+                    return self._error(code, text)
                 if hold:
                     time.sleep(hold)                # tests use it to observe concurrency
                 if latency:
                     time.sleep(emulated_latency(latency, jitter, raw, seed))   # a remote API's think time
                 self._send(200, {"id": f"toy-{stats['requests']}", "object": "chat.completion",
-                                 "created": int(time.time()), "model": body.get("model", "local-judge"),
+                                 "created": int(time.time()), "model": model,
                                  "choices": [{"index": 0, "finish_reason": "stop",
-                                              "message": {"role": "assistant", "content": content}}],
+                                              "message": {"role": "assistant", "content": text}}],
                                  "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}})
             except Exception as e:                  # never crash on input
                 self._error(500, f"internal error: {type(e).__name__}: {e}")
@@ -344,17 +397,33 @@ def make_handler(judge: ToyJudge, stats: dict, lock: threading.Lock, hold: float
     return Handler
 
 
+class PooledServer(ThreadingHTTPServer):
+    """A thread per connection; server_close() also shuts down the scoring processes."""
+    pool = None
+
+    def server_close(self):
+        super().server_close()
+        if self.pool:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+
 def make_server(host="127.0.0.1", port=0, semantic_noise=0.0, acoustic_noise=0.0, seed=0, hold=0.0,
-                latency=0.0, jitter=0.25, noise="none"):
+                latency=0.0, jitter=0.25, noise="none", workers=0):
     """The judge's HTTP server; `noise` picks the rater (NOISE_PROFILES); `latency` (seconds,
-    +- `jitter` as a fraction, seeded) emulates a remote API's response time on every answered call."""
+    +- `jitter` as a fraction, seeded) emulates a remote API's response time on every answered call;
+    `workers` > 0 scores in that many processes (else in the request threads, under one GIL).
+    server_close() also stops the processes."""
     if latency < 0 or not 0 <= jitter <= 1:
         raise ValueError(f"latency {latency} must be >= 0 and jitter {jitter} in [0, 1]")
+    if workers < 0:
+        raise ValueError(f"workers {workers} must be >= 0")
+    judge_args = dict(semantic_noise=semantic_noise, acoustic_noise=acoustic_noise, seed=seed, noise=noise)
+    toy = ToyJudge(**judge_args)        # also checks the arguments before any process starts
+    pool = make_pool(workers, judge_args) if workers else None
     stats = {"requests": 0, "in_flight": 0, "max_in_flight": 0}
-    handler = make_handler(ToyJudge(semantic_noise, acoustic_noise, seed, noise), stats, threading.Lock(), hold,
-                           latency, jitter, seed)
-    server = ThreadingHTTPServer((host, port), handler)
-    server.daemon_threads = True
+    handler = make_handler(toy, stats, threading.Lock(), hold, latency, jitter, seed, pool)
+    server = PooledServer((host, port), handler)
+    server.daemon_threads, server.pool = True, pool
     return server
 
 
@@ -377,11 +446,13 @@ class LocalJudge:
     """
 
     def __init__(self, semantic_noise=0.0, acoustic_noise=0.0, seed=0, startup_timeout=30.0, latency=0.0,
-                 jitter=0.25, noise="none"):
+                 jitter=0.25, noise="none", workers=None):
         if noise not in NOISE_PROFILES:
             raise ValueError(f"judge noise {noise!r}: one of {', '.join(NOISE_PROFILES)}")
         self.args = ["--semantic-noise", str(semantic_noise), "--acoustic-noise", str(acoustic_noise),
                      "--seed", str(seed), "--latency", str(latency), "--latency-jitter", str(jitter), "--noise", noise]
+        if workers is not None:
+            self.args += ["--workers", str(workers)]
         self.startup_timeout, self.proc, self.url = startup_timeout, None, None
 
     def start(self):
@@ -487,6 +558,8 @@ def main():
                    help="emulated API latency: seconds each answer waits (a remote judge's think time)")
     s.add_argument("--latency-jitter", type=float, default=0.25,
                    help="latency varies uniformly by +- this fraction, seeded by --seed and the request")
+    s.add_argument("--workers", type=int, default=DEFAULT_WORKERS,
+                   help="scoring processes (0: score in the request threads, one core at most)")
     args = ap.parse_args()
     if args.cmd == "calibrate":
         with open(args.agreement_json) as f:
@@ -501,8 +574,10 @@ def main():
     if args.latency < 0 or not 0 <= args.latency_jitter <= 1:
         ap.error(f"--latency {args.latency} / --latency-jitter {args.latency_jitter}: "
                  "need latency >= 0 and jitter in [0, 1]")
+    if args.workers < 0:
+        ap.error(f"--workers {args.workers}: need 0 or more")
     server = make_server(args.host, args.port, args.semantic_noise, args.acoustic_noise, args.seed,
-                         latency=args.latency, jitter=args.latency_jitter, noise=args.noise)
+                         latency=args.latency, jitter=args.latency_jitter, noise=args.noise, workers=args.workers)
     host, port = server.server_address[:2]
     print(f"listening on http://{host}:{port}/v1/chat/completions", flush=True)
     try:

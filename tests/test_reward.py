@@ -259,6 +259,37 @@ def test_oversized_body_gets_413_unknown_path_404_health_200(judge_url):
     assert post(judge_url, good_body()).status_code == 200
 
 
+def test_scoring_processes_answer_as_the_request_threads_do():
+    """`--workers`: the same answers, word for word, as scoring in the request threads, for
+    the noisy judge's scores on all three axes, a comparison and refused bodies. Bugs caught:
+    a scoring process built without the server's noise or seed (other scores), an error that
+    loses its status or message on the way back from the process."""
+    noisy = dict(noise="llm", seed=3, acoustic_noise=0.5)
+    servers = [judge.make_server("127.0.0.1", 0, workers=w, **noisy) for w in (0, 2)]
+    for server in servers:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    replies = [item(seed=s) for s in range(6)] + [item("3 plus 4 is 8", seed=1), item("zq xv", seed=2),
+               item("you said red sun", "repeat after me red sun say it loudly", "quietly", "you said red sun")]
+    bodies = [reward.build_request("m", axis, r.question, r.transcript, reward.wav_base64(r.wave, r.rate),
+                                   r.reference, r.seed) for axis in ("semantic", "acoustic", "holistic") for r in replies]
+    bodies += [reward.build_pair_request("m", "overall", "what is 3 plus 4", *[(r.transcript, r.wave, r.rate) for r in
+                                                                            (replies[0], replies[6])], "7", seed=5),
+               "{not json", {"model": "m"}, {**bodies[0], "messages": [bodies[0]["messages"][0]]}]
+    try:
+        answers = [[(resp.status_code, resp.json()) for resp in
+                    (post(f"http://127.0.0.1:{server.server_address[1]}/v1/chat/completions", b) for b in bodies)]
+                   for server in servers]
+    finally:
+        for server in servers:
+            server.shutdown()
+            server.server_close()
+    threads, pooled = ([(code, body.get("choices") or body["error"]) for code, body in a] for a in answers)
+    assert pooled == threads
+    assert [code for code, _ in pooled] == [200] * (len(bodies) - 3) + [400] * 3
+    scores = [reward.parse_score(c[0]["message"]["content"]) for _, c in pooled[:-4]]
+    assert len(set(scores)) >= 3                          # the noisy judge, not one constant answer
+
+
 def test_answers_leave_with_nagle_off(monkeypatch):
     """An answer is written as headers, then body: with Nagle's algorithm on, the body waits for
     the client's delayed ACK (40 ms on Linux), on every call made alone. Bug caught: the
@@ -281,13 +312,47 @@ def test_answers_leave_with_nagle_off(monkeypatch):
     assert seen and all(seen)
 
 
+def alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(")")[-1].split()[0] != "Z"    # a zombie has exited
+    except FileNotFoundError:
+        return False
+
+
+def children(pid):
+    """The pids whose parent is `pid` (Linux /proc)."""
+    import os
+    out = []
+    for entry in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                if int(f.read().split(")")[-1].split()[1]) == pid:
+                    out.append(int(entry))
+        except (FileNotFoundError, ProcessLookupError):     # exited meanwhile
+            pass
+    return out
+
+
+def wait_dead(pids, seconds=10):
+    deadline = time.time() + seconds
+    while any(alive(p) for p in pids) and time.time() < deadline:
+        time.sleep(0.1)
+    return [p for p in pids if alive(p)]
+
+
 def test_local_judge_subprocess_starts_and_stops():
-    with judge.LocalJudge() as local:
+    """Bug caught: scoring processes left running after stop() (the server's SIGTERM does not
+    reach them unless each asks for its parent's death signal)."""
+    with judge.LocalJudge(workers=2) as local:
         assert local.url.startswith("http://127.0.0.1:")
         proc = local.proc
+        workers = children(proc.pid)
+        assert len(workers) >= 2                             # the two scorers (+ spawn's resource tracker)
         res = reward.JudgeClient(local.url).score([item()], mode="holistic")
         assert res.rewards == [5.0]
     assert proc.poll() is not None                           # stopped on exit
+    assert wait_dead(workers) == []
 
 
 # ---------------------------------------------------------------- blind pairwise comparison (Appendix G)
@@ -331,27 +396,20 @@ def test_local_judge_stops_when_the_caller_fails():
 
 
 def test_local_judge_dies_with_a_killed_parent(tmp_path):
+    """kill -9 of the trainer takes the judge and its scoring processes with it."""
     import os
     import signal
     import subprocess
     import sys
     from conftest import ROOT
     script = ("import sys, time; sys.path.insert(0, %r); import judge\n"
-              "local = judge.LocalJudge().start(); print(local.proc.pid, flush=True); time.sleep(60)") % ROOT
+              "local = judge.LocalJudge(workers=2).start(); print(local.proc.pid, flush=True); time.sleep(60)") % ROOT
     parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
-    child = int(parent.stdout.readline())
+    server = int(parent.stdout.readline())
+    family = [server, *children(server)]
     parent.send_signal(signal.SIGKILL)
     parent.wait()
-
-    def alive(pid):
-        try:
-            with open(f"/proc/{pid}/stat") as f:
-                return f.read().split(")")[-1].split()[0] != "Z"    # a zombie has exited
-        except FileNotFoundError:
-            return False
-    deadline = time.time() + 10
-    while alive(child) and time.time() < deadline:
-        time.sleep(0.1)
-    if alive(child):
-        os.kill(child, signal.SIGKILL)
-        pytest.fail("the local judge outlived its killed parent")
+    left = wait_dead(family)
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert len(family) >= 3 and not left, "the local judge or its scorers outlived the killed trainer"
