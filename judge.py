@@ -68,6 +68,7 @@ import json
 import math
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -428,10 +429,10 @@ def make_server(host="127.0.0.1", port=0, semantic_noise=0.0, acoustic_noise=0.0
 
 
 def _die_with_parent():
-    """Linux: the server gets SIGTERM if its parent dies without stopping it (e.g. kill -9)."""
+    """Linux: this process (the server, or a scorer) gets SIGTERM if its parent dies without
+    stopping it (e.g. kill -9)."""
     try:
         import ctypes
-        import signal
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)   # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass
@@ -579,6 +580,9 @@ def main():
     server = make_server(args.host, args.port, args.semantic_noise, args.acoustic_noise, args.seed,
                          latency=args.latency, jitter=args.latency_jitter, noise=args.noise, workers=args.workers)
     host, port = server.server_address[:2]
+    # LocalJudge.stop() sends SIGTERM: leave through `finally`, so the scoring processes are shut
+    # down here too (on Linux they would also get their parent's death signal; elsewhere not)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     print(f"listening on http://{host}:{port}/v1/chat/completions", flush=True)
     try:
         server.serve_forever()

@@ -342,8 +342,10 @@ def wait_dead(pids, seconds=10):
 
 
 def test_local_judge_subprocess_starts_and_stops():
-    """Bug caught: scoring processes left running after stop() (the server's SIGTERM does not
-    reach them unless each asks for its parent's death signal)."""
+    """Bugs caught: scoring processes left running after stop() (the server's SIGTERM does not
+    reach them unless each asks for its parent's death signal); a server killed by the SIGTERM
+    instead of leaving through its shutdown, which is what stops the scorers where there is no
+    parent's death signal (exit status -15, not 0)."""
     with judge.LocalJudge(workers=2) as local:
         assert local.url.startswith("http://127.0.0.1:")
         proc = local.proc
@@ -351,7 +353,7 @@ def test_local_judge_subprocess_starts_and_stops():
         assert len(workers) >= 2                             # the two scorers (+ spawn's resource tracker)
         res = reward.JudgeClient(local.url).score([item()], mode="holistic")
         assert res.rewards == [5.0]
-    assert proc.poll() is not None                           # stopped on exit
+    assert proc.poll() == 0                                  # stopped on exit, through its own shutdown
     assert wait_dead(workers) == []
 
 
