@@ -19,8 +19,9 @@
            wall with --overlap-judge on and off, over max(judge phase, compute); with the local
            judge and with a remote-like one that only waits (no CPU here, as a real API); and
            --async-rollout (the next step's rollouts sampled while the judge is out).
-  trl      TRL's GRPOTrainer on tiny-vita's exact Qwen2 config, same B, G, reply length and
-           beta, against our full step; only where `trl` is importable (never a requirement).
+  trl      TRL's GRPOTrainer on tiny-vita's exact Qwen2 config, same B, G, reply length, beta
+           and lr, against our full step, 8 steps each (the fastest and the median of steps 2-8);
+           only where `trl` is importable (never a requirement).
   step     one default hybrid step of tiny-vita split into rollout / judge / update; the update
            again with each row running its own copy of the prompt (no shared KV cache).
   default  the README's first command, timed: `python train.py` from nothing (toy data, the base,
