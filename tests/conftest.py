@@ -15,6 +15,23 @@ MICRO = dict(hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_att
              num_key_value_heads=2)
 
 
+def descendants(pid):
+    """Every live process below `pid` (Linux /proc), children first. torchrun starts its ranks in
+    sessions of their own, so killing the launcher's process group misses them."""
+    parent_of = {}
+    for entry in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                parent_of[int(entry)] = int(f.read().rsplit(")", 1)[-1].split()[1])
+        except (FileNotFoundError, ProcessLookupError):    # exited meanwhile
+            pass
+    out, frontier = [], [pid]
+    while frontier:
+        frontier = [p for p, parent in parent_of.items() if parent in frontier]
+        out += frontier
+    return out
+
+
 @pytest.fixture(scope="session")
 def toy_dir(tmp_path_factory):
     from data.prepare import prepare

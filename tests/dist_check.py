@@ -66,7 +66,8 @@ def main(out, ckpt, data, fsdp, overlap=False):
              for n, p in policy.named_parameters()}
     torch.save({"lam": out_gate.lam, "grads": grads}, os.path.join(out, f"rank{rank}.pt"))
     if world > 1:
-        torch.distributed.destroy_process_group()
+        torch.distributed.barrier()     # both ranks done before either tears down: gloo's teardown
+        torch.distributed.destroy_process_group()   # with its peer gone hung a rank once (never exited)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ import pytest
 import requests
 
 import codec
+from conftest import descendants
 import judge
 import reward
 
@@ -320,20 +321,6 @@ def alive(pid):
         return False
 
 
-def children(pid):
-    """The pids whose parent is `pid` (Linux /proc)."""
-    import os
-    out = []
-    for entry in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open(f"/proc/{entry}/stat") as f:
-                if int(f.read().split(")")[-1].split()[1]) == pid:
-                    out.append(int(entry))
-        except (FileNotFoundError, ProcessLookupError):     # exited meanwhile
-            pass
-    return out
-
-
 def wait_dead(pids, seconds=10):
     deadline = time.time() + seconds
     while any(alive(p) for p in pids) and time.time() < deadline:
@@ -349,7 +336,7 @@ def test_local_judge_subprocess_starts_and_stops():
     with judge.LocalJudge(workers=2) as local:
         assert local.url.startswith("http://127.0.0.1:")
         proc = local.proc
-        workers = children(proc.pid)
+        workers = descendants(proc.pid)
         assert len(workers) >= 2                             # the two scorers (+ spawn's resource tracker)
         res = reward.JudgeClient(local.url).score([item()], mode="holistic")
         assert res.rewards == [5.0]
@@ -408,7 +395,7 @@ def test_local_judge_dies_with_a_killed_parent(tmp_path):
               "local = judge.LocalJudge(workers=2).start(); print(local.proc.pid, flush=True); time.sleep(60)") % ROOT
     parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
     server = int(parent.stdout.readline())
-    family = [server, *children(server)]
+    family = [server, *descendants(server)]
     parent.send_signal(signal.SIGKILL)
     parent.wait()
     left = wait_dead(family)

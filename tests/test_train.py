@@ -17,7 +17,7 @@ import rollout
 import runtime
 import train
 import weights
-from conftest import ROOT
+from conftest import ROOT, descendants
 
 REQUIRED = ["step", "lambda", "lambda_raw", "reward_gate", "info_gate", "reward_mean", "reward_std", "reward_max",
             "semantic_mean", "acoustic_mean", "judge_failures", "sft_loss", "grpo_loss", "kl_text", "kl_speech",
@@ -78,7 +78,7 @@ def test_resume_continues_exactly(toy_dir, micro_ckpts, judge_url, tmp_path):
 
 
 def torchrun(n, *cmd, cwd=ROOT, timeout=300):
-    """Run under torchrun in its own process group, so a hang is killed whole."""
+    """Run under torchrun; a hang is killed whole (the launcher and every rank) after `timeout` s."""
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": ROOT}
     launcher = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", str(n)]
     proc = subprocess.Popen(launcher + list(cmd), cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -86,8 +86,13 @@ def torchrun(n, *cmd, cwd=ROOT, timeout=300):
     try:
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        out, err = proc.communicate()
+        # the ranks first: they hold our pipes open, and once the launcher dies they are no longer its children
+        for pid in [*descendants(proc.pid), proc.pid]:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        out, err = proc.communicate(timeout=60)
         pytest.fail(f"torchrun timed out after {timeout}s:\n{out[-2000:]}{err[-2000:]}")
     assert proc.returncode == 0, out[-3000:] + err[-3000:]
 
