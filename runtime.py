@@ -1,6 +1,7 @@
 """What a training run needs besides the maths: processes, data order, checkpoints, logs.
 
-  setup_distributed   rank / world / device from torchrun's environment (plain python = 1 process)
+  setup_distributed   rank / world / device from torchrun's environment (plain python = 1 process);
+                      teardown_distributed at the end of a run every rank finished
   all_reduce_sum/max  the collectives the loop needs (metrics, gate statistics), on any device
   wrap_parallel       DDP, or FSDP2 (--fsdp: each decoder layer, then the root; bf16 compute on GPUs)
   gathered            under FSDP, full weights on every rank for the length of a rollout
@@ -70,6 +71,16 @@ def all_reduce_sum(t: torch.Tensor) -> torch.Tensor:
 def all_reduce_max(t: torch.Tensor) -> torch.Tensor:
     """Elementwise max over ranks, on any device, as all_reduce_sum."""
     return _all_reduce(t, dist.ReduceOp.MAX)
+
+
+def teardown_distributed():
+    """After a run that every rank finished: wait for all of them, then destroy the process
+    group. Left to the interpreter's exit, gloo's threads were torn down with it and a rank now and
+    then died of SIGABRT after its work was done ("terminate called without an active exception").
+    Not on an error path: destroying while another rank is inside a collective can deadlock."""
+    if distributed():
+        dist.barrier()
+        dist.destroy_process_group()
 
 
 def barrier():

@@ -647,6 +647,7 @@ def main(argv=None):
             print(f"train.py: error: {e.code}", file=sys.stderr, flush=True)
             sys.exit(2)
         raise
+    runtime.teardown_distributed()
     if int(os.environ.get("RANK", 0)) == 0:
         minutes, seconds = divmod(time.time() - t0, 60)
         print(f"{out}: done in {int(minutes)} m {seconds:.0f} s wall time", flush=True)
