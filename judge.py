@@ -49,8 +49,8 @@ Robustness: malformed JSON, no messages, no audio, bad base64 or a non-WAV paylo
 with a JSON error body; a body over the cap 413; an unknown path 404; /health answers;
 requests are served in parallel and scored in `--workers` processes (default: one a core, up
 to 4: the scoring is Python under one GIL, and the trainer's cores idle while it waits); it
-binds to loopback by default and never crashes on input. `LocalJudge` runs it as a subprocess on a free loopback port for train.py and
-eval.py, and stops it on exit.
+binds to loopback by default and never crashes on input. `LocalJudge` runs it as a subprocess
+on a free loopback port for train.py and eval.py, and stops it on exit.
 
 Deviations from the paper's judge (Gemini-2.5-Pro) and the official release's client:
   1. It scores the toy world only: the answer is checked against the reference (or the toy
@@ -323,8 +323,11 @@ def make_pool(workers: int, judge_args: dict):
                                    initializer=_start_pool_process, initargs=(judge_args,))
         wait([pool.submit(time.sleep, 0.2) for _ in range(workers)])    # one task each: all start now
     finally:
-        for k, v in saved.items():
-            os.environ.pop(k) if v is None else os.environ.__setitem__(k, v)
+        for k, v in saved.items():      # as it was: this also runs inside tests' own process
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
     return pool
 
 

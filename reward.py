@@ -136,7 +136,7 @@ def pcm16(wave) -> np.ndarray:
 
 def wav_base64(wave, rate) -> str:
     """A 16-bit mono PCM WAV at the waveform's own rate, base64 encoded (the standard 44-byte
-    header; 20x faster than soundfile's writer through Python file callbacks)."""
+    header; 0.2 ms for a 6-second reply, where soundfile's writer took 0.5 ms)."""
     data = pcm16(wave).tobytes()
     rate = int(rate)
     header = struct.pack("<4sI4s4sIHHIIHH4sI", b"RIFF", 36 + len(data), b"WAVE", b"fmt ", 16, 1, 1, rate,

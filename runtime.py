@@ -79,7 +79,7 @@ def teardown_distributed():
     then died of SIGABRT after its work was done ("terminate called without an active exception").
     Not on an error path: destroying while another rank is inside a collective can deadlock."""
     if distributed():
-        dist.barrier()
+        barrier()
         dist.destroy_process_group()
 
 

@@ -32,6 +32,24 @@ def descendants(pid):
     return out
 
 
+def alive(pid):
+    """A process that has not exited (a zombie has)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[-1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def wait_dead(pids, seconds=10):
+    """Wait up to `seconds` for `pids` to exit -> those still alive."""
+    import time
+    deadline = time.time() + seconds
+    while any(alive(p) for p in pids) and time.time() < deadline:
+        time.sleep(0.1)
+    return [p for p in pids if alive(p)]
+
+
 @pytest.fixture(scope="session")
 def toy_dir(tmp_path_factory):
     from data.prepare import prepare

@@ -11,7 +11,7 @@ import pytest
 import requests
 
 import codec
-from conftest import descendants
+from conftest import descendants, wait_dead
 import judge
 import reward
 
@@ -313,26 +313,10 @@ def test_answers_leave_with_nagle_off(monkeypatch):
     assert seen and all(seen)
 
 
-def alive(pid):
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().split(")")[-1].split()[0] != "Z"    # a zombie has exited
-    except FileNotFoundError:
-        return False
-
-
-def wait_dead(pids, seconds=10):
-    deadline = time.time() + seconds
-    while any(alive(p) for p in pids) and time.time() < deadline:
-        time.sleep(0.1)
-    return [p for p in pids if alive(p)]
-
-
 def test_local_judge_subprocess_starts_and_stops():
-    """Bugs caught: scoring processes left running after stop() (the server's SIGTERM does not
-    reach them unless each asks for its parent's death signal); a server killed by the SIGTERM
-    instead of leaving through its shutdown, which is what stops the scorers where there is no
-    parent's death signal (exit status -15, not 0)."""
+    """Bug caught: a server killed by stop()'s SIGTERM instead of leaving through its shutdown,
+    which is what stops the scorers where there is no parent's death signal (exit status -15,
+    not 0)."""
     with judge.LocalJudge(workers=2) as local:
         assert local.url.startswith("http://127.0.0.1:")
         proc = local.proc
@@ -342,6 +326,24 @@ def test_local_judge_subprocess_starts_and_stops():
         assert res.rewards == [5.0]
     assert proc.poll() == 0                                  # stopped on exit, through its own shutdown
     assert wait_dead(workers) == []
+
+
+def test_scorers_die_with_a_killed_judge():
+    """kill -9 of the server itself (no shutdown runs): its scorers go too. Bug caught: scorers
+    without their parent's death signal (they would wait on their queue for ever)."""
+    import os
+    import signal
+    local = judge.LocalJudge(workers=2).start()
+    try:
+        scorers = descendants(local.proc.pid)
+        os.kill(local.proc.pid, signal.SIGKILL)
+        local.proc.wait()
+        left = wait_dead(scorers)
+    finally:
+        local.stop()
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert len(scorers) >= 2 and not left, "scorers outlived the killed judge"
 
 
 # ---------------------------------------------------------------- blind pairwise comparison (Appendix G)
