@@ -6,6 +6,7 @@
     python eval.py --ckpt BASE --analysis gradients          # Appendix C: text vs speech gradients
     python eval.py --ckpt TUNED --base BASE --analysis shift  # Appendix D: probability shift
     python eval.py --run RUN --analysis lambda               # Appendix H.2: the lambda trajectory
+    python eval.py --ckpt BASE --analysis reach              # H.2: how high lambda can go on this reward
 
 Each analysis is a function returning a JSON-able dict and a plot_* function drawing it;
 eval.py's command line runs them, writes NAME.json / NAME.png and prints their headlines.
@@ -27,6 +28,7 @@ import random
 import numpy as np
 import torch
 
+import dataset
 import losses
 import model as models
 import reward
@@ -441,6 +443,98 @@ def plot_lambda(path_jsonl, path_png):
     ax.legend(fontsize=7, loc="upper left")
     ax.grid(alpha=0.3)
     _save(fig, path_png)
+
+
+REACH_SHARES = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
+
+
+def lambda_reach(right, wrong, gate, group_size=4, shares=REACH_SHARES, pool_share=None, draws=4000, seed=0) -> dict:
+    """How high a gate's lambda_raw can go on this reward: its expectation for a group of
+    `group_size` replies each right with probability p, for p in `shares` (and `pool_share`).
+    right, wrong: the training judge's rewards (1-5) for the pool's right and other replies.
+    Exact over k ~ Binomial(G, p) right replies; Monte Carlo (`draws` groups per k, seeded)
+    over which of the pool's rewards they get; the gate's own group_weights and diagnostics.
+    -> {"per_right": [k: means], "by_share": [{share, lambda_raw, reward_gate, info_gate}],
+    "peak": the share with the highest lambda_raw, "at_pool": the same at pool_share}."""
+    from gate import group_stats
+    gen = torch.Generator().manual_seed(seed)
+    pools = {"right": torch.tensor(right, dtype=torch.float64), "wrong": torch.tensor(wrong, dtype=torch.float64)}
+    per_right = []
+    for k in range(group_size + 1):
+        need = {"right": k, "wrong": group_size - k}
+        if any(n and not len(pools[c]) for c, n in need.items()):
+            per_right.append({"right": k, "lambda_raw": float("nan"), "reward_gate": float("nan"), "info_gate": float("nan")})
+            continue
+        cols = [pools[c][torch.randint(len(pools[c]), (draws, n), generator=gen)] for c, n in need.items() if n]
+        st = group_stats(torch.cat(cols, 1))
+        diag = gate.diagnostics(st)
+        per_right.append({"right": k, "lambda_raw": float(gate.group_weights(st).mean()),
+                          **{name: float(diag[name].mean()) if name in diag else float("nan")
+                             for name in ("reward_gate", "info_gate")}})
+
+    def expect(p):
+        out = {"share": float(p)}
+        for key in ("lambda_raw", "reward_gate", "info_gate"):
+            terms = [(math.comb(group_size, r["right"]) * p ** r["right"] * (1 - p) ** (group_size - r["right"]), r[key])
+                     for r in per_right]
+            out[key] = float(sum(w * v for w, v in terms if w > 0))       # p = 0 or 1 needs one class only
+        return out
+
+    by_share = [expect(p) for p in shares]
+    known = [r for r in by_share if not math.isnan(r["lambda_raw"])]
+    return {"gate": gate.name, "group_size": group_size, "draws": draws, "n_right": len(right), "n_wrong": len(wrong),
+            "per_right": per_right, "by_share": by_share,
+            "peak": max(known, key=lambda r: r["lambda_raw"]) if known else None,
+            "at_pool": expect(pool_share) if pool_share is not None else None,
+            "h2_reference": {k: list(v) for k, v in H2_REFERENCE.items()}}
+
+
+def reach_pool(pool, reward_axis="holistic") -> tuple:
+    """The pool's training rewards split by whether the reply's text ends with the reference
+    answer: (right, wrong, share right). Prompts without a reference, or unscored replies, are left out."""
+    right, wrong = [], []
+    for e in pool:
+        ref = e["sample"].reference
+        if not ref:
+            continue
+        for text, r in zip(e["texts"], e[reward_axis]):
+            if r is not None:
+                (right if dataset.answer_matches(text, ref) else wrong).append(float(r))
+    total = len(right) + len(wrong)
+    return right, wrong, (len(right) / total if total else None)
+
+
+def reach_lines(r) -> list:
+    """The printout of the reach analysis."""
+    b_lo, b_hi = H2_REFERENCE["end"]
+    head = (f"reach ({r['gate']}, G={r['group_size']}, the pool's holistic rewards): expected lambda_raw by share "
+            f"p of right replies: " + ", ".join(f"p {x['share']:.1f} {x['lambda_raw']:.3f}" for x in r["by_share"]))
+    if r["peak"] is None:
+        return [head, f"  the pool has {r['n_right']} right and {r['n_wrong']} other replies: no estimate"]
+    pool = r["at_pool"]
+    return [head, f"  highest {r['peak']['lambda_raw']:.3f} at p {r['peak']['share']:.1f}"
+            + (f"; at the pool's own share right ({pool['share']:.3f}) {pool['lambda_raw']:.3f}" if pool else "")
+            + f"; H.2 settles in [{b_lo:.2f}, {b_hi:.2f}]"]
+
+
+def plot_reach(result, path):
+    """Expected lambda_raw and the two gates against the share of right replies, H.2's bands beside."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(5.5, 3.4))
+    xs = [r["share"] for r in result["by_share"]]
+    for (lo, hi), label in ((H2_REFERENCE["start"], "H.2 start"), (H2_REFERENCE["end"], "H.2 end")):
+        ax.axhspan(lo, hi, color="tab:gray", alpha=0.18 if label == "H.2 end" else 0.08, label=f"paper {label}")
+    for key, style in (("lambda_raw", dict(lw=2, color="tab:blue")), ("reward_gate", dict(lw=0.8, color="tab:green")),
+                       ("info_gate", dict(lw=0.8, color="tab:orange"))):
+        ax.plot(xs, [r[key] for r in result["by_share"]], marker=".", label=key, **style)
+    if result["at_pool"]:
+        ax.axvline(result["at_pool"]["share"], color="k", ls="--", lw=0.8, label="the pool's share right")
+    ax.set_xlabel("share of right replies in a group (p)")
+    ax.set_ylim(0, 1.02)
+    ax.set_title(f"how high lambda can go on this reward ({result['gate']}, G={result['group_size']})", fontsize=9)
+    ax.legend(fontsize=6, loc="upper right")
+    ax.grid(alpha=0.3)
+    _save(fig, path)
 
 
 def plot_metrics(path_jsonl, path_png):

@@ -7,6 +7,7 @@
     python eval.py --ckpt out/base-tiny-vita --analysis gradients           # Appendix C: text vs speech grads
     python eval.py --ckpt out/hybrid-tiny-vita/final --base out/base-tiny-vita --analysis shift  # Appendix D
     python eval.py --run out/hybrid-tiny-vita --analysis lambda             # Appendix H.2: lambda trajectory
+    python eval.py --ckpt out/base-tiny-vita --analysis reach               # H.2: how high lambda can go
 
 This file owns the held-out scores (score_items: sampled replies, the toy codec's checks,
 the judge's axes; score_table: IQ per task, EQ per style) and the command line; the
@@ -133,7 +134,7 @@ def _write(out, name, result):
     runtime.write_json(os.path.join(out, f"{name}.json"), result)
 
 
-ANALYSES = ("scores", "sbs", "agreement", "diversity", "gradients", "shift", "lambda")
+ANALYSES = ("scores", "sbs", "agreement", "diversity", "reach", "gradients", "shift", "lambda")
 
 
 def get_args(argv=None):
@@ -158,6 +159,9 @@ def get_args(argv=None):
                    "with the local judge, 1 with --judge-url: each draw past the first is prompts x samples x 3 "
                    "more calls)")
     g.add_argument("--events", type=int, default=6, help="batches for the gradient analysis")
+    g.add_argument("--gate", default="adaptive", help="reach: the gate whose lambda_raw is estimated "
+                   "(a registered name; the paper's lambda_max, slope and threshold)")
+    g.add_argument("--group-size", type=int, default=4, help="reach: G replies a group, as train.py's")
     g.add_argument("--seed", type=int, default=0, help="sampling and rater seed")
     rollout.add_sampling_args(g)
     g.add_argument("--rater-noise", type=float, nargs=2, default=(0.0, 0.0), metavar=("SEMANTIC", "ACOUSTIC"),
@@ -209,7 +213,7 @@ def main(argv=None):
     with contextlib.ExitStack() as stack:
         clean = reward.open_judge(args, stack, human=True) if todo else None
         raters = clean
-        if not args.judge_url and any(a in todo for a in ("sbs", "agreement", "diversity")):
+        if not args.judge_url and any(a in todo for a in ("sbs", "agreement", "diversity", "reach")):
             import judge
             local = stack.enter_context(judge.LocalJudge(*args.rater_noise, seed=args.seed, noise=args.judge_noise))
             raters = reward.JudgeClient(local.url, concurrency=args.judge_concurrency)
@@ -225,8 +229,9 @@ def main(argv=None):
                  [f"side-by-side {axis:12s} win {_pct(a['win_rate'])} tie {_pct(a['tie_rate'])} "
                   f"loss {_pct(a['loss_rate'])}  p = {a['p_value']:.3g}  failed calls {a['failed_calls']}, "
                   f"unjudged items {a['unjudged_items']}" for axis, a in r["axes"].items()])
-        if "agreement" in todo or "diversity" in todo:
+        if any(a in todo for a in ("agreement", "diversity", "reach")):
             pool = analyses.repeated_sampling(model, samples, raters, args.samples, args, seed=args.seed)
+        if "agreement" in todo or "diversity" in todo:
             human = analyses.rescore(pool, clean)
             if "agreement" in todo:
                 r = analyses.agreement(pool, human)
@@ -244,6 +249,12 @@ def main(argv=None):
                 emit("diversity", r, lambda p: analyses.plot_diversity(r, p),
                      [f"diversity {name}: semantic variance {a['semantic_var']:.3f}, acoustic variance "
                       f"{a['acoustic_var']:.3f}" for name, a in r.items()])
+        if "reach" in todo:
+            import gate as gates
+            right, wrong, share = analyses.reach_pool(pool)
+            r = analyses.lambda_reach(right, wrong, gates.make_gate(args.gate), args.group_size,
+                                      pool_share=share, seed=args.seed)
+            emit("reach", r, lambda p: analyses.plot_reach(r, p), analyses.reach_lines(r))
         if "gradients" in todo:
             records = analyses.gradient_events(model, samples, clean, args, events=args.events, seed=args.seed)
             summary = analyses.summarise_gradients(records)

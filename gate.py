@@ -105,11 +105,15 @@ class Gate:
         """Per-group (B,) tensors to average and log beside lambda (e.g. the two gates)."""
         return {}
 
+    def group_weights(self, stats: dict) -> torch.Tensor:
+        """The raw weight per group (B,) as step() averages it: `raw` held in [0, lambda_max]."""
+        return self.raw(stats).clamp(0.0, self.lambda_max)
+
     def step(self, rewards: torch.Tensor, all_reduce=None) -> GateOutput:
         """rewards (B, G) of this rank's groups -> lambda_t, identical on every rank."""
         stats = group_stats(rewards.double())       # float64: rank-split sums round like one sum
         use = stats["usable"]
-        raw = self.raw(stats).clamp(0.0, self.lambda_max)
+        raw = self.group_weights(stats)
         diag = self.diagnostics(stats)
         sums = torch.stack([raw[use].sum(), *[d[use].sum() for d in diag.values()],
                             use.sum().to(raw.dtype)]).double()

@@ -9,6 +9,7 @@ import pytest
 
 import analyses
 import eval as ev
+import gate as gates
 import stats
 
 
@@ -93,7 +94,7 @@ def test_every_analysis_writes_its_files(micro_ckpts, toy_dir, judge_url, tmp_pa
     ev.main(["--ckpt", ckpt, "--vs", base, "--base", base, "--run", str(run), "--analysis", "all",
              "--data", str(toy_dir / "eval.jsonl"), "--prompts", "4", "--samples", "3", "--events", "1",
              "--raters", "3", "--max-len", "32", "--out", str(out), "--judge-url", judge_url])
-    for name in ("scores", "sbs", "agreement", "diversity", "gradients", "shift", "lambda"):
+    for name in ("scores", "sbs", "agreement", "diversity", "reach", "gradients", "shift", "lambda"):
         assert (out / f"{name}.json").exists(), name
         if name != "scores":
             assert (out / f"{name}.png").stat().st_size > 1000, name
@@ -197,3 +198,41 @@ def test_replies_are_averaged_per_prompt_and_chunks_draw_as_one_batch(micro_ckpt
             assert item[key] == pytest.approx(np.mean([r[key] for r in mine])), key
     assert [c["texts"] for c in chunked] == [c["texts"] for c in many]
     assert [c["semantic"] for c in chunked] == [c["semantic"] for c in many]
+
+
+def test_lambda_reach_is_the_binomial_mix_worked_by_hand():
+    """Right replies score 5 and the others 1, no noise: a group with k of 4 right has population
+    variance k(4 - k), so v = k(4 - k)/4, and at p = 1/2 E[v] = (4 * 3/4 + 6 * 1 + 4 * 3/4)/16 = 3/4;
+    the reward gate is sigmoid(10) once a reply is right, sigmoid(-10) when none is. Bugs caught:
+    the sample variance (v 4/3 too large), weights other than C(G,k) p^k (1-p)^(G-k), the two pools
+    swapped (a group of no right replies would pass the reward gate)."""
+    r = analyses.lambda_reach([5.0], [1.0], gates.make_gate("adaptive"), group_size=4, shares=(0.0, 0.5, 1.0),
+                              pool_share=0.25, draws=8)
+    high, low = 1 / (1 + math.exp(-10)), 1 / (1 + math.exp(10))
+    none, half, all_right = r["by_share"]
+    assert half["info_gate"] == pytest.approx(0.75)
+    assert half["lambda_raw"] == pytest.approx(0.8 * high * 0.75)
+    assert half["reward_gate"] == pytest.approx((15 * high + low) / 16)
+    assert none["lambda_raw"] == 0 and all_right["lambda_raw"] == 0          # no spread, no weight
+    assert none["reward_gate"] == pytest.approx(low) and all_right["reward_gate"] == pytest.approx(high)
+    w = [81 / 256, 108 / 256, 54 / 256, 12 / 256, 1 / 256]                  # Binomial(4, 1/4)
+    assert r["at_pool"]["info_gate"] == pytest.approx(w[1] * 0.75 + w[2] + w[3] * 0.75)
+    assert r["peak"]["share"] == 0.5
+
+
+def test_lambda_reach_draws_from_the_pools_and_says_when_a_class_is_missing():
+    """Noisy pools: the estimate lies between the noise-free bounds and is the same for the same seed;
+    a pool without right replies has an estimate only at p = 0. Bug caught: a missing class drawn
+    as zeros (a spread from nothing) instead of reported as unknown."""
+    g = gates.make_gate("adaptive")
+    a = analyses.lambda_reach([4.0, 5.0], [1.0, 2.0], g, shares=(0.5,), draws=2000, seed=3)
+    assert a == analyses.lambda_reach([4.0, 5.0], [1.0, 2.0], g, shares=(0.5,), draws=2000, seed=3)
+    narrow = analyses.lambda_reach([4.0], [2.0], g, shares=(0.5,), draws=8)["by_share"][0]["info_gate"]
+    wide = analyses.lambda_reach([5.0], [1.0], g, shares=(0.5,), draws=8)["by_share"][0]["info_gate"]
+    assert narrow < a["by_share"][0]["info_gate"] < wide
+    none = analyses.lambda_reach([], [1.0, 2.0], g, shares=(0.0, 0.5), pool_share=0.0)
+    assert none["by_share"][0]["lambda_raw"] > 0 and math.isnan(none["by_share"][1]["lambda_raw"])
+    assert none["peak"]["share"] == 0.0
+    assert "no estimate" not in " ".join(analyses.reach_lines(none))
+    empty = analyses.lambda_reach([], [], g)
+    assert empty["peak"] is None and "no estimate" in analyses.reach_lines(empty)[1]
