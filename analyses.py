@@ -29,6 +29,7 @@ import numpy as np
 import torch
 
 import dataset
+import gate as gates
 import losses
 import model as models
 import reward
@@ -456,7 +457,6 @@ def lambda_reach(right, wrong, gate, group_size=4, shares=REACH_SHARES, pool_sha
     over which of the pool's rewards they get; the gate's own group_weights and diagnostics.
     -> {"per_right": [k: means], "by_share": [{share, lambda_raw, reward_gate, info_gate}],
     "peak": the share with the highest lambda_raw, "at_pool": the same at pool_share}."""
-    from gate import group_stats
     gen = torch.Generator().manual_seed(seed)
     pools = {"right": torch.tensor(right, dtype=torch.float64), "wrong": torch.tensor(wrong, dtype=torch.float64)}
     per_right = []
@@ -466,7 +466,7 @@ def lambda_reach(right, wrong, gate, group_size=4, shares=REACH_SHARES, pool_sha
             per_right.append({"right": k, "lambda_raw": float("nan"), "reward_gate": float("nan"), "info_gate": float("nan")})
             continue
         cols = [pools[c][torch.randint(len(pools[c]), (draws, n), generator=gen)] for c, n in need.items() if n]
-        st = group_stats(torch.cat(cols, 1))
+        st = gates.group_stats(torch.cat(cols, 1))
         diag = gate.diagnostics(st)
         per_right.append({"right": k, "lambda_raw": float(gate.group_weights(st).mean()),
                           **{name: float(diag[name].mean()) if name in diag else float("nan")

@@ -33,6 +33,7 @@ import torch
 
 import analyses
 import dataset
+import gate as gates
 import model as models
 import reward
 import rollout
@@ -250,7 +251,6 @@ def main(argv=None):
                      [f"diversity {name}: semantic variance {a['semantic_var']:.3f}, acoustic variance "
                       f"{a['acoustic_var']:.3f}" for name, a in r.items()])
         if "reach" in todo:
-            import gate as gates
             right, wrong, share = analyses.reach_pool(pool)
             r = analyses.lambda_reach(right, wrong, gates.make_gate(args.gate), args.group_size,
                                       pool_share=share, seed=args.seed)
