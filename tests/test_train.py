@@ -12,6 +12,7 @@ import pytest
 import torch
 
 import analyses
+import flags
 import objective
 import rollout
 import runtime
@@ -127,7 +128,7 @@ def test_torchrun_train_py_end_to_end(toy_dir, micro_ckpts, tmp_path):
 
 def test_missing_base_is_built_with_the_sft_stage(toy_dir, tmp_path, monkeypatch, judge_url):
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setitem(train.STAGE_DEFAULTS["sft"], "steps", 2)
+    monkeypatch.setitem(flags.STAGE_DEFAULTS["sft"], "steps", 2)
     args = train.get_args(["--data-dir", str(toy_dir), "--steps", "1", "--batch-size", "2", "--group-size", "2",
                            "--max-len", "32", "--eval-prompts", "0", "--judge-url", judge_url, "--quiet"])
     assert args.init == os.path.join("out", "base-tiny-vita")
