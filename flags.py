@@ -5,10 +5,13 @@ that refuse a bad value at start with one line naming the flag (argparse's exit 
     args = flags.get_args(["--steps", "20"])   # what train.run takes (train.get_args is this)
 
 Deviations from the paper and the official release (the defaults; the rest are train.py's):
-  1. The post-training learning rate is 3e-4, not the paper's 1e-6: the tiny models continue at
-     the rate their base's schedule ended on (README, The paper's conditions).
-  2. --kl-norm scope (default) is the official normalisation of the KL (summed over the GRPO
-     scope, divided by its token count); `modality` averages it over each modality's tokens.
+  1. The tiny models post-train at lr 3e-4, not the paper's 1e-6 (that is for 7B): they continue
+     at the rate their base's schedule ended on (README, The paper's conditions). --model vita
+     takes the paper's settings (REAL_STAGE_DEFAULTS).
+  2. --batch-size counts prompts over all ranks; the official scripts count them per GPU, so
+     the paper's batch size 1 on 4 GPUs is --batch-size 4.
+  3. --kl-norm modality (averaging each modality's KL over its own tokens) is ours; the default,
+     scope, is the official normalisation (summed over the GRPO scope, divided by its count).
 """
 import argparse
 import os
@@ -21,17 +24,45 @@ import rollout
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 STAGE_DEFAULTS = {  # sized for `python train.py` on 2 CPU cores; measured times: README, Quick start
-    "sft": dict(steps=600, lr=3e-3, batch_size=32, warmup=50),
+    "sft": dict(steps=600, lr=3e-3, batch_size=32, warmup=50, max_len=128),
     # post-training continues at the rate the base's schedule ended on (cosine to 10% of 3e-3): a rule
     # fixed before any row was compared; at 1e-4 no row moved the held-out scores in 120 steps
-    "hybrid": dict(steps=120, lr=3e-4, batch_size=8, warmup=10),
-    "dpo": dict(steps=100, lr=5e-5, batch_size=8, warmup=10),
+    "hybrid": dict(steps=120, lr=3e-4, batch_size=8, warmup=10, max_len=128),
+    "dpo": dict(steps=100, lr=5e-5, batch_size=8, warmup=10, max_len=128),
 }
+# --model vita: the paper's settings (Sec. 4.1: lr 1e-6, batch size 1 on each of 4 A100s, so 4
+# prompts a step here, where --batch-size is global; sequences up to 2048) and, where the paper
+# is silent, the official scripts' (2000 steps, warmup 20; DPO: lr 5e-6, warmup 50). The tiny
+# models' rates would wreck a 7B checkpoint (3e-4 is 300x the paper's).
+REAL_STAGE_DEFAULTS = {
+    "sft": dict(steps=2000, lr=1e-6, batch_size=4, warmup=20, max_len=2048),
+    "hybrid": dict(steps=2000, lr=1e-6, batch_size=4, warmup=20, max_len=2048),
+    "dpo": dict(steps=2000, lr=5e-6, batch_size=4, warmup=50, max_len=2048),
+}
+
+
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Defaults shown after each help, except a flag whose default is filled in later (None):
+    its help says what it becomes."""
+
+    def _get_help_string(self, action):
+        return action.help if action.default is None else super()._get_help_string(action)
+
+
+def defaults_help(key: str) -> str:
+    """'(default: sft 600, hybrid 120, dpo 100; --model vita: sft 2000, ...)', from the two tables."""
+    line = (lambda table: ", ".join(f"{stage} {values[key]:g}" for stage, values in table.items()))
+    return f"(default: {line(STAGE_DEFAULTS)}; --model vita: {line(REAL_STAGE_DEFAULTS)})".replace("%", "%%")
+
+
+def stage_defaults(model: str, stage: str) -> dict:
+    """The values of --steps, --lr, --batch-size, --warmup and --max-len a run gets when not given."""
+    return (REAL_STAGE_DEFAULTS if model == "vita" else STAGE_DEFAULTS)[stage]
 
 
 def get_args(argv=None):
     ap = argparse.ArgumentParser(description="nanoWavAlign: adaptive hybrid post-training of spoken dialogue models.",
-                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                                 formatter_class=HelpFormatter)
     g = ap.add_argument_group("run")
     g.add_argument("--stage", default="hybrid", choices=["sft", "hybrid", "dpo"], help="what to train")
     g.add_argument("--model", default="tiny-vita", choices=["tiny-vita", "tiny-kimi", "vita"],
@@ -39,7 +70,7 @@ def get_args(argv=None):
     g.add_argument("--init", default=None, help="starting checkpoint dir; default: fresh for sft, "
                    "out/base-MODEL (built if missing) otherwise")
     g.add_argument("--out", default=None, help="run directory; default out/STAGE-MODEL (a fresh sft: out/base-MODEL)")
-    g.add_argument("--steps", type=int, default=None, help="optimisation steps (stage default)")
+    g.add_argument("--steps", type=int, default=None, help="optimisation steps " + defaults_help("steps"))
     g.add_argument("--stop-after", type=int, default=None, help="checkpoint and stop after this many steps "
                    "in this invocation (the schedule still spans --steps); continue with --resume")
     g.add_argument("--resume", action="store_true", help="continue from OUT/ckpt exactly")
@@ -67,10 +98,10 @@ def get_args(argv=None):
     g.add_argument("--skip-bad", action="store_true", help="skip malformed samples (counted) instead of failing")
     g.add_argument("--max-train-samples", type=int, default=None, help="use only the first N training samples")
     g = ap.add_argument_group("optimisation")
-    g.add_argument("--lr", type=float, default=None, help="peak learning rate (stage default)")
-    g.add_argument("--warmup", type=int, default=None, help="linear warmup steps, then cosine to 10%%")
+    g.add_argument("--lr", type=float, default=None, help="peak learning rate " + defaults_help("lr"))
+    g.add_argument("--warmup", type=int, default=None, help="linear warmup steps, then cosine to 10%% " + defaults_help("warmup"))
     g.add_argument("--batch-size", type=int, default=None,
-                   help="prompts per step over all ranks (split evenly; stage default)")
+                   help="prompts per step over all ranks, split evenly " + defaults_help("batch_size"))
     g.add_argument("--weight-decay", type=float, default=0.0, help="AdamW weight decay")
     g.add_argument("--grad-clip", type=float, default=1.0, help="global gradient norm clip")
     g.add_argument("--ppo-epochs", type=int, default=1, help="updates per rollout batch (mu); >1 makes the clip real")
@@ -88,7 +119,7 @@ def get_args(argv=None):
                    help="stop after this many updates in a row with a non-finite loss or gradient norm (0: never)")
     g = ap.add_argument_group("rollout")
     g.add_argument("--group-size", type=int, default=4, help="G replies per prompt")
-    rollout.add_sampling_args(g)
+    rollout.add_sampling_args(g, max_len=None)
     g = ap.add_argument_group("objective")
     g.add_argument("--rl-tokens", default="text", choices=["text", "speech", "all"], help="GRPO scope (Eq. 6)")
     g.add_argument("--sft-tokens", default="all", choices=["text", "speech", "all"], help="SFT scope (Eq. 6)")
@@ -130,7 +161,7 @@ def get_args(argv=None):
                    "the tqdm bar redraws in between; metrics.jsonl has every step")
     g.add_argument("--quiet", action="store_true", help="no step lines (the tqdm bar stays)")
     args = ap.parse_args(argv)
-    for key, value in STAGE_DEFAULTS[args.stage].items():
+    for key, value in stage_defaults(args.model, args.stage).items():
         if getattr(args, key) is None:
             setattr(args, key, value)
     if args.dtype is None:

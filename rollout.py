@@ -547,8 +547,9 @@ def kl_masks(masks, kl_tokens):
             masks["speech"] if kl_tokens in ("both", "speech") else torch.zeros_like(masks["speech"]))
 
 
-def add_sampling_args(group):
-    """The sampling flags shared by train.py, eval.py and this file's command line."""
+def add_sampling_args(group, max_len=128):
+    """The sampling flags shared by train.py, eval.py and this file's command line. max_len=None:
+    the caller fills --max-len in when it is not given (train.py: per model and stage)."""
     group.add_argument("--temperature", type=float, default=0.9,
                        help="sampling temperature (0 = greedy; its log-probs are scored at temperature 1)")
     group.add_argument("--top-p", type=float, default=None,
@@ -557,7 +558,8 @@ def add_sampling_args(group):
                        help="sample among the k most likely allowed tokens (default: generation config, else off)")
     group.add_argument("--repetition-penalty", type=float, default=None,
                        help="HF-style penalty on tokens already in the reply (default: generation config, else off)")
-    group.add_argument("--max-len", type=int, default=128, help="maximum reply tokens per stream")
+    group.add_argument("--max-len", type=int, default=max_len, help="maximum reply tokens per stream"
+                       + ("" if max_len else " (default: 128 for the tiny models, 2048 for --model vita)"))
     return group
 
 

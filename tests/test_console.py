@@ -77,3 +77,18 @@ def test_step_lines_every_log_every_steps_and_the_wall_time(toy_dir, micro_ckpts
     assert steps == ["1/3", "2/3"]
     assert len((out / "metrics.jsonl").read_text().splitlines()) == 3
     assert "wall time" in said.splitlines()[-1]
+
+
+def test_model_vita_defaults_are_the_papers_and_given_flags_win():
+    """`--model vita` with no optimisation flags gets Sec. 4.1's settings (lr 1e-6, batch size 1 on
+    each of 4 GPUs = 4 prompts, sequences to 2048) and the official script's 2000 steps, warmup 20
+    (DPO: lr 5e-6, warmup 50); the tiny models keep theirs; a flag given on the command line wins.
+    Bug caught: a 7B checkpoint post-trained at the tiny models' 3e-4 (300x the paper's rate)."""
+    vita = train.get_args(["--model", "vita", "--init", "/ckpt/VITA-Audio-Boost"])
+    assert (vita.lr, vita.batch_size, vita.max_len, vita.steps, vita.warmup) == (1e-6, 4, 2048, 2000, 20)
+    dpo = train.get_args(["--stage", "dpo", "--model", "vita", "--init", "/ckpt/VITA-Audio-Boost"])
+    assert (dpo.lr, dpo.warmup) == (5e-6, 50)
+    tiny = train.get_args([])
+    assert (tiny.lr, tiny.batch_size, tiny.max_len, tiny.steps, tiny.warmup) == (3e-4, 8, 128, 120, 10)
+    given = train.get_args(["--model", "vita", "--init", "/x", "--lr", "2e-6", "--max-len", "512", "--steps", "7"])
+    assert (given.lr, given.max_len, given.steps, given.batch_size) == (2e-6, 512, 7, 4)
