@@ -92,7 +92,8 @@ def get_args(argv=None):
     g.add_argument("--audio-tokenizer", default=None, help="--model vita: GLM-4-Voice tokenizer directory")
     g.add_argument("--audio-decoder", default=None, help="--model vita: GLM-4-Voice decoder (flow + HiFT) directory")
     g = ap.add_argument_group("data")
-    g.add_argument("--data-dir", default=os.path.join(HERE, "data", "toy"), help="holds train.jsonl and eval.jsonl")
+    g.add_argument("--data-dir", default=None, help="holds train.jsonl and eval.jsonl (default: data/toy, the toy "
+                   "world's, generated if missing; --model vita needs it, or --train-file and --eval-file, given)")
     g.add_argument("--train-file", default=None, help="default DATA_DIR/train.jsonl")
     g.add_argument("--eval-file", default=None, help="default DATA_DIR/eval.jsonl")
     g.add_argument("--skip-bad", action="store_true", help="skip malformed samples (counted) instead of failing")
@@ -172,6 +173,16 @@ def get_args(argv=None):
     if args.grad_checkpoint is None:
         args.grad_checkpoint = args.model == "vita"
     check_flags(ap, args)
+    if args.data_dir is None:
+        if args.model == "vita" and not (args.train_file and args.eval_file):
+            # the toy world's questions in tones would post-train a 7B checkpoint without a word said
+            ap.error("--model vita: give --data-dir (or --train-file and --eval-file) with your spoken data; "
+                     "the toy data is for the tiny models (pass --data-dir data/toy to try it anyway)")
+        args.data_dir = os.path.join(HERE, "data", "toy")
+    if args.model == "vita" and not args.judge_url and (args.stage != "sft" or args.eval_prompts):
+        # the local judge scores the toy world's answers and codec speech, not a real model's
+        ap.error(f"--model vita: give --judge-url (the local judge only understands the toy world; "
+                 f"{'--eval-prompts 0 skips the summary' if args.stage == 'sft' else 'python judge.py serve runs it at a URL'})")
     args.train_file = args.train_file or os.path.join(args.data_dir, "train.jsonl")
     args.eval_file = args.eval_file or os.path.join(args.data_dir, "eval.jsonl")
     fresh_base = args.stage == "sft" and args.init is None      # SFT from scratch makes the base others start from

@@ -6,6 +6,7 @@
     torchrun --nproc_per_node 2 train.py --steps 20   # CPU (gloo) or GPU (nccl)
     torchrun --nproc_per_node 4 train.py --model vita --init /ckpt/VITA-Audio-Boost --fsdp \\
         --audio-tokenizer /ckpt/glm-4-voice-tokenizer --audio-decoder /ckpt/glm-4-voice-decoder \\
+        --data-dir /data/my-spoken-set \\
         --judge-url https://.../v1/chat/completions --judge-model gemini-2.5-pro     # see README
 
 Stages (--stage):

@@ -58,6 +58,8 @@ def test_a_stale_default_data_dir_ends_with_one_line(tmp_path, toy_dir, micro_ck
     (["--schedule", "4", "2"], "--schedule"),
     (["--steps", "0"], "--steps"),
     (["--stage", "dpo", "--async-rollout"], "--async-rollout"),
+    (["--model", "vita", "--init", "/ckpt/VITA-Audio-Boost"], "--data-dir"),    # not the toy world's tones
+    (["--model", "vita", "--init", "/ckpt/VITA-Audio-Boost", "--data-dir", "d"], "--judge-url"),   # nor its judge
 ])
 def test_a_bad_flag_ends_with_one_line_naming_it(argv, named, capsys):
     """Bug caught: a bad value accepted at start and failing minutes later with a traceback."""
@@ -84,11 +86,13 @@ def test_model_vita_defaults_are_the_papers_and_given_flags_win():
     each of 4 GPUs = 4 prompts, sequences to 2048) and the official script's 2000 steps, warmup 20
     (DPO: lr 5e-6, warmup 50); the tiny models keep theirs; a flag given on the command line wins.
     Bug caught: a 7B checkpoint post-trained at the tiny models' 3e-4 (300x the paper's rate)."""
-    vita = train.get_args(["--model", "vita", "--init", "/ckpt/VITA-Audio-Boost"])
+    ckpt = ["--model", "vita", "--init", "/ckpt/VITA-Audio-Boost", "--data-dir", "/data/spoken",
+            "--judge-url", "http://127.0.0.1:9/v1/chat/completions"]
+    vita = train.get_args(ckpt)
     assert (vita.lr, vita.batch_size, vita.max_len, vita.steps, vita.warmup) == (1e-6, 4, 2048, 2000, 20)
-    dpo = train.get_args(["--stage", "dpo", "--model", "vita", "--init", "/ckpt/VITA-Audio-Boost"])
+    dpo = train.get_args(["--stage", "dpo", *ckpt])
     assert (dpo.lr, dpo.warmup) == (5e-6, 50)
     tiny = train.get_args([])
     assert (tiny.lr, tiny.batch_size, tiny.max_len, tiny.steps, tiny.warmup) == (3e-4, 8, 128, 120, 10)
-    given = train.get_args(["--model", "vita", "--init", "/x", "--lr", "2e-6", "--max-len", "512", "--steps", "7"])
+    given = train.get_args([*ckpt, "--lr", "2e-6", "--max-len", "512", "--steps", "7"])
     assert (given.lr, given.max_len, given.steps, given.batch_size) == (2e-6, 512, 7, 4)

@@ -12,7 +12,6 @@ import analyses
 import eval as ev
 import gate as gates
 import losses
-import model as M
 import objective
 import rollout
 import reward
