@@ -33,6 +33,7 @@ import torch
 
 import analyses
 import dataset
+import flags
 import gate as gates
 import model as models
 import reward
@@ -150,8 +151,8 @@ def get_args(argv=None):
                    help="default: scores, plus sbs with --vs, shift with --base, lambda with --run")
     g.add_argument("--out", default=None, help="output directory (default CKPT/eval or RUN/eval)")
     g = ap.add_argument_group("data and sampling")
-    g.add_argument("--data", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "toy", "eval.jsonl"),
-                   help="held-out JSONL split")
+    g.add_argument("--data", default=None, help="held-out JSONL split (default: the toy world's data/toy/eval.jsonl; "
+                   "a real checkpoint needs it given)")
     g.add_argument("--prompts", type=int, default=64, help="held-out prompts to use")
     g.add_argument("--samples", type=int, default=8, help="replies per prompt for agreement / diversity (n)")
     g.add_argument("--raters", type=int, default=3, help="judge samples per side-by-side item")
@@ -164,7 +165,7 @@ def get_args(argv=None):
                    "(a registered name; the paper's lambda_max, slope and threshold)")
     g.add_argument("--group-size", type=int, default=4, help="reach: G replies a group, as train.py's")
     g.add_argument("--seed", type=int, default=0, help="sampling and rater seed")
-    rollout.add_sampling_args(g)
+    rollout.add_sampling_args(g, max_len=None)
     g.add_argument("--rater-noise", type=float, nargs=2, default=(0.0, 0.0), metavar=("SEMANTIC", "ACOUSTIC"),
                    help="extra local judge noise (Likert sd), on top of --judge-noise, for the 'LLM judge' "
                         "and the side-by-side raters")
@@ -181,6 +182,17 @@ def get_args(argv=None):
     for a, need in (("sbs", "vs"), ("shift", "base"), ("lambda", "run")):
         if a in args.analysis and not getattr(args, need):
             ap.error(f"--analysis {a} needs --{need}")
+    real = False
+    if args.ckpt:
+        try:
+            real = models.checkpoint_spec(args.ckpt).get("tokenizer") != "toy"
+        except FileNotFoundError as e:
+            ap.error(f"--ckpt: {e}")
+    if real and (args.data is None or not args.judge_url):
+        # the toy world's questions and its local judge say nothing about a real model's replies
+        ap.error(f"--ckpt {args.ckpt} is a real model: give --data (a held-out JSONL split) and --judge-url")
+    args.data = args.data or os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "toy", "eval.jsonl")
+    args.max_len = args.max_len or flags.stage_defaults("vita" if real else "tiny-vita", "hybrid")["max_len"]
     args.out = args.out or os.path.join(args.ckpt or args.run, "eval")
     if args.judge_draws is None:
         args.judge_draws = 1 if args.judge_url else 5

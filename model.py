@@ -456,13 +456,19 @@ def build_model(name: str, seed: int = 0, schedule=None, audio_delay=None, confi
     raise ValueError(f"unknown model {name!r}: tiny-vita, tiny-kimi, or a checkpoint directory")
 
 
-def load_model(path: str) -> SpokenLM:
-    """Restore a model saved with SpokenLM.save (tiny or real; see real.py for `vita`)."""
+def checkpoint_spec(path: str) -> dict:
+    """The spec a SpokenLM.save wrote (spoken.json): architecture, schedule, tokenizer ("toy" for
+    the tiny models)."""
     spec_path = os.path.join(path, "spoken.json")
     if not os.path.exists(spec_path):
         raise FileNotFoundError(f"{path}: not a spoken model checkpoint (no spoken.json)")
     with open(spec_path) as f:
-        spec = json.load(f)
+        return json.load(f)
+
+
+def load_model(path: str) -> SpokenLM:
+    """Restore a model saved with SpokenLM.save (tiny or real; see real.py for `vita`)."""
+    spec = checkpoint_spec(path)
     from transformers.utils import logging as hf_logging
     hf_logging.disable_progress_bar()
     if spec.get("tokenizer") != "toy":

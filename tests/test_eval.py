@@ -72,7 +72,7 @@ def test_side_by_side_unshuffles_the_order(micro_ckpts, toy_dir):
     import model as M
     m = M.load_model(micro_ckpts["tiny-vita"])
     samples = dataset.load_samples(str(toy_dir / "eval.jsonl"), codec.encode, limit=10)
-    args = ev.get_args(["--ckpt", "x", "--raters", "3", "--max-len", "24"])
+    args = ev.get_args(["--ckpt", micro_ckpts["tiny-vita"], "--raters", "3", "--max-len", "24"])
     result = analyses.side_by_side(m, m, samples, AlwaysA(), args, seed=5)
     rng = random.Random(5)
     flipped = sum(rng.random() < 0.5 for _ in samples)
@@ -138,20 +138,41 @@ def test_h2_reference_band_starts_low_rises_and_settles():
     assert lows == sorted(lows) and lows[0] < analyses.h2_band(0.45)[0] < lows[-1]
 
 
-def test_judge_draws_default_to_one_for_a_paid_judge():
+def test_judge_draws_default_to_one_for_a_paid_judge(micro_ckpts):
     """Bug caught: a real (paid) judge asked five times over about every reply by default."""
-    assert ev.get_args(["--ckpt", "x", "--analysis", "agreement"]).judge_draws == 5
-    assert ev.get_args(["--ckpt", "x", "--analysis", "agreement", "--judge-url", "http://h"]).judge_draws == 1
-    assert ev.get_args(["--ckpt", "x", "--judge-url", "http://h", "--judge-draws", "3"]).judge_draws == 3
+    x = micro_ckpts["tiny-vita"]
+    assert ev.get_args(["--ckpt", x, "--analysis", "agreement"]).judge_draws == 5
+    assert ev.get_args(["--ckpt", x, "--analysis", "agreement", "--judge-url", "http://h"]).judge_draws == 1
+    assert ev.get_args(["--ckpt", x, "--judge-url", "http://h", "--judge-draws", "3"]).judge_draws == 3
     with pytest.raises(SystemExit):
-        ev.get_args(["--ckpt", "x", "--judge-draws", "0"])
+        ev.get_args(["--ckpt", x, "--judge-draws", "0"])
 
 
-def test_analyses_say_what_they_need():
-    with pytest.raises(SystemExit):
-        ev.get_args(["--ckpt", "x", "--analysis", "shift"])
-    with pytest.raises(SystemExit):
-        ev.get_args(["--analysis", "scores"])
+def test_analyses_say_what_they_need(micro_ckpts, tmp_path, capsys):
+    """Bug caught: a missing input found minutes in, or a traceback, instead of one line naming it."""
+    for argv, named in ((["--ckpt", micro_ckpts["tiny-vita"], "--analysis", "shift"], "--base"),
+                        (["--analysis", "scores"], "--ckpt"), (["--ckpt", str(tmp_path)], "no spoken.json")):
+        with pytest.raises(SystemExit) as stop:
+            ev.get_args(argv)
+        assert stop.value.code == 2 and named in capsys.readouterr().err.strip().splitlines()[-1]
+
+
+def test_a_real_checkpoint_is_scored_on_given_data_by_a_given_judge_with_full_replies(micro_ckpts, tmp_path, capsys):
+    """A checkpoint whose spoken.json names a real tokenizer (what train.py --model vita saves) needs
+    --data and --judge-url, and samples replies up to train.py's 2048 tokens, not the tiny models'
+    128. Bug caught: VITA-Audio scored on the toy world's questions by the toy judge, or its
+    replies cut after 128 tokens (about 90 speech tokens, a few seconds of audio)."""
+    real = tmp_path / "vita-final"
+    real.mkdir()
+    (real / "spoken.json").write_text(json.dumps({"model": "vita", "arch": "interleaved", "tokenizer": "hf"}))
+    with pytest.raises(SystemExit) as stop:
+        ev.get_args(["--ckpt", str(real)])
+    assert stop.value.code == 2 and "--judge-url" in capsys.readouterr().err
+    given = ev.get_args(["--ckpt", str(real), "--data", "held-out.jsonl", "--judge-url", "http://h"])
+    assert (given.max_len, given.data) == (2048, "held-out.jsonl")
+    tiny = ev.get_args(["--ckpt", micro_ckpts["tiny-vita"]])
+    assert tiny.max_len == 128 and tiny.data.endswith(os.path.join("data", "toy", "eval.jsonl"))
+    assert ev.get_args(["--ckpt", str(real), "--data", "d", "--judge-url", "http://h", "--max-len", "300"]).max_len == 300
 
 
 def test_written_json_is_strict_and_atomic(tmp_path):
@@ -185,7 +206,7 @@ def test_replies_are_averaged_per_prompt_and_chunks_draw_as_one_batch(micro_ckpt
     import reward
     m = M.load_model(micro_ckpts["tiny-vita"])
     samples = dataset.load_samples(str(toy_dir / "eval.jsonl"), codec.encode, limit=5)
-    args = ev.get_args(["--ckpt", "x", "--max-len", "24"])
+    args = ev.get_args(["--ckpt", micro_ckpts["tiny-vita"], "--max-len", "24"])
     k = 3
     one = ev.score_items(m, [s for s in samples for _ in range(k)], ByTranscript(), args, seed=7)
     many = ev.score_items(m, samples, ByTranscript(), args, seed=7, replies=k)

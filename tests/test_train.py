@@ -235,7 +235,7 @@ def test_greedy_gradient_analysis_is_finite(micro_ckpts, samples):
         def score(self, items, mode="holistic"):
             from types import SimpleNamespace
             return SimpleNamespace(rewards=[1 + i % 5 for i in range(len(items))])
-    args = ev.get_args(["--ckpt", "x", "--temperature", "0", "--max-len", "24"])
+    args = ev.get_args(["--ckpt", micro_ckpts["tiny-vita"], "--temperature", "0", "--max-len", "24"])
     rows = analyses.gradient_events(M.load_model(micro_ckpts["tiny-vita"]), samples[:2], Scores(), args, events=1,
                               prompts=2, group=2)
     for r in rows:
