@@ -173,25 +173,31 @@ def get_args(argv=None):
     if args.grad_checkpoint is None:
         args.grad_checkpoint = args.model == "vita"
     check_flags(ap, args)
-    if args.data_dir is None:
-        if args.model == "vita" and not (args.train_file and args.eval_file):
-            # the toy world's questions in tones would post-train a 7B checkpoint without a word said
-            ap.error("--model vita: give --data-dir (or --train-file and --eval-file) with your spoken data; "
-                     "the toy data is for the tiny models (pass --data-dir data/toy to try it anyway)")
-        args.data_dir = os.path.join(HERE, "data", "toy")
-    if args.model == "vita" and not args.judge_url and (args.stage != "sft" or args.eval_prompts):
-        # the local judge scores the toy world's answers and codec speech, not a real model's
-        ap.error(f"--model vita: give --judge-url (the local judge only understands the toy world; "
-                 f"{'--eval-prompts 0 skips the summary' if args.stage == 'sft' else 'python judge.py serve runs it at a URL'})")
+    if args.model == "vita":
+        check_real_inputs(ap, args)
+    args.data_dir = args.data_dir or os.path.join(HERE, "data", "toy")
     args.train_file = args.train_file or os.path.join(args.data_dir, "train.jsonl")
     args.eval_file = args.eval_file or os.path.join(args.data_dir, "eval.jsonl")
     fresh_base = args.stage == "sft" and args.init is None      # SFT from scratch makes the base others start from
     args.out = args.out or os.path.join("out", f"base-{args.model}" if fresh_base else f"{args.stage}-{args.model}")
     if args.init is None and args.stage != "sft":
-        if args.model == "vita":
-            ap.error("--model vita needs --init pointing at a VITA-Audio checkpoint")
         args.init = os.path.join("out", f"base-{args.model}")
     return args
+
+
+def check_real_inputs(ap, args):
+    """--model vita: refuse, with one line, to start without what only the user has: the
+    checkpoint, the spoken data and a judge. The toy world's data (its questions in codec
+    tones) and its local judge (its answers, its codec's speech) say nothing about a real model."""
+    if args.init is None:
+        ap.error("--model vita needs --init pointing at a VITA-Audio checkpoint")
+    if args.data_dir is None and not (args.train_file and args.eval_file):
+        ap.error("--model vita: give --data-dir (or --train-file and --eval-file) with your spoken data; "
+                 "the toy data is for the tiny models (pass --data-dir data/toy to try it anyway)")
+    if not args.judge_url and (args.stage != "sft" or args.eval_prompts):
+        ap.error("--model vita: give --judge-url (the local judge only understands the toy world; "
+                 + ("--eval-prompts 0 skips the summary)" if args.stage == "sft" else
+                    "`python judge.py serve` runs it at a URL)"))
 
 
 def check_flags(ap, args):

@@ -58,6 +58,7 @@ def test_a_stale_default_data_dir_ends_with_one_line(tmp_path, toy_dir, micro_ck
     (["--schedule", "4", "2"], "--schedule"),
     (["--steps", "0"], "--steps"),
     (["--stage", "dpo", "--async-rollout"], "--async-rollout"),
+    (["--stage", "sft", "--model", "vita", "--data-dir", "d", "--eval-prompts", "0"], "--init"),   # was a traceback
     (["--model", "vita", "--init", "/ckpt/VITA-Audio-Boost"], "--data-dir"),    # not the toy world's tones
     (["--model", "vita", "--init", "/ckpt/VITA-Audio-Boost", "--data-dir", "d"], "--judge-url"),   # nor its judge
 ])
