@@ -93,6 +93,11 @@ VITA_ADDED = ["<|begin_of_image|>", "<|end_of_image|>", "<|context_of_image|>", 
               "<|image|>", "<|video|>", "<|audio|>"]
 
 
+class CheckpointError(ValueError):
+    """A checkpoint or codec directory that cannot be used; the message names the path or flag
+    and what is missing or wrong. train.py ends on it with that one line (exit status 2)."""
+
+
 class HFTokenizer:
     """A Hugging Face tokenizer with VITA-Audio's tokens: text, audio codes, chat prompts."""
 
@@ -104,7 +109,7 @@ class HFTokenizer:
         missing = [SPECIAL[k] for k, i in ids.items() if i is None or i == tok.unk_token_id]
         offset = tok.convert_tokens_to_ids(AUDIO_TOKEN.format(0))
         if missing or offset in (None, tok.unk_token_id):
-            raise ValueError(f"tokenizer lacks VITA-Audio tokens: {missing or [AUDIO_TOKEN.format(0)]}")
+            raise CheckpointError(f"tokenizer lacks VITA-Audio tokens: {missing or [AUDIO_TOKEN.format(0)]}")
         n_codes = 0
         while tok.convert_tokens_to_ids(AUDIO_TOKEN.format(n_codes)) == offset + n_codes:
             n_codes += 1
@@ -246,7 +251,7 @@ def _codec(spec, device=None):
         import codec
         return codec
     if not (spec.get("audio_tokenizer") and spec.get("audio_decoder")):
-        raise ValueError("--model vita needs --audio-tokenizer and --audio-decoder (GLM-4-Voice directories)")
+        raise CheckpointError("--model vita needs --audio-tokenizer and --audio-decoder (GLM-4-Voice directories)")
     return _glm4voice(spec["audio_tokenizer"], spec["audio_decoder"], str(device) if device is not None else None)
 
 
@@ -260,7 +265,7 @@ def read_layout(path) -> dict:
     """config.json, the tensor -> shard map, and which tensors are the main path."""
     cfg_path = os.path.join(path, "config.json")
     if not os.path.exists(cfg_path):
-        raise FileNotFoundError(f"{path}: no config.json (not a VITA-Audio checkpoint)")
+        raise CheckpointError(f"{path}: no config.json (not a VITA-Audio checkpoint)")
     with open(cfg_path) as f:
         cfg = json.load(f)
     index = os.path.join(path, "model.safetensors.index.json")
@@ -272,7 +277,7 @@ def read_layout(path) -> dict:
         with safe_open(os.path.join(path, "model.safetensors"), "pt") as f:
             weight_map = {k: "model.safetensors" for k in f.keys()}
     else:
-        raise FileNotFoundError(f"{path}: no model.safetensors.index.json or model.safetensors")
+        raise CheckpointError(f"{path}: no model.safetensors.index.json or model.safetensors")
     n_mtp = int(cfg.get("num_nextn_predict_layers", 0))
     n_main = int(cfg["num_hidden_layers"]) - n_mtp
 
@@ -326,7 +331,7 @@ def load_main(path, dtype=torch.float32):
     tied = {"lm_head.weight"} if cfg.tie_word_embeddings else set()
     missing = sorted(expected - set(layout["main"]) - tied)
     if missing:
-        raise ValueError(f"{path}: main-path tensors missing from the checkpoint: {missing[:5]}")
+        raise CheckpointError(f"{path}: main-path tensors missing from the checkpoint: {missing[:5]}")
     state = _read_tensors(path, layout, [k for k in layout["main"] if k in expected], dtype)
     net.load_state_dict(state, strict=False, assign=True)
     if cfg.tie_word_embeddings:
@@ -334,7 +339,7 @@ def load_main(path, dtype=torch.float32):
     net.model.rotary_emb = Qwen2RotaryEmbedding(cfg)        # a buffer, not in the checkpoint
     left = [n for n, t in list(net.named_parameters()) + list(net.named_buffers()) if t.is_meta]
     if left:
-        raise ValueError(f"{path}: no tensor for {left[:5]}")
+        raise CheckpointError(f"{path}: no tensor for {left[:5]}")
     return net.eval(), layout
 
 
@@ -399,7 +404,7 @@ class VitaLM(models.InterleavedLM):
         state = _read_tensors(path, layout, [k for k in layout["main"] if k in own])
         missing = sorted(set(own) - set(state) - ({"lm_head.weight"} if self.net.config.tie_word_embeddings else set()))
         if missing:
-            raise ValueError(f"{path}: weights do not match the model (missing {missing[:5]})")
+            raise CheckpointError(f"{path}: weights do not match the model (missing {missing[:5]})")
         self.net.load_state_dict(state, strict=False)
 
 
@@ -409,7 +414,7 @@ def _tokenizer(path):
     consult config.json, whose model_type (qwen2_mtp) only the remote code knows."""
     from transformers import PreTrainedTokenizerFast
     if not os.path.exists(os.path.join(path, "tokenizer.json")):
-        raise FileNotFoundError(f"{path}: no tokenizer.json")
+        raise CheckpointError(f"{path}: no tokenizer.json")
     return PreTrainedTokenizerFast.from_pretrained(path)
 
 
@@ -422,7 +427,7 @@ def load_vita(path, schedule=None, audio_tokenizer=None, audio_decoder=None, dty
         with open(marker) as f:
             codec_name = json.load(f)["codec"]
     if codec_name != "toy" and not (audio_tokenizer and audio_decoder):
-        raise ValueError("--model vita needs --audio-tokenizer and --audio-decoder (GLM-4-Voice directories)")
+        raise CheckpointError("--model vita needs --audio-tokenizer and --audio-decoder (GLM-4-Voice directories)")
     gen = _generation_settings(path)
     if schedule is None:
         schedule = gen.get("mtp_inference_mode") or [1, 10, 4, 10]
@@ -440,7 +445,7 @@ def load_vita(path, schedule=None, audio_tokenizer=None, audio_decoder=None, dty
 def load_real_model(path, spec, dtype=torch.float32, device=None):
     """A checkpoint saved by this project from a VITA-Audio one (spoken.json says which codec)."""
     if spec.get("arch") != "interleaved" or spec.get("model") != "vita":
-        raise ValueError(f"{path}: real checkpoints of model {spec.get('model')!r} are not supported")
+        raise CheckpointError(f"{path}: real checkpoints of model {spec.get('model')!r} are not supported")
     return load_vita(path, spec["schedule"], spec.get("audio_tokenizer"), spec.get("audio_decoder"), dtype,
                      device, spec)
 

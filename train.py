@@ -31,8 +31,8 @@ unreliable "LLM judge" (`--judge-noise llm`, calibrated to the paper's Table 5),
 the summary is scored by the noise-free "human" (`--judge-noise none` trains on it). Outputs: metrics.jsonl (one record per step),
 metrics.png, ckpt/ (atomic; `--resume` continues exactly), final/ (the model).
 The console shows a step line every --log-every steps under the tqdm bar and the
-run's wall time at the end; a bad flag or data file ends with one line naming it
-(the flag, or the file:line) and exit status 2.
+run's wall time at the end; a bad flag, data file or real checkpoint ends with one
+line naming it (the flag, the file:line, or the directory and what it lacks) and exit status 2.
 
 Deviations from the paper and the official release:
   1. The judge runs on a background thread while the reward-independent work does
@@ -79,6 +79,7 @@ import gate as gates
 import losses
 import model as models
 import objective
+import real
 import reward
 import rollout
 import runtime
@@ -476,12 +477,12 @@ def should_stop(args, policy, opt, sched, shards, gen, step, start, rank, world,
 
 
 def main(argv=None):
-    """The command line: a bad data file or flag ends with one line and exit status 2."""
+    """The command line: a bad flag, data file or checkpoint ends with one line and exit status 2."""
     t0 = time.time()
     args = get_args(argv)                    # a bad flag: argparse's one line, status 2
     try:
         out = run(args)
-    except dataset.DataError as e:           # names the file:line (or sample and path)
+    except (dataset.DataError, real.CheckpointError) as e:   # names the file:line, the checkpoint or the flag
         print(f"train.py: error: {e}", file=sys.stderr, flush=True)
         sys.exit(2)
     except SystemExit as e:                  # our own one-line refusals (missing data, --init)

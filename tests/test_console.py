@@ -97,3 +97,14 @@ def test_model_vita_defaults_are_the_papers_and_given_flags_win():
     assert (tiny.lr, tiny.batch_size, tiny.max_len, tiny.steps, tiny.warmup) == (3e-4, 8, 128, 120, 10)
     given = train.get_args([*ckpt, "--lr", "2e-6", "--max-len", "512", "--steps", "7"])
     assert (given.lr, given.max_len, given.steps, given.batch_size) == (2e-6, 512, 7, 4)
+
+
+def test_a_bad_vita_checkpoint_ends_with_one_line_naming_it(tmp_path, toy_dir, capsys):
+    """Bug caught: a directory that is not a VITA-Audio checkpoint ends in a traceback from deep
+    in the loader instead of one line naming the directory and what it lacks (status 2)."""
+    code, out, err = run_main(["--model", "vita", "--init", str(tmp_path), "--data-dir", str(toy_dir),
+                               "--judge-url", "http://127.0.0.1:9", "--eval-prompts", "0", "--out",
+                               str(tmp_path / "run"), "--audio-tokenizer", "tok", "--audio-decoder", "dec"], capsys)
+    lines = err.strip().splitlines()
+    assert code == 2 and len(lines) == 1 and str(tmp_path) in lines[0] and "config.json" in lines[0]
+    assert "Traceback" not in err
