@@ -141,7 +141,7 @@ ANALYSES = ("scores", "sbs", "agreement", "diversity", "reach", "gradients", "sh
 
 def get_args(argv=None):
     ap = argparse.ArgumentParser(description="Score checkpoints and run the paper's analyses.",
-                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                                 formatter_class=flags.HelpFormatter)
     g = ap.add_argument_group("what")
     g.add_argument("--ckpt", help="checkpoint to evaluate")
     g.add_argument("--vs", help="second checkpoint for the blind side-by-side")

@@ -559,7 +559,7 @@ def add_sampling_args(group, max_len=128):
     group.add_argument("--repetition-penalty", type=float, default=None,
                        help="HF-style penalty on tokens already in the reply (default: generation config, else off)")
     group.add_argument("--max-len", type=int, default=max_len, help="maximum reply tokens per stream"
-                       + ("" if max_len else " (default: 128 for the tiny models, 2048 for --model vita)"))
+                       + ("" if max_len else " (default: 128 for the tiny models, 2048 for VITA-Audio)"))
     return group
 
 
