@@ -27,6 +27,7 @@ Deviations from the paper:
 import argparse
 import contextlib
 import os
+import sys
 
 import numpy as np
 import torch
@@ -36,6 +37,7 @@ import dataset
 import flags
 import gate as gates
 import model as models
+import real
 import reward
 import rollout
 import runtime
@@ -202,7 +204,17 @@ def get_args(argv=None):
 
 
 def main(argv=None):
-    args = get_args(argv)
+    """The command line: a bad flag, data file or checkpoint ends with one line and exit status 2."""
+    args = get_args(argv)                    # a bad flag: argparse's one line, status 2
+    try:
+        run(args)
+    except (dataset.DataError, real.CheckpointError) as e:     # names the file:line, or the checkpoint
+        print(f"eval.py: error: {e}", file=sys.stderr, flush=True)
+        sys.exit(2)
+
+
+def run(args):
+    """Every analysis args.analysis names, each written to args.out."""
     os.makedirs(args.out, exist_ok=True)
     written = []
 

@@ -228,3 +228,16 @@ def test_one_codec_per_process(monkeypatch):
     spec = {"codec": "glm4voice", "audio_tokenizer": "/t", "audio_decoder": "/d"}
     assert real._codec(spec) is real._codec(spec) and len(built) == 1
     real._glm4voice.cache_clear()
+
+
+def test_eval_on_a_broken_saved_vita_model_ends_with_one_line(standin, tmp_path, capsys):
+    """Bug caught: eval.py on a saved VITA-Audio model whose weights index is gone ends in a
+    traceback from the loader instead of one line naming the directory (status 2)."""
+    import eval as ev
+    saved = tmp_path / "saved"
+    real.load_vita(standin).save(str(saved))
+    os.remove(saved / "model.safetensors.index.json")
+    with pytest.raises(SystemExit) as stop:
+        ev.main(["--ckpt", str(saved), "--data", "held-out.jsonl", "--judge-url", "http://127.0.0.1:9"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert stop.value.code == 2 and len(err) == 1 and str(saved) in err[0] and "safetensors" in err[0]
