@@ -217,12 +217,15 @@ class SpokenLM(nn.Module):
         """Left-padded prompts (N, P, K) and attention mask (N, P) for samples."""
         return pad_left([self.prompt(s) for s in samples], self.vocab.pad)
 
-    def save(self, path: str, state_dict=None):
+    def save(self, path: str, state_dict=None, exact=False):
         """Write spoken.json + weights (+ tokenizer for real checkpoints) to a directory.
-        `state_dict` (keys 'net.*') replaces the module's own, e.g. an FSDP full state dict."""
+        `state_dict` (keys 'net.*') replaces the module's own, e.g. an FSDP full state dict.
+        A real checkpoint is written in its source's dtypes, as its own inference loads it;
+        exact=True keeps every weight as trained (float32 master weights: a resume checkpoint).
+        The tiny models are always written as trained."""
         os.makedirs(path, exist_ok=True)
         net_state = None if state_dict is None else {k[4:]: v for k, v in state_dict.items() if k.startswith("net.")}
-        self._save_weights(path, net_state)
+        self._save_weights(path, net_state, exact)
         tmp = os.path.join(path, "spoken.json.tmp")
         with open(tmp, "w") as f:
             json.dump(self.spec, f, indent=1)
@@ -309,7 +312,7 @@ class InterleavedLM(SpokenLM):
         codes = np.array([i - v.audio_offset for i in ids if v.is_code(i)], dtype=np.int64)
         return text, codes
 
-    def _save_weights(self, path, state=None):
+    def _save_weights(self, path, state=None, exact=True):
         self.net.save_pretrained(path, state_dict=state)
         if hasattr(self.tokenizer, "save_pretrained"):
             self.tokenizer.save_pretrained(path)
@@ -414,7 +417,7 @@ class ParallelLM(SpokenLM):
     def decoder_layers(self):
         return list(self.net.trunk.layers) + list(self.net.branch.layers)
 
-    def _save_weights(self, path, state=None):
+    def _save_weights(self, path, state=None, exact=True):
         from safetensors.torch import save_file
         self.net.config.save_pretrained(path)
         state = {k: v.contiguous() for k, v in (state or self.net.state_dict()).items()}

@@ -73,6 +73,7 @@ AUDIO_TOKEN = "<|audio_{}|>"
 SPECIAL = {"boa": "<|begin_of_audio|>", "eoa": "<|end_of_audio|>", "eos": "<|im_end|>",
            "user": "<|im_start|>", "pad": "<|endoftext|>"}
 STANDIN_MARKER = "nanowavalign-standin.json"     # only the stand-in has it: which codec to use
+SAFETENSORS_DTYPES = {"BF16": torch.bfloat16, "F16": torch.float16, "F32": torch.float32}
 SHARED_WITH_MTP = ("model.embed_tokens.", "model.norm.", "lm_head.")
 
 # Qwen2.5's added tokens after its base vocabulary (151,643 in the real one), in order; True: special
@@ -359,9 +360,10 @@ class VitaLM(models.InterleavedLM):
         super().__init__(net, tokenizer, codec, spec)
         self.source, self.layout = source, layout
 
-    def _save_weights(self, path, state=None):
-        """Shard by shard: the updated main tensors (their names, the model's dtype) and the
-        other tensors copied unchanged from `source`; then every non-weight file of `source`."""
+    def _save_weights(self, path, state=None, exact=False):
+        """Shard by shard: the updated main tensors under their names, each in the dtype `source`
+        stores it in (or as trained, with `exact`), and the other tensors copied unchanged from
+        `source`; then every non-weight file of `source`."""
         from safetensors import safe_open
         from safetensors.torch import save_file
         state = state if state is not None else self.net.state_dict()
@@ -376,7 +378,8 @@ class VitaLM(models.InterleavedLM):
                 meta = f.metadata()
                 for name in names:
                     if name in layout["main"] and name in state:
-                        out[name] = state[name].detach().to("cpu").contiguous()
+                        dtype = None if exact else SAFETENSORS_DTYPES[f.get_slice(name).get_dtype()]
+                        out[name] = state[name].detach().to("cpu", dtype).contiguous()
                     else:
                         out[name] = f.get_tensor(name)
             tmp = os.path.join(path, file + ".tmp")

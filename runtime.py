@@ -201,7 +201,7 @@ def save(path, model, opt, sched, shards, generator, step, rank, world, extra=No
              "rng": rngs, **(extra or {})}
     tmp, old = path + ".tmp", path + ".old"
     shutil.rmtree(tmp, ignore_errors=True)
-    model.save(tmp, state_dict=model_state)
+    model.save(tmp, state_dict=model_state, exact=True)     # resumes to the bit: master weights as trained
     torch.save(state, os.path.join(tmp, "train_state.pt"))
     if os.path.exists(path):
         os.replace(path, old)

@@ -190,8 +190,12 @@ def test_train_py_model_vita_runs_a_hybrid_step_on_the_raw_standin(standin, toy_
     assert set(before) == set(after)
     assert all(same_bytes(before[k], after[k]) for k in saved.layout["aside"])
     assert not torch.equal(before["lm_head.weight"].float(), after["lm_head.weight"].float())   # it trained
-    if not dtype:                # bf16 by default: the checkpoint keeps its own dtype throughout
-        assert all(after[k].dtype == before[k].dtype == torch.bfloat16 for k in before)
+    # the deliverable keeps the checkpoint's own dtype, however it was trained; the resume
+    # checkpoint keeps the weights as trained (float32 under --dtype float32), so --resume is exact
+    assert all(after[k].dtype == before[k].dtype == torch.bfloat16 for k in before)
+    resume, _ = tensors(str(out / "ckpt"))
+    trained_in = torch.float32 if dtype else torch.bfloat16
+    assert all(resume[k].dtype == trained_in for k in saved.layout["main"] if k in resume)
 
 
 def test_vita_without_codec_paths_says_what_is_missing(tmp_path):
@@ -241,3 +245,25 @@ def test_eval_on_a_broken_saved_vita_model_ends_with_one_line(standin, tmp_path,
         ev.main(["--ckpt", str(saved), "--data", "held-out.jsonl", "--judge-url", "http://127.0.0.1:9"])
     err = capsys.readouterr().err.strip().splitlines()
     assert stop.value.code == 2 and len(err) == 1 and str(saved) in err[0] and "safetensors" in err[0]
+
+
+def test_torchrun_fsdp_on_the_standin_saves_in_the_checkpoints_own_layout_and_dtype(standin, toy_dir, judge_url,
+                                                                                     tmp_path):
+    """The README's headline command's shape on the stand-in with Boost's layout: torchrun, 2 ranks
+    (gloo), --fsdp (float32 master weights, bf16 compute), a held-out summary. Bug caught: the final
+    checkpoint written with float32 main tensors beside bf16 MTP ones (twice the size, not the
+    layout VITA-Audio's inference loads), MTP tensors touched, or a rank hanging in the summary."""
+    from test_train import torchrun
+    out = tmp_path / "fsdp"
+    torchrun(2, os.path.join(ROOT, "train.py"), "--model", "vita", "--init", standin, "--fsdp", "--data-dir",
+             str(toy_dir), "--out", str(out), "--steps", "1", "--batch-size", "2", "--group-size", "2",
+             "--max-len", "32", "--lr", "1e-2", "--warmup", "1", "--eval-prompts", "1", "--judge-url", judge_url,
+             "--quiet")
+    before, _ = tensors(standin)
+    after, _ = tensors(str(out / "final"))
+    layout = real.read_layout(str(out / "final"))
+    assert set(before) == set(after) and all(after[k].dtype == before[k].dtype for k in before)
+    assert all(same_bytes(before[k], after[k]) for k in before if k not in layout["main"])
+    assert any(not torch.equal(before[k], after[k]) for k in layout["main"])             # it trained
+    resume, _ = tensors(str(out / "ckpt"))
+    assert all(resume[k].dtype == torch.float32 for k in layout["main"] if k in resume)  # master weights
