@@ -164,9 +164,15 @@ def test_save_writes_the_original_layout_and_reloads(standin, tmp_path):
                            after["model.layers.0.mlp.up_proj.weight"].float())
     for f in ("config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json"):
         assert open(os.path.join(standin, f)).read() == open(os.path.join(out, f)).read(), f
-    back = M.load_model(out)
+    assert all(after[k].dtype == before[k].dtype == torch.bfloat16 for k in before)   # as the source stores them
+    exact = str(tmp_path / "exact")
+    m.save(exact, exact=True)                 # a resume checkpoint: the float32 weights as trained
     ids = torch.randint(0, m.vocab.size, (1, 9))
     with torch.no_grad():
+        torch.testing.assert_close(M.load_model(exact).net(input_ids=ids).logits, m.net(input_ids=ids).logits)
+        for p in m.net.parameters():          # what the deliverable holds: the weights in bf16
+            p.copy_(p.to(torch.bfloat16).float())
+        back = M.load_model(out)
         torch.testing.assert_close(back.net(input_ids=ids).logits, m.net(input_ids=ids).logits)
     back.save(out)            # saving over its own source keeps the MTP tensors
     again, _ = tensors(out)
