@@ -66,18 +66,32 @@ def majority(votes) -> str:
 # ---------------------------------------------------------------- the side-by-side (Appendix G)
 
 
+def sample_in_chunks(model, samples, args, seed, rows):
+    """One reply per sample, `rows` at a time (memory: a 7B model's KV cache at 2,048 new tokens
+    is about 130 MB a row); one generator runs through the chunks in order, so the replies are
+    those of one batch. -> (texts, waves, rates, [Rollout per chunk])."""
+    gen, texts, waves, rates, batches = torch.Generator().manual_seed(seed), [], [], [], []
+    for lo in range(0, len(samples), rows):
+        batch = rollout.sample(model, samples[lo:lo + rows], 1, generator=gen, **rollout.sampling_kwargs(args))
+        texts += batch.texts
+        waves += batch.waves
+        rates += batch.rates
+        batches.append(batch)
+    return texts, waves, rates, batches
+
+
 @torch.no_grad()
-def side_by_side(model, other, samples, judge, args, seed=1234) -> dict:
+def side_by_side(model, other, samples, judge, args, seed=1234, rows=512) -> dict:
     """Blind pairwise comparison of `model` vs `other`, one reply each per item: for each
     axis, --raters judge samples choose A / B / tie (order shuffled per item), the item's
     outcome is the strict majority of its valid votes (else tie; failed calls are counted,
-    not voted: sbs_axis), then Eq. 17's sign test over items."""
-    mine = rollout.sample(model, samples, 1, generator=torch.Generator().manual_seed(seed), **rollout.sampling_kwargs(args))
-    theirs = rollout.sample(other, samples, 1, generator=torch.Generator().manual_seed(seed), **rollout.sampling_kwargs(args))
+    not voted: sbs_axis), then Eq. 17's sign test over items. Replies are sampled `rows` at a time."""
+    mine = sample_in_chunks(model, samples, args, seed, rows)
+    theirs = sample_in_chunks(other, samples, args, seed, rows)
     rng = random.Random(seed)
     flips, pairs = [], []
     for i, s in enumerate(samples):
-        a, b = (mine.texts[i], mine.waves[i], mine.rates[i]), (theirs.texts[i], theirs.waves[i], theirs.rates[i])
+        a, b = (mine[0][i], mine[1][i], mine[2][i]), (theirs[0][i], theirs[1][i], theirs[2][i])
         flip = rng.random() < 0.5
         flips.append(flip)
         for r in range(args.raters):
@@ -340,24 +354,34 @@ def plot_gradients(records, summary, path):
 
 
 @torch.no_grad()
-def probability_shift(tuned, base, samples, args, seed=0) -> dict:
+def probability_shift(tuned, base, samples, args, seed=0, rows=512) -> dict:
     """Appendix D: on replies sampled from the fine-tuned model, teacher-forced
-    delta_t = log p_ft(y_t) - log p_base(y_t) per position, text and speech marked."""
-    batch = rollout.sample(tuned, samples, 1, generator=torch.Generator().manual_seed(seed), **rollout.sampling_kwargs(args))
-    lp_ft = models.reply_logprobs(tuned, batch.prompts, batch.prompt_mask, batch.replies, batch.slots)
-    on_base = [t.to(rollout.model_device(base)) for t in (batch.prompts, batch.prompt_mask, batch.replies, batch.slots)]
-    lp_base = models.reply_logprobs(base, *on_base)
-    delta = (lp_ft - lp_base.to(lp_ft.device)).cpu()
-    masks = {k: v.cpu() for k, v in batch.masks.items()}
-    chosen = masks["sampled"]
-    items = []
-    for i, s in enumerate(samples):
-        keep = chosen[i].flatten()
-        kind = np.where(masks["text"][i].flatten()[keep].numpy(), "text", "speech")
-        items.append({"id": s.id, "delta": delta[i].flatten()[keep].tolist(), "kind": kind.tolist()})
+    delta_t = log p_ft(y_t) - log p_base(y_t) per position, text and speech marked. Sampled
+    `rows` at a time and scored an eighth of that at a time (full-vocabulary logits)."""
+    _, _, _, batches = sample_in_chunks(tuned, samples, args, seed, rows)
+    score_rows = max(1, rows // 8)
+
+    def delta_of(part):          # (n, L, K) log p_ft - log p_base on a few rows
+        lp_ft = models.reply_logprobs(tuned, *part)
+        lp_base = models.reply_logprobs(base, *[t.to(rollout.model_device(base)) for t in part])
+        return (lp_ft - lp_base.to(lp_ft.device)).cpu()
+
+    items, kinds = [], {"text": [], "speech": []}
+    for batch in batches:
+        tensors = (batch.prompts, batch.prompt_mask, batch.replies, batch.slots)
+        delta = torch.cat([delta_of([t[lo:lo + score_rows] for t in tensors])
+                           for lo in range(0, len(batch.replies), score_rows)])
+        masks = {k: v.cpu() for k, v in batch.masks.items()}
+        chosen = masks["sampled"]
+        for i, s in enumerate(batch.samples):
+            keep = chosen[i].flatten()
+            kind = np.where(masks["text"][i].flatten()[keep].numpy(), "text", "speech")
+            items.append({"id": s.id, "delta": delta[i].flatten()[keep].tolist(), "kind": kind.tolist()})
+        for k in kinds:
+            kinds[k].append(delta[chosen & masks[k]])
     stats = {}
     for kind in ("text", "speech"):
-        d = delta[chosen & masks[kind]]
+        d = torch.cat(kinds[kind])
         stats[kind] = {"mean": float(d.mean()) if d.numel() else float("nan"),
                        "mean_abs": float(d.abs().mean()) if d.numel() else float("nan"), "tokens": int(d.numel())}
     return {"summary": stats, "items": items}

@@ -157,6 +157,8 @@ def get_args(argv=None):
                    "a real checkpoint needs it given)")
     g.add_argument("--prompts", type=int, default=64, help="held-out prompts to use")
     g.add_argument("--samples", type=int, default=8, help="replies per prompt for agreement / diversity (n)")
+    g.add_argument("--rows", type=int, default=None, help="replies sampled at once (memory; default: 512 for the "
+                   "tiny models, 32 for VITA-Audio, whose KV cache at 2,048 new tokens is about 130 MB a row)")
     g.add_argument("--raters", type=int, default=3, help="judge samples per side-by-side item")
     g.add_argument("--judge-draws", type=int, default=None, help="agreement: ask the judge this many times "
                    "about the same replies and also report each metric's mean and sd over the draws (default 5 "
@@ -195,6 +197,9 @@ def get_args(argv=None):
         ap.error(f"--ckpt {args.ckpt} is a real model: give --data (a held-out JSONL split) and --judge-url")
     args.data = args.data or os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "toy", "eval.jsonl")
     args.max_len = args.max_len or flags.stage_defaults("vita" if real else "tiny-vita", "hybrid")["max_len"]
+    args.rows = args.rows or (32 if real else 512)
+    if args.rows < 1:
+        ap.error(f"--rows {args.rows}: must be >= 1")
     args.out = args.out or os.path.join(args.ckpt or args.run, "eval")
     if args.judge_draws is None:
         args.judge_draws = 1 if args.judge_url else 5
@@ -244,18 +249,20 @@ def run(args):
             raters = reward.JudgeClient(local.url, concurrency=args.judge_concurrency)
             stack.callback(raters.close)
         if "scores" in todo:
-            rows = score_items(model, samples, clean, args, seed=args.seed)
+            rows = score_items(model, samples, clean, args, seed=args.seed, rows=args.rows)
             table = score_table(rows)
             print_scores(table, args.ckpt)
             emit("scores", {**table, "items": rows})
         if "sbs" in todo:
-            r = analyses.side_by_side(model, models.load_model(args.vs).eval(), samples, raters, args, seed=args.seed)
+            r = analyses.side_by_side(model, models.load_model(args.vs).eval(), samples, raters, args, seed=args.seed,
+                                      rows=args.rows)
             emit("sbs", r, lambda p: analyses.plot_side_by_side(r, p, (args.ckpt, args.vs)),
                  [f"side-by-side {axis:12s} win {_pct(a['win_rate'])} tie {_pct(a['tie_rate'])} "
                   f"loss {_pct(a['loss_rate'])}  p = {a['p_value']:.3g}  failed calls {a['failed_calls']}, "
                   f"unjudged items {a['unjudged_items']}" for axis, a in r["axes"].items()])
         if any(a in todo for a in ("agreement", "diversity", "reach")):
-            pool = analyses.repeated_sampling(model, samples, raters, args.samples, args, seed=args.seed)
+            pool = analyses.repeated_sampling(model, samples, raters, args.samples, args, seed=args.seed,
+                                              prompts_per_batch=max(1, min(8, args.rows // args.samples)))
         if "agreement" in todo or "diversity" in todo:
             human = analyses.rescore(pool, clean)
             if "agreement" in todo:
@@ -287,7 +294,8 @@ def run(args):
                  [f"gradients {name:4s} median |g_text|/|g_speech| {a['ratio_median']:.3g}, cos {a['cos_mean']:+.3f} "
                   f"+- {a['cos_std']:.3f} ({a['events']} events)" for name, a in summary.items()])
         if "shift" in todo:
-            r = analyses.probability_shift(model, models.load_model(args.base).eval(), samples, args, seed=args.seed)
+            r = analyses.probability_shift(model, models.load_model(args.base).eval(), samples, args, seed=args.seed,
+                                           rows=args.rows)
             s = r["summary"]
             emit("shift", r, lambda p: analyses.plot_shift(r, p),
                  [f"shift: mean |delta log p| text {s['text']['mean_abs']:.4f}, speech {s['speech']['mean_abs']:.4f}"])

@@ -184,6 +184,14 @@ def test_written_json_is_strict_and_atomic(tmp_path):
     assert os.listdir(tmp_path) == ["r.json"]                      # no temp file left behind
 
 
+class LongerWins:
+    """Raters who prefer the longer transcript (tie on equal length)."""
+
+    def compare(self, pairs):
+        pick = ["A" if len(a[0]) > len(b[0]) else "B" if len(a[0]) < len(b[0]) else "tie" for _, _, a, b, _ in pairs]
+        return {axis: pick for axis in ("helpfulness", "naturalness", "overall")}
+
+
 class ByTranscript:
     """A judge whose scores are a function of the transcript alone, different on each axis."""
 
@@ -219,6 +227,32 @@ def test_replies_are_averaged_per_prompt_and_chunks_draw_as_one_batch(micro_ckpt
             assert item[key] == pytest.approx(np.mean([r[key] for r in mine])), key
     assert [c["texts"] for c in chunked] == [c["texts"] for c in many]
     assert [c["semantic"] for c in chunked] == [c["semantic"] for c in many]
+
+
+def test_side_by_side_and_shift_in_chunks_give_the_one_batch_results(micro_ckpts, toy_dir):
+    """eval.py --rows (memory at 7B: the KV cache and full-vocabulary logits) splits the sampling
+    and the shift's scoring; one generator runs through the chunks, so the replies, the votes and
+    the log-prob shifts are the one batch's. Bugs: a chunk re-seeding its generator (every chunk
+    the same replies), items paired with another chunk's replies, a shift row scored against the
+    wrong reply."""
+    import codec
+    import dataset
+    import model as M
+    from conftest import micro_model
+    m, base = M.load_model(micro_ckpts["tiny-vita"]), micro_model("tiny-vita", seed=1)
+    samples = dataset.load_samples(str(toy_dir / "eval.jsonl"), codec.encode, limit=7)
+    args = ev.get_args(["--ckpt", micro_ckpts["tiny-vita"], "--raters", "1", "--max-len", "24"])
+    whole = analyses.side_by_side(m, base, samples, LongerWins(), args, seed=3)
+    chunked = analyses.side_by_side(m, base, samples, LongerWins(), args, seed=3, rows=3)
+    assert chunked == whole and whole["axes"]["overall"]["tie_rate"] < 1          # the votes say something
+    assert len(set(analyses.sample_in_chunks(m, samples, args, 3, 3)[0])) > 1     # chunks differ
+    one = analyses.probability_shift(m, base, samples, args, seed=3)
+    few = analyses.probability_shift(m, base, samples, args, seed=3, rows=3)      # sampled by 3, scored 1 at a time
+    assert [i["id"] for i in few["items"]] == [s.id for s in samples]
+    for a, b in zip(one["items"], few["items"]):
+        assert a["kind"] == b["kind"]
+        np.testing.assert_allclose(a["delta"], b["delta"], atol=1e-5)
+    assert few["summary"]["text"]["tokens"] == one["summary"]["text"]["tokens"]
 
 
 def test_lambda_reach_is_the_binomial_mix_worked_by_hand():
