@@ -100,10 +100,10 @@ def score_items(model, samples, judge, args, seed=1234, replies=1, rows=512, mod
     return out
 
 
-def score_samples(model, samples, judge, args, seed=1234) -> dict:
+def score_samples(model, samples, judge, args, seed=1234, rows=512) -> dict:
     """Held-out means: accuracy, intelligibility and the share stopped before the answer (toy
-    codec), and each judge axis."""
-    rows = score_items(model, samples, judge, args, seed)
+    codec), and each judge axis; replies sampled `rows` at a time."""
+    rows = score_items(model, samples, judge, args, seed, rows=rows)
     keys = ["accuracy", "intelligibility", "stopped", *(reward.AXES if judge is not None else ())]
     return {k: mean_of(rows, k) for k in keys if any(k in r for r in rows)}
 
@@ -197,7 +197,7 @@ def get_args(argv=None):
         ap.error(f"--ckpt {args.ckpt} is a real model: give --data (a held-out JSONL split) and --judge-url")
     args.data = args.data or os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "toy", "eval.jsonl")
     args.max_len = args.max_len or flags.stage_defaults("vita" if real else "tiny-vita", "hybrid")["max_len"]
-    args.rows = args.rows or (32 if real else 512)
+    args.rows = args.rows or flags.sampling_rows("vita" if real else "tiny-vita")
     if args.rows < 1:
         ap.error(f"--rows {args.rows}: must be >= 1")
     args.out = args.out or os.path.join(args.ckpt or args.run, "eval")

@@ -61,6 +61,12 @@ def stage_defaults(model: str, stage: str) -> dict:
     return (REAL_STAGE_DEFAULTS if model == "vita" else STAGE_DEFAULTS)[stage]
 
 
+def sampling_rows(model: str) -> int:
+    """Replies sampled at once when scoring (eval.py --rows, the closing summary): a 7B model's KV
+    cache at 2,048 new tokens is about 130 MB a row, so VITA-Audio samples 32 at a time."""
+    return 32 if model == "vita" else 512
+
+
 def get_args(argv=None):
     ap = argparse.ArgumentParser(description="nanoWavAlign: adaptive hybrid post-training of spoken dialogue models.",
                                  formatter_class=HelpFormatter)

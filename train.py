@@ -75,6 +75,7 @@ import analyses
 import dataset
 import dpo
 import eval as evaluate
+import flags
 import gate as gates
 import losses
 import model as models
@@ -221,11 +222,13 @@ def finish(args, policy, rank, eval_set, judge, base=None, opt=None):
         scorer = policy
         if runtime.is_sharded(policy):      # a sharded forward needs every rank: score a plain copy from disk
             scorer = weights.load_init(final, args, policy.allowed.device).eval()
-        trained = evaluate.score_samples(scorer, eval_set, judge, args)
+        chunk = flags.sampling_rows(args.model)
+        trained = evaluate.score_samples(scorer, eval_set, judge, args, rows=chunk)
         del scorer
         if isinstance(base, str):
             base = weights.load_init(args.init, args, policy.allowed.device).eval()
-        rows = [("trained", trained)] + ([("base", evaluate.score_samples(base, eval_set, judge, args))] if base else [])
+        rows = [("trained", trained)] + ([("base", evaluate.score_samples(base, eval_set, judge, args, rows=chunk))]
+                                         if base else [])
         keys = [k for k in ("accuracy", "stopped", "intelligibility", "semantic", "acoustic", "holistic") if k in trained]
         print(f"held-out ({len(eval_set)} prompts, one sampled reply each):")
         print("  " + " ".join(f"{k:>15s}" for k in ["model"] + keys))

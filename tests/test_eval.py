@@ -169,9 +169,9 @@ def test_a_real_checkpoint_is_scored_on_given_data_by_a_given_judge_with_full_re
         ev.get_args(["--ckpt", str(real)])
     assert stop.value.code == 2 and "--judge-url" in capsys.readouterr().err
     given = ev.get_args(["--ckpt", str(real), "--data", "held-out.jsonl", "--judge-url", "http://h"])
-    assert (given.max_len, given.data) == (2048, "held-out.jsonl")
+    assert (given.max_len, given.data, given.rows) == (2048, "held-out.jsonl", 32)    # 32 rows: ~4 GB of KV cache
     tiny = ev.get_args(["--ckpt", micro_ckpts["tiny-vita"]])
-    assert tiny.max_len == 128 and tiny.data.endswith(os.path.join("data", "toy", "eval.jsonl"))
+    assert (tiny.max_len, tiny.rows) == (128, 512) and tiny.data.endswith(os.path.join("data", "toy", "eval.jsonl"))
     assert ev.get_args(["--ckpt", str(real), "--data", "d", "--judge-url", "http://h", "--max-len", "300"]).max_len == 300
 
 
