@@ -24,9 +24,10 @@ import model as models
 import runtime
 
 
-def load_init(path, args, device):
-    """A saved checkpoint (spoken.json), or a raw VITA-Audio directory for --model vita."""
-    dtype = getattr(torch, args.dtype)
+def load_init(path, args, device, dtype=None):
+    """A saved checkpoint (spoken.json), or a raw VITA-Audio directory for --model vita, in
+    `dtype` (default --dtype)."""
+    dtype = dtype or getattr(torch, args.dtype)
     spec_path = os.path.join(path, "spoken.json")
     if os.path.exists(spec_path):
         with open(spec_path) as f:
@@ -68,9 +69,9 @@ def enable_grad_checkpoint(policy):
 def frozen_copy(args, device):
     """The frozen reference: a fresh load of the starting checkpoint (never the resumed policy),
     in bf16 on GPUs, and sharded like the policy under --fsdp."""
-    ref = load_init(args.init, args, device)
-    if device.type == "cuda":
-        ref = ref.to(torch.bfloat16)
+    # read straight into bf16 on GPUs: under --fsdp the policy's float32 would put a transient
+    # float32 copy of the whole model (31 GB at 7.7B) on every GPU just to cast it down
+    ref = load_init(args.init, args, device, torch.bfloat16 if device.type == "cuda" else None)
     ref.eval().requires_grad_(False)
     if args.fsdp:
         from torch.distributed.fsdp import fully_shard
