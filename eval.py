@@ -157,8 +157,9 @@ def get_args(argv=None):
                    "a real checkpoint needs it given)")
     g.add_argument("--prompts", type=int, default=64, help="held-out prompts to use")
     g.add_argument("--samples", type=int, default=8, help="replies per prompt for agreement / diversity (n)")
-    g.add_argument("--rows", type=int, default=None, help="replies sampled at once (memory; default: 512 for the "
-                   "tiny models, 32 for VITA-Audio, whose KV cache at 2,048 new tokens is about 130 MB a row)")
+    g.add_argument("--rows", type=int, default=None, help="replies sampled at once (memory; default: {} for the tiny "
+                   "models, {} for VITA-Audio, whose KV cache at 2,048 new tokens is about 130 MB a row)".format(
+                       flags.sampling_rows("tiny-vita"), flags.sampling_rows("vita")))
     g.add_argument("--raters", type=int, default=3, help="judge samples per side-by-side item")
     g.add_argument("--judge-draws", type=int, default=None, help="agreement: ask the judge this many times "
                    "about the same replies and also report each metric's mean and sd over the draws (default 5 "
@@ -169,7 +170,9 @@ def get_args(argv=None):
                    "(a registered name; the paper's lambda_max, slope and threshold)")
     g.add_argument("--group-size", type=int, default=4, help="reach: G replies a group, as train.py's")
     g.add_argument("--seed", type=int, default=0, help="sampling and rater seed")
-    rollout.add_sampling_args(g, max_len=None)
+    rollout.add_sampling_args(g, max_len=None, max_len_help=" (default: {} for the tiny models, {} for VITA-Audio, "
+                              "as train.py samples them)".format(flags.stage_defaults("tiny-vita", "hybrid")["max_len"],
+                                                                 flags.stage_defaults("vita", "hybrid")["max_len"]))
     g.add_argument("--rater-noise", type=float, nargs=2, default=(0.0, 0.0), metavar=("SEMANTIC", "ACOUSTIC"),
                    help="extra local judge noise (Likert sd), on top of --judge-noise, for the 'LLM judge' "
                         "and the side-by-side raters")

@@ -547,9 +547,9 @@ def kl_masks(masks, kl_tokens):
             masks["speech"] if kl_tokens in ("both", "speech") else torch.zeros_like(masks["speech"]))
 
 
-def add_sampling_args(group, max_len=128):
+def add_sampling_args(group, max_len=128, max_len_help=""):
     """The sampling flags shared by train.py, eval.py and this file's command line. max_len=None:
-    the caller fills --max-len in when it is not given (train.py: per model and stage)."""
+    the caller fills --max-len in when it is not given (per model) and says how in max_len_help."""
     group.add_argument("--temperature", type=float, default=0.9,
                        help="sampling temperature (0 = greedy; its log-probs are scored at temperature 1)")
     group.add_argument("--top-p", type=float, default=None,
@@ -558,8 +558,7 @@ def add_sampling_args(group, max_len=128):
                        help="sample among the k most likely allowed tokens (default: generation config, else off)")
     group.add_argument("--repetition-penalty", type=float, default=None,
                        help="HF-style penalty on tokens already in the reply (default: generation config, else off)")
-    group.add_argument("--max-len", type=int, default=max_len, help="maximum reply tokens per stream"
-                       + ("" if max_len else " (default: 128 for the tiny models, 2048 for VITA-Audio)"))
+    group.add_argument("--max-len", type=int, default=max_len, help="maximum reply tokens per stream" + max_len_help)
     return group
 
 
