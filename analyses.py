@@ -66,18 +66,13 @@ def majority(votes) -> str:
 # ---------------------------------------------------------------- the side-by-side (Appendix G)
 
 
-def sample_in_chunks(model, samples, args, seed, rows):
+def sample_in_chunks(model, samples, args, seed, rows) -> list:
     """One reply per sample, `rows` at a time (memory: a 7B model's KV cache at 2,048 new tokens
     is about 130 MB a row); one generator runs through the chunks in order, so the replies are
-    those of one batch. -> (texts, waves, rates, [Rollout per chunk])."""
-    gen, texts, waves, rates, batches = torch.Generator().manual_seed(seed), [], [], [], []
-    for lo in range(0, len(samples), rows):
-        batch = rollout.sample(model, samples[lo:lo + rows], 1, generator=gen, **rollout.sampling_kwargs(args))
-        texts += batch.texts
-        waves += batch.waves
-        rates += batch.rates
-        batches.append(batch)
-    return texts, waves, rates, batches
+    those of one batch. -> [Rollout per chunk]."""
+    gen = torch.Generator().manual_seed(seed)
+    return [rollout.sample(model, samples[lo:lo + rows], 1, generator=gen, **rollout.sampling_kwargs(args))
+            for lo in range(0, len(samples), rows)]
 
 
 @torch.no_grad()
@@ -86,12 +81,12 @@ def side_by_side(model, other, samples, judge, args, seed=1234, rows=512) -> dic
     axis, --raters judge samples choose A / B / tie (order shuffled per item), the item's
     outcome is the strict majority of its valid votes (else tie; failed calls are counted,
     not voted: sbs_axis), then Eq. 17's sign test over items. Replies are sampled `rows` at a time."""
-    mine = sample_in_chunks(model, samples, args, seed, rows)
-    theirs = sample_in_chunks(other, samples, args, seed, rows)
+    mine, theirs = ([(t, w, r) for b in sample_in_chunks(m, samples, args, seed, rows)
+                     for t, w, r in zip(b.texts, b.waves, b.rates)] for m in (model, other))
     rng = random.Random(seed)
     flips, pairs = [], []
     for i, s in enumerate(samples):
-        a, b = (mine[0][i], mine[1][i], mine[2][i]), (theirs[0][i], theirs[1][i], theirs[2][i])
+        a, b = mine[i], theirs[i]                    # (transcript, wave, rate)
         flip = rng.random() < 0.5
         flips.append(flip)
         for r in range(args.raters):
@@ -358,7 +353,7 @@ def probability_shift(tuned, base, samples, args, seed=0, rows=512) -> dict:
     """Appendix D: on replies sampled from the fine-tuned model, teacher-forced
     delta_t = log p_ft(y_t) - log p_base(y_t) per position, text and speech marked. Sampled
     `rows` at a time and scored an eighth of that at a time (full-vocabulary logits)."""
-    _, _, _, batches = sample_in_chunks(tuned, samples, args, seed, rows)
+    batches = sample_in_chunks(tuned, samples, args, seed, rows)
     score_rows = max(1, rows // 8)
 
     def delta_of(part):          # (n, L, K) log p_ft - log p_base on a few rows

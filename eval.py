@@ -189,18 +189,19 @@ def get_args(argv=None):
     for a, need in (("sbs", "vs"), ("shift", "base"), ("lambda", "run")):
         if a in args.analysis and not getattr(args, need):
             ap.error(f"--analysis {a} needs --{need}")
-    real = False
+    is_real = False
     if args.ckpt:
         try:
-            real = models.checkpoint_spec(args.ckpt).get("tokenizer") != "toy"
+            is_real = models.checkpoint_spec(args.ckpt).get("tokenizer") != "toy"
         except FileNotFoundError as e:
             ap.error(f"--ckpt: {e}")
-    if real and (args.data is None or not args.judge_url):
+    kind = "vita" if is_real else "tiny-vita"
+    if is_real and (args.data is None or not args.judge_url):
         # the toy world's questions and its local judge say nothing about a real model's replies
         ap.error(f"--ckpt {args.ckpt} is a real model: give --data (a held-out JSONL split) and --judge-url")
     args.data = args.data or os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "toy", "eval.jsonl")
-    args.max_len = args.max_len or flags.stage_defaults("vita" if real else "tiny-vita", "hybrid")["max_len"]
-    args.rows = args.rows or flags.sampling_rows("vita" if real else "tiny-vita")
+    args.max_len = args.max_len or flags.stage_defaults(kind, "hybrid")["max_len"]
+    args.rows = args.rows or flags.sampling_rows(kind)
     if args.rows < 1:
         ap.error(f"--rows {args.rows}: must be >= 1")
     args.out = args.out or os.path.join(args.ckpt or args.run, "eval")

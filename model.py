@@ -312,7 +312,7 @@ class InterleavedLM(SpokenLM):
         codes = np.array([i - v.audio_offset for i in ids if v.is_code(i)], dtype=np.int64)
         return text, codes
 
-    def _save_weights(self, path, state=None, exact=True):
+    def _save_weights(self, path, state=None, exact=False):   # written as trained either way
         self.net.save_pretrained(path, state_dict=state)
         if hasattr(self.tokenizer, "save_pretrained"):
             self.tokenizer.save_pretrained(path)
@@ -417,7 +417,7 @@ class ParallelLM(SpokenLM):
     def decoder_layers(self):
         return list(self.net.trunk.layers) + list(self.net.branch.layers)
 
-    def _save_weights(self, path, state=None, exact=True):
+    def _save_weights(self, path, state=None, exact=False):   # written as trained either way
         from safetensors.torch import save_file
         self.net.config.save_pretrained(path)
         state = {k: v.contiguous() for k, v in (state or self.net.state_dict()).items()}

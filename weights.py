@@ -13,7 +13,6 @@ Deviations from the paper and the official release: none of their own; train.py'
 this file's (3: beta > 0 builds the reference, a fresh load of the starting checkpoint, never
 the resumed policy; 5: a non-finite update is skipped on every rank).
 """
-import json
 import math
 import os
 import warnings
@@ -28,10 +27,8 @@ def load_init(path, args, device, dtype=None):
     """A saved checkpoint (spoken.json), or a raw VITA-Audio directory for --model vita, in
     `dtype` (default --dtype)."""
     dtype = dtype or getattr(torch, args.dtype)
-    spec_path = os.path.join(path, "spoken.json")
-    if os.path.exists(spec_path):
-        with open(spec_path) as f:
-            spec = json.load(f)
+    if os.path.exists(os.path.join(path, "spoken.json")):
+        spec = models.checkpoint_spec(path)
         if spec.get("model") == "vita":          # read straight into dtype: no fp32 copy of 10B
             import real
             return real.load_real_model(path, spec, dtype, device).to(device)

@@ -86,7 +86,8 @@ def test_model_vita_defaults_are_the_papers_and_given_flags_win():
     """`--model vita` with no optimisation flags gets Sec. 4.1's settings (lr 1e-6, batch size 1 on
     each of 4 GPUs = 4 prompts, sequences to 2048) and the official script's 2000 steps, warmup 20,
     a checkpoint every 100 (DPO: lr 5e-6, warmup 50); the tiny models keep theirs; a flag given on
-    the command line wins. Bug caught: a 7B checkpoint post-trained at the tiny models' 3e-4 (300x the paper's rate)."""
+    the command line wins. Bug caught: a 7B checkpoint post-trained at the tiny models' 3e-4
+    (300x the paper's rate)."""
     ckpt = ["--model", "vita", "--init", "/ckpt/VITA-Audio-Boost", "--data-dir", "/data/spoken",
             "--judge-url", "http://127.0.0.1:9/v1/chat/completions"]
     vita = train.get_args(ckpt)

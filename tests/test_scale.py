@@ -51,12 +51,13 @@ def test_grad_checkpoint_recomputes_layers_and_keeps_gradients(name, samples):
 def test_vita_defaults_to_bf16_and_checkpointing_tiny_models_do_not():
     """Bug: --model vita ran in float32 without checkpointing unless told (41 GB of weights);
     or, under --fsdp, kept bf16 master weights, so the README's lr 1e-6 updates round to nothing."""
-    vita = train.get_args(["--model", "vita", "--init", "x", "--data-dir", "d", "--judge-url", "http://127.0.0.1:9"])
+    real = ["--model", "vita", "--init", "x", "--data-dir", "d", "--judge-url", "http://127.0.0.1:9"]
+    vita = train.get_args(real)
     tiny = train.get_args([])
     assert (vita.dtype, vita.grad_checkpoint) == ("bfloat16", True)
     assert (tiny.dtype, tiny.grad_checkpoint) == ("float32", False)
-    assert train.get_args(["--model", "vita", "--init", "x", "--data-dir", "d", "--judge-url", "http://127.0.0.1:9", "--fsdp"]).dtype == "float32"   # sharded fp32 master
-    assert train.get_args(["--model", "vita", "--init", "x", "--data-dir", "d", "--judge-url", "http://127.0.0.1:9", "--no-grad-checkpoint", "--dtype", "float32"]).dtype == "float32"
+    assert train.get_args([*real, "--fsdp"]).dtype == "float32"   # sharded fp32 master
+    assert train.get_args([*real, "--no-grad-checkpoint", "--dtype", "float32"]).dtype == "float32"
 
 
 def test_finish_loads_the_base_after_the_optimiser_state_is_gone(samples, tmp_path, monkeypatch):
