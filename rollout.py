@@ -95,6 +95,17 @@ class Rollout:
                                    masks={k: move(v) for k, v in self.masks.items()}, truncated=move(self.truncated))
 
 
+def sort_descending(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """x (..., V) -> (values, indices) sorted along the last dim, largest first (ties in no set
+    order, as torch.sort's). On the CPU through numpy's SIMD argsort: torch.sort of a 32-row
+    batch of 605 probabilities took 0.72 ms there, numpy 0.13 ms (2 cores, torch 2.13, numpy 2.4),
+    and an untrained model's flat rows need it at every token of a rollout."""
+    if x.device.type != "cpu" or x.requires_grad:
+        return x.sort(dim=-1, descending=True)
+    order = torch.from_numpy(np.argsort(-x.numpy(), axis=-1))
+    return x.gather(-1, order), order
+
+
 def top_p_filter(probs: torch.Tensor, top_p: float, head: int = 32) -> torch.Tensor:
     """Zero all but the smallest set of tokens whose mass reaches top_p. probs (..., V).
 
@@ -107,7 +118,7 @@ def top_p_filter(probs: torch.Tensor, top_p: float, head: int = 32) -> torch.Ten
     sorted_p, order = probs.topk(min(head, probs.shape[-1]), dim=-1)
     mass = sorted_p.cumsum(-1)
     if sorted_p.shape[-1] < probs.shape[-1] and not bool((mass[..., -1] >= top_p).all()):
-        sorted_p, order = probs.sort(dim=-1, descending=True)
+        sorted_p, order = sort_descending(probs)
         mass = sorted_p.cumsum(-1)
     mass_before = mass - sorted_p
     sorted_p = sorted_p.masked_fill(mass_before >= top_p, 0.0)   # the top token always stays
@@ -354,7 +365,6 @@ def keep_rows(cache, rows):
     return cache
 
 
-@torch.no_grad()
 def generate(model, prompts, prompt_mask, temperature=1.0, top_p=1.0, max_len=96, uniforms=None,
              top_k=0, repetition_penalty=1.0, reserve=True, drop_finished=64, share=True):
     """Constrained sampling. prompts (N, P, K), prompt_mask (N, P), uniforms (N, >= max_len, K)
@@ -373,7 +383,18 @@ def generate(model, prompts, prompt_mask, temperature=1.0, top_p=1.0, max_len=96
     the rows still running, leave the batch with their cache, mask and state: a finished row's
     only tokens left are <pad>. Row i keeps its own uniforms, so the draws are the same up to
     float rounding in the smaller batch. Below 64 rows the cache copy costs about what it
-    saves (measured at 32 rows: no gain), so a training step's rollout never drops rows."""
+    saves (measured at 32 rows: no gain), so a training step's rollout never drops rows.
+    The loop runs under torch.inference_mode (a tenth of a 32-row rollout faster than no_grad
+    on 2 cores: no version counters or autograd bookkeeping per op); the outputs are cloned out
+    of it, so they are ordinary tensors the update may save for backward."""
+    with torch.inference_mode():
+        out = _generate(model, prompts, prompt_mask, temperature, top_p, max_len, uniforms, top_k,
+                        repetition_penalty, reserve, drop_finished, share)
+    return tuple(t.clone() for t in out)
+
+
+def _generate(model, prompts, prompt_mask, temperature, top_p, max_len, uniforms, top_k, repetition_penalty,
+              reserve, drop_finished, share):
     device = model_device(model)
     n, _, k = prompts.shape
     grammar, allowed, pad = model.grammar, model.allowed, model.vocab.pad
