@@ -299,6 +299,31 @@ def test_a_token_outside_its_slot_scores_minus_infinity():
     assert torch.isinf(out).all() and (out < 0).all()
 
 
+def test_constrained_logprobs_in_runs_match_a_per_row_oracle_values_and_gradients():
+    """Each position's log-prob is its slot's allowed tokens' log-softmax at its own temperature
+    (an oracle that selects the allowed logits row by row), whether the positions go in one run
+    or in runs of 3 (budget 3 V). Bugs: a run paired with another run's slots or temperatures,
+    the normaliser taken over the whole vocabulary, or a run's gradient dropped."""
+    g = torch.Generator().manual_seed(0)
+    allowed = V.allowed_table()
+    slots = torch.tensor([grammar.CODE, grammar.TEXT, grammar.CODE, grammar.TEXT, grammar.CODE, grammar.TEXT, grammar.CODE])
+    targets = torch.stack([allowed[s].nonzero()[int(torch.randint(int(allowed[s].sum()), (1,), generator=g))][0]
+                           for s in slots])
+    temps = torch.tensor([0.5, 1.0, 2.0, 0.9, 1.0, 0.7, 1.3])
+    logits = torch.randn(len(slots), V.size, generator=g, dtype=torch.float64).float()
+    want = torch.stack([torch.log_softmax(logits[i][allowed[s]] / temps[i], -1)[int(allowed[s][:targets[i]].sum())]
+                        for i, s in enumerate(slots)])
+    grads = []
+    for budget in (2 ** 26, 3 * V.size):
+        x = logits.clone().requires_grad_(True)
+        got = grammar.constrained_logprobs(x, slots, targets, allowed, temps, budget=budget)
+        torch.testing.assert_close(got, want)
+        (got * torch.arange(1.0, len(slots) + 1)).sum().backward()
+        grads.append(x.grad)
+    torch.testing.assert_close(grads[0], grads[1], rtol=0, atol=0)
+    assert bool((grads[1][-1] != 0).any())          # the last run (one row) got its gradient
+
+
 @pytest.mark.parametrize("name", ["tiny-vita", "tiny-kimi"])
 def test_save_then_load_restores_the_exact_model(name, samples, tmp_path):
     m = micro_model(name, seed=3).eval()
