@@ -20,8 +20,9 @@
            judge and with a remote-like one that only waits (no CPU here, as a real API); and
            --async-rollout (the next step's rollouts sampled while the judge is out).
   trl      TRL's GRPOTrainer on tiny-vita's exact Qwen2 config, same B, G, reply length, beta
-           and lr, against our full step, 8 steps each (the fastest and the median of steps 2-8);
-           only where `trl` is importable (never a requirement).
+           and lr, against our full step: --trl-rounds alternating rounds of 8 steps of each (the
+           fastest and the median of steps 2-8 of every round, pooled); only where `trl` is
+           importable (never a requirement).
   step     one default hybrid step of tiny-vita split into rollout / judge / update; the update
            again with each row running its own copy of the prompt (no shared KV cache).
   default  the README's first command, timed: `python train.py` from nothing (toy data, the base,
@@ -401,6 +402,8 @@ def bench_trl(samples, args):
         print("trl: not installed, skipped (optional: `pip install trl` in another environment and run "
               "`python bench.py --only trl` there)")
         return
+    import contextlib
+    import io
     import tempfile
 
     from tokenizers import Tokenizer, models as tok_models, pre_tokenizers
@@ -421,43 +424,52 @@ def bench_trl(samples, args):
                                         eos_token=f"t{vocab - 1}", unk_token="t0")
     prompts, mask = ours.sample_prompt_batch(samples[:args.prompts])
     texts = [" ".join(f"t{int(t)}" for t, m in zip(row[:, 0], keep) if m) for row, keep in zip(prompts, mask)]
-    steps = 8       # the first warms up; steps 2-8 give a fastest and a median (the ratio moves run to run)
-    times = []
+    steps = 8       # per round; the first warms up, steps 2-8 count
+    theirs, mine = [], []
 
     class Clock(TrainerCallback):
         def on_step_begin(self, *a, **k):
             self.t0 = time.perf_counter()
 
         def on_step_end(self, *a, **k):
-            times.append(time.perf_counter() - self.t0)
+            self.times.append(time.perf_counter() - self.t0)
 
-    with tempfile.TemporaryDirectory() as tmp:
-        ours.net.save_pretrained(f"{tmp}/policy")
-        tokenizer.save_pretrained(f"{tmp}/policy")
+    def trl_round(tmp):
         config = GRPOConfig(output_dir=f"{tmp}/out", per_device_train_batch_size=args.prompts * args.group,
                             num_generations=args.group, steps_per_generation=1, gradient_accumulation_steps=1,
                             max_completion_length=96, beta=0.01, temperature=0.9, top_p=0.9, max_steps=steps,
                             learning_rate=1e-4, use_cpu=True, report_to="none", save_strategy="no",
                             logging_steps=steps, bf16=False, disable_dropout=True)
         data = datasets.Dataset.from_dict({"prompt": texts * steps})
+        clock = Clock()
+        clock.times = []
         trainer = GRPOTrainer(model=f"{tmp}/policy", reward_funcs=lambda completions, **_: [float(len(c) % 5)
                               for c in completions], args=config, train_dataset=data, processing_class=tokenizer,
-                              callbacks=[Clock()])
-        import contextlib
-        import io
+                              callbacks=[clock])
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
             trainer.train()
-    theirs = times[1:]
-    with tempfile.TemporaryDirectory() as tmp:
-        ours.save(f"{tmp}/init")
-        rows = run_steps(f"{tmp}/init", f"{tmp}/run", ["--batch-size", str(args.prompts), "--group-size",
-                                                        str(args.group), "--beta-text", "0.01", "--beta-speech",
-                                                        "0.01", "--max-len", "96", "--lr", "1e-4"],   # TRL's lr too
+        return clock.times[1:]
+
+    def our_round(tmp, i):
+        rows = run_steps(f"{tmp}/init", f"{tmp}/run{i}", ["--batch-size", str(args.prompts), "--group-size",
+                                                           str(args.group), "--beta-text", "0.01", "--beta-speech",
+                                                           "0.01", "--max-len", "96", "--lr", "1e-4"],   # TRL's lr too
                          steps=steps)[1:]
-    mine = [r["time_rollout"] + r["time_judge_wait"] + r["time_update"] for r in rows]
+        return [r["time_rollout"] + r["time_judge_wait"] + r["time_update"] for r in rows]
+
+    with tempfile.TemporaryDirectory() as tmp:
+        ours.net.save_pretrained(f"{tmp}/policy")
+        tokenizer.save_pretrained(f"{tmp}/policy")
+        ours.save(f"{tmp}/init")
+        # the two alternate, so a machine that slows down for a while slows both (this VM's speed
+        # drifted by a fifth within minutes, which one block of each turned into the ratio)
+        for i in range(args.trl_rounds):
+            theirs += trl_round(tmp)
+            mine += our_round(tmp, i)
     print(f"trl: TRL {trl.__version__} GRPOTrainer vs train.py's hybrid step, tiny-vita's Qwen2 config "
           f"({models.n_params(ours) / 1e6:.1f}M), {args.prompts} prompts x G={args.group}, 96-token replies, "
-          f"beta 0.01 (steps 2-{steps} of each: the fastest, and the median)")
+          f"beta 0.01 ({args.trl_rounds} alternating rounds of {steps} steps each, steps 2-{steps} of every round: "
+          f"the fastest, and the median)")
     print(f"  TRL GRPOTrainer step (HF generate + a Python reward + update)  {min(theirs):6.2f} s, median "
           f"{statistics.median(theirs):.2f} s")
     print(f"  ours (rollout + local judge + hybrid update, --overlap-judge auto) {min(mine):6.2f} s, median "
@@ -488,6 +500,8 @@ def main():
                     help="a saved model (e.g. out/base-tiny-vita) for the rollout section instead of an untrained "
                          "tiny-vita, whose flat distributions make top-p sort every row")
     ap.add_argument("--threads", type=int, default=2, help="torch CPU threads")
+    ap.add_argument("--trl-rounds", type=int, default=3,
+                    help="trl section: alternating rounds of TRL's steps and ours (their steps pooled)")
     ap.add_argument("--max-len-memory", type=int, default=2048, help="reply length (--max-len) in the memory table")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
