@@ -40,6 +40,10 @@ REAL_STAGE_DEFAULTS = {
     "dpo": dict(steps=2000, lr=5e-6, batch_size=4, warmup=50, max_len=2048, save_every=100),
 }
 
+# Eq. 5's gamma, which the paper does not give: the official DPO script passes dpo_beta 0.2 for
+# VITA-Audio; its trainer's own default (and TRL's) is 0.1, which the tiny models keep
+DPO_GAMMA = {"tiny": 0.1, "vita": 0.2}
+
 
 class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
     """Defaults shown after each help, except a flag whose default is filled in later (None):
@@ -155,7 +159,10 @@ def get_args(argv=None):
     g.add_argument("--dpo-samples", type=int, default=8, help="replies sampled per prompt")
     g.add_argument("--dpo-weight", type=float, default=0.5, help="semantic weight in the utility (Eq. 13)")
     g.add_argument("--dpo-margin", type=float, default=0.5, help="keep pairs with utility gap >= this (Eq. 16)")
-    g.add_argument("--dpo-gamma", type=float, default=0.1, help="DPO temperature gamma (Eq. 5)")
+    g.add_argument("--dpo-gamma", type=float, default=None,
+                   help=f"DPO temperature gamma (Eq. 5) (default: {DPO_GAMMA['tiny']:g}, TRL's and the official "
+                        f"trainer's own default; --model vita: {DPO_GAMMA['vita']:g}, the official DPO script's "
+                        f"dpo_beta)")
     g.add_argument("--dpo-tokens", default="all", choices=["text", "speech", "all"], help="DPO scope (Eq. 6)")
     reward.add_judge_args(ap)
     g = ap.add_argument_group("logging")
@@ -173,6 +180,8 @@ def get_args(argv=None):
     for key, value in stage_defaults(args.model, args.stage).items():
         if getattr(args, key) is None:
             setattr(args, key, value)
+    if args.dpo_gamma is None:
+        args.dpo_gamma = DPO_GAMMA["vita" if args.model == "vita" else "tiny"]
     if args.dtype is None:
         # vita: bf16 weights, except under --fsdp, where fp32 master weights and AdamW states are
         # sharded and compute runs in bf16 (runtime.wrap_parallel): at lr 1e-6 a bf16 weight near

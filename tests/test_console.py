@@ -85,7 +85,7 @@ def test_step_lines_every_log_every_steps_and_the_wall_time(toy_dir, micro_ckpts
 def test_model_vita_defaults_are_the_papers_and_given_flags_win():
     """`--model vita` with no optimisation flags gets Sec. 4.1's settings (lr 1e-6, batch size 1 on
     each of 4 GPUs = 4 prompts, sequences to 2048) and the official script's 2000 steps, warmup 20,
-    a checkpoint every 100 (DPO: lr 5e-6, warmup 50); the tiny models keep theirs; a flag given on
+    a checkpoint every 100 (DPO: lr 5e-6, warmup 50, gamma 0.2); the tiny models keep theirs; a flag given on
     the command line wins. Bug caught: a 7B checkpoint post-trained at the tiny models' 3e-4
     (300x the paper's rate)."""
     ckpt = ["--model", "vita", "--init", "/ckpt/VITA-Audio-Boost", "--data-dir", "/data/spoken",
@@ -94,11 +94,11 @@ def test_model_vita_defaults_are_the_papers_and_given_flags_win():
     assert (vita.lr, vita.batch_size, vita.max_len, vita.steps, vita.warmup, vita.save_every) == \
         (1e-6, 4, 2048, 2000, 20, 100)
     dpo = train.get_args(["--stage", "dpo", *ckpt])
-    assert (dpo.lr, dpo.warmup) == (5e-6, 50)
+    assert (dpo.lr, dpo.warmup, dpo.dpo_gamma) == (5e-6, 50, 0.2)     # gamma: the official DPO script's
     tiny = train.get_args([])
-    assert (tiny.lr, tiny.batch_size, tiny.max_len, tiny.steps, tiny.warmup) == (3e-4, 8, 128, 120, 10)
-    given = train.get_args([*ckpt, "--lr", "2e-6", "--max-len", "512", "--steps", "7"])
-    assert (given.lr, given.max_len, given.steps, given.batch_size) == (2e-6, 512, 7, 4)
+    assert (tiny.lr, tiny.batch_size, tiny.max_len, tiny.steps, tiny.warmup, tiny.dpo_gamma) == (3e-4, 8, 128, 120, 10, 0.1)
+    given = train.get_args([*ckpt, "--lr", "2e-6", "--max-len", "512", "--steps", "7", "--dpo-gamma", "0.5"])
+    assert (given.lr, given.max_len, given.steps, given.batch_size, given.dpo_gamma) == (2e-6, 512, 7, 4, 0.5)
 
 
 def test_a_bad_vita_checkpoint_ends_with_one_line_naming_it(tmp_path, toy_dir, capsys):
