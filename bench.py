@@ -428,6 +428,9 @@ def bench_trl(samples, args):
     theirs, mine = [], []
 
     class Clock(TrainerCallback):
+        def __init__(self):
+            self.times = []
+
         def on_step_begin(self, *a, **k):
             self.t0 = time.perf_counter()
 
@@ -442,7 +445,6 @@ def bench_trl(samples, args):
                             logging_steps=steps, bf16=False, disable_dropout=True)
         data = datasets.Dataset.from_dict({"prompt": texts * steps})
         clock = Clock()
-        clock.times = []
         trainer = GRPOTrainer(model=f"{tmp}/policy", reward_funcs=lambda completions, **_: [float(len(c) % 5)
                               for c in completions], args=config, train_dataset=data, processing_class=tokenizer,
                               callbacks=[clock])
