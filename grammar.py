@@ -216,18 +216,20 @@ def constrained_logprobs(logits, slots, targets, allowed, temperature=1.0, budge
     logits (M, V) float, slots (M,) long, targets (M,) long, allowed (N_SLOTS, V) bool,
     temperature a float or (M,) -> (M,) float. A target outside its slot's set gets -inf.
     Positions are taken in runs of about `budget` / V (one run for the tiny models; about
-    400 positions for VITA-Audio's V of 168k), so memory stays at one run's float32 logits and
-    allowed mask. A run is a split of the rows, not an index copy: the backward joins the runs'
-    gradients once instead of adding a zero-filled (M, V) tensor per run.
+    400 positions for VITA-Audio's V of 168k), so the transient memory is one run's float32
+    logits. A run is a split of the rows, not an index copy, so the backward joins the runs'
+    gradients once. The slot's set enters as an added 0 / -inf row, which the backward does not
+    keep (a masked_fill would keep a (rows, V) mask), and the target's logit is read from that
+    same sum, so the backward keeps one float32 copy of the logits, the one logsumexp needs
+    (gathering from the unmasked logits kept a second).
     """
     temperature = torch.as_tensor(temperature, dtype=torch.float32, device=logits.device).expand(logits.shape[0])
-    rows, allowed = max(1, budget // logits.shape[1]), allowed.to(logits.device)
-    out = []
+    allowed = allowed.to(logits.device)
+    outside = torch.zeros(allowed.shape, device=logits.device).masked_fill(~allowed, float("-inf"))  # (N_SLOTS, V)
+    rows, out = max(1, budget // logits.shape[1]), []
     for z, slot, target, tau in zip(logits.split(rows), slots.split(rows), targets.split(rows), temperature.split(rows)):
-        z = z.float() / tau[:, None]
-        keep = allowed[slot]                                             # (rows, V)
-        log_z = z.masked_fill(~keep, float("-inf")).logsumexp(-1)
-        picked = z.gather(1, target[:, None]).squeeze(1)
-        ok = keep.gather(1, target[:, None]).squeeze(1)
-        out.append(torch.where(ok, picked - log_z, torch.full_like(picked, float("-inf"))))
+        z = z.float() / tau[:, None] + outside[slot]        # -inf outside the slot's set
+        log_z = z.logsumexp(-1)
+        picked = z.gather(1, target[:, None]).squeeze(1)     # the same tensor: kept once
+        out.append(torch.where(allowed[slot, target], picked - log_z, torch.full_like(picked, float("-inf"))))
     return torch.cat(out)
