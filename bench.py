@@ -230,13 +230,15 @@ def activation_bytes(c, tokens, checkpoint, logit_tokens):
     Per token and layer: 2 norm outputs + residual + attention output (4h), q + k + v (h + 2 kv),
     the o_proj input (h), gate, up, act(gate), their product (4 I): about 197 KB at Boost's sizes.
     With checkpointing only each layer's input (h) stays, plus one layer's recomputation.
-    The logits (V per token, bf16) and their gradient come on top either way, for the
-    `logit_tokens` reply positions only (model.reply_logits keeps no prompt logits)."""
+    The logits (V per token, bf16), their gradient and the float32 copy that
+    grammar.constrained_logprobs keeps for logsumexp's backward come on top either way, for the
+    `logit_tokens` reply positions only (model.reply_logits keeps no prompt logits): 8 B per
+    logit (12 B before that function kept one float32 copy instead of two)."""
     h, i, kv = c["hidden"], c["intermediate"], c["kv_heads"] * c["hidden"] // c["heads"]
     per_layer = 2 * (4 * h + h + 2 * kv + h + 4 * i)
     layers = c["main_layers"]
     body = tokens * (layers * 2 * h + per_layer) if checkpoint else tokens * layers * per_layer
-    return body + 2 * logit_tokens * c["vocab"] * 2, per_layer
+    return body + logit_tokens * c["vocab"] * (2 + 2 + 4), per_layer
 
 
 def bench_memory(_samples, args):
@@ -271,7 +273,8 @@ def bench_memory(_samples, args):
                       f"{state / gib:.1f} + reference {ref / gib:.1f} + max(rollout gather {gathered / gib:.1f}, "
                       f"activations {act / gib:.1f} for {rows} rows) {'fits' if total / gib < 0.9 * 80e9 / gib else 'DOES NOT FIT'}")
     print(f"  activations per token and layer {per_layer / 1e3:.0f} KB (bf16); the logits of one token "
-          f"{2 * c['vocab'] * 2 / 1e3:.0f} KB with their gradient (reply positions only); without FSDP (DDP) the state alone is "
+          f"{c['vocab'] * 8 / 1e6:.1f} MB with their gradient and the log-softmax's float32 copy (reply positions only); "
+          f"without FSDP (DDP) the state alone is "
           f"{8 * p['main'] / gib:.0f} GiB in bf16 per GPU; 'fits' leaves 10% of 80 GB (74.5 GiB) for the CUDA "
           f"context, fragmentation and the rollout KV cache (57 KB a token: ~1 GiB for 8 rows of 2304 tokens)")
 
