@@ -28,21 +28,18 @@ STAGE_DEFAULTS = {  # sized for `python train.py` on 2 CPU cores; measured times
     # post-training continues at the rate the base's schedule ended on (cosine to 10% of 3e-3): a rule
     # fixed before any row was compared; at 1e-4 no row moved the held-out scores in 120 steps
     "hybrid": dict(steps=120, lr=3e-4, batch_size=8, warmup=10, max_len=128, save_every=50),
-    "dpo": dict(steps=100, lr=5e-5, batch_size=8, warmup=10, max_len=128, save_every=50),
+    "dpo": dict(steps=100, lr=5e-5, batch_size=8, warmup=10, max_len=128, save_every=50, dpo_gamma=0.1),
 }
 # --model vita: the paper's settings (Sec. 4.1: lr 1e-6, batch size 1 on each of 4 A100s, so 4
 # prompts a step here, where --batch-size is global; sequences up to 2048) and, where the paper
 # is silent, the official scripts' (2000 steps, warmup 20, a checkpoint every 100; DPO: lr 5e-6,
-# warmup 50). The tiny models' rates would wreck a 7B checkpoint (3e-4 is 300x the paper's).
+# warmup 50, and Eq. 5's gamma as its dpo_beta 0.2, where the tiny models keep 0.1, its trainer's
+# and TRL's own default). The tiny models' rates would wreck a 7B checkpoint (3e-4 is 300x the paper's).
 REAL_STAGE_DEFAULTS = {
     "sft": dict(steps=2000, lr=1e-6, batch_size=4, warmup=20, max_len=2048, save_every=100),
     "hybrid": dict(steps=2000, lr=1e-6, batch_size=4, warmup=20, max_len=2048, save_every=100),
-    "dpo": dict(steps=2000, lr=5e-6, batch_size=4, warmup=50, max_len=2048, save_every=100),
+    "dpo": dict(steps=2000, lr=5e-6, batch_size=4, warmup=50, max_len=2048, save_every=100, dpo_gamma=0.2),
 }
-
-# Eq. 5's gamma, which the paper does not give: the official DPO script passes dpo_beta 0.2 for
-# VITA-Audio; its trainer's own default (and TRL's) is 0.1, which the tiny models keep
-DPO_GAMMA = {"tiny": 0.1, "vita": 0.2}
 
 
 class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
@@ -54,14 +51,15 @@ class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
 
 
 def defaults_help(key: str) -> str:
-    """'(default: sft 600, hybrid 120, dpo 100; --model vita: sft 2000, ...)', from the two tables."""
-    line = (lambda table: ", ".join(f"{stage} {values[key]:g}" for stage, values in table.items()))
+    """'(default: sft 600, hybrid 120, dpo 100; --model vita: sft 2000, ...)', from the two tables
+    (the stages that have the key)."""
+    line = (lambda table: ", ".join(f"{stage} {values[key]:g}" for stage, values in table.items() if key in values))
     return f"(default: {line(STAGE_DEFAULTS)}; --model vita: {line(REAL_STAGE_DEFAULTS)})".replace("%", "%%")
 
 
 def stage_defaults(model: str, stage: str) -> dict:
-    """The values of --steps, --lr, --batch-size, --warmup, --max-len and --save-every a run gets
-    when not given."""
+    """The values of --steps, --lr, --batch-size, --warmup, --max-len, --save-every (and DPO's
+    --dpo-gamma) a run gets when not given."""
     return (REAL_STAGE_DEFAULTS if model == "vita" else STAGE_DEFAULTS)[stage]
 
 
@@ -160,9 +158,7 @@ def get_args(argv=None):
     g.add_argument("--dpo-weight", type=float, default=0.5, help="semantic weight in the utility (Eq. 13)")
     g.add_argument("--dpo-margin", type=float, default=0.5, help="keep pairs with utility gap >= this (Eq. 16)")
     g.add_argument("--dpo-gamma", type=float, default=None,
-                   help=f"DPO temperature gamma (Eq. 5) (default: {DPO_GAMMA['tiny']:g}, TRL's and the official "
-                        f"trainer's own default; --model vita: {DPO_GAMMA['vita']:g}, the official DPO script's "
-                        f"dpo_beta)")
+                   help="DPO temperature gamma (Eq. 5) " + defaults_help("dpo_gamma"))
     g.add_argument("--dpo-tokens", default="all", choices=["text", "speech", "all"], help="DPO scope (Eq. 6)")
     reward.add_judge_args(ap)
     g = ap.add_argument_group("logging")
@@ -180,8 +176,6 @@ def get_args(argv=None):
     for key, value in stage_defaults(args.model, args.stage).items():
         if getattr(args, key) is None:
             setattr(args, key, value)
-    if args.dpo_gamma is None:
-        args.dpo_gamma = DPO_GAMMA["vita" if args.model == "vita" else "tiny"]
     if args.dtype is None:
         # vita: bf16 weights, except under --fsdp, where fp32 master weights and AdamW states are
         # sharded and compute runs in bf16 (runtime.wrap_parallel): at lr 1e-6 a bf16 weight near
