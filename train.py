@@ -115,12 +115,19 @@ def ensure_toy_data(args, rank):
     runtime.barrier()
 
 
+def check_init(args):
+    """A tiny model's --init that holds no checkpoint fails at once, before the toy data (1.4 GB,
+    a minute) is generated for it; only the default base of a post-training stage is built."""
+    if not args.init or not args.model.startswith("tiny") or os.path.exists(os.path.join(args.init, "spoken.json")):
+        return
+    if args.stage == "sft" or args.init != os.path.join("out", f"base-{args.model}"):
+        raise SystemExit(f"--init {args.init}: no checkpoint there (no spoken.json)")
+
+
 def ensure_base(args, rank, world):
     """Build the tiny base checkpoint with the SFT stage if --init is the default and missing."""
     if not args.init or os.path.exists(os.path.join(args.init, "spoken.json")) or not args.model.startswith("tiny"):
         return
-    if args.init != os.path.join("out", f"base-{args.model}"):
-        raise SystemExit(f"--init {args.init}: no checkpoint there")
     if rank == 0:
         print(f"base checkpoint {args.init} missing: building it with the SFT stage", flush=True)
     sft_args = get_args(["--stage", "sft", "--model", args.model, "--out", args.init, "--data-dir", args.data_dir,
@@ -161,6 +168,7 @@ def run(args):
     torch.manual_seed(args.seed + rank)
     random.seed(args.seed + rank)
     np.random.seed(args.seed + rank)
+    check_init(args)
     ensure_toy_data(args, rank)
     if args.stage != "sft":
         ensure_base(args, rank, world)
