@@ -68,6 +68,7 @@ import concurrent.futures
 import contextlib
 import glob
 import hashlib
+import io
 import itertools
 import json
 import os
@@ -288,6 +289,28 @@ def train_commands(flags: str, base: str, seed: int, directory: str, common: lis
     return cmds, init
 
 
+def common_flags(args) -> list:
+    """The train.py flags every run of the study gets: --train-args, and --steps if given."""
+    return shlex.split(args.train_args) + (["--steps", str(args.steps)] if args.steps else [])
+
+
+def rejected_flags(rows: dict, args) -> str | None:
+    """Every stage of every row parsed as train.py will parse it (flags.get_args): the first
+    flag train.py refuses, as one line naming the row, else None. So a mistyped row ends the
+    study at once instead of failing in each of its runs, after the base and the other rows."""
+    import flags
+    for row, row_flags in rows.items():
+        for cmd in train_commands(row_flags, args.base, 0, os.path.join(args.out, row), common_flags(args))[0]:
+            said = io.StringIO()
+            try:
+                with contextlib.redirect_stderr(said), contextlib.redirect_stdout(said):
+                    flags.get_args(cmd[2:])
+            except SystemExit:
+                lines = said.getvalue().strip().splitlines() or ["refused"]
+                return f"--row {row}: train.py refuses {row_flags!r}: {lines[-1].split('error: ', 1)[-1]}"
+    return None
+
+
 def subprocess_runner(cmd: list, log_path: str) -> int:
     """Run one train.py command, its output appended to log_path; -> exit status. A command given
     `--threads N` gets numpy's BLAS limited to N threads too (set before it starts): otherwise
@@ -439,7 +462,7 @@ def run_study(args, rows: dict, runner=subprocess_runner, scorer=None) -> dict:
     """Train and score every row x seed not done yet (reusing another study's identical run where
     one exists, and scoring again, not training again, a run whose training is unchanged);
     --jobs at a time; -> row -> per-seed records in seed order."""
-    common = shlex.split(args.train_args) + (["--steps", str(args.steps)] if args.steps else [])
+    common = common_flags(args)
     records, todo, reused = {}, [], 0
     for row, seed in itertools.product(rows, range(args.seeds)):
         key = run_key(args, rows[row], seed, common)
@@ -558,6 +581,8 @@ def get_args(argv=None):
     args.base = args.base or os.path.join("out", f"base-{args.model}")
     if args.model != "tiny-vita":
         args.train_args = f"--model {args.model} {args.train_args}"
+    if refused := rejected_flags(rows, args):
+        ap.error(refused)
     return args, rows
 
 

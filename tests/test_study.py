@@ -301,6 +301,19 @@ def test_row_parsing_errors_name_the_row():
     assert study.parse_row('mine=--gate max-only') == ("mine", "--gate max-only")
 
 
+@pytest.mark.parametrize("row,named", [("typo=--gatee fixed", "--gatee"), ("oob=--gate fixed --lam 1.5", "--gate"),
+                                       ("two=--gate fixed --lam 0 then --steps 0", "--steps")])
+def test_a_row_train_py_would_refuse_ends_the_study_at_once(row, named, tmp_path, capsys):
+    """Every stage of every row is parsed as train.py parses it, before the data, the base or any
+    run. Bug caught: a mistyped row accepted, so each of its runs fails after the base is built
+    (or, under `then`, the second stage fails after the first has trained)."""
+    with pytest.raises(SystemExit) as stop:
+        study.get_args(["--row", "ours=", "--row", row, "--out", str(tmp_path / "s")])
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert stop.value.code == 2 and row.split("=")[0] in last and named in last
+    assert not (tmp_path / "s").exists()
+
+
 def test_gates_preset_lists_every_registered_gate(monkeypatch):
     """Bug caught: a fork's registered gate silently left out of `--preset gates`."""
     import gate as gates
