@@ -545,6 +545,28 @@ def fit_profile(human, groups, target, seed=0, grid=None, draws=5) -> tuple[dict
     return best[1], best[2]
 
 
+def load_human_scores(path) -> list:
+    """The human scores `calibrate` fits to: agreement.json's "human_scores", per prompt
+    {"semantic": [...], "acoustic": [...]} (ints or null). A ValueError naming the file and
+    what is wrong with it otherwise."""
+    source = "write it with `python eval.py --ckpt BASE --analysis agreement`"
+    try:
+        with open(path) as f:
+            pool = json.load(f)["human_scores"]
+    except FileNotFoundError:
+        raise ValueError(f"{path}: no such file ({source})") from None
+    except (ValueError, UnicodeDecodeError) as e:
+        raise ValueError(f"{path}: not valid JSON ({e})") from None
+    except (KeyError, TypeError):
+        raise ValueError(f"{path}: no \"human_scores\" ({source})") from None
+    if not isinstance(pool, list):
+        raise ValueError(f"{path}: human_scores is not a list (one entry per prompt)")
+    for i, entry in enumerate(pool):
+        if not (isinstance(entry, dict) and all(isinstance(entry.get(axis), list) for axis in ("semantic", "acoustic"))):
+            raise ValueError(f"{path}: human_scores[{i}] is not {{\"semantic\": [...], \"acoustic\": [...]}}")
+    return pool
+
+
 def main():
     ap = argparse.ArgumentParser(description="The local toy judge (an OpenAI-compatible chat/completions server).")
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -566,8 +588,10 @@ def main():
                    help="scoring processes (0: score in the request threads, one core at most)")
     args = ap.parse_args()
     if args.cmd == "calibrate":
-        with open(args.agreement_json) as f:
-            pool = json.load(f)["human_scores"]
+        try:
+            pool = load_human_scores(args.agreement_json)
+        except ValueError as e:
+            ap.error(str(e))
         for axis in ("semantic", "acoustic"):
             human = [s for e in pool for s in e[axis] if s is not None]
             groups = [i for i, e in enumerate(pool) for s in e[axis] if s is not None]

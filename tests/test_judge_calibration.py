@@ -111,3 +111,20 @@ def test_identical_replies_are_separate_draws_of_the_llm_judge():
         spread = client.score(seeded, mode="all").scores
         tied = client.score(unseeded, mode="all").scores
     assert len(set(spread["acoustic"])) > 1 and len(set(tied["acoustic"])) == 1
+
+
+@pytest.mark.parametrize("content,named", [(None, "no such file"), ("{", "not valid JSON"),
+                                           ('{"pearson": 0.5}', 'no "human_scores"'),
+                                           ('{"human_scores": [{"semantic": [1, 2]}]}', "human_scores[0]")])
+def test_calibrate_on_a_bad_file_ends_with_one_line_naming_it(content, named, tmp_path, monkeypatch, capsys):
+    """`judge.py calibrate FILE`: a missing file, bad JSON, a JSON without the human scores (an
+    older agreement.json) or an entry without an axis. Bug caught: a traceback (FileNotFoundError,
+    KeyError) instead of one line naming the file, with exit status 2."""
+    path = tmp_path / "agreement.json"
+    if content is not None:
+        path.write_text(content)
+    monkeypatch.setattr("sys.argv", ["judge.py", "calibrate", str(path)])
+    with pytest.raises(SystemExit) as stop:
+        judge.main()
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert stop.value.code == 2 and str(path) in last and named in last
