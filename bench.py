@@ -489,7 +489,7 @@ SECTIONS = {"rollout": bench_rollout, "judge": bench_judge, "step": bench_step, 
 ON_REQUEST = ("default",)     # too long for a plain `python bench.py`
 
 
-def main():
+def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--only", nargs="+", choices=list(SECTIONS),
                     default=[name for name in SECTIONS if name not in ON_REQUEST],
@@ -508,12 +508,15 @@ def main():
     ap.add_argument("--trl-rounds", type=int, default=3,
                     help="trl section: alternating rounds of TRL's steps and ours (their steps pooled)")
     ap.add_argument("--max-len-memory", type=int, default=2048, help="reply length (--max-len) in the memory table")
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     need_data = any(name not in ("memory", "default") for name in args.only)
     rows = max(args.prompts, 8, args.scoring_rows if "rollout" in args.only else 0)
-    samples = dataset.load_samples(args.data, codec.encode, limit=rows) if need_data else None
+    try:
+        samples = dataset.load_samples(args.data, codec.encode, limit=rows) if need_data else None
+    except dataset.DataError as e:          # names the file (and line): one line, status 2
+        ap.error(f"--data {e}")
     for name in args.only:
         SECTIONS[name](samples, args)
         print()
