@@ -20,7 +20,6 @@ Deviations from the paper:
      end); h2_band is our reading of it, drawn beside the run's lambda.
 """
 import dataclasses
-import json
 import math
 import os
 import random
@@ -34,6 +33,7 @@ import losses
 import model as models
 import reward
 import rollout
+import runtime
 import stats
 from stats import mean_of
 
@@ -418,8 +418,7 @@ def lambda_trajectory(run_dir) -> dict:
     """Appendix H.2 from a run's metrics.jsonl: lambda and the gates early vs late, lambda's
     range, and H.2's reported shape beside it."""
     path = os.path.join(run_dir, "metrics.jsonl")
-    with open(path) as f:
-        rows = [json.loads(line) for line in f if line.strip()]
+    rows = runtime.read_metrics(path)
     if not rows or "lambda" not in rows[0]:
         raise SystemExit(f"{path}: no lambda in these metrics (not a hybrid run)")
     fifth = max(1, len(rows) // 5)
@@ -445,8 +444,7 @@ def lambda_lines(r) -> list:
 
 def plot_lambda(path_jsonl, path_png):
     """lambda_t, lambda_raw and the two gates against step, over H.2's reported band."""
-    with open(path_jsonl) as f:
-        rows = [json.loads(line) for line in f if line.strip()]
+    rows = runtime.read_metrics(path_jsonl)
     plt = _pyplot()
     step = np.array([r["step"] for r in rows], float)
     frac = np.linspace(0, 1, 101)
@@ -558,8 +556,7 @@ def plot_reach(result, path):
 
 def plot_metrics(path_jsonl, path_png):
     """Reward, lambda and losses of a run's metrics.jsonl against step, one panel each."""
-    with open(path_jsonl) as f:
-        rows = [json.loads(line) for line in f if line.strip()]
+    rows = runtime.read_metrics(path_jsonl)
     if not rows:
         return
     panels = [("reward", ["reward_mean", "reward_max", "semantic_mean", "acoustic_mean"]),

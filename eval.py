@@ -189,6 +189,8 @@ def get_args(argv=None):
     for a, need in (("sbs", "vs"), ("shift", "base"), ("lambda", "run")):
         if a in args.analysis and not getattr(args, need):
             ap.error(f"--analysis {a} needs --{need}")
+    if "lambda" in args.analysis and not os.path.exists(os.path.join(args.run, "metrics.jsonl")):
+        ap.error(f"--run {args.run}: no metrics.jsonl there (not a train.py run directory)")   # nor make run/eval
     is_real = False
     if args.ckpt:
         try:

@@ -397,8 +397,8 @@ def judge_bill(metrics_path):
     """The run's judge calls from metrics.jsonl (every step since the start, resumes included)."""
     if not os.path.exists(metrics_path):
         return None
-    with open(metrics_path) as f:
-        rows = [json.loads(line) for line in f if line.strip()]
+    import runtime          # the client needs no torch; runtime (which imports it) only here
+    rows = runtime.read_metrics(metrics_path)
     calls = sum(r.get("judge_calls", 0) for r in rows)
     return {"calls": calls, "steps": len(rows), "calls_per_step": calls / max(1, len(rows)),
             "logged_steps": sum(bool(r.get("logged_axes")) for r in rows)}

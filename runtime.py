@@ -264,8 +264,7 @@ class Logger:
             os.makedirs(out, exist_ok=True)
             kept = []
             if resume_step and os.path.exists(self.path):   # drop records past the checkpoint
-                with open(self.path) as f:
-                    kept = [line for line in f if json.loads(line).get("step", 0) <= resume_step]
+                kept = [json.dumps(r) + "\n" for r in read_metrics(self.path) if r.get("step", 0) <= resume_step]
             with open(self.path + ".tmp", "w") as f:    # atomic: the old records survive a crash here
                 f.writelines(kept)
             os.replace(self.path + ".tmp", self.path)
@@ -278,6 +277,25 @@ class Logger:
         step = record.get("step", 0)
         if not self.quiet and (step == 1 or step % self.every == 0):
             tqdm.write(line)
+
+
+def read_metrics(path) -> list:
+    """A run's metrics.jsonl -> its records. A missing file, or a line that is not JSON, is a
+    dataset.DataError naming the file (and line): the CLIs print it as one line."""
+    import dataset
+    try:
+        with open(path) as f:
+            lines = f.readlines()
+    except FileNotFoundError:
+        raise dataset.DataError(f"{path}: no such file (train.py writes one into its run directory)") from None
+    rows = []
+    for n, line in enumerate(lines, 1):
+        if line.strip():
+            try:
+                rows.append(json.loads(line))
+            except ValueError as e:
+                raise dataset.DataError(f"{path}:{n}: not valid JSON ({e})") from None
+    return rows
 
 
 def in_background(fn, *args, **kwargs):

@@ -332,8 +332,7 @@ def lambda_series(directory: str) -> list | None:
     path = os.path.join(directory, stages[-1] if stages else "", "metrics.jsonl")
     if not os.path.exists(path):
         return None
-    with open(path) as f:
-        rows = [json.loads(line) for line in f if line.strip()]
+    rows = runtime.read_metrics(path)
     lam = [r["lambda"] for r in rows if r.get("lambda") is not None]
     return lam or None
 

@@ -291,3 +291,18 @@ def test_lambda_reach_draws_from_the_pools_and_says_when_a_class_is_missing():
     assert "no estimate" not in " ".join(analyses.reach_lines(none))
     empty = analyses.lambda_reach([], [], g)
     assert empty["peak"] is None and "no estimate" in analyses.reach_lines(empty)[1]
+
+
+@pytest.mark.parametrize("metrics,named", [(None, "no metrics.jsonl there"),
+                                           ('{"step": 1, "lambda": 0.1}\n{"step": 2, "lamb\n', "metrics.jsonl:2: not valid JSON")])
+def test_lambda_on_a_missing_or_torn_metrics_file_ends_with_one_line(metrics, named, tmp_path, capsys):
+    """`eval.py --run DIR --analysis lambda` where DIR has no metrics.jsonl (a typo, or a base's
+    directory), or one whose line 2 was cut (a full disk). Bug caught: FileNotFoundError or
+    JSONDecodeError as a traceback instead of one line naming the file and line, status 2."""
+    if metrics is not None:
+        (tmp_path / "metrics.jsonl").write_text(metrics)
+    with pytest.raises(SystemExit) as stop:
+        ev.main(["--run", str(tmp_path), "--analysis", "lambda"])
+    last = capsys.readouterr().err.strip().splitlines()[-1]       # argparse's usage may come first
+    assert stop.value.code == 2 and named in last and str(tmp_path) in last and "Traceback" not in last
+    assert not (tmp_path / "eval").exists() or metrics is not None   # a missing run: nothing written
