@@ -599,7 +599,10 @@ def main(argv=None):
     if args.eval_file == os.path.join(HERE, "data", "toy", "eval.jsonl"):
         if not os.path.exists(args.eval_file):
             print("toy data missing: running data/prepare.py", flush=True)
-            subprocess.run([sys.executable, os.path.join(HERE, "data", "prepare.py")], check=True)
+            if subprocess.run([sys.executable, os.path.join(HERE, "data", "prepare.py")]).returncode:
+                print("study.py: error: data/prepare.py could not write the toy data (its error above)",
+                      file=sys.stderr, flush=True)
+                sys.exit(2)
         try:
             dataset.check_toy_world(os.path.dirname(args.eval_file))
         except dataset.DataError as e:

@@ -245,6 +245,16 @@ def main():
     args = ap.parse_args()
     if not all(0 <= x <= 1 for x in args.flaws) or args.flaws[0] + args.flaws[1] > 1:
         ap.error(f"--flaws {args.flaws}: each share in [0, 1], wrong + incomplete <= 1")
+    if min(args.n_train, args.n_eval) < 1 or args.n_eval_extra < 0:
+        ap.error(f"--n-train {args.n_train} / --n-eval {args.n_eval} / --n-eval-extra {args.n_eval_extra}: "
+                 "need at least one train and one eval sample")
+    try:
+        os.makedirs(args.out, exist_ok=True)
+        with open(os.path.join(args.out, ".write-test"), "w"):
+            pass
+        os.remove(os.path.join(args.out, ".write-test"))
+    except OSError as e:
+        ap.error(f"--out {args.out}: cannot write there ({e.strerror})")
     train, held = prepare(args.out, args.n_train, args.n_eval, args.seed, args.style_share,
                           dict(zip(FLAWS, args.flaws)), args.n_eval_extra)
     counts = {k: sum(r["demo_flaw"] == k for r in train) for k in FLAWS}

@@ -238,3 +238,16 @@ def test_official_default_system_prompt_for_vita_prompts():
     import real
     assert dataset.OFFICIAL_SYSTEM_PROMPT == "You are Luke, the voice AI assistant. You can speak and listen."
     assert real.HFTokenizer.__init__.__defaults__[-1] == dataset.OFFICIAL_SYSTEM_PROMPT
+
+
+def test_prepare_into_a_place_it_cannot_write_ends_with_one_line(tmp_path, monkeypatch, capsys):
+    """`data/prepare.py --out DIR` where DIR cannot be made (under a file). Bug caught: a
+    traceback from os.makedirs (train.py then printed its own) instead of one line naming --out."""
+    import data.prepare as prep
+    (tmp_path / "a-file").write_text("")
+    out = tmp_path / "a-file" / "toy"
+    monkeypatch.setattr("sys.argv", ["prepare.py", "--out", str(out)])
+    with pytest.raises(SystemExit) as stop:
+        prep.main()
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert stop.value.code == 2 and "--out" in last and str(out) in last
