@@ -83,6 +83,9 @@ def get_args(argv=None):
     g.add_argument("--stop-after", type=int, default=None, help="checkpoint and stop after this many steps "
                    "in this invocation (the schedule still spans --steps); continue with --resume")
     g.add_argument("--resume", action="store_true", help="continue from OUT/ckpt exactly")
+    g.add_argument("--overwrite", action="store_true",
+                   help="start again in an --out that holds a run (its checkpoint and metrics are replaced); "
+                        "without it (or --resume) such an --out is refused")
     g.add_argument("--save-every", type=int, default=None, help="checkpoint every N steps (and at the end) "
                    + defaults_help("save_every"))
     g.add_argument("--seed", type=int, default=0, help="seeds data order, sampling and init")
@@ -225,6 +228,8 @@ def check_flags(ap, args):
         if not ok:
             ap.error(f"{flag} {getattr(args, flag[2:].replace('-', '_'))}: out of range"
                      + (" (GRPO needs at least 2 replies per prompt)" if flag == "--group-size" else ""))
+    if args.resume and args.overwrite:
+        ap.error("--resume and --overwrite: continue the run in --out, or start it again, not both")
     if args.async_rollout and args.stage != "hybrid":
         ap.error(f"--async-rollout: only the hybrid stage samples rollouts (not --stage {args.stage})")
     try:

@@ -284,7 +284,7 @@ def train_commands(flags: str, base: str, seed: int, directory: str, common: lis
     for k, part in enumerate(parts):
         out = directory if len(parts) == 1 else os.path.join(directory, f"stage-{k + 1}")
         cmds.append([sys.executable, os.path.join(HERE, "train.py"), "--init", init, *common, *part,
-                     "--seed", str(seed), "--out", out, "--eval-prompts", "0"])
+                     "--seed", str(seed), "--out", out, "--overwrite", "--eval-prompts", "0"])
         init = os.path.join(out, "final")
     return cmds, init
 
@@ -529,7 +529,7 @@ def ensure_base(args, runner=subprocess_runner):
     print(f"base {args.base} missing: building it with the SFT stage (seed 0)", flush=True)
     os.makedirs(args.base, exist_ok=True)
     cmd = [sys.executable, os.path.join(HERE, "train.py"), "--stage", "sft", "--model", args.model,
-           "--out", args.base, "--seed", "0", "--eval-prompts", "0", *shlex.split(args.base_args)]
+           "--out", args.base, "--overwrite", "--seed", "0", "--eval-prompts", "0", *shlex.split(args.base_args)]
     if runner(cmd, os.path.join(args.base, "build.log")) != 0:
         raise SystemExit(f"building the base failed: see {os.path.join(args.base, 'build.log')}")
 

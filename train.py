@@ -98,6 +98,19 @@ def per_rank_batch(args, world):
     return args.batch_size // world
 
 
+def check_out(args):
+    """An --out that holds a run is continued (--resume) or replaced (--overwrite), never replaced
+    silently: relaunched without --resume, a long run's metrics.jsonl was emptied at once and its
+    checkpoint replaced at the first save."""
+    if args.resume or args.overwrite:
+        return
+    held = [name for name in ("ckpt", "final", "metrics.jsonl", "spoken.json")
+            if os.path.exists(os.path.join(args.out, name))]
+    if held:
+        raise SystemExit(f"--out {args.out} holds a run ({', '.join(held)}): --resume to continue it, "
+                         "--overwrite to start it again, or another --out")
+
+
 def ensure_toy_data(args, rank):
     """Generate data/toy if the default data is missing (rank 0; others wait); refuse one an
     earlier data/prepare.py made (dataset.check_toy_world)."""
@@ -131,9 +144,10 @@ def ensure_base(args, rank, world):
         return
     if rank == 0:
         print(f"base checkpoint {args.init} missing: building it with the SFT stage", flush=True)
-    sft_args = get_args(["--stage", "sft", "--model", args.model, "--out", args.init, "--data-dir", args.data_dir,
-                         "--seed", str(args.seed), "--device", args.device, "--eval-prompts", str(args.eval_prompts)]
-                        + (["--quiet"] if args.quiet else []))
+    # --overwrite: what is there is a base whose build stopped before its final model
+    sft_args = get_args(["--stage", "sft", "--model", args.model, "--out", args.init, "--overwrite", "--data-dir",
+                         args.data_dir, "--seed", str(args.seed), "--device", args.device,
+                         "--eval-prompts", str(args.eval_prompts)] + (["--quiet"] if args.quiet else []))
     run(sft_args)
 
 
@@ -170,6 +184,7 @@ def run(args):
     random.seed(args.seed + rank)
     np.random.seed(args.seed + rank)
     check_init(args)
+    check_out(args)
     ensure_toy_data(args, rank)
     if args.stage != "sft":
         ensure_base(args, rank, world)

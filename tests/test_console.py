@@ -136,3 +136,31 @@ def test_bench_on_a_missing_data_file_ends_with_one_line_naming_it(tmp_path, cap
         bench.main(["--only", "judge", "--data", str(missing)])
     last = capsys.readouterr().err.strip().splitlines()[-1]
     assert stop.value.code == 2 and "--data" in last and str(missing) in last
+
+
+def test_an_out_holding_a_run_is_refused_unless_resumed_or_overwritten(toy_dir, micro_ckpts, judge_url, tmp_path,
+                                                                       capsys):
+    """The same command launched again into the same --out, without --resume. Bug caught: the
+    first run's metrics.jsonl emptied at once and its checkpoint replaced (a long run's record
+    lost to a relaunch), instead of one line naming --out, with status 2 and nothing touched."""
+    out = tmp_path / "run"
+    argv = ["--init", micro_ckpts["tiny-vita"], "--data-dir", str(toy_dir), "--out", str(out), "--batch-size", "2",
+            "--group-size", "2", "--max-len", "32", "--steps", "2", "--eval-prompts", "0", "--judge-url", judge_url,
+            "--quiet"]
+    train.main(argv)
+    files = sorted(p for p in out.rglob("*") if p.is_file())
+    before = {p: p.read_bytes() for p in files}
+    capsys.readouterr()
+    code, out_text, err = run_main(argv, capsys)
+    lines = err.strip().splitlines()
+    assert code == 2 and len(lines) == 1 and "--out" in lines[0] and "--resume" in lines[0] and str(out) in lines[0]
+    assert {p: p.read_bytes() for p in files} == before
+    train.main(argv + ["--overwrite"])                     # asked for: a new run in its place
+    assert len(records_of(out)) == 2
+    code, _, err = run_main(argv + ["--overwrite", "--resume"], capsys)
+    assert code == 2 and "--overwrite" in err.strip().splitlines()[-1]
+
+
+def records_of(out):
+    with open(out / "metrics.jsonl") as f:
+        return [line for line in f if line.strip()]

@@ -87,6 +87,7 @@ def test_resume_runs_only_what_is_missing_and_a_failure_is_reported(tmp_path):
     def runner(cmd, log):
         calls.append(cmd)
         assert cmd[cmd.index("--init") + 1] == "BASE" and cmd[cmd.index("--out") + 1].startswith(args.out)
+        assert "--overwrite" in cmd       # a retry starts again where a failed run left files (train.py refuses else)
         return 3 if "--lam" in cmd and cmd[cmd.index("--lam") + 1] == "2" else 0
 
     def scorer(ckpt, seed):
