@@ -195,7 +195,7 @@ def get_args(argv=None):
     if args.ckpt:
         try:
             is_real = models.checkpoint_spec(args.ckpt).get("tokenizer") != "toy"
-        except FileNotFoundError as e:
+        except real.CheckpointError as e:
             ap.error(f"--ckpt: {e}")
     kind = "vita" if is_real else "tiny-vita"
     if is_real and (args.data is None or not args.judge_url):

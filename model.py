@@ -46,6 +46,7 @@ Deviations from the paper and the official release:
   5. The toy speech codec lives in its own file, codec.py (one concept per file);
      its `encode` and `decode` are re-exported here for `from model import encode`.
 """
+import contextlib
 import json
 import os
 
@@ -202,16 +203,17 @@ class SpokenLM(nn.Module):
         """Load weights saved by `save` into this (already built) model, in place."""
         from safetensors.torch import load_file
         index = os.path.join(path, "model.safetensors.index.json")
-        files = sorted(set(json.load(open(index))["weight_map"].values())) if os.path.exists(index) \
-            else ["model.safetensors"]
         state = {}
-        for name in files:
-            state.update(load_file(os.path.join(path, name)))
-        missing, unexpected = self.net.load_state_dict(state, strict=False)
+        with reading(path):
+            with open(index) if os.path.exists(index) else contextlib.nullcontext() as f:
+                files = sorted(set(json.load(f)["weight_map"].values())) if f else ["model.safetensors"]
+            for name in files:
+                state.update(load_file(os.path.join(path, name)))
+            missing, unexpected = self.net.load_state_dict(state, strict=False)
         tied = {"lm_head.weight"} if getattr(self.net.config, "tie_word_embeddings", False) else set()
         if set(missing) - tied or unexpected:
-            raise ValueError(f"{path}: weights do not match the model (missing {sorted(set(missing) - tied)[:5]}, "
-                             f"unexpected {sorted(unexpected)[:5]})")
+            raise CheckpointError(f"{path}: weights do not match the model (missing {sorted(set(missing) - tied)[:5]}, "
+                                  f"unexpected {sorted(unexpected)[:5]})")
 
     def sample_prompt_batch(self, samples):
         """Left-padded prompts (N, P, K) and attention mask (N, P) for samples."""
@@ -459,13 +461,32 @@ def build_model(name: str, seed: int = 0, schedule=None, audio_delay=None, confi
     raise ValueError(f"unknown model {name!r}: tiny-vita, tiny-kimi, or a checkpoint directory")
 
 
+class CheckpointError(ValueError):
+    """A checkpoint or codec directory that cannot be used; the message names the path or flag
+    and what is missing or wrong. train.py and eval.py end on it with that one line (status 2)."""
+
+
+@contextlib.contextmanager
+def reading(path: str):
+    """Reading a checkpoint's files: what the readers raise on a file cut short (a full disk, a
+    copy stopped halfway) or of another format becomes a CheckpointError naming the checkpoint."""
+    from safetensors import SafetensorError
+    try:
+        yield
+    except CheckpointError:
+        raise
+    except (OSError, ValueError, RuntimeError, EOFError, SafetensorError) as e:
+        first = (str(e).strip().splitlines() or [""])[0][:200]
+        raise CheckpointError(f"{path}: cannot read this checkpoint ({type(e).__name__}: {first})") from None
+
+
 def checkpoint_spec(path: str) -> dict:
     """The spec a SpokenLM.save wrote (spoken.json): architecture, schedule, tokenizer ("toy" for
     the tiny models)."""
     spec_path = os.path.join(path, "spoken.json")
     if not os.path.exists(spec_path):
-        raise FileNotFoundError(f"{path}: not a spoken model checkpoint (no spoken.json)")
-    with open(spec_path) as f:
+        raise CheckpointError(f"{path}: not a spoken model checkpoint (no spoken.json)")
+    with reading(spec_path), open(spec_path) as f:
         return json.load(f)
 
 
@@ -479,15 +500,16 @@ def load_model(path: str) -> SpokenLM:
         return real.load_real_model(path, spec)
     from transformers import Qwen2Config, Qwen2ForCausalLM
     tokenizer = ToyTokenizer()
-    if spec["arch"] == "interleaved":
-        net = Qwen2ForCausalLM.from_pretrained(path, attn_implementation="sdpa")
-        return InterleavedLM(net, tokenizer, toy_codec, spec)
-    from safetensors.torch import load_file
-    cfg = Qwen2Config.from_pretrained(path)
-    cfg._attn_implementation = "sdpa"
-    net = ParallelTrunk(cfg)
-    net.load_state_dict(load_file(os.path.join(path, "model.safetensors")), strict=True)
-    return ParallelLM(net, tokenizer, toy_codec, spec)
+    with reading(path):
+        if spec["arch"] == "interleaved":
+            net = Qwen2ForCausalLM.from_pretrained(path, attn_implementation="sdpa")
+            return InterleavedLM(net, tokenizer, toy_codec, spec)
+        from safetensors.torch import load_file
+        cfg = Qwen2Config.from_pretrained(path)
+        cfg._attn_implementation = "sdpa"
+        net = ParallelTrunk(cfg)
+        net.load_state_dict(load_file(os.path.join(path, "model.safetensors")), strict=True)
+        return ParallelLM(net, tokenizer, toy_codec, spec)
 
 
 def n_params(model) -> int:

@@ -94,9 +94,7 @@ VITA_ADDED = ["<|begin_of_image|>", "<|end_of_image|>", "<|context_of_image|>", 
               "<|image|>", "<|video|>", "<|audio|>"]
 
 
-class CheckpointError(ValueError):
-    """A checkpoint or codec directory that cannot be used; the message names the path or flag
-    and what is missing or wrong. train.py ends on it with that one line (exit status 2)."""
+CheckpointError = models.CheckpointError     # raised here for real checkpoints, by model.py for saved ones
 
 
 class HFTokenizer:
@@ -313,7 +311,7 @@ def _read_tensors(path, layout, names, dtype=None):
     for name in names:
         by_file.setdefault(layout["weight_map"][name], []).append(name)
     for file, keys in by_file.items():
-        with safe_open(os.path.join(path, file), "pt") as f:
+        with models.reading(os.path.join(path, file)), safe_open(os.path.join(path, file), "pt") as f:
             for k in keys:
                 t = f.get_tensor(k)
                 out[k] = t.to(dtype) if dtype is not None else t

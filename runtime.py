@@ -213,7 +213,11 @@ def read_state(path) -> dict:
     """The training state of a checkpoint (its weights go in with model.load_weights first)."""
     if not os.path.exists(os.path.join(path, "train_state.pt")):
         raise SystemExit(f"--resume: no checkpoint at {path}")
-    return torch.load(os.path.join(path, "train_state.pt"), weights_only=False)
+    try:
+        return torch.load(os.path.join(path, "train_state.pt"), weights_only=False)
+    except (OSError, RuntimeError, EOFError, ValueError) as e:    # cut short: a disk that filled while saving
+        raise SystemExit(f"--resume: {path}/train_state.pt cannot be read ({type(e).__name__}: "
+                         f"{(str(e).strip().splitlines() or [''])[0][:200]})") from None
 
 
 def restore(state, model, opt, sched, shards, generator, rank):

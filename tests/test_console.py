@@ -164,3 +164,37 @@ def test_an_out_holding_a_run_is_refused_unless_resumed_or_overwritten(toy_dir, 
 def records_of(out):
     with open(out / "metrics.jsonl") as f:
         return [line for line in f if line.strip()]
+
+
+@pytest.mark.parametrize("cut", ["model.safetensors", "spoken.json"])
+def test_a_checkpoint_cut_short_ends_with_one_line_naming_it(cut, tmp_path, micro_ckpts, toy_dir, capsys):
+    """--init (train.py) and --ckpt (eval.py) of a checkpoint whose weights or spoken.json were
+    cut short (a disk that filled, a copy stopped halfway). Bug caught: safetensors' or json's
+    traceback instead of one line naming the checkpoint, with status 2."""
+    import shutil
+    import eval as ev
+    ckpt = tmp_path / "ckpt"
+    shutil.copytree(micro_ckpts["tiny-vita"], ckpt)
+    with open(ckpt / cut, "r+b") as f:
+        f.truncate(5)
+    for main, argv in ((train.main, ["--init", str(ckpt), "--data-dir", str(toy_dir), "--out", str(tmp_path / "run")]),
+                       (ev.main, ["--ckpt", str(ckpt)])):
+        with pytest.raises(SystemExit) as stop:
+            main(argv)
+        last = capsys.readouterr().err.strip().splitlines()[-1]
+        assert stop.value.code == 2 and str(ckpt) in last and "Traceback" not in last, last
+
+
+def test_resume_from_a_training_state_cut_short_ends_with_one_line(toy_dir, micro_ckpts, judge_url, tmp_path, capsys):
+    """--resume where ckpt/train_state.pt was cut short. Bug caught: torch.load's traceback."""
+    out = tmp_path / "run"
+    argv = ["--init", micro_ckpts["tiny-vita"], "--data-dir", str(toy_dir), "--out", str(out), "--batch-size", "2",
+            "--group-size", "2", "--max-len", "32", "--steps", "2", "--eval-prompts", "0", "--judge-url", judge_url,
+            "--quiet"]
+    train.main(argv)
+    with open(out / "ckpt" / "train_state.pt", "r+b") as f:
+        f.truncate(50)
+    capsys.readouterr()
+    code, _, err = run_main(argv + ["--steps", "3", "--resume"], capsys)
+    lines = err.strip().splitlines()
+    assert code == 2 and len(lines) == 1 and "train_state.pt" in lines[0] and "--resume" in lines[0]
