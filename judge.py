@@ -426,7 +426,12 @@ def make_server(host="127.0.0.1", port=0, semantic_noise=0.0, acoustic_noise=0.0
     pool = make_pool(workers, judge_args) if workers else None
     stats = {"requests": 0, "in_flight": 0, "max_in_flight": 0}
     handler = make_handler(toy, stats, threading.Lock(), hold, latency, jitter, seed, pool)
-    server = PooledServer((host, port), handler)
+    try:
+        server = PooledServer((host, port), handler)
+    except OSError:                     # e.g. the port is taken: the scoring processes go too
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+        raise
     server.daemon_threads, server.pool = True, pool
     return server
 
@@ -604,8 +609,11 @@ def main():
                  "need latency >= 0 and jitter in [0, 1]")
     if args.workers < 0:
         ap.error(f"--workers {args.workers}: need 0 or more")
-    server = make_server(args.host, args.port, args.semantic_noise, args.acoustic_noise, args.seed,
-                         latency=args.latency, jitter=args.latency_jitter, noise=args.noise, workers=args.workers)
+    try:
+        server = make_server(args.host, args.port, args.semantic_noise, args.acoustic_noise, args.seed,
+                             latency=args.latency, jitter=args.latency_jitter, noise=args.noise, workers=args.workers)
+    except OSError as e:
+        ap.error(f"--host {args.host} --port {args.port}: cannot listen there ({e.strerror})")
     host, port = server.server_address[:2]
     # LocalJudge.stop() sends SIGTERM: leave through `finally`, so the scoring processes are shut
     # down here too (on Linux they would also get their parent's death signal; elsewhere not)

@@ -128,3 +128,18 @@ def test_calibrate_on_a_bad_file_ends_with_one_line_naming_it(content, named, tm
         judge.main()
     last = capsys.readouterr().err.strip().splitlines()[-1]
     assert stop.value.code == 2 and str(path) in last and named in last
+
+
+def test_serve_on_a_taken_port_ends_with_one_line(monkeypatch, capsys):
+    """`judge.py serve --port P` where P is taken. Bug caught: socket.bind's OSError traceback
+    (its scoring processes left behind) instead of one line naming the port, status 2."""
+    import socket
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        monkeypatch.setattr("sys.argv", ["judge.py", "serve", "--port", str(port), "--workers", "0"])
+        with pytest.raises(SystemExit) as stop:
+            judge.main()
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert stop.value.code == 2 and f"--port {port}" in last and "cannot listen" in last
