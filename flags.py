@@ -228,6 +228,8 @@ def check_flags(ap, args):
         if not ok:
             ap.error(f"{flag} {getattr(args, flag[2:].replace('-', '_'))}: out of range"
                      + (" (GRPO needs at least 2 replies per prompt)" if flag == "--group-size" else ""))
+    if args.judge_url and (problem := reward.judge_url_problem(args.judge_url)):
+        ap.error(problem)
     if args.resume and args.overwrite:
         ap.error("--resume and --overwrite: continue the run in --out, or start it again, not both")
     if args.async_rollout and args.stage != "hybrid":

@@ -324,6 +324,20 @@ def rollout_items(batch, seeds=None) -> list:
             for i in range(len(batch.texts))]
 
 
+def judge_url_problem(url) -> str | None:
+    """What is wrong with a --judge-url, or None: an http(s) URL with a host (and a valid port).
+    Checked at start: requests refuses the others only at the first call, a step into a run."""
+    from urllib.parse import urlsplit
+    try:
+        parts = urlsplit(url)
+        parts.port                              # noqa: B018  raises on a port that is not a number
+    except ValueError as e:
+        return f"--judge-url {url}: not a URL ({e})"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return f"--judge-url {url}: need http(s):// and a host, e.g. http://127.0.0.1:8000/v1/chat/completions"
+    return None
+
+
 def add_judge_args(parser):
     """The judge flags shared by train.py and eval.py."""
     g = parser.add_argument_group("judge")

@@ -84,6 +84,7 @@ from tqdm import tqdm
 
 import dataset
 import gate as gates
+import reward
 import rollout
 import runtime
 import stats
@@ -580,6 +581,8 @@ def get_args(argv=None):
     args.base = args.base or os.path.join("out", f"base-{args.model}")
     if args.model != "tiny-vita":
         args.train_args = f"--model {args.model} {args.train_args}"
+    if args.judge_url and (problem := reward.judge_url_problem(args.judge_url)):
+        ap.error(problem)
     if refused := rejected_flags(rows, args):
         ap.error(refused)
     return args, rows

@@ -198,3 +198,18 @@ def test_resume_from_a_training_state_cut_short_ends_with_one_line(toy_dir, micr
     code, _, err = run_main(argv + ["--steps", "3", "--resume"], capsys)
     lines = err.strip().splitlines()
     assert code == 2 and len(lines) == 1 and "train_state.pt" in lines[0] and "--resume" in lines[0]
+
+
+@pytest.mark.parametrize("url", ["notaurl", "ftp://judge/v1", "http://[bad", "http://host:port/v1"])
+def test_a_malformed_judge_url_ends_with_one_line_at_start(url, tmp_path, capsys):
+    """--judge-url that requests would refuse (no scheme, another scheme, a bad host or port).
+    Bug caught: accepted at start, then MissingSchema / InvalidURL raised from the first step's
+    judge call, a traceback after the data, the base and the model were loaded."""
+    import eval as ev
+    import study
+    for parse in (train.get_args, ev.get_args, study.get_args):
+        extra = {train.get_args: [], ev.get_args: ["--run", str(tmp_path)], study.get_args: ["--row", "ours="]}[parse]
+        with pytest.raises(SystemExit) as stop:
+            parse(["--judge-url", url, *extra])
+        last = capsys.readouterr().err.strip().splitlines()[-1]
+        assert stop.value.code == 2 and "--judge-url" in last and url in last, (parse, last)
