@@ -16,6 +16,8 @@ Deviations from the paper and the official release (the defaults; the rest are t
 import argparse
 import os
 
+import torch
+
 import gate as gates
 import grammar
 import losses
@@ -90,7 +92,8 @@ def get_args(argv=None):
                    + defaults_help("save_every"))
     g.add_argument("--seed", type=int, default=0, help="seeds data order, sampling and init")
     g.add_argument("--eval-prompts", type=int, default=64, help="held-out prompts for the closing summary (0: skip)")
-    g.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    g.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"],
+                   help="auto: a GPU where torch sees one, else the CPU")
     g.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice; "
                    "study.py --jobs N gives each run cores / N)")
     g.add_argument("--dtype", default=None, choices=["float32", "bfloat16"],
@@ -230,6 +233,8 @@ def check_flags(ap, args):
                      + (" (GRPO needs at least 2 replies per prompt)" if flag == "--group-size" else ""))
     if args.judge_url and (problem := reward.judge_url_problem(args.judge_url)):
         ap.error(problem)
+    if args.device == "cuda" and not torch.cuda.is_available():
+        ap.error("--device cuda: torch sees no CUDA device here (a CPU build of torch, or no GPU visible)")
     if args.resume and args.overwrite:
         ap.error("--resume and --overwrite: continue the run in --out, or start it again, not both")
     if args.async_rollout and args.stage != "hybrid":

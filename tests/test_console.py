@@ -72,6 +72,7 @@ def test_a_missing_init_ends_with_one_line_before_any_toy_data_is_made(stage, tm
     (["--schedule", "4", "2"], "--schedule"),
     (["--steps", "0"], "--steps"),
     (["--stage", "dpo", "--async-rollout"], "--async-rollout"),
+    (["--device", "tpu"], "--device"),                          # was taken as the CPU, silently
     (["--stage", "sft", "--model", "vita", "--data-dir", "d", "--eval-prompts", "0"], "--init"),   # was a traceback
     (["--model", "vita", "--init", "/ckpt/VITA-Audio-Boost"], "--data-dir"),    # not the toy world's tones
     (["--model", "vita", "--init", "/ckpt/VITA-Audio-Boost", "--data-dir", "d"], "--judge-url"),   # nor its judge
@@ -213,3 +214,12 @@ def test_a_malformed_judge_url_ends_with_one_line_at_start(url, tmp_path, capsys
             parse(["--judge-url", url, *extra])
         last = capsys.readouterr().err.strip().splitlines()[-1]
         assert stop.value.code == 2 and "--judge-url" in last and url in last, (parse, last)
+
+
+def test_device_cuda_without_cuda_ends_with_one_line(capsys, monkeypatch):
+    """--device cuda where torch sees no GPU. Bug caught: torch's AttributeError from
+    torch.cuda.set_device (a CPU build) as a traceback instead of one line naming --device."""
+    import torch
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    code, _, err = run_main(["--device", "cuda"], capsys)
+    assert code == 2 and "--device cuda" in err.strip().splitlines()[-1]
