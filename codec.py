@@ -329,4 +329,7 @@ if __name__ == "__main__":
     print(f"{len(codes)} codes, {len(wave) / rate:.2f} s at {rate} Hz; heard back: {hear(encode(wave, rate))!r}")
     print("prosody:", prosody(codes))
     if args.out:
-        sf.write(args.out, wave, rate)
+        try:
+            sf.write(args.out, wave, rate)
+        except (OSError, RuntimeError) as e:       # soundfile's error for a path it cannot open
+            ap.error(f"--out {args.out}: cannot write it ({type(e).__name__})")

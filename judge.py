@@ -609,6 +609,8 @@ def main():
                  "need latency >= 0 and jitter in [0, 1]")
     if args.workers < 0:
         ap.error(f"--workers {args.workers}: need 0 or more")
+    if not 0 <= args.port <= 65535:
+        ap.error(f"--port {args.port}: need 0-65535 (0 picks a free one)")
     try:
         server = make_server(args.host, args.port, args.semantic_noise, args.acoustic_noise, args.seed,
                              latency=args.latency, jitter=args.latency_jitter, noise=args.noise, workers=args.workers)

@@ -547,7 +547,10 @@ def main():
             print(f"put these on PYTHONPATH (from a VITA-Audio clone with submodules): {', '.join(GLM4VOICE_PATHS)}")
             sys.exit(1)
         return
-    make_standin(args.path)
+    try:
+        make_standin(args.path)
+    except OSError as e:
+        ap.error(f"standin {args.path}: cannot write there ({e.strerror})")
     lm = load_vita(args.path)
     print(f"wrote {args.path}: main path {models.n_params(lm) / 1e6:.2f}M params + {lm.layout['n_mtp']} MTP layers "
           f"left aside, vocab {lm.vocab.size}, audio codes from id {lm.vocab.audio_offset}; schedule "

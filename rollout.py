@@ -603,8 +603,11 @@ def main():
     ap.add_argument("--seed", type=int, default=0, help="sampling seed")
     add_sampling_args(ap)
     args = ap.parse_args()
-    model = load_model(args.ckpt)
-    samples = dataset.load_samples(args.data, model.codec.encode, limit=args.n)
+    try:
+        model = load_model(args.ckpt)
+        samples = dataset.load_samples(args.data, model.codec.encode, limit=args.n)
+    except (ValueError, OSError) as e:        # CheckpointError, DataError: they name the path
+        ap.error(str(e))
     batch = sample(model, samples, args.group_size, generator=torch.Generator().manual_seed(args.seed),
                    **sampling_kwargs(args))
     for i, text in enumerate(batch.texts):

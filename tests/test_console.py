@@ -1,5 +1,6 @@
 """train.py's console: one line and exit status 2 for bad input, a step line every --log-every steps."""
 import argparse
+import os
 
 import pytest
 
@@ -223,3 +224,24 @@ def test_device_cuda_without_cuda_ends_with_one_line(capsys, monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     code, _, err = run_main(["--device", "cuda"], capsys)
     assert code == 2 and "--device cuda" in err.strip().splitlines()[-1]
+
+
+@pytest.mark.parametrize("script,args,named", [
+    ("rollout.py", ["--ckpt", "{tmp}/nowhere"], "no spoken.json"),
+    ("codec.py", ["hello", "--out", "{tmp}/a-file/x.wav"], "--out"),
+    ("real.py", ["standin", "{tmp}/a-file/standin"], "standin"),
+    ("judge.py", ["serve", "--port", "99999"], "--port 99999"),
+])
+def test_the_small_tools_end_bad_input_with_one_line(script, args, named, tmp_path, monkeypatch, capsys):
+    """rollout.py, codec.py, real.py standin and judge.py serve on a missing checkpoint, a path
+    that cannot be written (under a file) or a port out of range. Bug caught: CheckpointError,
+    LibsndfileError, FileNotFoundError or OverflowError as a traceback instead of one line, status 2."""
+    import runpy
+    (tmp_path / "a-file").write_text("")
+    argv = [a.replace("{tmp}", str(tmp_path)) for a in args]
+    monkeypatch.setattr("sys.argv", [script, *argv])
+    with pytest.raises(SystemExit) as stop:
+        runpy.run_path(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), script),
+                       run_name="__main__")
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert stop.value.code == 2 and named in last, last
