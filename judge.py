@@ -567,7 +567,7 @@ def load_human_scores(path) -> list:
     if not isinstance(pool, list):
         raise ValueError(f"{path}: human_scores is not a list (one entry per prompt)")
     for i, entry in enumerate(pool):
-        if not (isinstance(entry, dict) and all(isinstance(entry.get(axis), list) for axis in ("semantic", "acoustic"))):
+        if not isinstance(entry, dict) or not all(isinstance(entry.get(a), list) for a in ("semantic", "acoustic")):
             raise ValueError(f"{path}: human_scores[{i}] is not {{\"semantic\": [...], \"acoustic\": [...]}}")
     return pool
 

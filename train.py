@@ -124,7 +124,8 @@ def ensure_toy_data(args, rank):
         raise SystemExit(f"data not found: {args.train_file} / {args.eval_file}")
     if rank == 0:
         print("toy data missing: running data/prepare.py", flush=True)
-        if subprocess.run([sys.executable, os.path.join(HERE, "data", "prepare.py"), "--out", args.data_dir]).returncode:
+        prepare = [sys.executable, os.path.join(HERE, "data", "prepare.py"), "--out", args.data_dir]
+        if subprocess.run(prepare).returncode:
             raise SystemExit(f"data/prepare.py could not write the toy data to {args.data_dir} (its error above)")
     runtime.barrier()
 

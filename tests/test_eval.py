@@ -293,8 +293,10 @@ def test_lambda_reach_draws_from_the_pools_and_says_when_a_class_is_missing():
     assert empty["peak"] is None and "no estimate" in analyses.reach_lines(empty)[1]
 
 
-@pytest.mark.parametrize("metrics,named", [(None, "no metrics.jsonl there"),
-                                           ('{"step": 1, "lambda": 0.1}\n{"step": 2, "lamb\n', "metrics.jsonl:2: not valid JSON")])
+TORN = '{"step": 1, "lambda": 0.1}\n{"step": 2, "lamb\n'
+
+
+@pytest.mark.parametrize("metrics,named", [(None, "no metrics.jsonl there"), (TORN, "metrics.jsonl:2: not valid JSON")])
 def test_lambda_on_a_missing_or_torn_metrics_file_ends_with_one_line(metrics, named, tmp_path, capsys):
     """`eval.py --run DIR --analysis lambda` where DIR has no metrics.jsonl (a typo, or a base's
     directory), or one whose line 2 was cut (a full disk). Bug caught: FileNotFoundError or
