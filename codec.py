@@ -317,7 +317,7 @@ def prosody(codes) -> dict:
                 pauses_per_gap=pauses / gaps if gaps else float("nan"), jumps=jumps)
 
 
-if __name__ == "__main__":
+def main():
     import soundfile as sf
     ap = argparse.ArgumentParser(description="Speak a text with the toy codec and hear it back.")
     ap.add_argument("text")
@@ -333,3 +333,7 @@ if __name__ == "__main__":
             sf.write(args.out, wave, rate)
         except (OSError, RuntimeError) as e:       # soundfile's error for a path it cannot open
             ap.error(f"--out {args.out}: cannot write it ({type(e).__name__})")
+
+
+if __name__ == "__main__":
+    main()

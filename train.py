@@ -63,6 +63,7 @@ import json
 import math
 import os
 import random
+import shutil
 import subprocess
 import sys
 import time
@@ -98,17 +99,28 @@ def per_rank_batch(args, world):
     return args.batch_size // world
 
 
-def check_out(args):
+RUN_MARKERS = ("ckpt", "final", "metrics.jsonl", "spoken.json", "summary.json")   # what says "a run is here"
+
+
+def check_out(args, rank):
     """An --out that holds a run is continued (--resume) or replaced (--overwrite), never replaced
     silently: relaunched without --resume, a long run's metrics.jsonl was emptied at once and its
-    checkpoint replaced at the first save."""
-    if args.resume or args.overwrite:
+    checkpoint replaced at the first save. --overwrite removes the old run's markers first, so a
+    new run stopped early is never read as the old one finished (its final model, its summary)."""
+    if args.resume:
         return
-    held = [name for name in ("ckpt", "final", "metrics.jsonl", "spoken.json")
-            if os.path.exists(os.path.join(args.out, name))]
-    if held:
+    if args.init and os.path.abspath(args.init) == os.path.abspath(args.out):
+        raise SystemExit(f"--init and --out are both {args.out}: the run would replace the model it starts from "
+                         "(and the reference it is held to); give another --out")
+    held = [name for name in RUN_MARKERS if os.path.exists(os.path.join(args.out, name))]
+    if held and not args.overwrite:
         raise SystemExit(f"--out {args.out} holds a run ({', '.join(held)}): --resume to continue it, "
                          "--overwrite to start it again, or another --out")
+    for path in (os.path.join(args.out, name) for name in held if rank == 0):
+        if os.path.isdir(path):
+            shutil.rmtree(path)
+        else:
+            os.remove(path)
 
 
 def ensure_toy_data(args, rank):
@@ -185,7 +197,7 @@ def run(args):
     random.seed(args.seed + rank)
     np.random.seed(args.seed + rank)
     check_init(args)
-    check_out(args)
+    check_out(args, rank)
     ensure_toy_data(args, rank)
     if args.stage != "sft":
         ensure_base(args, rank, world)

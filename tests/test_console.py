@@ -1,6 +1,5 @@
 """train.py's console: one line and exit status 2 for bad input, a step line every --log-every steps."""
 import argparse
-import os
 
 import pytest
 
@@ -144,7 +143,9 @@ def test_an_out_holding_a_run_is_refused_unless_resumed_or_overwritten(toy_dir, 
                                                                        capsys):
     """The same command launched again into the same --out, without --resume. Bug caught: the
     first run's metrics.jsonl emptied at once and its checkpoint replaced (a long run's record
-    lost to a relaunch), instead of one line naming --out, with status 2 and nothing touched."""
+    lost to a relaunch), instead of one line naming --out, with status 2 and nothing touched;
+    under --overwrite, the old run's final model and summary left beside a new run stopped
+    early; --init and --out the same directory (a run replacing the model it starts from)."""
     out = tmp_path / "run"
     argv = ["--init", micro_ckpts["tiny-vita"], "--data-dir", str(toy_dir), "--out", str(out), "--batch-size", "2",
             "--group-size", "2", "--max-len", "32", "--steps", "2", "--eval-prompts", "0", "--judge-url", judge_url,
@@ -157,10 +158,15 @@ def test_an_out_holding_a_run_is_refused_unless_resumed_or_overwritten(toy_dir, 
     lines = err.strip().splitlines()
     assert code == 2 and len(lines) == 1 and "--out" in lines[0] and "--resume" in lines[0] and str(out) in lines[0]
     assert {p: p.read_bytes() for p in files} == before
-    train.main(argv + ["--overwrite"])                     # asked for: a new run in its place
-    assert len(records_of(out)) == 2
+    train.main(argv + ["--overwrite", "--steps", "3", "--stop-after", "1"])   # a new run, stopped early
+    assert len(records_of(out)) == 1
+    # the old run's final model went first: a new run stopped early is not the old one finished
+    assert not (out / "final").exists() and (out / "ckpt").exists()
     code, _, err = run_main(argv + ["--overwrite", "--resume"], capsys)
     assert code == 2 and "--overwrite" in err.strip().splitlines()[-1]
+    same = str(out / "ckpt")                              # a checkpoint, as --init and as --out
+    code, _, err = run_main(["--init", same, "--data-dir", str(toy_dir), "--out", same, "--overwrite"], capsys)
+    assert code == 2 and "--init and --out" in err.strip().splitlines()[-1] and (out / "ckpt" / "spoken.json").exists()
 
 
 def records_of(out):
@@ -236,12 +242,13 @@ def test_the_small_tools_end_bad_input_with_one_line(script, args, named, tmp_pa
     """rollout.py, codec.py, real.py standin and judge.py serve on a missing checkpoint, a path
     that cannot be written (under a file) or a port out of range. Bug caught: CheckpointError,
     LibsndfileError, FileNotFoundError or OverflowError as a traceback instead of one line, status 2."""
-    import runpy
+    import importlib
     (tmp_path / "a-file").write_text("")
     argv = [a.replace("{tmp}", str(tmp_path)) for a in args]
     monkeypatch.setattr("sys.argv", [script, *argv])
+    # main() of the imported module, not the file run again as __main__: a second copy of
+    # rollout.py would register its own shared-prefix attention over the first one's
     with pytest.raises(SystemExit) as stop:
-        runpy.run_path(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), script),
-                       run_name="__main__")
+        importlib.import_module(script[:-3]).main()
     last = capsys.readouterr().err.strip().splitlines()[-1]
     assert stop.value.code == 2 and named in last, last
