@@ -102,11 +102,10 @@ def per_rank_batch(args, world):
 RUN_MARKERS = ("ckpt", "final", "metrics.jsonl", "spoken.json", "summary.json")   # what says "a run is here"
 
 
-def check_out(args, rank):
+def check_out(args):
     """An --out that holds a run is continued (--resume) or replaced (--overwrite), never replaced
     silently: relaunched without --resume, a long run's metrics.jsonl was emptied at once and its
-    checkpoint replaced at the first save. --overwrite removes the old run's markers first, so a
-    new run stopped early is never read as the old one finished (its final model, its summary)."""
+    checkpoint replaced at the first save."""
     if args.resume:
         return
     if args.init and os.path.abspath(args.init) == os.path.abspath(args.out):
@@ -116,10 +115,18 @@ def check_out(args, rank):
     if held and not args.overwrite:
         raise SystemExit(f"--out {args.out} holds a run ({', '.join(held)}): --resume to continue it, "
                          "--overwrite to start it again, or another --out")
-    for path in (os.path.join(args.out, name) for name in held if rank == 0):
+
+
+def clear_out(args, rank):
+    """--overwrite: the old run's markers go once the new run has its model and data (a bad
+    flag or file leaves the old run as it was), before it writes anything, so a new run stopped
+    early is never read as the old one finished (its final model, its summary)."""
+    if not args.overwrite or rank != 0:
+        return
+    for path in (os.path.join(args.out, name) for name in RUN_MARKERS):
         if os.path.isdir(path):
             shutil.rmtree(path)
-        else:
+        elif os.path.exists(path):
             os.remove(path)
 
 
@@ -197,7 +204,7 @@ def run(args):
     random.seed(args.seed + rank)
     np.random.seed(args.seed + rank)
     check_init(args)
-    check_out(args, rank)
+    check_out(args)
     ensure_toy_data(args, rank)
     if args.stage != "sft":
         ensure_base(args, rank, world)
@@ -207,6 +214,7 @@ def run(args):
     need_target = args.stage in ("sft", "hybrid")
     train_set = load_split(args.train_file, policy.codec.encode, need_target, args.skip_bad, args.max_train_samples)
     eval_set = load_split(args.eval_file, policy.codec.encode, False, args.skip_bad, max(1, args.eval_prompts))
+    clear_out(args, rank)
     with contextlib.ExitStack() as stack:
         # two raters: the (noisy) training judge, and the noise-free "human" for the held-out summary
         judge = reward.open_judge(args, stack) if args.stage != "sft" else None

@@ -144,8 +144,9 @@ def test_an_out_holding_a_run_is_refused_unless_resumed_or_overwritten(toy_dir, 
     """The same command launched again into the same --out, without --resume. Bug caught: the
     first run's metrics.jsonl emptied at once and its checkpoint replaced (a long run's record
     lost to a relaunch), instead of one line naming --out, with status 2 and nothing touched;
-    under --overwrite, the old run's final model and summary left beside a new run stopped
-    early; --init and --out the same directory (a run replacing the model it starts from)."""
+    under --overwrite, the old run's final model left beside a new run stopped early, or the
+    old run removed by a new one that then stops on a bad data file; --init and --out the same
+    directory (a run replacing the model it starts from)."""
     out = tmp_path / "run"
     argv = ["--init", micro_ckpts["tiny-vita"], "--data-dir", str(toy_dir), "--out", str(out), "--batch-size", "2",
             "--group-size", "2", "--max-len", "32", "--steps", "2", "--eval-prompts", "0", "--judge-url", judge_url,
@@ -158,6 +159,10 @@ def test_an_out_holding_a_run_is_refused_unless_resumed_or_overwritten(toy_dir, 
     lines = err.strip().splitlines()
     assert code == 2 and len(lines) == 1 and "--out" in lines[0] and "--resume" in lines[0] and str(out) in lines[0]
     assert {p: p.read_bytes() for p in files} == before
+    (tmp_path / "bad.jsonl").write_text('{"id": "a"\n')                 # --overwrite, but a bad data file
+    code, _, err = run_main(argv + ["--overwrite", "--train-file", str(tmp_path / "bad.jsonl"),
+                                    "--eval-file", str(toy_dir / "eval.jsonl")], capsys)
+    assert code == 2 and "bad.jsonl:1" in err and {p: p.read_bytes() for p in files} == before
     train.main(argv + ["--overwrite", "--steps", "3", "--stop-after", "1"])   # a new run, stopped early
     assert len(records_of(out)) == 1
     # the old run's final model went first: a new run stopped early is not the old one finished
