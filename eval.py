@@ -178,8 +178,6 @@ def get_args(argv=None):
                         "and the side-by-side raters")
     reward.add_judge_args(ap)
     args = ap.parse_args(argv)
-    if args.judge_url and (problem := reward.judge_url_problem(args.judge_url)):
-        ap.error(problem)
     if not args.analysis:
         args.analysis = ["scores"] * bool(args.ckpt) + ["sbs"] * bool(args.vs) + ["shift"] * bool(args.base) \
             + ["lambda"] * bool(args.run)

@@ -231,8 +231,6 @@ def check_flags(ap, args):
         if not ok:
             ap.error(f"{flag} {getattr(args, flag[2:].replace('-', '_'))}: out of range"
                      + (" (GRPO needs at least 2 replies per prompt)" if flag == "--group-size" else ""))
-    if args.judge_url and (problem := reward.judge_url_problem(args.judge_url)):
-        ap.error(problem)
     if args.device == "cuda" and not torch.cuda.is_available():
         ap.error("--device cuda: torch sees no CUDA device here (a CPU build of torch, or no GPU visible)")
     if args.resume and args.overwrite:

@@ -38,6 +38,7 @@ Deviations from the official release (utils/vita_audio_rewards.py):
   4. The reference answer is sent when the sample has one (the official prompt
      has the question and transcript only).
 """
+import argparse
 import base64
 import json
 import os
@@ -324,24 +325,26 @@ def rollout_items(batch, seeds=None) -> list:
             for i in range(len(batch.texts))]
 
 
-def judge_url_problem(url) -> str | None:
-    """What is wrong with a --judge-url, or None: an http(s) URL with a host (and a valid port).
-    Checked at start: requests refuses the others only at the first call, a step into a run."""
+def judge_url(url: str) -> str:
+    """argparse's `type` for --judge-url: the URL if it is http(s) with a host (and a valid port),
+    else the one-line error argparse prints. Checked at start (also the environment's default):
+    requests refuses the others only at the first call, a step into a run."""
     from urllib.parse import urlsplit
     try:
         parts = urlsplit(url)
         parts.port                              # noqa: B018  raises on a port that is not a number
     except ValueError as e:
-        return f"--judge-url {url}: not a URL ({e})"
+        raise argparse.ArgumentTypeError(f"{url}: not a URL ({e})") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        return f"--judge-url {url}: need http(s):// and a host, e.g. http://127.0.0.1:8000/v1/chat/completions"
-    return None
+        raise argparse.ArgumentTypeError(f"{url}: need http(s):// and a host, "
+                                         "e.g. http://127.0.0.1:8000/v1/chat/completions")
+    return url
 
 
 def add_judge_args(parser):
     """The judge flags shared by train.py and eval.py."""
     g = parser.add_argument_group("judge")
-    g.add_argument("--judge-url", default=os.environ.get("WAVALIGN_JUDGE_URL"),
+    g.add_argument("--judge-url", type=judge_url, default=os.environ.get("WAVALIGN_JUDGE_URL"),
                    help="OpenAI-compatible chat/completions URL; unset = start the local toy judge")
     g.add_argument("--judge-model", default=os.environ.get("WAVALIGN_JUDGE_MODEL", "local-judge"),
                    help="model name sent to the judge")

@@ -564,7 +564,7 @@ def get_args(argv=None):
                         "whose rows differ by little, else 1")
     g.add_argument("--eval-file", default=os.path.join(HERE, "data", "toy", "eval.jsonl"), help="held-out split")
     rollout.add_sampling_args(g)       # the scored replies are sampled as train.py's closing summary samples them
-    g.add_argument("--judge-url", default=None, help="a scoring judge's URL (default: the local noise-free judge)")
+    g.add_argument("--judge-url", type=reward.judge_url, default=None, help="a scoring judge's URL (default: the local noise-free judge)")
     args = ap.parse_args(argv)
     rows = preset_rows(args.preset) if args.preset else {}
     try:
@@ -581,8 +581,6 @@ def get_args(argv=None):
     args.base = args.base or os.path.join("out", f"base-{args.model}")
     if args.model != "tiny-vita":
         args.train_args = f"--model {args.model} {args.train_args}"
-    if args.judge_url and (problem := reward.judge_url_problem(args.judge_url)):
-        ap.error(problem)
     if refused := rejected_flags(rows, args):
         ap.error(refused)
     return args, rows
