@@ -254,8 +254,10 @@ def plot_diversity(result, path):
 
 
 def gradient_events(model, samples, judge, args, events=6, prompts=4, group=4, seed=0) -> list:
-    """Per event (one batch), for the SFT, GRPO and DPO objectives: the text-token and
-    speech-token parts of the loss back-propagated separately -> losses.grad_geometry."""
+    """Per event (one batch), for the SFT, GRPO and DPO objectives over all reply tokens (the
+    single unified objective of Fig. 1): the text-token and speech-token parts of its gradient
+    (Eq. 7, `losses.eq7_part`: they add up to the whole), back-propagated separately ->
+    losses.grad_geometry."""
     gen, out = torch.Generator().manual_seed(seed), []
     device = rollout.model_device(model)
     params = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
@@ -270,13 +272,15 @@ def gradient_events(model, samples, judge, args, events=6, prompts=4, group=4, s
                                                   batch.temperature))          # 1 when greedy: never / 0
         m = {k: rollout.flat(v & batch.masks["sampled"]) for k, v in batch.masks.items()}
         grp = torch.arange(prompts, device=device).repeat_interleave(group)
-
-        def grpo(mask):
-            return losses.grpo_loss(logp, logp.detach(), None, adv, mask, mask, mask, grp, usable)[0]
         tp, tm, tr, ts, tmask = rollout.teacher_forced(model, chunk)
         sft_lp = rollout.flat(models.reply_logprobs(model, tp, tm, tr, ts))
-        objectives = {"GRPO": (grpo(m["text"]), grpo(m["speech"])),
-                      "SFT": tuple(losses.sft_loss(sft_lp, rollout.flat(tmask[k] & tmask["sampled"]))
+        sft_m = {k: rollout.flat(tmask[k] & tmask["sampled"]) for k in ("completion", "text", "speech")}
+
+        def grpo(lp):
+            return losses.grpo_loss(lp, logp.detach(), None, adv, m["completion"], m["text"], m["speech"], grp,
+                                    usable)[0]
+        objectives = {"GRPO": tuple(grpo(losses.eq7_part(logp, m[k])) for k in ("text", "speech")),
+                      "SFT": tuple(losses.sft_loss(losses.eq7_part(sft_lp, sft_m[k]), sft_m["completion"])
                                    for k in ("text", "speech"))}
         pairs = []       # DPO: the best and the worst reply of each group whose rewards differ
         for g in range(prompts):
@@ -287,10 +291,10 @@ def gradient_events(model, samples, judge, args, events=6, prompts=4, group=4, s
         if pairs:
             best, worst = (torch.tensor(x, device=device) for x in zip(*pairs))
 
-            def dpo(mask):
-                s = losses.masked_score(logp, mask)
+            def dpo(lp):
+                s = losses.masked_score(lp, m["completion"])
                 return losses.dpo_loss(s[best], s[worst], s[best].detach(), s[worst].detach())[0]
-            objectives["DPO"] = (dpo(m["text"]), dpo(m["speech"]))
+            objectives["DPO"] = tuple(dpo(losses.eq7_part(logp, m[k])) for k in ("text", "speech"))
         for name, (lt, ls) in objectives.items():
             geo = losses.grad_geometry(params, lt, ls)
             out.append({"event": e, "objective": name, **{k: v for k, v in geo.items() if k != "layers"},

@@ -28,6 +28,10 @@ Deviations from the paper and the official release:
   2. A group with fewer than two valid rewards gives no statistics (the official
      code scores failures 2.5). A step without any usable group leaves the EMA
      unchanged and applies the current lambda.
+  3. Two choices Eq. 9-12 leave open, taken as the official code takes them: lambda_raw
+     is the mean of lambda_max g v over a step's groups (not lambda_max times the mean
+     g times the mean v), and the first step applies lambda_raw unsmoothed (Eq. 12 has no
+     lambda_0), so step 1 can be as high as lambda_max although H.2 reads "starts low".
 """
 from dataclasses import dataclass
 

@@ -17,7 +17,10 @@ model.py builds the architectures on top; real.py gives VITA-Audio's real ids a 
 Deviations from the paper and the official release:
   1. VITA-Audio enforces no schedule at generation (the model just learned it); here
      generation is constrained to the schedule, so replies are always well-formed and
-     Eq. 1's text/speech partition is always defined.
+     Eq. 1's text/speech partition is always defined. Every log-prob the losses see (SFT,
+     GRPO, KL, DPO) is renormalised over the same allowed set, so on a real checkpoint SFT
+     never pushes down a token the schedule rules out there, and the KL compares the two
+     models' restricted distributions; the official trainer uses the full softmax.
   2. The toy text is character-level (ToyTokenizer); VITA-Audio's is Qwen2's sub-word
      tokenizer, hence tiny-vita's default schedule 8 10 4 10 instead of 1 10 4 10 (README).
 """

@@ -26,6 +26,12 @@ Deviations from the paper and the official release:
      back to all tokens when a group has no text token.
   4. Advantages use the population std (as the masked official trainer does; its
      other trainers use the sample std).
+  5. L_SFT averages each sequence's log-probs over its allowed positions, then over
+     sequences (the official trainer's masked mean); Eq. 2 sums over a sequence.
+  6. The GRPO aggregation defaults to the official per-sequence mean (`--loss-agg
+     seq-mean`); Eq. 3's literal 1/G sum over tokens is `token-sum`.
+  7. A row whose group is unusable (fewer than two valid rewards) gets no KL either,
+     although the KL needs no reward: the row is left out of the step (deviation 1).
 """
 import math
 
@@ -219,6 +225,15 @@ def _layer_of(name: str) -> str:
     if "embed" in name:
         return "embed"
     return "head" if "head" in name else "norm/other"
+
+
+def eq7_part(logp: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
+    """Eq. 7's split: logp (N, T) with the positions outside keep (N, T) detached. A loss on
+    it back-propagates only through `keep`'s log-probs, with the whole loss's weights
+    (normalisers, advantages, DPO's sigmoid at the whole margin), so the parts' gradients over
+    disjoint masks that cover the loss's positions add up to the whole loss's gradient, for
+    any loss. Its value is the whole loss's."""
+    return torch.where(keep, logp, logp.detach())
 
 
 def grad_geometry(named_params, loss_text, loss_speech) -> dict:

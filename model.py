@@ -45,6 +45,9 @@ Deviations from the paper and the official release:
   4. The tiny models read no system prompt: the toy data's is constant.
   5. The toy speech codec lives in its own file, codec.py (one concept per file);
      its `encode` and `decode` are re-exported here for `from model import encode`.
+  6. An early <boa> (chosen in a text slot: the text ends) counts as text, as tiny-kimi's
+     <eot> does, so text-only GRPO credits when to stop talking; the official boundary
+     rule counts every <boa> as speech (`SpokenLM.masks`).
 """
 import contextlib
 import json

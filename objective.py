@@ -86,10 +86,13 @@ def build_update_batch(policy, ref, batch, samples, args, device) -> UpdateBatch
 
 def hybrid_objective(policy, ub, adv, usable, group, lam, args, forward=None, modality=None):
     """Eq. 8 on an UpdateBatch -> (loss, sft, grpo, grpo stats). `modality` ('text' or
-    'speech') keeps only that modality's tokens in every term: Appendix C's L_text / L_speech."""
+    'speech'): the gradient reaches the parameters only through that modality's positions,
+    Appendix C's L_text / L_speech, whose gradients add up to the whole loss's (Eq. 7)."""
     logp = row_logprobs(policy, ub, slice(None), forward)
-    grpo, stats = grpo_term(logp[:ub.n_roll], ub, adv, usable, group, args, modality)
-    sft = sft_term(logp[ub.n_roll:], ub, modality)
+    if modality:
+        logp = losses.eq7_part(logp, torch.cat(ub.modality[modality]))
+    grpo, stats = grpo_term(logp[:ub.n_roll], ub, adv, usable, group, args)
+    sft = sft_term(logp[ub.n_roll:], ub)
     return losses.hybrid_loss(sft, grpo, lam), sft, grpo, stats
 
 
@@ -99,19 +102,15 @@ def row_logprobs(policy, ub, rows, forward=None):
                                       ub.slots[rows], ub.temperatures[rows], forward))
 
 
-def grpo_term(logp_roll, ub, adv, usable, group, args, modality=None):
+def grpo_term(logp_roll, ub, adv, usable, group, args):
     """L_GRPO (Eq. 3-4, scope Eq. 6) on the rollout rows' log-probs -> (loss, stats)."""
-    rl, kl_t, kl_s = ub.rl_scope, ub.kl_text, ub.kl_speech
-    if modality:
-        keep = ub.modality[modality][0]
-        rl, kl_t, kl_s = rl & keep, kl_t & keep, kl_s & keep
-    return losses.grpo_loss(logp_roll, ub.old, ub.ref, adv, rl, kl_t, kl_s, group, usable,
+    return losses.grpo_loss(logp_roll, ub.old, ub.ref, adv, ub.rl_scope, ub.kl_text, ub.kl_speech, group, usable,
                             args.beta_text, args.beta_speech, args.clip_eps, args.loss_agg, args.kl_norm)
 
 
-def sft_term(logp_sft, ub, modality=None):
+def sft_term(logp_sft, ub):
     """L_SFT (Eq. 2, scope Eq. 6) on the SFT rows' log-probs."""
-    return losses.sft_loss(logp_sft, ub.sft_scope & ub.modality[modality][1] if modality else ub.sft_scope)
+    return losses.sft_loss(logp_sft, ub.sft_scope)
 
 
 def local_gradients(forward):

@@ -41,8 +41,9 @@ Run `python rollout.py --ckpt DIR` to print a few sampled replies.
 Deviations from the paper and the official release:
   1. The official trainer rolls out with a copy of the checkpoint's generation config,
      overriding only the temperature, length and schedule, so top-k, top-p and the
-     repetition penalty are the checkpoint's (its own top_p argument is unused); here
-     they are the defaults, and each flag overrides its setting.
+     repetition penalty are the checkpoint's and its own top_p argument is unused. Here
+     they are the checkpoint's too (`sampling_settings`; top_p 0.9 and the others off
+     where it sets none), and each flag, when given, overrides its setting.
   2. As in TRL, old log-probs ignore top-k, top-p and the repetition penalty (the ratio is
      taken between temperature-scaled policies).
   3. temperature 0 means greedy decoding; its log-probs are recorded (and the update

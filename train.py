@@ -57,6 +57,8 @@ Deviations from the paper and the official release:
      update old, clipped against their sampling log-probs. The paper and the official
      trainer are on-policy; this hides the rollout behind a slow judge. The rollout sampled
      ahead is checkpointed per rank, so --resume stays exact.
+  7. With --ppo-epochs > 1 every epoch's update is the whole Eq. 8, so the SFT term is
+     applied once per epoch on the rollout batch's prompts, as the GRPO term is.
 """
 import contextlib
 import json

@@ -243,6 +243,45 @@ def test_hybrid_mixes_by_lambda():
     assert losses.hybrid_loss(torch.tensor(2.0), torch.tensor(-1.0), 0.25).item() == pytest.approx(0.75 * 2 - 0.25)
 
 
+def test_appendix_c_parts_of_sft_by_hand():
+    """Eq. 7 on Eq. 2: one reply, 2 text and 8 speech tokens, log-probs the parameters themselves.
+    L = -(sum of the 10) / 10, so each position's gradient is -1/10: ||g_T|| = sqrt(2)/10,
+    ||g_S|| = sqrt(8)/10, ratio 0.5, and the parts add up to dL. Bug caught: each part averaged
+    over its own modality's tokens (ratio 2.0, parts summing to twice dL), or eq7_part detaching
+    the kept positions instead of the others (ratio 2.0)."""
+    w = torch.nn.Parameter(torch.full((1, 10), -1.0))
+    text = torch.tensor([[True] * 2 + [False] * 8])
+    everything = torch.ones(1, 10, dtype=torch.bool)
+    parts = [losses.sft_loss(losses.eq7_part(w, keep), everything) for keep in (text, ~text)]
+    geo = losses.grad_geometry([("layers.0.w", w)], *parts)
+    assert geo["ratio"] == pytest.approx(0.5) and geo["norm_text"] == pytest.approx(math.sqrt(2) / 10)
+
+
+def test_appendix_c_parts_add_up_to_the_whole_gradient_of_every_objective():
+    """Eq. 7 for GRPO (clip engaged, both KLs, every aggregation) and DPO (a non-zero margin,
+    so the sigmoid's weight is the whole margin's): the text part's gradient plus the speech
+    part's equals the whole loss's, position by position. Bug caught: a part computed as the
+    loss on its own modality's mask (other normalisers, and for DPO the sigmoid at the part's
+    margin)."""
+    logp, old, ref, adv, scope, text, speech, usable, group = random_case(5)
+    speech = ~text                                                        # the parts cover every position
+
+    def grad(loss):
+        return torch.autograd.grad(loss, logp)[0]
+
+    for how in losses.AGGREGATIONS:
+        def grpo(lp):
+            return losses.grpo_loss(lp, old, ref, adv, scope, text, speech, group, usable, 0.05, 0.02, 0.2, how)[0]
+        parts = grad(grpo(losses.eq7_part(logp, text))) + grad(grpo(losses.eq7_part(logp, speech)))
+        assert torch.allclose(parts, grad(grpo(logp)), atol=1e-6), how
+
+    def dpo(lp):
+        s = losses.masked_score(lp, scope)
+        return losses.dpo_loss(s[:4], s[4:8], torch.zeros(4), torch.ones(4))[0]
+    parts = grad(dpo(losses.eq7_part(logp, text))) + grad(dpo(losses.eq7_part(logp, speech)))
+    assert torch.allclose(parts, grad(dpo(logp)), atol=1e-6)
+
+
 def test_grad_geometry_two_backward_passes():
     w = torch.nn.Parameter(torch.tensor([1.0, 2.0]))
     lt, ls = (w * torch.tensor([3.0, 0.0])).sum(), (w * torch.tensor([0.0, 4.0])).sum()

@@ -242,6 +242,46 @@ def test_greedy_gradient_analysis_is_finite(micro_ckpts, samples):
         assert all(math.isfinite(r[k]) for k in ("norm_text", "norm_speech", "cos")), r["objective"]
 
 
+def test_the_gradient_analysis_splits_the_whole_objective_over_all_tokens(micro_ckpts, samples, monkeypatch):
+    """Appendix C (Eq. 7): for SFT and GRPO over every reply token, the text part's gradient plus
+    the speech part's is the whole objective's, recomputed here from the same rollouts with the
+    plain losses. Bug caught: each part as the objective on its own modality's tokens (the old
+    analysis: per-modality means, so the ratio came out about |speech| / |text| times too high)."""
+    import eval as ev
+    import losses
+    import model as M
+    from conftest import micro_model
+
+    class Scores:
+        def score(self, items, mode="holistic"):
+            from types import SimpleNamespace
+            return SimpleNamespace(rewards=[1 + (3 * i) % 5 for i in range(len(items))])
+    model = micro_model("tiny-vita")
+    params = [p for p in model.parameters() if p.requires_grad]
+    seen, summed = {}, []
+    sample = rollout.sample
+    monkeypatch.setattr(analyses.rollout, "sample", lambda *a, **k: seen.setdefault("batch", sample(*a, **k)))
+
+    def geometry(named, lt, ls):
+        summed.append([a + b for a, b in zip(torch.autograd.grad(lt, params, retain_graph=True),
+                                             torch.autograd.grad(ls, params, retain_graph=True))])
+        return {"ratio": 1.0, "cos": 0.0, "layers": {}}
+    monkeypatch.setattr(analyses.losses, "grad_geometry", geometry)
+    args = ev.get_args(["--ckpt", micro_ckpts["tiny-vita"], "--max-len", "24"])
+    analyses.gradient_events(model, samples[:2], Scores(), args, events=1, prompts=2, group=2)
+    b, flat = seen["batch"], rollout.flat
+    model.train()
+    logp = flat(M.reply_logprobs(model, b.prompts, b.prompt_mask, b.replies, b.slots, b.temperature))
+    every = flat(b.masks["completion"] & b.masks["sampled"])
+    adv, usable = (x.flatten() for x in losses.advantages(torch.tensor([[1.0, 4.0], [2.0, 5.0]])))
+    grpo = losses.grpo_loss(logp, logp.detach(), None, adv, every, every, every, torch.tensor([0, 0, 1, 1]), usable)[0]
+    tp, tm, tr, ts, tmask = rollout.teacher_forced(model, samples[:2])
+    sft = losses.sft_loss(flat(M.reply_logprobs(model, tp, tm, tr, ts)), flat(tmask["completion"] & tmask["sampled"]))
+    for whole, parts in zip((grpo, sft), summed):
+        for w, p in zip(torch.autograd.grad(whole, params), parts):
+            assert torch.allclose(p, w, atol=1e-6, rtol=1e-4)
+
+
 def saved_weights(path):
     from safetensors.torch import load_file
     return load_file(os.path.join(path, "model.safetensors"))

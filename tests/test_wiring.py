@@ -74,6 +74,31 @@ def test_sft_scope_reaches_the_positions_sft_tokens_names(name, samples, monkeyp
     assert (grad[ub.n_roll:][ub.modality["text"][1] & ub.sft_scope] != 0).any()
 
 
+@pytest.mark.parametrize("flags", [[], ["--rl-tokens", "all", "--loss-agg", "token-mean"]])
+def test_the_logged_text_and_speech_gradients_add_up_to_the_step(flags, samples):
+    """--grad-diag-every's two parts (hybrid_objective with modality=text / speech, Appendix C) are
+    Eq. 7's split of the step's own Eq. 8 gradient: their sum is the whole loss's gradient, parameter
+    by parameter, with lambda = 0.5, both KLs on and the SFT rows in. Bug caught: a part computed as
+    the loss on its modality's tokens alone (each normalised by its own count: the logged ratio
+    off by about |speech| / |text|), or a part that drops the SFT rows."""
+    policy, ref = micro_model("tiny-vita"), micro_model("tiny-vita")
+    with torch.no_grad():
+        for p in ref.parameters():
+            p.add_(0.05 * torch.randn(p.shape, generator=torch.Generator().manual_seed(p.numel())))
+    args = train.get_args(["--init", "unused", "--group-size", "2", "--max-len", "40", *flags])
+    batch = rollout.sample(policy, samples[:2], 2, 1.0, 1.0, 40, torch.Generator().manual_seed(0))
+    ub = objective.build_update_batch(policy, ref, batch, samples[:2], args, torch.device("cpu"))
+    adv, usable, group = torch.tensor([1.0, -1.0, 0.5, -0.5]), torch.ones(4, dtype=torch.bool), torch.tensor([0, 0, 1, 1])
+    params = list(policy.parameters())
+
+    def grads(modality=None):
+        loss = objective.hybrid_objective(policy, ub, adv, usable, group, 0.5, args, modality=modality)[0]
+        return torch.autograd.grad(loss, params, allow_unused=True)
+    for whole, text, speech in zip(grads(), grads("text"), grads("speech")):
+        if whole is not None:
+            assert torch.allclose(text + speech, whole, atol=1e-6, rtol=1e-4)
+
+
 def test_the_fixed_gate_applies_lam_as_given(toy_dir, micro_ckpts, judge_url, tmp_path):
     """`--gate fixed --lam 1` through train.py: every step applies lambda = 1 exactly.
     Bug caught: train.py not passing --lam to the gate (0.5 would apply), the shared --lambda-max 0.8
