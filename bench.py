@@ -291,7 +291,8 @@ def bench_latency(samples, args):
         for n in (args.group, len(items)):
             t = timed(lambda: client.score(items[:n], mode="holistic"), repeat=1)
             print(f"  {n:3d} replies  {t:6.2f} s  = {t / args.latency:4.2f} x one call's latency "
-                  f"(target: about 1x, the slowest call of the batch: <= 1.25x)")
+                  f"(no target; about 1x expected: the slowest call of the batch, up to 1.25x under the jitter, "
+                  f"plus the client's overhead)")
         client.close()
 
 

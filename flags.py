@@ -83,7 +83,7 @@ def get_args(argv=None):
     g.add_argument("--out", default=None, help="run directory; default out/STAGE-MODEL (a fresh sft: out/base-MODEL)")
     g.add_argument("--steps", type=int, default=None, help="optimisation steps " + defaults_help("steps"))
     g.add_argument("--stop-after", type=int, default=None, help="checkpoint and stop after this many steps "
-                   "in this invocation (the schedule still spans --steps); continue with --resume")
+                   "in this invocation (the schedule still spans --steps); continue with --resume (default: run to --steps)")
     g.add_argument("--resume", action="store_true", help="continue from OUT/ckpt exactly")
     g.add_argument("--overwrite", action="store_true",
                    help="start again in an --out that holds a run (its checkpoint and metrics are replaced); "
@@ -113,7 +113,7 @@ def get_args(argv=None):
     g.add_argument("--train-file", default=None, help="default DATA_DIR/train.jsonl")
     g.add_argument("--eval-file", default=None, help="default DATA_DIR/eval.jsonl")
     g.add_argument("--skip-bad", action="store_true", help="skip malformed samples (counted) instead of failing")
-    g.add_argument("--max-train-samples", type=int, default=None, help="use only the first N training samples")
+    g.add_argument("--max-train-samples", type=int, default=None, help="use only the first N training samples (default: all)")
     g = ap.add_argument_group("optimisation")
     g.add_argument("--lr", type=float, default=None, help="peak learning rate " + defaults_help("lr"))
     g.add_argument("--warmup", type=int, default=None, help="linear warmup steps, then cosine to 10%% " + defaults_help("warmup"))
@@ -244,6 +244,6 @@ def check_flags(ap, args):
         ap.error(f"--gate {args.gate} (with --lam, --lambda-max, --ema-alpha): {e}")
     if args.schedule is not None:
         try:
-            grammar.InterleavedGrammar(None, args.schedule)
+            grammar.InterleavedGrammar.checked(args.schedule)
         except ValueError as e:
             ap.error(f"--schedule: {e}")

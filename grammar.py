@@ -127,10 +127,16 @@ class InterleavedGrammar:
     State per sequence: phase, chunk index, tokens so far in the chunk."""
     TEXT_PHASE, AUDIO_PHASE, FINAL_PHASE, END_PHASE, DONE_PHASE = range(5)
 
-    def __init__(self, vocab: Vocab, schedule, merge_text: bool | None = None):
+    @staticmethod
+    def checked(schedule) -> list:
+        """The schedule as ints, or ValueError saying what a schedule needs."""
         schedule = [int(x) for x in schedule]
         if len(schedule) < 2 or len(schedule) % 2 or min(schedule[0::2]) < 1 or min(schedule[1::2]) < 3:
             raise ValueError(f"interleave schedule {schedule}: need pairs (text >= 1, audio >= 3 incl. markers)")
+        return schedule
+
+    def __init__(self, vocab: Vocab, schedule, merge_text: bool | None = None):
+        schedule = self.checked(schedule)
         self.vocab, self.schedule = vocab, schedule
         self.merge_text = vocab.silence_code is None if merge_text is None else bool(merge_text)
         self.text_sizes = torch.tensor(schedule[0::2])

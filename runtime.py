@@ -13,6 +13,11 @@
   in_background       a call on its own thread (the judge while the step computes); waited(future)
 
 train.py uses these; nothing here knows about spoken dialogue.
+
+Deviations from the paper and the official release: the paper says nothing of these
+mechanics. Against the official release, what they change is listed where it shows:
+lambda's EMA all-reduced and checkpointed (gate.py, 1), one experiment over any number
+of processes and the non-finite-update guard (train.py, 5).
 """
 import contextlib
 import json

@@ -2,8 +2,10 @@
 import argparse
 
 import pytest
+import torch
 
 import dataset
+import flags
 import train
 
 
@@ -81,6 +83,19 @@ def test_a_bad_flag_ends_with_one_line_naming_it(argv, named, capsys):
     """Bug caught: a bad value accepted at start and failing minutes later with a traceback."""
     code, out, err = run_main(argv, capsys)
     assert code == 2 and named in err.strip().splitlines()[-1] and "Traceback" not in err
+
+
+def test_a_valid_schedule_is_accepted_and_lays_out_the_replies(samples):
+    """README's `--schedule 1 10 4 10` (VITA-Audio's): accepted, and a model built with it opens each
+    reply with one text token, then <boa>. Bug caught: the flag check building a grammar with no
+    vocabulary, so every valid schedule ended in an AttributeError traceback."""
+    import model as M
+    import rollout
+    from conftest import MICRO
+    args = flags.get_args(["--init", "unused", "--schedule", "1", "10", "4", "10"])
+    policy = M.build_model("tiny-vita", schedule=args.schedule, config_overrides=MICRO)
+    batch = rollout.sample(policy, samples[:2], 2, 1.0, 1.0, 24, torch.Generator().manual_seed(0))
+    assert (batch.masks["text"][:, 0, 0]).all() and (batch.replies[:, 1, 0] == policy.vocab.boa).all()
 
 
 def test_step_lines_every_log_every_steps_and_the_wall_time(toy_dir, micro_ckpts, judge_url, tmp_path, capsys):
