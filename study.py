@@ -57,9 +57,11 @@ Statistics (pure functions in stats.py, tested by hand-worked numbers in tests/t
     judge's scores are integers 1-5, far from normal at a few prompts.
 
 Deviations and honest limits:
-  1. Seeds x prompts are treated as independent draws. Seeds share the base and prompts share
-     the model, so the CI understates the spread between seeds; `sd(seeds)` is printed beside
-     it so a reader can see whether training noise dominates.
+  1. Seeds x prompts are treated as independent draws, by the CI and by the sign-flip test
+     alike. Seeds share the base and prompts share the model, so the CI understates the
+     spread between seeds and the p-values are too small when training noise dominates
+     (the seed is then the unit: 3 seeds cannot reach p < 0.05); `sd(seeds)` is printed
+     beside the CI so a reader can see whether it does.
   2. The p-values are per comparison, not corrected for the number of rows compared.
   3. Scores come from the local toy judge, noise-free; a real judge scores with eval.py.
 """
