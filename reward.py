@@ -287,12 +287,7 @@ class JudgeClient:
             latencies.append(seconds)
             if error and score is None:
                 errors[error] = errors.get(error, 0) + 1
-        if mode == "split":
-            w = semantic_weight
-            rewards = [None if s is None or a is None else w * s + (1 - w) * a
-                       for s, a in zip(scores["semantic"], scores["acoustic"])]
-        else:
-            rewards = [None if h is None else float(h) for h in scores["holistic"]]
+        rewards = axis_rewards(scores, "split" if mode == "split" else "holistic", semantic_weight)
         stats = {"calls": len(jobs), "retries": retries,
                  "failures": sum(s is None for axis in axes for s in scores[axis]),
                  "reward_missing": sum(r is None for r in rewards), "errors": errors,
@@ -401,13 +396,19 @@ def judge_mode(step, args):
     return "all" if every and (step - 1) % every == 0 else "holistic"
 
 
+def axis_rewards(scores, reward_mode, semantic_weight):
+    """The reward per reply from per-axis scores {axis: [int or None]}: the holistic score, or
+    under "split" w * semantic + (1 - w) * acoustic; None where a score it needs is missing."""
+    if reward_mode == "holistic":
+        return [None if h is None else float(h) for h in scores["holistic"]]
+    w = semantic_weight
+    return [None if s is None or a is None else w * s + (1 - w) * a
+            for s, a in zip(scores["semantic"], scores["acoustic"])]
+
+
 def pick_rewards(res, args):
     """The training reward per reply from the judge's per-axis scores (None stays None)."""
-    if args.reward_mode == "holistic":
-        return [None if h is None else float(h) for h in res.scores["holistic"]]
-    w = args.semantic_weight
-    return [None if s is None or a is None else w * s + (1 - w) * a
-            for s, a in zip(res.scores["semantic"], res.scores["acoustic"])]
+    return axis_rewards(res.scores, args.reward_mode, args.semantic_weight)
 
 
 def judge_bill(metrics_path):

@@ -59,6 +59,50 @@ def test_agreement_metrics_hand_worked():
     assert stats.agreement_metrics([1, 2], [2, 2], [0, 0])["prompts_ranked"] == 0
 
 
+def test_agreement_counts_distance_both_ways_and_ranks_within_each_prompt():
+    """Appendix A by hand. (1) judge [1, 5] against human [5, 1]: no score within 1 point. (2) Three
+    prompts of two replies, ranked the same, the same, the reverse: intra-prompt Spearman (1 + 1 - 1)
+    / 3. (3) Two prompts each ranked perfectly within itself, at opposite ends of the scale: 1, where a
+    Spearman over the pooled scores is negative. (4) A reply the human did not score is left out.
+    Bug caught: |judge - human| without the absolute value, a median over prompts, every reply
+    grouped as one prompt, or a missing human score let in."""
+    assert stats.agreement_metrics([1, 5], [5, 1], [0, 0])["within_1"] == 0.0
+    m = stats.agreement_metrics([1, 2, 1, 2, 1, 2], [1, 2, 1, 2, 2, 1], [0, 0, 1, 1, 2, 2])
+    assert m["intra_spearman"] == pytest.approx(1 / 3)
+    pool = [{"semantic": [3, 4, 5], "acoustic": [1, 2, 3]}, {"semantic": [1, 2, 3], "acoustic": [1, 2, 3]}]
+    human = [{"semantic": [1, 2, 3], "acoustic": [1, 2, 3]}, {"semantic": [3, 4, 5], "acoustic": [1, 2, 3]}]
+    assert analyses.agreement(pool, human)["semantic"]["intra_spearman"] == pytest.approx(1.0)
+    sem = analyses.agreement([{"semantic": [1, 2, 3], "acoustic": [1, 2, 3]}],
+                             [{"semantic": [1, None, 3], "acoustic": [1, 2, 3]}])["semantic"]
+    assert sem["n"] == 2 and sem["mae"] == 0.0
+
+
+def test_mean_of_skips_what_is_missing():
+    """Bug caught: a missing or None value averaged in as 0 (1/3 instead of 1)."""
+    assert stats.mean_of([{"k": 1.0}, {"k": None}, {}], "k") == 1.0
+
+
+def test_side_by_side_drops_ties_from_the_sign_test_and_failed_calls_from_the_vote():
+    """Eq. 17 and G.3 by hand. 6 wins, 4 ties: the sign test sees 6 of 6, p = 2/64. An item with votes
+    A, B and a failed call is a tie (1 of 2 is no strict majority). An item whose three calls all
+    failed is unjudged, not a tie. Bug caught: ties counted as losses in the sign test (p = 0.75),
+    a half of the votes taken as a majority, or an unjudged item counted as a judged tie."""
+    r = analyses.sbs_axis(["A"] * 6 + ["tie"] * 4, [False] * 10, 1)
+    assert (r["win"], r["tie"], r["loss"]) == (6, 4, 0) and r["p_value"] == pytest.approx(2 / 64)
+    r = analyses.sbs_axis(["A", "B", None], [False], 3)
+    assert r["tie"] == 1 and r["failed_calls"] == 1
+    r = analyses.sbs_axis([None] * 3 + ["A"] * 3, [False, False], 3)
+    assert (r["win"], r["tie"], r["judged_items"], r["unjudged_items"]) == (1, 0, 1, 1)
+
+
+def test_diversity_is_the_population_variance_of_a_prompts_scores():
+    """Appendix B.1: scores {1, 5} have Var_ID = ((1-3)^2 + (5-3)^2) / 2 = 4. Bug caught: the sample
+    variance (8)."""
+    d = analyses.diversity([{"semantic": [1, 5], "acoustic": [1, 5], "holistic": [1, 5]}],
+                           [{"semantic": [1, 5], "acoustic": [1, 5]}])
+    assert d["judge"]["semantic_var"] == pytest.approx(4.0) and d["human"]["acoustic_var"] == pytest.approx(4.0)
+
+
 class AlwaysA:
     """A judge whose raters always prefer the reply shown as A."""
 

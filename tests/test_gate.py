@@ -97,6 +97,35 @@ def test_missing_rewards_give_no_statistics():
     assert out.groups == 0 and math.isnan(out.lam_raw) and g.lam == before and out.lam == before
 
 
+def test_a_groups_variance_is_over_its_valid_rewards():
+    """Rewards {2, 4} of a group of 4 (two calls failed): mean 3, population variance 1, v = 0.25,
+    lambda_raw = 0.8 sigmoid(5) 0.25. Bug caught: the mean divided by G = 4 (1.5, variance 3.25,
+    v = 0.81); the test above cannot see it, its variance clips to 1 either way."""
+    out = gates.make_gate("adaptive").step(torch.tensor([[2.0, NAN, 4.0, NAN]]))
+    assert out.info_gate == pytest.approx(0.25) and out.lam_raw == pytest.approx(0.8 * sigmoid(5) * 0.25)
+
+
+def test_each_groups_weight_is_bounded_before_the_mean():
+    """A fork's rule with raw 2 on one group and -1 on the other, lambda_max 0.6, no EMA: each group
+    is held in [0, 0.6] first, so lambda = (0.6 + 0) / 2 = 0.3. Bug caught: the bound applied only
+    to the mean ((2 - 1) / 2 = 0.5)."""
+    class Wild(gates.Gate):
+        def raw(self, stats):
+            return torch.where(stats["max"] > 3, 2.0, -1.0).to(stats["max"].dtype)
+    assert Wild(lambda_max=0.6, ema_alpha=0.0).step(torch.tensor([[5.0, 1.0], [2.0, 1.0]])).lam == pytest.approx(0.3)
+
+
+def test_unusable_groups_stay_out_of_every_logged_mean():
+    """The fixed gate 0.5 over a usable group and one with a single valid reward logs lambda_raw 0.5;
+    the adaptive gate over {1, 5, 1, 5} and a lone 5 logs the first group's reward gate sigmoid(10)
+    and info gate 1. Bug caught: the unusable group's weight or gates summed but not counted (1.0;
+    about 2 sigmoid(10))."""
+    fixed = gates.make_gate("fixed", lam=0.5).step(torch.tensor([[1.0, 5.0], [2.0, NAN]]))
+    assert fixed.lam_raw == pytest.approx(0.5)
+    out = gates.make_gate("adaptive").step(torch.tensor([[1.0, 5.0, 1.0, 5.0], [5.0, NAN, NAN, NAN]]))
+    assert out.reward_gate == pytest.approx(sigmoid(10)) and out.info_gate == pytest.approx(1.0)
+
+
 def test_statistics_are_reduced_across_ranks():
     # a fake all-reduce that adds a second rank's sums: lambda_raw is the mean over both ranks' groups
     other = gates.make_gate("adaptive")

@@ -74,16 +74,96 @@ def kl_case():
     # text-only GRPO: text inside the scope (c / 2 tokens), speech outside on its own mean (2c / 2)
     ("text", "scope", 0.25),
 ])
-def test_kl_normalisation_by_hand(scope_name, norm, expected):
-    """Bug caught: under --rl-tokens all the text KL averaged over the text tokens only (weighing
-    |all| / |text| = 2x the official trainer's), or the outside-scope speech KL divided by the scope."""
+@pytest.mark.parametrize("how", ["seq-mean", "token-mean"])
+def test_kl_normalisation_by_hand(scope_name, norm, expected, how):
+    """One row, so seq-mean and token-mean agree. Bug caught: under --rl-tokens all the text KL
+    averaged over the text tokens only (weighing |all| / |text| = 2x the official trainer's), the
+    outside-scope speech KL divided by the scope, or token-mean dividing by the modality's count
+    where the official form divides by the scope's."""
     logp, ref, text, speech = kl_case()
     scope = text | speech if scope_name == "all" else text
     loss, stats = losses.grpo_loss(logp, logp.detach(), ref, torch.zeros(1), scope, text, speech, torch.tensor([0]),
-                                   torch.tensor([True]), beta_text=0.1, beta_speech=0.2, how="seq-mean", kl_norm=norm)
+                                   torch.tensor([True]), beta_text=0.1, beta_speech=0.2, how=how, kl_norm=norm)
     c = 1 - math.log(2.0)
     assert loss.item() == pytest.approx(expected * c, rel=1e-6)
     assert stats["kl_text"] == pytest.approx(c / 2) and stats["kl_speech"] == pytest.approx(c)   # logged: own means
+
+
+def test_logged_kl_is_each_modalitys_own_mean_whatever_the_scope():
+    """kl_case under --rl-tokens speech: the logged kl_text is still text's own mean k3 (c / 2), not
+    zero. Bug caught: the logged KL restricted to the GRPO scope."""
+    logp, ref, text, speech = kl_case()
+    _, stats = losses.grpo_loss(logp, logp.detach(), ref, torch.zeros(1), speech, text, speech, torch.tensor([0]),
+                                torch.tensor([True]), 0.1, 0.2)
+    c = 1 - math.log(2.0)
+    assert stats["kl_text"] == pytest.approx(c / 2) and stats["kl_speech"] == pytest.approx(c)
+
+
+@pytest.mark.parametrize("how", ["token-sum", "seq-mean"])
+def test_groups_of_unequal_valid_size_each_divide_by_their_own_count(how):
+    """Eq. 3 per group: rewards [[1, 3, 5], [2, -, 4]], one token a reply, ratio 1, so
+    dL/dlogp_i = -A_i / G_valid / (2 groups). Group 0: A = (-2, 0, 2) / sqrt(8/3), G = 3; group 1:
+    A = (-1, 0, 1), G = 2 (its missing reply has no loss): row 5 gets -1 / 2 / 2 = -0.25. Bug caught:
+    a mean over all rows instead of over groups (group 1 divided by 5 rows), or the missing reply's
+    row counted in its group."""
+    R = torch.tensor([[1.0, 3.0, 5.0], [2.0, math.nan, 4.0]])
+    adv, usable = (t.flatten() for t in losses.advantages(R))
+    logp = torch.zeros(6, 1, requires_grad=True)
+    every = torch.ones(6, 1, dtype=torch.bool)
+    loss, _ = losses.grpo_loss(logp, logp.detach(), None, adv, every, every, every, torch.tensor([0, 0, 0, 1, 1, 1]),
+                               usable, 0.0, 0.0, 0.2, how)
+    loss.backward()
+    a0 = 2 / (math.sqrt(8 / 3) + EPS)
+    a1 = 1 / (1 + EPS)
+    expected = torch.tensor([a0 / 3 / 2, 0.0, -a0 / 3 / 2, a1 / 2 / 2, 0.0, -a1 / 2 / 2])
+    torch.testing.assert_close(logp.grad[:, 0], expected)
+
+
+@pytest.mark.parametrize("how,grad", [("seq-mean", -0.5), ("token-sum", -0.5)])
+def test_a_usable_reply_with_an_empty_scope(how, grad):
+    """Two usable replies, A = (1, -1); reply 0 has two tokens in scope, reply 1 none (e.g. no text).
+    seq-mean: the group's mean is over replies with a token (1), each reply's over its 2 tokens:
+    -1 / 2 = -0.5 a token. token-sum (Eq. 3): the reply's tokens summed, over G = 2 replies: -1 / 2.
+    Bug caught: seq-mean averaging the empty reply in as a zero (-0.25), or token-sum's G dropping
+    it (-1.0)."""
+    logp = torch.zeros(2, 2, requires_grad=True)
+    scope = torch.tensor([[True, True], [False, False]])
+    loss, _ = losses.grpo_loss(logp, logp.detach(), None, torch.tensor([1.0, -1.0]), scope, scope, scope,
+                               torch.tensor([0, 0]), torch.tensor([True, True]), 0.0, 0.0, 0.2, how)
+    loss.backward()
+    assert logp.grad[0].tolist() == pytest.approx([grad, grad])
+
+
+@pytest.mark.parametrize("how", ["seq-mean", "token-mean"])
+def test_the_kl_counts_usable_replies_only(how):
+    """Three replies of one token, A = 0, beta_text 1: ref - logp = (ln 2, ln 2, ln 8), the third
+    reply's reward missing. k3 = 1 - ln 2 on the two usable ones, so the loss is 1 - ln 2. Bug
+    caught: the unusable reply's k3 (8 - ln 8 - 1) let in, or its token left in the denominator
+    (2/3 of the value)."""
+    logp = torch.zeros(3, 1, requires_grad=True)
+    ref = torch.tensor([[math.log(2)], [math.log(2)], [math.log(8)]])
+    text, speech = torch.ones(3, 1, dtype=torch.bool), torch.zeros(3, 1, dtype=torch.bool)
+    loss, _ = losses.grpo_loss(logp, logp.detach(), ref, torch.zeros(3), text, text, speech, torch.tensor([0, 0, 0]),
+                               torch.tensor([True, True, False]), 1.0, 0.0, 0.2, how)
+    assert loss.item() == pytest.approx(1 - math.log(2), rel=1e-6)
+
+
+def test_logged_clip_share_and_empty_scopes_count_usable_replies_only():
+    """Ratio 1.5 everywhere (clipped at 1.2); scope (reply 0, reply 1), only reply 0 usable: every
+    counted token is clipped (1.0) and no usable reply has an empty scope. Bug caught: the share's
+    denominator or numerator counting unusable replies (0.5, 2.0), or reply 2's empty scope counted."""
+    logp, old = torch.full((3, 1), math.log(1.5)), torch.zeros(3, 1)
+    scope = torch.tensor([[True], [True], [False]])
+    _, stats = losses.grpo_loss(logp, old, None, torch.tensor([1.0, 0.0, 0.0]), scope, scope, scope,
+                                torch.tensor([0, 0, 0]), torch.tensor([True, False, False]))
+    assert stats["clip_frac"] == 1.0 and stats["empty_scope_rows"] == 0
+
+
+def test_sft_leaves_out_a_sequence_with_no_allowed_position():
+    """logp [[-1, -3], [-2, -2]], the second row with no allowed position: L_SFT = 2 (the first row's
+    mean). Bug caught: the empty row averaged in as 0 (1.0)."""
+    logp = torch.tensor([[-1.0, -3.0], [-2.0, -2.0]])
+    assert losses.sft_loss(logp, torch.tensor([[True, True], [False, False]])).item() == pytest.approx(2.0)
 
 
 @pytest.mark.parametrize("scope_name", ["text", "speech", "all"])

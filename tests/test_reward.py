@@ -365,6 +365,26 @@ def test_compare_picks_the_better_reply_in_either_order(judge_url):
     client.close()
 
 
+def test_split_rewards_weigh_semantic_by_w_and_a_missing_axis_gives_no_reward():
+    """--reward-mode split, w = 0.7: semantic 5 and acoustic 1 give 0.7 * 5 + 0.3 * 1 = 3.8; a reply
+    whose acoustic (or semantic) call failed has no reward, whatever its other axis says. The same
+    function gives JudgeResult.rewards and train.py's rewards. Bug caught: w applied to the acoustic
+    axis (2.2), or a failed call scored as 0 (3.5, 1.2) and let into the group's advantage."""
+    from types import SimpleNamespace
+    scores = {"semantic": [5, 5, None], "acoustic": [1, None, 4], "holistic": [None, None, None]}
+    args = SimpleNamespace(reward_mode="split", semantic_weight=0.7)
+    got = reward.pick_rewards(SimpleNamespace(scores=scores), args)
+    assert got[0] == pytest.approx(3.8) and got[1] is None and got[2] is None
+    holistic = SimpleNamespace(reward_mode="holistic", semantic_weight=0.7)
+    assert reward.pick_rewards(SimpleNamespace(scores={**scores, "holistic": [4, None, 2]}), holistic) == [4.0, None, 2.0]
+
+
+def test_a_score_that_is_not_a_whole_likert_point_is_no_score():
+    """Bug caught: <score>4.5</score> truncated to 4, a judge's half point read as a lower score."""
+    assert reward.parse_score("<score>4.5</score>") is None and reward.parse_score("<score>4.0</score>") == 4
+    assert reward.parse_score("<score>6</score>") is None and reward.parse_score("<score>0</score>") is None
+
+
 def test_parse_choice():
     assert reward.parse_choice("because... <choice>B</choice>") == "B"
     assert reward.parse_choice("<choice> Tie </choice>") == "tie"

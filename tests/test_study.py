@@ -13,9 +13,10 @@ import study
 
 
 def test_t_quantiles_match_the_printed_table():
-    """Bug caught: a wrong density constant, a one-sided quantile, or df off by one.
-    Values from any t table: t_{0.975} for df 1, 2, 3, 10 and the normal limit."""
-    for df, t in ((1, 12.7062), (2, 4.3027), (3, 3.1824), (10, 2.2281)):
+    """Bug caught: a wrong density constant, a one-sided quantile, df off by one, or the normal limit
+    taken too early (1.96 at df 30). Values from any t table: t_{0.975} for df 1, 2, 3, 10, 30, 60 and
+    the normal limit."""
+    for df, t in ((1, 12.7062), (2, 4.3027), (3, 3.1824), (10, 2.2281), (30, 2.0423), (60, 2.0003)):
         assert stats.t_quantile(0.975, df) == pytest.approx(t, abs=2e-4)
     assert stats.t_quantile(0.975, 100000) == pytest.approx(1.96, abs=3e-3)
 

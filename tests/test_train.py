@@ -345,14 +345,15 @@ def test_one_process_and_two_run_the_same_experiment(toy_dir, micro_ckpts, judge
 
 def test_the_summary_lambda_line_is_hand_worked(tmp_path):
     """The closing summary's lambda line (eval's H.2 analysis, first line) on ten logged steps,
-    hand-worked: fifths of 2 steps, mean 0.33, range [0.1, 0.5]. Bug caught: the fifths taken
-    from the wrong end, the mean over the first segment only, or the range over the last."""
-    lams = [0.1, 0.1, 0.2, 0.3, 0.3, 0.4, 0.4, 0.5, 0.5, 0.5]
+    hand-worked: fifths of 2 steps, mean 0.336, range [0.06, 0.6] (both inside the run, not at its
+    ends). Bug caught: the fifths taken from the wrong end, the mean over the first segment only, or
+    the range read off the first and last steps."""
+    lams = [0.1, 0.1, 0.2, 0.6, 0.06, 0.4, 0.4, 0.5, 0.5, 0.5]
     keys = ("lambda_raw", "reward_gate", "info_gate", "reward_mean", "semantic_mean", "acoustic_mean")
     (tmp_path / "metrics.jsonl").write_text("".join(
         json.dumps({"step": s + 1, "lambda": l, **dict.fromkeys(keys, 0.5)}) + "\n" for s, l in enumerate(lams)))
     line = analyses.lambda_lines(analyses.lambda_trajectory(str(tmp_path)))[0]
-    assert line == "lambda: first fifth 0.100, last fifth 0.500, mean 0.330, range [0.100, 0.500] over 10 steps"
+    assert line == "lambda: first fifth 0.100, last fifth 0.500, mean 0.336, range [0.060, 0.600] over 10 steps"
 
 
 def sampling_log(monkeypatch):

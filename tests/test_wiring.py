@@ -151,3 +151,125 @@ def test_grpo_through_the_training_loop_climbs_the_reward_on_a_fixed_batch(name,
         rewards = [json.loads(line)["reward_mean"] for line in f]
     first, last = sum(rewards[:4]) / 4, sum(rewards[-4:]) / 4
     assert last >= 4.5 and last >= first + 2.0, rewards
+
+
+# ---------------------------------------------------------------- sizes, not only zeros: what each term divides by
+
+
+def update_batch(name, samples, flags, temperature=0.5, ref=None):
+    """2 prompts x G = 2 sampled at `temperature` on a micro model -> (policy, args, rollout batch,
+    UpdateBatch); `ref` a reference model or None."""
+    policy = micro_model(name)
+    args = train.get_args(["--init", "unused", "--group-size", "2", "--max-len", "40",
+                           "--temperature", str(temperature), *flags])
+    batch = rollout.sample(policy, samples[:2], 2, temperature, 1.0, 40, torch.Generator().manual_seed(0))
+    return policy, args, batch, objective.build_update_batch(policy, ref, batch, samples[:2], args, torch.device("cpu"))
+
+
+def logp_gradients(policy, ub, args, lam, adv, monkeypatch, modality=None):
+    """Eq. 8's backward through hybrid_objective -> (d loss / d log-prob per position (rows, L*K),
+    those log-probs, loss, sft, grpo, grpo stats)."""
+    seen, original = {}, models.reply_logprobs
+
+    def spy(*a, **k):
+        out = original(*a, **k)
+        out.retain_grad()
+        seen["logp"] = out
+        return out
+    monkeypatch.setattr(models, "reply_logprobs", spy)
+    loss, sft, grpo, stats = objective.hybrid_objective(policy, ub, adv, torch.ones(4, dtype=torch.bool),
+                                                        torch.tensor([0, 0, 1, 1]), lam, args, modality=modality)
+    loss.backward()
+    monkeypatch.setattr(models, "reply_logprobs", original)
+    return flat(seen["logp"].grad), flat(seen["logp"].detach()), loss, sft, grpo, stats
+
+
+@pytest.mark.parametrize("name", ["tiny-vita", "tiny-kimi"])
+def test_the_first_update_is_on_policy_at_any_temperature(name, samples, monkeypatch):
+    """Sampled at temperature 0.5, the policy its own reference (beta 0.05 both): the update's log-probs
+    equal the recorded ones on the scope (ratio 1, nothing clipped), both KLs are 0, and the policy
+    term of zero-sum advantages is 0. Bug caught: the rollout rows or the reference scored at
+    temperature 1 instead of the rollout's (ratio != 1, KL > 0 against an identical reference)."""
+    policy, args, batch, _ = update_batch(name, samples, ["--beta-text", "0.05", "--beta-speech", "0.05"])
+    ub = objective.build_update_batch(policy, micro_model(name).eval(), batch, samples[:2], args, torch.device("cpu"))
+    _, logp, _, _, _, stats = logp_gradients(policy, ub, args, 1.0, torch.tensor([1.0, -1.0, 0.5, -0.5]), monkeypatch)
+    assert stats["kl_text"] == pytest.approx(0, abs=1e-6) and stats["kl_speech"] == pytest.approx(0, abs=1e-6)
+    assert stats["clip_frac"] == 0.0 and stats["pg_loss"] == pytest.approx(0, abs=1e-6)
+    torch.testing.assert_close(logp[:ub.n_roll][ub.rl_scope], ub.old[ub.rl_scope], atol=1e-5, rtol=0)
+
+
+@pytest.mark.parametrize("name", ["tiny-vita", "tiny-kimi"])
+def test_sft_is_the_teacher_forced_mean_over_the_positions_the_policy_chooses(name, samples, monkeypatch):
+    """L_SFT (Eq. 2, --sft-tokens all) from a step whose rollouts were sampled at 0.5 equals an
+    oracle: per demonstration, the mean teacher-forced log-prob at temperature 1 over the positions
+    where the schedule leaves a choice, then the mean over demonstrations. Bug caught: the SFT rows
+    scored at the rollout's temperature, or forced positions (log-prob 0, e.g. tiny-kimi's blanks)
+    diluting the mean."""
+    policy, args, _, ub = update_batch(name, samples, ["--beta-text", "0", "--beta-speech", "0"])
+    *forced, masks = rollout.teacher_forced(policy, samples[:2], True)
+    logp = flat(models.reply_logprobs(policy, *forced, 1.0)).detach()
+    keep = flat(masks["completion"] & masks["sampled"])
+    means = [logp[i][keep[i]].mean() for i in range(len(logp)) if keep[i].any()]
+    sft = logp_gradients(policy, ub, args, 0.0, torch.zeros(4), monkeypatch)[3]
+    assert sft.item() == pytest.approx(float(-sum(means) / len(means)), rel=1e-5)
+
+
+@pytest.mark.parametrize("name", ["tiny-vita", "tiny-kimi"])
+def test_text_grpo_divides_each_reply_by_the_text_tokens_it_chose(name, samples, monkeypatch):
+    """seq-mean, ratio 1, beta 0, lambda 1, A = (1, -1, 0.5, -0.5), 2 groups of 2: at every text
+    position the policy chose, dL/dlogp = -A_i / n_i / G / B, n_i counting reply i's chosen text
+    positions. Bug caught: the GRPO scope not intersected with the chosen positions, so forced ones
+    (tiny-kimi's blanks: 96 of 160 text positions) join n_i."""
+    policy, args, batch, ub = update_batch(name, samples, ["--beta-text", "0", "--beta-speech", "0"])
+    adv = torch.tensor([1.0, -1.0, 0.5, -0.5])
+    grad = logp_gradients(policy, ub, args, 1.0, adv, monkeypatch)[0]
+    padded = rollout.pad_masks(batch.masks, ub.replies.shape[1])
+    chosen = flat(padded["text"] & padded["sampled"])
+    for i in range(4):
+        n = int(chosen[i].sum())
+        assert grad[i][chosen[i]].tolist() == pytest.approx([-float(adv[i]) / n / 2 / 2] * n, rel=1e-5)
+
+
+@pytest.mark.parametrize("name", ["tiny-vita", "tiny-kimi"])
+def test_beta_text_reaches_text_only(name, samples, monkeypatch):
+    """beta_text 0.1, beta_speech 0, A = 0, a reference of another seed: only the text KL is left, so
+    every speech position's gradient is exactly 0 and text KL positions get one. Bug caught: the two
+    KL masks swapped (invisible with equal betas, the default)."""
+    policy, args, _, ub = update_batch(name, samples, ["--beta-text", "0.1", "--beta-speech", "0"],
+                                       ref=micro_model(name, seed=1).eval())
+    grad = logp_gradients(policy, ub, args, 1.0, torch.zeros(4), monkeypatch)[0]
+    speech, text = ub.modality["speech"][0], ub.modality["text"][0]
+    assert (grad[:ub.n_roll][speech] == 0).all() and (grad[:ub.n_roll][text & ub.kl_text] != 0).any()
+
+
+@pytest.mark.parametrize("name", ["tiny-vita", "tiny-kimi"])
+def test_per_modality_kl_is_averaged_over_the_chosen_positions(name, samples, monkeypatch):
+    """--kl-norm modality, A = 0, lambda 1: the loss is sum over modalities of beta_m x (mean over
+    groups of the mean over replies of the mean k3 over the reply's chosen m positions), a loop here.
+    Bug caught: the KL masks not intersected with the chosen positions (forced ones, k3 = 0, dilute it)."""
+    flags = ["--beta-text", "0.1", "--beta-speech", "0.2", "--kl-norm", "modality"]
+    policy, args, batch, ub = update_batch(name, samples, flags, ref=micro_model(name, seed=1).eval())
+    logp, loss = logp_gradients(policy, ub, args, 1.0, torch.zeros(4), monkeypatch)[1:3]
+    import losses
+    k3 = losses.kl_k3(logp[:ub.n_roll], ub.ref)
+    padded, expected = rollout.pad_masks(batch.masks, ub.replies.shape[1]), 0.0
+    for beta, m in ((0.1, "text"), (0.2, "speech")):
+        keep, groups = flat(padded[m] & padded["sampled"]), {}
+        for i in range(4):
+            if keep[i].any():
+                groups.setdefault(i // 2, []).append(k3[i][keep[i]].mean())
+        expected += beta * sum(sum(v) / len(v) for v in groups.values()) / len(groups)
+    assert loss.item() == pytest.approx(float(expected), rel=1e-5)
+
+
+@pytest.mark.parametrize("modality,other", [("text", "speech"), ("speech", "text")])
+def test_each_appendix_c_part_reaches_its_own_modality_only(modality, other, samples, monkeypatch):
+    """L_text / L_speech of a step (--rl-tokens all, both betas 0.1, lambda 0.5): the other modality's
+    positions get exactly zero gradient, on the rollout rows and the SFT rows. With the test above that
+    the two parts add up to the whole, this pins the split. Bug caught: a part that keeps the other
+    modality's KL or SFT term (two halves of the whole would still add up)."""
+    flags = ["--beta-text", "0.1", "--beta-speech", "0.1", "--rl-tokens", "all"]
+    policy, args, _, ub = update_batch("tiny-vita", samples, flags, ref=micro_model("tiny-vita", seed=1).eval())
+    grad = logp_gradients(policy, ub, args, 0.5, torch.tensor([1.0, -1.0, 0.5, -0.5]), monkeypatch, modality)[0]
+    assert (grad[:ub.n_roll][ub.modality[other][0]] == 0).all() and (grad[ub.n_roll:][ub.modality[other][1]] == 0).all()
+    assert (grad[:ub.n_roll][ub.modality[modality][0]] != 0).any()
