@@ -131,8 +131,10 @@ def test_overlapped_gradient_equals_the_whole_objective(micro_ckpts, samples):
     one backward of (1 - lam) L_SFT + lam L_GRPO, vs the SFT rows' backward first, scaled by
     (1 - lam), then lam L_GRPO's added, its forward taken before lambda is known. Same loss
     value and gradients to float tolerance. Bug: the SFT gradient left unscaled or scaled by
-    lam, zero_grad between the two backward passes, the SFT rows run with the rollout
-    temperature, or the early forward's log-probs detached (no GRPO gradient)."""
+    lam, zero_grad between the two backward passes, the early path slicing the SFT rows at the
+    rollout rows' temperatures, or the early forward's log-probs detached (no GRPO gradient).
+    Both paths read one UpdateBatch, so a temperature wrong inside build_update_batch is
+    test_wiring's to catch (test_sft_is_the_teacher_forced_mean_...)."""
     import losses
     import model as M
     import rollout
