@@ -20,29 +20,40 @@ from conftest import micro_model
 from rollout import flat
 
 
-def step_gradients(name, samples, flags, lam, monkeypatch):
-    """One update batch of 2 prompts x G = 2 on a micro model, beta = 0, fixed advantages; the gradient
-    of Eq. 8 with respect to every position's log-prob -> (grad (rows, L*K), UpdateBatch)."""
+def update_batch(name, samples, flags, temperature=0.5, ref=None):
+    """2 prompts x G = 2 sampled at `temperature` on a micro model -> (policy, args, rollout batch,
+    UpdateBatch); `ref` a reference model or None."""
     policy = micro_model(name)
-    args = train.get_args(["--init", "unused", "--group-size", "2", "--max-len", "40", "--beta-text", "0",
-                           "--beta-speech", "0", *flags])
-    batch = rollout.sample(policy, samples[:2], 2, 1.0, 1.0, 40, torch.Generator().manual_seed(0),
+    args = train.get_args(["--init", "unused", "--group-size", "2", "--max-len", "40",
+                           "--temperature", str(temperature), *flags])
+    batch = rollout.sample(policy, samples[:2], 2, temperature, 1.0, 40, torch.Generator().manual_seed(0),
                            not args.no_audio_boundaries)
-    ub = objective.build_update_batch(policy, None, batch, samples[:2], args, torch.device("cpu"))
-    seen = {}
-    original = models.reply_logprobs
+    return policy, args, batch, objective.build_update_batch(policy, ref, batch, samples[:2], args, torch.device("cpu"))
+
+
+def logp_gradients(policy, ub, args, lam, adv, monkeypatch, modality=None):
+    """Eq. 8's backward through hybrid_objective -> (d loss / d log-prob per position (rows, L*K),
+    those log-probs, loss, sft, grpo, grpo stats)."""
+    seen, original = {}, models.reply_logprobs
 
     def spy(*a, **k):
         out = original(*a, **k)
         out.retain_grad()
         seen["logp"] = out
         return out
-
     monkeypatch.setattr(models, "reply_logprobs", spy)
-    adv, usable = torch.tensor([1.0, -1.0, 0.5, -0.5]), torch.ones(4, dtype=torch.bool)
-    loss, *_ = objective.hybrid_objective(policy, ub, adv, usable, torch.tensor([0, 0, 1, 1]), lam, args)
+    loss, sft, grpo, stats = objective.hybrid_objective(policy, ub, adv, torch.ones(4, dtype=torch.bool),
+                                                        torch.tensor([0, 0, 1, 1]), lam, args, modality=modality)
     loss.backward()
-    return flat(seen["logp"].grad), ub
+    monkeypatch.setattr(models, "reply_logprobs", original)
+    return flat(seen["logp"].grad), flat(seen["logp"].detach()), loss, sft, grpo, stats
+
+
+def step_gradients(name, samples, flags, lam, monkeypatch):
+    """One update batch of 2 prompts x G = 2 on a micro model, sampled at temperature 1, beta = 0, fixed
+    advantages; the gradient of Eq. 8 with respect to every position's log-prob -> (grad (rows, L*K), UpdateBatch)."""
+    policy, args, _, ub = update_batch(name, samples, ["--beta-text", "0", "--beta-speech", "0", *flags], 1.0)
+    return logp_gradients(policy, ub, args, lam, torch.tensor([1.0, -1.0, 0.5, -0.5]), monkeypatch)[0], ub
 
 
 @pytest.mark.parametrize("name", ["tiny-vita", "tiny-kimi"])
@@ -81,13 +92,7 @@ def test_the_logged_text_and_speech_gradients_add_up_to_the_step(flags, samples)
     by parameter, with lambda = 0.5, both KLs on and the SFT rows in. Bug caught: a part computed as
     the loss on its modality's tokens alone (each normalised by its own count: the logged ratio
     off by about |speech| / |text|), or a part that drops the SFT rows."""
-    policy, ref = micro_model("tiny-vita"), micro_model("tiny-vita")
-    with torch.no_grad():
-        for p in ref.parameters():
-            p.add_(0.05 * torch.randn(p.shape, generator=torch.Generator().manual_seed(p.numel())))
-    args = train.get_args(["--init", "unused", "--group-size", "2", "--max-len", "40", *flags])
-    batch = rollout.sample(policy, samples[:2], 2, 1.0, 1.0, 40, torch.Generator().manual_seed(0))
-    ub = objective.build_update_batch(policy, ref, batch, samples[:2], args, torch.device("cpu"))
+    policy, args, _, ub = update_batch("tiny-vita", samples, flags, 1.0, ref=micro_model("tiny-vita", seed=1).eval())
     adv, usable, group = torch.tensor([1.0, -1.0, 0.5, -0.5]), torch.ones(4, dtype=torch.bool), torch.tensor([0, 0, 1, 1])
     params = list(policy.parameters())
 
@@ -154,34 +159,6 @@ def test_grpo_through_the_training_loop_climbs_the_reward_on_a_fixed_batch(name,
 
 
 # ---------------------------------------------------------------- sizes, not only zeros: what each term divides by
-
-
-def update_batch(name, samples, flags, temperature=0.5, ref=None):
-    """2 prompts x G = 2 sampled at `temperature` on a micro model -> (policy, args, rollout batch,
-    UpdateBatch); `ref` a reference model or None."""
-    policy = micro_model(name)
-    args = train.get_args(["--init", "unused", "--group-size", "2", "--max-len", "40",
-                           "--temperature", str(temperature), *flags])
-    batch = rollout.sample(policy, samples[:2], 2, temperature, 1.0, 40, torch.Generator().manual_seed(0))
-    return policy, args, batch, objective.build_update_batch(policy, ref, batch, samples[:2], args, torch.device("cpu"))
-
-
-def logp_gradients(policy, ub, args, lam, adv, monkeypatch, modality=None):
-    """Eq. 8's backward through hybrid_objective -> (d loss / d log-prob per position (rows, L*K),
-    those log-probs, loss, sft, grpo, grpo stats)."""
-    seen, original = {}, models.reply_logprobs
-
-    def spy(*a, **k):
-        out = original(*a, **k)
-        out.retain_grad()
-        seen["logp"] = out
-        return out
-    monkeypatch.setattr(models, "reply_logprobs", spy)
-    loss, sft, grpo, stats = objective.hybrid_objective(policy, ub, adv, torch.ones(4, dtype=torch.bool),
-                                                        torch.tensor([0, 0, 1, 1]), lam, args, modality=modality)
-    loss.backward()
-    monkeypatch.setattr(models, "reply_logprobs", original)
-    return flat(seen["logp"].grad), flat(seen["logp"].detach()), loss, sft, grpo, stats
 
 
 @pytest.mark.parametrize("name", ["tiny-vita", "tiny-kimi"])
