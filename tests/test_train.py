@@ -243,8 +243,8 @@ def test_greedy_gradient_analysis_is_finite(micro_ckpts, samples):
 
 
 def test_the_gradient_analysis_splits_the_whole_objective_over_all_tokens(micro_ckpts, samples, monkeypatch):
-    """Appendix C (Eq. 7): for SFT and GRPO over every reply token, the text part's gradient plus
-    the speech part's is the whole objective's, recomputed here from the same rollouts with the
+    """Appendix C (Eq. 7): for GRPO, SFT and DPO over every reply token, the text part's gradient
+    plus the speech part's is the whole objective's, recomputed here from the same rollouts with the
     plain losses. Bug caught: each part as the objective on its own modality's tokens (the old
     analysis: per-modality means, so the ratio came out about |speech| / |text| times too high)."""
     import eval as ev
@@ -277,8 +277,11 @@ def test_the_gradient_analysis_splits_the_whole_objective_over_all_tokens(micro_
     grpo = losses.grpo_loss(logp, logp.detach(), None, adv, every, every, every, torch.tensor([0, 0, 1, 1]), usable)[0]
     tp, tm, tr, ts, tmask = rollout.teacher_forced(model, samples[:2])
     sft = losses.sft_loss(flat(M.reply_logprobs(model, tp, tm, tr, ts)), flat(tmask["completion"] & tmask["sampled"]))
-    for whole, parts in zip((grpo, sft), summed):
-        for w, p in zip(torch.autograd.grad(whole, params), parts):
+    scores = losses.masked_score(logp, every)                  # DPO: each group's best (1, 3) over its worst (0, 2)
+    dpo = losses.dpo_loss(scores[[1, 3]], scores[[0, 2]], scores[[1, 3]].detach(), scores[[0, 2]].detach())[0]
+    assert len(summed) == 3
+    for whole, parts in zip((grpo, sft, dpo), summed):
+        for w, p in zip(torch.autograd.grad(whole, params, retain_graph=True), parts):
             assert torch.allclose(p, w, atol=1e-6, rtol=1e-4)
 
 
