@@ -319,6 +319,18 @@ def test_lambda_reach_is_the_binomial_mix_worked_by_hand():
     assert r["peak"]["share"] == 0.5
 
 
+def test_lambda_reach_peaks_where_lambda_raw_does_not_where_the_spread_does():
+    """Right replies score 3.2, wrong ones 1.0 or 2.8: a group with no right reply still varies, but
+    its best reply is under the threshold, so the reward gate discounts it; lambda_raw peaks at a
+    higher share right than the info gate does. The reported peak is lambda_raw's. Bug caught: the
+    peak picked by another column (on symmetric pools the two argmaxes coincide, so the test above
+    cannot tell)."""
+    r = analyses.lambda_reach([3.2], [1.0, 2.8], gates.make_gate("adaptive"), draws=4000)
+    by_lam = max(r["by_share"], key=lambda b: b["lambda_raw"])
+    by_spread = max(r["by_share"], key=lambda b: b["info_gate"])
+    assert by_lam["share"] > by_spread["share"] and r["peak"] == by_lam
+
+
 def test_lambda_reach_draws_from_the_pools_and_says_when_a_class_is_missing():
     """Noisy pools: the estimate lies between the noise-free bounds and is the same for the same seed;
     a pool without right replies has an estimate only at p = 0. Bug caught: a missing class drawn
