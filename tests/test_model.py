@@ -407,3 +407,66 @@ def test_an_early_boa_after_a_full_audio_chunk_is_text_too():
     mk = m.masks(reply, slots)
     assert mk["text"][0, early, 0] and not mk["speech"][0, early, 0] and mk["sampled"][0, early, 0]
     assert mk["speech"][0, 2, 0] and not mk["sampled"][0, 2, 0]     # the scheduled <boa> stays speech
+
+
+# ---------------------------------------------------------------- found by a mutation audit: sizes and edges
+
+
+def test_an_early_boa_opening_a_text_chunk_is_an_allowed_choice():
+    """After a full audio chunk the next text slot is TEXT_OR_EOS: a character, <eos>, or an early
+    <boa> (the final chunk starts with no text). The hand-built reply of schedule [2, 5, 1, 4]
+    a b <boa> c c c <eoa> <boa> c c <eoa> <eos> is well-formed: every token allowed, every
+    constrained log-prob finite. Bug: TEXT_OR_EOS built from the plain text set, without <boa>."""
+    m = M.build_model("tiny-vita", schedule=[2, 5, 1, 4], config_overrides={"num_hidden_layers": 1})
+    v = m.vocab
+    codes = [v.audio_offset + c for c in range(5)]
+    reply = torch.tensor([m.tokenizer.encode_text("ab") + [v.boa] + codes[:3] + [v.eoa, v.boa]
+                          + codes[3:] + [v.eoa, v.eos]])[..., None]
+    slots = m.slots_for(reply)
+    assert slots[0, 7, 0] == grammar.TEXT_OR_EOS
+    assert m.allowed[slots, reply].all()
+    logits = torch.zeros(reply.numel(), v.size)
+    lp = grammar.constrained_logprobs(logits, slots.reshape(-1), reply.reshape(-1), m.allowed)
+    assert torch.isfinite(lp).all()
+    # uniform logits: the early <boa> is one choice among the TEXT_OR_EOS set
+    n_choices = int(m.allowed[grammar.TEXT_OR_EOS].sum())
+    assert float(lp[7]) == pytest.approx(-torch.log(torch.tensor(float(n_choices))).item(), rel=1e-6)
+    assert n_choices == (v.text_hi - v.text_lo) + 2      # the characters, <boa>, <eos>
+
+
+def test_an_early_boa_one_short_of_a_full_text_chunk_starts_the_final_chunk():
+    """Schedule [2, 5, 1, 4]: text 'a' then <boa> is an early <boa> (1 < 2 characters), so the
+    chunk is the final one: codes or <eoa> from its first position (zero codes allowed), then the
+    forced <eos>. Hand-worked slots for 'a' <boa> c <eoa> <eos>:
+    TEXT, TEXT, CODE_OR_EOA, CODE_OR_EOA, FORCE_EOS. Bug: a <boa> one short of a full chunk
+    taken as the scheduled one (an off-by-one on t_size), so its audio chunk must open with a code
+    and a full chunk would lead to another text chunk."""
+    m = M.build_model("tiny-vita", schedule=[2, 5, 1, 4], config_overrides={"num_hidden_layers": 1})
+    v = m.vocab
+    a = m.tokenizer.encode_text("a")
+    reply = torch.tensor([a + [v.boa, v.audio_offset, v.eoa, v.eos]])[..., None]
+    slots = m.slots_for(reply)[0, :, 0].tolist()
+    assert slots == [grammar.TEXT, grammar.TEXT, grammar.CODE_OR_EOA, grammar.CODE_OR_EOA, grammar.FORCE_EOS]
+    empty = torch.tensor([a + [v.boa, v.eoa, v.eos]])[..., None]
+    assert m.allowed[m.slots_for(empty), empty].all()
+    # after a full 3-code chunk the final chunk still ends with <eos>, not a new text chunk
+    full = torch.tensor([a + [v.boa] + [v.audio_offset] * 3 + [v.eoa, v.eos]])[..., None]
+    assert m.slots_for(full)[0, -1, 0] == grammar.FORCE_EOS
+
+
+def test_eos_after_a_full_audio_chunk_closes_the_reply_at_once():
+    """Schedule [2, 5, 1, 4]: a b <boa> c c c <eoa> is a full chunk pair, the next text slot is
+    TEXT_OR_EOS, and choosing <eos> there ends the reply: the next slot is PAD_SLOT and the
+    grammar reports done. Hand-worked slots: TEXT TEXT FORCE_BOA CODE CODE_OR_EOA CODE_OR_EOA
+    CODE_OR_EOA TEXT_OR_EOS PAD. Bug: that <eos> moving to the END phase, which forces a second <eos>."""
+    m = M.build_model("tiny-vita", schedule=[2, 5, 1, 4], config_overrides={"num_hidden_layers": 1})
+    v = m.vocab
+    c = v.audio_offset
+    reply = torch.tensor([m.tokenizer.encode_text("ab") + [v.boa, c, c, c, v.eoa, v.eos, v.pad]])[..., None]
+    assert m.slots_for(reply)[0, :, 0].tolist() == [grammar.TEXT, grammar.TEXT, grammar.FORCE_BOA, grammar.CODE, grammar.CODE_OR_EOA,
+                                                    grammar.CODE_OR_EOA, grammar.CODE_OR_EOA, grammar.TEXT_OR_EOS, grammar.PAD_SLOT]
+    g = m.grammar
+    state = g.init(1)
+    for tok in reply[0, :8]:
+        state = g.step(state, tok[None])
+    assert g.done(state).tolist() == [True]

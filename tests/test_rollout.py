@@ -383,3 +383,151 @@ def test_a_reply_depends_on_its_stream_key_not_its_batch_row(name, samples):
     n = alone.replies.shape[1]
     assert torch.equal(both.replies[2:, :n], alone.replies)
     assert both.texts[2:] == alone.texts
+
+
+# ---------------------------------------------------------------- found by a mutation audit: sizes and edges
+
+
+def test_top_p_stops_when_the_mass_before_exactly_reaches_top_p():
+    """Dyadic probabilities (exact in float): 0.5 + 0.25 = 0.75 reaches top_p 0.75 exactly, so the
+    smallest set is {0, 1}; the 0.125 tokens have mass 0.75 >= top_p before them and go.
+    Bug: `mass_before > top_p` keeps a third token on an exact tie."""
+    probs = torch.tensor([[0.125, 0.5, 0.125, 0.25]])
+    assert rollout.top_p_filter(probs, 0.75).nonzero()[:, 1].tolist() == [1, 3]
+    assert rollout.top_p_filter(probs, 0.5).nonzero()[:, 1].tolist() == [1]
+
+
+def test_top_p_one_is_off_even_when_the_head_alone_sums_to_one():
+    """top_p = 1 must keep every token with mass, even if rounding makes the cumulative mass
+    reach 1 before the tail (0.5 + 0.5 = 1 exactly, then a 1e-9 token).
+    Bug: the `top_p >= 1` shortcut written as `> 1`, dropping the tail at top_p = 1."""
+    probs = torch.tensor([[0.5, 1e-9, 0.5]])
+    assert torch.equal(rollout.top_p_filter(probs, 1.0), probs)
+
+
+def test_greedy_logprobs_are_the_temperature_one_policy(samples):
+    """Greedy (temperature 0) rollouts record log pi(y_t) at temperature 1 (deviation 3) and say so
+    in batch.temperature, so teacher forcing at batch.temperature recomputes them (the first PPO
+    ratio is 1). Oracle: model.reply_logprobs at temperature 1.0, given explicitly.
+    Bugs: the greedy log-probs taken at a near-zero temperature (all ~0 or -inf), or the batch
+    reporting another scoring temperature than the one recorded."""
+    m = micro_model("tiny-vita", seed=1)
+    b = rollout.sample(m, samples[:2], 2, temperature=0.0, max_len=32, decode_audio=False)
+    assert b.temperature == 1.0
+    with torch.no_grad():
+        forced = M.reply_logprobs(m, b.prompts, b.prompt_mask, b.replies, b.slots, 1.0)
+    done = b.masks["completion"] & b.masks["sampled"]
+    torch.testing.assert_close(b.logprobs[done], forced[done], atol=1e-5, rtol=1e-5)
+    assert (b.logprobs[done] < -1e-3).any()          # an untrained model is not certain: not all ~0
+
+
+def ending_model(monkeypatch, name="tiny-vita"):
+    """A micro model whose logits favour the ending tokens (<boa>, <eoa>, <eot>) by 5 over 0
+    everywhere, so a greedy reply closes as early as the schedule allows."""
+    m = micro_model(name, seed=1)
+    v = m.vocab
+
+    def constant(tokens, attention_mask, position_ids=None, past=None, use_cache=False):
+        logits = torch.zeros(*tokens.shape, v.size)
+        logits[..., [v.boa, v.eoa, v.text_eos]] = 5.0
+        return logits, None
+    monkeypatch.setattr(m, "forward", constant)
+    m.share_prompts = False                 # a constant forward keeps no cache to share
+    return m
+
+
+def test_a_reply_that_closes_keeps_its_last_token_and_is_not_truncated(samples, monkeypatch):
+    """Hand-worked tiny-vita reply under logits favouring the ends, greedy: the first text slot
+    takes <boa> (an early one: the final chunk), the final chunk's CODE_OR_EOA slot takes <eoa>,
+    then <eos> is forced: exactly [<boa>, <eoa>, <eos>], closed (not truncated). With max_len 2
+    the same reply stops at [<boa>, <eoa>] and is truncated.
+    Bugs: the returned replies cut one position short (the closing <eos> lost); the truncation
+    flag inverted."""
+    m = ending_model(monkeypatch)
+    v = m.vocab
+    b = rollout.sample(m, samples[:2], 2, temperature=0.0, max_len=40, decode_audio=False)
+    assert b.replies[..., 0].tolist() == [[v.boa, v.eoa, v.eos]] * 4
+    assert not b.truncated.any()
+    short = rollout.sample(m, samples[:2], 2, temperature=0.0, max_len=2, decode_audio=False)
+    assert short.replies[..., 0].tolist() == [[v.boa, v.eoa]] * 4
+    assert short.truncated.all()
+
+
+def test_stacking_parts_with_different_prompt_lengths_scores_each_as_alone(samples):
+    """Oracle: each (prompts, mask, replies, slots) part scored alone by teacher forcing. Two parts
+    whose prompts (and replies) differ in length are stacked into one forward; every row's reply
+    log-probs must equal its part's alone (left padding is invisible under the mask), and the
+    added prompt padding is masked out. Bug: the prompt mask padded on the wrong side, so the
+    shorter part's real prompt tokens are masked and its pads attended."""
+    m = micro_model("tiny-vita", seed=1).eval()
+    lengths = [m.sample_prompt_batch([s])[0].shape[1] for s in samples[:12]]
+    i = 0
+    j = next(k for k in range(12) if lengths[k] != lengths[i])
+    parts = [rollout.teacher_forced(m, [samples[x]])[:4] for x in (i, j)]
+    prompts, mask, replies, slots = rollout.stack_for_forward(m.vocab.pad, *parts)
+    with torch.no_grad():
+        both = M.reply_logprobs(m, prompts, mask, replies, slots)
+        for row, (p, pm, r, s) in enumerate(parts):
+            alone = M.reply_logprobs(m, p, pm, r, s)
+            torch.testing.assert_close(both[row, :r.shape[1]], alone[0], atol=1e-5, rtol=1e-5)
+            pad = prompts.shape[1] - p.shape[1]
+            assert mask[row, :pad].sum() == 0 and torch.equal(mask[row, pad:], pm[0])
+
+
+def test_teacher_forced_masks_honour_include_audio_boundaries(samples):
+    """tiny-vita SFT targets: with include_audio_boundaries=False the speech mask is exactly the
+    code positions (every <boa>/<eoa> a scheduled marker: in neither text nor speech); with True the
+    markers join speech. Oracle: the reply's token ids. Bug: teacher_forced dropping the flag
+    (the SFT side of --no-audio-boundaries silently keeps the markers)."""
+    m = micro_model("tiny-vita")
+    v = m.vocab
+    *_, replies, slots, off = rollout.teacher_forced(m, samples[:3], include_audio_boundaries=False)
+    *_, on = rollout.teacher_forced(m, samples[:3], include_audio_boundaries=True)
+    done = slots != 0
+    # scheduled markers: every <eoa>, and a <boa> the schedule forced (an early <boa>, chosen in a
+    # text slot, ends the text and is text: test_model's rule)
+    markers = ((replies == v.eoa) | ((replies == v.boa) & (slots == grammar.FORCE_BOA))) & done
+    assert markers.any()
+    assert torch.equal(off["speech"], v.is_code(replies) & done)
+    assert not (off["text"] & markers).any()
+    assert torch.equal(on["speech"], (v.is_code(replies) & done) | markers)
+
+
+def test_sampled_masks_honour_include_audio_boundaries(samples, monkeypatch):
+    """Greedy replies under logits favouring the ends are [<boa>, <eoa>, <eos>] (hand-worked in
+    the test above): the early <boa> and <eos> are text, <eoa> a speech marker, so with
+    include_audio_boundaries=False the speech mask is empty and with True it is the <eoa> only.
+    Bug: sample() dropping the flag (the rollout side of --no-audio-boundaries)."""
+    m = ending_model(monkeypatch)
+    kw = dict(temperature=0.0, max_len=40, decode_audio=False)
+    off = rollout.sample(m, samples[:2], 2, include_audio_boundaries=False, **kw)
+    on = rollout.sample(m, samples[:2], 2, include_audio_boundaries=True, **kw)
+    assert off.masks["speech"][..., 0].tolist() == [[False, False, False]] * 4
+    assert on.masks["speech"][..., 0].tolist() == [[False, True, False]] * 4
+    assert off.masks["text"][..., 0].tolist() == on.masks["text"][..., 0].tolist() == [[True, False, True]] * 4     # <eos> is text too
+
+
+def test_sample_of_names_the_prompt_each_reply_answered(samples):
+    """3 prompts x G = 2: reply i's prompt row (left padding removed) is the prompt of
+    batch.sample_of(i), and replies 0-1, 2-3, 4-5 answer samples 0, 1, 2. Oracle: model.prompt of
+    each sample. Bug: sample_of indexing i % B (rows are grouped per prompt, not cycled), so the
+    reward of a reply goes to another sample's reference."""
+    m = micro_model("tiny-vita", seed=1)
+    b = rollout.sample(m, samples[:3], 2, temperature=1.0, max_len=4, decode_audio=False,
+                       generator=torch.Generator().manual_seed(0))
+    assert [b.sample_of(i).id for i in range(6)] == [s.id for s in samples[:3] for _ in range(2)]
+    for i in range(6):
+        row = b.prompts[i][b.prompt_mask[i].bool()]
+        assert torch.equal(row, m.prompt(b.sample_of(i)).to(row))
+
+
+def test_teacher_forced_pairs_each_prompt_with_its_own_target(samples):
+    """Row i of teacher_forced is sample i: its prompt (padding removed) is model.prompt(samples[i])
+    and its reply (up to PAD_SLOT) is model.target of samples[i]'s text and codes. Bug: targets
+    built in another order than the prompts (SFT on the wrong answers)."""
+    m = micro_model("tiny-vita")
+    prompts, pmask, replies, slots, _ = rollout.teacher_forced(m, samples[:4])
+    for i, s in enumerate(samples[:4]):
+        assert torch.equal(prompts[i][pmask[i].bool()], m.prompt(s).to(prompts))
+        want = m.target(s.target_text, s.target_codes)
+        assert torch.equal(replies[i][slots[i, :, 0] != 0], want.to(replies))
