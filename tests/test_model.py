@@ -390,18 +390,23 @@ def test_default_tiny_vita_schedule_lays_out_every_toy_sample(samples):
         assert reply[-2:, 0].tolist() == [V.eoa, V.eos]
 
 
+def early_boa_after_a_full_chunk():
+    """Schedule [2, 5, 1, 4] and the reply a b <boa> c c c <eoa> | <boa> (chosen instead of the next
+    chunk's character, position 7) c c <eoa> <eos> -> (model, reply (1, 12, 1))."""
+    m = M.build_model("tiny-vita", schedule=[2, 5, 1, 4], config_overrides={"num_hidden_layers": 1})
+    v = m.vocab
+    codes = [v.audio_offset + c for c in range(5)]
+    return m, torch.tensor([m.tokenizer.encode_text("ab") + [v.boa] + codes[:3] + [v.eoa, v.boa]
+                            + codes[3:] + [v.eoa, v.eos]])[..., None]
+
+
 def test_an_early_boa_after_a_full_audio_chunk_is_text_too():
     """Under VITA-Audio's layout a text chunk that opens after a full audio chunk has slot
     TEXT_OR_EOS; choosing <boa> there ends the text exactly like an early <boa> in a TEXT slot.
     Bug caught: the text-ending rule matching only TEXT slots, so this same decision is counted
     as speech and text-only GRPO never credits it."""
-    m = M.build_model("tiny-vita", schedule=[2, 5, 1, 4], config_overrides={"num_hidden_layers": 1})
-    v = m.vocab
-    codes = [v.audio_offset + c for c in range(5)]
-    # a b <boa> c c c <eoa> | <boa> (chosen instead of the next chunk's character) c c <eoa> <eos>
-    reply = torch.tensor([m.tokenizer.encode_text("ab") + [v.boa] + codes[:3] + [v.eoa, v.boa]
-                          + codes[3:] + [v.eoa, v.eos]])[..., None]
-    slots = m.slots_for(reply)
+    m, reply = early_boa_after_a_full_chunk()
+    v, slots = m.vocab, m.slots_for(reply)
     early = 7
     assert slots[0, early, 0] == grammar.TEXT_OR_EOS and reply[0, early, 0] == v.boa
     mk = m.masks(reply, slots)
@@ -417,12 +422,8 @@ def test_an_early_boa_opening_a_text_chunk_is_an_allowed_choice():
     <boa> (the final chunk starts with no text). The hand-built reply of schedule [2, 5, 1, 4]
     a b <boa> c c c <eoa> <boa> c c <eoa> <eos> is well-formed: every token allowed, every
     constrained log-prob finite. Bug: TEXT_OR_EOS built from the plain text set, without <boa>."""
-    m = M.build_model("tiny-vita", schedule=[2, 5, 1, 4], config_overrides={"num_hidden_layers": 1})
-    v = m.vocab
-    codes = [v.audio_offset + c for c in range(5)]
-    reply = torch.tensor([m.tokenizer.encode_text("ab") + [v.boa] + codes[:3] + [v.eoa, v.boa]
-                          + codes[3:] + [v.eoa, v.eos]])[..., None]
-    slots = m.slots_for(reply)
+    m, reply = early_boa_after_a_full_chunk()
+    v, slots = m.vocab, m.slots_for(reply)
     assert slots[0, 7, 0] == grammar.TEXT_OR_EOS
     assert m.allowed[slots, reply].all()
     logits = torch.zeros(reply.numel(), v.size)
