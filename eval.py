@@ -37,7 +37,6 @@ import dataset
 import flags
 import gate as gates
 import model as models
-import real
 import reward
 import rollout
 import runtime
@@ -195,7 +194,7 @@ def get_args(argv=None):
     if args.ckpt:
         try:
             is_real = models.checkpoint_spec(args.ckpt).get("tokenizer") != "toy"
-        except real.CheckpointError as e:
+        except models.CheckpointError as e:
             ap.error(f"--ckpt: {e}")
     kind = "vita" if is_real else "tiny-vita"
     if is_real and (args.data is None or not args.judge_url):
@@ -219,7 +218,7 @@ def main(argv=None):
     args = get_args(argv)                    # a bad flag: argparse's one line, status 2
     try:
         run(args)
-    except (dataset.DataError, real.CheckpointError) as e:     # names the file:line, or the checkpoint
+    except (dataset.DataError, models.CheckpointError) as e:     # names the file:line, or the checkpoint
         print(f"eval.py: error: {e}", file=sys.stderr, flush=True)
         sys.exit(2)
 

@@ -83,7 +83,6 @@ import gate as gates
 import losses
 import model as models
 import objective
-import real
 import reward
 import rollout
 import runtime
@@ -532,7 +531,7 @@ def main(argv=None):
     args = get_args(argv)                    # a bad flag: argparse's one line, status 2
     try:
         out = run(args)
-    except (dataset.DataError, real.CheckpointError) as e:   # names the file:line, the checkpoint or the flag
+    except (dataset.DataError, models.CheckpointError) as e:   # names the file:line, the checkpoint or the flag
         print(f"train.py: error: {e}", file=sys.stderr, flush=True)
         sys.exit(2)
     except SystemExit as e:                  # our own one-line refusals (missing data, --init)
