@@ -5,8 +5,8 @@
 A mean over dict rows that skips missing values (eval.py's tables); correlation (Pearson;
 Spearman with tie-averaged ranks) and Appendix A.2's judge-vs-human agreement metrics
 (analyses.py's agreement, judge.py's calibration); Eq. 17's sign test (analyses.py's
-side-by-side); a Student-t confidence interval and a paired sign-flip permutation test
-(study.py's tables). numpy only: judge.py's calibration imports it without torch.
+side-by-side); a Student-t confidence interval, a paired sign-flip permutation test and a
+paired t test over seeds (study.py's tables). numpy only: judge.py's calibration imports it without torch.
 Hand-worked numbers in tests/test_eval.py and tests/test_study.py.
 
 Deviations from the paper and the official release:
@@ -97,6 +97,38 @@ def t_quantile(q: float, df: int) -> float:
         mid = (lo + hi) / 2
         lo, hi = (mid, hi) if cdf(mid) < q else (lo, mid)
     return (lo + hi) / 2
+
+
+def t_two_sided_p(t: float, df: int) -> float:
+    """P[|T| >= |t|] for Student's T with an integer df >= 1, in closed form (Abramowitz & Stegun
+    26.7.3-4: a finite series in theta = atan(|t| / sqrt(df)))."""
+    theta = math.atan(abs(t) / math.sqrt(df))
+    s, c2 = math.sin(theta), math.cos(theta) ** 2
+    series, term = 1.0, 1.0
+    if df % 2:                                  # odd: (2/pi)(theta + sin cos (1 + 2/3 cos^2 + 2.4/3.5 cos^4 ...))
+        for k in range(1, (df - 3) // 2 + 1):
+            term *= 2 * k / (2 * k + 1) * c2
+            series += term
+        inside = 2 / math.pi * (theta + (s * math.cos(theta) * series if df > 1 else 0.0))
+    else:                                       # even: sin (1 + 1/2 cos^2 + 1.3/2.4 cos^4 ...)
+        for k in range(1, (df - 2) // 2 + 1):
+            term *= (2 * k - 1) / (2 * k) * c2
+            series += term
+        inside = s * series
+    return min(1.0, max(0.0, 1.0 - inside))
+
+
+def paired_t_p(d) -> float:
+    """Two-sided p of a paired t test on differences d, one per unit (study.py: one per seed):
+    t = mean / (sd / sqrt(n)) with n - 1 degrees of freedom. NaN below 2 values; with every d
+    equal (sd 0), 0 for a nonzero mean and 1 for zero."""
+    d = np.asarray([v for v in d if v is not None], dtype=float)
+    if len(d) < 2:
+        return float("nan")
+    sd = float(d.std(ddof=1))
+    if sd == 0:
+        return 1.0 if d.mean() == 0 else 0.0
+    return t_two_sided_p(float(d.mean()) / (sd / math.sqrt(len(d))), len(d) - 1)
 
 
 def mean_ci(values, level: float = 0.95) -> tuple:

@@ -47,6 +47,43 @@ def test_sign_flip_p_by_hand():
     assert stats.sign_flip_p([1, -1] * 10) == pytest.approx(1.0)
 
 
+def test_t_two_sided_p_against_closed_forms_and_the_table():
+    """df 1 is Cauchy: P[|T| >= 1] = 1 - 2 atan(1) / pi = 0.5. df 2: P[|T| >= t] = 1 - t / sqrt(t^2 + 2),
+    so t = 2 gives 1 - 2 / sqrt(6) = 0.183503. At the printed t_{0.975} (t_quantile, integrated
+    numerically, an independent route) every df gives 0.05. Bug caught: the odd and even series
+    swapped or a coefficient off, a one-sided p (0.025), df off by one."""
+    assert stats.t_two_sided_p(1.0, 1) == pytest.approx(0.5)
+    assert stats.t_two_sided_p(-2.0, 2) == pytest.approx(1 - 2 / math.sqrt(6))
+    for df in (1, 2, 3, 4, 5, 6, 9, 10, 30):
+        assert stats.t_two_sided_p(stats.t_quantile(0.975, df), df) == pytest.approx(0.05, abs=1e-4)
+
+
+def test_paired_t_p_by_hand():
+    """d = [0.05, 0.06, 0.04]: mean 0.05, sd 0.01, t = 0.05 / (0.01 / sqrt 3) = 8.660, df 2:
+    p = 1 - 8.660 / sqrt(75 + 2) = 0.013072. Bug caught: the population sd (t = 10.61, p 0.0088),
+    n instead of n - 1 degrees of freedom (p 0.0032)."""
+    assert stats.paired_t_p([0.05, 0.06, 0.04]) == pytest.approx(1 - math.sqrt(75) / math.sqrt(77), rel=1e-6)
+    assert stats.paired_t_p([0.2, 0.2]) == 0.0 and stats.paired_t_p([0.0, 0.0]) == 1.0
+    assert math.isnan(stats.paired_t_p([0.3]))
+
+
+def test_the_paired_test_over_seeds_takes_each_seed_as_one_value():
+    """Three seeds of four prompts; ours is wrong everywhere, the row right on 1, 2 and 3 of its seed's
+    four prompts. The pairs: six differences of 1 among twelve, sign-flip p = 2 / 2^6 = 0.03125. The
+    seeds: mean differences 0.25, 0.5, 0.75, i.e. [1, 2, 3] / 4: t = 2 sqrt 3 with 2 df, p = 1 -
+    sqrt(12 / 14) = 0.074180. Bug caught: the seeds pooled into one list (the pairs' test again), seeds
+    paired with the wrong seed of ours, a seed's mean taken over all of its prompts' pairs in the study."""
+    def rec(seed, acc):
+        return {"seed": seed, "status": "ok", "lambda": None,
+                "items": [{"id": f"p{i}", "accuracy": a} for i, a in enumerate(acc)]}
+    results = {"ours": [rec(s, [0, 0, 0, 0]) for s in range(3)],
+               "row": [rec(0, [1, 0, 0, 0]), rec(1, [1, 1, 0, 0]), rec(2, [1, 1, 1, 0])]}
+    mean_d, p_pairs, n, p_seeds = study.summarise(results, 3)["row"]["vs_ours"]["accuracy"]
+    assert (mean_d, n) == (pytest.approx(0.5), 12)
+    assert p_pairs == pytest.approx(2 / 64)
+    assert p_seeds == pytest.approx(1 - math.sqrt(12 / 14))
+
+
 def test_pairs_are_matched_on_seed_and_prompt():
     """Bug caught: pairing by position (the lists below are in different orders) or by prompt only."""
     ours = [{"seed": 0, "id": "a", "accuracy": 1.0}, {"seed": 0, "id": "b", "accuracy": 0.0},
