@@ -20,10 +20,13 @@ What `load_vita` does with a VITA-Audio directory (no `trust_remote_code` anywhe
   * looks up `<|audio_0|>`, `<|begin_of_audio|>`, `<|end_of_audio|>`, `<|im_end|>` in the
     tokenizer (ids are never hard-coded), counts the `<|audio_i|>` codes, and bans every
     other added token (image/video/box markers, `<|audio|>`, fim/tool tokens, ...) from text slots;
-  * reads the schedule from generation_config.json's `mtp_inference_mode` (the official
-    trainer writes its `text_audio_interval_ratio` there) unless --schedule is given, and
-    records its sampling settings in `spec["generation"]` (temperature, top_k, top_p,
-    repetition_penalty) for rollout.py's defaults;
+  * reads the schedule from generation_config.json's `mtp_inference_mode` (VITA-Audio's
+    finetune script writes its `--text-audio-interval-ratio` there; without the key, Boost's
+    1 10 4 10, its data layout's default) unless --schedule is given, and train.py prints which
+    it used and from where: the repository's template generation_config.json carries
+    Balance's 1 4 3 8 4 10, so a Boost checkpoint that kept the template would be read as
+    Balance (not checked against a released checkpoint). It records the sampling settings
+    in `spec["generation"]` (temperature, top_k, top_p, repetition_penalty) for rollout.py;
   * builds prompts with the tokenizer's chat template, each `<|audio|>` replaced by the
     question's codes between begin/end-of-audio (the Boost/Balance input format), and the
     official loader's system prompt when a sample has none;
@@ -45,7 +48,9 @@ MTP heads, so training changes what the MTP heads see, as it does upstream.
 What is exercised here (tests/test_real.py): the whole path on `make_standin`'s tiny
 checkpoint with VITA-Audio-Boost's layout (config fields, shard index, main and MTP tensor
 names, the Qwen2.5 + VITA added tokens at their real offsets, generation config), with the
-toy codec in place of GLM-4-Voice, on CPU. Not exercised: real weights, GLM-4-Voice, GPUs.
+toy codec in place of GLM-4-Voice, on CPU; and GLM4VoiceCodec.encode's windows and padding
+with transformers' Whisper feature extractor and a stand-in encoder with Whisper-VQ's strides.
+Not exercised: real weights, GLM-4-Voice itself, GPUs.
 
 Deviations from VITA-Audio / the official release:
   1. Generation follows the schedule by constraint (VITA-Audio relies on the learned layout).
@@ -213,18 +218,21 @@ class GLM4VoiceCodec:
 
     @torch.no_grad()
     def encode(self, wave, rate):
-        """Mono wave at any rate -> 12.5 Hz codes (30 s windows, as GLM-4-Voice does)."""
-        import torchaudio
+        """Mono wave at any rate -> 12.5 Hz codes, as GLM-4-Voice's own extraction computes them:
+        30 s windows, each padded only to a whole code (not to 30 s), codes under the mask kept."""
         audio = torch.as_tensor(wave, dtype=torch.float32)
         if rate != 16000:
+            import torchaudio
             audio = torchaudio.functional.resample(audio, int(rate), 16000)
         audio, codes = audio.numpy(), []
+        frames_per_code = (self.encoder.conv1.stride[0] * self.encoder.conv2.stride[0]
+                           * (self.encoder.config.pooling_kernel_size or 1))
         for lo in range(0, max(1, len(audio)), 30 * 16000):
             feats = self.features([audio[lo:lo + 30 * 16000]], sampling_rate=16000, return_attention_mask=True,
-                                  return_tensors="pt").to(self.device)
+                                  return_tensors="pt", padding="longest",
+                                  pad_to_multiple_of=frames_per_code * self.features.hop_length).to(self.device)
             out = self.encoder(**feats).quantized_token_ids[0]
-            stride = self.encoder.conv1.stride[0] * self.encoder.conv2.stride[0] * (self.encoder.config.pooling_kernel_size or 1)
-            keep = feats.attention_mask[0, ::stride].bool()[:len(out)]
+            keep = feats.attention_mask[0, ::frames_per_code].bool()[:len(out)]
             codes += out[keep].tolist()
         return np.asarray(codes, dtype=np.int64)
 
@@ -420,8 +428,10 @@ def _tokenizer(path):
 
 
 def load_vita(path, schedule=None, audio_tokenizer=None, audio_decoder=None, dtype=torch.float32, device=None,
-              spec=None):
-    """A VITA-Audio directory (config.json + safetensors + tokenizer) as a VitaLM."""
+              spec=None, schedule_source="--schedule"):
+    """A VITA-Audio directory (config.json + safetensors + tokenizer) as a VitaLM. Its spec's
+    `schedule_source` says where the interleave schedule came from (train.py prints it): a wrong
+    one constrains every rollout and log-prob to another layout, and nothing else would show it."""
     marker = os.path.join(path, STANDIN_MARKER)
     codec_name = "glm4voice"
     if os.path.exists(marker):
@@ -430,11 +440,14 @@ def load_vita(path, schedule=None, audio_tokenizer=None, audio_decoder=None, dty
     if codec_name != "toy" and not (audio_tokenizer and audio_decoder):
         raise CheckpointError("--model vita needs --audio-tokenizer and --audio-decoder (GLM-4-Voice directories)")
     gen = _generation_settings(path)
-    if schedule is None:
-        schedule = gen.get("mtp_inference_mode") or [1, 10, 4, 10]
+    if schedule is None and gen.get("mtp_inference_mode"):
+        schedule, schedule_source = gen["mtp_inference_mode"], f"{path}/generation_config.json (mtp_inference_mode)"
+    elif schedule is None:            # VITA-Audio's data layout default; its finetune script writes the key
+        schedule, schedule_source = [1, 10, 4, 10], "VITA-Audio-Boost's, as generation_config.json has no mtp_inference_mode"
     spec = dict(spec or {})
     spec.update({"model": "vita", "arch": "interleaved", "tokenizer": "hf", "codec": codec_name,
-                 "schedule": [int(x) for x in schedule], "audio_tokenizer": audio_tokenizer,
+                 "schedule": [int(x) for x in schedule], "schedule_source": schedule_source,
+                 "audio_tokenizer": audio_tokenizer,
                  "audio_decoder": audio_decoder,
                  "generation": {k: gen[k] for k in ("temperature", "top_k", "top_p", "repetition_penalty") if k in gen}})
     net, layout = load_main(path, dtype)
@@ -448,7 +461,7 @@ def load_real_model(path, spec, dtype=torch.float32, device=None):
     if spec.get("arch") != "interleaved" or spec.get("model") != "vita":
         raise CheckpointError(f"{path}: real checkpoints of model {spec.get('model')!r} are not supported")
     return load_vita(path, spec["schedule"], spec.get("audio_tokenizer"), spec.get("audio_decoder"), dtype,
-                     device, spec)
+                     device, spec, schedule_source=f"{path}/spoken.json")
 
 
 # ---------------------------------------------------------------- the stand-in

@@ -191,6 +191,10 @@ def print_config(args, world, device, policy):
     """The effective configuration, grouped as the flags are (the API key is never printed)."""
     print(f"nanoWavAlign {args.stage}: {policy.spec.get('model', args.model)} "
           f"({models.n_params(policy) / 1e6:.2f}M params), world {world}, device {device}")
+    if "schedule_source" in policy.spec:      # a real checkpoint: its layout is read, not built
+        print(f"  interleave schedule {' '.join(map(str, policy.spec['schedule']))} from "
+              f"{policy.spec['schedule_source']} (VITA-Audio-Boost trains with 1 10 4 10, Balance with "
+              "1 4 3 8 4 10; --schedule overrides a raw checkpoint's)")
     items = sorted(vars(args).items())
     for i in range(0, len(items), 4):
         print("  " + "  ".join(f"{k}={v}" for k, v in items[i:i + 4]))

@@ -2,11 +2,14 @@
 Qwen2MTPForCausalLM, sharded safetensors with main and MTP tensors under upstream's names,
 Qwen2.5's and VITA's added tokens at their real offsets, generation_config.json. The toy
 codec stands in for GLM-4-Voice, which (with real weights) is not exercised here."""
+import argparse
 import json
 import os
 import subprocess
 import sys
+import types
 
+import numpy as np
 import pytest
 import torch
 from safetensors import safe_open
@@ -113,6 +116,27 @@ def test_schedule_and_sampling_settings_come_from_generation_config(tmp_path):
     assert m.spec["schedule"] == [1, 4, 3, 8, 4, 10] and m.grammar.schedule == [1, 4, 3, 8, 4, 10]
     assert m.spec["generation"] == {"temperature": 0.7, "top_k": 20, "top_p": 0.8, "repetition_penalty": 1.05}
     assert real.load_vita(path, schedule=[1, 10, 4, 10]).spec["schedule"] == [1, 10, 4, 10]
+
+
+def test_the_run_prints_where_a_real_checkpoints_schedule_came_from(tmp_path, capsys):
+    """VITA-Audio's template generation_config.json carries Balance's 1 4 3 8 4 10; a checkpoint
+    that kept it, or one without the key, would train under a layout nobody chose, silently.
+    Bug caught: the source not recorded or not printed, a missing key not said to be one."""
+    path = str(tmp_path / "nokey")
+    real.make_standin(path, schedule=(1, 4, 3, 8, 4, 10), config=MICRO)
+    assert "generation_config.json (mtp_inference_mode)" in real.load_vita(path).spec["schedule_source"]
+    gen_path = os.path.join(path, "generation_config.json")
+    with open(gen_path) as f:
+        gen = json.load(f)
+    del gen["mtp_inference_mode"]
+    with open(gen_path, "w") as f:
+        json.dump(gen, f)
+    m = real.load_vita(path)
+    assert m.spec["schedule"] == [1, 10, 4, 10] and "no mtp_inference_mode" in m.spec["schedule_source"]
+    train.print_config(argparse.Namespace(stage="rl", model="vita"), 1, "cpu", m)
+    assert "interleave schedule 1 10 4 10 from VITA-Audio-Boost's, as generation_config.json has no " \
+           "mtp_inference_mode" in capsys.readouterr().out
+    assert real.load_vita(path, schedule=[1, 4, 3, 8, 4, 10]).spec["schedule_source"] == "--schedule"
 
 
 def test_prompt_uses_the_chat_template_and_the_official_system_prompt(standin, samples):
@@ -228,6 +252,36 @@ def test_check_names_each_missing_piece_and_fails(tmp_path):
     assert "third_party/GLM-4-Voice/cosyvoice" in r.stdout
     with pytest.raises(ImportError, match="flow_inference"):
         real.GLM4VoiceCodec(str(tmp_path / "nope"), str(tmp_path / "dec"))
+
+
+def test_glm4voice_encoding_pads_a_window_to_a_whole_code_not_to_30_seconds():
+    """GLM-4-Voice's own extraction pads each 30 s window to a whole code (8 frames of 10 ms), not
+    to 30 s. Bug caught: every window padded to 30 s (3,000 frames through the encoder for a 2.1 s
+    question, 14x the compute, and its last codes computed beside 28 s of zeros upstream never
+    sees), a window's codes lost or repeated across the 30 s cut. The encoder is a stand-in with
+    Whisper-VQ's strides (conv 1 x 2, pooling 4: 12.5 codes a second) that numbers its positions;
+    the feature extractor is transformers' own."""
+    from transformers import WhisperFeatureExtractor
+
+    class StandinEncoder:
+        conv1, conv2 = types.SimpleNamespace(stride=(1,)), types.SimpleNamespace(stride=(2,))
+        config = types.SimpleNamespace(pooling_kernel_size=4)
+        frames = []
+
+        def __call__(self, input_features, attention_mask):
+            self.frames.append(input_features.shape[-1])
+            return types.SimpleNamespace(quantized_token_ids=torch.arange(input_features.shape[-1] // 8)[None])
+
+    codec = object.__new__(real.GLM4VoiceCodec)
+    codec.encoder, codec.features, codec.device = StandinEncoder(), WhisperFeatureExtractor(), torch.device("cpu")
+    rng = np.random.default_rng(0)
+    # 2.1 s: 210 frames of 10 ms, padded to 216 (27 codes); code k reads frames 8k.. so all 27 are real
+    assert codec.encode(rng.standard_normal(33600).astype(np.float32) * 0.1, 16000).tolist() == list(range(27))
+    assert codec.encoder.frames == [216]
+    # 40 s: a full window (3,000 frames, 375 codes), then 10 s (1,000 frames, 125 codes)
+    codec.encoder.frames.clear()
+    codes = codec.encode(rng.standard_normal(640000).astype(np.float32) * 0.1, 16000)
+    assert codec.encoder.frames == [3000, 1000] and codes.tolist() == list(range(375)) + list(range(125))
 
 
 def test_one_codec_per_process(monkeypatch):
