@@ -49,6 +49,20 @@ def test_other_sample_rates_are_resampled(rate):
     np.testing.assert_array_equal(codec.encode(codec.resample(wave, 16000, rate), rate), codes)
 
 
+def test_resampling_keeps_duration_and_amplitude():
+    """10 samples at 16 kHz last 0.625 ms: 13.78 samples at 22.05 kHz, so 14 (rounded, not
+    truncated to 13). A 1 kHz sine of amplitude 1 keeps its RMS 1/sqrt 2 at twice the rate, and a
+    rate of 0 is a ValueError. Bug caught: int() for the length (a judge hearing a reply a sample
+    short per resampling), the n_out / n_in amplitude factor dropped (a signal resampled up
+    comes out quieter: the round trip in the test above hides it), a ZeroDivisionError."""
+    assert len(codec.resample(np.zeros(10), 16000, 22050)) == 14
+    t = np.arange(1600) / 16000
+    up = codec.resample(np.sin(2 * np.pi * 1000 * t), 16000, 32000)
+    assert len(up) == 3200 and np.sqrt(np.mean(up.astype(np.float64) ** 2)) == pytest.approx(1 / np.sqrt(2), rel=1e-4)
+    with pytest.raises(ValueError, match="positive"):
+        codec.resample(np.zeros(10), 0, 16000)
+
+
 def test_too_low_sample_rate_is_rejected_clearly():
     wave, _ = codec.decode([1, 2, 3])
     with pytest.raises(ValueError, match="12000"):

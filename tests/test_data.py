@@ -73,6 +73,9 @@ def test_flawed_demonstrations_come_at_the_stated_shares(tmp_path):
     assert [r["demo_flaw"] for r in train] == [r["demo_flaw"] for r in again]
     count = {k: sum(r["demo_flaw"] == k for r in train) for k in FLAWS}
     assert count["wrong"] == 40 and count["incomplete"] == 80           # 20% and 40% of 200, exactly
+    odd, _ = prepare(str(tmp_path / "d"), n_train=13, n_eval=5, seed=5, n_eval_extra=0)
+    # 20% and 40% of 13 are 2.6 and 5.2: rounded, 3 and 5 (truncated, 2 and 5)
+    assert [sum(r["demo_flaw"] == k for r in odd) for k in ("wrong", "incomplete")] == [3, 5]
     clean_styled = sum(1 for r in train if r["style"] and r["demo_flaw"] in (None, "off_style"))
     assert count["off_style"] == round(0.10 * clean_styled) > 0
     for r in train:
@@ -162,6 +165,18 @@ def test_placeholder_count_must_match_audios(toy_dir, tmp_path):
     path = write_lines(tmp_path / "bad.jsonl", [good_line(toy_dir, audios=[])])
     with pytest.raises(dataset.DataError, match="1 <\\|audio\\|> placeholders but 0 paths"):
         dataset.load_samples(path, codec.encode)
+
+
+def test_a_duplicate_id_and_a_missing_target_text_name_their_line(toy_dir, tmp_path):
+    """Bug caught: duplicate ids never detected (a study pairs rows on (seed, id), so two prompts
+    under one id would be averaged into one), or an SFT sample without its target text accepted
+    (its audio would be trained without the text it speaks)."""
+    path = write_lines(tmp_path / "dup.jsonl", [good_line(toy_dir, id="q7"), good_line(toy_dir, id="q7")])
+    with pytest.raises(dataset.DataError, match=r"dup\.jsonl:2: duplicate sample id 'q7'"):
+        dataset.load_samples(path, codec.encode)
+    path = write_lines(tmp_path / "notext.jsonl", [good_line(toy_dir, id="q8", sft_target_text="")])
+    with pytest.raises(dataset.DataError, match=r"notext\.jsonl:1: sample q8 has no SFT target"):
+        dataset.load_samples(path, codec.encode, need_target=True)
 
 
 def test_missing_wav_names_sample_and_path(toy_dir, tmp_path):

@@ -72,6 +72,45 @@ def test_fit_recovers_a_known_profile():
     assert one_draw != target          # the fit averages draws: one draw is not what it matched
 
 
+def test_likert_rounds_halves_up_not_to_even():
+    """Bug caught: Python's round(), which sends 2.5 to 2 and 4.5 to 4 (banker's rounding): half
+    of the judge's x.5 values would land a point low."""
+    assert [judge.likert(v) for v in (2.5, 4.5, 0.5, 1.5)] == [3, 5, 1, 2]
+
+
+def test_the_fit_uses_the_bias_target():
+    """Two noise-free candidates: the human's own scores (bias 0, MAE 0) and the same a point
+    higher (bias and MAE about +1). Against a target of bias 0 and MAE 0.8 (Pearson and Spearman
+    met by both), the loss is 0.25 (0.8^2 + 0) = 0.16 for the first and about 0.25 (0.2^2 + 1^2)
+    = 0.26 for the second: the first wins. Bug caught: the bias term dropped from the calibration
+    loss (the second would win on MAE alone, 0.01 against 0.16, and a fitted judge could score
+    above the human where Table 5's scores below)."""
+    human, groups = fixture_pool()["semantic"]
+    exact = judge.simulate_agreement(human, groups, {"shrink": 1.0, "bias": 0.0, "sd": 0.0})
+    target = dict(exact, mae=0.8, bias=0.0)
+    grid = {"shrink": [1.0], "bias": [0.0, 1.0], "sd": [0.0]}
+    assert judge.fit_profile(human, groups, target, grid=grid, draws=1)[0]["bias"] == 0.0
+
+
+def test_simulated_agreement_follows_its_seed():
+    """Bug caught: simulate_agreement drawing from a fixed generator whatever `seed` says, so the
+    calibration's draws could not be varied (and `--seed` would be a no-op)."""
+    human, groups = fixture_pool()["acoustic"]
+    profile = {"shrink": 0.7, "bias": 0.0, "sd": 1.0}
+    a, b = (judge.simulate_agreement(human, groups, profile, seed=s) for s in (1, 2))
+    assert a != b and judge.simulate_agreement(human, groups, profile, seed=1) == a
+
+
+def test_the_two_axes_draw_independent_noise():
+    """Each axis has its own draw for the same request (the noise key names the axis). Over 400
+    requests with the same noise-free score on both axes and equal sd, the two noises' correlation
+    is near 0; one draw shared by both axes would give 1. Bug caught: the axis left out of the key."""
+    toy = judge.ToyJudge(noise="none", semantic_noise=1.0, acoustic_noise=1.0, seed=0)
+    sem = [toy._noise("semantic", 3, f"k{i}") - 3 for i in range(400)]
+    ac = [toy._noise("acoustic", 3, f"k{i}") - 3 for i in range(400)]
+    assert abs(stats.pearson(sem, ac)) < 0.2 and np.std(sem) == pytest.approx(1.0, abs=0.15)
+
+
 def test_training_judge_is_noisy_and_the_summary_judge_is_not():
     """train.py opens two raters: --judge-noise llm (default) trains, the noise-free human scores
     the held-out summary. Bug caught: open_judge ignoring `human` (the summary would be scored by

@@ -28,6 +28,10 @@ def test_right_answer_scores_above_a_wrong_one():
     assert judge.semantic_score(q, "3 plus 4 is 7", "7") == 5
     assert judge.semantic_score(q, "3 plus 4 is 8", "7") == 3            # off by one
     assert judge.semantic_score(q, "3 plus 4 is 2", "7") == 2
+    assert judge.semantic_score(q, "3 plus 4 is 9", "7") == 2            # off by two is wrong, not near
+    assert judge.semantic_score(q, "3 plus 4 is", "7") == 2              # stopped before the answer: the habit
+    assert judge.semantic_score(q, "zq xv 3 plus 4 is 7", "7") == 4      # right, with words from nowhere
+    assert judge.semantic_score(q, "blah blah 3 plus 4 is 9", "7") == 1  # wrong and 3 of 7 words junk
     assert judge.semantic_score(q, "zq xv", "7") == 1
     assert judge.semantic_score(q, "", "7") == 1
 

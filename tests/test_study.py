@@ -84,6 +84,18 @@ def test_the_paired_test_over_seeds_takes_each_seed_as_one_value():
     assert p_seeds == pytest.approx(1 - math.sqrt(12 / 14))
 
 
+def test_mean_lambda_is_each_runs_mean_then_the_mean_over_runs():
+    """Two runs with lambda per step [0.2, 0.4] and [0.6, 1.0]: run means 0.3 and 0.8, so 0.55.
+    Bug caught: the last step's lambda taken for a run's (0.7), or the steps pooled (equal here,
+    so a third run of another length checks it: [0.1, 0.1, 0.1, 0.1] gives (0.3 + 0.8 + 0.1) / 3)."""
+    def rec(seed, lam):
+        return {"seed": seed, "status": "ok", "lambda": lam, "items": [{"id": "p0", "accuracy": 0.0}]}
+    s = study.summarise({"ours": [rec(0, [0.2, 0.4]), rec(1, [0.6, 1.0])]}, 2)
+    assert s["ours"]["lambda"][0] == pytest.approx(0.55)
+    s = study.summarise({"ours": [rec(0, [0.2, 0.4]), rec(1, [0.6, 1.0]), rec(2, [0.1] * 4)]}, 3)
+    assert s["ours"]["lambda"][0] == pytest.approx(0.4)
+
+
 def test_pairs_are_matched_on_seed_and_prompt():
     """Bug caught: pairing by position (the lists below are in different orders) or by prompt only."""
     ours = [{"seed": 0, "id": "a", "accuracy": 1.0}, {"seed": 0, "id": "b", "accuracy": 0.0},
