@@ -263,16 +263,22 @@ def test_a_changed_scoring_scores_the_checkpoints_again_and_changed_training_tra
 def test_a_base_rebuilt_in_place_is_not_mixed_with_runs_of_the_old_one(tmp_path):
     """Same flags, seed and base path, but the base's weights changed (the world regenerated and the
     base rebuilt at the same path): the run is trained again. Bug caught: a key of paths only, which
-    would silently copy the old world's results into the new study's table."""
+    would silently copy the old world's results into the new study's table, or a key whose training
+    part leaves out the weights' digest, which would score the old world's model again."""
     calls = []
     base = tmp_path / "out" / "base"
     base.mkdir(parents=True)
     (base / "model.safetensors").write_bytes(b"old weights")
 
+    def runner(cmd, log):                 # leaves a final model, so an old run could be scored again
+        calls.append(cmd)
+        os.makedirs(os.path.join(cmd[cmd.index("--out") + 1], "final"), exist_ok=True)
+        return 0
+
     def study_in(name):
         args, rows = study.get_args(["--row", "ours=", "--seeds", "1", "--out", str(tmp_path / "out" / name),
                                      "--base", str(base), "--prompts", "4"])
-        study.run_study(args, rows, lambda cmd, log: calls.append(cmd) or 0, lambda ckpt, seed: fake_items([1], seed))
+        study.run_study(args, rows, runner, lambda ckpt, seed: fake_items([1], seed))
 
     study_in("study-a")
     (base / "metrics.png").write_bytes(b"a log written later")           # not part of the checkpoint
