@@ -179,6 +179,28 @@ def test_a_duplicate_id_and_a_missing_target_text_name_their_line(toy_dir, tmp_p
         dataset.load_samples(path, codec.encode, need_target=True)
 
 
+@pytest.mark.parametrize("change, says", [
+    ({"id": 7}, "field 'id' should be str, got int"),
+    ({"audios": ["q.wav"], "messages": [{"role": "user", "content": "no placeholder"}]},
+     "0 <\\|audio\\|> placeholders but 1 paths"),
+    ({"messages": [{"role": "system", "content": "<|audio|>"}]}, "messages has no user turn"),
+    ({"task_type": 5}, "field 'task_type' should be a string or null"),
+])
+def test_a_record_of_the_wrong_shape_names_its_line_and_field(toy_dir, tmp_path, change, says):
+    """Bug caught: a check loosened (an int id that a study would pair with the string '7', more
+    audio paths than placeholders, a conversation nobody asked, a task type that is a number)."""
+    path = write_lines(tmp_path / "bad.jsonl", [good_line(toy_dir, **change)])
+    with pytest.raises(dataset.DataError, match=r"bad\.jsonl:1: " + says):
+        dataset.load_samples(path, codec.encode)
+
+
+def test_a_manifest_that_is_not_an_object_is_one_line(tmp_path):
+    """Bug caught: a manifest holding a JSON list ending in an AttributeError traceback."""
+    (tmp_path / "manifest.json").write_text("[1, 2]")
+    with pytest.raises(dataset.DataError, match="manifest.json: unreadable manifest"):
+        dataset.check_toy_world(str(tmp_path))
+
+
 def test_missing_wav_names_sample_and_path(toy_dir, tmp_path):
     path = write_lines(tmp_path / "bad.jsonl", [good_line(toy_dir, id="s-1", audios=["nowhere/q.wav"])])
     with pytest.raises(dataset.DataError, match=r"sample s-1: cannot read audio .*nowhere/q\.wav"):

@@ -193,12 +193,25 @@ def test_unscorable_requests_keep_a_clear_400(judge_url):
              ({"model": "m", "messages": [{"role": "user", "content": good[:1]}]}, "input_audio"),
              ({"model": "m", "messages": [{"role": "user", "content": [good[0], bad_wav]}]}, "WAV"),
              ({"model": "m", "messages": [{"role": "user", "content": [
-                 good[0], {"type": "audio_url", "audio_url": {"url": "https://example.com/a.wav"}}]}]}, "data:")]
+                 good[0], {"type": "audio_url", "audio_url": {"url": "https://example.com/a.wav"}}]}]}, "data:"),
+             ({"model": "m", "seed": 1.5, "messages": [{"role": "user", "content": good}]}, "'seed' must be an integer")]
     for body, message in cases:
         resp = requests.post(judge_url, json=body, timeout=30)
         assert resp.status_code == 400 and message in resp.json()["error"]["message"], (body, resp.text)
     assert requests.post(judge_url, json={"model": "m", "messages": [{"role": "user", "content": good}]},
                          timeout=30).status_code == 200
+
+
+def test_a_noisy_pairwise_judge_draws_per_seed_and_repeats_a_seed():
+    """The LLM judge compares two equally good replies: which one it prefers is a draw of its
+    noise, so it moves with the request's seed and repeats for the same seed (train.py's DPO
+    pairs and the side-by-side send one seed per comparison). Bug caught: the compare path not
+    passing the seed on, so every seed gets the one verdict the content fixes."""
+    toy = judge.ToyJudge(noise="llm")
+    body = request(PAIRED[0], {"a": spoken(RIGHT, "loudly"), "b": spoken(RIGHT, "loudly")})
+    verdicts = [judge.answer_body(toy, json.dumps(dict(body, seed=s)).encode())[1] for s in range(12)]
+    assert len(set(verdicts)) > 1
+    assert judge.answer_body(toy, json.dumps(dict(body, seed=3)).encode())[1] == verdicts[3]
 
 
 def test_a_failed_pairwise_call_is_not_a_tie_vote():
