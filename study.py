@@ -192,10 +192,10 @@ def summarise(results: dict, seeds: int) -> dict:
                         if len(ok) > 1 and all(per_seed[m]) else float("nan") for m in METRICS}
         if "ours" in items and row != "ours":
             s["vs_ours"] = {}
+            seed_items = [[it for it in items[row] if it["seed"] == r["seed"]] for r in ok]
             for m in METRICS:
                 d = paired_differences(items[row], items["ours"], m)
-                by_seed = [paired_differences([it for it in items[row] if it["seed"] == r["seed"]], items["ours"], m)
-                           for r in ok]
+                by_seed = [paired_differences(its, items["ours"], m) for its in seed_items]
                 s["vs_ours"][m] = (float(np.mean(d)) if d else float("nan"), stats.sign_flip_p(d) if d else float("nan"),
                                    len(d), stats.paired_t_p([float(np.mean(v)) for v in by_seed if v]))
         out[row] = s
@@ -244,7 +244,8 @@ def report(summary: dict, rows: dict, args) -> str:
             v = summary[row].get("vs_ours", {})
             n = max((v[m][2] for m in METRICS if m in v), default=0)
             lines.append(f"| {row} | {n} | " + " | ".join(
-                f"{v[m][0]:+.3f} ({v[m][1]:.3g}; {v[m][3]:.3g})" if m in v and v[m][2] else "" for m in METRICS) + " |")
+                f"{v[m][0]:+.3f} ({v[m][1]:.3g}" + ("" if v[m][3] != v[m][3] else f"; {v[m][3]:.3g}") + ")"
+                if m in v and v[m][2] else "" for m in METRICS) + " |")
     return "\n".join(lines) + "\n"
 
 

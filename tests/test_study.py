@@ -166,13 +166,23 @@ def test_resume_runs_only_what_is_missing_and_a_failure_is_reported(tmp_path):
 def test_a_half_run_row_says_what_did_not_run_and_prints_no_ci_for_one_value(tmp_path):
     """Seeds 2, one of them finished: the row reads "1/2 (1 not run)", and a metric with one value
     has no "±" (a t interval needs two). Bug caught: the missing seed left out of the runs
-    column (a half-run row read as complete), or a CI printed for a single value ("± nan")."""
+    column (a half-run row read as complete), a CI printed for a single value ("± nan"), or a p-value
+    over seeds printed for one seed ("; nan")."""
     args, rows = study.get_args(["--row", "ours=", "--seeds", "2", "--out", str(tmp_path / "s"),
                                  "--base", "BASE", "--prompts", "1"])
     results = {"ours": [{"seed": 0, "status": "ok", "lambda": None,
                          "items": [{"id": "p0", "accuracy": 1.0, "semantic": 5.0}]}]}
     table = study.report(study.summarise(results, args.seeds), rows, args)
     assert "| ours | `` | 1/2 (1 not run) | 1.000 | 5.000 |" in table and "nan" not in table
+    # one seed: the comparison has the pairs' p, and no p over seeds (it needs two), not "nan"
+    args, rows = study.get_args(["--row", "ours=", "--row", "sft=--gate fixed --lam 0", "--seeds", "1",
+                                 "--out", str(tmp_path / "t"), "--base", "BASE", "--prompts", "2"])
+    one = {"ours": [{"seed": 0, "status": "ok", "lambda": None, "items": [{"id": "p0", "accuracy": 0.0},
+                                                                         {"id": "p1", "accuracy": 0.0}]}],
+           "sft": [{"seed": 0, "status": "ok", "lambda": None, "items": [{"id": "p0", "accuracy": 1.0},
+                                                                        {"id": "p1", "accuracy": 1.0}]}]}
+    table = study.report(study.summarise(one, 1), rows, args)
+    assert "| sft | 2 | +1.000 (0.5) |" in table and "nan" not in table
 
 
 def test_a_second_study_reuses_identical_runs_and_only_those(tmp_path):
