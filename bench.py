@@ -313,15 +313,26 @@ class RemoteLike:
                                          "errors": {}, "seconds": time.perf_counter() - t0})
 
 
-def run_steps(init, out, extra, judge=None, steps=4):
-    """train.py's hybrid loop for a few steps, quietly -> its metrics.jsonl records."""
+def data_dir_flags(data):
+    """--data-dir for train.py from bench's --data: the directory of that eval file when it also
+    holds a train.jsonl, so the sections that run train.py's loop read the data the others read
+    (not data/toy, which train.py would otherwise build in the project: 40 s on 2 cores)."""
+    import os
+    folder = os.path.dirname(os.path.abspath(data))
+    return ["--data-dir", folder] if os.path.exists(os.path.join(folder, "train.jsonl")) else []
+
+
+def run_steps(init, out, extra, judge=None, steps=4, data=None):
+    """train.py's hybrid loop for a few steps, quietly -> its metrics.jsonl records; `data`:
+    bench's --data (see data_dir_flags)."""
     import contextlib
     import io
     import json
     import os
     from unittest import mock
     import train
-    argv = ["--init", init, "--out", out, "--steps", str(steps), "--eval-prompts", "0", "--quiet", *extra]
+    argv = ["--init", init, "--out", out, "--steps", str(steps), "--eval-prompts", "0", "--quiet",
+            *(data_dir_flags(data) if data else []), *extra]
     swap = mock.patch.object(reward, "open_judge", lambda *_: judge) if judge else contextlib.nullcontext()
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()), swap:
         train.run(train.get_args(argv))
@@ -343,7 +354,7 @@ def bench_overlap(_samples, args):
         init = f"{tmp}/init"
         models.build_model("tiny-vita").save(init)
         common = ["--batch-size", str(args.prompts), "--group-size", str(args.group), "--judge-latency", str(args.latency)]
-        rows = {name: run_steps(init, f"{tmp}/{i}", common + flags, judge, steps=5)[1:-1]
+        rows = {name: run_steps(init, f"{tmp}/{i}", common + flags, judge, steps=5, data=args.data)[1:-1]
                 for i, (name, flags, judge) in enumerate(cases)}
     print(f"overlap: train.py's hybrid step, tiny-vita, {args.prompts} prompts x G={args.group}, "
           f"judge latency {args.latency:g} s (the fastest of steps 2-4); the local judge scores on this "
@@ -460,7 +471,7 @@ def bench_trl(samples, args):
         rows = run_steps(f"{tmp}/init", f"{tmp}/run{i}", ["--batch-size", str(args.prompts), "--group-size",
                                                            str(args.group), "--beta-text", "0.01", "--beta-speech",
                                                            "0.01", "--max-len", "96", "--lr", "1e-4"],   # TRL's lr too
-                         steps=steps)[1:]
+                         steps=steps, data=args.data)[1:]
         return [r["time_rollout"] + r["time_judge_wait"] + r["time_update"] for r in rows]
 
     with tempfile.TemporaryDirectory() as tmp:

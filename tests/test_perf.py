@@ -219,3 +219,19 @@ def test_overlap_auto_is_off_only_for_the_local_judge_on_cpu():
     assert reward.overlap_judge(train.get_args([]), cuda)
     assert reward.overlap_judge(train.get_args(["--overlap-judge", "on"]), cpu)
     assert not reward.overlap_judge(train.get_args(["--overlap-judge", "off", "--judge-url", "http://x"]), cuda)
+
+
+def test_bench_train_loop_sections_read_the_data_bench_was_given(toy_dir, micro_ckpts, judge_url, tmp_path,
+                                                                  monkeypatch):
+    """bench's overlap and trl sections run train.py's loop on the directory of bench's --data.
+    Bug caught: run_steps without --data-dir, so train.py builds data/toy in the project (40 s
+    on 2 cores) and times other prompts than the rest of bench."""
+    import bench
+    parsed = []
+    real = train.get_args
+    monkeypatch.setattr(train, "get_args", lambda argv=None: parsed.append(real(argv)) or parsed[-1])
+    rows = bench.run_steps(micro_ckpts["tiny-vita"], str(tmp_path / "run"),
+                           ["--batch-size", "2", "--group-size", "2", "--max-len", "16", "--judge-url", judge_url],
+                           steps=1, data=str(toy_dir / "eval.jsonl"))
+    assert len(rows) == 1 and parsed[-1].data_dir == str(toy_dir)
+    assert bench.data_dir_flags(str(tmp_path / "elsewhere" / "eval.jsonl")) == []   # no train.jsonl beside it
