@@ -18,7 +18,8 @@ a real checkpoint gets its real tokenizer). A line without `id` gets "FILE:LINE"
 line whose `task_type` is not in `task_types` (default: s2s, as the official loader) is
 skipped and counted. A malformed line raises an error naming
 the file and line; a missing or unreadable WAV raises one naming the sample id and
-path. With `skip_bad=True` such samples are skipped and counted instead.
+path. With `skip_bad=True` such samples are skipped and counted instead. The toy codec's
+codes are kept in DIR/.codes/ (CodesCache), so only the first run on a split encodes it.
 
 Deviations from the official release:
   1. The official loader drops lines it cannot use without saying so; here nothing
@@ -100,16 +101,90 @@ def parse_record(record, where: str) -> dict:
     return record
 
 
-def _encode_file(sample_id, base, rel, encode):
+class CodesCache:
+    """The codes an earlier run encoded from a split's WAVs, so the next run does not encode
+    them again (5,000 toy samples: 35 s on the slower 2-core VM, once per train.py process, so
+    once per run of a study). One file per split, DIR/.codes/SPLIT.npz; it holds the encoder's
+    `fingerprint` and is used only while that matches, and an entry only while its WAV has the
+    size and modification time it had when encoded. Only an encoder that carries a fingerprint
+    is cached (the toy codec's: a hash of codec.py and numpy's version); a real checkpoint's
+    tokenizer is not. A cache file that cannot be read is ignored and rewritten; one that
+    cannot be written (a read-only data directory) is skipped."""
+
+    def __init__(self, split_path: str, fingerprint: str):
+        self.folder, name = os.path.split(os.path.abspath(split_path))
+        self.path = os.path.join(self.folder, ".codes", name + ".npz")
+        self.fingerprint, self.entries, self.changed = fingerprint, {}, False
+        try:
+            with np.load(self.path) as f:
+                meta = json.loads(str(f["meta"]))
+                if meta["fingerprint"] == fingerprint:
+                    codes = f["codes"]
+                    self.entries = {path: (size, mtime, codes[start:end].copy())
+                                    for path, size, mtime, start, end in meta["entries"]}
+        except Exception:   # missing, truncated, or from another layout: start empty, rewrite on save
+            self.entries = {}
+
+    @staticmethod
+    def _stamp(path):
+        st = os.stat(path)
+        return st.st_size, st.st_mtime_ns
+
+    def _key(self, path):       # relative to the split: a data directory moved with its files still hits
+        return os.path.relpath(os.path.abspath(path), self.folder)
+
+    def get(self, path: str):
+        """The cached codes of the WAV at `path`, or None when absent or the file changed."""
+        entry = self.entries.get(self._key(path))
+        if entry is None or (entry[0], entry[1]) != self._stamp(path):
+            return None
+        return entry[2]
+
+    def put(self, path: str, codes: np.ndarray):
+        if codes.ndim == 1:
+            self.entries[self._key(path)] = (*self._stamp(path), codes)
+            self.changed = True
+
+    def save(self):
+        """Write the cache if anything was added: all at once (a temporary file renamed over
+        the old one), so a reader sees the old cache or the new one, never half of one."""
+        if not self.changed:
+            return
+        meta, chunks, start = [], [], 0
+        for path, (size, mtime, codes) in self.entries.items():
+            meta.append([path, size, mtime, start, start + len(codes)])
+            chunks.append(codes)
+            start += len(codes)
+        tmp = f"{self.path}.{os.getpid()}.tmp"
+        try:
+            os.makedirs(os.path.dirname(self.path), exist_ok=True)
+            with open(tmp, "wb") as f:
+                np.savez(f, meta=json.dumps({"fingerprint": self.fingerprint, "entries": meta}),
+                         codes=np.concatenate(chunks) if chunks else np.zeros(0, np.int64))
+            os.replace(tmp, self.path)
+            self.changed = False
+        except OSError:
+            if os.path.exists(tmp):
+                os.remove(tmp)
+
+
+def _encode_file(sample_id, base, rel, encode, cache=None):
     path = rel if os.path.isabs(rel) else os.path.join(base, rel)
+    if cache is not None and os.path.exists(path):
+        codes = cache.get(path)
+        if codes is not None:
+            return codes
     try:
         wave, rate = read_wav(path)
     except Exception as e:  # soundfile raises several types; all mean the same to the user
         raise DataError(f"sample {sample_id}: cannot read audio {path}: {e}") from e
     try:
-        return np.asarray(encode(wave, rate))
+        codes = np.asarray(encode(wave, rate))
     except Exception as e:
         raise DataError(f"sample {sample_id}: cannot encode audio {path}: {e}") from e
+    if cache is not None:
+        cache.put(path, codes)
+    return codes
 
 
 def question_text(messages) -> str:
@@ -119,13 +194,16 @@ def question_text(messages) -> str:
 
 
 def load_samples(path: str, encode, need_target: bool = False, skip_bad: bool = False,
-                 limit: int | None = None, log=print, task_types=("s2s",)) -> list[Sample]:
+                 limit: int | None = None, log=print, task_types=("s2s",), codes_cache: bool = True) -> list[Sample]:
     """Read a JSONL split into Samples, encoding each WAV with `encode(wave, rate) -> codes`.
-    Lines with a `task_type` outside `task_types` (None: all) are skipped and counted."""
+    Lines with a `task_type` outside `task_types` (None: all) are skipped and counted. With
+    `codes_cache` an encoder that has a `fingerprint` keeps its codes in a CodesCache."""
     if not os.path.exists(path):
         raise DataError(f"{path}: no such data file (run `python data/prepare.py` for the toy data)")
     base = os.path.dirname(os.path.abspath(path))
     samples, skipped, seen, other_tasks = [], 0, set(), {}
+    fingerprint = getattr(encode, "fingerprint", None)
+    cache = CodesCache(path, fingerprint) if codes_cache and fingerprint else None
     with open(path) as f:
         for line_no, line in enumerate(f, 1):
             if limit is not None and len(samples) >= limit:
@@ -149,8 +227,8 @@ def load_samples(path: str, encode, need_target: bool = False, skip_bad: bool = 
                                     f"('sft_target_text' and 'sft_target_audio')")
                 if record["id"] in seen:
                     raise DataError(f"{where}: duplicate sample id {record['id']!r}")
-                q_codes = [_encode_file(record["id"], base, a, encode) for a in record["audios"]]
-                t_codes = (_encode_file(record["id"], base, record["sft_target_audio"], encode)
+                q_codes = [_encode_file(record["id"], base, a, encode, cache) for a in record["audios"]]
+                t_codes = (_encode_file(record["id"], base, record["sft_target_audio"], encode, cache)
                            if record.get("sft_target_audio") else None)
             except DataError as e:
                 if not skip_bad:
@@ -168,6 +246,8 @@ def load_samples(path: str, encode, need_target: bool = False, skip_bad: bool = 
                 messages=record["messages"], target_text=record.get("sft_target_text"),
                 target_codes=t_codes, reference=record.get("reference"), style=record.get("style"),
                 task=record.get("task"), extra={k: v for k, v in record.items() if k not in known}))
+    if cache is not None:
+        cache.save()
     if skipped:
         log(f"{path}: skipped {skipped} bad sample(s), kept {len(samples)}")
     if other_tasks:

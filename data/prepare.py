@@ -60,6 +60,7 @@ import argparse
 import json
 import os
 import random
+import shutil
 import sys
 
 import numpy as np
@@ -210,6 +211,9 @@ def prepare(out_dir, n_train=5000, n_eval=300, seed=0, style_share=0.5, flaws=No
     """Write both splits and the manifest; `flaws` (default FLAWS) flaws the training
     demonstrations only. The held-out split is n_eval + n_eval_extra questions."""
     flaws = FLAWS if flaws is None else flaws
+    # codes a run cached from the WAVs about to be rewritten (dataset.CodesCache): its own check
+    # is each file's size and modification time, which a coarse-clocked filesystem can leave equal
+    shutil.rmtree(os.path.join(out_dir, ".codes"), ignore_errors=True)
     rng = random.Random(seed)
     np.random.seed(seed)
     taken = set()

@@ -288,3 +288,120 @@ def test_prepare_into_a_place_it_cannot_write_ends_with_one_line(tmp_path, monke
         prep.main()
     last = capsys.readouterr().err.strip().splitlines()[-1]
     assert stop.value.code == 2 and "--out" in last and str(out) in last
+
+
+# ---------------------------------------------------------------- the codes cache
+
+def counting_encoder(fingerprint):
+    """The toy codec's encode, counting its calls, with a fingerprint of our choosing."""
+    calls = []
+
+    def encode(wave, rate):
+        calls.append(rate)
+        return codec.encode(wave, rate)
+    encode.fingerprint = fingerprint
+    return encode, calls
+
+
+@pytest.fixture()
+def data_copy(toy_dir, tmp_path):
+    """A private copy of the toy split (the tests rewrite its WAVs and its cache)."""
+    import shutil
+    out = tmp_path / "toy"
+    shutil.copytree(toy_dir, out, ignore=shutil.ignore_patterns(".codes"))
+    return out
+
+
+def same_codes(a, b):
+    pairs = list(zip(a.question_codes, b.question_codes)) + [(a.target_codes, b.target_codes)]
+    return all(x.dtype == y.dtype and x.shape == y.shape and (x == y).all() for x, y in pairs)
+
+
+def wav_count(split):
+    """The WAVs a split's lines name: each question's, and each SFT target's."""
+    records = [json.loads(line) for line in open(split)]
+    return sum(len(r["audios"]) + bool(r.get("sft_target_audio")) for r in records)
+
+
+def test_codes_cache_spares_the_second_load_its_encoding_and_gives_the_same_codes(data_copy):
+    """Bug caught: a cache that is written but never read (or never written), or that hands
+    back other codes or another dtype than encoding does."""
+    encode, calls = counting_encoder("a")
+    n = wav_count(data_copy / "eval.jsonl")
+    first = dataset.load_samples(str(data_copy / "eval.jsonl"), encode)
+    assert len(calls) == n and len(first) == 12
+    again = dataset.load_samples(str(data_copy / "eval.jsonl"), encode)
+    assert len(calls) == n                                    # nothing encoded the second time
+    assert all(same_codes(a, b) for a, b in zip(first, again))
+    dataset.load_samples(str(data_copy / "eval.jsonl"), encode, codes_cache=False)
+    assert len(calls) == 2 * n                                # off: every WAV encoded
+
+
+def test_codes_cache_encodes_a_rewritten_wav_again(data_copy):
+    """A WAV rewritten since (data/prepare.py run again with other flags) is encoded again.
+    Bug caught: entries keyed on the path alone, so a run trains on the old file's codes."""
+    encode, calls = counting_encoder("a")
+    first = dataset.load_samples(str(data_copy / "eval.jsonl"), encode)
+    record = json.loads(open(data_copy / "eval.jsonl").readline())
+    wav = data_copy / record["audios"][0]
+    new, rate = codec.decode(codec.speak("hello there", "loudly"))
+    import soundfile
+    soundfile.write(str(wav), new, rate, subtype="FLOAT")
+    os.utime(wav, ns=(1, 1))       # a modification time no earlier write can share
+    again = dataset.load_samples(str(data_copy / "eval.jsonl"), encode)
+    assert len(calls) == wav_count(data_copy / "eval.jsonl") + 1      # that one WAV, no other
+    assert (again[0].question_codes[0] == codec.encode(new, rate)).all()
+    assert not same_codes(first[0], again[0]) and all(same_codes(a, b) for a, b in zip(first[1:], again[1:]))
+
+
+def test_codes_cache_of_another_encoder_is_not_used(data_copy):
+    """Bug caught: the fingerprint not compared, so codes of an edited codec.py (or another
+    model's tokenizer) are read as this one's."""
+    encode_a, calls_a = counting_encoder("a")
+    encode_b, calls_b = counting_encoder("b")
+    dataset.load_samples(str(data_copy / "eval.jsonl"), encode_a)
+    dataset.load_samples(str(data_copy / "eval.jsonl"), encode_b)
+    assert len(calls_a) == len(calls_b) == wav_count(data_copy / "eval.jsonl")
+
+
+def test_a_broken_codes_cache_is_rebuilt_and_an_unwritable_one_skipped(data_copy, monkeypatch):
+    """Bug caught: a truncated cache file (a run killed while writing it, or a disk full) ends
+    every later load in a traceback; a read-only data directory does too, or leaves its
+    temporary file behind."""
+    encode, calls = counting_encoder("a")
+    n = wav_count(data_copy / "eval.jsonl")
+    dataset.load_samples(str(data_copy / "eval.jsonl"), encode)
+    cache = data_copy / ".codes" / "eval.jsonl.npz"
+    cache.write_bytes(cache.read_bytes()[:100])
+    assert len(dataset.load_samples(str(data_copy / "eval.jsonl"), encode)) == 12 and len(calls) == 2 * n
+    dataset.load_samples(str(data_copy / "eval.jsonl"), encode)
+    assert len(calls) == 2 * n                                # rewritten whole
+    cache.unlink()
+
+    def refuse(*_):
+        raise PermissionError("read-only file system")
+    monkeypatch.setattr(os, "replace", refuse)
+    assert len(dataset.load_samples(str(data_copy / "eval.jsonl"), encode)) == 12
+    assert os.listdir(data_copy / ".codes") == []
+
+
+def test_codes_cache_keeps_the_toy_codec_and_only_a_fingerprinted_encoder(data_copy):
+    """The models' toy codec carries a fingerprint, so train.py's loads are cached; an encoder
+    without one (a real checkpoint's tokenizer) is not. Bug caught: the fingerprint lost where
+    model.py re-exports encode (every run encodes again, silently)."""
+    import model
+    dataset.load_samples(str(data_copy / "eval.jsonl"), lambda wave, rate: codec.encode(wave, rate))
+    assert not (data_copy / ".codes").exists()
+    dataset.load_samples(str(data_copy / "eval.jsonl"), model.build_model("tiny-kimi").codec.encode)
+    assert (data_copy / ".codes" / "eval.jsonl.npz").exists()
+
+
+def test_codes_cache_is_dropped_when_prepare_rewrites_the_data(tmp_path):
+    """data/prepare.py into a folder a run has loaded: the old codes go with the old WAVs. Bug
+    caught: on a filesystem whose clock is coarse a rewritten WAV of the same length keeps its
+    size and time stamp, and a run would train on the old data's codes."""
+    prepare(str(tmp_path), n_train=4, n_eval=2, seed=0, n_eval_extra=0)
+    dataset.load_samples(str(tmp_path / "eval.jsonl"), codec.encode)
+    assert (tmp_path / ".codes" / "eval.jsonl.npz").exists()
+    prepare(str(tmp_path), n_train=4, n_eval=2, seed=1, n_eval_extra=0)
+    assert not (tmp_path / ".codes").exists()
