@@ -609,16 +609,13 @@ def count_lines(path: str) -> int:
 def main(argv=None):
     t0 = time.time()
     args, rows = get_args(argv)
-    if args.eval_file == os.path.join(HERE, "data", "toy", "eval.jsonl"):
-        if not os.path.exists(args.eval_file):
-            print("toy data missing: running data/prepare.py", flush=True)
-            if subprocess.run([sys.executable, os.path.join(HERE, "data", "prepare.py")]).returncode:
-                print("study.py: error: data/prepare.py could not write the toy data (its error above)",
-                      file=sys.stderr, flush=True)
-                sys.exit(2)
+    toy = os.path.join(HERE, "data", "toy")
+    if args.eval_file == os.path.join(toy, "eval.jsonl"):       # built if missing, refused if of another world
+        import train
         try:
-            dataset.check_toy_world(os.path.dirname(args.eval_file))
-        except dataset.DataError as e:
+            train.ensure_toy_data(argparse.Namespace(data_dir=toy, train_file=os.path.join(toy, "train.jsonl"),
+                                                     eval_file=args.eval_file), rank=0)
+        except (dataset.DataError, SystemExit) as e:
             print(f"study.py: error: {e}", file=sys.stderr, flush=True)
             sys.exit(2)
     held_out = count_lines(args.eval_file)

@@ -422,3 +422,32 @@ def test_a_tiny_real_study(toy_dir, micro_ckpts, tmp_path):
     mtime = os.path.getmtime(out / "ours" / "seed-0" / "final" / "model.safetensors")
     study.main(argv)                                          # resume: nothing is trained again
     assert os.path.getmtime(out / "ours" / "seed-0" / "final" / "model.safetensors") == mtime
+
+
+def test_the_default_toy_data_is_built_or_refused_as_train_py_does(tmp_path, monkeypatch, capsys):
+    """study.py on the default data/toy (here a scratch project folder): one written by an
+    earlier world's prepare.py, and a prepare.py that fails, each end in one line and status 2.
+    Bug caught: a study that builds its base and trains on another world's data, or that dies
+    in a traceback (or runs on) when data/prepare.py fails."""
+    import subprocess
+    import train
+    monkeypatch.setattr(study, "HERE", str(tmp_path))
+    monkeypatch.setattr(train, "HERE", str(tmp_path))
+    toy = tmp_path / "data" / "toy"
+    toy.mkdir(parents=True)
+    for split in ("train.jsonl", "eval.jsonl"):
+        (toy / split).write_text("{}\n")
+    (toy / "manifest.json").write_text(json.dumps({"world": study.dataset.TOY_WORLD - 1}))
+    with pytest.raises(SystemExit) as stop:
+        study.main(["--row", "ours=", "--out", str(tmp_path / "study")])
+    err = capsys.readouterr().err.strip()
+    assert stop.value.code == 2 and len(err.splitlines()) == 1
+    assert err.startswith("study.py: error: ") and "delete it" in err
+    shutil.rmtree(toy)
+    monkeypatch.setattr(train.subprocess, "run", lambda cmd, **_: subprocess.CompletedProcess(cmd, 1))
+    with pytest.raises(SystemExit) as stop:
+        study.main(["--row", "ours=", "--out", str(tmp_path / "study")])
+    err = capsys.readouterr().err.strip()
+    assert stop.value.code == 2 and err == ("study.py: error: data/prepare.py could not write the toy data to "
+                                            f"{toy} (its error above)")
+    assert not (tmp_path / "study").exists()
