@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import soundfile as sf
+from tqdm import tqdm
 
 AUDIO_PLACEHOLDER = "<|audio|>"
 # the official loader's system message for samples without one (its use_luke_system default)
@@ -205,9 +206,15 @@ def load_samples(path: str, encode, need_target: bool = False, skip_bad: bool = 
     fingerprint = getattr(encode, "fingerprint", None)
     cache = CodesCache(path, fingerprint) if codes_cache and fingerprint else None
     with open(path) as f:
+        total = sum(1 for _ in f)
+    total = total if limit is None else min(limit, total)
+    # a bar on a terminal only (disable=None): encoding the default train split takes half a minute
+    with open(path) as f, tqdm(total=total, desc=f"loading {os.path.basename(path)}", unit="line", leave=False,
+                               disable=None, mininterval=1.0) as bar:
         for line_no, line in enumerate(f, 1):
             if limit is not None and len(samples) >= limit:
                 break
+            bar.update(1)
             if not line.strip():
                 continue
             where = f"{path}:{line_no}"
