@@ -139,3 +139,64 @@ def test_replies_carry_about_two_and_a_half_speech_tokens_per_text_token():
         speech += int(is_speech.sum())
         text += int((~is_speech & (reply != v.eos)).sum())
     assert 2.0 < speech / text < 3.0, speech / text
+
+
+def test_a_code_lasts_80_ms_and_the_analyser_rounds_a_length_to_frames():
+    """catches: a frame length other than 80 ms at 16 kHz (1280 samples a code), or the analyser truncating
+    len / 1280 where its contract rounds it: a reply a few samples short would lose its last code."""
+    codes = codec.speak("blue sky")
+    wave, rate = codec.decode(codes)
+    assert rate == 16000 and len(wave) == len(codes) * 1280            # 16000 samples/s x 0.080 s
+    np.testing.assert_array_equal(codec.encode(wave[:-40], rate), codes)     # 40 samples short: still n codes
+    np.testing.assert_array_equal(codec.encode(np.concatenate([wave, np.zeros(600, np.float32)]), rate), codes)
+
+
+@pytest.mark.parametrize("rms", [0.05, 0.25])
+def test_white_noise_is_not_heard_as_speech(rms):
+    """catches: voicing decided by loudness alone (the template-match cosine check dropped): noise at normal or loud
+    level would be heard as symbols, so a hiss could pass for a reply."""
+    noise = np.random.default_rng(4).normal(0.0, rms, 10 * 1280).astype(np.float32)
+    assert codec.encode(noise, 16000).tolist() == [codec.PAUSE] * 10 and codec.hear(codec.encode(noise, 16000)) == ""
+
+
+def test_a_repeated_code_is_seamless_and_a_lone_code_fades_over_10_ms():
+    """catches: a fade-out added in the wrong frame (a lone code's tail cut at its frame's end), or cross-fades that
+    do not sum to one (a dip at every boundary of a held character)."""
+    # pitch level 3 is 200 Hz and every harmonic a multiple of it: a period of 80 samples, so three such codes must
+    # repeat every 80 samples from the first fade-in to the last fade-out, boundaries included
+    c = codec.make_code(0, 1, 3)
+    held, _ = codec.decode([c] * 3)
+    np.testing.assert_allclose(held[160:3 * 1280 - 80], held[80:3 * 1280 - 160], atol=1e-6)
+    lone, _ = codec.decode([codec.PAUSE, c, codec.PAUSE])
+    assert not lone[:1200].any() and not lone[2640:].any()            # silence outside the 10 ms fades
+    assert np.abs(lone[1200:1280]).max() > 0.01 and np.abs(lone[2560:2640]).max() > 0.01   # 5 ms each side
+
+
+def test_hear_ignores_pauses_before_the_first_and_after_the_last_character():
+    """catches: a run of pauses read as a word gap even before anything was said: leading silence heard as a space."""
+    hi = list(codec.speak("hi"))
+    assert codec.hear([codec.PAUSE] * 3 + hi) == "hi"
+    assert codec.hear(hi + [codec.PAUSE] * 2) == "hi"
+    assert codec.hear([codec.PAUSE] + hi + [codec.PAUSE] + hi + [codec.PAUSE]) == "hi hi"
+
+
+@pytest.mark.parametrize("levels,jumps", [
+    ([(1, 2), (1, 4)], 1), ([(1, 2), (1, 3)], 0),                      # pitch: two levels jump, one does not
+    ([(0, 2), (2, 2)], 1), ([(0, 2), (1, 2)], 0),                      # loudness: likewise
+    ([(0, 0), (2, 4)], 2),                                             # both at once: two jumps
+])
+def test_a_jump_is_a_change_of_two_levels_or_more(levels, jumps):
+    """catches: `>` for `>=` in the jump count (a change of exactly two levels, loudness or pitch, not counted)."""
+    codes = [codec.make_code(0, loud, pitch) for loud, pitch in levels]
+    assert codec.prosody(codes)["jumps"] == jumps
+
+
+def test_a_contour_is_rounded_to_the_nearest_pitch_level():
+    """catches: contour levels truncated instead of rounded to the nearest level (happy "blue" 3, 3, 3, 4 and sad
+    1, 0, 0, 0, pitch means 3.25 and 0.25)."""
+    # across a 4-letter word happy goes 3 -> 4 in thirds: 3, 3.33, 3.67, 4, nearest 3, 3, 4, 4 (mean 3.5); sad goes
+    # 1 -> 0: 1, 0.67, 0.33, 0, nearest 1, 1, 0, 0 (mean 0.5)
+    for style, levels, mean in (("happily", [3, 3, 4, 4], 3.5), ("sadly", [1, 1, 0, 0], 0.5)):
+        codes = codec.speak("blue", style)
+        assert [codec.code_parts(c)[2] for c in codes[::codec.FRAMES_PER_SYMBOL]] == levels
+        assert codec.prosody(codes)["pitch"] == mean

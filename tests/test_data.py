@@ -2,6 +2,7 @@
 import hashlib
 import json
 import os
+import random
 
 import pytest
 
@@ -405,3 +406,86 @@ def test_codes_cache_is_dropped_when_prepare_rewrites_the_data(tmp_path):
     assert (tmp_path / ".codes" / "eval.jsonl.npz").exists()
     prepare(str(tmp_path), n_train=4, n_eval=2, seed=1, n_eval_extra=0)
     assert not (tmp_path / ".codes").exists()
+
+
+def test_limit_zero_reads_no_sample(toy_dir):
+    """catches: `limit` tested for truth (`if limit and ...`): limit=0 would read and encode the whole split instead of
+    none, and the call would return every sample."""
+    encoded = []
+
+    def encode(wave, rate):
+        encoded.append(rate)
+        return codec.encode(wave, rate)
+
+    with pytest.raises(dataset.DataError, match="eval.jsonl: no usable samples"):
+        dataset.load_samples(str(toy_dir / "eval.jsonl"), encode, limit=0)
+    assert encoded == []
+
+
+def test_a_line_without_task_type_is_kept(toy_dir, tmp_path):
+    """catches: a line with no `task_type` counted as a task type outside the kept ones (None is not "s2s"), so a
+    file in the official schema without the optional field loads nothing."""
+    record = json.loads(good_line(toy_dir, id="plain"))
+    del record["task_type"]
+    said = []
+    kept = dataset.load_samples(write_lines(tmp_path / "plain.jsonl", [json.dumps(record)]), codec.encode,
+                                log=said.append)
+    assert [s.id for s in kept] == ["plain"] and kept[0].task_type is None and said == []
+
+
+def test_skip_bad_names_the_first_five_bad_lines_then_only_counts_them(toy_dir, tmp_path):
+    """catches: the cap on "skipping:" messages off by one (4 or 6 of them for 8 bad lines), or no cap at all."""
+    path = write_lines(tmp_path / "bad.jsonl", [good_line(toy_dir)] + ["{oops"] * 8)
+    said = []
+    kept = dataset.load_samples(path, codec.encode, skip_bad=True, log=said.append)
+    named = [line for line in said if line.startswith("skipping:")]
+    assert len(kept) == 1 and len(named) == 5
+    assert all(f"bad.jsonl:{n}: not valid JSON" in line for n, line in zip(range(2, 7), named))
+    assert any("skipped 8 bad sample(s), kept 1" in line for line in said)
+
+
+def test_an_empty_reference_matches_no_reply():
+    """catches: the empty-reference guard dropped: the last zero words of an empty reply equal an empty reference, so
+    eval.py (which passes "" for a sample without a reference) would count an empty reply as the exact answer."""
+    assert not dataset.answer_matches("", "")
+    assert not dataset.answer_matches("...", "?!")          # both empty once punctuation is dropped
+    assert not dataset.answer_matches("3 plus 4 is 7", "")
+
+
+def prepare_pair(tmp_path, **kw):
+    """The same seed prepared with the default flaws and with none: (flawed train, clean train)."""
+    from data.prepare import FLAWS
+    flawed, _ = prepare(str(tmp_path / "flawed"), **kw)
+    clean, _ = prepare(str(tmp_path / "clean"), flaws={k: 0.0 for k in FLAWS}, **kw)
+    return flawed, clean
+
+
+def test_a_cut_demonstration_ends_where_its_answer_began(tmp_path):
+    """catches: the cut target keeping the space before the answer it lost ("3 plus 4 is "): the clean sentence is the
+    lead-in, one space and the answer, so the cut one is the lead-in alone."""
+    flawed, clean = prepare_pair(tmp_path, n_train=30, n_eval=2, seed=1, n_eval_extra=0)
+    cut = [(f, c) for f, c in zip(flawed, clean) if f["demo_flaw"] == "incomplete"]
+    assert len(cut) == 12                                         # 40% of 30
+    for f, c in cut:
+        assert f["question_text"] == c["question_text"]
+        assert f["sft_target_text"] + " " + f["reference"] == c["sft_target_text"], f
+
+
+def test_a_palindrome_spelled_forwards_is_still_a_wrong_answer():
+    """catches: the palindrome guard dropped: "eye" spelled forwards is "eye", so a demonstration flawed "wrong" would
+    give the right answer."""
+    from data.prepare import WORDS, wrong_answer
+    palindromes = [w for w in WORDS if w == w[::-1]]
+    assert palindromes                                            # "eye"
+    for w in palindromes:
+        bad = wrong_answer("backwards", f"spell {w} backwards", w, f"{w} backwards is {w}", random.Random(0))
+        assert bad.startswith(f"{w} backwards is ") and not dataset.answer_matches(bad, w), bad
+        assert not dataset.stops_before_answer(bad)               # a wrong answer, not a cut one
+
+
+def test_the_flaws_leave_the_held_out_questions_drawn_after_them_alone(tmp_path):
+    """catches: the flaws drawn from the question stream (`flaw_rng = rng`): a wrong answer's draws would move every
+    held-out question drawn after the training set, so the flaw shares would change the eval split."""
+    prepare_pair(tmp_path, n_train=30, n_eval=2, seed=1, n_eval_extra=10)
+    held = [(tmp_path / d / "eval.jsonl").read_text().splitlines() for d in ("flawed", "clean")]
+    assert len(held[0]) == 12 and held[0] == held[1]

@@ -5,6 +5,7 @@ default base's repeated-sampling pool: 64 held-out prompts x 8 replies, written 
 `python eval.py --ckpt out/base-tiny-vita --analysis agreement` (its `human_scores`)."""
 import contextlib
 import json
+import math
 import os
 
 import numpy as np
@@ -182,3 +183,39 @@ def test_serve_on_a_taken_port_ends_with_one_line(monkeypatch, capsys):
             judge.main()
     last = capsys.readouterr().err.strip().splitlines()[-1]
     assert stop.value.code == 2 and f"--port {port}" in last and "cannot listen" in last
+
+
+def test_calibrate_leaves_out_the_null_human_scores(tmp_path, monkeypatch, capsys):
+    """catches: `judge.py calibrate` keeping a prompt's null (unscored) human scores, in the scores (a NaN and a
+    traceback) or in the prompt of each score only (scores and prompts misaligned)."""
+    pool = [{"semantic": [1, None, 3], "acoustic": [2, 4]},
+            {"semantic": [None, 4, 5], "acoustic": [None, 1, 5]}]
+    path = tmp_path / "agreement.json"
+    path.write_text(json.dumps({"human_scores": pool}))
+    fitted, fit = [], judge.fit_profile
+
+    def spy(human, groups, target, **kw):
+        fitted.append((list(human), list(groups)))
+        return fit(human, groups, target, **kw)
+
+    monkeypatch.setattr(judge, "fit_profile", spy)
+    # one candidate, the noise-free judge: it gives back the human's own scores (Pearson 1, MAE 0)
+    monkeypatch.setattr(judge, "FIT_GRID", {"shrink": [1.0], "bias": [0.0], "sd": [0.0]})
+    monkeypatch.setattr("sys.argv", ["judge.py", "calibrate", str(path)])
+    judge.main()
+    assert fitted == [([1, 3, 4, 5], [0, 0, 1, 1]), ([2, 4, 1, 5], [0, 0, 1, 1])]
+    out = capsys.readouterr().out
+    assert out.count("pearson 1.000") == 2 and out.count("mae 0.000") == 2
+
+
+def test_the_fit_passes_over_a_candidate_that_ranks_nothing_within_a_prompt():
+    """catches: the fit's NaN guard dropped or narrowed to Pearson: a candidate with no intra-prompt Spearman (NaN
+    loss) that comes first in the grid is kept, since no later loss compares below a NaN."""
+    human, groups = [1, 2, 4, 5], [0, 0, 1, 1]
+    # shrink 0.2, bias 0.45, no noise: 3 + 0.2 (h - 3) + 0.45 = 3.05, 3.25 | 3.65, 3.85 -> 3, 3 | 4, 4: tied within
+    # each prompt (no Spearman), yet correlated with the human overall. shrink 1: h + 0.45 rounds back to h.
+    tied = judge.simulate_agreement(human, groups, {"shrink": 0.2, "bias": 0.45, "sd": 0.0})
+    assert math.isnan(tied["intra_spearman"]) and tied["pearson"] > 0.9
+    grid = {"shrink": [0.2, 1.0], "bias": [0.45], "sd": [0.0]}
+    profile, m = judge.fit_profile(human, groups, judge.TABLE5_GEMINI_25_PRO["semantic"], grid=grid, draws=1)
+    assert profile["shrink"] == 1.0 and m["intra_spearman"] == 1.0 and m["mae"] == 0.0

@@ -202,6 +202,17 @@ def test_unscorable_requests_keep_a_clear_400(judge_url):
                          timeout=30).status_code == 200
 
 
+def test_audio_at_a_rate_the_codec_cannot_hear_is_a_400_not_a_500(judge_url):
+    """catches: the codec's ValueError for a sample rate below its 12 kHz floor answered as a 500 (a server fault,
+    which reward.JudgeClient retries four times with backoff) instead of a 400 naming the rate."""
+    import reward
+    wave, rate = codec.decode(codec.speak(RIGHT))
+    low = reward.wav_base64(codec.resample(wave, rate, 8000), 8000)
+    body = reward.build_request("m", "acoustic", QUESTION, RIGHT, low, ANSWER)
+    resp = requests.post(judge_url, json=body, timeout=30)
+    assert resp.status_code == 400 and "sample rate 8000" in resp.json()["error"]["message"], resp.text
+
+
 def test_a_noisy_pairwise_judge_draws_per_seed_and_repeats_a_seed():
     """The LLM judge compares two equally good replies: which one it prefers is a draw of its
     noise, so it moves with the request's seed and repeats for the same seed (train.py's DPO

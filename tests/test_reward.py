@@ -60,6 +60,32 @@ def test_garbled_speech_scores_below_clean_speech():
     assert judge.acoustic_score(silent.wave, silent.rate, a, "what is 3 plus 4") == 1
 
 
+def test_each_intelligibility_band_includes_its_lower_edge():
+    """catches: `>` for `>=` at an intelligibility edge (0.95, 0.85, 0.6), or an edge raised, or lowered by 1/20 or
+    more: a reply exactly on an edge would lose a point too many (or one just below it, one too few)."""
+    said = "abcdefghijklmnopqrst"            # one word of 20 letters: no gap to pace, level pitch, no jumps
+    for k, want in ((20, 5), (19, 5), (18, 4), (17, 4), (16, 3), (12, 3), (11, 2), (5, 2)):
+        heard = said[:k] + "uvwxyz0123456789"[:20 - k]     # the first k letters right, the rest letters `said` lacks
+        wave, rate = codec.decode(codec.speak(heard))
+        # difflib's ratio is 2 * matches / (20 + 20) = k / 20 (exact in floating point: 38 / 40 == 0.95)
+        assert judge.acoustic_report(wave, rate, said, "")["intelligibility"] == k / 20
+        assert judge.acoustic_score(wave, rate, said, "") == want, (k, want)
+
+
+def test_a_pace_off_by_three_quarters_of_a_pause_per_gap_costs_a_point():
+    """catches: `>` for `>=` at the pace edge (0.75 pause frames per word gap off the style's), or the edge raised, or
+    lowered by 1/8 or more. Nine words (8 gaps), neutral style (1 pause frame a gap); nothing else is off."""
+    words = ["red", "sun", "big", "cow", "hat", "pen", "box", "jam", "fig"]
+    for pauses, want in (([1] * 8, 5), ([2] * 6 + [1] * 2, 4), ([2] * 5 + [1] * 3, 5), ([1, 1] + [0] * 6, 4),
+                         ([1, 1, 1] + [0] * 5, 5)):
+        # per gap: 14 / 8 = 1.75 (off 0.75), 13 / 8 = 1.625 (off 0.625), 2 / 8 = 0.25 (off 0.75), 3 / 8 (off 0.625)
+        codes = list(codec.speak(words[0]))
+        for word, p in zip(words[1:], pauses):
+            codes += [codec.PAUSE] * p + list(codec.speak(word))
+        wave, rate = codec.decode(codes)
+        assert judge.acoustic_score(wave, rate, " ".join(words), "") == want, (sum(pauses), want)
+
+
 def test_noise_free_judge_is_deterministic_and_noise_is_seeded_by_content():
     clean = judge.ToyJudge()
     it = item()

@@ -451,3 +451,29 @@ def test_the_default_toy_data_is_built_or_refused_as_train_py_does(tmp_path, mon
     assert stop.value.code == 2 and err == ("study.py: error: data/prepare.py could not write the toy data to "
                                             f"{toy} (its error above)")
     assert not (tmp_path / "study").exists()
+
+
+def test_a_recorded_stopped_share_is_read_not_derived_from_the_first_reply():
+    """catches: `stopped` derived from an item's text even where its record has the field: with 4 replies a prompt's
+    `text` is its first reply's only, so the share over its replies would become that one reply's 0 or 1."""
+    items = [{"id": "p0", "text": "3 plus 4 is", "stopped": 0.25, "accuracy": 0.0, "intelligibility": 1.0},
+             {"id": "p1", "text": "the count is 3", "stopped": 0.5, "accuracy": 0.5, "intelligibility": 1.0}]
+    s = study.summarise({"ours": [{"seed": 0, "status": "ok", "lambda": None, "items": items}]}, 1)
+    assert s["ours"]["stopped"][0] == pytest.approx((0.25 + 0.5) / 2)      # derived from the texts: (1 + 0) / 2
+
+
+def test_one_seed_prints_no_spread_over_seeds(tmp_path):
+    """catches: the "Spread of the per-seed means" line printed for a one-seed study: a heading with no sd after it
+    (an sd over one seed does not exist). Two seeds print it: accuracy means 0.5 and 0, sd sqrt(0.125) = 0.354."""
+    def rec(seed, acc):
+        return {"seed": seed, "status": "ok", "lambda": None,
+                "items": [{"id": f"p{i}", "accuracy": a} for i, a in enumerate(acc)]}
+    one, two = [rec(0, [1.0, 0.0])], [rec(0, [1.0, 0.0]), rec(1, [0.0, 0.0])]
+    for seeds, results, spread in ((1, one, None), (2, two, 0.354)):
+        args, rows = study.get_args(["--row", "ours=", "--seeds", str(seeds), "--out", str(tmp_path / "s"),
+                                     "--base", "BASE", "--prompts", "2"])
+        table = study.report(study.summarise({"ours": results}, seeds), rows, args)
+        if spread is None:
+            assert "Spread" not in table and "sd over seeds" not in table, table
+        else:
+            assert f"Spread of the per-seed means (sd over seeds): ours acc {spread:.3f}" in table, table
