@@ -506,7 +506,9 @@ def main(argv=None):
     ap.add_argument("--only", nargs="+", choices=list(SECTIONS),
                     default=[name for name in SECTIONS if name not in ON_REQUEST],
                     help=f"sections to run (default: all but {', '.join(ON_REQUEST)})")
-    ap.add_argument("--data", default="data/toy/eval.jsonl", help="prompts (run data/prepare.py first)")
+    ap.add_argument("--data", default="data/toy/eval.jsonl",
+                    help="prompts (run data/prepare.py first); the overlap and trl sections train on the "
+                         "train.jsonl beside it")
     ap.add_argument("--prompts", type=int, default=8, help="prompts per batch (B)")
     ap.add_argument("--group", type=int, default=4, help="replies per prompt (G)")
     ap.add_argument("--latency", type=float, default=2.0, help="emulated judge API latency (s) for latency/overlap")
