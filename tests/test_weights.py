@@ -122,3 +122,23 @@ def test_shards_resume_mid_epoch_in_the_same_order():
     resumed = runtime.Shards(9, 2, 0, 1, seed=5)
     resumed.load_state_dict(part.state_dict())
     assert [resumed.next() for _ in range(4)] == drawn[3:]
+
+
+def test_a_resumed_log_keeps_the_records_up_to_its_checkpoint_and_a_new_run_starts_empty(tmp_path, capsys):
+    """A run killed after step 5 with a checkpoint at step 3 resumes from 3: metrics.jsonl keeps
+    steps 1-3 (4 and 5 are trained again); a fresh run (resume_step 0) over an old file starts
+    it empty; a step line prints at step 1 and every `every` steps, and every 0 means every step.
+    Bug caught: duplicated steps 4-5 in the metrics after a resume, a new run appending to an old
+    run's records, or --log-every 0 dividing by zero."""
+    (tmp_path / "metrics.jsonl").write_text("".join(f'{{"step": {i}}}\n' for i in range(1, 6)))
+    runtime.Logger(str(tmp_path), 0, resume_step=3)
+    assert [r["step"] for r in runtime.read_metrics(str(tmp_path / "metrics.jsonl"))] == [1, 2, 3]
+    log = runtime.Logger(str(tmp_path), 0, resume_step=0, every=2)
+    assert runtime.read_metrics(str(tmp_path / "metrics.jsonl")) == []
+    for step in (1, 2, 3, 4):
+        log.log({"step": step, "x": (float("nan"),)}, f"line {step}")
+    assert capsys.readouterr().out.split() == ["line", "1", "line", "2", "line", "4"]
+    assert runtime.read_metrics(str(tmp_path / "metrics.jsonl"))[0] == {"step": 1, "x": [None]}   # strict JSON
+    every0 = runtime.Logger(str(tmp_path / "b"), 0, every=0)
+    every0.log({"step": 3}, "line 3")
+    assert "line 3" in capsys.readouterr().out
