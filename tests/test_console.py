@@ -272,3 +272,47 @@ def test_the_small_tools_end_bad_input_with_one_line(script, args, named, tmp_pa
         importlib.import_module(script[:-3]).main()
     last = capsys.readouterr().err.strip().splitlines()[-1]
     assert stop.value.code == 2 and named in last, last
+
+
+@pytest.mark.parametrize("argv,named", [
+    (["--lr", "0"], "--lr"),
+    (["--save-every", "0"], "--save-every"),
+    (["--threads", "0"], "--threads"),
+    (["--beta-speech", "-0.01"], "--beta-speech"),
+    (["--model", "vita", "--init", "/ckpt/VITA-Audio-Boost", "--train-file", "t.jsonl"], "--data-dir"),
+    (["--stage", "sft", "--model", "vita", "--init", "/ckpt/VITA-Audio-Boost", "--data-dir", "d"], "--judge-url"),
+])
+def test_a_value_just_outside_a_flags_range_is_refused(argv, named, capsys):
+    """flags.get_args alone (a value accepted here would start a run): --lr 0 (no training), --save-every 0
+    and --threads 0, a negative --beta-speech; --model vita with a --train-file but no --eval-file or
+    --data-dir (the toy world's held-out set would be scored), and a vita SFT with its closing summary
+    (--eval-prompts 64) but no --judge-url. Bug caught: a bound one step too loose, or a check reading
+    the wrong flag."""
+    with pytest.raises(SystemExit) as stop:
+        flags.get_args(argv)
+    assert stop.value.code == 2 and named in capsys.readouterr().err.strip().splitlines()[-1]
+
+
+def test_the_edge_values_the_flags_document_are_accepted():
+    """What the help texts allow must start: --group-size 1 outside GRPO (SFT and DPO sample no groups),
+    --log-axes-every 0 (never), --eval-prompts 0 (skip the summary), --beta-text 0 and --beta-speech 0
+    (no KL, no reference), --model vita --stage sft without a judge when --eval-prompts 0 skips the
+    summary. An SFT given --init trains that checkpoint into out/sft-MODEL; only a fresh SFT (no --init)
+    builds out/base-MODEL. Bug caught: a check written one step too strict, refusing a documented value
+    at start, or a fine-tuning SFT writing over the base the other stages start from."""
+    for argv in (["--stage", "sft", "--group-size", "1"], ["--stage", "dpo", "--group-size", "1"],
+                 ["--log-axes-every", "0"], ["--eval-prompts", "0"], ["--beta-text", "0", "--beta-speech", "0"],
+                 ["--stage", "sft", "--model", "vita", "--init", "/ckpt/VITA-Audio-Boost", "--data-dir", "d",
+                  "--eval-prompts", "0"]):
+        train.get_args(argv)
+    tuned = train.get_args(["--stage", "sft", "--init", "out/base-tiny-vita"])
+    assert tuned.out == "out/sft-tiny-vita" and tuned.init == "out/base-tiny-vita"
+    fresh = train.get_args(["--stage", "sft"])
+    assert fresh.out == "out/base-tiny-vita" and fresh.init is None
+
+
+def test_a_real_model_samples_fewer_rows_at_once():
+    """flags.sampling_rows: a 7B model's KV cache at 2,048 new tokens is about 130 MB a row, so VITA-Audio
+    scores 32 replies at a time (4 GB) where the tiny models take 512. Bug caught: the tiny models' 512
+    rows for VITA-Audio (66 GB of cache in the closing summary)."""
+    assert flags.sampling_rows("vita") == 32 and flags.sampling_rows("tiny-vita") == 512

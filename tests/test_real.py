@@ -351,3 +351,161 @@ def test_the_vocabs_special_ids_are_the_tokens_vita_audio_uses(standin, samples)
     text = tok.decode(m.prompt(type(s)(**{**s.__dict__, "messages": own}))[:, 0].tolist())
     assert text.startswith("<|im_start|>system\nBe brief.<|im_end|>") and text.count("<|im_start|>system") == 1
     assert "<|end_of_audio|> thanks<|im_end|>" in text
+
+
+def test_a_samples_own_system_prompt_and_the_text_around_each_audio_are_kept(standin, samples):
+    """The official input format: the sample's messages through the chat template, each <|audio|>
+    replaced by <|begin_of_audio|> codes <|end_of_audio|> in place. Bug caught: the official system
+    prompt added even when the sample has its own (two system turns), or the text after an
+    <|audio|> dropped (a question's wording after its recording, or between two recordings, lost)."""
+    m = real.load_vita(standin)
+    s = samples[0]
+    two = type(s)(**{**s.__dict__, "question_codes": [np.array([3, 1]), np.array([2])],
+                     "messages": [{"role": "system", "content": "Be brief."},
+                                  {"role": "user", "content": "Compare <|audio|> and <|audio|>, please."}]})
+    text = m.tokenizer.tok.decode(m.prompt(two)[:, 0].tolist())
+    assert text == ("<|im_start|>system\nBe brief.<|im_end|>\n"
+                    "<|im_start|>user\nCompare <|begin_of_audio|><|audio_3|><|audio_1|><|end_of_audio|> and "
+                    "<|begin_of_audio|><|audio_2|><|end_of_audio|>, please.<|im_end|>\n<|im_start|>assistant\n")
+
+
+def test_the_standins_toy_codec_pads_short_speech_with_its_silence_code(standin):
+    """The stand-in speaks through the toy codec, which has a silence code (codec.PAUSE); a reply whose
+    text outruns its speech is padded with silence, one full audio chunk per text chunk (model.py's
+    deviation 2). Bug caught: the codec's silence code not handed to the vocabulary, so the stand-in
+    merged all text into one chunk as GLM-4-Voice (no silence code) does. Worked by hand for
+    schedule 1 10 4 10 (1 then 4 text tokens; 8 codes between the markers): 10 characters are chunks
+    of 1, 4, 4, 1, so 4 audio chunks of 8 codes: the 2 given codes, then 30 silences."""
+    import codec
+    m = real.load_vita(standin)
+    v = m.vocab
+    assert v.silence_code == codec.PAUSE
+    reply = m.target("abcdefghij", [5, 6])[:, 0].tolist()
+    chars = m.tokenizer.encode_text
+    silence = [v.audio_offset + codec.PAUSE]
+    expected = (chars("a") + [v.boa, v.audio_offset + 5, v.audio_offset + 6] + silence * 6 + [v.eoa]
+                + chars("bcde") + [v.boa] + silence * 8 + [v.eoa] + chars("fghi") + [v.boa] + silence * 8 + [v.eoa]
+                + chars("j") + [v.boa] + silence * 8 + [v.eoa, v.eos])
+    assert reply == expected
+
+
+def test_the_main_path_takes_the_checkpoints_norm_epsilon(tmp_path):
+    """config.json's rms_norm_eps (and tie_word_embeddings) describe the network; Qwen2Config's defaults
+    (1e-6, untied) happen to match VITA-Audio-Boost, so a loader that drops them only shows on another
+    checkpoint. Bug caught: a field left out of main_config's copy. Oracle: a Qwen2ForCausalLM built by
+    hand with the checkpoint's epsilon (0.25, far from the default) from the main-path tensors."""
+    from transformers import Qwen2Config, Qwen2ForCausalLM
+    path = str(tmp_path / "eps")
+    real.make_standin(path, config=MICRO)
+    cfg_path = os.path.join(path, "config.json")
+    cfg = json.load(open(cfg_path))
+    cfg["rms_norm_eps"] = 0.25
+    json.dump(cfg, open(cfg_path, "w"))
+    m = real.load_vita(path)
+    n_main = cfg["num_hidden_layers"] - cfg["num_nextn_predict_layers"]
+    state, _ = tensors(path)
+    keep = {k: v.float() for k, v in state.items() if not k.startswith("mtp_")
+            and not (k.startswith("model.layers.") and int(k.split(".")[2]) >= n_main)}
+    ref = Qwen2ForCausalLM(Qwen2Config(**{k: cfg[k] for k in ("vocab_size", "hidden_size", "intermediate_size",
+                                                             "num_attention_heads", "num_key_value_heads",
+                                                             "rms_norm_eps", "rope_theta")},
+                                       num_hidden_layers=n_main))
+    ref.load_state_dict(keep, strict=True)
+    ids = torch.randint(0, cfg["vocab_size"], (1, 10))
+    with torch.no_grad():
+        torch.testing.assert_close(m.net(input_ids=ids).logits, ref.eval()(input_ids=ids).logits)
+    assert real.main_config({**cfg, "tie_word_embeddings": True}).tie_word_embeddings is True
+
+
+def test_saving_keeps_each_shards_metadata_and_not_the_sources_training_state(tmp_path):
+    """Each shard is rewritten with the metadata its source shard carries, and the other files of the
+    source are copied, except a training state: a VitaLM loaded from one of this project's resume
+    checkpoints (--init OUT/ckpt) has train_state.pt beside its weights. Bug caught: the metadata
+    replaced by {"format": "pt"} (what the source said about its tensors lost), or the source's
+    train_state.pt copied into a final model that has none of its own."""
+    from safetensors.torch import save_file
+    src = str(tmp_path / "src")
+    real.make_standin(src, config=MICRO)
+    shard = os.path.join(src, "model-00001-of-00002.safetensors")
+    with safe_open(shard, "pt") as f:
+        kept = {k: f.get_tensor(k) for k in f.keys()}
+    save_file(kept, shard, metadata={"format": "pt", "origin": "upstream"})
+    torch.save({"step": 7}, os.path.join(src, "train_state.pt"))
+    (tmp_path / "src" / "NOTICE").write_text("kept\n")
+    out = str(tmp_path / "out")
+    real.load_vita(src).save(out)
+    with safe_open(os.path.join(out, "model-00001-of-00002.safetensors"), "pt") as f:
+        assert f.metadata() == {"format": "pt", "origin": "upstream"}
+    assert (tmp_path / "out" / "NOTICE").read_text() == "kept\n"
+    assert not os.path.exists(os.path.join(out, "train_state.pt"))
+
+
+def test_a_saved_model_keeps_the_schedule_it_trained_with(standin, tmp_path):
+    """A run given --schedule on a raw checkpoint saves that schedule in spoken.json, while the copied
+    generation_config.json still names the checkpoint's own (1 10 4 10 here). Bug caught: reloading a
+    saved model read the schedule from generation_config.json again, so a model trained under
+    1 4 3 8 4 10 was scored and resumed under 1 10 4 10."""
+    out = str(tmp_path / "saved")
+    real.load_vita(standin, schedule=[1, 4, 3, 8, 4, 10]).save(out)
+    assert json.load(open(os.path.join(out, "generation_config.json")))["mtp_inference_mode"] == [1, 10, 4, 10]
+    back = M.load_model(out)
+    assert back.spec["schedule"] == [1, 4, 3, 8, 4, 10] and back.grammar.schedule == [1, 4, 3, 8, 4, 10]
+    assert back.spec["schedule_source"] == f"{out}/spoken.json"
+
+
+def test_check_reports_each_glm4voice_directory_by_its_files(tmp_path):
+    """`real.py check` rows for the two GLM-4-Voice directories, from their files alone: the decoder needs
+    config.yaml, flow.pt and hift.pt; the tokenizer config.json, preprocessor_config.json and weights
+    (*.safetensors or *.bin). Bug caught: a directory with files missing reported as ok, or the weights
+    check made on the decoder (which has none) instead of the tokenizer."""
+    def rows(tokenizer, decoder):
+        return {name: ok for name, ok, _ in real.check_audio_stack(str(tokenizer), str(decoder))
+                if name.startswith("--audio")}
+
+    tok, dec = tmp_path / "tok", tmp_path / "dec"
+    tok.mkdir(), dec.mkdir()
+    for name in ("config.json", "preprocessor_config.json"):
+        (tok / name).write_text("{}")
+    (dec / "config.yaml").write_text("x: 1\n")
+    assert rows(tok, dec) == {"--audio-tokenizer": True, "--audio-tokenizer weights": False, "--audio-decoder": False}
+    (tok / "model.safetensors").write_bytes(b"")
+    for name in ("flow.pt", "hift.pt"):
+        (dec / name).write_bytes(b"")
+    assert rows(tok, dec) == {"--audio-tokenizer": True, "--audio-decoder": True}
+
+
+def test_a_reply_ends_its_turn_with_im_end(standin):
+    """VITA-Audio's replies end with the chat template's turn end <|im_end|> (generation_config's first
+    eos_token_id), not <|endoftext|>, which pads. Bug caught: the reply's end token taken from the pad id:
+    every SFT target and every rollout would end in a token the template never puts after a reply."""
+    m = real.load_vita(standin)
+    tok = m.tokenizer.tok
+    reply = m.target("hi", list(range(8)))[:, 0].tolist()
+    assert tok.decode(reply).endswith("<|end_of_audio|><|im_end|>")
+    assert m.allowed[grammar.FORCE_EOS].nonzero().flatten().tolist() == [tok.convert_tokens_to_ids("<|im_end|>")]
+
+
+def test_a_single_file_checkpoint_loads_and_saves_as_one_file(tmp_path):
+    """A checkpoint small enough for one model.safetensors has no index; the loader reads the file's own
+    tensor names and the saved copy keeps that layout. Bug caught: an index written beside a single
+    file (a layout the source did not have), or the single-file case not read at all."""
+    from safetensors.torch import save_file
+    src = str(tmp_path / "src")
+    real.make_standin(src, config=MICRO)
+    state, index = tensors(src)
+    for file in set(index.values()):
+        os.remove(os.path.join(src, file))
+    os.remove(os.path.join(src, "model.safetensors.index.json"))
+    save_file(state, os.path.join(src, "model.safetensors"), metadata={"format": "pt"})
+    m = real.load_vita(src)
+    assert m.layout["weight_map"] == {k: "model.safetensors" for k in state}
+    assert any(k.startswith("mtp_projs.") for k in m.layout["aside"])
+    out = tmp_path / "out"
+    m.save(str(out))
+    assert (out / "model.safetensors").exists() and not (out / "model.safetensors.index.json").exists()
+    with safe_open(str(out / "model.safetensors"), "pt") as f:
+        assert set(f.keys()) == set(state)
+        assert all(same_bytes(state[k], f.get_tensor(k)) for k in m.layout["aside"])
+    ids = torch.randint(0, m.vocab.size, (1, 7))
+    with torch.no_grad():
+        torch.testing.assert_close(M.load_model(str(out)).net(input_ids=ids).logits, m.net(input_ids=ids).logits)

@@ -6,12 +6,15 @@ import signal
 import subprocess
 import sys
 import threading
+import types
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import torch
 
 import analyses
+import dataset
+import dpo
 import flags
 import objective
 import rollout
@@ -447,3 +450,287 @@ def test_async_rollout_resumes_exactly_on_two_ranks(toy_dir, micro_ckpts, judge_
     assert [r["step"] for r in b] == [1, 2, 3, 4]
     assert_same_steps(a, b, ("lambda", "reward_mean", "sft_loss", "grpo_loss", "text_len", "grad_norm"),
                       rel=1e-5, abs=1e-6)
+
+
+def opt_args(**kw):
+    """The flags weights.make_optimizer and optimiser_step read."""
+    return types.SimpleNamespace(**{"lr": 0.1, "weight_decay": 0.0, "steps": 6, "ppo_epochs": 1, "stage": "sft",
+                                    "warmup": 2, "grad_clip": 1.0, **kw})
+
+
+def holding(values):
+    """A module with one parameter (what weights.py calls the policy) -> (module, parameter)."""
+    module = torch.nn.Module()
+    module.p = torch.nn.Parameter(torch.tensor(values))
+    return module, module.p
+
+
+def test_the_learning_rate_warms_up_linearly_then_decays_by_cosine_to_a_tenth():
+    """weights.py: linear warmup, then cosine to 10 % of the peak at the last update. Worked by hand for
+    warmup 2 over 6 updates: 0.5, 1, then 0.1 + 0.45 (1 + cos(pi (i - 2) / 4)) for i = 2..6 (1, 0.868,
+    0.55, 0.232, 0.1); with --ppo-epochs 2 the 3 hybrid steps are 6 updates. A run shorter than its
+    warmup still reaches the peak. Bug caught: the first update at lr 0, a decay to 0, the schedule
+    spanning --steps only (at the floor halfway through a --ppo-epochs 2 run), or a warmup longer than
+    the run (the peak never reached)."""
+    def factors(**kw):
+        args = opt_args(**kw)
+        opt, sched = weights.make_optimizer(holding([0.0])[0], args)
+        out = [sched.get_last_lr()[0] / args.lr]
+        for _ in range(args.steps * args.ppo_epochs):
+            opt.step()
+            sched.step()
+            out.append(sched.get_last_lr()[0] / args.lr)
+        return out
+    tail = [0.1 + 0.45 * (1 + math.cos(math.pi * k / 4)) for k in range(5)]
+    assert factors() == pytest.approx([0.5, 1.0] + tail)
+    assert factors(stage="hybrid", steps=3, ppo_epochs=2) == pytest.approx([0.5, 1.0] + tail)
+    assert max(factors(steps=4, warmup=10)) == pytest.approx(1.0)
+
+
+def test_weight_decay_reaches_adamw():
+    """A zero gradient leaves Adam's step at 0, so one update only decays: p <- p (1 - lr * wd), at the
+    first update's lr (warmup 1: the peak). 2 x (1 - 0.1 x 0.5) = 1.9. Bug caught: --weight-decay not
+    passed to AdamW (p stays 2), or the first update at lr 0."""
+    policy, p = holding([2.0, 2.0])
+    args = opt_args(weight_decay=0.5, warmup=1)
+    opt, sched = weights.make_optimizer(policy, args)
+    weights.optimiser_step(policy, opt, sched, (p * 0.0).sum(), args)
+    assert p.detach().tolist() == pytest.approx([1.9, 1.9])
+
+
+def test_optimiser_step_clips_to_grad_clip_and_skips_a_non_finite_loss_whole():
+    """weights.optimiser_step: the gradient is clipped to --grad-clip (the norm before clipping returned);
+    a non-finite loss skips the update even when its gradient is finite (loss = sum(p) + inf has the
+    gradient 1 everywhere): weights and AdamW state unchanged, gradients dropped, the learning-rate
+    schedule advanced. Bug caught: a clip of 1 whatever the flag, a finite update skipped, an update taken
+    because only the norm was checked, stale gradients left in .grad, or the schedule not stepped."""
+    policy, p = holding([0.0, 0.0])
+    args = opt_args(grad_clip=2.5, warmup=1)
+    opt, sched = weights.make_optimizer(policy, args)
+    norm, skipped = weights.optimiser_step(policy, opt, sched, (p * torch.tensor([3.0, 4.0])).sum(), args)
+    assert (norm, skipped, sched.last_epoch) == (pytest.approx(5.0), False, 1)
+    assert p.grad.tolist() == pytest.approx([1.5, 2.0])           # (3, 4) scaled to norm 2.5
+    before, state, lr = p.detach().clone(), {k: v.clone() for k, v in opt.state[p].items()}, sched.last_epoch
+    norm, skipped = weights.optimiser_step(policy, opt, sched, p.sum() + math.inf, args)
+    assert skipped and math.isfinite(norm)
+    assert torch.equal(p.detach(), before) and all(torch.equal(opt.state[p][k], v) for k, v in state.items())
+    assert p.grad is None and sched.last_epoch == lr + 1
+
+
+def test_skip_guard_counts_non_finite_updates_in_a_row_only():
+    """--max-skipped-updates 2: two skipped updates in a row stop the run, two apart do not; 0 never stops.
+    Bug caught: skips counted over the whole run (a long run stopped by rare, isolated overflows), or
+    the limit reached one update late."""
+    guard = weights.SkipGuard(2)
+    assert [guard.update(s, i) for i, s in enumerate([True, False, True, False, True], 1)] == [1, 0, 1, 0, 1]
+    with pytest.raises(SystemExit, match="step 6: 2 updates in a row"):
+        guard.update(True, 6)
+    never = weights.SkipGuard(0)
+    assert sum(never.update(True, i) for i in range(1, 20)) == 19
+
+
+def test_shards_deal_each_epoch_once_disjointly_and_resume_mid_epoch():
+    """runtime.Shards: 8 items, 2 per rank, 2 ranks: each epoch is 2 global batches that together hold
+    every item once, the ranks' slices disjoint; the next epoch is another permutation; a sampler
+    restored from state_dict() (here one step into epoch 1) continues where the first one is.
+    Bug caught: a full last batch dropped (> vs >=), overlapping rank slices, one order for every
+    epoch, or a resumed sampler restarting its epoch or using epoch 0's permutation."""
+    ranks = [runtime.Shards(8, 2, r, 2, seed=3) for r in range(2)]
+    steps = [[ranks[r].next() for r in range(2)] for _ in range(4)]
+    for epoch in (steps[0:2], steps[2:4]):
+        taken = [i for step in epoch for part in step for i in part]
+        assert sorted(taken) == list(range(8))
+    assert [i for step in steps[0:2] for part in step for i in part] != \
+        [i for step in steps[2:4] for part in step for i in part]
+    fresh = [runtime.Shards(8, 2, r, 2, seed=3) for r in range(2)]
+    resumed = [runtime.Shards(8, 2, r, 2, seed=3) for r in range(2)]
+    for r in range(2):
+        for _ in range(3):
+            fresh[r].next()
+        resumed[r].load_state_dict(fresh[r].state_dict())
+        assert resumed[r].state_dict() == {"epoch": 1, "index": 4}
+        assert [resumed[r].next() for _ in range(3)] == [fresh[r].next() for _ in range(3)]
+    with pytest.raises(ValueError, match="3 items"):
+        runtime.Shards(3, 2, 0, 2, seed=0)
+
+
+def test_metrics_are_trimmed_to_the_checkpoint_on_resume_and_step_lines_thinned(tmp_path, capsys):
+    """runtime.Logger: resumed at step 3, metrics.jsonl keeps steps 1-3 (the checkpoint's) and drops 4-5
+    (logged after it, to be run again); a fresh run (step 0) starts the file empty; a rank other than 0
+    writes nothing. With every=2 the console shows steps 1, 2 and 4. Bug caught: records past the
+    checkpoint kept (steps logged twice), the checkpoint's own step dropped, or no line at step 1."""
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "metrics.jsonl").write_text("".join(json.dumps({"step": i, "x": i}) + "\n" for i in range(1, 6)))
+    runtime.Logger(str(out), 1, resume_step=3)
+    assert len(runtime.read_metrics(str(out / "metrics.jsonl"))) == 5
+    log = runtime.Logger(str(out), 0, resume_step=3, every=2)
+    assert [r["step"] for r in runtime.read_metrics(str(out / "metrics.jsonl"))] == [1, 2, 3]
+    for step in (4, 5):
+        log.log({"step": step, "x": float("nan")}, f"line {step}")
+    assert [r["x"] for r in records(out)] == [1, 2, 3, None, None]
+    fresh = runtime.Logger(str(out), 0, every=2)
+    for step in (1, 2, 3, 4):
+        fresh.log({"step": step}, f"line {step}")
+    assert [r["step"] for r in records(out)] == [1, 2, 3, 4]
+    assert [x for x in capsys.readouterr().out.splitlines() if x.startswith("line")] == \
+        ["line 4", "line 1", "line 2", "line 4"]
+
+
+def test_json_is_strict_inside_tuples_and_a_bad_metrics_line_is_named(tmp_path):
+    """runtime.json_safe turns every non-finite float into null, inside tuples too (a record's pairs);
+    read_metrics skips blank lines and names a broken line by its 1-based number. Bug caught: a tuple
+    passed through with its NaN (json.dump then refuses the record), a blank line taken as broken JSON,
+    or the line numbered from 0."""
+    path = tmp_path / "r.json"
+    runtime.write_json(str(path), {"pair": (1.5, float("inf")), "n": float("-inf")})
+    assert json.loads(path.read_text(), parse_constant=strict) == {"pair": [1.5, None], "n": None}
+    metrics = tmp_path / "metrics.jsonl"
+    metrics.write_text('{"step": 1}\n\n{"step": 2}\n')
+    assert runtime.read_metrics(str(metrics)) == [{"step": 1}, {"step": 2}]
+    metrics.write_text('{"step": 1}\n\n{"step": 2\n')
+    with pytest.raises(dataset.DataError, match=r"metrics.jsonl:3: not valid JSON"):
+        runtime.read_metrics(str(metrics))
+
+
+def test_setup_distributed_takes_the_local_rank_for_the_gpu_and_nccl_for_cuda(monkeypatch):
+    """torchrun on a second node: RANK 5 of WORLD_SIZE 8, LOCAL_RANK 1: the process drives cuda:1 (its
+    node's second GPU) and joins an NCCL group; on the CPU, gloo. CUDA and the process group are
+    stand-ins that record the calls. Bug caught: the global rank taken as the GPU index (cuda:5 on a
+    4-GPU node), or gloo for GPU tensors."""
+    calls = []
+    monkeypatch.setenv("RANK", "5")
+    monkeypatch.setenv("WORLD_SIZE", "8")
+    monkeypatch.setenv("LOCAL_RANK", "1")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "set_device", lambda d: calls.append(("set_device", str(d))))
+    monkeypatch.setattr(runtime.dist, "is_initialized", lambda: False)
+    monkeypatch.setattr(runtime.dist, "init_process_group", lambda backend: calls.append(("group", backend)))
+    rank, world, device = runtime.setup_distributed("auto")
+    assert (rank, world, str(device)) == (5, 8, "cuda:1")
+    assert calls == [("set_device", "cuda:1"), ("group", "nccl")]
+    calls.clear()
+    assert runtime.setup_distributed("cpu")[2] == torch.device("cpu") and calls == [("group", "gloo")]
+
+
+def test_an_accumulating_step_adds_to_the_gradient_already_there():
+    """The overlapped hybrid step: the SFT rows' backward runs while the judge works, then
+    optimiser_step(accumulate=True) adds the GRPO loss's gradient to it. Already there (3, 0), added
+    (0, 4): the step's norm is 5; a plain step drops what was there (norm 4). Bug caught: the gradients
+    zeroed before the accumulating backward, so the overlapped step trained on GRPO alone."""
+    policy, p = holding([0.0, 0.0])
+    args = opt_args(grad_clip=100.0, warmup=1)
+    opt, sched = weights.make_optimizer(policy, args)
+    p.grad = torch.tensor([3.0, 0.0])
+    norm, _ = weights.optimiser_step(policy, opt, sched, (p * torch.tensor([0.0, 4.0])).sum(), args, accumulate=True)
+    assert norm == pytest.approx(5.0)
+    p.grad = torch.tensor([3.0, 0.0])
+    norm, _ = weights.optimiser_step(policy, opt, sched, (p * torch.tensor([0.0, 4.0])).sum(), args)
+    assert norm == pytest.approx(4.0)
+
+
+def test_the_policy_takes_dtype_and_the_reference_is_a_frozen_copy_of_the_start(micro_ckpts):
+    """--dtype bfloat16 reaches the policy whether loaded (--init) or built (a fresh SFT); the reference is
+    a fresh load of --init, frozen (eval mode, no gradients) and on the CPU in the run's dtype (bf16 is for
+    GPUs). Bug caught: a checkpoint or a built model left in float32 under --dtype bfloat16, the reference
+    cast to bf16 on the CPU (its log-probs then differ from the policy's at step 1, a KL from nothing), or
+    left in train mode."""
+    cpu = torch.device("cpu")
+    loaded = weights.load_policy(train.get_args(["--init", micro_ckpts["tiny-vita"], "--dtype", "bfloat16"]), cpu)
+    assert {p.dtype for p in loaded.parameters()} == {torch.bfloat16}
+    built = weights.load_policy(train.get_args(["--stage", "sft", "--model", "tiny-kimi", "--dtype", "bfloat16"]), cpu)
+    assert {p.dtype for p in built.parameters()} == {torch.bfloat16}
+    args = train.get_args(["--init", micro_ckpts["tiny-vita"]])
+    ref = weights.frozen_copy(args, cpu)
+    assert {p.dtype for p in ref.parameters()} == {torch.float32}
+    assert not ref.training and not any(p.requires_grad for p in ref.parameters())
+    policy = weights.load_policy(args, cpu)
+    assert all(torch.equal(a, b) for a, b in zip(policy.parameters(), ref.parameters()))
+
+
+def test_dpo_pairs_split_the_prompts_over_ranks_pick_by_utility_and_are_reloaded_only_on_resume(tmp_path, monkeypatch):
+    """dpo.build_pairs (Appendix E) over a stand-in pool: 3 replies per prompt scored semantic (5, 1, 3),
+    acoustic (1, 5, 3); at --dpo-weight 0.8 the utilities (Eq. 13) are 4.2, 1.8, 3.0, so reply 0 is chosen
+    and reply 1 rejected (gap 2.4 >= margin 0.5). --dpo-prompts 6 over 2 ranks: 3 prompts each, disjoint,
+    each rank sampling with its own seed. A second call reloads the cached pairs only under --resume.
+    Bug caught: the semantic and acoustic scores swapped in the utility, chosen and rejected swapped,
+    each rank taking --dpo-prompts prompts of its own, ranks sharing one seed, or a new run (not
+    --resume) silently reusing the pairs of the run that was in --out before."""
+    calls = []
+
+    def pool(policy, mine, judge, n, args, seed):
+        calls.append(([s.id for s in mine], seed))
+        return [{"sample": s, "prompt": torch.tensor([[k]]), "semantic": [5, 1, 3], "acoustic": [1, 5, 3],
+                 "replies": [torch.full((2, 1), 10 * k + i) for i in range(n)]} for k, s in enumerate(mine)]
+    monkeypatch.setattr(dpo.analyses, "repeated_sampling", pool)
+    train_set = [types.SimpleNamespace(id=f"q{i}") for i in range(10)]
+    args = types.SimpleNamespace(out=str(tmp_path / "run"), resume=False, seed=1, dpo_prompts=6, dpo_samples=3,
+                                 dpo_weight=0.8, dpo_margin=0.5)
+    pairs = [dpo.build_pairs(None, train_set, None, args, rank, 2) for rank in range(2)]
+    (ids0, seed0), (ids1, seed1) = calls
+    assert len(ids0) == len(ids1) == 3 and len(set(ids0) | set(ids1)) == 6 and seed0 != seed1
+    for k, p in enumerate(pairs[0]):
+        assert p["id"] == ids0[k] and p["chosen"][0, 0] == 10 * k and p["rejected"][0, 0] == 10 * k + 1
+    dpo.build_pairs(None, train_set, None, args, 0, 2)
+    assert len(calls) == 3                                  # not --resume: sampled again
+    args.resume = True
+    again = dpo.build_pairs(None, train_set, None, args, 0, 2)
+    assert len(calls) == 3 and [p["id"] for p in again] == ids0
+
+
+def test_dpo_pair_loss_is_eq5_at_gamma_and_its_scope_follows_the_boundary_flag(samples):
+    """dpo.pair_loss on one pair: the reported margin m gives the loss -log sigmoid(gamma m) of Eq. 5 at
+    --dpo-gamma (0.5 here, not losses.dpo_loss's default 0.1); a policy equal to its reference has m = 0,
+    loss log 2 and accuracy 0 (accuracy counts m > 0). With --dpo-tokens speech, --no-audio-boundaries
+    takes <boa>/<eoa> out of the scope, so the margin changes. Bug caught: --dpo-gamma not passed,
+    accuracy counting ties, or the boundary flag not reaching the DPO scope."""
+    from conftest import micro_model
+    policy, other = micro_model("tiny-vita", seed=0), micro_model("tiny-vita", seed=1)
+    same = micro_model("tiny-vita", seed=0)
+    a, b = samples[0], samples[1]
+    pair = [{"prompt": policy.prompt(a), "chosen": policy.target(a.target_text, a.target_codes),
+             "rejected": policy.target(b.target_text, b.target_codes)}]
+    args = types.SimpleNamespace(no_audio_boundaries=False, dpo_tokens="all", dpo_gamma=0.5)
+    cpu = torch.device("cpu")
+    with torch.no_grad():
+        loss, stats = dpo.pair_loss(policy, other, pair, args, cpu)
+        m = stats["dpo_margin"]
+        assert m != 0 and float(loss) == pytest.approx(math.log1p(math.exp(-0.5 * m)), rel=1e-5)
+        loss, stats = dpo.pair_loss(policy, same, pair, args, cpu)
+        assert float(loss) == pytest.approx(math.log(2)) and stats["dpo_margin"] == 0
+        assert stats["dpo_accuracy"] == 0
+        speech = [dpo.pair_loss(policy, other, pair, types.SimpleNamespace(**{**vars(args), "dpo_tokens": "speech",
+                                                                                "no_audio_boundaries": flag}), cpu)
+                  for flag in (False, True)]
+    assert speech[0][1]["dpo_margin"] != pytest.approx(speech[1][1]["dpo_margin"])
+
+
+def test_restore_gives_each_rank_its_own_random_states_back():
+    """runtime.restore: a checkpoint holds every rank's RNG states (torch, numpy, python, the sampling
+    generator), and rank r takes entry r. Oracle: the draws each state makes when captured. The global
+    RNGs are restored in place, so the test puts them back as they were. Bug caught: every rank given rank
+    0's states (two ranks then draw the same numbers), or the sampling generator left where it was."""
+    import random
+
+    import numpy as np
+    saved = runtime.rng_state(torch.Generator())
+    try:
+        states, draws = [], []
+        for r in range(2):
+            gen = torch.Generator().manual_seed(100 + r)
+            torch.manual_seed(10 + r), np.random.seed(20 + r), random.seed(30 + r)
+            states.append(runtime.rng_state(gen))
+            draws.append((torch.rand(1).item(), np.random.rand(), random.random(), torch.rand(1, generator=gen).item()))
+        policy, _ = holding([0.0])
+        args = opt_args()
+        opt, sched = weights.make_optimizer(policy, args)
+        shards = runtime.Shards(4, 1, 1, 2, seed=0)
+        state = {"optimizer": opt.state_dict(), "scheduler": sched.state_dict(), "data": shards.state_dict(),
+                 "rng": states}
+        for r in (1, 0):
+            gen = torch.Generator().manual_seed(7)
+            runtime.restore(state, policy, opt, sched, shards, gen, r)
+            assert (torch.rand(1).item(), np.random.rand(), random.random(),
+                    torch.rand(1, generator=gen).item()) == draws[r]
+    finally:
+        torch.set_rng_state(saved["torch"]), np.random.set_state(saved["numpy"]), random.setstate(saved["python"])
