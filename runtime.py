@@ -273,7 +273,10 @@ class Logger:
             os.makedirs(out, exist_ok=True)
             kept = []
             if resume_step and os.path.exists(self.path):   # drop records past the checkpoint
-                kept = [json.dumps(r) + "\n" for r in read_metrics(self.path) if r.get("step", 0) <= resume_step]
+                # a last line cut short is the record a kill interrupted: it is logged before its step's
+                # checkpoint, so it lies past the one resumed from and goes with the others past it
+                kept = [json.dumps(r) + "\n" for r in read_metrics(self.path, torn_tail=True)
+                        if r.get("step", 0) <= resume_step]
             with open(self.path + ".tmp", "w") as f:    # atomic: the old records survive a crash here
                 f.writelines(kept)
             os.replace(self.path + ".tmp", self.path)
@@ -288,9 +291,10 @@ class Logger:
             tqdm.write(line)
 
 
-def read_metrics(path) -> list:
+def read_metrics(path, torn_tail=False) -> list:
     """A run's metrics.jsonl -> its records. A missing file, or a line that is not JSON, is a
-    dataset.DataError naming the file (and line): the CLIs print it as one line."""
+    dataset.DataError naming the file (and line): the CLIs print it as one line. torn_tail: a
+    last line that is not JSON is left out instead (a write cut by a kill)."""
     import dataset
     try:
         with open(path) as f:
@@ -298,11 +302,14 @@ def read_metrics(path) -> list:
     except FileNotFoundError:
         raise dataset.DataError(f"{path}: no such file (train.py writes one into its run directory)") from None
     rows = []
+    last = max((n for n, line in enumerate(lines, 1) if line.strip()), default=0)
     for n, line in enumerate(lines, 1):
         if line.strip():
             try:
                 rows.append(json.loads(line))
             except ValueError as e:
+                if torn_tail and n == last:
+                    break
                 raise dataset.DataError(f"{path}:{n}: not valid JSON ({e})") from None
     return rows
 

@@ -7,6 +7,7 @@ import math
 import pytest
 import torch
 
+import dataset
 import runtime
 import weights
 
@@ -142,3 +143,18 @@ def test_a_resumed_log_keeps_the_records_up_to_its_checkpoint_and_a_new_run_star
     every0 = runtime.Logger(str(tmp_path / "b"), 0, every=0)
     every0.log({"step": 3}, "line 3")
     assert "line 3" in capsys.readouterr().out
+
+
+def test_a_resume_after_a_kill_mid_write_drops_the_torn_last_record(tmp_path):
+    """kill -9 while a step's record is being appended leaves half a line; that record was
+    logged before its step's checkpoint, so resuming from the checkpoint drops it with the
+    others past it. A broken line before the last is still an error naming its line. Bug
+    caught: a resume refused ('metrics.jsonl:3: not valid JSON') after exactly the crash
+    resume exists for."""
+    path = tmp_path / "metrics.jsonl"
+    path.write_text('{"step": 1}\n{"step": 2}\n{"step": 3, "lo')
+    runtime.Logger(str(tmp_path), 0, resume_step=2)
+    assert [r["step"] for r in runtime.read_metrics(str(path))] == [1, 2]
+    path.write_text('{"step": 1}\n{"st\n{"step": 3}\n')
+    with pytest.raises(dataset.DataError, match=r"metrics.jsonl:2: not valid JSON"):
+        runtime.Logger(str(tmp_path), 0, resume_step=2)
