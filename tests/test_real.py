@@ -329,30 +329,6 @@ def test_torchrun_fsdp_on_the_standin_saves_in_the_checkpoints_own_layout_and_dt
     assert all(resume[k].dtype == torch.float32 for k in layout["main"] if k in resume)  # master weights
 
 
-def test_the_vocabs_special_ids_are_the_tokens_vita_audio_uses(standin, samples):
-    """Each role of grammar.Vocab is the token VITA-Audio's chat format uses: a turn ends with
-    <|im_end|> (eos, and the end of a text-only reply), padding and the blank are <|endoftext|>,
-    audio opens and closes with <|begin_of_audio|> / <|end_of_audio|>, a turn opens with
-    <|im_start|>. A sample with its own system message keeps it (no second one), and text after
-    an audio placeholder stays in the prompt. Bug caught: two ids swapped in the Vocab (a rollout
-    that stops on padding, or never), the official system prompt added in front of the sample's,
-    or the words after <|audio|> dropped."""
-    m = real.load_vita(standin)
-    tok, v = m.tokenizer.tok, m.vocab
-    name = tok.convert_ids_to_tokens
-    assert (name(v.eos), name(v.text_eos), name(v.pad), name(v.blank)) == ("<|im_end|>", "<|im_end|>",
-                                                                            "<|endoftext|>", "<|endoftext|>")
-    assert (name(v.boa), name(v.eoa), name(v.user), name(v.assistant)) == ("<|begin_of_audio|>", "<|end_of_audio|>",
-                                                                           "<|im_start|>", "<|im_start|>")
-    s = samples[0]
-    own = [{"role": "system", "content": "Be brief."}] + [
-        {**x, "content": x["content"] + " thanks"} if x["role"] == "user" else x
-        for x in s.messages if x["role"] != "system"]
-    text = tok.decode(m.prompt(type(s)(**{**s.__dict__, "messages": own}))[:, 0].tolist())
-    assert text.startswith("<|im_start|>system\nBe brief.<|im_end|>") and text.count("<|im_start|>system") == 1
-    assert "<|end_of_audio|> thanks<|im_end|>" in text
-
-
 def test_a_samples_own_system_prompt_and_the_text_around_each_audio_are_kept(standin, samples):
     """The official input format: the sample's messages through the chat template, each <|audio|>
     replaced by <|begin_of_audio|> codes <|end_of_audio|> in place. Bug caught: the official system

@@ -734,3 +734,18 @@ def test_restore_gives_each_rank_its_own_random_states_back():
                     torch.rand(1, generator=gen).item()) == draws[r]
     finally:
         torch.set_rng_state(saved["torch"]), np.random.set_state(saved["numpy"]), random.setstate(saved["python"])
+
+
+def test_a_resume_after_a_kill_mid_write_drops_the_torn_last_record(tmp_path):
+    """kill -9 while a step's record is being appended leaves half a line; that record was
+    logged before its step's checkpoint, so resuming from the checkpoint drops it with the
+    others past it. A broken line before the last is still an error naming its line. Bug
+    caught: a resume refused ('metrics.jsonl:3: not valid JSON') after exactly the crash
+    resume exists for."""
+    path = tmp_path / "metrics.jsonl"
+    path.write_text('{"step": 1}\n{"step": 2}\n{"step": 3, "lo')
+    runtime.Logger(str(tmp_path), 0, resume_step=2)
+    assert [r["step"] for r in runtime.read_metrics(str(path))] == [1, 2]
+    path.write_text('{"step": 1}\n{"st\n{"step": 3}\n')
+    with pytest.raises(dataset.DataError, match=r"metrics.jsonl:2: not valid JSON"):
+        runtime.Logger(str(tmp_path), 0, resume_step=2)
