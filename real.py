@@ -225,9 +225,11 @@ class GLM4VoiceCodec:
             import torchaudio
             audio = torchaudio.functional.resample(audio, int(rate), 16000)
         audio, codes = audio.numpy(), []
+        if len(audio) == 0:         # no speech, no codes (as the toy codec; the extractor fails on it)
+            return np.zeros(0, dtype=np.int64)
         frames_per_code = (self.encoder.conv1.stride[0] * self.encoder.conv2.stride[0]
                            * (self.encoder.config.pooling_kernel_size or 1))
-        for lo in range(0, max(1, len(audio)), 30 * 16000):
+        for lo in range(0, len(audio), 30 * 16000):
             feats = self.features([audio[lo:lo + 30 * 16000]], sampling_rate=16000, return_attention_mask=True,
                                   return_tensors="pt", padding="longest",
                                   pad_to_multiple_of=frames_per_code * self.features.hop_length).to(self.device)

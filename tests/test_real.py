@@ -282,6 +282,11 @@ def test_glm4voice_encoding_pads_a_window_to_a_whole_code_not_to_30_seconds():
     codec.encoder.frames.clear()
     codes = codec.encode(rng.standard_normal(640000).astype(np.float32) * 0.1, 16000)
     assert codec.encoder.frames == [3000, 1000] and codes.tolist() == list(range(375)) + list(range(125))
+    # no audio: no codes and no encoder call, as the toy codec (bug: the feature extractor's error on an
+    # empty window, which load_samples reports as a file it cannot encode)
+    codec.encoder.frames.clear()
+    empty = codec.encode(np.zeros(0, np.float32), 16000)
+    assert empty.dtype == np.int64 and empty.tolist() == [] and codec.encoder.frames == []
 
 
 def test_one_codec_per_process(monkeypatch):
