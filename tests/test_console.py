@@ -79,8 +79,13 @@ def test_a_missing_init_ends_with_one_line_before_any_toy_data_is_made(stage, tm
     (["--model", "vita", "--init", "/ckpt/VITA-Audio-Boost"], "--data-dir"),    # not the toy world's tones
     (["--model", "vita", "--init", "/ckpt/VITA-Audio-Boost", "--data-dir", "d"], "--judge-url"),   # nor its judge
 ])
-def test_a_bad_flag_ends_with_one_line_naming_it(argv, named, capsys):
-    """Bug caught: a bad value accepted at start and failing minutes later with a traceback."""
+def test_a_bad_flag_ends_with_one_line_naming_it(argv, named, capsys, monkeypatch, tmp_path):
+    """Bug caught: a bad value accepted at start and failing minutes later with a traceback. A flag
+    wrongly accepted stops here (where the run would start writing), not in a default job in the repo."""
+    def started(args):
+        raise AssertionError(f"{argv} was accepted: the run got as far as checking --out")
+    monkeypatch.setattr(train, "HERE", str(tmp_path))
+    monkeypatch.setattr(train, "check_out", started)
     code, out, err = run_main(argv, capsys)
     assert code == 2 and named in err.strip().splitlines()[-1] and "Traceback" not in err
 
