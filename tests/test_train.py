@@ -648,7 +648,8 @@ def test_the_policy_takes_dtype_and_the_reference_is_a_frozen_copy_of_the_start(
     assert all(torch.equal(a, b) for a, b in zip(policy.parameters(), ref.parameters()))
 
 
-def test_dpo_pairs_split_the_prompts_over_ranks_pick_by_utility_and_are_reloaded_only_on_resume(tmp_path, monkeypatch):
+def test_dpo_pairs_split_the_prompts_over_ranks_pick_by_utility_and_are_reloaded_only_on_resume(tmp_path, monkeypatch,
+                                                                                                 capsys):
     """dpo.build_pairs (Appendix E) over a stand-in pool: 3 replies per prompt scored semantic (5, 1, 3),
     acoustic (1, 5, 3); at --dpo-weight 0.8 the utilities (Eq. 13) are 4.2, 1.8, 3.0, so reply 0 is chosen
     and reply 1 rejected (gap 2.4 >= margin 0.5). --dpo-prompts 6 over 2 ranks: 3 prompts each, disjoint,
@@ -676,6 +677,12 @@ def test_dpo_pairs_split_the_prompts_over_ranks_pick_by_utility_and_are_reloaded
     args.resume = True
     again = dpo.build_pairs(None, train_set, None, args, 0, 2)
     assert len(calls) == 3 and [p["id"] for p in again] == ids0
+    # the printed count is over all ranks: two ranks keeping 3 each (the all-reduce stood in by doubling);
+    # bug: rank 0 printing its own share as the run's
+    capsys.readouterr()
+    args.resume = False
+    dpo.build_pairs(None, train_set, None, args, 0, 2, reduce_sum=lambda kept: kept * 2)
+    assert "dpo: kept 6 pairs from 6 prompts" in capsys.readouterr().out
 
 
 def test_dpo_pair_loss_is_eq5_at_gamma_and_its_scope_follows_the_boundary_flag(samples):
