@@ -38,6 +38,7 @@ Figures depend on the machine; the ratios are the point. Nothing here asserts a 
 each figure the project sets a speed target for is printed beside that target.
 """
 import argparse
+import os
 import statistics
 import time
 
@@ -211,6 +212,7 @@ def bench_step(samples, args):
           f"read one KV cache) is {unshared / best['update']:.2f}x faster")
 
 
+HERE = os.path.dirname(os.path.abspath(__file__))
 BOOST = dict(vocab=168072, hidden=3584, intermediate=18944, heads=28, kv_heads=4, main_layers=28, mtp_layers=10)
 
 
@@ -317,7 +319,6 @@ def data_dir_flags(data):
     """--data-dir for train.py from bench's --data: the directory of that eval file when it also
     holds a train.jsonl, so the sections that run train.py's loop read the data the others read
     (not data/toy, which train.py would otherwise build in the project: 40 s on 2 cores)."""
-    import os
     folder = os.path.dirname(os.path.abspath(data))
     return ["--data-dir", folder] if os.path.exists(os.path.join(folder, "train.jsonl")) else []
 
@@ -328,7 +329,6 @@ def run_steps(init, out, extra, judge=None, steps=4, data=None):
     import contextlib
     import io
     import json
-    import os
     from unittest import mock
     import train
     argv = ["--init", init, "--out", out, "--steps", str(steps), "--eval-prompts", "0", "--quiet",
@@ -380,16 +380,14 @@ def bench_overlap(_samples, args):
 def bench_default(_samples, args):
     """`python train.py` from nothing in a scratch copy of the code: wall time and peak RSS."""
     import glob
-    import os
     import resource
     import shutil
     import subprocess
     import sys
     import tempfile
-    here = os.path.dirname(os.path.abspath(__file__))
     with tempfile.TemporaryDirectory() as tmp:
-        for path in glob.glob(os.path.join(here, "*.py")) + [os.path.join(here, "data", "prepare.py")]:
-            dest = os.path.join(tmp, os.path.relpath(path, here))
+        for path in glob.glob(os.path.join(HERE, "*.py")) + [os.path.join(HERE, "data", "prepare.py")]:
+            dest = os.path.join(tmp, os.path.relpath(path, HERE))
             os.makedirs(os.path.dirname(dest), exist_ok=True)
             shutil.copy(path, dest)
         env = {**os.environ, "OMP_NUM_THREADS": str(args.threads)}
@@ -506,9 +504,9 @@ def main(argv=None):
     ap.add_argument("--only", nargs="+", choices=list(SECTIONS),
                     default=[name for name in SECTIONS if name not in ON_REQUEST],
                     help=f"sections to run (default: all but {', '.join(ON_REQUEST)})")
-    ap.add_argument("--data", default="data/toy/eval.jsonl",
-                    help="prompts (run data/prepare.py first); the overlap and trl sections train on the "
-                         "train.jsonl beside it")
+    ap.add_argument("--data", default=os.path.join(HERE, "data", "toy", "eval.jsonl"),
+                    help="prompts (default: the project's data/toy/eval.jsonl; run data/prepare.py first); the "
+                         "overlap and trl sections train on the train.jsonl beside it")
     ap.add_argument("--prompts", type=int, default=8, help="prompts per batch (B)")
     ap.add_argument("--group", type=int, default=4, help="replies per prompt (G)")
     ap.add_argument("--latency", type=float, default=2.0, help="emulated judge API latency (s) for latency/overlap")

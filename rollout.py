@@ -54,6 +54,7 @@ Deviations from the paper and the official release:
 import argparse
 import contextlib
 import dataclasses
+import os
 import time
 from dataclasses import dataclass, field
 
@@ -592,18 +593,22 @@ def sampling_kwargs(args) -> dict:
             "repetition_penalty": args.repetition_penalty, "max_len": args.max_len}
 
 
-def main():
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def main(argv=None):
     import codec
     import dataset
     from model import load_model
     ap = argparse.ArgumentParser(description="Print sampled replies of a checkpoint.")
     ap.add_argument("--ckpt", required=True, help="checkpoint directory")
-    ap.add_argument("--data", default="data/toy/eval.jsonl", help="JSONL split to take prompts from")
+    ap.add_argument("--data", default=os.path.join(HERE, "data", "toy", "eval.jsonl"),
+                    help="JSONL split to take prompts from (default: the project's data/toy/eval.jsonl)")
     ap.add_argument("--n", type=int, default=4, help="number of prompts")
     ap.add_argument("--group-size", type=int, default=2, help="replies per prompt")
     ap.add_argument("--seed", type=int, default=0, help="sampling seed")
     add_sampling_args(ap)
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
     try:
         model = load_model(args.ckpt)
         samples = dataset.load_samples(args.data, model.codec.encode, limit=args.n)

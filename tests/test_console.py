@@ -159,6 +159,28 @@ def test_bench_on_a_missing_data_file_ends_with_one_line_naming_it(tmp_path, cap
     assert stop.value.code == 2 and "--data" in last and str(missing) in last
 
 
+def test_rollout_and_bench_read_the_projects_toy_data_from_any_directory(toy_dir, micro_ckpts, tmp_path,
+                                                                         monkeypatch, capsys):
+    """`python ~/nanoWavAlign/rollout.py --ckpt ...` run from another directory samples the project's
+    data/toy, as train.py and eval.py read it; bench.py without it names the project's file. Bug caught:
+    --data's default relative to the working directory ("no such data file: data/toy/eval.jsonl")."""
+    import shutil
+    import bench
+    import rollout
+    project, elsewhere = tmp_path / "project", tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    for tool in (rollout, bench):
+        monkeypatch.setattr(tool, "HERE", str(project))
+    with pytest.raises(SystemExit) as stop:
+        bench.main(["--only", "judge"])
+    assert stop.value.code == 2 and str(project / "data" / "toy" / "eval.jsonl") in capsys.readouterr().err
+    shutil.copytree(toy_dir, project / "data" / "toy")
+    rollout.main(["--ckpt", micro_ckpts["tiny-vita"], "--n", "1", "--group-size", "1", "--max-len", "8"])
+    said = capsys.readouterr().out.splitlines()
+    assert said[0].startswith("[") and said[-1].startswith("1 replies in")
+
+
 def test_an_out_holding_a_run_is_refused_unless_resumed_or_overwritten(toy_dir, micro_ckpts, judge_url, tmp_path,
                                                                        capsys):
     """The same command launched again into the same --out, without --resume. Bug caught: the
