@@ -66,6 +66,37 @@ def test_a_missing_init_ends_with_one_line_before_any_toy_data_is_made(stage, tm
     assert not default.exists() and "toy data missing" not in out
 
 
+def test_a_missing_default_base_is_refused_for_a_fine_tuning_sft_before_any_toy_data(tmp_path, capsys, monkeypatch):
+    """`--stage sft --init out/base-tiny-vita` (fine-tuning the default base) with no base there: the
+    hybrid and DPO stages build that base, the SFT stage does not (it would be building its own start), so
+    it ends with one line naming --init before data/prepare.py is run. Bug caught: the default base's path
+    let through for every stage, so the toy data (a minute, 1.4 GB) is generated and the missing
+    checkpoint found only after."""
+    monkeypatch.setattr(train, "HERE", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    ran = []
+    monkeypatch.setattr(train.subprocess, "run", lambda cmd, **_: ran.append(cmd) or argparse.Namespace(returncode=1))
+    code, out, err = run_main(["--stage", "sft", "--init", "out/base-tiny-vita", "--data-dir",
+                               str(tmp_path / "data" / "toy"), "--eval-prompts", "0", "--quiet"], capsys)
+    lines = err.strip().splitlines()
+    assert code == 2 and len(lines) == 1 and "--init out/base-tiny-vita" in lines[0] and ran == []
+
+
+def test_a_default_toy_split_gone_missing_is_made_again(tmp_path, monkeypatch):
+    """data/toy with train.jsonl but no eval.jsonl (deleted, or a copy cut short): ensure_toy_data runs
+    data/prepare.py into it, as when both are missing. Bug caught: either split's presence taken as the
+    data being there, so the run ends on the missing eval.jsonl instead of making it."""
+    monkeypatch.setattr(train, "HERE", str(tmp_path))
+    toy = tmp_path / "data" / "toy"
+    toy.mkdir(parents=True)
+    (toy / "train.jsonl").write_text("{}\n")
+    ran = []
+    monkeypatch.setattr(train.subprocess, "run", lambda cmd, **_: ran.append(cmd) or argparse.Namespace(returncode=0))
+    train.ensure_toy_data(argparse.Namespace(data_dir=str(toy), train_file=str(toy / "train.jsonl"),
+                                             eval_file=str(toy / "eval.jsonl")), rank=0)
+    assert len(ran) == 1 and ran[0][ran[0].index("--out") + 1] == str(toy)
+
+
 @pytest.mark.parametrize("argv,named", [
     (["--group-size", "1"], "--group-size"),
     (["--gate", "no-such-gate"], "--gate"),

@@ -756,3 +756,391 @@ def test_a_resume_after_a_kill_mid_write_drops_the_torn_last_record(tmp_path):
     path.write_text('{"step": 1}\n{"st\n{"step": 3}\n')
     with pytest.raises(dataset.DataError, match=r"metrics.jsonl:2: not valid JSON"):
         runtime.Logger(str(tmp_path), 0, resume_step=2)
+
+
+# ---------------------------------------------------------------- train.py's own bookkeeping, hand-worked
+
+
+def record_inputs():
+    """One step's inputs to train.step_record, small enough to work by hand: 2 prompts x G = 3, three
+    rewards missing, per-axis scores with gaps, per-row token counts, the update's numbers and times."""
+    nan = float("nan")
+    g_out = types.SimpleNamespace(lam=0.25, lam_raw=0.4, reward_gate=0.6, info_gate=0.7, groups=1)
+    R = torch.tensor([[1.0, 3.0, nan], [5.0, nan, nan]])
+    res = types.SimpleNamespace(scores={"semantic": [4, None, 2, None, None, None], "acoustic": [1, 1, None] * 2},
+                                stats={"calls": 9, "failures": 2, "retries": 1, "seconds": 4.0})
+
+    def counts(per_row):          # (rows, L=2, K=3) masks holding per_row[i] True positions in row i
+        m = torch.zeros(6, 6, dtype=torch.bool)
+        for i, n in enumerate(per_row):
+            m[i, :n] = True
+        return m.view(6, 2, 3)
+    batch = types.SimpleNamespace(masks={"text": counts([2, 3, 4, 1, 0, 2]), "speech": counts([6, 5, 4, 6, 6, 3])},
+                                  truncated=torch.tensor([True, False, False, True, False, False]))
+    gstats = {"kl_text": 0.1, "kl_speech": 0.3, "clip_frac": 0.25, "empty_scope_rows": 1}
+    sched = types.SimpleNamespace(get_last_lr=lambda: [0.01])
+    return dict(step=3, g_out=g_out, R=R, res=res, batch=batch, sft=torch.tensor(0.7), grpo=torch.tensor(-0.2),
+                gstats=gstats, norm=1.5, sched=sched, t_rollout=1.0, t_update=3.0, t_wait=2.0)
+
+
+def test_a_step_record_is_hand_worked_and_two_equal_ranks_double_the_counts_only(monkeypatch):
+    """train.step_record on hand-made inputs. Rewards 1, 3, 5 (three missing): mean 3, population sd
+    sqrt(35/3 - 9) = sqrt(8/3), max 5 (not NaN); semantic 4, 2 -> 3 and acoustic 1, 1, 1, 1 -> 1; text
+    tokens 12 over 6 rows -> 2, speech 30 -> 5; 2 truncated rows. Two ranks sending the same numbers (the
+    all-reduce doubling them, world 2): means, losses, KLs and times stay, counts double. Bug caught: the
+    reward mean over every reply with the missing ones as 0, the axes or the two lengths or the two KLs
+    swapped, retries read from failures, a length per step instead of per row, truncated rows counted from
+    the empty ones, the judge's own time logged as the wait, or a loss or time summed over ranks."""
+    expect = {"step": 3, "lambda": 0.25, "lambda_raw": 0.4, "reward_gate": 0.6, "info_gate": 0.7,
+              "usable_groups": 1, "reward_mean": 3.0, "reward_std": math.sqrt(8 / 3), "reward_max": 5.0,
+              "semantic_mean": 3.0, "acoustic_mean": 1.0, "sft_loss": 0.7, "grpo_loss": -0.2, "kl_text": 0.1,
+              "kl_speech": 0.3, "clip_frac": 0.25, "text_len": 2.0, "speech_len": 5.0, "grad_norm": 1.5, "lr": 0.01,
+              "time_rollout": 1.0, "time_judge": 4.0, "time_judge_wait": 2.0, "time_update": 3.0}
+    counts = {"judge_calls": 9, "judge_failures": 2, "judge_retries": 1, "truncated": 2, "empty_scope_rows": 1}
+    rec = train.step_record(world=1, **record_inputs())
+    assert set(rec) == set(expect) | set(counts)
+    assert {k: rec[k] for k in expect} == pytest.approx(expect) and {k: rec[k] for k in counts} == counts
+    monkeypatch.setattr(runtime, "all_reduce_sum", lambda t: t * 2)       # a second rank, the same numbers
+    rec = train.step_record(world=2, **record_inputs())
+    assert {k: rec[k] for k in expect} == pytest.approx(expect)
+    assert {k: rec[k] for k in counts} == {k: 2 * v for k, v in counts.items()}
+
+
+def test_the_step_line_is_hand_worked():
+    """train.step_line on a record whose every number differs: each is printed in its place, the axes
+    that were not asked this step as a dash, and the times as rollout + wait + update. Bug caught: two
+    fields swapped (sd and max, lambda and its raw value, the wait and the update), or a missing axis
+    printed as nan."""
+    rec = {"step": 7, "lambda": 0.25, "lambda_raw": 0.4, "reward_mean": 3.0, "reward_std": 1.25, "reward_max": 5.0,
+           "semantic_mean": float("nan"), "acoustic_mean": 2.5, "sft_loss": 0.7, "grpo_loss": -0.2, "kl_text": 0.1,
+           "kl_speech": 0.3, "judge_failures": 2, "time_rollout": 1.0, "time_judge_wait": 2.0, "time_update": 3.0,
+           "time_judge": 4.0}
+    assert train.step_line(rec, 10) == ("step    7/10 | lam 0.250 raw 0.400 | R 3.00+-1.25 max 5.0 | sem   -  ac 2.50 | "
+                                        "sft 0.7000 grpo -0.2000 kl 0.1000/0.3000 | fail 2 | t 1.0+2.0+3.0s (judge 4.0s)")
+
+
+def out_args(out, **kw):
+    """The flags train.check_out and clear_out read."""
+    return types.SimpleNamespace(**{"resume": False, "overwrite": False, "init": None, "out": str(out), **kw})
+
+
+def test_an_out_holding_any_one_run_marker_is_refused_and_overwrite_clears_files_too(tmp_path, monkeypatch):
+    """check_out: an --out holding any one of a run's markers (only metrics.jsonl: a run stopped before its
+    first checkpoint, 50 steps in by default; only ckpt/: one killed before its end) is a run, refused without --resume or --overwrite; --init and
+    --out written differently ("run" and "./run/") are still one directory. clear_out (--overwrite) takes
+    the old run's files as well as its directories, and keeps what is not a run's. Bug caught: markers
+    checked by directory only (an early run's metrics.jsonl emptied by a relaunch), --init compared as
+    typed, or the old summary.json left beside a new run stopped early (read as the new run's result)."""
+    out = tmp_path / "run"
+    out.mkdir()
+    for marker in ("ckpt", "final", "metrics.jsonl", "spoken.json", "summary.json"):   # an SFT run's model: spoken.json
+        (out / marker).mkdir() if "." not in marker else (out / marker).write_text("{}\n")
+        with pytest.raises(SystemExit, match="holds a run"):
+            train.check_out(out_args(out))
+        train.check_out(out_args(out, resume=True))
+        train.check_out(out_args(out, overwrite=True))
+        (out / marker).rmdir() if "." not in marker else (out / marker).unlink()
+    train.check_out(out_args(out))                         # empty: a new run
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit, match="--init and --out"):
+        train.check_out(out_args("./run/", init="run", overwrite=True))
+    for name in ("metrics.jsonl", "summary.json", "notes.txt"):
+        (out / name).write_text("{}\n")
+    (out / "ckpt").mkdir()
+    train.clear_out(out_args(out, overwrite=True), rank=1)       # only rank 0 clears
+    assert (out / "ckpt").exists()
+    train.clear_out(out_args(out, overwrite=True), rank=0)
+    assert sorted(p.name for p in out.iterdir()) == ["notes.txt"]
+
+
+def test_the_printed_configuration_has_every_flag(capsys):
+    """print_config lists the run's flags four to a line: every one appears, with its value. Bug caught:
+    a flag dropped at each line's end (the slice shorter than the stride)."""
+    from conftest import micro_model
+    args = train.get_args(["--init", "unused", "--seed", "11", "--lam", "0.25"])
+    train.print_config(args, 1, "cpu", micro_model("tiny-vita"))
+    said = capsys.readouterr().out
+    missing = [k for k, v in vars(args).items() if f"{k}={v}" not in said]
+    assert not missing and "seed=11" in said and "lam=0.25" in said
+
+
+def test_loaded_splits_are_remembered_per_file_version_and_reading(tmp_path, monkeypatch):
+    """load_split reads a split once per process for the same file and the same way of reading it; a
+    different limit, target need, skip-bad or encoder, or the file rewritten since, reads it again. Bug
+    caught: the default job's post-training given the base build's split whole after --max-train-samples
+    (the limit not in the key), prompts without targets handed to SFT (need_target missing), or a split
+    rewritten in the same process served stale (the file's mtime missing)."""
+    reads = []
+
+    def load(path, encode, need_target=False, skip_bad=False, limit=None):
+        reads.append((need_target, skip_bad, limit))
+        return [open(path).read(), need_target, skip_bad, limit]
+    monkeypatch.setattr(train.dataset, "load_samples", load)
+    monkeypatch.setattr(train, "_LOADED", {})
+    path = tmp_path / "train.jsonl"
+    path.write_text("v1")
+    enc = (lambda *a: None)   # noqa: E731  (an encoder: only its identity matters here)
+    first = train.load_split(str(path), enc, True, False, None)
+    assert train.load_split(str(path), enc, True, False, None) is first and len(reads) == 1
+    for need_target, skip_bad, limit in ((True, False, 2), (False, False, None), (True, True, None)):
+        assert train.load_split(str(path), enc, need_target, skip_bad, limit)[1:] == [need_target, skip_bad, limit]
+    assert len(reads) == 4
+    train.load_split(str(path), lambda *a: None, True, False, None)         # another encoder
+    assert len(reads) == 5
+    path.write_text("v2")
+    os.utime(path, (os.path.getmtime(path) + 10,) * 2)
+    assert train.load_split(str(path), enc, True, False, None)[0] == "v2" and len(reads) == 6
+
+
+def test_a_missing_or_half_built_base_is_built_with_the_runs_own_settings(tmp_path, monkeypatch):
+    """ensure_base on the default --init: missing, or holding a base whose build stopped before its final
+    model (metrics.jsonl, no spoken.json), it runs the SFT stage into --init with --overwrite (else
+    check_out would refuse the half-built one) and the run's data, seed, device, held-out prompts and
+    quiet; a finished base (spoken.json) is left alone. Bug caught: a half-built base taken as built (the
+    directory checked, not its model), a flag dropped (the base then built on data/toy, with seed 0, on
+    the default device, as tiny-vita, or scored on 64 held-out prompts the run asked not to score)."""
+    built = []
+    monkeypatch.setattr(train, "run", lambda a: built.append(a))
+    monkeypatch.chdir(tmp_path)
+    args = train.get_args(["--model", "tiny-kimi", "--data-dir", str(tmp_path / "mine"), "--seed", "7", "--device", "cpu",
+                           "--eval-prompts", "3", "--quiet"])
+    base = tmp_path / args.init
+    for state in ("missing", "half-built"):
+        if state == "half-built":
+            base.mkdir(parents=True)
+            (base / "metrics.jsonl").write_text('{"step": 1}\n')
+        train.ensure_base(args, 0, 1)
+        sft = built.pop()
+        assert (sft.stage, sft.model, sft.out, sft.init) == ("sft", "tiny-kimi", args.init, None)
+        assert sft.overwrite and sft.quiet and not sft.resume
+        assert (sft.data_dir, sft.seed, sft.device, sft.eval_prompts) == (str(tmp_path / "mine"), 7, "cpu", 3)
+    (base / "spoken.json").write_text("{}")
+    train.ensure_base(args, 0, 1)
+    assert built == []
+
+
+class ScriptedJudge:
+    """A stand-in for the judge client: at its k-th call the holistic score of reply j is
+    script[k][j % len(script[k])] (the last list once the script runs out); semantic and acoustic are
+    constants; every reply costs one retry; each call takes `sleep` seconds."""
+
+    def __init__(self, script, semantic=4, acoustic=2, sleep=0.0, name="judge"):
+        self.script, self.semantic, self.acoustic, self.sleep, self.name, self.calls = \
+            script, semantic, acoustic, sleep, name, 0
+
+    def score(self, items, mode="holistic", semantic_weight=0.7):
+        import time
+
+        import reward
+        time.sleep(self.sleep)
+        row = self.script[min(self.calls, len(self.script) - 1)]
+        self.calls += 1
+        n = len(items)
+        axes = {"holistic": ["holistic"], "split": ["semantic", "acoustic"], "all": list(reward.AXES)}[mode]
+        every = {"holistic": [row[j % len(row)] for j in range(n)], "semantic": [self.semantic] * n,
+                 "acoustic": [self.acoustic] * n}
+        return reward.JudgeResult(rewards=[float(v) for v in every["holistic"]], scores={a: every[a] for a in axes},
+                                  stats={"calls": n * len(axes), "failures": 0, "retries": n, "errors": {},
+                                         "seconds": self.sleep})
+
+
+def scripted(monkeypatch, script, **kw):
+    """train.py's judges replaced: the training one follows `script`, the held-out one ("human") gives 3s
+    -> {"judge": ..., "human": ...} (the last opened of each)."""
+    import reward
+    opened = {}
+
+    def open_judge(args, stack, human=False):
+        j = ScriptedJudge([[3]], name="human") if human else ScriptedJudge(script, **kw)
+        opened[j.name] = j
+        return j
+    monkeypatch.setattr(reward, "open_judge", open_judge)
+    return opened
+
+
+def test_the_gate_flags_and_the_reward_reach_the_log_hand_worked(toy_dir, micro_ckpts, tmp_path, monkeypatch):
+    """2 prompts x G = 3 scored 5, 1, 5 each at step 1 and 3, 3, 3 at step 2, --lambda-max 0.5, --gate-slope
+    ln 3, --gate-threshold 4, --ema-alpha 0.5. Step 1, per group: max 5, Var 32/9, so v = 8/9 and
+    g = sigmoid(ln 3) = 3/4: lambda_raw = 0.5 x 3/4 x 8/9 = 1/3, applied unsmoothed; the reward mean 11/3,
+    sd sqrt(32/9), semantic 4 and acoustic 2 (step 1 asks every axis), a retry per reply over 6 replies.
+    Step 2: Var 0, lambda_raw 0, lambda = 0.5 x 0 + 0.5 x 1/3 = 1/6, g = sigmoid(-ln 3) = 1/4; no axes
+    asked. Bug caught: a gate flag not passed (the default lambda_max 0.8, slope 5, threshold 3 or alpha
+    0.9 give other numbers), the rewards reshaped (G, B) (groups mixing prompts), or the axes swapped."""
+    scripted(monkeypatch, [[5, 1, 5], [3, 3, 3]])
+    out = tmp_path / "gated"
+    train.run(train.get_args(small(toy_dir, micro_ckpts["tiny-vita"], out, "--steps", "2", "--eval-prompts", "0",
+                                   "--lambda-max", "0.5", "--gate-slope", str(math.log(3)), "--gate-threshold", "4",
+                                   "--ema-alpha", "0.5")))
+    one, two = records(out)
+    assert (one["lambda"], one["lambda_raw"], two["lambda"], two["lambda_raw"]) == \
+        pytest.approx((1 / 3, 1 / 3, 1 / 6, 0.0))
+    assert (one["reward_gate"], one["info_gate"], two["reward_gate"], two["info_gate"]) == \
+        pytest.approx((0.75, 8 / 9, 0.25, 0.0))
+    assert one["usable_groups"] == two["usable_groups"] == 2
+    assert (one["reward_mean"], one["reward_std"], one["reward_max"]) == pytest.approx((11 / 3, math.sqrt(32 / 9), 5))
+    assert (two["reward_mean"], two["reward_std"], two["reward_max"]) == pytest.approx((3, 0, 3), abs=1e-9)
+    assert (one["semantic_mean"], one["acoustic_mean"], one["logged_axes"]) == (4, 2, True)
+    assert (two["semantic_mean"], two["acoustic_mean"], two["logged_axes"]) == (None, None, False)
+    assert [(r["judge_calls"], r["judge_retries"], r["judge_failures"]) for r in (one, two)] == [(18, 6, 0), (6, 6, 0)]
+
+
+def test_split_mode_steps_log_their_axes(toy_dir, micro_ckpts, tmp_path, monkeypatch):
+    """--reward-mode split asks semantic and acoustic every step (they make the reward), so every step
+    says logged_axes and carries both means: 0.7 x 4 + 0.3 x 2 = 3.4 per reply. Bug caught: logged_axes
+    true only where all three axes were asked (split steps counted as not logging in the judge bill)."""
+    scripted(monkeypatch, [[1]], semantic=4, acoustic=2)
+    out = tmp_path / "split"
+    train.run(train.get_args(small(toy_dir, micro_ckpts["tiny-vita"], out, "--steps", "2", "--eval-prompts", "0",
+                                   "--reward-mode", "split")))
+    for r in records(out):
+        assert (r["logged_axes"], r["semantic_mean"], r["acoustic_mean"]) == (True, 4, 2)
+        assert r["reward_mean"] == pytest.approx(3.4) and r["judge_calls"] == 12
+    assert json.loads((out / "summary.json").read_text())["judge"]["logged_steps"] == 2
+
+
+def test_the_summary_scores_the_trained_and_the_init_model_with_the_human_rater(toy_dir, micro_ckpts, tmp_path,
+                                                                                monkeypatch):
+    """The closing summary: the held-out prompts scored by the noise-free "human" rater (not the noisy
+    training judge), for the trained model (moved by its update) and for the --init it started from,
+    reloaded from disk. Bug caught: the summary scored by the training judge, the "base" row loaded from
+    the final model or scored on the trained one (base = trained, whatever the training did)."""
+    opened = scripted(monkeypatch, [[5, 1, 3]])
+    seen = []
+
+    def score_samples(model, samples, judge, args, rows=512):
+        seen.append((judge.name, {k: v.detach().clone() for k, v in model.state_dict().items()}))
+        return {"accuracy": float(len(seen))}
+    monkeypatch.setattr(train.evaluate, "score_samples", score_samples)
+    out = tmp_path / "run"
+    train.run(train.get_args(small(toy_dir, micro_ckpts["tiny-vita"], out, "--steps", "1", "--lr", "1e-2",
+                                   "--eval-prompts", "1")))
+    assert [name for name, _ in seen] == ["human", "human"] and opened["human"].calls == 0
+    (_, trained), (_, base) = seen
+    import model as M
+    init = M.load_model(micro_ckpts["tiny-vita"]).state_dict()
+    assert base.keys() == init.keys() and all(torch.equal(base[k], init[k]) for k in init)
+    assert any(not torch.equal(trained[k], init[k]) for k in init)
+    assert json.loads((out / "summary.json").read_text())["base"] == {"accuracy": 2.0}
+
+
+def test_a_steps_time_is_split_into_rollout_judge_wait_and_update(toy_dir, micro_ckpts, tmp_path, monkeypatch):
+    """The judge takes 2 s a call and the sampling 1 s more than it would (both slept in), the judge
+    waited for in turn (--overlap-judge off): the step's rollout time is at least 1 s, its judge wait
+    at least most of the 2 s, and the update (micro-model passes, 0.4 s on a loaded 2-core machine)
+    well under the wait. Bug
+    caught: the wait counted in the update too, or the rollout and update times handed over swapped."""
+    import time
+    scripted(monkeypatch, [[5, 1, 3]], sleep=2.0)
+    sample = rollout.sample
+    monkeypatch.setattr(rollout, "sample", lambda *a, **k: time.sleep(1.0) or sample(*a, **k))
+    out = tmp_path / "timed"
+    train.run(train.get_args(small(toy_dir, micro_ckpts["tiny-vita"], out, "--steps", "1", "--eval-prompts", "0",
+                                   "--overlap-judge", "off")))
+    (r,) = records(out)
+    assert r["time_rollout"] >= 1.0 and r["time_judge_wait"] >= 1.8 and r["time_judge"] == 2.0
+    assert r["time_update"] < 1.8, r
+
+
+def test_checkpoints_fall_every_save_every_steps_at_a_stop_and_at_the_end(toy_dir, micro_ckpts, tmp_path,
+                                                                          monkeypatch):
+    """SFT, --steps 5 --save-every 2. --stop-after 3: checkpoints after steps 2 and 3, then the run stops
+    (no final model). Resumed with --stop-after 2 it counts this invocation's steps: 4 (due by
+    --save-every) and 5, the last, where it finishes normally (its final model written) rather than
+    stopping. Bug caught: checkpoints on the 0-based step (1, 3, 5), none at a stop or at the end, a
+    checkpoint holding the 0-based step, a stop one step late, --stop-after counted from step 0 on
+    resume (the resumed run stops at once), or a stop on the last step skipping the final model."""
+    saved = []
+    save = runtime.save
+    monkeypatch.setattr(runtime, "save", lambda *a, **k: saved.append(a[6]) or save(*a, **k))
+    out = tmp_path / "sft"
+    argv = ["--stage", "sft", "--init", micro_ckpts["tiny-vita"], "--data-dir", str(toy_dir), "--out", str(out),
+            "--batch-size", "2", "--max-len", "40", "--eval-prompts", "0", "--quiet", "--steps", "5",
+            "--save-every", "2"]
+    train.run(train.get_args(argv + ["--stop-after", "3"]))
+    assert saved == [2, 3] and [r["step"] for r in records(out)] == [1, 2, 3]
+    assert torch.load(out / "ckpt" / "train_state.pt", weights_only=False)["step"] == 3
+    assert not (out / "spoken.json").exists()
+    train.run(train.get_args(argv + ["--stop-after", "2", "--resume"]))
+    assert saved == [2, 3, 4, 5] and [r["step"] for r in records(out)] == [1, 2, 3, 4, 5]
+    assert (out / "spoken.json").exists()
+
+
+def test_every_ppo_epoch_is_an_update_and_its_skip_is_counted(toy_dir, micro_ckpts, tmp_path, monkeypatch):
+    """--ppo-epochs 2 over 2 steps: 4 updates, so the learning-rate schedule stepped 4 times; every loss NaN
+    (injected), each step reports both of its skipped updates. Bug caught: --ppo-epochs ignored (one
+    update a step), or a step's skip count overwritten by its last epoch's."""
+    monkeypatch.setattr(train.losses, "hybrid_loss", lambda sft, grpo, lam: (sft + grpo) * float("nan"))
+    scripted(monkeypatch, [[5, 1, 3]])
+    out = tmp_path / "ppo"
+    train.run(train.get_args(small(toy_dir, micro_ckpts["tiny-vita"], out, "--steps", "2", "--eval-prompts", "0", "--ppo-epochs", "2", "--max-skipped-updates", "10")))
+    assert [r["skipped_updates"] for r in records(out)] == [2, 2]
+    assert torch.load(out / "ckpt" / "train_state.pt", weights_only=False)["scheduler"]["last_epoch"] == 4
+
+
+def test_the_sft_stage_loss_is_the_teacher_forced_mean_on_its_scope(toy_dir, micro_ckpts, samples, tmp_path):
+    """The SFT stage's first logged loss (tiny-kimi, --sft-tokens speech --no-audio-boundaries) equals an
+    oracle on the first batch of the data order: per demonstration, the mean teacher-forced log-prob over
+    the speech positions the schedule leaves a choice at, laid out without <boa>/<eoa>; minus the mean
+    over demonstrations. Bug caught: the stage's scope not intersected with the chosen positions (tiny-
+    kimi's forced ones dilute it), --sft-tokens or --no-audio-boundaries not reaching the SFT stage."""
+    import model as M
+    out = tmp_path / "sft"
+    train.run(train.get_args(["--stage", "sft", "--model", "tiny-kimi", "--init", micro_ckpts["tiny-kimi"],
+                              "--data-dir", str(toy_dir), "--out", str(out), "--batch-size", "2", "--max-len", "40",
+                              "--eval-prompts", "0", "--quiet", "--steps", "1", "--sft-tokens", "speech",
+                              "--no-audio-boundaries"]))
+    policy = M.load_model(micro_ckpts["tiny-kimi"])
+    chosen = [samples[i] for i in batch_indices(toy_dir, steps=1)[0]]
+    *forced, masks = rollout.teacher_forced(policy, chosen, False)
+    with torch.no_grad():
+        logp = rollout.flat(M.reply_logprobs(policy, *forced))
+    keep = rollout.flat(masks["speech"] & masks["sampled"])
+    means = [logp[i][keep[i]].mean() for i in range(len(logp)) if keep[i].any()]
+    assert records(out)[0]["sft_loss"] == pytest.approx(float(-sum(means) / len(means)), rel=1e-5)
+
+
+def test_the_sft_stage_splits_the_global_batch_over_ranks(micro_ckpts, samples, tmp_path, monkeypatch):
+    """--stage sft --batch-size 4 on 2 ranks (run_sft called as rank 0 and rank 1; the all-reduce a
+    stand-in that adds an equal second rank): each rank teaches 2 demonstrations a step, the two ranks'
+    disjoint and together the 4 one process teaches; the logged loss is the ranks' mean (here the rank's
+    own). Bug caught: the SFT stage taking --batch-size per rank (2 ranks teach 8), or its loss logged
+    as the sum over ranks."""
+    seen, losses_seen = [], []
+    forced, sft_loss = rollout.teacher_forced, train.losses.sft_loss
+    monkeypatch.setattr(rollout, "teacher_forced", lambda m, s, *a: seen.append([x.id for x in s]) or forced(m, s, *a))
+    monkeypatch.setattr(train.losses, "sft_loss", lambda *a: losses_seen.append(float(sft_loss(*a))) or sft_loss(*a))
+    monkeypatch.setattr(runtime, "wrap_parallel", lambda policy, fsdp, world, device: policy)
+    monkeypatch.setattr(runtime, "save", lambda *a, **k: None)
+    monkeypatch.setattr(runtime, "all_reduce_sum", lambda t: t * 2)
+    cpu = torch.device("cpu")
+    for rank, world in ((0, 1), (0, 2), (1, 2)):
+        args = train.get_args(["--stage", "sft", "--init", micro_ckpts["tiny-vita"], "--out", str(tmp_path / f"r{rank}"),
+                               "--batch-size", "4", "--max-len", "40", "--eval-prompts", "0", "--quiet", "--steps", "1"])
+        train.run_sft(args, weights.load_policy(args, cpu), samples, [], None, rank, world, cpu)
+    one, r0, r1 = seen
+    assert len(one) == 4 and len(r0) == len(r1) == 2 and sorted(r0 + r1) == sorted(one)
+    assert records(tmp_path / "r0")[0]["sft_loss"] == pytest.approx(losses_seen[1], rel=1e-6)
+
+
+def test_dpo_trains_on_fewer_pairs_than_its_batch_against_the_init_and_scores_the_init(micro_ckpts, toy_dir, samples,
+                                                                                      tmp_path, monkeypatch):
+    """DPO on 3 pairs (a stand-in for the sampled ones) with --batch-size 4: every step takes the 3; after
+    the first update the policy has left its frozen reference, so step 2's margin is no longer 0; the
+    summary scores the trained model and the --init beside it. Bug caught: a batch larger than the
+    pairs refused (the sampler wants 4 of 3), the reference being the policy itself (margin 0 and loss
+    log 2 forever), or the summary without its base row."""
+    def pairs(policy, train_set, judge, args, rank, world, all_reduce):
+        return [{"id": a.id, "prompt": policy.prompt(a), "chosen": policy.target(a.target_text, a.target_codes),
+                 "rejected": policy.target(b.target_text, b.target_codes)} for a, b in zip(samples[:3], samples[3:6])]
+    monkeypatch.setattr(dpo, "build_pairs", pairs)
+    scripted(monkeypatch, [[3]])
+    models = []
+    monkeypatch.setattr(train.evaluate, "score_samples", lambda m, *a, **k: models.append(m) or {"accuracy": 0.5})
+    out = tmp_path / "dpo"
+    train.run(train.get_args(["--stage", "dpo", "--init", micro_ckpts["tiny-vita"], "--data-dir", str(toy_dir),
+                              "--out", str(out), "--batch-size", "4", "--max-len", "40", "--eval-prompts", "1",
+                              "--quiet", "--steps", "2", "--lr", "1e-3"]))
+    one, two = records(out)
+    assert one["dpo_margin"] == 0 and one["dpo_loss"] == pytest.approx(math.log(2))
+    assert two["dpo_margin"] != 0
+    assert set(json.loads((out / "summary.json").read_text())) == {"trained", "base"} and len(models) == 2
