@@ -165,10 +165,12 @@ def ensure_base(args, rank, world):
         return
     if rank == 0:
         print(f"base checkpoint {args.init} missing: building it with the SFT stage", flush=True)
-    # --overwrite: what is there is a base whose build stopped before its final model
+    # --overwrite: what is there is a base whose build stopped before its final model; the run's own data
+    # files (--train-file / --eval-file may name others than --data-dir's) and --skip-bad reach the build
     sft_args = get_args(["--stage", "sft", "--model", args.model, "--out", args.init, "--overwrite", "--data-dir",
-                         args.data_dir, "--seed", str(args.seed), "--device", args.device,
-                         "--eval-prompts", str(args.eval_prompts)] + (["--quiet"] if args.quiet else []))
+                         args.data_dir, "--train-file", args.train_file, "--eval-file", args.eval_file,
+                         "--seed", str(args.seed), "--device", args.device, "--eval-prompts", str(args.eval_prompts)]
+                        + (["--quiet"] if args.quiet else []) + (["--skip-bad"] if args.skip_bad else []))
     run(sft_args)
 
 

@@ -919,6 +919,24 @@ def test_a_missing_or_half_built_base_is_built_with_the_runs_own_settings(tmp_pa
     assert built == []
 
 
+def test_the_base_is_built_on_the_runs_own_data_files_and_skips_what_the_run_skips(tmp_path, monkeypatch):
+    """`--train-file A --eval-file B --skip-bad` with the default base missing: the base's SFT build reads A
+    and B, skipping malformed lines as the run will. Bug caught (train.py did both): the build read
+    --data-dir's files (the default data/toy, generated for it: a minute and 1.4 GB, though the run never
+    reads it), and stopped on the first malformed line of a split the run was told to skip them in."""
+    built = []
+    monkeypatch.setattr(train, "run", lambda a: built.append(a))
+    monkeypatch.chdir(tmp_path)
+    args = train.get_args(["--train-file", str(tmp_path / "a.jsonl"), "--eval-file", str(tmp_path / "b.jsonl"),
+                           "--skip-bad"])
+    train.ensure_base(args, 0, 1)
+    (sft,) = built
+    assert (sft.train_file, sft.eval_file, sft.skip_bad) == (str(tmp_path / "a.jsonl"), str(tmp_path / "b.jsonl"), True)
+    built.clear()
+    train.ensure_base(train.get_args(["--data-dir", str(tmp_path / "d")]), 0, 1)
+    assert (built[0].train_file, built[0].skip_bad) == (str(tmp_path / "d" / "train.jsonl"), False)
+
+
 class ScriptedJudge:
     """A stand-in for the judge client: at its k-th call the holistic score of reply j is
     script[k][j % len(script[k])] (the last list once the script runs out); semantic and acoustic are
