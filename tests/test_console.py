@@ -28,6 +28,30 @@ def test_a_bad_data_file_ends_with_one_line_naming_file_and_line(tmp_path, micro
     assert "Traceback" not in err + out
 
 
+def test_a_hybrid_train_split_without_sft_targets_ends_with_one_line_at_load(tmp_path, toy_dir, micro_ckpts, capsys):
+    """The hybrid stage's SFT term needs each training prompt's demonstration: a train.jsonl line without
+    sft_target_text is refused as the split loads, naming file:line, before any training. Bug caught:
+    targets required for --stage sft only, so the hybrid run loads the line and fails mid-step instead."""
+    import json
+    def copied(split, n):          # the copy lives elsewhere: its WAVs named by absolute path
+        records = [json.loads(line) for line in (toy_dir / split).read_text().splitlines()[:n]]
+        for r in records:
+            r["audios"] = [str(toy_dir / a) for a in r["audios"]]
+            if r.get("sft_target_audio"):
+                r["sft_target_audio"] = str(toy_dir / r["sft_target_audio"])
+        return records
+    train_records = copied("train.jsonl", 4)
+    del train_records[2]["sft_target_text"]
+    for split, records in (("train.jsonl", train_records), ("eval.jsonl", copied("eval.jsonl", 2))):
+        (tmp_path / split).write_text("".join(json.dumps(r) + "\n" for r in records))
+    code, out, err = run_main(["--init", micro_ckpts["tiny-vita"], "--data-dir", str(tmp_path), "--out",
+                               str(tmp_path / "run"), "--quiet", "--batch-size", "2", "--group-size", "2",
+                               "--steps", "2", "--eval-prompts", "0", "--judge-url", "http://127.0.0.1:9/v1"], capsys)
+    lines = err.strip().splitlines()
+    assert code == 2 and len(lines) == 1 and "train.jsonl:3" in lines[0], err[-500:]
+    assert not (tmp_path / "run" / "metrics.jsonl").exists()
+
+
 def test_a_stale_default_data_dir_ends_with_one_line(tmp_path, toy_dir, micro_ckpts, capsys, monkeypatch):
     """data/toy from an earlier data/prepare.py (no manifest). Bug caught: trained on silently (the
     old world's data under the new world's code), a traceback instead of one line and status 2,
