@@ -963,15 +963,15 @@ class ScriptedJudge:
 
 
 def scripted(monkeypatch, script, **kw):
-    """train.py's judges replaced: the training one follows `script`, the held-out one ("human") gives 3s
-    -> {"judge": ..., "human": ...} (the last opened of each)."""
+    """train.py's judges replaced: the training one follows `script` (the same judge again after a resume),
+    the held-out one ("human") gives 3s -> {"judge": ..., "human": ...}."""
     import reward
-    opened = {}
+    opened = {"judge": ScriptedJudge(script, **kw)}           # one training judge: its script spans a resume
 
     def open_judge(args, stack, human=False):
-        j = ScriptedJudge([[3]], name="human") if human else ScriptedJudge(script, **kw)
-        opened[j.name] = j
-        return j
+        if human:
+            opened["human"] = ScriptedJudge([[3]], name="human")
+        return opened["human" if human else "judge"]
     monkeypatch.setattr(reward, "open_judge", open_judge)
     return opened
 
@@ -982,14 +982,22 @@ def test_the_gate_flags_and_the_reward_reach_the_log_hand_worked(toy_dir, micro_
     g = sigmoid(ln 3) = 3/4: lambda_raw = 0.5 x 3/4 x 8/9 = 1/3, applied unsmoothed; the reward mean 11/3,
     sd sqrt(32/9), semantic 4 and acoustic 2 (step 1 asks every axis), a retry per reply over 6 replies.
     Step 2: Var 0, lambda_raw 0, lambda = 0.5 x 0 + 0.5 x 1/3 = 1/6, g = sigmoid(-ln 3) = 1/4; no axes
-    asked. Bug caught: a gate flag not passed (the default lambda_max 0.8, slope 5, threshold 3 or alpha
-    0.9 give other numbers), the rewards reshaped (G, B) (groups mixing prompts), or the axes swapped."""
+    asked. The run stops after step 1 and resumes, so step 2's 1/6 needs the gate's state from the
+    checkpoint. Step 1 is on policy with advantages summing to 0 in each group and the reference equal to
+    the policy: its GRPO loss is 0, its SFT loss an untrained model's positive NLL; after the update the
+    text KL (--beta-text 0.1, --beta-speech 0) is above 0. Bug caught: a gate flag not passed (the default
+    lambda_max 0.8, slope 5, threshold 3 or alpha 0.9 give other numbers), the gate not restored on
+    resume (step 2 would apply 0), the rewards reshaped (G, B) (groups mixing prompts), the axes or the
+    two losses swapped into the record, or the reference built only when both betas are above 0."""
     scripted(monkeypatch, [[5, 1, 5], [3, 3, 3]])
     out = tmp_path / "gated"
-    train.run(train.get_args(small(toy_dir, micro_ckpts["tiny-vita"], out, "--steps", "2", "--eval-prompts", "0",
-                                   "--lambda-max", "0.5", "--gate-slope", str(math.log(3)), "--gate-threshold", "4",
-                                   "--ema-alpha", "0.5")))
+    argv = small(toy_dir, micro_ckpts["tiny-vita"], out, "--steps", "2", "--eval-prompts", "0", "--lambda-max", "0.5",
+                 "--gate-slope", str(math.log(3)), "--gate-threshold", "4", "--ema-alpha", "0.5", "--beta-text", "0.1",
+                 "--beta-speech", "0")
+    train.run(train.get_args(argv + ["--stop-after", "1"]))
+    train.run(train.get_args(argv + ["--resume"]))
     one, two = records(out)
+    assert one["grpo_loss"] == pytest.approx(0, abs=1e-6) and one["sft_loss"] > 1 and two["kl_text"] > 0
     assert (one["lambda"], one["lambda_raw"], two["lambda"], two["lambda_raw"]) == \
         pytest.approx((1 / 3, 1 / 3, 1 / 6, 0.0))
     assert (one["reward_gate"], one["info_gate"], two["reward_gate"], two["info_gate"]) == \
