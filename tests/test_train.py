@@ -1134,7 +1134,11 @@ def test_the_sft_stage_splits_the_global_batch_over_ranks(micro_ckpts, samples, 
     seen, losses_seen = [], []
     forced, sft_loss = rollout.teacher_forced, train.losses.sft_loss
     monkeypatch.setattr(rollout, "teacher_forced", lambda m, s, *a: seen.append([x.id for x in s]) or forced(m, s, *a))
-    monkeypatch.setattr(train.losses, "sft_loss", lambda *a: losses_seen.append(float(sft_loss(*a))) or sft_loss(*a))
+    def recording_sft_loss(*a):
+        loss = sft_loss(*a)
+        losses_seen.append(float(loss.detach()))
+        return loss
+    monkeypatch.setattr(train.losses, "sft_loss", recording_sft_loss)
     monkeypatch.setattr(runtime, "wrap_parallel", lambda policy, fsdp, world, device: policy)
     monkeypatch.setattr(runtime, "save", lambda *a, **k: None)
     monkeypatch.setattr(runtime, "all_reduce_sum", lambda t: t * 2)
