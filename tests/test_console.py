@@ -61,6 +61,8 @@ def test_a_stale_default_data_dir_ends_with_one_line(tmp_path, toy_dir, micro_ck
     shutil.copytree(toy_dir, default)
     (default / "manifest.json").unlink()
     monkeypatch.setattr(train, "HERE", str(tmp_path))
+    # past the data check the run would load a model and train for minutes: under the bug, fail at once
+    monkeypatch.setattr(train.weights, "load_policy", lambda *a: pytest.fail("the stale data/toy was accepted"))
     code, out, err = run_main(["--init", micro_ckpts["tiny-vita"], "--data-dir", str(default), "--out",
                                str(tmp_path / "run"), "--quiet"], capsys)
     assert code == 2

@@ -1174,3 +1174,62 @@ def test_dpo_trains_on_fewer_pairs_than_its_batch_against_the_init_and_scores_th
     assert one["dpo_margin"] == 0 and one["dpo_loss"] == pytest.approx(math.log(2))
     assert two["dpo_margin"] != 0
     assert set(json.loads((out / "summary.json").read_text())) == {"trained", "base"} and len(models) == 2
+
+
+def test_a_dpo_run_stops_on_non_finite_updates_in_a_row(toy_dir, micro_ckpts, tmp_path, monkeypatch):
+    """--stage dpo with every loss NaN (injected; pairs stood in): the second skipped update in a row ends
+    the run in one line, as the hybrid and SFT stages do. Bug caught: DPO counting its skipped updates
+    without the guard, so a diverged run carries on to the end and exits 0."""
+    scripted(monkeypatch, [[3]])
+    monkeypatch.setattr(dpo, "build_pairs", lambda *a, **k: [{"id": f"p{i}"} for i in range(4)])
+    nan = float("nan")
+    monkeypatch.setattr(dpo, "pair_loss", lambda policy, ref, pairs, args, device, forward=None: (
+        sum(p.sum() for p in policy.parameters()) * nan, {"dpo_loss": nan, "dpo_accuracy": 0.0, "dpo_margin": 0.0}))
+    out = tmp_path / "dpo"
+    with pytest.raises(SystemExit) as e:
+        train.run(train.get_args(["--stage", "dpo", "--init", micro_ckpts["tiny-vita"], "--data-dir", str(toy_dir),
+                                  "--out", str(out), "--batch-size", "2", "--steps", "6", "--eval-prompts", "0",
+                                  "--quiet", "--max-skipped-updates", "2"]))
+    assert "2 updates in a row" in str(e.value.code) and [r["step"] for r in records(out)] == [1]
+
+
+def test_grad_diagnostics_put_the_text_part_over_the_speech_part(toy_dir, micro_ckpts, tmp_path, monkeypatch):
+    """--grad-diag-every 1 with GRPO and SFT on speech only and no text KL (--beta-text 0): the text part
+    of the objective is exactly zero, so Appendix C's ratio ||g_text|| / ||g_speech|| is 0 and the cosine 0.
+    Bug caught: the two parts handed to losses.grad_geometry swapped (the ratio infinite: null in the log)."""
+    scripted(monkeypatch, [[5, 1, 3]])
+    out = tmp_path / "diag"
+    train.run(train.get_args(small(toy_dir, micro_ckpts["tiny-vita"], out, "--steps", "1", "--eval-prompts", "0",
+                                   "--grad-diag-every", "1", "--rl-tokens", "speech", "--sft-tokens", "speech",
+                                   "--beta-text", "0")))
+    (r,) = records(out)
+    assert r["grad_ratio"] == 0.0 and r["grad_cos"] == 0.0
+
+
+def test_no_audio_boundaries_reaches_the_hybrid_rollouts(toy_dir, micro_ckpts, tmp_path, monkeypatch):
+    """The same step sampled twice (same seed, weights and prompts), once with --no-audio-boundaries: the
+    replies are the same, so the text tokens per reply are too, and only the speech count drops, by the
+    <boa>/<eoa> the flag takes out of the modality masks. Bug caught: the rollout's masks built with the
+    boundaries whatever the flag (both runs count the same speech tokens)."""
+    lengths = {}
+    for flag in ([], ["--no-audio-boundaries"]):
+        scripted(monkeypatch, [[5, 1, 3]])
+        out = tmp_path / f"run{len(flag)}"
+        train.run(train.get_args(small(toy_dir, micro_ckpts["tiny-vita"], out, "--steps", "1", "--eval-prompts", "0",
+                                       *flag)))
+        (r,) = records(out)
+        lengths[bool(flag)] = (r["text_len"], r["speech_len"])
+    assert lengths[True][0] == lengths[False][0] and lengths[True][1] < lengths[False][1]
+
+
+def test_an_async_run_ends_with_no_rollout_held_for_a_next_step(toy_dir, micro_ckpts, tmp_path, monkeypatch):
+    """--async-rollout over 2 steps: step 1 samples step 2's rollouts ahead, step 2 (the last) samples none,
+    so the final checkpoint holds no rollout; a later --resume with more --steps samples step 3 afresh.
+    Bug caught: the rollout taken from `ahead` left there, so the checkpoint keeps step 2's already
+    trained-on replies and a resumed run trains on them again as step 3."""
+    scripted(monkeypatch, [[5, 1, 3]])
+    out = tmp_path / "async"
+    train.run(train.get_args(small(toy_dir, micro_ckpts["tiny-vita"], out, "--steps", "2", "--eval-prompts", "0",
+                                   "--async-rollout")))
+    state = torch.load(out / "ckpt" / "train_state.pt", weights_only=False)
+    assert state["step"] == 2 and state["rollout_ahead"] == [None]
