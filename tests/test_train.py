@@ -1233,3 +1233,17 @@ def test_an_async_run_ends_with_no_rollout_held_for_a_next_step(toy_dir, micro_c
                                    "--async-rollout")))
     state = torch.load(out / "ckpt" / "train_state.pt", weights_only=False)
     assert state["step"] == 2 and state["rollout_ahead"] == [None]
+
+
+def test_each_grpo_group_holds_its_own_prompts_replies(toy_dir, micro_ckpts, tmp_path, monkeypatch):
+    """2 prompts x G = 3 scored 5, 1, 3 and 2, 4, (no score): step 1 is on policy with the reference equal
+    to the policy, so each group's advantages over its scored replies sum to zero (1.22, -1.22, 0 and -1, 1)
+    and the GRPO loss, a mean over groups of the mean -advantage, is 0. Bug caught: rows assigned to groups
+    as 0, 1, 0, 1, ... (`repeat` for `repeat_interleave`): groups of 3 and 2 rows mixing the two prompts'
+    advantages (1.22, 0, 1 and -1.22, -1) give a mean over groups of -0.19. (With every reply scored the
+    mix-up cancels: equal groups make the mean over groups the mean over all rows.)"""
+    scripted(monkeypatch, [[5, 1, 3, 2, 4, float("nan")]])
+    out = tmp_path / "groups"
+    train.run(train.get_args(small(toy_dir, micro_ckpts["tiny-vita"], out, "--steps", "1", "--eval-prompts", "0")))
+    (r,) = records(out)
+    assert r["reward_mean"] == pytest.approx(3.0) and r["grpo_loss"] == pytest.approx(0.0, abs=1e-5)
