@@ -381,6 +381,12 @@ def run_hybrid(args, policy, train_set, eval_set, judge, rank, world, device, hu
         group = torch.arange(len(samples), device=device).repeat_interleave(G)
         # 4. lambda_t from every rank's groups (Eq. 9-12)
         g_out = gate.step(R, runtime.all_reduce_sum)
+        geometry, t_diag = None, time.perf_counter()    # Appendix C: the two parts' gradients at the weights
+        if args.grad_diag_every and (step + 1) % args.grad_diag_every == 0:     # this update starts from
+            parts = [objective.hybrid_objective(policy, ub, adv, usable, group, g_out.lam, args, modality=m)[0]
+                     for m in ("text", "speech")]
+            geometry = losses.grad_geometry(list(policy.named_parameters()), *parts)
+        t_diag = time.perf_counter() - t_diag                                    # not the update's time
         # 5. (1 - lambda) SFT + lambda GRPO, --ppo-epochs updates on this rollout batch; the first
         #    adds the GRPO gradient to the early SFT one, later epochs run whole (new weights)
         skipped = 0
@@ -393,14 +399,11 @@ def run_hybrid(args, policy, train_set, eval_set, judge, rank, world, device, hu
                                                                      args, forward)
             norm, bad = weights.optimiser_step(policy, opt, sched, loss, args, accumulate=epoch == 0 and early_sft is not None)
             skipped += guard.update(bad, step + 1)
-        t_update = time.perf_counter() - t_update - t_wait
+        t_update = time.perf_counter() - t_update - t_wait - t_diag
         rec = step_record(step + 1, g_out, R, res, batch, sft.detach(), grpo.detach(), gstats, norm, sched,
                           t_rollout, t_update, t_wait, world)
         rec.update(skipped_updates=skipped, logged_axes=reward.judge_mode(step + 1, args) != "holistic")
-        if args.grad_diag_every and (step + 1) % args.grad_diag_every == 0:
-            parts = [objective.hybrid_objective(policy, ub, adv, usable, group, g_out.lam, args, modality=m)[0]
-                     for m in ("text", "speech")]
-            geometry = losses.grad_geometry(list(policy.named_parameters()), *parts)
+        if geometry is not None:
             rec.update(grad_ratio=geometry["ratio"], grad_cos=geometry["cos"])
         log.log(rec, step_line(rec, args.steps))
         bar.set_postfix(lam=f"{rec['lambda']:.2f}", R=f"{rec['reward_mean']:.2f}")

@@ -1247,3 +1247,24 @@ def test_each_grpo_group_holds_its_own_prompts_replies(toy_dir, micro_ckpts, tmp
     train.run(train.get_args(small(toy_dir, micro_ckpts["tiny-vita"], out, "--steps", "1", "--eval-prompts", "0")))
     (r,) = records(out)
     assert r["reward_mean"] == pytest.approx(3.0) and r["grpo_loss"] == pytest.approx(0.0, abs=1e-5)
+
+
+def test_grad_diagnostics_are_taken_at_the_weights_the_update_starts_from(toy_dir, micro_ckpts, tmp_path,
+                                                                            monkeypatch):
+    """Appendix C's gradient geometry of step 1 describes step 1's update, so it is taken at the init's
+    weights, before the optimiser moves them (lr 3e-3 here: every step moves them). Bug caught: the
+    geometry measured after the update, at weights one step on, on the step's batch."""
+    from safetensors.torch import load_file
+    init = load_file(os.path.join(micro_ckpts["tiny-vita"], "model.safetensors"))
+    seen, geometry = [], train.losses.grad_geometry
+
+    def watched(named, *parts):
+        params = {k.removeprefix("net."): p for k, p in named}          # the policy wraps its Qwen2 as .net
+        seen.append(max(float((params[k].detach() - v).abs().max()) for k, v in init.items() if k in params))
+        return geometry(named, *parts)
+    monkeypatch.setattr(train.losses, "grad_geometry", watched)
+    scripted(monkeypatch, [[5, 1, 3]])
+    out = tmp_path / "diag"
+    train.run(train.get_args(small(toy_dir, micro_ckpts["tiny-vita"], out, "--steps", "2", "--eval-prompts", "0",
+                                   "--grad-diag-every", "1", "--lr", "3e-3")))
+    assert seen[0] == 0.0 and seen[1] > 0.0 and "grad_ratio" in records(out)[0]
