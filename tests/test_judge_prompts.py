@@ -10,6 +10,7 @@ import json
 import os
 import re
 
+import numpy as np
 import pytest
 import requests
 
@@ -268,3 +269,165 @@ def test_a_long_rubric_without_punctuation_is_read_in_linear_time():
     for unit in ("word ", "ignore it does not matter "):          # no stop at all; a cue in every clause
         small, large = seconds(unit * (n // 10 // len(unit))), seconds(unit * (n // len(unit)))
         assert large < 40 * max(small, 1e-4), (unit, small, large)
+
+
+def user_body(text, *parts, system=None, role="system"):
+    """A chat/completions body: an optional rubric message, then one user message of `text` and `parts`."""
+    head = [{"role": role, "content": system}] if system is not None else []
+    content = ([{"type": "text", "text": text}] if text else []) + list(parts)
+    return {"model": "m", "messages": head + [{"role": "user", "content": content}]}
+
+
+def test_an_input_audio_part_without_a_format_is_read_as_wav():
+    """catches: an input_audio part that leaves out "format" refused with a 400 (WAV is the only format, so the
+    default), instead of being heard."""
+    _, wave, rate = spoken(RIGHT)
+    part = audio_part(wave, rate)
+    del part["input_audio"]["format"]
+    req = judge_request.parse_judge_request(user_body(f"Question:\n{QUESTION}\n\nAnswer:\n{RIGHT}", part))
+    (transcript, heard, heard_rate), = req["replies"]
+    assert transcript == RIGHT and heard_rate == rate and len(heard) == len(wave)
+
+
+def test_a_stereo_reply_is_heard_as_the_mean_of_its_channels():
+    """catches: a stereo WAV read as its left channel only (a reply whose voice is on the right is heard as
+    silence). Left 0.2, right 0.4 everywhere: the judge hears 0.3."""
+    import io
+    import soundfile as sf
+    buf = io.BytesIO()
+    sf.write(buf, np.tile([0.2, 0.4], (800, 1)), 16000, format="WAV", subtype="PCM_16")
+    part = {"type": "input_audio", "input_audio": {"data": base64.b64encode(buf.getvalue()).decode(), "format": "wav"}}
+    (_, wave, rate), = judge_request.parse_judge_request(user_body(f"Answer:\n{RIGHT}", part))["replies"]
+    assert rate == 16000 and wave.shape == (800,) and np.allclose(wave, 0.3, atol=1e-4)
+
+
+def test_audio_url_parts_in_the_forms_clients_send():
+    """catches: an audio/x-wav data URL (the MIME type some libraries write for WAV) refused, or an audio_url
+    given as the bare URL string rather than {"url": ...} answered with a 500."""
+    _, wave, rate = spoken(RIGHT)
+    b64 = audio_part(wave, rate)["input_audio"]["data"]
+    for part in ({"type": "audio_url", "audio_url": {"url": "data:audio/x-wav;base64," + b64}},
+                 {"type": "audio_url", "audio_url": "data:audio/wav;base64," + b64}):
+        (transcript, heard, _), = judge_request.parse_judge_request(user_body(f"Answer:\n{RIGHT}", part))["replies"]
+        assert transcript == RIGHT and len(heard) == len(wave), part
+
+
+def test_a_developer_message_is_the_rubric_as_a_system_message_is():
+    """catches: the rubric read only from a "system" message, so one sent as "developer" (newer chat APIs'
+    name for it) is dropped and a voice-only rubric is scored on the holistic axis."""
+    _, wave, rate = spoken(RIGHT)
+    for role in ("system", "developer"):
+        req = judge_request.parse_judge_request(user_body(f"Question:\n{QUESTION}\n\nAnswer:\n{RIGHT}",
+                                                          audio_part(wave, rate), role=role,
+                                                          system="Rate only how natural the voice sounds."))
+        assert req["axis"] == "acoustic", role
+
+
+def test_audio_outside_the_user_message_is_not_the_reply():
+    """catches: audio parts taken from any role, so a request whose only audio is an assistant turn (a
+    few-shot example) is scored instead of refused as having no reply audio."""
+    _, wave, rate = spoken(RIGHT)
+    body = user_body(f"Question:\n{QUESTION}\n\nAnswer:\n{RIGHT}", system="Rate the answer.")
+    body["messages"].insert(1, {"role": "assistant", "content": [audio_part(wave, rate)]})
+    with pytest.raises(judge_request.BadRequest, match="no input_audio part in the user message"):
+        judge_request.parse_judge_request(body)
+
+
+def test_user_text_is_the_rubric_without_a_system_message_and_the_transcript_with_one():
+    """catches: (1) with no system message, user text without headings taken as the reply's transcript (so
+    the rubric is lost: the holistic axis, our tag format) instead of as the rubric; (2) with a system
+    rubric, a bare transcript also read as rubric (a reply about "correct content" turns a voice rubric
+    holistic)."""
+    _, wave, rate = spoken(RIGHT, "quietly")
+    req = judge_request.parse_judge_request(user_body("Judge only the delivery of the voice. Score: N",
+                                                      audio_part(wave, rate)))
+    assert req["axis"] == "acoustic" and req["format"]["style"] == "line"
+    assert req["replies"][0][0] == codec.hear(codec.encode(wave, rate))           # no transcript: what is heard
+    said = "the content of my answer is correct"
+    req = judge_request.parse_judge_request(user_body(said, audio_part(wave, rate),
+                                                      system="You are a judge.\nRate how natural the voice sounds."))
+    assert req["axis"] == "acoustic" and req["replies"][0][0] == said
+
+
+def test_a_comparison_after_a_spoken_question_compares_the_last_two_audios():
+    """catches: a comparison that takes the first two audio parts, so a spoken question sent first (as the
+    paper's prompts send it) is judged as reply A and reply B is never heard."""
+    a, b = spoken(RIGHT, "loudly"), spoken(WRONG, "quietly")
+    entry = dict(PAIRED[0], audio=["question", "a", "b"])
+    req = judge_request.parse_judge_request(request(entry, {"a": a, "b": b}))
+    assert req["mode"] == "compare" and [r[0] for r in req["replies"]] == [RIGHT, WRONG]
+    assert [len(r[1]) for r in req["replies"]] == [len(a[1]), len(b[1])]
+
+
+def test_our_empty_transcript_placeholder_is_an_empty_transcript():
+    """catches: reward.py's '[empty]' (sent for a reply that said nothing) judged as the text '[empty]'
+    rather than as an empty transcript, in a score and in a comparison."""
+    import reward
+    _, wave, rate = spoken("")
+    body = reward.build_request("m", "semantic", QUESTION, "", reward.wav_base64(wave, rate), ANSWER)
+    assert judge_request.parse_judge_request(body)["replies"][0][0] == ""
+    pair = reward.build_pair_request("m", "helpfulness", QUESTION, ("", wave, rate), (RIGHT, wave, rate))
+    assert [r[0] for r in judge_request.parse_judge_request(pair)["replies"]] == ["", RIGHT]
+
+
+def test_our_reference_answer_reaches_the_judge():
+    """catches: the "Reference answer:" heading reward.py writes not read as the reference (the judge then
+    falls back on its own answer). 8 is deliberately not the toy world's 3 plus 4."""
+    import reward
+    _, wave, rate = spoken(RIGHT)
+    req = judge_request.parse_judge_request(reward.build_request("m", "semantic", QUESTION, RIGHT,
+                                                                 reward.wav_base64(wave, rate), "8"))
+    assert (req["question"], req["reference"], req["replies"][0][0]) == (QUESTION, "8", RIGHT)
+
+
+def test_a_rescaled_score_rounds_halves_up():
+    """catches: Python's round() (halves to even) in rescale: on a 0-10 scale Likert 2 is 2.5 and 4 is 7.5,
+    which the judge writes as 3 and 8 (on_scale's rule), not 2 and 8."""
+    assert [judge_request.rescale(s, (0, 10)) for s in range(1, 6)] == [0, 3, 5, 8, 10]
+    assert [judge_request.rescale(s, (1, 10)) for s in range(1, 6)] == [on_scale(s, (1, 10)) for s in range(1, 6)]
+
+
+def test_a_rubric_that_asks_for_json_without_quoting_a_key_gets_json():
+    """catches: a rubric that asks for JSON but quotes no key answered in our tags (its client's json.loads fails)."""
+    assert judge_request.answer_format("Rate the reply from 1 to 5 and answer in JSON.") == {
+        "scale": (1, 5), "tie": "tie", "style": "json", "slots": [("score", None)]}
+    content = judge.ToyJudge().answer({"mode": "score", "axis": "semantic", "question": QUESTION, "reference": ANSWER,
+                                       "replies": [spoken(RIGHT)], "seed": None,
+                                       "format": judge_request.answer_format("Rate it 1-5. Answer in JSON.")})
+    assert json.loads(content)["score"] == 5
+
+
+def test_a_transcript_keeps_its_own_colon_lines_and_bold_headings_are_headings():
+    """catches: (1) a line like "step one: 3 plus 4" inside a transcript read as a new heading, cutting the
+    transcript short; (2) a bare bold heading line ("**Answer**") not read as a heading."""
+    sections, _ = judge_request.split_sections("Question:\nwhat\n\nAnswer:\nstep one: 3 plus 4\nis 7")
+    assert sections == [("question", None, "what"), ("reply", None, "step one: 3 plus 4\nis 7")]
+    sections, _ = judge_request.split_sections("**Question**\nwhat\n\n**Answer**\nseven")
+    assert sections == [("question", None, "what"), ("reply", None, "seven")]
+
+
+def test_a_content_part_that_is_not_an_object_is_a_400():
+    """catches: a content list item that is a bare string skipped silently (its text lost) instead of refused."""
+    _, wave, rate = spoken(RIGHT)
+    with pytest.raises(judge_request.BadRequest, match="must be objects"):
+        judge_request.parse_judge_request(user_body("", f"Answer:\n{RIGHT}", audio_part(wave, rate)))
+
+
+def test_a_scoring_rubric_that_mentions_two_things_after_a_spoken_question_is_still_a_score():
+    """catches: a rubric with our "Scoring axis:" line read as a comparison because it says "which of the two"
+    and the request carries two audios (the spoken question, then the reply)."""
+    import reward
+    question, reply = spoken(QUESTION), spoken(RIGHT, "quietly")
+    rubric = reward.RUBRICS["acoustic"] + "\nIf the question asks which of the two numbers is larger, say one."
+    req = judge_request.parse_judge_request(user_body(f"Question:\n{QUESTION}\n\nTranscript of the reply:\n{RIGHT}",
+                                                      audio_part(*question[1:]), audio_part(*reply[1:]), system=rubric))
+    assert (req["mode"], req["axis"]) == ("score", "acoustic") and len(req["replies"]) == 1
+    assert len(req["replies"][0][1]) == len(reply[1])                  # the reply's audio, not the question's
+
+
+def test_in_a_two_turn_dialogue_the_last_answer_is_the_reply():
+    """catches: the transcript taken from the first answer section of several, while the audio judged is the
+    last part: a dialogue's earlier answer judged in place of the reply that was sent."""
+    _, wave, rate = spoken(RIGHT)
+    text = f"Question:\nhello\n\nAnswer:\nhi there\n\nQuestion:\n{QUESTION}\n\nAnswer:\n{RIGHT}"
+    assert judge_request.parse_judge_request(user_body(text, audio_part(wave, rate)))["replies"][0][0] == RIGHT
