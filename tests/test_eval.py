@@ -364,3 +364,87 @@ def test_lambda_on_a_missing_or_torn_metrics_file_ends_with_one_line(metrics, na
     last = capsys.readouterr().err.strip().splitlines()[-1]       # argparse's usage may come first
     assert stop.value.code == 2 and named in last and str(tmp_path) in last and "Traceback" not in last
     assert not (tmp_path / "eval").exists() or metrics is not None   # a missing run: nothing written
+
+
+def test_intelligibility_compares_what_is_heard_with_what_is_written():
+    """catches: the analyser's spaces or the text's capitals and punctuation counted as differences, an
+    order-blind similarity (difflib's quick_ratio calls 'ab' heard for 'ba' a match), or an empty reply
+    that says nothing scored unintelligible."""
+    import codec
+    assert ev.intelligibility(codec.speak("3 plus 4 is 7"), "3 Plus 4 is 7.") == 1.0
+    assert ev.intelligibility(codec.speak("ab"), "ba") == 0.5           # one symbol in order: 2 * 1 / (2 + 2)
+    assert ev.intelligibility(codec.speak(""), "") == 1.0
+
+
+class ScriptedReplies:
+    """rollout.sample's stand-in: each prompt's replies from a table, in order; records rows per call."""
+
+    def __init__(self, table):
+        self.table, self.rows = table, []
+
+    def __call__(self, model, samples, n, generator=None, **kw):
+        import codec
+        from types import SimpleNamespace
+        texts = [t for s in samples for t in self.table[s.id][:n]]
+        self.rows.append(len(texts))
+        return SimpleNamespace(texts=texts, codes=[codec.speak(t) for t in texts], waves=[None] * len(texts),
+                               rates=[16000] * len(texts), sample_of=lambda i: samples[i // n])
+
+
+class ByText:
+    """A judge whose score on every axis is looked up by transcript (None: a failed call)."""
+
+    def __init__(self, scores):
+        self.scores = scores
+
+    def score(self, items, mode="all"):
+        import reward
+        return reward.JudgeResult(rewards=[None] * len(items),
+                                  scores={axis: [self.scores[it.transcript] for it in items] for axis in reward.AXES})
+
+
+def test_score_items_by_hand_with_scripted_replies(monkeypatch):
+    """Three replies a prompt, read off a table. p0: right, stopped at 'is', wrong -> accuracy 1/3, stopped 1/3,
+    semantic (5 + 2) / 2 with the failed call left out; p1: right, right, stopped -> 2/3, 1/3, and no judge
+    score at all -> None. Sampled at most --rows 4 replies a call: one prompt (3 rows) at a time. Bugs caught:
+    answer_matches' arguments swapped, the stopped share inverted, a failed call averaged in as 0, a prompt
+    with no score given 0, the item's text not its first reply, chunks of 4 prompts (12 rows) for rows=4."""
+    from types import SimpleNamespace as S
+    samples = [S(id="p0", task="arithmetic", style=None, reference="7", question_text="what is 3 plus 4"),
+               S(id="p1", task="repetition", style="loudly", reference="3", question_text="say 3 loudly")]
+    sampler = ScriptedReplies({"p0": ["3 plus 4 is 7", "3 plus 4 is", "3 plus 4 is 2"],
+                               "p1": ["you said 3", "you said 3", "you said"]})
+    monkeypatch.setattr(ev.rollout, "sample", sampler)
+    judge = ByText({"3 plus 4 is 7": 5, "3 plus 4 is": None, "3 plus 4 is 2": 2, "you said 3": None, "you said": None})
+    args = S(temperature=1.0, top_p=1.0, top_k=0, repetition_penalty=1.0, max_len=24)
+    p0, p1 = ev.score_items(S(spec={"codec": "toy"}), samples, judge, args, replies=3, rows=4)
+    assert sampler.rows == [3, 3]
+    assert (p0["text"], p0["style"], p1["style"]) == ("3 plus 4 is 7", "none", "loudly")
+    assert (p0["accuracy"], p0["stopped"], p0["semantic"]) == pytest.approx((1 / 3, 1 / 3, 3.5))
+    assert (p1["accuracy"], p1["stopped"], p1["semantic"]) == (pytest.approx(2 / 3), pytest.approx(1 / 3), None)
+    assert p0["intelligibility"] == p1["intelligibility"] == 1.0
+
+
+TABLE_ROWS = [
+    {"task": "a", "style": "none", "accuracy": 1.0, "intelligibility": 1.0, "stopped": 0.0, "semantic": 5.0,
+     "acoustic": 1.0, "holistic": 4.0},
+    {"task": "a", "style": "loudly", "accuracy": 0.0, "intelligibility": 0.5, "stopped": 0.0, "semantic": 3.0,
+     "acoustic": 5.0, "holistic": 3.0},
+    {"task": "b", "style": "loudly", "accuracy": 0.0, "intelligibility": 0.0, "stopped": 1.0, "semantic": 1.0,
+     "acoustic": 2.0, "holistic": 2.0},
+]
+
+
+def test_score_table_groups_iq_by_task_and_eq_by_style_and_prints_each_under_its_name(capsys):
+    """Hand-worked: task a = rows 1-2 (semantic 4, accuracy 1/2), b = row 3; style loudly = rows 2-3
+    (acoustic 3.5), none = row 1. Bugs caught: a group's mean over every row, n the total count, IQ by task
+    on the acoustic axis and EQ by style on the semantic one, or printed columns under each other's names."""
+    table = ev.score_table(TABLE_ROWS)
+    assert table["by_task"] == {"a": {"semantic": 4.0, "accuracy": 0.5, "n": 2},
+                                "b": {"semantic": 1.0, "accuracy": 0.0, "n": 1}}
+    assert table["by_style"] == {"loudly": {"acoustic": 3.5, "n": 2}, "none": {"acoustic": 1.0, "n": 1}}
+    ev.print_scores(table, "ckpt")
+    out = capsys.readouterr().out
+    assert "accuracy 0.333  intelligibility 0.500  stopped before the answer 0.333  semantic 3.00  acoustic 2.67  " \
+           "holistic 3.00" in out
+    assert "a 4.00 (50%, n=2)  b 1.00 (0%, n=1)" in out and "loudly 3.50 (n=2)  none 1.00 (n=1)" in out
