@@ -448,3 +448,52 @@ def test_score_table_groups_iq_by_task_and_eq_by_style_and_prints_each_under_its
     assert "accuracy 0.333  intelligibility 0.500  stopped before the answer 0.333  semantic 3.00  acoustic 2.67  " \
            "holistic 3.00" in out
     assert "a 4.00 (50%, n=2)  b 1.00 (0%, n=1)" in out and "loudly 3.50 (n=2)  none 1.00 (n=1)" in out
+
+
+def test_the_command_line_picks_the_analyses_and_paths_its_flags_name(micro_ckpts, tmp_path, capsys):
+    """Bugs caught: --vs turning on the shift and --base the side-by-side (by default or in 'all'); lambda
+    beside another analysis letting a missing --ckpt through; a real checkpoint let through with --data but
+    no --judge-url; --rows 1 refused; the output put under --run when --ckpt is given; a 0% rate printed
+    as n/a."""
+    x, run = micro_ckpts["tiny-vita"], tmp_path / "run"
+    run.mkdir()
+    (run / "metrics.jsonl").write_text('{"step": 1, "lambda": 0.1}\n')
+    assert ev.get_args(["--ckpt", x, "--vs", x]).analysis == ["scores", "sbs"]
+    assert ev.get_args(["--ckpt", x, "--base", x]).analysis == ["scores", "shift"]
+    picked = ev.get_args(["--ckpt", x, "--vs", x, "--analysis", "all"]).analysis
+    assert "sbs" in picked and "shift" not in picked and "lambda" not in picked
+    picked = ev.get_args(["--ckpt", x, "--base", x, "--analysis", "all"]).analysis
+    assert "shift" in picked and "sbs" not in picked
+    real = tmp_path / "vita"
+    real.mkdir()
+    (real / "spoken.json").write_text(json.dumps({"model": "vita", "arch": "interleaved", "tokenizer": "hf"}))
+    for argv, named in ((["--run", str(run), "--analysis", "lambda", "scores"], "--ckpt"),
+                        (["--ckpt", str(real), "--data", "held-out.jsonl"], "--judge-url")):
+        with pytest.raises(SystemExit) as stop:
+            ev.get_args(argv)
+        assert stop.value.code == 2 and named in capsys.readouterr().err.strip().splitlines()[-1]
+    assert ev.get_args(["--ckpt", x, "--rows", "1"]).rows == 1
+    assert ev.get_args(["--ckpt", x, "--run", str(run)]).out == os.path.join(x, "eval")
+    assert (ev._pct(0.0), ev._pct(None), ev._pct(0.25)) == ("0.0%", "n/a", "25.0%")
+
+
+def test_the_side_by_side_is_the_ckpt_against_vs_and_prints_its_own_rates(micro_ckpts, toy_dir, judge_url, tmp_path,
+                                                                         monkeypatch, capsys):
+    """--ckpt's model answers every question right, --vs's says nothing (scripted replies, the noise-free
+    judge): the checkpoint wins every item on helpfulness. Bugs caught: the two models passed to the
+    side-by-side the other way round (a loss of 100%), or the printed line's win and loss swapped."""
+    import codec
+    from types import SimpleNamespace
+    ckpt, vs = micro_ckpts["tiny-vita"], micro_ckpts["tiny-kimi"]
+
+    def sample(model, samples, n, generator=None, **kw):
+        right = model.spec["model"] == "tiny-vita"
+        texts = [(s.target_text or s.reference) if right else "" for s in samples for _ in range(n)]
+        waves = [codec.decode(codec.speak(t)) for t in texts]
+        return SimpleNamespace(texts=texts, waves=[w for w, _ in waves], rates=[r for _, r in waves])
+    monkeypatch.setattr(analyses.rollout, "sample", sample)
+    ev.main(["--ckpt", ckpt, "--vs", vs, "--analysis", "sbs", "--data", str(toy_dir / "eval.jsonl"), "--prompts", "4",
+             "--raters", "1", "--out", str(tmp_path), "--judge-url", judge_url])
+    helpful = json.loads((tmp_path / "sbs.json").read_text())["axes"]["helpfulness"]
+    assert (helpful["win"], helpful["loss"], helpful["win_rate"]) == (4, 0, 1.0)
+    assert "side-by-side helpfulness  win 100.0% tie 0.0% loss 0.0%" in capsys.readouterr().out
