@@ -497,3 +497,24 @@ def test_the_side_by_side_is_the_ckpt_against_vs_and_prints_its_own_rates(micro_
     helpful = json.loads((tmp_path / "sbs.json").read_text())["axes"]["helpfulness"]
     assert (helpful["win"], helpful["loss"], helpful["win_rate"]) == (4, 0, 1.0)
     assert "side-by-side helpfulness  win 100.0% tie 0.0% loss 0.0%" in capsys.readouterr().out
+
+
+def test_noisy_raters_get_the_rater_noise_per_axis_and_the_held_out_scores_stay_noise_free(micro_ckpts, toy_dir,
+                                                                                          tmp_path):
+    """--judge-noise none --rater-noise 3 0: the 'LLM judge' is noisy on the semantic axis only, so against
+    the noise-free human it disagrees there (mae > 0) and agrees exactly on the acoustic axis; the held-out
+    scores are the noise-free judge's, worked out here from each reply's text (the semantic score needs no
+    audio). Bugs caught: the two --rater-noise values swapped, the held-out scores taken from the noisy
+    raters."""
+    import dataset
+    import judge
+    ev.main(["--ckpt", micro_ckpts["tiny-vita"], "--analysis", "scores", "agreement", "--data",
+             str(toy_dir / "eval.jsonl"), "--prompts", "8", "--samples", "2", "--max-len", "24", "--out", str(tmp_path),
+             "--judge-noise", "none", "--rater-noise", "3", "0", "--judge-draws", "1"])
+    agreement = json.loads((tmp_path / "agreement.json").read_text())
+    assert agreement["semantic"]["mae"] > 0 and agreement["acoustic"]["mae"] == 0.0
+    questions = {s.id: s for s in dataset.load_samples(str(toy_dir / "eval.jsonl"), lambda w, r: [], limit=8)}
+    for item in json.loads((tmp_path / "scores.json").read_text())["items"]:
+        s = questions[item["id"]]
+        want = judge.ToyJudge().score("semantic", s.question_text, s.reference, item["text"], np.zeros(1), 16000)[0]
+        assert item["semantic"] == want, item

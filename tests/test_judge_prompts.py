@@ -431,3 +431,14 @@ def test_in_a_two_turn_dialogue_the_last_answer_is_the_reply():
     _, wave, rate = spoken(RIGHT)
     text = f"Question:\nhello\n\nAnswer:\nhi there\n\nQuestion:\n{QUESTION}\n\nAnswer:\n{RIGHT}"
     assert judge_request.parse_judge_request(user_body(text, audio_part(wave, rate)))["replies"][0][0] == RIGHT
+
+
+def test_two_labelled_replies_make_a_comparison_whatever_the_rubric_says():
+    """catches: a comparison recognised only by the rubric's words ("which of the two", [[A]]), so a plain
+    rubric over "Response A" and "Response B" is scored as one reply (B's) instead of compared."""
+    a, b = spoken(RIGHT, "loudly"), spoken(WRONG, "loudly")
+    text = f"Question:\n{QUESTION}\n\nResponse A:\n{RIGHT}\n\nResponse B:\n{WRONG}"
+    req = judge_request.parse_judge_request(user_body(text, audio_part(*a[1:]), audio_part(*b[1:]),
+                                                      system="Judge the content of the replies."))
+    assert (req["mode"], req["axis"], req["labels"]) == ("compare", "helpfulness", ["A", "B"])
+    assert [r[0] for r in req["replies"]] == [RIGHT, WRONG]
