@@ -408,7 +408,8 @@ def test_score_items_by_hand_with_scripted_replies(monkeypatch):
     semantic (5 + 2) / 2 with the failed call left out; p1: right, right, stopped -> 2/3, 1/3, and no judge
     score at all -> None. Sampled at most --rows 4 replies a call: one prompt (3 rows) at a time. Bugs caught:
     answer_matches' arguments swapped, the stopped share inverted, a failed call averaged in as 0, a prompt
-    with no score given 0, the item's text not its first reply, chunks of 4 prompts (12 rows) for rows=4."""
+    with no score given 0, the item's text not its first reply, rows=4 taken as 4 prompts a call (6 rows at once here),
+    score_samples leaving out the judge's axes."""
     from types import SimpleNamespace as S
     samples = [S(id="p0", task="arithmetic", style=None, reference="7", question_text="what is 3 plus 4"),
                S(id="p1", task="repetition", style="loudly", reference="3", question_text="say 3 loudly")]
@@ -423,6 +424,9 @@ def test_score_items_by_hand_with_scripted_replies(monkeypatch):
     assert (p0["accuracy"], p0["stopped"], p0["semantic"]) == pytest.approx((1 / 3, 1 / 3, 3.5))
     assert (p1["accuracy"], p1["stopped"], p1["semantic"]) == (pytest.approx(2 / 3), pytest.approx(1 / 3), None)
     assert p0["intelligibility"] == p1["intelligibility"] == 1.0
+    # score_samples (train.py's held-out summary): one reply a prompt, the first of each row of the table
+    assert ev.score_samples(S(spec={"codec": "toy"}), samples, judge, args, rows=4) == {
+        "accuracy": 1.0, "intelligibility": 1.0, "stopped": 0.0, "semantic": 5.0, "acoustic": 5.0, "holistic": 5.0}
 
 
 TABLE_ROWS = [
