@@ -522,3 +522,22 @@ def test_noisy_raters_get_the_rater_noise_per_axis_and_the_held_out_scores_stay_
         s = questions[item["id"]]
         want = judge.ToyJudge().score("semantic", s.question_text, s.reference, item["text"], np.zeros(1), 16000)[0]
         assert item["semantic"] == want, item
+
+
+def test_the_scores_sample_with_the_seed_and_few_rows_still_make_a_pool(micro_ckpts, toy_dir, judge_url, tmp_path):
+    """--seed 1 --rows 2 --samples 3: the held-out replies are those sampled with seed 1 (the same as
+    score_items' own with seed 1), and the diversity pool still samples with fewer rows than replies per
+    prompt. Bugs caught: the scores sampled with the default seed whatever --seed says, or a pool batch of
+    rows // samples = 0 prompts (a step-0 range)."""
+    import codec
+    import dataset
+    import model as M
+    argv = ["--ckpt", micro_ckpts["tiny-vita"], "--data", str(toy_dir / "eval.jsonl"), "--prompts", "3", "--max-len",
+            "24", "--judge-url", judge_url, "--seed", "1", "--rows", "2", "--samples", "3", "--out", str(tmp_path)]
+    ev.main(argv + ["--analysis", "scores", "diversity"])
+    got = [item["text"] for item in json.loads((tmp_path / "scores.json").read_text())["items"]]
+    samples = dataset.load_samples(str(toy_dir / "eval.jsonl"), codec.encode, limit=3)
+    mine = ev.score_items(M.load_model(micro_ckpts["tiny-vita"]), samples, None, ev.get_args(argv), seed=1, rows=2)
+    other = ev.score_items(M.load_model(micro_ckpts["tiny-vita"]), samples, None, ev.get_args(argv), seed=0, rows=2)
+    assert got == [r["text"] for r in mine] != [r["text"] for r in other]
+    assert (tmp_path / "diversity.json").exists()

@@ -442,3 +442,12 @@ def test_two_labelled_replies_make_a_comparison_whatever_the_rubric_says():
                                                       system="Judge the content of the replies."))
     assert (req["mode"], req["axis"], req["labels"]) == ("compare", "helpfulness", ["A", "B"])
     assert [r[0] for r in req["replies"]] == [RIGHT, WRONG]
+
+
+def test_an_end_marker_ends_its_reply():
+    """catches: "[The End of Assistant A's Answer]" not ending the section, so the rubric's closing
+    instruction after it is read as part of reply A's transcript (and lost from the rubric)."""
+    text = ("[The Start of Assistant A's Answer]\nseven\n[The End of Assistant A's Answer]\n"
+            "Give your verdict as [[A]] or [[B]].")
+    sections, free = judge_request.split_sections(text)
+    assert sections == [("reply", "A", "seven")] and free == "Give your verdict as [[A]] or [[B]]."
