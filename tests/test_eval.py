@@ -541,3 +541,15 @@ def test_the_scores_sample_with_the_seed_and_few_rows_still_make_a_pool(micro_ck
     other = ev.score_items(M.load_model(micro_ckpts["tiny-vita"]), samples, None, ev.get_args(argv), seed=0, rows=2)
     assert got == [r["text"] for r in mine] != [r["text"] for r in other]
     assert (tmp_path / "diversity.json").exists()
+
+
+def test_reach_on_a_model_that_is_never_right_has_an_estimate_only_where_no_reply_is_right(micro_ckpts, toy_dir,
+                                                                                           judge_url, tmp_path):
+    """A random micro model never ends a reply with the toy answer, so every pooled reward is a wrong
+    reply's: lambda_raw is known at share 0 and unknown (null) at every share above it. Bug caught: the
+    right and wrong pools passed the other way round (an estimate only at share 1, from wrong replies)."""
+    ev.main(["--ckpt", micro_ckpts["tiny-vita"], "--analysis", "reach", "--data", str(toy_dir / "eval.jsonl"),
+             "--prompts", "2", "--samples", "3", "--max-len", "24", "--judge-url", judge_url, "--out", str(tmp_path)])
+    rows = json.loads((tmp_path / "reach.json").read_text())["by_share"]
+    assert rows[0]["share"] == 0.0 and rows[0]["lambda_raw"] is not None
+    assert len(rows) > 1 and all(r["lambda_raw"] is None for r in rows[1:])
