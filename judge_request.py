@@ -259,7 +259,8 @@ def parse_judge_request(body: dict) -> dict:
 
     The rubric is the system (or developer) messages plus the user text outside the input
     sections; the axis is rubric_axis's (a compare names a PAIR_AXES axis). The question,
-    reference and transcripts are the sections split_sections finds; with no transcript
+    reference and transcripts are the sections split_sections finds (the question: the last
+    question section before the last reply, the turn a dialogue's reply answers); with no transcript
     section the user's other text is the transcript (what the analyser hears when there is
     none); "reference" is None when no section gives one. A request is a comparison when it says so ('Comparison axis:'), has two labelled
     replies (A / B, 1 / 2) or its rubric asks for a choice between two audios. The reply audio
@@ -280,7 +281,12 @@ def parse_judge_request(body: dict) -> dict:
         raise BadRequest("no input_audio part in the user message: the judge scores a reply's audio; send it as an "
                          "input_audio part beside the text (Question / Transcript of the reply)")
     sections, free = split_sections("\n\n".join(user))
-    found = {k: next((b for kind, _, b in sections if kind == k), None) for k in ("question", "reference")}
+    # the question the scored reply answers: in a dialogue (Question / Answer / Question / Answer, or a
+    # Conversation section, then the Question) the last question section before the last reply
+    last_reply = max((i for i, (kind, _, _) in enumerate(sections) if kind == "reply"), default=len(sections))
+    asked = [b for kind, _, b in sections[:last_reply] if kind == "question"]
+    found = {"question": asked[-1] if asked else None,
+             "reference": next((b for kind, _, b in sections if kind == "reference"), None)}
     replies = [(lab, b) for kind, lab, b in sections if kind == "reply"]
     bare = bool(system) and not replies and bool(free)      # the user text is the reply itself
     rubric = "\n\n".join(system + ([] if bare else [free]))[:MAX_RUBRIC]

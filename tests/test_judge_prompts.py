@@ -428,12 +428,17 @@ def test_a_scoring_rubric_that_mentions_two_things_after_a_spoken_question_is_st
     assert len(req["replies"][0][1]) == len(reply[1])                  # the reply's audio, not the question's
 
 
-def test_in_a_two_turn_dialogue_the_last_answer_is_the_reply():
+def test_in_a_two_turn_dialogue_the_last_answer_is_the_reply_to_the_last_question():
     """catches: the transcript taken from the first answer section of several, while the audio judged is the
-    last part: a dialogue's earlier answer judged in place of the reply that was sent."""
+    last part: a dialogue's earlier answer judged in place of the reply that was sent; or the reply judged
+    against the dialogue's first question ("hello": no answer to check) instead of the turn it answers,
+    also where a conversation section precedes the question."""
     _, wave, rate = spoken(RIGHT)
     text = f"Question:\nhello\n\nAnswer:\nhi there\n\nQuestion:\n{QUESTION}\n\nAnswer:\n{RIGHT}"
-    assert judge_request.parse_judge_request(user_body(text, audio_part(wave, rate)))["replies"][0][0] == RIGHT
+    req = judge_request.parse_judge_request(user_body(text, audio_part(wave, rate)))
+    assert req["replies"][0][0] == RIGHT and req["question"] == QUESTION
+    text = f"Conversation:\nhello, then hi there\n\nQuestion:\n{QUESTION}\n\nAnswer:\n{RIGHT}"
+    assert judge_request.parse_judge_request(user_body(text, audio_part(wave, rate)))["question"] == QUESTION
 
 
 def test_two_labelled_replies_make_a_comparison_whatever_the_rubric_says():
