@@ -51,6 +51,8 @@ import objective
 import reward
 import rollout
 
+HERE = os.path.dirname(os.path.abspath(__file__))
+
 
 def timed(fn, repeat=3):
     """Best wall time of `repeat` calls (the first call also warms up)."""
@@ -212,7 +214,6 @@ def bench_step(samples, args):
           f"read one KV cache) is {unshared / best['update']:.2f}x faster")
 
 
-HERE = os.path.dirname(os.path.abspath(__file__))
 BOOST = dict(vocab=168072, hidden=3584, intermediate=18944, heads=28, kv_heads=4, main_layers=28, mtp_layers=10)
 
 
