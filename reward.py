@@ -340,9 +340,10 @@ def add_judge_args(parser):
     """The judge flags shared by train.py and eval.py."""
     g = parser.add_argument_group("judge")
     g.add_argument("--judge-url", type=judge_url, default=os.environ.get("WAVALIGN_JUDGE_URL"),
-                   help="OpenAI-compatible chat/completions URL; unset = start the local toy judge")
+                   help="OpenAI-compatible chat/completions URL ($WAVALIGN_JUDGE_URL sets the default); none: "
+                        "start the local toy judge")
     g.add_argument("--judge-model", default=os.environ.get("WAVALIGN_JUDGE_MODEL", "local-judge"),
-                   help="model name sent to the judge")
+                   help="model name sent to the judge ($WAVALIGN_JUDGE_MODEL sets the default)")
     g.add_argument("--judge-key-env", default="WAVALIGN_JUDGE_API_KEY",
                    help="name of the environment variable holding the API key (never printed)")
     g.add_argument("--judge-timeout", type=float, default=60.0, help="seconds per call")

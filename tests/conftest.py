@@ -9,6 +9,10 @@ import torch
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 torch.set_num_threads(1)   # deterministic and fair on a 2-core CI machine
+# --judge-url and --judge-model default to these: a developer who exported a paid judge's URL
+# must not have the suite (or the runs it starts in subprocesses) call it
+for _name in ("WAVALIGN_JUDGE_URL", "WAVALIGN_JUDGE_MODEL"):
+    os.environ.pop(_name, None)
 
 # a model small enough that a training step takes well under a second on CPU
 MICRO = dict(hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=2,
