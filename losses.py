@@ -236,10 +236,12 @@ def eq7_part(logp: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
     return torch.where(keep, logp, logp.detach())
 
 
-def grad_geometry(named_params, loss_text, loss_speech) -> dict:
+def grad_geometry(named_params, loss_text, loss_speech, average=None) -> dict:
     """Appendix C: gradients of L_text and L_speech from two separate backward passes.
 
-    named_params: list of (name, parameter); losses: scalars on one graph.
+    named_params: list of (name, parameter); losses: scalars on one graph. `average`: under DDP,
+    a function that replaces each of a list of gradients by its mean over ranks, so the geometry
+    is the global batch's, as the update's gradient is (each rank's losses cover its own rows).
     -> {"ratio": ||g_text|| / ||g_speech||, "cos": <g_text, g_speech> / (||g_text|| ||g_speech||),
         "norm_text", "norm_speech", "layers": {layer: {"ratio", "cos", "norm_text", "norm_speech"}}}
     Parameters that a loss does not reach count as zero gradient."""
@@ -250,14 +252,25 @@ def grad_geometry(named_params, loss_text, loss_speech) -> dict:
         out = torch.autograd.grad(loss, params, retain_graph=True, allow_unused=True)
         return [torch.zeros_like(p) if g is None else g.detach() for g, p in zip(out, params)]
     g_text, g_speech = grads(loss_text), grads(loss_speech)
+    if average is not None:
+        average(g_text + g_speech)
+    return geometry(names, g_text, g_speech)
 
-    def summary(pairs):
-        dot = sum(float((a.double() * b.double()).sum()) for a, b in pairs)
-        nt = math.sqrt(sum(float(a.double().pow(2).sum()) for a, _ in pairs))
-        ns = math.sqrt(sum(float(b.double().pow(2).sum()) for _, b in pairs))
+
+def geometry(names, g_text, g_speech, all_reduce=None) -> dict:
+    """grad_geometry's figures from two gradients, one tensor per parameter (names[i]'s). Under
+    FSDP each rank holds a shard of every gradient: `all_reduce` (a sum over ranks) adds up the
+    shards' dot products and squared norms, per layer, before the ratios are taken."""
+    layers = list(dict.fromkeys(_layer_of(n) for n in names))      # in the parameters' order
+    sums = torch.zeros(len(layers), 3, dtype=torch.float64)       # per layer: <a, b>, ||a||^2, ||b||^2
+    for name, a, b in zip(names, g_text, g_speech):
+        a, b = a.detach().double().flatten().cpu(), b.detach().double().flatten().cpu()
+        sums[layers.index(_layer_of(name))] += torch.stack([a @ b, a @ a, b @ b])
+    if all_reduce is not None:
+        sums = all_reduce(sums)
+
+    def summary(dot, sq_text, sq_speech):
+        nt, ns = math.sqrt(sq_text), math.sqrt(sq_speech)
         return {"ratio": nt / ns if ns > 0 else float("inf"), "cos": dot / (nt * ns) if nt > 0 and ns > 0 else 0.0,
                 "norm_text": nt, "norm_speech": ns}
-    layers = {}
-    for name, a, b in zip(names, g_text, g_speech):
-        layers.setdefault(_layer_of(name), []).append((a, b))
-    return {**summary(list(zip(g_text, g_speech))), "layers": {k: summary(v) for k, v in layers.items()}}
+    return {**summary(*sums.sum(0).tolist()), "layers": {k: summary(*v) for k, v in zip(layers, sums.tolist())}}

@@ -96,6 +96,23 @@ def hybrid_objective(policy, ub, adv, usable, group, lam, args, forward=None, mo
     return losses.hybrid_loss(sft, grpo, lam), sft, grpo, stats
 
 
+def sharded_part_gradients(policy, ub, adv, usable, group, lam, args, forward):
+    """Appendix C's two gradients (Eq. 7's L_text, L_speech) under FSDP, where autograd.grad cannot
+    reach the sharded parameters: each part's backward runs through FSDP, which reduce-scatters its
+    mean over ranks into every rank's shard of .grad. Called before the update's backward, with
+    .grad empty (FSDP runs no early SFT backward), and leaves it empty. -> (names, this rank's text
+    shards, speech shards), for losses.geometry with a sum over ranks."""
+    named = [(n, p) for n, p in policy.named_parameters() if p.requires_grad]
+    parts = []
+    for modality in ("text", "speech"):
+        hybrid_objective(policy, ub, adv, usable, group, lam, args, forward, modality=modality)[0].backward()
+        grads = [torch.zeros_like(p) if p.grad is None else p.grad for _, p in named]
+        parts.append([g.to_local() if hasattr(g, "to_local") else g for g in grads])     # a DTensor's shard
+        for _, p in named:
+            p.grad = None
+    return [n for n, _ in named], parts[0], parts[1]
+
+
 def row_logprobs(policy, ub, rows, forward=None):
     """Flat (rows, L*K) log-probs of some of an UpdateBatch's rows (a slice), same padding."""
     return flat(models.reply_logprobs(policy, ub.prompts[rows], ub.prompt_mask[rows], ub.replies[rows],

@@ -73,6 +73,13 @@ def all_reduce_sum(t: torch.Tensor) -> torch.Tensor:
     return _all_reduce(t, dist.ReduceOp.SUM)
 
 
+def average_over_ranks(tensors) -> None:
+    """Replace each tensor by its mean over ranks, in place (as DDP averages gradients); a no-op in one process."""
+    if distributed():
+        for t in tensors:
+            t.copy_(all_reduce_sum(t) / dist.get_world_size())
+
+
 def all_reduce_max(t: torch.Tensor) -> torch.Tensor:
     """Elementwise max over ranks, on any device, as all_reduce_sum."""
     return _all_reduce(t, dist.ReduceOp.MAX)
