@@ -256,8 +256,10 @@ class JudgeClient:
                 retry_after = resp.headers.get("Retry-After")
             except requests.Timeout:
                 error = "timeout"
-            except requests.ConnectionError:
-                error = "connection error"
+            except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError):
+                error = "connection error"      # also an answer cut short: the connection dropped mid-body
+            except requests.RequestException as e:     # e.g. a body that will not decode: retrying won't help
+                return None, attempt, time.perf_counter() - t0, f"request error: {type(e).__name__}"
             if attempt < self.retries:
                 delay = min(self.max_backoff, self.backoff * 2 ** attempt) * self._rng.uniform(0.5, 1.5)
                 if retry_after and retry_after.replace(".", "", 1).isdigit():

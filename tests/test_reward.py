@@ -226,6 +226,57 @@ def test_unreachable_judge_gives_none():
     client.close()
 
 
+def serve_raw(answers):
+    """A loopback server that reads one request per connection and writes the next raw answer
+    (bytes) from `answers`, then closes; -> (url, list of the requests served)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    served = []
+
+    def loop():
+        with listener:
+            for answer in answers:
+                conn, _ = listener.accept()
+                with conn:
+                    data = b""
+                    while b"\r\n\r\n" not in data:
+                        data += conn.recv(65536)
+                    head, _, body = data.partition(b"\r\n\r\n")
+                    length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
+                    while len(body) < length:
+                        body += conn.recv(65536)
+                    served.append(body)
+                    conn.sendall(answer)
+    threading.Thread(target=loop, daemon=True).start()
+    return f"http://127.0.0.1:{listener.getsockname()[1]}/v1/chat/completions", served
+
+
+def test_an_answer_cut_short_is_retried_not_raised():
+    """A judge (or a proxy before it) drops the connection mid-answer: the headers promise a body that
+    never arrives in full. Bug caught (a real one, found by this audit): requests raises
+    ChunkedEncodingError, which _call did not catch, so score() raised into the training step
+    instead of retrying the call as the connection error it is."""
+    ok = json.dumps({"choices": [{"message": {"content": "<score>4</score>"}}]}).encode()
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: %d\r\n\r\n"
+    url, served = serve_raw([head % len(ok) + ok[:12], head % len(ok) + ok])
+    client = reward.JudgeClient(url, timeout=5.0, retries=2, backoff=0.01)
+    res = client.score([item()], mode="holistic")
+    client.close()
+    assert res.scores["holistic"] == [4] and res.stats["retries"] == 1 and len(served) == 2
+
+
+def test_an_answer_that_will_not_decode_is_no_score_and_not_retried():
+    """A 200 whose gzip body is not gzip (a broken proxy): requests raises ContentDecodingError. Bug caught
+    (a real one, found by this audit): it escaped _call and score() raised into the training step;
+    it is now a None score, counted in the errors, and not retried (the same bytes would come back)."""
+    head = b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nConnection: close\r\nContent-Length: 9\r\n\r\nnot gzip!"
+    url, served = serve_raw([head, head])
+    client = reward.JudgeClient(url, timeout=5.0, retries=1, backoff=0.01)
+    res = client.score([item()], mode="holistic")
+    client.close()
+    assert res.scores["holistic"] == [None] and res.stats["retries"] == 0 and len(served) == 1
+    assert list(res.stats["errors"].values()) == [1] and res.stats["failures"] == 1
+
+
 # ---------------------------------------------------------------- the server
 
 @pytest.fixture(scope="module")
