@@ -371,6 +371,9 @@ def make_handler(judge: ToyJudge, stats: dict, lock: threading.Lock, hold: float
                 length = int(self.headers.get("Content-Length", ""))
             except ValueError:
                 return self._error(411, "Content-Length required")
+            if length < 0:                      # rfile.read(-1) would wait for the client to hang up
+                self.close_connection = True
+                return self._error(400, f"Content-Length {length} is negative")
             if length > MAX_BODY:
                 self.close_connection = True    # do not read a body we refuse
                 return self._error(413, f"body of {length} bytes exceeds {MAX_BODY}")

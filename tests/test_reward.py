@@ -341,6 +341,18 @@ def test_oversized_body_gets_413_unknown_path_404_health_200(judge_url):
     assert post(judge_url, good_body()).status_code == 200
 
 
+@pytest.mark.parametrize("length", ["-5", "-1"])
+def test_a_negative_content_length_is_a_400(judge_url, length):
+    """Bug caught (a real one, found by this audit): a negative Content-Length reached rfile.read: -5 was
+    answered 500 (a server fault, which JudgeClient retries with backoff) and -1 read until the client
+    hung up (no answer at all, a handler thread held)."""
+    host, port = judge_url.split("/")[2].split(":")
+    with socket.create_connection((host, int(port)), timeout=2) as s:
+        s.sendall(f"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: {length}\r\n\r\n{{}}".encode())
+        assert s.recv(200).startswith(b"HTTP/1.1 400")
+    assert post(judge_url, good_body()).status_code == 200
+
+
 def test_scoring_processes_answer_as_the_request_threads_do():
     """`--workers`: the same answers, word for word, as scoring in the request threads, for
     the noisy judge's scores on all three axes, a comparison and refused bodies. Bugs caught:
