@@ -517,3 +517,260 @@ def test_local_judge_dies_with_a_killed_parent(tmp_path):
     for pid in left:
         os.kill(pid, signal.SIGKILL)
     assert len(family) >= 3 and not left, "the local judge or its scorers outlived the killed trainer"
+
+
+# ---------------------------------------------------------------- a scripted judge (survivors of a mutation audit)
+
+class Scripted(Faulty):
+    """A judge that answers each path by a script: script(n, body) -> (status, content, headers), n the
+    1-based request number on that path; it keeps (path, Authorization, body) of every request."""
+    scripts, seen = {}, []
+
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        with self.lock:
+            self.seen.append((self.path, self.headers.get("Authorization"), body))
+            n = sum(path == self.path for path, _, _ in self.seen)
+        status, content, extra = self.scripts[self.path](n, body)
+        payload = {"choices": [{"message": {"role": "assistant", "content": content}}]} if status == 200 else \
+            {"error": {"message": str(content)}}
+        self.reply(status, payload, extra=extra)
+
+
+@pytest.fixture(scope="module")
+def scripted():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Scripted)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+
+    def url(path, script):
+        Scripted.scripts[path] = script
+        return f"http://127.0.0.1:{server.server_address[1]}{path}"
+    yield url
+    server.shutdown()
+    server.server_close()
+
+
+def sent(path):
+    """The requests the scripted judge got on `path`: [(Authorization, body)]."""
+    return [(auth, body) for p, auth, body in Scripted.seen if p == path]
+
+
+@pytest.fixture()
+def sleeps(monkeypatch):
+    """The client's backoff sleeps, recorded instead of slept (seconds asked, in order)."""
+    import types
+    asked = []
+    monkeypatch.setattr(reward, "time", types.SimpleNamespace(perf_counter=time.perf_counter, sleep=asked.append))
+    return asked
+
+
+def test_backoff_doubles_from_its_base_is_capped_and_jittered(scripted, sleeps):
+    """retries=4, backoff 1 s, max_backoff 4 s against a judge that always answers 500, one call at a time:
+    4 sleeps per call (none after the last attempt), around 1, 2, 4, 4 s (doubling, then the cap), each
+    within half of that either way, averaging it, and spread (jitter). Bugs caught: a sleep after the last
+    attempt, the doubling starting one step late (2, 4, ...), no cap, jitter that only shortens the delay."""
+    url = scripted("/down", lambda n, body: (500, "boom", ()))
+    client = reward.JudgeClient(url, retries=4, backoff=1.0, max_backoff=4.0, concurrency=1)
+    res = client.score([item()] * 20, mode="holistic")
+    client.close()
+    assert res.rewards == [None] * 20 and res.stats["retries"] == 80 and len(sent("/down")) == 100
+    assert len(sleeps) == 80
+    ratios = [d / base for i, d in enumerate(sleeps) for base in [(1, 2, 4, 4)[i % 4]]]
+    assert all(0.5 <= r <= 1.5 for r in ratios), ratios
+    assert abs(float(np.mean(ratios)) - 1.0) < 0.15 and max(ratios) - min(ratios) > 0.5
+
+
+def test_retry_after_is_obeyed_up_to_the_cap(scripted, sleeps):
+    """A judge that says how long to wait: Retry-After 0.5 (a 429), then 2 (a 503) are slept exactly,
+    600 is cut to max_backoff (a step must not stall for ten minutes), an HTTP date (not seconds) falls
+    back to the jittered backoff (8 s capped to 4, so 2-6 s); the fifth attempt scores. Bugs caught:
+    Retry-After ignored, read only when a whole number, or not capped."""
+    answers = {1: (429, "slow", [("Retry-After", "0.5")]), 2: (503, "busy", [("Retry-After", "2")]),
+               3: (503, "busy", [("Retry-After", "600")]),
+               4: (429, "slow", [("Retry-After", "Wed, 21 Oct 2037 07:28:00 GMT")])}
+    url = scripted("/after", lambda n, body: answers.get(n, (200, "<score>3</score>", ())))
+    client = reward.JudgeClient(url, retries=4, backoff=1.0, max_backoff=4.0)
+    res = client.score([item()], mode="holistic")
+    client.close()
+    assert res.scores["holistic"] == [3] and res.stats["retries"] == 4
+    assert sleeps[:3] == [0.5, 2.0, 4.0] and len(sleeps) == 4 and 2.0 <= sleeps[3] <= 6.0
+
+
+@pytest.mark.parametrize("status,attempts", [(502, 2), (503, 2), (504, 2), (401, 1), (404, 1), (422, 1)])
+def test_every_5xx_is_retried_and_other_4xx_are_not(scripted, sleeps, status, attempts):
+    """A gateway's 502 / 503 / 504 is retried like a 500 (then the judge answers); an auth, path or body
+    error is not (the same request would fail again). Bug caught: only 429 and 500 retried."""
+    path = f"/status{status}"
+    url = scripted(path, lambda n, body: (status, "no", ()) if n == 1 else (200, "<score>2</score>", ()))
+    client = reward.JudgeClient(url, retries=3, backoff=1.0)
+    res = client.score([item()], mode="holistic")
+    client.close()
+    assert len(sent(path)) == attempts and res.stats["retries"] == attempts - 1
+    assert res.scores["holistic"] == ([2] if attempts == 2 else [None])
+    assert res.stats["errors"] == ({} if attempts == 2 else {f"HTTP {status}": 1})
+
+
+def test_scores_land_on_their_items_whatever_order_the_calls_finish_in(scripted):
+    """Four replies "reply 1".."4" asked on all three axes at once; the judge answers item N's call later the
+    smaller N is (so the calls finish in reverse order), semantic N, acoustic 6 - N, holistic N, except item
+    4's semantic call (500 twice: a failure after one retry), item 3's acoustic one (content null: no valid
+    answer) and item 2's holistic one (a 503, then its score: one retry). Hand-worked: 12 calls, 2 failures,
+    no reward missing (the reward is holistic), 2 retries. Bugs caught: results taken in completion order,
+    failures counted as missing rewards, retries as the most of any call, a null content raising out of
+    score() (parse_score on None), a failure without its reason in the errors."""
+    import re
+    tries = {}
+
+    def script(n, body):
+        axis = re.search(r"Scoring axis: (\w+)", body["messages"][0]["content"]).group(1)
+        k = int(re.search(r"Transcript of the reply:\nreply (\d)", body["messages"][1]["content"][0]["text"]).group(1))
+        tries[axis, k] = tries.get((axis, k), 0) + 1
+        time.sleep(0.03 * (4 - k))
+        if (axis, k) == ("semantic", 4) or ((axis, k) == ("holistic", 2) and tries[axis, k] == 1):
+            return (500 if axis == "semantic" else 503), "boom", ()
+        if (axis, k) == ("acoustic", 3):
+            return 200, None, ()
+        return 200, f"<score>{6 - k if axis == 'acoustic' else k}</score>", ()
+    client = reward.JudgeClient(scripted("/ordered", script), retries=1, backoff=0.001, concurrency=12)
+    res = client.score([item(f"reply {k}") for k in (1, 2, 3, 4)], mode="all")
+    client.close()
+    assert res.scores == {"semantic": [1, 2, 3, None], "acoustic": [5, 4, None, 2], "holistic": [1, 2, 3, 4]}
+    assert res.rewards == [1.0, 2.0, 3.0, 4.0]
+    stats = res.stats
+    assert (stats["calls"], stats["failures"], stats["reward_missing"], stats["retries"]) == (12, 2, 0, 2)
+    assert res.stats["errors"] == {"HTTP 500": 1, "no valid answer in reply": 1}
+
+
+def test_each_request_carries_its_own_items_question_reference_transcript_audio_and_seed(scripted):
+    """What the judge reads back from each request (judge_request, the local judge's reader) is that item's
+    question, reference, transcript, audio (at its rate, to 16-bit precision) and seed, on every axis; seed
+    0 is a seed, and an empty reference is no reference section. Bugs caught: the transcript sent as the
+    question, the reference left out (the toy judge would fall back on its own answer and not notice), seed 0
+    dropped as falsy, an empty "Reference answer:" heading sent."""
+    import judge_request
+    url = scripted("/fields", lambda n, body: (200, "<score>3</score>", ()))
+    items = [item("blue it is", "name a colour", reference="blue", seed=0),
+             item("you said red sun", "repeat after me red sun say it loudly", "loudly", reference="",
+                  seed=2 ** 31 - 1)]
+    items[1].wave, items[1].rate = codec.resample(items[1].wave, items[1].rate, 22050), 22050
+    client = reward.JudgeClient(url, concurrency=6)
+    res = client.score(items, mode="all")
+    client.close()
+    assert res.rewards == [3.0, 3.0]
+    got = {}
+    for _, body in sent("/fields"):
+        req = judge_request.parse_judge_request(body)
+        (transcript, wave, rate), = req["replies"]
+        got.setdefault((req["question"], req["reference"], transcript, req["seed"], rate), []).append(req["axis"])
+        it = next(it for it in items if it.transcript == transcript)
+        assert rate == it.rate and np.abs(wave - np.clip(it.wave, -1, 1)).max() <= 1 / 32768
+    both = ["acoustic", "holistic", "semantic"]
+    assert {k: sorted(v) for k, v in got.items()} == {
+        ("name a colour", "blue", "blue it is", 0, items[0].rate): both,
+        ("repeat after me red sun say it loudly", None, "you said red sun", 2 ** 31 - 1, 22050): both}
+
+
+def test_compare_sends_each_pair_in_its_order_with_its_reference_and_seed(scripted):
+    """compare(): the judge reads back each pair's question, reference, A's transcript then B's, the audio in
+    the same order, and the pair's seed (0 included); the choices come back per axis in pair order. Bugs
+    caught: the seed or the reference not passed on (the toy judge knows the toy answer anyway, so no
+    verdict changes), seed 0 dropped, A and B swapped between text and audio."""
+    import judge_request
+    url = scripted("/pairs", lambda n, body: (200, "<choice>B</choice>" if "reply B:\nlong" in
+                                              body["messages"][1]["content"][0]["text"] else "<choice>A</choice>", ()))
+    short, long = reply("short"), reply("long answer here")
+    client = reward.JudgeClient(url)
+    out = client.compare([("what is 3 plus 4", "8", short, long, 0), ("q two", None, long, short, 11)],
+                         axes=("overall", "naturalness"))
+    client.close()
+    assert out == {"overall": ["B", "A"], "naturalness": ["B", "A"]}
+    seen = {}
+    for _, body in sent("/pairs"):
+        req = judge_request.parse_judge_request(body)
+        assert req["mode"] == "compare"
+        (ta, wa, _), (tb, wb, _) = req["replies"]
+        by_text = {"short": short, "long answer here": long}
+        assert len(wa) == len(by_text[ta][1]) and len(wb) == len(by_text[tb][1])
+        seen.setdefault((req["question"], req["reference"], ta, tb, req["seed"]), set()).add(req["axis"])
+    assert seen == {("what is 3 plus 4", "8", "short", "long answer here", 0): {"overall", "naturalness"},
+                    ("q two", None, "long answer here", "short", 11): {"overall", "naturalness"}}
+
+
+def test_scores_and_choices_in_the_spellings_judges_write():
+    """Real judges pad the tag's value and vary its case: '<score> 4 </score>', '<SCORE>4</SCORE>',
+    '<choice>a</choice>'. Bugs caught: a score pattern without the spaces or case-sensitive (a judge's
+    every answer None), a lower-case choice returned as 'a' (counted as neither A nor B)."""
+    assert reward.parse_score("fine.\n<score> 4 </score>") == 4 and reward.parse_score("<SCORE>4</SCORE>") == 4
+    assert reward.parse_score("<score>\n2\n</score>") == 2 and reward.parse_score(None) is None
+    assert reward.parse_choice("<choice>a</choice>") == "A" and reward.parse_choice("<CHOICE> b </CHOICE>") == "B"
+    assert reward.parse_choice("<choice>TIE</choice>") == "tie"
+
+
+def test_judge_url_takes_https_and_refuses_a_url_without_a_host():
+    """Bugs caught: https refused (every real judge API), or 'http:///v1/...' and 'http://:8000/v1'
+    (no host) accepted at start, to fail at the first step's call."""
+    import argparse
+    url = "https://generativelanguage.example.com/v1beta/openai/chat/completions"
+    assert reward.judge_url(url) == url and reward.judge_url("http://127.0.0.1:8000/v1") == "http://127.0.0.1:8000/v1"
+    for bad in ("http:///v1/chat/completions", "http://:8000/v1/chat/completions"):
+        with pytest.raises(argparse.ArgumentTypeError, match="host"):
+            reward.judge_url(bad)
+
+
+def test_the_judge_url_and_model_default_to_the_environment(monkeypatch, capsys):
+    """WAVALIGN_JUDGE_URL / WAVALIGN_JUDGE_MODEL are the flags' defaults, and a malformed URL there is
+    refused at start like one given as a flag. Bugs caught: the environment ignored (a run meant for the
+    real judge silently trains on the local toy one), or its URL not checked."""
+    import argparse
+
+    def parse(argv=()):
+        parser = argparse.ArgumentParser()
+        reward.add_judge_args(parser)
+        return parser.parse_args(list(argv))
+    monkeypatch.setenv("WAVALIGN_JUDGE_URL", "https://judge.example/v1/chat/completions")
+    monkeypatch.setenv("WAVALIGN_JUDGE_MODEL", "gemini-2.5-pro")
+    args = parse()
+    assert (args.judge_url, args.judge_model) == ("https://judge.example/v1/chat/completions", "gemini-2.5-pro")
+    assert parse(["--judge-url", "http://127.0.0.1:1/v1"]).judge_url == "http://127.0.0.1:1/v1"
+    monkeypatch.setenv("WAVALIGN_JUDGE_URL", "judge.example/v1")
+    with pytest.raises(SystemExit):
+        parse()
+    assert "judge.example/v1" in capsys.readouterr().err
+
+
+def test_judge_bill_adds_up_the_runs_steps(tmp_path):
+    """Hand-worked: steps of 18, 6 and 18 calls (axes logged on the first and last) and an SFT step that
+    calls no judge: 42 calls in 4 steps, 10.5 a step, 2 logged. An empty metrics file (a run stopped before
+    its first step) bills nothing; no file, no bill. Bugs caught: logged_steps counting the key instead of its
+    value, a step without judge_calls raising KeyError, a division by zero steps."""
+    path = tmp_path / "metrics.jsonl"
+    rows = [{"step": 1, "judge_calls": 18, "logged_axes": True}, {"step": 2, "judge_calls": 6, "logged_axes": False},
+            {"step": 3, "judge_calls": 18, "logged_axes": True}, {"step": 4, "sft_loss": 1.0}]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    assert reward.judge_bill(str(path)) == {"calls": 42, "steps": 4, "calls_per_step": 10.5, "logged_steps": 2}
+    path.write_text("")
+    assert reward.judge_bill(str(path)) == {"calls": 0, "steps": 0, "calls_per_step": 0.0, "logged_steps": 0}
+    assert reward.judge_bill(str(tmp_path / "none.jsonl")) is None
+
+
+def test_open_judge_passes_the_flags_to_the_client(scripted, sleeps, monkeypatch):
+    """--judge-url / --judge-model / --judge-key-env / --judge-retries reach the calls: the model named in
+    the body, the key read from the named variable (not the variable's name) sent as a bearer token, one
+    retry (2 attempts) against a judge that answers 500. Bugs caught: retries and concurrency swapped in
+    the positional call (32 retries), the variable's name sent as the key, the model not passed."""
+    import argparse
+    import contextlib
+    url = scripted("/wired", lambda n, body: (500, "boom", ()))
+    monkeypatch.setenv("H18_JUDGE_KEY", "sk-from-env")
+    parser = argparse.ArgumentParser()
+    reward.add_judge_args(parser)                     # train.py's and eval.py's judge flags
+    args = parser.parse_args(["--judge-url", url, "--judge-model", "gemini-2.5-pro", "--judge-key-env", "H18_JUDGE_KEY",
+                           "--judge-retries", "1", "--judge-concurrency", "3"])
+    with contextlib.ExitStack() as stack:
+        res = reward.open_judge(args, stack).score([item()], mode="holistic")
+    calls = sent("/wired")
+    assert res.rewards == [None] and len(calls) == 2 and res.stats["retries"] == 1
+    assert {auth for auth, _ in calls} == {"Bearer sk-from-env"}
+    assert {body["model"] for _, body in calls} == {"gemini-2.5-pro"}
+
