@@ -774,3 +774,125 @@ def test_open_judge_passes_the_flags_to_the_client(scripted, sleeps, monkeypatch
     assert {auth for auth, _ in calls} == {"Bearer sk-from-env"}
     assert {body["model"] for _, body in calls} == {"gemini-2.5-pro"}
 
+
+# ---------------------------------------------------------------- the server's plumbing (survivors of a mutation audit)
+
+@pytest.fixture()
+def fresh_server():
+    """A local judge of its own (its /stats start at zero): -> (base URL, chat/completions URL)."""
+    server = judge.make_server("127.0.0.1", 0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    yield base, base + "/v1/chat/completions"
+    server.shutdown()
+    server.server_close()
+
+
+def test_the_paths_clients_use_are_served_and_the_model_is_echoed(fresh_server):
+    """An OpenAI-style client given the base URL without /v1 posts to /chat/completions; health checks use
+    /health or /v1/health; the answer names the model asked for. Bugs caught: /chat/completions or
+    /v1/health answered 404, the model not echoed."""
+    base, _ = fresh_server
+    resp = post(base + "/chat/completions", good_body(model="gemini-2.5-pro"))
+    assert resp.status_code == 200 and resp.json()["model"] == "gemini-2.5-pro"
+    assert reward.parse_score(resp.json()["choices"][0]["message"]["content"]) == 5
+    assert requests.get(base + "/v1/health", timeout=5).json() == {"status": "ok"}
+
+
+def raw_exchange(url, head, body=b""):
+    """Send `head` (and `body`) on one connection; -> everything the server sends until it closes."""
+    host, port = url.split("/")[2].split(":")
+    got = b""
+    with socket.create_connection((host, int(port)), timeout=3) as s:
+        s.sendall(head + body)
+        while chunk := s.recv(65536):
+            got += chunk
+    return got
+
+
+def test_no_content_length_is_411_and_a_body_at_the_cap_is_read(fresh_server):
+    """A POST without Content-Length gets 411 (not a 400 for an empty body); a body of exactly MAX_BODY
+    bytes is read and judged (here: malformed JSON, 400), not refused as too large. Bugs caught: a missing
+    length read as 0, the cap off by one (>=)."""
+    _, url = fresh_server
+    close = b"Connection: close\r\n"
+    assert raw_exchange(url, b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n" + close + b"\r\n").startswith(
+        b"HTTP/1.1 411")
+    at_cap = raw_exchange(url, b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n" + close +
+                          f"Content-Length: {judge.MAX_BODY}\r\n\r\n".encode(), b"x" * judge.MAX_BODY)
+    assert at_cap.startswith(b"HTTP/1.1 400") and b"malformed JSON" in at_cap
+
+
+def test_a_refused_oversized_body_closes_the_connection(fresh_server):
+    """After a 413 the server has not read the body, so it must hang up rather than read the body's bytes as
+    the next request. Bug caught: a 413 on a kept-alive connection (held open for a next request that
+    would start with the unread body's bytes)."""
+    _, url = fresh_server
+    head = f"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: {judge.MAX_BODY + 1}\r\n\r\n".encode()
+    got = raw_exchange(url, head)           # the server hangs up: no socket timeout waiting for more
+    assert got.startswith(b"HTTP/1.1 413") and got.count(b"HTTP/1.1") == 1
+
+
+def test_refused_requests_leave_nothing_in_flight(fresh_server):
+    """/stats after refused and answered requests: every one counted, none left in flight (a handler counts
+    itself out just after its answer has gone, so this waits for it, up to 5 s). Bug caught: in_flight
+    decremented only on success (the concurrency stats, and tests that read them, drift)."""
+    base, url = fresh_server
+    assert [post(url, b).status_code for b in ("{not json", {"model": "m"}, good_body())] == [400, 400, 200]
+    deadline = time.monotonic() + 5
+    while (stats := requests.get(base + "/stats", timeout=5).json())["in_flight"] and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert stats["requests"] == 3 and stats["in_flight"] == 0
+
+
+def test_latency_is_jittered_per_request_and_seeded_by_the_server_seed(monkeypatch):
+    """--latency 2 --latency-jitter 0.25: each answered call waits 1.5-2.5 s, different requests differently,
+    the same request as long again, and a server with another --seed waits differently for the same
+    request (sleeps recorded, not slept). Bugs caught: the jitter not reaching the handler (every call
+    2.0 s), the server's seed not used (every seed waits alike), no wait at all."""
+    import types
+    waits = []
+    monkeypatch.setattr(judge, "time", types.SimpleNamespace(sleep=waits.append, time=time.time))
+    bodies = [good_body(seed=s) for s in (1, 2, 3, 1)]
+    per_seed = []
+    for seed in (0, 1):
+        server = judge.make_server("127.0.0.1", 0, latency=2.0, jitter=0.25, seed=seed)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        try:
+            del waits[:]
+            url = f"http://127.0.0.1:{server.server_address[1]}/v1/chat/completions"
+            assert [post(url, b).status_code for b in bodies] == [200] * 4
+            per_seed.append(list(waits))
+        finally:
+            server.shutdown()
+            server.server_close()
+    for w in per_seed:
+        assert len(w) == 4 and all(1.5 <= x <= 2.5 for x in w) and len(set(w[:3])) == 3 and w[3] == w[0]
+    assert all(a != b for a, b in zip(*per_seed))
+
+
+def test_jitter_outside_0_to_1_is_refused():
+    """Bug caught: a jitter above 1 accepted, so some calls would ask time.sleep for a negative wait (a
+    ValueError, answered 500 and retried by every client)."""
+    for jitter in (1.5, -0.1):
+        with pytest.raises(ValueError, match="jitter"):
+            judge.make_server("127.0.0.1", 0, latency=1.0, jitter=jitter)
+
+
+def test_the_local_judge_subprocess_is_the_judge_its_flags_describe():
+    """LocalJudge(noise llm, seed 5, extra acoustic noise) answers six seeded replies, on the two noisy axes,
+    exactly as an in-process server built with the same flags. Bug caught: a flag (the seed, the noise)
+    not passed to the subprocess (its scores are another rater's)."""
+    flags = dict(noise="llm", seed=5, acoustic_noise=0.5)
+    items = [item(seed=s) for s in range(6)]
+    server = judge.make_server("127.0.0.1", 0, **flags)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/v1/chat/completions"
+        here = reward.JudgeClient(url).score(items, "split")
+    finally:
+        server.shutdown()
+        server.server_close()
+    with judge.LocalJudge(workers=0, **flags) as local:
+        there = reward.JudgeClient(local.url).score(items, "split")
+    assert there.scores == here.scores and len(set(here.scores["acoustic"])) > 1
