@@ -642,6 +642,17 @@ def test_scores_land_on_their_items_whatever_order_the_calls_finish_in(scripted)
     assert res.stats["errors"] == {"HTTP 500": 1, "no valid answer in reply": 1}
 
 
+def test_split_rewards_use_the_semantic_weight_asked_for(scripted):
+    """score(mode="split"): a judge that gives semantic 5 and acoustic 1; w = 0.25 -> 0.25 * 5 + 0.75 * 1 = 2.0,
+    w = 1 -> 5.0. Bug caught: JudgeResult.rewards computed with the default 0.7 whatever --semantic-weight
+    says (3.8 both times; the existing tests use 0.7, where the two agree)."""
+    url = scripted("/weighted", lambda n, body: (200, "<score>5</score>" if "Scoring axis: semantic" in
+                                                 body["messages"][0]["content"] else "<score>1</score>", ()))
+    client = reward.JudgeClient(url)
+    got = [client.score([item()], mode="split", semantic_weight=w).rewards for w in (0.25, 1.0)]
+    client.close()
+    assert got == [[2.0], [5.0]]
+
 def test_each_request_carries_its_own_items_question_reference_transcript_audio_and_seed(scripted):
     """What the judge reads back from each request (judge_request, the local judge's reader) is that item's
     question, reference, transcript, audio (at its rate, to 16-bit precision) and seed, on every axis; seed
