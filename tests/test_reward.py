@@ -907,3 +907,62 @@ def test_the_local_judge_subprocess_is_the_judge_its_flags_describe():
     with judge.LocalJudge(workers=0, **flags) as local:
         there = reward.JudgeClient(local.url).score(items, "split")
     assert there.scores == here.scores and len(set(here.scores["acoustic"])) > 1
+
+
+def test_rollout_items_take_each_replys_own_prompt_audio_and_seed():
+    """Two prompts x G = 2 replies (rollout.Rollout: reply i answers sample i // G): each item carries its own
+    prompt's question and reference, its own transcript, audio and rate, and its seed reduced below 2**31
+    (a real API's int). Bugs caught: every reply given the first prompt's reference (or question), which the
+    toy judge would not notice for a toy question it can answer itself."""
+    import types
+    samples = [types.SimpleNamespace(question_text="name a colour", reference="blue"),
+               types.SimpleNamespace(question_text="what is 3 plus 4", reference="7")]
+    waves = [np.full(4, k, np.float32) for k in range(4)]
+    batch = types.SimpleNamespace(texts=["blue", "red", "7", "8"], waves=waves, rates=[16000, 16000, 22050, 22050],
+                                  sample_of=lambda i: samples[i // 2])
+    items = reward.rollout_items(batch, seeds=[2 ** 31 + 3, 5, 2 ** 32 + 7, 9])
+    assert [(it.question, it.reference, it.transcript, it.rate, it.seed) for it in items] == [
+        ("name a colour", "blue", "blue", 16000, 3), ("name a colour", "blue", "red", 16000, 5),
+        ("what is 3 plus 4", "7", "7", 22050, 7), ("what is 3 plus 4", "7", "8", 22050, 9)]
+    assert [float(it.wave[0]) for it in items] == [0.0, 1.0, 2.0, 3.0]
+
+
+def test_open_judge_starts_the_local_judges_its_flags_describe(monkeypatch):
+    """Without --judge-url, open_judge starts the training judge (--judge-noise llm, extra acoustic noise,
+    --seed 5) and the noise-free human, both with --judge-latency 2. Stood in for by in-process servers built
+    from what open_judge asks of LocalJudge (sleeps recorded, not slept): the training judge scores four seeded
+    replies exactly as a server built with those flags by hand, the human gives them all 5, and every answer
+    of both waits 1.5-2.5 s. Bugs caught: the run's --seed not passed (another rater's draws), --judge-latency
+    not passed (no emulated wait)."""
+    import argparse
+    import contextlib
+    import types
+
+    class InProcess:
+        def __init__(self, **flags):
+            self.server = judge.make_server("127.0.0.1", 0, **flags)
+            self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1/chat/completions"
+
+        def __enter__(self):
+            threading.Thread(target=self.server.serve_forever, daemon=True).start()
+            return self
+
+        def __exit__(self, *exc):
+            self.server.shutdown()
+            self.server.server_close()
+    waits = []
+    monkeypatch.setattr(judge, "LocalJudge", InProcess)
+    monkeypatch.setattr(judge, "time", types.SimpleNamespace(sleep=waits.append, time=time.time))
+    parser = argparse.ArgumentParser()
+    reward.add_judge_args(parser)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(["--judge-noise", "llm", "--judge-acoustic-noise", "0.5", "--judge-latency", "2",
+                              "--seed", "5"])
+    items = [item(seed=s) for s in range(4)]
+    with contextlib.ExitStack() as stack:
+        trained_by = reward.open_judge(args, stack).score(items, "split").scores
+        human = reward.open_judge(args, stack, human=True).score(items, "split").scores
+    assert len(waits) == 16 and all(1.5 <= w <= 2.5 for w in waits)
+    with InProcess(noise="llm", acoustic_noise=0.5, seed=5) as by_hand:
+        assert reward.JudgeClient(by_hand.url).score(items, "split").scores == trained_by
+    assert set(human["semantic"]) == set(human["acoustic"]) == {5} and len(set(trained_by["acoustic"])) > 1
