@@ -328,22 +328,17 @@ def test_a_malformed_judge_url_ends_with_one_line_at_start(url, tmp_path, capsys
         assert stop.value.code == 2 and "--judge-url" in last and url in last, (parse, last)
 
 
-def test_the_judge_url_and_model_come_from_the_environment_but_not_into_the_suite(monkeypatch):
-    """WAVALIGN_JUDGE_URL / WAVALIGN_JUDGE_MODEL are --judge-url's and --judge-model's defaults (a
-    flag wins), and conftest keeps them out of the suite's processes. Bugs caught: the variables
-    ignored or misnamed; the suite, run by someone who exported a paid judge's URL, starting its
-    training runs (here and in subprocesses) against that judge instead of the local one."""
+def test_an_exported_judge_url_and_model_stay_out_of_the_suite():
+    """WAVALIGN_JUDGE_URL / WAVALIGN_JUDGE_MODEL are --judge-url's and --judge-model's defaults
+    (test_reward), so conftest clears them. Bug caught: the suite, run by someone who exported a paid
+    judge's URL, starting its training runs (here and in subprocesses) against that judge."""
     import subprocess
     import sys
-    monkeypatch.setenv("WAVALIGN_JUDGE_URL", "http://judge.example:8000/v1/chat/completions")
-    monkeypatch.setenv("WAVALIGN_JUDGE_MODEL", "gemini-2.5-pro")
-    args = train.get_args([])
-    assert (args.judge_url, args.judge_model) == ("http://judge.example:8000/v1/chat/completions", "gemini-2.5-pro")
-    assert train.get_args(["--judge-url", "http://127.0.0.1:9/v1"]).judge_url == "http://127.0.0.1:9/v1"
-    tests = os.path.dirname(os.path.abspath(__file__))
+    env = {**os.environ, "WAVALIGN_JUDGE_URL": "http://judge.example:8000/v1/chat/completions",
+           "WAVALIGN_JUDGE_MODEL": "gemini-2.5-pro"}
     seen = subprocess.run([sys.executable, "-c", "import conftest, os; print(os.environ.get('WAVALIGN_JUDGE_URL'), "
-                           "os.environ.get('WAVALIGN_JUDGE_MODEL'))"], cwd=tests, capture_output=True, text=True,
-                          check=True).stdout.split()
+                           "os.environ.get('WAVALIGN_JUDGE_MODEL'))"], cwd=os.path.dirname(os.path.abspath(__file__)),
+                          env=env, capture_output=True, text=True, check=True).stdout.split()
     assert seen == ["None", "None"]
 
 
