@@ -15,8 +15,9 @@ transcript and the reply audio as `input_audio` (a base64 WAV written at the
 waveform's own sample rate). The judge answers with a justification and
 `<score>N</score>`, N an integer 1-5. All calls of a step run concurrently in a
 bounded pool with a timeout, and retries with jittered exponential backoff on
-timeouts, connection errors, 429 and 5xx (never on other 4xx). A score that
-cannot be had or parsed is None, never a default number.
+timeouts, connection errors (an answer cut off mid-body too), 429 and 5xx (never
+on other 4xx or an answer that will not decode). A score that cannot be had or
+parsed is None, never a default number, and no judge error raises out of `score`.
 
 In a training step (train.py): `judge_mode` says which axes step t asks (the reward's
 every step, the logged ones every --log-axes-every steps), `pick_rewards` turns the
