@@ -67,6 +67,29 @@ def test_paired_t_p_by_hand():
     assert math.isnan(stats.paired_t_p([0.3]))
 
 
+def test_a_zero_difference_or_score_is_a_value_not_a_missing_one():
+    """A seed where the two rows tie (difference 0) is a value, not a missing one: d = [0, 1, 2] has mean 1,
+    sd 1, t = 1 / (1 / sqrt 3) = sqrt 3 with 2 df, p = 1 - sqrt(3) / sqrt(3 + 2) = 0.225403; a CI over
+    [0, 2] is 1 +- t_{0.975, 1} * sqrt(2) / sqrt(2) = 12.7062. Bug caught: `if v` for `if v is not None`
+    (the zero dropped: p over [1, 2] is 0.2048, and the CI of [2] has no width)."""
+    assert stats.paired_t_p([0.0, 1.0, 2.0]) == pytest.approx(1 - math.sqrt(3) / math.sqrt(5), rel=1e-6)
+    mean, half, n = stats.mean_ci([0.0, 2.0, None])
+    assert (mean, n) == (1.0, 2) and half == pytest.approx(12.7062, abs=2e-4)
+
+
+def test_sign_flip_p_enumerates_up_to_exact_max_and_seeds_its_monte_carlo():
+    """Sixteen equal differences are enumerated: p = 2 / 2^16 exactly; four of 1 among fourteen zeros are
+    the four alone (zeros cannot change |sum|): exactly 2 / 2^4. Seventeen differences go to Monte Carlo,
+    which must give the same p on every call with the same seed and lie near the exact enumeration.
+    Bugs caught: '<' for '<=' at exact_max (a Monte Carlo 1/20001 at 16), zeros kept (18 values: Monte
+    Carlo noise around 0.125), the seed ignored (a study's table that changes from one printing to the next)."""
+    assert stats.sign_flip_p([1.0] * 16) == 2 / 2 ** 16
+    assert stats.sign_flip_p([1.0] * 4 + [0.0] * 14) == 0.125
+    d = [3, -1, 2, -2, 1, 4, -3, 1, 2, -1, 1, -2, 3, 1, -1, 2, 1]
+    runs = {stats.sign_flip_p(d) for _ in range(3)}
+    assert len(runs) == 1 and runs.pop() == pytest.approx(stats.sign_flip_p(d, exact_max=17), abs=0.015)
+
+
 def test_the_paired_test_over_seeds_takes_each_seed_as_one_value():
     """Three seeds of four prompts; ours is wrong everywhere, the row right on 1, 2 and 3 of its seed's
     four prompts. The pairs: six differences of 1 among twelve, sign-flip p = 2 / 2^6 = 0.03125. The
