@@ -553,3 +553,110 @@ def test_reach_on_a_model_that_is_never_right_has_an_estimate_only_where_no_repl
     rows = json.loads((tmp_path / "reach.json").read_text())["by_share"]
     assert rows[0]["share"] == 0.0 and rows[0]["lambda_raw"] is not None
     assert len(rows) > 1 and all(r["lambda_raw"] is None for r in rows[1:])
+
+
+def test_agreement_bias_is_the_judges_score_minus_the_humans():
+    """Appendix A's bias is signed: a judge scoring 4 and 5 where the human gave 3 and 3 is 1.5 points
+    generous. Bug caught: judge and human passed to the metrics the other way round (Pearson, Spearman and
+    MAE do not change; the bias comes out -1.5)."""
+    r = analyses.agreement([{"semantic": [4, 5], "acoustic": [3, 3]}], [{"semantic": [3, 3], "acoustic": [3, 3]}])
+    assert r["semantic"]["bias"] == pytest.approx(1.5) and r["acoustic"]["bias"] == 0.0
+
+
+def test_diversity_keeps_judge_and_human_and_each_axis_apart_and_needs_two_scores_a_prompt():
+    """Appendix B by hand. Judge: prompt 0 semantic {1, 5} (variance 4), acoustic {2, 2} (0); prompt 1
+    semantic {3} and a failed call (one score: no variance to speak of, left out), acoustic {1, 3} (1).
+    Human: semantic {2, 4} (1) and {3, 3} (0), acoustic {1, 5} (4) and {2} (left out). So judge
+    semantic 4, acoustic 0.5; human semantic 0.5, acoustic 4. Bugs caught: a prompt with one score
+    counted as variance 0 (judge semantic 2), judge and human swapped, the axes swapped."""
+    pool = [{"semantic": [1, 5], "acoustic": [2, 2], "holistic": [1, 1]},
+            {"semantic": [3, None], "acoustic": [1, 3], "holistic": [1, 1]}]
+    human = [{"semantic": [2, 4], "acoustic": [1, 5]}, {"semantic": [3, 3], "acoustic": [None, 2]}]
+    d = analyses.diversity(pool, human)
+    assert (d["judge"]["semantic_var"], d["judge"]["acoustic_var"]) == pytest.approx((4.0, 0.5))
+    assert (d["human"]["semantic_var"], d["human"]["acoustic_var"]) == pytest.approx((0.5, 4.0))
+    assert d["judge"]["per_prompt"]["semantic"] == [4.0] and d["human"]["per_prompt"]["acoustic"] == [4.0]
+
+
+def test_h2_band_leaves_the_start_band_after_the_first_fifth():
+    """Our reading of H.2: the start band over the first fifth, a straight rise to the end band at 70%.
+    At 25%: a tenth of the way, (0.1 + 0.1 * 0.25, 0.2 + 0.1 * 0.35) = (0.125, 0.235); at 60%: eight
+    tenths, (0.3, 0.48). Bug caught: the start band held over the first 30% (still (0.1, 0.2) at 25%)."""
+    assert analyses.h2_band(0.25) == pytest.approx((0.125, 0.235))
+    assert analyses.h2_band(0.6) == pytest.approx((0.3, 0.48))
+
+
+def write_metrics(path, lams, reward_gates, info_gates):
+    with open(path / "metrics.jsonl", "w") as f:
+        for s, (lam, rg, ig) in enumerate(zip(lams, reward_gates, info_gates)):
+            f.write(json.dumps({"step": s + 1, "lambda": lam, "lambda_raw": lam, "reward_gate": rg, "info_gate": ig,
+                                "reward_mean": 3.0, "semantic_mean": 3.0, "acoustic_mean": 3.0}) + "\n")
+
+
+def test_lambda_trajectory_fifths_round_down_but_never_to_nothing_and_the_gates_print_under_their_names(tmp_path):
+    """Seven steps: a fifth is 7 // 5 = 1 step, so the first fifth is step 1 and the last step 7; three
+    steps still have a fifth of one step. The gates' line, by hand: reward 0.1 -> 0.9, info 0.7 -> 0.2.
+    Bugs caught: the fifth rounded up (2 steps: 0.15), a fifth of 0 steps on a short run (NaN, and
+    rows[-0:] the whole run), the two gates printed under each other's names or the last fifth's reward
+    gate read from the first."""
+    write_metrics(tmp_path, [0.1, 0.2, 0.3, 0.3, 0.4, 0.5, 0.45], [0.1, 0.5, 0.5, 0.5, 0.5, 0.5, 0.9],
+                  [0.7, 0.5, 0.5, 0.5, 0.5, 0.5, 0.2])
+    r = analyses.lambda_trajectory(str(tmp_path))
+    assert (r["first_fifth"]["lambda"], r["last_fifth"]["lambda"], r["steps"]) == (0.1, 0.45, 7)
+    assert analyses.lambda_lines(r)[2] == "  gates, first -> last fifth: reward 0.100 -> 0.900, info 0.700 -> 0.200"
+    write_metrics(tmp_path, [0.1, 0.2, 0.3], [0.5] * 3, [0.5] * 3)
+    r = analyses.lambda_trajectory(str(tmp_path))
+    assert (r["first_fifth"]["lambda"], r["last_fifth"]["lambda"]) == (0.1, 0.3)
+
+
+def test_reach_pool_splits_scored_replies_by_the_answer_they_end_with():
+    """By hand. Prompt 0 (answer 7): '3 plus 4 is 7' (5), '3 plus 4 is 2' (2), a right reply the judge
+    failed on (None: left out), 'it is 7' (4). A prompt without a reference is left out. Prompt 2
+    (answer 3): 'you said 3' (4), 'you said' (1). Right [5, 4, 4], wrong [2, 1], share 3/5 on the
+    holistic axis (the semantic one says 1 everywhere). Bugs caught: the share as right / wrong (1.5),
+    answer_matches' arguments swapped (nothing right), the semantic axis read, a prompt without a
+    reference or an unscored reply let in."""
+    from types import SimpleNamespace as S
+    pool = [{"sample": S(reference="7"), "texts": ["3 plus 4 is 7", "3 plus 4 is 2", "3 plus 4 is 7", "it is 7"],
+             "holistic": [5, 2, None, 4], "semantic": [1, 1, 1, 1]},
+            {"sample": S(reference=None), "texts": ["7"], "holistic": [3], "semantic": [1]},
+            {"sample": S(reference="3"), "texts": ["you said 3", "you said"], "holistic": [4, 1], "semantic": [1, 1]}]
+    assert analyses.reach_pool(pool) == ([5.0, 4.0, 4.0], [2.0, 1.0], pytest.approx(0.6))
+
+
+def test_reach_lines_print_the_peak_and_the_pools_own_share_each_with_its_own_lambda():
+    """Bug caught: the pool's own share printed with the peak's lambda_raw (0.300 where it is 0.200)."""
+    r = {"gate": "adaptive", "group_size": 4, "n_right": 3, "n_wrong": 2,
+         "by_share": [{"share": 0.0, "lambda_raw": 0.0}, {"share": 0.5, "lambda_raw": 0.3}],
+         "peak": {"share": 0.5, "lambda_raw": 0.3}, "at_pool": {"share": 0.25, "lambda_raw": 0.2}}
+    assert analyses.reach_lines(r)[1] == ("  highest 0.300 at p 0.5; at the pool's own share right (0.250) 0.200; "
+                                          "H.2 settles in [0.35, 0.55]")
+
+
+def test_gradient_summary_by_hand_medians_finite_events_and_orders_layers_by_number():
+    """Appendix C's summary, by hand. GRPO events with |g_text| / |g_speech| 1, 2, 100 and one with no
+    speech gradient (inf: left out): 3 events, median 2, cosines 0.1, 0.2, 0.6 -> mean 0.3, population
+    sd sqrt(0.14 / 3). Layers in model order: embed, layer 2, layer 10, the branch, head, norm. Bugs
+    caught: layers sorted as strings ('layer 10' before 'layer 2', 'branch' first), an inf ratio kept
+    (4 events, median 51), the mean ratio (34.3) for the median."""
+    names = ["norm/other", "head", "layer 10", "branch layer 1", "layer 2", "embed"]
+
+    def rec(ratio, cos):
+        return {"objective": "GRPO", "ratio": ratio, "cos": cos,
+                "layers": {k: {"ratio": ratio, "cos": cos} for k in names}}
+    s = analyses.summarise_gradients([rec(1.0, 0.1), rec(100.0, 0.6), rec(float("inf"), 0.9), rec(2.0, 0.2)])["GRPO"]
+    assert (s["events"], s["ratio_median"], s["cos_mean"]) == (3, 2.0, pytest.approx(0.3))
+    assert s["cos_std"] == pytest.approx(math.sqrt(0.14 / 3))
+    assert list(s["layers"]) == ["embed", "layer 2", "layer 10", "branch layer 1", "head", "norm/other"]
+    assert s["layers"]["layer 10"] == {"ratio_median": 2.0, "cos_mean": pytest.approx(0.3)}
+
+
+def test_lambda_reach_in_groups_of_two_by_hand():
+    """G = 2, right replies 5, the others 1: a group of one of each has population variance 4 (v = 1) and
+    passes the reward gate; at p = 1/2 that group has weight 2 p (1 - p) = 1/2, so E[v] = 1/2 and E[lambda_raw]
+    = 0.8 sigmoid(10) / 2. Bug caught: the group size fixed at the default 4 whatever group_size says."""
+    r = analyses.lambda_reach([5.0], [1.0], gates.make_gate("adaptive"), group_size=2, shares=(0.5,), draws=4)
+    half = r["by_share"][0]
+    assert [x["right"] for x in r["per_right"]] == [0, 1, 2]
+    assert half["info_gate"] == pytest.approx(0.5)
+    assert half["lambda_raw"] == pytest.approx(0.8 / (1 + math.exp(-10)) / 2)
