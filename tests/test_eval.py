@@ -6,6 +6,7 @@ import random
 
 import numpy as np
 import pytest
+import torch
 
 import analyses
 import eval as ev
@@ -660,3 +661,81 @@ def test_lambda_reach_in_groups_of_two_by_hand():
     assert [x["right"] for x in r["per_right"]] == [0, 1, 2]
     assert half["info_gate"] == pytest.approx(0.5)
     assert half["lambda_raw"] == pytest.approx(0.8 / (1 + math.exp(-10)) / 2)
+
+
+
+class Recording:
+    """A judge that remembers every request seed; side-by-side votes are ties, scores are 1 + seed % 5."""
+
+    def __init__(self):
+        self.seeds = []
+
+    def compare(self, pairs):
+        self.seeds += [p[4] for p in pairs]
+        return {"overall": ["tie"] * len(pairs)}
+
+    def score(self, items, mode="all"):
+        import reward
+        self.seeds.append([it.seed for it in items])
+        return reward.JudgeResult(rewards=[None] * len(items),
+                                  scores={axis: [1 + it.seed % 5 for it in items] for axis in reward.AXES})
+
+
+def test_every_side_by_side_rater_gets_its_own_request_seed(micro_ckpts, toy_dir):
+    """G.3's raters are separate draws of the judge: 3 raters on 4 items send 12 different seeds. Bug
+    caught: the raters of an item sent one seed (a sampling judge answers all three alike: one vote, thrice)."""
+    import codec
+    import dataset
+    import model as M
+    m = M.load_model(micro_ckpts["tiny-vita"])
+    samples = dataset.load_samples(str(toy_dir / "eval.jsonl"), codec.encode, limit=4)
+    judge = Recording()
+    analyses.side_by_side(m, m, samples, judge, ev.get_args(["--ckpt", micro_ckpts["tiny-vita"], "--raters", "3",
+                                                             "--max-len", "16"]), seed=2)
+    assert len(judge.seeds) == 12 and len(set(judge.seeds)) == 12
+
+
+def test_the_pool_keeps_each_prompts_own_replies_scores_and_seeds(micro_ckpts, toy_dir, monkeypatch):
+    """Appendix A/B's pool, two prompts a batch over three prompts and two replies each. Oracle: the
+    rollouts themselves (reply i answers batch.sample_of(i), judged as item i). Every reply gets its own
+    request seed across batches (0 .. 5), and another --seed samples other replies. Bugs caught: rows
+    taken reply-major (a prompt given another prompt's replies), the prompt read off row j instead of
+    j * n, request seeds restarting at 0 in each batch (the same noise twice), the seed ignored."""
+    import codec
+    import dataset
+    import model as M
+    m = M.load_model(micro_ckpts["tiny-vita"])
+    samples = dataset.load_samples(str(toy_dir / "eval.jsonl"), codec.encode, limit=3)
+    args = ev.get_args(["--ckpt", micro_ckpts["tiny-vita"], "--max-len", "16"])
+    batches, sample = [], analyses.rollout.sample
+    monkeypatch.setattr(analyses.rollout, "sample", lambda *a, **k: batches.append(sample(*a, **k)) or batches[-1])
+    judge = Recording()
+    pool = analyses.repeated_sampling(m, samples, judge, 2, args, seed=4, prompts_per_batch=2)
+    assert [len(b.texts) for b in batches] == [4, 2] and sorted(sum(judge.seeds, [])) == list(range(6))
+    for b, seeds in zip(batches, judge.seeds):
+        for i, s in enumerate(seeds):
+            e = pool[samples.index(b.sample_of(i))]
+            r = i % 2
+            assert e["texts"][r] == b.texts[i] and e["semantic"][r] == 1 + s % 5
+            assert torch.equal(e["prompt"], b.prompts[i][b.prompt_mask[i].bool()])
+    other = analyses.repeated_sampling(m, samples, judge, 2, args, seed=5, prompts_per_batch=2)
+    assert [e["texts"] for e in other] != [e["texts"] for e in pool]
+
+
+def test_each_judge_draw_asks_with_new_seeds_and_the_mean_is_over_draws():
+    """Prompt A: two replies, human 3 and 3, the pool's own scores 3 and 4; prompt B: one reply, human 2,
+    own score 2 (draw 0: MAE 1/3). Draw 1 asks with seeds 3, 4, 5 (scores 4, 5 | 1: MAE 4/3), draw 2
+    with seeds 6, 7, 8 (2, 3 | 4: MAE 1): mean MAE 8/9. Bugs caught: draw d sent seeds d .. d + 2
+    (overlapping the pool's and each other's), one seed for every reply of a draw, draw 0 asked again and
+    counted twice (mean 1), every prompt given the first prompt's new scores (7/9)."""
+    from types import SimpleNamespace as S
+
+    def entry(texts, own):
+        return {"sample": S(question_text="q", reference="7"), "texts": texts, "waves": [None] * len(texts),
+                "rates": [16000] * len(texts), "semantic": own, "acoustic": own, "holistic": own}
+    pool = [entry(["a", "b"], [3, 4]), entry(["c"], [2])]
+    human = [{"semantic": [3, 3], "acoustic": [3, 3]}, {"semantic": [2], "acoustic": [2]}]
+    judge = Recording()
+    over = analyses.agreement_over_draws(pool, judge, human, 3)
+    assert judge.seeds == [[3, 4, 5], [6, 7, 8]]
+    assert over["semantic"]["mae"][0] == pytest.approx(8 / 9) and over["acoustic"]["mae"][0] == pytest.approx(8 / 9)
