@@ -739,3 +739,74 @@ def test_each_judge_draw_asks_with_new_seeds_and_the_mean_is_over_draws():
     over = analyses.agreement_over_draws(pool, judge, human, 3)
     assert judge.seeds == [[3, 4, 5], [6, 7, 8]]
     assert over["semantic"]["mae"][0] == pytest.approx(8 / 9) and over["acoustic"]["mae"][0] == pytest.approx(8 / 9)
+
+
+def test_each_gradient_part_flows_through_its_own_tokens_and_dpo_pairs_skip_failed_replies(micro_ckpts, samples,
+                                                                                           monkeypatch):
+    """Appendix C, from the outside: the gradient of the text part of each objective with respect to the
+    model's per-token log-probs is zero off the sampled text tokens and not zero on them; the speech part
+    likewise on speech tokens. One prompt, three replies rewarded 5, failed (None), 1: DPO's pair is reply
+    0 over reply 2, so only rows 0 (pushed up) and 2 (pushed down) carry its gradient. Two events take
+    two different prompts. Bugs caught: the text and speech parts swapped (for GRPO, SFT or DPO: the
+    ratio inverted, invisible to a sum of the parts), a failed reply taken as the pair's best or worst,
+    every event on the same prompts."""
+    import eval as ev
+    import model as M
+    from conftest import micro_model
+
+    class Scores:
+        def score(self, items, mode="holistic"):
+            from types import SimpleNamespace
+            return SimpleNamespace(rewards=[[5, None, 1][i % 3] for i in range(len(items))])
+    seen = {"batch": [], "lp": [], "tf": [], "grads": []}
+    sample, logprobs, forced = analyses.rollout.sample, M.reply_logprobs, analyses.rollout.teacher_forced
+    monkeypatch.setattr(analyses.rollout, "sample", lambda *a, **k: seen["batch"].append(sample(*a, **k)) or
+                        seen["batch"][-1])
+    monkeypatch.setattr(analyses.models, "reply_logprobs", lambda *a, **k: seen["lp"].append(logprobs(*a, **k)) or
+                        seen["lp"][-1])
+    monkeypatch.setattr(analyses.rollout, "teacher_forced", lambda *a, **k: seen["tf"].append(forced(*a, **k)) or
+                        seen["tf"][-1])
+
+    def geometry(named, lt, ls):
+        lp = seen["lp"][-1] if len(seen["grads"]) % 3 == 1 else seen["lp"][-2]      # SFT: the teacher-forced one
+        seen["grads"].append([torch.autograd.grad(x, lp, retain_graph=True)[0] for x in (lt, ls)])
+        return {"ratio": 1.0, "cos": 0.0, "layers": {}}
+    monkeypatch.setattr(analyses.losses, "grad_geometry", geometry)
+    args = ev.get_args(["--ckpt", micro_ckpts["tiny-vita"], "--max-len", "24"])
+    analyses.gradient_events(micro_model("tiny-vita"), samples, Scores(), args, events=2, prompts=1, group=3)
+    assert [b.samples for b in seen["batch"]] == [samples[:1], samples[1:2]]
+    assert len(seen["grads"]) == 6                                 # GRPO, SFT, DPO per event
+    for k, (gt, gs) in enumerate(seen["grads"]):
+        masks = seen["tf"][k // 3][4] if k % 3 == 1 else seen["batch"][k // 3].masks
+        for g, part in ((gt, "text"), (gs, "speech")):
+            own = masks[part] & masks["sampled"]
+            assert g[~own].abs().max() == 0 and g[own].abs().max() > 0, (k, part)
+        if k % 3 == 2:
+            whole = (gt + gs).flatten(1).sum(1)
+            assert whole[0] < 0 and whole[1] == 0 and whole[2] > 0
+
+
+def test_the_shift_is_on_the_tuned_models_own_replies_and_summarises_its_items(micro_ckpts, toy_dir):
+    """Appendix D. On replies sampled from the tuned model at temperature 1, the mean of log p_ft - log
+    p_base estimates a KL divergence: clearly positive for a peaked model (its head scaled 30 times)
+    beside a nearly flat one. The summary per kind is the
+    items' deltas of that kind: their count, mean and mean absolute value. Bugs caught: the difference
+    taken the other way, the replies sampled from the base, the base scored with the tuned model (0),
+    the summary over unsampled positions, item kinds read off the speech mask, |mean| for mean |d|."""
+    import codec
+    import dataset
+    from conftest import micro_model
+    tuned, base = micro_model("tiny-vita", seed=0), micro_model("tiny-vita", seed=1)
+    with torch.no_grad():
+        tuned.net.lm_head.weight.mul_(30.0)                      # a peaked model beside a nearly flat one
+    samples = dataset.load_samples(str(toy_dir / "eval.jsonl"), codec.encode, limit=6)
+    args = ev.get_args(["--ckpt", micro_ckpts["tiny-vita"], "--max-len", "24", "--temperature", "1", "--top-p", "1",
+                        "--top-k", "0"])
+    r = analyses.probability_shift(tuned, base, samples, args, seed=0)
+    every = [d for it in r["items"] for d in it["delta"]]
+    assert np.mean(every) > 0.5
+    for kind in ("text", "speech"):
+        d = [x for it in r["items"] for x, k in zip(it["delta"], it["kind"]) if k == kind]
+        s = r["summary"][kind]
+        assert s["tokens"] == len(d) > 0
+        assert (s["mean"], s["mean_abs"]) == pytest.approx((np.mean(d), np.mean(np.abs(d))), abs=1e-6)
