@@ -886,3 +886,15 @@ def test_the_gradient_analysis_groups_grpo_rows_by_their_prompt(micro_ckpts, sam
     grpo = losses.grpo_loss(logp, logp.detach(), None, adv, every, every, every, group, usable)[0]
     for w, p in zip(torch.autograd.grad(grpo, params), summed[0]):
         assert torch.allclose(p, w, atol=1e-6, rtol=1e-4)
+
+
+def test_lambda_reach_draws_depend_on_the_seed():
+    """The reach's Monte Carlo over the pool's rewards is seeded by --seed: the same seed gives the same
+    estimate, another seed another (noisy pools, 200 groups per k). Bug caught: the generator left at
+    torch's default seed (deterministic, so a same-seed check passes, but --seed changes nothing)."""
+    g = gates.make_gate("adaptive")
+
+    def reach(seed):
+        return [r["lambda_raw"] for r in analyses.lambda_reach([3.0, 4.0, 5.0], [1.0, 2.0, 3.0], g, shares=(0.5,),
+                                                               draws=200, seed=seed)["per_right"]]
+    assert reach(3) == reach(3) != reach(4)
