@@ -262,7 +262,7 @@ def geometry(names, g_text, g_speech, all_reduce=None) -> dict:
     FSDP each rank holds a shard of every gradient: `all_reduce` (a sum over ranks) adds up the
     shards' dot products and squared norms, per layer, before the ratios are taken."""
     layers = list(dict.fromkeys(_layer_of(n) for n in names))      # in the parameters' order
-    sums = torch.zeros(len(layers), 3, dtype=torch.float64)       # per layer: <a, b>, ||a||^2, ||b||^2
+    sums = torch.zeros(len(layers), 3, dtype=torch.float64, device="cpu")     # per layer: <a, b>, |a|^2, |b|^2
     for name, a, b in zip(names, g_text, g_speech):
         a, b = a.detach().double().flatten().cpu(), b.detach().double().flatten().cpu()
         sums[layers.index(_layer_of(name))] += torch.stack([a @ b, a @ a, b @ b])

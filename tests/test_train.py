@@ -131,7 +131,8 @@ def test_torchrun_train_py_end_to_end(toy_dir, micro_ckpts, tmp_path):
 
 def test_grad_diagnostics_under_ddp_and_fsdp_are_the_global_batchs(toy_dir, micro_ckpts, judge_url, tmp_path):
     """--grad-diag-every 1 on 2 ranks (DDP, and FSDP) logs the text/speech gradient ratio and cosine of
-    one process on the same global batch, and the runs' updates are that process's (the same grad_norm).
+    one process on the same global batch, and every other field of the step records (rewards, gate,
+    losses, lengths, counts, grad_norm, lr) is that process's too.
     Bugs caught: under DDP, rank 0's gradients of its own rows only (a ratio of 0.54 where the batch's is
     0.63 on this data); under FSDP, autograd.grad on the sharded parameters (nothing reached: ratio null,
     cosine 0), the shards' sums not added over ranks, or the diagnostic's gradients left in .grad for the
@@ -142,11 +143,16 @@ def test_grad_diagnostics_under_ddp_and_fsdp_are_the_global_batchs(toy_dir, micr
     torchrun(2, os.path.join(ROOT, "train.py"), *small(toy_dir, micro_ckpts["tiny-vita"], tmp_path / "fsdp", *common,
                                                         "--fsdp"))
     one = records(tmp_path / "one")
+    same = [k for k in one[0] if not k.startswith("time_") and k not in ("grad_ratio", "grad_cos")]
     for run in ("ddp", "fsdp"):
-        for a, b in zip(records(tmp_path / run), one):
+        two = records(tmp_path / run)
+        assert [r["step"] for r in two] == [1, 2]
+        for a, b in zip(two, one):
             assert a["grad_ratio"] == pytest.approx(b["grad_ratio"], rel=1e-5), (run, a["step"])
             assert a["grad_cos"] == pytest.approx(b["grad_cos"], rel=1e-4, abs=1e-6), (run, a["step"])
-            assert a["grad_norm"] == pytest.approx(b["grad_norm"], rel=1e-5), (run, a["step"])
+        for a, b in zip(two, one):                               # every other field: the global batch's too
+            for k in same:
+                assert a[k] == (b[k] if b[k] is None else pytest.approx(b[k], rel=1e-5, abs=1e-6)), (run, a["step"], k)
 
 
 def test_missing_base_is_built_with_the_sft_stage(toy_dir, tmp_path, monkeypatch, judge_url):
