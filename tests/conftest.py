@@ -74,6 +74,32 @@ def micro_model(name, seed=0):
     return model.build_model(name, seed=seed, config_overrides=MICRO)
 
 
+def gradient_parts(ckpt, samples, rewards, monkeypatch, prompts, group):
+    """analyses.gradient_events (one event) on a micro tiny-vita whose judge gives `rewards` in turn,
+    its geometry replaced by a recorder of text part + speech part gradients, one list per objective.
+    -> (model, its trained parameters, the event's rollout batch, the recorded sums)"""
+    from types import SimpleNamespace
+    import analyses
+    import eval as ev
+
+    class Scores:
+        def score(self, items, mode="holistic"):
+            return SimpleNamespace(rewards=[rewards[i % len(rewards)] for i in range(len(items))])
+    model = micro_model("tiny-vita")
+    params = [p for p in model.parameters() if p.requires_grad]
+    seen, summed, sample = {}, [], analyses.rollout.sample
+    monkeypatch.setattr(analyses.rollout, "sample", lambda *a, **k: seen.setdefault("batch", sample(*a, **k)))
+
+    def geometry(named, lt, ls, **_):
+        summed.append([a + b for a, b in zip(torch.autograd.grad(lt, params, retain_graph=True),
+                                             torch.autograd.grad(ls, params, retain_graph=True))])
+        return {"ratio": 1.0, "cos": 0.0, "layers": {}}
+    monkeypatch.setattr(analyses.losses, "grad_geometry", geometry)
+    args = ev.get_args(["--ckpt", ckpt, "--max-len", "24"])
+    analyses.gradient_events(model, samples, Scores(), args, events=1, prompts=prompts, group=group)
+    return model, params, seen["batch"], summed
+
+
 @pytest.fixture(scope="session")
 def micro_ckpts(tmp_path_factory):
     """Saved micro checkpoints (random init) for the training tests: {name: path}."""

@@ -851,6 +851,7 @@ def test_the_plots_draw_the_analyses_numbers_where_their_labels_say(tmp_path, mo
     for fig in figs:
         analyses._pyplot().close(fig)
 
+
 def test_the_gradient_analysis_groups_grpo_rows_by_their_prompt(micro_ckpts, samples, monkeypatch):
     """GRPO's seq-mean averages each prompt group's rows, then the groups. Two prompts of three replies
     rewarded 1, 5, failed | 1, 3, 5: the groups have 2 and 3 usable rows, so which rows share a group
@@ -859,25 +860,10 @@ def test_the_gradient_analysis_groups_grpo_rows_by_their_prompt(micro_ckpts, sam
     index tiled (0, 1, 0, 1, ...) instead of repeated per prompt (equal with full, equal-sized groups)."""
     import losses
     import model as M
-    from conftest import micro_model
-
-    class Scores:
-        def score(self, items, mode="holistic"):
-            from types import SimpleNamespace
-            return SimpleNamespace(rewards=[[1, 5, None, 1, 3, 5][i % 6] for i in range(len(items))])
-    model = micro_model("tiny-vita")
-    params = [p for p in model.parameters() if p.requires_grad]
-    seen, summed, sample = {}, [], analyses.rollout.sample
-    monkeypatch.setattr(analyses.rollout, "sample", lambda *a, **k: seen.setdefault("batch", sample(*a, **k)))
-
-    def geometry(named, lt, ls):
-        summed.append([a + b for a, b in zip(torch.autograd.grad(lt, params, retain_graph=True),
-                                             torch.autograd.grad(ls, params, retain_graph=True))])
-        return {"ratio": 1.0, "cos": 0.0, "layers": {}}
-    monkeypatch.setattr(analyses.losses, "grad_geometry", geometry)
-    args = ev.get_args(["--ckpt", micro_ckpts["tiny-vita"], "--max-len", "24"])
-    analyses.gradient_events(model, samples, Scores(), args, events=1, prompts=2, group=3)
-    b, flat = seen["batch"], analyses.rollout.flat
+    from conftest import gradient_parts
+    model, params, b, summed = gradient_parts(micro_ckpts["tiny-vita"], samples, [1, 5, None, 1, 3, 5], monkeypatch,
+                                              prompts=2, group=3)
+    flat = analyses.rollout.flat
     model.train()
     logp = flat(M.reply_logprobs(model, b.prompts, b.prompt_mask, b.replies, b.slots, b.temperature))
     every = flat(b.masks["completion"] & b.masks["sampled"])

@@ -276,29 +276,12 @@ def test_the_gradient_analysis_splits_the_whole_objective_over_all_tokens(micro_
     plus the speech part's is the whole objective's, recomputed here from the same rollouts with the
     plain losses. Bug caught: each part as the objective on its own modality's tokens (the old
     analysis: per-modality means, so the ratio came out about |speech| / |text| times too high)."""
-    import eval as ev
     import losses
     import model as M
-    from conftest import micro_model
-
-    class Scores:
-        def score(self, items, mode="holistic"):
-            from types import SimpleNamespace
-            return SimpleNamespace(rewards=[1 + (3 * i) % 5 for i in range(len(items))])
-    model = micro_model("tiny-vita")
-    params = [p for p in model.parameters() if p.requires_grad]
-    seen, summed = {}, []
-    sample = rollout.sample
-    monkeypatch.setattr(analyses.rollout, "sample", lambda *a, **k: seen.setdefault("batch", sample(*a, **k)))
-
-    def geometry(named, lt, ls):
-        summed.append([a + b for a, b in zip(torch.autograd.grad(lt, params, retain_graph=True),
-                                             torch.autograd.grad(ls, params, retain_graph=True))])
-        return {"ratio": 1.0, "cos": 0.0, "layers": {}}
-    monkeypatch.setattr(analyses.losses, "grad_geometry", geometry)
-    args = ev.get_args(["--ckpt", micro_ckpts["tiny-vita"], "--max-len", "24"])
-    analyses.gradient_events(model, samples[:2], Scores(), args, events=1, prompts=2, group=2)
-    b, flat = seen["batch"], rollout.flat
+    from conftest import gradient_parts
+    model, params, b, summed = gradient_parts(micro_ckpts["tiny-vita"], samples[:2], [1, 4, 2, 5, 3], monkeypatch,
+                                              prompts=2, group=2)
+    flat = rollout.flat
     model.train()
     logp = flat(M.reply_logprobs(model, b.prompts, b.prompt_mask, b.replies, b.slots, b.temperature))
     every = flat(b.masks["completion"] & b.masks["sampled"])
