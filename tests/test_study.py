@@ -560,8 +560,9 @@ def test_a_rows_own_flags_win_over_the_studys_common_ones(tmp_path):
     from study.py gives way to a row's own --steps. Bug caught: the common flags appended after the row's,
     so every row silently trains with --train-args' value and the rows are no longer what they say."""
     import flags
-    args, rows = study.get_args(["--row", "sft=--gate fixed --lam 0 --steps 3", "--train-args", "--lam 0.5 --batch-size 4",
-                                 "--steps", "9", "--out", str(tmp_path / "s"), "--base", "BASE"])
+    args, rows = study.get_args(["--row", "sft=--gate fixed --lam 0 --steps 3", "--steps", "9",
+                                 "--train-args", "--lam 0.5 --batch-size 4", "--out", str(tmp_path / "s"),
+                                 "--base", "BASE"])
     assert study.common_flags(args) == ["--lam", "0.5", "--batch-size", "4", "--steps", "9"]
     cmd = study.train_commands(rows["sft"], args.base, 1, "D", study.common_flags(args))[0][0]
     parsed = flags.get_args(cmd[2:])
@@ -591,7 +592,8 @@ def test_lambda_series_is_the_last_stages_and_skips_steps_without_one(tmp_path):
         with open(os.path.join(d, "metrics.jsonl"), "w") as f:
             f.write("".join(json.dumps(x) + "\n" for x in lines))
     metrics(tmp_path / "two" / "stage-1", [{"step": 1, "lambda": 0.0}, {"step": 2, "lambda": 0.0}])
-    metrics(tmp_path / "two" / "stage-2", [{"step": 1, "lambda": 1.0}, {"step": 2, "eval": 0.5}, {"step": 2, "lambda": 0.8}])
+    metrics(tmp_path / "two" / "stage-2", [{"step": 1, "lambda": 1.0}, {"step": 2, "eval": 0.5},
+                                           {"step": 2, "lambda": 0.8}])
     metrics(tmp_path / "dpo", [{"step": 1, "loss": 0.7}, {"step": 2, "loss": 0.6}])
     assert study.lambda_series(str(tmp_path / "two")) == [1.0, 0.8]
     assert study.lambda_series(str(tmp_path / "dpo")) is None
@@ -622,3 +624,156 @@ def test_the_digest_covers_every_weights_and_config_file_and_nothing_else(tmp_pa
     (ck / "model.safetensors").write_bytes(b"b")                   # the same bytes in the same order, split otherwise
     assert study.content_digest(str(ck)) not in (first, second)
     assert study.content_digest(str(tmp_path / "absent")) is None
+
+
+def test_a_changed_eval_file_sampling_or_judge_scores_a_run_beside_again(tmp_path):
+    """A study beside another, with the same training but another eval file's content, sampling
+    temperature or judge, scores the saved model again; it does not copy the other study's scores.
+    Bug caught: a key without the eval file's digest (regenerated held-out prompts), the sampling or the
+    judge: the old scores copied into the new table as if measured under the new scoring."""
+    eval_file = tmp_path / "eval.jsonl"
+    eval_file.write_text('{"id": "p0"}\n')
+    scored = []
+
+    def runner(cmd, log):
+        os.makedirs(os.path.join(cmd[cmd.index("--out") + 1], "final"), exist_ok=True)
+        return 0
+
+    def study_in(name, *more):
+        args, rows = study.get_args(["--row", "ours=", "--seeds", "1", "--out", str(tmp_path / name), "--base", "BASE",
+                                     "--prompts", "1", "--eval-file", str(eval_file), *more])
+        return study.run_study(args, rows, runner, lambda ckpt, seed: scored.append(ckpt) or fake_items([1], seed))
+
+    study_in("study-a")
+    study_in("study-b")
+    assert len(scored) == 1                                        # the same key: copied
+    eval_file.write_text('{"id": "p0", "regenerated": true}\n')
+    study_in("study-c")
+    study_in("study-d", "--temperature", "0.5")
+    study_in("study-e", "--judge-url", "http://127.0.0.1:9")
+    assert len(scored) == 4 and all(c == str(tmp_path / "study-a" / "ours" / "seed-0" / "final") for c in scored)
+
+
+def test_a_copy_of_a_copy_points_at_the_run_that_trained(tmp_path):
+    """Study c copies from study b's record, itself a copy of study a's run: c's record names a's
+    directory (b holds no model), so scoring c again later finds the model instead of training again.
+    Its lambda series is the trained run's, also when a study beside scores that run again.
+    Bug caught: reused_from set to the copy's directory (a later re-score retrains an hour of runs),
+    or the lambda series read from the new, empty run directory (the gated row's λ lost)."""
+    calls, scored = [], []
+
+    def runner(cmd, log):
+        calls.append(cmd)
+        out = cmd[cmd.index("--out") + 1]
+        os.makedirs(os.path.join(out, "final"), exist_ok=True)
+        with open(os.path.join(out, "metrics.jsonl"), "w") as f:
+            f.write('{"step": 1, "lambda": 0.25}\n{"step": 2, "lambda": 0.75}\n')
+        return 0
+
+    def study_in(name, prompts):
+        args, rows = study.get_args(["--row", "ours=", "--seeds", "1", "--out", str(tmp_path / name),
+                                     "--base", "BASE", "--prompts", str(prompts)])
+        return study.run_study(args, rows, runner, lambda ckpt, seed: scored.append(ckpt) or fake_items([1], seed))
+
+    trained = str(tmp_path / "study-a" / "ours" / "seed-0")
+    study_in("study-a", 1)
+    study_in("study-b", 1)
+    shutil.move(str(tmp_path / "study-a" / "ours" / "seed-0" / study.EVAL_FILE), str(tmp_path / "a-record"))
+    c = study_in("study-c", 1)                                     # only b's copy is left to find
+    assert c["ours"][0]["reused_from"] == trained and len(calls) == 1
+    again = study_in("study-c", 2)                                 # more prompts: scored again, not trained
+    assert len(calls) == 1 and scored[-1] == os.path.join(trained, "final")
+    assert again["ours"][0]["lambda"] == [0.25, 0.75]
+
+
+def test_a_failed_first_stage_ends_the_run_and_the_failure_is_said(tmp_path, capsys):
+    """A two-stage row whose first stage fails is a failed run: its second stage is not started (from a
+    model that does not exist), and the study says which run failed and where its log is.
+    Bug caught: only the last stage's exit status checked, or a failure left out of the study's output."""
+    args, rows = study.get_args(["--row", "two=--gate fixed --lam 0 then --gate fixed --lam 1", "--seeds", "1",
+                                 "--out", str(tmp_path / "s"), "--base", "BASE", "--prompts", "1"])
+    calls = []
+
+    def runner(cmd, log):
+        calls.append(cmd)
+        return 5 if cmd[cmd.index("--out") + 1].endswith("stage-1") else 0
+
+    results = study.run_study(args, rows, runner, lambda ckpt, seed: fake_items([1], seed))
+    assert len(calls) == 1 and results["two"][0]["status"] == "failed" and results["two"][0]["exit"] == 5
+    said = capsys.readouterr()
+    assert "two seed 0: train.py exited with 5" in said.out + said.err
+    assert str(tmp_path / "s" / "two" / "seed-0") + "/train.log" in said.out + said.err
+
+
+def test_one_job_leaves_the_threads_to_the_user_and_the_base_row_scores_the_base(tmp_path):
+    """With --jobs 1 no --threads is added, so one given in --train-args holds; the `none` row scores
+    the base itself and a two-stage row its second stage's model. Bug caught: --threads (all cores)
+    appended to every run, overriding the user's; the `none` row scored from an empty run directory,
+    or a two-stage row's first-stage or missing model scored."""
+    args, rows = study.get_args(["--row", "base=none", "--row", "two=--gate fixed --lam 0 then --gate fixed --lam 1",
+                                 "--seeds", "1", "--train-args", "--threads 1", "--out", str(tmp_path / "s"),
+                                 "--base", "BASE", "--prompts", "1"])
+    calls, scored = [], []
+    study.run_study(args, rows, lambda cmd, log: calls.append(cmd) or 0,
+                    lambda ckpt, seed: scored.append(ckpt) or fake_items([1], seed))
+    assert len(calls) == 2 and all(c.count("--threads") == 1 and c[c.index("--threads") + 1] == "1" for c in calls)
+    assert scored == ["BASE", str(tmp_path / "s" / "two" / "seed-0" / "stage-2" / "final")]
+
+
+def test_the_base_is_built_once_with_seed_zero_and_its_own_flags(tmp_path):
+    """Bug caught: a base directory left by a build that stopped before its model (no spoken.json) taken
+    as built; the build without --base-args, the model or seed 0; a failed build not stopping the study."""
+    calls = []
+    args, _ = study.get_args(["--row", "ours=", "--model", "tiny-kimi", "--base", str(tmp_path / "b"),
+                              "--base-args", "--steps 7"])
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "build.log").write_text("killed\n")
+    study.ensure_base(args, lambda cmd, log: calls.append(cmd) or 0)
+    cmd = calls[0]
+    assert len(calls) == 1 and (cmd[cmd.index("--seed") + 1], cmd[cmd.index("--model") + 1]) == ("0", "tiny-kimi")
+    assert cmd[cmd.index("--steps") + 1] == "7" and cmd[cmd.index("--stage") + 1] == "sft"
+    with pytest.raises(SystemExit, match="building the base failed"):
+        study.ensure_base(args, lambda cmd, log: 1)
+    (tmp_path / "b" / "spoken.json").write_text("{}")
+    study.ensure_base(args, lambda cmd, log: calls.append(cmd) or 0)
+    assert len(calls) == 1
+
+
+def test_a_model_flag_reaches_runs_and_base_and_a_row_replaces_a_preset_row():
+    """Bug caught: --model tiny-kimi not passed to the runs (Kimi rows trained as VITA from a Kimi base) or
+    its base shared with VITA's (out/base-tiny-vita); a --row named like a preset row not replacing it."""
+    args, rows = study.get_args(["--preset", "gates", "--row", "ours=--ema-alpha 0.5", "--model", "tiny-kimi"])
+    assert study.common_flags(args)[:2] == ["--model", "tiny-kimi"]
+    assert args.base == os.path.join("out", "base-tiny-kimi")
+    assert rows["ours"] == "--ema-alpha 0.5"
+
+
+def test_too_few_held_out_prompts_end_the_study_before_the_base(tmp_path, monkeypatch, capsys):
+    """Non-empty lines are prompts: a file of 2 prompts and a blank line cannot give --prompts 3, and it
+    ends the study at once (status 2) before a base is built. Bug caught: blank lines counted, or the
+    check off by one, so the study builds the base and trains every row to score fewer prompts."""
+    eval_file = tmp_path / "eval.jsonl"
+    eval_file.write_text('{"id": "a"}\n\n{"id": "b"}\n\n')
+    assert study.count_lines(str(eval_file)) == 2 and study.count_lines(str(tmp_path / "none.jsonl")) == 0
+
+    def no_base(args, runner=None):
+        raise AssertionError("the base was built")
+    monkeypatch.setattr(study, "ensure_base", no_base)
+    for prompts in ("3", "4"):
+        with pytest.raises(SystemExit) as stop:
+            study.main(["--row", "ours=", "--eval-file", str(eval_file), "--prompts", prompts,
+                        "--out", str(tmp_path / "s")])
+        assert stop.value.code == 2 and f"2 prompts, fewer than --prompts {prompts}" in capsys.readouterr().err
+
+
+def test_a_key_names_the_base_wherever_the_study_is_started(tmp_path, monkeypatch):
+    """The base in a run's key is an absolute path: the same relative --base from two working directories
+    is two bases. Bug caught: the key holding the path as typed, so a study started elsewhere with
+    `--base out/base` copies runs trained from another project's base of the same name."""
+    keys = []
+    for d in ("one", "two"):
+        (tmp_path / d).mkdir()
+        monkeypatch.chdir(tmp_path / d)
+        args, rows = study.get_args(["--row", "ours=", "--base", "out/base"])
+        keys.append(study.run_key(args, rows["ours"], 0, []))
+    assert keys[0]["base"] == str(tmp_path / "one" / "out" / "base") and keys[0]["base"] != keys[1]["base"]
