@@ -1,4 +1,5 @@
 """study.py: the statistics on hand-worked numbers, resume, failures in the table, a tiny real study."""
+import contextlib
 import json
 import math
 import os
@@ -777,3 +778,81 @@ def test_a_key_names_the_base_wherever_the_study_is_started(tmp_path, monkeypatc
         args, rows = study.get_args(["--row", "ours=", "--base", "out/base"])
         keys.append(study.run_key(args, rows["ours"], 0, []))
     assert keys[0]["base"] == str(tmp_path / "one" / "out" / "base") and keys[0]["base"] != keys[1]["base"]
+
+
+def test_a_study_whose_name_extends_this_ones_is_still_beside_it(tmp_path):
+    """OUT's own records are skipped when looking beside it, but `study-ab` is not inside `study-a`.
+    Bug caught: the prefix test without the path separator, so every study whose name starts with this
+    one's is never reused from (an hour of identical runs trained again)."""
+    calls = []
+
+    def study_in(name, *more):
+        args, rows = study.get_args(["--row", "ours=", "--seeds", "1", "--out", str(tmp_path / name),
+                                     "--base", "BASE", "--prompts", "1", *more])
+        return study.run_study(args, rows, lambda cmd, log: calls.append(cmd) or 0,
+                               lambda ckpt, seed: fake_items([1], seed))
+
+    study_in("study-ab")
+    assert study_in("study-a")["ours"][0]["reused_from"] == str(tmp_path / "study-ab" / "ours" / "seed-0")
+    study_in("study-c", "--jobs", "2")                             # threads do not change a run: still reused
+    assert len(calls) == 1
+
+
+@pytest.mark.parametrize("flag", ["--seeds", "--jobs", "--prompts", "--replies"])
+def test_zero_seeds_jobs_prompts_or_replies_are_refused(flag, capsys):
+    """Bug caught: --seeds 0 accepted (an empty study that reports nothing), --jobs 0 (a pool that
+    cannot start), or the other counts at 0."""
+    with pytest.raises(SystemExit) as stop:
+        study.get_args(["--row", "ours=", flag, "0"])
+    assert stop.value.code == 2 and "must be >= 1" in capsys.readouterr().err
+
+
+def test_scoring_runs_one_at_a_time_beside_parallel_jobs(tmp_path, monkeypatch):
+    """Bug caught: the scorer (one model load and one judge for the whole study) entered by two jobs at once."""
+    import threading
+    import time
+    monkeypatch.setattr(torch, "set_num_threads", lambda n: None)
+    args, rows = study.get_args(["--row", "ours=", "--seeds", "4", "--out", str(tmp_path / "s"), "--base", "BASE",
+                                 "--prompts", "1", "--jobs", "2"])
+    lock, state = threading.Lock(), {"now": 0, "most": 0}
+
+    def scorer(ckpt, seed):
+        with lock:
+            state["now"] += 1
+            state["most"] = max(state["most"], state["now"])
+        time.sleep(0.1)
+        with lock:
+            state["now"] -= 1
+        return fake_items([1], seed)
+
+    study.run_study(args, rows, lambda cmd, log: 0, scorer)
+    assert state["most"] == 1
+
+
+def test_the_scorer_loads_the_given_model_and_scores_the_first_prompts_with_the_runs_seed(monkeypatch):
+    """Scorer with the real model, data and eval entry points replaced by recorders: the checkpoint it is
+    given is loaded, the first --prompts prompts read once, and eval.score_items gets the run's seed and
+    --replies, with the study's sampling. Bug caught: all held-out prompts scored (not the table's
+    --prompts), one reply scored whatever --replies says, the sampling seed not the run's."""
+    import eval as evaluate
+    import model as models
+    seen = {"loaded": [], "limits": [], "scores": []}
+
+    class Net:
+        codec = type("Codec", (), {"encode": staticmethod(lambda text: text)})()
+
+        def eval(self):
+            return self
+    monkeypatch.setattr(models, "load_model", lambda ckpt: seen["loaded"].append(ckpt) or Net())
+    monkeypatch.setattr(study.dataset, "load_samples",
+                        lambda path, encode, limit=None: seen["limits"].append((path, limit)) or ["s"] * limit)
+    monkeypatch.setattr(evaluate, "score_items", lambda model, samples, client, args, seed, replies, mode:
+                        seen["scores"].append((len(samples), seed, replies, args.temperature, mode)) or [])
+    args, _ = study.get_args(["--row", "ours=", "--prompts", "3", "--replies", "2", "--temperature", "0.5",
+                              "--eval-file", "E.jsonl", "--judge-url", "http://127.0.0.1:9"])
+    with contextlib.ExitStack() as stack:
+        scorer = study.Scorer(args, stack)
+        scorer("D/final", 2)
+        scorer("D2/final", 1)
+    assert seen["loaded"] == ["D/final", "D2/final"] and seen["limits"] == [("E.jsonl", 3)]
+    assert seen["scores"] == [(3, 2, 2, 0.5, "split"), (3, 1, 2, 0.5, "split")]
