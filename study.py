@@ -459,7 +459,13 @@ def plan_run(args, row: str, flags: str, seed: int, key: dict, common: list):
     own = read_record(path)
     if own and own.get("key") == key:
         return "done", own
-    has_model = (lambda p, r: os.path.exists(final_model(args, flags, seed, trained_in(p, r), common)))
+    def has_model(p, r):
+        """The run directory still holds this training's model: one retrained in place since (another
+        study's rerun with other flags) has a record of its own whose training differs."""
+        there = trained_in(p, r)
+        holds = read_record(os.path.join(there, EVAL_FILE)) or r
+        return (os.path.exists(final_model(args, flags, seed, there, common))
+                and same_training(holds.get("key") or {}, key))
     if own and same_training(own.get("key") or {}, key) and has_model(path, own):
         return "score", trained_in(path, own)
     found = None if args.no_reuse else find_reusable(args, key)

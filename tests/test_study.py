@@ -856,3 +856,31 @@ def test_the_scorer_loads_the_given_model_and_scores_the_first_prompts_with_the_
         scorer("D2/final", 1)
     assert seen["loaded"] == ["D/final", "D2/final"] and seen["limits"] == [("E.jsonl", 3)]
     assert seen["scores"] == [(3, 2, 2, 0.5, "split"), (3, 1, 2, 0.5, "split")]
+
+
+def test_a_run_retrained_in_place_is_not_scored_again_for_its_old_training(tmp_path):
+    """Study b scores study a's model again (more prompts), so b's record points at a's run directory.
+    Then a is rerun with --steps 5: that directory now holds another training's model. Scoring b again
+    must train b's own run, not score the --steps 5 model under b's old key.
+    Bug caught (it was in study.py): a record's `reused_from` trusted without checking what the
+    directory now holds, so b's table silently showed the numbers of a run with other flags."""
+    calls, scored = [], []
+
+    def runner(cmd, log):
+        calls.append(cmd)
+        os.makedirs(os.path.join(cmd[cmd.index("--out") + 1], "final"), exist_ok=True)
+        return 0
+
+    def study_in(name, prompts, *more):
+        args, rows = study.get_args(["--row", "ours=", "--seeds", "1", "--out", str(tmp_path / name),
+                                     "--base", "BASE", "--prompts", str(prompts), *more])
+        return study.run_study(args, rows, runner, lambda ckpt, seed: scored.append(ckpt) or fake_items([1], seed))
+
+    study_in("study-a", 1)
+    study_in("study-b", 2)                                          # a's model scored again
+    assert len(calls) == 1 and scored[-1] == str(tmp_path / "study-a" / "ours" / "seed-0" / "final")
+    study_in("study-a", 1, "--steps", "5")                          # a's directory retrained
+    assert len(calls) == 2
+    study_in("study-b", 3)
+    assert len(calls) == 3 and calls[-1][calls[-1].index("--out") + 1] == str(tmp_path / "study-b" / "ours" / "seed-0")
+    assert scored[-1] == str(tmp_path / "study-b" / "ours" / "seed-0" / "final")
