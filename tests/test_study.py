@@ -13,6 +13,26 @@ import stats
 import study
 
 
+class AtOnce:
+    """`with at_once:` around a call holds it `seconds` and counts how many calls are inside at the
+    same time; `most` is the largest count seen."""
+
+    def __init__(self, seconds):
+        import threading
+        self.lock, self.now, self.most, self.seconds = threading.Lock(), 0, 0, seconds
+
+    def __enter__(self):
+        with self.lock:
+            self.now += 1
+            self.most = max(self.most, self.now)
+
+    def __exit__(self, *exc):
+        import time
+        time.sleep(self.seconds)
+        with self.lock:
+            self.now -= 1
+
+
 def test_t_quantiles_match_the_printed_table():
     """Bug caught: a wrong density constant, a one-sided quantile, df off by one, or the normal limit
     taken too early (1.96 at df 30). Values from any t table: t_{0.975} for df 1, 2, 3, 10, 30, 60 and
@@ -338,27 +358,20 @@ def test_a_base_rebuilt_in_place_is_not_mixed_with_runs_of_the_old_one(tmp_path)
 def test_jobs_run_at_once_with_a_share_of_the_cores_each(tmp_path, monkeypatch):
     """Bug caught: --jobs 2 running one at a time (the runner never sees two in flight), both runs
     taking every core (each must get cores / 2 threads), or results out of seed order."""
-    import threading
-    import time
     monkeypatch.setattr(os, "cpu_count", lambda: 4)
     scorer_threads = []
     monkeypatch.setattr(torch, "set_num_threads", scorer_threads.append)   # and not this process's for good
     args, rows = study.get_args(["--row", "ours=", "--row", "sft=--lam 0 --gate fixed", "--seeds", "2",
                                  "--out", str(tmp_path / "s"), "--base", "BASE", "--prompts", "2", "--jobs", "2"])
-    lock, state = threading.Lock(), {"now": 0, "most": 0}
+    runs = AtOnce(0.2)
 
     def runner(cmd, log):
         assert cmd[cmd.index("--threads") + 1] == "2"
-        with lock:
-            state["now"] += 1
-            state["most"] = max(state["most"], state["now"])
-        time.sleep(0.2)
-        with lock:
-            state["now"] -= 1
-        return 0
+        with runs:
+            return 0
 
     results = study.run_study(args, rows, runner, lambda ckpt, seed: fake_items([seed, 1], seed))
-    assert state["most"] == 2 and scorer_threads == [2]
+    assert runs.most == 2 and scorer_threads == [2]
     assert [r["seed"] for r in results["sft"]] == [0, 1]
     assert [r["items"][0]["accuracy"] for r in results["ours"]] == [0, 1]
 
@@ -809,24 +822,17 @@ def test_zero_seeds_jobs_prompts_or_replies_are_refused(flag, capsys):
 
 def test_scoring_runs_one_at_a_time_beside_parallel_jobs(tmp_path, monkeypatch):
     """Bug caught: the scorer (one model load and one judge for the whole study) entered by two jobs at once."""
-    import threading
-    import time
     monkeypatch.setattr(torch, "set_num_threads", lambda n: None)
     args, rows = study.get_args(["--row", "ours=", "--seeds", "4", "--out", str(tmp_path / "s"), "--base", "BASE",
                                  "--prompts", "1", "--jobs", "2"])
-    lock, state = threading.Lock(), {"now": 0, "most": 0}
+    scorings = AtOnce(0.1)
 
     def scorer(ckpt, seed):
-        with lock:
-            state["now"] += 1
-            state["most"] = max(state["most"], state["now"])
-        time.sleep(0.1)
-        with lock:
-            state["now"] -= 1
-        return fake_items([1], seed)
+        with scorings:
+            return fake_items([1], seed)
 
     study.run_study(args, rows, lambda cmd, log: 0, scorer)
-    assert state["most"] == 1
+    assert scorings.most == 1
 
 
 def test_the_scorer_loads_the_given_model_and_scores_the_first_prompts_with_the_runs_seed(monkeypatch):
