@@ -100,6 +100,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 METRICS = ("accuracy", "semantic", "acoustic", "intelligibility", "stopped")
 LABELS = {"semantic": "semantic (IQ)", "acoustic": "acoustic (EQ)", "stopped": "stopped early"}
 EVAL_FILE = "study-eval.json"
+OUTPUTS = ("study.md", "study.json", "study.png")     # written in OUT, beside the rows' directories
 BASE_ROW = "none"          # a row that trains nothing: the base itself is scored
 PRESETS = {
     "table1": {
@@ -146,6 +147,9 @@ def parse_row(text: str) -> tuple:
     name = name.strip()
     if not sep or not name or "/" in name or name.startswith("."):
         raise ValueError(f"--row {text!r}: expected NAME=\"TRAIN.PY FLAGS\" (a plain name, no '/')")
+    if name in OUTPUTS:      # OUT/NAME is the row's directory: it would collide with the study's own file
+        raise ValueError(f"--row {text!r}: {name} is one of the files the study writes in --out; name the row "
+                         f"otherwise")
     try:
         shlex.split(flags)
     except ValueError as e:
@@ -635,10 +639,10 @@ def main(argv=None):
     summary = summarise(results, args.seeds)
     os.makedirs(args.out, exist_ok=True)
     text = report(summary, rows, args)
-    with open(os.path.join(args.out, "study.md"), "w") as f:
+    with open(os.path.join(args.out, OUTPUTS[0]), "w") as f:
         f.write(text)
-    runtime.write_json(os.path.join(args.out, "study.json"), {"rows": rows, "summary": summary})
-    plot(summary, results, os.path.join(args.out, "study.png"))
+    runtime.write_json(os.path.join(args.out, OUTPUTS[1]), {"rows": rows, "summary": summary})
+    plot(summary, results, os.path.join(args.out, OUTPUTS[2]))
     print(text)
     print(f"wrote study.md, study.json, study.png to {args.out} ({time.time() - t0:.0f} s)")
 

@@ -559,6 +559,18 @@ def test_row_names_are_plain_names_and_flags_may_hold_equals_signs():
             study.parse_row(bad)
 
 
+def test_a_row_named_after_a_study_output_is_refused_at_the_command_line(tmp_path, capsys):
+    """OUT/ROW is a row's directory and OUT/study.md (.json, .png) the study's own files. Bug caught: a row
+    named `study.md` accepted, its runs trained into OUT/study.md/seed-0 for an hour, then the table's
+    open() failing on a directory (or, written first, the row's makedirs on a file)."""
+    for name in ("study.md", "study.json", "study.png"):
+        with pytest.raises(SystemExit) as stop:
+            study.get_args(["--row", f"{name}=--lam 0", "--out", str(tmp_path / "s")])
+        last = capsys.readouterr().err.strip().splitlines()[-1]
+        assert stop.value.code == 2 and name in last and "--row" in last
+    assert study.parse_row("study=--lam 0") == ("study", "--lam 0")     # a name merely like them is fine
+
+
 def test_a_rows_flags_are_split_as_a_shell_splits_them_and_then_is_a_word():
     """Bug caught: flags split at spaces inside quotes (`--train-file "my data.jsonl"` becomes two
     arguments), or two stages found wherever "then" is part of a word (a gate named `strengthen`)."""
