@@ -50,7 +50,7 @@ checkpoint with VITA-Audio-Boost's layout (config fields, shard index, main and 
 names, the Qwen2.5 + VITA added tokens at their real offsets, generation config), with the
 toy codec in place of GLM-4-Voice, on CPU; and GLM4VoiceCodec.encode's windows and padding
 with transformers' Whisper feature extractor and a stand-in encoder with Whisper-VQ's strides.
-Not exercised: real weights, GLM-4-Voice itself, GPUs.
+Not exercised: real weights, GLM-4-Voice itself, this path on a GPU.
 
 Deviations from VITA-Audio / the official release:
   1. Generation follows the schedule by constraint (VITA-Audio relies on the learned layout).
