@@ -263,9 +263,9 @@ def geometry(names, g_text, g_speech, all_reduce=None) -> dict:
     shards' dot products and squared norms, per layer, before the ratios are taken."""
     layers = list(dict.fromkeys(_layer_of(n) for n in names))      # in the parameters' order
     sums = torch.zeros(len(layers), 3, dtype=torch.float64, device="cpu")     # per layer: <a, b>, |a|^2, |b|^2
-    for name, a, b in zip(names, g_text, g_speech):
-        a, b = a.detach().double().flatten().cpu(), b.detach().double().flatten().cpu()
-        sums[layers.index(_layer_of(name))] += torch.stack([a @ b, a @ a, b @ b])
+    for name, a, b in zip(names, g_text, g_speech):     # three sums on the gradient's device, not its copy here
+        a, b = a.detach().double().flatten(), b.detach().double().flatten()
+        sums[layers.index(_layer_of(name))] += torch.stack([a @ b, a @ a, b @ b]).cpu()
     if all_reduce is not None:
         sums = all_reduce(sums)
 

@@ -27,6 +27,7 @@ import torch
 import losses
 import model as models
 import rollout
+import runtime
 from rollout import flat
 
 
@@ -94,6 +95,18 @@ def hybrid_objective(policy, ub, adv, usable, group, lam, args, forward=None, mo
     grpo, stats = grpo_term(logp[:ub.n_roll], ub, adv, usable, group, args)
     sft = sft_term(logp[ub.n_roll:], ub)
     return losses.hybrid_loss(sft, grpo, lam), sft, grpo, stats
+
+
+def grad_geometry_at_step(policy, ub, adv, usable, group, lam, args, forward):
+    """Appendix C on a training step's global batch at the weights its update starts from (train.py's
+    --grad-diag-every): losses.grad_geometry of the text and speech parts (Eq. 7), each rank's
+    gradients averaged over ranks as DDP averages the update's; under FSDP, whose sharded parameters
+    autograd.grad cannot reach, from the shards of backward passes through it."""
+    if args.fsdp:
+        return losses.geometry(*sharded_part_gradients(policy, ub, adv, usable, group, lam, args, forward),
+                               all_reduce=runtime.all_reduce_sum)
+    parts = [hybrid_objective(policy, ub, adv, usable, group, lam, args, modality=m)[0] for m in ("text", "speech")]
+    return losses.grad_geometry(list(policy.named_parameters()), *parts, average=runtime.average_over_ranks)
 
 
 def sharded_part_gradients(policy, ub, adv, usable, group, lam, args, forward):

@@ -639,10 +639,11 @@ def main(argv=None):
     summary = summarise(results, args.seeds)
     os.makedirs(args.out, exist_ok=True)
     text = report(summary, rows, args)
-    with open(os.path.join(args.out, OUTPUTS[0]), "w") as f:
+    md, js, png = (os.path.join(args.out, name) for name in OUTPUTS)
+    with open(md, "w") as f:
         f.write(text)
-    runtime.write_json(os.path.join(args.out, OUTPUTS[1]), {"rows": rows, "summary": summary})
-    plot(summary, results, os.path.join(args.out, OUTPUTS[2]))
+    runtime.write_json(js, {"rows": rows, "summary": summary})
+    plot(summary, results, png)
     print(text)
     print(f"wrote study.md, study.json, study.png to {args.out} ({time.time() - t0:.0f} s)")
 

@@ -383,15 +383,7 @@ def run_hybrid(args, policy, train_set, eval_set, judge, rank, world, device, hu
         g_out = gate.step(R, runtime.all_reduce_sum)
         geometry, t_diag = None, time.perf_counter()    # Appendix C: the two parts' gradients at the weights
         if args.grad_diag_every and (step + 1) % args.grad_diag_every == 0:     # this update starts from
-            if args.fsdp:       # the gradients' shards, from backward passes through FSDP
-                geometry = losses.geometry(*objective.sharded_part_gradients(policy, ub, adv, usable, group,
-                                                                             g_out.lam, args, forward),
-                                           all_reduce=runtime.all_reduce_sum)
-            else:               # each rank's gradients of its own rows, averaged over ranks as DDP does
-                parts = [objective.hybrid_objective(policy, ub, adv, usable, group, g_out.lam, args, modality=m)[0]
-                         for m in ("text", "speech")]
-                geometry = losses.grad_geometry(list(policy.named_parameters()), *parts,
-                                                average=runtime.average_over_ranks)
+            geometry = objective.grad_geometry_at_step(policy, ub, adv, usable, group, g_out.lam, args, forward)
         t_diag = time.perf_counter() - t_diag                                    # not the update's time
         # 5. (1 - lambda) SFT + lambda GRPO, --ppo-epochs updates on this rollout batch; the first
         #    adds the GRPO gradient to the early SFT one, later epochs run whole (new weights)
