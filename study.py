@@ -25,13 +25,15 @@ logged (OUT/ROW/seed-S/train.log), counted in the table's `runs` column, left ou
 and tried again on the next invocation.
 
 Runs are shared between studies: each record carries its key (training: flags, --train-args,
-the base's path and a digest of its weights, seed; scoring: prompts, replies, a digest of their file,
-sampling, judge). A row x seed whose key a study beside OUT (out/study-*) has already finished
-is copied from there, not trained again (`--no-reuse` to retrain). So `--preset gates` after
-`--preset table3` trains only EMA 0.99 and the registered gates, and a base rebuilt in place or
-regenerated data is never mixed with runs of the old one. A record here or beside OUT whose
-training matches but whose scoring differs (more prompts, another eval file) has its saved
-model scored again, not trained again; a record here whose training differs is trained again.
+the base's path and a digest of its weights, a digest of each stage's training split, seed;
+scoring: prompts, replies, a digest of their file, sampling, judge). A row x seed whose key a
+study beside OUT (out/study-*) has already finished is copied from there, not trained again
+(`--no-reuse` to retrain). So `--preset gates` after `--preset table3` trains only EMA 0.99 and
+the registered gates, and a base rebuilt in place or regenerated data is never mixed with runs
+of the old one (records written before the training split's digest was keyed are trained
+again). A record here or beside OUT whose training matches but whose scoring differs (more
+prompts, another eval file) has its saved model scored again, not trained again; a record here
+whose training differs is trained again.
 The code is not part of the key: after changing what an existing row does, use a fresh parent
 directory or `--no-reuse`.
 `--jobs N` runs N row x seeds at once, each with cores / N threads (torch's and numpy's BLAS; the
@@ -398,17 +400,30 @@ def content_digest(path: str, suffixes=(".safetensors", ".bin", ".json")) -> str
     return h.hexdigest()
 
 
+def training_files(args, flags: str, seed: int, common: list) -> list:
+    """The training split each train.py stage of a row reads (--train-file, else --data-dir's
+    train.jsonl, else the toy world's), resolved as train.py resolves it."""
+    import flags as train_flags
+    files = []
+    for cmd in train_commands(flags, args.base, seed, args.out, common)[0]:
+        with contextlib.redirect_stderr(io.StringIO()), contextlib.redirect_stdout(io.StringIO()):
+            files.append(train_flags.get_args(cmd[2:]).train_file)
+    return files
+
+
 def run_key(args, flags: str, seed: int, common: list) -> dict:
     """Everything that decides a row x seed's result: two studies with the same key share one run."""
     key = {"flags": flags.strip() if flags.strip() == BASE_ROW else shlex.join(shlex.split(flags)),
            "train_args": common, "base": os.path.abspath(args.base), "base_digest": content_digest(args.base),
+           "train_digest": [content_digest(f) for f in training_files(args, flags, seed, common)],
            "seed": seed, "prompts": args.prompts, "replies": args.replies, "eval_file": os.path.abspath(args.eval_file),
            "eval_digest": content_digest(args.eval_file), "sampling": rollout.sampling_kwargs(args),
            "judge": args.judge_url or "local noise-free"}
     return json.loads(json.dumps(key))           # the form it has once read back from a record
 
 
-TRAINING_KEYS = ("flags", "train_args", "base", "base_digest", "seed")   # the rest decides only the scoring
+# the training part of a key; the rest decides only the scoring
+TRAINING_KEYS = ("flags", "train_args", "base", "base_digest", "train_digest", "seed")
 
 
 def same_training(a: dict, b: dict) -> bool:

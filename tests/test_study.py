@@ -355,6 +355,39 @@ def test_a_base_rebuilt_in_place_is_not_mixed_with_runs_of_the_old_one(tmp_path)
     assert len(calls) == 2                                               # trained again
 
 
+def test_a_training_split_regenerated_in_place_trains_the_run_again(tmp_path):
+    """Same flags, seed and base, but the training split at the same path now holds other data (the toy
+    world regenerated with other --flaws, the base kept): the run is trained again, and each stage of a
+    two-stage row keys the split it reads. Bug caught: a key without the training data's digest, which
+    copies runs trained on the old demonstrations into a table of the new ones."""
+    calls = []
+    base, split, other = tmp_path / "base", tmp_path / "train.jsonl", tmp_path / "other.jsonl"
+    base.mkdir()
+    (base / "model.safetensors").write_bytes(b"weights")
+    split.write_text('{"id": "a"}\n')
+    other.write_text('{"id": "b"}\n')
+
+    def runner(cmd, log):                 # leaves a final model, so an old run could be scored again
+        calls.append(cmd)
+        os.makedirs(os.path.join(cmd[cmd.index("--out") + 1], "final"), exist_ok=True)
+        return 0
+
+    def study_in(name, row="ours="):
+        args, rows = study.get_args(["--row", row, "--seeds", "1", "--out", str(tmp_path / name), "--base", str(base),
+                                     "--prompts", "1", "--train-args", f"--train-file {split}"])
+        study.run_study(args, rows, runner, lambda ckpt, seed: fake_items([1], seed))
+        return study.run_key(args, rows[row.split("=")[0]], 0, study.common_flags(args))
+
+    assert study_in("study-a")["train_digest"] == [study.content_digest(str(split))]
+    study_in("study-b")
+    assert len(calls) == 1                                               # the same data: reused
+    split.write_text('{"id": "a", "sft_target_text": "3 plus 4 is"}\n')
+    study_in("study-c")
+    assert len(calls) == 2                                               # other data: trained, not scored again
+    two = study_in("study-d", f"two=--lam 0 then --train-file {other}")
+    assert two["train_digest"] == [study.content_digest(str(split)), study.content_digest(str(other))]
+
+
 def test_jobs_run_at_once_with_a_share_of_the_cores_each(tmp_path, monkeypatch):
     """Bug caught: --jobs 2 running one at a time (the runner never sees two in flight), both runs
     taking every core (each must get cores / 2 threads), or results out of seed order."""
