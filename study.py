@@ -471,9 +471,10 @@ def trained_in(path: str, record: dict) -> str:
 
 
 def plan_run(args, row: str, flags: str, seed: int, key: dict, common: list):
-    """What a row x seed needs: ("done", record) when a record with this key exists here or beside
-    OUT; ("score", directory) when a run with the same training (another prompt count, eval file,
-    sampling or judge) left its model in `directory`; else ("train", None)."""
+    """What a row x seed needs: ("done", record) when a record with this key exists here, ("copy",
+    record) when one exists beside OUT; ("score", directory) when a run with the same training
+    (another prompt count, eval file, sampling or judge) left its model in `directory`; else
+    ("train", None)."""
     path = os.path.join(run_dir(args.out, row, seed), EVAL_FILE)
     own = read_record(path)
     if own and own.get("key") == key:
@@ -489,7 +490,7 @@ def plan_run(args, row: str, flags: str, seed: int, key: dict, common: list):
         return "score", trained_in(path, own)
     found = None if args.no_reuse else find_reusable(args, key)
     if found and found[1].get("key") == key:
-        return "done", dict(found[1], row=row, reused_from=trained_in(*found))
+        return "copy", dict(found[1], row=row, reused_from=trained_in(*found))
     if found and has_model(*found):
         return "score", trained_in(*found)
     return "train", None
@@ -504,11 +505,11 @@ def run_study(args, rows: dict, runner=subprocess_runner, scorer=None) -> dict:
     for row, seed in itertools.product(rows, range(args.seeds)):
         key = run_key(args, rows[row], seed, common)
         action, found = plan_run(args, row, rows[row], seed, key, common)
-        if action == "done":
-            if found.get("reused_from"):           # a copy; the checkpoint stays where it is
-                os.makedirs(run_dir(args.out, row, seed), exist_ok=True)
-                runtime.write_json(os.path.join(run_dir(args.out, row, seed), EVAL_FILE), found)
-                reused += 1
+        if action == "copy":                       # the record only; the checkpoint stays where it is
+            os.makedirs(run_dir(args.out, row, seed), exist_ok=True)
+            runtime.write_json(os.path.join(run_dir(args.out, row, seed), EVAL_FILE), found)
+            reused += 1
+        if action in ("done", "copy"):
             records[row, seed] = found
         else:
             todo.append((row, seed, key, found))

@@ -229,9 +229,10 @@ def test_a_half_run_row_says_what_did_not_run_and_prints_no_ci_for_one_value(tmp
     assert "| sft | 2 | +1.000 (0.5) |" in table and "nan" not in table
 
 
-def test_a_second_study_reuses_identical_runs_and_only_those(tmp_path):
+def test_a_second_study_reuses_identical_runs_and_only_those(tmp_path, capsys):
     """Bug caught: a row with the same flags, base and seed trained again by another preset (an hour of
-    CPU), or a run reused although its flags, seed or the number of scored prompts differ."""
+    CPU), or a run reused although its flags, seed or the number of scored prompts differ; a resumed
+    study copying (and counting as reused) the records it copied before."""
     calls = []
 
     def runner(cmd, log):
@@ -256,6 +257,10 @@ def test_a_second_study_reuses_identical_runs_and_only_those(tmp_path):
     assert results["fixed"][1]["reused_from"] == str(tmp_path / "study-a" / "half" / "seed-1")
     assert results["fixed"][1]["row"] == "fixed" and results["fixed"][1]["items"][3]["accuracy"] == 1
     assert (tmp_path / "study-b" / "fixed" / "seed-1" / study.EVAL_FILE).exists()   # its own study resumes alone
+    copied = tmp_path / "study-b" / "fixed" / "seed-1" / study.EVAL_FILE
+    written = copied.stat().st_mtime_ns
+    study.run_study(second, rows2, runner, scorer)                     # resumed: its copies are its own now
+    assert copied.stat().st_mtime_ns == written and "(0 reused from another study)" in capsys.readouterr().out
     calls.clear()
     third, rows3 = study.get_args(["--row", "ours=", "--seeds", "1", "--out", str(tmp_path / "study-c"),
                                    "--base", "BASE", "--prompts", "8"])                # scored on more prompts
