@@ -510,15 +510,17 @@ def lambda_reach(right, wrong, gate, group_size=4, shares=REACH_SHARES, pool_sha
             "h2_reference": {k: list(v) for k, v in H2_REFERENCE.items()}}
 
 
-def reach_pool(pool, reward_axis="holistic") -> tuple:
-    """The pool's training rewards split by whether the reply's text ends with the reference
-    answer: (right, wrong, share right). Prompts without a reference, or unscored replies, are left out."""
+def reach_pool(pool, reward_mode="holistic", semantic_weight=0.7) -> tuple:
+    """The pool's training rewards, as train.py computes them under --reward-mode / --semantic-weight
+    (reward.axis_rewards), split by whether the reply's text ends with the reference answer:
+    (right, wrong, share right). Prompts without a reference, or unscored replies, are left out."""
     right, wrong = [], []
     for e in pool:
         ref = e["sample"].reference
         if not ref:
             continue
-        for text, r in zip(e["texts"], e[reward_axis]):
+        scores = {axis: e.get(axis, [None] * len(e["texts"])) for axis in reward.AXES}
+        for text, r in zip(e["texts"], reward.axis_rewards(scores, reward_mode, semantic_weight)):
             if r is not None:
                 (right if dataset.answer_matches(text, ref) else wrong).append(float(r))
     total = len(right) + len(wrong)
@@ -528,7 +530,8 @@ def reach_pool(pool, reward_axis="holistic") -> tuple:
 def reach_lines(r) -> list:
     """The printout of the reach analysis."""
     b_lo, b_hi = H2_REFERENCE["end"]
-    head = (f"reach ({r['gate']}, G={r['group_size']}, the pool's holistic rewards): expected lambda_raw by share "
+    head = (f"reach ({r['gate']}, G={r['group_size']}, the pool's {r.get('reward', 'holistic')} rewards): expected "
+            f"lambda_raw by share "
             f"p of right replies: " + ", ".join(f"p {x['share']:.1f} {x['lambda_raw']:.3f}" for x in r["by_share"]))
     if r["peak"] is None:
         return [head, f"  the pool has {r['n_right']} right and {r['n_wrong']} other replies: no estimate"]

@@ -287,9 +287,11 @@ def run(args):
                      [f"diversity {name}: semantic variance {a['semantic_var']:.3f}, acoustic variance "
                       f"{a['acoustic_var']:.3f}" for name, a in r.items()])
         if "reach" in todo:
-            right, wrong, share = analyses.reach_pool(pool)
+            right, wrong, share = analyses.reach_pool(pool, args.reward_mode, args.semantic_weight)
             r = analyses.lambda_reach(right, wrong, gates.make_gate(args.gate), args.group_size,
                                       pool_share=share, seed=args.seed)
+            r["reward"] = ("holistic" if args.reward_mode == "holistic" else
+                           f"{args.semantic_weight:g} semantic + {1 - args.semantic_weight:g} acoustic")
             emit("reach", r, lambda p: analyses.plot_reach(r, p), analyses.reach_lines(r))
         if "gradients" in todo:
             records = analyses.gradient_events(model, samples, clean, args, events=args.events, seed=args.seed)

@@ -155,6 +155,23 @@ def test_every_analysis_writes_its_files(micro_ckpts, toy_dir, judge_url, tmp_pa
                                                                     "backwards", "repetition"}
 
 
+def test_reach_measures_the_reward_the_flags_name(micro_ckpts, toy_dir, judge_url, tmp_path, monkeypatch):
+    """eval.py --analysis reach --reward-mode split --semantic-weight 1 splits the pool's semantic scores, and
+    says so. Bug caught: eval.py accepting train.py's reward flags and measuring the holistic reward anyway."""
+    seen = []
+    real = analyses.reach_pool
+    monkeypatch.setattr(analyses, "reach_pool", lambda pool, *a: seen.append((pool, a)) or real(pool, *a))
+    out = tmp_path / "eval"
+    ev.main(["--ckpt", micro_ckpts["tiny-vita"], "--analysis", "reach", "--data", str(toy_dir / "eval.jsonl"),
+             "--prompts", "2", "--samples", "2", "--max-len", "24", "--out", str(out), "--judge-url", judge_url,
+             "--reward-mode", "split", "--semantic-weight", "1"])
+    (pool, flags), = seen
+    right, wrong, _ = real(pool, "split", 1.0)
+    reach = json.loads((out / "reach.json").read_text())
+    assert flags == ("split", 1.0) and (reach["n_right"], reach["n_wrong"]) == (len(right), len(wrong))
+    assert reach["reward"] == "1 semantic + 0 acoustic"
+
+
 def test_local_noisy_raters_disagree_with_the_human_and_each_draw_is_a_new_answer(micro_ckpts, toy_dir, tmp_path):
     """--judge-draws asks the noisy judge again about the same replies. Bug caught: the draws sent
     with the pool's own request seeds (the same answers: sd 0 and a 'mean' that is one draw), or
@@ -623,6 +640,20 @@ def test_reach_pool_splits_scored_replies_by_the_answer_they_end_with():
             {"sample": S(reference=None), "texts": ["7"], "holistic": [3], "semantic": [1]},
             {"sample": S(reference="3"), "texts": ["you said 3", "you said"], "holistic": [4, 1], "semantic": [1, 1]}]
     assert analyses.reach_pool(pool) == ([5.0, 4.0, 4.0], [2.0, 1.0], pytest.approx(0.6))
+
+
+def test_reach_pool_reads_the_reward_train_py_would_compute():
+    """--reward-mode split (w semantic + (1 - w) acoustic) is the reward whose reach is measured, not the holistic
+    axis. Right '3 plus 4 is 7': semantic 5, acoustic 3 -> 0.7 * 5 + 0.3 * 3 = 4.4 (w = 1: 5); wrong '3 plus 4
+    is 2': semantic 2, acoustic 4 -> 2.6; a reply missing its acoustic score has no split reward. Bugs caught:
+    reach always reading the holistic axis (train.py's --reward-mode accepted by eval.py and ignored), the
+    weight applied to the acoustic axis."""
+    from types import SimpleNamespace as S
+    pool = [{"sample": S(reference="7"), "texts": ["3 plus 4 is 7", "3 plus 4 is 2", "3 plus 4 is 7"],
+             "holistic": [3, 3, 3], "semantic": [5, 2, 5], "acoustic": [3, 4, None]}]
+    assert analyses.reach_pool(pool, "split", 0.7) == ([pytest.approx(4.4)], [pytest.approx(2.6)], 0.5)
+    assert analyses.reach_pool(pool, "split", 1.0) == ([5.0], [2.0], 0.5)
+    assert analyses.reach_pool(pool) == ([3.0, 3.0], [3.0], pytest.approx(2 / 3))
 
 
 def test_reach_lines_print_the_peak_and_the_pools_own_share_each_with_its_own_lambda():
