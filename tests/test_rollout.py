@@ -531,3 +531,104 @@ def test_teacher_forced_pairs_each_prompt_with_its_own_target(samples):
         assert torch.equal(prompts[i][pmask[i].bool()], m.prompt(s).to(prompts))
         want = m.target(s.target_text, s.target_codes)
         assert torch.equal(replies[i][slots[i, :, 0] != 0], want.to(replies))
+
+
+# ---------------------------------------------------------------- found by a second mutation audit: the draw itself
+
+
+def test_inverse_cdf_scales_the_uniform_by_an_unnormalised_total():
+    """top-p zeroes the tail without renormalising, so the rows inverse_cdf gets sum to less than 1.
+    Hand-worked: masses 0.2 and 0.3 (total 0.5), so u below 0.4 draws index 1 and u above it index 3.
+    Bug: the threshold taken as u rather than u * total, so every u above 0.2 draws the last token
+    with mass (the truncated distribution's tail token is drawn far too often)."""
+    probs = torch.tensor([[0.0, 0.2, 0.0, 0.3, 0.0]]).expand(4, 5)
+    u = torch.tensor([0.0, 0.39, 0.41, 0.99])
+    assert rollout.inverse_cdf(probs, u).tolist() == [1, 1, 3, 3]
+
+
+@pytest.mark.parametrize("temperature,expect", [(0.5, [2, 5, 5, 6, 36]), (1.0, [1, 5, 6, 19, 36])])
+def test_a_draw_follows_the_slot_restricted_distribution_at_the_temperature(samples, monkeypatch, temperature, expect):
+    """Constant logits: character a = text_lo + 5 at ln(37) / 2, everything else 0. The first slot is TEXT:
+    37 characters and <boa> (id 2, first in id order), so at temperature 0.5 a weighs e^ln(37) = 37 and the
+    37 others 1 each (total 74): <boa> holds [0, 1) of the 74, character c < 5 holds [c + 1, c + 2), a
+    [6, 43), a character c > 5 [c + 37, c + 38). At temperature 1 a weighs sqrt(37) = 6.08 of 43.08: a holds
+    [6, 12.08), c > 5 [c + 6.08, c + 7.08). Uniforms 0.05 0.2 0.3 0.585 0.99 (times the total: 3.7 14.8 22.2
+    43.3 73.3 at 0.5; 2.2 8.6 12.9 25.2 42.7 at 1) draw the characters text_lo + `expect`, and the recorded
+    log-prob at 0.5 is log(37 / 74) for a, log(1 / 74) for another. Bugs: the temperature applied twice to
+    the sampling logits (or not at all), which teacher forcing cannot see since the recorded log-probs stay
+    right; a row's draw made with another row's uniform."""
+    m = micro_model("tiny-vita", seed=1)
+    v = m.vocab
+    a = v.text_lo + 5
+
+    def constant(tokens, attention_mask, position_ids=None, past=None, use_cache=False):
+        logits = torch.zeros(*tokens.shape, v.size)
+        logits[..., a] = 0.5 * float(torch.log(torch.tensor(37.0, dtype=torch.float64)))
+        return logits, None
+    monkeypatch.setattr(m, "forward", constant)
+    m.share_prompts = False                 # a constant forward keeps no cache to share
+    prompts, mask = m.sample_prompt_batch([samples[0]] * 5)
+    uniforms = torch.tensor([0.05, 0.2, 0.3, 0.585, 0.99])[:, None, None]
+    tokens, slots, logps, _ = rollout.generate(m, prompts, mask, temperature, top_p=1.0, max_len=1, uniforms=uniforms)
+    assert slots[:, 0, 0].tolist() == [grammar.TEXT] * 5
+    assert (tokens[:, 0, 0] - v.text_lo).tolist() == expect
+    if temperature == 0.5:
+        assert float(logps[1, 0, 0]) == pytest.approx(float(torch.log(torch.tensor(0.5))), abs=1e-5)
+        assert float(logps[0, 0, 0]) == pytest.approx(-float(torch.log(torch.tensor(74.0))), abs=1e-5)
+
+
+@pytest.mark.parametrize("rows,dropped", [(4, True), (5, False)])
+def test_finished_rows_leave_once_they_are_a_quarter_of_the_batch(samples, rows, dropped):
+    """Row 0 draws with u = 0, the first token with mass: <boa> in the first TEXT slot (id 2, before
+    every character), <eoa> in the final chunk (id 3, before every code), then the forced <eos>: it
+    closes at step 2. The other rows draw with u -> 1 (the last character, then codes) and run to
+    max_len. With drop_finished 1, one finished row of 4 is a quarter: it leaves, and the forwards after
+    step 2 run 3 rows; one of 5 is not, and all 5 stay. Bug: the quarter rule written `>` instead of
+    `>=` (or against the rows at the start), so the finished rows keep being decoded."""
+    m = micro_model("tiny-vita", seed=1)
+    v = m.vocab
+    prompts, mask = m.sample_prompt_batch(samples[:rows])
+    uniforms = torch.full((rows, 6, 1), 1 - 2 ** -20)
+    uniforms[0] = 0.0
+    sizes, inner = [], m.forward
+    m.forward = lambda tokens, *a, **k: sizes.append(tokens.shape[0]) or inner(tokens, *a, **k)
+    tokens, _, _, truncated = rollout.generate(m, prompts, mask, 1.0, top_p=1.0, max_len=6, uniforms=uniforms,
+                                               drop_finished=1)
+    assert tokens[0, :, 0].tolist() == [v.boa, v.eoa, v.eos, v.pad, v.pad, v.pad]
+    assert truncated.tolist() == [False] + [True] * (rows - 1)
+    after = rows - 1 if dropped else rows
+    assert sizes == [rows] * 3 + [after] * 4          # the prefill, after steps 0 and 1, then after steps 2 to 5
+
+
+def test_every_part_of_a_stream_key_changes_the_stream():
+    """stream_seed(seed, step, index, reply) names one reply's randomness: over a grid of 2 seeds x 3 steps
+    x 3 dataset indices x 3 replies the 54 keys are distinct 64-bit integers, and the same four give the
+    same key. Bug: a part left out of the key (the step, say), so every step resamples the same replies
+    for a prompt, or two replies of one prompt share their draws."""
+    grid = [(s, t, i, g) for s in (0, 1) for t in (0, 1, 2) for i in (0, 1, 7) for g in (0, 1, 2)]
+    keys = [rollout.stream_seed(*x) for x in grid]
+    assert len(set(keys)) == len(grid)
+    assert all(0 <= k < 2 ** 64 for k in keys)
+    assert rollout.stream_seed(3, 4, 5, 6) == rollout.stream_seed(3, 4, 5, 6)
+
+
+def test_a_reserved_layer_returns_what_a_growing_cache_would_for_updates_of_several_positions():
+    """Oracle: the prompt's keys and values concatenated with each update's, as transformers'
+    DynamicLayer does. A 3-position prompt in storage for 7: an update of 2 positions, then of 1, then of
+    1 (full), and one more raises. Bugs: the keys or values view cut at the update's start plus one
+    (right only for one-token decode steps), a position written at the wrong offset, or the capacity
+    check off by one (raising when exactly full)."""
+    from transformers.cache_utils import DynamicLayer
+    g = torch.Generator().manual_seed(0)
+    layer = DynamicLayer()
+    layer.keys, layer.values = torch.randn(2, 2, 3, 4, generator=g), torch.randn(2, 2, 3, 5, generator=g)
+    want_k, want_v = layer.keys.clone(), layer.values.clone()
+    reserved = rollout.ReservedLayer(layer, 7)
+    for n in (2, 1, 1):
+        k, v = torch.randn(2, 2, n, 4, generator=g), torch.randn(2, 2, n, 5, generator=g)
+        want_k, want_v = torch.cat([want_k, k], -2), torch.cat([want_v, v], -2)
+        got_k, got_v = reserved.update(k, v)
+        assert torch.equal(got_k, want_k) and torch.equal(got_v, want_v)
+    assert reserved.get_seq_length() == 7
+    with pytest.raises(RuntimeError, match="full"):
+        reserved.update(k, v)
