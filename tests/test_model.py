@@ -471,3 +471,93 @@ def test_eos_after_a_full_audio_chunk_closes_the_reply_at_once():
     for tok in reply[0, :8]:
         state = g.step(state, tok[None])
     assert g.done(state).tolist() == [True]
+
+
+# ---------------------------------------------------------------- found by a second mutation audit: merged text, edges
+
+
+def replay(g, tokens):
+    """The slot type of each token of one reply under grammar g (K = 1), and whether g is done after it."""
+    state, slots = g.init(1), []
+    for tok in tokens:
+        slots.append(int(g.slots(state)[0, 0]))
+        state = g.step(state, torch.tensor([[tok]]))
+    return slots, bool(g.done(state)[0])
+
+
+def test_a_boa_after_merged_text_starts_the_final_chunk_even_when_a_full_chunk_follows():
+    """merge_text (a codec without silence), schedule [2, 5, 1, 4]: text 'abc' runs past t_0 = 2, so its
+    <boa> starts the final chunk (VITA-Audio merges leftover text into the final chunk): codes or <eoa>
+    from the first position, and after exactly a_0 - 2 = 3 codes the <eoa> still closes the reply.
+    Hand-worked slots of a b c <boa> x x x <eoa> <eos>: TEXT TEXT TEXT TEXT CODE_OR_EOA CODE_OR_EOA
+    CODE_OR_EOA CODE_OR_EOA FORCE_EOS, then done. Bug: a <boa> at count >= t_size taken as the scheduled
+    one (a full chunk), so the merged chunk must open with a code and, when it holds exactly a full
+    audio chunk, the schedule opens another text chunk instead of forcing <eos>."""
+    g = grammar.InterleavedGrammar(V, [2, 5, 1, 4], merge_text=True)
+    x = V.audio_offset
+    slots, done = replay(g, text_ids("abc") + [V.boa, x, x, x, V.eoa, V.eos])
+    T, C = grammar.TEXT, grammar.CODE_OR_EOA
+    assert slots == [T, T, T, T, C, C, C, C, grammar.FORCE_EOS] and done
+    # the same text cut at t_0 = 2: that <boa> is the scheduled one, the chunk opens with a code
+    slots, done = replay(g, text_ids("ab") + [V.boa, x, x, x, V.eoa])
+    assert slots == [T, T, T, grammar.CODE, C, C, C] and not done
+
+
+def test_schedule_checks_on_each_size_and_on_pairs():
+    """checked() names what a schedule needs: pairs, each text size >= 1 and each audio size >= 3
+    (<boa>, at least one code, <eoa>). The smallest legal values pass. Bugs: a text size of 0 accepted
+    (a chunk whose <boa> is forced before any text, so the reply can never speak), or an odd-length
+    schedule accepted (its last text size has no audio size to pair with: an index error mid-rollout)."""
+    assert grammar.InterleavedGrammar.checked(["1", 3, 2, 4]) == [1, 3, 2, 4]
+    for bad in ([0, 4], [2, 4, 0, 4], [2, 2], [2, 4, 1], [2, 4, 3, 4, 5], [4]):
+        with pytest.raises(ValueError, match="need pairs"):
+            grammar.InterleavedGrammar.checked(bad)
+
+
+def test_parallel_grammar_with_no_delay_lets_the_audio_start_at_once():
+    """Audio delay 0 is legal (the streams start together): the first audio slot is CODE_OR_EOA, not a
+    forced blank, and a negative delay is rejected. Bugs: `delay <= 0` rejected, or the blanks counted
+    with `t <= delay` (one blank too many: audio delay 2 would force 3)."""
+    g = grammar.ParallelGrammar(V, 0)
+    assert g.slots(g.init(1)).tolist() == [[grammar.TEXT_OR_EOT, grammar.CODE_OR_EOA]]
+    g2, audio = grammar.ParallelGrammar(V, 2), []
+    state = g2.init(1)
+    for _ in range(4):
+        audio.append(int(g2.slots(state)[0, 1]))
+        state = g2.step(state, torch.tensor([[V.text_lo, V.blank if len(audio) <= 2 else V.audio_offset]]))
+    assert audio == [grammar.FORCE_BLANK] * 2 + [grammar.CODE_OR_EOA] * 2
+    with pytest.raises(ValueError, match="delay"):
+        grammar.ParallelGrammar(V, -1)
+
+
+def test_is_code_stops_at_the_last_code():
+    """A real vocabulary is padded past its codes (VITA-Audio rounds the logit width up to a multiple
+    of 8), so an id just after the last code exists and is not speech. Bug: the upper bound written
+    `<=`, counting that padding id as a code (in the speech mask and in split's codes)."""
+    v = grammar.Vocab(size=24, pad=0, eos=1, boa=2, eoa=3, user=4, assistant=5, blank=6, text_eos=7,
+                      text_lo=8, text_hi=12, audio_offset=12, n_codes=8)
+    ids = torch.arange(24)
+    assert v.is_code(ids).nonzero()[:, 0].tolist() == list(range(12, 20))
+
+
+def test_constrained_logprobs_goes_in_runs_of_budget_over_the_vocabulary():
+    """7 positions with a budget of 3 V go in runs of 3, 3 and 1 (3 logsumexps), and a budget of 100 V in
+    one. Counted with a TorchFunctionMode; the values are the same either way (tested above). Bug: the run
+    length taken as budget over the number of positions, so the runs of the test above silently become one
+    and, at VITA-Audio's 168k vocabulary, every position's float32 logits are held at once."""
+    calls = []
+
+    class Count(torch.overrides.TorchFunctionMode):
+        def __torch_function__(self, func, types, args=(), kwargs=None):
+            if getattr(func, "__name__", "") == "logsumexp":
+                calls.append(args[0].shape[0])
+            return func(*args, **(kwargs or {}))
+
+    allowed = V.allowed_table()
+    slots = torch.full((7,), grammar.TEXT)
+    targets = torch.full((7,), V.text_lo)
+    for budget, runs in ((3 * V.size, [3, 3, 1]), (100 * V.size, [7])):
+        calls.clear()
+        with Count():
+            grammar.constrained_logprobs(torch.zeros(7, V.size), slots, targets, allowed, budget=budget)
+        assert calls == runs
