@@ -561,3 +561,69 @@ def test_constrained_logprobs_goes_in_runs_of_budget_over_the_vocabulary():
         with Count():
             grammar.constrained_logprobs(torch.zeros(7, V.size), slots, targets, allowed, budget=budget)
         assert calls == runs
+
+
+# ---------------------------------------------------------------- tiny-kimi's two streams: which input and head each reads
+
+
+def test_tiny_kimi_hears_its_two_streams_as_one_summed_input():
+    """Kimi-Audio's input is the text embedding plus the audio embedding (one shared table), so the trunk
+    cannot tell which stream a token came on: swapping the streams gives the same logits, while a
+    different audio stream does not. Bug caught: one stream's embedding taken twice (the audio stream
+    dropped: tiny-kimi's prompts, blanks on the text stream, then reach the model as nothing)."""
+    net = micro_model("tiny-kimi").net.eval()
+    g = torch.Generator().manual_seed(0)
+    a, b = (torch.randint(V.text_lo, V.size, (2, 6), generator=g) for _ in range(2))
+    mask, positions = torch.ones(2, 6, dtype=torch.long), torch.arange(6).expand(2, 6)
+    with torch.no_grad():
+        ab, ba, aa = (net(x, y, mask, positions)[:2] for x, y in ((a, b), (b, a), (a, a)))
+    for got, want in zip(ba, ab):
+        torch.testing.assert_close(got, want)
+    assert not torch.allclose(aa[0], ab[0]) and not torch.allclose(aa[1], ab[1])
+
+
+def test_tiny_kimi_text_stream_reads_the_trunk_and_audio_stream_the_branch(samples):
+    """Deviation 3: the text head reads the trunk's output, the audio head the branch's. So perturbing the
+    branch changes the audio stream's log-probs only (the text stream's are the same numbers), and with the
+    audio head zeroed every audio position the policy chooses has log-prob -log(n), n the tokens its slot
+    allows (uniform), while the text stream is untouched. Bug caught: the two heads' logits stacked in the
+    wrong order (text read from the audio head), or the audio head reading the trunk (the branch skipped)."""
+    m = micro_model("tiny-kimi").eval()
+    prompts, pmask = m.sample_prompt_batch(samples[:2])
+    replies = M.pad_right([m.target(s.target_text, s.target_codes) for s in samples[:2]], V.pad)
+    slots = m.slots_for(replies)
+    done = slots == grammar.PAD_SLOT
+
+    def logprobs():
+        with torch.no_grad():
+            return M.reply_logprobs(m, prompts, pmask, replies, slots).masked_fill(done, 0.0)
+    before = logprobs()
+    g = torch.Generator().manual_seed(1)
+    with torch.no_grad():
+        for p in m.net.branch.parameters():
+            p.add_(0.5 * torch.randn(p.shape, generator=g))
+    branched = logprobs()
+    torch.testing.assert_close(branched[..., 0], before[..., 0], atol=0, rtol=0)
+    assert (branched[..., 1] - before[..., 1]).abs().max() > 1e-3
+    with torch.no_grad():
+        m.net.audio_head.weight.zero_()
+    zeroed = logprobs()
+    torch.testing.assert_close(zeroed[..., 0], before[..., 0], atol=0, rtol=0)
+    n = m.allowed.sum(1)[slots[..., 1]].float()
+    torch.testing.assert_close(zeroed[..., 1], (-n.log()).masked_fill(done[..., 1], 0.0))
+
+
+def test_rows_with_distinct_prompts_run_as_one_forward_over_whole_rows(samples):
+    """reply_logits shares a prompt only where one repeats: three rows with three distinct prompts go
+    through the network once, three whole rows, not a prompt pass then a reply pass on its cache (the
+    same numbers, twice the calls for no prompt token saved). Bug caught: the shortcut tested against a
+    single distinct prompt (len(prompts) == 1) instead of one per row."""
+    m = micro_model("tiny-vita").eval()
+    chosen = [samples[0], samples[5], samples[9]]
+    prompts, pmask = m.sample_prompt_batch(chosen)
+    replies = M.pad_right([m.target(s.target_text, s.target_codes) for s in chosen], V.pad)
+    runs, inner = [], m.run
+    m.run = lambda tokens, *args, **kw: runs.append(tuple(tokens.shape[:2])) or inner(tokens, *args, **kw)
+    with torch.no_grad():
+        M.reply_logprobs(m, prompts, pmask, replies, m.slots_for(replies))
+    assert runs == [(3, prompts.shape[1] + replies.shape[1])]
