@@ -721,6 +721,36 @@ def test_dpo_pair_loss_is_eq5_at_gamma_and_its_scope_follows_the_boundary_flag(s
     assert speech[0][1]["dpo_margin"] != pytest.approx(speech[1][1]["dpo_margin"])
 
 
+def test_dpo_pair_loss_scores_each_pair_on_its_own_prompt_against_the_reference(samples):
+    """dpo.pair_loss on two pairs with prompts of different lengths (--dpo-tokens all, gamma 0.5), against an
+    oracle that scores every reply alone, unpadded on its own prompt: s(y) = the sum of its log-probs (a
+    forced token's is 0), margin_j = (s(y+_j) - s(y-_j)) - (s_ref(y+_j) - s_ref(y-_j)), loss = the mean of
+    log(1 + exp(-gamma margin_j)). Bug caught: chosen and rejected swapped (policy and reference alike: the
+    reported margin follows the swap, so a one-pair check of loss against margin cannot see it), the
+    reference's chosen and rejected swapped, or the prompts repeated pair by pair (repeat_interleave) while
+    the replies are stacked chosen-then-rejected, so a reply is scored on another pair's prompt."""
+    from conftest import micro_model
+    import model as M
+    policy, ref = micro_model("tiny-vita", seed=0), micro_model("tiny-vita", seed=1)
+    (a, b), (c, d) = (samples[0], samples[1]), (samples[5], samples[2])
+    assert len(policy.prompt(a)) != len(policy.prompt(c))
+    pairs = [{"prompt": policy.prompt(p), "chosen": policy.target(x.target_text, x.target_codes),
+              "rejected": policy.target(y.target_text, y.target_codes)} for p, x, y in ((a, a, b), (c, c, d))]
+    args = types.SimpleNamespace(no_audio_boundaries=False, dpo_tokens="all", dpo_gamma=0.5)
+
+    def alone(model, prompt, reply):
+        lp = M.reply_logprobs(model, prompt[None], torch.ones(1, len(prompt), dtype=torch.long), reply[None],
+                              model.slots_for(reply[None]))
+        return float(lp.sum())
+    with torch.no_grad():
+        loss, stats = dpo.pair_loss(policy, ref, pairs, args, torch.device("cpu"))
+        margins = [(alone(policy, p["prompt"], p["chosen"]) - alone(policy, p["prompt"], p["rejected"]))
+                   - (alone(ref, p["prompt"], p["chosen"]) - alone(ref, p["prompt"], p["rejected"])) for p in pairs]
+    assert stats["dpo_margin"] == pytest.approx(sum(margins) / 2, rel=1e-4, abs=1e-3)
+    assert float(loss) == pytest.approx(sum(math.log1p(math.exp(-0.5 * m)) for m in margins) / 2, rel=1e-4)
+    assert stats["dpo_accuracy"] == sum(m > 0 for m in margins) / 2
+
+
 def test_restore_gives_each_rank_its_own_random_states_back():
     """runtime.restore: a checkpoint holds every rank's RNG states (torch, numpy, python, the sampling
     generator), and rank r takes entry r. Oracle: the draws each state makes when captured. The global
