@@ -250,3 +250,19 @@ def test_each_appendix_c_part_reaches_its_own_modality_only(modality, other, sam
     grad = logp_gradients(policy, ub, args, 0.5, torch.tensor([1.0, -1.0, 0.5, -0.5]), monkeypatch, modality)[0]
     assert (grad[:ub.n_roll][ub.modality[other][0]] == 0).all() and (grad[ub.n_roll:][ub.modality[other][1]] == 0).all()
     assert (grad[:ub.n_roll][ub.modality[modality][0]] != 0).any()
+
+
+@pytest.mark.parametrize("name", ["tiny-vita", "tiny-kimi"])
+def test_no_audio_boundaries_takes_the_markers_out_of_the_sft_rows_speech(name, samples):
+    """--sft-tokens speech: the SFT rows' scope holds the <eoa> the demonstration chooses (a CODE_OR_EOA
+    slot) and its codes; with --no-audio-boundaries no <boa> or <eoa> of an SFT row is in the scope or in
+    the speech part of Appendix C, and the codes still are. Bug caught: build_update_batch laying out the SFT
+    rows' masks with the boundaries whatever the flag (only the rollout rows would follow it)."""
+    for flags, markers_in in (([], True), (["--no-audio-boundaries"], False)):
+        policy, args, _, ub = update_batch(name, samples, ["--sft-tokens", "speech", *flags])
+        tokens = flat(ub.replies)[ub.n_roll:]
+        marker = (tokens == policy.vocab.boa) | (tokens == policy.vocab.eoa)
+        code = policy.vocab.is_code(tokens)
+        assert bool((ub.sft_scope & marker).any()) == markers_in
+        assert bool((ub.modality["speech"][1] & marker).any()) == markers_in
+        assert (ub.sft_scope & code).any() and not (ub.sft_scope & ~(marker | code)).any()
