@@ -132,7 +132,9 @@ def test_overlapped_gradient_equals_the_whole_objective(micro_ckpts, samples):
     (1 - lam), then lam L_GRPO's added, its forward taken before lambda is known. Same loss
     value and gradients to float tolerance. Bug: the SFT gradient left unscaled or scaled by
     lam, zero_grad between the two backward passes, the early path slicing the SFT rows at the
-    rollout rows' temperatures, or the early forward's log-probs detached (no GRPO gradient).
+    rollout rows' temperatures, the early forward's log-probs detached (no GRPO gradient), or
+    grpo_after_rewards running the rollout rows' forward again though handed the early one's
+    log-probs (the same numbers, one forward of B*G rows wasted on every overlapped step).
     Both paths read one UpdateBatch, so a temperature wrong inside build_update_batch is
     test_wiring's to catch (test_sft_is_the_teacher_forced_mean_...)."""
     import losses
@@ -154,7 +156,11 @@ def test_overlapped_gradient_equals_the_whole_objective(micro_ckpts, samples):
     policy.zero_grad(set_to_none=True)
     sft = objective.sft_backward_early(policy, ub, policy)
     logp = objective.grpo_forward_early(policy, ub, policy)      # before the rewards, as train.py does
+    runs, inner = [], policy.run
+    policy.run = lambda *a, **k: runs.append(1) or inner(*a, **k)
     split = objective.grpo_after_rewards(policy, ub, sft, adv, usable, group, lam, args, policy, logp)
+    del policy.run
+    assert runs == []                                           # the early forward is used, not run again
     split[0].backward()
     got = grads_of(policy)
     assert float(split[0].detach()) == pytest.approx(float(whole[0].detach()), rel=1e-6)
