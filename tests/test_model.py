@@ -563,7 +563,7 @@ def test_constrained_logprobs_goes_in_runs_of_budget_over_the_vocabulary():
         assert calls == runs
 
 
-# ---------------------------------------------------------------- tiny-kimi's two streams: which input and head each reads
+# ---------------------------------------------------------------- tiny-kimi's two streams: inputs and heads
 
 
 def test_tiny_kimi_hears_its_two_streams_as_one_summed_input():
