@@ -143,7 +143,8 @@ def test_grad_diagnostics_under_ddp_and_fsdp_are_the_global_batchs(toy_dir, micr
     torchrun(2, os.path.join(ROOT, "train.py"), *small(toy_dir, micro_ckpts["tiny-vita"], tmp_path / "fsdp", *common,
                                                         "--fsdp"))
     one = records(tmp_path / "one")
-    same = [k for k in one[0] if not k.startswith("time_") and k not in ("grad_ratio", "grad_cos")]
+    # a retried call (a connection the busy shared judge dropped) scores the same: transport, not training
+    same = [k for k in one[0] if not k.startswith("time_") and k not in ("grad_ratio", "grad_cos", "judge_retries")]
     for run in ("ddp", "fsdp"):
         two = records(tmp_path / run)
         assert [r["step"] for r in two] == [1, 2]
