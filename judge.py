@@ -407,6 +407,10 @@ def make_handler(judge: ToyJudge, stats: dict, lock: threading.Lock, hold: float
 class PooledServer(ThreadingHTTPServer):
     """A thread per connection; server_close() also shuts down the scoring processes."""
     pool = None
+    # the listen backlog: socketserver's default of 5 holds 6 connections between two accepts, and a
+    # trainer opens --judge-concurrency (32) at once, per rank; on Linux the rest had their SYN dropped
+    # and waited for its retransmission (1 s, then 3 s), or were reset and retried
+    request_queue_size = 256
 
     def server_close(self):
         super().server_close()

@@ -406,6 +406,25 @@ def test_answers_leave_with_nagle_off(monkeypatch):
     assert seen and all(seen)
 
 
+def test_a_burst_of_connections_is_queued_not_dropped():
+    """A trainer opens --judge-concurrency connections at once (32 per rank). Connections the server has
+    not accepted yet wait in its listen backlog; past it, Linux drops their SYN and the client waits a
+    second for the retransmission, or is reset and retries. Bug caught: socketserver's default backlog
+    of 5 (6 of 40 connected here in 0.2 s, while the server was busy elsewhere)."""
+    server = judge.make_server()                  # not serving: nothing is accepted while the burst arrives
+    socks = []
+    try:
+        for _ in range(40):
+            s = socket.socket()
+            socks.append(s)
+            s.settimeout(0.2)
+            s.connect(server.server_address[:2])  # raises on a dropped SYN: socket.timeout
+    finally:
+        for s in socks:
+            s.close()
+        server.server_close()
+
+
 def test_local_judge_subprocess_starts_and_stops():
     """Bug caught: a server killed by stop()'s SIGTERM instead of leaving through its shutdown,
     which is what stops the scorers where there is no parent's death signal (exit status -15,
