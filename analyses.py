@@ -519,8 +519,7 @@ def reach_pool(pool, reward_mode="holistic", semantic_weight=0.7) -> tuple:
         ref = e["sample"].reference
         if not ref:
             continue
-        scores = {axis: e.get(axis, [None] * len(e["texts"])) for axis in reward.AXES}
-        for text, r in zip(e["texts"], reward.axis_rewards(scores, reward_mode, semantic_weight)):
+        for text, r in zip(e["texts"], reward.axis_rewards(e, reward_mode, semantic_weight)):   # e: {axis: scores}
             if r is not None:
                 (right if dataset.answer_matches(text, ref) else wrong).append(float(r))
     total = len(right) + len(wrong)
@@ -530,9 +529,8 @@ def reach_pool(pool, reward_mode="holistic", semantic_weight=0.7) -> tuple:
 def reach_lines(r) -> list:
     """The printout of the reach analysis."""
     b_lo, b_hi = H2_REFERENCE["end"]
-    head = (f"reach ({r['gate']}, G={r['group_size']}, the pool's {r.get('reward', 'holistic')} rewards): expected "
-            f"lambda_raw by share "
-            f"p of right replies: " + ", ".join(f"p {x['share']:.1f} {x['lambda_raw']:.3f}" for x in r["by_share"]))
+    head = (f"reach ({r['gate']}, G={r['group_size']}, the pool's {r.get('reward', 'holistic')} rewards): "
+            f"expected lambda_raw by share p of right replies: " + ", ".join(f"p {x['share']:.1f} {x['lambda_raw']:.3f}" for x in r["by_share"]))
     if r["peak"] is None:
         return [head, f"  the pool has {r['n_right']} right and {r['n_wrong']} other replies: no estimate"]
     pool = r["at_pool"]

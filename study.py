@@ -313,20 +313,28 @@ def common_flags(args) -> list:
     return shlex.split(args.train_args) + (["--steps", str(args.steps)] if args.steps else [])
 
 
-def rejected_flags(rows: dict, args) -> str | None:
-    """Every stage of every row parsed as train.py will parse it (flags.get_args): the first
-    flag train.py refuses, as one line naming the row, else None. So a mistyped row ends the
-    study at once instead of failing in each of its runs, after the base and the other rows."""
+def train_py_args(cmd: list) -> tuple:
+    """A train.py command line's flags parsed as train.py parses them (flags.get_args), quietly:
+    -> (args, None), or (None, train.py's error line) for flags it refuses."""
     import flags
+    said = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(said), contextlib.redirect_stdout(said):
+            return flags.get_args(cmd[2:]), None
+    except SystemExit:
+        lines = said.getvalue().strip().splitlines() or ["refused"]
+        return None, lines[-1].split("error: ", 1)[-1]
+
+
+def rejected_flags(rows: dict, args) -> str | None:
+    """Every stage of every row parsed as train.py will parse it: the first flag train.py refuses,
+    as one line naming the row, else None. So a mistyped row ends the study at once instead of
+    failing in each of its runs, after the base and the other rows."""
     for row, row_flags in rows.items():
         for cmd in train_commands(row_flags, args.base, 0, os.path.join(args.out, row), common_flags(args))[0]:
-            said = io.StringIO()
-            try:
-                with contextlib.redirect_stderr(said), contextlib.redirect_stdout(said):
-                    flags.get_args(cmd[2:])
-            except SystemExit:
-                lines = said.getvalue().strip().splitlines() or ["refused"]
-                return f"--row {row}: train.py refuses {row_flags!r}: {lines[-1].split('error: ', 1)[-1]}"
+            refused = train_py_args(cmd)[1]
+            if refused:
+                return f"--row {row}: train.py refuses {row_flags!r}: {refused}"
     return None
 
 
@@ -402,13 +410,9 @@ def content_digest(path: str, suffixes=(".safetensors", ".bin", ".json")) -> str
 
 def training_files(args, flags: str, seed: int, common: list) -> list:
     """The training split each train.py stage of a row reads (--train-file, else --data-dir's
-    train.jsonl, else the toy world's), resolved as train.py resolves it."""
-    import flags as train_flags
-    files = []
-    for cmd in train_commands(flags, args.base, seed, args.out, common)[0]:
-        with contextlib.redirect_stderr(io.StringIO()), contextlib.redirect_stdout(io.StringIO()):
-            files.append(train_flags.get_args(cmd[2:]).train_file)
-    return files
+    train.jsonl, else the toy world's), resolved as train.py resolves it (rejected_flags has
+    refused any row train.py would not parse)."""
+    return [train_py_args(cmd)[0].train_file for cmd in train_commands(flags, args.base, seed, args.out, common)[0]]
 
 
 def run_key(args, flags: str, seed: int, common: list) -> dict:
