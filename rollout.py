@@ -452,7 +452,7 @@ def _generate(model, prompts, prompt_mask, temperature, top_p, max_len, uniforms
                 seen.scatter_(-1, tok[..., None], (slot != PAD_SLOT)[..., None] | seen.gather(-1, tok[..., None]))
             state = grammar.step(state, tok.cpu())
             done = grammar.done(state)
-            if done.all():
+            if done.all() or t == max_len - 1:      # nothing left to decode: the next logits would go unused
                 break
             finished = int(done.sum())
             if drop_finished and finished >= drop_finished and 4 * finished >= len(done):

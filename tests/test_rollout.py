@@ -583,8 +583,9 @@ def test_finished_rows_leave_once_they_are_a_quarter_of_the_batch(samples, rows,
     every character), <eoa> in the final chunk (id 3, before every code), then the forced <eos>: it
     closes at step 2. The other rows draw with u -> 1 (the last character, then codes) and run to
     max_len. With drop_finished 1, one finished row of 4 is a quarter: it leaves, and the forwards after
-    step 2 run 3 rows; one of 5 is not, and all 5 stay. Bug: the quarter rule written `>` instead of
-    `>=` (or against the rows at the start), so the finished rows keep being decoded."""
+    step 2 run 3 rows; one of 5 is not, and all 5 stay. No forward follows the last step, whose logits
+    nothing would read. Bugs: the quarter rule written `>` instead of `>=` (or against the rows at the
+    start), so the finished rows keep being decoded; a forward run after the max_len-th token."""
     m = micro_model("tiny-vita", seed=1)
     v = m.vocab
     prompts, mask = m.sample_prompt_batch(samples[:rows])
@@ -597,7 +598,7 @@ def test_finished_rows_leave_once_they_are_a_quarter_of_the_batch(samples, rows,
     assert tokens[0, :, 0].tolist() == [v.boa, v.eoa, v.eos, v.pad, v.pad, v.pad]
     assert truncated.tolist() == [False] + [True] * (rows - 1)
     after = rows - 1 if dropped else rows
-    assert sizes == [rows] * 3 + [after] * 4          # the prefill, after steps 0 and 1, then after steps 2 to 5
+    assert sizes == [rows] * 3 + [after] * 3          # the prefill, after steps 0 and 1, then after steps 2 to 4
 
 
 def test_every_part_of_a_stream_key_changes_the_stream():
