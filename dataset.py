@@ -50,7 +50,7 @@ class DataError(ValueError):
 class Sample:
     id: str
     question_text: str
-    question_codes: list            # one code array per <|audio|> in the user turn
+    question_codes: list            # one code array per <|audio|> in the messages, in order
     messages: list
     target_text: str | None = None
     target_codes: np.ndarray | None = None

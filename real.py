@@ -29,7 +29,8 @@ What `load_vita` does with a VITA-Audio directory (no `trust_remote_code` anywhe
     in `spec["generation"]` (temperature, top_k, top_p, repetition_penalty) for rollout.py;
   * builds prompts with the tokenizer's chat template, each `<|audio|>` replaced by the
     question's codes between begin/end-of-audio (the Boost/Balance input format), and the
-    official loader's system prompt when a sample has none;
+    official loader's system prompt when a sample has none; the turns up to the last user
+    turn (earlier assistant turns are history; a trailing assistant turn, the answer, is not prompt);
   * speaks through GLM-4-Voice (one codec per process): Whisper-VQ encoding at 16 kHz
     -> 12.5 Hz codes, flow + HiFT decoding -> 22.05 kHz. `python real.py check` says
     which piece of that stack is missing.
@@ -133,9 +134,13 @@ class HFTokenizer:
         return self.tok.decode(ids, skip_special_tokens=True)
 
     def chat_prompt(self, sample) -> list:
-        """The sample's messages through the chat template, audio as discrete codes."""
+        """The sample's messages through the chat template, audio as discrete codes. The prompt is
+        every turn up to the last user turn: an assistant turn before it is the dialogue's history
+        (kept, with its audio in place), one after it is the answer (left out, as are its audios,
+        which come after every kept one)."""
         audios = iter(sample.question_codes)
-        messages = [m for m in sample.messages if m["role"] != "assistant"]
+        last_user = max(i for i, m in enumerate(sample.messages) if m["role"] == "user")
+        messages = list(sample.messages[:last_user + 1])
         if self.system_prompt and not any(m["role"] == "system" for m in messages):
             messages = [{"role": "system", "content": self.system_prompt}] + messages
         rendered = []

@@ -490,3 +490,80 @@ def test_a_single_file_checkpoint_loads_and_saves_as_one_file(tmp_path):
     ids = torch.randint(0, m.vocab.size, (1, 7))
     with torch.no_grad():
         torch.testing.assert_close(M.load_model(str(out)).net(input_ids=ids).logits, m.net(input_ids=ids).logits)
+
+
+def test_a_dialogues_history_stays_in_the_prompt_and_its_answer_does_not(standin, samples):
+    """A sample in a multi-turn layout: a user turn with audio, the assistant's spoken reply (history),
+    a second user turn with audio, then the assistant's answer. The prompt holds every turn up to the
+    last user turn, each <|audio|> replaced by its own codes in order, and not the answer. Bugs caught:
+    every assistant turn dropped (the history lost, and the second question read with the assistant's
+    audio: codes 2 where 3 belong), or every turn kept (the answer handed to the policy in its prompt)."""
+    m = real.load_vita(standin)
+    s = samples[0]
+    turns = type(s)(**{**s.__dict__, "question_codes": [np.array([1]), np.array([2]), np.array([3])],
+                       "messages": [{"role": "system", "content": "Be brief."},
+                                    {"role": "user", "content": "<|audio|>"},
+                                    {"role": "assistant", "content": "ok <|audio|>"},
+                                    {"role": "user", "content": "and <|audio|>?"},
+                                    {"role": "assistant", "content": "the answer"}]})
+    text = m.tokenizer.tok.decode(m.prompt(turns)[:, 0].tolist())
+    assert text == ("<|im_start|>system\nBe brief.<|im_end|>\n"
+                    "<|im_start|>user\n<|begin_of_audio|><|audio_1|><|end_of_audio|><|im_end|>\n"
+                    "<|im_start|>assistant\nok <|begin_of_audio|><|audio_2|><|end_of_audio|><|im_end|>\n"
+                    "<|im_start|>user\nand <|begin_of_audio|><|audio_3|><|end_of_audio|>?<|im_end|>\n"
+                    "<|im_start|>assistant\n")
+
+
+def test_a_real_checkpoint_needs_both_glm4voice_directories(tmp_path, monkeypatch):
+    """Without the stand-in's marker the codec is GLM-4-Voice, which needs its tokenizer (encoder) and its
+    decoder: one of the two is refused up front, before any weight is read, naming both flags. Bug
+    caught: the up-front check written with `or` (either flag enough), so a run given only
+    --audio-tokenizer reads 7B weights before the codec refuses it."""
+    real.make_standin(str(tmp_path), config=MICRO)
+    os.remove(os.path.join(tmp_path, real.STANDIN_MARKER))
+
+    def no_weights_yet(*a, **k):
+        raise AssertionError("the weights were read before the codec's flags were checked")
+    monkeypatch.setattr(real, "load_main", no_weights_yet)
+    for given in ({"audio_tokenizer": str(tmp_path)}, {"audio_decoder": str(tmp_path)}):
+        with pytest.raises(real.CheckpointError, match="--audio-tokenizer and --audio-decoder"):
+            real.load_vita(str(tmp_path), **given)
+
+
+def test_one_shard_with_an_index_is_saved_with_its_index(tmp_path):
+    """A checkpoint of one shard under a sharded name (model-00001-of-00001.safetensors) needs its index:
+    transformers (and VITA-Audio's loader) find such a shard only through model.safetensors.index.json.
+    The saved copy keeps both, and loads. Bug caught: the index written only for two or more shards, so
+    the saved model's weights cannot be found."""
+    from safetensors.torch import save_file
+    src = str(tmp_path / "src")
+    real.make_standin(src, config=MICRO)
+    state, index = tensors(src)
+    for file in set(index.values()):
+        os.remove(os.path.join(src, file))
+    shard = "model-00001-of-00001.safetensors"
+    save_file(state, os.path.join(src, shard), metadata={"format": "pt"})
+    with open(os.path.join(src, "model.safetensors.index.json"), "w") as f:
+        json.dump({"metadata": {}, "weight_map": {k: shard for k in state}}, f)
+    m = real.load_vita(src)
+    out = str(tmp_path / "out")
+    m.save(out)
+    saved, saved_index = tensors(out)
+    assert set(saved_index.values()) == {shard} and set(saved) == set(state)
+    assert not os.path.exists(os.path.join(out, "model.safetensors"))
+    ids = torch.randint(0, m.vocab.size, (1, 5))
+    with torch.no_grad():
+        torch.testing.assert_close(M.load_model(out).net(input_ids=ids).logits, m.net(input_ids=ids).logits)
+
+
+def test_an_unfinished_shard_beside_the_source_is_not_copied(tmp_path):
+    """Saving writes each shard as FILE.tmp and renames it; a save killed half way leaves FILE.tmp (a
+    shard's size: gigabytes at 7B). A model loaded from that directory and saved elsewhere copies the
+    source's other files, not its leftovers. Bug caught: *.tmp copied with the tokenizer files."""
+    src = str(tmp_path / "src")
+    real.make_standin(src, config=MICRO)
+    (tmp_path / "src" / "model-00001-of-00002.safetensors.tmp").write_bytes(b"half a shard")
+    out = tmp_path / "out"
+    real.load_vita(src).save(str(out))
+    assert (out / "tokenizer.json").exists()
+    assert not any(name.endswith(".tmp") for name in os.listdir(out))
