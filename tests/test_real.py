@@ -567,3 +567,115 @@ def test_an_unfinished_shard_beside_the_source_is_not_copied(tmp_path):
     real.load_vita(src).save(str(out))
     assert (out / "tokenizer.json").exists()
     assert not any(name.endswith(".tmp") for name in os.listdir(out))
+
+
+def test_resuming_loads_every_main_tensor_and_refuses_a_directory_that_lacks_one(tmp_path):
+    """VitaLM.load_weights (what --resume reads) takes every main-path tensor of a saved directory, the
+    embeddings, final norm and lm_head with the layers; a directory without one of them is refused with
+    its name. Oracle: the saved file's tensors. Bugs caught: only the decoder layers loaded (a resumed
+    run keeps its starting embeddings and head), or the missing-tensor check dropped (a resume from a
+    partial directory silently keeps the model's own weights for what is absent)."""
+    src = str(tmp_path / "src")
+    real.make_standin(src, config=MICRO)
+    trained = real.load_vita(src)
+    with torch.no_grad():
+        for p in trained.net.parameters():
+            p.add_(0.25)
+    out = str(tmp_path / "out")
+    trained.save(out)
+    saved, index = tensors(out)
+    fresh = real.load_vita(src)
+    fresh.load_weights(out)
+    own = fresh.net.state_dict()
+    assert {k for k in own} <= set(saved)
+    for name, t in own.items():
+        assert torch.equal(t, saved[name].to(t.dtype)), name
+    from safetensors.torch import save_file
+    file = index["model.norm.weight"]
+    with safe_open(os.path.join(out, file), "pt") as f:
+        rest = {k: f.get_tensor(k) for k in f.keys() if k != "model.norm.weight"}
+    save_file(rest, os.path.join(out, file), metadata={"format": "pt"})
+    del index["model.norm.weight"]
+    with open(os.path.join(out, "model.safetensors.index.json"), "w") as f:
+        json.dump({"metadata": {}, "weight_map": index}, f)
+    with pytest.raises(real.CheckpointError, match="model.norm.weight"):
+        real.load_vita(src).load_weights(out)
+
+
+def test_a_checkpoint_with_tied_embeddings_reads_its_head_from_the_embeddings(tmp_path):
+    """Qwen2.5's smaller sizes tie lm_head to the input embeddings (tie_word_embeddings: true) and store
+    no lm_head.weight. The loader ties them: the head is the embedding matrix, and the logits are the last
+    hidden state times it. Bug caught: the tie skipped after loading (the head left on the meta device,
+    or untied from the embeddings it should share)."""
+    from safetensors.torch import save_file
+    src = str(tmp_path / "src")
+    real.make_standin(src, config=MICRO)
+    cfg_path = os.path.join(src, "config.json")
+    cfg = json.load(open(cfg_path))
+    cfg["tie_word_embeddings"] = True
+    json.dump(cfg, open(cfg_path, "w"))
+    state, index = tensors(src)
+    file = index.pop("lm_head.weight")
+    with safe_open(os.path.join(src, file), "pt") as f:
+        rest = {k: f.get_tensor(k) for k in f.keys() if k != "lm_head.weight"}
+    save_file(rest, os.path.join(src, file), metadata={"format": "pt"})
+    with open(os.path.join(src, "model.safetensors.index.json"), "w") as f:
+        json.dump({"metadata": {}, "weight_map": index}, f)
+    m = real.load_vita(src)
+    embed = state["model.embed_tokens.weight"].float()
+    assert torch.equal(m.net.lm_head.weight, embed)
+    ids = torch.randint(0, m.vocab.size, (1, 6))
+    with torch.no_grad():
+        out = m.net(input_ids=ids, output_hidden_states=True)
+        torch.testing.assert_close(out.logits, out.hidden_states[-1] @ embed.T)
+
+
+def test_glm4voice_encoding_resamples_other_rates_to_16khz_first(monkeypatch):
+    """Whisper-VQ reads 16 kHz audio: a question recorded at another rate goes through
+    torchaudio.functional.resample(audio, rate, 16000) before the feature extractor. torchaudio is stood
+    in (it does not import under this torch): the stand-in halves the audio, as 32 kHz -> 16 kHz does.
+    Bug caught: the resampling skipped, so 32 kHz audio is read as 16 kHz speech at half speed (twice the
+    codes: 54 instead of 27 for 2.1 s)."""
+    from transformers import WhisperFeatureExtractor
+    calls = []
+
+    def resample(audio, orig, new):
+        calls.append((orig, new))
+        return audio[::orig // new]
+    monkeypatch.setitem(sys.modules, "torchaudio", types.SimpleNamespace(functional=types.SimpleNamespace(
+        resample=resample)))
+
+    class Encoder:
+        conv1, conv2 = types.SimpleNamespace(stride=(1,)), types.SimpleNamespace(stride=(2,))
+        config = types.SimpleNamespace(pooling_kernel_size=4)
+
+        def __call__(self, input_features, attention_mask):
+            return types.SimpleNamespace(quantized_token_ids=torch.arange(input_features.shape[-1] // 8)[None])
+
+    codec = object.__new__(real.GLM4VoiceCodec)
+    codec.encoder, codec.features, codec.device = Encoder(), WhisperFeatureExtractor(), torch.device("cpu")
+    wave = np.random.default_rng(0).standard_normal(67200).astype(np.float32) * 0.1     # 2.1 s at 32 kHz
+    assert len(codec.encode(wave, 32000)) == 27 and calls == [(32000, 16000)]
+    calls.clear()
+    assert len(codec.encode(wave[::2], 16000)) == 27 and calls == []
+
+
+def test_check_reports_a_torchaudio_that_is_installed_but_does_not_import(monkeypatch):
+    """A torchaudio built for another torch is found by find_spec and fails on import (its compiled
+    extension). `real.py check` imports it to tell, and names the error. Bug caught: found counted as
+    usable, so the check passes and the run fails later inside GLM-4-Voice."""
+    import importlib
+    import importlib.util
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: object() if name == "torchaudio"
+                        else find_spec(name, *a))
+    real_import = importlib.import_module
+
+    def import_module(name, *a):
+        if name == "torchaudio":
+            raise OSError("undefined symbol: _ZN3c10 (built for torch 2.11)")
+        return real_import(name, *a)
+    monkeypatch.setattr(importlib, "import_module", import_module)
+    rows = {c: (ok, d) for c, ok, d in real.check_audio_stack(None, None)}
+    ok, detail = rows["module torchaudio"]
+    assert not ok and "does not import (OSError: undefined symbol" in detail
