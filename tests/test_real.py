@@ -679,3 +679,13 @@ def test_check_reports_a_torchaudio_that_is_installed_but_does_not_import(monkey
     rows = {c: (ok, d) for c, ok, d in real.check_audio_stack(None, None)}
     ok, detail = rows["module torchaudio"]
     assert not ok and "does not import (OSError: undefined symbol" in detail
+
+
+def test_a_saved_real_model_of_another_kind_is_refused_by_name(tmp_path):
+    """spoken.json names the model a real checkpoint came from; only VITA-Audio's interleaved layout is
+    supported, so another interleaved model is refused before anything is read, with its name. Bug
+    caught: the check on the model's name dropped (arch alone), so a checkpoint of another model is read
+    as VITA-Audio's layout and fails later on its tokenizer or tensors, or loads under the wrong schedule."""
+    spec = {"arch": "interleaved", "model": "glm-4-voice-9b", "tokenizer": "hf", "schedule": [13, 26]}
+    with pytest.raises(real.CheckpointError, match="'glm-4-voice-9b' are not supported"):
+        real.load_real_model(str(tmp_path), spec)
