@@ -384,7 +384,7 @@ class VitaLM(models.InterleavedLM):
         by_file = {}
         for name, file in layout["weight_map"].items():
             by_file.setdefault(file, []).append(name)
-        written = []
+        written, total = [], 0
         for file, names in sorted(by_file.items()):
             out = {}
             with safe_open(os.path.join(src, file), "pt") as f:
@@ -398,11 +398,11 @@ class VitaLM(models.InterleavedLM):
             tmp = os.path.join(path, file + ".tmp")
             save_file(out, tmp, metadata=meta or {"format": "pt"})
             written.append((tmp, os.path.join(path, file)))
+            total += sum(t.numel() * t.element_size() for t in out.values())    # tensor bytes, as Hugging Face counts
             del out
         for tmp, final in written:
             os.replace(tmp, final)
         if len(by_file) > 1 or os.path.exists(os.path.join(src, "model.safetensors.index.json")):
-            total = sum(os.path.getsize(os.path.join(path, f)) for f in by_file)
             index = {"metadata": {"total_size": total}, "weight_map": layout["weight_map"]}
             with open(os.path.join(path, "model.safetensors.index.json"), "w") as f:
                 json.dump(index, f, indent=2)

@@ -689,3 +689,20 @@ def test_a_saved_real_model_of_another_kind_is_refused_by_name(tmp_path):
     spec = {"arch": "interleaved", "model": "glm-4-voice-9b", "tokenizer": "hf", "schedule": [13, 26]}
     with pytest.raises(real.CheckpointError, match="'glm-4-voice-9b' are not supported"):
         real.load_real_model(str(tmp_path), spec)
+
+
+def test_the_saved_index_counts_tensor_bytes_as_the_source_does(standin, tmp_path):
+    """catches: the index's metadata.total_size written as the sum of shard file sizes (headers
+    included) or taken from the source's shards. Hugging Face indexes (the real checkpoint's and the
+    stand-in's) count tensor bytes: an unchanged save reproduces the source index exactly, and an
+    exact (float32 main path) save counts its float32 bytes."""
+    m = real.load_vita(standin)
+    out, exact = str(tmp_path / "out"), str(tmp_path / "exact")
+    m.save(out)
+    m.save(exact, exact=True)
+    index = json.load(open(os.path.join(standin, "model.safetensors.index.json")))
+    assert json.load(open(os.path.join(out, "model.safetensors.index.json"))) == index
+    state, _ = tensors(exact)
+    total = json.load(open(os.path.join(exact, "model.safetensors.index.json")))["metadata"]["total_size"]
+    assert total == sum(t.numel() * t.element_size() for t in state.values()) > index["metadata"]["total_size"]
+
