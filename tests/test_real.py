@@ -583,81 +583,16 @@ def test_resuming_loads_every_main_tensor_and_refuses_a_directory_that_lacks_one
             p.add_(0.25)
     out = str(tmp_path / "out")
     trained.save(out)
-    saved, index = tensors(out)
+    saved, _ = tensors(out)
     fresh = real.load_vita(src)
     fresh.load_weights(out)
     own = fresh.net.state_dict()
     assert {k for k in own} <= set(saved)
     for name, t in own.items():
         assert torch.equal(t, saved[name].to(t.dtype)), name
-    from safetensors.torch import save_file
-    file = index["model.norm.weight"]
-    with safe_open(os.path.join(out, file), "pt") as f:
-        rest = {k: f.get_tensor(k) for k in f.keys() if k != "model.norm.weight"}
-    save_file(rest, os.path.join(out, file), metadata={"format": "pt"})
-    del index["model.norm.weight"]
-    with open(os.path.join(out, "model.safetensors.index.json"), "w") as f:
-        json.dump({"metadata": {}, "weight_map": index}, f)
+    _drop_tensor(out, "model.norm.weight")
     with pytest.raises(real.CheckpointError, match="model.norm.weight"):
         real.load_vita(src).load_weights(out)
-
-
-def test_a_checkpoint_with_tied_embeddings_reads_its_head_from_the_embeddings(tmp_path):
-    """Qwen2.5's smaller sizes tie lm_head to the input embeddings (tie_word_embeddings: true) and store
-    no lm_head.weight. The loader ties them: the head is the embedding matrix, and the logits are the last
-    hidden state times it. Bug caught: the tie skipped after loading (the head left on the meta device,
-    or untied from the embeddings it should share)."""
-    from safetensors.torch import save_file
-    src = str(tmp_path / "src")
-    real.make_standin(src, config=MICRO)
-    cfg_path = os.path.join(src, "config.json")
-    cfg = json.load(open(cfg_path))
-    cfg["tie_word_embeddings"] = True
-    json.dump(cfg, open(cfg_path, "w"))
-    state, index = tensors(src)
-    file = index.pop("lm_head.weight")
-    with safe_open(os.path.join(src, file), "pt") as f:
-        rest = {k: f.get_tensor(k) for k in f.keys() if k != "lm_head.weight"}
-    save_file(rest, os.path.join(src, file), metadata={"format": "pt"})
-    with open(os.path.join(src, "model.safetensors.index.json"), "w") as f:
-        json.dump({"metadata": {}, "weight_map": index}, f)
-    m = real.load_vita(src)
-    embed = state["model.embed_tokens.weight"].float()
-    assert torch.equal(m.net.lm_head.weight, embed)
-    ids = torch.randint(0, m.vocab.size, (1, 6))
-    with torch.no_grad():
-        out = m.net(input_ids=ids, output_hidden_states=True)
-        torch.testing.assert_close(out.logits, out.hidden_states[-1] @ embed.T)
-
-
-def test_glm4voice_encoding_resamples_other_rates_to_16khz_first(monkeypatch):
-    """Whisper-VQ reads 16 kHz audio: a question recorded at another rate goes through
-    torchaudio.functional.resample(audio, rate, 16000) before the feature extractor. torchaudio is stood
-    in (it does not import under this torch): the stand-in halves the audio, as 32 kHz -> 16 kHz does.
-    Bug caught: the resampling skipped, so 32 kHz audio is read as 16 kHz speech at half speed (twice the
-    codes: 54 instead of 27 for 2.1 s)."""
-    from transformers import WhisperFeatureExtractor
-    calls = []
-
-    def resample(audio, orig, new):
-        calls.append((orig, new))
-        return audio[::orig // new]
-    monkeypatch.setitem(sys.modules, "torchaudio", types.SimpleNamespace(functional=types.SimpleNamespace(
-        resample=resample)))
-
-    class Encoder:
-        conv1, conv2 = types.SimpleNamespace(stride=(1,)), types.SimpleNamespace(stride=(2,))
-        config = types.SimpleNamespace(pooling_kernel_size=4)
-
-        def __call__(self, input_features, attention_mask):
-            return types.SimpleNamespace(quantized_token_ids=torch.arange(input_features.shape[-1] // 8)[None])
-
-    codec = object.__new__(real.GLM4VoiceCodec)
-    codec.encoder, codec.features, codec.device = Encoder(), WhisperFeatureExtractor(), torch.device("cpu")
-    wave = np.random.default_rng(0).standard_normal(67200).astype(np.float32) * 0.1     # 2.1 s at 32 kHz
-    assert len(codec.encode(wave, 32000)) == 27 and calls == [(32000, 16000)]
-    calls.clear()
-    assert len(codec.encode(wave[::2], 16000)) == 27 and calls == []
 
 
 def test_check_reports_a_torchaudio_that_is_installed_but_does_not_import(monkeypatch):
@@ -689,6 +624,39 @@ def test_a_saved_real_model_of_another_kind_is_refused_by_name(tmp_path):
     spec = {"arch": "interleaved", "model": "glm-4-voice-9b", "tokenizer": "hf", "schedule": [13, 26]}
     with pytest.raises(real.CheckpointError, match="'glm-4-voice-9b' are not supported"):
         real.load_real_model(str(tmp_path), spec)
+def _drop_tensor(path, name):
+    """Remove one tensor from a sharded checkpoint directory (its shard and the index)."""
+    from safetensors.torch import save_file
+    index_path = os.path.join(path, "model.safetensors.index.json")
+    index = json.load(open(index_path))
+    file = os.path.join(path, index["weight_map"].pop(name))
+    with safe_open(file, "pt") as f:
+        kept = {k: f.get_tensor(k) for k in f.keys() if k != name}
+    save_file(kept, file, metadata={"format": "pt"})
+    json.dump(index, open(index_path, "w"))
+
+
+def test_a_tied_checkpoint_without_lm_head_loads_with_the_embeddings_as_head(tmp_path):
+    """catches: the lm_head of a tie_word_embeddings checkpoint (which stores no lm_head.weight) left
+    unset, or the tie exemption applied to an untied checkpoint. Boost is untied, so only another
+    checkpoint shows it. Oracle: the logits are the last hidden state times the embedding matrix."""
+    path = str(tmp_path / "tied")
+    real.make_standin(path, config=MICRO)
+    cfg_path = os.path.join(path, "config.json")
+    cfg = json.load(open(cfg_path))
+    json.dump({**cfg, "tie_word_embeddings": True}, open(cfg_path, "w"))
+    _drop_tensor(path, "lm_head.weight")
+    m = real.load_vita(path)
+    embed = m.net.model.embed_tokens.weight
+    assert m.net.lm_head.weight.data_ptr() == embed.data_ptr()
+    ids = torch.randint(0, cfg["vocab_size"], (1, 6))
+    with torch.no_grad():
+        out = m.net(input_ids=ids, output_hidden_states=True)
+        torch.testing.assert_close(out.logits, out.hidden_states[-1] @ embed.T)
+    json.dump(cfg, open(cfg_path, "w"))                     # untied again: the missing head is an error
+    with pytest.raises(real.CheckpointError, match="lm_head.weight"):
+        real.load_vita(path)
+
 
 
 def test_the_saved_index_counts_tensor_bytes_as_the_source_does(standin, tmp_path):
@@ -706,3 +674,114 @@ def test_the_saved_index_counts_tensor_bytes_as_the_source_does(standin, tmp_pat
     total = json.load(open(os.path.join(exact, "model.safetensors.index.json")))["metadata"]["total_size"]
     assert total == sum(t.numel() * t.element_size() for t in state.values()) > index["metadata"]["total_size"]
 
+
+
+def test_load_real_model_checks_the_architecture_and_keeps_the_codec_paths(standin):
+    """catches: a saved spec of another architecture (e.g. Kimi's parallel layout, model 'vita' by mistake)
+    loaded as interleaved, or the GLM-4-Voice tokenizer and decoder directories swapped on reload
+    (the encoder would be built from the flow/HiFT directory)."""
+    spec = {"model": "vita", "arch": "interleaved", "schedule": [1, 10, 4, 10], "audio_tokenizer": "/glm/tok",
+            "audio_decoder": "/glm/dec"}
+    m = real.load_real_model(standin, spec)
+    assert (m.spec["audio_tokenizer"], m.spec["audio_decoder"]) == ("/glm/tok", "/glm/dec")
+    with pytest.raises(real.CheckpointError, match="not supported"):
+        real.load_real_model(standin, {**spec, "arch": "parallel"})
+
+
+def test_a_codec_without_silence_merges_the_text_into_the_audio_it_has(standin, monkeypatch):
+    """catches: a codec without a silence code (GLM-4-Voice) given silence code 0, so a reply whose text
+    outruns its speech is padded with <|audio_0|>, a real code, as if it were silence. Worked by hand for
+    schedule 1 10 4 10 with 2 codes: one chunk, all ten characters, then the two codes."""
+    monkeypatch.setattr(real, "_codec", lambda spec, device=None: types.SimpleNamespace(SAMPLE_RATE=22050))
+    m = real.load_vita(standin)
+    v = m.vocab
+    assert v.silence_code is None
+    reply = m.target("abcdefghij", [5, 6])[:, 0].tolist()
+    assert reply == m.tokenizer.encode_text("abcdefghij") + [v.boa, v.audio_offset + 5, v.audio_offset + 6, v.eoa, v.eos]
+
+
+def test_a_tokenizer_without_vitas_tokens_is_refused(standin):
+    """catches: a missing VITA-Audio token accepted when the tokenizer maps unknown tokens to an unk id
+    (the id of some real token, so <|begin_of_audio|> would silently be that token), or when the audio
+    codes are absent altogether."""
+    from tokenizers import AddedToken, Tokenizer, models as tok_models
+    from transformers import PreTrainedTokenizerFast
+
+    def tokenizer(added, unk):
+        core = Tokenizer(tok_models.WordLevel({"<unk>": 0, "a": 1}, unk_token="<unk>"))
+        core.add_tokens([AddedToken(t, special=True, normalized=False) for t in added])
+        return PreTrainedTokenizerFast(tokenizer_object=core, unk_token=unk)
+    qwen = [t for t, _ in real.QWEN25_ADDED]
+    codes = [real.AUDIO_TOKEN.format(i) for i in range(4)]
+    assert real.HFTokenizer(tokenizer(qwen + real.VITA_ADDED + codes, "<unk>")).vocab.n_codes == 4
+    no_boa = [t for t in real.VITA_ADDED if t != "<|begin_of_audio|>"]
+    with pytest.raises(real.CheckpointError, match="begin_of_audio"):
+        real.HFTokenizer(tokenizer(qwen + no_boa + codes, "<unk>"))
+    with pytest.raises(real.CheckpointError, match="audio_0"):
+        real.HFTokenizer(tokenizer(qwen + real.VITA_ADDED, None))
+
+
+def test_glm4voice_encoding_resamples_to_16_khz_and_follows_the_encoders_strides(monkeypatch):
+    """catches: audio at another rate fed to Whisper-VQ as if it were 16 kHz (8 kHz speech read at twice
+    its speed: half the codes), or a code's frame count not taken from the encoder (a pooling-free
+    encoder, pooling_kernel_size None, read as pooling 4). Oracles: 1.35 s is 135 frames of 10 ms, 17 codes
+    of 8 frames; 1 s without pooling (conv strides 1 x 2) is 100 frames, 50 codes of 2 frames."""
+    from transformers import WhisperFeatureExtractor
+
+    def encoder(stride, pooling):
+        class StandinEncoder:
+            conv1, conv2 = types.SimpleNamespace(stride=(1,)), types.SimpleNamespace(stride=(stride,))
+            config = types.SimpleNamespace(pooling_kernel_size=pooling)
+            frames = []
+
+            def __call__(self, input_features, attention_mask):
+                self.frames.append(input_features.shape[-1])
+                per = stride * (pooling or 1)
+                return types.SimpleNamespace(quantized_token_ids=torch.arange(input_features.shape[-1] // per)[None])
+        return StandinEncoder()
+
+    calls = []
+
+    def resample(audio, orig, new):
+        calls.append((orig, new))
+        n = len(audio) * new // orig
+        return torch.as_tensor(np.interp(np.arange(n) * orig / new, np.arange(len(audio)), audio.numpy()),
+                               dtype=torch.float32)
+    monkeypatch.setitem(sys.modules, "torchaudio", types.SimpleNamespace(functional=types.SimpleNamespace(
+        resample=resample)))
+    codec = object.__new__(real.GLM4VoiceCodec)
+    codec.encoder, codec.features, codec.device = encoder(2, 4), WhisperFeatureExtractor(), torch.device("cpu")
+    wave = np.random.default_rng(0).standard_normal(10800).astype(np.float32) * 0.1     # 1.35 s at 8 kHz
+    assert codec.encode(wave, 8000).tolist() == list(range(17)) and calls == [(8000, 16000)]
+    assert codec.encoder.frames == [136]
+    codec.encoder = encoder(2, None)
+    assert codec.encode(wave[:8000].repeat(2), 16000).tolist() == list(range(50))
+    assert codec.encoder.frames == [100]
+
+
+def test_glm4voice_decoding_an_empty_reply_is_empty_audio_at_its_own_rate():
+    """catches: no codes answered at another rate than GLM-4-Voice's 22.05 kHz (a silent reply written or
+    judged at 16 kHz beside 22.05 kHz ones), and the flow decoder called on codes it was not given: the
+    codes go to token2wav as one row of ints, with no prompt, finalized."""
+    seen = []
+
+    def token2wav(tokens, uuid, prompt_token, prompt_feat, finalize):
+        seen.append((tokens.tolist(), prompt_token.shape, prompt_feat.shape, finalize))
+        return torch.ones(1, 5, dtype=torch.float64), None
+    codec = object.__new__(real.GLM4VoiceCodec)
+    codec.device, codec.decoder = torch.device("cpu"), types.SimpleNamespace(token2wav=token2wav)
+    wave, rate = codec.decode([])
+    assert rate == 22050 and wave.dtype == np.float32 and len(wave) == 0 and seen == []
+    wave, rate = codec.decode(np.array([7, 3]))
+    assert rate == 22050 and wave.dtype == np.float32 and wave.tolist() == [1.0] * 5
+    assert seen == [([[7, 3]], (1, 0), (1, 0, 80), True)]
+
+
+def test_the_standins_generation_config_ends_a_turn_on_im_end_first(standin):
+    """catches: the stand-in's generation_config listing <|endoftext|> before <|im_end|> in eos_token_id, unlike
+    Qwen2.5-Instruct's [151645, 151643], which VITA-Audio starts from (a reply ends its turn with <|im_end|>;
+    <|endoftext|> pads)."""
+    tok = real._tokenizer(standin)
+    gen = json.load(open(os.path.join(standin, "generation_config.json")))
+    assert gen["eos_token_id"] == [tok.convert_tokens_to_ids("<|im_end|>"), tok.convert_tokens_to_ids("<|endoftext|>")]
+    assert gen["pad_token_id"] == gen["bos_token_id"] == tok.convert_tokens_to_ids("<|endoftext|>")
