@@ -1308,3 +1308,67 @@ def test_grad_diagnostics_are_taken_at_the_weights_the_update_starts_from(toy_di
     train.run(train.get_args(small(toy_dir, micro_ckpts["tiny-vita"], out, "--steps", "2", "--eval-prompts", "0",
                                    "--grad-diag-every", "1", "--lr", "3e-3")))
     assert seen[0] == 0.0 and seen[1] > 0.0 and "grad_ratio" in records(out)[0]
+
+
+def test_load_init_reads_a_checkpoint_in_the_dtype_asked_and_a_raw_vita_dir_by_its_missing_spoken_json(
+        micro_ckpts, tmp_path, monkeypatch):
+    """weights.load_init: an explicit dtype wins over --dtype (the reference is read straight into bf16 on
+    GPUs, the policy stays float32); a directory with a transformers config.json but no spoken.json is a
+    raw VITA-Audio checkpoint for --model vita (real.load_vita reads it) and no checkpoint at all for a
+    tiny model. catches: the dtype argument ignored (a float32 reference on GPUs under --fsdp: a transient
+    fp32 copy of the whole model), or a checkpoint recognised by config.json (a raw VITA-Audio dir sent to
+    the spoken.json reader)."""
+    import real
+    cpu = torch.device("cpu")
+    args = train.get_args(["--init", micro_ckpts["tiny-vita"]])
+    assert args.dtype == "float32"
+    ref = weights.load_init(args.init, args, cpu, torch.bfloat16)
+    assert {p.dtype for p in ref.parameters()} == {torch.bfloat16}
+    raw = tmp_path / "vita-raw"
+    raw.mkdir()
+    (raw / "config.json").write_text("{}")
+    calls = []
+    monkeypatch.setattr(real, "load_vita", lambda path, *rest: calls.append(path) or torch.nn.Linear(1, 1))
+    vita = types.SimpleNamespace(model="vita", schedule=None, audio_tokenizer=None, audio_decoder=None, dtype="bfloat16")
+    weights.load_init(str(raw), vita, cpu)
+    assert calls == [str(raw)]
+    with pytest.raises(SystemExit, match="not a checkpoint"):
+        weights.load_init(str(raw), types.SimpleNamespace(model="tiny-vita", dtype="float32"), cpu)
+
+
+def test_grad_checkpoint_reaches_a_built_policy_too():
+    """--grad-checkpoint on a fresh SFT (a policy built, not loaded) recomputes its layers: in train mode
+    the KV cache is dropped (model.cache_dropped); without the flag it is kept. catches: checkpointing
+    enabled only for a policy loaded from --init."""
+    cpu = torch.device("cpu")
+    on = weights.load_policy(train.get_args(["--stage", "sft", "--model", "tiny-kimi", "--grad-checkpoint"]), cpu)
+    off = weights.load_policy(train.get_args(["--stage", "sft", "--model", "tiny-kimi"]), cpu)
+    assert on.train().cache_dropped() and not off.train().cache_dropped()
+
+
+def test_adamw_second_step_uses_betas_0_9_and_0_95():
+    """Two AdamW steps at lr 0.1 (warmup 1: both at the peak), gradients 1 then 3, no clipping. Step 1
+    moves p by -0.1 (Adam's first step is lr * sign). Step 2, by hand with betas (0.9, 0.95):
+    m_hat = (0.9 * 0.1 + 0.1 * 3) / (1 - 0.81) = 0.39 / 0.19, v_hat = 0.05 * (0.95 + 9) / (1 - 0.9025),
+    so p = -0.1 - 0.1 * m_hat / sqrt(v_hat) = -0.19087 (torch's default betas give -0.19178).
+    catches: AdamW built with other betas (torch's default 0.999 for the second moment)."""
+    policy, p = holding([0.0])
+    args = opt_args(grad_clip=100.0, warmup=1)
+    opt, sched = weights.make_optimizer(policy, args)
+    weights.optimiser_step(policy, opt, sched, (p * 1.0).sum(), args)
+    assert p.item() == pytest.approx(-0.1, rel=1e-6)
+    weights.optimiser_step(policy, opt, sched, (p * 3.0).sum(), args)
+    m_hat, v_hat = 0.39 / 0.19, 0.05 * 9.95 / 0.0975
+    assert p.item() == pytest.approx(-0.1 - 0.1 * m_hat / math.sqrt(v_hat), rel=1e-5)
+
+
+def test_a_finite_loss_with_an_infinite_gradient_is_skipped():
+    """loss = sum(sqrt(p)) at p = (0, 1) is finite (1) but its gradient at 0 is infinite: the update is
+    skipped, the weights stay finite and unchanged, and the gradients are dropped.
+    catches: only the loss checked for finiteness (AdamW then steps on inf/NaN gradients: NaN weights)."""
+    policy, p = holding([0.0, 1.0])
+    args = opt_args(warmup=1)
+    opt, sched = weights.make_optimizer(policy, args)
+    norm, skipped = weights.optimiser_step(policy, opt, sched, p.sqrt().sum(), args)
+    assert skipped and not math.isfinite(norm)
+    assert p.detach().tolist() == [0.0, 1.0] and p.grad is None
