@@ -415,3 +415,30 @@ def test_a_real_model_samples_fewer_rows_at_once():
     scores 32 replies at a time (4 GB) where the tiny models take 512. Bug caught: the tiny models' 512
     rows for VITA-Audio (66 GB of cache in the closing summary)."""
     assert flags.sampling_rows("vita") == 32 and flags.sampling_rows("tiny-vita") == 512
+
+
+def test_vita_weights_are_bf16_except_fp32_masters_under_fsdp_and_only_vita_recomputes_layers():
+    """--dtype and --grad-checkpoint when not given: --model vita trains bf16 weights with layers
+    recomputed, but float32 master weights under --fsdp (a bf16 weight near 0.02 rounds a 1e-6 update
+    away); the tiny models train in float32 without recomputation; a given flag wins.
+    catches: the fsdp/plain dtypes swapped, or gradient checkpointing on for every model."""
+    ckpt = ["--model", "vita", "--init", "/ckpt/VITA-Audio-Boost", "--data-dir", "/data/spoken",
+            "--judge-url", "http://127.0.0.1:9/v1/chat/completions"]
+    got = (lambda argv: (lambda a: (a.dtype, a.grad_checkpoint))(flags.get_args(argv)))
+    assert got(ckpt) == ("bfloat16", True)
+    assert got([*ckpt, "--fsdp"]) == ("float32", True)
+    assert got([]) == ("float32", False) and got(["--fsdp"]) == ("float32", False)
+    assert got([*ckpt, "--dtype", "float32", "--no-grad-checkpoint"]) == ("float32", False)
+
+
+def test_help_shows_the_stage_defaults_and_never_a_default_of_none(capsys):
+    """train.py --help: a flag filled in later (default None) shows what it becomes, never
+    '(default: None)'; a fixed default is shown as argparse shows it.
+    catches: the help formatter appending '(default: None)' to the stage-dependent flags."""
+    with pytest.raises(SystemExit) as stop:
+        flags.get_args(["--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert stop.value.code == 0
+    assert "default: None" not in text
+    assert "(default: sft 600, hybrid 120, dpo 100; --model vita: sft 2000, hybrid 2000, dpo 2000)" in text
+    assert "what to train (default: hybrid)" in text
