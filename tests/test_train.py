@@ -1372,3 +1372,17 @@ def test_a_finite_loss_with_an_infinite_gradient_is_skipped():
     norm, skipped = weights.optimiser_step(policy, opt, sched, p.sqrt().sum(), args)
     assert skipped and not math.isfinite(norm)
     assert p.detach().tolist() == [0.0, 1.0] and p.grad is None
+
+
+def test_a_run_shorter_than_its_warmup_warms_up_over_half_of_it_then_decays():
+    """--warmup 10 over 4 updates: the warmup is cut to half the run (2 updates), so the factors are 0.5, 1,
+    then the cosine 0.1 + 0.45 (1 + cos(pi k / 2)) for k = 0..2: 1, 0.55, 0.1 (the floor at the last).
+    catches: the warmup capped at the whole run (the peak reached only at the last update, no decay)."""
+    args = opt_args(steps=4, warmup=10)
+    opt, sched = weights.make_optimizer(holding([0.0])[0], args)
+    out = [sched.get_last_lr()[0] / args.lr]
+    for _ in range(args.steps):
+        opt.step()
+        sched.step()
+        out.append(sched.get_last_lr()[0] / args.lr)
+    assert out == pytest.approx([0.5, 1.0, 1.0, 0.55, 0.1])
