@@ -1386,3 +1386,28 @@ def test_a_run_shorter_than_its_warmup_warms_up_over_half_of_it_then_decays():
         sched.step()
         out.append(sched.get_last_lr()[0] / args.lr)
     assert out == pytest.approx([0.5, 1.0, 1.0, 0.55, 0.1])
+
+
+def test_a_plain_python_process_starts_no_process_group_and_gathers_alone(monkeypatch):
+    """`python train.py` (no torchrun environment): rank 0 of 1 on the CPU, no process group started
+    (init_process_group would wait for a MASTER_ADDR that is not there), and gather_objects hands back
+    the one rank's object without a collective. catches: a group started for a world of 1, or the
+    single-process shortcut of gather_objects lost (every checkpoint save calls it)."""
+    for key in ("RANK", "WORLD_SIZE", "LOCAL_RANK"):
+        monkeypatch.delenv(key, raising=False)
+    calls = []
+    monkeypatch.setattr(runtime.dist, "is_initialized", lambda: False)
+    monkeypatch.setattr(runtime.dist, "init_process_group", lambda backend: calls.append(backend))
+    monkeypatch.setattr(runtime.dist, "all_gather_object", lambda out, obj: calls.append("gather"))
+    assert runtime.setup_distributed("cpu") == (0, 1, torch.device("cpu"))
+    assert runtime.gather_objects({"rank": 0}, 1) == [{"rank": 0}] and calls == []
+
+
+def test_waited_blocks_until_the_background_call_is_done():
+    """runtime.waited(in_background(f)) returns once f has finished, with the seconds it waited: a 0.2 s
+    call waited for from the start takes about 0.2 s. catches: waited returning at once (the step's judge
+    wait logged as 0 and the result read before it exists)."""
+    done = []
+    future = runtime.in_background(lambda: (__import__("time").sleep(0.2), done.append(1)))
+    waited = runtime.waited(future)
+    assert done == [1] and future.done() and 0.1 < waited < 5.0
