@@ -442,3 +442,14 @@ def test_help_shows_the_stage_defaults_and_never_a_default_of_none(capsys):
     assert "default: None" not in text
     assert "(default: sft 600, hybrid 120, dpo 100; --model vita: sft 2000, hybrid 2000, dpo 2000)" in text
     assert "what to train (default: hybrid)" in text
+
+
+def test_the_defaults_the_readme_and_the_docstrings_state():
+    """README: --max-skipped-updates defaults to 3, the axes are logged on step 1 and every 10th after
+    (--no-log-axes: never), a console line every 10 steps; flags.py's deviation 3: --kl-norm defaults to
+    the official scope normalisation; README's ablation rows add --rl-tokens all, so GRPO covers text only
+    by default. catches: a changed default (a run that never stops on NaN updates, no axes logged, the
+    KL normalised per modality, GRPO on every token) that every test passing its own flags misses."""
+    args = flags.get_args([])
+    assert (args.max_skipped_updates, args.log_axes, args.log_axes_every, args.log_every) == (3, True, 10, 10)
+    assert (args.kl_norm, args.rl_tokens) == ("scope", "text")
