@@ -453,3 +453,19 @@ def test_the_defaults_the_readme_and_the_docstrings_state():
     args = flags.get_args([])
     assert (args.max_skipped_updates, args.log_axes, args.log_axes_every, args.log_every) == (3, True, 10, 10)
     assert (args.kl_norm, args.rl_tokens) == ("scope", "text")
+
+
+@pytest.mark.parametrize("argv, named", [
+    (["--judge-latency", "-0.5"], "--judge-latency"),
+    (["--ppo-epochs", "0"], "--ppo-epochs"),
+    (["--stage", "sft", "--async-rollout"], "--async-rollout"),
+    (["--resume", "--overwrite"], "--resume and --overwrite"),
+])
+def test_more_bad_flags_are_refused_at_start_naming_them(argv, named, capsys):
+    """A negative judge latency, zero PPO epochs (no update at all), --async-rollout on the SFT stage (it
+    samples no rollouts), --resume with --overwrite: each refused by flags.get_args with exit status 2
+    and one line naming the flag. catches: any of these checks dropped or narrowed (async refused for
+    DPO only)."""
+    with pytest.raises(SystemExit) as stop:
+        flags.get_args(argv)
+    assert stop.value.code == 2 and named in capsys.readouterr().err
