@@ -120,7 +120,9 @@ def get_args(argv=None):
     g.add_argument("--batch-size", type=int, default=None,
                    help="prompts per step over all ranks, split evenly " + defaults_help("batch_size"))
     g.add_argument("--weight-decay", type=float, default=0.0, help="AdamW weight decay")
-    g.add_argument("--grad-clip", type=float, default=1.0, help="global gradient norm clip")
+    g.add_argument("--grad-clip", type=float, default=1.0,
+                   help="global gradient norm clip (> 0: torch scales the gradients by it, so 0 would zero them "
+                        "and a negative value reverse them)")
     g.add_argument("--ppo-epochs", type=int, default=1, help="updates per rollout batch (mu); >1 makes the clip real")
     g.add_argument("--overlap-judge", default="auto", choices=["auto", "on", "off"],
                    help="hybrid: run the reference log-probs, the SFT rows' forward and backward and the "
@@ -225,7 +227,7 @@ def check_flags(ap, args):
                      ("--log-axes-every", args.log_axes_every >= 0),
                      ("--judge-latency", args.judge_latency >= 0),
                      ("--save-every", args.save_every >= 1), ("--ppo-epochs", args.ppo_epochs >= 1),
-                     ("--lr", args.lr > 0), ("--beta-text", args.beta_text >= 0),
+                     ("--lr", args.lr > 0), ("--grad-clip", args.grad_clip > 0), ("--beta-text", args.beta_text >= 0),
                      ("--beta-speech", args.beta_speech >= 0),
                      ("--threads", args.threads is None or args.threads >= 1)):
         if not ok:

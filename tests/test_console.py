@@ -378,13 +378,17 @@ def test_the_small_tools_end_bad_input_with_one_line(script, args, named, tmp_pa
     (["--save-every", "0"], "--save-every"),
     (["--threads", "0"], "--threads"),
     (["--beta-speech", "-0.01"], "--beta-speech"),
+    (["--grad-clip", "0"], "--grad-clip"),
+    (["--grad-clip", "-1"], "--grad-clip"),
     (["--model", "vita", "--init", "/ckpt/VITA-Audio-Boost", "--train-file", "t.jsonl"], "--data-dir"),
     (["--stage", "sft", "--model", "vita", "--init", "/ckpt/VITA-Audio-Boost", "--data-dir", "d"], "--judge-url"),
 ])
 def test_a_value_just_outside_a_flags_range_is_refused(argv, named, capsys):
     """flags.get_args alone (a value accepted here would start a run): --lr 0 (no training), --save-every 0
-    and --threads 0, a negative --beta-speech; --model vita with a --train-file but no --eval-file or
-    --data-dir (the toy world's held-out set would be scored), and a vita SFT with its closing summary
+    and --threads 0, a negative --beta-speech, --grad-clip 0 or -1 (clip_grad_norm_ scales the gradients by
+    max_norm / norm: 0 zeroes them, a negative value reverses them, so the run climbs its own loss);
+    --model vita with a --train-file but no --eval-file or --data-dir (the toy world's held-out set would
+    be scored), and a vita SFT with its closing summary
     (--eval-prompts 64) but no --judge-url. Bug caught: a bound one step too loose, or a check reading
     the wrong flag."""
     with pytest.raises(SystemExit) as stop:
