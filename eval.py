@@ -201,6 +201,7 @@ def get_args(argv=None):
         # the toy world's questions and its local judge say nothing about a real model's replies
         ap.error(f"--ckpt {args.ckpt} is a real model: give --data (a held-out JSONL split) and --judge-url")
     args.data = args.data or os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "toy", "eval.jsonl")
+    rollout.check_sampling_args(ap, args)
     args.max_len = args.max_len or flags.stage_defaults(kind, "hybrid")["max_len"]
     args.rows = args.rows or flags.sampling_rows(kind)
     if args.rows < 1:

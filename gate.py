@@ -98,6 +98,8 @@ class Gate:
         """Every gate takes train.py's whole set of gate flags; `lam` is the fixed gate's own."""
         if not 0.0 <= ema_alpha < 1.0:
             raise ValueError(f"ema_alpha must be in [0, 1), got {ema_alpha}")
+        if not 0.0 <= lambda_max <= 1.0:       # above 1, Eq. 8 would weigh the SFT term negatively
+            raise ValueError(f"lambda_max must be in [0, 1], got {lambda_max}")
         self.lambda_max, self.slope, self.threshold, self.ema_alpha = lambda_max, slope, threshold, ema_alpha
         self.lam = None           # lambda_{t-1}; None before the first step
 

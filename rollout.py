@@ -587,6 +587,20 @@ def add_sampling_args(group, max_len=128, max_len_help=""):
     return group
 
 
+def check_sampling_args(ap, args):
+    """Refuse a sampling flag out of its range with one line naming it (exit status 2). Unchecked, a
+    negative temperature silently meant greedy, --top-p 0 or above 1 and --repetition-penalty 0 reached
+    the sampler (a division by zero), and --max-len 0 failed later with a traceback."""
+    for flag, value, ok in (("--temperature", args.temperature, args.temperature >= 0),
+                            ("--top-p", args.top_p, args.top_p is None or 0 < args.top_p <= 1),
+                            ("--top-k", args.top_k, args.top_k is None or args.top_k >= 0),
+                            ("--repetition-penalty", args.repetition_penalty,
+                             args.repetition_penalty is None or args.repetition_penalty > 0),
+                            ("--max-len", args.max_len, args.max_len is None or args.max_len >= 1)):
+        if not ok:
+            ap.error(f"{flag} {value}: out of range")
+
+
 def sampling_kwargs(args) -> dict:
     """rollout.sample's sampling keywords from parsed add_sampling_args flags."""
     return {"temperature": args.temperature, "top_p": args.top_p, "top_k": args.top_k,
@@ -609,6 +623,7 @@ def main(argv=None):
     ap.add_argument("--seed", type=int, default=0, help="sampling seed")
     add_sampling_args(ap)
     args = ap.parse_args(argv)
+    check_sampling_args(ap, args)
     try:
         model = load_model(args.ckpt)
         samples = dataset.load_samples(args.data, model.codec.encode, limit=args.n)

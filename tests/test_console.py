@@ -380,17 +380,36 @@ def test_the_small_tools_end_bad_input_with_one_line(script, args, named, tmp_pa
     (["--beta-speech", "-0.01"], "--beta-speech"),
     (["--grad-clip", "0"], "--grad-clip"),
     (["--grad-clip", "-1"], "--grad-clip"),
+    (["--temperature", "-1"], "--temperature"), (["--top-p", "0"], "--top-p"), (["--top-p", "1.5"], "--top-p"),
+    (["--top-k", "-1"], "--top-k"), (["--repetition-penalty", "0"], "--repetition-penalty"),
+    (["--max-len", "0"], "--max-len"), (["--warmup", "-1"], "--warmup"), (["--weight-decay", "-0.1"], "--weight-decay"),
+    (["--clip-eps", "0"], "--clip-eps"), (["--max-skipped-updates", "-1"], "--max-skipped-updates"),
+    (["--grad-diag-every", "-1"], "--grad-diag-every"), (["--max-train-samples", "0"], "--max-train-samples"),
+    (["--stop-after", "0"], "--stop-after"), (["--judge-concurrency", "0"], "--judge-concurrency"),
+    (["--judge-retries", "-1"], "--judge-retries"), (["--judge-timeout", "0"], "--judge-timeout"),
+    (["--judge-semantic-noise", "-1"], "--judge-semantic-noise"),
+    (["--judge-acoustic-noise", "-1"], "--judge-acoustic-noise"),
+    (["--semantic-weight", "1.5"], "--semantic-weight"), (["--stage", "dpo", "--dpo-prompts", "0"], "--dpo-prompts"),
+    (["--stage", "dpo", "--dpo-samples", "1"], "--dpo-samples"),
+    (["--stage", "dpo", "--dpo-weight", "-1"], "--dpo-weight"),
+    (["--stage", "dpo", "--dpo-margin", "-0.5"], "--dpo-margin"),
+    (["--stage", "dpo", "--dpo-gamma", "0"], "--dpo-gamma"),
+    (["--gate-slope", "-5"], "--gate-slope"), (["--lambda-max", "1.5"], "--lambda-max"),
     (["--model", "vita", "--init", "/ckpt/VITA-Audio-Boost", "--train-file", "t.jsonl"], "--data-dir"),
     (["--stage", "sft", "--model", "vita", "--init", "/ckpt/VITA-Audio-Boost", "--data-dir", "d"], "--judge-url"),
 ])
 def test_a_value_just_outside_a_flags_range_is_refused(argv, named, capsys):
     """flags.get_args alone (a value accepted here would start a run): --lr 0 (no training), --save-every 0
     and --threads 0, a negative --beta-speech, --grad-clip 0 or -1 (clip_grad_norm_ scales the gradients by
-    max_norm / norm: 0 zeroes them, a negative value reverses them, so the run climbs its own loss);
-    --model vita with a --train-file but no --eval-file or --data-dir (the toy world's held-out set would
-    be scored), and a vita SFT with its closing summary
-    (--eval-prompts 64) but no --judge-url. Bug caught: a bound one step too loose, or a check reading
-    the wrong flag."""
+    max_norm / norm: 0 zeroes them, a negative value reverses them, so the run climbs its own loss), and
+    every other numeric flag just past its bound. Each of those was accepted before: a negative
+    --temperature sampled greedily without a word, --repetition-penalty 0 made a repeated token certain (a
+    positive logit divided by zero), --judge-concurrency 0 ended in a traceback at the judge client, a
+    negative --dpo-gamma or --gate-slope reverses what it weighs, --lambda-max 1.5 lets lambda pass 1 (the
+    SFT term weighed negatively), --semantic-weight 1.5 weighs the acoustic score negatively. Also --model
+    vita with a --train-file but no --eval-file or --data-dir (the toy world's held-out set would be
+    scored), and a vita SFT with its closing summary (--eval-prompts 64) but no --judge-url. Bug caught: a
+    bound one step too loose, or a check reading the wrong flag."""
     with pytest.raises(SystemExit) as stop:
         flags.get_args(argv)
     assert stop.value.code == 2 and named in capsys.readouterr().err.strip().splitlines()[-1]
@@ -398,12 +417,17 @@ def test_a_value_just_outside_a_flags_range_is_refused(argv, named, capsys):
 
 def test_the_edge_values_the_flags_document_are_accepted():
     """What the help texts allow must start: --group-size 1 outside GRPO (SFT and DPO sample no groups),
+    greedy sampling (--temperature 0), top-k off (0), the whole nucleus (--top-p 1), --max-skipped-updates 0
+    (never stop), no warmup, no retries, either end of --semantic-weight, --lambda-max 1,
     --log-axes-every 0 (never), --eval-prompts 0 (skip the summary), --beta-text 0 and --beta-speech 0
     (no KL, no reference), --model vita --stage sft without a judge when --eval-prompts 0 skips the
     summary. An SFT given --init trains that checkpoint into out/sft-MODEL; only a fresh SFT (no --init)
     builds out/base-MODEL. Bug caught: a check written one step too strict, refusing a documented value
     at start, or a fine-tuning SFT writing over the base the other stages start from."""
     for argv in (["--stage", "sft", "--group-size", "1"], ["--stage", "dpo", "--group-size", "1"],
+                 ["--temperature", "0"], ["--top-k", "0"], ["--top-p", "1"], ["--max-skipped-updates", "0"],
+                 ["--warmup", "0"], ["--judge-retries", "0"], ["--semantic-weight", "0"], ["--semantic-weight", "1"],
+                 ["--gate", "adaptive", "--lambda-max", "1"],
                  ["--log-axes-every", "0"], ["--eval-prompts", "0"], ["--beta-text", "0", "--beta-speech", "0"],
                  ["--stage", "sft", "--model", "vita", "--init", "/ckpt/VITA-Audio-Boost", "--data-dir", "d",
                   "--eval-prompts", "0"]):
@@ -473,3 +497,23 @@ def test_more_bad_flags_are_refused_at_start_naming_them(argv, named, capsys):
     with pytest.raises(SystemExit) as stop:
         flags.get_args(argv)
     assert stop.value.code == 2 and named in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("tool,argv,named", [
+    ("eval", ["--ckpt", "unused", "--top-p", "1.5"], "--top-p"),
+    ("eval", ["--ckpt", "unused", "--temperature", "-0.5"], "--temperature"),
+    ("rollout", ["--ckpt", "unused", "--max-len", "0"], "--max-len"),
+])
+def test_eval_and_rollout_refuse_a_sampling_flag_out_of_range(tool, argv, named, capsys, monkeypatch):
+    """eval.py and rollout.py share train.py's sampling flags and its check (rollout.check_sampling_args),
+    before any checkpoint is read. Bug caught: the check wired into train.py only, so eval.py samples at
+    --top-p 1.5 or a negative temperature (greedy without a word) and rollout.py fails later on an empty
+    reply."""
+    import importlib
+    import model as M
+    monkeypatch.setattr(M, "checkpoint_spec", lambda path: {"tokenizer": "toy"})   # eval reads the spec first
+    monkeypatch.setattr("sys.argv", [f"{tool}.py", *argv])
+    module = importlib.import_module(tool)
+    with pytest.raises(SystemExit) as stop:
+        module.get_args(argv) if tool == "eval" else module.main(argv)
+    assert stop.value.code == 2 and named in capsys.readouterr().err.strip().splitlines()[-1]
