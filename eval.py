@@ -202,6 +202,14 @@ def get_args(argv=None):
         ap.error(f"--ckpt {args.ckpt} is a real model: give --data (a held-out JSONL split) and --judge-url")
     args.data = args.data or os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "toy", "eval.jsonl")
     rollout.check_sampling_args(ap, args)
+    reward.check_judge_args(ap, args)
+    for flag, value, ok in (("--prompts", args.prompts, args.prompts >= 1),
+                            ("--samples", args.samples, args.samples >= 2), ("--raters", args.raters, args.raters >= 1),
+                            ("--events", args.events, args.events >= 1),
+                            ("--group-size", args.group_size, args.group_size >= 2),
+                            ("--rater-noise", args.rater_noise, min(args.rater_noise) >= 0)):
+        if not ok:      # samples and group size: the analyses read the spread of a prompt's replies
+            ap.error(f"{flag} {value}: out of range")
     args.max_len = args.max_len or flags.stage_defaults(kind, "hybrid")["max_len"]
     args.rows = args.rows or flags.sampling_rows(kind)
     if args.rows < 1:

@@ -225,7 +225,6 @@ def check_flags(ap, args):
                      ("--group-size", args.group_size >= 2 or args.stage != "hybrid"),
                      ("--eval-prompts", args.eval_prompts >= 0), ("--log-every", args.log_every >= 1),
                      ("--log-axes-every", args.log_axes_every >= 0),
-                     ("--judge-latency", args.judge_latency >= 0),
                      ("--save-every", args.save_every >= 1), ("--ppo-epochs", args.ppo_epochs >= 1),
                      ("--lr", args.lr > 0), ("--grad-clip", args.grad_clip > 0), ("--beta-text", args.beta_text >= 0),
                      ("--beta-speech", args.beta_speech >= 0),
@@ -235,11 +234,6 @@ def check_flags(ap, args):
                      ("--grad-diag-every", args.grad_diag_every >= 0),
                      ("--max-train-samples", args.max_train_samples is None or args.max_train_samples >= 1),
                      ("--stop-after", args.stop_after is None or args.stop_after >= 1),
-                     ("--judge-concurrency", args.judge_concurrency >= 1), ("--judge-retries", args.judge_retries >= 0),
-                     ("--judge-timeout", args.judge_timeout > 0),
-                     ("--judge-semantic-noise", args.judge_semantic_noise >= 0),
-                     ("--judge-acoustic-noise", args.judge_acoustic_noise >= 0),
-                     ("--semantic-weight", 0 <= args.semantic_weight <= 1),
                      ("--dpo-prompts", args.dpo_prompts >= 1), ("--dpo-samples", args.dpo_samples >= 2),
                      ("--dpo-weight", 0 <= args.dpo_weight <= 1), ("--dpo-margin", args.dpo_margin >= 0),
                      ("--dpo-gamma", args.dpo_gamma is None or args.dpo_gamma > 0),
@@ -248,6 +242,7 @@ def check_flags(ap, args):
             ap.error(f"{flag} {getattr(args, flag[2:].replace('-', '_'))}: out of range"
                      + (" (GRPO needs at least 2 replies per prompt)" if flag == "--group-size" else ""))
     rollout.check_sampling_args(ap, args)
+    reward.check_judge_args(ap, args)
     if args.device == "cuda" and not torch.cuda.is_available():
         ap.error("--device cuda: torch sees no CUDA device here (a CPU build of torch, or no GPU visible)")
     if args.resume and args.overwrite:

@@ -367,6 +367,21 @@ def add_judge_args(parser):
     return g
 
 
+def check_judge_args(ap, args):
+    """Refuse a judge flag out of its range with one line naming it (exit status 2): no worker to send
+    a call (--judge-concurrency 0 ended in a traceback), a call that cannot wait, a reward that weighs
+    the acoustic score negatively (--semantic-weight outside [0, 1]), a negative noise or latency."""
+    for flag, value, ok in (("--judge-concurrency", args.judge_concurrency, args.judge_concurrency >= 1),
+                            ("--judge-retries", args.judge_retries, args.judge_retries >= 0),
+                            ("--judge-timeout", args.judge_timeout, args.judge_timeout > 0),
+                            ("--judge-latency", args.judge_latency, args.judge_latency >= 0),
+                            ("--judge-semantic-noise", args.judge_semantic_noise, args.judge_semantic_noise >= 0),
+                            ("--judge-acoustic-noise", args.judge_acoustic_noise, args.judge_acoustic_noise >= 0),
+                            ("--semantic-weight", args.semantic_weight, 0 <= args.semantic_weight <= 1)):
+        if not ok:
+            ap.error(f"{flag} {value}: out of range")
+
+
 def open_judge(args, stack, human=False):
     """Client for --judge-url, or for a local judge started (and stopped via `stack`) here:
     the noisy LLM judge of --judge-noise, or with `human` the noise-free one (the toy world's

@@ -503,12 +503,22 @@ def test_more_bad_flags_are_refused_at_start_naming_them(argv, named, capsys):
     ("eval", ["--ckpt", "unused", "--top-p", "1.5"], "--top-p"),
     ("eval", ["--ckpt", "unused", "--temperature", "-0.5"], "--temperature"),
     ("rollout", ["--ckpt", "unused", "--max-len", "0"], "--max-len"),
+    ("eval", ["--ckpt", "unused", "--judge-concurrency", "0"], "--judge-concurrency"),
+    ("eval", ["--ckpt", "unused", "--semantic-weight", "2"], "--semantic-weight"),
+    ("eval", ["--ckpt", "unused", "--prompts", "0"], "--prompts"),
+    ("eval", ["--ckpt", "unused", "--samples", "1"], "--samples"),
+    ("eval", ["--ckpt", "unused", "--raters", "0"], "--raters"),
+    ("eval", ["--ckpt", "unused", "--events", "0"], "--events"),
+    ("eval", ["--ckpt", "unused", "--group-size", "1"], "--group-size"),
+    ("eval", ["--ckpt", "unused", "--rater-noise", "0", "-1"], "--rater-noise"),
 ])
-def test_eval_and_rollout_refuse_a_sampling_flag_out_of_range(tool, argv, named, capsys, monkeypatch):
+def test_eval_and_rollout_refuse_a_flag_out_of_range(tool, argv, named, capsys, monkeypatch):
     """eval.py and rollout.py share train.py's sampling flags and its check (rollout.check_sampling_args),
-    before any checkpoint is read. Bug caught: the check wired into train.py only, so eval.py samples at
-    --top-p 1.5 or a negative temperature (greedy without a word) and rollout.py fails later on an empty
-    reply."""
+    eval.py its judge flags and theirs (reward.check_judge_args), before any checkpoint is read; eval.py's
+    own counts are checked beside them (agreement, diversity and reach read the spread of a prompt's
+    replies, so they need two). Bug caught: a check wired into train.py only, so eval.py samples at --top-p
+    1.5 or a negative temperature (greedy without a word), rollout.py fails later on an empty reply, or an
+    analysis runs on no prompts, one reply a prompt, or a judge client with no worker."""
     import importlib
     import model as M
     monkeypatch.setattr(M, "checkpoint_spec", lambda path: {"tokenizer": "toy"})   # eval reads the spec first
