@@ -589,8 +589,9 @@ def add_sampling_args(group, max_len=128, max_len_help=""):
 
 def check_sampling_args(ap, args):
     """Refuse a sampling flag out of its range with one line naming it (exit status 2). Unchecked, a
-    negative temperature silently meant greedy, --top-p 0 or above 1 and --repetition-penalty 0 reached
-    the sampler (a division by zero), and --max-len 0 failed later with a traceback."""
+    negative temperature silently meant greedy, --top-p 0 or above 1 reached the sampler, --repetition-
+    penalty 0 divided a repeated token's positive logit by zero (the token certain), and --max-len 0
+    failed later with a traceback."""
     for flag, value, ok in (("--temperature", args.temperature, args.temperature >= 0),
                             ("--top-p", args.top_p, args.top_p is None or 0 < args.top_p <= 1),
                             ("--top-k", args.top_k, args.top_k is None or args.top_k >= 0),

@@ -1407,7 +1407,8 @@ def test_waited_blocks_until_the_background_call_is_done():
     """runtime.waited(in_background(f)) returns once f has finished, with the seconds it waited: a 0.2 s
     call waited for from the start takes about 0.2 s. catches: waited returning at once (the step's judge
     wait logged as 0 and the result read before it exists)."""
+    import time
     done = []
-    future = runtime.in_background(lambda: (__import__("time").sleep(0.2), done.append(1)))
+    future = runtime.in_background(lambda: (time.sleep(0.2), done.append(1)))
     waited = runtime.waited(future)
     assert done == [1] and future.done() and 0.1 < waited < 5.0
