@@ -36,16 +36,23 @@ from tqdm import tqdm
 # ---------------------------------------------------------------- processes
 
 
-def setup_distributed(device_arg="auto"):
-    """Rank, world size and device from torchrun's environment; plain `python` = one process."""
+def setup_distributed(device_arg="auto", fsdp=False):
+    """Rank, world size and device from torchrun's environment; plain `python` = one process.
+    FSDP2 shards over a process group even on one process (`torchrun --nproc_per_node 1`, or plain
+    python: a group of one over an in-process store), so --fsdp gets one there too."""
     rank, world = int(os.environ.get("RANK", 0)), int(os.environ.get("WORLD_SIZE", 1))
     local = int(os.environ.get("LOCAL_RANK", 0))
     use_cuda = device_arg == "cuda" or (device_arg == "auto" and torch.cuda.is_available())
     device = torch.device(f"cuda:{local}" if use_cuda else "cpu")
     if use_cuda:
         torch.cuda.set_device(device)
-    if world > 1 and not dist.is_initialized():
-        dist.init_process_group("nccl" if use_cuda else "gloo")
+    backend = "nccl" if use_cuda else "gloo"
+    if dist.is_initialized():
+        pass
+    elif world > 1 or (fsdp and "MASTER_ADDR" in os.environ):     # torchrun
+        dist.init_process_group(backend)
+    elif fsdp:                                                     # plain python
+        dist.init_process_group(backend, store=dist.HashStore(), rank=0, world_size=1)
     return rank, world, device
 
 

@@ -1,4 +1,4 @@
-"""The main job on GPUs: a few steps on one GPU, and torchrun with NCCL on two (skipped without).
+"""The main job on GPUs: a few steps on one GPU, FSDP under NCCL on one, DDP and FSDP on two (skipped without).
 
     python -m pytest -q tests/test_cuda.py          # on a machine with one or more GPUs
 
@@ -52,6 +52,21 @@ def test_greedy_and_resume_on_one_gpu(toy_dir, micro_ckpts, judge_url, tmp_path)
     for ra, rb in zip(a, b):
         for key in CHECKED:
             assert ra[key] == pytest.approx(rb[key], rel=1e-5, abs=1e-6), (ra["step"], key)
+
+
+def test_torchrun_nccl_fsdp_on_one_gpu(toy_dir, micro_ckpts, judge_url, tmp_path):
+    """`torchrun --nproc_per_node 1 train.py --fsdp`: FSDP2 under NCCL on one GPU (bf16 compute),
+    a checkpoint, and the held-out summary from the reloaded final model. NCCL refuses CPU tensors
+    even in a group of one, so this runs every collective a multi-GPU run does. Bug: a CPU tensor in
+    a collective (step metrics, the gate's reward groups, the checkpoint's gathers), or --fsdp
+    without a process group on one GPU."""
+    out = tmp_path / "one"
+    torchrun(1, f"{ROOT}/train.py", *small(toy_dir, micro_ckpts["tiny-vita"], out, "--device", "cuda", "--steps", "3",
+                                          "--judge-url", judge_url, "--fsdp", "--beta-text", "0.05"))
+    rows = records(out)
+    assert [r["step"] for r in rows] == [1, 2, 3]
+    finite(rows)
+    assert (out / "ckpt" / "train_state.pt").exists() and (out / "summary.json").exists()
 
 
 @two_gpus
