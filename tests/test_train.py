@@ -83,7 +83,9 @@ def test_resume_continues_exactly(toy_dir, micro_ckpts, judge_url, tmp_path):
 
 def torchrun(n, *cmd, cwd=ROOT, timeout=300):
     """Run under torchrun; a hang is killed whole (the launcher and every rank) after `timeout` s."""
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": ROOT}
+    # ROOT first, the caller's path kept (packages put on PYTHONPATH, e.g. GLM-4-Voice's per requirements-vita.txt)
+    env = {**os.environ, "OMP_NUM_THREADS": "1",
+           "PYTHONPATH": os.pathsep.join(p for p in (ROOT, os.environ.get("PYTHONPATH")) if p)}
     launcher = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", str(n)]
     proc = subprocess.Popen(launcher + list(cmd), cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, start_new_session=True)
