@@ -1,6 +1,6 @@
 """Speed and memory figures, each measured side by side in one run.
 
-    python bench.py                  # all sections but default, 3.5-5.5 minutes on 2 CPU cores
+    python bench.py                  # all sections but default and memory-gpu, 3.5-5.5 minutes on 2 CPU cores
     python bench.py --only rollout judge
 
   rollout  constrained sampling (rollout.generate: schedule grammar, KV cache, top-p) of
@@ -32,7 +32,12 @@
   memory   per-GPU memory of post-training VITA-Audio-Boost (10.3B, 7.7B of it trained)
            under FSDP on 4 and 8 80 GB GPUs, bf16 or fp32 state, activations at
            --max-len 2048 with and without --grad-checkpoint: arithmetic, stated with
-           its assumptions (no GPU here).
+           its assumptions.
+  memory-gpu  that arithmetic against train.py on a CUDA GPU (only when named: `python bench.py
+           --only memory-gpu`): stand-ins with Boost's widths and vocabulary and
+           --memory-layers of its layers (random weights), two hybrid steps of `--model vita`
+           in bf16 and under --fsdp where each fits, every step's measured peak and held
+           memory beside the arithmetic for the shape it ran.
 
 Figures depend on the machine; the ratios are the point. Nothing here asserts a target;
 each figure the project sets a speed target for is printed beside that target.
@@ -48,6 +53,7 @@ import codec
 import dataset
 import model as models
 import objective
+import real
 import reward
 import rollout
 
@@ -214,7 +220,10 @@ def bench_step(samples, args):
           f"read one KV cache) is {unshared / best['update']:.2f}x faster")
 
 
-BOOST = dict(vocab=168072, hidden=3584, intermediate=18944, heads=28, kv_heads=4, main_layers=28, mtp_layers=10)
+BOOST = dict(vocab=real.BOOST_VOCAB, hidden=real.BOOST_WIDTHS["hidden_size"],
+             intermediate=real.BOOST_WIDTHS["intermediate_size"], heads=real.BOOST_WIDTHS["num_attention_heads"],
+             kv_heads=real.BOOST_WIDTHS["num_key_value_heads"], main_layers=real.BOOST_MAIN_LAYERS,
+             mtp_layers=real.BOOST_MTP_LAYERS)
 
 
 def boost_params(c=BOOST) -> dict:
@@ -244,42 +253,124 @@ def activation_bytes(c, tokens, checkpoint, logit_tokens):
     return body + logit_tokens * c["vocab"] * (2 + 2 + 4), per_layer
 
 
+def memory_plan(c, gpus, prompts, group, prompt, reply, bytes_per_param, checkpoint, fsdp=True) -> dict:
+    """Bytes per GPU of one hybrid step of the trained main path, by arithmetic. `prompts` per
+    rank, each with G rollouts + 1 SFT row of `prompt` + `reply` tokens. Under FSDP the state
+    (weights, grads, AdamW) and the bf16 reference are sharded over `gpus`, and a rollout gathers
+    the full bf16 policy (runtime.gathered); without it (DDP, or one process) each GPU holds all of
+    them and a rollout samples from the weights in place. The step's peak is the state, the
+    reference and the larger of the rollout's gather and the update's activations."""
+    p = boost_params(c)
+    shards = gpus if fsdp else 1
+    state, ref = bytes_per_param * p["main"] / shards, 2 * p["main"] / shards
+    gathered = 2 * p["main"] if fsdp else 0
+    rows = prompts * (group + 1)
+    # a prompt's G + 1 rows share one forward of it, except under checkpointing (transformers
+    # drops the KV cache there, so every row runs its own copy: model.reply_logits)
+    tokens = rows * reply + (rows if checkpoint else prompts) * prompt
+    act, per_layer = activation_bytes(c, tokens, checkpoint, rows * reply)
+    return {"state": state, "reference": ref, "gathered": gathered, "activations": act, "rows": rows,
+            "per_layer": per_layer, "total": state + ref + max(gathered, act)}
+
+
+STATE_BYTES = (("--dtype bfloat16: weights 2 + grads 2 + AdamW 4 B/param", 8),
+               ("--dtype float32 (vita's default under --fsdp; bf16 compute): weights 4 + grads 4 + AdamW 8 B/param", 16))
+
+
 def bench_memory(_samples, args):
     """Per-GPU bytes for post-training VITA-Audio-Boost under FSDP (--fsdp), by arithmetic.
     Only the main path is trained and held in memory (real.py leaves the 10 MTP layers on disk)."""
     c, gib = BOOST, 2 ** 30
     p = boost_params(c)
     prompt, reply, group, batch = 256, args.max_len_memory, 4, 8
-    tokens_per_row = prompt + reply
     print(f"memory: VITA-Audio-Boost = {p['total'] / 1e9:.2f}B parameters (vocab {c['vocab']:,}, hidden {c['hidden']}, "
           f"{c['main_layers']} main + {c['mtp_layers']} MTP layers of {p['layer'] / 1e6:.1f}M);")
     print(f"  trained main path {p['main'] / 1e9:.2f}B (embeddings + lm_head {2 * c['vocab'] * c['hidden'] / 1e9:.2f}B, "
           f"28 x {p['layer'] / 1e6:.1f}M), MTP {p['mtp'] / 1e9:.2f}B stays on disk")
     print(f"  per GPU under --fsdp; rows per rank = global --batch-size {batch} / GPUs x (G={group} rollouts + 1 SFT),"
-          f" {tokens_per_row} tokens a row ({prompt} prompt + --max-len {reply}); arithmetic, not measured")
-    for label, bytes_per_param in (("--dtype bfloat16: weights 2 + grads 2 + AdamW 4 B/param", 8),
-                                   ("--dtype float32 (vita's default under --fsdp; bf16 compute): weights 4 + grads 4 + AdamW 8 B/param", 16)):
+          f" {prompt + reply} tokens a row ({prompt} prompt + --max-len {reply}); arithmetic (`--only memory-gpu` "
+          f"measures it on a GPU)")
+    for label, bytes_per_param in STATE_BYTES:
         print(f"  {label}")
         for gpus in (4, 8):
-            state = bytes_per_param * p["main"] / gpus
-            ref = 2 * p["main"] / gpus                        # bf16 frozen reference (beta > 0), sharded
-            gathered = 2 * p["main"]                          # rollouts gather the full bf16 policy (runtime.gathered)
-            prompts = batch // gpus
-            rows = prompts * (group + 1)
             for ckpt in (False, True):
-                # a prompt's G + 1 rows share one forward of it, except under checkpointing (transformers
-                # drops the KV cache there, so every row runs its own copy: model.reply_logits)
-                tokens = rows * reply + (rows if ckpt else prompts) * prompt
-                act, per_layer = activation_bytes(c, tokens, ckpt, rows * reply)
-                total = state + ref + max(gathered, act)
+                m = memory_plan(c, gpus, batch // gpus, group, prompt, reply, bytes_per_param, ckpt)
+                total = m["total"]
                 print(f"    {gpus} x 80 GB, {'with' if ckpt else 'no  '} checkpointing: {total / gib:6.1f} GiB = state "
-                      f"{state / gib:.1f} + reference {ref / gib:.1f} + max(rollout gather {gathered / gib:.1f}, "
-                      f"activations {act / gib:.1f} for {rows} rows) {'fits' if total / gib < 0.9 * 80e9 / gib else 'DOES NOT FIT'}")
-    print(f"  activations per token and layer {per_layer / 1e3:.0f} KB (bf16); the logits of one token "
+                      f"{m['state'] / gib:.1f} + reference {m['reference'] / gib:.1f} + max(rollout gather "
+                      f"{m['gathered'] / gib:.1f}, activations {m['activations'] / gib:.1f} for {m['rows']} rows) "
+                      f"{'fits' if total / gib < 0.9 * 80e9 / gib else 'DOES NOT FIT'}")
+    print(f"  activations per token and layer {m['per_layer'] / 1e3:.0f} KB (bf16); the logits of one token "
           f"{c['vocab'] * 8 / 1e6:.1f} MB with their gradient and the log-softmax's float32 copy (reply positions only); "
           f"without FSDP (DDP) the state alone is "
           f"{8 * p['main'] / gib:.0f} GiB in bf16 per GPU; 'fits' leaves 10% of 80 GB (74.5 GiB) for the CUDA "
           f"context, fragmentation and the rollout KV cache (57 KB a token: ~1 GiB for 8 rows of 2304 tokens)")
+
+
+def bench_memory_gpu(_samples, args):
+    """The memory arithmetic against train.py on a GPU: a stand-in with VITA-Audio-Boost's widths
+    and 168,072-row vocabulary (random weights, real.make_standin) and --memory-layers of its 28
+    main layers; `train.py --model vita` for two hybrid steps in this process, bf16 without FSDP
+    and --fsdp (float32 master weights, one process), each where the arithmetic says it fits the
+    device; each step's peak and held memory beside memory_plan's for the shape the step ran
+    (its padded prompt and reply widths). The checkpoint writes are skipped (disk and time)."""
+    if not torch.cuda.is_available():
+        print("memory-gpu: needs a CUDA GPU; skipped")
+        return
+    import gc
+    import shutil
+    import tempfile
+    from unittest import mock
+    import runtime
+    gib, device_gib = 2 ** 30, torch.cuda.get_device_properties(0).total_memory / 2 ** 30
+    B, G, reply = args.memory_prompts, 4, args.memory_reply
+    print(f"memory-gpu: {torch.cuda.get_device_name(0)} ({device_gib:.0f} GiB), one process; stand-in with Boost's "
+          f"widths and vocabulary; train.py --model vita, --batch-size {B}, G={G}, --max-len {reply}, "
+          f"--grad-checkpoint (vita's default); GiB as torch's allocator counts them")
+    with tempfile.TemporaryDirectory(dir=args.memory_dir) as tmp:
+        data = data_dir_flags(args.data)
+        if not data:                        # a small toy set of our own: the prompts only matter by length
+            from data.prepare import prepare
+            prepare(os.path.join(tmp, "toy"), n_train=32, n_eval=4, seed=0, n_eval_extra=0)
+            data = ["--data-dir", os.path.join(tmp, "toy")]
+        for layers in args.memory_layers:
+            c = {**BOOST, "main_layers": layers}
+            t0 = time.perf_counter()
+            standin = real.make_standin(os.path.join(tmp, f"standin-{layers}"), config={**real.BOOST_WIDTHS,
+                                        "num_hidden_layers": layers}, vocab=real.BOOST_VOCAB, n_mtp=1, device="cuda")
+            torch.cuda.empty_cache()
+            print(f"  {layers} main layers ({boost_params(c)['main'] / 1e9:.2f}B trained): stand-in written in "
+                  f"{time.perf_counter() - t0:.0f} s")
+            for (label, bytes_per_param), fsdp in zip(STATE_BYTES, (False, True)):
+                name = "--fsdp, float32 master weights" if fsdp else "bf16, no FSDP"
+                plan = memory_plan(c, 1, B, G, 256, reply, bytes_per_param, True, fsdp)
+                if plan["total"] > 0.9 * device_gib * gib:
+                    print(f"    {name}: skipped, the arithmetic says {plan['total'] / gib:.1f} GiB")
+                    continue
+                out, t0 = os.path.join(tmp, "run"), time.perf_counter()
+                flags = ["--model", "vita", "--device", "cuda", "--batch-size", str(B), "--group-size", str(G),
+                         "--max-len", str(reply), "--stop-after", "2", "--judge-url", "http://127.0.0.1:9/unused",
+                         *(["--fsdp"] if fsdp else []), *data]
+                try:
+                    with mock.patch.object(runtime, "save", lambda *a, **k: None):
+                        rows = run_steps(standin, out, flags, judge=RemoteLike(0.0), steps=3)
+                except torch.OutOfMemoryError as e:
+                    print(f"    {name}: out of memory ({str(e).splitlines()[0]})")
+                    rows = []
+                finally:
+                    runtime.teardown_distributed()
+                    shutil.rmtree(out, ignore_errors=True)
+                    gc.collect()                    # the run's policy and reference, before the next
+                    torch.cuda.empty_cache()
+                for r in rows:
+                    m = memory_plan(c, 1, B, G, r["prompt_width"], r["reply_width"], bytes_per_param, True, fsdp)
+                    print(f"    {name}, step {r['step']} (prompt {r['prompt_width']}, reply {r['reply_width']} tokens): "
+                          f"peak {r['gpu_peak_gib']:.1f} GiB measured vs {m['total'] / gib:.1f} by arithmetic "
+                          f"({r['gpu_peak_gib'] * gib / m['total']:.2f}x); held after it {r['gpu_held_gib']:.1f} vs "
+                          f"state + reference {(m['state'] + m['reference']) / gib:.1f}")
+                if rows:
+                    print(f"      ({time.perf_counter() - t0:.0f} s)")
+            shutil.rmtree(standin)
 
 
 def bench_latency(samples, args):
@@ -496,8 +587,8 @@ def bench_trl(samples, args):
 
 SECTIONS = {"rollout": bench_rollout, "judge": bench_judge, "step": bench_step, "bill": bench_bill,
             "latency": bench_latency, "overlap": bench_overlap, "trl": bench_trl, "memory": bench_memory,
-            "default": bench_default}
-ON_REQUEST = ("default",)     # too long for a plain `python bench.py`
+            "default": bench_default, "memory-gpu": bench_memory_gpu}
+ON_REQUEST = ("default", "memory-gpu")     # too long for a plain `python bench.py`; a GPU and ~20 GB of disk
 
 
 def main(argv=None):
@@ -521,10 +612,15 @@ def main(argv=None):
     ap.add_argument("--trl-rounds", type=int, default=3,
                     help="trl section: alternating rounds of TRL's steps and ours (their steps pooled)")
     ap.add_argument("--max-len-memory", type=int, default=2048, help="reply length (--max-len) in the memory table")
+    ap.add_argument("--memory-layers", type=int, nargs="+", default=[8, 28],
+                    help="memory-gpu: stand-ins with these many of Boost's 28 main layers (28: 15 GiB on disk)")
+    ap.add_argument("--memory-prompts", type=int, default=2, help="memory-gpu: --batch-size (prompts, one process)")
+    ap.add_argument("--memory-reply", type=int, default=768, help="memory-gpu: --max-len")
+    ap.add_argument("--memory-dir", default=None, help="memory-gpu: where the stand-ins are written (default: $TMPDIR)")
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
-    need_data = any(name not in ("memory", "default") for name in args.only)
+    need_data = any(name not in ("memory", "default", "memory-gpu") for name in args.only)
     rows = max(args.prompts, 8, args.scoring_rows if "rollout" in args.only else 0)
     try:
         samples = dataset.load_samples(args.data, codec.encode, limit=rows) if need_data else None

@@ -4,6 +4,7 @@
         --audio-tokenizer /ckpt/glm-4-voice-tokenizer --audio-decoder /ckpt/glm-4-voice-decoder ...
     python real.py check --audio-tokenizer /ckpt/glm-4-voice-tokenizer --audio-decoder /ckpt/glm-4-voice-decoder
     python real.py standin /tmp/vita-standin     # a tiny checkpoint with VITA-Audio-Boost's layout
+    python real.py standin /tmp/boost-size --boost-widths --device cuda   # its real size, random weights (15 GiB)
 
 What `load_vita` does with a VITA-Audio directory (no `trust_remote_code` anywhere):
   * reads config.json (`Qwen2MTPForCausalLM`, model_type qwen2_mtp) and the safetensors
@@ -51,7 +52,9 @@ checkpoint with VITA-Audio-Boost's layout (config fields, shard index, main and 
 names, the Qwen2.5 + VITA added tokens at their real offsets, generation config), with the
 toy codec in place of GLM-4-Voice, on CPU; and GLM4VoiceCodec.encode's windows and padding
 with transformers' Whisper feature extractor and a stand-in encoder with Whisper-VQ's strides.
-Not exercised: real weights, GLM-4-Voice itself, this path on a GPU.
+On one H200 (README, Real checkpoints): train.py --model vita on the tiny stand-in, bf16 and
+--fsdp under NCCL, and on a stand-in of Boost's full size for memory (bench.py --only memory-gpu).
+Not exercised: real weights, GLM-4-Voice itself, more than one GPU.
 
 Deviations from VITA-Audio / the official release:
   1. Generation follows the schedule by constraint (VITA-Audio relies on the learned layout).
@@ -476,6 +479,10 @@ def load_real_model(path, spec, dtype=torch.float32, device=None):
 CHATML = ("{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}"
           "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}")
 STANDIN_MTP = 2
+# VITA-Audio-Boost's config.json (Qwen2MTPForCausalLM: Qwen2.5-7B's widths, 28 main + 10 MTP layers)
+BOOST_WIDTHS = dict(hidden_size=3584, intermediate_size=18944, num_attention_heads=28, num_key_value_heads=4,
+                    max_position_embeddings=32768, rope_theta=1000000.0)
+BOOST_VOCAB, BOOST_MAIN_LAYERS, BOOST_MTP_LAYERS = 168072, 28, 10
 
 
 def _standin_tokenizer(n_codes):
@@ -493,22 +500,29 @@ def _standin_tokenizer(n_codes):
                                    additional_special_tokens=specials, chat_template=CHATML, model_max_length=32768)
 
 
-def make_standin(path, n_codes=None, schedule=(1, 10, 4, 10), config=None, n_mtp=STANDIN_MTP, seed=0):
+def make_standin(path, n_codes=None, schedule=(1, 10, 4, 10), config=None, n_mtp=STANDIN_MTP, seed=0, vocab=None,
+                 device="cpu"):
     """A tiny checkpoint with VITA-Audio-Boost's layout, written as the real one is: config.json
     (qwen2_mtp, auto_map, MTP fields), two safetensors shards + index holding the main and MTP
     tensors under upstream's names, tokenizer files with Qwen2.5's and VITA's added tokens at
     their real offsets, generation_config.json (mtp_inference_mode = the schedule, Boost's
-    sampling settings). The toy codec stands in for GLM-4-Voice (STANDIN_MARKER says so)."""
+    sampling settings). The toy codec stands in for GLM-4-Voice (STANDIN_MARKER says so).
+    `vocab`: embedding rows beyond the tokenizer's, as Boost's 168,072 are (with BOOST_WIDTHS: a
+    stand-in of the real size for memory checks, `bench.py --only memory-gpu`); `device`: where
+    the weights are initialised (a GPU builds billions of them in seconds)."""
     import codec
     from safetensors.torch import save_file
     from transformers import Qwen2ForCausalLM
     os.makedirs(path, exist_ok=True)
     tok = _standin_tokenizer(n_codes or codec.N_CODES)
-    vocab = len(tok) + (-len(tok)) % 8                              # padded to a multiple of 8, as VITA-Audio
+    vocab = max(vocab or 0, len(tok) + (-len(tok)) % 8)             # padded to a multiple of 8, as VITA-Audio
     n_main = models._qwen2_config(vocab, config).num_hidden_layers
     cfg = models._qwen2_config(vocab, {**(config or {}), "num_hidden_layers": n_main + n_mtp})
     torch.manual_seed(seed)                                         # upstream counts MTP layers in num_hidden_layers
-    state = {k: v.to(torch.bfloat16) for k, v in Qwen2ForCausalLM(cfg).state_dict().items()}
+    with torch.device(device):
+        net = Qwen2ForCausalLM(cfg)
+    state = {k: v.to(torch.bfloat16).cpu() for k, v in net.state_dict().items()}
+    del net
     h = cfg.hidden_size
     for i in range(n_mtp):
         state[f"mtp_projs.{i}.weight"] = (torch.randn(h, 2 * h) * 0.02).to(torch.bfloat16)
@@ -550,15 +564,22 @@ def make_standin(path, n_codes=None, schedule=(1, 10, 4, 10), config=None, n_mtp
     return path
 
 
-def main():
+def main(argv=None):
     ap = argparse.ArgumentParser(description="Real-checkpoint helpers.")
     sub = ap.add_subparsers(dest="cmd", required=True)
     s = sub.add_parser("standin", help="write a tiny checkpoint with VITA-Audio-Boost's layout")
     s.add_argument("path")
+    s.add_argument("--boost-widths", action="store_true",
+                   help="VITA-Audio-Boost's widths and vocabulary (168,072 rows) instead of tiny ones: a stand-in of "
+                        "the real size for memory checks (random weights; 28 main layers are 15 GiB in bf16)")
+    s.add_argument("--main-layers", type=int, default=None, help="main decoder layers (default: 4, or 28 with "
+                                                                 "--boost-widths)")
+    s.add_argument("--mtp-layers", type=int, default=STANDIN_MTP, help="MTP layers written beside them")
+    s.add_argument("--device", default="cpu", help="where the weights are initialised (cuda: seconds for billions)")
     c = sub.add_parser("check", help="say which piece of the GLM-4-Voice audio stack is missing")
     c.add_argument("--audio-tokenizer", required=True, help="GLM-4-Voice tokenizer directory")
     c.add_argument("--audio-decoder", required=True, help="GLM-4-Voice decoder (flow + HiFT) directory")
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
     if args.cmd == "check":
         rows = check_audio_stack(args.audio_tokenizer, args.audio_decoder)
         for name, ok, detail in rows:
@@ -567,8 +588,14 @@ def main():
             print(f"put these on PYTHONPATH (from a VITA-Audio clone with submodules): {', '.join(GLM4VOICE_PATHS)}")
             sys.exit(1)
         return
+    if (args.main_layers is not None and args.main_layers < 1) or args.mtp_layers < 1:
+        ap.error("standin: --main-layers and --mtp-layers must be at least 1")
+    config = {**(BOOST_WIDTHS if args.boost_widths else {})}
+    if args.main_layers or args.boost_widths:
+        config["num_hidden_layers"] = args.main_layers or BOOST_MAIN_LAYERS
     try:
-        make_standin(args.path)
+        make_standin(args.path, config=config, n_mtp=args.mtp_layers, vocab=BOOST_VOCAB if args.boost_widths else None,
+                     device=args.device)
     except OSError as e:
         ap.error(f"standin {args.path}: cannot write there ({e.strerror})")
     lm = load_vita(args.path)

@@ -2,6 +2,7 @@
 
   setup_distributed   rank / world / device from torchrun's environment (plain python = 1 process);
                       teardown_distributed at the end of a run every rank finished
+  gpu_memory          a step's peak and held GPU memory (max over ranks)
   all_reduce_sum/max  the collectives the loop needs (metrics, gate statistics), on any device
   wrap_parallel       DDP, or FSDP2 (--fsdp: each decoder layer, then the root; bf16 compute on GPUs)
   gathered            under FSDP, full weights on every rank for the length of a rollout
@@ -90,6 +91,21 @@ def average_over_ranks(tensors) -> None:
 def all_reduce_max(t: torch.Tensor) -> torch.Tensor:
     """Elementwise max over ranks, on any device, as all_reduce_sum."""
     return _all_reduce(t, dist.ReduceOp.MAX)
+
+
+def gpu_memory(device, prompt_width, reply_width) -> dict:
+    """On a CUDA device: this step's peak and what stays allocated after it (GiB), with the
+    padded prompt and reply widths that drive them, each the largest over ranks; the peak
+    counter then restarts for the next step. {} on the CPU. Counts what torch's allocator
+    handed out (not its cache, not the CUDA context); step 1's peak includes the loading."""
+    if device.type != "cuda":
+        return {}
+    gib = float(2 ** 30)
+    now = torch.tensor([torch.cuda.max_memory_allocated(device) / gib, torch.cuda.memory_allocated(device) / gib,
+                        prompt_width, reply_width], dtype=torch.float64)
+    torch.cuda.reset_peak_memory_stats(device)
+    peak, held, prompt, reply = all_reduce_max(now).tolist()
+    return {"gpu_peak_gib": peak, "gpu_held_gib": held, "prompt_width": int(prompt), "reply_width": int(reply)}
 
 
 def teardown_distributed():

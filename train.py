@@ -400,7 +400,8 @@ def run_hybrid(args, policy, train_set, eval_set, judge, rank, world, device, hu
         t_update = time.perf_counter() - t_update - t_wait - t_diag
         rec = step_record(step + 1, g_out, R, res, batch, sft.detach(), grpo.detach(), gstats, norm, sched,
                           t_rollout, t_update, t_wait, world)
-        rec.update(skipped_updates=skipped, logged_axes=reward.judge_mode(step + 1, args) != "holistic")
+        rec.update(skipped_updates=skipped, logged_axes=reward.judge_mode(step + 1, args) != "holistic",
+                   **runtime.gpu_memory(device, batch.prompts.shape[1], batch.replies.shape[1]))
         if geometry is not None:
             rec.update(grad_ratio=geometry["ratio"], grad_cos=geometry["cos"])
         log.log(rec, step_line(rec, args.steps))
@@ -494,7 +495,8 @@ def step_line(r, total):
             f"R {r['reward_mean']:.2f}+-{r['reward_std']:.2f} max {r['reward_max']:.1f} | "
             f"sem {axis(r['semantic_mean'])} ac {axis(r['acoustic_mean'])} | sft {r['sft_loss']:.4f} "
             f"grpo {r['grpo_loss']:+.4f} kl {r['kl_text']:.4f}/{r['kl_speech']:.4f} | fail {r['judge_failures']} | "
-            f"t {r['time_rollout']:.1f}+{r['time_judge_wait']:.1f}+{r['time_update']:.1f}s (judge {r['time_judge']:.1f}s)")
+            f"t {r['time_rollout']:.1f}+{r['time_judge_wait']:.1f}+{r['time_update']:.1f}s (judge {r['time_judge']:.1f}s)"
+            + (f" | mem {r['gpu_peak_gib']:.1f}/{r['gpu_held_gib']:.1f} GiB" if "gpu_peak_gib" in r else ""))
 
 
 def run_dpo(args, policy, train_set, eval_set, judge, rank, world, device, human=None):

@@ -36,6 +36,7 @@ def test_the_main_job_runs_on_one_gpu(name, toy_dir, micro_ckpts, judge_url, tmp
     rows = records(out)
     assert [r["step"] for r in rows] == [1, 2, 3]
     finite(rows)
+    assert all(r["gpu_peak_gib"] >= r["gpu_held_gib"] > 0 for r in rows)    # the step's memory, read on the GPU
     assert (out / "summary.json").exists() and (out / "final" / "spoken.json").exists()
 
 

@@ -241,3 +241,24 @@ def test_bench_train_loop_sections_read_the_data_bench_was_given(toy_dir, micro_
                            steps=1, data=str(toy_dir / "eval.jsonl"))
     assert len(rows) == 1 and parsed[-1].data_dir == str(toy_dir)
     assert bench.data_dir_flags(str(tmp_path / "elsewhere" / "eval.jsonl")) == []   # no train.jsonl beside it
+
+
+def test_memory_plan_by_hand_with_and_without_fsdp_and_checkpointing():
+    """bench.memory_plan on a toy config worked by hand: h 4, I 8, 2 heads of which 1 kv (kv width
+    2), vocab 10, 2 main layers. A layer is q (16 + 4) + k, v (2 x (8 + 2)) + o 16 + MLP 3 x 32 + 2
+    norms = 160 parameters; the main path 2 x 10 x 4 + 4 + 2 x 160 = 404. One prompt a rank, G = 3:
+    4 rows of 5 prompt + 7 reply tokens. Activations: 120 B per token and layer (2 B x (4h + h +
+    2 kv + h + 4I)); with checkpointing each row runs its own prompt, 48 tokens x (2 layers x 2h x
+    2 B + 120) = 6,528, without it 33 tokens x 2 layers x 120 = 7,920; the 28 reply logits 28 x 10
+    x 8 B = 2,240 either way. Bug caught: the state sharded without FSDP (DDP holds all of it), a
+    rollout gather counted without FSDP, or the shared prompt counted once a row under
+    checkpointing (or once a prompt without it)."""
+    import bench
+    c = dict(vocab=10, hidden=4, intermediate=8, heads=2, kv_heads=1, main_layers=2, mtp_layers=1)
+    assert bench.boost_params(c)["main"] == 404
+    fsdp = bench.memory_plan(c, 2, 1, 3, 5, 7, 8, checkpoint=True, fsdp=True)
+    assert (fsdp["state"], fsdp["reference"], fsdp["gathered"]) == (8 * 404 / 2, 404, 808)
+    assert fsdp["activations"] == 6528 + 2240 and fsdp["total"] == 1616 + 404 + 8768
+    plain = bench.memory_plan(c, 2, 1, 3, 5, 7, 8, checkpoint=True, fsdp=False)
+    assert (plain["state"], plain["reference"], plain["gathered"], plain["total"]) == (3232, 808, 0, 3232 + 808 + 8768)
+    assert bench.memory_plan(c, 2, 1, 3, 5, 7, 8, checkpoint=False)["activations"] == 7920 + 2240

@@ -70,6 +70,21 @@ def test_standin_has_the_real_layout(standin):
     assert gen["mtp_inference_mode"] == [1, 10, 4, 10] and gen["top_k"] == 20
 
 
+def test_a_standin_with_more_embedding_rows_keeps_its_token_ids(standin, tmp_path):
+    """`vocab` (Boost's 168,072 rows for the memory check) adds embedding and lm_head rows past
+    the tokenizer's, as a real checkpoint has. Bug caught: the rows ignored (a memory check at the
+    real size would run with ~600 rows), or the padding moving the token ids (the audio codes'
+    offset). The command line's layer counts: 0 MTP layers refused with one line."""
+    wide = real.make_standin(str(tmp_path / "wide"), config=MICRO, vocab=1000, n_mtp=1)
+    a, b = real.load_vita(standin), real.load_vita(wide)
+    assert b.net.get_input_embeddings().weight.shape[0] == 1000 == b.net.get_output_embeddings().weight.shape[0]
+    assert json.load(open(os.path.join(wide, "config.json")))["vocab_size"] == 1000
+    assert b.vocab.audio_offset == a.vocab.audio_offset and b.layout["n_mtp"] == 1
+    with pytest.raises(SystemExit) as stop:
+        real.main(["standin", str(tmp_path / "none"), "--mtp-layers", "0"])
+    assert stop.value.code == 2 and not (tmp_path / "none").exists()
+
+
 def test_load_takes_the_main_path_into_stock_qwen2(standin):
     """Bug: loading every layer (or the MTP layers instead of the first n_main) changes the
     logits. Oracle: a Qwen2ForCausalLM built by hand from the first n_main layers' tensors."""

@@ -268,6 +268,28 @@ def test_setup_distributed_starts_a_group_of_one_for_fsdp(monkeypatch):
     assert calls == [("gloo", None, False)]
 
 
+def test_gpu_memory_is_each_steps_peak_in_gib_and_the_step_line_shows_it(monkeypatch):
+    """The allocator is a stand-in: 30 GiB peak, 12 GiB held. Bug caught: bytes reported as GiB,
+    the peak never restarted (every step would show the run's high-water mark, so a one-off load
+    and a leak look alike), or GPU keys on a CPU run."""
+    gib = 2 ** 30
+    allocator = {"peak": 30 * gib, "now": 12 * gib}
+    monkeypatch.setattr(torch.cuda, "max_memory_allocated", lambda d: allocator["peak"])
+    monkeypatch.setattr(torch.cuda, "memory_allocated", lambda d: allocator["now"])
+    monkeypatch.setattr(torch.cuda, "reset_peak_memory_stats", lambda d: allocator.update(peak=allocator["now"]))
+    cuda = torch.device("cuda", 0)
+    first = runtime.gpu_memory(cuda, 17, 40)
+    assert first == {"gpu_peak_gib": 30.0, "gpu_held_gib": 12.0, "prompt_width": 17, "reply_width": 40}
+    assert runtime.gpu_memory(cuda, 17, 40)["gpu_peak_gib"] == 12.0      # the next step starts from what is held
+    assert runtime.gpu_memory(torch.device("cpu"), 17, 40) == {}
+    rec = {"step": 1, "lambda": 0.2, "lambda_raw": 0.2, "reward_mean": 3.0, "reward_std": 1.0, "reward_max": 5.0,
+           "semantic_mean": math.nan, "acoustic_mean": math.nan, "sft_loss": 1.0, "grpo_loss": 0.0, "kl_text": 0.0,
+           "kl_speech": 0.0, "judge_failures": 0, "time_rollout": 1.0, "time_judge_wait": 0.0, "time_update": 1.0,
+           "time_judge": 1.0}
+    assert "mem" not in train.step_line(rec, 5)
+    assert train.step_line({**rec, **first}, 5).endswith("| mem 30.0/12.0 GiB")
+
+
 def test_an_unreachable_judge_is_reported_and_training_goes_on(toy_dir, micro_ckpts, tmp_path, capsys):
     import socket
     with socket.socket() as s:
