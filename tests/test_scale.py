@@ -89,3 +89,26 @@ def test_memory_table_is_for_10_3b_with_activations():
     assert r.returncode == 0, r.stderr
     assert "10.32B" in r.stdout and "4 x 80" in r.stdout and "8 x 80" in r.stdout
     assert "checkpointing" in r.stdout
+
+
+def test_the_fsdp_reference_reshards_its_root_after_each_forward(micro_ckpts, samples):
+    """FSDP2 keeps its root module's weights (embeddings, final norm, lm_head) gathered after a
+    forward, for the backward that follows; the frozen reference has no backward, so they stayed
+    whole for the rest of the run. On one H200 that was 2.3 GiB held beyond the memory
+    arithmetic at 8 of Boost's layers, the size of a bf16 embeddings + lm_head (2.24 GiB), on
+    every GPU however many share the rest. One process, a gloo group of one. Bug caught: the
+    reference's root left gathered (its parameters plain tensors, not DTensor shards)."""
+    import rollout
+    import runtime
+    args = train.get_args(["--init", micro_ckpts["tiny-vita"], "--fsdp"])
+    runtime.setup_distributed("cpu", fsdp=True)
+    try:
+        ref = weights.frozen_copy(args, torch.device("cpu"))
+        assert all(type(p).__name__ == "DTensor" for p in ref.parameters())
+        prompts, pmask, replies, slots, _ = rollout.teacher_forced(ref, samples[:2], True)
+        with torch.no_grad():
+            M.reply_logprobs(ref, prompts, pmask, replies, slots)
+        whole = [n for n, p in ref.named_parameters() if type(p).__name__ != "DTensor"]
+        assert whole == []
+    finally:
+        torch.distributed.destroy_process_group()
