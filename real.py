@@ -61,8 +61,9 @@ Deviations from VITA-Audio / the official release:
   2. Rollouts use the main path only (upstream samples most audio tokens with the MTP heads).
   3. The Plus variants' continuous SenseVoice input features are not supported; questions
      enter as discrete GLM-4-Voice codes, as in the Boost and Balance variants.
-  4. The stand-in's tokenizer is character-level (Qwen2's byte-level BPE is not rebuilt);
-     its added tokens sit at the real offsets from the end of the base vocabulary.
+  4. The stand-in's tokenizer has Qwen2.5's pipeline (transformers' Qwen2Tokenizer: NFC, Qwen's
+     split, byte-level BPE) with 400 tokens of merges learned from a few sentences instead of
+     151,643; its added tokens sit at the real offsets from the end of the base vocabulary.
 """
 import argparse
 import functools
@@ -485,26 +486,44 @@ BOOST_WIDTHS = dict(hidden_size=3584, intermediate_size=18944, num_attention_hea
 BOOST_VOCAB, BOOST_MAIN_LAYERS, BOOST_MTP_LAYERS = 168072, 28, 10
 
 
-def _standin_tokenizer(n_codes):
-    from tokenizers import AddedToken, Regex, Tokenizer, decoders, models as tok_models, pre_tokenizers
-    from transformers import PreTrainedTokenizerFast
-    chars = sorted(set(" abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.,?!:'-\n"))
-    core = Tokenizer(tok_models.WordLevel({c: i for i, c in enumerate(chars)}, unk_token=" "))
-    core.pre_tokenizer = pre_tokenizers.Split(Regex("."), behavior="isolated")
-    core.decoder = decoders.Fuse()
-    core.add_tokens([AddedToken(t, special=s, normalized=False) for t, s in QWEN25_ADDED])
-    core.add_tokens([AddedToken(t, special=True, normalized=False) for t in VITA_ADDED])
-    core.add_tokens([AddedToken(AUDIO_TOKEN.format(i), special=False, normalized=False) for i in range(n_codes)])
-    specials = [t for t, s in QWEN25_ADDED if s and t != "<|endoftext|>"]
-    return PreTrainedTokenizerFast(tokenizer_object=core, pad_token="<|endoftext|>", eos_token="<|im_end|>",
-                                   additional_special_tokens=specials, chat_template=CHATML, model_max_length=32768)
+# what the stand-in's byte-level BPE learns its merges from: any text will do (every byte is in
+# its alphabet, so any string encodes); the toy world's words make its replies a few tokens long
+STANDIN_BPE_CORPUS = ["What is the capital of France? The capital of France is Paris.",
+                      "Please answer in a cheerful voice: seven plus five is twelve.",
+                      "Say it slowly and calmly. Which animal says moo? A cow says moo.",
+                      "Tell me quickly, how many legs does a spider have? It has eight legs.",
+                      "Un café, s'il vous plaît. 你好，世界。 Numbers: 0123456789, 3.14!"]
+
+
+def _standin_tokenizer(n_codes, bpe_vocab=400):
+    """Qwen2.5's tokenizer structure at a small size: transformers' own Qwen2Tokenizer pipeline
+    (NFC, Qwen's pre-tokenizer split, byte-level BPE, byte-level decoding) over merges learned
+    from STANDIN_BPE_CORPUS, then Qwen2.5's added tokens, VITA's, and the audio codes after the
+    base vocabulary as in the real one, and its ChatML template."""
+    from tokenizers import AddedToken, Tokenizer, models as tok_models, pre_tokenizers, trainers
+    from transformers import Qwen2Tokenizer
+    pipeline = Qwen2Tokenizer()._tokenizer                          # the real pre-tokenizer, to learn merges under
+    learner = Tokenizer(tok_models.BPE())
+    learner.normalizer, learner.pre_tokenizer = pipeline.normalizer, pipeline.pre_tokenizer
+    learner.train_from_iterator(STANDIN_BPE_CORPUS, trainers.BpeTrainer(
+        vocab_size=bpe_vocab, initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False))
+    learned = json.loads(learner.to_str())["model"]
+    merges = [tuple(m.split(" ")) if isinstance(m, str) else tuple(m) for m in learned["merges"]]
+    tok = Qwen2Tokenizer(vocab=learned["vocab"], merges=merges, unk_token=None, chat_template=CHATML,
+                         model_max_length=32768)                  # <|endoftext|> first, as in Qwen2.5
+    tok.add_tokens([AddedToken(t, special=s, normalized=False) for t, s in QWEN25_ADDED])
+    tok.eos_token = "<|im_end|>"                                    # the instruct models' (pad stays <|endoftext|>)
+    tok.add_tokens([AddedToken(t, special=True, normalized=False) for t in VITA_ADDED])
+    tok.add_tokens([AddedToken(AUDIO_TOKEN.format(i), special=False, normalized=False) for i in range(n_codes)])
+    tok.add_special_tokens({"additional_special_tokens": [t for t, s in QWEN25_ADDED if s and t != "<|endoftext|>"]})
+    return tok
 
 
 def make_standin(path, n_codes=None, schedule=(1, 10, 4, 10), config=None, n_mtp=STANDIN_MTP, seed=0, vocab=None,
                  device="cpu"):
     """A tiny checkpoint with VITA-Audio-Boost's layout, written as the real one is: config.json
     (qwen2_mtp, auto_map, MTP fields), two safetensors shards + index holding the main and MTP
-    tensors under upstream's names, tokenizer files with Qwen2.5's and VITA's added tokens at
+    tensors under upstream's names, byte-level BPE tokenizer files with Qwen2.5's and VITA's added tokens at
     their real offsets, generation_config.json (mtp_inference_mode = the schedule, Boost's
     sampling settings). The toy codec stands in for GLM-4-Voice (STANDIN_MARKER says so).
     `vocab`: embedding rows beyond the tokenizer's, as Boost's 168,072 are (with BOOST_WIDTHS: a

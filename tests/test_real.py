@@ -85,6 +85,23 @@ def test_a_standin_with_more_embedding_rows_keeps_its_token_ids(standin, tmp_pat
     assert stop.value.code == 2 and not (tmp_path / "none").exists()
 
 
+def test_byte_level_text_survives_the_interleaved_layout(standin):
+    """The stand-in's tokenizer has Qwen2.5's structure (tokenizer.json: NFC, Qwen's split, byte-level
+    BPE and decoding), so a character can span tokens: "é" and "你" are two or three bytes, and a
+    space rides on the next word. Laid out by the schedule and read back, a reply's text is the text
+    it came from. Bug caught: text decoded a token or a chunk at a time (each half of "é" becomes
+    U+FFFD, as decoding its tokens one by one shows here), or text lost where chunks merge."""
+    tj = json.load(open(os.path.join(standin, "tokenizer.json")))
+    assert (tj["model"]["type"], tj["normalizer"]["type"], tj["decoder"]["type"]) == ("BPE", "NFC", "ByteLevel")
+    assert [p["type"] for p in tj["pre_tokenizer"]["pretokenizers"]] == ["Split", "ByteLevel"]
+    m = real.load_vita(standin)
+    text = "Un café, 你好! It has 8 legs."
+    ids = m.tokenizer.encode_text(text)
+    assert any("\ufffd" in m.tokenizer.decode_text([i]) for i in ids)        # a character spans tokens
+    back, codes = m.split(m.target(text, np.arange(25)))
+    assert back == text and codes.tolist() == list(range(25))
+
+
 def test_load_takes_the_main_path_into_stock_qwen2(standin):
     """Bug: loading every layer (or the MTP layers instead of the first n_main) changes the
     logits. Oracle: a Qwen2ForCausalLM built by hand from the first n_main layers' tensors."""
@@ -370,18 +387,20 @@ def test_the_standins_toy_codec_pads_short_speech_with_its_silence_code(standin)
     text outruns its speech is padded with silence, one full audio chunk per text chunk (model.py's
     deviation 2). Bug caught: the codec's silence code not handed to the vocabulary, so the stand-in
     merged all text into one chunk as GLM-4-Voice (no silence code) does. Worked by hand for
-    schedule 1 10 4 10 (1 then 4 text tokens; 8 codes between the markers): 10 characters are chunks
-    of 1, 4, 4, 1, so 4 audio chunks of 8 codes: the 2 given codes, then 30 silences."""
+    schedule 1 10 4 10 (1 then 4 text tokens; 8 codes between the markers): 10 digits (Qwen's
+    pre-tokenizer makes each digit a token, whatever the merges) are chunks of 1, 4, 4, 1, so 4
+    audio chunks of 8 codes: the 2 given codes, then 30 silences."""
     import codec
     m = real.load_vita(standin)
     v = m.vocab
     assert v.silence_code == codec.PAUSE
-    reply = m.target("abcdefghij", [5, 6])[:, 0].tolist()
+    reply = m.target("0123456789", [5, 6])[:, 0].tolist()
     chars = m.tokenizer.encode_text
+    assert len(chars("0123456789")) == 10
     silence = [v.audio_offset + codec.PAUSE]
-    expected = (chars("a") + [v.boa, v.audio_offset + 5, v.audio_offset + 6] + silence * 6 + [v.eoa]
-                + chars("bcde") + [v.boa] + silence * 8 + [v.eoa] + chars("fghi") + [v.boa] + silence * 8 + [v.eoa]
-                + chars("j") + [v.boa] + silence * 8 + [v.eoa, v.eos])
+    expected = (chars("0") + [v.boa, v.audio_offset + 5, v.audio_offset + 6] + silence * 6 + [v.eoa]
+                + chars("1234") + [v.boa] + silence * 8 + [v.eoa] + chars("5678") + [v.boa] + silence * 8 + [v.eoa]
+                + chars("9") + [v.boa] + silence * 8 + [v.eoa, v.eos])
     assert reply == expected
 
 
