@@ -618,6 +618,14 @@ def main(argv=None):
     ap.add_argument("--memory-reply", type=int, default=768, help="memory-gpu: --max-len")
     ap.add_argument("--memory-dir", default=None, help="memory-gpu: where the stand-ins are written (default: $TMPDIR)")
     args = ap.parse_args(argv)
+    for flag, ok in (("--prompts", args.prompts >= 1), ("--group", args.group >= 2), ("--latency", args.latency >= 0),
+                     ("--new-tokens", args.new_tokens >= 1), ("--scoring-rows", args.scoring_rows >= 0),
+                     ("--threads", args.threads >= 1), ("--trl-rounds", args.trl_rounds >= 1),
+                     ("--max-len-memory", args.max_len_memory >= 1), ("--memory-prompts", args.memory_prompts >= 1),
+                     ("--memory-layers", min(args.memory_layers) >= 1), ("--memory-reply", args.memory_reply >= 1)):
+        if not ok:
+            value = getattr(args, flag[2:].replace('-', '_'))
+            ap.error(f"{flag} {' '.join(map(str, value)) if isinstance(value, list) else value}: out of range")
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     need_data = any(name not in ("memory", "default", "memory-gpu") for name in args.only)

@@ -590,7 +590,8 @@ def main(argv=None):
     s.add_argument("path")
     s.add_argument("--boost-widths", action="store_true",
                    help="VITA-Audio-Boost's widths and vocabulary (168,072 rows) instead of tiny ones: a stand-in of "
-                        "the real size for memory checks (random weights; 28 main layers are 15 GiB in bf16)")
+                        "the real size for memory checks (random weights; 28 main layers are 15 GiB in bf16 on disk, "
+                        "built in float32 first: about 32 GiB of memory on --device)")
     s.add_argument("--main-layers", type=int, default=None, help="main decoder layers (default: 4, or 28 with "
                                                                  "--boost-widths)")
     s.add_argument("--mtp-layers", type=int, default=STANDIN_MTP, help="MTP layers written beside them")

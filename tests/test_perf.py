@@ -262,3 +262,27 @@ def test_memory_plan_by_hand_with_and_without_fsdp_and_checkpointing():
     plain = bench.memory_plan(c, 2, 1, 3, 5, 7, 8, checkpoint=True, fsdp=False)
     assert (plain["state"], plain["reference"], plain["gathered"], plain["total"]) == (3232, 808, 0, 3232 + 808 + 8768)
     assert bench.memory_plan(c, 2, 1, 3, 5, 7, 8, checkpoint=False)["activations"] == 7920 + 2240
+
+
+@pytest.mark.parametrize("flag, value", [("--prompts", "0"), ("--group", "1"), ("--latency", "-1"),
+                                         ("--new-tokens", "0"), ("--scoring-rows", "-1"), ("--threads", "0"),
+                                         ("--trl-rounds", "0"), ("--max-len-memory", "0"), ("--memory-prompts", "0"),
+                                         ("--memory-layers", "0"), ("--memory-reply", "0")])
+def test_bench_refuses_a_flag_out_of_range_with_one_line(flag, value, capsys):
+    """Bug caught: a group of one reaching the trl section's GRPO (no advantage), 0 threads in
+    torch.set_num_threads, or a stand-in of 0 layers written for minutes before failing; each ends
+    at start with one line naming the flag (the `memory` section, which reads no data, is named)."""
+    import bench
+    with pytest.raises(SystemExit) as stop:
+        bench.main(["--only", "memory", flag, value])
+    err = capsys.readouterr().err.strip().splitlines()
+    shown = float(value) if flag == "--latency" else value           # a float flag prints as one
+    assert stop.value.code == 2 and err[-1].endswith(f"{flag} {shown}: out of range")
+
+
+def test_bench_memory_section_runs_with_its_documented_edges(capsys):
+    """The documented edges stay accepted (0 scoring rows skips that part, latency 0), and the
+    arithmetic prints its table. Bug caught: the range checks off by one."""
+    import bench
+    bench.main(["--only", "memory", "--scoring-rows", "0", "--latency", "0", "--group", "2"])
+    assert "4 x 80 GB, with checkpointing" in capsys.readouterr().out
