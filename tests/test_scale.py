@@ -112,3 +112,25 @@ def test_the_fsdp_reference_reshards_its_root_after_each_forward(micro_ckpts, sa
         assert whole == []
     finally:
         torch.distributed.destroy_process_group()
+
+
+def test_gathered_holds_the_full_weights_while_sampling_then_reshards(micro_ckpts):
+    """runtime.gathered under FSDP2 (a gloo group of one): inside it every weight is whole, so a
+    rollout's forwards gather nothing per token; after it every weight is a shard again, and a later
+    forward reshards its layers as before. Bug caught: gathered a no-op (an all-gather per layer per
+    token at 7B), the weights left whole after the rollout (the full model on every GPU during the
+    update), or reshard-after-forward left off (the layers stay whole after every training forward)."""
+    import runtime
+    whole = (lambda m: [n for n, p in m.named_parameters() if type(p).__name__ != "DTensor"])   # noqa: E731
+    runtime.setup_distributed("cpu", fsdp=True)
+    try:
+        policy = micro_model("tiny-vita")
+        runtime.wrap_parallel(policy, True, 1, torch.device("cpu"))
+        everything = [n for n, _ in policy.named_parameters()]
+        with runtime.gathered(policy):
+            assert whole(policy) == everything
+        assert whole(policy) == []
+        policy.net(torch.full((1, 3), policy.vocab.pad))            # the layers reshard after it (the root waits
+        assert [n for n in whole(policy) if ".layers." in n] == []     # for a backward)
+    finally:
+        torch.distributed.destroy_process_group()
