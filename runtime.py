@@ -48,12 +48,11 @@ def setup_distributed(device_arg="auto", fsdp=False):
     if use_cuda:
         torch.cuda.set_device(device)
     backend = "nccl" if use_cuda else "gloo"
-    if dist.is_initialized():
-        pass
-    elif world > 1 or (fsdp and "MASTER_ADDR" in os.environ):     # torchrun
-        dist.init_process_group(backend)
-    elif fsdp:                                                     # plain python
-        dist.init_process_group(backend, store=dist.HashStore(), rank=0, world_size=1)
+    if not dist.is_initialized():
+        if world > 1 or (fsdp and "MASTER_ADDR" in os.environ):     # torchrun
+            dist.init_process_group(backend)
+        elif fsdp:                                                     # plain python
+            dist.init_process_group(backend, store=dist.HashStore(), rank=0, world_size=1)
     return rank, world, device
 
 
