@@ -341,7 +341,7 @@ def bench_memory_gpu(_samples, args):
             torch.cuda.empty_cache()
             print(f"  {layers} main layers ({boost_params(c)['main'] / 1e9:.2f}B trained): stand-in written in "
                   f"{time.perf_counter() - t0:.0f} s")
-            for (label, bytes_per_param), fsdp in zip(STATE_BYTES, (False, True)):
+            for (_, bytes_per_param), fsdp in zip(STATE_BYTES, (False, True)):
                 name = "--fsdp, float32 master weights" if fsdp else "bf16, no FSDP"
                 plan = memory_plan(c, 1, B, G, 256, reply, bytes_per_param, True, fsdp)
                 if plan["total"] > 0.9 * device_gib * gib:
