@@ -367,7 +367,8 @@ def bench_memory_gpu(_samples, args):
                     print(f"    {name}, step {r['step']} (prompt {r['prompt_width']}, reply {r['reply_width']} tokens): "
                           f"peak {r['gpu_peak_gib']:.1f} GiB measured vs {m['total'] / gib:.1f} by arithmetic "
                           f"({r['gpu_peak_gib'] * gib / m['total']:.2f}x); held after it {r['gpu_held_gib']:.1f} vs "
-                          f"state + reference {(m['state'] + m['reference']) / gib:.1f}")
+                          f"state + reference {(m['state'] + m['reference']) / gib:.1f}; rollout "
+                          f"{r['time_rollout']:.1f} s + update {r['time_update']:.1f} s")
                 if rows:
                     print(f"      ({time.perf_counter() - t0:.0f} s)")
             shutil.rmtree(standin)
