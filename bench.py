@@ -309,7 +309,7 @@ def bench_memory(_samples, args):
 
 def bench_memory_gpu(_samples, args):
     """The memory arithmetic against train.py on a GPU: a stand-in with VITA-Audio-Boost's widths
-    and 168,072-row vocabulary (random weights, real.make_standin) and --memory-layers of its 28
+    and 168,072-row vocabulary (random weights, real.boost_standin) and --memory-layers of its 28
     main layers; `train.py --model vita` for two hybrid steps in this process, bf16 without FSDP
     and --fsdp (float32 master weights, one process), each where the arithmetic says it fits the
     device; each step's peak and held memory beside memory_plan's for the shape the step ran
@@ -336,8 +336,7 @@ def bench_memory_gpu(_samples, args):
         for layers in args.memory_layers:
             c = {**BOOST, "main_layers": layers}
             t0 = time.perf_counter()
-            standin = real.make_standin(os.path.join(tmp, f"standin-{layers}"), config={**real.BOOST_WIDTHS,
-                                        "num_hidden_layers": layers}, vocab=real.BOOST_VOCAB, n_mtp=1, device="cuda")
+            standin = real.boost_standin(os.path.join(tmp, f"standin-{layers}"), layers, device="cuda")
             torch.cuda.empty_cache()
             print(f"  {layers} main layers ({boost_params(c)['main'] / 1e9:.2f}B trained): stand-in written in "
                   f"{time.perf_counter() - t0:.0f} s")

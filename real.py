@@ -583,6 +583,13 @@ def make_standin(path, n_codes=None, schedule=(1, 10, 4, 10), config=None, n_mtp
     return path
 
 
+def boost_standin(path, main_layers=BOOST_MAIN_LAYERS, n_mtp=1, device="cpu"):
+    """make_standin at VITA-Audio-Boost's widths and vocabulary with `main_layers` of its layers
+    (random weights): a checkpoint of the real size, for memory checks."""
+    return make_standin(path, config={**BOOST_WIDTHS, "num_hidden_layers": main_layers}, n_mtp=n_mtp,
+                        vocab=BOOST_VOCAB, device=device)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description="Real-checkpoint helpers.")
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -610,12 +617,12 @@ def main(argv=None):
         return
     if (args.main_layers is not None and args.main_layers < 1) or args.mtp_layers < 1:
         ap.error("standin: --main-layers and --mtp-layers must be at least 1")
-    config = {**(BOOST_WIDTHS if args.boost_widths else {})}
-    if args.main_layers or args.boost_widths:
-        config["num_hidden_layers"] = args.main_layers or BOOST_MAIN_LAYERS
     try:
-        make_standin(args.path, config=config, n_mtp=args.mtp_layers, vocab=BOOST_VOCAB if args.boost_widths else None,
-                     device=args.device)
+        if args.boost_widths:
+            boost_standin(args.path, args.main_layers or BOOST_MAIN_LAYERS, args.mtp_layers, args.device)
+        else:
+            make_standin(args.path, config={"num_hidden_layers": args.main_layers} if args.main_layers else None,
+                         n_mtp=args.mtp_layers, device=args.device)
     except OSError as e:
         ap.error(f"standin {args.path}: cannot write there ({e.strerror})")
     lm = load_vita(args.path)
