@@ -91,6 +91,11 @@ def test_memory_table_is_for_10_3b_with_activations():
     assert "checkpointing" in r.stdout
 
 
+def unsharded(model):
+    """Names of the parameters FSDP2 holds whole now (plain tensors, not DTensor shards)."""
+    return [n for n, p in model.named_parameters() if type(p).__name__ != "DTensor"]
+
+
 def test_the_fsdp_reference_reshards_its_root_after_each_forward(micro_ckpts, samples):
     """FSDP2 keeps its root module's weights (embeddings, final norm, lm_head) gathered after a
     forward, for the backward that follows; the frozen reference has no backward, so they stayed
@@ -104,12 +109,11 @@ def test_the_fsdp_reference_reshards_its_root_after_each_forward(micro_ckpts, sa
     runtime.setup_distributed("cpu", fsdp=True)
     try:
         ref = weights.frozen_copy(args, torch.device("cpu"))
-        assert all(type(p).__name__ == "DTensor" for p in ref.parameters())
+        assert unsharded(ref) == []
         prompts, pmask, replies, slots, _ = rollout.teacher_forced(ref, samples[:2], True)
         with torch.no_grad():
             M.reply_logprobs(ref, prompts, pmask, replies, slots)
-        whole = [n for n, p in ref.named_parameters() if type(p).__name__ != "DTensor"]
-        assert whole == []
+        assert unsharded(ref) == []
     finally:
         torch.distributed.destroy_process_group()
 
@@ -121,16 +125,15 @@ def test_gathered_holds_the_full_weights_while_sampling_then_reshards(micro_ckpt
     token at 7B), the weights left whole after the rollout (the full model on every GPU during the
     update), or reshard-after-forward left off (the layers stay whole after every training forward)."""
     import runtime
-    whole = (lambda m: [n for n, p in m.named_parameters() if type(p).__name__ != "DTensor"])   # noqa: E731
     runtime.setup_distributed("cpu", fsdp=True)
     try:
         policy = micro_model("tiny-vita")
         runtime.wrap_parallel(policy, True, 1, torch.device("cpu"))
         everything = [n for n, _ in policy.named_parameters()]
         with runtime.gathered(policy):
-            assert whole(policy) == everything
-        assert whole(policy) == []
+            assert unsharded(policy) == everything
+        assert unsharded(policy) == []
         policy.net(torch.full((1, 3), policy.vocab.pad))            # the layers reshard after it (the root waits
-        assert [n for n in whole(policy) if ".layers." in n] == []     # for a backward)
+        assert [n for n in unsharded(policy) if ".layers." in n] == []     # for a backward)
     finally:
         torch.distributed.destroy_process_group()

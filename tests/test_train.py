@@ -248,17 +248,16 @@ def test_fsdp_in_one_plain_process_trains_as_without_it(toy_dir, micro_ckpts, ju
 
 def test_setup_distributed_starts_a_group_of_one_for_fsdp(monkeypatch):
     """FSDP2 needs a process group even in one process: under `torchrun --nproc_per_node 1` from
-    torchrun's environment, under plain python over an in-process store; without --fsdp none is
-    started (a lone process stays free of collectives). The process group is a stand-in that
-    records the calls. Bug caught: the group of one started without --fsdp too, or plain python
-    sent to the env:// rendezvous, which has no MASTER_ADDR there."""
+    torchrun's environment, under plain python over an in-process store (without --fsdp none:
+    test_a_plain_python_process_starts_no_process_group_and_gathers_alone). The process group is
+    a stand-in that records the calls. Bug caught: plain python sent to the env:// rendezvous,
+    which has no MASTER_ADDR there, or torchrun's group of one built over a private store."""
     calls = []
     monkeypatch.setattr(runtime.dist, "is_initialized", lambda: False)
     monkeypatch.setattr(runtime.dist, "init_process_group",
                         lambda backend, **kw: calls.append((backend, kw.get("world_size"), "store" in kw)))
     for key in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR"):
         monkeypatch.delenv(key, raising=False)
-    assert runtime.setup_distributed("cpu") == (0, 1, torch.device("cpu")) and calls == []
     assert runtime.setup_distributed("cpu", fsdp=True) == (0, 1, torch.device("cpu"))
     assert calls == [("gloo", 1, True)]
     calls.clear()
