@@ -48,11 +48,13 @@ def setup_distributed(device_arg="auto", fsdp=False):
     if use_cuda:
         torch.cuda.set_device(device)
     backend = "nccl" if use_cuda else "gloo"
+    # NCCL bound to this rank's GPU up front: otherwise its first barrier guesses the GPU (and warns)
+    bound = {"device_id": device} if use_cuda else {}
     if not dist.is_initialized():
         if world > 1 or (fsdp and "MASTER_ADDR" in os.environ):     # torchrun
-            dist.init_process_group(backend)
+            dist.init_process_group(backend, **bound)
         elif fsdp:                                                     # plain python
-            dist.init_process_group(backend, store=dist.HashStore(), rank=0, world_size=1)
+            dist.init_process_group(backend, store=dist.HashStore(), rank=0, world_size=1, **bound)
     return rank, world, device
 
 

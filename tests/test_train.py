@@ -668,7 +668,8 @@ def test_setup_distributed_takes_the_local_rank_for_the_gpu_and_nccl_for_cuda(mo
     """torchrun on a second node: RANK 5 of WORLD_SIZE 8, LOCAL_RANK 1: the process drives cuda:1 (its
     node's second GPU) and joins an NCCL group; on the CPU, gloo. CUDA and the process group are
     stand-ins that record the calls. Bug caught: the global rank taken as the GPU index (cuda:5 on a
-    4-GPU node), or gloo for GPU tensors."""
+    4-GPU node), gloo for GPU tensors, or NCCL not bound to the rank's GPU (its first barrier then
+    guesses the GPU from the rank)."""
     calls = []
     monkeypatch.setenv("RANK", "5")
     monkeypatch.setenv("WORLD_SIZE", "8")
@@ -676,12 +677,13 @@ def test_setup_distributed_takes_the_local_rank_for_the_gpu_and_nccl_for_cuda(mo
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
     monkeypatch.setattr(torch.cuda, "set_device", lambda d: calls.append(("set_device", str(d))))
     monkeypatch.setattr(runtime.dist, "is_initialized", lambda: False)
-    monkeypatch.setattr(runtime.dist, "init_process_group", lambda backend: calls.append(("group", backend)))
+    monkeypatch.setattr(runtime.dist, "init_process_group",
+                        lambda backend, **kw: calls.append(("group", backend, str(kw.get("device_id")))))
     rank, world, device = runtime.setup_distributed("auto")
     assert (rank, world, str(device)) == (5, 8, "cuda:1")
-    assert calls == [("set_device", "cuda:1"), ("group", "nccl")]
+    assert calls == [("set_device", "cuda:1"), ("group", "nccl", "cuda:1")]
     calls.clear()
-    assert runtime.setup_distributed("cpu")[2] == torch.device("cpu") and calls == [("group", "gloo")]
+    assert runtime.setup_distributed("cpu")[2] == torch.device("cpu") and calls == [("group", "gloo", "None")]
 
 
 def test_an_accumulating_step_adds_to_the_gradient_already_there():
