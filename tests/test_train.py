@@ -1451,6 +1451,24 @@ def test_a_run_shorter_than_its_warmup_warms_up_over_half_of_it_then_decays():
     assert out == pytest.approx([0.5, 1.0, 1.0, 0.55, 0.1])
 
 
+def test_a_reduction_over_ranks_leaves_the_callers_tensor_as_it_was(monkeypatch):
+    """runtime.all_reduce_sum / all_reduce_max reduce a copy: the caller's tensor (a gate's
+    reward sums, the update's non-finite flag) keeps its own rank's value. The collective is a
+    stand-in for a second rank holding the same numbers, in place as dist.all_reduce works.
+    Bug caught: the copy dropped (`t.to(device)` is t itself on the group's device), so every
+    reduction would overwrite its input and a tensor reduced twice would be counted twice."""
+    sum_op = runtime.dist.ReduceOp.SUM
+    monkeypatch.setattr(runtime, "distributed", lambda: True)
+    monkeypatch.setattr(runtime.dist, "get_backend", lambda: "gloo")
+    # the other rank: the same numbers for the sum, each one higher for the max
+    monkeypatch.setattr(runtime.dist, "all_reduce", lambda t, op: t.mul_(2) if op == sum_op else t.add_(1))
+    mine = torch.tensor([1.5, -2.0])
+    assert runtime.all_reduce_sum(mine).tolist() == [3.0, -4.0]
+    assert mine.tolist() == [1.5, -2.0]
+    assert runtime.all_reduce_max(mine).tolist() == [2.5, -1.0]
+    assert mine.tolist() == [1.5, -2.0]
+
+
 def test_a_plain_python_process_starts_no_process_group_and_gathers_alone(monkeypatch):
     """`python train.py` (no torchrun environment): rank 0 of 1 on the CPU, no process group started
     (init_process_group would wait for a MASTER_ADDR that is not there), and gather_objects hands back
