@@ -1,6 +1,6 @@
 """Speed and memory figures, each measured side by side in one run.
 
-    python bench.py                  # all sections but default and memory-gpu, 3.5-5.5 minutes on 2 CPU cores
+    python bench.py                  # all sections but default, memory-gpu, sampler-paths: 3.5-5.5 min on 2 cores
     python bench.py --only rollout judge
 
   rollout  constrained sampling (rollout.generate: schedule grammar, KV cache, top-p) of
@@ -38,11 +38,18 @@
            --memory-layers of its layers (random weights), two hybrid steps of `--model vita`
            in bf16 and under --fsdp where each fits, every step's measured peak and held
            memory beside the arithmetic for the shape it ran.
+  sampler-paths  the sampler per token with `--model vita`'s weights held plain (bf16 on a GPU:
+           every run without --fsdp, and eval.py) and as --fsdp gathers them, then plain under
+           each SDPA backend forced in turn, with the backend torch picks for the decode steps
+           (only when named; at Boost's widths on a GPU, on real.py's small stand-in on the CPU).
+           On an H200 the plain path sampled 4-5x slower; this is the next run's diagnosis.
 
 Figures depend on the machine; the ratios are the point. Nothing here asserts a target;
 each figure the project sets a speed target for is printed beside that target.
 """
 import argparse
+import collections
+import contextlib
 import os
 import statistics
 import time
@@ -328,11 +335,7 @@ def bench_memory_gpu(_samples, args):
           f"widths and vocabulary; train.py --model vita, --batch-size {B}, G={G}, --max-len {reply}, "
           f"--grad-checkpoint (vita's default); GiB as torch's allocator counts them")
     with tempfile.TemporaryDirectory(dir=args.memory_dir) as tmp:
-        data = data_dir_flags(args.data)
-        if not data:                        # a small toy set of our own: the prompts only matter by length
-            from data.prepare import prepare
-            prepare(os.path.join(tmp, "toy"), n_train=32, n_eval=4, seed=0, n_eval_extra=0)
-            data = ["--data-dir", os.path.join(tmp, "toy")]
+        data = data_flags_or_toy(args.data, tmp)
         for layers in args.memory_layers:
             c = {**BOOST, "main_layers": layers}
             t0 = time.perf_counter()
@@ -371,6 +374,107 @@ def bench_memory_gpu(_samples, args):
                 if rows:
                     print(f"      ({time.perf_counter() - t0:.0f} s)")
             shutil.rmtree(standin)
+
+
+def data_flags_or_toy(data, tmp):
+    """--data-dir for train.py: bench's --data (data_dir_flags), else a small toy set written
+    in tmp (the GPU sections' prompts only matter by their length)."""
+    flags = data_dir_flags(data)
+    if not flags:
+        from data.prepare import prepare
+        prepare(os.path.join(tmp, "toy"), n_train=32, n_eval=4, seed=0, n_eval_extra=0)
+        flags = ["--data-dir", os.path.join(tmp, "toy")]
+    return flags
+
+
+@contextlib.contextmanager
+def sdpa_calls(seen: list):
+    """While inside, each call of torch's scaled_dot_product_attention appends (the backend torch
+    picks for it, or None where it cannot say; its query, key and mask as (shape, dtype, stride))."""
+    sdpa = torch.nn.functional.scaled_dot_product_attention
+
+    def spy(q, k, v, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None, enable_gqa=False):
+        try:
+            from torch.nn.attention import SDPBackend
+            backend = SDPBackend(torch._fused_sdp_choice(q, k, v, attn_mask, dropout_p, is_causal, scale=scale,
+                                                         enable_gqa=enable_gqa)).name
+        except Exception:                   # a private function: another torch may lack it
+            backend = None
+        seen.append((backend, *((tuple(t.shape), str(t.dtype).replace("torch.", ""), t.stride())
+                                for t in (q, k, attn_mask) if t is not None)))
+        return sdpa(q, k, v, attn_mask=attn_mask, dropout_p=dropout_p, is_causal=is_causal, scale=scale,
+                    enable_gqa=enable_gqa)
+    torch.nn.functional.scaled_dot_product_attention = spy
+    try:
+        yield seen
+    finally:
+        torch.nn.functional.scaled_dot_product_attention = sdpa
+
+
+def bench_sampler_paths(_samples, args):
+    """The sampler per token with train.py's two ways of holding `--model vita`'s weights, side by
+    side in one process: plain (bf16 on a GPU; every run without --fsdp, and eval.py) and --fsdp's
+    (float32 shards gathered to bf16 for the rollout, a process group of one), then the plain
+    weights under each SDPA backend forced in turn. On a GPU the stand-in has Boost's widths and
+    vocabulary and --memory-layers[0] of its layers; on the CPU, real.py's small stand-in (the
+    code path only). Why: on an H200 the plain path took 65-76 ms a token and --fsdp's 15, all
+    of the difference inside scaled_dot_product_attention; this prints each path's backend."""
+    import shutil
+    import tempfile
+    import runtime
+    import train
+    import weights
+    from torch.nn.attention import SDPBackend, sdpa_kernel
+    cuda = torch.cuda.is_available()
+    device = torch.device("cuda" if cuda else "cpu")
+    B, G, reply = args.memory_prompts, 4, args.memory_reply
+    with tempfile.TemporaryDirectory(dir=args.memory_dir) as tmp:
+        path = os.path.join(tmp, "standin")
+        if cuda:
+            real.boost_standin(path, args.memory_layers[0], device="cuda")
+        else:
+            real.make_standin(path)
+        flags = ["--model", "vita", "--init", path, "--device", device.type, "--judge-url", "http://127.0.0.1:9/unused",
+                 *data_flags_or_toy(args.data, tmp)]
+        print(f"sampler-paths: {torch.cuda.get_device_name(0) if cuda else 'CPU (the small stand-in: the code path only)'}"
+              f"; {B} prompts x G={G}, {reply} tokens a reply, ms a token (the fastest of 2 rollouts)")
+
+        def per_token(policy, label):
+            samples = dataset.load_samples(train.get_args(flags).eval_file, policy.codec.encode, limit=B)
+            best, seen = float("inf"), []
+            with sdpa_calls(seen):
+                for i in range(2):
+                    t0 = time.perf_counter()
+                    batch = rollout.sample(policy, samples, G, max_len=reply, keys=list(range(B * G)))
+                    best = min(best, (time.perf_counter() - t0) / batch.replies.shape[1])
+            decode = [call for call in seen if call[1][0][0] == B * G]     # every row's query (the prefill: B)
+            if not decode:
+                print(f"  {label:34s} {best * 1e3:8.2f} ms a token  no SDPA call in the decode steps")
+                return
+            backends = ", ".join(f"{name} {n}" for name, n in collections.Counter(c[0] for c in decode).items())
+            print(f"  {label:34s} {best * 1e3:8.2f} ms a token  decode steps' SDPA calls: {backends}; the last one's "
+                  f"q, k, mask: {decode[-1][1:]}")
+
+        policy = weights.load_policy(train.get_args(flags), device)
+        per_token(policy, f"plain ({next(policy.parameters()).dtype})")
+        for backend in (SDPBackend.FLASH_ATTENTION, SDPBackend.EFFICIENT_ATTENTION, SDPBackend.CUDNN_ATTENTION,
+                        SDPBackend.MATH):
+            try:
+                with sdpa_kernel(backend):
+                    per_token(policy, f"plain, {backend.name} forced")
+            except RuntimeError as e:
+                print(f"  {'plain, ' + backend.name + ' forced':34s} not available ({str(e).splitlines()[0][:90]})")
+        del policy
+        fsdp_args = train.get_args([*flags, "--fsdp"])
+        runtime.setup_distributed(device.type, fsdp=True)
+        try:
+            policy = weights.load_policy(fsdp_args, device)
+            runtime.wrap_parallel(policy, True, 1, device)
+            with runtime.gathered(policy):
+                per_token(policy, "--fsdp, gathered")
+        finally:
+            runtime.teardown_distributed()
+        shutil.rmtree(path)
 
 
 def bench_latency(samples, args):
@@ -418,7 +522,6 @@ def data_dir_flags(data):
 def run_steps(init, out, extra, judge=None, steps=4, data=None):
     """train.py's hybrid loop for a few steps, quietly -> its metrics.jsonl records; `data`:
     bench's --data (see data_dir_flags)."""
-    import contextlib
     import io
     import json
     from unittest import mock
@@ -507,7 +610,6 @@ def bench_trl(samples, args):
         print("trl: not installed, skipped (optional: `pip install trl` in another environment and run "
               "`python bench.py --only trl` there)")
         return
-    import contextlib
     import io
     import tempfile
 
@@ -587,8 +689,8 @@ def bench_trl(samples, args):
 
 SECTIONS = {"rollout": bench_rollout, "judge": bench_judge, "step": bench_step, "bill": bench_bill,
             "latency": bench_latency, "overlap": bench_overlap, "trl": bench_trl, "memory": bench_memory,
-            "default": bench_default, "memory-gpu": bench_memory_gpu}
-ON_REQUEST = ("default", "memory-gpu")     # too long for a plain `python bench.py`; a GPU and ~20 GB of disk
+            "default": bench_default, "memory-gpu": bench_memory_gpu, "sampler-paths": bench_sampler_paths}
+ON_REQUEST = ("default", "memory-gpu", "sampler-paths")   # too long for a plain `python bench.py`, or a GPU's
 
 
 def main(argv=None):
@@ -628,7 +730,7 @@ def main(argv=None):
             ap.error(f"{flag} {' '.join(map(str, value)) if isinstance(value, list) else value}: out of range")
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
-    need_data = any(name not in ("memory", "default", "memory-gpu") for name in args.only)
+    need_data = any(name not in ("memory", *ON_REQUEST) for name in args.only)
     rows = max(args.prompts, 8, args.scoring_rows if "rollout" in args.only else 0)
     try:
         samples = dataset.load_samples(args.data, codec.encode, limit=rows) if need_data else None
