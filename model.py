@@ -237,6 +237,16 @@ class SpokenLM(nn.Module):
         os.replace(tmp, os.path.join(path, "spoken.json"))
 
 
+def prompt_turns(messages) -> list:
+    """The turns a prompt holds: every turn up to the last user turn. An assistant turn before it
+    is the dialogue's history; one after it is the answer, left out. (In the toy layouts a
+    dialogue's user and assistant turns open with <user> and <assistant>; system turns, which
+    have no token there, are left out; real checkpoints render every kept turn with their chat
+    template, real.py.)"""
+    last_user = max(i for i, m in enumerate(messages) if m["role"] == "user")
+    return list(messages[:last_user + 1])
+
+
 class InterleavedLM(SpokenLM):
     """One stream (K = 1) over a causal LM: `net(input_ids, ...)` returns next-token logits."""
     arch, n_streams = "interleaved", 1
@@ -260,12 +270,18 @@ class InterleavedLM(SpokenLM):
         if hasattr(self.tokenizer, "chat_prompt"):
             ids = self.tokenizer.chat_prompt(sample)
         else:  # the toy layout: <user> <boa> codes <eoa> <assistant>, text around <|audio|> kept
-            ids, audios = [v.user], iter(sample.question_codes)
-            user = next(m["content"] for m in sample.messages if m["role"] == "user")
-            for i, piece in enumerate(user.split("<|audio|>")):
-                if i:
-                    ids += [v.boa] + [v.audio_offset + int(c) for c in next(audios)] + [v.eoa]
-                ids += self.tokenizer.encode_text(piece)
+            ids, audios = [], iter(sample.question_codes)
+            for m in prompt_turns(sample.messages):
+                pieces = m["content"].split("<|audio|>")
+                if m["role"] not in ("user", "assistant"):     # no role token for it: left out, audio too
+                    for _ in pieces[1:]:
+                        next(audios)
+                    continue
+                ids.append(v.user if m["role"] == "user" else v.assistant)
+                for i, piece in enumerate(pieces):
+                    if i:
+                        ids += [v.boa] + [v.audio_offset + int(c) for c in next(audios)] + [v.eoa]
+                    ids += self.tokenizer.encode_text(piece)
             ids.append(v.assistant)
         return torch.tensor(ids, dtype=torch.long)[:, None]
 
@@ -382,10 +398,17 @@ class ParallelLM(SpokenLM):
         return torch.stack([text, audio], dim=2), cache
 
     def prompt(self, sample) -> torch.Tensor:
-        """Audio stream: <user> <boa> codes <eoa> <assistant>; text stream: blanks."""
+        """Audio stream: <user> <boa> codes <eoa> <assistant>; text stream: blanks. The audios of
+        prompt_turns' user and assistant turns, in order (as tiny-vita's layout keeps them; an
+        answer's, after the last user turn, is not the question's)."""
         v = self.vocab
-        audio = [v.user]
-        for codes in sample.question_codes:
+        audio, audios, kept = [v.user], iter(sample.question_codes), []
+        for m in prompt_turns(sample.messages):
+            for _ in range(m["content"].count("<|audio|>")):
+                codes = next(audios)
+                if m["role"] in ("user", "assistant"):
+                    kept.append(codes)
+        for codes in kept:
             audio += [v.boa] + [v.audio_offset + int(c) for c in codes] + [v.eoa]
         audio.append(v.assistant)
         return torch.tensor([[v.blank, a] for a in audio], dtype=torch.long)

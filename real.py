@@ -143,8 +143,7 @@ class HFTokenizer:
         (kept, with its audio in place), one after it is the answer (left out, as are its audios,
         which come after every kept one)."""
         audios = iter(sample.question_codes)
-        last_user = max(i for i, m in enumerate(sample.messages) if m["role"] == "user")
-        messages = list(sample.messages[:last_user + 1])
+        messages = models.prompt_turns(sample.messages)
         if self.system_prompt and not any(m["role"] == "system" for m in messages):
             messages = [{"role": "system", "content": self.system_prompt}] + messages
         rendered = []

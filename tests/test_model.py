@@ -627,3 +627,27 @@ def test_rows_with_distinct_prompts_run_as_one_forward_over_whole_rows(samples):
     with torch.no_grad():
         M.reply_logprobs(m, prompts, pmask, replies, m.slots_for(replies))
     assert runs == [(3, prompts.shape[1] + replies.shape[1])]
+
+
+def test_a_dialogues_history_stays_in_the_toy_prompt_and_its_answer_does_not(samples):
+    """The toy layouts on a multi-turn sample: a system turn with audio of its own, a user turn with
+    audio, the assistant's spoken reply (history), a second user turn with text and audio, then the
+    assistant's answer with audio. tiny-vita: <user> codes 2, <assistant> "ok" codes 3, <user> "and"
+    codes 4, <assistant>; the system turn (no token for it) and its audio (codes 1) are left out, and so
+    is the answer's (codes 5). tiny-kimi's audio stream: codes 2, 3, 4. Bugs caught: the first user turn
+    only (the history and the second question lost), a system turn's audio not skipped (every later
+    <|audio|> reads its neighbour's codes), or the answer's audio handed to the policy."""
+    codes = [np.array([c]) for c in (1, 2, 3, 4, 5)]
+    turns = type(samples[0])(**{**samples[0].__dict__, "question_codes": codes, "messages": [
+        {"role": "system", "content": "hi <|audio|>"}, {"role": "user", "content": "<|audio|>"},
+        {"role": "assistant", "content": "ok<|audio|>"}, {"role": "user", "content": "and<|audio|>"},
+        {"role": "assistant", "content": "yes <|audio|>"}]})
+    vita = M.build_model("tiny-vita")
+    v, text = vita.vocab, vita.tokenizer.encode_text
+    spoken = (lambda c: [v.boa, v.audio_offset + c, v.eoa])
+    expected = [v.user, *spoken(2), v.assistant, *text("ok"), *spoken(3), v.user, *text("and"), *spoken(4), v.assistant]
+    assert vita.prompt(turns)[:, 0].tolist() == expected
+    kimi = M.build_model("tiny-kimi")
+    k = kimi.vocab
+    assert kimi.prompt(turns)[:, 1].tolist() == [k.user, *[t for c in (2, 3, 4) for t in
+                                                           (k.boa, k.audio_offset + c, k.eoa)], k.assistant]
