@@ -266,10 +266,14 @@ def memory_plan(c, gpus, prompts, group, prompt, reply, bytes_per_param, checkpo
     (weights, grads, AdamW) and the bf16 reference are sharded over `gpus`, and a rollout gathers
     the full bf16 policy (runtime.gathered); without it (DDP, or one process) each GPU holds all of
     them and a rollout samples from the weights in place. The step's peak is the state, the
-    reference and the larger of the rollout's gather and the update's activations."""
+    reference and the largest of the rollout's gather, the update's activations and AdamW's step:
+    torch's foreach AdamW (the default on GPUs) holds the square root of every second moment at
+    once, a temporary the size of the weights in their dtype (bytes_per_param / 4 a parameter,
+    sharded like them); measured on an H200, it is the peak wherever the replies are short."""
     p = boost_params(c)
     shards = gpus if fsdp else 1
     state, ref = bytes_per_param * p["main"] / shards, 2 * p["main"] / shards
+    optimizer = bytes_per_param / 4 * p["main"] / shards
     gathered = 2 * p["main"] if fsdp else 0
     rows = prompts * (group + 1)
     # a prompt's G + 1 rows share one forward of it, except under checkpointing (transformers
@@ -277,7 +281,7 @@ def memory_plan(c, gpus, prompts, group, prompt, reply, bytes_per_param, checkpo
     tokens = rows * reply + (rows if checkpoint else prompts) * prompt
     act, per_layer = activation_bytes(c, tokens, checkpoint, rows * reply)
     return {"state": state, "reference": ref, "gathered": gathered, "activations": act, "rows": rows,
-            "per_layer": per_layer, "total": state + ref + max(gathered, act)}
+            "optimizer": optimizer, "per_layer": per_layer, "total": state + ref + max(gathered, act, optimizer)}
 
 
 STATE_BYTES = (("--dtype bfloat16: weights 2 + grads 2 + AdamW 4 B/param", 8),
@@ -305,7 +309,8 @@ def bench_memory(_samples, args):
                 total = m["total"]
                 print(f"    {gpus} x 80 GB, {'with' if ckpt else 'no  '} checkpointing: {total / gib:6.1f} GiB = state "
                       f"{m['state'] / gib:.1f} + reference {m['reference'] / gib:.1f} + max(rollout gather "
-                      f"{m['gathered'] / gib:.1f}, activations {m['activations'] / gib:.1f} for {m['rows']} rows) "
+                      f"{m['gathered'] / gib:.1f}, activations {m['activations'] / gib:.1f} for {m['rows']} rows, "
+                      f"AdamW's step {m['optimizer'] / gib:.1f}) "
                       f"{'fits' if total / gib < 0.9 * 80e9 / gib else 'DOES NOT FIT'}")
     print(f"  activations per token and layer {m['per_layer'] / 1e3:.0f} KB (bf16); the logits of one token "
           f"{c['vocab'] * 8 / 1e6:.1f} MB with their gradient and the log-softmax's float32 copy (reply positions only); "

@@ -251,18 +251,25 @@ def test_memory_plan_by_hand_with_and_without_fsdp_and_checkpointing():
     4 rows of 5 prompt + 7 reply tokens. Activations: 120 B per token and layer (2 B x (4h + h +
     2 kv + h + 4I)); with checkpointing each row runs its own prompt, 48 tokens x (2 layers x 2h x
     2 B + 120) = 6,528, without it 33 tokens x 2 layers x 120 = 7,920; the 28 reply logits 28 x 10
-    x 8 B = 2,240 either way. Bug caught: the state sharded without FSDP (DDP holds all of it), a
-    rollout gather counted without FSDP, or the shared prompt counted once a row under
-    checkpointing (or once a prompt without it)."""
+    x 8 B = 2,240 either way. AdamW's step holds a copy of the weights in their dtype (8 B of state
+    a parameter: bf16, 2 B), sharded like them: 404 under FSDP over 2. With float32 state (16 B, a
+    4 B copy: 1,616) and the smallest step, G = 1 and 1-token prompt and reply without
+    checkpointing (3 tokens x 2 layers x 120 + 2 logits x 80 = 880 B of activations), that copy
+    is the peak without FSDP: 6,464 + 808 + 1,616. Bug caught: the state sharded without FSDP (DDP holds all of it), a rollout
+    gather counted without FSDP, the shared prompt counted once a row under checkpointing (or
+    once a prompt without it), or AdamW's temporary left out (the H200 measured it as the peak at
+    short replies)."""
     import bench
     c = dict(vocab=10, hidden=4, intermediate=8, heads=2, kv_heads=1, main_layers=2, mtp_layers=1)
     assert bench.boost_params(c)["main"] == 404
     fsdp = bench.memory_plan(c, 2, 1, 3, 5, 7, 8, checkpoint=True, fsdp=True)
-    assert (fsdp["state"], fsdp["reference"], fsdp["gathered"]) == (8 * 404 / 2, 404, 808)
+    assert (fsdp["state"], fsdp["reference"], fsdp["gathered"], fsdp["optimizer"]) == (8 * 404 / 2, 404, 808, 404)
     assert fsdp["activations"] == 6528 + 2240 and fsdp["total"] == 1616 + 404 + 8768
     plain = bench.memory_plan(c, 2, 1, 3, 5, 7, 8, checkpoint=True, fsdp=False)
     assert (plain["state"], plain["reference"], plain["gathered"], plain["total"]) == (3232, 808, 0, 3232 + 808 + 8768)
     assert bench.memory_plan(c, 2, 1, 3, 5, 7, 8, checkpoint=False)["activations"] == 7920 + 2240
+    short = bench.memory_plan(c, 2, 1, 1, 1, 1, 16, checkpoint=False, fsdp=False)
+    assert (short["activations"], short["optimizer"], short["total"]) == (880, 1616, 6464 + 808 + 1616)
 
 
 @pytest.mark.parametrize("flag, value", [("--prompts", "0"), ("--group", "1"), ("--latency", "-1"),
