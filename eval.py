@@ -175,8 +175,17 @@ def get_args(argv=None):
     g.add_argument("--rater-noise", type=float, nargs=2, default=(0.0, 0.0), metavar=("SEMANTIC", "ACOUSTIC"),
                    help="extra local judge noise (Likert sd), on top of --judge-noise, for the 'LLM judge' "
                         "and the side-by-side raters")
+    g = ap.add_argument_group("device")
+    g.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"],
+                   help="auto: a GPU where torch sees one, else the CPU (as train.py)")
+    g.add_argument("--dtype", default=None, choices=["float32", "bfloat16"],
+                   help="weights dtype (default: bfloat16 for a real checkpoint on a GPU, as train.py holds it "
+                        "there; float32 otherwise)")
     reward.add_judge_args(ap)
     args = ap.parse_args(argv)
+    if args.device == "cuda" and not torch.cuda.is_available():
+        ap.error("--device cuda: torch sees no CUDA device here (a CPU build of torch, or no GPU visible)")
+    args.device = "cuda" if args.device == "auto" and torch.cuda.is_available() else args.device.replace("auto", "cpu")
     if not args.analysis:
         args.analysis = ["scores"] * bool(args.ckpt) + ["sbs"] * bool(args.vs) + ["shift"] * bool(args.base) \
             + ["lambda"] * bool(args.run)
@@ -200,6 +209,7 @@ def get_args(argv=None):
     if is_real and (args.data is None or not args.judge_url):
         # the toy world's questions and its local judge say nothing about a real model's replies
         ap.error(f"--ckpt {args.ckpt} is a real model: give --data (a held-out JSONL split) and --judge-url")
+    args.dtype = args.dtype or ("bfloat16" if is_real and args.device == "cuda" else "float32")
     args.data = args.data or os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "toy", "eval.jsonl")
     rollout.check_sampling_args(ap, args)
     reward.check_judge_args(ap, args)
@@ -232,6 +242,11 @@ def main(argv=None):
         sys.exit(2)
 
 
+def load(path, args):
+    """A checkpoint for scoring, on --device in --dtype (a real one is read straight into them)."""
+    return models.load_model(path, dtype=getattr(torch, args.dtype), device=torch.device(args.device)).eval()
+
+
 def run(args):
     """Every analysis args.analysis names, each written to args.out."""
     os.makedirs(args.out, exist_ok=True)
@@ -252,7 +267,7 @@ def run(args):
              analyses.lambda_lines(r))
     todo = [a for a in args.analysis if a != "lambda"]
     if todo:
-        model = models.load_model(args.ckpt).eval()
+        model = load(args.ckpt, args)
         samples = dataset.load_samples(args.data, model.codec.encode, limit=args.prompts)
     with contextlib.ExitStack() as stack:
         clean = reward.open_judge(args, stack, human=True) if todo else None
@@ -268,7 +283,7 @@ def run(args):
             print_scores(table, args.ckpt)
             emit("scores", {**table, "items": rows})
         if "sbs" in todo:
-            r = analyses.side_by_side(model, models.load_model(args.vs).eval(), samples, raters, args, seed=args.seed,
+            r = analyses.side_by_side(model, load(args.vs, args), samples, raters, args, seed=args.seed,
                                       rows=args.rows)
             emit("sbs", r, lambda p: analyses.plot_side_by_side(r, p, (args.ckpt, args.vs)),
                  [f"side-by-side {axis:12s} win {_pct(a['win_rate'])} tie {_pct(a['tie_rate'])} "
@@ -310,7 +325,7 @@ def run(args):
                  [f"gradients {name:4s} median |g_text|/|g_speech| {a['ratio_median']:.3g}, cos {a['cos_mean']:+.3f} "
                   f"+- {a['cos_std']:.3f} ({a['events']} events)" for name, a in summary.items()])
         if "shift" in todo:
-            r = analyses.probability_shift(model, models.load_model(args.base).eval(), samples, args, seed=args.seed,
+            r = analyses.probability_shift(model, load(args.base, args), samples, args, seed=args.seed,
                                            rows=args.rows)
             s = r["summary"]
             emit("shift", r, lambda p: analyses.plot_shift(r, p),

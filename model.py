@@ -516,14 +516,20 @@ def checkpoint_spec(path: str) -> dict:
         return json.load(f)
 
 
-def load_model(path: str) -> SpokenLM:
-    """Restore a model saved with SpokenLM.save (tiny or real; see real.py for `vita`)."""
+def load_model(path: str, dtype=None, device=None) -> SpokenLM:
+    """Restore a model saved with SpokenLM.save (tiny or real; see real.py for `vita`), on
+    `device` in `dtype` where given (a real one is read straight into them: no float32 copy
+    of 7B on the host first)."""
     spec = checkpoint_spec(path)
     from transformers.utils import logging as hf_logging
     hf_logging.disable_progress_bar()
     if spec.get("tokenizer") != "toy":
         import real
-        return real.load_real_model(path, spec)
+        return real.load_real_model(path, spec, dtype or torch.float32, device).to(device)
+    return _load_toy(path, spec).to(device=device, dtype=dtype)
+
+
+def _load_toy(path, spec) -> SpokenLM:
     from transformers import Qwen2Config, Qwen2ForCausalLM
     tokenizer = ToyTokenizer()
     with reading(path):

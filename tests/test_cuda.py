@@ -55,6 +55,22 @@ def test_greedy_and_resume_on_one_gpu(toy_dir, micro_ckpts, judge_url, tmp_path)
             assert ra[key] == pytest.approx(rb[key], rel=1e-5, abs=1e-6), (ra["step"], key)
 
 
+def test_eval_scores_and_analyses_run_on_the_gpu(toy_dir, micro_ckpts, judge_url, tmp_path):
+    """eval.py with --device auto on a GPU machine: the checkpoint on CUDA, the held-out scores, the
+    blind side-by-side and the probability shift against another checkpoint on it too. Bug: a
+    tensor built on the CPU meeting the model in an analysis, or eval.py sampling on the CPU."""
+    import eval as ev
+    out = tmp_path / "eval"
+    args = ev.get_args(["--ckpt", micro_ckpts["tiny-vita"], "--vs", micro_ckpts["tiny-vita"], "--base",
+                        micro_ckpts["tiny-vita"], "--data", str(toy_dir / "eval.jsonl"), "--prompts", "4",
+                        "--judge-url", judge_url, "--out", str(out), "--analysis", "scores", "sbs", "shift",
+                        "gradients", "--events", "1"])
+    assert args.device == "cuda"
+    assert next(ev.load(args.ckpt, args).parameters()).is_cuda
+    ev.run(args)
+    assert all((out / f"{name}.json").exists() for name in ("scores", "sbs", "shift", "gradients"))
+
+
 def test_torchrun_nccl_fsdp_on_one_gpu(toy_dir, micro_ckpts, judge_url, tmp_path):
     """`torchrun --nproc_per_node 1 train.py --fsdp`: FSDP2 under NCCL on one GPU (bf16 compute),
     a checkpoint, and the held-out summary from the reloaded final model. NCCL refuses CPU tensors

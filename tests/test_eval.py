@@ -915,3 +915,37 @@ def test_lambda_reach_draws_depend_on_the_seed():
         return [r["lambda_raw"] for r in analyses.lambda_reach([3.0, 4.0, 5.0], [1.0, 2.0, 3.0], g, shares=(0.5,),
                                                                draws=200, seed=seed)["per_right"]]
     assert reach(3) == reach(3) != reach(4)
+
+
+def test_a_real_checkpoint_is_held_on_the_gpu_in_bf16_and_a_tiny_one_in_float32(micro_ckpts, tmp_path, monkeypatch,
+                                                                                capsys):
+    """eval.py places the model as train.py does: --device auto takes a GPU where torch sees one, and
+    a real checkpoint there is held in bf16 (float32 on the CPU, and for the tiny models anywhere);
+    --dtype overrides; --device cuda without CUDA ends with one line. CUDA is a stand-in here.
+    Bug caught: the old eval.py, which loaded every checkpoint in float32 on the CPU (a 7.7B
+    VITA-Audio sampled 2,048-token replies there, on a machine with GPUs)."""
+    real = tmp_path / "vita-final"
+    real.mkdir()
+    (real / "spoken.json").write_text(json.dumps({"model": "vita", "arch": "interleaved", "tokenizer": "hf"}))
+    given = ["--ckpt", str(real), "--data", "held-out.jsonl", "--judge-url", "http://h"]
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert (lambda a: (a.device, a.dtype))(ev.get_args(given)) == ("cuda", "bfloat16")
+    assert ev.get_args([*given, "--dtype", "float32"]).dtype == "float32"
+    assert (lambda a: (a.device, a.dtype))(ev.get_args([*given, "--device", "cpu"])) == ("cpu", "float32")
+    assert (lambda a: (a.device, a.dtype))(ev.get_args(["--ckpt", micro_ckpts["tiny-vita"]])) == ("cuda", "float32")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert ev.get_args(given).device == "cpu"
+    with pytest.raises(SystemExit) as stop:
+        ev.get_args([*given, "--device", "cuda"])
+    assert stop.value.code == 2 and "--device cuda" in capsys.readouterr().err.strip().splitlines()[-1]
+
+
+def test_eval_reads_a_checkpoint_straight_into_the_dtype_it_was_given(micro_ckpts, tmp_path):
+    """eval.load on the CPU: the tiny model in bf16 when asked (and float32 by default), every
+    floating weight in that dtype, the schedule's boolean table untouched. Bug caught: --dtype
+    parsed but never handed to the loader."""
+    args = ev.get_args(["--ckpt", micro_ckpts["tiny-vita"], "--device", "cpu", "--dtype", "bfloat16"])
+    half = ev.load(args.ckpt, args)
+    assert {p.dtype for p in half.parameters()} == {torch.bfloat16} and half.allowed.dtype == torch.bool
+    args = ev.get_args(["--ckpt", micro_ckpts["tiny-vita"], "--device", "cpu"])
+    assert {p.dtype for p in ev.load(args.ckpt, args).parameters()} == {torch.float32}

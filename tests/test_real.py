@@ -819,3 +819,17 @@ def test_the_standins_generation_config_ends_a_turn_on_im_end_first(standin):
     gen = json.load(open(os.path.join(standin, "generation_config.json")))
     assert gen["eos_token_id"] == [tok.convert_tokens_to_ids("<|im_end|>"), tok.convert_tokens_to_ids("<|endoftext|>")]
     assert gen["pad_token_id"] == gen["bos_token_id"] == tok.convert_tokens_to_ids("<|endoftext|>")
+
+
+def test_eval_loads_a_saved_vita_model_in_the_dtype_it_is_asked_for(standin, tmp_path):
+    """eval.py's loader on a saved VITA-Audio stand-in: bf16 weights when asked (what a GPU gets by
+    default), float32 otherwise, the same values either way to bf16's rounding. Bug caught: the real
+    path ignoring the dtype (always float32: 31 GB at 7.7B where 15 would do)."""
+    import eval as ev
+    saved = tmp_path / "saved"
+    real.load_vita(standin).save(str(saved))
+    given = ["--ckpt", str(saved), "--data", "held-out.jsonl", "--judge-url", "http://127.0.0.1:9", "--device", "cpu"]
+    half = ev.load(str(saved), ev.get_args([*given, "--dtype", "bfloat16"]))
+    full = ev.load(str(saved), ev.get_args(given))
+    assert {p.dtype for p in half.parameters()} == {torch.bfloat16} and {p.dtype for p in full.parameters()} == {torch.float32}
+    torch.testing.assert_close(half.net.lm_head.weight.float(), full.net.lm_head.weight, rtol=1e-2, atol=1e-3)
