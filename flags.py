@@ -96,6 +96,10 @@ def get_args(argv=None):
                    help="auto: a GPU where torch sees one, else the CPU")
     g.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice; "
                    "study.py --jobs N gives each run cores / N)")
+    g.add_argument("--dist-timeout", type=float, default=60.0,
+                   help="minutes a rank waits in a collective before the run is ended: the other ranks wait there "
+                        "while rank 0 writes a checkpoint (about 117 GB at 7.7B under --fsdp) or scores the "
+                        "closing summary alone; NCCL's own default, 10, can end a 7B run there")
     g.add_argument("--dtype", default=None, choices=["float32", "bfloat16"],
                    help="model weights dtype (default for --model vita: float32 master weights with bf16 compute "
                    "under --fsdp, else bfloat16; float32 for the tiny models)")
@@ -228,7 +232,7 @@ def check_flags(ap, args):
                      ("--save-every", args.save_every >= 1), ("--ppo-epochs", args.ppo_epochs >= 1),
                      ("--lr", args.lr > 0), ("--grad-clip", args.grad_clip > 0), ("--beta-text", args.beta_text >= 0),
                      ("--beta-speech", args.beta_speech >= 0),
-                     ("--threads", args.threads is None or args.threads >= 1),
+                     ("--threads", args.threads is None or args.threads >= 1), ("--dist-timeout", args.dist_timeout > 0),
                      ("--warmup", args.warmup >= 0), ("--weight-decay", args.weight_decay >= 0),
                      ("--clip-eps", args.clip_eps > 0), ("--max-skipped-updates", args.max_skipped_updates >= 0),
                      ("--grad-diag-every", args.grad_diag_every >= 0),

@@ -21,6 +21,7 @@ lambda's EMA all-reduced and checkpointed (gate.py, 1), one experiment over any 
 of processes and the non-finite-update guard (train.py, 5).
 """
 import contextlib
+import datetime
 import json
 import math
 import os
@@ -37,10 +38,12 @@ from tqdm import tqdm
 # ---------------------------------------------------------------- processes
 
 
-def setup_distributed(device_arg="auto", fsdp=False):
+def setup_distributed(device_arg="auto", fsdp=False, timeout_minutes=60.0):
     """Rank, world size and device from torchrun's environment; plain `python` = one process.
     FSDP2 shards over a process group even on one process (`torchrun --nproc_per_node 1`, or plain
-    python: a group of one over an in-process store), so --fsdp gets one there too."""
+    python: a group of one over an in-process store), so --fsdp gets one there too. A collective
+    that waits longer than `timeout_minutes` ends the run (train.py's --dist-timeout): the other
+    ranks wait in one while rank 0 writes a checkpoint or scores the closing summary alone."""
     rank, world = int(os.environ.get("RANK", 0)), int(os.environ.get("WORLD_SIZE", 1))
     local = int(os.environ.get("LOCAL_RANK", 0))
     use_cuda = device_arg == "cuda" or (device_arg == "auto" and torch.cuda.is_available())
@@ -50,6 +53,7 @@ def setup_distributed(device_arg="auto", fsdp=False):
     backend = "nccl" if use_cuda else "gloo"
     # NCCL bound to this rank's GPU up front: otherwise its first barrier guesses the GPU (and warns)
     bound = {"device_id": device} if use_cuda else {}
+    bound["timeout"] = datetime.timedelta(minutes=timeout_minutes)
     if not dist.is_initialized():
         if world > 1 or (fsdp and "MASTER_ADDR" in os.environ):     # torchrun
             dist.init_process_group(backend, **bound)

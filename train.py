@@ -206,7 +206,7 @@ def print_config(args, world, device, policy):
 def run(args):
     if args.threads:
         torch.set_num_threads(args.threads)
-    rank, world, device = runtime.setup_distributed(args.device, args.fsdp)
+    rank, world, device = runtime.setup_distributed(args.device, args.fsdp, args.dist_timeout)
     torch.manual_seed(args.seed + rank)
     random.seed(args.seed + rank)
     np.random.seed(args.seed + rank)

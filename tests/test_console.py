@@ -376,7 +376,7 @@ def test_the_small_tools_end_bad_input_with_one_line(script, args, named, tmp_pa
 @pytest.mark.parametrize("argv,named", [
     (["--lr", "0"], "--lr"),
     (["--save-every", "0"], "--save-every"),
-    (["--threads", "0"], "--threads"),
+    (["--threads", "0"], "--threads"), (["--dist-timeout", "0"], "--dist-timeout"),
     (["--beta-speech", "-0.01"], "--beta-speech"),
     (["--grad-clip", "0"], "--grad-clip"),
     (["--grad-clip", "-1"], "--grad-clip"),

@@ -255,16 +255,17 @@ def test_setup_distributed_starts_a_group_of_one_for_fsdp(monkeypatch):
     calls = []
     monkeypatch.setattr(runtime.dist, "is_initialized", lambda: False)
     monkeypatch.setattr(runtime.dist, "init_process_group",
-                        lambda backend, **kw: calls.append((backend, kw.get("world_size"), "store" in kw)))
+                        lambda backend, **kw: calls.append((backend, kw.get("world_size"), "store" in kw,
+                                                            kw["timeout"].total_seconds())))
     for key in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR"):
         monkeypatch.delenv(key, raising=False)
     assert runtime.setup_distributed("cpu", fsdp=True) == (0, 1, torch.device("cpu"))
-    assert calls == [("gloo", 1, True)]
+    assert calls == [("gloo", 1, True, 3600.0)]        # train.py's --dist-timeout default: 60 minutes
     calls.clear()
     monkeypatch.setenv("MASTER_ADDR", "127.0.0.1")
     monkeypatch.setenv("WORLD_SIZE", "1")
-    runtime.setup_distributed("cpu", fsdp=True)
-    assert calls == [("gloo", None, False)]
+    runtime.setup_distributed("cpu", fsdp=True, timeout_minutes=90)
+    assert calls == [("gloo", None, False, 5400.0)]
 
 
 def test_gpu_memory_is_each_steps_peak_in_gib_and_the_step_line_shows_it(monkeypatch):
@@ -664,12 +665,27 @@ def test_json_is_strict_inside_tuples_and_a_bad_metrics_line_is_named(tmp_path):
         runtime.read_metrics(str(metrics))
 
 
+def test_train_py_hands_its_dist_timeout_to_the_process_group(monkeypatch):
+    """--dist-timeout reaches runtime.setup_distributed (stopped there: nothing else runs). Bug caught:
+    the flag parsed and the group still started on NCCL's own 10 minutes."""
+    class Started(Exception):
+        pass
+
+    def setup(*a):
+        raise Started(a)
+    monkeypatch.setattr(runtime, "setup_distributed", setup)
+    with pytest.raises(Started) as started:
+        train.run(train.get_args(["--device", "cpu", "--fsdp", "--dist-timeout", "7.5"]))
+    assert started.value.args[0] == ("cpu", True, 7.5)
+
+
 def test_setup_distributed_takes_the_local_rank_for_the_gpu_and_nccl_for_cuda(monkeypatch):
     """torchrun on a second node: RANK 5 of WORLD_SIZE 8, LOCAL_RANK 1: the process drives cuda:1 (its
     node's second GPU) and joins an NCCL group; on the CPU, gloo. CUDA and the process group are
     stand-ins that record the calls. Bug caught: the global rank taken as the GPU index (cuda:5 on a
-    4-GPU node), gloo for GPU tensors, or NCCL not bound to the rank's GPU (its first barrier then
-    guesses the GPU from the rank)."""
+    4-GPU node), gloo for GPU tensors, NCCL not bound to the rank's GPU (its first barrier then
+    guesses the GPU from the rank), or the group left on NCCL's 10-minute timeout (the other ranks
+    wait longer than that while rank 0 writes a 7B checkpoint or scores the closing summary)."""
     calls = []
     monkeypatch.setenv("RANK", "5")
     monkeypatch.setenv("WORLD_SIZE", "8")
@@ -678,12 +694,13 @@ def test_setup_distributed_takes_the_local_rank_for_the_gpu_and_nccl_for_cuda(mo
     monkeypatch.setattr(torch.cuda, "set_device", lambda d: calls.append(("set_device", str(d))))
     monkeypatch.setattr(runtime.dist, "is_initialized", lambda: False)
     monkeypatch.setattr(runtime.dist, "init_process_group",
-                        lambda backend, **kw: calls.append(("group", backend, str(kw.get("device_id")))))
-    rank, world, device = runtime.setup_distributed("auto")
+                        lambda backend, **kw: calls.append(("group", backend, str(kw.get("device_id")),
+                                                            kw["timeout"].total_seconds())))
+    rank, world, device = runtime.setup_distributed("auto", timeout_minutes=45)
     assert (rank, world, str(device)) == (5, 8, "cuda:1")
-    assert calls == [("set_device", "cuda:1"), ("group", "nccl", "cuda:1")]
+    assert calls == [("set_device", "cuda:1"), ("group", "nccl", "cuda:1", 2700.0)]
     calls.clear()
-    assert runtime.setup_distributed("cpu")[2] == torch.device("cpu") and calls == [("group", "gloo", "None")]
+    assert runtime.setup_distributed("cpu")[2] == torch.device("cpu") and calls == [("group", "gloo", "None", 3600.0)]
 
 
 def test_an_accumulating_step_adds_to_the_gradient_already_there():
