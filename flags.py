@@ -98,7 +98,7 @@ def get_args(argv=None):
                    "study.py --jobs N gives each run cores / N)")
     g.add_argument("--dist-timeout", type=float, default=60.0,
                    help="minutes a rank waits in a collective before the run is ended: the other ranks wait there "
-                        "while rank 0 writes a checkpoint (about 117 GB at 7.7B under --fsdp) or scores the "
+                        "while rank 0 writes a checkpoint (about 93 GB at 7.7B under --fsdp) or scores the "
                         "closing summary alone; NCCL's own default, 10, can end a 7B run there")
     g.add_argument("--dtype", default=None, choices=["float32", "bfloat16"],
                    help="model weights dtype (default for --model vita: float32 master weights with bf16 compute "
