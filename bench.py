@@ -371,9 +371,12 @@ def bench_memory_gpu(_samples, args):
                     torch.cuda.empty_cache()
                 for r in rows:
                     m = memory_plan(c, 1, B, G, r["prompt_width"], r["reply_width"], bytes_per_param, True, fsdp)
+                    top = max(("rollout gather", "gathered"), ("activations", "activations"),
+                              ("AdamW's step", "optimizer"), key=lambda term: m[term[1]])
                     print(f"    {name}, step {r['step']} (prompt {r['prompt_width']}, reply {r['reply_width']} tokens): "
                           f"peak {r['gpu_peak_gib']:.1f} GiB measured vs {m['total'] / gib:.1f} by arithmetic "
-                          f"({r['gpu_peak_gib'] * gib / m['total']:.2f}x); held after it {r['gpu_held_gib']:.1f} vs "
+                          f"({r['gpu_peak_gib'] * gib / m['total']:.2f}x; its largest term {top[0]} "
+                          f"{m[top[1]] / gib:.1f}); held after it {r['gpu_held_gib']:.1f} vs "
                           f"state + reference {(m['state'] + m['reference']) / gib:.1f}; rollout "
                           f"{r['time_rollout']:.1f} s + update {r['time_update']:.1f} s")
                 if rows:
