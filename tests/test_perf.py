@@ -1,5 +1,6 @@
 """Issue 12: the judge bill (axis schedule), the emulated API latency, the overlapped judge."""
 import json
+import os
 import math
 import threading
 
@@ -317,3 +318,27 @@ def test_bench_sampler_paths_times_both_weight_paths_and_each_backend(toy_dir, t
     assert all("ms a token" in line or "not available" in line for line in lines.values())
     assert torch.nn.functional.scaled_dot_product_attention is sdpa and not torch.distributed.is_initialized()
     assert list(tmp_path.iterdir()) == []           # the stand-in and its toy data went with the temporary folder
+
+
+def test_bench_memory_gpu_reports_each_step_against_the_arithmetic_for_the_shape_it_ran(tmp_path, capsys,
+                                                                                      monkeypatch):
+    """bench --only memory-gpu's report, on the CPU: CUDA, the Boost-size stand-in and train.py's
+    steps are stand-ins (one step that ran 136 + 256 tokens at --max-len 768, 34.4 GiB peak). The bf16
+    line sets it against the arithmetic for 136 + 256 tokens, 34.3 GiB (state 22.9 + reference 5.7 +
+    AdamW's step 5.7, its largest term), not for --max-len's 768 (40.3). Bugs caught: the arithmetic
+    taken at --max-len rather than at the widths the step ran, or the report failing on a GPU after
+    its minutes of device time."""
+    import types
+    import bench
+    import real
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "get_device_properties", lambda i: types.SimpleNamespace(total_memory=140 * 2 ** 30))
+    monkeypatch.setattr(torch.cuda, "get_device_name", lambda i: "a stand-in GPU")
+    monkeypatch.setattr(torch.cuda, "empty_cache", lambda: None)
+    monkeypatch.setattr(real, "boost_standin", lambda path, layers, device: os.makedirs(path) or path)
+    step = {"step": 1, "prompt_width": 136, "reply_width": 256, "gpu_peak_gib": 34.4, "gpu_held_gib": 28.7,
+            "time_rollout": 1.0, "time_update": 0.5}
+    monkeypatch.setattr(bench, "run_steps", lambda *a, **k: [step])
+    bench.main(["--only", "memory-gpu", "--memory-layers", "8", "--memory-reply", "768", "--memory-dir", str(tmp_path)])
+    bf16 = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("    bf16, no FSDP, step 1"))
+    assert "peak 34.4 GiB measured vs 34.3 by arithmetic (1.00x; its largest term AdamW's step 5.7)" in bf16
