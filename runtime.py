@@ -51,14 +51,14 @@ def setup_distributed(device_arg="auto", fsdp=False, timeout_minutes=60.0):
     if use_cuda:
         torch.cuda.set_device(device)
     backend = "nccl" if use_cuda else "gloo"
-    # NCCL bound to this rank's GPU up front: otherwise its first barrier guesses the GPU (and warns)
-    bound = {"device_id": device} if use_cuda else {}
-    bound["timeout"] = datetime.timedelta(minutes=timeout_minutes)
+    group = {"timeout": datetime.timedelta(minutes=timeout_minutes)}
+    if use_cuda:        # NCCL bound to this rank's GPU up front: else its first barrier guesses it (and warns)
+        group["device_id"] = device
     if not dist.is_initialized():
         if world > 1 or (fsdp and "MASTER_ADDR" in os.environ):     # torchrun
-            dist.init_process_group(backend, **bound)
+            dist.init_process_group(backend, **group)
         elif fsdp:                                                     # plain python
-            dist.init_process_group(backend, store=dist.HashStore(), rank=0, world_size=1, **bound)
+            dist.init_process_group(backend, store=dist.HashStore(), rank=0, world_size=1, **group)
     return rank, world, device
 
 
