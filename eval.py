@@ -183,10 +183,6 @@ def get_args(argv=None):
                         "there; float32 otherwise)")
     reward.add_judge_args(ap)
     args = ap.parse_args(argv)
-    if args.device == "cuda" and not torch.cuda.is_available():
-        ap.error("--device cuda: torch sees no CUDA device here (a CPU build of torch, or no GPU visible)")
-    if args.device == "auto":
-        args.device = "cuda" if torch.cuda.is_available() else "cpu"
     if not args.analysis:
         args.analysis = ["scores"] * bool(args.ckpt) + ["sbs"] * bool(args.vs) + ["shift"] * bool(args.base) \
             + ["lambda"] * bool(args.run)
@@ -210,7 +206,10 @@ def get_args(argv=None):
     if is_real and (args.data is None or not args.judge_url):
         # the toy world's questions and its local judge say nothing about a real model's replies
         ap.error(f"--ckpt {args.ckpt} is a real model: give --data (a held-out JSONL split) and --judge-url")
-    args.dtype = args.dtype or ("bfloat16" if is_real and args.device == "cuda" else "float32")
+    try:
+        args.device, args.dtype = models.placement(args.device, args.dtype, is_real)
+    except ValueError as e:
+        ap.error(str(e))
     args.data = args.data or os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "toy", "eval.jsonl")
     rollout.check_sampling_args(ap, args)
     reward.check_judge_args(ap, args)

@@ -529,6 +529,18 @@ def load_model(path: str, dtype=None, device=None) -> SpokenLM:
     return _load_toy(path, spec).to(device=device, dtype=dtype)
 
 
+def placement(device: str = "auto", dtype: str | None = None, real: bool = False) -> tuple[str, str]:
+    """Where a checkpoint is held to sample from it (eval.py, rollout.py), as train.py would hold
+    it: device "auto" is a GPU where torch sees one, else the CPU; dtype None is bfloat16 for a real
+    checkpoint on a GPU, float32 otherwise. -> (device, dtype) names. ValueError: "cuda" asked
+    where torch sees no GPU."""
+    if device == "cuda" and not torch.cuda.is_available():
+        raise ValueError("--device cuda: torch sees no CUDA device here (a CPU build of torch, or no GPU visible)")
+    if device == "auto":
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    return device, dtype or ("bfloat16" if real and device == "cuda" else "float32")
+
+
 def _load_toy(path, spec) -> SpokenLM:
     from transformers import Qwen2Config, Qwen2ForCausalLM
     tokenizer = ToyTokenizer()

@@ -527,3 +527,22 @@ def test_eval_and_rollout_refuse_a_flag_out_of_range(tool, argv, named, capsys, 
     with pytest.raises(SystemExit) as stop:
         module.get_args(argv) if tool == "eval" else module.main(argv)
     assert stop.value.code == 2 and named in capsys.readouterr().err.strip().splitlines()[-1]
+
+
+def test_rollout_py_holds_the_checkpoint_where_eval_py_would(toy_dir, micro_ckpts, monkeypatch, capsys):
+    """`python rollout.py --ckpt ...` places the model by eval.py's rule (model.placement): the tiny
+    checkpoint in bf16 when asked, on the CPU here; `--device cuda` where torch sees no GPU ends with
+    one line. Bug caught: the flags parsed and the model still loaded in float32 on the CPU (a 7.7B
+    VITA-Audio peeked at on a GPU machine sampled there)."""
+    import model as models
+    import rollout
+    placed, load = [], models.load_model
+    monkeypatch.setattr(models, "load_model", lambda path, **kw: placed.append(kw) or load(path, **kw))
+    rollout.main(["--ckpt", micro_ckpts["tiny-vita"], "--data", str(toy_dir / "eval.jsonl"), "--n", "1",
+                  "--group-size", "1", "--max-len", "8", "--dtype", "bfloat16", "--device", "cpu"])
+    assert placed == [{"dtype": torch.bfloat16, "device": torch.device("cpu")}]
+    assert capsys.readouterr().out.splitlines()[-1].startswith("1 replies in")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(SystemExit) as stop:
+        rollout.main(["--ckpt", micro_ckpts["tiny-vita"], "--device", "cuda"])
+    assert stop.value.code == 2 and "--device cuda" in capsys.readouterr().err.strip().splitlines()[-1]
