@@ -1,4 +1,5 @@
-"""The main job on GPUs: a few steps on one GPU, FSDP under NCCL on one, DDP and FSDP on two (skipped without).
+"""The main job on GPUs: a few steps on one GPU, FSDP under NCCL on one, eval.py's analyses on one, DDP and
+FSDP on two (skipped without).
 
     python -m pytest -q tests/test_cuda.py          # on a machine with one or more GPUs
 
