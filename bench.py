@@ -31,8 +31,8 @@
            15 minutes on 2 CPU cores, so it runs only when named: `python bench.py --only default`.
   memory   per-GPU memory of post-training VITA-Audio-Boost (10.3B, 7.7B of it trained)
            under FSDP on 4 and 8 80 GB GPUs, bf16 or fp32 state, activations at
-           --max-len 2048 with and without --grad-checkpoint: arithmetic, stated with
-           its assumptions.
+           --max-len 2048 with and without --grad-checkpoint: memory.py's arithmetic, stated
+           with its assumptions.
   memory-gpu  that arithmetic against train.py on a CUDA GPU (only when named: `python bench.py
            --only memory-gpu`): stand-ins with Boost's widths and vocabulary and
            --memory-layers of its layers (random weights), two hybrid steps of `--model vita`
@@ -58,6 +58,7 @@ import torch
 
 import codec
 import dataset
+import memory
 import model as models
 import objective
 import real
@@ -227,96 +228,9 @@ def bench_step(samples, args):
           f"read one KV cache) is {unshared / best['update']:.2f}x faster")
 
 
-BOOST = dict(vocab=real.BOOST_VOCAB, hidden=real.BOOST_WIDTHS["hidden_size"],
-             intermediate=real.BOOST_WIDTHS["intermediate_size"], heads=real.BOOST_WIDTHS["num_attention_heads"],
-             kv_heads=real.BOOST_WIDTHS["num_key_value_heads"], main_layers=real.BOOST_MAIN_LAYERS,
-             mtp_layers=real.BOOST_MTP_LAYERS)
-
-
-def boost_params(c=BOOST) -> dict:
-    """Parameter counts of VITA-Audio-Boost from its config.json (Qwen2MTPForCausalLM)."""
-    h, i, kv = c["hidden"], c["intermediate"], c["kv_heads"] * c["hidden"] // c["heads"]
-    layer = (h * h + h) + 2 * (h * kv + kv) + h * h + 3 * h * i + 2 * h   # q, k, v (biased), o, MLP, 2 norms
-    embed = 2 * c["vocab"] * h + h                                       # untied embeddings and lm_head, final norm
-    mtp_extra = c["mtp_layers"] * (2 * h * h + 2 * h)                    # mtp_projs, mtp_embed/hidden_norms
-    main = embed + c["main_layers"] * layer
-    return {"layer": layer, "main": main, "mtp": c["mtp_layers"] * layer + mtp_extra,
-            "total": main + c["mtp_layers"] * layer + mtp_extra}
-
-
-def activation_bytes(c, tokens, checkpoint, logit_tokens):
-    """Saved activations of one training forward (bf16, SDPA/flash attention: no S x S scores).
-    Per token and layer: 2 norm outputs + residual + attention output (4h), q + k + v (h + 2 kv),
-    the o_proj input (h), gate, up, act(gate), their product (4 I): about 197 KB at Boost's sizes.
-    With checkpointing only each layer's input (h) stays, plus one layer's recomputation.
-    The logits (V per token, bf16), their gradient and the float32 copy that
-    grammar.constrained_logprobs keeps for logsumexp's backward come on top either way, for the
-    `logit_tokens` reply positions only (model.reply_logits keeps no prompt logits): 8 B per
-    logit (12 B before that function kept one float32 copy instead of two)."""
-    h, i, kv = c["hidden"], c["intermediate"], c["kv_heads"] * c["hidden"] // c["heads"]
-    per_layer = 2 * (4 * h + h + 2 * kv + h + 4 * i)
-    layers = c["main_layers"]
-    body = tokens * (layers * 2 * h + per_layer) if checkpoint else tokens * layers * per_layer
-    return body + logit_tokens * c["vocab"] * (2 + 2 + 4), per_layer
-
-
-def memory_plan(c, gpus, prompts, group, prompt, reply, bytes_per_param, checkpoint, fsdp=True) -> dict:
-    """Bytes per GPU of one hybrid step of the trained main path, by arithmetic. `prompts` per
-    rank, each with G rollouts + 1 SFT row of `prompt` + `reply` tokens. Under FSDP the state
-    (weights, grads, AdamW) and the bf16 reference are sharded over `gpus`, and a rollout gathers
-    the full bf16 policy (runtime.gathered); without it (DDP, or one process) each GPU holds all of
-    them and a rollout samples from the weights in place. The step's peak is the state, the
-    reference and the largest of the rollout's gather, the update's activations and AdamW's step:
-    torch's foreach AdamW (the default on GPUs) holds the square root of every second moment at
-    once, a temporary the size of the weights in their dtype (bytes_per_param / 4 a parameter,
-    sharded like them); measured on an H200, it is the peak wherever the replies are short."""
-    p = boost_params(c)
-    shards = gpus if fsdp else 1
-    state, ref = bytes_per_param * p["main"] / shards, 2 * p["main"] / shards
-    optimizer = bytes_per_param / 4 * p["main"] / shards
-    gathered = 2 * p["main"] if fsdp else 0
-    rows = prompts * (group + 1)
-    # a prompt's G + 1 rows share one forward of it, except under checkpointing (transformers
-    # drops the KV cache there, so every row runs its own copy: model.reply_logits)
-    tokens = rows * reply + (rows if checkpoint else prompts) * prompt
-    act, per_layer = activation_bytes(c, tokens, checkpoint, rows * reply)
-    return {"state": state, "reference": ref, "gathered": gathered, "activations": act, "rows": rows,
-            "optimizer": optimizer, "per_layer": per_layer, "total": state + ref + max(gathered, act, optimizer)}
-
-
-STATE_BYTES = (("--dtype bfloat16: weights 2 + grads 2 + AdamW 4 B/param", 8),
-               ("--dtype float32 (vita's default under --fsdp; bf16 compute): weights 4 + grads 4 + AdamW 8 B/param", 16))
-
-
 def bench_memory(_samples, args):
-    """Per-GPU bytes for post-training VITA-Audio-Boost under FSDP (--fsdp), by arithmetic.
-    Only the main path is trained and held in memory (real.py leaves the 10 MTP layers on disk)."""
-    c, gib = BOOST, 2 ** 30
-    p = boost_params(c)
-    prompt, reply, group, batch = 256, args.max_len_memory, 4, 8
-    print(f"memory: VITA-Audio-Boost = {p['total'] / 1e9:.2f}B parameters (vocab {c['vocab']:,}, hidden {c['hidden']}, "
-          f"{c['main_layers']} main + {c['mtp_layers']} MTP layers of {p['layer'] / 1e6:.1f}M);")
-    print(f"  trained main path {p['main'] / 1e9:.2f}B (embeddings + lm_head {2 * c['vocab'] * c['hidden'] / 1e9:.2f}B, "
-          f"28 x {p['layer'] / 1e6:.1f}M), MTP {p['mtp'] / 1e9:.2f}B stays on disk")
-    print(f"  per GPU under --fsdp; rows per rank = global --batch-size {batch} / GPUs x (G={group} rollouts + 1 SFT),"
-          f" {prompt + reply} tokens a row ({prompt} prompt + --max-len {reply}); arithmetic (`--only memory-gpu` "
-          f"measures it on a GPU)")
-    for label, bytes_per_param in STATE_BYTES:
-        print(f"  {label}")
-        for gpus in (4, 8):
-            for ckpt in (False, True):
-                m = memory_plan(c, gpus, batch // gpus, group, prompt, reply, bytes_per_param, ckpt)
-                total = m["total"]
-                print(f"    {gpus} x 80 GB, {'with' if ckpt else 'no  '} checkpointing: {total / gib:6.1f} GiB = state "
-                      f"{m['state'] / gib:.1f} + reference {m['reference'] / gib:.1f} + max(rollout gather "
-                      f"{m['gathered'] / gib:.1f}, activations {m['activations'] / gib:.1f} for {m['rows']} rows, "
-                      f"AdamW's step {m['optimizer'] / gib:.1f}) "
-                      f"{'fits' if total / gib < 0.9 * 80e9 / gib else 'DOES NOT FIT'}")
-    print(f"  activations per token and layer {m['per_layer'] / 1e3:.0f} KB (bf16); the logits of one token "
-          f"{c['vocab'] * 8 / 1e6:.1f} MB with their gradient and the log-softmax's float32 copy (reply positions only); "
-          f"without FSDP (DDP) the state alone is "
-          f"{8 * p['main'] / gib:.0f} GiB in bf16 per GPU; 'fits' leaves 10% of 80 GB (74.5 GiB) for the CUDA "
-          f"context, fragmentation and the rollout KV cache (57 KB a token: ~1 GiB for 8 rows of 2304 tokens)")
+    """Per-GPU bytes for post-training VITA-Audio-Boost under FSDP (--fsdp), by arithmetic (memory.py)."""
+    memory.print_plan(args.max_len_memory)
 
 
 def bench_memory_gpu(_samples, args):
@@ -324,7 +238,7 @@ def bench_memory_gpu(_samples, args):
     and 168,072-row vocabulary (random weights, real.boost_standin) and --memory-layers of its 28
     main layers; `train.py --model vita` for two hybrid steps in this process, bf16 without FSDP
     and --fsdp (float32 master weights, one process), each where the arithmetic says it fits the
-    device; each step's peak and held memory beside memory_plan's for the shape the step ran
+    device; each step's peak and held memory beside memory.plan's for the shape the step ran
     (its padded prompt and reply widths). The checkpoint writes are skipped (disk and time)."""
     if not torch.cuda.is_available():
         print("memory-gpu: needs a CUDA GPU; skipped")
@@ -342,15 +256,15 @@ def bench_memory_gpu(_samples, args):
     with tempfile.TemporaryDirectory(dir=args.memory_dir) as tmp:
         data = data_flags_or_toy(args.data, tmp)
         for layers in args.memory_layers:
-            c = {**BOOST, "main_layers": layers}
+            c = {**memory.BOOST, "main_layers": layers}
             t0 = time.perf_counter()
             standin = real.boost_standin(os.path.join(tmp, f"standin-{layers}"), layers, device="cuda")
             torch.cuda.empty_cache()
-            print(f"  {layers} main layers ({boost_params(c)['main'] / 1e9:.2f}B trained): stand-in written in "
+            print(f"  {layers} main layers ({memory.boost_params(c)['main'] / 1e9:.2f}B trained): stand-in written in "
                   f"{time.perf_counter() - t0:.0f} s")
-            for (_, bytes_per_param), fsdp in zip(STATE_BYTES, (False, True)):
+            for (_, bytes_per_param), fsdp in zip(memory.STATE_BYTES, (False, True)):
                 name = "--fsdp, float32 master weights" if fsdp else "bf16, no FSDP"
-                plan = memory_plan(c, 1, B, G, 256, reply, bytes_per_param, True, fsdp)
+                plan = memory.plan(c, 1, B, G, 256, reply, bytes_per_param, True, fsdp)
                 if plan["total"] > 0.9 * device_gib * gib:
                     print(f"    {name}: skipped, the arithmetic says {plan['total'] / gib:.1f} GiB")
                     continue
@@ -370,7 +284,7 @@ def bench_memory_gpu(_samples, args):
                     gc.collect()                    # the run's policy and reference, before the next
                     torch.cuda.empty_cache()
                 for r in rows:
-                    m = memory_plan(c, 1, B, G, r["prompt_width"], r["reply_width"], bytes_per_param, True, fsdp)
+                    m = memory.plan(c, 1, B, G, r["prompt_width"], r["reply_width"], bytes_per_param, True, fsdp)
                     top = max(("rollout gather", "gathered"), ("activations", "activations"),
                               ("AdamW's step", "optimizer"), key=lambda term: m[term[1]])
                     print(f"    {name}, step {r['step']} (prompt {r['prompt_width']}, reply {r['reply_width']} tokens): "

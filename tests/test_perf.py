@@ -246,7 +246,7 @@ def test_bench_train_loop_sections_read_the_data_bench_was_given(toy_dir, micro_
 
 
 def test_memory_plan_by_hand_with_and_without_fsdp_and_checkpointing():
-    """bench.memory_plan on a toy config worked by hand: h 4, I 8, 2 heads of which 1 kv (kv width
+    """memory.plan on a toy config worked by hand: h 4, I 8, 2 heads of which 1 kv (kv width
     2), vocab 10, 2 main layers. A layer is q (16 + 4) + k, v (2 x (8 + 2)) + o 16 + MLP 3 x 32 + 2
     norms = 160 parameters; the main path 2 x 10 x 4 + 4 + 2 x 160 = 404. One prompt a rank, G = 3:
     4 rows of 5 prompt + 7 reply tokens. Activations: 120 B per token and layer (2 B x (4h + h +
@@ -260,16 +260,16 @@ def test_memory_plan_by_hand_with_and_without_fsdp_and_checkpointing():
     gather counted without FSDP, the shared prompt counted once a row under checkpointing (or
     once a prompt without it), or AdamW's temporary left out (the H200 measured it as the peak at
     short replies)."""
-    import bench
+    import memory
     c = dict(vocab=10, hidden=4, intermediate=8, heads=2, kv_heads=1, main_layers=2, mtp_layers=1)
-    assert bench.boost_params(c)["main"] == 404
-    fsdp = bench.memory_plan(c, 2, 1, 3, 5, 7, 8, checkpoint=True, fsdp=True)
+    assert memory.boost_params(c)["main"] == 404
+    fsdp = memory.plan(c, 2, 1, 3, 5, 7, 8, checkpoint=True, fsdp=True)
     assert (fsdp["state"], fsdp["reference"], fsdp["gathered"], fsdp["optimizer"]) == (8 * 404 / 2, 404, 808, 404)
     assert fsdp["activations"] == 6528 + 2240 and fsdp["total"] == 1616 + 404 + 8768
-    plain = bench.memory_plan(c, 2, 1, 3, 5, 7, 8, checkpoint=True, fsdp=False)
+    plain = memory.plan(c, 2, 1, 3, 5, 7, 8, checkpoint=True, fsdp=False)
     assert (plain["state"], plain["reference"], plain["gathered"], plain["total"]) == (3232, 808, 0, 3232 + 808 + 8768)
-    assert bench.memory_plan(c, 2, 1, 3, 5, 7, 8, checkpoint=False)["activations"] == 7920 + 2240
-    short = bench.memory_plan(c, 2, 1, 1, 1, 1, 16, checkpoint=False, fsdp=False)
+    assert memory.plan(c, 2, 1, 3, 5, 7, 8, checkpoint=False)["activations"] == 7920 + 2240
+    short = memory.plan(c, 2, 1, 1, 1, 1, 16, checkpoint=False, fsdp=False)
     assert (short["activations"], short["optimizer"], short["total"]) == (880, 1616, 6464 + 808 + 1616)
 
 
