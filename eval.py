@@ -175,12 +175,7 @@ def get_args(argv=None):
     g.add_argument("--rater-noise", type=float, nargs=2, default=(0.0, 0.0), metavar=("SEMANTIC", "ACOUSTIC"),
                    help="extra local judge noise (Likert sd), on top of --judge-noise, for the 'LLM judge' "
                         "and the side-by-side raters")
-    g = ap.add_argument_group("device")
-    g.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"],
-                   help="auto: a GPU where torch sees one, else the CPU (as train.py)")
-    g.add_argument("--dtype", default=None, choices=["float32", "bfloat16"],
-                   help="weights dtype (default: bfloat16 for a real checkpoint on a GPU, as train.py holds it "
-                        "there; float32 otherwise)")
+    models.add_placement_args(ap.add_argument_group("device"))
     reward.add_judge_args(ap)
     args = ap.parse_args(argv)
     if not args.analysis:

@@ -529,6 +529,17 @@ def load_model(path: str, dtype=None, device=None) -> SpokenLM:
     return _load_toy(path, spec).to(device=device, dtype=dtype)
 
 
+def add_placement_args(group):
+    """--device and --dtype for a tool that samples from a saved checkpoint (eval.py, rollout.py);
+    placement() reads them."""
+    group.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"],
+                       help="auto: a GPU where torch sees one, else the CPU (as train.py)")
+    group.add_argument("--dtype", default=None, choices=["float32", "bfloat16"],
+                       help="weights dtype (default: bfloat16 for a real checkpoint on a GPU, as train.py holds "
+                            "it there; float32 otherwise)")
+    return group
+
+
 def placement(device: str = "auto", dtype: str | None = None, real: bool = False) -> tuple[str, str]:
     """Where a checkpoint is held to sample from it (eval.py, rollout.py), as train.py would hold
     it: device "auto" is a GPU where torch sees one, else the CPU; dtype None is bfloat16 for a real

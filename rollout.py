@@ -614,7 +614,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 def main(argv=None):
     import codec
     import dataset
-    from model import checkpoint_spec, load_model, placement
+    from model import add_placement_args, checkpoint_spec, load_model, placement
     ap = argparse.ArgumentParser(description="Print sampled replies of a checkpoint.")
     ap.add_argument("--ckpt", required=True, help="checkpoint directory")
     ap.add_argument("--data", default=os.path.join(HERE, "data", "toy", "eval.jsonl"),
@@ -622,10 +622,7 @@ def main(argv=None):
     ap.add_argument("--n", type=int, default=4, help="number of prompts")
     ap.add_argument("--group-size", type=int, default=2, help="replies per prompt")
     ap.add_argument("--seed", type=int, default=0, help="sampling seed")
-    ap.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"],
-                    help="auto: a GPU where torch sees one, else the CPU (as train.py)")
-    ap.add_argument("--dtype", default=None, choices=["float32", "bfloat16"],
-                    help="weights dtype (default: bfloat16 for a real checkpoint on a GPU, float32 otherwise)")
+    add_placement_args(ap)
     add_sampling_args(ap)
     args = ap.parse_args(argv)
     check_sampling_args(ap, args)
