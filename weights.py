@@ -27,12 +27,8 @@ def load_init(path, args, device, dtype=None):
     """A saved checkpoint (spoken.json), or a raw VITA-Audio directory for --model vita, in
     `dtype` (default --dtype)."""
     dtype = dtype or getattr(torch, args.dtype)
-    if os.path.exists(os.path.join(path, "spoken.json")):
-        spec = models.checkpoint_spec(path)
-        if spec.get("model") == "vita":          # read straight into dtype: no fp32 copy of 10B
-            import real
-            return real.load_real_model(path, spec, dtype, device).to(device)
-        return models.load_model(path).to(device=device, dtype=dtype)
+    if os.path.exists(os.path.join(path, "spoken.json")):     # a real one read straight into dtype: no fp32 copy of 10B
+        return models.load_model(path, dtype=dtype, device=device)
     if args.model == "vita":
         import real
         return real.load_vita(path, args.schedule, args.audio_tokenizer, args.audio_decoder, dtype,
