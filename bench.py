@@ -42,7 +42,9 @@
            every run without --fsdp, and eval.py) and as --fsdp gathers them, then plain under
            each SDPA backend forced in turn, with the backend torch picks for the decode steps
            (only when named; at Boost's widths on a GPU, on real.py's small stand-in on the CPU).
-           On an H200 the plain path sampled 4-5x slower; this is the next run's diagnosis.
+           On an H200 the plain path sampled 4-5x slower, read from torch's source as cuDNN
+           attention building a plan per decode step; the sampler now turns cuDNN off
+           (rollout.without_cudnn_attention), and the cuDNN-forced row checks the reading.
 
 Figures depend on the machine; the ratios are the point. Nothing here asserts a target;
 each figure the project sets a speed target for is printed beside that target.
@@ -339,8 +341,10 @@ def bench_sampler_paths(_samples, args):
     (float32 shards gathered to bf16 for the rollout, a process group of one), then the plain
     weights under each SDPA backend forced in turn. On a GPU the stand-in has Boost's widths and
     vocabulary and --memory-layers[0] of its layers; on the CPU, real.py's small stand-in (the
-    code path only). Why: on an H200 the plain path took 65-76 ms a token and --fsdp's 15, all
-    of the difference inside scaled_dot_product_attention; this prints each path's backend."""
+    code path only). Why: on an H200 the plain path took 65-76 ms a token and --fsdp's 15 (run
+    after it), all of the difference inside scaled_dot_product_attention. The sampler now keeps
+    SDPA off cuDNN (a plan per new key length) unless cuDNN alone is enabled: expected, the plain
+    rows near --fsdp's and the cuDNN-forced row slow on its first rollout, faster on its second."""
     import shutil
     import tempfile
     import runtime

@@ -55,6 +55,7 @@ import argparse
 import contextlib
 import dataclasses
 import os
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -390,11 +391,46 @@ def generate(model, prompts, prompt_mask, temperature=1.0, top_p=1.0, max_len=96
     bookkeeping per op (32 rows of an untrained tiny-vita, 128 tokens: 1.24 s to 1.07 s with
     top-p's numpy sort, sort_descending; a few percent on the trained base). The outputs are
     cloned out of it: an inference tensor cannot be saved for a backward, and the update
-    saves these."""
-    with torch.inference_mode():
+    saves these. Attention never runs on cuDNN here (without_cudnn_attention: a plan per
+    decode step's key length)."""
+    with torch.inference_mode(), without_cudnn_attention():
         out = _generate(model, prompts, prompt_mask, temperature, top_p, max_len, uniforms, top_k,
                         repetition_penalty, reserve, drop_finished, share)
     return tuple(t.clone() for t in out)
+
+
+_CUDNN_SDPA = {"holders": 0, "was": True}       # generate calls inside without_cudnn_attention, and the flag before
+_CUDNN_SDPA_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def without_cudnn_attention():
+    """While inside, torch's scaled_dot_product_attention does not pick its cuDNN backend (the
+    others stay as they were). Why: torch 2.11+ puts cuDNN first on an sm90/sm100 GPU (H100,
+    H200, B200) for bf16 and fp16 where cuDNN is 9.15 or newer, and cuDNN builds an execution
+    plan for every new problem shape, key length included (cached per shape; one public trace
+    on torch 2.13 measured 23-37 ms of host time a build). A decode step's keys are one longer
+    than the last step's, so every token would pay a build. Measured on an H200: the bf16
+    sampler took 65-76 ms a token, 7.3 ms a call inside SDPA, where the same shapes took 15
+    in a later rollout of the same process (whose plans were built). That cuDNN was the backend
+    is read from torch's source, not yet seen on a GPU (bench.py --only sampler-paths prints
+    it). Flash and memory-efficient attention need no plan. Left alone where cuDNN is the only
+    backend enabled (a caller forcing it: that bench). The flag is one for every thread: the
+    first thread in turns it off and the last one out restores it."""
+    cuda = torch.backends.cuda
+    with _CUDNN_SDPA_LOCK:
+        if _CUDNN_SDPA["holders"] == 0:
+            _CUDNN_SDPA["was"] = cuda.cudnn_sdp_enabled()
+            if cuda.flash_sdp_enabled() or cuda.mem_efficient_sdp_enabled() or cuda.math_sdp_enabled():
+                cuda.enable_cudnn_sdp(False)
+        _CUDNN_SDPA["holders"] += 1
+    try:
+        yield
+    finally:
+        with _CUDNN_SDPA_LOCK:
+            _CUDNN_SDPA["holders"] -= 1
+            if _CUDNN_SDPA["holders"] == 0:
+                cuda.enable_cudnn_sdp(_CUDNN_SDPA["was"])
 
 
 def _generate(model, prompts, prompt_mask, temperature, top_p, max_len, uniforms, top_k, repetition_penalty,

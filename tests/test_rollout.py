@@ -633,3 +633,50 @@ def test_a_reserved_layer_returns_what_a_growing_cache_would_for_updates_of_seve
     assert reserved.get_seq_length() == 7
     with pytest.raises(RuntimeError, match="full"):
         reserved.update(k, v)
+
+
+def test_the_sampler_never_lets_attention_pick_cudnn_and_restores_the_flag(samples, monkeypatch):
+    """Every forward of a rollout (the prefill and each decode step) runs with torch's cuDNN
+    attention disabled and the other backends as they were; afterwards the flag is back.
+    Bugs: generate not wrapped (on an H100/H200 each decode step would build a cuDNN plan for
+    its new key length), the flag left off for the training forwards that follow, or the
+    other backends switched off with it."""
+    cuda = torch.backends.cuda
+    m = micro_model("tiny-vita")
+    prompts, mask = m.sample_prompt_batch(samples[:2])
+    seen, forward = [], m.forward
+
+    def spy(*args, **kwargs):
+        seen.append((cuda.cudnn_sdp_enabled(), cuda.flash_sdp_enabled(), cuda.math_sdp_enabled()))
+        return forward(*args, **kwargs)
+    monkeypatch.setattr(m, "forward", spy)
+    assert cuda.cudnn_sdp_enabled()
+    rollout.generate(m, prompts, mask, temperature=0.0, max_len=6)
+    assert len(seen) == 6 and set(seen) == {(False, True, True)}
+    assert cuda.cudnn_sdp_enabled()
+
+
+def test_cudnn_attention_stays_off_until_the_last_overlapping_sampler_leaves():
+    """Two samplers on two threads overlap: the first to leave must not turn cuDNN back on
+    under the second, and the last one restores what was there before either. Where a caller
+    forced cuDNN alone (sdpa_kernel), it stays on: turning it off would leave attention no
+    backend. Where it was off before, it stays off. Bugs: a plain save-and-restore per call
+    (the flag back on while a sampler still runs, or left off for good when they interleave),
+    or 'No available kernel' under a forced cuDNN."""
+    from torch.nn.attention import SDPBackend, sdpa_kernel
+    cuda = torch.backends.cuda
+    first, second = rollout.without_cudnn_attention(), rollout.without_cudnn_attention()
+    first.__enter__()
+    second.__enter__()
+    first.__exit__(None, None, None)
+    assert not cuda.cudnn_sdp_enabled()
+    second.__exit__(None, None, None)
+    assert cuda.cudnn_sdp_enabled()
+    with sdpa_kernel(SDPBackend.CUDNN_ATTENTION):
+        with rollout.without_cudnn_attention():
+            assert cuda.cudnn_sdp_enabled()
+    with sdpa_kernel([SDPBackend.MATH]):
+        with rollout.without_cudnn_attention():
+            assert not cuda.cudnn_sdp_enabled() and cuda.math_sdp_enabled()
+        assert not cuda.cudnn_sdp_enabled()
+    assert cuda.cudnn_sdp_enabled()
