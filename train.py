@@ -258,7 +258,9 @@ def finish(args, policy, rank, eval_set, judge, base=None, opt=None):
     base: a model, or "init" to load --init here, after `opt`'s state is freed (10B: the
     AdamW moments and gradients are gone before a second copy of the weights arrives).
     Under --fsdp rank 0 alone scores, so it reloads the saved final model unsharded (a
-    sharded forward on one rank would wait forever for the others' all-gathers)."""
+    sharded forward on one rank would wait forever for the others' all-gathers), in the dtype
+    the rollouts ran in (bf16 on GPUs, not the float32 of the master weights: 15 GB at 7.7B,
+    not 31, and the numbers the training sampled with); the base is read in that dtype too."""
     final = os.path.join(args.out, "final") if args.stage != "sft" else args.out
     full = runtime.full_state_dict(policy)
     if rank == 0:
@@ -271,14 +273,14 @@ def finish(args, policy, rank, eval_set, judge, base=None, opt=None):
         opt.state.clear()
     policy.zero_grad(set_to_none=True)
     if rank == 0 and args.eval_prompts:
-        scorer = policy
+        scorer, device = policy, policy.allowed.device
         if runtime.is_sharded(policy):      # a sharded forward needs every rank: score a plain copy from disk
-            scorer = weights.load_init(final, args, policy.allowed.device).eval()
+            scorer = weights.load_init(final, args, device, weights.rollout_dtype(args, device)).eval()
         chunk = flags.sampling_rows(args.model)
         trained = evaluate.score_samples(scorer, eval_set, judge, args, rows=chunk)
         del scorer
         if isinstance(base, str):
-            base = weights.load_init(args.init, args, policy.allowed.device).eval()
+            base = weights.load_init(args.init, args, device, weights.rollout_dtype(args, device)).eval()
         rows = [("trained", trained)] + ([("base", evaluate.score_samples(base, eval_set, judge, args, rows=chunk))]
                                          if base else [])
         keys = [k for k in ("accuracy", "stopped", "intelligibility", "semantic", "acoustic", "holistic") if k in trained]

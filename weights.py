@@ -36,6 +36,13 @@ def load_init(path, args, device, dtype=None):
     raise SystemExit(f"--init {path}: not a checkpoint (no spoken.json)")
 
 
+def rollout_dtype(args, device):
+    """The dtype the policy samples in: --dtype, except under --fsdp on a GPU, where the float32
+    shards are gathered to bfloat16 for every forward (runtime.wrap_parallel's mixed precision).
+    A model reloaded to be sampled as the policy was (the closing summary) is read in it."""
+    return torch.bfloat16 if args.fsdp and device.type == "cuda" else getattr(torch, args.dtype)
+
+
 def load_policy(args, device):
     if args.init:
         policy = load_init(args.init, args, device)

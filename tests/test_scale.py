@@ -1,5 +1,6 @@
 """What a 10B run needs to fit: gradient checkpointing, bf16 by default for vita, the closing
 summary's base model loaded only after the optimiser state is freed, the memory table."""
+import os
 import subprocess
 import sys
 
@@ -71,7 +72,7 @@ def test_finish_loads_the_base_after_the_optimiser_state_is_gone(samples, tmp_pa
     assert opt.state
     seen = {}
 
-    def fake_load(path, args, device):
+    def fake_load(path, args, device, dtype=None):
         seen["opt_state"] = len(opt.state)
         seen["grads"] = sum(p.grad is not None for p in policy.parameters())
         return micro_model("tiny-vita")
@@ -80,6 +81,46 @@ def test_finish_loads_the_base_after_the_optimiser_state_is_gone(samples, tmp_pa
     args = train.get_args(["--out", str(tmp_path), "--init", "somewhere", "--eval-prompts", "2"])
     train.finish(args, policy, 0, samples[:2], None, "init", opt)
     assert seen == {"opt_state": 0, "grads": 0}
+
+
+def test_the_rollouts_dtype_is_bf16_under_fsdp_on_a_gpu_and_the_flag_elsewhere():
+    """What a model reloaded to be sampled as the policy was is read in: under --fsdp on a GPU the
+    float32 master shards are gathered to bf16 for every forward, so bf16; without --fsdp the
+    weights are the flag's (bf16 for vita, float32 for the tiny models); on the CPU FSDP has no
+    mixed precision. Bug: the float32 of the master weights (a 31 GB copy at 7.7B, sampled in
+    numbers the training never used), or bf16 forced on a tiny model trained in float32."""
+    real = ["--model", "vita", "--init", "x", "--data-dir", "d", "--judge-url", "http://127.0.0.1:9"]
+    cuda, cpu = torch.device("cuda"), torch.device("cpu")
+    assert weights.rollout_dtype(train.get_args([*real, "--fsdp"]), cuda) == torch.bfloat16
+    assert weights.rollout_dtype(train.get_args([*real, "--fsdp"]), cpu) == torch.float32
+    assert weights.rollout_dtype(train.get_args(real), cuda) == torch.bfloat16
+    assert weights.rollout_dtype(train.get_args([]), cuda) == torch.float32
+    assert weights.rollout_dtype(train.get_args(["--fsdp"]), cuda) == torch.bfloat16
+
+
+def test_the_fsdp_summary_reads_the_final_and_the_base_model_in_the_rollouts_dtype(micro_ckpts, samples, tmp_path,
+                                                                                   monkeypatch):
+    """Under --fsdp (a gloo group of one) rank 0 scores the summary on the final model reloaded from
+    disk, then the base: both read in weights.rollout_dtype (stood in by float64 here, a dtype no
+    rule picks, since on the CPU it is the flag's). Bug: either load in --dtype, the float32 of
+    the master weights, beside bf16 rollouts."""
+    import runtime
+    seen = []
+
+    def fake_load(path, args, device, dtype=None):
+        seen.append((os.path.basename(path), dtype))
+        return micro_model("tiny-vita")
+    monkeypatch.setattr(weights, "load_init", fake_load)
+    monkeypatch.setattr(weights, "rollout_dtype", lambda args, device: torch.float64)
+    monkeypatch.setattr(train.evaluate, "score_samples", lambda *a, **k: {"accuracy": 0.0})
+    args = train.get_args(["--out", str(tmp_path), "--init", micro_ckpts["tiny-vita"], "--fsdp", "--eval-prompts", "2"])
+    runtime.setup_distributed("cpu", fsdp=True)
+    try:
+        policy = runtime.wrap_parallel(micro_model("tiny-vita"), True, 1, torch.device("cpu"))
+        train.finish(args, policy, 0, samples[:2], None, "init")
+    finally:
+        torch.distributed.destroy_process_group()
+    assert seen == [("final", torch.float64), (os.path.basename(micro_ckpts["tiny-vita"]), torch.float64)]
 
 
 def test_memory_table_is_for_10_3b_with_activations():
