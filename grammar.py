@@ -2,7 +2,7 @@
 
     vocab = ToyTokenizer().vocab                     # the tiny models' ids: text characters + toy codes
     g = InterleavedGrammar(vocab, [8, 10, 4, 10])    # VITA-style chunks (ParallelGrammar: Kimi-style)
-    state = g.start(n); slots = g.slots(state)       # (N, K) slot type of the next token
+    state = g.init(n); slots = g.slots(state)        # (N, K) slot type of the next token
     state = g.step(state, tokens)                    # advance on the chosen tokens
     logp = constrained_logprobs(logits, slots, targets, vocab.allowed_table())
 

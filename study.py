@@ -342,8 +342,11 @@ def subprocess_runner(cmd: list, log_path: str) -> int:
     """Run one train.py command, its output appended to log_path; -> exit status. A command given
     `--threads N` gets numpy's BLAS limited to N threads too (set before it starts): otherwise
     every process's OpenBLAS pool spans all cores, and two runs at once spin against each other
-    (loading the toy training split: 66 s instead of 3 s for 1,500 samples, measured)."""
-    env = dict(os.environ)
+    (loading the toy training split: 66 s instead of 3 s for 1,500 samples, measured).
+    WAVALIGN_JUDGE_URL and WAVALIGN_JUDGE_MODEL (train.py's judge defaults, exported for real
+    runs) are not passed on: a study trains on the toy world against its local judge unless a
+    row's flags name another."""
+    env = {k: v for k, v in os.environ.items() if k not in ("WAVALIGN_JUDGE_URL", "WAVALIGN_JUDGE_MODEL")}
     if "--threads" in cmd:
         n = cmd[cmd.index("--threads") + 1]
         env.update(OPENBLAS_NUM_THREADS=n, OMP_NUM_THREADS=n, MKL_NUM_THREADS=n)
@@ -587,8 +590,8 @@ def get_args(argv=None):
                         "`A then B` for two stages")
     g.add_argument("--seeds", type=int, default=3, help="seeds per row: 0 .. N-1")
     g.add_argument("--out", default=None, help="study directory (default out/study-PRESET, or out/study)")
-    g.add_argument("--jobs", type=int, default=1, help="runs at once, each with cores / JOBS torch threads "
-                   "(on 2 cores, 2 gained about 1.08x in runs per hour)")
+    g.add_argument("--jobs", type=int, default=1, help="runs at once, each with cores / JOBS torch and BLAS "
+                   "threads (README, Compare methods: the gates study's 12 runs, 2 at a time on 2 cores)")
     g.add_argument("--no-reuse", action="store_true", help="train every row x seed here, even one that another "
                    "study beside OUT already ran with the same flags, base, seed and scoring")
     g = ap.add_argument_group("training (passed to every train.py run)")
@@ -606,7 +609,9 @@ def get_args(argv=None):
                         "whose rows differ by little, else 1")
     g.add_argument("--eval-file", default=os.path.join(HERE, "data", "toy", "eval.jsonl"), help="held-out split")
     rollout.add_sampling_args(g)       # the scored replies are sampled as train.py's closing summary samples them
-    g.add_argument("--judge-url", type=reward.judge_url, default=None, help="a scoring judge's URL (default: the local noise-free judge)")
+    g.add_argument("--judge-url", type=reward.judge_url, default=None,
+                   help="the scoring judge's URL: a judge.py server (sent model 'local-judge' and no key; a real "
+                        "judge scores with eval.py) (default: a local noise-free judge started here)")
     args = ap.parse_args(argv)
     rows = preset_rows(args.preset) if args.preset else {}
     try:

@@ -279,6 +279,30 @@ def records_of(out):
         return [line for line in f if line.strip()]
 
 
+def test_eval_refuses_an_unknown_gate_before_it_loads_anything(micro_ckpts, capsys):
+    """eval.py --gate names the gate whose reach is estimated, after the pool is sampled and judged.
+    Bug caught: an unregistered name (a typo, a fork's gate not registered) checked only there, so
+    the run sampled and judged the whole pool, then ended in a ValueError traceback."""
+    import eval as ev
+    with pytest.raises(SystemExit) as stop:
+        ev.get_args(["--ckpt", micro_ckpts["tiny-vita"], "--analysis", "reach", "--gate", "adaptve"])
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert stop.value.code == 2 and "--gate adaptve" in last and "adaptive" in last
+    assert ev.get_args(["--ckpt", micro_ckpts["tiny-vita"], "--gate", "fixed"]).gate == "fixed"
+
+
+def test_eval_refuses_trainings_judge_noise_flags_it_would_ignore(micro_ckpts, capsys):
+    """--judge-semantic-noise / --judge-acoustic-noise come with the judge flags eval.py shares with
+    train.py, but eval.py scores with the noise-free human and gives its raters --rater-noise. Bug
+    caught: the flag accepted and silently ignored (an agreement analysis the user believes noisier
+    than it ran)."""
+    import eval as ev
+    with pytest.raises(SystemExit) as stop:
+        ev.get_args(["--ckpt", micro_ckpts["tiny-vita"], "--judge-acoustic-noise", "0.5"])
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert stop.value.code == 2 and "--judge-acoustic-noise 0.5" in last and "--rater-noise" in last
+
+
 @pytest.mark.parametrize("cut", ["model.safetensors", "spoken.json"])
 def test_a_checkpoint_cut_short_ends_with_one_line_naming_it(cut, tmp_path, micro_ckpts, toy_dir, capsys):
     """--init (train.py) and --ckpt (eval.py) of a checkpoint whose weights or spoken.json were

@@ -428,6 +428,20 @@ def test_a_run_given_threads_gets_as_many_blas_threads(tmp_path, monkeypatch):
     assert said[1] == "['1', '1']" and said[3] == "[None, None]"
 
 
+def test_a_studys_runs_do_not_inherit_the_exported_remote_judge(tmp_path, monkeypatch):
+    """WAVALIGN_JUDGE_URL / WAVALIGN_JUDGE_MODEL, exported for real runs, are train.py's judge
+    defaults; a study's train.py runs must not pick them up (the rest of the environment is
+    passed on). Bug caught: every row of a toy study trained against the user's paid remote judge,
+    while the study scored with the local one."""
+    monkeypatch.setenv("WAVALIGN_JUDGE_URL", "https://judge.example/v1/chat/completions")
+    monkeypatch.setenv("WAVALIGN_JUDGE_MODEL", "gemini-2.5-pro")
+    monkeypatch.setenv("STUDY_TEST_KEPT", "yes")
+    show = "import os; print([os.environ.get(k) for k in ('WAVALIGN_JUDGE_URL', 'WAVALIGN_JUDGE_MODEL', 'STUDY_TEST_KEPT')])"
+    log = tmp_path / "train.log"
+    assert study.subprocess_runner([sys.executable, "-c", show], str(log)) == 0
+    assert log.read_text().splitlines()[1] == "[None, None, 'yes']"
+
+
 def test_two_stage_rows_and_the_base_row(tmp_path):
     """Bug caught: the second stage not starting from the first stage's final model, or the base row
     training anything."""
