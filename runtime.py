@@ -250,11 +250,14 @@ def save(path, model, opt, sched, shards, generator, step, rank, world, extra=No
 
 
 def read_state(path) -> dict:
-    """The training state of a checkpoint (its weights go in with model.load_weights first)."""
+    """The training state of a checkpoint (its weights go in with model.load_weights first), read
+    onto the host: without FSDP the optimiser's moments were saved from rank 0's GPU, and a plain
+    load would put every rank's copy on GPU 0 (2 x 15.5 GB a rank at 7.7B in bf16) before
+    load_state_dict moves each to its parameter's device, as it does from the host too."""
     if not os.path.exists(os.path.join(path, "train_state.pt")):
         raise SystemExit(f"--resume: no checkpoint at {path}")
     try:
-        return torch.load(os.path.join(path, "train_state.pt"), weights_only=False)
+        return torch.load(os.path.join(path, "train_state.pt"), weights_only=False, map_location="cpu")
     except (OSError, RuntimeError, EOFError, ValueError) as e:    # cut short: a disk that filled while saving
         raise SystemExit(f"--resume: {path}/train_state.pt cannot be read ({type(e).__name__}: "
                          f"{(str(e).strip().splitlines() or [''])[0][:200]})") from None

@@ -63,3 +63,33 @@ def test_rollouts_a_hybrid_step_and_eval_use_the_model_device_not_the_default(na
     assert not skipped and torch.isfinite(loss) and rec["step"] == 1
     assert "accuracy" in scores and events and shift["summary"]["text"]["tokens"] >= 0
     assert all(r.device.type == "cpu" for e in pool for r in e["replies"])      # the pool lives on the host
+
+
+def test_a_checkpoints_training_state_is_read_onto_the_host_not_the_gpu_it_was_saved_from(tmp_path, monkeypatch):
+    """Without FSDP the optimiser's moments are saved from rank 0's GPU; --resume must read them onto
+    the host (load_state_dict then moves each to its parameter's device), not back to that GPU on
+    every rank. A stand-in device tag plays the GPU: storages saved as "standin-gpu:0", whose
+    loader records every storage torch would place there. Bug caught: torch.load without
+    map_location (4 ranks' AdamW states on GPU 0 at once: 4 x 31 GB at 7.7B in bf16)."""
+    import torch.serialization as ser
+    import runtime
+    placed = []
+
+    def tag(storage):
+        return "standin-gpu:0" if storage.device.type == "cpu" else None
+
+    def restore(storage, location):
+        if location.startswith("standin-gpu"):
+            placed.append(location)
+            return storage
+        return None
+    monkeypatch.setattr(ser, "_package_registry", list(ser._package_registry))
+    ser.register_package(1, tag, restore)
+    ckpt = tmp_path / "ckpt"
+    ckpt.mkdir()
+    torch.save({"optimizer": {"state": {0: {"exp_avg": torch.ones(3)}}}}, ckpt / "train_state.pt")
+    torch.load(ckpt / "train_state.pt", weights_only=False)         # the stand-in works: a plain load lands there
+    assert placed == ["standin-gpu:0"]
+    placed.clear()
+    state = runtime.read_state(str(ckpt))
+    assert placed == [] and state["optimizer"]["state"][0]["exp_avg"].device.type == "cpu"
