@@ -140,13 +140,15 @@ class SpokenLM(nn.Module):
         self.register_buffer("allowed", self.vocab.allowed_table(), persistent=False)
         self.share_prompts = True    # reply_logits runs each distinct prompt once (bench.py compares both)
 
-    def forward(self, tokens, attention_mask, position_ids=None, past=None, use_cache=False, reply_from=None):
-        """tokens (N, S, K), attention_mask (N, past + S) -> logits (N, S, K, V), cache. With
-        reply_from=P: only the logits that predict tokens[:, P:], (N, S - P, K, V), and no cache
-        (reply_logits). One call either way, so a DDP wrapper sees one forward per term."""
+    def forward(self, tokens, attention_mask, position_ids=None, past=None, use_cache=False, reply_from=None,
+                keep=0):
+        """tokens (N, S, K), attention_mask (N, past + S) -> logits (N, S, K, V) (the last `keep`
+        positions only, if keep > 0: a rollout's prefill keeps 1), cache. With reply_from=P: only
+        the logits that predict tokens[:, P:], (N, S - P, K, V), and no cache (reply_logits). One
+        call either way, so a DDP wrapper sees one forward per term."""
         if reply_from is not None:
             return self.reply_logits(tokens, attention_mask, reply_from), None
-        return self.run(tokens, attention_mask, position_ids, past, use_cache)
+        return self.run(tokens, attention_mask, position_ids, past, use_cache, keep)
 
     def reply_logits(self, tokens, attention_mask, p):
         """Logits predicting tokens[:, p:] -> (N, S - p, K, V), prompt = the first p positions.

@@ -446,13 +446,13 @@ def _generate(model, prompts, prompt_mask, temperature, top_p, max_len, uniforms
     if getattr(model, "share_prompts", False) and len(distinct) < n:
         # a group's G rows share one prompt: prefill each distinct prompt once, then keep its
         # states once for the group (share) or index its cache out to the rows
-        logits, past = model(distinct, distinct_mask, use_cache=True)
+        logits, past = model(distinct, distinct_mask, use_cache=True, keep=1)     # the next token's only
         logits = logits[row_of]
         shared = share and reserve and sdpa_only(model) and share_prefix(past, row_of, capacity) is not None
         if not shared:
             past = select_rows(past, row_of, prompts.shape[1])
     else:
-        logits, past = model(prompts.to(device), attn, use_cache=True)
+        logits, past = model(prompts.to(device), attn, use_cache=True, keep=1)
     if reserve and not shared:
         past = reserve_positions(past, capacity)
     last = logits[:, -1]                                                  # (N, K, V)
