@@ -528,7 +528,24 @@ def load_model(path: str, dtype=None, device=None) -> SpokenLM:
     if spec.get("tokenizer") != "toy":
         import real
         return real.load_real_model(path, spec, dtype or torch.float32, device).to(device)
-    return _load_toy(path, spec).to(device=device, dtype=dtype)
+    return place(_load_toy(path, spec), dtype, device)
+
+
+ROTARY_BUFFERS = ("inv_freq", "original_inv_freq")
+
+
+def place(model, dtype=None, device=None):
+    """model moved to `device` and its weights cast to `dtype`, its rotary frequencies kept in
+    float32, as transformers computes and keeps them (a real checkpoint's are, real.load_main).
+    Module.to(dtype) alone casts every floating buffer: in bf16 the frequencies round by up to
+    1.6e-3 rad a position at the tiny models' widths, 0.16 rad at a distance of 100 tokens, and a
+    bf16 copy would no longer be the float32 model rounded, but another position encoding."""
+    rotary = {name: b for name, b in model.named_buffers() if name.rsplit(".", 1)[-1] in ROTARY_BUFFERS}
+    model.to(device=device, dtype=dtype)
+    for name, b in rotary.items():
+        owner, attr = name.rsplit(".", 1)
+        setattr(model.get_submodule(owner), attr, b.to(device))
+    return model
 
 
 def add_placement_args(group):

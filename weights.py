@@ -48,7 +48,7 @@ def load_policy(args, device):
         policy = load_init(args.init, args, device)
     else:
         policy = models.build_model(args.model, seed=args.seed, schedule=args.schedule)
-        policy = policy.to(device=device, dtype=getattr(torch, args.dtype))
+        policy = models.place(policy, getattr(torch, args.dtype), device)
     if args.grad_checkpoint:
         enable_grad_checkpoint(policy)
     return policy
@@ -68,10 +68,12 @@ def enable_grad_checkpoint(policy):
 
 def frozen_copy(args, device):
     """The frozen reference: a fresh load of the starting checkpoint (never the resumed policy),
-    in bf16 on GPUs, and sharded like the policy under --fsdp."""
-    # read straight into bf16 on GPUs: under --fsdp the policy's float32 would put a transient
-    # float32 copy of the whole model (31 GB at 7.7B) on every GPU just to cast it down
-    ref = load_init(args.init, args, device, torch.bfloat16 if device.type == "cuda" else None)
+    in the policy's compute dtype (rollout_dtype: bf16 for --model vita on GPUs), and sharded like
+    the policy under --fsdp."""
+    # in the dtype the policy samples and scores in, read straight into it: under --fsdp on GPUs
+    # bf16, not the float32 masters (a transient float32 copy of 31 GB at 7.7B on every GPU just to
+    # cast it down); a tiny model trained in float32 keeps a float32 reference (KL 0 at step 0)
+    ref = load_init(args.init, args, device, rollout_dtype(args, device))
     ref.eval().requires_grad_(False)
     if args.fsdp:
         from torch.distributed.fsdp import fully_shard

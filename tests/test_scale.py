@@ -123,6 +123,41 @@ def test_the_fsdp_summary_reads_the_final_and_the_base_model_in_the_rollouts_dty
     assert seen == [("final", torch.float64), (os.path.basename(micro_ckpts["tiny-vita"]), torch.float64)]
 
 
+@pytest.mark.parametrize("name", ["tiny-vita", "tiny-kimi"])
+def test_a_bf16_copy_keeps_its_rotary_frequencies_in_float32(name, micro_ckpts):
+    """A tiny model read (load_model) or built (load_policy) in bf16: its weights bf16, its rotary
+    frequencies the float32 model's, bit for bit, as transformers keeps them (and real.load_main
+    builds a real checkpoint's). Bug caught: Module.to(dtype) rounding them, so that a bf16 copy
+    (the reference on a GPU, the --fsdp summary's reload) encodes every position differently from
+    the float32 model, which FSDP's mixed precision samples with its float32 buffers."""
+    args = train.get_args(["--model", name, "--stage", "sft", "--dtype", "bfloat16"])     # built, not read
+    for exact, half in ((M.load_model(micro_ckpts[name]), M.load_model(micro_ckpts[name], dtype=torch.bfloat16)),
+                        (M.build_model(name), weights.load_policy(args, torch.device("cpu")))):
+        assert {p.dtype for p in half.parameters()} == {torch.bfloat16}
+        rotary = {n: b for n, b in half.named_buffers() if n.endswith("inv_freq")}
+        assert len(rotary) == (4 if name == "tiny-kimi" else 2)
+        for n, b in exact.named_buffers():
+            if n in rotary:
+                assert rotary[n].dtype == torch.float32 and torch.equal(rotary[n], b), n
+
+
+def test_the_reference_is_read_in_the_policys_compute_dtype(monkeypatch):
+    """The frozen reference (KL, DPO) is read in the dtype the policy computes in: a tiny model trained
+    in float32 on a GPU keeps a float32 reference, so the KL is 0 at step 0; VITA-Audio on a GPU
+    reads bf16 straight from disk. Bug caught: bf16 on every GPU whatever the policy's dtype (the
+    reference then differs from the policy before any update, and its KL pulls toward the rounding)."""
+    seen = []
+
+    def fake_load(path, args, device, dtype=None):
+        seen.append(dtype)
+        return micro_model("tiny-vita")
+    monkeypatch.setattr(weights, "load_init", fake_load)
+    real = ["--model", "vita", "--init", "x", "--data-dir", "d", "--judge-url", "http://127.0.0.1:9"]
+    for flags in (["--init", "x"], real):
+        weights.frozen_copy(train.get_args(flags), torch.device("cuda"))
+    assert seen == [torch.float32, torch.bfloat16]
+
+
 def test_memory_table_is_for_10_3b_with_activations():
     """Bug: the table assumed 7.6B parameters (Qwen2.5-7B without the 10 MTP layers and the
     168,072-token vocabulary) and left activations out."""
