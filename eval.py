@@ -40,6 +40,7 @@ import model as models
 import reward
 import rollout
 import runtime
+import weights
 from stats import mean_of
 
 # ---------------------------------------------------------------- scores
@@ -319,6 +320,8 @@ def run(args):
                            f"{args.semantic_weight:g} semantic + {1 - args.semantic_weight:g} acoustic")
             emit("reach", r, lambda p: analyses.plot_reach(r, p), analyses.reach_lines(r))
         if "gradients" in todo:
+            if model.spec.get("tokenizer") != "toy":    # as train.py: 16 rows of 2,048 reply tokens of 7B would
+                weights.enable_grad_checkpoint(model)   # keep every layer's activations, hundreds of GB
             records = analyses.gradient_events(model, samples, clean, args, events=args.events, seed=args.seed)
             summary = analyses.summarise_gradients(records)
             emit("gradients", {"summary": summary, "events": records},

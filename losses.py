@@ -257,6 +257,9 @@ def grad_geometry(named_params, loss_text, loss_speech, average=None) -> dict:
     return geometry(names, g_text, g_speech)
 
 
+GEOMETRY_SLICE = 2 ** 24        # elements a float64 copy holds at once in geometry (128 MB)
+
+
 def geometry(names, g_text, g_speech, all_reduce=None) -> dict:
     """grad_geometry's figures from two gradients, one tensor per parameter (names[i]'s). Under
     FSDP each rank holds a shard of every gradient: `all_reduce` (a sum over ranks) adds up the
@@ -264,8 +267,12 @@ def geometry(names, g_text, g_speech, all_reduce=None) -> dict:
     layers = list(dict.fromkeys(_layer_of(n) for n in names))      # in the parameters' order
     sums = torch.zeros(len(layers), 3, dtype=torch.float64, device="cpu")     # per layer: <a, b>, |a|^2, |b|^2
     for name, a, b in zip(names, g_text, g_speech):     # three sums on the gradient's device, not its copy here
-        a, b = a.detach().double().flatten(), b.detach().double().flatten()
-        sums[layers.index(_layer_of(name))] += torch.stack([a @ b, a @ a, b @ b]).cpu()
+        row = torch.zeros(3, dtype=torch.float64, device=a.device)
+        # float64 a slice at a time: a whole 168k x 3,584 embedding's gradient would be 4.8 GB a copy
+        for x, y in zip(a.detach().flatten().split(GEOMETRY_SLICE), b.detach().flatten().split(GEOMETRY_SLICE)):
+            x, y = x.double(), y.double()
+            row += torch.stack([x @ y, x @ x, y @ y])
+        sums[layers.index(_layer_of(name))] += row.cpu()
     if all_reduce is not None:
         sums = all_reduce(sums)
 

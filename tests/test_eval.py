@@ -817,6 +817,50 @@ def test_each_gradient_part_flows_through_its_own_tokens_and_dpo_pairs_skip_fail
             assert whole[0] < 0 and whole[1] == 0 and whole[2] > 0
 
 
+def test_the_gradient_analysis_under_checkpointing_measures_what_it_does_without(micro_ckpts, samples):
+    """eval.py turns gradient checkpointing on for a real checkpoint's gradient analysis (without it,
+    16 rows of 2,048 reply tokens of 7B keep every layer's activations). Each objective's two
+    gradients come from two backward passes through one graph (retain_graph), which a checkpointed
+    layer must recompute for each: the same figures as without, to float tolerance. Bug caught:
+    the second pass finding the recomputed activations freed (an error), or reading stale ones."""
+    import weights
+    from conftest import micro_model
+
+    class Scores:
+        def score(self, items, mode="holistic"):
+            from types import SimpleNamespace
+            return SimpleNamespace(rewards=[1 + (3 * i) % 5 for i in range(len(items))])
+    args = ev.get_args(["--ckpt", micro_ckpts["tiny-vita"], "--max-len", "24"])
+    runs = []
+    for checkpointed in (False, True):
+        m = micro_model("tiny-vita")
+        if checkpointed:
+            weights.enable_grad_checkpoint(m)
+        runs.append(analyses.gradient_events(m, samples[:2], Scores(), args, events=1, prompts=2, group=2))
+    assert [r["objective"] for r in runs[0]] == [r["objective"] for r in runs[1]] == ["GRPO", "SFT", "DPO"]
+    for plain, ckpt in zip(*runs):
+        for k in ("ratio", "cos", "norm_text", "norm_speech"):
+            assert ckpt[k] == pytest.approx(plain[k], rel=1e-4, abs=1e-7), (plain["objective"], k)
+
+
+def test_eval_checkpoints_a_real_models_layers_for_the_gradient_analysis_only(micro_ckpts, toy_dir, monkeypatch,
+                                                                              tmp_path):
+    """The gradients analysis of a real checkpoint runs with gradient checkpointing on; a tiny model's
+    without it. Bug caught: the 7B analysis run without it (out of memory on any one GPU)."""
+    from conftest import micro_model
+    seen = []
+    for spec_tokenizer in ("toy", "qwen2.5"):
+        model = micro_model("tiny-vita")
+        model.spec = {**model.spec, "tokenizer": spec_tokenizer}
+        monkeypatch.setattr(ev, "load", lambda path, args: model)
+        monkeypatch.setattr(analyses, "gradient_events", lambda m, *a, **k: seen.append(
+            any(getattr(layer, "gradient_checkpointing", False) for layer in m.net.modules())) or [])
+        monkeypatch.setattr(analyses, "plot_gradients", lambda *a: None)
+        ev.run(ev.get_args(["--ckpt", micro_ckpts["tiny-vita"], "--analysis", "gradients", "--out",
+                            str(tmp_path / spec_tokenizer), "--prompts", "2", "--data", str(toy_dir / "eval.jsonl")]))
+    assert seen == [False, True]
+
+
 def test_the_shift_is_on_the_tuned_models_own_replies_and_summarises_its_items(micro_ckpts, toy_dir):
     """Appendix D. On replies sampled from the tuned model at temperature 1, the mean of log p_ft - log
     p_base estimates a KL divergence: clearly positive for a peaked model (its head scaled 30 times)
