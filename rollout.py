@@ -32,8 +32,9 @@ no top-k or penalty; `--temperature 0` is greedy (argmax after the penalty).
 The recorded `logprobs` are log pi_old(y_t) of the policy itself: the slot-restricted
 softmax at the sampling temperature (1 when greedy), before the penalty and the
 top-k / top-p truncation. That is the quantity `model.reply_logprobs` recomputes by
-teacher forcing (so the GRPO ratio is exactly 1 on the first update) and the one the
-KL and the clip are about; it is not the density of the truncated, penalised
+teacher forcing (so the GRPO ratio is 1 on the first update, to float rounding: the
+cached decode and the one teacher-forced pass round differently, more in bf16, whose
+logits are rounded before the float32 log-softmax) and the one the KL and the clip are about; it is not the density of the truncated, penalised
 distribution the token was drawn from (as in TRL; see deviation 2).
 
 Run `python rollout.py --ckpt DIR` to print a few sampled replies.

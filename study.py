@@ -314,12 +314,15 @@ def common_flags(args) -> list:
 
 
 def train_py_args(cmd: list) -> tuple:
-    """A train.py command line's flags parsed as train.py parses them (flags.get_args), quietly:
-    -> (args, None), or (None, train.py's error line) for flags it refuses."""
+    """A train.py command line's flags parsed as train.py parses them (flags.get_args), quietly, in
+    the environment its run gets (child_env: no exported remote judge): -> (args, None), or
+    (None, train.py's error line) for flags it refuses."""
     import flags
+    from unittest import mock
     said = io.StringIO()
     try:
-        with contextlib.redirect_stderr(said), contextlib.redirect_stdout(said):
+        with contextlib.redirect_stderr(said), contextlib.redirect_stdout(said), \
+                mock.patch.dict(os.environ, child_env(), clear=True):
             return flags.get_args(cmd[2:]), None
     except SystemExit:
         lines = said.getvalue().strip().splitlines() or ["refused"]
@@ -338,15 +341,23 @@ def rejected_flags(rows: dict, args) -> str | None:
     return None
 
 
+CHILD_ENV_DROP = ("WAVALIGN_JUDGE_URL", "WAVALIGN_JUDGE_MODEL")
+
+
+def child_env() -> dict:
+    """The environment a study's train.py runs get: this one without CHILD_ENV_DROP, train.py's
+    judge defaults (exported for real runs), so a study trains on the toy world against its local
+    judge unless a row's flags name another."""
+    return {k: v for k, v in os.environ.items() if k not in CHILD_ENV_DROP}
+
+
 def subprocess_runner(cmd: list, log_path: str) -> int:
     """Run one train.py command, its output appended to log_path; -> exit status. A command given
     `--threads N` gets numpy's BLAS limited to N threads too (set before it starts): otherwise
     every process's OpenBLAS pool spans all cores, and two runs at once spin against each other
     (loading the toy training split: 66 s instead of 3 s for 1,500 samples, measured).
-    WAVALIGN_JUDGE_URL and WAVALIGN_JUDGE_MODEL (train.py's judge defaults, exported for real
-    runs) are not passed on: a study trains on the toy world against its local judge unless a
-    row's flags name another."""
-    env = {k: v for k, v in os.environ.items() if k not in ("WAVALIGN_JUDGE_URL", "WAVALIGN_JUDGE_MODEL")}
+    The environment is child_env's."""
+    env = child_env()
     if "--threads" in cmd:
         n = cmd[cmd.index("--threads") + 1]
         env.update(OPENBLAS_NUM_THREADS=n, OMP_NUM_THREADS=n, MKL_NUM_THREADS=n)

@@ -1,7 +1,7 @@
 """The weights a run trains: the policy and its frozen reference, AdamW and the guarded step.
 
     policy = weights.load_policy(args, device)          # --init (a checkpoint or raw VITA-Audio), or built
-    ref = weights.frozen_copy(args, device)             # the starting checkpoint, frozen (bf16 on GPUs)
+    ref = weights.frozen_copy(args, device)             # the starting checkpoint, frozen, in the policy's compute dtype
     opt, sched = weights.make_optimizer(policy, args)   # AdamW, linear warmup then cosine to 10 %
     norm, skipped = weights.optimiser_step(policy, opt, sched, loss, args)
 

@@ -375,12 +375,16 @@ def test_geometry_in_slices_sums_every_element_of_a_gradient(monkeypatch):
     is 602M elements: 4.8 GB a float64 copy). With slices of 3 elements, 7-element gradients
     (a ragged last slice) and a 2 x 3 one: the figures equal a float64 computation by hand over
     whole vectors. Bug caught: a slice dropped (the ragged tail, or all but the first), or the
-    two gradients' slices misaligned."""
+    two gradients' slices misaligned, or a whole gradient copied to float64 at once."""
     monkeypatch.setattr(losses, "GEOMETRY_SLICE", 3)
     g = torch.Generator().manual_seed(0)
     a = [torch.randn(7, generator=g), torch.randn(2, 3, generator=g)]
     b = [torch.randn(7, generator=g), torch.randn(2, 3, generator=g)]
+    copies, double = [], torch.Tensor.double
+    monkeypatch.setattr(torch.Tensor, "double", lambda t, *k: copies.append(t.numel()) or double(t, *k))
     geo = losses.geometry(["layers.0.w", "layers.1.w"], a, b)
+    monkeypatch.undo()
+    assert copies and max(copies) <= 3          # no float64 copy of a whole gradient
     x, y = torch.cat([t.flatten() for t in a]).double(), torch.cat([t.flatten() for t in b]).double()
     assert geo["ratio"] == pytest.approx(float(x.norm() / y.norm()), rel=1e-12)
     assert geo["cos"] == pytest.approx(float(x @ y / (x.norm() * y.norm())), rel=1e-12)

@@ -440,6 +440,12 @@ def test_a_studys_runs_do_not_inherit_the_exported_remote_judge(tmp_path, monkey
     log = tmp_path / "train.log"
     assert study.subprocess_runner([sys.executable, "-c", show], str(log)) == 0
     assert log.read_text().splitlines()[1] == "[None, None, 'yes']"
+    # nor does the study's own check of every row's flags, as train.py will parse them: a malformed
+    # exported URL no run will see refused the whole study (train.py validates --judge-url's default)
+    monkeypatch.setenv("WAVALIGN_JUDGE_URL", "judge.example/v1")
+    args, rows = study.get_args(["--row", "a=--gate fixed --lam 1", "--seeds", "1", "--out", str(tmp_path / "s")])
+    assert rows == {"a": "--gate fixed --lam 1"}             # before: SystemExit, "train.py refuses"
+    assert os.environ["WAVALIGN_JUDGE_URL"] == "judge.example/v1"
 
 
 def test_two_stage_rows_and_the_base_row(tmp_path):
