@@ -1,5 +1,5 @@
-"""The main job on GPUs: a few steps on one GPU, FSDP under NCCL on one, eval.py's analyses on one, DDP and
-FSDP on two (skipped without).
+"""The main job on GPUs: a few steps on one GPU, FSDP under NCCL on one, eval.py's analyses on one, the
+sampler's attention backend, DDP and FSDP on two (skipped without).
 
     python -m pytest -q tests/test_cuda.py          # on a machine with one or more GPUs
 
@@ -85,6 +85,28 @@ def test_torchrun_nccl_fsdp_on_one_gpu(toy_dir, micro_ckpts, judge_url, tmp_path
     assert [r["step"] for r in rows] == [1, 2, 3]
     finite(rows)
     assert (out / "ckpt" / "train_state.pt").exists() and (out / "summary.json").exists()
+
+
+def test_a_bf16_rollout_on_the_gpu_never_picks_cudnn_attention(micro_ckpts, samples):
+    """On sm90/sm100 with cuDNN 9.15+ torch puts cuDNN attention first for bf16, and cuDNN builds a
+    plan for every new key length: one per decoded token (the H200's 65-76 ms a token). Every
+    SDPA call of a bf16 rollout on this GPU picks another backend; printed beside it, what a
+    decode step's call picks outside the sampler (CUDNN_ATTENTION where this GPU prefers it,
+    which is where this test can fail). Bug: rollout.generate not keeping cuDNN off."""
+    import model as M
+    import rollout
+    from bench import sdpa_calls
+    m = M.load_model(micro_ckpts["tiny-vita"], dtype=torch.bfloat16, device=torch.device("cuda"))
+    prompts, mask = m.sample_prompt_batch(samples[:4])
+    seen = []
+    with sdpa_calls(seen):
+        rollout.generate(m, prompts.cuda(), mask.cuda(), temperature=0.0, max_len=8)
+    from torch.nn.attention import SDPBackend
+    q = torch.randn(4, 2, 1, 32, device="cuda", dtype=torch.bfloat16)
+    k = torch.randn(4, 2, 40, 32, device="cuda", dtype=torch.bfloat16)
+    outside = SDPBackend(torch._fused_sdp_choice(q, k, k, torch.ones(4, 1, 1, 40, dtype=torch.bool, device="cuda"))).name
+    print(f"sampler's SDPA backends {sorted({c[0] for c in seen})}; outside it torch picks {outside}")
+    assert seen and all(c[0] not in (None, "CUDNN_ATTENTION") for c in seen)
 
 
 @two_gpus
