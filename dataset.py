@@ -18,8 +18,9 @@ a real checkpoint gets its real tokenizer). A line without `id` gets "FILE:LINE"
 line whose `task_type` is not in `task_types` (default: s2s, as the official loader) is
 skipped and counted. A malformed line raises an error naming
 the file and line; a missing or unreadable WAV raises one naming the sample id and
-path. With `skip_bad=True` such samples are skipped and counted instead. The toy codec's
-codes are kept in DIR/.codes/ (CodesCache), so only the first run on a split encodes it.
+path. With `skip_bad=True` such samples are skipped and counted instead. The codes (the toy
+codec's, GLM-4-Voice's) are kept in DIR/.codes/ (CodesCache), so only the first run on a split
+encodes it.
 
 Deviations from the official release:
   1. The official loader drops lines it cannot use without saying so; here nothing
@@ -108,8 +109,8 @@ class CodesCache:
     once per run of a study). One file per split, DIR/.codes/SPLIT.npz; it holds the encoder's
     `fingerprint` and is used only while that matches, and an entry only while its WAV has the
     size and modification time it had when encoded. Only an encoder that carries a fingerprint
-    is cached (the toy codec's: a hash of codec.py and numpy's version); a real checkpoint's
-    tokenizer is not. A cache file that cannot be read is ignored and rewritten; one that
+    is cached: the toy codec's (a hash of codec.py and numpy's version) and GLM-4-Voice's
+    (real.encoder_fingerprint: its tokenizer files and encode's source). A cache file that cannot be read is ignored and rewritten; one that
     cannot be written (a read-only data directory) is skipped."""
 
     def __init__(self, split_path: str, fingerprint: str):
@@ -203,7 +204,8 @@ def load_samples(path: str, encode, need_target: bool = False, skip_bad: bool = 
         raise DataError(f"{path}: no such data file (run `python data/prepare.py` for the toy data)")
     base = os.path.dirname(os.path.abspath(path))
     samples, skipped, seen, other_tasks = [], 0, set(), {}
-    fingerprint = getattr(encode, "fingerprint", None)
+    # the toy codec's encode carries it; a codec object's bound encode, its object (GLM4VoiceCodec)
+    fingerprint = getattr(encode, "fingerprint", None) or getattr(getattr(encode, "__self__", None), "fingerprint", None)
     cache = CodesCache(path, fingerprint) if codes_cache and fingerprint else None
     with open(path) as f:
         total = sum(1 for _ in f)

@@ -67,6 +67,8 @@ Deviations from VITA-Audio / the official release:
 """
 import argparse
 import functools
+import hashlib
+import inspect
 import json
 import os
 import shutil
@@ -204,9 +206,25 @@ def check_audio_stack(tokenizer_path, decoder_path) -> list:
     return rows
 
 
+def encoder_fingerprint(tokenizer_path) -> str:
+    """What GLM-4-Voice's codes of a WAV depend on, for dataset.CodesCache: the tokenizer
+    directory's files (name, size, modification time: new weights, or a config edited, change
+    it) and GLM4VoiceCodec.encode's own source (its windowing and padding rules). The device is
+    not part of it: a GPU's codes and a CPU's can differ where a frame sits on a rounding
+    boundary of the codebook, each a valid encoding of the WAV."""
+    h = hashlib.sha256(inspect.getsource(GLM4VoiceCodec.encode).encode())
+    for name in sorted(os.listdir(tokenizer_path)):
+        stat = os.stat(os.path.join(tokenizer_path, name))
+        h.update(f"{name}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    return "glm4voice-" + h.hexdigest()[:16]
+
+
 class GLM4VoiceCodec:
     """GLM-4-Voice loaded directly (not through `vita_audio`, whose package import pulls its
-    data stack): Whisper-VQ encoder at 16 kHz, flow + HiFT decoder at 22.05 kHz."""
+    data stack): Whisper-VQ encoder at 16 kHz, flow + HiFT decoder at 22.05 kHz. Its codes are
+    cached beside a split (`fingerprint`, dataset.CodesCache): a second run on the same WAVs (a
+    resume, eval.py on the held-out split, a study's next row) reads them back instead of running
+    the encoder over every file on every rank."""
     SAMPLE_RATE = 22050
 
     def __init__(self, tokenizer_path, decoder_path, device=None):
@@ -218,6 +236,7 @@ class GLM4VoiceCodec:
         from speech_tokenizer.modeling_whisper import WhisperVQEncoder
         from transformers import WhisperFeatureExtractor
         self.device = device or torch.device("cpu")
+        self.fingerprint = encoder_fingerprint(tokenizer_path)
         self.encoder = WhisperVQEncoder.from_pretrained(tokenizer_path).eval().to(self.device)
         self.features = WhisperFeatureExtractor.from_pretrained(tokenizer_path)
         self.decoder = AudioDecoder(config_path=os.path.join(decoder_path, "config.yaml"),

@@ -397,6 +397,46 @@ def test_codes_cache_keeps_the_toy_codec_and_only_a_fingerprinted_encoder(data_c
     assert (data_copy / ".codes" / "eval.jsonl.npz").exists()
 
 
+def test_glm4voice_codes_are_cached_while_its_tokenizer_files_stay_the_same(data_copy, tmp_path):
+    """A real checkpoint's codec (GLM4VoiceCodec, its Whisper-VQ encoder stood in by one that
+    counts its windows) is cached like the toy codec: the second load of a split runs no encoder,
+    with the same codes; new tokenizer weights (another size) change real.encoder_fingerprint,
+    and every WAV is encoded again. Bug caught: the codec's fingerprint not found on its bound
+    encode (every rank of every run encoding the whole split with Whisper-VQ again), or kept
+    across a tokenizer change (a run on another tokenizer's codes)."""
+    import types
+    import numpy as np
+    import torch
+    from transformers import WhisperFeatureExtractor
+    import real
+
+    class Counting:
+        conv1, conv2 = types.SimpleNamespace(stride=(1,)), types.SimpleNamespace(stride=(2,))
+        config = types.SimpleNamespace(pooling_kernel_size=4)
+        windows = 0
+
+        def __call__(self, input_features, attention_mask):
+            Counting.windows += 1
+            return types.SimpleNamespace(quantized_token_ids=(torch.arange(input_features.shape[-1] // 8) % 7)[None])
+    tokenizer = tmp_path / "glm-4-voice-tokenizer"
+    tokenizer.mkdir()
+    (tokenizer / "config.json").write_text("{}")
+    (tokenizer / "model.safetensors").write_bytes(b"\0" * 64)
+    glm = object.__new__(real.GLM4VoiceCodec)
+    glm.encoder, glm.features, glm.device = Counting(), WhisperFeatureExtractor(), torch.device("cpu")
+    glm.fingerprint = real.encoder_fingerprint(str(tokenizer))
+    split, n = str(data_copy / "eval.jsonl"), wav_count(data_copy / "eval.jsonl")
+    first = dataset.load_samples(split, glm.encode)
+    assert Counting.windows == n and (data_copy / ".codes" / "eval.jsonl.npz").exists()
+    again = dataset.load_samples(split, glm.encode)
+    assert Counting.windows == n and all(same_codes(a, b) for a, b in zip(first, again))
+    assert np.concatenate(first[0].question_codes).max() < 7          # the stand-in's codes, not the toy codec's
+    (tokenizer / "model.safetensors").write_bytes(b"\0" * 65)
+    glm.fingerprint = real.encoder_fingerprint(str(tokenizer))
+    dataset.load_samples(split, glm.encode)
+    assert Counting.windows == 2 * n
+
+
 def test_codes_cache_is_dropped_when_prepare_rewrites_the_data(tmp_path):
     """data/prepare.py into a folder a run has loaded: the old codes go with the old WAVs. Bug
     caught: on a filesystem whose clock is coarse a rewritten WAV of the same length keeps its
