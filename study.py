@@ -321,8 +321,9 @@ def train_py_args(cmd: list) -> tuple:
     from unittest import mock
     said = io.StringIO()
     try:
-        with contextlib.redirect_stderr(said), contextlib.redirect_stdout(said), \
-                mock.patch.dict(os.environ, child_env(), clear=True):
+        with contextlib.redirect_stderr(said), contextlib.redirect_stdout(said), mock.patch.dict(os.environ):
+            for key in CHILD_ENV_DROP:        # restored on leaving; the rest of the environment untouched
+                os.environ.pop(key, None)
             return flags.get_args(cmd[2:]), None
     except SystemExit:
         lines = said.getvalue().strip().splitlines() or ["refused"]
