@@ -44,7 +44,7 @@
            (only when named; at Boost's widths on a GPU, on real.py's small stand-in on the CPU).
            On an H200 the plain path sampled 4-5x slower, read from torch's source as cuDNN
            attention building a plan per decode step; the sampler now turns cuDNN off
-           (rollout.without_cudnn_attention), and the cuDNN-forced row checks the reading.
+           (kvcache.without_cudnn_attention), and the cuDNN-forced row checks the reading.
 
 Figures depend on the machine; the ratios are the point. Nothing here asserts a target;
 each figure the project sets a speed target for is printed beside that target.

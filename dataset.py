@@ -110,8 +110,9 @@ class CodesCache:
     `fingerprint` and is used only while that matches, and an entry only while its WAV has the
     size and modification time it had when encoded. Only an encoder that carries a fingerprint
     is cached: the toy codec's (a hash of codec.py and numpy's version) and GLM-4-Voice's
-    (real.encoder_fingerprint: its tokenizer files and encode's source). A cache file that cannot be read is ignored and rewritten; one that
-    cannot be written (a read-only data directory) is skipped."""
+    (glm4voice.encoder_fingerprint: its tokenizer files and encode's source). A cache file that
+    cannot be read is ignored and rewritten; one that cannot be written (a read-only data
+    directory) is skipped."""
 
     def __init__(self, split_path: str, fingerprint: str):
         self.folder, name = os.path.split(os.path.abspath(split_path))
@@ -205,7 +206,8 @@ def load_samples(path: str, encode, need_target: bool = False, skip_bad: bool = 
     base = os.path.dirname(os.path.abspath(path))
     samples, skipped, seen, other_tasks = [], 0, set(), {}
     # the toy codec's encode carries it; a codec object's bound encode, its object (GLM4VoiceCodec)
-    fingerprint = getattr(encode, "fingerprint", None) or getattr(getattr(encode, "__self__", None), "fingerprint", None)
+    fingerprint = getattr(encode, "fingerprint", None) or getattr(getattr(encode, "__self__", None), "fingerprint",
+                                                                  None)
     cache = CodesCache(path, fingerprint) if codes_cache and fingerprint else None
     with open(path) as f:
         total = sum(1 for _ in f)

@@ -219,7 +219,8 @@ def get_args(argv=None):
     for flag, value in (("--judge-semantic-noise", args.judge_semantic_noise),
                         ("--judge-acoustic-noise", args.judge_acoustic_noise)):
         if value:       # train.py's judge flag (shared); here the scores are the human's, the raters' noise its own
-            ap.error(f"{flag} {value:g}: not used by eval.py; the raters' extra noise is --rater-noise SEMANTIC ACOUSTIC")
+            ap.error(f"{flag} {value:g}: not used by eval.py; the raters' extra noise is "
+                     "--rater-noise SEMANTIC ACOUSTIC")
     if args.gate not in gates.GATES:        # here, not where the reach analysis first builds it (after sampling)
         ap.error(f"--gate {args.gate}: not a registered gate ({', '.join(sorted(gates.GATES))})")
     args.max_len = args.max_len or flags.stage_defaults(kind, "hybrid")["max_len"]

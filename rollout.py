@@ -8,7 +8,7 @@ All B prompts x G replies step together: one prefill over the left-padded
 prompts (each distinct prompt once), then one cached forward per token, the cache
 written in place in storage reserved up front (transformers' own cache copies itself
 every token). A prompt's states stay one copy for its G rows, and attention reads
-them once per group (decoding is memory-bound on the cache; SharedPrefixLayer). In a
+them once per group (decoding is memory-bound on the cache; kvcache.py). In a
 large batch (a study's scoring), rows that have closed their reply leave it. At each
 step the schedule (the model's grammar) names a slot type per stream; logits outside the slot's token
 set are masked, so every reply is well-formed: tiny-vita follows its interleave
@@ -34,8 +34,9 @@ softmax at the sampling temperature (1 when greedy), before the penalty and the
 top-k / top-p truncation. That is the quantity `model.reply_logprobs` recomputes by
 teacher forcing (so the GRPO ratio is 1 on the first update, to float rounding: the
 cached decode and the one teacher-forced pass round differently, more in bf16, whose
-logits are rounded before the float32 log-softmax) and the one the KL and the clip are about; it is not the density of the truncated, penalised
-distribution the token was drawn from (as in TRL; see deviation 2).
+logits are rounded before the float32 log-softmax) and the one the KL and the clip are
+about; it is not the density of the truncated, penalised distribution the token was drawn
+from (as in TRL; see deviation 2).
 
 Run `python rollout.py --ckpt DIR` to print a few sampled replies.
 
@@ -56,16 +57,15 @@ import argparse
 import contextlib
 import dataclasses
 import os
-import threading
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 
-from transformers.cache_utils import DynamicLayer
-
 from grammar import PAD_SLOT
+from kvcache import (attention_over_shared_prefix, keep_rows, reserve_positions, sdpa_only, share_prefix, unshare,
+                     without_cudnn_attention)
 from model import distinct_prompts, pad_right, select_rows
 
 
@@ -179,196 +179,6 @@ def model_device(model) -> torch.device:
     return model.allowed.device
 
 
-class ReservedLayer(DynamicLayer):
-    """A transformers DynamicLayer whose keys and values live in a buffer reserved for
-    `capacity` positions: a decode step writes its one position in place and hands attention a
-    view, where DynamicLayer concatenates (copies) the whole cache every step; at 1,200 rows
-    that copy was half the sampler's time. Everything else reads it as a DynamicLayer."""
-
-    def __init__(self, layer: DynamicLayer, capacity: int):
-        super().__init__()
-        n, h, length, d = layer.keys.shape
-        self.dtype, self.device, self.is_initialized = layer.keys.dtype, layer.keys.device, True
-        self._keys = layer.keys.new_empty(n, h, capacity, d)
-        self._values = layer.values.new_empty(n, h, capacity, layer.values.shape[-1])
-        self._keys[:, :, :length], self._values[:, :, :length] = layer.keys, layer.values
-        self.keys, self.values = self._keys[:, :, :length], self._values[:, :, :length]
-
-    def update(self, key_states, value_states, *args, **kwargs):
-        start, end = self.keys.shape[-2], self.keys.shape[-2] + key_states.shape[-2]
-        if end > self._keys.shape[-2]:
-            raise RuntimeError(f"reserved KV cache of {self._keys.shape[-2]} positions is full")
-        self._keys[:, :, start:end], self._values[:, :, start:end] = key_states, value_states
-        self.keys, self.values = self._keys[:, :, :end], self._values[:, :, :end]
-        return self.keys, self.values
-
-    def batch_select_indices(self, indices):
-        length = self.keys.shape[-2]
-        self._keys, self._values = self._keys[indices], self._values[indices]
-        self.keys, self.values = self._keys[:, :, :length], self._values[:, :, :length]
-
-
-def reserve_positions(cache, capacity: int):
-    """The cache (transformers' DynamicCache, or a tuple of them) with every layer's storage
-    reserved for `capacity` positions. A cache of any other kind (another transformers version,
-    a model's own cache) is returned as it is: slower, the same numbers."""
-    caches = cache if isinstance(cache, tuple) else (cache,)
-    if not all(type(layer) is DynamicLayer and layer.is_initialized
-               for c in caches for layer in getattr(c, "layers", [None])):
-        return cache
-    for c in caches:
-        c.layers = [ReservedLayer(layer, capacity) for layer in c.layers]
-    return cache
-
-
-@dataclass
-class SharedPrefixKV:
-    """What a SharedPrefixLayer hands attention for keys (or values): each group's prompt
-    once, `prefix` (U, H_kv, P, D), and every row's reply, `reply` (U * group, H_kv, T, D),
-    a group's rows adjacent."""
-    prefix: torch.Tensor
-    reply: torch.Tensor
-    group: int
-
-
-class SharedPrefixLayer(ReservedLayer):
-    """A KV cache layer for G rows per prompt that keeps the prompt's states once: the rows'
-    replies are a ReservedLayer (written in place), and attention (shared_prefix_attention)
-    reads a group's prompt once for its G rows, where a cache indexed out to the rows holds,
-    and reads, G copies. Decoding is memory-bound on the cache (a 32-row step's attention
-    reads 24 MB of it at tiny-vita's size), so this reads about half as much and keeps G - 1
-    copies of every prompt out of memory. Float32 states only (share_prefix): in bf16 the rows
-    keep their own copies."""
-
-    def __init__(self, layer: DynamicLayer, groups: torch.Tensor, group: int, capacity: int):
-        prefix_keys, prefix_values = layer.keys[groups], layer.values[groups]              # (U, H, P, D)
-        replies = DynamicLayer()
-        replies.keys = prefix_keys[:, :, :0].repeat_interleave(group, 0)                    # (U G, H, 0, D)
-        replies.values = prefix_values[:, :, :0].repeat_interleave(group, 0)
-        super().__init__(replies, capacity - prefix_keys.shape[-2])
-        self.prefix_keys, self.prefix_values, self.group = prefix_keys, prefix_values, group
-
-    def get_seq_length(self) -> int:
-        return self.prefix_keys.shape[-2] + self.keys.shape[-2]
-
-    def update(self, key_states, value_states, *args, **kwargs):
-        keys, values = super().update(key_states, value_states)
-        return (SharedPrefixKV(self.prefix_keys, keys, self.group),
-                SharedPrefixKV(self.prefix_values, values, self.group))
-
-    def batch_select_indices(self, indices):
-        raise RuntimeError("a shared prompt cannot lose rows: unshare() the cache first")
-
-    def unshared(self, capacity: int) -> ReservedLayer:
-        """The same states as a ReservedLayer, one copy of the prompt per row (for dropping rows)."""
-        whole = DynamicLayer()
-        whole.keys = torch.cat([self.prefix_keys.repeat_interleave(self.group, 0), self.keys], dim=-2)
-        whole.values = torch.cat([self.prefix_values.repeat_interleave(self.group, 0), self.values], dim=-2)
-        return ReservedLayer(whole, capacity)
-
-
-SHARED_PREFIX = "nanowavalign_shared_prefix"
-
-
-def shared_prefix_attention(module, query, key, value, attention_mask, dropout=0.0, scaling=None, **kwargs):
-    """transformers' attention interface over a SharedPrefixLayer's states: softmax(q K^T) V
-    with K = [the row's prompt ; the row's reply], the prompt part computed once per group
-    (the group's G rows' queries against its one copy). query (N, H, S, D) -> (N, S, H, D).
-    Plain tensors (a prefill, teacher forcing) go to transformers' SDPA unchanged."""
-    if not isinstance(key, SharedPrefixKV):
-        from transformers.integrations.sdpa_attention import sdpa_attention_forward
-        return sdpa_attention_forward(module, query, key, value, attention_mask, dropout=dropout, scaling=scaling,
-                                      **kwargs)
-    n, h, s, d = query.shape
-    u, h_kv, p, _ = key.prefix.shape
-    g, rep = key.group, h // h_kv                          # rows per group, query heads per KV head
-    scaling = d ** -0.5 if scaling is None else scaling
-    # the prompt part: a group's G rows (x rep heads x S positions) are queries of one batch entry
-    grouped = query.reshape(u, g, h_kv, rep * s, d).transpose(1, 2).reshape(u, h_kv, g * rep * s, d)
-    on_prefix = torch.matmul(grouped, key.prefix.transpose(-1, -2)) * scaling          # (U, H_kv, G rep S, P)
-    on_prefix = on_prefix.reshape(u, h_kv, g, rep * s, p).transpose(1, 2).reshape(n, h, s, p)
-    on_reply = torch.matmul(query.reshape(n, h_kv, rep * s, d), key.reply.transpose(-1, -2)) * scaling
-    scores = torch.cat([on_prefix, on_reply.reshape(n, h, s, -1)], dim=-1)                   # (N, H, S, P + T)
-    if attention_mask is not None:
-        scores = (scores.masked_fill(~attention_mask, float("-inf")) if attention_mask.dtype == torch.bool
-                  else scores + attention_mask)
-    weights = torch.softmax(scores.float(), dim=-1).to(query.dtype)
-    w_prefix = weights[..., :p].reshape(u, g, h_kv, rep * s, p).transpose(1, 2).reshape(u, h_kv, g * rep * s, p)
-    out = torch.matmul(w_prefix, value.prefix).reshape(u, h_kv, g, rep * s, d).transpose(1, 2).reshape(n, h, s, d)
-    out = out + torch.matmul(weights[..., p:].reshape(n, h_kv, rep * s, -1), value.reply).reshape(n, h, s, d)
-    return out.transpose(1, 2).contiguous(), None
-
-
-def _register_shared_prefix():
-    from transformers import AttentionInterface
-    from transformers.masking_utils import AttentionMaskInterface, sdpa_mask
-    AttentionInterface.register(SHARED_PREFIX, shared_prefix_attention)
-    AttentionMaskInterface.register(SHARED_PREFIX, sdpa_mask)
-
-
-_register_shared_prefix()
-
-
-def share_prefix(cache, row_of, capacity: int):
-    """A prefill cache of the distinct prompts (transformers' DynamicCache, or a tuple of them)
-    and row_of (N,) -> the cache with SharedPrefixLayers, or None where it cannot share: a
-    layer of another kind, states not in float32 (shared_prefix_attention's scores are in the
-    states' dtype, and SDPA keeps bf16 scores in float32), or rows whose prompts do not come
-    in equal adjacent runs (G > 1)."""
-    caches = cache if isinstance(cache, tuple) else (cache,)
-    if not all(type(layer) is DynamicLayer and layer.is_initialized and layer.keys.dtype == torch.float32
-               for c in caches for layer in getattr(c, "layers", [None])):
-        return None
-    groups, counts = torch.unique_consecutive(row_of, return_counts=True)
-    group = int(counts[0])
-    if group < 2 or not bool((counts == group).all()):
-        return None
-    for c in caches:
-        c.layers = [SharedPrefixLayer(layer, groups, group, capacity) for layer in c.layers]
-    return cache
-
-
-def unshare(cache, capacity: int):
-    """SharedPrefixLayers back to ReservedLayers (one prompt copy per row), in place."""
-    for c in cache if isinstance(cache, tuple) else (cache,):
-        c.layers = [layer.unshared(capacity) if isinstance(layer, SharedPrefixLayer) else layer for layer in c.layers]
-    return cache
-
-
-def attention_configs(model) -> dict:
-    """The configs that pick the model's attention implementation, by id."""
-    return {id(m.config): m.config for m in model.modules()
-            if hasattr(getattr(m, "config", None), "_attn_implementation")}
-
-
-def sdpa_only(model) -> bool:
-    """Every attention of the model is transformers' SDPA, the one shared_prefix_attention
-    stands in for (another, e.g. flash attention, would be handed states it cannot read)."""
-    configs = attention_configs(model).values()
-    return bool(configs) and all(c._attn_implementation == "sdpa" for c in configs)
-
-
-@contextlib.contextmanager
-def attention_over_shared_prefix(model):
-    """While inside, the model's attention reads SharedPrefixLayers (shared_prefix_attention,
-    which hands anything else to SDPA); SDPA again on the way out, also on an error."""
-    configs = attention_configs(model).values()
-    try:
-        for config in configs:
-            config._attn_implementation = SHARED_PREFIX
-        yield
-    finally:
-        for config in configs:
-            config._attn_implementation = "sdpa"
-
-
-def keep_rows(cache, rows):
-    """Keep batch rows `rows` of a cache (or a tuple of them), in place."""
-    for c in cache if isinstance(cache, tuple) else (cache,):
-        c.batch_select_indices(rows)
-    return cache
-
-
 def generate(model, prompts, prompt_mask, temperature=1.0, top_p=1.0, max_len=96, uniforms=None,
              top_k=0, repetition_penalty=1.0, reserve=True, drop_finished=64, share=True):
     """Constrained sampling. prompts (N, P, K), prompt_mask (N, P), uniforms (N, >= max_len, K)
@@ -380,7 +190,7 @@ def generate(model, prompts, prompt_mask, temperature=1.0, top_p=1.0, max_len=96
     recorded log-prob is log pi_old(y_t): the slot-restricted softmax at the temperature
     (1 when greedy) without penalty or truncation, what teacher forcing recomputes.
 
-    Speed: `reserve` writes the KV cache in place (ReservedLayer; the same numbers). With
+    Speed (kvcache.py): `reserve` writes the KV cache in place (ReservedLayer; the same numbers). With
     `share` (and `reserve`), a prompt's G adjacent rows keep its states once and attention
     reads them once per group (SharedPrefixLayer; the same numbers to float rounding). Rows that
     have closed their reply, once they are at least `drop_finished` (0: never) and a quarter of
@@ -398,40 +208,6 @@ def generate(model, prompts, prompt_mask, temperature=1.0, top_p=1.0, max_len=96
         out = _generate(model, prompts, prompt_mask, temperature, top_p, max_len, uniforms, top_k,
                         repetition_penalty, reserve, drop_finished, share)
     return tuple(t.clone() for t in out)
-
-
-_CUDNN_SDPA = {"holders": 0, "was": True}       # generate calls inside without_cudnn_attention, and the flag before
-_CUDNN_SDPA_LOCK = threading.Lock()
-
-
-@contextlib.contextmanager
-def without_cudnn_attention():
-    """While inside, torch's scaled_dot_product_attention does not pick its cuDNN backend (the
-    others stay as they were). Why: torch 2.11+ puts cuDNN first on an sm90/sm100 GPU (H100,
-    H200, B200) for bf16 and fp16 where cuDNN is 9.15 or newer, and cuDNN builds an execution
-    plan for every new problem shape, key length included (cached per shape; one public trace
-    on torch 2.13 measured 23-37 ms of host time a build). A decode step's keys are one longer
-    than the last step's, so every token would pay a build. Measured on an H200: the bf16
-    sampler took 65-76 ms a token, 7.3 ms a call inside SDPA, where the same shapes took 15
-    in a later rollout of the same process (whose plans were built). That cuDNN was the backend
-    is read from torch's source, not yet seen on a GPU (bench.py --only sampler-paths prints
-    it). Flash and memory-efficient attention need no plan. Left alone where cuDNN is the only
-    backend enabled (a caller forcing it: that bench). The flag is one for every thread: the
-    first thread in turns it off and the last one out restores it."""
-    cuda = torch.backends.cuda
-    with _CUDNN_SDPA_LOCK:
-        if _CUDNN_SDPA["holders"] == 0:
-            _CUDNN_SDPA["was"] = cuda.cudnn_sdp_enabled()
-            if cuda.flash_sdp_enabled() or cuda.mem_efficient_sdp_enabled() or cuda.math_sdp_enabled():
-                cuda.enable_cudnn_sdp(False)
-        _CUDNN_SDPA["holders"] += 1
-    try:
-        yield
-    finally:
-        with _CUDNN_SDPA_LOCK:
-            _CUDNN_SDPA["holders"] -= 1
-            if _CUDNN_SDPA["holders"] == 0:
-                cuda.enable_cudnn_sdp(_CUDNN_SDPA["was"])
 
 
 def _generate(model, prompts, prompt_mask, temperature, top_p, max_len, uniforms, top_k, repetition_penalty,

@@ -400,7 +400,7 @@ def test_codes_cache_keeps_the_toy_codec_and_only_a_fingerprinted_encoder(data_c
 def test_glm4voice_codes_are_cached_while_its_tokenizer_files_stay_the_same(data_copy, tmp_path):
     """A real checkpoint's codec (GLM4VoiceCodec, its Whisper-VQ encoder stood in by one that
     counts its windows) is cached like the toy codec: the second load of a split runs no encoder,
-    with the same codes; new tokenizer weights (another size) change real.encoder_fingerprint,
+    with the same codes; new tokenizer weights (another size) change glm4voice.encoder_fingerprint,
     and every WAV is encoded again. Bug caught: the codec's fingerprint not found on its bound
     encode (every rank of every run encoding the whole split with Whisper-VQ again), or kept
     across a tokenizer change (a run on another tokenizer's codes)."""
@@ -408,7 +408,7 @@ def test_glm4voice_codes_are_cached_while_its_tokenizer_files_stay_the_same(data
     import numpy as np
     import torch
     from transformers import WhisperFeatureExtractor
-    import real
+    import glm4voice
 
     class Counting:
         conv1, conv2 = types.SimpleNamespace(stride=(1,)), types.SimpleNamespace(stride=(2,))
@@ -422,9 +422,9 @@ def test_glm4voice_codes_are_cached_while_its_tokenizer_files_stay_the_same(data
     tokenizer.mkdir()
     (tokenizer / "config.json").write_text("{}")
     (tokenizer / "model.safetensors").write_bytes(b"\0" * 64)
-    glm = object.__new__(real.GLM4VoiceCodec)
+    glm = object.__new__(glm4voice.GLM4VoiceCodec)
     glm.encoder, glm.features, glm.device = Counting(), WhisperFeatureExtractor(), torch.device("cpu")
-    glm.fingerprint = real.encoder_fingerprint(str(tokenizer))
+    glm.fingerprint = glm4voice.encoder_fingerprint(str(tokenizer))
     split, n = str(data_copy / "eval.jsonl"), wav_count(data_copy / "eval.jsonl")
     first = dataset.load_samples(split, glm.encode)
     assert Counting.windows == n and (data_copy / ".codes" / "eval.jsonl.npz").exists()
@@ -432,7 +432,7 @@ def test_glm4voice_codes_are_cached_while_its_tokenizer_files_stay_the_same(data
     assert Counting.windows == n and all(same_codes(a, b) for a, b in zip(first, again))
     assert np.concatenate(first[0].question_codes).max() < 7          # the stand-in's codes, not the toy codec's
     (tokenizer / "model.safetensors").write_bytes(b"\0" * 65)
-    glm.fingerprint = real.encoder_fingerprint(str(tokenizer))
+    glm.fingerprint = glm4voice.encoder_fingerprint(str(tokenizer))
     dataset.load_samples(split, glm.encode)
     assert Counting.windows == 2 * n
 

@@ -14,6 +14,7 @@ import pytest
 import torch
 from safetensors import safe_open
 
+import glm4voice
 import grammar
 import model as M
 import real
@@ -283,7 +284,7 @@ def test_check_names_each_missing_piece_and_fails(tmp_path):
     assert any("--audio-decoder" in line and "flow.pt" in line and "hift.pt" in line for line in lines)
     assert "third_party/GLM-4-Voice/cosyvoice" in r.stdout
     with pytest.raises(ImportError, match="flow_inference"):
-        real.GLM4VoiceCodec(str(tmp_path / "nope"), str(tmp_path / "dec"))
+        glm4voice.GLM4VoiceCodec(str(tmp_path / "nope"), str(tmp_path / "dec"))
 
 
 def test_glm4voice_encoding_pads_a_window_to_a_whole_code_not_to_30_seconds():
@@ -304,7 +305,7 @@ def test_glm4voice_encoding_pads_a_window_to_a_whole_code_not_to_30_seconds():
             self.frames.append(input_features.shape[-1])
             return types.SimpleNamespace(quantized_token_ids=torch.arange(input_features.shape[-1] // 8)[None])
 
-    codec = object.__new__(real.GLM4VoiceCodec)
+    codec = object.__new__(glm4voice.GLM4VoiceCodec)
     codec.encoder, codec.features, codec.device = StandinEncoder(), WhisperFeatureExtractor(), torch.device("cpu")
     rng = np.random.default_rng(0)
     # 2.1 s: 210 frames of 10 ms, padded to 216 (27 codes); code k reads frames 8k.. so all 27 are real
@@ -324,11 +325,11 @@ def test_glm4voice_encoding_pads_a_window_to_a_whole_code_not_to_30_seconds():
 def test_one_codec_per_process(monkeypatch):
     """Bug: every load_vita (policy, reference, base) built another GLM-4-Voice."""
     built = []
-    monkeypatch.setattr(real, "GLM4VoiceCodec", lambda *a: built.append(a) or object())
-    real._glm4voice.cache_clear()
+    monkeypatch.setattr(glm4voice, "GLM4VoiceCodec", lambda *a: built.append(a) or object())
+    glm4voice.load.cache_clear()
     spec = {"codec": "glm4voice", "audio_tokenizer": "/t", "audio_decoder": "/d"}
     assert real._codec(spec) is real._codec(spec) and len(built) == 1
-    real._glm4voice.cache_clear()
+    glm4voice.load.cache_clear()
 
 
 def test_eval_on_a_broken_saved_vita_model_ends_with_one_line(standin, tmp_path, capsys):
@@ -474,7 +475,7 @@ def test_check_reports_each_glm4voice_directory_by_its_files(tmp_path):
     (*.safetensors or *.bin). Bug caught: a directory with files missing reported as ok, or the weights
     check made on the decoder (which has none) instead of the tokenizer."""
     def rows(tokenizer, decoder):
-        return {name: ok for name, ok, _ in real.check_audio_stack(str(tokenizer), str(decoder))
+        return {name: ok for name, ok, _ in glm4voice.check_audio_stack(str(tokenizer), str(decoder))
                 if name.startswith("--audio")}
 
     tok, dec = tmp_path / "tok", tmp_path / "dec"
@@ -645,7 +646,7 @@ def test_check_reports_a_torchaudio_that_is_installed_but_does_not_import(monkey
             raise OSError("undefined symbol: _ZN3c10 (built for torch 2.11)")
         return real_import(name, *a)
     monkeypatch.setattr(importlib, "import_module", import_module)
-    rows = {c: (ok, d) for c, ok, d in real.check_audio_stack(None, None)}
+    rows = {c: (ok, d) for c, ok, d in glm4voice.check_audio_stack(None, None)}
     ok, detail = rows["module torchaudio"]
     assert not ok and "does not import (OSError: undefined symbol" in detail
 
@@ -783,7 +784,7 @@ def test_glm4voice_encoding_resamples_to_16_khz_and_follows_the_encoders_strides
                                dtype=torch.float32)
     monkeypatch.setitem(sys.modules, "torchaudio", types.SimpleNamespace(functional=types.SimpleNamespace(
         resample=resample)))
-    codec = object.__new__(real.GLM4VoiceCodec)
+    codec = object.__new__(glm4voice.GLM4VoiceCodec)
     codec.encoder, codec.features, codec.device = encoder(2, 4), WhisperFeatureExtractor(), torch.device("cpu")
     wave = np.random.default_rng(0).standard_normal(10800).astype(np.float32) * 0.1     # 1.35 s at 8 kHz
     assert codec.encode(wave, 8000).tolist() == list(range(17)) and calls == [(8000, 16000)]
@@ -802,7 +803,7 @@ def test_glm4voice_decoding_an_empty_reply_is_empty_audio_at_its_own_rate():
     def token2wav(tokens, uuid, prompt_token, prompt_feat, finalize):
         seen.append((tokens.tolist(), prompt_token.shape, prompt_feat.shape, finalize))
         return torch.ones(1, 5, dtype=torch.float64), None
-    codec = object.__new__(real.GLM4VoiceCodec)
+    codec = object.__new__(glm4voice.GLM4VoiceCodec)
     codec.device, codec.decoder = torch.device("cpu"), types.SimpleNamespace(token2wav=token2wav)
     wave, rate = codec.decode([])
     assert rate == 22050 and wave.dtype == np.float32 and len(wave) == 0 and seen == []

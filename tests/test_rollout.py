@@ -3,6 +3,7 @@ import pytest
 import torch
 
 import grammar
+import kvcache
 import model as M
 import rollout
 from conftest import micro_model
@@ -163,7 +164,7 @@ def test_reserved_cache_and_dropped_rows_sample_what_the_plain_loop_does(name, s
     plain = rollout.generate(m, prompts, mask, reserve=False, drop_finished=0, **kw)
     layers.clear()
     reserved = rollout.generate(m, prompts, mask, reserve=True, drop_finished=0, **kw)
-    assert layers == {rollout.ReservedLayer}
+    assert layers == {kvcache.ReservedLayer}
     sizes.clear()
     dropped = rollout.generate(m, prompts, mask, reserve=True, drop_finished=1, **kw)
     assert 0 < int(plain[3].sum()) < 10             # some rows finished, some ran out of length
@@ -195,8 +196,8 @@ def test_shared_prefix_attention_equals_attention_over_each_rows_whole_cache(que
     whole_k = torch.cat([prefix_k[rows], reply_k], 2).repeat_interleave(h // h_kv, 1)
     whole_v = torch.cat([prefix_v[rows], reply_v], 2).repeat_interleave(h // h_kv, 1)
     expect = torch.nn.functional.scaled_dot_product_attention(q, whole_k, whole_v, attn_mask=mask, scale=0.3)
-    out, _ = rollout.shared_prefix_attention(None, q, rollout.SharedPrefixKV(prefix_k, reply_k, g),
-                                             rollout.SharedPrefixKV(prefix_v, reply_v, g), mask, scaling=0.3)
+    out, _ = kvcache.shared_prefix_attention(None, q, kvcache.SharedPrefixKV(prefix_k, reply_k, g),
+                                             kvcache.SharedPrefixKV(prefix_v, reply_v, g), mask, scaling=0.3)
     torch.testing.assert_close(out, expect.transpose(1, 2), atol=1e-5, rtol=1e-5)
 
 
@@ -209,12 +210,12 @@ def test_a_prompt_is_shared_only_by_equal_adjacent_runs_of_rows():
         c = DynamicCache()
         c.update(torch.randn(2, 2, 3, 4), torch.randn(2, 2, 3, 4), 0)
         return c
-    assert rollout.share_prefix(cache(), torch.tensor([0, 0, 1, 1, 1]), 8) is None
-    assert rollout.share_prefix(cache(), torch.tensor([0, 1, 0, 1]), 8) is None
-    assert rollout.share_prefix(cache(), torch.tensor([0, 1]), 8) is None            # G = 1: nothing to share
-    shared = rollout.share_prefix(cache(), torch.tensor([1, 1, 0, 0]), 8)
+    assert kvcache.share_prefix(cache(), torch.tensor([0, 0, 1, 1, 1]), 8) is None
+    assert kvcache.share_prefix(cache(), torch.tensor([0, 1, 0, 1]), 8) is None
+    assert kvcache.share_prefix(cache(), torch.tensor([0, 1]), 8) is None            # G = 1: nothing to share
+    shared = kvcache.share_prefix(cache(), torch.tensor([1, 1, 0, 0]), 8)
     layer = shared.layers[0]
-    assert isinstance(layer, rollout.SharedPrefixLayer) and layer.group == 2 and layer.get_seq_length() == 3
+    assert isinstance(layer, kvcache.SharedPrefixLayer) and layer.group == 2 and layer.get_seq_length() == 3
 
 
 @pytest.mark.parametrize("name", ["tiny-vita", "tiny-kimi"])
@@ -232,10 +233,10 @@ def test_rows_sharing_their_prompt_sample_what_rows_with_their_own_copy_do(name,
     sizes, layers = watch_forward(m)
     kw = dict(temperature=1.0, max_len=30, uniforms=uniforms, repetition_penalty=1.3, top_k=50)
     own = rollout.generate(m, prompts, mask, share=False, drop_finished=0, **kw)
-    assert layers == {rollout.ReservedLayer}
+    assert layers == {kvcache.ReservedLayer}
     layers.clear()
     shared = rollout.generate(m, prompts, mask, share=True, drop_finished=0, **kw)
-    assert layers == {rollout.SharedPrefixLayer}
+    assert layers == {kvcache.SharedPrefixLayer}
     sizes.clear()
     dropped = rollout.generate(m, prompts, mask, share=True, drop_finished=1, **kw)
     assert 0 < int(own[3].sum()) < 9 and min(sizes) < 9          # some rows ran out, some left early
@@ -244,16 +245,16 @@ def test_rows_sharing_their_prompt_sample_what_rows_with_their_own_copy_do(name,
             assert torch.equal(own[i], out[i])
         torch.testing.assert_close(own[2], out[2], atol=1e-5, rtol=1e-5)
     assert {mod.config._attn_implementation for mod in m.modules() if hasattr(mod, "config")} == {"sdpa"}
-    for config in rollout.attention_configs(m).values():     # another attention cannot read shared states:
+    for config in kvcache.attention_configs(m).values():     # another attention cannot read shared states:
         config._attn_implementation = "eager"                  # the rows keep their own copies
     layers.clear()
     eager = rollout.generate(m, prompts, mask, share=True, drop_finished=0, **kw)
-    assert layers == {rollout.ReservedLayer} and torch.equal(own[0], eager[0])
-    for config in rollout.attention_configs(m).values():
+    assert layers == {kvcache.ReservedLayer} and torch.equal(own[0], eager[0])
+    for config in kvcache.attention_configs(m).values():
         config._attn_implementation = "sdpa"
     layers.clear()                                   # bf16 states: the rows keep their own copies too
     rollout.generate(m.to(torch.bfloat16), prompts, mask, share=True, drop_finished=0, **{**kw, "max_len": 3})
-    assert layers == {rollout.ReservedLayer}
+    assert layers == {kvcache.ReservedLayer}
 
 
 def test_greedy_is_deterministic_and_argmax(samples):
@@ -624,7 +625,7 @@ def test_a_reserved_layer_returns_what_a_growing_cache_would_for_updates_of_seve
     layer = DynamicLayer()
     layer.keys, layer.values = torch.randn(2, 2, 3, 4, generator=g), torch.randn(2, 2, 3, 5, generator=g)
     want_k, want_v = layer.keys.clone(), layer.values.clone()
-    reserved = rollout.ReservedLayer(layer, 7)
+    reserved = kvcache.ReservedLayer(layer, 7)
     for n in (2, 1, 1):
         k, v = torch.randn(2, 2, n, 4, generator=g), torch.randn(2, 2, n, 5, generator=g)
         want_k, want_v = torch.cat([want_k, k], -2), torch.cat([want_v, v], -2)
@@ -656,27 +657,24 @@ def test_the_sampler_never_lets_attention_pick_cudnn_and_restores_the_flag(sampl
     assert cuda.cudnn_sdp_enabled()
 
 
-def test_cudnn_attention_stays_off_until_the_last_overlapping_sampler_leaves():
-    """Two samplers on two threads overlap: the first to leave must not turn cuDNN back on
-    under the second, and the last one restores what was there before either. Where a caller
-    forced cuDNN alone (sdpa_kernel), it stays on: turning it off would leave attention no
-    backend. Where it was off before, it stays off. Bugs: a plain save-and-restore per call
-    (the flag back on while a sampler still runs, or left off for good when they interleave),
-    or 'No available kernel' under a forced cuDNN."""
+def test_cudnn_attention_comes_back_as_it_was_and_is_never_the_last_backend_taken_away():
+    """Nested (a sampler inside another's context), the inner one leaving does not turn cuDNN
+    back on under the outer one, and leaving the outer one restores it. Where it was off before,
+    it stays off after. Where a caller forced cuDNN alone (sdpa_kernel), it stays on: turning it
+    off would leave attention no backend. Bugs: the flag restored to on rather than to what it
+    was, or 'No available kernel' under a forced cuDNN."""
     from torch.nn.attention import SDPBackend, sdpa_kernel
     cuda = torch.backends.cuda
-    first, second = rollout.without_cudnn_attention(), rollout.without_cudnn_attention()
-    first.__enter__()
-    second.__enter__()
-    first.__exit__(None, None, None)
-    assert not cuda.cudnn_sdp_enabled()
-    second.__exit__(None, None, None)
+    with kvcache.without_cudnn_attention():
+        with kvcache.without_cudnn_attention():
+            assert not cuda.cudnn_sdp_enabled()
+        assert not cuda.cudnn_sdp_enabled()
     assert cuda.cudnn_sdp_enabled()
     with sdpa_kernel(SDPBackend.CUDNN_ATTENTION):
-        with rollout.without_cudnn_attention():
+        with kvcache.without_cudnn_attention():
             assert cuda.cudnn_sdp_enabled()
     with sdpa_kernel([SDPBackend.MATH]):
-        with rollout.without_cudnn_attention():
+        with kvcache.without_cudnn_attention():
             assert not cuda.cudnn_sdp_enabled() and cuda.math_sdp_enabled()
         assert not cuda.cudnn_sdp_enabled()
     assert cuda.cudnn_sdp_enabled()

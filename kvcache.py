@@ -1,0 +1,232 @@
+"""The KV cache a rollout decodes over, and the attention that reads it.
+
+    past = reserve_positions(past, capacity)         # storage for every position up front (ReservedLayer)
+    past = share_prefix(past, row_of, capacity)      # a group's prompt held once (SharedPrefixLayer), or None
+    with attention_over_shared_prefix(model): ...    # attention that reads a shared prompt once per group
+    with without_cudnn_attention(): ...              # SDPA kept off cuDNN (a plan per new key length)
+
+rollout.generate is the one user: these are how its decode loop writes transformers' cache in
+place, keeps a group's prompt once, lets finished rows leave (keep_rows, unshare), and picks
+the attention backend. Each keeps the numbers the plain cache gives (tests/test_rollout.py).
+
+Deviations from the paper and the official release: none (a speed and memory matter; the
+official release decodes with transformers' own growing cache).
+"""
+import contextlib
+from dataclasses import dataclass
+
+import torch
+from transformers.cache_utils import DynamicLayer
+
+
+class ReservedLayer(DynamicLayer):
+    """A transformers DynamicLayer whose keys and values live in a buffer reserved for
+    `capacity` positions: a decode step writes its one position in place and hands attention a
+    view, where DynamicLayer concatenates (copies) the whole cache every step; at 1,200 rows
+    that copy was half the sampler's time. Everything else reads it as a DynamicLayer."""
+
+    def __init__(self, layer: DynamicLayer, capacity: int):
+        super().__init__()
+        n, h, length, d = layer.keys.shape
+        self.dtype, self.device, self.is_initialized = layer.keys.dtype, layer.keys.device, True
+        self._keys = layer.keys.new_empty(n, h, capacity, d)
+        self._values = layer.values.new_empty(n, h, capacity, layer.values.shape[-1])
+        self._keys[:, :, :length], self._values[:, :, :length] = layer.keys, layer.values
+        self.keys, self.values = self._keys[:, :, :length], self._values[:, :, :length]
+
+    def update(self, key_states, value_states, *args, **kwargs):
+        start, end = self.keys.shape[-2], self.keys.shape[-2] + key_states.shape[-2]
+        if end > self._keys.shape[-2]:
+            raise RuntimeError(f"reserved KV cache of {self._keys.shape[-2]} positions is full")
+        self._keys[:, :, start:end], self._values[:, :, start:end] = key_states, value_states
+        self.keys, self.values = self._keys[:, :, :end], self._values[:, :, :end]
+        return self.keys, self.values
+
+    def batch_select_indices(self, indices):
+        length = self.keys.shape[-2]
+        self._keys, self._values = self._keys[indices], self._values[indices]
+        self.keys, self.values = self._keys[:, :, :length], self._values[:, :, :length]
+
+
+def reserve_positions(cache, capacity: int):
+    """The cache (transformers' DynamicCache, or a tuple of them) with every layer's storage
+    reserved for `capacity` positions. A cache of any other kind (another transformers version,
+    a model's own cache) is returned as it is: slower, the same numbers."""
+    caches = cache if isinstance(cache, tuple) else (cache,)
+    if not all(type(layer) is DynamicLayer and layer.is_initialized
+               for c in caches for layer in getattr(c, "layers", [None])):
+        return cache
+    for c in caches:
+        c.layers = [ReservedLayer(layer, capacity) for layer in c.layers]
+    return cache
+
+
+@dataclass
+class SharedPrefixKV:
+    """What a SharedPrefixLayer hands attention for keys (or values): each group's prompt
+    once, `prefix` (U, H_kv, P, D), and every row's reply, `reply` (U * group, H_kv, T, D),
+    a group's rows adjacent."""
+    prefix: torch.Tensor
+    reply: torch.Tensor
+    group: int
+
+
+class SharedPrefixLayer(ReservedLayer):
+    """A KV cache layer for G rows per prompt that keeps the prompt's states once: the rows'
+    replies are a ReservedLayer (written in place), and attention (shared_prefix_attention)
+    reads a group's prompt once for its G rows, where a cache indexed out to the rows holds,
+    and reads, G copies. Decoding is memory-bound on the cache (a 32-row step's attention
+    reads 24 MB of it at tiny-vita's size), so this reads about half as much and keeps G - 1
+    copies of every prompt out of memory. Float32 states only (share_prefix): in bf16 the rows
+    keep their own copies."""
+
+    def __init__(self, layer: DynamicLayer, groups: torch.Tensor, group: int, capacity: int):
+        prefix_keys, prefix_values = layer.keys[groups], layer.values[groups]              # (U, H, P, D)
+        replies = DynamicLayer()
+        replies.keys = prefix_keys[:, :, :0].repeat_interleave(group, 0)                    # (U G, H, 0, D)
+        replies.values = prefix_values[:, :, :0].repeat_interleave(group, 0)
+        super().__init__(replies, capacity - prefix_keys.shape[-2])
+        self.prefix_keys, self.prefix_values, self.group = prefix_keys, prefix_values, group
+
+    def get_seq_length(self) -> int:
+        return self.prefix_keys.shape[-2] + self.keys.shape[-2]
+
+    def update(self, key_states, value_states, *args, **kwargs):
+        keys, values = super().update(key_states, value_states)
+        return (SharedPrefixKV(self.prefix_keys, keys, self.group),
+                SharedPrefixKV(self.prefix_values, values, self.group))
+
+    def batch_select_indices(self, indices):
+        raise RuntimeError("a shared prompt cannot lose rows: unshare() the cache first")
+
+    def unshared(self, capacity: int) -> ReservedLayer:
+        """The same states as a ReservedLayer, one copy of the prompt per row (for dropping rows)."""
+        whole = DynamicLayer()
+        whole.keys = torch.cat([self.prefix_keys.repeat_interleave(self.group, 0), self.keys], dim=-2)
+        whole.values = torch.cat([self.prefix_values.repeat_interleave(self.group, 0), self.values], dim=-2)
+        return ReservedLayer(whole, capacity)
+
+
+SHARED_PREFIX = "nanowavalign_shared_prefix"
+
+
+def shared_prefix_attention(module, query, key, value, attention_mask, dropout=0.0, scaling=None, **kwargs):
+    """transformers' attention interface over a SharedPrefixLayer's states: softmax(q K^T) V
+    with K = [the row's prompt ; the row's reply], the prompt part computed once per group
+    (the group's G rows' queries against its one copy). query (N, H, S, D) -> (N, S, H, D).
+    Plain tensors (a prefill, teacher forcing) go to transformers' SDPA unchanged."""
+    if not isinstance(key, SharedPrefixKV):
+        from transformers.integrations.sdpa_attention import sdpa_attention_forward
+        return sdpa_attention_forward(module, query, key, value, attention_mask, dropout=dropout, scaling=scaling,
+                                      **kwargs)
+    n, h, s, d = query.shape
+    u, h_kv, p, _ = key.prefix.shape
+    g, rep = key.group, h // h_kv                          # rows per group, query heads per KV head
+    scaling = d ** -0.5 if scaling is None else scaling
+    # the prompt part: a group's G rows (x rep heads x S positions) are queries of one batch entry
+    grouped = query.reshape(u, g, h_kv, rep * s, d).transpose(1, 2).reshape(u, h_kv, g * rep * s, d)
+    on_prefix = torch.matmul(grouped, key.prefix.transpose(-1, -2)) * scaling          # (U, H_kv, G rep S, P)
+    on_prefix = on_prefix.reshape(u, h_kv, g, rep * s, p).transpose(1, 2).reshape(n, h, s, p)
+    on_reply = torch.matmul(query.reshape(n, h_kv, rep * s, d), key.reply.transpose(-1, -2)) * scaling
+    scores = torch.cat([on_prefix, on_reply.reshape(n, h, s, -1)], dim=-1)                   # (N, H, S, P + T)
+    if attention_mask is not None:
+        scores = (scores.masked_fill(~attention_mask, float("-inf")) if attention_mask.dtype == torch.bool
+                  else scores + attention_mask)
+    weights = torch.softmax(scores.float(), dim=-1).to(query.dtype)
+    w_prefix = weights[..., :p].reshape(u, g, h_kv, rep * s, p).transpose(1, 2).reshape(u, h_kv, g * rep * s, p)
+    out = torch.matmul(w_prefix, value.prefix).reshape(u, h_kv, g, rep * s, d).transpose(1, 2).reshape(n, h, s, d)
+    out = out + torch.matmul(weights[..., p:].reshape(n, h_kv, rep * s, -1), value.reply).reshape(n, h, s, d)
+    return out.transpose(1, 2).contiguous(), None
+
+
+def _register_shared_prefix():
+    from transformers import AttentionInterface
+    from transformers.masking_utils import AttentionMaskInterface, sdpa_mask
+    AttentionInterface.register(SHARED_PREFIX, shared_prefix_attention)
+    AttentionMaskInterface.register(SHARED_PREFIX, sdpa_mask)
+
+
+_register_shared_prefix()
+
+
+def share_prefix(cache, row_of, capacity: int):
+    """A prefill cache of the distinct prompts (transformers' DynamicCache, or a tuple of them)
+    and row_of (N,) -> the cache with SharedPrefixLayers, or None where it cannot share: a
+    layer of another kind, states not in float32 (shared_prefix_attention's scores are in the
+    states' dtype, and SDPA keeps bf16 scores in float32), or rows whose prompts do not come
+    in equal adjacent runs (G > 1)."""
+    caches = cache if isinstance(cache, tuple) else (cache,)
+    if not all(type(layer) is DynamicLayer and layer.is_initialized and layer.keys.dtype == torch.float32
+               for c in caches for layer in getattr(c, "layers", [None])):
+        return None
+    groups, counts = torch.unique_consecutive(row_of, return_counts=True)
+    group = int(counts[0])
+    if group < 2 or not bool((counts == group).all()):
+        return None
+    for c in caches:
+        c.layers = [SharedPrefixLayer(layer, groups, group, capacity) for layer in c.layers]
+    return cache
+
+
+def unshare(cache, capacity: int):
+    """SharedPrefixLayers back to ReservedLayers (one prompt copy per row), in place."""
+    for c in cache if isinstance(cache, tuple) else (cache,):
+        c.layers = [layer.unshared(capacity) if isinstance(layer, SharedPrefixLayer) else layer for layer in c.layers]
+    return cache
+
+
+def attention_configs(model) -> dict:
+    """The configs that pick the model's attention implementation, by id."""
+    return {id(m.config): m.config for m in model.modules()
+            if hasattr(getattr(m, "config", None), "_attn_implementation")}
+
+
+def sdpa_only(model) -> bool:
+    """Every attention of the model is transformers' SDPA, the one shared_prefix_attention
+    stands in for (another, e.g. flash attention, would be handed states it cannot read)."""
+    configs = attention_configs(model).values()
+    return bool(configs) and all(c._attn_implementation == "sdpa" for c in configs)
+
+
+@contextlib.contextmanager
+def attention_over_shared_prefix(model):
+    """While inside, the model's attention reads SharedPrefixLayers (shared_prefix_attention,
+    which hands anything else to SDPA); SDPA again on the way out, also on an error."""
+    configs = attention_configs(model).values()
+    try:
+        for config in configs:
+            config._attn_implementation = SHARED_PREFIX
+        yield
+    finally:
+        for config in configs:
+            config._attn_implementation = "sdpa"
+
+
+def keep_rows(cache, rows):
+    """Keep batch rows `rows` of a cache (or a tuple of them), in place."""
+    for c in cache if isinstance(cache, tuple) else (cache,):
+        c.batch_select_indices(rows)
+    return cache
+
+
+@contextlib.contextmanager
+def without_cudnn_attention():
+    """While inside, torch's scaled_dot_product_attention does not pick its cuDNN backend (the
+    others stay as they were; left alone where cuDNN is the only one enabled, as bench.py's
+    sampler-paths forces it). Why: torch 2.11+ puts cuDNN first on sm90/sm100 GPUs (H100, H200,
+    B200) for bf16 and fp16 where cuDNN is 9.15 or newer, and cuDNN builds an execution plan per
+    new problem shape (one public trace on torch 2.13: 23-37 ms of host time a build). A decode
+    step's keys are one longer than the last step's, so every token would pay a build. On an
+    H200 the bf16 sampler took 65-76 ms a token, 7.3 ms a call inside SDPA, where the same
+    shapes took 15 in a later rollout of the same process. That cuDNN was the backend is read
+    from torch's source, not yet seen on a GPU (bench.py --only sampler-paths prints it). The
+    flag is process-wide and restored on the way out; the project samples on one thread at a
+    time (study.py's scorers take a lock)."""
+    cuda = torch.backends.cuda
+    was = cuda.cudnn_sdp_enabled()
+    others = cuda.flash_sdp_enabled() or cuda.mem_efficient_sdp_enabled() or cuda.math_sdp_enabled()
+    cuda.enable_cudnn_sdp(was and not others)
+    try:
+        yield
+    finally:
+        cuda.enable_cudnn_sdp(was)
