@@ -255,7 +255,10 @@ def read_state(path) -> dict:
     load would put every rank's copy on GPU 0 (2 x 15.5 GB a rank at 7.7B in bf16) before
     load_state_dict moves each to its parameter's device, as it does from the host too. Mapped
     from the file (mmap, copy-on-write), not read: a node's ranks share its pages in the page
-    cache instead of holding a copy each (8 x 31 GB of host memory at 7.7B)."""
+    cache instead of holding a copy each (8 x 31 GB of host memory at 7.7B). While any tensor read
+    here lives the file stays mapped: restore copies what the optimiser keeps on the host out of
+    it, and the caller drops the rest once used (a mapped file's blocks outlive its removal by the
+    next save, and on NFS its .nfs stand-in would fail the save after that)."""
     if not os.path.exists(os.path.join(path, "train_state.pt")):
         raise SystemExit(f"--resume: no checkpoint at {path}")
     try:
@@ -272,6 +275,10 @@ def restore(state, model, opt, sched, shards, generator, rank):
         set_optimizer_state_dict(model, opt, state["optimizer"], options=StateDictOptions(full_state_dict=True))
     else:
         opt.load_state_dict(state["optimizer"])
+    for slots in opt.state.values():        # AdamW's `step` counts stay on the host as loaded; a CPU run's moments too
+        for k, v in slots.items():
+            if torch.is_tensor(v) and v.device.type == "cpu":
+                slots[k] = v.clone()
     sched.load_state_dict(state["scheduler"])
     shards.load_state_dict(state["data"])
     s = state["rng"][rank]

@@ -318,12 +318,9 @@ def train_py_args(cmd: list) -> tuple:
     the environment its run gets (child_env: no exported remote judge): -> (args, None), or
     (None, train.py's error line) for flags it refuses."""
     import flags
-    from unittest import mock
     said = io.StringIO()
     try:
-        with contextlib.redirect_stderr(said), contextlib.redirect_stdout(said), mock.patch.dict(os.environ):
-            for key in CHILD_ENV_DROP:        # restored on leaving; the rest of the environment untouched
-                os.environ.pop(key, None)
+        with contextlib.redirect_stderr(said), contextlib.redirect_stdout(said), without_environ(CHILD_ENV_DROP):
             return flags.get_args(cmd[2:]), None
     except SystemExit:
         lines = said.getvalue().strip().splitlines() or ["refused"]
@@ -343,6 +340,18 @@ def rejected_flags(rows: dict, args) -> str | None:
 
 
 CHILD_ENV_DROP = ("WAVALIGN_JUDGE_URL", "WAVALIGN_JUDGE_MODEL")
+
+
+@contextlib.contextmanager
+def without_environ(keys):
+    """os.environ without keys while inside, then as it was. Only those keys leave and come back
+    (unittest.mock.patch.dict empties the whole environment for a moment on leaving, which a
+    thread reading it then would see)."""
+    saved = {k: os.environ.pop(k) for k in keys if k in os.environ}
+    try:
+        yield
+    finally:
+        os.environ.update(saved)
 
 
 def child_env() -> dict:

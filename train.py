@@ -61,6 +61,7 @@ Deviations from the paper and the official release:
      applied once per epoch on the rollout batch's prompts, as the GRPO term is.
 """
 import contextlib
+import copy
 import json
 import math
 import os
@@ -236,7 +237,8 @@ def run(args):
 def common_loop_state(args, policy, rank, world, device, shards):
     """Parallel wrapper, optimiser, schedule and a seeded generator (checkpointed with every
     rank's RNG states; hybrid rollouts key their own streams instead); under --resume, the
-    checkpoint's weights go in before wrapping (FSDP shards them) and the rest after."""
+    checkpoint's weights go in before wrapping (FSDP shards them) and the rest after. Also returns
+    the checkpoint's state (or None), which maps its file: a caller drops it once read."""
     ckpt, state, start = os.path.join(args.out, "ckpt"), None, 0
     if args.resume:
         state = runtime.read_state(ckpt)
@@ -298,7 +300,7 @@ def finish(args, policy, rank, eval_set, judge, base=None, opt=None):
 def run_sft(args, policy, train_set, eval_set, judge, rank, world, device, human=None):
     """Teacher forcing on SFT targets (Eq. 2), scope --sft-tokens."""
     shards = runtime.Shards(len(train_set), per_rank_batch(args, world), rank, world, args.seed)
-    forward, opt, sched, gen, start, _ = common_loop_state(args, policy, rank, world, device, shards)
+    forward, opt, sched, gen, start = common_loop_state(args, policy, rank, world, device, shards)[:5]
     log = runtime.Logger(args.out, rank, start, args.quiet, args.log_every)
     bar = tqdm(range(start, args.steps), desc="sft", disable=rank != 0, initial=start, total=args.steps)
     policy.train()
@@ -342,6 +344,7 @@ def run_hybrid(args, policy, train_set, eval_set, judge, rank, world, device, hu
     guard = weights.SkipGuard(args.max_skipped_updates)
     overlap = reward.overlap_judge(args, device)
     ahead = rollout_ahead_from(state, rank, args)        # --async-rollout: sampled before the checkpoint
+    del state                                            # unmaps the checkpoint read (runtime.read_state)
 
     def checkpoint_extra():         # only when a checkpoint is due: the gather is collective
         return {"gate": gate.state_dict(),
@@ -435,7 +438,7 @@ def rollout_ahead_from(state, rank, args):
     if not args.async_rollout:
         raise SystemExit("--resume: this checkpoint was written with --async-rollout (it holds the next step's "
                          "rollouts, sampled ahead); resume with --async-rollout")
-    return saved[rank]
+    return copy.deepcopy(saved[rank])       # its own memory, not the checkpoint file's mapping
 
 
 def report_judge_bill(out, rank):
@@ -505,7 +508,7 @@ def run_dpo(args, policy, train_set, eval_set, judge, rank, world, device, human
     """The offline DPO baselines (dpo.py): pairs by repeated sampling, then Eq. 5."""
     pairs = dpo.build_pairs(policy, train_set, judge, args, rank, world, runtime.all_reduce_sum)
     shards = runtime.Shards(len(pairs), min(per_rank_batch(args, world), len(pairs)), 0, 1, args.seed + rank)  # rank-local
-    forward, opt, sched, gen, start, _ = common_loop_state(args, policy, rank, world, device, shards)
+    forward, opt, sched, gen, start = common_loop_state(args, policy, rank, world, device, shards)[:5]
     ref = weights.frozen_copy(args, device)
     log = runtime.Logger(args.out, rank, start, args.quiet, args.log_every)
     policy.train()

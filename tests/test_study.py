@@ -432,7 +432,8 @@ def test_a_studys_runs_do_not_inherit_the_exported_remote_judge(tmp_path, monkey
     """WAVALIGN_JUDGE_URL / WAVALIGN_JUDGE_MODEL, exported for real runs, are train.py's judge
     defaults; a study's train.py runs must not pick them up (the rest of the environment is
     passed on). Bug caught: every row of a toy study trained against the user's paid remote judge,
-    while the study scored with the local one."""
+    while the study scored with the local one; or, while the study parses its rows' flags, the whole
+    environment emptied for a moment (mock.patch.dict's exit), which a thread reading it would see."""
     monkeypatch.setenv("WAVALIGN_JUDGE_URL", "https://judge.example/v1/chat/completions")
     monkeypatch.setenv("WAVALIGN_JUDGE_MODEL", "gemini-2.5-pro")
     monkeypatch.setenv("STUDY_TEST_KEPT", "yes")
@@ -442,10 +443,36 @@ def test_a_studys_runs_do_not_inherit_the_exported_remote_judge(tmp_path, monkey
     assert log.read_text().splitlines()[1] == "[None, None, 'yes']"
     # nor does the study's own check of every row's flags, as train.py will parse them: a malformed
     # exported URL no run will see refused the whole study (train.py validates --judge-url's default)
+    # Only the two variables leave os.environ while it parses, and they come back (a spy environment
+    # records every removal: unittest.mock.patch.dict emptied it all for a moment on leaving)
     monkeypatch.setenv("WAVALIGN_JUDGE_URL", "judge.example/v1")
+
+    class Spy(dict):
+        removed = []
+
+        def __delitem__(self, key):
+            Spy.removed.append(key)
+            super().__delitem__(key)
+
+        def pop(self, key, *default):
+            if key in self:
+                Spy.removed.append(key)
+            return super().pop(key, *default)
+
+        def popitem(self):
+            key, value = super().popitem()
+            Spy.removed.append(key)
+            return key, value
+
+        def clear(self):
+            Spy.removed.extend(self)
+            super().clear()
+    spy = Spy(os.environ)
+    monkeypatch.setattr(os, "environ", spy)
     args, rows = study.get_args(["--row", "a=--gate fixed --lam 1", "--seeds", "1", "--out", str(tmp_path / "s")])
     assert rows == {"a": "--gate fixed --lam 1"}             # before: SystemExit, "train.py refuses"
-    assert os.environ["WAVALIGN_JUDGE_URL"] == "judge.example/v1"
+    assert spy["WAVALIGN_JUDGE_URL"] == "judge.example/v1" and spy["STUDY_TEST_KEPT"] == "yes"
+    assert Spy.removed and set(Spy.removed) <= set(study.CHILD_ENV_DROP)
 
 
 def test_two_stage_rows_and_the_base_row(tmp_path):
