@@ -246,18 +246,25 @@ def test_first_update_has_ratio_one_and_loss_minus_mean_advantage():
 
 @pytest.mark.parametrize("adv,ratio,clipped", [
     (1.0, 1.5, True), (1.0, 0.5, False), (-1.0, 0.5, True), (-1.0, 1.5, False), (1.0, 1.1, False), (-1.0, 0.9, False),
+    (1.0, 1.15, False), (-1.0, 0.85, False), (1.0, 1.25, True), (-1.0, 0.75, True),
 ])
 def test_clip_engages_only_outside_the_band_and_with_the_advantage_sign(adv, ratio, clipped):
+    """eps = 0.2: the band is [0.8, 1.2]. Ratios 1.15 / 0.85 are inside it and 1.25 / 0.75 outside, on
+    either side of where a band of half the width would end (1.1 / 0.9 sit exactly on that edge and
+    cannot tell). clip_frac counts the ratios outside the band, whatever the advantage's sign. Bug
+    caught: either bound at 1 +- eps/2, min and max swapped, the ratio inverted, clip_frac's bound
+    another than the loss's."""
     old = torch.zeros(1, 1)
     logp = torch.full((1, 1), math.log(ratio), requires_grad=True)
     one = torch.ones(1, 1, dtype=torch.bool)
-    loss, _ = losses.grpo_loss(logp, old, None, torch.tensor([adv]), one, one, one, torch.tensor([0]),
-                               torch.tensor([True]), clip_eps=0.2)
+    loss, stats = losses.grpo_loss(logp, old, None, torch.tensor([adv]), one, one, one, torch.tensor([0]),
+                                   torch.tensor([True]), clip_eps=0.2)
     loss.backward()
     if clipped:
         assert logp.grad.item() == 0.0                        # the clipped branch is flat
     else:
         assert logp.grad.item() == pytest.approx(-adv * ratio)
+    assert stats["clip_frac"] == (0.0 if 0.8 <= ratio <= 1.2 else 1.0)
 
 
 def test_empty_scope_gives_zero_loss_and_is_counted():
@@ -315,6 +322,8 @@ def test_dpo_pair_selection():
     assert losses.dpo_pair([5, 2, 1], [5, 1, 2]) == (0, 2)                 # worst tie: lower semantic loses
     assert losses.dpo_pair([4, 4], [2, 2]) is None                          # no gap
     assert losses.dpo_pair([3, 3], [3, 4], margin=0.5) == (1, 0)           # gap exactly 0.5 is kept
+    assert losses.dpo_pair([5, 5, 1], [5, 5, 1]) == (0, 2)                 # a full tie: the first reply
+    assert losses.dpo_pair([5, 1, 1], [5, 1, 1]) == (0, 1)                 # (deterministic pairs)
     assert losses.dpo_pair([3, 3], [3, 3.8], margin=0.5) is None           # gap 0.4
     assert losses.dpo_pair([5, None, 1], [5, 1, None]) is None              # only one fully scored reply
 

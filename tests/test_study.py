@@ -62,6 +62,9 @@ def test_sign_flip_p_by_hand():
     assert stats.sign_flip_p([1, 1, 1, 1]) == pytest.approx(0.125)
     assert stats.sign_flip_p([0, 1, 0, 1, 1, 1]) == pytest.approx(0.125)
     assert stats.sign_flip_p([0, 0]) == 1.0
+    # counted in exact fractions, 24 of the 32 sign patterns reach the observed |sum| 0.5, some only by ties
+    # (0.1 + 0.2 + 0.4 - 0.7 = 0) that float sums miss by 1e-16 (bug: no tolerance in the comparison, 0.5625)
+    assert stats.sign_flip_p([0.1, 0.2, 0.4, -0.7, 0.5]) == pytest.approx(0.75)
     # Monte Carlo branch (m > 16): 20 equal positive differences, exact p = 2 / 2^20, so only the +1 remains
     assert stats.sign_flip_p([1.0] * 20) == pytest.approx(1 / 20001)
     # and a null-looking sample is far from significant

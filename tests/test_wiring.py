@@ -219,6 +219,20 @@ def test_beta_text_reaches_text_only(name, samples, monkeypatch):
     assert (grad[:ub.n_roll][speech] == 0).all() and (grad[:ub.n_roll][text & ub.kl_text] != 0).any()
 
 
+@pytest.mark.parametrize("kl_tokens", ["text", "speech", "both"])
+def test_kl_tokens_reaches_the_modalities_it_names(kl_tokens, samples, monkeypatch):
+    """Both betas 0.1, A = 0, lambda 1, a reference of another seed: only the KL is left, and
+    --kl-tokens decides which positions it reaches: --kl-tokens text leaves every speech position at
+    exactly zero gradient, speech every text position, both reaches both. Bug caught: build_update_batch
+    ignoring --kl-tokens (the default `both` whatever the flag)."""
+    flags = ["--beta-text", "0.1", "--beta-speech", "0.1", "--kl-tokens", kl_tokens]
+    policy, args, _, ub = update_batch("tiny-vita", samples, flags, ref=micro_model("tiny-vita", seed=1).eval())
+    grad = logp_gradients(policy, ub, args, 1.0, torch.zeros(4), monkeypatch)[0][:ub.n_roll]
+    for modality in ("text", "speech"):
+        positions = ub.modality[modality][0]
+        assert positions.any() and bool((grad[positions] != 0).any()) == (kl_tokens in (modality, "both")), modality
+
+
 @pytest.mark.parametrize("name", ["tiny-vita", "tiny-kimi"])
 def test_per_modality_kl_is_averaged_over_the_chosen_positions(name, samples, monkeypatch):
     """--kl-norm modality, A = 0, lambda 1: the loss is sum over modalities of beta_m x (mean over
