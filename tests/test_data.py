@@ -3,7 +3,9 @@ import hashlib
 import json
 import os
 import random
+import shutil
 
+import numpy as np
 import pytest
 
 import codec
@@ -529,3 +531,95 @@ def test_the_flaws_leave_the_held_out_questions_drawn_after_them_alone(tmp_path)
     prepare_pair(tmp_path, n_train=30, n_eval=2, seed=1, n_eval_extra=10)
     held = [(tmp_path / d / "eval.jsonl").read_text().splitlines() for d in ("flawed", "clean")]
     assert len(held[0]) == 12 and held[0] == held[1]
+
+
+def _tokenizer(tmp_path):
+    d = tmp_path / "tok"
+    d.mkdir()
+    (d / "config.json").write_text("{}")
+    (d / "model.safetensors").write_bytes(b"\0" * 64)
+    os.utime(d / "model.safetensors", ns=(10**18, 10**18))
+    return d
+
+
+def test_the_fingerprint_follows_each_files_size_time_and_name_and_encodes_source(tmp_path, monkeypatch):
+    """Bug caught: one component of encoder_fingerprint dropped (size, mtime, file name,
+    encode's source) -> a changed tokenizer or encode reads the old codes."""
+    import glm4voice
+    d = _tokenizer(tmp_path)
+    fp = glm4voice.encoder_fingerprint
+    base = fp(str(d))
+    weights = d / "model.safetensors"
+    weights.write_bytes(b"\0" * 65)                       # another size, the same time stamp
+    os.utime(weights, ns=(10**18, 10**18))
+    assert fp(str(d)) != base
+    weights.write_bytes(b"\1" * 64)                       # the same size, another time stamp
+    os.utime(weights, ns=(10**18 + 1, 10**18 + 1))
+    assert fp(str(d)) != base
+    os.utime(weights, ns=(10**18, 10**18))
+    assert fp(str(d)) == base                             # (the name, size and time are all it reads)
+    os.rename(weights, d / "model-2.safetensors")         # renamed, size and time kept
+    assert fp(str(d)) != base
+    os.rename(d / "model-2.safetensors", weights)
+    assert fp(str(d)) == base
+
+    def other_encode(self, wave, rate):                  # encode's windowing rules edited
+        return None
+    monkeypatch.setattr(glm4voice.GLM4VoiceCodec, "encode", other_encode)
+    assert fp(str(d)) != base
+
+
+def _cache_with_one_entry(tmp_path):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    wav = folder / "a.wav"
+    wav.write_bytes(b"x" * 10)
+    os.utime(wav, ns=(10**18, 10**18))
+    c = dataset.CodesCache(str(folder / "eval.jsonl"), "fp")
+    c.put(str(wav), np.array([1, 2, 3]))
+    c.save()
+    return folder, wav
+
+
+def test_a_cache_entry_needs_both_the_size_and_the_time_stamp(tmp_path):
+    """An entry is used only while its WAV has both the size and the time stamp it was encoded at.
+    Bug caught: a check of the size alone, or of the time stamp alone (a re-recorded WAV read as the old)."""
+    folder, wav = _cache_with_one_entry(tmp_path)
+    reopen = lambda: dataset.CodesCache(str(folder / "eval.jsonl"), "fp")   # noqa: E731
+    assert reopen().get(str(wav)).tolist() == [1, 2, 3]
+    wav.write_bytes(b"y" * 10)                            # same size, new time stamp: a size-only check hands back [1, 2, 3]
+    os.utime(wav, ns=(10**18 + 1, 10**18 + 1))
+    assert reopen().get(str(wav)) is None
+    wav.write_bytes(b"y" * 11)                            # new size, the old time stamp: a time-only check hands it back
+    os.utime(wav, ns=(10**18, 10**18))
+    assert reopen().get(str(wav)) is None
+
+
+def test_a_cache_moved_with_its_data_directory_still_hits(tmp_path):
+    """Bug caught: entries keyed on the absolute path."""
+    folder, _ = _cache_with_one_entry(tmp_path)
+    moved = tmp_path / "moved"
+    shutil.move(str(folder), str(moved))                  # a rename: sizes and time stamps kept
+    c = dataset.CodesCache(str(moved / "eval.jsonl"), "fp")
+    assert c.get(str(moved / "a.wav")).tolist() == [1, 2, 3]
+
+
+def test_a_save_that_fails_midway_leaves_the_old_cache_whole(tmp_path, monkeypatch):
+    """Bug caught: the cache written in place (no temporary file) -> a failed write truncates it
+    and the cleanup removes it."""
+    folder, wav = _cache_with_one_entry(tmp_path)
+    path = folder / ".codes" / "eval.jsonl.npz"
+    before = path.read_bytes()
+    c = dataset.CodesCache(str(folder / "eval.jsonl"), "fp")
+    other = folder / "b.wav"
+    other.write_bytes(b"z")
+    c.put(str(other), np.array([4]))
+
+    def half_write(f, **_):
+        f.write(b"PK")
+        raise OSError("disk full")
+    monkeypatch.setattr(np, "savez", half_write)
+    c.save()
+    monkeypatch.undo()
+    assert path.read_bytes() == before
+    assert dataset.CodesCache(str(folder / "eval.jsonl"), "fp").get(str(wav)).tolist() == [1, 2, 3]

@@ -5,6 +5,8 @@ tensor, so one that reaches the (CPU) model, or is mixed with its outputs, raise
 the class of bug that crashes a CUDA run at its first rollout (prompts, the growing attention
 mask or the sampling randomness built on the default device).
 """
+import os
+
 import pytest
 import torch
 
@@ -15,6 +17,7 @@ import losses
 import objective
 import rollout
 import reward
+import runtime
 import train
 import weights
 from conftest import micro_model
@@ -93,3 +96,14 @@ def test_a_checkpoints_training_state_is_read_onto_the_host_not_the_gpu_it_was_s
     placed.clear()
     state = runtime.read_state(str(ckpt))
     assert placed == [] and state["optimizer"]["state"][0]["exp_avg"].device.type == "cpu"
+
+
+def test_read_state_maps_the_file_rather_than_reading_it(tmp_path):
+    """Bug caught: mmap=True dropped (every rank a private copy of the optimiser state)."""
+    if not os.path.exists("/proc/self/maps"):
+        pytest.skip("no /proc/self/maps")
+    torch.save({"optimizer": {"state": {0: {"exp_avg": torch.ones(100_000)}}}}, tmp_path / "train_state.pt")
+    state = runtime.read_state(str(tmp_path))
+    with open("/proc/self/maps") as f:
+        mapped = [line for line in f if str(tmp_path / "train_state.pt") in line]
+    assert mapped and float(state["optimizer"]["state"][0]["exp_avg"].sum()) == 100_000.0

@@ -401,3 +401,20 @@ def test_geometry_in_slices_sums_every_element_of_a_gradient(monkeypatch):
     assert first["norm_text"] == pytest.approx(float(a[0].double().norm()), rel=1e-12)
     assert first["cos"] == pytest.approx(float(a[0].double() @ b[0].double() / (a[0].double().norm()
                                                                                * b[0].double().norm())), rel=1e-12)
+
+
+def test_geometry_adds_up_every_parameter_of_a_layer_by_hand():
+    """Bug caught: a layer's sums overwritten by its last parameter's (`=` for `+=`).
+    Layer 0 = params a, b: text (3, 0 | 0, 4), speech (1, 0 | 0, 2): |t| = 5, |s| = sqrt 5,
+    <t, s> = 3 + 8 = 11 -> ratio sqrt 5 = 2.2360680, cos 11 / (5 sqrt 5) = 0.9838699.
+    (With the overwrite: ratio 2, cos 1, norm_text 4.) all_reduce (a stand-in for 3 more ranks with the
+    same shards, x4) doubles the norms and keeps ratio and cos."""
+    names = ["layers.0.a", "layers.0.b"]
+    text = [torch.tensor([3.0, 0.0]), torch.tensor([0.0, 4.0])]
+    speech = [torch.tensor([1.0, 0.0]), torch.tensor([0.0, 2.0])]
+    geo = losses.geometry(names, text, speech)
+    assert geo["norm_text"] == pytest.approx(5.0) and geo["norm_speech"] == pytest.approx(math.sqrt(5))
+    assert geo["ratio"] == pytest.approx(math.sqrt(5)) and geo["cos"] == pytest.approx(11 / (5 * math.sqrt(5)))
+    assert geo["layers"]["layer 0"]["norm_text"] == pytest.approx(5.0)
+    four = losses.geometry(names, text, speech, all_reduce=lambda s: s * 4)
+    assert four["norm_text"] == pytest.approx(10.0) and four["ratio"] == pytest.approx(math.sqrt(5))

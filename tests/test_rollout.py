@@ -702,3 +702,48 @@ def test_the_prefill_computes_the_next_tokens_logits_only(name, share, samples, 
     rollout.generate(m, prompts, mask, temperature=0.0, max_len=3)
     assert widths[0] == (prompts.shape[1], 1) and prompts.shape[1] > 1
     assert widths[1:] == [(1, 1), (1, 1)]
+
+
+def test_cudnn_attention_goes_off_where_math_is_the_only_other_backend():
+    """Bug caught: `others` without math_sdp_enabled() -> cuDNN kept on where math is the only
+    other enabled backend (the sampler would pay a cuDNN plan per decode step)."""
+    from torch.nn.attention import SDPBackend, sdpa_kernel
+    cuda = torch.backends.cuda
+    with sdpa_kernel([SDPBackend.MATH, SDPBackend.CUDNN_ATTENTION]):
+        assert cuda.cudnn_sdp_enabled() and cuda.math_sdp_enabled() and not cuda.flash_sdp_enabled()
+        with kvcache.without_cudnn_attention():
+            assert not cuda.cudnn_sdp_enabled() and cuda.math_sdp_enabled()
+        assert cuda.cudnn_sdp_enabled()
+
+
+def test_shared_prefix_attention_defaults_to_one_over_root_d():
+    """scaling=None is d ** -0.5 (Qwen2 always passes its own scaling; another caller may not). Bug
+    caught: the default d ** 0.5."""
+    g, u, h, h_kv, p, t, d = 2, 1, 2, 1, 3, 2, 4
+    gen = torch.Generator().manual_seed(0)
+    q = torch.randn(g * u, h, 1, d, generator=gen)
+    pk, pv = (torch.randn(u, h_kv, p, d, generator=gen) for _ in range(2))
+    rk, rv = (torch.randn(g * u, h_kv, t, d, generator=gen) for _ in range(2))
+    mask = torch.ones(g * u, 1, 1, p + t, dtype=torch.bool)
+    run = lambda s: kvcache.shared_prefix_attention(None, q, kvcache.SharedPrefixKV(pk, rk, g),  # noqa: E731
+                                                    kvcache.SharedPrefixKV(pv, rv, g), mask, scaling=s)[0]
+    torch.testing.assert_close(run(None), run(0.5), atol=0, rtol=0)      # d = 4: 4 ** -0.5 = 0.5
+
+
+def test_the_plain_loop_keeps_transformers_cache_even_where_rows_share_a_prompt(samples):
+    """reserve=False is the plain reference loop of the equality tests and bench.py: it keeps
+    transformers' own cache even where rows share a prompt. Bug caught: `reserve` dropped from the
+    sharing condition (the reference would decode over SharedPrefixLayers, the path it checks)."""
+    from transformers.cache_utils import DynamicLayer
+    m = micro_model("tiny-vita", seed=1)
+    prompts, mask = m.sample_prompt_batch(samples[:2])
+    prompts, mask = prompts.repeat_interleave(3, 0), mask.repeat_interleave(3, 0)
+    layers, inner = set(), m.forward
+
+    def spy(tokens, *a, past=None, **k):
+        for c in past if isinstance(past, tuple) else (past,) if past is not None else ():
+            layers.update(type(layer) for layer in c.layers)
+        return inner(tokens, *a, past=past, **k)
+    m.forward = spy
+    rollout.generate(m, prompts, mask, temperature=0.0, max_len=4, reserve=False, share=True)
+    assert layers == {DynamicLayer}

@@ -990,3 +990,19 @@ def test_a_run_retrained_in_place_is_not_scored_again_for_its_old_training(tmp_p
     study_in("study-b", 3)
     assert len(calls) == 3 and calls[-1][calls[-1].index("--out") + 1] == str(tmp_path / "study-b" / "ours" / "seed-0")
     assert scored[-1] == str(tmp_path / "study-b" / "ours" / "seed-0" / "final")
+
+
+def test_only_the_two_judge_variables_leave_the_environment(monkeypatch):
+    """Only WAVALIGN_JUDGE_URL and WAVALIGN_JUDGE_MODEL leave: the API key's variable stays in a
+    run's environment (a row that names a remote judge needs it) and in os.environ while the study
+    parses, and the two come back afterwards. Bug caught: every WAVALIGN_* (or WAVALIGN_JUDGE_*)
+    variable dropped."""
+    monkeypatch.setenv("WAVALIGN_JUDGE_URL", "https://judge.example/v1/chat/completions")
+    monkeypatch.setenv("WAVALIGN_JUDGE_MODEL", "m")
+    monkeypatch.setenv("WAVALIGN_JUDGE_API_KEY", "k")
+    env = study.child_env()
+    assert "WAVALIGN_JUDGE_URL" not in env and "WAVALIGN_JUDGE_MODEL" not in env
+    assert env["WAVALIGN_JUDGE_API_KEY"] == "k"
+    with study.without_environ(study.CHILD_ENV_DROP):
+        assert "WAVALIGN_JUDGE_URL" not in os.environ and os.environ.get("WAVALIGN_JUDGE_API_KEY") == "k"
+    assert os.environ["WAVALIGN_JUDGE_URL"].startswith("https://") and os.environ["WAVALIGN_JUDGE_MODEL"] == "m"

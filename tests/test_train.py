@@ -21,7 +21,7 @@ import rollout
 import runtime
 import train
 import weights
-from conftest import ROOT, descendants
+from conftest import ROOT, descendants, micro_model
 
 REQUIRED = ["step", "lambda", "lambda_raw", "reward_gate", "info_gate", "reward_mean", "reward_std", "reward_max",
             "semantic_mean", "acoustic_mean", "judge_failures", "sft_loss", "grpo_loss", "kl_text", "kl_speech",
@@ -1536,3 +1536,25 @@ def test_waited_blocks_until_the_background_call_is_done():
     future = runtime.in_background(lambda: (time.sleep(0.2), done.append(1)))
     waited = runtime.waited(future)
     assert done == [1] and future.done() and 0.1 < waited < 5.0
+
+
+def test_a_save_that_fails_at_its_last_rename_leaves_the_previous_checkpoint_on_disk(tmp_path, monkeypatch):
+    """Bug caught: the previous checkpoint deleted (rmtree) instead of renamed to PATH.old ->
+    a save that fails at its last rename leaves no checkpoint at all."""
+    m = micro_model("tiny-vita")
+    opt = torch.optim.AdamW(m.parameters())
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda i: 1.0)
+    shards, gen, path = runtime.Shards(8, 2, 0, 1, 0), torch.Generator(), str(tmp_path / "ckpt")
+    runtime.save(path, m, opt, sched, shards, gen, 1, 0, 1)
+    replace = os.replace
+
+    def fail_last(src, dst):
+        if src == path + ".tmp":                      # the checkpoint's last rename, not model.save's own
+            raise OSError("disk full")
+        return replace(src, dst)
+    monkeypatch.setattr(os, "replace", fail_last)
+    with pytest.raises(OSError):
+        runtime.save(path, m, opt, sched, shards, gen, 2, 0, 1)
+    monkeypatch.undo()
+    kept = [d for d in (path, path + ".old") if os.path.exists(os.path.join(d, "train_state.pt"))]
+    assert kept and torch.load(os.path.join(kept[0], "train_state.pt"), weights_only=False)["step"] == 1
