@@ -203,28 +203,34 @@ def load_samples(path: str, encode, need_target: bool = False, skip_bad: bool = 
     `codes_cache` an encoder that has a `fingerprint` keeps its codes in a CodesCache."""
     if not os.path.exists(path):
         raise DataError(f"{path}: no such data file (run `python data/prepare.py` for the toy data)")
+    if os.path.isdir(path):
+        raise DataError(f"{path}: a directory, not a JSONL data file")
     base = os.path.dirname(os.path.abspath(path))
     samples, skipped, seen, other_tasks = [], 0, set(), {}
     # the toy codec's encode carries it; a codec object's bound encode, its object (GLM4VoiceCodec)
     fingerprint = getattr(encode, "fingerprint", None) or getattr(getattr(encode, "__self__", None), "fingerprint",
                                                                   None)
     cache = CodesCache(path, fingerprint) if codes_cache and fingerprint else None
-    with open(path) as f:
+    with open(path, "rb") as f:
         total = sum(1 for _ in f)
     total = total if limit is None else min(limit, total)
     # a bar on a terminal only (disable=None): encoding the default train split takes half a minute
-    with open(path) as f, tqdm(total=total, desc=f"loading {os.path.basename(path)}", unit="line", leave=False,
-                               disable=None, mininterval=1.0) as bar:
-        for line_no, line in enumerate(f, 1):
+    with open(path, "rb") as f, tqdm(total=total, desc=f"loading {os.path.basename(path)}", unit="line",
+                                     leave=False, disable=None, mininterval=1.0) as bar:
+        for line_no, raw in enumerate(f, 1):
             if limit is not None and len(samples) >= limit:
                 break
             bar.update(1)
-            if not line.strip():
-                continue
             where = f"{path}:{line_no}"
             try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as e:
+                raise DataError(f"{where}: not UTF-8 text (byte {e.start + 1} of the line)") from None
+            if not line.strip():
+                continue
+            try:
                 try:
-                    record = json.loads(line)
+                    record = json.loads(line.rstrip("\r\n"))     # a line cut short: its column, not the next line's
                 except json.JSONDecodeError as e:
                     raise DataError(f"{where}: not valid JSON ({e.msg} at column {e.colno})") from e
                 parse_record(record, where)

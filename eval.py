@@ -207,6 +207,7 @@ def get_args(argv=None):
     except ValueError as e:
         ap.error(str(e))
     args.data = args.data or os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "toy", "eval.jsonl")
+    flags.refuse_non_finite(ap, args)
     rollout.check_sampling_args(ap, args)
     reward.check_judge_args(ap, args)
     for flag, value, ok in (("--prompts", args.prompts, args.prompts >= 1),
@@ -228,6 +229,7 @@ def get_args(argv=None):
     if args.rows < 1:
         ap.error(f"--rows {args.rows}: must be >= 1")
     args.out = args.out or os.path.join(args.ckpt or args.run, "eval")
+    flags.check_out_dir(ap, "--out", args.out)
     if args.judge_draws is None:
         args.judge_draws = 1 if args.judge_url else 5
     if args.judge_draws < 1:
@@ -243,6 +245,11 @@ def main(argv=None):
     except (dataset.DataError, models.CheckpointError) as e:     # names the file:line, or the checkpoint
         print(f"eval.py: error: {e}", file=sys.stderr, flush=True)
         sys.exit(2)
+    except SystemExit as e:                  # our own one-line refusals (a judge that answers nothing)
+        if isinstance(e.code, str):
+            print(f"eval.py: error: {e.code}", file=sys.stderr, flush=True)
+            sys.exit(2)
+        raise
 
 
 def load(path, args):
@@ -282,6 +289,9 @@ def run(args):
             stack.callback(raters.close)
         if "scores" in todo:
             rows = score_items(model, samples, clean, args, seed=args.seed, rows=args.rows)
+            if all(r.get(axis) is None for r in rows for axis in ("semantic", "acoustic")):
+                raise SystemExit(f"--judge-url {args.judge_url or '(the local judge)'}: every judge call failed "
+                                 "(check the URL, --judge-model and the key); no scores written")
             table = score_table(rows)
             print_scores(table, args.ckpt)
             emit("scores", {**table, "items": rows})

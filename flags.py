@@ -14,6 +14,7 @@ Deviations from the paper and the official release (the defaults; the rest are t
      scope, is the official normalisation (summed over the GRPO scope, divided by its count).
 """
 import argparse
+import math
 import os
 
 import torch
@@ -140,6 +141,9 @@ def get_args(argv=None):
                         "it). Hides the rollout behind a slow remote judge; off: the paper's on-policy step")
     g.add_argument("--max-skipped-updates", type=int, default=3,
                    help="stop after this many updates in a row with a non-finite loss or gradient norm (0: never)")
+    g.add_argument("--max-judge-outage", type=int, default=3,
+                   help="hybrid: stop after this many steps in a row on which every judge call failed (a wrong "
+                        "--judge-url, model or key: the run would go on as SFT alone) (0: never)")
     g = ap.add_argument_group("rollout")
     g.add_argument("--group-size", type=int, default=4, help="G replies per prompt")
     rollout.add_sampling_args(g, max_len=None, max_len_help=" " + defaults_help("max_len"))
@@ -205,6 +209,7 @@ def get_args(argv=None):
     args.out = args.out or os.path.join("out", f"base-{args.model}" if fresh_base else f"{args.stage}-{args.model}")
     if args.init is None and args.stage != "sft":
         args.init = os.path.join("out", f"base-{args.model}")
+    check_out_dir(ap, "--out", args.out)
     return args
 
 
@@ -223,8 +228,26 @@ def check_real_inputs(ap, args):
                     "`python judge.py serve` runs it at a URL)"))
 
 
+def refuse_non_finite(ap, args, allow=("grad_clip",)):
+    """Refuse NaN or an infinity in any number flag, with one line naming it (argparse: exit
+    status 2). A range check lets inf through (inf > 0), and an infinite learning rate,
+    temperature, timeout or judge noise fails mid-run instead (with --overwrite, after the old
+    run is gone). `allow`: flags where inf means "no limit" (--grad-clip inf: no clipping)."""
+    for name, value in vars(args).items():
+        for v in value if isinstance(value, (list, tuple)) else [value]:
+            if isinstance(v, float) and not math.isfinite(v) and name not in allow:
+                ap.error(f"--{name.replace('_', '-')} {v}: not a finite number")
+
+
+def check_out_dir(ap, flag, path):
+    """A run or output directory that is a file: refused with one line (else a traceback later)."""
+    if path and os.path.exists(path) and not os.path.isdir(path):
+        ap.error(f"{flag} {path}: is a file, not a directory")
+
+
 def check_flags(ap, args):
     """Refuse a bad flag at start with one line naming it (argparse: exit status 2)."""
+    refuse_non_finite(ap, args)
     for flag, ok in (("--steps", args.steps >= 1), ("--batch-size", args.batch_size >= 1),
                      ("--group-size", args.group_size >= 2 or args.stage != "hybrid"),
                      ("--eval-prompts", args.eval_prompts >= 0), ("--log-every", args.log_every >= 1),
@@ -235,13 +258,14 @@ def check_flags(ap, args):
                      ("--threads", args.threads is None or args.threads >= 1), ("--dist-timeout", args.dist_timeout > 0),
                      ("--warmup", args.warmup >= 0), ("--weight-decay", args.weight_decay >= 0),
                      ("--clip-eps", args.clip_eps > 0), ("--max-skipped-updates", args.max_skipped_updates >= 0),
+                     ("--max-judge-outage", args.max_judge_outage >= 0),
                      ("--grad-diag-every", args.grad_diag_every >= 0),
                      ("--max-train-samples", args.max_train_samples is None or args.max_train_samples >= 1),
                      ("--stop-after", args.stop_after is None or args.stop_after >= 1),
                      ("--dpo-prompts", args.dpo_prompts >= 1), ("--dpo-samples", args.dpo_samples >= 2),
                      ("--dpo-weight", 0 <= args.dpo_weight <= 1), ("--dpo-margin", args.dpo_margin >= 0),
                      ("--dpo-gamma", args.dpo_gamma is None or args.dpo_gamma > 0),
-                     ("--gate-slope", args.gate_slope > 0)):
+                     ("--gate-slope", args.gate_slope > 0), ("--seed", 0 <= args.seed < 2 ** 32)):
         if not ok:
             ap.error(f"{flag} {getattr(args, flag[2:].replace('-', '_'))}: out of range"
                      + (" (GRPO needs at least 2 replies per prompt)" if flag == "--group-size" else ""))

@@ -567,6 +567,8 @@ def load_human_scores(path) -> list:
             pool = json.load(f)["human_scores"]
     except FileNotFoundError:
         raise ValueError(f"{path}: no such file ({source})") from None
+    except IsADirectoryError:
+        raise ValueError(f"{path}: a directory, not agreement.json ({source})") from None
     except (ValueError, UnicodeDecodeError) as e:
         raise ValueError(f"{path}: not valid JSON ({e})") from None
     except (KeyError, TypeError):
@@ -576,6 +578,14 @@ def load_human_scores(path) -> list:
     for i, entry in enumerate(pool):
         if not isinstance(entry, dict) or not all(isinstance(entry.get(a), list) for a in ("semantic", "acoustic")):
             raise ValueError(f"{path}: human_scores[{i}] is not {{\"semantic\": [...], \"acoustic\": [...]}}")
+        for axis in ("semantic", "acoustic"):       # on the 1-5 scale, or null for a failed call (NaN fails too)
+            bad = [s for s in entry[axis] if s is not None
+                   and (isinstance(s, bool) or not isinstance(s, (int, float)) or not 1 <= s <= 5)]
+            if bad:
+                raise ValueError(f"{path}: human_scores[{i}].{axis} holds {bad[0]!r}: scores are numbers 1-5 or null")
+    for axis in ("semantic", "acoustic"):
+        if sum(s is not None for e in pool for s in e[axis]) < 2:
+            raise ValueError(f"{path}: fewer than 2 {axis} scores to fit to")
     return pool
 
 
@@ -611,6 +621,10 @@ def main():
             print(f"{axis}: {profile}  ->  " + ", ".join(f"{k} {m[k]:.3f} (paper {v:.3f})"
                                                           for k, v in TABLE5_GEMINI_25_PRO[axis].items()))
         return
+    for flag, value in (("--semantic-noise", args.semantic_noise), ("--acoustic-noise", args.acoustic_noise),
+                        ("--latency", args.latency)):
+        if not (math.isfinite(value) and value >= 0):
+            ap.error(f"{flag} {value}: need a finite number >= 0")
     if args.latency < 0 or not 0 <= args.latency_jitter <= 1:
         ap.error(f"--latency {args.latency} / --latency-jitter {args.latency_jitter}: "
                  "need latency >= 0 and jitter in [0, 1]")

@@ -510,6 +510,13 @@ def main(argv=None):
         return
     if (args.main_layers is not None and args.main_layers < 1) or args.mtp_layers < 1:
         ap.error("standin: --main-layers and --mtp-layers must be at least 1")
+    if os.path.exists(args.path) and (not os.path.isdir(args.path) or os.listdir(args.path)):
+        # its files would mix with what is there (a tiny model's config beside Boost's shards)
+        ap.error(f"standin {args.path}: exists and is not an empty directory; give a new path")
+    try:
+        torch.device(args.device)
+    except RuntimeError:
+        ap.error(f"standin --device {args.device}: not a torch device (cpu, cuda, cuda:1, ...)")
     try:
         if args.boost_widths:
             boost_standin(args.path, args.main_layers or BOOST_MAIN_LAYERS, args.mtp_layers, args.device)

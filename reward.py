@@ -367,6 +367,25 @@ def add_judge_args(parser):
     return g
 
 
+class JudgeOutage:
+    """Counts the steps in a row on which every judge call failed, over all ranks (the same
+    counts on every rank, so every rank stops together); `limit` of them (--max-judge-outage)
+    stop the run with one line: the judge is unreachable or refuses the requests, and with no
+    reward GRPO has no signal, so the run would go on as SFT alone. 0: never stop."""
+
+    def __init__(self, limit: int):
+        self.limit, self.in_row = limit, 0
+
+    def update(self, calls: int, failures: int, step: int, url: str, errors: dict) -> None:
+        """calls, failures: the step's over all ranks; errors: this rank's {message: count}."""
+        self.in_row = self.in_row + 1 if calls and failures >= calls else 0
+        if self.limit and self.in_row >= self.limit:
+            said = "; ".join(f"{n} x {e}" for e, n in list(errors.items())[:2]) or "no error recorded here"
+            raise SystemExit(f"step {step}: every judge call failed on {self.in_row} steps in a row "
+                             f"(--max-judge-outage {self.limit}): check --judge-url {url}, --judge-model and "
+                             f"the key ({said}); --resume continues from the last checkpoint")
+
+
 def check_judge_args(ap, args):
     """Refuse a judge flag out of its range with one line naming it (exit status 2): no worker to send
     a call (--judge-concurrency 0 ended in a traceback), a call that cannot wait, a reward that weighs

@@ -439,6 +439,9 @@ def main(argv=None):
     add_sampling_args(ap)
     args = ap.parse_args(argv)
     check_sampling_args(ap, args)
+    for flag, value in (("--n", args.n), ("--group-size", args.group_size)):
+        if value < 1:
+            ap.error(f"{flag} {value}: need 1 or more")
     try:
         real = checkpoint_spec(args.ckpt).get("tokenizer") != "toy"
         device, dtype = placement(args.device, args.dtype, real)

@@ -92,6 +92,7 @@ import torch
 from tqdm import tqdm
 
 import dataset
+import flags as train_flags       # train.py's command line ('flags' names a row's flags here)
 import gate as gates
 import reward
 import rollout
@@ -156,6 +157,9 @@ def parse_row(text: str) -> tuple:
         shlex.split(flags)
     except ValueError as e:
         raise ValueError(f"--row {text!r}: {e}") from None
+    stages = f" {flags} ".split(" then ")
+    if len(stages) > 1 and not all(s.strip() for s in stages):
+        raise ValueError(f"--row {text!r}: a stage of `A then B` has no flags")
     return name, flags.strip()
 
 
@@ -317,11 +321,10 @@ def train_py_args(cmd: list) -> tuple:
     """A train.py command line's flags parsed as train.py parses them (flags.get_args), quietly, in
     the environment its run gets (child_env: no exported remote judge): -> (args, None), or
     (None, train.py's error line) for flags it refuses."""
-    import flags
     said = io.StringIO()
     try:
         with contextlib.redirect_stderr(said), contextlib.redirect_stdout(said), without_environ(CHILD_ENV_DROP):
-            return flags.get_args(cmd[2:]), None
+            return train_flags.get_args(cmd[2:]), None
     except SystemExit:
         lines = said.getvalue().strip().splitlines() or ["refused"]
         return None, lines[-1].split("error: ", 1)[-1]
@@ -419,8 +422,8 @@ def content_digest(path: str, suffixes=(".safetensors", ".bin", ".json")) -> str
     if os.path.isfile(path):
         files = [path]
     elif os.path.isdir(path):
-        files = sorted(os.path.join(path, n) for n in os.listdir(path)
-                       if n.endswith(suffixes) and n not in ("summary.json",) and os.path.isfile(os.path.join(path, n)))
+        files = sorted(os.path.join(path, n) for n in os.listdir(path) if n.endswith(suffixes)
+                       and n not in ("summary.json", "run.json") and os.path.isfile(os.path.join(path, n)))
     else:
         return None
     h = hashlib.sha256()
@@ -636,17 +639,31 @@ def get_args(argv=None):
     args = ap.parse_args(argv)
     rows = preset_rows(args.preset) if args.preset else {}
     try:
-        rows.update(parse_row(r) for r in args.row)
+        own = [parse_row(r) for r in args.row]
     except ValueError as e:
         ap.error(str(e))
+    if twice := sorted({n for n, _ in own if [m for m, _ in own].count(n) > 1}):
+        ap.error(f"--row {twice[0]}: given twice (each row needs its own name)")
+    rows.update(own)
     if not rows:
         ap.error("no rows: give --preset and/or --row NAME=\"FLAGS\"")
     if args.replies is None:
         args.replies = PRESET_REPLIES.get(args.preset, 1)
     if args.seeds < 1 or args.prompts < 1 or args.jobs < 1 or args.replies < 1:
         ap.error("--seeds, --prompts, --replies and --jobs must be >= 1")
+    if args.steps is not None and args.steps < 1:
+        ap.error(f"--steps {args.steps}: out of range (leave it out for train.py's default)")
+    train_flags.refuse_non_finite(ap, args)
+    rollout.check_sampling_args(ap, args)
+    for flag, text in (("--train-args", args.train_args), ("--base-args", args.base_args)):
+        try:
+            shlex.split(text)
+        except ValueError as e:
+            ap.error(f"{flag} {text!r}: {e}")
     args.out = args.out or os.path.join("out", f"study-{args.preset}" if args.preset else "study")
     args.base = args.base or os.path.join("out", f"base-{args.model}")
+    train_flags.check_out_dir(ap, "--out", args.out)
+    train_flags.check_out_dir(ap, "--base", args.base)
     if args.model != "tiny-vita":
         args.train_args = f"--model {args.model} {args.train_args}"
     if refused := rejected_flags(rows, args):
@@ -662,6 +679,12 @@ def count_lines(path: str) -> int:
         return sum(1 for line in f if line.strip())
 
 
+def fail(message):
+    """End the study with one line on stderr and exit status 2, as argparse does for a bad flag."""
+    print(f"study.py: error: {message}", file=sys.stderr, flush=True)
+    sys.exit(2)
+
+
 def main(argv=None):
     t0 = time.time()
     args, rows = get_args(argv)
@@ -672,16 +695,20 @@ def main(argv=None):
             train.ensure_toy_data(argparse.Namespace(data_dir=toy, train_file=os.path.join(toy, "train.jsonl"),
                                                      eval_file=args.eval_file), rank=0)
         except (dataset.DataError, SystemExit) as e:
-            print(f"study.py: error: {e}", file=sys.stderr, flush=True)
-            sys.exit(2)
-    held_out = count_lines(args.eval_file)
+            fail(e)
+    try:
+        held_out = count_lines(args.eval_file)
+    except (OSError, UnicodeDecodeError) as e:        # a directory, a binary file
+        fail(f"--eval-file {args.eval_file}: cannot be read as JSONL ({type(e).__name__})")
     if held_out < args.prompts:
-        print(f"study.py: error: --eval-file {args.eval_file}: " + (f"{held_out} prompts, fewer than --prompts "
-              f"{args.prompts}" if os.path.exists(args.eval_file) else "no such file"), file=sys.stderr, flush=True)
-        sys.exit(2)
+        fail(f"--eval-file {args.eval_file}: " + (f"{held_out} prompts, fewer than --prompts {args.prompts}"
+                                                 if os.path.exists(args.eval_file) else "no such file"))
     ensure_base(args)
     with contextlib.ExitStack() as stack:
-        results = run_study(args, rows, scorer=Scorer(args, stack))
+        try:
+            results = run_study(args, rows, scorer=Scorer(args, stack))
+        except dataset.DataError as e:                  # the held-out split, read when the first model is scored
+            fail(f"--eval-file {e}")
     summary = summarise(results, args.seeds)
     os.makedirs(args.out, exist_ok=True)
     text = report(summary, rows, args)

@@ -101,14 +101,19 @@ def per_rank_batch(args, world):
     return args.batch_size // world
 
 
-RUN_MARKERS = ("ckpt", "final", "metrics.jsonl", "spoken.json", "summary.json")   # what says "a run is here"
+RUN_MARKERS = ("ckpt", "final", "metrics.jsonl", "spoken.json", "summary.json", "run.json")   # "a run is here"
+# what a run is, in run.json: --resume with another value would continue a different experiment
+# (another stage's records in this run's metrics and checkpoint, another data order or streams)
+RUN_IDENTITY = ("stage", "model", "batch_size", "group_size", "seed", "gate", "steps")
 
 
 def check_out(args):
     """An --out that holds a run is continued (--resume) or replaced (--overwrite), never replaced
     silently: relaunched without --resume, a long run's metrics.jsonl was emptied at once and its
-    checkpoint replaced at the first save."""
+    checkpoint replaced at the first save. --resume continues the same run: the flags of
+    RUN_IDENTITY as run.json recorded them (--steps may grow, not shrink)."""
     if args.resume:
+        check_same_run(args)
         return
     if args.init and os.path.abspath(args.init) == os.path.abspath(args.out):
         raise SystemExit(f"--init and --out are both {args.out}: the run would replace the model it starts from "
@@ -117,6 +122,33 @@ def check_out(args):
     if held and not args.overwrite:
         raise SystemExit(f"--out {args.out} holds a run ({', '.join(held)}): --resume to continue it, "
                          "--overwrite to start it again, or another --out")
+
+
+def check_same_run(args):
+    """--resume: refuse, in one line naming the flag, what would continue another experiment in
+    this run's files (a run from before run.json existed is not checked)."""
+    path = os.path.join(args.out, "run.json")
+    if not os.path.exists(path):
+        return
+    try:
+        with open(path) as f:
+            recorded = json.load(f)
+    except (OSError, ValueError) as e:
+        raise SystemExit(f"--resume: {path} cannot be read ({type(e).__name__})") from None
+    for key in RUN_IDENTITY:
+        was, now = recorded.get(key), getattr(args, key)
+        if key in recorded and (now < was if key == "steps" else now != was):
+            flag = "--" + key.replace("_", "-")
+            raise SystemExit(f"--resume: {flag} {now}, but the run in {args.out} was started with {flag} {was}"
+                             + (" (it may grow)" if key == "steps" else "") + "; give the same, or another --out")
+
+
+def record_run(args, rank):
+    """run.json: the run's flags (what --resume checks against), written once the run starts."""
+    if rank == 0:
+        os.makedirs(args.out, exist_ok=True)
+        runtime.write_json(os.path.join(args.out, "run.json"), {k: v for k, v in sorted(vars(args).items())
+                                                                if isinstance(v, (str, int, float, bool, list, type(None)))})
 
 
 def clear_out(args, rank):
@@ -223,6 +255,7 @@ def run(args):
     train_set = load_split(args.train_file, policy.codec.encode, need_target, args.skip_bad, args.max_train_samples)
     eval_set = load_split(args.eval_file, policy.codec.encode, False, args.skip_bad, max(1, args.eval_prompts))
     clear_out(args, rank)
+    record_run(args, rank)
     with contextlib.ExitStack() as stack:
         # two raters: the (noisy) training judge, and the noise-free "human" for the held-out summary
         judge = reward.open_judge(args, stack) if args.stage != "sft" else None
@@ -342,6 +375,7 @@ def run_hybrid(args, policy, train_set, eval_set, judge, rank, world, device, hu
     bar = tqdm(range(start, args.steps), desc="hybrid", disable=rank != 0, initial=start, total=args.steps)
     G, warned_judge = args.group_size, False
     guard = weights.SkipGuard(args.max_skipped_updates)
+    outage = reward.JudgeOutage(args.max_judge_outage)
     overlap = reward.overlap_judge(args, device)
     ahead = rollout_ahead_from(state, rank, args)        # --async-rollout: sampled before the checkpoint
     del state                                            # unmaps the checkpoint read (runtime.read_state)
@@ -410,6 +444,8 @@ def run_hybrid(args, policy, train_set, eval_set, judge, rank, world, device, hu
         if geometry is not None:
             rec.update(grad_ratio=geometry["ratio"], grad_cos=geometry["cos"])
         log.log(rec, step_line(rec, args.steps))
+        outage.update(rec["judge_calls"], rec["judge_failures"], step + 1, args.judge_url or "(the local judge)",
+                      res.stats["errors"])
         bar.set_postfix(lam=f"{rec['lambda']:.2f}", R=f"{rec['reward_mean']:.2f}")
         if should_stop(args, policy, opt, sched, shards, gen, step, start, rank, world, checkpoint_extra):
             return

@@ -247,6 +247,10 @@ def main():
                     help="shares of flawed training demonstrations: wrong answer, cut before the answer, "
                          "neutral voice where a style was asked (of the styled ones left)")
     args = ap.parse_args()
+    if not 0 <= args.style_share <= 1:             # NaN fails too
+        ap.error(f"--style-share {args.style_share}: a share in [0, 1]")
+    if not 0 <= args.seed < 2 ** 32:
+        ap.error(f"--seed {args.seed}: need 0 <= seed < 2**32 (numpy's seeds)")
     if not all(0 <= x <= 1 for x in args.flaws) or args.flaws[0] + args.flaws[1] > 1:
         ap.error(f"--flaws {args.flaws}: each share in [0, 1], wrong + incomplete <= 1")
     if min(args.n_train, args.n_eval) < 1 or args.n_eval_extra < 0:

@@ -380,19 +380,37 @@ def test_device_cuda_without_cuda_ends_with_one_line(capsys, monkeypatch):
     ("codec.py", ["hello", "--out", "{tmp}/a-file/x.wav"], "--out"),
     ("real.py", ["standin", "{tmp}/a-file/standin"], "standin"),
     ("judge.py", ["serve", "--port", "99999"], "--port 99999"),
+    ("judge.py", ["serve", "--semantic-noise", "-1"], "--semantic-noise"),
+    ("judge.py", ["serve", "--acoustic-noise", "inf"], "--acoustic-noise"),
+    ("judge.py", ["serve", "--latency", "nan"], "--latency"),
+    ("judge.py", ["calibrate", "{tmp}"], "a directory"),
+    ("judge.py", ["calibrate", "{tmp}/scores.json"], "holds 99"),
+    ("judge.py", ["calibrate", "{tmp}/none.json"], "fewer than 2"),
+    ("real.py", ["standin", "{tmp}"], "not an empty directory"),
+    ("real.py", ["standin", "{tmp}/new", "--device", "bogus"], "--device bogus"),
+    ("data/prepare.py", ["--style-share", "nan"], "--style-share"),
+    ("data/prepare.py", ["--seed", "-1"], "--seed"),
 ])
 def test_the_small_tools_end_bad_input_with_one_line(script, args, named, tmp_path, monkeypatch, capsys):
     """rollout.py, codec.py, real.py standin and judge.py serve on a missing checkpoint, a path
-    that cannot be written (under a file) or a port out of range. Bug caught: CheckpointError,
-    LibsndfileError, FileNotFoundError or OverflowError as a traceback instead of one line, status 2."""
+    that cannot be written (under a file) or a port out of range; judge.py serve with a negative or
+    non-finite noise or latency (every request would get a 400 or 500); calibrate on a directory, on a
+    score off the 1-5 scale, on no scores; real.py standin into a directory that holds files (they
+    would mix with the stand-in's) or on a device torch does not know; data/prepare.py with a share that
+    is not one or a seed numpy cannot take. Bug caught: CheckpointError, LibsndfileError,
+    FileNotFoundError, OverflowError, IsADirectoryError, TypeError or ValueError as a traceback instead
+    of one line and status 2, or a bad value accepted (a noise of -1 served as +1, a nonsense fit)."""
     import importlib
+    import json
     (tmp_path / "a-file").write_text("")
+    (tmp_path / "scores.json").write_text(json.dumps({"human_scores": [{"semantic": [1, 99], "acoustic": [2, 3]}]}))
+    (tmp_path / "none.json").write_text(json.dumps({"human_scores": [{"semantic": [None], "acoustic": [None]}]}))
     argv = [a.replace("{tmp}", str(tmp_path)) for a in args]
     monkeypatch.setattr("sys.argv", [script, *argv])
     # main() of the imported module, not the file run again as __main__: a second copy of
     # rollout.py would register its own shared-prefix attention over the first one's
     with pytest.raises(SystemExit) as stop:
-        importlib.import_module(script[:-3]).main()
+        importlib.import_module(script[:-3].replace("/", ".")).main()
     last = capsys.readouterr().err.strip().splitlines()[-1]
     assert stop.value.code == 2 and named in last, last
 
@@ -512,12 +530,21 @@ def test_the_defaults_the_readme_and_the_docstrings_state():
     (["--ppo-epochs", "0"], "--ppo-epochs"),
     (["--stage", "sft", "--async-rollout"], "--async-rollout"),
     (["--resume", "--overwrite"], "--resume and --overwrite"),
+    (["--lr", "inf"], "--lr"), (["--temperature", "inf"], "--temperature"),
+    (["--weight-decay", "inf"], "--weight-decay"), (["--judge-timeout", "inf"], "--judge-timeout"),
+    (["--dist-timeout", "inf"], "--dist-timeout"), (["--beta-text", "inf"], "--beta-text"),
+    (["--gate-threshold", "nan"], "--gate-threshold"), (["--judge-semantic-noise", "inf"], "--judge-semantic-noise"),
+    (["--judge-latency", "inf"], "--judge-latency"), (["--seed", "-1"], "--seed"), (["--seed", str(2 ** 32)], "--seed"),
+    (["--max-judge-outage", "-1"], "--max-judge-outage"),
+
 ])
 def test_more_bad_flags_are_refused_at_start_naming_them(argv, named, capsys):
     """A negative judge latency, zero PPO epochs (no update at all), --async-rollout on the SFT stage (it
     samples no rollouts), --resume with --overwrite: each refused by flags.get_args with exit status 2
-    and one line naming the flag. catches: any of these checks dropped or narrowed (async refused for
-    DPO only)."""
+    and one line naming the flag. So are NaN and infinities (a range check lets inf through: an inf
+    learning rate, temperature or timeout failed mid-run, with --overwrite after the old run was gone)
+    and a seed numpy cannot take. catches: any of these checks dropped or narrowed (async refused for
+    DPO only, inf let through)."""
     with pytest.raises(SystemExit) as stop:
         flags.get_args(argv)
     assert stop.value.code == 2 and named in capsys.readouterr().err
@@ -535,6 +562,10 @@ def test_more_bad_flags_are_refused_at_start_naming_them(argv, named, capsys):
     ("eval", ["--ckpt", "unused", "--events", "0"], "--events"),
     ("eval", ["--ckpt", "unused", "--group-size", "1"], "--group-size"),
     ("eval", ["--ckpt", "unused", "--rater-noise", "0", "-1"], "--rater-noise"),
+    ("eval", ["--ckpt", "unused", "--rater-noise", "0", "nan"], "--rater-noise"),
+    ("eval", ["--ckpt", "unused", "--temperature", "inf"], "--temperature"),
+    ("rollout", ["--ckpt", "unused", "--n", "0"], "--n"),
+    ("rollout", ["--ckpt", "unused", "--group-size", "0"], "--group-size"),
 ])
 def test_eval_and_rollout_refuse_a_flag_out_of_range(tool, argv, named, capsys, monkeypatch):
     """eval.py and rollout.py share train.py's sampling flags and its check (rollout.check_sampling_args),
@@ -570,3 +601,69 @@ def test_rollout_py_holds_the_checkpoint_where_eval_py_would(toy_dir, micro_ckpt
     with pytest.raises(SystemExit) as stop:
         rollout.main(["--ckpt", micro_ckpts["tiny-vita"], "--device", "cuda"])
     assert stop.value.code == 2 and "--device cuda" in capsys.readouterr().err.strip().splitlines()[-1]
+
+
+def test_grad_clip_inf_means_no_clipping_and_is_accepted():
+    """--grad-clip inf is the one infinity with a meaning (clip_grad_norm_ then scales by 1). Bug caught:
+    the non-finite check refusing it."""
+    assert flags.get_args(["--grad-clip", "inf"]).grad_clip == float("inf")
+
+
+def test_a_data_file_that_is_a_directory_or_not_text_is_refused_naming_it(tmp_path):
+    """dataset.load_samples on a directory, and on a file with bytes that are not UTF-8 on line 2: a
+    DataError naming the path (and the line), which every tool prints as one line. A JSON line cut short
+    is reported at the column where it ends, not at column 1 of the next line. Bug caught: IsADirectoryError
+    or UnicodeDecodeError as a traceback in train.py, eval.py, bench.py and study.py."""
+    with pytest.raises(dataset.DataError, match="a directory"):
+        dataset.load_samples(str(tmp_path), lambda w, r: None)
+    binary = tmp_path / "bin.jsonl"
+    binary.write_bytes(b"\n\xff\xfe{}\n")
+    with pytest.raises(dataset.DataError, match=r"bin.jsonl:2: not UTF-8"):
+        dataset.load_samples(str(binary), lambda w, r: None)
+    cut = tmp_path / "cut.jsonl"
+    cut.write_text('{"id": "a", "mess\n')
+    with pytest.raises(dataset.DataError, match=r"cut.jsonl:1: not valid JSON \(.* at column (1[0-9])\)"):
+        dataset.load_samples(str(cut), lambda w, r: None)
+
+
+def test_an_out_that_is_a_file_is_refused_at_start(tmp_path, capsys):
+    """train.py --out FILE (and eval.py's): one line naming --out. Bug caught: FileExistsError or
+    NotADirectoryError as a traceback, after the model and data were loaded."""
+    f = tmp_path / "a-file"
+    f.write_text("")
+    with pytest.raises(SystemExit) as stop:
+        flags.get_args(["--out", str(f)])
+    assert stop.value.code == 2 and "--out" in capsys.readouterr().err.strip().splitlines()[-1]
+
+
+def test_resume_refuses_flags_that_make_it_another_run(tmp_path, capsys):
+    """run.json records what a run is; --resume with another --stage (DPO records and checkpoint written
+    over a hybrid run), --batch-size, --group-size, --seed, --gate or --model, or fewer --steps than
+    recorded, ends with one line naming the flag before anything is read or written; more --steps is a
+    continuation. Bug caught: the check missing a flag of RUN_IDENTITY, or refusing --steps that grow."""
+    out = tmp_path / "run"
+    args = flags.get_args(["--out", str(out), "--steps", "4"])
+    train.record_run(args, 0)
+    for argv, named in ((["--stage", "dpo"], "--stage"), (["--batch-size", "4"], "--batch-size"),
+                        (["--group-size", "3"], "--group-size"), (["--seed", "1"], "--seed"),
+                        (["--gate", "fixed"], "--gate"), (["--model", "tiny-kimi"], "--model"),
+                        (["--steps", "3"], "--steps")):
+        with pytest.raises(SystemExit) as stop:
+            train.check_out(flags.get_args(["--out", str(out), "--steps", "4", "--resume", *argv]))
+        assert named in str(stop.value.code) and "was started with" in str(stop.value.code), argv
+    train.check_out(flags.get_args(["--out", str(out), "--steps", "8", "--resume", "--lr", "1e-4"]))
+
+
+def test_eval_with_a_judge_that_answers_nothing_ends_with_one_line_and_writes_no_scores(toy_dir, micro_ckpts,
+                                                                                          tmp_path, capsys):
+    """Every scoring call refused: exit status 2, one line naming --judge-url, no scores.json. Bug caught:
+    an all-null scores.json written and exit 0 (a study or a script reading it takes it for a result)."""
+    import eval as ev
+    argv = ["--ckpt", micro_ckpts["tiny-vita"], "--data", str(toy_dir / "eval.jsonl"), "--prompts", "2",
+            "--judge-url", "http://127.0.0.1:9/v1/chat/completions", "--judge-retries", "0",
+            "--out", str(tmp_path / "eval")]
+    with pytest.raises(SystemExit) as stop:
+        ev.main(argv)
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert stop.value.code == 2 and "--judge-url" in last and "every judge call failed" in last
+    assert not (tmp_path / "eval" / "scores.json").exists()

@@ -518,6 +518,37 @@ def test_a_row_train_py_would_refuse_ends_the_study_at_once(row, named, tmp_path
     assert not (tmp_path / "s").exists()
 
 
+@pytest.mark.parametrize("argv,named", [
+    (["--top-p", "0"], "--top-p"), (["--max-len", "0"], "--max-len"), (["--temperature", "-1"], "--temperature"),
+    (["--temperature", "inf"], "--temperature"), (["--top-k", "-1"], "--top-k"),
+    (["--repetition-penalty", "nan"], "--repetition-penalty"), (["--steps", "0"], "--steps"),
+    (["--train-args", '"--lr'], "--train-args"), (["--base-args", "'x"], "--base-args"),
+    (["--row", "a=--lam 0", "--row", "a=--lam 1"], "--row a"), (["--row", "b=then"], "--row"),
+    (["--row", "c=--lam 0 then "], "--row"),
+])
+def test_a_studys_own_bad_flag_ends_it_at_once_naming_the_flag(argv, named, tmp_path, capsys):
+    """study.py's own flags, checked before any data, base or run: the scoring's sampling flags (as
+    train.py checks them), --steps 0 (read as unset: 120 steps a run), a --train-args or --base-args
+    shlex cannot split, a row name given twice (the second silently replaced the first), a `then` with an
+    empty stage (two default runs). Bug caught: each accepted, so the study trained every row and failed
+    (or, with --temperature -1, scored greedily and exited 0) only when it scored."""
+    with pytest.raises(SystemExit) as stop:
+        study.get_args(["--row", "ours=", *argv, "--out", str(tmp_path / "s")])
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert stop.value.code == 2 and named in last, last
+    assert not (tmp_path / "s").exists()
+
+
+def test_a_study_out_or_base_that_is_a_file_is_refused(tmp_path, capsys):
+    """Bug caught: FileExistsError or NotADirectoryError as a traceback once the study starts."""
+    f = tmp_path / "a-file"
+    f.write_text("")
+    for flag in ("--out", "--base"):
+        with pytest.raises(SystemExit) as stop:
+            study.get_args(["--row", "ours=", flag, str(f)])
+        assert stop.value.code == 2 and flag in capsys.readouterr().err.strip().splitlines()[-1]
+
+
 def test_gates_preset_lists_every_registered_gate(monkeypatch):
     """Bug caught: a fork's registered gate silently left out of `--preset gates`."""
     import gate as gates

@@ -17,6 +17,7 @@ import dataset
 import dpo
 import flags
 import objective
+import reward
 import rollout
 import runtime
 import train
@@ -1558,3 +1559,28 @@ def test_a_save_that_fails_at_its_last_rename_leaves_the_previous_checkpoint_on_
     monkeypatch.undo()
     kept = [d for d in (path, path + ".old") if os.path.exists(os.path.join(d, "train_state.pt"))]
     assert kept and torch.load(os.path.join(kept[0], "train_state.pt"), weights_only=False)["step"] == 1
+
+
+def test_a_judge_that_answers_nothing_stops_the_run_after_max_judge_outage_steps(toy_dir, micro_ckpts, tmp_path):
+    """Every call refused (nothing listens at the URL): the run stops after --max-judge-outage 2 steps in
+    a row, with one line naming --judge-url, its two records logged; --max-judge-outage 0 runs on, as SFT
+    alone. Bug caught: a judge that answers nothing ending in success (a final model trained without a
+    reward, exit 0), the count not reset, or the limit off by one."""
+    dead = ["--judge-url", "http://127.0.0.1:9/v1/chat/completions", "--judge-retries", "0", "--eval-prompts", "0"]
+    out = tmp_path / "dead"
+    with pytest.raises(SystemExit) as stop:
+        train.run(train.get_args(small(toy_dir, micro_ckpts["tiny-vita"], out, "--steps", "4",
+                                       "--max-judge-outage", "2", *dead)))
+    said = str(stop.value.code)
+    assert "every judge call failed on 2 steps" in said and "--judge-url http://127.0.0.1:9" in said
+    assert [r["step"] for r in records(out)] == [1, 2] and all(r["judge_failures"] == r["judge_calls"] > 0
+                                                               for r in records(out))
+    out = tmp_path / "on"
+    train.run(train.get_args(small(toy_dir, micro_ckpts["tiny-vita"], out, "--steps", "3", "--max-judge-outage", "0",
+                                   *dead)))
+    assert [r["step"] for r in records(out)] == [1, 2, 3]
+    outage = reward.JudgeOutage(2)
+    for calls, failures in ((6, 6), (6, 5), (6, 6)):           # a step with one answer resets the count
+        outage.update(calls, failures, 1, "u", {})
+    with pytest.raises(SystemExit):
+        outage.update(6, 6, 4, "u", {"ConnectionRefusedError": 6})
