@@ -39,6 +39,7 @@ import argparse
 import functools
 import hashlib
 import itertools
+import os
 import pathlib
 
 import numpy as np
@@ -331,6 +332,8 @@ def main():
     ap.add_argument("--style", default=None, choices=[s for s in STYLES if s])
     ap.add_argument("--out", default=None, help="write the waveform to this WAV file")
     args = ap.parse_args()
+    if args.out and os.path.isdir(args.out):
+        ap.error(f"--out {args.out}: a directory; give a WAV file's path")
     codes = speak(args.text, args.style)
     wave, rate = decode(codes)
     print(f"{len(codes)} codes, {len(wave) / rate:.2f} s at {rate} Hz; heard back: {hear(encode(wave, rate))!r}")

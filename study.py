@@ -592,15 +592,19 @@ def run_study(args, rows: dict, runner=subprocess_runner, scorer=None) -> dict:
     return {row: [records[row, seed] for seed in range(args.seeds)] for row in rows}
 
 
+def base_command(args) -> list:
+    """The train.py command that builds a missing base: the SFT stage, seed 0, --base-args."""
+    return [sys.executable, os.path.join(HERE, "train.py"), "--stage", "sft", "--model", args.model,
+            "--out", args.base, "--overwrite", "--seed", "0", "--eval-prompts", "0", *shlex.split(args.base_args)]
+
+
 def ensure_base(args, runner=subprocess_runner):
     """Build the shared base once (SFT stage, seed 0), unless it exists."""
     if os.path.exists(os.path.join(args.base, "spoken.json")):
         return
     print(f"base {args.base} missing: building it with the SFT stage (seed 0)", flush=True)
     os.makedirs(args.base, exist_ok=True)
-    cmd = [sys.executable, os.path.join(HERE, "train.py"), "--stage", "sft", "--model", args.model,
-           "--out", args.base, "--overwrite", "--seed", "0", "--eval-prompts", "0", *shlex.split(args.base_args)]
-    if runner(cmd, os.path.join(args.base, "build.log")) != 0:
+    if runner(base_command(args), os.path.join(args.base, "build.log")) != 0:
         raise SystemExit(f"building the base failed: see {os.path.join(args.base, 'build.log')}")
 
 
@@ -664,6 +668,10 @@ def get_args(argv=None):
     args.base = args.base or os.path.join("out", f"base-{args.model}")
     train_flags.check_out_dir(ap, "--out", args.out)
     train_flags.check_out_dir(ap, "--base", args.base)
+    if not os.path.exists(os.path.join(args.base, "spoken.json")):     # to be built: its flags as train.py reads them
+        refused = train_py_args(base_command(args))[1]
+        if refused:
+            ap.error(f"--base-args {args.base_args!r}: train.py refuses it: {refused}")
     if args.model != "tiny-vita":
         args.train_args = f"--model {args.model} {args.train_args}"
     if refused := rejected_flags(rows, args):

@@ -378,6 +378,7 @@ def test_device_cuda_without_cuda_ends_with_one_line(capsys, monkeypatch):
 @pytest.mark.parametrize("script,args,named", [
     ("rollout.py", ["--ckpt", "{tmp}/nowhere"], "no spoken.json"),
     ("codec.py", ["hello", "--out", "{tmp}/a-file/x.wav"], "--out"),
+    ("codec.py", ["hello", "--out", "{tmp}"], "a directory"),
     ("real.py", ["standin", "{tmp}/a-file/standin"], "standin"),
     ("judge.py", ["serve", "--port", "99999"], "--port 99999"),
     ("judge.py", ["serve", "--semantic-noise", "-1"], "--semantic-noise"),

@@ -539,6 +539,17 @@ def test_a_studys_own_bad_flag_ends_it_at_once_naming_the_flag(argv, named, tmp_
     assert not (tmp_path / "s").exists()
 
 
+def test_base_args_train_py_would_refuse_end_the_study_at_once(tmp_path, capsys):
+    """A base to be built with --base-args train.py refuses: one line naming --base-args, before anything
+    runs. Bug caught: the study starting, the build failing, and a line that says only "see build.log"."""
+    with pytest.raises(SystemExit) as stop:
+        study.get_args(["--row", "ours=", "--base", str(tmp_path / "base"), "--base-args", "--steps 0",
+                        "--out", str(tmp_path / "s")])
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert stop.value.code == 2 and "--base-args" in last and "--steps" in last
+    assert not (tmp_path / "base").exists()
+
+
 def test_a_study_out_or_base_that_is_a_file_is_refused(tmp_path, capsys):
     """Bug caught: FileExistsError or NotADirectoryError as a traceback once the study starts."""
     f = tmp_path / "a-file"
