@@ -14,6 +14,7 @@ Deviations from the paper and the official release (the defaults; the rest are t
      scope, is the official normalisation (summed over the GRPO scope, divided by its count).
 """
 import argparse
+import json
 import math
 import os
 
@@ -77,8 +78,9 @@ def get_args(argv=None):
                                  formatter_class=HelpFormatter)
     g = ap.add_argument_group("run")
     g.add_argument("--stage", default="hybrid", choices=["sft", "hybrid", "dpo"], help="what to train")
-    g.add_argument("--model", default="tiny-vita", choices=["tiny-vita", "tiny-kimi", "vita"],
-                   help="architecture; `vita` needs --init (see real.py)")
+    g.add_argument("--model", default=None, choices=["tiny-vita", "tiny-kimi", "vita"],
+                   help="architecture (default: the one a saved --init checkpoint holds, else tiny-vita); "
+                        "`vita` needs --init (see real.py)")
     g.add_argument("--init", default=None, help="starting checkpoint dir; default: fresh for sft, "
                    "out/base-MODEL (built if missing) otherwise")
     g.add_argument("--out", default=None, help="run directory; default out/STAGE-MODEL (a fresh sft: out/base-MODEL)")
@@ -189,6 +191,13 @@ def get_args(argv=None):
                    "the tqdm bar redraws in between; metrics.jsonl has every step")
     g.add_argument("--quiet", action="store_true", help="no step lines (the tqdm bar stays)")
     args = ap.parse_args(argv)
+    saved = model_of_checkpoint(args.init)
+    if args.model and saved and saved != args.model:
+        # the stage defaults follow --model: a saved VITA-Audio run continued as a tiny model would
+        # post-train 7B at lr 3e-4, 300x the paper's
+        ap.error(f"--init {args.init} holds a {saved} model, not --model {args.model}: give --model {saved} "
+                 "or leave --model out")
+    args.model = args.model or saved or "tiny-vita"
     for key, value in stage_defaults(args.model, args.stage).items():
         if getattr(args, key) is None:
             setattr(args, key, value)
@@ -211,6 +220,20 @@ def get_args(argv=None):
         args.init = os.path.join("out", f"base-{args.model}")
     check_out_dir(ap, "--out", args.out)
     return args
+
+
+def model_of_checkpoint(path) -> str | None:
+    """The model a saved checkpoint holds (spoken.json's "model"), or None where there is none to
+    read (no --init, a raw VITA-Audio directory, a broken spec, which its loader names later)."""
+    spec = os.path.join(path or "", "spoken.json")
+    if not path or not os.path.isfile(spec):
+        return None
+    try:
+        with open(spec) as f:
+            saved = json.load(f).get("model")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return saved if saved in ("tiny-vita", "tiny-kimi", "vita") else None
 
 
 def check_real_inputs(ap, args):

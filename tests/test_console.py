@@ -668,3 +668,23 @@ def test_eval_with_a_judge_that_answers_nothing_ends_with_one_line_and_writes_no
     last = capsys.readouterr().err.strip().splitlines()[-1]
     assert stop.value.code == 2 and "--judge-url" in last and "every judge call failed" in last
     assert not (tmp_path / "eval" / "scores.json").exists()
+
+
+def test_model_defaults_to_the_init_checkpoints_and_a_conflicting_one_is_refused(micro_ckpts, tmp_path, capsys):
+    """--model left out takes the model a saved --init holds, so the stage defaults are that model's: a
+    saved VITA-Audio run continued without --model vita gets the paper's lr 1e-6, not the tiny models'
+    3e-4. A --model that names another model than the checkpoint's is refused in one line. Bug caught:
+    the default tiny-vita applied to any checkpoint (3e-4 on 7B; a tiny-kimi base trained under
+    tiny-vita's name and out/ directory), or a conflict trained through silently."""
+    kimi = flags.get_args(["--init", micro_ckpts["tiny-kimi"]])
+    assert kimi.model == "tiny-kimi" and kimi.out == os.path.join("out", "hybrid-tiny-kimi")
+    assert flags.get_args([]).model == "tiny-vita"
+    saved_vita = tmp_path / "vita-run" / "final"
+    saved_vita.mkdir(parents=True)
+    (saved_vita / "spoken.json").write_text('{"model": "vita", "arch": "interleaved", "tokenizer": "hf"}')
+    vita = flags.get_args(["--init", str(saved_vita), "--data-dir", "d", "--judge-url", "http://127.0.0.1:9/v1"])
+    assert vita.model == "vita" and vita.lr == 1e-6
+    with pytest.raises(SystemExit) as stop:
+        flags.get_args(["--model", "tiny-vita", "--init", micro_ckpts["tiny-kimi"]])
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert stop.value.code == 2 and "--model tiny-vita" in last and "tiny-kimi" in last
