@@ -196,6 +196,33 @@ def question_text(messages) -> str:
     return "\n\n".join(p for p in parts if p)
 
 
+def json_line(raw: bytes, where: str):
+    """One JSONL line's value; a DataError naming `where` ('file:line') if it is not UTF-8 or not
+    JSON (a line cut short: the column where it ends, not column 1 of the next line)."""
+    try:
+        return json.loads(raw.decode("utf-8").rstrip("\r\n"))
+    except UnicodeDecodeError as e:
+        raise DataError(f"{where}: not UTF-8 text (byte {e.start + 1} of the line)") from None
+    except json.JSONDecodeError as e:
+        raise DataError(f"{where}: not valid JSON ({e.msg} at column {e.colno})") from None
+
+
+def check_split(path: str, limit: int) -> None:
+    """Read the first `limit` records of a JSONL split against the schema without encoding any
+    audio: a bad line found in a second (study.py checks its held-out split before hours of
+    training), not when the first model is scored. A DataError naming file:line otherwise."""
+    if os.path.isdir(path):
+        raise DataError(f"{path}: a directory, not a JSONL data file")
+    with open(path, "rb") as f:
+        seen = 0
+        for line_no, raw in enumerate(f, 1):
+            if seen >= limit:
+                break
+            if raw.strip():
+                parse_record(json_line(raw, f"{path}:{line_no}"), f"{path}:{line_no}")
+                seen += 1
+
+
 def load_samples(path: str, encode, need_target: bool = False, skip_bad: bool = False,
                  limit: int | None = None, log=print, task_types=("s2s",), codes_cache: bool = True) -> list[Sample]:
     """Read a JSONL split into Samples, encoding each WAV with `encode(wave, rate) -> codes`.
@@ -222,18 +249,10 @@ def load_samples(path: str, encode, need_target: bool = False, skip_bad: bool = 
                 break
             bar.update(1)
             where = f"{path}:{line_no}"
-            try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError as e:
-                raise DataError(f"{where}: not UTF-8 text (byte {e.start + 1} of the line)") from None
-            if not line.strip():
+            if not raw.strip():
                 continue
             try:
-                try:
-                    record = json.loads(line.rstrip("\r\n"))     # a line cut short: its column, not the next line's
-                except json.JSONDecodeError as e:
-                    raise DataError(f"{where}: not valid JSON ({e.msg} at column {e.colno})") from e
-                parse_record(record, where)
+                record = parse_record(json_line(raw, where), where)
                 record.setdefault("id", f"{os.path.basename(path)}:{line_no}")
                 kind = record.get("task_type")
                 if task_types is not None and kind is not None and kind not in task_types:

@@ -711,6 +711,10 @@ def main(argv=None):
     if held_out < args.prompts:
         fail(f"--eval-file {args.eval_file}: " + (f"{held_out} prompts, fewer than --prompts {args.prompts}"
                                                  if os.path.exists(args.eval_file) else "no such file"))
+    try:
+        dataset.check_split(args.eval_file, args.prompts)     # in a second, not after the base and the runs
+    except dataset.DataError as e:
+        fail(f"--eval-file {e}")
     ensure_base(args)
     with contextlib.ExitStack() as stack:
         try:

@@ -9,6 +9,7 @@ import sys
 import pytest
 import torch
 
+import dataset
 import stats
 import study
 
@@ -920,6 +921,25 @@ def test_too_few_held_out_prompts_end_the_study_before_the_base(tmp_path, monkey
             study.main(["--row", "ours=", "--eval-file", str(eval_file), "--prompts", prompts,
                         "--out", str(tmp_path / "s")])
         assert stop.value.code == 2 and f"2 prompts, fewer than --prompts {prompts}" in capsys.readouterr().err
+
+
+def test_a_bad_line_in_the_held_out_split_ends_the_study_before_the_base(toy_dir, tmp_path, monkeypatch, capsys):
+    """A held-out split whose third line is not JSON, or not a sample, with --prompts 4: the study ends at
+    once, naming file:line, before the base is built or any run trains; lines past --prompts are not read.
+    Bug caught: the split first read when the first model is scored (after the base and every run), and
+    the DataError there a traceback."""
+    good = [line for line in (toy_dir / "eval.jsonl").read_text().splitlines()[:4]]
+
+    def no_base(args, runner=None):
+        raise AssertionError("the base was built")
+    monkeypatch.setattr(study, "ensure_base", no_base)
+    for bad, said in (('{"id": "x", "mess', "eval.jsonl:3: not valid JSON"), ('{"id": 3}', "eval.jsonl:3: field 'id'")):
+        eval_file = tmp_path / "eval.jsonl"
+        eval_file.write_text("\n".join(good[:2] + [bad] + good[2:]) + "\n")
+        with pytest.raises(SystemExit) as stop:
+            study.main(["--row", "ours=", "--eval-file", str(eval_file), "--prompts", "4", "--out", str(tmp_path / "s")])
+        assert stop.value.code == 2 and said in capsys.readouterr().err.strip().splitlines()[-1]
+    dataset.check_split(str(eval_file), 2)        # the first two lines are all --prompts 2 reads
 
 
 def test_a_key_names_the_base_wherever_the_study_is_started(tmp_path, monkeypatch):
