@@ -368,7 +368,10 @@ def run_hybrid(args, policy, train_set, eval_set, judge, rank, world, device, hu
     gate = gates.make_gate(args.gate, lam=args.lam, lambda_max=args.lambda_max, slope=args.gate_slope,
                            threshold=args.gate_threshold, ema_alpha=args.ema_alpha)
     if state is not None:
-        gate.load_state_dict(state["gate"])
+        try:
+            gate.load_state_dict(state["gate"])
+        except ValueError as e:         # a run from before run.json, resumed with another --gate
+            raise SystemExit(f"--resume: {e}") from None
     ref = weights.frozen_copy(args, device) if args.beta_text > 0 or args.beta_speech > 0 else None
     base = "init" if rank == 0 and args.eval_prompts else None     # loaded by finish, after the optimiser
     log = runtime.Logger(args.out, rank, start, args.quiet, args.log_every)

@@ -688,3 +688,18 @@ def test_model_defaults_to_the_init_checkpoints_and_a_conflicting_one_is_refused
         flags.get_args(["--model", "tiny-vita", "--init", micro_ckpts["tiny-kimi"]])
     last = capsys.readouterr().err.strip().splitlines()[-1]
     assert stop.value.code == 2 and "--model tiny-vita" in last and "tiny-kimi" in last
+
+
+def test_resuming_a_run_from_before_run_json_with_another_gate_ends_with_one_line(toy_dir, micro_ckpts, judge_url,
+                                                                                  tmp_path, capsys):
+    """A checkpoint without run.json (written before it existed), resumed with another --gate: one line
+    naming --resume and the gates, status 2. Bug caught: gate.load_state_dict's ValueError as a traceback."""
+    out = tmp_path / "run"
+    argv = ["--init", micro_ckpts["tiny-vita"], "--data-dir", str(toy_dir), "--out", str(out), "--batch-size", "2",
+            "--group-size", "2", "--max-len", "24", "--eval-prompts", "0", "--quiet", "--steps", "2",
+            "--judge-url", judge_url]
+    train.run(train.get_args(argv + ["--stop-after", "1"]))
+    (out / "run.json").unlink()
+    code, _, err = run_main(argv + ["--resume", "--gate", "fixed"], capsys)
+    last = err.strip().splitlines()[-1]
+    assert code == 2 and "--resume" in last and "gate" in last
