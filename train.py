@@ -147,8 +147,9 @@ def record_run(args, rank):
     """run.json: the run's flags (what --resume checks against), written once the run starts."""
     if rank == 0:
         os.makedirs(args.out, exist_ok=True)
-        runtime.write_json(os.path.join(args.out, "run.json"), {k: v for k, v in sorted(vars(args).items())
-                                                                if isinstance(v, (str, int, float, bool, list, type(None)))})
+        plain = (str, int, float, bool, list, type(None))
+        runtime.write_json(os.path.join(args.out, "run.json"),
+                           {k: v for k, v in sorted(vars(args).items()) if isinstance(v, plain)})
 
 
 def clear_out(args, rank):

@@ -587,10 +587,10 @@ def test_a_cache_entry_needs_both_the_size_and_the_time_stamp(tmp_path):
     folder, wav = _cache_with_one_entry(tmp_path)
     reopen = lambda: dataset.CodesCache(str(folder / "eval.jsonl"), "fp")   # noqa: E731
     assert reopen().get(str(wav)).tolist() == [1, 2, 3]
-    wav.write_bytes(b"y" * 10)                            # same size, new time stamp: a size-only check hands back [1, 2, 3]
+    wav.write_bytes(b"y" * 10)                  # same size, new time stamp: a size-only check hands back [1, 2, 3]
     os.utime(wav, ns=(10**18 + 1, 10**18 + 1))
     assert reopen().get(str(wav)) is None
-    wav.write_bytes(b"y" * 11)                            # new size, the old time stamp: a time-only check hands it back
+    wav.write_bytes(b"y" * 11)                  # new size, the old time stamp: a time-only check hands it back
     os.utime(wav, ns=(10**18, 10**18))
     assert reopen().get(str(wav)) is None
 

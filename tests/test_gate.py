@@ -151,9 +151,10 @@ def test_state_dict_round_trip():
 
 def test_a_resume_with_a_lower_lambda_max_is_bounded_by_it_at_once():
     """A checkpoint's lambda 0.8, resumed with --lambda-max 0.5, alpha 0.9: one step of raw
-    0.5 sigmoid(10) = 0.49998 smooths to 0.1 x 0.49998 + 0.9 x 0.8 = 0.77, which Eq. 11's promise (at
-    least 1 - lambda_max of SFT always kept) bounds at 0.5. (Every group's raw weight is already at most lambda_max, so only a state from another
-    run can take the EMA past it.) Bug caught: the bound on lambda_t dropped (0.77 applied)."""
+    0.5 sigmoid(10) = 0.49998 smooths to 0.1 x 0.49998 + 0.9 x 0.8 = 0.77, which Eq. 11's promise
+    (at least 1 - lambda_max of SFT always kept) bounds at 0.5. Every group's raw weight is already
+    at most lambda_max, so only a state from another run can take the EMA past it. Bug caught: the
+    bound on lambda_t dropped (0.77 applied)."""
     g = gates.make_gate("adaptive", lambda_max=0.5, ema_alpha=0.9)
     g.load_state_dict({"name": "adaptive", "lam": 0.8})
     assert g.step(torch.tensor([[1.0, 5.0]])).lam == 0.5

@@ -937,7 +937,8 @@ def test_a_bad_line_in_the_held_out_split_ends_the_study_before_the_base(toy_dir
         eval_file = tmp_path / "eval.jsonl"
         eval_file.write_text("\n".join(good[:2] + [bad] + good[2:]) + "\n")
         with pytest.raises(SystemExit) as stop:
-            study.main(["--row", "ours=", "--eval-file", str(eval_file), "--prompts", "4", "--out", str(tmp_path / "s")])
+            study.main(["--row", "ours=", "--eval-file", str(eval_file), "--prompts", "4",
+                        "--out", str(tmp_path / "s")])
         assert stop.value.code == 2 and said in capsys.readouterr().err.strip().splitlines()[-1]
     dataset.check_split(str(eval_file), 2)        # the first two lines are all --prompts 2 reads
 
