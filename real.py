@@ -304,10 +304,13 @@ class VitaLM(models.InterleavedLM):
             with open(os.path.join(path, "model.safetensors.index.json"), "w") as f:
                 json.dump(index, f, indent=2)
         if os.path.abspath(src) != os.path.abspath(path):
-            skip = set(by_file) | {"model.safetensors.index.json", "spoken.json", "train_state.pt"}
+            # the source's own run files stay behind: an SFT run saves its model into its --out, where
+            # the --init checkpoint's run.json, metrics or summary would replace the run's own
+            skip = set(by_file) | {"model.safetensors.index.json", "spoken.json", "train_state.pt", "run.json",
+                                   "summary.json", "metrics.jsonl", "metrics.png"}
             for name in os.listdir(src):
                 full = os.path.join(src, name)
-                if name not in skip and os.path.isfile(full) and not name.endswith(".tmp"):
+                if name not in skip and os.path.isfile(full) and not name.endswith((".tmp", ".log")):
                     shutil.copy2(full, os.path.join(path, name))
 
     def load_weights(self, path: str):

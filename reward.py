@@ -383,7 +383,7 @@ class JudgeOutage:
             said = "; ".join(f"{n} x {e}" for e, n in list(errors.items())[:2]) or "no error recorded here"
             raise SystemExit(f"step {step}: every judge call failed on {self.in_row} steps in a row "
                              f"(--max-judge-outage {self.limit}): check --judge-url {url}, --judge-model and "
-                             f"the key ({said}); --resume continues from the last checkpoint")
+                             f"the key ({said}); --resume continues from the last checkpoint, if one was saved")
 
 
 def check_judge_args(ap, args):

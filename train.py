@@ -101,7 +101,7 @@ def per_rank_batch(args, world):
     return args.batch_size // world
 
 
-RUN_MARKERS = ("ckpt", "final", "metrics.jsonl", "spoken.json", "summary.json", "run.json")   # "a run is here"
+RUN_MARKERS = ("ckpt", "final", "metrics.jsonl", "spoken.json", "summary.json")   # what says "a run is here"
 # what a run is, in run.json: --resume with another value would continue a different experiment
 # (another stage's records in this run's metrics and checkpoint, another data order or streams)
 RUN_IDENTITY = ("stage", "model", "batch_size", "group_size", "seed", "gate", "steps")
@@ -144,7 +144,9 @@ def check_same_run(args):
 
 
 def record_run(args, rank):
-    """run.json: the run's flags (what --resume checks against), written once the run starts."""
+    """run.json: the flags of the run a checkpoint belongs to (what --resume checks against), written
+    with each checkpoint: a run that fails before its first one, or a --resume refused, leaves it as
+    it was (a failed start must not block the command that fixes it)."""
     if rank == 0:
         os.makedirs(args.out, exist_ok=True)
         plain = (str, int, float, bool, list, type(None))
@@ -158,7 +160,7 @@ def clear_out(args, rank):
     early is never read as the old one finished (its final model, its summary)."""
     if not args.overwrite or rank != 0:
         return
-    for path in (os.path.join(args.out, name) for name in RUN_MARKERS):
+    for path in (os.path.join(args.out, name) for name in (*RUN_MARKERS, "run.json")):
         if os.path.isdir(path):
             shutil.rmtree(path)
         elif os.path.exists(path):
@@ -190,7 +192,9 @@ def check_init(args):
     if not args.init or not args.model.startswith("tiny") or os.path.exists(os.path.join(args.init, "spoken.json")):
         return
     if args.stage == "sft" or args.init != os.path.join("out", f"base-{args.model}"):
-        raise SystemExit(f"--init {args.init}: no checkpoint there (no spoken.json)")
+        raw = os.path.exists(os.path.join(args.init, "config.json"))
+        raise SystemExit(f"--init {args.init}: no checkpoint there (no spoken.json)"
+                         + ("; a raw VITA-Audio checkpoint needs --model vita" if raw else ""))
 
 
 def ensure_base(args, rank, world):
@@ -256,7 +260,6 @@ def run(args):
     train_set = load_split(args.train_file, policy.codec.encode, need_target, args.skip_bad, args.max_train_samples)
     eval_set = load_split(args.eval_file, policy.codec.encode, False, args.skip_bad, max(1, args.eval_prompts))
     clear_out(args, rank)
-    record_run(args, rank)
     with contextlib.ExitStack() as stack:
         # two raters: the (noisy) training judge, and the noise-free "human" for the held-out summary
         judge = reward.open_judge(args, stack) if args.stage != "sft" else None
@@ -574,6 +577,7 @@ def should_stop(args, policy, opt, sched, shards, gen, step, start, rank, world,
     stopping = bool(args.stop_after) and done - start >= args.stop_after and done < args.steps
     if done % args.save_every == 0 or done == args.steps or stopping:
         extra = extra() if callable(extra) else extra     # a callable may gather over ranks: only when saving
+        record_run(args, rank)
         runtime.save(os.path.join(args.out, "ckpt"), policy, opt, sched, shards, gen, done, rank, world,
                      {"config": vars(args), **(extra or {})})
     return stopping

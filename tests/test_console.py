@@ -1,5 +1,6 @@
 """train.py's console: one line and exit status 2 for bad input, a step line every --log-every steps."""
 import argparse
+import json
 import os
 
 import pytest
@@ -703,3 +704,35 @@ def test_resuming_a_run_from_before_run_json_with_another_gate_ends_with_one_lin
     code, _, err = run_main(argv + ["--resume", "--gate", "fixed"], capsys)
     last = err.strip().splitlines()[-1]
     assert code == 2 and "--resume" in last and "gate" in last
+    # the refused resume recorded nothing, so the right one continues (bug: run.json written at the start
+    # of the refused one, whose --gate fixed then refused the right --resume)
+    assert not (out / "run.json").exists()
+    train.run(train.get_args(argv + ["--resume"]))
+    assert json.loads((out / "run.json").read_text())["gate"] == "adaptive"
+
+
+def test_a_run_that_fails_before_its_first_checkpoint_does_not_block_the_command_that_fixes_it(
+        toy_dir, micro_ckpts, tmp_path, capsys):
+    """DPO whose judge answers nothing keeps no pairs and stops before any checkpoint; the same command
+    with the judge fixed must run in that --out without --overwrite. Bug caught: run.json written at the
+    start and counted as a run ("--out holds a run (run.json)"; --resume then finds no checkpoint)."""
+    out = tmp_path / "dpo"
+    argv = ["--stage", "dpo", "--init", micro_ckpts["tiny-vita"], "--data-dir", str(toy_dir), "--out", str(out),
+            "--batch-size", "2", "--max-len", "24", "--eval-prompts", "0", "--quiet", "--steps", "1",
+            "--dpo-prompts", "2", "--dpo-samples", "2", "--judge-retries", "0",
+            "--judge-url", "http://127.0.0.1:9/v1/chat/completions"]
+    code, _, err = run_main(argv, capsys)
+    assert code == 2 and "pairs" in err.strip().splitlines()[-1]
+    assert not (out / "run.json").exists()
+    train.check_out(train.get_args(argv))           # the rerun is not refused
+
+
+def test_a_raw_vita_audio_init_without_model_vita_says_what_is_missing(tmp_path):
+    """A raw VITA-Audio directory (config.json, no spoken.json) given as --init without --model vita: the
+    refusal names --model vita. Bug caught: only "no checkpoint there", which sends a user looking for a
+    broken download."""
+    raw = tmp_path / "VITA-Audio-Boost"
+    raw.mkdir()
+    (raw / "config.json").write_text("{}")
+    with pytest.raises(SystemExit, match="needs --model vita"):
+        train.check_init(train.get_args(["--init", str(raw)]))
