@@ -200,7 +200,7 @@ def json_line(raw: bytes, where: str):
     """One JSONL line's value; a DataError naming `where` ('file:line') if it is not UTF-8 or not
     JSON (a line cut short: the column where it ends, not column 1 of the next line)."""
     try:
-        return json.loads(raw.decode("utf-8").rstrip("\r\n"))
+        return json.loads(raw.decode("utf-8-sig").rstrip("\r\n"))      # -sig: a BOM (Windows editors) is not data
     except UnicodeDecodeError as e:
         raise DataError(f"{where}: not UTF-8 text (byte {e.start + 1} of the line)") from None
     except json.JSONDecodeError as e:

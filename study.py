@@ -336,9 +336,12 @@ def rejected_flags(rows: dict, args) -> str | None:
     failing in each of its runs, after the base and the other rows."""
     for row, row_flags in rows.items():
         for cmd in train_commands(row_flags, args.base, 0, os.path.join(args.out, row), common_flags(args))[0]:
-            refused = train_py_args(cmd)[1]
+            parsed, refused = train_py_args(cmd)
             if refused:
                 return f"--row {row}: train.py refuses {row_flags!r}: {refused}"
+            if parsed.model != args.model:      # the base is built for --model: its runs would be refused
+                return (f"--row {row}: trains {parsed.model}, but the study's base is {args.model} (give study.py "
+                        f"--model {parsed.model}, not train.py's --model in a row or --train-args)")
     return None
 
 

@@ -614,14 +614,19 @@ def test_grad_clip_inf_means_no_clipping_and_is_accepted():
 def test_a_data_file_that_is_a_directory_or_not_text_is_refused_naming_it(tmp_path):
     """dataset.load_samples on a directory, and on a file with bytes that are not UTF-8 on line 2: a
     DataError naming the path (and the line), which every tool prints as one line. A JSON line cut short
-    is reported at the column where it ends, not at column 1 of the next line. Bug caught: IsADirectoryError
-    or UnicodeDecodeError as a traceback in train.py, eval.py, bench.py and study.py."""
+    is reported at the column where it ends, not at column 1 of the next line; a UTF-8 BOM before the first
+    line is not part of it. Bug caught: IsADirectoryError or UnicodeDecodeError as a traceback in train.py,
+    eval.py, bench.py and study.py, or a file saved with a BOM refused as "not valid JSON"."""
     with pytest.raises(dataset.DataError, match="a directory"):
         dataset.load_samples(str(tmp_path), lambda w, r: None)
     binary = tmp_path / "bin.jsonl"
     binary.write_bytes(b"\n\xff\xfe{}\n")
     with pytest.raises(dataset.DataError, match=r"bin.jsonl:2: not UTF-8"):
         dataset.load_samples(str(binary), lambda w, r: None)
+    bom = tmp_path / "bom.jsonl"                  # a Windows editor's BOM is not data: the line is read as JSON
+    bom.write_bytes("\ufeff".encode() + b'{"id": 3}\n')
+    with pytest.raises(dataset.DataError, match=r"bom.jsonl:1: field 'id'"):
+        dataset.load_samples(str(bom), lambda w, r: None)
     cut = tmp_path / "cut.jsonl"
     cut.write_text('{"id": "a", "mess\n')
     with pytest.raises(dataset.DataError, match=r"cut.jsonl:1: not valid JSON \(.* at column (1[0-9])\)"):

@@ -526,12 +526,14 @@ def test_a_row_train_py_would_refuse_ends_the_study_at_once(row, named, tmp_path
     (["--train-args", '"--lr'], "--train-args"), (["--base-args", "'x"], "--base-args"),
     (["--row", "a=--lam 0", "--row", "a=--lam 1"], "--row a"), (["--row", "b=then"], "--row"),
     (["--row", "c=--lam 0 then "], "--row"),
+    (["--train-args", "--model tiny-kimi"], "--model tiny-kimi"), (["--row", "k=--model tiny-kimi"], "--row k"),
 ])
 def test_a_studys_own_bad_flag_ends_it_at_once_naming_the_flag(argv, named, tmp_path, capsys):
     """study.py's own flags, checked before any data, base or run: the scoring's sampling flags (as
     train.py checks them), --steps 0 (read as unset: 120 steps a run), a --train-args or --base-args
     shlex cannot split, a row name given twice (the second silently replaced the first), a `then` with an
-    empty stage (two default runs). Bug caught: each accepted, so the study trained every row and failed
+    empty stage (two default runs), train.py's --model in --train-args or a row (the base is built for
+    study.py's own --model, so every run would be refused after it). Bug caught: each accepted, so the study trained every row and failed
     (or, with --temperature -1, scored greedily and exited 0) only when it scored."""
     with pytest.raises(SystemExit) as stop:
         study.get_args(["--row", "ours=", *argv, "--out", str(tmp_path / "s")])
