@@ -305,9 +305,9 @@ class VitaLM(models.InterleavedLM):
                 json.dump(index, f, indent=2)
         if os.path.abspath(src) != os.path.abspath(path):
             # the source's own run files stay behind: an SFT run saves its model into its --out, where
-            # the --init checkpoint's run.json, metrics or summary would replace the run's own
-            skip = set(by_file) | {"model.safetensors.index.json", "spoken.json", "train_state.pt", "run.json",
-                                   "summary.json", "metrics.jsonl", "metrics.png"}
+            # the --init checkpoint's metrics or summary would replace the run's own
+            skip = set(by_file) | {"model.safetensors.index.json", "spoken.json", "train_state.pt", "summary.json",
+                                   "metrics.jsonl", "metrics.png"}
             for name in os.listdir(src):
                 full = os.path.join(src, name)
                 if name not in skip and os.path.isfile(full) and not name.endswith((".tmp", ".log")):

@@ -426,7 +426,7 @@ def content_digest(path: str, suffixes=(".safetensors", ".bin", ".json")) -> str
         files = [path]
     elif os.path.isdir(path):
         files = sorted(os.path.join(path, n) for n in os.listdir(path) if n.endswith(suffixes)
-                       and n not in ("summary.json", "run.json") and os.path.isfile(os.path.join(path, n)))
+                       and n != "summary.json" and os.path.isfile(os.path.join(path, n)))
     else:
         return None
     h = hashlib.sha256()

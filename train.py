@@ -102,8 +102,8 @@ def per_rank_batch(args, world):
 
 
 RUN_MARKERS = ("ckpt", "final", "metrics.jsonl", "spoken.json", "summary.json")   # what says "a run is here"
-# what a run is, in run.json: --resume with another value would continue a different experiment
-# (another stage's records in this run's metrics and checkpoint, another data order or streams)
+# what a run is: --resume with another value than its checkpoint's would continue a different
+# experiment (another stage's records in this run's metrics and checkpoint, another data order or streams)
 RUN_IDENTITY = ("stage", "model", "batch_size", "group_size", "seed", "gate", "steps")
 
 
@@ -111,7 +111,7 @@ def check_out(args):
     """An --out that holds a run is continued (--resume) or replaced (--overwrite), never replaced
     silently: relaunched without --resume, a long run's metrics.jsonl was emptied at once and its
     checkpoint replaced at the first save. --resume continues the same run: the flags of
-    RUN_IDENTITY as run.json recorded them (--steps may grow, not shrink)."""
+    RUN_IDENTITY as its checkpoint recorded them (--steps may grow, not shrink)."""
     if args.resume:
         check_same_run(args)
         return
@@ -126,15 +126,12 @@ def check_out(args):
 
 def check_same_run(args):
     """--resume: refuse, in one line naming the flag, what would continue another experiment in
-    this run's files (a run from before run.json existed is not checked)."""
-    path = os.path.join(args.out, "run.json")
-    if not os.path.exists(path):
-        return
-    try:
-        with open(path) as f:
-            recorded = json.load(f)
-    except (OSError, ValueError) as e:
-        raise SystemExit(f"--resume: {path} cannot be read ({type(e).__name__})") from None
+    this run's files, against the flags the checkpoint was saved with (its "config"). The state is
+    mapped, not read (runtime.read_state), and let go of once its flags are out."""
+    ckpt = os.path.join(args.out, "ckpt")
+    if not os.path.exists(os.path.join(ckpt, "train_state.pt")):
+        return                      # common_loop_state names the missing checkpoint
+    recorded = runtime.read_state(ckpt).get("config") or {}
     for key in RUN_IDENTITY:
         was, now = recorded.get(key), getattr(args, key)
         if key in recorded and (now < was if key == "steps" else now != was):
@@ -143,24 +140,13 @@ def check_same_run(args):
                              + (" (it may grow)" if key == "steps" else "") + "; give the same, or another --out")
 
 
-def record_run(args, rank):
-    """run.json: the flags of the run a checkpoint belongs to (what --resume checks against), written
-    with each checkpoint: a run that fails before its first one, or a --resume refused, leaves it as
-    it was (a failed start must not block the command that fixes it)."""
-    if rank == 0:
-        os.makedirs(args.out, exist_ok=True)
-        plain = (str, int, float, bool, list, type(None))
-        runtime.write_json(os.path.join(args.out, "run.json"),
-                           {k: v for k, v in sorted(vars(args).items()) if isinstance(v, plain)})
-
-
 def clear_out(args, rank):
     """--overwrite: the old run's markers go once the new run has its model and data (a bad
     flag or file leaves the old run as it was), before it writes anything, so a new run stopped
     early is never read as the old one finished (its final model, its summary)."""
     if not args.overwrite or rank != 0:
         return
-    for path in (os.path.join(args.out, name) for name in (*RUN_MARKERS, "run.json")):
+    for path in (os.path.join(args.out, name) for name in RUN_MARKERS):
         if os.path.isdir(path):
             shutil.rmtree(path)
         elif os.path.exists(path):
@@ -372,10 +358,7 @@ def run_hybrid(args, policy, train_set, eval_set, judge, rank, world, device, hu
     gate = gates.make_gate(args.gate, lam=args.lam, lambda_max=args.lambda_max, slope=args.gate_slope,
                            threshold=args.gate_threshold, ema_alpha=args.ema_alpha)
     if state is not None:
-        try:
-            gate.load_state_dict(state["gate"])
-        except ValueError as e:         # a run from before run.json, resumed with another --gate
-            raise SystemExit(f"--resume: {e}") from None
+        gate.load_state_dict(state["gate"])
     ref = weights.frozen_copy(args, device) if args.beta_text > 0 or args.beta_speech > 0 else None
     base = "init" if rank == 0 and args.eval_prompts else None     # loaded by finish, after the optimiser
     log = runtime.Logger(args.out, rank, start, args.quiet, args.log_every)
@@ -577,7 +560,6 @@ def should_stop(args, policy, opt, sched, shards, gen, step, start, rank, world,
     stopping = bool(args.stop_after) and done - start >= args.stop_after and done < args.steps
     if done % args.save_every == 0 or done == args.steps or stopping:
         extra = extra() if callable(extra) else extra     # a callable may gather over ranks: only when saving
-        record_run(args, rank)
         runtime.save(os.path.join(args.out, "ckpt"), policy, opt, sched, shards, gen, done, rank, world,
                      {"config": vars(args), **(extra or {})})
     return stopping

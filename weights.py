@@ -33,9 +33,7 @@ def load_init(path, args, device, dtype=None):
         import real
         return real.load_vita(path, args.schedule, args.audio_tokenizer, args.audio_decoder, dtype,
                               device).to(device)
-    raw = os.path.exists(os.path.join(path, "config.json"))
-    raise SystemExit(f"--init {path}: not a checkpoint (no spoken.json)"
-                     + ("; a raw VITA-Audio checkpoint needs --model vita" if raw else ""))
+    raise SystemExit(f"--init {path}: not a checkpoint (no spoken.json)")
 
 
 def rollout_dtype(args, device):

@@ -644,13 +644,15 @@ def test_an_out_that_is_a_file_is_refused_at_start(tmp_path, capsys):
 
 
 def test_resume_refuses_flags_that_make_it_another_run(tmp_path, capsys):
-    """run.json records what a run is; --resume with another --stage (DPO records and checkpoint written
-    over a hybrid run), --batch-size, --group-size, --seed, --gate or --model, or fewer --steps than
-    recorded, ends with one line naming the flag before anything is read or written; more --steps is a
-    continuation. Bug caught: the check missing a flag of RUN_IDENTITY, or refusing --steps that grow."""
+    """A checkpoint keeps the flags it was saved with ("config"); --resume with another --stage (DPO
+    records and checkpoint written over a hybrid run), --batch-size, --group-size, --seed, --gate or
+    --model, or fewer --steps than recorded, ends with one line naming the flag before anything is read
+    or written; more --steps is a continuation. Bug caught: the check missing a flag of RUN_IDENTITY, or
+    refusing --steps that grow."""
     out = tmp_path / "run"
     args = flags.get_args(["--out", str(out), "--steps", "4"])
-    train.record_run(args, 0)
+    (out / "ckpt").mkdir(parents=True)
+    torch.save({"step": 2, "config": vars(args)}, out / "ckpt" / "train_state.pt")
     for argv, named in ((["--stage", "dpo"], "--stage"), (["--batch-size", "4"], "--batch-size"),
                         (["--group-size", "3"], "--group-size"), (["--seed", "1"], "--seed"),
                         (["--gate", "fixed"], "--gate"), (["--model", "tiny-kimi"], "--model"),
@@ -696,31 +698,31 @@ def test_model_defaults_to_the_init_checkpoints_and_a_conflicting_one_is_refused
     assert stop.value.code == 2 and "--model tiny-vita" in last and "tiny-kimi" in last
 
 
-def test_resuming_a_run_from_before_run_json_with_another_gate_ends_with_one_line(toy_dir, micro_ckpts, judge_url,
-                                                                                  tmp_path, capsys):
-    """A checkpoint without run.json (written before it existed), resumed with another --gate: one line
-    naming --resume and the gates, status 2. Bug caught: gate.load_state_dict's ValueError as a traceback."""
+def test_a_resume_with_another_gate_ends_with_one_line_and_the_right_one_continues(toy_dir, micro_ckpts, judge_url,
+                                                                                   tmp_path, capsys):
+    """A real checkpoint resumed with another --gate: one line naming --resume and --gate, status 2, and
+    nothing changed, so the right --resume continues. Bug caught: gate.load_state_dict's ValueError as a
+    traceback (the flags the checkpoint saved not compared), or the refused resume writing anything."""
     out = tmp_path / "run"
     argv = ["--init", micro_ckpts["tiny-vita"], "--data-dir", str(toy_dir), "--out", str(out), "--batch-size", "2",
             "--group-size", "2", "--max-len", "24", "--eval-prompts", "0", "--quiet", "--steps", "2",
             "--judge-url", judge_url]
     train.run(train.get_args(argv + ["--stop-after", "1"]))
-    (out / "run.json").unlink()
+    before = {p.name: p.stat().st_mtime_ns for p in out.rglob("*")}
     code, _, err = run_main(argv + ["--resume", "--gate", "fixed"], capsys)
     last = err.strip().splitlines()[-1]
-    assert code == 2 and "--resume" in last and "gate" in last
-    # the refused resume recorded nothing, so the right one continues (bug: run.json written at the start
-    # of the refused one, whose --gate fixed then refused the right --resume)
-    assert not (out / "run.json").exists()
+    assert code == 2 and "--resume: --gate fixed" in last and "adaptive" in last
+    assert {p.name: p.stat().st_mtime_ns for p in out.rglob("*")} == before
     train.run(train.get_args(argv + ["--resume"]))
-    assert json.loads((out / "run.json").read_text())["gate"] == "adaptive"
+    assert [json.loads(line)["step"] for line in (out / "metrics.jsonl").read_text().splitlines()] == [1, 2]
 
 
 def test_a_run_that_fails_before_its_first_checkpoint_does_not_block_the_command_that_fixes_it(
         toy_dir, micro_ckpts, tmp_path, capsys):
     """DPO whose judge answers nothing keeps no pairs and stops before any checkpoint; the same command
-    with the judge fixed must run in that --out without --overwrite. Bug caught: run.json written at the
-    start and counted as a run ("--out holds a run (run.json)"; --resume then finds no checkpoint)."""
+    with the judge fixed must run in that --out without --overwrite. Bug caught: a run marker written at
+    the start (metrics.jsonl before the pairs), so the rerun is refused as "holds a run" and --resume
+    then finds no checkpoint."""
     out = tmp_path / "dpo"
     argv = ["--stage", "dpo", "--init", micro_ckpts["tiny-vita"], "--data-dir", str(toy_dir), "--out", str(out),
             "--batch-size", "2", "--max-len", "24", "--eval-prompts", "0", "--quiet", "--steps", "1",
@@ -728,7 +730,6 @@ def test_a_run_that_fails_before_its_first_checkpoint_does_not_block_the_command
             "--judge-url", "http://127.0.0.1:9/v1/chat/completions"]
     code, _, err = run_main(argv, capsys)
     assert code == 2 and "pairs" in err.strip().splitlines()[-1]
-    assert not (out / "run.json").exists()
     train.check_out(train.get_args(argv))           # the rerun is not refused
 
 

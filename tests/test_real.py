@@ -438,7 +438,7 @@ def test_saving_keeps_each_shards_metadata_and_not_the_sources_training_state(tm
     source are copied, except a training state: a VitaLM loaded from one of this project's resume
     checkpoints (--init OUT/ckpt) has train_state.pt beside its weights. Bug caught: the metadata
     replaced by {"format": "pt"} (what the source said about its tensors lost), or the source's
-    train_state.pt, run.json, metrics or logs copied into a model that has none of its own."""
+    train_state.pt, metrics or logs copied into a model that has none of its own."""
     from safetensors.torch import save_file
     src = str(tmp_path / "src")
     real.make_standin(src, config=MICRO)
@@ -448,7 +448,7 @@ def test_saving_keeps_each_shards_metadata_and_not_the_sources_training_state(tm
     save_file(kept, shard, metadata={"format": "pt", "origin": "upstream"})
     torch.save({"step": 7}, os.path.join(src, "train_state.pt"))
     (tmp_path / "src" / "NOTICE").write_text("kept\n")
-    for name in ("run.json", "summary.json", "metrics.jsonl", "metrics.png", "build.log"):   # an SFT run's own files
+    for name in ("summary.json", "metrics.jsonl", "metrics.png", "build.log"):   # an SFT run's own files
         (tmp_path / "src" / name).write_text("the source run's\n")
     out = str(tmp_path / "out")
     real.load_vita(src).save(out)
@@ -457,8 +457,8 @@ def test_saving_keeps_each_shards_metadata_and_not_the_sources_training_state(tm
     assert (tmp_path / "out" / "NOTICE").read_text() == "kept\n"
     assert not os.path.exists(os.path.join(out, "train_state.pt"))
     # an SFT run saves its model into its own --out: the --init run's files would replace the run's
-    # own (its run.json then refused the right --resume, its metrics.jsonl held the other run's steps)
-    assert not [n for n in ("run.json", "summary.json", "metrics.jsonl", "metrics.png", "build.log")
+    # own (its metrics.jsonl held the other run's steps)
+    assert not [n for n in ("summary.json", "metrics.jsonl", "metrics.png", "build.log")
                 if os.path.exists(os.path.join(out, n))]
 
 
