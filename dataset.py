@@ -207,10 +207,11 @@ def json_line(raw: bytes, where: str):
         raise DataError(f"{where}: not valid JSON ({e.msg} at column {e.colno})") from None
 
 
-def check_split(path: str, limit: int) -> None:
+def check_split(path: str, limit: int) -> int:
     """Read the first `limit` records of a JSONL split against the schema without encoding any
-    audio: a bad line found in a second (study.py checks its held-out split before hours of
-    training), not when the first model is scored. A DataError naming file:line otherwise."""
+    audio -> how many there are (up to limit; blank lines are none). A bad line is found in a
+    second (study.py checks its held-out split before hours of training), not when the first
+    model is scored: a DataError naming file:line."""
     if os.path.isdir(path):
         raise DataError(f"{path}: a directory, not a JSONL data file")
     with open(path, "rb") as f:
@@ -221,6 +222,7 @@ def check_split(path: str, limit: int) -> None:
             if raw.strip():
                 parse_record(json_line(raw, f"{path}:{line_no}"), f"{path}:{line_no}")
                 seen += 1
+    return seen
 
 
 def load_samples(path: str, encode, need_target: bool = False, skip_bad: bool = False,

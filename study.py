@@ -682,14 +682,6 @@ def get_args(argv=None):
     return args, rows
 
 
-def count_lines(path: str) -> int:
-    """Non-empty lines of a JSONL file (0 if it is missing)."""
-    if not os.path.exists(path):
-        return 0
-    with open(path) as f:
-        return sum(1 for line in f if line.strip())
-
-
 def fail(message):
     """End the study with one line on stderr and exit status 2, as argparse does for a bad flag."""
     print(f"study.py: error: {message}", file=sys.stderr, flush=True)
@@ -707,17 +699,14 @@ def main(argv=None):
                                                      eval_file=args.eval_file), rank=0)
         except (dataset.DataError, SystemExit) as e:
             fail(e)
-    try:
-        held_out = count_lines(args.eval_file)
-    except (OSError, UnicodeDecodeError) as e:        # a directory, a binary file
-        fail(f"--eval-file {args.eval_file}: cannot be read as JSONL ({type(e).__name__})")
-    if held_out < args.prompts:
-        fail(f"--eval-file {args.eval_file}: " + (f"{held_out} prompts, fewer than --prompts {args.prompts}"
-                                                 if os.path.exists(args.eval_file) else "no such file"))
-    try:
-        dataset.check_split(args.eval_file, args.prompts)     # in a second, not after the base and the runs
+    if not os.path.exists(args.eval_file):
+        fail(f"--eval-file {args.eval_file}: no such file")
+    try:        # the prompts it will score, read against the schema: in a second, not after the base and the runs
+        held_out = dataset.check_split(args.eval_file, args.prompts)
     except dataset.DataError as e:
         fail(f"--eval-file {e}")
+    if held_out < args.prompts:
+        fail(f"--eval-file {args.eval_file}: {held_out} prompts, fewer than --prompts {args.prompts}")
     ensure_base(args)
     with contextlib.ExitStack() as stack:
         try:

@@ -912,8 +912,9 @@ def test_too_few_held_out_prompts_end_the_study_before_the_base(tmp_path, monkey
     ends the study at once (status 2) before a base is built. Bug caught: blank lines counted, or the
     check off by one, so the study builds the base and trains every row to score fewer prompts."""
     eval_file = tmp_path / "eval.jsonl"
-    eval_file.write_text('{"id": "a"}\n\n{"id": "b"}\n\n')
-    assert study.count_lines(str(eval_file)) == 2 and study.count_lines(str(tmp_path / "none.jsonl")) == 0
+    eval_file.write_text("".join(json.dumps({"id": i, "messages": [{"role": "user", "content": "<|audio|>"}],
+                                              "audios": ["q.wav"]}) + "\n\n" for i in "ab"))
+    assert dataset.check_split(str(eval_file), 3) == 2 and dataset.check_split(str(eval_file), 1) == 1
 
     def no_base(args, runner=None):
         raise AssertionError("the base was built")
