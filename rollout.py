@@ -175,6 +175,15 @@ def draw_uniforms(n, length, k, keys=None, generator=None) -> torch.Tensor:
                         for s in keys])
 
 
+def on_host():
+    """A context in which tensors made without a device are made on the CPU, where the host's
+    bookkeeping (token lists, SFT layouts, the grammar's state) lives, whatever default device
+    a caller has set. A no-op where the default already is the CPU: `torch.device` as a context
+    intercepts every torch call made inside it, which doubled the cost of laying out a step's
+    SFT rows (32 rows of tiny-vita: 25 ms against 12.5)."""
+    return contextlib.nullcontext() if torch.get_default_device().type == "cpu" else torch.device("cpu")
+
+
 def model_device(model) -> torch.device:
     return model.allowed.device
 
@@ -215,7 +224,7 @@ def _generate(model, prompts, prompt_mask, temperature, top_p, max_len, uniforms
     device = model_device(model)
     n, _, k = prompts.shape
     grammar, allowed, pad = model.grammar, model.allowed, model.vocab.pad
-    with torch.device("cpu"):                       # the grammar's bookkeeping lives on the host
+    with on_host():                                 # the grammar's bookkeeping lives on the host
         state = grammar.init(n)
     attn = prompt_mask.to(device)
     distinct, distinct_mask, row_of = distinct_prompts(prompts.to(device), attn)
@@ -306,7 +315,7 @@ def sample(model, samples, group_size=4, temperature=0.9, top_p=None, max_len=96
     device = model_device(model)
     was_training = model.training
     model.eval()
-    with torch.device("cpu"):                       # token lists are built on the host, then moved
+    with on_host():                                 # token lists are built on the host, then moved
         prompts, prompt_mask = model.sample_prompt_batch(samples)
     prompts = prompts.repeat_interleave(group_size, 0).to(device)         # (B*G, P, K)
     prompt_mask = prompt_mask.repeat_interleave(group_size, 0).to(device)
@@ -342,7 +351,7 @@ def teacher_forced(model, samples, include_audio_boundaries=True):
     """The SFT side of a step: prompts and laid-out targets of samples, with slots and masks.
     Returns (prompts (B, P, K), prompt_mask (B, P), replies (B, L, K), slots, masks), all on
     the model's device (built on the host, then moved)."""
-    with torch.device("cpu"):
+    with on_host():
         prompts, prompt_mask = model.sample_prompt_batch(samples)
         targets = []
         for s in samples:
