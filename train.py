@@ -111,8 +111,12 @@ def check_out(args):
     """An --out that holds a run is continued (--resume) or replaced (--overwrite), never replaced
     silently: relaunched without --resume, a long run's metrics.jsonl was emptied at once and its
     checkpoint replaced at the first save. --resume continues the same run: the flags of
-    RUN_IDENTITY as its checkpoint recorded them (--steps may grow, not shrink)."""
+    RUN_IDENTITY as its checkpoint recorded them (--steps may grow, not shrink), and its files: one
+    that is a directory (metrics.jsonl, summary.json, spoken.json) is refused (--overwrite removes it)."""
     if args.resume:
+        for name in RUN_MARKERS[2:]:
+            if os.path.isdir(os.path.join(args.out, name)):
+                raise SystemExit(f"--out {args.out}: {name} is a directory, not the run's file; move it away")
         check_same_run(args)
         return
     if args.init and os.path.abspath(args.init) == os.path.abspath(args.out):

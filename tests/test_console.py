@@ -663,6 +663,20 @@ def test_resume_refuses_flags_that_make_it_another_run(tmp_path, capsys):
     train.check_out(flags.get_args(["--out", str(out), "--steps", "8", "--resume", "--lr", "1e-4"]))
 
 
+@pytest.mark.parametrize("name", ["metrics.jsonl", "summary.json", "spoken.json"])
+def test_a_run_file_that_is_a_directory_is_refused_by_resume_at_start(tmp_path, name):
+    """--resume into an --out holding a directory where the run writes a file: one line naming it.
+    (--overwrite removes it with the old run's files; without either, "holds a run".) Bug caught:
+    IsADirectoryError as a traceback when the log is trimmed on resume or the summary written after the
+    whole run."""
+    out = tmp_path / "run"
+    (out / name).mkdir(parents=True)
+    with pytest.raises(SystemExit) as stop:
+        train.check_out(flags.get_args(["--out", str(out), "--resume"]))
+    assert f"{name} is a directory" in str(stop.value.code)
+    train.check_out(flags.get_args(["--out", str(out), "--overwrite"]))
+
+
 def test_eval_with_a_judge_that_answers_nothing_ends_with_one_line_and_writes_no_scores(toy_dir, micro_ckpts,
                                                                                           tmp_path, capsys):
     """Every scoring call refused: exit status 2, one line naming --judge-url, no scores.json. Bug caught:
