@@ -100,6 +100,7 @@ def bench_rollout(samples, args):
     draw = (lambda: rollout.draw_uniforms(n, L, 1, generator=torch.Generator().manual_seed(0)))  # noqa: E731
     ours = timed(lambda: rollout.generate(m, prompts, mask, 0.9, 0.9, L, draw()))
     own = timed(lambda: rollout.generate(m, prompts, mask, 0.9, 0.9, L, draw(), share=False))
+    through = timed(lambda: rollout.generate(m, prompts, mask, 0.9, 0.9, L, draw(), direct=False))
     tokens = rollout.generate(m, prompts, mask, 0.9, 0.9, L, draw())[0].shape[1]
 
     hf = timed(lambda: hf_generate(m, prompts, mask, tokens))
@@ -119,6 +120,8 @@ def bench_rollout(samples, args):
           f"{args.rollout_model or 'tiny-vita, untrained'} ({models.n_params(m) / 1e6:.1f}M params)")
     print(f"  constrained sampler, KV cache   {ours:7.3f} s  {rate / ours:8.0f} tok/s  (a group's prompt held once)")
     print(f"  the same, a prompt copy per row {own:7.3f} s  {rate / own:8.0f} tok/s  (held once: {own / ours:.2f}x)")
+    print(f"  the same, each step a forward   {through:7.3f} s  {rate / through:8.0f} tok/s  (the layers run directly: "
+          f"{through / ours:.2f}x)")
     print(f"  HF generate, KV cache           {hf:7.3f} s  {rate / hf:8.0f} tok/s")
     print(f"  constrained sampler, no cache   {slow:7.3f} s  {rate / slow:8.0f} tok/s")
     print(f"  ratio ours / HF generate: {ours / hf:.2f}x the time; no cache / ours: {slow / ours:.1f}x")
@@ -344,9 +347,12 @@ def bench_sampler_paths(_samples, args):
     code path only). Why: on an H200 the plain path took 65-76 ms a token and --fsdp's 15 (run
     after it), all of the difference inside scaled_dot_product_attention. The sampler now keeps
     SDPA off cuDNN (a plan per new key length) unless cuDNN alone is enabled: expected, the plain
-    rows near --fsdp's and the cuDNN-forced row slow on its first rollout, faster on its second."""
+    rows near --fsdp's and the cuDNN-forced row slow on its first rollout, faster on its second.
+    Also the plain weights with each decode step through the model's forward, not
+    kvcache.decode_layers: on a GPU, what running the layers directly saves per token."""
     import shutil
     import tempfile
+    from unittest import mock
     import runtime
     import train
     import weights
@@ -386,6 +392,8 @@ def bench_sampler_paths(_samples, args):
 
         policy = weights.load_policy(train.get_args(flags), device)
         per_token(policy, f"plain ({next(policy.parameters()).dtype})")
+        with mock.patch.object(policy, "decodes_directly", lambda: False):   # each decode step the model's forward
+            per_token(policy, "plain, each step a forward")
         for backend in (SDPBackend.FLASH_ATTENTION, SDPBackend.EFFICIENT_ATTENTION, SDPBackend.CUDNN_ATTENTION,
                         SDPBackend.MATH):
             try:

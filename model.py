@@ -58,6 +58,7 @@ import torch
 import torch.nn as nn
 
 import codec as toy_codec
+import kvcache
 from codec import decode, encode  # noqa: F401  re-exported: the toy codec's public pair
 from grammar import (PAD_SLOT, TEXT, TEXT_OR_EOS, InterleavedGrammar, ParallelGrammar, ToyTokenizer,
                      constrained_logprobs)
@@ -141,11 +142,15 @@ class SpokenLM(nn.Module):
         self.share_prompts = True    # reply_logits runs each distinct prompt once (bench.py compares both)
 
     def forward(self, tokens, attention_mask, position_ids=None, past=None, use_cache=False, reply_from=None,
-                keep=0):
+                keep=0, direct=False):
         """tokens (N, S, K), attention_mask (N, past + S) -> logits (N, S, K, V) (the last `keep`
         positions only, if keep > 0: a rollout's prefill keeps 1), cache. With reply_from=P: only
-        the logits that predict tokens[:, P:], (N, S - P, K, V), and no cache (reply_logits). One
-        call either way, so a DDP wrapper sees one forward per term."""
+        the logits that predict tokens[:, P:], (N, S - P, K, V), and no cache (reply_logits). With
+        direct: one new position over `past` through the layers directly (decode_step; the sampler
+        asks decodes_directly() once per rollout). One call either way, so a DDP wrapper sees one
+        forward per term."""
+        if direct:
+            return self.decode_step(tokens, attention_mask, past), past
         if reply_from is not None:
             return self.reply_logits(tokens, attention_mask, reply_from), None
         return self.run(tokens, attention_mask, position_ids, past, use_cache, keep)
@@ -168,6 +173,19 @@ class SpokenLM(nn.Module):
         head, cache = self.run(prompts, mask, use_cache=True, keep=1)
         tail, _ = self.run(tokens[:, p:], attention_mask, past=select_rows(cache, row_of, p), use_cache=True)
         return torch.cat([head[row_of], tail[:, :-1]], dim=1)
+
+    def decodes_directly(self) -> bool:
+        """decode_step() runs the network's layers itself (kvcache.decode_layers): a Qwen2 network with
+        plain weights (not sharded; FSDP's are gathered while sampling)."""
+        return (all(kvcache.decodes_directly(stack) for stack in self.decoder_stacks())
+                and not any(type(p).__name__ == "DTensor" for p in self.net.parameters()))
+
+    def decode_step(self, tokens, attention_mask, past):
+        """One sampled position per row over the KV cache `past`: tokens (N, 1, K), attention_mask
+        (N, past + 1) -> logits (N, 1, K, V), the cache written. The numbers of
+        run(tokens, attention_mask, past=past, use_cache=True) through kvcache.decode_layers, where
+        decodes_directly()."""
+        raise NotImplementedError
 
     def cache_dropped(self) -> bool:
         """transformers ignores use_cache in a checkpointed layer in training (--grad-checkpoint)."""
@@ -266,6 +284,15 @@ class InterleavedLM(SpokenLM):
         out = self.net(input_ids=tokens[..., 0], attention_mask=attention_mask, position_ids=position_ids,
                        past_key_values=past, use_cache=use_cache, logits_to_keep=keep)
         return out.logits[:, :, None, :], out.past_key_values
+
+    def decoder_stacks(self):
+        return [self.net.model]
+
+    def decode_step(self, tokens, attention_mask, past):
+        stack = self.net.model
+        hidden = kvcache.decode_layers(stack, stack.embed_tokens(tokens[..., 0]), attention_mask,
+                                       default_positions(attention_mask, 1), past)
+        return self.net.lm_head(hidden)[:, :, None, :]
 
     def prompt(self, sample) -> torch.Tensor:
         v = self.vocab
@@ -398,6 +425,16 @@ class ParallelLM(SpokenLM):
         text, audio, cache = self.net(tokens[..., 0], tokens[..., 1], attention_mask, position_ids,
                                       past, use_cache, keep)
         return torch.stack([text, audio], dim=2), cache
+
+    def decoder_stacks(self):
+        return [self.net.trunk, self.net.branch]
+
+    def decode_step(self, tokens, attention_mask, past):
+        net, positions = self.net, default_positions(attention_mask, 1)
+        hidden = net.embed(tokens[..., 0]) + net.embed(tokens[..., 1])
+        trunk = kvcache.decode_layers(net.trunk, hidden, attention_mask, positions, past[0])
+        branch = kvcache.decode_layers(net.branch, trunk, attention_mask, positions, past[1])
+        return torch.stack([net.text_head(trunk), net.audio_head(branch)], dim=2)
 
     def prompt(self, sample) -> torch.Tensor:
         """Audio stream: <user> <boa> codes <eoa> <assistant>; text stream: blanks. The audios of

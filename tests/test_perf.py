@@ -2,6 +2,7 @@
 import json
 import os
 import math
+import re
 import threading
 
 import pytest
@@ -298,8 +299,8 @@ def test_bench_memory_section_runs_with_its_documented_edges(capsys):
 
 
 def test_bench_sampler_paths_times_both_weight_paths_and_each_backend(toy_dir, tmp_path, capsys):
-    """bench --only sampler-paths on the CPU (real.py's small stand-in): the plain weights, each
-    SDPA backend forced (a figure, or "not available" where the CPU has none), and --fsdp's gathered
+    """bench --only sampler-paths on the CPU (real.py's small stand-in): the plain weights (decoding
+    directly, and each step through the forward), each SDPA backend forced (a figure, or "not available" where the CPU has none), and --fsdp's gathered
     weights, each with its ms a token; the decode steps' SDPA calls named on the plain path; after
     it, no process group and torch's own SDPA again. Bugs caught: the spy left in place of torch's
     function, the group of one left behind, a forced backend's refusal ending the section."""
@@ -309,11 +310,14 @@ def test_bench_sampler_paths_times_both_weight_paths_and_each_backend(toy_dir, t
                 "--memory-dir", str(tmp_path), "--data", str(toy_dir / "eval.jsonl")])
     out = capsys.readouterr().out.splitlines()
     lines = {line.split("  ")[1].strip(): line for line in out if line.startswith("  ")}
-    assert set(lines) == {"plain (torch.bfloat16)", "plain, FLASH_ATTENTION forced", "plain, EFFICIENT_ATTENTION forced",
-                          "plain, CUDNN_ATTENTION forced", "plain, MATH forced", "--fsdp, gathered"}
+    assert set(lines) == {"plain (torch.bfloat16)", "plain, each step a forward", "plain, FLASH_ATTENTION forced",
+                          "plain, EFFICIENT_ATTENTION forced", "plain, CUDNN_ATTENTION forced", "plain, MATH forced",
+                          "--fsdp, gathered"}
     layers = models.build_model("tiny-vita").net.config.num_hidden_layers       # the small stand-in's main path
     decode_calls = 5 * layers           # the recorded rollout's 5 forwards (the 6th token's never runs) x layers
     assert f"ms a token  decode steps' SDPA calls: MATH {decode_calls};" in lines["plain, MATH forced"]
+    for label in ("plain (torch.bfloat16)", "plain, each step a forward"):     # decoding directly or not
+        assert re.search(rf"SDPA calls: \w+ {decode_calls};", lines[label]), label
     assert "ms a token" in lines["--fsdp, gathered"] and "ms a token" in lines["plain (torch.bfloat16)"]
     assert all("ms a token" in line or "not available" in line for line in lines.values())
     assert torch.nn.functional.scaled_dot_product_attention is sdpa and not torch.distributed.is_initialized()

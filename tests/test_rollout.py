@@ -1,7 +1,10 @@
 """rollout.py: batched constrained sampling."""
+import contextlib
+
 import pytest
 import torch
 
+import conftest
 import grammar
 import kvcache
 import model as M
@@ -340,7 +343,7 @@ def test_repetition_penalty_in_generation_demotes_reply_tokens(samples, monkeypa
     m = micro_model("tiny-vita", seed=1)
     a, b = m.vocab.text_lo + 5, m.vocab.text_lo + 7
 
-    def constant(tokens, attention_mask, position_ids=None, past=None, use_cache=False, keep=0):
+    def constant(tokens, attention_mask, position_ids=None, past=None, use_cache=False, keep=0, direct=False):
         logits = torch.zeros(*tokens.shape, m.vocab.size)
         logits[..., a], logits[..., b] = 3.0, 2.0
         return logits, None
@@ -428,7 +431,7 @@ def ending_model(monkeypatch, name="tiny-vita"):
     m = micro_model(name, seed=1)
     v = m.vocab
 
-    def constant(tokens, attention_mask, position_ids=None, past=None, use_cache=False, keep=0):
+    def constant(tokens, attention_mask, position_ids=None, past=None, use_cache=False, keep=0, direct=False):
         logits = torch.zeros(*tokens.shape, v.size)
         logits[..., [v.boa, v.eoa, v.text_eos]] = 5.0
         return logits, None
@@ -562,7 +565,7 @@ def test_a_draw_follows_the_slot_restricted_distribution_at_the_temperature(samp
     v = m.vocab
     a = v.text_lo + 5
 
-    def constant(tokens, attention_mask, position_ids=None, past=None, use_cache=False, keep=0):
+    def constant(tokens, attention_mask, position_ids=None, past=None, use_cache=False, keep=0, direct=False):
         logits = torch.zeros(*tokens.shape, v.size)
         logits[..., a] = 0.5 * float(torch.log(torch.tensor(37.0, dtype=torch.float64)))
         return logits, None
@@ -747,3 +750,118 @@ def test_the_plain_loop_keeps_transformers_cache_even_where_rows_share_a_prompt(
     m.forward = spy
     rollout.generate(m, prompts, mask, temperature=0.0, max_len=4, reserve=False, share=True)
     assert layers == {DynamicLayer}
+
+
+def prefilled(m, prompts, mask, cache):
+    """The prompts' prefill and a KV cache of kind `cache` ("dynamic": transformers' own; "reserved"; "shared":
+    a group's prompt once) -> (the first tokens to feed, the mask, the cache)."""
+    distinct, distinct_mask, row_of = M.distinct_prompts(prompts, mask)
+    logits, past = m(distinct if cache == "shared" else prompts, distinct_mask if cache == "shared" else mask,
+                     use_cache=True, keep=1)
+    if cache == "shared":
+        assert kvcache.share_prefix(past, row_of, prompts.shape[1] + 8) is not None
+    elif cache == "reserved":
+        past = kvcache.reserve_positions(past, prompts.shape[1] + 8)
+    tok = logits[:, -1].argmax(-1)[:, None, :]
+    return (tok[row_of] if cache == "shared" else tok), mask, past
+
+
+@pytest.mark.parametrize("name", ["tiny-vita", "tiny-kimi"])
+@pytest.mark.parametrize("cache,dtype", [("dynamic", torch.float32), ("reserved", torch.float32),
+                                         ("shared", torch.float32), ("reserved", torch.bfloat16)])
+@pytest.mark.parametrize("padded", [True, False])
+def test_a_direct_decode_step_gives_the_forwards_logits_and_cache_exactly(name, cache, dtype, padded, samples):
+    """Oracle: the model's forward (transformers' Qwen2Model) over the same cache, step by step: the
+    same logits and the same cache contents, bit for bit, over each cache kind, in bf16 (vita's dtype),
+    with left padding and without (transformers then passes no mask), and with grouped-query heads
+    (2 query heads on 1 KV head). Bugs: the rotation applied to the values or not to the queries, a
+    layer's states written to another layer's cache, a norm's epsilon (or Qwen2's default in its place)
+    or a projection's bias dropped,
+    the padding mask ignored or the trunk's output not fed to tiny-kimi's branch."""
+    config = {**conftest.MICRO, "num_key_value_heads": 1, "rms_norm_eps": 1e-3}      # GQA; not the default epsilon
+    m = M.build_model(name, seed=1, config_overrides=config)
+    with torch.no_grad():                 # biases (zero) and norm weights (one) as trained: a dropped one shows
+        for p in m.parameters():
+            if p.dim() == 1:
+                p.add_(0.1 * torch.randn(p.shape, generator=torch.Generator().manual_seed(p.numel())))
+    m = m.to(dtype).eval()
+    assert m.decodes_directly()
+    chosen = [samples[0], samples[5]] if padded else [samples[0], samples[0]]
+    prompts, mask = m.sample_prompt_batch(chosen)
+    assert bool((mask == 0).any()) == padded
+    prompts, mask = prompts.repeat_interleave(2, 0), mask.repeat_interleave(2, 0)
+    with torch.inference_mode(), (kvcache.attention_over_shared_prefix(m) if cache == "shared"
+                                  else contextlib.nullcontext()):
+        (tok, attn, through), (_, _, direct) = prefilled(m, prompts, mask, cache), prefilled(m, prompts, mask, cache)
+        for step in range(5):
+            attn = torch.cat([attn, torch.ones(len(attn), 1, dtype=attn.dtype)], dim=1)
+            expected, through = m(tok, attn, past=through, use_cache=True)
+            got, direct = m(tok, attn, past=direct, use_cache=True, direct=True)
+            assert got.dtype == dtype and torch.equal(got, expected), step
+            tok = expected[:, -1].argmax(-1)[:, None, :]
+    for a, b in zip(through if isinstance(through, tuple) else (through,),
+                    direct if isinstance(direct, tuple) else (direct,)):
+        for la, lb in zip(a.layers, b.layers):
+            assert torch.equal(la.keys, lb.keys) and torch.equal(la.values, lb.values)
+
+
+@pytest.mark.parametrize("name", ["tiny-vita", "tiny-kimi"])
+def test_the_sampler_decodes_directly_and_samples_what_the_forward_does(name, samples, monkeypatch):
+    """rollout.generate runs its decode steps through kvcache.decode_layers by default, and samples the
+    same tokens, slots and log-probs as with every step through the forward (direct=False). Bug caught:
+    the direct path never taken (a condition that is always false), or a step that differs from it."""
+    m = micro_model(name, seed=1)
+    prompts, mask = m.sample_prompt_batch([samples[0], samples[5]])
+    prompts, mask = prompts.repeat_interleave(3, 0), mask.repeat_interleave(3, 0)
+    uniforms = torch.rand(6, 24, m.n_streams, generator=torch.Generator().manual_seed(0))
+    calls, inner = [], kvcache.decode_layers
+    monkeypatch.setattr(kvcache, "decode_layers", lambda *a: calls.append(1) or inner(*a))
+    direct = rollout.generate(m, prompts, mask, 1.0, max_len=24, uniforms=uniforms)
+    assert calls
+    calls.clear()
+    through = rollout.generate(m, prompts, mask, 1.0, max_len=24, uniforms=uniforms, direct=False)
+    assert not calls
+    assert all(torch.equal(a, b) for a, b in zip(direct, through))
+
+
+def test_a_network_decode_layers_cannot_stand_for_decodes_through_its_forward(samples, monkeypatch):
+    """decodes_directly is false, and the sampler never calls decode_layers, where the layers would not
+    compute the forward's numbers: sliding-window layers (whose mask decode_layers does not build),
+    another attention implementation than SDPA, a layer or a norm with its own forward, sharded
+    (DTensor) weights.
+    Bug caught: the direct path taken there (a sliding window ignored; FSDP's shards read as weights)."""
+    from transformers.models.qwen2.modeling_qwen2 import Qwen2DecoderLayer
+    m = micro_model("tiny-vita", seed=1)
+    stack = m.net.model
+    assert kvcache.decodes_directly(stack)
+    monkeypatch.setattr(stack.config, "layer_types", ["sliding_attention", "full_attention"])
+    assert not kvcache.decodes_directly(stack)
+    monkeypatch.undo()
+    monkeypatch.setattr(stack.config, "_attn_implementation", "eager")
+    assert not kvcache.decodes_directly(stack)
+    monkeypatch.undo()
+
+    class OwnLayer(Qwen2DecoderLayer):
+        def forward(self, *a, **k):
+            return super().forward(*a, **k)
+    monkeypatch.setattr(stack.layers[1], "__class__", OwnLayer)
+    assert not kvcache.decodes_directly(stack)
+    monkeypatch.undo()
+
+    class OwnNorm(type(stack.norm)):
+        def forward(self, x):
+            return super().forward(x)
+    monkeypatch.setattr(stack.layers[0].post_attention_layernorm, "__class__", OwnNorm)
+    assert not kvcache.decodes_directly(stack)
+    monkeypatch.undo()
+    class DTensor(torch.nn.Parameter):                          # named as FSDP2's sharded weights are
+        pass
+    head = m.net.lm_head.weight
+    m.net.lm_head.weight = DTensor(head.detach().clone())
+    assert kvcache.decodes_directly(stack) and not m.decodes_directly()      # the head is outside the layers
+    m.net.lm_head.weight = head
+    assert m.decodes_directly()
+    monkeypatch.setattr(stack.config, "_attn_implementation", "eager")
+    monkeypatch.setattr(kvcache, "decode_layers", lambda *a: pytest.fail("decode_layers called"))
+    prompts, mask = m.sample_prompt_batch(samples[:2])
+    rollout.generate(m, prompts, mask, temperature=0.0, max_len=4)

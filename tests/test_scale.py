@@ -213,3 +213,33 @@ def test_gathered_holds_the_full_weights_while_sampling_then_reshards(micro_ckpt
         assert [n for n in unsharded(policy) if ".layers." in n] == []     # for a backward)
     finally:
         torch.distributed.destroy_process_group()
+
+
+def test_a_rollout_under_fsdp_decodes_directly_inside_gathered_and_samples_what_the_plain_model_does(samples,
+                                                                                                     monkeypatch):
+    """Inside runtime.gathered every weight is a plain tensor, so the sampler runs the layers itself
+    (kvcache.decode_layers) and samples exactly what the same weights unsharded sample; a sharded model
+    (outside gathered) decodes through its forward, whose hooks gather the shards. One process, a gloo
+    group of one. Bug caught: the direct path reading DTensor shards as weights, or not taken under
+    --fsdp's rollouts."""
+    import kvcache
+    import rollout
+    import runtime
+    plain = micro_model("tiny-vita")
+    prompts, mask = plain.sample_prompt_batch(samples[:2])
+    prompts, mask = prompts.repeat_interleave(2, 0), mask.repeat_interleave(2, 0)
+    uniforms = torch.rand(4, 12, 1, generator=torch.Generator().manual_seed(0))
+    expected = rollout.generate(plain, prompts, mask, 1.0, max_len=12, uniforms=uniforms)
+    calls, inner = [], kvcache.decode_layers
+    monkeypatch.setattr(kvcache, "decode_layers", lambda *a: calls.append(1) or inner(*a))
+    runtime.setup_distributed("cpu", fsdp=True)
+    try:
+        policy = micro_model("tiny-vita")
+        runtime.wrap_parallel(policy, True, 1, torch.device("cpu"))
+        assert not policy.decodes_directly()
+        with runtime.gathered(policy):
+            assert policy.decodes_directly()
+            got = rollout.generate(policy, prompts, mask, 1.0, max_len=12, uniforms=uniforms)
+        assert calls and all(torch.equal(a, b) for a, b in zip(expected, got))
+    finally:
+        torch.distributed.destroy_process_group()
