@@ -239,7 +239,7 @@ def decodes_directly(stack) -> bool:
     """decode_layers computes what `stack` (a transformers Qwen2Model) would: its layers run
     transformers' own Qwen2 code (FSDP2's wrapper class adds hooks, not code), every one full
     attention (no sliding window, whose mask decode_layers does not build) through SDPA (or
-    shared_prefix_attention), and its weights are plain tensors (FSDP2's sharded DTensors are
+    shared_prefix_attention) with no dropout in force, and its weights are plain tensors (FSDP2's sharded DTensors are
     gathered by its hooks, which decode_layers does not call; inside runtime.gathered they are
     plain, and in the dtype its forward would compute in)."""
     from transformers.models.qwen2 import modeling_qwen2 as qwen2
@@ -259,6 +259,7 @@ def decodes_directly(stack) -> bool:
             and len(stack.layers) == config.num_hidden_layers
             and all(t == "full_attention" for t in (getattr(config, "layer_types", None) or ["full_attention"]))
             and config._attn_implementation in ("sdpa", SHARED_PREFIX)
+            and not (stack.training and config.attention_dropout)        # decode_layers drops nothing
             and not any(type(p).__name__ == "DTensor" for p in stack.parameters()))
 
 
