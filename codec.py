@@ -343,6 +343,7 @@ def main():
             sf.write(args.out, wave, rate)
         except (OSError, RuntimeError) as e:       # soundfile's error for a path it cannot open
             ap.error(f"--out {args.out}: cannot write it ({type(e).__name__})")
+        print(f"wrote {args.out}")
 
 
 if __name__ == "__main__":

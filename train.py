@@ -478,7 +478,8 @@ def report_judge_bill(out, rank):
     if not bill:
         return
     print(f"judge: {bill['calls']} calls in {bill['steps']} steps ({bill['calls_per_step']:.1f} per step; "
-          f"semantic and acoustic logged on {bill['logged_steps']} steps)", flush=True)
+          f"semantic and acoustic logged on {bill['logged_steps']} step{'s' * (bill['logged_steps'] != 1)})",
+          flush=True)
     path = os.path.join(out, "summary.json")
     summary = {}
     if os.path.exists(path):
@@ -566,6 +567,9 @@ def should_stop(args, policy, opt, sched, shards, gen, step, start, rank, world,
         extra = extra() if callable(extra) else extra     # a callable may gather over ranks: only when saving
         runtime.save(os.path.join(args.out, "ckpt"), policy, opt, sched, shards, gen, done, rank, world,
                      {"config": vars(args), **(extra or {})})
+    if stopping and rank == 0:
+        print(f"stopped after step {done} of {args.steps} (--stop-after {args.stop_after}); --resume continues "
+              f"from {os.path.join(args.out, 'ckpt')}", flush=True)
     return stopping
 
 
@@ -585,8 +589,13 @@ def main(argv=None):
         raise
     runtime.teardown_distributed()
     if int(os.environ.get("RANK", 0)) == 0:
-        minutes, seconds = divmod(time.time() - t0, 60)
-        print(f"{out}: done in {int(minutes)} m {seconds:.0f} s wall time", flush=True)
+        print(f"{out}: done in {wall_time(time.time() - t0)} wall time", flush=True)
+
+
+def wall_time(seconds: float) -> str:
+    """119.7 -> "2 m 0 s": whole seconds first, so a minute's last half second is not "60 s"."""
+    minutes, seconds = divmod(round(seconds), 60)
+    return f"{minutes} m {seconds} s"
 
 
 if __name__ == "__main__":

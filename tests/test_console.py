@@ -176,6 +176,11 @@ def test_step_lines_every_log_every_steps_and_the_wall_time(toy_dir, micro_ckpts
     assert "wall time" in said.splitlines()[-1]
 
 
+def test_the_wall_time_rounds_to_whole_seconds_before_it_splits_off_minutes():
+    """Bug caught: divmod first, then the seconds rounded for print: 179.7 s read "2 m 60 s"."""
+    assert [train.wall_time(s) for s in (179.7, 59.4, 0.2, 3600.0)] == ["3 m 0 s", "0 m 59 s", "0 m 0 s", "60 m 0 s"]
+
+
 def test_model_vita_defaults_are_the_papers_and_given_flags_win():
     """`--model vita` with no optimisation flags gets Sec. 4.1's settings (lr 1e-6, batch size 1 on
     each of 4 GPUs = 4 prompts, sequences to 2048) and the official script's 2000 steps, warmup 20,

@@ -1211,9 +1211,9 @@ def test_a_steps_time_is_split_into_rollout_judge_wait_and_update(toy_dir, micro
 
 
 def test_checkpoints_fall_every_save_every_steps_at_a_stop_and_at_the_end(toy_dir, micro_ckpts, tmp_path,
-                                                                          monkeypatch):
+                                                                          monkeypatch, capsys):
     """SFT, --steps 5 --save-every 2. --stop-after 3: checkpoints after steps 2 and 3, then the run stops
-    (no final model). Resumed with --stop-after 2 it counts this invocation's steps: 4 (due by
+    (no final model), saying so and how to continue. Resumed with --stop-after 2 it counts this invocation's steps: 4 (due by
     --save-every) and 5, the last, where it finishes normally (its final model written) rather than
     stopping. Bug caught: checkpoints on the 0-based step (1, 3, 5), none at a stop or at the end, a
     checkpoint holding the 0-based step, a stop one step late, --stop-after counted from step 0 on
@@ -1229,6 +1229,9 @@ def test_checkpoints_fall_every_save_every_steps_at_a_stop_and_at_the_end(toy_di
             "--batch-size", "2", "--max-len", "40", "--eval-prompts", "0", "--quiet", "--steps", "5",
             "--save-every", "2"]
     train.run(train.get_args(argv + ["--stop-after", "3"]))
+    said = capsys.readouterr().out.splitlines()
+    assert f"stopped after step 3 of 5 (--stop-after 3); --resume continues from {out / 'ckpt'}" \
+        in "\n".join(said)
     assert saved == [2, 3] and [r["step"] for r in records(out)] == [1, 2, 3]
     assert torch.load(out / "ckpt" / "train_state.pt", weights_only=False)["step"] == 3
     assert not (out / "spoken.json").exists()
