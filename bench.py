@@ -353,6 +353,7 @@ def bench_sampler_paths(_samples, args):
     import shutil
     import tempfile
     from unittest import mock
+    import kvcache
     import runtime
     import train
     import weights
@@ -375,13 +376,17 @@ def bench_sampler_paths(_samples, args):
             """Two rollouts of the same replies: the first with every SDPA call recorded, the second
             timed alone (a backend that builds a plan per new shape, cached, is faster there)."""
             samples = dataset.load_samples(train.get_args(flags).eval_file, policy.codec.encode, limit=B)
-            ms, seen = [], []
-            for spy in (sdpa_calls(seen), contextlib.nullcontext()):
+            ms, seen, direct, layers = [], [], [], kvcache.decode_layers
+            counted = mock.patch.object(kvcache, "decode_layers", lambda *a: direct.append(1) or layers(*a))
+            for spy in (contextlib.ExitStack(), contextlib.nullcontext()):
                 with spy:
+                    if ms == []:                # the first rollout: SDPA's calls and the decode path recorded
+                        spy.enter_context(sdpa_calls(seen))
+                        spy.enter_context(counted)
                     t0 = time.perf_counter()
                     batch = rollout.sample(policy, samples, G, max_len=reply, keys=list(range(B * G)))
                     ms.append((time.perf_counter() - t0) / batch.replies.shape[1] * 1e3)
-            times = f"{ms[0]:7.2f} then {ms[1]:7.2f} ms a token"
+            times = f"{ms[0]:7.2f} then {ms[1]:7.2f} ms a token, {'layers run directly' if direct else 'forward'}"
             decode = [call for call in seen if call[1][0][0] == B * G]     # every row's query (the prefill: B)
             if not decode:
                 print(f"  {label:34s} {times}  no SDPA call in the decode steps")

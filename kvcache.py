@@ -239,7 +239,8 @@ def decodes_directly(stack) -> bool:
     """decode_layers computes what `stack` (a transformers Qwen2Model) would: its layers run
     transformers' own Qwen2 code (FSDP2's wrapper class adds hooks, not code), every one full
     attention (no sliding window, whose mask decode_layers does not build) through SDPA (or
-    shared_prefix_attention) with no dropout in force, and its weights are plain tensors (FSDP2's sharded DTensors are
+    shared_prefix_attention) with no dropout in force, plain nn.Linear projections (not LoRA's or a
+    quantised kind), each layer writing its own cache slot, and its weights plain tensors (FSDP2's sharded DTensors are
     gathered by its hooks, which decode_layers does not call; inside runtime.gathered they are
     plain, and in the dtype its forward would compute in)."""
     from transformers.models.qwen2 import modeling_qwen2 as qwen2
@@ -250,16 +251,21 @@ def decodes_directly(stack) -> bool:
     def own(module):          # FSDP2 gives a module the class FSDP<its class>, bases (FSDPModule, its class)
         cls = type(module)
         return cls.__bases__[1] if wrapper is not None and cls.__bases__[0] is wrapper else cls
-    config = stack.config
+    config, linear = stack.config, torch.nn.Linear
     return (all(own(layer) is qwen2.Qwen2DecoderLayer and type(layer.self_attn) is qwen2.Qwen2Attention
                 and type(layer.mlp) is qwen2.Qwen2MLP
                 and type(layer.input_layernorm) is type(layer.post_attention_layernorm) is qwen2.Qwen2RMSNorm
-                for layer in stack.layers)
+                and layer.self_attn.layer_idx == i                       # the cache slot decode_layers writes
+                and all(type(proj) is linear for proj in (layer.self_attn.q_proj, layer.self_attn.k_proj,
+                                                          layer.self_attn.v_proj, layer.self_attn.o_proj,
+                                                          layer.mlp.gate_proj, layer.mlp.up_proj, layer.mlp.down_proj))
+                and not (layer.self_attn.training and layer.self_attn.attention_dropout)   # it drops nothing
+                for i, layer in enumerate(stack.layers))
+            and own(stack) is qwen2.Qwen2Model and type(stack.rotary_emb) is qwen2.Qwen2RotaryEmbedding
             and type(stack.norm) is qwen2.Qwen2RMSNorm
             and len(stack.layers) == config.num_hidden_layers
             and all(t == "full_attention" for t in (getattr(config, "layer_types", None) or ["full_attention"]))
             and config._attn_implementation in ("sdpa", SHARED_PREFIX)
-            and not (stack.training and config.attention_dropout)        # decode_layers drops nothing
             and not any(type(p).__name__ == "DTensor" for p in stack.parameters()))
 
 
@@ -283,7 +289,8 @@ def decode_layers(stack, hidden, attention_mask, position_ids, cache):
     The operations of stack(inputs_embeds=hidden, ...) in their order, on the modules' own
     weights, so the same numbers (tests/test_rollout.py compares them exactly), without what a
     forward does around them per call: building the 4-D mask, output capture, a module call per
-    projection and norm, the attention interface's look-ups. One query needs no causal mask: the
+    projection and norm (so no module hook runs: FSDP2's have nothing to do inside
+    runtime.gathered), the attention interface's look-ups. One query needs no causal mask: the
     padding mask is the whole of it. A tiny-vita rollout (32 rows, 96 tokens, 2 cores) is 1.09x
     faster at the median of 10 runs alternating with the forward's path, 1.19x at the fastest; on
     a GPU, where the host's work per token bounds a rollout, bench.py --only sampler-paths prints

@@ -177,8 +177,14 @@ class SpokenLM(nn.Module):
     def decodes_directly(self) -> bool:
         """decode_step() runs the network's layers itself (kvcache.decode_layers): a Qwen2 network with
         plain weights (not sharded; FSDP's are gathered while sampling)."""
-        return (all(kvcache.decodes_directly(stack) for stack in self.decoder_stacks())
+        stacks = self.decoder_stacks()
+        return (bool(stacks) and all(kvcache.decodes_directly(stack) for stack in stacks)
                 and not any(type(p).__name__ == "DTensor" for p in self.net.parameters()))
+
+    def decoder_stacks(self) -> list:
+        """The network's transformers Qwen2Models, in the order a decode step runs them (none: it
+        always decodes through its forward)."""
+        return []
 
     def decode_step(self, tokens, attention_mask, past):
         """One sampled position per row over the KV cache `past`: tokens (N, 1, K), attention_mask

@@ -101,7 +101,8 @@ def per_rank_batch(args, world):
     return args.batch_size // world
 
 
-RUN_MARKERS = ("ckpt", "final", "metrics.jsonl", "spoken.json", "summary.json")   # what says "a run is here"
+RUN_FILES = ("metrics.jsonl", "spoken.json", "summary.json")         # the files a run writes in --out
+RUN_MARKERS = ("ckpt", "final", *RUN_FILES)                            # what says "a run is here"
 # what a run is: --resume with another value than its checkpoint's would continue a different
 # experiment (another stage's records in this run's metrics and checkpoint, another data order or streams)
 RUN_IDENTITY = ("stage", "model", "batch_size", "group_size", "seed", "gate", "steps")
@@ -114,7 +115,7 @@ def check_out(args):
     RUN_IDENTITY as its checkpoint recorded them (--steps may grow, not shrink), and its files: one
     that is a directory (metrics.jsonl, summary.json, spoken.json) is refused (--overwrite removes it)."""
     if args.resume:
-        for name in RUN_MARKERS[2:]:
+        for name in RUN_FILES:
             if os.path.isdir(os.path.join(args.out, name)):
                 raise SystemExit(f"--out {args.out}: {name} is a directory, not the run's file; move it away")
         check_same_run(args)
@@ -477,9 +478,9 @@ def report_judge_bill(out, rank):
     bill = reward.judge_bill(os.path.join(out, "metrics.jsonl")) if rank == 0 else None
     if not bill:
         return
-    print(f"judge: {bill['calls']} calls in {bill['steps']} steps ({bill['calls_per_step']:.1f} per step; "
-          f"semantic and acoustic logged on {bill['logged_steps']} step{'s' * (bill['logged_steps'] != 1)})",
-          flush=True)
+    count = (lambda n, word: f"{n} {word}{'s' * (n != 1)}")     # noqa: E731
+    print(f"judge: {count(bill['calls'], 'call')} in {count(bill['steps'], 'step')} ({bill['calls_per_step']:.1f} "
+          f"per step; semantic and acoustic logged on {count(bill['logged_steps'], 'step')})", flush=True)
     path = os.path.join(out, "summary.json")
     summary = {}
     if os.path.exists(path):

@@ -176,6 +176,20 @@ def test_step_lines_every_log_every_steps_and_the_wall_time(toy_dir, micro_ckpts
     assert "wall time" in said.splitlines()[-1]
 
 
+def test_the_judge_bill_line_counts_in_the_singular_and_the_plural(tmp_path, capsys):
+    """One step, one call, its axes logged; then two steps. Bug caught: "1 calls in 1 steps", or a count
+    taken from the wrong field."""
+    metrics = tmp_path / "metrics.jsonl"
+    metrics.write_text(json.dumps({"step": 1, "judge_calls": 1, "logged_axes": True}) + "\n")
+    train.report_judge_bill(str(tmp_path), 0)
+    assert capsys.readouterr().out.strip() == ("judge: 1 call in 1 step (1.0 per step; semantic and acoustic "
+                                               "logged on 1 step)")
+    metrics.write_text(metrics.read_text() + json.dumps({"step": 2, "judge_calls": 3, "logged_axes": False}) + "\n")
+    train.report_judge_bill(str(tmp_path), 0)
+    assert capsys.readouterr().out.strip() == ("judge: 4 calls in 2 steps (2.0 per step; semantic and acoustic "
+                                               "logged on 1 step)")
+
+
 def test_the_wall_time_rounds_to_whole_seconds_before_it_splits_off_minutes():
     """Bug caught: divmod first, then the seconds rounded for print: 179.7 s read "2 m 60 s"."""
     assert [train.wall_time(s) for s in (179.7, 59.4, 0.2, 3600.0)] == ["3 m 0 s", "0 m 59 s", "0 m 0 s", "60 m 0 s"]

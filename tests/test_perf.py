@@ -315,9 +315,12 @@ def test_bench_sampler_paths_times_both_weight_paths_and_each_backend(toy_dir, t
                           "--fsdp, gathered"}
     layers = models.build_model("tiny-vita").net.config.num_hidden_layers       # the small stand-in's main path
     decode_calls = 5 * layers           # the recorded rollout's 5 forwards (the 6th token's never runs) x layers
-    assert f"ms a token  decode steps' SDPA calls: MATH {decode_calls};" in lines["plain, MATH forced"]
+    assert f"layers run directly  decode steps' SDPA calls: MATH {decode_calls};" in lines["plain, MATH forced"]
     for label in ("plain (torch.bfloat16)", "plain, each step a forward"):     # decoding directly or not
         assert re.search(rf"SDPA calls: \w+ {decode_calls};", lines[label]), label
+    assert "ms a token, layers run directly " in lines["plain (torch.bfloat16)"]
+    assert "ms a token, forward " in lines["plain, each step a forward"]
+    assert "ms a token, layers run directly " in lines["--fsdp, gathered"]
     assert "ms a token" in lines["--fsdp, gathered"] and "ms a token" in lines["plain (torch.bfloat16)"]
     assert all("ms a token" in line or "not available" in line for line in lines.values())
     assert torch.nn.functional.scaled_dot_product_attention is sdpa and not torch.distributed.is_initialized()

@@ -827,8 +827,9 @@ def test_the_sampler_decodes_directly_and_samples_what_the_forward_does(name, sa
 def test_a_network_decode_layers_cannot_stand_for_decodes_through_its_forward(samples, monkeypatch):
     """decodes_directly is false, and the sampler never calls decode_layers, where the layers would not
     compute the forward's numbers: sliding-window layers (whose mask decode_layers does not build),
-    another attention implementation than SDPA, attention dropout in training, a layer or a norm
-    with its own forward, sharded (DTensor) weights.
+    another attention implementation than SDPA, attention dropout in training, a layer, a norm or a
+    projection of another kind (LoRA's), layers whose cache slots are not their positions (pruned),
+    sharded (DTensor) weights.
     Bug caught: the direct path taken there (a sliding window ignored; FSDP's shards read as weights)."""
     from transformers.models.qwen2.modeling_qwen2 import Qwen2DecoderLayer
     m = micro_model("tiny-vita", seed=1)
@@ -840,9 +841,19 @@ def test_a_network_decode_layers_cannot_stand_for_decodes_through_its_forward(sa
     monkeypatch.setattr(stack.config, "_attn_implementation", "eager")
     assert not kvcache.decodes_directly(stack)
     monkeypatch.undo()
-    monkeypatch.setattr(stack.config, "attention_dropout", 0.1)
+    monkeypatch.setattr(stack.layers[1].self_attn, "attention_dropout", 0.1)    # what the forward reads
     assert kvcache.decodes_directly(stack.eval()) and not kvcache.decodes_directly(stack.train())
     stack.eval()
+    monkeypatch.undo()
+    monkeypatch.setattr(stack.layers[1].self_attn, "layer_idx", 0)      # a pruned stack: slots out of order
+    assert not kvcache.decodes_directly(stack)
+    monkeypatch.undo()
+
+    class LoraLinear(torch.nn.Linear):
+        def forward(self, x):
+            return super().forward(x) + 1.0
+    monkeypatch.setattr(stack.layers[0].mlp.up_proj, "__class__", LoraLinear)
+    assert not kvcache.decodes_directly(stack)
     monkeypatch.undo()
 
     class OwnLayer(Qwen2DecoderLayer):
