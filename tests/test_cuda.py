@@ -1,5 +1,5 @@
 """The main job on GPUs: a few steps on one GPU, FSDP under NCCL on one, eval.py's analyses on one, the
-sampler's attention backend, DDP and FSDP on two (skipped without).
+sampler's attention backend and its direct decode step, DDP and FSDP on two (skipped without).
 
     python -m pytest -q tests/test_cuda.py          # on a machine with one or more GPUs
 
@@ -107,6 +107,37 @@ def test_a_bf16_rollout_on_the_gpu_never_picks_cudnn_attention(micro_ckpts, samp
     outside = SDPBackend(torch._fused_sdp_choice(q, k, k, torch.ones(4, 1, 1, 40, dtype=torch.bool, device="cuda"))).name
     print(f"sampler's SDPA backends {sorted({c[0] for c in seen})}; outside it torch picks {outside}")
     assert seen and all(c[0] not in (None, "CUDNN_ATTENTION") for c in seen)
+
+
+@pytest.mark.parametrize("name", ["tiny-vita", "tiny-kimi"])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+def test_the_direct_decode_step_samples_what_the_forward_does_on_the_gpu(name, dtype, samples):
+    """kvcache.decode_layers against the model's forward on CUDA (tests/test_rollout.py checks it bit for
+    bit on the CPU): the same tokens, slots and truncation, log-probs to bf16's rounding (both call the
+    same SDPA with the same arguments, so the same kernel is expected, but GPU kernels need not be
+    deterministic). Bug: a step that differs on the GPU only (a kernel picked for one path's mask and
+    not the other's), or the direct path not taken on CUDA."""
+    import kvcache
+    import model as M
+    import rollout
+    from conftest import MICRO
+    m = M.build_model(name, seed=1, config_overrides={**MICRO, "num_key_value_heads": 1}).to("cuda", dtype).eval()
+    assert m.decodes_directly()
+    prompts, mask = m.sample_prompt_batch(samples[:4])
+    prompts, mask = prompts.repeat_interleave(2, 0).cuda(), mask.repeat_interleave(2, 0).cuda()
+    uniforms = torch.rand(8, 16, m.n_streams, generator=torch.Generator().manual_seed(0))
+    calls, layers = [], kvcache.decode_layers
+    kvcache.decode_layers = lambda *a: calls.append(1) or layers(*a)
+    try:
+        direct = rollout.generate(m, prompts, mask, 1.0, max_len=16, uniforms=uniforms)
+    finally:
+        kvcache.decode_layers = layers
+    through = rollout.generate(m, prompts, mask, 1.0, max_len=16, uniforms=uniforms, direct=False)
+    assert calls
+    for i in (0, 1, 3):
+        assert torch.equal(direct[i], through[i]), i
+    tol = 1e-5 if dtype == torch.float32 else 2e-2
+    torch.testing.assert_close(direct[2], through[2], atol=tol, rtol=tol)
 
 
 @two_gpus
