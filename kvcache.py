@@ -240,9 +240,10 @@ def decodes_directly(stack) -> bool:
     transformers' own Qwen2 code (FSDP2's wrapper class adds hooks, not code), every one full
     attention (no sliding window, whose mask decode_layers does not build) through SDPA (or
     shared_prefix_attention) with no dropout in force, plain nn.Linear projections (not LoRA's or a
-    quantised kind), each layer writing its own cache slot, and its weights plain tensors (FSDP2's sharded DTensors are
-    gathered by its hooks, which decode_layers does not call; inside runtime.gathered they are
-    plain, and in the dtype its forward would compute in)."""
+    quantised kind) and each layer writing its own cache slot. Its weights must be plain tensors too,
+    which the caller checks over the whole network (SpokenLM.decodes_directly: FSDP2's sharded
+    DTensors are gathered by its hooks, which decode_layers does not call; inside
+    runtime.gathered they are plain, and in the dtype its forward would compute in)."""
     from transformers.models.qwen2 import modeling_qwen2 as qwen2
     wrapper = None
     if torch.distributed.is_available():
@@ -265,8 +266,7 @@ def decodes_directly(stack) -> bool:
             and type(stack.norm) is qwen2.Qwen2RMSNorm
             and len(stack.layers) == config.num_hidden_layers
             and all(t == "full_attention" for t in (getattr(config, "layer_types", None) or ["full_attention"]))
-            and config._attn_implementation in ("sdpa", SHARED_PREFIX)
-            and not any(type(p).__name__ == "DTensor" for p in stack.parameters()))
+            and config._attn_implementation in ("sdpa", SHARED_PREFIX))
 
 
 def _rms_norm(x, norm):

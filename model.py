@@ -59,6 +59,7 @@ import torch.nn as nn
 
 import codec as toy_codec
 import kvcache
+import runtime
 from codec import decode, encode  # noqa: F401  re-exported: the toy codec's public pair
 from grammar import (PAD_SLOT, TEXT, TEXT_OR_EOS, InterleavedGrammar, ParallelGrammar, ToyTokenizer,
                      constrained_logprobs)
@@ -178,8 +179,7 @@ class SpokenLM(nn.Module):
         """decode_step() runs the network's layers itself (kvcache.decode_layers): a Qwen2 network with
         plain weights (not sharded; FSDP's are gathered while sampling)."""
         stacks = self.decoder_stacks()
-        return (bool(stacks) and all(kvcache.decodes_directly(stack) for stack in stacks)
-                and not any(type(p).__name__ == "DTensor" for p in self.net.parameters()))
+        return bool(stacks) and all(kvcache.decodes_directly(stack) for stack in stacks) and not runtime.is_sharded(self)
 
     def decoder_stacks(self) -> list:
         """The network's transformers Qwen2Models, in the order a decode step runs them (none: it

@@ -478,9 +478,8 @@ def report_judge_bill(out, rank):
     bill = reward.judge_bill(os.path.join(out, "metrics.jsonl")) if rank == 0 else None
     if not bill:
         return
-    count = (lambda n, word: f"{n} {word}{'s' * (n != 1)}")     # noqa: E731
-    print(f"judge: {count(bill['calls'], 'call')} in {count(bill['steps'], 'step')} ({bill['calls_per_step']:.1f} "
-          f"per step; semantic and acoustic logged on {count(bill['logged_steps'], 'step')})", flush=True)
+    print(f"judge: {plural(bill['calls'], 'call')} in {plural(bill['steps'], 'step')} ({bill['calls_per_step']:.1f} "
+          f"per step; semantic and acoustic logged on {plural(bill['logged_steps'], 'step')})", flush=True)
     path = os.path.join(out, "summary.json")
     summary = {}
     if os.path.exists(path):
@@ -591,6 +590,10 @@ def main(argv=None):
     runtime.teardown_distributed()
     if int(os.environ.get("RANK", 0)) == 0:
         print(f"{out}: done in {wall_time(time.time() - t0)} wall time", flush=True)
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' * (n != 1)}"
 
 
 def wall_time(seconds: float) -> str:
