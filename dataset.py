@@ -207,13 +207,20 @@ def json_line(raw: bytes, where: str):
         raise DataError(f"{where}: not valid JSON ({e.msg} at column {e.colno})") from None
 
 
+def require_data_file(path: str):
+    """A DataError naming `path` unless it is a file (a missing one, or a directory)."""
+    if not os.path.exists(path):
+        raise DataError(f"{path}: no such data file (run `python data/prepare.py` for the toy data)")
+    if os.path.isdir(path):
+        raise DataError(f"{path}: a directory, not a JSONL data file")
+
+
 def check_split(path: str, limit: int) -> int:
     """Read the first `limit` records of a JSONL split against the schema without encoding any
     audio -> how many there are (up to limit; blank lines are none). A bad line is found in a
     second (study.py checks its held-out split before hours of training), not when the first
     model is scored: a DataError naming file:line."""
-    if os.path.isdir(path):
-        raise DataError(f"{path}: a directory, not a JSONL data file")
+    require_data_file(path)
     with open(path, "rb") as f:
         seen = 0
         for line_no, raw in enumerate(f, 1):
@@ -230,10 +237,7 @@ def load_samples(path: str, encode, need_target: bool = False, skip_bad: bool = 
     """Read a JSONL split into Samples, encoding each WAV with `encode(wave, rate) -> codes`.
     Lines with a `task_type` outside `task_types` (None: all) are skipped and counted. With
     `codes_cache` an encoder that has a `fingerprint` keeps its codes in a CodesCache."""
-    if not os.path.exists(path):
-        raise DataError(f"{path}: no such data file (run `python data/prepare.py` for the toy data)")
-    if os.path.isdir(path):
-        raise DataError(f"{path}: a directory, not a JSONL data file")
+    require_data_file(path)
     base = os.path.dirname(os.path.abspath(path))
     samples, skipped, seen, other_tasks = [], 0, set(), {}
     # the toy codec's encode carries it; a codec object's bound encode, its object (GLM4VoiceCodec)

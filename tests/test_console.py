@@ -635,9 +635,13 @@ def test_a_data_file_that_is_a_directory_or_not_text_is_refused_naming_it(tmp_pa
     DataError naming the path (and the line), which every tool prints as one line. A JSON line cut short
     is reported at the column where it ends, not at column 1 of the next line; a UTF-8 BOM before the first
     line is not part of it. Bug caught: IsADirectoryError or UnicodeDecodeError as a traceback in train.py,
-    eval.py, bench.py and study.py, or a file saved with a BOM refused as "not valid JSON"."""
-    with pytest.raises(dataset.DataError, match="a directory"):
-        dataset.load_samples(str(tmp_path), lambda w, r: None)
+    eval.py, bench.py and study.py, or a file saved with a BOM refused as "not valid JSON". study.py's
+    quick check of its held-out split (check_split) refuses a directory and a missing file the same way."""
+    for read in (lambda p: dataset.load_samples(p, lambda w, r: None), lambda p: dataset.check_split(p, 4)):
+        with pytest.raises(dataset.DataError, match="a directory"):
+            read(str(tmp_path))
+        with pytest.raises(dataset.DataError, match="missing.jsonl: no such data file"):
+            read(str(tmp_path / "missing.jsonl"))
     binary = tmp_path / "bin.jsonl"
     binary.write_bytes(b"\n\xff\xfe{}\n")
     with pytest.raises(dataset.DataError, match=r"bin.jsonl:2: not UTF-8"):
