@@ -58,7 +58,7 @@ def build_update_batch(policy, ref, batch, samples, args, device) -> UpdateBatch
     """The rollout rows (on any device) and the samples' SFT rows, stacked on `device`. Rollout
     rows are scored at the rollout's temperature (1 for greedy), SFT rows at 1."""
     boundaries = not args.no_audio_boundaries
-    *sft, sft_masks = rollout.teacher_forced(policy, samples, boundaries)
+    *sft, sft_masks = rollout.teacher_forced(policy, samples, boundaries, args.max_len)
     sft = to_device(sft, device)
     rolled = to_device([batch.prompts, batch.prompt_mask, batch.replies, batch.slots], device)
     prompts, pmask, replies, slots = rollout.stack_for_forward(policy.vocab.pad, rolled, sft)

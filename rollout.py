@@ -351,16 +351,18 @@ def scoring_temperature(temperature: float) -> float:
     return temperature if temperature > 0 else 1.0
 
 
-def teacher_forced(model, samples, include_audio_boundaries=True):
+def teacher_forced(model, samples, include_audio_boundaries=True, max_len=None):
     """The SFT side of a step: prompts and laid-out targets of samples, with slots and masks.
     Returns (prompts (B, P, K), prompt_mask (B, P), replies (B, L, K), slots, masks), all on
-    the model's device (built on the host, then moved)."""
+    the model's device (built on the host, then moved). `max_len` (train.py's --max-len): a target
+    is cut to its first max_len positions, as a rollout stops there, so one long demonstration
+    cannot stretch every row of the step's forward past what the memory plan counts."""
     with on_host():
         prompts, prompt_mask = model.sample_prompt_batch(samples)
         targets = []
         for s in samples:
             try:
-                targets.append(model.target(s.target_text, s.target_codes))
+                targets.append(model.target(s.target_text, s.target_codes)[:max_len])
             except ValueError as e:
                 raise ValueError(f"sample {s.id}: cannot lay out its SFT target: {e}") from None
         replies = pad_right(targets, model.vocab.pad)

@@ -232,6 +232,22 @@ def print_config(args, world, device, policy):
     sys.stdout.flush()
 
 
+def report_long_targets(args, policy, train_set):
+    """One line when SFT targets run past --max-len, which cuts them (rollout.teacher_forced). A
+    target that cannot be laid out is found here, before the first step, as a one-line error."""
+    lengths = []
+    for s in train_set:
+        try:
+            lengths.append(policy.target(s.target_text, s.target_codes).shape[0])
+        except ValueError as e:
+            raise dataset.DataError(f"{args.train_file}: sample {s.id}: cannot lay out its SFT target: {e}") from None
+    long = [n for n in lengths if n > args.max_len]
+    if long:
+        print(f"{args.train_file}: {plural(len(long), 'SFT target')} of {len(lengths)} run past --max-len "
+              f"{args.max_len} (the longest: {max(long)} positions); each is trained on its first {args.max_len}, "
+              f"as a rollout stops there", flush=True)
+
+
 def run(args):
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -250,6 +266,8 @@ def run(args):
     need_target = args.stage in ("sft", "hybrid")
     train_set = load_split(args.train_file, policy.codec.encode, need_target, args.skip_bad, args.max_train_samples)
     eval_set = load_split(args.eval_file, policy.codec.encode, False, args.skip_bad, max(1, args.eval_prompts))
+    if need_target and rank == 0:
+        report_long_targets(args, policy, train_set)
     clear_out(args, rank)
     with contextlib.ExitStack() as stack:
         # two raters: the (noisy) training judge, and the noise-free "human" for the held-out summary
@@ -336,7 +354,8 @@ def run_sft(args, policy, train_set, eval_set, judge, rank, world, device, human
     for step in bar:
         t0 = time.perf_counter()
         samples = [train_set[i] for i in shards.next()]
-        prompts, pmask, replies, slots, masks = rollout.teacher_forced(policy, samples, not args.no_audio_boundaries)
+        prompts, pmask, replies, slots, masks = rollout.teacher_forced(policy, samples, not args.no_audio_boundaries,
+                                                                       args.max_len)
         prompts, pmask, replies, slots = (t.to(device) for t in (prompts, pmask, replies, slots))
         logp = models.reply_logprobs(policy, prompts, pmask, replies, slots, forward=forward)
         scope = (losses.scope_mask(masks, args.sft_tokens) & masks["sampled"]).to(device)

@@ -8,6 +8,7 @@ import torch
 
 import dataset
 import flags
+import model as models
 import train
 
 
@@ -779,3 +780,46 @@ def test_a_raw_vita_audio_init_without_model_vita_says_what_is_missing(tmp_path)
     (raw / "config.json").write_text("{}")
     with pytest.raises(SystemExit, match="needs --model vita"):
         train.check_init(train.get_args(["--init", str(raw)]))
+
+
+def test_sft_targets_past_max_len_are_counted_at_start_and_cut_in_every_step(toy_dir, micro_ckpts, tmp_path, capsys,
+                                                                              monkeypatch):
+    """train.py --stage sft --max-len 24 on demonstrations of 30-90 positions: one line at start counts
+    them, and every row of the step's forward is at most 24 long. Bug caught: run_sft not passing --max-len
+    to teacher_forced (one long demonstration stretches every row past the memory plan's, and a user is
+    not told), or the count printed per step."""
+    seen, original = [], models.reply_logprobs
+    monkeypatch.setattr(models, "reply_logprobs", lambda *a, **k: seen.append(a[3].shape[1]) or original(*a, **k))
+    train.run(train.get_args(["--stage", "sft", "--init", micro_ckpts["tiny-vita"], "--data-dir", str(toy_dir),
+                              "--out", str(tmp_path / "sft"), "--batch-size", "2", "--steps", "2", "--max-len", "24",
+                              "--eval-prompts", "0", "--quiet"]))
+    said = [line for line in capsys.readouterr().out.splitlines() if "--max-len" in line]
+    assert len(said) == 1 and said[0].startswith(f"{toy_dir / 'train.jsonl'}: 48 SFT targets of 48 run past "
+                                                 "--max-len 24 (the longest: ")
+    assert seen and max(seen) == 24
+
+
+def test_an_sft_target_that_cannot_be_laid_out_is_refused_at_start_naming_it(toy_dir, micro_ckpts, tmp_path, capsys,
+                                                                            monkeypatch):
+    """A demonstration the model cannot lay out (model.target's ValueError: tiny-kimi with a codec that has
+    no silence code, when the speech ends before the text) ends the run at start with one line naming the
+    file and the sample, and no step is taken. Bug caught: a ValueError traceback at the step that first
+    draws the sample, maybe hours in."""
+    records = [json.loads(line) for line in (toy_dir / "train.jsonl").read_text().splitlines()]
+    bad = records[2]["sft_target_text"]
+    named = next(r["id"] for r in records if r["sft_target_text"] == bad)
+    original = models.InterleavedLM.target
+
+    def target(self, text, codes):
+        if text == bad:
+            raise ValueError("speech (3 codes) ends before text (40 tokens)")
+        return original(self, text, codes)
+    monkeypatch.setattr(models.InterleavedLM, "target", target)
+    code, out, err = run_main(["--stage", "sft", "--init", micro_ckpts["tiny-vita"], "--data-dir", str(toy_dir),
+                               "--out", str(tmp_path / "run"), "--steps", "1", "--eval-prompts", "0", "--quiet"],
+                              capsys)
+    lines = err.strip().splitlines()
+    assert code == 2 and len(lines) == 1
+    assert lines[0] == (f"train.py: error: {toy_dir / 'train.jsonl'}: sample {named}: cannot lay out its SFT "
+                        "target: speech (3 codes) ends before text (40 tokens)")
+    assert not (tmp_path / "run" / "metrics.jsonl").exists()

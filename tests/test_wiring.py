@@ -176,16 +176,23 @@ def test_the_first_update_is_on_policy_at_any_temperature(name, samples, monkeyp
 
 
 @pytest.mark.parametrize("name", ["tiny-vita", "tiny-kimi"])
-def test_sft_is_the_teacher_forced_mean_over_the_positions_the_policy_chooses(name, samples, monkeypatch):
+@pytest.mark.parametrize("max_len", [200, 24])
+def test_sft_is_the_teacher_forced_mean_over_the_positions_the_policy_chooses(name, max_len, samples, monkeypatch):
     """L_SFT (Eq. 2, --sft-tokens all) from a step whose rollouts were sampled at 0.5 equals an
     oracle: per demonstration, the mean teacher-forced log-prob at temperature 1 over the positions
-    where the schedule leaves a choice, then the mean over demonstrations. Bug caught: the SFT rows
-    scored at the rollout's temperature, or forced positions (log-prob 0, e.g. tiny-kimi's blanks)
-    diluting the mean."""
-    policy, args, _, ub = update_batch(name, samples, ["--beta-text", "0", "--beta-speech", "0"])
+    where the schedule leaves a choice among its first --max-len (the demonstrations here are 30-60
+    positions long: 200 cuts none, 24 cuts all), then the mean over demonstrations. Bug caught: the SFT
+    rows scored at the rollout's temperature, forced positions (log-prob 0, e.g. tiny-kimi's blanks)
+    diluting the mean, or the SFT rows not cut at --max-len (then one long demonstration stretches the
+    whole step's forward past the rows the memory plan counts) or cut from the wrong end."""
+    policy, args, _, ub = update_batch(name, samples, ["--beta-text", "0", "--beta-speech", "0",
+                                                       "--max-len", str(max_len)])
     *forced, masks = rollout.teacher_forced(policy, samples[:2], True)
+    lengths = (forced[3][..., 0] != rollout.PAD_SLOT).sum(1)
+    assert (lengths > 24).all() and (lengths < 200).all()
     logp = flat(models.reply_logprobs(policy, *forced, 1.0)).detach()
     keep = flat(masks["completion"] & masks["sampled"])
+    keep[:, max_len * forced[2].shape[2]:] = False          # flat index: position x streams + stream
     means = [logp[i][keep[i]].mean() for i in range(len(logp)) if keep[i].any()]
     sft = logp_gradients(policy, ub, args, 0.0, torch.zeros(4), monkeypatch)[3]
     assert sft.item() == pytest.approx(float(-sum(means) / len(means)), rel=1e-5)
