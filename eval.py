@@ -316,7 +316,7 @@ def run(args):
                     lines += [f"agreement {axis:9s} over {args.judge_draws} judge draws (mean +- sd): " + ", ".join(
                         f"{m.replace('_', '-')} {v[0]:.3f} +- {v[1]:.3f}" for m, v in o.items()) for axis, o in over.items()]
                 r["over_draws"], r["judge_draws"] = over, args.judge_draws
-                r["human_scores"] = human      # per prompt, per axis: what `judge.py calibrate` fits to
+                r["human_scores"] = human      # per prompt, per axis: what `calibrate.py` fits to
                 emit("agreement", r, lambda p: analyses.plot_agreement(r, p), lines)
             if "diversity" in todo:
                 r = analyses.diversity(pool, human)

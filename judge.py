@@ -2,7 +2,6 @@
 
     python judge.py serve --host 127.0.0.1 --port 8000 [--noise llm] [--semantic-noise 0.5 --acoustic-noise 1.0]
     python reward.py serve ...                     # the same
-    python judge.py calibrate out/base-tiny-vita/eval/agreement.json   # refit the "llm" noise to Table 5
 
 It answers the requests `reward.JudgeClient` sends to any OpenAI-compatible judge,
 on the same path with the same JSON, so the client cannot tell it from a real one:
@@ -29,9 +28,7 @@ replies' scores on the axis it names.
 Two raters in one file. With no noise it is the noise-free "human rater" (eval.py's
 scores, the closing summary of train.py, the reference of the agreement analysis).
 `--noise llm` makes it the unreliable "LLM judge" that trains by default: the paper's
-condition 1 (Obs. 2, Appendix A), calibrated so that eval.py's agreement analysis on
-the toy base's rollouts reproduces Table 5's Gemini-2.5-Pro on VITA-Audio (Pearson
-0.593 semantic / 0.292 acoustic, intra-prompt Spearman 0.499 / 0.145). Per axis the
+condition 1 (Obs. 2, Appendix A), its profile fitted to Table 5 by calibrate.py. Per axis the
 judge's value is  3 + shrink * (clean - 3) + bias + sd * z,  z ~ N(0, 1), then rounded
 to a Likert integer: a compressed range, a bias and noise, as Table 5 shows for this
 judge (0.66 / 0.90 points below the humans on average; its acoustic scores keep little
@@ -56,8 +53,8 @@ Deviations from the paper's judge (Gemini-2.5-Pro) and the official release's cl
   1. It scores the toy world only: the answer is checked against the reference (or the toy
      question's own answer) and the delivery through the toy codec's analyser; no language
      understanding beyond that.
-  2. Its unreliability is a fitted noise model (shrink, bias, Gaussian noise per reply),
-     calibrated to Table 5's correlations, not a model's real failure modes.
+  2. Its unreliability is a noise model (shrink, bias, Gaussian noise per reply), not a model's
+     real failure modes (its fit to Table 5: calibrate.py).
   3. A request it cannot score gets a 400, never a default score (the official client turns
      a failure into 2.5).
 """
@@ -172,13 +169,8 @@ def toy_reference(question) -> str | None:
     return None
 
 
-# Table 5: Gemini-2.5-Pro judging VITA-Audio's replies against human raters (Appendix A).
-TABLE5_GEMINI_25_PRO = {
-    "semantic": {"pearson": 0.593, "intra_spearman": 0.499, "mae": 1.063, "within_1": 0.695, "bias": -0.660},
-    "acoustic": {"pearson": 0.292, "intra_spearman": 0.145, "mae": 1.318, "within_1": 0.601, "bias": -0.896},
-}
 # Noise models per axis: value = 3 + shrink * (clean - 3) + bias + sd * z. "llm" was fitted
-# (grid search, README "The toy world") to TABLE5_GEMINI_25_PRO on the default base's rollouts.
+# (calibrate.py's grid search, README "The toy world") to Table 5 on the default base's rollouts.
 NOISE_PROFILES = {
     "none": {},
     "llm": {"semantic": {"shrink": 0.95, "bias": -1.2, "sd": 1.2},
@@ -517,83 +509,9 @@ class LocalJudge:
         self.stop()
 
 
-# ---------------------------------------------------------------- calibration
-
-
-def simulate_agreement(human, groups, profile, seed=0, draws=1) -> dict:
-    """Appendix A's metrics between noise-free scores and the noisy judge `profile` (one axis:
-    shrink, bias, sd) applied to them with seeded draws: what eval.py's agreement analysis
-    measures, without sampling or HTTP; averaged over `draws` independent draws of the noise
-    (one draw of 512 scores moves the intra-prompt Spearman by about 0.05 either way)."""
-    from stats import agreement_metrics
-    human = np.asarray(human, float)
-    runs = []
-    for z in np.random.default_rng(seed).standard_normal((draws, len(human))):
-        judged = [likert(judge_value(h, z=zi, **profile)) for h, zi in zip(human, z)]
-        runs.append(agreement_metrics(judged, human, groups))
-    return {k: float(np.mean([r[k] for r in runs])) for k in runs[0]}
-
-
-FIT_GRID = {"shrink": np.arange(0.1, 1.01, 0.05), "bias": np.arange(-1.2, 0.01, 0.05), "sd": np.arange(0.2, 2.01, 0.1)}
-
-
-def fit_profile(human, groups, target, seed=0, grid=None, draws=5) -> tuple[dict, dict]:
-    """Grid search for the (shrink, bias, sd) whose agreement with `human` matches `target`
-    (one axis of TABLE5_GEMINI_25_PRO): Pearson and intra-prompt Spearman first, MAE and bias
-    with a quarter of the weight, each the mean over `draws` draws of the noise, so the fit
-    matches the judge's expected agreement and not one lucky draw. -> (profile, its metrics)."""
-    best, grid = None, grid or FIT_GRID
-    for shrink in grid["shrink"]:
-        for bias in grid["bias"]:
-            for sd in grid["sd"]:
-                p = {"shrink": round(float(shrink), 2), "bias": round(float(bias), 2), "sd": round(float(sd), 2)}
-                m = simulate_agreement(human, groups, p, seed, draws)
-                if math.isnan(m["pearson"]) or math.isnan(m["intra_spearman"]):
-                    continue
-                loss = ((m["pearson"] - target["pearson"]) ** 2 + (m["intra_spearman"] - target["intra_spearman"]) ** 2
-                        + 0.25 * ((m["mae"] - target["mae"]) ** 2 + (m["bias"] - target["bias"]) ** 2))
-                if best is None or loss < best[0]:
-                    best = (loss, p, m)
-    return best[1], best[2]
-
-
-def load_human_scores(path) -> list:
-    """The human scores `calibrate` fits to: agreement.json's "human_scores", per prompt
-    {"semantic": [...], "acoustic": [...]} (ints or null). A ValueError naming the file and
-    what is wrong with it otherwise."""
-    source = "write it with `python eval.py --ckpt BASE --analysis agreement`"
-    try:
-        with open(path) as f:
-            pool = json.load(f)["human_scores"]
-    except FileNotFoundError:
-        raise ValueError(f"{path}: no such file ({source})") from None
-    except IsADirectoryError:
-        raise ValueError(f"{path}: a directory, not agreement.json ({source})") from None
-    except (ValueError, UnicodeDecodeError) as e:
-        raise ValueError(f"{path}: not valid JSON ({e})") from None
-    except (KeyError, TypeError):
-        raise ValueError(f"{path}: no \"human_scores\" ({source})") from None
-    if not isinstance(pool, list):
-        raise ValueError(f"{path}: human_scores is not a list (one entry per prompt)")
-    for i, entry in enumerate(pool):
-        if not isinstance(entry, dict) or not all(isinstance(entry.get(a), list) for a in ("semantic", "acoustic")):
-            raise ValueError(f"{path}: human_scores[{i}] is not {{\"semantic\": [...], \"acoustic\": [...]}}")
-        for axis in ("semantic", "acoustic"):       # on the 1-5 scale, or null for a failed call (NaN fails too)
-            bad = [s for s in entry[axis] if s is not None
-                   and (isinstance(s, bool) or not isinstance(s, (int, float)) or not 1 <= s <= 5)]
-            if bad:
-                raise ValueError(f"{path}: human_scores[{i}].{axis} holds {bad[0]!r}: scores are numbers 1-5 or null")
-    for axis in ("semantic", "acoustic"):
-        if sum(s is not None for e in pool for s in e[axis]) < 2:
-            raise ValueError(f"{path}: fewer than 2 {axis} scores to fit to")
-    return pool
-
-
 def main():
     ap = argparse.ArgumentParser(description="The local toy judge (an OpenAI-compatible chat/completions server).")
     sub = ap.add_subparsers(dest="cmd", required=True)
-    c = sub.add_parser("calibrate", help="fit the 'llm' noise profile to Table 5 from an agreement.json's human scores")
-    c.add_argument("agreement_json", help="written by `python eval.py --ckpt BASE --analysis agreement`")
     s = sub.add_parser("serve", help="serve the toy judge over HTTP")
     s.add_argument("--host", default="127.0.0.1", help="bind address (loopback by default)")
     s.add_argument("--port", type=int, default=8000, help="port; 0 picks a free one")
@@ -609,18 +527,6 @@ def main():
     s.add_argument("--workers", type=int, default=DEFAULT_WORKERS,
                    help="scoring processes (0: score in the request threads, one core at most)")
     args = ap.parse_args()
-    if args.cmd == "calibrate":
-        try:
-            pool = load_human_scores(args.agreement_json)
-        except ValueError as e:
-            ap.error(str(e))
-        for axis in ("semantic", "acoustic"):
-            human = [s for e in pool for s in e[axis] if s is not None]
-            groups = [i for i, e in enumerate(pool) for s in e[axis] if s is not None]
-            profile, m = fit_profile(human, groups, TABLE5_GEMINI_25_PRO[axis])
-            print(f"{axis}: {profile}  ->  " + ", ".join(f"{k} {m[k]:.3f} (paper {v:.3f})"
-                                                          for k, v in TABLE5_GEMINI_25_PRO[axis].items()))
-        return
     for flag, value in (("--semantic-noise", args.semantic_noise), ("--acoustic-noise", args.acoustic_noise),
                         ("--latency", args.latency)):
         if not (math.isfinite(value) and value >= 0):

@@ -405,9 +405,9 @@ def test_device_cuda_without_cuda_ends_with_one_line(capsys, monkeypatch):
     ("judge.py", ["serve", "--semantic-noise", "-1"], "--semantic-noise"),
     ("judge.py", ["serve", "--acoustic-noise", "inf"], "--acoustic-noise"),
     ("judge.py", ["serve", "--latency", "nan"], "--latency"),
-    ("judge.py", ["calibrate", "{tmp}"], "a directory"),
-    ("judge.py", ["calibrate", "{tmp}/scores.json"], "holds 99"),
-    ("judge.py", ["calibrate", "{tmp}/none.json"], "fewer than 2"),
+    ("calibrate.py", ["{tmp}"], "a directory"),
+    ("calibrate.py", ["{tmp}/scores.json"], "holds 99"),
+    ("calibrate.py", ["{tmp}/none.json"], "fewer than 2"),
     ("real.py", ["standin", "{tmp}"], "not an empty directory"),
     ("real.py", ["standin", "{tmp}/new", "--device", "bogus"], "--device bogus"),
     ("data/prepare.py", ["--style-share", "nan"], "--style-share"),
@@ -416,7 +416,7 @@ def test_device_cuda_without_cuda_ends_with_one_line(capsys, monkeypatch):
 def test_the_small_tools_end_bad_input_with_one_line(script, args, named, tmp_path, monkeypatch, capsys):
     """rollout.py, codec.py, real.py standin and judge.py serve on a missing checkpoint, a path
     that cannot be written (under a file) or a port out of range; judge.py serve with a negative or
-    non-finite noise or latency (every request would get a 400 or 500); calibrate on a directory, on a
+    non-finite noise or latency (every request would get a 400 or 500); calibrate.py on a directory, on a
     score off the 1-5 scale, on no scores; real.py standin into a directory that holds files (they
     would mix with the stand-in's) or on a device torch does not know; data/prepare.py with a share that
     is not one or a seed numpy cannot take. Bug caught: CheckpointError, LibsndfileError,

@@ -909,6 +909,20 @@ def test_jitter_outside_0_to_1_is_refused():
             judge.make_server("127.0.0.1", 0, latency=1.0, jitter=jitter)
 
 
+def test_serve_on_a_taken_port_ends_with_one_line(monkeypatch, capsys):
+    """`judge.py serve --port P` where P is taken. Bug caught: socket.bind's OSError traceback
+    (its scoring processes left behind) instead of one line naming the port, status 2."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        monkeypatch.setattr("sys.argv", ["judge.py", "serve", "--port", str(port), "--workers", "0"])
+        with pytest.raises(SystemExit) as stop:
+            judge.main()
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert stop.value.code == 2 and f"--port {port}" in last and "cannot listen" in last
+
+
 def test_the_local_judge_subprocess_is_the_judge_its_flags_describe():
     """LocalJudge(noise llm, seed 5, extra acoustic noise) answers six seeded replies, on the two noisy axes,
     exactly as an in-process server built with the same flags. Bug caught: a flag (the seed, the noise)

@@ -1,4 +1,4 @@
-"""The default training judge: the calibrated noise model (paper Table 5) and its wiring.
+"""calibrate.py and the default training judge: the noise model, its fit to the paper's Table 5, its wiring.
 
 The fixture tests/data/base_human_scores.json holds the noise-free ("human") scores of the
 default base's repeated-sampling pool: 64 held-out prompts x 8 replies, written by
@@ -11,6 +11,7 @@ import os
 import numpy as np
 import pytest
 
+import calibrate
 import judge
 import reward
 import stats
@@ -51,7 +52,7 @@ def test_llm_profile_reproduces_table5_on_the_base_rollouts():
             judged = [judge.likert(toy._noise(axis, h, f"fixture|{i}")) for i, h in enumerate(human)]
             runs.append(stats.agreement_metrics(judged, human, groups))
         m = {k: float(np.mean([r[k] for r in runs])) for k in runs[0]}
-        paper = judge.TABLE5_GEMINI_25_PRO[axis]
+        paper = calibrate.TABLE5_GEMINI_25_PRO[axis]
         assert abs(m["pearson"] - paper["pearson"]) <= 0.1, (axis, m)
         assert abs(m["intra_spearman"] - paper["intra_spearman"]) <= 0.1, (axis, m)
         assert abs(m["bias"] - paper["bias"]) <= 0.3 and abs(m["mae"] - paper["mae"]) <= 0.3, (axis, m)
@@ -60,16 +61,16 @@ def test_llm_profile_reproduces_table5_on_the_base_rollouts():
 
 
 def test_fit_recovers_a_known_profile():
-    """`judge.py calibrate`'s grid search, given the metrics a known profile produces, returns
+    """`calibrate.py`'s grid search, given the metrics a known profile produces, returns
     that profile. Bug caught: a loss that ignores one of its targets (bias or MAE: then a
     neighbour with another bias fits as well), or a search that skips part of the grid."""
     human, groups = fixture_pool()["semantic"]
     known = {"shrink": 0.6, "bias": -0.4, "sd": 0.8}
-    target = judge.simulate_agreement(human, groups, known, seed=1, draws=5)
+    target = calibrate.simulate_agreement(human, groups, known, seed=1, draws=5)
     grid = {"shrink": [0.4, 0.6, 0.8], "bias": [-0.8, -0.4, 0.0], "sd": [0.4, 0.8, 1.2]}
-    profile, got = judge.fit_profile(human, groups, target, seed=1, grid=grid, draws=5)
+    profile, got = calibrate.fit_profile(human, groups, target, seed=1, grid=grid, draws=5)
     assert profile == known and got == target
-    one_draw = judge.simulate_agreement(human, groups, known, seed=1)
+    one_draw = calibrate.simulate_agreement(human, groups, known, seed=1)
     assert one_draw != target          # the fit averages draws: one draw is not what it matched
 
 
@@ -87,10 +88,10 @@ def test_the_fit_uses_the_bias_target():
     loss (the second would win on MAE alone, 0.01 against 0.16, and a fitted judge could score
     above the human where Table 5's scores below)."""
     human, groups = fixture_pool()["semantic"]
-    exact = judge.simulate_agreement(human, groups, {"shrink": 1.0, "bias": 0.0, "sd": 0.0})
+    exact = calibrate.simulate_agreement(human, groups, {"shrink": 1.0, "bias": 0.0, "sd": 0.0})
     target = dict(exact, mae=0.8, bias=0.0)
     grid = {"shrink": [1.0], "bias": [0.0, 1.0], "sd": [0.0]}
-    assert judge.fit_profile(human, groups, target, grid=grid, draws=1)[0]["bias"] == 0.0
+    assert calibrate.fit_profile(human, groups, target, grid=grid, draws=1)[0]["bias"] == 0.0
 
 
 def test_simulated_agreement_follows_its_seed():
@@ -98,8 +99,8 @@ def test_simulated_agreement_follows_its_seed():
     calibration's draws could not be varied (and `--seed` would be a no-op)."""
     human, groups = fixture_pool()["acoustic"]
     profile = {"shrink": 0.7, "bias": 0.0, "sd": 1.0}
-    a, b = (judge.simulate_agreement(human, groups, profile, seed=s) for s in (1, 2))
-    assert a != b and judge.simulate_agreement(human, groups, profile, seed=1) == a
+    a, b = (calibrate.simulate_agreement(human, groups, profile, seed=s) for s in (1, 2))
+    assert a != b and calibrate.simulate_agreement(human, groups, profile, seed=1) == a
 
 
 def test_the_two_axes_draw_independent_noise():
@@ -156,53 +157,36 @@ def test_identical_replies_are_separate_draws_of_the_llm_judge():
 @pytest.mark.parametrize("content,named", [(None, "no such file"), ("{", "not valid JSON"),
                                            ('{"pearson": 0.5}', 'no "human_scores"'),
                                            ('{"human_scores": [{"semantic": [1, 2]}]}', "human_scores[0]")])
-def test_calibrate_on_a_bad_file_ends_with_one_line_naming_it(content, named, tmp_path, monkeypatch, capsys):
-    """`judge.py calibrate FILE`: a missing file, bad JSON, a JSON without the human scores (an
+def test_calibrate_on_a_bad_file_ends_with_one_line_naming_it(content, named, tmp_path, capsys):
+    """`calibrate.py FILE`: a missing file, bad JSON, a JSON without the human scores (an
     older agreement.json) or an entry without an axis. Bug caught: a traceback (FileNotFoundError,
     KeyError) instead of one line naming the file, with exit status 2."""
     path = tmp_path / "agreement.json"
     if content is not None:
         path.write_text(content)
-    monkeypatch.setattr("sys.argv", ["judge.py", "calibrate", str(path)])
     with pytest.raises(SystemExit) as stop:
-        judge.main()
+        calibrate.main([str(path)])
     last = capsys.readouterr().err.strip().splitlines()[-1]
     assert stop.value.code == 2 and str(path) in last and named in last
 
 
-def test_serve_on_a_taken_port_ends_with_one_line(monkeypatch, capsys):
-    """`judge.py serve --port P` where P is taken. Bug caught: socket.bind's OSError traceback
-    (its scoring processes left behind) instead of one line naming the port, status 2."""
-    import socket
-    with socket.socket() as taken:
-        taken.bind(("127.0.0.1", 0))
-        taken.listen()
-        port = taken.getsockname()[1]
-        monkeypatch.setattr("sys.argv", ["judge.py", "serve", "--port", str(port), "--workers", "0"])
-        with pytest.raises(SystemExit) as stop:
-            judge.main()
-    last = capsys.readouterr().err.strip().splitlines()[-1]
-    assert stop.value.code == 2 and f"--port {port}" in last and "cannot listen" in last
-
-
 def test_calibrate_leaves_out_the_null_human_scores(tmp_path, monkeypatch, capsys):
-    """catches: `judge.py calibrate` keeping a prompt's null (unscored) human scores, in the scores (a NaN and a
+    """catches: `calibrate.py` keeping a prompt's null (unscored) human scores, in the scores (a NaN and a
     traceback) or in the prompt of each score only (scores and prompts misaligned)."""
     pool = [{"semantic": [1, None, 3], "acoustic": [2, 4]},
             {"semantic": [None, 4, 5], "acoustic": [None, 1, 5]}]
     path = tmp_path / "agreement.json"
     path.write_text(json.dumps({"human_scores": pool}))
-    fitted, fit = [], judge.fit_profile
+    fitted, fit = [], calibrate.fit_profile
 
     def spy(human, groups, target, **kw):
         fitted.append((list(human), list(groups)))
         return fit(human, groups, target, **kw)
 
-    monkeypatch.setattr(judge, "fit_profile", spy)
+    monkeypatch.setattr(calibrate, "fit_profile", spy)
     # one candidate, the noise-free judge: it gives back the human's own scores (Pearson 1, MAE 0)
-    monkeypatch.setattr(judge, "FIT_GRID", {"shrink": [1.0], "bias": [0.0], "sd": [0.0]})
-    monkeypatch.setattr("sys.argv", ["judge.py", "calibrate", str(path)])
-    judge.main()
+    monkeypatch.setattr(calibrate, "FIT_GRID", {"shrink": [1.0], "bias": [0.0], "sd": [0.0]})
+    calibrate.main([str(path)])
     assert fitted == [([1, 3, 4, 5], [0, 0, 1, 1]), ([2, 4, 1, 5], [0, 0, 1, 1])]
     out = capsys.readouterr().out
     assert out.count("pearson 1.000") == 2 and out.count("mae 0.000") == 2
@@ -214,8 +198,8 @@ def test_the_fit_passes_over_a_candidate_that_ranks_nothing_within_a_prompt():
     human, groups = [1, 2, 4, 5], [0, 0, 1, 1]
     # shrink 0.2, bias 0.45, no noise: 3 + 0.2 (h - 3) + 0.45 = 3.05, 3.25 | 3.65, 3.85 -> 3, 3 | 4, 4: tied within
     # each prompt (no Spearman), yet correlated with the human overall. shrink 1: h + 0.45 rounds back to h.
-    tied = judge.simulate_agreement(human, groups, {"shrink": 0.2, "bias": 0.45, "sd": 0.0})
+    tied = calibrate.simulate_agreement(human, groups, {"shrink": 0.2, "bias": 0.45, "sd": 0.0})
     assert math.isnan(tied["intra_spearman"]) and tied["pearson"] > 0.9
     grid = {"shrink": [0.2, 1.0], "bias": [0.45], "sd": [0.0]}
-    profile, m = judge.fit_profile(human, groups, judge.TABLE5_GEMINI_25_PRO["semantic"], grid=grid, draws=1)
+    profile, m = calibrate.fit_profile(human, groups, calibrate.TABLE5_GEMINI_25_PRO["semantic"], grid=grid, draws=1)
     assert profile["shrink"] == 1.0 and m["intra_spearman"] == 1.0 and m["mae"] == 0.0
