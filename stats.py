@@ -6,7 +6,7 @@ A mean over dict rows that skips missing values (eval.py's tables); correlation 
 Spearman with tie-averaged ranks) and Appendix A.2's judge-vs-human agreement metrics
 (analyses.py's agreement, calibrate.py's fit); Eq. 17's sign test (analyses.py's
 side-by-side); a Student-t confidence interval, a paired sign-flip permutation test and a
-paired t test over seeds (study.py's tables). numpy only: calibrate.py imports it without torch.
+paired t test over seeds (study_report.py's tables). numpy only: calibrate.py imports it without torch.
 Hand-worked numbers in tests/test_eval.py and tests/test_study.py.
 
 Deviations from the paper and the official release:

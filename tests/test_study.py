@@ -1,4 +1,5 @@
-"""study.py: the statistics on hand-worked numbers, resume, failures in the table, a tiny real study."""
+"""study.py and study_report.py: the statistics on hand-worked numbers, resume, failures in the table, a tiny real
+study."""
 import contextlib
 import json
 import math
@@ -12,6 +13,7 @@ import torch
 import dataset
 import stats
 import study
+import study_report
 
 
 class AtOnce:
@@ -126,7 +128,7 @@ def test_the_paired_test_over_seeds_takes_each_seed_as_one_value():
                 "items": [{"id": f"p{i}", "accuracy": a} for i, a in enumerate(acc)]}
     results = {"ours": [rec(s, [0, 0, 0, 0]) for s in range(3)],
                "row": [rec(0, [1, 0, 0, 0]), rec(1, [1, 1, 0, 0]), rec(2, [1, 1, 1, 0])]}
-    mean_d, p_pairs, n, p_seeds = study.summarise(results, 3)["row"]["vs_ours"]["accuracy"]
+    mean_d, p_pairs, n, p_seeds = study_report.summarise(results, 3)["row"]["vs_ours"]["accuracy"]
     assert (mean_d, n) == (pytest.approx(0.5), 12)
     assert p_pairs == pytest.approx(2 / 64)
     assert p_seeds == pytest.approx(1 - math.sqrt(12 / 14))
@@ -138,9 +140,9 @@ def test_mean_lambda_is_each_runs_mean_then_the_mean_over_runs():
     so a third run of another length checks it: [0.1, 0.1, 0.1, 0.1] gives (0.3 + 0.8 + 0.1) / 3)."""
     def rec(seed, lam):
         return {"seed": seed, "status": "ok", "lambda": lam, "items": [{"id": "p0", "accuracy": 0.0}]}
-    s = study.summarise({"ours": [rec(0, [0.2, 0.4]), rec(1, [0.6, 1.0])]}, 2)
+    s = study_report.summarise({"ours": [rec(0, [0.2, 0.4]), rec(1, [0.6, 1.0])]}, 2)
     assert s["ours"]["lambda"][0] == pytest.approx(0.55)
-    s = study.summarise({"ours": [rec(0, [0.2, 0.4]), rec(1, [0.6, 1.0]), rec(2, [0.1] * 4)]}, 3)
+    s = study_report.summarise({"ours": [rec(0, [0.2, 0.4]), rec(1, [0.6, 1.0]), rec(2, [0.1] * 4)]}, 3)
     assert s["ours"]["lambda"][0] == pytest.approx(0.4)
 
 
@@ -150,7 +152,7 @@ def test_pairs_are_matched_on_seed_and_prompt():
             {"seed": 1, "id": "a", "accuracy": 0.0}]
     row = [{"seed": 1, "id": "a", "accuracy": 1.0}, {"seed": 0, "id": "b", "accuracy": 1.0},
            {"seed": 0, "id": "a", "accuracy": 1.0}, {"seed": 1, "id": "c", "accuracy": 1.0}]
-    assert sorted(study.paired_differences(row, ours, "accuracy")) == [0.0, 1.0, 1.0]
+    assert sorted(study_report.paired_differences(row, ours, "accuracy")) == [0.0, 1.0, 1.0]
 
 
 def test_stopped_share_is_derived_for_records_that_predate_it():
@@ -159,8 +161,10 @@ def test_stopped_share_is_derived_for_records_that_predate_it():
     Bug caught: old records silently dropping the column, or the flag read from the wrong field."""
     def rec(seed, texts):
         return {"seed": seed, "status": "ok", "lambda": None,
-                "items": [{"id": f"p{i}", "text": t, "accuracy": 0.0, "intelligibility": 1.0} for i, t in enumerate(texts)]}
-    s = study.summarise({"ours": [rec(0, ["3 plus 4 is", "3 plus 4 is 8"]), rec(1, ["you said cat", "the count is 3"])]}, 2)
+                "items": [{"id": f"p{i}", "text": t, "accuracy": 0.0, "intelligibility": 1.0}
+                          for i, t in enumerate(texts)]}
+    s = study_report.summarise({"ours": [rec(0, ["3 plus 4 is", "3 plus 4 is 8"]),
+                                         rec(1, ["you said cat", "the count is 3"])]}, 2)
     assert s["ours"]["stopped"][0] == pytest.approx(0.25)
     assert s["ours"]["seed_sd"]["stopped"] == pytest.approx(math.sqrt(0.125))
 
@@ -172,7 +176,8 @@ def fake_items(acc, seed):
 
 def args_for(tmp_path, seeds=2):
     args, rows = study.get_args(["--row", "ours=", "--row", "sft=--gate fixed --lam 0", "--row", "bad=--lam 2",
-                                 "--seeds", str(seeds), "--out", str(tmp_path / "s"), "--base", "BASE", "--prompts", "4"])
+                                 "--seeds", str(seeds), "--out", str(tmp_path / "s"), "--base", "BASE",
+                                 "--prompts", "4"])
     return args, rows
 
 
@@ -194,13 +199,13 @@ def test_resume_runs_only_what_is_missing_and_a_failure_is_reported(tmp_path):
     results = study.run_study(args, rows, runner, scorer)
     assert len(calls) == 6                                    # 3 rows x 2 seeds, one stage each
     assert [r["status"] for r in results["bad"]] == ["failed", "failed"]
-    summary = study.summarise(results, args.seeds)
+    summary = study_report.summarise(results, args.seeds)
     assert (summary["ours"]["ok"], summary["bad"]["ok"], summary["bad"]["failed"]) == (2, 0, 2)
     # ours: 8 values [1,0,0,0]x2, sft [1,1,0,0]x2: paired differences [0,1,0,0]x2 -> mean 0.25, two non-zero
     # differences of 1: p = 2/4 = 0.5
     assert summary["sft"]["vs_ours"]["accuracy"][:2] == pytest.approx((0.25, 0.5))
     assert summary["ours"]["accuracy"][0] == pytest.approx(0.25)
-    table = study.report(summary, rows, args)
+    table = study_report.report(summary, rows, args)
     assert "| bad | `--lam 2` | 0/2 (2 failed) |" in table
     assert "| sft | `--gate fixed --lam 0` | 2/2 |" in table
 
@@ -220,7 +225,7 @@ def test_a_half_run_row_says_what_did_not_run_and_prints_no_ci_for_one_value(tmp
                                  "--base", "BASE", "--prompts", "1"])
     results = {"ours": [{"seed": 0, "status": "ok", "lambda": None,
                          "items": [{"id": "p0", "accuracy": 1.0, "semantic": 5.0}]}]}
-    table = study.report(study.summarise(results, args.seeds), rows, args)
+    table = study_report.report(study_report.summarise(results, args.seeds), rows, args)
     assert "| ours | `` | 1/2 (1 not run) | 1.000 | 5.000 |" in table and "nan" not in table
     # one seed: the comparison has the pairs' p, and no p over seeds (it needs two), not "nan"
     args, rows = study.get_args(["--row", "ours=", "--row", "sft=--gate fixed --lam 0", "--seeds", "1",
@@ -229,7 +234,7 @@ def test_a_half_run_row_says_what_did_not_run_and_prints_no_ci_for_one_value(tmp
                                                                          {"id": "p1", "accuracy": 0.0}]}],
            "sft": [{"seed": 0, "status": "ok", "lambda": None, "items": [{"id": "p0", "accuracy": 1.0},
                                                                         {"id": "p1", "accuracy": 1.0}]}]}
-    table = study.report(study.summarise(one, 1), rows, args)
+    table = study_report.report(study_report.summarise(one, 1), rows, args)
     assert "| sft | 2 | +1.000 (0.5) |" in table and "nan" not in table
 
 
@@ -441,7 +446,8 @@ def test_a_studys_runs_do_not_inherit_the_exported_remote_judge(tmp_path, monkey
     monkeypatch.setenv("WAVALIGN_JUDGE_URL", "https://judge.example/v1/chat/completions")
     monkeypatch.setenv("WAVALIGN_JUDGE_MODEL", "gemini-2.5-pro")
     monkeypatch.setenv("STUDY_TEST_KEPT", "yes")
-    show = "import os; print([os.environ.get(k) for k in ('WAVALIGN_JUDGE_URL', 'WAVALIGN_JUDGE_MODEL', 'STUDY_TEST_KEPT')])"
+    show = ("import os; print([os.environ.get(k) for k in "
+            "('WAVALIGN_JUDGE_URL', 'WAVALIGN_JUDGE_MODEL', 'STUDY_TEST_KEPT')])")
     log = tmp_path / "train.log"
     assert study.subprocess_runner([sys.executable, "-c", show], str(log)) == 0
     assert log.read_text().splitlines()[1] == "[None, None, 'yes']"
@@ -533,8 +539,8 @@ def test_a_studys_own_bad_flag_ends_it_at_once_naming_the_flag(argv, named, tmp_
     train.py checks them), --steps 0 (read as unset: 120 steps a run), a --train-args or --base-args
     shlex cannot split, a row name given twice (the second silently replaced the first), a `then` with an
     empty stage (two default runs), train.py's --model in --train-args or a row (the base is built for
-    study.py's own --model, so every run would be refused after it). Bug caught: each accepted, so the study trained every row and failed
-    (or, with --temperature -1, scored greedily and exited 0) only when it scored."""
+    study.py's own --model, so every run would be refused after it). Bug caught: each accepted, so the study
+    trained every row and failed (or, with --temperature -1, scored greedily and exited 0) only when it scored."""
     with pytest.raises(SystemExit) as stop:
         study.get_args(["--row", "ours=", *argv, "--out", str(tmp_path / "s")])
     last = capsys.readouterr().err.strip().splitlines()[-1]
@@ -628,7 +634,7 @@ def test_a_recorded_stopped_share_is_read_not_derived_from_the_first_reply():
     `text` is its first reply's only, so the share over its replies would become that one reply's 0 or 1."""
     items = [{"id": "p0", "text": "3 plus 4 is", "stopped": 0.25, "accuracy": 0.0, "intelligibility": 1.0},
              {"id": "p1", "text": "the count is 3", "stopped": 0.5, "accuracy": 0.5, "intelligibility": 1.0}]
-    s = study.summarise({"ours": [{"seed": 0, "status": "ok", "lambda": None, "items": items}]}, 1)
+    s = study_report.summarise({"ours": [{"seed": 0, "status": "ok", "lambda": None, "items": items}]}, 1)
     assert s["ours"]["stopped"][0] == pytest.approx((0.25 + 0.5) / 2)      # derived from the texts: (1 + 0) / 2
 
 
@@ -642,7 +648,7 @@ def test_one_seed_prints_no_spread_over_seeds(tmp_path):
     for seeds, results, spread in ((1, one, None), (2, two, 0.354)):
         args, rows = study.get_args(["--row", "ours=", "--seeds", str(seeds), "--out", str(tmp_path / "s"),
                                      "--base", "BASE", "--prompts", "2"])
-        table = study.report(study.summarise({"ours": results}, seeds), rows, args)
+        table = study_report.report(study_report.summarise({"ours": results}, seeds), rows, args)
         if spread is None:
             assert "Spread" not in table and "sd over seeds" not in table, table
         else:
