@@ -215,7 +215,7 @@ def keep_rows(cache, rows):
 @contextlib.contextmanager
 def without_cudnn_attention():
     """While inside, torch's scaled_dot_product_attention does not pick its cuDNN backend (the
-    others stay as they were; left alone where cuDNN is the only one enabled, as bench.py's
+    others stay as they were; left alone where cuDNN is the only one enabled, as bench_gpu.py's
     sampler-paths forces it). Why: torch 2.11+ puts cuDNN first on sm90/sm100 GPUs (H100, H200,
     B200) for bf16 and fp16 where cuDNN is 9.15 or newer, and cuDNN builds an execution plan per
     new problem shape (one public trace on torch 2.13: 23-37 ms of host time a build). A decode

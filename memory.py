@@ -1,7 +1,7 @@
 """Per-GPU memory of post-training VITA-Audio-Boost, by arithmetic: what a step holds (state,
 reference, the largest of the rollout's gather, the activations and AdamW's step), from the
 checkpoint's widths and the run's shape. bench.py prints the table and, on a GPU, sets each
-measured step beside it.
+measured step beside it (its memory-gpu section, in bench_gpu.py).
 
     python bench.py --only memory                 # the table: 4 and 8 x 80 GB, bf16 or float32 state
     python bench.py --only memory-gpu             # measured against it on a CUDA GPU

@@ -95,7 +95,7 @@ def test_a_bf16_rollout_on_the_gpu_never_picks_cudnn_attention(micro_ckpts, samp
     which is where this test can fail). Bug: rollout.generate not keeping cuDNN off."""
     import model as M
     import rollout
-    from bench import sdpa_calls
+    from bench_gpu import sdpa_calls
     m = M.load_model(micro_ckpts["tiny-vita"], dtype=torch.bfloat16, device=torch.device("cuda"))
     prompts, mask = m.sample_prompt_batch(samples[:4])
     seen = []
