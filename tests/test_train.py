@@ -1262,9 +1262,9 @@ def test_the_sft_stage_loss_is_the_teacher_forced_mean_on_its_scope(toy_dir, mic
     import model as M
     out = tmp_path / "sft"
     train.run(train.get_args(["--stage", "sft", "--model", "tiny-kimi", "--init", micro_ckpts["tiny-kimi"],
-                              "--data-dir", str(toy_dir), "--out", str(out), "--batch-size", "2", "--max-len", "40",
+                              "--data-dir", str(toy_dir), "--out", str(out), "--batch-size", "2",
                               "--eval-prompts", "0", "--quiet", "--steps", "1", "--sft-tokens", "speech",
-                              "--no-audio-boundaries"]))
+                              "--no-audio-boundaries"]))      # --max-len 128 cuts no demonstration here
     policy = M.load_model(micro_ckpts["tiny-kimi"])
     chosen = [samples[i] for i in batch_indices(toy_dir, steps=1)[0]]
     *forced, masks = rollout.teacher_forced(policy, chosen, False)
