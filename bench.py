@@ -383,7 +383,7 @@ def bench_trl(samples, args):
     prompts, mask = ours.sample_prompt_batch(samples[:args.prompts])
     texts = [" ".join(f"t{int(t)}" for t, m in zip(row[:, 0], keep) if m) for row, keep in zip(prompts, mask)]
     steps = 8       # per round; the first warms up, steps 2-8 count
-    theirs, mine = [], []
+    theirs, plain, mine = [], [], []
 
     class Clock(TrainerCallback):
         def __init__(self):
@@ -395,12 +395,13 @@ def bench_trl(samples, args):
         def on_step_end(self, *a, **k):
             self.times.append(time.perf_counter() - self.t0)
 
-    def trl_round(tmp):
+    def trl_round(tmp, checkpointing):
         config = GRPOConfig(output_dir=f"{tmp}/out", per_device_train_batch_size=args.prompts * args.group,
                             num_generations=args.group, steps_per_generation=1, gradient_accumulation_steps=1,
                             max_completion_length=96, beta=0.01, temperature=0.9, top_p=0.9, max_steps=steps,
                             learning_rate=1e-4, use_cpu=True, report_to="none", save_strategy="no",
-                            logging_steps=steps, bf16=False, disable_dropout=True)
+                            logging_steps=steps, bf16=False, disable_dropout=True,
+                            gradient_checkpointing=checkpointing)
         data = datasets.Dataset.from_dict({"prompt": texts * steps})
         clock = Clock()
         trainer = GRPOTrainer(model=f"{tmp}/policy", reward_funcs=lambda completions, **_: [float(len(c) % 5)
@@ -421,21 +422,27 @@ def bench_trl(samples, args):
         ours.net.save_pretrained(f"{tmp}/policy")
         tokenizer.save_pretrained(f"{tmp}/policy")
         ours.save(f"{tmp}/init")
-        # the two alternate, so a machine that slows down for a while slows both (this VM's speed
-        # drifted by a fifth within minutes, which one block of each turned into the ratio)
+        # they alternate, so a machine that slows down for a while slows all (this VM's speed
+        # drifted by a fifth within minutes, which one block of each turned into the ratio). TRL
+        # twice: as it comes (GRPOConfig turns gradient checkpointing on: each layer's forward runs
+        # again in the backward), and without it, as train.py runs here (--grad-checkpoint is off)
         for i in range(args.trl_rounds):
-            theirs += trl_round(tmp)
+            theirs += trl_round(tmp, True)
+            plain += trl_round(tmp, False)
             mine += our_round(tmp, i)
     print(f"trl: TRL {trl.__version__} GRPOTrainer vs train.py's hybrid step, tiny-vita's Qwen2 config "
           f"({models.n_params(ours) / 1e6:.1f}M), {args.prompts} prompts x G={args.group}, 96-token replies, "
           f"beta 0.01 ({args.trl_rounds} alternating rounds of {steps} steps each, steps 2-{steps} of every round: "
           f"the fastest, and the median)")
-    print(f"  TRL GRPOTrainer step (HF generate + a Python reward + update)  {min(theirs):6.2f} s, median "
-          f"{statistics.median(theirs):.2f} s")
-    print(f"  ours (rollout + local judge + hybrid update, --overlap-judge auto) {min(mine):6.2f} s, median "
-          f"{statistics.median(mine):.2f} s")
-    print(f"  ratio ours / TRL: {min(mine) / min(theirs):.2f}x fastest, {statistics.median(mine) / statistics.median(theirs):.2f}x "
-          f"median  (target <= 0.8)")
+    rows = (("TRL GRPOTrainer step, its defaults (gradient checkpointing on)", theirs),
+            ("TRL GRPOTrainer step, gradient checkpointing off, as ours", plain),
+            ("ours (rollout + local judge + hybrid update, --overlap-judge auto)", mine))
+    for name, times in rows:
+        print(f"  {name:68s} {min(times):5.2f} s, median {statistics.median(times):.2f} s")
+    for against, times, target in ((" (its defaults)", theirs, "  (target <= 0.8)"),
+                                   (" without checkpointing", plain, "  (the same work: no target set)")):
+        print(f"  ratio ours / TRL{against}: {min(mine) / min(times):.2f}x fastest, "
+              f"{statistics.median(mine) / statistics.median(times):.2f}x median{target}")
 
 
 SECTIONS = {"rollout": bench_rollout, "judge": bench_judge, "step": bench_step, "bill": bench_bill,
