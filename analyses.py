@@ -272,7 +272,7 @@ def gradient_events(model, samples, judge, args, events=6, prompts=4, group=4, s
                                                   batch.temperature))          # 1 when greedy: never / 0
         m = {k: rollout.flat(v & batch.masks["sampled"]) for k, v in batch.masks.items()}
         grp = torch.arange(prompts, device=device).repeat_interleave(group)
-        tp, tm, tr, ts, tmask = rollout.teacher_forced(model, chunk)
+        tp, tm, tr, ts, tmask = rollout.teacher_forced(model, chunk, True, args.max_len)    # cut as train.py's
         sft_lp = rollout.flat(models.reply_logprobs(model, tp, tm, tr, ts))
         sft_m = {k: rollout.flat(tmask[k] & tmask["sampled"]) for k in ("completion", "text", "speech")}
 

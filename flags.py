@@ -148,7 +148,8 @@ def get_args(argv=None):
                         "--judge-url, model or key: the run would go on as SFT alone) (0: never)")
     g = ap.add_argument_group("rollout")
     g.add_argument("--group-size", type=int, default=4, help="G replies per prompt")
-    rollout.add_sampling_args(g, max_len=None, max_len_help=" " + defaults_help("max_len"))
+    rollout.add_sampling_args(g, max_len=None, max_len_help="; an SFT demonstration longer than it is cut there "
+                              "too " + defaults_help("max_len"))
     g = ap.add_argument_group("objective")
     g.add_argument("--rl-tokens", default="text", choices=["text", "speech", "all"], help="GRPO scope (Eq. 6)")
     g.add_argument("--sft-tokens", default="all", choices=["text", "speech", "all"], help="SFT scope (Eq. 6)")

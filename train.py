@@ -232,20 +232,33 @@ def print_config(args, world, device, policy):
     sys.stdout.flush()
 
 
-def report_long_targets(args, policy, train_set):
-    """One line when SFT targets run past --max-len, which cuts them (rollout.teacher_forced). A
-    target that cannot be laid out is found here, before the first step, as a one-line error."""
-    lengths = []
-    for s in train_set:
-        try:
-            lengths.append(policy.target(s.target_text, s.target_codes).shape[0])
-        except ValueError as e:
-            raise dataset.DataError(f"{args.train_file}: sample {s.id}: cannot lay out its SFT target: {e}") from None
+def check_targets(args, policy, train_set, rank):
+    """Lay out every SFT target once, before the first step -> the samples to train on. A target
+    that cannot be laid out is a one-line error (with --skip-bad: left out, counted); rank 0 says
+    how many run past --max-len, which cuts them (rollout.teacher_forced). Every rank checks, so
+    every rank keeps the same samples, or stops."""
+    kept, lengths, bad = [], [], []
+    with rollout.on_host():
+        for s in train_set:
+            try:
+                lengths.append(policy.target(s.target_text, s.target_codes).shape[0])
+                kept.append(s)
+            except ValueError as e:
+                if not args.skip_bad:
+                    raise dataset.DataError(f"{args.train_file}: sample {s.id}: cannot lay out its SFT target: "
+                                            f"{e}") from None
+                bad.append(s.id)
+    if not kept:
+        raise dataset.DataError(f"{args.train_file}: no SFT target can be laid out")
     long = [n for n in lengths if n > args.max_len]
-    if long:
-        print(f"{args.train_file}: {plural(len(long), 'SFT target')} of {len(lengths)} run past --max-len "
-              f"{args.max_len} (the longest: {max(long)} positions); each is trained on its first {args.max_len}, "
-              f"as a rollout stops there", flush=True)
+    if rank == 0 and bad:
+        print(f"{args.train_file}: skipped {plural(len(bad), 'sample')} whose SFT target cannot be laid out "
+              f"({', '.join(map(str, bad[:5]))}{', ...' if len(bad) > 5 else ''}), kept {len(kept)}", flush=True)
+    if rank == 0 and long:
+        print(f"{args.train_file}: {len(long)} of {len(kept)} SFT targets are longer than --max-len {args.max_len} "
+              f"(the longest: {max(long)} positions); each is trained on its first {args.max_len}, as a rollout "
+              "stops there", flush=True)
+    return kept
 
 
 def run(args):
@@ -266,8 +279,8 @@ def run(args):
     need_target = args.stage in ("sft", "hybrid")
     train_set = load_split(args.train_file, policy.codec.encode, need_target, args.skip_bad, args.max_train_samples)
     eval_set = load_split(args.eval_file, policy.codec.encode, False, args.skip_bad, max(1, args.eval_prompts))
-    if need_target and rank == 0:
-        report_long_targets(args, policy, train_set)
+    if need_target:
+        train_set = check_targets(args, policy, train_set, rank)
     clear_out(args, rank)
     with contextlib.ExitStack() as stack:
         # two raters: the (noisy) training judge, and the noise-free "human" for the held-out summary

@@ -10,6 +10,7 @@ import dataset
 import flags
 import model as models
 import train
+from conftest import micro_model
 
 
 def run_main(argv, capsys):
@@ -794,32 +795,68 @@ def test_sft_targets_past_max_len_are_counted_at_start_and_cut_in_every_step(toy
                               "--out", str(tmp_path / "sft"), "--batch-size", "2", "--steps", "2", "--max-len", "24",
                               "--eval-prompts", "0", "--quiet"]))
     said = [line for line in capsys.readouterr().out.splitlines() if "--max-len" in line]
-    assert len(said) == 1 and said[0].startswith(f"{toy_dir / 'train.jsonl'}: 48 SFT targets of 48 run past "
-                                                 "--max-len 24 (the longest: ")
+    assert len(said) == 1 and said[0].startswith(f"{toy_dir / 'train.jsonl'}: 48 of 48 SFT targets are longer "
+                                                 "than --max-len 24 (the longest: ")
     assert seen and max(seen) == 24
+
+
+def unlayable(monkeypatch, texts):
+    """InterleavedLM.target raising, as model.target does for a demonstration it cannot lay out
+    (tiny-kimi's when the speech ends before the text and the codec has no silence code), for `texts`."""
+    original = models.InterleavedLM.target
+
+    def target(self, text, codes):
+        if text in texts:
+            raise ValueError("speech (3 codes) ends before text (40 tokens)")
+        return original(self, text, codes)
+    monkeypatch.setattr(models.InterleavedLM, "target", target)
 
 
 def test_an_sft_target_that_cannot_be_laid_out_is_refused_at_start_naming_it(toy_dir, micro_ckpts, tmp_path, capsys,
                                                                             monkeypatch):
-    """A demonstration the model cannot lay out (model.target's ValueError: tiny-kimi with a codec that has
-    no silence code, when the speech ends before the text) ends the run at start with one line naming the
-    file and the sample, and no step is taken. Bug caught: a ValueError traceback at the step that first
-    draws the sample, maybe hours in."""
+    """A demonstration the model cannot lay out ends the run at start with one line naming the file and
+    the sample: no step is taken, and an old run in --out, to be replaced (--overwrite), is left whole.
+    Bug caught: a ValueError traceback at the step that first draws the sample, maybe hours in, or the
+    check made after the old run was cleared."""
     records = [json.loads(line) for line in (toy_dir / "train.jsonl").read_text().splitlines()]
     bad = records[2]["sft_target_text"]
     named = next(r["id"] for r in records if r["sft_target_text"] == bad)
-    original = models.InterleavedLM.target
-
-    def target(self, text, codes):
-        if text == bad:
-            raise ValueError("speech (3 codes) ends before text (40 tokens)")
-        return original(self, text, codes)
-    monkeypatch.setattr(models.InterleavedLM, "target", target)
-    code, out, err = run_main(["--stage", "sft", "--init", micro_ckpts["tiny-vita"], "--data-dir", str(toy_dir),
-                               "--out", str(tmp_path / "run"), "--steps", "1", "--eval-prompts", "0", "--quiet"],
-                              capsys)
+    unlayable(monkeypatch, {bad})
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "metrics.jsonl").write_text('{"step": 1}\n')
+    code, _, err = run_main(["--stage", "sft", "--init", micro_ckpts["tiny-vita"], "--data-dir", str(toy_dir),
+                             "--out", str(out), "--overwrite", "--steps", "1", "--eval-prompts", "0", "--quiet"],
+                            capsys)
     lines = err.strip().splitlines()
     assert code == 2 and len(lines) == 1
     assert lines[0] == (f"train.py: error: {toy_dir / 'train.jsonl'}: sample {named}: cannot lay out its SFT "
                         "target: speech (3 codes) ends before text (40 tokens)")
-    assert not (tmp_path / "run" / "metrics.jsonl").exists()
+    assert (out / "metrics.jsonl").read_text() == '{"step": 1}\n'
+
+
+def test_check_targets_counts_past_max_len_on_rank_0_and_skips_what_it_cannot_lay_out(samples, monkeypatch, capsys):
+    """train.check_targets on the toy samples: a target exactly --max-len long is not counted, one longer
+    is; only rank 0 prints, but every rank refuses (or with --skip-bad leaves out, the same samples) a
+    target it cannot lay out. Bugs caught: `>=` for `>`; the check run on rank 0 alone (the other ranks
+    start training and die on a broken connection, or keep samples rank 0 dropped); --skip-bad ignored."""
+    policy = micro_model("tiny-vita")
+    lengths = [policy.target(s.target_text, s.target_codes).shape[0] for s in samples]
+    longest = max(lengths)
+    args = train.get_args(["--stage", "sft", "--init", "unused", "--max-len", str(longest)])
+    assert train.check_targets(args, policy, samples, 0) == samples and capsys.readouterr().out == ""
+    args.max_len = longest - 1
+    train.check_targets(args, policy, samples, 0)
+    assert f": {lengths.count(longest)} of {len(samples)} SFT targets are longer than --max-len {longest - 1} " \
+           f"(the longest: {longest} positions)" in capsys.readouterr().out
+    assert train.check_targets(args, policy, samples, 1) == samples and capsys.readouterr().out == ""
+    unlayable(monkeypatch, {samples[3].target_text})
+    dropped = [s for s in samples if s.target_text == samples[3].target_text]
+    for rank in (0, 1):
+        with pytest.raises(dataset.DataError, match=f"sample {samples[3].id}: cannot lay out its SFT target"):
+            train.check_targets(args, policy, samples, rank)
+    args.skip_bad = True
+    kept = [train.check_targets(args, policy, samples, rank) for rank in (0, 1)]
+    assert kept[0] == kept[1] == [s for s in samples if s not in dropped]
+    assert f"skipped {train.plural(len(dropped), 'sample')} whose SFT target cannot be laid out " \
+           f"({dropped[0].id}" in capsys.readouterr().out

@@ -780,7 +780,8 @@ def test_each_gradient_part_flows_through_its_own_tokens_and_dpo_pairs_skip_fail
     0 over reply 2, so only rows 0 (pushed up) and 2 (pushed down) carry its gradient. Two events take
     two different prompts. Bugs caught: the text and speech parts swapped (for GRPO, SFT or DPO: the
     ratio inverted, invisible to a sum of the parts), a failed reply taken as the pair's best or worst,
-    every event on the same prompts."""
+    every event on the same prompts, or the SFT rows not cut at --max-len as train.py cuts them (the
+    analysis would measure another SFT term, and a long demonstration outgrow the memory plan)."""
     import eval as ev
     import model as M
     from conftest import micro_model
@@ -806,6 +807,7 @@ def test_each_gradient_part_flows_through_its_own_tokens_and_dpo_pairs_skip_fail
     args = ev.get_args(["--ckpt", micro_ckpts["tiny-vita"], "--max-len", "24"])
     analyses.gradient_events(micro_model("tiny-vita"), samples, Scores(), args, events=2, prompts=1, group=3)
     assert [b.samples for b in seen["batch"]] == [samples[:1], samples[1:2]]
+    assert [tf[2].shape[1] for tf in seen["tf"]] == [24, 24]       # demonstrations of 30-90 positions, cut
     assert len(seen["grads"]) == 6                                 # GRPO, SFT, DPO per event
     for k, (gt, gs) in enumerate(seen["grads"]):
         masks = seen["tf"][k // 3][4] if k % 3 == 1 else seen["batch"][k // 3].masks
