@@ -1,6 +1,6 @@
 """Speed and memory figures, each measured side by side in one run.
 
-    python bench.py                  # all sections but default, memory-gpu, sampler-paths: 3.5-5.5 min on 2 cores
+    python bench.py                  # all sections but default, memory-gpu, sampler-paths: 4-6 min on 2 cores
     python bench.py --only rollout judge
 
   rollout  constrained sampling (rollout.generate: schedule grammar, KV cache, top-p) of
@@ -20,9 +20,11 @@
            judge and with a remote-like one that only waits (no CPU here, as a real API); and
            --async-rollout (the next step's rollouts sampled while the judge is out).
   trl      TRL's GRPOTrainer on tiny-vita's exact Qwen2 config, same B, G, reply length, beta
-           and lr, against our full step: --trl-rounds alternating rounds of 8 steps of each (the
-           fastest and the median of steps 2-8 of every round, pooled); only where `trl` is
-           importable (never a requirement).
+           and lr, against our full step: --trl-rounds alternating rounds of 8 steps of TRL as it
+           comes (its GRPOConfig turns gradient checkpointing on), of TRL without checkpointing
+           (as train.py runs here: the same work) and of ours (the fastest and the median of
+           steps 2-8 of every round, pooled), and both ratios; only where `trl` is importable
+           (never a requirement).
   step     one default hybrid step of tiny-vita split into rollout / judge / update; the update
            again with each row running its own copy of the prompt (no shared KV cache).
   default  the README's first command, timed: `python train.py` from nothing (toy data, the base,
@@ -470,7 +472,8 @@ def main(argv=None):
                          "tiny-vita, whose flat distributions make top-p sort every row")
     ap.add_argument("--threads", type=int, default=2, help="torch CPU threads")
     ap.add_argument("--trl-rounds", type=int, default=3,
-                    help="trl section: alternating rounds of TRL's steps and ours (their steps pooled)")
+                    help="trl section: alternating rounds of TRL's steps (with its default gradient checkpointing, "
+                         "then without) and ours (each one's steps pooled)")
     ap.add_argument("--max-len-memory", type=int, default=2048, help="reply length (--max-len) in the memory table")
     ap.add_argument("--memory-layers", type=int, nargs="+", default=[8, 28],
                     help="memory-gpu: stand-ins with these many of Boost's 28 main layers (28: 15 GiB on disk)")

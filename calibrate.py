@@ -112,7 +112,6 @@ def load_human_scores(path) -> list:
     return pool
 
 
-
 def main(argv=None):
     ap = argparse.ArgumentParser(
         description="Fit the local judge's 'llm' noise profile to Table 5 from an agreement.json's human scores.")

@@ -119,7 +119,7 @@ def t_two_sided_p(t: float, df: int) -> float:
 
 
 def paired_t_p(d) -> float:
-    """Two-sided p of a paired t test on differences d, one per unit (study.py: one per seed):
+    """Two-sided p of a paired t test on differences d, one per unit (study_report.py: one per seed):
     t = mean / (sd / sqrt(n)) with n - 1 degrees of freedom. NaN below 2 values; with every d
     equal (sd 0), 0 for a nonzero mean and 1 for zero."""
     d = np.asarray([v for v in d if v is not None], dtype=float)

@@ -3,6 +3,7 @@ import json
 import os
 import math
 import re
+import sys
 import threading
 
 import pytest
@@ -349,3 +350,48 @@ def test_bench_memory_gpu_reports_each_step_against_the_arithmetic_for_the_shape
     bench.main(["--only", "memory-gpu", "--memory-layers", "8", "--memory-reply", "768", "--memory-dir", str(tmp_path)])
     bf16 = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("    bf16, no FSDP, step 1"))
     assert "peak 34.4 GiB measured vs 34.3 by arithmetic (1.00x; its largest term AdamW's step 5.7)" in bf16
+
+
+def test_bench_trl_times_trl_with_and_without_its_checkpointing_against_ours(toy_dir, monkeypatch, capsys):
+    """bench --only trl with TRL, datasets and the clock stood in: TRL's step takes 2.0 s with its default
+    gradient checkpointing and 1.5 s without, ours 1.2 s. Each round runs TRL both ways at the stated shape
+    (G, 96-token replies, beta 0.01) and the two ratios are 0.60x and 0.80x. Bugs caught: both TRL runs
+    with checkpointing on (or both off), the two TRL lists swapped in the report, a ratio taken the wrong
+    way up, or TRL's warm-up step counted."""
+    import importlib.machinery
+    import types
+    import bench
+    configs, now = [], [0.0]
+
+    class Trainer:
+        def __init__(self, model, reward_funcs, args, train_dataset, processing_class, callbacks):
+            self.args, self.callbacks = args, callbacks
+            configs.append(args)
+
+        def train(self):
+            for step in range(self.args.max_steps):
+                for c in self.callbacks:
+                    c.on_step_begin()
+                now[0] += 0.1 if step == 0 else 2.0 if self.args.gradient_checkpointing else 1.5   # 0.1: the warm-up
+                for c in self.callbacks:
+                    c.on_step_end()
+    trl = types.ModuleType("trl")
+    trl.__spec__ = importlib.machinery.ModuleSpec("trl", None)
+    trl.__version__, trl.GRPOConfig, trl.GRPOTrainer = "0-stand-in", types.SimpleNamespace, Trainer
+    datasets = types.ModuleType("datasets")
+    datasets.fingerprint = types.SimpleNamespace(Hasher=types.SimpleNamespace(hash=None))
+    datasets.Dataset = types.SimpleNamespace(from_dict=lambda d: d)
+    monkeypatch.setitem(sys.modules, "trl", trl)
+    monkeypatch.setitem(sys.modules, "datasets", datasets)
+    monkeypatch.setattr(bench, "time", types.SimpleNamespace(perf_counter=lambda: now[0]))
+    ours = [{"time_rollout": 0.1, "time_judge_wait": 0.0, "time_update": 0.0}] + \
+        [{"time_rollout": 0.6, "time_judge_wait": 0.1, "time_update": 0.5}] * 7
+    monkeypatch.setattr(bench, "run_steps", lambda *a, **k: ours)
+    bench.main(["--only", "trl", "--data", str(toy_dir / "eval.jsonl"), "--trl-rounds", "2", "--group", "3"])
+    assert [c.gradient_checkpointing for c in configs] == [True, False, True, False]
+    assert all(c.num_generations == 3 and c.max_completion_length == 96 and c.beta == 0.01 for c in configs)
+    out = capsys.readouterr().out
+    assert re.search(r"its defaults \(gradient checkpointing on\) +2\.00 s, median 2\.00 s", out)
+    assert re.search(r"gradient checkpointing off, as ours +1\.50 s, median 1\.50 s", out)
+    assert "ratio ours / TRL (its defaults): 0.60x fastest, 0.60x median  (target <= 0.8)" in out
+    assert "ratio ours / TRL without checkpointing: 0.80x fastest, 0.80x median" in out
