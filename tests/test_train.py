@@ -351,7 +351,7 @@ def test_the_gradient_analysis_splits_the_whole_objective_over_all_tokens(micro_
     every = flat(b.masks["completion"] & b.masks["sampled"])
     adv, usable = (x.flatten() for x in losses.advantages(torch.tensor([[1.0, 4.0], [2.0, 5.0]])))
     grpo = losses.grpo_loss(logp, logp.detach(), None, adv, every, every, every, torch.tensor([0, 0, 1, 1]), usable)[0]
-    tp, tm, tr, ts, tmask = rollout.teacher_forced(model, samples[:2])
+    tp, tm, tr, ts, tmask = rollout.teacher_forced(model, samples[:2], True, 24)    # the analysis's --max-len
     sft = losses.sft_loss(flat(M.reply_logprobs(model, tp, tm, tr, ts)), flat(tmask["completion"] & tmask["sampled"]))
     scores = losses.masked_score(logp, every)                  # DPO: each group's best (1, 3) over its worst (0, 2)
     dpo = losses.dpo_loss(scores[[1, 3]], scores[[0, 2]], scores[[1, 3]].detach(), scores[[0, 2]].detach())[0]
