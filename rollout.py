@@ -351,6 +351,15 @@ def scoring_temperature(temperature: float) -> float:
     return temperature if temperature > 0 else 1.0
 
 
+def lay_out_target(model, sample) -> torch.Tensor:
+    """A sample's SFT target laid out by the model's schedule, (L, K); a ValueError naming the
+    sample where it cannot be (train.check_targets finds these before the first step)."""
+    try:
+        return model.target(sample.target_text, sample.target_codes)
+    except ValueError as e:
+        raise ValueError(f"sample {sample.id}: cannot lay out its SFT target: {e}") from None
+
+
 def teacher_forced(model, samples, include_audio_boundaries=True, max_len=None):
     """The SFT side of a step: prompts and laid-out targets of samples, with slots and masks.
     Returns (prompts (B, P, K), prompt_mask (B, P), replies (B, L, K), slots, masks), all on
@@ -359,13 +368,7 @@ def teacher_forced(model, samples, include_audio_boundaries=True, max_len=None):
     cannot stretch every row of the step's forward past what the memory plan counts."""
     with on_host():
         prompts, prompt_mask = model.sample_prompt_batch(samples)
-        targets = []
-        for s in samples:
-            try:
-                targets.append(model.target(s.target_text, s.target_codes)[:max_len])
-            except ValueError as e:
-                raise ValueError(f"sample {s.id}: cannot lay out its SFT target: {e}") from None
-        replies = pad_right(targets, model.vocab.pad)
+        replies = pad_right([lay_out_target(model, s)[:max_len] for s in samples], model.vocab.pad)
         slots = model.slots_for(replies)
     prompts, prompt_mask, replies, slots = (t.to(model_device(model)) for t in (prompts, prompt_mask, replies, slots))
     return prompts, prompt_mask, replies, slots, model.masks(replies, slots, include_audio_boundaries)

@@ -241,12 +241,11 @@ def check_targets(args, policy, train_set, rank):
     with rollout.on_host():
         for s in train_set:
             try:
-                lengths.append(policy.target(s.target_text, s.target_codes).shape[0])
+                lengths.append(rollout.lay_out_target(policy, s).shape[0])
                 kept.append(s)
             except ValueError as e:
                 if not args.skip_bad:
-                    raise dataset.DataError(f"{args.train_file}: sample {s.id}: cannot lay out its SFT target: "
-                                            f"{e}") from None
+                    raise dataset.DataError(f"{args.train_file}: {e}") from None
                 bad.append(s.id)
     if not kept:
         raise dataset.DataError(f"{args.train_file}: no SFT target can be laid out")
