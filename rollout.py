@@ -227,7 +227,7 @@ def _generate(model, prompts, prompt_mask, temperature, top_p, max_len, uniforms
     device = model_device(model)
     n, _, k = prompts.shape
     grammar, allowed, pad = model.grammar, model.allowed, model.vocab.pad
-    direct = direct and hasattr(model, "decodes_directly") and model.decodes_directly()
+    direct = direct and model.decodes_directly()
     with on_host():                                 # the grammar's bookkeeping lives on the host
         state = grammar.init(n)
     attn = prompt_mask.to(device)
