@@ -102,6 +102,10 @@ class ToyTokenizer:
         lo = self.vocab.text_lo
         return [lo + self.CHARS.index(c) for c in text.lower() if c in self.CHARS]
 
+    def reply_text(self, text: str) -> list[int]:
+        """An SFT reply's text: its characters as encode_text gives them (the toy voice says no newline)."""
+        return self.encode_text(text)
+
     def decode_text(self, ids) -> str:
         lo, hi = self.vocab.text_lo, self.vocab.text_hi
         return "".join(self.CHARS[i - lo] for i in ids if lo <= i < hi)

@@ -330,7 +330,7 @@ class InterleavedLM(SpokenLM):
         pads the speech with silence up to one full audio chunk per text chunk instead,
         so text chunks keep their sizes; one without (GLM-4-Voice) merges the text."""
         v, g = self.vocab, self.grammar
-        text_ids = self.tokenizer.encode_text(text)
+        text_ids = self.tokenizer.reply_text(text)
         code_ids = [v.audio_offset + int(c) for c in codes]
 
         def sizes(sizes_list, i):
@@ -461,7 +461,7 @@ class ParallelLM(SpokenLM):
     def target(self, text: str, codes) -> torch.Tensor:
         """Text: chars <eot> blanks...; audio: blanks x delay, codes, <eoa>. (L, 2)"""
         v = self.vocab
-        text_ids = self.tokenizer.encode_text(text) + [v.text_eos]
+        text_ids = self.tokenizer.reply_text(text) + [v.text_eos]
         code_ids = [v.audio_offset + int(c) for c in codes]
         delay = self.grammar.delay
         short = len(text_ids) - (delay + len(code_ids) + 1)

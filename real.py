@@ -28,6 +28,8 @@ What `load_vita` does with a VITA-Audio directory (no `trust_remote_code` anywhe
     Balance's 1 4 3 8 4 10, so a Boost checkpoint that kept the template would be read as
     Balance (not checked against a released checkpoint). It records the sampling settings
     in `spec["generation"]` (temperature, top_k, top_p, repetition_penalty) for rollout.py;
+  * lays out an SFT reply's text as the official trainer tokenizes it, ending in a newline before
+    its audio (`HFTokenizer.reply_text`), then interleaves it by the schedule (`model.InterleavedLM.target`);
   * builds prompts with the tokenizer's chat template, each `<|audio|>` replaced by the
     question's codes between begin/end-of-audio (the Boost/Balance input format), and the
     official loader's system prompt when a sample has none; the turns up to the last user
@@ -63,6 +65,8 @@ Deviations from VITA-Audio / the official release:
   4. The stand-in's tokenizer has Qwen2.5's pipeline (transformers' Qwen2Tokenizer: NFC, Qwen's
      split, byte-level BPE) with 400 tokens of merges learned from a few sentences instead of
      151,643; its added tokens sit at the real offsets from the end of the base vocabulary.
+  5. An SFT target ends at <|im_end|>; the official trainer also supervises the newline the chat
+     template puts after it, a token generation never reaches (it stops at <|im_end|>).
 """
 import argparse
 import json
@@ -131,6 +135,13 @@ class HFTokenizer:
 
     def encode_text(self, text):
         return self.tok.encode(text, add_special_tokens=False)
+
+    def reply_text(self, text):
+        """An SFT reply's text as the official trainer tokenizes it: it writes the assistant turn as
+        `text + "\n<|audio|>"` and takes what comes before the audio as the text, so the text ends in
+        a newline, which Qwen's pre-tokenizer joins to trailing punctuation ("legs." ends in ".\n", one
+        token in Qwen2.5's merges). No text: no newline (the turn is the audio alone)."""
+        return self.encode_text(text + "\n") if text else []
 
     def decode_text(self, ids):
         return self.tok.decode(ids, skip_special_tokens=True)
@@ -383,12 +394,13 @@ BOOST_VOCAB, BOOST_MAIN_LAYERS, BOOST_MTP_LAYERS = 168072, 28, 10
 
 
 # what the stand-in's byte-level BPE learns its merges from: any text will do (every byte is in
-# its alphabet, so any string encodes); the toy world's words make its replies a few tokens long
-STANDIN_BPE_CORPUS = ["What is the capital of France? The capital of France is Paris.",
-                      "Please answer in a cheerful voice: seven plus five is twelve.",
-                      "Say it slowly and calmly. Which animal says moo? A cow says moo.",
-                      "Tell me quickly, how many legs does a spider have? It has eight legs.",
-                      "Un café, s'il vous plaît. 你好，世界。 Numbers: 0123456789, 3.14!"]
+# its alphabet, so any string encodes); the toy world's words make its replies a few tokens long,
+# and the lines' ends teach it Qwen2.5's ".\n" (one token), which ends an SFT reply's text (reply_text)
+STANDIN_BPE_CORPUS = ["What is the capital of France? The capital of France is Paris.\n",
+                      "Please answer in a cheerful voice: seven plus five is twelve.\n",
+                      "Say it slowly and calmly. Which animal says moo? A cow says moo.\n",
+                      "Tell me quickly, how many legs does a spider have? It has eight legs.\n",
+                      "Un café, s'il vous plaît. 你好，世界。 Numbers: 0123456789, 3.14!\n"]
 
 
 def _standin_tokenizer(n_codes, bpe_vocab=400):

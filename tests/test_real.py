@@ -100,7 +100,7 @@ def test_byte_level_text_survives_the_interleaved_layout(standin):
     ids = m.tokenizer.encode_text(text)
     assert any("\ufffd" in m.tokenizer.decode_text([i]) for i in ids)        # a character spans tokens
     back, codes = m.split(m.target(text, np.arange(25)))
-    assert back == text and codes.tolist() == list(range(25))
+    assert back == text + "\n" and codes.tolist() == list(range(25))
 
 
 def test_load_takes_the_main_path_into_stock_qwen2(standin):
@@ -197,7 +197,7 @@ def test_three_rollouts_in_a_row_then_scoring(standin, samples):
         torch.testing.assert_close(b.logprobs[done], forced[done], atol=1e-5, rtol=1e-5)
     s = samples[1]
     reply = m.target(s.target_text, s.target_codes)
-    assert m.split(reply)[0] == s.target_text and m.allowed[m.slots_for(reply[None]), reply[None]].all()
+    assert m.split(reply)[0] == s.target_text + "\n" and m.allowed[m.slots_for(reply[None]), reply[None]].all()
 
 
 def test_save_writes_the_original_layout_and_reloads(standin, tmp_path):
@@ -389,8 +389,8 @@ def test_the_standins_toy_codec_pads_short_speech_with_its_silence_code(standin)
     deviation 2). Bug caught: the codec's silence code not handed to the vocabulary, so the stand-in
     merged all text into one chunk as GLM-4-Voice (no silence code) does. Worked by hand for
     schedule 1 10 4 10 (1 then 4 text tokens; 8 codes between the markers): 10 digits (Qwen's
-    pre-tokenizer makes each digit a token, whatever the merges) are chunks of 1, 4, 4, 1, so 4
-    audio chunks of 8 codes: the 2 given codes, then 30 silences."""
+    pre-tokenizer makes each digit a token, whatever the merges) and the newline that ends a reply's
+    text are chunks of 1, 4, 4, 2, so 4 audio chunks of 8 codes: the 2 given codes, then 30 silences."""
     import codec
     m = real.load_vita(standin)
     v = m.vocab
@@ -401,7 +401,7 @@ def test_the_standins_toy_codec_pads_short_speech_with_its_silence_code(standin)
     silence = [v.audio_offset + codec.PAUSE]
     expected = (chars("0") + [v.boa, v.audio_offset + 5, v.audio_offset + 6] + silence * 6 + [v.eoa]
                 + chars("1234") + [v.boa] + silence * 8 + [v.eoa] + chars("5678") + [v.boa] + silence * 8 + [v.eoa]
-                + chars("9") + [v.boa] + silence * 8 + [v.eoa, v.eos])
+                + chars("9\n") + [v.boa] + silence * 8 + [v.eoa, v.eos])
     assert reply == expected
 
 
@@ -731,14 +731,25 @@ def test_load_real_model_checks_the_architecture_and_keeps_the_codec_paths(stand
 
 def test_a_codec_without_silence_merges_the_text_into_the_audio_it_has(standin, monkeypatch):
     """catches: a codec without a silence code (GLM-4-Voice) given silence code 0, so a reply whose text
-    outruns its speech is padded with <|audio_0|>, a real code, as if it were silence. Worked by hand for
-    schedule 1 10 4 10 with 2 codes: one chunk, all ten characters, then the two codes."""
+    outruns its speech is padded with <|audio_0|>, a real code, as if it were silence; and a reply's text
+    tokenized otherwise than the official trainer's (MM-Speech/WavAlign writes the assistant turn as
+    text + "\n<|audio|>", the audio then replaced by its codes between the markers, and tokenizes it as
+    one string): without the newline, or with it tokenized apart from the text, where Qwen2.5 (and the
+    stand-in) join "." and "\n" into one token. Oracle for schedule 1 10 4 10 with 2 codes, one chunk:
+    that whole string through the tokenizer, then the turn's end."""
     monkeypatch.setattr(real, "_codec", lambda spec, device=None: types.SimpleNamespace(SAMPLE_RATE=22050))
     m = real.load_vita(standin)
     v = m.vocab
     assert v.silence_code is None
-    reply = m.target("abcdefghij", [5, 6])[:, 0].tolist()
-    assert reply == m.tokenizer.encode_text("abcdefghij") + [v.boa, v.audio_offset + 5, v.audio_offset + 6, v.eoa, v.eos]
+    reply = m.target("It has eight legs.", [5, 6])[:, 0].tolist()
+    tok = m.tokenizer.tok
+    official = tok.encode("It has eight legs.\n<|begin_of_audio|><|audio_5|><|audio_6|><|end_of_audio|>",
+                          add_special_tokens=False)
+    assert reply == official + [v.eos]
+    assert tok.convert_ids_to_tokens(reply[reply.index(v.boa) - 1]) == ".\u010a"    # ".\n", one token
+    audio_only = m.target("", [5, 6])[:, 0].tolist()            # no text: the turn is "<|audio|>", no newline
+    assert audio_only == tok.encode("<|begin_of_audio|><|audio_5|><|audio_6|><|end_of_audio|>",
+                                    add_special_tokens=False) + [v.eos]
 
 
 def test_a_tokenizer_without_vitas_tokens_is_refused(standin):
