@@ -42,7 +42,6 @@
 Figures depend on the machine; the ratios are the point. Nothing here asserts a target;
 each figure the project sets a speed target for is printed beside that target.
 """
-import argparse
 import contextlib
 import os
 import statistics
@@ -50,6 +49,7 @@ import time
 
 import torch
 
+import cli
 import codec
 import dataset
 import memory
@@ -454,7 +454,7 @@ ON_REQUEST = ("default", "memory-gpu", "sampler-paths")   # too long for a plain
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap = cli.Parser(description=__doc__.split("\n")[0])
     ap.add_argument("--only", nargs="+", choices=list(SECTIONS),
                     default=[name for name in SECTIONS if name not in ON_REQUEST],
                     help=f"sections to run (default: all but {', '.join(ON_REQUEST)})")

@@ -27,12 +27,12 @@ Deviations from the paper (Appendix A, Table 5) and the official release:
   3. The loss weighs Pearson and intra-prompt Spearman fully, MAE and bias at a quarter; the share
      within 1 point is printed against the paper's but not fitted.
 """
-import argparse
 import json
 import math
 
 import numpy as np
 
+import cli
 from judge import judge_value, likert
 
 
@@ -113,7 +113,7 @@ def load_human_scores(path) -> list:
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(
+    ap = cli.Parser(
         description="Fit the local judge's 'llm' noise profile to Table 5 from an agreement.json's human scores.")
     ap.add_argument("agreement_json", help="written by `python eval.py --ckpt BASE --analysis agreement`")
     args = ap.parse_args(argv)

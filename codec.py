@@ -35,7 +35,6 @@ Deviations from the paper and the official release:
   2. Waveforms are 16 kHz and always travel with their sample rate; the official
      judge client labels 22.05 kHz VITA-Audio audio as 24 kHz.
 """
-import argparse
 import functools
 import hashlib
 import itertools
@@ -43,6 +42,8 @@ import os
 import pathlib
 
 import numpy as np
+
+import cli
 
 SAMPLE_RATE = 16000
 FRAME_RATE = 12.5
@@ -327,7 +328,7 @@ def prosody(codes) -> dict:
 
 def main():
     import soundfile as sf
-    ap = argparse.ArgumentParser(description="Speak a text with the toy codec and hear it back.")
+    ap = cli.Parser(description="Speak a text with the toy codec and hear it back.")
     ap.add_argument("text")
     ap.add_argument("--style", default=None, choices=[s for s in STYLES if s])
     ap.add_argument("--out", default=None, help="write the waveform to this WAV file")

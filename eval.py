@@ -24,7 +24,6 @@ Deviations from the paper:
      score per style instruction.
   2. Human raters are emulated by the noise-free toy judge (analyses.py, deviation 1).
 """
-import argparse
 import contextlib
 import os
 import sys
@@ -33,6 +32,7 @@ import numpy as np
 import torch
 
 import analyses
+import cli
 import dataset
 import flags
 import gate as gates
@@ -142,7 +142,7 @@ ANALYSES = ("scores", "sbs", "agreement", "diversity", "reach", "gradients", "sh
 
 
 def get_args(argv=None):
-    ap = argparse.ArgumentParser(description="Score checkpoints and run the paper's analyses.",
+    ap = cli.Parser(description="Score checkpoints and run the paper's analyses.",
                                  formatter_class=flags.HelpFormatter)
     g = ap.add_argument_group("what")
     g.add_argument("--ckpt", help="checkpoint to evaluate")

@@ -20,6 +20,7 @@ import os
 
 import torch
 
+import cli
 import gate as gates
 import grammar
 import losses
@@ -74,7 +75,7 @@ def sampling_rows(model: str) -> int:
 
 
 def get_args(argv=None):
-    ap = argparse.ArgumentParser(description="nanoWavAlign: adaptive hybrid post-training of spoken dialogue models.",
+    ap = cli.Parser(description="nanoWavAlign: adaptive hybrid post-training of spoken dialogue models.",
                                  formatter_class=HelpFormatter)
     g = ap.add_argument_group("run")
     g.add_argument("--stage", default="hybrid", choices=["sft", "hybrid", "dpo"], help="what to train")

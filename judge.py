@@ -58,7 +58,6 @@ Deviations from the paper's judge (Gemini-2.5-Pro) and the official release's cl
   3. A request it cannot score gets a 400, never a default score (the official client turns
      a failure into 2.5).
 """
-import argparse
 import difflib
 import hashlib
 import json
@@ -75,6 +74,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import numpy as np
 
+import cli
 from judge_request import MAX_BODY, PAIR_AXES, BadRequest, answer_format, parse_judge_request, render, rescale
 
 
@@ -510,8 +510,8 @@ class LocalJudge:
 
 
 def main():
-    ap = argparse.ArgumentParser(description="The local toy judge (an OpenAI-compatible chat/completions server).")
-    sub = ap.add_subparsers(dest="cmd", required=True)
+    ap = cli.Parser(description="The local toy judge (an OpenAI-compatible chat/completions server).")
+    sub = ap.add_subparsers(dest="cmd", required=True, metavar="{serve}")   # named so in a refusal
     s = sub.add_parser("serve", help="serve the toy judge over HTTP")
     s.add_argument("--host", default="127.0.0.1", help="bind address (loopback by default)")
     s.add_argument("--port", type=int, default=8000, help="port; 0 picks a free one")

@@ -68,7 +68,6 @@ Deviations from VITA-Audio / the official release:
   5. An SFT target ends at <|im_end|>; the official trainer also supervises the newline the chat
      template puts after it, a token generation never reaches (it stops at <|im_end|>).
 """
-import argparse
 import json
 import os
 import shutil
@@ -76,6 +75,7 @@ import sys
 
 import torch
 
+import cli
 import dataset
 import glm4voice
 import grammar
@@ -499,8 +499,8 @@ def boost_standin(path, main_layers=BOOST_MAIN_LAYERS, n_mtp=1, device="cpu"):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description="Real-checkpoint helpers.")
-    sub = ap.add_subparsers(dest="cmd", required=True)
+    ap = cli.Parser(description="Real-checkpoint helpers.")
+    sub = ap.add_subparsers(dest="cmd", required=True, metavar="{standin,check}")   # named so in a refusal
     s = sub.add_parser("standin", help="write a tiny checkpoint with VITA-Audio-Boost's layout")
     s.add_argument("path")
     s.add_argument("--boost-widths", action="store_true",

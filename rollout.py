@@ -54,7 +54,6 @@ Deviations from the paper and the official release:
   4. The repetition penalty counts the tokens of the reply only (HF's also counts the
      prompt's, which holds the question's speech codes).
 """
-import argparse
 import contextlib
 import dataclasses
 import os
@@ -64,6 +63,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+import cli
 from grammar import PAD_SLOT
 from kvcache import (attention_over_shared_prefix, keep_rows, reserve_positions, sdpa_only, share_prefix, unshare,
                      without_cudnn_attention)
@@ -446,7 +446,7 @@ def main(argv=None):
     import codec
     import dataset
     from model import add_placement_args, checkpoint_spec, load_model, placement
-    ap = argparse.ArgumentParser(description="Print sampled replies of a checkpoint.")
+    ap = cli.Parser(description="Print sampled replies of a checkpoint.")
     ap.add_argument("--ckpt", required=True, help="checkpoint directory")
     ap.add_argument("--data", default=os.path.join(HERE, "data", "toy", "eval.jsonl"),
                     help="JSONL split to take prompts from (default: the project's data/toy/eval.jsonl)")

@@ -72,6 +72,7 @@ import time
 import torch
 from tqdm import tqdm
 
+import cli
 import dataset
 import flags as train_flags       # train.py's command line ('flags' names a row's flags here)
 import gate as gates
@@ -463,7 +464,7 @@ def ensure_base(args, runner=subprocess_runner):
 
 
 def get_args(argv=None):
-    ap = argparse.ArgumentParser(description="Rows x seeds of train.py with confidence intervals and paired tests.",
+    ap = cli.Parser(description="Rows x seeds of train.py with confidence intervals and paired tests.",
                                  formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     g = ap.add_argument_group("rows")
     g.add_argument("--preset", choices=sorted(PRESETS), default=None, help="a named set of rows (see README)")

@@ -56,7 +56,6 @@ Deviations from the paper and the official release:
   3. The demonstrations' flaws are drawn at fixed shares (above), not inherited
      from a real teacher model and TTS.
 """
-import argparse
 import json
 import os
 import random
@@ -68,6 +67,7 @@ import soundfile as sf
 from tqdm import tqdm
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import cli  # noqa: E402
 import codec  # noqa: E402
 from dataset import TOY_WORLD  # noqa: E402
 
@@ -234,7 +234,7 @@ def prepare(out_dir, n_train=5000, n_eval=300, seed=0, style_share=0.5, flaws=No
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap = cli.Parser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "toy"),
                     help="output directory (default: data/toy)")
     ap.add_argument("--n-train", type=int, default=5000, help="training samples")

@@ -148,7 +148,24 @@ def test_a_bad_flag_ends_with_one_line_naming_it(argv, named, capsys, monkeypatc
     monkeypatch.setattr(train, "HERE", str(tmp_path))
     monkeypatch.setattr(train, "check_out", started)
     code, out, err = run_main(argv, capsys)
-    assert code == 2 and named in err.strip().splitlines()[-1] and "Traceback" not in err
+    lines = err.strip().splitlines()
+    assert code == 2 and len(lines) == 1 and named in lines[0] and "Traceback" not in err
+
+
+@pytest.mark.parametrize("script", ["train", "eval", "study", "bench", "rollout", "real", "judge", "calibrate", "codec",
+                                    "data.prepare"])
+def test_every_script_refuses_a_flag_in_one_line(script, capsys, monkeypatch):
+    """Bug caught: a script parsing with argparse.ArgumentParser instead of cli.Parser, whose refusal
+    prints the whole usage first (47 lines for train.py), the line that says what is wrong last."""
+    import importlib
+    import sys
+    module = importlib.import_module(script)
+    prog = script.split(".")[-1] + ".py"
+    monkeypatch.setattr(sys, "argv", [prog, "--no-such-flag"])
+    with pytest.raises(SystemExit) as stop:
+        module.main()
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert stop.value.code == 2 and len(lines) == 1 and lines[0].startswith(f"{prog}: error: "), lines
 
 
 def test_a_valid_schedule_is_accepted_and_lays_out_the_replies(samples):
