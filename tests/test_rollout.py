@@ -880,3 +880,154 @@ def test_a_network_decode_layers_cannot_stand_for_decodes_through_its_forward(sa
     monkeypatch.setattr(kvcache, "decode_layers", lambda *a: pytest.fail("decode_layers called"))
     prompts, mask = m.sample_prompt_batch(samples[:2])
     rollout.generate(m, prompts, mask, temperature=0.0, max_len=4)
+
+
+# ---------------------------------------------------------------- found by a mutation audit: the direct decode, the cache, the draw
+
+
+def _subclass(module):
+    """A class of the module's own kind in all but name: decodes_directly must refuse it as another
+    implementation (LoRA's linear, a patched attention, a custom norm or model)."""
+    return type("Own" + type(module).__name__, (type(module),), {})
+
+
+@pytest.mark.parametrize("path", ["layers.0.self_attn", "layers.1.mlp", "layers.0.input_layernorm",
+                                  "layers.1.post_attention_layernorm", "norm", "rotary_emb", "",
+                                  *[f"layers.0.self_attn.{p}_proj" for p in "qkvo"],
+                                  *[f"layers.1.mlp.{p}_proj" for p in ("gate", "up", "down")]])
+def test_decodes_directly_refuses_each_module_of_another_kind(path, monkeypatch):
+    """decodes_directly's contract (its docstring): every module decode_layers reads in place of the forward is
+    transformers' own Qwen2 class, exactly. One module at a time is given a subclass (same weights, code
+    that may differ: a LoRA projection, a patched attention, a norm or a Qwen2Model of another kind): each
+    is refused, and the unchanged stack is accepted, also while the shared-prefix attention is in force.
+    Bug caught: any one of the type checks dropped (the attention, the MLP, the input norm, the final norm,
+    the rotary embedding, the stack itself, one of the seven projections), so decode_layers would compute
+    another network than the forward does."""
+    m = micro_model("tiny-vita", seed=1)
+    stack = m.net.model
+    assert kvcache.decodes_directly(stack)
+    with kvcache.attention_over_shared_prefix(m):
+        assert kvcache.decodes_directly(stack)        # shared_prefix_attention stands in for SDPA
+    module = stack.get_submodule(path)
+    monkeypatch.setattr(module, "__class__", _subclass(module))
+    assert not kvcache.decodes_directly(stack)
+
+
+def test_decodes_directly_refuses_a_stack_with_fewer_layers_than_its_config(monkeypatch):
+    """A stack whose config names more layers than it holds (a truncated or pruned copy): the forward and
+    decode_layers may agree, but the cache slots and the config's per-layer settings no longer line up with
+    the layers, and the contract refuses it. Bug caught: the layer count check dropped."""
+    m = micro_model("tiny-vita", seed=1)
+    stack = m.net.model
+    monkeypatch.setattr(stack.config, "num_hidden_layers", len(stack.layers) + 1)
+    monkeypatch.setattr(stack.config, "layer_types", None)
+    assert not kvcache.decodes_directly(stack)
+
+
+def test_a_direct_decode_step_normalises_attention_and_mlp_inputs_with_their_own_norms(samples):
+    """Each layer's input norm and post-attention norm set to different weights (0.5 and 2.0 per channel,
+    the final norm 1.5): the direct step's logits equal the forward's, bit for bit, over 3 steps. (The
+    equality test above perturbs every 1-D parameter from a seed of its size, so the two norms of a layer,
+    both hidden-sized, got the same weights and could be swapped unseen.) Bug caught: the MLP's input
+    normalised with the input norm's weights (or the attention's with the post-attention norm's)."""
+    m = micro_model("tiny-vita", seed=1).eval()
+    stack = m.net.model
+    with torch.no_grad():
+        for layer in stack.layers:
+            layer.input_layernorm.weight.fill_(0.5)
+            layer.post_attention_layernorm.weight.fill_(2.0)
+        stack.norm.weight.fill_(1.5)
+    prompts, mask = m.sample_prompt_batch([samples[0], samples[5]])
+    with torch.inference_mode():
+        (tok, attn, through), (_, _, direct) = prefilled(m, prompts, mask, "reserved"), prefilled(m, prompts, mask,
+                                                                                                   "reserved")
+        for step in range(3):
+            attn = torch.cat([attn, torch.ones(len(attn), 1, dtype=attn.dtype)], dim=1)
+            expected, through = m(tok, attn, past=through, use_cache=True)
+            got, direct = m(tok, attn, past=direct, use_cache=True, direct=True)
+            assert torch.equal(got, expected), step
+            tok = expected[:, -1].argmax(-1)[:, None, :]
+
+
+def test_a_shared_prefix_layer_holds_capacity_less_the_prompt_for_the_replies():
+    """share_prefix's capacity, as reserve_positions', counts every position of a row, its prompt's and its
+    reply's (generate passes prompt length + max_len): a 3-position prompt with capacity 5 leaves room for
+    2 reply positions, and a third is refused as full. Bug caught: the replies' storage reserved for the
+    whole capacity (P positions per row more than a rollout writes: at 32 rows of a 256-token prompt, 8,192
+    positions of every layer's keys and values for nothing)."""
+    from transformers import DynamicCache
+    g = torch.Generator().manual_seed(0)
+    cache = DynamicCache()
+    cache.update(torch.randn(2, 2, 3, 4, generator=g), torch.randn(2, 2, 3, 4, generator=g), 0)
+    shared = kvcache.share_prefix(cache, torch.tensor([0, 0, 1, 1]), 5)
+    layer = shared.layers[0]
+    for _ in range(2):
+        layer.update(torch.randn(4, 2, 1, 4, generator=g), torch.randn(4, 2, 1, 4, generator=g))
+    assert layer.get_seq_length() == 5
+    with pytest.raises(RuntimeError, match="full"):
+        layer.update(torch.randn(4, 2, 1, 4, generator=g), torch.randn(4, 2, 1, 4, generator=g))
+
+
+def test_shared_prefix_attention_reads_an_additive_mask_as_sdpa_does():
+    """transformers hands attention either a bool mask (True = attend) or an additive float one (0 or -inf);
+    shared_prefix_attention must read both as SDPA does. Oracle: the same call with the bool mask (itself
+    checked against SDPA above), and SDPA given the float mask over each row's whole cache. Bug caught:
+    the float mask subtracted (or ignored): -(-inf) lets the padding in."""
+    g, u, h, h_kv, p, t, d = 2, 2, 2, 1, 4, 3, 8
+    n = u * g
+    gen = torch.Generator().manual_seed(1)
+    q = torch.randn(n, h, 1, d, generator=gen)
+    pk, pv = (torch.randn(u, h_kv, p, d, generator=gen) for _ in range(2))
+    rk, rv = (torch.randn(n, h_kv, t, d, generator=gen) for _ in range(2))
+    keep = torch.ones(n, 1, 1, p + t, dtype=torch.bool)
+    keep[g:, ..., :2] = False                                  # group 1's prompt left-padded by 2
+    additive = torch.zeros(keep.shape).masked_fill(~keep, float("-inf"))
+    run = lambda mask: kvcache.shared_prefix_attention(None, q, kvcache.SharedPrefixKV(pk, rk, g),  # noqa: E731
+                                                       kvcache.SharedPrefixKV(pv, rv, g), mask, scaling=0.3)[0]
+    torch.testing.assert_close(run(additive), run(keep), atol=1e-6, rtol=1e-6)
+    rows = torch.arange(u).repeat_interleave(g)
+    whole_k = torch.cat([pk[rows], rk], 2).repeat_interleave(h // h_kv, 1)
+    whole_v = torch.cat([pv[rows], rv], 2).repeat_interleave(h // h_kv, 1)
+    expect = torch.nn.functional.scaled_dot_product_attention(q, whole_k, whole_v, attn_mask=additive, scale=0.3)
+    torch.testing.assert_close(run(additive), expect.transpose(1, 2), atol=1e-5, rtol=1e-5)
+
+
+def test_rows_keep_leaving_once_the_finished_are_a_quarter_of_the_rows_still_running(samples):
+    """5 rows, drop_finished 1. Rows 0 and 1 draw with u = 0 (<boa>, <eoa>, the forced <eos>: closed at step
+    2); row 2 draws the last character (u -> 1), then u = 0 (<boa>, <eoa>, <eos>: closed at step 3); rows
+    3 and 4 draw u -> 1 to max_len 7. Step 2: 2 finished of 5 is at least a quarter, they leave (3 rows);
+    step 3: 1 of the 3 still running is a quarter too, it leaves (2 rows). Forwards: the prefill, after steps
+    0 and 1 (5 rows), after step 2 (3), after steps 3 to 5 (2). Bug caught: the quarter taken of the rows
+    the rollout started with (1 of 5 is not a quarter), so a finished row stays in every later step."""
+    m = micro_model("tiny-vita", seed=1)
+    v = m.vocab
+    prompts, mask = m.sample_prompt_batch(samples[:5])
+    uniforms = torch.full((5, 7, 1), 1 - 2 ** -20)
+    uniforms[:2] = 0.0
+    uniforms[2, 1:] = 0.0
+    sizes, inner = [], m.forward
+    m.forward = lambda tokens, *a, **k: sizes.append(tokens.shape[0]) or inner(tokens, *a, **k)
+    tokens, _, _, truncated = rollout.generate(m, prompts, mask, 1.0, top_p=1.0, max_len=7, uniforms=uniforms,
+                                               drop_finished=1)
+    last = v.text_hi - 1
+    assert tokens[:3, :, 0].tolist() == [[v.boa, v.eoa, v.eos] + [v.pad] * 4] * 2 + \
+        [[last, v.boa, v.eoa, v.eos] + [v.pad] * 3]
+    assert truncated.tolist() == [False, False, False, True, True]
+    assert sizes == [5, 5, 5, 3, 2, 2, 2]
+
+
+def test_inverse_cdf_tells_apart_tail_tokens_below_float32s_spacing():
+    """A large vocabulary's tail: one token of mass 0.5, then 4,096 of 2^-26 each, a quarter of float32's
+    spacing near 0.5, as a softmax over 168k tokens leaves most of them. Oracle, in exact rational
+    arithmetic: u draws the first index whose cumulative mass exceeds u * total, 1 + floor((u * total - 0.5)
+    / 2^-26) for u in the tail. Bug caught: the cumulative sum kept in float32, whose neighbouring tail sums
+    round to the same value, so most draws land a token off."""
+    from fractions import Fraction
+    import math
+    n, m = 4096, 2.0 ** -26
+    probs = torch.full((n + 1,), m)
+    probs[0] = 0.5
+    total = Fraction(1, 2) + n * Fraction(m)
+    u = torch.linspace(0.5 / float(total) + 1e-6, 1 - 1e-6, 64)
+    want = [1 + math.floor((Fraction(float(x)) * total - Fraction(1, 2)) / Fraction(m)) for x in u]
+    assert rollout.inverse_cdf(probs.expand(64, n + 1), u).tolist() == want
