@@ -877,3 +877,76 @@ def test_check_targets_counts_past_max_len_on_rank_0_and_skips_what_it_cannot_la
     assert kept[0] == kept[1] == [s for s in samples if s not in dropped]
     assert f"skipped {train.plural(len(dropped), 'sample')} whose SFT target cannot be laid out " \
            f"({dropped[0].id}" in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------- found by a mutation audit: check_targets, resume, the refusal line
+
+
+def test_check_targets_names_the_first_five_skipped_counts_what_is_kept_and_refuses_when_none_is_left(
+        samples, monkeypatch, capsys):
+    """--skip-bad on the toy samples, targets that cannot be laid out chosen among texts that occur once.
+    Six skipped: rank 0's line names the first five, then ", ...", and the count kept (48 - 6); the
+    --max-len line counts the long targets among the kept ones, of the kept ones. Exactly five skipped:
+    all five named, no ", ...". Rank 1 prints neither line. Every target bad: a DataError naming the file,
+    not an empty training set. Bugs caught: the list cut at four or the ellipsis at five; the kept count or
+    the long targets' total taken before skipping; rank 1 printing the skip line; the empty-set check
+    dropped (a run would start on no samples and fail at its first step)."""
+    policy = micro_model("tiny-vita")
+    once = [s for s in samples if sum(t.target_text == s.target_text for t in samples) == 1]
+    args = train.get_args(["--stage", "sft", "--init", "unused", "--skip-bad"])
+    for n_bad in (6, 5):
+        bad = once[:n_bad]
+        monkeypatch.undo()
+        unlayable(monkeypatch, {s.target_text for s in bad})
+        kept = [s for s in samples if s not in bad]
+        lengths = [policy.target(s.target_text, s.target_codes).shape[0] for s in kept]
+        args.max_len = sorted(lengths)[len(lengths) // 2]
+        n_long = sum(n > args.max_len for n in lengths)
+        assert 0 < n_long < len(kept)
+        assert train.check_targets(args, policy, samples, 1) == kept and capsys.readouterr().out == ""
+        assert train.check_targets(args, policy, samples, 0) == kept
+        named = ", ".join(s.id for s in bad[:5]) + (", ..." if n_bad == 6 else "")
+        assert capsys.readouterr().out.splitlines() == [
+            f"{args.train_file}: skipped {n_bad} samples whose SFT target cannot be laid out ({named}), "
+            f"kept {48 - n_bad}",
+            f"{args.train_file}: {n_long} of {48 - n_bad} SFT targets are longer than --max-len {args.max_len} "
+            f"(the longest: {max(lengths)} positions); each is trained on its first {args.max_len}, as a rollout "
+            "stops there"]
+    monkeypatch.undo()
+    unlayable(monkeypatch, {s.target_text for s in samples})
+    for rank in (0, 1):
+        with pytest.raises(dataset.DataError, match="no SFT target can be laid out"):
+            train.check_targets(args, policy, samples, rank)
+
+
+def test_resume_accepts_a_checkpoint_that_did_not_record_a_flag(tmp_path):
+    """A checkpoint written before a flag joined the run's identity (its "config" lacks "gate" and "steps",
+    or has no config at all) cannot say the flag differs: --resume goes on, with any --gate and --steps.
+    A flag it did record is still compared. Bug caught: a flag missing from the record read as None, so
+    the resume is refused ("was started with --gate None") or fails comparing --steps with None."""
+    out = tmp_path / "run"
+    (out / "ckpt").mkdir(parents=True)
+    args = flags.get_args(["--out", str(out), "--steps", "4"])
+    older = {k: v for k, v in vars(args).items() if k not in ("gate", "steps")}
+    for config in (older, None):
+        torch.save({"step": 2, "config": config}, out / "ckpt" / "train_state.pt")
+        train.check_out(flags.get_args(["--out", str(out), "--resume", "--gate", "fixed", "--steps", "3"]))
+    torch.save({"step": 2, "config": older}, out / "ckpt" / "train_state.pt")
+    with pytest.raises(SystemExit, match="--seed 1, but the run"):
+        train.check_out(flags.get_args(["--out", str(out), "--resume", "--seed", "1"]))
+
+
+def test_a_refusal_is_one_whole_line_naming_the_subcommand(capsys, monkeypatch):
+    """cli.Parser's refusal is argparse's message as one line on stderr, ended by a newline (the shell's
+    prompt then starts on a line of its own), prefixed by the program and, for a subcommand, its name:
+    `real.py check` without its two required flags. Oracle: the line written out. Bugs caught: the newline
+    left off; the prefix taken from the script's name alone, so a subcommand's refusal does not say which
+    subcommand refused."""
+    import sys
+    import real
+    monkeypatch.setattr(sys, "argv", ["real.py"])
+    with pytest.raises(SystemExit) as stop:
+        real.main(["check"])
+    assert stop.value.code == 2
+    assert capsys.readouterr().err == ("real.py check: error: the following arguments are required: "
+                                       "--audio-tokenizer, --audio-decoder\n")
