@@ -651,3 +651,24 @@ def test_a_dialogues_history_stays_in_the_toy_prompt_and_its_answer_does_not(sam
     k = kimi.vocab
     assert kimi.prompt(turns)[:, 1].tolist() == [k.user, *[t for c in (2, 3, 4) for t in
                                                            (k.boa, k.audio_offset + c, k.eoa)], k.assistant]
+
+
+# ---------------------------------------------------------------- found by a mutation audit: laying out a reply without text or speech
+
+
+def test_a_reply_without_text_is_all_its_speech_in_one_final_chunk():
+    """No text, 30 codes (tiny-vita's chunks hold 6): the final chunk takes all that is left of both, so the
+    reply is <boa>, the 30 codes, <eoa>, <eos>. Bug caught: the chunk count taken as min(text chunks, audio
+    chunks) = 0 without its floor of 1, so only the first audio chunk is laid out and 24 codes are lost."""
+    m = micro_model("tiny-vita")
+    codes = list(range(30))
+    assert m.target("", codes)[:, 0].tolist() == [V.boa] + code_ids(codes) + [V.eoa, V.eos]
+
+
+def test_a_reply_with_neither_text_nor_speech_cannot_be_laid_out():
+    """No text and no codes: nothing to lay out, a ValueError naming it (train.check_targets turns it into
+    a one-line refusal, or a skipped sample). Bug caught: the check dropped, so an empty demonstration
+    becomes <boa> <eoa> <eos> and the model is trained to answer with silence of no length."""
+    m = micro_model("tiny-vita")
+    with pytest.raises(ValueError, match="no speech codes"):
+        m.target("", [])
