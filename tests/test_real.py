@@ -851,17 +851,3 @@ def test_eval_loads_a_saved_vita_model_in_the_dtype_it_is_asked_for(standin, tmp
     full = ev.load(str(saved), ev.get_args(given))
     assert {p.dtype for p in half.parameters()} == {torch.bfloat16} and {p.dtype for p in full.parameters()} == {torch.float32}
     torch.testing.assert_close(half.net.lm_head.weight.float(), full.net.lm_head.weight, rtol=1e-2, atol=1e-3)
-
-
-def test_a_reply_text_with_trailing_or_only_spaces_keeps_them_before_its_newline(standin, monkeypatch):
-    """The official trainer writes the turn as text + "\n<|audio|>" whatever the text holds, so a text ending
-    in a space ("legs. ") and one of a space alone are tokenized with the space, then the newline. Oracle:
-    that string through the tokenizer. Bugs caught: the text stripped before the newline, or a blank text
-    taken for no text (its space and newline left out)."""
-    monkeypatch.setattr(real, "_codec", lambda spec, device=None: types.SimpleNamespace(SAMPLE_RATE=22050))
-    m = real.load_vita(standin)
-    tok = m.tokenizer.tok
-    for text in ("It has eight legs. ", " "):
-        assert m.tokenizer.reply_text(text) == tok.encode(text + "\n", add_special_tokens=False), text
-    assert tok.encode("It has eight legs. \n", add_special_tokens=False) != \
-        tok.encode("It has eight legs.\n", add_special_tokens=False)           # the space is a token of its own
