@@ -101,5 +101,9 @@ def print_plan(reply=2048):
     print(f"  activations per token and layer {m['per_layer'] / 1e3:.0f} KB (bf16); the logits of one token "
           f"{c['vocab'] * 8 / 1e6:.1f} MB with their gradient and the log-softmax's float32 copy (reply positions only); "
           f"without FSDP (DDP) the state alone is "
-          f"{8 * p['main'] / gib:.0f} GiB in bf16 per GPU; 'fits' leaves 10% of 80 GB (74.5 GiB) for the CUDA "
-          f"context, fragmentation and the rollout KV cache (57 KB a token: ~1 GiB for 8 rows of 2304 tokens)")
+          f"{8 * p['main'] / gib:.0f} GiB in bf16 per GPU; 'fits' is under 90% of 80 GB ({0.9 * 80e9 / gib:.1f} of "
+          f"{80e9 / gib:.1f} GiB), the rest left for the CUDA context, fragmentation, the rollout KV cache (57 KB a "
+          f"token: ~1 GiB for 8 rows of 2304 tokens) and GLM-4-Voice's encoder and decoder, which this does not count")
+    default = plan(c, 4, 1, group, prompt, reply, STATE_BYTES[1][1], True)["total"]
+    print(f"  train.py --model vita's own global --batch-size 4 on 4 x 80 GB (float32 state, checkpointing): "
+          f"{default / gib:.1f} GiB per GPU")
