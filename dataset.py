@@ -100,6 +100,8 @@ def parse_record(record, where: str) -> dict:
     for key in ("sft_target_text", "sft_target_audio", "reference", "style", "task", "task_type"):
         if record.get(key) is not None and not isinstance(record[key], str):
             raise DataError(f"{where}: field '{key}' should be a string or null")
+    if record.get("sft_target_text") is not None:   # as the official loader cleans it: stripped, blank is none
+        record["sft_target_text"] = record["sft_target_text"].strip() or None
     return record
 
 

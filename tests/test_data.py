@@ -182,6 +182,21 @@ def test_a_duplicate_id_and_a_missing_target_text_name_their_line(toy_dir, tmp_p
         dataset.load_samples(path, codec.encode, need_target=True)
 
 
+def test_a_target_text_is_stripped_and_a_blank_one_is_none_as_the_official_loader_reads_it(toy_dir, tmp_path):
+    """The official release's loader cleans sft_target_text (dataset/vita_audio_rl_sft_dataset.py,
+    `_clean_text`: stripped, and blank read as none), and its trainer then writes the turn as
+    text + "\n<|audio|>" (real.HFTokenizer.reply_text). Bugs caught: the text kept as written, so a
+    demonstration whose text ends in a newline or a space lays out other tokens than the official
+    trainer's before its audio; a blank text taken for a text (an SFT target of a newline and the
+    speech), where the official loader has none and here an SFT split refuses the line."""
+    path = write_lines(tmp_path / "spaced.jsonl", [good_line(toy_dir, id="q1", sft_target_text="  3 plus 4 is 7\n")])
+    assert dataset.load_samples(path, codec.encode, need_target=True)[0].target_text == "3 plus 4 is 7"
+    path = write_lines(tmp_path / "blank.jsonl", [good_line(toy_dir, id="q2", sft_target_text=" \n ")])
+    assert dataset.load_samples(path, codec.encode)[0].target_text is None
+    with pytest.raises(dataset.DataError, match=r"blank\.jsonl:1: sample q2 has no SFT target"):
+        dataset.load_samples(path, codec.encode, need_target=True)
+
+
 @pytest.mark.parametrize("change, says", [
     ({"id": 7}, "field 'id' should be str, got int"),
     ({"audios": ["q.wav"], "messages": [{"role": "user", "content": "no placeholder"}]},
