@@ -143,7 +143,7 @@ ANALYSES = ("scores", "sbs", "agreement", "diversity", "reach", "gradients", "sh
 
 def get_args(argv=None):
     ap = cli.Parser(description="Score checkpoints and run the paper's analyses.",
-                                 formatter_class=flags.HelpFormatter)
+                    formatter_class=flags.HelpFormatter)
     g = ap.add_argument_group("what")
     g.add_argument("--ckpt", help="checkpoint to evaluate")
     g.add_argument("--vs", help="second checkpoint for the blind side-by-side")

@@ -76,7 +76,7 @@ def sampling_rows(model: str) -> int:
 
 def get_args(argv=None):
     ap = cli.Parser(description="nanoWavAlign: adaptive hybrid post-training of spoken dialogue models.",
-                                 formatter_class=HelpFormatter)
+                    formatter_class=HelpFormatter)
     g = ap.add_argument_group("run")
     g.add_argument("--stage", default="hybrid", choices=["sft", "hybrid", "dpo"], help="what to train")
     g.add_argument("--model", default=None, choices=["tiny-vita", "tiny-kimi", "vita"],

@@ -10,6 +10,7 @@ Deviations: none (nothing here is in the paper or the official release, which st
 figures); it counts what this project's train.py holds, measured on one H200 within 0.5 % at
 Boost's full size (README, Real checkpoints).
 """
+import flags
 import real
 
 BOOST = dict(vocab=real.BOOST_VOCAB, hidden=real.BOOST_WIDTHS["hidden_size"],
@@ -104,6 +105,7 @@ def print_plan(reply=2048):
           f"{8 * p['main'] / gib:.0f} GiB in bf16 per GPU; 'fits' is under 90% of 80 GB ({0.9 * 80e9 / gib:.1f} of "
           f"{80e9 / gib:.1f} GiB), the rest left for the CUDA context, fragmentation, the rollout KV cache (57 KB a "
           f"token: ~1 GiB for 8 rows of 2304 tokens) and GLM-4-Voice's encoder and decoder, which this does not count")
-    default = plan(c, 4, 1, group, prompt, reply, STATE_BYTES[1][1], True)["total"]
-    print(f"  train.py --model vita's own global --batch-size 4 on 4 x 80 GB (float32 state, checkpointing): "
+    vita_batch = flags.REAL_STAGE_DEFAULTS["hybrid"]["batch_size"]
+    default = plan(c, 4, vita_batch // 4, group, prompt, reply, STATE_BYTES[1][1], True)["total"]
+    print(f"  train.py --model vita's own global --batch-size {vita_batch} on 4 x 80 GB (float32 state, checkpointing): "
           f"{default / gib:.1f} GiB per GPU")

@@ -465,7 +465,7 @@ def ensure_base(args, runner=subprocess_runner):
 
 def get_args(argv=None):
     ap = cli.Parser(description="Rows x seeds of train.py with confidence intervals and paired tests.",
-                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                    formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     g = ap.add_argument_group("rows")
     g.add_argument("--preset", choices=sorted(PRESETS), default=None, help="a named set of rows (see README)")
     g.add_argument("--row", action="append", default=[], metavar='NAME="FLAGS"',
