@@ -4,6 +4,7 @@ flow + HiFT audio at 22.05 kHz from codes (codec.py is the toy world's counterpa
     rows = check_audio_stack(tokenizer_dir, decoder_dir)     # [(component, ok, detail)]: `python real.py check`
     codec = load(tokenizer_dir, decoder_dir, "cuda:0")        # one per process
     codes = codec.encode(wave, rate); wave, rate = codec.decode(codes)
+    codec.release_encoder()                                   # its 1.36 GiB back until the next encode
 
 Loaded from VITA-Audio's third_party/GLM-4-Voice on PYTHONPATH (README, Real checkpoints),
 not through the `vita_audio` package. What is exercised here: encode's windows and padding
@@ -94,15 +95,24 @@ class GLM4VoiceCodec:
             raise ImportError("the vita codec (GLM-4-Voice) is not usable; `python real.py check` lists:\n  "
                               + "\n  ".join(bad))
         from flow_inference import AudioDecoder
-        from speech_tokenizer.modeling_whisper import WhisperVQEncoder
         from transformers import WhisperFeatureExtractor
         self.device = device or torch.device("cpu")
+        self.tokenizer_path = tokenizer_path
         self.fingerprint = encoder_fingerprint(tokenizer_path)
-        self.encoder = WhisperVQEncoder.from_pretrained(tokenizer_path).eval().to(self.device)
+        self.encoder = None         # Whisper-VQ: the first encode loads it (a run on cached codes never does)
         self.features = WhisperFeatureExtractor.from_pretrained(tokenizer_path)
         self.decoder = AudioDecoder(config_path=os.path.join(decoder_path, "config.yaml"),
                                     flow_ckpt_path=os.path.join(decoder_path, "flow.pt"),
                                     hift_ckpt_path=os.path.join(decoder_path, "hift.pt"), device=self.device)
+
+    def load_encoder(self):
+        from speech_tokenizer.modeling_whisper import WhisperVQEncoder
+        return WhisperVQEncoder.from_pretrained(self.tokenizer_path).eval().to(self.device)
+
+    def release_encoder(self):
+        """Drop the Whisper-VQ encoder (1.36 GiB of float32 on the GPU, memory.glm4voice_bytes): train.py
+        calls this once its splits are encoded, so no step holds it; a later encode loads it again."""
+        self.encoder = None
 
     @torch.no_grad()
     def encode(self, wave, rate):
@@ -115,6 +125,8 @@ class GLM4VoiceCodec:
         audio, codes = audio.numpy(), []
         if len(audio) == 0:         # no speech, no codes (as the toy codec; the extractor fails on it)
             return np.zeros(0, dtype=np.int64)
+        if self.encoder is None:
+            self.encoder = self.load_encoder()
         frames_per_code = (self.encoder.conv1.stride[0] * self.encoder.conv2.stride[0]
                            * (self.encoder.config.pooling_kernel_size or 1))
         for lo in range(0, len(audio), 30 * 16000):

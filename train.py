@@ -278,6 +278,8 @@ def run(args):
     need_target = args.stage in ("sft", "hybrid")
     train_set = load_split(args.train_file, policy.codec.encode, need_target, args.skip_bad, args.max_train_samples)
     eval_set = load_split(args.eval_file, policy.codec.encode, False, args.skip_bad, max(1, args.eval_prompts))
+    if hasattr(policy.codec, "release_encoder"):    # GLM-4-Voice's encoder: no step encodes, so no step holds it
+        policy.codec.release_encoder()
     if need_target:
         train_set = check_targets(args, policy, train_set, rank)
     clear_out(args, rank)

@@ -275,6 +275,42 @@ def test_memory_plan_by_hand_with_and_without_fsdp_and_checkpointing():
     assert (short["activations"], short["optimizer"], short["total"]) == (880, 1616, 6464 + 808 + 1616)
 
 
+def test_glm4voice_encoder_size_against_transformers_whisper_encoder():
+    """memory.whisper_vq_elements on a small config against an independent count: transformers'
+    own WhisperEncoder with as many layers, less its final LayerNorm (GLM-4-Voice's
+    quantize_encoder_only keeps none), plus what Whisper-VQ adds: the pooled frames' position
+    table (ceil(12 / 5) = 3 rows), the 7-code book and its EMA buffers (a count per code and a
+    copy of the book). At GLM-4-Voice's config: 364,587,264 elements, 1.36 GiB in float32. Bug
+    caught: k_proj counted with a bias, a LayerNorm or conv bias missed, the final norm counted,
+    the pooled table's rows floored, or the codebook's EMA buffers (in the checkpoint, loaded to
+    the GPU) left out."""
+    from transformers import WhisperConfig
+    from transformers.models.whisper.modeling_whisper import WhisperEncoder
+    import memory
+    stock = WhisperEncoder(WhisperConfig(d_model=8, encoder_layers=3, encoder_attention_heads=2, encoder_ffn_dim=16,
+                                         num_mel_bins=5, max_source_positions=12))
+    whisper = sum(p.numel() for p in stock.parameters()) - stock.layer_norm.weight.numel() - stock.layer_norm.bias.numel()
+    c = dict(d_model=8, ffn=16, layers=3, mel_bins=5, positions=12, pooling=5, codes=7)
+    assert memory.whisper_vq_elements(c) == whisper + 3 * 8 + 7 * 8 + (7 + 7 * 8)
+    assert memory.whisper_vq_elements() == 364_587_264
+    sizes = memory.glm4voice_bytes()
+    assert sizes["decoder"] == 445_171_500 + 4 * 20_460_591 and sizes["encoder"] == 4 * 364_587_264
+
+
+def test_the_plan_holds_the_speech_decoder_through_every_phase_of_a_step():
+    """The codec's bytes sit on every GPU beside the state whichever phase peaks: added once to the
+    total, not sharded, not inside the max. Worked on the hand-worked config above (FSDP over 2,
+    checkpointing: 1,616 + 404 + max(808, 8,768, 404) = 10,788). Bug caught: the decoder counted
+    inside the max (lost where the activations peak), divided by the GPUs, or its default not 0
+    (bench_gpu's stand-ins speak through the toy codec)."""
+    import memory
+    c = dict(vocab=10, hidden=4, intermediate=8, heads=2, kv_heads=1, main_layers=2, mtp_layers=1)
+    assert memory.plan(c, 2, 1, 3, 5, 7, 8, checkpoint=True)["total"] == 10788
+    assert memory.plan(c, 2, 1, 3, 5, 7, 8, checkpoint=True, codec=1000)["total"] == 11788
+    four = [memory.plan(c, 4, 1, 3, 5, 7, 8, checkpoint=True, codec=codec)["total"] for codec in (0, 1000)]
+    assert four[1] - four[0] == 1000
+
+
 @pytest.mark.parametrize("flag, value", [("--prompts", "0"), ("--group", "1"), ("--latency", "-1"),
                                          ("--new-tokens", "0"), ("--scoring-rows", "-1"), ("--threads", "0"),
                                          ("--trl-rounds", "0"), ("--max-len-memory", "0"), ("--memory-prompts", "0"),

@@ -811,6 +811,50 @@ def test_glm4voice_encoding_resamples_to_16_khz_and_follows_the_encoders_strides
     assert codec.encoder.frames == [100]
 
 
+def test_glm4voice_loads_its_encoder_on_the_first_encode_and_gives_it_back(tmp_path, monkeypatch):
+    """GLM-4-Voice's Whisper-VQ encoder (1.36 GiB of float32 on each GPU) is loaded by the first
+    encode, not by the codec's construction, and release_encoder drops it until an encode needs it
+    again. GLM-4-Voice's modules are stood in (its code does not import here); transformers'
+    feature extractor is real. Bug caught: the encoder loaded at construction (held by a run whose
+    codes are cached, which never encodes), loaded again by every encode, or kept after release."""
+    from transformers import WhisperFeatureExtractor
+    loads = []
+
+    class StandinEncoder:
+        conv1, conv2 = types.SimpleNamespace(stride=(1,)), types.SimpleNamespace(stride=(2,))
+        config = types.SimpleNamespace(pooling_kernel_size=4)
+
+        @classmethod
+        def from_pretrained(cls, path):
+            loads.append(path)
+            return cls()
+
+        def eval(self):
+            return self
+
+        def to(self, device):
+            return self
+
+        def __call__(self, input_features, attention_mask):
+            return types.SimpleNamespace(quantized_token_ids=torch.arange(input_features.shape[-1] // 8)[None])
+    monkeypatch.setattr(glm4voice, "check_audio_stack", lambda *paths: [])
+    monkeypatch.setitem(sys.modules, "flow_inference", types.SimpleNamespace(AudioDecoder=lambda **kw: kw))
+    monkeypatch.setitem(sys.modules, "speech_tokenizer", types.ModuleType("speech_tokenizer"))
+    monkeypatch.setitem(sys.modules, "speech_tokenizer.modeling_whisper",
+                        types.SimpleNamespace(WhisperVQEncoder=StandinEncoder))
+    tokenizer = tmp_path / "glm-4-voice-tokenizer"
+    WhisperFeatureExtractor().save_pretrained(str(tokenizer))
+    codec = glm4voice.GLM4VoiceCodec(str(tokenizer), str(tmp_path / "decoder"))
+    assert loads == [] and codec.encoder is None
+    wave = np.random.default_rng(0).standard_normal(16000).astype(np.float32) * 0.1     # 1 s: 13 codes
+    assert codec.encode(wave, 16000).tolist() == list(range(13)) and codec.encode(wave, 16000).tolist() == list(range(13))
+    assert loads == [str(tokenizer)]
+    codec.release_encoder()
+    assert codec.encoder is None
+    codec.encode(wave, 16000)
+    assert loads == [str(tokenizer)] * 2
+
+
 def test_glm4voice_decoding_an_empty_reply_is_empty_audio_at_its_own_rate():
     """catches: no codes answered at another rate than GLM-4-Voice's 22.05 kHz (a silent reply written or
     judged at 16 kHz beside 22.05 kHz ones), and the flow decoder called on codes it was not given: the

@@ -247,6 +247,24 @@ def test_fsdp_in_one_plain_process_trains_as_without_it(toy_dir, micro_ckpts, ju
     assert (tmp_path / "fsdp" / "final" / "spoken.json").exists()
 
 
+def test_the_speech_encoder_is_given_back_once_both_splits_are_encoded(toy_dir, micro_ckpts, judge_url, tmp_path,
+                                                                      monkeypatch):
+    """A codec with a model to encode (GLM-4-Voice's 1.36 GiB Whisper-VQ encoder) is released after
+    the training and held-out splits are loaded and before the first rollout, so no step holds it
+    (memory.py counts only its decoder in a step). The toy codec stands in, given a release_encoder
+    that records when it runs. Bug caught: the release left out (every GPU holding the encoder
+    through the run), or made between the two splits (the held-out split loading it again)."""
+    import codec
+    events = []
+    load_split, sample = train.load_split, rollout.sample
+    monkeypatch.setattr(train, "load_split", lambda path, *a: events.append(os.path.basename(path)) or load_split(path, *a))
+    monkeypatch.setattr(codec, "release_encoder", lambda: events.append("release"), raising=False)
+    monkeypatch.setattr(rollout, "sample", lambda *a, **k: events.append("rollout") or sample(*a, **k))
+    train.main(small(toy_dir, micro_ckpts["tiny-vita"], tmp_path / "run", "--steps", "1", "--judge-url", judge_url,
+                     "--eval-prompts", "0"))
+    assert events[:4] == ["train.jsonl", "eval.jsonl", "release", "rollout"] and events.count("release") == 1
+
+
 def test_setup_distributed_starts_a_group_of_one_for_fsdp(monkeypatch):
     """FSDP2 needs a process group even in one process: under `torchrun --nproc_per_node 1` from
     torchrun's environment, under plain python over an in-process store (without --fsdp none:
