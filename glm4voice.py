@@ -9,7 +9,8 @@ flow + HiFT audio at 22.05 kHz from codes (codec.py is the toy world's counterpa
 Loaded from VITA-Audio's third_party/GLM-4-Voice on PYTHONPATH (README, Real checkpoints),
 not through the `vita_audio` package. What is exercised here: encode's windows and padding
 with transformers' Whisper feature extractor and a stand-in encoder with Whisper-VQ's strides,
-decode's call into the flow decoder, the codes cache's fingerprint; GLM-4-Voice itself is not
+decode's call into the flow decoder, the codes cache's fingerprint, the encoder loaded by the first
+encode and given back by release_encoder (train.py's, before step 1); GLM-4-Voice itself is not
 (its code targets transformers 4.44 and torch 2.3).
 
 Deviations from GLM-4-Voice / the official release: none; encode windows and pads as

@@ -1,6 +1,6 @@
 """Per-GPU memory of post-training VITA-Audio-Boost, by arithmetic: what a step holds (state,
-reference, the largest of the rollout's gather, the activations and AdamW's step), from the
-checkpoint's widths and the run's shape. bench.py prints the table and, on a GPU, sets each
+reference, GLM-4-Voice's decoder, the largest of the rollout's gather, the activations and AdamW's
+step), from the checkpoint's widths, GLM-4-Voice's published files and the run's shape. bench.py prints the table and, on a GPU, sets each
 measured step beside it (its memory-gpu section, in bench_gpu.py).
 
     python bench.py --only memory                 # the table: 4 and 8 x 80 GB, bf16 or float32 state
@@ -99,6 +99,15 @@ def plan(c, gpus, prompts, group, prompt, reply, bytes_per_param, checkpoint, fs
             "total": state + ref + codec + max(gathered, act, optimizer)}
 
 
+def verdict(total, limit) -> str:
+    """'fits' below the limit, else 'DOES NOT FIT'; within 0.1 GiB of it the margin is printed too,
+    where one decimal of GiB would show the two equal."""
+    word = "fits" if total < limit else "DOES NOT FIT"
+    near = abs(total - limit) < 0.1 * 2 ** 30
+    return word + (f" ({abs(total - limit) / 1e6:.0f} MB {'under' if total < limit else 'over'} "
+                   f"{limit / 2 ** 30:.3f} GiB)" if near else "")
+
+
 STATE_BYTES = (("--dtype bfloat16: weights 2 + grads 2 + AdamW 4 B/param", 8),
                ("--dtype float32 (vita's default under --fsdp; bf16 compute): weights 4 + grads 4 + AdamW 8 B/param", 16))
 
@@ -132,7 +141,7 @@ def print_plan(reply=2048):
                       f"{m['codec'] / gib:.1f} + max(rollout gather "
                       f"{m['gathered'] / gib:.1f}, activations {m['activations'] / gib:.1f} for {m['rows']} rows, "
                       f"AdamW's step {m['optimizer'] / gib:.1f}) "
-                      f"{'fits' if total / gib < 0.9 * 80e9 / gib else 'DOES NOT FIT'}")
+                      f"{verdict(total, 0.9 * 80e9)}")
     print(f"  activations per token and layer {m['per_layer'] / 1e3:.0f} KB (bf16); the logits of one token "
           f"{c['vocab'] * 8 / 1e6:.1f} MB with their gradient and the log-softmax's float32 copy (reply positions only); "
           f"without FSDP (DDP) the state alone is "
