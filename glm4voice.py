@@ -93,8 +93,8 @@ class GLM4VoiceCodec:
     def __init__(self, tokenizer_path, decoder_path, device=None):
         bad = [f"{c}: {d}" for c, ok, d in check_audio_stack(tokenizer_path, decoder_path) if not ok]
         if bad:
-            raise ImportError("the vita codec (GLM-4-Voice) is not usable; `python real.py check` lists:\n  "
-                              + "\n  ".join(bad))
+            raise ImportError(f"the vita codec (GLM-4-Voice) is not usable; `python real.py check --audio-tokenizer "
+                              f"{tokenizer_path} --audio-decoder {decoder_path}` lists:\n  " + "\n  ".join(bad))
         from flow_inference import AudioDecoder
         from transformers import WhisperFeatureExtractor
         self.device = device or torch.device("cpu")

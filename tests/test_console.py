@@ -10,7 +10,7 @@ import dataset
 import flags
 import model as models
 import train
-from conftest import micro_model
+from conftest import ROOT, micro_model
 
 
 def run_main(argv, capsys):
@@ -950,3 +950,95 @@ def test_a_refusal_is_one_whole_line_naming_the_subcommand(capsys, monkeypatch):
     assert stop.value.code == 2
     assert capsys.readouterr().err == ("real.py check: error: the following arguments are required: "
                                        "--audio-tokenizer, --audio-decoder\n")
+
+
+SCRIPTS = {"train.py": "train", "eval.py": "eval", "study.py": "study", "bench.py": "bench", "rollout.py": "rollout",
+           "real.py": "real", "judge.py": "judge", "calibrate.py": "calibrate", "codec.py": "codec",
+           "data/prepare.py": "data.prepare"}
+SHELL_BREAKS = {"&", "&&", ";", "|", "||"}
+
+
+def shown_commands(text):
+    """(script, argv, in_prose, line) for each `python SCRIPT.py ...` or `torchrun ... SCRIPT.py ...`
+    that `text` shows: in fenced blocks (continuation lines joined, comments and what follows a
+    shell operator or a redirect dropped) and in inline code spans (`in_prose`). A line that is a
+    template (FLAGS standing for a row's flags) is skipped; `[--flag v]`, usage's optional
+    notation, is read as the flag, and a closing `...` (more flags) dropped."""
+    import re
+    import shlex
+    found = [(block.replace("\\\n", " "), False) for block in re.findall(r"^```[^\n]*\n(.*?)^```", text, re.S | re.M)]
+    found += [(span, True) for span in re.findall(r"(?<!`)`((?:python|torchrun) [^`\n]+)`", text)]
+    commands = []
+    for chunk, in_prose in found:
+        for line in chunk.splitlines():
+            if not re.search(r"(^|[\s&;|])(python3? (-m |\S+\.py)|torchrun -)", line) or " FLAGS" in line:
+                continue
+            words = [w.strip("[]") if w.startswith("[--") or w.endswith("]") else w
+                     for w in shlex.split(line.replace("[--", "--"), comments=True)]
+            while words:
+                end = next((i for i, w in enumerate(words) if w in SHELL_BREAKS), len(words))
+                command, words = words[:end], words[end + 1:]
+                if command[:1] == ["torchrun"]:             # its own flags, up to the script
+                    command = ["python"] + command[next((i for i, w in enumerate(command) if w.endswith(".py")), 0):]
+                if command[:1] not in (["python"], ["python3"]) or len(command) < 2 or command[1] not in SCRIPTS:
+                    continue
+                argv = []
+                for w in command[2:]:
+                    if w.startswith((">", "2>", "<")):
+                        break
+                    argv.append(w)
+                commands.append((command[1], argv[:-1] if argv[-1:] == ["..."] else argv, in_prose, line.strip()))
+    return commands
+
+
+class Parsed(Exception):
+    """Raised where a script would start work: its flags have parsed."""
+
+
+def test_every_command_the_readme_shows_parses(monkeypatch, capsys):
+    """Each `python SCRIPT.py ...` / `torchrun ... train.py ...` the README shows (about 80), given to
+    that script's own parser; nothing runs (parsing raises Parsed in place of the script's work).
+    A command named in prose without its arguments (`python real.py check`) may stop at a
+    required argument; one in a code block may not. Bug caught: a flag renamed, removed or given
+    other choices in the code while the README still shows the old one (the README's commands are
+    what users paste)."""
+    _check_shown_commands(open(os.path.join(ROOT, "README.md")).read(), monkeypatch, capsys, least=60)
+
+
+def test_every_command_a_docstring_shows_parses(monkeypatch, capsys):
+    """The same for the usage lines in every script's and module's docstring (each file opens with
+    how to run it). Bug caught: a docstring's usage left behind when a flag changed."""
+    import ast
+    import glob
+    docs = [ast.get_docstring(ast.parse(open(path).read())) or ""
+            for path in sorted(glob.glob(os.path.join(ROOT, "*.py")) + glob.glob(os.path.join(ROOT, "data", "*.py")))]
+    _check_shown_commands("".join(f"```\n{d}\n```\n" for d in docs), monkeypatch, capsys, least=40)
+
+
+def _check_shown_commands(text, monkeypatch, capsys, least):
+    import importlib
+    import sys
+    import cli
+    parse = cli.Parser.parse_args
+
+    def parse_only(self, args=None, namespace=None):
+        raise Parsed(parse(self, args, namespace))
+    monkeypatch.setattr(cli.Parser, "parse_args", parse_only)
+    commands = shown_commands(text)
+    assert len(commands) >= least, len(commands)           # the extraction still finds them
+    refused = []
+    for script, argv, in_prose, line in commands:
+        monkeypatch.setattr(sys, "argv", [script, *argv])
+        module = importlib.import_module(SCRIPTS[script])
+        try:
+            module.main() if module.main.__code__.co_argcount == 0 else module.main(argv)
+            refused.append(f"{line}: ran past its parser")
+        except Parsed:
+            pass
+        except SystemExit as stop:
+            err = capsys.readouterr().err.strip()
+            if stop.code == 0 and "--help" in argv:
+                continue
+            if not (in_prose and "arguments are required" in err):
+                refused.append(f"{line}: {err}")
+    assert not refused, "\n".join(refused)

@@ -283,8 +283,11 @@ def test_check_names_each_missing_piece_and_fails(tmp_path):
     assert any("--audio-tokenizer" in line and "no directory" in line for line in lines)
     assert any("--audio-decoder" in line and "flow.pt" in line and "hift.pt" in line for line in lines)
     assert "third_party/GLM-4-Voice/cosyvoice" in r.stdout
-    with pytest.raises(ImportError, match="flow_inference"):
+    with pytest.raises(ImportError, match="flow_inference") as refused:
         glm4voice.GLM4VoiceCodec(str(tmp_path / "nope"), str(tmp_path / "dec"))
+    # the check it points to runs as written (a bare `python real.py check` stops at its required flags)
+    assert f"`python real.py check --audio-tokenizer {tmp_path / 'nope'} --audio-decoder {tmp_path / 'dec'}`" \
+        in str(refused.value)
 
 
 def test_glm4voice_encoding_pads_a_window_to_a_whole_code_not_to_30_seconds():
