@@ -239,13 +239,11 @@ class ToyJudge:
                 values.append((name, rescale(score, fmt["scale"])))
                 heard = ", ".join(f"{k} {v:.2f}" for k, v in (("content", sem), ("delivery", ac)) if not math.isnan(v))
                 notes.append(f"{axis} axis: {heard}")
-            return render(fmt["style"], f"Toy judge, {'; '.join(notes)}.", values)
+            return render(fmt["style"], f"Toy judge, {'; '.join(notes)}.", values, fmt.get("suffix", ""))
         axis = PAIR_AXES.get(req["axis"], req["axis"])
         a, b = (self.score(axis, req["question"], reference, *reply, seed=req["seed"])[0]
                 for reply in req["replies"])
-        first, second = req.get("labels") or ["A", "B"]
-        if fmt["style"] == "brackets":
-            first, second = "A", "B"
+        first, second = fmt.get("labels") or req.get("labels") or ["A", "B"]    # the verdict's labels ([[1]]) first
         choice = first if a > b else second if b > a else fmt["tie"]
         return render(fmt["style"], f"Toy judge, {req['axis']}: {first} {a}, {second} {b}.", [(fmt["slots"][0][0], choice)])
 

@@ -45,18 +45,26 @@ class BadRequest(Exception):
 
 # What a rubric asks to judge. A word that a clause negates ("ignore the voice", "without
 # judging correctness", "the voice does not matter") does not count; see _affirmed.
+# "voice" names what is judged, not a criterion, in "a voice assistant", "voice agent", "voice model".
 _SEMANTIC = re.compile(r"\b(?:content\w*|semantic\w*|correct\w*|accura\w*|helpful\w*|factual\w*|facts?|meaning|"
-                       r"relevan\w*|substance|informative\w*|truthful\w*|what is said|iq)\b", re.I)
-_ACOUSTIC = re.compile(r"\b(?:paralinguistic\w*|acoustic\w*|deliver\w*|voice\w*|vocal\w*|prosod\w*|natural\w*|"
-                       r"fluen\w*|pronunciat\w*|intonation|pitch|loudness|emotion\w*|tone|pac(?:e|ing)|intelligib\w*|"
-                       r"timbre|expressive\w*|audio quality|sound quality|how it is spoken|how it sounds|eq)\b", re.I)
+                       r"relevan\w*|substance|informative\w*|truthful\w*|what is said|iq|wrong\w*|"
+                       r"right (?:answer|result)s?)\b", re.I)
+_ACOUSTIC = re.compile(r"\b(?:paralinguistic\w*|acoustic\w*|deliver\w*|"
+                       r"voice(?![\s-]+(?:assistant|agent|model|chat\w*|bot|interface|system|app|ai)s?\b)\w*|"
+                       r"vocal\w*|prosod\w*|natural\w*|fluen\w*|pronunciat\w*|intonation|pitch|loud\w*|soft(?:ly|er)?|"
+                       r"quiet(?:ly|er)?|whisper\w*|volume|clarity|articulat\w*|enunciat\w*|speaking rate|emotion\w*|tone|"
+                       r"pac(?:e|ing)|intelligib\w*|timbre|expressive\w*|audio quality|sound quality|how it is spoken|"
+                       r"how it sounds|eq)\b", re.I)
 _HOLISTIC = re.compile(r"\b(?:holistic\w*|overall|as a whole)\b", re.I)
 _JUDGE_VERB = r"(?:judg\w*|grad\w*|scor\w*|rat\w*|assess\w*|evaluat\w*|consider\w*|mention\w*|penali[sz]\w*|care|look at|" \
               r"focus on|take into account|count|reward\w*)"
 _NEG_BEFORE = re.compile(r"\b(?:(?:does|do|should|must|will|shall)(?: not|n't) (?:matter|count|affect|influence|change)|"
                          r"(?:is|are) (?:irrelevant|not relevant|not important))\b", re.I)     # "X does not matter"
 _NEG_AFTER = re.compile(rf"\b(?:ignor\w*|disregard\w*|without|regardless of|irrespective of|no matter|rather than|"
-                        rf"instead of|not (?:about|on|the|its|their|whether|what)|(?:not|n't|never) {_JUDGE_VERB})\b", re.I)
+                        rf"instead of|not (?:about|on|the|its|their|whether|what|how)|(?:not|n't|never) {_JUDGE_VERB})\b", re.I)
+# "Judge only the voice", "concentrate solely on the content": where a clause narrows the judging
+# to one side, that side is the axis, whatever else the rubric mentions ("not only" does not narrow).
+_FOCUS = re.compile(r"(?<!not )\b(?:only|solely|exclusively|purely|just)\b", re.I)
 _PAIR_WORDS = re.compile(r"<choice>|\[\[A\]\]|\bA or B\b|\bwhich of the two\b|\bthe better of\b|"
                          r"\btwo (?:spoken )?(?:replies|responses|answers|outputs)\b|\bcompare the two\b", re.I)
 PAIR_NAMES = {axis: name for name, axis in PAIR_AXES.items()}     # semantic -> helpfulness, ...
@@ -91,8 +99,13 @@ def _affirmed(text) -> str:
 
 def axis_of_words(text) -> str | None:
     """'semantic' / 'acoustic' if the text asks for one side only ("the overall naturalness"
-    too), 'holistic' if it names both or only the whole, None if it names neither."""
+    too) or narrows its judging to one ("focus solely on the voice"), 'holistic' if it names
+    both or only the whole, None if it names neither."""
     text = _affirmed(text)
+    narrowed = [c for c in re.split(r"[.;!?\n]", text) if _FOCUS.search(c)]
+    sem, ac = bool(any(_SEMANTIC.search(c) for c in narrowed)), bool(any(_ACOUSTIC.search(c) for c in narrowed))
+    if sem != ac:
+        return "semantic" if sem else "acoustic"
     sem, ac = bool(_SEMANTIC.search(text)), bool(_ACOUSTIC.search(text))
     if sem != ac:
         return "semantic" if sem else "acoustic"
@@ -109,30 +122,62 @@ def rubric_axis(rubric) -> str:
     return axis_of_words(title) or axis_of_words(rubric) or "holistic"
 
 
+def rubric_scale(rubric) -> tuple:
+    """The score range a rubric names: "1-10", "from 1 (wrong) to 10 (right)", "between 0 and
+    100", "on a 1-10 scale", "a 7-point scale", "(1 = ..., 7 = ...)", "out of 10", "X/10";
+    (1, 5) when it names none. The first form found, in that order, wins."""
+    top, to = r"(10|100|3|4|5|7|9)", r"\s*(?:-|\u2013|to|and)\s*"
+    forms = [rf"(?:scale|score|rate|rating|grade|from|between|range)\D{{0,24}}?\b([01])\s*(?:\([^()\n]{{0,60}}\)\s*)?{to}{top}\b",
+             rf"\b([01]){to}{top}[- ](?:point )?scale\b",
+             rf"\b([01])\s*=[^=\n]{{1,80}}?[,;]\s*{top}\s*=",
+             rf"\b()(?:{top}[- ]point\b|out of {top}\b|[NX]\s*/\s*{top}\b)"]
+    for form in forms:
+        m = re.search(form, rubric, re.I)
+        if m:
+            return int(m.group(1) or 1), int(next(g for g in m.groups()[1:] if g))
+    return 1, 5
+
+
 def answer_format(rubric, pairwise=False) -> dict:
     """How the rubric asks to be answered -> {"style": "tag" | "json" | "brackets" | "line",
     "slots": [(name, axis or None)], "scale": (lo, hi), "tie": word}. A slot is one value to
     write (several for a rubric asking one score per aspect); None = the rubric's axis."""
     want = r"choice|winner|prefer\w*|better|verdict|decision" if pairwise else r"score\w*|rating\w*|grade\w*"
-    fmt = {"scale": (1, 5), "tie": "tie"}
-    m = re.search(r"(?:scale|score|rate|rating|grade|from|between|range)\D{0,24}?\b([01])\s*(?:-|\u2013|to|and)\s*(10|100|5|7)\b",
-                  rubric, re.I)
-    if m and not pairwise:
-        fmt["scale"] = (int(m.group(1)), int(m.group(2)))
-    if pairwise and re.search(r"\[\[C\]\]", rubric):
-        fmt["tie"] = "C"
-    tags = list(dict.fromkeys(t for t in re.findall(r"<([A-Za-z][\w-]*)>", rubric) if re.fullmatch(rf"(?:{want})(?:[-_][\w-]+)?", t, re.I)))
+    fmt = {"scale": (1, 5) if pairwise else rubric_scale(rubric), "tie": "tie"}
+    tie = re.search(r"\[\[(C|tie)\]\]", rubric, re.I)
+    if pairwise and tie:
+        fmt["tie"] = tie.group(1)
+    if pairwise and re.search(r"\[\[1\]\]", rubric) and re.search(r"\[\[2\]\]", rubric):
+        fmt["labels"] = ["1", "2"]             # the verdict's own labels, whatever the replies' headings say
+    elif pairwise and re.search(r"\[\[A\]\]", rubric):
+        fmt["labels"] = ["A", "B"]
+    tags = list(dict.fromkeys(t for t in re.findall(r"<([A-Za-z][\w-]*)>", rubric)
+                              if re.fullmatch(rf"(?:[\w-]+[-_])?(?:{want})(?:[-_][\w-]+)?", t, re.I)))
     keys = list(dict.fromkeys(k for k in re.findall(r"\"([A-Za-z][\w-]*)\"\s*:", rubric) if re.search(want, k, re.I)))
     lines = list(dict.fromkeys(re.findall(rf"(?:^|(?<=[\s\"'(\u201c]))((?:[A-Z][a-z]+ )?(?i:{want}))\s*:\s*"
                                           rf"(?:\[|<|\{{|N\b|X\b|\d|_|\.\.\.|A\b)", rubric, re.M)))
+    form = re.search(r"\n[ \t]*-?[ \t]*([A-Z][A-Za-z ]{1,30}?)[ \t]*:[ \t]*\Z", rubric.rstrip(" \t"))   # G-Eval's "- Fluency:"
+    option = re.search(r"[\"\u201c]([A-Z][a-z]+) \(a\)[\"\u201d]", rubric)                        # "Output (a)"
     if tags:
         fmt.update(style="tag", slots=tags)
     elif keys or re.search(r"\bJSON\b", rubric):
         fmt.update(style="json", slots=keys or (["choice"] if pairwise else ["score"]))
     elif re.search(r"\[\[(?:A|B|C|\d|rating|score)", rubric, re.I):
         fmt.update(style="brackets", slots=["Verdict" if pairwise else "Rating"])
+    elif re.search(r"\[RESULT\]", rubric):
+        fmt.update(style="result", slots=["RESULT"])                                 # Prometheus
+    elif pairwise and option:
+        fmt.update(style="option", slots=[option.group(1)])
     elif lines:
         fmt.update(style="line", slots=lines)
+        out_of = re.search(rf"(?i:{want})\s*:\s*(?:N|X|\d+)\s*/\s*(\d+)", rubric)   # "Score: X/10"
+        if out_of:
+            fmt["suffix"] = f"/{out_of.group(1)}"
+    elif not pairwise and re.search(r"\b(?:just|only) (?:the|a|one) (?:number|integer|digit|score)\b|"
+                                    r"\bnothing (?:but|else)\b", rubric, re.I):
+        fmt.update(style="bare", slots=["score"])
+    elif form and not pairwise:
+        fmt.update(style="line", slots=[form.group(1)])
     else:
         fmt.update(style="tag", slots=["choice" if pairwise else "score"])
     if len(fmt["slots"]) == 1 or pairwise:
@@ -150,8 +195,14 @@ _BRACKET = re.compile(r"^[ \t]*\[(?P<name>[^\]\n]{1,60})\][ \t]*$")
 _QUESTION_WORDS = {"question", "instruction", "request", "query", "prompt", "input", "turn", "message", "utterance",
                    "context", "dialogue", "conversation", "chat", "user"}
 _REPLY_WORDS = {"answer", "response", "reply", "output", "completion", "transcript", "transcription", "assistant", "model"}
-_FILLER = {"the", "a", "an", "of", "to", "s", "text", "spoken", "audio", "candidate", "generated", "ai", "its",
-           "original", "user", "users", "start", "model", "assistant"}
+_FILLER = {"the", "a", "an", "of", "to", "be", "for", "s", "text", "spoken", "audio", "candidate", "generated", "ai",
+           "its", "original", "user", "users", "start", "model", "assistant", "evaluate", "evaluated", "judge", "judged",
+           "assess", "assessed", "rate", "rated", "score", "scored", "grade", "graded"}   # "Response to evaluate"
+# What only a judge's instructions say: a paragraph with one of these after a reply is the rubric
+# again ("Which output is better? Reply <choice>A</choice> ..."), and a question-like section with
+# one (MT-Bench's "[Instruction]" block above its "[Question]") is the judge's, not the user's.
+_RUBRIC_CUE = re.compile(r"<[A-Za-z][\w-]*>|\[\[|\bJSON\b|\b(?:judge|grader|evaluator|rate|rating|score|scoring|"
+                         r"verdict)\b|\bwhich (?:output|response|answer|reply|one)\b", re.I)
 
 
 def heading_kind(name) -> tuple | None:
@@ -181,12 +232,15 @@ def heading_kind(name) -> tuple | None:
 
 def split_sections(text) -> tuple[list, str]:
     """User text -> ([(kind, label, body), ...], free text outside any input section).
-    A section runs to the next recognised heading or an end marker, or to a blank line
-    followed by some other 'Heading:' line (the rubric's own text after the inputs)."""
+    A section runs to the next recognised heading or an end marker, to some other heading
+    set apart as one ("## Task", "[Rubric]"), or to a blank line followed by some other
+    'Heading:' line or, after a reply, by a paragraph only a judge's instructions would hold
+    (_RUBRIC_CUE): the rubric's own text after the inputs."""
     sections, free, current, blank = [], [], None, False
     for line in text.splitlines():
         m = _BRACKET.match(line) or _HEADING.match(line)
-        if m and m.groupdict().get("bare") is not None and not line.lstrip().startswith(("#", "**", "__")):
+        marked = bool(m) and (m.re is _BRACKET or line.lstrip().startswith(("#", "**", "__")))
+        if m and m.groupdict().get("bare") is not None and not marked:
             m = None            # a bare "Answer" line is text; "## Answer" or "**Answer**" is a heading
         kind = heading_kind(m.group("name")) if m else None
         if kind and kind[0] == "end":
@@ -197,7 +251,8 @@ def split_sections(text) -> tuple[list, str]:
             rest = m.groupdict().get("rest")
             if rest and rest.strip():
                 current[2].append(rest)
-        elif current is not None and blank and m and m.groupdict().get("rest") is not None:
+        elif current is not None and (marked or blank and (m and m.groupdict().get("rest") is not None
+                                                           or current[0] == "reply" and _RUBRIC_CUE.search(line))):
             current = None
             free.append(line)
         elif current is not None:
@@ -284,12 +339,15 @@ def parse_judge_request(body: dict) -> dict:
     # the question the scored reply answers: in a dialogue (Question / Answer / Question / Answer, or a
     # Conversation section, then the Question) the last question section before the last reply
     last_reply = max((i for i, (kind, _, _) in enumerate(sections) if kind == "reply"), default=len(sections))
-    asked = [b for kind, _, b in sections[:last_reply] if kind == "question"]
-    found = {"question": asked[-1] if asked else None,
+    asked = [i for i, (kind, _, _) in enumerate(sections[:last_reply]) if kind == "question"]
+    found = {"question": sections[asked[-1]][2] if asked else None,
              "reference": next((b for kind, _, b in sections if kind == "reference"), None)}
-    replies = [(lab, b) for kind, lab, b in sections if kind == "reply"]
+    # another question-like section that instructs the judge (MT-Bench's "[Instruction]") is rubric
+    instructions = [b for i, (kind, _, b) in enumerate(sections) if kind == "question" and i != (asked or [-1])[-1]
+                    and _RUBRIC_CUE.search(b)]
+    replies = [(lab, b or None) for kind, lab, b in sections if kind == "reply"]    # empty: a label for its audio
     bare = bool(system) and not replies and bool(free)      # the user text is the reply itself
-    rubric = "\n\n".join(system + ([] if bare else [free]))[:MAX_RUBRIC]
+    rubric = "\n\n".join(system + instructions + ([] if bare else [free]))[:MAX_RUBRIC]
     labels = list(dict.fromkeys(lab for lab, _ in replies if lab))
     compare = re.search(r"Comparison axis:\s*(helpfulness|naturalness|overall)", rubric)
     pairwise = bool(compare) or len(labels) >= 2 or (len(audios) >= 2 and bool(_PAIR_WORDS.search(rubric))
@@ -297,7 +355,7 @@ def parse_judge_request(body: dict) -> dict:
     if pairwise:
         axis = compare.group(1) if compare else PAIR_NAMES[rubric_axis(rubric)]
         by_label = {lab: b for lab, b in replies if lab}
-        transcripts = [by_label.get(lab, "") for lab in labels[:2]] if len(labels) >= 2 else [None, None]
+        transcripts = [by_label.get(lab) for lab in labels[:2]] if len(labels) >= 2 else [None, None]
         if len(audios) < 2:
             raise BadRequest(f"expected 2 input_audio part(s), got {len(audios)}: a comparison needs both replies' audio")
         audios = audios[-2:]
@@ -327,12 +385,19 @@ def rescale(score, scale) -> int:
     return score if (lo, hi) == (1, 5) else int(math.floor(lo + (score - 1) * (hi - lo) / 4 + 0.5))
 
 
-def render(style, justification, values) -> str:
-    """The answer text: values [(slot name, value)] written the way the rubric asked."""
+def render(style, justification, values, suffix="") -> str:
+    """The answer text: values [(slot name, value)] written the way the rubric asked (`suffix`
+    after a line's value: "/10" for "Score: X/10")."""
     if style == "json":
         return json.dumps({"justification": justification, **dict(values)})
     if style == "brackets":
         return f"{justification}\n" + "\n".join(f"{name}: [[{v}]]" for name, v in values)
     if style == "line":
-        return f"{justification}\n" + "\n".join(f"{name}: {v}" for name, v in values)
+        return f"{justification}\n" + "\n".join(f"{name}: {v}{suffix}" for name, v in values)
+    if style == "result":
+        return f"Feedback: {justification} [RESULT] {values[0][1]}"
+    if style == "bare":
+        return str(values[0][1])
+    if style == "option":
+        return f"{values[0][0]} ({str(values[0][1]).lower()})"
     return f"<justification>{justification}</justification>\n" + "\n".join(f"<{name}>{v}</{name}>" for name, v in values)

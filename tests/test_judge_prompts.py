@@ -459,3 +459,80 @@ def test_an_end_marker_ends_its_reply():
             "Give your verdict as [[A]] or [[B]].")
     sections, free = judge_request.split_sections(text)
     assert sections == [("reply", "A", "seven")] and free == "Give your verdict as [[A]] or [[B]]."
+
+
+with open(os.path.join(DATA, "others.json")) as f:
+    OTHERS = json.load(f)["cases"]
+
+
+def with_speech(node):
+    """others.json's body with each '@speak:TEXT|STYLE' audio spoken by the toy codec."""
+    if isinstance(node, dict):
+        data = node.get("data")
+        if isinstance(data, str) and data.startswith("@speak:"):
+            text, style = data[len("@speak:"):].split("|")
+            return {**node, "data": audio_part(*spoken(text, style or None)[1:])["input_audio"]["data"]}
+        return {k: with_speech(v) for k, v in node.items()}
+    return [with_speech(v) for v in node] if isinstance(node, list) else node
+
+
+@pytest.mark.parametrize("case", OTHERS, ids=[c["name"] for c in OTHERS])
+def test_prompts_in_other_styles_are_read_and_answered_as_a_reader_expects(case):
+    """A second corpus of prompts written in styles the first lacks (others.json: MT-Bench's
+    [Instruction] block, Prometheus's headings and [RESULT], a G-Eval form slot, a rubric after
+    the inputs, "Output (a)", [[1]] / [[2]] / [[tie]], "out of 10", "1 (wrong) to 10 (right)",
+    a 7-point scale, per-aspect tags like <content_score>, a label before its audio, "focus
+    solely on the voice", "not how it sounds", "a voice assistant"). Each case's `why` names
+    the bug it caught on 2026-12-05: the wrong axis, scale or format, a rubric read as the
+    transcript or the question, a reply judged as empty."""
+    import codec
+    want = case["expect"]
+    req = judge_request.parse_judge_request(with_speech({"messages": case["messages"]}))
+    assert req["mode"] == want["mode"]
+    if "axis" in want:
+        assert req["axis"] == want["axis"]
+    if want["mode"] == "score":
+        assert list(req["format"]["scale"]) == want["scale"]
+    if "question" in want:
+        assert req["question"] == want["question"]
+    if "slots" in want:
+        assert dict(req["format"]["slots"]) == want["slots"]
+    if "transcripts" in want:
+        heard = [codec.hear(codec.encode(wave, rate)) for _, wave, rate in req["replies"]]
+        assert [t for t, _, _ in req["replies"]] == [h if w == "<heard>" else w for w, h in zip(want["transcripts"], heard)]
+    content = judge.ToyJudge().answer(req)
+    for how, value in want["answers"]:
+        got = str(json.loads(content)[how[5:]]) if how.startswith("json:") else re.search(how, content)
+        assert got is not None, f"answer not in the rubric's format: {content!r}"
+        assert (got if isinstance(got, str) else got.group(1)) == value, content
+
+
+@pytest.mark.parametrize("text,axis", [
+    ("You are grading a voice assistant's answer. Judge only how correct it is.", "semantic"),
+    ("Rate whether the answer is correct, not how it sounds.", "semantic"),
+    ("The answer has content and a voice. Concentrate solely on the voice.", "acoustic"),
+    ("Judge not only the content but also the voice.", "holistic"),
+    ("Is it spoken as loudly as the user asked?", "acoustic"),
+    ("Does it give the right result?", "semantic"),
+])
+def test_rubric_axis_sees_past_the_subject_and_follows_a_narrowing(text, axis):
+    """Bug: "voice" in "a voice assistant" (what is judged, not how) read as a criterion; a clause
+    that narrows the judging ("solely on the voice") outvoted by a mention of the other side; a
+    "not how it sounds" still counted; "not only ... but also" read as narrowing."""
+    assert judge_request.rubric_axis(text) == axis
+
+
+@pytest.mark.parametrize("rubric,scale", [
+    ("Score from 1 (completely wrong) to 10 (fully correct).", (1, 10)),
+    ("Use a 7-point scale.", (1, 7)),
+    ("(0 = silent, 100 = perfect)", (0, 100)),
+    ("Give a mark out of 10.", (1, 10)),
+    ("Finish with 'Score: X/10'.", (1, 10)),
+    ("Rate the prosody on a 1-10 scale.", (1, 10)),
+    ("Rate it, 3 plus 4 is 7.", (1, 5)),
+])
+def test_rubric_scale_reads_the_ways_people_name_a_range(rubric, scale):
+    """Bug: only "1-10" next to a scoring word read, so an anchored or "out of" range is answered
+    on 1-5 (a perfect reply read as 5 of 10); or numbers that are not a range (the question's
+    arithmetic) taken for one."""
+    assert judge_request.rubric_scale(rubric) == scale
