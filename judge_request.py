@@ -7,16 +7,21 @@
 judge.py scores what this file reads. A request may come from our own reward.py (its
 "Scoring axis:" / "Comparison axis:" lines are the unambiguous form) or from prompts written
 by others (tests/data/judge_prompts/ holds ones shaped like the official release's, the
-paper's Appendix F and plain rubrics). The axis is what the rubric asks for: content /
-correctness / helpfulness -> semantic, paralinguistic / delivery / voice / prosody /
-naturalness -> acoustic, both or neither -> holistic, ignoring what it says to leave out
-("ignoring semantic correctness"); two labelled replies or an A/B choice make a comparison.
-The question, reference and transcripts sit under the headings people use ("Question",
-"Instruction", "User", ...; "Transcript of answer", "Answer", "Response", ...; "Response A" /
-"[The Start of Assistant B's Answer]"); with none, the user text is the transcript, or what
-the analyser hears when there is none. The answer takes the form the rubric names (<score>,
-one <score-ASPECT> per aspect, JSON {"score": N}, "Score: N", [[N]], on its scale, e.g.
-1-10), else ours. Audio comes as input_audio parts or audio_url data: URLs; the reply is the
+paper's Appendix F, plain rubrics, and MT-Bench, Prometheus, G-Eval and AlpacaEval layouts).
+The axis is what the rubric asks for: content / correctness / helpfulness -> semantic,
+paralinguistic / delivery / voice / prosody / naturalness -> acoustic, both or neither ->
+holistic, ignoring what it says to leave out ("ignoring semantic correctness", "not how it
+sounds") and following a clause that narrows it ("solely on the voice"); two labelled
+replies or an A/B choice make a comparison. The question, reference and transcripts sit
+under the headings people use ("Question", "Instruction", "User", ...; "Transcript of
+answer", "Answer", "Response to evaluate", ...; "Response A" / "[The Start of Assistant B's
+Answer]"); with none, or an empty one before its audio, the user text is the transcript, or
+what the analyser hears when there is none. Text after the inputs that only a judge's
+instructions hold ("## Task", "Which output is better? <choice>..."), and an instruction
+block above the question, are rubric. The answer takes the form the rubric names (<score>,
+one tag per aspect such as <score-semantic> or <content_score>, JSON {"score": N}, "Score:
+N" or "Score: N/10", [[N]], "[RESULT] N", a form's last "- Fluency:", just the number,
+"Output (a)"), on its scale (rubric_scale), else ours. Audio comes as input_audio parts or audio_url data: URLs; the reply is the
 last one (the last two for a comparison). A request with nothing to score raises BadRequest
 (the server's 400).
 

@@ -536,3 +536,15 @@ def test_rubric_scale_reads_the_ways_people_name_a_range(rubric, scale):
     on 1-5 (a perfect reply read as 5 of 10); or numbers that are not a range (the question's
     arithmetic) taken for one."""
     assert judge_request.rubric_scale(rubric) == scale
+
+
+@pytest.mark.parametrize("name,kind", [
+    ("The instruction to evaluate", ("question", None)), ("Response to evaluate", ("reply", None)),
+    ("Response to be rated", ("reply", None)), ("Answer A to be judged", ("reply", "A")),
+    ("Reference Answer (Score 5)", ("reference", None)), ("Score Rubrics", None), ("Task", None), ("Feedback", None),
+])
+def test_heading_kind_reads_what_an_evaluation_prompt_calls_its_inputs(name, kind):
+    """Bug: a heading that says what the judge does with its input ("to evaluate", "to be rated")
+    not read as that input, so the rubric, question and reply all land in one transcript; or a
+    heading of the rubric's own ("Score Rubrics", "Task") taken for an input."""
+    assert judge_request.heading_kind(name) == kind
