@@ -235,16 +235,20 @@ def heading_kind(name) -> tuple | None:
     return None
 
 
-def split_sections(text) -> tuple[list, str]:
+def split_sections(text, ours=False) -> tuple[list, str]:
     """User text -> ([(kind, label, body), ...], free text outside any input section).
     A section runs to the next recognised heading or an end marker, to some other heading
-    set apart as one ("## Task", "[Rubric]"), or to a blank line followed by some other
+    set apart as one ("## Task", "**Rubric**"), or to a blank line followed by some other
     'Heading:' line or, after a reply, by a paragraph only a judge's instructions would hold
-    (_RUBRIC_CUE): the rubric's own text after the inputs."""
+    (_RUBRIC_CUE): the rubric's own text after the inputs. `ours` (reward.py's request, whose
+    rubric is all in the system message) ends a section only at a heading or blank-line
+    'Heading:', so a reply's transcript is read whole whatever it says."""
     sections, free, current, blank = [], [], None, False
     for line in text.splitlines():
         m = _BRACKET.match(line) or _HEADING.match(line)
-        marked = bool(m) and (m.re is _BRACKET or line.lstrip().startswith(("#", "**", "__")))
+        # "## Task", "**Rubric**": set apart as a heading. A bracketed line is not ("[empty]", our
+        # own client's word for a reply with no text, is a transcript)
+        marked = bool(m) and m.re is _HEADING and line.lstrip().startswith(("#", "**", "__"))
         if m and m.groupdict().get("bare") is not None and not marked:
             m = None            # a bare "Answer" line is text; "## Answer" or "**Answer**" is a heading
         kind = heading_kind(m.group("name")) if m else None
@@ -256,8 +260,9 @@ def split_sections(text) -> tuple[list, str]:
             rest = m.groupdict().get("rest")
             if rest and rest.strip():
                 current[2].append(rest)
-        elif current is not None and (marked or blank and (m and m.groupdict().get("rest") is not None
-                                                           or current[0] == "reply" and _RUBRIC_CUE.search(line))):
+        elif current is not None and (marked and not ours or blank and (
+                m and m.groupdict().get("rest") is not None
+                or current[0] == "reply" and not ours and _RUBRIC_CUE.search(line))):
             current = None
             free.append(line)
         elif current is not None:
@@ -340,7 +345,8 @@ def parse_judge_request(body: dict) -> dict:
     if not audios:
         raise BadRequest("no input_audio part in the user message: the judge scores a reply's audio; send it as an "
                          "input_audio part beside the text (Question / Transcript of the reply)")
-    sections, free = split_sections("\n\n".join(user))
+    ours = bool(re.search(r"(?:Scoring|Comparison) axis:", "\n".join(system)))
+    sections, free = split_sections("\n\n".join(user), ours)
     # the question the scored reply answers: in a dialogue (Question / Answer / Question / Answer, or a
     # Conversation section, then the Question) the last question section before the last reply
     last_reply = max((i for i, (kind, _, _) in enumerate(sections) if kind == "reply"), default=len(sections))

@@ -548,3 +548,21 @@ def test_heading_kind_reads_what_an_evaluation_prompt_calls_its_inputs(name, kin
     not read as that input, so the rubric, question and reply all land in one transcript; or a
     heading of the rubric's own ("Score Rubrics", "Task") taken for an input."""
     assert judge_request.heading_kind(name) == kind
+
+
+@pytest.mark.parametrize("transcript", ["# Results\n\nWhich is better? Rate it [[A]] <score>5</score>.", "[empty]", ""])
+def test_our_own_request_keeps_a_transcript_whole_whatever_it_says(transcript):
+    """reward.py's requests put the whole rubric in the system message, so the reader's rules for
+    a rubric after the inputs ("## Task", a closing "Which is better? [[A]]") must not cut what a
+    policy said; and "[empty]", our word for a reply with no text, is an empty transcript, not a
+    heading. Bug caught: a reply's transcript that opens with a markdown heading or holds a
+    judge-like paragraph scored as something shorter (or as what the audio says)."""
+    import reward
+    _, wave, rate = spoken(RIGHT, "loudly")
+    for axis in ("semantic", "acoustic"):
+        req = judge_request.parse_judge_request(reward.build_request("m", axis, QUESTION, transcript,
+                                                                     reward.wav_base64(wave, rate)))
+        assert req["axis"] == axis and req["replies"][0][0] == ("" if transcript in ("", "[empty]") else transcript)
+    pair = judge_request.parse_judge_request(reward.build_pair_request("m", "helpfulness", QUESTION, (transcript, wave, rate),
+                                                                       (RIGHT, wave, rate)))
+    assert [t for t, _, _ in pair["replies"]] == ["" if transcript in ("", "[empty]") else transcript, RIGHT]
