@@ -566,3 +566,15 @@ def test_our_own_request_keeps_a_transcript_whole_whatever_it_says(transcript):
     pair = judge_request.parse_judge_request(reward.build_pair_request("m", "helpfulness", QUESTION, (transcript, wave, rate),
                                                                        (RIGHT, wave, rate)))
     assert [t for t, _, _ in pair["replies"]] == ["" if transcript in ("", "[empty]") else transcript, RIGHT]
+
+
+def test_a_bracketed_line_inside_anothers_transcript_stays_in_it():
+    """A transcript may hold a bracketed non-speech note on its own line ("[laughs]"); in others'
+    prompts only a markdown or bold heading ends a reply early. Bug caught: any bracketed line of
+    an unknown kind taken for a heading, so the rest of the reply is read as rubric."""
+    _, wave, rate = spoken(RIGHT, "loudly")
+    body = {"messages": [{"role": "system", "content": "Rate how correct the answer is: <score>N</score>."},
+                         {"role": "user", "content": [
+                             {"type": "text", "text": f"Question: {QUESTION}\nAnswer: 3 plus 4\n[laughs]\nis 7"},
+                             audio_part(wave, rate)]}]}
+    assert judge_request.parse_judge_request(body)["replies"][0][0] == "3 plus 4\n[laughs]\nis 7"
