@@ -21,9 +21,9 @@ instructions hold ("## Task", "Which output is better? <choice>..."), and an ins
 block above the question, are rubric. The answer takes the form the rubric names (<score>,
 one tag per aspect such as <score-semantic> or <content_score>, JSON {"score": N}, "Score:
 N" or "Score: N/10", [[N]], "[RESULT] N", a form's last "- Fluency:", just the number,
-"Output (a)"), on its scale (rubric_scale), else ours. Audio comes as input_audio parts or audio_url data: URLs; the reply is the
-last one (the last two for a comparison). A request with nothing to score raises BadRequest
-(the server's 400).
+"Output (a)"), on its scale (rubric_scale), else ours. Audio comes as input_audio parts or
+audio_url data: URLs; the reply is the last one (the last two for a comparison). A request
+with nothing to score raises BadRequest (the server's 400).
 
 Deviations: none from the paper (it does not say how its judge parses prompts); unlike the
 official client, an unscorable request is an error, never a default score.
@@ -108,7 +108,7 @@ def axis_of_words(text) -> str | None:
     both or only the whole, None if it names neither."""
     text = _affirmed(text)
     narrowed = [c for c in re.split(r"[.;!?\n]", text) if _FOCUS.search(c)]
-    sem, ac = bool(any(_SEMANTIC.search(c) for c in narrowed)), bool(any(_ACOUSTIC.search(c) for c in narrowed))
+    sem, ac = any(_SEMANTIC.search(c) for c in narrowed), any(_ACOUSTIC.search(c) for c in narrowed)
     if sem != ac:
         return "semantic" if sem else "acoustic"
     sem, ac = bool(_SEMANTIC.search(text)), bool(_ACOUSTIC.search(text))
@@ -144,9 +144,11 @@ def rubric_scale(rubric) -> tuple:
 
 
 def answer_format(rubric, pairwise=False) -> dict:
-    """How the rubric asks to be answered -> {"style": "tag" | "json" | "brackets" | "line",
-    "slots": [(name, axis or None)], "scale": (lo, hi), "tie": word}. A slot is one value to
-    write (several for a rubric asking one score per aspect); None = the rubric's axis."""
+    """How the rubric asks to be answered -> {"style": "tag" | "json" | "brackets" | "line" |
+    "result" | "bare" | "option", "slots": [(name, axis or None)], "scale": (lo, hi), "tie":
+    word}, with "labels" where a verdict names its own ([[1]] / [[2]]) and "suffix" where a line
+    writes its range ("Score: X/10"). A slot is one value to write (several for a rubric asking
+    one score per aspect); None = the rubric's axis."""
     want = r"choice|winner|prefer\w*|better|verdict|decision" if pairwise else r"score\w*|rating\w*|grade\w*"
     fmt = {"scale": (1, 5) if pairwise else rubric_scale(rubric), "tie": "tie"}
     tie = re.search(r"\[\[(C|tie)\]\]", rubric, re.I)
