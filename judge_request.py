@@ -132,7 +132,8 @@ def rubric_scale(rubric) -> tuple:
     100", "on a 1-10 scale", "a 7-point scale", "(1 = ..., 7 = ...)", "out of 10", "X/10";
     (1, 5) when it names none. The first form found, in that order, wins."""
     top, to = r"(10|100|3|4|5|7|9)", r"\s*(?:-|\u2013|to|and)\s*"
-    forms = [rf"(?:scale|score|rate|rating|grade|from|between|range)\D{{0,24}}?\b([01])\s*(?:\([^()\n]{{0,60}}\)\s*)?{to}{top}\b",
+    note = r"(?:\([^()\n]{0,60}\)\s*)?"                  # "1 (completely wrong) to 10"
+    forms = [rf"(?:scale|score|rate|rating|grade|from|between|range)\D{{0,24}}?\b([01])\s*{note}{to}{top}\b",
              rf"\b([01]){to}{top}[- ](?:point )?scale\b",
              rf"\b([01])\s*=[^=\n]{{1,80}}?[,;]\s*{top}\s*=",
              rf"\b()(?:{top}[- ]point\b|out of {top}\b|[NX]\s*/\s*{top}\b)"]
@@ -163,7 +164,8 @@ def answer_format(rubric, pairwise=False) -> dict:
     keys = list(dict.fromkeys(k for k in re.findall(r"\"([A-Za-z][\w-]*)\"\s*:", rubric) if re.search(want, k, re.I)))
     lines = list(dict.fromkeys(re.findall(rf"(?:^|(?<=[\s\"'(\u201c]))((?:[A-Z][a-z]+ )?(?i:{want}))\s*:\s*"
                                           rf"(?:\[|<|\{{|N\b|X\b|\d|_|\.\.\.|A\b)", rubric, re.M)))
-    form = re.search(r"\n[ \t]*-?[ \t]*([A-Z][A-Za-z ]{1,30}?)[ \t]*:[ \t]*\Z", rubric.rstrip(" \t"))   # G-Eval's "- Fluency:"
+    # a form's last line left for the judge to fill in, as G-Eval's "- Fluency:"
+    form = re.search(r"\n[ \t]*-?[ \t]*([A-Z][A-Za-z ]{1,30}?)[ \t]*:[ \t]*\Z", rubric.rstrip(" \t"))
     option = re.search(r"[\"\u201c]([A-Z][a-z]+) \(a\)[\"\u201d]", rubric)                        # "Output (a)"
     if tags:
         fmt.update(style="tag", slots=tags)

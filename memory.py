@@ -1,7 +1,8 @@
 """Per-GPU memory of post-training VITA-Audio-Boost, by arithmetic: what a step holds (state,
-reference, GLM-4-Voice's decoder, the largest of the rollout's gather, the activations and AdamW's
-step), from the checkpoint's widths, GLM-4-Voice's published files and the run's shape. bench.py prints the table and, on a GPU, sets each
-measured step beside it (its memory-gpu section, in bench_gpu.py).
+reference, GLM-4-Voice's decoder, the largest of the rollout's gather, the activations and
+AdamW's step), from the checkpoint's widths, GLM-4-Voice's published files and the run's shape.
+bench.py prints the table and, on a GPU, sets each measured step beside it (its memory-gpu
+section, in bench_gpu.py).
 
     python bench.py --only memory                 # the table: 4 and 8 x 80 GB, bf16 or float32 state
     python bench.py --only memory-gpu             # measured against it on a CUDA GPU
