@@ -69,7 +69,7 @@ _NEG_AFTER = re.compile(rf"\b(?:ignor\w*|disregard\w*|without|regardless of|irre
                         rf"instead of|not (?:about|on|the|its|their|whether|what|how)|(?:not|n't|never) {_JUDGE_VERB})\b", re.I)
 # "Judge only the voice", "concentrate solely on the content": where a clause narrows the judging
 # to one side, that side is the axis, whatever else the rubric mentions ("not only" does not narrow).
-_FOCUS = re.compile(r"(?<!not )\b(?:only|solely|exclusively|purely|just)\b", re.I)
+_FOCUS = re.compile(r"(?<!not )\b(?:only|solely|exclusively|purely)\b", re.I)      # not "just": "just a medium"
 _PAIR_WORDS = re.compile(r"<choice>|\[\[A\]\]|\bA or B\b|\bwhich of the two\b|\bthe better of\b|"
                          r"\btwo (?:spoken )?(?:replies|responses|answers|outputs)\b|\bcompare the two\b", re.I)
 PAIR_NAMES = {axis: name for name, axis in PAIR_AXES.items()}     # semantic -> helpfulness, ...

@@ -512,13 +512,14 @@ def test_prompts_in_other_styles_are_read_and_answered_as_a_reader_expects(case)
     ("Rate whether the answer is correct, not how it sounds.", "semantic"),
     ("The answer has content and a voice. Concentrate solely on the voice.", "acoustic"),
     ("Judge not only the content but also the voice.", "holistic"),
+    ("Rate the correctness. The voice is just the medium.", "holistic"),    # both named; "just" narrows nothing
     ("Is it spoken as loudly as the user asked?", "acoustic"),
     ("Does it give the right result?", "semantic"),
 ])
 def test_rubric_axis_sees_past_the_subject_and_follows_a_narrowing(text, axis):
     """Bug: "voice" in "a voice assistant" (what is judged, not how) read as a criterion; a clause
     that narrows the judging ("solely on the voice") outvoted by a mention of the other side; a
-    "not how it sounds" still counted; "not only ... but also" read as narrowing."""
+    "not how it sounds" still counted; "not only ... but also" or "just the medium" read as narrowing."""
     assert judge_request.rubric_axis(text) == axis
 
 
