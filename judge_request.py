@@ -51,27 +51,30 @@ class BadRequest(Exception):
 # What a rubric asks to judge. A word that a clause negates ("ignore the voice", "without
 # judging correctness", "the voice does not matter") does not count; see _affirmed.
 # "voice" names what is judged, not a criterion, in "a voice assistant", "voice agent", "voice model".
-_SEMANTIC = re.compile(r"\b(?:content\w*|semantic\w*|correct\w*|accura\w*|helpful\w*|factual\w*|facts?|meaning|"
-                       r"relevan\w*|substance|informative\w*|truthful\w*|what is said|iq|wrong\w*|"
-                       r"right (?:answer|result)s?)\b", re.I)
+_SEMANTIC = re.compile(r"\b(?:content\w*|semantic\w*|correct\w*|accura\w*|helpful\w*(?! (?:and \w+ )?assistant)|"
+                       r"factual\w*|facts?|meaning|relevan\w*|substance|informative\w*|truthful\w*|what is said|"
+                       r"what (?:it|they|the \w+) says?|iq|wrong\w*|right (?:answer|result)s?)\b", re.I)
 _ACOUSTIC = re.compile(r"\b(?:paralinguistic\w*|acoustic\w*|deliver\w*|"
                        r"voice(?![\s-]+(?:assistant|agent|model|chat\w*|bot|interface|system|app|ai)s?\b)\w*|"
                        r"vocal\w*|prosod\w*|natural\w*|fluen\w*|pronunciat\w*|intonation|pitch|loud\w*|soft(?:ly|er)?|"
                        r"quiet(?:ly|er)?|whisper\w*|volume|clarity|articulat\w*|enunciat\w*|speaking rate|emotion\w*|tone|"
                        r"pac(?:e|ing)|intelligib\w*|timbre|expressive\w*|audio quality|sound quality|how it is spoken|"
-                       r"how it sounds|eq)\b", re.I)
+                       r"how (?:it|they|the \w+) (?:sounds?|says? it|speaks?)|eq)\b", re.I)
 _HOLISTIC = re.compile(r"\b(?:holistic\w*|overall|as a whole)\b", re.I)
 _JUDGE_VERB = r"(?:judg\w*|grad\w*|scor\w*|rat\w*|assess\w*|evaluat\w*|consider\w*|mention\w*|penali[sz]\w*|care|look at|" \
               r"focus on|take into account|count|reward\w*)"
 _NEG_BEFORE = re.compile(r"\b(?:(?:does|do|should|must|will|shall)(?: not|n't) (?:matter|count|affect|influence|change)|"
-                         r"(?:is|are) (?:irrelevant|not relevant|not important))\b", re.I)     # "X does not matter"
+                         r"(?:is|are) (?:irrelevant|not relevant|not important|out of scope|not (?:assessed|considered|"
+                         r"judged|evaluated|scored|rated)))\b", re.I)     # "X does not matter", "X is out of scope"
 _NEG_AFTER = re.compile(rf"\b(?:ignor\w*|disregard\w*|without|regardless of|irrespective of|no matter|rather than|"
-                        rf"instead of|not (?:about|on|the|its|their|whether|what|how)|(?:not|n't|never) {_JUDGE_VERB})\b", re.I)
+                        rf"instead of|not (?:about|on|the|its|their|whether|what|how)|(?:not|n't|never) {_JUDGE_VERB}|out of scope|"
+                        rf"(?:no|not|n't) need to)\b", re.I)
 # "Judge only the voice", "concentrate solely on the content": where a clause narrows the judging
 # to one side, that side is the axis, whatever else the rubric mentions ("not only" does not narrow).
 _FOCUS = re.compile(r"(?<!not )\b(?:only|solely|exclusively|purely)\b", re.I)      # not "just": "just a medium"
 _PAIR_WORDS = re.compile(r"<choice>|\[\[A\]\]|\bA or B\b|\bwhich of the two\b|\bthe better of\b|"
-                         r"\btwo (?:spoken )?(?:replies|responses|answers|outputs)\b|\bcompare the two\b", re.I)
+                         r"\btwo (?:spoken )?(?:replies|responses|answers|outputs|recordings|clips)\b|\bcompare the two\b",
+                         re.I)
 PAIR_NAMES = {axis: name for name, axis in PAIR_AXES.items()}     # semantic -> helpfulness, ...
 
 
@@ -119,28 +122,32 @@ def axis_of_words(text) -> str | None:
 
 def rubric_axis(rubric) -> str:
     """The axis a rubric asks for: our 'Scoring axis:' line if present; else its title (first
-    non-empty line) if that names one; else its body; else holistic."""
+    non-empty line, if it reads as a title: marked up, or short and not a sentence, so not a
+    persona such as "You are a helpful assistant.") if that names one; else its body; else holistic."""
     m = re.search(r"Scoring axis:\s*(semantic|acoustic|holistic)", rubric)
     if m:
         return m.group(1)
-    title = next((line for line in rubric.splitlines() if line.strip(" *#_-")), "")
+    first = next((line.strip() for line in rubric.splitlines() if line.strip(" *#_-")), "")
+    title = first if first.startswith(("#", "**", "__")) or len(first.split()) <= 8 and not first.endswith(".") else ""
     return axis_of_words(title) or axis_of_words(rubric) or "holistic"
 
 
 def rubric_scale(rubric) -> tuple:
     """The score range a rubric names: "1-10", "from 1 (wrong) to 10 (right)", "between 0 and
-    100", "on a 1-10 scale", "a 7-point scale", "(1 = ..., 7 = ...)", "out of 10", "X/10";
+    100", "on a 1-10 scale", "a 7-point scale", "out of 10", "X/10", "1 = ..., 2 = ..., 3 = ...";
     (1, 5) when it names none. The first form found, in that order, wins."""
     top, to = r"(10|100|3|4|5|7|9)", r"\s*(?:-|\u2013|to|and)\s*"
     note = r"(?:\([^()\n]{0,60}\)\s*)?"                  # "1 (completely wrong) to 10"
     forms = [rf"(?:scale|score|rate|rating|grade|from|between|range)\D{{0,24}}?\b([01])\s*{note}{to}{top}\b",
              rf"\b([01]){to}{top}[- ](?:point )?scale\b",
-             rf"\b([01])\s*=[^=\n]{{1,80}}?[,;]\s*{top}\s*=",
              rf"\b()(?:{top}[- ]point\b|out of {top}\b|[NX]\s*/\s*{top}\b)"]
     for form in forms:
         m = re.search(form, rubric, re.I)
         if m:
             return int(m.group(1) or 1), int(next(g for g in m.groups()[1:] if g))
+    anchors = [int(n) for n in re.findall(r"(?<![\w.])(\d{1,3})\s*=\s*[A-Za-z]", rubric)]    # "1 = wrong, 3 = right"
+    if len(anchors) >= 2 and min(anchors) in (0, 1):
+        return min(anchors), max(anchors)
     return 1, 5
 
 
@@ -162,8 +169,13 @@ def answer_format(rubric, pairwise=False) -> dict:
     tags = list(dict.fromkeys(t for t in re.findall(r"<([A-Za-z][\w-]*)>", rubric)
                               if re.fullmatch(rf"(?:[\w-]+[-_])?(?:{want})(?:[-_][\w-]+)?", t, re.I)))
     keys = list(dict.fromkeys(k for k in re.findall(r"\"([A-Za-z][\w-]*)\"\s*:", rubric) if re.search(want, k, re.I)))
+    keys = keys or list(dict.fromkeys(re.findall(r"\"([A-Za-z][\w-]*)\"\s*:\s*(?:<[^<>\n]{1,20}>|[NnX]\b|\d)", rubric)))
+    placeholder = r"(?:N|X|<(?:number|int|integer|score|n|N)>)(?![\w<])"      # "MOS: N", "Overall: N/5"
     lines = list(dict.fromkeys(re.findall(rf"(?:^|(?<=[\s\"'(\u201c]))((?:[A-Z][a-z]+ )?(?i:{want}))\s*:\s*"
                                           rf"(?:\[|<|\{{|N\b|X\b|\d|_|\.\.\.|A\b)", rubric, re.M)))
+    lines = lines or list(dict.fromkeys(re.findall(rf"(?:^|(?<=[\s\"'(\u201c]))([A-Z][A-Za-z]+(?: [a-z]+)?)\s*:\s*{placeholder}",
+                                                   rubric, re.M)))
+    words = re.search(r"\b(first)\b,? (second)\b,? (?:or )?(same|tie|equal|neither|both)\b", rubric, re.I)
     # a form's last line left for the judge to fill in, as G-Eval's "- Fluency:"
     form = re.search(r"\n[ \t]*-?[ \t]*([A-Z][A-Za-z ]{1,30}?)[ \t]*:[ \t]*\Z", rubric.rstrip(" \t"))
     option = re.search(r"[\"\u201c]([A-Z][a-z]+) \(a\)[\"\u201d]", rubric)                        # "Output (a)"
@@ -177,13 +189,16 @@ def answer_format(rubric, pairwise=False) -> dict:
         fmt.update(style="result", slots=["RESULT"])                                 # Prometheus
     elif pairwise and option:
         fmt.update(style="option", slots=[option.group(1)])
+    elif pairwise and words:                                 # "Answer with one word: first, second, or same."
+        fmt.update(style="bare", slots=["choice"], labels=[words.group(1), words.group(2)], tie=words.group(3))
     elif lines:
         fmt.update(style="line", slots=lines)
-        out_of = re.search(rf"(?i:{want})\s*:\s*(?:N|X|\d+)\s*/\s*(\d+)", rubric)   # "Score: X/10"
-        if out_of:
+        out_of = re.search(rf"(?:{'|'.join(map(re.escape, lines))})\s*:\s*(?:N|X|\d+)\s*/\s*(\d+)", rubric)
+        if out_of:                                           # "Score: X/10"
             fmt["suffix"] = f"/{out_of.group(1)}"
     elif not pairwise and re.search(r"\b(?:just|only) (?:the|a|one) (?:number|integer|digit|score)\b|"
-                                    r"\bnothing (?:but|else)\b", rubric, re.I):
+                                    r"\b(?:a|one) single (?:number|integer|digit)\b|\bnothing (?:but|else)\b",
+                                    rubric, re.I):
         fmt.update(style="bare", slots=["score"])
     elif form and not pairwise:
         fmt.update(style="line", slots=[form.group(1)])
@@ -203,10 +218,12 @@ _HEADING = re.compile(r"^[ \t]*(?:#{1,6}[ \t]*)?(?:\*\*|__)?(?P<name>[A-Za-z][\w
 _BRACKET = re.compile(r"^[ \t]*\[(?P<name>[^\]\n]{1,60})\][ \t]*$")
 _QUESTION_WORDS = {"question", "instruction", "request", "query", "prompt", "input", "turn", "message", "utterance",
                    "context", "dialogue", "conversation", "chat", "user"}
-_REPLY_WORDS = {"answer", "response", "reply", "output", "completion", "transcript", "transcription", "assistant", "model"}
+_REPLY_WORDS = {"answer", "response", "reply", "output", "completion", "transcript", "transcription", "assistant", "model",
+                "recording", "clip"}
 _FILLER = {"the", "a", "an", "of", "to", "be", "for", "s", "text", "spoken", "audio", "candidate", "generated", "ai",
            "its", "original", "user", "users", "start", "model", "assistant", "evaluate", "evaluated", "judge", "judged",
-           "assess", "assessed", "rate", "rated", "score", "scored", "grade", "graded"}   # "Response to evaluate"
+           "assess", "assessed", "rate", "rated", "score", "scored", "grade", "graded",     # "Response to evaluate"
+           "asr", "transcribed", "recording", "clip"}                                       # "ASR transcript"
 # What only a judge's instructions say: a paragraph with one of these after a reply is the rubric
 # again ("Which output is better? Reply <choice>A</choice> ..."), and a question-like section with
 # one (MT-Bench's "[Instruction]" block above its "[Question]") is the judge's, not the user's.
@@ -217,11 +234,15 @@ _RUBRIC_CUE = re.compile(r"<[A-Za-z][\w-]*>|\[\[|\bJSON\b|\b(?:judge|grader|eval
 def heading_kind(name) -> tuple | None:
     """('question' | 'reference' | 'reply' | 'end', label or None) for a section heading, or
     None when the name is not one a judge prompt uses for its inputs."""
+    if name.strip() in ("Q", "A", "B"):        # "Q: ... / A: ...", or replies "A: ... / B: ..."
+        return ("question", None) if name.strip() == "Q" else ("reply", name.strip())
     label = re.search(r"(?<![A-Za-z0-9])([AB12])(?![A-Za-z0-9])|\(([ab])\)", name)
     label = (label.group(1) or label.group(2)).upper() if label else None
     words = re.sub(r"[^a-z0-9 ]", " ", name.lower().replace("\u2019", "'").replace("'s", " ")).split()
     if label:
         words = [w for w in words if w.upper() != label]
+    elif words[:1] in (["first"], ["second"]) and len(words) > 1:     # "First recording", "Second answer"
+        label, words = "12"[words[0] == "second"], words[1:]
     if not words or len(words) > 6:
         return None
     if words[0] == "the":
@@ -237,6 +258,15 @@ def heading_kind(name) -> tuple | None:
     if not label and set(words) <= _QUESTION_WORDS | _FILLER and set(words) & _QUESTION_WORDS:
         return "question", None
     return None
+
+
+def untag(text) -> str:
+    """Inputs given as XML elements ("<question>...</question><response>...</response>") as the
+    headed sections split_sections reads; an element that is not an input (<score>N</score>) stays."""
+    def heading(m):
+        name, body = m.group(1).replace("_", " "), m.group(2).strip()
+        return f"\n{name}:\n{body}\n\n" if body and heading_kind(name) and heading_kind(name)[0] != "end" else m.group(0)
+    return re.sub(r"<([A-Za-z][\w-]{0,40})>(.*?)</\1>", heading, text, flags=re.S)
 
 
 def split_sections(text, ours=False) -> tuple[list, str]:
@@ -350,7 +380,7 @@ def parse_judge_request(body: dict) -> dict:
         raise BadRequest("no input_audio part in the user message: the judge scores a reply's audio; send it as an "
                          "input_audio part beside the text (Question / Transcript of the reply)")
     ours = bool(re.search(r"(?:Scoring|Comparison) axis:", "\n".join(system)))
-    sections, free = split_sections("\n\n".join(user), ours)
+    sections, free = split_sections(untag("\n\n".join(user)), ours)
     # the question the scored reply answers: in a dialogue (Question / Answer / Question / Answer, or a
     # Conversation section, then the Question) the last question section before the last reply
     last_reply = max((i for i, (kind, _, _) in enumerate(sections) if kind == "reply"), default=len(sections))
