@@ -513,6 +513,7 @@ def test_prompts_in_other_styles_are_read_and_answered_as_a_reader_expects(case)
     ("The answer has content and a voice. Concentrate solely on the voice.", "acoustic"),
     ("Judge not only the content but also the voice.", "holistic"),
     ("Rate the correctness. The voice is just the medium.", "holistic"),    # both named; "just" narrows nothing
+    ("You are an honest and helpful judge.\nRate only the naturalness of the voice.", "acoustic"),   # a persona, no title
     ("Is it spoken as loudly as the user asked?", "acoustic"),
     ("Does it give the right result?", "semantic"),
 ])
@@ -543,11 +544,15 @@ def test_rubric_scale_reads_the_ways_people_name_a_range(rubric, scale):
     ("The instruction to evaluate", ("question", None)), ("Response to evaluate", ("reply", None)),
     ("Response to be rated", ("reply", None)), ("Answer A to be judged", ("reply", "A")),
     ("Reference Answer (Score 5)", ("reference", None)), ("Score Rubrics", None), ("Task", None), ("Feedback", None),
+    ("ASR transcript", ("reply", None)), ("Assistant answer (transcribed)", ("reply", None)), ("Q", ("question", None)),
+    ("A", ("reply", "A")), ("First recording", ("reply", "1")), ("Second answer", ("reply", "2")),
+    ("Question recording", ("question", None)),
 ])
 def test_heading_kind_reads_what_an_evaluation_prompt_calls_its_inputs(name, kind):
     """Bug: a heading that says what the judge does with its input ("to evaluate", "to be rated")
     not read as that input, so the rubric, question and reply all land in one transcript; or a
-    heading of the rubric's own ("Score Rubrics", "Task") taken for an input."""
+    heading of the rubric's own ("Score Rubrics", "Task") taken for an input; "Q:" / "A:" and
+    "First / Second recording" not read, or an ordinal not taken for the reply's label."""
     assert judge_request.heading_kind(name) == kind
 
 
