@@ -56,10 +56,11 @@ _SEMANTIC = re.compile(r"\b(?:content\w*|semantic\w*|correct\w*|accura\w*|helpfu
                        r"what (?:it|they|the \w+) says?|iq|wrong\w*|right (?:answer|result)s?)\b", re.I)
 _ACOUSTIC = re.compile(r"\b(?:paralinguistic\w*|acoustic\w*|deliver\w*|"
                        r"voice(?![\s-]+(?:assistant|agent|model|chat\w*|bot|interface|system|app|ai)s?\b)\w*|"
-                       r"vocal\w*|prosod\w*|natural\w*|fluen\w*|pronunciat\w*|intonation|pitch|loud\w*|soft(?:ly|er)?|"
+                       r"vocal\w*|prosod\w*|natural\w*|fluen\w*|pronunciat\w*|intonation|pitch|(?<!out )loud\w*|soft(?:ly|er)?|"
                        r"quiet(?:ly|er)?|whisper\w*|volume|clarity|articulat\w*|enunciat\w*|speaking rate|emotion\w*|tone|"
-                       r"pac(?:e|ing)|intelligib\w*|timbre|expressive\w*|audio quality|sound quality|how it is spoken|"
-                       r"how (?:it|they|the \w+) (?:sounds?|says? it|speaks?)|eq)\b", re.I)
+                       r"pac(?:e|ing)|intelligib\w*|timbre|expressive\w*|audio quality|sound quality|"
+                       r"how (?:it|they|the \w+) (?:sounds?|says? it|speaks?|(?:is|are) (?:said|spoken|delivered))|eq)\b",
+                       re.I)
 _HOLISTIC = re.compile(r"\b(?:holistic\w*|overall|as a whole)\b", re.I)
 _JUDGE_VERB = r"(?:judg\w*|grad\w*|scor\w*|rat\w*|assess\w*|evaluat\w*|consider\w*|mention\w*|penali[sz]\w*|care|look at|" \
               r"focus on|take into account|count|reward\w*)"
@@ -72,8 +73,9 @@ _NEG_AFTER = re.compile(rf"\b(?:ignor\w*|disregard\w*|without|regardless of|irre
 # "Judge only the voice", "concentrate solely on the content": where a clause narrows the judging
 # to one side, that side is the axis, whatever else the rubric mentions ("not only" does not narrow).
 _FOCUS = re.compile(r"(?<!not )\b(?:only|solely|exclusively|purely)\b", re.I)      # not "just": "just a medium"
+_NARROWS = re.compile(rf"\b(?:{_JUDGE_VERB[3:-1]}|concentrat\w*|listen\w*|attend\w*|matters?)\b", re.I)
 _PAIR_WORDS = re.compile(r"<choice>|\[\[A\]\]|\bA or B\b|\bwhich of the two\b|\bthe better of\b|"
-                         r"\btwo (?:spoken )?(?:replies|responses|answers|outputs|recordings|clips)\b|\bcompare the two\b",
+                         r"\btwo (?:spoken )?(?:replies|responses|answers|outputs|recordings|clips|assistants)\b|\bcompare the two\b",
                          re.I)
 PAIR_NAMES = {axis: name for name, axis in PAIR_AXES.items()}     # semantic -> helpfulness, ...
 
@@ -110,7 +112,7 @@ def axis_of_words(text) -> str | None:
     too) or narrows its judging to one ("focus solely on the voice"), 'holistic' if it names
     both or only the whole, None if it names neither."""
     text = _affirmed(text)
-    narrowed = [c for c in re.split(r"[.;!?\n]", text) if _FOCUS.search(c)]
+    narrowed = [c for c in re.split(r"[.;!?\n]", text) if _FOCUS.search(c) and _NARROWS.search(c)]
     sem, ac = any(_SEMANTIC.search(c) for c in narrowed), any(_ACOUSTIC.search(c) for c in narrowed)
     if sem != ac:
         return "semantic" if sem else "acoustic"
@@ -135,7 +137,10 @@ def rubric_axis(rubric) -> str:
 def rubric_scale(rubric) -> tuple:
     """The score range a rubric names: "1-10", "from 1 (wrong) to 10 (right)", "between 0 and
     100", "on a 1-10 scale", "a 7-point scale", "out of 10", "X/10", "1 = ..., 2 = ..., 3 = ...";
-    (1, 5) when it names none. The first form found, in that order, wins."""
+    (1, 5) when it names none. The first form found, in that order, wins; numbers may be words
+    ("a scale of one to ten")."""
+    spelled = {"zero": 0, "one": 1, "three": 3, "four": 4, "five": 5, "seven": 7, "nine": 9, "ten": 10, "hundred": 100}
+    rubric = re.sub(r"\b(?:%s)\b" % "|".join(spelled), lambda m: str(spelled[m.group(0).lower()]), rubric, flags=re.I)
     top, to = r"(10|100|3|4|5|7|9)", r"\s*(?:-|\u2013|to|and)\s*"
     note = r"(?:\([^()\n]{0,60}\)\s*)?"                  # "1 (completely wrong) to 10"
     forms = [rf"(?:scale|score|rate|rating|grade|from|between|range)\D{{0,24}}?\b([01])\s*{note}{to}{top}\b",
@@ -175,21 +180,24 @@ def answer_format(rubric, pairwise=False) -> dict:
                                           rf"(?:\[|<|\{{|N\b|X\b|\d|_|\.\.\.|A\b)", rubric, re.M)))
     lines = lines or list(dict.fromkeys(re.findall(rf"(?:^|(?<=[\s\"'(\u201c]))([A-Z][A-Za-z]+(?: [a-z]+)?)\s*:\s*{placeholder}",
                                                    rubric, re.M)))
-    words = re.search(r"\b(first)\b,? (second)\b,? (?:or )?(same|tie|equal|neither|both)\b", rubric, re.I)
+    words = re.search(r"\b(first|A)\b,? (second|B)\b,? (?:or )?(same|tie|equal|neither|both|C)\b", rubric, re.I)
     # a form's last line left for the judge to fill in, as G-Eval's "- Fluency:"
-    form = re.search(r"\n[ \t]*-?[ \t]*([A-Z][A-Za-z ]{1,30}?)[ \t]*:[ \t]*\Z", rubric.rstrip(" \t"))
+    form = re.search(r"(?:\n|\A)[ \t]*-?[ \t]*([A-Z][A-Za-z ]{1,30}?(?: \([^()\n]{1,20}\))?)[ \t]*:[ \t]*\Z",
+                     rubric.rstrip(" \t"))
     option = re.search(r"[\"\u201c]([A-Z][a-z]+) \(a\)[\"\u201d]", rubric)                        # "Output (a)"
     if tags:
         fmt.update(style="tag", slots=tags)
     elif keys or re.search(r"\bJSON\b", rubric):
         fmt.update(style="json", slots=keys or (["choice"] if pairwise else ["score"]))
+    elif pairwise and re.search(r"\[\[A>>?B\]\]", rubric):                            # Arena-Hard's [[A>B]]
+        fmt.update(style="arena", slots=["Verdict"], labels=["A", "B"], tie="A=B")
     elif re.search(r"\[\[(?:A|B|C|\d|rating|score)", rubric, re.I):
         fmt.update(style="brackets", slots=["Verdict" if pairwise else "Rating"])
     elif re.search(r"\[RESULT\]", rubric):
         fmt.update(style="result", slots=["RESULT"])                                 # Prometheus
     elif pairwise and option:
         fmt.update(style="option", slots=[option.group(1)])
-    elif pairwise and words:                                 # "Answer with one word: first, second, or same."
+    elif pairwise and words:                                 # "one word: first, second, or same", "A, B, or Equal"
         fmt.update(style="bare", slots=["choice"], labels=[words.group(1), words.group(2)], tie=words.group(3))
     elif lines:
         fmt.update(style="line", slots=lines)
@@ -207,15 +215,16 @@ def answer_format(rubric, pairwise=False) -> dict:
     if len(fmt["slots"]) == 1 or pairwise:
         fmt["slots"] = [(fmt["slots"][0], None)]
     else:      # one value per aspect: the aspect named in the slot, e.g. <score-paralinguistic>
-        fmt["slots"] = [(s, axis_of_words(re.sub(r"[-_]", " ", s))) for s in fmt["slots"]]
+        fmt["slots"] = [(s, axis_of_words(re.sub(r"[-_]", " ", s))
+                         or ("acoustic" if re.search(r"speech|audio|sound", s, re.I) else None)) for s in fmt["slots"]]
     return fmt
 
 
 # Section headings people put in the user text: "Question:", "Transcript of answer:",
 # "## Response A", "[The Start of Assistant A's Answer]" ...
-_HEADING = re.compile(r"^[ \t]*(?:#{1,6}[ \t]*)?(?:\*\*|__)?(?P<name>[A-Za-z][\w '\u2019()/-]{0,48}?)[ \t]*(?:\*\*|__)?[ \t]*"
+_HEADING = re.compile(r"^[ \t]*(?:#{1,6}[ \t]*)?(?:\*\*|__)?\[?(?P<name>[A-Za-z][\w '\u2019()/-]{0,48}?)\]?[ \t]*(?:\*\*|__)?[ \t]*"
                       r"(?::(?:\*\*|__)?[ \t]*(?P<rest>.*)|(?P<bare>))$")
-_BRACKET = re.compile(r"^[ \t]*\[(?P<name>[^\]\n]{1,60})\][ \t]*$")
+_BRACKET = re.compile(r"^[ \t]*(?:\[|<\|)(?P<name>[^\]|\n]{1,60})(?:\]|\|>)[ \t]*$")     # [Question], <|User Prompt|>
 _QUESTION_WORDS = {"question", "instruction", "request", "query", "prompt", "input", "turn", "message", "utterance",
                    "context", "dialogue", "conversation", "chat", "user"}
 _REPLY_WORDS = {"answer", "response", "reply", "output", "completion", "transcript", "transcription", "assistant", "model",
@@ -227,6 +236,7 @@ _FILLER = {"the", "a", "an", "of", "to", "be", "for", "s", "text", "spoken", "au
 # What only a judge's instructions say: a paragraph with one of these after a reply is the rubric
 # again ("Which output is better? Reply <choice>A</choice> ..."), and a question-like section with
 # one (MT-Bench's "[Instruction]" block above its "[Question]") is the judge's, not the user's.
+_EMPTY_SLOT = re.compile(r"^[ \t]*(?:[A-Z][a-z]+ )?(?:score|rating|grade)s?[ \t]*(?:\([^()\n]*\))?[ \t]*:[ \t]*$", re.I)
 _RUBRIC_CUE = re.compile(r"<[A-Za-z][\w-]*>|\[\[|\bJSON\b|\b(?:judge|grader|evaluator|rate|rating|score|scoring|"
                          r"verdict)\b|\bwhich (?:output|response|answer|reply|one)\b", re.I)
 
@@ -238,7 +248,12 @@ def heading_kind(name) -> tuple | None:
         return ("question", None) if name.strip() == "Q" else ("reply", name.strip())
     label = re.search(r"(?<![A-Za-z0-9])([AB12])(?![A-Za-z0-9])|\(([ab])\)", name)
     label = (label.group(1) or label.group(2)).upper() if label else None
-    words = re.sub(r"[^a-z0-9 ]", " ", name.lower().replace("\u2019", "'").replace("'s", " ")).split()
+    plain = re.sub(r"\([^()]*\)", " ", name)          # "QUESTION (for context only)", "Answer (transcribed)"
+    words = re.sub(r"[^a-z0-9 ]", " ", plain.lower().replace("\u2019", "'").replace("'s", " ")).split()
+    if words[-1:] in (["begins"], ["starts"]):      # "Assistant 1's answer begins"
+        words = words[:-1]
+    elif words[-1:] in (["ends"], ["end"]) and len(words) > 1:
+        words = ["end"] + words[:-1]
     if label:
         words = [w for w in words if w.upper() != label]
     elif words[:1] in (["first"], ["second"]) and len(words) > 1:     # "First recording", "Second answer"
@@ -249,7 +264,7 @@ def heading_kind(name) -> tuple | None:
         words = words[1:] or words
     if words[0] == "end":
         return "end", label
-    if {"reference", "expected", "gold", "ideal", "target"} & set(words) or "ground truth" in " ".join(words) \
+    if {"reference", "expected", "gold", "ideal", "target", "official"} & set(words) or "ground truth" in " ".join(words) \
             or " ".join(words[-2:]) == "correct answer":
         return "reference", None
     core = [w for w in words if w not in _FILLER]
@@ -294,7 +309,7 @@ def split_sections(text, ours=False) -> tuple[list, str]:
             rest = m.groupdict().get("rest")
             if rest and rest.strip():
                 current[2].append(rest)
-        elif current is not None and (marked and not ours or blank and (
+        elif current is not None and (marked and not ours or not ours and _EMPTY_SLOT.match(line) or blank and (
                 m and m.groupdict().get("rest") is not None
                 or current[0] == "reply" and not ours and _RUBRIC_CUE.search(line))):
             current = None
@@ -445,4 +460,6 @@ def render(style, justification, values, suffix="") -> str:
         return str(values[0][1])
     if style == "option":
         return f"{values[0][0]} ({str(values[0][1]).lower()})"
+    if style == "arena":
+        return f"{justification}\nMy final verdict is: [[{ {'A': 'A>B', 'B': 'B>A'}.get(values[0][1], 'A=B') }]]"
     return f"<justification>{justification}</justification>\n" + "\n".join(f"<{name}>{v}</{name}>" for name, v in values)
