@@ -1,6 +1,7 @@
 """The local judge: the toy world's stand-in for Gemini / GPT-4o-audio, over HTTP.
 
     python judge.py serve --host 127.0.0.1 --port 8000 [--noise llm] [--semantic-noise 0.5 --acoustic-noise 1.0]
+    python judge.py read body.json                 # how it reads a request of your own, and what it answers
     python reward.py serve ...                     # the same
 
 It answers the requests `reward.JudgeClient` sends to any OpenAI-compatible judge,
@@ -507,9 +508,27 @@ class LocalJudge:
         self.stop()
 
 
+def read_request(ap, path):
+    """`judge.py read`: a request body as the local judge reads it, and its answer, printed; a
+    body it cannot read ends in one line naming the file."""
+    try:
+        body = json.load(sys.stdin if path == "-" else open(path))
+        req = parse_judge_request(body)
+    except (OSError, ValueError, BadRequest) as e:
+        ap.error(f"{path}: {e}")
+    fmt = req["format"]
+    print(f"mode       {req['mode']}\naxis       {req['axis']}\nscale      {fmt['scale'][0]}-{fmt['scale'][1]}\n"
+          f"format     {fmt['style']}: " + ", ".join(name + (f" ({axis})" if axis else "") for name, axis in fmt["slots"]))
+    print(f"question   {req['question'] or '(none found)'}")
+    print(f"reference  {req['reference'] or '(none: the toy judge knows the answer to a toy question)'}")
+    for label, (transcript, _, _) in zip(req["labels"] if req["mode"] == "compare" else [""], req["replies"]):
+        print(f"reply {label:<4} {transcript!r}")
+    print("answer     " + ToyJudge().answer(req).replace("\n", "\n           "))
+
+
 def main():
     ap = cli.Parser(description="The local toy judge (an OpenAI-compatible chat/completions server).")
-    sub = ap.add_subparsers(dest="cmd", required=True, metavar="{serve}")   # named so in a refusal
+    sub = ap.add_subparsers(dest="cmd", required=True, metavar="{serve,read}")   # named so in a refusal
     s = sub.add_parser("serve", help="serve the toy judge over HTTP")
     s.add_argument("--host", default="127.0.0.1", help="bind address (loopback by default)")
     s.add_argument("--port", type=int, default=8000, help="port; 0 picks a free one")
@@ -524,7 +543,12 @@ def main():
                    help="latency varies uniformly by +- this fraction, seeded by --seed and the request")
     s.add_argument("--workers", type=int, default=DEFAULT_WORKERS,
                    help="scoring processes (0: score in the request threads, one core at most)")
+    r = sub.add_parser("read", help="how the judge reads a request body (mode, axis, scale, format, question, "
+                                    "transcripts) and what the noise-free judge answers")
+    r.add_argument("body", help="a chat/completions request body as JSON: a file, or - for standard input")
     args = ap.parse_args()
+    if args.cmd == "read":
+        return read_request(ap, args.body)
     for flag, value in (("--semantic-noise", args.semantic_noise), ("--acoustic-noise", args.acoustic_noise),
                         ("--latency", args.latency)):
         if not (math.isfinite(value) and value >= 0):

@@ -584,3 +584,25 @@ def test_a_bracketed_line_inside_anothers_transcript_stays_in_it():
                              {"type": "text", "text": f"Question: {QUESTION}\nAnswer: 3 plus 4\n[laughs]\nis 7"},
                              audio_part(wave, rate)]}]}
     assert judge_request.parse_judge_request(body)["replies"][0][0] == "3 plus 4\n[laughs]\nis 7"
+
+
+def test_judge_read_shows_a_prompt_of_ones_own_as_the_server_reads_it(tmp_path, capsys, monkeypatch):
+    """`python judge.py read body.json`: how the local judge reads a request (mode, axis, scale,
+    format, question, transcripts) and the answer it would give, so a prompt of one's own can be
+    checked before training against it. Bug caught: a reading other than the server's (the
+    MT-Bench case is semantic on 1-10 in [[N]]), or a bad body ending in a traceback instead of
+    one line naming the file, status 2."""
+    import sys
+    case = next(c for c in OTHERS if c["name"] == "mtbench_instruction_block")
+    body = tmp_path / "body.json"
+    body.write_text(json.dumps(with_speech({"messages": case["messages"]})))
+    monkeypatch.setattr(sys, "argv", ["judge.py", "read", str(body)])
+    judge.main()
+    out = capsys.readouterr().out
+    assert re.search(r"(?m)^axis +semantic$", out) and re.search(r"(?m)^scale +1-10$", out)
+    assert re.search(r"(?m)^question +what is 3 plus 4 say it loudly$", out) and "Rating: [[10]]" in out
+    body.write_text('{"messages": []}')
+    with pytest.raises(SystemExit) as stop:
+        judge.main()
+    err = capsys.readouterr().err.strip().splitlines()
+    assert stop.value.code == 2 and len(err) == 1 and str(body) in err[0] and "messages" in err[0]
