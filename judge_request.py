@@ -277,11 +277,23 @@ def heading_kind(name) -> tuple | None:
 
 def untag(text) -> str:
     """Inputs given as XML elements ("<question>...</question><response>...</response>") as the
-    headed sections split_sections reads; an element that is not an input (<score>N</score>) stays."""
-    def heading(m):
-        name, body = m.group(1).replace("_", " "), m.group(2).strip()
-        return f"\n{name}:\n{body}\n\n" if body and heading_kind(name) and heading_kind(name)[0] != "end" else m.group(0)
-    return re.sub(r"<([A-Za-z][\w-]{0,40})>(.*?)</\1>", heading, text, flags=re.S)
+    headed sections split_sections reads; an element that is not an input (<score>N</score>) stays.
+    One pass over the tags, each closing tag paired with the latest opening of its name: linear
+    in the text (a regex per element rescans to the end from every unclosed "<question>")."""
+    opened, pairs = {}, []
+    for m in re.finditer(r"<(/?)([A-Za-z][\w-]{0,40})>", text):
+        if not m.group(1):
+            opened[m.group(2)] = m
+        elif m.group(2) in opened:
+            pairs.append((opened.pop(m.group(2)), m))
+    pieces, done = [], 0
+    for start, end in sorted(pairs, key=lambda pair: pair[0].start()):
+        name, body = start.group(2).replace("_", " "), text[start.end():end.start()].strip()
+        kind = heading_kind(name)
+        if start.start() >= done and body and kind and kind[0] != "end":
+            pieces += [text[done:start.start()], f"\n{name}:\n{body}\n\n"]
+            done = end.end()
+    return "".join(pieces) + text[done:]
 
 
 def split_sections(text, ours=False) -> tuple[list, str]:

@@ -606,3 +606,20 @@ def test_judge_read_shows_a_prompt_of_ones_own_as_the_server_reads_it(tmp_path, 
         judge.main()
     err = capsys.readouterr().err.strip().splitlines()
     assert stop.value.code == 2 and len(err) == 1 and str(body) in err[0] and "messages" in err[0]
+
+
+def test_xml_tagged_inputs_are_read_in_linear_time():
+    """The user text is not capped like the rubric (a body may be 8 MB), so reading XML-tagged
+    inputs must not rescan it from every opening tag. Bug caught: one regex per element with a lazy
+    body, quadratic over unclosed "<question>" tags (104,000 characters took 3.5 s, an 8 MB body
+    hours). Scaling, not wall time: ten times the text may take at most forty times as long."""
+    import time
+    small, large = ("<question> x " * n for n in (1000, 10000))
+    best = [float("inf")] * 2
+    for _ in range(3):
+        for i, text in enumerate((small, large)):
+            t0 = time.perf_counter()
+            judge_request.untag(text)
+            best[i] = min(best[i], time.perf_counter() - t0)
+    assert best[1] < 40 * max(best[0], 1e-4), best
+    assert judge_request.untag("<question>q</question>\n<response>r</response>") == "\nquestion:\nq\n\n\n\nresponse:\nr\n\n"
