@@ -53,30 +53,35 @@ class BadRequest(Exception):
 # "voice" names what is judged, not a criterion, in "a voice assistant", "voice agent", "voice model".
 _SEMANTIC = re.compile(r"\b(?:content\w*|semantic\w*|correct\w*|accura\w*|helpful\w*(?! (?:and \w+ )?assistant)|"
                        r"factual\w*|facts?|meaning|relevan\w*|substance|informative\w*|truthful\w*|what is said|"
-                       r"what (?:it|they|the \w+) says?|iq|wrong\w*|right (?:answer|result)s?)\b", re.I)
+                       r"what (?:it|they|the \w+) says?|iq|right (?:answer|result)s?|"
+                       r"wrong(?!\s+(?:intonation|pitch|tone|emphasis|stress|pronunciation|prosody|volume|pace|speed|"
+                       r"emotion|accent)))\b", re.I)
 _ACOUSTIC = re.compile(r"\b(?:paralinguistic\w*|acoustic\w*|deliver\w*|"
                        r"voice(?![\s-]+(?:assistant|agent|model|chat\w*|bot|interface|system|app|ai)s?\b)\w*|"
-                       r"vocal\w*|prosod\w*|natural\w*|fluen\w*|pronunciat\w*|intonation|pitch|(?<!out )loud\w*|soft(?:ly|er)?|"
-                       r"quiet(?:ly|er)?|whisper\w*|volume|clarity|articulat\w*|enunciat\w*|speaking rate|emotion\w*|tone|"
+                       r"vocal\w*|prosod\w*|natural\w*|fluen\w*|pronunciat\w*|intonation|pitch|(?<!out )loud\w*|softly|"
+                       r"volume|articulat\w*|enunciat\w*|speaking rate|emotion\w*|tone|"
                        r"pac(?:e|ing)|intelligib\w*|timbre|expressive\w*|audio quality|sound quality|"
                        r"how (?:it|they|the \w+) (?:sounds?|says? it|speaks?|(?:is|are) (?:said|spoken|delivered))|eq)\b",
                        re.I)
 _HOLISTIC = re.compile(r"\b(?:holistic\w*|overall|as a whole)\b", re.I)
-_JUDGE_VERB = r"(?:judg\w*|grad\w*|scor\w*|rat\w*|assess\w*|evaluat\w*|consider\w*|mention\w*|penali[sz]\w*|care|look at|" \
-              r"focus on|take into account|count|reward\w*)"
+_JUDGE_WORDS = (r"judg\w*|grad\w*|scor\w*|rat\w*|assess\w*|evaluat\w*|consider\w*|mention\w*|penali[sz]\w*|care|look at|"
+                r"focus on|take into account|count|reward\w*")
+_JUDGE_VERB = rf"(?:{_JUDGE_WORDS})"
 _NEG_BEFORE = re.compile(r"\b(?:(?:does|do|should|must|will|shall)(?: not|n't) (?:matter|count|affect|influence|change)|"
                          r"(?:is|are) (?:irrelevant|not relevant|not important|out of scope|not (?:assessed|considered|"
                          r"judged|evaluated|scored|rated)))\b", re.I)     # "X does not matter", "X is out of scope"
 _NEG_AFTER = re.compile(rf"\b(?:ignor\w*|disregard\w*|without|regardless of|irrespective of|no matter|rather than|"
-                        rf"instead of|not (?:about|on|the|its|their|whether|what|how)|(?:not|n't|never) {_JUDGE_VERB}|out of scope|"
-                        rf"(?:no|not|n't) need to)\b", re.I)
+                        rf"instead of|not (?:about|on|the|its|their|whether|what|how)|(?:not|n't|never) {_JUDGE_VERB}|"
+                        rf"out of scope|(?:no|not|n't) need to)\b", re.I)
 # "Judge only the voice", "concentrate solely on the content": where a clause narrows the judging
 # to one side, that side is the axis, whatever else the rubric mentions ("not only" does not narrow).
-_FOCUS = re.compile(r"(?<!not )\b(?:only|solely|exclusively|purely)\b", re.I)      # not "just": "just a medium"
-_NARROWS = re.compile(rf"\b(?:{_JUDGE_VERB[3:-1]}|concentrat\w*|listen\w*|attend\w*|matters?)\b", re.I)
+# Not "just" ("just a medium"), nor a condition ("penalize it only when ...", "give 5 only if ...").
+_FOCUS = re.compile(r"(?<!not )\b(?:only|solely|exclusively|purely)\b(?!\s+(?:if|when|where|once|after|before|as|to)\b)",
+                    re.I)
+_NARROWS = re.compile(rf"\b(?:{_JUDGE_WORDS}|concentrat\w*|listen\w*|attend\w*|matters?)\b", re.I)
 _PAIR_WORDS = re.compile(r"<choice>|\[\[A\]\]|\bA or B\b|\bwhich of the two\b|\bthe better of\b|"
-                         r"\btwo (?:spoken )?(?:replies|responses|answers|outputs|recordings|clips|assistants)\b|\bcompare the two\b",
-                         re.I)
+                         r"\btwo (?:spoken )?(?:replies|responses|answers|outputs|recordings|clips|assistants)\b|"
+                         r"\bcompare the two\b", re.I)
 PAIR_NAMES = {axis: name for name, axis in PAIR_AXES.items()}     # semantic -> helpfulness, ...
 
 
@@ -138,12 +143,13 @@ def rubric_scale(rubric) -> tuple:
     """The score range a rubric names: "1-10", "from 1 (wrong) to 10 (right)", "between 0 and
     100", "on a 1-10 scale", "a 7-point scale", "out of 10", "X/10", "1 = ..., 2 = ..., 3 = ...";
     (1, 5) when it names none. The first form found, in that order, wins; numbers may be words
-    ("a scale of one to ten")."""
+    ("a scale of one to ten"); a count of something else ("in 1 to 3 sentences") is not a range."""
     spelled = {"zero": 0, "one": 1, "three": 3, "four": 4, "five": 5, "seven": 7, "nine": 9, "ten": 10, "hundred": 100}
     rubric = re.sub(r"\b(?:%s)\b" % "|".join(spelled), lambda m: str(spelled[m.group(0).lower()]), rubric, flags=re.I)
     top, to = r"(10|100|3|4|5|7|9)", r"\s*(?:-|\u2013|to|and)\s*"
     note = r"(?:\([^()\n]{0,60}\)\s*)?"                  # "1 (completely wrong) to 10"
-    forms = [rf"(?:scale|score|rate|rating|grade|from|between|range)\D{{0,24}}?\b([01])\s*{note}{to}{top}\b",
+    unit = r"(?!\s*(?:sentences?|words?|lines?|paragraphs?|bullets?|reasons?|examples?|seconds?|minutes?)\b)"
+    forms = [rf"(?:scale|score|rate|rating|grade|from|between|range)\D{{0,24}}?\b([01])\s*{note}{to}{top}\b{unit}",
              rf"\b([01]){to}{top}[- ](?:point )?scale\b",
              rf"\b()(?:{top}[- ]point\b|out of {top}\b|[NX]\s*/\s*{top}\b)"]
     for form in forms:
@@ -178,8 +184,8 @@ def answer_format(rubric, pairwise=False) -> dict:
     placeholder = r"(?:N|X|<(?:number|int|integer|score|n|N)>)(?![\w<])"      # "MOS: N", "Overall: N/5"
     lines = list(dict.fromkeys(re.findall(rf"(?:^|(?<=[\s\"'(\u201c]))((?:[A-Z][a-z]+ )?(?i:{want}))\s*:\s*"
                                           rf"(?:\[|<|\{{|N\b|X\b|\d|_|\.\.\.|A\b)", rubric, re.M)))
-    lines = lines or list(dict.fromkeys(re.findall(rf"(?:^|(?<=[\s\"'(\u201c]))([A-Z][A-Za-z]+(?: [a-z]+)?)\s*:\s*{placeholder}",
-                                                   rubric, re.M)))
+    label = r"(?:^|(?<=[\s\"'(\u201c]))([A-Z][A-Za-z]+(?: [a-z]+)?)"
+    lines = lines or list(dict.fromkeys(re.findall(rf"{label}\s*:\s*{placeholder}", rubric, re.M)))
     words = re.search(r"\b(first|A)\b,? (second|B)\b,? (?:or )?(same|tie|equal|neither|both|C)\b", rubric, re.I)
     # a form's last line left for the judge to fill in, as G-Eval's "- Fluency:"
     form = re.search(r"(?:\n|\A)[ \t]*-?[ \t]*([A-Z][A-Za-z ]{1,30}?(?: \([^()\n]{1,20}\))?)[ \t]*:[ \t]*\Z",
@@ -205,7 +211,8 @@ def answer_format(rubric, pairwise=False) -> dict:
         if out_of:                                           # "Score: X/10"
             fmt["suffix"] = f"/{out_of.group(1)}"
     elif not pairwise and re.search(r"\b(?:just|only) (?:the|a|one) (?:number|integer|digit|score)\b|"
-                                    r"\b(?:a|one) single (?:number|integer|digit)\b|\bnothing (?:but|else)\b",
+                                    r"\b(?:a|one) single (?:number|integer|digit)\b|"
+                                    r"\b(?:write|output|reply with|answer with|return|respond with) nothing (?:but|else)\b",
                                     rubric, re.I):
         fmt.update(style="bare", slots=["score"])
     elif form and not pairwise:
@@ -222,8 +229,8 @@ def answer_format(rubric, pairwise=False) -> dict:
 
 # Section headings people put in the user text: "Question:", "Transcript of answer:",
 # "## Response A", "[The Start of Assistant A's Answer]" ...
-_HEADING = re.compile(r"^[ \t]*(?:#{1,6}[ \t]*)?(?:\*\*|__)?\[?(?P<name>[A-Za-z][\w '\u2019()/-]{0,48}?)\]?[ \t]*(?:\*\*|__)?[ \t]*"
-                      r"(?::(?:\*\*|__)?[ \t]*(?P<rest>.*)|(?P<bare>))$")
+_HEADING = re.compile(r"^[ \t]*(?:#{1,6}[ \t]*)?(?:\*\*|__)?\[?(?P<name>[A-Za-z][\w '\u2019()/-]{0,48}?)\]?[ \t]*"
+                      r"(?:\*\*|__)?[ \t]*(?::(?:\*\*|__)?[ \t]*(?P<rest>.*)|(?P<bare>))$")
 _BRACKET = re.compile(r"^[ \t]*(?:\[|<\|)(?P<name>[^\]|\n]{1,60})(?:\]|\|>)[ \t]*$")     # [Question], <|User Prompt|>
 _QUESTION_WORDS = {"question", "instruction", "request", "query", "prompt", "input", "turn", "message", "utterance",
                    "context", "dialogue", "conversation", "chat", "user"}
@@ -236,16 +243,26 @@ _FILLER = {"the", "a", "an", "of", "to", "be", "for", "s", "text", "spoken", "au
 # What only a judge's instructions say: a paragraph with one of these after a reply is the rubric
 # again ("Which output is better? Reply <choice>A</choice> ..."), and a question-like section with
 # one (MT-Bench's "[Instruction]" block above its "[Question]") is the judge's, not the user's.
+# reward.py's own headings, read exactly in its requests: a question or transcript there says whatever a
+# dataset or a policy says ("A: 3", "In the end: ..."), so no other line of it starts or ends a section
+_OURS = {"Question": ("question", None), "Reference answer": ("reference", None),
+         "Transcript of the reply": ("reply", None), "Transcript of reply A": ("reply", "A"),
+         "Transcript of reply B": ("reply", "B")}
 _EMPTY_SLOT = re.compile(r"^[ \t]*(?:[A-Z][a-z]+ )?(?:score|rating|grade)s?[ \t]*(?:\([^()\n]*\))?[ \t]*:[ \t]*$", re.I)
-_RUBRIC_CUE = re.compile(r"<[A-Za-z][\w-]*>|\[\[|\bJSON\b|\b(?:judge|grader|evaluator|rate|rating|score|scoring|"
-                         r"verdict)\b|\bwhich (?:output|response|answer|reply|one)\b", re.I)
+_RUBRIC_CUE = re.compile(r"<(?:score|rating|grade|choice|verdict|winner)[\w-]*>|\[\[|\bJSON\b|"
+                         r"\b(?:grader|evaluator|act as an?)\b|\b(?:output|return|respond|reply)\s+(?:only|just|with)\b|"
+                         r"\bgive (?:your|a|the) (?:score|rating|verdict|grade)\b|"
+                         r"\b(?:after|before) (?:judging|rating|scoring)\b|"
+                         r"\b(?:rate|score|grade|judge|evaluate|assess)\s+(?:the|each|both|this|these|how|whether|only|it)\b|"
+                         r"\bwhich (?:output|response|answer|reply|recording|clip|one) (?:is|was|sounds|answers|do)\b",
+                         re.I)
 
 
 def heading_kind(name) -> tuple | None:
     """('question' | 'reference' | 'reply' | 'end', label or None) for a section heading, or
     None when the name is not one a judge prompt uses for its inputs."""
-    if name.strip() in ("Q", "A", "B"):        # "Q: ... / A: ...", or replies "A: ... / B: ..."
-        return ("question", None) if name.strip() == "Q" else ("reply", name.strip())
+    if name.strip() == "Q":                    # "Q: ... / A: ..." (split_sections reads the A after a Q)
+        return "question", None
     label = re.search(r"(?<![A-Za-z0-9])([AB12])(?![A-Za-z0-9])|\(([ab])\)", name)
     label = (label.group(1) or label.group(2)).upper() if label else None
     plain = re.sub(r"\([^()]*\)", " ", name)          # "QUESTION (for context only)", "Answer (transcribed)"
@@ -302,10 +319,18 @@ def split_sections(text, ours=False) -> tuple[list, str]:
     set apart as one ("## Task", "**Rubric**"), or to a blank line followed by some other
     'Heading:' line or, after a reply, by a paragraph only a judge's instructions would hold
     (_RUBRIC_CUE): the rubric's own text after the inputs. `ours` (reward.py's request, whose
-    rubric is all in the system message) ends a section only at a heading or blank-line
-    'Heading:', so a reply's transcript is read whole whatever it says."""
-    sections, free, current, blank = [], [], None, False
+    rubric is all in the system message) reads only reward.py's own headings (_OURS), so its
+    question and transcripts are read whole whatever they say."""
+    sections, free, current, blank, after_q = [], [], None, False, False
     for line in text.splitlines():
+        if ours:
+            kind = _OURS.get(line[:-1]) if line.endswith(":") else None
+            if kind:
+                current = [kind[0], kind[1], []]
+                sections.append(current)
+            else:
+                (current[2] if current is not None else free).append(line)
+            continue
         m = _BRACKET.match(line) or _HEADING.match(line)
         # "## Task", "**Rubric**": set apart as a heading. A bracketed line is not ("[empty]", our
         # own client's word for a reply with no text, is a transcript)
@@ -313,6 +338,10 @@ def split_sections(text, ours=False) -> tuple[list, str]:
         if m and m.groupdict().get("bare") is not None and not marked:
             m = None            # a bare "Answer" line is text; "## Answer" or "**Answer**" is a heading
         kind = heading_kind(m.group("name")) if m else None
+        if m and m.group("name").strip() == "A" and after_q and current is not None:
+            kind = ("reply", None)       # the answer of a "Q: / A:" pair (a lone "A:" may be a choice or a label)
+        if kind:
+            after_q = m.group("name").strip() == "Q"
         if kind and kind[0] == "end":
             current = None
         elif kind:
@@ -321,9 +350,8 @@ def split_sections(text, ours=False) -> tuple[list, str]:
             rest = m.groupdict().get("rest")
             if rest and rest.strip():
                 current[2].append(rest)
-        elif current is not None and (marked and not ours or not ours and _EMPTY_SLOT.match(line) or blank and (
-                m and m.groupdict().get("rest") is not None
-                or current[0] == "reply" and not ours and _RUBRIC_CUE.search(line))):
+        elif current is not None and (marked or _EMPTY_SLOT.match(line) or blank and (
+                m and m.groupdict().get("rest") is not None or current[0] == "reply" and _RUBRIC_CUE.search(line))):
             current = None
             free.append(line)
         elif current is not None:
@@ -407,7 +435,8 @@ def parse_judge_request(body: dict) -> dict:
         raise BadRequest("no input_audio part in the user message: the judge scores a reply's audio; send it as an "
                          "input_audio part beside the text (Question / Transcript of the reply)")
     ours = bool(re.search(r"(?:Scoring|Comparison) axis:", "\n".join(system)))
-    sections, free = split_sections(untag("\n\n".join(user)), ours)
+    text = "\n\n".join(user)
+    sections, free = split_sections(text if ours else untag(text), ours)
     # the question the scored reply answers: in a dialogue (Question / Answer / Question / Answer, or a
     # Conversation section, then the Question) the last question section before the last reply
     last_reply = max((i for i, (kind, _, _) in enumerate(sections) if kind == "reply"), default=len(sections))
@@ -470,8 +499,8 @@ def render(style, justification, values, suffix="") -> str:
         return f"Feedback: {justification} [RESULT] {values[0][1]}"
     if style == "bare":
         return str(values[0][1])
-    if style == "option":
-        return f"{values[0][0]} ({str(values[0][1]).lower()})"
+    if style == "option":                     # "Output (a)"; a tie is just "tie"
+        return "tie" if values[0][1] == "tie" else f"{values[0][0]} ({str(values[0][1]).lower()})"
     if style == "arena":
         return f"{justification}\nMy final verdict is: [[{ {'A': 'A>B', 'B': 'B>A'}.get(values[0][1], 'A=B') }]]"
     return f"<justification>{justification}</justification>\n" + "\n".join(f"<{name}>{v}</{name}>" for name, v in values)

@@ -105,7 +105,7 @@ def verdict(total, limit) -> str:
     where one decimal of GiB would show the two equal."""
     word = "fits" if total < limit else "DOES NOT FIT"
     near = abs(total - limit) < 0.1 * 2 ** 30
-    return word + (f" ({abs(total - limit) / 1e6:.0f} MB {'under' if total < limit else 'over'} "
+    return word + (f" ({abs(total - limit) / 2 ** 20:.0f} MiB {'under' if total < limit else 'over'} "
                    f"{limit / 2 ** 30:.3f} GiB)" if near else "")
 
 

@@ -545,7 +545,7 @@ def test_rubric_scale_reads_the_ways_people_name_a_range(rubric, scale):
     ("Response to be rated", ("reply", None)), ("Answer A to be judged", ("reply", "A")),
     ("Reference Answer (Score 5)", ("reference", None)), ("Score Rubrics", None), ("Task", None), ("Feedback", None),
     ("ASR transcript", ("reply", None)), ("Assistant answer (transcribed)", ("reply", None)), ("Q", ("question", None)),
-    ("A", ("reply", "A")), ("First recording", ("reply", "1")), ("Second answer", ("reply", "2")),
+    ("A", None), ("First recording", ("reply", "1")), ("Second answer", ("reply", "2")),
     ("Question recording", ("question", None)),
 ])
 def test_heading_kind_reads_what_an_evaluation_prompt_calls_its_inputs(name, kind):
@@ -556,15 +556,22 @@ def test_heading_kind_reads_what_an_evaluation_prompt_calls_its_inputs(name, kin
     assert judge_request.heading_kind(name) == kind
 
 
-@pytest.mark.parametrize("transcript", ["# Results\n\nWhich is better? Rate it [[A]] <score>5</score>.", "[empty]", ""])
+@pytest.mark.parametrize("transcript", ["# Results\n\nWhich is better? Rate it [[A]] <score>5</score>.", "[empty]", "",
+                                        "It rained.\nIn the end: the fox went home.", "Q: hmm\nA: yes\nB: no"])
 def test_our_own_request_keeps_a_transcript_whole_whatever_it_says(transcript):
     """reward.py's requests put the whole rubric in the system message, so the reader's rules for
     a rubric after the inputs ("## Task", a closing "Which is better? [[A]]") must not cut what a
     policy said; and "[empty]", our word for a reply with no text, is an empty transcript, not a
-    heading. Bug caught: a reply's transcript that opens with a markdown heading or holds a
-    judge-like paragraph scored as something shorter (or as what the audio says)."""
+    heading. Bug caught: a reply's transcript that opens with a markdown heading, holds a judge-like
+    paragraph or "In the end:" / "A:" / "B:" lines scored as something shorter (or as what the audio
+    says), or read as two replies and refused; a question of choices ("A: 3 / B: 5") or with an XML
+    element cut short."""
     import reward
     _, wave, rate = spoken(RIGHT, "loudly")
+    for question in ("Which is larger?\nA: 3\nB: 5", "Translate <answer>hola</answer> to English"):
+        req = judge_request.parse_judge_request(reward.build_request("m", "semantic", question, transcript,
+                                                                     reward.wav_base64(wave, rate)))
+        assert req["mode"] == "score" and req["question"] == question
     for axis in ("semantic", "acoustic"):
         req = judge_request.parse_judge_request(reward.build_request("m", axis, QUESTION, transcript,
                                                                      reward.wav_base64(wave, rate)))
@@ -623,3 +630,42 @@ def test_xml_tagged_inputs_are_read_in_linear_time():
             best[i] = min(best[i], time.perf_counter() - t0)
     assert best[1] < 40 * max(best[0], 1e-4), best
     assert judge_request.untag("<question>q</question>\n<response>r</response>") == "\nquestion:\nq\n\n\n\nresponse:\nr\n\n"
+
+
+def test_q_and_a_are_read_as_a_pair_and_a_lone_a_or_b_is_left_in_its_section():
+    """"Q: ... / A: ..." is a question and its answer; "A: 3 / B: 5" inside a question (the choices
+    of a multiple-choice question) stays in it. Bug caught: every "A:" and "B:" line read as a
+    labelled reply, so a multiple-choice question became a comparison and was refused for want of
+    a second audio (a 400 where the old reader scored it)."""
+    sections, _ = judge_request.split_sections("Q: what is 3 plus 4\nA: 3 plus 4 is 7")
+    assert sections == [("question", None, "what is 3 plus 4"), ("reply", None, "3 plus 4 is 7")]
+    sections, _ = judge_request.split_sections("Question: Which is larger?\nA: 3\nB: 5\n\nAnswer: B is larger")
+    assert sections == [("question", None, "Which is larger?\nA: 3\nB: 5"), ("reply", None, "B is larger")]
+
+
+@pytest.mark.parametrize("text,axis", [
+    ("Consider both correctness and delivery. Penalize the delivery only when it hurts intelligibility.", "holistic"),
+    ("Evaluate the answer's content and delivery. Rate 5 only if the content is fully correct.", "holistic"),
+    ("Rate the helpfulness, accuracy and clarity of the answer.", "semantic"),
+    ("Rate the naturalness of the voice: penalize wrong intonation.", "acoustic"),
+    ("The user asked it to whisper; judge the correctness.", "semantic"),
+])
+def test_rules_for_others_prompts_leave_plain_rubrics_as_they_were_read(text, axis):
+    """A reviewer's cases, each read this way before the rules for others' prompts and by any
+    careful reader. Bug caught: a conditional "only when / only if" taken for narrowing, "clarity"
+    or "whisper" (a request's words) or "wrong intonation" counted for the other side."""
+    assert judge_request.rubric_axis(text) == axis
+
+
+def test_others_rules_do_not_cut_a_reply_or_misread_a_count():
+    """Bug caught: a reply's later paragraph cut off as rubric because it holds an everyday word
+    ("the rate is set", "the final score was 3 to 1"); "in 1 to 3 sentences" read as the score's
+    range; "judge nothing but the pronunciation" read as asking for a bare number."""
+    _, wave, rate = spoken(RIGHT, "loudly")
+    for reply in ("It is 5 percent.\n\nThe rate is set by the central bank.", "We won.\n\nThe final score was 3 to 1."):
+        body = {"messages": [{"role": "system", "content": "Rate how correct the answer is: <score>N</score>."},
+                             {"role": "user", "content": [{"type": "text", "text": f"Question: {QUESTION}\nAnswer: {reply}"},
+                                                          audio_part(wave, rate)]}]}
+        assert judge_request.parse_judge_request(body)["replies"][0][0] == reply
+    assert judge_request.rubric_scale("Justify your rating in 1 to 3 sentences, then rate it from 1 to 10.") == (1, 10)
+    assert judge_request.answer_format("Judge nothing but the pronunciation.")["style"] == "tag"
