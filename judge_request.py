@@ -70,9 +70,10 @@ _JUDGE_VERB = rf"(?:{_JUDGE_WORDS})"
 _NEG_BEFORE = re.compile(r"\b(?:(?:does|do|should|must|will|shall)(?: not|n't) (?:matter|count|affect|influence|change)|"
                          r"(?:is|are) (?:irrelevant|not relevant|not important|out of scope|not (?:assessed|considered|"
                          r"judged|evaluated|scored|rated)))\b", re.I)     # "X does not matter", "X is out of scope"
-_NEG_AFTER = re.compile(rf"\b(?:ignor\w*|disregard\w*|without|regardless of|irrespective of|no matter|rather than|"
-                        rf"instead of|not (?:about|on|the|its|their|whether|what|how)|(?:not|n't|never) {_JUDGE_VERB}|"
-                        rf"out of scope|(?:no|not|n't) need to)\b", re.I)
+# "n't" has no word boundary before it ("don't", "shouldn't"), so it stands outside the \b group
+_NEG_AFTER = re.compile(rf"(?:\b(?:ignor\w*|disregard\w*|without|regardless of|irrespective of|no matter|rather than|"
+                        rf"instead of|not (?:about|on|the|its|their|whether|what|how)|(?:not|never) {_JUDGE_VERB}|"
+                        rf"out of scope|(?:no|not) need to)|n't (?:{_JUDGE_WORDS}|need to))\b", re.I)
 # "Judge only the voice", "concentrate solely on the content": where a clause narrows the judging
 # to one side, that side is the axis, whatever else the rubric mentions ("not only" does not narrow).
 # Not "just" ("just a medium"), nor a condition ("penalize it only when ...", "give 5 only if ...").

@@ -649,11 +649,15 @@ def test_q_and_a_are_read_as_a_pair_and_a_lone_a_or_b_is_left_in_its_section():
     ("Rate the helpfulness, accuracy and clarity of the answer.", "semantic"),
     ("Rate the naturalness of the voice: penalize wrong intonation.", "acoustic"),
     ("The user asked it to whisper; judge the correctness.", "semantic"),
+    ("Rate correctness. Don't consider voice quality.", "semantic"),
+    ("Rate correctness. You shouldn't judge the voice, and you don't need to mention it.", "semantic"),
 ])
 def test_rules_for_others_prompts_leave_plain_rubrics_as_they_were_read(text, axis):
     """A reviewer's cases, each read this way before the rules for others' prompts and by any
     careful reader. Bug caught: a conditional "only when / only if" taken for narrowing, "clarity"
-    or "whisper" (a request's words) or "wrong intonation" counted for the other side."""
+    or "whisper" (a request's words) or "wrong intonation" counted for the other side; a negation
+    written as a contraction ("don't consider", "shouldn't judge") missed, as "n't" has no word
+    boundary before it (the reader's rules had it since before this session's changes)."""
     assert judge_request.rubric_axis(text) == axis
 
 
