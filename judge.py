@@ -59,6 +59,7 @@ Deviations from the paper's judge (Gemini-2.5-Pro) and the official release's cl
   3. A request it cannot score gets a 400, never a default score (the official client turns
      a failure into 2.5).
 """
+import contextlib
 import difflib
 import hashlib
 import json
@@ -512,7 +513,8 @@ def read_request(ap, path):
     """`judge.py read`: a request body as the local judge reads it, and its answer, printed; a
     body it cannot read ends in one line naming the file."""
     try:
-        body = json.load(sys.stdin if path == "-" else open(path))
+        with (contextlib.nullcontext(sys.stdin) if path == "-" else open(path)) as f:
+            body = json.load(f)
         req = parse_judge_request(body)
     except (OSError, ValueError, BadRequest) as e:
         ap.error(f"{path}: {e}")

@@ -275,7 +275,7 @@ def heading_kind(name) -> tuple | None:
     if label:
         words = [w for w in words if w.upper() != label]
     elif words[:1] in (["first"], ["second"]) and len(words) > 1:     # "First recording", "Second answer"
-        label, words = "12"[words[0] == "second"], words[1:]
+        label, words = {"first": "1", "second": "2"}[words[0]], words[1:]
     if not words or len(words) > 6:
         return None
     if words[0] == "the":

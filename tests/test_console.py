@@ -152,8 +152,13 @@ def test_a_bad_flag_ends_with_one_line_naming_it(argv, named, capsys, monkeypatc
     assert code == 2 and len(lines) == 1 and named in lines[0] and "Traceback" not in err
 
 
-@pytest.mark.parametrize("script", ["train", "eval", "study", "bench", "rollout", "real", "judge", "calibrate", "codec",
-                                    "data.prepare"])
+SCRIPTS = {  # every script, as the README writes its path -> its module
+           "train.py": "train", "eval.py": "eval", "study.py": "study", "bench.py": "bench", "rollout.py": "rollout",
+           "real.py": "real", "judge.py": "judge", "calibrate.py": "calibrate", "codec.py": "codec",
+           "data/prepare.py": "data.prepare"}
+
+
+@pytest.mark.parametrize("script", list(SCRIPTS.values()))
 def test_every_script_refuses_a_flag_in_one_line(script, capsys, monkeypatch):
     """Bug caught: a script parsing with argparse.ArgumentParser instead of cli.Parser, whose refusal
     prints the whole usage first (47 lines for train.py), the line that says what is wrong last."""
@@ -952,9 +957,6 @@ def test_a_refusal_is_one_whole_line_naming_the_subcommand(capsys, monkeypatch):
                                        "--audio-tokenizer, --audio-decoder\n")
 
 
-SCRIPTS = {"train.py": "train", "eval.py": "eval", "study.py": "study", "bench.py": "bench", "rollout.py": "rollout",
-           "real.py": "real", "judge.py": "judge", "calibrate.py": "calibrate", "codec.py": "codec",
-           "data/prepare.py": "data.prepare"}
 SHELL_BREAKS = {"&", "&&", ";", "|", "||"}
 
 
@@ -973,8 +975,7 @@ def shown_commands(text):
         for line in chunk.splitlines():
             if not re.search(r"(^|[\s&;|])(python3? (-m |\S+\.py)|torchrun -)", line) or " FLAGS" in line:
                 continue
-            words = [w.strip("[]") if w.startswith("[--") or w.endswith("]") else w
-                     for w in shlex.split(line.replace("[--", "--"), comments=True)]
+            words = [w.rstrip("]") for w in shlex.split(line.replace("[--", "--"), comments=True)]
             while words:
                 end = next((i for i, w in enumerate(words) if w in SHELL_BREAKS), len(words))
                 command, words = words[:end], words[end + 1:]
@@ -1029,9 +1030,8 @@ def _check_shown_commands(text, monkeypatch, capsys, least):
     refused = []
     for script, argv, in_prose, line in commands:
         monkeypatch.setattr(sys, "argv", [script, *argv])
-        module = importlib.import_module(SCRIPTS[script])
         try:
-            module.main() if module.main.__code__.co_argcount == 0 else module.main(argv)
+            importlib.import_module(SCRIPTS[script]).main()       # every main reads sys.argv when given nothing
             refused.append(f"{line}: ran past its parser")
         except Parsed:
             pass
