@@ -373,8 +373,8 @@ class JudgeOutage:
     stop the run with one line: the judge is unreachable or refuses the requests, and with no
     reward GRPO has no signal, so the run would go on as SFT alone. 0: never stop."""
 
-    def __init__(self, limit: int):
-        self.limit, self.in_row = limit, 0
+    def __init__(self, limit: int, in_row: int = 0):
+        self.limit, self.in_row = limit, in_row
 
     def update(self, calls: int, failures: int, step: int, url: str, errors: dict) -> None:
         """calls, failures: the step's over all ranks; errors: this rank's {message: count}."""

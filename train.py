@@ -314,6 +314,13 @@ def common_loop_state(args, policy, rank, world, device, shards):
     return forward, opt, sched, gen, start, state
 
 
+def in_a_row(state, counter):
+    """--resume: a stop rule's count of bad steps in a row (skipped updates, judge outages) as the
+    checkpoint saved it, so a resumed run stops where the uninterrupted one would; 0 when starting
+    (or from a checkpoint written before the counts were saved)."""
+    return int(((state or {}).get("in_a_row") or {}).get(counter, 0))
+
+
 def finish(args, policy, rank, eval_set, judge, base=None, opt=None):
     """Save the final model, plot, and print the held-out summary (base vs trained), scored
     by `judge`: the noise-free human rater (the training judge is noisy by default).
@@ -360,11 +367,12 @@ def finish(args, policy, rank, eval_set, judge, base=None, opt=None):
 def run_sft(args, policy, train_set, eval_set, judge, rank, world, device, human=None):
     """Teacher forcing on SFT targets (Eq. 2), scope --sft-tokens."""
     shards = runtime.Shards(len(train_set), per_rank_batch(args, world), rank, world, args.seed)
-    forward, opt, sched, gen, start = common_loop_state(args, policy, rank, world, device, shards)[:5]
+    forward, opt, sched, gen, start, state = common_loop_state(args, policy, rank, world, device, shards)
+    guard = weights.SkipGuard(args.max_skipped_updates, in_a_row(state, "skipped"))
+    del state
     log = runtime.Logger(args.out, rank, start, args.quiet, args.log_every)
     bar = tqdm(range(start, args.steps), desc="sft", disable=rank != 0, initial=start, total=args.steps)
     policy.train()
-    guard = weights.SkipGuard(args.max_skipped_updates)
     for step in bar:
         t0 = time.perf_counter()
         samples = [train_set[i] for i in shards.next()]
@@ -381,7 +389,8 @@ def run_sft(args, policy, train_set, eval_set, judge, rank, world, device, human
         log.log(rec, f"step {step + 1:5d}/{args.steps} | sft {loss_all:.4f} | lr {rec['lr']:.2e} | "
                      f"gnorm {norm:.2f} | {rec['time_update']:.2f}s")
         bar.set_postfix(loss=f"{loss_all:.3f}")
-        if should_stop(args, policy, opt, sched, shards, gen, step, start, rank, world):
+        if should_stop(args, policy, opt, sched, shards, gen, step, start, rank, world,
+                       {"in_a_row": {"skipped": guard.in_row}}):
             return
     finish(args, policy, rank, eval_set, human)
 
@@ -402,14 +411,14 @@ def run_hybrid(args, policy, train_set, eval_set, judge, rank, world, device, hu
     log = runtime.Logger(args.out, rank, start, args.quiet, args.log_every)
     bar = tqdm(range(start, args.steps), desc="hybrid", disable=rank != 0, initial=start, total=args.steps)
     G, warned_judge = args.group_size, False
-    guard = weights.SkipGuard(args.max_skipped_updates)
-    outage = reward.JudgeOutage(args.max_judge_outage)
+    guard = weights.SkipGuard(args.max_skipped_updates, in_a_row(state, "skipped"))
+    outage = reward.JudgeOutage(args.max_judge_outage, in_a_row(state, "judge_outage"))
     overlap = reward.overlap_judge(args, device)
     ahead = rollout_ahead_from(state, rank, args)        # --async-rollout: sampled before the checkpoint
     del state                                            # unmaps the checkpoint read (runtime.read_state)
 
     def checkpoint_extra():         # only when a checkpoint is due: the gather is collective
-        return {"gate": gate.state_dict(),
+        return {"gate": gate.state_dict(), "in_a_row": {"skipped": guard.in_row, "judge_outage": outage.in_row},
                 "rollout_ahead": runtime.gather_objects(ahead and (ahead[0].to("cpu"), ahead[1]), world)}
 
     for step in bar:
@@ -572,11 +581,12 @@ def run_dpo(args, policy, train_set, eval_set, judge, rank, world, device, human
     """The offline DPO baselines (dpo.py): pairs by repeated sampling, then Eq. 5."""
     pairs = dpo.build_pairs(policy, train_set, judge, args, rank, world, runtime.all_reduce_sum)
     shards = runtime.Shards(len(pairs), min(per_rank_batch(args, world), len(pairs)), 0, 1, args.seed + rank)  # rank-local
-    forward, opt, sched, gen, start = common_loop_state(args, policy, rank, world, device, shards)[:5]
+    forward, opt, sched, gen, start, state = common_loop_state(args, policy, rank, world, device, shards)
+    guard = weights.SkipGuard(args.max_skipped_updates, in_a_row(state, "skipped"))
+    del state
     ref = weights.frozen_copy(args, device)
     log = runtime.Logger(args.out, rank, start, args.quiet, args.log_every)
     policy.train()
-    guard = weights.SkipGuard(args.max_skipped_updates)
     for step in tqdm(range(start, args.steps), desc="dpo", disable=rank != 0, initial=start, total=args.steps):
         t0 = time.perf_counter()
         loss, stats = dpo.pair_loss(policy, ref, [pairs[i] for i in shards.next()], args, device, forward)
@@ -587,7 +597,8 @@ def run_dpo(args, policy, train_set, eval_set, judge, rank, world, device, human
                "lr": sched.get_last_lr()[0], "time_update": time.perf_counter() - t0}
         log.log(rec, f"step {step + 1:5d}/{args.steps} | dpo {rec['dpo_loss']:.4f} | acc {rec['dpo_accuracy']:.2f} "
                      f"| margin {rec['dpo_margin']:+.3f} | {rec['time_update']:.2f}s")
-        if should_stop(args, policy, opt, sched, shards, gen, step, start, rank, world):
+        if should_stop(args, policy, opt, sched, shards, gen, step, start, rank, world,
+                       {"in_a_row": {"skipped": guard.in_row}}):
             return
     finish(args, policy, rank, eval_set, human, "init" if rank == 0 else None, opt)
 

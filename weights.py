@@ -124,8 +124,8 @@ def optimiser_step(policy, opt, sched, loss, args, accumulate=False):
 class SkipGuard:
     """Counts skipped (non-finite) updates; --max-skipped-updates in a row stop the run."""
 
-    def __init__(self, limit):
-        self.limit, self.in_row = limit, 0
+    def __init__(self, limit, in_row=0):
+        self.limit, self.in_row = limit, in_row
 
     def update(self, skipped, step):
         self.in_row = self.in_row + 1 if skipped else 0

@@ -412,6 +412,37 @@ def test_non_finite_updates_in_a_row_stop_the_run(toy_dir, micro_ckpts, judge_ur
     assert [r["step"] for r in records(out)] == [1]              # step 2 stopped the run before logging
 
 
+def test_resume_keeps_the_stop_rules_counts_of_bad_steps_in_a_row(toy_dir, micro_ckpts, judge_url, tmp_path,
+                                                                   monkeypatch):
+    """A run stopped (--stop-after) after two bad steps in a row and resumed stops at the third, as the
+    uninterrupted run would: the counts of --max-skipped-updates and --max-judge-outage are saved in the
+    checkpoint. Bug caught: the counts start at 0 on --resume, so a run killed and resumed every few
+    steps never stops, and ends with exit 0 and a model trained on NaN updates or without a reward."""
+    dead = ["--judge-url", "http://127.0.0.1:9/v1/chat/completions", "--judge-retries", "0", "--eval-prompts", "0"]
+    out = tmp_path / "outage"
+    flags = small(toy_dir, micro_ckpts["tiny-vita"], out, "--steps", "4", "--max-judge-outage", "3", *dead)
+    train.run(train.get_args(flags + ["--stop-after", "2"]))
+    assert torch.load(out / "ckpt" / "train_state.pt", weights_only=False)["in_a_row"]["judge_outage"] == 2
+    with pytest.raises(SystemExit, match="every judge call failed on 3 steps"):
+        train.run(train.get_args(flags + ["--resume"]))
+    assert [r["step"] for r in records(out)] == [1, 2, 3]
+
+    monkeypatch.setattr(train.losses, "sft_loss", lambda logp, mask: logp.sum() * float("nan"))
+    out = tmp_path / "skipped"
+    flags = small(toy_dir, micro_ckpts["tiny-vita"], out, "--steps", "4", "--judge-url", judge_url,
+                  "--eval-prompts", "0", "--max-skipped-updates", "3")
+    train.run(train.get_args(flags + ["--stop-after", "2"]))
+    with pytest.raises(SystemExit, match="3 updates in a row"):
+        train.run(train.get_args(flags + ["--resume"]))
+    assert [r["step"] for r in records(out)] == [1, 2]              # step 3 stopped the run before logging
+    out = tmp_path / "sft"                                          # the SFT stage's count too
+    flags = small(toy_dir, micro_ckpts["tiny-vita"], out, "--stage", "sft", "--steps", "4", "--eval-prompts", "0",
+                  "--max-skipped-updates", "3")
+    train.run(train.get_args(flags + ["--stop-after", "2"]))
+    with pytest.raises(SystemExit, match="3 updates in a row"):
+        train.run(train.get_args(flags + ["--resume"]))
+
+
 def test_batch_size_is_global_and_must_split_over_ranks():
     """Bug: --batch-size read per rank, so N ranks take N times the prompts of one process."""
     args = train.get_args(["--batch-size", "8"])
