@@ -20,7 +20,7 @@ skipped and counted. A malformed line raises an error naming
 the file and line; a missing or unreadable WAV raises one naming the sample id and
 path. With `skip_bad=True` such samples are skipped and counted instead. The codes (the toy
 codec's, GLM-4-Voice's) are kept in DIR/.codes/ (CodesCache), so only the first run on a split
-encodes it.
+encodes it; under torchrun `encode_shared` first splits that encoding between the ranks.
 
 Deviations from the official release:
   1. The official loader drops lines it cannot use without saying so; here nothing
@@ -116,9 +116,10 @@ class CodesCache:
     cannot be read is ignored and rewritten; one that cannot be written (a read-only data
     directory) is skipped."""
 
-    def __init__(self, split_path: str, fingerprint: str):
+    def __init__(self, split_path: str, fingerprint: str, part: int | None = None):
         self.folder, name = os.path.split(os.path.abspath(split_path))
-        self.path = os.path.join(self.folder, ".codes", name + ".npz")
+        # part r: what rank r encoded of the split (encode_shared), merged into the whole file by rank 0
+        self.path = os.path.join(self.folder, ".codes", name + ("" if part is None else f".part{part}") + ".npz")
         self.fingerprint, self.entries, self.changed = fingerprint, {}, False
         try:
             with np.load(self.path) as f:
@@ -192,6 +193,69 @@ def _encode_file(sample_id, base, rel, encode, cache=None):
     return codes
 
 
+def encoder_fingerprint(encode):
+    """The fingerprint that keys an encoder's CodesCache, or None (not cached): the toy codec's
+    encode carries it; a codec object's bound encode, its object (GLM4VoiceCodec)."""
+    return getattr(encode, "fingerprint", None) or getattr(getattr(encode, "__self__", None), "fingerprint", None)
+
+
+def wav_paths(path: str, limit: int | None = None, task_types=("s2s",)) -> list[str]:
+    """The WAVs (absolute, in order, each once) that the first `limit` usable records of a split name.
+    A line that does not parse is passed over: load_samples reports it."""
+    base, paths, records = os.path.dirname(os.path.abspath(path)), {}, 0
+    with open(path, "rb") as f:
+        for line_no, raw in enumerate(f, 1):
+            if limit is not None and records >= limit:
+                break
+            try:
+                record = parse_record(json_line(raw, f"{path}:{line_no}"), f"{path}:{line_no}") if raw.strip() else None
+            except DataError:
+                continue
+            if record is None or (task_types is not None and record.get("task_type") not in (None, *task_types)):
+                continue
+            records += 1
+            for rel in record["audios"] + ([record["sft_target_audio"]] if record.get("sft_target_audio") else []):
+                paths.setdefault(rel if os.path.isabs(rel) else os.path.join(base, rel), None)
+    return list(paths)
+
+
+def encode_shared(path: str, encode, rank: int, world: int, barrier, limit: int | None = None,
+                  task_types=("s2s",)) -> tuple[int, int]:
+    """Under torchrun, before load_samples: the split's WAVs that its codes cache lacks are encoded
+    once over all ranks, not once on every rank (the first run of `--model vita` on 4 GPUs would
+    otherwise run GLM-4-Voice's encoder over the whole split four times). Rank r encodes every
+    world-th of them into its part file; after `barrier()` rank 0 merges the parts into the cache;
+    after a second `barrier()` every rank's load_samples finds them cached. A WAV that cannot be
+    read or encoded is left for load_samples to report -> (encoded here, missing in all). An
+    encoder without a fingerprint (not cached), or a cache that cannot be written, leaves every
+    rank to encode the whole split as before."""
+    fingerprint = encoder_fingerprint(encode)
+    if world <= 1 or not fingerprint:
+        return 0, 0
+    require_data_file(path)
+    cache = CodesCache(path, fingerprint)
+    missing = [p for p in wav_paths(path, limit, task_types) if os.path.exists(p) and cache.get(p) is None]
+    mine, part = missing[rank::world], CodesCache(path, fingerprint, part=rank)
+    for wav in tqdm(mine, desc=f"encoding {os.path.basename(path)} (1/{world} on each rank)", unit="wav",
+                    leave=False, disable=None if rank == 0 else True, mininterval=1.0):
+        try:
+            part.put(wav, np.asarray(encode(*read_wav(wav))))
+        except Exception:       # load_samples encodes it again and names the sample in its error
+            continue
+    part.save()
+    barrier()
+    if rank == 0:
+        for r in range(world):
+            done = CodesCache(path, fingerprint, part=r)
+            cache.entries.update(done.entries)
+            cache.changed |= bool(done.entries)
+            if os.path.exists(done.path):
+                os.remove(done.path)
+        cache.save()
+    barrier()
+    return len(mine), len(missing)
+
+
 def question_text(messages) -> str:
     """The user turns' text without audio placeholders (for lines with no question_text)."""
     parts = [m["content"].replace(AUDIO_PLACEHOLDER, "").strip() for m in messages if m["role"] == "user"]
@@ -242,9 +306,7 @@ def load_samples(path: str, encode, need_target: bool = False, skip_bad: bool = 
     require_data_file(path)
     base = os.path.dirname(os.path.abspath(path))
     samples, skipped, seen, other_tasks = [], 0, set(), {}
-    # the toy codec's encode carries it; a codec object's bound encode, its object (GLM4VoiceCodec)
-    fingerprint = getattr(encode, "fingerprint", None) or getattr(getattr(encode, "__self__", None), "fingerprint",
-                                                                  None)
+    fingerprint = encoder_fingerprint(encode)
     cache = CodesCache(path, fingerprint) if codes_cache and fingerprint else None
     with open(path, "rb") as f:
         total = sum(1 for _ in f)

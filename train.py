@@ -208,12 +208,17 @@ def ensure_base(args, rank, world):
 _LOADED = {}
 
 
-def load_split(path, encode, need_target, skip_bad, limit):
+def load_split(path, encode, need_target, skip_bad, limit, rank=0, world=1):
     """dataset.load_samples, remembered for this process: the default job builds the base and
-    then post-trains in one process, and encoding 5,000 WAVs twice would cost 15 s."""
+    then post-trains in one process, and encoding 5,000 WAVs twice would cost 15 s. Under
+    torchrun the WAVs not yet in the codes cache are first encoded once over the ranks
+    (dataset.encode_shared), not once on each."""
     key = (os.path.abspath(path), os.path.getmtime(path) if os.path.exists(path) else None, encode,
            need_target, skip_bad, limit)
     if key not in _LOADED:
+        mine, missing = dataset.encode_shared(path, encode, rank, world, runtime.barrier, limit)
+        if missing and rank == 0:
+            print(f"encoded {plural(missing, 'WAV')} of {path} over {world} ranks ({mine} here)", flush=True)
         _LOADED[key] = dataset.load_samples(path, encode, need_target=need_target, skip_bad=skip_bad, limit=limit)
     return _LOADED[key]
 
@@ -276,8 +281,10 @@ def run(args):
     if rank == 0:
         print_config(args, world, device, policy)
     need_target = args.stage in ("sft", "hybrid")
-    train_set = load_split(args.train_file, policy.codec.encode, need_target, args.skip_bad, args.max_train_samples)
-    eval_set = load_split(args.eval_file, policy.codec.encode, False, args.skip_bad, max(1, args.eval_prompts))
+    train_set = load_split(args.train_file, policy.codec.encode, need_target, args.skip_bad, args.max_train_samples,
+                           rank, world)
+    eval_set = load_split(args.eval_file, policy.codec.encode, False, args.skip_bad, max(1, args.eval_prompts),
+                          rank, world)
     if hasattr(policy.codec, "release_encoder"):    # GLM-4-Voice's encoder: no step encodes, so no step holds it
         policy.codec.release_encoder()
     if need_target:

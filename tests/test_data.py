@@ -355,6 +355,66 @@ def test_codes_cache_spares_the_second_load_its_encoding_and_gives_the_same_code
     assert len(calls) == 2 * n                                # off: every WAV encoded
 
 
+def shared_by_two_ranks(split, **kwargs):
+    """dataset.encode_shared on two ranks, as two threads meeting at a real barrier -> each rank's
+    (encoded here, missing in all) and the WAVs each encoder was called on."""
+    import threading
+    barrier, results, encoders = threading.Barrier(2, timeout=60), {}, [counting_encoder("a") for _ in range(2)]
+
+    def rank(r):
+        results[r] = dataset.encode_shared(str(split), encoders[r][0], r, 2, barrier.wait, **kwargs)
+    threads = [threading.Thread(target=rank, args=(r,)) for r in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return [results[r] for r in range(2)], [len(encoders[r][1]) for r in range(2)]
+
+
+def refusing_encoder(fingerprint):
+    def encode(wave, rate):
+        raise AssertionError("encoded again: the cache should have held it")
+    encode.fingerprint = fingerprint
+    return encode
+
+
+def test_ranks_encode_a_new_split_once_between_them_and_every_rank_then_reads_it_cached(data_copy):
+    """Under torchrun each rank encodes half of a split's WAVs, and afterwards the cache holds all of
+    them with the codes a single process gets, with no part file left behind; a second run encodes
+    nothing. Bugs caught: every rank encoding the whole split (the slice ignored), a rank's part not
+    merged (its WAVs encoded again by load_samples: the refusing encoder fails), parts left in
+    .codes, or the merge keyed so that codes land on another WAV (compared with a plain load)."""
+    split = data_copy / "eval.jsonl"
+    n = wav_count(split)
+    shares, calls = shared_by_two_ranks(split)
+    assert sum(calls) == n and abs(calls[0] - calls[1]) <= 1
+    assert shares == [(calls[0], n), (calls[1], n)]
+    assert os.listdir(data_copy / ".codes") == ["eval.jsonl.npz"]
+    cached = dataset.load_samples(str(split), refusing_encoder("a"))
+    plain = dataset.load_samples(str(split), codec.encode, codes_cache=False)
+    assert len(cached) == 12 and all(same_codes(a, b) for a, b in zip(cached, plain))
+    assert shared_by_two_ranks(split) == ([(0, 0), (0, 0)], [0, 0])
+    one_rank, calls = counting_encoder("b")
+    assert dataset.encode_shared(str(split), one_rank, 0, 1, lambda: None) == (0, 0) and calls == []
+
+
+def test_a_bad_wav_in_a_rank_share_is_left_for_the_loader_to_name_and_the_limit_is_kept(data_copy):
+    """A WAV that cannot be read is passed over by the share (raising there would leave the other
+    ranks waiting at the barrier for ever) and load_samples names its sample as before; with a limit
+    only the first records' WAVs are encoded. Bugs caught: the share raising; the limit ignored
+    (a --max-train-samples 8 run encoding a 100,000-line split)."""
+    split = data_copy / "train.jsonl"
+    records = [json.loads(line) for line in open(split)]
+    (data_copy / records[1]["audios"][0]).write_bytes(b"not a wav")
+    shares, calls = shared_by_two_ranks(split, limit=3)
+    wavs = sum(len(r["audios"]) + bool(r.get("sft_target_audio")) for r in records[:3])
+    assert shares[0][1] == wavs and sum(calls) == wavs - 1        # the unreadable one never reaches encode
+    with pytest.raises(dataset.DataError, match=f"sample {records[1]['id']}: cannot read audio"):
+        dataset.load_samples(str(split), refusing_encoder("a"), limit=3)
+    kept = dataset.load_samples(str(split), refusing_encoder("a"), limit=1)
+    assert len(kept) == 1
+
+
 def test_codes_cache_encodes_a_rewritten_wav_again(data_copy):
     """A WAV rewritten since (data/prepare.py run again with other flags) is encoded again.
     Bug caught: entries keyed on the path alone, so a run trains on the old file's codes."""

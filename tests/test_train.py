@@ -102,6 +102,7 @@ def torchrun(n, *cmd, cwd=ROOT, timeout=300):
         out, err = proc.communicate(timeout=60)
         pytest.fail(f"torchrun timed out after {timeout}s:\n{out[-2000:]}{err[-2000:]}")
     assert proc.returncode == 0, out[-3000:] + err[-3000:]
+    return out
 
 
 @pytest.mark.parametrize("fsdp", [False, True], ids=["ddp", "fsdp"])
@@ -123,8 +124,16 @@ def test_two_ranks_give_the_gradients_of_one_process(toy_dir, micro_ckpts, tmp_p
 
 
 def test_torchrun_train_py_end_to_end(toy_dir, micro_ckpts, tmp_path):
+    """Two ranks, from data no run has encoded yet: the ranks share the encoding (dataset.encode_shared)
+    and leave the cache whole. Bug caught (besides the run failing): train.py not passing its rank and
+    world to the loader, so each rank encodes every WAV."""
+    import shutil
+    data = tmp_path / "toy"
+    shutil.copytree(toy_dir, data, ignore=shutil.ignore_patterns(".codes"))
     out = tmp_path / "ddp"
-    torchrun(2, os.path.join(ROOT, "train.py"), *small(toy_dir, micro_ckpts["tiny-kimi"], out, "--steps", "2"))
+    said = torchrun(2, os.path.join(ROOT, "train.py"), *small(data, micro_ckpts["tiny-kimi"], out, "--steps", "2"))
+    assert f"encoded 96 WAVs of {data / 'train.jsonl'} over 2 ranks (48 here)" in said
+    assert sorted(os.listdir(data / ".codes")) == ["eval.jsonl.npz", "train.jsonl.npz"]
     rows = records(out)
     assert [r["step"] for r in rows] == [1, 2] and rows[0]["usable_groups"] <= 4
     state = torch.load(out / "ckpt" / "train_state.pt", weights_only=False)
