@@ -33,6 +33,7 @@ import bisect
 import io
 import json
 import math
+import os
 import re
 
 import numpy as np
@@ -53,13 +54,15 @@ class BadRequest(Exception):
 # "voice" names what is judged, not a criterion, in "a voice assistant", "voice agent", "voice model".
 _SEMANTIC = re.compile(r"\b(?:content\w*|semantic\w*|correct\w*|accura\w*|helpful\w*(?! (?:and \w+ )?assistant)|"
                        r"factual\w*|facts?|meaning|relevan\w*|substance|informative\w*|truthful\w*|what is said|"
-                       r"what (?:it|they|the \w+) says?|iq|right (?:answer|result)s?|"
+                       r"what (?:it|they|the \w+) says?|iq|right (?:answer|result)s?|math\w*|arithmetic|"
+                       r"got (?:it|the \w+) right|"
                        r"wrong(?!\s+(?:intonation|pitch|tone|emphasis|stress|pronunciation|prosody|volume|pace|speed|"
                        r"emotion|accent)))\b", re.I)
 _ACOUSTIC = re.compile(r"\b(?:paralinguistic\w*|acoustic\w*|deliver\w*|"
                        r"voice(?![\s-]+(?:assistant|agent|model|chat\w*|bot|interface|system|app|ai)s?\b)\w*|"
                        r"vocal\w*|prosod\w*|natural\w*|fluen\w*|pronunciat\w*|intonation|pitch|(?<!out )loud\w*|softly|"
                        r"volume|articulat\w*|enunciat\w*|speaking rate|emotion\w*|tone|"
+                       r"(?:speaking|speech|vocal|requested|asked[- ]for) style|style (?:of (?:speech|speaking)|requested|asked)|"
                        r"pac(?:e|ing)|intelligib\w*|timbre|expressive\w*|audio quality|sound quality|"
                        r"how (?:it|they|the \w+) (?:sounds?|says? it|speaks?|(?:is|are) (?:said|spoken|delivered))|eq)\b",
                        re.I)
@@ -118,7 +121,7 @@ def axis_of_words(text) -> str | None:
     too) or narrows its judging to one ("focus solely on the voice"), 'holistic' if it names
     both or only the whole, None if it names neither."""
     text = _affirmed(text)
-    narrowed = [c for c in re.split(r"[.;!?\n]", text) if _FOCUS.search(c) and _NARROWS.search(c)]
+    narrowed = [c for c in re.split(r"[.;!?\n,()]", text) if _FOCUS.search(c) and _NARROWS.search(c)]
     sem, ac = any(_SEMANTIC.search(c) for c in narrowed), any(_ACOUSTIC.search(c) for c in narrowed)
     if sem != ac:
         return "semantic" if sem else "acoustic"
@@ -141,10 +144,16 @@ def rubric_axis(rubric) -> str:
 
 
 def rubric_scale(rubric) -> tuple:
+    """The score range a rubric names (named_scale), or (1, 5) when it names none."""
+    return named_scale(rubric) or (1, 5)
+
+
+def named_scale(rubric) -> tuple | None:
     """The score range a rubric names: "1-10", "from 1 (wrong) to 10 (right)", "between 0 and
-    100", "on a 1-10 scale", "a 7-point scale", "out of 10", "X/10", "1 = ..., 2 = ..., 3 = ...";
-    (1, 5) when it names none. The first form found, in that order, wins; numbers may be words
-    ("a scale of one to ten"); a count of something else ("in 1 to 3 sentences") is not a range."""
+    100", "on a 1-10 scale", "a 7-point scale", "out of 10", "X/10", "0 (not at all) to 4",
+    "1 = ..., 2 = ..., 3 = ...", "between 0 and 1"; None when it names none. The first form found,
+    in that order, wins; numbers may be words ("a scale of one to ten"); a count of something
+    else ("in 1 to 3 sentences") is not a range."""
     spelled = {"zero": 0, "one": 1, "three": 3, "four": 4, "five": 5, "seven": 7, "nine": 9, "ten": 10, "hundred": 100}
     rubric = re.sub(r"\b(?:%s)\b" % "|".join(spelled), lambda m: str(spelled[m.group(0).lower()]), rubric, flags=re.I)
     top, to = r"(10|100|3|4|5|7|9)", r"\s*(?:-|\u2013|to|and)\s*"
@@ -152,7 +161,10 @@ def rubric_scale(rubric) -> tuple:
     unit = r"(?!\s*(?:sentences?|words?|lines?|paragraphs?|bullets?|reasons?|examples?|seconds?|minutes?)\b)"
     forms = [rf"(?:scale|score|rate|rating|grade|from|between|range)\D{{0,24}}?\b([01])\s*{note}{to}{top}\b{unit}",
              rf"\b([01]){to}{top}[- ](?:point )?scale\b",
-             rf"\b()(?:{top}[- ]point\b|out of {top}\b|[NX]\s*/\s*{top}\b)"]
+             rf"\b([01])\s*\([^()\n]{{1,60}}\)\s*{to}{top}\b{unit}",            # "0 (not at all) to 4": anchored
+             rf"\b()(?:{top}[- ]point\b|out of {top}\b|[NX]\s*/\s*{top}\b)",
+             r"(?:scale|score|rate|rating|grade|from|between|range|probability|confidence)\D{0,24}?"
+             r"\b(0)(?:\.0)?\s*(?:\([^()\n]{0,60}\)\s*)?(?:-|\u2013|to|and)\s*(1)(?:\.0)?(?![\d.]*\d)"]   # 0-1
     for form in forms:
         m = re.search(form, rubric, re.I)
         if m:
@@ -160,7 +172,84 @@ def rubric_scale(rubric) -> tuple:
     anchors = [int(n) for n in re.findall(r"(?<![\w.])(\d{1,3})\s*=\s*[A-Za-z]", rubric)]    # "1 = wrong, 3 = right"
     if len(anchors) >= 2 and min(anchors) in (0, 1):
         return min(anchors), max(anchors)
-    return 1, 5
+    return None
+
+
+# Answers in words. A verdict: the two words a rubric offers ("YES or NO", "CORRECT / INCORRECT"),
+# positive first. A ladder: three or more quality words it lists ("Excellent, Good, Fair or Poor").
+_VERDICTS = [("yes", "no"), ("correct", "incorrect"), ("pass", "fail"), ("true", "false"),
+             ("acceptable", "unacceptable"), ("good", "bad"), ("appropriate", "inappropriate")]
+_LADDER = {"terrible": 0, "awful": 0, "very poor": 0, "very bad": 0, "bad": 1, "poor": 1, "weak": 1, "fair": 2,
+           "average": 2, "ok": 2, "okay": 2, "mediocre": 2, "acceptable": 2, "adequate": 2, "good": 3, "very good": 3.5,
+           "great": 4, "excellent": 4, "outstanding": 4.5, "perfect": 4.5}
+_ANSWER_VERB = r"(?:answer|respond|reply|output|return|write|say|state|verdict|label|decide|classify|print|choose|pick)\w*"
+
+
+def answer_words(rubric) -> list | None:
+    """The words a rubric asks its answer in, worst first: a verdict's two ("NO", "YES") or a
+    ladder's ("Poor", "Fair", "Good", "Excellent"), spelled as the rubric spells them; None when
+    it asks for neither. A verdict counts only where it reads as the answer's form (in capitals, in
+    quotes, or after "answer", "output", "verdict", ...), not "whether the answer is correct or not"."""
+    q = r"[\"'\u201c\u201d*`]*"
+    for pos, neg in _VERDICTS:
+        for first, second in ((pos, neg), (neg, pos)):
+            for m in re.finditer(rf"({q})\b({first})\b({q})\s*(?:or|/|\||,)\s*{q}\b({second})\b", rubric, re.I):
+                said = [m.group(2), m.group(4)]
+                shown = all(w.isupper() for w in said) or bool(m.group(1) or m.group(3)) or \
+                    re.search(rf"\b{_ANSWER_VERB}\b[^.\n]{{0,40}}$", rubric[:m.start()], re.I)
+                if shown:
+                    return said if first == neg else said[::-1]
+    words = "|".join(sorted(map(re.escape, _LADDER), key=len, reverse=True))
+    sep = r"\s*(?:,\s*(?:or\s+)?|/|\||\bor\b|<|>|\u2192|->)\s*"
+    for m in re.finditer(rf"\b(?:{words})\b(?:{sep}{q}\b(?:{words})\b){{2,}}", rubric, re.I):
+        found = list(dict.fromkeys(re.findall(rf"\b(?:{words})\b", m.group(0), re.I)))
+        ranks = [_LADDER[w.lower()] for w in found]
+        if len(set(ranks)) == len(ranks) >= 3:
+            return [w for _, w in sorted(zip(ranks, found))]
+    return None
+
+
+# An answer line shown as a template to copy: `score=<N>`, "**Score:** N", "Better response: <1 or 2>"
+_PLACEHOLDER = re.compile(r"<[^<>\n]{1,30}>|\{[^{}\n]{1,30}\}|\[[^\[\]\n]{1,30}\]|(?<![\w<\[{])(?:N|X|#|\?+)(?![\w>\]}])|"
+                          r"\b\d{1,3}\s*(?:-|\u2013|/|\|)\s*\d{1,3}\b|\b\w+(?:\s*(?:/|\||\bor\b)\s*\w+)+")
+_TEMPLATE_KEY = re.compile(r"\b(?:score\w*|rating\w*|grade\w*|verdict\w*|winner\w*|better\w*|prefer\w*|choice\w*|"
+                           r"result\w*|judg\w*|label\w*|mos|overall|final|correct\w*|decision\w*)\b", re.I)
+
+
+def answer_options(rubric) -> tuple | None:
+    """Whole answers listed to pick from, in quotes on one line ("Verdict: Response 1", "Verdict:
+    Response 2", "Verdict: Tie") -> (their shared start, [the options]) with two to four options."""
+    for line in rubric.splitlines():
+        quoted = [a or b for a, b in re.findall(r"[\"\u201c]([^\"\u201c\u201d\n]{1,60})[\"\u201d]|`([^`\n]{1,60})`", line)]
+        if 2 <= len(quoted) <= 4:
+            start = os.path.commonprefix(quoted)
+            start = start[:start.rfind(": ") + 2 if ": " in start else start.rfind(" ") + 1]     # whole words
+            rest = [q[len(start):].strip() for q in quoted]
+            if start.strip() and all(rest) and len(set(rest)) == len(rest):
+                return start, rest
+    return None
+
+
+def answer_template(rubric) -> tuple | None:
+    """The answer line a rubric shows to copy, as (before, placeholder, after): from inline code,
+    a fenced block, quotes, or the line after "format:" / "exactly:" / "like this:". It names what it
+    holds (score, rating, verdict, better, ...) and leaves a placeholder for the value; None if none."""
+    # (line, whether it was introduced as the answer's form: then it need not name what it holds)
+    shown = [(line, False) for block in re.findall(r"```[^\n]*\n(.*?)```", rubric, re.S) for line in block.splitlines()[:6]]
+    shown += [(x, False) for x in re.findall(r"`([^`\n]{1,80})`", rubric)]
+    shown += [(a or b, False) for a, b in re.findall(r"[\"\u201c]([^\"\u201c\u201d\n]{1,80})[\"\u201d]|"
+                                                    r"(?<!\w)'([^'\n]{1,80})'(?!\w)", rubric)]
+    cue = r"\b(?:format|exactly|as follows|template|in the form|formatted as|like this)\s*:[ \t]*\n?[ \t]*([^\n\"'`]{1,80})"
+    shown += [(x, True) for x in re.findall(cue, rubric, re.I)]
+    shown += [(x, False) for x in re.findall(r"\blike\s+([^\n]{1,80})", rubric, re.I)]
+    for line, introduced in shown:
+        line = line.strip()
+        key = _TEMPLATE_KEY.search(line) or (re.match(r"[\W_]*[A-Za-z][\w ]{0,30}?\s*[:=]", line) if introduced else None)
+        hole = next((m for m in _PLACEHOLDER.finditer(line) if key and m.start() >= key.end()), None)
+        if key and hole and not re.search(r"</|\"\s*:|\[\[", line):      # tags, JSON and [[N]] have their own styles
+            after = re.match(r"[^\s\w]*(?:\d+[^\s\w]*)?", line[hole.end():]).group(0)    # "/10", "**"; not "and nothing else"
+            return line[:hole.start()], hole.group(0), after.rstrip(".,;")
+    return None
 
 
 def answer_format(rubric, pairwise=False) -> dict:
@@ -170,7 +259,12 @@ def answer_format(rubric, pairwise=False) -> dict:
     writes its range ("Score: X/10"). A slot is one value to write (several for a rubric asking
     one score per aspect); None = the rubric's axis."""
     want = r"choice|winner|prefer\w*|better|verdict|decision" if pairwise else r"score\w*|rating\w*|grade\w*"
-    fmt = {"scale": (1, 5) if pairwise else rubric_scale(rubric), "tie": "tie"}
+    named = None if pairwise else named_scale(rubric)
+    fmt = {"scale": named or (1, 5), "tie": "tie"}
+    template, options = answer_template(rubric), answer_options(rubric)
+    levels = None if pairwise or named else answer_words(rubric)
+    if levels:
+        fmt["levels"] = levels          # the value is one of these words (rescale)
     tie = re.search(r"\[\[(C|tie)\]\]", rubric, re.I)
     if pairwise and tie:
         fmt["tie"] = tie.group(1)
@@ -180,10 +274,17 @@ def answer_format(rubric, pairwise=False) -> dict:
         fmt["labels"] = ["A", "B"]
     tags = list(dict.fromkeys(t for t in re.findall(r"<([A-Za-z][\w-]*)>", rubric)
                               if re.fullmatch(rf"(?:[\w-]+[-_])?(?:{want})(?:[-_][\w-]+)?", t, re.I)))
+    text_slot = r"reason\w*|justif\w*|explan\w*|rational\w*|comment\w*|feedback|analysis|thoughts?|think\w*|notes?|critique"
+    # a tag shown empty or holding a placeholder, whatever its name: "inside <overall></overall> tags"
+    tags = tags or [t for t in dict.fromkeys(re.findall(r"<([A-Za-z][\w-]*)>\s*(?:\.\.\.|N|X|\d+)?\s*</\1>", rubric))
+                    if not re.fullmatch(text_slot, t, re.I)]
     keys = list(dict.fromkeys(k for k in re.findall(r"\"([A-Za-z][\w-]*)\"\s*:", rubric) if re.search(want, k, re.I)))
-    keys = keys or list(dict.fromkeys(re.findall(r"\"([A-Za-z][\w-]*)\"\s*:\s*(?:<[^<>\n]{1,20}>|[NnX]\b|\d)", rubric)))
+    keys = keys or list(dict.fromkeys(re.findall(r"\"([A-Za-z][\w-]*)\"\s*:\s*(?:<[^<>\n]{1,20}>|[NnX]\b|\d|\.\.\.|\u2026)",
+                                                 rubric)))
+    if not keys and re.search(r"\bJSON\b", rubric):     # keys listed ('- "content": is it right?') for a JSON answer
+        keys = [k for k in dict.fromkeys(re.findall(r"\"([A-Za-z][\w-]*)\"\s*:", rubric)) if not re.fullmatch(text_slot, k, re.I)]
     placeholder = r"(?:N|X|<(?:number|int|integer|score|n|N)>)(?![\w<])"      # "MOS: N", "Overall: N/5"
-    lines = list(dict.fromkeys(re.findall(rf"(?:^|(?<=[\s\"'(\u201c]))((?:[A-Z][a-z]+ )?(?i:{want}))\s*:\s*"
+    lines = list(dict.fromkeys(re.findall(rf"(?:^|(?<=[\s\"'(\u201c]))((?:[A-Z][a-z]+ |[A-Z]+ )?(?i:{want}))\s*:\s*"
                                           rf"(?:\[|<|\{{|N\b|X\b|\d|_|\.\.\.|A\b)", rubric, re.M)))
     label = r"(?:^|(?<=[\s\"'(\u201c]))([A-Z][A-Za-z]+(?: [a-z]+)?)"
     lines = lines or list(dict.fromkeys(re.findall(rf"{label}\s*:\s*{placeholder}", rubric, re.M)))
@@ -198,12 +299,15 @@ def answer_format(rubric, pairwise=False) -> dict:
         fmt.update(style="json", slots=keys or (["choice"] if pairwise else ["score"]))
     elif pairwise and re.search(r"\[\[A>>?B\]\]", rubric):                            # Arena-Hard's [[A>B]]
         fmt.update(style="arena", slots=["Verdict"], labels=["A", "B"], tie="A=B")
-    elif re.search(r"\[\[(?:A|B|C|\d|rating|score)", rubric, re.I):
+    elif re.search(r"\[\[(?:A|B|C|\d|N\]|X\]|rating|score)", rubric, re.I):
         fmt.update(style="brackets", slots=["Verdict" if pairwise else "Rating"])
     elif re.search(r"\[RESULT\]", rubric):
         fmt.update(style="result", slots=["RESULT"])                                 # Prometheus
     elif pairwise and option:
         fmt.update(style="option", slots=[option.group(1)])
+    elif pairwise and options and len(options[1]) in (2, 3):       # "Verdict: Response 1" / "... 2" / "... Tie"
+        fmt.update(style="template", slots=["choice"], template=(options[0], "", ""), labels=options[1][:2])
+        fmt["tie"] = options[1][2] if len(options[1]) == 3 else fmt["tie"]
     elif pairwise and words:                                 # "one word: first, second, or same", "A, B, or Equal"
         fmt.update(style="bare", slots=["choice"], labels=[words.group(1), words.group(2)], tie=words.group(3))
     elif lines:
@@ -211,7 +315,19 @@ def answer_format(rubric, pairwise=False) -> dict:
         out_of = re.search(rf"(?:{'|'.join(map(re.escape, lines))})\s*:\s*(?:N|X|\d+)\s*/\s*(\d+)", rubric)
         if out_of:                                           # "Score: X/10"
             fmt["suffix"] = f"/{out_of.group(1)}"
-    elif not pairwise and re.search(r"\b(?:just|only) (?:the|a|one) (?:number|integer|digit|score)\b|"
+    elif not pairwise and re.search(r"\bin (?:square )?brackets\b|\blike \[\d+\]", rubric, re.I):
+        fmt.update(style="template", slots=["value"], template=("[", "N", "]"))       # "[3]" at the end
+    elif template:
+        fmt.update(style="template", slots=["value"], template=template)
+        alternatives = re.split(r"\s*(?:/|\||\bor\b|,)\s*", template[1].strip("<>{}[] "))
+        if pairwise and len(alternatives) >= 2:
+            fmt["labels"] = alternatives[:2]
+            fmt["tie"] = alternatives[2] if len(alternatives) > 2 else fmt["tie"]
+        elif not pairwise and not named and re.fullmatch(r"\d{1,3}\s*(?:-|\u2013)\s*\d{1,3}", template[1].strip("<>{}[] ")):
+            fmt["scale"] = named_scale(f"scale {template[1].strip('<>{}[] ')}") or fmt["scale"]     # `score=<0-10>`
+    elif levels:
+        fmt.update(style="bare", slots=["verdict"])
+    elif not pairwise and re.search(r"\b(?:just|only)(?: \w+){0,3} (?:the|a|one|your) (?:number|integer|digit|score)\b|"
                                     r"\b(?:a|one) single (?:number|integer|digit)\b|"
                                     r"\b(?:write|output|reply with|answer with|return|respond with) nothing (?:but|else)\b",
                                     rubric, re.I):
@@ -230,7 +346,8 @@ def answer_format(rubric, pairwise=False) -> dict:
 
 # Section headings people put in the user text: "Question:", "Transcript of answer:",
 # "## Response A", "[The Start of Assistant A's Answer]" ...
-_HEADING = re.compile(r"^[ \t]*(?:#{1,6}[ \t]*)?(?:\*\*|__)?\[?(?P<name>[A-Za-z][\w '\u2019()/-]{0,48}?)\]?[ \t]*"
+_LIST_ITEM = re.compile(r"^[ \t]*(?:\d{1,2}[.)]|[-*\u2022])[ \t]+")       # "1. The user asked: ..." (a one-line section)
+_HEADING = re.compile(r"^[ \t]*(?:(?:\d{1,2}[.)]|[-*\u2022])[ \t]+)?(?:#{1,6}[ \t]*)?(?:\*\*|__)?\[?(?P<name>[A-Za-z][\w '\u2019()/-]{0,48}?)\]?[ \t]*"
                       r"(?:\*\*|__)?[ \t]*(?::(?:\*\*|__)?[ \t]*(?P<rest>.*)|(?P<bare>))$")
 _BRACKET = re.compile(r"^[ \t]*(?:\[|<\|)(?P<name>[^\]|\n]{1,60})(?:\]|\|>)[ \t]*$")     # [Question], <|User Prompt|>
 _QUESTION_WORDS = {"question", "instruction", "request", "query", "prompt", "input", "turn", "message", "utterance",
@@ -240,7 +357,8 @@ _REPLY_WORDS = {"answer", "response", "reply", "output", "completion", "transcri
 _FILLER = {"the", "a", "an", "of", "to", "be", "for", "s", "text", "spoken", "audio", "candidate", "generated", "ai",
            "its", "original", "user", "users", "start", "model", "assistant", "evaluate", "evaluated", "judge", "judged",
            "assess", "assessed", "rate", "rated", "score", "scored", "grade", "graded",     # "Response to evaluate"
-           "asr", "transcribed", "recording", "clip"}                                       # "ASR transcript"
+           "asr", "transcribed", "recording", "clip",                                       # "ASR transcript"
+           "what", "said", "says", "asked", "asks", "replied", "answered", "responded", "spoke", "heard"}  # "What the user said"
 # What only a judge's instructions say: a paragraph with one of these after a reply is the rubric
 # again ("Which output is better? Reply <choice>A</choice> ..."), and a question-like section with
 # one (MT-Bench's "[Instruction]" block above its "[Question]") is the judge's, not the user's.
@@ -264,7 +382,7 @@ def heading_kind(name) -> tuple | None:
     None when the name is not one a judge prompt uses for its inputs."""
     if name.strip() == "Q":                    # "Q: ... / A: ..." (split_sections reads the A after a Q)
         return "question", None
-    label = re.search(r"(?<![A-Za-z0-9])([AB12])(?![A-Za-z0-9])|\(([ab])\)", name)
+    label = re.search(r"(?<![A-Za-z0-9])([AB12XY])(?![A-Za-z0-9])|\(([ab])\)", name)
     label = (label.group(1) or label.group(2)).upper() if label else None
     plain = re.sub(r"\([^()]*\)", " ", name)          # "QUESTION (for context only)", "Answer (transcribed)"
     words = re.sub(r"[^a-z0-9 ]", " ", plain.lower().replace("\u2019", "'").replace("'s", " ")).split()
@@ -314,6 +432,43 @@ def untag(text) -> str:
     return "".join(pieces) + text[done:]
 
 
+def unjson(text) -> str:
+    """Inputs given as one JSON object ({"question": "...", "response": "..."}, alone or in a fenced
+    block) as the headed sections split_sections reads; a key that is not an input stays as it was."""
+    def sections(m):
+        try:
+            obj = json.loads(m.group(1) or m.group(2))
+        except ValueError:
+            return m.group(0)
+        name = (lambda key: str(key).replace("_", " "))      # noqa: E731
+        if not isinstance(obj, dict) or not any(heading_kind(name(k)) for k in obj):
+            return m.group(0)
+        return "\n".join(f"\n{name(k)}:\n{v}\n" if isinstance(v, str) and heading_kind(name(k)) else f"{k}: {json.dumps(v)}"
+                         for k, v in obj.items())
+    return re.sub(r"```(?:json)?[ \t]*\n(\{.*?\})\s*```|\A\s*(\{.*\})\s*\Z", sections, text, flags=re.S)
+
+
+_QUOTED_QUESTION = re.compile(r"\b(?:asked|asks|question(?: was| is)?|said|says|request(?:ed)?(?: was| is)?)\s*:?\s*"
+                              r"[\"\u201c]([^\"\u201c\u201d\n]{2,300})[\"\u201d]", re.I)
+
+
+def introduced_kind(line) -> tuple | None:
+    """A sentence ending in a colon that introduces an input ("the question I asked it was:", "and
+    here's what it said back:", "The assistant replied (...):") -> ('question' | 'reply', None);
+    None for one that introduces the judge's own instructions ("Use this format:")."""
+    if not line.rstrip().endswith(":"):
+        return None
+    clause = re.split(r"(?<=[.!?;])\s+", re.sub(r"\([^()]*\)", " ", line.rstrip()[:-1]))[-1]
+    if re.search(r"\b(?:format|scale|rubric|criteri\w*|following|instruction\w*|output|score|rate|rating|verdict|json|"
+                 r"example|guidelines?)\b", clause, re.I):
+        return None
+    if re.search(r"\b(?:answer\w*|repl(?:y|ied|ies)|respon(?:se|ded)|said back|(?:it|model|assistant) said)\b", clause, re.I):
+        return "reply", None
+    if re.search(r"\b(?:question|asked|asks|request(?:ed)?|prompt)\b", clause, re.I):
+        return "question", None
+    return None
+
+
 def split_sections(text, ours=False) -> tuple[list, str]:
     """User text -> ([(kind, label, body), ...], free text outside any input section).
     A section runs to the next recognised heading or an end marker, to some other heading
@@ -324,6 +479,9 @@ def split_sections(text, ours=False) -> tuple[list, str]:
     question and transcripts are read whole whatever they say."""
     sections, free, current, blank, after_q = [], [], None, False, False
     for line in text.splitlines():
+        if line == AFTER_AUDIO:
+            current = None
+            continue
         if ours:
             kind = _OURS.get(line[:-1]) if line.endswith(":") else None
             if kind:
@@ -339,6 +497,13 @@ def split_sections(text, ours=False) -> tuple[list, str]:
         if m and m.groupdict().get("bare") is not None and not marked:
             m = None            # a bare "Answer" line is text; "## Answer" or "**Answer**" is a heading
         kind = heading_kind(m.group("name")) if m else None
+        introduced = None if kind else introduced_kind(line)
+        if introduced:                          # the sentence stays rubric; what follows it is the input
+            free.append(line)
+            current = [*introduced, []]
+            sections.append(current)
+            blank = False
+            continue
         if m and m.group("name").strip() == "A" and after_q and current is not None:
             kind = ("reply", None)       # the answer of a "Q: / A:" pair (a lone "A:" may be a choice or a label)
         if kind:
@@ -351,6 +516,8 @@ def split_sections(text, ours=False) -> tuple[list, str]:
             rest = m.groupdict().get("rest")
             if rest and rest.strip():
                 current[2].append(rest)
+            if _LIST_ITEM.match(line):          # a list item's input is its own line: the next item is not in it
+                current = None
         elif current is not None and (marked or _EMPTY_SLOT.match(line) or blank and (
                 m and m.groupdict().get("rest") is not None or current[0] == "reply" and _RUBRIC_CUE.search(line))):
             current = None
@@ -388,6 +555,9 @@ def _audio_url(part) -> dict:
     return {"data": m.group(2), "format": m.group(1)}
 
 
+AFTER_AUDIO = "\x00after audio\x00"     # a line split_sections reads as the end of the section before it
+
+
 def _parts(content) -> tuple[list, list]:
     """A message's content -> (its text parts, its audio parts as input_audio dicts)."""
     if isinstance(content, str):
@@ -399,7 +569,8 @@ def _parts(content) -> tuple[list, list]:
         if not isinstance(part, dict):
             raise BadRequest("message content parts must be objects")
         if part.get("type") == "text" and isinstance(part.get("text"), str):
-            texts.append(part["text"])
+            # text after an audio part starts afresh: the task written below the clip is not the section above it
+            texts.append((AFTER_AUDIO + "\n" if audios else "") + part["text"])
         elif part.get("type") == "input_audio":
             audios.append(part.get("input_audio"))
         elif part.get("type") == "audio_url":
@@ -436,7 +607,7 @@ def parse_judge_request(body: dict) -> dict:
         raise BadRequest("no input_audio part in the user message: the judge scores a reply's audio; send it as an "
                          "input_audio part beside the text (Question / Transcript of the reply)")
     ours = bool(re.search(r"(?:Scoring|Comparison) axis:", "\n".join(system)))
-    text = "\n\n".join(user)
+    text = "\n\n".join(user if ours else map(unjson, user))
     sections, free = split_sections(text if ours else untag(text), ours)
     # the question the scored reply answers: in a dialogue (Question / Answer / Question / Answer, or a
     # Conversation section, then the Question) the last question section before the last reply
@@ -448,12 +619,14 @@ def parse_judge_request(body: dict) -> dict:
     instructions = [b for i, (kind, _, b) in enumerate(sections) if kind == "question" and i != (asked or [-1])[-1]
                     and _RUBRIC_CUE.search(b)]
     replies = [(lab, b or None) for kind, lab, b in sections if kind == "reply"]    # empty: a label for its audio
-    bare = bool(system) and not replies and bool(free)      # the user text is the reply itself
+    # the user text is the reply itself (not when it all comes after the audio: then it says what the clips are)
+    bare = bool(system) and not replies and bool(free) and not all(t.startswith(AFTER_AUDIO) for t in user if t.strip())
     rubric = "\n\n".join(system + instructions + ([] if bare else [free]))[:MAX_RUBRIC]
     labels = list(dict.fromkeys(lab for lab, _ in replies if lab))
     compare = re.search(r"Comparison axis:\s*(helpfulness|naturalness|overall)", rubric)
     pairwise = bool(compare) or len(labels) >= 2 or (len(audios) >= 2 and bool(_PAIR_WORDS.search(rubric))
                                                      and not re.search(r"Scoring axis:", rubric))
+    all_audio = audios
     if pairwise:
         axis = compare.group(1) if compare else PAIR_NAMES[rubric_axis(rubric)]
         by_label = {lab: b for lab, b in replies if lab}
@@ -475,21 +648,43 @@ def parse_judge_request(body: dict) -> dict:
             import codec
             t = codec.hear(codec.encode(wave, rate))
         out.append(("" if t.strip() == "[empty]" else t, wave, rate))
-    question = found["question"] or ""
+    question = found["question"]
+    quoted = re.match(r'\s*["\u201c]([^"\u201c\u201d\n]{2,300})["\u201d]', question or "")
+    if quoted and not ours:                 # 'The user asked: "what is 3 plus 4". The clip is ...'
+        question = quoted.group(1).strip()
+    if not question and not ours:           # 'The user asked: "what is 3 plus 4"', or only the spoken question
+        quoted = _QUOTED_QUESTION.search(free) or _QUOTED_QUESTION.search(rubric)
+        spoken = all_audio[:len(all_audio) - len(audios)]       # audio before the scored reply's
+        if quoted:
+            question = quoted.group(1).strip()
+        elif spoken:
+            import codec
+            question = codec.hear(codec.encode(*_audio(spoken[-1])))
+    question = question or ""
     return {"mode": "compare" if pairwise else "score", "axis": axis, "question": question,
             "reference": found["reference"], "replies": out, "seed": seed,
             "labels": labels[:2] if pairwise and len(labels) >= 2 else ["A", "B"], "format": answer_format(rubric, pairwise)}
 
 
-def rescale(score, scale) -> int:
-    """A 1-5 Likert score on the rubric's scale (lo-hi), e.g. 5 -> 10 on 1-10."""
+def rescale(score, scale, levels=None):
+    """A 1-5 Likert score on the rubric's scale (lo-hi), e.g. 5 -> 10 on 1-10; on 0-1, a fraction
+    (3 -> 0.5); in its words (levels, worst first), the nearest level, and for a two-word verdict
+    the positive one from 4 up (a reply scored 3, middling, is not "correct")."""
+    if levels:
+        return levels[int(score >= 4)] if len(levels) == 2 else levels[int(math.floor((score - 1) * (len(levels) - 1) / 4
+                                                                                     + 0.5))]
     lo, hi = scale
+    if (lo, hi) == (0, 1):
+        return round((score - 1) / 4, 2)
     return score if (lo, hi) == (1, 5) else int(math.floor(lo + (score - 1) * (hi - lo) / 4 + 0.5))
 
 
-def render(style, justification, values, suffix="") -> str:
+def render(style, justification, values, suffix="", template=None) -> str:
     """The answer text: values [(slot name, value)] written the way the rubric asked (`suffix`
-    after a line's value: "/10" for "Score: X/10")."""
+    after a line's value: "/10" for "Score: X/10"; `template` (before, placeholder, after): the
+    answer line the rubric showed, its placeholder filled)."""
+    if style == "template":
+        return f"{justification}\n{template[0]}{values[0][1]}{template[2]}"
     if style == "json":
         return json.dumps({"justification": justification, **dict(values)})
     if style == "brackets":
