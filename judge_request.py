@@ -196,7 +196,7 @@ def answer_words(rubric) -> list | None:
             for m in re.finditer(rf"({q})\b({first})\b({q})\s*(?:or|/|\||,)\s*{q}\b({second})\b", rubric, re.I):
                 said = [m.group(2), m.group(4)]
                 shown = all(w.isupper() for w in said) or bool(m.group(1) or m.group(3)) or \
-                    re.search(rf"\b{_ANSWER_VERB}\b[^.\n]{{0,40}}$", rubric[:m.start()], re.I)
+                    re.search(rf"(?<!the )(?<!an )(?<!your )(?<!its )\b{_ANSWER_VERB}\b[^.\n]{{0,40}}$", rubric[:m.start()], re.I)
                 if shown:
                     return said if first == neg else said[::-1]
     words = "|".join(sorted(map(re.escape, _LADDER), key=len, reverse=True))

@@ -673,3 +673,74 @@ def test_others_rules_do_not_cut_a_reply_or_misread_a_count():
         assert judge_request.parse_judge_request(body)["replies"][0][0] == reply
     assert judge_request.rubric_scale("Justify your rating in 1 to 3 sentences, then rate it from 1 to 10.") == (1, 10)
     assert judge_request.answer_format("Judge nothing but the pronunciation.")["style"] == "tag"
+
+
+# ---------------------------------------------------------------- general readings (2026-12-05, the fifth batch)
+
+@pytest.mark.parametrize("rubric,words", [
+    ("Is the reply correct? Answer yes or no.", ["no", "yes"]),
+    ("Say whether it is right: YES/NO", ["NO", "YES"]),
+    ('Respond with "incorrect" or "correct".', ["incorrect", "correct"]),
+    ("How does the voice sound? Answer with one of: Excellent, Good, Fair, Poor.", ["Poor", "Fair", "Good", "Excellent"]),
+    ("Judge whether the answer is correct or incorrect. Give a score as <score>N</score>.", None),
+    ("Is the voice good or bad? Rate it.", None),
+    ("Rate it 1-5. Poor and fair replies score low.", None),
+])
+def test_answer_words_are_the_ones_offered_as_the_answer_not_a_mention(rubric, words):
+    """Bugs caught: "whether the answer is correct or incorrect" (the noun 'answer', a mention) read as
+    a verdict asked for, so a 1-5 score is answered "correct"; the verdict's two words swapped
+    (a right reply answered "no"); a ladder kept in the order written, not worst first."""
+    assert judge_request.answer_words(rubric) == words
+
+
+def test_words_and_fractions_are_hand_worked_from_the_likert_score():
+    """A two-word verdict is positive from 4 up (3, a middling reply, is not "correct"); a four-word
+    ladder takes the nearest level, (s - 1) * 3 / 4 rounded half up: 1 2 3 4 5 -> 0 1 2 2 3; 0-1 is
+    (s - 1) / 4. Bugs caught: a verdict positive from 3 (the midpoint), the ladder's levels off by one,
+    a 0-1 scale rounded to 0 or 1 (an integer rescale)."""
+    assert [judge_request.rescale(s, (1, 5), ["NO", "YES"]) for s in range(1, 6)] == ["NO", "NO", "NO", "YES", "YES"]
+    ladder = ["Poor", "Fair", "Good", "Excellent"]
+    assert [judge_request.rescale(s, (1, 5), ladder) for s in range(1, 6)] == ["Poor", "Fair", "Good", "Good", "Excellent"]
+    assert [judge_request.rescale(s, (0, 1)) for s in range(1, 6)] == [0.0, 0.25, 0.5, 0.75, 1.0]
+
+
+@pytest.mark.parametrize("rubric,template", [
+    ("End your reply with `score=<N>`.", ("score=", "<N>", "")),
+    ("Finish with a line like **Score:** N and nothing else.", ("**Score:** ", "N", "")),
+    ("Answer in the form: Stars: N", ("Stars: ", "N", "")),
+    ("Reply with 'Better response: <1 or 2>'.", ("Better response: ", "<1 or 2>", "")),
+    ("Close with `Delivery: X/10`.", None),                  # no word saying what it holds: the line style reads it
+    ('Quote the user, as in "what is 3 plus 4".', None),
+])
+def test_an_answer_line_shown_to_copy_is_the_template(rubric, template):
+    """Bugs caught: a sentence's tail kept after the value ("**Score:** 4 and nothing else"), a quoted
+    phrase with no placeholder (the question) taken for the answer's form, a line introduced as the form
+    ("in the form: Stars: N") refused for not saying 'score'."""
+    assert judge_request.answer_template(rubric) == template
+
+
+@pytest.mark.parametrize("line,kind", [
+    ("hey, can you rate it? the question I asked it was:", ("question", None)),
+    ("and here's what it said back:", ("reply", None)),
+    ("The assistant replied (the words are wrong, that's fine):", ("reply", None)),
+    ("Output your answer in exactly this format:", None),
+    ("Use the following scale:", None),
+    ("The question was what is 3 plus 4.", None),
+])
+def test_a_sentence_ending_in_a_colon_introduces_an_input_unless_it_introduces_instructions(line, kind):
+    """Bug caught: "Output your answer in this format:" opening a reply section (the format's lines read
+    as the transcript), or the question introduced in prose left in the rubric (its 'loudly' turning a
+    content rubric acoustic)."""
+    assert judge_request.introduced_kind(line) == kind
+
+
+def test_a_list_item_input_is_one_line_and_text_after_the_audio_is_not_the_section_before_it():
+    """Bugs caught: a numbered step's question running on into the next steps (the judge's instructions
+    read as the question); the task written in a text part after the clip appended to the question."""
+    sections, free = judge_request.split_sections("Steps:\n1. The user asked: how many letters in cat\n"
+                                                  "2. Listen to the reply.\n3. Score it 1-5.")
+    assert sections == [("question", None, "how many letters in cat")]
+    assert free == "Steps:\n2. Listen to the reply.\n3. Score it 1-5."
+    text = f"Question: what is 3 plus 4\n{judge_request.AFTER_AUDIO}\nRate the answer above 1-10."
+    sections, free = judge_request.split_sections(text)
+    assert sections == [("question", None, "what is 3 plus 4")] and free == "Rate the answer above 1-10."
