@@ -744,3 +744,10 @@ def test_a_list_item_input_is_one_line_and_text_after_the_audio_is_not_the_secti
     text = f"Question: what is 3 plus 4\n{judge_request.AFTER_AUDIO}\nRate the answer above 1-10."
     sections, free = judge_request.split_sections(text)
     assert sections == [("question", None, "what is 3 plus 4")] and free == "Rate the answer above 1-10."
+
+
+def test_json_keys_shown_with_an_ellipsis_are_the_slots_without_the_word_json():
+    """Bug caught: a JSON answer shown as {"correctness": ..., "delivery": ...} (no 'JSON' named, no
+    number shown) answered as one <score> tag instead of a value per key, each on its own axis."""
+    fmt = judge_request.answer_format('Answer as {"correctness": ..., "delivery": ...} and nothing else.')
+    assert fmt["style"] == "json" and fmt["slots"] == [("correctness", "semantic"), ("delivery", "acoustic")]
