@@ -521,8 +521,10 @@ def read_request(ap, path):
     except (OSError, ValueError, BadRequest) as e:
         ap.error(f"{path}: {e}")
     fmt = req["format"]
-    print(f"mode       {req['mode']}\naxis       {req['axis']}\nscale      {fmt['scale'][0]}-{fmt['scale'][1]}\n"
-          f"format     {fmt['style']}: " + ", ".join(name + (f" ({axis})" if axis else "") for name, axis in fmt["slots"]))
+    scale = " / ".join(fmt["levels"]) if fmt.get("levels") else f"{fmt['scale'][0]}-{fmt['scale'][1]}"
+    shown = f" '{fmt['template'][0]}{fmt['template'][1]}{fmt['template'][2]}'" if fmt.get("template") else ""
+    print(f"mode       {req['mode']}\naxis       {req['axis']}\nscale      {scale}\n"
+          f"format     {fmt['style']}{shown}: " + ", ".join(name + (f" ({axis})" if axis else "") for name, axis in fmt["slots"]))
     print(f"question   {req['question'] or '(none found)'}")
     print(f"reference  {req['reference'] or '(none: the toy judge knows the answer to a toy question)'}")
     for label, (transcript, _, _) in zip(req["labels"] if req["mode"] == "compare" else [""], req["replies"]):

@@ -16,14 +16,20 @@ replies or an A/B choice make a comparison. The question, reference and transcri
 under the headings people use ("Question", "Instruction", "User", ...; "Transcript of
 answer", "Answer", "Response to evaluate", ...; "Response A" / "[The Start of Assistant B's
 Answer]"); with none, or an empty one before its audio, the user text is the transcript, or
-what the analyser hears when there is none. Text after the inputs that only a judge's
-instructions hold ("## Task", "Which output is better? <choice>..."), and an instruction
-block above the question, are rubric. The answer takes the form the rubric names (<score>,
-one tag per aspect such as <score-semantic> or <content_score>, JSON {"score": N}, "Score:
-N" or "Score: N/10", [[N]], "[RESULT] N", a form's last "- Fluency:", just the number,
-"Output (a)"), on its scale (rubric_scale), else ours. Audio comes as input_audio parts or
-audio_url data: URLs; the reply is the last one (the last two for a comparison). A request
-with nothing to score raises BadRequest (the server's 400).
+what the analyser hears when there is none. A sentence that ends in a colon can introduce an
+input ("the question I asked it was:"); inputs may come as XML elements or one JSON object; a
+question may be quoted in prose ('The user asked: "..."') or only spoken, in the clip before the
+reply. Text after the inputs that only a judge's instructions hold ("## Task", "Which output is
+better? <choice>..."), text in a part after the audio, and an instruction block above the
+question, are rubric. The answer takes the form the rubric names (<score>, one tag per aspect
+such as <score-semantic> or <content_score>, any tag shown empty, JSON {"score": N} or the keys
+it lists, "Score: N" or "Score: N/10", [[N]], "[RESULT] N", a form's last "- Fluency:", just the
+number, "Output (a)", an answer line shown to copy such as `score=<N>` or "Better response: <1
+or 2>", answers listed in quotes), on its scale (named_scale), or in its words (a YES / NO
+verdict, a ladder such as Excellent / Good / Fair / Poor), else ours. Audio comes as input_audio
+parts or audio_url data: URLs; the reply is the last one (the last two for a comparison). A
+request with nothing to score raises BadRequest (the server's 400). All of this is heuristic:
+README, *Use your own judge prompt*, says how far it carries on prompts it was not built from.
 
 Deviations: none from the paper (it does not say how its judge parses prompts); unlike the
 official client, an unscorable request is an error, never a default score.

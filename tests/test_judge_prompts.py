@@ -597,7 +597,7 @@ def test_judge_read_shows_a_prompt_of_ones_own_as_the_server_reads_it(tmp_path, 
     """`python judge.py read body.json`: how the local judge reads a request (mode, axis, scale,
     format, question, transcripts) and the answer it would give, so a prompt of one's own can be
     checked before training against it. Bug caught: a reading other than the server's (the
-    MT-Bench case is semantic on 1-10 in [[N]]), or a bad body ending in a traceback instead of
+    MT-Bench case is semantic on 1-10 in [[N]]), a verdict's words or a template not shown, or a bad body ending in a traceback instead of
     one line naming the file, status 2."""
     import sys
     case = next(c for c in OTHERS if c["name"] == "mtbench_instruction_block")
@@ -608,6 +608,12 @@ def test_judge_read_shows_a_prompt_of_ones_own_as_the_server_reads_it(tmp_path, 
     out = capsys.readouterr().out
     assert re.search(r"(?m)^axis +semantic$", out) and re.search(r"(?m)^scale +1-10$", out)
     assert re.search(r"(?m)^question +what is 3 plus 4 say it loudly$", out) and "Rating: [[10]]" in out
+    for name, shown in (("yes_no_verdict_right", r"(?m)^scale +NO / YES$"),      # a verdict's words, and a template
+                        ("score_equals_template", r"(?m)^format +template 'score=<N>'")):
+        case = next(c for c in OTHERS if c["name"] == name)
+        body.write_text(json.dumps(with_speech({"messages": case["messages"]})))
+        judge.main()
+        assert re.search(shown, capsys.readouterr().out)
     body.write_text('{"messages": []}')
     with pytest.raises(SystemExit) as stop:
         judge.main()
