@@ -242,14 +242,14 @@ class ToyJudge:
                 heard = ", ".join(f"{k} {v:.2f}" for k, v in (("content", sem), ("delivery", ac)) if not math.isnan(v))
                 notes.append(f"{axis} axis: {heard}")
             return render(fmt["style"], f"Toy judge, {'; '.join(notes)}.", values, fmt.get("suffix", ""),
-                          fmt.get("template"))
+                          fmt.get("template"), fmt.get("alone", False))
         axis = PAIR_AXES.get(req["axis"], req["axis"])
         a, b = (self.score(axis, req["question"], reference, *reply, seed=req["seed"])[0]
                 for reply in req["replies"])
         first, second = fmt.get("labels") or req.get("labels") or ["A", "B"]    # the verdict's labels ([[1]]) first
         choice = first if a > b else second if b > a else fmt["tie"]
         return render(fmt["style"], f"Toy judge, {req['axis']}: {first} {a}, {second} {b}.", [(fmt["slots"][0][0], choice)],
-                      template=fmt.get("template"))
+                      template=fmt.get("template"), alone=fmt.get("alone", False))
 
 
 # ---------------------------------------------------------------- the server

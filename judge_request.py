@@ -61,7 +61,7 @@ class BadRequest(Exception):
 _SEMANTIC = re.compile(r"\b(?:content\w*|semantic\w*|correct\w*|accura\w*|helpful\w*(?! (?:and \w+ )?assistant)|"
                        r"factual\w*|facts?|meaning|relevan\w*|substance|informative\w*|truthful\w*|what is said|"
                        r"what (?:it|they|the \w+) says?|iq|right (?:answer|result)s?|math\w*|arithmetic|"
-                       r"got (?:it|the \w+) right|"
+                       r"(?:got|gets?|getting) (?:it|the \w+) right|(?:it's|it is|is it|was it) (?:right|correct)|"
                        r"wrong(?!\s+(?:intonation|pitch|tone|emphasis|stress|pronunciation|prosody|volume|pace|speed|"
                        r"emotion|accent)))\b", re.I)
 _ACOUSTIC = re.compile(r"\b(?:paralinguistic\w*|acoustic\w*|deliver\w*|"
@@ -81,6 +81,7 @@ _NEG_BEFORE = re.compile(r"\b(?:(?:does|do|should|must|will|shall)(?: not|n't) (
                          r"judged|evaluated|scored|rated)))\b", re.I)     # "X does not matter", "X is out of scope"
 # "n't" has no word boundary before it ("don't", "shouldn't"), so it stands outside the \b group
 _NEG_AFTER = re.compile(rf"(?:\b(?:ignor\w*|disregard\w*|without|regardless of|irrespective of|no matter|rather than|"
+                        rf"(?:do not|never) let|"
                         rf"instead of|not (?:about|on|the|its|their|whether|what|how)|(?:not|never) {_JUDGE_VERB}|"
                         rf"out of scope|(?:no|not) need to)|n't (?:{_JUDGE_WORDS}|need to))\b", re.I)
 # "Judge only the voice", "concentrate solely on the content": where a clause narrows the judging
@@ -169,8 +170,10 @@ def named_scale(rubric) -> tuple | None:
              rf"\b([01]){to}{top}[- ](?:point )?scale\b",
              rf"\b([01])\s*\([^()\n]{{1,60}}\)\s*{to}{top}\b{unit}",            # "0 (not at all) to 4": anchored
              rf"\b()(?:{top}[- ]point\b|out of {top}\b|[NX]\s*/\s*{top}\b)",
+             rf"\[\s*([01])\s*,\s*{top}\s*\]",                                        # "in [1, 10]"
              r"(?:scale|score|rate|rating|grade|from|between|range|probability|confidence)\D{0,24}?"
-             r"\b(0)(?:\.0)?\s*(?:\([^()\n]{0,60}\)\s*)?(?:-|\u2013|to|and)\s*(1)(?:\.0)?(?![\d.]*\d)"]   # 0-1
+             r"\b(0)(?:\.0)?\s*(?:\([^()\n]{0,60}\)\s*)?(?:-|\u2013|to|and)\s*(1)(?:\.0)?(?![\d.]*\d)",   # 0-1
+             r"\[\s*(0)(?:\.0)?\s*,\s*(1)(?:\.0)?\s*\]"]
     for form in forms:
         m = re.search(form, rubric, re.I)
         if m:
@@ -245,12 +248,17 @@ def answer_template(rubric) -> tuple | None:
     shown += [(x, False) for x in re.findall(r"`([^`\n]{1,80})`", rubric)]
     shown += [(a or b, False) for a, b in re.findall(r"[\"\u201c]([^\"\u201c\u201d\n]{1,80})[\"\u201d]|"
                                                     r"(?<!\w)'([^'\n]{1,80})'(?!\w)", rubric)]
-    cue = r"\b(?:format|exactly|as follows|template|in the form|formatted as|like this)\s*:[ \t]*\n?[ \t]*([^\n\"'`]{1,80})"
-    shown += [(x, True) for x in re.findall(cue, rubric, re.I)]
+    cue = r"\b(?:format|exactly|as follows|template|in the form|formatted as|like this|as|(?:one|a|the last|the final) line)\s*:"
+    for m in re.finditer(cue, rubric, re.I):          # the rest of the line, or the lines below a cue that ends one
+        rest = rubric[m.end():].lstrip(" \t")
+        lines = rest.split("\n", 1)[:1] if not rest.startswith("\n") else rest.lstrip("\n").split("\n")[:4]
+        shown += [(x.strip("\"'`"), True) for x in lines if x.strip()]
     shown += [(x, False) for x in re.findall(r"\blike\s+([^\n]{1,80})", rubric, re.I)]
+    shown.sort(key=lambda c: not _TEMPLATE_KEY.search(c[0]))     # a line that names what it holds first
     for line, introduced in shown:
         line = line.strip()
-        key = _TEMPLATE_KEY.search(line) or (re.match(r"[\W_]*[A-Za-z][\w ]{0,30}?\s*[:=]", line) if introduced else None)
+        key = _TEMPLATE_KEY.search(line) or (re.match(r"[\W_]*[A-Za-z][\w ]{0,30}?(?:\*\*|__)?\s*[:=]", line)
+                                             if introduced else None)
         hole = next((m for m in _PLACEHOLDER.finditer(line) if key and m.start() >= key.end()), None)
         if key and hole and not re.search(r"</|\"\s*:|\[\[", line):      # tags, JSON and [[N]] have their own styles
             after = re.match(r"[^\s\w]*(?:\d+[^\s\w]*)?", line[hole.end():]).group(0)    # "/10", "**"; not "and nothing else"
@@ -268,6 +276,12 @@ def answer_format(rubric, pairwise=False) -> dict:
     named = None if pairwise else named_scale(rubric)
     fmt = {"scale": named or (1, 5), "tie": "tie"}
     template, options = answer_template(rubric), answer_options(rubric)
+    fraction = re.search(r"\b(?:like|as|e\.g\.?,?|such as)\s+\d{1,3}\s*/\s*(\d{1,3})\b", rubric)     # "written like 7/10"
+    template = template or (fraction and ("", "N", f"/{fraction.group(1)}"))
+    # the answer line and nothing more: "Reply with only ...", "nothing else", "a single word"
+    if re.search(r"\b(?:reply|respond|answer|output|return|write|tell me)\w*\s+(?:with\s+)?(?:only|just|exactly)\b|"
+                 r"\bnothing else\b|\bno other (?:text|words)\b|\bsingle (?:word|line)\b|\bjust tell me\b", rubric, re.I):
+        fmt["alone"] = True
     levels = None if pairwise or named else answer_words(rubric)
     if levels:
         fmt["levels"] = levels          # the value is one of these words (rescale)
@@ -333,7 +347,10 @@ def answer_format(rubric, pairwise=False) -> dict:
             fmt["scale"] = named_scale(f"scale {template[1].strip('<>{}[] ')}") or fmt["scale"]     # `score=<0-10>`
     elif levels:
         fmt.update(style="bare", slots=["verdict"])
+    elif pairwise and fmt.get("alone"):                          # "just tell me 1 or 2, nothing else": the label
+        fmt.update(style="bare", slots=["choice"])
     elif not pairwise and re.search(r"\b(?:just|only)(?: \w+){0,3} (?:the|a|one|your) (?:number|integer|digit|score)\b|"
+                                    r"\b(?:the|a|one|your) (?:number|integer|digit|score) only\b|"
                                     r"\b(?:a|one) single (?:number|integer|digit)\b|"
                                     r"\b(?:write|output|reply with|answer with|return|respond with) nothing (?:but|else)\b",
                                     rubric, re.I):
@@ -344,9 +361,13 @@ def answer_format(rubric, pairwise=False) -> dict:
         fmt.update(style="tag", slots=["choice" if pairwise else "score"])
     if len(fmt["slots"]) == 1 or pairwise:
         fmt["slots"] = [(fmt["slots"][0], None)]
-    else:      # one value per aspect: the aspect named in the slot, e.g. <score-paralinguistic>
+    else:      # one value per aspect: the aspect named in the slot (<score-paralinguistic>), else in the line describing it
+        def described(slot):        # '- "style": does the voice follow ...'
+            line = re.search(rf"^.*\b{re.escape(slot)}\b[\"'*]*\s*[:(\u2013-](.*)$", rubric, re.M | re.I)
+            return axis_of_words(line.group(1)) if line else None
         fmt["slots"] = [(s, axis_of_words(re.sub(r"[-_]", " ", s))
-                         or ("acoustic" if re.search(r"speech|audio|sound", s, re.I) else None)) for s in fmt["slots"]]
+                         or ("acoustic" if re.search(r"speech|audio|sound", s, re.I) else None) or described(s))
+                        for s in fmt["slots"]]
     return fmt
 
 
@@ -359,11 +380,13 @@ _BRACKET = re.compile(r"^[ \t]*(?:\[|<\|)(?P<name>[^\]|\n]{1,60})(?:\]|\|>)[ \t]
 _QUESTION_WORDS = {"question", "instruction", "request", "query", "prompt", "input", "turn", "message", "utterance",
                    "context", "dialogue", "conversation", "chat", "user"}
 _REPLY_WORDS = {"answer", "response", "reply", "output", "completion", "transcript", "transcription", "assistant", "model",
-                "recording", "clip"}
+                "recording", "clip", "asr"}
+# what a labelled reply may be called in a listening test: "Audio 1", "Sample A", "first take", "System B"
+_LABELLED_REPLY = {"audio", "sample", "take", "version", "candidate", "option", "system", "rendering", "recording", "clip"}
 _FILLER = {"the", "a", "an", "of", "to", "be", "for", "s", "text", "spoken", "audio", "candidate", "generated", "ai",
            "its", "original", "user", "users", "start", "model", "assistant", "evaluate", "evaluated", "judge", "judged",
            "assess", "assessed", "rate", "rated", "score", "scored", "grade", "graded",     # "Response to evaluate"
-           "asr", "transcribed", "recording", "clip",                                       # "ASR transcript"
+           "transcribed", "recording", "clip", "final", "last", "latest",                   # "ASR transcript"
            "what", "said", "says", "asked", "asks", "replied", "answered", "responded", "spoke", "heard"}  # "What the user said"
 # What only a judge's instructions say: a paragraph with one of these after a reply is the rubric
 # again ("Which output is better? Reply <choice>A</choice> ..."), and a question-like section with
@@ -410,7 +433,9 @@ def heading_kind(name) -> tuple | None:
             or " ".join(words[-2:]) == "correct answer":
         return "reference", None
     core = [w for w in words if w not in _FILLER]
-    if set(words) & (_REPLY_WORDS - {"model"}) and set(core) <= _REPLY_WORDS:
+    if set(words) & (_REPLY_WORDS - {"model"}) and set(core) <= _REPLY_WORDS | {"turn"}:    # "Assistant's final turn"
+        return "reply", label
+    if label and set(words) & _LABELLED_REPLY and set(words) <= _LABELLED_REPLY | _FILLER:
         return "reply", label
     if not label and set(words) <= _QUESTION_WORDS | _FILLER and set(words) & _QUESTION_WORDS:
         return "question", None
@@ -454,8 +479,10 @@ def unjson(text) -> str:
     return re.sub(r"```(?:json)?[ \t]*\n(\{.*?\})\s*```|\A\s*(\{.*\})\s*\Z", sections, text, flags=re.S)
 
 
-_QUOTED_QUESTION = re.compile(r"\b(?:asked|asks|question(?: was| is)?|said|says|request(?:ed)?(?: was| is)?)\s*:?\s*"
-                              r"[\"\u201c]([^\"\u201c\u201d\n]{2,300})[\"\u201d]", re.I)
+_QUOTED_QUESTION = re.compile(r"\b(?:asked|asks|question(?: was| is)?|said|says|request(?:ed)?(?: was| is)?|answering)\s*:?\s*"
+                              r"(?:[\"\u201c]([^\"\u201c\u201d\n]{2,300})[\"\u201d]|'([^'\n]{2,300})')", re.I)
+_QUOTED_REPLY = re.compile(r"\b(?:answered|replied|responded|said back|(?:it|the assistant|the model|the bot) said|"
+                           r"(?:reply|answer|response) (?:was|is))\s*:?\s*[\"\u201c]([^\"\u201c\u201d\n]{1,300})[\"\u201d]", re.I)
 
 
 def introduced_kind(line) -> tuple | None:
@@ -465,6 +492,8 @@ def introduced_kind(line) -> tuple | None:
     if not line.rstrip().endswith(":"):
         return None
     clause = re.split(r"(?<=[.!?;])\s+", re.sub(r"\([^()]*\)", " ", line.rstrip()[:-1]))[-1]
+    if len(clause.split()) <= 6 and heading_kind(clause) and heading_kind(clause)[0] == "reply":    # "... first take:"
+        return heading_kind(clause)
     if re.search(r"\b(?:format|scale|rubric|criteri\w*|following|instruction\w*|output|score|rate|rating|verdict|json|"
                  r"example|guidelines?)\b", clause, re.I):
         return None
@@ -509,6 +538,15 @@ def split_sections(text, ours=False) -> tuple[list, str]:
             current = [*introduced, []]
             sections.append(current)
             blank = False
+            continue
+        inline = None if kind or current is not None else re.match(r"(.*?[^\s:])\s*:[ \t]+(\S.*)$", line)
+        # only a head that tells what was said ("I asked it", "the bot replied"), not an order ("Reply in the form")
+        introduced = inline and re.search(r"\b(?:asked|asks|said|says|answered|replied|responded|(?:question|request) "
+                                          r"(?:is|was))\b", inline.group(1), re.I) and introduced_kind(inline.group(1) + ":")
+        if introduced:                          # "... a second opinion. I asked it: spell dog backwards": one line
+            free.append(inline.group(1) + ":")
+            sections.append([*introduced, [inline.group(2)]])
+            current, blank = None, False
             continue
         if m and m.group("name").strip() == "A" and after_q and current is not None:
             kind = ("reply", None)       # the answer of a "Q: / A:" pair (a lone "A:" may be a choice or a label)
@@ -571,12 +609,18 @@ def _parts(content) -> tuple[list, list]:
     if not isinstance(content, list):
         return [], []
     texts, audios = [], []
-    for part in content:
+    for i, part in enumerate(content):
         if not isinstance(part, dict):
             raise BadRequest("message content parts must be objects")
         if part.get("type") == "text" and isinstance(part.get("text"), str):
+            text = part["text"].rstrip()
+            last = text.rsplit("\n", 1)[-1].strip(" #*_")
+            audio_next = i + 1 < len(content) and isinstance(content[i + 1], dict) and \
+                content[i + 1].get("type") in ("input_audio", "audio_url")
+            if audio_next and last and ":" not in last and len(last) <= 40 and heading_kind(last):
+                text += ":"                     # "Sample A" just before its audio: a label
             # text after an audio part starts afresh: the task written below the clip is not the section above it
-            texts.append((AFTER_AUDIO + "\n" if audios else "") + part["text"])
+            texts.append((AFTER_AUDIO + "\n" if audios else "") + text)
         elif part.get("type") == "input_audio":
             audios.append(part.get("input_audio"))
         elif part.get("type") == "audio_url":
@@ -624,7 +668,9 @@ def parse_judge_request(body: dict) -> dict:
     # another question-like section that instructs the judge (MT-Bench's "[Instruction]") is rubric
     instructions = [b for i, (kind, _, b) in enumerate(sections) if kind == "question" and i != (asked or [-1])[-1]
                     and _RUBRIC_CUE.search(b)]
-    replies = [(lab, b or None) for kind, lab, b in sections if kind == "reply"]    # empty: a label for its audio
+    # empty: a label for its audio; "The reply is attached; its transcript is: ..." is the transcript
+    replies = [(lab, re.sub(r"(?s).*\btranscript(?:ion)?\s+(?:is|reads)\s*:?\s*", "", b) or None)
+               for kind, lab, b in sections if kind == "reply"]
     # the user text is the reply itself (not when it all comes after the audio: then it says what the clips are)
     bare = bool(system) and not replies and bool(free) and not all(t.startswith(AFTER_AUDIO) for t in user if t.strip())
     rubric = "\n\n".join(system + instructions + ([] if bare else [free]))[:MAX_RUBRIC]
@@ -642,7 +688,8 @@ def parse_judge_request(body: dict) -> dict:
         audios = audios[-2:]
     else:
         axis = rubric_axis(rubric)
-        transcripts = [replies[-1][1] if replies else free if bare else None]
+        said = _QUOTED_REPLY.search(free)                       # 'it answered "dog backwards is god"'
+        transcripts = [replies[-1][1] if replies else free if bare else said.group(1) if said else None]
         audios = audios[-1:]
     seed = body.get("seed")
     if seed is not None and not isinstance(seed, int):
@@ -655,6 +702,9 @@ def parse_judge_request(body: dict) -> dict:
             t = codec.hear(codec.encode(wave, rate))
         out.append(("" if t.strip() == "[empty]" else t, wave, rate))
     question = found["question"]
+    said = re.match(r"\s*(?:the )?(?:user|customer|speaker|caller|person)\s+(?:said|asked|asks|says|wrote|requested)\s*:?\s*(\S.*)",
+                    question or "", re.I | re.S)
+    question = said.group(1) if said else question            # "The user said: what is 2 times 3"
     quoted = re.match(r'\s*["\u201c]([^"\u201c\u201d\n]{2,300})["\u201d]', question or "")
     if quoted and not ours:                 # 'The user asked: "what is 3 plus 4". The clip is ...'
         question = quoted.group(1).strip()
@@ -662,7 +712,7 @@ def parse_judge_request(body: dict) -> dict:
         quoted = _QUOTED_QUESTION.search(free) or _QUOTED_QUESTION.search(rubric)
         spoken = all_audio[:len(all_audio) - len(audios)]       # audio before the scored reply's
         if quoted:
-            question = quoted.group(1).strip()
+            question = (quoted.group(1) or quoted.group(2)).strip()
         elif spoken:
             import codec
             question = codec.hear(codec.encode(*_audio(spoken[-1])))
@@ -685,12 +735,13 @@ def rescale(score, scale, levels=None):
     return score if (lo, hi) == (1, 5) else int(math.floor(lo + (score - 1) * (hi - lo) / 4 + 0.5))
 
 
-def render(style, justification, values, suffix="", template=None) -> str:
+def render(style, justification, values, suffix="", template=None, alone=False) -> str:
     """The answer text: values [(slot name, value)] written the way the rubric asked (`suffix`
     after a line's value: "/10" for "Score: X/10"; `template` (before, placeholder, after): the
-    answer line the rubric showed, its placeholder filled)."""
+    answer line the rubric showed, its placeholder filled, without the justification when the
+    rubric wants it `alone`)."""
     if style == "template":
-        return f"{justification}\n{template[0]}{values[0][1]}{template[2]}"
+        return ("" if alone else f"{justification}\n") + f"{template[0]}{values[0][1]}{template[2]}"
     if style == "json":
         return json.dumps({"justification": justification, **dict(values)})
     if style == "brackets":
