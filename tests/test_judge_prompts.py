@@ -757,3 +757,59 @@ def test_json_keys_shown_with_an_ellipsis_are_the_slots_without_the_word_json():
     number shown) answered as one <score> tag instead of a value per key, each on its own axis."""
     fmt = judge_request.answer_format('Answer as {"correctness": ..., "delivery": ...} and nothing else.')
     assert fmt["style"] == "json" and fmt["slots"] == [("correctness", "semantic"), ("delivery", "acoustic")]
+
+
+@pytest.mark.parametrize("rubric,scale", [
+    ("Output a correctness score in [0, 1].", (0, 1)),
+    ("Give an integer in [1, 10].", (1, 10)),
+    ("Score from 0 (unintelligible) to 4 (perfect).", (0, 4)),
+    ("Use 0 (not at all) to 4 (perfectly).", (0, 4)),
+    ("The answer is one of [3, 8].", (1, 5)),
+])
+def test_interval_and_anchored_scales(rubric, scale):
+    """Bugs caught: "[0, 1]" or "[1, 10]" (interval notation) answered on 1-5; an anchored range with no
+    scoring word before it missed; a list of two numbers in the question ("[3, 8]") taken for a scale."""
+    assert judge_request.rubric_scale(rubric) == scale
+
+
+@pytest.mark.parametrize("name,kind", [
+    ("Audio 1", ("reply", "1")), ("Sample B", ("reply", "B")), ("first take", ("reply", "1")),
+    ("Reply X", ("reply", "X")), ("Assistant's final turn (audio)", ("reply", None)), ("asr_text", ("reply", None)),
+    ("Score 1", None), ("Audio", None),
+])
+def test_listening_test_labels_and_final_turns_are_replies(name, kind):
+    """Bugs caught: "Score 1" (a rubric's anchor line) read as reply 1, so a Prometheus rubric becomes a
+    comparison; "Audio 1" / "Sample B" / "first take" not read as labelled replies (a comparison scored as
+    one reply); an unlabelled "Audio" taken for a reply; the final turn of a dialogue not the reply."""
+    assert judge_request.heading_kind(name.replace("_", " ")) == kind
+
+
+def test_an_answer_wanted_alone_has_no_justification_line():
+    """'Reply with only "Audio 1" or "Audio 2"' and 'just tell me 1 or 2, nothing else' are answered by
+    the label alone; a template without such words keeps the justification above it. Bugs caught: the
+    justification written above an answer its parser reads whole; a bare label never used for a pair."""
+    fmt = judge_request.answer_format('Which is more natural? Reply with only "Audio 1" or "Audio 2".', pairwise=True)
+    assert fmt["style"] == "template" and fmt.get("alone") and fmt["labels"] == ["1", "2"]
+    assert judge_request.render("template", "why", [("choice", "2")], template=fmt["template"], alone=True) == "Audio 2"
+    assert judge_request.answer_format("which take is right? just tell me 1 or 2, nothing else.", pairwise=True)["style"] == "bare"
+    fmt = judge_request.answer_format("Rate it 1-5. End your reply with `score=<N>`.")
+    assert not fmt.get("alone") and judge_request.render("template", "why", [("v", 4)], template=fmt["template"]) == "why\nscore=4"
+
+
+def test_a_json_key_that_names_no_axis_takes_the_axis_of_the_line_describing_it():
+    """Bug caught: a key such as "style" scored on the rubric's own axis (holistic here) because its
+    name says nothing, though its line asks about the voice."""
+    fmt = judge_request.answer_format('Give two scores from 1 to 5:\n- "correctness": is the answer right?\n'
+                                      '- "style": does the voice follow how the user asked it to be said?\n'
+                                      'Respond with JSON only, e.g. {"correctness": 3, "style": 4}.')
+    assert fmt["slots"] == [("correctness", "semantic"), ("style", "acoustic")]
+
+
+def test_an_input_introduced_inside_a_line_is_read_and_an_order_is_not():
+    """Bugs caught: "I asked it: spell dog backwards" inside a longer line left in the rubric (its
+    'happily' making a content rubric acoustic); an order such as "Reply in the form: Stars: N" or
+    "Answer with a single word: first, second, or tie" read as a reply (its format lost from the rubric)."""
+    sections, free = judge_request.split_sections("hey, a second opinion please. I asked it: spell dog backwards\nrate it 1-5")
+    assert sections == [("question", None, "spell dog backwards")] and "spell dog" not in free
+    for order in ("Reply in the form: Stars: N", "Answer with a single word: first, second, or tie."):
+        assert judge_request.split_sections(order) == ([], order)
