@@ -813,3 +813,16 @@ def test_an_input_introduced_inside_a_line_is_read_and_an_order_is_not():
     assert sections == [("question", None, "spell dog backwards")] and "spell dog" not in free
     for order in ("Reply in the form: Stars: N", "Answer with a single word: first, second, or tie."):
         assert judge_request.split_sections(order) == ([], order)
+
+
+def test_a_reply_quoted_in_prose_is_its_transcript_and_who_asked_is_not_the_question():
+    """'it answered "..."' gives the transcript (the words the judge is told, as a written transcript
+    is, over what the toy analyser hears in the audio); "The user asked ..." opening a question section
+    is not part of the question. Bugs caught: the quoted reply ignored (the audio's words judged
+    instead), or the question read with its "The user asked" (a reader's question has no such words)."""
+    body = with_speech({"messages": [{"role": "user", "content": [
+        {"type": "text", "text": 'Rate it 1-5 as <score>N</score>. I asked my bot something and it answered "3 plus 4 is 7".\n'
+                                 "Question: The user asked what is 3 plus 4 say it loudly"},
+        {"type": "input_audio", "input_audio": {"data": "@speak:hello there|", "format": "wav"}}]}]})
+    req = judge_request.parse_judge_request(body)
+    assert req["replies"][0][0] == "3 plus 4 is 7" and req["question"] == "what is 3 plus 4 say it loudly"
