@@ -523,8 +523,8 @@ def read_request(ap, path):
     fmt = req["format"]
     scale = " / ".join(fmt["levels"]) if fmt.get("levels") else f"{fmt['scale'][0]}-{fmt['scale'][1]}"
     shown = f" '{fmt['template'][0]}{fmt['template'][1]}{fmt['template'][2]}'" if fmt.get("template") else ""
-    print(f"mode       {req['mode']}\naxis       {req['axis']}\nscale      {scale}\n"
-          f"format     {fmt['style']}{shown}: " + ", ".join(name + (f" ({axis})" if axis else "") for name, axis in fmt["slots"]))
+    slots = ", ".join(name + (f" ({axis})" if axis else "") for name, axis in fmt["slots"])
+    print(f"mode       {req['mode']}\naxis       {req['axis']}\nscale      {scale}\nformat     {fmt['style']}{shown}: {slots}")
     print(f"question   {req['question'] or '(none found)'}")
     print(f"reference  {req['reference'] or '(none: the toy judge knows the answer to a toy question)'}")
     for label, (transcript, _, _) in zip(req["labels"] if req["mode"] == "compare" else [""], req["replies"]):

@@ -68,7 +68,8 @@ _ACOUSTIC = re.compile(r"\b(?:paralinguistic\w*|acoustic\w*|deliver\w*|"
                        r"voice(?![\s-]+(?:assistant|agent|model|chat\w*|bot|interface|system|app|ai)s?\b)\w*|"
                        r"vocal\w*|prosod\w*|natural\w*|fluen\w*|pronunciat\w*|intonation|pitch|(?<!out )loud\w*|softly|"
                        r"volume|articulat\w*|enunciat\w*|speaking rate|emotion\w*|tone|"
-                       r"(?:speaking|speech|vocal|requested|asked[- ]for) style|style (?:of (?:speech|speaking)|requested|asked)|"
+                       r"(?:speaking|speech|vocal|requested|asked[- ]for) style|"
+                       r"style (?:of (?:speech|speaking)|requested|asked)|"
                        r"pac(?:e|ing)|intelligib\w*|timbre|expressive\w*|audio quality|sound quality|"
                        r"how (?:it|they|the \w+) (?:sounds?|says? it|speaks?|(?:is|are) (?:said|spoken|delivered))|eq)\b",
                        re.I)
@@ -204,8 +205,9 @@ def answer_words(rubric) -> list | None:
         for first, second in ((pos, neg), (neg, pos)):
             for m in re.finditer(rf"({q})\b({first})\b({q})\s*(?:or|/|\||,)\s*{q}\b({second})\b", rubric, re.I):
                 said = [m.group(2), m.group(4)]
-                shown = all(w.isupper() for w in said) or bool(m.group(1) or m.group(3)) or \
-                    re.search(rf"(?<!the )(?<!an )(?<!your )(?<!its )\b{_ANSWER_VERB}\b[^.\n]{{0,40}}$", rubric[:m.start()], re.I)
+                ordered = re.search(rf"(?<!the )(?<!an )(?<!your )(?<!its )\b{_ANSWER_VERB}\b[^.\n]{{0,40}}$",
+                                    rubric[:m.start()], re.I)          # "Answer yes or no", not "the answer is correct or"
+                shown = all(w.isupper() for w in said) or bool(m.group(1) or m.group(3)) or ordered
                 if shown:
                     return said if first == neg else said[::-1]
     words = "|".join(sorted(map(re.escape, _LADDER), key=len, reverse=True))
@@ -248,7 +250,8 @@ def answer_template(rubric) -> tuple | None:
     shown += [(x, False) for x in re.findall(r"`([^`\n]{1,80})`", rubric)]
     shown += [(a or b, False) for a, b in re.findall(r"[\"\u201c]([^\"\u201c\u201d\n]{1,80})[\"\u201d]|"
                                                     r"(?<!\w)'([^'\n]{1,80})'(?!\w)", rubric)]
-    cue = r"\b(?:format|exactly|as follows|template|in the form|formatted as|like this|as|(?:one|a|the last|the final) line)\s*:"
+    cue = (r"\b(?:format|exactly|as follows|template|in the form|formatted as|like this|as|"
+           r"(?:one|a|the last|the final) line)\s*:")
     for m in re.finditer(cue, rubric, re.I):          # the rest of the line, or the lines below a cue that ends one
         rest = rubric[m.end():].lstrip(" \t")
         lines = rest.split("\n", 1)[:1] if not rest.startswith("\n") else rest.lstrip("\n").split("\n")[:4]
@@ -261,7 +264,8 @@ def answer_template(rubric) -> tuple | None:
                                              if introduced else None)
         hole = next((m for m in _PLACEHOLDER.finditer(line) if key and m.start() >= key.end()), None)
         if key and hole and not re.search(r"</|\"\s*:|\[\[", line):      # tags, JSON and [[N]] have their own styles
-            after = re.match(r"[^\s\w]*(?:\d+[^\s\w]*)?", line[hole.end():]).group(0)    # "/10", "**"; not "and nothing else"
+            # what closes the value ("/10", "**"), not the sentence's tail ("and nothing else")
+            after = re.match(r"[^\s\w]*(?:\d+[^\s\w]*)?", line[hole.end():]).group(0)
             return line[:hole.start()], hole.group(0), after.rstrip(".,;")
     return None
 
@@ -302,7 +306,8 @@ def answer_format(rubric, pairwise=False) -> dict:
     keys = keys or list(dict.fromkeys(re.findall(r"\"([A-Za-z][\w-]*)\"\s*:\s*(?:<[^<>\n]{1,20}>|[NnX]\b|\d|\.\.\.|\u2026)",
                                                  rubric)))
     if not keys and re.search(r"\bJSON\b", rubric):     # keys listed ('- "content": is it right?') for a JSON answer
-        keys = [k for k in dict.fromkeys(re.findall(r"\"([A-Za-z][\w-]*)\"\s*:", rubric)) if not re.fullmatch(text_slot, k, re.I)]
+        keys = [k for k in dict.fromkeys(re.findall(r"\"([A-Za-z][\w-]*)\"\s*:", rubric))
+                if not re.fullmatch(text_slot, k, re.I)]
     placeholder = r"(?:N|X|<(?:number|int|integer|score|n|N)>)(?![\w<])"      # "MOS: N", "Overall: N/5"
     lines = list(dict.fromkeys(re.findall(rf"(?:^|(?<=[\s\"'(\u201c]))((?:[A-Z][a-z]+ |[A-Z]+ )?(?i:{want}))\s*:\s*"
                                           rf"(?:\[|<|\{{|N\b|X\b|\d|_|\.\.\.|A\b)", rubric, re.M)))
@@ -374,7 +379,8 @@ def answer_format(rubric, pairwise=False) -> dict:
 # Section headings people put in the user text: "Question:", "Transcript of answer:",
 # "## Response A", "[The Start of Assistant A's Answer]" ...
 _LIST_ITEM = re.compile(r"^[ \t]*(?:\d{1,2}[.)]|[-*\u2022])[ \t]+")       # "1. The user asked: ..." (a one-line section)
-_HEADING = re.compile(r"^[ \t]*(?:(?:\d{1,2}[.)]|[-*\u2022])[ \t]+)?(?:#{1,6}[ \t]*)?(?:\*\*|__)?\[?(?P<name>[A-Za-z][\w '\u2019()/-]{0,48}?)\]?[ \t]*"
+_HEADING = re.compile(r"^[ \t]*(?:(?:\d{1,2}[.)]|[-*\u2022])[ \t]+)?(?:#{1,6}[ \t]*)?(?:\*\*|__)?"
+                      r"\[?(?P<name>[A-Za-z][\w '\u2019()/-]{0,48}?)\]?[ \t]*"
                       r"(?:\*\*|__)?[ \t]*(?::(?:\*\*|__)?[ \t]*(?P<rest>.*)|(?P<bare>))$")
 _BRACKET = re.compile(r"^[ \t]*(?:\[|<\|)(?P<name>[^\]|\n]{1,60})(?:\]|\|>)[ \t]*$")     # [Question], <|User Prompt|>
 _QUESTION_WORDS = {"question", "instruction", "request", "query", "prompt", "input", "turn", "message", "utterance",
@@ -386,8 +392,8 @@ _LABELLED_REPLY = {"audio", "sample", "take", "version", "candidate", "option", 
 _FILLER = {"the", "a", "an", "of", "to", "be", "for", "s", "text", "spoken", "audio", "candidate", "generated", "ai",
            "its", "original", "user", "users", "start", "model", "assistant", "evaluate", "evaluated", "judge", "judged",
            "assess", "assessed", "rate", "rated", "score", "scored", "grade", "graded",     # "Response to evaluate"
-           "transcribed", "recording", "clip", "final", "last", "latest",                   # "ASR transcript"
-           "what", "said", "says", "asked", "asks", "replied", "answered", "responded", "spoke", "heard"}  # "What the user said"
+           "transcribed", "recording", "clip", "final", "last", "latest",     # "Assistant's final turn"
+           "what", "said", "says", "asked", "asks", "replied", "answered", "responded", "spoke", "heard"}   # "What ... said"
 # What only a judge's instructions say: a paragraph with one of these after a reply is the rubric
 # again ("Which output is better? Reply <choice>A</choice> ..."), and a question-like section with
 # one (MT-Bench's "[Instruction]" block above its "[Question]") is the judge's, not the user's.
@@ -479,10 +485,12 @@ def unjson(text) -> str:
     return re.sub(r"```(?:json)?[ \t]*\n(\{.*?\})\s*```|\A\s*(\{.*\})\s*\Z", sections, text, flags=re.S)
 
 
-_QUOTED_QUESTION = re.compile(r"\b(?:asked|asks|question(?: was| is)?|said|says|request(?:ed)?(?: was| is)?|answering)\s*:?\s*"
+_QUOTED_QUESTION = re.compile(r"\b(?:asked|asks|question(?: was| is)?|said|says|request(?:ed)?(?: was| is)?|answering)"
+                              r"\s*:?\s*"
                               r"(?:[\"\u201c]([^\"\u201c\u201d\n]{2,300})[\"\u201d]|'([^'\n]{2,300})')", re.I)
 _QUOTED_REPLY = re.compile(r"\b(?:answered|replied|responded|said back|(?:it|the assistant|the model|the bot) said|"
-                           r"(?:reply|answer|response) (?:was|is))\s*:?\s*[\"\u201c]([^\"\u201c\u201d\n]{1,300})[\"\u201d]", re.I)
+                           r"(?:reply|answer|response) (?:was|is))\s*:?\s*[\"\u201c]([^\"\u201c\u201d\n]{1,300})[\"\u201d]",
+                           re.I)
 
 
 def introduced_kind(line) -> tuple | None:
@@ -497,7 +505,8 @@ def introduced_kind(line) -> tuple | None:
     if re.search(r"\b(?:format|scale|rubric|criteri\w*|following|instruction\w*|output|score|rate|rating|verdict|json|"
                  r"example|guidelines?)\b", clause, re.I):
         return None
-    if re.search(r"\b(?:answer\w*|repl(?:y|ied|ies)|respon(?:se|ded)|said back|(?:it|model|assistant) said)\b", clause, re.I):
+    if re.search(r"\b(?:answer\w*|repl(?:y|ied|ies)|respon(?:se|ded)|said back|(?:it|model|assistant) said)\b", clause,
+                 re.I):
         return "reply", None
     if re.search(r"\b(?:question|asked|asks|request(?:ed)?|prompt)\b", clause, re.I):
         return "question", None
@@ -541,8 +550,9 @@ def split_sections(text, ours=False) -> tuple[list, str]:
             continue
         inline = None if kind or current is not None else re.match(r"(.*?[^\s:])\s*:[ \t]+(\S.*)$", line)
         # only a head that tells what was said ("I asked it", "the bot replied"), not an order ("Reply in the form")
-        introduced = inline and re.search(r"\b(?:asked|asks|said|says|answered|replied|responded|(?:question|request) "
-                                          r"(?:is|was))\b", inline.group(1), re.I) and introduced_kind(inline.group(1) + ":")
+        told = inline and re.search(r"\b(?:asked|asks|said|says|answered|replied|responded|(?:question|request) (?:is|was))\b",
+                                    inline.group(1), re.I)
+        introduced = told and introduced_kind(inline.group(1) + ":")
         if introduced:                          # "... a second opinion. I asked it: spell dog backwards": one line
             free.append(inline.group(1) + ":")
             sections.append([*introduced, [inline.group(2)]])
@@ -702,8 +712,8 @@ def parse_judge_request(body: dict) -> dict:
             t = codec.hear(codec.encode(wave, rate))
         out.append(("" if t.strip() == "[empty]" else t, wave, rate))
     question = found["question"]
-    said = re.match(r"\s*(?:the )?(?:user|customer|speaker|caller|person)\s+(?:said|asked|asks|says|wrote|requested)\s*:?\s*(\S.*)",
-                    question or "", re.I | re.S)
+    said = re.match(r"\s*(?:the )?(?:user|customer|speaker|caller|person)\s+(?:said|asked|asks|says|wrote|requested)"
+                    r"\s*:?\s*(\S.*)", question or "", re.I | re.S)
     question = said.group(1) if said else question            # "The user said: what is 2 times 3"
     quoted = re.match(r'\s*["\u201c]([^"\u201c\u201d\n]{2,300})["\u201d]', question or "")
     if quoted and not ours:                 # 'The user asked: "what is 3 plus 4". The clip is ...'
