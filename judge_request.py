@@ -70,6 +70,7 @@ _ACOUSTIC = re.compile(r"\b(?:paralinguistic\w*|acoustic\w*|deliver\w*|"
                        r"volume|articulat\w*|enunciat\w*|speaking rate|emotion\w*|tone|"
                        r"(?:speaking|speech|vocal|requested|asked[- ]for) style|"
                        r"style (?:of (?:speech|speaking)|requested|asked)|"
+                       r"(?:says?|said|speaks?|spoke|spoken|sounds?) (?:it )?(?:in )?the way|"
                        r"pac(?:e|ing)|intelligib\w*|timbre|expressive\w*|audio quality|sound quality|"
                        r"how (?:it|they|the \w+) (?:sounds?|says? it|speaks?|(?:is|are) (?:said|spoken|delivered))|eq)\b",
                        re.I)
@@ -79,18 +80,20 @@ _JUDGE_WORDS = (r"judg\w*|grad\w*|scor\w*|rat\w*|assess\w*|evaluat\w*|consider\w
 _JUDGE_VERB = rf"(?:{_JUDGE_WORDS})"
 _NEG_BEFORE = re.compile(r"\b(?:(?:does|do|should|must|will|shall)(?: not|n't) (?:matter|count|affect|influence|change)|"
                          r"(?:is|are) (?:irrelevant|not relevant|not important|out of scope|not (?:assessed|considered|"
-                         r"judged|evaluated|scored|rated)))\b", re.I)     # "X does not matter", "X is out of scope"
+                         r"judged|evaluated|scored|rated|part of|included|covered)|(?:checked|judged|assessed|evaluated|"
+                         r"handled) elsewhere))\b", re.I)     # "X does not matter", "X is out of scope", "X is checked elsewhere"
 # "n't" has no word boundary before it ("don't", "shouldn't"), so it stands outside the \b group
 _NEG_AFTER = re.compile(rf"(?:\b(?:ignor\w*|disregard\w*|without|regardless of|irrespective of|no matter|rather than|"
-                        rf"(?:do not|never) let|"
+                        rf"(?:do not|never) let|forget(?: about)?|"
                         rf"instead of|not (?:about|on|the|its|their|whether|what|how)|(?:not|never) {_JUDGE_VERB}|"
                         rf"out of scope|(?:no|not) need to)|n't (?:{_JUDGE_WORDS}|need to))\b", re.I)
 # "Judge only the voice", "concentrate solely on the content": where a clause narrows the judging
 # to one side, that side is the axis, whatever else the rubric mentions ("not only" does not narrow).
 # Not "just" ("just a medium"), nor a condition ("penalize it only when ...", "give 5 only if ...").
-_FOCUS = re.compile(r"(?<!not )\b(?:only|solely|exclusively|purely)\b(?!\s+(?:if|when|where|once|after|before|as|to)\b)",
-                    re.I)
-_NARROWS = re.compile(rf"\b(?:{_JUDGE_WORDS}|concentrat\w*|listen\w*|attend\w*|matters?)\b", re.I)
+_FOCUS = re.compile(r"(?<!not )\b(?:only|solely|exclusively|purely)\b(?!\s+(?:if|when|where|once|after|before|as|to)\b)|"
+                    r"\byour (?:job|task|role) (?:is|here is) to\b", re.I)          # "Your job is to rate how ..."
+_NARROWS = re.compile(rf"\b(?:{_JUDGE_WORDS}|concentrat\w*|listen\w*|attend\w*|matters?|decide|choose|pick|determine)\b",
+                      re.I)
 _PAIR_WORDS = re.compile(r"<choice>|\[\[A\]\]|\bA or B\b|\bwhich of the two\b|\bthe better of\b|"
                          r"\btwo (?:spoken )?(?:replies|responses|answers|outputs|recordings|clips|assistants)\b|"
                          r"\bcompare the two\b", re.I)
@@ -113,7 +116,11 @@ def _affirmed(text) -> str:
     def clause_start(i):
         k = bisect.bisect_left(starts, i)
         return starts[k - 1] + 1 if k else 0
-    spans = [(clause_start(m.start()), clause_end(m.end())) for m in _NEG_BEFORE.finditer(text)]
+    def sentence_start(i):      # a list before "are ..." ("style, emotion and quality are out of scope") is one subject
+        k = bisect.bisect_left(ends, i)
+        return ends[k - 1] + 1 if k else 0
+    spans = [((sentence_start if re.match(r"(?:are|do)\b", m.group(0), re.I) else clause_start)(m.start()),
+              clause_end(m.end())) for m in _NEG_BEFORE.finditer(text)]
     spans += [(m.start(), clause_end(m.end())) for m in _NEG_AFTER.finditer(text)]
     pieces, done = [], 0
     for a, b in sorted(spans):
@@ -146,6 +153,10 @@ def rubric_axis(rubric) -> str:
     m = re.search(r"Scoring axis:\s*(semantic|acoustic|holistic)", rubric)
     if m:
         return m.group(1)
+    metrics = re.findall(r"(?m)^[ \t]*[-*]?[ \t]*([A-Z][A-Za-z ]{2,30}?)[ \t]*\(\d{1,3}[ \t]*[-\u2013][ \t]*\d{1,3}\)[ \t]*[-:\u2013]",
+                         rubric)
+    if len(metrics) == 1 and axis_of_words(metrics[0]) in ("semantic", "acoustic"):   # G-Eval's "Correctness (1-5) - ..."
+        return axis_of_words(metrics[0])
     first = next((line.strip() for line in rubric.splitlines() if line.strip(" *#_-")), "")
     title = first if first.startswith(("#", "**", "__")) or len(first.split()) <= 8 and not first.endswith(".") else ""
     return axis_of_words(title) or axis_of_words(rubric) or "holistic"
@@ -178,7 +189,9 @@ def named_scale(rubric) -> tuple | None:
     for form in forms:
         m = re.search(form, rubric, re.I)
         if m:
-            return int(m.group(1) or 1), int(next(g for g in m.groups()[1:] if g))
+            # "out of 10, where 0 means totally wrong": the bottom is 0
+            lo = int(m.group(1) or (0 if re.search(r"(?<![\w.])0\s*(?:=|means|is|for|:)\s", rubric, re.I) else 1))
+            return lo, int(next(g for g in m.groups()[1:] if g))
     anchors = [int(n) for n in re.findall(r"(?<![\w.])(\d{1,3})\s*=\s*[A-Za-z]", rubric)]    # "1 = wrong, 3 = right"
     if len(anchors) >= 2 and min(anchors) in (0, 1):
         return min(anchors), max(anchors)
@@ -284,7 +297,8 @@ def answer_format(rubric, pairwise=False) -> dict:
     template = template or (fraction and ("", "N", f"/{fraction.group(1)}"))
     # the answer line and nothing more: "Reply with only ...", "nothing else", "a single word"
     if re.search(r"\b(?:reply|respond|answer|output|return|write|tell me)\w*\s+(?:with\s+)?(?:only|just|exactly)\b|"
-                 r"\bnothing else\b|\bno other (?:text|words)\b|\bsingle (?:word|line)\b|\bjust tell me\b", rubric, re.I):
+                 r"\bnothing else\b|\bno other (?:text|words)\b|\bsingle (?:word|line)\b|\bjust tell me\b|"
+                 r"\bscores? only\b", rubric, re.I):
         fmt["alone"] = True
     levels = None if pairwise or named else answer_words(rubric)
     if levels:
@@ -297,7 +311,8 @@ def answer_format(rubric, pairwise=False) -> dict:
     elif pairwise and re.search(r"\[\[A\]\]", rubric):
         fmt["labels"] = ["A", "B"]
     tags = list(dict.fromkeys(t for t in re.findall(r"<([A-Za-z][\w-]*)>", rubric)
-                              if re.fullmatch(rf"(?:[\w-]+[-_])?(?:{want})(?:[-_][\w-]+)?", t, re.I)))
+                              if re.fullmatch(rf"(?:[\w-]+[-_])?(?:{want})(?:[-_][\w-]+)?", t, re.I)
+                              and (f"</{t}>" in rubric or not re.search(rf"\w\s*[:=]\s*<{t}>", rubric))))
     text_slot = r"reason\w*|justif\w*|explan\w*|rational\w*|comment\w*|feedback|analysis|thoughts?|think\w*|notes?|critique"
     # a tag shown empty or holding a placeholder, whatever its name: "inside <overall></overall> tags"
     tags = tags or [t for t in dict.fromkeys(re.findall(r"<([A-Za-z][\w-]*)>\s*(?:\.\.\.|N|X|\d+)?\s*</\1>", rubric))
@@ -305,6 +320,9 @@ def answer_format(rubric, pairwise=False) -> dict:
     keys = list(dict.fromkeys(k for k in re.findall(r"\"([A-Za-z][\w-]*)\"\s*:", rubric) if re.search(want, k, re.I)))
     keys = keys or list(dict.fromkeys(re.findall(r"\"([A-Za-z][\w-]*)\"\s*:\s*(?:<[^<>\n]{1,20}>|[NnX]\b|\d|\.\.\.|\u2026)",
                                                  rubric)))
+    named_keys = re.search(r"\b(?:keys?|fields?|properties)\b([^.\n]{0,120})", rubric, re.I)    # 'keys "rationale" and "rating"'
+    if not keys and named_keys and re.search(r"\bJSON\b", rubric):
+        keys = [k for k in re.findall(r"[\"'`]([A-Za-z][\w-]*)[\"'`]", named_keys.group(1)) if re.search(want, k, re.I)]
     if not keys and re.search(r"\bJSON\b", rubric):     # keys listed ('- "content": is it right?') for a JSON answer
         keys = [k for k in dict.fromkeys(re.findall(r"\"([A-Za-z][\w-]*)\"\s*:", rubric))
                 if not re.fullmatch(text_slot, k, re.I)]
@@ -439,6 +457,8 @@ def heading_kind(name) -> tuple | None:
             or " ".join(words[-2:]) == "correct answer":
         return "reference", None
     core = [w for w in words if w not in _FILLER]
+    if not label and not core and "audio" in words:     # "Generated audio:", "Assistant audio:": the clip comes next
+        return "end", None
     if set(words) & (_REPLY_WORDS - {"model"}) and set(core) <= _REPLY_WORDS | {"turn"}:    # "Assistant's final turn"
         return "reply", label
     if label and set(words) & _LABELLED_REPLY and set(words) <= _LABELLED_REPLY | _FILLER:
@@ -486,7 +506,7 @@ def unjson(text) -> str:
 
 
 _QUOTED_QUESTION = re.compile(r"\b(?:asked|asks|question(?: was| is)?|said|says|request(?:ed)?(?: was| is)?|answering)"
-                              r"\s*:?\s*"
+                              r"(?:\s+(?:my|the|our|its|this|that)?\s*\w+)?\s*:?\s*"      # 'asked my assistant "..."' 
                               r"(?:[\"\u201c]([^\"\u201c\u201d\n]{2,300})[\"\u201d]|'([^'\n]{2,300})')", re.I)
 _QUOTED_REPLY = re.compile(r"\b(?:answered|replied|responded|said back|(?:it|the assistant|the model|the bot) said|"
                            r"(?:reply|answer|response) (?:was|is))\s*:?\s*[\"\u201c]([^\"\u201c\u201d\n]{1,300})[\"\u201d]",
@@ -669,15 +689,19 @@ def parse_judge_request(body: dict) -> dict:
     ours = bool(re.search(r"(?:Scoring|Comparison) axis:", "\n".join(system)))
     text = "\n\n".join(user if ours else map(unjson, user))
     sections, free = split_sections(text if ours else untag(text), ours)
+    # a reply-like section that instructs the judge ("## Output / Return only a JSON object") beside another reply is rubric
+    told = [i for i, (kind, lab, b) in enumerate(sections) if kind == "reply" and not lab and _RUBRIC_CUE.search(b)]
+    instructions = [sections[i][2] for i in told] if told and len(told) < sum(k == "reply" for k, _, _ in sections) else []
+    sections = [sec for i, sec in enumerate(sections) if not instructions or i not in told]
     # the question the scored reply answers: in a dialogue (Question / Answer / Question / Answer, or a
     # Conversation section, then the Question) the last question section before the last reply
     last_reply = max((i for i, (kind, _, _) in enumerate(sections) if kind == "reply"), default=len(sections))
     asked = [i for i, (kind, _, _) in enumerate(sections[:last_reply]) if kind == "question"]
     found = {"question": sections[asked[-1]][2] if asked else None,
              "reference": next((b for kind, _, b in sections if kind == "reference"), None)}
-    # another question-like section that instructs the judge (MT-Bench's "[Instruction]") is rubric
-    instructions = [b for i, (kind, _, b) in enumerate(sections) if kind == "question" and i != (asked or [-1])[-1]
-                    and _RUBRIC_CUE.search(b)]
+    # another question-like section that instructs the judge (MT-Bench's "[Instruction]") is rubric too
+    instructions += [b for i, (kind, _, b) in enumerate(sections) if kind == "question" and i != (asked or [-1])[-1]
+                     and _RUBRIC_CUE.search(b)]
     # empty: a label for its audio; "The reply is attached; its transcript is: ..." is the transcript
     replies = [(lab, re.sub(r"(?s).*\btranscript(?:ion)?\s+(?:is|reads)\s*:?\s*", "", b) or None)
                for kind, lab, b in sections if kind == "reply"]
@@ -757,7 +781,7 @@ def render(style, justification, values, suffix="", template=None, alone=False) 
     if style == "brackets":
         return f"{justification}\n" + "\n".join(f"{name}: [[{v}]]" for name, v in values)
     if style == "line":
-        return f"{justification}\n" + "\n".join(f"{name}: {v}{suffix}" for name, v in values)
+        return ("" if alone else f"{justification}\n") + "\n".join(f"{name}: {v}{suffix}" for name, v in values)
     if style == "result":
         return f"Feedback: {justification} [RESULT] {values[0][1]}"
     if style == "bare":

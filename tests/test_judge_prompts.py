@@ -775,12 +775,13 @@ def test_interval_and_anchored_scales(rubric, scale):
 @pytest.mark.parametrize("name,kind", [
     ("Audio 1", ("reply", "1")), ("Sample B", ("reply", "B")), ("first take", ("reply", "1")),
     ("Reply X", ("reply", "X")), ("Assistant's final turn (audio)", ("reply", None)), ("asr_text", ("reply", None)),
-    ("Score 1", None), ("Audio", None),
+    ("Score 1", None), ("Audio", ("end", None)), ("Generated audio", ("end", None)),
 ])
 def test_listening_test_labels_and_final_turns_are_replies(name, kind):
     """Bugs caught: "Score 1" (a rubric's anchor line) read as reply 1, so a Prometheus rubric becomes a
     comparison; "Audio 1" / "Sample B" / "first take" not read as labelled replies (a comparison scored as
-    one reply); an unlabelled "Audio" taken for a reply; the final turn of a dialogue not the reply."""
+    one reply); the final turn of a dialogue not the reply; an unlabelled "Generated audio:" read as a
+    reply of its own (an empty one after the transcript's) or as part of the transcript above it."""
     assert judge_request.heading_kind(name.replace("_", " ")) == kind
 
 
