@@ -157,7 +157,7 @@ def rubric_axis(rubric) -> str:
                          rubric)
     if len(metrics) == 1 and axis_of_words(metrics[0]) in ("semantic", "acoustic"):   # G-Eval's "Correctness (1-5) - ..."
         return axis_of_words(metrics[0])
-    first = next((line.strip() for line in rubric.splitlines() if line.strip(" *#_-")), "")
+    first = next((line.strip() for line in rubric.splitlines() if line.strip(" *#_-")), "") if not metrics else ""
     title = first if first.startswith(("#", "**", "__")) or len(first.split()) <= 8 and not first.endswith(".") else ""
     return axis_of_words(title) or axis_of_words(rubric) or "holistic"
 

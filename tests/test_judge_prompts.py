@@ -827,3 +827,48 @@ def test_a_reply_quoted_in_prose_is_its_transcript_and_who_asked_is_not_the_ques
         {"type": "input_audio", "input_audio": {"data": "@speak:hello there|", "format": "wav"}}]}]})
     req = judge_request.parse_judge_request(body)
     assert req["replies"][0][0] == "3 plus 4 is 7" and req["question"] == "what is 3 plus 4 say it loudly"
+
+
+@pytest.mark.parametrize("text,axis", [
+    ("Your job is to rate how well the speaking style matches. Use 0 (style completely wrong) to 100.", "acoustic"),
+    ("Your task is to decide which reply has the better delivery; graders who judge content will be flagged.", "acoustic"),
+    ("Forget about the voice. Is the answer correct?", "semantic"),
+    ("Speaking style, emotion and audio quality are out of scope. Assess factual accuracy.", "semantic"),
+    ("Judge the voice. The content of the answer is checked elsewhere and is not part of this check.", "acoustic"),
+    ("Did it answer correctly, and did it speak in the way the user asked?", "holistic"),
+    ("Correctness (1-5) - whether the answer is right. An answer in an odd voice is still correct.", "semantic"),
+    ("Correctness (1-5) - is it right?\nDelivery (1-5) - is the voice clear?", "holistic"),
+])
+def test_rubric_axis_reads_a_stated_job_more_negations_and_a_single_metric(text, axis):
+    """Bugs caught: "Your job is to rate ..." not narrowing the axis over a word elsewhere (a scale note's
+    'wrong', a warning about content); "forget about", "is not part of", "checked elsewhere" not
+    negating; a listed subject ("style, emotion and quality are ...") negated from its last comma only;
+    "speak in the way the user asked" not read as delivery; a G-Eval metric not naming the axis, or two
+    metrics read as one."""
+    assert judge_request.rubric_axis(text) == axis
+
+
+def test_json_keys_named_in_prose_and_a_label_placeholder_that_is_not_a_tag():
+    """Bugs caught: 'keys "rationale" (string) and "rating" (integer)' answered with a 'score' key (the
+    client's json.loads finds no 'rating'); '"Overall: <score>"' answered as a <score> tag; 'out of 10,
+    where 0 means wrong' answered on 1-10 (a perfect reply scored 10 either way, a middling one not)."""
+    fmt = judge_request.answer_format('Output a JSON object with keys "rationale" (string) and "rating" (integer).')
+    assert fmt["style"] == "json" and fmt["slots"] == [("rating", None)]
+    fmt = judge_request.answer_format('Rate on a 7-point scale, then on its own line write "Overall: <score>".')
+    answer = judge.ToyJudge().answer({"mode": "score", "axis": "semantic", "question": QUESTION, "reference": ANSWER,
+                                      "replies": [spoken(RIGHT)], "seed": None, "format": fmt})
+    assert fmt["style"] != "tag" and answer.endswith("Overall: 7")
+    assert judge_request.answer_format("Use <score>N</score>.")["style"] == "tag"     # a tag with its closing one stays
+    assert judge_request.rubric_scale("Give it a score out of 10, where 0 means totally wrong.") == (0, 10)
+
+
+def test_instructions_under_an_output_heading_are_rubric_not_a_second_reply():
+    """Bug caught: '## Output / Return only a JSON object ...' after the inputs read as the reply's
+    transcript (the last reply section wins), so the judge scores its own instructions."""
+    body = with_speech({"messages": [{"role": "user", "content": [
+        {"type": "text", "text": "## Input\n**Question:** how many letters in cat\n**Assistant transcript:** the count is 7\n"
+                                 "**Assistant audio:**"},
+        {"type": "input_audio", "input_audio": {"data": "@speak:the count is 7|", "format": "wav"}},
+        {"type": "text", "text": '## Output\nReturn only a JSON object: {"score": <1-5>}'}]}]})
+    req = judge_request.parse_judge_request(body)
+    assert [t for t, _, _ in req["replies"]] == ["the count is 7"] and req["format"]["style"] == "json"
