@@ -632,8 +632,10 @@ def _audio_url(part) -> dict:
 AFTER_AUDIO = "\x00after audio\x00"     # a line split_sections reads as the end of the section before it
 
 
-def _parts(content) -> tuple[list, list]:
-    """A message's content -> (its text parts, its audio parts as input_audio dicts)."""
+def _parts(content, marks=True) -> tuple[list, list]:
+    """A message's content -> (its text parts, its audio parts as input_audio dicts). `marks`: a text
+    part after an audio one starts with AFTER_AUDIO, and a short label just before an audio part
+    ("Sample A") gets its colon."""
     if isinstance(content, str):
         return [content], []
     if not isinstance(content, list):
@@ -647,10 +649,11 @@ def _parts(content) -> tuple[list, list]:
             last = text.rsplit("\n", 1)[-1].strip(" #*_")
             audio_next = i + 1 < len(content) and isinstance(content[i + 1], dict) and \
                 content[i + 1].get("type") in ("input_audio", "audio_url")
-            if audio_next and last and ":" not in last and len(last) <= 40 and heading_kind(last):
-                text += ":"                     # "Sample A" just before its audio: a label
+            kind = heading_kind(last) if marks and audio_next and last and ":" not in last and len(last.split()) <= 4 else None
+            if kind and kind[0] in ("reply", "question", "end"):
+                text += ":"                     # "Sample A" just before its audio: a label (a transcript "you said gold" is not)
             # text after an audio part starts afresh: the task written below the clip is not the section above it
-            texts.append((AFTER_AUDIO + "\n" if audios else "") + text)
+            texts.append((AFTER_AUDIO + "\n" if audios and marks else "") + (text if marks else part["text"]))
         elif part.get("type") == "input_audio":
             audios.append(part.get("input_audio"))
         elif part.get("type") == "audio_url":
@@ -674,19 +677,20 @@ def parse_judge_request(body: dict) -> dict:
     if not isinstance(body, dict) or not isinstance(body.get("messages"), list) or not body["messages"]:
         raise BadRequest("body must be a JSON object with a non-empty 'messages' list")
     system, user, audios = [], [], []
+    if not all(isinstance(m, dict) for m in body["messages"]):
+        raise BadRequest("each message must be an object with a 'role'")
     for m in body["messages"]:
-        if not isinstance(m, dict):
-            raise BadRequest("each message must be an object with a 'role'")
-        texts, parts = _parts(m.get("content"))
         if m.get("role") in ("system", "developer"):
-            system += texts
-        elif m.get("role") == "user":
+            system += _parts(m.get("content"))[0]
+    ours = bool(re.search(r"(?:Scoring|Comparison) axis:", "\n".join(system)))
+    for m in body["messages"]:
+        if m.get("role") == "user":
+            texts, parts = _parts(m.get("content"), marks=not ours)    # ours is read exactly: no marks added
             user += texts
             audios += parts
     if not audios:
         raise BadRequest("no input_audio part in the user message: the judge scores a reply's audio; send it as an "
                          "input_audio part beside the text (Question / Transcript of the reply)")
-    ours = bool(re.search(r"(?:Scoring|Comparison) axis:", "\n".join(system)))
     text = "\n\n".join(user if ours else map(unjson, user))
     sections, free = split_sections(text if ours else untag(text), ours)
     # a reply-like section that instructs the judge ("## Output / Return only a JSON object") beside another reply is rubric

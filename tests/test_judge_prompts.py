@@ -872,3 +872,20 @@ def test_instructions_under_an_output_heading_are_rubric_not_a_second_reply():
         {"type": "text", "text": '## Output\nReturn only a JSON object: {"score": <1-5>}'}]}]})
     req = judge_request.parse_judge_request(body)
     assert [t for t, _, _ in req["replies"]] == ["the count is 7"] and req["format"]["style"] == "json"
+
+
+@pytest.mark.parametrize("transcript", ["you said gold", "the answer", "Sample A", "the user", "audio"])
+def test_our_own_request_keeps_a_transcript_that_reads_like_a_label(transcript):
+    """reward.py's request puts the transcript's last line right before the audio part. Bug caught (in
+    this session's first version of the label rule): "you said gold" ('gold' as in a gold answer) got a
+    colon as a label before its audio, the policy's reply was scored as "you said gold:", and the default
+    run's rewards changed from step 44; another prompt's transcript "the answer" would lose its text."""
+    import reward
+    wave, rate = spoken(transcript)[1:]
+    body = reward.build_request("m", "semantic", "repeat after me gold", transcript, reward.wav_base64(wave, rate))
+    assert [t for t, _, _ in judge_request.parse_judge_request(body)["replies"]] == [transcript]
+    other = with_speech({"messages": [{"role": "user", "content": [
+        {"type": "text", "text": f"Rate the correctness 1-5 as <score>N</score>.\nTranscript:\n{transcript}"},
+        {"type": "input_audio", "input_audio": {"data": f"@speak:{transcript}|", "format": "wav"}}]}]})
+    if transcript in ("you said gold", "the answer"):         # a transcript, not a label, in anyone's request
+        assert [t for t, _, _ in judge_request.parse_judge_request(other)["replies"]] == [transcript]
