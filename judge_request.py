@@ -218,8 +218,9 @@ def answer_words(rubric) -> list | None:
         for first, second in ((pos, neg), (neg, pos)):
             for m in re.finditer(rf"({q})\b({first})\b({q})\s*(?:or|/|\||,)\s*{q}\b({second})\b", rubric, re.I):
                 said = [m.group(2), m.group(4)]
+                # "Answer yes or no", not "the answer is correct or"; in a window before the pair (linear in the rubric)
                 ordered = re.search(rf"(?<!the )(?<!an )(?<!your )(?<!its )\b{_ANSWER_VERB}\b[^.\n]{{0,40}}$",
-                                    rubric[:m.start()], re.I)          # "Answer yes or no", not "the answer is correct or"
+                                    rubric[max(0, m.start() - 80):m.start()], re.I)
                 shown = all(w.isupper() for w in said) or bool(m.group(1) or m.group(3)) or ordered
                 if shown:
                     return said if first == neg else said[::-1]

@@ -889,3 +889,19 @@ def test_our_own_request_keeps_a_transcript_that_reads_like_a_label(transcript):
         {"type": "input_audio", "input_audio": {"data": f"@speak:{transcript}|", "format": "wav"}}]}]})
     if transcript in ("you said gold", "the answer"):         # a transcript, not a label, in anyone's request
         assert [t for t, _, _ in judge_request.parse_judge_request(other)["replies"]] == [transcript]
+
+
+def test_the_answer_format_of_a_long_rubric_full_of_verdict_words_is_read_in_linear_time():
+    """Bug caught: each "yes or no" (or "good, bad") in a rubric searched the whole text before it for
+    an answering verb, so a 20,000-character rubric of them took 1.3 s of a server thread (quadratic).
+    Measured as scaling, as the test above: ten times the text at most forty times as long."""
+    import time
+    n = judge_request.MAX_RUBRIC
+    for unit in ("maybe yes or no. ", "good, bad, fine. ", '"a: b" "a: c" ', "x: like "):
+        best = [float("inf"), float("inf")]
+        for _ in range(5):
+            for i, text in enumerate((unit * (n // 10 // len(unit)), unit * (n // len(unit)))):
+                t0 = time.perf_counter()
+                judge_request.answer_format(text)
+                best[i] = min(best[i], time.perf_counter() - t0)
+        assert best[1] < 40 * max(best[0], 1e-4), (unit, best)
