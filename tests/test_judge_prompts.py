@@ -905,3 +905,22 @@ def test_the_answer_format_of_a_long_rubric_full_of_verdict_words_is_read_in_lin
                 judge_request.answer_format(text)
                 best[i] = min(best[i], time.perf_counter() - t0)
         assert best[1] < 40 * max(best[0], 1e-4), (unit, best)
+
+
+def test_user_text_full_of_fences_or_introductions_is_read_in_linear_time():
+    """Bug caught: one regex per code fence that scanned to the end of the text for a closing one
+    ('```' then '{' repeated: 100,000 characters took 4.4 s, an 8 MB body would take hours), and
+    fenced JSON inputs no longer read. Scaling as the tests above: ten times the text at most forty
+    times as long."""
+    import time
+    fenced = judge_request.unjson('Rate it.\n```json\n{"question": "q", "response": "r"}\n```')
+    assert judge_request.split_sections(fenced) == ([("question", None, "q"), ("reply", None, "r")], "Rate it.")
+    assert judge_request.unjson("a```x```b```c") == "a```x```b```c"
+    for unit in ("```\n{ a\n", "I asked it: what\n", "x: y: "):
+        best = [float("inf"), float("inf")]
+        for _ in range(5):
+            for i, text in enumerate((unit * (10_000 // len(unit)), unit * (100_000 // len(unit)))):
+                t0 = time.perf_counter()
+                judge_request.split_sections(judge_request.unjson(text))
+                best[i] = min(best[i], time.perf_counter() - t0)
+        assert best[1] < 40 * max(best[0], 1e-4), (unit, best)
