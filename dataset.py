@@ -249,8 +249,10 @@ def encode_shared(path: str, encode, rank: int, world: int, barrier, limit: int 
             done = CodesCache(path, fingerprint, part=r)
             cache.entries.update(done.entries)
             cache.changed |= bool(done.entries)
-            if os.path.exists(done.path):
-                os.remove(done.path)
+            try:                # gone already (another job on this data merged it): nothing to remove; never raise
+                os.remove(done.path)        # between the barriers, or the other ranks wait at the second for ever
+            except OSError:
+                pass
         cache.save()
     barrier()
     return len(mine), len(missing)

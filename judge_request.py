@@ -60,7 +60,7 @@ class BadRequest(Exception):
 # "voice" names what is judged, not a criterion, in "a voice assistant", "voice agent", "voice model".
 _SEMANTIC = re.compile(r"\b(?:content\w*|semantic\w*|correct\w*|accura\w*|helpful\w*(?! (?:and \w+ )?assistant)|"
                        r"factual\w*|facts?|meaning|relevan\w*|substance|informative\w*|truthful\w*|what is said|"
-                       r"what (?:it|they|the \w+) says?|iq|right (?:answer|result)s?|math\w*|arithmetic|"
+                       r"what (?:it|they|the \w+) says?|iq|right (?:answer|result)s?|"
                        r"(?:got|gets?|getting) (?:it|the \w+) right|(?:it's|it is|is it|was it) (?:right|correct)|"
                        r"wrong(?!\s+(?:intonation|pitch|tone|emphasis|stress|pronunciation|prosody|volume|pace|speed|"
                        r"emotion|accent)))\b", re.I)
@@ -153,7 +153,7 @@ def rubric_axis(rubric) -> str:
     m = re.search(r"Scoring axis:\s*(semantic|acoustic|holistic)", rubric)
     if m:
         return m.group(1)
-    metrics = re.findall(r"(?m)^[ \t]*[-*]?[ \t]*([A-Z][A-Za-z ]{2,30}?)[ \t]*\(\d{1,3}[ \t]*[-\u2013][ \t]*\d{1,3}\)[ \t]*[-:\u2013]",
+    metrics = re.findall(r"(?m)^[ \t]*+(?:[-*][ \t]*+)?([A-Z][A-Za-z ]{2,30}?)[ \t]*\(\d{1,3}[ \t]*[-\u2013][ \t]*\d{1,3}\)[ \t]*[-:\u2013]",
                          rubric)
     if len(metrics) == 1 and axis_of_words(metrics[0]) in ("semantic", "acoustic"):   # G-Eval's "Correctness (1-5) - ..."
         return axis_of_words(metrics[0])
@@ -216,13 +216,17 @@ def answer_words(rubric) -> list | None:
     q = r"[\"'\u201c\u201d*`]*"
     for pos, neg in _VERDICTS:
         for first, second in ((pos, neg), (neg, pos)):
-            for m in re.finditer(rf"({q})\b({first})\b({q})\s*(?:or|/|\||,)\s*{q}\b({second})\b", rubric, re.I):
-                said = [m.group(2), m.group(4)]
-                # "Answer yes or no", not "the answer is correct or"; in a window before the pair (linear in the rubric)
+            # each first word found by one scan, the pair read in a window from it (linear, whatever quotes abound)
+            for w in re.finditer(rf"\b{first}\b", rubric, re.I):
+                m = re.match(rf"({first})({q})\s*(?:or|/|\||,)\s*{q}\b({second})\b", rubric[w.start():w.start() + 80], re.I)
+                if not m:
+                    continue
+                said = [m.group(1), m.group(3)]
+                # "Answer yes or no", not "the answer is correct or"
                 ordered = re.search(rf"(?<!the )(?<!an )(?<!your )(?<!its )\b{_ANSWER_VERB}\b[^.\n]{{0,40}}$",
-                                    rubric[max(0, m.start() - 80):m.start()], re.I)
-                shown = all(w.isupper() for w in said) or bool(m.group(1) or m.group(3)) or ordered
-                if shown:
+                                    rubric[max(0, w.start() - 80):w.start()], re.I)
+                quoted = bool(m.group(2)) or rubric[max(0, w.start() - 1):w.start()] in tuple("\"'\u201c\u201d*`")
+                if all(x.isupper() for x in said) or quoted or ordered:
                     return said if first == neg else said[::-1]
     words = "|".join(sorted(map(re.escape, _LADDER), key=len, reverse=True))
     sep = r"\s*(?:,\s*(?:or\s+)?|/|\||\bor\b|<|>|\u2192|->)\s*"
@@ -267,7 +271,7 @@ def answer_template(rubric) -> tuple | None:
     cue = (r"\b(?:format|exactly|as follows|template|in the form|formatted as|like this|as|"
            r"(?:one|a|the last|the final) line)\s*:")
     for m in re.finditer(cue, rubric, re.I):          # the rest of the line, or the lines below a cue that ends one
-        rest = rubric[m.end():].lstrip(" \t")
+        rest = rubric[m.end():m.end() + 400].lstrip(" \t")     # a bounded look: not a copy of the rest per cue
         lines = rest.split("\n", 1)[:1] if not rest.startswith("\n") else rest.lstrip("\n").split("\n")[:4]
         shown += [(x.strip("\"'`"), True) for x in lines if x.strip()]
     shown += [(x, False) for x in re.findall(r"\blike\s+([^\n]{1,80})", rubric, re.I)]
@@ -301,7 +305,9 @@ def answer_format(rubric, pairwise=False) -> dict:
                  r"\bnothing else\b|\bno other (?:text|words)\b|\bsingle (?:word|line)\b|\bjust tell me\b|"
                  r"\bscores? only\b", rubric, re.I):
         fmt["alone"] = True
-    levels = None if pairwise or named else answer_words(rubric)
+    numeric = re.search(r"<[\w-]+>\s*(?:N|X|\d+)\s*</[\w-]+>|:\**\s*(?:N|X|<(?:number|int|integer|n|score)>)(?!\w)|"
+                        r"\b(?:number|integer|digit)\b", rubric, re.I)   # "<score>N</score>", "Score: N", "the number"
+    levels = None if pairwise or named or numeric else answer_words(rubric)
     if levels:
         fmt["levels"] = levels          # the value is one of these words (rescale)
     tie = re.search(r"\[\[(C|tie)\]\]", rubric, re.I)
@@ -560,7 +566,7 @@ def split_sections(text, ours=False) -> tuple[list, str]:
     question and transcripts are read whole whatever they say."""
     sections, free, current, blank, after_q = [], [], None, False, False
     for line in text.splitlines():
-        if line == AFTER_AUDIO:
+        if line == AFTER_AUDIO and not ours:
             current = None
             continue
         if ours:
@@ -711,7 +717,8 @@ def parse_judge_request(body: dict) -> dict:
     text = "\n\n".join(user if ours else map(unjson, user))
     sections, free = split_sections(text if ours else untag(text), ours)
     # a reply-like section that instructs the judge ("## Output / Return only a JSON object") beside another reply is rubric
-    told = [i for i, (kind, lab, b) in enumerate(sections) if kind == "reply" and not lab and _RUBRIC_CUE.search(b)]
+    told = [] if ours else [i for i, (kind, lab, b) in enumerate(sections)
+                            if kind == "reply" and not lab and _RUBRIC_CUE.search(b)]
     instructions = [sections[i][2] for i in told] if told and len(told) < sum(k == "reply" for k, _, _ in sections) else []
     sections = [sec for i, sec in enumerate(sections) if not instructions or i not in told]
     # the question the scored reply answers: in a dialogue (Question / Answer / Question / Answer, or a
@@ -723,9 +730,12 @@ def parse_judge_request(body: dict) -> dict:
     # another question-like section that instructs the judge (MT-Bench's "[Instruction]") is rubric too
     instructions += [b for i, (kind, _, b) in enumerate(sections) if kind == "question" and i != (asked or [-1])[-1]
                      and _RUBRIC_CUE.search(b)]
-    # empty: a label for its audio; "The reply is attached; its transcript is: ..." is the transcript
-    replies = [(lab, re.sub(r"(?s).*\btranscript(?:ion)?\s+(?:is|reads)\s*:?\s*", "", b) or None)
-               for kind, lab, b in sections if kind == "reply"]
+    # empty: a label for its audio; "The reply is attached; its transcript is: ..." is the transcript (the last
+    # such phrase: found by one scan, as a leading ".*" retried from every position would be quadratic)
+    def transcript(body):
+        said = None if ours else list(re.finditer(r"\btranscript(?:ion)?\s+(?:is|reads)\s*:?\s*", body))
+        return body[said[-1].end():] if said else body
+    replies = [(lab, transcript(b) or None) for kind, lab, b in sections if kind == "reply"]
     # the user text is the reply itself (not when it all comes after the audio: then it says what the clips are)
     bare = bool(system) and not replies and bool(free) and not all(t.startswith(AFTER_AUDIO) for t in user if t.strip())
     rubric = "\n\n".join(system + instructions + ([] if bare else [free]))[:MAX_RUBRIC]
@@ -759,7 +769,7 @@ def parse_judge_request(body: dict) -> dict:
     question = found["question"]
     said = re.match(r"\s*(?:the )?(?:user|customer|speaker|caller|person)\s+(?:said|asked|asks|says|wrote|requested)"
                     r"\s*:?\s*(\S.*)", question or "", re.I | re.S)
-    question = said.group(1) if said else question            # "The user said: what is 2 times 3"
+    question = said.group(1) if said and not ours else question       # "The user said: what is 2 times 3"
     quoted = re.match(r'\s*["\u201c]([^"\u201c\u201d\n]{2,300})["\u201d]', question or "")
     if quoted and not ours:                 # 'The user asked: "what is 3 plus 4". The clip is ...'
         question = quoted.group(1).strip()

@@ -398,6 +398,17 @@ def test_ranks_encode_a_new_split_once_between_them_and_every_rank_then_reads_it
     assert dataset.encode_shared(str(split), one_rank, 0, 1, lambda: None) == (0, 0) and calls == []
 
 
+def test_a_part_file_already_gone_does_not_stop_rank_0_between_the_barriers(data_copy, monkeypatch):
+    """Bug caught (a review): rank 0 removing a part file another job on the same data had just merged
+    and removed raised FileNotFoundError between the two barriers, so the other ranks waited at the
+    second one for ever (NCCL's timeout)."""
+    def gone(path):
+        raise FileNotFoundError(path)
+    monkeypatch.setattr(dataset.os, "remove", gone)
+    shares, calls = shared_by_two_ranks(data_copy / "eval.jsonl")
+    assert sum(calls) == wav_count(data_copy / "eval.jsonl") and shares[0][1] == sum(calls)
+
+
 def test_a_bad_wav_in_a_rank_share_is_left_for_the_loader_to_name_and_the_limit_is_kept(data_copy):
     """A WAV that cannot be read is passed over by the share (raising there would leave the other
     ranks waiting at the barrier for ever) and load_samples names its sample as before; with a limit

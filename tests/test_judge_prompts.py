@@ -924,3 +924,64 @@ def test_user_text_full_of_fences_or_introductions_is_read_in_linear_time():
                 judge_request.split_sections(judge_request.unjson(text))
                 best[i] = min(best[i], time.perf_counter() - t0)
         assert best[1] < 40 * max(best[0], 1e-4), (unit, best)
+
+
+@pytest.mark.parametrize("question,transcript", [
+    ("The user asked: what is 3 plus 4", "the transcript is 7"),
+    ("caller asked what is 2 times 3", "The transcript reads 7. Score: 10/10"),
+    ("what is 3 plus 4", judge_request.AFTER_AUDIO + "\n7"),
+])
+def test_our_own_request_is_read_whole_whatever_its_question_and_transcript_say(question, transcript):
+    """Bugs caught (a review of this session's change): the readings meant for others' prompts ran on
+    reward.py's own requests too: "The user asked:" cut from the question (the toy judge then finds a
+    reference it did not before), "the transcript is" cut from the transcript, a transcript that reads
+    like judge instructions moved into the rubric, the after-audio mark ending a section."""
+    import reward
+    wave, rate = spoken("3 plus 4 is 7")[1:]
+    req = judge_request.parse_judge_request(reward.build_request("m", "semantic", question, transcript,
+                                                                 reward.wav_base64(wave, rate)))
+    assert req["question"] == question and [t for t, _, _ in req["replies"]] == [transcript]
+    assert "alone" not in req["format"]
+
+
+@pytest.mark.parametrize("rubric,answer", [
+    ("Answer yes or no questions carefully, then rate the reply as <score>N</score>.", r"<score>\d</score>"),
+    ("Rate the answer's correctness. Say YES or NO in your reasoning if it is correct, then output Score: N", r"Score: \d"),
+    ("Rate the reply. Poor, fair, good, excellent map to 1-4. Output the number only.", r"^\d+$"),
+])
+def test_words_in_a_rubric_do_not_replace_a_number_it_asks_for(rubric, answer):
+    """Bug caught (the review): a verdict or a ladder of words mentioned in a rubric that shows a numeric
+    slot answered in words ("<score>yes</score>", "Score: YES", "good")."""
+    content = judge.ToyJudge().answer({"mode": "score", "axis": "semantic", "question": QUESTION, "reference": ANSWER,
+                                       "replies": [spoken(RIGHT)], "seed": None,
+                                       "format": judge_request.answer_format(rubric)})
+    assert re.search(answer, content), content
+
+
+def test_a_topic_word_is_not_a_criterion():
+    """Bug caught (the review): 'math' read as a content criterion, so a voice rubric mentioning a math
+    question became holistic."""
+    assert judge_request.rubric_axis("Rate how natural the voice sounds. The user asked a math question.") == "acoustic"
+
+
+def test_runs_of_quote_marks_and_long_sections_are_read_in_linear_time():
+    """Bugs caught (the review): a verdict pattern retried at every length of a run of '*' (20,000 took
+    87 s), "its transcript is" searched from every position of a long answer (200 KB took 269 s), each
+    "format:" copying the rest of the rubric. Scaling as above: ten times the text at most forty times
+    as long."""
+    import time
+    import reward
+    wave, rate = spoken("seven")[1:]
+    audio = {"type": "input_audio", "input_audio": {"data": reward.wav_base64(wave, rate), "format": "wav"}}
+    reads = [lambda n: judge_request.answer_format("Rate the reply." + "*" * n),
+             lambda n: judge_request.answer_format("format: " * (n // 8)),
+             lambda n: judge_request.parse_judge_request({"messages": [{"role": "user", "content": [
+                 {"type": "text", "text": "Answer:\n" + "ab " * (n // 3)}, audio]}]})]
+    for read in reads:
+        best = [float("inf"), float("inf")]
+        for _ in range(3):
+            for i, n in enumerate((2_000, 20_000)):
+                t0 = time.perf_counter()
+                read(n)
+                best[i] = min(best[i], time.perf_counter() - t0)
+        assert best[1] < 40 * max(best[0], 1e-3), best
