@@ -621,20 +621,26 @@ def test_judge_read_shows_a_prompt_of_ones_own_as_the_server_reads_it(tmp_path, 
     assert stop.value.code == 2 and len(err) == 1 and str(body) in err[0] and "messages" in err[0]
 
 
+def assert_linear(read, small, large, rounds=5, floor=1e-4):
+    """read(small) and read(large), the fastest of `rounds` each (taken in turn, so a busy spell slows
+    both alike): ten times the input may take at most forty times as long (linear: about 10x; a
+    quadratic bug: about 100x). Scaling, not a wall-time bound, so a loaded machine does not fail it."""
+    import time
+    best = [float("inf"), float("inf")]
+    for _ in range(rounds):
+        for i, size in enumerate((small, large)):
+            t0 = time.perf_counter()
+            read(size)
+            best[i] = min(best[i], time.perf_counter() - t0)
+    assert best[1] < 40 * max(best[0], floor), (small, large, best)
+
+
 def test_xml_tagged_inputs_are_read_in_linear_time():
     """The user text is not capped like the rubric (a body may be 8 MB), so reading XML-tagged
     inputs must not rescan it from every opening tag. Bug caught: one regex per element with a lazy
     body, quadratic over unclosed "<question>" tags (104,000 characters took 3.5 s, an 8 MB body
     hours). Scaling, not wall time: ten times the text may take at most forty times as long."""
-    import time
-    small, large = ("<question> x " * n for n in (1000, 10000))
-    best = [float("inf")] * 2
-    for _ in range(3):
-        for i, text in enumerate((small, large)):
-            t0 = time.perf_counter()
-            judge_request.untag(text)
-            best[i] = min(best[i], time.perf_counter() - t0)
-    assert best[1] < 40 * max(best[0], 1e-4), best
+    assert_linear(lambda n: judge_request.untag("<question> x " * n), 1000, 10000, rounds=3)
     assert judge_request.untag("<question>q</question>\n<response>r</response>") == "\nquestion:\nq\n\n\n\nresponse:\nr\n\n"
 
 
@@ -895,16 +901,9 @@ def test_the_answer_format_of_a_long_rubric_full_of_verdict_words_is_read_in_lin
     """Bug caught: each "yes or no" (or "good, bad") in a rubric searched the whole text before it for
     an answering verb, so a 20,000-character rubric of them took 1.3 s of a server thread (quadratic).
     Measured as scaling, as the test above: ten times the text at most forty times as long."""
-    import time
     n = judge_request.MAX_RUBRIC
     for unit in ("maybe yes or no. ", "good, bad, fine. ", '"a: b" "a: c" ', "x: like "):
-        best = [float("inf"), float("inf")]
-        for _ in range(5):
-            for i, text in enumerate((unit * (n // 10 // len(unit)), unit * (n // len(unit)))):
-                t0 = time.perf_counter()
-                judge_request.answer_format(text)
-                best[i] = min(best[i], time.perf_counter() - t0)
-        assert best[1] < 40 * max(best[0], 1e-4), (unit, best)
+        assert_linear(lambda size: judge_request.answer_format(unit * (size // len(unit))), n // 10, n)
 
 
 def test_user_text_full_of_fences_or_introductions_is_read_in_linear_time():
@@ -912,18 +911,12 @@ def test_user_text_full_of_fences_or_introductions_is_read_in_linear_time():
     ('```' then '{' repeated: 100,000 characters took 4.4 s, an 8 MB body would take hours), and
     fenced JSON inputs no longer read. Scaling as the tests above: ten times the text at most forty
     times as long."""
-    import time
     fenced = judge_request.unjson('Rate it.\n```json\n{"question": "q", "response": "r"}\n```')
     assert judge_request.split_sections(fenced) == ([("question", None, "q"), ("reply", None, "r")], "Rate it.")
     assert judge_request.unjson("a```x```b```c") == "a```x```b```c"
     for unit in ("```\n{ a\n", "I asked it: what\n", "x: y: "):
-        best = [float("inf"), float("inf")]
-        for _ in range(5):
-            for i, text in enumerate((unit * (10_000 // len(unit)), unit * (100_000 // len(unit)))):
-                t0 = time.perf_counter()
-                judge_request.split_sections(judge_request.unjson(text))
-                best[i] = min(best[i], time.perf_counter() - t0)
-        assert best[1] < 40 * max(best[0], 1e-4), (unit, best)
+        assert_linear(lambda size: judge_request.split_sections(judge_request.unjson(unit * (size // len(unit)))),
+                      10_000, 100_000)
 
 
 @pytest.mark.parametrize("question,transcript", [
@@ -969,7 +962,6 @@ def test_runs_of_quote_marks_and_long_sections_are_read_in_linear_time():
     87 s), "its transcript is" searched from every position of a long answer (200 KB took 269 s), each
     "format:" copying the rest of the rubric. Scaling as above: ten times the text at most forty times
     as long."""
-    import time
     import reward
     wave, rate = spoken("seven")[1:]
     audio = {"type": "input_audio", "input_audio": {"data": reward.wav_base64(wave, rate), "format": "wav"}}
@@ -978,10 +970,4 @@ def test_runs_of_quote_marks_and_long_sections_are_read_in_linear_time():
              lambda n: judge_request.parse_judge_request({"messages": [{"role": "user", "content": [
                  {"type": "text", "text": "Answer:\n" + "ab " * (n // 3)}, audio]}]})]
     for read in reads:
-        best = [float("inf"), float("inf")]
-        for _ in range(3):
-            for i, n in enumerate((2_000, 20_000)):
-                t0 = time.perf_counter()
-                read(n)
-                best[i] = min(best[i], time.perf_counter() - t0)
-        assert best[1] < 40 * max(best[0], 1e-3), best
+        assert_linear(read, 2_000, 20_000, rounds=3, floor=1e-3)
