@@ -14,8 +14,8 @@ on the same path with the same JSON, so the client cannot tell it from a real on
            replies (transcripts and audio, A then B) -> "<choice>A|B|tie</choice>".
 
 It also reads judge prompts written by others, as an LLM judge would: judge_request.py
-reads a request (axis, question, transcript, audio, answer format) and writes the answer in
-the form the rubric names. With no reference answer in the request the judge knows the toy
+finds a request's inputs (question, transcript, audio) and its rubric, judge_rubric.py reads
+the rubric (axis, scale, answer format) and writes the answer in the form it names. With no reference answer in the request the judge knows the toy
 world's answer to the question (toy_reference), as a real judge knows 3 plus 4.
 
 Scoring. Semantic: the transcript's final words against the reference answer (every
@@ -77,7 +77,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import numpy as np
 
 import cli
-from judge_request import MAX_BODY, PAIR_AXES, BadRequest, answer_format, parse_judge_request, render, rescale
+from judge_request import MAX_BODY, BadRequest, parse_judge_request
+from judge_rubric import PAIR_AXES, answer_format, render, rescale
 
 
 # ---------------------------------------------------------------- scoring

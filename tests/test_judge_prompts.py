@@ -18,6 +18,7 @@ import codec
 import analyses
 import judge
 import judge_request
+import judge_rubric
 
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "judge_prompts")
 with open(os.path.join(DATA, "manifest.json")) as f:
@@ -180,7 +181,7 @@ def test_rubric_axis_reads_what_is_asked_not_what_is_excluded(text, axis):
     """Bug: a word the rubric tells the judge to leave out counts as asked for (a semantic
     rubric that says 'ignore the voice' read as holistic), or our own unambiguous
     'Scoring axis:' line loses to words elsewhere in the rubric."""
-    assert judge_request.rubric_axis(text) == axis
+    assert judge_rubric.rubric_axis(text) == axis
 
 
 def test_unscorable_requests_keep_a_clear_400(judge_url):
@@ -264,7 +265,7 @@ def test_a_long_rubric_without_punctuation_is_read_in_linear_time():
         for _ in range(rounds):
             for i, text in enumerate(texts):
                 t0 = time.perf_counter()
-                judge_request.rubric_axis(text)
+                judge_rubric.rubric_axis(text)
                 best[i] = min(best[i], time.perf_counter() - t0)
         return best
 
@@ -386,17 +387,17 @@ def test_our_reference_answer_reaches_the_judge():
 def test_a_rescaled_score_rounds_halves_up():
     """catches: Python's round() (halves to even) in rescale: on a 0-10 scale Likert 2 is 2.5 and 4 is 7.5,
     which the judge writes as 3 and 8 (on_scale's rule), not 2 and 8."""
-    assert [judge_request.rescale(s, (0, 10)) for s in range(1, 6)] == [0, 3, 5, 8, 10]
-    assert [judge_request.rescale(s, (1, 10)) for s in range(1, 6)] == [on_scale(s, (1, 10)) for s in range(1, 6)]
+    assert [judge_rubric.rescale(s, (0, 10)) for s in range(1, 6)] == [0, 3, 5, 8, 10]
+    assert [judge_rubric.rescale(s, (1, 10)) for s in range(1, 6)] == [on_scale(s, (1, 10)) for s in range(1, 6)]
 
 
 def test_a_rubric_that_asks_for_json_without_quoting_a_key_gets_json():
     """catches: a rubric that asks for JSON but quotes no key answered in our tags (its client's json.loads fails)."""
-    assert judge_request.answer_format("Rate the reply from 1 to 5 and answer in JSON.") == {
+    assert judge_rubric.answer_format("Rate the reply from 1 to 5 and answer in JSON.") == {
         "scale": (1, 5), "tie": "tie", "style": "json", "slots": [("score", None)]}
     content = judge.ToyJudge().answer({"mode": "score", "axis": "semantic", "question": QUESTION, "reference": ANSWER,
                                        "replies": [spoken(RIGHT)], "seed": None,
-                                       "format": judge_request.answer_format("Rate it 1-5. Answer in JSON.")})
+                                       "format": judge_rubric.answer_format("Rate it 1-5. Answer in JSON.")})
     assert json.loads(content)["score"] == 5
 
 
@@ -521,7 +522,7 @@ def test_rubric_axis_sees_past_the_subject_and_follows_a_narrowing(text, axis):
     """Bug: "voice" in "a voice assistant" (what is judged, not how) read as a criterion; a clause
     that narrows the judging ("solely on the voice") outvoted by a mention of the other side; a
     "not how it sounds" still counted; "not only ... but also" or "just the medium" read as narrowing."""
-    assert judge_request.rubric_axis(text) == axis
+    assert judge_rubric.rubric_axis(text) == axis
 
 
 @pytest.mark.parametrize("rubric,scale", [
@@ -537,7 +538,7 @@ def test_rubric_scale_reads_the_ways_people_name_a_range(rubric, scale):
     """Bug: only "1-10" next to a scoring word read, so an anchored or "out of" range is answered
     on 1-5 (a perfect reply read as 5 of 10); or numbers that are not a range (the question's
     arithmetic) taken for one."""
-    assert judge_request.rubric_scale(rubric) == scale
+    assert judge_rubric.rubric_scale(rubric) == scale
 
 
 @pytest.mark.parametrize("name,kind", [
@@ -670,7 +671,7 @@ def test_rules_for_others_prompts_leave_plain_rubrics_as_they_were_read(text, ax
     or "whisper" (a request's words) or "wrong intonation" counted for the other side; a negation
     written as a contraction ("don't consider", "shouldn't judge") missed, as "n't" has no word
     boundary before it (the reader's rules had it since before this session's changes)."""
-    assert judge_request.rubric_axis(text) == axis
+    assert judge_rubric.rubric_axis(text) == axis
 
 
 def test_others_rules_do_not_cut_a_reply_or_misread_a_count():
@@ -683,8 +684,8 @@ def test_others_rules_do_not_cut_a_reply_or_misread_a_count():
                              {"role": "user", "content": [{"type": "text", "text": f"Question: {QUESTION}\nAnswer: {reply}"},
                                                           audio_part(wave, rate)]}]}
         assert judge_request.parse_judge_request(body)["replies"][0][0] == reply
-    assert judge_request.rubric_scale("Justify your rating in 1 to 3 sentences, then rate it from 1 to 10.") == (1, 10)
-    assert judge_request.answer_format("Judge nothing but the pronunciation.")["style"] == "tag"
+    assert judge_rubric.rubric_scale("Justify your rating in 1 to 3 sentences, then rate it from 1 to 10.") == (1, 10)
+    assert judge_rubric.answer_format("Judge nothing but the pronunciation.")["style"] == "tag"
 
 
 # ---------------------------------------------------------------- general readings (2026-12-05, the fifth batch)
@@ -702,7 +703,7 @@ def test_answer_words_are_the_ones_offered_as_the_answer_not_a_mention(rubric, w
     """Bugs caught: "whether the answer is correct or incorrect" (the noun 'answer', a mention) read as
     a verdict asked for, so a 1-5 score is answered "correct"; the verdict's two words swapped
     (a right reply answered "no"); a ladder kept in the order written, not worst first."""
-    assert judge_request.answer_words(rubric) == words
+    assert judge_rubric.answer_words(rubric) == words
 
 
 def test_words_and_fractions_are_hand_worked_from_the_likert_score():
@@ -710,10 +711,10 @@ def test_words_and_fractions_are_hand_worked_from_the_likert_score():
     ladder takes the nearest level, (s - 1) * 3 / 4 rounded half up: 1 2 3 4 5 -> 0 1 2 2 3; 0-1 is
     (s - 1) / 4. Bugs caught: a verdict positive from 3 (the midpoint), the ladder's levels off by one,
     a 0-1 scale rounded to 0 or 1 (an integer rescale)."""
-    assert [judge_request.rescale(s, (1, 5), ["NO", "YES"]) for s in range(1, 6)] == ["NO", "NO", "NO", "YES", "YES"]
+    assert [judge_rubric.rescale(s, (1, 5), ["NO", "YES"]) for s in range(1, 6)] == ["NO", "NO", "NO", "YES", "YES"]
     ladder = ["Poor", "Fair", "Good", "Excellent"]
-    assert [judge_request.rescale(s, (1, 5), ladder) for s in range(1, 6)] == ["Poor", "Fair", "Good", "Good", "Excellent"]
-    assert [judge_request.rescale(s, (0, 1)) for s in range(1, 6)] == [0.0, 0.25, 0.5, 0.75, 1.0]
+    assert [judge_rubric.rescale(s, (1, 5), ladder) for s in range(1, 6)] == ["Poor", "Fair", "Good", "Good", "Excellent"]
+    assert [judge_rubric.rescale(s, (0, 1)) for s in range(1, 6)] == [0.0, 0.25, 0.5, 0.75, 1.0]
 
 
 @pytest.mark.parametrize("rubric,template", [
@@ -728,7 +729,7 @@ def test_an_answer_line_shown_to_copy_is_the_template(rubric, template):
     """Bugs caught: a sentence's tail kept after the value ("**Score:** 4 and nothing else"), a quoted
     phrase with no placeholder (the question) taken for the answer's form, a line introduced as the form
     ("in the form: Stars: N") refused for not saying 'score'."""
-    assert judge_request.answer_template(rubric) == template
+    assert judge_rubric.answer_template(rubric) == template
 
 
 @pytest.mark.parametrize("line,kind", [
@@ -761,7 +762,7 @@ def test_a_list_item_input_is_one_line_and_text_after_the_audio_is_not_the_secti
 def test_json_keys_shown_with_an_ellipsis_are_the_slots_without_the_word_json():
     """Bug caught: a JSON answer shown as {"correctness": ..., "delivery": ...} (no 'JSON' named, no
     number shown) answered as one <score> tag instead of a value per key, each on its own axis."""
-    fmt = judge_request.answer_format('Answer as {"correctness": ..., "delivery": ...} and nothing else.')
+    fmt = judge_rubric.answer_format('Answer as {"correctness": ..., "delivery": ...} and nothing else.')
     assert fmt["style"] == "json" and fmt["slots"] == [("correctness", "semantic"), ("delivery", "acoustic")]
 
 
@@ -775,7 +776,7 @@ def test_json_keys_shown_with_an_ellipsis_are_the_slots_without_the_word_json():
 def test_interval_and_anchored_scales(rubric, scale):
     """Bugs caught: "[0, 1]" or "[1, 10]" (interval notation) answered on 1-5; an anchored range with no
     scoring word before it missed; a list of two numbers in the question ("[3, 8]") taken for a scale."""
-    assert judge_request.rubric_scale(rubric) == scale
+    assert judge_rubric.rubric_scale(rubric) == scale
 
 
 @pytest.mark.parametrize("name,kind", [
@@ -795,18 +796,18 @@ def test_an_answer_wanted_alone_has_no_justification_line():
     """'Reply with only "Audio 1" or "Audio 2"' and 'just tell me 1 or 2, nothing else' are answered by
     the label alone; a template without such words keeps the justification above it. Bugs caught: the
     justification written above an answer its parser reads whole; a bare label never used for a pair."""
-    fmt = judge_request.answer_format('Which is more natural? Reply with only "Audio 1" or "Audio 2".', pairwise=True)
+    fmt = judge_rubric.answer_format('Which is more natural? Reply with only "Audio 1" or "Audio 2".', pairwise=True)
     assert fmt["style"] == "template" and fmt.get("alone") and fmt["labels"] == ["1", "2"]
-    assert judge_request.render("template", "why", [("choice", "2")], template=fmt["template"], alone=True) == "Audio 2"
-    assert judge_request.answer_format("which take is right? just tell me 1 or 2, nothing else.", pairwise=True)["style"] == "bare"
-    fmt = judge_request.answer_format("Rate it 1-5. End your reply with `score=<N>`.")
-    assert not fmt.get("alone") and judge_request.render("template", "why", [("v", 4)], template=fmt["template"]) == "why\nscore=4"
+    assert judge_rubric.render("template", "why", [("choice", "2")], template=fmt["template"], alone=True) == "Audio 2"
+    assert judge_rubric.answer_format("which take is right? just tell me 1 or 2, nothing else.", pairwise=True)["style"] == "bare"
+    fmt = judge_rubric.answer_format("Rate it 1-5. End your reply with `score=<N>`.")
+    assert not fmt.get("alone") and judge_rubric.render("template", "why", [("v", 4)], template=fmt["template"]) == "why\nscore=4"
 
 
 def test_a_json_key_that_names_no_axis_takes_the_axis_of_the_line_describing_it():
     """Bug caught: a key such as "style" scored on the rubric's own axis (holistic here) because its
     name says nothing, though its line asks about the voice."""
-    fmt = judge_request.answer_format('Give two scores from 1 to 5:\n- "correctness": is the answer right?\n'
+    fmt = judge_rubric.answer_format('Give two scores from 1 to 5:\n- "correctness": is the answer right?\n'
                                       '- "style": does the voice follow how the user asked it to be said?\n'
                                       'Respond with JSON only, e.g. {"correctness": 3, "style": 4}.')
     assert fmt["slots"] == [("correctness", "semantic"), ("style", "acoustic")]
@@ -851,21 +852,21 @@ def test_rubric_axis_reads_a_stated_job_more_negations_and_a_single_metric(text,
     negating; a listed subject ("style, emotion and quality are ...") negated from its last comma only;
     "speak in the way the user asked" not read as delivery; a G-Eval metric not naming the axis, or two
     metrics read as one."""
-    assert judge_request.rubric_axis(text) == axis
+    assert judge_rubric.rubric_axis(text) == axis
 
 
 def test_json_keys_named_in_prose_and_a_label_placeholder_that_is_not_a_tag():
     """Bugs caught: 'keys "rationale" (string) and "rating" (integer)' answered with a 'score' key (the
     client's json.loads finds no 'rating'); '"Overall: <score>"' answered as a <score> tag; 'out of 10,
     where 0 means wrong' answered on 1-10 (a perfect reply scored 10 either way, a middling one not)."""
-    fmt = judge_request.answer_format('Output a JSON object with keys "rationale" (string) and "rating" (integer).')
+    fmt = judge_rubric.answer_format('Output a JSON object with keys "rationale" (string) and "rating" (integer).')
     assert fmt["style"] == "json" and fmt["slots"] == [("rating", None)]
-    fmt = judge_request.answer_format('Rate on a 7-point scale, then on its own line write "Overall: <score>".')
+    fmt = judge_rubric.answer_format('Rate on a 7-point scale, then on its own line write "Overall: <score>".')
     answer = judge.ToyJudge().answer({"mode": "score", "axis": "semantic", "question": QUESTION, "reference": ANSWER,
                                       "replies": [spoken(RIGHT)], "seed": None, "format": fmt})
     assert fmt["style"] != "tag" and answer.endswith("Overall: 7")
-    assert judge_request.answer_format("Use <score>N</score>.")["style"] == "tag"     # a tag with its closing one stays
-    assert judge_request.rubric_scale("Give it a score out of 10, where 0 means totally wrong.") == (0, 10)
+    assert judge_rubric.answer_format("Use <score>N</score>.")["style"] == "tag"     # a tag with its closing one stays
+    assert judge_rubric.rubric_scale("Give it a score out of 10, where 0 means totally wrong.") == (0, 10)
 
 
 def test_instructions_under_an_output_heading_are_rubric_not_a_second_reply():
@@ -903,7 +904,7 @@ def test_the_answer_format_of_a_long_rubric_full_of_verdict_words_is_read_in_lin
     Measured as scaling, as the test above: ten times the text at most forty times as long."""
     n = judge_request.MAX_RUBRIC
     for unit in ("maybe yes or no. ", "good, bad, fine. ", '"a: b" "a: c" ', "x: like "):
-        assert_linear(lambda size: judge_request.answer_format(unit * (size // len(unit))), n // 10, n)
+        assert_linear(lambda size: judge_rubric.answer_format(unit * (size // len(unit))), n // 10, n)
 
 
 def test_user_text_full_of_fences_or_introductions_is_read_in_linear_time():
@@ -947,14 +948,14 @@ def test_words_in_a_rubric_do_not_replace_a_number_it_asks_for(rubric, answer):
     slot answered in words ("<score>yes</score>", "Score: YES", "good")."""
     content = judge.ToyJudge().answer({"mode": "score", "axis": "semantic", "question": QUESTION, "reference": ANSWER,
                                        "replies": [spoken(RIGHT)], "seed": None,
-                                       "format": judge_request.answer_format(rubric)})
+                                       "format": judge_rubric.answer_format(rubric)})
     assert re.search(answer, content), content
 
 
 def test_a_topic_word_is_not_a_criterion():
     """Bug caught (the review): 'math' read as a content criterion, so a voice rubric mentioning a math
     question became holistic."""
-    assert judge_request.rubric_axis("Rate how natural the voice sounds. The user asked a math question.") == "acoustic"
+    assert judge_rubric.rubric_axis("Rate how natural the voice sounds. The user asked a math question.") == "acoustic"
 
 
 def test_runs_of_quote_marks_and_long_sections_are_read_in_linear_time():
@@ -965,8 +966,8 @@ def test_runs_of_quote_marks_and_long_sections_are_read_in_linear_time():
     import reward
     wave, rate = spoken("seven")[1:]
     audio = {"type": "input_audio", "input_audio": {"data": reward.wav_base64(wave, rate), "format": "wav"}}
-    reads = [lambda n: judge_request.answer_format("Rate the reply." + "*" * n),
-             lambda n: judge_request.answer_format("format: " * (n // 8)),
+    reads = [lambda n: judge_rubric.answer_format("Rate the reply." + "*" * n),
+             lambda n: judge_rubric.answer_format("format: " * (n // 8)),
              lambda n: judge_request.parse_judge_request({"messages": [{"role": "user", "content": [
                  {"type": "text", "text": "Answer:\n" + "ab " * (n // 3)}, audio]}]})]
     for read in reads:

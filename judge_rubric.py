@@ -1,0 +1,411 @@
+"""What a judge's rubric asks for, as an LLM judge reads it: the axis, the scale and the answer's form.
+
+    import judge_rubric
+    judge_rubric.rubric_axis("Judge only how natural the voice sounds.")       # 'acoustic'
+    judge_rubric.named_scale("Rate from 1 (wrong) to 10 (right).")             # (1, 10)
+    fmt = judge_rubric.answer_format("Reply as <score>N</score>.")              # style, slots, scale, ...
+    text = judge_rubric.render(fmt["style"], justification, [(slot, value), ...])
+
+judge_request.py finds the rubric in a request (the system messages and the user text outside
+the inputs); this file reads it. The axis is what the rubric asks for: content / correctness /
+helpfulness -> semantic, paralinguistic / delivery / voice / prosody / naturalness -> acoustic,
+both or neither -> holistic, ignoring what it says to leave out ("ignoring semantic
+correctness", "not how it sounds") and following a clause that narrows it ("solely on the
+voice"). The answer takes the form the rubric names (<score>, one tag per aspect such as
+<score-semantic> or <content_score>, any tag shown empty, JSON {"score": N} or the keys it
+lists, "Score: N" or "Score: N/10", [[N]], "[RESULT] N", a form's last "- Fluency:", just the
+number, "Output (a)", an answer line shown to copy such as `score=<N>` or "Better response: <1
+or 2>", answers listed in quotes), on its scale (named_scale), or in its words (a YES / NO
+verdict, a ladder such as Excellent / Good / Fair / Poor), else ours (<justification> and
+<score>). All of this is heuristic: README, *Use your own judge prompt*, says how far it carries
+on prompts it was not built from.
+
+Deviations: none from the paper (it does not say how its judge reads a rubric).
+"""
+import bisect
+import json
+import math
+import os
+import re
+
+
+PAIR_AXES = {"helpfulness": "semantic", "naturalness": "acoustic", "overall": "holistic"}
+PAIR_NAMES = {axis: name for name, axis in PAIR_AXES.items()}     # semantic -> helpfulness, ...
+
+
+# What a rubric asks to judge. A word that a clause negates ("ignore the voice", "without
+# judging correctness", "the voice does not matter") does not count; see _affirmed.
+# "voice" names what is judged, not a criterion, in "a voice assistant", "voice agent", "voice model".
+_SEMANTIC = re.compile(r"\b(?:content\w*|semantic\w*|correct\w*|accura\w*|helpful\w*(?! (?:and \w+ )?assistant)|"
+                       r"factual\w*|facts?|meaning|relevan\w*|substance|informative\w*|truthful\w*|what is said|"
+                       r"what (?:it|they|the \w+) says?|iq|right (?:answer|result)s?|"
+                       r"(?:got|gets?|getting) (?:it|the \w+) right|(?:it's|it is|is it|was it) (?:right|correct)|"
+                       r"wrong(?!\s+(?:intonation|pitch|tone|emphasis|stress|pronunciation|prosody|volume|pace|speed|"
+                       r"emotion|accent)))\b", re.I)
+_ACOUSTIC = re.compile(r"\b(?:paralinguistic\w*|acoustic\w*|deliver\w*|"
+                       r"voice(?![\s-]+(?:assistant|agent|model|chat\w*|bot|interface|system|app|ai)s?\b)\w*|"
+                       r"vocal\w*|prosod\w*|natural\w*|fluen\w*|pronunciat\w*|intonation|pitch|(?<!out )loud\w*|softly|"
+                       r"volume|articulat\w*|enunciat\w*|speaking rate|emotion\w*|tone|"
+                       r"(?:speaking|speech|vocal|requested|asked[- ]for) style|"
+                       r"style (?:of (?:speech|speaking)|requested|asked)|"
+                       r"(?:says?|said|speaks?|spoke|spoken|sounds?) (?:it )?(?:in )?the way|"
+                       r"pac(?:e|ing)|intelligib\w*|timbre|expressive\w*|audio quality|sound quality|"
+                       r"how (?:it|they|the \w+) (?:sounds?|says? it|speaks?|(?:is|are) (?:said|spoken|delivered))|eq)\b",
+                       re.I)
+_HOLISTIC = re.compile(r"\b(?:holistic\w*|overall|as a whole)\b", re.I)
+_JUDGE_WORDS = (r"judg\w*|grad\w*|scor\w*|rat\w*|assess\w*|evaluat\w*|consider\w*|mention\w*|penali[sz]\w*|care|look at|"
+                r"focus on|take into account|count|reward\w*")
+_JUDGE_VERB = rf"(?:{_JUDGE_WORDS})"
+_NEG_BEFORE = re.compile(r"\b(?:(?:does|do|should|must|will|shall)(?: not|n't) (?:matter|count|affect|influence|change)|"
+                         r"(?:is|are) (?:irrelevant|not relevant|not important|out of scope|not (?:assessed|considered|"
+                         r"judged|evaluated|scored|rated|part of|included|covered)|(?:checked|judged|assessed|evaluated|"
+                         r"handled) elsewhere))\b", re.I)     # "X does not matter", "X is out of scope", "X is checked elsewhere"
+# "n't" has no word boundary before it ("don't", "shouldn't"), so it stands outside the \b group
+_NEG_AFTER = re.compile(rf"(?:\b(?:ignor\w*|disregard\w*|without|regardless of|irrespective of|no matter|rather than|"
+                        rf"(?:do not|never) let|forget(?: about)?|"
+                        rf"instead of|not (?:about|on|the|its|their|whether|what|how)|(?:not|never) {_JUDGE_VERB}|"
+                        rf"out of scope|(?:no|not) need to)|n't (?:{_JUDGE_WORDS}|need to))\b", re.I)
+# "Judge only the voice", "concentrate solely on the content": where a clause narrows the judging
+# to one side, that side is the axis, whatever else the rubric mentions ("not only" does not narrow).
+# Not "just" ("just a medium"), nor a condition ("penalize it only when ...", "give 5 only if ...").
+_FOCUS = re.compile(r"(?<!not )\b(?:only|solely|exclusively|purely)\b(?!\s+(?:if|when|where|once|after|before|as|to)\b)|"
+                    r"\byour (?:job|task|role) (?:is|here is) to\b", re.I)          # "Your job is to rate how ..."
+_NARROWS = re.compile(rf"\b(?:{_JUDGE_WORDS}|concentrat\w*|listen\w*|attend\w*|matters?|decide|choose|pick|determine)\b",
+                      re.I)
+
+
+def _affirmed(text) -> str:
+    """The rubric without markdown and without what it tells the judge to leave out: from a
+    cue like "ignore" to the end of its clause, and the whole clause around "... does not matter".
+    Linear in the text: clause ends are looked up by bisection in one list of stops, and the
+    spans are merged before blanking (a long rubric full of cues must not take quadratic time)."""
+    text = re.sub(r"[*_`#>]+", " ", text)
+    ends = [m.start() for m in re.finditer(r"[.;!?\n\u2014]", text)]          # where a clause stops
+    starts = [m.start() for m in re.finditer(r"[.;!?\n,]", text)]              # where one begins (after)
+
+    def clause_end(i):
+        k = bisect.bisect_left(ends, i)
+        return ends[k] if k < len(ends) else len(text)
+
+    def clause_start(i):
+        k = bisect.bisect_left(starts, i)
+        return starts[k - 1] + 1 if k else 0
+    def sentence_start(i):      # a list before "are ..." ("style, emotion and quality are out of scope") is one subject
+        k = bisect.bisect_left(ends, i)
+        return ends[k - 1] + 1 if k else 0
+    spans = [((sentence_start if re.match(r"(?:are|do)\b", m.group(0), re.I) else clause_start)(m.start()),
+              clause_end(m.end())) for m in _NEG_BEFORE.finditer(text)]
+    spans += [(m.start(), clause_end(m.end())) for m in _NEG_AFTER.finditer(text)]
+    pieces, done = [], 0
+    for a, b in sorted(spans):
+        a = max(a, done)
+        if b > a:
+            pieces += [text[done:a], " " * (b - a)]
+            done = b
+    return "".join(pieces) + text[done:]
+
+
+def axis_of_words(text) -> str | None:
+    """'semantic' / 'acoustic' if the text asks for one side only ("the overall naturalness"
+    too) or narrows its judging to one ("focus solely on the voice"), 'holistic' if it names
+    both or only the whole, None if it names neither."""
+    text = _affirmed(text)
+    narrowed = [c for c in re.split(r"[.;!?\n,()]", text) if _FOCUS.search(c) and _NARROWS.search(c)]
+    sem, ac = any(_SEMANTIC.search(c) for c in narrowed), any(_ACOUSTIC.search(c) for c in narrowed)
+    if sem != ac:
+        return "semantic" if sem else "acoustic"
+    sem, ac = bool(_SEMANTIC.search(text)), bool(_ACOUSTIC.search(text))
+    if sem != ac:
+        return "semantic" if sem else "acoustic"
+    return "holistic" if sem or _HOLISTIC.search(text) else None
+
+
+def rubric_axis(rubric) -> str:
+    """The axis a rubric asks for: our 'Scoring axis:' line if present; else its title (first
+    non-empty line, if it reads as a title: marked up, or short and not a sentence, so not a
+    persona such as "You are a helpful assistant.") if that names one; else its body; else holistic."""
+    m = re.search(r"Scoring axis:\s*(semantic|acoustic|holistic)", rubric)
+    if m:
+        return m.group(1)
+    metrics = re.findall(r"(?m)^[ \t]*+(?:[-*][ \t]*+)?([A-Z][A-Za-z ]{2,30}?)[ \t]*\(\d{1,3}[ \t]*[-\u2013][ \t]*\d{1,3}\)[ \t]*[-:\u2013]",
+                         rubric)
+    if len(metrics) == 1 and axis_of_words(metrics[0]) in ("semantic", "acoustic"):   # G-Eval's "Correctness (1-5) - ..."
+        return axis_of_words(metrics[0])
+    first = next((line.strip() for line in rubric.splitlines() if line.strip(" *#_-")), "") if not metrics else ""
+    title = first if first.startswith(("#", "**", "__")) or len(first.split()) <= 8 and not first.endswith(".") else ""
+    return axis_of_words(title) or axis_of_words(rubric) or "holistic"
+
+
+def rubric_scale(rubric) -> tuple:
+    """The score range a rubric names (named_scale), or (1, 5) when it names none."""
+    return named_scale(rubric) or (1, 5)
+
+
+def named_scale(rubric) -> tuple | None:
+    """The score range a rubric names: "1-10", "from 1 (wrong) to 10 (right)", "between 0 and
+    100", "on a 1-10 scale", "a 7-point scale", "out of 10", "X/10", "0 (not at all) to 4",
+    "1 = ..., 2 = ..., 3 = ...", "between 0 and 1"; None when it names none. The first form found,
+    in that order, wins; numbers may be words ("a scale of one to ten"); a count of something
+    else ("in 1 to 3 sentences") is not a range."""
+    spelled = {"zero": 0, "one": 1, "three": 3, "four": 4, "five": 5, "seven": 7, "nine": 9, "ten": 10, "hundred": 100}
+    rubric = re.sub(r"\b(?:%s)\b" % "|".join(spelled), lambda m: str(spelled[m.group(0).lower()]), rubric, flags=re.I)
+    top, to = r"(10|100|3|4|5|7|9)", r"\s*(?:-|\u2013|to|and)\s*"
+    note = r"(?:\([^()\n]{0,60}\)\s*)?"                  # "1 (completely wrong) to 10"
+    unit = r"(?!\s*(?:sentences?|words?|lines?|paragraphs?|bullets?|reasons?|examples?|seconds?|minutes?)\b)"
+    forms = [rf"(?:scale|score|rate|rating|grade|from|between|range)\D{{0,24}}?\b([01])\s*{note}{to}{top}\b{unit}",
+             rf"\b([01]){to}{top}[- ](?:point )?scale\b",
+             rf"\b([01])\s*\([^()\n]{{1,60}}\)\s*{to}{top}\b{unit}",            # "0 (not at all) to 4": anchored
+             rf"\b()(?:{top}[- ]point\b|out of {top}\b|[NX]\s*/\s*{top}\b)",
+             rf"\[\s*([01])\s*,\s*{top}\s*\]",                                        # "in [1, 10]"
+             r"(?:scale|score|rate|rating|grade|from|between|range|probability|confidence)\D{0,24}?"
+             r"\b(0)(?:\.0)?\s*(?:\([^()\n]{0,60}\)\s*)?(?:-|\u2013|to|and)\s*(1)(?:\.0)?(?![\d.]*\d)",   # 0-1
+             r"\[\s*(0)(?:\.0)?\s*,\s*(1)(?:\.0)?\s*\]"]
+    for form in forms:
+        m = re.search(form, rubric, re.I)
+        if m:
+            # "out of 10, where 0 means totally wrong": the bottom is 0
+            lo = int(m.group(1) or (0 if re.search(r"(?<![\w.])0\s*(?:=|means|is|for|:)\s", rubric, re.I) else 1))
+            return lo, int(next(g for g in m.groups()[1:] if g))
+    anchors = [int(n) for n in re.findall(r"(?<![\w.])(\d{1,3})\s*=\s*[A-Za-z]", rubric)]    # "1 = wrong, 3 = right"
+    if len(anchors) >= 2 and min(anchors) in (0, 1):
+        return min(anchors), max(anchors)
+    return None
+
+
+# Answers in words. A verdict: the two words a rubric offers ("YES or NO", "CORRECT / INCORRECT"),
+# positive first. A ladder: three or more quality words it lists ("Excellent, Good, Fair or Poor").
+_VERDICTS = [("yes", "no"), ("correct", "incorrect"), ("pass", "fail"), ("true", "false"),
+             ("acceptable", "unacceptable"), ("good", "bad"), ("appropriate", "inappropriate")]
+_LADDER = {"terrible": 0, "awful": 0, "very poor": 0, "very bad": 0, "bad": 1, "poor": 1, "weak": 1, "fair": 2,
+           "average": 2, "ok": 2, "okay": 2, "mediocre": 2, "acceptable": 2, "adequate": 2, "good": 3, "very good": 3.5,
+           "great": 4, "excellent": 4, "outstanding": 4.5, "perfect": 4.5}
+_ANSWER_VERB = r"(?:answer|respond|reply|output|return|write|say|state|verdict|label|decide|classify|print|choose|pick)\w*"
+
+
+def answer_words(rubric) -> list | None:
+    """The words a rubric asks its answer in, worst first: a verdict's two ("NO", "YES") or a
+    ladder's ("Poor", "Fair", "Good", "Excellent"), spelled as the rubric spells them; None when
+    it asks for neither. A verdict counts only where it reads as the answer's form (in capitals, in
+    quotes, or after "answer", "output", "verdict", ...), not "whether the answer is correct or not"."""
+    q = r"[\"'\u201c\u201d*`]*"
+    for pos, neg in _VERDICTS:
+        for first, second in ((pos, neg), (neg, pos)):
+            # each first word found by one scan, the pair read in a window from it (linear, whatever quotes abound)
+            for w in re.finditer(rf"\b{first}\b", rubric, re.I):
+                m = re.match(rf"({first})({q})\s*(?:or|/|\||,)\s*{q}\b({second})\b", rubric[w.start():w.start() + 80], re.I)
+                if not m:
+                    continue
+                said = [m.group(1), m.group(3)]
+                # "Answer yes or no", not "the answer is correct or"
+                ordered = re.search(rf"(?<!the )(?<!an )(?<!your )(?<!its )\b{_ANSWER_VERB}\b[^.\n]{{0,40}}$",
+                                    rubric[max(0, w.start() - 80):w.start()], re.I)
+                quoted = bool(m.group(2)) or rubric[max(0, w.start() - 1):w.start()] in tuple("\"'\u201c\u201d*`")
+                if all(x.isupper() for x in said) or quoted or ordered:
+                    return said if first == neg else said[::-1]
+    words = "|".join(sorted(map(re.escape, _LADDER), key=len, reverse=True))
+    sep = r"\s*(?:,\s*(?:or\s+)?|/|\||\bor\b|<|>|\u2192|->)\s*"
+    for m in re.finditer(rf"\b(?:{words})\b(?:{sep}{q}\b(?:{words})\b){{2,}}", rubric, re.I):
+        found = list(dict.fromkeys(re.findall(rf"\b(?:{words})\b", m.group(0), re.I)))
+        ranks = [_LADDER[w.lower()] for w in found]
+        if len(set(ranks)) == len(ranks) >= 3:
+            return [w for _, w in sorted(zip(ranks, found))]
+    return None
+
+
+# An answer line shown as a template to copy: `score=<N>`, "**Score:** N", "Better response: <1 or 2>"
+_PLACEHOLDER = re.compile(r"<[^<>\n]{1,30}>|\{[^{}\n]{1,30}\}|\[[^\[\]\n]{1,30}\]|(?<![\w<\[{])(?:N|X|#|\?+)(?![\w>\]}])|"
+                          r"\b\d{1,3}\s*(?:-|\u2013|/|\|)\s*\d{1,3}\b|\b\w+(?:\s*(?:/|\||\bor\b)\s*\w+)+")
+_TEMPLATE_KEY = re.compile(r"\b(?:score\w*|rating\w*|grade\w*|verdict\w*|winner\w*|better\w*|prefer\w*|choice\w*|"
+                           r"result\w*|judg\w*|label\w*|mos|overall|final|correct\w*|decision\w*)\b", re.I)
+
+
+def answer_options(rubric) -> tuple | None:
+    """Whole answers listed to pick from, in quotes on one line ("Verdict: Response 1", "Verdict:
+    Response 2", "Verdict: Tie") -> (their shared start, [the options]) with two to four options."""
+    for line in rubric.splitlines():
+        quoted = [a or b for a, b in re.findall(r"[\"\u201c]([^\"\u201c\u201d\n]{1,60})[\"\u201d]|`([^`\n]{1,60})`", line)]
+        if 2 <= len(quoted) <= 4:
+            start = os.path.commonprefix(quoted)
+            start = start[:start.rfind(": ") + 2 if ": " in start else start.rfind(" ") + 1]     # whole words
+            rest = [q[len(start):].strip() for q in quoted]
+            if start.strip() and all(rest) and len(set(rest)) == len(rest):
+                return start, rest
+    return None
+
+
+def answer_template(rubric) -> tuple | None:
+    """The answer line a rubric shows to copy, as (before, placeholder, after): from inline code,
+    a fenced block, quotes, or the line after "format:" / "exactly:" / "like this:". It names what it
+    holds (score, rating, verdict, better, ...) and leaves a placeholder for the value; None if none."""
+    # (line, whether it was introduced as the answer's form: then it need not name what it holds)
+    shown = [(line, False) for block in re.findall(r"```[^\n]*\n(.*?)```", rubric, re.S) for line in block.splitlines()[:6]]
+    shown += [(x, False) for x in re.findall(r"`([^`\n]{1,80})`", rubric)]
+    shown += [(a or b, False) for a, b in re.findall(r"[\"\u201c]([^\"\u201c\u201d\n]{1,80})[\"\u201d]|"
+                                                    r"(?<!\w)'([^'\n]{1,80})'(?!\w)", rubric)]
+    cue = (r"\b(?:format|exactly|as follows|template|in the form|formatted as|like this|as|"
+           r"(?:one|a|the last|the final) line)\s*:")
+    for m in re.finditer(cue, rubric, re.I):          # the rest of the line, or the lines below a cue that ends one
+        rest = rubric[m.end():m.end() + 400].lstrip(" \t")     # a bounded look: not a copy of the rest per cue
+        lines = rest.split("\n", 1)[:1] if not rest.startswith("\n") else rest.lstrip("\n").split("\n")[:4]
+        shown += [(x.strip("\"'`"), True) for x in lines if x.strip()]
+    shown += [(x, False) for x in re.findall(r"\blike\s+([^\n]{1,80})", rubric, re.I)]
+    shown.sort(key=lambda c: not _TEMPLATE_KEY.search(c[0]))     # a line that names what it holds first
+    for line, introduced in shown:
+        line = line.strip()
+        key = _TEMPLATE_KEY.search(line) or (re.match(r"[\W_]*[A-Za-z][\w ]{0,30}?(?:\*\*|__)?\s*[:=]", line)
+                                             if introduced else None)
+        hole = next((m for m in _PLACEHOLDER.finditer(line) if key and m.start() >= key.end()), None)
+        if key and hole and not re.search(r"</|\"\s*:|\[\[", line):      # tags, JSON and [[N]] have their own styles
+            # what closes the value ("/10", "**"), not the sentence's tail ("and nothing else")
+            after = re.match(r"[^\s\w]*(?:\d+[^\s\w]*)?", line[hole.end():]).group(0)
+            return line[:hole.start()], hole.group(0), after.rstrip(".,;")
+    return None
+
+
+def answer_format(rubric, pairwise=False) -> dict:
+    """How the rubric asks to be answered -> {"style": "tag" | "json" | "brackets" | "line" |
+    "result" | "bare" | "option", "slots": [(name, axis or None)], "scale": (lo, hi), "tie":
+    word}, with "labels" where a verdict names its own ([[1]] / [[2]]) and "suffix" where a line
+    writes its range ("Score: X/10"). A slot is one value to write (several for a rubric asking
+    one score per aspect); None = the rubric's axis."""
+    want = r"choice|winner|prefer\w*|better|verdict|decision" if pairwise else r"score\w*|rating\w*|grade\w*"
+    named = None if pairwise else named_scale(rubric)
+    fmt = {"scale": named or (1, 5), "tie": "tie"}
+    template, options = answer_template(rubric), answer_options(rubric)
+    fraction = re.search(r"\b(?:like|as|e\.g\.?,?|such as)\s+\d{1,3}\s*/\s*(\d{1,3})\b", rubric)     # "written like 7/10"
+    template = template or (fraction and ("", "N", f"/{fraction.group(1)}"))
+    # the answer line and nothing more: "Reply with only ...", "nothing else", "a single word"
+    if re.search(r"\b(?:reply|respond|answer|output|return|write|tell me)\w*\s+(?:with\s+)?(?:only|just|exactly)\b|"
+                 r"\bnothing else\b|\bno other (?:text|words)\b|\bsingle (?:word|line)\b|\bjust tell me\b|"
+                 r"\bscores? only\b", rubric, re.I):
+        fmt["alone"] = True
+    numeric = re.search(r"<[\w-]+>\s*(?:N|X|\d+)\s*</[\w-]+>|:\**\s*(?:N|X|<(?:number|int|integer|n|score)>)(?!\w)|"
+                        r"\b(?:number|integer|digit)\b", rubric, re.I)   # "<score>N</score>", "Score: N", "the number"
+    levels = None if pairwise or named or numeric else answer_words(rubric)
+    if levels:
+        fmt["levels"] = levels          # the value is one of these words (rescale)
+    tie = re.search(r"\[\[(C|tie)\]\]", rubric, re.I)
+    if pairwise and tie:
+        fmt["tie"] = tie.group(1)
+    if pairwise and re.search(r"\[\[1\]\]", rubric) and re.search(r"\[\[2\]\]", rubric):
+        fmt["labels"] = ["1", "2"]             # the verdict's own labels, whatever the replies' headings say
+    elif pairwise and re.search(r"\[\[A\]\]", rubric):
+        fmt["labels"] = ["A", "B"]
+    tags = list(dict.fromkeys(t for t in re.findall(r"<([A-Za-z][\w-]*)>", rubric)
+                              if re.fullmatch(rf"(?:[\w-]+[-_])?(?:{want})(?:[-_][\w-]+)?", t, re.I)
+                              and (f"</{t}>" in rubric or not re.search(rf"\w\s*[:=]\s*<{t}>", rubric))))
+    text_slot = r"reason\w*|justif\w*|explan\w*|rational\w*|comment\w*|feedback|analysis|thoughts?|think\w*|notes?|critique"
+    # a tag shown empty or holding a placeholder, whatever its name: "inside <overall></overall> tags"
+    tags = tags or [t for t in dict.fromkeys(re.findall(r"<([A-Za-z][\w-]*)>\s*(?:\.\.\.|N|X|\d+)?\s*</\1>", rubric))
+                    if not re.fullmatch(text_slot, t, re.I)]
+    keys = list(dict.fromkeys(k for k in re.findall(r"\"([A-Za-z][\w-]*)\"\s*:", rubric) if re.search(want, k, re.I)))
+    keys = keys or list(dict.fromkeys(re.findall(r"\"([A-Za-z][\w-]*)\"\s*:\s*(?:<[^<>\n]{1,20}>|[NnX]\b|\d|\.\.\.|\u2026)",
+                                                 rubric)))
+    named_keys = re.search(r"\b(?:keys?|fields?|properties)\b([^.\n]{0,120})", rubric, re.I)    # 'keys "rationale" and "rating"'
+    if not keys and named_keys and re.search(r"\bJSON\b", rubric):
+        keys = [k for k in re.findall(r"[\"'`]([A-Za-z][\w-]*)[\"'`]", named_keys.group(1)) if re.search(want, k, re.I)]
+    if not keys and re.search(r"\bJSON\b", rubric):     # keys listed ('- "content": is it right?') for a JSON answer
+        keys = [k for k in dict.fromkeys(re.findall(r"\"([A-Za-z][\w-]*)\"\s*:", rubric))
+                if not re.fullmatch(text_slot, k, re.I)]
+    placeholder = r"(?:N|X|<(?:number|int|integer|score|n|N)>)(?![\w<])"      # "MOS: N", "Overall: N/5"
+    lines = list(dict.fromkeys(re.findall(rf"(?:^|(?<=[\s\"'(\u201c]))((?:[A-Z][a-z]+ |[A-Z]+ )?(?i:{want}))\s*:\s*"
+                                          rf"(?:\[|<|\{{|N\b|X\b|\d|_|\.\.\.|A\b)", rubric, re.M)))
+    label = r"(?:^|(?<=[\s\"'(\u201c]))([A-Z][A-Za-z]+(?: [a-z]+)?)"
+    lines = lines or list(dict.fromkeys(re.findall(rf"{label}\s*:\s*{placeholder}", rubric, re.M)))
+    words = re.search(r"\b(first|A)\b,? (second|B)\b,? (?:or )?(same|tie|equal|neither|both|C)\b", rubric, re.I)
+    # a form's last line left for the judge to fill in, as G-Eval's "- Fluency:"
+    form = re.search(r"(?:\n|\A)[ \t]*-?[ \t]*([A-Z][A-Za-z ]{1,30}?(?: \([^()\n]{1,20}\))?)[ \t]*:[ \t]*\Z",
+                     rubric.rstrip(" \t"))
+    option = re.search(r"[\"\u201c]([A-Z][a-z]+) \(a\)[\"\u201d]", rubric)                        # "Output (a)"
+    if tags:
+        fmt.update(style="tag", slots=tags)
+    elif keys or re.search(r"\bJSON\b", rubric):
+        fmt.update(style="json", slots=keys or (["choice"] if pairwise else ["score"]))
+    elif pairwise and re.search(r"\[\[A>>?B\]\]", rubric):                            # Arena-Hard's [[A>B]]
+        fmt.update(style="arena", slots=["Verdict"], labels=["A", "B"], tie="A=B")
+    elif re.search(r"\[\[(?:A|B|C|\d|N\]|X\]|rating|score)", rubric, re.I):
+        fmt.update(style="brackets", slots=["Verdict" if pairwise else "Rating"])
+    elif re.search(r"\[RESULT\]", rubric):
+        fmt.update(style="result", slots=["RESULT"])                                 # Prometheus
+    elif pairwise and option:
+        fmt.update(style="option", slots=[option.group(1)])
+    elif pairwise and options and len(options[1]) in (2, 3):       # "Verdict: Response 1" / "... 2" / "... Tie"
+        fmt.update(style="template", slots=["choice"], template=(options[0], "", ""), labels=options[1][:2])
+        fmt["tie"] = options[1][2] if len(options[1]) == 3 else fmt["tie"]
+    elif pairwise and words:                                 # "one word: first, second, or same", "A, B, or Equal"
+        fmt.update(style="bare", slots=["choice"], labels=[words.group(1), words.group(2)], tie=words.group(3))
+    elif lines:
+        fmt.update(style="line", slots=lines)
+        out_of = re.search(rf"(?:{'|'.join(map(re.escape, lines))})\s*:\s*(?:N|X|\d+)\s*/\s*(\d+)", rubric)
+        if out_of:                                           # "Score: X/10"
+            fmt["suffix"] = f"/{out_of.group(1)}"
+    elif not pairwise and re.search(r"\bin (?:square )?brackets\b|\blike \[\d+\]", rubric, re.I):
+        fmt.update(style="template", slots=["value"], template=("[", "N", "]"))       # "[3]" at the end
+    elif template:
+        fmt.update(style="template", slots=["value"], template=template)
+        alternatives = re.split(r"\s*(?:/|\||\bor\b|,)\s*", template[1].strip("<>{}[] "))
+        if pairwise and len(alternatives) >= 2:
+            fmt["labels"] = alternatives[:2]
+            fmt["tie"] = alternatives[2] if len(alternatives) > 2 else fmt["tie"]
+        elif not pairwise and not named and re.fullmatch(r"\d{1,3}\s*(?:-|\u2013)\s*\d{1,3}", template[1].strip("<>{}[] ")):
+            fmt["scale"] = named_scale(f"scale {template[1].strip('<>{}[] ')}") or fmt["scale"]     # `score=<0-10>`
+    elif levels:
+        fmt.update(style="bare", slots=["verdict"])
+    elif pairwise and fmt.get("alone"):                          # "just tell me 1 or 2, nothing else": the label
+        fmt.update(style="bare", slots=["choice"])
+    elif not pairwise and re.search(r"\b(?:just|only)(?: \w+){0,3} (?:the|a|one|your) (?:number|integer|digit|score)\b|"
+                                    r"\b(?:the|a|one|your) (?:number|integer|digit|score) only\b|"
+                                    r"\b(?:a|one) single (?:number|integer|digit)\b|"
+                                    r"\b(?:write|output|reply with|answer with|return|respond with) nothing (?:but|else)\b",
+                                    rubric, re.I):
+        fmt.update(style="bare", slots=["score"])
+    elif form and not pairwise:
+        fmt.update(style="line", slots=[form.group(1)])
+    else:
+        fmt.update(style="tag", slots=["choice" if pairwise else "score"])
+    if len(fmt["slots"]) == 1 or pairwise:
+        fmt["slots"] = [(fmt["slots"][0], None)]
+    else:      # one value per aspect: the aspect named in the slot (<score-paralinguistic>), else in the line describing it
+        def described(slot):        # '- "style": does the voice follow ...'
+            line = re.search(rf"^.*\b{re.escape(slot)}\b[\"'*]*\s*[:(\u2013-](.*)$", rubric, re.M | re.I)
+            return axis_of_words(line.group(1)) if line else None
+        fmt["slots"] = [(s, axis_of_words(re.sub(r"[-_]", " ", s))
+                         or ("acoustic" if re.search(r"speech|audio|sound", s, re.I) else None) or described(s))
+                        for s in fmt["slots"]]
+    return fmt
+
+def rescale(score, scale, levels=None):
+    """A 1-5 Likert score on the rubric's scale (lo-hi), e.g. 5 -> 10 on 1-10; on 0-1, a fraction
+    (3 -> 0.5); in its words (levels, worst first), the nearest level, and for a two-word verdict
+    the positive one from 4 up (a reply scored 3, middling, is not "correct")."""
+    if levels:
+        return levels[int(score >= 4)] if len(levels) == 2 else levels[int(math.floor((score - 1) * (len(levels) - 1) / 4
+                                                                                     + 0.5))]
+    lo, hi = scale
+    if (lo, hi) == (0, 1):
+        return round((score - 1) / 4, 2)
+    return score if (lo, hi) == (1, 5) else int(math.floor(lo + (score - 1) * (hi - lo) / 4 + 0.5))
+
+
+def render(style, justification, values, suffix="", template=None, alone=False) -> str:
+    """The answer text: values [(slot name, value)] written the way the rubric asked (`suffix`
+    after a line's value: "/10" for "Score: X/10"; `template` (before, placeholder, after): the
+    answer line the rubric showed, its placeholder filled, without the justification when the
+    rubric wants it `alone`)."""
+    if style == "template":
+        return ("" if alone else f"{justification}\n") + f"{template[0]}{values[0][1]}{template[2]}"
+    if style == "json":
+        return json.dumps({"justification": justification, **dict(values)})
+    if style == "brackets":
+        return f"{justification}\n" + "\n".join(f"{name}: [[{v}]]" for name, v in values)
+    if style == "line":
+        return ("" if alone else f"{justification}\n") + "\n".join(f"{name}: {v}{suffix}" for name, v in values)
+    if style == "result":
+        return f"Feedback: {justification} [RESULT] {values[0][1]}"
+    if style == "bare":
+        return str(values[0][1])
+    if style == "option":                     # "Output (a)"; a tie is just "tie"
+        return "tie" if values[0][1] == "tie" else f"{values[0][0]} ({str(values[0][1]).lower()})"
+    if style == "arena":
+        return f"{justification}\nMy final verdict is: [[{ {'A': 'A>B', 'B': 'B>A'}.get(values[0][1], 'A=B') }]]"
+    return f"<justification>{justification}</justification>\n" + "\n".join(f"<{name}>{v}</{name}>" for name, v in values)
