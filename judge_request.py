@@ -94,6 +94,11 @@ def heading_kind(name) -> tuple | None:
     label = (label.group(1) or label.group(2)).upper() if label else None
     plain = re.sub(r"\([^()]*\)", " ", name)          # "QUESTION (for context only)", "Answer (transcribed)"
     words = re.sub(r"[^a-z0-9 ]", " ", plain.lower().replace("\u2019", "'").replace("'s", " ")).split()
+    while words[:1] in (["and"], ["here"], ["now"], ["this"], ["is"], ["are"], ["the"]) and len(words) > 1:
+        words = words[1:]                          # "And here is the second answer"
+    given = next((i for i, w in enumerate(words[1:-1], 1) if w in ("given", "sent", "posed", "put", "spoken", "typed")
+                  and words[i + 1] in ("to", "by")), None)
+    words = words[:given]                          # "Prompt given to the system": a prompt, whoever it went to
     if words[-1:] in (["begins"], ["starts"]):      # "Assistant 1's answer begins"
         words = words[:-1]
     elif words[-1:] in (["ends"], ["end"]) and len(words) > 1:
@@ -218,6 +223,15 @@ def our_sections(text) -> tuple[list, str]:
     return [(k, lab, "\n".join(body).strip()) for k, lab, body in sections], "\n".join(free).strip()
 
 
+def _then_introduced(rest) -> tuple[str, tuple | None]:
+    """A heading's text on its own line that ends by introducing the next input ('The user asked: "spell
+    dog backwards". Here is the first answer:') -> (the text before that sentence, (the sentence, its
+    introduced_kind)); else (rest, None)."""
+    said = re.split(r"(?<=[.!?;])\s+", rest)
+    kind = introduced_kind(said[-1]) if len(said) > 1 else None
+    return (" ".join(said[:-1]), (said[-1], kind)) if kind else (rest, None)
+
+
 def split_sections(text) -> tuple[list, str]:
     """User text -> ([(kind, label, body), ...], free text outside any input section).
     A section runs to the next recognised heading or an end marker, to some other heading
@@ -245,13 +259,20 @@ def split_sections(text) -> tuple[list, str]:
             continue
         inline = None if kind or current is not None else re.match(r"(.*?[^\s:])\s*:[ \t]+(\S.*)$", line)
         # only a head that tells what was said ("I asked it", "the bot replied"), not an order ("Reply in the form")
-        told = inline and re.search(r"\b(?:asked|asks|said|says|answered|replied|responded|(?:question|request) (?:is|was))\b",
-                                    inline.group(1), re.I)
+        # in a short head ("I asked it", not "... matches what the user asked for: the emotion, ...")
+        told = inline and len(re.split(r"(?<=[.!?;])\s+", inline.group(1))[-1].split()) <= 10 and \
+            re.search(r"\b(?:asked|asks|said|says|answered|replied|responded|(?:question|request) (?:is|was))\b(?! for\b)",
+                      inline.group(1), re.I)
         introduced = told and introduced_kind(inline.group(1) + ":")
         if introduced:                          # "... a second opinion. I asked it: spell dog backwards": one line
             free.append(inline.group(1) + ":")
-            sections.append([*introduced, [inline.group(2)]])
+            body, then = _then_introduced(inline.group(2))
+            sections.append([*introduced, [body]])
             current, blank = None, False
+            if then:
+                free.append(then[0])
+                current = [*then[1], []]
+                sections.append(current)
             continue
         if m and m.group("name").strip() == "A" and after_q and current is not None:
             kind = ("reply", None)       # the answer of a "Q: / A:" pair (a lone "A:" may be a choice or a label)
@@ -262,11 +283,15 @@ def split_sections(text) -> tuple[list, str]:
         elif kind:
             current = [kind[0], kind[1], []]
             sections.append(current)
-            rest = m.groupdict().get("rest")
-            if rest and rest.strip():
+            rest, then = _then_introduced(m.groupdict().get("rest") or "")
+            if rest.strip():
                 current[2].append(rest)
             if _LIST_ITEM.match(line):          # a list item's input is its own line: the next item is not in it
                 current = None
+            if then:
+                free.append(then[0])
+                current = [*then[1], []]
+                sections.append(current)
         elif current is not None and (marked or _EMPTY_SLOT.match(line) or blank and (
                 m and m.groupdict().get("rest") is not None or current[0] == "reply" and _RUBRIC_CUE.search(line))):
             current = None
@@ -358,7 +383,8 @@ def _their_question(question, free, rubric, spoken) -> str:
     the prose ('The user asked: "what is 3 plus 4"'), else what the analyser hears in the clip spoken
     before the reply (`spoken`: the audio parts before the scored ones)."""
     said = re.match(r"\s*(?:the )?(?:user|customer|speaker|caller|person)\s+(?:said|asked|asks|says|wrote|requested)"
-                    r"\s*:?\s*(\S.*)", question or "", re.I | re.S)
+                    r"(?:\s+(?:the|our|their|my|its|an?)\s+\w+\s*:|\s+(?:me|us|it|him|her|them)\s*:|\s*:?)"   # "asked the agent:"
+                    r"\s*(\S.*)", question or "", re.I | re.S)
     question = said.group(1) if said else question
     quoted = re.match(r'\s*["\u201c]([^"\u201c\u201d\n]{2,300})["\u201d]', question or "")
     if quoted:

@@ -43,7 +43,7 @@ _SEMANTIC = re.compile(r"\b(?:content\w*|semantic\w*|correct\w*|accura\w*|helpfu
                        r"wrong(?!\s+(?:intonation|pitch|tone|emphasis|stress|pronunciation|prosody|volume|pace|speed|"
                        r"emotion|accent)))\b", re.I)
 _ACOUSTIC = re.compile(r"\b(?:paralinguistic\w*|acoustic\w*|deliver\w*|"
-                       r"voice(?![\s-]+(?:assistant|agent|model|chat\w*|bot|interface|system|app|ai)s?\b)\w*|"
+                       r"voice(?![\s-]+(?:assistant|agent|model|chat\w*|bot|interface|system|app|ai|answer|repl(?:y|ie)|response|message|note|command|query)s?\b)\w*|"
                        r"vocal\w*|prosod\w*|natural\w*|fluen\w*|pronunciat\w*|intonation|pitch|(?<!out )loud\w*|softly|"
                        r"volume|articulat\w*|enunciat\w*|speaking rate|emotion\w*|tone|"
                        r"(?:speaking|speech|vocal|requested|asked[- ]for) style|"
@@ -54,17 +54,20 @@ _ACOUSTIC = re.compile(r"\b(?:paralinguistic\w*|acoustic\w*|deliver\w*|"
                        re.I)
 _HOLISTIC = re.compile(r"\b(?:holistic\w*|overall|as a whole)\b", re.I)
 _JUDGE_WORDS = (r"judg\w*|grad\w*|scor\w*|rat\w*|assess\w*|evaluat\w*|consider\w*|mention\w*|penali[sz]\w*|care|look at|"
+                r"mark(?:s|ed|ing)?|compar\w*|"
                 r"focus on|take into account|count|reward\w*")
 _JUDGE_VERB = rf"(?:{_JUDGE_WORDS})"
+# "X does not matter", "X is out of scope", "X is not graded here", "X is checked elsewhere / by another team"
 _NEG_BEFORE = re.compile(r"\b(?:(?:does|do|should|must|will|shall)(?: not|n't) (?:matter|count|affect|influence|change)|"
                          r"(?:is|are) (?:irrelevant|not relevant|not important|out of scope|not (?:assessed|considered|"
-                         r"judged|evaluated|scored|rated|part of|included|covered)|(?:checked|judged|assessed|evaluated|"
-                         r"handled) elsewhere))\b", re.I)     # "X does not matter", "X is out of scope", "X is checked elsewhere"
+                         r"judged|evaluated|scored|rated|graded|marked|reviewed|checked|part of|included|covered)|"
+                         r"(?:checked|judged|assessed|evaluated|handled|reviewed|scored|rated|graded|covered) "
+                         r"(?:elsewhere|separately|by (?:another|a separate|a different|other)\b)))\b", re.I)
 # "n't" has no word boundary before it ("don't", "shouldn't"), so it stands outside the \b group
 _NEG_AFTER = re.compile(rf"(?:\b(?:ignor\w*|disregard\w*|without|regardless of|irrespective of|no matter|rather than|"
-                        rf"(?:do not|never) let|forget(?: about)?|"
+                        rf"(?:do not|never) let|forget(?: about)?|(?:do not|does not|never) mind|"
                         rf"instead of|not (?:about|on|the|its|their|whether|what|how)|(?:not|never) {_JUDGE_VERB}|"
-                        rf"out of scope|(?:no|not) need to)|n't (?:{_JUDGE_WORDS}|need to))\b", re.I)
+                        rf"out of scope|(?:no|not) need to)|n't (?:{_JUDGE_WORDS}|need to|mind))\b", re.I)
 # "Judge only the voice", "concentrate solely on the content": where a clause narrows the judging
 # to one side, that side is the axis, whatever else the rubric mentions ("not only" does not narrow).
 # Not "just" ("just a medium"), nor a condition ("penalize it only when ...", "give 5 only if ...").
@@ -80,7 +83,9 @@ def _affirmed(text) -> str:
     Linear in the text: clause ends are looked up by bisection in one list of stops, and the
     spans are merged before blanking (a long rubric full of cues must not take quadratic time)."""
     text = re.sub(r"[*_`#>]+", " ", text)
-    ends = [m.start() for m in re.finditer(r"[.;!?\n\u2014]", text)]          # where a clause stops
+    # where a clause stops; a comma or colon too where a new subject starts ("Forget the spelling, I'm only
+    # tuning the voice"), not before a list ("Ignore the voice: loudness, tone and pace")
+    ends = [m.start() for m in re.finditer(r"[.;!?\n\u2014]|[,:](?=\s+(?:I|I'm|I am|we|we're|we are|but|please)\b)", text)]
     starts = [m.start() for m in re.finditer(r"[.;!?\n,]", text)]              # where one begins (after)
 
     def clause_end(i):
@@ -144,7 +149,8 @@ def rubric_scale(rubric) -> tuple:
 def named_scale(rubric) -> tuple | None:
     """The score range a rubric names: "1-10", "from 1 (wrong) to 10 (right)", "between 0 and
     100", "on a 1-10 scale", "a 7-point scale", "out of 10", "X/10", "0 (not at all) to 4",
-    "1 = ..., 2 = ..., 3 = ...", "between 0 and 1"; None when it names none. The first form found,
+    "1 = ..., 2 = ..., 3 = ...", "between 0 and 1", a ladder of anchors one per line ("- 10: right", "- 4-6: partly",
+    "- 1-3: wrong"); None when it names none. The first form found,
     in that order, wins; numbers may be words ("a scale of one to ten"); a count of something
     else ("in 1 to 3 sentences") is not a range."""
     spelled = {"zero": 0, "one": 1, "three": 3, "four": 4, "five": 5, "seven": 7, "nine": 9, "ten": 10, "hundred": 100}
@@ -169,6 +175,12 @@ def named_scale(rubric) -> tuple | None:
     anchors = [int(n) for n in re.findall(r"(?<![\w.])(\d{1,3})\s*=\s*[A-Za-z]", rubric)]    # "1 = wrong, 3 = right"
     if len(anchors) >= 2 and min(anchors) in (0, 1):
         return min(anchors), max(anchors)
+    # a ladder of anchors, one per line: "- 10: fully correct" / "- 7-9: minor issues" / ... / "1 - wrong"
+    listed = re.findall(r"(?m)^[ \t]*+(?:[-*\u2022][ \t]*+)?(?:\*\*)?(\d{1,3})(?:[ \t]*(?:-|\u2013)[ \t]*(\d{1,3}))?(?:\*\*)?"
+                        r"[ \t]*(?::|=|(?:-|\u2013)[ \t]+[A-Za-z])", rubric)
+    ends = [int(n) for pair in listed for n in pair if n]
+    if len(listed) >= 3 and min(ends) in (0, 1) and max(ends) > 2:
+        return min(ends), max(ends)
     return None
 
 
@@ -221,9 +233,10 @@ _TEMPLATE_KEY = re.compile(r"\b(?:score\w*|rating\w*|grade\w*|verdict\w*|winner\
 
 def answer_options(rubric) -> tuple | None:
     """Whole answers listed to pick from, in quotes on one line ("Verdict: Response 1", "Verdict:
-    Response 2", "Verdict: Tie") -> (their shared start, [the options]) with two to four options."""
+    Response 2", "Verdict: Tie"; or 'Better response: A', ...) -> (their shared start, [the options]) with two to four options."""
     for line in rubric.splitlines():
-        quoted = [a or b for a, b in re.findall(r"[\"\u201c]([^\"\u201c\u201d\n]{1,60})[\"\u201d]|`([^`\n]{1,60})`", line)]
+        quoted = [a or b or c for a, b, c in re.findall(r"[\"\u201c]([^\"\u201c\u201d\n]{1,60})[\"\u201d]|`([^`\n]{1,60})`|"
+                                                        r"(?<!\w)'([^'\n]{1,60})'(?!\w)", line)]
         if 2 <= len(quoted) <= 4:
             start = os.path.commonprefix(quoted)
             start = start[:start.rfind(": ") + 2 if ": " in start else start.rfind(" ") + 1]     # whole words
@@ -276,7 +289,7 @@ def answer_format(rubric, pairwise=False) -> dict:
     template = template or (fraction and ("", "N", f"/{fraction.group(1)}"))
     # the answer line and nothing more: "Reply with only ...", "nothing else", "a single word"
     if re.search(r"\b(?:reply|respond|answer|output|return|write|tell me)\w*\s+(?:with\s+)?(?:only|just|exactly)\b|"
-                 r"\bnothing else\b|\bno other (?:text|words)\b|\bsingle (?:word|line)\b|\bjust tell me\b|"
+                 r"\bnothing else\b|\bno other (?:text|words)\b|\bsingle (?:word|line)\b|\bjust (?:tell me|say|answer|reply)\b|"
                  r"\bscores? only\b", rubric, re.I):
         fmt["alone"] = True
     numeric = re.search(r"<[\w-]+>\s*(?:N|X|\d+)\s*</[\w-]+>|:\**\s*(?:N|X|<(?:number|int|integer|n|score)>)(?!\w)|"
@@ -310,7 +323,7 @@ def answer_format(rubric, pairwise=False) -> dict:
     placeholder = r"(?:N|X|<(?:number|int|integer|score|n|N)>)(?![\w<])"      # "MOS: N", "Overall: N/5"
     lines = list(dict.fromkeys(re.findall(rf"(?:^|(?<=[\s\"'(\u201c]))((?:[A-Z][a-z]+ |[A-Z]+ )?(?i:{want}))\s*:\s*"
                                           rf"(?:\[|<|\{{|N\b|X\b|\d|_|\.\.\.|A\b)", rubric, re.M)))
-    label = r"(?:^|(?<=[\s\"'(\u201c]))([A-Z][A-Za-z]+(?: [a-z]+)?)"
+    label = r"(?:^|(?<=[\s\"'(\u201c*]))([A-Z][A-Za-z]+(?: [a-z]+)?)"          # "**Overall: N/10**" too
     lines = lines or list(dict.fromkeys(re.findall(rf"{label}\s*:\s*{placeholder}", rubric, re.M)))
     words = re.search(r"\b(first|A)\b,? (second|B)\b,? (?:or )?(same|tie|equal|neither|both|C)\b", rubric, re.I)
     # a form's last line left for the judge to fill in, as G-Eval's "- Fluency:"

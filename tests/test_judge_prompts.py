@@ -972,3 +972,93 @@ def test_runs_of_quote_marks_and_long_sections_are_read_in_linear_time():
                  {"type": "text", "text": "Answer:\n" + "ab " * (n // 3)}, audio]}]})]
     for read in reads:
         assert_linear(read, 2_000, 20_000, rounds=3, floor=1e-3)
+
+
+@pytest.mark.parametrize("rubric,scale", [
+    ("## Scale\n- 10: fully correct\n- 7-9: minor issues\n- 4-6: partly correct\n- 1-3: incorrect", (1, 10)),
+    ("5 - matches the reference\n4 - correct with extras\n3 - close\n2 - wrong\n1 - wrong and off-topic", (1, 5)),
+    ("**0**: silent\n**1-2**: hard to follow\n**3**: clear", (0, 3)),
+    ("Steps:\n1) listen\n2) think\n3) write your rating", (1, 5)),
+    ("Read the rubric.\n1. Listen\n2. Decide\n3. Answer", (1, 5)),
+])
+def test_a_ladder_of_anchors_one_per_line_names_the_scale(rubric, scale):
+    """Bugs caught: a 1-10 rubric written as a list of bands ("- 10:", "- 7-9:", "- 1-3:") answered on
+    1-5 (a 3 read as "partly correct" by the client's parser); a numbered list of steps taken for a scale."""
+    assert judge_rubric.rubric_scale(rubric) == scale
+
+
+@pytest.mark.parametrize("text,axis", [
+    ("Forget whether the spelling is right, I'm only tuning the voice.", "acoustic"),
+    ("Forget about the voice, I just want to know: is it correct?", "semantic"),
+    ("Ignore the voice: loudness, tone and pace. Is it correct?", "semantic"),
+    ("Ignore the voice, tone and pace. Is it correct?", "semantic"),
+    ("Grade the answer for correctness. Delivery, voice and tone are not graded here.", "semantic"),
+    ("Compare the voices. The factual content is reviewed by another team.", "acoustic"),
+    ("Mark the answer for correctness only: I don't mind how the voice sounds.", "semantic"),
+    ("For this task you compare two responses on delivery only. Is the information correct?", "acoustic"),
+    ("# Voice answer review\nGive one overall score covering the answer's correctness and the voice.", "holistic"),
+    ("Rate the voice quality.", "acoustic"),
+])
+def test_negations_end_where_a_new_subject_starts_and_more_verbs_leave_out_or_narrow(text, axis):
+    """Bugs caught: a negation running past a comma into the next subject ("Forget ..., I'm only tuning
+    the voice" reads as content), or ending at a list's comma or colon (the voice's qualities left in);
+    "are not graded here", "is reviewed by another team", "I don't mind" not negating; "mark" and
+    "compare" not judging verbs, so "... only" does not narrow; "voice answer" (the thing judged) read as
+    a criterion."""
+    assert judge_rubric.rubric_axis(text) == axis
+
+
+@pytest.mark.parametrize("name,kind", [
+    ("Prompt given to the system", ("question", None)), ("Answer given by the model", ("reply", None)),
+    ("Here is the first answer", ("reply", "1")), ("And here is the second answer", ("reply", "2")),
+    ("This clip", ("reply", None)), ("The end", ("end", None)), ("System prompt", None),
+])
+def test_heading_kind_reads_a_participle_phrase_and_a_here_is(name, kind):
+    """Bugs caught: "Prompt given to the system:" not a question heading (the question lost); "Here is the
+    first answer:" not a labelled reply (two clips scored as one reply); the system prompt read as the question."""
+    assert judge_request.heading_kind(name) == kind
+
+
+def test_a_line_that_quotes_the_question_and_then_introduces_a_reply_gives_both():
+    """'The user asked: "...". Here is the first answer:' then audio, 'And here is the second answer:' then
+    audio: a comparison of two replies on the quoted question, answered in the words offered. Bugs caught:
+    the second sentence kept inside the question section (one reply, scored); the question with its quotes."""
+    body = with_speech({"messages": [
+        {"role": "system", "content": "You check whether spoken answers are correct; ignore how the voice sounds."},
+        {"role": "user", "content": [
+            {"type": "text", "text": 'The user asked: "spell dog backwards". Here is the first answer:'},
+            {"type": "input_audio", "input_audio": {"data": "@speak:dog backwards is dog|", "format": "wav"}},
+            {"type": "text", "text": "And here is the second answer:"},
+            {"type": "input_audio", "input_audio": {"data": "@speak:dog backwards is god|", "format": "wav"}},
+            {"type": "text", "text": "Which answer is correct? Respond with exactly one word: first, second, or tie."}]}]})
+    req = judge_request.parse_judge_request(body)
+    assert (req["mode"], req["question"], req["labels"]) == ("compare", "spell dog backwards", ["1", "2"])
+    assert judge.ToyJudge().answer(req) == "second"
+
+
+def test_who_was_asked_and_what_was_asked_for_are_not_the_question():
+    """Bugs caught: "the customer asked the agent: what is 2 times 3" read as "the agent: what is ...";
+    "... matches what the user asked for: the emotion, energy and tone" (a description of the style)
+    taken for the question over the request quoted earlier."""
+    sections, _ = judge_request.split_sections("Context: the customer asked the agent: what is 2 times 3")
+    assert judge_request._their_question(sections[0][2], "", "", []) == "what is 2 times 3"
+    text = ('The clip is our bot answering the request "spell dog backwards say it happily". What we need is how well '
+            "the speaking style matches what the user asked for: the emotion, energy and tone of the voice.")
+    assert judge_request.split_sections(text)[0] == []
+
+
+@pytest.mark.parametrize("rubric,pairwise,style,answer", [
+    ("Finish with 'Better response: A', 'Better response: B' or 'Better response: Tie'.", True, "template",
+     "why\nBetter response: B"),
+    ("Notes, then a final line: **Overall: N/10**", False, "line", "why\nOverall: 8/10"),     # 1 + 3 * 9 / 4
+    ("Which clip sounds more like what I asked for? Just say A or B.", True, "bare", "B"),
+])
+def test_options_in_single_quotes_a_bold_answer_line_and_just_say(rubric, pairwise, style, answer):
+    """Bugs caught: answers listed in single quotes not offered as options (the client's "Better response:"
+    parser finds a <choice> tag); a bold "**Overall: N/10**" line not read as the answer line; "Just say A
+    or B" answered with a justification and a tag."""
+    fmt = judge_rubric.answer_format(rubric, pairwise=pairwise)
+    value = "B" if pairwise else judge_rubric.rescale(4, fmt["scale"])
+    assert fmt["style"] == style
+    assert judge_rubric.render(fmt["style"], "why", [(fmt["slots"][0][0], value)], fmt.get("suffix", ""),
+                               fmt.get("template"), fmt.get("alone")) == answer
