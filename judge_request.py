@@ -45,8 +45,10 @@ class BadRequest(Exception):
 
 
 _PAIR_WORDS = re.compile(r"<choice>|\[\[A\]\]|\bA or B\b|\bwhich of the two\b|\bthe better of\b|"
-                         r"\btwo (?:spoken )?(?:replies|responses|answers|outputs|recordings|clips|assistants)\b|"
-                         r"\bcompare the two\b", re.I)
+                         r"\btwo (?:spoken |voice )?(?:replies|responses|answers|outputs|recordings|clips|assistants|versions|"
+                         r"candidates|samples|takes|renditions)\b|"
+                         r"\bcompare the two\b|\bwhich (?:response|reply|answer|candidate|sample|clip|recording|version) "
+                         r"(?:is|was|sounds|gives|answers|follows|better)\b", re.I)
 
 
 # Section headings people put in the user text: "Question:", "Transcript of answer:",
@@ -76,7 +78,9 @@ _OURS = {"Question": ("question", None), "Reference answer": ("reference", None)
          "Transcript of the reply": ("reply", None), "Transcript of reply A": ("reply", "A"),
          "Transcript of reply B": ("reply", "B")}
 _EMPTY_SLOT = re.compile(r"^[ \t]*(?:[A-Z][a-z]+ )?(?:score|rating|grade)s?[ \t]*(?:\([^()\n]*\))?[ \t]*:[ \t]*$", re.I)
-_RUBRIC_CUE = re.compile(r"<(?:score|rating|grade|choice|verdict|winner)[\w-]*>|\[\[|\bJSON\b|"
+_RUBRIC_CUE = re.compile(r"<(?:score|rating|grade|choice|verdict|winner|prefer\w*|decision)[\w-]*>|\[\[|\bJSON\b|"
+                         r"\b(?:justification|rationale)\b|\bon (?:its|a) own line\b|\b(?:a|the) (?:last|final) line\b|"
+                         r"\bthink step by step\b|"
                          r"\b(?:grader|evaluator|act as an?)\b|\b(?:output|return|respond|reply)\s+(?:only|just|with)\b|"
                          r"\bgive (?:your|a|the) (?:score|rating|verdict|grade)\b|"
                          r"\b(?:after|before) (?:judging|rating|scoring)\b|"
@@ -114,7 +118,7 @@ def heading_kind(name) -> tuple | None:
     if words[0] == "end":
         return "end", label
     if {"reference", "expected", "gold", "ideal", "target", "official"} & set(words) or "ground truth" in " ".join(words) \
-            or " ".join(words[-2:]) == "correct answer":
+            or " ".join(words[-2:]) in ("correct answer", "answer key"):
         return "reference", None
     core = [w for w in words if w not in _FILLER]
     if not label and not core and "audio" in words:     # "Generated audio:", "Assistant audio:": the clip comes next
@@ -125,6 +129,12 @@ def heading_kind(name) -> tuple | None:
         return "reply", label
     if not label and set(words) <= _QUESTION_WORDS | _FILLER and set(words) & _QUESTION_WORDS:
         return "question", None
+    # who said what, in a few words: "Text it spoke", "The words spoken are" (a reply), "The speaker was asked"
+    if not label and len(words) <= 5 and not set(words) & _QUESTION_WORDS:
+        if set(words) & {"said", "says", "spoke", "spoken", "replied", "answered", "responded"} and "asked" not in words:
+            return "reply", None
+        if set(words) & {"asked", "asks"}:
+            return "question", None
     return None
 
 
@@ -134,24 +144,35 @@ def untag(text) -> str:
     One pass over the tags, each closing tag paired with the latest opening of its name: linear
     in the text (a regex per element rescans to the end from every unclosed "<question>")."""
     opened, pairs = {}, []
-    for m in re.finditer(r"<(/?)([A-Za-z][\w-]{0,40})>", text):
+    for m in re.finditer(r"<(/?)([A-Za-z][\w-]{0,40})((?:\s+[\w-]+=\"[^\"<>\n]{0,40}\")*)\s*>", text):
         if not m.group(1):
             opened[m.group(2)] = m
         elif m.group(2) in opened:
             pairs.append((opened.pop(m.group(2)), m))
     pieces, done = [], 0
     for start, end in sorted(pairs, key=lambda pair: pair[0].start()):
-        name, body = start.group(2).replace("_", " "), text[start.end():end.start()].strip()
+        if start.start() < done:
+            continue
+        # <reply id="first">: the attribute names which reply
+        named = re.search(r'\b(?:id|name|label)="([^"]{1,20})"', start.group(3))
+        name = (f"{named.group(1)} " if named else "") + start.group(2).replace("_", " ")
+        body = text[start.end():end.start()]
         kind = heading_kind(name)
-        if start.start() >= done and body and kind and kind[0] != "end":
-            pieces += [text[done:start.start()], f"\n{name}:\n{body}\n\n"]
+        inner = re.search(r"<(transcript(?:ion)?|text|asr)>(.{0,4000}?)</\1>", body, re.S) if kind and kind[0] == "reply" else None
+        body = inner.group(2) if inner else body
+        if not body.replace(AFTER_AUDIO, "").strip(" \t\n:") and kind:     # <response_audio> around the clip: no input
+            pieces += [text[done:start.start()], f"\n{AFTER_AUDIO}\n" if AFTER_AUDIO in body else "\n"]
+            done = end.end()
+        elif body.strip() and kind and kind[0] != "end":
+            pieces += [text[done:start.start()], f"\n{name}:\n{body.strip()}\n{AFTER_AUDIO}\n"]    # the element ends its section
             done = end.end()
     return "".join(pieces) + text[done:]
 
 
 def unjson(text) -> str:
-    """Inputs given as one JSON object ({"question": "...", "response": "..."}, alone or in a fenced
-    block) as the headed sections split_sections reads; a key that is not an input stays as it was.
+    """Inputs given as one JSON object ({"question": "...", "response": "..."}, alone, in a fenced
+    block or on a line of its own) as the headed sections split_sections reads; a key that is not an
+    input stays as it was.
     Fences are found by one split, not a regex per fence (linear in an 8 MB body)."""
     def sections(raw):
         try:
@@ -161,8 +182,13 @@ def unjson(text) -> str:
         name = (lambda key: str(key).replace("_", " "))      # noqa: E731
         if not isinstance(obj, dict) or not any(heading_kind(name(k)) for k in obj):
             return None
+        # a nested input, {"candidate_a": {"transcript": "..."}}: its text is the first input key's
+        obj = {k: next((x for kk, x in v.items() if isinstance(x, str) and heading_kind(name(kk))), v)
+               if isinstance(v, dict) and heading_kind(name(k)) else v for k, v in obj.items()}
+        # "response_audio": "<attached below>" stands for the clip (sent as audio): not a transcript, not rubric
+        clip = (lambda key: "audio" in name(key) and not re.search(r"transcri|text|asr", name(key), re.I))   # noqa: E731
         return "\n".join(f"\n{name(k)}:\n{v}\n" if isinstance(v, str) and heading_kind(name(k)) else f"{k}: {json.dumps(v)}"
-                         for k, v in obj.items())
+                         for k, v in obj.items() if not (clip(k) and isinstance(v, str)))
     whole = text.strip()
     if whole.startswith("{") and whole.endswith("}"):
         read = sections(whole)
@@ -176,8 +202,10 @@ def unjson(text) -> str:
             out.append(read)                                 # the fences go with the JSON they held
         elif i % 2:
             out.append("```" + piece + ("```" if closed else ""))
-        else:
-            out.append(piece)
+        else:                                                # a JSON object on a line of its own ("Record:\n{...}")
+            out.append("\n".join(read if line.strip()[:1] == "{" and line.strip()[-1:] == "}"
+                                  and (read := sections(line.strip())) is not None else line
+                                  for line in piece.split("\n")))
     return "".join(out)
 
 
@@ -204,7 +232,8 @@ def introduced_kind(line) -> tuple | None:
     if re.search(r"\b(?:answer\w*|repl(?:y|ied|ies)|respon(?:se|ded)|said back|(?:it|model|assistant) said)\b", clause,
                  re.I):
         return "reply", None
-    if re.search(r"\b(?:question|asked|asks|request(?:ed)?|prompt)\b", clause, re.I):
+    if re.search(r"\b(?:question|asked|asks|request(?:ed)?|prompt)\b|"
+                 r"\b(?:user|customer|caller|speaker|person|child|pupil|student|human) (?:said|says|wrote|typed)\b", clause, re.I):
         return "question", None
     return None
 
@@ -232,6 +261,10 @@ def _then_introduced(rest) -> tuple[str, tuple | None]:
     return (" ".join(said[:-1]), (said[-1], kind)) if kind else (rest, None)
 
 
+_GIVEN_TRANSCRIPT = re.compile(r"^[ \t]*([A-Za-z][\w ]{0,30}?)[ \t]*\((?:transcript(?:ion)?|text|asr)[ \t]*:[ \t]*"
+                               r"([^()\n]{1,300})\)[ \t]*:?[ \t]*$", re.I)
+
+
 def split_sections(text) -> tuple[list, str]:
     """User text -> ([(kind, label, body), ...], free text outside any input section).
     A section runs to the next recognised heading or an end marker, to some other heading
@@ -243,13 +276,19 @@ def split_sections(text) -> tuple[list, str]:
         if line == AFTER_AUDIO:
             current = None
             continue
+        given = _GIVEN_TRANSCRIPT.match(line)
+        if given and (heading_kind(given.group(1)) or ("",))[0] == "reply":
+            line = f"{given.group(1)}: {given.group(2)}"      # "Response 1 (transcript: the smaller is 27):"
         m = _BRACKET.match(line) or _HEADING.match(line)
         # "## Task", "**Rubric**": set apart as a heading. A bracketed line is not ("[empty]", our
         # own client's word for a reply with no text, is a transcript)
         marked = bool(m) and m.re is _HEADING and line.lstrip().startswith(("#", "**", "__"))
-        if m and m.groupdict().get("bare") is not None and not marked:
-            m = None            # a bare "Answer" line is text; "## Answer" or "**Answer**" is a heading
+        if m and m.groupdict().get("bare") is not None and not marked and not (heading_kind(m.group("name")) or [0, 0])[1]:
+            m = None            # a bare "Answer" line is text; "## Answer", "**Answer**" or "Response A" is a heading
         kind = heading_kind(m.group("name")) if m else None
+        if kind == ("reply", None) and current is not None and current[0] == "reply" and current[1] \
+                and not "".join(current[2]).strip():
+            kind = ("reply", current[1])       # "Response A" / "Transcript: ...": the transcript of reply A
         introduced = None if kind else introduced_kind(line)
         if introduced:                          # the sentence stays rubric; what follows it is the input
             free.append(line)
@@ -263,7 +302,10 @@ def split_sections(text) -> tuple[list, str]:
         told = inline and len(re.split(r"(?<=[.!?;])\s+", inline.group(1))[-1].split()) <= 10 and \
             re.search(r"\b(?:asked|asks|said|says|answered|replied|responded|(?:question|request) (?:is|was))\b(?! for\b)",
                       inline.group(1), re.I)
-        introduced = told and introduced_kind(inline.group(1) + ":")
+        heads = re.split(r"(?<=[.!?;])\s+", inline.group(1)) if inline else []
+        # a heading after a sentence: "Two versions answered the same question. Question: what is 2 plus 2"
+        named = heading_kind(heads[-1]) if len(heads) > 1 and len(heads[-1].split()) <= 4 else None
+        introduced = named if named and named[0] != "end" else told and introduced_kind(inline.group(1) + ":")
         if introduced:                          # "... a second opinion. I asked it: spell dog backwards": one line
             free.append(inline.group(1) + ":")
             body, then = _then_introduced(inline.group(2))
@@ -349,7 +391,8 @@ def _parts(content, marks=True) -> tuple[list, list]:
             last = text.rsplit("\n", 1)[-1].strip(" #*_")
             audio_next = i + 1 < len(content) and isinstance(content[i + 1], dict) and \
                 content[i + 1].get("type") in ("input_audio", "audio_url")
-            kind = heading_kind(last) if marks and audio_next and last and ":" not in last and len(last.split()) <= 4 else None
+            kind = heading_kind(last) if marks and audio_next and last and ":" not in last and len(last.split()) <= 4 \
+                and not last.startswith("<") else None       # "<response_audio>" opens an element: untag reads it
             if kind and kind[0] in ("reply", "question", "end"):
                 text += ":"                     # "Sample A" just before its audio: a label (a transcript "you said gold" is not)
             # text after an audio part starts afresh: the task written below the clip is not the section above it
@@ -374,7 +417,17 @@ def _their_inputs(texts) -> tuple[list, str, list]:
     def transcript(body):       # the last such phrase: found by one scan (a leading ".*" retried from every position is quadratic)
         said = list(re.finditer(r"\btranscript(?:ion)?\s+(?:is|reads)\s*:?\s*", body))
         return body[said[-1].end():] if said else body
-    return [(kind, lab, transcript(b) if kind == "reply" else b) for kind, lab, b in sections], free, instructions
+    # an empty reply section beside one with text for the same reply ("Response A transcript: ..." and
+    # "Response A audio:", "Response A" over "Transcript: ...") only labels its audio: one reply, with that text
+    kept = []
+    for kind, lab, b in sections:
+        twin = bool(kept) and kind == "reply" and kept[-1][:2] == (kind, lab)
+        if twin and not b.strip() and kept[-1][2].strip():
+            continue
+        if twin and b.strip() and not kept[-1][2].strip():
+            kept.pop()
+        kept.append((kind, lab, b))
+    return [(kind, lab, transcript(b) if kind == "reply" else b) for kind, lab, b in kept], free, instructions
 
 
 def _their_question(question, free, rubric, spoken) -> str:
@@ -452,7 +505,10 @@ def parse_judge_request(body: dict) -> dict:
     all_audio = audios
     if pairwise:
         axis = compare.group(1) if compare else PAIR_NAMES[rubric_axis(rubric)]
-        by_label = {lab: b for lab, b in replies if lab}
+        by_label = {}
+        for lab, b in replies:              # an empty section (a label for its audio) keeps a transcript given before
+            if lab and (b or not by_label.get(lab)):
+                by_label[lab] = b
         transcripts = [by_label.get(lab) for lab in labels[:2]] if len(labels) >= 2 else [None, None]
         if len(audios) < 2:
             raise BadRequest(f"expected 2 input_audio part(s), got {len(audios)}: a comparison needs both replies' audio")

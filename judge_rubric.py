@@ -43,7 +43,7 @@ _SEMANTIC = re.compile(r"\b(?:content\w*|semantic\w*|correct\w*|accura\w*|helpfu
                        r"wrong(?!\s+(?:intonation|pitch|tone|emphasis|stress|pronunciation|prosody|volume|pace|speed|"
                        r"emotion|accent)))\b", re.I)
 _ACOUSTIC = re.compile(r"\b(?:paralinguistic\w*|acoustic\w*|deliver\w*|"
-                       r"voice(?![\s-]+(?:assistant|agent|model|chat\w*|bot|interface|system|app|ai|answer|repl(?:y|ie)|response|message|note|command|query)s?\b)\w*|"
+                       r"voice(?![\s-]+(?:assistant|agent|model|chat\w*|bot|interface|system|app|ai|answer|repl(?:y|ie)|response|message|note|command|query|tutor|coach|product|service|feature|device|application)s?\b)\w*|"
                        r"vocal\w*|prosod\w*|natural\w*|fluen\w*|pronunciat\w*|intonation|pitch|(?<!out )loud\w*|softly|"
                        r"volume|articulat\w*|enunciat\w*|speaking rate|emotion\w*|tone|"
                        r"(?:speaking|speech|vocal|requested|asked[- ]for) style|"
@@ -188,7 +188,8 @@ def named_scale(rubric) -> tuple | None:
 # positive first. A ladder: three or more quality words it lists ("Excellent, Good, Fair or Poor").
 _VERDICTS = [("yes", "no"), ("correct", "incorrect"), ("pass", "fail"), ("true", "false"),
              ("acceptable", "unacceptable"), ("good", "bad"), ("appropriate", "inappropriate")]
-_LADDER = {"terrible": 0, "awful": 0, "very poor": 0, "very bad": 0, "bad": 1, "poor": 1, "weak": 1, "fair": 2,
+# ITU-T P.800 ranks Bad below Poor: "Excellent, Good, Fair, Poor, Bad"
+_LADDER = {"terrible": 0, "awful": 0, "very poor": 0, "very bad": 0, "bad": 0.5, "poor": 1, "weak": 1, "fair": 2,
            "average": 2, "ok": 2, "okay": 2, "mediocre": 2, "acceptable": 2, "adequate": 2, "good": 3, "very good": 3.5,
            "great": 4, "excellent": 4, "outstanding": 4.5, "perfect": 4.5}
 _ANSWER_VERB = r"(?:answer|respond|reply|output|return|write|say|state|verdict|label|decide|classify|print|choose|pick)\w*"
@@ -289,12 +290,18 @@ def answer_format(rubric, pairwise=False) -> dict:
     template = template or (fraction and ("", "N", f"/{fraction.group(1)}"))
     # the answer line and nothing more: "Reply with only ...", "nothing else", "a single word"
     if re.search(r"\b(?:reply|respond|answer|output|return|write|tell me)\w*\s+(?:with\s+)?(?:only|just|exactly)\b|"
-                 r"\bnothing else\b|\bno other (?:text|words)\b|\bsingle (?:word|line)\b|\bjust (?:tell me|say|answer|reply)\b|"
+                 r"\bnothing else\b|\bno other (?:text|words)\b|\bsingle (?:word|line|letter)\b|\bjust (?:tell me|say|answer|reply)\b|"
                  r"\bscores? only\b", rubric, re.I):
         fmt["alone"] = True
     numeric = re.search(r"<[\w-]+>\s*(?:N|X|\d+)\s*</[\w-]+>|:\**\s*(?:N|X|<(?:number|int|integer|n|score)>)(?!\w)|"
                         r"\b(?:number|integer|digit)\b", rubric, re.I)   # "<score>N</score>", "Score: N", "the number"
-    levels = None if pairwise or named or numeric else answer_words(rubric)
+    # a placeholder that lists the words ("Rating: <Excellent|Good|Fair|Poor|Bad>") asks for words, whatever scale it names
+    shown = [[w.strip() for w in re.split(r"\s*(?:\||/|,|\bor\b)\s*", m)]
+             for m in re.findall(r"[<\[{]([A-Za-z][A-Za-z ]{0,15}(?:\s*(?:\||/)\s*[A-Za-z][A-Za-z ]{0,15}){2,6})[>\]}]", rubric)]
+    shown = next((ws for ws in shown if all(w.lower() in _LADDER for w in ws)
+                  and len({_LADDER[w.lower()] for w in ws}) == len(ws)), None)
+    levels = None if pairwise else sorted(shown, key=lambda w: _LADDER[w.lower()]) if shown else \
+        None if named or numeric else answer_words(rubric)
     if levels:
         fmt["levels"] = levels          # the value is one of these words (rescale)
     tie = re.search(r"\[\[(C|tie)\]\]", rubric, re.I)
@@ -321,17 +328,23 @@ def answer_format(rubric, pairwise=False) -> dict:
         keys = [k for k in dict.fromkeys(re.findall(r"\"([A-Za-z][\w-]*)\"\s*:", rubric))
                 if not re.fullmatch(text_slot, k, re.I)]
     placeholder = r"(?:N|X|<(?:number|int|integer|score|n|N)>)(?![\w<])"      # "MOS: N", "Overall: N/5"
-    lines = list(dict.fromkeys(re.findall(rf"(?:^|(?<=[\s\"'(\u201c]))((?:[A-Z][a-z]+ |[A-Z]+ )?(?i:{want}))\s*:\s*"
+    lines = list(dict.fromkeys(re.findall(rf"(?:^|(?<=[\s\"'(\u201c`*]))((?:[A-Z][a-z]+ |[A-Z]+ )?(?i:{want}))\s*:\s*"
                                           rf"(?:\[|<|\{{|N\b|X\b|\d|_|\.\.\.|A\b)", rubric, re.M)))
-    label = r"(?:^|(?<=[\s\"'(\u201c*]))([A-Z][A-Za-z]+(?: [a-z]+)?)"          # "**Overall: N/10**" too
+    label = r"(?:^|(?<=[\s\"'(\u201c*`]))([A-Z][A-Za-z]+(?: [a-z]+)?)"          # "**Overall: N/10**" too
     lines = lines or list(dict.fromkeys(re.findall(rf"{label}\s*:\s*{placeholder}", rubric, re.M)))
     words = re.search(r"\b(first|A)\b,? (second|B)\b,? (?:or )?(same|tie|equal|neither|both|C)\b", rubric, re.I)
+    if pairwise and words and not tie:
+        fmt["tie"] = words.group(3)          # the tie as the rubric spells it: "one of A, B or Tie"
     # a form's last line left for the judge to fill in, as G-Eval's "- Fluency:"
     form = re.search(r"(?:\n|\A)[ \t]*-?[ \t]*([A-Z][A-Za-z ]{1,30}?(?: \([^()\n]{1,20}\))?)[ \t]*:[ \t]*\Z",
                      rubric.rstrip(" \t"))
     option = re.search(r"[\"\u201c]([A-Z][a-z]+) \(a\)[\"\u201d]", rubric)                        # "Output (a)"
     if tags:
         fmt.update(style="tag", slots=tags)
+        shown_values = list(dict.fromkeys(re.findall(rf"<{re.escape(tags[0])}>\s*(\w+)\s*</{re.escape(tags[0])}>", rubric)))
+        if pairwise and 2 <= len(shown_values) <= 3 and not fmt.get("labels"):     # "<preferred>first</preferred> or ..."
+            fmt["labels"] = shown_values[:2]
+            fmt["tie"] = shown_values[2] if len(shown_values) == 3 else fmt["tie"]
     elif keys or re.search(r"\bJSON\b", rubric):
         fmt.update(style="json", slots=keys or (["choice"] if pairwise else ["score"]))
     elif pairwise and re.search(r"\[\[A>>?B\]\]", rubric):                            # Arena-Hard's [[A>B]]
@@ -349,7 +362,7 @@ def answer_format(rubric, pairwise=False) -> dict:
         fmt.update(style="bare", slots=["choice"], labels=[words.group(1), words.group(2)], tie=words.group(3))
     elif lines:
         fmt.update(style="line", slots=lines)
-        out_of = re.search(rf"(?:{'|'.join(map(re.escape, lines))})\s*:\s*(?:N|X|\d+)\s*/\s*(\d+)", rubric)
+        out_of = re.search(rf"(?:{'|'.join(map(re.escape, lines))})\s*:\s*<?(?:N|X|\d+)>?\s*/\s*(\d+)", rubric)   # "<X>/10"
         if out_of:                                           # "Score: X/10"
             fmt["suffix"] = f"/{out_of.group(1)}"
     elif not pairwise and re.search(r"\bin (?:square )?brackets\b|\blike \[\d+\]", rubric, re.I):

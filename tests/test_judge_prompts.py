@@ -642,7 +642,9 @@ def test_xml_tagged_inputs_are_read_in_linear_time():
     body, quadratic over unclosed "<question>" tags (104,000 characters took 3.5 s, an 8 MB body
     hours). Scaling, not wall time: ten times the text may take at most forty times as long."""
     assert_linear(lambda n: judge_request.untag("<question> x " * n), 1000, 10000, rounds=3)
-    assert judge_request.untag("<question>q</question>\n<response>r</response>") == "\nquestion:\nq\n\n\n\nresponse:\nr\n\n"
+    end = judge_request.AFTER_AUDIO        # an element's close ends its section
+    assert judge_request.untag("<question>q</question>\n<response>r</response>") == f"\nquestion:\nq\n{end}\n\n\nresponse:\nr\n{end}\n"
+    assert_linear(lambda n: judge_request.untag("<reply>" + "<transcript> x " * n + "</reply>"), 1000, 10000, rounds=3)
 
 
 def test_q_and_a_are_read_as_a_pair_and_a_lone_a_or_b_is_left_in_its_section():
