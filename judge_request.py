@@ -179,7 +179,8 @@ def unjson(text) -> str:
             obj = json.loads(raw)
         except ValueError:
             return None
-        name = (lambda key: str(key).replace("_", " "))      # noqa: E731
+        # "candidate_a" -> "candidate A": a key's last letter is a reply's label
+        name = (lambda key: re.sub(r"(?<= )([abxy])$", lambda m: m.group(1).upper(), str(key).replace("_", " ")))  # noqa: E731
         if not isinstance(obj, dict) or not any(heading_kind(name(k)) for k in obj):
             return None
         # a nested input, {"candidate_a": {"transcript": "..."}}: its text is the first input key's

@@ -1064,3 +1064,103 @@ def test_options_in_single_quotes_a_bold_answer_line_and_just_say(rubric, pairwi
     assert fmt["style"] == style
     assert judge_rubric.render(fmt["style"], "why", [(fmt["slots"][0][0], value)], fmt.get("suffix", ""),
                                fmt.get("template"), fmt.get("alone")) == answer
+
+
+def test_xml_elements_with_an_id_a_nested_transcript_and_a_wrapper_around_the_clip():
+    """<reply id="first"><transcript>..</transcript><audio>CLIP</audio></reply> is reply 1 with that
+    transcript; <response_audio>CLIP</response_audio> only wraps the clip; text after an element's close
+    is not in its section. Bugs caught: tags with attributes left as text (the question runs into them);
+    the reply's text read with its inner tags; the wrapper read as an empty reply whose ":" (a label's
+    colon added before the clip) became the transcript; the rubric after the last element read as its text."""
+    end = judge_request.AFTER_AUDIO
+    text = (f'<question>which is larger 41 or 14</question>\n<reply id="first">\n<transcript>the larger is 41</transcript>\n'
+            f'<audio>\n{end}\n</audio>\n</reply>\n<reply id="second">\n<transcript>the larger is 14</transcript>\n<audio>\n'
+            f'{end}\n</audio>\n</reply>\n\nThink step by step, then answer <preferred>first</preferred>.')
+    sections, free = judge_request.split_sections(judge_request.untag(text))
+    assert sections == [("question", None, "which is larger 41 or 14"), ("reply", "1", "the larger is 41"),
+                        ("reply", "2", "the larger is 14")] and free.startswith("Think step by step")
+    text = f"<response_transcript>6 times 7 is 43.</response_transcript>\n<response_audio>\n{end}\n</response_audio>\nRate it."
+    assert judge_request.split_sections(judge_request.untag(text))[0] == [("reply", None, "6 times 7 is 43.")]
+    assert judge_request._parts([{"type": "text", "text": "<response_audio>"},
+                                 {"type": "input_audio", "input_audio": {}}])[0] == ["<response_audio>"]
+
+
+@pytest.mark.parametrize("name,kind", [
+    ("Text it spoke", ("reply", None)), ("The words spoken are", ("reply", None)), ("What the assistant said", ("reply", None)),
+    ("The speaker was asked", ("question", None)), ("What the user said", ("question", None)),
+    ("Answer key", ("reference", None)), ("Scoring rules we said", ("reply", None)),
+])
+def test_heading_kind_reads_who_said_or_was_asked_and_an_answer_key(name, kind):
+    """Bugs caught: "Text it spoke:" or "The words spoken are:" not heading the reply (the whole user text
+    taken for the transcript); "The speaker was asked:" not heading the question; "Answer key:" read into
+    the question (a reference answer lost, "Answer key: 24" judged as part of what was asked). The last row
+    is a limit of the rule, kept visible: a short phrase with "said" and no asker reads as a reply."""
+    assert judge_request.heading_kind(name) == kind
+
+
+def test_a_labelled_reply_keeps_its_transcript_beside_an_empty_heading_for_its_audio():
+    """'Response A' alone on a line over 'Transcript: ...' is reply A's transcript; 'Response 1 (transcript:
+    ...):' gives it in the heading; an empty '(audio)' heading before or after a transcript only labels the
+    clip. Bugs caught: "Response A" (no colon) read as text, so two replies become one; the empty audio heading
+    read as a reply of its own, its transcript (none) replacing the one given, so the analyser's hearing is
+    judged instead of the words the prompt gives."""
+    end = judge_request.AFTER_AUDIO
+    text = f"Response A\nTranscript: 2 plus 2 is 4\n\n{end}\n\nResponse B\nTranscript: 2 plus 2 is 5\n\n{end}\nWhich is right?"
+    sections, _ = judge_request._their_inputs([text])[:2]
+    assert sections == [("reply", "A", "2 plus 2 is 4"), ("reply", "B", "2 plus 2 is 5")]
+    sections, _ = judge_request._their_inputs(["Response 1 (transcript: the smaller is 27):"])[:2]
+    assert sections == [("reply", "1", "the smaller is 27")]
+    for text in ("Assistant reply (text): The count is 4.\nAssistant reply (audio):",
+                 "Response (audio):\n\nResponse (transcript): The count is 4."):
+        assert judge_request._their_inputs([text])[0] == [("reply", None, "The count is 4.")]
+    # a dialogue's earlier turn is not the final turn's transcript: only a twin right beside it is
+    sections = judge_request._their_inputs(["Assistant: hi there\nUser: what is 2 plus 2\nAssistant:"])[0]
+    assert sections[-1] == ("reply", None, "")
+
+
+def test_a_heading_after_a_sentence_and_a_json_record_on_its_own_line():
+    """Bugs caught: "... the same question. Question: what is 2 plus 2" (a heading after a sentence on one
+    line) left in the rubric, the question lost; a JSON record on a line of its own ("Record:\\n{...}") not
+    read, nor its nested candidates; "response_audio": "<attached below>" taken for a transcript."""
+    sections, _ = judge_request.split_sections("Two versions answered the same question. Question: what is 2 plus 2")
+    assert sections == [("question", None, "what is 2 plus 2")]
+    record = ('Record:\n{"id": "p-1", "prompt": "spell frog backwards", "candidate_a": {"transcript": "frog backwards is frog"}, '
+              '"candidate_b": {"transcript": "frog backwards is gorf"}, "response_audio": "<attached below>"}')
+    sections, _ = judge_request.split_sections(judge_request.unjson(record))
+    assert sections == [("question", None, "spell frog backwards"), ("reply", "A", "frog backwards is frog"),
+                        ("reply", "B", "frog backwards is gorf")]
+
+
+def test_instructions_under_a_heading_that_names_an_input_are_rubric():
+    """'### Output' over "One short paragraph of justification, then a last line ..." after the reply is
+    the rubric's. Bug caught: read as a second reply, whose text (the instructions) became the transcript."""
+    text = "Transcript: you said red sky\n\nRecording:\n\n### Output\nOne short paragraph of justification, then a last line."
+    assert [s for s in judge_request._their_inputs([text])[0] if s[0] == "reply"] == [("reply", None, "you said red sky")]
+
+
+@pytest.mark.parametrize("rubric,pairwise,want", [
+    ("Output exactly one of A, B or Tie inside <verdict></verdict> tags.", True, {"tie": "Tie"}),
+    ("Give your answer as <preferred>first</preferred> or <preferred>second</preferred>.", True,
+     {"labels": ["first", "second"], "style": "tag"}),
+    ("Rate on the five-point MOS scale. Reply in the form\nRating: <Excellent|Good|Fair|Poor|Bad>", False,
+     {"levels": ["Bad", "Poor", "Fair", "Good", "Excellent"]}),
+    ("Output format:\nAnalysis: <2-3 sentences>\nScore: <X>/10", False, {"suffix": "/10", "scale": (1, 10)}),
+    ("Write a brief justification, then end with `Final score: N/10`.", False, {"slots": [("Final score", None)]}),
+    ("Answer with a single letter: X or Y.", True, {"style": "bare"}),
+])
+def test_answer_forms_of_batch_nine(rubric, pairwise, want):
+    """Bugs caught: a tie written "tie" where the rubric offers "Tie" (a case-sensitive parser misses it);
+    the words shown inside a tag not used as the labels ("<preferred>1</preferred>"); a placeholder listing
+    MOS words answered with a number because a "five-point" scale is named, or Bad and Poor ranked equal;
+    "<X>/10" written without its "/10"; the line's name cut to "score" before a backtick; a justification
+    above an answer asked for as a single letter."""
+    fmt = judge_rubric.answer_format(rubric, pairwise=pairwise)
+    assert {k: fmt.get(k) for k in want} == want
+
+
+def test_more_ways_of_asking_for_a_choice_between_two_clips():
+    """Bug caught: "Two versions ... Which response gives the more correct answer?" with two clips scored
+    as one reply (the last clip), when nothing else labels the replies."""
+    assert judge_request._PAIR_WORDS.search("Two versions of our voice model answered the same question.")
+    assert judge_request._PAIR_WORDS.search("Which response gives the more correct and complete answer?")
+    assert not judge_request._PAIR_WORDS.search("Rate the response on a scale of 1 to 5.")
