@@ -55,7 +55,7 @@ _PAIR_WORDS = re.compile(r"<choice>|\[\[A\]\]|\bA or B\b|\bwhich of the two\b|\b
 # "## Response A", "[The Start of Assistant A's Answer]" ...
 _LIST_ITEM = re.compile(r"^[ \t]*(?:\d{1,2}[.)]|[-*\u2022])[ \t]+")       # "1. The user asked: ..." (a one-line section)
 _HEADING = re.compile(r"^[ \t]*(?:(?:\d{1,2}[.)]|[-*\u2022])[ \t]+)?(?:#{1,6}[ \t]*)?(?:\*\*|__)?"
-                      r"\[?(?P<name>[A-Za-z][\w '\u2019()/-]{0,48}?)\]?[ \t]*"
+                      r"\[?(?P<name>[A-Za-z](?:[\w '\u2019/-]|\([^()\n]{0,40}\)){0,48}?)\]?[ \t]*"    # "X (a, b)"
                       r"(?:\*\*|__)?[ \t]*(?::(?:\*\*|__)?[ \t]*(?P<rest>.*)|(?P<bare>))$")
 _BRACKET = re.compile(r"^[ \t]*(?:\[|<\|)(?P<name>[^\]|\n]{1,60})(?:\]|\|>)[ \t]*$")     # [Question], <|User Prompt|>
 _QUESTION_WORDS = {"question", "instruction", "request", "query", "prompt", "input", "turn", "message", "utterance",
@@ -262,6 +262,7 @@ def _then_introduced(rest) -> tuple[str, tuple | None]:
     return (" ".join(said[:-1]), (said[-1], kind)) if kind else (rest, None)
 
 
+_CLIP_ONLY = re.compile(r"\((?:[^()]*\b)?(?:audio|recording|clip|wav|sound)\b[^()]*\)", re.I)
 _GIVEN_TRANSCRIPT = re.compile(r"^[ \t]*([A-Za-z][\w ]{0,30}?)[ \t]*\((?:transcript(?:ion)?|text|asr)[ \t]*:[ \t]*"
                                r"([^()\n]{1,300})\)[ \t]*:?[ \t]*$", re.I)
 
@@ -323,6 +324,12 @@ def split_sections(text) -> tuple[list, str]:
             after_q = m.group("name").strip() == "Q"
         if kind and kind[0] == "end":
             current = None
+        elif kind and kind[0] == "reply" and _CLIP_ONLY.search(m.group("name")) and not re.search(
+                r"transcri|text|asr|words", m.group("name"), re.I):
+            sections.append([kind[0], kind[1], []])     # "RESPONSE (audio): attached below": a label for the clip
+            current = None
+            if (m.groupdict().get("rest") or "").strip():
+                free.append(m.group("rest"))
         elif kind:
             current = [kind[0], kind[1], []]
             sections.append(current)
@@ -417,7 +424,11 @@ def _their_inputs(texts) -> tuple[list, str, list]:
 
     def transcript(body):       # the last such phrase: found by one scan (a leading ".*" retried from every position is quadratic)
         said = list(re.finditer(r"\btranscript(?:ion)?\s+(?:is|reads)\s*:?\s*", body))
-        return body[said[-1].end():] if said else body
+        body = body[said[-1].end():] if said else body
+        # a note above the words ("(spoken response: ASR transcript below)"), quotes around them
+        body = re.sub(r"\A(?:[ \t]*\([^()\n]*\)[ \t]*\n)+(?=\s*\S)", "", body)
+        quoted = re.fullmatch(r'\s*["\u201c]([^"\u201c\u201d\n]+)["\u201d]\s*', body)
+        return quoted.group(1) if quoted else body
     # an empty reply section beside one with text for the same reply ("Response A transcript: ..." and
     # "Response A audio:", "Response A" over "Transcript: ...") only labels its audio: one reply, with that text
     kept = []

@@ -38,12 +38,12 @@ PAIR_NAMES = {axis: name for name, axis in PAIR_AXES.items()}     # semantic -> 
 # "voice" names what is judged, not a criterion, in "a voice assistant", "voice agent", "voice model".
 _SEMANTIC = re.compile(r"\b(?:content\w*|semantic\w*|correct\w*|accura\w*|helpful\w*(?! (?:and \w+ )?assistant)|"
                        r"factual\w*|facts?|meaning|relevan\w*|substance|informative\w*|truthful\w*|what is said|"
-                       r"what (?:it|they|the \w+) says?|iq|right (?:answer|result)s?|"
+                       r"what (?:it|they|the \w+) (?:says?|said)|iq|right (?:answer|result)s?|"
                        r"(?:got|gets?|getting) (?:it|the \w+) right|(?:it's|it is|is it|was it) (?:right|correct)|"
                        r"wrong(?!\s+(?:intonation|pitch|tone|emphasis|stress|pronunciation|prosody|volume|pace|speed|"
-                       r"emotion|accent)))\b", re.I)
+                       r"emotion|accent|manner|style|way|voice|delivery|mood|register)))\b", re.I)
 _ACOUSTIC = re.compile(r"\b(?:paralinguistic\w*|acoustic\w*|deliver\w*|"
-                       r"voice(?![\s-]+(?:assistant|agent|model|chat\w*|bot|interface|system|app|ai|answer|repl(?:y|ie)|response|message|note|command|query|tutor|coach|product|service|feature|device|application)s?\b)\w*|"
+                       r"(?<!by )(?<!via )voice(?![\s-]+(?:assistant|agent|model|chat\w*|bot|interface|system|app|ai|answer|repl(?:y|ie)|response|message|note|command|query|tutor|coach|product|service|feature|device|application)s?\b)\w*|"
                        r"vocal\w*|prosod\w*|natural\w*|fluen\w*|pronunciat\w*|intonation|pitch|(?<!out )loud\w*|softly|"
                        r"volume|articulat\w*|enunciat\w*|speaking rate|emotion\w*|tone|"
                        r"(?:speaking|speech|vocal|requested|asked[- ]for) style|"
@@ -125,6 +125,21 @@ def axis_of_words(text) -> str | None:
     return "holistic" if sem or _HOLISTIC.search(text) else None
 
 
+def spell_out(rubric) -> str:
+    """The rubric with each abbreviation it defines written out: "CA - Content Accuracy ... rate CA only"
+    reads "rate Content Accuracy only". A definition is an all-capitals word of 2-4 letters next to
+    words whose initials spell it ("CA - Content Accuracy", "Delivery Quality (DQ)")."""
+    words = r"((?:[A-Z][a-z]+[ \t]+){1,3}[A-Z][a-z]+)"
+    found = {}
+    for m in re.finditer(rf"\b([A-Z]{{2,4}})\b\**[ \t]*(?:-|\u2013|:|=|\()[ \t]*\**{words}|{words}[ \t]*\(([A-Z]{{2,4}})\)", rubric):
+        short, full = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
+        if "".join(w[0] for w in full.split()) == short:
+            found.setdefault(short, full)
+    if not found:
+        return rubric
+    return re.sub(r"\b(%s)\b" % "|".join(found), lambda m: found[m.group(1)], rubric)
+
+
 def rubric_axis(rubric) -> str:
     """The axis a rubric asks for: our 'Scoring axis:' line if present; else its title (first
     non-empty line, if it reads as a title: marked up, or short and not a sentence, so not a
@@ -132,6 +147,7 @@ def rubric_axis(rubric) -> str:
     m = re.search(r"Scoring axis:\s*(semantic|acoustic|holistic)", rubric)
     if m:
         return m.group(1)
+    rubric = spell_out(rubric)
     metrics = re.findall(r"(?m)^[ \t]*+(?:[-*][ \t]*+)?([A-Z][A-Za-z ]{2,30}?)[ \t]*\(\d{1,3}[ \t]*[-\u2013][ \t]*\d{1,3}\)[ \t]*[-:\u2013]",
                          rubric)
     if len(metrics) == 1 and axis_of_words(metrics[0]) in ("semantic", "acoustic"):   # G-Eval's "Correctness (1-5) - ..."
@@ -266,8 +282,8 @@ def answer_template(rubric) -> tuple | None:
     shown.sort(key=lambda c: not _TEMPLATE_KEY.search(c[0]))     # a line that names what it holds first
     for line, introduced in shown:
         line = line.strip()
-        key = _TEMPLATE_KEY.search(line) or (re.match(r"[\W_]*[A-Za-z][\w ]{0,30}?(?:\*\*|__)?\s*[:=]", line)
-                                             if introduced else None)
+        key = re.match(r"[\W_]*[A-Za-z][\w ]{0,20}?\s*[:=]\s*(?=<[^<>\n]{1,30}>)", line) or _TEMPLATE_KEY.search(line) or \
+            (re.match(r"[\W_]*[A-Za-z][\w ]{0,30}?(?:\*\*|__)?\s*[:=]", line) if introduced else None)   # "CA=<score>" too
         hole = next((m for m in _PLACEHOLDER.finditer(line) if key and m.start() >= key.end()), None)
         if key and hole and not re.search(r"</|\"\s*:|\[\[", line):      # tags, JSON and [[N]] have their own styles
             # what closes the value ("/10", "**"), not the sentence's tail ("and nothing else")
@@ -300,7 +316,15 @@ def answer_format(rubric, pairwise=False) -> dict:
              for m in re.findall(r"[<\[{]([A-Za-z][A-Za-z ]{0,15}(?:\s*(?:\||/)\s*[A-Za-z][A-Za-z ]{0,15}){2,6})[>\]}]", rubric)]
     shown = next((ws for ws in shown if all(w.lower() in _LADDER for w in ws)
                   and len({_LADDER[w.lower()] for w in ws}) == len(ws)), None)
+    # a placeholder that asks for a label ("MOS: <label>") wants the words of the rubric's ladder ("5 Excellent",
+    # "Good (4)", ...), in the order of their numbers
+    label_hole = bool(template) and re.fullmatch(r"<(?:the )?(?:label|category|word|class)>", template[1].strip(), re.I)
+    numbered = [(int(n), w) for n, w in re.findall(r"(?m)^[ \t]*[-*]?[ \t]*(\d)[ \t]*(?:[:=.)\u2013-][ \t]*)?\**([A-Z][a-z]+)\b",
+                                                   rubric) if w.lower() in _LADDER]
+    numbered += [(int(n), w) for w, n in re.findall(r"\b([A-Z][a-z]+)[ \t]*\((\d)\)", rubric) if w.lower() in _LADDER]
+    ladder = [w for w, _ in sorted(dict((w, n) for n, w in numbered).items(), key=lambda x: x[1])]
     levels = None if pairwise else sorted(shown, key=lambda w: _LADDER[w.lower()]) if shown else \
+        (ladder if len(ladder) >= 3 else answer_words(rubric)) if label_hole else \
         None if named or numeric else answer_words(rubric)
     if levels:
         fmt["levels"] = levels          # the value is one of these words (rescale)
@@ -328,17 +352,24 @@ def answer_format(rubric, pairwise=False) -> dict:
         keys = [k for k in dict.fromkeys(re.findall(r"\"([A-Za-z][\w-]*)\"\s*:", rubric))
                 if not re.fullmatch(text_slot, k, re.I)]
     placeholder = r"(?:N|X|<(?:number|int|integer|score|n|N)>)(?![\w<])"      # "MOS: N", "Overall: N/5"
-    lines = list(dict.fromkeys(re.findall(rf"(?:^|(?<=[\s\"'(\u201c`*]))((?:[A-Z][a-z]+ |[A-Z]+ )?(?i:{want}))\s*:\s*"
+    lines = list(dict.fromkeys(re.findall(rf"(?:^|(?<=[\s\"'(\u201c`*]))((?:[A-Z][a-z]+ |[A-Z]+ )?(?i:{want}))[ \t]*:[ \t]*"
                                           rf"(?:\[|<|\{{|N\b|X\b|\d|_|\.\.\.|A\b)", rubric, re.M)))
     label = r"(?:^|(?<=[\s\"'(\u201c*`]))([A-Z][A-Za-z]+(?: [a-z]+)?)"          # "**Overall: N/10**" too
     lines = lines or list(dict.fromkeys(re.findall(rf"{label}\s*:\s*{placeholder}", rubric, re.M)))
     words = re.search(r"\b(first|A)\b,? (second|B)\b,? (?:or )?(same|tie|equal|neither|both|C)\b", rubric, re.I)
     if pairwise and words and not tie:
         fmt["tie"] = words.group(3)          # the tie as the rubric spells it: "one of A, B or Tie"
+    two_words = re.search(r"\b(first) or (second)\b", rubric, re.I)
+    if pairwise and two_words and not fmt.get("labels"):
+        fmt["labels"] = [two_words.group(1), two_words.group(2)]      # "Answer with exactly one word: First or Second."
+    # L: "... equal if they are equally correct"
+    tie_if = re.search(r"[\"'`]?\b(\w+)\b[\"'`]? if (?:they are|they're|both are|the two are|both|neither)\b", rubric, re.I)
+    if pairwise and tie_if and not tie and not words:
+        fmt["tie"] = tie_if.group(1)
     # a form's last line left for the judge to fill in, as G-Eval's "- Fluency:"
     form = re.search(r"(?:\n|\A)[ \t]*-?[ \t]*([A-Z][A-Za-z ]{1,30}?(?: \([^()\n]{1,20}\))?)[ \t]*:[ \t]*\Z",
                      rubric.rstrip(" \t"))
-    option = re.search(r"[\"\u201c]([A-Z][a-z]+) \(a\)[\"\u201d]", rubric)                        # "Output (a)"
+    option = re.search(r"[\"\u201c]([A-Z][a-z]+) \(a\)[\"\u201d]|\b([A-Z][a-z]+) \(a\) or \2 \(b\)", rubric)    # "Output (a)"
     if tags:
         fmt.update(style="tag", slots=tags)
         shown_values = list(dict.fromkeys(re.findall(rf"<{re.escape(tags[0])}>\s*(\w+)\s*</{re.escape(tags[0])}>", rubric)))
@@ -347,6 +378,11 @@ def answer_format(rubric, pairwise=False) -> dict:
             fmt["tie"] = shown_values[2] if len(shown_values) == 3 else fmt["tie"]
     elif keys or re.search(r"\bJSON\b", rubric):
         fmt.update(style="json", slots=keys or (["choice"] if pairwise else ["score"]))
+        offered = re.search(rf'"{re.escape(fmt["slots"][0])}"\s*:\s*"(\w+)"\s*(?:\||/|or)\s*"(\w+)"'
+                            r'(?:\s*(?:\||/|or)\s*"(\w+)")?', rubric)
+        if pairwise and offered:             # {"winner": "response_1" | "response_2" | "tie"}: its own labels
+            fmt["labels"] = [offered.group(1), offered.group(2)]
+            fmt["tie"] = offered.group(3) or fmt["tie"]
     elif pairwise and re.search(r"\[\[A>>?B\]\]", rubric):                            # Arena-Hard's [[A>B]]
         fmt.update(style="arena", slots=["Verdict"], labels=["A", "B"], tie="A=B")
     elif re.search(r"\[\[(?:A|B|C|\d|N\]|X\]|rating|score)", rubric, re.I):
@@ -354,7 +390,7 @@ def answer_format(rubric, pairwise=False) -> dict:
     elif re.search(r"\[RESULT\]", rubric):
         fmt.update(style="result", slots=["RESULT"])                                 # Prometheus
     elif pairwise and option:
-        fmt.update(style="option", slots=[option.group(1)])
+        fmt.update(style="option", slots=[option.group(1) or option.group(2)])
     elif pairwise and options and len(options[1]) in (2, 3):       # "Verdict: Response 1" / "... 2" / "... Tie"
         fmt.update(style="template", slots=["choice"], template=(options[0], "", ""), labels=options[1][:2])
         fmt["tie"] = options[1][2] if len(options[1]) == 3 else fmt["tie"]
@@ -419,7 +455,10 @@ def render(style, justification, values, suffix="", template=None, alone=False) 
     answer line the rubric showed, its placeholder filled, without the justification when the
     rubric wants it `alone`)."""
     if style == "template":
-        return ("" if alone else f"{justification}\n") + f"{template[0]}{values[0][1]}{template[2]}"
+        value, digits = values[0][1], re.fullmatch(r"<?[xXnN0-9]\.([xXnN0-9]+)>?", template[1].strip())
+        if digits and isinstance(value, (int, float)):        # "REWARD=<x.xx>": 0.50, as the placeholder shows
+            value = f"{value:.{len(digits.group(1))}f}"
+        return ("" if alone else f"{justification}\n") + f"{template[0]}{value}{template[2]}"
     if style == "json":
         return json.dumps({"justification": justification, **dict(values)})
     if style == "brackets":
