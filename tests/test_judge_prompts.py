@@ -1164,3 +1164,68 @@ def test_more_ways_of_asking_for_a_choice_between_two_clips():
     assert judge_request._PAIR_WORDS.search("Two versions of our voice model answered the same question.")
     assert judge_request._PAIR_WORDS.search("Which response gives the more correct and complete answer?")
     assert not judge_request._PAIR_WORDS.search("Rate the response on a scale of 1 to 5.")
+
+
+@pytest.mark.parametrize("text,axis", [
+    ("Two tracks: CA - Content Accuracy: is it right? DQ - Delivery Quality: clarity, prosody.\n"
+     "DQ is rated by a separate pool. In this task you rate CA only.", "semantic"),
+    ("Rate the Delivery Quality (DQ) only. Content Accuracy (CA) is not rated here.", "acoustic"),
+    ("The assistant answered by voice; judge only what it said, not how it sounds.", "semantic"),
+    ("Rate the delivery. 1 = completely wrong manner, 5 = perfect delivery.", "acoustic"),
+    ("Rate the answer. 1 = wrong, 5 = right.", "semantic"),
+])
+def test_abbreviations_are_spelled_out_and_a_medium_or_a_manner_is_not_a_criterion(text, axis):
+    """Bugs caught: "rate CA only" not narrowing because CA is an abbreviation the rubric defined, and "DQ is
+    rated by a separate pool" not leaving delivery out; "what it said" (past tense) not content; "answered
+    by voice" (the medium) or "wrong manner" (a delivery anchor) read as a criterion of the other side."""
+    assert judge_rubric.rubric_axis(text) == axis
+
+
+def test_spell_out_needs_the_initials_to_match():
+    """Bug caught: any capitals next to words taken for an abbreviation ("OK - Good Answer")."""
+    assert judge_rubric.spell_out("CA - Content Accuracy. Rate CA.") == "Content Accuracy - Content Accuracy. Rate Content Accuracy."
+    assert judge_rubric.spell_out("OK - Good Answer. Say OK.") == "OK - Good Answer. Say OK."
+
+
+def test_a_note_or_quotes_around_a_transcript_and_a_heading_that_labels_the_clip():
+    """Bugs caught: "(spoken response: ASR transcript below, recording attached)" or the quotes around the
+    words read as part of the transcript; "RESPONSE (audio): attached below" read as a reply whose text
+    ("attached below", then the rubric under it) replaced the ASR transcript; a heading with a comma inside
+    its parentheses ("ASSISTANT (turn under evaluation, transcript):") not a heading at all."""
+    read = lambda text: judge_request._their_inputs([text])[0]      # noqa: E731
+    assert read("Response to evaluate:\n(spoken response: ASR transcript below)\ndog backwards is gdo") == \
+        [("reply", None, "dog backwards is gdo")]
+    assert read('Audio 1 - transcript: "the count is 5"') == [("reply", "1", "the count is 5")]
+    sections = read("RESPONSE (asr): 9 minus 3 is 12\nRESPONSE (audio): attached below\n\nGive one overall reward in [0, 1].")
+    assert sections == [("reply", None, "9 minus 3 is 12")]
+    sections = read("USER: what is 2 plus 5\nASSISTANT: 7\nUSER: spell lamp backwards\n"
+                    "ASSISTANT (turn under evaluation, transcript): lamp backwards is pmla")
+    assert sections[-2:] == [("question", None, "spell lamp backwards"), ("reply", None, "lamp backwards is pmla")]
+
+
+@pytest.mark.parametrize("rubric,pairwise,want", [
+    ("Line 1: `CA=<score>`\nLine 2: one-sentence justification.", False, {"style": "template", "template": ("CA=", "<score>", "")}),
+    ("Use the five-point rating:\n5 Excellent\n4 Good\n3 Fair\n2 Poor\n1 Bad\nAnswer in the form `MOS: <label>`.", False,
+     {"levels": ["Bad", "Poor", "Fair", "Good", "Excellent"]}),
+    ("Answer with exactly one word: First or Second.", True, {"labels": ["First", "Second"]}),
+    ('Output JSON only: {"winner": "response_1" | "response_2" | "tie", "rationale": "..."}', True,
+     {"labels": ["response_1", "response_2"], "tie": "tie"}),
+    ("Your answer should ONLY contain: Output (a) or Output (b).", True, {"style": "option", "slots": [("Output", None)]}),
+    ("Reply with one token: 1 if Response 1 is better, 2 if Response 2 is, equal if they are equally good.", True,
+     {"tie": "equal"}),
+    ("Give the five-point absolute category rating:\n5 Excellent\n1 Bad", False, {"style": "tag"}),
+])
+def test_answer_forms_of_batch_ten(rubric, pairwise, want):
+    """Bugs caught: 'CA=<score>' not read as the answer line (the placeholder's own word taken for its name);
+    '<label>' answered with a number although the rubric's ladder gives words; "First or Second" answered 1
+    or 2; a JSON key's offered values ("response_1") not used; unquoted "Output (a) or Output (b)" answered
+    "A"; "equal if they are ..." not the tie; "rating:" at a line's end read as an answer line whose value is
+    on the next line (the ladder's "5 Excellent")."""
+    fmt = judge_rubric.answer_format(rubric, pairwise=pairwise)
+    assert {k: fmt.get(k) for k in want} == want
+
+
+def test_a_placeholder_with_decimals_is_filled_with_as_many():
+    """Bug caught: "REWARD=<x.xx>" answered "REWARD=0.5", which a parser reading two decimals misses."""
+    assert judge_rubric.render("template", "why", [("value", 0.5)], template=("REWARD=", "<x.xx>", ""), alone=True) == "REWARD=0.50"
+    assert judge_rubric.render("template", "why", [("value", 7)], template=("score=", "<N>", ""), alone=True) == "score=7"
