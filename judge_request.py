@@ -158,7 +158,8 @@ def untag(text) -> str:
         name = (f"{named.group(1)} " if named else "") + start.group(2).replace("_", " ")
         body = text[start.end():end.start()]
         kind = heading_kind(name)
-        inner = re.search(r"<(transcript(?:ion)?|text|asr)>(.{0,4000}?)</\1>", body, re.S) if kind and kind[0] == "reply" else None
+        inner = re.search(r"<(transcript(?:ion)?|text|asr)>(.{0,4000}?)</\1>", body, re.S) \
+            if kind and kind[0] == "reply" else None
         body = inner.group(2) if inner else body
         if not body.replace(AFTER_AUDIO, "").strip(" \t\n:") and kind:     # <response_audio> around the clip: no input
             pieces += [text[done:start.start()], f"\n{AFTER_AUDIO}\n" if AFTER_AUDIO in body else "\n"]

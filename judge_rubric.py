@@ -43,7 +43,9 @@ _SEMANTIC = re.compile(r"\b(?:content\w*|semantic\w*|correct\w*|accura\w*|helpfu
                        r"wrong(?!\s+(?:intonation|pitch|tone|emphasis|stress|pronunciation|prosody|volume|pace|speed|"
                        r"emotion|accent|manner|style|way|voice|delivery|mood|register)))\b", re.I)
 _ACOUSTIC = re.compile(r"\b(?:paralinguistic\w*|acoustic\w*|deliver\w*|"
-                       r"(?<!by )(?<!via )voice(?![\s-]+(?:assistant|agent|model|chat\w*|bot|interface|system|app|ai|answer|repl(?:y|ie)|response|message|note|command|query|tutor|coach|product|service|feature|device|application)s?\b)\w*|"
+                       r"(?<!by )(?<!via )voice(?![\s-]+(?:assistant|agent|model|chat\w*|bot|interface|system|app|ai|"
+                       r"answer|repl(?:y|ie)|response|message|note|command|query|tutor|coach|product|service|feature|"
+                       r"device|application)s?\b)\w*|"
                        r"vocal\w*|prosod\w*|natural\w*|fluen\w*|pronunciat\w*|intonation|pitch|(?<!out )loud\w*|softly|"
                        r"volume|articulat\w*|enunciat\w*|speaking rate|emotion\w*|tone|"
                        r"(?:speaking|speech|vocal|requested|asked[- ]for) style|"
@@ -131,7 +133,8 @@ def spell_out(rubric) -> str:
     words whose initials spell it ("CA - Content Accuracy", "Delivery Quality (DQ)")."""
     words = r"((?:[A-Z][a-z]+[ \t]+){1,3}[A-Z][a-z]+)"
     found = {}
-    for m in re.finditer(rf"\b([A-Z]{{2,4}})\b\**[ \t]*(?:-|\u2013|:|=|\()[ \t]*\**{words}|{words}[ \t]*\(([A-Z]{{2,4}})\)", rubric):
+    defined = rf"\b([A-Z]{{2,4}})\b\**[ \t]*(?:-|\u2013|:|=|\()[ \t]*\**{words}|{words}[ \t]*\(([A-Z]{{2,4}})\)"
+    for m in re.finditer(defined, rubric):
         short, full = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
         if "".join(w[0] for w in full.split()) == short:
             found.setdefault(short, full)
@@ -306,7 +309,8 @@ def answer_format(rubric, pairwise=False) -> dict:
     template = template or (fraction and ("", "N", f"/{fraction.group(1)}"))
     # the answer line and nothing more: "Reply with only ...", "nothing else", "a single word"
     if re.search(r"\b(?:reply|respond|answer|output|return|write|tell me)\w*\s+(?:with\s+)?(?:only|just|exactly)\b|"
-                 r"\bnothing else\b|\bno other (?:text|words)\b|\bsingle (?:word|line|letter)\b|\bjust (?:tell me|say|answer|reply)\b|"
+                 r"\bnothing else\b|\bno other (?:text|words)\b|\bsingle (?:word|line|letter)\b|"
+                 r"\bjust (?:tell me|say|answer|reply)\b|"
                  r"\bscores? only\b", rubric, re.I):
         fmt["alone"] = True
     numeric = re.search(r"<[\w-]+>\s*(?:N|X|\d+)\s*</[\w-]+>|:\**\s*(?:N|X|<(?:number|int|integer|n|score)>)(?!\w)|"
@@ -362,7 +366,7 @@ def answer_format(rubric, pairwise=False) -> dict:
     two_words = re.search(r"\b(first) or (second)\b", rubric, re.I)
     if pairwise and two_words and not fmt.get("labels"):
         fmt["labels"] = [two_words.group(1), two_words.group(2)]      # "Answer with exactly one word: First or Second."
-    # L: "... equal if they are equally correct"
+    # "... equal if they are equally correct": the tie's word
     tie_if = re.search(r"[\"'`]?\b(\w+)\b[\"'`]? if (?:they are|they're|both are|the two are|both|neither)\b", rubric, re.I)
     if pairwise and tie_if and not tie and not words:
         fmt["tie"] = tie_if.group(1)
