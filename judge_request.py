@@ -211,7 +211,8 @@ def unjson(text) -> str:
     return "".join(out)
 
 
-_QUOTED_QUESTION = re.compile(r"\b(?:asked|asks|question(?: was| is)?|said|says|request(?:ed)?(?: was| is)?|answering)"
+_QUOTED_QUESTION = re.compile(r"\b(?:asked|asks|question(?: was| is)?|said|says|request(?:ed)?(?: was| is)?|answering|"
+                              r"(?:answers?|replies|reply|responses?) to)"
                               r"(?:\s+(?:my|the|our|its|this|that)?\s*\w+)?\s*:?\s*"      # 'asked my assistant "..."' 
                               r"(?:[\"\u201c]([^\"\u201c\u201d\n]{2,300})[\"\u201d]|'([^'\n]{2,300})')", re.I)
 _QUOTED_REPLY = re.compile(r"\b(?:answered|replied|responded|said back|(?:it|the assistant|the model|the bot) said|"
@@ -263,7 +264,10 @@ def _then_introduced(rest) -> tuple[str, tuple | None]:
     return (" ".join(said[:-1]), (said[-1], kind)) if kind else (rest, None)
 
 
-_CLIP_ONLY = re.compile(r"\((?:[^()]*\b)?(?:audio|recording|clip|wav|sound)\b[^()]*\)", re.I)
+# a heading that names the clip, not its words: "Response (audio)", "Reply audio", "Audio of the answer"
+_CLIP_ONLY = re.compile(r"\((?:[^()]*\b)?(?:audio|recording|clip|wav|sound)\b[^()]*\)|"
+                        r"\b(?:reply|response|answer|assistant)\W+(?:audio|recording|clip)\b|"
+                        r"\b(?:audio|recording|clip) of the (?:reply|response|answer)\b", re.I)
 _GIVEN_TRANSCRIPT = re.compile(r"^[ \t]*([A-Za-z][\w ]{0,30}?)[ \t]*\((?:transcript(?:ion)?|text|asr)[ \t]*:[ \t]*"
                                r"([^()\n]{1,300})\)[ \t]*:?[ \t]*$", re.I)
 
@@ -279,6 +283,8 @@ def split_sections(text) -> tuple[list, str]:
         if line == AFTER_AUDIO:
             current = None
             continue
+        # "[Turn 2] User: ...": a dialogue's turn number before the speaker
+        line = re.sub(r"^[ \t]*\[(?:turn|msg|message)?[ \t]*\d{1,3}\][ \t]*(?=[A-Za-z][^:\n]{0,40}:)", "", line, flags=re.I)
         given = _GIVEN_TRANSCRIPT.match(line)
         if given and (heading_kind(given.group(1)) or ("",))[0] == "reply":
             line = f"{given.group(1)}: {given.group(2)}"      # "Response 1 (transcript: the smaller is 27):"
@@ -303,8 +309,8 @@ def split_sections(text) -> tuple[list, str]:
         # only a head that tells what was said ("I asked it", "the bot replied"), not an order ("Reply in the form")
         # in a short head ("I asked it", not "... matches what the user asked for: the emotion, ...")
         told = inline and len(re.split(r"(?<=[.!?;])\s+", inline.group(1))[-1].split()) <= 10 and \
-            re.search(r"\b(?:asked|asks|said|says|answered|replied|responded|(?:question|request) (?:is|was))\b(?! for\b)",
-                      inline.group(1), re.I)
+            re.search(r"\b(?:asked|asks|said|says|answered|replied|responded|got|received|(?:question|request) (?:is|was)|"
+                      r"(?:this|here) is (?:the|my|our) (?:question|prompt|request))\b(?! for\b)", inline.group(1), re.I)
         heads = re.split(r"(?<=[.!?;])\s+", inline.group(1)) if inline else []
         # a heading after a sentence: "Two versions answered the same question. Question: what is 2 plus 2"
         named = heading_kind(heads[-1]) if len(heads) > 1 and len(heads[-1].split()) <= 4 else None
@@ -428,7 +434,7 @@ def _their_inputs(texts) -> tuple[list, str, list]:
         body = body[said[-1].end():] if said else body
         # a note above the words ("(spoken response: ASR transcript below)"), quotes around them
         body = re.sub(r"\A(?:[ \t]*\([^()\n]*\)[ \t]*\n)+(?=\s*\S)", "", body)
-        quoted = re.fullmatch(r'\s*["\u201c]([^"\u201c\u201d\n]+)["\u201d]\s*', body)
+        quoted = re.fullmatch(r'\s*["\u201c`]([^"\u201c\u201d`\n]+)["\u201d`]\s*', body)
         return quoted.group(1) if quoted else body
     # an empty reply section beside one with text for the same reply ("Response A transcript: ..." and
     # "Response A audio:", "Response A" over "Transcript: ...") only labels its audio: one reply, with that text
@@ -452,7 +458,7 @@ def _their_question(question, free, rubric, spoken) -> str:
                     r"(?:\s+(?:the|our|their|my|its|an?)\s+\w+\s*:|\s+(?:me|us|it|him|her|them)\s*:|\s*:?)"   # "asked the agent:"
                     r"\s*(\S.*)", question or "", re.I | re.S)
     question = said.group(1) if said else question
-    quoted = re.match(r'\s*["\u201c]([^"\u201c\u201d\n]{2,300})["\u201d]', question or "")
+    quoted = re.match(r'\s*["\u201c`]([^"\u201c\u201d`\n]{2,300})["\u201d`]', question or "")
     if quoted:
         question = quoted.group(1).strip()
     if not question:

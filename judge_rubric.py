@@ -64,7 +64,7 @@ _NEG_BEFORE = re.compile(r"\b(?:(?:does|do|should|must|will|shall)(?: not|n't) (
                          r"(?:is|are) (?:irrelevant|not relevant|not important|out of scope|not (?:assessed|considered|"
                          r"judged|evaluated|scored|rated|graded|marked|reviewed|checked|part of|included|covered)|"
                          r"(?:checked|judged|assessed|evaluated|handled|reviewed|scored|rated|graded|covered) "
-                         r"(?:elsewhere|separately|by (?:another|a separate|a different|other)\b)))\b", re.I)
+                         r"(?:elsewhere|separately|(?:by|in) (?:another|a separate|a different|other)\b)))\b", re.I)
 # "n't" has no word boundary before it ("don't", "shouldn't"), so it stands outside the \b group
 _NEG_AFTER = re.compile(rf"(?:\b(?:ignor\w*|disregard\w*|without|regardless of|irrespective of|no matter|rather than|"
                         rf"(?:do not|never) let|forget(?: about)?|(?:do not|does not|never) mind|"
@@ -363,9 +363,11 @@ def answer_format(rubric, pairwise=False) -> dict:
     words = re.search(r"\b(first|A)\b,? (second|B)\b,? (?:or )?(same|tie|equal|neither|both|C)\b", rubric, re.I)
     if pairwise and words and not tie:
         fmt["tie"] = words.group(3)          # the tie as the rubric spells it: "one of A, B or Tie"
-    two_words = re.search(r"\b(first) or (second)\b", rubric, re.I)
+    two_words = re.search(r"\b(first) or (second)\b|\b(?:just|only|either|with|say|answer|reply|write) (1|X) or (2|Y)\b",
+                          rubric, re.I)
     if pairwise and two_words and not fmt.get("labels"):
-        fmt["labels"] = [two_words.group(1), two_words.group(2)]      # "Answer with exactly one word: First or Second."
+        # "Answer with exactly one word: First or Second.", "reply with just 1 or 2"
+        fmt["labels"] = [two_words.group(1) or two_words.group(3), two_words.group(2) or two_words.group(4)]
     # "... equal if they are equally correct": the tie's word
     tie_if = re.search(r"[\"'`]?\b(\w+)\b[\"'`]? if (?:they are|they're|both are|the two are|both|neither)\b", rubric, re.I)
     if pairwise and tie_if and not tie and not words:
@@ -402,9 +404,12 @@ def answer_format(rubric, pairwise=False) -> dict:
         fmt.update(style="bare", slots=["choice"], labels=[words.group(1), words.group(2)], tie=words.group(3))
     elif lines:
         fmt.update(style="line", slots=lines)
-        out_of = re.search(rf"(?:{'|'.join(map(re.escape, lines))})\s*:\s*<?(?:N|X|\d+)>?\s*/\s*(\d+)", rubric)   # "<X>/10"
+        out_of = re.search(rf"(?:{'|'.join(map(re.escape, lines))})\s*:\s*<?(?:[NnXx]|\d+)>?\s*/\s*(\d+)", rubric)   # "<X>/10"
         if out_of:                                           # "Score: X/10"
             fmt["suffix"] = f"/{out_of.group(1)}"
+        boxed = re.search(rf"({'|'.join(map(re.escape, lines))})[ \t]*:[ \t]*\[[ \t]*[NnXx][ \t]*\]", rubric)
+        if boxed and len(lines) == 1 and not pairwise:       # "Score: [N]": the value inside the brackets
+            fmt.update(style="template", slots=["value"], template=(f"{boxed.group(1)}: [", "N", "]"))
     elif not pairwise and re.search(r"\bin (?:square )?brackets\b|\blike \[\d+\]", rubric, re.I):
         fmt.update(style="template", slots=["value"], template=("[", "N", "]"))       # "[3]" at the end
     elif template:
