@@ -1229,3 +1229,40 @@ def test_a_placeholder_with_decimals_is_filled_with_as_many():
     """Bug caught: "REWARD=<x.xx>" answered "REWARD=0.5", which a parser reading two decimals misses."""
     assert judge_rubric.render("template", "why", [("value", 0.5)], template=("REWARD=", "<x.xx>", ""), alone=True) == "REWARD=0.50"
     assert judge_rubric.render("template", "why", [("value", 7)], template=("score=", "<N>", ""), alone=True) == "score=7"
+
+
+def test_inputs_of_batch_eleven():
+    """Bugs caught: "this is the question my bot got: ..." left in the rubric (no question); a question quoted
+    after "answers to" lost; a question or transcript in backticks read with them; "**Reply audio:** attached
+    below" read as a reply whose text ("attached below") replaced the transcript; "[Turn 2] User:" lines not
+    read as turns, so the whole conversation became the question."""
+    read = lambda text: judge_request._their_inputs([text])[0]      # noqa: E731
+    assert read("ok so this is the question my bot got: which is smaller 27 or 19") == \
+        [("question", None, "which is smaller 27 or 19")]
+    assert judge_request._QUOTED_QUESTION.search('which of these two answers to "which is larger 61 or 16" is right?')
+    sections = read("**Prompt given to the assistant:** `repeat after me red fish`\n"
+                    "**What the assistant said (transcript):** `you said red fish`\n**Reply audio:** attached below")
+    assert sections[1:] == [("reply", None, "you said red fish")]
+    assert judge_request._their_question(sections[0][2], "", "", []) == "repeat after me red fish"
+    sections = read("Conversation:\n\n[Turn 1] User: what is 2 plus 2\n[Turn 1] Assistant: 2 plus 2 is 4\n"
+                    "[Turn 2] User: what is 9 minus 3\n[Turn 2] Assistant (graded turn):")
+    assert sections[-2:] == [("question", None, "what is 9 minus 3"), ("reply", None, "")]
+
+
+@pytest.mark.parametrize("rubric,pairwise,want", [
+    ("Answer with a single line: Score: <n>/7", False, {"suffix": "/7", "scale": (1, 7)}),
+    ("Reply with `Score: [N]` and nothing else.", False, {"style": "template", "template": ("Score: [", "N", "]")}),
+    ("ignore how they sound, i only care about the answer. reply with just 1 or 2", True, {"labels": ["1", "2"]}),
+])
+def test_answer_forms_of_batch_eleven(rubric, pairwise, want):
+    """Bugs caught: "<n>/7" (a lower-case placeholder) written without its "/7"; "Score: [N]" answered
+    "Score: 3", which a parser reading "[3]" misses; "reply with just 1 or 2" answered "A" or "B"."""
+    fmt = judge_rubric.answer_format(rubric, pairwise=pairwise)
+    assert {k: fmt.get(k) for k in want} == want
+
+
+def test_a_subject_rated_in_a_separate_pass_is_left_out():
+    """Bug caught: "Voice quality and speaking style are rated in a separate pass; ignore them here" left
+    in, so a content comparison read as overall."""
+    assert judge_rubric.rubric_axis("Which response answers correctly? Voice quality and speaking style are rated in "
+                                    "a separate pass; ignore them here.") == "semantic"
