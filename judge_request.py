@@ -268,6 +268,7 @@ def _then_introduced(rest) -> tuple[str, tuple | None]:
 _CLIP_ONLY = re.compile(r"\((?:[^()]*\b)?(?:audio|recording|clip|wav|sound)\b[^()]*\)|"
                         r"\b(?:reply|response|answer|assistant)\W+(?:audio|recording|clip)\b|"
                         r"\b(?:audio|recording|clip) of the (?:reply|response|answer)\b", re.I)
+_WORDS_GIVEN = re.compile(r"transcri|text|asr|words|said|spoke|says", re.I)      # a heading over a reply's words
 _GIVEN_TRANSCRIPT = re.compile(r"^[ \t]*([A-Za-z][\w ]{0,30}?)[ \t]*\((?:transcript(?:ion)?|text|asr)[ \t]*:[ \t]*"
                                r"([^()\n]{1,300})\)[ \t]*:?[ \t]*$", re.I)
 
@@ -301,7 +302,7 @@ def split_sections(text) -> tuple[list, str]:
         introduced = None if kind else introduced_kind(line)
         if introduced:                          # the sentence stays rubric; what follows it is the input
             free.append(line)
-            current = [*introduced, []]
+            current = [*introduced, [], "said"]
             sections.append(current)
             blank = False
             continue
@@ -318,11 +319,11 @@ def split_sections(text) -> tuple[list, str]:
         if introduced:                          # "... a second opinion. I asked it: spell dog backwards": one line
             free.append(inline.group(1) + ":")
             body, then = _then_introduced(inline.group(2))
-            sections.append([*introduced, [body]])
+            sections.append([*introduced, [body], "said"])
             current, blank = None, False
             if then:
                 free.append(then[0])
-                current = [*then[1], []]
+                current = [*then[1], [], "said"]
                 sections.append(current)
             continue
         if m and m.group("name").strip() == "A" and after_q and current is not None:
@@ -333,12 +334,17 @@ def split_sections(text) -> tuple[list, str]:
             current = None
         elif kind and kind[0] == "reply" and _CLIP_ONLY.search(m.group("name")) and not re.search(
                 r"transcri|text|asr|words", m.group("name"), re.I):
-            sections.append([kind[0], kind[1], []])     # "RESPONSE (audio): attached below": a label for the clip
-            current = None
+            if not (sections and sections[-1][:2] == [*kind] and "".join(sections[-1][2]).strip()
+                    and _WORDS_GIVEN.search(sections[-1][3])):
+                sections.append([kind[0], kind[1], [], m.group("name")])     # "RESPONSE (audio): attached below"
+            current = None              # the clip's label; after the same reply's words it adds nothing
             if (m.groupdict().get("rest") or "").strip():
                 free.append(m.group("rest"))
+        elif kind and kind[0] == "reply" and not (m.groupdict().get("rest") or "").strip() and sections and \
+                sections[-1][:2] == [*kind] and "".join(sections[-1][2]).strip() and _WORDS_GIVEN.search(sections[-1][3]):
+            current = None       # "Text it spoke: ..." then "Recording:": the empty heading labels the clip of the same reply
         elif kind:
-            current = [kind[0], kind[1], []]
+            current = [kind[0], kind[1], [], m.group("name")]
             sections.append(current)
             rest, then = _then_introduced(m.groupdict().get("rest") or "")
             if rest.strip():
@@ -347,7 +353,7 @@ def split_sections(text) -> tuple[list, str]:
                 current = None
             if then:
                 free.append(then[0])
-                current = [*then[1], []]
+                current = [*then[1], [], "said"]
                 sections.append(current)
         elif current is not None and (marked or _EMPTY_SLOT.match(line) or blank and (
                 m and m.groupdict().get("rest") is not None or current[0] == "reply" and _RUBRIC_CUE.search(line))):
@@ -358,7 +364,7 @@ def split_sections(text) -> tuple[list, str]:
         else:
             free.append(line)
         blank = not line.strip()
-    return [(k, lab, "\n".join(body).strip()) for k, lab, body in sections], "\n".join(free).strip()
+    return [(k, lab, "\n".join(body).strip()) for k, lab, body, _ in sections], "\n".join(free).strip()
 
 
 def _audio(part) -> tuple[np.ndarray, int]:
@@ -436,14 +442,12 @@ def _their_inputs(texts) -> tuple[list, str, list]:
         body = re.sub(r"\A(?:[ \t]*\([^()\n]*\)[ \t]*\n)+(?=\s*\S)", "", body)
         quoted = re.fullmatch(r'\s*["\u201c`]([^"\u201c\u201d`\n]+)["\u201d`]\s*', body)
         return quoted.group(1) if quoted else body
-    # an empty reply section beside one with text for the same reply ("Response A transcript: ..." and
-    # "Response A audio:", "Response A" over "Transcript: ...") only labels its audio: one reply, with that text
+    # an empty reply heading right over the same reply's words ("Response (audio):" then "Response (transcript):
+    # ...", "Response A" over "Transcript: ...") only labels its audio: one reply, with that text (split_sections
+    # leaves out an empty heading after the words, "Text it spoke: ..." then "Recording:")
     kept = []
     for kind, lab, b in sections:
-        twin = bool(kept) and kind == "reply" and kept[-1][:2] == (kind, lab)
-        if twin and not b.strip() and kept[-1][2].strip():
-            continue
-        if twin and b.strip() and not kept[-1][2].strip():
+        if kept and kind == "reply" and kept[-1][:2] == (kind, lab) and b.strip() and not kept[-1][2].strip():
             kept.pop()
         kept.append((kind, lab, b))
     return [(kind, lab, transcript(b) if kind == "reply" else b) for kind, lab, b in kept], free, instructions

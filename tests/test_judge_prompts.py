@@ -1266,3 +1266,15 @@ def test_a_subject_rated_in_a_separate_pass_is_left_out():
     in, so a content comparison read as overall."""
     assert judge_rubric.rubric_axis("Which response answers correctly? Voice quality and speaking style are rated in "
                                     "a separate pass; ignore them here.") == "semantic"
+
+
+def test_an_earlier_turn_is_not_the_transcript_of_the_final_one():
+    """An empty heading after a reply labels the clip of that same reply only when the heading above gave
+    the reply's words ("Assistant reply (text): ..."); after a dialogue's earlier "Assistant: ..." turn it is
+    the final turn, heard from its clip. Bug caught: "Assistant's final turn (audio):" dropped as a twin of the
+    turn above, so the judge scores what the assistant said a turn earlier."""
+    read = lambda text: judge_request._their_inputs([text])[0]      # noqa: E731
+    for label in ("Assistant's final turn (audio):", "Assistant:"):
+        assert read(f"User: hello\nAssistant: hi there how can I help\n{label}")[-1] == ("reply", None, "")
+    assert read("Assistant reply (text): The count is 4.\nAssistant reply (audio):") == [("reply", None, "The count is 4.")]
+    assert read("Text it spoke: you said red sky\n\nRecording:") == [("reply", None, "you said red sky")]
