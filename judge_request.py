@@ -26,6 +26,7 @@ Deviations: none from the paper (it does not say how its judge parses prompts); 
 official client, an unscorable request is an error, never a default score.
 """
 import base64
+import bisect
 import io
 import json
 import re
@@ -63,8 +64,9 @@ _QUESTION_WORDS = {"question", "instruction", "request", "query", "prompt", "inp
 _REPLY_WORDS = {"answer", "response", "reply", "output", "completion", "transcript", "transcription", "assistant", "model",
                 "recording", "clip", "asr"}
 # what a labelled reply may be called in a listening test: "Audio 1", "Sample A", "first take", "System B"
-_LABELLED_REPLY = {"audio", "sample", "take", "version", "candidate", "option", "system", "rendering", "recording", "clip"}
-_FILLER = {"the", "a", "an", "of", "to", "be", "for", "s", "text", "spoken", "audio", "candidate", "generated", "ai",
+_LABELLED_REPLY = {"audio", "sample", "take", "version", "candidate", "option", "system", "rendering", "rendition",
+                   "recording", "clip"}
+_FILLER = {"the", "a", "an", "of", "to", "be", "for", "s", "text", "spoken", "audio", "candidate", "generated", "ai", "bot",
            "its", "original", "user", "users", "start", "model", "assistant", "evaluate", "evaluated", "judge", "judged",
            "assess", "assessed", "rate", "rated", "score", "scored", "grade", "graded",     # "Response to evaluate"
            "transcribed", "recording", "clip", "final", "last", "latest",     # "Assistant's final turn"
@@ -80,7 +82,7 @@ _OURS = {"Question": ("question", None), "Reference answer": ("reference", None)
 _EMPTY_SLOT = re.compile(r"^[ \t]*(?:[A-Z][a-z]+ )?(?:score|rating|grade)s?[ \t]*(?:\([^()\n]*\))?[ \t]*:[ \t]*$", re.I)
 _RUBRIC_CUE = re.compile(r"<(?:score|rating|grade|choice|verdict|winner|prefer\w*|decision)[\w-]*>|\[\[|\bJSON\b|"
                          r"\b(?:justification|rationale)\b|\bon (?:its|a) own line\b|\b(?:a|the) (?:last|final) line\b|"
-                         r"\bthink step by step\b|"
+                         r"\bthink step by step\b|\{\s*\"(?:score|rating|grade|verdict|winner|prefer\w*|choice)\w*\"\s*:|"
                          r"\b(?:grader|evaluator|act as an?)\b|\b(?:output|return|respond|reply)\s+(?:only|just|with)\b|"
                          r"\bgive (?:your|a|the) (?:score|rating|verdict|grade)\b|"
                          r"\b(?:after|before) (?:judging|rating|scoring)\b|"
@@ -92,8 +94,10 @@ _RUBRIC_CUE = re.compile(r"<(?:score|rating|grade|choice|verdict|winner|prefer\w
 def heading_kind(name) -> tuple | None:
     """('question' | 'reference' | 'reply' | 'end', label or None) for a section heading, or
     None when the name is not one a judge prompt uses for its inputs."""
-    if name.strip() == "Q":                    # "Q: ... / A: ..." (split_sections reads the A after a Q)
+    if name.strip() in ("Q", "q"):             # "Q: ... / A: ..." (split_sections reads the A after a Q)
         return "question", None
+    if re.search(r"\((?:the )?(?:user'?s? |spoken )?(?:request|question|prompt|query)\)", name, re.I):
+        return "question", None                    # "Clip 1 (user request)": the spoken question, not a first reply
     label = re.search(r"(?<![A-Za-z0-9])([AB12XY])(?![A-Za-z0-9])|\(([ab])\)", name)
     label = (label.group(1) or label.group(2)).upper() if label else None
     plain = re.sub(r"\([^()]*\)", " ", name)          # "QUESTION (for context only)", "Answer (transcribed)"
@@ -125,7 +129,7 @@ def heading_kind(name) -> tuple | None:
         return "end", None
     if set(words) & (_REPLY_WORDS - {"model"}) and set(core) <= _REPLY_WORDS | {"turn"}:    # "Assistant's final turn"
         return "reply", label
-    if label and set(words) & _LABELLED_REPLY and set(words) <= _LABELLED_REPLY | _FILLER:
+    if label and set(words) & _LABELLED_REPLY and set(words) <= _LABELLED_REPLY | _FILLER | {"next", "turn"}:
         return "reply", label
     if not label and set(words) <= _QUESTION_WORDS | _FILLER and set(words) & _QUESTION_WORDS:
         return "question", None
@@ -143,10 +147,14 @@ def untag(text) -> str:
     headed sections split_sections reads; an element that is not an input (<score>N</score>) stays.
     One pass over the tags, each closing tag paired with the latest opening of its name: linear
     in the text (a regex per element rescans to the end from every unclosed "<question>")."""
-    opened, pairs = {}, []
+    opened, pairs, reply_opens, kinds = {}, [], [], {}
     for m in re.finditer(r"<(/?)([A-Za-z][\w-]{0,40})((?:\s+[\w-]+=\"[^\"<>\n]{0,40}\")*)\s*>", text):
         if not m.group(1):
             opened[m.group(2)] = m
+            if m.group(2) not in kinds:
+                kinds[m.group(2)] = heading_kind(m.group(2).replace("_", " "))
+            if (kinds[m.group(2)] or ("",))[0] == "reply":
+                reply_opens.append(m.start())         # in text order: bisect finds one inside a container
         elif m.group(2) in opened:
             pairs.append((opened.pop(m.group(2)), m))
     pieces, done = [], 0
@@ -158,6 +166,9 @@ def untag(text) -> str:
         name = (f"{named.group(1)} " if named else "") + start.group(2).replace("_", " ")
         body = text[start.end():end.start()]
         kind = heading_kind(name)
+        inner = bisect.bisect_right(reply_opens, start.start())
+        if kind and kind[0] == "question" and inner < len(reply_opens) and reply_opens[inner] < end.start():
+            continue             # <conversation> holding <user_turn> / <assistant_turn>: read the turns inside it
         inner = re.search(r"<(transcript(?:ion)?|text|asr)>(.{0,4000}?)</\1>", body, re.S) \
             if kind and kind[0] == "reply" else None
         body = inner.group(2) if inner else body
@@ -269,7 +280,7 @@ _CLIP_ONLY = re.compile(r"\((?:[^()]*\b)?(?:audio|recording|clip|wav|sound)\b[^(
                         r"\b(?:reply|response|answer|assistant)\W+(?:audio|recording|clip)\b|"
                         r"\b(?:audio|recording|clip) of the (?:reply|response|answer)\b", re.I)
 _WORDS_GIVEN = re.compile(r"transcri|text|asr|words|said|spoke|says", re.I)      # a heading over a reply's words
-_GIVEN_TRANSCRIPT = re.compile(r"^[ \t]*([A-Za-z][\w ]{0,30}?)[ \t]*\((?:transcript(?:ion)?|text|asr)[ \t]*:[ \t]*"
+_GIVEN_TRANSCRIPT = re.compile(r"^[ \t]*([A-Za-z][\w ]{0,60}?)[ \t]*\((?:transcript(?:ion)?|text|asr)[ \t]*:[ \t]*"
                                r"([^()\n]{1,300})\)[ \t]*:?[ \t]*$", re.I)
 
 
@@ -279,13 +290,21 @@ def split_sections(text) -> tuple[list, str]:
     set apart as one ("## Task", "**Rubric**"), or to a blank line followed by some other
     'Heading:' line or, after a reply, by a paragraph only a judge's instructions would hold
     (_RUBRIC_CUE): the rubric's own text after the inputs."""
-    sections, free, current, blank, after_q = [], [], None, False, False
+    sections, free, current, blank, after_q, shown = [], [], None, False, False, False
     for line in text.splitlines():
         if line == AFTER_AUDIO:
             current = None
             continue
+        if shown and line.strip():              # "... a line of the form:" / "Answer: A / B / TIE": the answer's form
+            free.append(line)
+            current, shown = None, False
+            continue
+        shown = bool(re.search(r"\b(?:answer|reply|respond|output|finish|end|return|write|line)\b.{0,60}\b(?:form|format|"
+                               r"template|as follows|like this|exactly)\s*:\s*$", line, re.I)) or shown and not line.strip()
         # "[Turn 2] User: ...": a dialogue's turn number before the speaker
         line = re.sub(r"^[ \t]*\[(?:turn|msg|message)?[ \t]*\d{1,3}\][ \t]*(?=[A-Za-z][^:\n]{0,40}:)", "", line, flags=re.I)
+        banner = re.fullmatch(r"[ \t]*(?:={2,}|-{3,})[ \t]*([A-Za-z][^=\n]{0,48}?)[ \t]*(?:={2,}|-{3,})[ \t]*", line)
+        line = f"## {banner.group(1)}" if banner else line          # "=== Candidate A ===": a heading set apart
         given = _GIVEN_TRANSCRIPT.match(line)
         if given and (heading_kind(given.group(1)) or ("",))[0] == "reply":
             line = f"{given.group(1)}: {given.group(2)}"      # "Response 1 (transcript: the smaller is 27):"
@@ -329,7 +348,7 @@ def split_sections(text) -> tuple[list, str]:
         if m and m.group("name").strip() == "A" and after_q and current is not None:
             kind = ("reply", None)       # the answer of a "Q: / A:" pair (a lone "A:" may be a choice or a label)
         if kind:
-            after_q = m.group("name").strip() == "Q"
+            after_q = m.group("name").strip() in ("Q", "q")
         if kind and kind[0] == "end":
             current = None
         elif kind and kind[0] == "reply" and _CLIP_ONLY.search(m.group("name")) and not re.search(
@@ -356,7 +375,7 @@ def split_sections(text) -> tuple[list, str]:
                 current = [*then[1], [], "said"]
                 sections.append(current)
         elif current is not None and (marked or _EMPTY_SLOT.match(line) or blank and (
-                m and m.groupdict().get("rest") is not None or current[0] == "reply" and _RUBRIC_CUE.search(line))):
+                m and m.groupdict().get("rest") is not None or _RUBRIC_CUE.search(line))):
             current = None
             free.append(line)
         elif current is not None:
@@ -392,6 +411,7 @@ def _audio_url(part) -> dict:
     return {"data": m.group(2), "format": m.group(1)}
 
 
+_TOLD = re.compile(r"\b(?:said|says|spoke|spoken|replied|answered|responded|asked|asks)\b", re.I)
 AFTER_AUDIO = "\x00after audio\x00"     # a line split_sections reads as the end of the section before it
 
 
@@ -413,7 +433,8 @@ def _parts(content, marks=True) -> tuple[list, list]:
             audio_next = i + 1 < len(content) and isinstance(content[i + 1], dict) and \
                 content[i + 1].get("type") in ("input_audio", "audio_url")
             kind = heading_kind(last) if marks and audio_next and last and ":" not in last and len(last.split()) <= 4 \
-                and not last.startswith("<") else None       # "<response_audio>" opens an element: untag reads it
+                and not last.startswith("<") and not _TOLD.search(last) else None
+            # "<response_audio>" opens an element (untag reads it); "you said blue bird" is a transcript, not a label
             if kind and kind[0] in ("reply", "question", "end"):
                 text += ":"                     # "Sample A" just before its audio: a label (a transcript "you said gold" is not)
             # text after an audio part starts afresh: the task written below the clip is not the section above it

@@ -56,7 +56,7 @@ _ACOUSTIC = re.compile(r"\b(?:paralinguistic\w*|acoustic\w*|deliver\w*|"
                        re.I)
 _HOLISTIC = re.compile(r"\b(?:holistic\w*|overall|as a whole)\b", re.I)
 _JUDGE_WORDS = (r"judg\w*|grad\w*|scor\w*|rat\w*|assess\w*|evaluat\w*|consider\w*|mention\w*|penali[sz]\w*|care|look at|"
-                r"mark(?:s|ed|ing)?|compar\w*|"
+                r"mark(?:s|ed|ing)?|compar\w*|check(?:s|ed|ing)?|"
                 r"focus on|take into account|count|reward\w*")
 _JUDGE_VERB = rf"(?:{_JUDGE_WORDS})"
 # "X does not matter", "X is out of scope", "X is not graded here", "X is checked elsewhere / by another team"
@@ -88,7 +88,8 @@ def _affirmed(text) -> str:
     # where a clause stops; a comma or colon too where a new subject starts ("Forget the spelling, I'm only
     # tuning the voice"), not before a list ("Ignore the voice: loudness, tone and pace")
     ends = [m.start() for m in re.finditer(r"[.;!?\n\u2014]|[,:](?=\s+(?:I|I'm|I am|we|we're|we are|but|please)\b)", text)]
-    starts = [m.start() for m in re.finditer(r"[.;!?\n,]", text)]              # where one begins (after)
+    starts = [m.start() + (1 if m.group(0)[0].isspace() else 0)
+              for m in re.finditer(r"[.;!?\n,]|\s[-\u2013\u2014]\s", text)]  # where one begins (after); " - " too
 
     def clause_end(i):
         k = bisect.bisect_left(ends, i)
@@ -200,7 +201,10 @@ def named_scale(rubric) -> tuple | None:
     ends = [int(n) for pair in listed for n in pair if n]
     if len(listed) >= 3 and min(ends) in (0, 1) and max(ends) > 2:
         return min(ends), max(ends)
-    return None
+    # last, a bare range closing a clause: "how correct is it? 1-10, 10 = perfectly correct"
+    bare = re.search(rf"(?<![\w.-])([01])\s*(?:-|\u2013)\s*{top}(?![\w-]|\.\d)(?=[ \t]*(?:[,;:)]|\.|$)|[ \t]+(?:where|with)\b)",
+                     rubric, re.M)
+    return (int(bare.group(1)), int(bare.group(2))) if bare else None
 
 
 # Answers in words. A verdict: the two words a rubric offers ("YES or NO", "CORRECT / INCORRECT"),
@@ -275,7 +279,7 @@ def answer_template(rubric) -> tuple | None:
     shown += [(x, False) for x in re.findall(r"`([^`\n]{1,80})`", rubric)]
     shown += [(a or b, False) for a, b in re.findall(r"[\"\u201c]([^\"\u201c\u201d\n]{1,80})[\"\u201d]|"
                                                     r"(?<!\w)'([^'\n]{1,80})'(?!\w)", rubric)]
-    cue = (r"\b(?:format|exactly|as follows|template|in the form|formatted as|like this|as|"
+    cue = (r"\b(?:format|exactly|as follows|template|in the form|of the form|formatted as|like this|as|"
            r"(?:one|a|the last|the final) line)\s*:")
     for m in re.finditer(cue, rubric, re.I):          # the rest of the line, or the lines below a cue that ends one
         rest = rubric[m.end():m.end() + 400].lstrip(" \t")     # a bounded look: not a copy of the rest per cue
@@ -308,7 +312,7 @@ def answer_format(rubric, pairwise=False) -> dict:
     fraction = re.search(r"\b(?:like|as|e\.g\.?,?|such as)\s+\d{1,3}\s*/\s*(\d{1,3})\b", rubric)     # "written like 7/10"
     template = template or (fraction and ("", "N", f"/{fraction.group(1)}"))
     # the answer line and nothing more: "Reply with only ...", "nothing else", "a single word"
-    if re.search(r"\b(?:reply|respond|answer|output|return|write|tell me)\w*\s+(?:with\s+)?(?:only|just|exactly)\b|"
+    if re.search(r"\b(?:reply|respond|answer|output|return|write|type|tell me)\w*\s+(?:with\s+)?(?:only|just|exactly)\b|"
                  r"\bnothing else\b|\bno other (?:text|words)\b|\bsingle (?:word|line|letter)\b|"
                  r"\bjust (?:tell me|say|answer|reply)\b|"
                  r"\bscores? only\b", rubric, re.I):
