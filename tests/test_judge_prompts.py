@@ -1278,3 +1278,49 @@ def test_an_earlier_turn_is_not_the_transcript_of_the_final_one():
         assert read(f"User: hello\nAssistant: hi there how can I help\n{label}")[-1] == ("reply", None, "")
     assert read("Assistant reply (text): The count is 4.\nAssistant reply (audio):") == [("reply", None, "The count is 4.")]
     assert read("Text it spoke: you said red sky\n\nRecording:") == [("reply", None, "you said red sky")]
+
+
+def test_inputs_of_batch_twelve():
+    """Bugs caught: "=== Candidate A ===" banners not heading the replies; "Clip 1 (user request):" taken for a
+    first reply (a score read as a comparison); a long candidate heading with its transcript in parentheses
+    not read; a question section running on into the instructions after a blank line; "Answer: A / B / TIE"
+    under "... a line of the form:" read as a reply; a <conversation> element swallowing its <assistant_turn>;
+    "Bot transcript:" not a reply heading, so all the user text (the rubric's steps) became the transcript."""
+    read = lambda text: judge_request._their_inputs([text])[0]      # noqa: E731
+    end = judge_request.AFTER_AUDIO
+    assert read(f"=== Candidate A ===\nTranscript: 4 times 3 is 11\nAudio:\n{end}\n=== Candidate B ===\nTranscript: 4 times 3 is 13") \
+        == [("reply", "A", "4 times 3 is 11"), ("reply", "B", "4 times 3 is 13")]
+    assert judge_request.heading_kind("Clip 1 (user request)") == ("question", None)
+    assert read("Candidate 1 for the next assistant turn (transcript: 9 times 9 is 18):") == [("reply", "1", "9 times 9 is 18")]
+    assert read("Prompt spoken by the user: how many letters in cloud\n\nWhich response sounds more natural? Judge the voice only.") \
+        == [("question", None, "how many letters in cloud")]
+    sections, free = judge_request.split_sections("Finish with a line of the form:\nAnswer: A / B / TIE")
+    assert sections == [] and "Answer: A / B / TIE" in free
+    text = ("<conversation>\n<user_turn>spell fish backwards</user_turn>\n<assistant_turn>\n<transcript>fish backwards is hsif"
+            "</transcript>\n</assistant_turn>\n</conversation>")
+    assert judge_request.split_sections(judge_request.untag(text))[0] == \
+        [("question", None, "spell fish backwards"), ("reply", None, "fish backwards is hsif")]
+    assert read("User request: which is larger 42 or 17\nBot transcript: the larger is 42") == \
+        [("question", None, "which is larger 42 or 17"), ("reply", None, "the larger is 42")]
+
+
+@pytest.mark.parametrize("rubric,scale", [
+    ("how correct is the answer? 1-10, 10 = perfectly correct. just the number", (1, 10)),
+    ("Use 1-5.", (1, 5)),
+    ("Answer in 1-3 sentences.", (1, 5)),
+    ("Steps 1-3 below", (1, 5)),
+    ("## Scale\n- 10: fully correct\n- 7-9: minor issues\n- 4-6: partly correct\n- 1-3: incorrect", (1, 10)),
+])
+def test_a_bare_range_closing_a_clause_is_the_scale_when_nothing_else_names_one(rubric, scale):
+    """Bugs caught: "1-10," after the question answered on 1-5; a count ("1-3 sentences") or a list band
+    ("- 1-3: incorrect", read before the ladder it belongs to) taken for the scale."""
+    assert judge_rubric.rubric_scale(rubric) == scale
+
+
+def test_a_clause_after_a_dash_and_check_as_a_judging_verb():
+    """Bugs caught: "judge only the content - the voice is rated in a separate pass" blanked whole (the
+    negation's clause began at the sentence, not the dash), so a content comparison read as overall; "Do NOT
+    check whether the answer is right" not leaving content out."""
+    assert judge_rubric.rubric_axis("Judge only the content of what was said - the voice is rated in a separate pass.") \
+        == "semantic"
+    assert judge_rubric.rubric_axis("Rate the delivery. Do NOT check whether the answer is factually right.") == "acoustic"
