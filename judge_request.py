@@ -46,8 +46,7 @@ class BadRequest(Exception):
 
 
 _PAIR_WORDS = re.compile(r"<choice>|\[\[A\]\]|\bA or B\b|\bwhich of the two\b|\bthe better of\b|"
-                         r"\btwo (?:spoken |voice )?(?:replies|responses|answers|outputs|recordings|clips|assistants|versions|"
-                         r"candidates|samples|takes|renditions)\b|"
+                         r"\btwo (?:spoken |voice )?(?:replies|responses|answers|outputs|recordings|clips|assistants)\b|"
                          r"\bcompare the two\b|\bwhich (?:response|reply|answer|candidate|sample|clip|recording|version) "
                          r"(?:is|was|sounds|gives|answers|follows|better)\b", re.I)
 
@@ -55,9 +54,9 @@ _PAIR_WORDS = re.compile(r"<choice>|\[\[A\]\]|\bA or B\b|\bwhich of the two\b|\b
 # Section headings people put in the user text: "Question:", "Transcript of answer:",
 # "## Response A", "[The Start of Assistant A's Answer]" ...
 _LIST_ITEM = re.compile(r"^[ \t]*(?:\d{1,2}[.)]|[-*\u2022])[ \t]+")       # "1. The user asked: ..." (a one-line section)
-_HEADING = re.compile(r"^[ \t]*(?:(?:\d{1,2}[.)]|[-*\u2022])[ \t]+)?(?:#{1,6}[ \t]*)?(?:\*\*|__)?"
-                      r"\[?(?P<name>[A-Za-z](?:[\w '\u2019/-]|\([^()\n]{0,40}\)){0,48}?)\]?[ \t]*"    # "X (a, b)"
-                      r"(?:\*\*|__)?[ \t]*(?::(?:\*\*|__)?[ \t]*(?P<rest>.*)|(?P<bare>))$")
+_HEADING = re.compile(r"^[ \t]*+(?:(?:\d{1,2}[.)]|[-*\u2022])[ \t]++)?(?:#{1,6}[ \t]*+)?(?:\*\*|__)?"
+                      r"\[?(?P<name>[A-Za-z](?:[\w '\u2019/-]|\([^()\n]{0,40}\)){0,48}?)\]?[ \t]*+"    # "X (a, b)"
+                      r"(?:\*\*|__)?+[ \t]*+(?::(?:\*\*|__)?[ \t]*(?P<rest>.*)|(?P<bare>))$")
 _BRACKET = re.compile(r"^[ \t]*(?:\[|<\|)(?P<name>[^\]|\n]{1,60})(?:\]|\|>)[ \t]*$")     # [Question], <|User Prompt|>
 _QUESTION_WORDS = {"question", "instruction", "request", "query", "prompt", "input", "turn", "message", "utterance",
                    "context", "dialogue", "conversation", "chat", "user"}
@@ -66,6 +65,7 @@ _REPLY_WORDS = {"answer", "response", "reply", "output", "completion", "transcri
 # what a labelled reply may be called in a listening test: "Audio 1", "Sample A", "first take", "System B"
 _LABELLED_REPLY = {"audio", "sample", "take", "version", "candidate", "option", "system", "rendering", "rendition",
                    "recording", "clip"}
+_ASKERS = {"user", "customer", "caller", "person", "human", "pupil", "student", "child", "client"}
 _FILLER = {"the", "a", "an", "of", "to", "be", "for", "s", "text", "spoken", "audio", "candidate", "generated", "ai", "bot",
            "its", "original", "user", "users", "start", "model", "assistant", "evaluate", "evaluated", "judge", "judged",
            "assess", "assessed", "rate", "rated", "score", "scored", "grade", "graded",     # "Response to evaluate"
@@ -96,16 +96,20 @@ def heading_kind(name) -> tuple | None:
     None when the name is not one a judge prompt uses for its inputs."""
     if name.strip() in ("Q", "q"):             # "Q: ... / A: ..." (split_sections reads the A after a Q)
         return "question", None
+    if len(name) > 100:                        # a heading is a few words (a JSON key may be anything)
+        return None
     if re.search(r"\((?:the )?(?:user'?s? |spoken )?(?:request|question|prompt|query)\)", name, re.I):
         return "question", None                    # "Clip 1 (user request)": the spoken question, not a first reply
     label = re.search(r"(?<![A-Za-z0-9])([AB12XY])(?![A-Za-z0-9])|\(([ab])\)", name)
     label = (label.group(1) or label.group(2)).upper() if label else None
     plain = re.sub(r"\([^()]*\)", " ", name)          # "QUESTION (for context only)", "Answer (transcribed)"
     words = re.sub(r"[^a-z0-9 ]", " ", plain.lower().replace("\u2019", "'").replace("'s", " ")).split()
-    while words[:1] in (["and"], ["here"], ["now"], ["this"], ["is"], ["are"], ["the"]) and len(words) > 1:
-        words = words[1:]                          # "And here is the second answer"
+    lead = 0                                       # "And here is the second answer": from "second answer"
+    while lead < len(words) - 1 and words[lead] in ("and", "here", "now", "this", "is", "are", "the"):
+        lead += 1
+    words = words[lead:]
     given = next((i for i, w in enumerate(words[1:-1], 1) if w in ("given", "sent", "posed", "put", "spoken", "typed")
-                  and words[i + 1] in ("to", "by")), None)
+                  and words[i + 1] in ("to", "by")), len(words))
     words = words[:given]                          # "Prompt given to the system": a prompt, whoever it went to
     if words[-1:] in (["begins"], ["starts"]):      # "Assistant 1's answer begins"
         words = words[:-1]
@@ -133,20 +137,26 @@ def heading_kind(name) -> tuple | None:
         return "reply", label
     if not label and set(words) <= _QUESTION_WORDS | _FILLER and set(words) & _QUESTION_WORDS:
         return "question", None
-    # who said what, in a few words: "Text it spoke", "The words spoken are" (a reply), "The speaker was asked"
-    if not label and len(words) <= 5 and not set(words) & _QUESTION_WORDS:
-        if set(words) & {"said", "says", "spoke", "spoken", "replied", "answered", "responded"} and "asked" not in words:
-            return "reply", None
-        if set(words) & {"asked", "asks"}:
+    # who said what, in a few words: "Text it spoke", "The words spoken are", "What the model said" (a reply);
+    # "The speaker was asked", "The customer said" (the question). Not "Language spoken" (no one speaks).
+    told = set(words) & {"said", "says", "spoke", "spoken", "replied", "answered", "responded", "asked", "asks", "wrote"}
+    if not label and len(words) <= 5 and told:
+        if set(words) & _ASKERS or told <= {"asked", "asks"}:
             return "question", None
+        if set(words) & {"it", "assistant", "model", "bot", "agent", "system", "tutor", "words", "text", "reply", "response"}:
+            return "reply", None
     return None
+
+
+_CONTENT = re.compile("\x00after audio\x00|[^\\s:]")      # AFTER_AUDIO, or a character that says something
 
 
 def untag(text) -> str:
     """Inputs given as XML elements ("<question>...</question><response>...</response>") as the
     headed sections split_sections reads; an element that is not an input (<score>N</score>) stays.
-    One pass over the tags, each closing tag paired with the latest opening of its name: linear
-    in the text (a regex per element rescans to the end from every unclosed "<question>")."""
+    One pass over the tags, each closing tag paired with the latest opening of its name; only an
+    input element's body is copied, and those read never overlap (a regex per element rescans to the
+    end from every unclosed "<question>"; copying every nested element's body is quadratic in depth)."""
     opened, pairs, reply_opens, kinds = {}, [], [], {}
     for m in re.finditer(r"<(/?)([A-Za-z][\w-]{0,40})((?:\s+[\w-]+=\"[^\"<>\n]{0,40}\")*)\s*>", text):
         if not m.group(1):
@@ -164,18 +174,20 @@ def untag(text) -> str:
         # <reply id="first">: the attribute names which reply
         named = re.search(r'\b(?:id|name|label)="([^"]{1,20})"', start.group(3))
         name = (f"{named.group(1)} " if named else "") + start.group(2).replace("_", " ")
-        body = text[start.end():end.start()]
         kind = heading_kind(name)
+        if not kind:
+            continue             # not an input (<score>, <t17>): left as it is, its body never copied
         inner = bisect.bisect_right(reply_opens, start.start())
-        if kind and kind[0] == "question" and inner < len(reply_opens) and reply_opens[inner] < end.start():
+        if kind[0] == "question" and inner < len(reply_opens) and reply_opens[inner] < end.start():
             continue             # <conversation> holding <user_turn> / <assistant_turn>: read the turns inside it
-        inner = re.search(r"<(transcript(?:ion)?|text|asr)>(.{0,4000}?)</\1>", body, re.S) \
-            if kind and kind[0] == "reply" else None
-        body = inner.group(2) if inner else body
-        if not body.replace(AFTER_AUDIO, "").strip(" \t\n:") and kind:     # <response_audio> around the clip: no input
-            pieces += [text[done:start.start()], f"\n{AFTER_AUDIO}\n" if AFTER_AUDIO in body else "\n"]
+        said = next((m for m in _CONTENT.finditer(text, start.end(), end.start()) if m.group(0) != AFTER_AUDIO), None)
+        if not said:             # <response_audio> around the clip: no input
+            pieces += [text[done:start.start()], f"\n{AFTER_AUDIO}\n" if AFTER_AUDIO in text[start.end():end.start()] else "\n"]
             done = end.end()
-        elif body.strip() and kind and kind[0] != "end":
+        elif kind[0] != "end":   # each element copied once: the elements read never overlap
+            body = text[start.end():end.start()]
+            nested = re.search(r"<(transcript(?:ion)?|text|asr)>(.{0,4000}?)</\1>", body, re.S) if kind[0] == "reply" else None
+            body = nested.group(2) if nested else body
             pieces += [text[done:start.start()], f"\n{name}:\n{body.strip()}\n{AFTER_AUDIO}\n"]    # the element ends its section
             done = end.end()
     return "".join(pieces) + text[done:]
@@ -215,16 +227,21 @@ def unjson(text) -> str:
             out.append(read)                                 # the fences go with the JSON they held
         elif i % 2:
             out.append("```" + piece + ("```" if closed else ""))
-        else:                                                # a JSON object on a line of its own ("Record:\n{...}")
-            out.append("\n".join(read if line.strip()[:1] == "{" and line.strip()[-1:] == "}"
-                                  and (read := sections(line.strip())) is not None else line
-                                  for line in piece.split("\n")))
+        else:            # a JSON object on a line of its own ("Record:\n{...}"), not an example of the answer ("e.g.\n{...}")
+            lines, before = [], ""
+            for line in piece.split("\n"):
+                read = sections(line.strip()) if line.strip()[:1] == "{" and line.strip()[-1:] == "}" and not re.search(
+                    r"\b(?:e\.g\.|for example|for instance|such as|like|format|respond|reply|answer|output|return)\W*$",
+                    before, re.I) else None
+                lines.append(line if read is None else read)
+                before = line if line.strip() else before
+            out.append("\n".join(lines))
     return "".join(out)
 
 
 _QUOTED_QUESTION = re.compile(r"\b(?:asked|asks|question(?: was| is)?|said|says|request(?:ed)?(?: was| is)?|answering|"
-                              r"(?:answers?|replies|reply|responses?) to)"
-                              r"(?:\s+(?:my|the|our|its|this|that)?\s*\w+)?\s*:?\s*"      # 'asked my assistant "..."' 
+                              r"(?:answers|replies|responses) to)"     # 'two answers to "..."', not 'limit your answer to "yes"' 
+                              r"(?:\s++(?:(?:my|the|our|its|this|that)\s++)?\w+)?\s*+:?\s*+"      # 'asked my assistant "..."' 
                               r"(?:[\"\u201c]([^\"\u201c\u201d\n]{2,300})[\"\u201d]|'([^'\n]{2,300})')", re.I)
 _QUOTED_REPLY = re.compile(r"\b(?:answered|replied|responded|said back|(?:it|the assistant|the model|the bot) said|"
                            r"(?:reply|answer|response) (?:was|is))\s*:?\s*[\"\u201c]([^\"\u201c\u201d\n]{1,300})[\"\u201d]",
@@ -284,6 +301,12 @@ _GIVEN_TRANSCRIPT = re.compile(r"^[ \t]*([A-Za-z][\w ]{0,60}?)[ \t]*\((?:transcr
                                r"([^()\n]{1,300})\)[ \t]*:?[ \t]*$", re.I)
 
 
+def _heads_words(line) -> bool:
+    """Whether a line is an input heading with its text ("Transcript: seven") or the clip's place (AFTER_AUDIO)."""
+    m = _HEADING.match(line)
+    return line == AFTER_AUDIO or bool(m and (m.group("rest") or "").strip() and heading_kind(m.group("name")))
+
+
 def split_sections(text) -> tuple[list, str]:
     """User text -> ([(kind, label, body), ...], free text outside any input section).
     A section runs to the next recognised heading or an end marker, to some other heading
@@ -291,7 +314,8 @@ def split_sections(text) -> tuple[list, str]:
     'Heading:' line or, after a reply, by a paragraph only a judge's instructions would hold
     (_RUBRIC_CUE): the rubric's own text after the inputs."""
     sections, free, current, blank, after_q, shown = [], [], None, False, False, False
-    for line in text.splitlines():
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
         if line == AFTER_AUDIO:
             current = None
             continue
@@ -312,8 +336,10 @@ def split_sections(text) -> tuple[list, str]:
         # "## Task", "**Rubric**": set apart as a heading. A bracketed line is not ("[empty]", our
         # own client's word for a reply with no text, is a transcript)
         marked = bool(m) and m.re is _HEADING and line.lstrip().startswith(("#", "**", "__"))
-        if m and m.groupdict().get("bare") is not None and not marked and not (heading_kind(m.group("name")) or [0, 0])[1]:
-            m = None            # a bare "Answer" line is text; "## Answer", "**Answer**" or "Response A" is a heading
+        if m and m.groupdict().get("bare") is not None and not marked and not (
+                (heading_kind(m.group("name")) or (None, None))[1] and _heads_words(lines[i + 1] if i + 1 < len(lines) else "")):
+            m = None            # a bare "Answer" line is text; "## Answer", "**Answer**" is a heading, and "Response A"
+            #                     over "Transcript: ..." or its clip (not in a list of answers: "Response A / Response B / Tie")
         kind = heading_kind(m.group("name")) if m else None
         if kind == ("reply", None) and current is not None and current[0] == "reply" and current[1] \
                 and not "".join(current[2]).strip():
@@ -334,7 +360,9 @@ def split_sections(text) -> tuple[list, str]:
         heads = re.split(r"(?<=[.!?;])\s+", inline.group(1)) if inline else []
         # a heading after a sentence: "Two versions answered the same question. Question: what is 2 plus 2"
         named = heading_kind(heads[-1]) if len(heads) > 1 and len(heads[-1].split()) <= 4 else None
-        introduced = named if named and named[0] != "end" else told and introduced_kind(inline.group(1) + ":")
+        # (a question or a reference only: "Think it through first. Answer: YES or NO." is an order)
+        introduced = named if named and named[0] in ("question", "reference") else \
+            told and introduced_kind(inline.group(1) + ":")
         if introduced:                          # "... a second opinion. I asked it: spell dog backwards": one line
             free.append(inline.group(1) + ":")
             body, then = _then_introduced(inline.group(2))
@@ -352,7 +380,7 @@ def split_sections(text) -> tuple[list, str]:
         if kind and kind[0] == "end":
             current = None
         elif kind and kind[0] == "reply" and _CLIP_ONLY.search(m.group("name")) and not re.search(
-                r"transcri|text|asr|words", m.group("name"), re.I):
+                r"\b(?:transcri\w*|text|asr|words)\b", m.group("name"), re.I):
             if not (sections and sections[-1][:2] == [*kind] and "".join(sections[-1][2]).strip()
                     and _WORDS_GIVEN.search(sections[-1][3])):
                 sections.append([kind[0], kind[1], [], m.group("name")])     # "RESPONSE (audio): attached below"
@@ -466,10 +494,14 @@ def _their_inputs(texts) -> tuple[list, str, list]:
     # an empty reply heading right over the same reply's words ("Response (audio):" then "Response (transcript):
     # ...", "Response A" over "Transcript: ...") only labels its audio: one reply, with that text (split_sections
     # leaves out an empty heading after the words, "Text it spoke: ..." then "Recording:")
-    kept = []
+    # A labelled reply's empty heading anywhere after its words ("Audio for candidate_a:" below the record) too.
+    kept, worded = [], set()
     for kind, lab, b in sections:
         if kept and kind == "reply" and kept[-1][:2] == (kind, lab) and b.strip() and not kept[-1][2].strip():
             kept.pop()
+        if kind == "reply" and lab and not b.strip() and lab in worded:
+            continue
+        worded |= {lab} if kind == "reply" and lab and b.strip() else set()
         kept.append((kind, lab, b))
     return [(kind, lab, transcript(b) if kind == "reply" else b) for kind, lab, b in kept], free, instructions
 
@@ -549,10 +581,7 @@ def parse_judge_request(body: dict) -> dict:
     all_audio = audios
     if pairwise:
         axis = compare.group(1) if compare else PAIR_NAMES[rubric_axis(rubric)]
-        by_label = {}
-        for lab, b in replies:              # an empty section (a label for its audio) keeps a transcript given before
-            if lab and (b or not by_label.get(lab)):
-                by_label[lab] = b
+        by_label = {lab: b for lab, b in replies if lab}
         transcripts = [by_label.get(lab) for lab in labels[:2]] if len(labels) >= 2 else [None, None]
         if len(audios) < 2:
             raise BadRequest(f"expected 2 input_audio part(s), got {len(audios)}: a comparison needs both replies' audio")

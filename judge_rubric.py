@@ -38,12 +38,12 @@ PAIR_NAMES = {axis: name for name, axis in PAIR_AXES.items()}     # semantic -> 
 # "voice" names what is judged, not a criterion, in "a voice assistant", "voice agent", "voice model".
 _SEMANTIC = re.compile(r"\b(?:content\w*|semantic\w*|correct\w*|accura\w*|helpful\w*(?! (?:and \w+ )?assistant)|"
                        r"factual\w*|facts?|meaning|relevan\w*|substance|informative\w*|truthful\w*|what is said|"
-                       r"what (?:it|they|the \w+) (?:says?|said)|iq|right (?:answer|result)s?|"
+                       r"what (?:it|they|the \w+) says?|what (?:it|they) said|iq|right (?:answer|result)s?|"
                        r"(?:got|gets?|getting) (?:it|the \w+) right|(?:it's|it is|is it|was it) (?:right|correct)|"
                        r"wrong(?!\s+(?:intonation|pitch|tone|emphasis|stress|pronunciation|prosody|volume|pace|speed|"
                        r"emotion|accent|manner|style|way|voice|delivery|mood|register)))\b", re.I)
 _ACOUSTIC = re.compile(r"\b(?:paralinguistic\w*|acoustic\w*|deliver\w*|"
-                       r"(?<!by )(?<!via )voice(?![\s-]+(?:assistant|agent|model|chat\w*|bot|interface|system|app|ai|"
+                       r"(?<!answered by )(?<!replied by )(?<!responded by )(?<!via )voice(?![\s-]+(?:assistant|agent|model|chat\w*|bot|interface|system|app|ai|"
                        r"answer|repl(?:y|ie)|response|message|note|command|query|tutor|coach|product|service|feature|"
                        r"device|application)s?\b)\w*|"
                        r"vocal\w*|prosod\w*|natural\w*|fluen\w*|pronunciat\w*|intonation|pitch|(?<!out )loud\w*|softly|"
@@ -64,7 +64,8 @@ _NEG_BEFORE = re.compile(r"\b(?:(?:does|do|should|must|will|shall)(?: not|n't) (
                          r"(?:is|are) (?:irrelevant|not relevant|not important|out of scope|not (?:assessed|considered|"
                          r"judged|evaluated|scored|rated|graded|marked|reviewed|checked|part of|included|covered)|"
                          r"(?:checked|judged|assessed|evaluated|handled|reviewed|scored|rated|graded|covered) "
-                         r"(?:elsewhere|separately|(?:by|in) (?:another|a separate|a different|other)\b)))\b", re.I)
+                         r"(?:elsewhere|separately(?=\s*(?:[.;,!?)]|$))|(?:by|in) (?:another|a separate|a different|other)\b)))\b",
+                         re.I)          # "delivery is evaluated separately." (not "scored separately for correctness")
 # "n't" has no word boundary before it ("don't", "shouldn't"), so it stands outside the \b group
 _NEG_AFTER = re.compile(rf"(?:\b(?:ignor\w*|disregard\w*|without|regardless of|irrespective of|no matter|rather than|"
                         rf"(?:do not|never) let|forget(?: about)?|(?:do not|does not|never) mind|"
@@ -87,7 +88,7 @@ def _affirmed(text) -> str:
     text = re.sub(r"[*_`#>]+", " ", text)
     # where a clause stops; a comma or colon too where a new subject starts ("Forget the spelling, I'm only
     # tuning the voice"), not before a list ("Ignore the voice: loudness, tone and pace")
-    ends = [m.start() for m in re.finditer(r"[.;!?\n\u2014]|[,:](?=\s+(?:I|I'm|I am|we|we're|we are|but|please)\b)", text)]
+    ends = [m.start() for m in re.finditer(r"[.;!?\n\u2014]|[,:](?=\s+(?:I|I'm|I am|we|we're|we are|(?i:but|please))\b)", text)]
     starts = [m.start() + (1 if m.group(0)[0].isspace() else 0)
               for m in re.finditer(r"[.;!?\n,]|\s[-\u2013\u2014]\s", text)]  # where one begins (after); " - " too
 
@@ -166,6 +167,12 @@ def rubric_scale(rubric) -> tuple:
     return named_scale(rubric) or (1, 5)
 
 
+_STEP_VERBS = {"listen", "read", "compare", "check", "decide", "give", "answer", "write", "rate", "score", "evaluate",
+               "consider", "play", "think", "note", "output", "return", "identify", "determine", "judge", "use", "assess",
+               "review", "provide", "explain", "respond", "reply", "grade", "look", "hear", "first", "then", "finally",
+               "verify", "find", "mark", "transcribe", "pick", "choose", "say", "state", "end", "begin", "start", "follow"}
+
+
 def named_scale(rubric) -> tuple | None:
     """The score range a rubric names: "1-10", "from 1 (wrong) to 10 (right)", "between 0 and
     100", "on a 1-10 scale", "a 7-point scale", "out of 10", "X/10", "0 (not at all) to 4",
@@ -196,10 +203,12 @@ def named_scale(rubric) -> tuple | None:
     if len(anchors) >= 2 and min(anchors) in (0, 1):
         return min(anchors), max(anchors)
     # a ladder of anchors, one per line: "- 10: fully correct" / "- 7-9: minor issues" / ... / "1 - wrong"
+    # (not a list of steps: "1: Listen to the clip", "2 - Check the facts", "3: Answer YES or NO")
     listed = re.findall(r"(?m)^[ \t]*+(?:[-*\u2022][ \t]*+)?(?:\*\*)?(\d{1,3})(?:[ \t]*(?:-|\u2013)[ \t]*(\d{1,3}))?(?:\*\*)?"
-                        r"[ \t]*(?::|=|(?:-|\u2013)[ \t]+[A-Za-z])", rubric)
-    ends = [int(n) for pair in listed for n in pair if n]
-    if len(listed) >= 3 and min(ends) in (0, 1) and max(ends) > 2:
+                        r"[ \t]*+(?::|=|(?:-|\u2013)(?=[ \t]+[A-Za-z]))[ \t]*+\**([A-Za-z]*)", rubric)
+    ends = [int(n) for a, b, _ in listed for n in (a, b) if n]
+    steps = any(first.lower() in _STEP_VERBS for _, _, first in listed)
+    if len(listed) >= 3 and not steps and min(ends) in (0, 1) and max(ends) > 2:
         return min(ends), max(ends)
     # last, a bare range closing a clause: "how correct is it? 1-10, 10 = perfectly correct"
     bare = re.search(rf"(?<![\w.-])([01])\s*(?:-|\u2013)\s*{top}(?![\w-]|\.\d)(?=[ \t]*(?:[,;:)]|\.|$)|[ \t]+(?:where|with)\b)",
@@ -265,9 +274,17 @@ def answer_options(rubric) -> tuple | None:
             start = os.path.commonprefix(quoted)
             start = start[:start.rfind(": ") + 2 if ": " in start else start.rfind(" ") + 1]     # whole words
             rest = [q[len(start):].strip() for q in quoted]
-            if start.strip() and all(rest) and len(set(rest)) == len(rest):
+            single = re.search(r"(?<!\w)'[^'\n]{1,60}'(?!\w)", line)
+            # single quotes name things in prose ("listen to 'Response A' and 'Response B'"): only whole answer lines
+            if start.strip() and all(rest) and len(set(rest)) == len(rest) and (not single or start.endswith(": ")):
                 return start, rest
     return None
+
+
+def _input_heading(name) -> bool:
+    """Whether a name is one an input goes under ("Question", "Transcript", "Reference answer"), not an answer's."""
+    return bool(re.fullmatch(r"(?:the )?(?:user'?s? |model'?s? )?(?:question|instruction|prompt|request|query|input|transcript\w*|"
+                             r"response|reply|answer|reference(?: answer)?|context|conversation)", name.strip(), re.I))
 
 
 def answer_template(rubric) -> tuple | None:
@@ -289,8 +306,10 @@ def answer_template(rubric) -> tuple | None:
     shown.sort(key=lambda c: not _TEMPLATE_KEY.search(c[0]))     # a line that names what it holds first
     for line, introduced in shown:
         line = line.strip()
-        key = re.match(r"[\W_]*[A-Za-z][\w ]{0,20}?\s*[:=]\s*(?=<[^<>\n]{1,30}>)", line) or _TEMPLATE_KEY.search(line) or \
-            (re.match(r"[\W_]*[A-Za-z][\w ]{0,30}?(?:\*\*|__)?\s*[:=]", line) if introduced else None)   # "CA=<score>" too
+        named = re.match(r"[\W_]*([A-Za-z][\w ]{0,20}?)\s*[:=]\s*(?=<[^<>\n]{1,30}>)", line)    # "CA=<score>"
+        named = named if named and not _input_heading(named.group(1)) else None       # not "Question: <question>"
+        key = named or _TEMPLATE_KEY.search(line) or \
+            (re.match(r"[\W_]*[A-Za-z][\w ]{0,30}?(?:\*\*|__)?\s*[:=]", line) if introduced else None)
         hole = next((m for m in _PLACEHOLDER.finditer(line) if key and m.start() >= key.end()), None)
         if key and hole and not re.search(r"</|\"\s*:|\[\[", line):      # tags, JSON and [[N]] have their own styles
             # what closes the value ("/10", "**"), not the sentence's tail ("and nothing else")
@@ -327,7 +346,7 @@ def answer_format(rubric, pairwise=False) -> dict:
     # a placeholder that asks for a label ("MOS: <label>") wants the words of the rubric's ladder ("5 Excellent",
     # "Good (4)", ...), in the order of their numbers
     label_hole = bool(template) and re.fullmatch(r"<(?:the )?(?:label|category|word|class)>", template[1].strip(), re.I)
-    numbered = [(int(n), w) for n, w in re.findall(r"(?m)^[ \t]*[-*]?[ \t]*(\d)[ \t]*(?:[:=.)\u2013-][ \t]*)?\**([A-Z][a-z]+)\b",
+    numbered = [(int(n), w) for n, w in re.findall(r"(?m)^[ \t]*+[-*]?+[ \t]*+(\d)[ \t]*+(?:[:=.)\u2013-][ \t]*+)?\**([A-Z][a-z]+)\b",
                                                    rubric) if w.lower() in _LADDER]
     numbered += [(int(n), w) for w, n in re.findall(r"\b([A-Z][a-z]+)[ \t]*\((\d)\)", rubric) if w.lower() in _LADDER]
     ladder = [w for w, _ in sorted(dict((w, n) for n, w in numbered).items(), key=lambda x: x[1])]
@@ -367,17 +386,19 @@ def answer_format(rubric, pairwise=False) -> dict:
     words = re.search(r"\b(first|A)\b,? (second|B)\b,? (?:or )?(same|tie|equal|neither|both|C)\b", rubric, re.I)
     if pairwise and words and not tie:
         fmt["tie"] = words.group(3)          # the tie as the rubric spells it: "one of A, B or Tie"
-    two_words = re.search(r"\b(first) or (second)\b|\b(?:just|only|either|with|say|answer|reply|write) (1|X) or (2|Y)\b",
-                          rubric, re.I)
+    two_words = re.search(r"\b(?:answer|respond|reply|output|write|say|type|word|label)\w*\b[^.\n]{0,40}?\b(first) or (second)\b|"
+                          r"\b(?:just|only|either|with|say|answer|reply|write) (1|X) or (2|Y)\b", rubric, re.I)
     if pairwise and two_words and not fmt.get("labels"):
         # "Answer with exactly one word: First or Second.", "reply with just 1 or 2"
         fmt["labels"] = [two_words.group(1) or two_words.group(3), two_words.group(2) or two_words.group(4)]
     # "... equal if they are equally correct": the tie's word
-    tie_if = re.search(r"[\"'`]?\b(\w+)\b[\"'`]? if (?:they are|they're|both are|the two are|both|neither)\b", rubric, re.I)
+    tie_if = re.search(r"[\"'`](\w+)[\"'`] if (?:they are|they're|both are|the two are|both|neither)\b|"
+                       r"\b(tie|equal|same|draw|neither|both|C|0)\b if (?:they are|they're|both are|the two are|both|neither)\b",
+                       rubric, re.I)
     if pairwise and tie_if and not tie and not words:
-        fmt["tie"] = tie_if.group(1)
+        fmt["tie"] = tie_if.group(1) or tie_if.group(2)
     # a form's last line left for the judge to fill in, as G-Eval's "- Fluency:"
-    form = re.search(r"(?:\n|\A)[ \t]*-?[ \t]*([A-Z][A-Za-z ]{1,30}?(?: \([^()\n]{1,20}\))?)[ \t]*:[ \t]*\Z",
+    form = re.search(r"(?:\n|\A)[ \t]*+-?+[ \t]*+([A-Z][A-Za-z ]{1,30}?(?: \([^()\n]{1,20}\))?)[ \t]*:[ \t]*\Z",
                      rubric.rstrip(" \t"))
     option = re.search(r"[\"\u201c]([A-Z][a-z]+) \(a\)[\"\u201d]|\b([A-Z][a-z]+) \(a\) or \2 \(b\)", rubric)    # "Output (a)"
     if tags:

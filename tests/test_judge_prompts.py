@@ -19,6 +19,7 @@ import analyses
 import judge
 import judge_request
 import judge_rubric
+import reward
 
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "judge_prompts")
 with open(os.path.join(DATA, "manifest.json")) as f:
@@ -1088,13 +1089,14 @@ def test_xml_elements_with_an_id_a_nested_transcript_and_a_wrapper_around_the_cl
 @pytest.mark.parametrize("name,kind", [
     ("Text it spoke", ("reply", None)), ("The words spoken are", ("reply", None)), ("What the assistant said", ("reply", None)),
     ("The speaker was asked", ("question", None)), ("What the user said", ("question", None)),
-    ("Answer key", ("reference", None)), ("Scoring rules we said", ("reply", None)),
+    ("Answer key", ("reference", None)), ("Scoring rules we said", None), ("Language spoken", None),
+    ("The customer said", ("question", None)),
 ])
 def test_heading_kind_reads_who_said_or_was_asked_and_an_answer_key(name, kind):
     """Bugs caught: "Text it spoke:" or "The words spoken are:" not heading the reply (the whole user text
     taken for the transcript); "The speaker was asked:" not heading the question; "Answer key:" read into
-    the question (a reference answer lost, "Answer key: 24" judged as part of what was asked). The last row
-    is a limit of the rule, kept visible: a short phrase with "said" and no asker reads as a reply."""
+    the question (a reference answer lost, "Answer key: 24" judged as part of what was asked); "Language spoken:"
+    or "Scoring rules we said" (no speaker of the reply) read as the reply; "The customer said" read as the reply."""
     assert judge_request.heading_kind(name) == kind
 
 
@@ -1159,10 +1161,11 @@ def test_answer_forms_of_batch_nine(rubric, pairwise, want):
 
 
 def test_more_ways_of_asking_for_a_choice_between_two_clips():
-    """Bug caught: "Two versions ... Which response gives the more correct answer?" with two clips scored
-    as one reply (the last clip), when nothing else labels the replies."""
-    assert judge_request._PAIR_WORDS.search("Two versions of our voice model answered the same question.")
+    """Bug caught: "Which response gives the more correct answer?" with two clips scored as one reply (the
+    last clip), when nothing else labels the replies; "two samples: the question and the reply" read as a pair."""
     assert judge_request._PAIR_WORDS.search("Which response gives the more correct and complete answer?")
+    # "two samples" / "two versions" may be the question's clip and the reply's (found in review)
+    assert not judge_request._PAIR_WORDS.search("You will receive two samples: the spoken question and then the reply.")
     assert not judge_request._PAIR_WORDS.search("Rate the response on a scale of 1 to 5.")
 
 
@@ -1324,3 +1327,88 @@ def test_a_clause_after_a_dash_and_check_as_a_judging_verb():
     assert judge_rubric.rubric_axis("Judge only the content of what was said - the voice is rated in a separate pass.") \
         == "semantic"
     assert judge_rubric.rubric_axis("Rate the delivery. Do NOT check whether the answer is factually right.") == "acoustic"
+
+
+@pytest.mark.parametrize("first,second", [("seven\nTranscript of reply A:", "eight"), ("seven", "eight\nTranscript of reply B:"),
+                                          ("seven", "eight\nTranscript of reply A:")])
+def test_our_own_comparison_is_read_as_before_when_a_transcript_ends_with_our_heading(first, second):
+    """A policy transcript whose last line is one of reward.py's own headings opens an empty section of that
+    label; as before the reader was split, the later (empty) section is the label's transcript, so the judge
+    hears the clip. Bug caught (found in review): an "empty heading keeps the earlier words" rule for others'
+    prompts reaching our own requests, so the words before our heading became the transcript."""
+    wave = (0.1 * np.sin(np.linspace(0, 200, 16000))).astype(np.float32)
+    body = reward.build_pair_request("m", "helpfulness", "what is 3 plus 4", (first, wave, 16000), (second, wave, 16000))
+    heard = codec.hear(codec.encode(wave, 16000))
+    got = [t for t, _, _ in judge_request.parse_judge_request(body)["replies"]]
+    want = {"A": heard if first.endswith(":") or second.endswith("reply A:") else first.split("\n")[0],
+            "B": heard if second.endswith("reply B:") else second.split("\n")[0]}
+    assert got == [want["A"], want["B"]]
+
+
+def test_the_review_s_adversarial_inputs_are_read_in_linear_time():
+    """Found in review, each quadratic: a JSON key of many "and" words (heading_kind dropped leading words one
+    list copy at a time; 400 KB took 48 s); elements nested deep under names that are no input (untag copied
+    every body; 1.7 MB took 41 s); a long run of spaces on a line (_HEADING's two adjacent blanks, 10 KB took
+    43 s; _QUOTED_QUESTION after "asked"; the rubric's numbered ladder)."""
+    key = lambda n: judge_request.unjson(json.dumps({"and " * (n // 4) + "answer": "seven", "question": "q"}))  # noqa: E731
+    assert_linear(key, 4000, 40000, rounds=3)
+    nested = lambda n: judge_request.untag("".join(f"<t{i}>" for i in range(n)) + "x" +             # noqa: E731
+                                           "".join(f"</t{i}>" for i in reversed(range(n))))
+    assert_linear(nested, 1000, 10000, rounds=3)
+    assert_linear(lambda n: judge_request._HEADING.match("a" + " " * n + "b"), 1000, 10000, rounds=3)
+    assert_linear(lambda n: judge_request._QUOTED_QUESTION.search("The user asked" + " " * n), 1000, 10000, rounds=3)
+    assert_linear(lambda n: judge_rubric.answer_format("Rate it.\n" + " " * n + "y"), 1000, 10000, rounds=3)
+
+
+@pytest.mark.parametrize("system,parts,want", [
+    # a sentence then "Answer: YES or NO." is the answer's form, not a reply
+    (None, ["Question: what is 3 plus 4", ("audio", "seven"), "Is the spoken reply correct? Think it through first. "
+     "Answer: YES or NO."], {"replies": ["seven"], "answer": "NO"}),
+    # a numbered list of steps is no scale, and leaves the verdict
+    ("Check the spoken answer.\n1: Listen to the clip.\n2: Compare it with the reference.\n3: Answer YES or NO.",
+     ["Question: what is 3 plus 4\nReference: 7\nTranscript: seven", ("audio", "seven")], {"answer": "NO"}),
+    # "tie only if both" does not make "only" the tie word
+    ('You compare two spoken replies. Output "A", "B" or "tie". Choose tie only if both are equally good.',
+     ["Question: what is 3 plus 4", ("audio", "seven"), ("audio", "seven")], {"answer_has": "tie"}),
+    # "which is better, the first or second" does not relabel a verdict shown as <choice>A</choice>
+    ("Decide which of the two is better: the first or second one. Output <choice>A</choice> or <choice>B</choice>.",
+     ["Question: what is 3 plus 4\nResponse A:\n3 plus 4 is 7\nResponse B:\n3 plus 4 is 8", ("audio", "3 plus 4 is 7"),
+      ("audio", "3 plus 4 is 8")], {"labels": ["A", "B"], "answer_has": "<choice>A</choice>"}),
+    # options listed one per line are not headings
+    (None, ["Which response answers the question better?\n\nQuestion: what is 3 plus 4\n\nResponse A:", ("audio", "seven"),
+            "Response B:", ("audio", "eight"), "Reply with exactly one of these lines:\nResponse A\nResponse B\nTie"],
+     {"replies": ["seven", "eight"]}),
+    # a JSON example of the answer is not an input
+    (None, ["Question: what is 3 plus 4\nTranscript: seven", ("audio", "seven"), "Is the transcript a correct answer? "
+            "Respond with a JSON object on one line, e.g.\n{\"answer\": \"yes\", \"reason\": \"...\"}"],
+     {"replies": ["seven"], "slots": ["answer"]}),
+    # "two samples: the question and the reply" is one reply, not a pair
+    ("You will receive two samples: the user's spoken question and then the assistant's spoken reply. Rate the reply's "
+     "correctness from 1 to 5.", [("audio", "what is 3 plus 4"), ("audio", "seven")], {"mode": "score"}),
+    # "limit your answer to "yes"" is not a quoted question
+    ('Listen to the question and the reply. Is the reply correct? Limit your answer to "yes" or "no".',
+     ["User's question:", ("audio", "what is 3 plus 4"), "Assistant's reply:", ("audio", "seven")],
+     {"question": "what is 3 plus 4"}),
+    # "Language spoken: English" is not the reply
+    ("Rate the answer's correctness from 1 to 5.", ["Question: what is 3 plus 4\nLanguage spoken: English\n"
+                                                    "The reply is attached.", ("audio", "seven")], {"replies": ["seven"]}),
+    # an input layout in backticks is not the answer's template
+    ("Inputs come as `Question: <question>` followed by the spoken reply. Rate how correct the reply is from 1 to 5.",
+     ["Question: what is 3 plus 4", ("audio", "seven")], {"style": "tag"}),
+    # single-quoted reply names in prose are not the verdict's options
+    ("Listen to 'Response A' and 'Response B' and judge which one answers more accurately. Answer A, B, or tie.",
+     ["Question: what is 3 plus 4\nResponse A:", ("audio", "seven"), "Response B:", ("audio", "seven")], {"answer": "tie"}),
+])
+def test_plain_prompts_the_review_found_misread(system, parts, want):
+    """Each found in review of this change, read right at 66a9162 and misread after a rule for a held-out batch
+    (named in each row's comment). Bug caught: that rule reaching a plain prompt it was not written for."""
+    content = [{"type": "input_audio", "input_audio": {"data": f"@speak:{p[1]}|", "format": "wav"}} if isinstance(p, tuple)
+               else {"type": "text", "text": p} for p in parts]
+    body = with_speech({"messages": ([{"role": "system", "content": system}] if system else []) +
+                        [{"role": "user", "content": content}]})
+    req = judge_request.parse_judge_request(body)
+    answer = judge.ToyJudge().answer(req)
+    got = {"replies": [t for t, _, _ in req["replies"]], "answer": answer.strip(), "labels": req["format"].get("labels", ["A", "B"]),
+           "slots": [s for s, _ in req["format"]["slots"]], "mode": req["mode"], "question": req["question"],
+           "style": req["format"]["style"], "answer_has": want.get("answer_has", "") if want.get("answer_has", "") in answer else answer}
+    assert {k: got[k] for k in want} == want
