@@ -240,8 +240,8 @@ def unjson(text) -> str:
 
 
 _QUOTED_QUESTION = re.compile(r"\b(?:asked|asks|question(?: was| is)?|said|says|request(?:ed)?(?: was| is)?|answering|"
-                              r"(?:answers|replies|responses) to)"     # 'two answers to "..."', not 'limit your answer to "yes"' 
-                              r"(?:\s++(?:(?:my|the|our|its|this|that)\s++)?\w+)?\s*+:?\s*+"      # 'asked my assistant "..."' 
+                              r"(?:answers|replies|responses) to)"     # 'two answers to "..."', not 'limit your answer to "yes"'
+                              r"(?:\s++(?:(?:my|the|our|its|this|that)\s++)?\w+)?\s*+:?\s*+"      # 'asked my assistant "..."'
                               r"(?:[\"\u201c]([^\"\u201c\u201d\n]{2,300})[\"\u201d]|'([^'\n]{2,300})')", re.I)
 _QUOTED_REPLY = re.compile(r"\b(?:answered|replied|responded|said back|(?:it|the assistant|the model|the bot) said|"
                            r"(?:reply|answer|response) (?:was|is))\s*:?\s*[\"\u201c]([^\"\u201c\u201d\n]{1,300})[\"\u201d]",
