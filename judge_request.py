@@ -46,7 +46,7 @@ class BadRequest(Exception):
 
 
 _PAIR_WORDS = re.compile(r"<choice>|\[\[A\]\]|\bA or B\b|\bwhich of the two\b|\bthe better of\b|"
-                         r"\btwo (?:spoken |voice )?(?:replies|responses|answers|outputs|recordings|clips|assistants)\b|"
+                         r"\btwo (?:spoken |voice |audio )?(?:replies|responses|answers|outputs|recordings|clips|assistants)\b|"
                          r"\bcompare the two\b|\bwhich (?:response|reply|answer|candidate|sample|clip|recording|version) "
                          r"(?:is|was|sounds|gives|answers|follows|better)\b", re.I)
 
@@ -87,8 +87,10 @@ _RUBRIC_CUE = re.compile(r"<(?:score|rating|grade|choice|verdict|winner|prefer\w
                          r"\bgive (?:your|a|the) (?:score|rating|verdict|grade)\b|"
                          r"\b(?:after|before) (?:judging|rating|scoring)\b|"
                          r"\b(?:rate|score|grade|judge|evaluate|assess)\s+(?:the|each|both|this|these|how|whether|only|it)\b|"
-                         r"\bwhich (?:output|response|answer|reply|recording|clip|one) (?:is|was|sounds|answers|do)\b",
-                         re.I)
+                         r"\bwhich (?:output|response|answer|reply|recording|clip|one) (?:is|was|sounds|answers|do)\b|"
+                         # a plain order or yes/no question to the judge: "Answer yes or no.", "Is the answer correct?"
+                         r"\banswer (?:with|yes|no|in|only|using)\b|^[ \t]*(?:is|was|does|did) (?:the|this|it)\b[^\n]{0,60}\?",
+                         re.I | re.M)
 
 
 def heading_kind(name) -> tuple | None:
@@ -403,7 +405,8 @@ def split_sections(text) -> tuple[list, str]:
                 current = [*then[1], [], "said"]
                 sections.append(current)
         elif current is not None and (marked or _EMPTY_SLOT.match(line) or blank and (
-                m and m.groupdict().get("rest") is not None or _RUBRIC_CUE.search(line))):
+                m and m.groupdict().get("rest") is not None or _RUBRIC_CUE.search(line))
+                or current[0] == "question" and _RUBRIC_CUE.search(line)):    # "Question: ...\nRate the reply 1-5."
             current = None
             free.append(line)
         elif current is not None:
@@ -572,7 +575,8 @@ def parse_judge_request(body: dict) -> dict:
                      and _RUBRIC_CUE.search(b)]
     replies = [(lab, b or None) for kind, lab, b in sections if kind == "reply"]     # empty: a label for its audio
     # the user text is the reply itself (not when it all comes after the audio: then it says what the clips are)
-    bare = bool(system) and not replies and bool(free) and not all(t.startswith(AFTER_AUDIO) for t in user if t.strip())
+    bare = bool(system) and not replies and bool(free) and not all(t.startswith(AFTER_AUDIO) for t in user if t.strip()) \
+        and not _RUBRIC_CUE.search(free)          # "Here is the spoken reply. Rate the speech from 1 to 5." is no transcript
     rubric = "\n\n".join(system + instructions + ([] if bare else [free]))[:MAX_RUBRIC]
     labels = list(dict.fromkeys(lab for lab, _ in replies if lab))
     compare = re.search(r"Comparison axis:\s*(helpfulness|naturalness|overall)", rubric)

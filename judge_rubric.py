@@ -50,7 +50,10 @@ _ACOUSTIC = re.compile(r"\b(?:paralinguistic\w*|acoustic\w*|deliver\w*|"
                        r"volume|articulat\w*|enunciat\w*|speaking rate|emotion\w*|tone|"
                        r"(?:speaking|speech|vocal|requested|asked[- ]for) style|"
                        r"style (?:of (?:speech|speaking)|requested|asked)|"
-                       r"(?:says?|said|speaks?|spoke|spoken|sounds?) (?:it )?(?:in )?the way|"
+                       r"(?:says?|said|speaks?|spoke|spoken|sounds?) (?:it )?(?:\w+ )?(?:in )?the way|"
+                       r"speech (?:quality|delivery|clarity)|(?:quality|clarity) of (?:the |its )?speech|"
+                       r"how well (?:it|they|the \w+) (?:is|are) spoken|"
+                       r"style (?:the user |they )?(?:asked for|requested)|"
                        r"pac(?:e|ing)|intelligib\w*|timbre|expressive\w*|audio quality|sound quality|"
                        r"how (?:it|they|the \w+) (?:sounds?|says? it|speaks?|(?:is|are) (?:said|spoken|delivered))|eq)\b",
                        re.I)
@@ -114,6 +117,11 @@ def _affirmed(text) -> str:
     return "".join(pieces) + text[done:]
 
 
+# a rubric that weighs both sides, whatever words it finds for the second one
+_BOTH = re.compile(r"\b(?:consider\w*|taking into account|take into account|weigh\w*|combin\w*|covering|judge|rate) both\b|"
+                   r"\bboth (?:the |its )?(?:content|correctness|accuracy|answer|what)\b[^.\n]{0,60}\band\b", re.I)
+
+
 def axis_of_words(text) -> str | None:
     """'semantic' / 'acoustic' if the text asks for one side only ("the overall naturalness"
     too) or narrows its judging to one ("focus solely on the voice"), 'holistic' if it names
@@ -124,9 +132,9 @@ def axis_of_words(text) -> str | None:
     if sem != ac:
         return "semantic" if sem else "acoustic"
     sem, ac = bool(_SEMANTIC.search(text)), bool(_ACOUSTIC.search(text))
-    if sem != ac:
+    if sem != ac and not _BOTH.search(text):        # "taking into account both whether it is correct and ..."
         return "semantic" if sem else "acoustic"
-    return "holistic" if sem or _HOLISTIC.search(text) else None
+    return "holistic" if sem or ac or _HOLISTIC.search(text) else None
 
 
 def spell_out(rubric) -> str:
@@ -334,6 +342,8 @@ def answer_format(rubric, pairwise=False) -> dict:
     if re.search(r"\b(?:reply|respond|answer|output|return|write|type|tell me)\w*\s+(?:with\s+)?(?:only|just|exactly)\b|"
                  r"\bnothing else\b|\bno other (?:text|words)\b|\bsingle (?:word|line|letter)\b|"
                  r"\bjust (?:tell me|say|answer|reply)\b|"
+                 r"\b(?:reply|respond|answer|output)\w*\s+(?:with\s+)?(?:either\s+)?[\"']?(?:A|1)[\"']?\s+or\s+[\"']?(?:B|2)[\"']?"
+                 r"(?:\s+only)?\s*(?:[.!]|$)|"                           # "Reply with A or B."
                  r"\bscores? only\b", rubric, re.I):
         fmt["alone"] = True
     numeric = re.search(r"<[\w-]+>\s*(?:N|X|\d+)\s*</[\w-]+>|:\**\s*(?:N|X|<(?:number|int|integer|n|score)>)(?!\w)|"
