@@ -493,7 +493,7 @@ def test_prompts_in_other_styles_are_read_and_answered_as_a_reader_expects(case)
     assert req["mode"] == want["mode"]
     if "axis" in want:
         assert req["axis"] == want["axis"]
-    if want["mode"] == "score":
+    if want["mode"] == "score" and "scale" in want:      # (a verdict in words has none)
         assert list(req["format"]["scale"]) == want["scale"]
     if "question" in want:
         assert req["question"] == want["question"]
@@ -1412,3 +1412,34 @@ def test_plain_prompts_the_review_found_misread(system, parts, want):
            "slots": [s for s, _ in req["format"]["slots"]], "mode": req["mode"], "question": req["question"],
            "style": req["format"]["style"], "answer_has": want.get("answer_has", "") if want.get("answer_has", "") in answer else answer}
     assert {k: got[k] for k in want} == want
+
+
+@pytest.mark.parametrize("text,axis", [
+    ("Rate the overall quality, taking into account both whether the answer is correct and how well it is spoken.",
+     "holistic"),
+    ("Considering both the correctness of the answer and the quality of the speech, how good is this reply?", "holistic"),
+    ("Is it correct and helpful, and is it spoken clearly in the way the user asked?", "holistic"),
+    ("Pick the better one, weighing correctness first and speech quality second.", "holistic"),
+    ("Rate the overall quality of the speech.", "acoustic"),
+    ("Judge only the correctness, not both the answer and the voice.", "semantic"),
+])
+def test_a_plain_rubric_that_weighs_both_sides_is_holistic(text, axis):
+    """Found by a batch of plain prompts (2026-12-06: 16 of 30 read right at 66a9162): "taking into account
+    both ... and how well it is spoken" read as content because "how well it is spoken", "quality of the
+    speech", "speech quality" and "spoken clearly in the way" named no side; "overall quality of the
+    speech" must stay delivery, and a narrowing still wins over "both"."""
+    assert judge_rubric.rubric_axis(text) == axis
+
+
+def test_plain_layouts_end_a_section_at_the_judge_s_question_or_order():
+    """Bugs caught (plain batch): "Answer: ...\n\nIs the answer correct? Answer yes or no." read with the
+    question to the judge inside the transcript; "Question: ...\nHere is the spoken reply. Rate the speech
+    from 1 to 5." read with the order inside the question, and then as the transcript; "Reply with A or B."
+    answered with a justification and a tag."""
+    read = lambda text: judge_request._their_inputs([text])[0]      # noqa: E731
+    assert read("Question: which is larger 17 or 71\nAnswer: the larger is 17\n\nIs the answer correct? Answer yes or no.") \
+        == [("question", None, "which is larger 17 or 71"), ("reply", None, "the larger is 17")]
+    assert read("Question: what is 5 times 2\nHere is the assistant's spoken reply. Rate the speech naturalness from 1 to 5.") \
+        == [("question", None, "what is 5 times 2")]
+    for rubric in ("Decide which answer is more correct. Reply with A or B.", "Compare how they sound. Answer A or B."):
+        assert judge_rubric.answer_format(rubric, pairwise=True)["style"] == "bare"
