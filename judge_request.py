@@ -285,6 +285,12 @@ def our_sections(text) -> tuple[list, str]:
     return [(k, lab, "\n".join(body).strip()) for k, lab, body in sections], "\n".join(free).strip()
 
 
+def _quoted_then_rubric(rest) -> tuple[str, str]:
+    """'"what is 2 plus 2". Listen to the reply below and rate ...' -> (the quoted question, the rest: rubric)."""
+    quoted = re.match(r'\s*["\u201c]([^"\u201c\u201d\n]{2,300})["\u201d][.!?]?\s+(\S.*)$', rest)
+    return (quoted.group(1), quoted.group(2)) if quoted else (rest, "")
+
+
 def _then_introduced(rest) -> tuple[str, tuple | None]:
     """A heading's text on its own line that ends by introducing the next input ('The user asked: "spell
     dog backwards". Here is the first answer:') -> (the text before that sentence, (the sentence, its
@@ -368,6 +374,8 @@ def split_sections(text) -> tuple[list, str]:
         if introduced:                          # "... a second opinion. I asked it: spell dog backwards": one line
             free.append(inline.group(1) + ":")
             body, then = _then_introduced(inline.group(2))
+            body, after = _quoted_then_rubric(body) if not then else (body, "")
+            free += [after] if after else []
             sections.append([*introduced, [body], "said"])
             current, blank = None, False
             if then:
@@ -396,6 +404,8 @@ def split_sections(text) -> tuple[list, str]:
             current = [kind[0], kind[1], [], m.group("name")]
             sections.append(current)
             rest, then = _then_introduced(m.groupdict().get("rest") or "")
+            rest, after = _quoted_then_rubric(rest) if not then and kind[0] == "question" else (rest, "")
+            free += [after] if after else []
             if rest.strip():
                 current[2].append(rest)
             if _LIST_ITEM.match(line):          # a list item's input is its own line: the next item is not in it

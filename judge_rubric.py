@@ -37,7 +37,7 @@ PAIR_NAMES = {axis: name for name, axis in PAIR_AXES.items()}     # semantic -> 
 # judging correctness", "the voice does not matter") does not count; see _affirmed.
 # "voice" names what is judged, not a criterion, in "a voice assistant", "voice agent", "voice model".
 _SEMANTIC = re.compile(r"\b(?:content\w*|semantic\w*|correct\w*|accura\w*|helpful\w*(?! (?:and \w+ )?assistant)|"
-                       r"factual\w*|facts?|meaning|relevan\w*|substance|informative\w*|truthful\w*|what is said|"
+                       r"factual\w*|facts?|(?<![,;] )meaning(?! (?:that|it|more|less|\w+er)\b)|relevan\w*|substance|informative\w*|truthful\w*|what is said|"
                        r"what (?:it|they|the \w+) says?|what (?:it|they) said|iq|right (?:answer|result)s?|"
                        r"(?:got|gets?|getting) (?:it|the \w+) right|(?:it's|it is|is it|was it) (?:right|correct)|"
                        r"wrong(?!\s+(?:intonation|pitch|tone|emphasis|stress|pronunciation|prosody|volume|pace|speed|"
@@ -119,6 +119,7 @@ def _affirmed(text) -> str:
 
 # a rubric that weighs both sides, whatever words it finds for the second one
 _BOTH = re.compile(r"\b(?:consider\w*|taking into account|take into account|weigh\w*|combin\w*|covering|judge|rate) both\b|"
+                   r"\b(?:content|correctness|accuracy|answer)\s+(?:and|&|\+)\s+(?:the\s+)?(?:speech|voice|delivery|audio|sound)\b|"
                    r"\bboth (?:the |its )?(?:content|correctness|accuracy|answer|what)\b[^.\n]{0,60}\band\b", re.I)
 
 
@@ -344,6 +345,7 @@ def answer_format(rubric, pairwise=False) -> dict:
                  r"\bjust (?:tell me|say|answer|reply)\b|"
                  r"\b(?:reply|respond|answer|output)\w*\s+(?:with\s+)?(?:either\s+)?[\"']?(?:A|1)[\"']?\s+or\s+[\"']?(?:B|2)[\"']?"
                  r"(?:\s+only)?\s*(?:[.!]|$)|"                           # "Reply with A or B."
+                 r"\b(?:write|reply|answer|output|respond|say)\w*\s+(?:with\s+)?[\"']?(?:1|A)[\"']? if\b|"
                  r"\bscores? only\b", rubric, re.I):
         fmt["alone"] = True
     numeric = re.search(r"<[\w-]+>\s*(?:N|X|\d+)\s*</[\w-]+>|:\**\s*(?:N|X|<(?:number|int|integer|n|score)>)(?!\w)|"
@@ -397,10 +399,13 @@ def answer_format(rubric, pairwise=False) -> dict:
     if pairwise and words and not tie:
         fmt["tie"] = words.group(3)          # the tie as the rubric spells it: "one of A, B or Tie"
     two_words = re.search(r"\b(?:answer|respond|reply|output|write|say|type|word|label)\w*\b[^.\n]{0,40}?\b(first) or (second)\b|"
-                          r"\b(?:just|only|either|with|say|answer|reply|write) (1|X) or (2|Y)\b", rubric, re.I)
+                          r"\b(?:just|only|either|with|say|answer|reply|write) (1|X) or (2|Y)\b|"
+                          r"\b(?:write|reply|answer|output|respond|say)\w*\s+[\"']?(1)[\"']? if [^.\n]{0,60}?\b[\"']?(2)[\"']? if\b",
+                          rubric, re.I)
     if pairwise and two_words and not fmt.get("labels"):
         # "Answer with exactly one word: First or Second.", "reply with just 1 or 2"
-        fmt["labels"] = [two_words.group(1) or two_words.group(3), two_words.group(2) or two_words.group(4)]
+        fmt["labels"] = [two_words.group(1) or two_words.group(3) or two_words.group(5),
+                         two_words.group(2) or two_words.group(4) or two_words.group(6)]
     # "... equal if they are equally correct": the tie's word
     tie_if = re.search(r"[\"'`](\w+)[\"'`] if (?:they are|they're|both are|the two are|both|neither)\b|"
                        r"\b(tie|equal|same|draw|neither|both|C|0)\b if (?:they are|they're|both are|the two are|both|neither)\b",
