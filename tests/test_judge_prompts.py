@@ -1443,3 +1443,17 @@ def test_plain_layouts_end_a_section_at_the_judge_s_question_or_order():
         == [("question", None, "what is 5 times 2")]
     for rubric in ("Decide which answer is more correct. Reply with A or B.", "Compare how they sound. Answer A or B."):
         assert judge_rubric.answer_format(rubric, pairwise=True)["style"] == "bare"
+
+
+def test_readings_of_the_second_plain_batch():
+    """Bugs caught (a second batch of plain prompts, held out: 26 of 30 at 79381f5): 'The user asked: "...".
+    Listen to the reply and rate ... 1 to 10.' kept whole as the question (its scale and axis lost);
+    ", meaning clearer" read as content; "better overall (content and speech)" read as content;
+    "Write 1 if the first reply is better or 2 if ..." answered with a tag."""
+    sections, free = judge_request.split_sections('The user asked: "what is 2 plus 2". Listen to the reply and rate how '
+                                                  "well it is spoken on a scale of 1 to 10.")
+    assert sections == [("question", None, "what is 2 plus 2")] and "scale of 1 to 10" in free
+    assert judge_rubric.rubric_axis("Which one sounds better, meaning clearer and more natural?") == "acoustic"
+    assert judge_rubric.rubric_axis("Say which is better overall (content and speech).") == "holistic"
+    fmt = judge_rubric.answer_format("Write 1 if the first reply is better or 2 if the second reply is better.", pairwise=True)
+    assert (fmt["style"], fmt.get("labels")) == ("bare", ["1", "2"])
