@@ -416,7 +416,8 @@ def split_sections(text) -> tuple[list, str]:
                 sections.append(current)
         elif current is not None and (marked or _EMPTY_SLOT.match(line) or blank and (
                 m and m.groupdict().get("rest") is not None or _RUBRIC_CUE.search(line))
-                or current[0] == "question" and _RUBRIC_CUE.search(line)):    # "Question: ...\nRate the reply 1-5."
+                or current[0] == "question" and "".join(current[2]).strip() and _RUBRIC_CUE.search(line)):
+            # "Question: ...\nRate the reply 1-5." (not "Question:\nIs it true that ...?", the question itself)
             current = None
             free.append(line)
         elif current is not None:

@@ -1457,3 +1457,10 @@ def test_readings_of_the_second_plain_batch():
     assert judge_rubric.rubric_axis("Say which is better overall (content and speech).") == "holistic"
     fmt = judge_rubric.answer_format("Write 1 if the first reply is better or 2 if the second reply is better.", pairwise=True)
     assert (fmt["style"], fmt.get("labels")) == ("bare", ["1", "2"])
+
+
+def test_a_question_that_asks_is_it_is_still_the_question():
+    """Bug caught: a question section ended at a line that reads like a question to the judge ("Is it true
+    that ...?") when that line is the question itself, under its heading."""
+    assert judge_request.split_sections("Question:\nIs it true that 2 plus 2 is 4?\nAnswer:\nyes")[0] == \
+        [("question", None, "Is it true that 2 plus 2 is 4?"), ("reply", None, "yes")]
