@@ -256,7 +256,7 @@ def introduced_kind(line) -> tuple | None:
     None for one that introduces the judge's own instructions ("Use this format:")."""
     if not line.rstrip().endswith(":"):
         return None
-    clause = re.split(r"(?<=[.!?;])\s+", re.sub(r"\([^()]*\)", " ", line.rstrip()[:-1]))[-1]
+    clause = _sentences(re.sub(r"\([^()]*\)", " ", line.rstrip()[:-1]))[-1]
     if len(clause.split()) <= 6 and heading_kind(clause) and heading_kind(clause)[0] == "reply":    # "... first take:"
         return heading_kind(clause)
     if re.search(r"\b(?:format|scale|rubric|criteri\w*|following|instruction\w*|output|score|rate|rating|verdict|json|"
@@ -285,6 +285,11 @@ def our_sections(text) -> tuple[list, str]:
     return [(k, lab, "\n".join(body).strip()) for k, lab, body in sections], "\n".join(free).strip()
 
 
+def _sentences(text) -> list:
+    """The text split after each ".", "!", "?" or ";" that a blank follows."""
+    return re.split(r"(?<=[.!?;])\s+", text)
+
+
 def _quoted_then_rubric(rest) -> tuple[str, str]:
     """'"what is 2 plus 2". Listen to the reply below and rate ...' -> (the quoted question, the rest: rubric)."""
     quoted = re.match(r'\s*["\u201c]([^"\u201c\u201d\n]{2,300})["\u201d][.!?]?\s+(\S.*)$', rest)
@@ -295,7 +300,7 @@ def _then_introduced(rest) -> tuple[str, tuple | None]:
     """A heading's text on its own line that ends by introducing the next input ('The user asked: "spell
     dog backwards". Here is the first answer:') -> (the text before that sentence, (the sentence, its
     introduced_kind)); else (rest, None)."""
-    said = re.split(r"(?<=[.!?;])\s+", rest)
+    said = _sentences(rest)
     kind = introduced_kind(said[-1]) if len(said) > 1 else None
     return (" ".join(said[:-1]), (said[-1], kind)) if kind else (rest, None)
 
@@ -362,10 +367,10 @@ def split_sections(text) -> tuple[list, str]:
         inline = None if kind or current is not None else re.match(r"(.*?[^\s:])\s*:[ \t]+(\S.*)$", line)
         # only a head that tells what was said ("I asked it", "the bot replied"), not an order ("Reply in the form")
         # in a short head ("I asked it", not "... matches what the user asked for: the emotion, ...")
-        told = inline and len(re.split(r"(?<=[.!?;])\s+", inline.group(1))[-1].split()) <= 10 and \
+        heads = _sentences(inline.group(1)) if inline else []
+        told = inline and len(heads[-1].split()) <= 10 and \
             re.search(r"\b(?:asked|asks|said|says|answered|replied|responded|got|received|(?:question|request) (?:is|was)|"
                       r"(?:this|here) is (?:the|my|our) (?:question|prompt|request))\b(?! for\b)", inline.group(1), re.I)
-        heads = re.split(r"(?<=[.!?;])\s+", inline.group(1)) if inline else []
         # a heading after a sentence: "Two versions answered the same question. Question: what is 2 plus 2"
         named = heading_kind(heads[-1]) if len(heads) > 1 and len(heads[-1].split()) <= 4 else None
         # (a question or a reference only: "Think it through first. Answer: YES or NO." is an order)
@@ -387,19 +392,21 @@ def split_sections(text) -> tuple[list, str]:
             kind = ("reply", None)       # the answer of a "Q: / A:" pair (a lone "A:" may be a choice or a label)
         if kind:
             after_q = m.group("name").strip() in ("Q", "q")
+        # right after the same reply's words under a heading that gave them ("Text it spoke: ..." then "Recording:"),
+        # an empty reply heading only labels that reply's clip
+        after_words = bool(kind) and kind[0] == "reply" and bool(sections) and sections[-1][:2] == [*kind] and \
+            bool("".join(sections[-1][2]).strip()) and bool(_WORDS_GIVEN.search(sections[-1][3]))
         if kind and kind[0] == "end":
             current = None
         elif kind and kind[0] == "reply" and _CLIP_ONLY.search(m.group("name")) and not re.search(
                 r"\b(?:transcri\w*|text|asr|words)\b", m.group("name"), re.I):
-            if not (sections and sections[-1][:2] == [*kind] and "".join(sections[-1][2]).strip()
-                    and _WORDS_GIVEN.search(sections[-1][3])):
+            if not after_words:
                 sections.append([kind[0], kind[1], [], m.group("name")])     # "RESPONSE (audio): attached below"
-            current = None              # the clip's label; after the same reply's words it adds nothing
+            current = None              # the clip's label
             if (m.groupdict().get("rest") or "").strip():
                 free.append(m.group("rest"))
-        elif kind and kind[0] == "reply" and not (m.groupdict().get("rest") or "").strip() and sections and \
-                sections[-1][:2] == [*kind] and "".join(sections[-1][2]).strip() and _WORDS_GIVEN.search(sections[-1][3]):
-            current = None       # "Text it spoke: ..." then "Recording:": the empty heading labels the clip of the same reply
+        elif after_words and not (m.groupdict().get("rest") or "").strip():
+            current = None
         elif kind:
             current = [kind[0], kind[1], [], m.group("name")]
             sections.append(current)
