@@ -249,6 +249,9 @@ class ToyJudge:
         a, b = (self.score(axis, req["question"], reference, *reply, seed=req["seed"])[0]
                 for reply in req["replies"])
         first, second = fmt.get("labels") or req.get("labels") or ["A", "B"]    # the verdict's labels ([[1]]) first
+        if a == b and fmt.get("forced"):      # no tie offered: the one better overall, else the first
+            overall = [self.score("holistic", req["question"], reference, *reply, seed=req["seed"])[0] for reply in req["replies"]]
+            a, b = (1, 0) if overall[0] >= overall[1] else (0, 1)
         choice = first if a > b else second if b > a else fmt["tie"]
         return render(fmt["style"], f"Toy judge, {req['axis']}: {first} {a}, {second} {b}.", [(fmt["slots"][0][0], choice)],
                       template=fmt.get("template"), alone=fmt.get("alone", False))

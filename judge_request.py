@@ -70,6 +70,7 @@ _FILLER = {"the", "a", "an", "of", "to", "be", "for", "s", "text", "spoken", "au
            "its", "original", "user", "users", "start", "model", "assistant", "evaluate", "evaluated", "judge", "judged",
            "assess", "assessed", "rate", "rated", "score", "scored", "grade", "graded",     # "Response to evaluate"
            "transcribed", "recording", "clip", "final", "last", "latest",     # "Assistant's final turn"
+           "device",                                                 # "ASR of device output"
            "what", "said", "says", "asked", "asks", "replied", "answered", "responded", "spoke", "heard"}   # "What ... said"
 # What only a judge's instructions say: a paragraph with one of these after a reply is the rubric
 # again ("Which output is better? Reply <choice>A</choice> ..."), and a question-like section with
@@ -104,6 +105,9 @@ def heading_kind(name) -> tuple | None:
         return "question", None                    # "Clip 1 (user request)": the spoken question, not a first reply
     label = re.search(r"(?<![A-Za-z0-9])([AB12XY])(?![A-Za-z0-9])|\(([ab])\)", name)
     label = (label.group(1) or label.group(2)).upper() if label else None
+    side = None if label else re.match(r"\s*(left|right)\b(?![ _.-]*answer\b)[ _.-]*(?=\w)", name, re.I)
+    if side:                                       # "left.transcript", "RIGHT audio" (not "Right answer")
+        label, name = {"left": "1", "right": "2"}[side.group(1).lower()], name[side.end():]
     plain = re.sub(r"\([^()]*\)", " ", name)          # "QUESTION (for context only)", "Answer (transcribed)"
     words = re.sub(r"[^a-z0-9 ]", " ", plain.lower().replace("\u2019", "'").replace("'s", " ")).split()
     lead = 0                                       # "And here is the second answer": from "second answer"
@@ -117,6 +121,8 @@ def heading_kind(name) -> tuple | None:
         words = words[:-1]
     elif words[-1:] in (["ends"], ["end"]) and len(words) > 1:
         words = ["end"] + words[:-1]
+    elif words[-1:] in (["was"], ["is"], ["were"]) and len(words) > 1:     # "Question to model was"
+        words = words[:-1]
     if label:
         words = [w for w in words if w.upper() != label]
     elif words[:1] in (["first"], ["second"]) and len(words) > 1:     # "First recording", "Second answer"
@@ -260,7 +266,9 @@ def introduced_kind(line) -> tuple | None:
     if len(clause.split()) <= 6 and heading_kind(clause) and heading_kind(clause)[0] == "reply":    # "... first take:"
         return heading_kind(clause)
     if re.search(r"\b(?:format|scale|rubric|criteri\w*|following|instruction\w*|output|score|rate|rating|verdict|json|"
-                 r"example|guidelines?)\b", clause, re.I):
+                 r"example|guidelines?)\b|\byour (?:reply|answer|response|judg\w+)\b|"     # "The last line of your reply must be:"
+                 r"^\s*(?:please\s+)?(?:answer|reply|respond|write|return|give|end|finish)\s+(?:with|only|in|using|on|as)\b",
+                 clause, re.I):                                  # "Answer with the label only, on one line:"
         return None
     if re.search(r"\b(?:answer\w*|repl(?:y|ied|ies)|respon(?:se|ded)|said back|(?:it|model|assistant) said)\b", clause,
                  re.I):
@@ -307,8 +315,11 @@ def _then_introduced(rest) -> tuple[str, tuple | None]:
 
 # a heading that names the clip, not its words: "Response (audio)", "Reply audio", "Audio of the answer"
 _CLIP_ONLY = re.compile(r"\((?:[^()]*\b)?(?:audio|recording|clip|wav|sound)\b[^()]*\)|"
-                        r"\b(?:reply|response|answer|assistant)\W+(?:audio|recording|clip)\b|"
+                        r"\b(?:reply|response|answer|assistant|output)\W+(?:audio|recording|clip)\b|"
                         r"\b(?:audio|recording|clip) of the (?:reply|response|answer)\b", re.I)
+# "Model answer voice is below.", "(audio attached)": where the clip is, not what it says
+_CLIP_NOTE = re.compile(r"^[ \t(]*(?:[\w']+[ \t]+){0,5}?(?:voice|audio|recording|clip|sound|speech)[ \t]+(?:(?:is|comes)[ \t]+)?"
+                        r"(?:attached[ \t]+)?(?:below|above|attached|next|follows)\b[ \t]*(?:here[ \t]*)?[.:)]*[ \t]*$", re.I)
 _WORDS_GIVEN = re.compile(r"transcri|text|asr|words|said|spoke|says", re.I)      # a heading over a reply's words
 _GIVEN_TRANSCRIPT = re.compile(r"^[ \t]*([A-Za-z][\w ]{0,60}?)[ \t]*\((?:transcript(?:ion)?|text|asr)[ \t]*:[ \t]*"
                                r"([^()\n]{1,300})\)[ \t]*:?[ \t]*$", re.I)
@@ -336,12 +347,24 @@ def split_sections(text) -> tuple[list, str]:
             free.append(line)
             current, shown = None, False
             continue
-        shown = bool(re.search(r"\b(?:answer|reply|respond|output|finish|end|return|write|line)\b.{0,60}\b(?:form|format|"
-                               r"template|as follows|like this|exactly)\s*:\s*$", line, re.I)) or shown and not line.strip()
+        opens_form = bool(re.search(r"\b(?:answer|reply|respond|output|finish|end|return|write|line)\b.{0,60}\b(?:form|format|"
+                                    r"template|as follows|like this|exactly|must be|should be|on (?:one|a single|its own) line)"
+                                    r"\s*:\s*$", line, re.I))
+        shown = opens_form or shown and not line.strip()
+        if opens_form:                          # the judge's own instructions: no input runs on into them
+            free.append(line)
+            current, blank = None, False
+            continue
         # "[Turn 2] User: ...": a dialogue's turn number before the speaker
         line = re.sub(r"^[ \t]*\[(?:turn|msg|message)?[ \t]*\d{1,3}\][ \t]*(?=[A-Za-z][^:\n]{0,40}:)", "", line, flags=re.I)
-        banner = re.fullmatch(r"[ \t]*(?:={2,}|-{3,})[ \t]*([A-Za-z][^=\n]{0,48}?)[ \t]*(?:={2,}|-{3,})[ \t]*", line)
-        line = f"## {banner.group(1)}" if banner else line          # "=== Candidate A ===": a heading set apart
+        banner = re.fullmatch(r"[ \t]*(?:={2,}|-{3,})[ \t]*([A-Za-z][^=\n]{0,48}?)[ \t]*(?:={2,}|-{3,})[ \t]*|"
+                              r"[ \t]*<{2,3}[ \t]*(/?)[ \t]*([A-Za-z][\w .-]{0,48}?)[ \t]*>{2,3}[ \t]*", line)
+        if banner:               # "=== Candidate A ===", "<<<USER_TURN>>>" ... "<<<END_USER_TURN>>>": headings set apart
+            line = f"## {banner.group(1) or ('END ' if banner.group(2) else '') + banner.group(3)}"
+        # "| user_turn | what is 2 plus 2 |": a table of fields, one input a row
+        row = re.fullmatch(r"[ \t]*\|[ \t]*([A-Za-z][\w .-]{0,40}?)[ \t]*\|[ \t]*([^|\n]*?)[ \t]*\|[ \t]*", line)
+        if row and heading_kind(re.sub(r"[_.]", " ", row.group(1))):
+            line = f"{re.sub(r'[_.]', ' ', row.group(1))}: {row.group(2)}"
         given = _GIVEN_TRANSCRIPT.match(line)
         if given and (heading_kind(given.group(1)) or ("",))[0] == "reply":
             line = f"{given.group(1)}: {given.group(2)}"      # "Response 1 (transcript: the smaller is 27):"
@@ -372,7 +395,7 @@ def split_sections(text) -> tuple[list, str]:
             re.search(r"\b(?:asked|asks|said|says|answered|replied|responded|got|received|(?:question|request) (?:is|was)|"
                       r"(?:this|here) is (?:the|my|our) (?:question|prompt|request))\b(?! for\b)", inline.group(1), re.I)
         # a heading after a sentence: "Two versions answered the same question. Question: what is 2 plus 2"
-        named = heading_kind(heads[-1]) if len(heads) > 1 and len(heads[-1].split()) <= 4 else None
+        named = heading_kind(heads[-1]) if len(heads) > 1 and len(heads[-1].split()) <= 6 else None
         # (a question or a reference only: "Think it through first. Answer: YES or NO." is an order)
         introduced = named if named and named[0] in ("question", "reference") else \
             told and introduced_kind(inline.group(1) + ":")
@@ -427,6 +450,8 @@ def split_sections(text) -> tuple[list, str]:
             # "Question: ...\nRate the reply 1-5." (not "Question:\nIs it true that ...?", the question itself)
             current = None
             free.append(line)
+        elif current is not None and current[0] == "reply" and _CLIP_NOTE.match(line):
+            current = None              # neither the reply's words nor the rubric
         elif current is not None:
             current[2].append(line)
         else:

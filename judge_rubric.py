@@ -306,12 +306,13 @@ def answer_template(rubric) -> tuple | None:
     shown += [(a or b, False) for a, b in re.findall(r"[\"\u201c]([^\"\u201c\u201d\n]{1,80})[\"\u201d]|"
                                                     r"(?<!\w)'([^'\n]{1,80})'(?!\w)", rubric)]
     cue = (r"\b(?:format|exactly|as follows|template|in the form|of the form|formatted as|like this|as|"
-           r"(?:one|a|the last|the final) line)\s*:")
+           r"(?:one|a|the last|the final) line|must be|should be)\s*:")
     for m in re.finditer(cue, rubric, re.I):          # the rest of the line, or the lines below a cue that ends one
         rest = rubric[m.end():m.end() + 400].lstrip(" \t")     # a bounded look: not a copy of the rest per cue
         lines = rest.split("\n", 1)[:1] if not rest.startswith("\n") else rest.lstrip("\n").split("\n")[:4]
         shown += [(x.strip("\"'`"), True) for x in lines if x.strip()]
     shown += [(x, False) for x in re.findall(r"\blike\s+([^\n]{1,80})", rubric, re.I)]
+    shown += [(x, False) for x in re.findall(r"(?<![\w<])[A-Za-z]\w{0,20}=<[^<>\n]{1,30}>", rubric)]     # "... of the form OVERALL=<score>"
     shown.sort(key=lambda c: not _TEMPLATE_KEY.search(c[0]))     # a line that names what it holds first
     for line, introduced in shown:
         line = line.strip()
@@ -474,6 +475,10 @@ def answer_format(rubric, pairwise=False) -> dict:
         fmt.update(style="line", slots=[form.group(1)])
     else:
         fmt.update(style="tag", slots=["choice" if pairwise else "score"])
+    if pairwise and fmt["tie"] == "tie" and not re.search(
+            r"\b(?:tie[ds]?|equal\w*|draw|neither|no preference|indistinguishable|(?:can't|cannot|can not) (?:decide|tell))\b",
+            rubric, re.I):
+        fmt["forced"] = True         # "Respond with exactly one word: first or second": a choice with no tie to give
     if len(fmt["slots"]) == 1 or pairwise:
         fmt["slots"] = [(fmt["slots"][0], None)]
     else:      # one value per aspect: the aspect named in the slot (<score-paralinguistic>), else in the line describing it
