@@ -115,6 +115,37 @@ def semantic_score(question, transcript, reference) -> int:
     return 2 if junk <= 0.34 else 1
 
 
+def heard_words(heard, known) -> str:
+    """'8plus5is13' -> '8 plus 5 is 13': speech heard with no pause between its words (the toy codec
+    voices a word gap as a pause, and fast speech has none), split as a listener splits it, into the
+    words it knows (`known`) and numbers; what it cannot split into them stays whole, an unknown word of
+    three letters or more ('gardenhas7letters' -> 'garden has 7 letters'; 'this' is not 'th is').
+    Dynamic programming over each unbroken stretch: least unknown (its letters, and 3 for each unknown
+    word: a known word is not carved out of an unknown one), then fewest words."""
+    out = []
+    for chunk in heard.split():
+        best = [(0, 0, 0)] + [None] * len(chunk)        # (unknown cost, words, where the last word starts) per end
+        for i in range(len(chunk)):
+            if best[i] is None:
+                continue
+            digits = len(chunk[i:]) - len(chunk[i:].lstrip("0123456789"))
+            ends = [(i + len(w), 0) for w in known if w and chunk.startswith(w, i)] + ([(i + digits, 0)] if digits else [])
+            ends += [(j, j - i + 3) for j in range(i + min(3, len(chunk) - i), min(len(chunk), i + 30) + 1)]   # unknown: 3-30
+            for end, unknown in ends:
+                cost = (best[i][0] + unknown, best[i][1] + 1, i)
+                if best[end] is None or cost[:2] < best[end][:2]:
+                    best[end] = cost
+        if best[-1] is None:                        # longer than any split allows: as heard
+            out.append(chunk)
+            continue
+        words, end = [], len(chunk)
+        while end:
+            words.append(chunk[best[end][2]:end])
+            end = best[end][2]
+        out += reversed(words)
+    return " ".join(out)
+
+
 def requested_style(question):
     """The style word in '... say it <style>', if it is one the toy voice knows."""
     import codec
@@ -235,6 +266,10 @@ class ToyJudge:
         rubric asks for (req["format"], from answer_format; ours when it names none)."""
         fmt = req.get("format") or answer_format("", req["mode"] == "compare")
         reference = req["reference"] or toy_reference(req["question"])   # as a real judge knows 3 plus 4
+        if any(req.get("heard", ())):         # no transcript given: the words heard, split as a listener splits them
+            known = set(_words(req["question"])) | set(_words(reference or "")) | FILLER
+            req = {**req, "replies": [(heard_words(t, known) if heard else t, wave, rate)
+                                      for (t, wave, rate), heard in zip(req["replies"], req["heard"])]}
         if req["mode"] == "score":
             values, notes = [], []
             for name, slot_axis in fmt["slots"]:
@@ -249,10 +284,10 @@ class ToyJudge:
         a, b = (self.score(axis, req["question"], reference, *reply, seed=req["seed"])[0]
                 for reply in req["replies"])
         first, second = fmt.get("labels") or req.get("labels") or ["A", "B"]    # the verdict's labels ([[1]]) first
+        choice = first if a > b else second if b > a else fmt["tie"]
         if a == b and fmt.get("forced"):      # no tie offered: the one better overall, else the first
             overall = [self.score("holistic", req["question"], reference, *reply, seed=req["seed"])[0] for reply in req["replies"]]
-            a, b = (1, 0) if overall[0] >= overall[1] else (0, 1)
-        choice = first if a > b else second if b > a else fmt["tie"]
+            choice = first if overall[0] >= overall[1] else second
         return render(fmt["style"], f"Toy judge, {req['axis']}: {first} {a}, {second} {b}.", [(fmt["slots"][0][0], choice)],
                       template=fmt.get("template"), alone=fmt.get("alone", False))
 

@@ -27,6 +27,7 @@ official client, an unscorable request is an error, never a default score.
 """
 import base64
 import bisect
+import csv
 import io
 import json
 import re
@@ -47,7 +48,7 @@ class BadRequest(Exception):
 
 _PAIR_WORDS = re.compile(r"<choice>|\[\[A\]\]|\bA or B\b|\bwhich of the two\b|\bthe better of\b|"
                          r"\btwo (?:spoken |voice |audio )?(?:replies|responses|answers|outputs|recordings|clips|assistants)\b|"
-                         r"\bcompare the two\b|\bwhich (?:response|reply|answer|candidate|sample|clip|recording|version) "
+                         r"\bcompare the two\b|<winner>|\bwhich (?:response|reply|answer|candidate|sample|clip|recording|version|voice|rendering) "
                          r"(?:is|was|sounds|gives|answers|follows|better)\b", re.I)
 
 
@@ -55,7 +56,7 @@ _PAIR_WORDS = re.compile(r"<choice>|\[\[A\]\]|\bA or B\b|\bwhich of the two\b|\b
 # "## Response A", "[The Start of Assistant A's Answer]" ...
 _LIST_ITEM = re.compile(r"^[ \t]*(?:\d{1,2}[.)]|[-*\u2022])[ \t]+")       # "1. The user asked: ..." (a one-line section)
 _HEADING = re.compile(r"^[ \t]*+(?:(?:\d{1,2}[.)]|[-*\u2022])[ \t]++)?(?:#{1,6}[ \t]*+)?(?:\*\*|__)?"
-                      r"\[?(?P<name>[A-Za-z](?:[\w '\u2019/-]|\([^()\n]{0,40}\)){0,48}?)\]?[ \t]*+"    # "X (a, b)"
+                      r"\[?(?P<name>[A-Za-z](?:[\w '\u2019/\u2013\u2014-]|\([^()\n]{0,40}\)){0,48}?)\]?[ \t]*+"    # "X (a, b)"
                       r"(?:\*\*|__)?+[ \t]*+(?::(?:\*\*|__)?[ \t]*(?P<rest>.*)|(?P<bare>))$")
 _BRACKET = re.compile(r"^[ \t]*(?:\[|<\|)(?P<name>[^\]|\n]{1,60})(?:\]|\|>)[ \t]*$")     # [Question], <|User Prompt|>
 _QUESTION_WORDS = {"question", "instruction", "request", "query", "prompt", "input", "turn", "message", "utterance",
@@ -64,7 +65,7 @@ _REPLY_WORDS = {"answer", "response", "reply", "output", "completion", "transcri
                 "recording", "clip", "asr"}
 # what a labelled reply may be called in a listening test: "Audio 1", "Sample A", "first take", "System B"
 _LABELLED_REPLY = {"audio", "sample", "take", "version", "candidate", "option", "system", "rendering", "rendition",
-                   "recording", "clip"}
+                   "recording", "clip", "checkpoint", "model", "variant", "voice"}
 _ASKERS = {"user", "customer", "caller", "person", "human", "pupil", "student", "child", "client"}
 _FILLER = {"the", "a", "an", "of", "to", "be", "for", "s", "text", "spoken", "audio", "candidate", "generated", "ai", "bot",
            "its", "original", "user", "users", "start", "model", "assistant", "evaluate", "evaluated", "judge", "judged",
@@ -88,7 +89,8 @@ _RUBRIC_CUE = re.compile(r"<(?:score|rating|grade|choice|verdict|winner|prefer\w
                          r"\bgive (?:your|a|the) (?:score|rating|verdict|grade)\b|"
                          r"\b(?:after|before) (?:judging|rating|scoring)\b|"
                          r"\b(?:rate|score|grade|judge|evaluate|assess)\s+(?:the|each|both|this|these|how|whether|only|it)\b|"
-                         r"\bwhich (?:output|response|answer|reply|recording|clip|one) (?:is|was|sounds|answers|do)\b|"
+                         r"\bwhich (?:output|response|answer|reply|recording|clip|one|candidate|sample|voice|version|rendering|rendition) "
+                         r"(?:is|was|sounds|answers|do|has)\b|\bjudge which\b|"
                          # a plain order or yes/no question to the judge: "Answer yes or no.", "Is the answer correct?"
                          r"\banswer (?:with|yes|no|in|only|using)\b|^[ \t]*(?:is|was|does|did) (?:the|this|it)\b[^\n]{0,60}\?",
                          re.I | re.M)
@@ -101,6 +103,13 @@ def heading_kind(name) -> tuple | None:
         return "question", None
     if len(name) > 100:                        # a heading is a few words (a JSON key may be anything)
         return None
+    parts = re.split(r"\s+[-\u2013\u2014]\s+", name, maxsplit=1)
+    if len(parts) == 2:       # "Recording 1 - the caller's question", "Recording 2 - voice A's answer": what it holds
+        described, named = heading_kind(parts[1]), heading_kind(parts[0])
+        if described and described[0] == "reply" and not described[1] and named and named[0] == "reply":
+            return named      # "Reply A - transcript"
+        if described:
+            return described
     if re.search(r"\((?:the )?(?:user'?s? |spoken )?(?:request|question|prompt|query)\)", name, re.I):
         return "question", None                    # "Clip 1 (user request)": the spoken question, not a first reply
     label = re.search(r"(?<![A-Za-z0-9])([AB12XY])(?![A-Za-z0-9])|\(([ab])\)", name)
@@ -125,6 +134,8 @@ def heading_kind(name) -> tuple | None:
         words = words[:-1]
     if label:
         words = [w for w in words if w.upper() != label]
+        if words[:1] in (["first"], ["second"]) and len(words) > 1:     # "First reply (A)": the label names it
+            words = words[1:]
     elif words[:1] in (["first"], ["second"]) and len(words) > 1:     # "First recording", "Second answer"
         label, words = {"first": "1", "second": "2"}[words[0]], words[1:]
     if not words or len(words) > 6:
@@ -133,17 +144,20 @@ def heading_kind(name) -> tuple | None:
         words = words[1:] or words
     if words[0] == "end":
         return "end", label
+    if not label and words[0] in ("question", "prompt", "request", "query", "instruction") and len(words) <= 6 and set(words[1:]) \
+            <= _FILLER | {"it", "was", "is", "being", "answering", "answered", "responding", "that", "which", "posed", "given"}:
+        return "question", None                    # "The question it was answering", "Prompt being answered"
     if {"reference", "expected", "gold", "ideal", "target", "official"} & set(words) or "ground truth" in " ".join(words) \
-            or " ".join(words[-2:]) in ("correct answer", "answer key"):
+            or " ".join(words[-2:]) in ("correct answer", "right answer", "answer key"):
         return "reference", None
     core = [w for w in words if w not in _FILLER]
     if not label and not core and "audio" in words:     # "Generated audio:", "Assistant audio:": the clip comes next
         return "end", None
     if set(words) & (_REPLY_WORDS - {"model"}) and set(core) <= _REPLY_WORDS | {"turn"}:    # "Assistant's final turn"
         return "reply", label
-    if label and set(words) & _LABELLED_REPLY and set(words) <= _LABELLED_REPLY | _FILLER | {"next", "turn"}:
-        return "reply", label
-    if not label and set(words) <= _QUESTION_WORDS | _FILLER and set(words) & _QUESTION_WORDS:
+    if label and set(words) & (_LABELLED_REPLY | _REPLY_WORDS) and set(words) <= _LABELLED_REPLY | _REPLY_WORDS | _FILLER | {"next", "turn"}:
+        return "reply", label                      # "Checkpoint A", "voice B's answer"
+    if not label and set(words) <= _QUESTION_WORDS | _FILLER | _ASKERS and set(words) & _QUESTION_WORDS:   # "the caller's question"
         return "question", None
     # who said what, in a few words: "Text it spoke", "The words spoken are", "What the model said" (a reply);
     # "The speaker was asked", "The customer said" (the question). Not "Language spoken" (no one speaks).
@@ -189,6 +203,9 @@ def untag(text) -> str:
         if kind[0] == "question" and inner < len(reply_opens) and reply_opens[inner] < end.start():
             continue             # <conversation> holding <user_turn> / <assistant_turn>: read the turns inside it
         said = next((m for m in _CONTENT.finditer(text, start.end(), end.start()) if m.group(0) != AFTER_AUDIO), None)
+        alone = not text[text.rfind("\n", 0, start.start()) + 1:start.start()].strip()
+        if not said and not alone:
+            continue             # "put its letter inside <answer></answer> tags": the answer's form, in a sentence
         if not said:             # <response_audio> around the clip: no input
             pieces += [text[done:start.start()], f"\n{AFTER_AUDIO}\n" if AFTER_AUDIO in text[start.end():end.start()] else "\n"]
             done = end.end()
@@ -247,7 +264,9 @@ def unjson(text) -> str:
     return "".join(out)
 
 
-_QUOTED_QUESTION = re.compile(r"\b(?:asked|asks|question(?: was| is)?|said|says|request(?:ed)?(?: was| is)?|answering|"
+_QUOTED_QUESTION = re.compile(r"\b(?:asked|asks|told|prompted(?: with)?|question(?: was| is)?|said|says|request(?:ed)?(?: was| is)?|"
+                              r"answering|(?:prompt|instruction|question|request)\s++(?:given|sent|posed)\s++to\s++"
+                              r"(?:\w+\s++){0,2}?\w+\s++(?:was|is)|"          # "The prompt given to both systems was: "...""
                               r"(?:answers|replies|responses) to)"     # 'two answers to "..."', not 'limit your answer to "yes"'
                               r"(?:\s++(?:(?:my|the|our|its|this|that)\s++)?\w+)?\s*+:?\s*+"      # 'asked my assistant "..."'
                               r"(?:[\"\u201c]([^\"\u201c\u201d\n]{2,300})[\"\u201d]|'([^'\n]{2,300})')", re.I)
@@ -319,10 +338,11 @@ _CLIP_ONLY = re.compile(r"\((?:[^()]*\b)?(?:audio|recording|clip|wav|sound)\b[^(
                         r"\b(?:audio|recording|clip) of the (?:reply|response|answer)\b", re.I)
 # "Model answer voice is below.", "(audio attached)": where the clip is, not what it says
 _CLIP_NOTE = re.compile(r"^[ \t(]*(?:[\w']+[ \t]+){0,5}?(?:voice|audio|recording|clip|sound|speech)[ \t]+(?:(?:is|comes)[ \t]+)?"
-                        r"(?:attached[ \t]+)?(?:below|above|attached|next|follows)\b[ \t]*(?:here[ \t]*)?[.:)]*[ \t]*$", re.I)
+                        r"(?:attached[ \t]+)?(?:below|above|attached|next|follows)\b[ \t]*(?:here[ \t]*)?[.:)]*[ \t]*$|"
+                        r"^[ \t]*[(\[][ \t]*(?:audio|recording|clip|wav|sound)(?:[ \t]+\w+){0,2}[ \t]*[)\]][ \t]*:?[ \t]*$", re.I)  # "(audio)"
 _WORDS_GIVEN = re.compile(r"transcri|text|asr|words|said|spoke|says", re.I)      # a heading over a reply's words
-_GIVEN_TRANSCRIPT = re.compile(r"^[ \t]*([A-Za-z][\w ]{0,60}?)[ \t]*\((?:transcript(?:ion)?|text|asr)[ \t]*:[ \t]*"
-                               r"([^()\n]{1,300})\)[ \t]*:?[ \t]*$", re.I)
+_GIVEN_TRANSCRIPT = re.compile(r"^[ \t]*([A-Za-z][\w ]{0,60}?)[ \t]*\((?:[^():\n]{0,40}?,[ \t]*)?(?:transcript(?:ion)?|text|asr|"
+                               r"says|said)[ \t]*:[ \t]*([^()\n]{1,300})\)[ \t]*:?[ \t]*$", re.I)    # "(audio attached, transcript: ...)"
 
 
 def _heads_words(line) -> bool:
@@ -339,6 +359,11 @@ def split_sections(text) -> tuple[list, str]:
     (_RUBRIC_CUE): the rubric's own text after the inputs."""
     sections, free, current, blank, after_q, shown = [], [], None, False, False, False
     lines = text.splitlines()
+    # "A: ..." and "B: ..." (no "C:", not a list of choices) are two replies
+    lone = set(re.findall(r"(?m)^[ \t]*(?:[-*][ \t]+)?(?:\*\*)?([A-C])(?:\*\*)?[ \t]*(?::|\((?:[^():\n]{0,40}?,[ \t]*)?"
+                          r"(?:transcript|text|asr|says|said)\b)", text))
+    lone_pair = {"A", "B"} <= lone and "C" not in lone and not re.search(        # ... nor choices beside an "Answer:"
+        r"(?mi)^[ \t]*(?:#+[ \t]*)?(?:\*\*)?(?:the )?(?:answer|response|reply|transcript\w*|output)\b[^:\n]{0,30}:", text)
     for i, line in enumerate(lines):
         if line == AFTER_AUDIO:
             current = None
@@ -365,8 +390,14 @@ def split_sections(text) -> tuple[list, str]:
         row = re.fullmatch(r"[ \t]*\|[ \t]*([A-Za-z][\w .-]{0,40}?)[ \t]*\|[ \t]*([^|\n]*?)[ \t]*\|[ \t]*", line)
         if row and heading_kind(re.sub(r"[_.]", " ", row.group(1))):
             line = f"{re.sub(r'[_.]', ' ', row.group(1))}: {row.group(2)}"
+        ref = re.fullmatch(r"[ \t]*(?:the[ \t]+)?(?:correct|right|expected|reference|true|gold)[ \t]+answer[ \t]+(?:is|was|should be)"
+                           r"[ \t]*:?[ \t]*(\S.*?)[ \t]*\.?[ \t]*", line, re.I)
+        if ref and (current is None or current[0] == "question"):      # "The correct answer is 5."
+            sections.append(["reference", None, [ref.group(1)], "said"])
+            current, blank = None, False
+            continue
         given = _GIVEN_TRANSCRIPT.match(line)
-        if given and (heading_kind(given.group(1)) or ("",))[0] == "reply":
+        if given and ((heading_kind(given.group(1)) or ("",))[0] == "reply" or lone_pair and given.group(1) in ("A", "B")):
             line = f"{given.group(1)}: {given.group(2)}"      # "Response 1 (transcript: the smaller is 27):"
         m = _BRACKET.match(line) or _HEADING.match(line)
         # "## Task", "**Rubric**": set apart as a heading. A bracketed line is not ("[empty]", our
@@ -393,7 +424,7 @@ def split_sections(text) -> tuple[list, str]:
         heads = _sentences(inline.group(1)) if inline else []
         told = inline and len(heads[-1].split()) <= 10 and \
             re.search(r"\b(?:asked|asks|said|says|answered|replied|responded|got|received|(?:question|request) (?:is|was)|"
-                      r"(?:this|here) is (?:the|my|our) (?:question|prompt|request))\b(?! for\b)", inline.group(1), re.I)
+                      r"(?:this|here) is (?:the|my|our) (?:question|prompt|request))\b(?! for\b)", heads[-1], re.I)
         # a heading after a sentence: "Two versions answered the same question. Question: what is 2 plus 2"
         named = heading_kind(heads[-1]) if len(heads) > 1 and len(heads[-1].split()) <= 6 else None
         # (a question or a reference only: "Think it through first. Answer: YES or NO." is an order)
@@ -411,6 +442,8 @@ def split_sections(text) -> tuple[list, str]:
                 current = [*then[1], [], "said"]
                 sections.append(current)
             continue
+        if m and not kind and lone_pair and m.group("name").strip() in ("A", "B") and not after_q:
+            kind = ("reply", m.group("name").strip())
         if m and m.group("name").strip() == "A" and after_q and current is not None:
             kind = ("reply", None)       # the answer of a "Q: / A:" pair (a lone "A:" may be a choice or a label)
         if kind:
@@ -520,12 +553,35 @@ def _parts(content, marks=True) -> tuple[list, list]:
     return texts, audios
 
 
+def _fields(text) -> str:
+    """Inputs written as fields inside a line or a table as lines of a list: "q='spell lamp backwards'. ...
+    asr='lamp backwards is plma'", "A = clip1 (asr: 'tac')", and a CSV header over one row
+    ("id,prompt,response_text" / "r-1,"What is 9 minus 4?","9 minus 4 is 6"); other text stays."""
+    key = lambda name: re.sub(r"[_.]", " ", name)      # noqa: E731  "response_text" -> "response text"
+
+    def item(name, value):
+        return f"\n- {name}: {value}\n" if heading_kind(key(name)) else None
+    text = re.sub(r"\b([A-Za-z][\w.-]{0,30})[ \t]*=[ \t]*(['\"])([^'\"\n]{1,300})\2",
+                  lambda m: item(m.group(1), m.group(3)) or m.group(0), text)
+    text = re.sub(r"(?<![\w-])([AB12])[ \t]*=[ \t]*[\w ]{0,20}?\([ \t]*(?:asr|transcript(?:ion)?|text|says)[ \t]*:[ \t]*"
+                  r"(['\"])([^'\"\n]{1,300})\2[ \t]*\)", lambda m: f"\n- {m.group(1)}: {m.group(3)}\n", text)
+    lines = text.split("\n")
+    for i, line in enumerate(lines[:-1]):
+        if not re.fullmatch(r"[ \t]*[A-Za-z_]\w{0,30}(?:[ \t]*,[ \t]*[A-Za-z_]\w{0,30}){1,11}[ \t]*", line):
+            continue
+        names = [n.strip() for n in line.split(",")]
+        row = next(csv.reader([lines[i + 1]], skipinitialspace=True), [])
+        if len(row) == len(names) and any(heading_kind(key(n)) for n in names):
+            lines[i:i + 2] = ["\n".join(f"- {key(n)}: {v}" for n, v in zip(names, row) if heading_kind(key(n))), ""]
+    return "\n".join(lines)
+
+
 def _their_inputs(texts) -> tuple[list, str, list]:
     """Anyone's user text -> (sections, free text, sections that instruct the judge), read as a person
     reads it: inputs given as one JSON object or as XML elements; a reply-like section that instructs
     the judge ("## Output / Return only a JSON object") beside another reply is rubric; a reply whose
     text says "... its transcript is: ..." is what follows the phrase."""
-    sections, free = split_sections(untag("\n\n".join(map(unjson, texts))))
+    sections, free = split_sections(untag("\n\n".join(_fields(unjson(t)) for t in texts)))
     told = [i for i, (kind, lab, b) in enumerate(sections) if kind == "reply" and not lab and _RUBRIC_CUE.search(b)]
     instructions = [sections[i][2] for i in told] if told and len(told) < sum(k == "reply" for k, _, _ in sections) else []
     sections = [sec for i, sec in enumerate(sections) if not instructions or i not in told]
@@ -533,6 +589,8 @@ def _their_inputs(texts) -> tuple[list, str, list]:
     def transcript(body):       # the last such phrase: found by one scan (a leading ".*" retried from every position is quadratic)
         said = list(re.finditer(r"\btranscript(?:ion)?\s+(?:is|reads)\s*:?\s*", body))
         body = body[said[-1].end():] if said else body
+        body = re.sub(r"\A\s*[(\[](?:transcript(?:ion)?|asr|text)[)\]][ \t]*", "", body)         # "(transcript) ..."
+        body = re.sub(r"[ \t]*[;,][ \t]*(?:audio|recording|clip)\b[^\n]{0,20}\Z", "", body)       # '"..."; audio:'
         # a note above the words ("(spoken response: ASR transcript below)"), quotes around them
         body = re.sub(r"\A(?:[ \t]*\([^()\n]*\)[ \t]*\n)+(?=\s*\S)", "", body)
         quoted = re.fullmatch(r'\s*["\u201c`]([^"\u201c\u201d`\n]+)["\u201d`]\s*', body)
@@ -614,8 +672,9 @@ def parse_judge_request(body: dict) -> dict:
     found = {"question": sections[asked[-1]][2] if asked else None,
              "reference": next((b for kind, _, b in sections if kind == "reference"), None)}
     # another question-like section that instructs the judge (MT-Bench's "[Instruction]") is rubric too
+    # (and any after the last reply: what a reply answers comes before it, "### Instruction" below is the judge's)
     instructions += [b for i, (kind, _, b) in enumerate(sections) if kind == "question" and i != (asked or [-1])[-1]
-                     and _RUBRIC_CUE.search(b)]
+                     and (_RUBRIC_CUE.search(b) or i > last_reply)]
     replies = [(lab, b or None) for kind, lab, b in sections if kind == "reply"]     # empty: a label for its audio
     # the user text is the reply itself (not when it all comes after the audio: then it says what the clips are)
     bare = bool(system) and not replies and bool(free) and not all(t.startswith(AFTER_AUDIO) for t in user if t.strip()) \
@@ -630,20 +689,26 @@ def parse_judge_request(body: dict) -> dict:
         axis = compare.group(1) if compare else PAIR_NAMES[rubric_axis(rubric)]
         by_label = {lab: b for lab, b in replies if lab}
         transcripts = [by_label.get(lab) for lab in labels[:2]] if len(labels) >= 2 else [None, None]
+        same = re.search(r"\bboth\b[^.\n]{0,40}?\b(?:say|says|said|speak|spoke)\b[^\"\u201c\n]{0,30}?[(\"\u201c]+([^\"\u201d\n]{1,200})[\"\u201d]",
+                         free, re.I)
+        transcripts = [t or (same.group(1) if same else None) for t in transcripts]    # 'Both replies say "the count is 5"'
+
         if len(audios) < 2:
             raise BadRequest(f"expected 2 input_audio part(s), got {len(audios)}: a comparison needs both replies' audio")
         audios = audios[-2:]
     else:
         axis = rubric_axis(rubric)
         said = _QUOTED_REPLY.search(free)                       # 'it answered "dog backwards is god"'
-        transcripts = [replies[-1][1] if replies else free if bare else said.group(1) if said else None]
+        # an empty reply heading only labels the clip: 'It said "seven". Here is the recording of what it said:'
+        transcripts = [(replies[-1][1] if replies else free if bare else None) or (said.group(1) if said else None)]
         audios = audios[-1:]
     seed = body.get("seed")
     if seed is not None and not isinstance(seed, int):
         raise BadRequest("'seed' must be an integer")
-    out = []
+    out, heard = [], []
     for t, a in zip(transcripts, audios):
         wave, rate = _audio(a)
+        heard.append(t is None)
         if t is None:            # no transcript given: what the toy analyser hears
             import codec
             t = codec.hear(codec.encode(wave, rate))
@@ -651,5 +716,5 @@ def parse_judge_request(body: dict) -> dict:
     question = (found["question"] or "") if ours else \
         _their_question(found["question"], free, rubric, all_audio[:len(all_audio) - len(audios)])
     return {"mode": "compare" if pairwise else "score", "axis": axis, "question": question,
-            "reference": found["reference"], "replies": out, "seed": seed,
+            "reference": found["reference"], "replies": out, "heard": heard, "seed": seed,
             "labels": labels[:2] if pairwise and len(labels) >= 2 else ["A", "B"], "format": answer_format(rubric, pairwise)}

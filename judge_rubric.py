@@ -38,8 +38,9 @@ PAIR_NAMES = {axis: name for name, axis in PAIR_AXES.items()}     # semantic -> 
 # "voice" names what is judged, not a criterion, in "a voice assistant", "voice agent", "voice model".
 _SEMANTIC = re.compile(r"\b(?:content\w*|semantic\w*|correct\w*|accura\w*|helpful\w*(?! (?:and \w+ )?assistant)|"
                        r"factual\w*|facts?|(?<![,;] )meaning(?! (?:that|it|more|less|\w+er)\b)|relevan\w*|substance|informative\w*|truthful\w*|what is said|"
-                       r"what (?:it|they|the \w+) says?|what (?:it|they) said|iq|right (?:answer|result)s?|"
-                       r"(?:got|gets?|getting) (?:it|the \w+) right|(?:it's|it is|is it|was it) (?:right|correct)|"
+                       r"(?<!of )what (?:it|they|the \w+) says?|(?<!of )what (?:it|they) said|iq|right (?:answer|result)s?|"     # not "a recording of what it said"
+                       r"(?:got|gets?|getting) (?:it|the \w+) right|(?:it's|it is|is it|was it) (?:\w+ly )?(?:right|correct)|"
+                       r"(?:agrees?|match\w*|consistent) (?:with |to )?(?:the |a )?(?:reference|expected|gold)|"
                        r"wrong(?!\s+(?:intonation|pitch|tone|emphasis|stress|pronunciation|prosody|volume|pace|speed|"
                        r"emotion|accent|manner|style|way|voice|delivery|mood|register)))\b", re.I)
 _ACOUSTIC = re.compile(r"\b(?:paralinguistic\w*|acoustic\w*|deliver\w*|"
@@ -55,7 +56,7 @@ _ACOUSTIC = re.compile(r"\b(?:paralinguistic\w*|acoustic\w*|deliver\w*|"
                        r"how well (?:it|they|the \w+) (?:is|are) spoken|"
                        r"style (?:the user |they )?(?:asked for|requested)|"
                        r"pac(?:e|ing)|intelligib\w*|timbre|expressive\w*|audio quality|sound quality|"
-                       r"how (?:it|they|the \w+) (?:sounds?|says? it|speaks?|(?:is|are) (?:said|spoken|delivered))|eq)\b",
+                       r"how (?:it|they|the \w+) (?:sound(?:s|ed)?|says? it|speaks?|(?:is|are|was|were) (?:said|spoken|delivered))|eq)\b",
                        re.I)
 _HOLISTIC = re.compile(r"\b(?:holistic\w*|overall|as a whole)\b", re.I)
 _JUDGE_WORDS = (r"judg\w*|grad\w*|scor\w*|rat\w*|assess\w*|evaluat\w*|consider\w*|mention\w*|penali[sz]\w*|care|look at|"
@@ -105,7 +106,7 @@ def _affirmed(text) -> str:
     def sentence_start(i):      # a list before "are ..." ("style, emotion and quality are out of scope") is one subject
         k = bisect.bisect_left(ends, i)
         return ends[k - 1] + 1 if k else 0
-    spans = [((sentence_start if re.match(r"(?:are|do)\b", m.group(0), re.I) else clause_start)(m.start()),
+    spans = [((sentence_start if re.match(r"(?:are|do)(?:\b|n't)", m.group(0), re.I) else clause_start)(m.start()),
               clause_end(m.end())) for m in _NEG_BEFORE.finditer(text)]
     spans += [(m.start(), clause_end(m.end())) for m in _NEG_AFTER.finditer(text)]
     pieces, done = [], 0
@@ -120,7 +121,7 @@ def _affirmed(text) -> str:
 # a rubric that weighs both sides, whatever words it finds for the second one
 _BOTH = re.compile(r"\b(?:consider\w*|taking into account|take into account|weigh\w*|combin\w*|covering|judge|rate) both\b|"
                    r"\b(?:content|correctness|accuracy|answer)\s+(?:and|&|\+)\s+(?:the\s+)?(?:speech|voice|delivery|audio|sound)\b|"
-                   r"\bboth (?:the |its )?(?:content|correctness|accuracy|answer|what)\b[^.\n]{0,60}\band\b", re.I)
+                   r"\bboth (?:the |its )?(?:content|correctness|accuracy|answer|what|whether)\b[^.\n]{0,60}\band\b", re.I)
 
 
 def axis_of_words(text) -> str | None:
@@ -201,7 +202,8 @@ def named_scale(rubric) -> tuple | None:
              rf"\[\s*([01])\s*,\s*{top}\s*\]",                                        # "in [1, 10]"
              r"(?:scale|score|rate|rating|grade|from|between|range|probability|confidence)\D{0,24}?"
              r"\b(0)(?:\.0)?\s*(?:\([^()\n]{0,60}\)\s*)?(?:-|\u2013|to|and)\s*(1)(?:\.0)?(?![\d.]*\d)",   # 0-1
-             r"\[\s*(0)(?:\.0)?\s*,\s*(1)(?:\.0)?\s*\]"]
+             r"\[\s*(0)(?:\.0)?\s*,\s*(1)(?:\.0)?\s*\]",
+             rf"\bmin(?:imum)?\W{{1,3}}([01])\s*[,;]?\s*max(?:imum)?\W{{1,3}}{top}\b"]       # "scale: {min: 0, max: 100}"
     for form in forms:
         m = re.search(form, rubric, re.I)
         if m:
@@ -246,7 +248,8 @@ def answer_words(rubric) -> list | None:
         for first, second in ((pos, neg), (neg, pos)):
             # each first word found by one scan, the pair read in a window from it (linear, whatever quotes abound)
             for w in re.finditer(rf"\b{first}\b", rubric, re.I):
-                m = re.match(rf"({first})({q})\s*(?:or|/|\||,)\s*{q}\b({second})\b", rubric[w.start():w.start() + 80], re.I)
+                m = re.match(rf"({first})({q})\s*(?:or|/|\||,|[;,]?\s*(?:otherwise|else)(?:\s+{_ANSWER_VERB})?)\s*{q}\b({second})\b",
+                             rubric[w.start():w.start() + 80], re.I)
                 if not m:
                     continue
                 said = [m.group(1), m.group(3)]
@@ -287,6 +290,19 @@ def answer_options(rubric) -> tuple | None:
             # single quotes name things in prose ("listen to 'Response A' and 'Response B'"): only whole answer lines
             if start.strip() and all(rest) and len(set(rest)) == len(rest) and (not single or start.endswith(": ")):
                 return start, rest
+    # unquoted, each a line's start and one word: "verdict=A | verdict=B | verdict=TIE" on one line, or under
+    # "in the form:" one a line ("Preferred response: A" / "or" / "Preferred response: B")
+    whole = re.compile(r"([A-Za-z][\w ]{0,30}?(?:[ \t]*[:=][ \t]*|[ \t]))(\w+)")
+    lines = [line.strip() for line in rubric.splitlines() if line.strip() and line.strip().lower() != "or"]
+    for i, line in enumerate(lines):
+        pieces = re.split(r"\s+(?:\||or)\s+", line)
+        pieces[0] = pieces[0].split(": ", 1)[-1] if not whole.fullmatch(pieces[0]) else pieces[0]     # "one line: verdict=A"
+        run = [whole.fullmatch(p) for p in pieces] if len(pieces) > 1 else \
+            [whole.fullmatch(x) for x in lines[i:i + 3]] if i and lines[i - 1].endswith(":") else []
+        run = run[:next((k for k, m in enumerate(run) if not m), len(run))]
+        if 2 <= len(run) <= 4 and len({m.group(1) for m in run}) == 1 and len({m.group(2) for m in run}) == len(run) \
+                and re.search(r"[:=]", run[0].group(1)):
+            return run[0].group(1), [m.group(2) for m in run]
     return None
 
 
@@ -347,6 +363,8 @@ def answer_format(rubric, pairwise=False) -> dict:
                  r"\b(?:reply|respond|answer|output)\w*\s+(?:with\s+)?(?:either\s+)?[\"']?(?:A|1)[\"']?\s+or\s+[\"']?(?:B|2)[\"']?"
                  r"(?:\s+only)?\s*(?:[.!]|$)|"                           # "Reply with A or B."
                  r"\b(?:write|reply|answer|output|respond|say)\w*\s+(?:with\s+)?[\"']?(?:1|A)[\"']? if\b|"
+                 r"\b(?:reply|respond|answer|output|say)\w*\s+(?:with\s+)?(?:either\s+)?([\"'`])[^\"'`\n]{1,30}\1\s+or\s+"
+                 r"([\"'`])[^\"'`\n]{1,30}\2\s*(?:[.!]|$)|"                        # 'Reply with "Response 1" or "Response 2".'
                  r"\bscores? only\b", rubric, re.I):
         fmt["alone"] = True
     numeric = re.search(r"<[\w-]+>\s*(?:N|X|\d+)\s*</[\w-]+>|:\**\s*(?:N|X|<(?:number|int|integer|n|score)>)(?!\w)|"
@@ -396,10 +414,21 @@ def answer_format(rubric, pairwise=False) -> dict:
                                           rf"(?:\[|<|\{{|N\b|X\b|\d|_|\.\.\.|A\b)", rubric, re.M)))
     label = r"(?:^|(?<=[\s\"'(\u201c*`]))([A-Z][A-Za-z]+(?: [a-z]+)?)"          # "**Overall: N/10**" too
     lines = lines or list(dict.fromkeys(re.findall(rf"{label}\s*:\s*{placeholder}", rubric, re.M)))
+    # a block of answer lines to fill, one value each: "C1: <n>" / "C2: <n>" / "FINAL: <n>"
+    block = [n for n in dict.fromkeys(re.findall(r"(?m)^[ \t]*([A-Za-z][\w ]{0,20}?)[ \t]*[:=][ \t]*<[^<>\n]{1,20}>[ \t]*$", rubric))
+             if not _input_heading(n)]
+    lines = block if len(block) >= 2 and not pairwise else lines
     words = re.search(r"\b(first|A)\b,? (second|B)\b,? (?:or )?(same|tie|equal|neither|both|C)\b", rubric, re.I)
     if pairwise and words and not tie:
         fmt["tie"] = words.group(3)          # the tie as the rubric spells it: "one of A, B or Tie"
-    two_words = re.search(r"\b(?:answer|respond|reply|output|write|say|type|word|label)\w*\b[^.\n]{0,40}?\b(first) or (second)\b|"
+    # three answers listed after an order, the tie last: "Write X, Y or EQUAL on the first line", "one of: LEFT, RIGHT, SAME"
+    listed = None if words else re.search(
+        r"\b(?:write|answer|reply|output|respond|say|choose|pick)\w*\s+(?:with\s+)?(?:exactly\s+)?(?:one of\s*:?\s*)?"
+        r"[\"'`]?([A-Za-z]\w{0,15})[\"'`]?\s*,\s*[\"'`]?([A-Za-z]\w{0,15})[\"'`]?\s*,?\s*(?:or\s+)?[\"'`]?([A-Za-z]\w{0,15})[\"'`]?"
+        r"(?=\s*(?:[.,;(]|$)|\s+(?:on|and|if|as|only)\b)", rubric, re.I | re.M)
+    if pairwise and listed and not tie:
+        fmt["tie"] = listed.group(3)
+    two_words = re.search(r"\b(?:answer|respond|reply|output|write|say|type|word|label)\w*\b[^.\n]{0,40}?\b(first)['\"`]? or ['\"`]?(second)\b|"
                           r"\b(?:just|only|either|with|say|answer|reply|write) (1|X) or (2|Y)\b|"
                           r"\b(?:write|reply|answer|output|respond|say)\w*\s+[\"']?(1)[\"']? if [^.\n]{0,60}?\b[\"']?(2)[\"']? if\b",
                           rubric, re.I)
@@ -443,6 +472,8 @@ def answer_format(rubric, pairwise=False) -> dict:
         fmt["tie"] = options[1][2] if len(options[1]) == 3 else fmt["tie"]
     elif pairwise and words:                                 # "one word: first, second, or same", "A, B, or Equal"
         fmt.update(style="bare", slots=["choice"], labels=[words.group(1), words.group(2)], tie=words.group(3))
+    elif pairwise and listed and not fmt.get("labels"):
+        fmt.update(style="bare", slots=["choice"], labels=[listed.group(1), listed.group(2)])
     elif lines:
         fmt.update(style="line", slots=lines)
         out_of = re.search(rf"(?:{'|'.join(map(re.escape, lines))})\s*:\s*<?(?:[NnXx]|\d+)>?\s*/\s*(\d+)", rubric)   # "<X>/10"
@@ -466,7 +497,7 @@ def answer_format(rubric, pairwise=False) -> dict:
     elif pairwise and fmt.get("alone"):                          # "just tell me 1 or 2, nothing else": the label
         fmt.update(style="bare", slots=["choice"])
     elif not pairwise and re.search(r"\b(?:just|only)(?: \w+){0,3} (?:the|a|one|your) (?:number|integer|digit|score)\b|"
-                                    r"\b(?:the|a|one|your) (?:number|integer|digit|score) only\b|"
+                                    r"\b(?:the|a|one|your)(?: \w+)? (?:number|integer|digit|score) only\b|"
                                     r"\b(?:a|one) single (?:number|integer|digit)\b|"
                                     r"\b(?:write|output|reply with|answer with|return|respond with) nothing (?:but|else)\b",
                                     rubric, re.I):
@@ -483,7 +514,7 @@ def answer_format(rubric, pairwise=False) -> dict:
         fmt["slots"] = [(fmt["slots"][0], None)]
     else:      # one value per aspect: the aspect named in the slot (<score-paralinguistic>), else in the line describing it
         def described(slot):        # '- "style": does the voice follow ...'
-            line = re.search(rf"^.*\b{re.escape(slot)}\b[\"'*]*\s*[:(\u2013-](.*)$", rubric, re.M | re.I)
+            line = re.search(rf"^.*\b{re.escape(slot)}\b[\"'*]*\s*[:(\u2013.-](.*)$", rubric, re.M | re.I)   # "C1. Answer correctness"
             return axis_of_words(line.group(1)) if line else None
         fmt["slots"] = [(s, axis_of_words(re.sub(r"[-_]", " ", s))
                          or ("acoustic" if re.search(r"speech|audio|sound", s, re.I) else None) or described(s))

@@ -1464,3 +1464,196 @@ def test_a_question_that_asks_is_it_is_still_the_question():
     that ...?") when that line is the question itself, under its heading."""
     assert judge_request.split_sections("Question:\nIs it true that 2 plus 2 is 4?\nAnswer:\nyes")[0] == \
         [("question", None, "Is it true that 2 plus 2 is 4?"), ("reply", None, "yes")]
+
+
+def test_inputs_of_batch_thirteen():
+    """Bugs caught (batch 13, held out: 13 of 20 at 4d2c415): '<<<USER_TURN>>>' delimiters kept inside the
+    question; "Question to model was:" not a heading and "Model answer voice is below." read into the
+    transcript; "ASR of device output" / "Device output audio" run into the question; "Answer with the
+    label only, on one line:" taken for a sentence introducing the reply; a table of fields not read;
+    "Instruction given to the talker" (six words after a sentence) not a heading."""
+    read = lambda text: judge_request._their_inputs([text])[:2]      # noqa: E731
+    sections, _ = read("### Input\n<<<USER_TURN>>>\nwhich is smaller 47 or 74\n<<<END_USER_TURN>>>\n\n"
+                       "### Candidate output\nTranscript (auto-generated): the smaller is 74")
+    assert sections[-2:] == [("question", None, "which is smaller 47 or 74"), ("reply", None, "the smaller is 74")]
+    sections, free = read("I make a test. Question to model was: spell stone backwards\nModel answer text: stone backwards "
+                          "is stone\nModel answer voice is below.")
+    assert sections == [("question", None, "spell stone backwards"), ("reply", None, "stone backwards is stone")]
+    assert "voice" not in free           # where the clip is: neither the transcript nor a criterion
+    assert read("User request (text): what is 9 minus 4 say it slowly\nASR of device output: 9 minus 4 is 5\n"
+                "Device output audio:")[0] == [("question", None, "what is 9 minus 4 say it slowly"),
+                                               ("reply", None, "9 minus 4 is 5")]
+    sections, free = read(f"**Reply (audio only):**\n{judge_request.AFTER_AUDIO}\nAnswer with the label only, on one line:\n"
+                          "Label: <Excellent|Good|Fair|Poor|Bad>")
+    assert sections == [("reply", None, "")] and free.endswith("Label: <Excellent|Good|Fair|Poor|Bad>")
+    assert read("| Field | Value |\n|---|---|\n| user_turn | how many letters in bread |\n| left.transcript | the count is 5 |\n"
+                "| right.transcript | the count is 4 |")[0] == [("question", None, "how many letters in bread"),
+                                                             ("reply", "1", "the count is 5"), ("reply", "2", "the count is 4")]
+    assert read('Trial 7. Instruction given to the talker: "what is 9 minus 4 say it slowly"')[0] == \
+        [("question", None, '"what is 9 minus 4 say it slowly"')]
+    assert read("Reply A transcript: two\nThe last line of your reply must be:\nVERDICT: <A or B>")[0] == [("reply", "A", "two")]
+
+
+def test_answer_forms_of_batch_thirteen():
+    """Bugs caught: 'a line exactly of the form OVERALL=<score>' inside a numbered step, and
+    "The last line of your reply must be:\nDELIVERY_SCORE: <value>", answered with our tag."""
+    assert judge_rubric.answer_template("6. Finish with a line exactly of the form OVERALL=<score>") == ("OVERALL=", "<score>", "")
+    assert judge_rubric.answer_template("The last line of your reply must be:\nDELIVERY_SCORE: <value>") == \
+        ("DELIVERY_SCORE: ", "<value>", "")
+
+
+def _pair_request(rubric, first, second, question="what is 2 plus 2"):
+    """A comparison of two spoken replies ((text, style) each) with their transcripts, in one user message."""
+    def clip(text, style):
+        return {"type": "input_audio", "input_audio": {"data": f"@speak:{text}|{style}", "format": "wav"}}
+    body = {"messages": [{"role": "system", "content": rubric}, {"role": "user", "content": [
+        {"type": "text", "text": f"Question: {question}\nResponse A transcript: {first[0]}"}, clip(*first),
+        {"type": "text", "text": f"Response B transcript: {second[0]}"}, clip(*second)]}]}
+    return judge_request.parse_judge_request(with_speech(body))
+
+
+def test_a_choice_with_no_tie_offered_is_forced_and_one_offered_is_kept():
+    """Bug caught: "Respond with exactly one word: A or B." with two replies equal on the asked axis was
+    answered "tie", a word the rubric does not allow. A forced choice takes the reply better overall
+    (content then, when delivery ties), else the first; a rubric that offers a tie still gets it."""
+    forced = "Which reply sounds more natural? Respond with exactly one word: A or B."
+    wrong_then_right = _pair_request(forced, ("2 plus 2 is 5", ""), ("2 plus 2 is 4", ""))
+    assert wrong_then_right["format"].get("forced") and judge.ToyJudge().answer(wrong_then_right) == "B"
+    assert judge.ToyJudge().answer(_pair_request(forced, ("2 plus 2 is 4", ""), ("2 plus 2 is 4", ""))) == "A"
+    offered = "Which reply sounds more natural? Respond with exactly one word: A, B or tie."
+    assert judge.ToyJudge().answer(_pair_request(offered, ("2 plus 2 is 5", ""), ("2 plus 2 is 4", ""))) == "tie"
+
+
+@pytest.mark.parametrize("name,kind", [
+    ("First reply (A)", ("reply", "A")),                    # the label in parentheses names it, not "first"
+    ("Recording 1 - the caller's question", ("question", None)),      # what follows the dash says what it holds
+    ("Recording 2 - voice A's answer", ("reply", "A")),
+    ("Checkpoint B", ("reply", "B")),
+    ("Model A", ("reply", "A")),
+    ("The question it was answering", ("question", None)),
+    ("Question to model was", ("question", None)),
+    ("ASR of device output", ("reply", None)),
+    ("Right answer", ("reference", None)),                  # "right" is no label here
+    ("Model", None),             # a guard: "Model: v2" is metadata (a label makes "Model A" a reply)
+])
+def test_headings_of_batch_fourteen_and_the_third_plain_batch(name, kind):
+    """Bugs caught (batch 14, held out: 4 of 20 at f2e73c4; a third plain batch, 17 of 30; batch 13's
+    "Question to model was" and "ASR of device output"): each of these headings read as no input, or as the
+    wrong one."""
+    assert judge_request.heading_kind(name) == kind
+
+
+def test_inputs_of_batch_fourteen_and_the_third_plain_batch():
+    """Bugs caught: fields inside a line (q='...', asr='...'; "A = clip1 (asr: '...')"), a CSV header over its
+    row, "A: ..." / "B: ..." replies, "(audio attached, transcript: ...)", "(says: ...)", "The correct answer
+    is 5." kept inside the question, "(transcript) ..." and "(audio)" marks and '"..."; audio:' kept in a
+    transcript, a sentence that only mentions a request ("which clip sounds better for that request:")
+    taken for the question's heading, and an empty "<answer></answer>" in a sentence dropped as an input."""
+    read = lambda *texts: judge_request._their_inputs(list(texts))[:2]      # noqa: E731
+    assert read("judge. axis=content only. q='spell lamp backwards'. resp=audio below, asr='lamp backwards is plma'. "
+                "out: PASS or FAIL")[0] == [("question", None, "spell lamp backwards"), ("reply", None, "lamp backwards is plma")]
+    assert read("pairwise eval. A = clip1 (asr: 'cat backwards is tac'), B = clip2 (asr: 'tac'). reply w/ one line")[0] == \
+        [("reply", "A", "cat backwards is tac"), ("reply", "B", "tac")]
+    assert read('Grade the row.\n\nid,prompt,response_text,response_audio\nr-1,"What is 9 minus 4?","9 minus 4 is 6",'
+                "<audio attached below>")[0] == [("question", None, "What is 9 minus 4?"), ("reply", None, "9 minus 4 is 6")]
+    assert read("Question: which is larger 38 or 71\n\nA: the larger is 38", f"{judge_request.AFTER_AUDIO}\nB: the larger is 71")[0] \
+        == [("question", None, "which is larger 38 or 71"), ("reply", "A", "the larger is 38"), ("reply", "B", "the larger is 71")]
+    assert read("User question: What is 6 times 7?\nA (transcript: 6 times 7 is 42)", f"{judge_request.AFTER_AUDIO}\n"
+                "B (transcript: 6 times 7 is 24)")[0] == [("question", None, "What is 6 times 7?"),
+                                                          ("reply", "A", "6 times 7 is 42"), ("reply", "B", "6 times 7 is 24")]
+    assert read('Question: what is 3 plus 4\nResponse (audio attached, transcript: "3 plus 4 is")')[0] == \
+        [("question", None, "what is 3 plus 4"), ("reply", None, "3 plus 4 is")]
+    assert read("The user asked: how many letters in bread\nThe correct answer is 5.\n\nResponse 1 (says: the count is 6)")[0] \
+        == [("question", None, "how many letters in bread"), ("reference", None, "5"), ("reply", "1", "the count is 6")]
+    assert read("[The Start of Assistant A's Answer]\n(transcript) 15 minus 6 is 8\n(audio)")[0] == [("reply", "A", "15 minus 6 is 8")]
+    assert read('Response A - transcript: "garden has 7 letters"; audio:')[0] == [("reply", "A", "garden has 7 letters")]
+    assert read("Reply A \u2014 transcript: you said green lake")[0] == [("reply", "A", "you said green lake")]   # an em dash
+    sections, free = read("Someone asked our assistant. Forget about the words; which clip sounds better for that request: "
+                          "the tone, the loudness?")
+    assert sections == [] and "the tone" in free
+    sections, free = read("Decide which response is better and put its letter inside <answer></answer> tags.\n\nResponse A: seven")
+    assert sections == [("reply", "A", "seven")] and "<answer></answer>" in free
+    # choices beside an "Answer:" are not replies (a multiple-choice question)
+    assert read("Question: Which is larger?\nA: 3\nB: 5\n\nAnswer: B is larger")[0] == \
+        [("question", None, "Which is larger?\nA: 3\nB: 5"), ("reply", None, "B is larger")]
+
+
+@pytest.mark.parametrize("prose,question", [
+    ('The user told it: "repeat after me green river say it loudly". The bot\'s transcript is "you said green river".',
+     "repeat after me green river say it loudly"),
+    ('For context, the talker was prompted with: "repeat after me green river, say it loudly"',
+     "repeat after me green river, say it loudly"),
+    ('The prompt given to both systems was: "repeat after me little star, say it slowly".', "repeat after me little star, say it slowly"),
+])
+def test_more_ways_of_quoting_the_question_in_prose(prose, question):
+    """Bug caught: these quoted questions were not found (the reply judged with no request in view)."""
+    assert judge_request._their_question(None, prose, "", []) == question
+
+
+@pytest.mark.parametrize("rubric,pairwise,want", [
+    ("Your answer must be in the form:\nPreferred response: A\nor\nPreferred response: B", True,
+     {"style": "template", "labels": ["A", "B"], "template": ("Preferred response: ", "", "")}),
+    ("pairwise eval. reply w/ one line: verdict=A | verdict=B | verdict=TIE", True,
+     {"style": "template", "labels": ["A", "B"], "tie": "TIE", "template": ("verdict=", "", "")}),
+    ("Which voice is better? Answer with exactly one of: LEFT, RIGHT, SAME (use SAME if you can't tell).", True,
+     {"style": "bare", "labels": ["LEFT", "RIGHT"], "tie": "SAME"}),
+    ("4. Write X, Y or EQUAL on the first line, then one line of justification.", True,
+     {"style": "bare", "labels": ["X", "Y"], "tie": "EQUAL"}),
+    ("Which clip sounds better? Answer 'first' or 'second'.", True, {"labels": ["first", "second"], "alone": True}),
+    ('Which is more accurate? Reply with "Response 1" or "Response 2".', True, {"alone": True, "labels": ["1", "2"]}),
+    ("Output exactly three lines:\nC1: <n>\nC2: <n>\nFINAL: <n>", False,
+     {"style": "line", "slots": [("C1", None), ("C2", None), ("FINAL", None)]}),
+    ("metric:\n  scale: {min: 0, max: 100}\noutput_schema: {\"score\": int}", False, {"scale": (0, 100)}),
+    ("If the spoken answer agrees with the reference answer, output PASS; otherwise output FAIL.", False,
+     {"levels": ["FAIL", "PASS"]}),
+    ("Respond with the category number only (1, 2, 3, 4 or 5).", False, {"style": "bare"}),
+])
+def test_answer_forms_of_batch_fourteen_and_the_third_plain_batch(rubric, pairwise, want):
+    """Bugs caught: each answered in our own tag (or with "tie", or with the wrong labels or scale)."""
+    fmt = judge_rubric.answer_format(rubric, pairwise)
+    assert {k: fmt.get(k) for k in want} == want
+
+
+def test_a_block_of_answer_lines_takes_each_criterion_s_axis():
+    """Bug caught: 'C1: <n>' / 'C2: <n>' / 'FINAL: <n>' answered with FINAL alone; each line is one value on
+    the axis its criterion's line names ("C1. Answer correctness", "C2. Spoken delivery")."""
+    rubric = ("Criteria\n  C1. Answer correctness (weight 70%): is the requested answer right?\n"
+              "  C2. Spoken delivery (weight 30%): clarity and the requested speaking style.\n"
+              "Final score = 0.7 x C1 + 0.3 x C2.\nOutput exactly three lines:\nC1: <n>\nC2: <n>\nFINAL: <n>")
+    assert judge_rubric.answer_format(rubric)["slots"] == [("C1", "semantic"), ("C2", "acoustic"), ("FINAL", None)]
+
+
+@pytest.mark.parametrize("text,axis", [
+    ("Which reply is more helpful? Voice, volume and length don't matter.", "semantic"),     # the whole list, not "volume" on
+    ("If the spoken answer agrees with the reference answer, output PASS.", "semantic"),
+    ("Here's the recording of what it said. How good is it OVERALL - both whether it's actually right and how it sounded?",
+     "holistic"),
+    ("Here's the recording of what it said. How natural does the voice sound?", "acoustic"),   # "what it said" names the clip
+])
+def test_rubric_axis_of_batch_fourteen_and_the_third_plain_batch(text, axis):
+    """Bugs caught: a list before "don't matter" left its first item standing ("Voice,"), "agrees with the
+    reference answer" named no side, "a recording of what it said" read as content, and "both whether it's
+    actually right and how it sounded" as content only."""
+    assert judge_rubric.rubric_axis(text) == axis
+
+
+def test_fast_speech_is_heard_as_words():
+    """The toy codec voices a word gap as a pause and fast speech has none, so "8 plus 5 is 13" said quickly is
+    heard "8plus5is13"; a listener still hears its words. Bugs caught: an audio-only fast reply judged as one
+    unknown word (content 1, where "moon backwards is moon" scores 2) and its pace never checked (no word
+    gaps to count: delivery 5 for a reply that ignored "say it slowly")."""
+    known = {"moon", "backwards", "is", "spell", "letters", "in", "garden", "how", "many", "minus"}
+    assert judge.heard_words("moonbackwardsismoon 8plus5is13", known | {"plus"}) == "moon backwards is moon 8 plus 5 is 13"
+    assert judge.heard_words("gardenhas7letters", known) == "garden has 7 letters"       # an unknown word stays whole
+    assert judge.heard_words("9minus4is5 this", known) == "9 minus 4 is 5 this"          # not "th is": known words are not carved
+    assert judge.heard_words("xyz", known) == "xyz"
+
+    def audio_only(text, style, question):
+        body = {"messages": [{"role": "user", "content": [
+            {"type": "text", "text": f"Question: {question}\nRate the reply's delivery from 1 to 5. Just the number."},
+            {"type": "input_audio", "input_audio": {"data": f"@speak:{text}|{style}", "format": "wav"}}]}]}
+        req = judge_request.parse_judge_request(with_speech(body))
+        return req, judge.ToyJudge().answer(req)
+    req, answer = audio_only("9 minus 4 is 5", "quickly", "what is 9 minus 4 say it slowly")
+    assert req["heard"] == [True] and req["replies"][0][0] == "9minus4is5" and answer == "4"
+    assert audio_only("9 minus 4 is 5", "slowly", "what is 9 minus 4 say it slowly")[1] == "5"
