@@ -3,8 +3,9 @@
     import judge_request
     req = judge_request.parse_judge_request(body)     # a chat/completions JSON body -> a request dict
 
-judge.py scores what this file reads; judge_rubric.py reads the rubric this file finds (its axis,
-scale and answer form). A request may come from our own reward.py (its "Scoring axis:" /
+judge.py scores what this file reads; judge_inputs.py says what a heading names and reads the
+layouts inputs come in (XML, JSON, fields); judge_rubric.py reads the rubric this file finds (its
+axis, scale and answer form). A request may come from our own reward.py (its "Scoring axis:" /
 "Comparison axis:" lines are the unambiguous form, and its inputs are read exactly under its own
 headings) or from prompts written by others (tests/data/judge_prompts/ holds ones shaped like the
 official release's, the paper's Appendix F, plain rubrics, and MT-Bench, Prometheus, G-Eval and
@@ -26,15 +27,13 @@ Deviations: none from the paper (it does not say how its judge parses prompts); 
 official client, an unscorable request is an error, never a default score.
 """
 import base64
-import bisect
-import csv
 import io
-import json
 import re
 
 import numpy as np
 import soundfile as sf
 
+from judge_inputs import AFTER_AUDIO, heading_kind, introduced_kind, sentences, unfield, unjson, untag
 from judge_rubric import PAIR_NAMES, answer_format, rubric_axis
 
 
@@ -59,29 +58,15 @@ _HEADING = re.compile(r"^[ \t]*+(?:(?:\d{1,2}[.)]|[-*\u2022])[ \t]++)?(?:#{1,6}[
                       r"\[?(?P<name>[A-Za-z](?:[\w '\u2019/\u2013\u2014-]|\([^()\n]{0,40}\)){0,48}?)\]?[ \t]*+"    # "X (a, b)"
                       r"(?:\*\*|__)?+[ \t]*+(?::(?:\*\*|__)?[ \t]*(?P<rest>.*)|(?P<bare>))$")
 _BRACKET = re.compile(r"^[ \t]*(?:\[|<\|)(?P<name>[^\]|\n]{1,60})(?:\]|\|>)[ \t]*$")     # [Question], <|User Prompt|>
-_QUESTION_WORDS = {"question", "instruction", "request", "query", "prompt", "input", "turn", "message", "utterance",
-                   "context", "dialogue", "conversation", "chat", "user"}
-_REPLY_WORDS = {"answer", "response", "reply", "output", "completion", "transcript", "transcription", "assistant", "model",
-                "recording", "clip", "asr"}
-# what a labelled reply may be called in a listening test: "Audio 1", "Sample A", "first take", "System B"
-_LABELLED_REPLY = {"audio", "sample", "take", "version", "candidate", "option", "system", "rendering", "rendition",
-                   "recording", "clip", "checkpoint", "model", "variant", "voice"}
-_ASKERS = {"user", "customer", "caller", "person", "human", "pupil", "student", "child", "client"}
-_FILLER = {"the", "a", "an", "of", "to", "be", "for", "s", "text", "spoken", "audio", "candidate", "generated", "ai", "bot",
-           "its", "original", "user", "users", "start", "model", "assistant", "evaluate", "evaluated", "judge", "judged",
-           "assess", "assessed", "rate", "rated", "score", "scored", "grade", "graded",     # "Response to evaluate"
-           "transcribed", "recording", "clip", "final", "last", "latest",     # "Assistant's final turn"
-           "device",                                                 # "ASR of device output"
-           "what", "said", "says", "asked", "asks", "replied", "answered", "responded", "spoke", "heard"}   # "What ... said"
-# What only a judge's instructions say: a paragraph with one of these after a reply is the rubric
-# again ("Which output is better? Reply <choice>A</choice> ..."), and a question-like section with
-# one (MT-Bench's "[Instruction]" block above its "[Question]") is the judge's, not the user's.
 # reward.py's own headings, read exactly in its requests: a question or transcript there says whatever a
 # dataset or a policy says ("A: 3", "In the end: ..."), so no other line of it starts or ends a section
 _OURS = {"Question": ("question", None), "Reference answer": ("reference", None),
          "Transcript of the reply": ("reply", None), "Transcript of reply A": ("reply", "A"),
          "Transcript of reply B": ("reply", "B")}
 _EMPTY_SLOT = re.compile(r"^[ \t]*(?:[A-Z][a-z]+ )?(?:score|rating|grade)s?[ \t]*(?:\([^()\n]*\))?[ \t]*:[ \t]*$", re.I)
+# What only a judge's instructions say: a paragraph with one of these after a reply is the rubric
+# again ("Which output is better? Reply <choice>A</choice> ..."), and a question-like section with
+# one (MT-Bench's "[Instruction]" block above its "[Question]") is the judge's, not the user's.
 _RUBRIC_CUE = re.compile(r"<(?:score|rating|grade|choice|verdict|winner|prefer\w*|decision)[\w-]*>|\[\[|\bJSON\b|"
                          r"\b(?:justification|rationale)\b|\bon (?:its|a) own line\b|\b(?:a|the) (?:last|final) line\b|"
                          r"\bthink step by step\b|\{\s*\"(?:score|rating|grade|verdict|winner|prefer\w*|choice)\w*\"\s*:|"
@@ -96,174 +81,6 @@ _RUBRIC_CUE = re.compile(r"<(?:score|rating|grade|choice|verdict|winner|prefer\w
                          re.I | re.M)
 
 
-def heading_kind(name) -> tuple | None:
-    """('question' | 'reference' | 'reply' | 'end', label or None) for a section heading, or
-    None when the name is not one a judge prompt uses for its inputs."""
-    if name.strip() in ("Q", "q"):             # "Q: ... / A: ..." (split_sections reads the A after a Q)
-        return "question", None
-    if len(name) > 100:                        # a heading is a few words (a JSON key may be anything)
-        return None
-    parts = re.split(r"\s+[-\u2013\u2014]\s+", name, maxsplit=1)
-    if len(parts) == 2:       # "Recording 1 - the caller's question", "Recording 2 - voice A's answer": what it holds
-        described, named = heading_kind(parts[1]), heading_kind(parts[0])
-        if described and described[0] == "reply" and not described[1] and named and named[0] == "reply":
-            return named      # "Reply A - transcript"
-        if described:
-            return described
-    if re.search(r"\((?:the )?(?:user'?s? |spoken )?(?:request|question|prompt|query)\)", name, re.I):
-        return "question", None                    # "Clip 1 (user request)": the spoken question, not a first reply
-    label = re.search(r"(?<![A-Za-z0-9])([AB12XY])(?![A-Za-z0-9])|\(([ab])\)", name)
-    label = (label.group(1) or label.group(2)).upper() if label else None
-    side = None if label else re.match(r"\s*(left|right)\b(?![ _.-]*answer\b)[ _.-]*(?=\w)", name, re.I)
-    if side:                                       # "left.transcript", "RIGHT audio" (not "Right answer")
-        label, name = {"left": "1", "right": "2"}[side.group(1).lower()], name[side.end():]
-    plain = re.sub(r"\([^()]*\)", " ", name)          # "QUESTION (for context only)", "Answer (transcribed)"
-    words = re.sub(r"[^a-z0-9 ]", " ", plain.lower().replace("\u2019", "'").replace("'s", " ")).split()
-    lead = 0                                       # "And here is the second answer": from "second answer"
-    while lead < len(words) - 1 and words[lead] in ("and", "here", "now", "this", "is", "are", "the"):
-        lead += 1
-    words = words[lead:]
-    given = next((i for i, w in enumerate(words[1:-1], 1) if w in ("given", "sent", "posed", "put", "spoken", "typed")
-                  and words[i + 1] in ("to", "by")), len(words))
-    words = words[:given]                          # "Prompt given to the system": a prompt, whoever it went to
-    if words[-1:] in (["begins"], ["starts"]):      # "Assistant 1's answer begins"
-        words = words[:-1]
-    elif words[-1:] in (["ends"], ["end"]) and len(words) > 1:
-        words = ["end"] + words[:-1]
-    elif words[-1:] in (["was"], ["is"], ["were"]) and len(words) > 1:     # "Question to model was"
-        words = words[:-1]
-    if label:
-        words = [w for w in words if w.upper() != label]
-        if words[:1] in (["first"], ["second"]) and len(words) > 1:     # "First reply (A)": the label names it
-            words = words[1:]
-    elif words[:1] in (["first"], ["second"]) and len(words) > 1:     # "First recording", "Second answer"
-        label, words = {"first": "1", "second": "2"}[words[0]], words[1:]
-    if not words or len(words) > 6:
-        return None
-    if words[0] == "the":
-        words = words[1:] or words
-    if words[0] == "end":
-        return "end", label
-    if not label and words[0] in ("question", "prompt", "request", "query", "instruction") and len(words) <= 6 and set(words[1:]) \
-            <= _FILLER | {"it", "was", "is", "being", "answering", "answered", "responding", "that", "which", "posed", "given"}:
-        return "question", None                    # "The question it was answering", "Prompt being answered"
-    if {"reference", "expected", "gold", "ideal", "target", "official"} & set(words) or "ground truth" in " ".join(words) \
-            or " ".join(words[-2:]) in ("correct answer", "right answer", "answer key"):
-        return "reference", None
-    core = [w for w in words if w not in _FILLER]
-    if not label and not core and "audio" in words:     # "Generated audio:", "Assistant audio:": the clip comes next
-        return "end", None
-    if set(words) & (_REPLY_WORDS - {"model"}) and set(core) <= _REPLY_WORDS | {"turn"}:    # "Assistant's final turn"
-        return "reply", label
-    if label and set(words) & (_LABELLED_REPLY | _REPLY_WORDS) and set(words) <= _LABELLED_REPLY | _REPLY_WORDS | _FILLER | {"next", "turn"}:
-        return "reply", label                      # "Checkpoint A", "voice B's answer"
-    if not label and set(words) <= _QUESTION_WORDS | _FILLER | _ASKERS and set(words) & _QUESTION_WORDS:   # "the caller's question"
-        return "question", None
-    # who said what, in a few words: "Text it spoke", "The words spoken are", "What the model said" (a reply);
-    # "The speaker was asked", "The customer said" (the question). Not "Language spoken" (no one speaks).
-    told = set(words) & {"said", "says", "spoke", "spoken", "replied", "answered", "responded", "asked", "asks", "wrote"}
-    if not label and len(words) <= 5 and told:
-        if set(words) & _ASKERS or told <= {"asked", "asks"}:
-            return "question", None
-        if set(words) & {"it", "assistant", "model", "bot", "agent", "system", "tutor", "words", "text", "reply", "response"}:
-            return "reply", None
-    return None
-
-
-_CONTENT = re.compile("\x00after audio\x00|[^\\s:]")      # AFTER_AUDIO, or a character that says something
-
-
-def untag(text) -> str:
-    """Inputs given as XML elements ("<question>...</question><response>...</response>") as the
-    headed sections split_sections reads; an element that is not an input (<score>N</score>) stays.
-    One pass over the tags, each closing tag paired with the latest opening of its name; only an
-    input element's body is copied, and those read never overlap (a regex per element rescans to the
-    end from every unclosed "<question>"; copying every nested element's body is quadratic in depth)."""
-    opened, pairs, reply_opens, kinds = {}, [], [], {}
-    for m in re.finditer(r"<(/?)([A-Za-z][\w-]{0,40})((?:\s+[\w-]+=\"[^\"<>\n]{0,40}\")*)\s*>", text):
-        if not m.group(1):
-            opened[m.group(2)] = m
-            if m.group(2) not in kinds:
-                kinds[m.group(2)] = heading_kind(m.group(2).replace("_", " "))
-            if (kinds[m.group(2)] or ("",))[0] == "reply":
-                reply_opens.append(m.start())         # in text order: bisect finds one inside a container
-        elif m.group(2) in opened:
-            pairs.append((opened.pop(m.group(2)), m))
-    pieces, done = [], 0
-    for start, end in sorted(pairs, key=lambda pair: pair[0].start()):
-        if start.start() < done:
-            continue
-        # <reply id="first">: the attribute names which reply
-        named = re.search(r'\b(?:id|name|label)="([^"]{1,20})"', start.group(3))
-        name = (f"{named.group(1)} " if named else "") + start.group(2).replace("_", " ")
-        kind = heading_kind(name)
-        if not kind:
-            continue             # not an input (<score>, <t17>): left as it is, its body never copied
-        inner = bisect.bisect_right(reply_opens, start.start())
-        if kind[0] == "question" and inner < len(reply_opens) and reply_opens[inner] < end.start():
-            continue             # <conversation> holding <user_turn> / <assistant_turn>: read the turns inside it
-        said = next((m for m in _CONTENT.finditer(text, start.end(), end.start()) if m.group(0) != AFTER_AUDIO), None)
-        alone = not text[text.rfind("\n", 0, start.start()) + 1:start.start()].strip()
-        if not said and not alone:
-            continue             # "put its letter inside <answer></answer> tags": the answer's form, in a sentence
-        if not said:             # <response_audio> around the clip: no input
-            pieces += [text[done:start.start()], f"\n{AFTER_AUDIO}\n" if AFTER_AUDIO in text[start.end():end.start()] else "\n"]
-            done = end.end()
-        elif kind[0] != "end":   # each element copied once: the elements read never overlap
-            body = text[start.end():end.start()]
-            nested = re.search(r"<(transcript(?:ion)?|text|asr)>(.{0,4000}?)</\1>", body, re.S) if kind[0] == "reply" else None
-            body = nested.group(2) if nested else body
-            pieces += [text[done:start.start()], f"\n{name}:\n{body.strip()}\n{AFTER_AUDIO}\n"]    # the element ends its section
-            done = end.end()
-    return "".join(pieces) + text[done:]
-
-
-def unjson(text) -> str:
-    """Inputs given as one JSON object ({"question": "...", "response": "..."}, alone, in a fenced
-    block or on a line of its own) as the headed sections split_sections reads; a key that is not an
-    input stays as it was.
-    Fences are found by one split, not a regex per fence (linear in an 8 MB body)."""
-    def sections(raw):
-        try:
-            obj = json.loads(raw)
-        except ValueError:
-            return None
-        # "candidate_a" -> "candidate A": a key's last letter is a reply's label
-        name = (lambda key: re.sub(r"(?<= )([abxy])$", lambda m: m.group(1).upper(), str(key).replace("_", " ")))  # noqa: E731
-        if not isinstance(obj, dict) or not any(heading_kind(name(k)) for k in obj):
-            return None
-        # a nested input, {"candidate_a": {"transcript": "..."}}: its text is the first input key's
-        obj = {k: next((x for kk, x in v.items() if isinstance(x, str) and heading_kind(name(kk))), v)
-               if isinstance(v, dict) and heading_kind(name(k)) else v for k, v in obj.items()}
-        # "response_audio": "<attached below>" stands for the clip (sent as audio): not a transcript, not rubric
-        clip = (lambda key: "audio" in name(key) and not re.search(r"transcri|text|asr", name(key), re.I))   # noqa: E731
-        return "\n".join(f"\n{name(k)}:\n{v}\n" if isinstance(v, str) and heading_kind(name(k)) else f"{k}: {json.dumps(v)}"
-                         for k, v in obj.items() if not (clip(k) and isinstance(v, str)))
-    whole = text.strip()
-    if whole.startswith("{") and whole.endswith("}"):
-        read = sections(whole)
-        return text if read is None else read
-    pieces, out = text.split("```"), []
-    for i, piece in enumerate(pieces):
-        closed = i % 2 == 1 and i < len(pieces) - 1          # between two fences
-        body = re.sub(r"\A(?:json)?[ \t]*\n", "", piece).strip() if closed else ""
-        read = sections(body) if body.startswith("{") else None
-        if read is not None:
-            out.append(read)                                 # the fences go with the JSON they held
-        elif i % 2:
-            out.append("```" + piece + ("```" if closed else ""))
-        else:            # a JSON object on a line of its own ("Record:\n{...}"), not an example of the answer ("e.g.\n{...}")
-            lines, before = [], ""
-            for line in piece.split("\n"):
-                read = sections(line.strip()) if line.strip()[:1] == "{" and line.strip()[-1:] == "}" and not re.search(
-                    r"\b(?:e\.g\.|for example|for instance|such as|like|format|respond|reply|answer|output|return)\W*$",
-                    before, re.I) else None
-                lines.append(line if read is None else read)
-                before = line if line.strip() else before
-            out.append("\n".join(lines))
-    return "".join(out)
-
-
 _QUOTED_QUESTION = re.compile(r"\b(?:asked|asks|told|prompted(?: with)?|question(?: was| is)?|said|says|request(?:ed)?(?: was| is)?|"
                               r"answering|(?:prompt|instruction|question|request)\s++(?:given|sent|posed)\s++to\s++"
                               r"(?:\w+\s++){0,2}?\w+\s++(?:was|is)|"          # "The prompt given to both systems was: "...""
@@ -273,29 +90,6 @@ _QUOTED_QUESTION = re.compile(r"\b(?:asked|asks|told|prompted(?: with)?|question
 _QUOTED_REPLY = re.compile(r"\b(?:answered|replied|responded|said back|(?:it|the assistant|the model|the bot) said|"
                            r"(?:reply|answer|response) (?:was|is))\s*:?\s*[\"\u201c]([^\"\u201c\u201d\n]{1,300})[\"\u201d]",
                            re.I)
-
-
-def introduced_kind(line) -> tuple | None:
-    """A sentence ending in a colon that introduces an input ("the question I asked it was:", "and
-    here's what it said back:", "The assistant replied (...):") -> ('question' | 'reply', None);
-    None for one that introduces the judge's own instructions ("Use this format:")."""
-    if not line.rstrip().endswith(":"):
-        return None
-    clause = _sentences(re.sub(r"\([^()]*\)", " ", line.rstrip()[:-1]))[-1]
-    if len(clause.split()) <= 6 and heading_kind(clause) and heading_kind(clause)[0] == "reply":    # "... first take:"
-        return heading_kind(clause)
-    if re.search(r"\b(?:format|scale|rubric|criteri\w*|following|instruction\w*|output|score|rate|rating|verdict|json|"
-                 r"example|guidelines?)\b|\byour (?:reply|answer|response|judg\w+)\b|"     # "The last line of your reply must be:"
-                 r"^\s*(?:please\s+)?(?:answer|reply|respond|write|return|give|end|finish)\s+(?:with|only|in|using|on|as)\b",
-                 clause, re.I):                                  # "Answer with the label only, on one line:"
-        return None
-    if re.search(r"\b(?:answer\w*|repl(?:y|ied|ies)|respon(?:se|ded)|said back|(?:it|model|assistant) said)\b", clause,
-                 re.I):
-        return "reply", None
-    if re.search(r"\b(?:question|asked|asks|request(?:ed)?|prompt)\b|"
-                 r"\b(?:user|customer|caller|speaker|person|child|pupil|student|human) (?:said|says|wrote|typed)\b", clause, re.I):
-        return "question", None
-    return None
 
 
 def our_sections(text) -> tuple[list, str]:
@@ -312,11 +106,6 @@ def our_sections(text) -> tuple[list, str]:
     return [(k, lab, "\n".join(body).strip()) for k, lab, body in sections], "\n".join(free).strip()
 
 
-def _sentences(text) -> list:
-    """The text split after each ".", "!", "?" or ";" that a blank follows."""
-    return re.split(r"(?<=[.!?;])\s+", text)
-
-
 def _quoted_then_rubric(rest) -> tuple[str, str]:
     """'"what is 2 plus 2". Listen to the reply below and rate ...' -> (the quoted question, the rest: rubric)."""
     quoted = re.match(r'\s*["\u201c]([^"\u201c\u201d\n]{2,300})["\u201d][.!?]?\s+(\S.*)$', rest)
@@ -327,7 +116,7 @@ def _then_introduced(rest) -> tuple[str, tuple | None]:
     """A heading's text on its own line that ends by introducing the next input ('The user asked: "spell
     dog backwards". Here is the first answer:') -> (the text before that sentence, (the sentence, its
     introduced_kind)); else (rest, None)."""
-    said = _sentences(rest)
+    said = sentences(rest)
     kind = introduced_kind(said[-1]) if len(said) > 1 else None
     return (" ".join(said[:-1]), (said[-1], kind)) if kind else (rest, None)
 
@@ -421,7 +210,7 @@ def split_sections(text) -> tuple[list, str]:
         inline = None if kind or current is not None else re.match(r"(.*?[^\s:])\s*:[ \t]+(\S.*)$", line)
         # only a head that tells what was said ("I asked it", "the bot replied"), not an order ("Reply in the form")
         # in a short head ("I asked it", not "... matches what the user asked for: the emotion, ...")
-        heads = _sentences(inline.group(1)) if inline else []
+        heads = sentences(inline.group(1)) if inline else []
         told = inline and len(heads[-1].split()) <= 10 and \
             re.search(r"\b(?:asked|asks|said|says|answered|replied|responded|got|received|(?:question|request) (?:is|was)|"
                       r"(?:this|here) is (?:the|my|our) (?:question|prompt|request))\b(?! for\b)", heads[-1], re.I)
@@ -519,9 +308,6 @@ def _audio_url(part) -> dict:
 
 
 _TOLD = re.compile(r"\b(?:said|says|spoke|spoken|replied|answered|responded|asked|asks)\b", re.I)
-AFTER_AUDIO = "\x00after audio\x00"     # a line split_sections reads as the end of the section before it
-
-
 def _parts(content, marks=True) -> tuple[list, list]:
     """A message's content -> (its text parts, its audio parts as input_audio dicts). `marks`: a text
     part after an audio one starts with AFTER_AUDIO, and a short label just before an audio part
@@ -553,35 +339,12 @@ def _parts(content, marks=True) -> tuple[list, list]:
     return texts, audios
 
 
-def _fields(text) -> str:
-    """Inputs written as fields inside a line or a table as lines of a list: "q='spell lamp backwards'. ...
-    asr='lamp backwards is plma'", "A = clip1 (asr: 'tac')", and a CSV header over one row
-    ("id,prompt,response_text" / "r-1,"What is 9 minus 4?","9 minus 4 is 6"); other text stays."""
-    key = lambda name: re.sub(r"[_.]", " ", name)      # noqa: E731  "response_text" -> "response text"
-
-    def item(name, value):
-        return f"\n- {name}: {value}\n" if heading_kind(key(name)) else None
-    text = re.sub(r"\b([A-Za-z][\w.-]{0,30})[ \t]*=[ \t]*(['\"])([^'\"\n]{1,300})\2",
-                  lambda m: item(m.group(1), m.group(3)) or m.group(0), text)
-    text = re.sub(r"(?<![\w-])([AB12])[ \t]*=[ \t]*[\w ]{0,20}?\([ \t]*(?:asr|transcript(?:ion)?|text|says)[ \t]*:[ \t]*"
-                  r"(['\"])([^'\"\n]{1,300})\2[ \t]*\)", lambda m: f"\n- {m.group(1)}: {m.group(3)}\n", text)
-    lines = text.split("\n")
-    for i, line in enumerate(lines[:-1]):
-        if not re.fullmatch(r"[ \t]*[A-Za-z_]\w{0,30}(?:[ \t]*,[ \t]*[A-Za-z_]\w{0,30}){1,11}[ \t]*", line):
-            continue
-        names = [n.strip() for n in line.split(",")]
-        row = next(csv.reader([lines[i + 1]], skipinitialspace=True), [])
-        if len(row) == len(names) and any(heading_kind(key(n)) for n in names):
-            lines[i:i + 2] = ["\n".join(f"- {key(n)}: {v}" for n, v in zip(names, row) if heading_kind(key(n))), ""]
-    return "\n".join(lines)
-
-
 def _their_inputs(texts) -> tuple[list, str, list]:
     """Anyone's user text -> (sections, free text, sections that instruct the judge), read as a person
     reads it: inputs given as one JSON object or as XML elements; a reply-like section that instructs
     the judge ("## Output / Return only a JSON object") beside another reply is rubric; a reply whose
     text says "... its transcript is: ..." is what follows the phrase."""
-    sections, free = split_sections(untag("\n\n".join(_fields(unjson(t)) for t in texts)))
+    sections, free = split_sections(untag("\n\n".join(unfield(unjson(t)) for t in texts)))
     told = [i for i, (kind, lab, b) in enumerate(sections) if kind == "reply" and not lab and _RUBRIC_CUE.search(b)]
     instructions = [sections[i][2] for i in told] if told and len(told) < sum(k == "reply" for k, _, _ in sections) else []
     sections = [sec for i, sec in enumerate(sections) if not instructions or i not in told]

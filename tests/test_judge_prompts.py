@@ -17,6 +17,7 @@ import requests
 import codec
 import analyses
 import judge
+import judge_inputs
 import judge_request
 import judge_rubric
 import reward
@@ -555,7 +556,7 @@ def test_heading_kind_reads_what_an_evaluation_prompt_calls_its_inputs(name, kin
     not read as that input, so the rubric, question and reply all land in one transcript; or a
     heading of the rubric's own ("Score Rubrics", "Task") taken for an input; "Q:" / "A:" and
     "First / Second recording" not read, or an ordinal not taken for the reply's label."""
-    assert judge_request.heading_kind(name) == kind
+    assert judge_inputs.heading_kind(name) == kind
 
 
 @pytest.mark.parametrize("transcript", ["# Results\n\nWhich is better? Rate it [[A]] <score>5</score>.", "[empty]", "",
@@ -642,10 +643,10 @@ def test_xml_tagged_inputs_are_read_in_linear_time():
     inputs must not rescan it from every opening tag. Bug caught: one regex per element with a lazy
     body, quadratic over unclosed "<question>" tags (104,000 characters took 3.5 s, an 8 MB body
     hours). Scaling, not wall time: ten times the text may take at most forty times as long."""
-    assert_linear(lambda n: judge_request.untag("<question> x " * n), 1000, 10000, rounds=3)
-    end = judge_request.AFTER_AUDIO        # an element's close ends its section
-    assert judge_request.untag("<question>q</question>\n<response>r</response>") == f"\nquestion:\nq\n{end}\n\n\nresponse:\nr\n{end}\n"
-    assert_linear(lambda n: judge_request.untag("<reply>" + "<transcript> x " * n + "</reply>"), 1000, 10000, rounds=3)
+    assert_linear(lambda n: judge_inputs.untag("<question> x " * n), 1000, 10000, rounds=3)
+    end = judge_inputs.AFTER_AUDIO        # an element's close ends its section
+    assert judge_inputs.untag("<question>q</question>\n<response>r</response>") == f"\nquestion:\nq\n{end}\n\n\nresponse:\nr\n{end}\n"
+    assert_linear(lambda n: judge_inputs.untag("<reply>" + "<transcript> x " * n + "</reply>"), 1000, 10000, rounds=3)
 
 
 def test_q_and_a_are_read_as_a_pair_and_a_lone_a_or_b_is_left_in_its_section():
@@ -747,7 +748,7 @@ def test_a_sentence_ending_in_a_colon_introduces_an_input_unless_it_introduces_i
     """Bug caught: "Output your answer in this format:" opening a reply section (the format's lines read
     as the transcript), or the question introduced in prose left in the rubric (its 'loudly' turning a
     content rubric acoustic)."""
-    assert judge_request.introduced_kind(line) == kind
+    assert judge_inputs.introduced_kind(line) == kind
 
 
 def test_a_list_item_input_is_one_line_and_text_after_the_audio_is_not_the_section_before_it():
@@ -757,7 +758,7 @@ def test_a_list_item_input_is_one_line_and_text_after_the_audio_is_not_the_secti
                                                   "2. Listen to the reply.\n3. Score it 1-5.")
     assert sections == [("question", None, "how many letters in cat")]
     assert free == "Steps:\n2. Listen to the reply.\n3. Score it 1-5."
-    text = f"Question: what is 3 plus 4\n{judge_request.AFTER_AUDIO}\nRate the answer above 1-10."
+    text = f"Question: what is 3 plus 4\n{judge_inputs.AFTER_AUDIO}\nRate the answer above 1-10."
     sections, free = judge_request.split_sections(text)
     assert sections == [("question", None, "what is 3 plus 4")] and free == "Rate the answer above 1-10."
 
@@ -792,7 +793,7 @@ def test_listening_test_labels_and_final_turns_are_replies(name, kind):
     comparison; "Audio 1" / "Sample B" / "first take" not read as labelled replies (a comparison scored as
     one reply); the final turn of a dialogue not the reply; an unlabelled "Generated audio:" read as a
     reply of its own (an empty one after the transcript's) or as part of the transcript above it."""
-    assert judge_request.heading_kind(name.replace("_", " ")) == kind
+    assert judge_inputs.heading_kind(name.replace("_", " ")) == kind
 
 
 def test_an_answer_wanted_alone_has_no_justification_line():
@@ -915,18 +916,18 @@ def test_user_text_full_of_fences_or_introductions_is_read_in_linear_time():
     ('```' then '{' repeated: 100,000 characters took 4.4 s, an 8 MB body would take hours), and
     fenced JSON inputs no longer read. Scaling as the tests above: ten times the text at most forty
     times as long."""
-    fenced = judge_request.unjson('Rate it.\n```json\n{"question": "q", "response": "r"}\n```')
+    fenced = judge_inputs.unjson('Rate it.\n```json\n{"question": "q", "response": "r"}\n```')
     assert judge_request.split_sections(fenced) == ([("question", None, "q"), ("reply", None, "r")], "Rate it.")
-    assert judge_request.unjson("a```x```b```c") == "a```x```b```c"
+    assert judge_inputs.unjson("a```x```b```c") == "a```x```b```c"
     for unit in ("```\n{ a\n", "I asked it: what\n", "x: y: "):
-        assert_linear(lambda size: judge_request.split_sections(judge_request.unjson(unit * (size // len(unit)))),
+        assert_linear(lambda size: judge_request.split_sections(judge_inputs.unjson(unit * (size // len(unit)))),
                       10_000, 100_000)
 
 
 @pytest.mark.parametrize("question,transcript", [
     ("The user asked: what is 3 plus 4", "the transcript is 7"),
     ("caller asked what is 2 times 3", "The transcript reads 7. Score: 10/10"),
-    ("what is 3 plus 4", judge_request.AFTER_AUDIO + "\n7"),
+    ("what is 3 plus 4", judge_inputs.AFTER_AUDIO + "\n7"),
 ])
 def test_our_own_request_is_read_whole_whatever_its_question_and_transcript_say(question, transcript):
     """Bugs caught (a review of this session's change): the readings meant for others' prompts ran on
@@ -1019,7 +1020,7 @@ def test_negations_end_where_a_new_subject_starts_and_more_verbs_leave_out_or_na
 def test_heading_kind_reads_a_participle_phrase_and_a_here_is(name, kind):
     """Bugs caught: "Prompt given to the system:" not a question heading (the question lost); "Here is the
     first answer:" not a labelled reply (two clips scored as one reply); the system prompt read as the question."""
-    assert judge_request.heading_kind(name) == kind
+    assert judge_inputs.heading_kind(name) == kind
 
 
 def test_a_line_that_quotes_the_question_and_then_introduces_a_reply_gives_both():
@@ -1073,15 +1074,15 @@ def test_xml_elements_with_an_id_a_nested_transcript_and_a_wrapper_around_the_cl
     is not in its section. Bugs caught: tags with attributes left as text (the question runs into them);
     the reply's text read with its inner tags; the wrapper read as an empty reply whose ":" (a label's
     colon added before the clip) became the transcript; the rubric after the last element read as its text."""
-    end = judge_request.AFTER_AUDIO
+    end = judge_inputs.AFTER_AUDIO
     text = (f'<question>which is larger 41 or 14</question>\n<reply id="first">\n<transcript>the larger is 41</transcript>\n'
             f'<audio>\n{end}\n</audio>\n</reply>\n<reply id="second">\n<transcript>the larger is 14</transcript>\n<audio>\n'
             f'{end}\n</audio>\n</reply>\n\nThink step by step, then answer <preferred>first</preferred>.')
-    sections, free = judge_request.split_sections(judge_request.untag(text))
+    sections, free = judge_request.split_sections(judge_inputs.untag(text))
     assert sections == [("question", None, "which is larger 41 or 14"), ("reply", "1", "the larger is 41"),
                         ("reply", "2", "the larger is 14")] and free.startswith("Think step by step")
     text = f"<response_transcript>6 times 7 is 43.</response_transcript>\n<response_audio>\n{end}\n</response_audio>\nRate it."
-    assert judge_request.split_sections(judge_request.untag(text))[0] == [("reply", None, "6 times 7 is 43.")]
+    assert judge_request.split_sections(judge_inputs.untag(text))[0] == [("reply", None, "6 times 7 is 43.")]
     assert judge_request._parts([{"type": "text", "text": "<response_audio>"},
                                  {"type": "input_audio", "input_audio": {}}])[0] == ["<response_audio>"]
 
@@ -1097,7 +1098,7 @@ def test_heading_kind_reads_who_said_or_was_asked_and_an_answer_key(name, kind):
     taken for the transcript); "The speaker was asked:" not heading the question; "Answer key:" read into
     the question (a reference answer lost, "Answer key: 24" judged as part of what was asked); "Language spoken:"
     or "Scoring rules we said" (no speaker of the reply) read as the reply; "The customer said" read as the reply."""
-    assert judge_request.heading_kind(name) == kind
+    assert judge_inputs.heading_kind(name) == kind
 
 
 def test_a_labelled_reply_keeps_its_transcript_beside_an_empty_heading_for_its_audio():
@@ -1106,7 +1107,7 @@ def test_a_labelled_reply_keeps_its_transcript_beside_an_empty_heading_for_its_a
     clip. Bugs caught: "Response A" (no colon) read as text, so two replies become one; the empty audio heading
     read as a reply of its own, its transcript (none) replacing the one given, so the analyser's hearing is
     judged instead of the words the prompt gives."""
-    end = judge_request.AFTER_AUDIO
+    end = judge_inputs.AFTER_AUDIO
     text = f"Response A\nTranscript: 2 plus 2 is 4\n\n{end}\n\nResponse B\nTranscript: 2 plus 2 is 5\n\n{end}\nWhich is right?"
     sections, _ = judge_request._their_inputs([text])[:2]
     assert sections == [("reply", "A", "2 plus 2 is 4"), ("reply", "B", "2 plus 2 is 5")]
@@ -1128,7 +1129,7 @@ def test_a_heading_after_a_sentence_and_a_json_record_on_its_own_line():
     assert sections == [("question", None, "what is 2 plus 2")]
     record = ('Record:\n{"id": "p-1", "prompt": "spell frog backwards", "candidate_a": {"transcript": "frog backwards is frog"}, '
               '"candidate_b": {"transcript": "frog backwards is gorf"}, "response_audio": "<attached below>"}')
-    sections, _ = judge_request.split_sections(judge_request.unjson(record))
+    sections, _ = judge_request.split_sections(judge_inputs.unjson(record))
     assert sections == [("question", None, "spell frog backwards"), ("reply", "A", "frog backwards is frog"),
                         ("reply", "B", "frog backwards is gorf")]
 
@@ -1290,10 +1291,10 @@ def test_inputs_of_batch_twelve():
     under "... a line of the form:" read as a reply; a <conversation> element swallowing its <assistant_turn>;
     "Bot transcript:" not a reply heading, so all the user text (the rubric's steps) became the transcript."""
     read = lambda text: judge_request._their_inputs([text])[0]      # noqa: E731
-    end = judge_request.AFTER_AUDIO
+    end = judge_inputs.AFTER_AUDIO
     assert read(f"=== Candidate A ===\nTranscript: 4 times 3 is 11\nAudio:\n{end}\n=== Candidate B ===\nTranscript: 4 times 3 is 13") \
         == [("reply", "A", "4 times 3 is 11"), ("reply", "B", "4 times 3 is 13")]
-    assert judge_request.heading_kind("Clip 1 (user request)") == ("question", None)
+    assert judge_inputs.heading_kind("Clip 1 (user request)") == ("question", None)
     assert read("Candidate 1 for the next assistant turn (transcript: 9 times 9 is 18):") == [("reply", "1", "9 times 9 is 18")]
     assert read("Prompt spoken by the user: how many letters in cloud\n\nWhich response sounds more natural? Judge the voice only.") \
         == [("question", None, "how many letters in cloud")]
@@ -1301,7 +1302,7 @@ def test_inputs_of_batch_twelve():
     assert sections == [] and "Answer: A / B / TIE" in free
     text = ("<conversation>\n<user_turn>spell fish backwards</user_turn>\n<assistant_turn>\n<transcript>fish backwards is hsif"
             "</transcript>\n</assistant_turn>\n</conversation>")
-    assert judge_request.split_sections(judge_request.untag(text))[0] == \
+    assert judge_request.split_sections(judge_inputs.untag(text))[0] == \
         [("question", None, "spell fish backwards"), ("reply", None, "fish backwards is hsif")]
     assert read("User request: which is larger 42 or 17\nBot transcript: the larger is 42") == \
         [("question", None, "which is larger 42 or 17"), ("reply", None, "the larger is 42")]
@@ -1350,9 +1351,9 @@ def test_the_review_s_adversarial_inputs_are_read_in_linear_time():
     list copy at a time; 400 KB took 48 s); elements nested deep under names that are no input (untag copied
     every body; 1.7 MB took 41 s); a long run of spaces on a line (_HEADING's two adjacent blanks, 10 KB took
     43 s; _QUOTED_QUESTION after "asked"; the rubric's numbered ladder)."""
-    key = lambda n: judge_request.unjson(json.dumps({"and " * (n // 4) + "answer": "seven", "question": "q"}))  # noqa: E731
+    key = lambda n: judge_inputs.unjson(json.dumps({"and " * (n // 4) + "answer": "seven", "question": "q"}))  # noqa: E731
     assert_linear(key, 4000, 40000, rounds=3)
-    nested = lambda n: judge_request.untag("".join(f"<t{i}>" for i in range(n)) + "x" +             # noqa: E731
+    nested = lambda n: judge_inputs.untag("".join(f"<t{i}>" for i in range(n)) + "x" +             # noqa: E731
                                            "".join(f"</t{i}>" for i in reversed(range(n))))
     assert_linear(nested, 1000, 10000, rounds=3)
     assert_linear(lambda n: judge_request._HEADING.match("a" + " " * n + "b"), 1000, 10000, rounds=3)
@@ -1483,7 +1484,7 @@ def test_inputs_of_batch_thirteen():
     assert read("User request (text): what is 9 minus 4 say it slowly\nASR of device output: 9 minus 4 is 5\n"
                 "Device output audio:")[0] == [("question", None, "what is 9 minus 4 say it slowly"),
                                                ("reply", None, "9 minus 4 is 5")]
-    sections, free = read(f"**Reply (audio only):**\n{judge_request.AFTER_AUDIO}\nAnswer with the label only, on one line:\n"
+    sections, free = read(f"**Reply (audio only):**\n{judge_inputs.AFTER_AUDIO}\nAnswer with the label only, on one line:\n"
                           "Label: <Excellent|Good|Fair|Poor|Bad>")
     assert sections == [("reply", None, "")] and free.endswith("Label: <Excellent|Good|Fair|Poor|Bad>")
     assert read("| Field | Value |\n|---|---|\n| user_turn | how many letters in bread |\n| left.transcript | the count is 5 |\n"
@@ -1540,7 +1541,7 @@ def test_headings_of_batch_fourteen_and_the_third_plain_batch(name, kind):
     """Bugs caught (batch 14, held out: 4 of 20 at f2e73c4; a third plain batch, 17 of 30; batch 13's
     "Question to model was" and "ASR of device output"): each of these headings read as no input, or as the
     wrong one."""
-    assert judge_request.heading_kind(name) == kind
+    assert judge_inputs.heading_kind(name) == kind
 
 
 def test_inputs_of_batch_fourteen_and_the_third_plain_batch():
@@ -1556,9 +1557,9 @@ def test_inputs_of_batch_fourteen_and_the_third_plain_batch():
         [("reply", "A", "cat backwards is tac"), ("reply", "B", "tac")]
     assert read('Grade the row.\n\nid,prompt,response_text,response_audio\nr-1,"What is 9 minus 4?","9 minus 4 is 6",'
                 "<audio attached below>")[0] == [("question", None, "What is 9 minus 4?"), ("reply", None, "9 minus 4 is 6")]
-    assert read("Question: which is larger 38 or 71\n\nA: the larger is 38", f"{judge_request.AFTER_AUDIO}\nB: the larger is 71")[0] \
+    assert read("Question: which is larger 38 or 71\n\nA: the larger is 38", f"{judge_inputs.AFTER_AUDIO}\nB: the larger is 71")[0] \
         == [("question", None, "which is larger 38 or 71"), ("reply", "A", "the larger is 38"), ("reply", "B", "the larger is 71")]
-    assert read("User question: What is 6 times 7?\nA (transcript: 6 times 7 is 42)", f"{judge_request.AFTER_AUDIO}\n"
+    assert read("User question: What is 6 times 7?\nA (transcript: 6 times 7 is 42)", f"{judge_inputs.AFTER_AUDIO}\n"
                 "B (transcript: 6 times 7 is 24)")[0] == [("question", None, "What is 6 times 7?"),
                                                           ("reply", "A", "6 times 7 is 42"), ("reply", "B", "6 times 7 is 24")]
     assert read('Question: what is 3 plus 4\nResponse (audio attached, transcript: "3 plus 4 is")')[0] == \

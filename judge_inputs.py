@@ -1,0 +1,256 @@
+"""What names an input in a judge prompt, and the layouts inputs come in: headings, XML, JSON, fields.
+
+    import judge_inputs
+    judge_inputs.heading_kind("Transcript of answer A")      # ('reply', 'A')
+    judge_inputs.untag("<question>what is 2 plus 2</question>")   # as a "question:" heading over its text
+
+judge_request.py finds a request's inputs by their headings; this file says what a heading names
+(heading_kind: a question, a reference, a reply and its label, or the end of one), what a sentence
+ending in a colon introduces (introduced_kind), and turns the other layouts inputs come in into
+headed sections: XML elements (untag), one JSON object (unjson), fields inside a line or a CSV row
+(unfield). All of this is heuristic: README, *Use your own judge prompt*, says how far it carries
+on prompts it was not built from.
+
+Deviations: none from the paper (it does not say how its judge parses prompts).
+"""
+import bisect
+import csv
+import json
+import re
+
+
+_QUESTION_WORDS = {"question", "instruction", "request", "query", "prompt", "input", "turn", "message", "utterance",
+                   "context", "dialogue", "conversation", "chat", "user"}
+_REPLY_WORDS = {"answer", "response", "reply", "output", "completion", "transcript", "transcription", "assistant", "model",
+                "recording", "clip", "asr"}
+# what a labelled reply may be called in a listening test: "Audio 1", "Sample A", "first take", "System B"
+_LABELLED_REPLY = {"audio", "sample", "take", "version", "candidate", "option", "system", "rendering", "rendition",
+                   "recording", "clip", "checkpoint", "model", "variant", "voice"}
+_ASKERS = {"user", "customer", "caller", "person", "human", "pupil", "student", "child", "client"}
+_FILLER = {"the", "a", "an", "of", "to", "be", "for", "s", "text", "spoken", "audio", "candidate", "generated", "ai", "bot",
+           "its", "original", "user", "users", "start", "model", "assistant", "evaluate", "evaluated", "judge", "judged",
+           "assess", "assessed", "rate", "rated", "score", "scored", "grade", "graded",     # "Response to evaluate"
+           "transcribed", "recording", "clip", "final", "last", "latest",     # "Assistant's final turn"
+           "device",                                                 # "ASR of device output"
+           "what", "said", "says", "asked", "asks", "replied", "answered", "responded", "spoke", "heard"}   # "What ... said"
+
+AFTER_AUDIO = "\x00after audio\x00"     # a line split_sections reads as the end of the section before it
+
+
+def heading_kind(name) -> tuple | None:
+    """('question' | 'reference' | 'reply' | 'end', label or None) for a section heading, or
+    None when the name is not one a judge prompt uses for its inputs."""
+    if name.strip() in ("Q", "q"):             # "Q: ... / A: ..." (split_sections reads the A after a Q)
+        return "question", None
+    if len(name) > 100:                        # a heading is a few words (a JSON key may be anything)
+        return None
+    parts = re.split(r"\s+[-\u2013\u2014]\s+", name, maxsplit=1)
+    if len(parts) == 2:       # "Recording 1 - the caller's question", "Recording 2 - voice A's answer": what it holds
+        described, named = heading_kind(parts[1]), heading_kind(parts[0])
+        if described and described[0] == "reply" and not described[1] and named and named[0] == "reply":
+            return named      # "Reply A - transcript"
+        if described:
+            return described
+    if re.search(r"\((?:the )?(?:user'?s? |spoken )?(?:request|question|prompt|query)\)", name, re.I):
+        return "question", None                    # "Clip 1 (user request)": the spoken question, not a first reply
+    label = re.search(r"(?<![A-Za-z0-9])([AB12XY])(?![A-Za-z0-9])|\(([ab])\)", name)
+    label = (label.group(1) or label.group(2)).upper() if label else None
+    side = None if label else re.match(r"\s*(left|right)\b(?![ _.-]*answer\b)[ _.-]*(?=\w)", name, re.I)
+    if side:                                       # "left.transcript", "RIGHT audio" (not "Right answer")
+        label, name = {"left": "1", "right": "2"}[side.group(1).lower()], name[side.end():]
+    plain = re.sub(r"\([^()]*\)", " ", name)          # "QUESTION (for context only)", "Answer (transcribed)"
+    words = re.sub(r"[^a-z0-9 ]", " ", plain.lower().replace("\u2019", "'").replace("'s", " ")).split()
+    lead = 0                                       # "And here is the second answer": from "second answer"
+    while lead < len(words) - 1 and words[lead] in ("and", "here", "now", "this", "is", "are", "the"):
+        lead += 1
+    words = words[lead:]
+    given = next((i for i, w in enumerate(words[1:-1], 1) if w in ("given", "sent", "posed", "put", "spoken", "typed")
+                  and words[i + 1] in ("to", "by")), len(words))
+    words = words[:given]                          # "Prompt given to the system": a prompt, whoever it went to
+    if words[-1:] in (["begins"], ["starts"]):      # "Assistant 1's answer begins"
+        words = words[:-1]
+    elif words[-1:] in (["ends"], ["end"]) and len(words) > 1:
+        words = ["end"] + words[:-1]
+    elif words[-1:] in (["was"], ["is"], ["were"]) and len(words) > 1:     # "Question to model was"
+        words = words[:-1]
+    if label:
+        words = [w for w in words if w.upper() != label]
+        if words[:1] in (["first"], ["second"]) and len(words) > 1:     # "First reply (A)": the label names it
+            words = words[1:]
+    elif words[:1] in (["first"], ["second"]) and len(words) > 1:     # "First recording", "Second answer"
+        label, words = {"first": "1", "second": "2"}[words[0]], words[1:]
+    if not words or len(words) > 6:
+        return None
+    if words[0] == "the":
+        words = words[1:] or words
+    if words[0] == "end":
+        return "end", label
+    if not label and words[0] in ("question", "prompt", "request", "query", "instruction") and len(words) <= 6 and set(words[1:]) \
+            <= _FILLER | {"it", "was", "is", "being", "answering", "answered", "responding", "that", "which", "posed", "given"}:
+        return "question", None                    # "The question it was answering", "Prompt being answered"
+    if {"reference", "expected", "gold", "ideal", "target", "official"} & set(words) or "ground truth" in " ".join(words) \
+            or " ".join(words[-2:]) in ("correct answer", "right answer", "answer key"):
+        return "reference", None
+    core = [w for w in words if w not in _FILLER]
+    if not label and not core and "audio" in words:     # "Generated audio:", "Assistant audio:": the clip comes next
+        return "end", None
+    if set(words) & (_REPLY_WORDS - {"model"}) and set(core) <= _REPLY_WORDS | {"turn"}:    # "Assistant's final turn"
+        return "reply", label
+    if label and set(words) & (_LABELLED_REPLY | _REPLY_WORDS) and set(words) <= _LABELLED_REPLY | _REPLY_WORDS | _FILLER | {"next", "turn"}:
+        return "reply", label                      # "Checkpoint A", "voice B's answer"
+    if not label and set(words) <= _QUESTION_WORDS | _FILLER | _ASKERS and set(words) & _QUESTION_WORDS:   # "the caller's question"
+        return "question", None
+    # who said what, in a few words: "Text it spoke", "The words spoken are", "What the model said" (a reply);
+    # "The speaker was asked", "The customer said" (the question). Not "Language spoken" (no one speaks).
+    told = set(words) & {"said", "says", "spoke", "spoken", "replied", "answered", "responded", "asked", "asks", "wrote"}
+    if not label and len(words) <= 5 and told:
+        if set(words) & _ASKERS or told <= {"asked", "asks"}:
+            return "question", None
+        if set(words) & {"it", "assistant", "model", "bot", "agent", "system", "tutor", "words", "text", "reply", "response"}:
+            return "reply", None
+    return None
+
+
+_CONTENT = re.compile("\x00after audio\x00|[^\\s:]")      # AFTER_AUDIO, or a character that says something
+
+
+def untag(text) -> str:
+    """Inputs given as XML elements ("<question>...</question><response>...</response>") as the
+    headed sections split_sections reads; an element that is not an input (<score>N</score>) stays.
+    One pass over the tags, each closing tag paired with the latest opening of its name; only an
+    input element's body is copied, and those read never overlap (a regex per element rescans to the
+    end from every unclosed "<question>"; copying every nested element's body is quadratic in depth)."""
+    opened, pairs, reply_opens, kinds = {}, [], [], {}
+    for m in re.finditer(r"<(/?)([A-Za-z][\w-]{0,40})((?:\s+[\w-]+=\"[^\"<>\n]{0,40}\")*)\s*>", text):
+        if not m.group(1):
+            opened[m.group(2)] = m
+            if m.group(2) not in kinds:
+                kinds[m.group(2)] = heading_kind(m.group(2).replace("_", " "))
+            if (kinds[m.group(2)] or ("",))[0] == "reply":
+                reply_opens.append(m.start())         # in text order: bisect finds one inside a container
+        elif m.group(2) in opened:
+            pairs.append((opened.pop(m.group(2)), m))
+    pieces, done = [], 0
+    for start, end in sorted(pairs, key=lambda pair: pair[0].start()):
+        if start.start() < done:
+            continue
+        # <reply id="first">: the attribute names which reply
+        named = re.search(r'\b(?:id|name|label)="([^"]{1,20})"', start.group(3))
+        name = (f"{named.group(1)} " if named else "") + start.group(2).replace("_", " ")
+        kind = heading_kind(name)
+        if not kind:
+            continue             # not an input (<score>, <t17>): left as it is, its body never copied
+        inner = bisect.bisect_right(reply_opens, start.start())
+        if kind[0] == "question" and inner < len(reply_opens) and reply_opens[inner] < end.start():
+            continue             # <conversation> holding <user_turn> / <assistant_turn>: read the turns inside it
+        said = next((m for m in _CONTENT.finditer(text, start.end(), end.start()) if m.group(0) != AFTER_AUDIO), None)
+        alone = not text[text.rfind("\n", 0, start.start()) + 1:start.start()].strip()
+        if not said and not alone:
+            continue             # "put its letter inside <answer></answer> tags": the answer's form, in a sentence
+        if not said:             # <response_audio> around the clip: no input
+            pieces += [text[done:start.start()], f"\n{AFTER_AUDIO}\n" if AFTER_AUDIO in text[start.end():end.start()] else "\n"]
+            done = end.end()
+        elif kind[0] != "end":   # each element copied once: the elements read never overlap
+            body = text[start.end():end.start()]
+            nested = re.search(r"<(transcript(?:ion)?|text|asr)>(.{0,4000}?)</\1>", body, re.S) if kind[0] == "reply" else None
+            body = nested.group(2) if nested else body
+            pieces += [text[done:start.start()], f"\n{name}:\n{body.strip()}\n{AFTER_AUDIO}\n"]    # the element ends its section
+            done = end.end()
+    return "".join(pieces) + text[done:]
+
+
+def unjson(text) -> str:
+    """Inputs given as one JSON object ({"question": "...", "response": "..."}, alone, in a fenced
+    block or on a line of its own) as the headed sections split_sections reads; a key that is not an
+    input stays as it was.
+    Fences are found by one split, not a regex per fence (linear in an 8 MB body)."""
+    def sections(raw):
+        try:
+            obj = json.loads(raw)
+        except ValueError:
+            return None
+        # "candidate_a" -> "candidate A": a key's last letter is a reply's label
+        name = (lambda key: re.sub(r"(?<= )([abxy])$", lambda m: m.group(1).upper(), str(key).replace("_", " ")))  # noqa: E731
+        if not isinstance(obj, dict) or not any(heading_kind(name(k)) for k in obj):
+            return None
+        # a nested input, {"candidate_a": {"transcript": "..."}}: its text is the first input key's
+        obj = {k: next((x for kk, x in v.items() if isinstance(x, str) and heading_kind(name(kk))), v)
+               if isinstance(v, dict) and heading_kind(name(k)) else v for k, v in obj.items()}
+        # "response_audio": "<attached below>" stands for the clip (sent as audio): not a transcript, not rubric
+        clip = (lambda key: "audio" in name(key) and not re.search(r"transcri|text|asr", name(key), re.I))   # noqa: E731
+        return "\n".join(f"\n{name(k)}:\n{v}\n" if isinstance(v, str) and heading_kind(name(k)) else f"{k}: {json.dumps(v)}"
+                         for k, v in obj.items() if not (clip(k) and isinstance(v, str)))
+    whole = text.strip()
+    if whole.startswith("{") and whole.endswith("}"):
+        read = sections(whole)
+        return text if read is None else read
+    pieces, out = text.split("```"), []
+    for i, piece in enumerate(pieces):
+        closed = i % 2 == 1 and i < len(pieces) - 1          # between two fences
+        body = re.sub(r"\A(?:json)?[ \t]*\n", "", piece).strip() if closed else ""
+        read = sections(body) if body.startswith("{") else None
+        if read is not None:
+            out.append(read)                                 # the fences go with the JSON they held
+        elif i % 2:
+            out.append("```" + piece + ("```" if closed else ""))
+        else:            # a JSON object on a line of its own ("Record:\n{...}"), not an example of the answer ("e.g.\n{...}")
+            lines, before = [], ""
+            for line in piece.split("\n"):
+                read = sections(line.strip()) if line.strip()[:1] == "{" and line.strip()[-1:] == "}" and not re.search(
+                    r"\b(?:e\.g\.|for example|for instance|such as|like|format|respond|reply|answer|output|return)\W*$",
+                    before, re.I) else None
+                lines.append(line if read is None else read)
+                before = line if line.strip() else before
+            out.append("\n".join(lines))
+    return "".join(out)
+
+
+def introduced_kind(line) -> tuple | None:
+    """A sentence ending in a colon that introduces an input ("the question I asked it was:", "and
+    here's what it said back:", "The assistant replied (...):") -> ('question' | 'reply', None);
+    None for one that introduces the judge's own instructions ("Use this format:")."""
+    if not line.rstrip().endswith(":"):
+        return None
+    clause = sentences(re.sub(r"\([^()]*\)", " ", line.rstrip()[:-1]))[-1]
+    if len(clause.split()) <= 6 and heading_kind(clause) and heading_kind(clause)[0] == "reply":    # "... first take:"
+        return heading_kind(clause)
+    if re.search(r"\b(?:format|scale|rubric|criteri\w*|following|instruction\w*|output|score|rate|rating|verdict|json|"
+                 r"example|guidelines?)\b|\byour (?:reply|answer|response|judg\w+)\b|"     # "The last line of your reply must be:"
+                 r"^\s*(?:please\s+)?(?:answer|reply|respond|write|return|give|end|finish)\s+(?:with|only|in|using|on|as)\b",
+                 clause, re.I):                                  # "Answer with the label only, on one line:"
+        return None
+    if re.search(r"\b(?:answer\w*|repl(?:y|ied|ies)|respon(?:se|ded)|said back|(?:it|model|assistant) said)\b", clause,
+                 re.I):
+        return "reply", None
+    if re.search(r"\b(?:question|asked|asks|request(?:ed)?|prompt)\b|"
+                 r"\b(?:user|customer|caller|speaker|person|child|pupil|student|human) (?:said|says|wrote|typed)\b", clause, re.I):
+        return "question", None
+    return None
+
+
+def sentences(text) -> list:
+    """The text split after each ".", "!", "?" or ";" that a blank follows."""
+    return re.split(r"(?<=[.!?;])\s+", text)
+
+
+def unfield(text) -> str:
+    """Inputs written as fields inside a line or a table as lines of a list: "q='spell lamp backwards'. ...
+    asr='lamp backwards is plma'", "A = clip1 (asr: 'tac')", and a CSV header over one row
+    ("id,prompt,response_text" / "r-1,"What is 9 minus 4?","9 minus 4 is 6"); other text stays."""
+    key = lambda name: re.sub(r"[_.]", " ", name)      # noqa: E731  "response_text" -> "response text"
+
+    def item(name, value):
+        return f"\n- {name}: {value}\n" if heading_kind(key(name)) else None
+    text = re.sub(r"\b([A-Za-z][\w.-]{0,30})[ \t]*=[ \t]*(['\"])([^'\"\n]{1,300})\2",
+                  lambda m: item(m.group(1), m.group(3)) or m.group(0), text)
+    text = re.sub(r"(?<![\w-])([AB12])[ \t]*=[ \t]*[\w ]{0,20}?\([ \t]*(?:asr|transcript(?:ion)?|text|says)[ \t]*:[ \t]*"
+                  r"(['\"])([^'\"\n]{1,300})\2[ \t]*\)", lambda m: f"\n- {m.group(1)}: {m.group(3)}\n", text)
+    lines = text.split("\n")
+    for i, line in enumerate(lines[:-1]):
+        if not re.fullmatch(r"[ \t]*[A-Za-z_]\w{0,30}(?:[ \t]*,[ \t]*[A-Za-z_]\w{0,30}){1,11}[ \t]*", line):
+            continue
+        names = [n.strip() for n in line.split(",")]
+        row = next(csv.reader([lines[i + 1]], skipinitialspace=True), [])
+        if len(row) == len(names) and any(heading_kind(key(n)) for n in names):
+            lines[i:i + 2] = ["\n".join(f"- {key(n)}: {v}" for n, v in zip(names, row) if heading_kind(key(n))), ""]
+    return "\n".join(lines)
