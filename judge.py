@@ -130,7 +130,7 @@ def heard_words(heard, known) -> str:
                 continue
             digits = len(chunk[i:]) - len(chunk[i:].lstrip("0123456789"))
             ends = [(i + len(w), 0) for w in known if w and chunk.startswith(w, i)] + ([(i + digits, 0)] if digits else [])
-            ends += [(j, j - i + 3) for j in range(i + min(3, len(chunk) - i), min(len(chunk), i + 30) + 1)]   # unknown: 3-30
+            ends += [(j, j - i + 3) for j in range(i + 3, min(len(chunk), i + 30) + 1)]   # unknown: 3-30 letters ("kites" stays)
             for end, unknown in ends:
                 cost = (best[i][0] + unknown, best[i][1] + 1, i)
                 if best[end] is None or cost[:2] < best[end][:2]:

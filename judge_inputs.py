@@ -53,6 +53,8 @@ def heading_kind(name) -> tuple | None:
             return described
     if re.search(r"\((?:the )?(?:user'?s? |spoken )?(?:request|question|prompt|query)\)", name, re.I):
         return "question", None                    # "Clip 1 (user request)": the spoken question, not a first reply
+    if re.match(r"A [a-z]+ [a-z]+ ", name):        # "A user asked a voice assistant": the article, no label
+        name = name[2:]
     label = re.search(r"(?<![A-Za-z0-9])([AB12XY])(?![A-Za-z0-9])|\(([ab])\)", name)
     label = (label.group(1) or label.group(2)).upper() if label else None
     side = None if label else re.match(r"\s*(left|right)\b(?![ _.-]*answer\b)[ _.-]*(?=\w)", name, re.I)
@@ -83,14 +85,23 @@ def heading_kind(name) -> tuple | None:
         return None
     if words[0] == "the":
         words = words[1:] or words
-    if words[0] == "end":
-        return "end", label
+    if words[0] == "end" and set(words[1:]) <= _REPLY_WORDS | _LABELLED_REPLY | _QUESTION_WORDS | _FILLER | {"of", "input", "inputs"}:
+        return "end", label                        # "End of answer", not "End with exactly one line"
     if not label and words[0] in ("question", "prompt", "request", "query", "instruction") and len(words) <= 6 and set(words[1:]) \
-            <= _FILLER | {"it", "was", "is", "being", "answering", "answered", "responding", "that", "which", "posed", "given"}:
-        return "question", None                    # "The question it was answering", "Prompt being answered"
+            <= _FILLER | _ASKERS | {"it", "was", "is", "being", "answering", "answered", "responding", "that", "which", "posed",
+                                    "given", "from", "by"}:
+        return "question", None                    # "The question it was answering", "Question from child"
     if {"reference", "expected", "gold", "ideal", "target", "official"} & set(words) or "ground truth" in " ".join(words) \
             or " ".join(words[-2:]) in ("correct answer", "right answer", "answer key"):
         return "reference", None
+    if not label and len(words) == 2 and words[1] in ("question", "prompt", "request", "query", "instruction") and words[0] \
+            not in ("system", "judge", "grading", "scoring", "evaluation", "evaluator", "rating", "example", "sample", "your"):
+        return "question", None                    # "Scripted prompt", "Test question" (not "System prompt")
+    if not label and len(words) == 2 and words[1] in ("answer", "response", "reply") and words[0] not in (
+            "preferred", "better", "best", "winning", "chosen", "your", "my", "short", "final", "example", "sample"):
+        return "reply", None                       # "Tutor's answer", "Bot response" (not "Preferred response: A")
+    if not label and set(words) & {"asked", "asks"} and set(words) & _ASKERS:
+        return "question", None                    # "The user asked the assistant", "What the caller asked"
     core = [w for w in words if w not in _FILLER]
     if not label and not core and "audio" in words:     # "Generated audio:", "Assistant audio:": the clip comes next
         return "end", None
@@ -178,7 +189,8 @@ def unjson(text) -> str:
                if isinstance(v, dict) and heading_kind(name(k)) else v for k, v in obj.items()}
         # "response_audio": "<attached below>" stands for the clip (sent as audio): not a transcript, not rubric
         clip = (lambda key: "audio" in name(key) and not re.search(r"transcri|text|asr", name(key), re.I))   # noqa: E731
-        return "\n".join(f"\n{name(k)}:\n{v}\n" if isinstance(v, str) and heading_kind(name(k)) else f"{k}: {json.dumps(v)}"
+        return "\n".join(f"\n{name(k)}:\n{v}\n" if isinstance(v, str) and heading_kind(name(k)) else
+                         f"{k}: {v if isinstance(v, str) else json.dumps(v)}"
                          for k, v in obj.items() if not (clip(k) and isinstance(v, str)))
     whole = text.strip()
     if whole.startswith("{") and whole.endswith("}"):
@@ -194,6 +206,8 @@ def unjson(text) -> str:
         elif i % 2:
             out.append("```" + piece + ("```" if closed else ""))
         else:            # a JSON object on a line of its own ("Record:\n{...}"), not an example of the answer ("e.g.\n{...}")
+            # or over lines of its own, "{" to the first "}" at the start of a line, below a sentence
+            piece = re.sub(r"(?ms)^\{[ \t]*\n.{0,20000}?^\}[ \t]*$", lambda m: sections(m.group(0)) or m.group(0), piece)
             lines, before = [], ""
             for line in piece.split("\n"):
                 read = sections(line.strip()) if line.strip()[:1] == "{" and line.strip()[-1:] == "}" and not re.search(
@@ -219,10 +233,10 @@ def introduced_kind(line) -> tuple | None:
                  r"^\s*(?:please\s+)?(?:answer|reply|respond|write|return|give|end|finish)\s+(?:with|only|in|using|on|as)\b",
                  clause, re.I):                                  # "Answer with the label only, on one line:"
         return None
-    if re.search(r"\b(?:answer\w*|repl(?:y|ied|ies)|respon(?:se|ded)|said back|(?:it|model|assistant) said)\b", clause,
+    if re.search(r"\b(?:answer\w*|repl(?:y|ied|ies)|respon(?:se|ded)|said back|(?:it|model|assistant) said|came out)\b", clause,
                  re.I):
         return "reply", None
-    if re.search(r"\b(?:question|asked|asks|request(?:ed)?|prompt)\b|"
+    if re.search(r"\b(?:question|asked|asks|request(?:ed)?|prompt|command|challenge)\b|"
                  r"\b(?:user|customer|caller|speaker|person|child|pupil|student|human) (?:said|says|wrote|typed)\b", clause, re.I):
         return "question", None
     return None

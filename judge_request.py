@@ -27,6 +27,7 @@ Deviations: none from the paper (it does not say how its judge parses prompts); 
 official client, an unscorable request is an error, never a default score.
 """
 import base64
+import html
 import io
 import re
 
@@ -73,7 +74,8 @@ _RUBRIC_CUE = re.compile(r"<(?:score|rating|grade|choice|verdict|winner|prefer\w
                          r"\b(?:grader|evaluator|act as an?)\b|\b(?:output|return|respond|reply)\s+(?:only|just|with)\b|"
                          r"\bgive (?:your|a|the) (?:score|rating|verdict|grade)\b|"
                          r"\b(?:after|before) (?:judging|rating|scoring)\b|"
-                         r"\b(?:rate|score|grade|judge|evaluate|assess)\s+(?:the|each|both|this|these|how|whether|only|it)\b|"
+                         r"\b(?:rate|score|grade|judge|evaluate|assess)\s+(?:the|each|both|this|these|how|whether|only|it|its|their)\b|"
+                         r"\blisten to (?:the|each|both|this)\b|"
                          r"\bwhich (?:output|response|answer|reply|recording|clip|one|candidate|sample|voice|version|rendering|rendition) "
                          r"(?:is|was|sounds|answers|do|has)\b|\bjudge which\b|"
                          # a plain order or yes/no question to the judge: "Answer yes or no.", "Is the answer correct?"
@@ -85,7 +87,8 @@ _QUOTED_QUESTION = re.compile(r"\b(?:asked|asks|told|prompted(?: with)?|question
                               r"answering|(?:prompt|instruction|question|request)\s++(?:given|sent|posed)\s++to\s++"
                               r"(?:\w+\s++){0,2}?\w+\s++(?:was|is)|"          # "The prompt given to both systems was: "...""
                               r"(?:answers|replies|responses) to)"     # 'two answers to "..."', not 'limit your answer to "yes"'
-                              r"(?:\s++(?:(?:my|the|our|its|this|that)\s++)?\w+)?\s*+:?\s*+"      # 'asked my assistant "..."'
+                              r"(?:\s++(?:(?:a|an|my|the|our|its|this|that|their)\s++)?\w++(?:\s++\w++)?)?"   # 'asked a voice assistant "..."'
+                              r"(?:\s*+\([^()\n]{0,40}\))?\s*+:?\s*+"             # "asked the following (orthographic prompt):"
                               r"(?:[\"\u201c]([^\"\u201c\u201d\n]{2,300})[\"\u201d]|'([^'\n]{2,300})')", re.I)
 _QUOTED_REPLY = re.compile(r"\b(?:answered|replied|responded|said back|(?:it|the assistant|the model|the bot) said|"
                            r"(?:reply|answer|response) (?:was|is))\s*:?\s*[\"\u201c]([^\"\u201c\u201d\n]{1,300})[\"\u201d]",
@@ -123,7 +126,7 @@ def _then_introduced(rest) -> tuple[str, tuple | None]:
 
 # a heading that names the clip, not its words: "Response (audio)", "Reply audio", "Audio of the answer"
 _CLIP_ONLY = re.compile(r"\((?:[^()]*\b)?(?:audio|recording|clip|wav|sound)\b[^()]*\)|"
-                        r"\b(?:reply|response|answer|assistant|output)\W+(?:audio|recording|clip)\b|"
+                        r"\b(?:reply|response|answer|assistant|output)[\W_]+(?:audio|recording|clip)\b|"
                         r"\b(?:audio|recording|clip) of the (?:reply|response|answer)\b", re.I)
 # "Model answer voice is below.", "(audio attached)": where the clip is, not what it says
 _CLIP_NOTE = re.compile(r"^[ \t(]*(?:[\w']+[ \t]+){0,5}?(?:voice|audio|recording|clip|sound|speech)[ \t]+(?:(?:is|comes)[ \t]+)?"
@@ -131,7 +134,7 @@ _CLIP_NOTE = re.compile(r"^[ \t(]*(?:[\w']+[ \t]+){0,5}?(?:voice|audio|recording
                         r"^[ \t]*[(\[][ \t]*(?:audio|recording|clip|wav|sound)(?:[ \t]+\w+){0,2}[ \t]*[)\]][ \t]*:?[ \t]*$", re.I)  # "(audio)"
 _WORDS_GIVEN = re.compile(r"transcri|text|asr|words|said|spoke|says", re.I)      # a heading over a reply's words
 _GIVEN_TRANSCRIPT = re.compile(r"^[ \t]*([A-Za-z][\w ]{0,60}?)[ \t]*\((?:[^():\n]{0,40}?,[ \t]*)?(?:transcript(?:ion)?|text|asr|"
-                               r"says|said)[ \t]*:[ \t]*([^()\n]{1,300})\)[ \t]*:?[ \t]*$", re.I)    # "(audio attached, transcript: ...)"
+                               r"says|said)[ \t]*:?[ \t]*([^()\n]{1,300})\)[ \t]*:?[ \t]*$", re.I)    # "(audio attached, transcript: ...)"
 
 
 def _heads_words(line) -> bool:
@@ -176,16 +179,19 @@ def split_sections(text) -> tuple[list, str]:
         if banner:               # "=== Candidate A ===", "<<<USER_TURN>>>" ... "<<<END_USER_TURN>>>": headings set apart
             line = f"## {banner.group(1) or ('END ' if banner.group(2) else '') + banner.group(3)}"
         # "| user_turn | what is 2 plus 2 |": a table of fields, one input a row
-        row = re.fullmatch(r"[ \t]*\|[ \t]*([A-Za-z][\w .-]{0,40}?)[ \t]*\|[ \t]*([^|\n]*?)[ \t]*\|[ \t]*", line)
+        row = re.fullmatch(r"[ \t]*\|[ \t]*(?:\*\*|__)?([A-Za-z][\w .-]{0,40}?)(?:\*\*|__)?[ \t]*\|[ \t]*([^|\n]*?)[ \t]*\|[ \t]*", line)
         if row and heading_kind(re.sub(r"[_.]", " ", row.group(1))):
             line = f"{re.sub(r'[_.]', ' ', row.group(1))}: {row.group(2)}"
+        elif re.fullmatch(r"[ \t]*\|.*\|[ \t]*", line) and current is not None:
+            current = None              # "| **Criterion** | ... |" below the inputs' rows: the rubric's
         ref = re.fullmatch(r"[ \t]*(?:the[ \t]+)?(?:correct|right|expected|reference|true|gold)[ \t]+answer[ \t]+(?:is|was|should be)"
                            r"[ \t]*:?[ \t]*(\S.*?)[ \t]*\.?[ \t]*", line, re.I)
         if ref and (current is None or current[0] == "question"):      # "The correct answer is 5."
             sections.append(["reference", None, [ref.group(1)], "said"])
             current, blank = None, False
             continue
-        given = _GIVEN_TRANSCRIPT.match(line)
+        given = _GIVEN_TRANSCRIPT.match(line) or re.match(
+            r"^[ \t]*([A-Za-z][\w ]{0,40}?)[ \t]+(?:-|\u2013|\u2014|says|said)[ \t]+[\"\u201c]([^\"\u201d\n]{1,300})[\"\u201d][ \t]*:?[ \t]*$", line)
         if given and ((heading_kind(given.group(1)) or ("",))[0] == "reply" or lone_pair and given.group(1) in ("A", "B")):
             line = f"{given.group(1)}: {given.group(2)}"      # "Response 1 (transcript: the smaller is 27):"
         m = _BRACKET.match(line) or _HEADING.match(line)
@@ -231,9 +237,9 @@ def split_sections(text) -> tuple[list, str]:
                 current = [*then[1], [], "said"]
                 sections.append(current)
             continue
-        if m and not kind and lone_pair and m.group("name").strip() in ("A", "B") and not after_q:
+        if m and not kind and lone_pair and m.group("name").strip() in ("A", "B"):
             kind = ("reply", m.group("name").strip())
-        if m and m.group("name").strip() == "A" and after_q and current is not None:
+        if m and m.group("name").strip() == "A" and after_q and current is not None and not lone_pair:
             kind = ("reply", None)       # the answer of a "Q: / A:" pair (a lone "A:" may be a choice or a label)
         if kind:
             after_q = m.group("name").strip() in ("Q", "q")
@@ -251,6 +257,12 @@ def split_sections(text) -> tuple[list, str]:
             if (m.groupdict().get("rest") or "").strip():
                 free.append(m.group("rest"))
         elif after_words and not (m.groupdict().get("rest") or "").strip():
+            current = None
+        elif m and re.fullmatch(r"(?:(?:first|second|third|1st|2nd|3rd) )?(?:clip|recording|audio|file)(?: \w{1,2})?",
+                                m.group("name").strip(), re.I) and (m.groupdict().get("rest") or "").strip() and \
+                heading_kind(m.group("rest").strip().rstrip(".:")) and len(m.group("rest").split()) <= 4:
+            described = heading_kind(m.group("rest").strip().rstrip(".:"))    # "Second clip: reply A.": what the clip is
+            sections.append([described[0], described[1], [], m.group("rest")])
             current = None
         elif kind:
             current = [kind[0], kind[1], [], m.group("name")]
@@ -272,7 +284,12 @@ def split_sections(text) -> tuple[list, str]:
             # "Question: ...\nRate the reply 1-5." (not "Question:\nIs it true that ...?", the question itself)
             current = None
             free.append(line)
-        elif current is not None and current[0] == "reply" and _CLIP_NOTE.match(line):
+        elif current is not None and line.rstrip().endswith(":") and len(line) <= 120 and \
+                all(x in ("", AFTER_AUDIO) for x in lines[i + 1:i + 3]) and AFTER_AUDIO in lines[i + 1:i + 3]:
+            current = None              # "r1 (txt: the count is 5):" just before its clip: the clip's label
+            free.append(line)
+        elif current is not None and current[0] == "reply" and (_CLIP_NOTE.match(line) or blank and re.match(
+                r"[ \t]*(?:[\w']+[ \t,]+){0,8}?(?:audio|clips?|recordings?)\b[^\n]{0,40}:[ \t]*$", line, re.I)):
             current = None              # neither the reply's words nor the rubric
         elif current is not None:
             current[2].append(line)
@@ -339,6 +356,37 @@ def _parts(content, marks=True) -> tuple[list, list]:
     return texts, audios
 
 
+def _clip_labels(messages) -> list:
+    """The line written just before each audio part of the user messages (None where another audio part or
+    nothing comes between): "Left build audio:", "<candidate id="X">", "r1 (txt: the count is 5):"."""
+    labels, last = [], None
+    for m in messages:
+        if m.get("role") != "user":
+            continue
+        for part in m.get("content") if isinstance(m.get("content"), list) else [{"type": "text", "text": m.get("content")}]:
+            if isinstance(part, dict) and part.get("type") == "text" and isinstance(part.get("text"), str):
+                lines = [line.strip() for line in part["text"].splitlines() if line.strip()]
+                last = lines[-1] if lines else last
+            elif isinstance(part, dict) and part.get("type") in ("input_audio", "audio_url"):
+                labels.append(last)
+                last = None
+    return labels
+
+
+def _paired_names(first, second) -> tuple | None:
+    """Two clips' label lines that differ in one short word ("Left build audio:" / "Right build audio:",
+    "r1 (txt: ...)" / "r2 (txt: ...)", "Maya's answer:" / "Leo's answer:") -> the two words, else None."""
+    if not first or not second or len(first) > 120 or len(second) > 120:
+        return None
+    a, b = (re.findall(r"\w+", re.sub(r"\([^()]*\)", " ", line)) for line in (first, second))   # "(txt: ...)" aside
+    differ = [k for k, (x, y) in enumerate(zip(a, b)) if x != y]
+    i = differ[0] if len(a) == len(b) and len(differ) == 1 else None          # the same line but for one word
+    if i is None or i > 3 or max(len(a[i]), len(b[i])) > 12 or a[i].isdigit() or b[i].isdigit() or any(
+            (heading_kind(line.rstrip(":")) or ("",))[0] == "question" for line in (first, second)):
+        return None
+    return a[i], b[i]
+
+
 def _their_inputs(texts) -> tuple[list, str, list]:
     """Anyone's user text -> (sections, free text, sections that instruct the judge), read as a person
     reads it: inputs given as one JSON object or as XML elements; a reply-like section that instructs
@@ -350,10 +398,12 @@ def _their_inputs(texts) -> tuple[list, str, list]:
     sections = [sec for i, sec in enumerate(sections) if not instructions or i not in told]
 
     def transcript(body):       # the last such phrase: found by one scan (a leading ".*" retried from every position is quadratic)
-        said = list(re.finditer(r"\btranscript(?:ion)?\s+(?:is|reads)\s*:?\s*", body))
+        said = list(re.finditer(r"\btranscript(?:ion)?\s+(?:is|reads)\s*:?\s*|"
+                                r"^[ \t]*(?:ASR )?transcript(?:ion)?\b[^:\n]{0,30}:[ \t]*", body, re.M))   # "ASR transcript, for convenience:"
         body = body[said[-1].end():] if said else body
         body = re.sub(r"\A\s*[(\[](?:transcript(?:ion)?|asr|text)[)\]][ \t]*", "", body)         # "(transcript) ..."
         body = re.sub(r"[ \t]*[;,][ \t]*(?:audio|recording|clip)\b[^\n]{0,20}\Z", "", body)       # '"..."; audio:'
+        body = re.sub(r"[ \t]*\((?:[^()\n]*\b)?(?:audio|recording|clip)\b[^()\n]*\)[ \t]*\Z", "", body)    # '"..." (audio below)'
         # a note above the words ("(spoken response: ASR transcript below)"), quotes around them
         body = re.sub(r"\A(?:[ \t]*\([^()\n]*\)[ \t]*\n)+(?=\s*\S)", "", body)
         quoted = re.fullmatch(r'\s*["\u201c`]([^"\u201c\u201d`\n]+)["\u201d`]\s*', body)
@@ -366,10 +416,14 @@ def _their_inputs(texts) -> tuple[list, str, list]:
     for kind, lab, b in sections:
         if kept and kind == "reply" and kept[-1][:2] == (kind, lab) and b.strip() and not kept[-1][2].strip():
             kept.pop()
+        elif kept and kind == "reply" and not lab and kept[-1][0] == "reply" and kept[-1][1] and b.strip() \
+                and not kept[-1][2].strip():      # "[The Start of Assistant B's Answer]", its clip, "Transcript: ..."
+            lab = kept.pop()[1]
         if kind == "reply" and lab and not b.strip() and lab in worded:
             continue
         worded |= {lab} if kind == "reply" and lab and b.strip() else set()
         kept.append((kind, lab, b))
+    kept = [(kind, lab, re.sub(r"(?m)^[ \t]*>[ \t]?", "", b)) for kind, lab, b in kept]      # "> What is 6 times 7?"
     return [(kind, lab, transcript(b) if kind == "reply" else b) for kind, lab, b in kept], free, instructions
 
 
@@ -379,7 +433,7 @@ def _their_question(question, free, rubric, spoken) -> str:
     the prose ('The user asked: "what is 3 plus 4"'), else what the analyser hears in the clip spoken
     before the reply (`spoken`: the audio parts before the scored ones)."""
     said = re.match(r"\s*(?:the )?(?:user|customer|speaker|caller|person)\s+(?:said|asked|asks|says|wrote|requested)"
-                    r"(?:\s+(?:the|our|their|my|its|an?)\s+\w+\s*:|\s+(?:me|us|it|him|her|them)\s*:|\s*:?)"   # "asked the agent:"
+                    r"(?:\s+(?:the|our|their|my|its|an?)\s+\w+\s*:?|\s+(?:me|us|it|him|her|them)\s*:?|\s*:?)"   # "asked the agent:"
                     r"\s*(\S.*)", question or "", re.I | re.S)
     question = said.group(1) if said else question
     quoted = re.match(r'\s*["\u201c`]([^"\u201c\u201d`\n]{2,300})["\u201d`]', question or "")
@@ -440,18 +494,35 @@ def parse_judge_request(body: dict) -> dict:
                      and (_RUBRIC_CUE.search(b) or i > last_reply)]
     replies = [(lab, b or None) for kind, lab, b in sections if kind == "reply"]     # empty: a label for its audio
     # the user text is the reply itself (not when it all comes after the audio: then it says what the clips are)
-    bare = bool(system) and not replies and bool(free) and not all(t.startswith(AFTER_AUDIO) for t in user if t.strip()) \
-        and not _RUBRIC_CUE.search(free)          # "Here is the spoken reply. Rate the speech from 1 to 5." is no transcript
-    rubric = "\n\n".join(system + instructions + ([] if bare else [free]))[:MAX_RUBRIC]
     labels = list(dict.fromkeys(lab for lab, _ in replies if lab))
+    # two clips labelled alike, the instructions naming both labels ("out: r1 or r2", "<preferred>X</preferred>"): a comparison
+    named = None if ours or len(labels) >= 2 or len(audios) < 2 else _paired_names(*_clip_labels(body["messages"])[-2:])
+    told = "\n\n".join(system + instructions + [free])
+    said = [list(re.finditer(rf"(?<![\w>]){re.escape(n)}(?!\w)", told, re.I)) for n in named or ()]
+    quoted = [[m for m in found if told[m.start() - 1:m.start()] in "\"'`" and m.start()] for found in said]
+    # as the instructions spell them: quoted if they quote them ('"left" | "right"'), else where last named
+    named = tuple((q or found)[-1].group(0) for q, found in zip(quoted, said)) if named and all(said) else None
+    bare = bool(system) and not replies and bool(free) and not all(t.startswith(AFTER_AUDIO) for t in user if t.strip()) \
+        and not _RUBRIC_CUE.search(free) and not named   # "Here is the spoken reply. Rate the speech from 1 to 5." is no transcript
+    rubric = "\n\n".join(system + instructions + ([] if bare else [free]))[:MAX_RUBRIC]
+    rubric = html.unescape(rubric) if re.search(r"&(?:lt|gt|quot|amp|apos);", rubric) else rubric   # inside an XML record
     compare = re.search(r"Comparison axis:\s*(helpfulness|naturalness|overall)", rubric)
-    pairwise = bool(compare) or len(labels) >= 2 or (len(audios) >= 2 and bool(_PAIR_WORDS.search(rubric))
+    # a clip that is the question ("Clip 1 (user question):", "The first clip is a question a user asked") is no reply
+    spoken = any(kind == "question" and not b.strip() for kind, _, b in sections) or bool(re.search(
+        r"\b(?:first|1st) (?:clip|recording|audio|file)\b[^.\n]{0,20}\b(?:is|contains|has)\b[^.\n]{0,30}\b(?:question|request|prompt)\b",
+        rubric, re.I))
+    pairwise = bool(compare) or len(labels) >= 2 or bool(named) or (len(audios) - spoken >= 2 and bool(_PAIR_WORDS.search(rubric))
                                                      and not re.search(r"Scoring axis:", rubric))
     all_audio = audios
     if pairwise:
         axis = compare.group(1) if compare else PAIR_NAMES[rubric_axis(rubric)]
         by_label = {lab: b for lab, b in replies if lab}
         transcripts = [by_label.get(lab) for lab in labels[:2]] if len(labels) >= 2 else [None, None]
+        if named:            # "r1 (txt: the count is 5):": the words in its label line
+            given = [re.search(r"\((?:its |the )?(?:transcript(?:ion)?|text|txt|asr|says)(?: is| reads)?\s*:?\s*[\"']?"
+                               r"([^()\"'\n]{1,300}?)[\"']?\)", line or "", re.I)
+                     for line in _clip_labels(body["messages"])[-2:]]
+            transcripts = [g.group(1) if g else None for g in given]
         same = re.search(r"\bboth\b[^.\n]{0,40}?\b(?:say|says|said|speak|spoke)\b[^\"\u201c\n]{0,30}?[(\"\u201c]+([^\"\u201d\n]{1,200})[\"\u201d]",
                          free, re.I)
         transcripts = [t or (same.group(1) if same else None) for t in transcripts]    # 'Both replies say "the count is 5"'
@@ -480,4 +551,5 @@ def parse_judge_request(body: dict) -> dict:
         _their_question(found["question"], free, rubric, all_audio[:len(all_audio) - len(audios)])
     return {"mode": "compare" if pairwise else "score", "axis": axis, "question": question,
             "reference": found["reference"], "replies": out, "heard": heard, "seed": seed,
-            "labels": labels[:2] if pairwise and len(labels) >= 2 else ["A", "B"], "format": answer_format(rubric, pairwise)}
+            "labels": list(named) if named else labels[:2] if pairwise and len(labels) >= 2 else ["A", "B"],
+            "format": answer_format(rubric, pairwise)}

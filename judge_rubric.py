@@ -41,6 +41,8 @@ _SEMANTIC = re.compile(r"\b(?:content\w*|semantic\w*|correct\w*|accura\w*|helpfu
                        r"(?<!of )what (?:it|they|the \w+) says?|(?<!of )what (?:it|they) said|iq|right (?:answer|result)s?|"     # not "a recording of what it said"
                        r"(?:got|gets?|getting) (?:it|the \w+) right|(?:it's|it is|is it|was it) (?:\w+ly )?(?:right|correct)|"
                        r"(?:agrees?|match\w*|consistent) (?:with |to )?(?:the |a )?(?:reference|expected|gold)|"
+                       r"is the (?:\w+ )?(?:answer|reply|response) (?:\w+ly )?(?:right|correct)|"
+                       r"(?:the|its|their) (?:answer|reply|response) is (?:\w+ly )?(?:right|correct)|answers? (?:the|their|my|your) (?:question|request)|"
                        r"wrong(?!\s+(?:intonation|pitch|tone|emphasis|stress|pronunciation|prosody|volume|pace|speed|"
                        r"emotion|accent|manner|style|way|voice|delivery|mood|register)))\b", re.I)
 _ACOUSTIC = re.compile(r"\b(?:paralinguistic\w*|acoustic\w*|deliver\w*|"
@@ -56,7 +58,9 @@ _ACOUSTIC = re.compile(r"\b(?:paralinguistic\w*|acoustic\w*|deliver\w*|"
                        r"how well (?:it|they|the \w+) (?:is|are) spoken|"
                        r"style (?:the user |they )?(?:asked for|requested)|"
                        r"pac(?:e|ing)|intelligib\w*|timbre|expressive\w*|audio quality|sound quality|"
-                       r"how (?:it|they|the \w+) (?:sound(?:s|ed)?|says? it|speaks?|(?:is|are|was|were) (?:said|spoken|delivered))|eq)\b",
+                       r"how (?:it|they|the \w+) (?:sound(?:s|ed)?|says? it|speaks?|(?:is|are|was|were) (?:said|spoken|delivered))|"
+                       r"(?:does|do|did) (?:it|they|this|the \w+) sound|(?:whether|if) (?:it|they|the \w+) sounds?|"
+                       r"speak(?:s|ing)? clearly|clearly spoken|eq)\b",
                        re.I)
 _HOLISTIC = re.compile(r"\b(?:holistic\w*|overall|as a whole)\b", re.I)
 _JUDGE_WORDS = (r"judg\w*|grad\w*|scor\w*|rat\w*|assess\w*|evaluat\w*|consider\w*|mention\w*|penali[sz]\w*|care|look at|"
@@ -65,16 +69,23 @@ _JUDGE_WORDS = (r"judg\w*|grad\w*|scor\w*|rat\w*|assess\w*|evaluat\w*|consider\w
 _JUDGE_VERB = rf"(?:{_JUDGE_WORDS})"
 # "X does not matter", "X is out of scope", "X is not graded here", "X is checked elsewhere / by another team"
 _NEG_BEFORE = re.compile(r"\b(?:(?:does|do|should|must|will|shall)(?: not|n't) (?:matter|count|affect|influence|change)|"
+                         r"(?:team|annotators?|reviewers?|judges?|pass|people|group|colleagues?) (?:covers?|checks?|handles?|"
+                         r"judges?|scores?|rates?|reviews?|looks? at) (?:that|this|it|those|them)|"     # "the content team covers that"
                          r"(?:is|are) (?:irrelevant|not relevant|not important|out of scope|not (?:assessed|considered|"
                          r"judged|evaluated|scored|rated|graded|marked|reviewed|checked|part of|included|covered)|"
-                         r"(?:checked|judged|assessed|evaluated|handled|reviewed|scored|rated|graded|covered) "
-                         r"(?:elsewhere|separately(?=\s*(?:[.;,!?)]|$))|(?:by|in) (?:another|a separate|a different|other)\b)))\b",
+                         r"(?:checked|judged|assessed|evaluated|handled|reviewed|scored|rated|graded|covered|marked) "
+                         r"(?:elsewhere|separately(?: (?:in|by) (?:another|a separate|a different|other) \w+)?(?=\s*(?:[.;,!?)]|$))|"
+                         r"(?:by|in) (?:another|a separate|a different|other)\b)))\b",
                          re.I)          # "delivery is evaluated separately." (not "scored separately for correctness")
 # "n't" has no word boundary before it ("don't", "shouldn't"), so it stands outside the \b group
 _NEG_AFTER = re.compile(rf"(?:\b(?:ignor\w*|disregard\w*|without|regardless of|irrespective of|no matter|rather than|"
-                        rf"(?:do not|never) let|forget(?: about)?|(?:do not|does not|never) mind|"
+                        rf"(?:do not|never) let|forget(?: about)?|(?:do not|does not|never) mind|(?:do not|never) take|"
+                        rf"(?:do not|never|no need to) worry|"
                         rf"instead of|not (?:about|on|the|its|their|whether|what|how)|(?:not|never) {_JUDGE_VERB}|"
-                        rf"out of scope|(?:no|not) need to)|n't (?:{_JUDGE_WORDS}|need to|mind))\b", re.I)
+                        rf"out of scope|(?:no|not) need to|"
+                        rf"(?:another|a separate|a different|other) (?:\w+ ){{0,2}}(?:checks?|judges?|scores?|rates?|grades?|reviews?|"
+                        rf"handles?|covers?|evaluates?|assess\w*))|"      # "a separate annotator checks content"
+                        rf"n't (?:{_JUDGE_WORDS}|need to|mind|worry))\b", re.I)
 # "Judge only the voice", "concentrate solely on the content": where a clause narrows the judging
 # to one side, that side is the axis, whatever else the rubric mentions ("not only" does not narrow).
 # Not "just" ("just a medium"), nor a condition ("penalize it only when ...", "give 5 only if ...").
@@ -89,12 +100,14 @@ def _affirmed(text) -> str:
     cue like "ignore" to the end of its clause, and the whole clause around "... does not matter".
     Linear in the text: clause ends are looked up by bisection in one list of stops, and the
     spans are merged before blanking (a long rubric full of cues must not take quadratic time)."""
-    text = re.sub(r"[*_`#>]+", " ", text)
+    text = re.sub(r"[ \t]{2,}", " ", re.sub(r"[*_`#>]+", " ", text))
     # where a clause stops; a comma or colon too where a new subject starts ("Forget the spelling, I'm only
     # tuning the voice"), not before a list ("Ignore the voice: loudness, tone and pace")
-    ends = [m.start() for m in re.finditer(r"[.;!?\n\u2014]|[,:](?=\s+(?:I|I'm|I am|we|we're|we are|(?i:but|please))\b)", text)]
+    # a parenthesis belongs to its clause: "Delivery (voice, speed, loudness) is out of scope", "style (volume etc.) is not"
+    bare = re.sub(r"\([^()\n]{0,200}\)", lambda m: " " * len(m.group(0)), text)
+    ends = [m.start() for m in re.finditer(r"[.;!?\n\u2014]|[,:](?=\s+(?:I|I'm|I am|we|we're|we are|(?i:but|please))\b)", bare)]
     starts = [m.start() + (1 if m.group(0)[0].isspace() else 0)
-              for m in re.finditer(r"[.;!?\n,]|\s[-\u2013\u2014]\s", text)]  # where one begins (after); " - " too
+              for m in re.finditer(r"[.;!?\n,]|\s(?:-{1,3}|[\u2013\u2014])\s", bare)]  # where one begins (after); " - ", " -- " too
 
     def clause_end(i):
         k = bisect.bisect_left(ends, i)
@@ -192,7 +205,7 @@ def named_scale(rubric) -> tuple | None:
     else ("in 1 to 3 sentences") is not a range."""
     spelled = {"zero": 0, "one": 1, "three": 3, "four": 4, "five": 5, "seven": 7, "nine": 9, "ten": 10, "hundred": 100}
     rubric = re.sub(r"\b(?:%s)\b" % "|".join(spelled), lambda m: str(spelled[m.group(0).lower()]), rubric, flags=re.I)
-    top, to = r"(10|100|3|4|5|7|9)", r"\s*(?:-|\u2013|to|and)\s*"
+    top, to = r"(10|100|3|4|5|7|9)", r"\s*(?:-|\u2013|to|and|until|till|through)\s*"
     note = r"(?:\([^()\n]{0,60}\)\s*)?"                  # "1 (completely wrong) to 10"
     unit = r"(?!\s*(?:sentences?|words?|lines?|paragraphs?|bullets?|reasons?|examples?|seconds?|minutes?)\b)"
     forms = [rf"(?:scale|score|rate|rating|grade|from|between|range)\D{{0,24}}?\b([01])\s*{note}{to}{top}\b{unit}",
@@ -254,18 +267,23 @@ def answer_words(rubric) -> list | None:
                     continue
                 said = [m.group(1), m.group(3)]
                 # "Answer yes or no", not "the answer is correct or"
-                ordered = re.search(rf"(?<!the )(?<!an )(?<!your )(?<!its )\b{_ANSWER_VERB}\b[^.\n]{{0,40}}$",
+                ordered = re.search(rf"(?<!the )(?<!an )(?<!your )(?<!its )\b(?:{_ANSWER_VERB}|(?:one|single) word)\b[^.\n]{{0,40}}$",
                                     rubric[max(0, w.start() - 80):w.start()], re.I)
                 quoted = bool(m.group(2)) or rubric[max(0, w.start() - 1):w.start()] in tuple("\"'\u201c\u201d*`")
                 if all(x.isupper() for x in said) or quoted or ordered:
                     return said if first == neg else said[::-1]
     words = "|".join(sorted(map(re.escape, _LADDER), key=len, reverse=True))
-    sep = r"\s*(?:,\s*(?:or\s+)?|/|\||\bor\b|<|>|\u2192|->)\s*"
+    sep = r"\s*(?:,\s*(?:or\s+)?|/|\||\bor\b|<|>|\u2192|->|\n[ \t]*[-*\u2022]?)\s*"      # one a line too
     for m in re.finditer(rf"\b(?:{words})\b(?:{sep}{q}\b(?:{words})\b){{2,}}", rubric, re.I):
         found = list(dict.fromkeys(re.findall(rf"\b(?:{words})\b", m.group(0), re.I)))
         ranks = [_LADDER[w.lower()] for w in found]
         if len(set(ranks)) == len(ranks) >= 3:
             return [w for _, w in sorted(zip(ranks, found))]
+    # one a line, each with its meaning: "Excellent - correct and to the point" / "Good - ..." / "Fair - ..."
+    found = list(dict.fromkeys(re.findall(rf"(?im)^[ \t]*+(?:[-*\u2022][ \t]*+)?\**({words})\**[ \t]*+(?:[-:=\u2013(]|$)", rubric)))
+    ranks = [_LADDER[w.lower()] for w in found]
+    if len(set(ranks)) == len(ranks) >= 3:
+        return [w for _, w in sorted(zip(ranks, found))]
     return None
 
 
@@ -282,27 +300,32 @@ def answer_options(rubric) -> tuple | None:
     for line in rubric.splitlines():
         quoted = [a or b or c for a, b, c in re.findall(r"[\"\u201c]([^\"\u201c\u201d\n]{1,60})[\"\u201d]|`([^`\n]{1,60})`|"
                                                         r"(?<!\w)'([^'\n]{1,60})'(?!\w)", line)]
-        if 2 <= len(quoted) <= 4:
-            start = os.path.commonprefix(quoted)
+        # the last two to four quoted ("the 'say it ...' instruction ... 'Winner: Maya' or 'Winner: Leo'")
+        for listed in [quoted[-n:] for n in range(min(len(quoted), 4), 1, -1)]:
+            start = os.path.commonprefix(listed)
             start = start[:start.rfind(": ") + 2 if ": " in start else start.rfind(" ") + 1]     # whole words
-            rest = [q[len(start):].strip() for q in quoted]
+            rest = [q[len(start):].strip() for q in listed]
             single = re.search(r"(?<!\w)'[^'\n]{1,60}'(?!\w)", line)
             # single quotes name things in prose ("listen to 'Response A' and 'Response B'"): only whole answer lines
             if start.strip() and all(rest) and len(set(rest)) == len(rest) and (not single or start.endswith(": ")):
                 return start, rest
     # unquoted, each a line's start and one word: "verdict=A | verdict=B | verdict=TIE" on one line, or under
     # "in the form:" one a line ("Preferred response: A" / "or" / "Preferred response: B")
-    whole = re.compile(r"([A-Za-z][\w ]{0,30}?(?:[ \t]*[:=][ \t]*|[ \t]))(\w+)")
     lines = [line.strip() for line in rubric.splitlines() if line.strip() and line.strip().lower() != "or"]
     for i, line in enumerate(lines):
-        pieces = re.split(r"\s+(?:\||or)\s+", line)
-        pieces[0] = pieces[0].split(": ", 1)[-1] if not whole.fullmatch(pieces[0]) else pieces[0]     # "one line: verdict=A"
-        run = [whole.fullmatch(p) for p in pieces] if len(pieces) > 1 else \
-            [whole.fullmatch(x) for x in lines[i:i + 3]] if i and lines[i - 1].endswith(":") else []
-        run = run[:next((k for k, m in enumerate(run) if not m), len(run))]
-        if 2 <= len(run) <= 4 and len({m.group(1) for m in run}) == 1 and len({m.group(2) for m in run}) == len(run) \
-                and re.search(r"[:=]", run[0].group(1)):
-            return run[0].group(1), [m.group(2) for m in run]
+        pieces = [p.strip(" \t.`*") for p in re.split(r"\s*,\s*(?:or\s+)?|\s+(?:\||or)\s+", line)]
+        if len(pieces) < 2 and i and re.search(r"(?::|\b(?:as|like|form|format))\s*$", lines[i - 1], re.I):
+            pieces = [x.strip(" \t.`*") for x in lines[i:i + 3]]
+        last = pieces[-1]             # the shared start, read off the last answer: "Preferred: Response 2" -> "Preferred: Response "
+        start = last[:max(last.rfind(": ") + 2, last.rfind("=") + 1, last.rfind(" ") + 1)]
+        if ":" not in start and "=" not in start:
+            continue
+        # the first may follow its sentence: "Your final line must read: Preferred: Response 1"
+        pieces[0] = pieces[0][pieces[0].rfind(start):] if start in pieces[0] else pieces[0]
+        run = [p[len(start):] for p in pieces if p.startswith(start)]
+        run = run[:next((k for k, p in enumerate(run) if not re.fullmatch(r"\w+", p)), len(run))]
+        if 2 <= len(run) <= 4 and len(set(run)) == len(run) and len(run) == min(len(pieces), 4) - (len(pieces) > 4):
+            return start, run
     return None
 
 
@@ -321,7 +344,7 @@ def answer_template(rubric) -> tuple | None:
     shown += [(x, False) for x in re.findall(r"`([^`\n]{1,80})`", rubric)]
     shown += [(a or b, False) for a, b in re.findall(r"[\"\u201c]([^\"\u201c\u201d\n]{1,80})[\"\u201d]|"
                                                     r"(?<!\w)'([^'\n]{1,80})'(?!\w)", rubric)]
-    cue = (r"\b(?:format|exactly|as follows|template|in the form|of the form|formatted as|like this|as|"
+    cue = (r"\bexactly (?:like|as)\s*(?=\n)|\b(?:format|exactly|as follows|template|in the form|of the form|formatted as|like this|as|"
            r"(?:one|a|the last|the final) line|must be|should be)\s*:")
     for m in re.finditer(cue, rubric, re.I):          # the rest of the line, or the lines below a cue that ends one
         rest = rubric[m.end():m.end() + 400].lstrip(" \t")     # a bounded look: not a copy of the rest per cue
@@ -338,6 +361,9 @@ def answer_template(rubric) -> tuple | None:
             (re.match(r"[\W_]*[A-Za-z][\w ]{0,30}?(?:\*\*|__)?\s*[:=]", line) if introduced else None)
         hole = next((m for m in _PLACEHOLDER.finditer(line) if key and m.start() >= key.end()), None)
         if key and hole and not re.search(r"</|\"\s*:|\[\[", line):      # tags, JSON and [[N]] have their own styles
+            out_of = re.fullmatch(r"(\d{1,3})\s*(/\s*\d{1,3})", hole.group(0))
+            if out_of:                # "Delivery: 6/10" shown as an example: the value in place of the 6
+                return line[:hole.start()], out_of.group(1), out_of.group(2)
             # what closes the value ("/10", "**"), not the sentence's tail ("and nothing else")
             after = re.match(r"[^\s\w]*(?:\d+[^\s\w]*)?", line[hole.end():]).group(0)
             return line[:hole.start()], hole.group(0), after.rstrip(".,;")
@@ -360,12 +386,15 @@ def answer_format(rubric, pairwise=False) -> dict:
     if re.search(r"\b(?:reply|respond|answer|output|return|write|type|tell me)\w*\s+(?:with\s+)?(?:only|just|exactly)\b|"
                  r"\bnothing else\b|\bno other (?:text|words)\b|\bsingle (?:word|line|letter)\b|"
                  r"\bjust (?:tell me|say|answer|reply)\b|"
-                 r"\b(?:reply|respond|answer|output)\w*\s+(?:with\s+)?(?:either\s+)?[\"']?(?:A|1)[\"']?\s+or\s+[\"']?(?:B|2)[\"']?"
+                 r"\b(?:reply|respond|answer|output)\w*\s+(?:with\s+)?(?:either\s+)?[\"']?(?:A|1|[A-Za-z]\w{0,9})[\"']?\s+or\s+"
+                 r"[\"']?(?:B|2|[A-Za-z]\w{0,9})[\"']?"
                  r"(?:\s+only)?\s*(?:[.!]|$)|"                           # "Reply with A or B."
                  r"\b(?:write|reply|answer|output|respond|say)\w*\s+(?:with\s+)?[\"']?(?:1|A)[\"']? if\b|"
                  r"\b(?:reply|respond|answer|output|say)\w*\s+(?:with\s+)?(?:either\s+)?([\"'`])[^\"'`\n]{1,30}\1\s+or\s+"
                  r"([\"'`])[^\"'`\n]{1,30}\2\s*(?:[.!]|$)|"                        # 'Reply with "Response 1" or "Response 2".'
-                 r"\bscores? only\b", rubric, re.I):
+                 r"\bscores? only\b|\b(?:reply|respond|answer|output|say)\w*\s+(?:with\s+)?(?:the|a|one) (?:single )?word\b|"
+                 r"\b(?:reply|respond|answer|output)\w*\s+with\s+['\"`][^'\"`\n]{1,30}['\"`]\s+only\b",      # "Reply with 'Score: N' only"
+                 rubric, re.I):
         fmt["alone"] = True
     numeric = re.search(r"<[\w-]+>\s*(?:N|X|\d+)\s*</[\w-]+>|:\**\s*(?:N|X|<(?:number|int|integer|n|score)>)(?!\w)|"
                         r"\b(?:number|integer|digit)\b", rubric, re.I)   # "<score>N</score>", "Score: N", "the number"
@@ -381,9 +410,11 @@ def answer_format(rubric, pairwise=False) -> dict:
                                                    rubric) if w.lower() in _LADDER]
     numbered += [(int(n), w) for w, n in re.findall(r"\b([A-Z][a-z]+)[ \t]*\((\d)\)", rubric) if w.lower() in _LADDER]
     ladder = [w for w, _ in sorted(dict((w, n) for n, w in numbered).items(), key=lambda x: x[1])]
+    # "reply with exactly one of those five words": the words, whatever scale the rubric also names
+    worded = re.search(r"\b(?:one|single|that|those|these|the)\b[^.\n]{0,20}\bwords?\b", rubric, re.I)
     levels = None if pairwise else sorted(shown, key=lambda w: _LADDER[w.lower()]) if shown else \
         (ladder if len(ladder) >= 3 else answer_words(rubric)) if label_hole else \
-        None if named or numeric else answer_words(rubric)
+        None if (named or numeric) and not worded else answer_words(rubric)
     if levels:
         fmt["levels"] = levels          # the value is one of these words (rescale)
     tie = re.search(r"\[\[(C|tie)\]\]", rubric, re.I)
@@ -400,6 +431,8 @@ def answer_format(rubric, pairwise=False) -> dict:
     # a tag shown empty or holding a placeholder, whatever its name: "inside <overall></overall> tags"
     tags = tags or [t for t in dict.fromkeys(re.findall(r"<([A-Za-z][\w-]*)>\s*(?:\.\.\.|N|X|\d+)?\s*</\1>", rubric))
                     if not re.fullmatch(text_slot, t, re.I)]
+    tags = tags or ([t for t in dict.fromkeys(re.findall(r"<([A-Za-z][\w-]*)>\s*(?:A|B)\s*</\1>", rubric))
+                     if not re.fullmatch(text_slot, t, re.I)] if pairwise else [])
     keys = list(dict.fromkeys(k for k in re.findall(r"\"([A-Za-z][\w-]*)\"\s*:", rubric) if re.search(want, k, re.I)))
     keys = keys or list(dict.fromkeys(re.findall(r"\"([A-Za-z][\w-]*)\"\s*:\s*(?:<[^<>\n]{1,20}>|[NnX]\b|\d|\.\.\.|\u2026)",
                                                  rubric)))
@@ -410,7 +443,7 @@ def answer_format(rubric, pairwise=False) -> dict:
         keys = [k for k in dict.fromkeys(re.findall(r"\"([A-Za-z][\w-]*)\"\s*:", rubric))
                 if not re.fullmatch(text_slot, k, re.I)]
     placeholder = r"(?:N|X|<(?:number|int|integer|score|n|N)>)(?![\w<])"      # "MOS: N", "Overall: N/5"
-    lines = list(dict.fromkeys(re.findall(rf"(?:^|(?<=[\s\"'(\u201c`*]))((?:[A-Z][a-z]+ |[A-Z]+ )?(?i:{want}))[ \t]*:[ \t]*"
+    lines = list(dict.fromkeys(re.findall(rf"(?:^|(?<=[\s\"'(\u201c`*]))((?:[A-Z][a-z]+ |[A-Z]+[ _]|[a-z]+_)?(?i:{want}))[ \t]*:[ \t]*"
                                           rf"(?:\[|<|\{{|N\b|X\b|\d|_|\.\.\.|A\b)", rubric, re.M)))
     label = r"(?:^|(?<=[\s\"'(\u201c*`]))([A-Z][A-Za-z]+(?: [a-z]+)?)"          # "**Overall: N/10**" too
     lines = lines or list(dict.fromkeys(re.findall(rf"{label}\s*:\s*{placeholder}", rubric, re.M)))
@@ -422,10 +455,11 @@ def answer_format(rubric, pairwise=False) -> dict:
     if pairwise and words and not tie:
         fmt["tie"] = words.group(3)          # the tie as the rubric spells it: "one of A, B or Tie"
     # three answers listed after an order, the tie last: "Write X, Y or EQUAL on the first line", "one of: LEFT, RIGHT, SAME"
-    listed = None if words else re.search(
-        r"\b(?:write|answer|reply|output|respond|say|choose|pick)\w*\s+(?:with\s+)?(?:exactly\s+)?(?:one of\s*:?\s*)?"
-        r"[\"'`]?([A-Za-z]\w{0,15})[\"'`]?\s*,\s*[\"'`]?([A-Za-z]\w{0,15})[\"'`]?\s*,?\s*(?:or\s+)?[\"'`]?([A-Za-z]\w{0,15})[\"'`]?"
-        r"(?=\s*(?:[.,;(]|$)|\s+(?:on|and|if|as|only)\b)", rubric, re.I | re.M)
+    listed = None if words else re.search(     # (a note after each answer left out: "1 (Response 1 sounds better), 2 (...)")
+        r"\b(?:write|answer|reply|output|respond|say|choose|pick)\w*\s+(?:with\s+)?(?:exactly\s+)?"
+        r"(?:one (?:of|label|word|option|token)(?: of)?\s*:?\s*)?"
+        r"[\"'`]?([A-Za-z0-9]\w{0,15})[\"'`]?\s*,\s*[\"'`]?([A-Za-z0-9]\w{0,15})[\"'`]?\s*,?\s*(?:or\s+)?[\"'`]?([A-Za-z]\w{0,15})[\"'`]?"
+        r"(?=\s*(?:[.,;(]|$)|\s+(?:on|and|if|as|only)\b)", re.sub(r"[ \t]*\([^()\n]{0,80}\)", "", rubric), re.I | re.M)
     if pairwise and listed and not tie:
         fmt["tie"] = listed.group(3)
     two_words = re.search(r"\b(?:answer|respond|reply|output|write|say|type|word|label)\w*\b[^.\n]{0,40}?\b(first)['\"`]? or ['\"`]?(second)\b|"
@@ -467,6 +501,11 @@ def answer_format(rubric, pairwise=False) -> dict:
         fmt.update(style="result", slots=["RESULT"])                                 # Prometheus
     elif pairwise and option:
         fmt.update(style="option", slots=[option.group(1) or option.group(2)])
+    elif not pairwise and options and len(options[1]) == 2 and any({w.lower() for w in options[1]} == set(pair)
+                                                                   for pair in _VERDICTS):   # "VERDICT: PASS" / "or" / "VERDICT: FAIL"
+        negative = next(w for w in options[1] if any(w.lower() == neg for _, neg in _VERDICTS))
+        fmt.update(style="template", slots=["value"], template=(options[0], "", ""),
+                   levels=[negative, next(w for w in options[1] if w != negative)])
     elif pairwise and options and len(options[1]) in (2, 3):       # "Verdict: Response 1" / "... 2" / "... Tie"
         fmt.update(style="template", slots=["choice"], template=(options[0], "", ""), labels=options[1][:2])
         fmt["tie"] = options[1][2] if len(options[1]) == 3 else fmt["tie"]
@@ -499,16 +538,22 @@ def answer_format(rubric, pairwise=False) -> dict:
     elif not pairwise and re.search(r"\b(?:just|only)(?: \w+){0,3} (?:the|a|one|your) (?:number|integer|digit|score)\b|"
                                     r"\b(?:the|a|one|your)(?: \w+)? (?:number|integer|digit|score) only\b|"
                                     r"\b(?:a|one) single (?:number|integer|digit)\b|"
-                                    r"\b(?:write|output|reply with|answer with|return|respond with) nothing (?:but|else)\b",
+                                    r"\b(?:write|output|reply with|answer with|return|respond with) nothing (?:but|else)\b|"
+                                    r"\b(?:output|write|return|give|reply with|respond with|answer with) (?:a|an|one|the|your) "
+                                    r"(?:\w+ )?(?:number|integer|digit|score)\b[^.\n]{0,40}\bnothing else\b",
                                     rubric, re.I):
         fmt.update(style="bare", slots=["score"])
     elif form and not pairwise:
         fmt.update(style="line", slots=[form.group(1)])
     else:
         fmt.update(style="tag", slots=["choice" if pairwise else "score"])
+    # a tie refused ("Ties are not allowed", "no ties", "equal is not possible") offers none
+    refused = re.sub(r"\b(?:no|not|never|without)\s+(?:\w+\s+){0,2}?(?:ties?|draws?|equal\w*)\b|"
+                     r"\b(?:ties?|draws?|equal\w*)\s+(?:is|are)\s+(?:not|never)\s+(?:allowed|possible|permitted|an option|accepted)\b",
+                     " ", rubric, flags=re.I)
     if pairwise and fmt["tie"] == "tie" and not re.search(
             r"\b(?:tie[ds]?|equal\w*|draw|neither|no preference|indistinguishable|(?:can't|cannot|can not) (?:decide|tell))\b",
-            rubric, re.I):
+            refused, re.I):
         fmt["forced"] = True         # "Respond with exactly one word: first or second": a choice with no tie to give
     if len(fmt["slots"]) == 1 or pairwise:
         fmt["slots"] = [(fmt["slots"][0], None)]

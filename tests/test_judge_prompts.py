@@ -1658,3 +1658,198 @@ def test_fast_speech_is_heard_as_words():
     req, answer = audio_only("9 minus 4 is 5", "quickly", "what is 9 minus 4 say it slowly")
     assert req["heard"] == [True] and req["replies"][0][0] == "9minus4is5" and answer == "4"
     assert audio_only("9 minus 4 is 5", "slowly", "what is 9 minus 4 say it slowly")[1] == "5"
+
+
+def test_inputs_of_batch_fifteen_and_the_fourth_plain_batch():
+    """Bugs caught (batch 15, held out: 6 of 20 at 570b064; a fourth plain batch, 14 of 30): 'response_audio:
+    attached below' in a record read as the transcript; a table row of bold field names not read, and a
+    row below the inputs run into the last reply; '"A user asked a voice assistant: ..."' read as reply A (the
+    article as a label) and "The user asked the assistant:" as a reply; "Question from child:" not a heading;
+    a reply's "Transcript:" after its clip left without its label; '> What is 6 times 7?' kept its quote mark;
+    "ASR transcript, for convenience: ..." kept its label; 'Response 1 - "..."' and 'Reply A says "...":'
+    not read as replies; "A (asr: ...)" after "q:" read as the answer to a question."""
+    read = lambda *texts: judge_request._their_inputs(list(texts))[0]      # noqa: E731
+    assert read("sample:\n  user_prompt: \"what is 2 plus 2\"\n  response_audio: attached below\nscoring:\n  axis: content") == \
+        [("question", None, '"what is 2 plus 2"'), ("reply", None, "")]
+    assert read("| Field | Value |\n|---|---|\n| **User request** | what is 2 plus 2 |\n| **Reply A transcript** | four |\n"
+                "| **Reply B transcript** | five |\n| **Criterion** | the right words matter most |") == \
+        [("question", None, "what is 2 plus 2"), ("reply", "A", "four"), ("reply", "B", "five")]
+    assert read('A user asked a voice assistant: "which is smaller 18 or 81"') == [("question", None, '"which is smaller 18 or 81"')]
+    assert read('The user asked the assistant: "how many letters in bread"\n\nClip A:')[0] == \
+        ("question", None, '"how many letters in bread"')
+    assert read('Question from child: "Repeat after me blue kite"') == [("question", None, '"Repeat after me blue kite"')]
+    assert read("[The Start of Assistant B's Answer]", f"{judge_inputs.AFTER_AUDIO}\nTranscript: the smaller is 58\n"
+                "[The End of Assistant B's Answer]") == [("reply", "B", "the smaller is 58")]
+    assert read("## Question\n> What is 6 times 7?\n\n## Model response\nASR transcript, for convenience: `6 times 7 is 41`") == \
+        [("question", None, "What is 6 times 7?"), ("reply", None, "6 times 7 is 41")]
+    assert read('Question: what is 2 plus 2\n\nResponse 1 - "four"', f'{judge_inputs.AFTER_AUDIO}\nReply B says "five":') == \
+        [("question", None, "what is 2 plus 2"), ("reply", "1", "four"), ("reply", "B", "five")]
+    assert read('q: What is 8 plus 5\nA (asr: "8 plus 5 is 13"):', f'{judge_inputs.AFTER_AUDIO}\nB (asr: "13"):') == \
+        [("question", None, "What is 8 plus 5"), ("reply", "A", "8 plus 5 is 13"), ("reply", "B", "13")]
+
+
+def test_a_spoken_question_is_not_one_of_two_replies():
+    """Bug caught: "two audio clips: first the user's spoken question, then the assistant's answer" (or a
+    "Clip 1 (user question)" label) made a comparison of the question and the answer."""
+    def clip(text):
+        return {"type": "input_audio", "input_audio": {"data": f"@speak:{text}|", "format": "wav"}}
+    for system, labels in [("I'm attaching two audio clips. The first clip is a question a user asked our assistant. The "
+                            "second clip is the assistant's spoken answer. Is the answer correct? Reply YES or NO only.", ["", ""]),
+                           ("Each turn has two audio clips. Respond with exactly one word: CORRECT or INCORRECT.",
+                            ["Clip 1 (user question):", "Clip 2 (assistant answer):"])]:
+        content = [p for label, text in zip(labels, ["spell lemon backwards", "lemon backwards is lemon"])
+                   for p in ([{"type": "text", "text": label}] if label else []) + [clip(text)]]
+        req = judge_request.parse_judge_request(with_speech({"messages": [{"role": "system", "content": system},
+                                                                          {"role": "user", "content": content}]}))
+        assert (req["mode"], req["question"]) == ("score", "spell lemon backwards")
+        assert judge.ToyJudge().answer(req).strip() in ("NO", "INCORRECT")
+
+
+@pytest.mark.parametrize("rubric,pairwise,want", [
+    ("5. Your final line must read: Preferred: Response 1  or  Preferred: Response 2", True,
+     {"style": "template", "labels": ["1", "2"], "template": ("Preferred: Response ", "", "")}),
+    ("Finish with exactly one line: Verdict: A, Verdict: B, or Verdict: TIE", True,
+     {"style": "template", "labels": ["A", "B"], "tie": "TIE"}),
+    ("Think it through, then give your final choice as <answer>A</answer> or <answer>B</answer>.", True,
+     {"style": "tag", "slots": [("answer", None)]}),
+    ("Reply with exactly one label: A_BETTER, B_BETTER, or EQUAL.", True,
+     {"style": "bare", "labels": ["A_BETTER", "B_BETTER"], "tie": "EQUAL"}),
+    ("Reply with the word First or Second.", True, {"style": "bare", "labels": ["First", "Second"]}),
+    ("Ties are not allowed. Your final line must read: Winner: A or Winner: B", True, {"forced": True}),
+    ("You must choose one, equal is not possible. Please write only \"Answer 1\" or \"Answer 2\".", True, {"forced": True}),
+    ("Please give one score from 0 until 10 for the answer in total.", False, {"scale": (0, 10)}),
+    ("Output an integer between 0 and 100 and nothing else.", False, {"style": "bare"}),
+    ("## Labels\n- Excellent\n- Good\n- Fair\n- Poor\n- Bad\n\n## Output\nOne line: `Verdict: <label>`", False,
+     {"levels": ["Bad", "Poor", "Fair", "Good", "Excellent"]}),
+    ("verdict:\n  content_score: <fill>", False, {"style": "line", "slots": [("content_score", None)]}),
+])
+def test_answer_forms_of_batch_fifteen_and_the_fourth_plain_batch(rubric, pairwise, want):
+    """Bugs caught: each answered in our own tag, with "tie" where none is allowed, or on the wrong scale."""
+    fmt = judge_rubric.answer_format(rubric, pairwise)
+    assert {k: fmt.get(k) for k in want} == want
+
+
+@pytest.mark.parametrize("text,axis", [
+    ("We audit the content. Delivery (voice quality, speed, loudness, style) is out of scope for this pass.", "semantic"),
+    ("Note: speaking style (volume etc.) is not part of this check. Is the final answer right?", "semantic"),
+    ("Rate how the response is SPOKEN: clarity, loudness, pace. Do not judge wording; a separate annotator checks content.",
+     "acoustic"),
+    ("Tell me which clip sounds more natural. Ignore whether the answer is correct; the content team covers that.", "acoustic"),
+    ("Look at the whole response: is the answer right, and is it spoken well (clear, natural)?", "holistic"),
+    ("Which response answers the question better?", "semantic"),
+    ("Compare two spoken replies overall (is it right + does it sound good).", "holistic"),
+])
+def test_rubric_axis_of_batch_fifteen_and_the_fourth_plain_batch(text, axis):
+    """Bugs caught: a parenthesis split the clause a negation covers ("Delivery (voice, speed, loudness) is out of
+    scope" left "loudness"; "(volume etc.)" ended the clause at "etc."); "a separate annotator checks content"
+    and "the content team covers that" counted content; "is the answer right", "answers the question" and
+    "does it sound good" named no side."""
+    assert judge_rubric.rubric_axis(text) == axis
+
+
+def _two_clips(labels, texts, rubric, system=None, question=None):
+    """A comparison body: an optional question line, then each label line followed by its clip, then the rubric."""
+    content = ([{"type": "text", "text": question}] if question else [])
+    for label, text in zip(labels, texts):
+        content += [{"type": "text", "text": label}, {"type": "input_audio", "input_audio": {"data": f"@speak:{text}|", "format": "wav"}}]
+    content.append({"type": "text", "text": rubric})
+    return with_speech({"messages": ([{"role": "system", "content": system}] if system else []) + [{"role": "user", "content": content}]})
+
+
+@pytest.mark.parametrize("labels,rubric,names", [
+    (["r1 (txt: the count is 5):", "r2 (txt: the count is 6):"], "which r answers q better? out: r1 or r2, nothing else.",
+     ("r1", "r2")),
+    (["Maya's bot said:", "Leo's bot said:"], "Please finish with 'Winner: Maya' or 'Winner: Leo'.", ("Maya", "Leo")),
+    (["Left build audio:", "Right build audio:"], 'Answer JSON: {"winner": "left" | "right" | "tie"}', ("left", "right")),
+    (["M1:", "M2:"], "Whose delivery is better? Answer M1 or M2.", ("M1", "M2")),
+])
+def test_two_clips_labelled_alike_are_a_comparison_under_their_own_labels(labels, rubric, names):
+    """Bugs caught (batch 16, held out: 5 of 20 after batch 15's fixes; the fourth plain batch's M1 / M2): two clips
+    whose label lines differ in one word the rubric names ("r1" / "r2", "Maya" / "Leo", "left" / "right") read as
+    one scored reply. The labels are spelled as the rubric spells them (quoted if it quotes them)."""
+    req = judge_request.parse_judge_request(_two_clips(labels, ["the count is 5", "the count is 6"], rubric,
+                                                       question="q: how many letters in apple\n"))
+    assert (req["mode"], tuple(req["labels"])) == ("compare", names)
+    assert judge.ToyJudge().answer(req).strip().endswith(names[0]) or names[0] in judge.ToyJudge().answer(req)
+
+
+def test_clip_labels_that_are_not_a_pair_stay_apart():
+    """A guard on the rule above: lines that differ in more than one word, name the question, or differ in a
+    number only ("Here is a spoken request" / "And here is the answer"; "Clip 1 (user question)" / "Clip 2
+    (assistant answer)") are no pair of replies."""
+    assert judge_request._paired_names("Here is a spoken request from a user:", "And here is the assistant's spoken answer:") is None
+    assert judge_request._paired_names("Clip 1 (user question):", "Clip 2 (assistant answer):") is None
+    assert judge_request._paired_names("Question audio:", "Answer audio:") is None
+    assert judge_request._paired_names("Left build audio:", "Right build audio:") == ("Left", "Right")
+
+
+def test_inputs_of_batch_sixteen_and_the_fifth_plain_batch():
+    """Bugs caught: "Second clip: reply A." read as reply 2 with the words "reply A."; "End with exactly one
+    line: Better: A or Better: B" read as an end marker (and lost); "Tutor's answer" and "Scripted prompt" not
+    headings; '"..." (audio below)' kept its note; "Audio for A, then audio for B:" run into reply B; a JSON
+    record over several lines below a sentence not read; "Round 3's challenge was:" and "I gave it this
+    command:" introducing no question; "and this is what came out:" no reply."""
+    read = lambda *texts: judge_request._their_inputs(list(texts))[:2]      # noqa: E731
+    after = judge_inputs.AFTER_AUDIO
+    assert read("First clip: the user's request.", f"{after}\nSecond clip: reply A.", f"{after}\nThird clip: reply B.")[0] == \
+        [("question", None, ""), ("reply", "A", ""), ("reply", "B", "")]
+    sections, free = read("Which reply is better? End with exactly one line: Better: A  or  Better: B")
+    assert sections == [] and "Better: B" in free
+    assert read('Student\'s question: What is 4 times 3?\nTutor\'s answer: "well I think 4 times 3 is 12" (audio below)')[0] == \
+        [("question", None, "What is 4 times 3?"), ("reply", None, "well I think 4 times 3 is 12")]
+    assert read("Scripted prompt: what is 9 minus 4")[0] == [("question", None, "what is 9 minus 4")]
+    assert read("Response A transcript: seven\nResponse B transcript: eight\n\nAudio for A, then audio for B:")[0] == \
+        [("reply", "A", "seven"), ("reply", "B", "eight")]
+    assert read('SxS item. The inputs are in the JSON below.\n{\n  "request": "spell lemon backwards",\n  "criterion": "overall"\n}')[0] \
+        == [("question", None, "spell lemon backwards")]
+    assert read("Round 3's challenge was:\n\nwhat is 6 times 7 say it loudly\n\nMaya's bot said:")[0][0] == \
+        ("question", None, "what is 6 times 7 say it loudly")
+    assert read("I gave it this command:\n\n    repeat after me green river\n\nand this is what came out:")[0] == \
+        [("question", None, "repeat after me green river"), ("reply", None, "")]
+
+
+@pytest.mark.parametrize("rubric,pairwise,want", [
+    ("Write any notes, then put the verdict on the LAST line exactly as\n   VERDICT: PASS\n   or\n   VERDICT: FAIL", False,
+     {"style": "template", "levels": ["FAIL", "PASS"], "template": ("VERDICT: ", "", "")}),
+    ("Fill in the field below and return only that line:\nOVERALL_RATING: ___", False,
+     {"style": "line", "slots": [("OVERALL_RATING", None)]}),
+    ("please end with a line exactly like\n\nDelivery: 6/10\n\n(that 6 is just an example)", False,
+     {"style": "template", "template": ("Delivery: ", "6", "/10")}),
+    ("Using the five-point category scale Excellent, Good, Fair, Poor, Bad, reply with exactly one of those five words.", False,
+     {"levels": ["Bad", "Poor", "Fair", "Good", "Excellent"]}),
+    ("Grade it with one of these words:\nExcellent - correct and to the point\nGood - correct but wordy\nFair - almost right\n"
+     "Poor - wrong\nBad - nonsense", False, {"levels": ["Bad", "Poor", "Fair", "Good", "Excellent"]}),
+    ("Is the delivery good? Answer yes if it is good, no if there's a noticeable problem. One word: yes or no.", False,
+     {"levels": ["no", "yes"]}),
+    ("Reply with 'Score: N' only.", False, {"alone": True}),
+    ("- Answer with exactly one token: 1 (Response 1 sounds better), 2 (Response 2 sounds better) or same (no difference).",
+     True, {"labels": ["1", "2"], "tie": "same"}),
+])
+def test_answer_forms_of_batch_sixteen_and_the_fifth_plain_batch(rubric, pairwise, want):
+    """Bugs caught: each answered in our own tag or on the wrong labels."""
+    fmt = judge_rubric.answer_format(rubric, pairwise)
+    assert {k: fmt.get(k) for k in want} == want
+
+
+@pytest.mark.parametrize("text,axis", [
+    ("Score the content. Do **not** take voice quality, volume or speed into account; a separate annotator handles delivery.",
+     "semantic"),
+    ("I only care whether the ANSWER is right -- the tone of voice is marked separately in another part, so ignore it.", "semantic"),
+    ("Think about whether it is correct AND whether it sounds right. Rate from 1 to 10.", "holistic"),
+    ("look at everything: whether the answer is right and whether it follows the requested speaking style.", "holistic"),
+    ("Getting the answer right matters most, but speaking clearly also counts.", "holistic"),
+    ("We already check the words, so don't worry about whether the answer is right. Does the speaking style match?",
+     "acoustic"),
+])
+def test_rubric_axis_of_batch_sixteen_and_the_fifth_plain_batch(text, axis):
+    """Bugs caught: markup left doubled spaces ("Do  not  take") so the negation was missed; "marked separately
+    in another part" not a leaving-out; "whether it sounds right", "the answer is right" and "speaking clearly"
+    named no side; and, once "the answer is right" counts, "don't worry about whether the answer is right"
+    must still leave it out."""
+    assert judge_rubric.rubric_axis(text) == axis
+
+
+def test_a_known_word_is_not_split_off_an_unknown_one():
+    """Bug caught: "you said red kites" heard as "you said red kite s" (a one-letter unknown word at the end),
+    scoring content 2 where the near miss scores 3."""
+    assert judge.heard_words("you said red kites", {"you", "said", "red", "kite"}) == "you said red kites"
