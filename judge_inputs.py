@@ -22,7 +22,7 @@ import re
 _QUESTION_WORDS = {"question", "instruction", "request", "query", "prompt", "input", "turn", "message", "utterance",
                    "context", "dialogue", "conversation", "chat", "user"}
 _REPLY_WORDS = {"answer", "response", "reply", "output", "completion", "transcript", "transcription", "assistant", "model",
-                "recording", "clip", "asr"}
+                "recording", "clip", "asr", "resp", "ans"}
 # what a labelled reply may be called in a listening test: "Audio 1", "Sample A", "first take", "System B"
 _LABELLED_REPLY = {"audio", "sample", "take", "version", "candidate", "option", "system", "rendering", "rendition",
                    "recording", "clip", "checkpoint", "model", "variant", "voice"}
@@ -31,7 +31,7 @@ _FILLER = {"the", "a", "an", "of", "to", "be", "for", "s", "text", "spoken", "au
            "its", "original", "user", "users", "start", "model", "assistant", "evaluate", "evaluated", "judge", "judged",
            "assess", "assessed", "rate", "rated", "score", "scored", "grade", "graded",     # "Response to evaluate"
            "transcribed", "recording", "clip", "final", "last", "latest",     # "Assistant's final turn"
-           "device",                                                 # "ASR of device output"
+           "device", "orth", "orthographic", "txt",                  # "ASR of device output", "resp orth."
            "what", "said", "says", "asked", "asks", "replied", "answered", "responded", "spoke", "heard"}   # "What ... said"
 
 AFTER_AUDIO = "\x00after audio\x00"     # a line split_sections reads as the end of the section before it
@@ -44,7 +44,7 @@ def heading_kind(name) -> tuple | None:
         return "question", None
     if len(name) > 100:                        # a heading is a few words (a JSON key may be anything)
         return None
-    parts = re.split(r"\s+[-\u2013\u2014]\s+", name, maxsplit=1)
+    parts = re.split(r"\s+[-\u2013\u2014]\s+|(?<=\w):\s+", name, maxsplit=1)     # "clip 1: user question" too
     if len(parts) == 2:       # "Recording 1 - the caller's question", "Recording 2 - voice A's answer": what it holds
         described, named = heading_kind(parts[1]), heading_kind(parts[0])
         if described and described[0] == "reply" and not described[1] and named and named[0] == "reply":

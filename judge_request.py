@@ -57,7 +57,7 @@ _PAIR_WORDS = re.compile(r"<choice>|\[\[A\]\]|\bA or B\b|\bwhich of the two\b|\b
 _LIST_ITEM = re.compile(r"^[ \t]*(?:\d{1,2}[.)]|[-*\u2022])[ \t]+")       # "1. The user asked: ..." (a one-line section)
 _HEADING = re.compile(r"^[ \t]*+(?:(?:\d{1,2}[.)]|[-*\u2022])[ \t]++)?(?:#{1,6}[ \t]*+)?(?:\*\*|__)?"
                       r"\[?(?P<name>[A-Za-z](?:[\w '\u2019/\u2013\u2014-]|\([^()\n]{0,40}\)){0,48}?)\]?[ \t]*+"    # "X (a, b)"
-                      r"(?:\*\*|__)?+[ \t]*+(?::(?:\*\*|__)?[ \t]*(?P<rest>.*)|(?P<bare>))$")
+                      r"(?:\*\*|__)?+\.?[ \t]*+(?::(?:\*\*|__)?[ \t]*(?P<rest>.*)|(?P<bare>))$")     # "resp orth.:" too
 _BRACKET = re.compile(r"^[ \t]*(?:\[|<\|)(?P<name>[^\]|\n]{1,60})(?:\]|\|>)[ \t]*$")     # [Question], <|User Prompt|>
 # reward.py's own headings, read exactly in its requests: a question or transcript there says whatever a
 # dataset or a policy says ("A: 3", "In the end: ..."), so no other line of it starts or ends a section
@@ -78,12 +78,14 @@ _RUBRIC_CUE = re.compile(r"<(?:score|rating|grade|choice|verdict|winner|prefer\w
                          r"\blisten to (?:the|each|both|this)\b|"
                          r"\bwhich (?:output|response|answer|reply|recording|clip|one|candidate|sample|voice|version|rendering|rendition) "
                          r"(?:is|was|sounds|answers|do|has)\b|\bjudge which\b|"
+                         r"\bwhich (?:variant|app|system|model|assistant|bot|option) (?:gives|gave|did|does|is|was|sounds|has)\b|"
                          # a plain order or yes/no question to the judge: "Answer yes or no.", "Is the answer correct?"
                          r"\banswer (?:with|yes|no|in|only|using)\b|^[ \t]*(?:is|was|does|did) (?:the|this|it)\b[^\n]{0,60}\?",
                          re.I | re.M)
 
 
 _QUOTED_QUESTION = re.compile(r"\b(?:asked|asks|told|prompted(?: with)?|question(?: was| is)?|said|says|request(?:ed)?(?: was| is)?|"
+                              r"instruction|command|(?:is )?asking(?: to)?|"
                               r"answering|(?:prompt|instruction|question|request)\s++(?:given|sent|posed)\s++to\s++"
                               r"(?:\w+\s++){0,2}?\w+\s++(?:was|is)|"          # "The prompt given to both systems was: "...""
                               r"(?:answers|replies|responses) to)"     # 'two answers to "..."', not 'limit your answer to "yes"'
@@ -190,6 +192,10 @@ def split_sections(text) -> tuple[list, str]:
             sections.append(["reference", None, [ref.group(1)], "said"])
             current, blank = None, False
             continue
+        bracketed = re.match(r"^[ \t]*\[([^\]\n]{1,40})\][ \t]*(?:\((?:transcript(?:ion)?|text|asr)[ \t]*:?[ \t]*([^()\n]{1,300})\)"
+                             r"|(?:transcript(?:ion)?|text|asr)[ \t]*:[ \t]*(\S.*?))[ \t]*:?[ \t]*$", line, re.I)
+        if bracketed and (heading_kind(bracketed.group(1)) or ("",))[0] == "reply":
+            line = f"{bracketed.group(1)}: {bracketed.group(2) or bracketed.group(3)}"     # "[Response A] transcript: ..."
         given = _GIVEN_TRANSCRIPT.match(line) or re.match(
             r"^[ \t]*([A-Za-z][\w ]{0,40}?)[ \t]+(?:-|\u2013|\u2014|says|said)[ \t]+[\"\u201c]([^\"\u201d\n]{1,300})[\"\u201d][ \t]*:?[ \t]*$", line)
         if given and ((heading_kind(given.group(1)) or ("",))[0] == "reply" or lone_pair and given.group(1) in ("A", "B")):
@@ -268,7 +274,7 @@ def split_sections(text) -> tuple[list, str]:
             current = [kind[0], kind[1], [], m.group("name")]
             sections.append(current)
             rest, then = _then_introduced(m.groupdict().get("rest") or "")
-            rest, after = _quoted_then_rubric(rest) if not then and kind[0] == "question" else (rest, "")
+            rest, after = _quoted_then_rubric(rest) if not then and kind[0] in ("question", "reply") else (rest, "")
             free += [after] if after else []
             if rest.strip():
                 current[2].append(rest)
@@ -399,14 +405,15 @@ def _their_inputs(texts) -> tuple[list, str, list]:
 
     def transcript(body):       # the last such phrase: found by one scan (a leading ".*" retried from every position is quadratic)
         said = list(re.finditer(r"\btranscript(?:ion)?\s+(?:is|reads)\s*:?\s*|"
-                                r"^[ \t]*(?:ASR )?transcript(?:ion)?\b[^:\n]{0,30}:[ \t]*", body, re.M))   # "ASR transcript, for convenience:"
+                                r"(?:^|(?<=[.;] ))[ \t]*(?:[A-Za-z]+ )?(?:ASR )?transcript(?:ion)?\b[^:\n]{0,30}:[ \t]*",
+                                body, re.M))   # "ASR transcript, for convenience:", "see attached audio. Logged transcript:"
         body = body[said[-1].end():] if said else body
         body = re.sub(r"\A\s*[(\[](?:transcript(?:ion)?|asr|text)[)\]][ \t]*", "", body)         # "(transcript) ..."
         body = re.sub(r"[ \t]*[;,][ \t]*(?:audio|recording|clip)\b[^\n]{0,20}\Z", "", body)       # '"..."; audio:'
         body = re.sub(r"[ \t]*\((?:[^()\n]*\b)?(?:audio|recording|clip)\b[^()\n]*\)[ \t]*\Z", "", body)    # '"..." (audio below)'
         # a note above the words ("(spoken response: ASR transcript below)"), quotes around them
         body = re.sub(r"\A(?:[ \t]*\([^()\n]*\)[ \t]*\n)+(?=\s*\S)", "", body)
-        quoted = re.fullmatch(r'\s*["\u201c`]([^"\u201c\u201d`\n]+)["\u201d`]\s*', body)
+        quoted = re.fullmatch(r'\s*["\u201c`]([^"\u201c\u201d`\n]+)["\u201d`][\s.)]*', body)      # '"...".)' too
         return quoted.group(1) if quoted else body
     # an empty reply heading right over the same reply's words ("Response (audio):" then "Response (transcript):
     # ...", "Response A" over "Transcript: ...") only labels its audio: one reply, with that text (split_sections
@@ -436,7 +443,7 @@ def _their_question(question, free, rubric, spoken) -> str:
                     r"(?:\s+(?:the|our|their|my|its|an?)\s+\w+\s*:?|\s+(?:me|us|it|him|her|them)\s*:?|\s*:?)"   # "asked the agent:"
                     r"\s*(\S.*)", question or "", re.I | re.S)
     question = said.group(1) if said else question
-    quoted = re.match(r'\s*["\u201c`]([^"\u201c\u201d`\n]{2,300})["\u201d`]', question or "")
+    quoted = re.match(r'\s*[*_]*["\u201c`]([^"\u201c\u201d`\n]{2,300})["\u201d`]', question or "")    # *"..."* too
     if quoted:
         question = quoted.group(1).strip()
     if not question:
@@ -519,10 +526,12 @@ def parse_judge_request(body: dict) -> dict:
         by_label = {lab: b for lab, b in replies if lab}
         transcripts = [by_label.get(lab) for lab in labels[:2]] if len(labels) >= 2 else [None, None]
         if named:            # "r1 (txt: the count is 5):": the words in its label line
-            given = [re.search(r"\((?:its |the )?(?:transcript(?:ion)?|text|txt|asr|says)(?: is| reads)?\s*:?\s*[\"']?"
-                               r"([^()\"'\n]{1,300}?)[\"']?\)", line or "", re.I)
+            given = [re.search(r"\((?:its |the )?(?:transcript(?:ion)?|text|txt|asr|says)(?: is| reads)?\s*:?\s*[\"'\u201c]?"
+                               r"([^()\"'\u201c\u201d\n]{1,300}?)[\"'\u201d]?\)|"
+                               r"\(\s*[\"\u201c]([^()\"\u201c\u201d\n]{1,300})[\"\u201d]\s*\)", line or "", re.I)   # '("you said ...")'
                      for line in _clip_labels(body["messages"])[-2:]]
-            transcripts = [g.group(1) if g else None for g in given]
+            transcripts = [(g.group(1) or g.group(2)) if g else None for g in given]
+
         same = re.search(r"\bboth\b[^.\n]{0,40}?\b(?:say|says|said|speak|spoke)\b[^\"\u201c\n]{0,30}?[(\"\u201c]+([^\"\u201d\n]{1,200})[\"\u201d]",
                          free, re.I)
         transcripts = [t or (same.group(1) if same else None) for t in transcripts]    # 'Both replies say "the count is 5"'

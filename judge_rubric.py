@@ -42,7 +42,7 @@ _SEMANTIC = re.compile(r"\b(?:content\w*|semantic\w*|correct\w*|accura\w*|helpfu
                        r"(?:got|gets?|getting) (?:it|the \w+) right|(?:it's|it is|is it|was it) (?:\w+ly )?(?:right|correct)|"
                        r"(?:agrees?|match\w*|consistent) (?:with |to )?(?:the |a )?(?:reference|expected|gold)|"
                        r"is the (?:\w+ )?(?:answer|reply|response) (?:\w+ly )?(?:right|correct)|"
-                       r"(?:the|its|their) (?:answer|reply|response) is (?:\w+ly )?(?:right|correct)|answers? (?:the|their|my|your) (?:question|request)|"
+                       r"(?:the |its |their )?(?:answer|reply|response) (?:is|was|must be|should be) (?:\w+ly )?(?:right|correct)|answers? (?:the|their|my|your) (?:question|request)|"
                        r"wrong(?!\s+(?:intonation|pitch|tone|emphasis|stress|pronunciation|prosody|volume|pace|speed|"
                        r"emotion|accent|manner|style|way|voice|delivery|mood|register)))\b", re.I)
 _ACOUSTIC = re.compile(r"\b(?:paralinguistic\w*|acoustic\w*|deliver\w*|"
@@ -60,7 +60,7 @@ _ACOUSTIC = re.compile(r"\b(?:paralinguistic\w*|acoustic\w*|deliver\w*|"
                        r"pac(?:e|ing)|intelligib\w*|timbre|expressive\w*|audio quality|sound quality|"
                        r"how (?:it|they|the \w+) (?:sound(?:s|ed)?|says? it|speaks?|(?:is|are|was|were) (?:said|spoken|delivered))|"
                        r"(?:does|do|did) (?:it|they|this|the \w+) sound|(?:whether|if) (?:it|they|the \w+) sounds?|"
-                       r"speak(?:s|ing)? clearly|clearly spoken|eq)\b",
+                       r"speak(?:s|ing)? clearly|clearly spoken|sounds? (?:good|natural|nice|right|clear|fine)|eq)\b",
                        re.I)
 _HOLISTIC = re.compile(r"\b(?:holistic\w*|overall|as a whole)\b", re.I)
 _JUDGE_WORDS = (r"judg\w*|grad\w*|scor\w*|rat\w*|assess\w*|evaluat\w*|consider\w*|mention\w*|penali[sz]\w*|care|look at|"
@@ -80,7 +80,7 @@ _NEG_BEFORE = re.compile(r"\b(?:(?:does|do|should|must|will|shall)(?: not|n't) (
 # "n't" has no word boundary before it ("don't", "shouldn't"), so it stands outside the \b group
 _NEG_AFTER = re.compile(rf"(?:\b(?:ignor\w*|disregard\w*|without|regardless of|irrespective of|no matter|rather than|"
                         rf"(?:do not|never) let|forget(?: about)?|(?:do not|does not|never) mind|(?:do not|never) take|"
-                        rf"(?:do not|never|no need to) worry|"
+                        rf"(?:do not|never|no need to) worry|(?:say|write) nothing about|(?:please |do )?not look (?:at|if|whether)|"
                         rf"instead of|not (?:about|on|the|its|their|whether|what|how)|(?:not|never) {_JUDGE_VERB}|"
                         rf"out of scope|(?:no|not) need to|"
                         rf"(?:another|a separate|a different|other) (?:\w+ ){{0,2}}(?:checks?|judges?|scores?|rates?|grades?|reviews?|"
@@ -122,6 +122,9 @@ def _affirmed(text) -> str:
     spans = [((sentence_start if re.match(r"(?:are|do)(?:\b|n't)", m.group(0), re.I) else clause_start)(m.start()),
               clause_end(m.end())) for m in _NEG_BEFORE.finditer(text)]
     spans += [(m.start(), clause_end(m.end())) for m in _NEG_AFTER.finditer(text)]
+    # a heading that names what to leave out, over its list: "## What NOT to judge" / "- voice quality, pitch" / ...
+    spans += [m.span() for m in re.finditer(r"(?im)^[ \t]*(?:what )?(?:not to|do not|don't|never) (?:judge|evaluate|consider|score|rate)"
+                                            r"(?: the following)?[ \t]*:?[ \t]*(?:\n[ \t]*[^\s][^\n]*){1,20}", text)]
     pieces, done = [], 0
     for a, b in sorted(spans):
         a = max(a, done)
@@ -209,6 +212,7 @@ def named_scale(rubric) -> tuple | None:
     note = r"(?:\([^()\n]{0,60}\)\s*)?"                  # "1 (completely wrong) to 10"
     unit = r"(?!\s*(?:sentences?|words?|lines?|paragraphs?|bullets?|reasons?|examples?|seconds?|minutes?)\b)"
     forms = [rf"(?:scale|score|rate|rating|grade|from|between|range)\D{{0,24}}?\b([01])\s*{note}{to}{top}\b{unit}",
+             r"\b(0)(?:\.0)?\s*,\s*0?\.25\s*,\s*0?\.5\d?\s*,\s*0?\.75\s*,?\s*(?:or\s+)?(1)(?:\.0)?\b",   # "0.0, 0.25, 0.5, 0.75 or 1.0"
              rf"\b([01]){to}{top}[- ](?:point )?scale\b",
              rf"\b([01])\s*\([^()\n]{{1,60}}\)\s*{to}{top}\b{unit}",            # "0 (not at all) to 4": anchored
              rf"()(?:\b{top}[- ]point\b|\bout of {top}\b|(?:\b[NX]|<[NX]>)\s*/\s*{top}\b)",        # "<X>/10" too
@@ -311,10 +315,15 @@ def answer_options(rubric) -> tuple | None:
                 return start, rest
     # unquoted, each a line's start and one word: "verdict=A | verdict=B | verdict=TIE" on one line, or under
     # "in the form:" one a line ("Preferred response: A" / "or" / "Preferred response: B")
-    lines = [line.strip() for line in rubric.splitlines() if line.strip() and line.strip().lower() != "or"]
+    lines = [re.sub(r"^or\s*:\s*", "", line.strip(), flags=re.I) for line in rubric.splitlines()      # "or: Verdict: incorrect"
+             if line.strip() and line.strip().lower() != "or"]
     for i, line in enumerate(lines):
         pieces = [p.strip(" \t.`*") for p in re.split(r"\s*,\s*(?:or\s+)?|\s+(?:\||or)\s+", line)]
-        if len(pieces) < 2 and i and re.search(r"(?::|\b(?:as|like|form|format))\s*$", lines[i - 1], re.I):
+        below = lines[i + 1] if i + 1 < len(lines) else ""
+        shared = below[:below.rfind(" ") + 1]             # "Write one line: Verdict: correct" over "Verdict: incorrect"
+        if len(pieces) < 2 and ":" in shared and shared in line and re.fullmatch(r"\w+", line.rsplit(shared, 1)[1]):
+            pieces = [line, below]
+        elif len(pieces) < 2 and i and re.search(r"(?::|\b(?:as|like|form|format))\s*$", lines[i - 1], re.I):
             pieces = [x.strip(" \t.`*") for x in lines[i:i + 3]]
         last = pieces[-1]             # the shared start, read off the last answer: "Preferred: Response 2" -> "Preferred: Response "
         start = last[:max(last.rfind(": ") + 2, last.rfind("=") + 1, last.rfind(" ") + 1)]
@@ -393,7 +402,8 @@ def answer_format(rubric, pairwise=False) -> dict:
                  r"\b(?:reply|respond|answer|output|say)\w*\s+(?:with\s+)?(?:either\s+)?([\"'`])[^\"'`\n]{1,30}\1\s+or\s+"
                  r"([\"'`])[^\"'`\n]{1,30}\2\s*(?:[.!]|$)|"                        # 'Reply with "Response 1" or "Response 2".'
                  r"\bscores? only\b|\b(?:reply|respond|answer|output|say)\w*\s+(?:with\s+)?(?:the|a|one) (?:single )?word\b|"
-                 r"\b(?:reply|respond|answer|output)\w*\s+with\s+['\"`][^'\"`\n]{1,30}['\"`]\s+only\b",      # "Reply with 'Score: N' only"
+                 r"\b(?:reply|respond|answer|output)\w*\s+with\s+['\"`][^'\"`\n]{1,30}['\"`]\s+only\b|"      # "Reply with 'Score: N' only"
+                 r"\bjust the (?:digit|number|letter|label|word)\b",
                  rubric, re.I):
         fmt["alone"] = True
     numeric = re.search(r"<[\w-]+>\s*(?:N|X|\d+)\s*</[\w-]+>|:\**\s*(?:N|X|<(?:number|int|integer|n|score)>)(?!\w)|"
@@ -490,6 +500,9 @@ def answer_format(rubric, pairwise=False) -> dict:
         fmt.update(style="json", slots=keys or (["choice"] if pairwise else ["score"]))
         offered = re.search(rf'"{re.escape(fmt["slots"][0])}"\s*:\s*"(\w+)"\s*(?:\||/|or)\s*"(\w+)"'
                             r'(?:\s*(?:\||/|or)\s*"(\w+)")?', rubric)
+        shown_objects = list(dict.fromkeys(re.findall(rf'\{{\s*"{re.escape(fmt["slots"][0])}"\s*:\s*"(\w+)"\s*\}}', rubric)))
+        if not offered and 2 <= len(shown_objects) <= 3:     # '{"better": "A"}, {"better": "B"}, or {"better": "same"}'
+            offered = re.match(r"(\w+) (\w+) ?(\w+)?", " ".join(shown_objects))
         if pairwise and offered:             # {"winner": "response_1" | "response_2" | "tie"}: its own labels
             fmt["labels"] = [offered.group(1), offered.group(2)]
             fmt["tie"] = offered.group(3) or fmt["tie"]

@@ -1853,3 +1853,73 @@ def test_a_known_word_is_not_split_off_an_unknown_one():
     """Bug caught: "you said red kites" heard as "you said red kite s" (a one-letter unknown word at the end),
     scoring content 2 where the near miss scores 3."""
     assert judge.heard_words("you said red kites", {"you", "said", "red", "kite"}) == "you said red kites"
+
+
+def test_inputs_of_batch_seventeen_and_the_sixth_plain_batch():
+    """Bugs caught (batch 17, held out: 10 of 20 at 2e94c19; a sixth plain batch, 22 of 30): '"...".)' and
+    'see attached audio. Logged transcript: "..."' kept around the words; 'Text of bot answer is: "...".
+    Please ...' kept the rubric in the transcript; "[clip 1: user question]" not the question;
+    "[Response A] transcript: ..." and "[Assistant 1] (transcript: ...)" not replies; "resp orth.: ..." not
+    a heading; 'App X ("you said green rover"):' lost its words."""
+    read = lambda *texts: judge_request._their_inputs(list(texts))[0]      # noqa: E731
+    after = judge_inputs.AFTER_AUDIO
+    assert read(f'{after}\n(What it said, word for word: "lemon backwards is lemon".)') == [("reply", None, "lemon backwards is lemon")]
+    assert read('Device response: see attached audio. Logged transcript: "the count is 4"') == [("reply", None, "the count is 4")]
+    assert read('Text of bot answer is: "the larger is 37". Please you give one score from 1 until 5.') == \
+        [("reply", None, "the larger is 37")]
+    assert read("[clip 1: user question]", f"{after}\n[clip 2: assistant reply]") == [("question", None, ""), ("reply", "2", "")]
+    assert read("Prompt: spell moon\n\n[Response A] transcript: moon backwards is moon", f"{after}\n[Assistant 2] (transcript: noom)") \
+        == [("question", None, "spell moon"), ("reply", "A", "moon backwards is moon"), ("reply", "2", "noom")]
+    assert read(f"prompt (txt): what is 9 minus 4\nresp (wav):\n\n{after}\nresp orth.: 9 minus 4 is 5") == \
+        [("question", None, "what is 9 minus 4"), ("reply", None, "9 minus 4 is 5")]
+    body = _two_clips(['App X ("you said green rover"):', 'App Y ("you said green river"):'], ["you said green rover",
+                                                                                              "you said green river"],
+                      "Which app did better overall? Please answer with only the letter of the app: X or Y.",
+                      question='I gave both apps the same instruction: "repeat after me green river say it loudly".\n')
+    req = judge_request.parse_judge_request(body)
+    assert (req["mode"], req["labels"], req["question"]) == ("compare", ["X", "Y"], "repeat after me green river say it loudly")
+    assert [t for t, _, _ in req["replies"]] == ["you said green rover", "you said green river"]
+
+
+@pytest.mark.parametrize("prose,question", [
+    ('User asked: *"What is 6 times 7?"*', "What is 6 times 7?"),
+    ('The user is asking to the bot: "which is larger 37 or 73". The bot is answering with this voice:', "which is larger 37 or 73"),
+])
+def test_the_question_quoted_in_emphasis_or_by_asking(prose, question):
+    """Bugs caught: an emphasised quote kept its asterisks; "is asking to the bot" quoted no question."""
+    sections, free = judge_request._their_inputs([prose])[:2]
+    asked = sections[0][2] if sections and sections[0][0] == "question" else None
+    assert judge_request._their_question(asked, free, "", []) == question
+
+
+@pytest.mark.parametrize("rubric,pairwise,want", [
+    ("You check whether a spoken answer is correct.\nWrite one line: Verdict: correct\nor: Verdict: incorrect", False,
+     {"style": "template", "levels": ["incorrect", "correct"], "template": ("Verdict: ", "", "")}),
+    ('Respond with JSON: {"better": "A"}, {"better": "B"}, or {"better": "same"} when the delivery is equally good.', True,
+     {"style": "json", "labels": ["A", "B"], "tie": "same"}),
+    ("SCALE: 0.0, 0.25, 0.5, 0.75 or 1.0, where 1.0 = exactly correct and concise.", False, {"scale": (0, 1)}),
+    ("Which is better overall? Reply with 1 or 2, or 0 if they are equally good. Just the digit.", True,
+     {"style": "bare", "labels": ["1", "2"], "tie": "0"}),
+])
+def test_answer_forms_of_batch_seventeen_and_the_sixth_plain_batch(rubric, pairwise, want):
+    """Bugs caught: each answered in our own tag or form ("tie" for "same"; a 1-5 scale for 0-1 in quarters)."""
+    fmt = judge_rubric.answer_format(rubric, pairwise)
+    assert {k: fmt.get(k) for k in want} == want
+
+
+@pytest.mark.parametrize("text,axis", [
+    ("## Task\nRate the content correctness.\n\n## What NOT to judge\n- voice quality, pitch, speed, loudness\n- grammar\n\n"
+     "## Scale\n1 = wrong, 10 = right", "semantic"),
+    ("Do not judge the voice.\nScore the correctness from 1 to 5.", "semantic"),        # a guard: one line, not the next
+    ("Check: does the reply follow the speaking instruction and sound good? Content correctness is checked elsewhere.",
+     "acoustic"),
+    ("You check whether a spoken answer to a simple question is correct. Say nothing about voice or style.", "semantic"),
+    ("Decide if the response is good overall: the answer must be right AND spoken well, following any requested speaking "
+     "style.", "holistic"),
+    ("Please not look if the number is correct, this I check after. Which one is speaking more natural?", "acoustic"),
+])
+def test_rubric_axis_of_batch_seventeen_and_the_sixth_plain_batch(text, axis):
+    """Bugs caught: a "What NOT to judge" heading over its list left the list counted; "sound good", "the answer
+    must be right" named no side; "Say nothing about voice or style" and "Please not look if ..." left nothing
+    out. The guard: "Do not judge the voice." on a line of its own leaves out only its own line."""
+    assert judge_rubric.rubric_axis(text) == axis
