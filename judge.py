@@ -122,14 +122,15 @@ def heard_words(heard, known) -> str:
     three letters or more ('gardenhas7letters' -> 'garden has 7 letters'; 'this' is not 'th is').
     Dynamic programming over each unbroken stretch: least unknown (its letters, and 3 for each unknown
     word: a known word is not carved out of an unknown one), then fewest words."""
-    out = []
+    out, longest = [], min(30, max(map(len, known), default=0))
     for chunk in heard.split():
         best = [(0, 0, 0)] + [None] * len(chunk)        # (unknown cost, words, where the last word starts) per end
         for i in range(len(chunk)):
             if best[i] is None:
                 continue
             digits = len(chunk[i:]) - len(chunk[i:].lstrip("0123456789"))
-            ends = [(i + len(w), 0) for w in known if w and chunk.startswith(w, i)] + ([(i + digits, 0)] if digits else [])
+            ends = [(j, 0) for j in range(i + 1, min(len(chunk), i + longest) + 1) if chunk[i:j] in known]   # 30 looks a place
+            ends += [(i + digits, 0)] if digits else []
             ends += [(j, j - i + 3) for j in range(i + 3, min(len(chunk), i + 30) + 1)]   # unknown: 3-30 letters ("kites" stays)
             for end, unknown in ends:
                 cost = (best[i][0] + unknown, best[i][1] + 1, i)

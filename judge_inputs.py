@@ -206,8 +206,9 @@ def unjson(text) -> str:
         elif i % 2:
             out.append("```" + piece + ("```" if closed else ""))
         else:            # a JSON object on a line of its own ("Record:\n{...}"), not an example of the answer ("e.g.\n{...}")
-            # or over lines of its own, "{" to the first "}" at the start of a line, below a sentence
-            piece = re.sub(r"(?ms)^\{[ \t]*\n.{0,20000}?^\}[ \t]*$", lambda m: sections(m.group(0)) or m.group(0), piece)
+            # or over lines of its own, "{" to the first "}" at the start of a line, below a sentence (each line
+            # read once: an attempt that fails goes on after its "}", so many "{" lines cost no more than one)
+            piece = _json_blocks(piece, sections)
             lines, before = [], ""
             for line in piece.split("\n"):
                 read = sections(line.strip()) if line.strip()[:1] == "{" and line.strip()[-1:] == "}" and not re.search(
@@ -217,6 +218,19 @@ def unjson(text) -> str:
                 before = line if line.strip() else before
             out.append("\n".join(lines))
     return "".join(out)
+
+
+def _json_blocks(text, read) -> str:
+    """Each block from a line "{" to the next line "}" replaced by read(block) when that reads it; linear."""
+    lines, out, i = text.split("\n"), [], 0
+    closes = [k for k, line in enumerate(lines) if re.fullmatch(r"\}[ \t]*", line)]
+    while i < len(lines):
+        end = closes[bisect.bisect_right(closes, i)] if re.fullmatch(r"\{[ \t]*", lines[i]) and \
+            bisect.bisect_right(closes, i) < len(closes) else None
+        got = read("\n".join(lines[i:end + 1])) if end is not None else None
+        out += [got] if got is not None else lines[i:(end + 1 if end is not None else i + 1)]
+        i = end + 1 if end is not None else i + 1
+    return "\n".join(out)
 
 
 def introduced_kind(line) -> tuple | None:

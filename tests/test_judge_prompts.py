@@ -1923,3 +1923,12 @@ def test_rubric_axis_of_batch_seventeen_and_the_sixth_plain_batch(text, axis):
     must be right" named no side; "Say nothing about voice or style" and "Please not look if ..." left nothing
     out. The guard: "Do not judge the voice." on a line of its own leaves out only its own line."""
     assert judge_rubric.rubric_axis(text) == axis
+
+
+def test_a_json_record_over_lines_of_its_own_is_read_in_linear_time():
+    """A JSON record over lines of its own is looked for from every line "{" (a regex from each one to the
+    next "}" took 1.8 s on 20,000 such lines, 0.5 ms on 2,000: quadratic); the toy listener's split of fast
+    speech grows with its length only."""
+    assert_linear(lambda n: judge_inputs.unjson("x\n" + "{\n" * n + "}\n"), 2000, 20000, rounds=3)
+    known = {f"w{i}" for i in range(2000)}
+    assert_linear(lambda n: judge.heard_words("a" * n, known), 1000, 10000, rounds=3)
