@@ -22,7 +22,7 @@ import re
 _QUESTION_WORDS = {"question", "instruction", "request", "query", "prompt", "input", "turn", "message", "utterance",
                    "context", "dialogue", "conversation", "chat", "user"}
 _REPLY_WORDS = {"answer", "response", "reply", "output", "completion", "transcript", "transcription", "assistant", "model",
-                "recording", "clip", "asr", "resp", "ans"}
+                "recording", "clip", "asr", "resp", "ans", "txt"}
 # what a labelled reply may be called in a listening test: "Audio 1", "Sample A", "first take", "System B"
 _LABELLED_REPLY = {"audio", "sample", "take", "version", "candidate", "option", "system", "rendering", "rendition",
                    "recording", "clip", "checkpoint", "model", "variant", "voice"}
@@ -31,7 +31,7 @@ _FILLER = {"the", "a", "an", "of", "to", "be", "for", "s", "text", "spoken", "au
            "its", "original", "user", "users", "start", "model", "assistant", "evaluate", "evaluated", "judge", "judged",
            "assess", "assessed", "rate", "rated", "score", "scored", "grade", "graded",     # "Response to evaluate"
            "transcribed", "recording", "clip", "final", "last", "latest",     # "Assistant's final turn"
-           "device", "orth", "orthographic", "txt",                  # "ASR of device output", "resp orth."
+           "device", "orth", "orthographic", "wav",                  # "ASR of device output", "resp orth."
            "what", "said", "says", "asked", "asks", "replied", "answered", "responded", "spoke", "heard"}   # "What ... said"
 
 AFTER_AUDIO = "\x00after audio\x00"     # a line split_sections reads as the end of the section before it
@@ -63,7 +63,7 @@ def heading_kind(name) -> tuple | None:
     plain = re.sub(r"\([^()]*\)", " ", name)          # "QUESTION (for context only)", "Answer (transcribed)"
     words = re.sub(r"[^a-z0-9 ]", " ", plain.lower().replace("\u2019", "'").replace("'s", " ")).split()
     lead = 0                                       # "And here is the second answer": from "second answer"
-    while lead < len(words) - 1 and words[lead] in ("and", "here", "now", "this", "is", "are", "the"):
+    while lead < len(words) - 1 and words[lead] in ("and", "here", "now", "this", "is", "are", "the", "read"):   # "Read the user request"
         lead += 1
     words = words[lead:]
     given = next((i for i, w in enumerate(words[1:-1], 1) if w in ("given", "sent", "posed", "put", "spoken", "typed")
@@ -268,11 +268,13 @@ def unfield(text) -> str:
     key = lambda name: re.sub(r"[_.]", " ", name)      # noqa: E731  "response_text" -> "response text"
 
     def item(name, value):
-        return f"\n- {name}: {value}\n" if heading_kind(key(name)) else None
+        return f"\n- {key(name)}: {value}\n" if heading_kind(key(name)) else None
     text = re.sub(r"\b([A-Za-z][\w.-]{0,30})[ \t]*=[ \t]*(['\"])([^'\"\n]{1,300})\2",
                   lambda m: item(m.group(1), m.group(3)) or m.group(0), text)
     text = re.sub(r"(?<![\w-])([AB12])[ \t]*=[ \t]*[\w ]{0,20}?\([ \t]*(?:asr|transcript(?:ion)?|text|says)[ \t]*:[ \t]*"
                   r"(['\"])([^'\"\n]{1,300})\2[ \t]*\)", lambda m: f"\n- {m.group(1)}: {m.group(3)}\n", text)
+    text = re.sub(r"(?m)^[ \t]*([A-Za-z][\w.-]{0,30})[ \t]*=[ \t]*([^=\n]*)$",
+                  lambda m: (item(m.group(1), m.group(2)) or m.group(0)).strip("\n"), text)   # "q=...", "A.txt=..." lines
     lines = text.split("\n")
     for i, line in enumerate(lines[:-1]):
         if not re.fullmatch(r"[ \t]*[A-Za-z_]\w{0,30}(?:[ \t]*,[ \t]*[A-Za-z_]\w{0,30}){1,11}[ \t]*", line):

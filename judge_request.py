@@ -128,14 +128,14 @@ def _then_introduced(rest) -> tuple[str, tuple | None]:
 
 # a heading that names the clip, not its words: "Response (audio)", "Reply audio", "Audio of the answer"
 _CLIP_ONLY = re.compile(r"\((?:[^()]*\b)?(?:audio|recording|clip|wav|sound)\b[^()]*\)|"
-                        r"\b(?:reply|response|answer|assistant|output)[\W_]+(?:audio|recording|clip)\b|"
+                        r"\b(?:reply|response|answer|assistant|output)[\W_]+(?:audio|recording|clip|wav)\b|"
                         r"\b(?:audio|recording|clip) of the (?:reply|response|answer)\b", re.I)
 # "Model answer voice is below.", "(audio attached)": where the clip is, not what it says
-_CLIP_NOTE = re.compile(r"^[ \t(]*(?:[\w']+[ \t]+){0,5}?(?:voice|audio|recording|clip|sound|speech)[ \t]+(?:(?:is|comes)[ \t]+)?"
-                        r"(?:attached[ \t]+)?(?:below|above|attached|next|follows)\b[ \t]*(?:here[ \t]*)?[.:)]*[ \t]*$|"
+_CLIP_NOTE = re.compile(r"^[ \t(]*(?:[\w']+[ \t]+){0,5}?(?:voice|audio|recording|clip|sound|speech)\b[^.:\n]{0,30}?[ \t]"
+                        r"(?:attached[ \t]+)?(?:below|above|attached|next|follows)\b[ \t]*(?:here[ \t]*)?[.:)]*[ \t]*$|"   # "The audio of the reply is attached below."
                         r"^[ \t]*[(\[][ \t]*(?:audio|recording|clip|wav|sound)(?:[ \t]+\w+){0,2}[ \t]*[)\]][ \t]*:?[ \t]*$", re.I)  # "(audio)"
 _WORDS_GIVEN = re.compile(r"transcri|text|asr|words|said|spoke|says", re.I)      # a heading over a reply's words
-_GIVEN_TRANSCRIPT = re.compile(r"^[ \t]*([A-Za-z][\w ]{0,60}?)[ \t]*\((?:[^():\n]{0,40}?,[ \t]*)?(?:transcript(?:ion)?|text|asr|"
+_GIVEN_TRANSCRIPT = re.compile(r"^[ \t]*([A-Za-z][\w '\u2019]{0,60}?)[ \t]*\((?:[^():\n]{0,40}?,[ \t]*)?(?:transcript(?:ion)?|text|asr|"
                                r"says|said)[ \t]*:?[ \t]*([^()\n]{1,300})\)[ \t]*:?[ \t]*$", re.I)    # "(audio attached, transcript: ...)"
 
 
@@ -192,6 +192,7 @@ def split_sections(text) -> tuple[list, str]:
             sections.append(["reference", None, [ref.group(1)], "said"])
             current, blank = None, False
             continue
+        line = re.sub(r"^([ \t]*[A-Za-z][\w ']{0,30}?),[ \t]*(transcript(?:ion)?|text|asr)[ \t]*:", r"\1 \2:", line)   # "Reply A, transcript:"
         bracketed = re.match(r"^[ \t]*\[([^\]\n]{1,40})\][ \t]*(?:\((?:transcript(?:ion)?|text|asr)[ \t]*:?[ \t]*([^()\n]{1,300})\)"
                              r"|(?:transcript(?:ion)?|text|asr)[ \t]*:[ \t]*(\S.*?))[ \t]*:?[ \t]*$", line, re.I)
         if bracketed and (heading_kind(bracketed.group(1)) or ("",))[0] == "reply":

@@ -467,7 +467,7 @@ def answer_format(rubric, pairwise=False) -> dict:
     # three answers listed after an order, the tie last: "Write X, Y or EQUAL on the first line", "one of: LEFT, RIGHT, SAME"
     listed = None if words else re.search(     # (a note after each answer left out: "1 (Response 1 sounds better), 2 (...)")
         r"\b(?:write|answer|reply|output|respond|say|choose|pick)\w*\s+(?:with\s+)?(?:exactly\s+)?"
-        r"(?:one (?:of|label|word|option|token)(?: of)?\s*:?\s*)?"
+        r"(?:one (?:of|label|word|option|token)(?: of)?\s*:?\s*)?(?!(?:one|no|either|both)\b)"       # not "pick one, no ties"
         r"[\"'`]?([A-Za-z0-9]\w{0,15})[\"'`]?\s*,\s*[\"'`]?([A-Za-z0-9]\w{0,15})[\"'`]?\s*,?\s*(?:or\s+)?[\"'`]?([A-Za-z]\w{0,15})[\"'`]?"
         r"(?=\s*(?:[.,;(]|$)|\s+(?:on|and|if|as|only)\b)", re.sub(r"[ \t]*\([^()\n]{0,80}\)", "", rubric), re.I | re.M)
     if pairwise and listed and not tie:
@@ -562,7 +562,8 @@ def answer_format(rubric, pairwise=False) -> dict:
         fmt.update(style="tag", slots=["choice" if pairwise else "score"])
     # a tie refused ("Ties are not allowed", "no ties", "equal is not possible") offers none
     refused = re.sub(r"\b(?:no|not|never|without)\s+(?:\w+\s+){0,2}?(?:ties?|draws?|equal\w*)\b|"
-                     r"\b(?:ties?|draws?|equal\w*)\s+(?:is|are)\s+(?:not|never)\s+(?:allowed|possible|permitted|an option|accepted)\b",
+                     r"\b(?:ties?|draws?|equal\w*)\s+(?:is|are)\s+(?:not|never)\s+(?:allowed|possible|permitted|an option|accepted)\b|"
+                     r"\bties?\s*[=:]\s*(?:not allowed|no|none|false)\b",
                      " ", rubric, flags=re.I)
     if pairwise and fmt["tie"] == "tie" and not re.search(
             r"\b(?:tie[ds]?|equal\w*|draw|neither|no preference|indistinguishable|(?:can't|cannot|can not) (?:decide|tell))\b",

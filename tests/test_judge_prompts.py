@@ -1932,3 +1932,22 @@ def test_a_json_record_over_lines_of_its_own_is_read_in_linear_time():
     assert_linear(lambda n: judge_inputs.unjson("x\n" + "{\n" * n + "}\n"), 2000, 20000, rounds=3)
     known = {f"w{i}" for i in range(2000)}
     assert_linear(lambda n: judge.heard_words("a" * n, known), 1000, 10000, rounds=3)
+
+
+def test_inputs_and_answers_of_batch_eighteen():
+    """Bugs caught (batch 18, held out: 8 of 20 at 9e45a31): "The audio of the reply is attached below." run into
+    the transcript; "key=value" lines of their own ("q=...", "A.txt=...") not read; "Reply A, transcript:" not a
+    heading; "you have to pick one, no ties. just answer A or B" read as the labels "one" / "no" and the tie
+    "ties"; "Bot's spoken response (transcript: ...)" (an apostrophe in the name) not read."""
+    read = lambda *texts: judge_request._their_inputs(list(texts))[0]      # noqa: E731
+    after = judge_inputs.AFTER_AUDIO
+    assert read('**Model reply (ASR transcript):** "6 times 7 is 41"\n\nThe audio of the reply is attached below.') == \
+        [("reply", None, "6 times 7 is 41")]
+    assert read("pairwise | ties=not allowed\nq=repeat after me red kite\nA.txt=you said red bite\nA.wav=",
+                f"{after}\nB.txt=you said red kite\nB.wav=") == \
+        [("question", None, "repeat after me red kite"), ("reply", "A", "you said red bite"), ("reply", "B", "you said red kite")]
+    assert read('Reply A, transcript: "seven"', f'{after}\nReply B, transcript: "eight"') == [("reply", "A", "seven"), ("reply", "B", "eight")]
+    assert read('Bot\'s spoken response (transcript: "the larger is 83"):') == [("reply", None, "the larger is 83")]
+    fmt = judge_rubric.answer_format("which sounds better? you have to pick one, no ties. just answer A or B", True)
+    assert fmt.get("labels", ["A", "B"]) == ["A", "B"] and fmt["tie"] == "tie" and fmt.get("forced")
+    assert judge_rubric.answer_format("pairwise | ties=not allowed | out: winner=<A|B>", True).get("forced")
