@@ -95,6 +95,11 @@ def _words(text):
     return kept.split()
 
 
+def known_words(question, reference) -> set:
+    """The words a reply may use without being junk: the question's, the reference's and the toy answers'."""
+    return set(_words(question)) | set(_words(reference or "")) | FILLER
+
+
 def semantic_score(question, transcript, reference) -> int:
     """Likert 1-5 for the content: the final words against the reference answer."""
     words, ref = _words(transcript), _words(reference or "")
@@ -102,7 +107,7 @@ def semantic_score(question, transcript, reference) -> int:
         return 1
     if not ref:          # no reference: on-topic-ness only
         return 3 if set(words) & set(_words(question)) else 2
-    known = set(_words(question)) | set(ref) | FILLER
+    known = known_words(question, reference)
     junk = sum(w not in known for w in words) / len(words)
     tail = words[-len(ref):]
     if tail == ref:
@@ -115,6 +120,9 @@ def semantic_score(question, transcript, reference) -> int:
     return 2 if junk <= 0.34 else 1
 
 
+HEARD_WORD_MAX = 30     # the longest word heard_words looks for or makes (keeps its work linear in the speech)
+
+
 def heard_words(heard, known) -> str:
     """'8plus5is13' -> '8 plus 5 is 13': speech heard with no pause between its words (the toy codec
     voices a word gap as a pause, and fast speech has none), split as a listener splits it, into the
@@ -122,16 +130,16 @@ def heard_words(heard, known) -> str:
     three letters or more ('gardenhas7letters' -> 'garden has 7 letters'; 'this' is not 'th is').
     Dynamic programming over each unbroken stretch: least unknown (its letters, and 3 for each unknown
     word: a known word is not carved out of an unknown one), then fewest words."""
-    out, longest = [], min(30, max(map(len, known), default=0))
+    out, longest = [], min(HEARD_WORD_MAX, max(map(len, known), default=0))
     for chunk in heard.split():
         best = [(0, 0, 0)] + [None] * len(chunk)        # (unknown cost, words, where the last word starts) per end
         for i in range(len(chunk)):
             if best[i] is None:
                 continue
             digits = len(chunk[i:]) - len(chunk[i:].lstrip("0123456789"))
-            ends = [(j, 0) for j in range(i + 1, min(len(chunk), i + longest) + 1) if chunk[i:j] in known]   # 30 looks a place
+            ends = [(j, 0) for j in range(i + 1, min(len(chunk), i + longest) + 1) if chunk[i:j] in known]   # by lookup
             ends += [(i + digits, 0)] if digits else []
-            ends += [(j, j - i + 3) for j in range(i + 3, min(len(chunk), i + 30) + 1)]   # unknown: 3-30 letters ("kites" stays)
+            ends += [(j, j - i + 3) for j in range(i + 3, min(len(chunk), i + HEARD_WORD_MAX) + 1)]   # unknown: 3+ letters ("kites")
             for end, unknown in ends:
                 cost = (best[i][0] + unknown, best[i][1] + 1, i)
                 if best[end] is None or cost[:2] < best[end][:2]:
@@ -268,7 +276,7 @@ class ToyJudge:
         fmt = req.get("format") or answer_format("", req["mode"] == "compare")
         reference = req["reference"] or toy_reference(req["question"])   # as a real judge knows 3 plus 4
         if any(req.get("heard", ())):         # no transcript given: the words heard, split as a listener splits them
-            known = set(_words(req["question"])) | set(_words(reference or "")) | FILLER
+            known = known_words(req["question"], reference)
             req = {**req, "replies": [(heard_words(t, known) if heard else t, wave, rate)
                                       for (t, wave, rate), heard in zip(req["replies"], req["heard"])]}
         if req["mode"] == "score":

@@ -504,12 +504,13 @@ def parse_judge_request(body: dict) -> dict:
     # the user text is the reply itself (not when it all comes after the audio: then it says what the clips are)
     labels = list(dict.fromkeys(lab for lab, _ in replies if lab))
     # two clips labelled alike, the instructions naming both labels ("out: r1 or r2", "<preferred>X</preferred>"): a comparison
-    named = None if ours or len(labels) >= 2 or len(audios) < 2 else _paired_names(*_clip_labels(body["messages"])[-2:])
+    clip_labels = _clip_labels(body["messages"])[-2:]
+    named = None if ours or len(labels) >= 2 or len(audios) < 2 else _paired_names(*clip_labels)
     told = "\n\n".join(system + instructions + [free])
-    said = [list(re.finditer(rf"(?<![\w>]){re.escape(n)}(?!\w)", told, re.I)) for n in named or ()]
-    quoted = [[m for m in found if told[m.start() - 1:m.start()] in "\"'`" and m.start()] for found in said]
+    mentions = [list(re.finditer(rf"(?<![\w>]){re.escape(n)}(?!\w)", told, re.I)) for n in named or ()]
+    quoted = [[m for m in found if told[m.start() - 1:m.start()] in "\"'`" and m.start()] for found in mentions]
     # as the instructions spell them: quoted if they quote them ('"left" | "right"'), else where last named
-    named = tuple((q or found)[-1].group(0) for q, found in zip(quoted, said)) if named and all(said) else None
+    named = tuple((q or found)[-1].group(0) for q, found in zip(quoted, mentions)) if named and all(mentions) else None
     bare = bool(system) and not replies and bool(free) and not all(t.startswith(AFTER_AUDIO) for t in user if t.strip()) \
         and not _RUBRIC_CUE.search(free) and not named   # "Here is the spoken reply. Rate the speech from 1 to 5." is no transcript
     rubric = "\n\n".join(system + instructions + ([] if bare else [free]))[:MAX_RUBRIC]
@@ -530,7 +531,7 @@ def parse_judge_request(body: dict) -> dict:
             given = [re.search(r"\((?:its |the )?(?:transcript(?:ion)?|text|txt|asr|says)(?: is| reads)?\s*:?\s*[\"'\u201c]?"
                                r"([^()\"'\u201c\u201d\n]{1,300}?)[\"'\u201d]?\)|"
                                r"\(\s*[\"\u201c]([^()\"\u201c\u201d\n]{1,300})[\"\u201d]\s*\)", line or "", re.I)   # '("you said ...")'
-                     for line in _clip_labels(body["messages"])[-2:]]
+                     for line in clip_labels]
             transcripts = [(g.group(1) or g.group(2)) if g else None for g in given]
 
         same = re.search(r"\bboth\b[^.\n]{0,40}?\b(?:say|says|said|speak|spoke)\b[^\"\u201c\n]{0,30}?[(\"\u201c]+([^\"\u201d\n]{1,200})[\"\u201d]",
