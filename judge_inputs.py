@@ -89,8 +89,8 @@ def heading_kind(name) -> tuple | None:
         return "end", label                        # "End of answer", not "End with exactly one line"
     if not label and words[0] in ("question", "prompt", "request", "query", "instruction") and len(words) <= 6 and set(words[1:]) \
             <= _FILLER | _ASKERS | {"it", "was", "is", "being", "answering", "answered", "responding", "that", "which", "posed",
-                                    "given", "from", "by"}:
-        return "question", None                    # "The question it was answering", "Question from child"
+                                    "given", "from", "by", "under", "test", "tested"}:
+        return "question", None                    # "The question it was answering", "Question from child", "Prompt under test"
     if {"reference", "expected", "gold", "ideal", "target", "official"} & set(words) or "ground truth" in " ".join(words) \
             or " ".join(words[-2:]) in ("correct answer", "right answer", "answer key"):
         return "reference", None
@@ -113,9 +113,9 @@ def heading_kind(name) -> tuple | None:
         return "question", None
     # who said what, in a few words: "Text it spoke", "The words spoken are", "What the model said" (a reply);
     # "The speaker was asked", "The customer said" (the question). Not "Language spoken" (no one speaks).
-    told = set(words) & {"said", "says", "spoke", "spoken", "replied", "answered", "responded", "asked", "asks", "wrote"}
+    told = set(words) & {"said", "says", "spoke", "spoken", "replied", "answered", "responded", "asked", "asks", "asking", "wrote"}
     if not label and len(words) <= 5 and told:
-        if set(words) & _ASKERS or told <= {"asked", "asks"}:
+        if set(words) & _ASKERS or told <= {"asked", "asks", "asking"}:      # "User was asking"
             return "question", None
         if set(words) & {"it", "assistant", "model", "bot", "agent", "system", "tutor", "words", "text", "reply", "response"}:
             return "reply", None

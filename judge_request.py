@@ -47,7 +47,9 @@ class BadRequest(Exception):
 
 
 _PAIR_WORDS = re.compile(r"<choice>|\[\[A\]\]|\bA or B\b|\bwhich of the two\b|\bthe better of\b|"
-                         r"\btwo (?:spoken |voice |audio )?(?:replies|responses|answers|outputs|recordings|clips|assistants)\b|"
+                         r"\btwo (?:spoken |voice |audio |speech )?(?:replies|responses|answers|outputs|recordings|clips|assistants|bots|"
+                         r"models|systems|builds|takes|versions)\b|\b(?:listen to|compare) both\b|\bfirst[\"'`]? or [\"'`]?second\b|"
+                         r"\bwhich one (?:is|was|did|does|sounds|gives|answers|follows)\b|"
                          r"\bcompare the two\b|<winner>|\bwhich (?:response|reply|answer|candidate|sample|clip|recording|version|voice|rendering) "
                          r"(?:is|was|sounds|gives|answers|follows|better)\b", re.I)
 
@@ -84,12 +86,13 @@ _RUBRIC_CUE = re.compile(r"<(?:score|rating|grade|choice|verdict|winner|prefer\w
                          re.I | re.M)
 
 
-_QUOTED_QUESTION = re.compile(r"\b(?:asked|asks|told|prompted(?: with)?|question(?: was| is)?|said|says|request(?:ed)?(?: was| is)?|"
-                              r"instruction|command|(?:is )?asking(?: to)?|"
+_QUOTED_QUESTION = re.compile(r"\b(?:asked|asks|ask|told|prompted(?: with)?|question(?: was| is)?|said|says|request(?:ed)?(?: was| is)?|"
+                              r"instruction|command|(?:is )?asking(?: to)?|(?:player|user|caller|customer|child)(?:'s)? line|"
+                              r"(?:prompt|question|request|line) (?:I|we) (?:gave|sent|used|played)(?: \w+)? (?:was|is)|"   # 'The prompt I gave it was "..."'
                               r"answering|(?:prompt|instruction|question|request)\s++(?:given|sent|posed)\s++to\s++"
                               r"(?:\w+\s++){0,2}?\w+\s++(?:was|is)|"          # "The prompt given to both systems was: "...""
                               r"(?:answers|replies|responses) to)"     # 'two answers to "..."', not 'limit your answer to "yes"'
-                              r"(?:\s++(?:(?:a|an|my|the|our|its|this|that|their)\s++)?\w++(?:\s++\w++)?)?"   # 'asked a voice assistant "..."'
+                              r"(?:\s++(?:(?:a|an|my|the|our|its|this|that|their)\s++)?\w++(?:\s++\w++){0,2}(?:\s++to)?)?"   # 'asked a voice assistant "..."'
                               r"(?:\s*+\([^()\n]{0,40}\))?\s*+:?\s*+"             # "asked the following (orthographic prompt):"
                               r"(?:[\"\u201c]([^\"\u201c\u201d\n]{2,300})[\"\u201d]|'([^'\n]{2,300})')", re.I)
 _QUOTED_REPLY = re.compile(r"\b(?:answered|replied|responded|said back|(?:it|the assistant|the model|the bot) said|"
@@ -131,10 +134,15 @@ _CLIP_ONLY = re.compile(r"\((?:[^()]*\b)?(?:audio|recording|clip|wav|sound)\b[^(
                         r"\b(?:reply|response|answer|assistant|output)[\W_]+(?:audio|recording|clip|wav)\b|"
                         r"\b(?:audio|recording|clip) of the (?:reply|response|answer)\b", re.I)
 # "Model answer voice is below.", "(audio attached)": where the clip is, not what it says
-_CLIP_NOTE = re.compile(r"^[ \t(]*(?:[\w']+[ \t]+){0,5}?(?:voice|audio|recording|clip|sound|speech)\b[^.:\n]{0,30}?[ \t]"
+_CLIP_NOTE = re.compile(r"^[ \t(]*(?:[\w']+[ \t]+){0,5}?(?:voice|audio|recording|clip|sound|speech|reply|response|answer)\b[^.:\n]{0,30}?[ \t]"
                         r"(?:attached[ \t]+)?(?:below|above|attached|next|follows)\b[ \t]*(?:here[ \t]*)?[.:)]*[ \t]*$|"   # "The audio of the reply is attached below."
-                        r"^[ \t]*[(\[][ \t]*(?:audio|recording|clip|wav|sound)(?:[ \t]+\w+){0,2}[ \t]*[)\]][ \t]*:?[ \t]*$", re.I)  # "(audio)"
-_WORDS_GIVEN = re.compile(r"transcri|text|asr|words|said|spoke|says", re.I)      # a heading over a reply's words
+                        r"^[ \t]*(?:\w+[ \t]*){0,2}[(\[][ \t]*(?:audio|recording|clip|wav|sound)(?:[ \t]+\w+){0,2}[ \t]*[)\]][ \t]*:?[ \t]*$",
+                        re.I)       # "(audio)", "A (audio):"
+# a line about the replies, not the user's words: "The assistant's reply is in the audio below.", 'Both answers say "21".'
+_ABOUT_REPLIES = re.compile(r"\b(?:answers?|repl(?:y|ies)|responses?|recordings?|audio|transcript(?:s|ion)?|clips?|assistant's|"
+                            r"(?:both|two|the) (?:systems|models|bots|versions|voices|takes))\b", re.I)
+_PLACEHOLDER_CLIP = r"\s*[<\[(][ \t]*(?:audio|attached|see (?:the )?(?:audio|clip|below)|clip|recording|wav|sound)\b[^<>\[\]()\n]{0,30}[>\])]\s*:?\s*"
+_WORDS_GIVEN = re.compile(r"transcri|te?xt|asr|words|said|spoke|says", re.I)      # a heading over a reply's words
 _GIVEN_TRANSCRIPT = re.compile(r"^[ \t]*([A-Za-z][\w '\u2019]{0,60}?)[ \t]*\((?:[^():\n]{0,40}?,[ \t]*)?(?:transcript(?:ion)?|text|asr|"
                                r"says|said)[ \t]*:?[ \t]*([^()\n]{1,300})\)[ \t]*:?[ \t]*$", re.I)    # "(audio attached, transcript: ...)"
 
@@ -152,6 +160,7 @@ def split_sections(text) -> tuple[list, str]:
     'Heading:' line or, after a reply, by a paragraph only a judge's instructions would hold
     (_RUBRIC_CUE): the rubric's own text after the inputs."""
     sections, free, current, blank, after_q, shown = [], [], None, False, False, False
+    inline_question = None              # a question section whose heading line gave its text
     lines = text.splitlines()
     # "A: ..." and "B: ..." (no "C:", not a list of choices) are two replies
     lone = set(re.findall(r"(?m)^[ \t]*(?:[-*][ \t]+)?(?:\*\*)?([A-C])(?:\*\*)?[ \t]*(?::|\((?:[^():\n]{0,40}?,[ \t]*)?"
@@ -162,6 +171,11 @@ def split_sections(text) -> tuple[list, str]:
         if line == AFTER_AUDIO:
             current = None
             continue
+        asked_before = current is not None and current[0] == "question"
+        if current is not None and current is inline_question and _ABOUT_REPLIES.search(line):
+            current = None      # "The user asked: what is 2 plus 2" then 'Both answers say "4".': the question was its line
+            if _CLIP_NOTE.match(line):
+                continue            # "The reply is attached.": neither the question nor the reply's words
         if shown and line.strip():              # "... a line of the form:" / "Answer: A / B / TIE": the answer's form
             free.append(line)
             current, shown = None, False
@@ -193,10 +207,15 @@ def split_sections(text) -> tuple[list, str]:
             current, blank = None, False
             continue
         line = re.sub(r"^([ \t]*[A-Za-z][\w ']{0,30}?),[ \t]*(transcript(?:ion)?|text|asr)[ \t]*:", r"\1 \2:", line)   # "Reply A, transcript:"
+        line = re.sub(r"^([ \t]*[A-Za-z][\w ']{0,30}?(?:[ \t]*\([A-Za-z0-9]\))?),[ \t]*(?:its |the )?(?:transcript(?:ion)?|text|asr)[ \t]+"
+                      r"(?:is|reads)[ \t]*:?[ \t]*([\"\u201c][^\"\u201d\n]{1,300}[\"\u201d])[ \t]*:?[ \t]*$", r"\1: \2", line)   # 'First answer (A), text is "...":'
         bracketed = re.match(r"^[ \t]*\[([^\]\n]{1,40})\][ \t]*(?:\((?:transcript(?:ion)?|text|asr)[ \t]*:?[ \t]*([^()\n]{1,300})\)"
                              r"|(?:transcript(?:ion)?|text|asr)[ \t]*:[ \t]*(\S.*?))[ \t]*:?[ \t]*$", line, re.I)
         if bracketed and (heading_kind(bracketed.group(1)) or ("",))[0] == "reply":
             line = f"{bracketed.group(1)}: {bracketed.group(2) or bracketed.group(3)}"     # "[Response A] transcript: ..."
+        else:                               # "[user] what is 2 plus 2", "[model transcript] 4": a log's speaker, then the words
+            logged = re.match(r"^[ \t]*\[([A-Za-z][\w ]{0,30})\][ \t]+(?=[^\s:(\[])(.+)$", line)
+            line = f"{logged.group(1)}: {logged.group(2)}" if logged and heading_kind(logged.group(1)) else line
         given = _GIVEN_TRANSCRIPT.match(line) or re.match(
             r"^[ \t]*([A-Za-z][\w ]{0,40}?)[ \t]+(?:-|\u2013|\u2014|says|said)[ \t]+[\"\u201c]([^\"\u201d\n]{1,300})[\"\u201d][ \t]*:?[ \t]*$", line)
         if given and ((heading_kind(given.group(1)) or ("",))[0] == "reply" or lone_pair and given.group(1) in ("A", "B")):
@@ -213,6 +232,12 @@ def split_sections(text) -> tuple[list, str]:
         if kind == ("reply", None) and current is not None and current[0] == "reply" and current[1] \
                 and not "".join(current[2]).strip():
             kind = ("reply", current[1])       # "Response A" / "Transcript: ...": the transcript of reply A
+        if kind == ("reply", None) and re.match(r"[ \t*]*(?:a|an|one|exactly one|only|just)[ \t]+(?:single[ \t]+)?(?:line|word|letter|"
+                                                r"number|integer|digit|json|object|token|label|verdict|score|choice)\b",
+                                                m.groupdict().get("rest") or ""):
+            free.append(line)           # "**Output:** a single line `Preferred: A` or ...": the answer's form, not a reply
+            current, blank = None, False
+            continue
         introduced = None if kind else introduced_kind(line)
         if introduced:                          # the sentence stays rubric; what follows it is the input
             free.append(line)
@@ -230,7 +255,9 @@ def split_sections(text) -> tuple[list, str]:
         # a heading after a sentence: "Two versions answered the same question. Question: what is 2 plus 2"
         named = heading_kind(heads[-1]) if len(heads) > 1 and len(heads[-1].split()) <= 6 else None
         # (a question or a reference only: "Think it through first. Answer: YES or NO." is an order)
-        introduced = named if named and named[0] in ("question", "reference") else \
+        # (or a reply's words after a sentence about its clip: "The reply is in the audio below. Transcript: ...")
+        introduced = named if named and (named[0] in ("question", "reference") or named[0] == "reply" and re.fullmatch(
+            r"(?:the )?(?:transcript(?:ion)?|asr|text)", heads[-1].strip(), re.I) and _ABOUT_REPLIES.search(heads[-2])) else \
             told and introduced_kind(inline.group(1) + ":")
         if introduced:                          # "... a second opinion. I asked it: spell dog backwards": one line
             free.append(inline.group(1) + ":")
@@ -246,7 +273,8 @@ def split_sections(text) -> tuple[list, str]:
             continue
         if m and not kind and lone_pair and m.group("name").strip() in ("A", "B"):
             kind = ("reply", m.group("name").strip())
-        if m and m.group("name").strip() == "A" and after_q and current is not None and not lone_pair:
+        if m and re.fullmatch(r"A(?:[ \t]*\([^()]*\))?", m.group("name").strip()) and after_q and asked_before \
+                and not lone_pair:          # "A (transcribed): ..." too
             kind = ("reply", None)       # the answer of a "Q: / A:" pair (a lone "A:" may be a choice or a label)
         if kind:
             after_q = m.group("name").strip() in ("Q", "q")
@@ -279,6 +307,7 @@ def split_sections(text) -> tuple[list, str]:
             free += [after] if after else []
             if rest.strip():
                 current[2].append(rest)
+                inline_question = current if kind[0] == "question" else inline_question
             if _LIST_ITEM.match(line):          # a list item's input is its own line: the next item is not in it
                 current = None
             if then:
@@ -420,8 +449,17 @@ def _their_inputs(texts) -> tuple[list, str, list]:
     # ...", "Response A" over "Transcript: ...") only labels its audio: one reply, with that text (split_sections
     # leaves out an empty heading after the words, "Text it spoke: ..." then "Recording:")
     # A labelled reply's empty heading anywhere after its words ("Audio for candidate_a:" below the record) too.
+    # a record's field inside the section ('user_turn:' over 'text: "what is 2 plus 2"'): its value; a placeholder
+    # where the words would be ("resp=<audio>", "reply_wav: (attached)"): no words, the clip is the input
+    field = r"\s*(?:text|transcript(?:ion)?|content|utterance|words|asr|value)[ \t]*[:=][ \t]*[\"\u201c']?([^\"\u201d'\n]+?)[\"\u201d']?\s*"
+    placeholders = {i for i, (_, _, b) in enumerate(sections) if re.fullmatch(_PLACEHOLDER_CLIP, b, re.I)}
+    sections = [(kind, lab, "" if i in placeholders else
+                 re.fullmatch(field, b, re.I).group(1) if kind in ("question", "reply") and re.fullmatch(field, b, re.I) else b)
+                for i, (kind, lab, b) in enumerate(sections)]
     kept, worded = [], set()
-    for kind, lab, b in sections:
+    for i, (kind, lab, b) in enumerate(sections):
+        if i in placeholders and kept and kind == "reply" and kept[-1][:2] == (kind, lab) and kept[-1][2].strip():
+            continue                # "reply_txt: ..." then "reply_wav: (attached)": the same reply's clip
         if kept and kind == "reply" and kept[-1][:2] == (kind, lab) and b.strip() and not kept[-1][2].strip():
             kept.pop()
         elif kept and kind == "reply" and not lab and kept[-1][0] == "reply" and kept[-1][1] and b.strip() \
@@ -534,9 +572,10 @@ def parse_judge_request(body: dict) -> dict:
                      for line in clip_labels]
             transcripts = [(g.group(1) or g.group(2)) if g else None for g in given]
 
-        same = re.search(r"\bboth\b[^.\n]{0,40}?\b(?:say|says|said|speak|spoke)\b[^\"\u201c\n]{0,30}?[(\"\u201c]+([^\"\u201d\n]{1,200})[\"\u201d]",
-                         free, re.I)
-        transcripts = [t or (same.group(1) if same else None) for t in transcripts]    # 'Both replies say "the count is 5"'
+        # 'Both replies say "the count is 5"', 'Two systems answered with the same words, "3 times 4 is 12"'
+        same = re.search(r"(?:\bboth (?:[\w']+ ){0,2}(?:say|says|said|speak|spoke)|\bthe same (?:words|text|sentence))\b"
+                         r"[^\"\u201c\n]{0,30}?[(\"\u201c]+([^\"\u201d\n]{1,200})[\"\u201d]", free, re.I)
+        transcripts = [t or (same.group(1) if same else None) for t in transcripts]
 
         if len(audios) < 2:
             raise BadRequest(f"expected 2 input_audio part(s), got {len(audios)}: a comparison needs both replies' audio")

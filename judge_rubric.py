@@ -48,19 +48,20 @@ _SEMANTIC = re.compile(r"\b(?:content\w*|semantic\w*|correct\w*|accura\w*|helpfu
 _ACOUSTIC = re.compile(r"\b(?:paralinguistic\w*|acoustic\w*|deliver\w*|"
                        r"(?<!answered by )(?<!replied by )(?<!responded by )(?<!via )voice(?![\s-]+(?:assistant|agent|model|chat\w*|bot|interface|system|app|ai|"
                        r"answer|repl(?:y|ie)|response|message|note|command|query|tutor|coach|product|service|feature|"
-                       r"device|application)s?\b)\w*|"
+                       r"device|application|helper|ux|team)s?\b)\w*|"
                        r"vocal\w*|prosod\w*|natural\w*|fluen\w*|pronunciat\w*|intonation|pitch|(?<!out )loud\w*|softly|"
                        r"volume|articulat\w*|enunciat\w*|speaking rate|emotion\w*|tone|"
                        r"(?:speaking|speech|vocal|requested|asked[- ]for) style|"
                        r"style (?:of (?:speech|speaking)|requested|asked)|"
                        r"(?:says?|said|speaks?|spoke|spoken|sounds?) (?:it )?(?:\w+ )?(?:in )?the way|"
+                       r"the way (?:it|they|the \w+) (?:says?|said|speaks?|spoke|sounds?|sounded|delivered|reads?|read) (?:it|them|that|this)\b|"
                        r"speech (?:quality|delivery|clarity)|(?:quality|clarity) of (?:the |its )?speech|"
                        r"how well (?:it|they|the \w+) (?:is|are) spoken|"
                        r"style (?:the user |they )?(?:asked for|requested)|"
                        r"pac(?:e|ing)|intelligib\w*|timbre|expressive\w*|audio quality|sound quality|"
-                       r"how (?:it|they|the \w+) (?:sound(?:s|ed)?|says? it|speaks?|(?:is|are|was|were) (?:said|spoken|delivered))|"
+                       r"how (?:it|they|the \w+) (?:sound(?:s|ed)?|(?:says?|said) it|speaks?|spoke|(?:is|are|was|were) (?:said|spoken|delivered))|"
                        r"(?:does|do|did) (?:it|they|this|the \w+) sound|(?:whether|if) (?:it|they|the \w+) sounds?|"
-                       r"speak(?:s|ing)? clearly|clearly spoken|sounds? (?:good|natural|nice|right|clear|fine)|eq)\b",
+                       r"(?:speak(?:s|ing)?|said|spoken) clearly|clearly (?:spoken|said)|sounds? (?:good|natural|nice|right|clear|fine)|eq)\b",
                        re.I)
 _HOLISTIC = re.compile(r"\b(?:holistic\w*|overall|as a whole)\b", re.I)
 _JUDGE_WORDS = (r"judg\w*|grad\w*|scor\w*|rat\w*|assess\w*|evaluat\w*|consider\w*|mention\w*|penali[sz]\w*|care|look at|"
@@ -77,15 +78,18 @@ _NEG_BEFORE = re.compile(r"\b(?:(?:does|do|should|must|will|shall)(?: not|n't) (
                          r"(?:elsewhere|separately(?: (?:in|by) (?:another|a separate|a different|other) \w+)?(?=\s*(?:[.;,!?)]|$))|"
                          r"(?:by|in) (?:another|a separate|a different|other)\b)))\b",
                          re.I)          # "delivery is evaluated separately." (not "scored separately for correctness")
-# "n't" has no word boundary before it ("don't", "shouldn't"), so it stands outside the \b group
+# "n't" ("don't", "shouldn't") and a contrast's ", not" ("rate the delivery, not the meaning") have no word
+# boundary before them, so they stand outside the \b group
 _NEG_AFTER = re.compile(rf"(?:\b(?:ignor\w*|disregard\w*|without|regardless of|irrespective of|no matter|rather than|"
                         rf"(?:do not|never) let|forget(?: about)?|(?:do not|does not|never) mind|(?:do not|never) take|"
                         rf"(?:do not|never|no need to) worry|(?:say|write) nothing about|(?:please |do )?not look (?:at|if|whether)|"
                         rf"instead of|not (?:about|on|the|its|their|whether|what|how)|(?:not|never) {_JUDGE_VERB}|"
+                        rf"not ask\w* (?:about|whether|if|for|how)|"          # "I'm NOT asking whether the answer is right"
                         rf"out of scope|(?:no|not) need to|"
                         rf"(?:another|a separate|a different|other) (?:\w+ ){{0,2}}(?:checks?|judges?|scores?|rates?|grades?|reviews?|"
                         rf"handles?|covers?|evaluates?|assess\w*))|"      # "a separate annotator checks content"
-                        rf"n't (?:{_JUDGE_WORDS}|need to|mind|worry))\b", re.I)
+                        rf"n't (?:{_JUDGE_WORDS}|need to|mind|worry)|"
+                        rf"(?<=,) not(?! only| just| merely| simply))\b", re.I)
 # "Judge only the voice", "concentrate solely on the content": where a clause narrows the judging
 # to one side, that side is the axis, whatever else the rubric mentions ("not only" does not narrow).
 # Not "just" ("just a medium"), nor a condition ("penalize it only when ...", "give 5 only if ...").
@@ -136,7 +140,7 @@ def _affirmed(text) -> str:
 
 # a rubric that weighs both sides, whatever words it finds for the second one
 _BOTH = re.compile(r"\b(?:consider\w*|taking into account|take into account|weigh\w*|combin\w*|covering|judge|rate) both\b|"
-                   r"\b(?:content|correctness|accuracy|answer)\s+(?:and|&|\+)\s+(?:the\s+)?(?:speech|voice|delivery|audio|sound)\b|"
+                   r"\b(?:content|correctness|accuracy|answer)\s+(?:and|&|\+)\s+(?:also\s+)?(?:the\s+)?(?:speech|voice|delivery|audio|sound)\b|"
                    r"\bboth (?:the |its )?(?:content|correctness|accuracy|answer|what|whether)\b[^.\n]{0,60}\band\b", re.I)
 
 
@@ -246,7 +250,7 @@ def named_scale(rubric) -> tuple | None:
 
 # Answers in words. A verdict: the two words a rubric offers ("YES or NO", "CORRECT / INCORRECT"),
 # positive first. A ladder: three or more quality words it lists ("Excellent, Good, Fair or Poor").
-_VERDICTS = [("yes", "no"), ("correct", "incorrect"), ("pass", "fail"), ("true", "false"),
+_VERDICTS = [("yes", "no"), ("correct", "incorrect"), ("pass", "fail"), ("true", "false"), ("accept", "reject"),
              ("acceptable", "unacceptable"), ("good", "bad"), ("appropriate", "inappropriate")]
 # ITU-T P.800 ranks Bad below Poor: "Excellent, Good, Fair, Poor, Bad"
 _LADDER = {"terrible": 0, "awful": 0, "very poor": 0, "very bad": 0, "bad": 0.5, "poor": 1, "weak": 1, "fair": 2,
@@ -389,11 +393,11 @@ def answer_format(rubric, pairwise=False) -> dict:
     named = None if pairwise else named_scale(rubric)
     fmt = {"scale": named or (1, 5), "tie": "tie"}
     template, options = answer_template(rubric), answer_options(rubric)
-    fraction = re.search(r"\b(?:like|as|e\.g\.?,?|such as)\s+\d{1,3}\s*/\s*(\d{1,3})\b", rubric)     # "written like 7/10"
+    fraction = re.search(r"\b(?:like|as|e\.g\.?,?|such as)\s+(?:\d{1,3}|N|X)\s*/\s*(\d{1,3})\b", rubric)    # "like 7/10", "as N/10"
     template = template or (fraction and ("", "N", f"/{fraction.group(1)}"))
     # the answer line and nothing more: "Reply with only ...", "nothing else", "a single word"
     if re.search(r"\b(?:reply|respond|answer|output|return|write|type|tell me)\w*\s+(?:with\s+)?(?:only|just|exactly)\b|"
-                 r"\bnothing else\b|\bno other (?:text|words)\b|\bsingle (?:word|line|letter)\b|"
+                 r"\bnothing else\b|\bno other (?:text|words)\b|\bno (?:prose|explanation|commentary)\b|\bsingle (?:word|line|letter)\b|"
                  r"\bjust (?:tell me|say|answer|reply)\b|"
                  r"\b(?:reply|respond|answer|output)\w*\s+(?:with\s+)?(?:either\s+)?[\"']?(?:A|1|[A-Za-z]\w{0,9})[\"']?\s+or\s+"
                  r"[\"']?(?:B|2|[A-Za-z]\w{0,9})[\"']?"
@@ -401,9 +405,11 @@ def answer_format(rubric, pairwise=False) -> dict:
                  r"\b(?:write|reply|answer|output|respond|say)\w*\s+(?:with\s+)?[\"']?(?:1|A)[\"']? if\b|"
                  r"\b(?:reply|respond|answer|output|say)\w*\s+(?:with\s+)?(?:either\s+)?([\"'`])[^\"'`\n]{1,30}\1\s+or\s+"
                  r"([\"'`])[^\"'`\n]{1,30}\2\s*(?:[.!]|$)|"                        # 'Reply with "Response 1" or "Response 2".'
-                 r"\bscores? only\b|\b(?:reply|respond|answer|output|say)\w*\s+(?:with\s+)?(?:the|a|one) (?:single )?word\b|"
+                 r"\bscores? only\b|\b(?:reply|respond|answer|output|say)\w*\s+(?:with\s+)?(?:the|a|one) (?:single )?(?:word|letter)\b|"
                  r"\b(?:reply|respond|answer|output)\w*\s+with\s+['\"`][^'\"`\n]{1,30}['\"`]\s+only\b|"      # "Reply with 'Score: N' only"
-                 r"\bjust the (?:digit|number|letter|label|word)\b",
+                 r"\bjust the (?:digit|number|letter|label|word)\b|"
+                 r"\b(?:reply|respond|answer|output)\w*\b[^.\n]{0,40}\bonly\s*:\s*[\"'`]?\w{1,15}[\"'`]?\s+or\s+[\"'`]?\w{1,15}[\"'`]?"
+                 r"\s*(?:[.!]|$)",                        # "Answer with the speaker's colour only: Red or Blue."
                  rubric, re.I):
         fmt["alone"] = True
     numeric = re.search(r"<[\w-]+>\s*(?:N|X|\d+)\s*</[\w-]+>|:\**\s*(?:N|X|<(?:number|int|integer|n|score)>)(?!\w)|"
@@ -448,15 +454,23 @@ def answer_format(rubric, pairwise=False) -> dict:
                                                  rubric)))
     named_keys = re.search(r"\b(?:keys?|fields?|properties)\b([^.\n]{0,120})", rubric, re.I)    # 'keys "rationale" and "rating"'
     if not keys and named_keys and re.search(r"\bJSON\b", rubric):
-        keys = [k for k in re.findall(r"[\"'`]([A-Za-z][\w-]*)[\"'`]", named_keys.group(1)) if re.search(want, k, re.I)]
+        key_names = re.findall(r"[\"'`]([A-Za-z][\w-]*)[\"'`]", named_keys.group(1))
+        keys = [k for k in key_names if re.search(want, k, re.I)] or \
+            [k for k in key_names if not re.fullmatch(text_slot, k, re.I)]     # 'the keys "content", "delivery" and "overall"'
     if not keys and re.search(r"\bJSON\b", rubric):     # keys listed ('- "content": is it right?') for a JSON answer
         keys = [k for k in dict.fromkeys(re.findall(r"\"([A-Za-z][\w-]*)\"\s*:", rubric))
                 if not re.fullmatch(text_slot, k, re.I)]
     placeholder = r"(?:N|X|<(?:number|int|integer|score|n|N)>)(?![\w<])"      # "MOS: N", "Overall: N/5"
-    lines = list(dict.fromkeys(re.findall(rf"(?:^|(?<=[\s\"'(\u201c`*]))((?:[A-Z][a-z]+ |[A-Z]+[ _]|[a-z]+_)?(?i:{want}))[ \t]*:[ \t]*"
+    lines = list(dict.fromkeys(re.findall(rf"(?:^|(?<=[\s\"'(\u201c`*>]))((?:[A-Z][a-z]+ |[A-Z]+[ _]|[a-z]+_)?(?i:{want}))[ \t]*:[ \t]*"
                                           rf"(?:\[|<|\{{|N\b|X\b|\d|_|\.\.\.|A\b)", rubric, re.M)))
     label = r"(?:^|(?<=[\s\"'(\u201c*`]))([A-Z][A-Za-z]+(?: [a-z]+)?)"          # "**Overall: N/10**" too
     lines = lines or list(dict.fromkeys(re.findall(rf"{label}\s*:\s*{placeholder}", rubric, re.M)))
+    # a number's placeholder that says what it holds: "Overall: <1-5>", "overall: <integer 0-10>"
+    number_hole = r"<(?:number|int|integer|score|value|digit)\b[^<>\n]{0,20}>|<\d{1,3}[ \t]*(?:-|\u2013|to)[ \t]*\d{1,3}>"
+    lines = lines or [n for n in dict.fromkeys(re.findall(rf"(?:^|(?<=[\s\"'(\u201c*`]))([A-Za-z][A-Za-z]+(?: [a-z]+)?)[ \t]*:[ \t]*"
+                                                          rf"(?:{number_hole})", rubric, re.M)) if not _input_heading(n)]
+    # "Answer with `1`, `2`, or `same`, on a line starting with "Better:"": that line, whatever the answer's words
+    starting = re.search(r"\bline (?:starting|beginning) with [\"'`\u201c]([A-Za-z][\w ]{0,20}?)[ \t]*:", rubric, re.I)
     # a block of answer lines to fill, one value each: "C1: <n>" / "C2: <n>" / "FINAL: <n>"
     block = [n for n in dict.fromkeys(re.findall(r"(?m)^[ \t]*([A-Za-z][\w ]{0,20}?)[ \t]*[:=][ \t]*<[^<>\n]{1,20}>[ \t]*$", rubric))
              if not _input_heading(n)]
@@ -522,6 +536,10 @@ def answer_format(rubric, pairwise=False) -> dict:
     elif pairwise and options and len(options[1]) in (2, 3):       # "Verdict: Response 1" / "... 2" / "... Tie"
         fmt.update(style="template", slots=["choice"], template=(options[0], "", ""), labels=options[1][:2])
         fmt["tie"] = options[1][2] if len(options[1]) == 3 else fmt["tie"]
+    elif starting:
+        fmt.update(style="line", slots=[starting.group(1)])
+        if pairwise and (words or listed):
+            fmt["labels"] = [(words or listed).group(1), (words or listed).group(2)]
     elif pairwise and words:                                 # "one word: first, second, or same", "A, B, or Equal"
         fmt.update(style="bare", slots=["choice"], labels=[words.group(1), words.group(2)], tie=words.group(3))
     elif pairwise and listed and not fmt.get("labels"):
