@@ -32,6 +32,7 @@ _FILLER = {"the", "a", "an", "of", "to", "be", "for", "s", "text", "spoken", "au
            "assess", "assessed", "rate", "rated", "score", "scored", "grade", "graded",     # "Response to evaluate"
            "transcribed", "recording", "clip", "final", "last", "latest",     # "Assistant's final turn"
            "device", "orth", "orthographic", "wav",                  # "ASR of device output", "resp orth."
+           "above", "below",                                          # "Transcript of the answer above"
            "what", "said", "says", "asked", "asks", "replied", "answered", "responded", "spoke", "heard"}   # "What ... said"
 
 AFTER_AUDIO = "\x00after audio\x00"     # a line split_sections reads as the end of the section before it
@@ -87,6 +88,9 @@ def heading_kind(name) -> tuple | None:
         words = words[1:] or words
     if words[0] == "end" and set(words[1:]) <= _REPLY_WORDS | _LABELLED_REPLY | _QUESTION_WORDS | _FILLER | {"of", "input", "inputs"}:
         return "end", label                        # "End of answer", not "End with exactly one line"
+    if not label and len(words) >= 2 and words[-1] == "to" and words[-2] in ("reply", "answer", "response", "replying",
+                                                                            "answering", "responding"):
+        return "question", None                    # "That was the assistant's reply to: ..."
     if not label and words[0] in ("question", "prompt", "request", "query", "instruction") and len(words) <= 6 and set(words[1:]) \
             <= _FILLER | _ASKERS | {"it", "was", "is", "being", "answering", "answered", "responding", "that", "which", "posed",
                                     "given", "from", "by", "under", "test", "tested"}:
@@ -113,9 +117,10 @@ def heading_kind(name) -> tuple | None:
         return "question", None
     # who said what, in a few words: "Text it spoke", "The words spoken are", "What the model said" (a reply);
     # "The speaker was asked", "The customer said" (the question). Not "Language spoken" (no one speaks).
-    told = set(words) & {"said", "says", "spoke", "spoken", "replied", "answered", "responded", "asked", "asks", "asking", "wrote"}
+    told = set(words) & {"said", "says", "spoke", "spoken", "replied", "answered", "responded", "asked", "asks", "asking", "ask",
+                         "wrote"}
     if not label and len(words) <= 5 and told:
-        if set(words) & _ASKERS or told <= {"asked", "asks", "asking"}:      # "User was asking"
+        if set(words) & _ASKERS or told <= {"asked", "asks", "asking", "ask"}:      # "User was asking"
             return "question", None
         if set(words) & {"it", "assistant", "model", "bot", "agent", "system", "tutor", "words", "text", "reply", "response"}:
             return "reply", None

@@ -87,7 +87,7 @@ _RUBRIC_CUE = re.compile(r"<(?:score|rating|grade|choice|verdict|winner|prefer\w
 
 
 _QUOTED_QUESTION = re.compile(r"\b(?:asked|asks|ask|told|prompted(?: with)?|question(?: was| is)?|said|says|request(?:ed)?(?: was| is)?|"
-                              r"instruction|command|(?:is )?asking(?: to)?|(?:player|user|caller|customer|child)(?:'s)? line|"
+                              r"instruction|command|(?:is )?asking(?: to)?|cue(?: to (?:\w+ ){0,2}?\w+)? (?:was|is)|(?:player|user|caller|customer|child)(?:'s)? line|"
                               r"(?:prompt|question|request|line) (?:I|we) (?:gave|sent|used|played)(?: \w+)? (?:was|is)|"   # 'The prompt I gave it was "..."'
                               r"answering|(?:prompt|instruction|question|request)\s++(?:given|sent|posed)\s++to\s++"
                               r"(?:\w+\s++){0,2}?\w+\s++(?:was|is)|"          # "The prompt given to both systems was: "...""
@@ -138,6 +138,7 @@ _CLIP_NOTE = re.compile(r"^[ \t(]*(?:[\w']+[ \t]+){0,5}?(?:voice|audio|recording
                         r"(?:attached[ \t]+)?(?:below|above|attached|next|follows)\b[ \t]*(?:here[ \t]*)?[.:)]*[ \t]*$|"   # "The audio of the reply is attached below."
                         r"^[ \t]*(?:\w+[ \t]*){0,2}[(\[][ \t]*(?:audio|recording|clip|wav|sound)(?:[ \t]+\w+){0,2}[ \t]*[)\]][ \t]*:?[ \t]*$",
                         re.I)       # "(audio)", "A (audio):"
+_EMOJI_MARK = re.compile("^[ \t]*[\u2600-\u27bf\u2b00-\u2bff\U0001f000-\U0001faff][\ufe0f]?[ \t]*")
 # a line about the replies, not the user's words: "The assistant's reply is in the audio below.", 'Both answers say "21".'
 _ABOUT_REPLIES = re.compile(r"\b(?:answers?|repl(?:y|ies)|responses?|recordings?|audio|transcript(?:s|ion)?|clips?|assistant's|"
                             r"(?:both|two|the) (?:systems|models|bots|versions|voices|takes))\b", re.I)
@@ -188,6 +189,7 @@ def split_sections(text) -> tuple[list, str]:
             free.append(line)
             current, blank = None, False
             continue
+        line = _EMOJI_MARK.sub("", line)        # "❓ Question: ...", "🔊 Reply audio:": a heading's emoji is decoration
         # "[Turn 2] User: ...": a dialogue's turn number before the speaker
         line = re.sub(r"^[ \t]*\[(?:turn|msg|message)?[ \t]*\d{1,3}\][ \t]*(?=[A-Za-z][^:\n]{0,40}:)", "", line, flags=re.I)
         banner = re.fullmatch(r"[ \t]*(?:={2,}|-{3,})[ \t]*([A-Za-z][^=\n]{0,48}?)[ \t]*(?:={2,}|-{3,})[ \t]*|"
@@ -271,8 +273,8 @@ def split_sections(text) -> tuple[list, str]:
                 current = [*then[1], [], "said"]
                 sections.append(current)
             continue
-        if m and not kind and lone_pair and m.group("name").strip() in ("A", "B"):
-            kind = ("reply", m.group("name").strip())
+        if m and not kind and lone_pair and re.sub(r"[ \t]*\([^()]*\)", "", m.group("name")).strip() in ("A", "B"):
+            kind = ("reply", re.sub(r"[ \t]*\([^()]*\)", "", m.group("name")).strip())       # "A (transcript): ..." too
         if m and re.fullmatch(r"A(?:[ \t]*\([^()]*\))?", m.group("name").strip()) and after_q and asked_before \
                 and not lone_pair:          # "A (transcribed): ..." too
             kind = ("reply", None)       # the answer of a "Q: / A:" pair (a lone "A:" may be a choice or a label)
@@ -554,6 +556,8 @@ def parse_judge_request(body: dict) -> dict:
     rubric = "\n\n".join(system + instructions + ([] if bare else [free]))[:MAX_RUBRIC]
     rubric = html.unescape(rubric) if re.search(r"&(?:lt|gt|quot|amp|apos);", rubric) else rubric   # inside an XML record
     compare = re.search(r"Comparison axis:\s*(helpfulness|naturalness|overall)", rubric)
+    # the axis is read from the rubric's own words, not the user's it quotes ('The caller said: "... say it loudly"')
+    told_rubric = rubric if ours else _QUOTED_QUESTION.sub(lambda q: q.group(0)[:q.start(q.lastindex) - q.start()], rubric)
     # a clip that is the question ("Clip 1 (user question):", "The first clip is a question a user asked") is no reply
     spoken = any(kind == "question" and not b.strip() for kind, _, b in sections) or bool(re.search(
         r"\b(?:first|1st) (?:clip|recording|audio|file)\b[^.\n]{0,20}\b(?:is|contains|has)\b[^.\n]{0,30}\b(?:question|request|prompt)\b",
@@ -562,7 +566,7 @@ def parse_judge_request(body: dict) -> dict:
                                                      and not re.search(r"Scoring axis:", rubric))
     all_audio = audios
     if pairwise:
-        axis = compare.group(1) if compare else PAIR_NAMES[rubric_axis(rubric)]
+        axis = compare.group(1) if compare else PAIR_NAMES[rubric_axis(told_rubric)]
         by_label = {lab: b for lab, b in replies if lab}
         transcripts = [by_label.get(lab) for lab in labels[:2]] if len(labels) >= 2 else [None, None]
         if named:            # "r1 (txt: the count is 5):": the words in its label line
@@ -581,7 +585,7 @@ def parse_judge_request(body: dict) -> dict:
             raise BadRequest(f"expected 2 input_audio part(s), got {len(audios)}: a comparison needs both replies' audio")
         audios = audios[-2:]
     else:
-        axis = rubric_axis(rubric)
+        axis = rubric_axis(told_rubric)
         said = _QUOTED_REPLY.search(free)                       # 'it answered "dog backwards is god"'
         # an empty reply heading only labels the clip: 'It said "seven". Here is the recording of what it said:'
         transcripts = [(replies[-1][1] if replies else free if bare else None) or (said.group(1) if said else None)]

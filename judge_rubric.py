@@ -37,8 +37,8 @@ PAIR_NAMES = {axis: name for name, axis in PAIR_AXES.items()}     # semantic -> 
 # judging correctness", "the voice does not matter") does not count; see _affirmed.
 # "voice" names what is judged, not a criterion, in "a voice assistant", "voice agent", "voice model".
 _SEMANTIC = re.compile(r"\b(?:content\w*|semantic\w*|correct\w*|accura\w*|helpful\w*(?! (?:and \w+ )?assistant)|"
-                       r"factual\w*|facts?|(?<![,;] )meaning(?! (?:that|it|more|less|\w+er)\b)|relevan\w*|substance|informative\w*|truthful\w*|what is said|"
-                       r"(?<!of )what (?:it|they|the \w+) says?|(?<!of )what (?:it|they) said|iq|right (?:answer|result)s?|"     # not "a recording of what it said"
+                       r"factual\w*|facts?|(?<![,;] )meaning(?! (?:that|it|more|less|\w+er)\b)(?![ \t]*:)|relevan\w*|substance|informative\w*|truthful\w*|what is said|"
+                       r"(?<!of )what (?:it|they|the \w+) says?|(?<!of )what (?:it|they) said|iq|right (?:answer|result|thing|information)s?|correct information|"     # not "a recording of what it said"
                        r"(?:got|gets?|getting) (?:it|the \w+) right|(?:it's|it is|is it|was it) (?:\w+ly )?(?:right|correct)|"
                        r"(?:agrees?|match\w*|consistent) (?:with |to )?(?:the |a )?(?:reference|expected|gold)|"
                        r"is the (?:\w+ )?(?:answer|reply|response) (?:\w+ly )?(?:right|correct)|"
@@ -55,7 +55,7 @@ _ACOUSTIC = re.compile(r"\b(?:paralinguistic\w*|acoustic\w*|deliver\w*|"
                        r"style (?:of (?:speech|speaking)|requested|asked)|"
                        r"(?:says?|said|speaks?|spoke|spoken|sounds?) (?:it )?(?:\w+ )?(?:in )?the way|"
                        r"the way (?:it|they|the \w+) (?:says?|said|speaks?|spoke|sounds?|sounded|delivered|reads?|read) (?:it|them|that|this)\b|"
-                       r"speech (?:quality|delivery|clarity)|(?:quality|clarity) of (?:the |its )?speech|"
+                       r"speech (?:quality|delivery|clarity)|(?:quality|clarity) of (?:the |its )?speech|(?:good|clear|natural) speech|"
                        r"how well (?:it|they|the \w+) (?:is|are) spoken|"
                        r"style (?:the user |they )?(?:asked for|requested)|"
                        r"pac(?:e|ing)|intelligib\w*|timbre|expressive\w*|audio quality|sound quality|"
@@ -64,7 +64,7 @@ _ACOUSTIC = re.compile(r"\b(?:paralinguistic\w*|acoustic\w*|deliver\w*|"
                        r"(?:speak(?:s|ing)?|said|spoken) clearly|clearly (?:spoken|said)|sounds? (?:good|natural|nice|right|clear|fine)|eq)\b",
                        re.I)
 _HOLISTIC = re.compile(r"\b(?:holistic\w*|overall|as a whole)\b", re.I)
-_JUDGE_WORDS = (r"judg\w*|grad\w*|scor\w*|rat\w*|assess\w*|evaluat\w*|consider\w*|mention\w*|penali[sz]\w*|care|look at|"
+_JUDGE_WORDS = (r"judg\w*|grad\w*|scor\w*|rat\w*|assess\w*|evaluat\w*|consider\w*|mention\w*|penali[sz]\w*|care|look at|factor|"
                 r"mark(?:s|ed|ing)?|compar\w*|check(?:s|ed|ing)?|"
                 r"focus on|take into account|count|reward\w*")
 _JUDGE_VERB = rf"(?:{_JUDGE_WORDS})"
@@ -72,10 +72,13 @@ _JUDGE_VERB = rf"(?:{_JUDGE_WORDS})"
 _NEG_BEFORE = re.compile(r"\b(?:(?:does|do|should|must|will|shall)(?: not|n't) (?:matter|count|affect|influence|change)|"
                          r"(?:team|annotators?|reviewers?|judges?|pass|people|group|colleagues?) (?:covers?|checks?|handles?|"
                          r"judges?|scores?|rates?|reviews?|looks? at) (?:that|this|it|those|them)|"     # "the content team covers that"
+                         r"(?:is|are) (?:scored|judged|rated|assessed|evaluated|graded|covered|checked|marked) (?:in|under) "
+                         r"(?:items?|sections?|steps?|parts?|questions?|criteri\w+|another|a separate|a different)\b|"   # "... are scored in items 6-8"
                          r"(?:is|are) (?:irrelevant|not relevant|not important|out of scope|not (?:assessed|considered|"
                          r"judged|evaluated|scored|rated|graded|marked|reviewed|checked|part of|included|covered)|"
-                         r"(?:checked|judged|assessed|evaluated|handled|reviewed|scored|rated|graded|covered|marked) "
-                         r"(?:elsewhere|separately(?: (?:in|by) (?:another|a separate|a different|other) \w+)?(?=\s*(?:[.;,!?)]|$))|"
+                         r"(?:checked|judged|assessed|evaluated|handled|reviewed|scored|rated|graded|covered|marked|audited) "
+                         r"(?:elsewhere|separately(?: (?:in|by) (?:another|a separate|a different|other|our|their|the) (?:\w+ ){0,2}?\w+)?"
+                         r"(?=\s*(?:[.;,!?)]|$))|"
                          r"(?:by|in) (?:another|a separate|a different|other)\b)))\b",
                          re.I)          # "delivery is evaluated separately." (not "scored separately for correctness")
 # "n't" ("don't", "shouldn't") and a contrast's ", not" ("rate the delivery, not the meaning") have no word
@@ -127,8 +130,10 @@ def _affirmed(text) -> str:
               clause_end(m.end())) for m in _NEG_BEFORE.finditer(text)]
     spans += [(m.start(), clause_end(m.end())) for m in _NEG_AFTER.finditer(text)]
     # a heading that names what to leave out, over its list: "## What NOT to judge" / "- voice quality, pitch" / ...
-    spans += [m.span() for m in re.finditer(r"(?im)^[ \t]*(?:what )?(?:not to|do not|don't|never) (?:judge|evaluate|consider|score|rate)"
-                                            r"(?: the following)?[ \t]*:?[ \t]*(?:\n[ \t]*[^\s][^\n]*){1,20}", text)]
+    # (or "🚫 IGNORE" / "Out of scope:" alone on its line)
+    spans += [m.span() for m in re.finditer(r"(?im)^[ \t]*(?:[^\w\s]{1,3}[ \t]*)?(?:(?:what )?(?:not to|do not|don't|never) "
+                                            r"(?:judge|evaluate|consider|score|rate)(?: the following)?|ignore|out of scope)"
+                                            r"[ \t]*:?[ \t]*(?:\n[ \t]*[^\s][^\n]*){1,20}", text)]
     pieces, done = [], 0
     for a, b in sorted(spans):
         a = max(a, done)
@@ -140,7 +145,8 @@ def _affirmed(text) -> str:
 
 # a rubric that weighs both sides, whatever words it finds for the second one
 _BOTH = re.compile(r"\b(?:consider\w*|taking into account|take into account|weigh\w*|combin\w*|covering|judge|rate) both\b|"
-                   r"\b(?:content|correctness|accuracy|answer)\s+(?:and|&|\+)\s+(?:also\s+)?(?:the\s+)?(?:speech|voice|delivery|audio|sound)\b|"
+                   r"\b(?:content|correctness|accuracy|answer)\s+(?:and|&|\+)\s+(?:also\s+)?(?:the\s+)?(?:good\s+|clear\s+)?"
+                   r"(?:speech|voice|delivery|audio|sound)\b|"
                    r"\bboth (?:the |its )?(?:content|correctness|accuracy|answer|what|whether)\b[^.\n]{0,60}\band\b", re.I)
 
 
@@ -224,7 +230,7 @@ def named_scale(rubric) -> tuple | None:
              r"(?:scale|score|rate|rating|grade|from|between|range|probability|confidence)\D{0,24}?"
              r"\b(0)(?:\.0)?\s*(?:\([^()\n]{0,60}\)\s*)?(?:-|\u2013|to|and)\s*(1)(?:\.0)?(?![\d.]*\d)",   # 0-1
              r"\[\s*(0)(?:\.0)?\s*,\s*(1)(?:\.0)?\s*\]",
-             rf"\bmin(?:imum)?\W{{1,3}}([01])\s*[,;]?\s*max(?:imum)?\W{{1,3}}{top}\b"]       # "scale: {min: 0, max: 100}"
+             rf"\bmin(?:imum)?\W{{1,3}}([01])\s*(?:#[^\n]*)?[,;]?\s*max(?:imum)?\W{{1,3}}{top}\b"]    # "scale: {min: 0, max: 100}", YAML's
     for form in forms:
         m = re.search(form, rubric, re.I)
         if m:
@@ -251,6 +257,7 @@ def named_scale(rubric) -> tuple | None:
 # Answers in words. A verdict: the two words a rubric offers ("YES or NO", "CORRECT / INCORRECT"),
 # positive first. A ladder: three or more quality words it lists ("Excellent, Good, Fair or Poor").
 _VERDICTS = [("yes", "no"), ("correct", "incorrect"), ("pass", "fail"), ("true", "false"), ("accept", "reject"),
+             ("compliant", "non-compliant"),
              ("acceptable", "unacceptable"), ("good", "bad"), ("appropriate", "inappropriate")]
 # ITU-T P.800 ranks Bad below Poor: "Excellent, Good, Fair, Poor, Bad"
 _LADDER = {"terrible": 0, "awful": 0, "very poor": 0, "very bad": 0, "bad": 0.5, "poor": 1, "weak": 1, "fair": 2,
@@ -280,6 +287,11 @@ def answer_words(rubric) -> list | None:
                 quoted = bool(m.group(2)) or rubric[max(0, w.start() - 1):w.start()] in tuple("\"'\u201c\u201d*`")
                 if all(x.isupper() for x in said) or quoted or ordered:
                     return said if first == neg else said[::-1]
+    for pos, neg in _VERDICTS:        # "Respond with YES if the answer is correct and NO if it is not"
+        m = re.search(rf"\b{_ANSWER_VERB}\b[^.\n]{{0,20}}?[\"'`]?\b({pos})\b[\"'`]? if\b[^.\n]{{0,100}}?[\"'`]?\b({neg})\b[\"'`]? "
+                      rf"(?:if|otherwise)\b", rubric, re.I)
+        if m:
+            return [m.group(2), m.group(1)]
     words = "|".join(sorted(map(re.escape, _LADDER), key=len, reverse=True))
     sep = r"\s*(?:,\s*(?:or\s+)?|/|\||\bor\b|<|>|\u2192|->|\n[ \t]*[-*\u2022]?)\s*"      # one a line too
     for m in re.finditer(rf"\b(?:{words})\b(?:{sep}{q}\b(?:{words})\b){{2,}}", rubric, re.I):
@@ -393,7 +405,7 @@ def answer_format(rubric, pairwise=False) -> dict:
     named = None if pairwise else named_scale(rubric)
     fmt = {"scale": named or (1, 5), "tie": "tie"}
     template, options = answer_template(rubric), answer_options(rubric)
-    fraction = re.search(r"\b(?:like|as|e\.g\.?,?|such as)\s+(?:\d{1,3}|N|X)\s*/\s*(\d{1,3})\b", rubric)    # "like 7/10", "as N/10"
+    fraction = re.search(r"\b(?:like|as|e\.g\.?,?|such as|format|form)\s+(?:\d{1,3}|N|X)\s*/\s*(\d{1,3})\b", rubric)  # "as N/10"
     template = template or (fraction and ("", "N", f"/{fraction.group(1)}"))
     # the answer line and nothing more: "Reply with only ...", "nothing else", "a single word"
     if re.search(r"\b(?:reply|respond|answer|output|return|write|type|tell me)\w*\s+(?:with\s+)?(?:only|just|exactly)\b|"
@@ -445,7 +457,8 @@ def answer_format(rubric, pairwise=False) -> dict:
                               and (f"</{t}>" in rubric or not re.search(rf"\w\s*[:=]\s*<{t}>", rubric))))
     text_slot = r"reason\w*|justif\w*|explan\w*|rational\w*|comment\w*|feedback|analysis|thoughts?|think\w*|notes?|critique"
     # a tag shown empty or holding a placeholder, whatever its name: "inside <overall></overall> tags"
-    tags = tags or [t for t in dict.fromkeys(re.findall(r"<([A-Za-z][\w-]*)>\s*(?:\.\.\.|N|X|\d+)?\s*</\1>", rubric))
+    tags = tags or [t for t in dict.fromkeys(re.findall(r"<([A-Za-z][\w-]*)>\s*(?:\.\.\.|N|X|\d+|(?i:number|score|value|integer))?\s*</\1>",
+                                                        rubric))
                     if not re.fullmatch(text_slot, t, re.I)]
     tags = tags or ([t for t in dict.fromkeys(re.findall(r"<([A-Za-z][\w-]*)>\s*(?:A|B)\s*</\1>", rubric))
                      if not re.fullmatch(text_slot, t, re.I)] if pairwise else [])
@@ -460,6 +473,13 @@ def answer_format(rubric, pairwise=False) -> dict:
     if not keys and re.search(r"\bJSON\b", rubric):     # keys listed ('- "content": is it right?') for a JSON answer
         keys = [k for k in dict.fromkeys(re.findall(r"\"([A-Za-z][\w-]*)\"\s*:", rubric))
                 if not re.fullmatch(text_slot, k, re.I)]
+    # a config's answer spec: "format: json" over "keys:" and a key a line ("preferred: "A" or "B"")
+    spec = re.search(r"(?mi)^[ \t]*format[ \t]*:[ \t]*json[ \t]*$", rubric)
+    listed_keys = re.search(r"(?m)^([ \t]*)(?:keys|fields|schema)[ \t]*:[ \t]*\n((?:\1[ \t]+[A-Za-z][\w-]*[ \t]*:[^\n]*(?:\n|$)){1,8})",
+                            rubric) if spec else None
+    if not keys and listed_keys:
+        key_names = re.findall(r"(?m)^[ \t]+([A-Za-z][\w-]*)[ \t]*:", listed_keys.group(2))
+        keys = [k for k in key_names if re.search(want, k, re.I)] or [k for k in key_names if not re.fullmatch(text_slot, k, re.I)]
     placeholder = r"(?:N|X|<(?:number|int|integer|score|n|N)>)(?![\w<])"      # "MOS: N", "Overall: N/5"
     lines = list(dict.fromkeys(re.findall(rf"(?:^|(?<=[\s\"'(\u201c`*>]))((?:[A-Z][a-z]+ |[A-Z]+[ _]|[a-z]+_)?(?i:{want}))[ \t]*:[ \t]*"
                                           rf"(?:\[|<|\{{|N\b|X\b|\d|_|\.\.\.|A\b)", rubric, re.M)))
@@ -486,7 +506,8 @@ def answer_format(rubric, pairwise=False) -> dict:
         r"(?=\s*(?:[.,;(]|$)|\s+(?:on|and|if|as|only)\b)", re.sub(r"[ \t]*\([^()\n]{0,80}\)", "", rubric), re.I | re.M)
     if pairwise and listed and not tie:
         fmt["tie"] = listed.group(3)
-    two_words = re.search(r"\b(?:answer|respond|reply|output|write|say|type|word|label)\w*\b[^.\n]{0,40}?\b(first)['\"`]? or ['\"`]?(second)\b|"
+    two_words = re.search(r"\b(?:answer|respond|reply|output|write|say|type|word|label)\w*\b[^.\n]{0,40}?\b(first|left)['\"`]? or "
+                          r"['\"`]?(second|right)\b|"
                           r"\b(?:just|only|either|with|say|answer|reply|write) (1|X) or (2|Y)\b|"
                           r"\b(?:write|reply|answer|output|respond|say)\w*\s+[\"']?(1)[\"']? if [^.\n]{0,60}?\b[\"']?(2)[\"']? if\b",
                           rubric, re.I)
@@ -510,7 +531,7 @@ def answer_format(rubric, pairwise=False) -> dict:
         if pairwise and 2 <= len(shown_values) <= 3 and not fmt.get("labels"):     # "<preferred>first</preferred> or ..."
             fmt["labels"] = shown_values[:2]
             fmt["tie"] = shown_values[2] if len(shown_values) == 3 else fmt["tie"]
-    elif keys or re.search(r"\bJSON\b", rubric):
+    elif keys or re.search(r"\bJSON\b", rubric) or spec:
         fmt.update(style="json", slots=keys or (["choice"] if pairwise else ["score"]))
         offered = re.search(rf'"{re.escape(fmt["slots"][0])}"\s*:\s*"(\w+)"\s*(?:\||/|or)\s*"(\w+)"'
                             r'(?:\s*(?:\||/|or)\s*"(\w+)")?', rubric)
@@ -566,7 +587,7 @@ def answer_format(rubric, pairwise=False) -> dict:
         fmt.update(style="bare", slots=["verdict"])
     elif pairwise and fmt.get("alone"):                          # "just tell me 1 or 2, nothing else": the label
         fmt.update(style="bare", slots=["choice"])
-    elif not pairwise and re.search(r"\b(?:just|only)(?: \w+){0,3} (?:the|a|one|your) (?:number|integer|digit|score)\b|"
+    elif not pairwise and re.search(r"\b(?:just|only)(?: \w+){0,3} (?:the|a|one|your) (?:number|integer|int|digit|score)\b|"
                                     r"\b(?:the|a|one|your)(?: \w+)? (?:number|integer|digit|score) only\b|"
                                     r"\b(?:a|one) single (?:number|integer|digit)\b|"
                                     r"\b(?:write|output|reply with|answer with|return|respond with) nothing (?:but|else)\b|"
