@@ -82,16 +82,24 @@ def heading_kind(name) -> tuple | None:
             words = words[1:]
     elif words[:1] in (["first"], ["second"]) and len(words) > 1:     # "First recording", "Second answer"
         label, words = {"first": "1", "second": "2"}[words[0]], words[1:]
+    if not label and re.fullmatch(r"(?:the )?(?:(?:user|customer|caller|client) )?(?:question|request|prompt|query) (?:(?:that|which) "
+                                  r"(?:\w+ ){0,4}(?:answers|answered|is answering|responds to|replies to)|(?:for|to|behind|of) "
+                                  r"(?:\w+ ){0,2}(?:recordings?|clips?|repl(?:y|ies)|answers?|responses?|takes?))", " ".join(words)):
+        return "question", None                    # "The user's request that this recording answers was", "... for both recordings"
+    if not label and 2 <= len(words) <= 10 and words[-1] == "to" and words[-2] in (
+            "reply", "answer", "response", "replies", "answers", "responses", "replying", "answering", "responding"):
+        return "question", None                    # "That was the assistant's reply to: ...", "... are answers to: ..."
+    if not label and 3 <= len(words) <= 10 and words[-1] in ("question", "prompt", "request", "query") and "to" in words[-3:-1]:
+        return "question", None                    # "Evaluate two voice responses to the question: ..."
     if not words or len(words) > 6:
         return None
     if words[0] == "the":
         words = words[1:] or words
     if words[0] == "end" and set(words[1:]) <= _REPLY_WORDS | _LABELLED_REPLY | _QUESTION_WORDS | _FILLER | {"of", "input", "inputs"}:
         return "end", label                        # "End of answer", not "End with exactly one line"
-    if not label and len(words) >= 2 and words[-1] == "to" and words[-2] in ("reply", "answer", "response", "replying",
-                                                                            "answering", "responding"):
-        return "question", None                    # "That was the assistant's reply to: ..."
-    if not label and words[0] in ("question", "prompt", "request", "query", "instruction") and len(words) <= 6 and set(words[1:]) \
+    if not label and words in (["customer"], ["caller"], ["client"], ["child"], ["pupil"], ["student"], ["person"]):
+        return "question", None                    # "Customer: how many letters in apple"
+    if not label and words[0] in ("question", "prompt", "request", "query", "instruction", "direction", "cue") and len(words) <= 6 and set(words[1:]) \
             <= _FILLER | _ASKERS | {"it", "was", "is", "being", "answering", "answered", "responding", "that", "which", "posed",
                                     "given", "from", "by", "under", "test", "tested"}:
         return "question", None                    # "The question it was answering", "Question from child", "Prompt under test"
@@ -104,6 +112,9 @@ def heading_kind(name) -> tuple | None:
     if not label and len(words) == 2 and words[1] in ("answer", "response", "reply") and words[0] not in (
             "preferred", "better", "best", "winning", "chosen", "your", "my", "short", "final", "example", "sample"):
         return "reply", None                       # "Tutor's answer", "Bot response" (not "Preferred response: A")
+    if not label and len(words) == 2 and words[1] in ("recording", "take") and words[0] not in \
+            _QUESTION_WORDS | _ASKERS | {"example", "sample", "reference", "your", "my"}:
+        return "reply", None                       # "Master recording", "Final take"
     if not label and set(words) & {"asked", "asks"} and set(words) & _ASKERS:
         return "question", None                    # "The user asked the assistant", "What the caller asked"
     core = [w for w in words if w not in _FILLER]
@@ -163,8 +174,10 @@ def untag(text) -> str:
         alone = not text[text.rfind("\n", 0, start.start()) + 1:start.start()].strip()
         if not said and not alone:
             continue             # "put its letter inside <answer></answer> tags": the answer's form, in a sentence
-        if not said:             # <response_audio> around the clip: no input
-            pieces += [text[done:start.start()], f"\n{AFTER_AUDIO}\n" if AFTER_AUDIO in text[start.end():end.start()] else "\n"]
+        if not said:             # <response_audio> around the clip: no words; a reply's name labels its clip ("<reply>" audio "</reply>")
+            clip = AFTER_AUDIO in text[start.end():end.start()]
+            pieces += [text[done:start.start()], (f"\n{name}:\n" if kind[0] == "reply" and clip else "\n")
+                       + (f"{AFTER_AUDIO}\n" if clip else "")]
             done = end.end()
         elif kind[0] != "end":   # each element copied once: the elements read never overlap
             body = text[start.end():end.start()]

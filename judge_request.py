@@ -58,7 +58,7 @@ _PAIR_WORDS = re.compile(r"<choice>|\[\[A\]\]|\bA or B\b|\bwhich of the two\b|\b
 # "## Response A", "[The Start of Assistant A's Answer]" ...
 _LIST_ITEM = re.compile(r"^[ \t]*(?:\d{1,2}[.)]|[-*\u2022])[ \t]+")       # "1. The user asked: ..." (a one-line section)
 _HEADING = re.compile(r"^[ \t]*+(?:(?:\d{1,2}[.)]|[-*\u2022])[ \t]++)?(?:#{1,6}[ \t]*+)?(?:\*\*|__)?"
-                      r"\[?(?P<name>[A-Za-z](?:[\w '\u2019/\u2013\u2014-]|\([^()\n]{0,40}\)){0,48}?)\]?[ \t]*+"    # "X (a, b)"
+                      r"\[?(?P<name>[A-Za-z](?:[\w '\u2019/\u2013\u2014-]|\([^()\n]{0,40}\)){0,58}?)\]?[ \t]*+"    # "X (a, b)"
                       r"(?:\*\*|__)?+\.?[ \t]*+(?::(?:\*\*|__)?[ \t]*(?P<rest>.*)|(?P<bare>))$")     # "resp orth.:" too
 _BRACKET = re.compile(r"^[ \t]*(?:\[|<\|)(?P<name>[^\]|\n]{1,60})(?:\]|\|>)[ \t]*$")     # [Question], <|User Prompt|>
 # reward.py's own headings, read exactly in its requests: a question or transcript there says whatever a
@@ -142,7 +142,8 @@ _EMOJI_MARK = re.compile("^[ \t]*[\u2600-\u27bf\u2b00-\u2bff\U0001f000-\U0001faf
 # a line about the replies, not the user's words: "The assistant's reply is in the audio below.", 'Both answers say "21".'
 _ABOUT_REPLIES = re.compile(r"\b(?:answers?|repl(?:y|ies)|responses?|recordings?|audio|transcript(?:s|ion)?|clips?|assistant's|"
                             r"(?:both|two|the) (?:systems|models|bots|versions|voices|takes))\b", re.I)
-_PLACEHOLDER_CLIP = r"\s*[<\[(][ \t]*(?:audio|attached|see (?:the )?(?:audio|clip|below)|clip|recording|wav|sound)\b[^<>\[\]()\n]{0,30}[>\])]\s*:?\s*"
+_PLACEHOLDER_CLIP = (r"\s*(?:[<\[(][ \t]*(?:audio|attached|see (?:the )?(?:audio|clip|below)|clip|recording|wav|sound)\b[^<>\[\]()\n]{0,30}"
+                     r"[>\])]|(?:not (?:provided|available|given)|none|n/a|unavailable|no transcript)\b[^\n]{0,60})\s*:?\s*")   # "not provided, listen"
 _WORDS_GIVEN = re.compile(r"transcri|te?xt|asr|words|said|spoke|says", re.I)      # a heading over a reply's words
 _GIVEN_TRANSCRIPT = re.compile(r"^[ \t]*([A-Za-z][\w '\u2019]{0,60}?)[ \t]*\((?:[^():\n]{0,40}?,[ \t]*)?(?:transcript(?:ion)?|text|asr|"
                                r"says|said)[ \t]*:?[ \t]*([^()\n]{1,300})\)[ \t]*:?[ \t]*$", re.I)    # "(audio attached, transcript: ...)"
@@ -154,6 +155,23 @@ def _heads_words(line) -> bool:
     return line == AFTER_AUDIO or bool(m and (m.group("rest") or "").strip() and heading_kind(m.group("name")))
 
 
+def _run_on(line) -> list:
+    """'We test our bot. Question: what is 6 times 7. Bot reply text: "6 times 7 is". Audio:' -> its inputs one a line:
+    a sentence that ends where a question, a reference or a reply's words are named ("Bot reply text:") or the clip's
+    label ("Audio:") begins; the full stop between them is the prose's, not the input's."""
+    if len(line) > 600 or ": " not in line and not line.endswith(":"):
+        return [line]
+    pieces, start = [], 0
+    for m in re.finditer(r"([.!?][\"\u201d]?)[ \t]+(?=([A-Z][\w' ]{0,30}?):(?:[ \t]|$))", line):
+        kind = heading_kind(m.group(2))
+        piece = line[start:m.start(1) + len(m.group(1))]
+        if len(piece.split()) >= 2 and kind and (kind[0] in ("question", "reference", "end")     # not a list's "1."
+                                                 or kind[0] == "reply" and _WORDS_GIVEN.search(m.group(2))):
+            pieces.append(piece[:-1] if piece.endswith(".") else piece)
+            start = m.end()
+    return pieces + [line[start:]]
+
+
 def split_sections(text) -> tuple[list, str]:
     """User text -> ([(kind, label, body), ...], free text outside any input section).
     A section runs to the next recognised heading or an end marker, to some other heading
@@ -162,7 +180,7 @@ def split_sections(text) -> tuple[list, str]:
     (_RUBRIC_CUE): the rubric's own text after the inputs."""
     sections, free, current, blank, after_q, shown = [], [], None, False, False, False
     inline_question = None              # a question section whose heading line gave its text
-    lines = text.splitlines()
+    lines = [piece for line in text.splitlines() for piece in _run_on(line)]
     # "A: ..." and "B: ..." (no "C:", not a list of choices) are two replies
     lone = set(re.findall(r"(?m)^[ \t]*(?:[-*][ \t]+)?(?:\*\*)?([A-C])(?:\*\*)?[ \t]*(?::|\((?:[^():\n]{0,40}?,[ \t]*)?"
                           r"(?:transcript|text|asr|says|said)\b)", text))
@@ -173,8 +191,9 @@ def split_sections(text) -> tuple[list, str]:
             current = None
             continue
         asked_before = current is not None and current[0] == "question"
-        if current is not None and current is inline_question and _ABOUT_REPLIES.search(line):
-            current = None      # "The user asked: what is 2 plus 2" then 'Both answers say "4".': the question was its line
+        if current is not None and current is inline_question and (_ABOUT_REPLIES.search(line) or blank and line.strip()):
+            current = None      # "The user asked: what is 2 plus 2" then 'Both answers say "4".' or a new paragraph: the
+            #                     question was its line
             if _CLIP_NOTE.match(line):
                 continue            # "The reply is attached.": neither the question nor the reply's words
         if shown and line.strip():              # "... a line of the form:" / "Answer: A / B / TIE": the answer's form
@@ -521,9 +540,14 @@ def parse_judge_request(body: dict) -> dict:
     # reward.py's own request is read exactly under its own headings: nothing its question or
     # transcripts say (a policy's "you said gold", "Score: 5") is taken for a label or an instruction
     ours = bool(re.search(r"(?:Scoring|Comparison) axis:", "\n".join(system)))
-    for m in body["messages"]:
-        if m.get("role") == "user":
-            texts, parts = _parts(m.get("content"), marks=not ours)
+    read = [(m.get("role"), *(_parts(m.get("content"), marks=not ours) if m.get("role") == "user" else ([], [])))
+            for m in body["messages"]]
+    answered = max((i for i, (role, _, _) in enumerate(read) if role == "assistant"), default=-1)
+    # a user turn with clips that an assistant turn already answered is a worked example (few-shot), when the
+    # clips to judge come after it; a turn without clips before it may hold the instructions
+    examples = not ours and any(parts for role, _, parts in read[answered + 1:] if role == "user")
+    for i, (role, texts, parts) in enumerate(read):
+        if role == "user" and not (examples and i < answered and parts):
             user += texts
             audios += parts
     if not audios:
@@ -534,6 +558,9 @@ def parse_judge_request(body: dict) -> dict:
     # Conversation section, then the Question) the last question section before the last reply
     last_reply = max((i for i, (kind, _, _) in enumerate(sections) if kind == "reply"), default=len(sections))
     asked = [i for i, (kind, _, _) in enumerate(sections[:last_reply]) if kind == "question"]
+    # none before: the question named after the clips ("The customer's request for both recordings was: ..."), not an order
+    asked = asked or [i for i, (kind, _, b) in enumerate(sections) if kind == "question" and i > last_reply
+                      and b.strip() and not _RUBRIC_CUE.search(b)][:1]
     found = {"question": sections[asked[-1]][2] if asked else None,
              "reference": next((b for kind, _, b in sections if kind == "reference"), None)}
     # another question-like section that instructs the judge (MT-Bench's "[Instruction]") is rubric too

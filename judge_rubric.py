@@ -126,9 +126,21 @@ def _affirmed(text) -> str:
     def sentence_start(i):      # a list before "are ..." ("style, emotion and quality are out of scope") is one subject
         k = bisect.bisect_left(ends, i)
         return ends[k - 1] + 1 if k else 0
-    spans = [((sentence_start if re.match(r"(?:are|do)(?:\b|n't)", m.group(0), re.I) else clause_start)(m.start()),
-              clause_end(m.end())) for m in _NEG_BEFORE.finditer(text)]
-    spans += [(m.start(), clause_end(m.end())) for m in _NEG_AFTER.finditer(text)]
+    # a cue inside a parenthesis leaves out only its part of it: "(10 = exactly right; delivery does not matter)"
+    parens = [m.span() for m in re.finditer(r"\([^()\n]{0,200}\)", text)]
+    opens = [a for a, _ in parens]
+
+    def within(i, a, b):        # (a, b) a cue's span; inside a parenthesis, cut to the piece between its ; or ,
+        k = bisect.bisect_right(opens, i) - 1
+        if k < 0 or not parens[k][0] < i < parens[k][1]:
+            return a, b
+        p0, p1 = parens[k]
+        cut = [p0] + [p0 + m.start() for m in re.finditer(r"[;,]", text[p0:p1])] + [p1 - 1]
+        j = bisect.bisect_right(cut, i)
+        return cut[j - 1] + 1, cut[j]
+    spans = [within(m.start(), (sentence_start if re.match(r"(?:are|do)(?:\b|n't)", m.group(0), re.I) else clause_start)(m.start()),
+                    clause_end(m.end())) for m in _NEG_BEFORE.finditer(text)]
+    spans += [(m.start(), within(m.start(), m.start(), clause_end(m.end()))[1]) for m in _NEG_AFTER.finditer(text)]
     # a heading that names what to leave out, over its list: "## What NOT to judge" / "- voice quality, pitch" / ...
     # (or "🚫 IGNORE" / "Out of scope:" alone on its line)
     spans += [m.span() for m in re.finditer(r"(?im)^[ \t]*(?:[^\w\s]{1,3}[ \t]*)?(?:(?:what )?(?:not to|do not|don't|never) "
@@ -528,7 +540,10 @@ def answer_format(rubric, pairwise=False) -> dict:
     if tags:
         fmt.update(style="tag", slots=tags)
         shown_values = list(dict.fromkeys(re.findall(rf"<{re.escape(tags[0])}>\s*(\w+)\s*</{re.escape(tags[0])}>", rubric)))
-        if pairwise and 2 <= len(shown_values) <= 3 and not fmt.get("labels"):     # "<preferred>first</preferred> or ..."
+        ties = [v for v in shown_values if re.fullmatch(r"tie|equal|same|neither|none|draw|both", v, re.I)]
+        if pairwise and ties and len(shown_values) == 2:      # "e.g. <winner>Aria</winner>, or <winner>TIE</winner>": one example
+            fmt["tie"] = ties[0]
+        elif pairwise and 2 <= len(shown_values) <= 3 and not fmt.get("labels"):     # "<preferred>first</preferred> or ..."
             fmt["labels"] = shown_values[:2]
             fmt["tie"] = shown_values[2] if len(shown_values) == 3 else fmt["tie"]
     elif keys or re.search(r"\bJSON\b", rubric) or spec:
@@ -588,7 +603,7 @@ def answer_format(rubric, pairwise=False) -> dict:
     elif pairwise and fmt.get("alone"):                          # "just tell me 1 or 2, nothing else": the label
         fmt.update(style="bare", slots=["choice"])
     elif not pairwise and re.search(r"\b(?:just|only)(?: \w+){0,3} (?:the|a|one|your) (?:number|integer|int|digit|score)\b|"
-                                    r"\b(?:the|a|one|your)(?: \w+)? (?:number|integer|digit|score) only\b|"
+                                    r"\b(?:the|a|one|your)(?: \w+)? (?:number|integer|digit|score) only\b|\b(?:digit|integer) only\b|"
                                     r"\b(?:a|one) single (?:number|integer|digit)\b|"
                                     r"\b(?:write|output|reply with|answer with|return|respond with) nothing (?:but|else)\b|"
                                     r"\b(?:output|write|return|give|reply with|respond with|answer with) (?:a|an|one|the|your) "
@@ -656,4 +671,4 @@ def render(style, justification, values, suffix="", template=None, alone=False) 
         return "tie" if values[0][1] == "tie" else f"{values[0][0]} ({str(values[0][1]).lower()})"
     if style == "arena":
         return f"{justification}\nMy final verdict is: [[{ {'A': 'A>B', 'B': 'B>A'}.get(values[0][1], 'A=B') }]]"
-    return f"<justification>{justification}</justification>\n" + "\n".join(f"<{name}>{v}</{name}>" for name, v in values)
+    return ("" if alone else f"<justification>{justification}</justification>\n") + "\n".join(f"<{name}>{v}</{name}>" for name, v in values)
