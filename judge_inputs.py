@@ -22,17 +22,19 @@ import re
 _QUESTION_WORDS = {"question", "instruction", "request", "query", "prompt", "input", "turn", "message", "utterance",
                    "context", "dialogue", "conversation", "chat", "user"}
 _REPLY_WORDS = {"answer", "response", "reply", "output", "completion", "transcript", "transcription", "assistant", "model",
-                "recording", "clip", "asr", "resp", "ans", "txt"}
+                "recording", "clip", "asr", "resp", "ans", "txt", "agent", "take"}
 # what a labelled reply may be called in a listening test: "Audio 1", "Sample A", "first take", "System B"
 _LABELLED_REPLY = {"audio", "sample", "take", "version", "candidate", "option", "system", "rendering", "rendition",
                    "recording", "clip", "checkpoint", "model", "variant", "voice"}
-_ASKERS = {"user", "customer", "caller", "person", "human", "pupil", "student", "child", "client"}
+_ASKERS = {"user", "customer", "caller", "person", "human", "pupil", "student", "child", "client", "player", "visitor", "patient",
+           "guest", "listener"}
 _FILLER = {"the", "a", "an", "of", "to", "be", "for", "s", "text", "spoken", "audio", "candidate", "generated", "ai", "bot",
            "its", "original", "user", "users", "start", "model", "assistant", "evaluate", "evaluated", "judge", "judged",
            "assess", "assessed", "rate", "rated", "score", "scored", "grade", "graded",     # "Response to evaluate"
            "transcribed", "recording", "clip", "final", "last", "latest",     # "Assistant's final turn"
            "device", "orth", "orthographic", "wav",                  # "ASR of device output", "resp orth."
            "above", "below",                                          # "Transcript of the answer above"
+           "review", "reviewed", "script",                            # "Take to review", "Script text of the take"
            "what", "said", "says", "asked", "asks", "replied", "answered", "responded", "spoke", "heard"}   # "What ... said"
 
 AFTER_AUDIO = "\x00after audio\x00"     # a line split_sections reads as the end of the section before it
@@ -61,6 +63,10 @@ def heading_kind(name) -> tuple | None:
     side = None if label else re.match(r"\s*(left|right)\b(?![ _.-]*answer\b)[ _.-]*(?=\w)", name, re.I)
     if side:                                       # "left.transcript", "RIGHT audio" (not "Right answer")
         label, name = {"left": "1", "right": "2"}[side.group(1).lower()], name[side.end():]
+    if not label and re.search(r"\([^()]*\b(?:transcript\w*|asr|subtitles?|captions?)\b[^()]*\)", name, re.I):
+        named = heading_kind(re.sub(r"\([^()]*\)", " ", name).strip() or "reply")
+        if not named or named[0] == "reply":        # "Pip's line (subtitle track)": a reply's words, whoever speaks them
+            return "reply", named[1] if named else None
     plain = re.sub(r"\([^()]*\)", " ", name)          # "QUESTION (for context only)", "Answer (transcribed)"
     words = re.sub(r"[^a-z0-9 ]", " ", plain.lower().replace("\u2019", "'").replace("'s", " ")).split()
     lead = 0                                       # "And here is the second answer": from "second answer"
@@ -68,7 +74,7 @@ def heading_kind(name) -> tuple | None:
         lead += 1
     words = words[lead:]
     given = next((i for i, w in enumerate(words[1:-1], 1) if w in ("given", "sent", "posed", "put", "spoken", "typed")
-                  and words[i + 1] in ("to", "by")), len(words))
+                  and words[i + 1] in ("to", "by", "at", "into")), len(words))       # "Visitor request typed at the kiosk"
     words = words[:given]                          # "Prompt given to the system": a prompt, whoever it went to
     if words[-1:] in (["begins"], ["starts"]):      # "Assistant 1's answer begins"
         words = words[:-1]
@@ -86,6 +92,10 @@ def heading_kind(name) -> tuple | None:
                                   r"(?:\w+ ){0,4}(?:answers|answered|is answering|responds to|replies to)|(?:for|to|behind|of) "
                                   r"(?:\w+ ){0,2}(?:recordings?|clips?|repl(?:y|ies)|answers?|responses?|takes?))", " ".join(words)):
         return "question", None                    # "The user's request that this recording answers was", "... for both recordings"
+    if not label and 2 <= len(words) <= 10 and (words[-1] in ("answering", "responding") and not set(words) & _REPLY_WORDS
+                                                 or words[-1] in ("question", "request", "prompt", "query")
+                                                 and set(words) & {"answering", "answered", "responding"}):
+        return "question", None                    # "The line the actor was answering", "The reply was answering this request"
     if not label and 2 <= len(words) <= 10 and words[-1] == "to" and words[-2] in (
             "reply", "answer", "response", "replies", "answers", "responses", "replying", "answering", "responding"):
         return "question", None                    # "That was the assistant's reply to: ...", "... are answers to: ..."
@@ -106,9 +116,12 @@ def heading_kind(name) -> tuple | None:
     if {"reference", "expected", "gold", "ideal", "target", "official"} & set(words) or "ground truth" in " ".join(words) \
             or " ".join(words[-2:]) in ("correct answer", "right answer", "answer key"):
         return "reference", None
-    if not label and len(words) == 2 and words[1] in ("question", "prompt", "request", "query", "instruction") and words[0] \
-            not in ("system", "judge", "grading", "scoring", "evaluation", "evaluator", "rating", "example", "sample", "your"):
-        return "question", None                    # "Scripted prompt", "Test question" (not "System prompt")
+    if not label and len(words) in (2, 3) and words[-1] in ("question", "prompt", "request", "query", "instruction") and not \
+            set(words[:-1]) & ({"system", "judge", "grading", "scoring", "evaluation", "evaluator", "rating", "example", "sample",
+                                "your", "my", "next", "following", "follow", "up"} | _REPLY_WORDS):
+        return "question", None                    # "Scripted prompt", "Scripted caller question" (not "System prompt")
+    if not label and len(words) == 2 and words[0] in _ASKERS and words[1] in ("line", "turn", "utterance", "words"):
+        return "question", None                    # "Player line", "Caller utterance"
     if not label and len(words) == 2 and words[1] in ("answer", "response", "reply") and words[0] not in (
             "preferred", "better", "best", "winning", "chosen", "your", "my", "short", "final", "example", "sample"):
         return "reply", None                       # "Tutor's answer", "Bot response" (not "Preferred response: A")
@@ -172,8 +185,8 @@ def untag(text) -> str:
             continue             # <conversation> holding <user_turn> / <assistant_turn>: read the turns inside it
         said = next((m for m in _CONTENT.finditer(text, start.end(), end.start()) if m.group(0) != AFTER_AUDIO), None)
         alone = not text[text.rfind("\n", 0, start.start()) + 1:start.start()].strip()
-        if not said and not alone:
-            continue             # "put its letter inside <answer></answer> tags": the answer's form, in a sentence
+        if not alone and (not said or re.fullmatch(r"\s*(?:N|X|n|x|\.\.\.|[A-C]|\d{1,3})\s*", text[start.end():end.start()])):
+            continue             # "put its letter inside <answer></answer> tags", "as <answer>N</answer>": the answer's form
         if not said:             # <response_audio> around the clip: no words; a reply's name labels its clip ("<reply>" audio "</reply>")
             clip = AFTER_AUDIO in text[start.end():end.start()]
             pieces += [text[done:start.start()], (f"\n{name}:\n" if kind[0] == "reply" and clip else "\n")

@@ -141,6 +141,7 @@ _CLIP_NOTE = re.compile(r"^[ \t(]*(?:[\w']+[ \t]+){0,5}?(?:voice|audio|recording
 _EMOJI_MARK = re.compile("^[ \t]*[\u2600-\u27bf\u2b00-\u2bff\U0001f000-\U0001faff][\ufe0f]?[ \t]*")
 # a line about the replies, not the user's words: "The assistant's reply is in the audio below.", 'Both answers say "21".'
 _ABOUT_REPLIES = re.compile(r"\b(?:answers?|repl(?:y|ies)|responses?|recordings?|audio|transcript(?:s|ion)?|clips?|assistant's|"
+                            r"subtitles?|captions?|"
                             r"(?:both|two|the) (?:systems|models|bots|versions|voices|takes))\b", re.I)
 _PLACEHOLDER_CLIP = (r"\s*(?:[<\[(][ \t]*(?:audio|attached|see (?:the )?(?:audio|clip|below)|clip|recording|wav|sound)\b[^<>\[\]()\n]{0,30}"
                      r"[>\])]|(?:not (?:provided|available|given)|none|n/a|unavailable|no transcript)\b[^\n]{0,60})\s*:?\s*")   # "not provided, listen"
@@ -196,6 +197,8 @@ def split_sections(text) -> tuple[list, str]:
             #                     question was its line
             if _CLIP_NOTE.match(line):
                 continue            # "The reply is attached.": neither the question nor the reply's words
+        if current is not None and re.fullmatch(r"[ \t]*```[\w-]*[ \t]*", line):
+            current = None              # a code block's fence closes the input inside it (kept: fences pair in the rubric)
         if shown and line.strip():              # "... a line of the form:" / "Answer: A / B / TIE": the answer's form
             free.append(line)
             current, shown = None, False
@@ -228,6 +231,8 @@ def split_sections(text) -> tuple[list, str]:
             current, blank = None, False
             continue
         line = re.sub(r"^([ \t]*[A-Za-z][\w ']{0,30}?),[ \t]*(transcript(?:ion)?|text|asr)[ \t]*:", r"\1 \2:", line)   # "Reply A, transcript:"
+        line = re.sub(r"^[ \t]*\([ \t]*(transcript(?:ion)?|asr)[ \t]*:[ \t]*(.+?)\)[ \t]*\.?[ \t]*$", r"\1: \2", line,
+                      flags=re.I)                # '(Transcript: "I'm not sure, sorry.")' under its clip
         line = re.sub(r"^([ \t]*[A-Za-z][\w ']{0,30}?(?:[ \t]*\([A-Za-z0-9]\))?),[ \t]*(?:its |the )?(?:transcript(?:ion)?|text|asr)[ \t]+"
                       r"(?:is|reads)[ \t]*:?[ \t]*([\"\u201c][^\"\u201d\n]{1,300}[\"\u201d])[ \t]*:?[ \t]*$", r"\1: \2", line)   # 'First answer (A), text is "...":'
         bracketed = re.match(r"^[ \t]*\[([^\]\n]{1,40})\][ \t]*(?:\((?:transcript(?:ion)?|text|asr)[ \t]*:?[ \t]*([^()\n]{1,300})\)"
@@ -278,7 +283,8 @@ def split_sections(text) -> tuple[list, str]:
         # (a question or a reference only: "Think it through first. Answer: YES or NO." is an order)
         # (or a reply's words after a sentence about its clip: "The reply is in the audio below. Transcript: ...")
         introduced = named if named and (named[0] in ("question", "reference") or named[0] == "reply" and re.fullmatch(
-            r"(?:the )?(?:transcript(?:ion)?|asr|text)", heads[-1].strip(), re.I) and _ABOUT_REPLIES.search(heads[-2])) else \
+            r"(?:the |its |their )?(?:transcript(?:ion)?|asr|text)(?: is| reads)?", heads[-1].strip(), re.I)
+            and _ABOUT_REPLIES.search(heads[-2])) else \
             told and introduced_kind(inline.group(1) + ":")
         if introduced:                          # "... a second opinion. I asked it: spell dog backwards": one line
             free.append(inline.group(1) + ":")
@@ -329,6 +335,8 @@ def split_sections(text) -> tuple[list, str]:
             if rest.strip():
                 current[2].append(rest)
                 inline_question = current if kind[0] == "question" else inline_question
+            if kind[0] == "reply" and re.fullmatch(r'\s*["\u201c][^"\u201c\u201d\n]+["\u201d][.!]?\s*', rest):
+                current = None          # 'Its transcript is: "seven".': the quote is all of it
             if _LIST_ITEM.match(line):          # a list item's input is its own line: the next item is not in it
                 current = None
             if then:
@@ -342,8 +350,8 @@ def split_sections(text) -> tuple[list, str]:
             current = None
             free.append(line)
         elif current is not None and line.rstrip().endswith(":") and len(line) <= 120 and \
-                all(x in ("", AFTER_AUDIO) for x in lines[i + 1:i + 3]) and AFTER_AUDIO in lines[i + 1:i + 3]:
-            current = None              # "r1 (txt: the count is 5):" just before its clip: the clip's label
+                all(x in ("", AFTER_AUDIO) for x in lines[i + 1:i + 3]) and (AFTER_AUDIO in lines[i + 1:i + 3] or i + 1 == len(lines)):
+            current = None              # "r1 (txt: the count is 5):" just before its clip (or ending the text): the clip's label
             free.append(line)
         elif current is not None and current[0] == "reply" and (_CLIP_NOTE.match(line) or blank and re.match(
                 r"[ \t]*(?:[\w']+[ \t,]+){0,8}?(?:audio|clips?|recordings?)\b[^\n]{0,40}:[ \t]*$", line, re.I)):
@@ -435,7 +443,9 @@ def _paired_names(first, second) -> tuple | None:
     "r1 (txt: ...)" / "r2 (txt: ...)", "Maya's answer:" / "Leo's answer:") -> the two words, else None."""
     if not first or not second or len(first) > 120 or len(second) > 120:
         return None
-    a, b = (re.findall(r"\w+", re.sub(r"\([^()]*\)", " ", line)) for line in (first, second))   # "(txt: ...)" aside
+    ordinal = {"first", "second", "third", "1st", "2nd", "3rd", "next", "then", "last", "final"}     # "Second clip: Nova's ..."
+    a, b = ([w for w in re.findall(r"\w+", re.sub(r"\([^()]*\)", " ", line)) if w.lower() not in ordinal]    # "(txt: ...)" aside
+            for line in (first, second))
     differ = [k for k, (x, y) in enumerate(zip(a, b)) if x != y]
     i = differ[0] if len(a) == len(b) and len(differ) == 1 else None          # the same line but for one word
     if i is None or i > 3 or max(len(a[i]), len(b[i])) > 12 or a[i].isdigit() or b[i].isdigit() or any(
@@ -444,12 +454,21 @@ def _paired_names(first, second) -> tuple | None:
     return a[i], b[i]
 
 
+def _unhtml(text) -> str:
+    """An HTML page's text ('<p><b>Question:</b> spell lemon backwards</p>') as the lines a reader sees: block tags
+    end a line, inline ones go; other tags (<score>, <answer>, <question>) stay for the reader."""
+    if not re.search(r"</(?:p|b|li|div|strong|em|h[1-6])>|<br\s*/?>", text, re.I):
+        return text
+    text = re.sub(r"</?(?:p|div|li|ul|ol|h[1-6]|tr|table|br|hr)(?:\s[^<>\n]{0,80})?\s*/?>", "\n", text, flags=re.I)
+    return re.sub(r"</?(?:b|i|u|em|strong|span|font|small|big|code)(?:\s[^<>\n]{0,80})?>", "", text, flags=re.I)
+
+
 def _their_inputs(texts) -> tuple[list, str, list]:
     """Anyone's user text -> (sections, free text, sections that instruct the judge), read as a person
     reads it: inputs given as one JSON object or as XML elements; a reply-like section that instructs
     the judge ("## Output / Return only a JSON object") beside another reply is rubric; a reply whose
     text says "... its transcript is: ..." is what follows the phrase."""
-    sections, free = split_sections(untag("\n\n".join(unfield(unjson(t)) for t in texts)))
+    sections, free = split_sections(untag("\n\n".join(unfield(unjson(_unhtml(t))) for t in texts)))
     told = [i for i, (kind, lab, b) in enumerate(sections) if kind == "reply" and not lab and _RUBRIC_CUE.search(b)]
     instructions = [sections[i][2] for i in told] if told and len(told) < sum(k == "reply" for k, _, _ in sections) else []
     sections = [sec for i, sec in enumerate(sections) if not instructions or i not in told]
@@ -587,7 +606,7 @@ def parse_judge_request(body: dict) -> dict:
     told_rubric = rubric if ours else _QUOTED_QUESTION.sub(lambda q: q.group(0)[:q.start(q.lastindex) - q.start()], rubric)
     # a clip that is the question ("Clip 1 (user question):", "The first clip is a question a user asked") is no reply
     spoken = any(kind == "question" and not b.strip() for kind, _, b in sections) or bool(re.search(
-        r"\b(?:first|1st) (?:clip|recording|audio|file)\b[^.\n]{0,20}\b(?:is|contains|has)\b[^.\n]{0,30}\b(?:question|request|prompt)\b",
+        r"\b(?:first|1st)(?: (?:clip|recording|audio|file))?\b[^.\n]{0,20}?\b(?:is|contains|has)\b[^.\n]{0,30}\b(?:question|request|prompt)\b",
         rubric, re.I))
     pairwise = bool(compare) or len(labels) >= 2 or bool(named) or (len(audios) - spoken >= 2 and bool(_PAIR_WORDS.search(rubric))
                                                      and not re.search(r"Scoring axis:", rubric))

@@ -65,6 +65,7 @@ _ACOUSTIC = re.compile(r"\b(?:paralinguistic\w*|acoustic\w*|deliver\w*|"
                        re.I)
 _HOLISTIC = re.compile(r"\b(?:holistic\w*|overall|as a whole)\b", re.I)
 _JUDGE_WORDS = (r"judg\w*|grad\w*|scor\w*|rat\w*|assess\w*|evaluat\w*|consider\w*|mention\w*|penali[sz]\w*|care|look at|factor|"
+                r"comment\w*|"
                 r"mark(?:s|ed|ing)?|compar\w*|check(?:s|ed|ing)?|"
                 r"focus on|take into account|count|reward\w*")
 _JUDGE_VERB = rf"(?:{_JUDGE_WORDS})"
@@ -233,7 +234,7 @@ def named_scale(rubric) -> tuple | None:
     top, to = r"(10|100|3|4|5|7|9)", r"\s*(?:-|\u2013|to|and|until|till|through)\s*"
     note = r"(?:\([^()\n]{0,60}\)\s*)?"                  # "1 (completely wrong) to 10"
     unit = r"(?!\s*(?:sentences?|words?|lines?|paragraphs?|bullets?|reasons?|examples?|seconds?|minutes?)\b)"
-    forms = [rf"(?:scale|score|rate|rating|grade|from|between|range)\D{{0,24}}?\b([01])\s*{note}{to}{top}\b{unit}",
+    forms = [rf"(?:scale|score|rate|rating|grade|from|between|range|use)\D{{0,24}}?\b([01])\s*{note}{to}{top}\b{unit}",
              r"\b(0)(?:\.0)?\s*,\s*0?\.25\s*,\s*0?\.5\d?\s*,\s*0?\.75\s*,?\s*(?:or\s+)?(1)(?:\.0)?\b",   # "0.0, 0.25, 0.5, 0.75 or 1.0"
              rf"\b([01]){to}{top}[- ](?:point )?scale\b",
              rf"\b([01])\s*\([^()\n]{{1,60}}\)\s*{to}{top}\b{unit}",            # "0 (not at all) to 4": anchored
