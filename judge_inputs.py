@@ -116,10 +116,12 @@ def heading_kind(name) -> tuple | None:
     if {"reference", "expected", "gold", "ideal", "target", "official"} & set(words) or "ground truth" in " ".join(words) \
             or " ".join(words[-2:]) in ("correct answer", "right answer", "answer key"):
         return "reference", None
-    if not label and len(words) in (2, 3) and words[-1] in ("question", "prompt", "request", "query", "instruction") and not \
+    if not label and (len(words) in (2, 3) and words[-1] in ("question", "prompt", "request", "query", "instruction")
+                      or len(words) <= 3 and words[-1] == "card" and set(words) & {"question", "prompt", "request"}
+                      or words == ["stimulus"]) and not \
             set(words[:-1]) & ({"system", "judge", "grading", "scoring", "evaluation", "evaluator", "rating", "example", "sample",
                                 "your", "my", "next", "following", "follow", "up"} | _REPLY_WORDS):
-        return "question", None                    # "Scripted prompt", "Scripted caller question" (not "System prompt")
+        return "question", None                    # "Scripted prompt", "Client prompt card", "Stimulus (...)" (not "System prompt")
     if not label and len(words) == 2 and words[0] in _ASKERS and words[1] in ("line", "turn", "utterance", "words"):
         return "question", None                    # "Player line", "Caller utterance"
     if not label and len(words) == 2 and words[1] in ("answer", "response", "reply") and words[0] not in (

@@ -279,7 +279,7 @@ def split_sections(text) -> tuple[list, str]:
             re.search(r"\b(?:asked|asks|said|says|answered|replied|responded|got|received|(?:question|request) (?:is|was)|"
                       r"(?:this|here) is (?:the|my|our) (?:question|prompt|request))\b(?! for\b)", heads[-1], re.I)
         # a heading after a sentence: "Two versions answered the same question. Question: what is 2 plus 2"
-        named = heading_kind(heads[-1]) if len(heads) > 1 and len(heads[-1].split()) <= 6 else None
+        named = heading_kind(heads[-1]) if len(heads) > 1 and len(heads[-1].split()) <= 8 else None
         # (a question or a reference only: "Think it through first. Answer: YES or NO." is an order)
         # (or a reply's words after a sentence about its clip: "The reply is in the audio below. Transcript: ...")
         introduced = named if named and (named[0] in ("question", "reference") or named[0] == "reply" and re.fullmatch(
@@ -527,8 +527,13 @@ def _their_question(question, free, rubric, spoken) -> str:
         question = quoted.group(1).strip()
     if not question:
         quoted = _QUOTED_QUESTION.search(free) or _QUOTED_QUESTION.search(rubric)
+        # or named in the instructions, to the end of its line: "The listener's question for this item is: spell drum backwards"
+        stated = re.search(r"(?im)\b(?:question|request|prompt)\b[^.:\n\"]{0,40}\b(?:is|was)[ \t]*:[ \t]*([^\s\"<{\[].{1,200}?)[ \t]*\.?[ \t]*$",
+                           rubric)
         if quoted:
             question = (quoted.group(1) or quoted.group(2)).strip()
+        elif stated:
+            question = stated.group(1).strip()
         elif spoken:
             import codec
             question = codec.hear(codec.encode(*_audio(spoken[-1])))

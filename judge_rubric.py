@@ -73,6 +73,7 @@ _JUDGE_VERB = rf"(?:{_JUDGE_WORDS})"
 _NEG_BEFORE = re.compile(r"\b(?:(?:does|do|should|must|will|shall)(?: not|n't) (?:matter|count|affect|influence|change)|"
                          r"(?:team|annotators?|reviewers?|judges?|pass|people|group|colleagues?) (?:covers?|checks?|handles?|"
                          r"judges?|scores?|rates?|reviews?|looks? at) (?:that|this|it|those|them)|"     # "the content team covers that"
+                         r"(?:in|by) (?:a separate|another|a different) (?:study|pass|step|task|review|form|round|check|evaluation)\b|"
                          r"(?:is|are) (?:scored|judged|rated|assessed|evaluated|graded|covered|checked|marked) (?:in|under) "
                          r"(?:items?|sections?|steps?|parts?|questions?|criteri\w+|another|a separate|a different)\b|"   # "... are scored in items 6-8"
                          r"(?:is|are) (?:irrelevant|not relevant|not important|out of scope|not (?:assessed|considered|"
@@ -243,7 +244,8 @@ def named_scale(rubric) -> tuple | None:
              r"(?:scale|score|rate|rating|grade|from|between|range|probability|confidence)\D{0,24}?"
              r"\b(0)(?:\.0)?\s*(?:\([^()\n]{0,60}\)\s*)?(?:-|\u2013|to|and)\s*(1)(?:\.0)?(?![\d.]*\d)",   # 0-1
              r"\[\s*(0)(?:\.0)?\s*,\s*(1)(?:\.0)?\s*\]",
-             rf"\bmin(?:imum)?\W{{1,3}}([01])\s*(?:#[^\n]*)?[,;]?\s*max(?:imum)?\W{{1,3}}{top}\b"]    # "scale: {min: 0, max: 100}", YAML's
+             # "scale: {min: 0, max: 100}", YAML's "min: 1  # ..." / "max: 10", "scale_min=0" / "scale_max=10"
+             rf"(?:\b|_)min(?:imum)?\W{{1,3}}([01])\s*(?:#[^\n]*)?[,;]?\s*(?:\w+_)?max(?:imum)?\W{{1,3}}{top}\b"]
     for form in forms:
         m = re.search(form, rubric, re.I)
         if m:
