@@ -1953,3 +1953,201 @@ def test_inputs_and_answers_of_batch_eighteen():
     fmt = judge_rubric.answer_format("which sounds better? you have to pick one, no ties. just answer A or B", True)
     assert fmt.get("labels", ["A", "B"]) == ["A", "B"] and fmt["tie"] == "tie" and fmt.get("forced")
     assert judge_rubric.answer_format("pairwise | ties=not allowed | out: winner=<A|B>", True).get("forced")
+
+
+@pytest.mark.parametrize("heading,kind", [
+    ("Prompt under test", ("question", None)),
+    ("User was asking", ("question", None)),
+    ("The user ask", ("question", None)),
+    ("Customer", ("question", None)),
+    ("Player line", ("question", None)),
+    ("Visitor request typed at the kiosk", ("question", None)),
+    ("Scripted caller question", ("question", None)),
+    ("Client prompt card", ("question", None)),
+    ("Stimulus (the instruction the model heard)", ("question", None)),
+    ("Direction given to the talent", ("question", None)),
+    ("The line the actor was answering", ("question", None)),
+    ("That was the assistant's reply to", ("question", None)),
+    ("Both recordings below are answers to", ("question", None)),
+    ("Evaluate two voice responses to the question", ("question", None)),
+    ("The user's request that this recording answers was", ("question", None)),
+    ("The customer's request for both recordings was", ("question", None)),
+    ("Master recording", ("reply", None)),
+    ("Pip's line (subtitle track)", ("reply", None)),
+    ("Agent reply A - transcript", ("reply", "A")),
+    ("Take to review", ("reply", None)),
+    ("Transcript of the answer above", ("reply", None)),
+    ("Here is the recording of one student's assistant answering", None),     # a guard: a reply answering, not a question
+    ("System prompt", None),                                                   # a guard: the judge's own
+])
+def test_headings_others_name_their_inputs_with(heading, kind):
+    """Bugs caught (held-out rounds 7-11, 2026-12-06): each heading named nothing (or, for "Agent reply A -
+    transcript", no label), so its question or reply was missed. The guards: a heading about a reply that is
+    answering ("... assistant answering") is no question; "System prompt" is the judge's."""
+    assert judge_inputs.heading_kind(heading) == kind
+
+
+def test_inputs_of_rounds_seven_to_eleven():
+    """Bugs caught (held-out rounds 7-11, 2026-12-06: batches 18-23, plain 7-12): a question given on its
+    heading's line ran on into the next line about the replies ('Both answers say "21".') or the next
+    paragraph; "Q: ... / A (transcribed): ..." and "[user] ... / [model transcript] ..." not read; a YAML
+    record's 'text: "..."' kept its key; "<audio>", "(attached)" and "not provided, listen to the recording"
+    taken for words; a code block's closing fence kept in the transcript; emoji before a heading; a sentence
+    run on into 'Question: ... Bot reply text: "...". Audio:'; "**Output:** a single line ..." read as a reply;
+    "<p><b>Question:</b> ...</p>" not a heading."""
+    read = lambda *texts: judge_request._their_inputs(list(texts))[0]      # noqa: E731
+    after = judge_inputs.AFTER_AUDIO
+    assert read('Request to the assistant: which is larger 12 or 21\nBoth answers say "21". Which audio sounds better?\n\nAudio 1:',
+                f"{after}\nAudio 2:") == [("question", None, "which is larger 12 or 21"), ("reply", "1", ""), ("reply", "2", "")]
+    assert read("The user asked: What is 9 plus 8?\n\nThe assistant's reply is in the audio below. "
+                'Transcript: "sorry I do not know"') == [("question", None, "What is 9 plus 8?"), ("reply", None, "sorry I do not know")]
+    assert read("Q: What is 8 times 9?\nA (transcribed): 8 times 9 is 63") == \
+        [("question", None, "What is 8 times 9?"), ("reply", None, "8 times 9 is 63")]
+    assert read("[user] what is 9 minus 4\n[model transcript] 9 minus 4 is 6\n[model audio]") == \
+        [("question", None, "what is 9 minus 4"), ("reply", None, "9 minus 4 is 6")]
+    assert read('user_turn:\n  text: "What is 3 plus 4"\nassistant_turn:\n  transcript: "3 plus 4 is 8"') == \
+        [("question", None, "What is 3 plus 4"), ("reply", None, "3 plus 4 is 8")]
+    assert read('prompt="how many letters in garden"\nresp=<audio>') == [("question", None, "how many letters in garden"),
+                                                                           ("reply", None, "")]
+    assert read("reply_txt: 8 plus 5 is 12\nreply_wav: (attached)") == [("reply", None, "8 plus 5 is 12")]
+    assert read("1. Request: what is 9 minus 4\n2. Transcript: not provided, listen to the recording") == \
+        [("question", None, "what is 9 minus 4"), ("reply", None, "")]
+    assert read("```\nquestion: how many letters in bread\nassistant_transcript: the count is 4\n```\nHere's the audio:") == \
+        [("question", None, "how many letters in bread"), ("reply", None, "the count is 4")]
+    assert read("\u2753 Question: what is 9 minus 4\n\U0001f4dd Reply transcript: 9 minus 4 is 5") == \
+        [("question", None, "what is 9 minus 4"), ("reply", None, "9 minus 4 is 5")]
+    assert read('We test our bot. Question: what is 6 times 7. Bot reply text: "6 times 7 is". Audio:') == \
+        [("question", None, "what is 6 times 7"), ("reply", None, "6 times 7 is")]
+    assert read("**Output:** a single line `Preferred: A` or `Preferred: B`.\n\n**User utterance:** repeat after me green river") \
+        == [("question", None, "repeat after me green river")]
+    assert read("<p><b>Question:</b> spell lemon backwards</p>\n<p><b>Answer (transcript):</b> lemon backwards is lemon</p>") \
+        == [("question", None, "spell lemon backwards"), ("reply", None, "lemon backwards is lemon")]
+
+
+def test_inputs_of_rounds_seven_to_eleven_in_a_whole_request():
+    """Bugs caught: a worked example (a user turn with its clips, answered by an assistant turn) read as the
+    inputs, so the example's question was scored; the question named only after the clips ("The customer's
+    request for both recordings was: ...") or only in the instructions ("The listener's question for this item
+    is: ...") not read; two clips labelled "Second clip: Nova's rendering" / "Third clip: Echo's rendering"
+    (ordinals aside, one word apart) not a comparison under their names."""
+    def turn(*parts):
+        return {"role": "user", "content": [{"type": "text", "text": p} if isinstance(p, str) else audio_part(*spoken(*p)[1:])
+                                            for p in parts]}
+    system = {"role": "system", "content": "For each call you get two recordings: first the customer's question, then the "
+                                           "agent's spoken answer. Answer YES if the answer is correct, NO if it is not."}
+    body = {"messages": [system, turn("Customer's question:", ("what is 2 plus 2",), "Agent's answer:", ("2 plus 2 is 4",)),
+                         {"role": "assistant", "content": "YES"},
+                         turn("Customer's question:", ("what is 9 minus 4",), "Agent's answer:", ("9 minus 4 is 4",))]}
+    req = judge_request.parse_judge_request(body)
+    assert (req["mode"], req["question"], [t for t, _, _ in req["replies"]]) == ("score", "what is 9 minus 4", ["9 minus 4 is 4"])
+    body = {"messages": [{"role": "system", "content": "Rate them overall. Finish with VERDICT: P or VERDICT: Q."},
+                         turn("Recording P:", ("the smaller is 18", "sadly"), "Recording Q:", ("the smaller is 18", "loudly"),
+                              "The customer's request for both recordings was: which is smaller 18 or 81 say it sadly")]}
+    assert judge_request.parse_judge_request(body)["question"] == "which is smaller 18 or 81 say it sadly"
+    body = {"messages": [{"role": "system", "content": "The listener's question for this item is: spell drum backwards\n"
+                                                       "Rate the reply from 1 to 5."}, turn("Reply:", ("drum backwards is murd",))]}
+    assert judge_request.parse_judge_request(body)["question"] == "spell drum backwards"
+    body = {"messages": [{"role": "system", "content": "Which vendor sounds more natural? Answer in the form: Winner: <Nova or Echo>"},
+                         turn("First clip: the user's spoken request.", ("repeat after me green river say it sadly",),
+                              "Second clip: Nova's rendering of the reply.", ("you said green river", "happily"),
+                              "Third clip: Echo's rendering of the reply.", ("you said green river", "sadly"))]}
+    req = judge_request.parse_judge_request(body)
+    assert (req["mode"], req["labels"]) == ("compare", ["Nova", "Echo"])
+
+
+@pytest.mark.parametrize("prose,question", [
+    ('Our quiz NPC got the player line "What is 9 minus 4 say it slowly". Two builds answered.', "What is 9 minus 4 say it slowly"),
+    ('I asked two speech models to "spell lamp backwards". Which one gave the correct answer?', "spell lamp backwards"),
+    ('The prompt I gave it was "how many letters in garden say it sadly" (she likes it gloomy).',
+     "how many letters in garden say it sadly"),
+    ("The host's cue to the voice was: \"how many letters in bread say it quietly\".", "how many letters in bread say it quietly"),
+    ('Hello. The user ask to the assistant: "what is 9 minus 4 say it sadly". I have two recordings.',
+     "what is 9 minus 4 say it sadly"),
+])
+def test_the_question_quoted_in_prose_of_rounds_seven_to_eleven(prose, question):
+    """Bugs caught: a question quoted after "the player line", "asked two speech models to", "The prompt I gave
+    it was", "cue to the voice was" or "ask to the assistant" was not read (empty question)."""
+    sections, free = judge_request._their_inputs([prose])[:2]
+    asked = sections[0][2] if sections and sections[0][0] == "question" else None
+    assert judge_request._their_question(asked, free, "", []) == question
+
+
+@pytest.mark.parametrize("rubric,pairwise,want", [
+    ("End your answer with: Overall: <1-5>", False, {"style": "line", "slots": [("Overall", None)]}),
+    ("response_format: |\n  overall: <integer 0-10>", False, {"style": "line", "slots": [("overall", None)]}),
+    ('Answer with `1`, `2`, or `same`, on a line starting with "Better:".', True, {"style": "line", "slots": [("Better", None)]}),
+    ("Write your grade as N/10.", False, {"style": "template", "template": ("", "N", "/10")}),
+    ("Give your rating in the format N/10.", False, {"style": "template", "template": ("", "N", "/10")}),
+    ("Write your decision on the first line as ACCEPT or REJECT.", False, {"levels": ["REJECT", "ACCEPT"]}),
+    ("Respond with YES if the answer is correct and NO if it is not. Output nothing else.", False, {"levels": ["NO", "YES"]}),
+    ("on one line reading 'Determination: COMPLIANT' or 'Determination: NON-COMPLIANT'.", False,
+     {"style": "template", "levels": ["NON-COMPLIANT", "COMPLIANT"]}),
+    ('Return a JSON object with integer values for the keys "content", "delivery" and "overall".', False,
+     {"style": "json", "slots": [("content", "semantic"), ("delivery", "acoustic"), ("overall", "holistic")]}),
+    ('output:\n  format: json\n  keys:\n    preferred: "A" or "B"\n    confidence: number between 0 and 1', True,
+     {"style": "json", "slots": [("preferred", None)]}),
+    ("Write the point inside tag like this: <point>NUMBER</point>", False, {"style": "tag", "slots": [("point", None)]}),
+    ("output ONLY the int. no words, no json", False, {"style": "bare"}),
+    ("- out: digit only", False, {"style": "bare"}),
+    ("output_format=bare_integer", False, {"style": "bare"}),
+    ("Answer with exactly one word: LEFT or RIGHT.", True, {"style": "bare", "labels": ["LEFT", "RIGHT"]}),
+    ("Respond with one letter, A or B.", True, {"style": "bare", "alone": True}),
+    ("Answer with the speaker's colour only: Red or Blue.", True, {"style": "bare", "alone": True}),
+    ("eval-bot v2. output format strictly: score=<value>. no prose.", False, {"alone": True}),
+    ("Answer with the winning voice's name, e.g. <winner>Aria</winner>, or <winner>TIE</winner> if neither is better.", True,
+     {"style": "tag", "tie": "TIE", "labels": None}),
+    ("<response_format>Grade: N/5</response_format>", False, {"style": "line", "slots": [("Grade", None)], "suffix": "/5"}),
+])
+def test_answer_forms_of_rounds_seven_to_eleven(rubric, pairwise, want):
+    """Bugs caught: each answered in our own <score>/<choice> tag, or with a justification where the rubric
+    wanted the value alone, or (Aria/TIE) took the tie for the second label."""
+    fmt = judge_rubric.answer_format(rubric, pairwise)
+    assert {k: fmt.get(k) for k in want} == want
+
+
+@pytest.mark.parametrize("rubric,scale", [
+    ("scale:\n  min: 1   # completely wrong\n  max: 10  # fully correct", (1, 10)),
+    ("scale_min=0\nscale_max=10", (0, 10)),
+    ("You'll use 0 to 10, where 0 means completely wrong and 10 means exactly right.", (0, 10)),
+])
+def test_scales_of_rounds_seven_to_eleven(rubric, scale):
+    """Bugs caught: a YAML range with comments, "scale_min="/"scale_max=" and "use 0 to 10" read as 1-5."""
+    assert judge_rubric.named_scale(rubric) == scale
+
+
+@pytest.mark.parametrize("text,axis", [
+    ("You are a trained listener. You rate speech delivery, not meaning.", "acoustic"),
+    ("I'm NOT asking whether the answer is right. I'm only asking which one sounds more natural.", "acoustic"),
+    ("Please consider whether what it said is right, and whether the way it said it suits the request.", "holistic"),
+    ("Mark it as a whole: is it right, and is it said clearly?", "holistic"),
+    ("Decide whether the information is correct. Tone, pace and volume are scored in items 6-8, NOT here.", "semantic"),
+    ("Decide which agent said the more correct thing. Volume, tone and speed are audited separately by our voice team, "
+     "so do NOT factor them in.", "semantic"),
+    ("\U0001f3af Rate how well it DELIVERS its answer.\n\n\U0001f6ab IGNORE\n- Whether the answer is correct.\n\n"
+     "\U0001f4cf SCALE\n1 = terrible, 5 = perfect", "acoustic"),
+    ("instructions:\n  criterion: naturalness\n  meaning: which reply sounds more natural and better matches the requested "
+     "emotion, volume and pace\n  ignore: correctness of the content\n  allow_tie: false", "acoustic"),
+    ("Give a correctness score from 0 to 10 (10 = exactly right; delivery does not matter).", "semantic"),
+    ("Rate the reply (is it correct? does its voice fit?) from 1 to 5.", "holistic"),      # a guard: no cue
+    ("Which is better overall (correct answer and good speech)?", "holistic"),
+    ("Which answer helps more? Ignore whether the arithmetic is right; we rate correctness in a separate study. "
+     "Judge how natural it sounds.", "acoustic"),
+    ("Ada never comments on whether a line is factually right - she leaves that to the fact-checkers. She judges only the "
+     "performance: is every word clear, and are the volume and pace what the direction called for?", "acoustic"),
+])
+def test_rubric_axis_of_rounds_seven_to_eleven(text, axis):
+    """Bugs caught: ", not meaning", "NOT asking whether", "scored in items 6-8", "audited separately by our voice
+    team", "do NOT factor them in", an "IGNORE" heading over its list, "we rate correctness in a separate study"
+    and "never comments on" left nothing out; "the way it said it", "said clearly", "good speech" named no side;
+    a YAML "meaning:" key read as content; a cue inside a parenthesis left out the whole sentence around it.
+    The guard: a parenthesis with no cue leaves both sides in."""
+    assert judge_rubric.rubric_axis(text) == axis
+
+
+def test_the_question_the_rubric_quotes_is_not_read_for_its_axis():
+    """Bug caught: 'The caller said: "repeat after me green river say it loudly"' counted "loudly" as a delivery
+    cue, so a content-only comparison was read as overall."""
+    body = _two_clips(["Agent A:", "Agent B:"], ["you said green river", "you said green river"], "",
+                      system='The caller said: "repeat after me green river say it loudly". Decide which agent said the more '
+                             "correct and useful thing. Reply with exactly one of: A, B, SAME.")
+    assert judge_request.parse_judge_request(body)["axis"] == "helpfulness"
