@@ -50,7 +50,8 @@ _PAIR_WORDS = re.compile(r"<choice>|\[\[A\]\]|\bA or B\b|\bwhich of the two\b|\b
                          r"\btwo (?:spoken |voice |audio |speech )?(?:replies|responses|answers|outputs|recordings|clips|assistants|bots|"
                          r"models|systems|builds|takes|versions)\b|\b(?:listen to|compare) both\b|\bfirst[\"'`]? or [\"'`]?second\b|"
                          r"\bwhich one (?:is|was|did|does|sounds|gives|answers|follows)\b|"
-                         r"\bcompare the two\b|<winner>|\bwhich (?:response|reply|answer|candidate|sample|clip|recording|version|voice|rendering) "
+                         r"\bcompare the two\b|<winner>|\bwhich (?:response|reply|answer|candidate|sample|clip|recording|version|voice|"
+                         r"rendering) "
                          r"(?:is|was|sounds|gives|answers|follows|better)\b", re.I)
 
 
@@ -87,7 +88,8 @@ _RUBRIC_CUE = re.compile(r"<(?:score|rating|grade|choice|verdict|winner|prefer\w
 
 
 _QUOTED_QUESTION = re.compile(r"\b(?:asked|asks|ask|told|prompted(?: with)?|question(?: was| is)?|said|says|request(?:ed)?(?: was| is)?|"
-                              r"instruction|command|(?:is )?asking(?: to)?|cue(?: to (?:\w+ ){0,2}?\w+)? (?:was|is)|(?:player|user|caller|customer|child)(?:'s)? line|"
+                              r"instruction|command|(?:is )?asking(?: to)?|cue(?: to (?:\w+ ){0,2}?\w+)? (?:was|is)|(?:player|user|"
+                              r"caller|customer|child)(?:'s)? line|"
                               r"(?:prompt|question|request|line) (?:I|we) (?:gave|sent|used|played)(?: \w+)? (?:was|is)|"   # 'The prompt I gave it was "..."'
                               r"answering|(?:prompt|instruction|question|request)\s++(?:given|sent|posed)\s++to\s++"
                               r"(?:\w+\s++){0,2}?\w+\s++(?:was|is)|"          # "The prompt given to both systems was: "...""
@@ -134,9 +136,11 @@ _CLIP_ONLY = re.compile(r"\((?:[^()]*\b)?(?:audio|recording|clip|wav|sound)\b[^(
                         r"\b(?:reply|response|answer|assistant|output)[\W_]+(?:audio|recording|clip|wav)\b|"
                         r"\b(?:audio|recording|clip) of the (?:reply|response|answer)\b", re.I)
 # "Model answer voice is below.", "(audio attached)": where the clip is, not what it says
-_CLIP_NOTE = re.compile(r"^[ \t(]*(?:[\w']+[ \t]+){0,5}?(?:voice|audio|recording|clip|sound|speech|reply|response|answer)\b[^.:\n]{0,30}?[ \t]"
+_CLIP_NOTE = re.compile(r"^[ \t(]*(?:[\w']+[ \t]+){0,5}?(?:voice|audio|recording|clip|sound|speech|reply|response|"
+                        r"answer)\b[^.:\n]{0,30}?[ \t]"
                         r"(?:attached[ \t]+)?(?:below|above|attached|next|follows)\b[ \t]*(?:here[ \t]*)?[.:)]*[ \t]*$|"   # "The audio of the reply is attached below."
-                        r"^[ \t]*(?:\w+[ \t]*){0,2}[(\[][ \t]*(?:audio|recording|clip|wav|sound)(?:[ \t]+\w+){0,2}[ \t]*[)\]][ \t]*:?[ \t]*$",
+                        r"^[ \t]*(?:\w+[ \t]*){0,2}[(\[][ \t]*(?:audio|recording|clip|wav|"
+                        r"sound)(?:[ \t]+\w+){0,2}[ \t]*[)\]][ \t]*:?[ \t]*$",
                         re.I)       # "(audio)", "A (audio):"
 _EMOJI_MARK = re.compile("^[ \t]*[\u2600-\u27bf\u2b00-\u2bff\U0001f000-\U0001faff][\ufe0f]?[ \t]*")
 # a line about the replies, not the user's words: "The assistant's reply is in the audio below.", 'Both answers say "21".'
@@ -243,7 +247,8 @@ def split_sections(text) -> tuple[list, str]:
             logged = re.match(r"^[ \t]*\[([A-Za-z][\w ]{0,30})\][ \t]+(?=[^\s:(\[])(.+)$", line)
             line = f"{logged.group(1)}: {logged.group(2)}" if logged and heading_kind(logged.group(1)) else line
         given = _GIVEN_TRANSCRIPT.match(line) or re.match(
-            r"^[ \t]*([A-Za-z][\w ]{0,40}?)[ \t]+(?:-|\u2013|\u2014|says|said)[ \t]+[\"\u201c]([^\"\u201d\n]{1,300})[\"\u201d][ \t]*:?[ \t]*$", line)
+            r"^[ \t]*([A-Za-z][\w ]{0,40}?)[ \t]+(?:-|\u2013|\u2014|says|"
+            r"said)[ \t]+[\"\u201c]([^\"\u201d\n]{1,300})[\"\u201d][ \t]*:?[ \t]*$", line)
         if given and ((heading_kind(given.group(1)) or ("",))[0] == "reply" or lone_pair and given.group(1) in ("A", "B")):
             line = f"{given.group(1)}: {given.group(2)}"      # "Response 1 (transcript: the smaller is 27):"
         m = _BRACKET.match(line) or _HEADING.match(line)
@@ -528,7 +533,8 @@ def _their_question(question, free, rubric, spoken) -> str:
     if not question:
         quoted = _QUOTED_QUESTION.search(free) or _QUOTED_QUESTION.search(rubric)
         # or named in the instructions, to the end of its line: "The listener's question for this item is: spell drum backwards"
-        stated = re.search(r"(?im)\b(?:question|request|prompt)\b[^.:\n\"]{0,40}\b(?:is|was)[ \t]*:[ \t]*([^\s\"<{\[].{1,200}?)[ \t]*\.?[ \t]*$",
+        stated = re.search(r"(?im)\b(?:question|request|prompt)\b[^.:\n\"]{0,40}\b(?:is|"
+                           r"was)[ \t]*:[ \t]*([^\s\"<{\[].{1,200}?)[ \t]*\.?[ \t]*$",
                            rubric)
         if quoted:
             question = (quoted.group(1) or quoted.group(2)).strip()
@@ -611,7 +617,8 @@ def parse_judge_request(body: dict) -> dict:
     told_rubric = rubric if ours else _QUOTED_QUESTION.sub(lambda q: q.group(0)[:q.start(q.lastindex) - q.start()], rubric)
     # a clip that is the question ("Clip 1 (user question):", "The first clip is a question a user asked") is no reply
     spoken = any(kind == "question" and not b.strip() for kind, _, b in sections) or bool(re.search(
-        r"\b(?:first|1st)(?: (?:clip|recording|audio|file))?\b[^.\n]{0,20}?\b(?:is|contains|has)\b[^.\n]{0,30}\b(?:question|request|prompt)\b",
+        r"\b(?:first|1st)(?: (?:clip|recording|audio|file))?\b[^.\n]{0,20}?\b(?:is|contains|has)\b[^.\n]{0,30}\b(?:question|request|"
+        r"prompt)\b",
         rubric, re.I))
     pairwise = bool(compare) or len(labels) >= 2 or bool(named) or (len(audios) - spoken >= 2 and bool(_PAIR_WORDS.search(rubric))
                                                      and not re.search(r"Scoring axis:", rubric))

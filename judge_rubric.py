@@ -37,16 +37,19 @@ PAIR_NAMES = {axis: name for name, axis in PAIR_AXES.items()}     # semantic -> 
 # judging correctness", "the voice does not matter") does not count; see _affirmed.
 # "voice" names what is judged, not a criterion, in "a voice assistant", "voice agent", "voice model".
 _SEMANTIC = re.compile(r"\b(?:content\w*|semantic\w*|correct\w*|accura\w*|helpful\w*(?! (?:and \w+ )?assistant)|"
-                       r"factual\w*|facts?|(?<![,;] )meaning(?! (?:that|it|more|less|\w+er)\b)(?![ \t]*:)|relevan\w*|substance|informative\w*|truthful\w*|what is said|"
+                       r"factual\w*|facts?|(?<![,;] )meaning(?! (?:that|it|more|less|\w+er)\b)(?![ \t]*:)|relevan\w*|substance|"
+                       r"informative\w*|truthful\w*|what is said|"
                        r"(?<!of )what (?:it|they|the \w+) says?|(?<!of )what (?:it|they) said|iq|right (?:answer|result|thing|information)s?|correct information|"     # not "a recording of what it said"
                        r"(?:got|gets?|getting) (?:it|the \w+) right|(?:it's|it is|is it|was it) (?:\w+ly )?(?:right|correct)|"
                        r"(?:agrees?|match\w*|consistent) (?:with |to )?(?:the |a )?(?:reference|expected|gold)|"
                        r"is the (?:\w+ )?(?:answer|reply|response) (?:\w+ly )?(?:right|correct)|"
-                       r"(?:the |its |their )?(?:answer|reply|response) (?:is|was|must be|should be) (?:\w+ly )?(?:right|correct)|answers? (?:the|their|my|your) (?:question|request)|"
+                       r"(?:the |its |their )?(?:answer|reply|response) (?:is|was|must be|should be) (?:\w+ly )?(?:right|correct)|"
+                       r"answers? (?:the|their|my|your) (?:question|request)|"
                        r"wrong(?!\s+(?:intonation|pitch|tone|emphasis|stress|pronunciation|prosody|volume|pace|speed|"
                        r"emotion|accent|manner|style|way|voice|delivery|mood|register)))\b", re.I)
 _ACOUSTIC = re.compile(r"\b(?:paralinguistic\w*|acoustic\w*|deliver\w*|"
-                       r"(?<!answered by )(?<!replied by )(?<!responded by )(?<!via )voice(?![\s-]+(?:assistant|agent|model|chat\w*|bot|interface|system|app|ai|"
+                       r"(?<!answered by )(?<!replied by )(?<!responded by )(?<!via )voice(?![\s-]+(?:assistant|agent|model|chat\w*|bot|"
+                       r"interface|system|app|ai|"
                        r"answer|repl(?:y|ie)|response|message|note|command|query|tutor|coach|product|service|feature|"
                        r"device|application|helper|ux|team)s?\b)\w*|"
                        r"vocal\w*|prosod\w*|natural\w*|fluen\w*|pronunciat\w*|intonation|pitch|(?<!out )loud\w*|softly|"
@@ -54,14 +57,17 @@ _ACOUSTIC = re.compile(r"\b(?:paralinguistic\w*|acoustic\w*|deliver\w*|"
                        r"(?:speaking|speech|vocal|requested|asked[- ]for) style|"
                        r"style (?:of (?:speech|speaking)|requested|asked)|"
                        r"(?:says?|said|speaks?|spoke|spoken|sounds?) (?:it )?(?:\w+ )?(?:in )?the way|"
-                       r"the way (?:it|they|the \w+) (?:says?|said|speaks?|spoke|sounds?|sounded|delivered|reads?|read) (?:it|them|that|this)\b|"
+                       r"the way (?:it|they|the \w+) (?:says?|said|speaks?|spoke|sounds?|sounded|delivered|reads?|read) (?:it|them|that|"
+                       r"this)\b|"
                        r"speech (?:quality|delivery|clarity)|(?:quality|clarity) of (?:the |its )?speech|(?:good|clear|natural) speech|"
                        r"how well (?:it|they|the \w+) (?:is|are) spoken|"
                        r"style (?:the user |they )?(?:asked for|requested)|"
                        r"pac(?:e|ing)|intelligib\w*|timbre|expressive\w*|audio quality|sound quality|"
-                       r"how (?:it|they|the \w+) (?:sound(?:s|ed)?|(?:says?|said) it|speaks?|spoke|(?:is|are|was|were) (?:said|spoken|delivered))|"
+                       r"how (?:it|they|the \w+) (?:sound(?:s|ed)?|(?:says?|said) it|speaks?|spoke|(?:is|are|was|were) (?:said|spoken|"
+                       r"delivered))|"
                        r"(?:does|do|did) (?:it|they|this|the \w+) sound|(?:whether|if) (?:it|they|the \w+) sounds?|"
-                       r"(?:speak(?:s|ing)?|said|spoken) clearly|clearly (?:spoken|said)|sounds? (?:good|natural|nice|right|clear|fine)|eq)\b",
+                       r"(?:speak(?:s|ing)?|said|spoken) clearly|clearly (?:spoken|said)|sounds? (?:good|natural|nice|right|clear|fine)|"
+                       r"eq)\b",
                        re.I)
 _HOLISTIC = re.compile(r"\b(?:holistic\w*|overall|as a whole)\b", re.I)
 _JUDGE_WORDS = (r"judg\w*|grad\w*|scor\w*|rat\w*|assess\w*|evaluat\w*|consider\w*|mention\w*|penali[sz]\w*|care|look at|factor|"
@@ -606,7 +612,8 @@ def answer_format(rubric, pairwise=False) -> dict:
     elif pairwise and fmt.get("alone"):                          # "just tell me 1 or 2, nothing else": the label
         fmt.update(style="bare", slots=["choice"])
     elif not pairwise and re.search(r"\b(?:just|only)(?: \w+){0,3} (?:the|a|one|your) (?:number|integer|int|digit|score)\b|"
-                                    r"\b(?:the|a|one|your)(?: \w+)? (?:number|integer|digit|score) only\b|\b(?:digits?|integer) only\b|\bbare[ _](?:integer|number|digit)\b|"
+                                    r"\b(?:the|a|one|your)(?: \w+)? (?:number|integer|digit|score) only\b|\b(?:digits?|integer) only\b|"
+                                    r"\bbare[ _](?:integer|number|digit)\b|"
                                     r"\b(?:a|one) single (?:number|integer|digit)\b|"
                                     r"\b(?:write|output|reply with|answer with|return|respond with) nothing (?:but|else)\b|"
                                     r"\b(?:output|write|return|give|reply with|respond with|answer with) (?:a|an|one|the|your) "
