@@ -14,8 +14,9 @@ on the same path with the same JSON, so the client cannot tell it from a real on
            replies (transcripts and audio, A then B) -> "<choice>A|B|tie</choice>".
 
 It also reads judge prompts written by others, as an LLM judge would: judge_request.py
-finds a request's inputs (question, transcript, audio) and its rubric, judge_rubric.py reads
-the rubric (axis, scale, answer format) and writes the answer in the form it names. With no
+finds a request's inputs (question, transcript, audio) and its rubric, judge_axis.py reads the
+rubric's axis, judge_rubric.py its scale and answer format, and writes the answer in the form it
+names. With no
 reference answer in the request the judge knows the toy world's answer to the question
 (toy_reference), as a real judge knows 3 plus 4.
 

@@ -8,8 +8,8 @@ judge_request.py finds a request's inputs by their headings; this file says what
 (heading_kind: a question, a reference, a reply and its label, or the end of one), what a sentence
 ending in a colon introduces (introduced_kind), and turns the other layouts inputs come in into
 headed sections: XML elements (untag), one JSON object (unjson), fields inside a line or a CSV row
-(unfield). All of this is heuristic: README, *Use your own judge prompt*, says how far it carries
-on prompts it was not built from.
+(unfield); an HTML page's text becomes its lines (unhtml). All of this is heuristic: README, *Use
+your own judge prompt*, says how far it carries on prompts it was not built from.
 
 Deviations: none from the paper (it does not say how its judge parses prompts).
 """
@@ -154,6 +154,15 @@ def heading_kind(name) -> tuple | None:
 
 
 _CONTENT = re.compile("\x00after audio\x00|[^\\s:]")      # AFTER_AUDIO, or a character that says something
+
+
+def unhtml(text) -> str:
+    """An HTML page's text ('<p><b>Question:</b> spell lemon backwards</p>') as the lines a reader sees: block tags
+    end a line, inline ones go; other tags (<score>, <answer>, <question>) stay for the reader."""
+    if not re.search(r"</(?:p|b|li|div|strong|em|h[1-6])>|<br\s*/?>", text, re.I):
+        return text
+    text = re.sub(r"</?(?:p|div|li|ul|ol|h[1-6]|tr|table|br|hr)(?:\s[^<>\n]{0,80})?\s*/?>", "\n", text, flags=re.I)
+    return re.sub(r"</?(?:b|i|u|em|strong|span|font|small|big|code)(?:\s[^<>\n]{0,80})?>", "", text, flags=re.I)
 
 
 def untag(text) -> str:

@@ -34,8 +34,9 @@ import re
 import numpy as np
 import soundfile as sf
 
-from judge_inputs import AFTER_AUDIO, heading_kind, introduced_kind, sentences, unfield, unjson, untag
-from judge_rubric import PAIR_NAMES, answer_format, rubric_axis
+from judge_axis import rubric_axis
+from judge_inputs import AFTER_AUDIO, heading_kind, introduced_kind, sentences, unfield, unhtml, unjson, untag
+from judge_rubric import PAIR_NAMES, answer_format
 
 
 MAX_BODY = 8 * 1024 * 1024
@@ -459,21 +460,12 @@ def _paired_names(first, second) -> tuple | None:
     return a[i], b[i]
 
 
-def _unhtml(text) -> str:
-    """An HTML page's text ('<p><b>Question:</b> spell lemon backwards</p>') as the lines a reader sees: block tags
-    end a line, inline ones go; other tags (<score>, <answer>, <question>) stay for the reader."""
-    if not re.search(r"</(?:p|b|li|div|strong|em|h[1-6])>|<br\s*/?>", text, re.I):
-        return text
-    text = re.sub(r"</?(?:p|div|li|ul|ol|h[1-6]|tr|table|br|hr)(?:\s[^<>\n]{0,80})?\s*/?>", "\n", text, flags=re.I)
-    return re.sub(r"</?(?:b|i|u|em|strong|span|font|small|big|code)(?:\s[^<>\n]{0,80})?>", "", text, flags=re.I)
-
-
 def _their_inputs(texts) -> tuple[list, str, list]:
     """Anyone's user text -> (sections, free text, sections that instruct the judge), read as a person
     reads it: inputs given as one JSON object or as XML elements; a reply-like section that instructs
     the judge ("## Output / Return only a JSON object") beside another reply is rubric; a reply whose
     text says "... its transcript is: ..." is what follows the phrase."""
-    sections, free = split_sections(untag("\n\n".join(unfield(unjson(_unhtml(t))) for t in texts)))
+    sections, free = split_sections(untag("\n\n".join(unfield(unjson(unhtml(t))) for t in texts)))
     told = [i for i, (kind, lab, b) in enumerate(sections) if kind == "reply" and not lab and _RUBRIC_CUE.search(b)]
     instructions = [sections[i][2] for i in told] if told and len(told) < sum(k == "reply" for k, _, _ in sections) else []
     sections = [sec for i, sec in enumerate(sections) if not instructions or i not in told]

@@ -17,6 +17,7 @@ import requests
 import codec
 import analyses
 import judge
+import judge_axis
 import judge_inputs
 import judge_request
 import judge_rubric
@@ -183,7 +184,7 @@ def test_rubric_axis_reads_what_is_asked_not_what_is_excluded(text, axis):
     """Bug: a word the rubric tells the judge to leave out counts as asked for (a semantic
     rubric that says 'ignore the voice' read as holistic), or our own unambiguous
     'Scoring axis:' line loses to words elsewhere in the rubric."""
-    assert judge_rubric.rubric_axis(text) == axis
+    assert judge_axis.rubric_axis(text) == axis
 
 
 def test_unscorable_requests_keep_a_clear_400(judge_url):
@@ -267,7 +268,7 @@ def test_a_long_rubric_without_punctuation_is_read_in_linear_time():
         for _ in range(rounds):
             for i, text in enumerate(texts):
                 t0 = time.perf_counter()
-                judge_rubric.rubric_axis(text)
+                judge_axis.rubric_axis(text)
                 best[i] = min(best[i], time.perf_counter() - t0)
         return best
 
@@ -524,7 +525,7 @@ def test_rubric_axis_sees_past_the_subject_and_follows_a_narrowing(text, axis):
     """Bug: "voice" in "a voice assistant" (what is judged, not how) read as a criterion; a clause
     that narrows the judging ("solely on the voice") outvoted by a mention of the other side; a
     "not how it sounds" still counted; "not only ... but also" or "just the medium" read as narrowing."""
-    assert judge_rubric.rubric_axis(text) == axis
+    assert judge_axis.rubric_axis(text) == axis
 
 
 @pytest.mark.parametrize("rubric,scale", [
@@ -675,7 +676,7 @@ def test_rules_for_others_prompts_leave_plain_rubrics_as_they_were_read(text, ax
     or "whisper" (a request's words) or "wrong intonation" counted for the other side; a negation
     written as a contraction ("don't consider", "shouldn't judge") missed, as "n't" has no word
     boundary before it (the reader's rules had it since before this session's changes)."""
-    assert judge_rubric.rubric_axis(text) == axis
+    assert judge_axis.rubric_axis(text) == axis
 
 
 def test_others_rules_do_not_cut_a_reply_or_misread_a_count():
@@ -856,7 +857,7 @@ def test_rubric_axis_reads_a_stated_job_more_negations_and_a_single_metric(text,
     negating; a listed subject ("style, emotion and quality are ...") negated from its last comma only;
     "speak in the way the user asked" not read as delivery; a G-Eval metric not naming the axis, or two
     metrics read as one."""
-    assert judge_rubric.rubric_axis(text) == axis
+    assert judge_axis.rubric_axis(text) == axis
 
 
 def test_json_keys_named_in_prose_and_a_label_placeholder_that_is_not_a_tag():
@@ -959,7 +960,7 @@ def test_words_in_a_rubric_do_not_replace_a_number_it_asks_for(rubric, answer):
 def test_a_topic_word_is_not_a_criterion():
     """Bug caught (the review): 'math' read as a content criterion, so a voice rubric mentioning a math
     question became holistic."""
-    assert judge_rubric.rubric_axis("Rate how natural the voice sounds. The user asked a math question.") == "acoustic"
+    assert judge_axis.rubric_axis("Rate how natural the voice sounds. The user asked a math question.") == "acoustic"
 
 
 def test_runs_of_quote_marks_and_long_sections_are_read_in_linear_time():
@@ -1009,7 +1010,7 @@ def test_negations_end_where_a_new_subject_starts_and_more_verbs_leave_out_or_na
     "are not graded here", "is reviewed by another team", "I don't mind" not negating; "mark" and
     "compare" not judging verbs, so "... only" does not narrow; "voice answer" (the thing judged) read as
     a criterion."""
-    assert judge_rubric.rubric_axis(text) == axis
+    assert judge_axis.rubric_axis(text) == axis
 
 
 @pytest.mark.parametrize("name,kind", [
@@ -1182,13 +1183,13 @@ def test_abbreviations_are_spelled_out_and_a_medium_or_a_manner_is_not_a_criteri
     """Bugs caught: "rate CA only" not narrowing because CA is an abbreviation the rubric defined, and "DQ is
     rated by a separate pool" not leaving delivery out; "what it said" (past tense) not content; "answered
     by voice" (the medium) or "wrong manner" (a delivery anchor) read as a criterion of the other side."""
-    assert judge_rubric.rubric_axis(text) == axis
+    assert judge_axis.rubric_axis(text) == axis
 
 
 def test_spell_out_needs_the_initials_to_match():
     """Bug caught: any capitals next to words taken for an abbreviation ("OK - Good Answer")."""
-    assert judge_rubric.spell_out("CA - Content Accuracy. Rate CA.") == "Content Accuracy - Content Accuracy. Rate Content Accuracy."
-    assert judge_rubric.spell_out("OK - Good Answer. Say OK.") == "OK - Good Answer. Say OK."
+    assert judge_axis.spell_out("CA - Content Accuracy. Rate CA.") == "Content Accuracy - Content Accuracy. Rate Content Accuracy."
+    assert judge_axis.spell_out("OK - Good Answer. Say OK.") == "OK - Good Answer. Say OK."
 
 
 def test_a_note_or_quotes_around_a_transcript_and_a_heading_that_labels_the_clip():
@@ -1268,7 +1269,7 @@ def test_answer_forms_of_batch_eleven(rubric, pairwise, want):
 def test_a_subject_rated_in_a_separate_pass_is_left_out():
     """Bug caught: "Voice quality and speaking style are rated in a separate pass; ignore them here" left
     in, so a content comparison read as overall."""
-    assert judge_rubric.rubric_axis("Which response answers correctly? Voice quality and speaking style are rated in "
+    assert judge_axis.rubric_axis("Which response answers correctly? Voice quality and speaking style are rated in "
                                     "a separate pass; ignore them here.") == "semantic"
 
 
@@ -1325,9 +1326,9 @@ def test_a_clause_after_a_dash_and_check_as_a_judging_verb():
     """Bugs caught: "judge only the content - the voice is rated in a separate pass" blanked whole (the
     negation's clause began at the sentence, not the dash), so a content comparison read as overall; "Do NOT
     check whether the answer is right" not leaving content out."""
-    assert judge_rubric.rubric_axis("Judge only the content of what was said - the voice is rated in a separate pass.") \
+    assert judge_axis.rubric_axis("Judge only the content of what was said - the voice is rated in a separate pass.") \
         == "semantic"
-    assert judge_rubric.rubric_axis("Rate the delivery. Do NOT check whether the answer is factually right.") == "acoustic"
+    assert judge_axis.rubric_axis("Rate the delivery. Do NOT check whether the answer is factually right.") == "acoustic"
 
 
 @pytest.mark.parametrize("first,second", [("seven\nTranscript of reply A:", "eight"), ("seven", "eight\nTranscript of reply B:"),
@@ -1429,7 +1430,7 @@ def test_a_plain_rubric_that_weighs_both_sides_is_holistic(text, axis):
     both ... and how well it is spoken" read as content because "how well it is spoken", "quality of the
     speech", "speech quality" and "spoken clearly in the way" named no side; "overall quality of the
     speech" must stay delivery, and a narrowing still wins over "both"."""
-    assert judge_rubric.rubric_axis(text) == axis
+    assert judge_axis.rubric_axis(text) == axis
 
 
 def test_plain_layouts_end_a_section_at_the_judge_s_question_or_order():
@@ -1454,8 +1455,8 @@ def test_readings_of_the_second_plain_batch():
     sections, free = judge_request.split_sections('The user asked: "what is 2 plus 2". Listen to the reply and rate how '
                                                   "well it is spoken on a scale of 1 to 10.")
     assert sections == [("question", None, "what is 2 plus 2")] and "scale of 1 to 10" in free
-    assert judge_rubric.rubric_axis("Which one sounds better, meaning clearer and more natural?") == "acoustic"
-    assert judge_rubric.rubric_axis("Say which is better overall (content and speech).") == "holistic"
+    assert judge_axis.rubric_axis("Which one sounds better, meaning clearer and more natural?") == "acoustic"
+    assert judge_axis.rubric_axis("Say which is better overall (content and speech).") == "holistic"
     fmt = judge_rubric.answer_format("Write 1 if the first reply is better or 2 if the second reply is better.", pairwise=True)
     assert (fmt["style"], fmt.get("labels")) == ("bare", ["1", "2"])
 
@@ -1635,7 +1636,7 @@ def test_rubric_axis_of_batch_fourteen_and_the_third_plain_batch(text, axis):
     """Bugs caught: a list before "don't matter" left its first item standing ("Voice,"), "agrees with the
     reference answer" named no side, "a recording of what it said" read as content, and "both whether it's
     actually right and how it sounded" as content only."""
-    assert judge_rubric.rubric_axis(text) == axis
+    assert judge_axis.rubric_axis(text) == axis
 
 
 def test_fast_speech_is_heard_as_words():
@@ -1744,7 +1745,7 @@ def test_rubric_axis_of_batch_fifteen_and_the_fourth_plain_batch(text, axis):
     scope" left "loudness"; "(volume etc.)" ended the clause at "etc."); "a separate annotator checks content"
     and "the content team covers that" counted content; "is the answer right", "answers the question" and
     "does it sound good" named no side."""
-    assert judge_rubric.rubric_axis(text) == axis
+    assert judge_axis.rubric_axis(text) == axis
 
 
 def _two_clips(labels, texts, rubric, system=None, question=None):
@@ -1848,7 +1849,7 @@ def test_rubric_axis_of_batch_sixteen_and_the_fifth_plain_batch(text, axis):
     in another part" not a leaving-out; "whether it sounds right", "the answer is right" and "speaking clearly"
     named no side; and, once "the answer is right" counts, "don't worry about whether the answer is right"
     must still leave it out."""
-    assert judge_rubric.rubric_axis(text) == axis
+    assert judge_axis.rubric_axis(text) == axis
 
 
 def test_a_known_word_is_not_split_off_an_unknown_one():
@@ -1924,7 +1925,7 @@ def test_rubric_axis_of_batch_seventeen_and_the_sixth_plain_batch(text, axis):
     """Bugs caught: a "What NOT to judge" heading over its list left the list counted; "sound good", "the answer
     must be right" named no side; "Say nothing about voice or style" and "Please not look if ..." left nothing
     out. The guard: "Do not judge the voice." on a line of its own leaves out only its own line."""
-    assert judge_rubric.rubric_axis(text) == axis
+    assert judge_axis.rubric_axis(text) == axis
 
 
 def test_a_json_record_over_lines_of_its_own_is_read_in_linear_time():
@@ -2141,7 +2142,7 @@ def test_rubric_axis_of_rounds_seven_to_eleven(text, axis):
     and "never comments on" left nothing out; "the way it said it", "said clearly", "good speech" named no side;
     a YAML "meaning:" key read as content; a cue inside a parenthesis left out the whole sentence around it.
     The guard: a parenthesis with no cue leaves both sides in."""
-    assert judge_rubric.rubric_axis(text) == axis
+    assert judge_axis.rubric_axis(text) == axis
 
 
 def test_the_question_the_rubric_quotes_is_not_read_for_its_axis():

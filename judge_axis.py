@@ -1,0 +1,202 @@
+"""Which side of a reply a judge's rubric asks to judge: its content, its delivery, or both.
+
+    import judge_axis
+    judge_axis.rubric_axis("Judge only how natural the voice sounds.")       # 'acoustic'
+    judge_axis.axis_of_words("Is the answer correct? Ignore the voice.")      # 'semantic'
+
+judge_rubric.py reads the rest of a rubric (its scale and the answer's form). The axis: content / correctness / helpfulness -> semantic, paralinguistic /
+delivery / voice / prosody / naturalness -> acoustic, both or neither -> holistic, ignoring
+what the rubric says to leave out ("ignoring semantic correctness", "not how it sounds", "is
+scored in another item") and following a clause that narrows it ("solely on the voice"). All of
+this is heuristic: README, *Use your own judge prompt*, says how far it carries on prompts it was
+not built from.
+
+Deviations: none from the paper (it does not say how its judge reads a rubric).
+"""
+import bisect
+import re
+
+
+# What a rubric asks to judge. A word that a clause negates ("ignore the voice", "without
+# judging correctness", "the voice does not matter") does not count; see _affirmed.
+# "voice" names what is judged, not a criterion, in "a voice assistant", "voice agent", "voice model".
+_SEMANTIC = re.compile(r"\b(?:content\w*|semantic\w*|correct\w*|accura\w*|helpful\w*(?! (?:and \w+ )?assistant)|"
+                       r"factual\w*|facts?|(?<![,;] )meaning(?! (?:that|it|more|less|\w+er)\b)(?![ \t]*:)|relevan\w*|substance|"
+                       r"informative\w*|truthful\w*|what is said|"
+                       r"(?<!of )what (?:it|they|the \w+) says?|(?<!of )what (?:it|they) said|iq|right (?:answer|result|thing|information)s?|correct information|"     # not "a recording of what it said"
+                       r"(?:got|gets?|getting) (?:it|the \w+) right|(?:it's|it is|is it|was it) (?:\w+ly )?(?:right|correct)|"
+                       r"(?:agrees?|match\w*|consistent) (?:with |to )?(?:the |a )?(?:reference|expected|gold)|"
+                       r"is the (?:\w+ )?(?:answer|reply|response) (?:\w+ly )?(?:right|correct)|"
+                       r"(?:the |its |their )?(?:answer|reply|response) (?:is|was|must be|should be) (?:\w+ly )?(?:right|correct)|"
+                       r"answers? (?:the|their|my|your) (?:question|request)|"
+                       r"wrong(?!\s+(?:intonation|pitch|tone|emphasis|stress|pronunciation|prosody|volume|pace|speed|"
+                       r"emotion|accent|manner|style|way|voice|delivery|mood|register)))\b", re.I)
+_ACOUSTIC = re.compile(r"\b(?:paralinguistic\w*|acoustic\w*|deliver\w*|"
+                       r"(?<!answered by )(?<!replied by )(?<!responded by )(?<!via )voice(?![\s-]+(?:assistant|agent|model|chat\w*|bot|"
+                       r"interface|system|app|ai|"
+                       r"answer|repl(?:y|ie)|response|message|note|command|query|tutor|coach|product|service|feature|"
+                       r"device|application|helper|ux|team)s?\b)\w*|"
+                       r"vocal\w*|prosod\w*|natural\w*|fluen\w*|pronunciat\w*|intonation|pitch|(?<!out )loud\w*|softly|"
+                       r"volume|articulat\w*|enunciat\w*|speaking rate|emotion\w*|tone|"
+                       r"(?:speaking|speech|vocal|requested|asked[- ]for) style|"
+                       r"style (?:of (?:speech|speaking)|requested|asked)|"
+                       r"(?:says?|said|speaks?|spoke|spoken|sounds?) (?:it )?(?:\w+ )?(?:in )?the way|"
+                       r"the way (?:it|they|the \w+) (?:says?|said|speaks?|spoke|sounds?|sounded|delivered|reads?|read) (?:it|them|that|"
+                       r"this)\b|"
+                       r"speech (?:quality|delivery|clarity)|(?:quality|clarity) of (?:the |its )?speech|(?:good|clear|natural) speech|"
+                       r"how well (?:it|they|the \w+) (?:is|are) spoken|"
+                       r"style (?:the user |they )?(?:asked for|requested)|"
+                       r"pac(?:e|ing)|intelligib\w*|timbre|expressive\w*|audio quality|sound quality|"
+                       r"how (?:it|they|the \w+) (?:sound(?:s|ed)?|(?:says?|said) it|speaks?|spoke|(?:is|are|was|were) (?:said|spoken|"
+                       r"delivered))|"
+                       r"(?:does|do|did) (?:it|they|this|the \w+) sound|(?:whether|if) (?:it|they|the \w+) sounds?|"
+                       r"(?:speak(?:s|ing)?|said|spoken) clearly|clearly (?:spoken|said)|sounds? (?:good|natural|nice|right|clear|fine)|"
+                       r"eq)\b",
+                       re.I)
+_HOLISTIC = re.compile(r"\b(?:holistic\w*|overall|as a whole)\b", re.I)
+_JUDGE_WORDS = (r"judg\w*|grad\w*|scor\w*|rat\w*|assess\w*|evaluat\w*|consider\w*|mention\w*|penali[sz]\w*|care|look at|factor|"
+                r"comment\w*|"
+                r"mark(?:s|ed|ing)?|compar\w*|check(?:s|ed|ing)?|"
+                r"focus on|take into account|count|reward\w*")
+_JUDGE_VERB = rf"(?:{_JUDGE_WORDS})"
+# "X does not matter", "X is out of scope", "X is not graded here", "X is checked elsewhere / by another team"
+_NEG_BEFORE = re.compile(r"\b(?:(?:does|do|should|must|will|shall)(?: not|n't) (?:matter|count|affect|influence|change)|"
+                         r"(?:team|annotators?|reviewers?|judges?|pass|people|group|colleagues?) (?:covers?|checks?|handles?|"
+                         r"judges?|scores?|rates?|reviews?|looks? at) (?:that|this|it|those|them)|"     # "the content team covers that"
+                         r"(?:in|by) (?:a separate|another|a different) (?:study|pass|step|task|review|form|round|check|evaluation)\b|"
+                         r"(?:is|are) (?:scored|judged|rated|assessed|evaluated|graded|covered|checked|marked) (?:in|under) "
+                         r"(?:items?|sections?|steps?|parts?|questions?|criteri\w+|another|a separate|a different)\b|"   # "... are scored in items 6-8"
+                         r"(?:is|are) (?:irrelevant|not relevant|not important|out of scope|not (?:assessed|considered|"
+                         r"judged|evaluated|scored|rated|graded|marked|reviewed|checked|part of|included|covered)|"
+                         r"(?:checked|judged|assessed|evaluated|handled|reviewed|scored|rated|graded|covered|marked|audited) "
+                         r"(?:elsewhere|separately(?: (?:in|by) (?:another|a separate|a different|other|our|their|the) (?:\w+ ){0,2}?\w+)?"
+                         r"(?=\s*(?:[.;,!?)]|$))|"
+                         r"(?:by|in) (?:another|a separate|a different|other)\b)))\b",
+                         re.I)          # "delivery is evaluated separately." (not "scored separately for correctness")
+# "n't" ("don't", "shouldn't") and a contrast's ", not" ("rate the delivery, not the meaning") have no word
+# boundary before them, so they stand outside the \b group
+_NEG_AFTER = re.compile(rf"(?:\b(?:ignor\w*|disregard\w*|without|regardless of|irrespective of|no matter|rather than|"
+                        rf"(?:do not|never) let|forget(?: about)?|(?:do not|does not|never) mind|(?:do not|never) take|"
+                        rf"(?:do not|never|no need to) worry|(?:say|write) nothing about|(?:please |do )?not look (?:at|if|whether)|"
+                        rf"instead of|not (?:about|on|the|its|their|whether|what|how)|(?:not|never) {_JUDGE_VERB}|"
+                        rf"not ask\w* (?:about|whether|if|for|how)|"          # "I'm NOT asking whether the answer is right"
+                        rf"out of scope|(?:no|not) need to|"
+                        rf"(?:another|a separate|a different|other) (?:\w+ ){{0,2}}(?:checks?|judges?|scores?|rates?|grades?|reviews?|"
+                        rf"handles?|covers?|evaluates?|assess\w*))|"      # "a separate annotator checks content"
+                        rf"n't (?:{_JUDGE_WORDS}|need to|mind|worry)|"
+                        rf"(?<=,) not(?! only| just| merely| simply))\b", re.I)
+# "Judge only the voice", "concentrate solely on the content": where a clause narrows the judging
+# to one side, that side is the axis, whatever else the rubric mentions ("not only" does not narrow).
+# Not "just" ("just a medium"), nor a condition ("penalize it only when ...", "give 5 only if ...").
+_FOCUS = re.compile(r"(?<!not )\b(?:only|solely|exclusively|purely)\b(?!\s+(?:if|when|where|once|after|before|as|to)\b)|"
+                    r"\byour (?:job|task|role) (?:is|here is) to\b", re.I)          # "Your job is to rate how ..."
+_NARROWS = re.compile(rf"\b(?:{_JUDGE_WORDS}|concentrat\w*|listen\w*|attend\w*|matters?|decide|choose|pick|determine)\b",
+                      re.I)
+
+
+def _affirmed(text) -> str:
+    """The rubric without markdown and without what it tells the judge to leave out: from a
+    cue like "ignore" to the end of its clause, and the whole clause around "... does not matter".
+    Linear in the text: clause ends are looked up by bisection in one list of stops, and the
+    spans are merged before blanking (a long rubric full of cues must not take quadratic time)."""
+    text = re.sub(r"[ \t]{2,}", " ", re.sub(r"[*_`#>]+", " ", text))
+    # where a clause stops; a comma or colon too where a new subject starts ("Forget the spelling, I'm only
+    # tuning the voice"), not before a list ("Ignore the voice: loudness, tone and pace")
+    # a parenthesis belongs to its clause: "Delivery (voice, speed, loudness) is out of scope", "style (volume etc.) is not"
+    bare = re.sub(r"\([^()\n]{0,200}\)", lambda m: " " * len(m.group(0)), text)
+    ends = [m.start() for m in re.finditer(r"[.;!?\n\u2014]|[,:](?=\s+(?:I|I'm|I am|we|we're|we are|(?i:but|please))\b)", bare)]
+    starts = [m.start() + (1 if m.group(0)[0].isspace() else 0)
+              for m in re.finditer(r"[.;!?\n,]|\s(?:-{1,3}|[\u2013\u2014])\s", bare)]  # where one begins (after); " - ", " -- " too
+
+    def clause_end(i):
+        k = bisect.bisect_left(ends, i)
+        return ends[k] if k < len(ends) else len(text)
+
+    def clause_start(i):
+        k = bisect.bisect_left(starts, i)
+        return starts[k - 1] + 1 if k else 0
+    def sentence_start(i):      # a list before "are ..." ("style, emotion and quality are out of scope") is one subject
+        k = bisect.bisect_left(ends, i)
+        return ends[k - 1] + 1 if k else 0
+    # a cue inside a parenthesis leaves out only its part of it: "(10 = exactly right; delivery does not matter)"
+    parens = [m.span() for m in re.finditer(r"\([^()\n]{0,200}\)", text)]
+    opens = [a for a, _ in parens]
+
+    def within(i, a, b):        # (a, b) a cue's span; inside a parenthesis, cut to the piece between its ; or ,
+        k = bisect.bisect_right(opens, i) - 1
+        if k < 0 or not parens[k][0] < i < parens[k][1]:
+            return a, b
+        p0, p1 = parens[k]
+        cut = [p0] + [p0 + m.start() for m in re.finditer(r"[;,]", text[p0:p1])] + [p1 - 1]
+        j = bisect.bisect_right(cut, i)
+        return cut[j - 1] + 1, cut[j]
+    spans = [within(m.start(), (sentence_start if re.match(r"(?:are|do)(?:\b|n't)", m.group(0), re.I) else clause_start)(m.start()),
+                    clause_end(m.end())) for m in _NEG_BEFORE.finditer(text)]
+    spans += [(m.start(), within(m.start(), m.start(), clause_end(m.end()))[1]) for m in _NEG_AFTER.finditer(text)]
+    # a heading that names what to leave out, over its list: "## What NOT to judge" / "- voice quality, pitch" / ...
+    # (or "🚫 IGNORE" / "Out of scope:" alone on its line)
+    spans += [m.span() for m in re.finditer(r"(?im)^[ \t]*(?:[^\w\s]{1,3}[ \t]*)?(?:(?:what )?(?:not to|do not|don't|never) "
+                                            r"(?:judge|evaluate|consider|score|rate)(?: the following)?|ignore|out of scope)"
+                                            r"[ \t]*:?[ \t]*(?:\n[ \t]*[^\s][^\n]*){1,20}", text)]
+    pieces, done = [], 0
+    for a, b in sorted(spans):
+        a = max(a, done)
+        if b > a:
+            pieces += [text[done:a], " " * (b - a)]
+            done = b
+    return "".join(pieces) + text[done:]
+
+
+# a rubric that weighs both sides, whatever words it finds for the second one
+_BOTH = re.compile(r"\b(?:consider\w*|taking into account|take into account|weigh\w*|combin\w*|covering|judge|rate) both\b|"
+                   r"\b(?:content|correctness|accuracy|answer)\s+(?:and|&|\+)\s+(?:also\s+)?(?:the\s+)?(?:good\s+|clear\s+)?"
+                   r"(?:speech|voice|delivery|audio|sound)\b|"
+                   r"\bboth (?:the |its )?(?:content|correctness|accuracy|answer|what|whether)\b[^.\n]{0,60}\band\b", re.I)
+
+
+def axis_of_words(text) -> str | None:
+    """'semantic' / 'acoustic' if the text asks for one side only ("the overall naturalness"
+    too) or narrows its judging to one ("focus solely on the voice"), 'holistic' if it names
+    both or only the whole, None if it names neither."""
+    text = _affirmed(text)
+    narrowed = [c for c in re.split(r"[.;!?\n,()]", text) if _FOCUS.search(c) and _NARROWS.search(c)]
+    sem, ac = any(_SEMANTIC.search(c) for c in narrowed), any(_ACOUSTIC.search(c) for c in narrowed)
+    if sem != ac:
+        return "semantic" if sem else "acoustic"
+    sem, ac = bool(_SEMANTIC.search(text)), bool(_ACOUSTIC.search(text))
+    if sem != ac and not _BOTH.search(text):        # "taking into account both whether it is correct and ..."
+        return "semantic" if sem else "acoustic"
+    return "holistic" if sem or ac or _HOLISTIC.search(text) else None
+
+
+def spell_out(rubric) -> str:
+    """The rubric with each abbreviation it defines written out: "CA - Content Accuracy ... rate CA only"
+    reads "rate Content Accuracy only". A definition is an all-capitals word of 2-4 letters next to
+    words whose initials spell it ("CA - Content Accuracy", "Delivery Quality (DQ)")."""
+    words = r"((?:[A-Z][a-z]+[ \t]+){1,3}[A-Z][a-z]+)"
+    found = {}
+    defined = rf"\b([A-Z]{{2,4}})\b\**[ \t]*(?:-|\u2013|:|=|\()[ \t]*\**{words}|{words}[ \t]*\(([A-Z]{{2,4}})\)"
+    for m in re.finditer(defined, rubric):
+        short, full = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
+        if "".join(w[0] for w in full.split()) == short:
+            found.setdefault(short, full)
+    if not found:
+        return rubric
+    return re.sub(r"\b(%s)\b" % "|".join(found), lambda m: found[m.group(1)], rubric)
+
+
+def rubric_axis(rubric) -> str:
+    """The axis a rubric asks for: our 'Scoring axis:' line if present; else its title (first
+    non-empty line, if it reads as a title: marked up, or short and not a sentence, so not a
+    persona such as "You are a helpful assistant.") if that names one; else its body; else holistic."""
+    m = re.search(r"Scoring axis:\s*(semantic|acoustic|holistic)", rubric)
+    if m:
+        return m.group(1)
+    rubric = spell_out(rubric)
+    metrics = re.findall(r"(?m)^[ \t]*+(?:[-*][ \t]*+)?([A-Z][A-Za-z ]{2,30}?)[ \t]*\(\d{1,3}[ \t]*[-\u2013][ \t]*\d{1,3}\)[ \t]*[-:\u2013]",
+                         rubric)
+    if len(metrics) == 1 and axis_of_words(metrics[0]) in ("semantic", "acoustic"):   # G-Eval's "Correctness (1-5) - ..."
+        return axis_of_words(metrics[0])
+    first = next((line.strip() for line in rubric.splitlines() if line.strip(" *#_-")), "") if not metrics else ""
+    title = first if first.startswith(("#", "**", "__")) or len(first.split()) <= 8 and not first.endswith(".") else ""
+    return axis_of_words(title) or axis_of_words(rubric) or "holistic"
