@@ -27,7 +27,8 @@ _SEMANTIC = re.compile(r"\b(?:content\w*|semantic\w*|correct\w*|accura\w*|helpfu
                        r"(?:got|gets?|getting) (?:it|the \w+) right|(?:it's|it is|is it|was it) (?:\w+ly )?(?:right|correct)|"
                        r"(?:agrees?|match\w*|consistent) (?:with |to )?(?:the |a )?(?:reference|expected|gold)|"
                        r"is the (?:\w+ )?(?:answer|reply|response) (?:\w+ly )?(?:right|correct)|"
-                       r"(?:the |its |their )?(?:answer|reply|response) (?:is|was|must be|should be) (?:\w+ly )?(?:right|correct)|"
+                       r"(?:the |its |their )?(?:answer|reply|response) (?:is|was|must be|should be|has to be|"
+                       r"needs to be) (?:\w+ly )?(?:right|correct)|"
                        r"answers? (?:the|their|my|your) (?:question|request)|"
                        r"wrong(?!\s+(?:intonation|pitch|tone|emphasis|stress|pronunciation|prosody|volume|pace|speed|"
                        r"emotion|accent|manner|style|way|voice|delivery|mood|register)))\b", re.I)
@@ -50,7 +51,9 @@ _ACOUSTIC = re.compile(r"\b(?:paralinguistic\w*|acoustic\w*|deliver\w*|"
                        r"how (?:it|they|the \w+) (?:sound(?:s|ed)?|(?:says?|said) it|speaks?|spoke|(?:is|are|was|were) (?:said|spoken|"
                        r"delivered))|"
                        r"(?:does|do|did) (?:it|they|this|the \w+) sound|(?:whether|if) (?:it|they|the \w+) sounds?|"
-                       r"(?:speak(?:s|ing)?|said|spoken) clearly|clearly (?:spoken|said)|sounds? (?:good|natural|nice|right|clear|fine)|"
+                       r"(?:speak(?:s|ing)?|said|spoken) clearly|clearly (?:spoken|said)|sounds? (?:good|natural|nice|right|clear|fine|"
+                       r"better)|"
+                       r"how (?:good|natural|nice|clear|pleasant) (?:it|they) sounds?|"
                        r"eq)\b",
                        re.I)
 _HOLISTIC = re.compile(r"\b(?:holistic\w*|overall|as a whole)\b", re.I)
@@ -66,6 +69,8 @@ _NEG_BEFORE = re.compile(r"\b(?:(?:does|do|should|must|will|shall)(?: not|n't) (
                          r"(?:in|by) (?:a separate|another|a different) (?:study|pass|step|task|review|form|round|check|evaluation)\b|"
                          r"(?:is|are) (?:scored|judged|rated|assessed|evaluated|graded|covered|checked|marked) (?:in|under) "
                          r"(?:items?|sections?|steps?|parts?|questions?|criteri\w+|another|a separate|a different)\b|"   # "... are scored in items 6-8"
+                         r"(?:is|are) not (?:your|our|the|a) (?:concern|focus|job|business|task)\b|"    # "... is not your concern"
+                         r"(?:is|are) (?:someone|somebody) else'?s (?:job|concern|task|problem)\b|"
                          r"(?:is|are) (?:irrelevant|not relevant|not important|out of scope|not (?:assessed|considered|"
                          r"judged|evaluated|scored|rated|graded|marked|reviewed|checked|part of|included|covered)|"
                          r"(?:checked|judged|assessed|evaluated|handled|reviewed|scored|rated|graded|covered|marked|audited) "
@@ -101,10 +106,12 @@ def _affirmed(text) -> str:
     spans are merged before blanking (a long rubric full of cues must not take quadratic time)."""
     text = re.sub(r"[ \t]{2,}", " ", re.sub(r"[*_`#>]+", " ", text))
     # where a clause stops; a comma or colon too where a new subject starts ("Forget the spelling, I'm only
-    # tuning the voice"), not before a list ("Ignore the voice: loudness, tone and pace")
+    # tuning the voice") or the question does ("Ignoring the content, which one sounds better?"), not before a
+    # list ("Ignore the voice: loudness, tone and pace")
     # a parenthesis belongs to its clause: "Delivery (voice, speed, loudness) is out of scope", "style (volume etc.) is not"
     bare = re.sub(r"\([^()\n]{0,200}\)", lambda m: " " * len(m.group(0)), text)
-    ends = [m.start() for m in re.finditer(r"[.;!?\n\u2014]|[,:](?=\s+(?:I|I'm|I am|we|we're|we are|(?i:but|please))\b)", bare)]
+    ends = [m.start() for m in re.finditer(r"[.;!?\n\u2014]|[,:](?=\s+(?:I|I'm|I am|we|we're|we are|(?i:but|please))\b)|"
+                                           r",(?=\s+(?i:which|who|how|what|rate|score|judge|decide|pick|choose|tell)\b)", bare)]
     starts = [m.start() + (1 if m.group(0)[0].isspace() else 0)
               for m in re.finditer(r"[.;!?\n,]|\s(?:-{1,3}|[\u2013\u2014])\s", bare)]  # where one begins (after); " - ", " -- " too
 

@@ -27,7 +27,7 @@ _REPLY_WORDS = {"answer", "response", "reply", "output", "completion", "transcri
 _LABELLED_REPLY = {"audio", "sample", "take", "version", "candidate", "option", "system", "rendering", "rendition",
                    "recording", "clip", "checkpoint", "model", "variant", "voice"}
 _ASKERS = {"user", "customer", "caller", "person", "human", "pupil", "student", "child", "client", "player", "visitor", "patient",
-           "guest", "listener"}
+           "guest", "listener", "driver"}
 _FILLER = {"the", "a", "an", "of", "to", "be", "for", "s", "text", "spoken", "audio", "candidate", "generated", "ai", "bot",
            "its", "original", "user", "users", "start", "model", "assistant", "evaluate", "evaluated", "judge", "judged",
            "assess", "assessed", "rate", "rated", "score", "scored", "grade", "graded",     # "Response to evaluate"

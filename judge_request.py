@@ -89,7 +89,9 @@ _RUBRIC_CUE = re.compile(r"<(?:score|rating|grade|choice|verdict|winner|prefer\w
 
 
 _QUOTED_QUESTION = re.compile(r"\b(?:asked|asks|ask|told|prompted(?: with)?|question(?: was| is)?|said|says|request(?:ed)?(?: was| is)?|"
-                              r"instruction|command|(?:is )?asking(?: to)?|cue(?: to (?:\w+ ){0,2}?\w+)? (?:was|is)|(?:player|user|"
+                              r"instruction|command|(?:is )?asking(?: to)?|(?:request|question|prompt),? (?:which|that) [^\"\n:]{0,60}?|"
+                              r"question (?:that|which) (?:\w+ ){0,5}?(?:is|was)(?: given|"
+                              r" stated)?(?: as)?|cue(?: to (?:\w+ ){0,2}?\w+)? (?:was|is)|(?:player|user|"
                               r"caller|customer|child)(?:'s)? line|"
                               r"(?:prompt|question|request|line) (?:I|we) (?:gave|sent|used|played)(?: \w+)? (?:was|is)|"   # 'The prompt I gave it was "..."'
                               r"answering|(?:prompt|instruction|question|request)\s++(?:given|sent|posed)\s++to\s++"
@@ -185,7 +187,7 @@ def split_sections(text) -> tuple[list, str]:
     'Heading:' line or, after a reply, by a paragraph only a judge's instructions would hold
     (_RUBRIC_CUE): the rubric's own text after the inputs."""
     sections, free, current, blank, after_q, shown = [], [], None, False, False, False
-    inline_question = None              # a question section whose heading line gave its text
+    inline_question, example = None, False      # a question section whose heading line gave its text; in an example
     lines = [piece for line in text.splitlines() for piece in _run_on(line)]
     # "A: ..." and "B: ..." (no "C:", not a list of choices) are two replies
     lone = set(re.findall(r"(?m)^[ \t]*(?:[-*][ \t]+)?(?:\*\*)?([A-C])(?:\*\*)?[ \t]*(?::|\((?:[^():\n]{0,40}?,[ \t]*)?"
@@ -194,6 +196,15 @@ def split_sections(text) -> tuple[list, str]:
         r"(?mi)^[ \t]*(?:#+[ \t]*)?(?:\*\*)?(?:the )?(?:answer|response|reply|transcript\w*|output)\b[^:\n]{0,30}:", text)
     for i, line in enumerate(lines):
         if line == AFTER_AUDIO:
+            current = None
+            continue
+        if example and line.strip():            # a worked example's lines are the rubric's, not inputs
+            free.append(line)
+            continue
+        example = bool(re.fullmatch(r"[ \t*#]*(?:an? |the )?(?:worked |calibration |sample |scored )?example\b[^:\n]{0,80}:[ \t*]*",
+                                    line, re.I))
+        if example:         # "Worked example (for calibration only, do not score it):" over its lines, to a blank line
+            free.append(line)
             current = None
             continue
         asked_before = current is not None and current[0] == "question"

@@ -160,7 +160,8 @@ def answer_options(rubric) -> tuple | None:
             rest = [q[len(start):].strip() for q in listed]
             single = re.search(r"(?<!\w)'[^'\n]{1,60}'(?!\w)", line)
             # single quotes name things in prose ("listen to 'Response A' and 'Response B'"): only whole answer lines
-            if start.strip() and all(rest) and len(set(rest)) == len(rest) and (not single or start.endswith(": ")):
+            asked = re.search(rf"\b{_ANSWER_VERB}\b", line[:line.find(listed[0])], re.I)     # "Answer with just 'Take 1' or 'Take 2'"
+            if start.strip() and all(rest) and len(set(rest)) == len(rest) and (not single or start.endswith(": ") or asked):
                 return start, rest
     # unquoted, each a line's start and one word: "verdict=A | verdict=B | verdict=TIE" on one line, or under
     # "in the form:" one a line ("Preferred response: A" / "or" / "Preferred response: B")
@@ -425,7 +426,8 @@ def answer_format(rubric, pairwise=False) -> dict:
         fmt.update(style="bare", slots=["choice"])
     elif not pairwise and re.search(r"\b(?:just|only)(?: \w+){0,3} (?:the|a|one|your) (?:number|integer|int|digit|score)\b|"
                                     r"\b(?:the|a|one|your)(?: \w+)? (?:number|integer|digit|score) only\b|\b(?:digits?|integer) only\b|"
-                                    r"\bbare[ _](?:integer|number|digit)\b|"
+                                    r"\b(?:reply|answer|respond)\w* with (?:just |only )?(?:the|a|one) (?:number|digit|integer)\b|"
+                                    r"\bbare[ _](?:integer|number|digit|decimal)\b|"
                                     r"\b(?:a|one) single (?:number|integer|digit)\b|"
                                     r"\b(?:write|output|reply with|answer with|return|respond with) nothing (?:but|else)\b|"
                                     r"\b(?:output|write|return|give|reply with|respond with|answer with) (?:a|an|one|the|your) "
