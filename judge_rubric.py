@@ -167,6 +167,9 @@ def answer_options(rubric) -> tuple | None:
     # "in the form:" one a line ("Preferred response: A" / "or" / "Preferred response: B")
     lines = [re.sub(r"^or\s*:\s*", "", line.strip(), flags=re.I) for line in rubric.splitlines()      # "or: Verdict: incorrect"
              if line.strip() and line.strip().lower() != "or"]
+    # and, after them, a paragraph's last sentence on its own: "... A step passes only when ... Write exactly one
+    # line: RESULT: PASS or RESULT: FAIL." (its other sentences' commas would count as more options)
+    lines += [said[-1] for said in (re.split(r"(?<=[.!?])\s+", line) for line in lines) if len(said) > 1]
     for i, line in enumerate(lines):
         pieces = [p.strip(" \t.`*") for p in re.split(r"\s*,\s*(?:or\s+)?|\s+(?:\||or)\s+", line)]
         below = lines[i + 1] if i + 1 < len(lines) else ""
