@@ -2152,3 +2152,47 @@ def test_the_question_the_rubric_quotes_is_not_read_for_its_axis():
                       system='The caller said: "repeat after me green river say it loudly". Decide which agent said the more '
                              "correct and useful thing. Reply with exactly one of: A, B, SAME.")
     assert judge_request.parse_judge_request(body)["axis"] == "helpfulness"
+
+
+def test_inputs_and_forms_of_round_twelve():
+    """Bugs caught (held-out round 12, 2026-12-06: batch 24, plain 13, 10 of 20 and 27 of 30 at 75c0748): a
+    worked example's "Question:" / "Reply:" lines read as the inputs (the example scored, not the item); a
+    question quoted after "The question that was asked by the user is given as:" or "this request, which I voiced
+    to the assistant:" not read; "Driver utterance (from the test script)" no heading; "Reply with the number.",
+    "a bare decimal number" and "Answer with just 'Take 1' or 'Take 2'" answered in our tag; options in a
+    one-line paragraph's last sentence ("... RESULT: PASS or RESULT: FAIL.") lost among its commas."""
+    read = lambda *texts: judge_request._their_inputs(list(texts))[0]      # noqa: E731
+    assert read('Rate it 1-5.\n\nWorked example (for calibration only, do not score it):\n  Question: "what is 6 times 7"\n'
+                '  Reply: "banana phone 12"\n  Score: 2.\n\nNow the real item.\nQuestion: "repeat after me green river"\n'
+                'Reply: "you said green river"') == [("question", None, '"repeat after me green river"'),
+                                                      ("reply", None, "you said green river")]
+    for prose in ('The question that was asked by the user is given as: "what is 3 plus 8"',
+                  'My client signed this request, which I voiced to the assistant: "what is 3 plus 8"'):
+        sections, free = judge_request._their_inputs([prose])[:2]
+        assert judge_request._their_question(None, free, "", []) == "what is 3 plus 8"
+    assert judge_inputs.heading_kind("Driver utterance (from the test script)") == ("question", None)
+    for rubric in ("Rate the answer's correctness. 1 to 5.\nReply with the number. Nothing else.",
+                   "The score is to be returned as a bare decimal number, with no other text."):
+        assert judge_rubric.answer_format(rubric)["style"] == "bare"
+    fmt = judge_rubric.answer_format("No ties, I need one. Answer with just 'Take 1' or 'Take 2'.", True)
+    assert (fmt["style"], fmt["template"], fmt["labels"]) == ("template", ("Take ", "", ""), ["1", "2"])
+    fmt = judge_rubric.answer_format("You are the gate for build 7.3.0-rc2, the in-dash assistant. Judge the response as a "
+                                     "whole. Write exactly one line: RESULT: PASS or RESULT: FAIL.")
+    assert (fmt["style"], fmt["template"], fmt["levels"]) == ("template", ("RESULT: ", "", ""), ["FAIL", "PASS"])
+
+
+@pytest.mark.parametrize("text,axis", [
+    ("Here are two audio replies. Ignoring the content, which one sounds better as speech (clarity, volume, pace, tone)?",
+     "acoustic"),
+    ("Rate the answer overall (correctness and how good it sounds) from 0 to 100.", "holistic"),
+    ("Decide which reply has the better speech delivery: clear pronunciation, natural pace. The correctness of the words "
+     "is not your concern.", "acoustic"),
+    ("I'm picking the take for its sound only: natural, clean, clear. Copy accuracy is someone else's job.", "acoustic"),
+    ("Judge the response as a whole: the answer has to be right AND it has to be spoken the way the driver asked.",
+     "holistic"),
+])
+def test_rubric_axis_of_round_twelve(text, axis):
+    """Bugs caught: "Ignoring the content, which one sounds better ..." left the whole question out (the comma
+    before "which" did not end the left-out clause) and "sounds better" named no side; "how good it sounds" and
+    "has to be right" named no side; "is not your concern" and "is someone else's job" left nothing out."""
+    assert judge_axis.rubric_axis(text) == axis
