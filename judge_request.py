@@ -51,8 +51,8 @@ _PAIR_WORDS = re.compile(r"<choice>|\[\[A\]\]|\bA or B\b|\bwhich of the two\b|\b
                          r"\btwo (?:spoken |voice |audio |speech )?(?:replies|responses|answers|outputs|recordings|clips|assistants|bots|"
                          r"models|systems|builds|takes|versions)\b|\b(?:listen to|compare) both\b|\bfirst[\"'`]? or [\"'`]?second\b|"
                          r"\bwhich one (?:is|was|did|does|sounds|gives|answers|follows)\b|"
-                         r"\bcompare the two\b|<winner>|\bwhich (?:response|reply|answer|candidate|sample|clip|recording|version|voice|"
-                         r"rendering) "
+                         r"\bcompare the two\b|<winner>|"
+                         r"\bwhich (?:response|reply|answer|candidate|sample|clip|recording|version|voice|rendering) "
                          r"(?:is|was|sounds|gives|answers|follows|better)\b", re.I)
 
 
@@ -90,9 +90,8 @@ _RUBRIC_CUE = re.compile(r"<(?:score|rating|grade|choice|verdict|winner|prefer\w
 
 _QUOTED_QUESTION = re.compile(r"\b(?:asked|asks|ask|told|prompted(?: with)?|question(?: was| is)?|said|says|request(?:ed)?(?: was| is)?|"
                               r"instruction|command|(?:is )?asking(?: to)?|(?:request|question|prompt),? (?:which|that) [^\"\n:]{0,60}?|"
-                              r"question (?:that|which) (?:\w+ ){0,5}?(?:is|was)(?: given|"
-                              r" stated)?(?: as)?|cue(?: to (?:\w+ ){0,2}?\w+)? (?:was|is)|(?:player|user|"
-                              r"caller|customer|child)(?:'s)? line|"
+                              r"question (?:that|which) (?:\w+ ){0,5}?(?:is|was)(?: given| stated)?(?: as)?|"
+                              r"cue(?: to (?:\w+ ){0,2}?\w+)? (?:was|is)|(?:player|user|caller|customer|child)(?:'s)? line|"
                               r"(?:prompt|question|request|line) (?:I|we) (?:gave|sent|used|played)(?: \w+)? (?:was|is)|"   # 'The prompt I gave it was "..."'
                               r"answering|(?:prompt|instruction|question|request)\s++(?:given|sent|posed)\s++to\s++"
                               r"(?:\w+\s++){0,2}?\w+\s++(?:was|is)|"          # "The prompt given to both systems was: "...""
@@ -139,11 +138,11 @@ _CLIP_ONLY = re.compile(r"\((?:[^()]*\b)?(?:audio|recording|clip|wav|sound)\b[^(
                         r"\b(?:reply|response|answer|assistant|output)[\W_]+(?:audio|recording|clip|wav)\b|"
                         r"\b(?:audio|recording|clip) of the (?:reply|response|answer)\b", re.I)
 # "Model answer voice is below.", "(audio attached)": where the clip is, not what it says
-_CLIP_NOTE = re.compile(r"^[ \t(]*(?:[\w']+[ \t]+){0,5}?(?:voice|audio|recording|clip|sound|speech|reply|response|"
-                        r"answer)\b[^.:\n]{0,30}?[ \t]"
+_CLIP_NOTE = re.compile(r"^[ \t(]*(?:[\w']+[ \t]+){0,5}?(?:voice|audio|recording|clip|sound|speech|reply|response|answer)\b"
+                        r"[^.:\n]{0,30}?[ \t]"
                         r"(?:attached[ \t]+)?(?:below|above|attached|next|follows)\b[ \t]*(?:here[ \t]*)?[.:)]*[ \t]*$|"   # "The audio of the reply is attached below."
-                        r"^[ \t]*(?:\w+[ \t]*){0,2}[(\[][ \t]*(?:audio|recording|clip|wav|"
-                        r"sound)(?:[ \t]+\w+){0,2}[ \t]*[)\]][ \t]*:?[ \t]*$",
+                        r"^[ \t]*(?:\w+[ \t]*){0,2}[(\[][ \t]*(?:audio|recording|clip|wav|sound)"
+                        r"(?:[ \t]+\w+){0,2}[ \t]*[)\]][ \t]*:?[ \t]*$",
                         re.I)       # "(audio)", "A (audio):"
 _EMOJI_MARK = re.compile("^[ \t]*[\u2600-\u27bf\u2b00-\u2bff\U0001f000-\U0001faff][\ufe0f]?[ \t]*")
 # a line about the replies, not the user's words: "The assistant's reply is in the audio below.", 'Both answers say "21".'
@@ -259,8 +258,8 @@ def split_sections(text) -> tuple[list, str]:
             logged = re.match(r"^[ \t]*\[([A-Za-z][\w ]{0,30})\][ \t]+(?=[^\s:(\[])(.+)$", line)
             line = f"{logged.group(1)}: {logged.group(2)}" if logged and heading_kind(logged.group(1)) else line
         given = _GIVEN_TRANSCRIPT.match(line) or re.match(
-            r"^[ \t]*([A-Za-z][\w ]{0,40}?)[ \t]+(?:-|\u2013|\u2014|says|"
-            r"said)[ \t]+[\"\u201c]([^\"\u201d\n]{1,300})[\"\u201d][ \t]*:?[ \t]*$", line)
+            r"^[ \t]*([A-Za-z][\w ]{0,40}?)[ \t]+(?:-|\u2013|\u2014|says|said)[ \t]+"
+            r"[\"\u201c]([^\"\u201d\n]{1,300})[\"\u201d][ \t]*:?[ \t]*$", line)
         if given and ((heading_kind(given.group(1)) or ("",))[0] == "reply" or lone_pair and given.group(1) in ("A", "B")):
             line = f"{given.group(1)}: {given.group(2)}"      # "Response 1 (transcript: the smaller is 27):"
         m = _BRACKET.match(line) or _HEADING.match(line)
@@ -536,9 +535,8 @@ def _their_question(question, free, rubric, spoken) -> str:
     if not question:
         quoted = _QUOTED_QUESTION.search(free) or _QUOTED_QUESTION.search(rubric)
         # or named in the instructions, to the end of its line: "The listener's question for this item is: spell drum backwards"
-        stated = re.search(r"(?im)\b(?:question|request|prompt)\b[^.:\n\"]{0,40}\b(?:is|"
-                           r"was)[ \t]*:[ \t]*([^\s\"<{\[].{1,200}?)[ \t]*\.?[ \t]*$",
-                           rubric)
+        stated = re.search(r"(?im)\b(?:question|request|prompt)\b[^.:\n\"]{0,40}\b(?:is|was)[ \t]*:"
+                           r"[ \t]*([^\s\"<{\[].{1,200}?)[ \t]*\.?[ \t]*$", rubric)
         if quoted:
             question = (quoted.group(1) or quoted.group(2)).strip()
         elif stated:
