@@ -21,6 +21,7 @@ import judge_axis
 import judge_inputs
 import judge_request
 import judge_rubric
+import judge_sections
 import reward
 
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "judge_prompts")
@@ -1357,7 +1358,7 @@ def test_the_review_s_adversarial_inputs_are_read_in_linear_time():
     nested = lambda n: judge_inputs.untag("".join(f"<t{i}>" for i in range(n)) + "x" +             # noqa: E731
                                            "".join(f"</t{i}>" for i in reversed(range(n))))
     assert_linear(nested, 1000, 10000, rounds=3)
-    assert_linear(lambda n: judge_request._HEADING.match("a" + " " * n + "b"), 1000, 10000, rounds=3)
+    assert_linear(lambda n: judge_sections._HEADING.match("a" + " " * n + "b"), 1000, 10000, rounds=3)
     assert_linear(lambda n: judge_request._QUOTED_QUESTION.search("The user asked" + " " * n), 1000, 10000, rounds=3)
     assert_linear(lambda n: judge_rubric.answer_format("Rate it.\n" + " " * n + "y"), 1000, 10000, rounds=3)
 
