@@ -38,7 +38,7 @@ import soundfile as sf
 from judge_axis import rubric_axis
 from judge_inputs import AFTER_AUDIO, heading_kind, unfield, unhtml, unjson, untag
 from judge_rubric import PAIR_NAMES, answer_format
-from judge_sections import _PLACEHOLDER_CLIP, _RUBRIC_CUE, our_sections, split_sections
+from judge_sections import PLACEHOLDER_CLIP, RUBRIC_CUE, our_sections, split_sections
 
 
 MAX_BODY = 8 * 1024 * 1024
@@ -170,7 +170,7 @@ def _their_inputs(texts) -> tuple[list, str, list]:
     the judge ("## Output / Return only a JSON object") beside another reply is rubric; a reply whose
     text says "... its transcript is: ..." is what follows the phrase."""
     sections, free = split_sections(untag("\n\n".join(unfield(unjson(unhtml(t))) for t in texts)))
-    told = [i for i, (kind, lab, b) in enumerate(sections) if kind == "reply" and not lab and _RUBRIC_CUE.search(b)]
+    told = [i for i, (kind, lab, b) in enumerate(sections) if kind == "reply" and not lab and RUBRIC_CUE.search(b)]
     instructions = [sections[i][2] for i in told] if told and len(told) < sum(k == "reply" for k, _, _ in sections) else []
     sections = [sec for i, sec in enumerate(sections) if not instructions or i not in told]
 
@@ -193,7 +193,7 @@ def _their_inputs(texts) -> tuple[list, str, list]:
     # a record's field inside the section ('user_turn:' over 'text: "what is 2 plus 2"'): its value; a placeholder
     # where the words would be ("resp=<audio>", "reply_wav: (attached)"): no words, the clip is the input
     field = r"\s*(?:text|transcript(?:ion)?|content|utterance|words|asr|value)[ \t]*[:=][ \t]*[\"\u201c']?([^\"\u201d'\n]+?)[\"\u201d']?\s*"
-    placeholders = {i for i, (_, _, b) in enumerate(sections) if re.fullmatch(_PLACEHOLDER_CLIP, b, re.I)}
+    placeholders = {i for i, (_, _, b) in enumerate(sections) if re.fullmatch(PLACEHOLDER_CLIP, b, re.I)}
     sections = [(kind, lab, "" if i in placeholders else
                  re.fullmatch(field, b, re.I).group(1) if kind in ("question", "reply") and re.fullmatch(field, b, re.I) else b)
                 for i, (kind, lab, b) in enumerate(sections)]
@@ -285,13 +285,13 @@ def parse_judge_request(body: dict) -> dict:
     asked = [i for i, (kind, _, _) in enumerate(sections[:last_reply]) if kind == "question"]
     # none before: the question named after the clips ("The customer's request for both recordings was: ..."), not an order
     asked = asked or [i for i, (kind, _, b) in enumerate(sections) if kind == "question" and i > last_reply
-                      and b.strip() and not _RUBRIC_CUE.search(b)][:1]
+                      and b.strip() and not RUBRIC_CUE.search(b)][:1]
     found = {"question": sections[asked[-1]][2] if asked else None,
              "reference": next((b for kind, _, b in sections if kind == "reference"), None)}
     # another question-like section that instructs the judge (MT-Bench's "[Instruction]") is rubric too
     # (and any after the last reply: what a reply answers comes before it, "### Instruction" below is the judge's)
     instructions += [b for i, (kind, _, b) in enumerate(sections) if kind == "question" and i != (asked or [-1])[-1]
-                     and (_RUBRIC_CUE.search(b) or i > last_reply)]
+                     and (RUBRIC_CUE.search(b) or i > last_reply)]
     replies = [(lab, b or None) for kind, lab, b in sections if kind == "reply"]     # empty: a label for its audio
     # the user text is the reply itself (not when it all comes after the audio: then it says what the clips are)
     labels = list(dict.fromkeys(lab for lab, _ in replies if lab))
@@ -304,7 +304,7 @@ def parse_judge_request(body: dict) -> dict:
     # as the instructions spell them: quoted if they quote them ('"left" | "right"'), else where last named
     named = tuple((q or found)[-1].group(0) for q, found in zip(quoted, mentions)) if named and all(mentions) else None
     bare = bool(system) and not replies and bool(free) and not all(t.startswith(AFTER_AUDIO) for t in user if t.strip()) \
-        and not _RUBRIC_CUE.search(free) and not named   # "Here is the spoken reply. Rate the speech from 1 to 5." is no transcript
+        and not RUBRIC_CUE.search(free) and not named   # "Here is the spoken reply. Rate the speech from 1 to 5." is no transcript
     rubric = "\n\n".join(system + instructions + ([] if bare else [free]))[:MAX_RUBRIC]
     rubric = html.unescape(rubric) if re.search(r"&(?:lt|gt|quot|amp|apos);", rubric) else rubric   # inside an XML record
     compare = re.search(r"Comparison axis:\s*(helpfulness|naturalness|overall)", rubric)

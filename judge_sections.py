@@ -35,7 +35,7 @@ _EMPTY_SLOT = re.compile(r"^[ \t]*(?:[A-Z][a-z]+ )?(?:score|rating|grade)s?[ \t]
 # What only a judge's instructions say: a paragraph with one of these after a reply is the rubric
 # again ("Which output is better? Reply <choice>A</choice> ..."), and a question-like section with
 # one (MT-Bench's "[Instruction]" block above its "[Question]") is the judge's, not the user's.
-_RUBRIC_CUE = re.compile(r"<(?:score|rating|grade|choice|verdict|winner|prefer\w*|decision)[\w-]*>|\[\[|\bJSON\b|"
+RUBRIC_CUE = re.compile(r"<(?:score|rating|grade|choice|verdict|winner|prefer\w*|decision)[\w-]*>|\[\[|\bJSON\b|"
                          r"\b(?:justification|rationale)\b|\bon (?:its|a) own line\b|\b(?:a|the) (?:last|final) line\b|"
                          r"\bthink step by step\b|\{\s*\"(?:score|rating|grade|verdict|winner|prefer\w*|choice)\w*\"\s*:|"
                          r"\b(?:grader|evaluator|act as an?)\b|\b(?:output|return|respond|reply)\s+(?:only|just|with)\b|"
@@ -96,7 +96,7 @@ _EMOJI_MARK = re.compile("^[ \t]*[\u2600-\u27bf\u2b00-\u2bff\U0001f000-\U0001faf
 _ABOUT_REPLIES = re.compile(r"\b(?:answers?|repl(?:y|ies)|responses?|recordings?|audio|transcript(?:s|ion)?|clips?|assistant's|"
                             r"subtitles?|captions?|"
                             r"(?:both|two|the) (?:systems|models|bots|versions|voices|takes))\b", re.I)
-_PLACEHOLDER_CLIP = (r"\s*(?:[<\[(][ \t]*(?:audio|attached|see (?:the )?(?:audio|clip|below)|clip|recording|wav|sound)\b[^<>\[\]()\n]{0,30}"
+PLACEHOLDER_CLIP = (r"\s*(?:[<\[(][ \t]*(?:audio|attached|see (?:the )?(?:audio|clip|below)|clip|recording|wav|sound)\b[^<>\[\]()\n]{0,30}"
                      r"[>\])]|(?:not (?:provided|available|given)|none|n/a|unavailable|no transcript)\b[^\n]{0,60})\s*:?\s*")   # "not provided, listen"
 _WORDS_GIVEN = re.compile(r"transcri|te?xt|asr|words|said|spoke|says", re.I)      # a heading over a reply's words
 _GIVEN_TRANSCRIPT = re.compile(r"^[ \t]*([A-Za-z][\w '\u2019]{0,60}?)[ \t]*\((?:[^():\n]{0,40}?,[ \t]*)?(?:transcript(?:ion)?|text|asr|"
@@ -131,7 +131,7 @@ def split_sections(text) -> tuple[list, str]:
     A section runs to the next recognised heading or an end marker, to some other heading
     set apart as one ("## Task", "**Rubric**"), or to a blank line followed by some other
     'Heading:' line or, after a reply, by a paragraph only a judge's instructions would hold
-    (_RUBRIC_CUE): the rubric's own text after the inputs."""
+    (RUBRIC_CUE): the rubric's own text after the inputs."""
     sections, free, current, blank, after_q, shown = [], [], None, False, False, False
     inline_question, example = None, False      # a question section whose heading line gave its text; in an example
     lines = [piece for line in text.splitlines() for piece in _run_on(line)]
@@ -261,10 +261,10 @@ def split_sections(text) -> tuple[list, str]:
                 current = [*then[1], [], "said"]
                 sections.append(current)
             continue
-        if m and not kind and lone_pair and re.sub(r"[ \t]*\([^()]*\)", "", m.group("name")).strip() in ("A", "B"):
-            kind = ("reply", re.sub(r"[ \t]*\([^()]*\)", "", m.group("name")).strip())       # "A (transcript): ..." too
-        if m and re.fullmatch(r"A(?:[ \t]*\([^()]*\))?", m.group("name").strip()) and after_q and asked_before \
-                and not lone_pair:          # "A (transcribed): ..." too
+        letter = re.sub(r"[ \t]*\([^()]*\)", "", m.group("name")).strip() if m else None     # "A (transcript): ..." too
+        if m and not kind and lone_pair and letter in ("A", "B"):
+            kind = ("reply", letter)
+        if m and letter == "A" and after_q and asked_before and not lone_pair:
             kind = ("reply", None)       # the answer of a "Q: / A:" pair (a lone "A:" may be a choice or a label)
         if kind:
             after_q = m.group("name").strip() in ("Q", "q")
@@ -307,8 +307,8 @@ def split_sections(text) -> tuple[list, str]:
                 current = [*then[1], [], "said"]
                 sections.append(current)
         elif current is not None and (marked or _EMPTY_SLOT.match(line) or blank and (
-                m and m.groupdict().get("rest") is not None or _RUBRIC_CUE.search(line))
-                or current[0] == "question" and "".join(current[2]).strip() and _RUBRIC_CUE.search(line)):
+                m and m.groupdict().get("rest") is not None or RUBRIC_CUE.search(line))
+                or current[0] == "question" and "".join(current[2]).strip() and RUBRIC_CUE.search(line)):
             # "Question: ...\nRate the reply 1-5." (not "Question:\nIs it true that ...?", the question itself)
             current = None
             free.append(line)
