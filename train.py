@@ -66,7 +66,6 @@ import json
 import math
 import os
 import random
-import shutil
 import subprocess
 import sys
 import time
@@ -99,63 +98,6 @@ def per_rank_batch(args, world):
     if args.batch_size % world:
         raise SystemExit(f"--batch-size {args.batch_size}: the global batch must split evenly over {world} ranks")
     return args.batch_size // world
-
-
-RUN_FILES = ("metrics.jsonl", "spoken.json", "summary.json")         # the files a run writes in --out
-RUN_MARKERS = ("ckpt", "final", *RUN_FILES)                            # what says "a run is here"
-# what a run is: --resume with another value than its checkpoint's would continue a different
-# experiment (another stage's records in this run's metrics and checkpoint, another data order or streams)
-RUN_IDENTITY = ("stage", "model", "batch_size", "group_size", "seed", "gate", "steps")
-
-
-def check_out(args):
-    """An --out that holds a run is continued (--resume) or replaced (--overwrite), never replaced
-    silently: relaunched without --resume, a long run's metrics.jsonl was emptied at once and its
-    checkpoint replaced at the first save. --resume continues the same run: the flags of
-    RUN_IDENTITY as its checkpoint recorded them (--steps may grow, not shrink), and its files: one
-    that is a directory (metrics.jsonl, summary.json, spoken.json) is refused (--overwrite removes it)."""
-    if args.resume:
-        for name in RUN_FILES:
-            if os.path.isdir(os.path.join(args.out, name)):
-                raise SystemExit(f"--out {args.out}: {name} is a directory, not the run's file; move it away")
-        check_same_run(args)
-        return
-    if args.init and os.path.abspath(args.init) == os.path.abspath(args.out):
-        raise SystemExit(f"--init and --out are both {args.out}: the run would replace the model it starts from "
-                         "(and the reference it is held to); give another --out")
-    held = [name for name in RUN_MARKERS if os.path.exists(os.path.join(args.out, name))]
-    if held and not args.overwrite:
-        raise SystemExit(f"--out {args.out} holds a run ({', '.join(held)}): --resume to continue it, "
-                         "--overwrite to start it again, or another --out")
-
-
-def check_same_run(args):
-    """--resume: refuse, in one line naming the flag, what would continue another experiment in
-    this run's files, against the flags the checkpoint was saved with (its "config"). The state is
-    mapped, not read (runtime.read_state), and let go of once its flags are out."""
-    ckpt = os.path.join(args.out, "ckpt")
-    if not os.path.exists(os.path.join(ckpt, "train_state.pt")):
-        return                      # common_loop_state names the missing checkpoint
-    recorded = runtime.read_state(ckpt).get("config") or {}
-    for key in RUN_IDENTITY:
-        was, now = recorded.get(key), getattr(args, key)
-        if key in recorded and (now < was if key == "steps" else now != was):
-            flag = "--" + key.replace("_", "-")
-            raise SystemExit(f"--resume: {flag} {now}, but the run in {args.out} was started with {flag} {was}"
-                             + (" (it may grow)" if key == "steps" else "") + "; give the same, or another --out")
-
-
-def clear_out(args, rank):
-    """--overwrite: the old run's markers go once the new run has its model and data (a bad
-    flag or file leaves the old run as it was), before it writes anything, so a new run stopped
-    early is never read as the old one finished (its final model, its summary)."""
-    if not args.overwrite or rank != 0:
-        return
-    for path in (os.path.join(args.out, name) for name in RUN_MARKERS):
-        if os.path.isdir(path):
-            shutil.rmtree(path)
-        elif os.path.exists(path):
-            os.remove(path)
 
 
 def ensure_toy_data(args, rank):
@@ -273,7 +215,7 @@ def run(args):
     random.seed(args.seed + rank)
     np.random.seed(args.seed + rank)
     check_init(args)
-    check_out(args)
+    runtime.check_out(args)
     ensure_toy_data(args, rank)
     if args.stage != "sft":
         ensure_base(args, rank, world)
@@ -289,7 +231,7 @@ def run(args):
         policy.codec.release_encoder()
     if need_target:
         train_set = check_targets(args, policy, train_set, rank)
-    clear_out(args, rank)
+    runtime.clear_out(args, rank)
     with contextlib.ExitStack() as stack:
         # two raters: the (noisy) training judge, and the noise-free "human" for the held-out summary
         judge = reward.open_judge(args, stack) if args.stage != "sft" else None

@@ -9,6 +9,7 @@ import torch
 import dataset
 import flags
 import model as models
+import runtime
 import train
 from conftest import ROOT, micro_model
 
@@ -146,7 +147,7 @@ def test_a_bad_flag_ends_with_one_line_naming_it(argv, named, capsys, monkeypatc
     def started(args):
         raise AssertionError(f"{argv} was accepted: the run got as far as checking --out")
     monkeypatch.setattr(train, "HERE", str(tmp_path))
-    monkeypatch.setattr(train, "check_out", started)
+    monkeypatch.setattr(runtime, "check_out", started)
     code, out, err = run_main(argv, capsys)
     lines = err.strip().splitlines()
     assert code == 2 and len(lines) == 1 and named in lines[0] and "Traceback" not in err
@@ -705,9 +706,9 @@ def test_resume_refuses_flags_that_make_it_another_run(tmp_path, capsys):
                         (["--gate", "fixed"], "--gate"), (["--model", "tiny-kimi"], "--model"),
                         (["--steps", "3"], "--steps")):
         with pytest.raises(SystemExit) as stop:
-            train.check_out(flags.get_args(["--out", str(out), "--steps", "4", "--resume", *argv]))
+            runtime.check_out(flags.get_args(["--out", str(out), "--steps", "4", "--resume", *argv]))
         assert named in str(stop.value.code) and "was started with" in str(stop.value.code), argv
-    train.check_out(flags.get_args(["--out", str(out), "--steps", "8", "--resume", "--lr", "1e-4"]))
+    runtime.check_out(flags.get_args(["--out", str(out), "--steps", "8", "--resume", "--lr", "1e-4"]))
 
 
 @pytest.mark.parametrize("name", ["metrics.jsonl", "summary.json", "spoken.json"])
@@ -719,9 +720,9 @@ def test_a_run_file_that_is_a_directory_is_refused_by_resume_at_start(tmp_path, 
     out = tmp_path / "run"
     (out / name).mkdir(parents=True)
     with pytest.raises(SystemExit) as stop:
-        train.check_out(flags.get_args(["--out", str(out), "--resume"]))
+        runtime.check_out(flags.get_args(["--out", str(out), "--resume"]))
     assert f"{name} is a directory" in str(stop.value.code)
-    train.check_out(flags.get_args(["--out", str(out), "--overwrite"]))
+    runtime.check_out(flags.get_args(["--out", str(out), "--overwrite"]))
 
 
 def test_eval_with_a_judge_that_answers_nothing_ends_with_one_line_and_writes_no_scores(toy_dir, micro_ckpts,
@@ -791,7 +792,7 @@ def test_a_run_that_fails_before_its_first_checkpoint_does_not_block_the_command
             "--judge-url", "http://127.0.0.1:9/v1/chat/completions"]
     code, _, err = run_main(argv, capsys)
     assert code == 2 and "pairs" in err.strip().splitlines()[-1]
-    train.check_out(train.get_args(argv))           # the rerun is not refused
+    runtime.check_out(train.get_args(argv))           # the rerun is not refused
 
 
 def test_a_raw_vita_audio_init_without_model_vita_says_what_is_missing(tmp_path):
@@ -935,10 +936,10 @@ def test_resume_accepts_a_checkpoint_that_did_not_record_a_flag(tmp_path):
     older = {k: v for k, v in vars(args).items() if k not in ("gate", "steps")}
     for config in (older, None):
         torch.save({"step": 2, "config": config}, out / "ckpt" / "train_state.pt")
-        train.check_out(flags.get_args(["--out", str(out), "--resume", "--gate", "fixed", "--steps", "3"]))
+        runtime.check_out(flags.get_args(["--out", str(out), "--resume", "--gate", "fixed", "--steps", "3"]))
     torch.save({"step": 2, "config": older}, out / "ckpt" / "train_state.pt")
     with pytest.raises(SystemExit, match="--seed 1, but the run"):
-        train.check_out(flags.get_args(["--out", str(out), "--resume", "--seed", "1"]))
+        runtime.check_out(flags.get_args(["--out", str(out), "--resume", "--seed", "1"]))
 
 
 def test_a_refusal_is_one_whole_line_naming_the_subcommand(capsys, monkeypatch):

@@ -1021,7 +1021,7 @@ def test_the_step_line_is_hand_worked():
 
 
 def out_args(out, **kw):
-    """The flags train.check_out and clear_out read."""
+    """The flags runtime.check_out and clear_out read."""
     return types.SimpleNamespace(**{"resume": False, "overwrite": False, "init": None, "out": str(out), **kw})
 
 
@@ -1037,20 +1037,20 @@ def test_an_out_holding_any_one_run_marker_is_refused_and_overwrite_clears_files
     for marker in ("ckpt", "final", "metrics.jsonl", "spoken.json", "summary.json"):   # an SFT run's model: spoken.json
         (out / marker).mkdir() if "." not in marker else (out / marker).write_text("{}\n")
         with pytest.raises(SystemExit, match="holds a run"):
-            train.check_out(out_args(out))
-        train.check_out(out_args(out, resume=True))
-        train.check_out(out_args(out, overwrite=True))
+            runtime.check_out(out_args(out))
+        runtime.check_out(out_args(out, resume=True))
+        runtime.check_out(out_args(out, overwrite=True))
         (out / marker).rmdir() if "." not in marker else (out / marker).unlink()
-    train.check_out(out_args(out))                         # empty: a new run
+    runtime.check_out(out_args(out))                         # empty: a new run
     monkeypatch.chdir(tmp_path)
     with pytest.raises(SystemExit, match="--init and --out"):
-        train.check_out(out_args("./run/", init="run", overwrite=True))
+        runtime.check_out(out_args("./run/", init="run", overwrite=True))
     for name in ("metrics.jsonl", "summary.json", "notes.txt"):
         (out / name).write_text("{}\n")
     (out / "ckpt").mkdir()
-    train.clear_out(out_args(out, overwrite=True), rank=1)       # only rank 0 clears
+    runtime.clear_out(out_args(out, overwrite=True), rank=1)       # only rank 0 clears
     assert (out / "ckpt").exists()
-    train.clear_out(out_args(out, overwrite=True), rank=0)
+    runtime.clear_out(out_args(out, overwrite=True), rank=0)
     assert sorted(p.name for p in out.iterdir()) == ["notes.txt"]
 
 
