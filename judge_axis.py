@@ -19,7 +19,7 @@ import re
 
 # What a rubric asks to judge. A word that a clause negates ("ignore the voice", "without
 # judging correctness", "the voice does not matter") does not count; see _affirmed.
-# "voice" names what is judged, not a criterion, in "a voice assistant", "voice agent", "voice model".
+# "voice" names what is judged, not a criterion, in "a voice assistant", "voice agent", "voice model", "VoiceBot".
 _SEMANTIC = re.compile(r"\b(?:content\w*|semantic\w*|correct\w*|accura\w*|helpful\w*(?! (?:and \w+ )?assistant)|"
                        r"factual\w*|facts?|(?<![,;] )meaning(?! (?:that|it|more|less|\w+er)\b)(?![ \t]*:)|relevan\w*|substance|"
                        r"informative\w*|truthful\w*|what is said|"
@@ -33,7 +33,7 @@ _SEMANTIC = re.compile(r"\b(?:content\w*|semantic\w*|correct\w*|accura\w*|helpfu
                        r"wrong(?!\s+(?:intonation|pitch|tone|emphasis|stress|pronunciation|prosody|volume|pace|speed|"
                        r"emotion|accent|manner|style|way|voice|delivery|mood|register)))\b", re.I)
 _ACOUSTIC = re.compile(r"\b(?:paralinguistic\w*|acoustic\w*|deliver\w*|"
-                       r"(?<!answered by )(?<!replied by )(?<!responded by )(?<!via )voice(?![\s-]+(?:assistant|agent|model|chat\w*|bot|"
+                       r"(?<!answered by )(?<!replied by )(?<!responded by )(?<!via )voice(?![\s-]*(?:assistant|agent|model|chat\w*|bot|"
                        r"interface|system|app|ai|"
                        r"answer|repl(?:y|ie)|response|message|note|command|query|tutor|coach|product|service|feature|"
                        r"device|application|helper|ux|team)s?\b)\w*|"
@@ -51,7 +51,7 @@ _ACOUSTIC = re.compile(r"\b(?:paralinguistic\w*|acoustic\w*|deliver\w*|"
                        r"how (?:it|they|the \w+) (?:sound(?:s|ed)?|(?:says?|said) it|speaks?|spoke|"
                        r"(?:is|are|was|were) (?:said|spoken|delivered))|"
                        r"(?:does|do|did) (?:it|they|this|the \w+) sound|(?:whether|if) (?:it|they|the \w+) sounds?|"
-                       r"(?:speak(?:s|ing)?|said|spoken) clearly|clearly (?:spoken|said)|"
+                       r"(?:speak(?:s|ing)?|said|spoken) (?:clearly|well)|(?:clearly|well)[ -](?:spoken|said)|"
                        r"sounds? (?:good|natural|nice|right|clear|fine|better)|"
                        r"how (?:good|natural|nice|clear|pleasant) (?:it|they) sounds?|"
                        r"eq)\b",
@@ -73,7 +73,8 @@ _NEG_BEFORE = re.compile(r"\b(?:(?:does|do|should|must|will|shall)(?: not|n't) (
                          r"(?:is|are) (?:someone|somebody) else'?s (?:job|concern|task|problem)\b|"
                          r"(?:is|are) (?:irrelevant|not relevant|not important|out of scope|not (?:assessed|considered|"
                          r"judged|evaluated|scored|rated|graded|marked|reviewed|checked|part of|included|covered)|"
-                         r"(?:checked|judged|assessed|evaluated|handled|reviewed|scored|rated|graded|covered|marked|audited) "
+                         r"(?:checked|judged|assessed|evaluated|handled|reviewed|scored|rated|graded|covered|marked|audited|"
+                         r"validated|verified|tested) "
                          r"(?:elsewhere|separately(?: (?:in|by) (?:another|a separate|a different|other|our|their|the) (?:\w+ ){0,2}?\w+)?"
                          r"(?=\s*(?:[.;,!?)]|$))|"
                          r"(?:by|in) (?:another|a separate|a different|other)\b)))\b",
@@ -95,7 +96,7 @@ _NEG_AFTER = re.compile(rf"(?:\b(?:ignor\w*|disregard\w*|without|regardless of|i
 # Not "just" ("just a medium"), nor a condition ("penalize it only when ...", "give 5 only if ...").
 _FOCUS = re.compile(r"(?<!not )\b(?:only|solely|exclusively|purely)\b(?!\s+(?:if|when|where|once|after|before|as|to)\b)|"
                     r"\byour (?:job|task|role) (?:is|here is) to\b", re.I)          # "Your job is to rate how ..."
-_NARROWS = re.compile(rf"\b(?:{_JUDGE_WORDS}|concentrat\w*|listen\w*|attend\w*|matters?|decide|choose|pick|determine)\b",
+_NARROWS = re.compile(rf"\b(?:{_JUDGE_WORDS}|concentrat\w*|listen\w*|attend\w*|matters?|decide|choose|pick|determine|in scope)\b",
                       re.I)
 
 

@@ -73,9 +73,12 @@ def heading_kind(name) -> tuple | None:
     while lead < len(words) - 1 and words[lead] in ("and", "here", "now", "this", "is", "are", "the", "read"):   # "Read the user request"
         lead += 1
     words = words[lead:]
-    given = next((i for i, w in enumerate(words[1:-1], 1) if w in ("given", "sent", "posed", "put", "spoken", "typed")
+    given = next((i for i, w in enumerate(words[1:-1], 1) if w in ("given", "sent", "posed", "put", "spoken", "typed", "played")
                   and words[i + 1] in ("to", "by", "at", "into")), len(words))       # "Visitor request typed at the kiosk"
     words = words[:given]                          # "Prompt given to the system": a prompt, whoever it went to
+    told_to = next((i for i, w in enumerate(words[1:-1], 1) if w in ("says", "said", "asks", "asked") and words[i + 1] == "to"),
+                   len(words) - 1)
+    words = words[:told_to + 1]                    # "The player character says to the wizard NPC": who says it, not to whom
     if words[-1:] in (["begins"], ["starts"]):      # "Assistant 1's answer begins"
         words = words[:-1]
     elif words[-1:] in (["ends"], ["end"]) and len(words) > 1:
@@ -324,5 +327,6 @@ def unfield(text) -> str:
         names = [n.strip() for n in line.split(",")]
         row = next(csv.reader([lines[i + 1]], skipinitialspace=True), [])
         if len(row) == len(names) and any(heading_kind(key(n)) for n in names):
-            lines[i:i + 2] = ["\n".join(f"- {key(n)}: {v}" for n, v in zip(names, row) if heading_kind(key(n))), ""]
+            # the other fields stay as fields ("- id: r-00871"): the rubric may name them (a CSV answer row's id)
+            lines[i:i + 2] = ["\n".join(f"- {key(n) if heading_kind(key(n)) else n}: {v}" for n, v in zip(names, row)), ""]
     return "\n".join(lines)

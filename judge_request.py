@@ -68,7 +68,8 @@ _QUOTED_QUESTION = re.compile(r"\b(?:asked|asks|ask|told|prompted(?: with)?|ques
                               r"(?:answers|replies|responses) to)"     # 'two answers to "..."', not 'limit your answer to "yes"'
                               r"(?:\s++(?:(?:a|an|my|the|our|its|this|that|their)\s++)?\w++(?:\s++\w++){0,2}(?:\s++to)?)?"   # 'asked a voice assistant "..."'
                               r"(?:\s*+\([^()\n]{0,40}\))?\s*+:?\s*+"             # "asked the following (orthographic prompt):"
-                              r"(?:[\"\u201c]([^\"\u201c\u201d\n]{2,300})[\"\u201d]|'([^'\n]{2,300})')", re.I)
+                              # single quotes not an apostrophe's: not "the model's spoken answer. ... the answer's"
+                              r"(?:[\"\u201c]([^\"\u201c\u201d\n]{2,300})[\"\u201d]|(?<!\w)'([^'\n]{2,300})'(?!\w))", re.I)
 _QUOTED_REPLY = re.compile(r"\b(?:answered|replied|responded|said back|(?:it|the assistant|the model|the bot) said|"
                            r"(?:reply|answer|response) (?:was|is))\s*:?\s*[\"\u201c]([^\"\u201c\u201d\n]{1,300})[\"\u201d]",
                            re.I)

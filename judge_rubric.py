@@ -171,7 +171,8 @@ def answer_options(rubric) -> tuple | None:
     # line: RESULT: PASS or RESULT: FAIL." (its other sentences' commas would count as more options)
     lines += [said[-1] for said in (re.split(r"(?<=[.!?])\s+", line) for line in lines) if len(said) > 1]
     for i, line in enumerate(lines):
-        pieces = [p.strip(" \t.`*") for p in re.split(r"\s*,\s*(?:or\s+)?|\s+(?:\||or)\s+", line)]
+        # a note after an answer left out: "Pick: Neither (if they are equally good)"
+        pieces = [re.sub(r"\s*\([^()\n]{1,60}\)", "", p).strip(" \t.`*") for p in re.split(r"\s*,\s*(?:or\s+)?|\s+(?:\||or)\s+", line)]
         below = lines[i + 1] if i + 1 < len(lines) else ""
         shared = below[:below.rfind(" ") + 1]             # "Write one line: Verdict: correct" over "Verdict: incorrect"
         if len(pieces) < 2 and ":" in shared and shared in line and re.fullmatch(r"\w+", line.rsplit(shared, 1)[1]):
@@ -182,10 +183,12 @@ def answer_options(rubric) -> tuple | None:
         start = last[:max(last.rfind(": ") + 2, last.rfind("=") + 1, last.rfind(" ") + 1)]
         if ":" not in start and "=" not in start:
             continue
-        # the first may follow its sentence: "Your final line must read: Preferred: Response 1"
+        # the first may follow its sentence: "Your final line must read: Preferred: Response 1", and that sentence's
+        # commas are not answers: "After the two checklists, finish with one line ...: FINAL: A, FINAL: B or FINAL: TIE"
+        pieces = pieces[next((k for k, p in enumerate(pieces) if start in p), 0):]
         pieces[0] = pieces[0][pieces[0].rfind(start):] if start in pieces[0] else pieces[0]
         run = [p[len(start):] for p in pieces if p.startswith(start)]
-        run = run[:next((k for k, p in enumerate(run) if not re.fullmatch(r"\w+", p)), len(run))]
+        run = run[:next((k for k, p in enumerate(run) if not re.fullmatch(r"\w+(?: \w+)?", p)), len(run))]     # "Pick: Take 1"
         if 2 <= len(run) <= 4 and len(set(run)) == len(run) and len(run) == min(len(pieces), 4) - (len(pieces) > 4):
             return start, run
     return None
@@ -232,6 +235,37 @@ def answer_template(rubric) -> tuple | None:
     return None
 
 
+def csv_row(rubric) -> tuple | None:
+    """A CSV answer row as a template (before, placeholder, after), or None. Its columns are named after "CSV"
+    ("one CSV row with the columns clip_id,overall_score", "a header line `id,answer_accuracy`"); a column whose
+    value the rubric gives ("clip_id: vx_0193", "The clip_id for this item is vb-0417", an "- id: r-1" field) is
+    written as given, and the one column left holds the score. The header line comes first where one is asked for."""
+    order = re.search(r"\bCSV\b", rubric)
+    if not order:
+        return None
+    after = rubric[order.end():order.end() + 300]
+    names = r"([A-Za-z_][\w-]{0,30}(?:,[ \t]?[A-Za-z_][\w-]{0,30}){1,7})"
+    tight = names.replace("[ \\t]?", "")           # "clip_id,overall_score" in prose: no blank after its commas
+    named = re.search(rf"\bcolumns?\b[ \t:]*[`\"']?{names}|`{names}`|(?<![\w,]){tight}(?![\w,])", after, re.I)
+    if not named:
+        return None
+    columns = [c.strip() for c in next(g for g in named.groups() if g).split(",")]
+    values = []
+    for column in columns:
+        given = re.search(rf"(?im)^[ \t]*(?:-[ \t]*)?{re.escape(column)}[ \t]*[:=][ \t]*[`\"']?((?=[\w.-]*\d)[\w.-]+)|"
+                          rf"\b{re.escape(column)}\b(?: for this (?:item|clip|row|sample|recording))? is:?"
+                          rf"[ \t]*[`\"']?((?=[\w.-]*\d)[\w.-]+)",
+                          rubric)
+        values.append((given.group(1) or given.group(2)).rstrip(".") if given else None)
+    if values.count(None) != 1:
+        return None
+    k = values.index(None)
+    header = re.search(r"\bheader\b", after, re.I) and not re.search(r"\b(?:no|without|omit\w*|skip\w*|exclud\w*)\b[^.\n]{0,15}\bheader",
+                                                                   after, re.I)
+    before = (",".join(columns) + "\n" if header else "") + "".join(f"{v}," for v in values[:k])
+    return before, "N", "".join(f",{v}" for v in values[k + 1:])
+
+
 def answer_format(rubric, pairwise=False) -> dict:
     """How the rubric asks to be answered -> {"style": "tag" | "json" | "brackets" | "line" |
     "result" | "bare" | "option", "slots": [(name, axis or None)], "scale": (lo, hi), "tie":
@@ -241,6 +275,7 @@ def answer_format(rubric, pairwise=False) -> dict:
     want = r"choice|winner|prefer\w*|better|verdict|decision" if pairwise else r"score\w*|rating\w*|grade\w*"
     named = None if pairwise else named_scale(rubric)
     fmt = {"scale": named or (1, 5), "tie": "tie"}
+    rubric = rubric.replace('\\"', '"')      # a JSON string's quotes: '"output": "{\\"winner\\": \\"first\\" | ...}"'
     template, options = answer_template(rubric), answer_options(rubric)
     fraction = re.search(r"\b(?:like|as|e\.g\.?,?|such as|format|form)\s+(?:\d{1,3}|N|X)\s*/\s*(\d{1,3})\b", rubric)  # "as N/10"
     template = template or (fraction and ("", "N", f"/{fraction.group(1)}"))
@@ -257,6 +292,7 @@ def answer_format(rubric, pairwise=False) -> dict:
                  r"\bscores? only\b|\b(?:reply|respond|answer|output|say)\w*\s+(?:with\s+)?(?:the|a|one) (?:single )?(?:word|letter)\b|"
                  r"\b(?:reply|respond|answer|output)\w*\s+with\s+['\"`][^'\"`\n]{1,30}['\"`]\s+only\b|"      # "Reply with 'Score: N' only"
                  r"\bjust the (?:digit|number|letter|label|word)\b|"
+                 r"\b(?:reply|respond|answer|output)\w*\s+with\s+(?:the|a|one)\s+\w+(?: \w+)?\s+only\b|"     # "with the build number only"
                  r"\b(?:reply|respond|answer|output)\w*\b[^.\n]{0,40}\bonly\s*:\s*[\"'`]?\w{1,15}[\"'`]?\s+or\s+[\"'`]?\w{1,15}[\"'`]?"
                  r"\s*(?:[.!]|$)",                        # "Answer with the speaker's colour only: Red or Blue."
                  rubric, re.I):
@@ -339,7 +375,9 @@ def answer_format(rubric, pairwise=False) -> dict:
     listed = None if words else re.search(     # (a note after each answer left out: "1 (Response 1 sounds better), 2 (...)")
         r"\b(?:write|answer|reply|output|respond|say|choose|pick)\w*\s+(?:with\s+)?(?:exactly\s+)?"
         r"(?:one (?:of|label|word|option|token)(?: of)?\s*:?\s*)?(?!(?:one|no|either|both)\b)"       # not "pick one, no ties"
-        r"[\"'`]?([A-Za-z0-9]\w{0,15})[\"'`]?\s*,\s*[\"'`]?([A-Za-z0-9]\w{0,15})[\"'`]?\s*,?\s*(?:or\s+)?[\"'`]?([A-Za-z]\w{0,15})[\"'`]?"
+        r"[\"'`]?([A-Za-z0-9]\w{0,15}(?: (?!or\b)\w{1,3})?)[\"'`]?\s*,\s*"
+        r"[\"'`]?([A-Za-z0-9]\w{0,15}(?: (?!or\b)\w{1,3})?)[\"'`]?\s*,?\s*(?:or\s+)?"
+        r"[\"'`]?([A-Za-z]\w{0,15})[\"'`]?"         # two words too: "Answer 1, Answer 2, Same", "Voice X, Voice Y, or SAME"
         r"(?=\s*(?:[.,;(]|$)|\s+(?:on|and|if|as|only)\b)", re.sub(r"[ \t]*\([^()\n]{0,80}\)", "", rubric), re.I | re.M)
     if pairwise and listed and not tie:
         fmt["tie"] = listed.group(3)
@@ -348,12 +386,16 @@ def answer_format(rubric, pairwise=False) -> dict:
                           r"\b(?:just|only|either|with|say|answer|reply|write) (1|X) or (2|Y)\b|"
                           r"\b(?:write|reply|answer|output|respond|say)\w*\s+[\"']?(1)[\"']? if [^.\n]{0,60}?\b[\"']?(2)[\"']? if\b",
                           rubric, re.I)
+    # the labels in a parenthesis after the order: "Answer with the build number only (4.2 or 4.3), or 'no preference' ..."
+    in_parens = re.search(r"\b(?:answer|reply|respond|write|say|output)\w*\b[^.\n]{0,60}?\(\s*([\w.]{1,12}) or ([\w.]{1,12})\s*\)",
+                          rubric, re.I)
+    two_words = two_words or in_parens
     if pairwise and two_words and not fmt.get("labels"):
         # "Answer with exactly one word: First or Second.", "reply with just 1 or 2"
         fmt["labels"] = [two_words.group(1) or two_words.group(3) or two_words.group(5),
                          two_words.group(2) or two_words.group(4) or two_words.group(6)]
     # "... equal if they are equally correct": the tie's word
-    tie_if = re.search(r"[\"'`](\w+)[\"'`] if (?:they are|they're|both are|the two are|both|neither)\b|"
+    tie_if = re.search(r"[\"'`](\w+(?: \w+)?)[\"'`] if (?:they are|they're|both are|the two are|both|neither)\b|"
                        r"\b(tie|equal|same|draw|neither|both|C|0)\b if (?:they are|they're|both are|the two are|both|neither)\b",
                        rubric, re.I)
     if pairwise and tie_if and not tie and not words:
@@ -362,7 +404,10 @@ def answer_format(rubric, pairwise=False) -> dict:
     form = re.search(r"(?:\n|\A)[ \t]*+-?+[ \t]*+([A-Z][A-Za-z ]{1,30}?(?: \([^()\n]{1,20}\))?)[ \t]*:[ \t]*\Z",
                      rubric.rstrip(" \t"))
     option = re.search(r"[\"\u201c]([A-Z][a-z]+) \(a\)[\"\u201d]|\b([A-Z][a-z]+) \(a\) or \2 \(b\)", rubric)    # "Output (a)"
-    if tags:
+    csv_template = None if pairwise else csv_row(rubric)
+    if csv_template:                                     # "vx_0193,3": the row and nothing else
+        fmt.update(style="template", slots=["value"], template=csv_template, alone=True)
+    elif tags:
         fmt.update(style="tag", slots=tags)
         shown_values = list(dict.fromkeys(re.findall(rf"<{re.escape(tags[0])}>\s*(\w+)\s*</{re.escape(tags[0])}>", rubric)))
         ties = [v for v in shown_values if re.fullmatch(r"tie|equal|same|neither|none|draw|both", v, re.I)]
@@ -381,8 +426,14 @@ def answer_format(rubric, pairwise=False) -> dict:
         if pairwise and offered:             # {"winner": "response_1" | "response_2" | "tie"}: its own labels
             fmt["labels"] = [offered.group(1), offered.group(2)]
             fmt["tie"] = offered.group(3) or fmt["tie"]
+        verdict = offered and not offered.group(3) and next((pair for pair in _VERDICTS if {offered.group(1).lower(),
+                                                             offered.group(2).lower()} == set(pair)), None)
+        if not pairwise and verdict:         # {"answer_correct": "YES"} or {"answer_correct": "NO"}: the verdict's words
+            fmt["levels"] = sorted(offered.group(1, 2), key=lambda w: w.lower() != verdict[1])
     elif pairwise and re.search(r"\[\[A>>?B\]\]", rubric):                            # Arena-Hard's [[A>B]]
         fmt.update(style="arena", slots=["Verdict"], labels=["A", "B"], tie="A=B")
+    elif pairwise and all(re.search(rf"(?<![\w\[]){x}\s*{rel}\s*{y}(?![\w\]])", rubric) for x, rel, y in ("A>B", "B>A", "A=B")):
+        fmt.update(style="bare", slots=["choice"], labels=["A>B", "B>A"], tie="A=B")     # "exactly one of A>B, B>A, A=B"
     elif re.search(r"\[\[(?:A|B|C|\d|N\]|X\]|rating|score)", rubric, re.I):
         fmt.update(style="brackets", slots=["Verdict" if pairwise else "Rating"])
     elif re.search(r"\[RESULT\]", rubric):

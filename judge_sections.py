@@ -41,6 +41,7 @@ RUBRIC_CUE = re.compile(r"<(?:score|rating|grade|choice|verdict|winner|prefer\w*
                          r"\b(?:grader|evaluator|act as an?)\b|\b(?:output|return|respond|reply)\s+(?:only|just|with)\b|"
                          r"\bgive (?:your|a|the) (?:score|rating|verdict|grade)\b|"
                          r"\b(?:after|before) (?:judging|rating|scoring)\b|"
+                         r"\bdecide (?:whether|if|which)\b|\bexplain (?:briefly|your reasoning|your answer|why)\b|"   # "..., then end with"
                          r"\b(?:rate|score|grade|judge|evaluate|assess)\s+(?:the|each|both|this|these|how|whether|only|it|its|their)\b|"
                          r"\blisten to (?:the|each|both|this)\b|"
                          r"\bwhich (?:output|response|answer|reply|recording|clip|one|candidate|sample|voice|version|rendering|rendition) "

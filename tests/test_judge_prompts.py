@@ -2197,3 +2197,75 @@ def test_rubric_axis_of_round_twelve(text, axis):
     before "which" did not end the left-out clause) and "sounds better" named no side; "how good it sounds" and
     "has to be right" named no side; "is not your concern" and "is someone else's job" left nothing out."""
     assert judge_axis.rubric_axis(text) == axis
+
+
+def test_inputs_and_questions_of_round_thirteen():
+    """Bugs caught (held-out round 13, 2026-12-06: batch 25, plain 14, 10 of 20 and 25 of 30 at f462f41): "The player
+    character says to the wizard NPC:" and "Child's question played to both units:" named no question (the question
+    was lost); a transcript on its heading's line ran on into the next paragraph when that paragraph ordered
+    "Decide whether ..." or "Explain your reasoning, then ..."; "the user's spoken question and the model's spoken
+    answer. ... the answer's content" read as a question quoted between the two apostrophes."""
+    assert judge_inputs.heading_kind("The player character says to the wizard NPC") == ("question", None)
+    assert judge_inputs.heading_kind("Child's question played to both units") == ("question", None)
+    assert judge_inputs.heading_kind("The assistant said to the user") == ("reply", None)      # a guard: who says it
+    for rubric in ("Decide whether this reply is acceptable overall. Explain briefly, then end with 'Verdict: PASS'.",
+                   "Explain your reasoning, then finish with one line: 'Final verdict: Response 1' or 'Final verdict: Tie'."):
+        sections = judge_request._their_inputs([f"User question: how many letters in bread\n\nReply transcript: the count "
+                                                f"is 6\n\n{rubric}"])[0]
+        assert sections == [("question", None, "how many letters in bread"), ("reply", None, "the count is 6")]
+    rubric = ("You will receive the user's spoken question and the model's spoken answer. Grade ONLY the correctness of "
+              "the answer's content on a 1-10 scale.")
+    assert judge_request._their_question(None, "", rubric, []) == ""
+    assert judge_request._their_question(None, "", "The user asked 'what is 3 plus 8' today.", []) == "what is 3 plus 8"
+
+
+@pytest.mark.parametrize("rubric,pairwise,want", [
+    ("Which take do we keep? Answer with one line: Pick: Take 1, Pick: Take 2, or Pick: Neither (if they are equally good).",
+     True, {"style": "template", "template": ("Pick: ", "", ""), "labels": ["Take 1", "Take 2"], "tie": "Neither"}),
+    ("After the two checklists, finish with one line naming the response with the better delivery: FINAL: A, FINAL: B or "
+     "FINAL: TIE", True, {"style": "template", "template": ("FINAL: ", "", ""), "labels": ["A", "B"], "tie": "TIE"}),
+    ("Which answer is more correct? Reply with exactly one of: Answer 1, Answer 2, Same", True,
+     {"style": "bare", "labels": ["Answer 1", "Answer 2"], "tie": "Same"}),
+    ("Which voice sounds better? Reply with exactly Voice X, Voice Y, or SAME if you can't tell them apart.", True,
+     {"style": "bare", "labels": ["Voice X", "Voice Y"], "tie": "SAME"}),
+    ("Which build was better? Answer with the build number only (4.2 or 4.3), or 'no preference' if they are equally good.",
+     True, {"style": "bare", "alone": True, "labels": ["4.2", "4.3"], "tie": "no preference"}),
+    ("Answer with exactly one of: A>B (A is delivered better), B>A (B is delivered better), A=B (equally good).", True,
+     {"style": "bare", "labels": ["A>B", "B>A"], "tie": "A=B"}),
+    ('{"task": "pairwise", "output": "a JSON object {\\"winner\\": \\"first\\" | \\"second\\" | \\"equal\\"} and nothing else"}',
+     True, {"style": "json", "slots": [("winner", None)], "labels": ["first", "second"], "tie": "equal"}),
+    ('Respond with only a JSON object of the form {"answer_correct": "YES"} or {"answer_correct": "NO"}.', False,
+     {"style": "json", "slots": [("answer_correct", None)], "levels": ["NO", "YES"]}),
+    ("clip_id: vx_0193\nOutput exactly one CSV row with the columns clip_id,overall_score and no header row.", False,
+     {"style": "template", "template": ("vx_0193,", "N", ""), "alone": True}),
+    ("Output exactly one CSV row, no header, no commentary, columns clip_id,overall_1to10. The clip_id for this item is "
+     "vb-0417.", False, {"template": ("vb-0417,", "N", "")}),
+    ("- id: r-00871\nReturn CSV: a header line `id,answer_accuracy` followed by one data line. No other text.", False,
+     {"template": ("id,answer_accuracy\nr-00871,", "N", "")}),
+    ("Write X, Y or EQUAL on the first line, then one line of justification.", True,      # a guard: "Y or" is no label
+     {"style": "bare", "labels": ["X", "Y"], "tie": "EQUAL"}),
+    ("Return CSV with the columns clip_id,score.", False, {"style": "tag"}),     # a guard: no id given, no row to fill
+])
+def test_answer_forms_of_round_thirteen(rubric, pairwise, want):
+    """Bugs caught: each answered in our own <choice> / <score> tag, or under the wrong labels: options of two words
+    ("Take 1", "Answer 1", "Voice X") or with a note after one ("Neither (if ...)"), a sentence's commas before the
+    first option, labels in a parenthesis and a tie of two quoted words, the A>B / B>A / A=B relations, a JSON
+    object's escaped quotes, a JSON object's YES / NO values as a verdict (answered 3), and a CSV row to fill
+    with the clip's id (three batches wrote one). The guards: "Y or" is not a two-word label; a CSV row whose
+    other column's value the rubric never gives is not guessed."""
+    fmt = judge_rubric.answer_format(rubric, pairwise)
+    assert {k: fmt.get(k) for k in want} == want
+
+
+@pytest.mark.parametrize("text,axis", [
+    ("=== VOICEBOT QA SCORECARD ===\nScoring guidance: assess the interaction as a whole, i.e. accuracy of what the bot "
+     "said AND how it said it.", "holistic"),
+    ("Only the correctness of what the assistant says is in scope; audio quality is validated separately.", "semantic"),
+    ("Judge each reply as a whole (is the answer right, and is it spoken well) and tell me which unit did better.",
+     "holistic"),
+])
+def test_rubric_axis_of_round_thirteen(text, axis):
+    """Bugs caught: the title "VOICEBOT QA SCORECARD" read as a delivery title (the product's name, as "voice
+    assistant"); "Only ... is in scope" did not narrow and "validated separately" left nothing out; "spoken well"
+    named no side, so "as a whole" with "the answer is right" read as content only."""
+    assert judge_axis.rubric_axis(text) == axis
