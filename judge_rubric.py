@@ -172,7 +172,9 @@ def answer_options(rubric) -> tuple | None:
     lines += [said[-1] for said in (re.split(r"(?<=[.!?])\s+", line) for line in lines) if len(said) > 1]
     for i, line in enumerate(lines):
         # a note after an answer left out: "Pick: Neither (if they are equally good)"
-        pieces = [re.sub(r"\s*\([^()\n]{1,60}\)", "", p).strip(" \t.`*") for p in re.split(r"\s*,\s*(?:or\s+)?|\s+(?:\||or)\s+", line)]
+        # and a condition after the tie: "VERDICT: EQUAL if they are equally good"
+        pieces = [re.sub(r"\s*\([^()\n]{1,60}\)|\s+(?:if|when)\s[^,.:]*$", "", p).strip(" \t.`*")
+                  for p in re.split(r"\s*,\s*(?:or\s+)?|\s+(?:\||or)\s+", line)]
         below = lines[i + 1] if i + 1 < len(lines) else ""
         shared = below[:below.rfind(" ") + 1]             # "Write one line: Verdict: correct" over "Verdict: incorrect"
         if len(pieces) < 2 and ":" in shared and shared in line and re.fullmatch(r"\w+", line.rsplit(shared, 1)[1]):
@@ -283,7 +285,7 @@ def answer_format(rubric, pairwise=False) -> dict:
     if re.search(r"\b(?:reply|respond|answer|output|return|write|type|tell me)\w*\s+(?:with\s+)?(?:only|just|exactly)\b|"
                  r"\bnothing else\b|\bno other (?:text|words)\b|\bno (?:prose|explanation|commentary)\b|\bsingle (?:word|line|letter)\b|"
                  r"\bjust (?:tell me|say|answer|reply)\b|"
-                 r"\b(?:reply|respond|answer|output)\w*\s+(?:with\s+)?(?:either\s+)?[\"']?(?:A|1|[A-Za-z]\w{0,9})[\"']?\s+or\s+"
+                 r"\b(?:reply|respond|answer|output|type)\w*\s+(?:with\s+)?(?:either\s+)?[\"']?(?:A|1|[A-Za-z]\w{0,9})[\"']?\s+or\s+"
                  r"[\"']?(?:B|2|[A-Za-z]\w{0,9})[\"']?"
                  r"(?:\s+only)?\s*(?:[.!]|$)|"                           # "Reply with A or B."
                  r"\b(?:write|reply|answer|output|respond|say)\w*\s+(?:with\s+)?[\"']?(?:1|A)[\"']? if\b|"
@@ -373,12 +375,13 @@ def answer_format(rubric, pairwise=False) -> dict:
         fmt["tie"] = words.group(3)          # the tie as the rubric spells it: "one of A, B or Tie"
     # three answers listed after an order, the tie last: "Write X, Y or EQUAL on the first line", "one of: LEFT, RIGHT, SAME"
     listed = None if words else re.search(     # (a note after each answer left out: "1 (Response 1 sounds better), 2 (...)")
-        r"\b(?:write|answer|reply|output|respond|say|choose|pick)\w*\s+(?:with\s+)?(?:exactly\s+)?"
+        r"(?:\b(?:write|answer|reply|output|respond|say|choose|pick)\w*\s+(?:with\s+)?(?:exactly\s+)?|\b(?:verdict )?options\s*:\s*)"
         r"(?:one (?:of|label|word|option|token)(?: of)?\s*:?\s*)?(?!(?:one|no|either|both)\b)"       # not "pick one, no ties"
-        r"[\"'`]?([A-Za-z0-9]\w{0,15}(?: (?!or\b)\w{1,3})?)[\"'`]?\s*,\s*"
-        r"[\"'`]?([A-Za-z0-9]\w{0,15}(?: (?!or\b)\w{1,3})?)[\"'`]?\s*,?\s*(?:or\s+)?"
-        r"[\"'`]?([A-Za-z]\w{0,15})[\"'`]?"         # two words too: "Answer 1, Answer 2, Same", "Voice X, Voice Y, or SAME"
-        r"(?=\s*(?:[.,;(]|$)|\s+(?:on|and|if|as|only)\b)", re.sub(r"[ \t]*\([^()\n]{0,80}\)", "", rubric), re.I | re.M)
+        r"[\"'`]?([A-Za-z0-9]\w{0,15}(?: (?!or\b)\w{1,3})?)\b[\"'`]?\s*,\s*"
+        r"[\"'`]?([A-Za-z0-9]\w{0,15}(?: (?!or\b)\w{1,3})?)\b[\"'`]?\s*,?\s*(?:or\s+)?"
+        r"[\"'`]?([A-Za-z]\w{0,15}(?: preference| difference)?)\b[\"'`]?"     # two words too: "Answer 1, Answer 2, Same",
+        #                                                 "Voice X, Voice Y, or SAME", "Alpha, Beta, No preference"
+        r"(?=\s*(?:[.,;(]|$)|\s+(?:on|and|if|when|as|only)\b)", re.sub(r"[ \t]*\([^()\n]{0,80}\)", "", rubric), re.I | re.M)
     if pairwise and listed and not tie:
         fmt["tie"] = listed.group(3)
     two_words = re.search(r"\b(?:answer|respond|reply|output|write|say|type|word|label)\w*\b[^.\n]{0,40}?\b(first|left)['\"`]? or "
@@ -456,6 +459,8 @@ def answer_format(rubric, pairwise=False) -> dict:
         fmt.update(style="bare", slots=["choice"], labels=[words.group(1), words.group(2)], tie=words.group(3))
     elif pairwise and listed and not fmt.get("labels"):
         fmt.update(style="bare", slots=["choice"], labels=[listed.group(1), listed.group(2)])
+        if template and re.fullmatch(r"<(?:option|choice|label|answer|verdict|winner)>", template[1].strip(), re.I):
+            fmt.update(style="template", slots=["value"], template=template)     # "options: X, Y, or Z" / "`verdict=<option>`"
     elif lines:
         fmt.update(style="line", slots=lines)
         out_of = re.search(rf"(?:{'|'.join(map(re.escape, lines))})\s*:\s*<?(?:[NnXx]|\d+)>?\s*/\s*(\d+)", rubric)   # "<X>/10"

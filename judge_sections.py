@@ -222,10 +222,12 @@ def split_sections(text) -> tuple[list, str]:
         if kind == ("reply", None) and current is not None and current[0] == "reply" and current[1] \
                 and not "".join(current[2]).strip():
             kind = ("reply", current[1])       # "Response A" / "Transcript: ...": the transcript of reply A
-        if kind == ("reply", None) and re.match(r"[ \t*]*(?:a|an|one|exactly one|only|just)[ \t]+(?:single[ \t]+)?(?:line|word|letter|"
-                                                r"number|integer|digit|json|object|token|label|verdict|score|choice)\b",
+        if kind == ("reply", None) and re.match(r"[ \t*]*(?:(?:a|an|one|exactly one|only|just)[ \t]+(?:single[ \t]+)?(?:line|word|letter|"
+                                                r"number|integer|digit|json|object|token|label|verdict|score|choice)|"
+                                                r"(?i:type|write|enter|choose|pick|select|circle|tick))\b",
                                                 m.groupdict().get("rest") or ""):
-            free.append(line)           # "**Output:** a single line `Preferred: A` or ...": the answer's form, not a reply
+            free.append(line)           # "**Output:** a single line `Preferred: A` or ...", "Answer: type LEFT or RIGHT.": the
+            #                             answer's form, not a reply
             current, blank = None, False
             continue
         introduced = None if kind else introduced_kind(line)
