@@ -16,6 +16,8 @@ Deviations: none from the paper (it does not say how its judge reads a rubric).
 import bisect
 import re
 
+from judge_inputs import heading_kind
+
 
 # What a rubric asks to judge. A word that a clause negates ("ignore the voice", "without
 # judging correctness", "the voice does not matter") does not count; see _affirmed.
@@ -30,13 +32,13 @@ _SEMANTIC = re.compile(r"\b(?:content\w*|semantic\w*|correct\w*|accura\w*|helpfu
                        r"(?:the |its |their )?(?:answer|reply|response) (?:is|was|must be|should be|has to be|needs to be) "
                        r"(?:\w+ly )?(?:right|correct)|"
                        r"answers? (?:the|their|my|your) (?:question|request)|"
-                       r"wrong(?!\s+(?:intonation|pitch|tone|emphasis|stress|pronunciation|prosody|volume|pace|speed|"
+                       r"wrong(?!\s+(?:intonation|pitch|tone|emphasis|stress|pronunciation|prosody|volume|loudness|pace|speed|tempo|"
                        r"emotion|accent|manner|style|way|voice|delivery|mood|register)))\b", re.I)
 _ACOUSTIC = re.compile(r"\b(?:paralinguistic\w*|acoustic\w*|deliver\w*|"
                        r"(?<!answered by )(?<!replied by )(?<!responded by )(?<!via )voice(?![\s-]*(?:assistant|agent|model|chat\w*|bot|"
                        r"interface|system|app|ai|"
                        r"answer|repl(?:y|ie)|response|message|note|command|query|tutor|coach|product|service|feature|"
-                       r"device|application|helper|ux|team)s?\b)\w*|"
+                       r"device|application|helper|ux|team)s?\b)(?:s|d|over|overs)?|"     # not "VoiceQA", "VoiceBot": a product
                        r"vocal\w*|prosod\w*|natural\w*|fluen\w*|pronunciat\w*|intonation|pitch|(?<!out )loud\w*|softly|"
                        r"volume|articulat\w*|enunciat\w*|speaking rate|emotion\w*|tone|"
                        r"(?:speaking|speech|vocal|requested|asked[- ]for) style|"
@@ -67,6 +69,7 @@ _NEG_BEFORE = re.compile(r"\b(?:(?:does|do|should|must|will|shall)(?: not|n't) (
                          r"(?:team|annotators?|reviewers?|judges?|pass|people|group|colleagues?) (?:covers?|checks?|handles?|"
                          r"judges?|scores?|rates?|reviews?|looks? at) (?:that|this|it|those|them)|"     # "the content team covers that"
                          r"(?:in|by) (?:a separate|another|a different) (?:study|pass|step|task|review|form|round|check|evaluation)\b|"
+                         r"(?:in|by) (?:separate|other|different) (?:studies|passes|steps|tasks|reviews|forms|rounds|checks|evaluations)\b|"
                          r"(?:is|are) (?:scored|judged|rated|assessed|evaluated|graded|covered|checked|marked) (?:in|under) "
                          r"(?:items?|sections?|steps?|parts?|questions?|criteri\w+|another|a separate|a different)\b|"   # "... are scored in items 6-8"
                          r"(?:is|are) not (?:your|our|the|a) (?:concern|focus|job|business|task)\b|"    # "... is not your concern"
@@ -205,6 +208,12 @@ def rubric_axis(rubric) -> str:
                          rubric)
     if len(metrics) == 1 and axis_of_words(metrics[0]) in ("semantic", "acoustic"):   # G-Eval's "Correctness (1-5) - ..."
         return axis_of_words(metrics[0])
-    first = next((line.strip() for line in rubric.splitlines() if line.strip(" *#_-")), "") if not metrics else ""
+    lines = [line.strip() for line in rubric.strip().splitlines()]
+    first = next((line for line in lines if line.strip(" *#_-")), "") if not metrics else ""
     title = first if first.startswith(("#", "**", "__")) or len(first.split()) <= 8 and not first.endswith(".") else ""
-    return axis_of_words(title) or axis_of_words(rubric) or "holistic"
+    title = "" if re.fullmatch(r"[#/\s]*[\w./-]+\.(?:ya?ml|json\w?|txt|md|csv|py|xml|toml|ini|cfg)", title) else title   # a file's name
+    # a subtitle right under it: "SPOKEN DIALOGUE PREFERENCE ANNOTATION - GUIDELINE v2.3" / "Dimension C: Correctness (...)"
+    second = lines[lines.index(first) + 1] if title and lines.index(first) + 1 < len(lines) else ""
+    subtitle = second if len(second.split()) <= 8 and not second.endswith((".", "?")) and not re.match(r"\d{1,2}[.)]|[-*]", second) \
+        and not heading_kind(second.split(":")[0]) else ""
+    return axis_of_words(title) or axis_of_words(subtitle) or axis_of_words(rubric) or "holistic"

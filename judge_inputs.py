@@ -33,6 +33,7 @@ _FILLER = {"the", "a", "an", "of", "to", "be", "for", "s", "text", "spoken", "au
            "assess", "assessed", "rate", "rated", "score", "scored", "grade", "graded",     # "Response to evaluate"
            "transcribed", "recording", "clip", "final", "last", "latest",     # "Assistant's final turn"
            "device", "orth", "orthographic", "wav",                  # "ASR of device output", "resp orth."
+           "captured", "speaker",                                    # "Captured speaker output"
            "above", "below",                                          # "Transcript of the answer above"
            "review", "reviewed", "script",                            # "Take to review", "Script text of the take"
            "what", "said", "says", "asked", "asks", "replied", "answered", "responded", "spoke", "heard"}   # "What ... said"
@@ -79,6 +80,8 @@ def heading_kind(name) -> tuple | None:
     told_to = next((i for i, w in enumerate(words[1:-1], 1) if w in ("says", "said", "asks", "asked") and words[i + 1] == "to"),
                    len(words) - 1)
     words = words[:told_to + 1]                    # "The player character says to the wizard NPC": who says it, not to whom
+    if len(words) > 2 and words[-2:] in (["under", "test"], ["being", "tested"]):
+        words = words[:-2]                         # "Caller utterance under test": what is tested is the question
     if words[-1:] in (["begins"], ["starts"]):      # "Assistant 1's answer begins"
         words = words[:-1]
     elif words[-1:] in (["ends"], ["end"]) and len(words) > 1:
@@ -123,6 +126,7 @@ def heading_kind(name) -> tuple | None:
                       or len(words) <= 3 and words[-1] == "card" and set(words) & {"question", "prompt", "request"}
                       or words == ["stimulus"]) and not \
             set(words[:-1]) & ({"system", "judge", "grading", "scoring", "evaluation", "evaluator", "rating", "example", "sample",
+                                "oracle", "reviewer", "rater", "annotator",             # "Oracle question": the judge's
                                 "your", "my", "next", "following", "follow", "up"} | _REPLY_WORDS):
         return "question", None                    # "Scripted prompt", "Client prompt card", "Stimulus (...)" (not "System prompt")
     if not label and len(words) == 2 and words[0] in _ASKERS and words[1] in ("line", "turn", "utterance", "words"):
@@ -142,7 +146,8 @@ def heading_kind(name) -> tuple | None:
         return "reply", label
     if label and set(words) & (_LABELLED_REPLY | _REPLY_WORDS) and set(words) <= _LABELLED_REPLY | _REPLY_WORDS | _FILLER | {"next", "turn"}:
         return "reply", label                      # "Checkpoint A", "voice B's answer"
-    if not label and set(words) <= _QUESTION_WORDS | _FILLER | _ASKERS and set(words) & _QUESTION_WORDS:   # "the caller's question"
+    if not label and set(words) <= _QUESTION_WORDS | _FILLER | _ASKERS | {"test", "side"} and set(words) & _QUESTION_WORDS:
+        # "the caller's question", "Patient-side test question"
         return "question", None
     # who said what, in a few words: "Text it spoke", "The words spoken are", "What the model said" (a reply);
     # "The speaker was asked", "The customer said" (the question). Not "Language spoken" (no one speaks).

@@ -66,6 +66,7 @@ _QUOTED_QUESTION = re.compile(r"\b(?:asked|asks|ask|told|prompted(?: with)?|ques
                               r"answering|(?:prompt|instruction|question|request)\s++(?:given|sent|posed)\s++to\s++"
                               r"(?:\w+\s++){0,2}?\w+\s++(?:was|is)|"          # "The prompt given to both systems was: "...""
                               r"(?:answers|replies|responses) to)"     # 'two answers to "..."', not 'limit your answer to "yes"'
+                              r"(?:\s++to(?=\s))?"                                 # 'says to the robot sidekick: "..."'
                               r"(?:\s++(?:(?:a|an|my|the|our|its|this|that|their)\s++)?\w++(?:\s++\w++){0,2}(?:\s++to)?)?"   # 'asked a voice assistant "..."'
                               r"(?:\s*+\([^()\n]{0,40}\))?\s*+:?\s*+"             # "asked the following (orthographic prompt):"
                               # single quotes not an apostrophe's: not "the model's spoken answer. ... the answer's"
@@ -230,7 +231,10 @@ def _their_question(question, free, rubric, spoken) -> str:
     if not question:
         quoted = _QUOTED_QUESTION.search(free) or _QUOTED_QUESTION.search(rubric)
         # or named in the instructions, to the end of its line: "The listener's question for this item is: spell drum backwards"
-        stated = re.search(r"(?im)\b(?:question|request|prompt)\b[^.:\n\"]{0,40}\b(?:is|was)[ \t]*:"
+        # (or without the colon where a question's first word follows: "the question was what is 8 times 9")
+        # (a clause between without commas: not "the question of the user, second audio is what my model is answering")
+        stated = re.search(r"(?im)\b(?:question|request|prompt)\b(?:[^.:\n\"]{0,40}\b(?:is|was)[ \t]*:|[^.:,\n\"]{0,40}\b(?:is|was)"
+                           r"(?=[ \t]+(?:what|how|which|who|where|when|why|spell|repeat|say|tell|count|name)\b))"
                            r"[ \t]*([^\s\"<{\[].{1,200}?)[ \t]*\.?[ \t]*$", rubric)
         if quoted:
             question = (quoted.group(1) or quoted.group(2)).strip()
@@ -268,7 +272,10 @@ def parse_judge_request(body: dict) -> dict:
     ours = bool(re.search(r"(?:Scoring|Comparison) axis:", "\n".join(system)))
     read = [(m.get("role"), *(_parts(m.get("content"), marks=not ours) if m.get("role") == "user" else ([], [])))
             for m in body["messages"]]
-    answered = max((i for i, (role, _, _) in enumerate(read) if role == "assistant"), default=-1)
+    # (an assistant turn that only acknowledges, "Got it. Please play the assistant's reply.", answered nothing)
+    acknowledged = [i for i, m in enumerate(body["messages"]) if m.get("role") == "assistant" and not re.search(r"\d", str(m.get("content")))
+                    and re.search(r"\b(?:understood|got it|ok(?:ay)?|sure|ready|please|go ahead|waiting|noted)\b", str(m.get("content")), re.I)]
+    answered = max((i for i, (role, _, _) in enumerate(read) if role == "assistant" and i not in acknowledged), default=-1)
     # a user turn with clips that an assistant turn already answered is a worked example (few-shot), when the
     # clips to judge come after it; a turn without clips before it may hold the instructions
     examples = not ours and any(parts for role, _, parts in read[answered + 1:] if role == "user")
@@ -279,6 +286,15 @@ def parse_judge_request(body: dict) -> dict:
     if not audios:
         raise BadRequest("no input_audio part in the user message: the judge scores a reply's audio; send it as an "
                          "input_audio part beside the text (Question / Transcript of the reply)")
+    # short names the instructions define for the inputs: "q = user request, r = device reply (audio)" over "q: ..." / "r:"
+    defined = {} if ours else {short: f"{name}" for short, name in re.findall(
+        r"(?<![\w=])([b-z]{1,3})[ \t]*=[ \t]*([A-Za-z][\w ]{2,30}?)[ \t]*(?=[,;.(\n]|$)", "\n".join(system))
+        if (heading_kind(name) or ("",))[0] in ("question", "reply")}
+    for short, name in defined.items():
+        user = [re.sub(rf"(?m)^([ \t]*){short}[ \t]*:", rf"\g<1>{name}:", t) for t in user]
+    if not ours and system and not any(t.replace(AFTER_AUDIO, "").strip() for t in user) and \
+            any(kind in ("question", "reply") and b.strip() for kind, _, b in _their_inputs(system)[0]):
+        user, system = system, []       # the user turn is only the audio: the inputs were given with the instructions
     sections, free, instructions = (*our_sections("\n\n".join(user)), []) if ours else _their_inputs(user)
     # the question the scored reply answers: in a dialogue (Question / Answer / Question / Answer, or a
     # Conversation section, then the Question) the last question section before the last reply
@@ -344,6 +360,10 @@ def parse_judge_request(body: dict) -> dict:
         # an empty reply heading only labels the clip: 'It said "seven". Here is the recording of what it said:'
         transcripts = [(replies[-1][1] if replies else free if bare else None) or (said.group(1) if said else None)]
         audios = audios[-1:]
+    # "Reply with the vendor name only." under "Clip 1 (Northwind):" / "Clip 2 (Bluejay):": the names in the labels
+    names = [re.search(r"\(([A-Z][\w-]{1,20})\)", label or "") for label in clip_labels]
+    by_name = pairwise and not named and len(names) == 2 and all(names) and re.search(
+        r"\b(?:reply|respond|answer|write|say|give|output)\w*\b[^.\n]{0,30}\bname\b", rubric, re.I)
     seed = body.get("seed")
     if seed is not None and not isinstance(seed, int):
         raise BadRequest("'seed' must be an integer")
@@ -359,5 +379,6 @@ def parse_judge_request(body: dict) -> dict:
         _their_question(found["question"], free, rubric, all_audio[:len(all_audio) - len(audios)])
     return {"mode": "compare" if pairwise else "score", "axis": axis, "question": question,
             "reference": found["reference"], "replies": out, "heard": heard, "seed": seed,
-            "labels": list(named) if named else labels[:2] if pairwise and len(labels) >= 2 else ["A", "B"],
+            "labels": list(named) if named else [n.group(1) for n in names] if by_name else
+            labels[:2] if pairwise and len(labels) >= 2 else ["A", "B"],
             "format": answer_format(rubric, pairwise)}

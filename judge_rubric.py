@@ -120,8 +120,8 @@ def answer_words(rubric) -> list | None:
                 quoted = bool(m.group(2)) or rubric[max(0, w.start() - 1):w.start()] in tuple("\"'\u201c\u201d*`")
                 if all(x.isupper() for x in said) or quoted or ordered:
                     return said if first == neg else said[::-1]
-    for pos, neg in _VERDICTS:        # "Respond with YES if the answer is correct and NO if it is not"
-        m = re.search(rf"\b{_ANSWER_VERB}\b[^.\n]{{0,20}}?[\"'`]?\b({pos})\b[\"'`]? if\b[^.\n]{{0,100}}?[\"'`]?\b({neg})\b[\"'`]? "
+    for pos, neg in _VERDICTS:        # "Respond with YES if the answer is correct and NO if it is not" ("with exactly one word: YES if")
+        m = re.search(rf"\b{_ANSWER_VERB}\b[^.\n]{{0,30}}?[\"'`]?\b({pos})\b[\"'`]? if\b[^.\n]{{0,100}}?[\"'`]?\b({neg})\b[\"'`]? "
                       rf"(?:if|otherwise)\b", rubric, re.I)
         if m:
             return [m.group(2), m.group(1)]
@@ -323,6 +323,10 @@ def answer_format(rubric, pairwise=False) -> dict:
     tie = re.search(r"\[\[(C|tie)\]\]", rubric, re.I)
     if pairwise and tie:
         fmt["tie"] = tie.group(1)
+    # a placeholder that lists the answers: "Correctness preference: <A|B|Equal>"
+    hole = re.search(r"<[ \t]*(\w{1,15})[ \t]*\|[ \t]*(\w{1,15})[ \t]*(?:\|[ \t]*(\w{1,15})[ \t]*)?>", rubric)
+    if pairwise and hole and not tie:
+        fmt["labels"], fmt["tie"] = [hole.group(1), hole.group(2)], hole.group(3) or fmt["tie"]
     if pairwise and re.search(r"\[\[1\]\]", rubric) and re.search(r"\[\[2\]\]", rubric):
         fmt["labels"] = ["1", "2"]             # the verdict's own labels, whatever the replies' headings say
     elif pairwise and re.search(r"\[\[A\]\]", rubric):
@@ -364,6 +368,9 @@ def answer_format(rubric, pairwise=False) -> dict:
     number_hole = r"<(?:number|int|integer|score|value|digit)\b[^<>\n]{0,20}>|<\d{1,3}[ \t]*(?:-|\u2013|to)[ \t]*\d{1,3}>"
     lines = lines or [n for n in dict.fromkeys(re.findall(rf"(?:^|(?<=[\s\"'(\u201c*`]))([A-Za-z][A-Za-z]+(?: [a-z]+)?)[ \t]*:[ \t]*"
                                                           rf"(?:{number_hole})", rubric, re.M)) if not _input_heading(n)]
+    # "Return only the completed Field 3 line": the form's line it names
+    completed = re.search(r"\b(?:[Cc]omplet|[Ff]ill)\w* (?:in )?(?:the )?[\"'`]?([A-Z][\w ]{0,20}?)[\"'`]? (?:line|field)\b", rubric)
+    lines = lines or ([completed.group(1)] if completed and not pairwise else [])
     # "Answer with `1`, `2`, or `same`, on a line starting with "Better:"": that line, whatever the answer's words
     starting = re.search(r"\bline (?:starting|beginning) with [\"'`\u201c]([A-Za-z][\w ]{0,20}?)[ \t]*:", rubric, re.I)
     # a block of answer lines to fill, one value each: "C1: <n>" / "C2: <n>" / "FINAL: <n>"
@@ -386,13 +393,15 @@ def answer_format(rubric, pairwise=False) -> dict:
         fmt["tie"] = listed.group(3)
     two_words = re.search(r"\b(?:answer|respond|reply|output|write|say|type|word|label)\w*\b[^.\n]{0,40}?\b(first|left)['\"`]? or "
                           r"['\"`]?(second|right)\b|"
-                          r"\b(?:just|only|either|with|say|answer|reply|write) (1|X) or (2|Y)\b|"
+                          r"\b(?:just|only|either|with|say|answer|reply|write) (1|X|a) or (2|Y|b)\b|"     # "just say a or b": as spelled
                           r"\b(?:write|reply|answer|output|respond|say)\w*\s+[\"']?(1)[\"']? if [^.\n]{0,60}?\b[\"']?(2)[\"']? if\b",
                           rubric, re.I)
     # the labels in a parenthesis after the order: "Answer with the build number only (4.2 or 4.3), or 'no preference' ..."
     in_parens = re.search(r"\b(?:answer|reply|respond|write|say|output)\w*\b[^.\n]{0,60}?\(\s*([\w.]{1,12}) or ([\w.]{1,12})\s*\)",
                           rubric, re.I)
     two_words = two_words or in_parens
+    if pairwise and in_parens:
+        fmt["alone"] = True             # "Answer with the mascot's name (Pip or Mo)": the name is the answer
     if pairwise and two_words and not fmt.get("labels"):
         # "Answer with exactly one word: First or Second.", "reply with just 1 or 2"
         fmt["labels"] = [two_words.group(1) or two_words.group(3) or two_words.group(5),
@@ -486,7 +495,7 @@ def answer_format(rubric, pairwise=False) -> dict:
     elif not pairwise and re.search(r"\b(?:just|only)(?: \w+){0,3} (?:the|a|one|your) (?:number|integer|int|digit|score)\b|"
                                     r"\b(?:the|a|one|your)(?: \w+)? (?:number|integer|digit|score) only\b|\b(?:digits?|integer) only\b|"
                                     r"\b(?:reply|answer|respond)\w* with (?:just |only )?(?:the|a|one) (?:number|digit|integer)\b|"
-                                    r"\bbare[ _](?:integer|number|digit|decimal)\b|"
+                                    r"\bbare[ _](?:int|integer|number|digit|decimal)\b|"
                                     r"\b(?:a|one) single (?:number|integer|digit)\b|"
                                     r"\b(?:write|output|reply with|answer with|return|respond with) nothing (?:but|else)\b|"
                                     r"\b(?:output|write|return|give|reply with|respond with|answer with) (?:a|an|one|the|your) "

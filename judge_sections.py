@@ -21,8 +21,8 @@ from judge_inputs import AFTER_AUDIO, heading_kind, introduced_kind, sentences
 
 # Section headings people put in the user text: "Question:", "Transcript of answer:",
 # "## Response A", "[The Start of Assistant A's Answer]" ...
-_LIST_ITEM = re.compile(r"^[ \t]*(?:\d{1,2}[.)]|[-*\u2022])[ \t]+")       # "1. The user asked: ..." (a one-line section)
-_HEADING = re.compile(r"^[ \t]*+(?:(?:\d{1,2}[.)]|[-*\u2022])[ \t]++)?(?:#{1,6}[ \t]*+)?(?:\*\*|__)?"
+_LIST_ITEM = re.compile(r"^[ \t]*(?:\d{1,2}(?:\.\d{1,2})+\.?|\d{1,2}[.)]|[-*\u2022])[ \t]+")   # "1. The user asked: ...", "3.1 ..."
+_HEADING = re.compile(r"^[ \t]*+(?:(?:\d{1,2}(?:\.\d{1,2})+\.?|\d{1,2}[.)]|[-*\u2022])[ \t]++)?(?:#{1,6}[ \t]*+)?(?:\*\*|__)?"
                       r"\[?(?P<name>[A-Za-z](?:[\w '\u2019/\u2013\u2014-]|\([^()\n]{0,40}\)){0,58}?)\]?[ \t]*+"    # "X (a, b)"
                       r"(?:\*\*|__)?+\.?[ \t]*+(?::(?:\*\*|__)?[ \t]*(?P<rest>.*)|(?P<bare>))$")     # "resp orth.:" too
 _BRACKET = re.compile(r"^[ \t]*(?:\[|<\|)(?P<name>[^\]|\n]{1,60})(?:\]|\|>)[ \t]*$")     # [Question], <|User Prompt|>
@@ -98,7 +98,10 @@ _ABOUT_REPLIES = re.compile(r"\b(?:answers?|repl(?:y|ies)|responses?|recordings?
                             r"subtitles?|captions?|"
                             r"(?:both|two|the) (?:systems|models|bots|versions|voices|takes))\b", re.I)
 PLACEHOLDER_CLIP = (r"\s*(?:[<\[(][ \t]*(?:audio|attached|see (?:the )?(?:audio|clip|below)|clip|recording|wav|sound)\b[^<>\[\]()\n]{0,30}"
-                     r"[>\])]|(?:not (?:provided|available|given)|none|n/a|unavailable|no transcript)\b[^\n]{0,60})\s*:?\s*")   # "not provided, listen"
+                     r"[>\])]|(?:not (?:provided|available|given)|none|n/a|unavailable|no transcript)\b[^\n]{0,60}|"   # "not provided, listen"
+                     r"(?:the |an? )?attached (?:audio|recording|clip|wav)(?: (?:recording|clip|file))?\b[^\n]{0,40}|"   # "attached audio clip"
+                     r"(?:the |an? )?(?:audio|recording|clip)(?: (?:recording|clip|file))? (?:is |are )?(?:below|above|attached|follows)\b"
+                     r"[^\n]{0,60})\s*:?\s*")                  # "audio recording below (no transcript was supplied)."
 _WORDS_GIVEN = re.compile(r"transcri|te?xt|asr|words|said|spoke|says", re.I)      # a heading over a reply's words
 _GIVEN_TRANSCRIPT = re.compile(r"^[ \t]*([A-Za-z][\w '\u2019]{0,60}?)[ \t]*\((?:[^():\n]{0,40}?,[ \t]*)?(?:transcript(?:ion)?|text|asr|"
                                r"says|said)[ \t]*:?[ \t]*([^()\n]{1,300})\)[ \t]*:?[ \t]*$", re.I)    # "(audio attached, transcript: ...)"
@@ -135,6 +138,7 @@ def split_sections(text) -> tuple[list, str]:
     (RUBRIC_CUE): the rubric's own text after the inputs."""
     sections, free, current, blank, after_q, shown = [], [], None, False, False, False
     inline_question, example = None, False      # a question section whose heading line gave its text; in an example
+    numbered = None         # (section, its heading's "Field 2"-like word) when the heading line gave the section's text
     lines = [piece for line in text.splitlines() for piece in _run_on(line)]
     # "A: ..." and "B: ..." (no "C:", not a list of choices) are two replies
     lone = set(re.findall(r"(?m)^[ \t]*(?:[-*][ \t]+)?(?:\*\*)?([A-C])(?:\*\*)?[ \t]*(?::|\((?:[^():\n]{0,40}?,[ \t]*)?"
@@ -160,6 +164,9 @@ def split_sections(text) -> tuple[list, str]:
             #                     question was its line
             if _CLIP_NOTE.match(line):
                 continue            # "The reply is attached.": neither the question nor the reply's words
+        field = re.match(r"[ \t]*([A-Za-z]{2,12})[ \t]*\d{1,2}[ \t]*(?:[-:.)\u2013\u2014]|$)", line)
+        if current is not None and numbered and current is numbered[0] and field and field.group(1).lower() == numbered[1]:
+            current = None      # "Field 2 - Response: the recording above" / "Field 3 - Overall score: ...": the next field
         if current is not None and re.fullmatch(r"[ \t]*```[\w-]*[ \t]*", line):
             current = None              # a code block's fence closes the input inside it (kept: fences pair in the rubric)
         if shown and line.strip():              # "... a line of the form:" / "Answer: A / B / TIE": the answer's form
@@ -301,6 +308,7 @@ def split_sections(text) -> tuple[list, str]:
             if rest.strip():
                 current[2].append(rest)
                 inline_question = current if kind[0] == "question" else inline_question
+                numbered = (current, field.group(1).lower()) if field else numbered
             if kind[0] == "reply" and re.fullmatch(r'\s*["\u201c][^"\u201c\u201d\n]+["\u201d][.!]?\s*', rest):
                 current = None          # 'Its transcript is: "seven".': the quote is all of it
             if _LIST_ITEM.match(line):          # a list item's input is its own line: the next item is not in it
