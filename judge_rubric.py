@@ -173,7 +173,7 @@ def answer_options(rubric) -> tuple | None:
     for i, line in enumerate(lines):
         # a note after an answer left out: "Pick: Neither (if they are equally good)"
         # and a condition after the tie: "VERDICT: EQUAL if they are equally good"
-        pieces = [re.sub(r"\s*\([^()\n]{1,60}\)|\s+(?:if|when)\s[^,.:]*$", "", p).strip(" \t.`*")
+        pieces = [re.sub(r"\s*\([^()\n]{1,60}\)|\s+(?:if|when)\s[^,.:]*\.?$", "", p).strip(" \t.`*")
                   for p in re.split(r"\s*,\s*(?:or\s+)?|\s+(?:\||or)\s+", line)]
         below = lines[i + 1] if i + 1 < len(lines) else ""
         shared = below[:below.rfind(" ") + 1]             # "Write one line: Verdict: correct" over "Verdict: incorrect"

@@ -2269,3 +2269,139 @@ def test_rubric_axis_of_round_thirteen(text, axis):
     assistant"); "Only ... is in scope" did not narrow and "validated separately" left nothing out; "spoken well"
     named no side, so "as a whole" with "the answer is right" read as content only."""
     assert judge_axis.rubric_axis(text) == axis
+
+
+@pytest.mark.parametrize("rubric,pairwise,want", [
+    ("Finish with one line: VERDICT: P, VERDICT: Q, or VERDICT: EQUAL if they are equally good.", True,
+     {"style": "template", "template": ("VERDICT: ", "", ""), "labels": ["P", "Q"], "tie": "EQUAL"}),
+    ("If the two sound equally good, say No preference. Reply with exactly one of: Alpha, Beta, No preference.", True,
+     {"style": "bare", "labels": ["Alpha", "Beta"], "tie": "No preference"}),
+    ("Verdict options: BASELINE, CANDIDATE, or NO_PREFERENCE when their delivery is equally good. Output format: "
+     "`verdict=<option>`", True, {"style": "template", "template": ("verdict=", "<option>", ""),
+                                  "labels": ["BASELINE", "CANDIDATE"], "tie": "NO_PREFERENCE"}),
+    ("tie allowed if equally good. reply w/ one line: verdict=A | verdict=B | verdict=TIE", True,    # a guard: the
+     {"template": ("verdict=", "", ""), "labels": ["A", "B"], "tie": "TIE"}),                      # "if" is no answer's
+])
+def test_answer_forms_left_out_in_earlier_rounds(rubric, pairwise, want):
+    """Bugs caught (prompts of batches 21, 23 and 24, misread and left out until 2026-12-06, fixed at 4e7e1f5): the
+    tie's condition ("EQUAL if they are equally good") kept the options from reading; "No preference" read as
+    labels "Alpha" / "Bet" and tie "a" (no word boundary); "Verdict options:" listed no answers to fill
+    "`verdict=<option>`" with. The guard: stripping a condition must not eat an answer after a sentence's "if"."""
+    fmt = judge_rubric.answer_format(rubric, pairwise)
+    assert {k: fmt.get(k) for k in want} == want
+
+
+def test_an_answer_heading_that_orders_is_the_answers_form():
+    """Bug caught (batch 23's crowd-work prompt, left out until 4e7e1f5): "Answer: type LEFT or RIGHT." read as a
+    reply headed "Answer" (so the rubric lost its answer form, and the judge answered <choice>2</choice>)."""
+    body = _two_clips(["LEFT clip:", "RIGHT clip:"], ["you said green river", "you said green river"], "",
+                      question="A voice assistant was asked: repeat after me green river\n\nPick the clip whose delivery is "
+                               "more natural. There is no 'same' option: pick one.\nAnswer: type LEFT or RIGHT.\n")
+    req = judge_request.parse_judge_request(body)
+    assert (req["format"]["style"], req["format"]["labels"]) == ("bare", ["LEFT", "RIGHT"])
+
+
+def _request(*messages):
+    """A body from (role, [text or ("audio", TEXT, STYLE)]) pairs, each audio spoken by the toy codec."""
+    parts = lambda items: [{"type": "text", "text": x} if isinstance(x, str) else      # noqa: E731
+                           {"type": "input_audio", "input_audio": {"data": f"@speak:{x[1]}|{x[2]}", "format": "wav"}}
+                           for x in items]
+    return with_speech({"messages": [{"role": role, "content": items if isinstance(items, str) else parts(items)}
+                                     for role, items in messages]})
+
+
+def test_inputs_of_round_fourteen_in_a_whole_request():
+    """Bugs caught (held-out round 14, 2026-12-06: batch 26, plain 15, 5 of 20 and 26 of 30 at 4e7e1f5): the question
+    and transcripts given in the system message over a user turn of audio only were not read (the question
+    empty); a question played in an earlier user turn that the assistant only acknowledged ("Got it. Please play
+    the assistant's reply.") was dropped as a worked example; "q = user request, r = device reply" defined the
+    headings "q:" / "r:" and "r:" was read as the reply's words; "Reply with the vendor name only." under
+    "Clip 1 (Northwind):" / "Clip 2 (Bluejay):" answered "2"."""
+    req = judge_request.parse_judge_request(_request(
+        ("system", "Compare two spoken replies and pick the better one overall.\n\nUser's question: which is larger 23 or "
+                   "58 say it loudly\nReply A transcript: the larger is 23\nReply B transcript: the larger is 58\n\n"
+                   "Output your decision as <verdict>A</verdict>, <verdict>B</verdict> or <verdict>tie</verdict>."),
+        ("user", [("audio", "the larger is 23", "loudly"), ("audio", "the larger is 58", "")])))
+    assert (req["mode"], req["question"], [t for t, _, _ in req["replies"]]) == \
+        ("compare", "which is larger 23 or 58 say it loudly", ["the larger is 23", "the larger is 58"])
+    req = judge_request.parse_judge_request(_request(
+        ("user", ["I'll play you the caller's question first and then the assistant's reply."]),
+        ("assistant", "Understood. Please play the caller's question."),
+        ("user", ["Caller's question:", ("audio", "what is 7 plus 8", "")]),
+        ("assistant", "Got it. Please play the assistant's reply."),
+        ("user", ["Assistant's reply:", ("audio", "7 plus 8 is 16", ""), "Rate its correctness 1-5. Output only <score>N</score>."])))
+    assert req["question"] == "what is 7 plus 8"
+    req = judge_request.parse_judge_request(_request(
+        ("system", "smart-home QA. each item: q = user request, r = device reply (audio). rate r 1-5. output: single digit."),
+        ("user", ["q: spell moon backwards say it quietly\nr:", ("audio", "moon backwards is noom", "loudly")])))
+    assert (req["question"], req["replies"][0][0]) == ("spell moon backwards say it quietly", "moon backwards is noom")
+    req = judge_request.parse_judge_request(_request(("user", [
+        'The scripted request is: "repeat after me red kite say it happily". Judge the voice only.\n\nClip 1 (Northwind):',
+        ("audio", "you said red kite", "sadly"), "Clip 2 (Bluejay):", ("audio", "you said red kite", "happily"),
+        "Reply with the vendor name only."])))
+    assert req["labels"] == ["Northwind", "Bluejay"] and judge.ToyJudge().answer(req).strip() == "Bluejay"
+
+
+def test_inputs_and_questions_of_round_fourteen():
+    """Bugs caught: "3.1 Customer question (verbatim):" (a two-level number) and "Caller utterance under test",
+    "Patient-side test question", "Captured speaker output" named nothing; "Oracle question:" (the judge's, after
+    the reply) was taken for the user's; "attached audio clip" and "audio recording below (no transcript was
+    supplied)." were read as the reply's words; "Field 2 - Response: the recording above" ran on into "Field 3 -
+    Overall score: ..."; 'says to the robot sidekick: "..."' and "the question was what is 8 times 9" gave no
+    question. The guards: "Speaker" alone is no input, and "the question of the user, second audio is what my
+    model is answering" names no question."""
+    read = lambda *texts: judge_request._their_inputs(list(texts))[0]      # noqa: E731
+    assert read('3. Test item\n   3.1 Customer question (verbatim): "What is 9 minus 4?"\n   3.2 Assistant response: audio '
+                'recording below (no transcript was supplied).') == [("question", None, '"What is 9 minus 4?"'), ("reply", None, "")]
+    assert read('{"learner_question": "what is 5 times 6", "tutor_reply": "attached audio clip"}') == \
+        [("question", None, "what is 5 times 6"), ("reply", None, "")]
+    assert read("REVIEW FORM\nField 1 - Visitor request: repeat after me moon river\nField 2 - Response: the recording above\n"
+                "Field 3 - Overall score: use 0 to 1.") == [("question", None, "repeat after me moon river"), ("reply", None, "")]
+    for heading, kind in (("Caller utterance under test", ("question", None)), ("Patient-side test question", ("question", None)),
+                          ("Captured speaker output", ("reply", None)), ("Oracle question", None), ("Speaker", None)):
+        assert judge_inputs.heading_kind(heading) == kind, heading
+    for prose, question in (('In one scene a character says to the robot sidekick: "repeat after me moon river".',
+                             "repeat after me moon river"),
+                            ("which is better overall. the question was what is 8 times 9", "what is 8 times 9"),
+                            ("First audio is the question of the user, second audio is what my model is answering.", "")):
+        assert judge_request._their_question(None, prose, prose, []) == question, prose
+
+
+@pytest.mark.parametrize("rubric,pairwise,want", [
+    ("Respond with exactly one word: YES if the answer is correct, NO if it is not.", False, {"levels": ["NO", "YES"]}),
+    ("scale 0-10\nout: bare int, nothing else", False, {"style": "bare"}),
+    ("Write exactly one line:\nCorrectness preference: <A|B|Equal>\nDo not add explanations.", True,
+     {"style": "line", "labels": ["A", "B"], "tie": "Equal"}),
+    ('Field 3 - Overall score: use 0 to 1 in steps of 0.25.\n\nReturn only the completed Field 3 line, e.g. "Field 3: 0.50".',
+     False, {"style": "line", "slots": [("Field 3", None)], "scale": (0, 1)}),
+    ("first one is a second one is b. just say a or b no explanation pls", True, {"labels": ["a", "b"]}),
+    ("Answer with the mascot's name (Pip or Mo), or Both if they're equally good.", True,
+     {"style": "bare", "alone": True, "labels": ["Pip", "Mo"], "tie": "Both"}),
+    ("Return only the completed line:\nOverall Score: ___", False, {"style": "line", "slots": [("Overall Score", None)]}),   # a guard
+])
+def test_answer_forms_of_round_fourteen(rubric, pairwise, want):
+    """Bugs caught: each answered in our own tag, or under the default labels and tie: "YES if ..., NO if ..." after
+    "with exactly one word:" (more than 20 characters from the verb), "bare int", a placeholder listing the
+    answers, "the completed Field 3 line", "just say a or b" (answered "B"), the names in a parenthesis after "Answer
+    with the mascot's name". The guard: a completed line that names no field keeps the line the rubric shows."""
+    fmt = judge_rubric.answer_format(rubric, pairwise)
+    assert {k: fmt.get(k) for k in want} == want
+
+
+@pytest.mark.parametrize("text,axis", [
+    ("SPOKEN DIALOGUE PREFERENCE ANNOTATION - GUIDELINE v2.3\nDimension C: Correctness (annotator handbook)\n\nCompare two "
+     "responses. Delivery and Overall preference are annotated in separate passes by other annotators.\n- Delivery: "
+     "loudness, pace, pitch. NOT assessed in this pass.", "semantic"),
+    ("# npc_voice_review.yaml\n# pick the better one OVERALL: right answer AND spoken the way the player asked.", "holistic"),
+    ("Task: rate the prosody and delivery of a reply on a 1-5 scale.\n1 = very poor (clearly wrong loudness/pace for the "
+     "request)\nDo not consider whether the reply's content is correct.", "acoustic"),
+    ("## ANNOTATION TASK #A-55817\nProject: VoiceQA-Overall\n\nGive ONE overall rating: what was said and how it was said.",
+     "holistic"),
+    ("Evaluation criteria for voice replies:\n1. Is the content correct?\n2. Is the speech clear and natural?", "holistic"),   # a guard
+])
+def test_rubric_axis_of_round_fourteen(text, axis):
+    """Bugs caught: a subtitle under the title ("Dimension C: Correctness") was not read, nor "in separate passes"
+    (so both sides stayed: overall); a YAML file's name ("npc_voice_review.yaml") read as a delivery title;
+    "wrong loudness" read as a content cue; "VoiceQA" (a project's name) read as a voice cue. The guard: a
+    numbered criterion under the title is no subtitle."""
+    assert judge_axis.rubric_axis(text) == axis
