@@ -55,7 +55,7 @@ _ACOUSTIC = re.compile(r"\b(?:paralinguistic\w*|acoustic\w*|deliver\w*|"
                        r"(?:does|do|did) (?:it|they|this|the \w+) sound|(?:whether|if) (?:it|they|the \w+) sounds?|"
                        r"(?:speak(?:s|ing)?|said|spoken) (?:clearly|well)|(?:clearly|well)[ -](?:spoken|said)|"
                        r"sounds? (?:good|natural|nice|right|clear|fine|better)|"
-                       r"how (?:good|natural|nice|clear|pleasant) (?:it|they) sounds?|"
+                       r"how (?:good|natural|nice|clear|pleasant) (?:it|they) sounds?|how (?:the )?(?:speech|voice|audio) sounds?|"
                        r"eq)\b",
                        re.I)
 _HOLISTIC = re.compile(r"\b(?:holistic\w*|overall|as a whole)\b", re.I)
@@ -73,6 +73,7 @@ _NEG_BEFORE = re.compile(r"\b(?:(?:does|do|should|must|will|shall)(?: not|n't) (
                          r"(?:is|are) (?:scored|judged|rated|assessed|evaluated|graded|covered|checked|marked) (?:in|under) "
                          r"(?:items?|sections?|steps?|parts?|questions?|criteri\w+|another|a separate|a different)\b|"   # "... are scored in items 6-8"
                          r"(?:is|are) not (?:your|our|the|a) (?:concern|focus|job|business|task)\b|"    # "... is not your concern"
+                         r"(?:is|are) not to be (?:judged|assessed|considered|evaluated|scored|rated|graded|marked|checked)\b|"
                          r"(?:is|are) (?:someone|somebody) else'?s (?:job|concern|task|problem)\b|"
                          r"(?:is|are) (?:irrelevant|not relevant|not important|out of scope|not (?:assessed|considered|"
                          r"judged|evaluated|scored|rated|graded|marked|reviewed|checked|part of|included|covered)|"
@@ -87,17 +88,18 @@ _NEG_BEFORE = re.compile(r"\b(?:(?:does|do|should|must|will|shall)(?: not|n't) (
 _NEG_AFTER = re.compile(rf"(?:\b(?:ignor\w*|disregard\w*|without|regardless of|irrespective of|no matter|rather than|"
                         rf"(?:do not|never) let|forget(?: about)?|(?:do not|does not|never) mind|(?:do not|never) take|"
                         rf"(?:do not|never|no need to) worry|(?:say|write) nothing about|(?:please |do )?not look (?:at|if|whether)|"
+                        rf"(?:set|put|leave) aside|"
                         rf"instead of|not (?:about|on|the|its|their|whether|what|how)|(?:not|never) {_JUDGE_VERB}|"
                         rf"not ask\w* (?:about|whether|if|for|how)|"          # "I'm NOT asking whether the answer is right"
                         rf"out of scope|(?:no|not) need to|"
                         rf"(?:another|a separate|a different|other) (?:\w+ ){{0,2}}(?:checks?|judges?|scores?|rates?|grades?|reviews?|"
                         rf"handles?|covers?|evaluates?|assess\w*))|"      # "a separate annotator checks content"
                         rf"n't (?:{_JUDGE_WORDS}|need to|mind|worry)|"
-                        rf"(?<=,) not(?! only| just| merely| simply))\b", re.I)
+                        rf"(?<=,) (?:not|never)(?! only| just| merely| simply))\b", re.I)     # "how speech sounds, never what it says"
 # "Judge only the voice", "concentrate solely on the content": where a clause narrows the judging
 # to one side, that side is the axis, whatever else the rubric mentions ("not only" does not narrow).
 # Not "just" ("just a medium"), nor a condition ("penalize it only when ...", "give 5 only if ...").
-_FOCUS = re.compile(r"(?<!not )\b(?:only|solely|exclusively|purely)\b(?!\s+(?:if|when|where|once|after|before|as|to)\b)|"
+_FOCUS = re.compile(r"(?<!not )\b(?:only|solely|exclusively|purely|alone)\b(?!\s+(?:if|when|where|once|after|before|as|to)\b)|"
                     r"\byour (?:job|task|role) (?:is|here is) to\b", re.I)          # "Your job is to rate how ..."
 _NARROWS = re.compile(rf"\b(?:{_JUDGE_WORDS}|concentrat\w*|listen\w*|attend\w*|matters?|decide|choose|pick|determine|in scope)\b",
                       re.I)
@@ -159,7 +161,8 @@ def _affirmed(text) -> str:
 
 
 # a rubric that weighs both sides, whatever words it finds for the second one
-_BOTH = re.compile(r"\b(?:consider\w*|taking into account|take into account|weigh\w*|combin\w*|covering|judge|rate) both\b|"
+_BOTH = re.compile(r"\b(?:consider\w*|taking into account|take into account|weigh\w*|combin\w*|covering|covers?|judge|rate) both\b|"
+                   r"\bboth (?:count|matter)\b|"          # "the actual answer AND the vibe/voice, both count"
                    r"\b(?:content|correctness|accuracy|answer)\s+(?:and|&|\+)\s+(?:also\s+)?(?:the\s+)?(?:good\s+|clear\s+)?"
                    r"(?:speech|voice|delivery|audio|sound)\b|"
                    r"\bboth (?:the |its )?(?:content|correctness|accuracy|answer|what|whether)\b[^.\n]{0,60}\band\b", re.I)
@@ -216,4 +219,7 @@ def rubric_axis(rubric) -> str:
     second = lines[lines.index(first) + 1] if title and lines.index(first) + 1 < len(lines) else ""
     subtitle = second if len(second.split()) <= 8 and not second.endswith((".", "?")) and not re.match(r"\d{1,2}[.)]|[-*]", second) \
         and not heading_kind(second.split(":")[0]) else ""
-    return axis_of_words(title) or axis_of_words(subtitle) or axis_of_words(rubric) or "holistic"
+    body = axis_of_words(rubric)
+    if body == "holistic" and _BOTH.search(_affirmed(rubric)):
+        return body             # "## Concierge voice check" over "ONE overall rating that covers both the answer and ...": the body says
+    return axis_of_words(title) or axis_of_words(subtitle) or body or "holistic"

@@ -82,6 +82,8 @@ def heading_kind(name) -> tuple | None:
     words = words[:told_to + 1]                    # "The player character says to the wizard NPC": who says it, not to whom
     if len(words) > 2 and words[-2:] in (["under", "test"], ["being", "tested"]):
         words = words[:-2]                         # "Caller utterance under test": what is tested is the question
+    if not label and len(words) >= 3 and words[-2] == "as" and words[-1] in ("performed", "spoken", "delivered", "recorded"):
+        return "reply", None                       # "Script as performed": the words the reply spoke
     if words[-1:] in (["begins"], ["starts"]):      # "Assistant 1's answer begins"
         words = words[:-1]
     elif words[-1:] in (["ends"], ["end"]) and len(words) > 1:
@@ -129,8 +131,9 @@ def heading_kind(name) -> tuple | None:
                                 "oracle", "reviewer", "rater", "annotator",             # "Oracle question": the judge's
                                 "your", "my", "next", "following", "follow", "up"} | _REPLY_WORDS):
         return "question", None                    # "Scripted prompt", "Client prompt card", "Stimulus (...)" (not "System prompt")
-    if not label and len(words) == 2 and words[0] in _ASKERS and words[1] in ("line", "turn", "utterance", "words"):
-        return "question", None                    # "Player line", "Caller utterance"
+    if not label and (len(words) == 2 and words[0] in _ASKERS and words[1] in ("line", "turn", "utterance", "words")
+                      or words[1:] == ["call", "in"] and words[0] in _ASKERS):
+        return "question", None                    # "Player line", "Caller utterance", "Listener call-in (VO)"
     if not label and len(words) == 2 and words[1] in ("answer", "response", "reply") and words[0] not in (
             "preferred", "better", "best", "winning", "chosen", "your", "my", "short", "final", "example", "sample"):
         return "reply", None                       # "Tutor's answer", "Bot response" (not "Preferred response: A")
@@ -292,6 +295,9 @@ def introduced_kind(line) -> tuple | None:
     clause = sentences(re.sub(r"\([^()]*\)", " ", line.rstrip()[:-1]))[-1]
     if len(clause.split()) <= 6 and heading_kind(clause) and heading_kind(clause)[0] == "reply":    # "... first take:"
         return heading_kind(clause)
+    if re.search(r"\b(?:gave|sent|played|read out|put)\s+(?:it|them|the \w+)\b(?:\s+\w+){0,3}\s+(?:instruction|question|request|"
+                 r"prompt|command|line)\b", clause, re.I):
+        return "question", None                 # "Before the matinee we gave it this test instruction:"
     if re.search(r"\b(?:format|scale|rubric|criteri\w*|following|instruction\w*|output|score|rate|rating|verdict|json|"
                  r"example|guidelines?)\b|\byour (?:reply|answer|response|judg\w+)\b|"     # "The last line of your reply must be:"
                  r"^\s*(?:please\s+)?(?:answer|reply|respond|write|return|give|end|finish)\s+(?:with|only|in|using|on|as)\b",
@@ -301,7 +307,8 @@ def introduced_kind(line) -> tuple | None:
                  re.I):
         return "reply", None
     if re.search(r"\b(?:question|asked|asks|request(?:ed)?|prompt|command|challenge)\b|"
-                 r"\b(?:user|customer|caller|speaker|person|child|pupil|student|human) (?:said|says|wrote|typed)\b", clause, re.I):
+                 r"\b(?:user|customer|caller|speaker|person|child|pupil|student|human|guest|visitor|patient|client|player|driver) "
+                 r"(?:said|says|wrote|typed)\b", clause, re.I):
         return "question", None
     return None
 
@@ -327,11 +334,16 @@ def unfield(text) -> str:
                   lambda m: (item(m.group(1), m.group(2)) or m.group(0)).strip("\n"), text)   # "q=...", "A.txt=..." lines
     lines = text.split("\n")
     for i, line in enumerate(lines[:-1]):
-        if not re.fullmatch(r"[ \t]*[A-Za-z_]\w{0,30}(?:[ \t]*,[ \t]*[A-Za-z_]\w{0,30}){1,11}[ \t]*", line):
+        sep = "\t" if "\t" in line else ","          # a CSV header, or a tab-separated one over one row or more
+        if not re.fullmatch(rf"[ \t]*[A-Za-z_]\w{{0,30}}(?:[ ]*{sep}[ ]*[A-Za-z_]\w{{0,30}}){{1,11}}[ \t]*", line):
             continue
-        names = [n.strip() for n in line.split(",")]
-        row = next(csv.reader([lines[i + 1]], skipinitialspace=True), [])
-        if len(row) == len(names) and any(heading_kind(key(n)) for n in names):
-            # the other fields stay as fields ("- id: r-00871"): the rubric may name them (a CSV answer row's id)
-            lines[i:i + 2] = ["\n".join(f"- {key(n) if heading_kind(key(n)) else n}: {v}" for n, v in zip(names, row)), ""]
+        names = [n.strip() for n in line.split(sep)]
+        if not any(heading_kind(key(n)) for n in names):
+            continue
+        rows = [next(csv.reader([row], delimiter=sep, skipinitialspace=True), []) for row in lines[i + 1:i + 9]]
+        rows = rows[:next((k for k, row in enumerate(rows) if len(row) != len(names)), len(rows))][:1 if sep == "," else 8]
+        # the other fields stay as fields ("- id: r-00871"): the rubric may name them (a CSV answer row's id)
+        if rows:
+            lines[i:i + 1 + len(rows)] = ["\n\n".join("\n".join(f"- {key(n) if heading_kind(key(n)) else n}: {v}"
+                                                                for n, v in zip(names, row)) for row in rows), ""]
     return "\n".join(lines)

@@ -58,7 +58,8 @@ _PAIR_WORDS = re.compile(r"<choice>|\[\[A\]\]|\bA or B\b|\bwhich of the two\b|\b
                          r"(?:is|was|sounds|gives|answers|follows|better)\b", re.I)
 
 
-_QUOTED_QUESTION = re.compile(r"\b(?:asked|asks|ask|told|prompted(?: with)?|question(?: was| is)?|said|says|request(?:ed)?(?: was| is)?|"
+_QUOTED_QUESTION = re.compile(r"\b(?:asked|asks|ask|told|prompted(?: with)?|question(?: was| is)?|(?<!it )(?<!bot )(?:said|says)|"
+                              r"request(?:ed)?(?: was| is)?|"         # (not 'bot A (it said "3 plus 5 is 9")': a reply's words)
                               r"instruction|command|(?:is )?asking(?: to)?|(?:request|question|prompt),? (?:which|that) [^\"\n:]{0,60}?|"
                               r"question (?:that|which) (?:\w+ ){0,5}?(?:is|was)(?: given| stated)?(?: as)?|"
                               r"cue(?: to (?:\w+ ){0,2}?\w+)? (?:was|is)|(?:player|user|caller|customer|child)(?:'s)? line|"
@@ -225,16 +226,18 @@ def _their_question(question, free, rubric, spoken) -> str:
                     r"(?:\s+(?:the|our|their|my|its|an?)\s+\w+\s*:?|\s+(?:me|us|it|him|her|them)\s*:?|\s*:?)"   # "asked the agent:"
                     r"\s*(\S.*)", question or "", re.I | re.S)
     question = said.group(1) if said else question
-    quoted = re.match(r'\s*[*_]*["\u201c`]([^"\u201c\u201d`\n]{2,300})["\u201d`]', question or "")    # *"..."* too
+    quoted = re.match(r'\s*[*_]*["\u201c`]([^"\u201c\u201d`\n]{2,300})["\u201d`]', question or "") or \
+        re.fullmatch(r"\s*(\*\*|__)([^*_\n]{2,300})\1\s*", question or "")       # *"..."* too, and **...** alone
     if quoted:
-        question = quoted.group(1).strip()
+        question = quoted.group(quoted.lastindex).strip()
     if not question:
         quoted = _QUOTED_QUESTION.search(free) or _QUOTED_QUESTION.search(rubric)
         # or named in the instructions, to the end of its line: "The listener's question for this item is: spell drum backwards"
         # (or without the colon where a question's first word follows: "the question was what is 8 times 9")
         # (a clause between without commas: not "the question of the user, second audio is what my model is answering")
-        stated = re.search(r"(?im)\b(?:question|request|prompt)\b(?:[^.:\n\"]{0,40}\b(?:is|was)[ \t]*:|[^.:,\n\"]{0,40}\b(?:is|was)"
-                           r"(?=[ \t]+(?:what|how|which|who|where|when|why|spell|repeat|say|tell|count|name)\b))"
+        pointer = "(?:[ \t]*[\u2190-\u21ff\u27a1\U0001f446-\U0001f449]\ufe0f?)?"       # "was \U0001f449 what is 3 plus 5"
+        stated = re.search(rf"(?im)\b(?:question|request|prompt)\b(?:[^.:\n\"]{{0,40}}\b(?:is|was)[ \t]*:|[^.:,\n\"]{{0,40}}\b(?:is|was)"
+                           rf"{pointer}(?=[ \t]+(?:what|how|which|who|where|when|why|spell|repeat|say|tell|count|name)\b))"
                            r"[ \t]*([^\s\"<{\[].{1,200}?)[ \t]*\.?[ \t]*$", rubric)
         if quoted:
             question = (quoted.group(1) or quoted.group(2)).strip()
@@ -316,7 +319,8 @@ def parse_judge_request(body: dict) -> dict:
     clip_labels = _clip_labels(body["messages"])[-2:]
     named = None if ours or len(labels) >= 2 or len(audios) < 2 else _paired_names(*clip_labels)
     told = "\n\n".join(system + instructions + [free])
-    mentions = [list(re.finditer(rf"(?<![\w>]){re.escape(n)}(?!\w)", told, re.I)) for n in named or ()]
+    # (a one-letter name in its own case: "bot A" / "bot B" are not the "a" of "we're on a deadline")
+    mentions = [list(re.finditer(rf"(?<![\w>]){re.escape(n)}(?!\w)", told, 0 if len(n) == 1 else re.I)) for n in named or ()]
     quoted = [[m for m in found if told[m.start() - 1:m.start()] in "\"'`" and m.start()] for found in mentions]
     # as the instructions spell them: quoted if they quote them ('"left" | "right"'), else where last named
     named = tuple((q or found)[-1].group(0) for q, found in zip(quoted, mentions)) if named and all(mentions) else None

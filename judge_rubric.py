@@ -133,7 +133,7 @@ def answer_words(rubric) -> list | None:
         if len(set(ranks)) == len(ranks) >= 3:
             return [w for _, w in sorted(zip(ranks, found))]
     # one a line, each with its meaning: "Excellent - correct and to the point" / "Good - ..." / "Fair - ..."
-    found = list(dict.fromkeys(re.findall(rf"(?im)^[ \t]*+(?:[-*\u2022][ \t]*+)?\**({words})\**[ \t]*+(?:[-:=\u2013(]|$)", rubric)))
+    found = list(dict.fromkeys(re.findall(rf"(?im)^[ \t]*+(?:[-*\u2022|][ \t]*+)?\**({words})\**[ \t]*+(?:[-:=\u2013(|]|$)", rubric)))   # a table's too
     ranks = [_LADDER[w.lower()] for w in found]
     if len(set(ranks)) == len(ranks) >= 3:
         return [w for _, w in sorted(zip(ranks, found))]
@@ -283,9 +283,9 @@ def answer_format(rubric, pairwise=False) -> dict:
     template = template or (fraction and ("", "N", f"/{fraction.group(1)}"))
     # the answer line and nothing more: "Reply with only ...", "nothing else", "a single word"
     if re.search(r"\b(?:reply|respond|answer|output|return|write|type|tell me)\w*\s+(?:with\s+)?(?:only|just|exactly)\b|"
-                 r"\bnothing else\b|\bno other (?:text|words)\b|\bno (?:prose|explanation|commentary)\b|\bsingle (?:word|line|letter)\b|"
+                 r"\bnothing else\b|\bno other (?:text|words)\b|\bno (?:prose|explanation|commentary|essay)\b|\bsingle (?:word|line|letter)\b|"
                  r"\bjust (?:tell me|say|answer|reply)\b|"
-                 r"\b(?:reply|respond|answer|output|type)\w*\s+(?:with\s+)?(?:either\s+)?[\"']?(?:A|1|[A-Za-z]\w{0,9})[\"']?\s+or\s+"
+                 r"\b(?:reply|respond|answer|output|type|drop)\w*\s+(?:with\s+)?(?:either\s+)?[\"']?(?:A|1|[A-Za-z]\w{0,9})[\"']?\s+or\s+"
                  r"[\"']?(?:B|2|[A-Za-z]\w{0,9})[\"']?"
                  r"(?:\s+only)?\s*(?:[.!]|$)|"                           # "Reply with A or B."
                  r"\b(?:write|reply|answer|output|respond|say)\w*\s+(?:with\s+)?[\"']?(?:1|A)[\"']? if\b|"

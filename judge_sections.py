@@ -24,7 +24,7 @@ from judge_inputs import AFTER_AUDIO, heading_kind, introduced_kind, sentences
 _LIST_ITEM = re.compile(r"^[ \t]*(?:\d{1,2}(?:\.\d{1,2})+\.?|\d{1,2}[.)]|[-*\u2022])[ \t]+")   # "1. The user asked: ...", "3.1 ..."
 _HEADING = re.compile(r"^[ \t]*+(?:(?:\d{1,2}(?:\.\d{1,2})+\.?|\d{1,2}[.)]|[-*\u2022])[ \t]++)?(?:#{1,6}[ \t]*+)?(?:\*\*|__)?"
                       r"\[?(?P<name>[A-Za-z](?:[\w '\u2019/\u2013\u2014-]|\([^()\n]{0,40}\)){0,58}?)\]?[ \t]*+"    # "X (a, b)"
-                      r"(?:\*\*|__)?+\.?[ \t]*+(?::(?:\*\*|__)?[ \t]*(?P<rest>.*)|(?P<bare>))$")     # "resp orth.:" too
+                      r"(?:\*\*|__)?+\.?[ \t]*+(?::(?!\d)(?:\*\*|__)?[ \t]*(?P<rest>.*)|(?P<bare>))$")     # "resp orth.:" too; not "at 23:40"
 _BRACKET = re.compile(r"^[ \t]*(?:\[|<\|)(?P<name>[^\]|\n]{1,60})(?:\]|\|>)[ \t]*$")     # [Question], <|User Prompt|>
 # reward.py's own headings, read exactly in its requests: a question or transcript there says whatever a
 # dataset or a policy says ("A: 3", "In the end: ..."), so no other line of it starts or ends a section
@@ -159,9 +159,10 @@ def split_sections(text) -> tuple[list, str]:
             current = None
             continue
         asked_before = current is not None and current[0] == "question"
-        if current is not None and current is inline_question and (_ABOUT_REPLIES.search(line) or blank and line.strip()):
-            current = None      # "The user asked: what is 2 plus 2" then 'Both answers say "4".' or a new paragraph: the
-            #                     question was its line
+        if current is not None and current is inline_question and (_ABOUT_REPLIES.search(line) or blank and line.strip() or
+                                                                  re.match(r"[ \t]*[a-z][a-z0-9]*(?:_[a-z0-9]+)+[ \t]*:", line)):
+            current = None      # "The user asked: what is 2 plus 2" then 'Both answers say "4".', a new paragraph or another
+            #                     field ("agent_name: KioskVoice v4.1"): the question was its line
             if _CLIP_NOTE.match(line):
                 continue            # "The reply is attached.": neither the question nor the reply's words
         field = re.match(r"[ \t]*([A-Za-z]{2,12})[ \t]*\d{1,2}[ \t]*(?:[-:.)\u2013\u2014]|$)", line)
@@ -250,6 +251,7 @@ def split_sections(text) -> tuple[list, str]:
         heads = sentences(inline.group(1)) if inline else []
         told = inline and len(heads[-1].split()) <= 10 and \
             re.search(r"\b(?:asked|asks|said|says|answered|replied|responded|got|received|(?:question|request) (?:is|was)|"
+                      r"(?:gave|sent|played) (?:it|them|the \w+)|"
                       r"(?:this|here) is (?:the|my|our) (?:question|prompt|request))\b(?! for\b)", heads[-1], re.I)
         # a heading after a sentence: "Two versions answered the same question. Question: what is 2 plus 2"
         named = heading_kind(heads[-1]) if len(heads) > 1 and len(heads[-1].split()) <= 8 else None
@@ -307,7 +309,7 @@ def split_sections(text) -> tuple[list, str]:
             free += [after] if after else []
             if rest.strip():
                 current[2].append(rest)
-                inline_question = current if kind[0] == "question" else inline_question
+                inline_question = current if kind[0] in ("question", "reference") else inline_question    # "Reference answer: 5"
                 numbered = (current, field.group(1).lower()) if field else numbered
             if kind[0] == "reply" and re.fullmatch(r'\s*["\u201c][^"\u201c\u201d\n]+["\u201d][.!]?\s*', rest):
                 current = None          # 'Its transcript is: "seven".': the quote is all of it
