@@ -2405,3 +2405,74 @@ def test_rubric_axis_of_round_fourteen(text, axis):
     "wrong loudness" read as a content cue; "VoiceQA" (a project's name) read as a voice cue. The guard: a
     numbered criterion under the title is no subtitle."""
     assert judge_axis.rubric_axis(text) == axis
+
+
+def test_inputs_and_questions_of_round_fifteen():
+    """Bugs caught (held-out round 15, 2026-12-06: batch 27, plain 16, 12 of 20 and 27 of 30 at 013c73e): "we gave it
+    this test instruction: ..." named no question ("instruction" read as the judge's); "Script as performed" named
+    no reply, so the question ran on into it; "customer_utterance: ..." ran on into "agent_name: ..."; "Reference
+    answer: 5" ran on into the next paragraph (the reference read as "5 ... Two replies follow."); a tab-separated
+    export's rows were not read; "Listener call-in (VO)" named nothing; "A guest said to the concierge at 23:40:
+    **...**" split at the time's colon; "the prompt we fed both our bots was 👉 what is 3 plus 5" gave no
+    question, and 'bot A (it said "3 plus 5 is 9")' was taken for it. The guard: "The bot says to the user" is
+    still a reply's heading (who says it, whoever it is said to)."""
+    read = lambda *texts: judge_request._their_inputs(list(texts))[0]      # noqa: E731
+    assert read("Before the matinee we gave it this test instruction: repeat after me red kite\n\nTake 1:") == \
+        [("question", None, "repeat after me red kite"), ("reply", "1", "")]
+    assert read("Direction given to the voice: what is 9 minus 4\nScript as performed: 9 minus 4 is 5") == \
+        [("question", None, "what is 9 minus 4"), ("reply", None, "9 minus 4 is 5")]
+    assert read("customer_utterance: spell frog backwards\nagent_name: KioskVoice v4.1\nagent_response_transcript: frog") == \
+        [("question", None, "spell frog backwards"), ("reply", None, "frog")]
+    assert read("Question: what is 9 minus 4\nReference answer: 5\n\nTwo voice assistant replies follow.\nReply A:") == \
+        [("question", None, "what is 9 minus 4"), ("reference", None, "5"), ("reply", "A", "")]
+    assert read("row\tuser_prompt\tresponse_id\tresponse_transcript\n14\twhich is larger 42 or 67\tresp_0412\tthe larger is 42\n"
+                "15\twhich is larger 42 or 67\tresp_0413\tthe larger is 67")[:2] == \
+        [("question", None, "which is larger 42 or 67"), ("reply", None, "the larger is 42")]
+    assert read("KRVW overnight desk\nListener call-in (VO): which is smaller 15 or 31\nBot transcript: the smaller is 15") == \
+        [("question", None, "which is smaller 15 or 31"), ("reply", None, "the smaller is 15")]
+    sections, free = judge_request._their_inputs(["A guest said to the in-room concierge at 23:40: **which is smaller 15 or 31**"])[:2]
+    assert judge_request._their_question(sections[0][2], free, free, []) == "which is smaller 15 or 31"
+    prose = 'the prompt we fed both our bots was \U0001f449 what is 3 plus 5\n\nbot A (it said "3 plus 5 is 9")'
+    assert judge_request._their_question(None, prose, prose, []) == "what is 3 plus 5"
+    assert judge_inputs.heading_kind("The bot says to the user") == ("reply", None)
+
+
+def test_a_one_letter_label_is_matched_in_its_own_case():
+    """Bug caught (batch 27's hackathon prompt): two clips labelled 'bot A (it said ...)' / 'bot B (...)' took their
+    spelling from the instructions' last mention, and "we're on a deadline" gave "a" for A."""
+    body = _two_clips(['bot A (it said "3 plus 5 is 9"):', 'bot B (it said "3 plus 5 is 8"):'], ["3 plus 5 is 9", "3 plus 5 is 8"],
+                      "which one is better OVERALL, the answer and the voice both count? just drop A or B, no essay, we're on a deadline",
+                      question="the prompt we fed both our bots was: what is 3 plus 5\n")
+    req = judge_request.parse_judge_request(body)
+    assert req["labels"] == ["A", "B"] and judge.ToyJudge().answer(req).strip() == "B"
+
+
+@pytest.mark.parametrize("text,axis", [
+    ("## Concierge voice check - Suite 1204\n\nPlease give ONE overall rating that covers both the answer itself and the way "
+     "it was spoken.", "holistic"),
+    ("which one slaps harder OVERALL?? like the actual answer AND the vibe/voice, both count", "holistic"),
+    ("I would like you to assess the delivery alone. Please set aside entirely whether the words themselves are correct.",
+     "acoustic"),
+    ("You are a speech evaluation expert comparing two spoken responses for naturalness. The content of the responses is "
+     "not to be judged.", "acoustic"),
+    ("You are a listening-test rater. You judge only how speech sounds, never what it says.", "acoustic"),
+    ("## Content accuracy check\n\nRate whether the answer is right.", "semantic"),          # a guard: the title and body agree
+])
+def test_rubric_axis_of_round_fifteen(text, axis):
+    """Bugs caught: a title naming one side ("voice check") outweighed a body that weighs both ("covers both");
+    "both count", "alone", "set aside", "is not to be judged", "how speech sounds" and ", never what it says" were
+    not read."""
+    assert judge_axis.rubric_axis(text) == axis
+
+
+@pytest.mark.parametrize("rubric,pairwise,want", [
+    ("| Rating | Meaning |\n|---|---|\n| Excellent | correct |\n| Good | minor issue |\n| Fair | issues |\n| Poor | major |\n"
+     "| Bad | unusable |\n\nReply with a single line: `Rating: <word>`", False,
+     {"levels": ["Bad", "Poor", "Fair", "Good", "Excellent"]}),
+    ("which one is better? just drop A or B, no essay pls", True, {"style": "bare", "alone": True}),
+])
+def test_answer_forms_of_round_fifteen(rubric, pairwise, want):
+    """Bugs caught: a word ladder written as a table's rows answered "Rating: 3"; "just drop A or B, no essay"
+    answered in our tag."""
+    fmt = judge_rubric.answer_format(rubric, pairwise)
+    assert {k: fmt.get(k) for k in want} == want
