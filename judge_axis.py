@@ -71,7 +71,7 @@ _NEG_BEFORE = re.compile(r"\b(?:(?:does|do|should|must|will|shall)(?: not|n't) (
                          r"(?:in|by) (?:a separate|another|a different) (?:study|pass|step|task|review|form|round|check|evaluation)\b|"
                          r"(?:in|by) (?:separate|other|different) (?:studies|passes|steps|tasks|reviews|forms|rounds|checks|evaluations)\b|"
                          r"(?:is|are) (?:scored|judged|rated|assessed|evaluated|graded|covered|checked|marked) (?:in|under) "
-                         r"(?:items?|sections?|steps?|parts?|questions?|criteri\w+|another|a separate|a different)\b|"   # "... are scored in items 6-8"
+                         r"(?:items?|sections?|steps?|parts?|questions?|criteri\w+|another|a separate|a different|[A-Z]{1,2}\d{1,2})\b|"   # "... are scored in items 6-8"
                          r"(?:is|are) not (?:your|our|the|a) (?:concern|focus|job|business|task)\b|"    # "... is not your concern"
                          r"(?:is|are) not to be (?:judged|assessed|considered|evaluated|scored|rated|graded|marked|checked)\b|"
                          r"(?:is|are) (?:someone|somebody) else'?s (?:job|concern|task|problem)\b|"
@@ -116,10 +116,10 @@ def _affirmed(text) -> str:
     # list ("Ignore the voice: loudness, tone and pace")
     # a parenthesis belongs to its clause: "Delivery (voice, speed, loudness) is out of scope", "style (volume etc.) is not"
     bare = re.sub(r"\([^()\n]{0,200}\)", lambda m: " " * len(m.group(0)), text)
-    ends = [m.start() for m in re.finditer(r"[.;!?\n\u2014]|[,:](?=\s+(?:I|I'm|I am|we|we're|we are|(?i:but|please))\b)|"
+    ends = [m.start() for m in re.finditer(r"\.(?!\d)|[;!?\n\u2014]|[,:](?=\s+(?:I|I'm|I am|we|we're|we are|(?i:but|please))\b)|"
                                            r",(?=\s+(?i:which|who|how|what|rate|score|judge|decide|pick|choose|tell)\b)", bare)]
     starts = [m.start() + (1 if m.group(0)[0].isspace() else 0)
-              for m in re.finditer(r"[.;!?\n,]|\s(?:-{1,3}|[\u2013\u2014])\s", bare)]  # where one begins (after); " - ", " -- " too
+              for m in re.finditer(r"\.(?!\d)|[;!?\n,]|\s(?:-{1,3}|[\u2013\u2014])\s", bare)]  # where one begins (after); " - ", " -- " too
 
     def clause_end(i):
         k = bisect.bisect_left(ends, i)
@@ -215,6 +215,7 @@ def rubric_axis(rubric) -> str:
     first = next((line for line in lines if line.strip(" *#_-")), "") if not metrics else ""
     title = first if first.startswith(("#", "**", "__")) or len(first.split()) <= 8 and not first.endswith(".") else ""
     title = "" if re.fullmatch(r"[#/\s]*[\w./-]+\.(?:ya?ml|json\w?|txt|md|csv|py|xml|toml|ini|cfg)", title) else title   # a file's name
+    title = re.sub(r"[\"\u201c][^\"\u201c\u201d]*[\"\u201d]", " ", title)       # a name it quotes: 'Experiment: EXP-311 "TTS pacing v2"'
     # a subtitle right under it: "SPOKEN DIALOGUE PREFERENCE ANNOTATION - GUIDELINE v2.3" / "Dimension C: Correctness (...)"
     second = lines[lines.index(first) + 1] if title and lines.index(first) + 1 < len(lines) else ""
     subtitle = second if len(second.split()) <= 8 and not second.endswith((".", "?")) and not re.match(r"\d{1,2}[.)]|[-*]", second) \

@@ -74,12 +74,15 @@ def heading_kind(name) -> tuple | None:
     while lead < len(words) - 1 and words[lead] in ("and", "here", "now", "this", "is", "are", "the", "read"):   # "Read the user request"
         lead += 1
     words = words[lead:]
-    given = next((i for i, w in enumerate(words[1:-1], 1) if w in ("given", "sent", "posed", "put", "spoken", "typed", "played")
+    given = next((i for i, w in enumerate(words[1:-1], 1) if w in ("given", "sent", "posed", "put", "spoken", "typed", "played", "read")
                   and words[i + 1] in ("to", "by", "at", "into")), len(words))       # "Visitor request typed at the kiosk"
     words = words[:given]                          # "Prompt given to the system": a prompt, whoever it went to
     told_to = next((i for i, w in enumerate(words[1:-1], 1) if w in ("says", "said", "asks", "asked") and words[i + 1] == "to"),
                    len(words) - 1)
     words = words[:told_to + 1]                    # "The player character says to the wizard NPC": who says it, not to whom
+    if not label and len(words) >= 2 and words[-1] == "given" and words[0] in ("task", "question", "prompt", "instruction", "request",
+                                                                             "direction", "line"):
+        return "question", None                    # "Task the assistant was given"
     if len(words) > 2 and words[-2:] in (["under", "test"], ["being", "tested"]):
         words = words[:-2]                         # "Caller utterance under test": what is tested is the question
     if not label and len(words) >= 3 and words[-2] == "as" and words[-1] in ("performed", "spoken", "delivered", "recorded"):
@@ -100,7 +103,8 @@ def heading_kind(name) -> tuple | None:
                                   r"(?:\w+ ){0,4}(?:answers|answered|is answering|responds to|replies to)|(?:for|to|behind|of) "
                                   r"(?:\w+ ){0,2}(?:recordings?|clips?|repl(?:y|ies)|answers?|responses?|takes?))", " ".join(words)):
         return "question", None                    # "The user's request that this recording answers was", "... for both recordings"
-    if not label and 2 <= len(words) <= 10 and (words[-1] in ("answering", "responding") and not set(words) & _REPLY_WORDS
+    if not label and 2 <= len(words) <= 10 and (words[-1] in ("answering", "responding") and (not set(words) & _REPLY_WORDS or
+                                                                                            {"line", "script"} & set(words))
                                                  or words[-1] in ("question", "request", "prompt", "query")
                                                  and set(words) & {"answering", "answered", "responding"}):
         return "question", None                    # "The line the actor was answering", "The reply was answering this request"
@@ -124,7 +128,7 @@ def heading_kind(name) -> tuple | None:
     if {"reference", "expected", "gold", "ideal", "target", "official"} & set(words) or "ground truth" in " ".join(words) \
             or " ".join(words[-2:]) in ("correct answer", "right answer", "answer key"):
         return "reference", None
-    if not label and (len(words) in (2, 3) and words[-1] in ("question", "prompt", "request", "query", "instruction")
+    if not label and (len(words) in (2, 3) and words[-1] in ("question", "prompt", "request", "query", "instruction", "utterance")
                       or len(words) <= 3 and words[-1] == "card" and set(words) & {"question", "prompt", "request"}
                       or words == ["stimulus"]) and not \
             set(words[:-1]) & ({"system", "judge", "grading", "scoring", "evaluation", "evaluator", "rating", "example", "sample",

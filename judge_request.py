@@ -53,7 +53,7 @@ _PAIR_WORDS = re.compile(r"<choice>|\[\[A\]\]|\bA or B\b|\bwhich of the two\b|\b
                          r"\btwo (?:spoken |voice |audio |speech )?(?:replies|responses|answers|outputs|recordings|clips|assistants|bots|"
                          r"models|systems|builds|takes|versions)\b|\b(?:listen to|compare) both\b|\bfirst[\"'`]? or [\"'`]?second\b|"
                          r"\bwhich one (?:is|was|did|does|sounds|gives|answers|follows)\b|"
-                         r"\bcompare the two\b|<winner>|"
+                         r"\bcompare the two\b|<winner>|\bpairwise\b|\btwo arms\b|"
                          r"\bwhich (?:response|reply|answer|candidate|sample|clip|recording|version|voice|rendering) "
                          r"(?:is|was|sounds|gives|answers|follows|better)\b", re.I)
 
@@ -66,7 +66,8 @@ _QUOTED_QUESTION = re.compile(r"\b(?:asked|asks|ask|told|prompted(?: with)?|ques
                               r"(?:prompt|question|request|line) (?:I|we) (?:gave|sent|used|played)(?: \w+)? (?:was|is)|"   # 'The prompt I gave it was "..."'
                               r"answering|(?:prompt|instruction|question|request)\s++(?:given|sent|posed)\s++to\s++"
                               r"(?:\w+\s++){0,2}?\w+\s++(?:was|is)|"          # "The prompt given to both systems was: "...""
-                              r"(?:answers|replies|responses) to)"     # 'two answers to "..."', not 'limit your answer to "yes"'
+                              r"(?:answers|replies|responses) to|(?<='s )(?:answer|reply|response) to)"     # 'two answers to "..."',
+                              #                                      "each vendor's response to ...", not 'limit your answer to "yes"'
                               r"(?:\s++to(?=\s))?"                                 # 'says to the robot sidekick: "..."'
                               r"(?:\s++(?:(?:a|an|my|the|our|its|this|that|their)\s++)?\w++(?:\s++\w++){0,2}(?:\s++to)?)?"   # 'asked a voice assistant "..."'
                               r"(?:\s*+\([^()\n]{0,40}\))?\s*+:?\s*+"             # "asked the following (orthographic prompt):"
@@ -117,6 +118,7 @@ def _parts(content, marks=True) -> tuple[list, list]:
             raise BadRequest("message content parts must be objects")
         if part.get("type") == "text" and isinstance(part.get("text"), str):
             text = part["text"].rstrip()
+            text = text.replace("\u2018", "'").replace("\u2019", "'") if marks else text     # ‘which is smaller ...’
             last = text.rsplit("\n", 1)[-1].strip(" #*_")
             audio_next = i + 1 < len(content) and isinstance(content[i + 1], dict) and \
                 content[i + 1].get("type") in ("input_audio", "audio_url")
@@ -172,6 +174,8 @@ def _their_inputs(texts) -> tuple[list, str, list]:
     reads it: inputs given as one JSON object or as XML elements; a reply-like section that instructs
     the judge ("## Output / Return only a JSON object") beside another reply is rubric; a reply whose
     text says "... its transcript is: ..." is what follows the phrase."""
+    # an e-mail's quoted lines ("> Could you compare ... to the question" / '> "what is 8 plus 5"?'), read unquoted
+    texts = [re.sub(r"(?m)^[ \t]*(?:>[ \t]?)+", "", t) if len(re.findall(r"(?m)^[ \t]*>", t)) >= 3 else t for t in texts]
     sections, free = split_sections(untag("\n\n".join(unfield(unjson(unhtml(t))) for t in texts)))
     told = [i for i, (kind, lab, b) in enumerate(sections) if kind == "reply" and not lab and RUBRIC_CUE.search(b)]
     instructions = [sections[i][2] for i in told] if told and len(told) < sum(k == "reply" for k, _, _ in sections) else []
@@ -324,7 +328,8 @@ def parse_judge_request(body: dict) -> dict:
     quoted = [[m for m in found if told[m.start() - 1:m.start()] in "\"'`" and m.start()] for found in mentions]
     # as the instructions spell them: quoted if they quote them ('"left" | "right"'), else where last named
     named = tuple((q or found)[-1].group(0) for q, found in zip(quoted, mentions)) if named and all(mentions) else None
-    bare = bool(system) and not replies and bool(free) and not all(t.startswith(AFTER_AUDIO) for t in user if t.strip()) \
+    bare = bool(system) and not replies and not found["question"] and bool(free) and \
+        not all(t.startswith(AFTER_AUDIO) for t in user if t.strip()) \
         and not RUBRIC_CUE.search(free) and not named   # "Here is the spoken reply. Rate the speech from 1 to 5." is no transcript
     rubric = "\n\n".join(system + instructions + ([] if bare else [free]))[:MAX_RUBRIC]
     rubric = html.unescape(rubric) if re.search(r"&(?:lt|gt|quot|amp|apos);", rubric) else rubric   # inside an XML record

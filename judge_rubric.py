@@ -142,6 +142,7 @@ def answer_words(rubric) -> list | None:
 
 # An answer line shown as a template to copy: `score=<N>`, "**Score:** N", "Better response: <1 or 2>"
 _PLACEHOLDER = re.compile(r"<[^<>\n]{1,30}>|\{[^{}\n]{1,30}\}|\[[^\[\]\n]{1,30}\]|(?<![\w<\[{])(?:N|X|#|\?+)(?![\w>\]}])|"
+                          r"\((?:int|integer|number|score|digit)\)|"                  # AudioBench's "Rating: (int)"
                           r"\b\d{1,3}\s*(?:-|\u2013|/|\|)\s*\d{1,3}\b|\b\w+(?:\s*(?:/|\||\bor\b)\s*\w+)+")
 _TEMPLATE_KEY = re.compile(r"\b(?:score\w*|rating\w*|grade\w*|verdict\w*|winner\w*|better\w*|prefer\w*|choice\w*|"
                            r"result\w*|judg\w*|label\w*|mos|overall|final|correct\w*|decision\w*)\b", re.I)
@@ -163,6 +164,11 @@ def answer_options(rubric) -> tuple | None:
             asked = re.search(rf"\b{_ANSWER_VERB}\b", line[:line.find(listed[0])], re.I)     # "Answer with just 'Take 1' or 'Take 2'"
             if start.strip() and all(rest) and len(set(rest)) == len(rest) and (not single or start.endswith(": ") or asked):
                 return start, rest
+            # the tie in its own words after two that share a start: "Answer `Take 1` or `Take 2`, or `No preference`"
+            tied = len(listed) == 3 and re.fullmatch(r"(?i)tie|equal|same|neither|both|no (?:preference|difference)", listed[2])
+            shared = os.path.commonprefix(listed[:2])
+            if tied and re.fullmatch(r"[A-Za-z]+ ", shared[:shared.rfind(" ") + 1]) and (not single or asked):
+                return "", listed
     # unquoted, each a line's start and one word: "verdict=A | verdict=B | verdict=TIE" on one line, or under
     # "in the form:" one a line ("Preferred response: A" / "or" / "Preferred response: B")
     lines = [re.sub(r"^or\s*:\s*", "", line.strip(), flags=re.I) for line in rubric.splitlines()      # "or: Verdict: incorrect"
@@ -226,7 +232,9 @@ def answer_template(rubric) -> tuple | None:
         named = named if named and not _input_heading(named.group(1)) else None       # not "Question: <question>"
         key = named or _TEMPLATE_KEY.search(line) or \
             (re.match(r"[\W_]*[A-Za-z][\w ]{0,30}?(?:\*\*|__)?\s*[:=]", line) if introduced else None)
-        hole = next((m for m in _PLACEHOLDER.finditer(line) if key and m.start() >= key.end()), None)
+        holes = [m for m in _PLACEHOLDER.finditer(line) if key and m.start() >= key.end()]
+        # a range in the key's parenthesis is not the hole: "`Delivery score (0-10): <n>`"
+        hole = next((m for m in holes if line[m.start() - 1:m.start()] != "(" or len(holes) == 1), None)
         if key and hole and not re.search(r"</|\"\s*:|\[\[", line):      # tags, JSON and [[N]] have their own styles
             out_of = re.fullmatch(r"(\d{1,3})\s*(/\s*\d{1,3})", hole.group(0))
             if out_of:                # "Delivery: 6/10" shown as an example: the value in place of the 6
@@ -276,14 +284,18 @@ def answer_format(rubric, pairwise=False) -> dict:
     one score per aspect); None = the rubric's axis."""
     want = r"choice|winner|prefer\w*|better|verdict|decision" if pairwise else r"score\w*|rating\w*|grade\w*"
     named = None if pairwise else named_scale(rubric)
+    # a placeholder that gives the range: '{"overall": <integer 0-100>}'
+    hole_range = re.search(r"<(?:integer|int|number|score|value)?[ \t]*(\d{1,3})[ \t]*(?:-|\u2013|to)[ \t]*(\d{1,3})[ \t]*>", rubric)
+    named = named or (named_scale(f"scale {hole_range.group(1)}-{hole_range.group(2)}") if hole_range and not pairwise else None)
     fmt = {"scale": named or (1, 5), "tie": "tie"}
+    rubric = rubric.replace("\u2018", "'").replace("\u2019", "'")        # ‘'1'’: quotes as straight ones
     rubric = rubric.replace('\\"', '"')      # a JSON string's quotes: '"output": "{\\"winner\\": \\"first\\" | ...}"'
     template, options = answer_template(rubric), answer_options(rubric)
     fraction = re.search(r"\b(?:like|as|e\.g\.?,?|such as|format|form)\s+(?:\d{1,3}|N|X)\s*/\s*(\d{1,3})\b", rubric)  # "as N/10"
     template = template or (fraction and ("", "N", f"/{fraction.group(1)}"))
     # the answer line and nothing more: "Reply with only ...", "nothing else", "a single word"
     if re.search(r"\b(?:reply|respond|answer|output|return|write|type|tell me)\w*\s+(?:with\s+)?(?:only|just|exactly)\b|"
-                 r"\bnothing else\b|\bno other (?:text|words)\b|\bno (?:prose|explanation|commentary|essay)\b|\bsingle (?:word|line|letter)\b|"
+                 r"\bnothing else\b|\bno other (?:text|words)\b|\bno (?:prose|explanation|commentary|essay)\b|\bsingle (?:word|line|letter|character|digit)\b|"
                  r"\bjust (?:tell me|say|answer|reply)\b|"
                  r"\b(?:reply|respond|answer|output|type|drop)\w*\s+(?:with\s+)?(?:either\s+)?[\"']?(?:A|1|[A-Za-z]\w{0,9})[\"']?\s+or\s+"
                  r"[\"']?(?:B|2|[A-Za-z]\w{0,9})[\"']?"
@@ -360,7 +372,7 @@ def answer_format(rubric, pairwise=False) -> dict:
         key_names = re.findall(r"(?m)^[ \t]+([A-Za-z][\w-]*)[ \t]*:", listed_keys.group(2))
         keys = [k for k in key_names if re.search(want, k, re.I)] or [k for k in key_names if not re.fullmatch(text_slot, k, re.I)]
     placeholder = r"(?:N|X|<(?:number|int|integer|score|n|N)>)(?![\w<])"      # "MOS: N", "Overall: N/5"
-    lines = list(dict.fromkeys(re.findall(rf"(?:^|(?<=[\s\"'(\u201c`*>]))((?:[A-Z][a-z]+ |[A-Z]+[ _]|[a-z]+_)?(?i:{want}))[ \t]*:[ \t]*"
+    lines = list(dict.fromkeys(re.findall(rf"(?:^|(?<=[\s\"'(\u201c`*>]))((?:[A-Z][a-z]+ |[A-Z]+\d*[ _]|[a-z]+_)?(?i:{want}))[ \t]*:[ \t]*"
                                           rf"(?:\[|<|\{{|N\b|X\b|\d|_|\.\.\.|A\b)", rubric, re.M)))
     label = r"(?:^|(?<=[\s\"'(\u201c*`]))([A-Z][A-Za-z]+(?: [a-z]+)?)"          # "**Overall: N/10**" too
     lines = lines or list(dict.fromkeys(re.findall(rf"{label}\s*:\s*{placeholder}", rubric, re.M)))
@@ -394,7 +406,8 @@ def answer_format(rubric, pairwise=False) -> dict:
     two_words = re.search(r"\b(?:answer|respond|reply|output|write|say|type|word|label)\w*\b[^.\n]{0,40}?\b(first|left)['\"`]? or "
                           r"['\"`]?(second|right)\b|"
                           r"\b(?:just|only|either|with|say|answer|reply|write) (1|X|a) or (2|Y|b)\b|"     # "just say a or b": as spelled
-                          r"\b(?:write|reply|answer|output|respond|say)\w*\s+[\"']?(1)[\"']? if [^.\n]{0,60}?\b[\"']?(2)[\"']? if\b",
+                          r"\b(?:write|reply|answer|output|respond|say)\w*\s+(?:with\s+)?(?:a single (?:character|digit|number)\s*:?\s*)?"
+                          r"[\"']?(1)[\"']? if [^.\n]{0,60}?\b[\"']?(2)[\"']? if\b",
                           rubric, re.I)
     # the labels in a parenthesis after the order: "Answer with the build number only (4.2 or 4.3), or 'no preference' ..."
     in_parens = re.search(r"\b(?:answer|reply|respond|write|say|output)\w*\b[^.\n]{0,60}?\(\s*([\w.]{1,12}) or ([\w.]{1,12})\s*\)",
@@ -407,7 +420,7 @@ def answer_format(rubric, pairwise=False) -> dict:
         fmt["labels"] = [two_words.group(1) or two_words.group(3) or two_words.group(5),
                          two_words.group(2) or two_words.group(4) or two_words.group(6)]
     # "... equal if they are equally correct": the tie's word
-    tie_if = re.search(r"[\"'`](\w+(?: \w+)?)[\"'`] if (?:they are|they're|both are|the two are|both|neither)\b|"
+    tie_if = re.search(r"[\"'`](\w+(?: \w+)?)[\"'`] if (?:they are|they're|both are|the two are|both|neither|there(?:'s| is) nothing)\b|"
                        r"\b(tie|equal|same|draw|neither|both|C|0)\b if (?:they are|they're|both are|the two are|both|neither)\b",
                        rubric, re.I)
     if pairwise and tie_if and not tie and not words:

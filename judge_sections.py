@@ -68,7 +68,8 @@ def our_sections(text) -> tuple[list, str]:
 
 def _quoted_then_rubric(rest) -> tuple[str, str]:
     """'"what is 2 plus 2". Listen to the reply below and rate ...' -> (the quoted question, the rest: rubric)."""
-    quoted = re.match(r'\s*["\u201c]([^"\u201c\u201d\n]{2,300})["\u201d][.!?]?\s+(\S.*)$', rest)
+    quoted = re.match(r'\s*["\u201c]([^"\u201c\u201d\n]{2,300})["\u201d][.!?]?\s+(\S.*)$', rest) or \
+        re.match(r"\s*'([^'\n]{2,300})'[.!?]?\s+([A-Z].*)$", rest)       # "'which is smaller 71 or 38'. Two replies follow"
     return (quoted.group(1), quoted.group(2)) if quoted else (rest, "")
 
 
@@ -221,7 +222,9 @@ def split_sections(text) -> tuple[list, str]:
         m = _BRACKET.match(line) or _HEADING.match(line)
         # "## Task", "**Rubric**": set apart as a heading. A bracketed line is not ("[empty]", our
         # own client's word for a reply with no text, is a transcript)
-        marked = bool(m) and m.re is _HEADING and line.lstrip().startswith(("#", "**", "__"))
+        marked = bool(m) and (m.re is _HEADING and line.lstrip().startswith(("#", "**", "__")) or
+                              m.re is _BRACKET and m.group("name").strip()[:1].isupper() and m.group("name").strip() != "Empty"
+                              and current is not None and current[0] != "reply")     # "[Task]" after "[Question]" (not "[laughs]")
         if m and m.groupdict().get("bare") is not None and not marked and not (
                 (heading_kind(m.group("name")) or (None, None))[1] and _heads_words(lines[i + 1] if i + 1 < len(lines) else "")):
             m = None            # a bare "Answer" line is text; "## Answer", "**Answer**" is a heading, and "Response A"
@@ -252,7 +255,7 @@ def split_sections(text) -> tuple[list, str]:
         told = inline and len(heads[-1].split()) <= 10 and \
             re.search(r"\b(?:asked|asks|said|says|answered|replied|responded|got|received|(?:question|request) (?:is|was)|"
                       r"(?:gave|sent|played) (?:it|them|the \w+)|"
-                      r"(?:this|here) is (?:the|my|our) (?:question|prompt|request))\b(?! for\b)", heads[-1], re.I)
+                      r"(?:this|here) is (?:the|my|our|a|an)(?: \w+'s)? (?:question|prompt|request))\b(?! for\b)", heads[-1], re.I)
         # a heading after a sentence: "Two versions answered the same question. Question: what is 2 plus 2"
         named = heading_kind(heads[-1]) if len(heads) > 1 and len(heads[-1].split()) <= 8 else None
         # (a question or a reference only: "Think it through first. Answer: YES or NO." is an order)
