@@ -2476,3 +2476,79 @@ def test_answer_forms_of_round_fifteen(rubric, pairwise, want):
     answered in our tag."""
     fmt = judge_rubric.answer_format(rubric, pairwise)
     assert {k: fmt.get(k) for k in want} == want
+
+
+def test_inputs_and_questions_of_round_sixteen():
+    """Bugs caught (held-out round 16, 2026-12-06: batch 28, plain 17, 5 of 20 and 26 of 30 at 958a1c8): "Prompt read
+    to DepoAssist", "Task the assistant was given", "Script line the assistant is answering" and "Probe utterance"
+    named no question; "[Question] ... [Task]" ran the question on into the task; "Here is a user's question to a
+    voice assistant: ..." introduced nothing; an e-mail's quoted request ('> ... to the question' / '> "what is 8 plus
+    5"?') gave no question; "each vendor's response to the same test utterance: "..."" gave none; a question in
+    single curly quotes ran on into the rubric after it. The guard: "[laughs]" inside a transcript stays in it."""
+    read = lambda *texts: judge_request._their_inputs(list(texts))[0]      # noqa: E731
+    for heading in ("Prompt read to DepoAssist", "Task the assistant was given", "Script line the assistant is answering",
+                    "Probe utterance"):
+        assert judge_inputs.heading_kind(heading) == ("question", None), heading
+    assert read("[Question]\nwhich is larger 12 or 57\n\n[Task]\nRate the answer.")[0] == ("question", None, "which is larger 12 or 57")
+    assert read("Here is a user's question to a voice assistant: what is 9 minus 4\n\nFirst response:")[0] == \
+        ("question", None, "what is 9 minus 4")
+    assert read("Transcript: 3 plus 4\n[laughs]\nis 7")[0] == ("reply", None, "3 plus 4\n[laughs]\nis 7")
+    mail = ("Forwarding Priya's request below.\n\n> Could you compare the two voice replies our assistant gave to the question\n"
+            '> "what is 8 plus 5 say it quickly"?\n> Please reply with just A, B, or tie.')
+    sections, free = judge_request._their_inputs([mail])[:2]
+    assert judge_request._their_question(None, free, free, []) == "what is 8 plus 5 say it quickly"
+    prose = "The two samples above are each vendor's response to the same test utterance: \"how many letters in bread\"."
+    assert judge_request._their_question(None, prose, prose, []) == "how many letters in bread"
+    sections = read("The user asked the assistant: \u2018which is smaller 71 or 38\u2019. Two candidate replies follow.".replace(
+        "\u2018", "'").replace("\u2019", "'"))
+    assert sections == [("question", None, "which is smaller 71 or 38")]
+
+
+@pytest.mark.parametrize("rubric,pairwise,want", [
+    ("Answer `Take 1` or `Take 2`, or `No preference` if they are genuinely equal. Just the label please, no notes.", True,
+     {"style": "template", "template": ("", "", ""), "labels": ["Take 1", "Take 2"], "tie": "No preference"}),
+    ('Return a JSON object {"overall": <integer 0-100>, "comment": "<short comment>"}.', False,
+     {"style": "json", "scale": (0, 100)}),
+    ("Your response should be formatted as follows:\nExplanation: (your explanation)\nRating: (int)", False,
+     {"style": "template", "template": ("Rating: ", "(int)", "")}),
+    ("Scale: 0 (unusable) to 10 (ship it).\nReply by filling in the field exactly as: `Delivery score (0-10): <n>`", False,
+     {"template": ("Delivery score (0-10): ", "<n>", "")}),
+    ("Use the audit's rating terms: Excellent, Good, Fair, Poor or Bad.\nRecord your answer as: D4 rating: <term>", False,
+     {"style": "line", "slots": [("D4 rating", None)]}),
+    ("Kindly answer with a single character: \u20181\u2019 if Reply 1 is better, \u20182\u2019 if Reply 2 is better, or "
+     "\u20180\u2019 if there\u2019s nothing to choose between them.", True, {"style": "bare", "labels": ["1", "2"], "tie": "0"}),
+    ("Write exactly one line: Score: <0-10>", False, {"scale": (0, 10)}),            # a guard: the range still read
+])
+def test_answer_forms_of_round_sixteen(rubric, pairwise, want):
+    """Bugs caught: three quoted options whose tie shares no start with the two labels; a JSON placeholder's range
+    ("<integer 0-100>") read no scale; AudioBench's "Rating: (int)" had no placeholder; the range in the key's
+    parenthesis ("Delivery score (0-10):") taken for the hole; "D4 rating" cut to "rating"; curly single quotes and
+    "with a single character:" hid the "1 if ... 2 if ... 0 if" labels."""
+    fmt = judge_rubric.answer_format(rubric, pairwise)
+    assert {k: fmt.get(k) for k in want} == want
+
+
+@pytest.mark.parametrize("text,axis", [
+    ("| 14.3 | Night-cabin voice response | Spoken reply must be clear and delivered in the manner requested (volume, pace, "
+     "tone). Content accuracy is verified separately under item 14.1 and is not part of this item. |", "acoustic"),
+    ("Criterion D4 (audio delivery): rate how well the voice output is delivered. Content accuracy is assessed under D3, "
+     "not here.", "acoustic"),
+    ('Experiment: EXP-311 "TTS pacing v2"\n\nI only need the content comparison: which arm gave the more correct answer? '
+     "Ignore how it sounds.", "semantic"),
+])
+def test_rubric_axis_of_round_sixteen(text, axis):
+    """Bugs caught: "item 14.1" ended a clause at its decimal point, so "Content accuracy ... is not part of this
+    item" kept its content cue; "assessed under D3" left nothing out; a title quoting an experiment's name ("TTS
+    pacing v2") read as a delivery title."""
+    assert judge_axis.rubric_axis(text) == axis
+
+
+def test_a_pairwise_spec_asks_for_a_choice():
+    """Bug caught: an XML request whose <task> is "pairwise", over two clips with no label between them, was read
+    as one scored reply."""
+    body = _two_clips(["", ""], ["9 minus 3 is 5", "9 minus 3 is 6"],
+                      "", question='<evaluation_request>\n  <task>pairwise</task>\n  <user_turn>what is 9 minus 3</user_turn>\n'
+                                   "  <output_format>&lt;preferred&gt;A&lt;/preferred&gt; or &lt;preferred&gt;B&lt;/preferred&gt;"
+                                   "</output_format>\n</evaluation_request>\n")
+    req = judge_request.parse_judge_request(body)
+    assert req["mode"] == "compare" and "<preferred>B</preferred>" in judge.ToyJudge().answer(req)     # 9 - 3 is 6: B
