@@ -280,8 +280,10 @@ def parse_judge_request(body: dict) -> dict:
     read = [(m.get("role"), *(_parts(m.get("content"), marks=not ours) if m.get("role") == "user" else ([], [])))
             for m in body["messages"]]
     # (an assistant turn that only acknowledges, "Got it. Please play the assistant's reply.", answered nothing)
-    acknowledged = [i for i, m in enumerate(body["messages"]) if m.get("role") == "assistant" and not re.search(r"\d", str(m.get("content")))
-                    and re.search(r"\b(?:understood|got it|ok(?:ay)?|sure|ready|please|go ahead|waiting|noted)\b", str(m.get("content")), re.I)]
+    acknowledged = [i for i, m in enumerate(body["messages"]) if m.get("role") == "assistant"
+                    and not re.search(r"\d", str(m.get("content")))
+                    and re.search(r"\b(?:understood|got it|ok(?:ay)?|sure|ready|please|go ahead|waiting|noted)\b", str(m.get("content")),
+                                  re.I)]
     answered = max((i for i, (role, _, _) in enumerate(read) if role == "assistant" and i not in acknowledged), default=-1)
     # a user turn with clips that an assistant turn already answered is a worked example (few-shot), when the
     # clips to judge come after it; a turn without clips before it may hold the instructions
@@ -294,7 +296,7 @@ def parse_judge_request(body: dict) -> dict:
         raise BadRequest("no input_audio part in the user message: the judge scores a reply's audio; send it as an "
                          "input_audio part beside the text (Question / Transcript of the reply)")
     # short names the instructions define for the inputs: "q = user request, r = device reply (audio)" over "q: ..." / "r:"
-    defined = {} if ours else {short: f"{name}" for short, name in re.findall(
+    defined = {} if ours else {short: name for short, name in re.findall(
         r"(?<![\w=])([b-z]{1,3})[ \t]*=[ \t]*([A-Za-z][\w ]{2,30}?)[ \t]*(?=[,;.(\n]|$)", "\n".join(system))
         if (heading_kind(name) or ("",))[0] in ("question", "reply")}
     for short, name in defined.items():
