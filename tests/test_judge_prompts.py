@@ -18,6 +18,7 @@ import codec
 import analyses
 import judge
 import judge_axis
+import judge_forms
 import judge_inputs
 import judge_request
 import judge_rubric
@@ -709,7 +710,7 @@ def test_answer_words_are_the_ones_offered_as_the_answer_not_a_mention(rubric, w
     """Bugs caught: "whether the answer is correct or incorrect" (the noun 'answer', a mention) read as
     a verdict asked for, so a 1-5 score is answered "correct"; the verdict's two words swapped
     (a right reply answered "no"); a ladder kept in the order written, not worst first."""
-    assert judge_rubric.answer_words(rubric) == words
+    assert judge_forms.answer_words(rubric) == words
 
 
 def test_words_and_fractions_are_hand_worked_from_the_likert_score():
@@ -735,7 +736,7 @@ def test_an_answer_line_shown_to_copy_is_the_template(rubric, template):
     """Bugs caught: a sentence's tail kept after the value ("**Score:** 4 and nothing else"), a quoted
     phrase with no placeholder (the question) taken for the answer's form, a line introduced as the form
     ("in the form: Stars: N") refused for not saying 'score'."""
-    assert judge_rubric.answer_template(rubric) == template
+    assert judge_forms.answer_template(rubric) == template
 
 
 @pytest.mark.parametrize("line,kind", [
@@ -1500,8 +1501,8 @@ def test_inputs_of_batch_thirteen():
 def test_answer_forms_of_batch_thirteen():
     """Bugs caught: 'a line exactly of the form OVERALL=<score>' inside a numbered step, and
     "The last line of your reply must be:\nDELIVERY_SCORE: <value>", answered with our tag."""
-    assert judge_rubric.answer_template("6. Finish with a line exactly of the form OVERALL=<score>") == ("OVERALL=", "<score>", "")
-    assert judge_rubric.answer_template("The last line of your reply must be:\nDELIVERY_SCORE: <value>") == \
+    assert judge_forms.answer_template("6. Finish with a line exactly of the form OVERALL=<score>") == ("OVERALL=", "<score>", "")
+    assert judge_forms.answer_template("The last line of your reply must be:\nDELIVERY_SCORE: <value>") == \
         ("DELIVERY_SCORE: ", "<value>", "")
 
 

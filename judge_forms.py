@@ -1,0 +1,207 @@
+"""The answer forms a judge's rubric shows, each read on its own: the words it offers (a verdict's
+two, a quality ladder's), whole answers listed to pick from, an answer line shown to copy, a CSV row.
+
+    import judge_forms
+    judge_forms.answer_words("Answer YES or NO.")                               # ['NO', 'YES']
+    judge_forms.answer_options("End with 'Winner: A' or 'Winner: B'.")          # ('Winner: ', ['A', 'B'])
+    judge_forms.answer_template("Reply in the format: Score: <N>")              # ('Score: ', '<N>', '')
+    judge_forms.csv_row("clip_id: vx_1\nOutput one CSV row, columns clip_id,score")   # ('vx_1,', 'N', '')
+
+judge_rubric.answer_format weighs these against the rubric's other cues (tags, JSON keys, [[N]],
+"Score: N" lines, a form's last "- Fluency:") and decides the one form to answer in. All of it is
+heuristic: README, *Use your own judge prompt*, says how far it carries on prompts it was not
+built from.
+
+Deviations: none from the paper (it does not say how its judge reads a rubric).
+"""
+import os
+import re
+
+
+# Answers in words. A verdict: the two words a rubric offers ("YES or NO", "CORRECT / INCORRECT"),
+# positive first. A ladder: three or more quality words it lists ("Excellent, Good, Fair or Poor").
+VERDICTS = [("yes", "no"), ("correct", "incorrect"), ("pass", "fail"), ("true", "false"), ("accept", "reject"),
+             ("compliant", "non-compliant"),
+             ("acceptable", "unacceptable"), ("good", "bad"), ("appropriate", "inappropriate")]
+# ITU-T P.800 ranks Bad below Poor: "Excellent, Good, Fair, Poor, Bad"
+LADDER = {"terrible": 0, "awful": 0, "very poor": 0, "very bad": 0, "bad": 0.5, "poor": 1, "weak": 1, "fair": 2,
+           "average": 2, "ok": 2, "okay": 2, "mediocre": 2, "acceptable": 2, "adequate": 2, "good": 3, "very good": 3.5,
+           "great": 4, "excellent": 4, "outstanding": 4.5, "perfect": 4.5}
+_ANSWER_VERB = r"(?:answer|respond|reply|output|return|write|say|state|verdict|label|decide|classify|print|choose|pick)\w*"
+
+
+def answer_words(rubric) -> list | None:
+    """The words a rubric asks its answer in, worst first: a verdict's two ("NO", "YES") or a
+    ladder's ("Poor", "Fair", "Good", "Excellent"), spelled as the rubric spells them; None when
+    it asks for neither. A verdict counts only where it reads as the answer's form (in capitals, in
+    quotes, or after "answer", "output", "verdict", ...), not "whether the answer is correct or not"."""
+    q = r"[\"'\u201c\u201d*`]*"
+    for pos, neg in VERDICTS:
+        for first, second in ((pos, neg), (neg, pos)):
+            # each first word found by one scan, the pair read in a window from it (linear, whatever quotes abound)
+            for w in re.finditer(rf"\b{first}\b", rubric, re.I):
+                m = re.match(rf"({first})({q})\s*(?:or|/|\||,|[;,]?\s*(?:otherwise|else)(?:\s+{_ANSWER_VERB})?)\s*{q}\b({second})\b",
+                             rubric[w.start():w.start() + 80], re.I)
+                if not m:
+                    continue
+                said = [m.group(1), m.group(3)]
+                # "Answer yes or no", not "the answer is correct or"
+                ordered = re.search(rf"(?<!the )(?<!an )(?<!your )(?<!its )\b(?:{_ANSWER_VERB}|(?:one|single) word)\b[^.\n]{{0,40}}$",
+                                    rubric[max(0, w.start() - 80):w.start()], re.I)
+                quoted = bool(m.group(2)) or rubric[max(0, w.start() - 1):w.start()] in tuple("\"'\u201c\u201d*`")
+                if all(x.isupper() for x in said) or quoted or ordered:
+                    return said if first == neg else said[::-1]
+    for pos, neg in VERDICTS:        # "Respond with YES if the answer is correct and NO if it is not" ("with exactly one word: YES if")
+        m = re.search(rf"\b{_ANSWER_VERB}\b[^.\n]{{0,30}}?[\"'`]?\b({pos})\b[\"'`]? if\b[^.\n]{{0,100}}?[\"'`]?\b({neg})\b[\"'`]? "
+                      rf"(?:if|otherwise)\b", rubric, re.I)
+        if m:
+            return [m.group(2), m.group(1)]
+    words = "|".join(sorted(map(re.escape, LADDER), key=len, reverse=True))
+    sep = r"\s*(?:,\s*(?:or\s+)?|/|\||\bor\b|<|>|\u2192|->|\n[ \t]*[-*\u2022]?)\s*"      # one a line too
+    for m in re.finditer(rf"\b(?:{words})\b(?:{sep}{q}\b(?:{words})\b){{2,}}", rubric, re.I):
+        found = list(dict.fromkeys(re.findall(rf"\b(?:{words})\b", m.group(0), re.I)))
+        ranks = [LADDER[w.lower()] for w in found]
+        if len(set(ranks)) == len(ranks) >= 3:
+            return [w for _, w in sorted(zip(ranks, found))]
+    # one a line, each with its meaning: "Excellent - correct and to the point" / "Good - ..." / "Fair - ..."
+    found = list(dict.fromkeys(re.findall(rf"(?im)^[ \t]*+(?:[-*\u2022|][ \t]*+)?\**({words})\**[ \t]*+(?:[-:=\u2013(|]|$)", rubric)))   # a table's too
+    ranks = [LADDER[w.lower()] for w in found]
+    if len(set(ranks)) == len(ranks) >= 3:
+        return [w for _, w in sorted(zip(ranks, found))]
+    return None
+
+
+# An answer line shown as a template to copy: `score=<N>`, "**Score:** N", "Better response: <1 or 2>"
+_PLACEHOLDER = re.compile(r"<[^<>\n]{1,30}>|\{[^{}\n]{1,30}\}|\[[^\[\]\n]{1,30}\]|(?<![\w<\[{])(?:N|X|#|\?+)(?![\w>\]}])|"
+                          r"\((?:int|integer|number|score|digit)\)|"                  # AudioBench's "Rating: (int)"
+                          r"\b\d{1,3}\s*(?:-|\u2013|/|\|)\s*\d{1,3}\b|\b\w+(?:\s*(?:/|\||\bor\b)\s*\w+)+")
+_TEMPLATE_KEY = re.compile(r"\b(?:score\w*|rating\w*|grade\w*|verdict\w*|winner\w*|better\w*|prefer\w*|choice\w*|"
+                           r"result\w*|judg\w*|label\w*|mos|overall|final|correct\w*|decision\w*)\b", re.I)
+
+
+def answer_options(rubric) -> tuple | None:
+    """Whole answers listed to pick from, in quotes on one line ("Verdict: Response 1", "Verdict:
+    Response 2", "Verdict: Tie"; or 'Better response: A', ...) -> (their shared start, [the options]) with two to four options."""
+    for line in rubric.splitlines():
+        quoted = [a or b or c for a, b, c in re.findall(r"[\"\u201c]([^\"\u201c\u201d\n]{1,60})[\"\u201d]|`([^`\n]{1,60})`|"
+                                                        r"(?<!\w)'([^'\n]{1,60})'(?!\w)", line)]
+        # the last two to four quoted ("the 'say it ...' instruction ... 'Winner: Maya' or 'Winner: Leo'")
+        for listed in [quoted[-n:] for n in range(min(len(quoted), 4), 1, -1)]:
+            start = os.path.commonprefix(listed)
+            start = start[:start.rfind(": ") + 2 if ": " in start else start.rfind(" ") + 1]     # whole words
+            rest = [q[len(start):].strip() for q in listed]
+            single = re.search(r"(?<!\w)'[^'\n]{1,60}'(?!\w)", line)
+            # single quotes name things in prose ("listen to 'Response A' and 'Response B'"): only whole answer lines
+            asked = re.search(rf"\b{_ANSWER_VERB}\b", line[:line.find(listed[0])], re.I)     # "Answer with just 'Take 1' or 'Take 2'"
+            if start.strip() and all(rest) and len(set(rest)) == len(rest) and (not single or start.endswith(": ") or asked):
+                return start, rest
+            # the tie in its own words after two that share a start: "Answer `Take 1` or `Take 2`, or `No preference`"
+            tied = len(listed) == 3 and re.fullmatch(r"(?i)tie|equal|same|neither|both|no (?:preference|difference)", listed[2])
+            shared = os.path.commonprefix(listed[:2])
+            if tied and re.fullmatch(r"[A-Za-z]+ ", shared[:shared.rfind(" ") + 1]) and (not single or asked):
+                return "", listed
+    # unquoted, each a line's start and one word: "verdict=A | verdict=B | verdict=TIE" on one line, or under
+    # "in the form:" one a line ("Preferred response: A" / "or" / "Preferred response: B")
+    lines = [re.sub(r"^or\s*:\s*", "", line.strip(), flags=re.I) for line in rubric.splitlines()      # "or: Verdict: incorrect"
+             if line.strip() and line.strip().lower() != "or"]
+    # and, after them, a paragraph's last sentence on its own: "... A step passes only when ... Write exactly one
+    # line: RESULT: PASS or RESULT: FAIL." (its other sentences' commas would count as more options)
+    lines += [said[-1] for said in (re.split(r"(?<=[.!?])\s+", line) for line in lines) if len(said) > 1]
+    for i, line in enumerate(lines):
+        # a note after an answer left out: "Pick: Neither (if they are equally good)"
+        # and a condition after the tie: "VERDICT: EQUAL if they are equally good"
+        pieces = [re.sub(r"\s*\([^()\n]{1,60}\)|\s+(?:if|when)\s[^,.:]*\.?$", "", p).strip(" \t.`*")
+                  for p in re.split(r"\s*,\s*(?:or\s+)?|\s+(?:\||or)\s+", line)]
+        below = lines[i + 1] if i + 1 < len(lines) else ""
+        shared = below[:below.rfind(" ") + 1]             # "Write one line: Verdict: correct" over "Verdict: incorrect"
+        if len(pieces) < 2 and ":" in shared and shared in line and re.fullmatch(r"\w+", line.rsplit(shared, 1)[1]):
+            pieces = [line, below]
+        elif len(pieces) < 2 and i and re.search(r"(?::|\b(?:as|like|form|format))\s*$", lines[i - 1], re.I):
+            pieces = [x.strip(" \t.`*") for x in lines[i:i + 3]]
+        last = pieces[-1]             # the shared start, read off the last answer: "Preferred: Response 2" -> "Preferred: Response "
+        start = last[:max(last.rfind(": ") + 2, last.rfind("=") + 1, last.rfind(" ") + 1)]
+        if ":" not in start and "=" not in start:
+            continue
+        # the first may follow its sentence: "Your final line must read: Preferred: Response 1", and that sentence's
+        # commas are not answers: "After the two checklists, finish with one line ...: FINAL: A, FINAL: B or FINAL: TIE"
+        pieces = pieces[next((k for k, p in enumerate(pieces) if start in p), 0):]
+        pieces[0] = pieces[0][pieces[0].rfind(start):] if start in pieces[0] else pieces[0]
+        run = [p[len(start):] for p in pieces if p.startswith(start)]
+        run = run[:next((k for k, p in enumerate(run) if not re.fullmatch(r"\w+(?: \w+)?", p)), len(run))]     # "Pick: Take 1"
+        if 2 <= len(run) <= 4 and len(set(run)) == len(run) and len(run) == min(len(pieces), 4) - (len(pieces) > 4):
+            return start, run
+    return None
+
+
+def input_heading(name) -> bool:
+    """Whether a name is one an input goes under ("Question", "Transcript", "Reference answer"), not an answer's."""
+    return bool(re.fullmatch(r"(?:the )?(?:user'?s? |model'?s? )?(?:question|instruction|prompt|request|query|input|transcript\w*|"
+                             r"response|reply|answer|reference(?: answer)?|context|conversation)", name.strip(), re.I))
+
+
+def answer_template(rubric) -> tuple | None:
+    """The answer line a rubric shows to copy, as (before, placeholder, after): from inline code,
+    a fenced block, quotes, or the line after "format:" / "exactly:" / "like this:". It names what it
+    holds (score, rating, verdict, better, ...) and leaves a placeholder for the value; None if none."""
+    # (line, whether it was introduced as the answer's form: then it need not name what it holds)
+    shown = [(line, False) for block in re.findall(r"```[^\n]*\n(.*?)```", rubric, re.S) for line in block.splitlines()[:6]]
+    shown += [(x, False) for x in re.findall(r"`([^`\n]{1,80})`", rubric)]
+    shown += [(a or b, False) for a, b in re.findall(r"[\"\u201c]([^\"\u201c\u201d\n]{1,80})[\"\u201d]|"
+                                                    r"(?<!\w)'([^'\n]{1,80})'(?!\w)", rubric)]
+    cue = (r"\bexactly (?:like|as)\s*(?=\n)|\b(?:format|exactly|as follows|template|in the form|of the form|formatted as|like this|as|"
+           r"(?:one|a|the last|the final) line|must be|should be)\s*:")
+    for m in re.finditer(cue, rubric, re.I):          # the rest of the line, or the lines below a cue that ends one
+        rest = rubric[m.end():m.end() + 400].lstrip(" \t")     # a bounded look: not a copy of the rest per cue
+        lines = rest.split("\n", 1)[:1] if not rest.startswith("\n") else rest.lstrip("\n").split("\n")[:4]
+        shown += [(x.strip("\"'`"), True) for x in lines if x.strip()]
+    shown += [(x, False) for x in re.findall(r"\blike\s+([^\n]{1,80})", rubric, re.I)]
+    shown += [(x, False) for x in re.findall(r"(?<![\w<])[A-Za-z]\w{0,20}=<[^<>\n]{1,30}>", rubric)]     # "... of the form OVERALL=<score>"
+    shown.sort(key=lambda c: not _TEMPLATE_KEY.search(c[0]))     # a line that names what it holds first
+    for line, introduced in shown:
+        line = line.strip()
+        named = re.match(r"[\W_]*([A-Za-z][\w ]{0,20}?)\s*[:=]\s*(?=<[^<>\n]{1,30}>)", line)    # "CA=<score>"
+        named = named if named and not input_heading(named.group(1)) else None       # not "Question: <question>"
+        key = named or _TEMPLATE_KEY.search(line) or \
+            (re.match(r"[\W_]*[A-Za-z][\w ]{0,30}?(?:\*\*|__)?\s*[:=]", line) if introduced else None)
+        holes = [m for m in _PLACEHOLDER.finditer(line) if key and m.start() >= key.end()]
+        # a range in the key's parenthesis is not the hole: "`Delivery score (0-10): <n>`"
+        hole = next((m for m in holes if line[m.start() - 1:m.start()] != "(" or len(holes) == 1), None)
+        if key and hole and not re.search(r"</|\"\s*:|\[\[", line):      # tags, JSON and [[N]] have their own styles
+            out_of = re.fullmatch(r"(\d{1,3})\s*(/\s*\d{1,3})", hole.group(0))
+            if out_of:                # "Delivery: 6/10" shown as an example: the value in place of the 6
+                return line[:hole.start()], out_of.group(1), out_of.group(2)
+            # what closes the value ("/10", "**"), not the sentence's tail ("and nothing else")
+            after = re.match(r"[^\s\w]*(?:\d+[^\s\w]*)?", line[hole.end():]).group(0)
+            return line[:hole.start()], hole.group(0), after.rstrip(".,;")
+    return None
+
+
+def csv_row(rubric) -> tuple | None:
+    """A CSV answer row as a template (before, placeholder, after), or None. Its columns are named after "CSV"
+    ("one CSV row with the columns clip_id,overall_score", "a header line `id,answer_accuracy`"); a column whose
+    value the rubric gives ("clip_id: vx_0193", "The clip_id for this item is vb-0417", an "- id: r-1" field) is
+    written as given, and the one column left holds the score. The header line comes first where one is asked for."""
+    order = re.search(r"\bCSV\b", rubric)
+    if not order:
+        return None
+    after = rubric[order.end():order.end() + 300]
+    names = r"([A-Za-z_][\w-]{0,30}(?:,[ \t]?[A-Za-z_][\w-]{0,30}){1,7})"
+    tight = names.replace("[ \\t]?", "")           # "clip_id,overall_score" in prose: no blank after its commas
+    named = re.search(rf"\bcolumns?\b[ \t:]*[`\"']?{names}|`{names}`|(?<![\w,]){tight}(?![\w,])", after, re.I)
+    if not named:
+        return None
+    columns = [c.strip() for c in next(g for g in named.groups() if g).split(",")]
+    values = []
+    for column in columns:
+        given = re.search(rf"(?im)^[ \t]*(?:-[ \t]*)?{re.escape(column)}[ \t]*[:=][ \t]*[`\"']?((?=[\w.-]*\d)[\w.-]+)|"
+                          rf"\b{re.escape(column)}\b(?: for this (?:item|clip|row|sample|recording))? is:?"
+                          rf"[ \t]*[`\"']?((?=[\w.-]*\d)[\w.-]+)",
+                          rubric)
+        values.append((given.group(1) or given.group(2)).rstrip(".") if given else None)
+    if values.count(None) != 1:
+        return None
+    k = values.index(None)
+    header = re.search(r"\bheader\b", after, re.I) and not re.search(r"\b(?:no|without|omit\w*|skip\w*|exclud\w*)\b[^.\n]{0,15}\bheader",
+                                                                   after, re.I)
+    before = (",".join(columns) + "\n" if header else "") + "".join(f"{v}," for v in values[:k])
+    return before, "N", "".join(f",{v}" for v in values[k + 1:])
