@@ -75,7 +75,7 @@ _NEG_BEFORE = re.compile(r"\b(?:(?:does|do|should|must|will|shall)(?: not|n't) (
                          r"(?:is|are) not (?:your|our|the|a) (?:concern|focus|job|business|task)\b|"    # "... is not your concern"
                          r"(?:is|are) not to be (?:judged|assessed|considered|evaluated|scored|rated|graded|marked|checked)\b|"
                          r"(?:is|are) (?:someone|somebody) else'?s (?:job|concern|task|problem)\b|"
-                         r"(?:is|are) (?:irrelevant|not relevant|not important|out of scope|not (?:assessed|considered|"
+                         r"(?:is|are) (?:irrelevant|not relevant|not important|out of scope|excluded|not (?:assessed|considered|"
                          r"judged|evaluated|scored|rated|graded|marked|reviewed|checked|part of|included|covered)|"
                          r"(?:checked|judged|assessed|evaluated|handled|reviewed|scored|rated|graded|covered|marked|audited|"
                          r"validated|verified|tested) "
@@ -151,6 +151,8 @@ def _affirmed(text) -> str:
     spans += [m.span() for m in re.finditer(r"(?im)^[ \t]*(?:[^\w\s]{1,3}[ \t]*)?(?:(?:what )?(?:not to|do not|don't|never) "
                                             r"(?:judge|evaluate|consider|score|rate)(?: the following)?|ignore|out of scope)"
                                             r"[ \t]*:?[ \t]*(?:\n[ \t]*[^\s][^\n]*){1,20}", text)]
+    # a numbered item headed so, the rest of its line: "2. Out of scope. Voice quality, tone, speed ..."
+    spans += [m.span() for m in re.finditer(r"(?im)^[ \t]*(?:\d{1,2}[.)]?[ \t]*)?(?:out of scope|not in scope)[ \t]*[.:][^\n]*", text)]
     pieces, done = [], 0
     for a, b in sorted(spans):
         a = max(a, done)

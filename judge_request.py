@@ -240,7 +240,8 @@ def _their_question(question, free, rubric, spoken) -> str:
         # (or without the colon where a question's first word follows: "the question was what is 8 times 9")
         # (a clause between without commas: not "the question of the user, second audio is what my model is answering")
         pointer = "(?:[ \t]*[\u2190-\u21ff\u27a1\U0001f446-\U0001f449]\ufe0f?)?"       # "was \U0001f449 what is 3 plus 5"
-        stated = re.search(rf"(?im)\b(?:question|request|prompt)\b(?:[^.:\n\"]{{0,40}}\b(?:is|was)[ \t]*:|[^.:,\n\"]{{0,40}}\b(?:is|was)"
+        stated = re.search(rf"(?im)\b(?:question|request|prompt)\b(?:[^.:\n\"]{{0,40}}\b(?:is|was)[ \t]*:| from (?:a|an|the|my|our) [^.:\n\"]{{1,40}}:|"
+                           rf"[^.:,\n\"]{{0,40}}\b(?:is|was)"
                            rf"{pointer}(?=[ \t]+(?:what|how|which|who|where|when|why|spell|repeat|say|tell|count|name)\b))"
                            r"[ \t]*([^\s\"<{\[].{1,200}?)[ \t]*\.?[ \t]*$", rubric)
         if quoted:
@@ -330,6 +331,13 @@ def parse_judge_request(body: dict) -> dict:
     quoted = [[m for m in found if told[m.start() - 1:m.start()] in "\"'`" and m.start()] for found in mentions]
     # as the instructions spell them: quoted if they quote them ('"left" | "right"'), else where last named
     named = tuple((q or found)[-1].group(0) for q, found in zip(quoted, mentions)) if named and all(mentions) else None
+    # with the word both labels share after it, where the instructions write it so: "Red bear version:" / "Blue bear
+    # version:" over "answer with just the name of the better version: Red bear or Blue bear"
+    after = [re.search(rf"\b{re.escape(n)}\s+(\w+)", line or "") for n, line in zip(named or (), clip_labels)]
+    if named and all(after) and after[0].group(1) == after[1].group(1):
+        both = [f"{n} {a.group(1)}" for n, a in zip(named, after)]      # named together as the answers: "X bear or Y bear"
+        if re.search(rf"\b{re.escape(both[0])}\s*(?:,|/|\bor\b)\s*{re.escape(both[1])}\b", told, re.I):
+            named = tuple(both)
     bare = bool(system) and not replies and not found["question"] and bool(free) and \
         not all(t.startswith(AFTER_AUDIO) for t in user if t.strip()) \
         and not RUBRIC_CUE.search(free) and not named   # "Here is the spoken reply. Rate the speech from 1 to 5." is no transcript

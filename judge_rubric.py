@@ -119,6 +119,7 @@ def answer_format(rubric, pairwise=False) -> dict:
                  r"\b(?:reply|respond|answer|output)\w*\s+with\s+['\"`][^'\"`\n]{1,30}['\"`]\s+only\b|"      # "Reply with 'Score: N' only"
                  r"\bjust the (?:digit|number|letter|label|word)\b|"
                  r"\b(?:reply|respond|answer|output)\w*\s+with\s+(?:the|a|one)\s+\w+(?: \w+)?\s+only\b|"     # "with the build number only"
+                 r"\b(?:output|reply|answer|return|write)\w*\s+(?:the|a|one)\s+(?:label|letter|word|number|digit)\s+only\b|"
                  r"\b(?:reply|respond|answer|output)\w*\b[^.\n]{0,40}\bonly\s*:\s*[\"'`]?\w{1,15}[\"'`]?\s+or\s+[\"'`]?\w{1,15}[\"'`]?"
                  r"\s*(?:[.!]|$)",                        # "Answer with the speaker's colour only: Red or Blue."
                  rubric, re.I):
@@ -227,6 +228,10 @@ def answer_format(rubric, pairwise=False) -> dict:
     two_words = two_words or in_parens
     if pairwise and in_parens:
         fmt["alone"] = True             # "Answer with the mascot's name (Pip or Mo)": the name is the answer
+    # one word written twice: "pls just write take 1 or take 2" (the labels as spelled)
+    repeated = re.search(r"\b(?:write|say|answer|reply|type|put)\s+([A-Za-z]+) ([12AB]) or \1 ([12AB])\b", rubric, re.I)
+    if pairwise and repeated and not two_words:
+        fmt["labels"] = [f"{repeated.group(1)} {repeated.group(2)}", f"{repeated.group(1)} {repeated.group(3)}"]
     if pairwise and two_words and not fmt.get("labels"):
         # "Answer with exactly one word: First or Second.", "reply with just 1 or 2"
         fmt["labels"] = [two_words.group(1) or two_words.group(3) or two_words.group(5),
@@ -235,6 +240,9 @@ def answer_format(rubric, pairwise=False) -> dict:
     tie_if = re.search(r"[\"'`](\w+(?: \w+)?)[\"'`] if (?:they are|they're|both are|the two are|both|neither|there(?:'s| is) nothing)\b|"
                        r"\b(tie|equal|same|draw|neither|both|C|0)\b if (?:they are|they're|both are|the two are|both|neither)\b",
                        rubric, re.I)
+    # "If their prosody is equally appropriate, label EQ."
+    tie_if = tie_if or re.search(r"\bequally \w+,\s+(?:label|say|write|answer|output|reply|mark)(?: with| it)?\s+[\"'`]?((?-i:[A-Z]{2,})|tie|same|equal)\b",
+                                 rubric, re.I)
     if pairwise and tie_if and not tie and not words:
         fmt["tie"] = tie_if.group(1) or tie_if.group(2)
     # a form's last line left for the judge to fill in, as G-Eval's "- Fluency:"
@@ -291,6 +299,9 @@ def answer_format(rubric, pairwise=False) -> dict:
             fmt["labels"] = [(words or listed).group(1), (words or listed).group(2)]
     elif pairwise and words:                                 # "one word: first, second, or same", "A, B, or Equal"
         fmt.update(style="bare", slots=["choice"], labels=[words.group(1), words.group(2)], tie=words.group(3))
+        keyed = next((k for k in lines if re.search(rf"{re.escape(k)}[ \t]*:[ \t]*{re.escape(words.group(1))}\b", rubric)), None)
+        if keyed:                                            # "one line:\nStandards verdict: A, B or SAME"
+            fmt.update(style="line", slots=[keyed])
     elif pairwise and listed and not fmt.get("labels"):
         fmt.update(style="bare", slots=["choice"], labels=[listed.group(1), listed.group(2)])
         if template and re.fullmatch(r"<(?:option|choice|label|answer|verdict|winner)>", template[1].strip(), re.I):

@@ -101,6 +101,7 @@ _ABOUT_REPLIES = re.compile(r"\b(?:answers?|repl(?:y|ies)|responses?|recordings?
 PLACEHOLDER_CLIP = (r"\s*(?:[<\[(][ \t]*(?:audio|attached|see (?:the )?(?:audio|clip|below)|clip|recording|wav|sound)\b[^<>\[\]()\n]{0,30}"
                      r"[>\])]|(?:not (?:provided|available|given)|none|n/a|unavailable|no transcript)\b[^\n]{0,60}|"   # "not provided, listen"
                      r"(?:the |an? )?attached (?:audio|recording|clip|wav)(?: (?:recording|clip|file))?\b[^\n]{0,40}|"   # "attached audio clip"
+                     r"attached(?:[ \t]+(?:below|above|here|separately))?[ \t]*\.?|"                           # "bot_reply_audio: attached below"
                      r"(?:the |an? )?(?:audio|recording|clip)(?: (?:recording|clip|file))? (?:is |are )?(?:below|above|attached|follows)\b"
                      r"[^\n]{0,60})\s*:?\s*")                  # "audio recording below (no transcript was supplied)."
 _WORDS_GIVEN = re.compile(r"transcri|te?xt|asr|words|said|spoke|says", re.I)      # a heading over a reply's words
@@ -253,8 +254,8 @@ def split_sections(text) -> tuple[list, str]:
         # in a short head ("I asked it", not "... matches what the user asked for: the emotion, ...")
         heads = sentences(inline.group(1)) if inline else []
         told = inline and len(heads[-1].split()) <= 10 and \
-            re.search(r"\b(?:asked|asks|said|says|answered|replied|responded|got|received|(?:question|request) (?:is|was)|"
-                      r"(?:gave|sent|played) (?:it|them|the \w+)|"
+            re.search(r"\b(?:asked|asks|ask|said|says|answered|replied|responded|got|received|(?:question|request) (?:is|was)|"
+                      r"(?:gave|sent|played) (?:it|them|the \w+)|answering (?:the|a|this|my|our) (?:same )?(?:prompt|question|request)|"
                       r"(?:this|here) is (?:the|my|our|a|an)(?: \w+'s)? (?:question|prompt|request))\b(?! for\b)", heads[-1], re.I)
         # a heading after a sentence: "Two versions answered the same question. Question: what is 2 plus 2"
         named = heading_kind(heads[-1]) if len(heads) > 1 and len(heads[-1].split()) <= 8 else None
