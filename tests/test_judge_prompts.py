@@ -2553,3 +2553,56 @@ def test_a_pairwise_spec_asks_for_a_choice():
                                    "</output_format>\n</evaluation_request>\n")
     req = judge_request.parse_judge_request(body)
     assert req["mode"] == "compare" and "<preferred>B</preferred>" in judge.ToyJudge().answer(req)     # 9 - 3 is 6: B
+
+
+def test_inputs_and_labels_of_round_seventeen():
+    """Bugs caught (held-out round 17, 2026-12-06: batch 29, plain 18, 4 of 20 and 30 of 30 at d294e50): "Red bear
+    version:" / "Blue bear version:" under "answer with just the name: Red bear or Blue bear" answered "Red";
+    "**Wearer said:** ..." and "The demo script has a visitor ask: ..." named no question; "bot_reply_audio:
+    attached below" was read as the reply's words. The guard: a shared word after the names that the rubric
+    does not write with both of them as the answers ("Osprey recording") is not added."""
+    body = _two_clips(["Red bear version:", "Blue bear version:"], ["you said green river", "you said green river"],
+                      "Please answer with just the name of the better version: Red bear or Blue bear.",
+                      question="Whose voice suits the request better? The child asked: repeat after me green river\n")
+    assert judge_request.parse_judge_request(body)["labels"] == ["Red bear", "Blue bear"]
+    body = _two_clips(["Kestrel recording:", "Osprey recording:"], ["you said green river", "you said green river"],
+                      "Which agent did better, Kestrel or Osprey? The Osprey recording was made later.",
+                      question="The caller asked: repeat after me green river\n")
+    assert judge_request.parse_judge_request(body)["labels"] == ["Kestrel", "Osprey"]
+    read = lambda *texts: judge_request._their_inputs(list(texts))[0]      # noqa: E731
+    assert judge_inputs.heading_kind("Wearer said") == ("question", None)
+    assert read("The demo script has a visitor ask: what is 9 minus 4\nThe assistant answered (transcript): 9 minus 4 is 6") == \
+        [("question", None, "what is 9 minus 4"), ("reply", None, "9 minus 4 is 6")]
+    assert read("user_request: which is smaller 18 or 81\nbot_reply_transcript: the smaller is 18\nbot_reply_audio: attached below") == \
+        [("question", None, "which is smaller 18 or 81"), ("reply", None, "the smaller is 18")]
+    prose = "Those are two voice assistants answering the same prompt from a child in my practice: repeat after me red kite"
+    assert judge_request._their_question(None, prose, prose, []) == "repeat after me red kite"
+
+
+@pytest.mark.parametrize("rubric,pairwise,want", [
+    ("Which candidate is more accurate? Close the ticket with one line:\nStandards verdict: A, B or SAME (SAME if equal).", True,
+     {"style": "line", "slots": [("Standards verdict", None)], "labels": ["A", "B"], "tie": "SAME"}),
+    ("pls just write take 1 or take 2, nothing else bc i paste it straight into the bug tracker", True,
+     {"labels": ["take 1", "take 2"], "alone": True}),
+    ("4. Label which stimulus has the more appropriate prosody: S1 or S2. If their prosody is equally appropriate, label EQ.\n"
+     "5. Output the label only.", True, {"style": "bare", "alone": True, "tie": "EQ"}),
+    ("If the two sound equally good, say No preference. Reply with exactly one of: Alpha, Beta, No preference.", True,
+     {"tie": "No preference"}),                                          # a guard: "say No" is no tie word
+])
+def test_answer_forms_of_round_seventeen(rubric, pairwise, want):
+    """Bugs caught: a line keyed over its options answered with the bare label; "write take 1 or take 2" answered "2";
+    "label EQ" and "Output the label only" not read. The guard: a capitalised word after "equally good, say" is the
+    tie only in capitals ("No preference" stays whole)."""
+    fmt = judge_rubric.answer_format(rubric, pairwise)
+    assert {k: fmt.get(k) for k in want} == want
+
+
+@pytest.mark.parametrize("text,axis", [
+    ("1. Scope. This test covers the correctness of the information in the spoken answer only.\n2. Out of scope. Voice "
+     "quality, tone, speed and loudness are covered by the UX stream and must not influence this score.", "semantic"),
+    ("Accuracy of the information is the only criterion; voice and audio quality are excluded.", "semantic"),
+])
+def test_rubric_axis_of_round_seventeen(text, axis):
+    """Bugs caught: "2. Out of scope. Voice quality, tone, ..." kept "Voice quality, tone" (only the clause with "must
+    not influence" was left out); "are excluded" left nothing out."""
+    assert judge_axis.rubric_axis(text) == axis
