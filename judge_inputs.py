@@ -28,6 +28,7 @@ _LABELLED_REPLY = {"audio", "sample", "take", "version", "candidate", "option", 
                    "recording", "clip", "checkpoint", "model", "variant", "voice"}
 _ASKERS = {"user", "customer", "caller", "person", "human", "pupil", "student", "child", "client", "player", "visitor", "patient",
            "guest", "listener", "driver", "wearer", "occupant", "learner", "parent", "shopper", "traveller", "traveler"}
+_ASKER_SAID = re.compile(rf"\b(?:{'|'.join(sorted(_ASKERS | {'speaker'}))}) (?:said|says|wrote|typed)\b", re.I)   # "the guest said:"
 _FILLER = {"the", "a", "an", "of", "to", "be", "for", "s", "text", "spoken", "audio", "candidate", "generated", "ai", "bot",
            "its", "original", "user", "users", "start", "model", "assistant", "evaluate", "evaluated", "judge", "judged",
            "assess", "assessed", "rate", "rated", "score", "scored", "grade", "graded",     # "Response to evaluate"
@@ -310,9 +311,8 @@ def introduced_kind(line) -> tuple | None:
     if re.search(r"\b(?:answer\w*|repl(?:y|ied|ies)|respon(?:se|ded)|said back|(?:it|model|assistant) said|came out)\b", clause,
                  re.I):
         return "reply", None
-    if re.search(r"\b(?:question|asked|asks|ask|request(?:ed)?|prompt|command|challenge)\b|"
-                 r"\b(?:user|customer|caller|speaker|person|child|pupil|student|human|guest|visitor|patient|client|player|driver) "
-                 r"(?:said|says|wrote|typed)\b", clause, re.I):
+    if re.search(r"\b(?:question|asked|asks|ask|request(?:ed)?|prompt|command|challenge)\b", clause, re.I) or \
+            _ASKER_SAID.search(clause):
         return "question", None
     return None
 

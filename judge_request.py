@@ -302,10 +302,12 @@ def parse_judge_request(body: dict) -> dict:
         if (heading_kind(name) or ("",))[0] in ("question", "reply")}
     for short, name in defined.items():
         user = [re.sub(rf"(?m)^([ \t]*){short}[ \t]*:", rf"\g<1>{name}:", t) for t in user]
-    if not ours and system and not any(t.replace(AFTER_AUDIO, "").strip() for t in user) and \
-            any(kind in ("question", "reply") and b.strip() for kind, _, b in _their_inputs(system)[0]):
+    given = _their_inputs(system) if not ours and system and not any(t.replace(AFTER_AUDIO, "").strip() for t in user) else None
+    if given and any(kind in ("question", "reply") and b.strip() for kind, _, b in given[0]):
         user, system = system, []       # the user turn is only the audio: the inputs were given with the instructions
-    sections, free, instructions = (*our_sections("\n\n".join(user)), []) if ours else _their_inputs(user)
+    else:
+        given = None
+    sections, free, instructions = (*our_sections("\n\n".join(user)), []) if ours else given or _their_inputs(user)
     # the question the scored reply answers: in a dialogue (Question / Answer / Question / Answer, or a
     # Conversation section, then the Question) the last question section before the last reply
     last_reply = max((i for i, (kind, _, _) in enumerate(sections) if kind == "reply"), default=len(sections))
