@@ -79,35 +79,25 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import numpy as np
 
 import cli
+from judge_inputs import known_words, plain_words, toy_reference
 from judge_request import MAX_BODY, BadRequest, parse_judge_request
 from judge_rubric import PAIR_AXES, answer_format, render, rescale
 
 
 # ---------------------------------------------------------------- scoring
 
-FILLER = {"is", "the", "count", "backwards", "you", "said"}   # words of the toy answer templates
 HOLISTIC_WEIGHT = 0.7   # content first, as the official split reward (0.7 semantic / 0.3 acoustic)
 # `serve`'s scoring processes: the trainer waits for the judge, so its cores are free meanwhile
 DEFAULT_WORKERS = min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
 
-def _words(text):
-    kept = "".join(c if c.isalnum() or c.isspace() else " " for c in text.lower())
-    return kept.split()
-
-
-def known_words(question, reference) -> set:
-    """The words a reply may use without being junk: the question's, the reference's and the toy answers'."""
-    return set(_words(question)) | set(_words(reference or "")) | FILLER
-
-
 def semantic_score(question, transcript, reference) -> int:
     """Likert 1-5 for the content: the final words against the reference answer."""
-    words, ref = _words(transcript), _words(reference or "")
+    words, ref = plain_words(transcript), plain_words(reference or "")
     if not words:
         return 1
     if not ref:          # no reference: on-topic-ness only
-        return 3 if set(words) & set(_words(question)) else 2
+        return 3 if set(words) & set(plain_words(question)) else 2
     known = known_words(question, reference)
     junk = sum(w not in known for w in words) / len(words)
     tail = words[-len(ref):]
@@ -119,41 +109,6 @@ def semantic_score(question, transcript, reference) -> int:
     if near:
         return 3
     return 2 if junk <= 0.34 else 1
-
-
-HEARD_WORD_MAX = 30     # the longest word heard_words looks for or makes (keeps its work linear in the speech)
-
-
-def heard_words(heard, known) -> str:
-    """'8plus5is13' -> '8 plus 5 is 13': speech heard with no pause between its words (the toy codec
-    voices a word gap as a pause, and fast speech has none), split as a listener splits it, into the
-    words it knows (`known`) and numbers; what it cannot split into them stays whole, an unknown word of
-    three letters or more ('gardenhas7letters' -> 'garden has 7 letters'; 'this' is not 'th is').
-    Dynamic programming over each unbroken stretch: least unknown (its letters, and 3 for each unknown
-    word: a known word is not carved out of an unknown one), then fewest words."""
-    out, longest = [], min(HEARD_WORD_MAX, max(map(len, known), default=0))
-    for chunk in heard.split():
-        best = [(0, 0, 0)] + [None] * len(chunk)        # (unknown cost, words, where the last word starts) per end
-        for i in range(len(chunk)):
-            if best[i] is None:
-                continue
-            digits = len(chunk[i:]) - len(chunk[i:].lstrip("0123456789"))
-            ends = [(j, 0) for j in range(i + 1, min(len(chunk), i + longest) + 1) if chunk[i:j] in known]   # by lookup
-            ends += [(i + digits, 0)] if digits else []
-            ends += [(j, j - i + 3) for j in range(i + 3, min(len(chunk), i + HEARD_WORD_MAX) + 1)]   # unknown: 3+ letters ("kites")
-            for end, unknown in ends:
-                cost = (best[i][0] + unknown, best[i][1] + 1, i)
-                if best[end] is None or cost[:2] < best[end][:2]:
-                    best[end] = cost
-        if best[-1] is None:                        # longer than any split allows: as heard
-            out.append(chunk)
-            continue
-        words, end = [], len(chunk)
-        while end:
-            words.append(chunk[best[end][2]:end])
-            end = best[end][2]
-        out += reversed(words)
-    return " ".join(out)
 
 
 def requested_style(question):
@@ -192,26 +147,6 @@ def acoustic_score(wave, rate, transcript, question) -> int:
     score -= 1 if r["pitch_off"] >= 0.75 else 0           # pitch contour (happy high, sad low)
     score -= 1 if r["jump_rate"] > 0.1 else 0             # abrupt jumps
     return max(1, score)
-
-
-# ---------------------------------------------------------------- the toy world's own answers
-
-def toy_reference(question) -> str | None:
-    """The answer to a toy-world question, as a real judge knows 3 plus 4 without being told:
-    used when the request carries no reference answer."""
-    q = " ".join(_words(re.sub(r"\s*say it \w+\s*$", "", question or "")))
-    if m := re.fullmatch(r"what is (\d+) (plus|minus|times) (\d+)", q):
-        a, op, b = int(m.group(1)), m.group(2), int(m.group(3))
-        return str({"plus": a + b, "minus": a - b, "times": a * b}[op])
-    if m := re.fullmatch(r"which is (larger|smaller) (\d+) or (\d+)", q):
-        return str((max if m.group(1) == "larger" else min)(int(m.group(2)), int(m.group(3))))
-    if m := re.fullmatch(r"how many letters in (\w+)", q):
-        return str(len(m.group(1)))
-    if m := re.fullmatch(r"spell (\w+) backwards", q):
-        return m.group(1)[::-1]
-    if m := re.fullmatch(r"repeat after me ([\w ]+)", q):
-        return m.group(1)
-    return None
 
 
 # Noise models per axis: value = 3 + shrink * (clean - 3) + bias + sd * z. "llm" was fitted
@@ -276,10 +211,6 @@ class ToyJudge:
         rubric asks for (req["format"], from answer_format; ours when it names none)."""
         fmt = req.get("format") or answer_format("", req["mode"] == "compare")
         reference = req["reference"] or toy_reference(req["question"])   # as a real judge knows 3 plus 4
-        if any(req.get("heard", ())):         # no transcript given: the words heard, split as a listener splits them
-            known = known_words(req["question"], reference)
-            req = {**req, "replies": [(heard_words(t, known) if heard else t, wave, rate)
-                                      for (t, wave, rate), heard in zip(req["replies"], req["heard"])]}
         if req["mode"] == "score":
             values, notes = [], []
             for name, slot_axis in fmt["slots"]:

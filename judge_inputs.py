@@ -351,3 +351,105 @@ def unfield(text) -> str:
             lines[i:i + 1 + len(rows)] = ["\n\n".join("\n".join(f"- {key(n) if heading_kind(key(n)) else n}: {v}"
                                                                 for n, v in zip(names, row)) for row in rows), ""]
     return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- the toy world's questions
+# data/prepare.py's five tasks, in the words the toy judge understands (lower case, no punctuation; a
+# phrase to repeat is one to three words). toy_reference answers them; toy_question finds one where a
+# prompt writes it without a heading; heard_words splits a reply heard without word gaps into their words.
+TOY_TASKS = (r"what is (\d+) (plus|minus|times) (\d+)", r"which is (larger|smaller) (\d+) or (\d+)",
+             r"how many letters in (\w+)", r"spell (\w+) backwards", r"repeat after me (\w+(?: (?!say\b)\w+){0,2})")
+# one written in a prompt: to a punctuation mark or a line's end, with the delivery it asks for when one follows
+# ("What is 8 times 9? Say it sadly.")
+_TOY_ASKED = re.compile(rf"(?<![\w-])(?:{'|'.join(TOY_TASKS)})(?:[,.?!]? say it [a-z]+)?(?= ?(?:[^\w ]|$))", re.I | re.M)
+
+
+FILLER = {"is", "the", "count", "backwards", "you", "said"}   # words of the toy answer templates
+
+
+def plain_words(text) -> list:
+    """'What is 3 plus 4?' -> ['what', 'is', '3', 'plus', '4']: lower case, punctuation a space."""
+    return "".join(c if c.isalnum() or c.isspace() else " " for c in (text or "").lower()).split()
+
+
+def toy_words(question) -> str:
+    """A question's words without the delivery it asks for: 'What is 3 plus 4? Say it sadly.' -> 'what is 3 plus 4'."""
+    return re.sub(r"\s*\bsay it \w+$", "", " ".join(plain_words(question)))
+
+
+def toy_reference(question) -> str | None:
+    """The answer to a toy-world question, as a real judge knows 3 plus 4 without being told:
+    used when the request carries no reference answer."""
+    q = toy_words(question)
+    arithmetic, comparison, counting, backwards, repetition = (re.fullmatch(task, q) for task in TOY_TASKS)
+    if m := arithmetic:
+        a, op, b = int(m.group(1)), m.group(2), int(m.group(3))
+        return str({"plus": a + b, "minus": a - b, "times": a * b}[op])
+    if m := comparison:
+        return str((max if m.group(1) == "larger" else min)(int(m.group(2)), int(m.group(3))))
+    if m := counting:
+        return str(len(m.group(1)))
+    if m := backwards:
+        return m.group(1)[::-1]
+    if m := repetition:
+        return m.group(1)
+    return None
+
+
+def known_words(question, reference) -> set:
+    """The words a reply may use without being junk: the question's, the reference's and the toy answers'."""
+    return set(plain_words(question)) | set(plain_words(reference)) | FILLER
+
+
+HEARD_WORD_MAX = 30     # the longest word heard_words looks for or makes (keeps its work linear in the speech)
+
+
+def heard_words(heard, known) -> str:
+    """'8plus5is13' -> '8 plus 5 is 13': speech heard with no pause between its words (the toy codec
+    voices a word gap as a pause, and fast speech has none), split as a listener splits it, into the
+    words it knows (`known`) and numbers; what it cannot split into them stays whole, an unknown word of
+    three letters or more ('gardenhas7letters' -> 'garden has 7 letters'; 'this' is not 'th is').
+    Dynamic programming over each unbroken stretch: least unknown (its letters, and 3 for each unknown
+    word: a known word is not carved out of an unknown one), then fewest words."""
+    out, longest = [], min(HEARD_WORD_MAX, max(map(len, known), default=0))
+    for chunk in heard.split():
+        best = [(0, 0, 0)] + [None] * len(chunk)        # (unknown cost, words, where the last word starts) per end
+        for i in range(len(chunk)):
+            if best[i] is None:
+                continue
+            digits = len(chunk[i:]) - len(chunk[i:].lstrip("0123456789"))
+            ends = [(j, 0) for j in range(i + 1, min(len(chunk), i + longest) + 1) if chunk[i:j] in known]   # by lookup
+            ends += [(i + digits, 0)] if digits else []
+            ends += [(j, j - i + 3) for j in range(i + 3, min(len(chunk), i + HEARD_WORD_MAX) + 1)]   # unknown: 3+ letters ("kites")
+            for end, unknown in ends:
+                cost = (best[i][0] + unknown, best[i][1] + 1, i)
+                if best[end] is None or cost[:2] < best[end][:2]:
+                    best[end] = cost
+        if best[-1] is None:                        # longer than any split allows: as heard
+            out.append(chunk)
+            continue
+        words, end = [], len(chunk)
+        while end:
+            words.append(chunk[best[end][2]:end])
+            end = best[end][2]
+        out += reversed(words)
+    return " ".join(out)
+
+
+def toy_question(question, text) -> str:
+    """The question as the toy judge understands it: `question` (what the prompt's layout gave) when it is
+    one of the toy world's; else the one toy question written inside it ("'which is smaller 71 or 38 say
+    it loudly'. Two candidate replies follow"); else the one written anywhere in the request's `text` (a
+    spreadsheet's cell, a memo's sentence), as a person finds what was asked by what it says where no
+    heading names it. Two different ones (a worked example's and the task's) answer nothing: `question`
+    stands. The same one twice, once with its delivery, is the one with it."""
+    if any(re.fullmatch(task, toy_words(question)) for task in TOY_TASKS):
+        return question
+    for where in (question or "", text):
+        asked = {}
+        for m in _TOY_ASKED.finditer(re.sub(r"[ \t]+", " ", where)):
+            asked.setdefault(" ".join(plain_words(m.group(0))), m.group(0).strip())
+        longest = max(asked, key=len, default="")
+        if asked and all(longest.startswith(k) for k in asked):
+            return asked[longest]
+    return question

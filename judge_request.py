@@ -36,7 +36,8 @@ import numpy as np
 import soundfile as sf
 
 from judge_axis import rubric_axis
-from judge_inputs import AFTER_AUDIO, heading_kind, unfield, unhtml, unjson, untag
+from judge_inputs import (AFTER_AUDIO, heading_kind, heard_words, known_words, toy_question, toy_reference, unfield, unhtml,
+                          unjson, untag)
 from judge_rubric import PAIR_NAMES, answer_format
 from judge_sections import PLACEHOLDER_CLIP, RUBRIC_CUE, our_sections, split_sections
 
@@ -388,16 +389,18 @@ def parse_judge_request(body: dict) -> dict:
     seed = body.get("seed")
     if seed is not None and not isinstance(seed, int):
         raise BadRequest("'seed' must be an integer")
+    question = (found["question"] or "") if ours else toy_question(
+        _their_question(found["question"], free, rubric, all_audio[:len(all_audio) - len(audios)]), "\n".join(system + user))
+    # what a listener knows: the question's words, its answer's and the toy answers' ("8plus5is13" is heard as words)
+    known = known_words(question, found["reference"] or toy_reference(question))
     out, heard = [], []
     for t, a in zip(transcripts, audios):
         wave, rate = _audio(a)
         heard.append(t is None)
-        if t is None:            # no transcript given: what the toy analyser hears
+        if t is None:            # no transcript given: what the toy analyser hears, split into the words it knows
             import codec
-            t = codec.hear(codec.encode(wave, rate))
+            t = heard_words(codec.hear(codec.encode(wave, rate)), known)
         out.append(("" if t.strip() == "[empty]" else t, wave, rate))
-    question = (found["question"] or "") if ours else \
-        _their_question(found["question"], free, rubric, all_audio[:len(all_audio) - len(audios)])
     return {"mode": "compare" if pairwise else "score", "axis": axis, "question": question,
             "reference": found["reference"], "replies": out, "heard": heard, "seed": seed,
             "labels": list(named) if named else [n.group(1) for n in names] if by_name else

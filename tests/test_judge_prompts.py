@@ -504,8 +504,10 @@ def test_prompts_in_other_styles_are_read_and_answered_as_a_reader_expects(case)
     if "slots" in want:
         assert dict(req["format"]["slots"]) == want["slots"]
     if "transcripts" in want:
+        # "<heard>": the clip's words as the codec hears them (fast speech has no gaps; the judge splits it into words)
         heard = [codec.hear(codec.encode(wave, rate)) for _, wave, rate in req["replies"]]
-        assert [t for t, _, _ in req["replies"]] == [h if w == "<heard>" else w for w, h in zip(want["transcripts"], heard)]
+        got = [t.replace(" ", "") if w == "<heard>" else t for (t, _, _), w in zip(req["replies"], want["transcripts"])]
+        assert got == [h.replace(" ", "") if w == "<heard>" else w for w, h in zip(want["transcripts"], heard)]
     content = judge.ToyJudge().answer(req)
     for how, value in want["answers"]:
         got = str(json.loads(content)[how[5:]]) if how.startswith("json:") else re.search(how, content)
@@ -1647,10 +1649,10 @@ def test_fast_speech_is_heard_as_words():
     unknown word (content 1, where "moon backwards is moon" scores 2) and its pace never checked (no word
     gaps to count: delivery 5 for a reply that ignored "say it slowly")."""
     known = {"moon", "backwards", "is", "spell", "letters", "in", "garden", "how", "many", "minus"}
-    assert judge.heard_words("moonbackwardsismoon 8plus5is13", known | {"plus"}) == "moon backwards is moon 8 plus 5 is 13"
-    assert judge.heard_words("gardenhas7letters", known) == "garden has 7 letters"       # an unknown word stays whole
-    assert judge.heard_words("9minus4is5 this", known) == "9 minus 4 is 5 this"          # not "th is": known words are not carved
-    assert judge.heard_words("xyz", known) == "xyz"
+    assert judge_inputs.heard_words("moonbackwardsismoon 8plus5is13", known | {"plus"}) == "moon backwards is moon 8 plus 5 is 13"
+    assert judge_inputs.heard_words("gardenhas7letters", known) == "garden has 7 letters"       # an unknown word stays whole
+    assert judge_inputs.heard_words("9minus4is5 this", known) == "9 minus 4 is 5 this"          # not "th is": known words are not carved
+    assert judge_inputs.heard_words("xyz", known) == "xyz"
 
     def audio_only(text, style, question):
         body = {"messages": [{"role": "user", "content": [
@@ -1659,7 +1661,7 @@ def test_fast_speech_is_heard_as_words():
         req = judge_request.parse_judge_request(with_speech(body))
         return req, judge.ToyJudge().answer(req)
     req, answer = audio_only("9 minus 4 is 5", "quickly", "what is 9 minus 4 say it slowly")
-    assert req["heard"] == [True] and req["replies"][0][0] == "9minus4is5" and answer == "4"
+    assert req["heard"] == [True] and req["replies"][0][0] == "9 minus 4 is 5" and answer == "4"   # as `judge.py read` shows
     assert audio_only("9 minus 4 is 5", "slowly", "what is 9 minus 4 say it slowly")[1] == "5"
 
 
@@ -1857,7 +1859,7 @@ def test_rubric_axis_of_batch_sixteen_and_the_fifth_plain_batch(text, axis):
 def test_a_known_word_is_not_split_off_an_unknown_one():
     """Bug caught: "you said red kites" heard as "you said red kite s" (a one-letter unknown word at the end),
     scoring content 2 where the near miss scores 3."""
-    assert judge.heard_words("you said red kites", {"you", "said", "red", "kite"}) == "you said red kites"
+    assert judge_inputs.heard_words("you said red kites", {"you", "said", "red", "kite"}) == "you said red kites"
 
 
 def test_inputs_of_batch_seventeen_and_the_sixth_plain_batch():
@@ -1936,7 +1938,7 @@ def test_a_json_record_over_lines_of_its_own_is_read_in_linear_time():
     speech grows with its length only."""
     assert_linear(lambda n: judge_inputs.unjson("x\n" + "{\n" * n + "}\n"), 2000, 20000, rounds=3)
     known = {f"w{i}" for i in range(2000)}
-    assert_linear(lambda n: judge.heard_words("a" * n, known), 1000, 10000, rounds=3)
+    assert_linear(lambda n: judge_inputs.heard_words("a" * n, known), 1000, 10000, rounds=3)
 
 
 def test_inputs_and_answers_of_batch_eighteen():
@@ -2606,3 +2608,53 @@ def test_rubric_axis_of_round_seventeen(text, axis):
     """Bugs caught: "2. Out of scope. Voice quality, tone, ..." kept "Voice quality, tone" (only the clause with "must
     not influence" was left out); "are excluded" left nothing out."""
     assert judge_axis.rubric_axis(text) == axis
+
+
+def test_toy_reference_answers_every_question_the_data_asks():
+    """An independent oracle: data/prepare.py's five task generators give each question's reference; the
+    judge's own grammar (judge_inputs.TOY_TASKS) must answer every one alike, written in any case with a "?"
+    and a delivery after it, and find it in a sentence. Bugs caught: a task the grammar lacks or spells
+    differently ("which is larger" as "which is bigger"), a phrase to repeat cut to one word, "say it sadly"
+    kept in the repeated phrase, a question not found when a sentence goes on after its "?"."""
+    import random
+    from data.prepare import TASKS
+    rng = random.Random(0)
+    for name, make in sorted(TASKS.items()):
+        for _ in range(60):
+            question, reference, _ = make(rng)
+            assert judge.toy_reference(question) == reference, (name, question)
+            assert judge.toy_reference(question.capitalize() + "? Say it sadly.") == reference, (name, question)
+            written = f"Row 3 | {question.capitalize()}? Say it sadly. | expected: correct | actual: see the clip"
+            assert judge_inputs.toy_question("", written) == f"{question.capitalize()}? Say it sadly", (name, written)
+
+
+def test_a_toy_question_is_found_where_no_heading_names_it():
+    """Held-out rounds 13-17 misread 25 of their 65 prompts' questions, 18 of them not found at all: a
+    spreadsheet's cell, a memo's sentence, a YAML field the layout did not name. The toy judge understands only
+    the toy world's questions, so where the layout gives none it understands it takes the one toy question the
+    request writes (as a person finds what was asked by what it says). Bugs caught: a question in a table's
+    cell not read (b29's acceptance grid); a layout's question with the next field run on ("... say it
+    happily\\nScript as performed: ...") kept whole; the guards: two different toy questions (a worked
+    example's and the task's) are no answer, and a question that is not a toy one stays as the layout read it."""
+    grid = ("| TC-ID | Input (customer says) | Actual | Result |\n|---|---|---|---|\n"
+            "| KSK-114 | how many letters in bread say it quietly | the count is 5 | |\n")
+    assert judge_inputs.toy_question("", grid) == "how many letters in bread say it quietly"
+    assert judge_inputs.toy_question("what is 9 minus 4 say it happily\nScript as performed: 9 minus 4 is 5", "") == \
+        "what is 9 minus 4 say it happily"
+    assert judge_inputs.toy_question("\u2018which is smaller 71 or 38 say it loudly\u2019. Two replies follow.", "") == \
+        "which is smaller 71 or 38 say it loudly"
+    # the same question twice, once with the delivery it asks for: the one with it
+    assert judge_inputs.toy_question("", "Input: spell lemon backwards\nThe user said: spell lemon backwards, say it slowly.") == \
+        "spell lemon backwards, say it slowly"
+    # guards
+    both = "Worked example: what is 2 plus 2 -> '2 plus 2 is 4' scores 5.\nNow the real one: what is 8 times 9."
+    assert judge_inputs.toy_question("", both) == ""
+    assert judge_inputs.toy_question("What is the capital of France?", "Reply: Paris. Rate it 1-5.") == "What is the capital of France?"
+    assert judge_inputs.toy_question("What is 8 times 9?", "Worked example: what is 2 plus 2") == "What is 8 times 9?"
+    assert judge_inputs.toy_question("", "repeat after me red kite and then stop") == ""     # a phrase runs on: not guessed
+    body = {"messages": [{"role": "user", "content": [
+        {"type": "text", "text": grid + "\nKiosk audio for KSK-114 (attached). Fill the Result cell: PASS or FAIL only."},
+        {"type": "input_audio", "input_audio": {"data": "@speak:the count is 5|quietly", "format": "wav"}}]}]}
+    req = judge_request.parse_judge_request(with_speech(body))
+    assert req["question"] == "how many letters in bread say it quietly"
+    assert judge.ToyJudge().answer(req) == "PASS"
