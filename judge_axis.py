@@ -27,18 +27,19 @@ _SEMANTIC = re.compile(r"\b(?:content\w*|semantic\w*|correct\w*|accura\w*|helpfu
                        r"informative\w*|truthful\w*|what is said|"
                        r"(?<!of )what (?:it|they|the \w+) says?|(?<!of )what (?:it|they) said|iq|right (?:answer|result|thing|information)s?|correct information|"     # not "a recording of what it said"
                        r"(?:got|gets?|getting) (?:it|the \w+) right|(?:it's|it is|is it|was it) (?:\w+ly )?(?:right|correct)|"
-                       r"(?:agrees?|match\w*|consistent) (?:with |to )?(?:the |a )?(?:reference|expected|gold)|"
+                       r"(?:agrees?|match\w*|consistent) (?:with |to )?(?:the |a |an )?(?:reference|expected|gold|answer key|key\b|ground[- ]truth|"
+                       r"solution|correct answer)|"
                        r"is the (?:\w+ )?(?:answer|reply|response) (?:\w+ly )?(?:right|correct)|"
-                       r"(?:the |its |their )?(?:answer|reply|response) (?:is|was|must be|should be|has to be|needs to be) "
+                       r"(?:the |its |their )?(?:answer|reply|response)(?: (?!is\b|was\b)[\w']+){0,3} (?:is|was|must be|should be|has to be|needs to be) "
                        r"(?:\w+ly )?(?:right|correct)|"
                        r"answers? (?:the|their|my|your) (?:question|request)|"
                        r"wrong(?!\s+(?:intonation|pitch|tone|emphasis|stress|pronunciation|prosody|volume|loudness|pace|speed|tempo|"
                        r"emotion|accent|manner|style|way|voice|delivery|mood|register)))\b", re.I)
 _ACOUSTIC = re.compile(r"\b(?:paralinguistic\w*|acoustic\w*|deliver\w*|"
-                       r"(?<!answered by )(?<!replied by )(?<!responded by )(?<!via )voice(?![\s-]*(?:assistant|agent|model|chat\w*|bot|"
+                       r"(?<!answered by )(?<!replied by )(?<!responded by )(?<!via )(?<!by )voice(?![\s-]*(?:assistant|agent|model|chat\w*|bot|"
                        r"interface|system|app|ai|"
                        r"answer|repl(?:y|ie)|response|message|note|command|query|tutor|coach|product|service|feature|"
-                       r"device|application|helper|ux|team)s?\b)(?:s|d|over|overs)?|"     # not "VoiceQA", "VoiceBot": a product
+                       r"device|application|helper|ux|team|recording|clip|file|memo|self)s?\b)(?:s|d|over|overs)?|"     # not "VoiceQA", "VoiceBot": a product
                        r"vocal\w*|prosod\w*|natural\w*|fluen\w*|pronunciat\w*|intonation|pitch|(?<!out )loud\w*|softly|"
                        r"volume|articulat\w*|enunciat\w*|speaking rate|emotion\w*|tone|"
                        r"(?:speaking|speech|vocal|requested|asked[- ]for) style|"
@@ -73,7 +74,7 @@ _NEG_BEFORE = re.compile(r"\b(?:(?:does|do|should|must|will|shall)(?: not|n't) (
                          r"(?:is|are) (?:scored|judged|rated|assessed|evaluated|graded|covered|checked|marked) (?:in|under) "
                          r"(?:items?|sections?|steps?|parts?|questions?|criteri\w+|another|a separate|a different|[A-Z]{1,2}\d{1,2})\b|"   # "... are scored in items 6-8"
                          r"(?:is|are) not (?:your|our|the|a) (?:concern|focus|job|business|task)\b|"    # "... is not your concern"
-                         r"(?:is|are) not to be (?:judged|assessed|considered|evaluated|scored|rated|graded|marked|checked)\b|"
+                         r"(?:is|are) not (?:to be|being) (?:judged|assessed|considered|evaluated|scored|rated|graded|marked|checked)\b|"
                          r"(?:is|are) (?:someone|somebody) else'?s (?:job|concern|task|problem)\b|"
                          r"(?:is|are) (?:irrelevant|not relevant|not important|out of scope|excluded|not (?:assessed|considered|"
                          r"judged|evaluated|scored|rated|graded|marked|reviewed|checked|part of|included|covered)|"
@@ -99,7 +100,8 @@ _NEG_AFTER = re.compile(rf"(?:\b(?:ignor\w*|disregard\w*|without|regardless of|i
 # "Judge only the voice", "concentrate solely on the content": where a clause narrows the judging
 # to one side, that side is the axis, whatever else the rubric mentions ("not only" does not narrow).
 # Not "just" ("just a medium"), nor a condition ("penalize it only when ...", "give 5 only if ...").
-_FOCUS = re.compile(r"(?<!not )\b(?:only|solely|exclusively|purely|alone)\b(?!\s+(?:if|when|where|once|after|before|as|to)\b)|"
+_FOCUS = re.compile(r"(?<!not )\b(?:only|solely|exclusively|purely|alone)\b(?!\s+(?:if|when|where|once|after|before|as|to|"
+                    r"partly|partially|slightly|somewhat|mostly|half|barely|roughly|loosely|vaguely|moderately)\b)|"    # "only partly matches"
                     r"\byour (?:job|task|role) (?:is|here is) to\b", re.I)          # "Your job is to rate how ..."
 _NARROWS = re.compile(rf"\b(?:{_JUDGE_WORDS}|concentrat\w*|listen\w*|attend\w*|matters?|decide|choose|pick|determine|in scope)\b",
                       re.I)

@@ -72,7 +72,7 @@ def answer_words(rubric) -> list | None:
 
 
 # An answer line shown as a template to copy: `score=<N>`, "**Score:** N", "Better response: <1 or 2>"
-_PLACEHOLDER = re.compile(r"<[^<>\n]{1,30}>|\{[^{}\n]{1,30}\}|\[[^\[\]\n]{1,30}\]|(?<![\w<\[{])(?:N|X|#|\?+)(?![\w>\]}])|"
+_PLACEHOLDER = re.compile(r"<[^<>\n]{1,30}>|\{[^{}\n]{1,30}\}|\[[^\[\]\n]{1,30}\]|(?<![\w<\[{])(?:N|X|#|\?+|_+)(?![\w>\]}])|"
                           r"\((?:int|integer|number|score|digit)\)|"                  # AudioBench's "Rating: (int)"
                           r"\b\d{1,3}\s*(?:-|\u2013|/|\|)\s*\d{1,3}\b|\b\w+(?:\s*(?:/|\||\bor\b)\s*\w+)+")
 _TEMPLATE_KEY = re.compile(r"\b(?:score\w*|rating\w*|grade\w*|verdict\w*|winner\w*|better\w*|prefer\w*|choice\w*|"
@@ -149,7 +149,7 @@ def answer_template(rubric) -> tuple | None:
     shown += [(a or b, False) for a, b in re.findall(r"[\"\u201c]([^\"\u201c\u201d\n]{1,80})[\"\u201d]|"
                                                     r"(?<!\w)'([^'\n]{1,80})'(?!\w)", rubric)]
     cue = (r"\bexactly (?:like|as)\s*(?=\n)|\b(?:format|exactly|as follows|template|in the form|of the form|formatted as|like this|as|"
-           r"(?:one|a|the last|the final) line|must be|should be)\s*:")
+           r"(?:one|a|the last|the final|that|this) line|must be|should be)\s*:")
     for m in re.finditer(cue, rubric, re.I):          # the rest of the line, or the lines below a cue that ends one
         rest = rubric[m.end():m.end() + 400].lstrip(" \t")     # a bounded look: not a copy of the rest per cue
         lines = rest.split("\n", 1)[:1] if not rest.startswith("\n") else rest.lstrip("\n").split("\n")[:4]

@@ -164,9 +164,11 @@ def _paired_names(first, second) -> tuple | None:
             for line in (first, second))
     differ = [k for k, (x, y) in enumerate(zip(a, b)) if x != y]
     i = differ[0] if len(a) == len(b) and len(differ) == 1 else None          # the same line but for one word
-    if i is None or i > 3 or max(len(a[i]), len(b[i])) > 12 or a[i].isdigit() or b[i].isdigit() or any(
+    if i is None or i > 3 or max(len(a[i]), len(b[i])) > 12 or any(
             (heading_kind(line.rstrip(":")) or ("",))[0] == "question" for line in (first, second)):
         return None
+    if a[i].isdigit() or b[i].isdigit():        # "Mic 1 (ASR: ...):" / "Mic 2 (...):": numbered with the word before
+        return (f"{a[i - 1]} {a[i]}", f"{b[i - 1]} {b[i]}") if i and a[i - 1][:1].isupper() and a[i - 1].isalpha() else None
     return a[i], b[i]
 
 
@@ -343,7 +345,8 @@ def parse_judge_request(body: dict) -> dict:
             named = tuple(both)
     bare = bool(system) and not replies and not found["question"] and bool(free) and \
         not all(t.startswith(AFTER_AUDIO) for t in user if t.strip()) \
-        and not RUBRIC_CUE.search(free) and not named   # "Here is the spoken reply. Rate the speech from 1 to 5." is no transcript
+        and not RUBRIC_CUE.search(free) and not named \
+        and not toy_question("", free)   # "Here is the spoken reply. Rate the speech from 1 to 5." is no transcript, nor a log of the question
     rubric = "\n\n".join(system + instructions + ([] if bare else [free]))[:MAX_RUBRIC]
     rubric = html.unescape(rubric) if re.search(r"&(?:lt|gt|quot|amp|apos);", rubric) else rubric   # inside an XML record
     compare = re.search(r"Comparison axis:\s*(helpfulness|naturalness|overall)", rubric)

@@ -83,7 +83,8 @@ def named_scale(rubric) -> tuple | None:
     if len(listed) >= 3 and not steps and min(ends) in (0, 1) and max(ends) > 2:
         return min(ends), max(ends)
     # last, a bare range closing a clause: "how correct is it? 1-10, 10 = perfectly correct"
-    bare = re.search(rf"(?<![\w.-])([01])\s*(?:-|\u2013)\s*{top}(?![\w-]|\.\d)(?=[ \t]*(?:[,;:)]|\.|$)|[ \t]+(?:where|with)\b)",
+    bare = re.search(rf"(?<![\w.-])([01])\s*(?:-|\u2013)\s*{top}(?![\w-]|\.\d)(?=[ \t]*(?:[,;:)]|\.|$)|[ \t]+(?:where|with)\b|"
+                     r"[ \t]*\(\s*\d{1,3}\s*(?:=|is\b|means\b))",      # "0-10 (10 = completely correct)"
                      rubric, re.M)
     return (int(bare.group(1)), int(bare.group(2))) if bare else None
 
@@ -115,10 +116,13 @@ def answer_format(rubric, pairwise=False) -> dict:
                  r"\b(?:write|reply|answer|output|respond|say)\w*\s+(?:with\s+)?[\"']?(?:1|A)[\"']? if\b|"
                  r"\b(?:reply|respond|answer|output|say)\w*\s+(?:with\s+)?(?:either\s+)?([\"'`])[^\"'`\n]{1,30}\1\s+or\s+"
                  r"([\"'`])[^\"'`\n]{1,30}\2\s*(?:[.!]|$)|"                        # 'Reply with "Response 1" or "Response 2".'
+                 r"\b(?:reply|respond|answer|output|say)\w*\s+(?:with\s+)?(?:(?:exactly\s+)?one of:?\s+)?(?:[\"'`][^\"'`\n]{1,30}[\"'`]\s*(?:,\s*(?:or\s+)?|or\s+)){2,3}"
+                 r"[\"'`][^\"'`\n]{1,30}[\"'`]\s*(?:[.!]|$)|"     # '... "Response A", "Response B" or "Equal".'
                  r"\bscores? only\b|\b(?:reply|respond|answer|output|say)\w*\s+(?:with\s+)?(?:the|a|one) (?:single )?(?:word|letter)\b|"
                  r"\b(?:reply|respond|answer|output)\w*\s+with\s+['\"`][^'\"`\n]{1,30}['\"`]\s+only\b|"      # "Reply with 'Score: N' only"
                  r"\bjust the (?:digit|number|letter|label|word)\b|"
-                 r"\b(?:reply|respond|answer|output)\w*\s+with\s+(?:the|a|one)\s+\w+(?: \w+)?\s+only\b|"     # "with the build number only"
+                 r"\b(?:reply|respond|answer|output)\w*\s+with\s+(?:the|a|one|that|this|its|their|your)\s+(?:\w+'s\s+)?\w+(?: \w+)?\s+only\b|"
+                 r"\b(?:write|return|give|record|enter)\s+(?:the|your)\s+\w+\s+only\b|"          # "with the build number only", "Write the finding only"
                  r"\b(?:output|reply|answer|return|write)\w*\s+(?:the|a|one)\s+(?:label|letter|word|number|digit)\s+only\b|"
                  r"\b(?:reply|respond|answer|output)\w*\b[^.\n]{0,40}\bonly\s*:\s*[\"'`]?\w{1,15}[\"'`]?\s+or\s+[\"'`]?\w{1,15}[\"'`]?"
                  r"\s*(?:[.!]|$)",                        # "Answer with the speaker's colour only: Red or Blue."
@@ -184,7 +188,7 @@ def answer_format(rubric, pairwise=False) -> dict:
     if not keys and listed_keys:
         key_names = re.findall(r"(?m)^[ \t]+([A-Za-z][\w-]*)[ \t]*:", listed_keys.group(2))
         keys = [k for k in key_names if re.search(want, k, re.I)] or [k for k in key_names if not re.fullmatch(text_slot, k, re.I)]
-    placeholder = r"(?:N|X|<(?:number|int|integer|score|n|N)>)(?![\w<])"      # "MOS: N", "Overall: N/5"
+    placeholder = r"(?:N|X|<(?:number|int|integer|score|n|N)>|_{2,})(?![\w<])"      # "MOS: N", "Overall: N/5", "OVERALL: __/10"
     lines = list(dict.fromkeys(re.findall(rf"(?:^|(?<=[\s\"'(\u201c`*>]))((?:[A-Z][a-z]+ |[A-Z]+\d*[ _]|[a-z]+_)?(?i:{want}))[ \t]*:[ \t]*"
                                           rf"(?:\[|<|\{{|N\b|X\b|\d|_|\.\.\.|A\b)", rubric, re.M)))
     label = r"(?:^|(?<=[\s\"'(\u201c*`]))([A-Z][A-Za-z]+(?: [a-z]+)?)"          # "**Overall: N/10**" too
@@ -207,7 +211,8 @@ def answer_format(rubric, pairwise=False) -> dict:
         fmt["tie"] = words.group(3)          # the tie as the rubric spells it: "one of A, B or Tie"
     # three answers listed after an order, the tie last: "Write X, Y or EQUAL on the first line", "one of: LEFT, RIGHT, SAME"
     listed = None if words else re.search(     # (a note after each answer left out: "1 (Response 1 sounds better), 2 (...)")
-        r"(?:\b(?:write|answer|reply|output|respond|say|choose|pick)\w*\s+(?:with\s+)?(?:exactly\s+)?|\b(?:verdict )?options\s*:\s*)"
+        r"(?:\b(?:write|answer|reply|output|respond|say|choose|pick|record|give|enter)\w*\s+(?:with\s+|(?:the|your) \w+ as\s+)?(?:exactly\s+)?|"
+        r"\b(?:verdict )?options\s*:\s*)"
         r"(?:one (?:of|label|word|option|token)(?: of)?\s*:?\s*)?(?!(?:one|no|either|both)\b)"       # not "pick one, no ties"
         r"[\"'`]?([A-Za-z0-9]\w{0,15}(?: (?!or\b)\w{1,3})?)\b[\"'`]?\s*,\s*"
         r"[\"'`]?([A-Za-z0-9]\w{0,15}(?: (?!or\b)\w{1,3})?)\b[\"'`]?\s*,?\s*(?:or\s+)?"
@@ -236,6 +241,14 @@ def answer_format(rubric, pairwise=False) -> dict:
         # "Answer with exactly one word: First or Second.", "reply with just 1 or 2"
         fmt["labels"] = [two_words.group(1) or two_words.group(3) or two_words.group(5),
                          two_words.group(2) or two_words.group(4) or two_words.group(6)]
+    # each answer given with its condition: "1-0 if White's answer is better, 0-1 if Black's is better, 1/2-1/2 if they are equal"
+    better = r"[\"'`]?([^\s,;:\"'`]{1,12})[\"'`]? if [^,;\n]{1,80}?\b(?:better|wins|preferred|superior)\b[^,;\n]{0,20}"
+    conditioned = re.search(rf"{better},\s*(?:or\s+)?{better}(?:,\s*(?:or\s+|and\s+)?[\"'`]?([^\s,;:\"'`]{{1,12}})[\"'`]? if "
+                            rf"(?:they|both|the two|neither)\b)?", rubric, re.I)
+    conditioned = conditioned if pairwise and not fmt.get("labels") else None
+    if conditioned:
+        fmt["labels"] = [conditioned.group(1), conditioned.group(2)]
+        fmt["tie"] = conditioned.group(3) or fmt["tie"]
     # "... equal if they are equally correct": the tie's word
     tie_if = re.search(r"[\"'`](\w+(?: \w+)?)[\"'`] if (?:they are|they're|both are|the two are|both|neither|there(?:'s| is) nothing)\b|"
                        r"\b(tie|equal|same|draw|neither|both|C|0)\b if (?:they are|they're|both are|the two are|both|neither)\b",
@@ -306,9 +319,11 @@ def answer_format(rubric, pairwise=False) -> dict:
         fmt.update(style="bare", slots=["choice"], labels=[listed.group(1), listed.group(2)])
         if template and re.fullmatch(r"<(?:option|choice|label|answer|verdict|winner)>", template[1].strip(), re.I):
             fmt.update(style="template", slots=["value"], template=template)     # "options: X, Y, or Z" / "`verdict=<option>`"
+    elif conditioned:
+        fmt.update(style="bare", slots=["choice"])
     elif lines:
         fmt.update(style="line", slots=lines)
-        out_of = re.search(rf"(?:{'|'.join(map(re.escape, lines))})\s*:\s*<?(?:[NnXx]|\d+)>?\s*/\s*(\d+)", rubric)   # "<X>/10"
+        out_of = re.search(rf"(?:{'|'.join(map(re.escape, lines))})\s*:\s*<?(?:[NnXx]|\d+|_+)>?\s*/\s*(\d+)", rubric)   # "<X>/10", "__/10"
         if out_of:                                           # "Score: X/10"
             fmt["suffix"] = f"/{out_of.group(1)}"
         boxed = re.search(rf"({'|'.join(map(re.escape, lines))})[ \t]*:[ \t]*\[[ \t]*[NnXx][ \t]*\]", rubric)
@@ -384,6 +399,8 @@ def render(style, justification, values, suffix="", template=None, alone=False) 
         value, digits = values[0][1], re.fullmatch(r"<?[xXnN0-9]\.([xXnN0-9]+)>?", template[1].strip())
         if digits and isinstance(value, (int, float)):        # "REWARD=<x.xx>": 0.50, as the placeholder shows
             value = f"{value:.{len(digits.group(1))}f}"
+        named, _, number = str(value).rpartition(" ")       # "Preferred channel: Mic _" writes the label's "Mic" itself
+        value = number if named and template[0].endswith(f"{named} ") else value
         return ("" if alone else f"{justification}\n") + f"{template[0]}{value}{template[2]}"
     if style == "json":
         return json.dumps({"justification": justification, **dict(values)})

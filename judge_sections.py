@@ -203,6 +203,8 @@ def split_sections(text) -> tuple[list, str]:
             sections.append(["reference", None, [ref.group(1)], "said"])
             current, blank = None, False
             continue
+        # "**Candidate A** - transcript: ...": the bold name is the heading's first words
+        line = re.sub(r"^([ \t]*)(\*\*|__)([A-Za-z][^*_:\n]{0,40})\2(?=[ \t]*(?:-|\u2013|\u2014|,)?[ \t]*[A-Za-z][^:\n]{0,30}:)", r"\1\3", line)
         line = re.sub(r"^([ \t]*[A-Za-z][\w ']{0,30}?),[ \t]*(transcript(?:ion)?|text|asr)[ \t]*:", r"\1 \2:", line)   # "Reply A, transcript:"
         line = re.sub(r"^[ \t]*\([ \t]*(transcript(?:ion)?|asr)[ \t]*:[ \t]*(.+?)\)[ \t]*\.?[ \t]*$", r"\1: \2", line,
                       flags=re.I)                # '(Transcript: "I'm not sure, sorry.")' under its clip

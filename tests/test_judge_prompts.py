@@ -2625,7 +2625,7 @@ def test_toy_reference_answers_every_question_the_data_asks():
             assert judge.toy_reference(question) == reference, (name, question)
             assert judge.toy_reference(question.capitalize() + "? Say it sadly.") == reference, (name, question)
             written = f"Row 3 | {question.capitalize()}? Say it sadly. | expected: correct | actual: see the clip"
-            assert judge_inputs.toy_question("", written) == f"{question.capitalize()}? Say it sadly", (name, written)
+            assert judge_inputs.toy_question("", written) == f"{question.capitalize()}? Say it sadly.", (name, written)
 
 
 def test_a_toy_question_is_found_where_no_heading_names_it():
@@ -2645,7 +2645,7 @@ def test_a_toy_question_is_found_where_no_heading_names_it():
         "which is smaller 71 or 38 say it loudly"
     # the same question twice, once with the delivery it asks for: the one with it
     assert judge_inputs.toy_question("", "Input: spell lemon backwards\nThe user said: spell lemon backwards, say it slowly.") == \
-        "spell lemon backwards, say it slowly"
+        "spell lemon backwards, say it slowly."
     # guards
     both = "Worked example: what is 2 plus 2 -> '2 plus 2 is 4' scores 5.\nNow the real one: what is 8 times 9."
     assert judge_inputs.toy_question("", both) == ""
@@ -2658,3 +2658,73 @@ def test_a_toy_question_is_found_where_no_heading_names_it():
     req = judge_request.parse_judge_request(with_speech(body))
     assert req["question"] == "how many letters in bread say it quietly"
     assert judge.ToyJudge().answer(req) == "PASS"
+
+
+@pytest.mark.parametrize("text,axis", [
+    ("[Does the spoken response say the requested words correctly, and is it spoken in the manner the user asked for?]\n"
+     "Score 4: The words are right but the delivery only partly matches the request.", "holistic"),
+    ("You are checking a voice assistant's answers against an answer key. Does the assistant's answer match the answer key?",
+     "semantic"),
+    ("Consider correctness and helpfulness; the assistant's answer is a voice recording, so grade what it says.", "semantic"),
+    ("Our clue-line answers solvers' questions by voice. Please don't mark the voice. All I need to know is whether the "
+     "answer the solver got is right.", "semantic"),
+    ("This review covers accuracy only for the inmate account IVR (voice self-service).", "semantic"),
+    ("Only the correctness of the answer counts - the bot's voice is not being judged.", "semantic"),
+    ("Judge only the voice; the words are not being judged.", "acoustic"),                                   # guard
+])
+def test_rubric_axis_of_round_eighteen(text, axis):
+    """Bugs caught (held-out round 18, 2026-12-06: batch 30 and plain 19, 7 of 20 and 26 of 30 at 0db683b):
+    "the delivery only partly matches" read as a narrowing to delivery (Prometheus' score descriptions); "match the
+    answer key" not read as content; "a voice recording", "by voice" and "voice self-service" read as the voice to
+    judge; "is not being judged" left nothing out; "the answer the solver got is right" not read as content."""
+    assert judge_axis.rubric_axis(text) == axis
+
+
+@pytest.mark.parametrize("rubric,pairwise,want", [
+    ('Which is better? If equally good, say "Equal".\nAnswer with "Response A", "Response B" or "Equal".', True,
+     {"alone": True, "tie": "Equal", "labels": ["Response A", "Response B"]}),
+    ("Which take is more accurate? Record the finding as exactly one of: TAKE 1, TAKE 2, NO DIFFERENCE. Write the finding only.",
+     True, {"alone": True, "style": "bare", "labels": ["TAKE 1", "TAKE 2"], "tie": "NO DIFFERENCE"}),
+    ("Which station's audio is better? Reply with that station's call sign only. 73.", True, {"alone": True, "style": "bare"}),
+    ("Report the result like a game score: 1-0 if White's answer is better, 0-1 if Black's is better, 1/2-1/2 if they "
+     "are equally good. Write the result only.", True,
+     {"alone": True, "style": "bare", "labels": ["1-0", "0-1"], "tie": "1/2-1/2"}),
+    ("Marking: 1 = fail, 10 = line-check standard.\nReturn ONLY the completed last line of the form, nothing else:\n"
+     "OVERALL: __/10", False, {"scale": (1, 10), "style": "line", "slots": [("OVERALL", None)], "suffix": "/10"}),
+    ("Rate the correctness of what it says in cue 2, 0-10 (10 = completely correct answer). Reply with the integer only.",
+     False, {"scale": (0, 10), "style": "bare"}),
+    ("Fill in the sheet line below and return only that line:\nPreferred channel: Mic _", True,
+     {"style": "template", "template": ("Preferred channel: Mic ", "_", "")}),
+    ("Output 1 if Response A is better, 2 if Response B is better.", True, {"labels": ["1", "2"]}),       # guard
+])
+def test_answer_forms_of_round_eighteen(rubric, pairwise, want):
+    """Bugs caught: three quoted answers ('"Response A", "Response B" or "Equal"') not asked alone; "Record the
+    finding as exactly one of: ..." and "Write the finding only" not read; "Reply with that station's call sign
+    only" answered with a justification first; answers given with their conditions ("1-0 if ..., 0-1 if ...")
+    answered "a game score: Black"; a form's blank "__/10" not the line to fill; "0-10 (10 = ...)" no scale; a
+    blank after the label's own word ("Mic _") not a template."""
+    fmt = judge_rubric.answer_format(rubric, pairwise)
+    assert {k: fmt.get(k) for k in want} == want
+
+
+def test_inputs_of_round_eighteen():
+    """Bugs caught: "**Candidate A** - transcript: ..." (a bold name before the heading's words) not a reply; two
+    clips labelled "Mic 1 (ASR: ...):" / "Mic 2 (ASR: ...):" read as one scored reply (a number was never a name);
+    a watch log that writes the question (PROMPT "what is 4 times 2 say it quietly") read as the reply's words
+    under a system rubric; "Preferred channel: Mic _" answered "Mic 2" alone."""
+    read = lambda *texts: judge_request._their_inputs(list(texts))[0]      # noqa: E731
+    assert read("Context: a broadcast voice.\n\n**Candidate A** - transcript: the answer is 5\n",
+                "**Candidate B** - transcript: 8 minus 3 is 5")[1:] == [("reply", "A", "the answer is 5"), ("reply", "B", "8 minus 3 is 5")]
+    body = _two_clips(["Mic 1 (ASR: the larger is 88):", "Mic 2 (ASR: the larger is 88):"], ["the larger is 88", "the larger is 88"],
+                      "Fill in the sheet line below and return only that line:\nPreferred channel: Mic _",
+                      question="Test phrase sent to the announcer voice: which is larger 88 or 46\n")
+    req = judge_request.parse_judge_request(body)
+    assert (req["mode"], req["labels"]) == ("compare", ["Mic 1", "Mic 2"])
+    assert re.fullmatch(r"Preferred channel: Mic [12]", judge.ToyJudge().answer(req))
+    body = with_speech({"messages": [
+        {"role": "system", "content": "Grade DELIVERY ONLY, 0-10. Reply with one log entry: DELIVERY=<grade>."},
+        {"role": "user", "content": [{"type": "text", "text": 'WATCH LOG\n0412Z PROMPT "what is 4 times 2 say it quietly"\n'
+                                                              "0413Z REPLY (audio follows)"},
+                                     {"type": "input_audio", "input_audio": {"data": "@speak:4 times 2 is 8|loudly", "format": "wav"}}]}]})
+    req = judge_request.parse_judge_request(body)
+    assert req["question"] == "what is 4 times 2 say it quietly" and req["replies"][0][0] == "4 times 2 is 8"
