@@ -127,7 +127,7 @@ def answer_options(rubric) -> tuple | None:
         pieces = pieces[next((k for k, p in enumerate(pieces) if start in p), 0):]
         pieces[0] = pieces[0][pieces[0].rfind(start):] if start in pieces[0] else pieces[0]
         run = [p[len(start):] for p in pieces if p.startswith(start)]
-        run = run[:next((k for k, p in enumerate(run) if not re.fullmatch(r"\w+(?: \w+)?", p)), len(run))]     # "Pick: Take 1"
+        run = run[:next((k for k, p in enumerate(run) if not re.fullmatch(r"\w+(?:[ -]\w+)?", p)), len(run))]     # "Pick: Take 1", "BIDDER-1"
         if 2 <= len(run) <= 4 and len(set(run)) == len(run) and len(run) == min(len(pieces), 4) - (len(pieces) > 4):
             return start, run
     return None

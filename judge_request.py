@@ -160,7 +160,8 @@ def _paired_names(first, second) -> tuple | None:
     if not first or not second or len(first) > 120 or len(second) > 120:
         return None
     ordinal = {"first", "second", "third", "1st", "2nd", "3rd", "next", "then", "last", "final"}     # "Second clip: Nova's ..."
-    a, b = ([w for w in re.findall(r"\w+", re.sub(r"\([^()]*\)", " ", line)) if w.lower() not in ordinal]    # "(txt: ...)" aside
+    # (a name may hold a dot or a dash: "Audio of FW-2.1:" / "Audio of FW-2.2:")
+    a, b = ([w for w in re.findall(r"\w(?:[\w.-]*\w)?", re.sub(r"\([^()]*\)", " ", line)) if w.lower() not in ordinal]    # "(txt: ...)" aside
             for line in (first, second))
     differ = [k for k, (x, y) in enumerate(zip(a, b)) if x != y]
     i = differ[0] if len(a) == len(b) and len(differ) == 1 else None          # the same line but for one word
@@ -365,7 +366,7 @@ def parse_judge_request(body: dict) -> dict:
         by_label = {lab: b for lab, b in replies if lab}
         transcripts = [by_label.get(lab) for lab in labels[:2]] if len(labels) >= 2 else [None, None]
         if named:            # "r1 (txt: the count is 5):": the words in its label line
-            given = [re.search(r"\((?:its |the )?(?:transcript(?:ion)?|text|txt|asr|says)(?: is| reads)?\s*:?\s*[\"'\u201c]?"
+            given = [re.search(r"\((?:its |the )?(?:transcript(?:ion)?|text|txt|asr|says)(?: is| reads| as \w+)?\s*:?\s*[\"'\u201c]?"
                                r"([^()\"'\u201c\u201d\n]{1,300}?)[\"'\u201d]?\)|"
                                r"\(\s*[\"\u201c]([^()\"\u201c\u201d\n]{1,300})[\"\u201d]\s*\)", line or "", re.I)   # '("you said ...")'
                      for line in clip_labels]

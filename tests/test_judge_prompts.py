@@ -2728,3 +2728,23 @@ def test_inputs_of_round_eighteen():
                                      {"type": "input_audio", "input_audio": {"data": "@speak:4 times 2 is 8|loudly", "format": "wav"}}]}]})
     req = judge_request.parse_judge_request(body)
     assert req["question"] == "what is 4 times 2 say it quietly" and req["replies"][0][0] == "4 times 2 is 8"
+
+
+def test_names_with_dots_and_dashes_name_a_pair():
+    """Bugs caught (batch 29, left out at round 17): clips labelled "Audio of FW-2.1:" / "Audio of FW-2.2:" were no
+    pair (the names were split at their dots and dashes into numbers) and the winner was written "A"; "(transcript
+    as submitted: ...)" in a clip's label was not its words; "Award recommendation: BIDDER-1  or  Award
+    recommendation: BIDDER-2" was read as one template whose hole was "1  or  Award"."""
+    body = _two_clips(["Audio of FW-2.1:", "Audio of FW-2.2:"], ["5 plus 9 is 14", "5 plus 9 is 13"],
+                      "Which firmware is better overall? Respond with the winner tag only: <winner>FW-2.1 | FW-2.2 | TIE</winner>.",
+                      question="utterance: what is 5 plus 9\n")
+    req = judge_request.parse_judge_request(body)
+    assert (req["mode"], req["labels"]) == ("compare", ["FW-2.1", "FW-2.2"])
+    assert judge.ToyJudge().answer(req) == "<winner>FW-2.1</winner>"
+    body = _two_clips(["BIDDER-1 sample response (transcript as submitted: 3 plus 4 is 7):",
+                       "BIDDER-2 sample response (transcript as submitted: 3 plus 4 is):"], ["3 plus 4 is 7", "3 plus 4 is"],
+                      "Record the outcome on one line exactly as:\nAward recommendation: BIDDER-1  or  Award recommendation: BIDDER-2",
+                      question="Demonstration prompt read to both systems: what is 3 plus 4\n")
+    req = judge_request.parse_judge_request(body)
+    assert [t for t, _, _ in req["replies"]] == ["3 plus 4 is 7", "3 plus 4 is"]
+    assert judge.ToyJudge().answer(req).splitlines()[-1] == "Award recommendation: BIDDER-1"
