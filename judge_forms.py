@@ -71,6 +71,15 @@ def answer_words(rubric) -> list | None:
     return None
 
 
+def letter_grades(rubric) -> list | None:
+    """Five letter grades a rubric lists best first, each with its meaning ("A (excellent), B (good), C
+    (satisfactory), D (deficient), E (unacceptable)", "A = excellent, ..., F = fail") -> worst first; else None."""
+    meaning = r"\s*(?:\([^()\n]{1,30}\)|[=:\u2013-]\s*[A-Za-z]+)"
+    m = re.search(rf"\bA{meaning}(?:\s*[,;/]?\s*(?:and\s+|or\s+)?\b[B-F]{meaning}){{4}}", rubric)
+    letters = re.findall(r"\b([A-F])(?=\s*[(=:\u2013-])", m.group(0)) if m else []
+    return letters[::-1] if len(letters) == 5 and letters == sorted(set(letters)) else None
+
+
 # An answer line shown as a template to copy: `score=<N>`, "**Score:** N", "Better response: <1 or 2>"
 _PLACEHOLDER = re.compile(r"<[^<>\n]{1,30}>|\{[^{}\n]{1,30}\}|\[[^\[\]\n]{1,30}\]|(?<![\w<\[{])(?:N|X|#|\?+|_+)(?![\w>\]}])|"
                           r"\((?:int|integer|number|score|digit)\)|"                  # AudioBench's "Rating: (int)"
@@ -159,7 +168,7 @@ def answer_template(rubric) -> tuple | None:
     shown.sort(key=lambda c: not _TEMPLATE_KEY.search(c[0]))     # a line that names what it holds first
     for line, introduced in shown:
         line = line.strip()
-        named = re.match(r"[\W_]*([A-Za-z][\w ]{0,20}?)\s*[:=]\s*(?=<[^<>\n]{1,30}>)", line)    # "CA=<score>"
+        named = re.match(r"[\W_]*([A-Za-z][\w .]{0,20}?)\s*[:=]\s*(?=<[^<>\n]{1,30}>)", line)    # "CA=<score>", "ITEM 4.2: <score>"
         named = named if named and not input_heading(named.group(1)) else None       # not "Question: <question>"
         key = named or _TEMPLATE_KEY.search(line) or \
             (re.match(r"[\W_]*[A-Za-z][\w ]{0,30}?(?:\*\*|__)?\s*[:=]", line) if introduced else None)

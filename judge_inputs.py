@@ -360,9 +360,10 @@ def unfield(text) -> str:
 TOY_TASKS = (r"what is (\d+) (plus|minus|times) (\d+)", r"which is (larger|smaller) (\d+) or (\d+)",
              r"how many letters in (\w+)", r"spell (\w+) backwards", r"repeat after me (\w+(?: (?!say\b)\w+){0,2})")
 # one written in a prompt: to a punctuation mark or a line's end, with the delivery it asks for when one follows
-# and the mark that ends it ("What is 8 times 9? Say it sadly.", "Repeat after me: cake and tea.")
+# and the mark that ends it ("What is 8 times 9? Say it sadly.", "Repeat after me: cake and tea."), a comma
+# after a word too ("Which is smaller, 12 or 31?")
 _TOY_ASKED = re.compile(r"(?<![\w-])(?:%s)(?:[,.?!]? say it [a-z]+)?(?:[.?!](?![\w.]))?(?= ?(?:[^\w ]|$))"
-                        % "|".join(TOY_TASKS).replace("after me ", "after me:? "), re.I | re.M)
+                        % "|".join(TOY_TASKS).replace("after me ", "after me:? ").replace(" ", ",? "), re.I | re.M)
 
 
 FILLER = {"is", "the", "count", "backwards", "you", "said"}   # words of the toy answer templates

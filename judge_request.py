@@ -165,7 +165,7 @@ def _paired_names(first, second) -> tuple | None:
             for line in (first, second))
     differ = [k for k, (x, y) in enumerate(zip(a, b)) if x != y]
     i = differ[0] if len(a) == len(b) and len(differ) == 1 else None          # the same line but for one word
-    if i is None or i > 3 or max(len(a[i]), len(b[i])) > 12 or any(
+    if i is None or i > 3 and i != len(a) - 1 or max(len(a[i]), len(b[i])) > 12 or any(
             (heading_kind(line.rstrip(":")) or ("",))[0] == "question" for line in (first, second)):
         return None
     if a[i].isdigit() or b[i].isdigit():        # "Mic 1 (ASR: ...):" / "Mic 2 (...):": numbered with the word before

@@ -24,7 +24,7 @@ import math
 import re
 
 from judge_axis import axis_of_words
-from judge_forms import LADDER, VERDICTS, answer_options, answer_template, answer_words, csv_row, input_heading
+from judge_forms import LADDER, VERDICTS, answer_options, answer_template, answer_words, csv_row, input_heading, letter_grades
 
 
 PAIR_AXES = {"helpfulness": "semantic", "naturalness": "acoustic", "overall": "holistic"}
@@ -104,7 +104,7 @@ def answer_format(rubric, pairwise=False) -> dict:
     rubric = rubric.replace("\u2018", "'").replace("\u2019", "'")        # ‘'1'’: quotes as straight ones
     rubric = rubric.replace('\\"', '"')      # a JSON string's quotes: '"output": "{\\"winner\\": \\"first\\" | ...}"'
     template, options = answer_template(rubric), answer_options(rubric)
-    fraction = re.search(r"\b(?:like|as|e\.g\.?,?|such as|format|form)\s+(?:\d{1,3}|N|X)\s*/\s*(\d{1,3})\b", rubric)  # "as N/10"
+    fraction = re.search(r"\b(?:like|as|e\.g\.?,?|such as|format|form)\s+[\"'`\u201c]?(?:\d{1,3}|N|X)\s*/\s*(\d{1,3})\b", rubric)  # "as N/10"
     template = template or (fraction and ("", "N", f"/{fraction.group(1)}"))
     # the answer line and nothing more: "Reply with only ...", "nothing else", "a single word"
     if re.search(r"\b(?:reply|respond|answer|output|return|write|type|tell me)\w*\s+(?:with\s+)?(?:only|just|exactly)\b|"
@@ -147,6 +147,7 @@ def answer_format(rubric, pairwise=False) -> dict:
     levels = None if pairwise else sorted(shown, key=lambda w: LADDER[w.lower()]) if shown else \
         (ladder if len(ladder) >= 3 else answer_words(rubric)) if label_hole else \
         None if (named or numeric) and not worded else answer_words(rubric)
+    levels = (None if pairwise else letter_grades(rubric)) or levels      # "A (excellent), ..., E (unacceptable)"
     if levels:
         fmt["levels"] = levels          # the value is one of these words (rescale)
     tie = re.search(r"\[\[(C|tie)\]\]", rubric, re.I)

@@ -100,7 +100,7 @@ _ABOUT_REPLIES = re.compile(r"\b(?:answers?|repl(?:y|ies)|responses?|recordings?
                             r"(?:both|two|the) (?:systems|models|bots|versions|voices|takes))\b", re.I)
 PLACEHOLDER_CLIP = (r"\s*(?:[<\[(][ \t]*(?:audio|attached|see (?:the )?(?:audio|clip|below)|clip|recording|wav|sound)\b[^<>\[\]()\n]{0,30}"
                      r"[>\])]|(?:not (?:provided|available|given)|none|n/a|unavailable|no transcript)\b[^\n]{0,60}|"   # "not provided, listen"
-                     r"(?:the |an? )?attached (?:audio|recording|clip|wav)(?: (?:recording|clip|file))?\b[^\n]{0,40}|"   # "attached audio clip"
+                     r"(?:the |an? )?attached (?:audio|recording|clip|wav)(?: (?:recording|clip|file))?\b[^\n]{0,80}|"   # "attached audio clip"
                      r"attached(?:[ \t]+(?:below|above|here|separately))?[ \t]*\.?|"                           # "bot_reply_audio: attached below"
                      r"(?:the |an? )?(?:audio|recording|clip)(?: (?:recording|clip|file))? (?:is |are )?(?:below|above|attached|follows)\b"
                      r"[^\n]{0,60})\s*:?\s*")                  # "audio recording below (no transcript was supplied)."
@@ -338,6 +338,12 @@ def split_sections(text) -> tuple[list, str]:
         elif current is not None and current[0] == "reply" and (_CLIP_NOTE.match(line) or blank and re.match(
                 r"[ \t]*(?:[\w']+[ \t,]+){0,8}?(?:audio|clips?|recordings?)\b[^\n]{0,40}:[ \t]*$", line, re.I)):
             current = None              # neither the reply's words nor the rubric
+        elif current is not None and current[0] == "question" and blank and line.strip() and "".join(current[2]).strip() \
+                and (current[3] == "said" or re.search(r"question|request|prompt|\bask|query|utterance", current[3], re.I)):
+            # "This week's test question was:" over its paragraph: the question is that paragraph (not a
+            # "Conversation:" or "Context:" section, which may run to several)
+            current = None
+            free.append(line)
         elif current is not None:
             current[2].append(line)
         else:

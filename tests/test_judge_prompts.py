@@ -2748,3 +2748,62 @@ def test_names_with_dots_and_dashes_name_a_pair():
     req = judge_request.parse_judge_request(body)
     assert [t for t, _, _ in req["replies"]] == ["3 plus 4 is 7", "3 plus 4 is"]
     assert judge.ToyJudge().answer(req).splitlines()[-1] == "Award recommendation: BIDDER-1"
+
+
+@pytest.mark.parametrize("text,axis", [
+    ("SCOPE OF THIS STEP: content accuracy of the spoken answer only. Voice quality is out of scope.\n"
+     "ROLE: verifier for the dispensing unit's voice prompt module.", "semantic"),
+    ("Please compare how the two programmes SOUND: loudness, pace, pitch, clarity. What they say is not the point here.",
+     "acoustic"),
+    ("Two kiosk booths run different voice software. Section C covers ACCURACY OF INFORMATION ONLY.", "semantic"),
+    ("You review voice lines for an escape room. Rate lines on both of those together.", "acoustic"),     # guard: lines are spoken
+])
+def test_rubric_axis_of_round_nineteen(text, axis):
+    """Bugs caught (held-out round 19, 2026-12-06: batch 31 and plain 20, 10 of 20 and 29 of 30 at e6e40df): "voice
+    prompt module", "voice software" read as the voice to judge; "What they say is not the point here" left
+    nothing out. The guard: "voice lines" (a game's spoken lines) are still what is judged."""
+    assert judge_axis.rubric_axis(text) == axis
+
+
+@pytest.mark.parametrize("rubric,want", [
+    ('4. Grades are awarded on the five-point scale: A (excellent), B (good), C (satisfactory), D (deficient), E '
+     '(unacceptable).\n5. The grade shall be returned in the form "Grade: X", where X is a single letter.',
+     {"levels": ["E", "D", "C", "B", "A"], "style": "line", "slots": [("Grade", None)]}),
+    ("Record the result as a score from 0 to 1 in steps of 0.25, on one line: ITEM 4.2: <score>",
+     {"scale": (0, 1), "style": "template", "template": ("ITEM 4.2: ", "<score>", "")}),
+    ('Consider both accuracy and delivery. Give a score from 0 to 10 in the form "X/10".',
+     {"scale": (0, 10), "style": "template", "template": ("", "N", "/10")}),
+    ("Answer A if the first is better, B if the second is; C if equal.", {"style": "tag"}),     # guard: no grades
+])
+def test_answer_forms_of_round_nineteen(rubric, want):
+    """Bugs caught: letter grades A-E answered with a number; a key with a dot ("ITEM 4.2: <score>") not a template;
+    'in the form "X/10"' (quoted) not read."""
+    fmt = judge_rubric.answer_format(rubric, False)
+    assert {k: fmt.get(k) for k in want} == want
+
+
+def test_inputs_of_round_nineteen():
+    """Bugs caught: "Which is smaller, 12 or 31? Say it happily." (a comma after a word) not found as a toy question;
+    a question introduced by a sentence ("This week's test question was:") ran on through the next paragraphs, so
+    the rubric below it was lost; "Recording from the unit on level P2:" / "... P3:" (the name the label's last
+    word) no pair; "REPLY: attached audio (no transcript, ASR is off on the devboard)" read as the reply's words."""
+    assert judge_inputs.toy_question("", "Both got:\n\nWhich is smaller, 12 or 31? Say it happily.\n\nPlease weigh it.") == \
+        "Which is smaller, 12 or 31? Say it happily."
+    sections, free = judge_sections.split_sections(
+        "Before it goes live, the vendor asks it simple questions. This week's test question was:\n\nWhat is 8 plus 5?\n\n"
+        "I only care whether what it SAID is right. Mark it out of 10.")
+    assert sections == [("question", None, "What is 8 plus 5?")] and "Mark it out of 10" in free
+    # a "Conversation:" section may run to several paragraphs (the guard)
+    sections, _ = judge_sections.split_sections("Conversation:\nhi there\n\nhello, how can I help\n\nwhat is 2 plus 2\n\n"
+                                                "Response: 2 plus 2 is 4")
+    assert sections[0] == ("question", None, "hi there\n\nhello, how can I help\n\nwhat is 2 plus 2")
+    body = _two_clips(["Recording from the unit on level P2:", "Recording from the unit on level P3:"],
+                      ["you said green river", "you said green river"],
+                      "Which unit's delivery is better? Answer with P2 or P3 only. If they sound equally good, answer SAME.",
+                      question='Each unit was given the prompt "repeat after me green river say it loudly".\n')
+    assert judge_request.parse_judge_request(body)["labels"] == ["P2", "P3"]
+    body = with_speech({"messages": [{"role": "user", "content": [
+        {"type": "text", "text": "Rate it 1..5 overall.\n PROMPT: \"How many letters in milk?\"\n"
+                                 " REPLY:  attached audio (no transcript, ASR is off on the devboard)\n"},
+        {"type": "input_audio", "input_audio": {"data": "@speak:the count is 4|", "format": "wav"}}]}]})
+    assert judge_request.parse_judge_request(body)["replies"][0][0] == "the count is 4"
