@@ -40,7 +40,7 @@ _ACOUSTIC = re.compile(r"\b(?:paralinguistic\w*|acoustic\w*|deliver\w*|"
                        r"interface|system|app|ai|"
                        r"answer|repl(?:y|ie)|response|message|note|command|query|tutor|coach|product|service|feature|"
                        r"device|application|helper|ux|team|recording|clip|file|memo|self|prompt|module|software|trial|test|channel|"
-                       r"platform|engine|menu|ivr|skill|unit|kiosk|stack|build|version|booth|setting)s?\b)(?:s|d|over|overs)?|"     # not "VoiceQA", "VoiceBot": a product
+                       r"platform|engine|menu|ivr|skill|unit|kiosk|stack|build|version|booth|setting|locali[sz]ation)s?\b)(?:s|d|over|overs)?|"     # not "VoiceQA", "VoiceBot": a product
                        r"vocal\w*|prosod\w*|natural\w*|fluen\w*|pronunciat\w*|intonation|pitch|(?<!out )loud\w*|softly|"
                        r"volume|articulat\w*|enunciat\w*|speaking rate|emotion\w*|tone|"
                        r"(?:speaking|speech|vocal|requested|asked[- ]for) style|"
@@ -228,4 +228,11 @@ def rubric_axis(rubric) -> str:
     body = axis_of_words(rubric)
     if body == "holistic" and _BOTH.search(_affirmed(rubric)):
         return body             # "## Concierge voice check" over "ONE overall rating that covers both the answer and ...": the body says
+    # a body that names one side and leaves the other out, where the title names that other side ("LQA FORM (voice
+    # deliverables)" over "... the ACCURACY category only ... audio delivery is NOT assessed"): the body says
+    other = {"semantic": _SEMANTIC, "acoustic": _ACOUSTIC}
+    if body in other and axis_of_words(title) in other and axis_of_words(title) != body:
+        side = other[axis_of_words(title)]
+        if len(side.findall(_affirmed(rubric))) < len(side.findall(re.sub(r"[*_`#>]+", " ", rubric))):
+            return body
     return axis_of_words(title) or axis_of_words(subtitle) or body or "holistic"

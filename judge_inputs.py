@@ -25,7 +25,8 @@ _REPLY_WORDS = {"answer", "response", "reply", "output", "completion", "transcri
                 "recording", "clip", "asr", "resp", "ans", "txt", "agent", "take"}
 # what a labelled reply may be called in a listening test: "Audio 1", "Sample A", "first take", "System B"
 _LABELLED_REPLY = {"audio", "sample", "take", "version", "candidate", "option", "system", "rendering", "rendition",
-                   "recording", "clip", "checkpoint", "model", "variant", "voice"}
+                   "recording", "clip", "checkpoint", "model", "variant", "voice",
+                   "vendor", "supplier", "provider", "engine", "unit", "programme", "program", "narrator", "firmware"}
 _ASKERS = {"user", "customer", "caller", "person", "human", "pupil", "student", "child", "client", "player", "visitor", "patient",
            "guest", "listener", "driver", "wearer", "occupant", "learner", "parent", "shopper", "traveller", "traveler"}
 _ASKER_SAID = re.compile(rf"\b(?:{'|'.join(sorted(_ASKERS | {'speaker'}))}) (?:said|says|wrote|typed)\b", re.I)   # "the guest said:"

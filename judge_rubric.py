@@ -61,7 +61,7 @@ def named_scale(rubric) -> tuple | None:
              rf"()(?:\b{top}[- ]point\b|\bout of {top}\b|(?:\b[NX]|<[NX]>)\s*/\s*{top}\b)",        # "<X>/10" too
              rf"\[\s*([01])\s*,\s*{top}\s*\]",                                        # "in [1, 10]"
              r"(?:scale|score|rate|rating|grade|from|between|range|probability|confidence)\D{0,24}?"
-             r"\b(0)(?:\.0)?\s*(?:\([^()\n]{0,60}\)\s*)?(?:-|\u2013|to|and)\s*(1)(?:\.0)?(?![\d.]*\d)",   # 0-1
+             r"\b(0)(?:\.0+)?\s*(?:\([^()\n]{0,60}\)\s*)?(?:-|\u2013|to|and)\s*(1)(?:\.0+)?(?![\d.]*\d)",   # 0-1, "0.00 (...) to 1.00"
              r"\[\s*(0)(?:\.0)?\s*,\s*(1)(?:\.0)?\s*\]",
              # "scale: {min: 0, max: 100}", YAML's "min: 1  # ..." / "max: 10", "scale_min=0" / "scale_max=10"
              rf"(?:\b|_)min(?:imum)?\W{{1,3}}([01])\s*(?:#[^\n]*)?[,;]?\s*(?:\w+_)?max(?:imum)?\W{{1,3}}{top}\b"]

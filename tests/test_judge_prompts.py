@@ -2807,3 +2807,23 @@ def test_inputs_of_round_nineteen():
                                  " REPLY:  attached audio (no transcript, ASR is off on the devboard)\n"},
         {"type": "input_audio", "input_audio": {"data": "@speak:the count is 4|", "format": "wav"}}]}]})
     assert judge_request.parse_judge_request(body)["replies"][0][0] == "the count is 4"
+
+
+def test_an_lqa_form_and_a_vendor_pair_are_read():
+    """Bugs caught (batch 29, left out at round 17): a form titled "LQA FORM v4 (voice deliverables)" over a body that
+    contracts "the ACCURACY category only" and says audio delivery is "NOT assessed" read as delivery (the title won);
+    "a number from 0.00 (...) to 1.00 (...)" no scale; "Vendor X output, transcript:" / "Vendor Y ..." no labels;
+    "voice localisation pilot" read as the voice to judge. The guard: a title naming one side over a body that does
+    not leave it out still names the axis."""
+    form = ("LQA FORM v4 (voice deliverables)\nError categories: Accuracy (mistranslation, omission) | Fluency | Style | "
+            "Audio/Delivery\nSeverities: Minor / Major / Critical\n\nFor this project the client has contracted the ACCURACY "
+            "category only: is the information in the spoken output correct and complete for the request? Fluency, style and "
+            "audio delivery are NOT assessed and must not lower the score.\n\n"
+            "Accuracy score: a number from 0.00 (critical accuracy failure) to 1.00 (no accuracy errors).\n"
+            'Return JSON only: {"accuracy_score": <number>}')
+    assert judge_axis.rubric_axis(form) == "semantic"
+    assert judge_rubric.answer_format(form, False)["scale"] == (0, 1)
+    assert judge_axis.rubric_axis("## Voice check\nIs the answer correct, and is it spoken as asked?") == "acoustic"   # guard
+    assert judge_inputs.heading_kind("Vendor X output") == ("reply", "X")
+    assert judge_axis.rubric_axis("Vendor LQA comparison - voice localisation pilot, batch 3\nCategory in scope: ACCURACY.") \
+        == "semantic"
