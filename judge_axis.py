@@ -26,7 +26,7 @@ _SEMANTIC = re.compile(r"\b(?:content\w*|semantic\w*|correct\w*|accura\w*|helpfu
                        r"factual\w*|facts?|(?<![,;] )meaning(?! (?:that|it|more|less|\w+er)\b)(?![ \t]*:)|relevan\w*|substance|"
                        r"informative\w*|truthful\w*|what is said|"
                        r"(?<!of )what (?:it|they|the \w+) says?|(?<!of )what (?:it|they) said|iq|right (?:answer|result|thing|information)s?|correct information|"     # not "a recording of what it said"
-                       r"(?:got|gets?|getting) (?:it|the \w+) right|(?:it's|it is|is it|was it) (?:\w+ly )?(?:right|correct)|"
+                       r"(?:got|gets?|getting) (?:it|the \w+) right|(?:it's|it is|is it|was it|answer's) (?:\w+ly )?(?:right|correct)|"
                        r"(?:agrees?|match\w*|consistent) (?:with |to )?(?:the |a |an )?(?:reference|expected|gold|answer key|key\b|ground[- ]truth|"
                        r"solution|correct answer)|"
                        r"is the (?:\w+ )?(?:answer|reply|response) (?:\w+ly )?(?:right|correct)|"
@@ -60,7 +60,7 @@ _ACOUSTIC = re.compile(r"\b(?:paralinguistic\w*|acoustic\w*|deliver\w*|"
                        r"how (?:good|natural|nice|clear|pleasant) (?:it|they) sounds?|how (?:the )?(?:speech|voice|audio) sounds?|"
                        r"eq)\b",
                        re.I)
-_HOLISTIC = re.compile(r"\b(?:holistic\w*|overall|as a whole)\b", re.I)
+_HOLISTIC = re.compile(r"\b(?:holistic\w*|overall|as a whole|(?:on|consider\w*|weigh\w*) everything)\b", re.I)
 _JUDGE_WORDS = (r"judg\w*|grad\w*|scor\w*|rat\w*|assess\w*|evaluat\w*|consider\w*|mention\w*|penali[sz]\w*|care|look at|factor|"
                 r"comment\w*|"
                 r"mark(?:s|ed|ing)?|compar\w*|check(?:s|ed|ing)?|"
@@ -97,6 +97,7 @@ _NEG_AFTER = re.compile(rf"(?:\b(?:ignor\w*|disregard\w*|without|regardless of|i
                         rf"(?:another|a separate|a different|other) (?:\w+ ){{0,2}}(?:checks?|judges?|scores?|rates?|grades?|reviews?|"
                         rf"handles?|covers?|evaluates?|assess\w*))|"      # "a separate annotator checks content"
                         rf"n't (?:{_JUDGE_WORDS}|need to|mind|worry)|"
+                        rf"\b(?:dont|doesnt|shouldnt|wont) (?:{_JUDGE_WORDS}|need to|mind|worry)|"      # "dont care abt the voice"
                         rf"(?<=,) (?:not|never)(?! only| just| merely| simply))\b", re.I)     # "how speech sounds, never what it says"
 # "Judge only the voice", "concentrate solely on the content": where a clause narrows the judging
 # to one side, that side is the axis, whatever else the rubric mentions ("not only" does not narrow).
@@ -119,7 +120,7 @@ def _affirmed(text) -> str:
     # list ("Ignore the voice: loudness, tone and pace")
     # a parenthesis belongs to its clause: "Delivery (voice, speed, loudness) is out of scope", "style (volume etc.) is not"
     bare = re.sub(r"\([^()\n]{0,200}\)", lambda m: " " * len(m.group(0)), text)
-    ends = [m.start() for m in re.finditer(r"\.(?!\d)|[;!?\n\u2014]|[,:](?=\s+(?:I|I'm|I am|we|we're|we are|(?i:but|please))\b)|"
+    ends = [m.start() for m in re.finditer(r"\.(?!\d)|[;!?\n\u2014]|[,:](?=\s+(?:I|I'm|I am|i|i'm|im|we|we're|we are|(?i:but|please|pls))\b)|"
                                            r",(?=\s+(?i:which|who|how|what|rate|score|judge|decide|pick|choose|tell)\b)", bare)]
     starts = [m.start() + (1 if m.group(0)[0].isspace() else 0)
               for m in re.finditer(r"\.(?!\d)|[;!?\n,]|\s(?:-{1,3}|[\u2013\u2014])\s", bare)]  # where one begins (after); " - ", " -- " too

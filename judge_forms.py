@@ -73,10 +73,13 @@ def answer_words(rubric) -> list | None:
 
 def letter_grades(rubric) -> list | None:
     """Five letter grades a rubric lists best first, each with its meaning ("A (excellent), B (good), C
-    (satisfactory), D (deficient), E (unacceptable)", "A = excellent, ..., F = fail") -> worst first; else None."""
-    meaning = r"\s*(?:\([^()\n]{1,30}\)|[=:\u2013-]\s*[A-Za-z]+)"
-    m = re.search(rf"\bA{meaning}(?:\s*[,;/]?\s*(?:and\s+|or\s+)?\b[B-F]{meaning}){{4}}", rubric)
-    letters = re.findall(r"\b([A-F])(?=\s*[(=:\u2013-])", m.group(0)) if m else []
+    (satisfactory), D (deficient), E (unacceptable)", "A = excellent, ..., F = fail"), or after the word "grade"
+    with the ends' meanings only ("grade letters: A (fully correct), B, C, D, F (entirely wrong)") -> worst first."""
+    meaning = r"\s*(?:\([^()\n]{1,40}\)|[=:\u2013-]\s*[A-Za-z]+)"
+    m = re.search(rf"\bA{meaning}(?:\s*[,;/]?\s*(?:and\s+|or\s+)?\b[B-F]{meaning}){{4}}", rubric) or \
+        re.search(rf"(?i:\bgrades?\b)[^.\n]{{0,30}}?\bA{meaning}?(?:\s*[,;/]\s*(?:and\s+|or\s+)?[B-F]\b){{3}}"
+                  rf"\s*[,;/]?\s*(?:and\s+|or\s+)?[B-F]{meaning}?(?![\w-])", rubric)
+    letters = re.findall(r"\b([A-F])(?![\w-])", m.group(0)) if m else []
     return letters[::-1] if len(letters) == 5 and letters == sorted(set(letters)) else None
 
 

@@ -57,8 +57,9 @@ def heading_kind(name) -> tuple | None:
             return named      # "Reply A - transcript"
         if described:
             return described
-    if re.search(r"\((?:the )?(?:user'?s? |spoken )?(?:request|question|prompt|query)\)", name, re.I):
-        return "question", None                    # "Clip 1 (user request)": the spoken question, not a first reply
+    if re.search(r"\((?:the )?(?:user'?s? |spoken )?(?:request|question|prompt|query)\)", name, re.I) or \
+            re.search(rf"\((?:the )?(?:{'|'.join(sorted(_ASKERS))})(?:'s)?(?: (?:request|question|prompt|query|side|turn))?\)", name, re.I):
+        return "question", None                    # "Clip 1 (user request)", "Clip 1 (caller)": the spoken question, not a first reply
     if re.match(r"A [a-z]+ [a-z]+ ", name):        # "A user asked a voice assistant": the article, no label
         name = name[2:]
     label = re.search(r"(?<![A-Za-z0-9])([AB12XY])(?![A-Za-z0-9])|\(([ab])\)", name)
@@ -82,6 +83,8 @@ def heading_kind(name) -> tuple | None:
     told_to = next((i for i, w in enumerate(words[1:-1], 1) if w in ("says", "said", "asks", "asked") and words[i + 1] == "to"),
                    len(words) - 1)
     words = words[:told_to + 1]                    # "The player character says to the wizard NPC": who says it, not to whom
+    if len(words) >= 2 and words[-1] in ("score", "rating", "grade", "verdict", "mark") and words[-2] != "to":
+        return None                                # "Take score:", "Response rating:": the answer's line ("Response to score" is not)
     if not label and len(words) >= 2 and words[-1] == "given" and words[0] in ("task", "question", "prompt", "instruction", "request",
                                                                              "direction", "line"):
         return "question", None                    # "Task the assistant was given"

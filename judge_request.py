@@ -173,6 +173,13 @@ def _paired_names(first, second) -> tuple | None:
     return a[i], b[i]
 
 
+def _ordered_names(text) -> tuple | None:
+    """Two clips named only by their order in the prose: "First the red robot, then the blue robot." -> ("red", "blue")."""
+    m = re.search(r"\bfirst(?:ly)?,?\s+(?:comes\s+|is\s+)?(?:the\s+)?([A-Za-z][\w-]{0,15})\b[^.\n;]{0,30}?[,;]?\s+(?:and\s+)?"
+                  r"(?:then|next|followed by|second(?:ly)?,?)\s+(?:comes\s+|is\s+)?(?:the\s+)?([A-Za-z][\w-]{0,15})\b", text, re.I)
+    return (m.group(1), m.group(2)) if m and m.group(1).lower() != m.group(2).lower() else None
+
+
 def _their_inputs(texts) -> tuple[list, str, list]:
     """Anyone's user text -> (sections, free text, sections that instruct the judge), read as a person
     reads it: inputs given as one JSON object or as XML elements; a reply-like section that instructs
@@ -331,6 +338,11 @@ def parse_judge_request(body: dict) -> dict:
     # two clips labelled alike, the instructions naming both labels ("out: r1 or r2", "<preferred>X</preferred>"): a comparison
     clip_labels = _clip_labels(body["messages"])[-2:]
     named = None if ours or len(labels) >= 2 or len(audios) < 2 else _paired_names(*clip_labels)
+    # the two clips one after the other, no line between: the names the prose gives them in order, where the rubric
+    # names them again ("First the red robot, then the blue robot." ... "Tell me RED or BLUE.")
+    ordered = None if ours or named or len(labels) >= 2 or len(audios) != 2 or clip_labels[-1:] != [None] else _ordered_names(free)
+    told_all = "\n\n".join(system + [free])
+    named = ordered if ordered and all(len(re.findall(rf"\b{re.escape(n)}\b", told_all, re.I)) >= 2 for n in ordered) else named
     told = "\n\n".join(system + instructions + [free])
     # (a one-letter name in its own case: "bot A" / "bot B" are not the "a" of "we're on a deadline")
     mentions = [list(re.finditer(rf"(?<![\w>]){re.escape(n)}(?!\w)", told, 0 if len(n) == 1 else re.I)) for n in named or ()]

@@ -110,9 +110,9 @@ def answer_format(rubric, pairwise=False) -> dict:
     if re.search(r"\b(?:reply|respond|answer|output|return|write|type|tell me)\w*\s+(?:with\s+)?(?:only|just|exactly)\b|"
                  r"\bnothing else\b|\bno other (?:text|words)\b|\bno (?:prose|explanation|commentary|essay)\b|\bsingle (?:word|line|letter|character|digit)\b|"
                  r"\bjust (?:tell me|say|answer|reply)\b|"
-                 r"\b(?:reply|respond|answer|output|type|drop)\w*\s+(?:with\s+)?(?:either\s+)?[\"']?(?:A|1|[A-Za-z]\w{0,9})[\"']?\s+or\s+"
+                 r"\b(?:reply|respond|answer|output|type|drop|tell me)\w*\s+(?:with\s+)?(?:either\s+)?[\"']?(?:A|1|[A-Za-z]\w{0,9})[\"']?\s+or\s+"
                  r"[\"']?(?:B|2|[A-Za-z]\w{0,9})[\"']?"
-                 r"(?:\s+only)?\s*(?:[.!]|$)|"                           # "Reply with A or B."
+                 r"(?:\s+only)?\s*(?:[.!]|$|;\s*if\b)|"                 # "Reply with A or B.", "Answer A or B; if they are equal, ..."
                  r"\b(?:write|reply|answer|output|respond|say)\w*\s+(?:with\s+)?[\"']?(?:1|A)[\"']? if\b|"
                  r"\b(?:reply|respond|answer|output|say)\w*\s+(?:with\s+)?(?:either\s+)?([\"'`])[^\"'`\n]{1,30}\1\s+or\s+"
                  r"([\"'`])[^\"'`\n]{1,30}\2\s*(?:[.!]|$)|"                        # 'Reply with "Response 1" or "Response 2".'

@@ -2827,3 +2827,62 @@ def test_an_lqa_form_and_a_vendor_pair_are_read():
     assert judge_inputs.heading_kind("Vendor X output") == ("reply", "X")
     assert judge_axis.rubric_axis("Vendor LQA comparison - voice localisation pilot, batch 3\nCategory in scope: ACCURACY.") \
         == "semantic"
+
+
+@pytest.mark.parametrize("text,axis", [
+    ("Before each show our pre-show voice does a little 'ask me a sum' bit. Judge them on everything: whether the answer's "
+     "right AND how it comes across in the auditorium.", "holistic"),
+    ('q was "what is 9 minus 3". is the ANSWER correct? dont care abt the voice. YES or NO only pls', "semantic"),
+    ("the words r exactly the same in both so dont worry abt the words, i only need to know wich one SOUNDS better",
+     "acoustic"),
+])
+def test_rubric_axis_of_round_twenty(text, axis):
+    """Bugs caught (held-out round 20, 2026-12-06: batch 32 and plain 21, 14 of 20 and 29 of 30 at 485331c): "Judge
+    them on everything" and "whether the answer's right" not read (the voice of "voice builds" alone named the
+    axis); "dont care abt the voice" (no apostrophe) left nothing out. The guard: a clause after "dont worry abt the
+    words," that goes on with a lower-case "i only need ..." is not left out with it."""
+    assert judge_axis.rubric_axis(text) == axis
+
+
+@pytest.mark.parametrize("rubric,pairwise,want", [
+    ("Kindly grade the correctness only. Use our usual grade letters: A (fully correct and clean), B, C, D, F (entirely "
+     "wrong). Please return a single line of the form\n\nGrade: <letter>", False,
+     {"levels": ["F", "D", "C", "B", "A"], "style": "line"}),
+    ("Our sheet uses 0 to 1 in quarter steps (0, 0.25, 0.5, 0.75, 1). Fill in the line below and nothing else:\n\n"
+     "Take score: ", False,
+     {"scale": (0, 1), "style": "line", "slots": [("Take score", None)]}),     # guard: the request lost this line (below)
+    ("Which recording is delivered better? Answer A or B; if they are equally good, answer EQUAL.", True,
+     {"alone": True, "tie": "EQUAL"}),
+    ("Which robot did better overall? Tell me RED or BLUE.", True, {"alone": True}),
+    ("Which is better? Answer A or B; explain your choice.", True, {"alone": None}),           # guard
+    ("Choose one: A, B, C, D or E.", False, {"levels": None}),                                  # guard: no grades
+])
+def test_answer_forms_of_round_twenty(rubric, pairwise, want):
+    """Bugs caught: grade letters with only the ends' meanings ("A (fully correct), B, C, D, F (entirely wrong)")
+    answered with a number; "Take score:" read as a take's heading, so the line to fill was lost; "Answer A or B; if
+    they are equally good, answer EQUAL." and "Tell me RED or BLUE." answered after a justification."""
+    fmt = judge_rubric.answer_format(rubric, pairwise)
+    assert {k: fmt.get(k) for k in want} == want
+
+
+def test_inputs_of_round_twenty():
+    """Bugs caught: "Clip 1 (caller):" / "Clip 2 (agent):" read as a pair (the caller's clip is the question); two
+    clips one after the other named only in the prose ("First the red robot, then the blue robot.") read as one
+    scored reply. The guard: an order in the prose whose words the rubric does not name again is no pair of names."""
+    assert judge_inputs.heading_kind("Clip 1 (caller)") == ("question", None)
+    assert judge_inputs.heading_kind("Take score") is None and judge_inputs.heading_kind("Response to score") == ("reply", None)
+
+    def two_in_a_row(prose, rubric):
+        return with_speech({"messages": [{"role": "user", "content": [
+            {"type": "text", "text": prose},
+            {"type": "input_audio", "input_audio": {"data": "@speak:the count is 4|", "format": "wav"}},
+            {"type": "input_audio", "input_audio": {"data": "@speak:the count is 3|", "format": "wav"}},
+            {"type": "text", "text": rubric}]}]})
+    req = judge_request.parse_judge_request(two_in_a_row(
+        "A child asked each robot 'how many letters in kite'. First the red robot, then the blue robot.",
+        "Which robot did better overall? Tell me RED or BLUE."))
+    assert (req["mode"], req["labels"]) == ("compare", ["RED", "BLUE"]) and judge.ToyJudge().answer(req) == "RED"
+    req = judge_request.parse_judge_request(two_in_a_row(
+        "A child asked 'how many letters in kite'. First the question was played, then the replies.",
+        "Which reply is better? Answer A or B."))
+    assert req["labels"] == ["A", "B"]
