@@ -3,13 +3,17 @@
     import judge_inputs
     judge_inputs.heading_kind("Transcript of answer A")      # ('reply', 'A')
     judge_inputs.untag("<question>what is 2 plus 2</question>")   # as a "question:" heading over its text
+    judge_inputs.toy_question("", "| KSK-114 | how many letters in bread? | ...")   # 'how many letters in bread?'
 
 judge_request.py finds a request's inputs by their headings; this file says what a heading names
 (heading_kind: a question, a reference, a reply and its label, or the end of one), what a sentence
 ending in a colon introduces (introduced_kind), and turns the other layouts inputs come in into
 headed sections: XML elements (untag), one JSON object (unjson), fields inside a line or a CSV row
-(unfield); an HTML page's text becomes its lines (unhtml). All of this is heuristic: README, *Use
-your own judge prompt*, says how far it carries on prompts it was not built from.
+(unfield); an HTML page's text becomes its lines (unhtml). It also holds the toy world's questions,
+the only ones the toy judge understands: their grammar (TOY_TASKS), their answers (toy_reference), the
+one a request writes where no heading names it (toy_question), and a fast reply heard without word gaps
+split into the words a listener knows (heard_words). All of this is heuristic: README, *Use your own
+judge prompt*, says how far it carries on prompts it was not built from.
 
 Deviations: none from the paper (it does not say how its judge parses prompts).
 """

@@ -348,7 +348,12 @@ def parse_judge_request(body: dict) -> dict:
     mentions = [list(re.finditer(rf"(?<![\w>]){re.escape(n)}(?!\w)", told, 0 if len(n) == 1 else re.I)) for n in named or ()]
     quoted = [[m for m in found if told[m.start() - 1:m.start()] in "\"'`" and m.start()] for found in mentions]
     # as the instructions spell them: quoted if they quote them ('"left" | "right"'), else where last named
-    named = tuple((q or found)[-1].group(0) for q, found in zip(quoted, mentions)) if named and all(mentions) else None
+    # or, unnamed in the instructions, under the word the labels put before them that the answer's placeholder
+    # names: "Build codename sprout (...):" / "Build codename willow (...):" over "Booth build: <codename>"
+    before = [re.search(rf"(\w+)\s+{re.escape(n)}\b", line or "") for n, line in zip(named or (), clip_labels)]
+    kept = named if named and not all(mentions) and all(before) and before[0].group(1).lower() == before[1].group(1).lower() \
+        and re.search(rf"<[^<>\n]{{0,20}}\b{re.escape(before[0].group(1))}\b[^<>\n]{{0,20}}>", told, re.I) else None
+    named = tuple((q or found)[-1].group(0) for q, found in zip(quoted, mentions)) if named and all(mentions) else kept
     # with the word both labels share after it, where the instructions write it so: "Red bear version:" / "Blue bear
     # version:" over "answer with just the name of the better version: Red bear or Blue bear"
     after = [re.search(rf"\b{re.escape(n)}\s+(\w+)", line or "") for n, line in zip(named or (), clip_labels)]

@@ -2886,3 +2886,17 @@ def test_inputs_of_round_twenty():
         "A child asked 'how many letters in kite'. First the question was played, then the replies.",
         "Which reply is better? Answer A or B."))
     assert req["labels"] == ["A", "B"]
+
+
+def test_two_clips_named_under_the_placeholders_word():
+    """Bug caught (batch 29, left out at round 17): "Build codename sprout (transcript: ...):" / "Build codename willow
+    (...):" over "Give your pick on one line as 'Booth build: <codename>'" read as one scored reply: the names were
+    never written in the instructions, only the word before them ("codename") in the answer's placeholder. The
+    guard: a placeholder naming another word ("<number>") does not make the clips a pair."""
+    def body(rubric):
+        return _two_clips(["Build codename sprout (transcript: the count is 5):", "Build codename willow (transcript: the count is 4):"],
+                          ["the count is 5", "the count is 4"], rubric, question="Visitor's request: how many letters in bread\n")
+    req = judge_request.parse_judge_request(body("Pick the better build. Give your pick on one line as 'Booth build: <codename>'."))
+    assert (req["mode"], req["labels"]) == ("compare", ["sprout", "willow"])
+    assert judge.ToyJudge().answer(req).splitlines()[-1] == "Booth build: sprout"
+    assert judge_request.parse_judge_request(body("Rate it on one line as 'Score: <number>'."))["mode"] == "score"
