@@ -232,8 +232,9 @@ def rubric_axis(rubric) -> str:
     # a body that names one side and leaves the other out, where the title names that other side ("LQA FORM (voice
     # deliverables)" over "... the ACCURACY category only ... audio delivery is NOT assessed"): the body says
     other = {"semantic": _SEMANTIC, "acoustic": _ACOUSTIC}
-    if body in other and axis_of_words(title) in other and axis_of_words(title) != body:
-        side = other[axis_of_words(title)]
+    heading = axis_of_words(title) or axis_of_words(subtitle)          # (a subtitle too: "Owner: PM, Voice Experiences")
+    if body in other and heading in other and heading != body:
+        side = other[heading]
         if len(side.findall(_affirmed(rubric))) < len(side.findall(re.sub(r"[*_`#>]+", " ", rubric))):
             return body
     return axis_of_words(title) or axis_of_words(subtitle) or body or "holistic"

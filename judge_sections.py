@@ -139,7 +139,7 @@ def split_sections(text) -> tuple[list, str]:
     'Heading:' line or, after a reply, by a paragraph only a judge's instructions would hold
     (RUBRIC_CUE): the rubric's own text after the inputs."""
     sections, free, current, blank, after_q, shown = [], [], None, False, False, False
-    inline_question, example = None, False      # a question section whose heading line gave its text; in an example
+    inline_input, example = None, False      # an input section whose heading line gave its text; in an example
     numbered = None         # (section, its heading's "Field 2"-like word) when the heading line gave the section's text
     lines = [piece for line in text.splitlines() for piece in _run_on(line)]
     # "A: ..." and "B: ..." (no "C:", not a list of choices) are two replies
@@ -161,8 +161,12 @@ def split_sections(text) -> tuple[list, str]:
             current = None
             continue
         asked_before = current is not None and current[0] == "question"
-        if current is not None and current is inline_question and (_ABOUT_REPLIES.search(line) or blank and line.strip() or
-                                                                  re.match(r"[ \t]*[a-z][a-z0-9]*(?:_[a-z0-9]+)+[ \t]*:", line)):
+        # (a reply's words given on its heading's line end at a new paragraph about the replies or their audio: "The audio
+        # of the first response comes first"; not at any paragraph: "It is 5 percent.\n\nThe rate is set by ...")
+        if current is not None and current is inline_input and (
+                current[0] != "reply" and (_ABOUT_REPLIES.search(line) or blank and line.strip())
+                or current[0] == "reply" and blank and _ABOUT_REPLIES.search(line)
+                or re.match(r"[ \t]*[a-z][a-z0-9]*(?:_[a-z0-9]+)+[ \t]*:", line)):
             current = None      # "The user asked: what is 2 plus 2" then 'Both answers say "4".', a new paragraph or another
             #                     field ("agent_name: KioskVoice v4.1"): the question was its line
             if _CLIP_NOTE.match(line):
@@ -315,7 +319,7 @@ def split_sections(text) -> tuple[list, str]:
             free += [after] if after else []
             if rest.strip():
                 current[2].append(rest)
-                inline_question = current if kind[0] in ("question", "reference") else inline_question    # "Reference answer: 5"
+                inline_input = current      # "Reference answer: 5", "Second response (transcript): the answer is 13"
                 numbered = (current, field.group(1).lower()) if field else numbered
             if kind[0] == "reply" and re.fullmatch(r'\s*["\u201c][^"\u201c\u201d\n]+["\u201d][.!]?\s*', rest):
                 current = None          # 'Its transcript is: "seven".': the quote is all of it

@@ -2900,3 +2900,17 @@ def test_two_clips_named_under_the_placeholders_word():
     assert (req["mode"], req["labels"]) == ("compare", ["sprout", "willow"])
     assert judge.ToyJudge().answer(req).splitlines()[-1] == "Booth build: sprout"
     assert judge_request.parse_judge_request(body("Rate it on one line as 'Score: <number>'."))["mode"] == "score"
+
+
+def test_a_transcript_on_its_headings_line_and_a_subtitle_the_body_overrules():
+    """Bugs caught (batch 28, left out at round 16): "Second response (transcript): the answer is 13" ran on into the
+    paragraphs below it (a transcript given on its heading's line is that line, as a question's is); a subtitle naming
+    the delivery ("Owner: PM, Voice Experiences") outweighed a body that asks for "only the content comparison" and
+    says "Ignore how it sounds"."""
+    sections, free = judge_sections.split_sections("First response (transcript): 8 plus 5 is 13\nSecond response (transcript): "
+                                                   "the answer is 13\n\nThe audio of the first response comes first.")
+    assert [b for _, _, b in sections] == ["8 plus 5 is 13", "the answer is 13"] and free.startswith("The audio")
+    rubric = ('Experiment: EXP-311 "TTS pacing v2"\nOwner: PM, Voice Experiences\n\nTwo arms: Control and Variant (new pacing '
+              "model).\n\nFor this readout I only need the content comparison: which arm gave the more correct answer? Ignore "
+              "how it sounds.")
+    assert judge_axis.rubric_axis(rubric) == "semantic"
