@@ -33,17 +33,21 @@ _SEMANTIC = re.compile(r"\b(?:content\w*|semantic\w*|correct\w*|accura\w*|helpfu
                        r"(?:the |its |their )?(?:answer|reply|response)(?: (?!is\b|was\b)[\w']+){0,3} (?:is|was|must be|should be|has to be|needs to be) "
                        r"(?:\w+ly )?(?:right|correct)|"
                        r"answers? (?:the|their|my|your) (?:question|request)|"
+                       r"(?:the |its |their )?(?:sum|result|figure|maths?|number|calculation|count|spelling)s? (?:is|are|was|were) "
+                       r"(?:\w+ly )?(?:right|correct|wrong)|"                   # "whether the sum is right"
                        r"wrong(?!\s+(?:intonation|pitch|tone|emphasis|stress|pronunciation|prosody|volume|loudness|pace|speed|tempo|"
                        r"emotion|accent|manner|style|way|voice|delivery|mood|register)))\b", re.I)
 _ACOUSTIC = re.compile(r"\b(?:paralinguistic\w*|acoustic\w*|deliver\w*|"
-                       r"(?<!answered by )(?<!replied by )(?<!responded by )(?<!via )(?<!by )voice(?![\s-]*(?:assistant|agent|model|chat\w*|bot|"
+                       r"(?<!answered by )(?<!replied by )(?<!responded by )(?<!via )(?<!by )voice(?!\.\w)(?![\s-]*(?:assistant|agent|model|chat\w*|bot|"
                        r"interface|system|app|ai|"
                        r"answer|repl(?:y|ie)|response|message|note|command|query|tutor|coach|product|service|feature|"
                        r"device|application|helper|ux|team|recording|clip|file|memo|self|prompt|module|software|trial|test|channel|"
                        r"platform|engine|menu|ivr|skill|unit|kiosk|stack|build|version|booth|setting|locali[sz]ation)s?\b)(?:s|d|over|overs)?|"     # not "VoiceQA", "VoiceBot": a product
                        r"vocal\w*|prosod\w*|natural\w*|fluen\w*|pronunciat\w*|intonation|pitch|(?<!out )loud\w*|softly|"
                        r"volume|articulat\w*|enunciat\w*|speaking rate|emotion\w*|tone|"
-                       r"(?:speaking|speech|vocal|requested|asked[- ]for) style|"
+                       r"(?:speaking|speech|vocal|requested|asked[- ]for) style|manner of (?:speaking|speech|delivery)|speaking manner|"
+                       r"sound(?:s|ing)? (?:happy|sad|cheerful|calm|friendly|warm|angry|excited|upbeat|confident|gentle|bored|"
+                       r"enthusiastic)|"
                        r"style (?:of (?:speech|speaking)|requested|asked)|"
                        r"(?:says?|said|speaks?|spoke|spoken|sounds?) (?:it )?(?:\w+ )?(?:in )?the way|"
                        r"the way (?:it|they|the \w+) (?:says?|said|speaks?|spoke|sounds?|sounded|delivered|reads?|read) "
@@ -74,7 +78,7 @@ _NEG_BEFORE = re.compile(r"\b(?:(?:does|do|should|must|will|shall)(?: not|n't) (
                          r"(?:in|by) (?:separate|other|different) (?:studies|passes|steps|tasks|reviews|forms|rounds|checks|evaluations)\b|"
                          r"(?:is|are) (?:scored|judged|rated|assessed|evaluated|graded|covered|checked|marked) (?:in|under) "
                          r"(?:items?|sections?|steps?|parts?|questions?|criteri\w+|another|a separate|a different|[A-Z]{1,2}\d{1,2})\b|"   # "... are scored in items 6-8"
-                         r"(?:is|are) not (?:your|our|the|a) (?:concern|focus|job|business|task|point|issue)\b|"    # "... is not your concern"
+                         r"(?:is|are) not (?:your|our|the|a|my|their) (?:concern|focus|job|business|task|point|issue)\b|"    # "... is not your concern"
                          r"(?:is|are) not (?:to be|being) (?:judged|assessed|considered|evaluated|scored|rated|graded|marked|checked)\b|"
                          r"(?:is|are) (?:someone|somebody) else'?s (?:job|concern|task|problem)\b|"
                          r"(?:is|are) (?:irrelevant|not relevant|not important|out of scope|excluded|not (?:assessed|considered|"
@@ -179,7 +183,8 @@ def axis_of_words(text) -> str | None:
     too) or narrows its judging to one ("focus solely on the voice"), 'holistic' if it names
     both or only the whole, None if it names neither."""
     text = _affirmed(text)
-    narrowed = [c for c in re.split(r"[.;!?\n,()]", text) if _FOCUS.search(c) and _NARROWS.search(c)]
+    # (or a clause of a few words that names its side: "Which booth gave the right answer? Content only, ...")
+    narrowed = [c for c in re.split(r"[.;!?\n,()]", text) if _FOCUS.search(c) and (_NARROWS.search(c) or len(c.split()) <= 3)]
     sem, ac = any(_SEMANTIC.search(c) for c in narrowed), any(_ACOUSTIC.search(c) for c in narrowed)
     if sem != ac:
         return "semantic" if sem else "acoustic"

@@ -21,7 +21,7 @@ import re
 # Answers in words. A verdict: the two words a rubric offers ("YES or NO", "CORRECT / INCORRECT"),
 # positive first. A ladder: three or more quality words it lists ("Excellent, Good, Fair or Poor").
 VERDICTS = [("yes", "no"), ("correct", "incorrect"), ("pass", "fail"), ("true", "false"), ("accept", "reject"),
-             ("compliant", "non-compliant"),
+             ("compliant", "non-compliant"), ("match", "no match"),
              ("acceptable", "unacceptable"), ("good", "bad"), ("appropriate", "inappropriate")]
 # ITU-T P.800 ranks Bad below Poor: "Excellent, Good, Fair, Poor, Bad"
 LADDER = {"terrible": 0, "awful": 0, "very poor": 0, "very bad": 0, "bad": 0.5, "poor": 1, "weak": 1, "fair": 2,
@@ -57,12 +57,19 @@ def answer_words(rubric) -> list | None:
         if m:
             return [m.group(2), m.group(1)]
     words = "|".join(sorted(map(re.escape, LADDER), key=len, reverse=True))
+    plain = re.sub(r"[ \t]*\([^()\n]{1,80}\)", "", rubric)      # "Excellent (exactly right), Good (...), ...": the words
     sep = r"\s*(?:,\s*(?:or\s+)?|/|\||\bor\b|<|>|\u2192|->|\n[ \t]*[-*\u2022]?)\s*"      # one a line too
-    for m in re.finditer(rf"\b(?:{words})\b(?:{sep}{q}\b(?:{words})\b){{2,}}", rubric, re.I):
+    for m in re.finditer(rf"\b(?:{words})\b(?:{sep}{q}\b(?:{words})\b){{2,}}", plain, re.I):
         found = list(dict.fromkeys(re.findall(rf"\b(?:{words})\b", m.group(0), re.I)))
         ranks = [LADDER[w.lower()] for w in found]
         if len(set(ranks)) == len(ranks) >= 3:
             return [w for _, w in sorted(zip(ranks, found))]
+    # a ladder of the rubric's own words, listed best to worst (or worst to best): "from best to worst:\n Grand Cru -
+    # Fine - Table - Rind - Mould"
+    m = re.search(r"(?i)\b(best|worst) to (?:the )?(?:best|worst)\b[^\n]{0,30}?:?\s*?([^\n]{5,120})", rubric)
+    own = [w.strip(" *`\"'.") for w in re.split(r"\s+(?:-|\u2013|\u2014|>|<|\|)\s+|\s*[,/]\s*", m.group(2))] if m else []
+    if 3 <= len(own) <= 7 and all(re.fullmatch(r"[A-Z][\w'-]*(?: [A-Za-z][\w'-]*){0,2}", w) for w in own):
+        return own[::-1] if m.group(1).lower() == "best" else own
     # one a line, each with its meaning: "Excellent - correct and to the point" / "Good - ..." / "Fair - ..."
     found = list(dict.fromkeys(re.findall(rf"(?im)^[ \t]*+(?:[-*\u2022|][ \t]*+)?\**({words})\**[ \t]*+(?:[-:=\u2013(|]|$)", rubric)))   # a table's too
     ranks = [LADDER[w.lower()] for w in found]
@@ -75,8 +82,8 @@ def letter_grades(rubric) -> list | None:
     """Five letter grades a rubric lists best first, each with its meaning ("A (excellent), B (good), C
     (satisfactory), D (deficient), E (unacceptable)", "A = excellent, ..., F = fail"), or after the word "grade"
     with the ends' meanings only ("grade letters: A (fully correct), B, C, D, F (entirely wrong)") -> worst first."""
-    meaning = r"\s*(?:\([^()\n]{1,40}\)|[=:\u2013-]\s*[A-Za-z]+)"
-    m = re.search(rf"\bA{meaning}(?:\s*[,;/]?\s*(?:and\s+|or\s+)?\b[B-F]{meaning}){{4}}", rubric) or \
+    meaning = r"\s*(?:\([^()\n]{1,40}\)|[=:\u2013-]\s*[A-Za-z][^\n;()]{0,60}?)"     # "- A: fully correct" one a line too
+    m = re.search(rf"\bA{meaning}(?:\s*[,;/]?\s*(?:[-*\u2022]\s*)?(?:and\s+|or\s+)?\b[B-F]{meaning}){{4}}", rubric) or \
         re.search(rf"(?i:\bgrades?\b)[^.\n]{{0,30}}?\bA{meaning}?(?:\s*[,;/]\s*(?:and\s+|or\s+)?[B-F]\b){{3}}"
                   rf"\s*[,;/]?\s*(?:and\s+|or\s+)?[B-F]{meaning}?(?![\w-])", rubric)
     letters = re.findall(r"\b([A-F])(?![\w-])", m.group(0)) if m else []
@@ -116,6 +123,10 @@ def answer_options(rubric) -> tuple | None:
     # "in the form:" one a line ("Preferred response: A" / "or" / "Preferred response: B")
     lines = [re.sub(r"^or\s*:\s*", "", line.strip(), flags=re.I) for line in rubric.splitlines()      # "or: Verdict: incorrect"
              if line.strip() and line.strip().lower() != "or"]
+    # (a line is over the next only with no blank line between: not two clips' labels, "Model identifier: m" / (audio) /
+    # "Model identifier: M", whose texts are joined by a blank line)
+    kept = [line for line in rubric.splitlines() if line.strip().lower() != "or"]
+    apart = [not (kept[k + 1].strip() if k + 1 < len(kept) else "") for k, line in enumerate(kept) if line.strip()]
     # and, after them, a paragraph's last sentence on its own: "... A step passes only when ... Write exactly one
     # line: RESULT: PASS or RESULT: FAIL." (its other sentences' commas would count as more options)
     lines += [said[-1] for said in (re.split(r"(?<=[.!?])\s+", line) for line in lines) if len(said) > 1]
@@ -124,7 +135,7 @@ def answer_options(rubric) -> tuple | None:
         # and a condition after the tie: "VERDICT: EQUAL if they are equally good"
         pieces = [re.sub(r"\s*\([^()\n]{1,60}\)|\s+(?:if|when)\s[^,.:]*\.?$", "", p).strip(" \t.`*")
                   for p in re.split(r"\s*,\s*(?:or\s+)?|\s+(?:\||or)\s+", line)]
-        below = lines[i + 1] if i + 1 < len(lines) else ""
+        below = lines[i + 1] if i + 1 < len(lines) and not (i < len(apart) and apart[i]) else ""
         shared = below[:below.rfind(" ") + 1]             # "Write one line: Verdict: correct" over "Verdict: incorrect"
         if len(pieces) < 2 and ":" in shared and shared in line and re.fullmatch(r"\w+", line.rsplit(shared, 1)[1]):
             pieces = [line, below]
@@ -179,7 +190,7 @@ def answer_template(rubric) -> tuple | None:
         # a range in the key's parenthesis is not the hole: "`Delivery score (0-10): <n>`"
         hole = next((m for m in holes if line[m.start() - 1:m.start()] != "(" or len(holes) == 1), None)
         if key and hole and not re.search(r"</|\"\s*:|\[\[", line):      # tags, JSON and [[N]] have their own styles
-            out_of = re.fullmatch(r"(\d{1,3})\s*(/\s*\d{1,3})", hole.group(0))
+            out_of = re.fullmatch(r"(\d{1,3}|[nNxX])\s*(/\s*\d{1,3})", hole.group(0))      # "6/10" shown, or "n/5"
             if out_of:                # "Delivery: 6/10" shown as an example: the value in place of the 6
                 return line[:hole.start()], out_of.group(1), out_of.group(2)
             # what closes the value ("/10", "**"), not the sentence's tail ("and nothing else")

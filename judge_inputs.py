@@ -370,7 +370,7 @@ TOY_TASKS = (r"what is (\d+) (plus|minus|times) (\d+)", r"which is (larger|small
 # one written in a prompt: to a punctuation mark or a line's end, with the delivery it asks for when one follows
 # and the mark that ends it ("What is 8 times 9? Say it sadly.", "Repeat after me: cake and tea."), a comma
 # after a word too ("Which is smaller, 12 or 31?")
-_TOY_ASKED = re.compile(r"(?<![\w-])(?:%s)(?:[,.?!]? say it [a-z]+)?(?:[.?!](?![\w.]))?(?= ?(?:[^\w ]|$))"
+_TOY_ASKED = re.compile(r"(?<![\w-])(?:%s)(?:[,.?!]? say it [a-z]+)?(?:[.?!](?![\w.]))?(?= ?(?:[^\w ]|$|(?-i:UNQUOTE|STOP)\b))"
                         % "|".join(TOY_TASKS).replace("after me ", "after me:? ").replace(" ", ",? "), re.I | re.M)
 
 

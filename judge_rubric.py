@@ -104,12 +104,13 @@ def answer_format(rubric, pairwise=False) -> dict:
     rubric = rubric.replace("\u2018", "'").replace("\u2019", "'")        # ‘'1'’: quotes as straight ones
     rubric = rubric.replace('\\"', '"')      # a JSON string's quotes: '"output": "{\\"winner\\": \\"first\\" | ...}"'
     template, options = answer_template(rubric), answer_options(rubric)
-    fraction = re.search(r"\b(?:like|as|e\.g\.?,?|such as|format|form)\s+[\"'`\u201c]?(?:\d{1,3}|N|X)\s*/\s*(\d{1,3})\b", rubric)  # "as N/10"
+    fraction = re.search(r"\b(?:like|as|e\.g\.?,?|such as|format|form)\s+[\"'`\u201c]?(?:\d{1,3}|N|X|<[A-Za-z ]{1,12}>)\s*/\s*(\d{1,3})\b",
+                         rubric)  # "as N/10", "as <number>/100"
     template = template or (fraction and ("", "N", f"/{fraction.group(1)}"))
     # the answer line and nothing more: "Reply with only ...", "nothing else", "a single word"
     if re.search(r"\b(?:reply|respond|answer|output|return|write|type|tell me)\w*\s+(?:with\s+)?(?:only|just|exactly)\b|"
                  r"\bnothing else\b|\bno other (?:text|words)\b|\bno (?:prose|explanation|commentary|essay)\b|\bsingle (?:word|line|letter|character|digit)\b|"
-                 r"\bjust (?:tell me|say|answer|reply)\b|"
+                 r"\bjust (?:tell me|say|answer|reply|write)\b|\bexactly like this\b|"
                  r"\b(?:reply|respond|answer|output|type|drop|tell me)\w*\s+(?:with\s+)?(?:either\s+)?[\"']?(?:A|1|[A-Za-z]\w{0,9})[\"']?\s+or\s+"
                  r"[\"']?(?:B|2|[A-Za-z]\w{0,9})[\"']?"
                  r"(?:\s+only)?\s*(?:[.!]|$|;\s*if\b)|"                 # "Reply with A or B.", "Answer A or B; if they are equal, ..."
@@ -117,7 +118,7 @@ def answer_format(rubric, pairwise=False) -> dict:
                  r"\b(?:reply|respond|answer|output|say)\w*\s+(?:with\s+)?(?:either\s+)?([\"'`])[^\"'`\n]{1,30}\1\s+or\s+"
                  r"([\"'`])[^\"'`\n]{1,30}\2\s*(?:[.!]|$)|"                        # 'Reply with "Response 1" or "Response 2".'
                  r"\b(?:reply|respond|answer|output|say)\w*\s+(?:with\s+)?(?:(?:exactly\s+)?one of:?\s+)?(?:[\"'`][^\"'`\n]{1,30}[\"'`]\s*(?:,\s*(?:or\s+)?|or\s+)){2,3}"
-                 r"[\"'`][^\"'`\n]{1,30}[\"'`]\s*(?:[.!]|$)|"     # '... "Response A", "Response B" or "Equal".'
+                 r"[\"'`][^\"'`\n]{1,30}[\"'`](?:\s+if\b[^.\n]{0,60})?\s*(?:[.!]|$)|"     # '... "Response B" or "Equal" (if ...).'
                  r"\bscores? only\b|\b(?:reply|respond|answer|output|say)\w*\s+(?:with\s+)?(?:the|a|one) (?:single )?(?:word|letter)\b|"
                  r"\b(?:reply|respond|answer|output)\w*\s+with\s+['\"`][^'\"`\n]{1,30}['\"`]\s+only\b|"      # "Reply with 'Score: N' only"
                  r"\bjust the (?:digit|number|letter|label|word)\b|"

@@ -151,11 +151,15 @@ def split_sections(text) -> tuple[list, str]:
         if line == AFTER_AUDIO:
             current = None
             continue
-        if example and line.strip():            # a worked example's lines are the rubric's, not inputs
+        # a worked example's lines are the rubric's, not inputs: to a blank line, or under a markdown heading ("# Example:")
+        # to the next heading of its level or above ("# Task:")
+        if example and (line.strip() if example is True else not re.match(rf"[ \t]*#{{1,{example}}}(?!#)", line)):
             free.append(line)
             continue
         example = bool(re.fullmatch(r"[ \t*#]*(?:an? |the )?(?:worked |calibration |sample |scored )?example\b[^:\n]{0,80}:[ \t*]*",
                                     line, re.I))
+        if example and line.lstrip().startswith("#"):
+            example = len(line.lstrip()) - len(line.lstrip().lstrip("#"))
         if example:         # "Worked example (for calibration only, do not score it):" over its lines, to a blank line
             free.append(line)
             current = None

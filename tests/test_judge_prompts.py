@@ -2914,3 +2914,61 @@ def test_a_transcript_on_its_headings_line_and_a_subtitle_the_body_overrules():
               "model).\n\nFor this readout I only need the content comparison: which arm gave the more correct answer? Ignore "
               "how it sounds.")
     assert judge_axis.rubric_axis(rubric) == "semantic"
+
+
+@pytest.mark.parametrize("text,axis", [
+    ("Please grade the reply as a whole: whether the sum is right AND how it was spoken (the 'slowly' part matters too).",
+     "holistic"),
+    ("Which take is better overall? The answer has to be right, and it should sound happy like the kid asked.", "holistic"),
+    ('06:02:20 gh-bot INFO voice.query text="what is 9 times 2"\nReview: rate the correctness of that voice.reply\'s content.',
+     "semantic"),
+    ("GRADE THE REPLY OVERALL BOTH CORRECTNESS AND MANNER OF SPEAKING STOP ANSWER WITH A SINGLE DIGIT ONLY STOP", "holistic"),
+    ("Which booth gave the right answer? Content only, the voices are the same model.", "semantic"),
+    ("Listen to it purely as a performance: tempo, dynamics, intonation. Whether the sum is right is not my concern here.",
+     "acoustic"),
+])
+def test_rubric_axis_of_round_twenty_one(text, axis):
+    """Bugs caught (held-out round 21, 2026-12-06: batch 33 and plain 22, 10 of 20 and 26 of 30 at 773c87f): "whether
+    the sum is right" and "sound happy" not read; "voice.query" / "voice.reply" (a log's names) read as the voice to
+    judge; "manner of speaking" not read (so "ANSWER WITH A SINGLE DIGIT ONLY" narrowed to content); "Content only,"
+    (a clause of two words) no narrowing. The guard: "Whether the sum is right is not my concern" (content, read since
+    this round) is left out."""
+    assert judge_axis.rubric_axis(text) == axis
+
+
+@pytest.mark.parametrize("rubric,pairwise,want", [
+    ("Rate from 1 (unusable) to 5 (perfect).\nLog it on one line, exactly like this: RATING n/5", False,
+     {"alone": True, "style": "template", "template": ("RATING ", "n", "/5")}),
+    ("Which voice goes on the tannoy? Just write the dog's name, Fly or Meg.", True, {"alone": True, "style": "bare"}),
+    ("Stamp the card: write MATCH if the answer is correct, NO MATCH if it is not. Nothing else.", False,
+     {"levels": ["NO MATCH", "MATCH"]}),
+    ("Mark on the letter scale:\n- A: fully correct\n- B: correct, with minor irrelevant material\n- C: close but wrong\n"
+     "- D: wrong\n- E: no answer\n\nRecord the mark as: Grade: <letter>", False, {"levels": ["E", "D", "C", "B", "A"]}),
+    ("Use the society's ladder, from best to worst:\n\n Grand Cru - Fine - Table - Rind - Mould\n\nAnswer with the one grade "
+     "name only.", False, {"levels": ["Mould", "Rind", "Table", "Fine", "Grand Cru"]}),
+    ("Use one of these grades: Excellent (exactly right), Good (right with extra words), Fair (nearly right), Poor (wrong), "
+     "Bad (empty).\nRespond with the grade only.", False, {"levels": ["Bad", "Poor", "Fair", "Good", "Excellent"]}),
+    ("Score the DELIVERY from 0 to 100. Give your answer as <number>/100.", False,
+     {"scale": (0, 100), "template": ("", "N", "/100")}),
+    ('Which booth gave the right answer? Answer "Booth 1", "Booth 2", or "Same" if neither is better.', True, {"alone": True}),
+    ("Model identifier: m\n\nModel identifier: M\n\nmake sure your output only contains one of the following model "
+     "identifiers and nothing else: m or M.", True, {"style": "bare"}),
+    ("Write one line:\nVerdict: correct\nVerdict: incorrect", False, {"style": "template"}),             # guard: one a line
+])
+def test_answer_forms_of_round_twenty_one(rubric, pairwise, want):
+    """Bugs caught: "RATING n/5" answered "RATING 3"; "Just write the dog's name" and three quoted answers with a
+    condition after the last answered after a justification; MATCH / NO MATCH, letter grades one a line ("- A: ..."),
+    a society's own ladder "from best to worst" and ladder words each with its meaning in parentheses not read;
+    "as <number>/100" not read; two clips' labels "Model identifier: m" / "Model identifier: M" (a blank line between)
+    read as the answer's options. The guard: options one a line with no blank line between are still options."""
+    fmt = judge_rubric.answer_format(rubric, pairwise)
+    assert {k: fmt.get(k) for k in want} == want
+
+
+def test_a_markdown_worked_example_runs_to_the_next_heading_of_its_level():
+    """Bug caught (plain 22, AlpacaEval's template with an example): under "# Example:" the example's "## Output (a):"
+    / "<spoken answer>" sections were read as the task's replies (an example ran only to its first blank line)."""
+    text = ("# Example:\n## Instruction:\n<spoken question>\n\n## Output (a):\n<spoken answer>\n\n## Output (b):\n<spoken answer>\n\n"
+            "# Task:\n## Output (a):\n9 minus 4 is 6\n\n## Output (b):\n9 minus 4 is 5")
+    sections, free = judge_sections.split_sections(text)
+    assert [b for kind, _, b in sections if kind == "reply"] == ["9 minus 4 is 6", "9 minus 4 is 5"] and "<spoken answer>" in free
