@@ -133,7 +133,7 @@ def answer_options(rubric) -> tuple | None:
     for i, line in enumerate(lines):
         # a note after an answer left out: "Pick: Neither (if they are equally good)"
         # and a condition after the tie: "VERDICT: EQUAL if they are equally good"
-        pieces = [re.sub(r"\s*\([^()\n]{1,60}\)|\s+(?:if|when)\s[^,.:]*\.?$", "", p).strip(" \t.`*")
+        pieces = [re.sub(r"\s*\([^()\n]{1,60}\)|\s+(?:if|when)\s[^,.:]*\.?$", "", p).strip(" \t.`*\u2014\u2013")   # "X  \u2014 or \u2014  Y"
                   for p in re.split(r"\s*,\s*(?:or\s+)?|\s+(?:\||or)\s+", line)]
         below = lines[i + 1] if i + 1 < len(lines) and not (i < len(apart) and apart[i]) else ""
         shared = below[:below.rfind(" ") + 1]             # "Write one line: Verdict: correct" over "Verdict: incorrect"
@@ -172,7 +172,8 @@ def answer_template(rubric) -> tuple | None:
     shown += [(a or b, False) for a, b in re.findall(r"[\"\u201c]([^\"\u201c\u201d\n]{1,80})[\"\u201d]|"
                                                     r"(?<!\w)'([^'\n]{1,80})'(?!\w)", rubric)]
     cue = (r"\bexactly (?:like|as)\s*(?=\n)|\b(?:format|exactly|as follows|template|in the form|of the form|formatted as|like this|as|"
-           r"(?:one|a|the last|the final|that|this) line|must be|should be)\s*:")
+           r"(?:one|a|the last|the final|that|this) line|must be|should be)\s*:|"
+           r"\b(?:complete|fill in|fill out)\b[^:\n]{0,200}:[ \t]*(?=\n)")     # "Please complete this line ..., writing 1 or 2 in the gap:"
     for m in re.finditer(cue, rubric, re.I):          # the rest of the line, or the lines below a cue that ends one
         rest = rubric[m.end():m.end() + 400].lstrip(" \t")     # a bounded look: not a copy of the rest per cue
         lines = rest.split("\n", 1)[:1] if not rest.startswith("\n") else rest.lstrip("\n").split("\n")[:4]

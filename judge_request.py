@@ -177,6 +177,10 @@ def _ordered_names(text) -> tuple | None:
     """Two clips named only by their order in the prose: "First the red robot, then the blue robot." -> ("red", "blue")."""
     m = re.search(r"\bfirst(?:ly)?,?\s+(?:comes\s+|is\s+)?(?:the\s+)?([A-Za-z][\w-]{0,15})\b[^.\n;]{0,30}?[,;]?\s+(?:and\s+)?"
                   r"(?:then|next|followed by|second(?:ly)?,?)\s+(?:comes\s+|is\s+)?(?:the\s+)?([A-Za-z][\w-]{0,15})\b", text, re.I)
+    # or as named in a sentence that says which is first and which second: "The first clip is the one we nicknamed Bow,
+    # the second one Stroke."
+    m = m or re.search(r"\bfirst\b[^.\n]{0,60}?\b([A-Z][a-z][\w-]{0,14})\b[^.\n]{0,30}?\bsecond\b[^.\n]{0,30}?\b([A-Z][a-z][\w-]{0,14})\b",
+                       text)
     return (m.group(1), m.group(2)) if m and m.group(1).lower() != m.group(2).lower() else None
 
 
@@ -372,7 +376,7 @@ def parse_judge_request(body: dict) -> dict:
     told_rubric = rubric if ours else _QUOTED_QUESTION.sub(lambda q: q.group(0)[:q.start(q.lastindex) - q.start()], rubric)
     # a clip that is the question ("Clip 1 (user question):", "The first clip is a question a user asked") is no reply
     spoken = any(kind == "question" and not b.strip() for kind, _, b in sections) or bool(re.search(
-        r"\b(?:first|1st)(?: (?:clip|recording|audio|file))?\b[^.\n]{0,20}?\b(?:is|contains|has)\b[^.\n]{0,30}\b(?:question|request|"
+        r"\b(?:first|1st)(?: (?:clip|recording|audio|file))?\b[^.\n]{0,20}?\b(?:is|contains|has)\b[^.\n]{0,60}\b(?:question|request|"
         r"prompt)\b",
         rubric, re.I))
     pairwise = bool(compare) or len(labels) >= 2 or bool(named) or (len(audios) - spoken >= 2 and bool(_PAIR_WORDS.search(rubric))

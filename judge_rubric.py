@@ -121,7 +121,7 @@ def answer_format(rubric, pairwise=False) -> dict:
                  r"[\"'`][^\"'`\n]{1,30}[\"'`](?:\s+if\b[^.\n]{0,60})?\s*(?:[.!]|$)|"     # '... "Response B" or "Equal" (if ...).'
                  r"\bscores? only\b|\b(?:reply|respond|answer|output|say)\w*\s+(?:with\s+)?(?:the|a|one) (?:single )?(?:word|letter)\b|"
                  r"\b(?:reply|respond|answer|output)\w*\s+with\s+['\"`][^'\"`\n]{1,30}['\"`]\s+only\b|"      # "Reply with 'Score: N' only"
-                 r"\bjust the (?:digit|number|letter|label|word)\b|"
+                 r"\b(?:just|only) the (?:digit|number|letter|label|word)\b|"
                  r"\b(?:reply|respond|answer|output)\w*\s+with\s+(?:the|a|one|that|this|its|their|your)\s+(?:\w+'s\s+)?\w+(?: \w+)?\s+only\b|"
                  r"\b(?:write|return|give|record|enter)\s+(?:the|your)\s+\w+\s+only\b|"          # "with the build number only", "Write the finding only"
                  r"\b(?:output|reply|answer|return|write)\w*\s+(?:the|a|one)\s+(?:label|letter|word|number|digit)\s+only\b|"
@@ -167,7 +167,7 @@ def answer_format(rubric, pairwise=False) -> dict:
                               and (f"</{t}>" in rubric or not re.search(rf"\w\s*[:=]\s*<{t}>", rubric))))
     text_slot = r"reason\w*|justif\w*|explan\w*|rational\w*|comment\w*|feedback|analysis|thoughts?|think\w*|notes?|critique"
     # a tag shown empty or holding a placeholder, whatever its name: "inside <overall></overall> tags"
-    tags = tags or [t for t in dict.fromkeys(re.findall(r"<([A-Za-z][\w-]*)>\s*(?:\.\.\.|N|X|\d+|(?i:number|score|value|integer))?\s*</\1>",
+    tags = tags or [t for t in dict.fromkeys(re.findall(r"<([A-Za-z][\w-]*)>\s*(?:\.\.\.|N{1,3}|X{1,3}|\d+|(?i:number|score|value|integer))?\s*</\1>",
                                                         rubric))
                     if not re.fullmatch(text_slot, t, re.I)]
     tags = tags or ([t for t in dict.fromkeys(re.findall(r"<([A-Za-z][\w-]*)>\s*(?:A|B)\s*</\1>", rubric))
@@ -193,7 +193,7 @@ def answer_format(rubric, pairwise=False) -> dict:
     placeholder = r"(?:N|X|<(?:number|int|integer|score|n|N)>|_{2,})(?![\w<])"      # "MOS: N", "Overall: N/5", "OVERALL: __/10"
     lines = list(dict.fromkeys(re.findall(rf"(?:^|(?<=[\s\"'(\u201c`*>]))((?:[A-Z][a-z]+ |[A-Z]+\d*[ _]|[a-z]+_)?(?i:{want}))[ \t]*:[ \t]*"
                                           rf"(?:\[|<|\{{|N\b|X\b|\d|_|\.\.\.|A\b)", rubric, re.M)))
-    label = r"(?:^|(?<=[\s\"'(\u201c*`]))([A-Z][A-Za-z]+(?: [a-z]+)?)"          # "**Overall: N/10**" too
+    label = r"(?:^|(?<=[\s\"'(\u201c*`]))([A-Z][A-Za-z]+(?:-[A-Z][A-Za-z]+)?(?: [a-z]+)?)"     # "**Overall: N/10**", "VERIFIED-ARITH: __"
     lines = lines or list(dict.fromkeys(re.findall(rf"{label}\s*:\s*{placeholder}", rubric, re.M)))
     # a number's placeholder that says what it holds: "Overall: <1-5>", "overall: <integer 0-10>"
     number_hole = r"<(?:number|int|integer|score|value|digit)\b[^<>\n]{0,20}>|<\d{1,3}[ \t]*(?:-|\u2013|to)[ \t]*\d{1,3}>"

@@ -333,7 +333,7 @@ def split_sections(text) -> tuple[list, str]:
                 free.append(then[0])
                 current = [*then[1], [], "said"]
                 sections.append(current)
-        elif current is not None and (marked or _EMPTY_SLOT.match(line) or blank and (
+        elif current is not None and (marked or _EMPTY_SLOT.match(line) or re.match(r"[ \t]*#{1,6}[ \t]+\S", line) or blank and (
                 m and m.groupdict().get("rest") is not None or RUBRIC_CUE.search(line))
                 or current[0] == "question" and "".join(current[2]).strip() and RUBRIC_CUE.search(line)):
             # "Question: ...\nRate the reply 1-5." (not "Question:\nIs it true that ...?", the question itself)

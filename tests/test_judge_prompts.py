@@ -2972,3 +2972,58 @@ def test_a_markdown_worked_example_runs_to_the_next_heading_of_its_level():
             "# Task:\n## Output (a):\n9 minus 4 is 6\n\n## Output (b):\n9 minus 4 is 5")
     sections, free = judge_sections.split_sections(text)
     assert [b for kind, _, b in sections if kind == "reply"] == ["9 minus 4 is 6", "9 minus 4 is 5"] and "<spoken answer>" in free
+
+
+@pytest.mark.parametrize("text,axis", [
+    ("did it get the answer right? don't be kind, parents do check. the voice is fine, I only need to know about the answer.",
+     "semantic"),
+    ("please grade the reply on everything at once: whether the answer is right and whether the way it's spoken follows "
+     "the request.", "holistic"),
+    ("Which bot gave the better ANSWER? (The kids know their text-to-speech settings are a mess, so only grade what was "
+     "said.)", "semantic"),
+    ("Is the voice fine for a hospital ward? Rate its calm and clarity.", "acoustic"),       # guard: a question, not a leave-out
+])
+def test_rubric_axis_of_round_twenty_two(text, axis):
+    """Bugs caught (held-out round 22, 2026-12-06: batch 34 and plain 23, 10 of 20 and 29 of 30 at caa706a): "the voice
+    is fine," not read as leaving the voice out; "the way it's spoken" and "what was said" not read. The guard: "Is
+    the voice fine ...?" asks about the voice."""
+    assert judge_axis.rubric_axis(text) == axis
+
+
+@pytest.mark.parametrize("rubric,pairwise,want", [
+    ("Score the delivery from 0 (jarring) to 100 (perfectly calm) and wrap the number in our tag, like <calm>NN</calm>.", False,
+     {"scale": (0, 100), "style": "tag", "slots": [("calm", None)]}),
+    ('Please complete this line exactly as it will appear in the minutes, writing 1 or 2 in the gap (or "no preference" if '
+     "they are equally good):\nRESOLVED: the board adopts Option ___", True,
+     {"style": "template", "template": ("RESOLVED: the board adopts Option ", "___", "")}),
+    ("Rate it on 0-10. Voice quality is out of scope.\nReturn the completed line below and nothing else:\nVERIFIED-ARITH: __/10",
+     False, {"scale": (0, 10), "style": "line", "slots": [("VERIFIED-ARITH", None)], "suffix": "/10"}),
+    ("Type 1 or 2 (or 0 if they're equally good). Only the digit; it goes into a spreadsheet.", True,
+     {"alone": True, "tie": "0"}),
+    ("Answer in the form: Crew vote: Bow  \u2014 or \u2014  Crew vote: Stroke", True,
+     {"style": "template", "template": ("Crew vote: ", "", ""), "labels": ["Bow", "Stroke"]}),
+])
+def test_answer_forms_of_round_twenty_two(rubric, pairwise, want):
+    """Bugs caught: a tag holding "NN" not read; "complete this line ..., writing 1 or 2 in the gap:" over the line
+    with its blank ("Option ___") not the template; a key with a hyphen ("VERIFIED-ARITH: __/10"); "Only the digit"
+    not asking the label alone; answers set apart by dashes ("Crew vote: Bow \u2014 or \u2014 Crew vote: Stroke")."""
+    fmt = judge_rubric.answer_format(rubric, pairwise)
+    assert {k: fmt.get(k) for k in want} == want
+
+
+def test_inputs_of_round_twenty_two():
+    """Bugs caught: "Two recordings follow. The FIRST is one of our members asking the bot a question" (a long clause
+    to "question") read as a pair; "The first clip is the one we nicknamed Bow, the second one Stroke." named no pair;
+    a transcript ran on into a markdown heading ("## Which is best, Output (a) or Output (b)?")."""
+    sections, _ = judge_sections.split_sections("## Output (b):\nTranscript: you said cloud bell\n\n"
+                                                "## Which is best, Output (a) or Output (b)?")
+    assert sections[-1][2] == "you said cloud bell"
+    body = with_speech({"messages": [{"role": "user", "content": [
+        {"type": "text", "text": "Two recordings follow. The FIRST is one of our members asking the bot a question. The SECOND "
+                                 "is the bot's spoken answer."},
+        {"type": "input_audio", "input_audio": {"data": "@speak:what is 2 plus 2|", "format": "wav"}},
+        {"type": "input_audio", "input_audio": {"data": "@speak:2 plus 2 is 4|", "format": "wav"}},
+        {"type": "text", "text": "How correct is the answer? 1 = wrong, 5 = fully correct. Put the score in <score></score> tags."}]}]})
+    req = judge_request.parse_judge_request(body)
+    assert req["mode"] == "score" and req["question"] == "what is 2 plus 2"
+    assert judge_request._ordered_names("The first clip is the one we nicknamed Bow, the second one Stroke.") == ("Bow", "Stroke")
