@@ -93,6 +93,7 @@ def letter_grades(rubric) -> list | None:
 # An answer line shown as a template to copy: `score=<N>`, "**Score:** N", "Better response: <1 or 2>"
 _PLACEHOLDER = re.compile(r"<[^<>\n]{1,30}>|\{[^{}\n]{1,30}\}|\[[^\[\]\n]{1,30}\]|(?<![\w<\[{])(?:N|X|#|\?+|_+)(?![\w>\]}])|"
                           r"\((?:int|integer|number|score|digit)\)|"                  # AudioBench's "Rating: (int)"
+                          r"(?<=[=:])\d\.\d{1,3}(?![\d.])|(?<=[=:] )\d\.\d{1,3}(?![\d.])|"      # "like score=0.50": the value's form
                           r"\b\d{1,3}\s*(?:-|\u2013|/|\|)\s*\d{1,3}\b|\b\w+(?:\s*(?:/|\||\bor\b)\s*\w+)+")
 _TEMPLATE_KEY = re.compile(r"\b(?:score\w*|rating\w*|grade\w*|verdict\w*|winner\w*|better\w*|prefer\w*|choice\w*|"
                            r"result\w*|judg\w*|label\w*|mos|overall|final|correct\w*|decision\w*)\b", re.I)
@@ -117,7 +118,9 @@ def answer_options(rubric) -> tuple | None:
             # the tie in its own words after two that share a start: "Answer `Take 1` or `Take 2`, or `No preference`"
             tied = len(listed) == 3 and re.fullmatch(r"(?i)tie|equal|same|neither|both|no (?:preference|difference)", listed[2])
             shared = os.path.commonprefix(listed[:2])
-            if tied and re.fullmatch(r"[A-Za-z]+ ", shared[:shared.rfind(" ") + 1]) and (not single or asked):
+            ending = os.path.commonprefix([listed[0][::-1], listed[1][::-1]])[::-1]       # "A is better" / "B is better"
+            if tied and (re.fullmatch(r"[A-Za-z]+ ", shared[:shared.rfind(" ") + 1]) or re.fullmatch(r" [a-z][\w ]{2,20}", ending)) \
+                    and (not single or asked):
                 return "", listed
     # unquoted, each a line's start and one word: "verdict=A | verdict=B | verdict=TIE" on one line, or under
     # "in the form:" one a line ("Preferred response: A" / "or" / "Preferred response: B")
@@ -172,7 +175,7 @@ def answer_template(rubric) -> tuple | None:
     shown += [(a or b, False) for a, b in re.findall(r"[\"\u201c]([^\"\u201c\u201d\n]{1,80})[\"\u201d]|"
                                                     r"(?<!\w)'([^'\n]{1,80})'(?!\w)", rubric)]
     cue = (r"\bexactly (?:like|as)\s*(?=\n)|\b(?:format|exactly|as follows|template|in the form|of the form|formatted as|like this|as|"
-           r"(?:one|a|the last|the final|that|this) line|must be|should be)\s*:|"
+           r"(?:one|a|the last|the final|that|this) line|must be|should be|(?:the|this) sentence)\s*:|"
            r"\b(?:complete|fill in|fill out)\b[^:\n]{0,200}:[ \t]*(?=\n)")     # "Please complete this line ..., writing 1 or 2 in the gap:"
     for m in re.finditer(cue, rubric, re.I):          # the rest of the line, or the lines below a cue that ends one
         rest = rubric[m.end():m.end() + 400].lstrip(" \t")     # a bounded look: not a copy of the rest per cue
@@ -186,7 +189,7 @@ def answer_template(rubric) -> tuple | None:
         named = re.match(r"[\W_]*([A-Za-z][\w .]{0,20}?)\s*[:=]\s*(?=<[^<>\n]{1,30}>)", line)    # "CA=<score>", "ITEM 4.2: <score>"
         named = named if named and not input_heading(named.group(1)) else None       # not "Question: <question>"
         key = named or _TEMPLATE_KEY.search(line) or \
-            (re.match(r"[\W_]*[A-Za-z][\w ]{0,30}?(?:\*\*|__)?\s*[:=]", line) if introduced else None)
+            (re.match(r"[\W_]*[A-Za-z][\w -]{0,30}?(?:\*\*|__)?\s*[:=]", line) if introduced else None)
         holes = [m for m in _PLACEHOLDER.finditer(line) if key and m.start() >= key.end()]
         # a range in the key's parenthesis is not the hole: "`Delivery score (0-10): <n>`"
         hole = next((m for m in holes if line[m.start() - 1:m.start()] != "(" or len(holes) == 1), None)

@@ -77,7 +77,7 @@ def named_scale(rubric) -> tuple | None:
     # a ladder of anchors, one per line: "- 10: fully correct" / "- 7-9: minor issues" / ... / "1 - wrong"
     # (not a list of steps: "1: Listen to the clip", "2 - Check the facts", "3: Answer YES or NO")
     listed = re.findall(r"(?m)^[ \t]*+(?:[-*\u2022][ \t]*+)?(?:\*\*)?(\d{1,3})(?:[ \t]*(?:-|\u2013)[ \t]*(\d{1,3}))?(?:\*\*)?"
-                        r"[ \t]*+(?::|=|(?:-|\u2013)(?=[ \t]+[A-Za-z]))[ \t]*+\**([A-Za-z]*)", rubric)
+                        r"[ \t]*+(?::(?!\d)|=|(?:-|\u2013)(?=[ \t]+[A-Za-z]))[ \t]*+\**([A-Za-z]*)", rubric)     # (not a time, "23:40")
     ends = [int(n) for a, b, _ in listed for n in (a, b) if n]
     steps = any(first.lower() in _STEP_VERBS for _, _, first in listed)
     if len(listed) >= 3 and not steps and min(ends) in (0, 1) and max(ends) > 2:
@@ -110,7 +110,7 @@ def answer_format(rubric, pairwise=False) -> dict:
     # the answer line and nothing more: "Reply with only ...", "nothing else", "a single word"
     if re.search(r"\b(?:reply|respond|answer|output|return|write|type|tell me)\w*\s+(?:with\s+)?(?:only|just|exactly)\b|"
                  r"\bnothing else\b|\bno other (?:text|words)\b|\bno (?:prose|explanation|commentary|essay)\b|\bsingle (?:word|line|letter|character|digit)\b|"
-                 r"\bjust (?:tell me|say|answer|reply|write)\b|\bexactly like this\b|"
+                 r"\bjust (?:tell me|say|answer|reply|write|type)\b|\bexactly like this\b|"
                  r"\b(?:reply|respond|answer|output|type|drop|tell me)\w*\s+(?:with\s+)?(?:either\s+)?[\"']?(?:A|1|[A-Za-z]\w{0,9})[\"']?\s+or\s+"
                  r"[\"']?(?:B|2|[A-Za-z]\w{0,9})[\"']?"
                  r"(?:\s+only)?\s*(?:[.!]|$|;\s*if\b)|"                 # "Reply with A or B.", "Answer A or B; if they are equal, ..."
@@ -193,7 +193,10 @@ def answer_format(rubric, pairwise=False) -> dict:
     placeholder = r"(?:N|X|<(?:number|int|integer|score|n|N)>|_{2,})(?![\w<])"      # "MOS: N", "Overall: N/5", "OVERALL: __/10"
     lines = list(dict.fromkeys(re.findall(rf"(?:^|(?<=[\s\"'(\u201c`*>]))((?:[A-Z][a-z]+ |[A-Z]+\d*[ _]|[a-z]+_)?(?i:{want}))[ \t]*:[ \t]*"
                                           rf"(?:\[|<|\{{|N\b|X\b|\d|_|\.\.\.|A\b)", rubric, re.M)))
-    label = r"(?:^|(?<=[\s\"'(\u201c*`]))([A-Z][A-Za-z]+(?:-[A-Z][A-Za-z]+)?(?: [a-z]+)?)"     # "**Overall: N/10**", "VERIFIED-ARITH: __"
+    label = (r"(?:^|(?<=[\s\"'(\u201c*`]))([A-Z][A-Za-z]+(?:['\u2019][Ss])?(?:-[A-Z][A-Za-z]+| [A-Z]{2,}\b)?(?: [a-z]+)?"
+             r"(?:[ \t]*\(\d{1,3}[ \t]*[-\u2013][ \t]*\d{1,3}\)(?=[ \t]*:[ \t]*(?:N|X|_{2,})\b))?)")
+    # "**Overall: N/10**", "VERIFIED-ARITH: __", "CRIER'S MARK: __", "Rating (1-5): N" (a range in parentheses only before
+    # N, X or a blank: "`Delivery score (0-10): <n>`" is a template to copy)
     lines = lines or list(dict.fromkeys(re.findall(rf"{label}\s*:\s*{placeholder}", rubric, re.M)))
     # a number's placeholder that says what it holds: "Overall: <1-5>", "overall: <integer 0-10>"
     number_hole = r"<(?:number|int|integer|score|value|digit)\b[^<>\n]{0,20}>|<\d{1,3}[ \t]*(?:-|\u2013|to)[ \t]*\d{1,3}>"
@@ -214,10 +217,10 @@ def answer_format(rubric, pairwise=False) -> dict:
     # three answers listed after an order, the tie last: "Write X, Y or EQUAL on the first line", "one of: LEFT, RIGHT, SAME"
     listed = None if words else re.search(     # (a note after each answer left out: "1 (Response 1 sounds better), 2 (...)")
         r"(?:\b(?:write|answer|reply|output|respond|say|choose|pick|record|give|enter)\w*\s+(?:with\s+|(?:the|your) \w+ as\s+)?(?:exactly\s+)?|"
-        r"\b(?:verdict )?options\s*:\s*)"
+        r"\b(?:verdict )?options\s*:\s*|\b(?=one token\s*:))"
         r"(?:one (?:of|label|word|option|token)(?: of)?\s*:?\s*)?(?!(?:one|no|either|both)\b)"       # not "pick one, no ties"
-        r"[\"'`]?([A-Za-z0-9]\w{0,15}(?: (?!or\b)\w{1,3})?)\b[\"'`]?\s*,\s*"
-        r"[\"'`]?([A-Za-z0-9]\w{0,15}(?: (?!or\b)\w{1,3})?)\b[\"'`]?\s*,?\s*(?:or\s+)?"
+        r"[\"'`]?([A-Za-z0-9]\w{0,15}(?: (?!or\b)\w{1,3})?)\b[\"'`]?\s*[,|/]\s*"
+        r"[\"'`]?([A-Za-z0-9]\w{0,15}(?: (?!or\b)\w{1,3})?)\b[\"'`]?\s*[,|/]?\s*(?:or\s+)?"
         r"[\"'`]?([A-Za-z]\w{0,15}(?: preference| difference)?)\b[\"'`]?"     # two words too: "Answer 1, Answer 2, Same",
         #                                                 "Voice X, Voice Y, or SAME", "Alpha, Beta, No preference"
         r"(?=\s*(?:[.,;(]|$)|\s+(?:on|and|if|when|as|only)\b)", re.sub(r"[ \t]*\([^()\n]{0,80}\)", "", rubric), re.I | re.M)

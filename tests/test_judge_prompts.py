@@ -3027,3 +3027,46 @@ def test_inputs_of_round_twenty_two():
     req = judge_request.parse_judge_request(body)
     assert req["mode"] == "score" and req["question"] == "what is 2 plus 2"
     assert judge_request._ordered_names("The first clip is the one we nicknamed Bow, the second one Stroke.") == ("Bow", "Stroke")
+
+
+@pytest.mark.parametrize("text,axis", [
+    ("We need a ruling on CONTENT (is the answer right?). Its voice is not under discussion.", "semantic"),
+    ("did the concierge give the CORRECT answer to the child's question? Not bothered about its voice.", "semantic"),
+    ("What to assess: the reply, overall, i.e. whether its answer is correct and whether it is spoken as requested.",
+     "holistic"),
+    ("Judge them on everything: whether the words are right AND whether it's said the way it was asked.", "holistic"),
+    ("the words are right, I already checked that, so dont judge them. could you rate just the sound/delivery?",
+     "acoustic"),                                                                   # guard: a statement, not the order
+])
+def test_rubric_axis_of_round_twenty_three(text, axis):
+    """Bugs caught (held-out round 23, 2026-12-06: batch 35 and plain 24, 10 of 20 and 29 of 30 at 2ca1fed): "is not
+    under discussion" and "Not bothered about its voice" left nothing out; "spoken as requested" and "whether the
+    words are right" not read. The guard: "the words are right, I already checked that" says content is done."""
+    assert judge_axis.rubric_axis(text) == axis
+
+
+@pytest.mark.parametrize("rubric,pairwise,want", [
+    ("Which one's better on the maths? Just type A or B, or tie if there's nothing in it.", True, {"alone": True}),
+    ("Voice only, 0-100.\nFill in your slip:\nCRIER'S MARK: __ / 100", False,
+     {"scale": (0, 100), "style": "line", "slots": [("CRIER'S MARK", None)], "suffix": "/100"}),
+    ("Rate only whether the answer is correct, 1 = completely wrong, 5 = exactly right.\nWrite it the way the logbook "
+     "column wants it:  Rating (1-5): N", False, {"style": "line", "slots": [("Rating (1-5)", None)]}),
+    ("Judge the DELIVERY only.\nFinish with the sentence: The better-rung reply is: Treble / Tenor / Tie (keep one).", True,
+     {"style": "template", "labels": ["Treble", "Tenor"], "tie": "Tie"}),
+    ('After a short explanation, output your final verdict as exactly one of: "A is better", "B is better", "Tie".', True,
+     {"labels": ["A is better", "B is better"], "tie": "Tie"}),
+    ("14:02:13 dispatch.voice WAIT verdict expected=one token: R17 | R22 | EVEN", True,
+     {"labels": ["R17", "R22"], "tie": "EVEN"}),
+    ("23:40 Child came down.\n00:05 Duty manager wants one thing.\n00:06 Whoever reads this: reply on one line, YES or NO.",
+     False, {"scale": (1, 5), "levels": ["NO", "YES"]}),
+    ("Field C3, how to return it: one line exactly like score=0.50 (two decimals), nothing else.", False,
+     {"template": ("score=", "0.50", ""), "alone": True}),
+])
+def test_answer_forms_of_round_twenty_three(rubric, pairwise, want):
+    """Bugs caught: "Just type A or B" not asking the label alone; a label with "'S" and a second word in capitals
+    ("CRIER'S MARK: __ / 100") or with its range in parentheses ("Rating (1-5): N") cut; a sentence to finish ("The
+    better-rung reply is: Treble / Tenor / Tie") not the template; answers that share their end ("A is better" / "B
+    is better") not listed; "one token: R17 | R22 | EVEN" not read; a log's times ("23:40", "00:05") read as a ladder
+    of anchors (a scale of 0-23); an example value "score=0.50" not the value's form."""
+    fmt = judge_rubric.answer_format(rubric, pairwise)
+    assert {k: fmt.get(k) for k in want} == want
