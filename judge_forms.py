@@ -119,7 +119,8 @@ def answer_options(rubric) -> tuple | None:
             tied = len(listed) == 3 and re.fullmatch(r"(?i)tie|equal|same|neither|both|no (?:preference|difference)", listed[2])
             shared = os.path.commonprefix(listed[:2])
             ending = os.path.commonprefix([listed[0][::-1], listed[1][::-1]])[::-1]       # "A is better" / "B is better"
-            if tied and (re.fullmatch(r"[A-Za-z]+ ", shared[:shared.rfind(" ") + 1]) or re.fullmatch(r" [a-z][\w ]{2,20}", ending)) \
+            if tied and (re.fullmatch(r"[A-Za-z]+ ", shared[:shared.rfind(" ") + 1]) or re.fullmatch(r" [a-z][\w ]{2,20}", ending)
+                         or re.fullmatch(r"[A-Za-z]+[_-]", shared)) \
                     and (not single or asked):
                 return "", listed
     # unquoted, each a line's start and one word: "verdict=A | verdict=B | verdict=TIE" on one line, or under

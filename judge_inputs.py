@@ -64,6 +64,9 @@ def heading_kind(name) -> tuple | None:
     if re.search(r"\((?:the )?(?:user'?s? |spoken )?(?:request|question|prompt|query)\)", name, re.I) or \
             re.search(rf"\((?:the )?(?:{'|'.join(sorted(_ASKERS))})(?:'s)?(?: (?:request|question|prompt|query|side|turn))?\)", name, re.I):
         return "question", None                    # "Clip 1 (user request)", "Clip 1 (caller)": the spoken question, not a first reply
+    code = re.fullmatch(r"\s*([A-Z][12])\s+(?:said|says|answered|replied|output|response|reply|answer)\s*", name)
+    if code:
+        return "reply", code.group(1)              # "R1 said:" / "R2 said:": a reply under its code
     if re.match(r"A [a-z]+ [a-z]+ ", name):        # "A user asked a voice assistant": the article, no label
         name = name[2:]
     label = re.search(r"(?<![A-Za-z0-9])([AB12XY])(?![A-Za-z0-9])|\(([ab])\)", name)
@@ -358,6 +361,38 @@ def unfield(text) -> str:
         if rows:
             lines[i:i + 1 + len(rows)] = ["\n\n".join("\n".join(f"- {key(n) if heading_kind(key(n)) else n}: {v}"
                                                                 for n, v in zip(names, row)) for row in rows), ""]
+    return _reply_rows("\n".join(lines))
+
+
+def _reply_rows(text) -> str:
+    """A markdown table with a row per reply, each row's first cell its label, over columns an input heading names
+    ("| | Question asked | Reply transcript |" / "| A | what is 8 plus 5 | 8 plus 5 is 13 |" / "| B | ... |") -> the
+    question once and each reply's words under its label ("Reply A: 8 plus 5 is 13")."""
+    cells = lambda line: [c.strip(" *_") for c in line.strip().strip("|").split("|")]      # noqa: E731
+    lines = text.split("\n")
+    for i in range(len(lines) - 3):
+        head, rule = lines[i], lines[i + 1]
+        if not (re.fullmatch(r"[ \t]*\|.*\|[ \t]*", head) and re.fullmatch(r"[ \t]*\|[ \t:|-]+\|[ \t]*", rule)):
+            continue
+        names = cells(head)
+        kinds = [heading_kind(n) if n else None for n in names[1:]]
+        rows = []
+        for line in lines[i + 2:i + 6]:
+            row = cells(line) if re.fullmatch(r"[ \t]*\|.*\|[ \t]*", line) else []
+            if len(row) != len(names) or not re.fullmatch(r"[A-Z0-9][\w.-]{0,11}(?: [A-Z0-9][\w.-]{0,5})?", row[0]):
+                break
+            rows.append(row)
+        if len(rows) < 2 or not any(k and k[0] == "reply" for k in kinds):
+            continue
+        out = []
+        for n, k in zip(range(1, len(names)), kinds):
+            values = [row[n] for row in rows]
+            if k and k[0] == "question" and len(set(values)) == 1:
+                out.append(f"Question: {values[0]}")
+            elif k and k[0] == "reply":
+                out += [f"Reply {row[0]}: {row[n]}" for row in rows]
+        lines[i:i + 2 + len(rows)] = out
+        break
     return "\n".join(lines)
 
 

@@ -191,6 +191,10 @@ def _their_inputs(texts) -> tuple[list, str, list]:
     text says "... its transcript is: ..." is what follows the phrase."""
     # an e-mail's quoted lines ("> Could you compare ... to the question" / '> "what is 8 plus 5"?'), read unquoted
     texts = [re.sub(r"(?m)^[ \t]*(?:>[ \t]?)+", "", t) if len(re.findall(r"(?m)^[ \t]*>", t)) >= 3 else t for t in texts]
+    # and a log's prefix on every line ("RC> pilot call-in: ...", "RC> unit response attached. Transcript: ...")
+    texts = [re.sub(rf"(?m)^[ \t]*{re.escape(p.group(1))}[ \t]?", "", t)
+             if (p := re.match(r"[ \t]*([A-Za-z]{1,4}>)", t)) and len(re.findall(rf"(?m)^[ \t]*{re.escape(p.group(1))}", t)) >= 3
+             else t for t in texts]
     sections, free = split_sections(untag("\n\n".join(unfield(unjson(unhtml(t))) for t in texts)))
     told = [i for i, (kind, lab, b) in enumerate(sections) if kind == "reply" and not lab and RUBRIC_CUE.search(b)]
     instructions = [sections[i][2] for i in told] if told and len(told) < sum(k == "reply" for k, _, _ in sections) else []
@@ -360,11 +364,12 @@ def parse_judge_request(body: dict) -> dict:
     named = tuple((q or found)[-1].group(0) for q, found in zip(quoted, mentions)) if named and all(mentions) else kept
     # with the word both labels share after it, where the instructions write it so: "Red bear version:" / "Blue bear
     # version:" over "answer with just the name of the better version: Red bear or Blue bear"
-    after = [re.search(rf"\b{re.escape(n)}\s+(\w+)", line or "") for n, line in zip(named or (), clip_labels)]
+    after = [re.search(rf"\b{re.escape(n)}\s+(\w+)", line or "", re.I) for n, line in zip(named or (), clip_labels)]
     if named and all(after) and after[0].group(1) == after[1].group(1):
         both = [f"{n} {a.group(1)}" for n, a in zip(named, after)]      # named together as the answers: "X bear or Y bear"
-        if re.search(rf"\b{re.escape(both[0])}\s*(?:,|/|\bor\b)\s*{re.escape(both[1])}\b", told, re.I):
-            named = tuple(both)
+        spelled = re.search(rf"\b({re.escape(both[0])})\s*(?:,|/|\bor\b)\s*({re.escape(both[1])})\b", told, re.I)
+        if spelled:
+            named = (spelled.group(1), spelled.group(2))        # as the rubric spells them: "RED CORNER, BLUE CORNER"
     bare = bool(system) and not replies and not found["question"] and bool(free) and \
         not all(t.startswith(AFTER_AUDIO) for t in user if t.strip()) \
         and not RUBRIC_CUE.search(free) and not named \

@@ -117,11 +117,14 @@ def answer_format(rubric, pairwise=False) -> dict:
                  r"\b(?:write|reply|answer|output|respond|say)\w*\s+(?:with\s+)?[\"']?(?:1|A)[\"']? if\b|"
                  r"\b(?:reply|respond|answer|output|say)\w*\s+(?:with\s+)?(?:either\s+)?([\"'`])[^\"'`\n]{1,30}\1\s+or\s+"
                  r"([\"'`])[^\"'`\n]{1,30}\2\s*(?:[.!]|$)|"                        # 'Reply with "Response 1" or "Response 2".'
-                 r"\b(?:reply|respond|answer|output|say)\w*\s+(?:with\s+)?(?:(?:exactly\s+)?one of:?\s+)?(?:[\"'`][^\"'`\n]{1,30}[\"'`]\s*(?:,\s*(?:or\s+)?|or\s+)){2,3}"
+                 r"\b(?:reply|respond|answer|output|say|state)\w*\s+(?:with\s+)?(?:which [^:\n]{0,40}:\s*)?(?:(?:exactly\s+)?one of:?\s+)?"
+                 r"(?:[\"'`][^\"'`\n]{1,30}[\"'`]\s*(?:,\s*(?:or\s+)?|or\s+)){2,3}"
                  r"[\"'`][^\"'`\n]{1,30}[\"'`](?:\s+if\b[^.\n]{0,60})?\s*(?:[.!]|$)|"     # '... "Response B" or "Equal" (if ...).'
                  r"\bscores? only\b|\b(?:reply|respond|answer|output|say)\w*\s+(?:with\s+)?(?:the|a|one) (?:single )?(?:word|letter)\b|"
                  r"\b(?:reply|respond|answer|output)\w*\s+with\s+['\"`][^'\"`\n]{1,30}['\"`]\s+only\b|"      # "Reply with 'Score: N' only"
-                 r"\b(?:just|only) the (?:digit|number|letter|label|word)\b|"
+                 r"\b(?:just|only) the (?:digit|number|letter|label|word)\b|\bone line only\b|"
+                 r"\b(?:answer|reply|respond|write)\w*\s+(?:with\s+)?(?:exactly\s+)?(?:one of:?\s+)?[A-Z][A-Z0-9]{0,9}(?: [A-Z0-9]{1,9})?,\s*"
+                 r"[A-Z][A-Z0-9]{0,9}(?: [A-Z0-9]{1,9})?,?\s+or\s+[A-Z][A-Z0-9]{0,9}(?: [A-Z0-9]{1,9})?\s*(?:[.!]|$)|"   # "Answer RED CORNER, BLUE CORNER, or DRAW."
                  r"\b(?:reply|respond|answer|output)\w*\s+with\s+(?:the|a|one|that|this|its|their|your)\s+(?:\w+'s\s+)?\w+(?: \w+)?\s+only\b|"
                  r"\b(?:write|return|give|record|enter)\s+(?:the|your)\s+\w+\s+only\b|"          # "with the build number only", "Write the finding only"
                  r"\b(?:output|reply|answer|return|write)\w*\s+(?:the|a|one)\s+(?:label|letter|word|number|digit)\s+only\b|"
@@ -221,7 +224,7 @@ def answer_format(rubric, pairwise=False) -> dict:
         r"(?:one (?:of|label|word|option|token)(?: of)?\s*:?\s*)?(?!(?:one|no|either|both)\b)"       # not "pick one, no ties"
         r"[\"'`]?([A-Za-z0-9]\w{0,15}(?: (?!or\b)\w{1,3})?)\b[\"'`]?\s*[,|/]\s*"
         r"[\"'`]?([A-Za-z0-9]\w{0,15}(?: (?!or\b)\w{1,3})?)\b[\"'`]?\s*[,|/]?\s*(?:or\s+)?"
-        r"[\"'`]?([A-Za-z]\w{0,15}(?: preference| difference)?)\b[\"'`]?"     # two words too: "Answer 1, Answer 2, Same",
+        r"[\"'`]?([A-Za-z]\w{0,15}(?: preference| difference| the same)?)\b[\"'`]?"     # two words too: "Answer 1, Answer 2, Same",
         #                                                 "Voice X, Voice Y, or SAME", "Alpha, Beta, No preference"
         r"(?=\s*(?:[.,;(]|$)|\s+(?:on|and|if|when|as|only)\b)", re.sub(r"[ \t]*\([^()\n]{0,80}\)", "", rubric), re.I | re.M)
     if pairwise and listed and not tie:
@@ -289,6 +292,10 @@ def answer_format(rubric, pairwise=False) -> dict:
         if pairwise and offered:             # {"winner": "response_1" | "response_2" | "tie"}: its own labels
             fmt["labels"] = [offered.group(1), offered.group(2)]
             fmt["tie"] = offered.group(3) or fmt["tie"]
+        elif pairwise and options and not options[0] and len(options[1]) in (2, 3) and re.search(
+                rf'\b(?:key|field)\s+[\"\'`]?{re.escape(fmt["slots"][0])}\b[^.\n]{{0,40}}?\b(?:set to|as|with|one of)\b', rubric, re.I):
+            fmt["labels"] = options[1][:2]   # 'the key "preferred" set to "response_1", "response_2" or "tie"'
+            fmt["tie"] = options[1][2] if len(options[1]) == 3 else fmt["tie"]
         verdict = offered and not offered.group(3) and next((pair for pair in VERDICTS if {offered.group(1).lower(),
                                                              offered.group(2).lower()} == set(pair)), None)
         if not pairwise and verdict:         # {"answer_correct": "YES"} or {"answer_correct": "NO"}: the verdict's words
@@ -353,6 +360,7 @@ def answer_format(rubric, pairwise=False) -> dict:
                                     r"\b(?:reply|answer|respond)\w* with (?:just |only )?(?:the|a|one) (?:number|digit|integer)\b|"
                                     r"\bbare[ _](?:int|integer|number|digit|decimal)\b|"
                                     r"\b(?:a|one) single (?:number|integer|digit)\b|"
+                                    r"\bas a (?:number|decimal|integer)\b[^.\n]{0,100}\bnothing else\b|"     # "as a number between 0 and 1, ..., nothing else"
                                     r"\b(?:write|output|reply with|answer with|return|respond with) nothing (?:but|else)\b|"
                                     r"\b(?:output|write|return|give|reply with|respond with|answer with) (?:a|an|one|the|your) "
                                     r"(?:\w+ )?(?:number|integer|digit|score)\b[^.\n]{0,40}\bnothing else\b",

@@ -169,7 +169,10 @@ def split_sections(text) -> tuple[list, str]:
         # of the first response comes first"; not at any paragraph: "It is 5 percent.\n\nThe rate is set by ...")
         if current is not None and current is inline_input and (
                 current[0] != "reply" and (_ABOUT_REPLIES.search(line) or blank and line.strip())
-                or current[0] == "reply" and blank and _ABOUT_REPLIES.search(line)
+                or current[0] == "reply" and (blank or re.search(r"\b(?:clips?|recordings?|audio)\b", line, re.I))
+                and _ABOUT_REPLIES.search(line)
+                or current[0] == "reply" and re.match(r"[ \t]*(?:score|rate|grade|judge|evaluate|assess|return|reply|respond|output)\b",
+                                                      line, re.I)      # "Score DELIVERY only, 0-10: ...": the instructions
                 or re.match(r"[ \t]*[a-z][a-z0-9]*(?:_[a-z0-9]+)+[ \t]*:", line)):
             current = None      # "The user asked: what is 2 plus 2" then 'Both answers say "4".', a new paragraph or another
             #                     field ("agent_name: KioskVoice v4.1"): the question was its line

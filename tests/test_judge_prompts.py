@@ -3070,3 +3070,62 @@ def test_answer_forms_of_round_twenty_three(rubric, pairwise, want):
     of anchors (a scale of 0-23); an example value "score=0.50" not the value's form."""
     fmt = judge_rubric.answer_format(rubric, pairwise)
     assert {k: fmt.get(k) for k in want} == want
+
+
+@pytest.mark.parametrize("text,axis", [
+    ("We'd like an overall rating: the answer being right matters most, but it should also sound happy, like the child "
+     "asked.", "holistic"),
+    ("Judge each on everything: a correct answer first, then how it's spoken.", "holistic"),
+    ("Acceptance criterion: VOICE QUALITY ONLY, clear, even pace. Answer correctness is tracked in OT-5520.", "acoustic"),
+    ("We're choosing between two voice packs. Tell me which pack gave the correct answer.", "semantic"),
+    ("We're judging whether the answer is correct and helpful, nothing about the voice.", "semantic"),
+])
+def test_rubric_axis_of_round_twenty_four(text, axis):
+    """Bugs caught (held-out round 24, 2026-12-06: batch 36 and plain 25, 7 of 20 and 29 of 30 at f4aa9bd): "the
+    answer being right" and "how it's spoken" not read; "tracked in OT-5520" left nothing out; "voice packs" (a
+    product) read as the voice to judge; "nothing about the voice" left nothing out."""
+    assert judge_axis.rubric_axis(text) == axis
+
+
+@pytest.mark.parametrize("rubric,pairwise,want", [
+    ("Assess the whole garment. One mark out of 100.\nWrite back one line only, filled in like the card:  FIT: __/100",
+     False, {"alone": True, "style": "line", "suffix": "/100"}),
+    ("Score only whether the answer is correct, as a number between 0 and 1 (0 = wrong, 1 = perfectly correct), two "
+     "decimal places, nothing else.", False, {"scale": (0, 1), "style": "bare", "alone": True}),
+    ("Who wins? Answer RED CORNER, BLUE CORNER, or DRAW.", True, {"alone": True}),
+    ('State which lot wins on content: "Lot 14", "Lot 15", or "no preference" if they are equally good.', True,
+     {"alone": True, "tie": "no preference"}),
+    ("Judge ONLY the delivery. Reply with exactly one of: Bird A, Bird B, Both the same.", True,
+     {"labels": ["Bird A", "Bird B"], "tie": "Both the same"}),
+    ('Respond in JSON with the key "preferred" set to "response_1", "response_2" or "tie".', True,
+     {"style": "json", "labels": ["response_1", "response_2"], "tie": "tie"}),
+])
+def test_answer_forms_of_round_twenty_four(rubric, pairwise, want):
+    """Bugs caught: "one line only" and three answers in capitals ("Answer RED CORNER, BLUE CORNER, or DRAW.") or
+    quoted after "State which lot wins on content:" answered after a justification; "as a number between 0 and 1,
+    ..., nothing else" answered in a tag; a tie of three words ("Both the same") cut, so the answer was "Bird"; the
+    values a JSON key is "set to" not its labels."""
+    fmt = judge_rubric.answer_format(rubric, pairwise)
+    assert {k: fmt.get(k) for k in want} == want
+
+
+def test_inputs_of_round_twenty_four():
+    """Bugs caught: a markdown table with a row per reply ("| A | what is 8 plus 5 | 8 plus 5 is 13 |") read as one
+    reply; "RC> " before every line of a radio log; "R1 said:" / "R2 said:" no labels; a reply's words on its
+    heading's line ran on into "clips below in same order." and into "Score DELIVERY only, 0-10: ..."; "In the red
+    corner:" / "In the blue corner:" named "RED" / "BLUE" where the rubric answers "RED CORNER"."""
+    table = ("| | Question asked | Reply transcript |\n|---|---|---|\n| A | what is 8 plus 5 | 8 plus 5 is 13 |\n"
+             "| B | what is 8 plus 5 | 8 plus 5 is 14 |\n\nAudio for A and then B follows.")
+    assert judge_request._their_inputs([table])[0] == [("question", None, "what is 8 plus 5"),
+                                                       ("reply", "A", "8 plus 5 is 13"), ("reply", "B", "8 plus 5 is 14")]
+    log = ('RC> race control.\nRC> pilot call-in: "which is smaller 12 or 31 say it loudly"\nRC> unit response attached. '
+           "Transcript: the smaller is 12\nRC> Score DELIVERY only, 0-10: loud enough, clear.")
+    sections, free, _ = judge_request._their_inputs([log])
+    assert sections[-1] == ("reply", None, "the smaller is 12") and free.startswith("race control.")
+    sections, _, _ = judge_request._their_inputs(["Q: which is larger 58 or 85\nR1 said: the larger is 58\nR2 said: the larger "
+                                                   "is 85\nclips below in same order. only care if the answer is RIGHT."])
+    assert sections[1:] == [("reply", "R1", "the larger is 58"), ("reply", "R2", "the larger is 85")]
+    body = _two_clips(["In the red corner:", "In the blue corner:"], ["9 times 2 is 18", "9 times 2 is 18"],
+                      "Score it over everything. Who wins? Answer RED CORNER, BLUE CORNER, or DRAW.",
+                      question="The lad shouted at it: 'what is 9 times 2'\n")
+    assert judge_request.parse_judge_request(body)["labels"] == ["RED CORNER", "BLUE CORNER"]
