@@ -422,7 +422,7 @@ def parse_judge_request(body: dict) -> dict:
     question = (found["question"] or "") if ours else toy_question(
         _their_question(found["question"], free, rubric, all_audio[:len(all_audio) - len(audios)]), "\n".join(system + user))
     # what a listener knows: the question's words, its answer's and the toy answers' ("8plus5is13" is heard as words)
-    known = known_words(question, found["reference"] or toy_reference(question))
+    known = known_words(question, found["reference"] or toy_reference(question)) if None in transcripts else set()
     out, heard = [], []
     for t, a in zip(transcripts, audios):
         wave, rate = _audio(a)
