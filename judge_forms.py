@@ -21,7 +21,7 @@ import re
 # Answers in words. A verdict: the two words a rubric offers ("YES or NO", "CORRECT / INCORRECT"),
 # positive first. A ladder: three or more quality words it lists ("Excellent, Good, Fair or Poor").
 VERDICTS = [("yes", "no"), ("correct", "incorrect"), ("pass", "fail"), ("true", "false"), ("accept", "reject"),
-             ("compliant", "non-compliant"), ("match", "no match"),
+             ("compliant", "non-compliant"), ("match", "no match"), ("go", "no-go"),
              ("acceptable", "unacceptable"), ("good", "bad"), ("appropriate", "inappropriate")]
 # ITU-T P.800 ranks Bad below Poor: "Excellent, Good, Fair, Poor, Bad"
 LADDER = {"terrible": 0, "awful": 0, "very poor": 0, "very bad": 0, "bad": 0.5, "poor": 1, "weak": 1, "fair": 2,
@@ -54,6 +54,8 @@ def answer_words(rubric) -> list | None:
     for pos, neg in VERDICTS:        # "Respond with YES if the answer is correct and NO if it is not" ("with exactly one word: YES if")
         m = re.search(rf"\b{_ANSWER_VERB}\b[^.\n]{{0,30}}?[\"'`]?\b({pos})\b[\"'`]? if\b[^.\n]{{0,100}}?[\"'`]?\b({neg})\b[\"'`]? "
                       rf"(?:if|otherwise)\b", rubric, re.I)
+        m = m or re.search(rf"\b{_ANSWER_VERB}\b[^.\n]{{0,30}}?[\"'`]?\b({pos})\b[\"'`]? if\b[^.\n]{{0,100}}?,?\s*otherwise\s+[\"'`]?"
+                           rf"\b({neg})\b", rubric, re.I)      # "Output PASS if ..., otherwise FAIL."
         if m:
             return [m.group(2), m.group(1)]
     words = "|".join(sorted(map(re.escape, LADDER), key=len, reverse=True))
@@ -147,8 +149,8 @@ def answer_options(rubric) -> tuple | None:
             pieces = [x.strip(" \t.`*") for x in lines[i:i + 3]]
         last = pieces[-1]             # the shared start, read off the last answer: "Preferred: Response 2" -> "Preferred: Response "
         start = last[:max(last.rfind(": ") + 2, last.rfind("=") + 1, last.rfind(" ") + 1)]
-        if ":" not in start and "=" not in start:
-            continue
+        if ":" not in start and "=" not in start or len(start) > 40 or re.search(r"[?!.]\s", start):
+            continue            # (not a sentence's: "... I just need to know: is the sum CORRECT? Please answer YES or NO")
         # the first may follow its sentence: "Your final line must read: Preferred: Response 1", and that sentence's
         # commas are not answers: "After the two checklists, finish with one line ...: FINAL: A, FINAL: B or FINAL: TIE"
         pieces = pieces[next((k for k, p in enumerate(pieces) if start in p), 0):]
@@ -176,13 +178,13 @@ def answer_template(rubric) -> tuple | None:
     shown += [(a or b, False) for a, b in re.findall(r"[\"\u201c]([^\"\u201c\u201d\n]{1,80})[\"\u201d]|"
                                                     r"(?<!\w)'([^'\n]{1,80})'(?!\w)", rubric)]
     cue = (r"\bexactly (?:like|as)\s*(?=\n)|\b(?:format|exactly|as follows|template|in the form|of the form|formatted as|like this|as|"
-           r"(?:one|a|the last|the final|that|this) line|must be|should be|(?:the|this) sentence)\s*:|"
+           r"(?:one|a|the last|the final|that|this) line|must be|should be|(?:the|this) sentence|by writing)\s*:|"
            r"\b(?:complete|fill in|fill out)\b[^:\n]{0,200}:[ \t]*(?=\n)")     # "Please complete this line ..., writing 1 or 2 in the gap:"
     for m in re.finditer(cue, rubric, re.I):          # the rest of the line, or the lines below a cue that ends one
         rest = rubric[m.end():m.end() + 400].lstrip(" \t")     # a bounded look: not a copy of the rest per cue
         lines = rest.split("\n", 1)[:1] if not rest.startswith("\n") else rest.lstrip("\n").split("\n")[:4]
         shown += [(x.strip("\"'`"), True) for x in lines if x.strip()]
-    shown += [(x, False) for x in re.findall(r"\blike\s+([^\n]{1,80})", rubric, re.I)]
+    shown += [(x, False) for x in re.findall(r"\blike\s+((?:[^\n.?!]|\.(?=\d)){1,80})", rubric, re.I)]   # to the sentence's end
     shown += [(x, False) for x in re.findall(r"(?<![\w<])[A-Za-z]\w{0,20}=<[^<>\n]{1,30}>", rubric)]     # "... of the form OVERALL=<score>"
     shown.sort(key=lambda c: not _TEMPLATE_KEY.search(c[0]))     # a line that names what it holds first
     for line, introduced in shown:

@@ -52,7 +52,7 @@ def named_scale(rubric) -> tuple | None:
     spelled = {"zero": 0, "one": 1, "three": 3, "four": 4, "five": 5, "seven": 7, "nine": 9, "ten": 10, "hundred": 100}
     rubric = re.sub(r"\b(?:%s)\b" % "|".join(spelled), lambda m: str(spelled[m.group(0).lower()]), rubric, flags=re.I)
     top, to = r"(10|100|3|4|5|7|9)", r"\s*(?:-|\u2013|to|and|until|till|through)\s*"
-    note = r"(?:\([^()\n]{0,60}\)\s*)?"                  # "1 (completely wrong) to 10"
+    note = r"(?:\([^()\n]{0,60}\)\s*|,[^,\n\d]{1,30},\s*)?"      # "1 (completely wrong) to 10", "from 1, most wretched, to 10"
     unit = r"(?!\s*(?:sentences?|words?|lines?|paragraphs?|bullets?|reasons?|examples?|seconds?|minutes?)\b)"
     forms = [rf"(?:scale|score|rate|rating|grade|from|between|range|use)\D{{0,24}}?\b([01])\s*{note}{to}{top}\b{unit}",
              r"\b(0)(?:\.0)?\s*,\s*0?\.25\s*,\s*0?\.5\d?\s*,\s*0?\.75\s*,?\s*(?:or\s+)?(1)(?:\.0)?\b",   # "0.0, 0.25, 0.5, 0.75 or 1.0"
@@ -111,8 +111,8 @@ def answer_format(rubric, pairwise=False) -> dict:
     if re.search(r"\b(?:reply|respond|answer|output|return|write|type|tell me)\w*\s+(?:with\s+)?(?:only|just|exactly)\b|"
                  r"\bnothing else\b|\bno other (?:text|words)\b|\bno (?:prose|explanation|commentary|essay)\b|\bsingle (?:word|line|letter|character|digit)\b|"
                  r"\bjust (?:tell me|say|answer|reply|write|type)\b|\bexactly like this\b|"
-                 r"\b(?:reply|respond|answer|output|type|drop|tell me)\w*\s+(?:with\s+)?(?:either\s+)?[\"']?(?:A|1|[A-Za-z]\w{0,9})[\"']?\s+or\s+"
-                 r"[\"']?(?:B|2|[A-Za-z]\w{0,9})[\"']?"
+                 r"\b(?:reply|respond|answer|output|type|drop|tell me)\w*\s+(?:with\s+)?(?:either\s+)?[\"']?(?:A|1|[A-Za-z][\w-]{0,9})[\"']?\s+or\s+"
+                 r"[\"']?(?:B|2|[A-Za-z][\w-]{0,9})[\"']?"
                  r"(?:\s+only)?\s*(?:[.!]|$|;\s*if\b)|"                 # "Reply with A or B.", "Answer A or B; if they are equal, ..."
                  r"\b(?:write|reply|answer|output|respond|say)\w*\s+(?:with\s+)?[\"']?(?:1|A)[\"']? if\b|"
                  r"\b(?:reply|respond|answer|output|say)\w*\s+(?:with\s+)?(?:either\s+)?([\"'`])[^\"'`\n]{1,30}\1\s+or\s+"
@@ -170,6 +170,8 @@ def answer_format(rubric, pairwise=False) -> dict:
                               and (f"</{t}>" in rubric or not re.search(rf"\w\s*[:=]\s*<{t}>", rubric))))
     text_slot = r"reason\w*|justif\w*|explan\w*|rational\w*|comment\w*|feedback|analysis|thoughts?|think\w*|notes?|critique"
     # a tag shown empty or holding a placeholder, whatever its name: "inside <overall></overall> tags"
+    tags = tags or ([t for t in dict.fromkeys(re.findall(r"<([A-Za-z][\w-]*)>\s*(?:A|B)\s*</\1>", rubric))
+                     if not re.fullmatch(text_slot, t, re.I)] if pairwise else [])      # "<answer>A</answer>" before "<response_b></response_b>"
     tags = tags or [t for t in dict.fromkeys(re.findall(r"<([A-Za-z][\w-]*)>\s*(?:\.\.\.|N{1,3}|X{1,3}|\d+|(?i:number|score|value|integer))?\s*</\1>",
                                                         rubric))
                     if not re.fullmatch(text_slot, t, re.I)]
@@ -194,7 +196,7 @@ def answer_format(rubric, pairwise=False) -> dict:
         key_names = re.findall(r"(?m)^[ \t]+([A-Za-z][\w-]*)[ \t]*:", listed_keys.group(2))
         keys = [k for k in key_names if re.search(want, k, re.I)] or [k for k in key_names if not re.fullmatch(text_slot, k, re.I)]
     placeholder = r"(?:N|X|<(?:number|int|integer|score|n|N)>|_{2,})(?![\w<])"      # "MOS: N", "Overall: N/5", "OVERALL: __/10"
-    lines = list(dict.fromkeys(re.findall(rf"(?:^|(?<=[\s\"'(\u201c`*>]))((?:[A-Z][a-z]+ |[A-Z]+\d*[ _]|[a-z]+_)?(?i:{want}))[ \t]*:[ \t]*"
+    lines = list(dict.fromkeys(re.findall(rf"(?:^|(?<=[\s\"'(\u201c`*>]))((?:[A-Z][a-z]+(?:'s)? |[A-Z]+\d*[ _]|[a-z]+_)?(?i:{want}))[ \t]*:[ \t]*"
                                           rf"(?:\[|<|\{{|N\b|X\b|\d|_|\.\.\.|A\b)", rubric, re.M)))
     label = (r"(?:^|(?<=[\s\"'(\u201c*`]))([A-Z][A-Za-z]+(?:['\u2019][Ss])?(?:-[A-Z][A-Za-z]+| [A-Z]{2,}\b)?(?: [a-z]+)?"
              r"(?:[ \t]*\(\d{1,3}[ \t]*[-\u2013][ \t]*\d{1,3}\)(?=[ \t]*:[ \t]*(?:N|X|_{2,})\b))?)")
@@ -231,7 +233,7 @@ def answer_format(rubric, pairwise=False) -> dict:
         fmt["tie"] = listed.group(3)
     two_words = re.search(r"\b(?:answer|respond|reply|output|write|say|type|word|label)\w*\b[^.\n]{0,40}?\b(first|left)['\"`]? or "
                           r"['\"`]?(second|right)\b|"
-                          r"\b(?:just|only|either|with|say|answer|reply|write) (1|X|a) or (2|Y|b)\b|"     # "just say a or b": as spelled
+                          r"\b(?:just|only|either|with|say|answer|reply|write|type) (1|X|a) or (2|Y|b)\b|"     # "just say a or b": as spelled
                           r"\b(?:write|reply|answer|output|respond|say)\w*\s+(?:with\s+)?(?:a single (?:character|digit|number)\s*:?\s*)?"
                           r"[\"']?(1)[\"']? if [^.\n]{0,60}?\b[\"']?(2)[\"']? if\b",
                           rubric, re.I)
@@ -264,6 +266,8 @@ def answer_format(rubric, pairwise=False) -> dict:
     # "If their prosody is equally appropriate, label EQ."
     tie_if = tie_if or re.search(r"\bequally \w+,\s+(?:label|say|write|answer|output|reply|mark)(?: with| it)?\s+[\"'`]?((?-i:[A-Z]{2,})|tie|same|equal)\b",
                                  rubric, re.I)
+    tie_if = tie_if or re.search(r"\b(?i:if) (?:they|both)(?: [\w']+){0,4},?\s+(?:answer|say|write|reply)(?: with)?\s+[\"'`]?([A-Z]\w{1,15})\b()",
+                                 rubric)      # "If they come out level, answer Pass."
     if pairwise and tie_if and not tie and not words:
         fmt["tie"] = tie_if.group(1) or tie_if.group(2)
     # a form's last line left for the judge to fill in, as G-Eval's "- Fluency:"
@@ -335,9 +339,9 @@ def answer_format(rubric, pairwise=False) -> dict:
         fmt.update(style="bare", slots=["choice"])
     elif lines:
         fmt.update(style="line", slots=lines)
-        out_of = re.search(rf"(?:{'|'.join(map(re.escape, lines))})\s*:\s*<?(?:[NnXx]|\d+|_+)>?\s*/\s*(\d+)", rubric)   # "<X>/10", "__/10"
-        if out_of:                                           # "Score: X/10"
-            fmt["suffix"] = f"/{out_of.group(1)}"
+        out_of = re.search(rf"(?:{'|'.join(map(re.escape, lines))})\s*:\s*<?(?:[NnXx]|\d+|_+)>?\s*(/|\bof\b)\s*(\d+)", rubric)   # "<X>/10", "__/10"
+        if out_of:                                           # "Score: X/10", "Verdict: N of 10"
+            fmt["suffix"] = f"/{out_of.group(2)}" if out_of.group(1) == "/" else f" of {out_of.group(2)}"
         boxed = re.search(rf"({'|'.join(map(re.escape, lines))})[ \t]*:[ \t]*\[[ \t]*[NnXx][ \t]*\]", rubric)
         if boxed and len(lines) == 1 and not pairwise:       # "Score: [N]": the value inside the brackets
             fmt.update(style="template", slots=["value"], template=(f"{boxed.group(1)}: [", "N", "]"))

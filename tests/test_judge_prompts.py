@@ -3129,3 +3129,35 @@ def test_inputs_of_round_twenty_four():
                       "Score it over everything. Who wins? Answer RED CORNER, BLUE CORNER, or DRAW.",
                       question="The lad shouted at it: 'what is 9 times 2'\n")
     assert judge_request.parse_judge_request(body)["labels"] == ["RED CORNER", "BLUE CORNER"]
+
+
+@pytest.mark.parametrize("rubric,pairwise,want", [
+    ("I don't care that it sounds like a robot, I just need to know: is the sum it gave CORRECT? Please answer YES or NO "
+     "in capitals, nothing else.", False, {"levels": ["NO", "YES"], "style": "bare", "alone": True}),
+    ("Name the better seat overall: answer North or South. If they come out level, answer Pass. One word.", True,
+     {"tie": "Pass", "alone": True}),
+    ("which one sounds better. just type 1 or 2 nothing else thx", True, {"labels": ["1", "2"], "alone": True}),
+    ("Award first prize by writing: First prize: Exhibit <number>\nIf they are equally accurate, write: Equal first", True,
+     {"style": "template", "template": ("First prize: Exhibit ", "<number>", "")}),
+    ("Only judge the delivery. Output PASS if the reply is spoken well in the requested style, otherwise FAIL. Output only "
+     "the single word.", False, {"levels": ["FAIL", "PASS"]}),
+    ("Think briefly, then write your choice as <answer>A</answer>, <answer>B</answer> or <answer>tie</answer>.\n"
+     "<response_b>\n\n</response_b>", True, {"style": "tag", "slots": [("answer", None)]}),
+    ("Give thy judgement from 1, most wretched, to 10, most excellent, and set it down thus:\nVerdict: N of 10", False,
+     {"scale": (1, 10), "style": "line", "suffix": " of 10"}),
+    ("Is the reply good overall - correct AND clearly, properly spoken? If it is good, call GO; if not, call NO-GO. Reply "
+     "with GO or NO-GO only.", False, {"levels": ["NO-GO", "GO"], "alone": True}),
+])
+def test_answer_forms_of_round_twenty_five(rubric, pairwise, want):
+    """Bugs caught (held-out round 25, 2026-12-06: batch 37 and plain 26, 11 of 20 and 27 of 30 at 0fb816b): a
+    sentence after "sounds like" taken as the answer line to copy; "If they come out level, answer Pass." not the
+    tie; "just type 1 or 2"; "by writing: First prize: Exhibit <number>" not the template; "Output PASS if ...,
+    otherwise FAIL." not the verdict; an empty input tag ("<response_b></response_b>") chosen over the answer's
+    "<answer>A</answer>"; "from 1, most wretched, to 10" no scale and "N of 10" no suffix; GO / NO-GO."""
+    fmt = judge_rubric.answer_format(rubric, pairwise)
+    assert {k: fmt.get(k) for k in want} == want
+
+
+def test_rubric_axis_of_round_twenty_five():
+    """Bug caught: "correct AND clearly, properly spoken" read as content only."""
+    assert judge_axis.rubric_axis("Is the reply good overall - correct AND clearly, properly spoken?") == "holistic"
