@@ -236,8 +236,8 @@ def rubric_axis(rubric) -> str:
     second = lines[lines.index(first) + 1] if title and lines.index(first) + 1 < len(lines) else ""
     subtitle = second if len(second.split()) <= 8 and not second.endswith((".", "?")) and not re.match(r"\d{1,2}[.)]|[-*]", second) \
         and not heading_kind(second.split(":")[0]) else ""
-    body = axis_of_words(rubric)
-    if body == "holistic" and _BOTH.search(_affirmed(rubric)):
+    body, affirmed = axis_of_words(rubric), _affirmed(rubric)
+    if body == "holistic" and _BOTH.search(affirmed):
         return body             # "## Concierge voice check" over "ONE overall rating that covers both the answer and ...": the body says
     # a body that names one side and leaves the other out, where the title names that other side ("LQA FORM (voice
     # deliverables)" over "... the ACCURACY category only ... audio delivery is NOT assessed"): the body says
@@ -245,6 +245,6 @@ def rubric_axis(rubric) -> str:
     heading = axis_of_words(title) or axis_of_words(subtitle)          # (a subtitle too: "Owner: PM, Voice Experiences")
     if body in other and heading in other and heading != body:
         side = other[heading]
-        if len(side.findall(_affirmed(rubric))) < len(side.findall(re.sub(r"[*_`#>]+", " ", rubric))):
+        if len(side.findall(affirmed)) < len(side.findall(re.sub(r"[*_`#>]+", " ", rubric))):
             return body
-    return axis_of_words(title) or axis_of_words(subtitle) or body or "holistic"
+    return heading or body or "holistic"

@@ -184,18 +184,20 @@ def _ordered_names(text) -> tuple | None:
     return (m.group(1), m.group(2)) if m and m.group(1).lower() != m.group(2).lower() else None
 
 
+def _unprefixed(text) -> str:
+    """A text whose lines carry a prefix, read without it where three lines or more do: an e-mail's quotes ("> Could
+    you compare ...", ">> ...") or a log's tag ("RC> pilot call-in: ...", "RC> unit response attached. ...")."""
+    tag = re.match(r"[ \t]*([A-Za-z]{1,4}>)", text)
+    prefix = rf"{re.escape(tag.group(1))}[ \t]?" if tag else r"(?:>[ \t]?)+"
+    return re.sub(rf"(?m)^[ \t]*{prefix}", "", text) if len(re.findall(rf"(?m)^[ \t]*{prefix}", text)) >= 3 else text
+
+
 def _their_inputs(texts) -> tuple[list, str, list]:
     """Anyone's user text -> (sections, free text, sections that instruct the judge), read as a person
     reads it: inputs given as one JSON object or as XML elements; a reply-like section that instructs
     the judge ("## Output / Return only a JSON object") beside another reply is rubric; a reply whose
     text says "... its transcript is: ..." is what follows the phrase."""
-    # an e-mail's quoted lines ("> Could you compare ... to the question" / '> "what is 8 plus 5"?'), read unquoted
-    texts = [re.sub(r"(?m)^[ \t]*(?:>[ \t]?)+", "", t) if len(re.findall(r"(?m)^[ \t]*>", t)) >= 3 else t for t in texts]
-    # and a log's prefix on every line ("RC> pilot call-in: ...", "RC> unit response attached. Transcript: ...")
-    texts = [re.sub(rf"(?m)^[ \t]*{re.escape(p.group(1))}[ \t]?", "", t)
-             if (p := re.match(r"[ \t]*([A-Za-z]{1,4}>)", t)) and len(re.findall(rf"(?m)^[ \t]*{re.escape(p.group(1))}", t)) >= 3
-             else t for t in texts]
-    sections, free = split_sections(untag("\n\n".join(unfield(unjson(unhtml(t))) for t in texts)))
+    sections, free = split_sections(untag("\n\n".join(unfield(unjson(unhtml(_unprefixed(t)))) for t in texts)))
     told = [i for i, (kind, lab, b) in enumerate(sections) if kind == "reply" and not lab and RUBRIC_CUE.search(b)]
     instructions = [sections[i][2] for i in told] if told and len(told) < sum(k == "reply" for k, _, _ in sections) else []
     sections = [sec for i, sec in enumerate(sections) if not instructions or i not in told]
@@ -349,9 +351,8 @@ def parse_judge_request(body: dict) -> dict:
     # the two clips one after the other, no line between: the names the prose gives them in order, where the rubric
     # names them again ("First the red robot, then the blue robot." ... "Tell me RED or BLUE.")
     ordered = None if ours or named or len(labels) >= 2 or len(audios) != 2 or clip_labels[-1:] != [None] else _ordered_names(free)
-    told_all = "\n\n".join(system + [free])
-    named = ordered if ordered and all(len(re.findall(rf"\b{re.escape(n)}\b", told_all, re.I)) >= 2 for n in ordered) else named
     told = "\n\n".join(system + instructions + [free])
+    named = ordered if ordered and all(len(re.findall(rf"\b{re.escape(n)}\b", told, re.I)) >= 2 for n in ordered) else named
     # (a one-letter name in its own case: "bot A" / "bot B" are not the "a" of "we're on a deadline")
     mentions = [list(re.finditer(rf"(?<![\w>]){re.escape(n)}(?!\w)", told, 0 if len(n) == 1 else re.I)) for n in named or ()]
     quoted = [[m for m in found if told[m.start() - 1:m.start()] in "\"'`" and m.start()] for found in mentions]

@@ -170,13 +170,12 @@ def answer_format(rubric, pairwise=False) -> dict:
                               and (f"</{t}>" in rubric or not re.search(rf"\w\s*[:=]\s*<{t}>", rubric))))
     text_slot = r"reason\w*|justif\w*|explan\w*|rational\w*|comment\w*|feedback|analysis|thoughts?|think\w*|notes?|critique"
     # a tag shown empty or holding a placeholder, whatever its name: "inside <overall></overall> tags"
+    # (for a pair, a tag holding A or B first: "<answer>A</answer>" over an input's empty "<response_b></response_b>")
     tags = tags or ([t for t in dict.fromkeys(re.findall(r"<([A-Za-z][\w-]*)>\s*(?:A|B)\s*</\1>", rubric))
-                     if not re.fullmatch(text_slot, t, re.I)] if pairwise else [])      # "<answer>A</answer>" before "<response_b></response_b>"
+                     if not re.fullmatch(text_slot, t, re.I)] if pairwise else [])
     tags = tags or [t for t in dict.fromkeys(re.findall(r"<([A-Za-z][\w-]*)>\s*(?:\.\.\.|N{1,3}|X{1,3}|\d+|(?i:number|score|value|integer))?\s*</\1>",
                                                         rubric))
                     if not re.fullmatch(text_slot, t, re.I)]
-    tags = tags or ([t for t in dict.fromkeys(re.findall(r"<([A-Za-z][\w-]*)>\s*(?:A|B)\s*</\1>", rubric))
-                     if not re.fullmatch(text_slot, t, re.I)] if pairwise else [])
     keys = list(dict.fromkeys(k for k in re.findall(r"\"([A-Za-z][\w-]*)\"\s*:", rubric) if re.search(want, k, re.I)))
     keys = keys or list(dict.fromkeys(re.findall(r"\"([A-Za-z][\w-]*)\"\s*:\s*(?:<[^<>\n]{1,20}>|[NnX]\b|\d|\.\.\.|\u2026)",
                                                  rubric)))

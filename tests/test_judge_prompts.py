@@ -1146,6 +1146,12 @@ def test_instructions_under_a_heading_that_names_an_input_are_rubric():
     assert [s for s in judge_request._their_inputs([text])[0] if s[0] == "reply"] == [("reply", None, "you said red sky")]
 
 
+def assert_answer_form(rubric, pairwise, want):
+    """The answer form a rubric is read as holds every field `want` names (the others are not checked)."""
+    fmt = judge_rubric.answer_format(rubric, pairwise)
+    assert {k: fmt.get(k) for k in want} == want
+
+
 @pytest.mark.parametrize("rubric,pairwise,want", [
     ("Output exactly one of A, B or Tie inside <verdict></verdict> tags.", True, {"tie": "Tie"}),
     ("Give your answer as <preferred>first</preferred> or <preferred>second</preferred>.", True,
@@ -1162,8 +1168,7 @@ def test_answer_forms_of_batch_nine(rubric, pairwise, want):
     MOS words answered with a number because a "five-point" scale is named, or Bad and Poor ranked equal;
     "<X>/10" written without its "/10"; the line's name cut to "score" before a backtick; a justification
     above an answer asked for as a single letter."""
-    fmt = judge_rubric.answer_format(rubric, pairwise=pairwise)
-    assert {k: fmt.get(k) for k in want} == want
+    assert_answer_form(rubric, pairwise, want)
 
 
 def test_more_ways_of_asking_for_a_choice_between_two_clips():
@@ -1230,8 +1235,7 @@ def test_answer_forms_of_batch_ten(rubric, pairwise, want):
     or 2; a JSON key's offered values ("response_1") not used; unquoted "Output (a) or Output (b)" answered
     "A"; "equal if they are ..." not the tie; "rating:" at a line's end read as an answer line whose value is
     on the next line (the ladder's "5 Excellent")."""
-    fmt = judge_rubric.answer_format(rubric, pairwise=pairwise)
-    assert {k: fmt.get(k) for k in want} == want
+    assert_answer_form(rubric, pairwise, want)
 
 
 def test_a_placeholder_with_decimals_is_filled_with_as_many():
@@ -1266,8 +1270,7 @@ def test_inputs_of_batch_eleven():
 def test_answer_forms_of_batch_eleven(rubric, pairwise, want):
     """Bugs caught: "<n>/7" (a lower-case placeholder) written without its "/7"; "Score: [N]" answered
     "Score: 3", which a parser reading "[3]" misses; "reply with just 1 or 2" answered "A" or "B"."""
-    fmt = judge_rubric.answer_format(rubric, pairwise=pairwise)
-    assert {k: fmt.get(k) for k in want} == want
+    assert_answer_form(rubric, pairwise, want)
 
 
 def test_a_subject_rated_in_a_separate_pass_is_left_out():
@@ -1616,8 +1619,7 @@ def test_more_ways_of_quoting_the_question_in_prose(prose, question):
 ])
 def test_answer_forms_of_batch_fourteen_and_the_third_plain_batch(rubric, pairwise, want):
     """Bugs caught: each answered in our own tag (or with "tie", or with the wrong labels or scale)."""
-    fmt = judge_rubric.answer_format(rubric, pairwise)
-    assert {k: fmt.get(k) for k in want} == want
+    assert_answer_form(rubric, pairwise, want)
 
 
 def test_a_block_of_answer_lines_takes_each_criterion_s_axis():
@@ -1730,8 +1732,7 @@ def test_a_spoken_question_is_not_one_of_two_replies():
 ])
 def test_answer_forms_of_batch_fifteen_and_the_fourth_plain_batch(rubric, pairwise, want):
     """Bugs caught: each answered in our own tag, with "tie" where none is allowed, or on the wrong scale."""
-    fmt = judge_rubric.answer_format(rubric, pairwise)
-    assert {k: fmt.get(k) for k in want} == want
+    assert_answer_form(rubric, pairwise, want)
 
 
 @pytest.mark.parametrize("text,axis", [
@@ -1834,8 +1835,7 @@ def test_inputs_of_batch_sixteen_and_the_fifth_plain_batch():
 ])
 def test_answer_forms_of_batch_sixteen_and_the_fifth_plain_batch(rubric, pairwise, want):
     """Bugs caught: each answered in our own tag or on the wrong labels."""
-    fmt = judge_rubric.answer_format(rubric, pairwise)
-    assert {k: fmt.get(k) for k in want} == want
+    assert_answer_form(rubric, pairwise, want)
 
 
 @pytest.mark.parametrize("text,axis", [
@@ -1910,8 +1910,7 @@ def test_the_question_quoted_in_emphasis_or_by_asking(prose, question):
 ])
 def test_answer_forms_of_batch_seventeen_and_the_sixth_plain_batch(rubric, pairwise, want):
     """Bugs caught: each answered in our own tag or form ("tie" for "same"; a 1-5 scale for 0-1 in quarters)."""
-    fmt = judge_rubric.answer_format(rubric, pairwise)
-    assert {k: fmt.get(k) for k in want} == want
+    assert_answer_form(rubric, pairwise, want)
 
 
 @pytest.mark.parametrize("text,axis", [
@@ -2106,8 +2105,7 @@ def test_the_question_quoted_in_prose_of_rounds_seven_to_eleven(prose, question)
 def test_answer_forms_of_rounds_seven_to_eleven(rubric, pairwise, want):
     """Bugs caught: each answered in our own <score>/<choice> tag, or with a justification where the rubric
     wanted the value alone, or (Aria/TIE) took the tie for the second label."""
-    fmt = judge_rubric.answer_format(rubric, pairwise)
-    assert {k: fmt.get(k) for k in want} == want
+    assert_answer_form(rubric, pairwise, want)
 
 
 @pytest.mark.parametrize("rubric,scale", [
@@ -2256,8 +2254,7 @@ def test_answer_forms_of_round_thirteen(rubric, pairwise, want):
     object's escaped quotes, a JSON object's YES / NO values as a verdict (answered 3), and a CSV row to fill
     with the clip's id (three batches wrote one). The guards: "Y or" is not a two-word label; a CSV row whose
     other column's value the rubric never gives is not guessed."""
-    fmt = judge_rubric.answer_format(rubric, pairwise)
-    assert {k: fmt.get(k) for k in want} == want
+    assert_answer_form(rubric, pairwise, want)
 
 
 @pytest.mark.parametrize("text,axis", [
@@ -2290,8 +2287,7 @@ def test_answer_forms_left_out_in_earlier_rounds(rubric, pairwise, want):
     tie's condition ("EQUAL if they are equally good") kept the options from reading; "No preference" read as
     labels "Alpha" / "Bet" and tie "a" (no word boundary); "Verdict options:" listed no answers to fill
     "`verdict=<option>`" with. The guard: stripping a condition must not eat an answer after a sentence's "if"."""
-    fmt = judge_rubric.answer_format(rubric, pairwise)
-    assert {k: fmt.get(k) for k in want} == want
+    assert_answer_form(rubric, pairwise, want)
 
 
 def test_an_answer_heading_that_orders_is_the_answers_form():
@@ -2387,8 +2383,7 @@ def test_answer_forms_of_round_fourteen(rubric, pairwise, want):
     "with exactly one word:" (more than 20 characters from the verb), "bare int", a placeholder listing the
     answers, "the completed Field 3 line", "just say a or b" (answered "B"), the names in a parenthesis after "Answer
     with the mascot's name". The guard: a completed line that names no field keeps the line the rubric shows."""
-    fmt = judge_rubric.answer_format(rubric, pairwise)
-    assert {k: fmt.get(k) for k in want} == want
+    assert_answer_form(rubric, pairwise, want)
 
 
 @pytest.mark.parametrize("text,axis", [
@@ -2477,8 +2472,7 @@ def test_rubric_axis_of_round_fifteen(text, axis):
 def test_answer_forms_of_round_fifteen(rubric, pairwise, want):
     """Bugs caught: a word ladder written as a table's rows answered "Rating: 3"; "just drop A or B, no essay"
     answered in our tag."""
-    fmt = judge_rubric.answer_format(rubric, pairwise)
-    assert {k: fmt.get(k) for k in want} == want
+    assert_answer_form(rubric, pairwise, want)
 
 
 def test_inputs_and_questions_of_round_sixteen():
@@ -2527,8 +2521,7 @@ def test_answer_forms_of_round_sixteen(rubric, pairwise, want):
     ("<integer 0-100>") read no scale; AudioBench's "Rating: (int)" had no placeholder; the range in the key's
     parenthesis ("Delivery score (0-10):") taken for the hole; "D4 rating" cut to "rating"; curly single quotes and
     "with a single character:" hid the "1 if ... 2 if ... 0 if" labels."""
-    fmt = judge_rubric.answer_format(rubric, pairwise)
-    assert {k: fmt.get(k) for k in want} == want
+    assert_answer_form(rubric, pairwise, want)
 
 
 @pytest.mark.parametrize("text,axis", [
@@ -2595,8 +2588,7 @@ def test_answer_forms_of_round_seventeen(rubric, pairwise, want):
     """Bugs caught: a line keyed over its options answered with the bare label; "write take 1 or take 2" answered "2";
     "label EQ" and "Output the label only" not read. The guard: a capitalised word after "equally good, say" is the
     tie only in capitals ("No preference" stays whole)."""
-    fmt = judge_rubric.answer_format(rubric, pairwise)
-    assert {k: fmt.get(k) for k in want} == want
+    assert_answer_form(rubric, pairwise, want)
 
 
 @pytest.mark.parametrize("text,axis", [
@@ -2703,8 +2695,7 @@ def test_answer_forms_of_round_eighteen(rubric, pairwise, want):
     only" answered with a justification first; answers given with their conditions ("1-0 if ..., 0-1 if ...")
     answered "a game score: Black"; a form's blank "__/10" not the line to fill; "0-10 (10 = ...)" no scale; a
     blank after the label's own word ("Mic _") not a template."""
-    fmt = judge_rubric.answer_format(rubric, pairwise)
-    assert {k: fmt.get(k) for k in want} == want
+    assert_answer_form(rubric, pairwise, want)
 
 
 def test_inputs_of_round_eighteen():
@@ -2778,8 +2769,7 @@ def test_rubric_axis_of_round_nineteen(text, axis):
 def test_answer_forms_of_round_nineteen(rubric, want):
     """Bugs caught: letter grades A-E answered with a number; a key with a dot ("ITEM 4.2: <score>") not a template;
     'in the form "X/10"' (quoted) not read."""
-    fmt = judge_rubric.answer_format(rubric, False)
-    assert {k: fmt.get(k) for k in want} == want
+    assert_answer_form(rubric, False, want)
 
 
 def test_inputs_of_round_nineteen():
@@ -2861,8 +2851,7 @@ def test_answer_forms_of_round_twenty(rubric, pairwise, want):
     """Bugs caught: grade letters with only the ends' meanings ("A (fully correct), B, C, D, F (entirely wrong)")
     answered with a number; "Take score:" read as a take's heading, so the line to fill was lost; "Answer A or B; if
     they are equally good, answer EQUAL." and "Tell me RED or BLUE." answered after a justification."""
-    fmt = judge_rubric.answer_format(rubric, pairwise)
-    assert {k: fmt.get(k) for k in want} == want
+    assert_answer_form(rubric, pairwise, want)
 
 
 def test_inputs_of_round_twenty():
@@ -2961,8 +2950,7 @@ def test_answer_forms_of_round_twenty_one(rubric, pairwise, want):
     a society's own ladder "from best to worst" and ladder words each with its meaning in parentheses not read;
     "as <number>/100" not read; two clips' labels "Model identifier: m" / "Model identifier: M" (a blank line between)
     read as the answer's options. The guard: options one a line with no blank line between are still options."""
-    fmt = judge_rubric.answer_format(rubric, pairwise)
-    assert {k: fmt.get(k) for k in want} == want
+    assert_answer_form(rubric, pairwise, want)
 
 
 def test_a_markdown_worked_example_runs_to_the_next_heading_of_its_level():
@@ -3007,8 +2995,7 @@ def test_answer_forms_of_round_twenty_two(rubric, pairwise, want):
     """Bugs caught: a tag holding "NN" not read; "complete this line ..., writing 1 or 2 in the gap:" over the line
     with its blank ("Option ___") not the template; a key with a hyphen ("VERIFIED-ARITH: __/10"); "Only the digit"
     not asking the label alone; answers set apart by dashes ("Crew vote: Bow \u2014 or \u2014 Crew vote: Stroke")."""
-    fmt = judge_rubric.answer_format(rubric, pairwise)
-    assert {k: fmt.get(k) for k in want} == want
+    assert_answer_form(rubric, pairwise, want)
 
 
 def test_inputs_of_round_twenty_two():
@@ -3068,8 +3055,7 @@ def test_answer_forms_of_round_twenty_three(rubric, pairwise, want):
     better-rung reply is: Treble / Tenor / Tie") not the template; answers that share their end ("A is better" / "B
     is better") not listed; "one token: R17 | R22 | EVEN" not read; a log's times ("23:40", "00:05") read as a ladder
     of anchors (a scale of 0-23); an example value "score=0.50" not the value's form."""
-    fmt = judge_rubric.answer_format(rubric, pairwise)
-    assert {k: fmt.get(k) for k in want} == want
+    assert_answer_form(rubric, pairwise, want)
 
 
 @pytest.mark.parametrize("text,axis", [
@@ -3105,8 +3091,7 @@ def test_answer_forms_of_round_twenty_four(rubric, pairwise, want):
     quoted after "State which lot wins on content:" answered after a justification; "as a number between 0 and 1,
     ..., nothing else" answered in a tag; a tie of three words ("Both the same") cut, so the answer was "Bird"; the
     values a JSON key is "set to" not its labels."""
-    fmt = judge_rubric.answer_format(rubric, pairwise)
-    assert {k: fmt.get(k) for k in want} == want
+    assert_answer_form(rubric, pairwise, want)
 
 
 def test_inputs_of_round_twenty_four():
@@ -3154,8 +3139,7 @@ def test_answer_forms_of_round_twenty_five(rubric, pairwise, want):
     tie; "just type 1 or 2"; "by writing: First prize: Exhibit <number>" not the template; "Output PASS if ...,
     otherwise FAIL." not the verdict; an empty input tag ("<response_b></response_b>") chosen over the answer's
     "<answer>A</answer>"; "from 1, most wretched, to 10" no scale and "N of 10" no suffix; GO / NO-GO."""
-    fmt = judge_rubric.answer_format(rubric, pairwise)
-    assert {k: fmt.get(k) for k in want} == want
+    assert_answer_form(rubric, pairwise, want)
 
 
 def test_rubric_axis_of_round_twenty_five():
