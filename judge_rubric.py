@@ -94,7 +94,8 @@ def answer_format(rubric, pairwise=False) -> dict:
     "result" | "bare" | "option", "slots": [(name, axis or None)], "scale": (lo, hi), "tie":
     word}, with "labels" where a verdict names its own ([[1]] / [[2]]) and "suffix" where a line
     writes its range ("Score: X/10"). A slot is one value to write (several for a rubric asking
-    one score per aspect); None = the rubric's axis."""
+    one score per aspect); None = the rubric's axis. The cues are read first, each by its own
+    function below; then the first answer form found, in the order of the chain, wins."""
     want = r"choice|winner|prefer\w*|better|verdict|decision" if pairwise else r"score\w*|rating\w*|grade\w*"
     named = None if pairwise else named_scale(rubric)
     # a placeholder that gives the range: '{"overall": <integer 0-100>}'
@@ -107,168 +108,20 @@ def answer_format(rubric, pairwise=False) -> dict:
     fraction = re.search(r"\b(?:like|as|e\.g\.?,?|such as|format|form)\s+[\"'`\u201c]?(?:\d{1,3}|N|X|<[A-Za-z ]{1,12}>)\s*/\s*(\d{1,3})\b",
                          rubric)  # "as N/10", "as <number>/100"
     template = template or (fraction and ("", "N", f"/{fraction.group(1)}"))
-    # the answer line and nothing more: "Reply with only ...", "nothing else", "a single word"
-    if re.search(r"\b(?:reply|respond|answer|output|return|write|type|tell me)\w*\s+(?:with\s+)?(?:only|just|exactly)\b|"
-                 r"\bnothing else\b|\bno other (?:text|words)\b|\bno (?:prose|explanation|commentary|essay)\b|\bsingle (?:word|line|letter|character|digit)\b|"
-                 r"\bjust (?:tell me|say|answer|reply|write|type)\b|\bexactly like this\b|"
-                 r"\b(?:reply|respond|answer|output|type|drop|tell me)\w*\s+(?:with\s+)?(?:either\s+)?[\"']?(?:A|1|[A-Za-z][\w-]{0,9})[\"']?\s+or\s+"
-                 r"[\"']?(?:B|2|[A-Za-z][\w-]{0,9})[\"']?"
-                 r"(?:\s+only)?\s*(?:[.!]|$|;\s*if\b)|"                 # "Reply with A or B.", "Answer A or B; if they are equal, ..."
-                 r"\b(?:write|reply|answer|output|respond|say)\w*\s+(?:with\s+)?[\"']?(?:1|A)[\"']? if\b|"
-                 r"\b(?:reply|respond|answer|output|say)\w*\s+(?:with\s+)?(?:either\s+)?([\"'`])[^\"'`\n]{1,30}\1\s+or\s+"
-                 r"([\"'`])[^\"'`\n]{1,30}\2\s*(?:[.!]|$)|"                        # 'Reply with "Response 1" or "Response 2".'
-                 r"\b(?:reply|respond|answer|output|say|state)\w*\s+(?:with\s+)?(?:which [^:\n]{0,40}:\s*)?(?:(?:exactly\s+)?one of:?\s+)?"
-                 r"(?:[\"'`][^\"'`\n]{1,30}[\"'`]\s*(?:,\s*(?:or\s+)?|or\s+)){2,3}"
-                 r"[\"'`][^\"'`\n]{1,30}[\"'`](?:\s+if\b[^.\n]{0,60})?\s*(?:[.!]|$)|"     # '... "Response B" or "Equal" (if ...).'
-                 r"\bscores? only\b|\b(?:reply|respond|answer|output|say)\w*\s+(?:with\s+)?(?:the|a|one) (?:single )?(?:word|letter)\b|"
-                 r"\b(?:reply|respond|answer|output)\w*\s+with\s+['\"`][^'\"`\n]{1,30}['\"`]\s+only\b|"      # "Reply with 'Score: N' only"
-                 r"\b(?:just|only) the (?:digit|number|letter|label|word)\b|\bone line only\b|"
-                 r"\b(?:answer|reply|respond|write)\w*\s+(?:with\s+)?(?:exactly\s+)?(?:one of:?\s+)?[A-Z][A-Z0-9]{0,9}(?: [A-Z0-9]{1,9})?,\s*"
-                 r"[A-Z][A-Z0-9]{0,9}(?: [A-Z0-9]{1,9})?,?\s+or\s+[A-Z][A-Z0-9]{0,9}(?: [A-Z0-9]{1,9})?\s*(?:[.!]|$)|"   # "Answer RED CORNER, BLUE CORNER, or DRAW."
-                 r"\b(?:reply|respond|answer|output)\w*\s+with\s+(?:the|a|one|that|this|its|their|your)\s+(?:\w+'s\s+)?\w+(?: \w+)?\s+only\b|"
-                 r"\b(?:write|return|give|record|enter)\s+(?:the|your)\s+\w+\s+only\b|"          # "with the build number only", "Write the finding only"
-                 r"\b(?:output|reply|answer|return|write)\w*\s+(?:the|a|one)\s+(?:label|letter|word|number|digit)\s+only\b|"
-                 r"\b(?:reply|respond|answer|output)\w*\b[^.\n]{0,40}\bonly\s*:\s*[\"'`]?\w{1,15}[\"'`]?\s+or\s+[\"'`]?\w{1,15}[\"'`]?"
-                 r"\s*(?:[.!]|$)",                        # "Answer with the speaker's colour only: Red or Blue."
-                 rubric, re.I):
+    if asks_answer_alone(rubric):
         fmt["alone"] = True
-    numeric = re.search(r"<[\w-]+>\s*(?:N|X|\d+)\s*</[\w-]+>|:\**\s*(?:N|X|<(?:number|int|integer|n|score)>)(?!\w)|"
-                        r"\b(?:number|integer|digit)\b", rubric, re.I)   # "<score>N</score>", "Score: N", "the number"
-    # a placeholder that lists the words ("Rating: <Excellent|Good|Fair|Poor|Bad>") asks for words, whatever scale it names
-    shown = [[w.strip() for w in re.split(r"\s*(?:\||/|,|\bor\b)\s*", m)]
-             for m in re.findall(r"[<\[{]([A-Za-z][A-Za-z ]{0,15}(?:\s*(?:\||/)\s*[A-Za-z][A-Za-z ]{0,15}){2,6})[>\]}]", rubric)]
-    shown = next((ws for ws in shown if all(w.lower() in LADDER for w in ws)
-                  and len({LADDER[w.lower()] for w in ws}) == len(ws)), None)
-    # a placeholder that asks for a label ("MOS: <label>") wants the words of the rubric's ladder ("5 Excellent",
-    # "Good (4)", ...), in the order of their numbers
-    label_hole = bool(template) and re.fullmatch(r"<(?:the )?(?:label|category|word|class)>", template[1].strip(), re.I)
-    numbered = [(int(n), w) for n, w in re.findall(r"(?m)^[ \t]*+[-*]?+[ \t]*+(\d)[ \t]*+(?:[:=.)\u2013-][ \t]*+)?\**([A-Z][a-z]+)\b",
-                                                   rubric) if w.lower() in LADDER]
-    numbered += [(int(n), w) for w, n in re.findall(r"\b([A-Z][a-z]+)[ \t]*\((\d)\)", rubric) if w.lower() in LADDER]
-    ladder = [w for w, _ in sorted(dict((w, n) for n, w in numbered).items(), key=lambda x: x[1])]
-    # "reply with exactly one of those five words": the words, whatever scale the rubric also names
-    worded = re.search(r"\b(?:one|single|that|those|these|the)\b[^.\n]{0,20}\bwords?\b", rubric, re.I)
-    levels = None if pairwise else sorted(shown, key=lambda w: LADDER[w.lower()]) if shown else \
-        (ladder if len(ladder) >= 3 else answer_words(rubric)) if label_hole else \
-        None if (named or numeric) and not worded else answer_words(rubric)
-    levels = (None if pairwise else letter_grades(rubric)) or levels      # "A (excellent), ..., E (unacceptable)"
+    levels = None if pairwise else score_levels(rubric, template, named)
     if levels:
         fmt["levels"] = levels          # the value is one of these words (rescale)
-    tie = re.search(r"\[\[(C|tie)\]\]", rubric, re.I)
-    if pairwise and tie:
-        fmt["tie"] = tie.group(1)
-    # a placeholder that lists the answers: "Correctness preference: <A|B|Equal>"
-    hole = re.search(r"<[ \t]*(\w{1,15})[ \t]*\|[ \t]*(\w{1,15})[ \t]*(?:\|[ \t]*(\w{1,15})[ \t]*)?>", rubric)
-    if pairwise and hole and not tie:
-        fmt["labels"], fmt["tie"] = [hole.group(1), hole.group(2)], hole.group(3) or fmt["tie"]
-    if pairwise and re.search(r"\[\[1\]\]", rubric) and re.search(r"\[\[2\]\]", rubric):
-        fmt["labels"] = ["1", "2"]             # the verdict's own labels, whatever the replies' headings say
-    elif pairwise and re.search(r"\[\[A\]\]", rubric):
-        fmt["labels"] = ["A", "B"]
-    tags = list(dict.fromkeys(t for t in re.findall(r"<([A-Za-z][\w-]*)>", rubric)
-                              if re.fullmatch(rf"(?:[\w-]+[-_])?(?:{want})(?:[-_][\w-]+)?", t, re.I)
-                              and (f"</{t}>" in rubric or not re.search(rf"\w\s*[:=]\s*<{t}>", rubric))))
-    text_slot = r"reason\w*|justif\w*|explan\w*|rational\w*|comment\w*|feedback|analysis|thoughts?|think\w*|notes?|critique"
-    # a tag shown empty or holding a placeholder, whatever its name: "inside <overall></overall> tags"
-    # (for a pair, a tag holding A or B first: "<answer>A</answer>" over an input's empty "<response_b></response_b>")
-    tags = tags or ([t for t in dict.fromkeys(re.findall(r"<([A-Za-z][\w-]*)>\s*(?:A|B)\s*</\1>", rubric))
-                     if not re.fullmatch(text_slot, t, re.I)] if pairwise else [])
-    tags = tags or [t for t in dict.fromkeys(re.findall(r"<([A-Za-z][\w-]*)>\s*(?:\.\.\.|N{1,3}|X{1,3}|\d+|(?i:number|score|value|integer))?\s*</\1>",
-                                                        rubric))
-                    if not re.fullmatch(text_slot, t, re.I)]
-    keys = list(dict.fromkeys(k for k in re.findall(r"\"([A-Za-z][\w-]*)\"\s*:", rubric) if re.search(want, k, re.I)))
-    keys = keys or list(dict.fromkeys(re.findall(r"\"([A-Za-z][\w-]*)\"\s*:\s*(?:<[^<>\n]{1,20}>|[NnX]\b|\d|\.\.\.|\u2026)",
-                                                 rubric)))
-    named_keys = re.search(r"\b(?:keys?|fields?|properties)\b([^.\n]{0,120})", rubric, re.I)    # 'keys "rationale" and "rating"'
-    if not keys and named_keys and re.search(r"\bJSON\b", rubric):
-        key_names = re.findall(r"[\"'`]([A-Za-z][\w-]*)[\"'`]", named_keys.group(1))
-        keys = [k for k in key_names if re.search(want, k, re.I)] or \
-            [k for k in key_names if not re.fullmatch(text_slot, k, re.I)]     # 'the keys "content", "delivery" and "overall"'
-    if not keys and re.search(r"\bJSON\b", rubric):     # keys listed ('- "content": is it right?') for a JSON answer
-        keys = [k for k in dict.fromkeys(re.findall(r"\"([A-Za-z][\w-]*)\"\s*:", rubric))
-                if not re.fullmatch(text_slot, k, re.I)]
-    # a config's answer spec: "format: json" over "keys:" and a key a line ("preferred: "A" or "B"")
-    spec = re.search(r"(?mi)^[ \t]*format[ \t]*:[ \t]*json[ \t]*$", rubric)
-    listed_keys = re.search(r"(?m)^([ \t]*)(?:keys|fields|schema)[ \t]*:[ \t]*\n((?:\1[ \t]+[A-Za-z][\w-]*[ \t]*:[^\n]*(?:\n|$)){1,8})",
-                            rubric) if spec else None
-    if not keys and listed_keys:
-        key_names = re.findall(r"(?m)^[ \t]+([A-Za-z][\w-]*)[ \t]*:", listed_keys.group(2))
-        keys = [k for k in key_names if re.search(want, k, re.I)] or [k for k in key_names if not re.fullmatch(text_slot, k, re.I)]
-    placeholder = r"(?:N|X|<(?:number|int|integer|score|n|N)>|_{2,})(?![\w<])"      # "MOS: N", "Overall: N/5", "OVERALL: __/10"
-    lines = list(dict.fromkeys(re.findall(rf"(?:^|(?<=[\s\"'(\u201c`*>]))((?:[A-Z][a-z]+(?:'s)? |[A-Z]+\d*[ _]|[a-z]+_)?(?i:{want}))[ \t]*:[ \t]*"
-                                          rf"(?:\[|<|\{{|N\b|X\b|\d|_|\.\.\.|A\b)", rubric, re.M)))
-    label = (r"(?:^|(?<=[\s\"'(\u201c*`]))([A-Z][A-Za-z]+(?:['\u2019][Ss])?(?:-[A-Z][A-Za-z]+| [A-Z]{2,}\b)?(?: [a-z]+)?"
-             r"(?:[ \t]*\(\d{1,3}[ \t]*[-\u2013][ \t]*\d{1,3}\)(?=[ \t]*:[ \t]*(?:N|X|_{2,})\b))?)")
-    # "**Overall: N/10**", "VERIFIED-ARITH: __", "CRIER'S MARK: __", "Rating (1-5): N" (a range in parentheses only before
-    # N, X or a blank: "`Delivery score (0-10): <n>`" is a template to copy)
-    lines = lines or list(dict.fromkeys(re.findall(rf"{label}\s*:\s*{placeholder}", rubric, re.M)))
-    # a number's placeholder that says what it holds: "Overall: <1-5>", "overall: <integer 0-10>"
-    number_hole = r"<(?:number|int|integer|score|value|digit)\b[^<>\n]{0,20}>|<\d{1,3}[ \t]*(?:-|\u2013|to)[ \t]*\d{1,3}>"
-    lines = lines or [n for n in dict.fromkeys(re.findall(rf"(?:^|(?<=[\s\"'(\u201c*`]))([A-Za-z][A-Za-z]+(?: [a-z]+)?)[ \t]*:[ \t]*"
-                                                          rf"(?:{number_hole})", rubric, re.M)) if not input_heading(n)]
-    # "Return only the completed Field 3 line": the form's line it names
-    completed = re.search(r"\b(?:[Cc]omplet|[Ff]ill)\w* (?:in )?(?:the )?[\"'`]?([A-Z][\w ]{0,20}?)[\"'`]? (?:line|field)\b", rubric)
-    lines = lines or ([completed.group(1)] if completed and not pairwise else [])
+    words = listed = conditioned = None
+    if pairwise:                        # the verdict's own labels and tie, as the rubric spells them
+        verdict, words, listed, conditioned = pair_verdict(rubric)
+        fmt.update(verdict)
+    tags = answer_tags(rubric, want, pairwise)
+    keys, spec = json_keys(rubric, want)
+    lines = answer_lines(rubric, want, pairwise)
     # "Answer with `1`, `2`, or `same`, on a line starting with "Better:"": that line, whatever the answer's words
     starting = re.search(r"\bline (?:starting|beginning) with [\"'`\u201c]([A-Za-z][\w ]{0,20}?)[ \t]*:", rubric, re.I)
-    # a block of answer lines to fill, one value each: "C1: <n>" / "C2: <n>" / "FINAL: <n>"
-    block = [n for n in dict.fromkeys(re.findall(r"(?m)^[ \t]*([A-Za-z][\w ]{0,20}?)[ \t]*[:=][ \t]*<[^<>\n]{1,20}>[ \t]*$", rubric))
-             if not input_heading(n)]
-    lines = block if len(block) >= 2 and not pairwise else lines
-    words = re.search(r"\b(first|A)\b,? (second|B)\b,? (?:or )?(same|tie|equal|neither|both|C)\b", rubric, re.I)
-    if pairwise and words and not tie:
-        fmt["tie"] = words.group(3)          # the tie as the rubric spells it: "one of A, B or Tie"
-    # three answers listed after an order, the tie last: "Write X, Y or EQUAL on the first line", "one of: LEFT, RIGHT, SAME"
-    listed = None if words else re.search(     # (a note after each answer left out: "1 (Response 1 sounds better), 2 (...)")
-        r"(?:\b(?:write|answer|reply|output|respond|say|choose|pick|record|give|enter)\w*\s+(?:with\s+|(?:the|your) \w+ as\s+)?(?:exactly\s+)?|"
-        r"\b(?:verdict )?options\s*:\s*|\b(?=one token\s*:))"
-        r"(?:one (?:of|label|word|option|token)(?: of)?\s*:?\s*)?(?!(?:one|no|either|both)\b)"       # not "pick one, no ties"
-        r"[\"'`]?([A-Za-z0-9]\w{0,15}(?: (?!or\b)\w{1,3})?)\b[\"'`]?\s*[,|/]\s*"
-        r"[\"'`]?([A-Za-z0-9]\w{0,15}(?: (?!or\b)\w{1,3})?)\b[\"'`]?\s*[,|/]?\s*(?:or\s+)?"
-        r"[\"'`]?([A-Za-z]\w{0,15}(?: preference| difference| the same)?)\b[\"'`]?"     # two words too: "Answer 1, Answer 2, Same",
-        #                                                 "Voice X, Voice Y, or SAME", "Alpha, Beta, No preference"
-        r"(?=\s*(?:[.,;(]|$)|\s+(?:on|and|if|when|as|only)\b)", re.sub(r"[ \t]*\([^()\n]{0,80}\)", "", rubric), re.I | re.M)
-    if pairwise and listed and not tie:
-        fmt["tie"] = listed.group(3)
-    two_words = re.search(r"\b(?:answer|respond|reply|output|write|say|type|word|label)\w*\b[^.\n]{0,40}?\b(first|left)['\"`]? or "
-                          r"['\"`]?(second|right)\b|"
-                          r"\b(?:just|only|either|with|say|answer|reply|write|type) (1|X|a) or (2|Y|b)\b|"     # "just say a or b": as spelled
-                          r"\b(?:write|reply|answer|output|respond|say)\w*\s+(?:with\s+)?(?:a single (?:character|digit|number)\s*:?\s*)?"
-                          r"[\"']?(1)[\"']? if [^.\n]{0,60}?\b[\"']?(2)[\"']? if\b",
-                          rubric, re.I)
-    # the labels in a parenthesis after the order: "Answer with the build number only (4.2 or 4.3), or 'no preference' ..."
-    in_parens = re.search(r"\b(?:answer|reply|respond|write|say|output)\w*\b[^.\n]{0,60}?\(\s*([\w.]{1,12}) or ([\w.]{1,12})\s*\)",
-                          rubric, re.I)
-    two_words = two_words or in_parens
-    if pairwise and in_parens:
-        fmt["alone"] = True             # "Answer with the mascot's name (Pip or Mo)": the name is the answer
-    # one word written twice: "pls just write take 1 or take 2" (the labels as spelled)
-    repeated = re.search(r"\b(?:write|say|answer|reply|type|put)\s+([A-Za-z]+) ([12AB]) or \1 ([12AB])\b", rubric, re.I)
-    if pairwise and repeated and not two_words:
-        fmt["labels"] = [f"{repeated.group(1)} {repeated.group(2)}", f"{repeated.group(1)} {repeated.group(3)}"]
-    if pairwise and two_words and not fmt.get("labels"):
-        # "Answer with exactly one word: First or Second.", "reply with just 1 or 2"
-        fmt["labels"] = [two_words.group(1) or two_words.group(3) or two_words.group(5),
-                         two_words.group(2) or two_words.group(4) or two_words.group(6)]
-    # each answer given with its condition: "1-0 if White's answer is better, 0-1 if Black's is better, 1/2-1/2 if they are equal"
-    better = r"[\"'`]?([^\s,;:\"'`]{1,12})[\"'`]? if [^,;\n]{1,80}?\b(?:better|wins|preferred|superior)\b[^,;\n]{0,20}"
-    conditioned = re.search(rf"{better},\s*(?:or\s+)?{better}(?:,\s*(?:or\s+|and\s+)?[\"'`]?([^\s,;:\"'`]{{1,12}})[\"'`]? if "
-                            rf"(?:they|both|the two|neither)\b)?", rubric, re.I)
-    conditioned = conditioned if pairwise and not fmt.get("labels") else None
-    if conditioned:
-        fmt["labels"] = [conditioned.group(1), conditioned.group(2)]
-        fmt["tie"] = conditioned.group(3) or fmt["tie"]
-    # "... equal if they are equally correct": the tie's word
-    tie_if = re.search(r"[\"'`](\w+(?: \w+)?)[\"'`] if (?:they are|they're|both are|the two are|both|neither|there(?:'s| is) nothing)\b|"
-                       r"\b(tie|equal|same|draw|neither|both|C|0)\b if (?:they are|they're|both are|the two are|both|neither)\b",
-                       rubric, re.I)
-    # "If their prosody is equally appropriate, label EQ."
-    tie_if = tie_if or re.search(r"\bequally \w+,\s+(?:label|say|write|answer|output|reply|mark)(?: with| it)?\s+[\"'`]?((?-i:[A-Z]{2,})|tie|same|equal)\b",
-                                 rubric, re.I)
-    tie_if = tie_if or re.search(r"\b(?i:if) (?:they|both)(?: [\w']+){0,4},?\s+(?:answer|say|write|reply)(?: with)?\s+[\"'`]?([A-Z]\w{1,15})\b()",
-                                 rubric)      # "If they come out level, answer Pass."
-    if pairwise and tie_if and not tie and not words:
-        fmt["tie"] = tie_if.group(1) or tie_if.group(2)
     # a form's last line left for the judge to fill in, as G-Eval's "- Fluency:"
     form = re.search(r"(?:\n|\A)[ \t]*+-?+[ \t]*+([A-Z][A-Za-z ]{1,30}?(?: \([^()\n]{1,20}\))?)[ \t]*:[ \t]*\Z",
                      rubric.rstrip(" \t"))
@@ -373,25 +226,231 @@ def answer_format(rubric, pairwise=False) -> dict:
         fmt.update(style="line", slots=[form.group(1)])
     else:
         fmt.update(style="tag", slots=["choice" if pairwise else "score"])
-    # a tie refused ("Ties are not allowed", "no ties", "equal is not possible") offers none
+    if pairwise and fmt["tie"] == "tie" and not offers_tie(rubric):
+        fmt["forced"] = True         # "Respond with exactly one word: first or second": a choice with no tie to give
+    fmt["slots"] = [(fmt["slots"][0], None)] if len(fmt["slots"]) == 1 or pairwise else aspect_slots(rubric, fmt["slots"])
+    return fmt
+
+
+def asks_answer_alone(rubric) -> bool:
+    """Whether the rubric wants the answer line and nothing more: "Reply with only ...", "nothing
+    else", "a single word", "Reply with A or B.", 'Reply with "Response 1" or "Response 2".'."""
+    return bool(re.search(
+        r"\b(?:reply|respond|answer|output|return|write|type|tell me)\w*\s+(?:with\s+)?(?:only|just|exactly)\b|"
+        r"\bnothing else\b|\bno other (?:text|words)\b|\bno (?:prose|explanation|commentary|essay)\b|\bsingle (?:word|line|letter|character|digit)\b|"
+        r"\bjust (?:tell me|say|answer|reply|write|type)\b|\bexactly like this\b|"
+        r"\b(?:reply|respond|answer|output|type|drop|tell me)\w*\s+(?:with\s+)?(?:either\s+)?[\"']?(?:A|1|[A-Za-z][\w-]{0,9})[\"']?\s+or\s+"
+        r"[\"']?(?:B|2|[A-Za-z][\w-]{0,9})[\"']?"
+        r"(?:\s+only)?\s*(?:[.!]|$|;\s*if\b)|"                 # "Reply with A or B.", "Answer A or B; if they are equal, ..."
+        r"\b(?:write|reply|answer|output|respond|say)\w*\s+(?:with\s+)?[\"']?(?:1|A)[\"']? if\b|"
+        r"\b(?:reply|respond|answer|output|say)\w*\s+(?:with\s+)?(?:either\s+)?([\"'`])[^\"'`\n]{1,30}\1\s+or\s+"
+        r"([\"'`])[^\"'`\n]{1,30}\2\s*(?:[.!]|$)|"                        # 'Reply with "Response 1" or "Response 2".'
+        r"\b(?:reply|respond|answer|output|say|state)\w*\s+(?:with\s+)?(?:which [^:\n]{0,40}:\s*)?(?:(?:exactly\s+)?one of:?\s+)?"
+        r"(?:[\"'`][^\"'`\n]{1,30}[\"'`]\s*(?:,\s*(?:or\s+)?|or\s+)){2,3}"
+        r"[\"'`][^\"'`\n]{1,30}[\"'`](?:\s+if\b[^.\n]{0,60})?\s*(?:[.!]|$)|"     # '... "Response B" or "Equal" (if ...).'
+        r"\bscores? only\b|\b(?:reply|respond|answer|output|say)\w*\s+(?:with\s+)?(?:the|a|one) (?:single )?(?:word|letter)\b|"
+        r"\b(?:reply|respond|answer|output)\w*\s+with\s+['\"`][^'\"`\n]{1,30}['\"`]\s+only\b|"      # "Reply with 'Score: N' only"
+        r"\b(?:just|only) the (?:digit|number|letter|label|word)\b|\bone line only\b|"
+        r"\b(?:answer|reply|respond|write)\w*\s+(?:with\s+)?(?:exactly\s+)?(?:one of:?\s+)?[A-Z][A-Z0-9]{0,9}(?: [A-Z0-9]{1,9})?,\s*"
+        r"[A-Z][A-Z0-9]{0,9}(?: [A-Z0-9]{1,9})?,?\s+or\s+[A-Z][A-Z0-9]{0,9}(?: [A-Z0-9]{1,9})?\s*(?:[.!]|$)|"   # "Answer RED CORNER, BLUE CORNER, or DRAW."
+        r"\b(?:reply|respond|answer|output)\w*\s+with\s+(?:the|a|one|that|this|its|their|your)\s+(?:\w+'s\s+)?\w+(?: \w+)?\s+only\b|"
+        r"\b(?:write|return|give|record|enter)\s+(?:the|your)\s+\w+\s+only\b|"          # "with the build number only", "Write the finding only"
+        r"\b(?:output|reply|answer|return|write)\w*\s+(?:the|a|one)\s+(?:label|letter|word|number|digit)\s+only\b|"
+        r"\b(?:reply|respond|answer|output)\w*\b[^.\n]{0,40}\bonly\s*:\s*[\"'`]?\w{1,15}[\"'`]?\s+or\s+[\"'`]?\w{1,15}[\"'`]?"
+        r"\s*(?:[.!]|$)",                        # "Answer with the speaker's colour only: Red or Blue."
+        rubric, re.I))
+
+
+def score_levels(rubric, template, named) -> list | None:
+    """The words a score is written in, worst first, where the rubric asks for words: a placeholder
+    listing them ("Rating: <Excellent|Good|Fair|Poor|Bad>"), a label's placeholder ("MOS: <label>")
+    over a numbered ladder ("5 Excellent", "Good (4)"), letter grades, or answer_words' list where
+    the rubric names no number (`named`: the scale it names; `template`: answer_template's)."""
+    numeric = re.search(r"<[\w-]+>\s*(?:N|X|\d+)\s*</[\w-]+>|:\**\s*(?:N|X|<(?:number|int|integer|n|score)>)(?!\w)|"
+                        r"\b(?:number|integer|digit)\b", rubric, re.I)   # "<score>N</score>", "Score: N", "the number"
+    # a placeholder that lists the words ("Rating: <Excellent|Good|Fair|Poor|Bad>") asks for words, whatever scale it names
+    shown = [[w.strip() for w in re.split(r"\s*(?:\||/|,|\bor\b)\s*", m)]
+             for m in re.findall(r"[<\[{]([A-Za-z][A-Za-z ]{0,15}(?:\s*(?:\||/)\s*[A-Za-z][A-Za-z ]{0,15}){2,6})[>\]}]", rubric)]
+    shown = next((ws for ws in shown if all(w.lower() in LADDER for w in ws)
+                  and len({LADDER[w.lower()] for w in ws}) == len(ws)), None)
+    # a placeholder that asks for a label ("MOS: <label>") wants the words of the rubric's ladder ("5 Excellent",
+    # "Good (4)", ...), in the order of their numbers
+    label_hole = bool(template) and re.fullmatch(r"<(?:the )?(?:label|category|word|class)>", template[1].strip(), re.I)
+    numbered = [(int(n), w) for n, w in re.findall(r"(?m)^[ \t]*+[-*]?+[ \t]*+(\d)[ \t]*+(?:[:=.)\u2013-][ \t]*+)?\**([A-Z][a-z]+)\b",
+                                                   rubric) if w.lower() in LADDER]
+    numbered += [(int(n), w) for w, n in re.findall(r"\b([A-Z][a-z]+)[ \t]*\((\d)\)", rubric) if w.lower() in LADDER]
+    ladder = [w for w, _ in sorted(dict((w, n) for n, w in numbered).items(), key=lambda x: x[1])]
+    # "reply with exactly one of those five words": the words, whatever scale the rubric also names
+    worded = re.search(r"\b(?:one|single|that|those|these|the)\b[^.\n]{0,20}\bwords?\b", rubric, re.I)
+    levels = sorted(shown, key=lambda w: LADDER[w.lower()]) if shown else \
+        (ladder if len(ladder) >= 3 else answer_words(rubric)) if label_hole else \
+        None if (named or numeric) and not worded else answer_words(rubric)
+    return letter_grades(rubric) or levels      # "A (excellent), ..., E (unacceptable)"
+
+
+def pair_verdict(rubric) -> tuple:
+    """A comparison's verdict as the rubric spells it -> ({"tie": word, "labels": [first, second]
+    where it names its own, "alone": True where the label is the whole answer}, and the cues the
+    answer form reads: the matches of "A, B or tie" (words), three answers listed after an order
+    (listed), and answers each given with its condition (conditioned))."""
+    said = {"tie": "tie"}
+    tie = re.search(r"\[\[(C|tie)\]\]", rubric, re.I)
+    if tie:
+        said["tie"] = tie.group(1)
+    # a placeholder that lists the answers: "Correctness preference: <A|B|Equal>"
+    hole = re.search(r"<[ \t]*(\w{1,15})[ \t]*\|[ \t]*(\w{1,15})[ \t]*(?:\|[ \t]*(\w{1,15})[ \t]*)?>", rubric)
+    if hole and not tie:
+        said["labels"], said["tie"] = [hole.group(1), hole.group(2)], hole.group(3) or said["tie"]
+    if re.search(r"\[\[1\]\]", rubric) and re.search(r"\[\[2\]\]", rubric):
+        said["labels"] = ["1", "2"]             # the verdict's own labels, whatever the replies' headings say
+    elif re.search(r"\[\[A\]\]", rubric):
+        said["labels"] = ["A", "B"]
+    words = re.search(r"\b(first|A)\b,? (second|B)\b,? (?:or )?(same|tie|equal|neither|both|C)\b", rubric, re.I)
+    if words and not tie:
+        said["tie"] = words.group(3)          # the tie as the rubric spells it: "one of A, B or Tie"
+    # three answers listed after an order, the tie last: "Write X, Y or EQUAL on the first line", "one of: LEFT, RIGHT, SAME"
+    listed = None if words else re.search(     # (a note after each answer left out: "1 (Response 1 sounds better), 2 (...)")
+        r"(?:\b(?:write|answer|reply|output|respond|say|choose|pick|record|give|enter)\w*\s+(?:with\s+|(?:the|your) \w+ as\s+)?(?:exactly\s+)?|"
+        r"\b(?:verdict )?options\s*:\s*|\b(?=one token\s*:))"
+        r"(?:one (?:of|label|word|option|token)(?: of)?\s*:?\s*)?(?!(?:one|no|either|both)\b)"       # not "pick one, no ties"
+        r"[\"'`]?([A-Za-z0-9]\w{0,15}(?: (?!or\b)\w{1,3})?)\b[\"'`]?\s*[,|/]\s*"
+        r"[\"'`]?([A-Za-z0-9]\w{0,15}(?: (?!or\b)\w{1,3})?)\b[\"'`]?\s*[,|/]?\s*(?:or\s+)?"
+        r"[\"'`]?([A-Za-z]\w{0,15}(?: preference| difference| the same)?)\b[\"'`]?"     # two words too: "Answer 1, Answer 2, Same",
+        #                                                 "Voice X, Voice Y, or SAME", "Alpha, Beta, No preference"
+        r"(?=\s*(?:[.,;(]|$)|\s+(?:on|and|if|when|as|only)\b)", re.sub(r"[ \t]*\([^()\n]{0,80}\)", "", rubric), re.I | re.M)
+    if listed and not tie:
+        said["tie"] = listed.group(3)
+    two_words = re.search(r"\b(?:answer|respond|reply|output|write|say|type|word|label)\w*\b[^.\n]{0,40}?\b(first|left)['\"`]? or "
+                          r"['\"`]?(second|right)\b|"
+                          r"\b(?:just|only|either|with|say|answer|reply|write|type) (1|X|a) or (2|Y|b)\b|"     # "just say a or b": as spelled
+                          r"\b(?:write|reply|answer|output|respond|say)\w*\s+(?:with\s+)?(?:a single (?:character|digit|number)\s*:?\s*)?"
+                          r"[\"']?(1)[\"']? if [^.\n]{0,60}?\b[\"']?(2)[\"']? if\b",
+                          rubric, re.I)
+    # the labels in a parenthesis after the order: "Answer with the build number only (4.2 or 4.3), or 'no preference' ..."
+    in_parens = re.search(r"\b(?:answer|reply|respond|write|say|output)\w*\b[^.\n]{0,60}?\(\s*([\w.]{1,12}) or ([\w.]{1,12})\s*\)",
+                          rubric, re.I)
+    two_words = two_words or in_parens
+    if in_parens:
+        said["alone"] = True             # "Answer with the mascot's name (Pip or Mo)": the name is the answer
+    # one word written twice: "pls just write take 1 or take 2" (the labels as spelled)
+    repeated = re.search(r"\b(?:write|say|answer|reply|type|put)\s+([A-Za-z]+) ([12AB]) or \1 ([12AB])\b", rubric, re.I)
+    if repeated and not two_words:
+        said["labels"] = [f"{repeated.group(1)} {repeated.group(2)}", f"{repeated.group(1)} {repeated.group(3)}"]
+    if two_words and not said.get("labels"):
+        # "Answer with exactly one word: First or Second.", "reply with just 1 or 2"
+        said["labels"] = [two_words.group(1) or two_words.group(3) or two_words.group(5),
+                          two_words.group(2) or two_words.group(4) or two_words.group(6)]
+    # each answer given with its condition: "1-0 if White's answer is better, 0-1 if Black's is better, 1/2-1/2 if they are equal"
+    better = r"[\"'`]?([^\s,;:\"'`]{1,12})[\"'`]? if [^,;\n]{1,80}?\b(?:better|wins|preferred|superior)\b[^,;\n]{0,20}"
+    conditioned = re.search(rf"{better},\s*(?:or\s+)?{better}(?:,\s*(?:or\s+|and\s+)?[\"'`]?([^\s,;:\"'`]{{1,12}})[\"'`]? if "
+                            rf"(?:they|both|the two|neither)\b)?", rubric, re.I)
+    conditioned = conditioned if not said.get("labels") else None
+    if conditioned:
+        said["labels"] = [conditioned.group(1), conditioned.group(2)]
+        said["tie"] = conditioned.group(3) or said["tie"]
+    # "... equal if they are equally correct": the tie's word
+    tie_if = re.search(r"[\"'`](\w+(?: \w+)?)[\"'`] if (?:they are|they're|both are|the two are|both|neither|there(?:'s| is) nothing)\b|"
+                       r"\b(tie|equal|same|draw|neither|both|C|0)\b if (?:they are|they're|both are|the two are|both|neither)\b",
+                       rubric, re.I)
+    # "If their prosody is equally appropriate, label EQ."
+    tie_if = tie_if or re.search(r"\bequally \w+,\s+(?:label|say|write|answer|output|reply|mark)(?: with| it)?\s+[\"'`]?((?-i:[A-Z]{2,})|tie|same|equal)\b",
+                                 rubric, re.I)
+    tie_if = tie_if or re.search(r"\b(?i:if) (?:they|both)(?: [\w']+){0,4},?\s+(?:answer|say|write|reply)(?: with)?\s+[\"'`]?([A-Z]\w{1,15})\b()",
+                                 rubric)      # "If they come out level, answer Pass."
+    if tie_if and not tie and not words:
+        said["tie"] = tie_if.group(1) or tie_if.group(2)
+    return said, words, listed, conditioned
+
+
+_TEXT_SLOT = r"reason\w*|justif\w*|explan\w*|rational\w*|comment\w*|feedback|analysis|thoughts?|think\w*|notes?|critique"
+
+
+def answer_tags(rubric, want, pairwise) -> list:
+    """The tags an answer is written in: those named for a score or verdict (`want`), e.g. <score>,
+    <score-semantic>, <content_score>; else a tag shown empty or holding a placeholder."""
+    tags = list(dict.fromkeys(t for t in re.findall(r"<([A-Za-z][\w-]*)>", rubric)
+                              if re.fullmatch(rf"(?:[\w-]+[-_])?(?:{want})(?:[-_][\w-]+)?", t, re.I)
+                              and (f"</{t}>" in rubric or not re.search(rf"\w\s*[:=]\s*<{t}>", rubric))))
+    # a tag shown empty or holding a placeholder, whatever its name: "inside <overall></overall> tags"
+    # (for a pair, a tag holding A or B first: "<answer>A</answer>" over an input's empty "<response_b></response_b>")
+    tags = tags or ([t for t in dict.fromkeys(re.findall(r"<([A-Za-z][\w-]*)>\s*(?:A|B)\s*</\1>", rubric))
+                     if not re.fullmatch(_TEXT_SLOT, t, re.I)] if pairwise else [])
+    tags = tags or [t for t in dict.fromkeys(re.findall(r"<([A-Za-z][\w-]*)>\s*(?:\.\.\.|N{1,3}|X{1,3}|\d+|(?i:number|score|value|integer))?\s*</\1>",
+                                                        rubric))
+                    if not re.fullmatch(_TEXT_SLOT, t, re.I)]
+    return tags
+
+
+def json_keys(rubric, want) -> tuple:
+    """A JSON answer's keys -> (keys, the config line "format: json" or None): keys named for a
+    score or verdict, keys shown with a placeholder, keys the prose names, or a config's key list."""
+    keys = list(dict.fromkeys(k for k in re.findall(r"\"([A-Za-z][\w-]*)\"\s*:", rubric) if re.search(want, k, re.I)))
+    keys = keys or list(dict.fromkeys(re.findall(r"\"([A-Za-z][\w-]*)\"\s*:\s*(?:<[^<>\n]{1,20}>|[NnX]\b|\d|\.\.\.|\u2026)",
+                                                 rubric)))
+    named_keys = re.search(r"\b(?:keys?|fields?|properties)\b([^.\n]{0,120})", rubric, re.I)    # 'keys "rationale" and "rating"'
+    if not keys and named_keys and re.search(r"\bJSON\b", rubric):
+        key_names = re.findall(r"[\"'`]([A-Za-z][\w-]*)[\"'`]", named_keys.group(1))
+        keys = [k for k in key_names if re.search(want, k, re.I)] or \
+            [k for k in key_names if not re.fullmatch(_TEXT_SLOT, k, re.I)]     # 'the keys "content", "delivery" and "overall"'
+    if not keys and re.search(r"\bJSON\b", rubric):     # keys listed ('- "content": is it right?') for a JSON answer
+        keys = [k for k in dict.fromkeys(re.findall(r"\"([A-Za-z][\w-]*)\"\s*:", rubric))
+                if not re.fullmatch(_TEXT_SLOT, k, re.I)]
+    # a config's answer spec: "format: json" over "keys:" and a key a line ("preferred: "A" or "B"")
+    spec = re.search(r"(?mi)^[ \t]*format[ \t]*:[ \t]*json[ \t]*$", rubric)
+    listed_keys = re.search(r"(?m)^([ \t]*)(?:keys|fields|schema)[ \t]*:[ \t]*\n((?:\1[ \t]+[A-Za-z][\w-]*[ \t]*:[^\n]*(?:\n|$)){1,8})",
+                            rubric) if spec else None
+    if not keys and listed_keys:
+        key_names = re.findall(r"(?m)^[ \t]+([A-Za-z][\w-]*)[ \t]*:", listed_keys.group(2))
+        keys = [k for k in key_names if re.search(want, k, re.I)] or [k for k in key_names if not re.fullmatch(_TEXT_SLOT, k, re.I)]
+    return keys, spec
+
+
+def answer_lines(rubric, want, pairwise) -> list:
+    """The names of the answer lines to write ("Score: N", "VERIFIED-ARITH: __", "Overall: <1-5>",
+    the line a form asks completed, or a block of lines, one value each)."""
+    placeholder = r"(?:N|X|<(?:number|int|integer|score|n|N)>|_{2,})(?![\w<])"      # "MOS: N", "Overall: N/5", "OVERALL: __/10"
+    lines = list(dict.fromkeys(re.findall(rf"(?:^|(?<=[\s\"'(\u201c`*>]))((?:[A-Z][a-z]+(?:'s)? |[A-Z]+\d*[ _]|[a-z]+_)?(?i:{want}))[ \t]*:[ \t]*"
+                                          rf"(?:\[|<|\{{|N\b|X\b|\d|_|\.\.\.|A\b)", rubric, re.M)))
+    label = (r"(?:^|(?<=[\s\"'(\u201c*`]))([A-Z][A-Za-z]+(?:['\u2019][Ss])?(?:-[A-Z][A-Za-z]+| [A-Z]{2,}\b)?(?: [a-z]+)?"
+             r"(?:[ \t]*\(\d{1,3}[ \t]*[-\u2013][ \t]*\d{1,3}\)(?=[ \t]*:[ \t]*(?:N|X|_{2,})\b))?)")
+    # "**Overall: N/10**", "VERIFIED-ARITH: __", "CRIER'S MARK: __", "Rating (1-5): N" (a range in parentheses only before
+    # N, X or a blank: "`Delivery score (0-10): <n>`" is a template to copy)
+    lines = lines or list(dict.fromkeys(re.findall(rf"{label}\s*:\s*{placeholder}", rubric, re.M)))
+    # a number's placeholder that says what it holds: "Overall: <1-5>", "overall: <integer 0-10>"
+    number_hole = r"<(?:number|int|integer|score|value|digit)\b[^<>\n]{0,20}>|<\d{1,3}[ \t]*(?:-|\u2013|to)[ \t]*\d{1,3}>"
+    lines = lines or [n for n in dict.fromkeys(re.findall(rf"(?:^|(?<=[\s\"'(\u201c*`]))([A-Za-z][A-Za-z]+(?: [a-z]+)?)[ \t]*:[ \t]*"
+                                                          rf"(?:{number_hole})", rubric, re.M)) if not input_heading(n)]
+    # "Return only the completed Field 3 line": the form's line it names
+    completed = re.search(r"\b(?:[Cc]omplet|[Ff]ill)\w* (?:in )?(?:the )?[\"'`]?([A-Z][\w ]{0,20}?)[\"'`]? (?:line|field)\b", rubric)
+    lines = lines or ([completed.group(1)] if completed and not pairwise else [])
+    # a block of answer lines to fill, one value each: "C1: <n>" / "C2: <n>" / "FINAL: <n>"
+    block = [n for n in dict.fromkeys(re.findall(r"(?m)^[ \t]*([A-Za-z][\w ]{0,20}?)[ \t]*[:=][ \t]*<[^<>\n]{1,20}>[ \t]*$", rubric))
+             if not input_heading(n)]
+    lines = block if len(block) >= 2 and not pairwise else lines
+    return lines
+
+
+def offers_tie(rubric) -> bool:
+    """Whether a comparison may end level: a tie, equal, draw, neither ... named and not refused
+    ("Ties are not allowed", "no ties", "equal is not possible")."""
     refused = re.sub(r"\b(?:no|not|never|without)\s+(?:\w+\s+){0,2}?(?:ties?|draws?|equal\w*)\b|"
                      r"\b(?:ties?|draws?|equal\w*)\s+(?:is|are)\s+(?:not|never)\s+(?:allowed|possible|permitted|an option|accepted)\b|"
                      r"\bties?\s*[=:]\s*(?:not allowed|no|none|false)\b",
                      " ", rubric, flags=re.I)
-    if pairwise and fmt["tie"] == "tie" and not re.search(
-            r"\b(?:tie[ds]?|equal\w*|draw|neither|no preference|indistinguishable|(?:can't|cannot|can not) (?:decide|tell))\b",
-            refused, re.I):
-        fmt["forced"] = True         # "Respond with exactly one word: first or second": a choice with no tie to give
-    if len(fmt["slots"]) == 1 or pairwise:
-        fmt["slots"] = [(fmt["slots"][0], None)]
-    else:      # one value per aspect: the aspect named in the slot (<score-paralinguistic>), else in the line describing it
-        def described(slot):        # '- "style": does the voice follow ...'
-            line = re.search(rf"^.*\b{re.escape(slot)}\b[\"'*]*\s*[:(\u2013.-](.*)$", rubric, re.M | re.I)   # "C1. Answer correctness"
-            return axis_of_words(line.group(1)) if line else None
-        fmt["slots"] = [(s, axis_of_words(re.sub(r"[-_]", " ", s))
-                         or ("acoustic" if re.search(r"speech|audio|sound", s, re.I) else None) or described(s))
-                        for s in fmt["slots"]]
-    return fmt
+    return bool(re.search(r"\b(?:tie[ds]?|equal\w*|draw|neither|no preference|indistinguishable|(?:can't|cannot|can not) (?:decide|tell))\b",
+                          refused, re.I))
+
+
+def aspect_slots(rubric, slots) -> list:
+    """One value per aspect -> [(slot, axis)]: the aspect named in the slot (<score-paralinguistic>),
+    else in the line describing it."""
+    def described(slot):        # '- "style": does the voice follow ...'
+        line = re.search(rf"^.*\b{re.escape(slot)}\b[\"'*]*\s*[:(\u2013.-](.*)$", rubric, re.M | re.I)   # "C1. Answer correctness"
+        return axis_of_words(line.group(1)) if line else None
+    return [(s, axis_of_words(re.sub(r"[-_]", " ", s))
+             or ("acoustic" if re.search(r"speech|audio|sound", s, re.I) else None) or described(s))
+            for s in slots]
+
 
 def rescale(score, scale, levels=None):
     """A 1-5 Likert score on the rubric's scale (lo-hi), e.g. 5 -> 10 on 1-10; on 0-1, a fraction
