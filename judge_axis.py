@@ -27,7 +27,7 @@ _SEMANTIC = re.compile(r"\b(?:content\w*|semantic\w*|correct\w*|accura\w*|helpfu
                        r"informative\w*|truthful\w*|what (?:is|was|gets|got) said|"
                        r"(?<!of )what (?:it|they|the \w+) says?|(?<!of )what (?:it|they) said|iq|right (?:answer|result|thing|information)s?|correct information|"     # not "a recording of what it said"
                        r"(?:got|gets?|getting) (?:it|the \w+) right|(?:it's|it is|is it|was it|answer's) (?:\w+ly )?(?:right|correct)|"
-                       r"(?:answer|reply|response) being (?:right|correct)|"
+                       r"(?:answer|reply|response) being (?:right|correct)|(?:the |its )?(?:answer|reply|response) itself|"
                        r"(?:agrees?|match\w*|consistent) (?:with |to )?(?:the |a |an )?(?:reference|expected|gold|answer key|key\b|ground[- ]truth|"
                        r"solution|correct answer)|"
                        r"is the (?:\w+ )?(?:answer|reply|response) (?:\w+ly )?(?:right|correct)|"
@@ -43,7 +43,10 @@ _ACOUSTIC = re.compile(r"\b(?:paralinguistic\w*|acoustic\w*|deliver\w*|"
                        r"interface|system|app|ai|"
                        r"answer|repl(?:y|ie)|response|message|note|command|query|tutor|coach|product|service|feature|"
                        r"device|application|helper|ux|team|recording|clip|file|memo|self|prompt|module|software|trial|test|channel|"
-                       r"platform|engine|menu|ivr|skill|unit|kiosk|stack|build|version|booth|setting|locali[sz]ation|pack)s?\b)(?:s|d|over|overs)?|"     # not "VoiceQA", "VoiceBot": a product
+                       r"platform|engine|menu|ivr|skill|unit|kiosk|stack|build|version|booth|setting|locali[sz]ation|pack|timer|alarm)s?\b)"
+                       r"(?:(?:s|d)(?![ \t]*(?::|(?:back|answers?|repl(?:y|ies)|responses?|the|an?|its|their)\b))|over|overs)?|"
+                       # (not "VoiceQA", "VoiceBot": a product; nor the verb naming a reply: "each trainee voices back the answer",
+                       # "Trainee X voiced:", "Whose voiced answer is more accurate?"; "how it is voiced" is the delivery)
                        r"vocal\w*|prosod\w*|natural\w*|fluen\w*|pronunciat\w*|intonation|pitch|(?<!out )loud\w*|softly|"
                        r"volume|articulat\w*|enunciat\w*|speaking rate|emotion\w*|tone|"
                        r"(?:speaking|speech|vocal|requested|asked[- ]for) style|manner of (?:speaking|speech|delivery)|speaking manner|"
@@ -103,6 +106,8 @@ _NEG_AFTER = re.compile(rf"(?:\b(?:ignor\w*|disregard\w*|without|regardless of|i
                         rf"instead of|not (?:about|on|the|its|their|whether|what|how)|(?:not|never) {_JUDGE_VERB}|"
                         rf"not ask\w* (?:about|whether|if|for|how)|"          # "I'm NOT asking whether the answer is right"
                         rf"out of scope|(?:no|not) need to|"
+                        rf"(?:we'll|we will|I'll|I will|they'll|someone will) (?:sort|deal with|handle|look at|check|fix|do|cover)\b"
+                        rf"(?=[^.;\n]{{0,40}}\b(?:separately|later|elsewhere|another time|next time)\b)|"   # "we'll sort the voice out separately"
                         rf"(?:another|a separate|a different|other) (?:\w+ ){{0,2}}(?:checks?|judges?|scores?|rates?|grades?|reviews?|"
                         rf"handles?|covers?|evaluates?|assess\w*))|"      # "a separate annotator checks content"
                         rf"n't (?:{_JUDGE_WORDS}|need to|mind|worry)|"
@@ -178,6 +183,7 @@ def _affirmed(text) -> str:
 # a rubric that weighs both sides, whatever words it finds for the second one
 _BOTH = re.compile(r"\b(?:consider\w*|taking into account|take into account|weigh\w*|combin\w*|covering|covers?|judge|rate) both\b|"
                    r"\bboth (?:count|matter)\b|"          # "the actual answer AND the vibe/voice, both count"
+                   r"\b(?:words?|answer|content|correctness)\s+and\s+(?:the\s+)?(?:way|manner)\b|"      # "the words and the way it was said"
                    r"\b(?:content|correctness|accuracy|answer)\s+(?:and|&|\+)\s+(?:also\s+)?(?:the\s+)?(?:good\s+|clear\s+)?"
                    r"(?:speech|voice|delivery|audio|sound)\b|"
                    r"\bboth (?:the |its )?(?:content|correctness|accuracy|answer|what|whether)\b[^.\n]{0,60}\band\b", re.I)

@@ -58,6 +58,14 @@ def answer_words(rubric) -> list | None:
                            rf"\b({neg})\b", rubric, re.I)      # "Output PASS if ..., otherwise FAIL."
         if m:
             return [m.group(2), m.group(1)]
+    # a verdict in the rubric's own words, in capitals, each with its condition, one of them negated: "CURED if it's
+    # acceptable, GREEN if it isn't", "Mark it KEEP if the answer is right, otherwise BIN"
+    own, negated = r"[\"'`]?\b([A-Z][A-Z-]{1,15})\b[\"'`]?", r"\b(?:not|no|fails?|wrong|incorrect|unacceptable)\b|n't\b"
+    m = re.search(rf"{own} if\b([^,.;\n]{{1,60}})[,;]?\s*(?:and\s+|or\s+)?(?:(?:otherwise|else),?\s+{own}|{own} if\b([^,.;\n]{{1,60}}))", rubric)
+    if m and m.group(3):                                   # "X if ..., otherwise Y": Y is the negative
+        return [m.group(3), m.group(1)]
+    if m and bool(re.search(negated, m.group(2))) != bool(re.search(negated, m.group(5))):
+        return [m.group(4), m.group(1)] if re.search(negated, m.group(5)) else [m.group(1), m.group(4)]
     words = "|".join(sorted(map(re.escape, LADDER), key=len, reverse=True))
     plain = re.sub(r"[ \t]*\([^()\n]{1,80}\)", "", rubric)      # "Excellent (exactly right), Good (...), ...": the words
     sep = r"\s*(?:,\s*(?:or\s+)?|/|\||\bor\b|<|>|\u2192|->|\n[ \t]*[-*\u2022]?)\s*"      # one a line too
@@ -97,7 +105,7 @@ _PLACEHOLDER = re.compile(r"<[^<>\n]{1,30}>|\{[^{}\n]{1,30}\}|\[[^\[\]\n]{1,30}\
                           r"\((?:int|integer|number|score|digit)\)|"                  # AudioBench's "Rating: (int)"
                           r"(?<=[=:])\d\.\d{1,3}(?![\d.])|(?<=[=:] )\d\.\d{1,3}(?![\d.])|"      # "like score=0.50": the value's form
                           r"\b\d{1,3}\s*(?:-|\u2013|/|\|)\s*\d{1,3}\b|\b\w+(?:\s*(?:/|\||\bor\b)\s*\w+)+")
-_TEMPLATE_KEY = re.compile(r"\b(?:score\w*|rating\w*|grade\w*|verdict\w*|winner\w*|better\w*|prefer\w*|choice\w*|"
+_TEMPLATE_KEY = re.compile(r"(?:\b|(?<=_))(?:score\w*|rating\w*|grade\w*|verdict\w*|winner\w*|better\w*|prefer\w*|choice\w*|"
                            r"result\w*|judg\w*|label\w*|mos|overall|final|correct\w*|decision\w*)\b", re.I)
 
 

@@ -159,16 +159,22 @@ def _paired_names(first, second) -> tuple | None:
     "r1 (txt: ...)" / "r2 (txt: ...)", "Maya's answer:" / "Leo's answer:") -> the two words, else None."""
     if not first or not second or len(first) > 120 or len(second) > 120:
         return None
-    ordinal = {"first", "second", "third", "1st", "2nd", "3rd", "next", "then", "last", "final"}     # "Second clip: Nova's ..."
+    # (words that only order or introduce the clips are left out: "The recording from the Platform 1 rebuild follows:" /
+    # "And the recording from the Platform 2 rebuild:")
+    filler = {"first", "second", "third", "1st", "2nd", "3rd", "next", "then", "last", "final",     # "Second clip: Nova's ..."
+              "and", "now", "also", "here", "follows", "following", "below", "attached"}
     # (a name may hold a dot or a dash: "Audio of FW-2.1:" / "Audio of FW-2.2:")
-    a, b = ([w for w in re.findall(r"\w(?:[\w.-]*\w)?", re.sub(r"\([^()]*\)", " ", line)) if w.lower() not in ordinal]    # "(txt: ...)" aside
+    a, b = ([w for w in re.findall(r"\w(?:[\w.-]*\w)?", re.sub(r"\([^()]*\)", " ", line)) if w.lower() not in filler]    # "(txt: ...)" aside
             for line in (first, second))
-    differ = [k for k, (x, y) in enumerate(zip(a, b)) if x != y]
+    # (a word that differs only in case is the difference only where none other is: "Model identifier: m" / "... M")
+    differ = [k for k, (x, y) in enumerate(zip(a, b)) if x.lower() != y.lower()] or \
+        [k for k, (x, y) in enumerate(zip(a, b)) if x != y]
     i = differ[0] if len(a) == len(b) and len(differ) == 1 else None          # the same line but for one word
-    if i is None or i > 3 and i != len(a) - 1 or max(len(a[i]), len(b[i])) > 12 or any(
+    numbered = i is not None and (a[i].isdigit() or b[i].isdigit())
+    if i is None or i > 3 and i != len(a) - 1 and not numbered or max(len(a[i]), len(b[i])) > 12 or any(
             (heading_kind(line.rstrip(":")) or ("",))[0] == "question" for line in (first, second)):
         return None
-    if a[i].isdigit() or b[i].isdigit():        # "Mic 1 (ASR: ...):" / "Mic 2 (...):": numbered with the word before
+    if numbered:        # "Mic 1 (ASR: ...):" / "Mic 2 (...):": numbered with the word before
         return (f"{a[i - 1]} {a[i]}", f"{b[i - 1]} {b[i]}") if i and a[i - 1][:1].isupper() and a[i - 1].isalpha() else None
     return a[i], b[i]
 
@@ -181,6 +187,9 @@ def _ordered_names(text) -> tuple | None:
     # the second one Stroke."
     m = m or re.search(r"\bfirst\b[^.\n]{0,60}?\b([A-Z][a-z][\w-]{0,14})\b[^.\n]{0,30}?\bsecond\b[^.\n]{0,30}?\b([A-Z][a-z][\w-]{0,14})\b",
                        text)
+    # or first in their sentence, their order after them: "The East face recording comes first, then the West face."
+    m = m or re.search(r"(?:^|[.!?:]\s+)(?:the\s+)?([A-Za-z][\w-]{0,15})(?:\s+[\w-]+){0,3}?\s+(?:comes\s+|is\s+|goes\s+|plays\s+)?first\b,?"
+                       r"\s+(?:and\s+)?(?:then|followed by)\s+(?:the\s+)?([A-Za-z][\w-]{0,15})\b", text, re.I | re.M)
     return (m.group(1), m.group(2)) if m and m.group(1).lower() != m.group(2).lower() else None
 
 

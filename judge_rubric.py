@@ -82,8 +82,8 @@ def named_scale(rubric) -> tuple | None:
     steps = any(first.lower() in _STEP_VERBS for _, _, first in listed)
     if len(listed) >= 3 and not steps and min(ends) in (0, 1) and max(ends) > 2:
         return min(ends), max(ends)
-    # last, a bare range closing a clause: "how correct is it? 1-10, 10 = perfectly correct"
-    bare = re.search(rf"(?<![\w.-])([01])\s*(?:-|\u2013)\s*{top}(?![\w-]|\.\d)(?=[ \t]*(?:[,;:)]|\.|$)|[ \t]+(?:where|with)\b|"
+    # last, a bare range closing a clause: "how correct is it? 1-10, 10 = perfectly correct", "0 to 10, 10 = ..."
+    bare = re.search(rf"(?<![\w.-])([01])\s*(?:-|\u2013|[ \t]to[ \t])\s*{top}(?![\w-]|\.\d)(?=[ \t]*(?:[,;:)]|\.|$)|[ \t]+(?:where|with)\b|"
                      r"[ \t]*\(\s*\d{1,3}\s*(?:=|is\b|means\b))",      # "0-10 (10 = completely correct)"
                      rubric, re.M)
     return (int(bare.group(1)), int(bare.group(2))) if bare else None
@@ -241,11 +241,13 @@ def asks_answer_alone(rubric) -> bool:
         r"\bjust (?:tell me|say|answer|reply|write|type)\b|\bexactly like this\b|"
         r"\b(?:reply|respond|answer|output|type|drop|tell me)\w*\s+(?:with\s+)?(?:either\s+)?[\"']?(?:A|1|[A-Za-z][\w-]{0,9})[\"']?\s+or\s+"
         r"[\"']?(?:B|2|[A-Za-z][\w-]{0,9})[\"']?"
-        r"(?:\s+only)?\s*(?:[.!]|$|;\s*if\b)|"                 # "Reply with A or B.", "Answer A or B; if they are equal, ..."
+        r"(?:\s+only)?\s*(?:[.!]|$|;\s*if\b|,\s*(?:one|a single) word\b)|"    # "Reply with A or B.", "Answer A or B; if they
+        #                                                                   are equal, ...", "answer COFFIN or SKULL, one word"
         r"\b(?:write|reply|answer|output|respond|say)\w*\s+(?:with\s+)?[\"']?(?:1|A)[\"']? if\b|"
         r"\b(?:reply|respond|answer|output|say)\w*\s+(?:with\s+)?(?:either\s+)?([\"'`])[^\"'`\n]{1,30}\1\s+or\s+"
         r"([\"'`])[^\"'`\n]{1,30}\2\s*(?:[.!]|$)|"                        # 'Reply with "Response 1" or "Response 2".'
-        r"\b(?:reply|respond|answer|output|say|state)\w*\s+(?:with\s+)?(?:which [^:\n]{0,40}:\s*)?(?:(?:exactly\s+)?one of:?\s+)?"
+        r"\b(?:reply|respond|answer|output|say|state|vote|choose|pick|select)\w*\s+(?:with\s+)?(?:which [^:\n]{0,40}:\s*)?"
+        r"(?:(?:exactly\s+)?one of:?\s+)?"
         r"(?:[\"'`][^\"'`\n]{1,30}[\"'`]\s*(?:,\s*(?:or\s+)?|or\s+)){2,3}"
         r"[\"'`][^\"'`\n]{1,30}[\"'`](?:\s+if\b[^.\n]{0,60})?\s*(?:[.!]|$)|"     # '... "Response B" or "Equal" (if ...).'
         r"\bscores? only\b|\b(?:reply|respond|answer|output|say)\w*\s+(?:with\s+)?(?:the|a|one) (?:single )?(?:word|letter)\b|"
@@ -320,7 +322,7 @@ def pair_verdict(rubric) -> tuple:
         r"(?=\s*(?:[.,;(]|$)|\s+(?:on|and|if|when|as|only)\b)", re.sub(r"[ \t]*\([^()\n]{0,80}\)", "", rubric), re.I | re.M)
     if listed and not tie:
         said["tie"] = listed.group(3)
-    two_words = re.search(r"\b(?:answer|respond|reply|output|write|say|type|word|label)\w*\b[^.\n]{0,40}?\b(first|left)['\"`]? or "
+    two_words = re.search(r"\b(?:answer|respond|reply|output|write|say|type|word|label|tell)\w*\b[^.\n]{0,40}?\b(first|left)['\"`]? or "
                           r"['\"`]?(second|right)\b|"
                           r"\b(?:just|only|either|with|say|answer|reply|write|type) (1|X|a) or (2|Y|b)\b|"     # "just say a or b": as spelled
                           r"\b(?:write|reply|answer|output|respond|say)\w*\s+(?:with\s+)?(?:a single (?:character|digit|number)\s*:?\s*)?"

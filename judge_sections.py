@@ -102,8 +102,11 @@ PLACEHOLDER_CLIP = (r"\s*(?:[<\[(][ \t]*(?:audio|attached|see (?:the )?(?:audio|
                      r"[>\])]|(?:not (?:provided|available|given)|none|n/a|unavailable|no transcript)\b[^\n]{0,60}|"   # "not provided, listen"
                      r"(?:the |an? )?attached (?:audio|recording|clip|wav)(?: (?:recording|clip|file))?\b[^\n]{0,80}|"   # "attached audio clip"
                      r"attached(?:[ \t]+(?:below|above|here|separately))?[ \t]*\.?|"                           # "bot_reply_audio: attached below"
+                     r"see (?:the )?(?:audio|clip|recording|attachment)(?:[ \t]+(?:below|above|attached))?[ \t]*\.?|"    # "Reply: see recording"
                      r"(?:the |an? )?(?:audio|recording|clip)(?: (?:recording|clip|file))? (?:is |are )?(?:below|above|attached|follows)\b"
                      r"[^\n]{0,60})\s*:?\s*")                  # "audio recording below (no transcript was supplied)."
+# a form's field with its value on its line: "Member asking: Mrs D. Okafor", "Overall mark (0-10): __"
+_FIELD_LINE = re.compile(r"[ \t]*[A-Z][A-Za-z' ]{1,30}(?:[ \t]*\([^()\n]{0,20}\))?[ \t]*:[ \t]*\S")
 _WORDS_GIVEN = re.compile(r"transcri|te?xt|asr|words|said|spoke|says", re.I)      # a heading over a reply's words
 _GIVEN_TRANSCRIPT = re.compile(r"^[ \t]*([A-Za-z][\w '\u2019]{0,60}?)[ \t]*\((?:[^():\n]{0,40}?,[ \t]*)?(?:transcript(?:ion)?|text|asr|"
                                r"says|said)[ \t]*:?[ \t]*([^()\n]{1,300})\)[ \t]*:?[ \t]*$", re.I)    # "(audio attached, transcript: ...)"
@@ -173,7 +176,8 @@ def split_sections(text) -> tuple[list, str]:
                 and _ABOUT_REPLIES.search(line)
                 or current[0] == "reply" and re.match(r"[ \t]*(?:score|rate|grade|judge|evaluate|assess|return|reply|respond|output)\b",
                                                       line, re.I)      # "Score DELIVERY only, 0-10: ...": the instructions
-                or re.match(r"[ \t]*[a-z][a-z0-9]*(?:_[a-z0-9]+)+[ \t]*:", line)):
+                or re.match(r"[ \t]*[a-z][a-z0-9]*(?:_[a-z0-9]+)+[ \t]*:", line)
+                or i >= 2 and all(_FIELD_LINE.match(x) for x in lines[i - 2:i + 1])):       # a card's fields, one a line
             current = None      # "The user asked: what is 2 plus 2" then 'Both answers say "4".', a new paragraph or another
             #                     field ("agent_name: KioskVoice v4.1"): the question was its line
             if _CLIP_NOTE.match(line):

@@ -3145,3 +3145,64 @@ def test_answer_forms_of_round_twenty_five(rubric, pairwise, want):
 def test_rubric_axis_of_round_twenty_five():
     """Bug caught: "correct AND clearly, properly spoken" read as content only."""
     assert judge_axis.rubric_axis("Is the reply good overall - correct AND clearly, properly spoken?") == "holistic"
+
+
+@pytest.mark.parametrize("rubric,pairwise,want", [
+    ('Weighing everything, vote with exactly one of: "A is better", "B is better", "Tie".', True, {"alone": True}),
+    ("which one sounds better? answer LEFT or RIGHT, one word", True, {"alone": True}),
+    ("Please just tell me 'first' or 'second', or 'neither' if they're equally good.", True,
+     {"labels": ["first", "second"], "tie": "neither"}),
+    ("TODO rate how it sounded: delivery only, 0 to 10, 10 = exactly as asked.", False, {"scale": (0, 10)}),
+    ("Add the missing line in the form `10:02 tone_score=N` and nothing else.", False,
+     {"style": "template", "template": ("10:02 tone_score=", "N", ""), "alone": True}),
+    ("Is the answer right? Mark it KEPT if it is acceptable, BINNED if it isn't. One word.", False,
+     {"levels": ["BINNED", "KEPT"], "style": "bare"}),
+    ("Write BIN if the answer is wrong, KEEP if it is right.", False, {"levels": ["BIN", "KEEP"]}),
+    ("Write KEEP if the answer is right, otherwise BIN.", False, {"levels": ["BIN", "KEEP"]}),
+])
+def test_answer_forms_of_round_twenty_six(rubric, pairwise, want):
+    """Bugs caught (held-out round 26, 2026-12-06: batch 38 and plain 27, 9 of 20 and 28 of 30 at 076eb33): "vote with
+    exactly one of: ..." and "answer X or Y, one word" answered after a justification; "tell me 'first' or 'second'"
+    answered "B"; "0 to 10," no scale; a template whose key follows an underscore ("tone_score=N") not found; a
+    verdict in the rubric's own words, each with its condition ("KEPT if ..., BINNED if it isn't"), not read."""
+    assert_answer_form(rubric, pairwise, want)
+
+
+@pytest.mark.parametrize("text,axis", [
+    ("We're only checking the answer itself, not how the speaker sounds.", "semantic"),
+    ("I only want to know which reply got the words right. How it sounded doesn't matter, we'll sort the voice out "
+     "separately.", "semantic"),
+    ("Each trainee voices back the answer.\nTrainee X voiced:\n\nTrainee Y voiced:\n\nWhose voiced answer is more "
+     "accurate?", "semantic"),
+    ("Judge how well it is voiced.", "acoustic"),
+    ("The wall's voice timer is tested. Rate the answer overall, the words and the way it was said taken together.",
+     "holistic"),
+])
+def test_rubric_axis_of_round_twenty_six(text, axis):
+    """Bugs caught: "the answer itself" not content; "we'll sort the voice out separately" kept the voice; "voice"
+    as the verb naming a reply ("voices back", "Trainee X voiced:") and a product ("voice timer") read as the
+    delivery. The fourth is a guard: "how well it is voiced" is the delivery."""
+    assert judge_axis.rubric_axis(text) == axis
+
+
+def test_inputs_of_round_twenty_six():
+    """Bugs caught: clip labels that differ in one numbered name but also in a leading "And" or a closing "follows"
+    ("The recording from the Platform 1 rebuild follows:" / "And the recording from the Platform 2 rebuild:") no
+    pair; two clips named in order after the first name ("The East face recording comes first, then the West
+    face.") no pair; a card of fields ("Reply: see recording" / "Criteria: ..." / "Overall mark (0-10): __") read as
+    one reply running to the card's end. The second pair is a guard: labels that differ only in case are a pair."""
+    assert judge_request._paired_names("The recording from the Platform 1 rebuild follows:",
+                                       "And the recording from the Platform 2 rebuild:") == ("Platform 1", "Platform 2")
+    assert judge_request._paired_names("Model identifier: m", "Model identifier: M") == ("m", "M")
+    assert judge_request._ordered_names("The East face recording comes first, then the West face.") == ("East", "West")
+    assert judge_request._ordered_names("Tested tonight. coffin car recording first, then skull car.") == ("coffin", "skull")
+    card = ("Member asking: Mr P. Lane\nQuestion asked: what is 9 minus 2\nReply: see recording\nCriteria: the words and the "
+            "manner, together\nOverall mark (0-10): __\n\nReturn only the last line, filled in.")
+    sections, free, _ = judge_request._their_inputs([card])
+    assert sections[-2:] == [("question", None, "what is 9 minus 2"), ("reply", None, "")]
+    assert "Overall mark (0-10): __" in free
+    body = _two_clips(["", ""], ["blue moon", "blue moon"], "The East face recording comes first, then the West face. "
+                      "Judge only the delivery. Which face sounds better? Answer EAST or WEST.",
+                      question="## Test phrase: repeat after me blue moon\n")
+    req = judge_request.parse_judge_request(body)
+    assert (req["mode"], req["labels"]) == ("compare", ["EAST", "WEST"])
