@@ -25,7 +25,7 @@ from judge_inputs import heading_kind
 _SEMANTIC = re.compile(r"\b(?:content\w*|semantic\w*|correct\w*|accura\w*|helpful\w*(?! (?:and \w+ )?assistant)|"
                        r"factual\w*|facts?|(?<![,;] )meaning(?! (?:that|it|more|less|\w+er)\b)(?![ \t]*:)|relevan\w*|substance|"
                        r"informative\w*|truthful\w*|what (?:is|was|gets|got) said|"
-                       r"(?<!of )what (?:it|they|the \w+) says?|(?<!of )what (?:it|they) said|iq|right (?:answer|result|thing|information)s?|correct information|"     # not "a recording of what it said"
+                       r"(?<!of )what (?:it|they|the \w+) says?|(?<!of )what (?:it|they) said|iq|right (?:answer|result|thing|information|word)s?|correct information|"     # not "a recording of what it said"
                        r"(?:got|gets?|getting) (?:it|the \w+) right|(?:it's|it is|is it|was it|answer's) (?:\w+ly )?(?:right|correct)|"
                        r"(?:answer|reply|response) being (?:right|correct)|(?:the |its )?(?:answer|reply|response) itself|"
                        r"(?:agrees?|match\w*|consistent) (?:with |to )?(?:the |a |an )?(?:reference|expected|gold|answer key|key\b|ground[- ]truth|"
@@ -34,7 +34,8 @@ _SEMANTIC = re.compile(r"\b(?:content\w*|semantic\w*|correct\w*|accura\w*|helpfu
                        r"(?:the |its |their )?(?:answer|reply|response)(?: (?!is\b|was\b)[\w']+){0,3} (?:is|was|must be|should be|has to be|needs to be) "
                        r"(?:\w+ly )?(?:right|correct)|"
                        r"answers? (?:the|their|my|your) (?:question|request)|"
-                       r"(?:whether|if) (?:the |its |their )?(?:sum|result|figure|maths?|number|calculation|count|spelling|word)s? (?:is|are|was|were) "
+                       r"(?:whether|if) (?:the |its |their )?(?:sum|result|figure|maths?|number|calculation|count|spelling|word)s?"
+                       r"(?: (?:it|they) (?:gave|said|got|gives|says))? (?:is|are|was|were) "
                        r"(?:\w+ly )?(?:right|correct|wrong)|"                   # "whether the sum is right"
                        r"wrong(?!\s+(?:intonation|pitch|tone|emphasis|stress|pronunciation|prosody|volume|loudness|pace|speed|tempo|"
                        r"emotion|accent|manner|style|way|voice|delivery|mood|register)))\b", re.I)
@@ -92,7 +93,7 @@ _NEG_BEFORE = re.compile(r"\b(?:(?:does|do|should|must|will|shall)(?: not|n't) (
                          r"(?:is|are) (?:irrelevant|not relevant|not important|out of scope|excluded|not (?:assessed|considered|"
                          r"judged|evaluated|scored|rated|graded|marked|reviewed|checked|part of|included|covered)|"
                          r"(?:checked|judged|assessed|evaluated|handled|reviewed|scored|rated|graded|covered|marked|audited|tracked|"
-                         r"validated|verified|tested) "
+                         r"validated|verified|tested|catalogued|cataloged|logged|recorded|documented) "
                          r"(?:elsewhere|separately(?: (?:in|by) (?:another|a separate|a different|other|our|their|the) (?:\w+ ){0,2}?\w+)?"
                          r"(?=\s*(?:[.;,!?)]|$))|"
                          r"(?:by|in) (?:another|a separate|a different|other)\b)))\b",
@@ -105,7 +106,7 @@ _NEG_AFTER = re.compile(rf"(?:\b(?:ignor\w*|disregard\w*|without|regardless of|i
                         rf"(?:set|put|leave) aside|not bothered (?:about|with|by)|nothing about|"
                         rf"instead of|not (?:about|on|the|its|their|whether|what|how)|(?:not|never) {_JUDGE_VERB}|"
                         rf"not ask\w* (?:about|whether|if|for|how)|"          # "I'm NOT asking whether the answer is right"
-                        rf"out of scope|(?:no|not) need to|"
+                        rf"out of scope|(?:no|not) need to|(?:nobody|no one|no-one) (?:cares|minds|is judging|checks)|"
                         rf"(?:we'll|we will|I'll|I will|they'll|someone will) (?:sort|deal with|handle|look at|check|fix|do|cover)\b"
                         rf"(?=[^.;\n]{{0,40}}\b(?:separately|later|elsewhere|another time|next time)\b)|"   # "we'll sort the voice out separately"
                         rf"(?:another|a separate|a different|other) (?:\w+ ){{0,2}}(?:checks?|judges?|scores?|rates?|grades?|reviews?|"
@@ -183,7 +184,8 @@ def _affirmed(text) -> str:
 # a rubric that weighs both sides, whatever words it finds for the second one
 _BOTH = re.compile(r"\b(?:consider\w*|taking into account|take into account|weigh\w*|combin\w*|covering|covers?|judge|rate) both\b|"
                    r"\bboth (?:count|matter)\b|"          # "the actual answer AND the vibe/voice, both count"
-                   r"\b(?:words?|answer|content|correctness)\s+and\s+(?:the\s+)?(?:way|manner)\b|"      # "the words and the way it was said"
+                   r"\b(?:words?|answer|content|correctness)\s+and\s+(?:\w+\s+){0,3}?(?:the way|the manner|how|spoken|said)\b|"
+                   # "the words and the way it was said", "right words AND say them the way ...", "right words and spoken the way ..."
                    r"\b(?:content|correctness|accuracy|answer)\s+(?:and|&|\+)\s+(?:also\s+)?(?:the\s+)?(?:good\s+|clear\s+)?"
                    r"(?:speech|voice|delivery|audio|sound)\b|"
                    r"\bboth (?:the |its )?(?:content|correctness|accuracy|answer|what|whether)\b[^.\n]{0,60}\band\b", re.I)
@@ -195,7 +197,7 @@ def axis_of_words(text) -> str | None:
     both or only the whole, None if it names neither."""
     text = _affirmed(text)
     # (or a clause of a few words that names its side: "Which booth gave the right answer? Content only, ...")
-    narrowed = [c for c in re.split(r"[.;!?\n,()]", text) if _FOCUS.search(c) and (_NARROWS.search(c) or len(c.split()) <= 3)]
+    narrowed = [c for c in re.split(r"[.;!?\n,()]|\s[-\u2013\u2014]{1,2}\s", text) if _FOCUS.search(c) and (_NARROWS.search(c) or len(c.split()) <= 3)]
     sem, ac = any(_SEMANTIC.search(c) for c in narrowed), any(_ACOUSTIC.search(c) for c in narrowed)
     if sem != ac:
         return "semantic" if sem else "acoustic"

@@ -143,6 +143,7 @@ def answer_options(rubric) -> tuple | None:
     apart = [not (kept[k + 1].strip() if k + 1 < len(kept) else "") for k, line in enumerate(kept) if line.strip()]
     # and, after them, a paragraph's last sentence on its own: "... A step passes only when ... Write exactly one
     # line: RESULT: PASS or RESULT: FAIL." (its other sentences' commas would count as more options)
+    own = len(lines)            # (the rubric's own lines; the sentences after them are no lines below one)
     lines += [said[-1] for said in (re.split(r"(?<=[.!?])\s+", line) for line in lines) if len(said) > 1]
     for i, line in enumerate(lines):
         # a note after an answer left out: "Pick: Neither (if they are equally good)"
@@ -154,7 +155,7 @@ def answer_options(rubric) -> tuple | None:
         if len(pieces) < 2 and ":" in shared and shared in line and re.fullmatch(r"\w+", line.rsplit(shared, 1)[1]):
             pieces = [line, below]
         elif len(pieces) < 2 and i and re.search(r"(?::|\b(?:as|like|form|format))\s*$", lines[i - 1], re.I):
-            pieces = [x.strip(" \t.`*") for x in lines[i:i + 3]]
+            pieces = [x.strip(" \t.`*") for x in lines[i:min(i + 3, max(own, i + 1))]]
         last = pieces[-1]             # the shared start, read off the last answer: "Preferred: Response 2" -> "Preferred: Response "
         start = last[:max(last.rfind(": ") + 2, last.rfind("=") + 1, last.rfind(" ") + 1)]
         if ":" not in start and "=" not in start or len(start) > 40 or re.search(r"[?!.]\s", start):
@@ -192,7 +193,8 @@ def answer_template(rubric) -> tuple | None:
         rest = rubric[m.end():m.end() + 400].lstrip(" \t")     # a bounded look: not a copy of the rest per cue
         lines = rest.split("\n", 1)[:1] if not rest.startswith("\n") else rest.lstrip("\n").split("\n")[:4]
         shown += [(x.strip("\"'`"), True) for x in lines if x.strip()]
-    shown += [(x, False) for x in re.findall(r"\blike\s+((?:[^\n.?!]|\.(?=\d)){1,80})", rubric, re.I)]   # to the sentence's end
+    examples = re.findall(r"\blike\s+((?:[^\n.?!]|\.(?=\d)){1,80})", rubric, re.I)      # to the sentence's end
+    shown += [(x, False) for x in examples]
     shown += [(x, False) for x in re.findall(r"(?<![\w<])[A-Za-z]\w{0,20}=<[^<>\n]{1,30}>", rubric)]     # "... of the form OVERALL=<score>"
     shown.sort(key=lambda c: not _TEMPLATE_KEY.search(c[0]))     # a line that names what it holds first
     for line, introduced in shown:
@@ -204,6 +206,10 @@ def answer_template(rubric) -> tuple | None:
         holes = [m for m in _PLACEHOLDER.finditer(line) if key and m.start() >= key.end()]
         # a range in the key's parenthesis is not the hole: "`Delivery score (0-10): <n>`"
         hole = next((m for m in holes if line[m.start() - 1:m.start()] != "(" or len(holes) == 1), None)
+        number = re.match(r"[ \t]*(?:[:=|][ \t]*)?(\d{1,3})(?![\w.])", line[key.end():]) if key and not hole and line in examples else None
+        if number:              # "like | Score | 7 |": the example's number is the value's place, what closes the row kept
+            start, end = key.end() + number.start(1), key.end() + number.end(1)
+            return line[:start], number.group(1), line[end:] if re.fullmatch(r"[\s|*`]*", line[end:]) else ""
         if key and hole and not re.search(r"</|\"\s*:|\[\[", line):      # tags, JSON and [[N]] have their own styles
             out_of = re.fullmatch(r"(\d{1,3}|[nNxX])\s*(/\s*\d{1,3})", hole.group(0))      # "6/10" shown, or "n/5"
             if out_of:                # "Delivery: 6/10" shown as an example: the value in place of the 6

@@ -51,7 +51,7 @@ class BadRequest(Exception):
 
 
 _PAIR_WORDS = re.compile(r"<choice>|\[\[A\]\]|\bA or B\b|\bwhich of the two\b|\bthe better of\b|"
-                         r"\btwo (?:spoken |voice |audio |speech )?(?:replies|responses|answers|outputs|recordings|clips|assistants|bots|"
+                         r"\btwo (?:[\w-]+ )?(?:replies|responses|answers|outputs|recordings|clips|assistants|bots|"
                          r"models|systems|builds|takes|versions)\b|\b(?:listen to|compare) both\b|\bfirst[\"'`]? or [\"'`]?second\b|"
                          r"\bwhich one (?:is|was|did|does|sounds|gives|answers|follows)\b|"
                          r"\bcompare the two\b|<winner>|\bpairwise\b|\btwo arms\b|"
@@ -347,6 +347,9 @@ def parse_judge_request(body: dict) -> dict:
                       and b.strip() and not RUBRIC_CUE.search(b)][:1]
     found = {"question": sections[asked[-1]][2] if asked else None,
              "reference": next((b for kind, _, b in sections if kind == "reference"), None)}
+    if found["reference"]:          # "5 (spoken quietly)": the answer; how it is to be said is the delivery's
+        found["reference"] = re.sub(r"\s*\((?:spoken|said|read|delivered|whispered|shouted|sung)\b[^()\n]{0,40}\)\s*$", "",
+                                    found["reference"], flags=re.I) or found["reference"]
     # another question-like section that instructs the judge (MT-Bench's "[Instruction]") is rubric too
     # (and any after the last reply: what a reply answers comes before it, "### Instruction" below is the judge's)
     instructions += [b for i, (kind, _, b) in enumerate(sections) if kind == "question" and i != (asked or [-1])[-1]

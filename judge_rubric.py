@@ -236,7 +236,7 @@ def asks_answer_alone(rubric) -> bool:
     """Whether the rubric wants the answer line and nothing more: "Reply with only ...", "nothing
     else", "a single word", "Reply with A or B.", 'Reply with "Response 1" or "Response 2".'."""
     return bool(re.search(
-        r"\b(?:reply|respond|answer|output|return|write|type|tell me)\w*\s+(?:with\s+)?(?:only|just|exactly)\b|"
+        r"\b(?:reply|respond|answer|output|return|write|type|tell me|send(?: back)?)\w*\s+(?:with\s+)?(?:only|just|exactly)\b|"
         r"\bnothing else\b|\bno other (?:text|words)\b|\bno (?:prose|explanation|commentary|essay)\b|\bsingle (?:word|line|letter|character|digit)\b|"
         r"\bjust (?:tell me|say|answer|reply|write|type)\b|\bexactly like this\b|"
         r"\b(?:reply|respond|answer|output|type|drop|tell me)\w*\s+(?:with\s+)?(?:either\s+)?[\"']?(?:A|1|[A-Za-z][\w-]{0,9})[\"']?\s+or\s+"
@@ -346,6 +346,12 @@ def pair_verdict(rubric) -> tuple:
     better = r"[\"'`]?([^\s,;:\"'`]{1,12})[\"'`]? if [^,;\n]{1,80}?\b(?:better|wins|preferred|superior)\b[^,;\n]{0,20}"
     conditioned = re.search(rf"{better},\s*(?:or\s+)?{better}(?:,\s*(?:or\s+|and\s+)?[\"'`]?([^\s,;:\"'`]{{1,12}})[\"'`]? if "
                             rf"(?:they|both|the two|neither)\b)?", rubric, re.I)
+    # or with the clip it names: "1 for the first clip, 2 for the second clip, 0 if they are equally good", "DIT for the
+    # first reply, DAH for the second, DIT-DAH if they're equally good"
+    answer = r"[\"'`]?([^\s,;:\"'`]{1,12})[\"'`]?"
+    conditioned = conditioned or re.search(rf"{answer} for the first\b[^,;\n]{{0,20}}[,;]\s*(?:and\s+)?{answer} for the second\b"
+                                           rf"[^,;.\n]{{0,20}}(?:[,;]\s*(?:or\s+|and\s+)?{answer} if (?:they|they're|both|the two|neither)\b)?",
+                                           rubric, re.I)
     conditioned = conditioned if not said.get("labels") else None
     if conditioned:
         said["labels"] = [conditioned.group(1), conditioned.group(2)]

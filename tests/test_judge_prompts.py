@@ -3206,3 +3206,52 @@ def test_inputs_of_round_twenty_six():
                       question="## Test phrase: repeat after me blue moon\n")
     req = judge_request.parse_judge_request(body)
     assert (req["mode"], req["labels"]) == ("compare", ["EAST", "WEST"])
+
+
+@pytest.mark.parametrize("rubric,pairwise,want", [
+    ("Reply with a single digit: 1 for the first clip, 2 for the second clip, 0 if they are equally good.", True,
+     {"labels": ["1", "2"], "tie": "0", "style": "bare"}),
+    ("Use the club's words: DIT for the first reply, DAH for the second, DIT-DAH if they're equally good. Nothing else.",
+     True, {"labels": ["DIT", "DAH"], "tie": "DIT-DAH", "style": "bare"}),
+    ("Send back only the filled-in Score row, like | Score | 7 |", False,
+     {"style": "template", "template": ("| Score | ", "7", " |"), "alone": True}),
+    ("Check the sum only. Return one log line in the form\n07:12 RESULT=PASS\nor\n07:12 RESULT=FAIL", False,
+     {"style": "template", "template": ("07:12 RESULT=", "", ""), "levels": ["FAIL", "PASS"]}),
+])
+def test_answer_forms_of_round_twenty_seven(rubric, pairwise, want):
+    """Bugs caught (held-out round 27, 2026-12-06: batch 39 and plain 28, 12 of 20 and 24 of 30 at aef239d): each
+    answer given with the clip it names ("1 for the first clip, 2 for the second clip, 0 if ...") not the labels;
+    an example row whose number is the value's place ("like | Score | 7 |") not the template, and "Send back only"
+    not alone; two answer lines one under the other ("... in the form" / "RESULT=PASS" / "or" / "RESULT=FAIL") not
+    read where the paragraph above has two sentences (its last sentence, listed after the lines, was read as a
+    third answer)."""
+    assert_answer_form(rubric, pairwise, want)
+
+
+@pytest.mark.parametrize("text,axis", [
+    ("I only care whether the sum it gave is RIGHT (it's a noisy market, nobody cares how it sounds).", "semantic"),
+    ("We only record whether the ANSWER is factually accurate; manner of speech is catalogued separately.", "semantic"),
+    ("Check only whether the reply's content is correct - the handset speaker mangles the voice anyway.", "semantic"),
+    ("lock room kiosk - voice check\nRate the answer as a whole: did it say the right words AND say them the way the "
+     "visitor asked?", "holistic"),
+    ("Rate each reply 1-5 on the whole thing: right words and spoken the way it was asked.", "holistic"),
+])
+def test_rubric_axis_of_round_twenty_seven(text, axis):
+    """Bugs caught: "whether the sum it gave is RIGHT" not content and "nobody cares how it sounds" kept the voice;
+    "catalogued separately" left nothing out; a clause narrowed by "only" ran on over " - " into the voice; "the
+    right words AND say them the way ..." not both (and a "voice check" title won)."""
+    assert judge_axis.rubric_axis(text) == axis
+
+
+def test_inputs_of_round_twenty_seven():
+    """Bugs caught: "Two firmware builds ... answered" not two replies (one word between "two" and "builds"); a
+    reference with a note on its delivery ("5 (spoken quietly)") scored as the words to match."""
+    body = _request(("user", ["## Test phrase: what is 9 minus 4\n\nTwo firmware builds answered the phrase above. Taking "
+                              "everything into account, which is better overall? Reply with a single digit: 1 for the first "
+                              "clip, 2 for the second clip, 0 if they are equally good.", ("audio", "5", "slowly"),
+                              ("audio", "4", "")]))
+    req = judge_request.parse_judge_request(body)
+    assert (req["mode"], judge.ToyJudge().answer(req).strip()) == ("compare", "1")
+    body = _request(("user", ["Question: how many letters in bread\n\nResponse:", ("audio", "5", ""),
+                              "Reference Answer: 5 (spoken quietly)\n\nRate the content 1-5."]))
+    assert judge_request.parse_judge_request(body)["reference"] == "5"
