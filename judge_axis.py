@@ -44,7 +44,7 @@ _ACOUSTIC = re.compile(r"\b(?:paralinguistic\w*|acoustic\w*|deliver\w*|"
                        r"interface|system|app|ai|"
                        r"answer|repl(?:y|ie)|response|message|note|command|query|tutor|coach|product|service|feature|"
                        r"device|application|helper|ux|team|recording|clip|file|memo|self|prompt|module|software|trial|test|channel|"
-                       r"platform|engine|menu|ivr|skill|unit|kiosk|stack|build|version|booth|setting|locali[sz]ation|pack|timer|alarm)s?\b)"
+                       r"platform|engine|menu|ivr|skill|unit|kiosk|stack|build|version|booth|setting|locali[sz]ation|pack|timer|alarm|brain|cue|qa|box)(?:s|es)?\b)"
                        r"(?:(?:s|d)(?![ \t]*(?::|(?:back|answers?|repl(?:y|ies)|responses?|the|an?|its|their)\b))|over|overs)?|"
                        # (not "VoiceQA", "VoiceBot": a product; nor the verb naming a reply: "each trainee voices back the answer",
                        # "Trainee X voiced:", "Whose voiced answer is more accurate?"; "how it is voiced" is the delivery)
@@ -59,7 +59,7 @@ _ACOUSTIC = re.compile(r"\b(?:paralinguistic\w*|acoustic\w*|deliver\w*|"
                        r"the way (?:it|they|the \w+) (?:says?|said|speaks?|spoke|sounds?|sounded|delivered|reads?|read) "
                        r"(?:it|them|that|this)\b|the way (?:it's|it is|they're|they are) (?:spoken|said|delivered|read)|"
                        r"speech (?:quality|delivery|clarity)|(?:quality|clarity) of (?:the |its )?speech|(?:good|clear|natural) speech|"
-                       r"how well (?:it|they|the \w+) (?:is|are) spoken|"
+                       r"how well (?:it|they|the \w+) (?:is|are|was|were) (?:spoken|said|delivered)|"
                        r"style (?:the user |they )?(?:asked for|requested)|"
                        r"pac(?:e|ing)|intelligib\w*|timbre|expressive\w*|audio quality|sound quality|"
                        r"how it's (?:said|spoken|delivered)|how (?:it|they|the \w+) (?:sound(?:s|ed)?|(?:says?|said) it|speaks?|spoke|"
@@ -103,7 +103,7 @@ _NEG_BEFORE = re.compile(r"\b(?:(?:does|do|should|must|will|shall)(?: not|n't) (
 _NEG_AFTER = re.compile(rf"(?:\b(?:ignor\w*|disregard\w*|without|regardless of|irrespective of|no matter|rather than|"
                         rf"(?:do not|never) let|forget(?: about)?|(?:do not|does not|never) mind|(?:do not|never) take|"
                         rf"(?:do not|never|no need to) worry|(?:say|write) nothing about|(?:please |do )?not look (?:at|if|whether)|"
-                        rf"(?:set|put|leave) aside|not bothered (?:about|with|by)|nothing about|"
+                        rf"(?:set|put|leave) aside|not (?:bothered|fussed|worried|concerned) (?:about|with|by)|nothing about|"
                         rf"instead of|not (?:about|on|the|its|their|whether|what|how)|(?:not|never) {_JUDGE_VERB}|"
                         rf"not ask\w* (?:about|whether|if|for|how)|"          # "I'm NOT asking whether the answer is right"
                         rf"out of scope|(?:no|not) need to|(?:nobody|no one|no-one) (?:cares|minds|is judging|checks)|"
@@ -120,7 +120,8 @@ _NEG_AFTER = re.compile(rf"(?:\b(?:ignor\w*|disregard\w*|without|regardless of|i
 _FOCUS = re.compile(r"(?<!not )\b(?:only|solely|exclusively|purely|alone)\b(?!\s+(?:if|when|where|once|after|before|as|to|"
                     r"partly|partially|slightly|somewhat|mostly|half|barely|roughly|loosely|vaguely|moderately)\b)|"    # "only partly matches"
                     r"\byour (?:job|task|role) (?:is|here is) to\b", re.I)          # "Your job is to rate how ..."
-_NARROWS = re.compile(rf"\b(?:{_JUDGE_WORDS}|concentrat\w*|listen\w*|attend\w*|matters?|decide|choose|pick|determine|in scope)\b",
+_NARROWS = re.compile(rf"\b(?:{_JUDGE_WORDS}|concentrat\w*|listen\w*|attend\w*|matters?|decide|choose|pick|determine|in scope|"
+                      rf"(?:want|need) to know)\b",
                       re.I)
 
 

@@ -53,7 +53,8 @@ class BadRequest(Exception):
 _PAIR_WORDS = re.compile(r"<choice>|\[\[A\]\]|\bA or B\b|\bwhich of the two\b|\bthe better of\b|"
                          r"\btwo (?:[\w-]+ )?(?:replies|responses|answers|outputs|recordings|clips|assistants|bots|"
                          r"models|systems|builds|takes|versions)\b|\b(?:listen to|compare) both\b|\bfirst[\"'`]? or [\"'`]?second\b|"
-                         r"\bwhich one (?:is|was|did|does|sounds|gives|answers|follows)\b|"
+                         r"\bwhich one (?:is|was|did|does|sounds|gives|answers|follows)\b|\bwhich (?:is|was|did|does|sounds) (?:better|best)\b|"
+                         r"\bfirst\s*(?:,|/)\s*second\b|"
                          r"\bcompare the two\b|<winner>|\bpairwise\b|\btwo arms\b|"
                          r"\bwhich (?:response|reply|answer|candidate|sample|clip|recording|version|voice|rendering) "
                          r"(?:is|was|sounds|gives|answers|follows|better)\b", re.I)
@@ -261,7 +262,8 @@ def _their_question(question, free, rubric, spoken) -> str:
                     r"\s*(\S.*)", question or "", re.I | re.S)
     question = said.group(1) if said else question
     quoted = re.match(r'\s*[*_]*["\u201c`]([^"\u201c\u201d`\n]{2,300})["\u201d`]', question or "") or \
-        re.fullmatch(r"\s*(\*\*|__)([^*_\n]{2,300})\1\s*", question or "")       # *"..."* too, and **...** alone
+        re.fullmatch(r"\s*(\*\*|__)([^*_\n]{2,300})\1\s*", question or "") or \
+        re.fullmatch(r"\s*'([^'\n]{2,300})'\s*", question or "")       # *"..."* too, **...** alone, and '...' alone
     if quoted:
         question = quoted.group(quoted.lastindex).strip()
     if not question:
@@ -365,6 +367,10 @@ def parse_judge_request(body: dict) -> dict:
     ordered = None if ours or named or len(labels) >= 2 or len(audios) != 2 or clip_labels[-1:] != [None] else _ordered_names(free)
     told = "\n\n".join(system + instructions + [free])
     named = ordered if ordered and all(len(re.findall(rf"\b{re.escape(n)}\b", told, re.I)) >= 2 for n in ordered) else named
+    # a label the prose names as the one who asks is the question's clip: "I record what the trainee asks and what the
+    # gadget answers" over "Trainee (recording 1):" / "Gadget (recording 2):"
+    named = None if named and any(re.search(rf"\b{re.escape(n)}(?:'s)?\s+(?:asks?|asked|question|request)\b", told, re.I)
+                                  for n in named) else named
     # (a one-letter name in its own case: "bot A" / "bot B" are not the "a" of "we're on a deadline")
     mentions = [list(re.finditer(rf"(?<![\w>]){re.escape(n)}(?!\w)", told, 0 if len(n) == 1 else re.I)) for n in named or ()]
     quoted = [[m for m in found if told[m.start() - 1:m.start()] in "\"'`" and m.start()] for found in mentions]
@@ -399,7 +405,10 @@ def parse_judge_request(body: dict) -> dict:
         rubric, re.I))
     pairwise = bool(compare) or len(labels) >= 2 or bool(named) or (len(audios) - spoken >= 2 and bool(_PAIR_WORDS.search(rubric))
                                                      and not re.search(r"Scoring axis:", rubric))
-    all_audio = audios
+    question = (found["question"] or "") if ours else toy_question(
+        _their_question(found["question"], free, rubric, audios[:-2] if pairwise else audios[:-1]), "\n".join(system + user))
+    if not ours and len(question) >= 8:       # the question's own words ("... say it loudly") are the user's, not the judge's
+        told_rubric = re.sub(re.escape(question), " ", told_rubric, flags=re.I)
     if pairwise:
         axis = compare.group(1) if compare else PAIR_NAMES[rubric_axis(told_rubric)]
         by_label = {lab: b for lab, b in replies if lab}
@@ -432,8 +441,6 @@ def parse_judge_request(body: dict) -> dict:
     seed = body.get("seed")
     if seed is not None and not isinstance(seed, int):
         raise BadRequest("'seed' must be an integer")
-    question = (found["question"] or "") if ours else toy_question(
-        _their_question(found["question"], free, rubric, all_audio[:len(all_audio) - len(audios)]), "\n".join(system + user))
     # what a listener knows: the question's words, its answer's and the toy answers' ("8plus5is13" is heard as words)
     known = known_words(question, found["reference"] or toy_reference(question)) if None in transcripts else set()
     out, heard = [], []

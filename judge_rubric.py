@@ -211,7 +211,7 @@ def answer_format(rubric, pairwise=False) -> dict:
         fmt.update(style="bare", slots=["verdict"])
     elif pairwise and fmt.get("alone"):                          # "just tell me 1 or 2, nothing else": the label
         fmt.update(style="bare", slots=["choice"])
-    elif not pairwise and re.search(r"\b(?:just|only)(?: \w+){0,3} (?:the|a|one|your) (?:number|integer|int|digit|score)\b|"
+    elif not pairwise and re.search(r"\b(?:just|only)(?: \w+){0,3} (?:the|a|an|one|your) (?:number|integer|int|digit|score)\b|"
                                     r"\b(?:the|a|one|your)(?: \w+)? (?:number|integer|digit|score) only\b|\b(?:digits?|integer) only\b|"
                                     r"\b(?:reply|answer|respond)\w* with (?:just |only )?(?:the|a|one) (?:number|digit|integer)\b|"
                                     r"\bbare[ _](?:int|integer|number|digit|decimal)\b|"
@@ -253,7 +253,8 @@ def asks_answer_alone(rubric) -> bool:
         r"\bscores? only\b|\b(?:reply|respond|answer|output|say)\w*\s+(?:with\s+)?(?:the|a|one) (?:single )?(?:word|letter)\b|"
         r"\b(?:reply|respond|answer|output)\w*\s+with\s+['\"`][^'\"`\n]{1,30}['\"`]\s+only\b|"      # "Reply with 'Score: N' only"
         r"\b(?:just|only) the (?:digit|number|letter|label|word)\b|\bone line only\b|"
-        r"\b(?:answer|reply|respond|write)\w*\s+(?:with\s+)?(?:exactly\s+)?(?:one of:?\s+)?[A-Z][A-Z0-9]{0,9}(?: [A-Z0-9]{1,9})?,\s*"
+        r"\b(?:answer|reply|respond|write)\w*\s+(?:on (?:one|a single) line\s+)?(?:with\s+)?(?:exactly\s+)?(?:one of:?\s+)?"
+        r"[A-Z][A-Z0-9]{0,9}(?: [A-Z0-9]{1,9})?,\s*"
         r"[A-Z][A-Z0-9]{0,9}(?: [A-Z0-9]{1,9})?,?\s+or\s+[A-Z][A-Z0-9]{0,9}(?: [A-Z0-9]{1,9})?\s*(?:[.!]|$)|"   # "Answer RED CORNER, BLUE CORNER, or DRAW."
         r"\b(?:reply|respond|answer|output)\w*\s+with\s+(?:the|a|one|that|this|its|their|your)\s+(?:\w+'s\s+)?\w+(?: \w+)?\s+only\b|"
         r"\b(?:write|return|give|record|enter)\s+(?:the|your)\s+\w+\s+only\b|"          # "with the build number only", "Write the finding only"
@@ -378,7 +379,8 @@ def answer_tags(rubric, want, pairwise) -> list:
     <score-semantic>, <content_score>; else a tag shown empty or holding a placeholder."""
     tags = list(dict.fromkeys(t for t in re.findall(r"<([A-Za-z][\w-]*)>", rubric)
                               if re.fullmatch(rf"(?:[\w-]+[-_])?(?:{want})(?:[-_][\w-]+)?", t, re.I)
-                              and (f"</{t}>" in rubric or not re.search(rf"\w\s*[:=]\s*<{t}>", rubric))))
+                              and (f"</{t}>" in rubric or not re.search(rf"[\w\"']\s*[:=]\s*<{t}>|<{t}>\s*/\s*\d", rubric))))
+    # (not a value's placeholder: '{"naturalness": <score>}', "Write it as "<score>/10"")
     # a tag shown empty or holding a placeholder, whatever its name: "inside <overall></overall> tags"
     # (for a pair, a tag holding A or B first: "<answer>A</answer>" over an input's empty "<response_b></response_b>")
     tags = tags or ([t for t in dict.fromkeys(re.findall(r"<([A-Za-z][\w-]*)>\s*(?:A|B)\s*</\1>", rubric))

@@ -3255,3 +3255,62 @@ def test_inputs_of_round_twenty_seven():
     body = _request(("user", ["Question: how many letters in bread\n\nResponse:", ("audio", "5", ""),
                               "Reference Answer: 5 (spoken quietly)\n\nRate the content 1-5."]))
     assert judge_request.parse_judge_request(body)["reference"] == "5"
+
+
+@pytest.mark.parametrize("rubric,pairwise,want", [
+    ('Give a score from 1 (poor) to 5 (excellent). Output JSON only: {"naturalness": <score>}', False,
+     {"style": "json", "slots": [("naturalness", None)]}),
+    ('Score it from 0 to 10; ignore the voice. Write your answer as "<score>/10".', False,
+     {"style": "template", "template": ("", "N", "/10")}),
+    ("Score the delivery only on a scale from 0 to 100. Return only an integer.", False, {"style": "bare"}),
+    ("Answer on one line with STAND 3, STAND 7 or DEAD HEAT.", True, {"alone": True}),
+])
+def test_answer_forms_of_round_twenty_eight(rubric, pairwise, want):
+    """Bugs caught (held-out round 28, 2026-12-06: batch 40 and plain 29, 14 of 20 and 26 of 30 at d80d71e): a JSON
+    key's placeholder ('{"naturalness": <score>}') and a fraction's ('"<score>/10"') read as a <score> tag to answer
+    in; "Return only an integer" not a bare number; "Answer on one line with X, Y or Z" answered after a
+    justification."""
+    assert_answer_form(rubric, pairwise, want)
+
+
+@pytest.mark.parametrize("text,axis", [
+    ("You rank spoken answers on their overall quality: correctness of what is said and how well it is said.", "holistic"),
+    ("I've got two candidate voice brains. I only want to know which one gave the CORRECT answer to the question.",
+     "semantic"),
+    ("We're trialling a voice-cue unit. Content only: did it say the right words?", "semantic"),
+    ("HiveHigh - voice QA sprint 3\nRate 1-10 (10 = ship it).", "holistic"),
+    ("Please tell me whether the answer is correct, just the facts, I'm not fussed about how it sounds.", "semantic"),
+    ("Dummy voice-box trial. Judge the replies holistically.", "holistic"),
+])
+def test_rubric_axis_of_round_twenty_eight(text, axis):
+    """Bugs caught: "how well it is said" not the delivery; "voice brains", a "voice-cue unit", "voice QA" and a "voice-box" (things
+    and teams named by the voice) read as the voice to judge; "I only want to know which one gave the CORRECT
+    answer" did not narrow; "I'm not fussed about how it sounds" left nothing out."""
+    assert judge_axis.rubric_axis(text) == axis
+
+
+def test_inputs_of_round_twenty_eight():
+    """Bugs caught: the question's own words, quoted in the prose, read as the judge's ("... say it loudly" made a
+    content-only rubric weigh both); two clips labelled by who speaks ("Trainee (recording 1):" / "Gadget
+    (recording 2):") where the prose says the trainee asks, read as a pair of replies; "Which is better overall? Say
+    FIRST, SECOND or SAME" after two unlabelled clips not a comparison; a question heading's body in single quotes
+    kept its quotes."""
+    body = _request(("user", ['The actor\'s cue line to the unit, as written in the book:\n"repeat after me green river say '
+                              'it loudly"\n\nContent only: did it say the right words? Use one word: Excellent / Good / '
+                              'Fair / Poor / Bad.', ("audio", "green river", "quietly")]))
+    assert judge_request.parse_judge_request(body)["axis"] == "semantic"
+    body = _request(("user", ["I record what the trainee asks and what the gadget answers. Is the gadget's answer correct? "
+                              "Answer Yes or No.\n\nTrainee (recording 1):", ("audio", "how many letters in mountain", ""),
+                              "Gadget (recording 2):", ("audio", "8", "")]))
+    req = judge_request.parse_judge_request(body)
+    assert (req["mode"], req["question"], req["replies"][0][0]) == ("score", "how many letters in mountain", "8")
+    body = _request(("system", 'Today\'s prompt to every voice-box is: "what is 5 plus 6 say it sadly". Judge the replies '
+                               "holistically."),
+                    ("user", [("audio", "12", "sadly"), ("audio", "11", "happily"),
+                              "Two voice-boxes, in the order played above. Which is better overall? Say FIRST, SECOND or SAME."]))
+    req = judge_request.parse_judge_request(body)
+    assert (req["mode"], judge.ToyJudge().answer(req).strip()) == ("compare", "SECOND")
+    body = _request(("user", ["Judge these two overall.\n\nCommentator's instruction: 'repeat after me blue sky say it sadly'"
+                              "\n\nStand 3:", ("audio", "blue sky", "sadly"), "Stand 7:", ("audio", "blue", "sadly"),
+                              "Answer on one line with STAND 3, STAND 7 or DEAD HEAT."]))
+    assert judge_request.parse_judge_request(body)["question"] == "repeat after me blue sky say it sadly"
