@@ -44,7 +44,7 @@ _ACOUSTIC = re.compile(r"\b(?:paralinguistic\w*|acoustic\w*|deliver\w*|"
                        r"interface|system|app|ai|"
                        r"answer|repl(?:y|ie)|response|message|note|command|query|tutor|coach|product|service|feature|"
                        r"device|application|helper|ux|team|recording|clip|file|memo|self|prompt|module|software|trial|test|channel|"
-                       r"platform|engine|menu|ivr|skill|unit|kiosk|stack|build|version|booth|setting|locali[sz]ation|pack|timer|alarm|brain|cue|qa|box)(?:s|es)?\b)"
+                       r"platform|engine|menu|ivr|skill|unit|kiosk|stack|build|version|booth|setting|locali[sz]ation|pack|timer|alarm|brain|cue|qa|box|guide)(?:s|es)?\b)"
                        r"(?:(?:s|d)(?![ \t]*(?::|(?:back|answers?|repl(?:y|ies)|responses?|the|an?|its|their)\b))|over|overs)?|"
                        # (not "VoiceQA", "VoiceBot": a product; nor the verb naming a reply: "each trainee voices back the answer",
                        # "Trainee X voiced:", "Whose voiced answer is more accurate?"; "how it is voiced" is the delivery)
@@ -188,7 +188,7 @@ _BOTH = re.compile(r"\b(?:consider\w*|taking into account|take into account|weig
                    r"\b(?:words?|answer|content|correctness)\s+and\s+(?:\w+\s+){0,3}?(?:the way|the manner|how|spoken|said)\b|"
                    # "the words and the way it was said", "right words AND say them the way ...", "right words and spoken the way ..."
                    r"\b(?:content|correctness|accuracy|answer)\s+(?:and|&|\+)\s+(?:also\s+)?(?:the\s+)?(?:good\s+|clear\s+)?"
-                   r"(?:speech|voice|delivery|audio|sound)\b|"
+                   r"(?:speech|voice|delivery|delivered|spoken|audio|sound)\b|"       # "right answer AND delivered in the requested manner"
                    r"\bboth (?:the |its )?(?:content|correctness|accuracy|answer|what|whether)\b[^.\n]{0,60}\band\b", re.I)
 
 

@@ -92,7 +92,8 @@ def letter_grades(rubric) -> list | None:
     """Five letter grades a rubric lists best first, each with its meaning ("A (excellent), B (good), C
     (satisfactory), D (deficient), E (unacceptable)", "A = excellent, ..., F = fail"), or after the word "grade"
     with the ends' meanings only ("grade letters: A (fully correct), B, C, D, F (entirely wrong)") -> worst first."""
-    meaning = r"\s*(?:\([^()\n]{1,40}\)|[=:\u2013-]\s*[A-Za-z][^\n;()]{0,60}?)"     # "- A: fully correct" one a line too
+    meaning = r"\s*(?:\([^()\n]{1,40}\)|[=:\u2013\u2014-]\s*[A-Za-z][^\n;()]{0,60}?(?:\s*\([^()\n]{1,60}\))?)"   # "- A: fully correct",
+    #                                                                          "A \u2014 exactly right", "C \u2014 partly right (...)"
     m = re.search(rf"\bA{meaning}(?:\s*[,;/]?\s*(?:[-*\u2022]\s*)?(?:and\s+|or\s+)?\b[B-F]{meaning}){{4}}", rubric) or \
         re.search(rf"(?i:\bgrades?\b)[^.\n]{{0,30}}?\bA{meaning}?(?:\s*[,;/]\s*(?:and\s+|or\s+)?[B-F]\b){{3}}"
                   rf"\s*[,;/]?\s*(?:and\s+|or\s+)?[B-F]{meaning}?(?![\w-])", rubric)

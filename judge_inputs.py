@@ -172,7 +172,7 @@ def heading_kind(name) -> tuple | None:
     # "The speaker was asked", "The customer said" (the question). Not "Language spoken" (no one speaks).
     told = set(words) & {"said", "says", "spoke", "spoken", "replied", "answered", "responded", "asked", "asks", "asking", "ask",
                          "wrote"}
-    if not label and len(words) <= 5 and told:
+    if not label and len(words) <= 5 and told and words[0] != "how":       # (not "HOW it said it": the manner)
         if set(words) & _ASKERS or told <= {"asked", "asks", "asking", "ask"}:      # "User was asking"
             return "question", None
         if set(words) & {"it", "assistant", "model", "bot", "agent", "system", "tutor", "words", "text", "reply", "response"}:
@@ -315,7 +315,8 @@ def introduced_kind(line) -> tuple | None:
                  r"prompt|command|line)\b", clause, re.I):
         return "question", None                 # "Before the matinee we gave it this test instruction:"
     if re.search(r"\b(?:format|scale|rubric|criteri\w*|following|instruction\w*|output|score|rate|rating|verdict|json|"
-                 r"example|guidelines?)\b|\byour (?:reply|answer|response|judg\w+)\b|"     # "The last line of your reply must be:"
+                 r"example|guidelines?|ladder|list)\b|\byour (?:reply|answer|response|judg\w+)\b|"     # "The last line of your reply must be:"
+                 r"\bhow (?:it|they|the \w+) (?:said|says|spoke|speaks|sounded|sounds|answered)\b|"     # "I only care about HOW it said it:"
                  r"^\s*(?:please\s+)?(?:answer|reply|respond|write|return|give|end|finish)\s+(?:with|only|in|using|on|as)\b",
                  clause, re.I):                                  # "Answer with the label only, on one line:"
         return None

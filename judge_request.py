@@ -263,7 +263,8 @@ def _their_question(question, free, rubric, spoken) -> str:
     question = said.group(1) if said else question
     quoted = re.match(r'\s*[*_]*["\u201c`]([^"\u201c\u201d`\n]{2,300})["\u201d`]', question or "") or \
         re.fullmatch(r"\s*(\*\*|__)([^*_\n]{2,300})\1\s*", question or "") or \
-        re.fullmatch(r"\s*'([^'\n]{2,300})'\s*", question or "")       # *"..."* too, **...** alone, and '...' alone
+        re.fullmatch(r"\s*'([^'\n]{2,300})'\s*|\s*\u00ab\s*([^\u00ab\u00bb\n]{2,300}?)\s*\u00bb\s*", question or "")
+    # (*"..."* too, **...** alone, and '...' or \u00ab...\u00bb alone)
     if quoted:
         question = quoted.group(quoted.lastindex).strip()
     if not question:

@@ -58,7 +58,7 @@ def named_scale(rubric) -> tuple | None:
              r"\b(0)(?:\.0)?\s*,\s*0?\.25\s*,\s*0?\.5\d?\s*,\s*0?\.75\s*,?\s*(?:or\s+)?(1)(?:\.0)?\b",   # "0.0, 0.25, 0.5, 0.75 or 1.0"
              rf"\b([01]){to}{top}[- ](?:point )?scale\b",
              rf"\b([01])\s*\([^()\n]{{1,60}}\)\s*{to}{top}\b{unit}",            # "0 (not at all) to 4": anchored
-             rf"()(?:\b{top}[- ]point\b|\bout of {top}\b|(?:\b[NX]|<[NX]>)\s*/\s*{top}\b)",        # "<X>/10" too
+             rf"()(?:\b{top}[- ]point\b|\bout of {top}\b|(?:\b[NX]|<[NX]>|_{{2,}})\s*/\s*{top}\b)",        # "<X>/10", "__/10" too
              rf"\[\s*([01])\s*,\s*{top}\s*\]",                                        # "in [1, 10]"
              r"(?:scale|score|rate|rating|grade|from|between|range|probability|confidence)\D{0,24}?"
              r"\b(0)(?:\.0+)?\s*(?:\([^()\n]{0,60}\)\s*)?(?:-|\u2013|to|and)\s*(1)(?:\.0+)?(?![\d.]*\d)",   # 0-1, "0.00 (...) to 1.00"
@@ -68,10 +68,16 @@ def named_scale(rubric) -> tuple | None:
     for form in forms:
         m = re.search(form, rubric, re.I)
         if m:
-            # "out of 10, where 0 means totally wrong": the bottom is 0
-            lo = int(m.group(1) or (0 if re.search(r"(?<![\w.])0\s*(?:=|means|is|for|:)\s", rubric, re.I) else 1))
-            return lo, int(next(g for g in m.groups()[1:] if g))
-    anchors = [int(n) for n in re.findall(r"(?<![\w.])(\d{1,3})\s*=\s*[A-Za-z]", rubric)]    # "1 = wrong, 3 = right"
+            # "out of 10, where 0 means totally wrong", or "0-100" written too ("0-100. ... MARK: __ / 100"): the bottom is 0
+            hi = int(next(g for g in m.groups()[1:] if g))
+            lo = int(m.group(1) or (0 if re.search(rf"(?<![\w.])0\s*(?:=|means|is|for|:)\s|(?<![\w.])0\s*(?:-|\u2013|to)\s*{hi}\b",
+                                                   rubric, re.I) else 1))
+            return lo, hi
+    # "1 = wrong, 3 = right" (not what numbered inputs hold: "Clip 1 = the listener's request. Clip 2 = our bot's reply.")
+    inputs = re.compile(r"(?i)\b(?:clips?|audio|recordings?|tracks?|files?|takes?|samples?|items?|repl(?:y|ies)|responses?|answers?|"
+                        r"questions?|speakers?|voices?|models?|systems?|turns?|steps?|parts?|channels?|mics?)[ \t]*$")
+    anchors = [int(m.group(1)) for m in re.finditer(r"(?<![\w.])(\d{1,3})\s*=\s*[A-Za-z]", rubric)
+               if not inputs.search(rubric[max(0, m.start() - 20):m.start()])]
     if len(anchors) >= 2 and min(anchors) in (0, 1):
         return min(anchors), max(anchors)
     # a ladder of anchors, one per line: "- 10: fully correct" / "- 7-9: minor issues" / ... / "1 - wrong"
@@ -180,6 +186,8 @@ def answer_format(rubric, pairwise=False) -> dict:
             fmt["labels"] = [(words or listed).group(1), (words or listed).group(2)]
     elif pairwise and words:                                 # "one word: first, second, or same", "A, B, or Equal"
         fmt.update(style="bare", slots=["choice"], labels=[words.group(1), words.group(2)], tie=words.group(3))
+        if template and re.search(rf"\bwhere\s+{re.escape(template[1].strip())}\s+is\b", rubric):
+            fmt.update(style="template", slots=["value"], template=template)    # "a line 'Final verdict: X' where X is A, B, or tie"
         keyed = next((k for k in lines if re.search(rf"{re.escape(k)}[ \t]*:[ \t]*{re.escape(words.group(1))}\b", rubric)), None)
         if keyed:                                            # "one line:\nStandards verdict: A, B or SAME"
             fmt.update(style="line", slots=[keyed])
@@ -239,6 +247,7 @@ def asks_answer_alone(rubric) -> bool:
         r"\b(?:reply|respond|answer|output|return|write|type|tell me|send(?: back)?)\w*\s+(?:with\s+)?(?:only|just|exactly)\b|"
         r"\bnothing else\b|\bno other (?:text|words)\b|\bno (?:prose|explanation|commentary|essay)\b|\bsingle (?:word|line|letter|character|digit)\b|"
         r"\bjust (?:tell me|say|answer|reply|write|type)\b|\bexactly like this\b|"
+        r"\b(?:reply|respond|answer|write|output)\w*\s+on (?:one|a single) line\s+(?:as|like)\b|"     # "Respond on one line as: Grade: <letter>"
         r"\b(?:reply|respond|answer|output|type|drop|tell me)\w*\s+(?:with\s+)?(?:either\s+)?[\"']?(?:A|1|[A-Za-z][\w-]{0,9})[\"']?\s+or\s+"
         r"[\"']?(?:B|2|[A-Za-z][\w-]{0,9})[\"']?"
         r"(?:\s+only)?\s*(?:[.!]|$|;\s*if\b|,\s*(?:one|a single) word\b)|"    # "Reply with A or B.", "Answer A or B; if they

@@ -3314,3 +3314,46 @@ def test_inputs_of_round_twenty_eight():
                               "\n\nStand 3:", ("audio", "blue sky", "sadly"), "Stand 7:", ("audio", "blue", "sadly"),
                               "Answer on one line with STAND 3, STAND 7 or DEAD HEAT."]))
     assert judge_request.parse_judge_request(body)["question"] == "repeat after me blue sky say it sadly"
+
+
+@pytest.mark.parametrize("rubric,pairwise,want", [
+    ("Explain briefly, then end with a line 'Final verdict: X' where X is A, B, or tie.", True,
+     {"style": "template", "template": ("Final verdict: ", "X", "")}),
+    ("Grade only whether the words are correct.\n\nGrade key:\nA \u2014 exactly right\nB \u2014 right, with small extra wording\n"
+     "C \u2014 partly right (something missing or changed)\nD \u2014 mostly wrong\nE \u2014 wrong or no answer\n\n"
+     "Respond on one line as: Grade: <letter>", False, {"levels": ["E", "D", "C", "B", "A"], "alone": True}),
+    ("Jingle test. Clip 1 = the listener request as it came in. Clip 2 = our bot's reply. Rate ONLY the delivery of clip 2 "
+     "on 1\u20135. Bare digit please.", False, {"scale": (1, 5)}),
+    ("Assess the reply as a whole.\nFill in the line below and return only that line:\nOverall: __/10", False,
+     {"scale": (1, 10), "style": "line", "suffix": "/10"}),
+])
+def test_answer_forms_of_round_twenty_nine(rubric, pairwise, want):
+    """Bugs caught (held-out round 29, 2026-12-06: batch 41 and plain 30, 15 of 20 and 29 of 30 at 299f790): a line
+    to end with whose placeholder the rubric defines ("'Final verdict: X' where X is A, B, or tie") lost to the bare
+    words; grade letters with an em dash and a note in parentheses not read, and "Respond on one line as:" not
+    alone; numbered inputs ("Clip 1 = ..., Clip 2 = ...") read as a 1-2 scale; "__/10" no scale, so a 1-5 score was
+    written "3/10"."""
+    assert_answer_form(rubric, pairwise, want)
+
+
+def test_rubric_axis_of_round_twenty_nine():
+    """Bug caught: "right answer AND delivered in the requested manner" not both (and a "VOICE GUIDE" form's title
+    read as the voice to judge)."""
+    assert judge_axis.rubric_axis("SAND FESTIVAL - VOICE GUIDE SIGN-OFF FORM\nAssess the reply as a whole: right answer "
+                                  "AND delivered in the requested manner.") == "holistic"
+
+
+def test_inputs_of_round_twenty_nine():
+    """Bugs caught: "I only care about HOW it said it: was the voice ..." and "... give one overall word from this
+    ladder:" read as introducing the reply's words (the rest of the instructions became its transcript); a question
+    in guillemets kept them."""
+    assert judge_inputs.introduced_kind("I only care about HOW it said it:") is None
+    assert judge_inputs.introduced_kind("Please say whether the answer was right, and give one overall word from this "
+                                        "ladder:") is None
+    assert judge_inputs.introduced_kind("Here is what the guide answered:") == ("reply", None)
+    body = _request(("user", ["Last night a guest asked:\n\n\u00abhow many letters in bread, say it quietly\u00bb\n\nHere is "
+                              "what the guide answered (recording attached). Please consider everything together and give "
+                              "one overall word from this ladder:\nExcellent / Good / Fair / Poor / Bad",
+                              ("audio", "4", "loudly")]))
+    req = judge_request.parse_judge_request(body)
+    assert (req["question"], req["replies"][0][0], req["heard"]) == ("how many letters in bread, say it quietly", "4", [True])
