@@ -44,7 +44,7 @@ _ACOUSTIC = re.compile(r"\b(?:paralinguistic\w*|acoustic\w*|deliver\w*|"
                        r"interface|system|app|ai|"
                        r"answer|repl(?:y|ie)|response|message|note|command|query|tutor|coach|product|service|feature|"
                        r"device|application|helper|ux|team|recording|clip|file|memo|self|prompt|module|software|trial|test|channel|"
-                       r"platform|engine|menu|ivr|skill|unit|kiosk|stack|build|version|booth|setting|locali[sz]ation|pack|timer|alarm|brain|cue|qa|box|guide)(?:s|es)?\b)"
+                       r"platform|engine|menu|ivr|skill|unit|kiosk|stack|build|version|booth|setting|locali[sz]ation|pack|timer|alarm|brain|cue|qa|box|guide|desk)(?:s|es)?\b)"
                        r"(?:(?:s|d)(?![ \t]*(?::|(?:back|answers?|repl(?:y|ies)|responses?|the|an?|its|their)\b))|over|overs)?|"
                        # (not "VoiceQA", "VoiceBot": a product; nor the verb naming a reply: "each trainee voices back the answer",
                        # "Trainee X voiced:", "Whose voiced answer is more accurate?"; "how it is voiced" is the delivery)

@@ -175,8 +175,9 @@ def heading_kind(name) -> tuple | None:
     if not label and len(words) <= 5 and told and words[0] != "how":       # (not "HOW it said it": the manner)
         if set(words) & _ASKERS or told <= {"asked", "asks", "asking", "ask"}:      # "User was asking"
             return "question", None
-        if set(words) & {"it", "assistant", "model", "bot", "agent", "system", "tutor", "words", "text", "reply", "response"}:
-            return "reply", None
+        if set(words) & {"it", "assistant", "model", "bot", "agent", "system", "tutor", "words", "text", "reply", "response"} or \
+                words[0] == "what" and (words[-1] == "back" or told & {"replied", "answered", "responded"}):
+            return "reply", None            # (and "what the teapot said back": whoever said it; not "What the boater said")
     return None
 
 
@@ -331,7 +332,7 @@ def introduced_kind(line) -> tuple | None:
 
 def sentences(text) -> list:
     """The text split after each ".", "!", "?" or ";" that a blank follows."""
-    return re.split(r"(?<=[.!?;])\s+", text)
+    return re.split(r"(?<=[.!?;])\s+|(?<=[.!?][\"\u201d])\s+", text)      # ('... happily." The conductor answered:')
 
 
 def unfield(text) -> str:

@@ -147,7 +147,8 @@ def answer_format(rubric, pairwise=False) -> dict:
     elif keys or re.search(r"\bJSON\b", rubric) or spec:
         fmt.update(style="json", slots=keys or (["choice"] if pairwise else ["score"]))
         offered = re.search(rf'"{re.escape(fmt["slots"][0])}"\s*:\s*"(\w+)"\s*(?:\||/|or)\s*"(\w+)"'
-                            r'(?:\s*(?:\||/|or)\s*"(\w+)")?', rubric)
+                            r'(?:\s*(?:\||/|or)\s*"(\w+)")?', rubric) or \
+            re.search(rf'"{re.escape(fmt["slots"][0])}"\s*:\s*(\d)\s*(?:\||/|or)\s*(\d)(?:\s*(?:\||/|or)\s*(\d))?', rubric)   # 1 or 2
         shown_objects = list(dict.fromkeys(re.findall(rf'\{{\s*"{re.escape(fmt["slots"][0])}"\s*:\s*"(\w+)"\s*\}}', rubric)))
         if not offered and 2 <= len(shown_objects) <= 3:     # '{"better": "A"}, {"better": "B"}, or {"better": "same"}'
             offered = re.match(r"(\w+) (\w+) ?(\w+)?", " ".join(shown_objects))
@@ -222,7 +223,7 @@ def answer_format(rubric, pairwise=False) -> dict:
     elif not pairwise and re.search(r"\b(?:just|only)(?: \w+){0,3} (?:the|a|an|one|your) (?:number|integer|int|digit|score)\b|"
                                     r"\b(?:the|a|one|your)(?: \w+)? (?:number|integer|digit|score) only\b|\b(?:digits?|integer) only\b|"
                                     r"\b(?:reply|answer|respond)\w* with (?:just |only )?(?:the|a|one) (?:number|digit|integer)\b|"
-                                    r"\bbare[ _](?:int|integer|number|digit|decimal)\b|"
+                                    r"\bbare[ _](?:int|integer|number|digit|decimal)\b|\b(?:number|integer|digit)s? only\b|"
                                     r"\b(?:a|one) single (?:number|integer|digit)\b|"
                                     r"\bas a (?:number|decimal|integer)\b[^.\n]{0,100}\bnothing else\b|"     # "as a number between 0 and 1, ..., nothing else"
                                     r"\b(?:write|output|reply with|answer with|return|respond with) nothing (?:but|else)\b|"
@@ -246,8 +247,9 @@ def asks_answer_alone(rubric) -> bool:
     return bool(re.search(
         r"\b(?:reply|respond|answer|output|return|write|type|tell me|send(?: back)?)\w*\s+(?:with\s+)?(?:only|just|exactly)\b|"
         r"\bnothing else\b|\bno other (?:text|words)\b|\bno (?:prose|explanation|commentary|essay)\b|\bsingle (?:word|line|letter|character|digit)\b|"
-        r"\bjust (?:tell me|say|answer|reply|write|type)\b|\bexactly like this\b|"
+        r"\bjust (?:tell me|say|answer|reply|write|type)\b|\bexactly like this\b|\b(?:in )?one word(?: only)?(?=\s*[:.!]|\s*$)|"
         r"\b(?:reply|respond|answer|write|output)\w*\s+on (?:one|a single) line\s+(?:as|like)\b|"     # "Respond on one line as: Grade: <letter>"
+        r"\b(?:reply|respond|answer)\w*\s+with\s+(?:one|a single) line\s*:|"         # "Reply with one line: WB-SCORE=<value>"
         r"\b(?:reply|respond|answer|output|type|drop|tell me)\w*\s+(?:with\s+)?(?:either\s+)?[\"']?(?:A|1|[A-Za-z][\w-]{0,9})[\"']?\s+or\s+"
         r"[\"']?(?:B|2|[A-Za-z][\w-]{0,9})[\"']?"
         r"(?:\s+only)?\s*(?:[.!]|$|;\s*if\b|,\s*(?:one|a single) word\b)|"    # "Reply with A or B.", "Answer A or B; if they
@@ -262,9 +264,10 @@ def asks_answer_alone(rubric) -> bool:
         r"\bscores? only\b|\b(?:reply|respond|answer|output|say)\w*\s+(?:with\s+)?(?:the|a|one) (?:single )?(?:word|letter)\b|"
         r"\b(?:reply|respond|answer|output)\w*\s+with\s+['\"`][^'\"`\n]{1,30}['\"`]\s+only\b|"      # "Reply with 'Score: N' only"
         r"\b(?:just|only) the (?:digit|number|letter|label|word)\b|\bone line only\b|"
-        r"\b(?:answer|reply|respond|write)\w*\s+(?:on (?:one|a single) line\s+)?(?:with\s+)?(?:exactly\s+)?(?:one of:?\s+)?"
+        r"\b(?:answer|reply|respond|write|print)\w*\s*:?\s+(?:on (?:one|a single) line\s+)?(?:with\s+)?(?:exactly\s+)?(?:one of:?\s+)?"
         r"[A-Z][A-Z0-9]{0,9}(?: [A-Z0-9]{1,9})?,\s*"
-        r"[A-Z][A-Z0-9]{0,9}(?: [A-Z0-9]{1,9})?,?\s+or\s+[A-Z][A-Z0-9]{0,9}(?: [A-Z0-9]{1,9})?\s*(?:[.!]|$)|"   # "Answer RED CORNER, BLUE CORNER, or DRAW."
+        r"[A-Z][A-Z0-9]{0,9}(?: [A-Z0-9]{1,9})?,?\s+or\s+[A-Z][A-Z0-9]{0,9}(?: [A-Z0-9]{1,9})?\s*(?:[.!]|$|\s+if\b)|"   # "Answer RED
+        #                                                          CORNER, BLUE CORNER, or DRAW.", "Print: ITEM 001, ITEM 002, or EVEN if ..."
         r"\b(?:reply|respond|answer|output)\w*\s+with\s+(?:the|a|one|that|this|its|their|your)\s+(?:\w+'s\s+)?\w+(?: \w+)?\s+only\b|"
         r"\b(?:write|return|give|record|enter)\s+(?:the|your)\s+\w+\s+only\b|"          # "with the build number only", "Write the finding only"
         r"\b(?:output|reply|answer|return|write)\w*\s+(?:the|a|one)\s+(?:label|letter|word|number|digit)\s+only\b|"
@@ -317,7 +320,7 @@ def pair_verdict(rubric) -> tuple:
         said["labels"] = ["1", "2"]             # the verdict's own labels, whatever the replies' headings say
     elif re.search(r"\[\[A\]\]", rubric):
         said["labels"] = ["A", "B"]
-    words = re.search(r"\b(first|A)\b,? (second|B)\b,? (?:or )?(same|tie|equal|neither|both|C)\b", rubric, re.I)
+    words = re.search(r"\b(first|A)\b,? (second|B)\b,? (?:or )?(same|tie|equal|neither|both|C|even|level|draw)\b", rubric, re.I)
     if words and not tie:
         said["tie"] = words.group(3)          # the tie as the rubric spells it: "one of A, B or Tie"
     # three answers listed after an order, the tie last: "Write X, Y or EQUAL on the first line", "one of: LEFT, RIGHT, SAME"
@@ -363,6 +366,13 @@ def pair_verdict(rubric) -> tuple:
                                            rf"[^,;.\n]{{0,20}}(?:[,;]\s*(?:or\s+|and\s+)?{answer} if (?:they|they're|both|the two|neither)\b)?",
                                            rubric, re.I)
     conditioned = conditioned if not said.get("labels") else None
+    # three answers in capitals after a colon, the first two alike but for their last word, the tie last: "Answer with one
+    # line: SOLD TO BIDDER A, SOLD TO BIDDER B, or NO SALE if they're equal"
+    caps = r"([A-Z][A-Z0-9]*(?: [A-Z0-9]+){0,3})"
+    phrases = re.search(rf":\s*{caps},\s*{caps},?\s+or\s+{caps}(?=\s*(?:[.!;]|$)|\s+if\b)", rubric, re.M)
+    if phrases and not said.get("labels") and not conditioned and \
+            phrases.group(1).rsplit(" ", 1)[0] == phrases.group(2).rsplit(" ", 1)[0] != phrases.group(1):
+        said["labels"], said["tie"] = [phrases.group(1), phrases.group(2)], phrases.group(3)
     if conditioned:
         said["labels"] = [conditioned.group(1), conditioned.group(2)]
         said["tie"] = conditioned.group(3) or said["tie"]
@@ -375,6 +385,9 @@ def pair_verdict(rubric) -> tuple:
                                  rubric, re.I)
     tie_if = tie_if or re.search(r"\b(?i:if) (?:they|both)(?: [\w']+){0,4},?\s+(?:answer|say|write|reply)(?: with)?\s+[\"'`]?([A-Z]\w{1,15})\b()",
                                  rubric)      # "If they come out level, answer Pass."
+    # "EDGE if you really can't separate them", "EVEN if equally good"
+    tie_if = tie_if or re.search(r"(?<![\w-])([A-Z][A-Z-]{1,15})\s+if\s+(?:(?:you|we) (?:really |truly |honestly )?(?:can't|cannot|can not) (?:separate|split|tell|"
+                                 r"choose|decide|pick)|(?:they(?:'re| are)\s+|both(?: are)?\s+)?equally)\b()", rubric)
     if tie_if and not tie and not words:
         said["tie"] = tie_if.group(1) or tie_if.group(2)
     return said, words, listed, conditioned

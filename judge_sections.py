@@ -103,10 +103,11 @@ PLACEHOLDER_CLIP = (r"\s*(?:[<\[(][ \t]*(?:audio|attached|see (?:the )?(?:audio|
                      r"(?:the |an? )?attached (?:audio|recording|clip|wav)(?: (?:recording|clip|file))?\b[^\n]{0,80}|"   # "attached audio clip"
                      r"attached(?:[ \t]+(?:below|above|here|separately))?[ \t]*\.?|"                           # "bot_reply_audio: attached below"
                      r"see (?:the )?(?:audio|clip|recording|attachment)(?:[ \t]+(?:below|above|attached))?[ \t]*\.?|"    # "Reply: see recording"
+                     r"(?:audio|clip|recording|wav|sound)[ \t]*\.?|"                 # a log's "reply=clip"
                      r"(?:the |an? )?(?:audio|recording|clip)(?: (?:recording|clip|file))? (?:is |are )?(?:below|above|attached|follows)\b"
                      r"[^\n]{0,60})\s*:?\s*")                  # "audio recording below (no transcript was supplied)."
 # a form's field with its value on its line: "Member asking: Mrs D. Okafor", "Overall mark (0-10): __"
-_FIELD_LINE = re.compile(r"[ \t]*[A-Z][A-Za-z' ]{1,30}(?:[ \t]*\([^()\n]{0,20}\))?[ \t]*:[ \t]*\S")
+_FIELD_LINE = re.compile(r"[ \t]*[A-Z][A-Za-z' ]{1,30}(?:[ \t]*\([^()\n]{0,60}\))?[ \t]*:[ \t]*\S")
 _WORDS_GIVEN = re.compile(r"transcri|te?xt|asr|words|said|spoke|says", re.I)      # a heading over a reply's words
 _GIVEN_TRANSCRIPT = re.compile(r"^[ \t]*([A-Za-z][\w '\u2019]{0,60}?)[ \t]*\((?:[^():\n]{0,40}?,[ \t]*)?(?:transcript(?:ion)?|text|asr|"
                                r"says|said)[ \t]*:?[ \t]*([^()\n]{1,300})\)[ \t]*:?[ \t]*$", re.I)    # "(audio attached, transcript: ...)"
@@ -185,6 +186,8 @@ def split_sections(text) -> tuple[list, str]:
         field = re.match(r"[ \t]*([A-Za-z]{2,12})[ \t]*\d{1,2}[ \t]*(?:[-:.)\u2013\u2014]|$)", line)
         if current is not None and numbered and current is numbered[0] and field and field.group(1).lower() == numbered[1]:
             current = None      # "Field 2 - Response: the recording above" / "Field 3 - Overall score: ...": the next field
+        if current is not None and re.fullmatch(r"[ \t]*([-=*_~])\1{3,}[ \t]*", line):
+            current = None              # a rule line ("--------") closes the input above it
         if current is not None and re.fullmatch(r"[ \t]*```[\w-]*[ \t]*", line):
             current = None              # a code block's fence closes the input inside it (kept: fences pair in the rubric)
         if shown and line.strip():              # "... a line of the form:" / "Answer: A / B / TIE": the answer's form
@@ -284,7 +287,10 @@ def split_sections(text) -> tuple[list, str]:
             told and introduced_kind(inline.group(1) + ":")
         if introduced:                          # "... a second opinion. I asked it: spell dog backwards": one line
             free.append(inline.group(1) + ":")
-            body, then = _then_introduced(inline.group(2))
+            given = inline.group(2)
+            if inline.group(1).count("(") > inline.group(1).count(")") and ")" in given:
+                given = given[:given.index(")")]     # "... as follows (our transcription: lemon backwards is lemon)."
+            body, then = _then_introduced(given)
             body, after = _quoted_then_rubric(body) if not then else (body, "")
             free += [after] if after else []
             sections.append([*introduced, [body], "said"])
@@ -318,8 +324,10 @@ def split_sections(text) -> tuple[list, str]:
             current = None
         elif m and re.fullmatch(r"(?:(?:first|second|third|1st|2nd|3rd) )?(?:clip|recording|audio|file)(?: \w{1,2})?",
                                 m.group("name").strip(), re.I) and (m.groupdict().get("rest") or "").strip() and \
-                heading_kind(m.group("rest").strip().rstrip(".:")) and len(m.group("rest").split()) <= 4:
-            described = heading_kind(m.group("rest").strip().rstrip(".:"))    # "Second clip: reply A.": what the clip is
+                heading_kind(re.sub(r"\([^()]*\)", "", m.group("rest")).strip().rstrip(".:")) and \
+                len(re.sub(r"\([^()]*\)", "", m.group("rest")).split()) <= 6:
+            described = heading_kind(re.sub(r"\([^()]*\)", "", m.group("rest")).strip().rstrip(".:"))
+            #                             "Second clip: reply A.", "First clip: the kid's question (recorded ...)": what the clip is
             sections.append([described[0], described[1], [], m.group("rest")])
             current = None
         elif kind:

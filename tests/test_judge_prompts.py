@@ -3357,3 +3357,61 @@ def test_inputs_of_round_twenty_nine():
                               ("audio", "4", "loudly")]))
     req = judge_request.parse_judge_request(body)
     assert (req["question"], req["replies"][0][0], req["heard"]) == ("how many letters in bread, say it quietly", "4", [True])
+
+
+@pytest.mark.parametrize("rubric,pairwise,want", [
+    ("Judge their manner of speech alone.\n\nProclaim thy verdict in one word: FIRST, SECOND, or EVEN.", True,
+     {"labels": ["FIRST", "SECOND"], "tie": "EVEN", "alone": True}),
+    ("Call it: HEADS, TAILS, or EDGE if you really can't separate them. One word.", True, {"tie": "EDGE", "alone": True}),
+    ("Which answer is more useful?\nPrint: ITEM 001, ITEM 002, or\nEVEN if equally good.", True, {"tie": "EVEN", "alone": True}),
+    ("Judge them overall. Answer with one line: SOLD TO BIDDER A, SOLD TO BIDDER B, or NO SALE if they're equal.", True,
+     {"labels": ["SOLD TO BIDDER A", "SOLD TO BIDDER B"], "tie": "NO SALE", "alone": True}),
+    ('Reply in JSON, thus: {"preferred_exhibit": 1 or 2, "reason": "..."}', True,
+     {"style": "json", "labels": ["1", "2"]}),
+    ("MARK CONTENT ONLY, 0-10. ANSWER = NUMBER ONLY, NOTHING ELSE. OVER.", False, {"style": "bare", "alone": True}),
+    ("Score from 0 to 1 in steps of 0.25. Reply with one line: WB-SCORE=<value>", False, {"style": "template", "alone": True}),
+])
+def test_answer_forms_of_round_thirty(rubric, pairwise, want):
+    """Bugs caught (held-out round 30, 2026-12-06: batch 42 and plain 31, 10 of 20 and 29 of 30 at 566d3fd): "in one
+    word:" and "One word." not alone, EVEN not a tie word, "X if you really can't separate them" and "X if equally
+    good" not the tie; "Print:" not an order to answer alone; three answers in capitals whose first two differ in
+    their last word ("SOLD TO BIDDER A, SOLD TO BIDDER B, or NO SALE") not the labels; a JSON key's unquoted values
+    ("1 or 2") not its labels; "NUMBER ONLY" not a bare number; "Reply with one line:" not alone."""
+    assert_answer_form(rubric, pairwise, want)
+
+
+def test_rubric_axis_of_round_thirty():
+    """Bug caught: a "Voice desk assistant" (a thing named by the voice) read as the voice to judge."""
+    assert judge_axis.rubric_axis("CATALOGUE CARD\nCollection: Voice desk assistant trials\nAssessor: please grade the response "
+                                  "as a whole - what it said and how it said it.") == "holistic"
+
+
+def test_inputs_of_round_thirty():
+    """Bugs caught: a quoted question of two sentences cut after its first ('asked: "What is 2 plus 2? Say it happily."
+    The conductor answered:'); a rule line ("--------") under the question read as part of it; a log's "reply=clip"
+    read as the reply's words; "First clip: the kid's question (recorded at the workshop)." / "Second clip: what the
+    teapot said back." read as two replies; a card's field whose name holds a long parenthesis did not end the reply
+    above it; a reply given in an unclosed parenthesis kept its ")". The "boater" line is a guard: "What the boater
+    said" (whoever asked) is no reply heading."""
+    sections, _ = judge_sections.split_sections('A child in the front carriage asked: "What is 2 plus 2? Say it happily." The '
+                                                'conductor answered:')
+    assert sections[0] == ("question", None, '"What is 2 plus 2? Say it happily."')
+    sections, _ = judge_sections.split_sections("Customer asked: What is 9 minus 2?\n--------------------------------\nITEM 001 "
+                                                "answer recording")
+    assert sections[0] == ("question", None, "What is 9 minus 2?")
+    assert judge_inputs.heading_kind("what the teapot said back") == ("reply", None)
+    assert judge_inputs.heading_kind("What the boater said") != ("reply", None)
+    body = _request(("user", ["We do a go/no-go on each recorded answer.\n\nFirst clip: the kid's question (recorded at the "
+                              "workshop).", ("audio", "how many letters in bread say it quietly", ""),
+                              "Second clip: what the teapot said back.", ("audio", "9", "quietly"),
+                              "Write PASS if you'd put it on the float, FAIL if not. Just the one word."]))
+    req = judge_request.parse_judge_request(body)
+    assert (req["mode"], req["question"], req["replies"][0][0]) == ("score", "how many letters in bread say it quietly", "9")
+    body = _request(("user", ["Question: what is 9 minus 2\nReply=clip", ("audio", "8", ""), "Is it right? Answer YES or NO."]))
+    assert judge_request.parse_judge_request(body)["replies"][0][0] == "8"
+    card = ("CATALOGUE CARD\nPatron's request (spoken at the issue desk, transcribed): repeat after me silver moon\nResponse: see "
+            "recording\nAssessor: please grade the response as a whole.")
+    assert judge_request._their_inputs([card])[0][-1] == ("reply", None, "")
+    sections, _ = judge_sections.split_sections("A solver asked, \"Spell lemon backwards.\" The line answered as follows (our "
+                                                "transcription: lemon backwards is lemon).")
+    assert sections[-1] == ("reply", None, "lemon backwards is lemon")
