@@ -22,7 +22,7 @@ import re
 # positive first. A ladder: three or more quality words it lists ("Excellent, Good, Fair or Poor").
 VERDICTS = [("yes", "no"), ("correct", "incorrect"), ("pass", "fail"), ("true", "false"), ("accept", "reject"),
              ("compliant", "non-compliant"), ("match", "no match"), ("go", "no-go"),
-             ("acceptable", "unacceptable"), ("good", "bad"), ("appropriate", "inappropriate")]
+             ("acceptable", "unacceptable"), ("good", "bad"), ("appropriate", "inappropriate"), ("y", "n")]
 # ITU-T P.800 ranks Bad below Poor: "Excellent, Good, Fair, Poor, Bad"
 LADDER = {"terrible": 0, "awful": 0, "very poor": 0, "very bad": 0, "bad": 0.5, "poor": 1, "weak": 1, "fair": 2,
            "average": 2, "ok": 2, "okay": 2, "mediocre": 2, "acceptable": 2, "adequate": 2, "good": 3, "very good": 3.5,

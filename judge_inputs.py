@@ -137,15 +137,16 @@ def heading_kind(name) -> tuple | None:
             <= _FILLER | _ASKERS | {"it", "was", "is", "being", "answering", "answered", "responding", "that", "which", "posed",
                                     "given", "from", "by", "under", "test", "tested"}:
         return "question", None                    # "The question it was answering", "Question from child", "Prompt under test"
-    if {"reference", "expected", "gold", "ideal", "target", "official"} & set(words) or "ground truth" in " ".join(words) \
-            or " ".join(words[-2:]) in ("correct answer", "right answer", "answer key"):
-        return "reference", None
+    if ({"reference", "expected", "gold", "ideal", "target", "official"} & set(words) or "ground truth" in " ".join(words)
+            or " ".join(words[-2:]) in ("correct answer", "right answer", "answer key")) and not {"output", "format"} & set(words):
+        return "reference", None                   # (not "expected_output": the judge's own answer's form)
     if not label and (len(words) in (2, 3) and words[-1] in ("question", "prompt", "request", "query", "instruction", "utterance")
                       or len(words) <= 3 and words[-1] == "card" and set(words) & {"question", "prompt", "request"}
                       or words == ["stimulus"]) and not \
             set(words[:-1]) & ({"system", "judge", "grading", "scoring", "evaluation", "evaluator", "rating", "example", "sample",
                                 "oracle", "reviewer", "rater", "annotator",             # "Oracle question": the judge's
-                                "your", "my", "next", "following", "follow", "up"} | _REPLY_WORDS):
+                                "your", "my", "next", "following", "follow", "up",
+                                "only", "one", "main", "real", "key", "quick", "simple"} | _REPLY_WORDS):   # "only question: did it ...?"
         return "question", None                    # "Scripted prompt", "Client prompt card", "Stimulus (...)" (not "System prompt")
     if not label and (len(words) == 2 and words[0] in _ASKERS and words[1] in ("line", "turn", "utterance", "words")
                       or words[1:] == ["call", "in"] and words[0] in _ASKERS):

@@ -36,7 +36,7 @@ import numpy as np
 import soundfile as sf
 
 from judge_axis import rubric_axis
-from judge_inputs import (AFTER_AUDIO, heading_kind, heard_words, known_words, toy_question, toy_reference, unfield, unhtml,
+from judge_inputs import (_ASKERS, AFTER_AUDIO, heading_kind, heard_words, known_words, sentences, toy_question, toy_reference, unfield, unhtml,
                           unjson, untag)
 from judge_rubric import PAIR_NAMES, answer_format
 from judge_sections import PLACEHOLDER_CLIP, RUBRIC_CUE, our_sections, split_sections
@@ -148,7 +148,7 @@ def _clip_labels(messages) -> list:
         for part in m.get("content") if isinstance(m.get("content"), list) else [{"type": "text", "text": m.get("content")}]:
             if isinstance(part, dict) and part.get("type") == "text" and isinstance(part.get("text"), str):
                 lines = [line.strip() for line in part["text"].splitlines() if line.strip()]
-                last = lines[-1] if lines else last
+                last = sentences(lines[-1])[-1] if lines else last     # "... both answered. first clip is the old tablet:"
             elif isinstance(part, dict) and part.get("type") in ("input_audio", "audio_url"):
                 labels.append(last)
                 last = None
@@ -172,6 +172,8 @@ def _paired_names(first, second) -> tuple | None:
         [k for k, (x, y) in enumerate(zip(a, b)) if x != y]
     i = differ[0] if len(a) == len(b) and len(differ) == 1 else None          # the same line but for one word
     numbered = i is not None and (a[i].isdigit() or b[i].isdigit())
+    if i is not None and {a[i].lower(), b[i].lower()} & (_ASKERS | {"question", "prompt", "request", "kid", "asker"}):
+        return None             # "That's the user." / "That's the assistant.": the question's clip and the reply's
     if i is None or i > 3 and i != len(a) - 1 and not numbered or max(len(a[i]), len(b[i])) > 12 or any(
             (heading_kind(line.rstrip(":")) or ("",))[0] == "question" for line in (first, second)):
         return None
@@ -191,6 +193,10 @@ def _ordered_names(text) -> tuple | None:
     # or first in their sentence, their order after them: "The East face recording comes first, then the West face."
     m = m or re.search(r"(?:^|[.!?:]\s+)(?:the\s+)?([A-Za-z][\w-]{0,15})(?:\s+[\w-]+){0,3}?\s+(?:comes\s+|is\s+|goes\s+|plays\s+)?first\b,?"
                        r"\s+(?:and\s+)?(?:then|followed by)\s+(?:the\s+)?([A-Za-z][\w-]{0,15})\b", text, re.I | re.M)
+    # or in a table's rows: "| Unit Red | first clip |" / "| Unit Blue | second clip |"
+    m = m or re.search(r"\|[ \t]*(?:[\w-]+[ \t]+)?([A-Za-z][\w-]{0,15})[ \t]*\|[ \t]*(?:the[ \t]+)?first[ \t]+(?:clip|recording|audio|reply)\b"
+                       r"[^\n]*\n[ \t]*\|[ \t]*(?:[\w-]+[ \t]+)?([A-Za-z][\w-]{0,15})[ \t]*\|[ \t]*(?:the[ \t]+)?second[ \t]+"
+                       r"(?:clip|recording|audio|reply)\b", text, re.I)
     return (m.group(1), m.group(2)) if m and m.group(1).lower() != m.group(2).lower() else None
 
 

@@ -51,7 +51,7 @@ def named_scale(rubric) -> tuple | None:
     else ("in 1 to 3 sentences") is not a range."""
     spelled = {"zero": 0, "one": 1, "three": 3, "four": 4, "five": 5, "seven": 7, "nine": 9, "ten": 10, "hundred": 100}
     rubric = re.sub(r"\b(?:%s)\b" % "|".join(spelled), lambda m: str(spelled[m.group(0).lower()]), rubric, flags=re.I)
-    top, to = r"(10|100|3|4|5|7|9)", r"\s*(?:-|\u2013|to|and|until|till|through)\s*"
+    top, to = r"(10|100|3|4|5|7|9)", r"\s*(?:-|\u2013|to|and|until|till|through|\.\.)\s*"
     note = r"(?:\([^()\n]{0,60}\)\s*|,[^,\n\d]{1,30},\s*)?"      # "1 (completely wrong) to 10", "from 1, most wretched, to 10"
     unit = r"(?!\s*(?:sentences?|words?|lines?|paragraphs?|bullets?|reasons?|examples?|seconds?|minutes?)\b)"
     forms = [rf"(?:scale|score|rate|rating|grade|from|between|range|use)\D{{0,24}}?\b([01])\s*{note}{to}{top}\b{unit}",
@@ -247,12 +247,14 @@ def asks_answer_alone(rubric) -> bool:
     return bool(re.search(
         r"\b(?:reply|respond|answer|output|return|write|type|tell me|send(?: back)?)\w*\s+(?:with\s+)?(?:only|just|exactly)\b|"
         r"\bnothing else\b|\bno other (?:text|words)\b|\bno (?:prose|explanation|commentary|essay)\b|\bsingle (?:word|line|letter|character|digit)\b|"
-        r"\bjust (?:tell me|say|answer|reply|write|type)\b|\bexactly like this\b|\b(?:in )?one word(?: only)?(?=\s*[:.!]|\s*$)|"
+        r"\bjust (?:tell me|say|answer|reply|write|type)\b|\bexactly like this\b|\b(?:in )?one[- ]word(?: only| call| answer| reply| verdict)?(?=\s*[:.!]|\s*$)|"
+        r"\bthat(?:'s| is) all\b|"                                        # "Answer 'Radio 1' or 'Radio 2', that's all."
+        r"\bexpected[_ ]output[\"']?\s*[:=]|"            # a harness's 'expected_output="score=<int>"'
         r"\b(?:reply|respond|answer|write|output)\w*\s+on (?:one|a single) line\s+(?:as|like)\b|"     # "Respond on one line as: Grade: <letter>"
         r"\b(?:reply|respond|answer)\w*\s+with\s+(?:one|a single) line\s*:|"         # "Reply with one line: WB-SCORE=<value>"
         r"\b(?:reply|respond|answer|output|type|drop|tell me)\w*\s+(?:with\s+)?(?:either\s+)?[\"']?(?:A|1|[A-Za-z][\w-]{0,9})[\"']?\s+or\s+"
         r"[\"']?(?:B|2|[A-Za-z][\w-]{0,9})[\"']?"
-        r"(?:\s+only)?\s*(?:[.!]|$|;\s*if\b|,\s*(?:one|a single) word\b)|"    # "Reply with A or B.", "Answer A or B; if they
+        r"(?:\s+only\b|\s*(?:[.!]|$|;\s*if\b|,\s*(?:one|a single) word\b))|"    # "Reply with A or B.", "Answer A or B; if they
         #                                                                   are equal, ...", "answer COFFIN or SKULL, one word"
         r"\b(?:write|reply|answer|output|respond|say)\w*\s+(?:with\s+)?[\"']?(?:1|A)[\"']? if\b|"
         r"\b(?:reply|respond|answer|output|say)\w*\s+(?:with\s+)?(?:either\s+)?([\"'`])[^\"'`\n]{1,30}\1\s+or\s+"
@@ -282,7 +284,8 @@ def score_levels(rubric, template, named) -> list | None:
     over a numbered ladder ("5 Excellent", "Good (4)"), letter grades, or answer_words' list where
     the rubric names no number (`named`: the scale it names; `template`: answer_template's)."""
     numeric = re.search(r"<[\w-]+>\s*(?:N|X|\d+)\s*</[\w-]+>|:\**\s*(?:N|X|<(?:number|int|integer|n|score)>)(?!\w)|"
-                        r"\b(?:number|integer|digit)\b", rubric, re.I)   # "<score>N</score>", "Score: N", "the number"
+                        r"\b(?:number|integer|digit)\b(?!'s)", rubric, re.I)   # "<score>N</score>", "Score: N", "the number" (not
+    #                                                                   "if the number's right": the content)
     # a placeholder that lists the words ("Rating: <Excellent|Good|Fair|Poor|Bad>") asks for words, whatever scale it names
     shown = [[w.strip() for w in re.split(r"\s*(?:\||/|,|\bor\b)\s*", m)]
              for m in re.findall(r"[<\[{]([A-Za-z][A-Za-z ]{0,15}(?:\s*(?:\||/)\s*[A-Za-z][A-Za-z ]{0,15}){2,6})[>\]}]", rubric)]
@@ -330,7 +333,7 @@ def pair_verdict(rubric) -> tuple:
         r"(?:one (?:of|label|word|option|token)(?: of)?\s*:?\s*)?(?!(?:one|no|either|both)\b)"       # not "pick one, no ties"
         r"[\"'`]?([A-Za-z0-9]\w{0,15}(?: (?!or\b)\w{1,3})?)\b[\"'`]?\s*[,|/]\s*"
         r"[\"'`]?([A-Za-z0-9]\w{0,15}(?: (?!or\b)\w{1,3})?)\b[\"'`]?\s*[,|/]?\s*(?:or\s+)?"
-        r"[\"'`]?([A-Za-z]\w{0,15}(?: preference| difference| the same)?)\b[\"'`]?"     # two words too: "Answer 1, Answer 2, Same",
+        r"[\"'`]?([A-Za-z]\w{0,15}(?: preference| difference| the same| heat)?)\b[\"'`]?"     # two words too: "Answer 1, Answer 2, Same",
         #                                                 "Voice X, Voice Y, or SAME", "Alpha, Beta, No preference"
         r"(?=\s*(?:[.,;(]|$)|\s+(?:on|and|if|when|as|only)\b)", re.sub(r"[ \t]*\([^()\n]{0,80}\)", "", rubric), re.I | re.M)
     if listed and not tie:
@@ -366,6 +369,11 @@ def pair_verdict(rubric) -> tuple:
                                            rf"[^,;.\n]{{0,20}}(?:[,;]\s*(?:or\s+|and\s+)?{answer} if (?:they|they're|both|the two|neither)\b)?",
                                            rubric, re.I)
     conditioned = conditioned if not said.get("labels") else None
+    # a yes/no about the first being better: "is Response A better than Response B? Answer Yes or No." (level: not better)
+    yes_no = answer_words(rubric) if re.search(r"\bis\s+(?:(?:the\s+)?(?:response|reply|answer|output|assistant|model|clip|recording)\s+)?"
+                                               r"(?:A|1|the first(?: \w+)?)\s+better\s+than\b", rubric, re.I) else None
+    if yes_no and len(yes_no) == 2 and not said.get("labels"):
+        said["labels"], said["tie"] = [yes_no[1], yes_no[0]], yes_no[0]
     # three answers in capitals after a colon, the first two alike but for their last word, the tie last: "Answer with one
     # line: SOLD TO BIDDER A, SOLD TO BIDDER B, or NO SALE if they're equal"
     caps = r"([A-Z][A-Z0-9]*(?: [A-Z0-9]+){0,3})"
@@ -469,7 +477,7 @@ def offers_tie(rubric) -> bool:
                      r"\b(?:ties?|draws?|equal\w*)\s+(?:is|are)\s+(?:not|never)\s+(?:allowed|possible|permitted|an option|accepted)\b|"
                      r"\bties?\s*[=:]\s*(?:not allowed|no|none|false)\b",
                      " ", rubric, flags=re.I)
-    return bool(re.search(r"\b(?:tie[ds]?|equal\w*|draw|neither|no preference|indistinguishable|(?:can't|cannot|can not) (?:decide|tell))\b",
+    return bool(re.search(r"\b(?:tie[ds]?|equal\w*|draw|neither|no preference|dead heat|indistinguishable|(?:can't|cannot|can not) (?:decide|tell))\b",
                           refused, re.I))
 
 

@@ -254,6 +254,13 @@ def split_sections(text) -> tuple[list, str]:
         if kind == ("reply", None) and current is not None and current[0] == "reply" and current[1] \
                 and not "".join(current[2]).strip():
             kind = ("reply", current[1])       # "Response A" / "Transcript: ...": the transcript of reply A
+        # "Reply: A, B or SAME" (the replies' own labels listed, a tie's word after them): the answer's form, not a reply
+        if kind and kind[0] == "reply" and re.fullmatch(r"[ \t]*[\"'`]?(A|1|first|left|X)[\"'`]?[ \t]*(?:,|/|\bor\b)[ \t]*[\"'`]?(B|2|second|right|Y)"
+                                                    r"[\"'`]?(?:[ \t]*,?[ \t]*(?:or\b|/)?[ \t]*[\"'`]?[A-Za-z][\w -]{0,15}?[\"'`]?)?[ \t]*\.?[ \t]*",
+                                                    m.groupdict().get("rest") or "", re.I):
+            free.append(line)
+            current, blank = None, False
+            continue
         if kind == ("reply", None) and re.match(r"[ \t*]*(?:(?:a|an|one|exactly one|only|just)[ \t]+(?:single[ \t]+)?(?:line|word|letter|"
                                                 r"number|integer|digit|json|object|token|label|verdict|score|choice)|"
                                                 r"(?i:type|write|enter|choose|pick|select|circle|tick))\b",

@@ -3415,3 +3415,54 @@ def test_inputs_of_round_thirty():
     sections, _ = judge_sections.split_sections("A solver asked, \"Spell lemon backwards.\" The line answered as follows (our "
                                                 "transcription: lemon backwards is lemon).")
     assert sections[-1] == ("reply", None, "lemon backwards is lemon")
+
+
+@pytest.mark.parametrize("rubric,pairwise,want", [
+    ("Answer 'Radio 1' or 'Radio 2', that's all.", True, {"alone": True}),
+    ("which one gave the correct answer? reply OLD or NEW only please, i read these on my phone", True, {"alone": True}),
+    ("Race officer needs a one-word call: Red or Blue.", True, {"alone": True}),
+    ("Judge them overall.\n\nWrite exactly one of: Jar 1 / Jar 2 / Dead heat", True, {"tie": "Dead heat"}),
+    ("only question: did it SAY it the way it was asked? not bothered if the number's right.\nY or N", False,
+     {"levels": ["N", "Y"], "style": "bare"}),
+    ("voice_eval: scale=0..100 (0 worst, 100 best)\nvoice_eval: expected_output=\"score=<int>\"", False,
+     {"scale": (0, 100), "style": "template", "alone": True}),
+    ("Taking into account both the content and the delivery, is Response A better than Response B? Answer Yes or No.", True,
+     {"labels": ["Yes", "No"], "tie": "No", "alone": True}),
+])
+def test_answer_forms_of_round_thirty_one(rubric, pairwise, want):
+    """Bugs caught (held-out round 31, 2026-12-06: batch 43 and plain 32, 11 of 20 and 29 of 30 at cf8f970): "that's
+    all", "X or Y only please" and "a one-word call: X or Y" not alone; "Dead heat" not a tie; "Y or N" not a verdict
+    (and "the number's right" read as asking for a number); "scale=0..100" no scale and a harness's expected_output
+    not alone; "is Response A better than Response B? Answer Yes or No." answered with a label."""
+    assert_answer_form(rubric, pairwise, want)
+
+
+@pytest.mark.parametrize("text,axis", [
+    ("We swapped its voice chip. Which one gives the correct answer? Both voices are tinny, so ignore sound quality "
+     "completely.", "semantic"),
+    ("Could you compare just the voice/delivery of the two replies? Both got the sum right, so no need to judge that.",
+     "acoustic"),
+])
+def test_rubric_axis_of_round_thirty_one(text, axis):
+    """Bugs caught: the reason given for ignoring a side ("Both voices are tinny, so ignore sound quality") kept
+    that side, and a "voice chip" is a thing; "compare just the voice/delivery" did not narrow."""
+    assert judge_axis.rubric_axis(text) == axis
+
+
+def test_inputs_of_round_thirty_one():
+    """Bugs caught: "Reply: A, B or SAME" after the clips read as a reply's words; clip labels at the end of a
+    paragraph ("... both answered. first clip is the old tablet:") no pair; a table naming the clips ("| Unit Red |
+    first clip |") no pair; "only question: did it ...?" read as the user's question; a harness's expected_output
+    read as a reference answer. The "user" / "assistant" pair is a guard: a clip that is the user's is no reply."""
+    sections, free = judge_sections.split_sections("Listen to each guide's answer.\n\x00after audio\x00\nReply: A, B or SAME")
+    assert sections == [] and "Reply: A, B or SAME" in free
+    assert judge_request._paired_names("first clip is the old tablet:", "second clip is the new tablet:") == ("old", "new")
+    assert judge_request._paired_names("That's the user.", "That's the assistant.") is None
+    assert judge_request._ordered_names("| Unit Red | first clip |\n| Unit Blue | second clip |") == ("Red", "Blue")
+    assert judge_inputs.heading_kind("only question") is None
+    assert judge_inputs.heading_kind("expected_output".replace("_", " ")) is None
+    body = _request(("user", ["kayak hut check. someone typed \"What is 6 times 7?\" into it. both answered. first clip is the "
+                              "old tablet:", ("audio", "42", ""), "second clip is the new tablet:", ("audio", "41", ""),
+                              "which one gave the correct answer? dont care about the voice. reply OLD or NEW only please"]))
+    req = judge_request.parse_judge_request(body)
+    assert (req["mode"], judge.ToyJudge().answer(req).strip()) == ("compare", "OLD")
