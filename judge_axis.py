@@ -25,10 +25,11 @@ from judge_inputs import heading_kind
 _SEMANTIC = re.compile(r"\b(?:content\w*|semantic\w*|correct\w*|accura\w*|helpful\w*(?! (?:and \w+ )?assistant)|"
                        r"factual\w*|facts?|(?<![,;] )meaning(?! (?:that|it|more|less|\w+er)\b)(?![ \t]*:)|relevan\w*|substance|"
                        r"informative\w*|truthful\w*|what (?:is|was|gets|got) said|"
-                       r"(?<!of )what (?:it|they|the \w+) says?|(?<!of )what (?:it|they) said|iq|right (?:answer|result|thing|information|word)s?|correct information|"     # not "a recording of what it said"
+                       r"(?<!of )what (?:it|they|the \w+) says?|(?<!of )what (?:it|they) said|iq|right (?:answer|result|thing|information|word)s?|how true|true to (?:what|the)|correct information|"     # not "a recording of what it said"
                        r"(?:got|gets?|getting) (?:it|the \w+) right|(?:it's|it is|is it|was it|answer's) (?:\w+ly )?(?:right|correct)|"
                        r"(?:answer|reply|response) being (?:right|correct)|(?:the |its )?(?:answer|reply|response) itself|"
-                       r"(?:agrees?|match\w*|consistent) (?:with |to )?(?:the |a |an )?(?:reference|expected|gold|answer key|key\b|ground[- ]truth|"
+                       r"(?:agrees?|match\w*|consistent)(?: better| best| more| most)? (?:with |to )?(?:the |a |an )?(?:reference|expected|gold|answer key|"
+                       r"key\b|ground[- ]truth|"
                        r"solution|correct answer)|"
                        r"is the (?:\w+ )?(?:answer|reply|response) (?:\w+ly )?(?:right|correct)|"
                        r"(?:the |its |their )?(?:answer|reply|response)(?: (?!is\b|was\b)[\w']+){0,3} (?:is|was|must be|should be|has to be|needs to be) "
@@ -65,14 +66,14 @@ _ACOUSTIC = re.compile(r"\b(?:paralinguistic\w*|acoustic\w*|deliver\w*|"
                        r"how it's (?:said|spoken|delivered)|how (?:it|they|the \w+) (?:sound(?:s|ed)?|(?:says?|said) it|speaks?|spoke|"
                        r"(?:is|are|was|were) (?:said|spoken|delivered))|"
                        r"(?:does|do|did) (?:it|they|this|the \w+) sound|(?:whether|if) (?:it|they|the \w+) sounds?|"
-                       r"(?:speak(?:s|ing)?|said|spoken) (?:clearly|well)|(?:clearly|well|properly)(?:,? (?:and )?(?:clearly|well|properly))?[ -]"
+                       r"(?:speak(?:s|ing)?|said|spoken) (?:clearly|well|better|best|worse)|in the manner\b|(?:clearly|well|properly)(?:,? (?:and )?(?:clearly|well|properly))?[ -]"
                        r"(?:spoken|said)|"
                        r"sounds? (?:good|natural|nice|right|clear|fine|better)|"
                        r"how (?:good|natural|nice|clear|pleasant) (?:it|they) sounds?|how (?:the )?(?:speech|voice|audio) sounds?|"
                        r"eq)\b",
                        re.I)
 _HOLISTIC = re.compile(r"\b(?:holistic\w*|overall|as a whole|(?:on|consider\w*|weigh\w*) everything)\b", re.I)
-_JUDGE_WORDS = (r"judg\w*|grad\w*|scor\w*|rat\w*|assess\w*|evaluat\w*|consider\w*|mention\w*|penali[sz]\w*|care|look at|factor|"
+_JUDGE_WORDS = (r"judg\w*|adjudicat\w*|grad\w*|scor\w*|rat\w*|assess\w*|evaluat\w*|consider\w*|mention\w*|penali[sz]\w*|care|look at|factor|"
                 r"comment\w*|"
                 r"mark(?:s|ed|ing)?|compar\w*|check(?:s|ed|ing)?|"
                 r"focus on|take into account|count|reward\w*")
@@ -87,7 +88,7 @@ _NEG_BEFORE = re.compile(r"\b(?:(?:does|do|should|must|will|shall)(?: not|n't) (
                          r"(?:in|by) (?:separate|other|different) (?:studies|passes|steps|tasks|reviews|forms|rounds|checks|evaluations)\b|"
                          r"(?:is|are) (?:scored|judged|rated|assessed|evaluated|graded|covered|checked|marked|tracked) (?:in|under) "
                          r"(?:items?|sections?|steps?|parts?|questions?|criteri\w+|another|a separate|a different|[A-Z]{1,2}\d{1,2}|[A-Z]{1,4}-\d{1,6})\b|"   # "... are scored in items 6-8", "tracked in OT-5520"
-                         r"(?:is|are) not (?:your|our|the|a|my|their) (?:concern|focus|job|business|task|point|issue)\b|"
+                         r"(?:is|are) not (?:your|our|the|a|my|their) (?:concern|focus|job|business|task|point|issue|matter)\b|"
                          r"(?:is|are) (?:fine|ok|okay|no problem|not an issue)\b(?=\s*[,.;!]|\s*$)|"       # "the voice is fine, I only need ..."
                          r"(?:is|are) not under (?:discussion|review|consideration|evaluation)\b|"    # "... is not your concern"
                          r"(?:is|are) not (?:to be|being) (?:judged|assessed|considered|evaluated|scored|rated|graded|marked|checked)\b|"
@@ -115,7 +116,8 @@ _NEG_AFTER = re.compile(rf"(?:\b(?:ignor\w*|disregard\w*|without|regardless of|i
                         rf"handles?|covers?|evaluates?|assess\w*))|"      # "a separate annotator checks content"
                         rf"n't (?:{_JUDGE_WORDS}|need to|mind|worry)|"
                         rf"\b(?:dont|doesnt|shouldnt|wont) (?:{_JUDGE_WORDS}|need to|mind|worry)|"      # "dont care abt the voice"
-                        rf"(?<=,) (?:not|never)(?! only| just| merely| simply))\b", re.I)     # "how speech sounds, never what it says"
+                        rf"(?<=,) (?:not|never)(?! only| just| merely| simply)|"     # "how speech sounds, never what it says"
+                        rf"(?<=only) (?:not|never))\b", re.I)           # "RATE CORRECTNESS OF ANSWER ONLY NOT VOICE"
 # "Judge only the voice", "concentrate solely on the content": where a clause narrows the judging
 # to one side, that side is the axis, whatever else the rubric mentions ("not only" does not narrow).
 # Not "just" ("just a medium"), nor a condition ("penalize it only when ...", "give 5 only if ...").

@@ -53,7 +53,7 @@ class BadRequest(Exception):
 _PAIR_WORDS = re.compile(r"<choice>|\[\[A\]\]|\bA or B\b|\bwhich of the two\b|\bthe better of\b|"
                          r"\btwo (?:[\w-]+ )?(?:replies|responses|answers|outputs|recordings|clips|assistants|bots|"
                          r"models|systems|builds|takes|versions)\b|\b(?:listen to|compare) both\b|\bfirst[\"'`]? or [\"'`]?second\b|"
-                         r"\bwhich one (?:is|was|did|does|sounds|gives|answers|follows)\b|\bwhich (?:is|was|did|does|sounds) (?:better|best)\b|"
+                         r"\bwhich one (?:is|was|did|does|sounds|gives|answers|follows)\b|\bwhich (?:[\w-]+ )?(?:is|was|did|does|sounds) (?:better|best)\b|"
                          r"\bfirst\s*(?:,|/)\s*second\b|"
                          r"\bcompare the two\b|<winner>|\bpairwise\b|\btwo arms\b|"
                          r"\bwhich (?:response|reply|answer|candidate|sample|clip|recording|version|voice|rendering) "
@@ -170,6 +170,9 @@ def _paired_names(first, second) -> tuple | None:
     # (a word that differs only in case is the difference only where none other is: "Model identifier: m" / "... M")
     differ = [k for k, (x, y) in enumerate(zip(a, b)) if x.lower() != y.lower()] or \
         [k for k, (x, y) in enumerate(zip(a, b)) if x != y]
+    if not differ and a and [w.lower() for w in a] == [w.lower() for w in b] and re.search(r"\bfirst\b", first, re.I) \
+            and re.search(r"\bsecond\b", second, re.I) and len(a) <= 3:
+        return "first", "second"        # "The first ghost (transcript: ...):" / "The second ghost (...):": named by their order
     i = differ[0] if len(a) == len(b) and len(differ) == 1 else None          # the same line but for one word
     numbered = i is not None and (a[i].isdigit() or b[i].isdigit())
     if i is not None and {a[i].lower(), b[i].lower()} & (_ASKERS | {"question", "prompt", "request", "kid", "asker"}):
@@ -193,6 +196,9 @@ def _ordered_names(text) -> tuple | None:
     # or first in their sentence, their order after them: "The East face recording comes first, then the West face."
     m = m or re.search(r"(?:^|[.!?:]\s+)(?:the\s+)?([A-Za-z][\w-]{0,15})(?:\s+[\w-]+){0,3}?\s+(?:comes\s+|is\s+|goes\s+|plays\s+)?first\b,?"
                        r"\s+(?:and\s+)?(?:then|followed by)\s+(?:the\s+)?([A-Za-z][\w-]{0,15})\b", text, re.I | re.M)
+    m = m or re.search(r"\b(?:[Tt]he\s+)?([A-Z][\w-]{1,15})(?:'s)?(?:\s+[\w']+){0,3}?\s+(?:is\s+|comes\s+)?first\b,?\s+(?:and\s+)?"
+                       r"(?:then\s+)?(?:[Tt]he\s+)?([A-Z][\w-]{1,15})(?:'s)?\s+(?:is\s+|comes\s+)?second\b", text)      # "The Lead part's recording is
+    #                                                                                   first, the Baritone's second."
     # or in a table's rows: "| Unit Red | first clip |" / "| Unit Blue | second clip |"
     m = m or re.search(r"\|[ \t]*(?:[\w-]+[ \t]+)?([A-Za-z][\w-]{0,15})[ \t]*\|[ \t]*(?:the[ \t]+)?first[ \t]+(?:clip|recording|audio|reply)\b"
                        r"[^\n]*\n[ \t]*\|[ \t]*(?:[\w-]+[ \t]+)?([A-Za-z][\w-]{0,15})[ \t]*\|[ \t]*(?:the[ \t]+)?second[ \t]+"
@@ -376,8 +382,9 @@ def parse_judge_request(body: dict) -> dict:
     named = ordered if ordered and all(len(re.findall(rf"\b{re.escape(n)}\b", told, re.I)) >= 2 for n in ordered) else named
     # a label the prose names as the one who asks is the question's clip: "I record what the trainee asks and what the
     # gadget answers" over "Trainee (recording 1):" / "Gadget (recording 2):"
-    named = None if named and any(re.search(rf"\b{re.escape(n)}(?:'s)?\s+(?:asks?|asked|question|request)\b", told, re.I)
-                                  for n in named) else named
+    named = None if named and any(re.search(rf"\b{re.escape(n)}(?:'s)?\s+(?:(?:asks?|asked|question|request)\b|is\b[^.\n]{{0,80}}?"
+                                            rf"\b(?:asking|asks)\b|is (?:the |a )?(?:question|request|caller|user|prompt)\b)", told, re.I)
+                                  for n in named) else named      # (and "Clip 1 is one of our volunteers ... asking a test question")
     # (a one-letter name in its own case: "bot A" / "bot B" are not the "a" of "we're on a deadline")
     mentions = [list(re.finditer(rf"(?<![\w>]){re.escape(n)}(?!\w)", told, 0 if len(n) == 1 else re.I)) for n in named or ()]
     quoted = [[m for m in found if told[m.start() - 1:m.start()] in "\"'`" and m.start()] for found in mentions]

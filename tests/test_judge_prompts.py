@@ -3466,3 +3466,36 @@ def test_inputs_of_round_thirty_one():
                               "which one gave the correct answer? dont care about the voice. reply OLD or NEW only please"]))
     req = judge_request.parse_judge_request(body)
     assert (req["mode"], judge.ToyJudge().answer(req).strip()) == ("compare", "OLD")
+
+
+@pytest.mark.parametrize("text,axis", [
+    ("I should be grateful if you would adjudicate solely on whether the answer is correct - the engine's voice is not a "
+     "matter for the league.", "semantic"),
+    ("I'd like a mark for the words only - how true they are to what was asked.", "semantic"),
+    ("RATE CORRECTNESS OF ANSWER ONLY NOT VOICE STOP SCALE ZERO TO TEN STOP", "semantic"),
+    ("Compare two spoken answers against the reference answer. Which response agrees better with the reference?",
+     "semantic"),
+    ("Both samples say the same words. Which sample is spoken better, in the manner the instruction asks for?", "acoustic"),
+])
+def test_rubric_axis_of_round_thirty_two(text, axis):
+    """Bugs caught (held-out round 32, 2026-12-06: batch 44 and plain 33, 7 of 20 and 28 of 30 at b937e07):
+    "adjudicate solely on" did not narrow and "is not a matter for the league" left nothing out; "how true they are to
+    what was asked" not content; "ANSWER ONLY NOT VOICE" kept the voice; "agrees better with the reference" not content;
+    "spoken better, in the manner ..." not the delivery."""
+    assert judge_axis.rubric_axis(text) == axis
+
+
+def test_inputs_of_round_thirty_two():
+    """Bugs caught: two clips named before their order ("The Lead part's recording is first, the Baritone's second."),
+    or by their order alone ("The first ghost (transcript: ...):" / "The second ghost (...):"), no pair; "Which caller
+    is better" after two unlabelled clips no comparison; "Blend if you honestly can't split them" not the tie."""
+    assert judge_request._ordered_names("The Lead part's recording is first, the Baritone's second.") == ("Lead", "Baritone")
+    assert judge_request._paired_names('The first ghost (transcript: "9"):', 'The second ghost (transcript: "6"):') == \
+        ("first", "second")
+    assert judge_rubric.answer_format("Answer with the part name: Lead or Baritone, or Blend if you honestly can't split "
+                                      "them.", True)["tie"] == "Blend"
+    body = _request(("user", ['Punter\'s question: "What is 2 times 6?"\nCaller A said "12", Caller B said "12" - recordings '
+                              "in that order.", ("audio", "12", "quickly"), ("audio", "12", "slowly"),
+                              "Which caller is better on everything? Reply A, B, or LEVEL if neither is better."]))
+    req = judge_request.parse_judge_request(body)
+    assert (req["mode"], judge.ToyJudge().answer(req).strip()) == ("compare", "LEVEL")
