@@ -3499,3 +3499,13 @@ def test_inputs_of_round_thirty_two():
                               "Which caller is better on everything? Reply A, B, or LEVEL if neither is better."]))
     req = judge_request.parse_judge_request(body)
     assert (req["mode"], judge.ToyJudge().answer(req).strip()) == ("compare", "LEVEL")
+
+
+def test_a_clip_the_prose_says_is_asking_is_no_reply():
+    """Bug caught (round 32): "Ann is one of our volunteers asking a test question" over clips labelled "Ann's clip:" /
+    "Ben's clip:" read as a pair of replies named Ann and Ben."""
+    body = _request(("user", ["Ann is one of our volunteers asking a test question; Ben is the assistant. Did Ben answer "
+                              "correctly? Answer YES or NO.\n\nAnn's clip:", ("audio", "what is 9 minus 2", ""), "Ben's clip:",
+                              ("audio", "7", "")]))
+    req = judge_request.parse_judge_request(body)
+    assert (req["mode"], req["replies"][0][0]) == ("score", "7")
