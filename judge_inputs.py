@@ -31,9 +31,9 @@ _REPLY_WORDS = {"answer", "response", "reply", "output", "completion", "transcri
 _LABELLED_REPLY = {"audio", "sample", "take", "version", "candidate", "option", "system", "rendering", "rendition",
                    "recording", "clip", "checkpoint", "model", "variant", "voice",
                    "vendor", "supplier", "provider", "engine", "unit", "programme", "program", "narrator", "firmware"}
-_ASKERS = {"user", "customer", "caller", "person", "human", "pupil", "student", "child", "client", "player", "visitor", "patient",
+ASKERS = {"user", "customer", "caller", "person", "human", "pupil", "student", "child", "client", "player", "visitor", "patient",
            "guest", "listener", "driver", "wearer", "occupant", "learner", "parent", "shopper", "traveller", "traveler"}
-_ASKER_SAID = re.compile(rf"\b(?:{'|'.join(sorted(_ASKERS | {'speaker'}))}) (?:said|says|wrote|typed)\b", re.I)   # "the guest said:"
+_ASKER_SAID = re.compile(rf"\b(?:{'|'.join(sorted(ASKERS | {'speaker'}))}) (?:said|says|wrote|typed)\b", re.I)   # "the guest said:"
 _FILLER = {"the", "a", "an", "of", "to", "be", "for", "s", "text", "spoken", "audio", "candidate", "generated", "ai", "bot",
            "its", "original", "user", "users", "start", "model", "assistant", "evaluate", "evaluated", "judge", "judged",
            "assess", "assessed", "rate", "rated", "score", "scored", "grade", "graded",     # "Response to evaluate"
@@ -62,7 +62,7 @@ def heading_kind(name) -> tuple | None:
         if described:
             return described
     if re.search(r"\((?:the )?(?:user'?s? |spoken )?(?:request|question|prompt|query)\)", name, re.I) or \
-            re.search(rf"\((?:the )?(?:{'|'.join(sorted(_ASKERS))})(?:'s)?(?: (?:request|question|prompt|query|side|turn))?\)", name, re.I):
+            re.search(rf"\((?:the )?(?:{'|'.join(sorted(ASKERS))})(?:'s)?(?: (?:request|question|prompt|query|side|turn))?\)", name, re.I):
         return "question", None                    # "Clip 1 (user request)", "Clip 1 (caller)": the spoken question, not a first reply
     code = re.fullmatch(r"\s*([A-Z][12])\s+(?:said|says|answered|replied|output|response|reply|answer)\s*", name)
     if code:
@@ -134,7 +134,7 @@ def heading_kind(name) -> tuple | None:
     if not label and words in (["customer"], ["caller"], ["client"], ["child"], ["pupil"], ["student"], ["person"]):
         return "question", None                    # "Customer: how many letters in apple"
     if not label and words[0] in ("question", "prompt", "request", "query", "instruction", "direction", "cue") and len(words) <= 6 and set(words[1:]) \
-            <= _FILLER | _ASKERS | {"it", "was", "is", "being", "answering", "answered", "responding", "that", "which", "posed",
+            <= _FILLER | ASKERS | {"it", "was", "is", "being", "answering", "answered", "responding", "that", "which", "posed",
                                     "given", "from", "by", "under", "test", "tested"}:
         return "question", None                    # "The question it was answering", "Question from child", "Prompt under test"
     if ({"reference", "expected", "gold", "ideal", "target", "official"} & set(words) or "ground truth" in " ".join(words)
@@ -148,16 +148,16 @@ def heading_kind(name) -> tuple | None:
                                 "your", "my", "next", "following", "follow", "up",
                                 "only", "one", "main", "real", "key", "quick", "simple"} | _REPLY_WORDS):   # "only question: did it ...?"
         return "question", None                    # "Scripted prompt", "Client prompt card", "Stimulus (...)" (not "System prompt")
-    if not label and (len(words) == 2 and words[0] in _ASKERS and words[1] in ("line", "turn", "utterance", "words")
-                      or words[1:] == ["call", "in"] and words[0] in _ASKERS):
+    if not label and (len(words) == 2 and words[0] in ASKERS and words[1] in ("line", "turn", "utterance", "words")
+                      or words[1:] == ["call", "in"] and words[0] in ASKERS):
         return "question", None                    # "Player line", "Caller utterance", "Listener call-in (VO)"
     if not label and len(words) == 2 and words[1] in ("answer", "response", "reply") and words[0] not in (
             "preferred", "better", "best", "winning", "chosen", "your", "my", "short", "final", "example", "sample"):
         return "reply", None                       # "Tutor's answer", "Bot response" (not "Preferred response: A")
     if not label and len(words) == 2 and words[1] in ("recording", "take") and words[0] not in \
-            _QUESTION_WORDS | _ASKERS | {"example", "sample", "reference", "your", "my"}:
+            _QUESTION_WORDS | ASKERS | {"example", "sample", "reference", "your", "my"}:
         return "reply", None                       # "Master recording", "Final take"
-    if not label and set(words) & {"asked", "asks"} and set(words) & _ASKERS:
+    if not label and set(words) & {"asked", "asks"} and set(words) & ASKERS:
         return "question", None                    # "The user asked the assistant", "What the caller asked"
     core = [w for w in words if w not in _FILLER]
     if not label and not core and "audio" in words:     # "Generated audio:", "Assistant audio:": the clip comes next
@@ -166,7 +166,7 @@ def heading_kind(name) -> tuple | None:
         return "reply", label
     if label and set(words) & (_LABELLED_REPLY | _REPLY_WORDS) and set(words) <= _LABELLED_REPLY | _REPLY_WORDS | _FILLER | {"next", "turn"}:
         return "reply", label                      # "Checkpoint A", "voice B's answer"
-    if not label and set(words) <= _QUESTION_WORDS | _FILLER | _ASKERS | {"test", "side"} and set(words) & _QUESTION_WORDS:
+    if not label and set(words) <= _QUESTION_WORDS | _FILLER | ASKERS | {"test", "side"} and set(words) & _QUESTION_WORDS:
         # "the caller's question", "Patient-side test question"
         return "question", None
     # who said what, in a few words: "Text it spoke", "The words spoken are", "What the model said" (a reply);
@@ -174,7 +174,7 @@ def heading_kind(name) -> tuple | None:
     told = set(words) & {"said", "says", "spoke", "spoken", "replied", "answered", "responded", "asked", "asks", "asking", "ask",
                          "wrote"}
     if not label and len(words) <= 5 and told and words[0] != "how":       # (not "HOW it said it": the manner)
-        if set(words) & _ASKERS or told <= {"asked", "asks", "asking", "ask"}:      # "User was asking"
+        if set(words) & ASKERS or told <= {"asked", "asks", "asking", "ask"}:      # "User was asking"
             return "question", None
         if set(words) & {"it", "assistant", "model", "bot", "agent", "system", "tutor", "words", "text", "reply", "response"} or \
                 words[0] == "what" and (words[-1] == "back" or told & {"replied", "answered", "responded"}):

@@ -36,8 +36,8 @@ import numpy as np
 import soundfile as sf
 
 from judge_axis import rubric_axis
-from judge_inputs import (_ASKERS, AFTER_AUDIO, heading_kind, heard_words, known_words, sentences, toy_question, toy_reference, unfield, unhtml,
-                          unjson, untag)
+from judge_inputs import (AFTER_AUDIO, ASKERS, heading_kind, heard_words, known_words, sentences, toy_question, toy_reference,
+                          unfield, unhtml, unjson, untag)
 from judge_rubric import PAIR_NAMES, answer_format
 from judge_sections import PLACEHOLDER_CLIP, RUBRIC_CUE, our_sections, split_sections
 
@@ -175,7 +175,7 @@ def _paired_names(first, second) -> tuple | None:
         return "first", "second"        # "The first ghost (transcript: ...):" / "The second ghost (...):": named by their order
     i = differ[0] if len(a) == len(b) and len(differ) == 1 else None          # the same line but for one word
     numbered = i is not None and (a[i].isdigit() or b[i].isdigit())
-    if i is not None and {a[i].lower(), b[i].lower()} & (_ASKERS | {"question", "prompt", "request", "kid", "asker"}):
+    if i is not None and {a[i].lower(), b[i].lower()} & (ASKERS | {"question", "prompt", "request", "kid", "asker"}):
         return None             # "That's the user." / "That's the assistant.": the question's clip and the reply's
     if i is None or i > 3 and i != len(a) - 1 and not numbered or max(len(a[i]), len(b[i])) > 12 or any(
             (heading_kind(line.rstrip(":")) or ("",))[0] == "question" for line in (first, second)):
