@@ -60,8 +60,9 @@ def answer_words(rubric) -> list | None:
             return [m.group(2), m.group(1)]
     # a verdict in the rubric's own words, in capitals, each with its condition, one of them negated: "CURED if it's
     # acceptable, GREEN if it isn't", "Mark it KEEP if the answer is right, otherwise BIN"
-    own, negated = r"[\"'`]?\b([A-Z][A-Z-]{1,15})\b[\"'`]?", r"\b(?:not|no|fails?|wrong|incorrect|unacceptable)\b|n't\b"
-    m = re.search(rf"{own} if\b([^,.;\n]{{1,60}})[,;]?\s*(?:and\s+|or\s+)?(?:(?:otherwise|else),?\s+{own}|{own} if\b([^,.;\n]{{1,60}}))", rubric)
+    capitals, negated = r"[\"'`]?\b([A-Z][A-Z-]{1,15})\b[\"'`]?", r"\b(?:not|no|fails?|wrong|incorrect|unacceptable)\b|n't\b"
+    m = re.search(rf"{capitals} if\b([^,.;\n]{{1,60}})[,;]?\s*(?:and\s+|or\s+)?(?:(?:otherwise|else),?\s+{capitals}|"
+                  rf"{capitals} if\b([^,.;\n]{{1,60}}))", rubric)
     if m and m.group(3):                                   # "X if ..., otherwise Y": Y is the negative
         return [m.group(3), m.group(1)]
     if m and bool(re.search(negated, m.group(2))) != bool(re.search(negated, m.group(5))):
@@ -144,7 +145,7 @@ def answer_options(rubric) -> tuple | None:
     apart = [not (kept[k + 1].strip() if k + 1 < len(kept) else "") for k, line in enumerate(kept) if line.strip()]
     # and, after them, a paragraph's last sentence on its own: "... A step passes only when ... Write exactly one
     # line: RESULT: PASS or RESULT: FAIL." (its other sentences' commas would count as more options)
-    own = len(lines)            # (the rubric's own lines; the sentences after them are no lines below one)
+    own_lines = len(lines)      # (the rubric's own lines; the sentences after them are no lines below one)
     lines += [said[-1] for said in (re.split(r"(?<=[.!?])\s+", line) for line in lines) if len(said) > 1]
     for i, line in enumerate(lines):
         # a note after an answer left out: "Pick: Neither (if they are equally good)"
@@ -156,7 +157,7 @@ def answer_options(rubric) -> tuple | None:
         if len(pieces) < 2 and ":" in shared and shared in line and re.fullmatch(r"\w+", line.rsplit(shared, 1)[1]):
             pieces = [line, below]
         elif len(pieces) < 2 and i and re.search(r"(?::|\b(?:as|like|form|format))\s*$", lines[i - 1], re.I):
-            pieces = [x.strip(" \t.`*") for x in lines[i:min(i + 3, max(own, i + 1))]]
+            pieces = [x.strip(" \t.`*") for x in lines[i:min(i + 3, max(own_lines, i + 1))]]
         last = pieces[-1]             # the shared start, read off the last answer: "Preferred: Response 2" -> "Preferred: Response "
         start = last[:max(last.rfind(": ") + 2, last.rfind("=") + 1, last.rfind(" ") + 1)]
         if ":" not in start and "=" not in start or len(start) > 40 or re.search(r"[?!.]\s", start):

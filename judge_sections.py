@@ -330,11 +330,10 @@ def split_sections(text) -> tuple[list, str]:
         elif after_words and not (m.groupdict().get("rest") or "").strip():
             current = None
         elif m and re.fullmatch(r"(?:(?:first|second|third|1st|2nd|3rd) )?(?:clip|recording|audio|file)(?: \w{1,2})?",
-                                m.group("name").strip(), re.I) and (m.groupdict().get("rest") or "").strip() and \
-                heading_kind(re.sub(r"\([^()]*\)", "", m.group("rest")).strip().rstrip(".:")) and \
-                len(re.sub(r"\([^()]*\)", "", m.group("rest")).split()) <= 6:
-            described = heading_kind(re.sub(r"\([^()]*\)", "", m.group("rest")).strip().rstrip(".:"))
-            #                             "Second clip: reply A.", "First clip: the kid's question (recorded ...)": what the clip is
+                                m.group("name").strip(), re.I) and \
+                len((holds := re.sub(r"\([^()]*\)", "", m.groupdict().get("rest") or "").strip().rstrip(".:")).split()) <= 6 and \
+                (described := heading_kind(holds)):
+            # "Second clip: reply A.", "First clip: the kid's question (recorded ...)": what the clip is
             sections.append([described[0], described[1], [], m.group("rest")])
             current = None
         elif kind:
