@@ -219,7 +219,10 @@ def answer_template(rubric) -> tuple | None:
             # what closes the value ("/10", "**"), not the sentence's tail ("and nothing else")
             after = re.match(r"[^\s\w]*(?:\d+[^\s\w]*)?", line[hole.end():]).group(0)
             return line[:hole.start()], hole.group(0), after.rstrip(".,;")
-    return None
+    # an example answer that is a number with its unit: "Tell me how many sacks, like '3 sacks'", "e.g. "4 stars""
+    unit = re.search(r"\b(?:like|e\.g\.?,?|such as|for (?:example|instance),?)[ \t]*[\"'\u201c](\d{1,3})"
+                     r"([ \t]+[A-Za-z]+(?:[ \t][A-Za-z]+)?)[\"'\u201d]", rubric, re.I)
+    return ("", unit.group(1), unit.group(2)) if unit else None
 
 
 def csv_row(rubric) -> tuple | None:

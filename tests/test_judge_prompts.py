@@ -3509,3 +3509,16 @@ def test_a_clip_the_prose_says_is_asking_is_no_reply():
                               ("audio", "7", "")]))
     req = judge_request.parse_judge_request(body)
     assert (req["mode"], req["replies"][0][0]) == ("score", "7")
+
+
+def test_an_example_answer_that_is_a_number_with_its_unit():
+    """Bug caught (round 32's b44_watermill_sacks, left out at 3e898b9): "Tell me how many sacks, like '3 sacks'." was
+    answered in the default <score> tag; the answer is the example with the value in place of its number. The
+    reply here scores 5, not the example's 3: a reader that copied the example whole would answer "3 sacks"."""
+    assert judge_forms.answer_template("We grade in sacks, from 1 to 5. Tell me how many sacks, like '3 sacks'.") == \
+        ("", "3", " sacks")
+    assert judge_forms.answer_template("How many stars? e.g. \u201c4 stars\u201d") == ("", "4", " stars")
+    body = _request(("user", ['A lass asked it "What is 6 times 7?" and it said "42".', ("audio", "42", ""),
+                              "A mark for the words only, never mind the voice: 1 sack (poor) to 5 sacks (perfect). "
+                              "Tell me how many sacks, like '3 sacks'."]))
+    assert judge.ToyJudge().answer(judge_request.parse_judge_request(body)).strip().splitlines()[-1] == "5 sacks"
