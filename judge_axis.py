@@ -35,8 +35,8 @@ _SEMANTIC = re.compile(r"\b(?:content\w*|semantic\w*|correct\w*|accura\w*|helpfu
                        r"(?:the |its |their )?(?:answer|reply|response)(?: (?!is\b|was\b)[\w']+){0,3} (?:is|was|must be|should be|has to be|needs to be) "
                        r"(?:\w+ly )?(?:right|correct)|"
                        r"answers? (?:the|their|my|your) (?:question|request)|"
-                       r"(?:whether|if) (?:the |its |their )?(?:sum|result|figure|maths?|number|calculation|count|spelling|word)s?"
-                       r"(?: (?:it|they) (?:gave|said|got|gives|says))? (?:is|are|was|were) "
+                       r"(?:(?:whether|if) (?:the |its |their )?|\bis (?:the |its |their ))(?:sum|result|figure|maths?|arithmetic|number|calculation|count|spelling|word)s?"
+                       r"(?: (?:it|they) (?:gave|said|got|gives|says))?(?:'s| is| are| was| were)? "
                        r"(?:\w+ly )?(?:right|correct|wrong)|"                   # "whether the sum is right"
                        r"wrong(?!\s+(?:intonation|pitch|tone|emphasis|stress|pronunciation|prosody|volume|loudness|pace|speed|tempo|"
                        r"emotion|accent|manner|style|way|voice|delivery|mood|register)))\b", re.I)
@@ -45,7 +45,7 @@ _ACOUSTIC = re.compile(r"\b(?:paralinguistic\w*|acoustic\w*|deliver\w*|"
                        r"interface|system|app|ai|"
                        r"answer|repl(?:y|ie)|response|message|note|command|query|tutor|coach|product|service|feature|"
                        r"device|application|helper|ux|team|recording|clip|file|memo|self|prompt|module|software|trial|test|channel|"
-                       r"platform|engine|menu|ivr|skill|unit|kiosk|stack|build|version|booth|setting|locali[sz]ation|pack|timer|alarm|brain|cue|qa|box|guide|desk|chip)(?:s|es)?\b)"
+                       r"platform|engine|menu|ivr|skill|unit|kiosk|stack|build|version|booth|setting|locali[sz]ation|pack|timer|alarm|brain|cue|qa|box|guide|desk|chip|gadget)(?:s|es)?\b)"
                        r"(?:(?:s|d)(?![ \t]*(?::|(?:back|answers?|repl(?:y|ies)|responses?|the|an?|its|their)\b))|over|overs)?|"
                        # (not "VoiceQA", "VoiceBot": a product; nor the verb naming a reply: "each trainee voices back the answer",
                        # "Trainee X voiced:", "Whose voiced answer is more accurate?"; "how it is voiced" is the delivery)
@@ -53,6 +53,7 @@ _ACOUSTIC = re.compile(r"\b(?:paralinguistic\w*|acoustic\w*|deliver\w*|"
                        r"volume|articulat\w*|enunciat\w*|speaking rate|emotion\w*|tone|"
                        r"(?:speaking|speech|vocal|requested|asked[- ]for) style|manner of (?:speaking|speech|delivery)|speaking manner|"
                        r"(?:spoken|said|delivered|read) (?:as |the way (?:it was |they were )?)(?:requested|asked|instructed)|"
+                       r"(?:spoken|said|delivered|spoke) (?:how|as) (?:the \w+|they|he|she|I|we|you) (?:asked|requested|wanted|instructed)\b|"
                        r"sound(?:s|ing)? (?:happy|sad|cheerful|calm|friendly|warm|angry|excited|upbeat|confident|gentle|bored|"
                        r"enthusiastic)|"
                        r"style (?:of (?:speech|speaking)|requested|asked)|"
@@ -80,7 +81,8 @@ _JUDGE_WORDS = (r"judg\w*|adjudicat\w*|grad\w*|scor\w*|rat\w*|assess\w*|evaluat\
 _JUDGE_VERB = rf"(?:{_JUDGE_WORDS})"
 # "X does not matter", "X is out of scope", "X is not graded here", "X is checked elsewhere / by another team"
 _NEG_BEFORE = re.compile(r"\b(?:(?:does|do|should|must|will|shall)(?: not|n't) (?:matter|count|affect|influence|change)|"
-                         r",\s+so\s+(?:please\s+)?(?:ignore|disregard|forget|(?:don't|do not) (?:judge|mark|rate|score|worry about))\b|"   # "Both
+                         r",\s+so\s+(?:please\s+)?(?:ignore|disregard|forget|(?:don't|do not) (?:judge|mark|rate|score|worry about)|"
+                         r"leave (?:\w+ ){1,3}out of (?:it|this|that)\b)|"   # "Both
                          #                                   voices are tinny, so ignore sound quality": the reason goes with it
                          r"(?:team|annotators?|reviewers?|judges?|pass|people|group|colleagues?) (?:covers?|checks?|handles?|"
                          r"judges?|scores?|rates?|reviews?|looks? at) (?:that|this|it|those|them)|"     # "the content team covers that"
@@ -106,7 +108,7 @@ _NEG_BEFORE = re.compile(r"\b(?:(?:does|do|should|must|will|shall)(?: not|n't) (
 _NEG_AFTER = re.compile(rf"(?:\b(?:ignor\w*|disregard\w*|without|regardless of|irrespective of|no matter|rather than|"
                         rf"(?:do not|never) let|forget(?: about)?|(?:do not|does not|never) mind|(?:do not|never) take|"
                         rf"(?:do not|never|no need to) worry|(?:say|write) nothing about|(?:please |do )?not look (?:at|if|whether)|"
-                        rf"(?:set|put|leave) aside|not (?:bothered|fussed|worried|concerned) (?:about|with|by)|nothing about|"
+                        rf"(?:set|put|leave) aside|leave (?=(?:\w+ ){{1,3}}out of (?:it|this|that|consideration|account)\b)|not (?:bothered|fussed|worried|concerned) (?:about|with|by|how|whether|if)|nothing about|"
                         rf"instead of|not (?:about|on|the|its|their|whether|what|how)|(?:not|never) {_JUDGE_VERB}|"
                         rf"not ask\w* (?:about|whether|if|for|how)|"          # "I'm NOT asking whether the answer is right"
                         rf"out of scope|(?:no|not) need to|(?:nobody|no one|no-one) (?:cares|minds|is judging|checks)|"
@@ -126,7 +128,7 @@ _FOCUS = re.compile(r"(?<!not )\b(?:only|solely|exclusively|purely|alone)\b(?!\s
                     r"\byour (?:job|task|role) (?:is|here is) to\b|"          # "Your job is to rate how ..."
                     r"\b(?:compare|judge|rate|score|assess|evaluate|grade|check|mark)\s+just\b", re.I)    # "compare just the voice"
 _NARROWS = re.compile(rf"\b(?:{_JUDGE_WORDS}|concentrat\w*|listen\w*|attend\w*|matters?|decide|choose|pick|determine|in scope|"
-                      rf"(?:want|need) to know)\b",
+                      rf"(?:want|need) to know|whether)\b",
                       re.I)
 
 
@@ -141,7 +143,9 @@ def _affirmed(text) -> str:
     # list ("Ignore the voice: loudness, tone and pace")
     # a parenthesis belongs to its clause: "Delivery (voice, speed, loudness) is out of scope", "style (volume etc.) is not"
     bare = re.sub(r"\([^()\n]{0,200}\)", lambda m: " " * len(m.group(0)), text)
-    ends = [m.start() for m in re.finditer(r"\.(?!\d)|[;!?\n\u2014]|[,:](?=\s+(?:I|I'm|I am|i|i'm|im|we|we're|we are|(?i:but|please|pls))\b)|"
+    # (in a run-on letter with no stops, a new "I only want ..." starts one: "I am not bothered how they sound my hearing is
+    # not what it was I only want to know which one got it right")
+    ends = [m.start() for m in re.finditer(r"\.(?!\d)|[;!?\n\u2014]|\s(?=I (?:only|just|really|mainly|simply|want|need|care)\b)|[,:](?=\s+(?:I|I'm|I am|i|i'm|im|we|we're|we are|(?i:but|please|pls))\b)|"
                                            r",(?=\s+(?i:which|who|how|what|rate|score|judge|decide|pick|choose|tell)\b)", bare)]
     starts = [m.start() + (1 if m.group(0)[0].isspace() else 0)
               for m in re.finditer(r"\.(?!\d)|[;!?\n,]|\s(?:-{1,3}|[\u2013\u2014])\s", bare)]  # where one begins (after); " - ", " -- " too

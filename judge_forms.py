@@ -36,21 +36,24 @@ def answer_words(rubric) -> list | None:
     it asks for neither. A verdict counts only where it reads as the answer's form (in capitals, in
     quotes, or after "answer", "output", "verdict", ...), not "whether the answer is correct or not"."""
     q = r"[\"'\u201c\u201d*`]*"
-    for pos, neg in VERDICTS:
-        for first, second in ((pos, neg), (neg, pos)):
-            # each first word found by one scan, the pair read in a window from it (linear, whatever quotes abound)
-            for w in re.finditer(rf"\b{first}\b", rubric, re.I):
-                m = re.match(rf"({first})({q})\s*(?:or|/|\||,|[;,]?\s*(?:otherwise|else)(?:\s+{_ANSWER_VERB})?)\s*{q}\b({second})\b",
-                             rubric[w.start():w.start() + 80], re.I)
-                if not m:
-                    continue
-                said = [m.group(1), m.group(3)]
-                # "Answer yes or no", not "the answer is correct or"
-                ordered = re.search(rf"(?<!the )(?<!an )(?<!your )(?<!its )\b(?:{_ANSWER_VERB}|(?:one|single) word)\b[^.\n]{{0,40}}$",
-                                    rubric[max(0, w.start() - 80):w.start()], re.I)
-                quoted = bool(m.group(2)) or rubric[max(0, w.start() - 1):w.start()] in tuple("\"'\u201c\u201d*`")
-                if all(x.isupper() for x in said) or quoted or ordered:
-                    return said if first == neg else said[::-1]
+    plain = re.sub(r"[ \t]*\([^()\n]{1,80}\)", "", rubric)      # "Excellent (exactly right), Good (...), ...": the words
+    # the verdict's two words as written, else with each one's meaning in parenthesis left out: "PASS (correct) or FAIL (not)"
+    for text in (rubric, plain):
+        for pos, neg in VERDICTS:
+            for first, second in ((pos, neg), (neg, pos)):
+                # each first word found by one scan, the pair read in a window from it (linear, whatever quotes abound)
+                for w in re.finditer(rf"\b{first}\b", text, re.I):
+                    m = re.match(rf"({first})({q})\s*(?:or|/|\||,|[;,]?\s*(?:otherwise|else)(?:\s+{_ANSWER_VERB})?)\s*{q}\b({second})\b",
+                                 text[w.start():w.start() + 80], re.I)
+                    if not m:
+                        continue
+                    said = [m.group(1), m.group(3)]
+                    # "Answer yes or no", not "the answer is correct or"
+                    ordered = re.search(rf"(?<!the )(?<!an )(?<!your )(?<!its )\b(?:{_ANSWER_VERB}|(?:one|single) word)\b[^.\n]{{0,40}}$",
+                                        text[max(0, w.start() - 80):w.start()], re.I)
+                    quoted = bool(m.group(2)) or text[max(0, w.start() - 1):w.start()] in tuple("\"'\u201c\u201d*`")
+                    if all(x.isupper() for x in said) or quoted or ordered:
+                        return said if first == neg else said[::-1]
     for pos, neg in VERDICTS:        # "Respond with YES if the answer is correct and NO if it is not" ("with exactly one word: YES if")
         m = re.search(rf"\b{_ANSWER_VERB}\b[^.\n]{{0,30}}?[\"'`]?\b({pos})\b[\"'`]? if\b[^.\n]{{0,100}}?[\"'`]?\b({neg})\b[\"'`]? "
                       rf"(?:if|otherwise)\b", rubric, re.I)
@@ -68,7 +71,6 @@ def answer_words(rubric) -> list | None:
     if m and bool(re.search(negated, m.group(2))) != bool(re.search(negated, m.group(5))):
         return [m.group(4), m.group(1)] if re.search(negated, m.group(5)) else [m.group(1), m.group(4)]
     words = "|".join(sorted(map(re.escape, LADDER), key=len, reverse=True))
-    plain = re.sub(r"[ \t]*\([^()\n]{1,80}\)", "", rubric)      # "Excellent (exactly right), Good (...), ...": the words
     sep = r"\s*(?:,\s*(?:or\s+)?|/|\||\bor\b|<|>|\u2192|->|\n[ \t]*[-*\u2022]?)\s*"      # one a line too
     for m in re.finditer(rf"\b(?:{words})\b(?:{sep}{q}\b(?:{words})\b){{2,}}", plain, re.I):
         found = list(dict.fromkeys(re.findall(rf"\b(?:{words})\b", m.group(0), re.I)))
@@ -189,7 +191,7 @@ def answer_template(rubric) -> tuple | None:
     shown += [(a or b, False) for a, b in re.findall(r"[\"\u201c]([^\"\u201c\u201d\n]{1,80})[\"\u201d]|"
                                                     r"(?<!\w)'([^'\n]{1,80})'(?!\w)", rubric)]
     cue = (r"\bexactly (?:like|as)\s*(?=\n)|\b(?:format|exactly|as follows|template|in the form|of the form|formatted as|like this|as|"
-           r"(?:one|a|the last|the final|that|this) line|must be|should be|(?:the|this) sentence|by writing)\s*:|"
+           r"(?:one|a|a single|the last|the final|that|this) line|must be|should be|(?:the|this) sentence|by writing)\s*:|"
            r"\b(?:complete|fill in|fill out)\b[^:\n]{0,200}:[ \t]*(?=\n)")     # "Please complete this line ..., writing 1 or 2 in the gap:"
     for m in re.finditer(cue, rubric, re.I):          # the rest of the line, or the lines below a cue that ends one
         rest = rubric[m.end():m.end() + 400].lstrip(" \t")     # a bounded look: not a copy of the rest per cue

@@ -151,7 +151,8 @@ def heading_kind(name) -> tuple | None:
     if not label and (len(words) == 2 and words[0] in ASKERS and words[1] in ("line", "turn", "utterance", "words")
                       or words[1:] == ["call", "in"] and words[0] in ASKERS):
         return "question", None                    # "Player line", "Caller utterance", "Listener call-in (VO)"
-    if not label and len(words) == 2 and words[1] in ("answer", "response", "reply") and words[0] not in (
+    said_as = [w for w in words if w not in ("spoken", "recorded", "transcribed")]     # "The guide's spoken answer"
+    if not label and len(said_as) == 2 and said_as[1] in ("answer", "response", "reply") and said_as[0] not in (
             "preferred", "better", "best", "winning", "chosen", "your", "my", "short", "final", "example", "sample"):
         return "reply", None                       # "Tutor's answer", "Bot response" (not "Preferred response: A")
     if not label and len(words) == 2 and words[1] in ("recording", "take") and words[0] not in \
@@ -407,9 +408,13 @@ TOY_TASKS = (r"what is (\d+) (plus|minus|times) (\d+)", r"which is (larger|small
              r"how many letters in (\w+)", r"spell (\w+) backwards", r"repeat after me (\w+(?: (?!say\b)\w+){0,2})")
 # one written in a prompt: to a punctuation mark or a line's end, with the delivery it asks for when one follows
 # and the mark that ends it ("What is 8 times 9? Say it sadly.", "Repeat after me: cake and tea."), a comma
-# after a word too ("Which is smaller, 12 or 31?")
-_TOY_ASKED = re.compile(r"(?<![\w-])(?:%s)(?:[,.?!]? say it [a-z]+)?(?:[.?!](?![\w.]))?(?= ?(?:[^\w ]|$|(?-i:UNQUOTE|STOP)\b))"
-                        % "|".join(TOY_TASKS).replace("after me ", "after me:? ").replace(" ", ",? "), re.I | re.M)
+# after a word too ("Which is smaller, 12 or 31?"); in a run-on letter with no marks, to the "and" that goes on ("so I asked
+# it to spell bread backwards and two different ones answered")
+# (not a phrase to repeat: "repeat after me red kite and then stop" may be all of it)
+_ASKED_END = r"(?:[,.?!]? say it [a-z]+)?(?:[.?!](?![\w.]))?(?= ?(?:[^\w ]|$|(?-i:UNQUOTE|STOP)\b)%s)"
+_TOY_ASKED = re.compile(r"(?<![\w-])(?:(?:%s)%s|(?:%s)%s)" % (
+    "|".join(TOY_TASKS[:-1]).replace(" ", ",? "), _ASKED_END % "| (?:and|but|so|then) ",
+    TOY_TASKS[-1].replace("after me ", "after me:? ").replace(" ", ",? "), _ASKED_END % ""), re.I | re.M)
 
 
 FILLER = {"is", "the", "count", "backwards", "you", "said"}   # words of the toy answer templates

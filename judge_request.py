@@ -421,6 +421,8 @@ def parse_judge_request(body: dict) -> dict:
                                                      and not re.search(r"Scoring axis:", rubric))
     question = (found["question"] or "") if ours else toy_question(
         _their_question(found["question"], free, rubric, audios[:-2] if pairwise else audios[:-1]), "\n".join(system + user))
+    if not ours and re.fullmatch(r"[a-z][^\n]*[^.]\.", question):
+        question = question[:-1]     # "... asked, in the ring, to: spell frog backwards, say it happily.": the sentence's stop
     if not ours and len(question) >= 8:       # the question's own words ("... say it loudly") are the user's, not the judge's
         told_rubric = re.sub(re.escape(question), " ", told_rubric, flags=re.I)
     if pairwise:

@@ -225,6 +225,7 @@ def answer_format(rubric, pairwise=False) -> dict:
                                     r"\b(?:reply|answer|respond)\w* with (?:just |only )?(?:the|a|one) (?:number|digit|integer)\b|"
                                     r"\bbare[ _](?:int|integer|number|digit|decimal)\b|\b(?:number|integer|digit)s? only\b|"
                                     r"\b(?:a|one) single (?:number|integer|digit)\b|"
+                                    r"\b(?:the|a|one|your) (?:number|integer|digit|score) and nothing else\b|"     # "the digit and nothing else"
                                     r"\bas a (?:number|decimal|integer)\b[^.\n]{0,100}\bnothing else\b|"     # "as a number between 0 and 1, ..., nothing else"
                                     r"\b(?:write|output|reply with|answer with|return|respond with) nothing (?:but|else)\b|"
                                     r"\b(?:output|write|return|give|reply with|respond with|answer with) (?:a|an|one|the|your) "
@@ -248,6 +249,7 @@ def asks_answer_alone(rubric) -> bool:
         r"\b(?:reply|respond|answer|output|return|write|type|tell me|send(?: back)?)\w*\s+(?:with\s+)?(?:only|just|exactly)\b|"
         r"\bnothing else\b|\bno other (?:text|words)\b|\bno (?:prose|explanation|commentary|essay)\b|\bsingle (?:word|line|letter|character|digit)\b|"
         r"\bjust (?:tell me|say|answer|reply|write|type)\b|\bexactly like this\b|\b(?:in )?one[- ]word(?: only| call| answer| reply| verdict)?(?=\s*[:.!]|\s*$)|"
+        r"\b(?:just|only) the one word\b|"                                 # "please write back just the one word first or second"
         r"\bthat(?:'s| is) all\b|"                                        # "Answer 'Radio 1' or 'Radio 2', that's all."
         r"\bexpected[_ ]output[\"']?\s*[:=]|"            # a harness's 'expected_output="score=<int>"'
         r"\b(?:reply|respond|answer|write|output)\w*\s+on (?:one|a single) line\s+(?:as|like)\b|"     # "Respond on one line as: Grade: <letter>"
@@ -374,6 +376,13 @@ def pair_verdict(rubric) -> tuple:
                                                r"(?:A|1|the first(?: \w+)?)\s+better\s+than\b", rubric, re.I) else None
     if yes_no and len(yes_no) == 2 and not said.get("labels"):
         said["labels"], said["tie"] = [yes_no[1], yes_no[0]], yes_no[0]
+    # two answers in the rubric's own capitals after the order, no tie: "Reply with the one word ATTACK or DEFENCE", "Just
+    # shout the colour back: RED or BLACK" (the label is the whole answer; not a verdict's "YES or NO")
+    own_pair = re.search(r"\b(?:answer|reply|respond|write|say|output|shout|call|type|give)\w*\b[^.\n]{0,40}?"
+                         r"(?<![\w-])([A-Z][A-Z0-9]{1,15}) or ([A-Z][A-Z0-9]{1,15})(?![\w-])(?!,? or\b)", rubric)
+    if own_pair and not said.get("labels") and not conditioned and \
+            not any({own_pair.group(1).lower(), own_pair.group(2).lower()} == set(pair) for pair in VERDICTS):
+        said["labels"], said["alone"] = [own_pair.group(1), own_pair.group(2)], True
     # three answers in capitals after a colon, the first two alike but for their last word, the tie last: "Answer with one
     # line: SOLD TO BIDDER A, SOLD TO BIDDER B, or NO SALE if they're equal"
     caps = r"([A-Z][A-Z0-9]*(?: [A-Z0-9]+){0,3})"

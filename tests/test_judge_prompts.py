@@ -3522,3 +3522,56 @@ def test_an_example_answer_that_is_a_number_with_its_unit():
                               "A mark for the words only, never mind the voice: 1 sack (poor) to 5 sacks (perfect). "
                               "Tell me how many sacks, like '3 sacks'."]))
     assert judge.ToyJudge().answer(judge_request.parse_judge_request(body)).strip().splitlines()[-1] == "5 sacks"
+
+
+@pytest.mark.parametrize("text,axis", [
+    ("SPECIES ...... till helper (voice)\nCHECK ........ is the ANSWER right? that is all. ignore the voice, ignore how it "
+     "sounds. only whether what it says is correct.", "semantic"),
+    ("Only thing I care about here: is the number right. Don't mark anyone down for how loud or odd they sound.", "semantic"),
+    ("Both said the right words, so leave the words out of it. What I need to know is the VOICE: which one spoke the way "
+     "the visitor asked - hushed, clear, even?", "acoustic"),
+    ("We're letting a voice gadget do the chalking. Mark the ANSWER only - is the arithmetic right - not the voice.",
+     "semantic"),
+    ("Take the whole thing into account - whether the number's right and whether it was said the way I asked.", "holistic"),
+    ("I am not bothered how they sound my hearing is not what it was I only want to know which one got it right",
+     "semantic"),
+    ("Call it on everything: right answer, and said how the skater asked. Which bot wins overall?", "holistic"),
+])
+def test_rubric_axis_of_round_thirty_three(text, axis):
+    """Bugs caught (held-out round 33, 2026-12-06: batch 45 and plain 34, 10 of 20 and 30 of 30 at b9cde3f): "only
+    whether what it says is correct" did not narrow, so a "(voice)" in a label line made it holistic; "is the number
+    right" and "whether the number's right" not content; "so leave the words out of it" left nothing out; "voice gadget"
+    read as the voice to judge; "not bothered how they sound" in a letter with no stops left out the rest of it
+    ("I only want to know which one got it right" too); "said how the skater asked" not the delivery."""
+    assert judge_axis.rubric_axis(text) == axis
+
+
+def test_answer_forms_of_round_thirty_three():
+    """Bugs caught: "PASS (correct) or FAIL (not correct)" not read as the verdict's words (the parentheses); "as a single
+    line:  Award: <word>" no template; "the digit and nothing else" not a bare number; "Reply with the one word ATTACK or
+    DEFENCE" and "just the one word first or second" answered in a tag. Guards: a verdict's YES or NO in capitals stays a
+    verdict, and "Reply with A or B" keeps the letters."""
+    assert judge_forms.answer_words("Rule with one word: PASS (correct) or FAIL (not correct).") == ["FAIL", "PASS"]
+    ladder = "Award one of: Excellent, Good, Fair, Poor, Bad.\nWrite it on the award card as a single line:  Award: <word>"
+    assert judge_rubric.answer_format(ladder)["template"] == ("Award: ", "<word>", "")
+    assert judge_rubric.answer_format("RETURN ....... the digit and nothing else - it goes onto the label printer")["style"] == "bare"
+    own = judge_rubric.answer_format("Which one gives the better answer? Reply with the one word ATTACK or DEFENCE.", True)
+    assert (own["style"], own["labels"]) == ("bare", ["ATTACK", "DEFENCE"])
+    assert judge_rubric.answer_format("please write back just the one word first or second", True)["style"] == "bare"
+    assert "labels" not in judge_rubric.pair_verdict("Which reply is more helpful? Answer YES or NO.")[0]
+    assert judge_rubric.answer_format("Which is better? Reply with A or B.", True).get("labels", ["A", "B"]) == ["A", "B"]
+
+
+def test_inputs_of_round_thirty_three():
+    """Bugs caught: "Second clip: the guide's spoken answer." read as the reply's words ("spoken" between the owner and
+    "answer"); a toy question in a letter with no stops ("so I asked it to spell bread backwards and two different ones
+    answered") not found; a question written in lower case inside a sentence kept the sentence's full stop. Guard: a
+    phrase to repeat that runs on ("repeat after me red kite and then stop") is still not guessed."""
+    assert judge_inputs.heading_kind("the guide's spoken answer") == ("reply", None)
+    assert judge_inputs.toy_question("", "so I asked it to spell bread backwards and two different ones answered") == \
+        "spell bread backwards"
+    assert judge_inputs.toy_question("", "repeat after me red kite and then stop") == ""
+    body = _request(("user", ["Exhibit 14/3. The exhibit was asked, in the ring, to: spell frog backwards, say it happily.\n"
+                              "It is judged on the voice only: whether it was delivered in the manner asked.",
+                              ("audio", "frog backwards is gorf", "happily"), "Score it from 1 to 5."]))
+    assert judge_request.parse_judge_request(body)["question"] == "spell frog backwards, say it happily"
