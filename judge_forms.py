@@ -70,6 +70,13 @@ def answer_words(rubric) -> list | None:
         return [m.group(3), m.group(1)]
     if m and bool(re.search(negated, m.group(2))) != bool(re.search(negated, m.group(5))):
         return [m.group(4), m.group(1)] if re.search(negated, m.group(5)) else [m.group(1), m.group(4)]
+    # a yes/no question answered in two words of the rubric's own capitals, the yes first as a question's answers are
+    # ordered: "is it fit to keep? Write KEEP or BIN."
+    m = re.search(rf"\b(?i:is|was|does|did|can|could|should|would|will|has|are)\b[^.?!\n]{{3,120}}\?\s*(?i:please\s+)?"
+                  rf"(?i:{_ANSWER_VERB})\b[ \t]+(?i:with[ \t]+)?(?i:(?:one|a single) word[ \t]*:?[ \t]*)?"
+                  rf"[\"'`]?\b([A-Z][A-Z-]{{1,15}})\b[\"'`]? or [\"'`]?\b([A-Z][A-Z-]{{1,15}})\b[\"'`]?[ \t]*(?:[.!]|$)", rubric, re.M)
+    if m and m.group(1) != m.group(2):
+        return [m.group(2), m.group(1)]
     words = "|".join(sorted(map(re.escape, LADDER), key=len, reverse=True))
     sep = r"\s*(?:,\s*(?:or\s+)?|/|\||\bor\b|<|>|\u2192|->|\n[ \t]*[-*\u2022]?)\s*"      # one a line too
     for m in re.finditer(rf"\b(?:{words})\b(?:{sep}{q}\b(?:{words})\b){{2,}}", plain, re.I):

@@ -3575,3 +3575,14 @@ def test_inputs_of_round_thirty_three():
                               "It is judged on the voice only: whether it was delivered in the manner asked.",
                               ("audio", "frog backwards is gorf", "happily"), "Score it from 1 to 5."]))
     assert judge_request.parse_judge_request(body)["question"] == "spell frog backwards, say it happily"
+
+
+def test_a_yes_no_question_answered_in_the_rubrics_own_two_words():
+    """Bug caught (round 32's b44_community_fridge_keep_bin, left out at 7746cf8): "is it fit to keep? Write KEEP or BIN."
+    was answered with a <score> tag; the two capitals answer the question, the yes first. A reader that took the
+    second word for the yes would answer KEEP for a reply that fails. Guard: a known verdict keeps its own order."""
+    asked = "Taking everything into account - the right answer and how it was said - is it fit to keep? Write KEEP or BIN."
+    assert judge_forms.answer_words(asked) == ["BIN", "KEEP"]
+    assert judge_forms.answer_words("Is the answer right? Answer NO or YES.") == ["NO", "YES"]
+    body = _request(("user", ['The kid asked "how many letters in apple". The recorded answer:', ("audio", "12", ""), asked]))
+    assert judge.ToyJudge().answer(judge_request.parse_judge_request(body)).strip() == "BIN"
