@@ -165,14 +165,17 @@ def _paired_names(first, second) -> tuple | None:
     filler = {"first", "second", "third", "1st", "2nd", "3rd", "next", "then", "last", "final",     # "Second clip: Nova's ..."
               "and", "now", "also", "here", "follows", "following", "below", "attached"}
     # (a name may hold a dot or a dash: "Audio of FW-2.1:" / "Audio of FW-2.2:")
-    a, b = ([w for w in re.findall(r"\w(?:[\w.-]*\w)?", re.sub(r"\([^()]*\)", " ", line)) if w.lower() not in filler]    # "(txt: ...)" aside
-            for line in (first, second))
+    # ("(txt: ...)" aside, and the words quoted after "said": 'Tall Tom said: "7"')
+    a, b = ([w for w in re.findall(r"\w(?:[\w.-]*\w)?", re.sub(r"\([^()]*\)|\bsaid\s*:?\s*[\"\u201c][^\"\u201c\u201d\n]*[\"\u201d]", " ", line))
+             if w.lower() not in filler] for line in (first, second))
     # (a word that differs only in case is the difference only where none other is: "Model identifier: m" / "... M")
     differ = [k for k, (x, y) in enumerate(zip(a, b)) if x.lower() != y.lower()] or \
         [k for k, (x, y) in enumerate(zip(a, b)) if x != y]
     if not differ and a and [w.lower() for w in a] == [w.lower() for w in b] and re.search(r"\bfirst\b", first, re.I) \
             and re.search(r"\bsecond\b", second, re.I) and len(a) <= 3:
         return "first", "second"        # "The first ghost (transcript: ...):" / "The second ghost (...):": named by their order
+    if len(a) == len(b) and differ == [0, 1] and all(w[:1].isupper() and w.isalpha() for w in a[:2] + b[:2]):
+        return f"{a[0]} {a[1]}", f"{b[0]} {b[1]}"        # two-word names first: "Tall Tom said:" / "Long Lucy said:"
     i = differ[0] if len(a) == len(b) and len(differ) == 1 else None          # the same line but for one word
     numbered = i is not None and (a[i].isdigit() or b[i].isdigit())
     if i is not None and {a[i].lower(), b[i].lower()} & (ASKERS | {"question", "prompt", "request", "kid", "asker"}):
@@ -432,9 +435,10 @@ def parse_judge_request(body: dict) -> dict:
         if named:            # "r1 (txt: the count is 5):": the words in its label line
             given = [re.search(r"\((?:its |the )?(?:transcript(?:ion)?|text|txt|asr|says)(?: is| reads| as \w+)?\s*:?\s*[\"'\u201c]?"
                                r"([^()\"'\u201c\u201d\n]{1,300}?)[\"'\u201d]?\)|"
-                               r"\(\s*[\"\u201c]([^()\"\u201c\u201d\n]{1,300})[\"\u201d]\s*\)", line or "", re.I)   # '("you said ...")'
+                               r"\(\s*[\"\u201c]([^()\"\u201c\u201d\n]{1,300})[\"\u201d]\s*\)|"   # '("you said ...")'
+                               r"\bsaid\s*:?\s*[\"\u201c]([^\"\u201c\u201d\n]{1,300})[\"\u201d]\s*$", line or "", re.I)   # 'Tom said: "7"'
                      for line in clip_labels]
-            transcripts = [(g.group(1) or g.group(2)) if g else None for g in given]
+            transcripts = [(g.group(1) or g.group(2) or g.group(3)) if g else None for g in given]
 
         # 'Both replies say "the count is 5"', 'Two systems answered with the same words, "3 times 4 is 12"'
         same = re.search(r"(?:\bboth (?:[\w']+ ){0,2}(?:say|says|said|speak|spoke)|\bthe same (?:words|text|sentence))\b"

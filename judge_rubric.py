@@ -347,7 +347,8 @@ def pair_verdict(rubric) -> tuple:
                           r"[\"']?(1)[\"']? if [^.\n]{0,60}?\b[\"']?(2)[\"']? if\b",
                           rubric, re.I)
     # the labels in a parenthesis after the order: "Answer with the build number only (4.2 or 4.3), or 'no preference' ..."
-    in_parens = re.search(r"\b(?:answer|reply|respond|write|say|output)\w*\b[^.\n]{0,60}?\(\s*([\w.]{1,12}) or ([\w.]{1,12})\s*\)",
+    in_parens = re.search(r"\b(?:answer|reply|respond|write|say|output)\w*\b[^.\n]{0,60}?\(\s*([\w.]{1,12}(?: [A-Z][\w.]{0,11})?) or "
+                          r"([\w.]{1,12}(?: [A-Z][\w.]{0,11})?)\s*\)",
                           rubric, re.I)
     two_words = two_words or in_parens
     if in_parens:

@@ -3586,3 +3586,18 @@ def test_a_yes_no_question_answered_in_the_rubrics_own_two_words():
     assert judge_forms.answer_words("Is the answer right? Answer NO or YES.") == ["NO", "YES"]
     body = _request(("user", ['The kid asked "how many letters in apple". The recorded answer:', ("audio", "12", ""), asked]))
     assert judge.ToyJudge().answer(judge_request.parse_judge_request(body)).strip() == "BIN"
+
+
+def test_two_replies_named_by_two_word_names_with_their_words_quoted():
+    """Bug caught (round 32's b44_stilt_troupe_walker_name, left out at 4220b01): 'Tall Tom said: "7"' / 'Long Lucy said:
+    "6"' over two clips read as one reply scored (two words of each label line differ, and the quoted words too);
+    "Reply with the walker's name only (Tall Tom or Long Lucy)" answered in a tag. A reader that took the quoted words
+    for part of the name, or the first word alone, would find no pair or answer "Long"."""
+    assert judge_request._paired_names('Tall Tom said: "7"', 'Long Lucy said: "6"') == ("Tall Tom", "Long Lucy")
+    assert judge_request._paired_names('Tom said: "7"', 'Lucy said: "6"') == ("Tom", "Lucy")
+    body = _request(("user", ["Tonight's quiz question was:\nHow many letters in garden?\n\nTall Tom said: \"7\"",
+                              ("audio", "7", "loudly"), 'Long Lucy said: "6"', ("audio", "6", "loudly"),
+                              "Ignore the volume. We only want to know who gave the right answer. Reply with the walker's "
+                              "name only (Tall Tom or Long Lucy)."]))
+    req = judge_request.parse_judge_request(body)
+    assert ([t for t, _, _ in req["replies"]], judge.ToyJudge().answer(req).strip()) == (["7", "6"], "Long Lucy")
