@@ -32,7 +32,8 @@ _SEMANTIC = re.compile(r"\b(?:content\w*|semantic\w*|correct\w*|accura\w*|helpfu
                        r"key\b|ground[- ]truth|"
                        r"solution|correct answer)|"
                        r"is the (?:\w+ )?(?:answer|reply|response) (?:\w+ly )?(?:right|correct)|"
-                       r"(?:the |its |their )?(?:answer|reply|response)(?: (?!is\b|was\b)[\w']+){0,3} (?:is|was|must be|should be|has to be|needs to be) "
+                       r"(?:the |its |their )?(?:answer|reply|response|words)(?: (?!is\b|was\b)[\w']+){0,3} (?:is|are|was|were|must be|should be|"
+                       r"(?:has|have|need|needs) to be) "
                        r"(?:\w+ly )?(?:right|correct)|"
                        r"answers? (?:the|their|my|your) (?:question|request)|"
                        r"(?:(?:whether|if) (?:the |its |their )?|\bis (?:the |its |their ))(?:sum|result|figure|maths?|arithmetic|number|calculation|count|spelling|word)s?"
@@ -70,6 +71,7 @@ _ACOUSTIC = re.compile(r"\b(?:paralinguistic\w*|acoustic\w*|deliver\w*|"
                        r"(?:speak(?:s|ing)?|said|spoken) (?:clearly|well|better|best|worse)|in the manner\b|(?:clearly|well|properly)(?:,? (?:and )?(?:clearly|well|properly))?[ -]"
                        r"(?:spoken|said)|"
                        r"sounds? (?:good|natural|nice|right|clear|fine|better)|"
+                       r"(?:sounds?|sounded) (?:more |most |closer )?(?:like )?what (?:was|were|is|they|the \w+) (?:asked|requested|wanted)|"
                        r"how (?:good|natural|nice|clear|pleasant) (?:it|they) sounds?|how (?:the )?(?:speech|voice|audio) sounds?|"
                        r"eq)\b",
                        re.I)

@@ -226,12 +226,13 @@ def answer_template(rubric) -> tuple | None:
             if out_of:                # "Delivery: 6/10" shown as an example: the value in place of the 6
                 return line[:hole.start()], out_of.group(1), out_of.group(2)
             # what closes the value ("/10", "**"), not the sentence's tail ("and nothing else")
-            after = re.match(r"[^\s\w]*(?:\d+[^\s\w]*)?", line[hole.end():]).group(0)
+            after = re.match(r"[ \t]*/[ \t]*\d{1,3}\b|[^\s\w]*(?:\d+[^\s\w]*)?", line[hole.end():]).group(0)     # "__ / 10" too
             return line[:hole.start()], hole.group(0), after.rstrip(".,;")
     # an example answer that is a number with its unit: "Tell me how many sacks, like '3 sacks'", "e.g. "4 stars""
     unit = re.search(r"\b(?:like|e\.g\.?,?|such as|for (?:example|instance),?)[ \t]*[\"'\u201c](\d{1,3})"
-                     r"([ \t]+[A-Za-z]+(?:[ \t][A-Za-z]+)?)[\"'\u201d]", rubric, re.I)
-    return ("", unit.group(1), unit.group(2)) if unit else None
+                     r"([ \t]+[A-Za-z]+(?:[ \t][A-Za-z]+)?)[\"'\u201d]|"
+                     r"\b(?:like|e\.g\.?,?|such as|for (?:example|instance),?)[ \t]*[\"'\u201c]?(\d{1,3})(%)", rubric, re.I)   # "like 40%"
+    return ("", unit.group(1) or unit.group(3), unit.group(2) or unit.group(4)) if unit else None
 
 
 def csv_row(rubric) -> tuple | None:

@@ -411,7 +411,7 @@ TOY_TASKS = (r"what is (\d+) (plus|minus|times) (\d+)", r"which is (larger|small
 # after a word too ("Which is smaller, 12 or 31?"); in a run-on letter with no marks, to the "and" that goes on ("so I asked
 # it to spell bread backwards and two different ones answered")
 # (not a phrase to repeat: "repeat after me red kite and then stop" may be all of it)
-_ASKED_END = r"(?:[,.?!]? say it [a-z]+)?(?:[.?!](?![\w.]))?(?= ?(?:[^\w ]|$|(?-i:UNQUOTE|STOP)\b)%s)"
+_ASKED_END = r"(?:[,.?!]? say it [a-z]+)?(?:[.?!](?![\w.]))?(?= ?(?:[^\w ]|$|(?-i:UNQUOTE|STOP)\b)|(?<=[.?!])[ \t]%s)"
 _TOY_ASKED = re.compile(r"(?<![\w-])(?:(?:%s)%s|(?:%s)%s)" % (
     "|".join(TOY_TASKS[:-1]).replace(" ", ",? "), _ASKED_END % "| (?:and|but|so|then) ",
     TOY_TASKS[-1].replace("after me ", "after me:? ").replace(" ", ",? "), _ASKED_END % ""), re.I | re.M)

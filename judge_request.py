@@ -183,6 +183,8 @@ def _paired_names(first, second) -> tuple | None:
     if i is None or i > 3 and i != len(a) - 1 and not numbered or max(len(a[i]), len(b[i])) > 12 or any(
             (heading_kind(line.rstrip(":")) or ("",))[0] == "question" for line in (first, second)):
         return None
+    if numbered and re.search(rf"#[ \t]*{re.escape(a[i])}\b", first) and re.search(rf"#[ \t]*{re.escape(b[i])}\b", second):
+        return a[i], b[i]       # "Clip filed under machine #14:" / "... #27:": the numbers are the names
     if numbered:        # "Mic 1 (ASR: ...):" / "Mic 2 (...):": numbered with the word before
         return (f"{a[i - 1]} {a[i]}", f"{b[i - 1]} {b[i]}") if i and a[i - 1][:1].isupper() and a[i - 1].isalpha() else None
     return a[i], b[i]

@@ -65,6 +65,8 @@ def named_scale(rubric) -> tuple | None:
              r"\[\s*(0)(?:\.0)?\s*,\s*(1)(?:\.0)?\s*\]",
              # "scale: {min: 0, max: 100}", YAML's "min: 1  # ..." / "max: 10", "scale_min=0" / "scale_max=10"
              rf"(?:\b|_)min(?:imum)?\W{{1,3}}([01])\s*(?:#[^\n]*)?[,;]?\s*(?:\w+_)?max(?:imum)?\W{{1,3}}{top}\b"]
+    if re.search(r"\b0[ \t]*%[ \t]*(?:-|\u2013|to)[ \t]*100[ \t]*%|\bas a percentage\b|\b(?:a|the) percentage (?:from|between) 0\b", rubric, re.I):
+        return 0, 100                   # "a percentage from 0% to 100%"
     for form in forms:
         m = re.search(form, rubric, re.I)
         if m:
@@ -167,7 +169,8 @@ def answer_format(rubric, pairwise=False) -> dict:
         fmt.update(style="arena", slots=["Verdict"], labels=["A", "B"], tie="A=B")
     elif pairwise and all(re.search(rf"(?<![\w\[]){x}\s*{rel}\s*{y}(?![\w\]])", rubric) for x, rel, y in ("A>B", "B>A", "A=B")):
         fmt.update(style="bare", slots=["choice"], labels=["A>B", "B>A"], tie="A=B")     # "exactly one of A>B, B>A, A=B"
-    elif re.search(r"\[\[(?:A|B|C|\d|N\]|X\]|rating|score)", rubric, re.I):
+    elif re.search(r"\[\[(?:A|B|C|\d|N\]|X\]|rating|score)", rubric, re.I) or pairwise and fmt.get("labels") and \
+            re.search(rf"\[\[{re.escape(fmt['labels'][0])}\]\]", rubric):
         fmt.update(style="brackets", slots=["Verdict" if pairwise else "Rating"])
     elif re.search(r"\[RESULT\]", rubric):
         fmt.update(style="result", slots=["RESULT"])                                 # Prometheus
@@ -220,12 +223,13 @@ def answer_format(rubric, pairwise=False) -> dict:
         fmt.update(style="bare", slots=["verdict"])
     elif pairwise and fmt.get("alone"):                          # "just tell me 1 or 2, nothing else": the label
         fmt.update(style="bare", slots=["choice"])
-    elif not pairwise and re.search(r"\b(?:just|only)(?: \w+){0,3} (?:the|a|an|one|your) (?:number|integer|int|digit|score)\b|"
+    elif not pairwise and re.search(r"\b(?:just|only)(?: \w+){0,3} (?:the|a|an|one|your) (?:number|integer|int|digit|score|value)\b|"
                                     r"\b(?:the|a|one|your)(?: \w+)? (?:number|integer|digit|score) only\b|\b(?:digits?|integer) only\b|"
                                     r"\b(?:reply|answer|respond)\w* with (?:just |only )?(?:the|a|one) (?:number|digit|integer)\b|"
                                     r"\bbare[ _](?:int|integer|number|digit|decimal)\b|\b(?:number|integer|digit)s? only\b|"
                                     r"\b(?:a|one) single (?:number|integer|digit)\b|"
-                                    r"\b(?:the|a|one|your) (?:number|integer|digit|score) and nothing else\b|"     # "the digit and nothing else"
+                                    r"\b(?:the|a|one|your) (?:number|integer|digit|score) and nothing else\b|"
+                                    r"\bsingle (?:number|integer|digit),? no (?:words|text)\b|"     # "want=single integer, no words"     # "the digit and nothing else"
                                     r"\bas a (?:number|decimal|integer)\b[^.\n]{0,100}\bnothing else\b|"     # "as a number between 0 and 1, ..., nothing else"
                                     r"\b(?:write|output|reply with|answer with|return|respond with) nothing (?:but|else)\b|"
                                     r"\b(?:output|write|return|give|reply with|respond with|answer with) (?:a|an|one|the|your) "
@@ -247,7 +251,7 @@ def asks_answer_alone(rubric) -> bool:
     else", "a single word", "Reply with A or B.", 'Reply with "Response 1" or "Response 2".'."""
     return bool(re.search(
         r"\b(?:reply|respond|answer|output|return|write|type|tell me|send(?: back)?)\w*\s+(?:with\s+)?(?:only|just|exactly)\b|"
-        r"\bnothing else\b|\bno other (?:text|words)\b|\bno (?:prose|explanation|commentary|essay)\b|\bsingle (?:word|line|letter|character|digit)\b|"
+        r"\bnothing (?:else|more)\b|\bno other (?:text|words)\b|\bno (?:prose|explanation|commentary|essay)\b|\bsingle (?:word|line|letter|character|digit)\b|"
         r"\bjust (?:tell me|say|answer|reply|write|type)\b|\bexactly like this\b|\b(?:in )?one[- ]word(?: only| call| answer| reply| verdict)?(?=\s*[:.!]|\s*$)|"
         r"\b(?:just|only) the one word\b|"                                 # "please write back just the one word first or second"
         r"\bthat(?:'s| is) all\b|"                                        # "Answer 'Radio 1' or 'Radio 2', that's all."
@@ -321,6 +325,9 @@ def pair_verdict(rubric) -> tuple:
     hole = re.search(r"<[ \t]*(\w{1,15})[ \t]*\|[ \t]*(\w{1,15})[ \t]*(?:\|[ \t]*(\w{1,15})[ \t]*)?>", rubric)
     if hole and not tie:
         said["labels"], said["tie"] = [hole.group(1), hole.group(2)], hole.group(3) or said["tie"]
+    own = re.search(r"\[\[(\w{1,12})\]\],?\s*\[\[(\w{1,12})\]\],?\s*(?:or\s+)?\[\[(\w{1,12})\]\]", rubric)
+    if own and {own.group(1), own.group(2)} != {"A", "B"} and {own.group(1), own.group(2)} != {"1", "2"}:
+        said["labels"], said["tie"] = [own.group(1), own.group(2)], own.group(3)      # "[[v3]], [[v4]] or [[tie]]"
     if re.search(r"\[\[1\]\]", rubric) and re.search(r"\[\[2\]\]", rubric):
         said["labels"] = ["1", "2"]             # the verdict's own labels, whatever the replies' headings say
     elif re.search(r"\[\[A\]\]", rubric):
@@ -347,12 +354,14 @@ def pair_verdict(rubric) -> tuple:
                           r"[\"']?(1)[\"']? if [^.\n]{0,60}?\b[\"']?(2)[\"']? if\b",
                           rubric, re.I)
     # the labels in a parenthesis after the order: "Answer with the build number only (4.2 or 4.3), or 'no preference' ..."
-    in_parens = re.search(r"\b(?:answer|reply|respond|write|say|output)\w*\b[^.\n]{0,60}?\(\s*([\w.]{1,12}(?: [A-Z][\w.]{0,11})?) or "
+    in_parens = re.search(r"(?:\b(?:answer|reply|respond|write|say|output)\w*|\b(?:just|only) the (?:\w+ )?name)\b[^.\n]{0,60}?\(\s*([\w.]{1,12}(?: [A-Z][\w.]{0,11})?) or "
                           r"([\w.]{1,12}(?: [A-Z][\w.]{0,11})?)\s*\)",
                           rubric, re.I)
     two_words = two_words or in_parens
     if in_parens:
-        said["alone"] = True             # "Answer with the mascot's name (Pip or Mo)": the name is the answer
+        said["alone"] = True
+        tie_after = re.match(r"[ \t]*,?[ \t]*or[ \t]+[\"'`]?([A-Z][\w-]{1,15})[\"'`]?[ \t]*(?:[.!]|$)", rubric[in_parens.end():])
+        said["tie"] = tie_after.group(1) if tie_after and not tie else said["tie"]      # "(Pip or Juno), or Draw."             # "Answer with the mascot's name (Pip or Mo)": the name is the answer
     # one word written twice: "pls just write take 1 or take 2" (the labels as spelled)
     repeated = re.search(r"\b(?:write|say|answer|reply|type|put)\s+([A-Za-z]+) ([12AB]) or \1 ([12AB])\b", rubric, re.I)
     if repeated and not two_words:

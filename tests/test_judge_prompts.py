@@ -3601,3 +3601,42 @@ def test_two_replies_named_by_two_word_names_with_their_words_quoted():
                               "name only (Tall Tom or Long Lucy)."]))
     req = judge_request.parse_judge_request(body)
     assert ([t for t, _, _ in req["replies"]], judge.ToyJudge().answer(req).strip()) == (["7", "6"], "Long Lucy")
+
+
+@pytest.mark.parametrize("text,axis", [
+    ("The words are the same in both takes. Which take SOUNDS more like what was asked for?", "acoustic"),
+    ("Judge them overall: the words have to be right and the delivery has to match the instruction.", "holistic"),
+])
+def test_rubric_axis_of_round_thirty_four(text, axis):
+    """Bugs caught (held-out round 34, 2026-12-06: batch 46 and plain 35, 12 of 20 and 30 of 30 at d79451f): "SOUNDS more
+    like what was asked for" not the delivery; "the words have to be right" not content, so "overall" with the
+    delivery read as the delivery alone."""
+    assert judge_axis.rubric_axis(text) == axis
+
+
+def test_answer_forms_of_round_thirty_four():
+    """Bugs caught: "want=single integer, no words" and "Reply with just the value" not a bare number; "__ / 10" on a line
+    to fill lost its " / 10"; "a percentage from 0% to 100%, like 40%, and nothing more" read on 1-5 in a tag; "[[v3]],
+    [[v4]] or [[tie]]" answered on a "Verdict:" line; "Just the name please (Pip or Juno), or Draw." answered in a tag
+    with no tie. Guards: "[[A]]" and "[[1]]" keep their own labels."""
+    assert judge_rubric.answer_format("range=0..10 integer | want=single integer, no words")["style"] == "bare"
+    assert judge_rubric.answer_format("A correctness value from 0 to 1. Reply with just the value, please.")["style"] == "bare"
+    assert judge_rubric.answer_format("Fill in this line and send only the line:\nBOARD CHECK - overall: __ / 10")["template"] == \
+        ("BOARD CHECK - overall: ", "__", " / 10")
+    percent = judge_rubric.answer_format("Give me a percentage from 0% to 100%, like 40%, and nothing more.")
+    assert (percent["scale"], percent["template"], percent.get("alone")) == ((0, 100), ("", "40", "%"), True)
+    own = judge_rubric.answer_format("Verdict: [[v3]], [[v4]] or [[tie]].", True)
+    assert (own["style"], own["labels"], own["tie"]) == ("brackets", ["v3", "v4"], "tie")
+    named = judge_rubric.answer_format("Just the name please (Pip or Juno), or Draw.", True)
+    assert (named["style"], named["labels"], named["tie"]) == ("bare", ["Pip", "Juno"], "Draw")
+    assert judge_rubric.answer_format("Output [[A]], [[B]] or [[C]] for a tie.", True)["labels"] == ["A", "B"]
+    assert judge_rubric.answer_format("Output [[1]], [[2]] or [[0]] for a tie.", True)["labels"] == ["1", "2"]
+
+
+def test_inputs_of_round_thirty_four():
+    """Bugs caught: "Clip filed under machine #14:" / "... #27:" no pair (the word before the number in lower case);
+    "This week's interval question was: Which is smaller, 47 or 74? The helper's answer is attached." lost the
+    question's mark (a sentence followed it)."""
+    assert judge_request._paired_names("Clip filed under machine #14:", "Clip filed under machine #27:") == ("14", "27")
+    assert judge_inputs.toy_question("", "This week's question was: Which is smaller, 47 or 74? The answer is attached.") == \
+        "Which is smaller, 47 or 74?"
