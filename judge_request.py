@@ -358,6 +358,12 @@ def parse_judge_request(body: dict) -> dict:
     else:
         given = None
     sections, free, instructions = (*our_sections("\n\n".join(user)), []) if ours else given or _their_inputs(user)
+    # a numbered clip the prose says is the one asking is the question's clip: "Clip 1 is one of our volunteers playing a
+    # caller and asking a test question. Clip 2 is how the assistant answered." over "Clip 1:" / "Clip 2:"
+    prose = "\n".join(system + [free])
+    sections = [("question", None, b) if kind == "reply" and lab and not b.strip() and not ours and re.search(
+        rf"\b(?:clip|recording|audio|track|file)\s*#?{re.escape(lab)}\s+(?:is|has)\b[^.\n]{{0,80}}?\b(?:asking|asks|"
+        rf"the (?:question|request|caller))\b", prose, re.I) else (kind, lab, b) for kind, lab, b in sections]
     # the question the scored reply answers: in a dialogue (Question / Answer / Question / Answer, or a
     # Conversation section, then the Question) the last question section before the last reply
     last_reply = max((i for i, (kind, _, _) in enumerate(sections) if kind == "reply"), default=len(sections))

@@ -3640,3 +3640,18 @@ def test_inputs_of_round_thirty_four():
     assert judge_request._paired_names("Clip filed under machine #14:", "Clip filed under machine #27:") == ("14", "27")
     assert judge_inputs.toy_question("", "This week's question was: Which is smaller, 47 or 74? The answer is attached.") == \
         "Which is smaller, 47 or 74?"
+
+
+def test_a_numbered_clip_the_prose_says_is_asking_is_the_question():
+    """Bug caught (round 32's b44_lost_dog_line_audio_question, left out at f179bb1): "Clip 1 is one of our volunteers
+    playing a caller and asking a test question. Clip 2 is how the assistant answered." over "Clip 1:" / "Clip 2:" read as
+    a comparison of two replies (the question one of them). Guard: two numbered clips the prose does not say ask
+    anything stay a pair."""
+    said = "Clip 1 is one of our volunteers playing a caller and asking a test question. Clip 2 is how the assistant answered."
+    body = _request(("user", [said + "\n\nClip 1:", ("audio", "what is 9 minus 2", ""), "Clip 2:", ("audio", "it is 7", ""),
+                              "Did the assistant give the correct answer? Answer YES or NO in capitals, nothing else."]))
+    req = judge_request.parse_judge_request(body)
+    assert (req["mode"], req["question"], judge.ToyJudge().answer(req).strip()) == ("score", "what is 9 minus 2", "YES")
+    body = _request(("user", ["Question: what is 9 minus 2\n\nClip 1:", ("audio", "it is 7", ""), "Clip 2:", ("audio", "it is 8", ""),
+                              "Which clip answers correctly? Answer 1 or 2."]))
+    assert judge_request.parse_judge_request(body)["mode"] == "compare"
