@@ -366,6 +366,10 @@ def pair_verdict(rubric) -> tuple:
     repeated = re.search(r"\b(?:write|say|answer|reply|type|put)\s+([A-Za-z]+) ([12AB]) or \1 ([12AB])\b", rubric, re.I)
     if repeated and not two_words:
         said["labels"] = [f"{repeated.group(1)} {repeated.group(2)}", f"{repeated.group(1)} {repeated.group(3)}"]
+        # its tie in the same word, after it: "write PUNCH 1 or PUNCH 2, or PUNCH BOTH if there's nothing between them"
+        tie_too = re.match(rf",?\s*or\s+({re.escape(repeated.group(1))} \w+)\b", rubric[repeated.end():], re.I)
+        if tie_too:
+            said["tie"], said["alone"] = tie_too.group(1), True
     if two_words and not said.get("labels"):
         # "Answer with exactly one word: First or Second.", "reply with just 1 or 2"
         said["labels"] = [two_words.group(1) or two_words.group(3) or two_words.group(5),

@@ -3655,3 +3655,14 @@ def test_a_numbered_clip_the_prose_says_is_asking_is_the_question():
     body = _request(("user", ["Question: what is 9 minus 2\n\nClip 1:", ("audio", "it is 7", ""), "Clip 2:", ("audio", "it is 8", ""),
                               "Which clip answers correctly? Answer 1 or 2."]))
     assert judge_request.parse_judge_request(body)["mode"] == "compare"
+
+
+def test_two_labels_and_a_tie_in_one_repeated_word():
+    """Bug caught (round 32's b44_tram_clippie_heading_punch, left out at 34665b6): "write PUNCH 1 or PUNCH 2, or PUNCH
+    BOTH if there's nothing between them" was answered in a tag after a justification naming "PUNCH 1" first, and its
+    tie was not "PUNCH BOTH". Guard: without a tie in the same word ("write take 1 or take 2") the labels stand as before."""
+    punch = judge_rubric.answer_format("Punch the better ticket: write PUNCH 1 or PUNCH 2, or PUNCH BOTH if there's "
+                                       "nothing between them.", True)
+    assert (punch["style"], punch["labels"], punch["tie"]) == ("bare", ["PUNCH 1", "PUNCH 2"], "PUNCH BOTH")
+    take = judge_rubric.answer_format("pls just write take 1 or take 2", True)
+    assert (take["labels"], take["tie"]) == (["take 1", "take 2"], "tie")
