@@ -20,7 +20,7 @@ import re
 
 # Answers in words. A verdict: the two words a rubric offers ("YES or NO", "CORRECT / INCORRECT"),
 # positive first. A ladder: three or more quality words it lists ("Excellent, Good, Fair or Poor").
-VERDICTS = [("yes", "no"), ("correct", "incorrect"), ("pass", "fail"), ("true", "false"), ("accept", "reject"),
+VERDICTS = [("yes", "no"), ("correct", "incorrect"), ("correct", "wrong"), ("pass", "fail"), ("true", "false"), ("accept", "reject"),
              ("compliant", "non-compliant"), ("match", "no match"), ("go", "no-go"),
              ("acceptable", "unacceptable"), ("good", "bad"), ("appropriate", "inappropriate"), ("y", "n")]
 # ITU-T P.800 ranks Bad below Poor: "Excellent, Good, Fair, Poor, Bad"
@@ -199,7 +199,8 @@ def answer_template(rubric) -> tuple | None:
                                                     r"(?<!\w)'([^'\n]{1,80})'(?!\w)", rubric)]
     cue = (r"\bexactly (?:like|as)\s*(?=\n)|\b(?:format|exactly|as follows|template|in the form|of the form|formatted as|like this|as|"
            r"(?:one|a|a single|the last|the final|that|this) line|must be|should be|(?:the|this) sentence|by writing)\s*:|"
-           r"\b(?:complete|fill in|fill out)\b[^:\n]{0,200}:[ \t]*(?=\n)")     # "Please complete this line ..., writing 1 or 2 in the gap:"
+           r"\b(?:complete|fill in|fill out)\b[^:\n]{0,200}:[ \t]*(?=\n)|"
+           r"(?m:^[ \t]*#{1,6}[ \t]*(?:please[ \t]+)?(?:complete|fill in|fill out)\b[^:\n]{0,80}$)")   # "## Fill in this line and return only it"     # "Please complete this line ..., writing 1 or 2 in the gap:"
     for m in re.finditer(cue, rubric, re.I):          # the rest of the line, or the lines below a cue that ends one
         rest = rubric[m.end():m.end() + 400].lstrip(" \t")     # a bounded look: not a copy of the rest per cue
         lines = rest.split("\n", 1)[:1] if not rest.startswith("\n") else rest.lstrip("\n").split("\n")[:4]

@@ -54,6 +54,9 @@ def heading_kind(name) -> tuple | None:
         return "question", None
     if len(name) > 100:                        # a heading is a few words (a JSON key may be anything)
         return None
+    if re.search(r"\basked to (?:reply|answer|respond|write|give|state|rate|score|judge|choose|pick|say|decide|mark|grade|"
+                 r"return|output)\b", name, re.I):
+        return None                                # "The reviewer is asked to reply with a single line": an order to the judge
     parts = re.split(r"\s+[-\u2013\u2014]\s+|(?<=\w):\s+", name, maxsplit=1)     # "clip 1: user question" too
     if len(parts) == 2:       # "Recording 1 - the caller's question", "Recording 2 - voice A's answer": what it holds
         described, named = heading_kind(parts[1]), heading_kind(parts[0])
@@ -323,6 +326,8 @@ def introduced_kind(line) -> tuple | None:
                  r"^\s*(?:please\s+)?(?:answer|reply|respond|write|return|give|end|finish)\s+(?:with|only|in|using|on|as)\b",
                  clause, re.I):                                  # "Answer with the label only, on one line:"
         return None
+    if re.search(r"\b(?:who|that)\s+(?:\w+\s+)?(?:asked|asks)\s*$", clause, re.I):
+        return "question", None                 # "... recorded answering a visitor who asked:": what comes is the asking
     if re.search(r"\b(?:answer\w*|repl(?:y|ied|ies)|respon(?:se|ded)|said back|(?:it|model|assistant) said|came out)\b", clause,
                  re.I):
         return "reply", None

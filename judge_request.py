@@ -197,7 +197,8 @@ def _ordered_names(text) -> tuple | None:
     # or as named in a sentence that says which is first and which second: "The first clip is the one we nicknamed Bow,
     # the second one Stroke."
     m = m or re.search(r"\bfirst\b[^.\n]{0,60}?\b([A-Z][a-z][\w-]{0,14})\b[^.\n]{0,30}?\bsecond\b[^.\n]{0,30}?\b([A-Z][a-z][\w-]{0,14})\b",
-                       text)
+                       text) or re.search(r"\bfirst\b[^.\n]{0,60}?\b([A-Z]{2,15})\b[^.\n]{0,30}?\bsecond\b[^.\n]{0,30}?\b([A-Z]{2,15})\b", text)
+    #                                                                    (or in capitals: "... the LEFT speaker's unit, the second ... RIGHT")
     # or first in their sentence, their order after them: "The East face recording comes first, then the West face."
     m = m or re.search(r"(?:^|[.!?:]\s+)(?:the\s+)?([A-Za-z][\w-]{0,15})(?:\s+[\w-]+){0,3}?\s+(?:comes\s+|is\s+|goes\s+|plays\s+)?first\b,?"
                        r"\s+(?:and\s+)?(?:then|followed by)\s+(?:the\s+)?([A-Za-z][\w-]{0,15})\b", text, re.I | re.M)

@@ -72,7 +72,8 @@ def named_scale(rubric) -> tuple | None:
         if m:
             # "out of 10, where 0 means totally wrong", or "0-100" written too ("0-100. ... MARK: __ / 100"): the bottom is 0
             hi = int(next(g for g in m.groups()[1:] if g))
-            lo = int(m.group(1) or (0 if re.search(rf"(?<![\w.])0\s*(?:=|means|is|for|:)\s|(?<![\w.])0\s*(?:-|\u2013|to)\s*{hi}\b",
+            # ("out of 100" is a percentage's 0 to 100: no writer of the prompts measured read it 1-100)
+            lo = int(m.group(1) or (0 if hi == 100 or re.search(rf"(?<![\w.])0\s*(?:=|means|is|for|:)\s|(?<![\w.])0\s*(?:-|\u2013|to)\s*{hi}\b",
                                                    rubric, re.I) else 1))
             return lo, hi
     # "1 = wrong, 3 = right" (not what numbered inputs hold: "Clip 1 = the listener's request. Clip 2 = our bot's reply.")
@@ -254,7 +255,7 @@ def asks_answer_alone(rubric) -> bool:
         r"\bnothing (?:else|more)\b|\bno other (?:text|words)\b|\bno (?:prose|explanation|commentary|essay)\b|\bsingle (?:word|line|letter|character|digit)\b|"
         r"\bjust (?:tell me|say|answer|reply|write|type)\b|\bexactly like this\b|\b(?:in )?one[- ]word(?: only| call| answer| reply| verdict)?(?=\s*[:.!]|\s*$)|"
         r"\b(?:just|only) the one word\b|"                                 # "please write back just the one word first or second"
-        r"\bthat(?:'s| is) all\b|"                                        # "Answer 'Radio 1' or 'Radio 2', that's all."
+        r"\bthat(?:'s| is) all\b|\bthat'?s it\s*$|"                                        # "Answer 'Radio 1' or 'Radio 2', that's all."
         r"\bexpected[_ ]output[\"']?\s*[:=]|"            # a harness's 'expected_output="score=<int>"'
         r"\b(?:reply|respond|answer|write|output)\w*\s+on (?:one|a single) line\s+(?:as|like)\b|"     # "Respond on one line as: Grade: <letter>"
         r"\b(?:reply|respond|answer)\w*\s+with\s+(?:one|a single) line\s*:|"         # "Reply with one line: WB-SCORE=<value>"
@@ -338,7 +339,7 @@ def pair_verdict(rubric) -> tuple:
     # three answers listed after an order, the tie last: "Write X, Y or EQUAL on the first line", "one of: LEFT, RIGHT, SAME"
     listed = None if words else re.search(     # (a note after each answer left out: "1 (Response 1 sounds better), 2 (...)")
         r"(?:\b(?:write|answer|reply|output|respond|say|choose|pick|record|give|enter)\w*\s+(?:with\s+|(?:the|your) \w+ as\s+)?(?:exactly\s+)?|"
-        r"\b(?:verdict )?options\s*:\s*|\b(?=one token\s*:))"
+        r"\b(?:verdict )?options\s*:\s*|\b(?=one token\s*:)|\bone word(?: please| only)?\s*:\s*)"      # "One word please: Left, Right or Neither."
         r"(?:one (?:of|label|word|option|token)(?: of)?\s*:?\s*)?(?!(?:one|no|either|both)\b)"       # not "pick one, no ties"
         r"[\"'`]?([A-Za-z0-9]\w{0,15}(?: (?!or\b)\w{1,3})?)\b[\"'`]?\s*[,|/]\s*"
         r"[\"'`]?([A-Za-z0-9]\w{0,15}(?: (?!or\b)\w{1,3})?)\b[\"'`]?\s*[,|/]?\s*(?:or\s+)?"
@@ -390,6 +391,13 @@ def pair_verdict(rubric) -> tuple:
                                                r"(?:A|1|the first(?: \w+)?)\s+better\s+than\b", rubric, re.I) else None
     if yes_no and len(yes_no) == 2 and not said.get("labels"):
         said["labels"], said["tie"] = [yes_no[1], yes_no[0]], yes_no[0]
+    # two names after "with just the <thing>:", a tie offered in a parenthesis: "Answer with just the bus: Leyland or Routemaster
+    # (or 'Dead heat' if truly equal)."
+    thing = re.search(r"\b(?i:answer|reply|respond|write|say)\w*\s+(?i:with\s+(?:just|only)\s+the)\s+\w+(?:'s\s+\w+)?\s*:\s*"
+                      r"([A-Z][\w-]{1,15}) or ([A-Z][\w-]{1,15})\b(?:\s*\(\s*or\s+[\"'`\u201c]([^\"'`\u201d\n]{1,20})[\"'`\u201d])?", rubric)
+    if thing and not said.get("labels"):
+        said["labels"], said["alone"] = [thing.group(1), thing.group(2)], True
+        said["tie"] = thing.group(3) or said["tie"]
     # two answers in the rubric's own capitals after the order, no tie: "Reply with the one word ATTACK or DEFENCE", "Just
     # shout the colour back: RED or BLACK" (the label is the whole answer; not a verdict's "YES or NO")
     own_pair = re.search(r"\b(?:answer|reply|respond|write|say|output|shout|call|type|give)\w*\b[^.\n]{0,40}?"

@@ -3666,3 +3666,55 @@ def test_two_labels_and_a_tie_in_one_repeated_word():
     assert (punch["style"], punch["labels"], punch["tie"]) == ("bare", ["PUNCH 1", "PUNCH 2"], "PUNCH BOTH")
     take = judge_rubric.answer_format("pls just write take 1 or take 2", True)
     assert (take["labels"], take["tie"]) == (["take 1", "take 2"], "tie")
+
+
+@pytest.mark.parametrize("text,axis", [
+    ("I'm NOT bothered here whether the number's right - our treasurer checks that. I want to know how it was delivered: "
+     "pace, clarity.", "acoustic"),
+    ("We are trialling a bedside voice companion. Our pharmacist checks separately whether what it says is factually right, "
+     "so that is NOT what I need from you. What I have been asked to look at is how it sounds.", "acoustic"),
+    ("I'm not after whether the answer is right - I want to know how well it handled HOW it said it: the volume, the pace.",
+     "acoustic"),
+    ("The trustees ask you to judge only the manner in which it is spoken.", "acoustic"),
+    ("Which gave the better answer (right and to the point)? Sound quality not relevant.", "semantic"),
+    ("Taking everything into account - getting it right AND the way it was said - which conductor did better?", "holistic"),
+    ("Compare the voice assistant's response with the reference answer and grade how correct the content is on a scale of "
+     "1 to 5. Do not judge the voice.", "semantic"),
+])
+def test_rubric_axis_of_round_thirty_five(text, axis):
+    """Bugs caught (held-out round 35, 2026-12-06: batch 47 and plain 36, 10 of 20 and 29 of 30 at cad0fca): "NOT bothered
+    here whether" left nothing out (an adverb between; round 33's reading of "the number's right" as content made this
+    prompt, read right at the session's start, misread); "Our pharmacist checks separately whether ..." and "I'm not after
+    whether ..." left nothing out; a "voice companion" read as the voice to judge; "the manner in which it is spoken" not
+    the delivery; "not relevant" without "is" left nothing out, and "(right and to the point)" not content; "Taking
+    everything into account" not the whole; "the way it was said" not the delivery; "the reference answer and grade how
+    correct" read as weighing both ("answer and ... how")."""
+    assert judge_axis.rubric_axis(text) == axis
+
+
+def test_answer_forms_of_round_thirty_five():
+    """Bugs caught: "## Fill in this line and return only it" over "OVERALL: _/5" (a heading, no colon) showed no line to
+    fill; "reply CORRECT or WRONG thats it" not a verdict; "Rate ... out of 100" read 1-100; "Preferred sample: 1, Preferred
+    sample: 2, or Preferred sample: neither" lost to "The reviewer is asked to reply with a single line:" read as the
+    question's heading; "One word please: Left, Right or Neither." and "Answer with just the bus: Leyland or Routemaster
+    (or 'Dead heat' if truly equal)." answered in a tag or with a letter."""
+    filled = judge_rubric.answer_format("## What we want\nAn overall mark, 1 = poor, 5 = excellent.\n\n## Fill in this line and "
+                                        "return only it\nOVERALL: _/5")
+    assert filled["template"] == ("OVERALL: ", "_", "/5")
+    assert judge_forms.answer_words("dont care about the voice. reply CORRECT or WRONG thats it") == ["WRONG", "CORRECT"]
+    assert judge_rubric.named_scale("Rate the delivery out of 100 and write it as N/100.") == (0, 100)
+    assert judge_inputs.heading_kind("The reviewer is asked to reply with a single line") is None
+    one = judge_rubric.answer_format("Which one gets the words right? One word please: Left, Right or Neither.", True)
+    assert (one["style"], one["labels"], one["tie"]) == ("bare", ["Left", "Right"], "Neither")
+    bus = judge_rubric.answer_format("Answer with just the bus: Leyland or Routemaster (or 'Dead heat' if truly equal).", True)
+    assert (bus["style"], bus["labels"], bus["tie"]) == ("bare", ["Leyland", "Routemaster"], "Dead heat")
+
+
+def test_inputs_of_round_thirty_five():
+    """Bugs caught: "... recorded answering a visitor who asked:" introduced a reply ("answering"), so the question and
+    the paragraph after it were read as a reply's words; "The first clip is the LEFT speaker's unit, the second clip is the
+    RIGHT speaker's unit." named no pair (the names in capitals)."""
+    assert judge_inputs.introduced_kind("Two candidate voices have been recorded answering a visitor who asked:") == \
+        ("question", None)
+    assert judge_request._ordered_names("The first clip is the LEFT speaker's unit, the second clip is the RIGHT speaker's "
+                                        "unit.") == ("LEFT", "RIGHT")
