@@ -178,8 +178,10 @@ def _affirmed(text) -> str:
         cut = [p0] + [p0 + m.start() for m in re.finditer(r"[;,]", text[p0:p1])] + [p1 - 1]
         j = bisect.bisect_right(cut, i)
         return cut[j - 1] + 1, cut[j]
-    spans = [within(m.start(), (sentence_start if re.match(r"(?:are|do)(?:\b|n't)", m.group(0), re.I) else clause_start)(m.start()),
-                    clause_end(m.end())) for m in _NEG_BEFORE.finditer(text)]
+    # (and a list taken up again by "this" / "that" / "it": "The voice, the accent, the volume, this is not important")
+    spans = [within(m.start(), (sentence_start if re.match(r"(?:are|do)(?:\b|n't)", m.group(0), re.I) or re.search(
+        r",[ \t]*(?:this|that|these|those|it|they|all(?: of)? (?:this|that))[ \t]+\Z", text[max(0, m.start() - 20):m.start()], re.I)
+        else clause_start)(m.start()), clause_end(m.end())) for m in _NEG_BEFORE.finditer(text)]
     spans += [(m.start(), within(m.start(), m.start(), clause_end(m.end()))[1]) for m in _NEG_AFTER.finditer(text)]
     # a heading that names what to leave out, over its list: "## What NOT to judge" / "- voice quality, pitch" / ...
     # (or "🚫 IGNORE" / "Out of scope:" alone on its line)

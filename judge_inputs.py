@@ -323,7 +323,7 @@ def introduced_kind(line) -> tuple | None:
     if re.search(r"\b(?:format|scale|rubric|criteri\w*|following|instruction\w*|output|score|rate|rating|verdict|json|"
                  r"example|guidelines?|ladder|list)\b|\byour (?:reply|answer|response|judg\w+)\b|"     # "The last line of your reply must be:"
                  r"\bhow (?:it|they|the \w+) (?:said|says|spoke|speaks|sounded|sounds|answered)\b|"     # "I only care about HOW it said it:"
-                 r"^\s*(?:please\s+)?(?:answer|reply|respond|write|return|give|end|finish)\s+(?:with|only|in|using|on|as)\b",
+                 r"^\s*(?:please\s+)?(?:answer|reply|respond|write|return|give|end|finish)\s+(?:with|only|in|using|on|as|by)\b",
                  clause, re.I):                                  # "Answer with the label only, on one line:"
         return None
     if re.search(r"\b(?:who|that)\s+(?:\w+\s+)?(?:asked|asks)\s*$", clause, re.I):

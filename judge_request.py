@@ -57,7 +57,8 @@ _PAIR_WORDS = re.compile(r"<choice>|\[\[A\]\]|\bA or B\b|\bwhich of the two\b|\b
                          r"\bfirst\s*(?:,|/)\s*second\b|"
                          r"\bcompare the two\b|<winner>|\bpairwise\b|\btwo arms\b|"
                          r"\bwhich (?:response|reply|answer|candidate|sample|clip|recording|version|voice|rendering) "
-                         r"(?:is|was|sounds|gives|answers|follows|better)\b", re.I)
+                         r"(?:is|was|sounds|gives|answers|follows|better|gets|got|did|does|has)\b|"
+                         r"\bA,\s*B,?\s+or\s+(?:tie|same|equal|neither|draw)\b", re.I)      # "Put A, B or tie inside <answer> tags"
 
 
 _QUOTED_QUESTION = re.compile(r"\b(?:asked|asks|ask|told|prompted(?: with)?|question(?: was| is)?|(?<!it )(?<!bot )(?:said|says)|"
@@ -186,7 +187,9 @@ def _paired_names(first, second) -> tuple | None:
     if numbered and re.search(rf"#[ \t]*{re.escape(a[i])}\b", first) and re.search(rf"#[ \t]*{re.escape(b[i])}\b", second):
         return a[i], b[i]       # "Clip filed under machine #14:" / "... #27:": the numbers are the names
     if numbered:        # "Mic 1 (ASR: ...):" / "Mic 2 (...):": numbered with the word before
-        return (f"{a[i - 1]} {a[i]}", f"{b[i - 1]} {b[i]}") if i and a[i - 1][:1].isupper() and a[i - 1].isalpha() else None
+        if i and a[i - 1][:1].isupper() and a[i - 1].isalpha():
+            return f"{a[i - 1]} {a[i]}", f"{b[i - 1]} {b[i]}"
+        return (a[i], b[i]) if i and a[i - 1].isalpha() else None     # "build 14 answer:" / "build 15 answer:": the numbers
     return a[i], b[i]
 
 
@@ -426,7 +429,7 @@ def parse_judge_request(body: dict) -> dict:
     told_rubric = rubric if ours else _QUOTED_QUESTION.sub(lambda q: q.group(0)[:q.start(q.lastindex) - q.start()], rubric)
     # a clip that is the question ("Clip 1 (user question):", "The first clip is a question a user asked") is no reply
     spoken = any(kind == "question" and not b.strip() for kind, _, b in sections) or bool(re.search(
-        r"\b(?:first|1st)(?: (?:clip|recording|audio|file))?\b[^.\n]{0,20}?\b(?:is|contains|has)\b[^.\n]{0,60}\b(?:question|request|"
+        r"\b(?:first|1st)(?: (?:clip|recording|audio|file))?\b[^.\n]{0,20}?(?:\b(?:is|contains|has)\b|[ \t]=[ \t])[^.\n]{0,60}\b(?:question|request|"
         r"prompt)\b",
         rubric, re.I))
     pairwise = bool(compare) or len(labels) >= 2 or bool(named) or (len(audios) - spoken >= 2 and bool(_PAIR_WORDS.search(rubric))

@@ -108,6 +108,9 @@ PLACEHOLDER_CLIP = (r"\s*(?:[<\[(][ \t]*(?:audio|attached|see (?:the )?(?:audio|
                      r"[^\n]{0,60})\s*:?\s*")                  # "audio recording below (no transcript was supplied)."
 # a form's field with its value on its line: "Member asking: Mrs D. Okafor", "Overall mark (0-10): __"
 _FIELD_LINE = re.compile(r"[ \t]*[A-Z][A-Za-z' ]{1,30}(?:[ \t]*\([^()\n]{0,60}\))?[ \t]*:[ \t]*\S")
+_CLIP_NAMED = re.compile(r"[ \t]*(?:(?:the[ \t]+)?(?:audio|clip|recording|track|file|wav|sound)(?:[ \t]*(?:#|no\.?)?[ \t]*\d{1,2}|[ \t]+[A-Z])?"
+                         r"(?:[ \t]*\(?(?:attached|below|above)\)?)?|attached|see (?:the[ \t]+)?(?:audio|clip|recording)(?:[ \t]+\w{1,3})?)"
+                         r"[ \t]*\.?[ \t]*\Z", re.I)
 _WORDS_GIVEN = re.compile(r"transcri|te?xt|asr|words|said|spoke|says", re.I)      # a heading over a reply's words
 _GIVEN_TRANSCRIPT = re.compile(r"^[ \t]*([A-Za-z][\w '\u2019]{0,60}?)[ \t]*\((?:[^():\n]{0,40}?,[ \t]*)?(?:transcript(?:ion)?|text|asr|"
                                r"says|said)[ \t]*:?[ \t]*([^()\n]{1,300})\)[ \t]*:?[ \t]*$", re.I)    # "(audio attached, transcript: ...)"
@@ -378,4 +381,6 @@ def split_sections(text) -> tuple[list, str]:
         else:
             free.append(line)
         blank = not line.strip()
-    return [(k, lab, "\n".join(body).strip()) for k, lab, body, _ in sections], "\n".join(free).strip()
+    # a reply whose body only names its clip ("| Answer A | audio 1 |", "Reply B: clip 2", "attached") gives no words
+    return [(k, lab, "" if k == "reply" and _CLIP_NAMED.match("\n".join(body)) else "\n".join(body).strip())
+            for k, lab, body, _ in sections], "\n".join(free).strip()

@@ -3718,3 +3718,25 @@ def test_inputs_of_round_thirty_five():
         ("question", None)
     assert judge_request._ordered_names("The first clip is the LEFT speaker's unit, the second clip is the RIGHT speaker's "
                                         "unit.") == ("LEFT", "RIGHT")
+
+
+def test_round_thirty_six():
+    """Bugs caught (held-out round 36, 2026-12-06: batch 48 and plain 37, 15 of 20 and 30 of 30 at 82e4ed5): "The voice,
+    the accent, the volume, this is not important for us here." left only "this is not important" out (the list taken up
+    again by "this"); "| Answer A | audio 1 |" read "audio 1" as the reply's words; "Reply by filling in this line:"
+    introduced a reply; "build 14 answer:" / "build 15 answer:" named no pair (the word before the number in lower case);
+    "First clip = my question. Second clip = answer A. Third clip = answer B" over three clips read as one reply scored."""
+    assert judge_axis.rubric_axis("Please evaluate only if the answer is correct (the content). The voice, the accent, the "
+                                  "volume, this is not important for us here.") == "semantic"
+    sections, _ = judge_sections.split_sections("| Item | Detail |\n|---|---|\n| Operator question | what is 8 times 6 |\n"
+                                                "| Answer A | audio 1 |\n| Answer B | audio 2 |")
+    assert [(kind, body) for kind, _, body in sections] == [("question", "what is 8 times 6"), ("reply", ""), ("reply", "")]
+    assert judge_inputs.introduced_kind("Reply by filling in this line:") is None
+    assert judge_request._paired_names("build 14 answer:", "build 15 answer:") == ("14", "15")
+    body = _request(("user", ["Three voice clips from my van. First clip = my question. Second clip = answer A. Third clip = "
+                              "answer B.", ("audio", "what is 3 plus 5", ""), ("audio", "3 plus 5 is 7", ""),
+                              ("audio", "3 plus 5 is 8", ""), "Which answer gets the sum right? Judge what they say only, "
+                              "not the voice. Put A, B or tie inside <answer></answer> tags."]))
+    req = judge_request.parse_judge_request(body)
+    assert (req["mode"], req["question"], judge.ToyJudge().answer(req).strip().splitlines()[-1]) == \
+        ("compare", "what is 3 plus 5", "<answer>B</answer>")
