@@ -36,7 +36,9 @@ _SEMANTIC = re.compile(r"\b(?:content\w*|semantic\w*|correct\w*|accura\w*|helpfu
                        r"(?:has|have|need|needs) to be) "
                        r"(?:\w+ly )?(?:right|correct)|"
                        r"answers? (?:the|their|my|your) (?:question|request)|"
-                       r"(?<=\()(?:right|correct|accurate)(?=\s+and\b|\s*[,)])|"     # "the better answer (right and to the point)"
+                       r"(?<=\()(?:right|correct|accurate)(?=\s+and\b|\s*[,)])|"
+                       r"the words only|only the words|(?:judge|rate|score|assess|grade|mark|check) (?:only )?(?:the|their|its) words"
+                       r"(?!\s+(?:are|were|is|was)\s+(?:spoken|said|delivered|pronounced))|"      # "Judge the words only, not the voice."     # "the better answer (right and to the point)"
                        r"(?:(?:whether|if) (?:the |its |their )?|\bis (?:the |its |their ))(?:sum|result|figure|maths?|arithmetic|number|calculation|count|spelling|word)s?"
                        r"(?: (?:it|they) (?:gave|said|got|gives|says))?(?:'s| is| are| was| were)? "
                        r"(?:\w+ly )?(?:right|correct|wrong)|"                   # "whether the sum is right"
@@ -151,7 +153,7 @@ def _affirmed(text) -> str:
     bare = re.sub(r"\([^()\n]{0,200}\)", lambda m: " " * len(m.group(0)), text)
     # (in a run-on letter with no stops, a new "I only want ..." starts one: "I am not bothered how they sound my hearing is
     # not what it was I only want to know which one got it right")
-    ends = [m.start() for m in re.finditer(r"\.(?!\d)|[;!?\n\u2014]|\s(?=I (?:only|just|really|mainly|simply|want|need|care)\b)|[,:](?=\s+(?:I|I'm|I am|i|i'm|im|we|we're|we are|(?i:but|please|pls))\b)|"
+    ends = [m.start() for m in re.finditer(r"\.(?!\d)|[;!?\n\u2014]|\s(?=I (?:only|just|really|mainly|simply|want|need|care)\b)|\s(?=but\s)|[,:](?=\s+(?:I|I'm|I am|i|i'm|im|we|we're|we are|(?i:but|please|pls))\b)|"
                                            r",(?=\s+(?i:which|who|how|what|rate|score|judge|decide|pick|choose|tell)\b)", bare)]
     starts = [m.start() + (1 if m.group(0)[0].isspace() else 0)
               for m in re.finditer(r"\.(?!\d)|[;!?\n,]|\s(?:-{1,3}|[\u2013\u2014])\s", bare)]  # where one begins (after); " - ", " -- " too

@@ -231,7 +231,7 @@ def answer_template(rubric) -> tuple | None:
             return line[:hole.start()], hole.group(0), after.rstrip(".,;")
     # an example answer that is a number with its unit: "Tell me how many sacks, like '3 sacks'", "e.g. "4 stars""
     unit = re.search(r"\b(?:like|e\.g\.?,?|such as|for (?:example|instance),?)[ \t]*[\"'\u201c](\d{1,3})"
-                     r"([ \t]+[A-Za-z]+(?:[ \t][A-Za-z]+)?)[\"'\u201d]|"
+                     r"([ \t]+[A-Za-z]+(?:[ \t][A-Za-z]+){0,3}(?:[ \t]\d{1,3})?)[\"'\u201d]|"      # "3 lemons out of 5" too
                      r"\b(?:like|e\.g\.?,?|such as|for (?:example|instance),?)[ \t]*[\"'\u201c]?(\d{1,3})(%)", rubric, re.I)   # "like 40%"
     return ("", unit.group(1) or unit.group(3), unit.group(2) or unit.group(4)) if unit else None
 

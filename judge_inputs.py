@@ -159,7 +159,7 @@ def heading_kind(name) -> tuple | None:
             "preferred", "better", "best", "winning", "chosen", "your", "my", "short", "final", "example", "sample"):
         return "reply", None                       # "Tutor's answer", "Bot response" (not "Preferred response: A")
     if not label and len(words) == 2 and words[1] in ("recording", "take") and words[0] not in \
-            _QUESTION_WORDS | ASKERS | {"example", "sample", "reference", "your", "my"}:
+            _QUESTION_WORDS | ASKERS | {"example", "sample", "reference", "your", "my", "preferred", "better", "best", "winning", "chosen"}:
         return "reply", None                       # "Master recording", "Final take"
     if not label and set(words) & {"asked", "asks"} and set(words) & ASKERS:
         return "question", None                    # "The user asked the assistant", "What the caller asked"
@@ -221,6 +221,7 @@ def untag(text) -> str:
         # <reply id="first">: the attribute names which reply
         named = re.search(r'\b(?:id|name|label)="([^"]{1,20})"', start.group(3))
         name = (f"{named.group(1)} " if named else "") + start.group(2).replace("_", " ")
+        name = re.sub(r"(?<= )[ab]\Z", lambda m: m.group(0).upper(), name)     # <response_a> / <response_b>: replies A and B
         kind = heading_kind(name)
         if not kind:
             continue             # not an input (<score>, <t17>): left as it is, its body never copied
@@ -229,11 +230,12 @@ def untag(text) -> str:
             continue             # <conversation> holding <user_turn> / <assistant_turn>: read the turns inside it
         said = next((m for m in _CONTENT.finditer(text, start.end(), end.start()) if m.group(0) != AFTER_AUDIO), None)
         alone = not text[text.rfind("\n", 0, start.start()) + 1:start.start()].strip()
-        if not alone and (not said or re.fullmatch(r"\s*(?:N|X|n|x|\.\.\.|[A-C]|\d{1,3})\s*", text[start.end():end.start()])):
+        if not alone and (not said or re.fullmatch(r"\s*(?:N|X|n|x|\.\.\.|[A-C]|\d{1,3}|(?i:tie|same|equal|neither|both|draw|none))\s*",
+                                                                     text[start.end():end.start()])):
             continue             # "put its letter inside <answer></answer> tags", "as <answer>N</answer>": the answer's form
         if not said:             # <response_audio> around the clip: no words; a reply's name labels its clip ("<reply>" audio "</reply>")
             clip = AFTER_AUDIO in text[start.end():end.start()]
-            pieces += [text[done:start.start()], (f"\n{name}:\n" if kind[0] == "reply" and clip else "\n")
+            pieces += [text[done:start.start()], (f"\n{name}:\n" if kind[0] in ("reply", "question") and clip else "\n")
                        + (f"{AFTER_AUDIO}\n" if clip else "")]
             done = end.end()
         elif kind[0] != "end":   # each element copied once: the elements read never overlap

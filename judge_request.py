@@ -150,6 +150,7 @@ def _clip_labels(messages) -> list:
             if isinstance(part, dict) and part.get("type") == "text" and isinstance(part.get("text"), str):
                 lines = [line.strip() for line in part["text"].splitlines() if line.strip()]
                 last = sentences(lines[-1])[-1] if lines else last     # "... both answered. first clip is the old tablet:"
+                last = re.split(r"[ \t]\|[ \t]", last)[-1].strip(" \t|") if last else last   # "Q: spell road backwards | booth A:"
             elif isinstance(part, dict) and part.get("type") in ("input_audio", "audio_url"):
                 labels.append(last)
                 last = None

@@ -136,7 +136,13 @@ def answer_format(rubric, pairwise=False) -> dict:
                      rubric.rstrip(" \t"))
     option = re.search(r"[\"\u201c]([A-Z][a-z]+) \(a\)[\"\u201d]|\b([A-Z][a-z]+) \(a\) or \2 \(b\)", rubric)    # "Output (a)"
     csv_template = None if pairwise else csv_row(rubric)
-    if csv_template:                                     # "vx_0193,3": the row and nothing else
+    # "Send back just that one table row with the Score cell filled in": the table's row, its empty last cell filled
+    row = re.search(r"(?m)^([ \t]*\|(?:[^|\n]+\|){2,12}[ \t]*)\|[ \t]*$", rubric) if re.search(
+        r"\b(?:send|give|hand|write) (?:it )?back\b[^.\n]{0,40}\brow\b|\b(?:return|reply with|output)\b[^.\n]{0,30}\b(?:table )?row\b",
+        rubric, re.I) else None
+    if row and not pairwise:
+        fmt.update(style="template", slots=["value"], template=(row.group(1).rstrip() + " ", "", " |"), alone=True)
+    elif csv_template:                                   # "vx_0193,3": the row and nothing else
         fmt.update(style="template", slots=["value"], template=csv_template, alone=True)
     elif tags:
         fmt.update(style="tag", slots=tags)
@@ -152,7 +158,7 @@ def answer_format(rubric, pairwise=False) -> dict:
         offered = re.search(rf'"{re.escape(fmt["slots"][0])}"\s*:\s*"(\w+)"\s*(?:\||/|or)\s*"(\w+)"'
                             r'(?:\s*(?:\||/|or)\s*"(\w+)")?', rubric) or \
             re.search(rf'"{re.escape(fmt["slots"][0])}"\s*:\s*(\d)\s*(?:\||/|or)\s*(\d)(?:\s*(?:\||/|or)\s*(\d))?', rubric)   # 1 or 2
-        shown_objects = list(dict.fromkeys(re.findall(rf'\{{\s*"{re.escape(fmt["slots"][0])}"\s*:\s*"(\w+)"\s*\}}', rubric)))
+        shown_objects = list(dict.fromkeys(re.findall(rf'\{{\s*"{re.escape(fmt["slots"][0])}"\s*:\s*"?(\w+)"?\s*\}}', rubric)))   # "1" or 1
         if not offered and 2 <= len(shown_objects) <= 3:     # '{"better": "A"}, {"better": "B"}, or {"better": "same"}'
             offered = re.match(r"(\w+) (\w+) ?(\w+)?", " ".join(shown_objects))
         if pairwise and offered:             # {"winner": "response_1" | "response_2" | "tie"}: its own labels

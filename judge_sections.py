@@ -108,7 +108,8 @@ PLACEHOLDER_CLIP = (r"\s*(?:[<\[(][ \t]*(?:audio|attached|see (?:the )?(?:audio|
                      r"[^\n]{0,60})\s*:?\s*")                  # "audio recording below (no transcript was supplied)."
 # a form's field with its value on its line: "Member asking: Mrs D. Okafor", "Overall mark (0-10): __"
 _FIELD_LINE = re.compile(r"[ \t]*[A-Z][A-Za-z' ]{1,30}(?:[ \t]*\([^()\n]{0,60}\))?[ \t]*:[ \t]*\S")
-_CLIP_NAMED = re.compile(r"[ \t]*(?:(?:the[ \t]+)?(?:audio|clip|recording|track|file|wav|sound)(?:[ \t]*(?:#|no\.?)?[ \t]*\d{1,2}|[ \t]+[A-Z])?"
+_CLIP_NAMED = re.compile(r"[ \t]*(?:[\w-]{1,40}\.(?:wav|mp3|flac|ogg|m4a|opus)|"          # "reply=clip_0541.wav"
+                         r"(?:the[ \t]+)?(?:audio|clip|recording|track|file|wav|sound)(?:[ \t]*(?:#|no\.?)?[ \t]*\d{1,2}|[ \t]+[A-Z])?"
                          r"(?:[ \t]*\(?(?:attached|below|above)\)?)?|attached|see (?:the[ \t]+)?(?:audio|clip|recording)(?:[ \t]+\w{1,3})?)"
                          r"[ \t]*\.?[ \t]*\Z", re.I)
 _WORDS_GIVEN = re.compile(r"transcri|te?xt|asr|words|said|spoke|says", re.I)      # a heading over a reply's words

@@ -3740,3 +3740,54 @@ def test_round_thirty_six():
     req = judge_request.parse_judge_request(body)
     assert (req["mode"], req["question"], judge.ToyJudge().answer(req).strip().splitlines()[-1]) == \
         ("compare", "what is 3 plus 5", "<answer>B</answer>")
+
+
+@pytest.mark.parametrize("text,axis", [
+    ("Decide which spoken response better completes the user's request. Judge the words only, not the voice.", "semantic"),
+    ("Both spake the very same words, so weigh not the words but the MANNER of speaking alone - the tone, the cheer.",
+     "acoustic"),
+])
+def test_rubric_axis_of_round_thirty_seven(text, axis):
+    """Bugs caught (held-out round 37, 2026-12-06: batch 49 and plain 38, 11 of 20 and 29 of 30 at 47efd4a): "Judge the
+    words only" not content; "not the words but the MANNER of speaking" left the manner out with the words (a contrast's
+    "but" did not end what "not" leaves out)."""
+    assert judge_axis.rubric_axis(text) == axis
+
+
+def test_answer_forms_of_round_thirty_seven():
+    """Bugs caught: "Send back just that one table row with the Score cell filled in." answered in a tag; 'exactly like
+    "3 lemons out of 5"' not the answer's form (words and a number after the unit); '{"better_car": 1} or {"better_car":
+    2}' answered "Car 1" (the shown values unquoted)."""
+    table = ("| Exhibit | Visitor's question | Recording | Score (0-10) |\n|---|---|---|---|\n| St Mary's | Which is larger, 64 or "
+             "29? | see attached | |\n\nSend back just that one table row with the Score cell filled in.")
+    assert judge_rubric.answer_format(table)["template"] == ("| St Mary's | Which is larger, 64 or 29? | see attached | ", "", " |")
+    assert judge_forms.answer_template('She wants it written exactly like "3 lemons out of 5".') == ("", "3", " lemons out of 5")
+    car = judge_rubric.answer_format('Reply in JSON only, like {"better_car": 1} or {"better_car": 2}.', True)
+    assert (car["style"], car["labels"]) == ("json", ["1", "2"])
+
+
+def test_inputs_of_round_thirty_seven():
+    """Bugs caught: <question> around a clip alone gave no question heading, and <response_a> / <response_b> named no
+    replies A and B (their letters in lower case); '<answer>tie</answer>' in the answer's form read as an answer heading
+    over the word "tie"; "reply=clip_0541.wav" read as the reply's words; "Preferred take: ___" read as a reply heading;
+    "Q: spell road backwards | booth A:" / "| booth B:" named no pair (the label is the last field of a pipe line)."""
+    body = _request(("user", ["Decide which spoken response better completes the user's request. Judge the words only, "
+                              "not the voice.\n\n<question>\n", ("audio", "repeat after me blue sky", ""),
+                              "</question>\n\n<response_a>\n", ("audio", "you said blue sea", ""),
+                              "transcript: you said blue sea</response_a>\n\n<response_b>\n", ("audio", "you said blue", ""),
+                              "transcript: you said blue</response_b>\n\nWrite your reasoning, then your choice as "
+                              "<answer>A</answer>, <answer>B</answer> or <answer>tie</answer>."]))
+    req = judge_request.parse_judge_request(body)
+    assert (req["mode"], req["question"], [t for t, _, _ in req["replies"]]) == \
+        ("compare", "repeat after me blue sky", ["you said blue sea", "you said blue"])
+    assert judge.ToyJudge().answer(req).strip().splitlines()[-1] == "<answer>A</answer>"
+    body = _request(("user", ['05:41:12 parlour-bot[2] INFO ask source=stall4 q="how many letters in milk say it quietly" '
+                              'reply=clip_0541.wav\n\nclip_0541.wav:', ("audio", "the count is 5", "loudly"),
+                              "Is this reply good enough to keep? Put PASS or FAIL on the first line."]))
+    assert judge_request.parse_judge_request(body)["replies"][0][0] == "the count is 5"
+    assert judge_inputs.heading_kind("Preferred take") is None
+    body = _request(("system", "Toll plaza 4 - booth voice QA."), ("user", ["Q: spell road backwards | booth A:",
+                     ("audio", "road backwards is daor", ""), "| booth B:", ("audio", "um the toll is 3 pounds", ""),
+                     "| check: correct answer only, ignore voice | out: A / B / = (same) | 1 char only"]))
+    req = judge_request.parse_judge_request(body)
+    assert (req["mode"], judge.ToyJudge().answer(req).strip()) == ("compare", "A")
