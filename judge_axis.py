@@ -35,7 +35,7 @@ _SEMANTIC = re.compile(r"\b(?:content\w*|semantic\w*|correct\w*|accura\w*|helpfu
                        r"(?:the |its |their )?(?:answer|reply|response|words)(?: (?!is\b|was\b)[\w']+){0,3} (?:is|are|was|were|must be|should be|"
                        r"(?:has|have|need|needs) to be) "
                        r"(?:\w+ly )?(?:right|correct)|"
-                       r"answers? (?:the|their|my|your) (?:question|request)|"
+                       r"answers? (?:the|their|my|your) (?:question|request)|does what (?:was|is|the user|they) (?:asked|requested)|"
                        r"(?<=\()(?:right|correct|accurate)(?=\s+and\b|\s*[,)])|"
                        r"the words only|only the words|(?:judge|rate|score|assess|grade|mark|check) (?:only )?(?:the|their|its) words"
                        r"(?!\s+(?:are|were|is|was)\s+(?:spoken|said|delivered|pronounced))|"      # "Judge the words only, not the voice."     # "the better answer (right and to the point)"
@@ -58,6 +58,8 @@ _ACOUSTIC = re.compile(r"\b(?:paralinguistic\w*|acoustic\w*|deliver\w*|"
                        r"(?:speaking|speech|vocal|requested|asked[- ]for) style|manner of (?:speaking|speech|delivery)|speaking manner|"
                        r"(?:spoken|said|delivered|read) (?:as |the way (?:it was |they were )?)(?:requested|asked|instructed)|"
                        r"(?:spoken|said|delivered|spoke) (?:how|as) (?:the \w+|they|he|she|I|we|you) (?:asked|requested|wanted|instructed)\b|"
+                       r"(?:shouted|hollered|yelled|sung|sang|called|announced) (?:out )?(?:the way|how|as) (?:the \w+|they|he|she|I|we|you) "
+                       r"(?:asked|requested|wanted)\b|"                       # "whether it was hollered the way the crowd asked"
                        r"sound(?:s|ing)? (?:happy|sad|cheerful|calm|friendly|warm|angry|excited|upbeat|confident|gentle|bored|"
                        r"enthusiastic)|"
                        r"style (?:of (?:speech|speaking)|requested|asked)|"
@@ -99,7 +101,7 @@ _NEG_BEFORE = re.compile(r"\b(?:(?:does|do|should|must|will|shall)(?: not|n't) (
                          r"(?:items?|sections?|steps?|parts?|questions?|criteri\w+|another|a separate|a different|[A-Z]{1,2}\d{1,2}|[A-Z]{1,4}-\d{1,6})\b|"   # "... are scored in items 6-8", "tracked in OT-5520"
                          r"(?:is|are) not (?:your|our|the|a|my|their) (?:concern|focus|job|business|task|point|issue|matter)\b|"
                          r"(?<!\bis )(?<!\bare )(?<!n't )not (?:relevant|important|needed|required)\b(?=\s*[.;!,)]|\s*$)|"    # "Sound quality not relevant."
-                         r"(?:is|are) (?:fine|ok|okay|no problem|not an issue)\b(?=\s*[,.;!]|\s*$)|"       # "the voice is fine, I only need ..."
+                         r"(?:is|are) (?:fine|ok|okay|no problem|not an issue)\b(?=\s*[,.;!]|\s*$)|(?:is|are) neither here nor there\b|"       # "the voice is fine, I only need ..."
                          r"(?:is|are) not under (?:discussion|review|consideration|evaluation)\b|"    # "... is not your concern"
                          r"(?:is|are) not (?:to be|being) (?:judged|assessed|considered|evaluated|scored|rated|graded|marked|checked)\b|"
                          r"(?:is|are) (?:someone|somebody) else'?s (?:job|concern|task|problem)\b|"
@@ -153,7 +155,8 @@ def _affirmed(text) -> str:
     bare = re.sub(r"\([^()\n]{0,200}\)", lambda m: " " * len(m.group(0)), text)
     # (in a run-on letter with no stops, a new "I only want ..." starts one: "I am not bothered how they sound my hearing is
     # not what it was I only want to know which one got it right")
-    ends = [m.start() for m in re.finditer(r"\.(?!\d)|[;!?\n\u2014]|\s(?=I (?:only|just|really|mainly|simply|want|need|care)\b)|\s(?=but\s)|[,:](?=\s+(?:I|I'm|I am|i|i'm|im|we|we're|we are|(?i:but|please|pls))\b)|"
+    ends = [m.start() for m in re.finditer(r"\.(?!\d)|[;!?\n\u2014]|\s(?=I (?:only|just|really|mainly|simply|want|need|care)\b)|\s(?=but\s)|"
+                                           r"\s-{1,2}\s(?=only\b)|[,:](?=\s+(?:I|I'm|I am|i|i'm|im|we|we're|we are|(?i:but|please|pls))\b)|"
                                            r",(?=\s+(?i:which|who|how|what|rate|score|judge|decide|pick|choose|tell)\b)", bare)]
     starts = [m.start() + (1 if m.group(0)[0].isspace() else 0)
               for m in re.finditer(r"\.(?!\d)|[;!?\n,]|\s(?:-{1,3}|[\u2013\u2014])\s", bare)]  # where one begins (after); " - ", " -- " too

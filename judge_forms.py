@@ -197,8 +197,8 @@ def answer_template(rubric) -> tuple | None:
     shown += [(x, False) for x in re.findall(r"`([^`\n]{1,80})`", rubric)]
     shown += [(a or b, False) for a, b in re.findall(r"[\"\u201c]([^\"\u201c\u201d\n]{1,80})[\"\u201d]|"
                                                     r"(?<!\w)'([^'\n]{1,80})'(?!\w)", rubric)]
-    cue = (r"\bexactly (?:like|as)\s*(?=\n)|\b(?:format|exactly|as follows|template|in the form|of the form|formatted as|like this|as|"
-           r"(?:one|a|a single|the last|the final|that|this) line|must be|should be|(?:the|this) sentence|by writing)\s*:|"
+    cue = (r"\bexactly (?:like|as)\s*(?=\n|[`\"\u201c])|\b(?:format|exactly|as follows|template|in the form|of the form|formatted as|like this|as|"
+           r"(?:one|a|a single|the last|the final|that|this) line|(?:on )?a line of its own|must be|should be|(?:the|this) sentence|by writing)\s*:|"
            r"\b(?:complete|fill in|fill out)\b[^:\n]{0,200}:[ \t]*(?=\n)|"
            r"(?m:^[ \t]*#{1,6}[ \t]*(?:please[ \t]+)?(?:complete|fill in|fill out)\b[^:\n]{0,80}$)")   # "## Fill in this line and return only it"     # "Please complete this line ..., writing 1 or 2 in the gap:"
     for m in re.finditer(cue, rubric, re.I):          # the rest of the line, or the lines below a cue that ends one
@@ -223,6 +223,8 @@ def answer_template(rubric) -> tuple | None:
             start, end = key.end() + number.start(1), key.end() + number.end(1)
             return line[:start], number.group(1), line[end:] if re.fullmatch(r"[\s|*`]*", line[end:]) else ""
         if key and hole and not re.search(r"</|\"\s*:|\[\[", line):      # tags, JSON and [[N]] have their own styles
+            if re.fullmatch(r"\[[ \t]*\]", hole.group(0)):         # "Result: [          ]": the value inside the box
+                return line[:hole.start()] + "[", "", "]"
             out_of = re.fullmatch(r"(\d{1,3}|[nNxX])\s*(/\s*\d{1,3})", hole.group(0))      # "6/10" shown, or "n/5"
             if out_of:                # "Delivery: 6/10" shown as an example: the value in place of the 6
                 return line[:hole.start()], out_of.group(1), out_of.group(2)

@@ -168,7 +168,8 @@ def _paired_names(first, second) -> tuple | None:
               "and", "now", "also", "here", "follows", "following", "below", "attached"}
     # (a name may hold a dot or a dash: "Audio of FW-2.1:" / "Audio of FW-2.2:")
     # ("(txt: ...)" aside, and the words quoted after "said": 'Tall Tom said: "7"')
-    a, b = ([w for w in re.findall(r"\w(?:[\w.-]*\w)?", re.sub(r"\([^()]*\)|\bsaid\s*:?\s*[\"\u201c][^\"\u201c\u201d\n]*[\"\u201d]", " ", line))
+    a, b = ([w for w in re.findall(r"\w(?:[\w.-]*\w)?", re.sub(r"\([^()]*\)|\b(?:said|transcript(?:ion)?)\s*:?\s*[\"\u201c][^\"\u201c\u201d\n]*"
+                                                        r"[\"\u201d]|\bsaid\b[^\"\u201c\n]*$", " ", line))
              if w.lower() not in filler] for line in (first, second))
     # (a word that differs only in case is the difference only where none other is: "Model identifier: m" / "... M")
     differ = [k for k, (x, y) in enumerate(zip(a, b)) if x.lower() != y.lower()] or \
@@ -449,13 +450,15 @@ def parse_judge_request(body: dict) -> dict:
             given = [re.search(r"\((?:its |the )?(?:transcript(?:ion)?|text|txt|asr|says)(?: is| reads| as \w+)?\s*:?\s*[\"'\u201c]?"
                                r"([^()\"'\u201c\u201d\n]{1,300}?)[\"'\u201d]?\)|"
                                r"\(\s*[\"\u201c]([^()\"\u201c\u201d\n]{1,300})[\"\u201d]\s*\)|"   # '("you said ...")'
-                               r"\bsaid\s*:?\s*[\"\u201c]([^\"\u201c\u201d\n]{1,300})[\"\u201d]\s*$", line or "", re.I)   # 'Tom said: "7"'
+                               r"\b(?:said|transcript(?:ion)?)\s*:?\s*[\"\u201c]([^\"\u201c\u201d\n]{1,300})[\"\u201d]\s*$|"   # 'Tom said: "7"'
+                               r"\bsaid\s+(?!(?:this|that|the following|so|back|it|as follows)\b)([^\"\u201c\u201d\n:]{1,300}?)\s*$", line or "",
+                               re.I)     # "port speaker said 8 minus 2 is 6" (not "... said this:")
                      for line in clip_labels]
-            transcripts = [(g.group(1) or g.group(2) or g.group(3)) if g else None for g in given]
+            transcripts = [next((x for x in g.groups() if x), None) if g else None for g in given]
 
         # 'Both replies say "the count is 5"', 'Two systems answered with the same words, "3 times 4 is 12"'
         same = re.search(r"(?:\bboth (?:[\w']+ ){0,2}(?:say|says|said|speak|spoke)|\bthe same (?:words|text|sentence))\b"
-                         r"[^\"\u201c\n]{0,30}?[(\"\u201c]+([^\"\u201d\n]{1,200})[\"\u201d]", free, re.I)
+                         r"[^\"\u201c\n.)]{0,30}?[(\"\u201c]+([^\"\u201d\n]{1,200})[\"\u201d]", free, re.I)     # (not past a stop)
         transcripts = [t or (same.group(1) if same else None) for t in transcripts]
 
         if len(audios) < 2:

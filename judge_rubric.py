@@ -260,7 +260,7 @@ def asks_answer_alone(rubric) -> bool:
         r"\b(?:reply|respond|answer|output|return|write|type|tell me|send(?: back)?)\w*\s+(?:with\s+)?(?:only|just|exactly)\b|"
         r"\bnothing (?:else|more)\b|\bno other (?:text|words)\b|\bno (?:prose|explanation|commentary|essay)\b|\bsingle (?:word|line|letter|character|digit)\b|"
         r"\bjust (?:tell me|say|answer|reply|write|type)\b|\bexactly like this\b|\b(?:in )?one[- ]word(?: only| call| answer| reply| verdict)?(?=\s*[:.!]|\s*$)|"
-        r"\b(?:just|only) the one word\b|"                                 # "please write back just the one word first or second"
+        r"\b(?:just|only) the one word\b|\bon the first line\b|"                                 # "please write back just the one word first or second"
         r"\bthat(?:'s| is) all\b|\bthat'?s it\s*$|"                                        # "Answer 'Radio 1' or 'Radio 2', that's all."
         r"\bexpected[_ ]output[\"']?\s*[:=]|"            # a harness's 'expected_output="score=<int>"'
         r"\b(?:reply|respond|answer|write|output)\w*\s+on (?:one|a single) line\s+(?:as|like)\b|"     # "Respond on one line as: Grade: <letter>"
@@ -332,7 +332,7 @@ def pair_verdict(rubric) -> tuple:
     hole = re.search(r"<[ \t]*(\w{1,15})[ \t]*\|[ \t]*(\w{1,15})[ \t]*(?:\|[ \t]*(\w{1,15})[ \t]*)?>", rubric)
     if hole and not tie:
         said["labels"], said["tie"] = [hole.group(1), hole.group(2)], hole.group(3) or said["tie"]
-    own = re.search(r"\[\[(\w{1,12})\]\],?\s*\[\[(\w{1,12})\]\],?\s*(?:or\s+)?\[\[(\w{1,12})\]\]", rubric)
+    own = re.search(r"\[\[(\w{1,12})\]\],?\s*(?:or\s+)?\[\[(\w{1,12})\]\],?\s*(?:-\s*)?(?:or\s+)?\[\[(\w{1,12})\]\]", rubric)
     if own and {own.group(1), own.group(2)} != {"A", "B"} and {own.group(1), own.group(2)} != {"1", "2"}:
         said["labels"], said["tie"] = [own.group(1), own.group(2)], own.group(3)      # "[[v3]], [[v4]] or [[tie]]"
     if re.search(r"\[\[1\]\]", rubric) and re.search(r"\[\[2\]\]", rubric):
@@ -404,6 +404,10 @@ def pair_verdict(rubric) -> tuple:
     if thing and not said.get("labels"):
         said["labels"], said["alone"] = [thing.group(1), thing.group(2)], True
         said["tie"] = thing.group(3) or said["tie"]
+    # three answers in lower case joined by "or", the tie last: "write port or starboard or same if theyre equal"
+    ors = re.search(r"\b(?:write|say|answer|reply)\s+([a-z][\w-]{0,15}) or ([a-z][\w-]{0,15}),? or ([a-z][\w-]{0,15}) if\b", rubric)
+    if ors and not said.get("labels") and not words and not listed:
+        said["labels"], said["tie"], said["alone"] = [ors.group(1), ors.group(2)], ors.group(3), True
     # two answers in the rubric's own capitals after the order, no tie: "Reply with the one word ATTACK or DEFENCE", "Just
     # shout the colour back: RED or BLACK" (the label is the whole answer; not a verdict's "YES or NO")
     own_pair = re.search(r"\b(?:answer|reply|respond|write|say|output|shout|call|type|give)\w*\b[^.\n]{0,40}?"

@@ -3791,3 +3791,67 @@ def test_inputs_of_round_thirty_seven():
                      "| check: correct answer only, ignore voice | out: A / B / = (same) | 1 char only"]))
     req = judge_request.parse_judge_request(body)
     assert (req["mode"], judge.ToyJudge().answer(req).strip()) == ("compare", "A")
+
+
+@pytest.mark.parametrize("text,axis", [
+    ("I am not concerned with the manner of its speaking - the tone of voice is neither here nor there to me - only with "
+     "whether what it said answers the lady's question properly.", "semantic"),
+    ("Judge overall: right answer first and foremost, then whether it was hollered the way the crowd asked.", "holistic"),
+    ("Rate the response from 1 to 10 considering everything: whether it does what was asked and how well it is spoken.",
+     "holistic"),
+])
+def test_rubric_axis_of_round_thirty_eight(text, axis):
+    """Bugs caught (held-out round 38, 2026-12-06: batch 50 and plain 39, 13 of 20 and 28 of 30 at 62b2598): "not
+    concerned with the manner ... - only with whether what it said answers" left the content out with the manner (a
+    spaced dash before "only" did not end it); "hollered the way the crowd asked" not the delivery; "whether it does what
+    was asked" not content, so "considering everything" with "how well it is spoken" read as the delivery alone."""
+    assert judge_axis.rubric_axis(text) == axis
+
+
+def test_answer_forms_of_round_thirty_eight():
+    """Bugs caught: "answer with one line exactly like `Delivery mark: 7/10`" not a template (its key not a score word);
+    "Result: [          ]" filled without its brackets; "write it thus, on a line of its own:\\nVerdict: <word>" not the
+    answer's line; "[[uphill]] or [[downhill]] - or [[same]]" not the verdict's labels; "write port or starboard or same if
+    theyre equal" answered in a tag; 'writing "Assistant 1" or "Assistant 2" on the first line' answered after a
+    justification."""
+    assert judge_forms.answer_template("Fill in the missing cell: answer with one line exactly like `Delivery mark: 7/10`.") == \
+        ("Delivery mark: ", "7", "/10")
+    assert judge_forms.answer_template("Fill in the box with CORRECT or INCORRECT and return the filled line only:\n"
+                                       "Result: [          ]") == ("Result: [", "", "]")
+    ladder = judge_rubric.answer_format("Kindly grade it with one of my words, Excellent, Good, Fair, Poor or Bad, and write it "
+                                        "thus, on a line of its own:\nVerdict: <word>")
+    assert ladder["template"] == ("Verdict: ", "<word>", "")
+    rail = judge_rubric.answer_format("Give your verdict as [[uphill]] or [[downhill]] - or [[same]] if neither is better.", True)
+    assert (rail["labels"], rail["tie"]) == (["uphill", "downhill"], "same")
+    boat = judge_rubric.answer_format("which one got the answer right\nwrite port or starboard or same if theyre equal", True)
+    assert (boat["style"], boat["labels"], boat["tie"]) == ("bare", ["port", "starboard"], "same")
+    assert judge_rubric.answer_format('Output which answer is more accurate, writing "Assistant 1" or "Assistant 2" on the first '
+                                      'line, then a short explanation.', True).get("alone")
+
+
+def test_inputs_of_round_thirty_eight():
+    """Bugs caught: 'Uphill car's reply - transcript: "9 minus 3 is 6"' / 'Downhill car's reply - transcript: "..."' and
+    "port speaker said 8 minus 2 is 6" / "starboard speaker said ..." named no pair (their words differ too); '(speed,
+    loudness and tone only - both say the same words). Please reply in the form "Preferred: Recording A"' took the form's
+    words for both replies' transcript. Guard: "Biscuit's saddle bag said this:" gives no words ("this")."""
+    assert judge_request._paired_names("Uphill car's reply - transcript: \"9 minus 3 is 6\"",
+                                       "Downhill car's reply - transcript: \"9 minus 3 is 5\"") == ("Uphill", "Downhill")
+    assert judge_request._paired_names("port speaker said 8 minus 2 is 6", "starboard speaker said 8 minus 2 is 7") == \
+        ("port", "starboard")
+    body = _request(("user", ["cook asked both what is 8 minus 2\nport speaker said 8 minus 2 is 6", ("audio", "8 minus 2 is 6", ""),
+                              "starboard speaker said 8 minus 2 is 7", ("audio", "8 minus 2 is 7", ""),
+                              "which one got the answer right thats all i care about not the voice\nwrite port or starboard or "
+                              "same if theyre equal"]))
+    req = judge_request.parse_judge_request(body)
+    assert ([t for t, _, _ in req["replies"]], judge.ToyJudge().answer(req).strip()) == (["8 minus 2 is 6", "8 minus 2 is 7"], "port")
+    body = _request(("user", ['4.1 Two recordings were made of it answering Mr Doyle, who asked: "Spell owl backwards, say it '
+                              'quickly."\n4.2 Recording A (transcript: "owl backwards is lwo"):', ("audio", "owl backwards is lwo",
+                              "quickly"), '4.3 Recording B (transcript: "owl backwards is lwo"):', ("audio", "owl backwards is lwo",
+                              "slowly"), "4.4 ACTION: the committee asks the reviewer to state which recording is delivered more "
+                              "appropriately (speed, loudness and tone only - both say the same words). Please reply in the form "
+                              '"Preferred: Recording A", "Preferred: Recording B" or "Preferred: no preference".']))
+    assert [t for t, _, _ in judge_request.parse_judge_request(body)["replies"]] == ["owl backwards is lwo"] * 2
+    body = _request(("user", ["Biscuit's saddle bag said this:", ("audio", "you said sun hat", "quietly"), "Pickle's saddle bag "
+                              "said this:", ("audio", "you said sun hat", "loudly"), "Which did it better? Just listen to HOW it "
+                              "was said. Write only the donkey's name (Biscuit or Pickle), nothing else."]))
+    assert "this:" not in [t for t, _, _ in judge_request.parse_judge_request(body)["replies"]]
