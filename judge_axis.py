@@ -37,7 +37,7 @@ _SEMANTIC = re.compile(r"\b(?:content\w*|semantic\w*|correct\w*|accura\w*|helpfu
                        r"(?:\w+ly )?(?:right|correct)|"
                        r"answers? (?:the|their|my|your) (?:question|request)|does what (?:was|is|the user|they) (?:asked|requested)|"
                        r"(?<=\()(?:right|correct|accurate)(?=\s+and\b|\s*[,)])|"
-                       r"the words only|only the words|(?:judge|rate|score|assess|grade|mark|check) (?:only )?(?:the|their|its) words"
+                       r"(?:just|only) the answer\b(?!'s| (?:audio|clip|recording|file))|the answer only\b|the words only|only the words|(?:judge|rate|score|assess|grade|mark|check) (?:only )?(?:the|their|its) words"
                        r"(?!\s+(?:are|were|is|was)\s+(?:spoken|said|delivered|pronounced))|"      # "Judge the words only, not the voice."     # "the better answer (right and to the point)"
                        r"(?:(?:whether|if) (?:the |its |their )?|\bis (?:the |its |their ))(?:sum|result|figure|maths?|arithmetic|number|calculation|count|spelling|word)s?"
                        r"(?: (?:it|they) (?:gave|said|got|gives|says))?(?:'s| is| are| was| were)? "
@@ -49,7 +49,7 @@ _ACOUSTIC = re.compile(r"\b(?:paralinguistic\w*|acoustic\w*|deliver\w*|"
                        r"interface|system|app|ai|"
                        r"answer|repl(?:y|ie)|response|message|note|command|query|tutor|coach|product|service|feature|"
                        r"device|application|helper|ux|team|recording|clip|file|memo|self|prompt|module|software|trial|test|channel|"
-                       r"platform|engine|menu|ivr|skill|unit|kiosk|stack|build|version|booth|setting|locali[sz]ation|pack|timer|alarm|brain|cue|qa|box|guide|desk|chip|gadget|companion)(?:s|es)?\b)"
+                       r"platform|engine|menu|ivr|skill|unit|kiosk|stack|build|version|booth|setting|locali[sz]ation|pack|timer|alarm|brain|cue|qa|box|guide|desk|chip|gadget|companion|scorer)(?:s|es)?\b)"
                        r"(?:(?:s|d)(?![ \t]*(?::|(?:back|answers?|repl(?:y|ies)|responses?|the|an?|its|their)\b))|over|overs)?|"
                        # (not "VoiceQA", "VoiceBot": a product; nor the verb naming a reply: "each trainee voices back the answer",
                        # "Trainee X voiced:", "Whose voiced answer is more accurate?"; "how it is voiced" is the delivery)
@@ -99,7 +99,7 @@ _NEG_BEFORE = re.compile(r"\b(?:(?:does|do|should|must|will|shall)(?: not|n't) (
                          r"(?:in|by) (?:separate|other|different) (?:studies|passes|steps|tasks|reviews|forms|rounds|checks|evaluations)\b|"
                          r"(?:is|are) (?:scored|judged|rated|assessed|evaluated|graded|covered|checked|marked|tracked) (?:in|under) "
                          r"(?:items?|sections?|steps?|parts?|questions?|criteri\w+|another|a separate|a different|[A-Z]{1,2}\d{1,2}|[A-Z]{1,4}-\d{1,6})\b|"   # "... are scored in items 6-8", "tracked in OT-5520"
-                         r"(?:is|are) not (?:your|our|the|a|my|their) (?:concern|focus|job|business|task|point|issue|matter)\b|"
+                         r"(?:is|are) not (?:your|our|the|a|my|their) (?:concern|focus|job|business|task|point|issue|matter|question)\b|"
                          r"(?<!\bis )(?<!\bare )(?<!n't )not (?:relevant|important|needed|required)\b(?=\s*[.;!,)]|\s*$)|"    # "Sound quality not relevant."
                          r"(?:is|are) (?:fine|ok|okay|no problem|not an issue)\b(?=\s*[,.;!]|\s*$)|(?:is|are) neither here nor there\b|"       # "the voice is fine, I only need ..."
                          r"(?:is|are) not under (?:discussion|review|consideration|evaluation)\b|"    # "... is not your concern"
@@ -107,9 +107,10 @@ _NEG_BEFORE = re.compile(r"\b(?:(?:does|do|should|must|will|shall)(?: not|n't) (
                          r"(?:is|are) (?:someone|somebody) else'?s (?:job|concern|task|problem)\b|"
                          r"(?:is|are) (?:irrelevant|not relevant|not important|out of scope|excluded|not (?:assessed|considered|"
                          r"judged|evaluated|scored|rated|graded|marked|reviewed|checked|part of|included|covered)|"
-                         r"(?:checked|judged|assessed|evaluated|handled|reviewed|scored|rated|graded|covered|marked|audited|tracked|"
+                         r"(?:checked|judged|assessed|appraised|evaluated|handled|reviewed|scored|rated|graded|covered|marked|audited|tracked|"
                          r"validated|verified|tested|catalogued|cataloged|logged|recorded|documented) "
-                         r"(?:elsewhere|separately(?: (?:in|by) (?:another|a separate|a different|other|our|their|the) (?:\w+ ){0,2}?\w+)?"
+                         r"(?:elsewhere|separately(?: (?:in|by) (?:another|a separate|a different|other|our|their|the) (?:\w+ ){0,2}?\w+|"
+                         r" on (?:line|item|page|step|form) \w{1,4})?"      # "... is appraised separately on line 9)"
                          r"(?=\s*(?:[.;,!?)]|$))|"
                          r"(?:by|in) (?:another|a separate|a different|other)\b)))\b",
                          re.I)          # "delivery is evaluated separately." (not "scored separately for correctness")
@@ -155,7 +156,7 @@ def _affirmed(text) -> str:
     bare = re.sub(r"\([^()\n]{0,200}\)", lambda m: " " * len(m.group(0)), text)
     # (in a run-on letter with no stops, a new "I only want ..." starts one: "I am not bothered how they sound my hearing is
     # not what it was I only want to know which one got it right")
-    ends = [m.start() for m in re.finditer(r"\.(?!\d)|[;!?\n\u2014]|\s(?=I (?:only|just|really|mainly|simply|want|need|care)\b)|\s(?=but\s)|"
+    ends = [m.start() for m in re.finditer(r"\.(?!\d)|[;!?\n\u2014]|\s(?=(?:I|I'm|i'm|im) (?:only|just|really|mainly|simply|want|need|care|asking)\b)|\s(?=but\s)|"
                                            r"\s-{1,2}\s(?=only\b)|[,:](?=\s+(?:I|I'm|I am|i|i'm|im|we|we're|we are|(?i:but|please|pls))\b)|"
                                            r",(?=\s+(?i:which|who|how|what|rate|score|judge|decide|pick|choose|tell)\b)", bare)]
     starts = [m.start() + (1 if m.group(0)[0].isspace() else 0)

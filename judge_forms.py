@@ -84,6 +84,12 @@ def answer_words(rubric) -> list | None:
         ranks = [LADDER[w.lower()] for w in found]
         if len(set(ranks)) == len(ranks) >= 3:
             return [w for _, w in sorted(zip(ranks, found))]
+    # each in capitals after its condition, the second negated: "If the delivery is good, log RELAY OK; if it is not, log RELAY FAULT."
+    m = re.search(r"\b(?i:if)\b([^,;.\n]{1,80}),\s*(?i:log|write|answer|say|output|reply|mark|record|put)\s+[\"'`]?([A-Z][A-Z-]+(?: [A-Z][A-Z-]+){0,2})"
+                  r"[\"'`]?\s*[;,.]\s*(?:(?i:and|or)\s+)?(?i:if)\b([^,;.\n]{1,80}),\s*(?i:log|write|answer|say|output|reply|mark|record|put)\s+"
+                  r"[\"'`]?([A-Z][A-Z-]+(?: [A-Z][A-Z-]+){0,2})\b", rubric)
+    if m and bool(re.search(negated, m.group(1))) != bool(re.search(negated, m.group(3))):
+        return [m.group(4), m.group(2)] if re.search(negated, m.group(3)) else [m.group(2), m.group(4)]
     # a ladder of the rubric's own words, listed best to worst (or worst to best): "from best to worst:\n Grand Cru -
     # Fine - Table - Rind - Mould"
     m = re.search(r"(?i)\b(best|worst) to (?:the )?(?:best|worst)\b[^\n]{0,30}?:?\s*?([^\n]{5,120})", rubric)

@@ -420,7 +420,7 @@ TOY_TASKS = (r"what is (\d+) (plus|minus|times) (\d+)", r"which is (larger|small
 # (not a phrase to repeat: "repeat after me red kite and then stop" may be all of it)
 _ASKED_END = r"(?:[,.?!]? say it [a-z]+)?(?:[.?!](?![\w.]))?(?= ?(?:[^\w ]|$|(?-i:UNQUOTE|STOP)\b)|(?<=[.?!])[ \t]%s)"
 _TOY_ASKED = re.compile(r"(?<![\w-])(?:(?:%s)%s|(?:%s)%s)" % (
-    "|".join(TOY_TASKS[:-1]).replace(" ", ",? "), _ASKED_END % "| (?:and|but|so|then) ",
+    "|".join(TOY_TASKS[:-1]).replace(" ", ",? "), _ASKED_END % "| (?:and|but|so|then|over|on|at|in|from|via|through|into|for) ",
     TOY_TASKS[-1].replace("after me ", "after me:? ").replace(" ", ",? "), _ASKED_END % ""), re.I | re.M)
 
 

@@ -214,7 +214,19 @@ def _ordered_names(text) -> tuple | None:
     m = m or re.search(r"\|[ \t]*(?:[\w-]+[ \t]+)?([A-Za-z][\w-]{0,15})[ \t]*\|[ \t]*(?:the[ \t]+)?first[ \t]+(?:clip|recording|audio|reply)\b"
                        r"[^\n]*\n[ \t]*\|[ \t]*(?:[\w-]+[ \t]+)?([A-Za-z][\w-]{0,15})[ \t]*\|[ \t]*(?:the[ \t]+)?second[ \t]+"
                        r"(?:clip|recording|audio|reply)\b", text, re.I)
-    return (m.group(1), m.group(2)) if m and m.group(1).lower() != m.group(2).lower() else None
+    if m:
+        return (m.group(1), m.group(2)) if m.group(1).lower() != m.group(2).lower() else None
+    # or each on its own line, its order in a parenthesis: 'RED CORNER (first clip) - transcript: "..."', 'Take "ARTHUR"
+    # (first clip): ...', "Shooter 1 (first clip) said: ..." (a quoted name, else a word and its number, else the first word)
+    lines = [re.search(rf"(?im)^[ \t]*(?:[-*\u2022][ \t]*)?([^\n()]{{1,40}}?)[ \t]*\((?:the )?{order} (?:clip|recording|audio|file)\)",
+                       text) for order in ("first", "second")]
+    names = [(re.search(r"[\"\u201c]([\w-]{1,15})[\"\u201d]", x.group(1)) or re.search(r"\b([A-Za-z]\w* \d{1,3})$", x.group(1)) or
+              re.match(r"([A-Za-z][\w-]{0,15})", x.group(1))).group(1) if x else None for x in lines]
+    # or a slot's code before its order: "Slot A1 is the first recording, slot B7 is the second."
+    slots = re.search(r"\b([A-Z]\w{0,4}\d\w{0,3}) is the first (?:clip|recording|one)\b[^.\n]{0,40}?\b([A-Z]\w{0,4}\d\w{0,3}) is the "
+                      r"second\b", text)
+    names = names if all(names) else [slots.group(1), slots.group(2)] if slots else None
+    return tuple(names) if names and names[0].lower() != names[1].lower() else None
 
 
 def _unprefixed(text) -> str:
@@ -394,9 +406,13 @@ def parse_judge_request(body: dict) -> dict:
     named = None if ours or len(labels) >= 2 or len(audios) < 2 else _paired_names(*clip_labels)
     # the two clips one after the other, no line between: the names the prose gives them in order, where the rubric
     # names them again ("First the red robot, then the blue robot." ... "Tell me RED or BLUE.")
-    ordered = None if ours or named or len(labels) >= 2 or len(audios) != 2 or clip_labels[-1:] != [None] else _ordered_names(free)
+    # (or on the lines the sections took, 'RED CORNER (first clip) - transcript: "..."': named again once is enough there)
+    consecutive = not ours and not named and len(labels) < 2 and len(audios) == 2 and clip_labels[-1:] == [None]
+    ordered = _ordered_names(free) if consecutive else None
+    in_lines = _ordered_names("\n".join(user)) if consecutive and not ordered else None
     told = "\n\n".join(system + instructions + [free])
-    named = ordered if ordered and all(len(re.findall(rf"\b{re.escape(n)}\b", told, re.I)) >= 2 for n in ordered) else named
+    named = ordered if ordered and all(len(re.findall(rf"\b{re.escape(n)}\b", told, re.I)) >= 2 for n in ordered) else \
+        in_lines if in_lines and all(re.search(rf"\b{re.escape(n)}\b", told, re.I) for n in in_lines) else named
     # a label the prose names as the one who asks is the question's clip: "I record what the trainee asks and what the
     # gadget answers" over "Trainee (recording 1):" / "Gadget (recording 2):"
     named = None if named and any(re.search(rf"\b{re.escape(n)}(?:'s)?\s+(?:(?:asks?|asked|question|request)\b|is\b[^.\n]{{0,80}}?"

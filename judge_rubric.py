@@ -197,7 +197,9 @@ def answer_format(rubric, pairwise=False) -> dict:
             fmt["labels"] = [(words or listed).group(1), (words or listed).group(2)]
     elif pairwise and words:                                 # "one word: first, second, or same", "A, B, or Equal"
         fmt.update(style="bare", slots=["choice"], labels=[words.group(1), words.group(2)], tie=words.group(3))
-        if template and re.search(rf"\bwhere\s+{re.escape(template[1].strip())}\s+is\b", rubric):
+        if template and (re.search(rf"\bwhere\s+{re.escape(template[1].strip())}\s+is\b", rubric) or
+                         re.search(rf"^<\s*{re.escape(words.group(1))}\W+{re.escape(words.group(2))}\b", template[1])):
+            # "... where X is A, B, or tie", "'Final answer: <A, B or tie>'": the line, its placeholder the verdict
             fmt.update(style="template", slots=["value"], template=template)    # "a line 'Final verdict: X' where X is A, B, or tie"
         keyed = next((k for k in lines if re.search(rf"{re.escape(k)}[ \t]*:[ \t]*{re.escape(words.group(1))}\b", rubric)), None)
         if keyed:                                            # "one line:\nStandards verdict: A, B or SAME"
@@ -344,9 +346,10 @@ def pair_verdict(rubric) -> tuple:
         said["tie"] = words.group(3)          # the tie as the rubric spells it: "one of A, B or Tie"
     # three answers listed after an order, the tie last: "Write X, Y or EQUAL on the first line", "one of: LEFT, RIGHT, SAME"
     listed = None if words else re.search(     # (a note after each answer left out: "1 (Response 1 sounds better), 2 (...)")
-        r"(?:\b(?:write|answer|reply|output|respond|say|choose|pick|record|give|enter)\w*\s+(?:with\s+|(?:the|your) \w+ as\s+)?(?:exactly\s+)?|"
-        r"\b(?:verdict )?options\s*:\s*|\b(?=one token\s*:)|\bone word(?: please| only)?\s*:\s*)"      # "One word please: Left, Right or Neither."
-        r"(?:one (?:of|label|word|option|token)(?: of)?\s*:?\s*)?(?!(?:one|no|either|both)\b)"       # not "pick one, no ties"
+        r"(?:\b(?:write|answer|reply|output|respond|say|choose|pick|record|give|enter)\w*\s+(?:with\s+|(?:the|your) \w+ as\s+)?(?:exactly\s+)?"
+        r"(?:(?:just|only)\s+)?(?:the\s+word\s+)?|"     # "reply with just the word ONE, TWO, or SAME"
+        r"\b(?:verdict )?options\s*:\s*|\b(?=one token\s*:)|\bone word(?: please| only)?\s*:\s*|\bonly\s*:\s*)"   # "the slot code only: A1, B7, or SAME"      # "One word please: Left, Right or Neither."
+        r"(?:one (?:of|label|word|option|token)(?: of)?\s*:?\s*)?(?!(?-i:one|no|either|both)\b)"   # not "pick one, no ties" (but "ONE, TWO, or SAME")
         r"[\"'`]?([A-Za-z0-9]\w{0,15}(?: (?!or\b)\w{1,3})?)\b[\"'`]?\s*[,|/]\s*"
         r"[\"'`]?([A-Za-z0-9]\w{0,15}(?: (?!or\b)\w{1,3})?)\b[\"'`]?\s*[,|/]?\s*(?:or\s+)?"
         r"[\"'`]?([A-Za-z]\w{0,15}(?: preference| difference| the same| heat)?)\b[\"'`]?"     # two words too: "Answer 1, Answer 2, Same",

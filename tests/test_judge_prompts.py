@@ -3855,3 +3855,56 @@ def test_inputs_of_round_thirty_eight():
                               "said this:", ("audio", "you said sun hat", "loudly"), "Which did it better? Just listen to HOW it "
                               "was said. Write only the donkey's name (Biscuit or Pickle), nothing else."]))
     assert "this:" not in [t for t, _, _ in judge_request.parse_judge_request(body)["replies"]]
+
+
+@pytest.mark.parametrize("text,axis", [
+    ("Oyakata only wants to know which one SOUNDS better doing what it was told. Whether the words are right is not the "
+     "question today.", "acoustic"),
+    ("Line 8. Appraisal required: CONTENT ONLY - did it repeat the words back correctly? (voice condition is appraised "
+     "separately on line 9)", "semantic"),
+    ("dont care if the number is right im only asking about how it spoke it speed clarity all that", "acoustic"),
+    ("How good is that as an ANSWER? Just the answer mind, not the scale's voice, which is dreadful.", "semantic"),
+    ("MARBLES CHAMPIONSHIP - voice scorer trial. The referee's ruling is on the ANSWER ONLY - is the number right.",
+     "semantic"),
+])
+def test_rubric_axis_of_round_thirty_nine(text, axis):
+    """Bugs caught (held-out round 39, 2026-12-06: batch 51 and plain 40, 10 of 20 and 29 of 30 at 87ece7e): "is not the
+    question today" left nothing out; "appraised separately on line 9" left nothing out; "dont care ... im only asking
+    about how it spoke it" left the delivery out too (no stop before "im only"); "Just the answer" not content; a "voice
+    scorer" read as the voice to judge."""
+    assert judge_axis.rubric_axis(text) == axis
+
+
+def test_answer_forms_of_round_thirty_nine():
+    """Bugs caught: "If the delivery is good, log RELAY OK; if it is not, log RELAY FAULT." not a verdict; "reply with just
+    the word ONE, TWO, or SAME" and "Punch in the slot code only: A1, B7, or SAME" not the labels; "finish with 'Final
+    answer: <A, B or tie>'" answered with the bare letter."""
+    assert judge_forms.answer_words("If the delivery is good, log RELAY OK; if it is not, log RELAY FAULT. One line, nothing "
+                                    "else.") == ["RELAY FAULT", "RELAY OK"]
+    word = judge_rubric.answer_format("Which answer is better overall? Please reply with just the word ONE, TWO, or SAME.", True)
+    assert (word["style"], word["labels"], word["tie"]) == ("bare", ["ONE", "TWO"], "SAME")
+    slot = judge_rubric.answer_format("Punch in the slot code only: A1, B7, or SAME if they're equally right.", True)
+    assert (slot["labels"], slot["tie"]) == (["A1", "B7"], "SAME")
+    final = judge_rubric.answer_format("Explain briefly, then finish with 'Final answer: <A, B or tie>'.", True)
+    assert (final["style"], final["template"][0]) == ("template", "Final answer: ")
+
+
+def test_inputs_of_round_thirty_nine():
+    """Bugs caught: 'RED CORNER (first clip) - transcript: "..."' / 'BLUE CORNER (second clip) - ...', 'Take "ARTHUR" (first
+    clip): ...' and "Slot A1 is the first recording, slot B7 is the second." named no pair of the two clips that follow;
+    "skipper asked it which is smaller 63 or 28 say it quickly over the vhf" gave no question (a preposition ran on)."""
+    assert judge_request._ordered_names('RED CORNER (first clip) - transcript: "the larger is 17"\nBLUE CORNER (second clip) - '
+                                        'transcript: "the larger is 41"') == ("RED", "BLUE")
+    assert judge_request._ordered_names('Take "ARTHUR" (first clip): 5 plus 5 is 10\nTake "LANCELOT" (second clip): 5 plus 5 '
+                                        'is 10') == ("ARTHUR", "LANCELOT")
+    assert judge_request._ordered_names("Shooter 1 (first clip) said: the count is 5\nShooter 2 (second clip) said: the "
+                                        "count is 5") == ("Shooter 1", "Shooter 2")
+    assert judge_request._ordered_names("Slot A1 is the first recording, slot B7 is the second.") == ("A1", "B7")
+    assert judge_inputs.toy_question("", "our tug skipper asked it which is smaller 63 or 28 say it quickly over the vhf") == \
+        "which is smaller 63 or 28 say it quickly"
+    body = _request(("user", ["Tonight's question, typed into it: Which is larger, 41 or 17? Say it happily.\n\nRED CORNER (first "
+                              'clip) - transcript: "the larger is 17"\nBLUE CORNER (second clip) - transcript: "the larger is '
+                              '41"\n\nWhich corner wins overall? Return JSON only: {"corner": "red"} or {"corner": "blue"}, or '
+                              '{"corner": "draw"} if it\'s level.'], ), ("user", [("audio", "the larger is 17", "happily"),
+                                                                                     ("audio", "the larger is 41", "sadly")]))
+    assert judge_request.parse_judge_request(body)["mode"] == "compare"
