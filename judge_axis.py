@@ -49,7 +49,7 @@ _ACOUSTIC = re.compile(r"\b(?:paralinguistic\w*|acoustic\w*|deliver\w*|"
                        r"interface|system|app|ai|"
                        r"answer|repl(?:y|ie)|response|message|note|command|query|tutor|coach|product|service|feature|"
                        r"device|application|helper|ux|team|recording|clip|file|memo|self|prompt|module|software|trial|test|channel|"
-                       r"platform|engine|menu|ivr|skill|unit|kiosk|stack|build|version|booth|setting|locali[sz]ation|pack|timer|alarm|brain|cue|qa|box|guide|desk|chip|gadget|companion|scorer)(?:s|es)?\b)"
+                       r"platform|engine|menu|ivr|skill|unit|kiosk|stack|build|version|booth|setting|locali[sz]ation|pack|timer|alarm|brain|cue|qa|box|guide|desk|chip|gadget|companion|scorer|thing)(?:s|es)?\b)"
                        r"(?:(?:s|d)(?![ \t]*(?::|(?:back|answers?|repl(?:y|ies)|responses?|the|an?|its|their)\b))|over|overs)?|"
                        # (not "VoiceQA", "VoiceBot": a product; nor the verb naming a reply: "each trainee voices back the answer",
                        # "Trainee X voiced:", "Whose voiced answer is more accurate?"; "how it is voiced" is the delivery)
@@ -76,7 +76,7 @@ _ACOUSTIC = re.compile(r"\b(?:paralinguistic\w*|acoustic\w*|deliver\w*|"
                        r"(?:speak(?:s|ing)?|said|spoken) (?:clearly|well|better|best|worse)|in the manner\b|the manner in which (?:it|they|each) (?:is|are|was|were) "
                        r"(?:spoken|said|delivered)|the way (?:it|they) (?:was|were) (?:spoken|said|delivered|read)|(?:clearly|well|properly)(?:,? (?:and )?(?:clearly|well|properly))?[ -]"
                        r"(?:spoken|said)|"
-                       r"sounds? (?:good|natural|nice|right|clear|fine|better)|"
+                       r"sounds? (?:good|natural|nice|right|clear|fine|better)|(?:spoken|said|delivered) (?:properly|clearly|well)\b|"
                        r"(?:sounds?|sounded) (?:more |most |closer )?(?:like )?what (?:was|were|is|they|the \w+) (?:asked|requested|wanted)|"
                        r"how (?:good|natural|nice|clear|pleasant) (?:it|they) sounds?|how (?:the )?(?:speech|voice|audio) sounds?|"
                        r"eq)\b",

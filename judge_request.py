@@ -53,7 +53,7 @@ class BadRequest(Exception):
 _PAIR_WORDS = re.compile(r"<choice>|\[\[A\]\]|\bA or B\b|\bwhich of the two\b|\bthe better of\b|"
                          r"\btwo (?:[\w-]+ )?(?:replies|responses|answers|outputs|recordings|clips|assistants|bots|"
                          r"models|systems|builds|takes|versions)\b|\b(?:listen to|compare) both\b|\bfirst[\"'`]? or [\"'`]?second\b|"
-                         r"\bwhich one (?:is|was|did|does|sounds|gives|answers|follows)\b|\bwhich (?:[\w-]+ )?(?:is|was|did|does|sounds) (?:better|best)\b|"
+                         r"\bwhich one (?:\w+ly )?(?:is|was|did|does|sounds|gives|answers|follows|got|gets|has)\b|\bwhich (?:[\w-]+ )?(?:is|was|did|does|sounds) (?:better|best)\b|"
                          r"\bfirst\s*(?:,|/)\s*second\b|"
                          r"\bcompare the two\b|<winner>|\bpairwise\b|\btwo arms\b|"
                          r"\bwhich (?:response|reply|answer|candidate|sample|clip|recording|version|voice|rendering) "
@@ -210,6 +210,9 @@ def _ordered_names(text) -> tuple | None:
     m = m or re.search(r"\b(?:[Tt]he\s+)?([A-Z][\w-]{1,15})(?:'s)?(?:\s+[\w']+){0,3}?\s+(?:is\s+|comes\s+)?first\b,?\s+(?:and\s+)?"
                        r"(?:then\s+)?(?:[Tt]he\s+)?([A-Z][\w-]{1,15})(?:'s)?\s+(?:is\s+|comes\s+)?second\b", text)      # "The Lead part's recording is
     #                                                                                   first, the Baritone's second."
+    # or after "Clip order:": "Clip order: Ivory, then Blush."
+    m = m or re.search(r"\b(?:clip|recording|audio|playing) order\s*:\s*(?:the\s+)?([A-Z][\w-]{1,15}),?\s+(?:then|followed by)\s+(?:the\s+)?"
+                       r"([A-Z][\w-]{1,15})\b", text, re.I)
     # or in a table's rows: "| Unit Red | first clip |" / "| Unit Blue | second clip |"
     m = m or re.search(r"\|[ \t]*(?:[\w-]+[ \t]+)?([A-Za-z][\w-]{0,15})[ \t]*\|[ \t]*(?:the[ \t]+)?first[ \t]+(?:clip|recording|audio|reply)\b"
                        r"[^\n]*\n[ \t]*\|[ \t]*(?:[\w-]+[ \t]+)?([A-Za-z][\w-]{0,15})[ \t]*\|[ \t]*(?:the[ \t]+)?second[ \t]+"
@@ -447,7 +450,7 @@ def parse_judge_request(body: dict) -> dict:
     told_rubric = rubric if ours else _QUOTED_QUESTION.sub(lambda q: q.group(0)[:q.start(q.lastindex) - q.start()], rubric)
     # a clip that is the question ("Clip 1 (user question):", "The first clip is a question a user asked") is no reply
     spoken = any(kind == "question" and not b.strip() for kind, _, b in sections) or bool(re.search(
-        r"\b(?:first|1st)(?: (?:clip|recording|audio|file))?\b[^.\n]{0,20}?(?:\b(?:is|contains|has)\b|[ \t]=[ \t])[^.\n]{0,60}\b(?:question|request|"
+        r"\b(?:first|1st)(?: (?:clip|recording|audio|file))?\b[^.\n]{0,20}?(?:\b(?:is|contains|has)\b|[ \t]=[ \t])[^.\n]{0,60}\b(?:question|asking|request|"
         r"prompt)\b",
         rubric, re.I))
     pairwise = bool(compare) or len(labels) >= 2 or bool(named) or (len(audios) - spoken >= 2 and bool(_PAIR_WORDS.search(rubric))

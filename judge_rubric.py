@@ -188,7 +188,9 @@ def answer_format(rubric, pairwise=False) -> dict:
         negative = next(w for w in options[1] if any(w.lower() == neg for _, neg in VERDICTS))
         fmt.update(style="template", slots=["value"], template=(options[0], "", ""),
                    levels=[negative, next(w for w in options[1] if w != negative)])
-    elif pairwise and options and len(options[1]) in (2, 3):       # "Verdict: Response 1" / "... 2" / "... Tie"
+    elif pairwise and options and len(options[1]) in (2, 3) and (options[0].rstrip().endswith((":", "=")) or not fmt.get("labels")):
+        # "Verdict: Response 1" / "... 2" / "... Tie" (not the replies' quoted words over "just say 1 or 2": 'reply 1 was "the
+        # count is 3", reply 2 was "the count is 4"')
         fmt.update(style="template", slots=["choice"], template=(options[0], "", ""), labels=options[1][:2])
         fmt["tie"] = options[1][2] if len(options[1]) == 3 else fmt["tie"]
     elif starting:
@@ -262,7 +264,7 @@ def asks_answer_alone(rubric) -> bool:
         r"\b(?:reply|respond|answer|output|return|write|type|tell me|send(?: back)?)\w*\s+(?:with\s+)?(?:only|just|exactly)\b|"
         r"\bnothing (?:else|more)\b|\bno other (?:text|words)\b|\bno (?:prose|explanation|commentary|essay)\b|\bsingle (?:word|line|letter|character|digit)\b|"
         r"\bjust (?:tell me|say|answer|reply|write|type)\b|\bexactly like this\b|\b(?:in )?one[- ]word(?: only| call| answer| reply| verdict)?(?=\s*[:.!]|\s*$)|"
-        r"\b(?:just|only) the one word\b|\bon the first line\b|"                                 # "please write back just the one word first or second"
+        r"\b(?:just|only) the one word\b|\bon the first line\b|\breturn (?:it|the line|that line|this line) alone\b|"                                 # "please write back just the one word first or second"
         r"\bthat(?:'s| is) all\b|\bthat'?s it\s*$|"                                        # "Answer 'Radio 1' or 'Radio 2', that's all."
         r"\bexpected[_ ]output[\"']?\s*[:=]|"            # a harness's 'expected_output="score=<int>"'
         r"\b(?:reply|respond|answer|write|output)\w*\s+on (?:one|a single) line\s+(?:as|like)\b|"     # "Respond on one line as: Grade: <letter>"
@@ -331,12 +333,14 @@ def pair_verdict(rubric) -> tuple:
     if tie:
         said["tie"] = tie.group(1)
     # a placeholder that lists the answers: "Correctness preference: <A|B|Equal>"
-    hole = re.search(r"<[ \t]*(\w{1,15})[ \t]*\|[ \t]*(\w{1,15})[ \t]*(?:\|[ \t]*(\w{1,15})[ \t]*)?>", rubric)
+    hole = re.search(r"<[ \t]*(\w{1,15}(?: \w{1,4})?)[ \t]*\|[ \t]*(\w{1,15}(?: \w{1,4})?)[ \t]*(?:\|[ \t]*(\w{1,15}(?: \w{1,4})?)[ \t]*)?>",
+                     rubric)      # "<Van 1 | Van 2 | EVEN>" too
     if hole and not tie:
         said["labels"], said["tie"] = [hole.group(1), hole.group(2)], hole.group(3) or said["tie"]
     own = re.search(r"\[\[(\w{1,12})\]\],?\s*(?:or\s+)?\[\[(\w{1,12})\]\],?\s*(?:-\s*)?(?:or\s+)?\[\[(\w{1,12})\]\]", rubric)
+    own = own or re.search(r"\[\[([A-Za-z]\w{0,11} \d{1,2})\]\],?\s*(?:or\s+)?\[\[([A-Za-z]\w{0,11} \d{1,2})\]\]()", rubric)   # "[[Option 1]] or [[Option 2]]"
     if own and {own.group(1), own.group(2)} != {"A", "B"} and {own.group(1), own.group(2)} != {"1", "2"}:
-        said["labels"], said["tie"] = [own.group(1), own.group(2)], own.group(3)      # "[[v3]], [[v4]] or [[tie]]"
+        said["labels"], said["tie"] = [own.group(1), own.group(2)], own.group(3) or said["tie"]      # "[[v3]], [[v4]] or [[tie]]"
     if re.search(r"\[\[1\]\]", rubric) and re.search(r"\[\[2\]\]", rubric):
         said["labels"] = ["1", "2"]             # the verdict's own labels, whatever the replies' headings say
     elif re.search(r"\[\[A\]\]", rubric):

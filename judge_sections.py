@@ -350,7 +350,11 @@ def split_sections(text) -> tuple[list, str]:
                 current[2].append(rest)
                 inline_input = current      # "Reference answer: 5", "Second response (transcript): the answer is 13"
                 numbered = (current, field.group(1).lower()) if field else numbered
-            if kind[0] == "reply" and re.fullmatch(r'\s*["\u201c][^"\u201c\u201d\n]+["\u201d][.!]?\s*', rest):
+            clip_after = re.search(r"[ \t]*\((?:the )?(?:recording|audio|clip)s?[ \t]+(?:is[ \t]+)?(?:below|attached|follows)\)[ \t.]*$", rest)
+            if kind[0] == "reply" and clip_after and rest[:clip_after.start()].strip():
+                current[2][-1] = rest[:clip_after.start()]
+                current = None          # "What it said: 4 plus 4 is 8 (recording below)": the words, then the clip
+            elif kind[0] == "reply" and re.fullmatch(r'\s*["\u201c][^"\u201c\u201d\n]+["\u201d][.!]?\s*', rest):
                 current = None          # 'Its transcript is: "seven".': the quote is all of it
             if _LIST_ITEM.match(line):          # a list item's input is its own line: the next item is not in it
                 current = None

@@ -3908,3 +3908,33 @@ def test_inputs_of_round_thirty_nine():
                               '{"corner": "draw"} if it\'s level.'], ), ("user", [("audio", "the larger is 17", "happily"),
                                                                                      ("audio", "the larger is 41", "sadly")]))
     assert judge_request.parse_judge_request(body)["mode"] == "compare"
+
+
+def test_round_forty():
+    """Bugs caught (held-out round 40, 2026-12-06: batch 52 and plain 41, 10 of 20 and 30 of 30 at 6d8be88): "Judge it as
+    a whole: the answer has to be right, and it has to be spoken properly." not the whole ("spoken properly" not the
+    delivery); "i've got this voice thing" read as the voice to judge; "Fill in this line and return it alone:" answered
+    after a justification; "[[Option 1]] or [[Option 2]]" and "VERDICT: <Van 1 | Van 2 | EVEN>" not the verdict's labels;
+    'reply 1 was "the count is 3", reply 2 was "the count is 4"' taken for the answer's options over "just say 1 or 2";
+    "What it said: 4 plus 4 is 8 (recording below)" ran on into the rubric; "the first clip is the visitor asking" and
+    "Clip order: Ivory, then Blush." not read; "which one actually got it RIGHT?" asked no choice."""
+    assert judge_axis.rubric_axis("Judge it as a whole: the answer has to be right, and it has to be spoken properly.") == "holistic"
+    assert judge_axis.rubric_axis("i've got this voice thing on my phone. which one actually got it RIGHT? don't care how it "
+                                  "sounds") == "semantic"
+    assert judge_rubric.answer_format("Fill in this line and return it alone:\nDELIVERY_SCORE=<value>").get("alone")
+    option = judge_rubric.answer_format("Put your pick in double square brackets, e.g. [[Option 1]] or [[Option 2]].", True)
+    assert (option["style"], option["labels"]) == ("brackets", ["Option 1", "Option 2"])
+    assert judge_rubric.answer_format("If you can't separate them, say EVEN.\nFill in: VERDICT: <Van 1 | Van 2 | EVEN>",
+                                      True)["labels"] == ["Van 1", "Van 2"]
+    said = judge_rubric.answer_format('reply 1 was "the count is 3", reply 2 was "the count is 4". which one got it right? just '
+                                      'say 1 or 2 thx', True)
+    assert said["labels"] == ["1", "2"] and "template" not in said
+    sections, _ = judge_sections.split_sections("My question to it: what is 4 plus 4 say it quietly\nWhat it said: 4 plus 4 is 8 "
+                                                "(recording below)\nI want to know about the VOICE only. Out of 10 please.")
+    assert [body for kind, _, body in sections if kind == "reply"] == ["4 plus 4 is 8"]
+    assert judge_request._ordered_names("Clip order: Ivory, then Blush.") == ("Ivory", "Blush")
+    body = _request(("user", ["Below are two clips: the first clip is the visitor asking, the second is the exhibit's answer. "
+                              "Give the answer an overall mark out of 10. Reply with just the number."],),
+                    ("user", [("audio", "how many letters in paper say it slowly", ""), ("audio", "the count is 6", "slowly")]))
+    req = judge_request.parse_judge_request(body)
+    assert (req["mode"], req["question"]) == ("score", "how many letters in paper say it slowly")
