@@ -45,7 +45,7 @@ _SEMANTIC = re.compile(r"\b(?:content\w*|semantic\w*|correct\w*|accura\w*|helpfu
                        r"wrong(?!\s+(?:intonation|pitch|tone|emphasis|stress|pronunciation|prosody|volume|loudness|pace|speed|tempo|"
                        r"emotion|accent|manner|style|way|voice|delivery|mood|register)))\b", re.I)
 _ACOUSTIC = re.compile(r"\b(?:paralinguistic\w*|acoustic\w*|deliver\w*|"
-                       r"(?<!answered by )(?<!replied by )(?<!responded by )(?<!via )(?<!by )voice(?!\.\w)(?![\s-]*(?:assistant|agent|model|chat\w*|bot|"
+                       r"(?<!answered by )(?<!replied by )(?<!responded by )(?<!via )(?<!by )(?<!with a )(?<!has a )voice(?!\.\w)(?![\s-]*(?:assistant|agent|model|chat\w*|bot|"
                        r"interface|system|app|ai|"
                        r"answer|repl(?:y|ie)|response|message|note|command|query|tutor|coach|product|service|feature|"
                        r"device|application|helper|ux|team|recording|clip|file|memo|self|prompt|module|software|trial|test|channel|"
@@ -53,7 +53,7 @@ _ACOUSTIC = re.compile(r"\b(?:paralinguistic\w*|acoustic\w*|deliver\w*|"
                        r"(?:(?:s|d)(?![ \t]*(?::|(?:back|answers?|repl(?:y|ies)|responses?|the|an?|its|their)\b))|over|overs)?|"
                        # (not "VoiceQA", "VoiceBot": a product; nor the verb naming a reply: "each trainee voices back the answer",
                        # "Trainee X voiced:", "Whose voiced answer is more accurate?"; "how it is voiced" is the delivery)
-                       r"vocal\w*|prosod\w*|natural\w*|fluen\w*|pronunciat\w*|intonation|pitch|(?<!out )loud\w*|softly|"
+                       r"vocal\w*|prosod\w*|natural\w*|fluen\w*|pronunciat\w*|intonation|pitch|(?<!out )(?<!too )loud\w*|softly|"
                        r"volume|articulat\w*|enunciat\w*|speaking rate|emotion\w*|tone|"
                        r"(?:speaking|speech|vocal|requested|asked[- ]for) style|manner of (?:speaking|speech|delivery)|speaking manner|"
                        r"(?:spoken|said|delivered|read) (?:as |the way (?:it was |they were )?)(?:requested|asked|instructed)|"
@@ -77,6 +77,7 @@ _ACOUSTIC = re.compile(r"\b(?:paralinguistic\w*|acoustic\w*|deliver\w*|"
                        r"(?:spoken|said|delivered)|the way (?:it|they) (?:was|were) (?:spoken|said|delivered|read)|(?:clearly|well|properly)(?:,? (?:and )?(?:clearly|well|properly))?[ -]"
                        r"(?:spoken|said)|"
                        r"sounds? (?:good|natural|nice|right|clear|fine|better)|(?:spoken|said|delivered) (?:properly|clearly|well)\b|"
+                       r"how (?:it|they) came across\b|"
                        r"(?:sounds?|sounded) (?:more |most |closer )?(?:like )?what (?:was|were|is|they|the \w+) (?:asked|requested|wanted)|"
                        r"how (?:good|natural|nice|clear|pleasant) (?:it|they) sounds?|how (?:the )?(?:speech|voice|audio) sounds?|"
                        r"eq)\b",

@@ -93,7 +93,8 @@ def answer_words(rubric) -> list | None:
     # a ladder of the rubric's own words, listed best to worst (or worst to best): "from best to worst:\n Grand Cru -
     # Fine - Table - Rind - Mould"
     m = re.search(r"(?i)\b(best|worst) to (?:the )?(?:best|worst)\b[^\n]{0,30}?:?\s*?([^\n]{5,120})", rubric)
-    own = [w.strip(" *`\"'.") for w in re.split(r"\s+(?:-|\u2013|\u2014|>|<|\|)\s+|\s*[,/]\s*", m.group(2))] if m else []
+    own = [re.sub(r"\s*\([^()]*\)", "", w).strip(" *`\"'.") for w in re.split(r"\s+(?:-|\u2013|\u2014|>|<|\|)\s+|\s*[,/]\s*", m.group(2))] \
+        if m else []        # ("Champion (5) > Reserve (4) > ...": the words without their numbers)
     if 3 <= len(own) <= 7 and all(re.fullmatch(r"[A-Z][\w'-]*(?: [A-Za-z][\w'-]*){0,2}", w) for w in own):
         return own[::-1] if m.group(1).lower() == "best" else own
     # one a line, each with its meaning: "Excellent - correct and to the point" / "Good - ..." / "Fair - ..."
@@ -203,7 +204,7 @@ def answer_template(rubric) -> tuple | None:
     shown += [(x, False) for x in re.findall(r"`([^`\n]{1,80})`", rubric)]
     shown += [(a or b, False) for a, b in re.findall(r"[\"\u201c]([^\"\u201c\u201d\n]{1,80})[\"\u201d]|"
                                                     r"(?<!\w)'([^'\n]{1,80})'(?!\w)", rubric)]
-    cue = (r"\bexactly (?:like|as)\s*(?=\n|[`\"\u201c])|\b(?:format|exactly|as follows|template|in the form|of the form|formatted as|like this|as|"
+    cue = (r"\bexactly (?:like|as)\s*(?=\n|[`\"\u201c])|\b(?:in|of) the form[ \t]*(?=\n)|\b(?:format|exactly|as follows|template|in the form|of the form|formatted as|like this|as|"
            r"(?:one|a|a single|the last|the final|that|this) line|(?:on )?a line of its own|must be|should be|(?:the|this) sentence|by writing)\s*:|"
            r"\b(?:complete|fill in|fill out)\b[^:\n]{0,200}:[ \t]*(?=\n)|"
            r"(?m:^[ \t]*#{1,6}[ \t]*(?:please[ \t]+)?(?:complete|fill in|fill out)\b[^:\n]{0,80}$)")   # "## Fill in this line and return only it"     # "Please complete this line ..., writing 1 or 2 in the gap:"

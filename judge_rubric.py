@@ -354,8 +354,8 @@ def pair_verdict(rubric) -> tuple:
         r"(?:(?:just|only)\s+)?(?:the\s+word\s+)?|"     # "reply with just the word ONE, TWO, or SAME"
         r"\b(?:verdict )?options\s*:\s*|\b(?=one token\s*:)|\bone word(?: please| only)?\s*:\s*|\bonly\s*:\s*)"   # "the slot code only: A1, B7, or SAME"      # "One word please: Left, Right or Neither."
         r"(?:one (?:of|label|word|option|token)(?: of)?\s*:?\s*)?(?!(?-i:one|no|either|both)\b)"   # not "pick one, no ties" (but "ONE, TWO, or SAME")
-        r"[\"'`]?([A-Za-z0-9]\w{0,15}(?: (?!or\b)\w{1,3})?)\b[\"'`]?\s*[,|/]\s*"
-        r"[\"'`]?([A-Za-z0-9]\w{0,15}(?: (?!or\b)\w{1,3})?)\b[\"'`]?\s*[,|/]?\s*(?:or\s+)?"
+        r"[\"'`]?([A-Za-z0-9]\w{0,15}(?: (?!or\b)\w{1,5})?)\b[\"'`]?\s*[,|/]\s*"
+        r"[\"'`]?([A-Za-z0-9]\w{0,15}(?: (?!or\b)\w{1,5})?)\b[\"'`]?\s*(?:[,|/]\s*(?:or\s+)?|or\s+)"      # ("short, decisive calls" is no list)
         r"[\"'`]?([A-Za-z]\w{0,15}(?: preference| difference| the same| heat)?)\b[\"'`]?"     # two words too: "Answer 1, Answer 2, Same",
         #                                                 "Voice X, Voice Y, or SAME", "Alpha, Beta, No preference"
         r"(?=\s*(?:[.,;(]|$)|\s+(?:on|and|if|when|as|only)\b)", re.sub(r"[ \t]*\([^()\n]{0,80}\)", "", rubric), re.I | re.M)

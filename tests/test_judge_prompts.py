@@ -3938,3 +3938,30 @@ def test_round_forty():
                     ("user", [("audio", "how many letters in paper say it slowly", ""), ("audio", "the count is 6", "slowly")]))
     req = judge_request.parse_judge_request(body)
     assert (req["mode"], req["question"]) == ("score", "how many letters in paper say it slowly")
+
+
+def test_round_forty_one():
+    """Bugs caught (held-out round 41, 2026-12-06: batch 53 and plain 42, 12 of 20 and 29 of 30 at a014e25): "give short,
+    decisive calls" read as a list of three answers (its second comma optional) and "Booth Left / Booth Right / level" not
+    (a second word of four letters); "answer on a single line in the form\\nVerdict: <word>" showed no line; "Not bothered
+    about the voice, the train's too loud anyway" kept "too loud" as the delivery; "a ticket machine with a voice" read as
+    the voice to judge; "how it came across when spoken" not the delivery; "Champion (5) > Reserve (4) > ..." not a ladder
+    (its numbers); "Consider only the delivery ... Output PASS if ..., otherwise FAIL." after a transcript line read as the
+    reply's words."""
+    booth = judge_rubric.answer_format("You give short, decisive calls.\nCall it: answer with exactly one of Booth Left / Booth "
+                                       "Right / level (level only if you genuinely can't separate them).", True)
+    assert (booth["labels"], booth["tie"]) == (["Booth Left", "Booth Right"], "level")
+    assert judge_rubric.answer_format("Choose one word from: Excellent, Good, Fair, Poor, Bad.\n\nFor my log, please answer on a "
+                                      "single line in the form\nVerdict: <word>")["template"] == ("Verdict: ", "<word>", "")
+    assert judge_axis.rubric_axis("Is what it SAID correct? (Not bothered about the voice, the train's too loud anyway.)") == "semantic"
+    assert judge_axis.rubric_axis("We rigged a ticket machine with a voice so kids can ask it puzzles. Grade the ANSWER ITSELF "
+                                  "(right or wrong) - ignore the crackly old-speaker sound.") == "semantic"
+    assert judge_axis.rubric_axis("Which one did better overall - getting the answer right and also how it came across when "
+                                  "spoken?") == "holistic"
+    assert judge_forms.answer_words("Award it one of our five show grades, best to worst:\n  Champion (5) > Reserve (4) > Highly "
+                                    "Commended (3) > Commended (2) > Unplaced (1)") == \
+        ["Unplaced", "Commended", "Highly Commended", "Reserve", "Champion"]
+    sections, free = judge_sections.split_sections("User prompt: How many letters in bread? Say it quietly.\nTranscript: the count "
+                                                   "is 5\n\nConsider only the delivery, not the content. Output PASS if the "
+                                                   "delivery follows the requested style, otherwise FAIL.")
+    assert [body for kind, _, body in sections if kind == "reply"] == ["the count is 5"] and "Output PASS" in free
