@@ -392,6 +392,13 @@ class PooledServer(ThreadingHTTPServer):
         if self.pool:
             self.pool.shutdown(wait=True, cancel_futures=True)
 
+    def handle_error(self, request, client_address):
+        """A client that hung up before its answer was written (a trainer's timeout, a test's closed socket) is
+        no fault of the server: no traceback on stderr for it. Anything else is printed as socketserver does."""
+        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            return
+        super().handle_error(request, client_address)
+
 
 def make_server(host="127.0.0.1", port=0, semantic_noise=0.0, acoustic_noise=0.0, seed=0, hold=0.0,
                 latency=0.0, jitter=0.25, noise="none", workers=0):

@@ -863,6 +863,27 @@ def test_a_refused_oversized_body_closes_the_connection(fresh_server):
     assert got.startswith(b"HTTP/1.1 413") and got.count(b"HTTP/1.1") == 1
 
 
+def test_a_client_that_hangs_up_early_prints_no_traceback(capsys):
+    """A client gone before its answer is written (BrokenPipeError, ConnectionResetError on the server's write) is
+    no server fault: nothing on stderr. Any other error in a handler thread is still printed. Bugs caught: the
+    stdlib's traceback for every trainer that times out and closes its socket; every error silenced with it."""
+    server = judge.make_server("127.0.0.1", 0)
+    try:
+        for gone in (BrokenPipeError(32, "Broken pipe"), ConnectionResetError(104, "Connection reset by peer")):
+            try:
+                raise gone
+            except OSError:
+                server.handle_error(None, ("127.0.0.1", 1))
+        assert capsys.readouterr().err == ""
+        try:
+            raise ValueError("a real fault")
+        except ValueError:
+            server.handle_error(None, ("127.0.0.1", 1))
+        assert "ValueError: a real fault" in capsys.readouterr().err
+    finally:
+        server.server_close()
+
+
 def test_refused_requests_leave_nothing_in_flight(fresh_server):
     """/stats after refused and answered requests: every one counted, none left in flight (a handler counts
     itself out just after its answer has gone, so this waits for it, up to 5 s). Bug caught: in_flight
