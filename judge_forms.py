@@ -38,7 +38,7 @@ def answer_words(rubric) -> list | None:
     q = r"[\"'\u201c\u201d*`]*"
     plain = re.sub(r"[ \t]*\([^()\n]{1,80}\)", "", rubric)      # "Excellent (exactly right), Good (...), ...": the words
     # the verdict's two words as written, else with each one's meaning in parenthesis left out: "PASS (correct) or FAIL (not)"
-    for text in (rubric, plain):
+    for text in dict.fromkeys((rubric, plain)):          # (once where there is no parenthesis)
         for pos, neg in VERDICTS:
             for first, second in ((pos, neg), (neg, pos)):
                 # each first word found by one scan, the pair read in a window from it (linear, whatever quotes abound)
@@ -207,7 +207,8 @@ def answer_template(rubric) -> tuple | None:
     cue = (r"\bexactly (?:like|as)\s*(?=\n|[`\"\u201c])|\b(?:in|of) the form[ \t]*(?=\n)|\b(?:format|exactly|as follows|template|in the form|of the form|formatted as|like this|as|"
            r"(?:one|a|a single|the last|the final|that|this) line|(?:on )?a line of its own|must be|should be|(?:the|this) sentence|by writing)\s*:|"
            r"\b(?:complete|fill in|fill out)\b[^:\n]{0,200}:[ \t]*(?=\n)|"
-           r"(?m:^[ \t]*#{1,6}[ \t]*(?:please[ \t]+)?(?:complete|fill in|fill out)\b[^:\n]{0,80}$)")   # "## Fill in this line and return only it"     # "Please complete this line ..., writing 1 or 2 in the gap:"
+           r"(?m:^[ \t]*#{1,6}[ \t]*(?:please[ \t]+)?(?:complete|fill in|fill out)\b[^:\n]{0,80}$)")
+    # ("Please complete this line ..., writing 1 or 2 in the gap:", a heading "## Fill in this line and return only it")
     for m in re.finditer(cue, rubric, re.I):          # the rest of the line, or the lines below a cue that ends one
         rest = rubric[m.end():m.end() + 400].lstrip(" \t")     # a bounded look: not a copy of the rest per cue
         lines = rest.split("\n", 1)[:1] if not rest.startswith("\n") else rest.lstrip("\n").split("\n")[:4]

@@ -104,15 +104,13 @@ PLACEHOLDER_CLIP = (r"\s*(?:[<\[(][ \t]*(?:audio|attached|see (?:the )?(?:audio|
                      r"(?:the |an? )?attached (?:audio|recording|clip|wav)(?: (?:recording|clip|file))?\b[^\n]{0,80}|"   # "attached audio clip"
                      r"attached(?:[ \t]+(?:below|above|here|separately))?[ \t]*\.?|"                           # "bot_reply_audio: attached below"
                      r"see (?:the )?(?:audio|clip|recording|attachment)(?:[ \t]+(?:below|above|attached))?[ \t]*\.?|"    # "Reply: see recording"
-                     r"(?:audio|clip|recording|wav|sound)[ \t]*\.?|"                 # a log's "reply=clip"
+                     r"(?:audio|clip|recording|track|file|wav|sound)(?:[ \t]*(?:#|no\.?)?[ \t]*\d{1,2}|[ \t]+[a-z])?[ \t]*\.?|"   # a log's
+                     #                                                  "reply=clip", a table's "| Answer A | audio 1 |"
+                     r"[\w-]{1,40}\.(?:wav|mp3|flac|ogg|m4a|opus)[ \t]*\.?|"        # "reply=clip_0541.wav"
                      r"(?:the |an? )?(?:audio|recording|clip)(?: (?:recording|clip|file))? (?:is |are )?(?:below|above|attached|follows)\b"
                      r"[^\n]{0,60})\s*:?\s*")                  # "audio recording below (no transcript was supplied)."
 # a form's field with its value on its line: "Member asking: Mrs D. Okafor", "Overall mark (0-10): __"
 _FIELD_LINE = re.compile(r"[ \t]*[A-Z][A-Za-z' ]{1,30}(?:[ \t]*\([^()\n]{0,60}\))?[ \t]*:[ \t]*\S")
-_CLIP_NAMED = re.compile(r"[ \t]*(?:[\w-]{1,40}\.(?:wav|mp3|flac|ogg|m4a|opus)|"          # "reply=clip_0541.wav"
-                         r"(?:the[ \t]+)?(?:audio|clip|recording|track|file|wav|sound)(?:[ \t]*(?:#|no\.?)?[ \t]*\d{1,2}|[ \t]+[A-Z])?"
-                         r"(?:[ \t]*\(?(?:attached|below|above)\)?)?|attached|see (?:the[ \t]+)?(?:audio|clip|recording)(?:[ \t]+\w{1,3})?)"
-                         r"[ \t]*\.?[ \t]*\Z", re.I)
 _WORDS_GIVEN = re.compile(r"transcri|te?xt|asr|words|said|spoke|says", re.I)      # a heading over a reply's words
 _GIVEN_TRANSCRIPT = re.compile(r"^[ \t]*([A-Za-z][\w '\u2019]{0,60}?)[ \t]*\((?:[^():\n]{0,40}?,[ \t]*)?(?:transcript(?:ion)?|text|asr|"
                                r"says|said)[ \t]*:?[ \t]*([^()\n]{1,300})\)[ \t]*:?[ \t]*$", re.I)    # "(audio attached, transcript: ...)"
@@ -387,6 +385,4 @@ def split_sections(text) -> tuple[list, str]:
         else:
             free.append(line)
         blank = not line.strip()
-    # a reply whose body only names its clip ("| Answer A | audio 1 |", "Reply B: clip 2", "attached") gives no words
-    return [(k, lab, "" if k == "reply" and _CLIP_NAMED.match("\n".join(body)) else "\n".join(body).strip())
-            for k, lab, body, _ in sections], "\n".join(free).strip()
+    return [(k, lab, "\n".join(body).strip()) for k, lab, body, _ in sections], "\n".join(free).strip()

@@ -3728,9 +3728,10 @@ def test_round_thirty_six():
     "First clip = my question. Second clip = answer A. Third clip = answer B" over three clips read as one reply scored."""
     assert judge_axis.rubric_axis("Please evaluate only if the answer is correct (the content). The voice, the accent, the "
                                   "volume, this is not important for us here.") == "semantic"
-    sections, _ = judge_sections.split_sections("| Item | Detail |\n|---|---|\n| Operator question | what is 8 times 6 |\n"
-                                                "| Answer A | audio 1 |\n| Answer B | audio 2 |")
-    assert [(kind, body) for kind, _, body in sections] == [("question", "what is 8 times 6"), ("reply", ""), ("reply", "")]
+    table = _request(("user", ["| Item | Detail |\n|---|---|\n| Operator question | what is 8 times 6 |\n| Answer A | audio 1 |\n"
+                               "| Answer B | audio 2 |", ("audio", "8 times 6 is 48", "quietly"), ("audio", "8 times 6 is 47", ""),
+                               "Assess correctness of content only. Output [[A]], [[B]] or [[C]] for a tie."]))
+    assert [t for t, _, _ in judge_request.parse_judge_request(table)["replies"]] == ["8 times 6 is 48", "8 times 6 is 47"]
     assert judge_inputs.introduced_kind("Reply by filling in this line:") is None
     assert judge_request._paired_names("build 14 answer:", "build 15 answer:") == ("14", "15")
     body = _request(("user", ["Three voice clips from my van. First clip = my question. Second clip = answer A. Third clip = "
