@@ -36,8 +36,8 @@ import numpy as np
 import soundfile as sf
 
 from judge_axis import rubric_axis
-from judge_inputs import (AFTER_AUDIO, ASKERS, heading_kind, heard_words, known_words, sentences, toy_question, toy_reference,
-                          unfield, unhtml, unjson, untag)
+from judge_inputs import (AFTER_AUDIO, ASKERS, TOY_TASKS, heading_kind, heard_words, known_words, sentences, toy_question,
+                          toy_reference, unfield, unhtml, unjson, untag)
 from judge_rubric import PAIR_NAMES, answer_format
 from judge_sections import PLACEHOLDER_CLIP, RUBRIC_CUE, our_sections, split_sections
 
@@ -95,6 +95,18 @@ def _audio(part) -> tuple[np.ndarray, int]:
     except Exception as e:
         raise BadRequest(f"input_audio is not a readable WAV: {e}") from None
     return wave.mean(1), int(rate)
+
+
+# a toy question as a listener hears it, its word gaps and all: "what is 3 plus 4 say it loudly", "whatis3plus4"
+_HEARD_QUESTION = re.compile("(?:" + "|".join(task.replace(" ", " ?") for task in TOY_TASKS) + r")(?: ?say ?it ?[a-z]+)?")
+
+
+def speaks_question(part) -> bool:
+    """Whether a clip speaks one of the toy world's questions: a listener hears which clip asks and which
+    answer, whatever the text calls them (a reply is never a question of these five kinds)."""
+    import codec
+    wave, rate = _audio(part)
+    return bool(_HEARD_QUESTION.fullmatch(codec.hear(codec.encode(wave, rate)).strip()))
 
 
 def _audio_url(part) -> dict:
@@ -336,7 +348,8 @@ def parse_judge_request(body: dict) -> dict:
     question section before the last reply, the turn a dialogue's reply answers); with no transcript
     section the user's other text is the transcript (what the analyser hears when there is
     none); "reference" is None when no section gives one. A request is a comparison when it says so ('Comparison axis:'), has two labelled
-    replies (A / B, 1 / 2) or its rubric asks for a choice between two audios. The reply audio
+    replies (A / B, 1 / 2), its rubric asks for a choice between two audios, or it has two clips to judge
+    and neither speaks the question (speaks_question: a listener hears which clip asks). The reply audio
     is the last input_audio part (the last two for a comparison): a spoken question may come first."""
     if not isinstance(body, dict) or not isinstance(body.get("messages"), list) or not body["messages"]:
         raise BadRequest("body must be a JSON object with a non-empty 'messages' list")
@@ -455,6 +468,10 @@ def parse_judge_request(body: dict) -> dict:
         rubric, re.I))
     pairwise = bool(compare) or len(labels) >= 2 or bool(named) or (len(audios) - spoken >= 2 and bool(_PAIR_WORDS.search(rubric))
                                                      and not re.search(r"Scoring axis:", rubric))
+    # two clips to judge, neither of them the question spoken: two replies, however the text names them (the
+    # question written, "Q: spell road backwards | booth A: <clip> | booth B: <clip> | out: A / B / ="), as a
+    # listener takes them; a spoken question among them leaves one reply to score
+    pairwise = pairwise or (not ours and len(audios) - spoken >= 2 and not any(map(speaks_question, audios[-2:])))
     question = (found["question"] or "") if ours else toy_question(
         _their_question(found["question"], free, rubric, audios[:-2] if pairwise else audios[:-1]), "\n".join(system + user))
     if not ours and re.fullmatch(r"[a-z][^\n]*[^.]\.", question):

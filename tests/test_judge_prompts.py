@@ -2881,14 +2881,15 @@ def test_two_clips_named_under_the_placeholders_word():
     """Bug caught (batch 29, left out at round 17): "Build codename sprout (transcript: ...):" / "Build codename willow
     (...):" over "Give your pick on one line as 'Booth build: <codename>'" read as one scored reply: the names were
     never written in the instructions, only the word before them ("codename") in the answer's placeholder. The
-    guard: a placeholder naming another word ("<number>") does not make the clips a pair."""
+    guard: a placeholder naming another word ("<number>") does not name the clips (they are still two replies to
+    one question, so compared, since test_two_clips_neither_asking_are_two_replies_compared)."""
     def body(rubric):
         return _two_clips(["Build codename sprout (transcript: the count is 5):", "Build codename willow (transcript: the count is 4):"],
                           ["the count is 5", "the count is 4"], rubric, question="Visitor's request: how many letters in bread\n")
     req = judge_request.parse_judge_request(body("Pick the better build. Give your pick on one line as 'Booth build: <codename>'."))
     assert (req["mode"], req["labels"]) == ("compare", ["sprout", "willow"])
     assert judge.ToyJudge().answer(req).splitlines()[-1] == "Booth build: sprout"
-    assert judge_request.parse_judge_request(body("Rate it on one line as 'Score: <number>'."))["mode"] == "score"
+    assert judge_request.parse_judge_request(body("Rate it on one line as 'Score: <number>'."))["labels"] == ["A", "B"]
 
 
 def test_a_transcript_on_its_headings_line_and_a_subtitle_the_body_overrules():
@@ -3966,3 +3967,34 @@ def test_round_forty_one():
                                                    "is 5\n\nConsider only the delivery, not the content. Output PASS if the "
                                                    "delivery follows the requested style, otherwise FAIL.")
     assert [body for kind, _, body in sections if kind == "reply"] == ["the count is 5"] and "Output PASS" in free
+
+
+def _clips_body(*content):
+    """A user turn of text and clips in order: a str is a text part, a (words, style) pair a clip speaking them."""
+    return with_speech({"messages": [{"role": "user", "content": [
+        {"type": "text", "text": c} if isinstance(c, str) else
+        {"type": "input_audio", "input_audio": {"data": f"@speak:{c[0]}|{c[1]}", "format": "wav"}} for c in content]}]})
+
+
+def test_two_clips_neither_asking_are_two_replies_compared():
+    """Bug caught (the largest class of held-out misreadings, 24 of 35 mode misses in batches 30 to 53): two clips
+    answering one written question, named in ways no reading knew ("Tuesday's take:", or not at all) and asked for
+    in words no pair cue knew ("Whose spelling holds up?"), read as one scored reply, the first clip taken for the
+    question. A listener hears that neither clip asks anything: two replies, compared. Guards, where a rule that
+    counts clips without listening to them fails: a clip that speaks the question (with word gaps, spoken fast
+    without them, or the question written as well) leaves one reply to score."""
+    pair = judge_request.parse_judge_request(_clips_body(
+        "Warm-up question for the stall tonight: what is 6 times 7\nTuesday's take:", ("6 times 7 is 48", ""),
+        "Friday's take:", ("6 times 7 is 42", ""), "Which one would you keep? Answer 1 or 2."))
+    assert (pair["mode"], [t for t, _, _ in pair["replies"]]) == ("compare", ["6 times 7 is 48", "6 times 7 is 42"])
+    assert judge.ToyJudge().answer(pair).strip() == "2"
+    unlabelled = judge_request.parse_judge_request(_clips_body(
+        "I asked it to spell lamp backwards and kept two of its goes.", ("lamp backwards is pmal", ""),
+        ("lamp backwards is lamp", ""), "Whose spelling holds up? Answer 1 or 2."))
+    assert (unlabelled["mode"], unlabelled["question"]) == ("compare", "spell lamp backwards")
+    assert judge.ToyJudge().answer(unlabelled).strip() == "1"
+    for asked in (("what is 6 times 7", ""), ("what is 6 times 7", "quickly"), ("which is smaller 12 or 31 say it sadly", "")):
+        for written in ("", "Question: " + asked[0] + "\n"):
+            req = judge_request.parse_judge_request(_clips_body(written + "Clip:", asked, "Clip:", ("the answer is 6", ""),
+                                                                 "Score the reply from 1 to 5, number only."))
+            assert (req["mode"], [t for t, _, _ in req["replies"]]) == ("score", ["the answer is 6"]), (asked, written)
