@@ -527,4 +527,6 @@ def parse_judge_request(body: dict) -> dict:
             "reference": found["reference"], "replies": out, "heard": heard, "seed": seed,
             "labels": list(named) if named else [n.group(1) for n in names] if by_name else
             labels[:2] if pairwise and len(labels) >= 2 else ["A", "B"],
-            "format": answer_format(rubric, pairwise)}
+            "format": answer_format(rubric, pairwise, bare_default=not ours and not re.search(
+                r"<(?:score|choice|justification|rating|verdict|winner)>", "\n".join(
+                    "\n".join(_parts(m.get("content"), marks=False)[0]) for m in body["messages"])))}

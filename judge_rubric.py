@@ -13,8 +13,9 @@ to copy, a CSV row). The answer takes the form the rubric names (<score>, one ta
 lists, "Score: N" or "Score: N/10", [[N]], "[RESULT] N", a form's last "- Fluency:", just the
 number, "Output (a)", an answer line shown to copy such as `score=<N>` or "Better response: <1
 or 2>", answers listed in quotes), on its scale (named_scale), or in its words (a YES / NO
-verdict, a ladder such as Excellent / Good / Fair / Poor), else ours (<justification> and
-<score>). All of this is heuristic: README, *Use your own judge prompt*, says how far it carries
+verdict, a ladder such as Excellent / Good / Fair / Poor); where it shows none, the value alone
+(`bare_default`, as judge_request asks for others' requests that show no tag anywhere), else ours
+(<justification> and <score>). All of this is heuristic: README, *Use your own judge prompt*, says how far it carries
 on prompts it was not built from.
 
 Deviations: none from the paper (it does not say how its judge reads a rubric).
@@ -98,13 +99,14 @@ def named_scale(rubric) -> tuple | None:
     return (int(bare.group(1)), int(bare.group(2))) if bare else None
 
 
-def answer_format(rubric, pairwise=False) -> dict:
+def answer_format(rubric, pairwise=False, bare_default=False) -> dict:
     """How the rubric asks to be answered -> {"style": "tag" | "json" | "brackets" | "line" |
     "result" | "bare" | "option", "slots": [(name, axis or None)], "scale": (lo, hi), "tie":
     word}, with "labels" where a verdict names its own ([[1]] / [[2]]) and "suffix" where a line
     writes its range ("Score: X/10"). A slot is one value to write (several for a rubric asking
     one score per aspect); None = the rubric's axis. The cues are read first, each by its own
-    function below; then the first answer form found, in the order of the chain, wins."""
+    function below; then the first answer form found, in the order of the chain, wins. With none found,
+    `bare_default` answers the value alone (what a writer who never saw our tags expects), else in our tags."""
     want = r"choice|winner|prefer\w*|better|verdict|decision" if pairwise else r"score\w*|rating\w*|grade\w*"
     named = None if pairwise else named_scale(rubric)
     # a placeholder that gives the range: '{"overall": <integer 0-100>}'
@@ -249,8 +251,8 @@ def answer_format(rubric, pairwise=False) -> dict:
         fmt.update(style="bare", slots=["score"])
     elif form and not pairwise:
         fmt.update(style="line", slots=[form.group(1)])
-    else:
-        fmt.update(style="tag", slots=["choice" if pairwise else "score"])
+    else:           # no form shown: our tags, or where the request shows no tag anywhere, the answer alone
+        fmt.update(style="bare" if bare_default else "tag", slots=["choice" if pairwise else "score"])
     if pairwise and fmt["tie"] == "tie" and not offers_tie(rubric):
         fmt["forced"] = True         # "Respond with exactly one word: first or second": a choice with no tie to give
     fmt["slots"] = [(fmt["slots"][0], None)] if len(fmt["slots"]) == 1 or pairwise else aspect_slots(rubric, fmt["slots"])

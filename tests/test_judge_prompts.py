@@ -1401,9 +1401,9 @@ def test_the_review_s_adversarial_inputs_are_read_in_linear_time():
     # "Language spoken: English" is not the reply
     ("Rate the answer's correctness from 1 to 5.", ["Question: what is 3 plus 4\nLanguage spoken: English\n"
                                                     "The reply is attached.", ("audio", "seven")], {"replies": ["seven"]}),
-    # an input layout in backticks is not the answer's template
+    # an input layout in backticks is not the answer's template (no form shown: the value alone)
     ("Inputs come as `Question: <question>` followed by the spoken reply. Rate how correct the reply is from 1 to 5.",
-     ["Question: what is 3 plus 4", ("audio", "seven")], {"style": "tag"}),
+     ["Question: what is 3 plus 4", ("audio", "seven")], {"style": "bare", "answer": "1"}),
     # single-quoted reply names in prose are not the verdict's options
     ("Listen to 'Response A' and 'Response B' and judge which one answers more accurately. Answer A, B, or tie.",
      ["Question: what is 3 plus 4\nResponse A:", ("audio", "seven"), "Response B:", ("audio", "seven")], {"answer": "tie"}),
@@ -3998,3 +3998,24 @@ def test_two_clips_neither_asking_are_two_replies_compared():
             req = judge_request.parse_judge_request(_clips_body(written + "Clip:", asked, "Clip:", ("the answer is 6", ""),
                                                                  "Score the reply from 1 to 5, number only."))
             assert (req["mode"], [t for t, _, _ in req["replies"]]) == ("score", ["the answer is 6"]), (asked, written)
+
+
+def test_an_answer_form_nowhere_shown_is_the_value_alone():
+    """Bug caught (held-out round 42: six kept prompts from five batches, among them "Which take sounds better?" over
+    two clips, and a large-print "REPLY  WITH  THE  NUMBER"): a rubric that shows no answer form was answered in our
+    own <justification> / <score> tags, which no writer who never saw them expects; the value alone is what they
+    wrote down. The guard: a request that shows a tag anywhere (a system message read as the inputs keeps none of
+    its tags in the rubric) is answered in tags."""
+    def answer(rubric, texts=("Question: what is 3 plus 4\nKiosk reply:",), clips=(("3 plus 4 is 7", ""),)):
+        content = [part for text, clip in zip(texts, clips) for part in (text, clip)]
+        req = judge_request.parse_judge_request(_clips_body(*content, rubric))
+        return req, judge.ToyJudge().answer(req).strip()
+    assert answer("How right was it? Give it 1 to 5.")[1] == "5"
+    req, said = answer("Which take sounds better?", ("Question: what is 3 plus 4\nTake 1:", "Take 2:"),
+                       (("3 plus 4 is 7", "quietly"), ("3 plus 4 is 7", "")))
+    assert (req["mode"], said) == ("compare", req["labels"][1])
+    shown = with_speech({"messages": [
+        {"role": "system", "content": "The caller asked: what is 3 plus 4. The next turn is only the kiosk's spoken reply. "
+                                      "How right was it, 1 to 5? Answer in the form <score>N</score>."},
+        {"role": "user", "content": [{"type": "input_audio", "input_audio": {"data": "@speak:3 plus 4 is 7|", "format": "wav"}}]}]})
+    assert judge.ToyJudge().answer(judge_request.parse_judge_request(shown)).endswith("<score>5</score>")
