@@ -144,7 +144,7 @@ def answer_options(rubric) -> tuple | None:
             if start.strip() and all(rest) and len(set(rest)) == len(rest) and (not single or start.endswith(": ") or asked):
                 return start, rest
             # the tie in its own words after two that share a start: "Answer `Take 1` or `Take 2`, or `No preference`"
-            tied = len(listed) == 3 and re.fullmatch(r"(?i)tie|equal|same|neither|both|no (?:preference|difference)", listed[2])
+            tied = len(listed) == 3 and re.fullmatch(r"(?i)tie|equal|same|neither|both|level|even|draw|dead heat|no (?:preference|difference)", listed[2])
             shared = os.path.commonprefix(listed[:2])
             ending = os.path.commonprefix([listed[0][::-1], listed[1][::-1]])[::-1]       # "A is better" / "B is better"
             if tied and (re.fullmatch(r"[A-Za-z]+ ", shared[:shared.rfind(" ") + 1]) or re.fullmatch(r" [a-z][\w ]{2,20}", ending)

@@ -28,6 +28,11 @@ from judge_axis import axis_of_words
 from judge_forms import LADDER, VERDICTS, answer_options, answer_template, answer_words, csv_row, input_heading, letter_grades
 
 
+# what a rubric judges by, never a clip's name: a list of them is the criteria, not the answers
+CRITERIA = {"volume", "loudness", "tone", "pace", "tempo", "speed", "pitch", "clarity", "intonation", "prosody", "fluency",
+            "rhythm", "timing", "emotion", "expressiveness", "diction", "articulation", "pronunciation", "enunciation",
+            "timbre", "warmth", "energy", "naturalness", "accuracy", "correctness", "completeness", "relevance",
+            "helpfulness", "content", "delivery", "style", "manner", "grammar", "wording"}
 PAIR_AXES = {"helpfulness": "semantic", "naturalness": "acoustic", "overall": "holistic"}
 PAIR_NAMES = {axis: name for name, axis in PAIR_AXES.items()}     # semantic -> helpfulness, ...
 
@@ -195,6 +200,8 @@ def answer_format(rubric, pairwise=False, bare_default=False) -> dict:
         # count is 3", reply 2 was "the count is 4"')
         fmt.update(style="template", slots=["choice"], template=(options[0], "", ""), labels=options[1][:2])
         fmt["tie"] = options[1][2] if len(options[1]) == 3 else fmt["tie"]
+        if not options[0].strip():       # '"Board 1", "Board 2" or "Level"': whole answers, each the answer itself
+            fmt.update(style="bare")
     elif starting:
         fmt.update(style="line", slots=[starting.group(1)])
         if pairwise and (words or listed):
@@ -361,6 +368,8 @@ def pair_verdict(rubric) -> tuple:
         r"[\"'`]?([A-Za-z]\w{0,15}(?: preference| difference| the same| heat)?)\b[\"'`]?"     # two words too: "Answer 1, Answer 2, Same",
         #                                                 "Voice X, Voice Y, or SAME", "Alpha, Beta, No preference"
         r"(?=\s*(?:[.,;(]|$)|\s+(?:on|and|if|when|as|only)\b)", re.sub(r"[ \t]*\([^()\n]{0,80}\)", "", rubric), re.I | re.M)
+    if listed and all(w.lower() in CRITERIA for w in listed.groups()[:2]):
+        listed = None              # "VOICE ONLY: volume, tone, pace, and ...": what to judge, not the answers
     if listed and not tie:
         said["tie"] = listed.group(3)
     two_words = re.search(r"\b(?:answer|respond|reply|output|write|say|type|word|label|tell)\w*\b[^.\n]{0,40}?\b(first|left)['\"`]? or "

@@ -2503,7 +2503,7 @@ def test_inputs_and_questions_of_round_sixteen():
 
 @pytest.mark.parametrize("rubric,pairwise,want", [
     ("Answer `Take 1` or `Take 2`, or `No preference` if they are genuinely equal. Just the label please, no notes.", True,
-     {"style": "template", "template": ("", "", ""), "labels": ["Take 1", "Take 2"], "tie": "No preference"}),
+     {"style": "bare", "labels": ["Take 1", "Take 2"], "tie": "No preference"}),     # whole answers: bare (was an empty template)
     ('Return a JSON object {"overall": <integer 0-100>, "comment": "<short comment>"}.', False,
      {"style": "json", "scale": (0, 100)}),
     ("Your response should be formatted as follows:\nExplanation: (your explanation)\nRating: (int)", False,
@@ -4019,3 +4019,19 @@ def test_an_answer_form_nowhere_shown_is_the_value_alone():
                                       "How right was it, 1 to 5? Answer in the form <score>N</score>."},
         {"role": "user", "content": [{"type": "input_audio", "input_audio": {"data": "@speak:3 plus 4 is 7|", "format": "wav"}}]}]})
     assert judge.ToyJudge().answer(judge_request.parse_judge_request(shown)).endswith("<score>5</score>")
+
+
+def test_a_list_of_criteria_is_not_the_verdicts_labels():
+    """Bug caught (round 42: batch 55's salon, batch 57's cadets): "VOICE ONLY: volume, tone, pace, and whether it
+    was said as asked" was read as the answers to pick from (after "only:", as in "the slot code only: A1, B7, or
+    SAME"): the verdict came out "volume", or the tie "pace". What a rubric judges by is never a clip's name. The
+    guard: a list of names after "only:" is still the labels."""
+    def verdict(rubric, second="quietly"):
+        req = judge_request.parse_judge_request(_clips_body("Question: repeat after me red barn say it quietly\nStall 1:",
+                                                            ("you said red barn", "loudly"), "Stall 2:", ("you said red barn", second),
+                                                            rubric))
+        return judge.ToyJudge().answer(req).strip().splitlines()[-1]
+    rubric = ('This one is about the VOICE ONLY: volume, tone, pace, and whether it was said as asked. Which stall did '
+              'better? Reply with just "Stall 1" or "Stall 2", or "Level" if you cannot split them.')
+    assert (verdict(rubric), verdict(rubric, second="loudly")) == ("Stall 2", "Level")
+    assert verdict("Which stall sounded right? The stall's name only: Mint, Sage, or Same.") == "Sage"
