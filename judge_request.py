@@ -471,7 +471,11 @@ def parse_judge_request(body: dict) -> dict:
     # two clips to judge, neither of them the question spoken: two replies, however the text names them (the
     # question written, "Q: spell road backwards | booth A: <clip> | booth B: <clip> | out: A / B / ="), as a
     # listener takes them; a spoken question among them leaves one reply to score
-    pairwise = pairwise or (not ours and len(audios) - spoken >= 2 and not any(map(speaks_question, audios[-2:])))
+    asking = [] if ours or len(audios) < 2 else [speaks_question(a) for a in audios[-2:]]
+    pairwise = pairwise or (len(audios) - spoken >= 2 and asking == [False, False])
+    # and the other way: of two labelled clips ("Recording one:" / "Recording two:"), one that asks is the question
+    # (never in our own request: `asking` is empty there, and a policy's reply may parrot its question)
+    pairwise = pairwise and not any(asking)
     question = (found["question"] or "") if ours else toy_question(
         _their_question(found["question"], free, rubric, audios[:-2] if pairwise else audios[:-1]), "\n".join(system + user))
     if not ours and re.fullmatch(r"[a-z][^\n]*[^.]\.", question):

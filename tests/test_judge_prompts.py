@@ -4035,3 +4035,21 @@ def test_a_list_of_criteria_is_not_the_verdicts_labels():
               'better? Reply with just "Stall 1" or "Stall 2", or "Level" if you cannot split them.')
     assert (verdict(rubric), verdict(rubric, second="loudly")) == ("Stall 2", "Level")
     assert verdict("Which stall sounded right? The stall's name only: Mint, Sage, or Same.") == "Sage"
+
+
+def test_of_two_labelled_clips_one_that_asks_is_the_question():
+    """Bug caught (held-out round 43, batch 59's street-cleaning depot, misread at the session's start too):
+    "Recording one:" / "Recording two:" over a clip that speaks the question and one that answers it read as two
+    replies compared (two labels), and answered "one". A listener hears that the first clip asks: one reply,
+    scored. The guard: "Comparison axis:" (our own request) is a comparison whatever its clips say."""
+    req = judge_request.parse_judge_request(_clips_body(
+        "Recording one is a driver's question, recording two is the terminal's answer.\nRecording one:",
+        ("how many letters in bread say it quietly", ""), "Recording two:", ("the count is 5", "quietly"),
+        "Give it one overall mark from 1 to 5. Number only."))
+    assert (req["mode"], req["question"], [t for t, _, _ in req["replies"]]) == (
+        "score", "how many letters in bread say it quietly", ["the count is 5"])
+    assert judge.ToyJudge().answer(req).strip() == "5"
+    parrot, right = (("what is 3 plus 4", *codec.decode(codec.speak("what is 3 plus 4"))),        # a reply that parrots the question
+                     ("3 plus 4 is 7", *codec.decode(codec.speak("3 plus 4 is 7"))))
+    ours = judge_request.parse_judge_request(reward.build_pair_request("toy", "helpfulness", "what is 3 plus 4", parrot, right))
+    assert (ours["mode"], judge.ToyJudge().answer(ours).strip().endswith("<choice>B</choice>")) == ("compare", True)
