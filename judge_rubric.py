@@ -79,7 +79,8 @@ def named_scale(rubric) -> tuple | None:
             # "out of 10, where 0 means totally wrong", or "0-100" written too ("0-100. ... MARK: __ / 100"): the bottom is 0
             hi = int(next(g for g in m.groups()[1:] if g))
             # ("out of 100" is a percentage's 0 to 100: no writer of the prompts measured read it 1-100)
-            lo = int(m.group(1) or (0 if hi == 100 or re.search(rf"(?<![\w.])0\s*(?:=|means|is|for|:)\s|(?<![\w.])0\s*(?:-|\u2013|to)\s*{hi}\b",
+            lo = int(m.group(1) or (0 if hi == 100 or re.search(rf"(?<![\w.])0\s*(?:=|means|is|for|:)\s|(?<![\w.])0\s*(?:-|\u2013|to)\s*{hi}\b|"
+                                                             r"(?<![\w.])0\s+(?:worst|lowest|useless|wrong)\b",    # "(0 worst, 10 best)"
                                                    rubric, re.I) else 1))
             return lo, hi
     # "1 = wrong, 3 = right" (not what numbered inputs hold: "Clip 1 = the listener's request. Clip 2 = our bot's reply.")
@@ -374,7 +375,7 @@ def pair_verdict(rubric) -> tuple:
         said["tie"] = listed.group(3)
     two_words = re.search(r"\b(?:answer|respond|reply|output|write|say|type|word|label|tell)\w*\b[^.\n]{0,40}?\b(first|left)['\"`]? or "
                           r"['\"`]?(second|right)\b|"
-                          r"\b(?:just|only|either|with|say|answer|reply|write|type) (1|X|a) or (2|Y|b)\b|"     # "just say a or b": as spelled
+                          r"\b(?:just|only|either|with|say|answer|reply|write|type) ['\"`]?(1|X|a)['\"`]? or ['\"`]?(2|Y|b)\b|"     # "just say a or b", "just 'a' or 'b'": as spelled
                           r"\b(?:write|reply|answer|output|respond|say)\w*\s+(?:with\s+)?(?:a single (?:character|digit|number)\s*:?\s*)?"
                           r"[\"']?(1)[\"']? if [^.\n]{0,60}?\b[\"']?(2)[\"']? if\b",
                           rubric, re.I)

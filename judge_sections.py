@@ -39,7 +39,7 @@ RUBRIC_CUE = re.compile(r"<(?:score|rating|grade|choice|verdict|winner|prefer\w*
                          r"\b(?:justification|rationale)\b|\bon (?:its|a) own line\b|\b(?:a|the) (?:last|final) line\b|"
                          r"\bthink step by step\b|\{\s*\"(?:score|rating|grade|verdict|winner|prefer\w*|choice)\w*\"\s*:|"
                          r"\b(?:grader|evaluator|act as an?)\b|\b(?:output|return|respond|reply)\s+(?:only|just|with)\b|"
-                         r"\bgive (?:your|a|the) (?:score|rating|verdict|grade)\b|"
+                         r"\bgive (?:your|a|an|the)(?: [a-z]+)? (?:score|rating|verdict|grade|mark)\b|"     # "Give a correctness score"
                          r"\b(?:after|before) (?:judging|rating|scoring)\b|"
                          r"\bdecide (?:whether|if|which)\b|\bexplain (?:briefly|your reasoning|your answer|why)\b|"   # "..., then end with"
                          r"\b(?:rate|score|grade|judge|evaluate|assess)\s+(?:the|each|both|this|these|how|whether|only|it|its|their)\b|"

@@ -4053,3 +4053,32 @@ def test_of_two_labelled_clips_one_that_asks_is_the_question():
                      ("3 plus 4 is 7", *codec.decode(codec.speak("3 plus 4 is 7"))))
     ours = judge_request.parse_judge_request(reward.build_pair_request("toy", "helpfulness", "what is 3 plus 4", parrot, right))
     assert (ours["mode"], judge.ToyJudge().answer(ours).strip().endswith("<choice>B</choice>")) == ("compare", True)
+
+
+@pytest.mark.parametrize("messages,want", [
+    # a transcript's section ends where the rubric's paragraph starts: "Give a correctness score ..." (an adjective
+    # between "a" and "score") was read as more of the reply's words, and the 0-10 scale and 'Score: N' with it
+    ([("user", ["### Question\nSpell lamp backwards.\n\n### Response\n", ("lamp backwards is lamp", ""),
+                "\nTranscript: lamp backwards is lamp\n\nGive a correctness score from 0 (completely wrong) to 10 (fully "
+                "correct). Output a single line in the form 'Score: N'."])],
+     {"replies": ["lamp backwards is lamp"], "scale": (0, 10), "answer": "Score: 3"}),
+    # "(0 worst, 10 best)": the bottom of "out of 10" is 0
+    ([("user", ["Recording one is the question, recording two the answer.\nRecording one:", ("how many letters in bread", ""),
+                "Recording two:", ("the count is 5", ""), "One mark out of 10 (0 worst, 10 best). Number only."])],
+     {"scale": (0, 10), "answer": "10"}),
+    # labels in quotes: "Reply with just 'a' or 'b'." answers as spelled
+    ([("user", ["Question: what is 9 plus 4\nThe two replies follow, a then b.", ("9 plus 4 is 12", ""), ("9 plus 4 is 13", ""),
+                "Which one is correct? Reply with just 'a' or 'b'."])],
+     {"answer": "b"}),
+])
+def test_plain_prompts_of_round_forty_two(messages, want):
+    """Bugs caught (held-out rounds 42 and 43, misread at the session's start too): plain batch 43's reference
+    grader and AlpacaEval-like 'a' / 'b', batch 59's depot mark (each row's comment)."""
+    body = with_speech({"messages": [{"role": role, "content": [
+        {"type": "text", "text": c} if isinstance(c, str) else
+        {"type": "input_audio", "input_audio": {"data": f"@speak:{c[0]}|{c[1]}", "format": "wav"}} for c in parts]}
+        for role, parts in messages]})
+    req = judge_request.parse_judge_request(body)
+    got = {"replies": [t for t, _, _ in req["replies"]], "scale": req["format"]["scale"],
+           "answer": judge.ToyJudge().answer(req).strip().splitlines()[-1]}
+    assert {k: got[k] for k in want} == want
