@@ -122,9 +122,10 @@ def answer_format(rubric, pairwise=False, bare_default=False) -> dict:
     rubric = rubric.replace("\u2018", "'").replace("\u2019", "'")        # ‘'1'’: quotes as straight ones
     rubric = rubric.replace('\\"', '"')      # a JSON string's quotes: '"output": "{\\"winner\\": \\"first\\" | ...}"'
     template, options = answer_template(rubric), answer_options(rubric)
-    fraction = re.search(r"\b(?:like|as|e\.g\.?,?|such as|format|form)\s+[\"'`\u201c]?(?:\d{1,3}|N|X|<[A-Za-z ]{1,12}>)\s*/\s*(\d{1,3})\b",
-                         rubric)  # "as N/10", "as <number>/100"
-    template = template or (fraction and ("", "N", f"/{fraction.group(1)}"))
+    fraction = re.search(r"\b(?:like|as|e\.g\.?,?|such as|format|form)\s+[\"'`\u201c]?(?:\d{1,3}|N|X|<[A-Za-z ]{1,12}>)\s*"
+                         r"(/|out of)\s*(\d{1,3})\b", rubric, re.I)  # "as N/10", "as <number>/100", "as '<N> out of 10'"
+    template = template or (fraction and ("", "N", f"/{fraction.group(2)}" if fraction.group(1) == "/" else
+                                          f" {fraction.group(1)} {fraction.group(2)}"))
     if asks_answer_alone(rubric):
         fmt["alone"] = True
     levels = None if pairwise else score_levels(rubric, template, named)
@@ -224,9 +225,10 @@ def answer_format(rubric, pairwise=False, bare_default=False) -> dict:
         fmt.update(style="bare", slots=["choice"])
     elif lines:
         fmt.update(style="line", slots=lines)
-        out_of = re.search(rf"(?:{'|'.join(map(re.escape, lines))})\s*:\s*<?(?:[NnXx]|\d+|_+)>?\s*(/|\bof\b)\s*(\d+)", rubric)   # "<X>/10", "__/10"
-        if out_of:                                           # "Score: X/10", "Verdict: N of 10"
-            fmt["suffix"] = f"/{out_of.group(2)}" if out_of.group(1) == "/" else f" of {out_of.group(2)}"
+        out_of = re.search(rf"(?:{'|'.join(map(re.escape, lines))})\s*:\s*<?(?:[NnXx]|\d+|_+)>?\s*(/|\b(?:out )?of\b)\s*(\d+)", rubric,
+                           re.I)                             # "<X>/10", "__/10"
+        if out_of:                                           # "Score: X/10", "Verdict: N of 10", "SCORE: N OUT OF 10"
+            fmt["suffix"] = f"/{out_of.group(2)}" if out_of.group(1) == "/" else f" {out_of.group(1)} {out_of.group(2)}"
         boxed = re.search(rf"({'|'.join(map(re.escape, lines))})[ \t]*:[ \t]*\[[ \t]*[NnXx][ \t]*\]", rubric)
         if boxed and len(lines) == 1 and not pairwise:       # "Score: [N]": the value inside the brackets
             fmt.update(style="template", slots=["value"], template=(f"{boxed.group(1)}: [", "N", "]"))

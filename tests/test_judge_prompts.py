@@ -4082,3 +4082,16 @@ def test_plain_prompts_of_round_forty_two(messages, want):
     got = {"replies": [t for t, _, _ in req["replies"]], "scale": req["format"]["scale"],
            "answer": judge.ToyJudge().answer(req).strip().splitlines()[-1]}
     assert {k: got[k] for k in want} == want
+
+
+@pytest.mark.parametrize("rubric,want", [
+    ("SCALE 1 (FAIL) TO 10 (EXEMPLARY). REPORT AS: SCORE: N OUT OF 10", {"style": "line", "suffix": " OUT OF 10"}),
+    ("Fill in the line below.\nRESULT: __ out of 10", {"style": "line", "suffix": " out of 10"}),
+    ("A mark from 0 to 10, please, written as '<N> out of 10' and nothing more.", {"template": ("", "N", " out of 10")}),
+    ("Verdict: N of 10", {"suffix": " of 10"}),          # guards: the forms read before
+    ("Answer as 7/10.", {"template": ("", "N", "/10")}),
+])
+def test_a_value_written_out_of_its_top(rubric, want):
+    """Bugs caught (held-out rounds 42 to 44: batches 54, 61 and 64): "SCORE: N OUT OF 10", "RESULT: __ out of 10" and
+    "'<N> out of 10'" answered "SCORE: 6" or "5", the "out of 10" the rubric shows left off."""
+    assert_answer_form(rubric, False, want)
