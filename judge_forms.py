@@ -6,6 +6,7 @@ two, a quality ladder's), whole answers listed to pick from, an answer line show
     judge_forms.answer_options("End with 'Winner: A' or 'Winner: B'.")          # ('Winner: ', ['A', 'B'])
     judge_forms.answer_template("Reply in the format: Score: <N>")              # ('Score: ', '<N>', '')
     judge_forms.csv_row("clip_id: vx_1\nOutput one CSV row, columns clip_id,score")   # ('vx_1,', 'N', '')
+    judge_forms.offered_pair("Just send back 1 or 2.", request_text)              # ('1', '2', None)
 
 judge_rubric.answer_format weighs these against the rubric's other cues (tags, JSON keys, [[N]],
 "Score: N" lines, a form's last "- Fluency:") and decides the one form to answer in. All of it is
@@ -275,3 +276,57 @@ def csv_row(rubric) -> tuple | None:
                                                                    after, re.I)
     before = (",".join(columns) + "\n" if header else "") + "".join(f"{v}," for v in values[:k])
     return before, "N", "".join(f",{v}" for v in values[k + 1:])
+
+
+
+# two clips' names that need no mention to name them: "1 or 2", "A or B", "first or second", "left or right"
+_ORDINAL_PAIRS = [("1", "2"), ("a", "b"), ("one", "two"), ("first", "second"), ("left", "right"), ("x", "y")]
+
+
+def offered_pair(rubric, elsewhere) -> tuple | None:
+    """The two answers the rubric's last answer instruction offers and, where it gives one, its tie: "Just send
+    back 1 or 2." -> ("1", "2", None); "Give me just the stage name of the winner, Dave Nightly or Priya Punch, or
+    'dead heat' if ..." -> ("Dave Nightly", "Priya Punch", "dead heat"). Each of the two must name a clip: an
+    ordinal pair ("1 or 2", "first or second"), or a name the request writes outside the instruction
+    (`elsewhere`: the request's text), the longest such ending before "or" and starting after it. They come back
+    in the clips' order: an ordinal's own, else where the request first names each. None when no such pair."""
+    verb = re.compile(rf"\b(?:{_ANSWER_VERB}|send(?: back)?|give|tell|type|put)\b", re.I)
+    found = [s for s in re.split(r"(?<=[.!?])\s+|\n", rubric) if verb.search(s) and re.search(r"\bor\b", s)]
+    for sentence in reversed(found[-2:]):
+        # the names must be written outside the instruction itself (where it is not found, only an ordinal pair names)
+        other = elsewhere.replace(sentence, " ") if sentence in elsewhere else ""
+        for m in re.finditer(r"[\"'`]?,?\s+or\s+[\"'`]?", sentence):
+            before = re.findall(r"[\w'+-]+", sentence[:m.start()])[-3:]
+            after = re.findall(r"[\w'+-]+", sentence[m.end():])[:3]
+            if not before or not after:
+                continue
+            ordinal = (before[-1].lower(), after[0].lower()) in _ORDINAL_PAIRS
+            if ordinal:
+                first, second = before[-1], after[0]
+            else:
+                first, second = (next((" ".join(words[-n:] if last else words[:n]) for n in range(len(words), 0, -1)
+                                       if _written(" ".join(words[-n:] if last else words[:n]), other)), None)
+                                 for words, last in ((before, True), (after, False)))
+                if not (first and second) or first.lower() == second.lower():
+                    continue
+            rest = sentence[m.end():][len(second):]                  # after the second answer, as written
+            if not ordinal and _written(second, other).start() < _written(first, other).start():
+                first, second = second, first          # in the clips' order: as the request first names them
+            tie = re.match(r"[\"'`]?,?\s+or\s+[\"'`]?([A-Za-z][\w' -]{0,20}?)[\"'`]?(?=\s+(?:if|when|for)\b|\s*[,.;!()]|\s*$)", rest)
+            return first, second, tie.group(1) if tie else None
+    return None
+
+
+# words of an instruction, never a clip's name on their own: "Respond with the callsign only, or SAY AGAIN if ..."
+_NOT_NAMES = {"only", "just", "say", "tell", "write", "answer", "reply", "respond", "send", "back", "give", "with", "the", "a",
+              "an", "it", "its", "is", "was", "which", "better", "best", "one", "this", "that", "these", "those", "number",
+              "name", "word", "label", "and", "if", "not", "no", "yes", "me", "us", "please", "either", "neither", "both",
+              "winner", "pick", "choose", "of", "to", "in", "on", "for", "as", "clip", "recording", "reply's", "voice"}
+
+
+def _written(phrase, text):
+    """Where `phrase` is written in `text` as whole words, any case (a match, or None); never a phrase of
+    instruction words only."""
+    if all(w.lower() in _NOT_NAMES for w in phrase.split()):
+        return None
+    return re.search(rf"(?<![\w'-]){re.escape(phrase)}(?![\w'-])", text, re.I)

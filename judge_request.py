@@ -38,6 +38,7 @@ import soundfile as sf
 from judge_axis import rubric_axis
 from judge_inputs import (AFTER_AUDIO, ASKERS, TOY_TASKS, heading_kind, heard_words, known_words, sentences, toy_question,
                           toy_reference, unfield, unhtml, unjson, untag)
+from judge_forms import offered_pair
 from judge_rubric import PAIR_NAMES, answer_format
 from judge_sections import PLACEHOLDER_CLIP, RUBRIC_CUE, our_sections, split_sections
 
@@ -527,10 +528,18 @@ def parse_judge_request(body: dict) -> dict:
             import codec
             t = heard_words(codec.hear(codec.encode(wave, rate)), known)
         out.append(("" if t.strip() == "[empty]" else t, wave, rate))
+    written = "" if ours else "\n".join("\n".join(_parts(m.get("content"), marks=False)[0]) for m in body["messages"])
+    fmt = answer_format(rubric, pairwise, bare_default=not ours and not re.search(
+        r"<(?:score|choice|justification|rating|verdict|winner)>", written))
+    # a comparison whose answers the rubric offers by the clips' names, nothing else having named them: "Just send back
+    # 1 or 2", "the stage name of the winner, Dave Nightly or Priya Punch, or 'dead heat'"
+    offered = offered_pair(rubric, written) if pairwise and not ours and not fmt.get("labels") and not named and not by_name \
+        and len(labels) < 2 else None
+    if offered:
+        fmt["labels"] = list(offered[:2])
+        fmt["tie"] = offered[2] if offered[2] and fmt["tie"] == "tie" else fmt["tie"]
     return {"mode": "compare" if pairwise else "score", "axis": axis, "question": question,
             "reference": found["reference"], "replies": out, "heard": heard, "seed": seed,
             "labels": list(named) if named else [n.group(1) for n in names] if by_name else
             labels[:2] if pairwise and len(labels) >= 2 else ["A", "B"],
-            "format": answer_format(rubric, pairwise, bare_default=not ours and not re.search(
-                r"<(?:score|choice|justification|rating|verdict|winner)>", "\n".join(
-                    "\n".join(_parts(m.get("content"), marks=False)[0]) for m in body["messages"])))}
+            "format": fmt}

@@ -4095,3 +4095,24 @@ def test_a_value_written_out_of_its_top(rubric, want):
     """Bugs caught (held-out rounds 42 to 44: batches 54, 61 and 64): "SCORE: N OUT OF 10", "RESULT: __ out of 10" and
     "'<N> out of 10'" answered "SCORE: 6" or "5", the "out of 10" the rubric shows left off."""
     assert_answer_form(rubric, False, want)
+
+
+def test_answers_offered_by_the_clips_names():
+    """Bug caught (held-out rounds 42 to 44: batches 57, 59 and 62, and batch 52's tractor rally left out since
+    round 40): a comparison whose last instruction offers its answers by the clips' names, nothing else having
+    named them ("Just send back 1 or 2.", "Answer with the number 1 or 2 and nothing else.", "the stage name of the
+    winner, Dave Nightly or Priya Punch, or 'dead heat'"), answered "A" / "B". Names that are not ordinals must be
+    written elsewhere in the request, and are put in the clips' order. Guards: instruction words are no names
+    ("Respond with the callsign only, or SAY AGAIN if ..." offers no pair); a verdict pair (yes or no) is none."""
+    def read(*content):
+        req = judge_request.parse_judge_request(_clips_body(*content))
+        return req, judge.ToyJudge().answer(req).strip().splitlines()[-1]
+    q = "I asked it how many letters in apple. Old one first, new one second."
+    assert read(q, ("the count is 4", ""), ("the count is 5", ""), "Which one got it right? Just send back 1 or 2.")[1] == "2"
+    req, said = read("Tonight's request: how many letters in bread say it quietly\nFirst up, DAVE NIGHTLY:", ("the count is 5", "loudly"),
+                     "And now, PRIYA PUNCH:", ("the count is 5", "quietly"), "Who nailed the delivery? Give me just the stage name "
+                     "of the winner, Priya Punch or Dave Nightly, or 'dead heat' if there's nothing in it.")
+    assert (req["format"]["labels"], req["format"]["tie"], said) == (["Dave Nightly", "Priya Punch"], "dead heat", "Priya Punch")
+    told = "Respond with the callsign only, or SAY AGAIN if you can't separate them."
+    assert judge_forms.offered_pair(told, "Dinghy Alpha:\nDinghy Bravo:\nBase asked: say it slowly, only once.\n" + told) is None
+    assert judge_forms.offered_pair("Is either right? Answer yes or no.", "yes no") is None
