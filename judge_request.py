@@ -529,6 +529,9 @@ def parse_judge_request(body: dict) -> dict:
             t = heard_words(codec.hear(codec.encode(wave, rate)), known)
         out.append(("" if t.strip() == "[empty]" else t, wave, rate))
     written = "" if ours else "\n".join("\n".join(_parts(m.get("content"), marks=False)[0]) for m in body["messages"])
+    # the replies' own words quoted in the prose ('the first one said "frog backwards is frog"') are no answer form
+    for said in [] if ours else [t.strip() for t, _, _ in out if len(t.strip()) >= 3]:      # (given, or as heard)
+        rubric = re.sub(rf"[\"'\u201c`]{re.escape(said)}[\"'\u201d`]", " the reply ", rubric, flags=re.I)
     fmt = answer_format(rubric, pairwise, bare_default=not ours and not re.search(
         r"<(?:score|choice|justification|rating|verdict|winner)>", written))
     # a comparison whose answers the rubric offers by the clips' names, nothing else having named them: "Just send back

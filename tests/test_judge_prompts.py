@@ -4116,3 +4116,17 @@ def test_answers_offered_by_the_clips_names():
     told = "Respond with the callsign only, or SAY AGAIN if you can't separate them."
     assert judge_forms.offered_pair(told, "Dinghy Alpha:\nDinghy Bravo:\nBase asked: say it slowly, only once.\n" + told) is None
     assert judge_forms.offered_pair("Is either right? Answer yes or no.", "yes no") is None
+
+
+def test_the_replies_quoted_words_are_no_answer_form():
+    """Bug caught (held-out round 45: batch 67's wetsuit repairer, batch 68's debating society; batch 57's pizza
+    takeaway): the replies' own words quoted in the prose ('the first one said "frog backwards is frog" and the
+    second one said "frog backwards is gorf"') were read as the answers to pick from, a template "frog backwards
+    is " with labels "frog" / "gorf", and the verdict came out as a reply's words. Guard: the quoted words are still
+    the replies' transcripts."""
+    req = judge_request.parse_judge_request(_clips_body(
+        'I asked both "spell frog backwards", the first one said "frog backwards is frog" and the second one said "frog '
+        'backwards is gorf", recordings attached in that order. Which answer is more correct? Content only. Answer with '
+        "one word: first, second, or neither", ("frog backwards is frog", ""), ("frog backwards is gorf", "")))
+    assert ([t for t, _, _ in req["replies"]], judge.ToyJudge().answer(req).strip()) == (
+        ["frog backwards is frog", "frog backwards is gorf"], "second")
