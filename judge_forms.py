@@ -7,6 +7,7 @@ two, a quality ladder's), whole answers listed to pick from, an answer line show
     judge_forms.answer_template("Reply in the format: Score: <N>")              # ('Score: ', '<N>', '')
     judge_forms.csv_row("clip_id: vx_1\nOutput one CSV row, columns clip_id,score")   # ('vx_1,', 'N', '')
     judge_forms.offered_pair("Just send back 1 or 2.", request_text)              # ('1', '2', None)
+    judge_forms.asked_by_kind("Answer with the take number only.", clip_labels)   # ('1', '2')
 
 judge_rubric.answer_format weighs these against the rubric's other cues (tags, JSON keys, [[N]],
 "Score: N" lines, a form's last "- Fluency:") and decides the one form to answer in. All of it is
@@ -330,3 +331,26 @@ def _written(phrase, text):
     if all(w.lower() in _NOT_NAMES for w in phrase.split()):
         return None
     return re.search(rf"(?<![\w'-]){re.escape(phrase)}(?![\w'-])", text, re.I)
+
+
+def asked_by_kind(rubric, clip_labels) -> tuple | None:
+    """A comparison answered by what names the clips, where the rubric asks for it by kind: "Answer with the take
+    number only." -> ("1", "2"); "Reply with just the vendor name." over "Lockbox said (...):" / "Stackwell said
+    (...):" -> ("Lockbox", "Stackwell"), the words in which the two clips' label lines differ. None otherwise."""
+    asked = re.search(rf"\b(?:{_ANSWER_VERB}|send(?: back)?|give|tell|type)\b[^.\n]{{0,40}}?\b(?:the|its|their)\s+"
+                      r"(?:[\w'-]+\s+){0,3}?(name|number)\b", rubric, re.I)
+    if not asked:
+        return None
+    if asked.group(1).lower() == "number":
+        return "1", "2"
+    lines = [re.sub(r"\s*\([^()\n]*\)|[\s:]+$", "", label or "").split() for label in clip_labels[-2:]]
+    if len(lines) < 2 or not all(lines):
+        return None
+    first, second = lines
+    while first and second and first[0].lower() == second[0].lower():
+        first, second = first[1:], second[1:]
+    while first and second and first[-1].lower() == second[-1].lower():
+        first, second = first[:-1], second[:-1]
+    if not (1 <= len(first) <= 3 and 1 <= len(second) <= 3) or all(w.lower() in _NOT_NAMES for w in first + second):
+        return None
+    return " ".join(first), " ".join(second)

@@ -38,7 +38,7 @@ import soundfile as sf
 from judge_axis import rubric_axis
 from judge_inputs import (AFTER_AUDIO, ASKERS, TOY_TASKS, heading_kind, heard_words, known_words, sentences, toy_question,
                           toy_reference, unfield, unhtml, unjson, untag)
-from judge_forms import offered_pair
+from judge_forms import asked_by_kind, offered_pair
 from judge_rubric import PAIR_NAMES, answer_format
 from judge_sections import PLACEHOLDER_CLIP, RUBRIC_CUE, our_sections, split_sections
 
@@ -538,6 +538,10 @@ def parse_judge_request(body: dict) -> dict:
     # 1 or 2", "the stage name of the winner, Dave Nightly or Priya Punch, or 'dead heat'"
     offered = offered_pair(rubric, written) if pairwise and not ours and not fmt.get("labels") and not named and not by_name \
         and len(labels) < 2 else None
+    # or asked for by kind, "the take number", "just the vendor name": what names the clips
+    kind = asked_by_kind(rubric, clip_labels) if pairwise and not ours and not offered and not fmt.get("labels") and not named \
+        and not by_name and len(labels) < 2 else None
+    offered = offered or (kind and (*kind, None))
     if offered:
         fmt["labels"] = list(offered[:2])
         fmt["tie"] = offered[2] if offered[2] and fmt["tie"] == "tie" else fmt["tie"]

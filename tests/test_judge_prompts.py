@@ -4130,3 +4130,24 @@ def test_the_replies_quoted_words_are_no_answer_form():
         "one word: first, second, or neither", ("frog backwards is frog", ""), ("frog backwards is gorf", "")))
     assert ([t for t, _, _ in req["replies"]], judge.ToyJudge().answer(req).strip()) == (
         ["frog backwards is frog", "frog backwards is gorf"], "second")
+
+
+def test_answers_asked_for_by_kind():
+    """Bug caught (rounds 42 and 45: batch 54's storage site, batch 67's darkroom, batch 68's lip-sync takes): a
+    comparison asking for "just the vendor name" or "the take number" was answered "A": nothing had named the clips
+    in the rubric's words. The number is the clip's order; the name is what the two clips' label lines differ in
+    ("Lockbox said (...):" / "Stackwell said (...):", "Reply from Fixer:" / "Reply from Stop Bath:"). The guard:
+    label lines that do not differ name nothing."""
+    def said(first_label, second_label, rubric):
+        req = judge_request.parse_judge_request(_clips_body(
+            "A customer asked: spell star backwards\n" + first_label, ("star backwards is star", ""), second_label,
+            ("star backwards is rats", ""), rubric))
+        return judge.ToyJudge().answer(req).strip()
+    assert said('Lockbox said (transcript "star backwards is star"):', 'Stackwell said (transcript "star backwards is rats"):',
+                "Which vendor gave the correct answer? Reply with just the vendor name.") == "Stackwell"
+    assert said("Reply from Fixer:", "Reply from Stop Bath:", "Write just the name of the better pack.") == "Stop Bath"
+    takes = judge_request.parse_judge_request(_clips_body("A customer asked: spell star backwards. Two takes follow.",
+                                                          ("star backwards is star", ""), ("star backwards is rats", ""),
+                                                          "Which take is right? Answer with the take number only."))
+    assert judge.ToyJudge().answer(takes).strip() == "2"
+    assert judge_forms.asked_by_kind("Reply with just the vendor name.", ["Clip:", "Clip:"]) is None
