@@ -7,7 +7,7 @@ two, a quality ladder's), whole answers listed to pick from, an answer line show
     judge_forms.answer_template("Reply in the format: Score: <N>")              # ('Score: ', '<N>', '')
     judge_forms.csv_row("clip_id: vx_1\nOutput one CSV row, columns clip_id,score")   # ('vx_1,', 'N', '')
     judge_forms.offered_pair("Just send back 1 or 2.", request_text)              # ('1', '2', None)
-    judge_forms.asked_by_kind("Answer with the take number only.", clip_labels)   # ('1', '2')
+    judge_forms.asked_by_kind("Answer with the take number only.", clip_labels)   # ('1', '2', None)
 
 judge_rubric.answer_format weighs these against the rubric's other cues (tags, JSON keys, [[N]],
 "Score: N" lines, a form's last "- Fluency:") and decides the one form to answer in. All of it is
@@ -30,6 +30,8 @@ LADDER = {"terrible": 0, "awful": 0, "very poor": 0, "very bad": 0, "bad": 0.5, 
            "average": 2, "ok": 2, "okay": 2, "mediocre": 2, "acceptable": 2, "adequate": 2, "good": 3, "very good": 3.5,
            "great": 4, "excellent": 4, "outstanding": 4.5, "perfect": 4.5}
 _ANSWER_VERB = r"(?:answer|respond|reply|output|return|write|say|state|verdict|label|decide|classify|print|choose|pick)\w*"
+# a whole answer that is the tie, however the rubric words it ("<winner>TIE</winner>", '"Board 1", "Board 2" or "Level"')
+TIE_WORDS = r"tie|equal|same|neither|none|both|draw|level|even|dead heat|no (?:preference|difference)"
 
 
 def answer_words(rubric) -> list | None:
@@ -146,7 +148,7 @@ def answer_options(rubric) -> tuple | None:
             if start.strip() and all(rest) and len(set(rest)) == len(rest) and (not single or start.endswith(": ") or asked):
                 return start, rest
             # the tie in its own words after two that share a start: "Answer `Take 1` or `Take 2`, or `No preference`"
-            tied = len(listed) == 3 and re.fullmatch(r"(?i)tie|equal|same|neither|both|level|even|draw|dead heat|no (?:preference|difference)", listed[2])
+            tied = len(listed) == 3 and re.fullmatch(TIE_WORDS, listed[2], re.I)
             shared = os.path.commonprefix(listed[:2])
             ending = os.path.commonprefix([listed[0][::-1], listed[1][::-1]])[::-1]       # "A is better" / "B is better"
             if tied and (re.fullmatch(r"[A-Za-z]+ ", shared[:shared.rfind(" ") + 1]) or re.fullmatch(r" [a-z][\w ]{2,20}", ending)
@@ -335,14 +337,15 @@ def _written(phrase, text):
 
 def asked_by_kind(rubric, clip_labels) -> tuple | None:
     """A comparison answered by what names the clips, where the rubric asks for it by kind: "Answer with the take
-    number only." -> ("1", "2"); "Reply with just the vendor name." over "Lockbox said (...):" / "Stackwell said
-    (...):" -> ("Lockbox", "Stackwell"), the words in which the two clips' label lines differ. None otherwise."""
+    number only." -> ("1", "2", None); "Reply with just the vendor name." over "Lockbox said (...):" / "Stackwell
+    said (...):" -> ("Lockbox", "Stackwell", None), the words in which the two clips' label lines differ (no tie:
+    offered_pair's shape). None otherwise."""
     asked = re.search(rf"\b(?:{_ANSWER_VERB}|send(?: back)?|give|tell|type)\b[^.\n]{{0,40}}?\b(?:the|its|their)\s+"
                       r"(?:[\w'-]+\s+){0,3}?(name|number)\b", rubric, re.I)
     if not asked:
         return None
     if asked.group(1).lower() == "number":
-        return "1", "2"
+        return "1", "2", None
     lines = [re.sub(r"\s*\([^()\n]*\)|[\s:]+$", "", label or "").split() for label in clip_labels[-2:]]
     if len(lines) < 2 or not all(lines):
         return None
@@ -353,4 +356,4 @@ def asked_by_kind(rubric, clip_labels) -> tuple | None:
         first, second = first[:-1], second[:-1]
     if not (1 <= len(first) <= 3 and 1 <= len(second) <= 3) or all(w.lower() in _NOT_NAMES for w in first + second):
         return None
-    return " ".join(first), " ".join(second)
+    return " ".join(first), " ".join(second), None

@@ -535,13 +535,10 @@ def parse_judge_request(body: dict) -> dict:
     fmt = answer_format(rubric, pairwise, bare_default=not ours and not re.search(
         r"<(?:score|choice|justification|rating|verdict|winner)>", written))
     # a comparison whose answers the rubric offers by the clips' names, nothing else having named them: "Just send back
-    # 1 or 2", "the stage name of the winner, Dave Nightly or Priya Punch, or 'dead heat'"
-    offered = offered_pair(rubric, written) if pairwise and not ours and not fmt.get("labels") and not named and not by_name \
-        and len(labels) < 2 else None
-    # or asked for by kind, "the take number", "just the vendor name": what names the clips
-    kind = asked_by_kind(rubric, clip_labels) if pairwise and not ours and not offered and not fmt.get("labels") and not named \
-        and not by_name and len(labels) < 2 else None
-    offered = offered or (kind and (*kind, None))
+    # 1 or 2", "the stage name of the winner, Dave Nightly or Priya Punch, or 'dead heat'"; or asks for by kind, "the
+    # take number", "just the vendor name": what names the clips
+    unnamed = pairwise and not ours and not fmt.get("labels") and not named and not by_name and len(labels) < 2
+    offered = (offered_pair(rubric, written) or asked_by_kind(rubric, clip_labels)) if unnamed else None
     if offered:
         fmt["labels"] = list(offered[:2])
         fmt["tie"] = offered[2] if offered[2] and fmt["tie"] == "tie" else fmt["tie"]

@@ -25,7 +25,7 @@ import math
 import re
 
 from judge_axis import axis_of_words
-from judge_forms import LADDER, VERDICTS, answer_options, answer_template, answer_words, csv_row, input_heading, letter_grades
+from judge_forms import LADDER, TIE_WORDS, VERDICTS, answer_options, answer_template, answer_words, csv_row, input_heading, letter_grades
 
 
 # what a rubric judges by, never a clip's name: a list of them is the criteria, not the answers
@@ -156,7 +156,7 @@ def answer_format(rubric, pairwise=False, bare_default=False) -> dict:
     elif tags:
         fmt.update(style="tag", slots=tags)
         shown_values = list(dict.fromkeys(re.findall(rf"<{re.escape(tags[0])}>\s*(\w+)\s*</{re.escape(tags[0])}>", rubric)))
-        ties = [v for v in shown_values if re.fullmatch(r"tie|equal|same|neither|none|draw|both", v, re.I)]
+        ties = [v for v in shown_values if re.fullmatch(TIE_WORDS, v, re.I)]
         if pairwise and ties and len(shown_values) == 2:      # "e.g. <winner>Aria</winner>, or <winner>TIE</winner>": one example
             fmt["tie"] = ties[0]
         elif pairwise and 2 <= len(shown_values) <= 3 and not fmt.get("labels"):     # "<preferred>first</preferred> or ..."
