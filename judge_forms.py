@@ -31,6 +31,11 @@ LADDER = {"terrible": 0, "awful": 0, "very poor": 0, "very bad": 0, "bad": 0.5, 
            "great": 4, "excellent": 4, "outstanding": 4.5, "perfect": 4.5}
 _ANSWER_VERB = r"(?:answer|respond|reply|output|return|write|say|state|verdict|label|decide|classify|print|choose|pick)\w*"
 # a whole answer that is the tie, however the rubric words it ("<winner>TIE</winner>", '"Board 1", "Board 2" or "Level"')
+# what a rubric judges, never a verdict's labels: "volume, tone, pace", "pace, clarity or tone"
+CRITERIA = {"volume", "loudness", "tone", "pace", "tempo", "speed", "pitch", "clarity", "intonation", "prosody", "fluency",
+            "rhythm", "timing", "emotion", "expressiveness", "diction", "articulation", "pronunciation", "enunciation",
+            "timbre", "warmth", "energy", "naturalness", "accuracy", "correctness", "completeness", "relevance",
+            "helpfulness", "content", "delivery", "style", "manner", "grammar", "wording"}
 TIE_WORDS = r"tie|equal|same|neither|none|both|draw|level|even|dead heat|no (?:preference|difference)"
 
 
@@ -107,6 +112,17 @@ def answer_words(rubric) -> list | None:
     if len(set(ranks)) == len(ranks) >= 3:
         return [w for _, w in sorted(zip(ranks, found))]
     return None
+
+
+def verdict_asked_last(rubric) -> list | None:
+    """A verdict's two words (answer_words' order) where the rubric's last answer instruction asks for them: "...
+    to a standard of at least 4 on a 5-point scale; otherwise FAIL. Write PASS or FAIL and nothing else." -> ["FAIL",
+    "PASS"]. The scale named before it is the verdict's threshold, not the answer's form. None otherwise."""
+    asking = [s for s in re.split(r"(?<=[.!?])\s+|\n", rubric) if re.search(rf"\b{_ANSWER_VERB}\b|\bone word\b", s, re.I)]
+    # (one that asks for a number too is no verdict: "Answer yes or no questions carefully, then rate it as <score>N</score>.")
+    numbered = asking and re.search(r"\d|<[^<>\n]*>|\b(?:rate|rating|score|number|N)\b", asking[-1], re.I)
+    said = answer_words(asking[-1]) if asking and not numbered else None
+    return said if said and len(said) == 2 else None
 
 
 def letter_grades(rubric) -> list | None:
@@ -317,6 +333,60 @@ def offered_pair(rubric, elsewhere) -> tuple | None:
                 first, second = second, first          # in the clips' order: as the request first names them
             tie = re.match(r"[\"'`]?,?\s+or\s+[\"'`]?([A-Za-z][\w' -]{0,20}?)[\"'`]?(?=\s+(?:if|when|for)\b|\s*[,.;!()]|\s*$)", rest)
             return first, second, tie.group(1) if tie else None
+    return None
+
+
+
+# an answer list's separators: "RED, BLUE, or PULL AGAIN", "Kestrel / Merlin / either", "left | right | draw"
+_LIST_SEP = re.compile(r"[\"'`]?(?:\s*,\s*(?:or\s+)?|\s+or\s+|\s*/\s*|\s+\|\s+)[\"'`]?")
+
+
+def offered_list(rubric, elsewhere) -> tuple | None:
+    """The answers a comparison's last answer instruction lists, where offered_pair finds none: two that name the
+    clips and, third, the tie, however they are joined: "Tell me the winner as one of: RED, BLUE, or PULL AGAIN if
+    it's a dead heat." -> ("RED", "BLUE", "PULL AGAIN"); "Preferred: <Kestrel / Merlin / either>"; "Name the victor:
+    Red or Blue."; a table cell "| Answer with | Booth 1, Booth 2, or Equal |"; "LEFT, RIGHT or DRAW?" alone. The
+    instruction has an answer verb, follows one that ends in a colon, or is the list alone. The two are an ordinal pair
+    or names written elsewhere in the request (`elsewhere`), never criteria ("pace, clarity or tone"); they come back
+    in the clips' order. None when no such list."""
+    verb = re.compile(rf"\b(?:{_ANSWER_VERB}|send(?: back)?|give|tell|type|put)\b|^\W*(?:name|text(?: back| me)?)\b", re.I)
+    sentences = [s for s in re.split(r"(?<=[.!?])\s+|\n", rubric) if s.strip()]
+    found = [s for k, s in enumerate(sentences)
+             if verb.search(s) or k and verb.search(sentences[k - 1]) and sentences[k - 1].rstrip().endswith(":")
+             or _LIST_SEP.search(s)]
+    for sentence in reversed(found[-2:]):
+        asked = verb.search(sentence) or sentence in sentences[1:] and \
+            sentences[sentences.index(sentence) - 1].rstrip().endswith(":")
+        other = elsewhere.replace(sentence, " ") if sentence in elsewhere else ""
+        text = re.sub(r"\s*\([^()\n]{0,60}\)|[<>]", " ", sentence)       # notes in parenthesis; a placeholder's brackets
+        if text.lstrip().startswith("|"):           # a table row: its last cell holds the answers
+            text = [c for c in text.strip().strip("|").split("|") if c.strip()][-1]
+        text = re.sub(r"\s+(?:if|when|for)\b[^,/|]*$|[\s.!?;:\"'`]+$", "", text.strip())     # "... or DRAW if they tie."
+        items = _LIST_SEP.split(text)
+        joins = [m.group(0) for m in _LIST_SEP.finditer(text)]
+        # the list closes at a join with "or", "/" or "|" (commas alone list criteria, not answers), the last such first:
+        # "Text back 'first' or 'second', that's all I need."
+        for j in reversed([k for k, join in enumerate(joins) if re.search(r"\bor\b|/|\|", join)]):
+            three = j >= 1 and not re.search(r"\bor\b", joins[j - 1])      # "A, B, or tie" (not "A or B, or tie")
+            names = items[j - 1:j + 1] if three else items[j:j + 2]
+            tie = re.sub(r"\s+(?:if|when|for)\b.*$", "", items[j + 1]).strip() if three else None     # "DRAW if they tie"
+            words = [re.findall(r"\w+(?:['-]\w+)*\+?", name) for name in names]     # (not a quote's mark: "'first'")
+            if not all(words) or len(words[1]) > 3 or tie is not None and not re.fullmatch(r"\w+(?:['-]\w+)*(?: \w+(?:['-]\w+)*){0,2}", tie):
+                continue        # (a tie of one to three words, nothing else: not JSON's 'tie"}')
+            alone = j == len(joins) - 1 and j - three == 0 and len(words[0]) <= 3     # the list is the whole instruction
+            if not asked and not alone:
+                continue
+            first = " ".join(words[0][-1:])
+            second = " ".join(words[1])
+            if (first.lower(), second.lower()) not in _ORDINAL_PAIRS:
+                first = next((" ".join(words[0][-n:]) for n in range(min(len(words[0]), 3), 0, -1)
+                              if _written(" ".join(words[0][-n:]), other)), None)
+                if not first or not _written(second, other) or first.lower() == second.lower() or \
+                        {first.lower(), second.lower()} & CRITERIA:
+                    continue
+                if _written(second, other).start() < _written(first, other).start():
+                    first, second = second, first          # in the clips' order: as the request first names them
+            return first, second, tie
     return None
 
 

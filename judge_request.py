@@ -38,7 +38,7 @@ import soundfile as sf
 from judge_axis import rubric_axis
 from judge_inputs import (AFTER_AUDIO, ASKERS, TOY_TASKS, heading_kind, heard_words, known_words, sentences, toy_question,
                           toy_reference, unfield, unhtml, unjson, untag)
-from judge_forms import asked_by_kind, offered_pair
+from judge_forms import asked_by_kind, offered_list, offered_pair
 from judge_rubric import PAIR_NAMES, answer_format
 from judge_sections import PLACEHOLDER_CLIP, RUBRIC_CUE, our_sections, split_sections
 
@@ -538,10 +538,19 @@ def parse_judge_request(body: dict) -> dict:
     # 1 or 2", "the stage name of the winner, Dave Nightly or Priya Punch, or 'dead heat'"; or asks for by kind, "the
     # take number", "just the vendor name": what names the clips
     unnamed = pairwise and not ours and not fmt.get("labels") and not named and not by_name and len(labels) < 2
-    offered = (offered_pair(rubric, written) or asked_by_kind(rubric, clip_labels)) if unnamed else None
+    # or lists, however joined: "RED, BLUE, or PULL AGAIN if it's a dead heat", "Preferred: <Kestrel / Merlin / either>"
+    listed = offered_list(rubric, written) if pairwise and not ours else None
+    offered = (offered_pair(rubric, written) or listed or asked_by_kind(rubric, clip_labels)) if unnamed else None
     if offered:
         fmt["labels"] = list(offered[:2])
         fmt["tie"] = offered[2] if offered[2] and fmt["tie"] == "tie" else fmt["tie"]
+        if offered[2]:
+            fmt.pop("forced", None)         # the list offers its tie
+    # clips already named ("Team Red's box:" / "Team Blue's box:") and listed by those names: the list's third is the tie
+    in_use = [x.lower() for x in fmt.get("labels") or named or []]
+    if not offered and listed and listed[2] and fmt["tie"] == "tie" and [x.lower() for x in listed[:2]] == in_use:
+        fmt["tie"] = listed[2]
+        fmt.pop("forced", None)
     return {"mode": "compare" if pairwise else "score", "axis": axis, "question": question,
             "reference": found["reference"], "replies": out, "heard": heard, "seed": seed,
             "labels": list(named) if named else [n.group(1) for n in names] if by_name else

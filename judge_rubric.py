@@ -25,14 +25,9 @@ import math
 import re
 
 from judge_axis import axis_of_words
-from judge_forms import LADDER, TIE_WORDS, VERDICTS, answer_options, answer_template, answer_words, csv_row, input_heading, letter_grades
+from judge_forms import CRITERIA, LADDER, TIE_WORDS, VERDICTS, answer_options, answer_template, answer_words, csv_row, input_heading, letter_grades, \
+    verdict_asked_last
 
-
-# what a rubric judges by, never a clip's name: a list of them is the criteria, not the answers
-CRITERIA = {"volume", "loudness", "tone", "pace", "tempo", "speed", "pitch", "clarity", "intonation", "prosody", "fluency",
-            "rhythm", "timing", "emotion", "expressiveness", "diction", "articulation", "pronunciation", "enunciation",
-            "timbre", "warmth", "energy", "naturalness", "accuracy", "correctness", "completeness", "relevance",
-            "helpfulness", "content", "delivery", "style", "manner", "grammar", "wording"}
 PAIR_AXES = {"helpfulness": "semantic", "naturalness": "acoustic", "overall": "holistic"}
 PAIR_NAMES = {axis: name for name, axis in PAIR_AXES.items()}     # semantic -> helpfulness, ...
 
@@ -311,7 +306,8 @@ def score_levels(rubric, template, named) -> list | None:
     """The words a score is written in, worst first, where the rubric asks for words: a placeholder
     listing them ("Rating: <Excellent|Good|Fair|Poor|Bad>"), a label's placeholder ("MOS: <label>")
     over a numbered ladder ("5 Excellent", "Good (4)"), letter grades, or answer_words' list where
-    the rubric names no number (`named`: the scale it names; `template`: answer_template's)."""
+    the rubric names no number (`named`: the scale it names; `template`: answer_template's), or where its last
+    instruction asks for a verdict's two words (the number named before is the verdict's threshold)."""
     numeric = re.search(r"<[\w-]+>\s*(?:N|X|\d+)\s*</[\w-]+>|:\**\s*(?:N|X|<(?:number|int|integer|n|score)>)(?!\w)|"
                         r"\b(?:number|integer|digit)\b(?!'s)", rubric, re.I)   # "<score>N</score>", "Score: N", "the number" (not
     #                                                                   "if the number's right": the content)
@@ -331,7 +327,7 @@ def score_levels(rubric, template, named) -> list | None:
     worded = re.search(r"\b(?:one|single|that|those|these|the)\b[^.\n]{0,20}\bwords?\b", rubric, re.I)
     levels = sorted(shown, key=lambda w: LADDER[w.lower()]) if shown else \
         (ladder if len(ladder) >= 3 else answer_words(rubric)) if label_hole else \
-        None if (named or numeric) and not worded else answer_words(rubric)
+        verdict_asked_last(rubric) if (named or numeric) and not worded else answer_words(rubric)
     return letter_grades(rubric) or levels      # "A (excellent), ..., E (unacceptable)"
 
 

@@ -4151,3 +4151,52 @@ def test_answers_asked_for_by_kind():
                                                           "Which take is right? Answer with the take number only."))
     assert judge.ToyJudge().answer(takes).strip() == "2"
     assert judge_forms.asked_by_kind("Reply with just the vendor name.", ["Clip:", "Clip:"]) is None
+
+
+def test_answers_listed_however_joined():
+    """Bug caught (held-out rounds 43 to 47: batches 61, 65, 68, 72, 74 and 75, misread at every reader before): a
+    comparison whose last instruction lists its answers joined by commas, slashes or a table's cell ("RED, BLUE, or
+    PULL AGAIN if it's a dead heat", "Preferred: <Kestrel / Merlin / either>", "| Answer with | Booth 1, Booth 2, or
+    Equal |", "LEFT, RIGHT or DRAW?" standing alone, "Text back 'first' or 'second', that's all I need.") was answered
+    "A", "B" or "tie": only "X or Y" after an answer verb was read. The two named clips, the third is the tie, also
+    where the clips' labels had named them already. Guards: criteria listed ("pace, clarity or tone") are no answers,
+    though the request writes them elsewhere; commas alone list no answers; a JSON value's quotes are no tie's."""
+    def read(*content):
+        req = judge_request.parse_judge_request(_clips_body(*content))
+        return judge.ToyJudge().answer(req).strip().splitlines()[-1]
+    same = "The question both were asked: how many letters in lamp say it slowly\n"
+    # named by their labels already: the list's third is their tie (the two deliver alike)
+    assert read(same + "The red kiosk's clip:", ("the count is 4", "slowly"), "The blue kiosk's clip:", ("the count is 4", "slowly"),
+                "Judge only how it was said. Tell me the winner as one of: RED, BLUE, or GO AGAIN if there's nothing in it.") \
+        == "GO AGAIN"
+    assert read("| Item | Detail |\n|---|---|\n| Question put to both | what is 9 minus 3 |\n| Till 1 reply | first clip below |\n"
+                "| Till 2 reply | second clip below |\n| Judge | the answer's correctness only |\n| Answer with | Till 1, Till 2, or "
+                "Equal (nothing else) |", ("9 minus 3 is 5", ""), ("9 minus 3 is 6", "")) == "Till 2"
+    assert read("Two suppliers, Heron and Osprey, sent samples for the question: what is 9 minus 3\nHeron:", ("9 minus 3 is 6", ""),
+                "Osprey:", ("9 minus 3 is 5", ""), "Which supplier's answer is right? Complete this line and send only it:\n"
+                "Preferred: <Heron / Osprey / either>") == "Preferred: Heron"
+    assert read("Asked: what is 9 minus 3\nThe left speaker played first, the right one second. I only care whether the answer "
+                "is right. LEFT, RIGHT or DRAW?",
+                ("9 minus 3 is 6", ""), ("9 minus 3 is 6", "slowly")) == "DRAW"
+    assert read("The test question was what is 9 minus 3, two versions below, the first one and the second one.\n"
+                "Text back 'first' or 'second', that's all I need.", ("9 minus 3 is 5", ""), ("9 minus 3 is 6", "")) == "second"
+    told = "Pace, clarity or tone matter most here; say which is better on pace, clarity or tone."
+    assert judge_forms.offered_list(told, "We care about pace and clarity.\n" + told) is None
+    assert judge_forms.offered_list("Answer with Heron, Osprey.", "Heron: ... Osprey: ...\nAnswer with Heron, Osprey.") is None
+    told = 'Output JSON only: {"winner": "A" | "B" | "tie"}'
+    assert judge_forms.offered_list(told, "Reply A:\nReply B:\n" + told) == ("A", "B", None)     # not 'tie"}
+
+
+def test_a_verdict_asked_last_is_the_answer():
+    """Bug caught (held-out round 44: batch 60's sterile services): "PASS if the reply is good overall ... to a standard
+    of at least 4 on a 5-point scale; otherwise FAIL. Write PASS or FAIL and nothing else." was answered "4": a scale
+    named anywhere made the answer a number. Where the last answer instruction asks for a verdict's two words, the
+    scale named before is the verdict's threshold. Guard: an instruction that asks for a number as well stays a number."""
+    def said(rubric):
+        req = judge_request.parse_judge_request(_clips_body(
+            "Question read to the unit: what is 9 minus 3\n" + rubric, ("9 minus 3 is 6", "")))
+        return judge.ToyJudge().answer(req).strip()
+    assert said("Acceptance rule: PASS if the answer is right, to a standard of at least 4 on a 5-point scale; otherwise "
+                "FAIL.\nWrite PASS or FAIL and nothing else.") == "PASS"
+    assert said("Acceptance rule: at least 4 on a 5-point scale passes.\nWrite PASS or FAIL, then the score as <score>N</score>.") \
+        .endswith("<score>5</score>")
