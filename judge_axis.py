@@ -7,7 +7,8 @@
 judge_rubric.py reads the rest of a rubric (its scale and the answer's form). The axis: content / correctness / helpfulness -> semantic, paralinguistic /
 delivery / voice / prosody / naturalness -> acoustic, both or neither -> holistic, ignoring
 what the rubric says to leave out ("ignoring semantic correctness", "not how it sounds", "is
-scored in another item") and following a clause that narrows it ("solely on the voice"). All of
+scored in another item"), following a clause that narrows it ("solely on the voice"), and where the
+sentence that asks for the judging ("Which one sounds better?") names one side, that side. All of
 this is heuristic: README, *Use your own judge prompt*, says how far it carries on prompts it was
 not built from.
 
@@ -253,10 +254,32 @@ def spell_out(rubric) -> str:
     return re.sub(r"\b(%s)\b" % "|".join(found), lambda m: found[m.group(1)], rubric)
 
 
+# a sentence that asks for the judging: "Which day sounded better?", "pick the one whose ANSWER is correct."
+_ASKING = re.compile(r"^[\W\d]*(?:(?:now|so|please|ok|okay|right|then|and|finally),?\s+)*(?:which|whose|who|pick|choose|compare|"
+                     r"judge|rate|score|grade|assess|evaluate|decide|select|mark|tell me which|say which)\b", re.I)
+
+
+def asked_axis(rubric) -> str | None:
+    """The side a rubric's asking sentences name, where they name one and not the whole: its questions ("Which day
+    sounded better?") and orders to judge ("pick the one whose ANSWER is correct."), whatever its other sentences name
+    in ways the negations above miss ("The content may differ; ignore it.", "we can't hear the tone anyway"). None
+    otherwise."""
+    # (sentences as a reader takes them: "Rate the reply (is it correct? does its voice fit?) from 1 to 5." is one)
+    asking = " ".join(s for s in re.split(r"(?<=[.!?])\s+(?=[A-Z\"'\u201c(])|\n", rubric) if _ASKING.search(s) and not s.lstrip().startswith("|"))
+    # (one that asks for the whole names no side: "Judge them on everything", "score it overall, ... together", "the
+    # quality and relevance of their outputs")
+    if not asking or _HOLISTIC.search(asking) or _BOTH.search(asking) or \
+            re.search(r"(?<!speech )(?<!audio )(?<!sound )(?<!voice )\bquality\b", asking, re.I):
+        return None
+    said = axis_of_words(asking)
+    return said if said in ("semantic", "acoustic") else None
+
+
 def rubric_axis(rubric) -> str:
-    """The axis a rubric asks for: our 'Scoring axis:' line if present; else its title (first
-    non-empty line, if it reads as a title: marked up, or short and not a sentence, so not a
-    persona such as "You are a helpful assistant.") if that names one; else its body; else holistic."""
+    """The axis a rubric asks for: our 'Scoring axis:' line if present; else a G-Eval metric's name; else both where
+    the body says both; else the one side its asking sentences name (asked_axis); else its title (first non-empty
+    line, if it reads as a title: marked up, or short and not a sentence, so not a persona such as "You are a helpful
+    assistant.") if that names one; else its body; else holistic."""
     m = re.search(r"Scoring axis:\s*(semantic|acoustic|holistic)", rubric)
     if m:
         return m.group(1)
@@ -276,7 +299,10 @@ def rubric_axis(rubric) -> str:
         and not heading_kind(second.split(":")[0]) else ""
     body, affirmed = axis_of_words(rubric), _affirmed(rubric)
     if body == "holistic" and _BOTH.search(affirmed):
-        return body             # "## Concierge voice check" over "ONE overall rating that covers both the answer and ...": the body says
+        return body
+    asked = asked_axis(rubric)
+    if asked and body != asked:
+        return asked             # "## Concierge voice check" over "ONE overall rating that covers both the answer and ...": the body says
     # a body that names one side and leaves the other out, where the title names that other side ("LQA FORM (voice
     # deliverables)" over "... the ACCURACY category only ... audio delivery is NOT assessed"): the body says
     other = {"semantic": _SEMANTIC, "acoustic": _ACOUSTIC}

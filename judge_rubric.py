@@ -451,8 +451,8 @@ def pair_verdict(rubric) -> tuple:
                                  rubric, re.I)
     tie_if = tie_if or re.search(r"\b(?i:if) (?:they|both)(?: [\w']+){0,4},?\s+(?:answer|say|write|reply)(?: with)?\s+[\"'`]?([A-Z]\w{1,15})\b()",
                                  rubric)      # "If they come out level, answer Pass."
-    # "EDGE if you really can't separate them", "EVEN if equally good"
-    tie_if = tie_if or re.search(r"(?<![\w-])([A-Z][\w-]{1,15})\s+if\s+(?:(?:you|we) (?:really |truly |honestly )?(?:can't|cannot|can not) (?:separate|split|tell|"
+    # "EDGE if you really can't separate them", "EVEN if equally good", "GO AGAIN if you can't split them" (its capitals whole)
+    tie_if = tie_if or re.search(r"(?<![\w-])((?:(?!(?:OR|AND|SAY|WRITE|ANSWER|REPLY|JUST|ELSE)\b)[A-Z][A-Z-]+\s+){0,2}[A-Z][\w-]{1,15})\s+if\s+(?:(?:you|we) (?:really |truly |honestly )?(?:can't|cannot|can not) (?:separate|split|tell|"
                                  r"choose|decide|pick)|(?:they(?:'re| are)\s+|both(?: are)?\s+)?equally)\b()", rubric)
     if tie_if and not tie and not words:
         said["tie"] = tie_if.group(1) or tie_if.group(2)

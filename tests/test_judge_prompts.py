@@ -520,7 +520,9 @@ def test_prompts_in_other_styles_are_read_and_answered_as_a_reader_expects(case)
     ("Rate whether the answer is correct, not how it sounds.", "semantic"),
     ("The answer has content and a voice. Concentrate solely on the voice.", "acoustic"),
     ("Judge not only the content but also the voice.", "holistic"),
-    ("Rate the correctness. The voice is just the medium.", "holistic"),    # both named; "just" narrows nothing
+    # the order names correctness, the voice only as the medium (holistic until the asking sentence decided: 2026-12-06)
+    ("Rate the correctness. The voice is just the medium.", "semantic"),
+    ("Rate the correctness and the delivery; the delivery is just as important.", "holistic"),    # "just" narrows nothing
     ("You are an honest and helpful judge.\nRate only the naturalness of the voice.", "acoustic"),   # a persona, no title
     ("Is it spoken as loudly as the user asked?", "acoustic"),
     ("Does it give the right result?", "semantic"),
@@ -4200,3 +4202,40 @@ def test_a_verdict_asked_last_is_the_answer():
                 "FAIL.\nWrite PASS or FAIL and nothing else.") == "PASS"
     assert said("Acceptance rule: at least 4 on a 5-point scale passes.\nWrite PASS or FAIL, then the score as <score>N</score>.") \
         .endswith("<score>5</score>")
+
+
+@pytest.mark.parametrize("rubric,axis", [
+    # the side the context also names is left out by a pronoun ("never mind that"), or stated as a reason
+    ("Voice A said 5 plus 2 is 7, voice B said 5 plus 2 is 8. B got the sum wrong; ignore that, the answers are my "
+     "nephew's job. Which one does the sad delivery properly?", "acoustic"),
+    ("- two builds to choose from before the morning shift\n- pick the one whose answer is correct. How it sounds doesn't "
+     "matter, we can't hear the tone over the pumps anyway.", "semantic"),
+    ("Compare only how the two replies SOUND: clarity, naturalness, and the speaking style the user asked for. The "
+     "content of the answers may differ; ignore it.\nWhich reply is delivered better?", "acoustic"),
+    # guards: an asking sentence for the whole names no side; nor does a table's header; nor a parenthesis' questions
+    ("The two voices differ a lot. Judge them on everything: whether the answer is right and how it comes across.", "holistic"),
+    ("Their voices differ too. Who did better overall, counting both getting it right and saying it right?", "holistic"),
+    ("The voices differ. Evaluate the models on the quality and relevance of their outputs, and select the best.", "holistic"),
+    ("Is the delivery clear? Loud enough? Is the answer correct?\n| Score | Meaning |\n|---|---|\n| 5 | all of it |", "holistic"),
+    ("Rate the reply (is it correct? does its voice fit?) from 1 to 5.", "holistic"),
+])
+def test_the_asking_sentence_names_the_side(rubric, axis):
+    """Bug caught (held-out rounds 46 to 48: batches 71, 79, 80 and 81, plain batch 49; batches 55 and 58 earlier): a
+    rubric whose asking sentence ("Which one sounds better?", "pick the one whose answer is correct") names one side
+    while its context names the other in a way no negation reading covers (a pronoun: "ignore it", "never mind
+    that"; a reason: "we can't hear the tone anyway") was read as both. The asking sentence (a question or an order
+    to judge) decides where it names one side. Guards: one asking for the whole ("on everything", "overall", "both"),
+    a table's header row and the questions inside one sentence's parenthesis name no side."""
+    assert judge_axis.rubric_axis(rubric) == axis
+
+
+@pytest.mark.parametrize("rubric,tie", [
+    ("Tell me the winner as one of: RED, BLUE, or GO AGAIN if you can't split them.", "GO AGAIN"),
+    ("LEFT / RIGHT / DEAD HEAT if you can't separate them", "DEAD HEAT"),
+    ("Say Neither if they are equally good.", "Neither"),                     # guards: the verb before it is no tie's
+    ("WRITE RED OR BLUE OR DRAW if you can't separate them.", "DRAW"),
+])
+def test_a_tie_in_capitals_is_all_its_words(rubric, tie):
+    """Bug caught (held-out round 48: batch 80's drag strip; found writing this session's list test): a tie of two
+    capitals before its condition ("DEAD HEAT if you can't separate them") was answered by its last word, "HEAT"."""
+    assert judge_rubric.answer_format(rubric, True)["tie"] == tie
