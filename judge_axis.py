@@ -267,9 +267,9 @@ def asked_axis(rubric) -> str | None:
     # (sentences as a reader takes them: "Rate the reply (is it correct? does its voice fit?) from 1 to 5." is one)
     asking = " ".join(s for s in re.split(r"(?<=[.!?])\s+(?=[A-Z\"'\u201c(])|\n", rubric) if _ASKING.search(s) and not s.lstrip().startswith("|"))
     # (one that asks for the whole names no side: "Judge them on everything", "score it overall, ... together", "the
-    # quality and relevance of their outputs")
+    # quality and relevance of their outputs", "Judge the whole performance, words and delivery together.")
     if not asking or _HOLISTIC.search(asking) or _BOTH.search(asking) or \
-            re.search(r"(?<!speech )(?<!audio )(?<!sound )(?<!voice )\bquality\b", asking, re.I):
+            re.search(r"(?<!speech )(?<!audio )(?<!sound )(?<!voice )\bquality\b|\btogether\b|\bthe whole\b", asking, re.I):
         return None
     said = axis_of_words(asking)
     return said if said in ("semantic", "acoustic") else None

@@ -220,13 +220,17 @@ def answer_format(rubric, pairwise=False, bare_default=False) -> dict:
         fmt.update(style="bare", slots=["choice"])
     elif lines:
         fmt.update(style="line", slots=lines)
-        out_of = re.search(rf"(?:{'|'.join(map(re.escape, lines))})\s*:\s*<?(?:[NnXx]|\d+|_+)>?\s*(/|\b(?:out )?of\b)\s*(\d+)", rubric,
-                           re.I)                             # "<X>/10", "__/10"
+        out_of = re.search(rf"(?:{'|'.join(map(re.escape, lines))})\s*:\s*<?(?:[NnXx]|\d+|_+|number|score|int|integer)>?\s*"
+                           rf"(/|\b(?:out )?of\b)\s*(\d+)", rubric, re.I)       # "<X>/10", "__/10", "<number>/10"
         if out_of:                                           # "Score: X/10", "Verdict: N of 10", "SCORE: N OUT OF 10"
             fmt["suffix"] = f"/{out_of.group(2)}" if out_of.group(1) == "/" else f" {out_of.group(1)} {out_of.group(2)}"
         boxed = re.search(rf"({'|'.join(map(re.escape, lines))})[ \t]*:[ \t]*\[[ \t]*[NnXx][ \t]*\]", rubric)
         if boxed and len(lines) == 1 and not pairwise:       # "Score: [N]": the value inside the brackets
             fmt.update(style="template", slots=["value"], template=(f"{boxed.group(1)}: [", "N", "]"))
+        # the line shown names more than the slot read ("SAFE TO ROLL: <N>/10", "TEST 3 OVERALL: __/10"): it is copied whole
+        elif template and len(lines) == 1 and not pairwise and re.fullmatch(rf"[\w .'-]+[ _]{re.escape(lines[0])}[ \t]*[:=][ \t]*",
+                                                                             template[0], re.I):
+            fmt.update(style="template", slots=["value"], template=template)
     elif not pairwise and re.search(r"\bin (?:square )?brackets\b|\blike \[\d+\]", rubric, re.I):
         fmt.update(style="template", slots=["value"], template=("[", "N", "]"))       # "[3]" at the end
     elif template:
@@ -508,7 +512,7 @@ def answer_lines(rubric, want, pairwise) -> list:
     the line a form asks completed, or a block of lines, one value each)."""
     placeholder = r"(?:N|X|<(?:number|int|integer|score|n|N)>|_{2,})(?![\w<])"      # "MOS: N", "Overall: N/5", "OVERALL: __/10"
     lines = list(dict.fromkeys(re.findall(rf"(?:^|(?<=[\s\"'(\u201c`*>]))((?:[A-Z][a-z]+(?:'s)? |[A-Z]+\d*[ _]|[a-z]+_)?(?i:{want}))[ \t]*:[ \t]*"
-                                          rf"(?:\[|<|\{{|N\b|X\b|\d|_|\.\.\.|A\b)", rubric, re.M)))
+                                          rf"(?:\[|<|\{{|N\b|X\b|\d|_|\.\.\.|A\b|[nx](?=[ \t]*/[ \t]*\d))", rubric, re.M)))   # "SCORE: n/10"
     label = (r"(?:^|(?<=[\s\"'(\u201c*`]))([A-Z][A-Za-z]+(?:['\u2019][Ss])?(?:-[A-Z][A-Za-z]+| [A-Z]{2,}\b)?(?: [a-z]+)?"
              r"(?:[ \t]*\(\d{1,3}[ \t]*[-\u2013][ \t]*\d{1,3}\)(?=[ \t]*:[ \t]*(?:N|X|_{2,})\b))?)")
     # "**Overall: N/10**", "VERIFIED-ARITH: __", "CRIER'S MARK: __", "Rating (1-5): N" (a range in parentheses only before

@@ -4216,6 +4216,7 @@ def test_a_verdict_asked_last_is_the_answer():
     ("The two voices differ a lot. Judge them on everything: whether the answer is right and how it comes across.", "holistic"),
     ("Their voices differ too. Who did better overall, counting both getting it right and saying it right?", "holistic"),
     ("The voices differ. Evaluate the models on the quality and relevance of their outputs, and select the best.", "holistic"),
+    ("One got the sum wrong, the other's voice is odd. Judge the whole performance, words and delivery together.", "holistic"),
     ("Is the delivery clear? Loud enough? Is the answer correct?\n| Score | Meaning |\n|---|---|\n| 5 | all of it |", "holistic"),
     ("Rate the reply (is it correct? does its voice fit?) from 1 to 5.", "holistic"),
 ])
@@ -4239,3 +4240,19 @@ def test_a_tie_in_capitals_is_all_its_words(rubric, tie):
     """Bug caught (held-out round 48: batch 80's drag strip; found writing this session's list test): a tie of two
     capitals before its condition ("DEAD HEAT if you can't separate them") was answered by its last word, "HEAT"."""
     assert judge_rubric.answer_format(rubric, True)["tie"] == tie
+
+
+@pytest.mark.parametrize("rubric,want", [
+    ("Rate it from 0 to 10. Answer with one line: SAFE TO ROLL: <N>/10", {"style": "template", "template": ("SAFE TO ROLL: ", "<N>", "/10")}),
+    ("Fill in this line and send back only the line:\nTEST 3 OVERALL: __/10", {"template": ("TEST 3 OVERALL: ", "__", "/10")}),
+    ("Close the order with one line in the form SCORE: n/10 and nothing else.", {"slots": [("SCORE", None)], "suffix": "/10"}),
+    ("Give me one line exactly like this and nothing else:\nStone grade: <number>/10", {"suffix": "/10"}),
+    ("Reply with one line: Score: <N>/10", {"style": "line", "slots": [("Score", None)], "suffix": "/10"}),     # guard: the line is the slot
+])
+def test_an_answer_line_is_copied_whole(rubric, want):
+    """Bug caught (held-out rounds 48 and 49: batch 78's travelator, 79's causeway warden, 85's curling stones and stunt
+    call sheet; batch 56's dig sheet earlier): an answer line named in more words than its slot ("SAFE TO ROLL: <N>/10"
+    answered "TO ROLL: 5/10", "TEST 3 OVERALL: __/10" answered "OVERALL: 8/10"), a placeholder "n/10" or "<number>/10"
+    answered without its "/10", or not at all. The line shown is copied whole; guard: a line whose name is the slot stays a
+    line."""
+    assert_answer_form(rubric, False, want)
