@@ -348,7 +348,8 @@ def offered_list(rubric, elsewhere) -> tuple | None:
     Red or Blue."; a table cell "| Answer with | Booth 1, Booth 2, or Equal |"; "LEFT, RIGHT or DRAW?" alone. The
     instruction has an answer verb, follows one that ends in a colon, or is the list alone. The two are an ordinal pair
     or names written elsewhere in the request (`elsewhere`), never criteria ("pace, clarity or tone"); they come back
-    in the clips' order. None when no such list."""
+    in the clips' order, with the key of the line they are written on ("Better: " in "Better: Line 1, Better: Line 2,
+    or Better: no difference"; "" where none). None when no such list."""
     verb = re.compile(rf"\b(?:{_ANSWER_VERB}|send(?: back)?|give|tell|type|put)\b|^\W*(?:name|text(?: back| me)?)\b", re.I)
     sentences = [s for s in re.split(r"(?<=[.!?])\s+|\n", rubric) if s.strip()]
     found = [s for k, s in enumerate(sentences)
@@ -368,8 +369,17 @@ def offered_list(rubric, elsewhere) -> tuple | None:
         # "Text back 'first' or 'second', that's all I need."
         for j in reversed([k for k, join in enumerate(joins) if re.search(r"\bor\b|/|\|", join)]):
             three = j >= 1 and not re.search(r"\bor\b", joins[j - 1])      # "A, B, or tie" (not "A or B, or tie")
-            names = items[j - 1:j + 1] if three else items[j:j + 2]
+            names = [x.strip() for x in (items[j - 1:j + 1] if three else items[j:j + 2])]
             tie = re.sub(r"\s+(?:if|when|for)\b.*$", "", items[j + 1]).strip() if three else None     # "DRAW if they tie"
+            # the line each answer is written on: its key before each ("Better: Line 1, Better: Line 2, or Better: no
+            # difference"), or once, after the instruction's own colon ("Fill in: VOICE CHECK RESULT: Bowser 1 / Bowser 2")
+            key = re.match(r"([A-Za-z][\w -]{0,30}?[ \t]*[:=][ \t]*)\S", names[1])
+            key = key.group(1) if key and key.group(1) in names[0] and (tie is None or tie.startswith(key.group(1))) else ""
+            if key:
+                names, tie = [names[0][names[0].rfind(key) + len(key):], names[1][len(key):]], tie and tie[len(key):]
+            else:
+                once = re.search(r":[ \t]*([A-Za-z][\w -]{0,30}?[ \t]*[:=][ \t]*)[^:=]*$", names[0])
+                key, names[0] = (once.group(1), names[0][once.end(1):]) if once else ("", names[0])
             words = [re.findall(r"\w+(?:['-]\w+)*\+?", name) for name in names]     # (not a quote's mark: "'first'")
             if not all(words) or len(words[1]) > 3 or tie is not None and not re.fullmatch(r"\w+(?:['-]\w+)*(?: \w+(?:['-]\w+)*){0,2}", tie):
                 continue        # (a tie of one to three words, nothing else: not JSON's 'tie"}')
@@ -386,7 +396,7 @@ def offered_list(rubric, elsewhere) -> tuple | None:
                     continue
                 if _written(second, other).start() < _written(first, other).start():
                     first, second = second, first          # in the clips' order: as the request first names them
-            return first, second, tie
+            return first, second, tie, key
     return None
 
 

@@ -230,9 +230,12 @@ def untag(text) -> str:
             continue             # <conversation> holding <user_turn> / <assistant_turn>: read the turns inside it
         said = next((m for m in _CONTENT.finditer(text, start.end(), end.start()) if m.group(0) != AFTER_AUDIO), None)
         alone = not text[text.rfind("\n", 0, start.start()) + 1:start.start()].strip()
+        line = text[text.rfind("\n", 0, start.start()) + 1:(text.find("\n", end.end()) + 1 or len(text) + 1) - 1]
         if not alone and (not said or re.fullmatch(r"\s*(?:N|X|n|x|\.\.\.|[A-C]|\d{1,3}|(?i:tie|same|equal|neither|both|draw|none))\s*",
-                                                                     text[start.end():end.start()])):
-            continue             # "put its letter inside <answer></answer> tags", "as <answer>N</answer>": the answer's form
+                                                                     text[start.end():end.start()])
+                          or len(re.findall(rf"<{re.escape(start.group(2))}>[^<>\n]{{1,30}}</{re.escape(start.group(2))}>", line)) >= 2):
+            continue             # "put its letter inside <answer></answer> tags", "as <answer>N</answer>", "<take>dawn</take> or
+            #                      <take>dusk</take>": the answer's form
         if not said:             # <response_audio> around the clip: no words; a reply's name labels its clip ("<reply>" audio "</reply>")
             clip = AFTER_AUDIO in text[start.end():end.start()]
             pieces += [text[done:start.start()], (f"\n{name}:\n" if kind[0] in ("reply", "question") and clip else "\n")

@@ -551,6 +551,9 @@ def parse_judge_request(body: dict) -> dict:
     if not offered and listed and listed[2] and fmt["tie"] == "tie" and [x.lower() for x in listed[:2]] == in_use:
         fmt["tie"] = listed[2]
         fmt.pop("forced", None)
+    # the listed answers written on their line: "Better: Line 2", "VOICE CHECK RESULT: Bowser 2"
+    if listed and listed[3] and fmt["style"] == "bare" and (offered is listed or [x.lower() for x in listed[:2]] == in_use):
+        fmt.update(style="template", slots=[("choice", None)], template=(listed[3], "", ""))
     return {"mode": "compare" if pairwise else "score", "axis": axis, "question": question,
             "reference": found["reference"], "replies": out, "heard": heard, "seed": seed,
             "labels": list(named) if named else [n.group(1) for n in names] if by_name else

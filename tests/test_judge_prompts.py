@@ -4186,7 +4186,7 @@ def test_answers_listed_however_joined():
     assert judge_forms.offered_list(told, "We care about pace and clarity.\n" + told) is None
     assert judge_forms.offered_list("Answer with Heron, Osprey.", "Heron: ... Osprey: ...\nAnswer with Heron, Osprey.") is None
     told = 'Output JSON only: {"winner": "A" | "B" | "tie"}'
-    assert judge_forms.offered_list(told, "Reply A:\nReply B:\n" + told) == ("A", "B", None)     # not 'tie"}
+    assert judge_forms.offered_list(told, "Reply A:\nReply B:\n" + told) == ("A", "B", None, "")     # not 'tie"}'
 
 
 def test_a_verdict_asked_last_is_the_answer():
@@ -4256,3 +4256,30 @@ def test_an_answer_line_is_copied_whole(rubric, want):
     answered without its "/10", or not at all. The line shown is copied whole; guard: a line whose name is the slot stays a
     line."""
     assert_answer_form(rubric, False, want)
+
+
+def test_listed_answers_keep_their_line_and_tags_shown_as_choices_stay():
+    """Bug caught (held-out rounds 42 and 49: batch 65's pedalo hire, batch 84's textile lines and fuel bowsers, batch 82's
+    sound recordist; batch 37's bonsai trays earlier): the right label written without its line ("Better: Line 1,
+    Better: Line 2, or Better: no difference" answered "Line 2"; "Fill in: VOICE CHECK RESULT: Bowser 1 / Bowser 2 /
+    Both same" answered "Bowser 2"), and "<take>dawn</take> or <take>dusk</take>" taken for two reply sections and
+    cut out of the rubric, so the answer lost its tag. The key before each listed answer, or once after the
+    instruction's colon, is the line's; one tag shown around two or three words on a line is the answer's. Guards: a
+    list after one colon only has no key ("Name the victor: Red or Blue."); a reply's element inline stays an input
+    where the tag is shown as choices on another line."""
+    def read(*content):
+        req = judge_request.parse_judge_request(_clips_body(*content))
+        return req, judge.ToyJudge().answer(req).strip().splitlines()[-1]
+    asked = "The question both were asked: what is 9 minus 3\n"
+    assert read(asked + "Line 1:", ("9 minus 3 is 5", ""), "Line 2:", ("9 minus 3 is 6", ""), "Judge only whether the answer is right. "
+                "Answer in the form: Better: Line 1, Better: Line 2, or Better: no difference.")[1] == "Better: Line 2"
+    assert read(asked + "Pump 1:", ("9 minus 3 is 6", ""), "Pump 2:", ("9 minus 3 is 5", ""), "Which pump's answer is right? "
+                "Fill in: PUMP CHECK RESULT: Pump 1 / Pump 2 / Both same")[1] == "PUMP CHECK RESULT: Pump 1"
+    req, said = read(asked + "The early take:", ("9 minus 3 is 6", ""), "The late take:", ("9 minus 3 is 5", ""),
+                     "Which take answers right? Put your pick inside a tag: <take>early</take> or <take>late</take>, or "
+                     "<take>same</take> if there's nothing in it.")
+    assert (req["format"]["labels"], req["format"]["tie"], said) == (["early", "late"], "same", "<take>early</take>")
+    assert judge_forms.offered_list("Name the victor: Red or Blue.", "Red herald:\nBlue herald:\nName the victor: Red or Blue.") \
+        == ("Red", "Blue", None, "")
+    kept = judge_inputs.untag("Its reply: <take>the count is 5</take>\nIs that take right? Answer <take>yes</take> or <take>no</take>.")
+    assert "take:\nthe count is 5" in kept and "<take>yes</take> or <take>no</take>" in kept
