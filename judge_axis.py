@@ -299,10 +299,10 @@ def rubric_axis(rubric) -> str:
         and not heading_kind(second.split(":")[0]) else ""
     body, affirmed = axis_of_words(rubric), _affirmed(rubric)
     if body == "holistic" and _BOTH.search(affirmed):
-        return body
+        return body             # "## Concierge voice check" over "ONE overall rating that covers both the answer and ...": the body says
     asked = asked_axis(rubric)
     if asked and body != asked:
-        return asked             # "## Concierge voice check" over "ONE overall rating that covers both the answer and ...": the body says
+        return asked            # "Which one sounds better?" after "the content may differ; ignore it": the asking sentence says
     # a body that names one side and leaves the other out, where the title names that other side ("LQA FORM (voice
     # deliverables)" over "... the ACCURACY category only ... audio delivery is NOT assessed"): the body says
     other = {"semantic": _SEMANTIC, "acoustic": _ACOUSTIC}

@@ -8,6 +8,8 @@ two, a quality ladder's), whole answers listed to pick from, an answer line show
     judge_forms.csv_row("clip_id: vx_1\nOutput one CSV row, columns clip_id,score")   # ('vx_1,', 'N', '')
     judge_forms.offered_pair("Just send back 1 or 2.", request_text)              # ('1', '2', None)
     judge_forms.asked_by_kind("Answer with the take number only.", clip_labels)   # ('1', '2', None)
+    judge_forms.offered_list("Answer: RED, BLUE, or DRAW.", request_text)         # ('RED', 'BLUE', 'DRAW', '')
+    judge_forms.verdict_asked_last("... at least 4 of 5. Write PASS or FAIL.")    # ['FAIL', 'PASS']
 
 judge_rubric.answer_format weighs these against the rubric's other cues (tags, JSON keys, [[N]],
 "Score: N" lines, a form's last "- Fluency:") and decides the one form to answer in. All of it is
@@ -30,12 +32,12 @@ LADDER = {"terrible": 0, "awful": 0, "very poor": 0, "very bad": 0, "bad": 0.5, 
            "average": 2, "ok": 2, "okay": 2, "mediocre": 2, "acceptable": 2, "adequate": 2, "good": 3, "very good": 3.5,
            "great": 4, "excellent": 4, "outstanding": 4.5, "perfect": 4.5}
 _ANSWER_VERB = r"(?:answer|respond|reply|output|return|write|say|state|verdict|label|decide|classify|print|choose|pick)\w*"
-# a whole answer that is the tie, however the rubric words it ("<winner>TIE</winner>", '"Board 1", "Board 2" or "Level"')
 # what a rubric judges, never a verdict's labels: "volume, tone, pace", "pace, clarity or tone"
 CRITERIA = {"volume", "loudness", "tone", "pace", "tempo", "speed", "pitch", "clarity", "intonation", "prosody", "fluency",
             "rhythm", "timing", "emotion", "expressiveness", "diction", "articulation", "pronunciation", "enunciation",
             "timbre", "warmth", "energy", "naturalness", "accuracy", "correctness", "completeness", "relevance",
             "helpfulness", "content", "delivery", "style", "manner", "grammar", "wording"}
+# a whole answer that is the tie, however the rubric words it ("<winner>TIE</winner>", '"Board 1", "Board 2" or "Level"')
 TIE_WORDS = r"tie|equal|same|neither|none|both|draw|level|even|dead heat|no (?:preference|difference)"
 
 
@@ -297,7 +299,6 @@ def csv_row(rubric) -> tuple | None:
     return before, "N", "".join(f",{v}" for v in values[k + 1:])
 
 
-
 # two clips' names that need no mention to name them: "1 or 2", "A or B", "first or second", "left or right"
 _ORDINAL_PAIRS = [("1", "2"), ("a", "b"), ("one", "two"), ("first", "second"), ("left", "right"), ("x", "y")]
 
@@ -336,7 +337,6 @@ def offered_pair(rubric, elsewhere) -> tuple | None:
     return None
 
 
-
 # an answer list's separators: "RED, BLUE, or PULL AGAIN", "Kestrel / Merlin / either", "left | right | draw"
 _LIST_SEP = re.compile(r"[\"'`]?(?:\s*,\s*(?:or\s+)?|\s+or\s+|\s*/\s*|\s+\|\s+)[\"'`]?")
 
@@ -352,12 +352,11 @@ def offered_list(rubric, elsewhere) -> tuple | None:
     or Better: no difference"; "" where none). None when no such list."""
     verb = re.compile(rf"\b(?:{_ANSWER_VERB}|send(?: back)?|give|tell|type|put)\b|^\W*(?:name|text(?: back| me)?)\b", re.I)
     sentences = [s for s in re.split(r"(?<=[.!?])\s+|\n", rubric) if s.strip()]
-    found = [s for k, s in enumerate(sentences)
-             if verb.search(s) or k and verb.search(sentences[k - 1]) and sentences[k - 1].rstrip().endswith(":")
-             or _LIST_SEP.search(s)]
-    for sentence in reversed(found[-2:]):
-        asked = verb.search(sentence) or sentence in sentences[1:] and \
-            sentences[sentences.index(sentence) - 1].rstrip().endswith(":")
+    # (sentence, whether it asks: an answer verb, or after one that ends in a colon) for those that ask or hold a list
+    asking = [(s, bool(verb.search(s) or k and verb.search(sentences[k - 1]) and sentences[k - 1].rstrip().endswith(":")))
+              for k, s in enumerate(sentences)]
+    found = [(s, asked) for s, asked in asking if asked or _LIST_SEP.search(s)]
+    for sentence, asked in reversed(found[-2:]):
         other = elsewhere.replace(sentence, " ") if sentence in elsewhere else ""
         text = re.sub(r"\s*\([^()\n]{0,60}\)|[<>]", " ", sentence)       # notes in parenthesis; a placeholder's brackets
         if text.lstrip().startswith("|"):           # a table row: its last cell holds the answers

@@ -229,8 +229,9 @@ def untag(text) -> str:
         if kind[0] == "question" and inner < len(reply_opens) and reply_opens[inner] < end.start():
             continue             # <conversation> holding <user_turn> / <assistant_turn>: read the turns inside it
         said = next((m for m in _CONTENT.finditer(text, start.end(), end.start()) if m.group(0) != AFTER_AUDIO), None)
-        alone = not text[text.rfind("\n", 0, start.start()) + 1:start.start()].strip()
-        line = text[text.rfind("\n", 0, start.start()) + 1:(text.find("\n", end.end()) + 1 or len(text) + 1) - 1]
+        line_start, line_end = text.rfind("\n", 0, start.start()) + 1, text.find("\n", end.end())
+        alone = not text[line_start:start.start()].strip()
+        line = text[line_start:line_end if line_end >= 0 else len(text)]
         if not alone and (not said or re.fullmatch(r"\s*(?:N|X|n|x|\.\.\.|[A-C]|\d{1,3}|(?i:tie|same|equal|neither|both|draw|none))\s*",
                                                                      text[start.end():end.start()])
                           or len(re.findall(rf"<{re.escape(start.group(2))}>[^<>\n]{{1,30}}</{re.escape(start.group(2))}>", line)) >= 2):

@@ -481,9 +481,10 @@ def answer_tags(rubric, want, pairwise) -> list:
                                                         rubric))
                     if not re.fullmatch(_TEXT_SLOT, t, re.I)]
     # (for a pair, one tag shown with two or three different words on one line: "<take>dawn</take> or <take>dusk</take>")
-    shown = [(t, line) for line in rubric.splitlines() for t in dict.fromkeys(re.findall(r"<([A-Za-z][\w-]*)>[^<>\n]{1,30}</\1>", line))]
-    tags = tags or ([t for t, line in shown if 2 <= len(set(re.findall(rf"<{re.escape(t)}>\s*([^<>\n]{{1,30}}?)\s*</{re.escape(t)}>", line))) <= 3
-                     and not re.fullmatch(_TEXT_SLOT, t, re.I)][:1] if pairwise else [])
+    if not tags and pairwise:
+        shown = [(t, line) for line in rubric.splitlines() for t in dict.fromkeys(re.findall(r"<([A-Za-z][\w-]*)>[^<>\n]{1,30}</\1>", line))]
+        tags = [t for t, line in shown if 2 <= len(set(re.findall(rf"<{re.escape(t)}>\s*([^<>\n]{{1,30}}?)\s*</{re.escape(t)}>", line))) <= 3
+                and not re.fullmatch(_TEXT_SLOT, t, re.I)][:1]
     return tags
 
 
