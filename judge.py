@@ -216,7 +216,8 @@ class ToyJudge:
             for name, slot_axis in fmt["slots"]:
                 axis = slot_axis or req["axis"]
                 score, sem, ac = self.score(axis, req["question"], reference, *req["replies"][0], seed=req["seed"])
-                values.append((name, rescale(score, fmt["scale"], fmt.get("levels"))))
+                value = rescale(score, fmt["scale"], fmt.get("levels"))
+                values.append((name, f"{value:.{fmt['digits']}f}" if fmt.get("digits") and isinstance(value, float) and fmt["style"] != "json" else value))
                 heard = ", ".join(f"{k} {v:.2f}" for k, v in (("content", sem), ("delivery", ac)) if not math.isnan(v))
                 notes.append(f"{axis} axis: {heard}")
             return render(fmt["style"], f"Toy judge, {'; '.join(notes)}.", values, fmt.get("suffix", ""),

@@ -141,7 +141,8 @@ def letter_grades(rubric) -> list | None:
 
 
 # An answer line shown as a template to copy: `score=<N>`, "**Score:** N", "Better response: <1 or 2>"
-_PLACEHOLDER = re.compile(r"<[^<>\n]{1,30}>|\{[^{}\n]{1,30}\}|\[[^\[\]\n]{1,30}\]|(?<![\w<\[{])(?:N|X|#|\?+|_+)(?![\w>\]}])|"
+_PLACEHOLDER = re.compile(r"<[^<>\n]{1,40}>|\{[^{}\n]{1,30}\}|\[[^\[\]\n]{1,30}\]|(?<![\w<\[{])(?:N|X|#|\?+|_+)(?![\w>\]}])|"
+                          r"(?<![\w<\[{])[nx](?=[ \t]*%)|"                           # "ACCURACY: n%"
                           r"\((?:int|integer|number|score|digit)\)|"                  # AudioBench's "Rating: (int)"
                           r"(?<=[=:])\d\.\d{1,3}(?![\d.])|(?<=[=:] )\d\.\d{1,3}(?![\d.])|"      # "like score=0.50": the value's form
                           r"\b\d{1,3}\s*(?:-|\u2013|/|\|)\s*\d{1,3}\b|\b\w+(?:\s*(?:/|\||\bor\b)\s*\w+)+")
@@ -227,7 +228,10 @@ def answer_template(rubric) -> tuple | None:
     shown += [(a or b, False) for a, b in re.findall(r"[\"\u201c]([^\"\u201c\u201d\n]{1,80})[\"\u201d]|"
                                                     r"(?<!\w)'([^'\n]{1,80})'(?!\w)", rubric)]
     cue = (r"\bexactly (?:like|as)\s*(?=\n|[`\"\u201c])|\b(?:in|of) the form[ \t]*(?=\n)|\b(?:format|exactly|as follows|template|in the form|of the form|formatted as|like this|as|"
-           r"(?:one|a|a single|the last|the final|that|this) line|(?:on )?a line of its own|must be|should be|(?:the|this) sentence|by writing)\s*:|"
+           r"(?:one|a|a single|the last|the final|that|this) line|(?:on )?a line of its own|must be|should be|(?:the|this) sentence|by writing|"
+           r"write|enter|log line|(?:log|record|enter|write|put) (?:it|this|that)(?: down)?)\s*:|"      # "Write: ACCURACY: n%", "Log line: ..."
+           r"\b(?:(?:in|of) the form|as|fill in|fill out|complete)[ \t]+(?=(?-i:[A-Z][A-Z0-9 ]{1,30})[:=])|"   # "as SENSORY: <word>":
+           r"\b(?:fill in|fill out)[ \t]*:|"          # the line's key in capitals ("in the form RESOLVED: that <...>"), "Fill in: ..."
            r"\b(?:complete|fill in|fill out)\b[^:\n]{0,200}:[ \t]*(?=\n)|"
            r"(?m:^[ \t]*#{1,6}[ \t]*(?:please[ \t]+)?(?:complete|fill in|fill out)\b[^:\n]{0,80}$)")
     # ("Please complete this line ..., writing 1 or 2 in the gap:", a heading "## Fill in this line and return only it")
@@ -244,7 +248,7 @@ def answer_template(rubric) -> tuple | None:
         named = re.match(r"[\W_]*([A-Za-z][\w .]{0,20}?)\s*[:=]\s*(?=<[^<>\n]{1,30}>)", line)    # "CA=<score>", "ITEM 4.2: <score>"
         named = named if named and not input_heading(named.group(1)) else None       # not "Question: <question>"
         key = named or _TEMPLATE_KEY.search(line) or \
-            (re.match(r"[\W_]*[A-Za-z][\w -]{0,30}?(?:\*\*|__)?\s*[:=]", line) if introduced else None)
+            (re.match(r"[\W_]*(?:\d{1,4}[ \t]+)?[A-Za-z][\w -]{0,30}?(?:\*\*|__)?\s*[:=]", line) if introduced else None)   # "0315 CHECK:"
         holes = [m for m in _PLACEHOLDER.finditer(line) if key and m.start() >= key.end()]
         # a range in the key's parenthesis is not the hole: "`Delivery score (0-10): <n>`"
         hole = next((m for m in holes if line[m.start() - 1:m.start()] != "(" or len(holes) == 1), None)
@@ -258,6 +262,13 @@ def answer_template(rubric) -> tuple | None:
             out_of = re.fullmatch(r"(\d{1,3}|[nNxX])\s*(/\s*\d{1,3})", hole.group(0))      # "6/10" shown, or "n/5"
             if out_of:                # "Delivery: 6/10" shown as an example: the value in place of the 6
                 return line[:hole.start()], out_of.group(1), out_of.group(2)
+            prefix = re.search(r"(?<![\w-])([A-Za-z]+)[ \t]+$", line[:hole.start()])
+            if prefix and re.fullmatch(r"\w+(?:[ \t]*[/|][ \t]*\w+)+", hole.group(0)):
+                # "RESOLVED: that Recording 1 / Recording 2 / neither": options that share the word before the hole
+                word = re.escape(prefix.group(1))
+                whole = re.compile(rf"{word}[ \t]+\w+(?:[ \t]*[/|][ \t]*(?:{word}[ \t]+\w+|\w+))+", re.I).match(line, prefix.start(1))
+                if whole and len(re.findall(rf"(?:^|[/|])[ \t]*{word}[ \t]", whole.group(0), re.I)) >= 2:
+                    return line[:prefix.start(1)], whole.group(0), ""
             # what closes the value ("/10", "**"), not the sentence's tail ("and nothing else")
             after = re.match(r"[ \t]*/[ \t]*\d{1,3}\b|[^\s\w]*(?:\d+[^\s\w]*)?", line[hole.end():]).group(0)     # "__ / 10" too
             return line[:hole.start()], hole.group(0), after.rstrip(".,;")
@@ -379,6 +390,14 @@ def offered_list(rubric, elsewhere) -> tuple | None:
             else:
                 once = re.search(r":[ \t]*([A-Za-z][\w -]{0,30}?[ \t]*[:=][ \t]*)[^:=]*$", names[0])
                 key, names[0] = (once.group(1), names[0][once.end(1):]) if once else ("", names[0])
+                # or the words each starts with: "Reply PREFERRED ALPHA, PREFERRED BRAVO or PREFERRED NIL", "Take 1, Take 2
+                # or Take none" (not an instruction's words: "the first or the second")
+                shared = re.match(r"((?:[A-Za-z][\w-]*[ \t]+){1,2})(?=\w)", names[1])
+                lead = shared and re.search(rf"(?<![\w-]){re.escape(shared.group(1))}(?=\w)", names[0])
+                if not key and lead and (tie is None or tie.startswith(shared.group(1))) and \
+                        not all(w.lower() in _NOT_NAMES for w in shared.group(1).split()):
+                    key = shared.group(1)
+                    names, tie = [names[0][lead.end():], names[1][len(key):]], tie and tie[len(key):]
             words = [re.findall(r"\w+(?:['-]\w+)*\+?", name) for name in names]     # (not a quote's mark: "'first'")
             if not all(words) or len(words[1]) > 3 or tie is not None and not re.fullmatch(r"\w+(?:['-]\w+)*(?: \w+(?:['-]\w+)*){0,2}", tie):
                 continue        # (a tie of one to three words, nothing else: not JSON's 'tie"}')

@@ -547,7 +547,7 @@ def parse_judge_request(body: dict) -> dict:
         if offered[2]:
             fmt.pop("forced", None)         # the list offers its tie
     # clips already named ("Team Red's box:" / "Team Blue's box:") and listed by those names: the list's third is the tie
-    in_use = [x.lower() for x in fmt.get("labels") or named or []]
+    in_use = [x.lower() for x in fmt.get("labels") or named or (labels[:2] if len(labels) >= 2 else [])]   # or "Take 1:" / "Take 2:"
     if not offered and listed and listed[2] and fmt["tie"] == "tie" and [x.lower() for x in listed[:2]] == in_use:
         fmt["tie"] = listed[2]
         fmt.pop("forced", None)

@@ -78,6 +78,9 @@ def named_scale(rubric) -> tuple | None:
                                                              r"(?<![\w.])0\s+(?:worst|lowest|useless|wrong)\b",    # "(0 worst, 10 best)"
                                                    rubric, re.I) else 1))
             return lo, hi
+    # "Give a percentage", "ACCURACY: ___%": a percentage is 0 to 100
+    if re.search(r"\bpercent(?:age)?\b|(?:\b[NnXx]|_{2,}|<[^<>\n]{1,20}>)[ \t]*%", rubric):
+        return 0, 100
     # "1 = wrong, 3 = right" (not what numbered inputs hold: "Clip 1 = the listener's request. Clip 2 = our bot's reply.")
     inputs = re.compile(r"(?i)\b(?:clips?|audio|recordings?|tracks?|files?|takes?|samples?|items?|repl(?:y|ies)|responses?|answers?|"
                         r"questions?|speakers?|voices?|models?|systems?|turns?|steps?|parts?|channels?|mics?)[ \t]*$")
@@ -134,7 +137,9 @@ def answer_format(rubric, pairwise=False, bare_default=False) -> dict:
     keys, spec = json_keys(rubric, want)
     lines = answer_lines(rubric, want, pairwise)
     # "Answer with `1`, `2`, or `same`, on a line starting with "Better:"": that line, whatever the answer's words
-    starting = re.search(r"\bline (?:starting|beginning) with [\"'`\u201c]([A-Za-z][\w ]{0,20}?)[ \t]*:", rubric, re.I)
+    starting = re.search(r"\bline (?:starting|beginning) with [\"'`\u201c]([A-Za-z][\w ]{0,20}?)[ \t]*:", rubric, re.I) or \
+        re.search(r"\b(?:write|put|type|start with|begin with)[ \t]+[\"'`\u201c]?((?-i:[A-Z])[\w ]{0,20}?)[ \t]*:[\"'`\u201d]?"
+                  r"[ \t]+(?:followed by|and then|then)\b", rubric, re.I)      # "Write FIRST ACROSS: followed by Lane 3, ..."
     # a form's last line left for the judge to fill in, as G-Eval's "- Fluency:"
     form = re.search(r"(?:\n|\A)[ \t]*+-?+[ \t]*+([A-Z][A-Za-z ]{1,30}?(?: \([^()\n]{1,20}\))?)[ \t]*:[ \t]*\Z",
                      rubric.rstrip(" \t"))
@@ -228,8 +233,9 @@ def answer_format(rubric, pairwise=False, bare_default=False) -> dict:
         if boxed and len(lines) == 1 and not pairwise:       # "Score: [N]": the value inside the brackets
             fmt.update(style="template", slots=["value"], template=(f"{boxed.group(1)}: [", "N", "]"))
         # the line shown names more than the slot read ("SAFE TO ROLL: <N>/10", "TEST 3 OVERALL: __/10"): it is copied whole
-        elif template and len(lines) == 1 and not pairwise and re.fullmatch(rf"[\w .'-]+[ _]{re.escape(lines[0])}[ \t]*[:=][ \t]*",
-                                                                             template[0], re.I):
+        elif template and len(lines) == 1 and not pairwise and (
+                re.fullmatch(rf"[\w .'-]+[ _]{re.escape(lines[0])}[ \t]*[:=][ \t]*", template[0], re.I) or   # or what closes it
+                re.fullmatch(rf"[\W_]*{re.escape(lines[0])}[ \t]*[:=][ \t]*", template[0], re.I) and template[2].strip() == "%"):
             fmt.update(style="template", slots=["value"], template=template)
     elif not pairwise and re.search(r"\bin (?:square )?brackets\b|\blike \[\d+\]", rubric, re.I):
         fmt.update(style="template", slots=["value"], template=("[", "N", "]"))       # "[3]" at the end
@@ -262,6 +268,13 @@ def answer_format(rubric, pairwise=False, bare_default=False) -> dict:
         fmt.update(style="line", slots=[form.group(1)])
     else:           # no form shown: our tags, or where the request shows no tag anywhere, the answer alone
         fmt.update(style="bare" if bare_default else "tag", slots=["choice" if pairwise else "score"])
+    # a fraction's digits, as named or as the range shows them: "with two decimals", "between 0.00 and 1.00" (not an
+    # example's: "use quarters like 0.25, 0.5, 0.75")
+    digits = re.search(r"\b(one|two|three|[123])[ \t]+decimals?(?:[ \t]+(?:places|digits))?\b|"
+                       r"(?<![\w.])0\.(\d{2,3})[ \t]*(?:-|\u2013|to|and)[ \t]*1\.\d{2,3}\b", rubric, re.I)
+    if digits and not pairwise and fmt["scale"] == (0, 1):
+        count = digits.group(1) and {"one": 1, "two": 2, "three": 3}.get(digits.group(1).lower(), digits.group(1))
+        fmt["digits"] = int(count or len(digits.group(2)))
     if pairwise and fmt["tie"] == "tie" and not offers_tie(rubric):
         fmt["forced"] = True         # "Respond with exactly one word: first or second": a choice with no tie to give
     fmt["slots"] = [(fmt["slots"][0], None)] if len(fmt["slots"]) == 1 or pairwise else aspect_slots(rubric, fmt["slots"])

@@ -4283,3 +4283,67 @@ def test_listed_answers_keep_their_line_and_tags_shown_as_choices_stay():
         == ("Red", "Blue", None, "")
     kept = judge_inputs.untag("Its reply: <take>the count is 5</take>\nIs that take right? Answer <take>yes</take> or <take>no</take>.")
     assert "take:\nthe count is 5" in kept and "<take>yes</take> or <take>no</take>" in kept
+
+
+@pytest.mark.parametrize("rubric,template", [
+    ("Mark the voice out of 10. Log line: DELIVERY: n/10", ("DELIVERY: ", "n", "/10")),
+    ("Rate it 1 to 5. Log it as: 0315 CHECK: n/5", ("0315 CHECK: ", "n", "/5")),
+    ("How accurate is it, as a percentage? Write: ACCURACY: n%", ("ACCURACY: ", "n", "%")),
+    ("Give a percentage. Fill in: ACCURACY: ___%", ("ACCURACY: ", "___", "%")),
+    ("Our ladder: excellent / good / fair / poor / bad. Reply as SENSORY: <word>", ("SENSORY: ", "<word>", "")),
+    ("Minute it as: RESOLVED: that Recording 1 / Recording 2 / neither be adopted.",
+     ("RESOLVED: that ", "Recording 1 / Recording 2 / neither", "")),
+    ("Minute it in the form RESOLVED: that <Recording 1 | Recording 2 | neither> be adopted",
+     ("RESOLVED: that ", "<Recording 1 | Recording 2 | neither>", "")),
+    ("Answer as: Verdict: A / B / tie", ("Verdict: ", "A / B / tie", "")),        # guard: no shared word, the list as it was
+    ("Reply as you see fit: it is your call.", None),                              # guard: no line in capitals after "as"
+    ("Write: a sentence or two on the delivery.", None),                           # guard: no key and no placeholder
+])
+def test_an_answer_line_introduced_in_a_writers_words_is_the_template(rubric, template):
+    """Bug caught (held-out round 51: batch 91's kiln log, 93's giant veg form and night watch, 90's parish council and
+    barista ladder, rebuilt in our words from what their misreadings recorded): an answer line introduced by "Log line:",
+    "Log it as:", "Write:", "Fill in:" or "as KEY:" was not read, so the value went out bare ("5" for "DELIVERY: n/10",
+    "ACCURACY: 50" without its "%", "CHECK: 4/5" without the line's "0315", "Fair" for "SENSORY: <word>"); a placeholder
+    "n%" was no placeholder; options that share a word ("Recording 1 / Recording 2 / neither") were cut at the shared
+    word, so a pick of the second was written "Recording Recording". Guards: no line in capitals after "as", no key."""
+    assert judge_forms.answer_template(rubric) == template
+
+
+def test_answer_forms_of_round_fifty_one_rebuilt():
+    """The same misreadings end to end (the request as the writers built them, in our words): the answer written on the
+    writer's line, with its "%", its "/10" or its key before the label; a percentage asked for is on 0-100; a fraction
+    asked "with two decimals" keeps them (0.50, not 0.5). Guards: a range shown with one decimal ("between 0.0 and 1.0")
+    or quarters shown as examples ("like 0.25, 0.5, 0.75") set no digits; a key shared by the options must not be an
+    instruction's word ("the first or the second") nor a clip's name."""
+    def read(*content):
+        req = judge_request.parse_judge_request(_clips_body(*content))
+        return req, judge.ToyJudge().answer(req).strip().splitlines()[-1]
+    assert read("Kiln log. Question: how many letters in bread", ("the count is 5", "sadly"),
+                "Mark the delivery out of 10 (voice only). Log line: DELIVERY: n/10")[1] == "DELIVERY: 8/10"
+    req, said = read("Weigh-in. Question: what is 7 times 8", ("7 times 8 is 54", ""),
+                     "How accurate is the answer? Give a percentage. Fill in: ACCURACY: ___%")
+    assert (req["format"]["scale"], said) == ((0, 100), "ACCURACY: 25%")
+    assert read("Night watch. Question: repeat after me red door say it quietly", ("you said red door", "loudly"),
+                "Rate both what is said and how, 1 to 5. Log it as: 0315 CHECK: n/5")[1] == "0315 CHECK: 4/5"
+    assert read("Cupping. Customer asked: how many letters in bread say it happily", ("the count is 5", "sadly"),
+                "Cup the voice only. Our ladder: excellent / good / fair / poor / bad. Reply as SENSORY: <word>")[1] == "SENSORY: good"
+    asked = "Parish council. Question: spell rose backwards\n"
+    assert read(asked + "Recording 1:", ("rose backwards is rose", ""), "Recording 2:", ("rose backwards is esor", ""),
+                "Decide which recording gives the right answer (content only). Minute the decision as: RESOLVED: that "
+                "Recording 1 / Recording 2 / neither be adopted.")[1] == "RESOLVED: that Recording 2"
+    assert read("Photo finish. Question: what is 9 minus 4 say it slowly\nLane 3:", ("9 minus 4 is 5", "quickly"), "Lane 4:",
+                ("9 minus 4 is 5", "slowly"), "Judge the delivery only. Write FIRST ACROSS: followed by Lane 3, Lane 4 or "
+                "dead heat.")[1] == "FIRST ACROSS: Lane 4"
+    assert read("Readback check. Pilot asked: spell rock backwards\nALPHA:", ("rock backwards is rock", ""), "BRAVO:",
+                ("rock backwards is kcor", ""), "Which readback is correct (content only)? Reply PREFERRED ALPHA, "
+                "PREFERRED BRAVO or PREFERRED NIL.")[1] == "PREFERRED BRAVO"
+    quiet = ("Question: repeat after me blue ink say it loudly", ("you said blue ink", "quietly"))
+    assert read(*quiet, "Score the delivery from 0 to 1 with two decimals. Just the number.")[1] == "0.50"
+    assert read(*quiet, "Score the delivery as a number between 0.00 and 1.00. Number only.")[1] == "0.50"
+    assert read(*quiet, "Score the delivery as a number between 0.0 and 1.0. Number only.")[1] == "0.5"
+    assert read(*quiet, "Score the delivery from 0 to 1, in quarters like 0.25, 0.5, 0.75. Number only.")[1] == "0.5"
+    asked = "Question: what is 8 plus 5\n"
+    assert read(asked + "First answer:", ("8 plus 5 is 12", ""), "Second answer:", ("8 plus 5 is 13", ""),
+                "Which answer is more accurate: the first or the second? Reply with one word, first or second.")[1] == "second"
+    assert read(asked + "Take 1:", ("8 plus 5 is 12", ""), "Take 2:", ("8 plus 5 is 13", ""),
+                "Which take is right? Content only. Reply Take 1, Take 2 or Take none.")[1] == "Take 2"     # each starts with the clips" name
