@@ -101,19 +101,105 @@ def answer_words(rubric) -> list | None:
                   r"[\"'`]?([A-Z][A-Z-]+(?: [A-Z][A-Z-]+){0,2})\b", rubric)
     if m and bool(re.search(negated, m.group(1))) != bool(re.search(negated, m.group(3))):
         return [m.group(4), m.group(2)] if re.search(negated, m.group(3)) else [m.group(2), m.group(4)]
-    # a ladder of the rubric's own words, listed best to worst (or worst to best): "from best to worst:\n Grand Cru -
-    # Fine - Table - Rind - Mould"
-    m = re.search(r"(?i)\b(best|worst) to (?:the )?(?:best|worst)\b[^\n]{0,30}?:?\s*?([^\n]{5,120})", rubric)
-    own = [re.sub(r"\s*\([^()]*\)", "", w).strip(" *`\"'.") for w in re.split(r"\s+(?:-|\u2013|\u2014|>|<|\|)\s+|\s*[,/]\s*", m.group(2))] \
-        if m else []        # ("Champion (5) > Reserve (4) > ...": the words without their numbers)
-    if 3 <= len(own) <= 7 and all(re.fullmatch(r"[A-Z][\w'-]*(?: [A-Za-z][\w'-]*){0,2}", w) for w in own):
-        return own[::-1] if m.group(1).lower() == "best" else own
+    own = own_ladder(rubric)
+    if own:
+        return own
     # one a line, each with its meaning: "Excellent - correct and to the point" / "Good - ..." / "Fair - ..."
     found = list(dict.fromkeys(re.findall(rf"(?im)^[ \t]*+(?:[-*\u2022|][ \t]*+)?\**({words})\**[ \t]*+(?:[-:=\u2013(|]|$)", rubric)))   # a table's too
     ranks = [LADDER[w.lower()] for w in found]
     if len(set(ranks)) == len(ranks) >= 3:
         return [w for _, w in sorted(zip(ranks, found))]
     return None
+
+
+_OWN_WORD = r"[A-Za-z][\w'-]*(?: [A-Za-z][\w'-]*){0,2}"
+# a level on its own line with its meaning: "  SOUR   - nothing usable", "- watertight: right, stated cleanly"
+_LEVEL_LINE = re.compile(r"[ \t]*+(?:[-*\u2022][ \t]*+)?\**([A-Za-z][\w'-]*(?: [A-Za-z][\w'-]*)?)\**[ \t]*(:|=|(?<=[ \t])(?:-|\u2013|\u2014))"
+                         r"[ \t]+(\S[^\n]*)")
+# what a level's meaning says of a reply, good or bad (a crude reading, for the ends of a ladder whose order is not named)
+_GOOD = re.compile(r"\b(?:right|correct(?:ly)?|good|perfect|clean(?:ly)?|fine|pass(?:es)?|accurate|spot-on|ideal|exactly|excellent)\b", re.I)
+_BAD = re.compile(r"\b(?:wrong|incorrect|missing|garbled|silent|nothing|no answer|fail(?:s|ed)?|bad|unusable|muddled|hopeless|"
+                  r"unintelligible|can't|cannot)\b|n't\b", re.I)
+
+
+def _leaning(meaning) -> int:
+    """+1 where a level's meaning reads good, -1 where it reads bad, 0 where neither or both."""
+    return bool(_GOOD.search(meaning)) - bool(_BAD.search(meaning))
+
+
+def _level_lines(text) -> list:
+    """The lines at the start of `text` (blank lines before them skipped), each a level and its meaning: [(word, sep, meaning)]."""
+    rows = []
+    for line in text.lstrip(" \t\n").split("\n") if text.strip() else []:
+        m = _LEVEL_LINE.fullmatch(line.rstrip())
+        if not m:
+            break
+        rows.append(m.groups())
+    return rows
+
+
+def _ladder(words) -> bool:
+    """Three to seven distinct words of one to three, none a number nor a criterion ("clarity, pace, tone")."""
+    return 3 <= len(words) <= 7 and len({w.lower() for w in words}) == len(words) and \
+        all(re.fullmatch(_OWN_WORD, w) and w.lower() not in CRITERIA for w in words)
+
+
+def own_ladder(rubric) -> list | None:
+    """A ladder of the rubric's own words, worst first. After "best to worst", "worst to best" or "worst first": the
+    words on the same line ("Finish grades, worst to best: moth-eaten / patchy / passable / lifelike / museum-grade"),
+    on the next ("Worst to best:\n  Seized -> Gritty -> Catching -> Smooth -> Buttery"), or one a line, each with its
+    meaning ("worst to best:\n  SOUR - nothing usable\n  BUDDY - wrong words ..."). Or the ends marked: "ONE (worst)
+    TWO THREE FOUR FIVE (best)". Or, no order named, one a line with meanings ("unsound - no answer" ... "watertight -
+    right, stated cleanly") where the first reads bad and the last good (or the reverse) and the answer's form shows one
+    of them again ("e.g. [[sound]]"). None otherwise."""
+    ends = re.search(r"\b([A-Za-z]+) \((?:worst|lowest)\)((?: [A-Za-z][\w'-]*){1,5}) ([A-Za-z]+) \((?:best|highest)\)", rubric, re.I)
+    if ends and _ladder([ends.group(1), *ends.group(2).split(), ends.group(3)]):
+        return [ends.group(1), *ends.group(2).split(), ends.group(3)]
+    for m in re.finditer(r"(?i)\b(best|worst|highest|lowest) (?:to (?:the )?(?:best|worst|highest|lowest)|first)\b[^\n:]{0,30}:?[ \t]*", rubric):
+        line, _, below = rubric[m.end():m.end() + 600].partition("\n")
+        rows = [] if line.strip() else _level_lines(below)
+        if not line.strip() and len(rows) < 3:                # the words on the next line
+            line = below.lstrip(" \t\n").partition("\n")[0]
+        words = [w for w, _, _ in rows] if len(rows) >= 3 else \
+            [re.sub(r"\s*\([^()]*\)", "", w).strip(" *`\"'.") for w in
+             re.split(r"\s+(?:-|\u2013|\u2014|>|<|\|)\s+|\s*(?:[,/]|->|\u2192)\s*", line.strip())]   # ("Champion (5) > Reserve (4)")
+        if _ladder(words):
+            return words[::-1] if m.group(1).lower() in ("best", "highest") else words
+    lines = rubric.split("\n")
+    for k in range(len(lines)):                               # no order named: the ends' meanings say it
+        rows = _level_lines("\n".join(lines[k:k + 8]))
+        if 3 <= len(rows) and (k == 0 or not _LEVEL_LINE.fullmatch(lines[k - 1].rstrip())):
+            words = [w for w, sep, _ in rows][:7]
+            lean = _leaning(rows[0][2]), _leaning(rows[len(words) - 1][2])
+            shown = re.search(rf"[\[<{{\"'`]\s*(?:{'|'.join(map(re.escape, words))})\s*[\]>}}\"'`]", "\n".join(lines[k + len(rows):]), re.I)
+            if _ladder(words) and lean[0] * lean[1] == -1 and all(sep.strip() in "-\u2013\u2014=" for _, sep, _ in rows) and shown:
+                return words if lean[0] < 0 else words[::-1]
+    return None
+
+
+def defined_verdict(rubric) -> list | None:
+    """A verdict in two words of the rubric's own, each defined ("FIST = came back with the correct answer" /
+    "CHECKED = went off after the wrong thing"; "4 or 5 = RELEASE ...; 1, 2 or 3 = HOLD"; "If the answer is good ...,
+    it's MOUNT. If it's wrong ..., it's RESTUFF.") and both offered by the last sentence that names them ("MOUNT or
+    RESTUFF", "HAWK: FIST   or   HAWK: CHECKED"), or asked for as one word -> [the bad one, the good one], as their
+    definitions read; None where they do not read one good and one bad."""
+    word = r"[\"'`]?\b([A-Z][A-Z-]{1,15})\b[\"'`]?"
+    leaning = {}
+    for m in re.finditer(rf"{word}[ \t]*=[ \t]*([^.\n;]{{3,120}})", rubric):
+        leaning.setdefault(m.group(1), []).append(_leaning(m.group(2)))
+    for m in re.finditer(rf"\b([1-5](?:[ \t]*(?:,|or|and)[ \t]*[1-5])*)[ \t]*=[ \t]*{word}", rubric):
+        marks = [int(d) for d in re.findall(r"\d", m.group(1))]
+        leaning.setdefault(m.group(2), []).append(1 if min(marks) >= 4 else -1 if max(marks) <= 3 else 0)
+    for m in re.finditer(rf"(?:^|(?<=[.!?\n]))([^.!?\n]{{3,160}}?),?[ \t]+(?:it's|it is|that's|that is|mark it|call it)[ \t]+{word}", rubric):
+        leaning.setdefault(m.group(2), []).append(_leaning(m.group(1)))
+    sides = {w: (sum(v) > 0) - (sum(v) < 0) for w, v in leaning.items()}
+    good, bad = [w for w, x in sides.items() if x > 0], [w for w, x in sides.items() if x < 0]
+    if len(good) != 1 or len(bad) != 1:
+        return None
+    last = [s for s in re.split(r"(?<=[.!?])\s+|\n", rubric) if re.search(rf"\b{good[0]}\b", s) and re.search(rf"\b{bad[0]}\b", s)]
+    offered = last and re.search(rf"\b(?:{good[0]}|{bad[0]})\b[\"'`]?[ \t]*(?:or|/|\|)[ \t]*(?:[A-Z][\w ]{{0,20}}:[ \t]*)?[\"'`]?\b(?:{good[0]}|{bad[0]})\b",
+                                 last[-1])
+    return [bad[0], good[0]] if offered or re.search(r"\b(?:one|a single|the) word\b", rubric, re.I) else None   # ("complete the line, one word")
 
 
 def verdict_asked_last(rubric) -> list | None:
@@ -141,7 +227,7 @@ def letter_grades(rubric) -> list | None:
 
 
 # An answer line shown as a template to copy: `score=<N>`, "**Score:** N", "Better response: <1 or 2>"
-_PLACEHOLDER = re.compile(r"<[^<>\n]{1,40}>|\{[^{}\n]{1,30}\}|\[[^\[\]\n]{1,30}\]|(?<![\w<\[{])(?:N|X|#|\?+|_+)(?![\w>\]}])|"
+_PLACEHOLDER = re.compile(r"<[^<>\n]{1,40}>|\{[^{}\n]{1,30}\}|\[[^\[\]\n]{1,30}\]|(?<![\w<\[{])(?:N{1,3}|X{1,3}|#|\?+|_+)(?![\w>\]}])|"
                           r"(?<![\w<\[{])[nx](?=[ \t]*%)|"                           # "ACCURACY: n%"
                           r"\((?:int|integer|number|score|digit)\)|"                  # AudioBench's "Rating: (int)"
                           r"(?<=[=:])\d\.\d{1,3}(?![\d.])|(?<=[=:] )\d\.\d{1,3}(?![\d.])|"      # "like score=0.50": the value's form
@@ -228,10 +314,10 @@ def answer_template(rubric) -> tuple | None:
     shown += [(a or b, False) for a, b in re.findall(r"[\"\u201c]([^\"\u201c\u201d\n]{1,80})[\"\u201d]|"
                                                     r"(?<!\w)'([^'\n]{1,80})'(?!\w)", rubric)]
     cue = (r"\bexactly (?:like|as)\s*(?=\n|[`\"\u201c])|\b(?:in|of) the form[ \t]*(?=\n)|\b(?:format|exactly|as follows|template|in the form|of the form|formatted as|like this|as|"
-           r"(?:one|a|a single|the last|the final|that|this) line|(?:on )?a line of its own|must be|should be|(?:the|this) sentence|by writing|"
+           r"(?:one|a|a single|the last|the final|that|this) line(?: back)?|(?:on )?a line of its own|must be|should be|(?:the|this) sentence|by writing|"
            r"write|enter|log line|(?:log|record|enter|write|put) (?:it|this|that)(?: down)?)\s*:|"      # "Write: ACCURACY: n%", "Log line: ..."
            r"\b(?:(?:in|of) the form|as|fill in|fill out|complete)[ \t]+(?=(?-i:[A-Z][A-Z0-9 ]{1,30})[:=])|"   # "as SENSORY: <word>":
-           r"\b(?:fill in|fill out)[ \t]*:|"          # the line's key in capitals ("in the form RESOLVED: that <...>"), "Fill in: ..."
+           r"\b(?:fill in|fill out)[ \t]*:|\b(?:answer|reply)[ \t]*:(?=[ \t]*\S[^\n]*[:=])|"   # "Answer: BARREL: <grade>"          # the line's key in capitals ("in the form RESOLVED: that <...>"), "Fill in: ..."
            r"\b(?:complete|fill in|fill out)\b[^:\n]{0,200}:[ \t]*(?=\n)|"
            r"(?m:^[ \t]*#{1,6}[ \t]*(?:please[ \t]+)?(?:complete|fill in|fill out)\b[^:\n]{0,80}$)")
     # ("Please complete this line ..., writing 1 or 2 in the gap:", a heading "## Fill in this line and return only it")
@@ -262,6 +348,8 @@ def answer_template(rubric) -> tuple | None:
             out_of = re.fullmatch(r"(\d{1,3}|[nNxX])\s*(/\s*\d{1,3})", hole.group(0))      # "6/10" shown, or "n/5"
             if out_of:                # "Delivery: 6/10" shown as an example: the value in place of the 6
                 return line[:hole.start()], out_of.group(1), out_of.group(2)
+            if re.fullmatch(r"_+", hole.group(0)) and re.search(r"(?<![\w.])[01]\.$", line[:hole.start()]):
+                return line[:hole.start() - 2], line[hole.start() - 2:hole.end()], ""      # "LEADING: 0.__": the fraction's place
             prefix = re.search(r"(?<![\w-])([A-Za-z]+)[ \t]+$", line[:hole.start()])
             if prefix and re.fullmatch(r"\w+(?:[ \t]*[/|][ \t]*\w+)+", hole.group(0)):
                 # "RESOLVED: that Recording 1 / Recording 2 / neither": options that share the word before the hole

@@ -25,7 +25,7 @@ import math
 import re
 
 from judge_axis import axis_of_words
-from judge_forms import CRITERIA, LADDER, TIE_WORDS, VERDICTS, answer_options, answer_template, answer_words, csv_row, input_heading, letter_grades, \
+from judge_forms import CRITERIA, LADDER, TIE_WORDS, VERDICTS, answer_options, answer_template, answer_words, csv_row, defined_verdict, input_heading, letter_grades, \
     verdict_asked_last
 
 PAIR_AXES = {"helpfulness": "semantic", "naturalness": "acoustic", "overall": "holistic"}
@@ -186,7 +186,8 @@ def answer_format(rubric, pairwise=False, bare_default=False) -> dict:
     elif pairwise and all(re.search(rf"(?<![\w\[]){x}\s*{rel}\s*{y}(?![\w\]])", rubric) for x, rel, y in ("A>B", "B>A", "A=B")):
         fmt.update(style="bare", slots=["choice"], labels=["A>B", "B>A"], tie="A=B")     # "exactly one of A>B, B>A, A=B"
     elif re.search(r"\[\[(?:A|B|C|\d|N\]|X\]|rating|score)", rubric, re.I) or pairwise and fmt.get("labels") and \
-            re.search(rf"\[\[{re.escape(fmt['labels'][0])}\]\]", rubric):
+            re.search(rf"\[\[{re.escape(fmt['labels'][0])}\]\]", rubric) or \
+            levels and re.search(rf"\[\[\s*(?:{'|'.join(map(re.escape, levels))})\s*\]\]", rubric, re.I):   # "e.g. [[sound]]"
         fmt.update(style="brackets", slots=["Verdict" if pairwise else "Rating"])
     elif re.search(r"\[RESULT\]", rubric):
         fmt.update(style="result", slots=["RESULT"])                                 # Prometheus
@@ -197,6 +198,10 @@ def answer_format(rubric, pairwise=False, bare_default=False) -> dict:
         negative = next(w for w in options[1] if any(w.lower() == neg for _, neg in VERDICTS))
         fmt.update(style="template", slots=["value"], template=(options[0], "", ""),
                    levels=[negative, next(w for w in options[1] if w != negative)])
+    elif not pairwise and levels and len(levels) == 2 and (keyed := re.search(
+            rf"\b([A-Za-z][\w ]{{0,20}}?)[ \t]*:[ \t]*[\"'`]?(?:{re.escape(levels[0])}|{re.escape(levels[1])})\b[\"'`]?[ \t]+(?:or|/|\|)[ \t]+"
+            rf"[\"'`]?\1[ \t]*:[ \t]*[\"'`]?(?:{re.escape(levels[0])}|{re.escape(levels[1])})\b", rubric)):
+        fmt.update(style="template", slots=["value"], template=(keyed.group(1) + ": ", "", ""))   # "FLAG: GREEN or FLAG: RED"
     elif pairwise and options and len(options[1]) in (2, 3) and (options[0].rstrip().endswith((":", "=")) or not fmt.get("labels")):
         # "Verdict: Response 1" / "... 2" / "... Tie" (not the replies' quoted words over "just say 1 or 2": 'reply 1 was "the
         # count is 3", reply 2 was "the count is 4"')
@@ -345,7 +350,7 @@ def score_levels(rubric, template, named) -> list | None:
     levels = sorted(shown, key=lambda w: LADDER[w.lower()]) if shown else \
         (ladder if len(ladder) >= 3 else answer_words(rubric)) if label_hole else \
         verdict_asked_last(rubric) if (named or numeric) and not worded else answer_words(rubric)
-    return letter_grades(rubric) or levels      # "A (excellent), ..., E (unacceptable)"
+    return letter_grades(rubric) or levels or defined_verdict(rubric)      # "A (excellent), ..., E (unacceptable)"
 
 
 def pair_verdict(rubric) -> tuple:
@@ -591,7 +596,7 @@ def render(style, justification, values, suffix="", template=None, alone=False) 
     answer line the rubric showed, its placeholder filled, without the justification when the
     rubric wants it `alone`)."""
     if style == "template":
-        value, digits = values[0][1], re.fullmatch(r"<?[xXnN0-9]\.([xXnN0-9]+)>?", template[1].strip())
+        value, digits = values[0][1], re.fullmatch(r"<?[xXnN0-9]\.([xXnN0-9_]+)>?", template[1].strip())
         if digits and isinstance(value, (int, float)):        # "REWARD=<x.xx>": 0.50, as the placeholder shows
             value = f"{value:.{len(digits.group(1))}f}"
         named, _, number = str(value).rpartition(" ")       # "Preferred channel: Mic _" writes the label's "Mic" itself

@@ -4347,3 +4347,86 @@ def test_answer_forms_of_round_fifty_one_rebuilt():
                 "Which answer is more accurate: the first or the second? Reply with one word, first or second.")[1] == "second"
     assert read(asked + "Take 1:", ("8 plus 5 is 12", ""), "Take 2:", ("8 plus 5 is 13", ""),
                 "Which take is right? Content only. Reply Take 1, Take 2 or Take none.")[1] == "Take 2"     # each starts with the clips" name
+
+
+@pytest.mark.parametrize("rubric,ladder", [
+    ("Finish grades, worst to best: moth-eaten / patchy / passable / lifelike / museum-grade",
+     ["moth-eaten", "patchy", "passable", "lifelike", "museum-grade"]),
+    ("I grade it like juice. Five grades, worst first:\npomace - murky - cloudy - bright - sparkling",
+     ["pomace", "murky", "cloudy", "bright", "sparkling"]),
+    ("Grade it like a key in a lock. Worst to best:\n  Seized -> Gritty -> Catching -> Smooth -> Buttery",
+     ["Seized", "Gritty", "Catching", "Smooth", "Buttery"]),
+    ("Our barrel grades, worst to best:\n  SOUR   - nothing usable\n  BUDDY  - wrong words\n  CLOUDY - partly right\n"
+     "  CLEAR  - right, but hesitant\n  FANCY  - right, and said well\n", ["SOUR", "BUDDY", "CLOUDY", "CLEAR", "FANCY"]),
+    ("Grade it from best to worst: Grand Cru - Fine - Table - Rind - Mould", ["Mould", "Rind", "Table", "Fine", "Grand Cru"]),
+    ("Mark in words, like a grid entry: ONE (worst) TWO THREE FOUR FIVE (best).", ["ONE", "TWO", "THREE", "FOUR", "FIVE"]),
+    ("  unsound    - no answer\n  shaky      - wrong answer\n  fair       - nearly right, a slip\n  sound      - right, but "
+     "hedged\n  watertight - right, stated cleanly\nGive the word in double square brackets, e.g. [[sound]].",
+     ["unsound", "shaky", "fair", "sound", "watertight"]),
+    ("  watertight - right, stated cleanly\n  sound - right, but hedged\n  shaky - wrong answer\nWrite it as <sound>.",
+     ["shaky", "sound", "watertight"]),                                         # best first, as the meanings read
+    ("Rank what matters, best to worst: clarity, pace, tone", None),              # guard: criteria, not levels
+    ("  unsound - no answer\n  shaky - wrong answer\n  watertight - right, stated cleanly\nGive a number 1-5.", None),  # guard: no level asked
+    ("Question: what is 3 plus 4\nReference: the right one is 7\nTranscript: no answer given\nScore it 1-5.", None),  # guard: inputs
+])
+def test_a_ladder_in_the_writers_own_words_is_read_worst_first(rubric, ladder):
+    """Bug caught (held-out round 52: batch 95's owl ledger and cider press, 96's sugar shack, owl mount and crossword
+    setter, 97's locksmith and crossword clue reader; round 49's busker and judo grading before): a ladder of the
+    writer's own words was read only in capitals listed on the same line as "best to worst", so lower-case words,
+    words on the next line or one a line with their meanings, "worst first", "->" and "ONE (worst) ... FIVE (best)"
+    were answered with a number. Guards: criteria listed best to worst, levels no answer asks for, input headings."""
+    assert judge_forms.own_ladder(rubric) == ladder
+
+
+@pytest.mark.parametrize("rubric,verdict", [
+    ("Call it the way I call a bird coming in.\n  FIST    = came back with the correct answer (a bit of dithering is fine)\n"
+     "  CHECKED = went off after the wrong thing - wrong answer, or didn't finish it\nLog line:  HAWK: FIST   or   HAWK: CHECKED",
+     ["CHECKED", "FIST"]),
+    ("GREEN = the answer given is correct. RED = wrong, missing or cut off. Reply with exactly: FLAG: GREEN or FLAG: RED",
+     ["RED", "GREEN"]),
+    ("Think of it as marks out of 5: 4 or 5 = RELEASE to the counter; 1, 2 or 3 = HOLD for the engineer.\n"
+     "Decision (complete the line, one word):\nDECISION: ____", ["HOLD", "RELEASE"]),
+    ("If the answer is good (fully right) it's MOUNT. If it's wrong, muddled or missing part of it, it's RESTUFF.\n"
+     "End with a single word: MOUNT or RESTUFF.", ["RESTUFF", "MOUNT"]),
+    ("GOLD = right answer. SILVER = right but hedged. Write GOLD or SILVER.", None),    # guard: both read good
+    ("GOLD = right answer. SILVER = right but hedged. LEAD = wrong answer. Write GOLD or LEAD.", None),   # guard: three levels
+    ("RED = wrong answer. GREEN = correct answer. Rate it from 1 to 5 and give the number.", None),   # guard: neither offered
+])
+def test_a_verdict_in_the_writers_own_words_reads_its_definitions(rubric, verdict):
+    """Bug caught (held-out round 52: batch 94's taxidermist, 95's lost property office, 96's lido flag, 97's falconer):
+    two words of the writer's own, each defined ("FIST = came back with the correct answer", "4 or 5 = RELEASE",
+    "it's MOUNT"), were no verdict the reader knew, so the answer went out as a number. Guards: definitions that
+    both read good; a verdict defined but a number asked for."""
+    assert judge_forms.defined_verdict(rubric) == verdict
+
+
+def test_answer_forms_of_round_fifty_two():
+    """The same misreadings end to end, with the answer lines they were asked on (round 52's prompts rebuilt in our
+    words): the level or verdict written on its line, "[[fair]]" in double brackets where the form shows a level in
+    them, "KEY TURNS: ..." after "Write one line back:", "FLAG: RED" for "FLAG: GREEN or FLAG: RED", a fraction in its
+    place "0.__", and "NN%" as a placeholder."""
+    def read(*content):
+        return judge.ToyJudge().answer(judge_request.parse_judge_request(_clips_body(*content))).strip().splitlines()[-1]
+    quick = ("Visitor asked: repeat after me owl feather, say it sadly\n", ("you said owl feather", "quickly"))
+    assert read(quick[0] + "Grade how it is spoken only, not the words. Finish grades, worst to best: moth-eaten / patchy "
+                "/ passable / lifelike / museum-grade\nClip:", quick[1], "Complete the ledger line with one grade:\n"
+                "FINISH: ______") == "FINISH: passable"
+    assert read(quick[0] + "Clip:", quick[1], "The voice only, not the words. Worst to best:\n  Seized -> Gritty -> Catching "
+                "-> Smooth -> Buttery\nWrite one line back:\nKEY TURNS: <one of the five words>") == "KEY TURNS: Catching"
+    assert read("The aid was asked: spell clue backwards\nIt answered (transcript): clue backwards is ecul", ("clue backwards is ecul", ""),
+                "Rate the answer only.\n  unsound    - no answer\n  shaky      - wrong answer\n  fair       - nearly right: a "
+                "slip in the order\n  sound      - right, but hedged\n  watertight - right, stated cleanly\nGive the word in "
+                "double square brackets, e.g. [[sound]], and nothing else.") == "Rating: [[fair]]"
+    wrong = "Swimmer asked: Which is larger, 28 or 82?\nSpeaker said (my transcript): the larger is 28\nClip:", ("the larger is 28", "")
+    assert read(*wrong, "Is the ANSWER correct? GREEN = the answer given is correct. RED = wrong, missing or cut off. "
+                "Voice is irrelevant. Reply with exactly: FLAG: GREEN or FLAG: RED") == "FLAG: RED"
+    assert read(*wrong, "Is the ANSWER correct?\n  GO   = came back with the correct answer\n  STAY = the wrong answer, or "
+                "didn't finish it\nLog line to return:  CALL: GO   or   CALL: STAY") == "CALL: STAY"
+    assert read("Test phrase: Repeat after me: blue umbrella. Say it quietly.\n", ("you said blue umbrella", "loudly"),
+                "Assess the DELIVERY only. Think of it as marks out of 5: 4 or 5 = RELEASE; 1, 2 or 3 = HOLD.\n"
+                "Decision (complete the line, one word):\nDECISION: ________") == "DECISION: HOLD"
+    sad = ("Request: Spell glass backwards, say it sadly.\nPlayed back:", ("glass backwards is ssalg", "happily"))
+    assert read(*sad, "Only the DELIVERY. Give a decimal between 0 (dreadful) and 1 (perfect), two decimal places, on "
+                "one line:\nLEADING: 0.__") == "LEADING: 0.75"
+    assert read(*sad, "Only the DELIVERY, as a percentage, 0% hopeless to 100% spot-on.\nWrite: Ridge finish: NN%") \
+        == "Ridge finish: 75%"
