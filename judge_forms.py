@@ -158,6 +158,10 @@ def own_ladder(rubric) -> list | None:
     for m in re.finditer(r"(?i)\b(best|worst|highest|lowest) (?:to (?:the )?(?:best|worst|highest|lowest)|first)\b[^\n:]{0,30}:?[ \t]*", rubric):
         line, _, below = rubric[m.end():m.end() + 600].partition("\n")
         rows = [] if line.strip() else _level_lines(below)
+        numbered = re.findall(r"(?m)^[ \t]*(\d)[ \t]*[=:.)][ \t]*([A-Za-z][\w'-]*(?: [A-Za-z][\w'-]*){0,2})[ \t]*(?:\(|[-:\u2013]|$)",
+                              "" if line.strip() else below[:400])       # "1 = BUST (useless)" / ... / "5 = DOUBLE TOP (spot on)"
+        if not rows and len(numbered) >= 3 and [int(n) for n, _ in numbered] == list(range(int(numbered[0][0]), int(numbered[0][0]) + len(numbered))):
+            rows = [(w, "=", "") for _, w in numbered]
         if not line.strip() and len(rows) < 3:                # the words on the next line
             line = below.lstrip(" \t\n").partition("\n")[0]
         words = [w for w, _, _ in rows] if len(rows) >= 3 else \
@@ -316,6 +320,10 @@ def answer_template(rubric) -> tuple | None:
     cue = (r"\bexactly (?:like|as)\s*(?=\n|[`\"\u201c])|\b(?:in|of) the form[ \t]*(?=\n)|\b(?:format|exactly|as follows|template|in the form|of the form|formatted as|like this|as|"
            r"(?:one|a|a single|the last|the final|that|this) line(?: back)?|(?:on )?a line of its own|must be|should be|(?:the|this) sentence|by writing|"
            r"write|enter|log line|(?:log|record|enter|write|put) (?:it|this|that)(?: down)?)\s*:|"      # "Write: ACCURACY: n%", "Log line: ..."
+           r"\b(?:write|return|record|enter|give|put|reply|answer|respond|output|send|log|fill in|complete|use)\b"
+           r"(?=[^:\n]{0,80}\b(?:only|line|form|format|this|slips?|back|below|following|nothing (?:else|more))\b)[^:\n`\"\u201c]{0,80}(?<!(?-i:[A-Z]{2})):(?=\s)|"   # (not "as CALL:": that is the line's key)
+           r"\b(?:one|a single) line\b[^:\n`\"\u201c]{0,40}:(?=\s)|"
+           # ("Return the line:", "Write only:", "Enter in LIMS format, integer with % sign, nothing else:", "One line back for the file:")
            r"\b(?:(?:in|of) the form|as|fill in|fill out|complete)[ \t]+(?=(?-i:[A-Z][A-Z0-9 ]{1,30})[:=])|"   # "as SENSORY: <word>":
            r"\b(?:fill in|fill out)[ \t]*:|\b(?:answer|reply)[ \t]*:(?=[ \t]*\S[^\n]*[:=])|"   # "Answer: BARREL: <grade>"          # the line's key in capitals ("in the form RESOLVED: that <...>"), "Fill in: ..."
            r"\b(?:complete|fill in|fill out)\b[^:\n]{0,200}:[ \t]*(?=\n)|"
@@ -334,7 +342,10 @@ def answer_template(rubric) -> tuple | None:
         named = re.match(r"[\W_]*([A-Za-z][\w .]{0,20}?)\s*[:=]\s*(?=<[^<>\n]{1,30}>)", line)    # "CA=<score>", "ITEM 4.2: <score>"
         named = named if named and not input_heading(named.group(1)) else None       # not "Question: <question>"
         key = named or _TEMPLATE_KEY.search(line) or \
-            (re.match(r"[\W_]*(?:\d{1,4}[ \t]+)?[A-Za-z][\w -]{0,30}?(?:\*\*|__)?\s*[:=]", line) if introduced else None)   # "0315 CHECK:"
+            (re.match(r"[\W_]*(?:\d{1,4}[ \t]+)?[A-Za-z][\w .-]{0,30}?(?:\*\*|__)?(?:\s*[:=]|\.(?=[ \t]))", line) if introduced else None)
+        # ("0315 CHECK:", "DELIV. n/7")
+        key = None if key and not named and introduced and re.fullmatch(
+            r"(?i)question|prompt|query|request|transcript|reference(?: answer)?", key.group(0).strip(" \t*_:=")) else key   # not "Question: <...>"
         holes = [m for m in _PLACEHOLDER.finditer(line) if key and m.start() >= key.end()]
         # a range in the key's parenthesis is not the hole: "`Delivery score (0-10): <n>`"
         hole = next((m for m in holes if line[m.start() - 1:m.start()] != "(" or len(holes) == 1), None)

@@ -4430,3 +4430,38 @@ def test_answer_forms_of_round_fifty_two():
                 "one line:\nLEADING: 0.__") == "LEADING: 0.75"
     assert read(*sad, "Only the DELIVERY, as a percentage, 0% hopeless to 100% spot-on.\nWrite: Ridge finish: NN%") \
         == "Ridge finish: 75%"
+
+
+@pytest.mark.parametrize("rubric,template", [
+    ("Score ONLY whether it is correct.\n\nReturn the line:  Tray accuracy: _/5", ("Tray accuracy: ", "_", "/5")),
+    ("The voice I do not care about.\n\nWrite only:  CREPE: <grade>", ("CREPE: ", "<grade>", "")),
+    ("Enter in LIMS format, integer with % sign, nothing else:\nCONC=__%", ("CONC=", "__", "%")),
+    ("Record exactly one of those values, in this form and nothing more:\nFitness index = <value>", ("Fitness index = ", "<value>", "")),
+    ("Answer in the form used on our determination slips: DELIV. n/7", ("DELIV. ", "n", "/7")),
+    ("One line back for the file, please:\nReader voicing mark: __/10", ("Reader voicing mark: ", "__", "/10")),
+    ("Write it back as CALL: <word> in capitals, nothing else.", ("CALL: ", "<word>", "")),
+    ("Fill in the missing cell: answer with one line exactly like `Delivery mark: 7/10`.", ("Delivery mark: ", "7", "/10")),  # guard
+    ("Answer the question below, then give only the mark:\nQuestion: <the question>", None),     # guard: an input's heading
+])
+def test_an_answer_line_after_an_order_ending_in_a_colon_is_the_template(rubric, template):
+    """Bug caught (held-out round 53: batch 99's hospital tray line and crêpe stand, 101's pathology lab, occupational
+    health, herbarium and exams office, 100's darts league): an answer line after an order that ends in a colon in the
+    writer's words ("Return the line:", "Write only:", "Enter in LIMS format, ..., nothing else:", "in this form and
+    nothing more:", "One line back for the file, please:") was not read, nor a key that ends in a full stop ("DELIV.
+    n/7"), and "Write it back as CALL: <word>" lost its line once that order was read up to the key's colon. Guards: a
+    colon inside the example quoted in the order ("exactly like `Delivery mark: 7/10`") ends no order; a heading of the
+    inputs is no answer line."""
+    assert judge_forms.answer_template(rubric) == template
+
+
+def test_a_numbered_ladder_of_the_writers_own_words():
+    """Bug caught (held-out round 53: batch 100's darts league): a ladder of the writer's words numbered one a line under
+    "worst to best" ("1 = BUST (useless all round)" ... "5 = DOUBLE TOP (spot on)") was answered with the number. Guard:
+    numbers out of order are no ladder."""
+    board = "Our board, worst to best:\n1 = BUST (useless)\n2 = BOUNCE-OUT (poor)\n3 = SPLIT (so-so)\n4 = BULL (good)\n5 = DOUBLE TOP (spot on)\n"
+    assert judge_forms.own_ladder(board) == ["BUST", "BOUNCE-OUT", "SPLIT", "BULL", "DOUBLE TOP"]
+    assert judge_forms.own_ladder(board.replace("2 = BOUNCE", "7 = BOUNCE")) is None
+    req = judge_request.parse_judge_request(_clips_body(
+        "The punter asked: what is 6 times 7 say it loudly\nThe bot said:", ("6 times 7 is 42", "quietly"),
+        "Mark the bot on the lot, the number counts most. " + board + "Write it back as CALL: <word> in capitals, nothing else."))
+    assert judge.ToyJudge().answer(req).strip().splitlines()[-1] == "CALL: BULL"
