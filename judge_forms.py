@@ -88,6 +88,9 @@ def answer_words(rubric) -> list | None:
                   rf"[\"'`]?\b([A-Z][A-Z-]{{1,15}})\b[\"'`]? or [\"'`]?\b([A-Z][A-Z-]{{1,15}})\b[\"'`]?[ \t]*(?:[.!]|$)", rubric, re.M)
     if m and m.group(1) != m.group(2):
         return [m.group(2), m.group(1)]
+    own = own_ladder(rubric)          # (first: a writer's ladder may hold the known words, "DEAD, DYING, POOR, FAIR, GOOD")
+    if own:
+        return own
     words = "|".join(sorted(map(re.escape, LADDER), key=len, reverse=True))
     sep = r"\s*(?:,\s*(?:or\s+)?|/|\||\bor\b|<|>|\u2192|->|\n[ \t]*[-*\u2022]?)\s*"      # one a line too
     for m in re.finditer(rf"\b(?:{words})\b(?:{sep}{q}\b(?:{words})\b){{2,}}", plain, re.I):
@@ -101,9 +104,6 @@ def answer_words(rubric) -> list | None:
                   r"[\"'`]?([A-Z][A-Z-]+(?: [A-Z][A-Z-]+){0,2})\b", rubric)
     if m and bool(re.search(negated, m.group(1))) != bool(re.search(negated, m.group(3))):
         return [m.group(4), m.group(2)] if re.search(negated, m.group(3)) else [m.group(2), m.group(4)]
-    own = own_ladder(rubric)
-    if own:
-        return own
     # one a line, each with its meaning: "Excellent - correct and to the point" / "Good - ..." / "Fair - ..."
     found = list(dict.fromkeys(re.findall(rf"(?im)^[ \t]*+(?:[-*\u2022|][ \t]*+)?\**({words})\**[ \t]*+(?:[-:=\u2013(|]|$)", rubric)))   # a table's too
     ranks = [LADDER[w.lower()] for w in found]
@@ -119,7 +119,7 @@ _LEVEL_LINE = re.compile(r"[ \t]*+(?:[-*\u2022][ \t]*+)?\**([A-Za-z][\w'-]*(?: [
 # what a level's meaning says of a reply, good or bad (a crude reading, for the ends of a ladder whose order is not named)
 _GOOD = re.compile(r"\b(?:right|correct(?:ly)?|good|perfect|clean(?:ly)?|fine|pass(?:es)?|accurate|spot-on|ideal|exactly|excellent)\b", re.I)
 _BAD = re.compile(r"\b(?:wrong|incorrect|missing|garbled|silent|nothing|no answer|fail(?:s|ed)?|bad|unusable|muddled|hopeless|"
-                  r"unintelligible|can't|cannot)\b|n't\b", re.I)
+                  r"unintelligible|can't|cannot|worse|worst|off)\b|n't\b", re.I)
 
 
 def _leaning(meaning) -> int:
@@ -160,13 +160,15 @@ def own_ladder(rubric) -> list | None:
         rows = [] if line.strip() else _level_lines(below)
         numbered = re.findall(r"(?m)^[ \t]*(\d)[ \t]*[=:.)][ \t]*([A-Za-z][\w'-]*(?: [A-Za-z][\w'-]*){0,2})[ \t]*(?:\(|[-:\u2013]|$)",
                               "" if line.strip() else below[:400])       # "1 = BUST (useless)" / ... / "5 = DOUBLE TOP (spot on)"
+        numbered = numbered or [(n, w) for w, n in re.findall(r"(?m)^[ \t]*([A-Za-z][\w'-]*(?: [A-Za-z][\w'-]*)?)[ \t]*\((\d)\)[ \t]*$",
+                                                          "" if line.strip() else below[:400])]     # "BROKE   (1)"
         if not rows and len(numbered) >= 3 and [int(n) for n, _ in numbered] == list(range(int(numbered[0][0]), int(numbered[0][0]) + len(numbered))):
             rows = [(w, "=", "") for _, w in numbered]
         if not line.strip() and len(rows) < 3:                # the words on the next line
             line = below.lstrip(" \t\n").partition("\n")[0]
         words = [w for w, _, _ in rows] if len(rows) >= 3 else \
-            [re.sub(r"\s*\([^()]*\)", "", w).strip(" *`\"'.") for w in
-             re.split(r"\s+(?:-|\u2013|\u2014|>|<|\|)\s+|\s*(?:[,/]|->|\u2192)\s*", line.strip())]   # ("Champion (5) > Reserve (4)")
+            [w.strip(" *`\"'.") for w in re.split(r"\s+(?:-|\u2013|\u2014|>|<|\|)\s+|\s*(?:[,/]|->|\u2192)\s*",
+                                                   re.sub(r"\s*\([^()]*\)", "", line).strip())]   # ("Champion (5) > Reserve (4)")
         if _ladder(words):
             return words[::-1] if m.group(1).lower() in ("best", "highest") else words
     lines = rubric.split("\n")
@@ -194,6 +196,10 @@ def defined_verdict(rubric) -> list | None:
     for m in re.finditer(rf"\b([1-5](?:[ \t]*(?:,|or|and)[ \t]*[1-5])*)[ \t]*=[ \t]*{word}", rubric):
         marks = [int(d) for d in re.findall(r"\d", m.group(1))]
         leaning.setdefault(m.group(2), []).append(1 if min(marks) >= 4 else -1 if max(marks) <= 3 else 0)
+    for m in re.finditer(rf"{word}[ \t]+(?:only[ \t]+)?if\b([^.\n;]{{3,120}})", rubric):
+        leaning.setdefault(m.group(1), []).append(_leaning(m.group(2)))
+    for m in re.finditer(rf"(?:^|(?<=[.!?\n]))[ \t]*([A-Za-z][^.!?\n=]{{2,60}}?)[ \t]*=[ \t]*{word}[ \t]*(?:[.!;]|$)", rubric, re.M):
+        leaning.setdefault(m.group(2), []).append(_leaning(m.group(1)))           # "Middling or worse = CLOSED."
     for m in re.finditer(rf"(?:^|(?<=[.!?\n]))([^.!?\n]{{3,160}}?),?[ \t]+(?:it's|it is|that's|that is|mark it|call it)[ \t]+{word}", rubric):
         leaning.setdefault(m.group(2), []).append(_leaning(m.group(1)))
     sides = {w: (sum(v) > 0) - (sum(v) < 0) for w, v in leaning.items()}
@@ -321,7 +327,7 @@ def answer_template(rubric) -> tuple | None:
            r"(?:one|a|a single|the last|the final|that|this) line(?: back)?|(?:on )?a line of its own|must be|should be|(?:the|this) sentence|by writing|"
            r"write|enter|log line|(?:log|record|enter|write|put) (?:it|this|that)(?: down)?)\s*:|"      # "Write: ACCURACY: n%", "Log line: ..."
            r"\b(?:write|return|record|enter|give|put|reply|answer|respond|output|send|log|fill in|complete|use)\b"
-           r"(?=[^:\n]{0,80}\b(?:only|line|form|format|this|slips?|back|below|following|nothing (?:else|more))\b)[^:\n`\"\u201c]{0,80}(?<!(?-i:[A-Z]{2})):(?=\s)|"   # (not "as CALL:": that is the line's key)
+           r"(?=[^:\n]{0,80}\b(?:only|just|line|form|format|this|slips?|back|below|following|nothing (?:else|more))\b)[^:\n`\"\u201c]{0,80}(?<!(?-i:[A-Z]{2})):(?=\s)|"   # (not "as CALL:": that is the line's key)
            r"\b(?:one|a single) line\b[^:\n`\"\u201c]{0,40}:(?=\s)|"
            # ("Return the line:", "Write only:", "Enter in LIMS format, integer with % sign, nothing else:", "One line back for the file:")
            r"\b(?:(?:in|of) the form|as|fill in|fill out|complete)[ \t]+(?=(?-i:[A-Z][A-Z0-9 ]{1,30})[:=])|"   # "as SENSORY: <word>":

@@ -340,7 +340,8 @@ def score_levels(rubric, template, named) -> list | None:
                   and len({LADDER[w.lower()] for w in ws}) == len(ws)), None)
     # a placeholder that asks for a label ("MOS: <label>") wants the words of the rubric's ladder ("5 Excellent",
     # "Good (4)", ...), in the order of their numbers
-    label_hole = bool(template) and re.fullmatch(r"<(?:the )?(?:label|category|word|class)>", template[1].strip(), re.I)
+    label_hole = bool(template) and re.fullmatch(r"<(?:the )?(?:label|category|word|class|grade|level|one (?:word|grade|level)\b[^<>]*|"
+                                                 r"word from\b[^<>]*)>", template[1].strip(), re.I)    # "<one word from the scale>"
     numbered = [(int(n), w) for n, w in re.findall(r"(?m)^[ \t]*+[-*]?+[ \t]*+(\d)[ \t]*+(?:[:=.)\u2013-][ \t]*+)?\**([A-Z][a-z]+)\b",
                                                    rubric) if w.lower() in LADDER]
     numbered += [(int(n), w) for w, n in re.findall(r"\b([A-Z][a-z]+)[ \t]*\((\d)\)", rubric) if w.lower() in LADDER]

@@ -4465,3 +4465,35 @@ def test_a_numbered_ladder_of_the_writers_own_words():
         "The punter asked: what is 6 times 7 say it loudly\nThe bot said:", ("6 times 7 is 42", "quietly"),
         "Mark the bot on the lot, the number counts most. " + board + "Write it back as CALL: <word> in capitals, nothing else."))
     assert judge.ToyJudge().answer(req).strip().splitlines()[-1] == "CALL: BULL"
+
+
+def test_ladders_and_verdicts_of_round_fifty_four():
+    """Bug caught (held-out round 54: batch 103's paper mill and casthouse, 104's arborist and trail crew, 105's probate
+    clerk, 102's ghost walk): a ladder written one word a line with its number after it ("BROKE   (1)"), one whose line
+    ends in a note holding a comma ("HOT-METAL (five steps, 1 to 5)"), or one that holds the known words ("DEAD, DYING,
+    POOR, FAIR, GOOD": read as POOR, FAIR, GOOD, so 4 was GOOD, not FAIR); a verdict defined as "OPEN only if it's good
+    overall ... Middling or worse = CLOSED" or "Mark ATTESTED if the delivery is good ... DECLINED if it is noticeably
+    off"; a line after "Reply with just:"; a ladder asked for as "<grade>" or "<one word from the scale>" where a range
+    of numbers is also named. Guard: a placeholder asking for a number stays a number."""
+    assert judge_forms.own_ladder("Use our reel grades, worst to best (five steps):\n  BROKE   (1)\n  CULL    (2)\n  SECONDS (3)\n"
+                                  "  PRIME   (4)\n  EXPORT  (5)\n") == ["BROKE", "CULL", "SECONDS", "PRIME", "EXPORT"]
+    assert judge_forms.own_ladder("Rate using the iron grades, worst to best: SCRAP, SLAG, PIG, BASIC, HOT-METAL (five "
+                                  "steps, 1 to 5).") == ["SCRAP", "SLAG", "PIG", "BASIC", "HOT-METAL"]
+    assert judge_forms.answer_words("use my tree survey words, worst to best: DEAD, DYING, POOR, FAIR, GOOD.") == \
+        ["DEAD", "DYING", "POOR", "FAIR", "GOOD"]
+    assert judge_forms.defined_verdict("OPEN only if it's good overall, right answer and said properly. Middling or worse = "
+                                       "CLOSED.\nReply exactly: TRAIL STATUS: OPEN  or  TRAIL STATUS: CLOSED") == ["CLOSED", "OPEN"]
+    assert judge_forms.defined_verdict("Mark ATTESTED if the delivery is good, clear and as instructed. Mark DECLINED if it "
+                                       "is noticeably off.\nComplete one line:  Box 7: ATTESTED   /   Box 7: DECLINED") == ["DECLINED", "ATTESTED"]
+
+    def read(*content):
+        return judge.ToyJudge().answer(judge_request.parse_judge_request(_clips_body(*content))).strip().splitlines()[-1]
+    asked = ("The riddle asked: Repeat after me dark castle. Say it quietly.\nThe spirit voice answered:", ("you said dark castle", "loudly"))
+    assert read(*asked, "The voice only. Mark it on my lantern scale, worst to best:\n  Snuffed < Flicker < Glow < Blaze < Beacon\n"
+                "Reply with just: LANTERN: <one word from the scale>") == "LANTERN: Glow"
+    assert read(*asked, "The voice only. Rate using the iron grades, worst to best: SCRAP, SLAG, PIG, BASIC, HOT-METAL (five steps, "
+                "1 to 5).\nLog line to write: TAP VOICE = <grade>") == "TAP VOICE = PIG"
+    assert read(*asked, "The voice only, on a scale of 1 to 5 (worst to best: SCRAP, SLAG, PIG, BASIC, HOT-METAL are our words "
+                "for it, but I need the number).\nLog line to write: TAP VOICE = <number>") == "TAP VOICE = 3"
+    assert read(*asked, "Judge the delivery. Mark CALM if it is said exactly as asked. Mark LOUD if it is noticeably off.\n"
+                "Complete one line:  Box 7: CALM   /   Box 7: LOUD") == "Box 7: LOUD"
