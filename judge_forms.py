@@ -10,6 +10,8 @@ two, a quality ladder's), whole answers listed to pick from, an answer line show
     judge_forms.asked_by_kind("Answer with the take number only.", clip_labels)   # ('1', '2', None)
     judge_forms.offered_list("Answer: RED, BLUE, or DRAW.", request_text)         # ('RED', 'BLUE', 'DRAW', '')
     judge_forms.verdict_asked_last("... at least 4 of 5. Write PASS or FAIL.")    # ['FAIL', 'PASS']
+    judge_forms.own_ladder("Worst to best: sour / cloudy / clear / fancy")          # ['sour', 'cloudy', 'clear', 'fancy']
+    judge_forms.defined_verdict("GO = correct. STOP = wrong. Write GO or STOP.")  # ['STOP', 'GO']
 
 judge_rubric.answer_format weighs these against the rubric's other cues (tags, JSON keys, [[N]],
 "Score: N" lines, a form's last "- Fluency:") and decides the one form to answer in. All of it is
