@@ -170,7 +170,7 @@ def own_ladder(rubric) -> list | None:
             line = below.lstrip(" \t\n").partition("\n")[0]
         words = [w for w, _, _ in rows] if len(rows) >= 3 else \
             [w.strip(" *`\"'.") for w in re.split(r"\s+(?:-|\u2013|\u2014|>|<|\|)\s+|\s*(?:[,/]|->|\u2192)\s*",
-                                                   re.sub(r"\s*\([^()]*\)", "", line).strip())]   # ("Champion (5) > Reserve (4)")
+                                                   re.sub(r"\s*\([^()]*\)|\.\s+\S.*$", "", line).strip())]   # ("Champion (5) > Reserve (4)")
         if _ladder(words):
             return words[::-1] if m.group(1).lower() in ("best", "highest") else words
     lines = rubric.split("\n")
@@ -191,7 +191,7 @@ def defined_verdict(rubric) -> list | None:
     it's MOUNT. If it's wrong ..., it's RESTUFF.") and both offered by the last sentence that names them ("MOUNT or
     RESTUFF", "HAWK: FIST   or   HAWK: CHECKED"), or asked for as one word -> [the bad one, the good one], as their
     definitions read; None where they do not read one good and one bad."""
-    word = r"[\"'`]?\b([A-Z][A-Z-]{1,15})\b[\"'`]?"
+    word = r"[\"'`]?\b([A-Z][A-Z-]{1,15}(?: [A-Z][A-Z-]{1,15}){0,2})\b[\"'`]?"      # ("SIGNED OFF", "NO TRY")
     leaning = {}
     for m in re.finditer(rf"{word}[ \t]*=[ \t]*([^.\n;]{{3,120}})", rubric):
         leaning.setdefault(m.group(1), []).append(_leaning(m.group(2)))
@@ -202,14 +202,16 @@ def defined_verdict(rubric) -> list | None:
         leaning.setdefault(m.group(1), []).append(_leaning(m.group(2)))
     for m in re.finditer(rf"(?:^|(?<=[.!?\n]))[ \t]*([A-Za-z][^.!?\n=]{{2,60}}?)[ \t]*=[ \t]*{word}[ \t]*(?:[.!;]|$)", rubric, re.M):
         leaning.setdefault(m.group(2), []).append(_leaning(m.group(1)))           # "Middling or worse = CLOSED."
-    for m in re.finditer(rf"(?:^|(?<=[.!?\n]))([^.!?\n]{{3,160}}?),?[ \t]+(?:it's|it is|that's|that is|mark it|call it)[ \t]+{word}", rubric):
+    for m in re.finditer(rf"(?:^|(?<=[.!?\n]))([^.!?\n]{{3,160}}?),?[ \t]+(?:it's|it is|that's|that is|mark it|call it|the \w+ is)[ \t]+{word}", rubric):
         leaning.setdefault(m.group(2), []).append(_leaning(m.group(1)))
     sides = {w: (sum(v) > 0) - (sum(v) < 0) for w, v in leaning.items()}
     good, bad = [w for w, x in sides.items() if x > 0], [w for w, x in sides.items() if x < 0]
     if len(good) != 1 or len(bad) != 1:
         return None
-    last = [s for s in re.split(r"(?<=[.!?])\s+|\n", rubric) if re.search(rf"\b{good[0]}\b", s) and re.search(rf"\b{bad[0]}\b", s)]
-    offered = last and re.search(rf"\b(?:{good[0]}|{bad[0]})\b[\"'`]?[ \t]*(?:or|/|\|)[ \t]*(?:[A-Z][\w ]{{0,20}}:[ \t]*)?[\"'`]?\b(?:{good[0]}|{bad[0]})\b",
+    either = f"{re.escape(good[0])}|{re.escape(bad[0])}"
+    last = [s for s in re.split(r"(?<=[.!?])\s+|\n", rubric) if re.search(rf"\b{re.escape(good[0])}\b", s) and
+            re.search(rf"\b{re.escape(bad[0])}\b", s)]
+    offered = last and re.search(rf"\b(?:{either})\b[\"'`]?[ \t]*(?:or|/|\|)[ \t]*(?:[A-Z][\w ]{{0,20}}:[ \t]*)?[\"'`]?\b(?:{either})\b",
                                  last[-1])
     return [bad[0], good[0]] if offered or re.search(r"\b(?:one|a single|the) word\b", rubric, re.I) else None   # ("complete the line, one word")
 
@@ -328,12 +330,12 @@ def answer_template(rubric) -> tuple | None:
     cue = (r"\bexactly (?:like|as)\s*(?=\n|[`\"\u201c])|\b(?:in|of) the form[ \t]*(?=\n)|\b(?:format|exactly|as follows|template|in the form|of the form|formatted as|like this|as|"
            r"(?:one|a|a single|the last|the final|that|this) line(?: back)?|(?:on )?a line of its own|must be|should be|(?:the|this) sentence|by writing|"
            r"write|enter|log line|(?:log|record|enter|write|put) (?:it|this|that)(?: down)?)\s*:|"      # "Write: ACCURACY: n%", "Log line: ..."
-           r"\b(?:write|return|record|enter|give|put|reply|answer|respond|output|send|log|fill in|complete|use)\b"
-           r"(?=[^:\n]{0,80}\b(?:only|just|line|form|format|this|slips?|back|below|following|nothing (?:else|more))\b)[^:\n`\"\u201c]{0,80}(?<!(?-i:[A-Z]{2})):(?=\s)|"   # (not "as CALL:": that is the line's key)
+           r"\b(?:write|writing|return|record|enter|give|put|reply|answer|respond|output|send|log|fill in|complete|use)\b"
+           r"(?=[^:\n]{0,80}\b(?:only|just|line|form|format|this|slips?|back|below|following|nothing (?:else|more)|ticket|sheet|card|tag|box)\b)[^:\n`\"\u201c]{0,80}(?<!(?-i:[A-Z]{2})):(?=\s)|"   # (not "as CALL:": that is the line's key)
            r"\b(?:one|a single) line\b[^:\n`\"\u201c]{0,40}:(?=\s)|"
            # ("Return the line:", "Write only:", "Enter in LIMS format, integer with % sign, nothing else:", "One line back for the file:")
            r"\b(?:(?:in|of) the form|as|fill in|fill out|complete)[ \t]+(?=(?-i:[A-Z][A-Z0-9 ]{1,30})[:=])|"   # "as SENSORY: <word>":
-           r"\b(?:fill in|fill out)[ \t]*:|\b(?:answer|reply)[ \t]*:(?=[ \t]*\S[^\n]*[:=])|"   # "Answer: BARREL: <grade>"          # the line's key in capitals ("in the form RESOLVED: that <...>"), "Fill in: ..."
+           r"\b(?:fill in|fill out)[ \t]*:|\b(?:answer|reply|return|output)[ \t]*:(?=[ \t]*\S[^\n]*[:=])|"   # "Answer: BARREL: <grade>"          # the line's key in capitals ("in the form RESOLVED: that <...>"), "Fill in: ..."
            r"\b(?:complete|fill in|fill out)\b[^:\n]{0,200}:[ \t]*(?=\n)|"
            r"(?m:^[ \t]*#{1,6}[ \t]*(?:please[ \t]+)?(?:complete|fill in|fill out)\b[^:\n]{0,80}$)")
     # ("Please complete this line ..., writing 1 or 2 in the gap:", a heading "## Fill in this line and return only it")
@@ -350,8 +352,10 @@ def answer_template(rubric) -> tuple | None:
         named = re.match(r"[\W_]*([A-Za-z][\w .]{0,20}?)\s*[:=]\s*(?=<[^<>\n]{1,30}>)", line)    # "CA=<score>", "ITEM 4.2: <score>"
         named = named if named and not input_heading(named.group(1)) else None       # not "Question: <question>"
         key = named or _TEMPLATE_KEY.search(line) or \
-            (re.match(r"[\W_]*(?:\d{1,4}[ \t]+)?[A-Za-z][\w .-]{0,30}?(?:\*\*|__)?(?:\s*[:=]|\.(?=[ \t]))", line) if introduced else None)
-        # ("0315 CHECK:", "DELIV. n/7")
+            (re.match(r"[\W_]*(?:\d{1,4}[ \t]+)?[A-Za-z][\w .-]{0,30}?(?:\*\*|__)?(?:\s*[:=]|\.(?=[ \t]))|"
+                      r"[\W_]*[A-Z][A-Z0-9]*(?: [A-Z0-9]+){0,3}(?=[ \t]+(?:[nNxX]|_+|<[^<>\n]{1,30}>)(?:[ \t]*/[ \t]*\d{1,3})?(?:\W|$))",
+                      line) if introduced else None)
+        # ("0315 CHECK:", "DELIV. n/7", a key in capitals with no colon: "NETT MARK n/10")
         key = None if key and not named and introduced and re.fullmatch(
             r"(?i)question|prompt|query|request|transcript|reference(?: answer)?", key.group(0).strip(" \t*_:=")) else key   # not "Question: <...>"
         holes = [m for m in _PLACEHOLDER.finditer(line) if key and m.start() >= key.end()]

@@ -4497,3 +4497,38 @@ def test_ladders_and_verdicts_of_round_fifty_four():
                 "for it, but I need the number).\nLog line to write: TAP VOICE = <number>") == "TAP VOICE = 3"
     assert read(*asked, "Judge the delivery. Mark CALM if it is said exactly as asked. Mark LOUD if it is noticeably off.\n"
                 "Complete one line:  Box 7: CALM   /   Box 7: LOUD") == "Box 7: LOUD"
+
+
+@pytest.mark.parametrize("rubric,template", [
+    ("Write on the ticket: NETT MARK n/10", ("NETT MARK ", "n", "/10")),
+    ("RETURN: COVERAGE: n%", ("COVERAGE: ", "n", "%")),
+    ("Hold up your card by writing only:\nJUDGE 3 CARD: <number>", ("JUDGE 3 CARD: ", "<number>", "")),
+    ("Write on the ticket: the mark you think fits.", None),                     # guard: no key, no placeholder
+])
+def test_answer_lines_of_round_fifty_five(rubric, template):
+    """Bug caught (held-out round 55: batch 106's weighbridge, 107's signwriter, 108's poetry slam): a key in capitals
+    with no colon before its placeholder ("NETT MARK n/10"), a line after "RETURN:" and after "writing only:" were not
+    read (answered "8", "75", "CARD: 5")."""
+    assert judge_forms.answer_template(rubric) == template
+
+
+def test_verdicts_and_ladders_of_round_fifty_five():
+    """Bug caught (held-out round 55: batch 106's school transport, 108's rugby TMO and karate grading): a verdict of two
+    words in capitals ("SIGNED OFF" / "SENT BACK", "TRY" / "NO TRY"), defined as "the card is SIGNED OFF" or
+    "NO TRY = wrong", was no verdict ("DECISION: SIGNED 3:"); a ladder whose line goes on past its last word ("...,
+    brown, black. Black = voiced exactly as the call asked.") was none. Guard: a one-word verdict still reads as one."""
+    assert judge_forms.defined_verdict("If it is right and complete, the card is SIGNED OFF. If it is wrong or muddled, the "
+                                       "card is SENT BACK.\nWrite exactly as: DECISION: SIGNED OFF or DECISION: SENT BACK") \
+        == ["SENT BACK", "SIGNED OFF"]
+    assert judge_forms.defined_verdict("  TRY    = the answer is correct and complete.\n  NO TRY = wrong, incomplete.\n"
+                                       "Give your decision in the form:  TMO DECISION: TRY   or   TMO DECISION: NO TRY") == ["NO TRY", "TRY"]
+    assert judge_forms.defined_verdict("GREEN = the answer is correct. RED = wrong. Reply: FLAG: GREEN or FLAG: RED") == ["RED", "GREEN"]
+    assert judge_forms.own_ladder("Belt scale, lowest to highest (7 steps): white, yellow, orange, green, blue, brown, black. "
+                                  "Black = voiced exactly as the call asked.") == \
+        ["white", "yellow", "orange", "green", "blue", "brown", "black"]
+    req = judge_request.parse_judge_request(_clips_body(
+        "The buddy was asked: Spell route backwards.\nIts answer:", ("route backwards is etuor", ""),
+        "We only care whether the answer is correct. If it is right and complete, the card is SIGNED OFF. If it is wrong, "
+        "incomplete or muddled, the card is SENT BACK. Ignore the voice.\nWrite the card's last box exactly as: DECISION: "
+        "SIGNED OFF or DECISION: SENT BACK"))
+    assert judge.ToyJudge().answer(req).strip().splitlines()[-1] == "DECISION: SIGNED OFF"
