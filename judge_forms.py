@@ -331,7 +331,8 @@ def answer_template(rubric) -> tuple | None:
            r"(?:one|a|a single|the last|the final|that|this) line(?: back)?|(?:on )?a line of its own|must be|should be|(?:the|this) sentence|by writing|"
            r"write|enter|log line|(?:log|record|enter|write|put) (?:it|this|that)(?: down)?)\s*:|"      # "Write: ACCURACY: n%", "Log line: ..."
            r"\b(?:write|writing|return|record|enter|give|put|reply|answer|respond|output|send|log|fill in|complete|use)\b"
-           r"(?=[^:\n]{0,80}\b(?:only|just|line|form|format|this|slips?|back|below|following|nothing (?:else|more)|ticket|sheet|card|tag|box)\b)[^:\n`\"\u201c]{0,80}(?<!(?-i:[A-Z]{2})):(?=\s)|"   # (not "as CALL:": that is the line's key)
+           r"(?=[^:\n]{0,80}\b(?:only|just|line|form|format|this|slips?|back|below|following|nothing (?:else|more)|ticket|sheet|card|tag|box)\b)[^:\n`\"\u201c]{0,80}(?<!(?-i:[A-Z]{2})):(?=[ \t]*\n|[^\n]{1,60}(?:\n|$))|"   # (not "as CALL:": the line's key;
+           # a short line after it: not "Form check on the ANSWER only: is what it said correct? ...")
            r"\b(?:one|a single) line\b[^:\n`\"\u201c]{0,40}:(?=\s)|"
            # ("Return the line:", "Write only:", "Enter in LIMS format, integer with % sign, nothing else:", "One line back for the file:")
            r"\b(?:(?:in|of) the form|as|fill in|fill out|complete)[ \t]+(?=(?-i:[A-Z][A-Z0-9 ]{1,30})[:=])|"   # "as SENSORY: <word>":
