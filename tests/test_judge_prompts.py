@@ -4504,7 +4504,7 @@ def test_ladders_and_verdicts_of_round_fifty_four():
     ("RETURN: COVERAGE: n%", ("COVERAGE: ", "n", "%")),
     ("Hold up your card by writing only:\nJUDGE 3 CARD: <number>", ("JUDGE 3 CARD: ", "<number>", "")),
     ("Write on the ticket: the mark you think fits.", None),                     # guard: no key, no placeholder
-    # guard (held-out round 56, batch 111's personal trainer, lost at a4d0e2c): an order's colon with a long sentence after
+    # guard (held-out round 56, batch 111's personal trainer, lost since bd17576): an order's colon with a long sentence after
     # it introduces no answer line, so the line shown later is read
     ("Form check on the ANSWER only: is what it said correct? I'm not grading the voice or the tone, just the content. "
      "Score it as reps out of 5: 5/5 = perfect rep, 1/5 = no rep.\nLog it as: REPS: n/5", ("REPS: ", "n", "/5")),
