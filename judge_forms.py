@@ -330,13 +330,16 @@ def answer_template(rubric) -> tuple | None:
     cue = (r"\bexactly (?:like|as)\s*(?=\n|[`\"\u201c])|\b(?:in|of) the form[ \t]*(?=\n)|\b(?:format|exactly|as follows|template|in the form|of the form|formatted as|like this|as|"
            r"(?:one|a|a single|the last|the final|that|this) line(?: back)?|(?:on )?a line of its own|must be|should be|(?:the|this) sentence|by writing|"
            r"write|enter|log line|(?:log|record|enter|write|put) (?:it|this|that)(?: down)?)\s*:|"      # "Write: ACCURACY: n%", "Log line: ..."
+           # an order in the writer's words that ends in a colon: "Return the line:", "Write only:", "Enter in LIMS format,
+           # integer with % sign, nothing else:" (not a quoted example's colon, not "as CALL:" whose colon is the line's key,
+           # and only with a line break or a short line after it: not "Form check on the ANSWER only: is what it said ...")
            r"\b(?:write|writing|return|record|enter|give|put|reply|answer|respond|output|send|log|fill in|complete|use)\b"
-           r"(?=[^:\n]{0,80}\b(?:only|just|line|form|format|this|slips?|back|below|following|nothing (?:else|more)|ticket|sheet|card|tag|box)\b)[^:\n`\"\u201c]{0,80}(?<!(?-i:[A-Z]{2})):(?=[ \t]*\n|[^\n]{1,60}(?:\n|$))|"   # (not "as CALL:": the line's key;
-           # a short line after it: not "Form check on the ANSWER only: is what it said correct? ...")
-           r"\b(?:one|a single) line\b[^:\n`\"\u201c]{0,40}:(?=\s)|"
-           # ("Return the line:", "Write only:", "Enter in LIMS format, integer with % sign, nothing else:", "One line back for the file:")
-           r"\b(?:(?:in|of) the form|as|fill in|fill out|complete)[ \t]+(?=(?-i:[A-Z][A-Z0-9 ]{1,30})[:=])|"   # "as SENSORY: <word>":
-           r"\b(?:fill in|fill out)[ \t]*:|\b(?:answer|reply|return|output)[ \t]*:(?=[ \t]*\S[^\n]*[:=])|"   # "Answer: BARREL: <grade>"          # the line's key in capitals ("in the form RESOLVED: that <...>"), "Fill in: ..."
+           r"(?=[^:\n]{0,80}\b(?:only|just|line|form|format|this|slips?|back|below|following|nothing (?:else|more)|ticket|sheet|card|tag|box)\b)"
+           r"[^:\n`\"\u201c]{0,80}(?<!(?-i:[A-Z]{2})):(?=[ \t]*\n|[^\n]{1,60}(?:\n|$))|"
+           r"\b(?:one|a single) line\b[^:\n`\"\u201c]{0,40}:(?=\s)|"                      # "One line back for the file, please:"
+           # a line whose key is in capitals after "as", "in the form": "as SENSORY: <word>", "in the form RESOLVED: that <...>"
+           r"\b(?:(?:in|of) the form|as|fill in|fill out|complete)[ \t]+(?=(?-i:[A-Z][A-Z0-9 ]{1,30})[:=])|"
+           r"\b(?:fill in|fill out)[ \t]*:|\b(?:answer|reply|return|output)[ \t]*:(?=[ \t]*\S[^\n]*[:=])|"   # "Answer: BARREL: <grade>"
            r"\b(?:complete|fill in|fill out)\b[^:\n]{0,200}:[ \t]*(?=\n)|"
            r"(?m:^[ \t]*#{1,6}[ \t]*(?:please[ \t]+)?(?:complete|fill in|fill out)\b[^:\n]{0,80}$)")
     # ("Please complete this line ..., writing 1 or 2 in the gap:", a heading "## Fill in this line and return only it")
