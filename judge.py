@@ -217,7 +217,9 @@ class ToyJudge:
                 axis = slot_axis or req["axis"]
                 score, sem, ac = self.score(axis, req["question"], reference, *req["replies"][0], seed=req["seed"])
                 value = rescale(score, fmt["scale"], fmt.get("levels"))
-                values.append((name, f"{value:.{fmt['digits']}f}" if fmt.get("digits") and isinstance(value, float) and fmt["style"] != "json" else value))
+                if fmt.get("digits") and isinstance(value, (int, float)) and fmt["style"] != "json":
+                    value = f"{value:.{fmt['digits']}f}"        # 0.50 where the rubric shows or names two decimals
+                values.append((name, value))
                 heard = ", ".join(f"{k} {v:.2f}" for k, v in (("content", sem), ("delivery", ac)) if not math.isnan(v))
                 notes.append(f"{axis} axis: {heard}")
             return render(fmt["style"], f"Toy judge, {'; '.join(notes)}.", values, fmt.get("suffix", ""),

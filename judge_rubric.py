@@ -78,9 +78,6 @@ def named_scale(rubric) -> tuple | None:
                                                              r"(?<![\w.])0\s+(?:worst|lowest|useless|wrong)\b",    # "(0 worst, 10 best)"
                                                    rubric, re.I) else 1))
             return lo, hi
-    # "Give a percentage", "ACCURACY: ___%": a percentage is 0 to 100
-    if re.search(r"\bpercent(?:age)?\b|(?:\b[NnXx]|_{2,}|<[^<>\n]{1,20}>)[ \t]*%", rubric):
-        return 0, 100
     # "1 = wrong, 3 = right" (not what numbered inputs hold: "Clip 1 = the listener's request. Clip 2 = our bot's reply.")
     inputs = re.compile(r"(?i)\b(?:clips?|audio|recordings?|tracks?|files?|takes?|samples?|items?|repl(?:y|ies)|responses?|answers?|"
                         r"questions?|speakers?|voices?|models?|systems?|turns?|steps?|parts?|channels?|mics?)[ \t]*$")
@@ -96,6 +93,10 @@ def named_scale(rubric) -> tuple | None:
     steps = any(first.lower() in _STEP_VERBS for _, _, first in listed)
     if len(listed) >= 3 and not steps and min(ends) in (0, 1) and max(ends) > 2:
         return min(ends), max(ends)
+    # "Give a percentage", "ACCURACY: ___%": a percentage is 0 to 100 (after the anchors a rubric
+    # numbers: "1 = wrong ... 5 = a hundred percent right" is 1 to 5)
+    if re.search(r"\bpercent(?:age)?\b|(?:\b[NnXx]|_{2,}|<[^<>\n]{1,20}>)[ \t]*%", rubric):
+        return 0, 100
     # last, a bare range closing a clause: "how correct is it? 1-10, 10 = perfectly correct", "0 to 10, 10 = ..."
     bare = re.search(rf"(?<![\w.-])([01])\s*(?:-|\u2013|[ \t]to[ \t])\s*{top}(?![\w-]|\.\d)(?=[ \t]*(?:[,;:)]|\.|$)|[ \t]+(?:where|with)\b|"
                      r"[ \t]*\(\s*\d{1,3}\s*(?:=|is\b|means\b))",      # "0-10 (10 = completely correct)"
@@ -273,13 +274,17 @@ def answer_format(rubric, pairwise=False, bare_default=False) -> dict:
         fmt.update(style="line", slots=[form.group(1)])
     else:           # no form shown: our tags, or where the request shows no tag anywhere, the answer alone
         fmt.update(style="bare" if bare_default else "tag", slots=["choice" if pairwise else "score"])
-    # a fraction's digits, as named or as the range shows them: "with two decimals", "between 0.00 and 1.00" (not an
-    # example's: "use quarters like 0.25, 0.5, 0.75")
-    digits = re.search(r"\b(one|two|three|[123])[ \t]+decimals?(?:[ \t]+(?:places|digits))?\b|"
-                       r"(?<![\w.])0\.(\d{2,3})[ \t]*(?:-|\u2013|to|and)[ \t]*1\.\d{2,3}\b", rubric, re.I)
-    if digits and not pairwise and fmt["scale"] == (0, 1):
-        count = digits.group(1) and {"one": 1, "two": 2, "three": 3}.get(digits.group(1).lower(), digits.group(1))
-        fmt["digits"] = int(count or len(digits.group(2)))
+    # a number's decimals, as the answer line's placeholder shows them ("REWARD=<x.xx>", "LEADING: 0.__"), or for a
+    # fraction as named or as its range shows them ("with two decimals", "between 0.00 and 1.00"; not an example's:
+    # "use quarters like 0.25, 0.5, 0.75")
+    shown = fmt["style"] == "template" and re.fullmatch(r"<?[xXnN0-9]\.([xXnN0-9_]+)>?", fmt["template"][1].strip())
+    spelled = not pairwise and fmt["scale"] == (0, 1) and re.search(
+        r"\b(one|two|three|[123])[ \t]+decimals?(?:[ \t]+(?:places|digits))?\b|(?<![\w.])0\.(\d{2,3})[ \t]*(?:-|\u2013|to|and)[ \t]*1\.\d{2,3}\b",
+        rubric, re.I)
+    if shown:
+        fmt["digits"] = len(shown.group(1))
+    elif spelled:
+        fmt["digits"] = int({"one": 1, "two": 2, "three": 3}.get((spelled.group(1) or "").lower(), spelled.group(1) or len(spelled.group(2))))
     if pairwise and fmt["tie"] == "tie" and not offers_tie(rubric):
         fmt["forced"] = True         # "Respond with exactly one word: first or second": a choice with no tie to give
     fmt["slots"] = [(fmt["slots"][0], None)] if len(fmt["slots"]) == 1 or pairwise else aspect_slots(rubric, fmt["slots"])
@@ -597,9 +602,7 @@ def render(style, justification, values, suffix="", template=None, alone=False) 
     answer line the rubric showed, its placeholder filled, without the justification when the
     rubric wants it `alone`)."""
     if style == "template":
-        value, digits = values[0][1], re.fullmatch(r"<?[xXnN0-9]\.([xXnN0-9_]+)>?", template[1].strip())
-        if digits and isinstance(value, (int, float)):        # "REWARD=<x.xx>": 0.50, as the placeholder shows
-            value = f"{value:.{len(digits.group(1))}f}"
+        value = values[0][1]
         named, _, number = str(value).rpartition(" ")       # "Preferred channel: Mic _" writes the label's "Mic" itself
         value = number if named and template[0].endswith(f"{named} ") else value
         return ("" if alone else f"{justification}\n") + f"{template[0]}{value}{template[2]}"

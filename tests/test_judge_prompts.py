@@ -1241,9 +1241,13 @@ def test_answer_forms_of_batch_ten(rubric, pairwise, want):
 
 
 def test_a_placeholder_with_decimals_is_filled_with_as_many():
-    """Bug caught: "REWARD=<x.xx>" answered "REWARD=0.5", which a parser reading two decimals misses."""
-    assert judge_rubric.render("template", "why", [("value", 0.5)], template=("REWARD=", "<x.xx>", ""), alone=True) == "REWARD=0.50"
-    assert judge_rubric.render("template", "why", [("value", 7)], template=("score=", "<N>", ""), alone=True) == "score=7"
+    """Bug caught: "REWARD=<x.xx>" answered "REWARD=0.5", which a parser reading two decimals misses. Guard: a
+    placeholder with no decimals keeps the value as it is."""
+    asked = ("Question: repeat after me blue ink say it loudly\nThe reply:", ("you said blue ink", "quietly"))
+    assert judge_rubric.answer_format("Reply with one line exactly like this:\nREWARD=<x.xx>")["digits"] == 2
+    assert _last_answer_line(*asked, "Score the delivery from 0 to 1. Reply with one line exactly like this:\nREWARD=<x.xx>") \
+        == "REWARD=0.50"
+    assert _last_answer_line(*asked, "Score the delivery from 1 to 5. Reply with one line exactly like this:\nscore=<N>") == "score=3"
 
 
 def test_inputs_of_batch_eleven():
@@ -3971,6 +3975,11 @@ def test_round_forty_one():
     assert [body for kind, _, body in sections if kind == "reply"] == ["the count is 5"] and "Output PASS" in free
 
 
+def _last_answer_line(*content):
+    """The toy judge's answer to a user turn of text and clips (_clips_body), its last line."""
+    return judge.ToyJudge().answer(judge_request.parse_judge_request(_clips_body(*content))).strip().splitlines()[-1]
+
+
 def _clips_body(*content):
     """A user turn of text and clips in order: a str is a text part, a (words, style) pair a clip speaking them."""
     return with_speech({"messages": [{"role": "user", "content": [
@@ -4163,9 +4172,7 @@ def test_answers_listed_however_joined():
     "A", "B" or "tie": only "X or Y" after an answer verb was read. The two named clips, the third is the tie, also
     where the clips' labels had named them already. Guards: criteria listed ("pace, clarity or tone") are no answers,
     though the request writes them elsewhere; commas alone list no answers; a JSON value's quotes are no tie's."""
-    def read(*content):
-        req = judge_request.parse_judge_request(_clips_body(*content))
-        return judge.ToyJudge().answer(req).strip().splitlines()[-1]
+    read = _last_answer_line
     same = "The question both were asked: how many letters in lamp say it slowly\n"
     # named by their labels already: the list's third is their tie (the two deliver alike)
     assert read(same + "The red kiosk's clip:", ("the count is 4", "slowly"), "The blue kiosk's clip:", ("the count is 4", "slowly"),
@@ -4338,6 +4345,8 @@ def test_answer_forms_of_round_fifty_one_rebuilt():
                 ("rock backwards is kcor", ""), "Which readback is correct (content only)? Reply PREFERRED ALPHA, "
                 "PREFERRED BRAVO or PREFERRED NIL.")[1] == "PREFERRED BRAVO"
     quiet = ("Question: repeat after me blue ink say it loudly", ("you said blue ink", "quietly"))
+    assert judge_rubric.named_scale("Give a percentage.") == (0, 100)
+    assert judge_rubric.named_scale("1 = wrong, 3 = partly, 5 = a hundred percent right") == (1, 5)   # guard: anchors first
     assert read(*quiet, "Score the delivery from 0 to 1 with two decimals. Just the number.")[1] == "0.50"
     assert read(*quiet, "Score the delivery as a number between 0.00 and 1.00. Number only.")[1] == "0.50"
     assert read(*quiet, "Score the delivery as a number between 0.0 and 1.0. Number only.")[1] == "0.5"
@@ -4405,8 +4414,7 @@ def test_answer_forms_of_round_fifty_two():
     words): the level or verdict written on its line, "[[fair]]" in double brackets where the form shows a level in
     them, "KEY TURNS: ..." after "Write one line back:", "FLAG: RED" for "FLAG: GREEN or FLAG: RED", a fraction in its
     place "0.__", and "NN%" as a placeholder."""
-    def read(*content):
-        return judge.ToyJudge().answer(judge_request.parse_judge_request(_clips_body(*content))).strip().splitlines()[-1]
+    read = _last_answer_line
     quick = ("Visitor asked: repeat after me owl feather, say it sadly\n", ("you said owl feather", "quickly"))
     assert read(quick[0] + "Grade how it is spoken only, not the words. Finish grades, worst to best: moth-eaten / patchy "
                 "/ passable / lifelike / museum-grade\nClip:", quick[1], "Complete the ledger line with one grade:\n"
@@ -4486,8 +4494,7 @@ def test_ladders_and_verdicts_of_round_fifty_four():
     assert judge_forms.defined_verdict("Mark ATTESTED if the delivery is good, clear and as instructed. Mark DECLINED if it "
                                        "is noticeably off.\nComplete one line:  Box 7: ATTESTED   /   Box 7: DECLINED") == ["DECLINED", "ATTESTED"]
 
-    def read(*content):
-        return judge.ToyJudge().answer(judge_request.parse_judge_request(_clips_body(*content))).strip().splitlines()[-1]
+    read = _last_answer_line
     asked = ("The riddle asked: Repeat after me dark castle. Say it quietly.\nThe spirit voice answered:", ("you said dark castle", "loudly"))
     assert read(*asked, "The voice only. Mark it on my lantern scale, worst to best:\n  Snuffed < Flicker < Glow < Blaze < Beacon\n"
                 "Reply with just: LANTERN: <one word from the scale>") == "LANTERN: Glow"
