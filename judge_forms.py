@@ -119,14 +119,21 @@ _OWN_WORD = r"[A-Za-z][\w'-]*(?: [A-Za-z][\w'-]*){0,2}"
 _LEVEL_LINE = re.compile(r"[ \t]*+(?:[-*\u2022][ \t]*+)?\**([A-Za-z][\w'-]*(?: [A-Za-z][\w'-]*)?)\**[ \t]*(:|=|(?<=[ \t])(?:-|\u2013|\u2014))"
                          r"[ \t]+(\S[^\n]*)")
 # what a level's meaning says of a reply, good or bad (a crude reading, for the ends of a ladder whose order is not named)
-_GOOD = re.compile(r"\b(?:right|correct(?:ly)?|good|perfect|clean(?:ly)?|fine|pass(?:es)?|accurate|spot-on|ideal|exactly|excellent)\b", re.I)
+_GOOD = re.compile(r"\b(?:right|correct(?:ly)?|good|perfect|clean(?:ly)?|fine|pass(?:es)?|accurate|spot-on|ideal|exactly|excellent|"
+                   r"acceptable|ready|ok|okay)\b", re.I)
 _BAD = re.compile(r"\b(?:wrong|incorrect|missing|garbled|silent|nothing|no answer|fail(?:s|ed)?|bad|unusable|muddled|hopeless|"
-                  r"unintelligible|can't|cannot|worse|worst|off)\b|n't\b", re.I)
+                  r"unintelligible|can't|cannot|worse|worst|off|needs? (?:work|fixing|redoing)|unacceptable)\b|n't\b", re.I)
+_NEGATED = re.compile(r"\b(?:not|never|no longer)\s+(?:\w+\s+)?$", re.I)       # "not good enough", "not quite right"
 
 
 def _leaning(meaning) -> int:
-    """+1 where a level's meaning reads good, -1 where it reads bad, 0 where neither or both."""
-    return bool(_GOOD.search(meaning)) - bool(_BAD.search(meaning))
+    """+1 where a level's meaning reads good, -1 where it reads bad, 0 where neither or both; a word negated reads
+    the other way ("delivery is not good enough", "not wrong, only hedged")."""
+    said = {1: False, -1: False}
+    for words, side in ((_GOOD, 1), (_BAD, -1)):
+        for m in words.finditer(meaning):
+            said[-side if _NEGATED.search(meaning[:m.start()]) else side] = True
+    return said[1] - said[-1]
 
 
 def _level_lines(text) -> list:
@@ -198,6 +205,8 @@ def defined_verdict(rubric) -> list | None:
     for m in re.finditer(rf"\b([1-5](?:[ \t]*(?:,|or|and)[ \t]*[1-5])*)[ \t]*=[ \t]*{word}", rubric):
         marks = [int(d) for d in re.findall(r"\d", m.group(1))]
         leaning.setdefault(m.group(2), []).append(1 if min(marks) >= 4 else -1 if max(marks) <= 3 else 0)
+    for m in re.finditer(rf"(?m)^[ \t]*(?:[-*\u2022][ \t]*)?{word}[ \t]*\(([^()\n]{{3,80}})\)[ \t]*$", rubric):
+        leaning.setdefault(m.group(1), []).append(_leaning(m.group(2)))           # "NW-NO (not acceptable)", a line each
     for m in re.finditer(rf"{word}[ \t]+(?:only[ \t]+)?if\b([^.\n;]{{3,120}})", rubric):
         leaning.setdefault(m.group(1), []).append(_leaning(m.group(2)))
     for m in re.finditer(rf"(?:^|(?<=[.!?\n]))[ \t]*([A-Za-z][^.!?\n=]{{2,60}}?)[ \t]*=[ \t]*{word}[ \t]*(?:[.!;]|$)", rubric, re.M):
@@ -213,6 +222,9 @@ def defined_verdict(rubric) -> list | None:
             re.search(rf"\b{re.escape(bad[0])}\b", s)]
     offered = last and re.search(rf"\b(?:{either})\b[\"'`]?[ \t]*(?:or|/|\|)[ \t]*(?:[A-Z][\w ]{{0,20}}:[ \t]*)?[\"'`]?\b(?:{either})\b",
                                  last[-1])
+    # or one a line, alone or after the same key: "LOG: FOUND IT" / "LOG: DNF"
+    lines = re.findall(rf"(?m)^[ \t]*[\"'`]?([A-Z][\w' -]{{0,30}}:[ \t]*)?[\"'`]?({either})[\"'`]?(?:[ \t]*\([^()\n]*\))?[ \t.]*$", rubric)
+    offered = offered or len({w for _, w in lines}) == 2 and len({k for k, _ in lines}) == 1
     return [bad[0], good[0]] if offered or re.search(r"\b(?:one|a single|the) word\b", rubric, re.I) else None   # ("complete the line, one word")
 
 
@@ -509,8 +521,9 @@ def offered_list(rubric, elsewhere) -> tuple | None:
                 # or Take none" (not an instruction's words: "the first or the second")
                 shared = re.match(r"((?:[A-Za-z][\w-]*[ \t]+){1,2})(?=\w)", names[1])
                 lead = shared and re.search(rf"(?<![\w-]){re.escape(shared.group(1))}(?=\w)", names[0])
-                if not key and lead and (tie is None or tie.startswith(shared.group(1))) and \
-                        not all(w.lower() in _NOT_NAMES for w in shared.group(1).split()):
+                if not key and lead and (tie is None or tie.startswith(shared.group(1))) and (shared.group(1).isupper() or
+                                                                                     # (a key in capitals: "PICK LP1 or PICK LP2")
+                                                                                     not all(w.lower() in _NOT_NAMES for w in shared.group(1).split())):
                     key = shared.group(1)
                     names, tie = [names[0][lead.end():], names[1][len(key):]], tie and tie[len(key):]
             words = [re.findall(r"\w+(?:['-]\w+)*\+?", name) for name in names]     # (not a quote's mark: "'first'")
@@ -570,3 +583,35 @@ def asked_by_kind(rubric, clip_labels) -> tuple | None:
     if not (1 <= len(first) <= 3 and 1 <= len(second) <= 3) or all(w.lower() in _NOT_NAMES for w in first + second):
         return None
     return " ".join(first), " ".join(second), None
+
+
+def labels_as_asked(labels, template) -> list | None:
+    """Two clips' labels as an answer line asks them written, where it asks for less than the whole label: the words
+    that tell them apart ("Ticket 047" / "Ticket 048" -> "047" / "048") where the line already holds the words they
+    share ("POSITION: _" for "Position 3" / "Position 5"; "RECOMMEND COMPLETION: PLOT <number>" for "Plot 3") or its
+    placeholder asks for a number ("NOW CALLING: <ticket number>", "HATCH: <egg number>"). None otherwise.
+    `template`: answer_template's (before, placeholder, after)."""
+    apart = labels_apart(labels)
+    if apart is None or template is None:
+        return None
+    lead, rests = apart
+    before, placeholder, _ = template
+    in_line = re.search(rf"(?<![\w-]){re.escape(lead)}\W*$", before, re.I)
+    by_number = re.search(r"\b(?:number|no|num|digits?)\b|#|\bn{1,3}\b", placeholder, re.I) and all(
+        re.fullmatch(r"[A-Za-z]?\d+[A-Za-z]?", r) for r in rests)
+    return rests if in_line or by_number else None
+
+
+def labels_apart(labels) -> tuple | None:
+    """Two clips' labels -> (the words they start with alike, [the words that tell them apart]): "Ticket 047" /
+    "Ticket 048" -> ("Ticket", ["047", "048"]); None where they share no first word or differ in more than two."""
+    words = [label.split() for label in labels[:2]]
+    if len(words) < 2 or not all(words):
+        return None
+    shared = 0
+    while shared < min(map(len, words)) - 1 and words[0][shared].lower() == words[1][shared].lower():
+        shared += 1
+    rests = [" ".join(w[shared:]) for w in words]
+    if not shared or rests[0].lower() == rests[1].lower() or any(len(w) - shared > 2 for w in words):
+        return None
+    return " ".join(words[0][:shared]), rests

@@ -38,7 +38,7 @@ import soundfile as sf
 from judge_axis import rubric_axis
 from judge_inputs import (AFTER_AUDIO, ASKERS, TOY_TASKS, heading_kind, heard_words, known_words, sentences, toy_question,
                           toy_reference, unfield, unhtml, unjson, untag)
-from judge_forms import asked_by_kind, offered_list, offered_pair
+from judge_forms import asked_by_kind, labels_apart, labels_as_asked, offered_list, offered_pair
 from judge_rubric import PAIR_NAMES, answer_format
 from judge_sections import PLACEHOLDER_CLIP, RUBRIC_CUE, our_sections, split_sections
 
@@ -548,12 +548,20 @@ def parse_judge_request(body: dict) -> dict:
             fmt.pop("forced", None)         # the list offers its tie
     # clips already named ("Team Red's box:" / "Team Blue's box:") and listed by those names: the list's third is the tie
     in_use = [x.lower() for x in fmt.get("labels") or named or (labels[:2] if len(labels) >= 2 else [])]   # or "Take 1:" / "Take 2:"
+    apart = labels_apart(in_use)
+    if listed and apart and not fmt.get("labels") and [x.lower() for x in listed[:2]] == apart[1]:
+        fmt["labels"], in_use = list(listed[:2]), apart[1]      # "PUNCH 31 or PUNCH 47" under "Control 31:" / "Control 47:"
     if not offered and listed and listed[2] and fmt["tie"] == "tie" and [x.lower() for x in listed[:2]] == in_use:
         fmt["tie"] = listed[2]
         fmt.pop("forced", None)
     # the listed answers written on their line: "Better: Line 2", "VOICE CHECK RESULT: Bowser 2"
     if listed and listed[3] and fmt["style"] == "bare" and (offered is listed or [x.lower() for x in listed[:2]] == in_use):
         fmt.update(style="template", slots=[("choice", None)], template=(listed[3], "", ""))
+    # "NOW CALLING: <ticket number>" under "Ticket 047:" / "Ticket 048:": the words that tell the clips apart
+    shown = labels_as_asked(fmt.get("labels") or named or labels[:2], fmt.get("template")) if pairwise and not ours and \
+        fmt["style"] == "template" and fmt["slots"][0][0] in ("choice", "value") else None
+    if shown:
+        fmt["labels"] = shown
     return {"mode": "compare" if pairwise else "score", "axis": axis, "question": question,
             "reference": found["reference"], "replies": out, "heard": heard, "seed": seed,
             "labels": list(named) if named else [n.group(1) for n in names] if by_name else

@@ -104,6 +104,19 @@ def named_scale(rubric) -> tuple | None:
     return (int(bare.group(1)), int(bare.group(2))) if bare else None
 
 
+def keyed_levels(options, levels) -> str | None:
+    """The key two verdict words are written after where the rubric lists both as whole lines to pick from
+    (answer_options' (shared start, [the rest])): ("DRUM MAJOR'S SIGNAL: HORNS ", ["UP", "DOWN"]) with levels
+    ["HORNS DOWN", "HORNS UP"] -> "DRUM MAJOR'S SIGNAL: "; None unless both lines are the key and a level."""
+    if not options or len(options[1]) != 2:
+        return None
+    whole = [options[0] + rest for rest in options[1]]
+    keys = {line[:len(line) - len(level)] for line in whole for level in levels if line.lower().endswith(level.lower())}
+    key = keys.pop() if len(keys) == 1 else ""
+    return key if key.rstrip().endswith((":", "=")) and all(any(line.lower().endswith(lv.lower()) for line in whole)
+                                                           for lv in levels) else None
+
+
 def answer_format(rubric, pairwise=False, bare_default=False) -> dict:
     """How the rubric asks to be answered -> {"style": "tag" | "json" | "brackets" | "line" |
     "result" | "bare" | "option", "slots": [(name, axis or None)], "scale": (lo, hi), "tie":
@@ -203,6 +216,8 @@ def answer_format(rubric, pairwise=False, bare_default=False) -> dict:
             rf"\b([A-Za-z][\w ]{{0,20}}?)[ \t]*:[ \t]*[\"'`]?(?:{re.escape(levels[0])}|{re.escape(levels[1])})\b[\"'`]?[ \t]+(?:or|/|\|)[ \t]+"
             rf"[\"'`]?\1[ \t]*:[ \t]*[\"'`]?(?:{re.escape(levels[0])}|{re.escape(levels[1])})\b", rubric)):
         fmt.update(style="template", slots=["value"], template=(keyed.group(1) + ": ", "", ""))   # "FLAG: GREEN or FLAG: RED"
+    elif not pairwise and levels and len(levels) == 2 and (key := keyed_levels(options, levels)):
+        fmt.update(style="template", slots=["value"], template=(key, "", ""))      # "LOG: FOUND IT" / "LOG: DNF", a line each
     elif pairwise and options and len(options[1]) in (2, 3) and (options[0].rstrip().endswith((":", "=")) or not fmt.get("labels")):
         # "Verdict: Response 1" / "... 2" / "... Tie" (not the replies' quoted words over "just say 1 or 2": 'reply 1 was "the
         # count is 3", reply 2 was "the count is 4"')

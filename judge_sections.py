@@ -272,6 +272,12 @@ def split_sections(text) -> tuple[list, str]:
             #                             answer's form, not a reply
             current, blank = None, False
             continue
+        if kind == ("reply", None) and re.match(r"[ \t]*[\"'`]?(?-i:[A-Z][A-Z0-9]+(?:[ .'-]+[A-Z0-9]+){0,3})\.?[ \t]*[:=]",
+                                                m.groupdict().get("rest") or ""):
+            free.append(line)           # "Answer: COMMISSION: Mabel or COMMISSION: Otis", "Reply: BARREL: <grade>": a
+            #                             capitals key's line to fill in, not a reply's words
+            current, blank = None, False
+            continue
         introduced = None if kind else introduced_kind(line)
         if introduced:                          # the sentence stays rubric; what follows it is the input
             free.append(line)

@@ -4543,3 +4543,81 @@ def test_verdicts_and_ladders_of_round_fifty_five():
         "incomplete or muddled, the card is SENT BACK. Ignore the voice.\nWrite the card's last box exactly as: DECISION: "
         "SIGNED OFF or DECISION: SENT BACK"))
     assert judge.ToyJudge().answer(req).strip().splitlines()[-1] == "DECISION: SIGNED OFF"
+
+
+def test_an_answer_heading_over_a_capitals_key_is_the_form_not_a_reply():
+    """Bug caught (held-out round 56: batch 111's pet portraits and mobile saunas, 112's tender evaluation): "Answer:
+    COMMISSION: Mabel or COMMISSION: Otis" after the clips was read as a reply's words under an "Answer:" heading, so no
+    answer form was left and the verdict went out as "A". Guard: a reply's words under "Answer:" stay its words."""
+    sections, free = judge_sections.split_sections("Question: what is 4 plus 4\nAnswer: 4 plus 4 is 8\n\nRate it 1-5.")
+    assert [body for kind, _, body in sections if kind == "reply"] == ["4 plus 4 is 8"]
+    sections, free = judge_sections.split_sections("Question: what is 4 plus 4\nAnswer: note: 4 plus 4 is 8\n\nRate it 1-5.")
+    assert [body for kind, _, body in sections if kind == "reply"] == ["note: 4 plus 4 is 8"]     # guard: no capitals key
+    sections, free = judge_sections.split_sections("Question: what is 4 plus 4\nAnswer: FERN: Juniper  or  FERN: Hazel")
+    assert [kind for kind, _, _ in sections] == ["question"] and free.endswith("FERN: Juniper  or  FERN: Hazel")
+    assert _last_answer_line(
+        "Two kiosk voices, named after the ferns Juniper and Hazel. Typed question: what is 4 plus 4\nJuniper's go "
+        "(first clip), Hazel's go (second clip)", ("4 plus 4 is 9", ""), ("4 plus 4 is 8", ""),
+        "Judge the words only: is the sum right?\nAnswer: FERN: Juniper  or  FERN: Hazel") == "FERN: Hazel"
+
+
+@pytest.mark.parametrize("labels,template,want", [
+    (["Ticket 047", "Ticket 048"], ("NOW SERVING: ", "<ticket number>", ""), ["047", "048"]),
+    (["Position 3", "Position 5"], ("POSITION: ", "_", ""), ["3", "5"]),
+    (["Plot 3", "Plot 4"], ("SIGN OFF: PLOT ", "<number>", ""), ["3", "4"]),
+    (["Ticket 047", "Ticket 048"], ("NOW SERVING: ", "<ticket>", ""), None),      # guard: the whole label asked for
+    (["Blue Team", "Red Team"], ("WINNER: ", "<number>", ""), None),              # guard: no first word shared
+    (["Crew North", "Crew South"], ("CREW: ", "<number>", ""), ["North", "South"]),
+    (["Crew North", "Crew South"], ("WINNER: ", "<number>", ""), None),           # guard: no number to give
+])
+def test_clips_labels_as_the_answer_line_asks_them(labels, template, want):
+    """Bug caught (held-out round 55: batch 107's ostrich eggs; round 53: 101's phlebotomy tickets and building control;
+    round 52: 95's post office): clips labelled "Ticket 047" / "Ticket 048" were answered "NOW CALLING: Ticket 048"
+    where the line asks for the ticket number, and "PLOT Plot 3" where the line already holds "PLOT"."""
+    assert judge_forms.labels_as_asked(labels, template) == want
+
+
+def test_answers_listed_by_what_tells_the_clips_apart():
+    """Bug caught (held-out round 52: batch 95's orienteering controls, 97's perfumer's accords; round 55: 106's leak
+    listening points): "PUNCH 31 or PUNCH 47" under "Control 31:" / "Control 47:" was answered "Control 31" (the listed
+    answers were not the labels in use), and "PICK LP1 or PICK LP2" lost its key because "pick" is an instruction's word.
+    Guard: where the listed answers are the whole labels, they stay whole."""
+    asked = ("Typed question: what is 6 plus 7\nControl 31:", ("6 plus 7 is 13", ""), "Control 47:", ("6 plus 7 is 12", ""))
+    assert _last_answer_line(*asked, "Judge the answer only: which is correct?\nMark the card: PUNCH 31 or PUNCH 47") == "PUNCH 31"
+    assert _last_answer_line(*asked, "Judge the answer only: which is correct? If both are, say LEVEL.\nRecord: "
+                             "WINNING CONTROL: 31 / 47 / LEVEL") == "WINNING CONTROL: 31"
+    asked = ("Typed question: what is 6 plus 7\nLP1 (hydrant) - transcript: 6 plus 7 is 12\nLP2 (valve) - transcript: 6 plus 7 is 13\n",
+             ("6 plus 7 is 12", ""), ("6 plus 7 is 13", ""))
+    assert _last_answer_line(*asked, "Judge the answer only: which is correct?\nReply on the sheet: PICK LP1 or PICK LP2") == "PICK LP2"
+    assert _last_answer_line("Typed question: what is 6 plus 7\nALPHA said:", ("6 plus 7 is 13", ""), "BRAVO said:",
+                             ("6 plus 7 is 12", ""), "Judge the answer only: which is correct?\nReport as: WINNER ALPHA / "
+                             "WINNER BRAVO / WINNER TIE") == "WINNER ALPHA"
+
+
+@pytest.mark.parametrize("rubric,verdict", [
+    ("THUMBS UP = delivery is stage-ready. THUMBS DOWN = delivery is not good enough.\nAnswer with one line:\n"
+     "SIGNAL: THUMBS UP\nor\nSIGNAL: THUMBS DOWN", ["THUMBS DOWN", "THUMBS UP"]),
+    ("- BAGGED = it gave the right answer\n- SKUNKED = wrong number, or it trailed off\nLog one line, exactly one of:\n"
+     "CATCH: BAGGED\nCATCH: SKUNKED", ["SKUNKED", "BAGGED"]),
+    ("Reply with the code only:\nGT-OK (acceptable delivery)\nGT-NO (not acceptable)", ["GT-NO", "GT-OK"]),
+    ("STET = voice is fine, clear and as asked\nREDO = voice needs work\nJust write the one word, STET or REDO.", ["REDO", "STET"]),
+    ("GOLD = right answer. SILVER = not wrong, only hedged. Write GOLD or SILVER.", None),    # guard: "not wrong" reads good
+    ("- BAGGED = the right answer\n- SKUNKED = the wrong one\nCATCH: BAGGED\nTALLY: SKUNKED", None),   # guard: two keys, no form
+])
+def test_verdict_definitions_read_through_negation_and_lines(rubric, verdict):
+    """Bug caught (held-out round 53: batch 98's punt station, 100's drum major; round 56: 113's geocache and
+    neighbourhood watch): "HORNS DOWN = delivery is not good enough" read good ("good"), so no verdict; definitions in
+    parenthesis ("NW-NO (not acceptable)") and "needs work" were not read; two verdict lines offered one a line ("LOG:
+    FOUND IT" / "LOG: DNF") were not seen as offered."""
+    assert judge_forms.defined_verdict(rubric) == verdict
+
+
+def test_a_verdict_offered_as_lines_is_written_on_its_key():
+    """The same end to end: the verdict on its key's line, where each line is the key and one of the two words.
+    Guard: keyed_levels wants a key ending in a colon, so two bare words stay bare."""
+    asked = ("Typed question: what is 6 plus 7\nIt said:", ("6 plus 7 is 12", ""))
+    assert _last_answer_line(*asked, "Is the answer right? The voice does not count.\n- BAGGED = it gave the right answer\n"
+                             "- SKUNKED = wrong number, or it trailed off\nLog one line, exactly one of:\nCATCH: BAGGED\n"
+                             "CATCH: SKUNKED") == "CATCH: SKUNKED"
+    assert judge_rubric.keyed_levels(("SIGNAL: THUMBS ", ["UP", "DOWN"]), ["THUMBS DOWN", "THUMBS UP"]) == "SIGNAL: "
+    assert judge_rubric.keyed_levels(("", ["STET", "REDO"]), ["REDO", "STET"]) is None
