@@ -120,9 +120,10 @@ _LEVEL_LINE = re.compile(r"[ \t]*+(?:[-*\u2022][ \t]*+)?\**([A-Za-z][\w'-]*(?: [
                          r"[ \t]+(\S[^\n]*)")
 # what a level's meaning says of a reply, good or bad (a crude reading, for the ends of a ladder whose order is not named)
 _GOOD = re.compile(r"\b(?:right|correct(?:ly)?|good|perfect|clean(?:ly)?|fine|pass(?:es)?|accurate|spot-on|ideal|exactly|excellent|"
-                   r"acceptable|ready|ok|okay)\b", re.I)
+                   r"acceptable|ready|ok|okay|clear)\b", re.I)
 _BAD = re.compile(r"\b(?:wrong|incorrect|missing|garbled|silent|nothing|no answer|fail(?:s|ed)?|bad|unusable|muddled|hopeless|"
-                  r"unintelligible|can't|cannot|worse|worst|off|needs? (?:work|fixing|redoing)|unacceptable)\b|n't\b", re.I)
+                  r"unintelligible|can't|cannot|worse|worst|off|needs? (?:work|fixing|redoing)|unacceptable|unclear|muffled)\b|n't\b",
+                  re.I)
 _NEGATED = re.compile(r"\b(?:not|never|no longer)\s+(?:\w+\s+)?$", re.I)       # "not good enough", "not quite right"
 
 
@@ -200,9 +201,10 @@ def defined_verdict(rubric) -> list | None:
     definitions read; None where they do not read one good and one bad."""
     word = r"[\"'`]?\b([A-Z][A-Z-]{1,15}(?: [A-Z][A-Z-]{1,15}){0,2})\b[\"'`]?"      # ("SIGNED OFF", "NO TRY")
     leaning = {}
-    for m in re.finditer(rf"{word}[ \t]*=[ \t]*([^.\n;]{{3,120}})", rubric):
+    for m in re.finditer(rf"{word}(?:[ \t]+[a-z]+)?[ \t]*=[ \t]*((?:e\.g\.|i\.e\.|[^.\n;]){{3,120}})", rubric):   # ("WHITE light = ...")
         leaning.setdefault(m.group(1), []).append(_leaning(m.group(2)))
-    for m in re.finditer(rf"\b([1-5](?:[ \t]*(?:,|or|and)[ \t]*[1-5])*)[ \t]*=[ \t]*{word}", rubric):
+    # (not a clip's number: "REC 1 = OPERATIVE'S QUESTION")
+    for m in re.finditer(rf"(?<![A-Za-z][ \t])\b([1-5](?:[ \t]*(?:,|or|and)[ \t]*[1-5])*)[ \t]*=[ \t]*{word}(?![\w'])", rubric):
         marks = [int(d) for d in re.findall(r"\d", m.group(1))]
         leaning.setdefault(m.group(2), []).append(1 if min(marks) >= 4 else -1 if max(marks) <= 3 else 0)
     for m in re.finditer(rf"(?m)^[ \t]*(?:[-*\u2022][ \t]*)?{word}[ \t]*\(([^()\n]{{3,80}})\)[ \t]*$", rubric):
@@ -211,6 +213,8 @@ def defined_verdict(rubric) -> list | None:
         leaning.setdefault(m.group(1), []).append(_leaning(m.group(2)))
     for m in re.finditer(rf"(?:^|(?<=[.!?\n]))[ \t]*([A-Za-z][^.!?\n=]{{2,60}}?)[ \t]*=[ \t]*{word}[ \t]*(?:[.!;]|$)", rubric, re.M):
         leaning.setdefault(m.group(2), []).append(_leaning(m.group(1)))           # "Middling or worse = CLOSED."
+    for m in re.finditer(rf"(?m)^[ \t]*(?:[-*\u2022][ \t]*)?([A-Za-z][^\n]{{2,120}}?)[ \t]*(?:->|=>|\u2192)[ \t]*{word}[ \t.]*$", rubric):
+        leaning.setdefault(m.group(2), []).append(_leaning(m.group(1)))           # "Muffled, or not as asked -> NO BIRD"
     for m in re.finditer(rf"(?:^|(?<=[.!?\n]))([^.!?\n]{{3,160}}?),?[ \t]+(?:it's|it is|that's|that is|mark it|call it|the \w+ is)[ \t]+{word}", rubric):
         leaning.setdefault(m.group(2), []).append(_leaning(m.group(1)))
     sides = {w: (sum(v) > 0) - (sum(v) < 0) for w, v in leaning.items()}
@@ -255,9 +259,10 @@ def letter_grades(rubric) -> list | None:
 # An answer line shown as a template to copy: `score=<N>`, "**Score:** N", "Better response: <1 or 2>"
 _PLACEHOLDER = re.compile(r"<[^<>\n]{1,40}>|\{[^{}\n]{1,30}\}|\[[^\[\]\n]{1,30}\]|(?<![\w<\[{])(?:N{1,3}|X{1,3}|#|\?+|_+)(?![\w>\]}])|"
                           r"(?<![\w<\[{])[nx](?=[ \t]*%)|"                           # "ACCURACY: n%"
+                          r"(?<=[:=][ \t])[nx](?=[ \t]*$)|"                           # "PINS: n", the line's end
                           r"\((?:int|integer|number|score|digit)\)|"                  # AudioBench's "Rating: (int)"
                           r"(?<=[=:])\d\.\d{1,3}(?![\d.])|(?<=[=:] )\d\.\d{1,3}(?![\d.])|"      # "like score=0.50": the value's form
-                          r"\b\d{1,3}\s*(?:-|\u2013|/|\|)\s*\d{1,3}\b|\b\w+(?:\s*(?:/|\||\bor\b)\s*\w+)+")
+                          r"\b\d{1,3}\s*(?:-|\u2013|/|\|)\s*\d{1,3}\b|\b\w+(?:\s*(?:/|\||\bor\b)\s*\w+)+(?![\w \t]*:)")   # (not "CLEAR or KEY:")
 _TEMPLATE_KEY = re.compile(r"(?:\b|(?<=_))(?:score\w*|rating\w*|grade\w*|verdict\w*|winner\w*|better\w*|prefer\w*|choice\w*|"
                            r"result\w*|judg\w*|label\w*|mos|overall|final|correct\w*|decision\w*)\b", re.I)
 
@@ -310,17 +315,19 @@ def answer_options(rubric) -> tuple | None:
         elif len(pieces) < 2 and i and re.search(r"(?::|\b(?:as|like|form|format))\s*$", lines[i - 1], re.I):
             pieces = [x.strip(" \t.`*") for x in lines[i:min(i + 3, max(own_lines, i + 1))]]
         last = pieces[-1]             # the shared start, read off the last answer: "Preferred: Response 2" -> "Preferred: Response "
-        start = last[:max(last.rfind(": ") + 2, last.rfind("=") + 1, last.rfind(" ") + 1)]
-        if ":" not in start and "=" not in start or len(start) > 40 or re.search(r"[?!.]\s", start):
-            continue            # (not a sentence's: "... I just need to know: is the sum CORRECT? Please answer YES or NO")
-        # the first may follow its sentence: "Your final line must read: Preferred: Response 1", and that sentence's
-        # commas are not answers: "After the two checklists, finish with one line ...: FINAL: A, FINAL: B or FINAL: TIE"
-        pieces = pieces[next((k for k, p in enumerate(pieces) if start in p), 0):]
-        pieces[0] = pieces[0][pieces[0].rfind(start):] if start in pieces[0] else pieces[0]
-        run = [p[len(start):] for p in pieces if p.startswith(start)]
-        run = run[:next((k for k, p in enumerate(run) if not re.fullmatch(r"\w+(?:[ -]\w+)?", p)), len(run))]     # "Pick: Take 1", "BIDDER-1"
-        if 2 <= len(run) <= 4 and len(set(run)) == len(run) and len(run) == min(len(pieces), 4) - (len(pieces) > 4):
-            return start, run
+        # (or, where the answers differ in more than their last word, its key: "CALL: GOOD BIRD" / "CALL: NO BIRD")
+        for start in dict.fromkeys([last[:max(last.rfind(": ") + 2, last.rfind("=") + 1, last.rfind(" ") + 1)],
+                                    last[:last.rfind(": ") + 2]]):
+            if ":" not in start and "=" not in start or len(start) > 40 or re.search(r"[?!.]\s", start):
+                continue            # (not a sentence's: "... I just need to know: is the sum CORRECT? Please answer YES or NO")
+            # the first may follow its sentence: "Your final line must read: Preferred: Response 1", and that sentence's
+            # commas are not answers: "After the two checklists, finish with one line ...: FINAL: A, FINAL: B or FINAL: TIE"
+            found = pieces[next((k for k, p in enumerate(pieces) if start in p), 0):]
+            found[0] = found[0][found[0].rfind(start):] if start in found[0] else found[0]
+            run = [p[len(start):] for p in found if p.startswith(start)]
+            run = run[:next((k for k, p in enumerate(run) if not re.fullmatch(r"\w+(?:[ -]\w+)?", p)), len(run))]   # "Pick: Take 1", "BIDDER-1"
+            if 2 <= len(run) <= 4 and len(set(run)) == len(run) and len(run) == min(len(found), 4) - (len(found) > 4):
+                return start, run
     return None
 
 
@@ -346,7 +353,8 @@ def answer_template(rubric) -> tuple | None:
            # integer with % sign, nothing else:" (not a quoted example's colon, not "as CALL:" whose colon is the line's key,
            # and only with a line break or a short line after it: not "Form check on the ANSWER only: is what it said ...")
            r"\b(?:write|writing|return|record|enter|give|put|reply|answer|respond|output|send|log|fill in|complete|use)\b"
-           r"(?=[^:\n]{0,80}\b(?:only|just|line|form|format|this|slips?|back|below|following|nothing (?:else|more)|ticket|sheet|card|tag|box)\b)"
+           r"(?=[^:\n]{0,80}\b(?:only|just|line|form|format|this|slips?|back|below|following|nothing (?:else|more)|ticket|sheet|card|tag|box|"
+           r"score|mark|grade|rating|verdict|result)\b)"       # "Enter the score:"
            r"[^:\n`\"\u201c]{0,80}(?<!(?-i:[A-Z]{2})):(?=[ \t]*\n|[^\n]{1,60}(?:\n|$))|"
            r"\b(?:one|a single) line\b[^:\n`\"\u201c]{0,40}:(?=\s)|"                      # "One line back for the file, please:"
            # a line whose key is in capitals after "as", "in the form": "as SENSORY: <word>", "in the form RESOLVED: that <...>"

@@ -57,9 +57,11 @@ def heading_kind(name) -> tuple | None:
     if re.search(r"\basked to (?:reply|answer|respond|write|give|state|rate|score|judge|choose|pick|say|decide|mark|grade|"
                  r"return|output)\b", name, re.I):
         return None                                # "The reviewer is asked to reply with a single line": an order to the judge
-    parts = re.split(r"\s+[-\u2013\u2014]\s+|(?<=\w):\s+", name, maxsplit=1)     # "clip 1: user question" too
+    parts = re.split(r"\s+(?:--?|\u2013|\u2014)\s+|(?<=\w):\s+", name, maxsplit=1)     # "clip 1: user question" too
     if len(parts) == 2:       # "Recording 1 - the caller's question", "Recording 2 - voice A's answer": what it holds
         described, named = heading_kind(parts[1]), heading_kind(parts[0])
+        if re.fullmatch(r"[ \t]*(?:(?:as |what (?:we|i) )?heard(?: as)?|it said)[ \t]*", parts[1], re.I):
+            described = "reply", None       # "G-BUZZ -- heard: the smaller is 71": what a named clip was heard saying
         if described and described[0] == "reply" and not described[1] and named and named[0] == "reply":
             return named      # "Reply A - transcript"
         if described:
@@ -84,8 +86,9 @@ def heading_kind(name) -> tuple | None:
     plain = re.sub(r"\([^()]*\)", " ", name)          # "QUESTION (for context only)", "Answer (transcribed)"
     words = re.sub(r"[^a-z0-9 ]", " ", plain.lower().replace("\u2019", "'").replace("'s", " ")).split()
     lead = 0                                       # "And here is the second answer": from "second answer"
-    while lead < len(words) - 1 and words[lead] in ("and", "here", "now", "this", "is", "are", "the", "read"):   # "Read the user request"
-        lead += 1
+    while lead < len(words) - 1 and (words[lead] in ("and", "here", "now", "this", "is", "are", "the", "read")   # "Read the user request"
+                                     or words[lead] == "our" and words[lead + 1] in ("transcript", "transcription")):
+        lead += 1                                  # "Our transcript of what it said"
     words = words[lead:]
     given = next((i for i, w in enumerate(words[1:-1], 1) if w in ("given", "sent", "posed", "put", "spoken", "typed", "played", "read")
                   and words[i + 1] in ("to", "by", "at", "into")), len(words))       # "Visitor request typed at the kiosk"

@@ -487,6 +487,11 @@ def parse_judge_request(body: dict) -> dict:
         axis = compare.group(1) if compare else PAIR_NAMES[rubric_axis(told_rubric)]
         by_label = {lab: b for lab, b in replies if lab}
         transcripts = [by_label.get(lab) for lab in labels[:2]] if len(labels) >= 2 else [None, None]
+        if len(labels) < 2 and len(replies) == 2 and not any(lab for lab, _ in replies):
+            # "Build A reply - transcript: ..." twice: two unlabelled, in order (a note in brackets is no words: "(failed to
+            # generate, please listen)"); each of one line that names no clip, else what the clips say is heard
+            transcripts = [None if b is None or re.fullmatch(r"\s*\([^()]*\)\s*", b) or "\n" in b.strip() or
+                           re.search(r"\b(?:audio|clip|recording)\b", b, re.I) else b for _, b in replies]
         if named:            # "r1 (txt: the count is 5):": the words in its label line
             given = [re.search(r"\((?:its |the )?(?:transcript(?:ion)?|text|txt|asr|says)(?: is| reads| as \w+)?\s*:?\s*[\"'\u201c]?"
                                r"([^()\"'\u201c\u201d\n]{1,300}?)[\"'\u201d]?\)|"

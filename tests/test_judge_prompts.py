@@ -4621,3 +4621,64 @@ def test_a_verdict_offered_as_lines_is_written_on_its_key():
                              "CATCH: SKUNKED") == "CATCH: SKUNKED"
     assert judge_rubric.keyed_levels(("SIGNAL: THUMBS ", ["UP", "DOWN"]), ["THUMBS DOWN", "THUMBS UP"]) == "SIGNAL: "
     assert judge_rubric.keyed_levels(("", ["STET", "REDO"]), ["REDO", "STET"]) is None
+
+
+def test_two_unlabelled_transcripts_are_the_two_replies_words():
+    """Bug caught (held-out round 57: plain batch 58's build comparison, batch 114's plane spotters, 116's board-game
+    cafe and box office): two transcripts given under headings with no label ("Build A reply - transcript: ...",
+    "G-BUZZ -- heard: ...", "Table 4 speaker -- transcript: ...", "Our transcript of what it said: ...") were not read
+    as the replies' words, so the clips were heard instead ("um I think" came back "um i think"). Guards: a note in
+    brackets ("(failed to generate, please listen)") and words that run on past their line are heard, not taken."""
+    assert judge_inputs.heading_kind("Table 4 speaker -- transcript") == ("reply", None)
+    assert judge_inputs.heading_kind("G-BUZZ -- heard") == ("reply", None)
+    assert judge_inputs.heading_kind("Our transcript of what it said") == ("reply", None)
+    assert judge_inputs.heading_kind("Our verdict") is None                              # guard: not every "our"
+    hedged = ("um I think it is 13", "")
+
+    def words(*content):
+        return [t for t, _, _ in judge_request.parse_judge_request(_clips_body(*content))["replies"]]
+    assert words("Question: what is 6 plus 7\n\nBuild A reply - transcript: 6 plus 7 is 13", ("6 plus 7 is 13", ""),
+                 "Build B reply - transcript: um I think it is 13", hedged, "Which is better? Answer A or B.") \
+        == ["6 plus 7 is 13", "um I think it is 13"]
+    assert words("Quiz card: what is 6 plus 7\n\nG-BUZZ -- heard: 6 plus 7 is 13", ("6 plus 7 is 13", ""),
+                 "EI-SKY -- heard: um I think it is 13", hedged, "Which did better? LOGGED: G-BUZZ or LOGGED: EI-SKY") \
+        == ["6 plus 7 is 13", "um I think it is 13"]
+    assert words("A caller asked it:\n  what is 6 plus 7\nOur transcript of what it said: um I think it is 13\nRecording below.",
+                 hedged, "Rate the answer 1 to 5.") == ["um I think it is 13"]
+    assert words("Question: what is 6 plus 7\n\nVoice Rowan - transcript: 6 plus 7 is 13", ("6 plus 7 is 13", ""),
+                 "Voice Hazel - transcript: (failed to generate, please listen)", hedged,
+                 "Which is better? RECOMMEND: Rowan or RECOMMEND: Hazel") == ["6 plus 7 is 13", "um i think it is 13"]   # heard
+
+
+@pytest.mark.parametrize("rubric,verdict", [
+    ("WHITE light = good lift: clear and as called for.\nRED light = no lift: not as called for (e.g. the wrong volume), "
+     "or unclear.\nGive your light on one line:\nDECISION: WHITE\nor\nDECISION: RED", ["RED", "WHITE"]),
+    ("Clear and as the card asked -> HIGH FLYER\nMuffled, or against what was asked -> LOW FLYER\nWrite it up as one of:\n"
+     "CALL: HIGH FLYER\nCALL: LOW FLYER", ["LOW FLYER", "HIGH FLYER"]),
+    ("REC 1 = OPERATIVE'S QUESTION. REC 2 = HELPER'S ANSWER.\nCLEAR = DELIVERY GOOD ENOUGH TO USE. BLOCKED = DELIVERY NOT "
+     "GOOD ENOUGH.\nWRITE ONE LINE: VOICE: CLEAR  or  VOICE: BLOCKED", ["BLOCKED", "CLEAR"]),   # (a clip's number is no mark)
+])
+def test_verdicts_of_round_fifty_seven(rubric, verdict):
+    """Bug caught (held-out round 57: batch 115's weightlifting referee, 116's clay ground, 117's drain jetting): a
+    verdict word with a word after it before its "=" ("WHITE light = ..."), a meaning cut at "e.g.", a definition by
+    an arrow ("... -> NO BIRD"), and "REC 1 = OPERATIVE'S QUESTION" read as marks 1 = bad, left no verdict."""
+    assert judge_forms.defined_verdict(rubric) == verdict
+
+
+def test_answer_lines_of_round_fifty_seven():
+    """Bug caught (held-out round 57: batch 115's wig room, swimming gala and sand sculpture, 116's gritter cab, skittle
+    alley and clay ground, 117's drain jetting): "PINS: n" (a lower-case n ends its line) and "HOLDS: x" after "Enter the
+    score:" were no answer lines; "VOICE: <0-10>/10" lost its "/10"; two verdict lines of several words ("CALL: GOOD
+    BIRD" / "CALL: NO BIRD") were no options; "VOICE: CLEAR  or  VOICE: BLOCKED" was a template whose placeholder was
+    "CLEAR  or  VOICE". Guards: "n" inside a line is no placeholder; options of one word keep their shared start."""
+    assert judge_forms.answer_template("Reply in the wig-room style, one line:\nPINS: n") == ("PINS: ", "n", "")
+    assert judge_forms.answer_template("Enter the score:\nHOLDS: x") == ("HOLDS: ", "x", "")
+    assert judge_forms.answer_template("Reply in one line:\nPINS: n pins") is None             # guard
+    assert judge_forms.answer_template("WRITE ONE LINE: VOICE: CLEAR  or  VOICE: BLOCKED") is None
+    assert judge_forms.answer_options("Write it up as one of:\nCALL: GOOD BIRD\nCALL: NO BIRD") == ("CALL: ", ["GOOD BIRD", "NO BIRD"])
+    assert judge_forms.answer_options("in the form:\nPreferred: Response 1\nor\nPreferred: Response 2") == \
+        ("Preferred: Response ", ["1", "2"])                                                    # guard
+    asked = ("Typed question: what is 6 plus 7\nIt said:", ("6 plus 7 is 13", ""))       # delivery 5: 10 of 0-10
+    assert _last_answer_line(*asked, "Score the VOICE only, 0 to 10.\nNotebook line, exactly like this:\nVOICE: <0-10>/10") \
+        == "VOICE: 10/10"
+    assert _last_answer_line(*asked, "Score the answer only, 1 to 7.\nReply with the log line only:\nRUN SCORE: n") == "RUN SCORE: 7"
