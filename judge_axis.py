@@ -93,6 +93,8 @@ _JUDGE_WORDS = (r"judg\w*|adjudicat\w*|grad\w*|scor\w*|rat\w*|assess\w*|evaluat\
 _JUDGE_VERB = rf"(?:{_JUDGE_WORDS})"
 # "X does not matter", "X is out of scope", "X is not graded here", "X is checked elsewhere / by another team"
 _NEG_BEFORE = re.compile(r"\b(?:(?:does|do|should|must|will|shall)(?: not|n't) (?:matter|count|affect|influence|change)|"
+                         r"(?:has|have|bears?) (?:no|nothing) (?:bearing|effect|influence|weight)\b|"     # "... has no bearing on the result"
+                         r"none of (?:that|this|it|those|these|them) (?:goes|counts|matters|is \w+ed|gets \w+ed)\b|"
                          r",\s+so\s+(?:please\s+)?(?:ignore|disregard|forget|(?:don't|do not) (?:judge|mark|rate|score|worry about)|"
                          r"leave (?:\w+ ){1,3}out of (?:it|this|that)\b)|"   # "Both
                          #                                   voices are tinny, so ignore sound quality": the reason goes with it
@@ -109,7 +111,7 @@ _NEG_BEFORE = re.compile(r"\b(?:(?:does|do|should|must|will|shall)(?: not|n't) (
                          r"(?:is|are) not (?:to be|being) (?:judged|assessed|considered|evaluated|scored|rated|graded|marked|checked)\b|"
                          r"(?:is|are) (?:someone|somebody) else'?s (?:job|concern|task|problem)\b|"
                          r"(?:is|are) (?:irrelevant|not relevant|not important|out of scope|excluded|not (?:assessed|considered|"
-                         r"judged|evaluated|scored|rated|graded|marked|reviewed|checked|part of|included|covered)|"
+                         r"judged|evaluated|scored|rated|graded|marked|reviewed|checked|part of|included|covered|logged|counted|recorded)|"
                          r"(?:checked|judged|assessed|appraised|evaluated|handled|reviewed|scored|rated|graded|covered|marked|audited|tracked|"
                          r"validated|verified|tested|catalogued|cataloged|logged|recorded|documented) "
                          r"(?:elsewhere|separately(?: (?:in|by) (?:another|a separate|a different|other|our|their|the) (?:\w+ ){0,2}?\w+|"
@@ -191,9 +193,20 @@ def _affirmed(text) -> str:
         j = bisect.bisect_right(cut, i)
         return cut[j - 1] + 1, cut[j]
     # (and a list taken up again by "this" / "that" / "it": "The voice, the accent, the volume, this is not important")
+
+    def listed_start(i):        # a list before a cue starts its clause: "The voice it uses, loud, fast, cheerful, whatever, does
+        #                         not count", "Loud, soft, fast, slow: none of that goes on this sheet", "... alone - the voice,
+        #                         volume or tone has no bearing" (two commas, or one and an "or" / "and" after it, since the
+        #                         sentence's start or its last dash); else the clause's own start
+        start = max(sentence_start(i), i - 200)     # (a bounded look: a text of cues without stops stays linear)
+        dashes = list(re.finditer(r"\s(?:-{1,3}|[\u2013\u2014])\s", text[start:i]))
+        start += dashes[-1].end() if dashes else 0
+        said = text[start:i]
+        return start if said.count(",") >= 2 or re.search(r",[ \t]*(?!(?:and|but|so|while|though)\b)\w+(?:[ \t]+\w+)?[ \t]+(?:or|and)\b",
+                                                          said[said.rfind(","):]) else clause_start(i)
     spans = [within(m.start(), (sentence_start if re.match(r"(?:are|do)(?:\b|n't)", m.group(0), re.I) or re.search(
         r",[ \t]*(?:this|that|these|those|it|they|all(?: of)? (?:this|that))[ \t]+\Z", text[max(0, m.start() - 20):m.start()], re.I)
-        else clause_start)(m.start()), clause_end(m.end())) for m in _NEG_BEFORE.finditer(text)]
+        else listed_start)(m.start()), clause_end(m.end())) for m in _NEG_BEFORE.finditer(text)]
     spans += [(m.start(), within(m.start(), m.start(), clause_end(m.end()))[1]) for m in _NEG_AFTER.finditer(text)]
     # a heading that names what to leave out, over its list: "## What NOT to judge" / "- voice quality, pitch" / ...
     # (or "🚫 IGNORE" / "Out of scope:" alone on its line)
@@ -228,7 +241,10 @@ def axis_of_words(text) -> str | None:
     both or only the whole, None if it names neither."""
     text = _affirmed(text)
     # (or a clause of a few words that names its side: "Which booth gave the right answer? Content only, ...")
-    narrowed = [c for c in re.split(r"[.;!?\n,()]|\s[-\u2013\u2014]{1,2}\s", text) if _FOCUS.search(c) and (_NARROWS.search(c) or len(c.split()) <= 3)]
+    # (or whose side's words hold the narrowing word: "correctness of the ANSWER only", "just the answer")
+    narrowed = [c for c in re.split(r"[.;!?\n,()]|\s[-\u2013\u2014]{1,2}\s", text) if _FOCUS.search(c) and (
+        _NARROWS.search(c) or len(c.split()) <= 3 or any(re.search(r"\b(?:only|just|solely)\b", m.group(0), re.I)
+                                                         for side in (_SEMANTIC, _ACOUSTIC) for m in side.finditer(c)))]
     sem, ac = any(_SEMANTIC.search(c) for c in narrowed), any(_ACOUSTIC.search(c) for c in narrowed)
     if sem != ac:
         return "semantic" if sem else "acoustic"

@@ -317,6 +317,12 @@ def _json_blocks(text, read) -> str:
     return "\n".join(out)
 
 
+# who says a judge's or the writer's own words, never a reply's: "Judge says: "Mark it like a movement ...""
+_NOT_SPEAKING = {"i", "we", "you", "he", "she", "they", "user", "customer", "judge", "judges", "assessor", "examiner", "steward",
+                 "referee", "umpire", "boss", "manager", "supervisor", "instructor", "teacher", "coach", "director", "chair",
+                 "mum", "dad", "rule", "rules", "sign", "card", "sheet", "manual", "policy", "guide"}
+
+
 def introduced_kind(line) -> tuple | None:
     """A sentence ending in a colon that introduces an input ("the question I asked it was:", "and
     here's what it said back:", "The assistant replied (...):") -> ('question' | 'reply', None);
@@ -343,6 +349,9 @@ def introduced_kind(line) -> tuple | None:
     if re.search(r"\b(?:question|asked|asks|ask|request(?:ed)?|prompt|command|challenge)\b", clause, re.I) or \
             _ASKER_SAID.search(clause):
         return "question", None
+    said = re.search(r"\b([\w']+)\s+(?:said|says)\s*$", clause, re.I)
+    if said and said.group(1).lower().rstrip("'s") not in ASKERS | _NOT_SPEAKING:
+        return "reply", None                    # "Box said (as I heard it):": what speaks the reply, not one who asks or judges
     return None
 
 

@@ -175,7 +175,9 @@ def split_sections(text) -> tuple[list, str]:
         # (a reply's words given on its heading's line end at a new paragraph about the replies or their audio: "The audio
         # of the first response comes first"; not at any paragraph: "It is 5 percent.\n\nThe rate is set by ...")
         if current is not None and current is inline_input and (
-                current[0] != "reply" and (_ABOUT_REPLIES.search(line) or blank and line.strip())
+                current[0] != "reply" and (_ABOUT_REPLIES.search(line) or blank and line.strip() or re.match(
+                    r"[ \t]*[A-Za-z][\w' ]{0,30}?\b(?:said|says|answered|replied|responded)\b[^:\n]{0,40}:[ \t]*\S", line))
+                # ("Box said (as I heard it): um I think it is 5" under "Tonight's question: ...": its words, not the question's)
                 or current[0] == "reply" and (blank or re.search(r"\b(?:clips?|recordings?|audio)\b", line, re.I))
                 and _ABOUT_REPLIES.search(line)
                 or current[0] == "reply" and re.match(r"[ \t]*(?:score|rate|grade|judge|evaluate|assess|return|reply|respond|output)\b",

@@ -4682,3 +4682,42 @@ def test_answer_lines_of_round_fifty_seven():
     assert _last_answer_line(*asked, "Score the VOICE only, 0 to 10.\nNotebook line, exactly like this:\nVOICE: <0-10>/10") \
         == "VOICE: 10/10"
     assert _last_answer_line(*asked, "Score the answer only, 1 to 7.\nReply with the log line only:\nRUN SCORE: n") == "RUN SCORE: 7"
+
+
+@pytest.mark.parametrize("rubric,axis", [
+    ("Settling rule: settle on the answer alone - the terminal's voice, volume or tone has no bearing on the result. "
+     "WINNER = the answer is right.", "semantic"),
+    ("Here 'in tune' means that what it says is correct. The voice it uses, loud, fast, cheerful, whatever, does not count "
+     "here at all.", "semantic"),
+    ("I only care WHAT it answers. Loud, soft, fast, slow, cheerful, none of that goes on this sheet.\n5 = right answer",
+     "semantic"),
+    ("Log mark wanted, 0 to 10, for THE ANSWER ONLY - is it correct and complete. The voice itself (loudness, speed) is not "
+     "logged here.",
+     "semantic"),
+    ("HOW TO MARK (correctness of the ANSWER only - the aid's voice is a cheap speaker, I don't care how it sounds)",
+     "semantic"),
+    ("Judge how it sounds, the wording does not matter.", "acoustic"),              # guard: one comma, its clause only
+    ("Judge how it sounds, and the spelling or the sum does not matter.", "acoustic"),     # guard: "and" starts no list
+])
+def test_axis_of_round_fifty_eight(rubric, axis):
+    """Bug caught (held-out round 57: batch 115's wheelwright, 117's betting shop; round 58: 118's hurdy-gurdy bench,
+    121's cattery and tall ship): the voice left out in words the reader did not know ("has no bearing on", "none of
+    that goes on this sheet", "is not logged here"), a list before "does not count" that only its last item left
+    ("The voice it uses, loud, fast, cheerful, whatever, does not count"), and "the ANSWER only" whose own words narrow
+    it, read as both sides (holistic). Guards: with one comma before the cue, or a clause that starts "and", only the cue's
+    own clause is left out, so "Judge how it sounds" stays."""
+    assert judge_axis.rubric_axis(rubric) == axis
+
+
+def test_a_reply_introduced_by_what_said_it():
+    """Bug caught (held-out round 58: batch 121's cattery): "Box said (as I heard it): um I think it is 5" under
+    "Tonight's question (I typed it in): ..." ran on into the question, so the reply was heard ("um i think"). Guards:
+    one who asks ("The caller said:") introduces the question, one who judges ("Judge says: ...") the writer's own
+    words."""
+    assert judge_inputs.introduced_kind("Box said (as I heard it):") == ("reply", None)
+    assert judge_inputs.introduced_kind("The caller said:") == ("question", None)
+    assert judge_inputs.introduced_kind("Judge says:") is None
+    sections, free = judge_sections.split_sections("Tonight's question (I typed it in): How many letters in tabby?\n"
+                                                   "Box said (as I heard it): um I think it is 5\nRecording from the box:")
+    assert [(kind, body) for kind, _, body in sections] == [("question", "How many letters in tabby?"),
+                                                           ("reply", "um I think it is 5")]
