@@ -26,8 +26,8 @@ from judge_inputs import heading_kind
 _SEMANTIC = re.compile(r"\b(?:content\w*|semantic\w*|correct\w*|accura\w*|helpful\w*(?! (?:and \w+ )?assistant)|"
                        r"factual\w*|facts?|(?<![,;] )meaning(?! (?:that|it|more|less|\w+er)\b)(?![ \t]*:)|relevan\w*|substance|"
                        r"informative\w*|truthful\w*|what (?:is|was|gets|got) said|"
-                       r"(?<!of )what (?:it|they|the \w+) says?|(?<!of )what (?:it|they) said|iq|right (?:answer|result|thing|information|word)s?|how true|true to (?:what|the)|correct information|"     # not "a recording of what it said"
-                       r"(?:got|gets?|getting) (?:it|the \w+) right|(?:it's|it is|is it|was it|answer's) (?:\w+ly )?(?:right|correct)|"
+                       r"(?<!of )what (?:it|they|the \w+) says?|(?<!of )what (?:it|they) (?:actually |really )?said|useful(?:ness)?|iq|right (?:answer|result|thing|information|word)s?|how true|true to (?:what|the)|correct information|"     # not "a recording of what it said"
+                       r"(?:got|gets?|getting) (?:it|the \w+|its \w+|their \w+) right|(?:it's|it is|is it|was it|answer's) (?:\w+ly )?(?:right|correct)|"
                        r"(?:answer|reply|response) being (?:right|correct)|(?:the |its )?(?:answer|reply|response) itself|"
                        r"(?:agrees?|match\w*|consistent)(?: better| best| more| most)? (?:with |to )?(?:the |a |an )?(?:reference|expected|gold|answer key|"
                        r"key\b|ground[- ]truth|"
@@ -37,7 +37,8 @@ _SEMANTIC = re.compile(r"\b(?:content\w*|semantic\w*|correct\w*|accura\w*|helpfu
                        r"(?:has|have|need|needs) to be) "
                        r"(?:\w+ly )?(?:right|correct)|"
                        r"answers? (?:the|their|my|your) (?:question|request)|does what (?:was|is|the user|they) (?:asked|requested)|"
-                       r"(?<=\()(?:right|correct|accurate)(?=\s+and\b|\s*[,)])|"     # "the better answer (right and to the point)"
+                       r"(?:(?<=\()|(?<=- )|(?<=\u2013 )|(?<=\u2014 ))(?:right|correct|accurate)(?=\s+and\b|\s*[,)])|"     # "the better
+                       #                                                 answer (right and to the point)", "the better ANSWER - right and useful"
                        r"(?:just|only) the answer\b(?!'s| (?:audio|clip|recording|file))|the answer only\b|the words only|only the words|"
                        r"(?:judge|rate|score|assess|grade|mark|check) (?:only )?(?:the|their|its) words"
                        r"(?!\s+(?:are|were|is|was)\s+(?:spoken|said|delivered|pronounced))|"      # "Judge the words only, not the voice."
@@ -52,6 +53,7 @@ _ACOUSTIC = re.compile(r"\b(?:paralinguistic\w*|acoustic\w*|deliver\w*|"
                        r"answer|repl(?:y|ie)|response|message|note|command|query|tutor|coach|product|service|feature|"
                        r"device|application|helper|ux|team|recording|clip|file|memo|self|prompt|module|software|trial|test|channel|"
                        r"platform|engine|menu|ivr|skill|unit|kiosk|stack|build|version|booth|setting|locali[sz]ation|pack|timer|alarm|brain|cue|qa|box|guide|desk|chip|gadget|companion|scorer|thing)(?:s|es)?\b)"
+                       r"(?![\s-]*(?:gave|gives|answered|won|wins|got|gets)\b)"      # (the one judged: "which voice gave the correct answer")
                        r"(?:(?:s|d)(?![ \t]*(?::|(?:back|answers?|repl(?:y|ies)|responses?|the|an?|its|their)\b))|over|overs)?|"
                        # (not "VoiceQA", "VoiceBot": a product; nor the verb naming a reply: "each trainee voices back the answer",
                        # "Trainee X voiced:", "Whose voiced answer is more accurate?"; "how it is voiced" is the delivery)
@@ -94,6 +96,7 @@ _JUDGE_VERB = rf"(?:{_JUDGE_WORDS})"
 # "X does not matter", "X is out of scope", "X is not graded here", "X is checked elsewhere / by another team"
 _NEG_BEFORE = re.compile(r"\b(?:(?:does|do|should|must|will|shall)(?: not|n't) (?:matter|count|affect|influence|change)|"
                          r"(?:has|have|bears?) (?:no|nothing) (?:bearing|effect|influence|weight)\b|"     # "... has no bearing on the result"
+                         r"(?:does|do)(?: not|n't) come into (?:it|this|that|the \w+)\b|"      # "How it sounds doesn't come into it"
                          r"none of (?:that|this|it|those|these|them) (?:goes|counts|matters|is \w+ed|gets \w+ed)\b|"
                          r",\s+so\s+(?:please\s+)?(?:ignore|disregard|forget|(?:don't|do not) (?:judge|mark|rate|score|worry about)|"
                          r"leave (?:\w+ ){1,3}out of (?:it|this|that)\b)|"   # "Both
@@ -142,7 +145,7 @@ _NEG_AFTER = re.compile(rf"(?:\b(?:ignor\w*|disregard\w*|without|regardless of|i
 # "Judge only the voice", "concentrate solely on the content": where a clause narrows the judging
 # to one side, that side is the axis, whatever else the rubric mentions ("not only" does not narrow).
 # Not "just" ("just a medium"), nor a condition ("penalize it only when ...", "give 5 only if ...").
-_FOCUS = re.compile(r"(?<!not )\b(?:only|solely|exclusively|purely|alone)\b(?!\s+(?:if|when|where|once|after|before|as|to|"
+_FOCUS = re.compile(r"(?<!not )\b(?:only|solely|exclusively|purely|alone)\b(?!\s+(?:if|when|where|once|after|before|as|to|just|"
                     r"partly|partially|slightly|somewhat|mostly|half|barely|roughly|loosely|vaguely|moderately)\b)|"    # "only partly matches"
                     r"\byour (?:job|task|role) (?:is|here is) to\b|"          # "Your job is to rate how ..."
                     r"\b(?:compare|judge|rate|score|assess|evaluate|grade|check|mark)\s+just\b", re.I)    # "compare just the voice"
@@ -165,7 +168,7 @@ def _affirmed(text) -> str:
     # (in a run-on letter with no stops, a new "I only want ..." starts one: "I am not bothered how they sound my hearing is
     # not what it was I only want to know which one got it right")
     ends = [m.start() for m in re.finditer(r"\.(?!\d)|[;!?\n\u2014]|\s(?=(?:I|I'm|i'm|im) (?:only|just|really|mainly|simply|want|need|care|asking)\b)|\s(?=but\s)|"
-                                           r"\s-{1,2}\s(?=only\b)|[,:](?=\s+(?:I|I'm|I am|i|i'm|im|we|we're|we are|(?i:but|please|pls))\b)|"
+                                           r"\s-{1,2}\s(?=only\b)|[,:](?=\s+(?:I|I'm|I am|i|i'm|im|we|we're|we are|(?i:but|please|pls|just|only))\b)|"
                                            r",(?=\s+(?i:which|who|how|what|rate|score|judge|decide|pick|choose|tell)\b)", bare)]
     starts = [m.start() + (1 if m.group(0)[0].isspace() else 0)
               for m in re.finditer(r"\.(?!\d)|[;!?\n,]|\s(?:-{1,3}|[\u2013\u2014])\s", bare)]  # where one begins (after); " - ", " -- " too
@@ -242,8 +245,12 @@ def axis_of_words(text) -> str | None:
     text = _affirmed(text)
     # (or a clause of a few words that names its side: "Which booth gave the right answer? Content only, ...")
     # (or whose side's words hold the narrowing word: "correctness of the ANSWER only", "just the answer")
+    # (or a focus word just before them, a word or two like "for" between: "only for what it actually said"; not "only just
+    # wrong", barely wrong, nor "only the clear voice keeps it off the floor")
     narrowed = [c for c in re.split(r"[.;!?\n,()]|\s[-\u2013\u2014]{1,2}\s", text) if _FOCUS.search(c) and (
-        _NARROWS.search(c) or len(c.split()) <= 3 or any(re.search(r"\b(?:only|just|solely)\b", m.group(0), re.I)
+        _NARROWS.search(c) or len(c.split()) <= 3 or any(re.search(r"\b(?:only|just|solely)\b", m.group(0), re.I) or
+                                                         re.search(r"(?<!only )\b(?:only|just|solely)\b(?! just)(?:\s+(?:for|on|about|the|its|their|to|at|in)){0,2}\s*$",
+                                                                   c[:m.start()], re.I)
                                                          for side in (_SEMANTIC, _ACOUSTIC) for m in side.finditer(c)))]
     sem, ac = any(_SEMANTIC.search(c) for c in narrowed), any(_ACOUSTIC.search(c) for c in narrowed)
     if sem != ac:

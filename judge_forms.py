@@ -209,8 +209,11 @@ def defined_verdict(rubric) -> list | None:
         leaning.setdefault(m.group(2), []).append(1 if min(marks) >= 4 else -1 if max(marks) <= 3 else 0)
     for m in re.finditer(rf"(?m)^[ \t]*(?:[-*\u2022][ \t]*)?{word}[ \t]*\(([^()\n]{{3,80}})\)[ \t]*$", rubric):
         leaning.setdefault(m.group(1), []).append(_leaning(m.group(2)))           # "NW-NO (not acceptable)", a line each
-    for m in re.finditer(rf"{word}[ \t]+(?:only[ \t]+)?if\b([^.\n;]{{3,120}})", rubric):
-        leaning.setdefault(m.group(1), []).append(_leaning(m.group(2)))
+    # ("a WHITE light if ...", to the next verdict: "... (clear), RED if it is not")
+    for m in re.finditer(rf"{word}(?:[ \t]+[a-z]+)?[ \t]+(?:only[ \t]+)?if\b([^.\n;]{{3,120}}?)(?=[.\n;]|,[ \t]*(?:and[ \t]+|or[ \t]+)?"
+                         rf"[\"'`]?[A-Z]{{2,}}\b|$)", rubric):
+        bare_no = re.fullmatch(r"[ \t]*(?:(?:it|they|that|this)[ \t]+)?(?:is|are|was|does|did)?[ \t]*(?:not|n't)[ \t]*", m.group(2))
+        leaning.setdefault(m.group(1), []).append(-1 if bare_no else _leaning(m.group(2)))      # "..., RED if it is not"
     for m in re.finditer(rf"(?:^|(?<=[.!?\n]))[ \t]*([A-Za-z][^.!?\n=]{{2,60}}?)[ \t]*=[ \t]*{word}[ \t]*(?:[.!;]|$)", rubric, re.M):
         leaning.setdefault(m.group(2), []).append(_leaning(m.group(1)))           # "Middling or worse = CLOSED."
     for m in re.finditer(rf"(?m)^[ \t]*(?:[-*\u2022][ \t]*)?([A-Za-z][^\n]{{2,120}}?)[ \t]*(?:->|=>|\u2192)[ \t]*{word}[ \t.]*$", rubric):

@@ -4721,3 +4721,37 @@ def test_a_reply_introduced_by_what_said_it():
                                                    "Box said (as I heard it): um I think it is 5\nRecording from the box:")
     assert [(kind, body) for kind, _, body in sections] == [("question", "How many letters in tabby?"),
                                                            ("reply", "um I think it is 5")]
+
+
+@pytest.mark.parametrize("rubric,axis", [
+    ("Keep the one that gets the answer RIGHT. How it sounds doesn't come into it - not the speed, nothing about the voice.",
+     "semantic"),
+    ("I need the one that gets its SUMS RIGHT. Don't care if it gabbles or drawls, just whether what it said is correct.",
+     "semantic"),
+    ("Which feeder gave the better ANSWER - right and useful? Don't worry how they sound.", "semantic"),
+    ("Only the ANSWER counts: which voice gave the correct, complete answer? How it sounds is irrelevant.", "semantic"),
+    ("Points are not given for how the voice sounds (tone, speed) - only for what it actually said.", "semantic"),
+    ("Score the whole reply: the answer AND the way it's said.\n4 = only just wrong (one out)", "holistic"),   # guard: "only just"
+    # guard (others.json's b24, lost on the way): a focus word with a describing word between narrows nothing
+    ("Rate overall quality: what the reply says matters most, how it is spoken matters too. Example: score 2, the answer "
+     "is wrong; only the clear voice keeps it off the floor.", "holistic"),
+    ("Step 7.3 assesses the audio output only: how the reply is spoken. The correctness of the figure is verified separately.",
+     "acoustic"),                                                                        # guard: a colon ends no clause
+])
+def test_axis_of_round_fifty_nine(rubric, axis):
+    """Bug caught (held-out round 59: batch 122's school caretaker and handball clubhouse, 123's glazier, 125's cattery
+    pens and tiddlywinks): "doesn't come into it", "gets its SUMS RIGHT", "what it actually said", an answer "- right
+    and useful", ", just whether ..." cut off by the "Don't care" before it, "which voice gave ..." (the voice judged,
+    not a criterion), and "only for what it actually said" were misread (both sides, or neither)."""
+    assert judge_axis.rubric_axis(rubric) == axis
+
+
+def test_a_verdict_word_given_if_and_the_other_if_not():
+    """Bug caught (held-out round 59: batch 125's powerlifting lights): "Give a WHITE light if the delivery is good (...),
+    RED if it is not." was no verdict: the word had a word after it ("light") and the first meaning ran on over the second
+    verdict; "if it is not" reads as the other's opposite."""
+    assert judge_forms.defined_verdict("Give a WHITE light if the delivery is good (clear), RED if it is not.\nSignal on one "
+                                       "line:  LIGHT: WHITE   or   LIGHT: RED") == ["RED", "WHITE"]
+    asked = ("Typed question: what is 6 plus 7, say it quietly\nIt said:", ("6 plus 7 is 13", "loudly"))
+    assert _last_answer_line(*asked, "Judge the delivery only. Give a WHITE light if the delivery is good (clear and as "
+                             "asked), RED if it is not.\nSignal on one line:  LIGHT: WHITE   or   LIGHT: RED") == "LIGHT: RED"
