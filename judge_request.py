@@ -561,7 +561,9 @@ def parse_judge_request(body: dict) -> dict:
         fmt.pop("forced", None)
     # the listed answers written on their line: "Better: Line 2", "VOICE CHECK RESULT: Bowser 2"
     if listed and listed[3] and fmt["style"] == "bare" and (offered is listed or [x.lower() for x in listed[:2]] == in_use):
-        fmt.update(style="template", slots=[("choice", None)], template=(listed[3], "", ""))
+        # (with the mark the rubric writes before each: "WINNER: #17  or  WINNER: #42")
+        mark = re.search(rf"{re.escape(listed[3])}[ \t]*([#\u2116])[ \t]*{re.escape(listed[0])}\b", rubric)
+        fmt.update(style="template", slots=[("choice", None)], template=(listed[3] + (mark.group(1) if mark else ""), "", ""))
     # "NOW CALLING: <ticket number>" under "Ticket 047:" / "Ticket 048:": the words that tell the clips apart
     shown = labels_as_asked(fmt.get("labels") or named or labels[:2], fmt.get("template")) if pairwise and not ours and \
         fmt["style"] == "template" and fmt["slots"][0][0] in ("choice", "value") else None

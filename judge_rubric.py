@@ -471,7 +471,8 @@ def pair_verdict(rubric) -> tuple:
     # two answers in the rubric's own capitals after the order, no tie: "Reply with the one word ATTACK or DEFENCE", "Just
     # shout the colour back: RED or BLACK" (the label is the whole answer; not a verdict's "YES or NO")
     own_pair = re.search(r"\b(?:answer|reply|respond|write|say|output|shout|call|type|give)\w*\b[^.\n]{0,40}?"
-                         r"(?<![\w-])([A-Z][A-Z0-9]{1,15}) or ([A-Z][A-Z0-9]{1,15})(?![\w-])(?!,? or\b)", rubric)
+                         r"(?<![\w-])([A-Z][A-Z0-9]{1,15}) or ([A-Z][A-Z0-9]{1,15})(?![\w-])(?!,? or\b)(?![ \t]*:)", rubric)   # (not
+    #                                                 "BOX: BLUE or BOX: RED", whose second is the line's key)
     if own_pair and not said.get("labels") and not conditioned and \
             not any({own_pair.group(1).lower(), own_pair.group(2).lower()} == set(pair) for pair in VERDICTS):
         said["labels"], said["alone"] = [own_pair.group(1), own_pair.group(2)], True

@@ -4755,3 +4755,18 @@ def test_a_verdict_word_given_if_and_the_other_if_not():
     asked = ("Typed question: what is 6 plus 7, say it quietly\nIt said:", ("6 plus 7 is 13", "loudly"))
     assert _last_answer_line(*asked, "Judge the delivery only. Give a WHITE light if the delivery is good (clear and as "
                              "asked), RED if it is not.\nSignal on one line:  LIGHT: WHITE   or   LIGHT: RED") == "LIGHT: RED"
+
+
+def test_a_compare_line_of_a_key_twice_keeps_its_key_and_mark():
+    """Bug caught (held-out round 60: batch 126's lawnmower racing, 127's didgeridoo class, both read by the start reader
+    only through a broken template, "BOX: BLUE:", and lost at 9a9956d when "BLUE or BOX:" stopped being a placeholder):
+    "BOX: BLUE or BOX: RED" was read as the labels "BLUE" / "BOX" (a second word that is the line's key), and "WINNER:
+    #17  or  WINNER: #42" lost its "#"."""
+    blue_first = ("A student asked (first recording). Then the Blue box's reply, then the Red box's reply.",
+                  ("repeat after me deep breath say it slowly", ""), ("you said deep breath", "slowly"),
+                  ("you said deep breath", "quickly"))
+    assert _last_answer_line(*blue_first, "What matters is HOW they say it: the pace. I'm not marking the words.\nPlease "
+                             "reply with one line: BOX: BLUE or BOX: RED. Pick one, no draws.") == "BOX: BLUE"
+    assert _last_answer_line("Question: what is 6 plus 7\nMower #17 replied:", ("6 plus 7 is 13", ""), "Mower #42 replied:",
+                             ("6 plus 7 is 12", ""), "Which gave the right answer? The voice does not count.\nOne line on "
+                             "the sheet: WINNER: #17  or  WINNER: #42") == "WINNER: #17"
