@@ -201,7 +201,9 @@ def defined_verdict(rubric) -> list | None:
     definitions read; None where they do not read one good and one bad."""
     word = r"[\"'`]?\b([A-Z][A-Z-]{1,15}(?: [A-Z][A-Z-]{1,15}){0,2})\b[\"'`]?"      # ("SIGNED OFF", "NO TRY")
     leaning = {}
-    for m in re.finditer(rf"{word}(?:[ \t]+[a-z]+)?[ \t]*=[ \t]*((?:e\.g\.|i\.e\.|[^.\n;]){{3,120}})", rubric):   # ("WHITE light = ...")
+    # ("WHITE light = ...", "HIT means right answer, MISS means it's not right")
+    for m in re.finditer(rf"{word}(?:[ \t]+[a-z]+)?(?:[ \t]*=|[ \t]+(?:means|stands for))[ \t]*((?:e\.g\.|i\.e\.|[^.\n;,]|,(?![ \t]*[\"'`]?[A-Z]{{2,}}\b)){{3,120}})",
+                         rubric):
         leaning.setdefault(m.group(1), []).append(_leaning(m.group(2)))
     # (not a clip's number: "REC 1 = OPERATIVE'S QUESTION")
     for m in re.finditer(rf"(?<![A-Za-z][ \t])\b([1-5](?:[ \t]*(?:,|or|and)[ \t]*[1-5])*)[ \t]*=[ \t]*{word}(?![\w'])", rubric):
@@ -218,8 +220,19 @@ def defined_verdict(rubric) -> list | None:
         leaning.setdefault(m.group(2), []).append(_leaning(m.group(1)))           # "Middling or worse = CLOSED."
     for m in re.finditer(rf"(?m)^[ \t]*(?:[-*\u2022][ \t]*)?([A-Za-z][^\n]{{2,120}}?)[ \t]*(?:->|=>|\u2192)[ \t]*{word}[ \t.]*$", rubric):
         leaning.setdefault(m.group(2), []).append(_leaning(m.group(1)))           # "Muffled, or not as asked -> NO BIRD"
-    for m in re.finditer(rf"(?:^|(?<=[.!?\n]))([^.!?\n]{{3,160}}?),?[ \t]+(?:it's|it is|that's|that is|mark it|call it|the \w+ is)[ \t]+{word}", rubric):
-        leaning.setdefault(m.group(2), []).append(_leaning(m.group(1)))
+    for m in re.finditer(rf"(?:^|(?<=[.!?\n]))([^.!?\n]{{3,160}}?),?[ \t]+(?:it's|it is|that's|that is|mark it|call it|the \w+ is)[ \t]+"
+                         rf"(?:a[ \t]+|an[ \t]+)?{word}", rubric):
+        condition = re.split(r"\b(?:if|when)\b", m.group(1))[-1]     # a run-on sentence: its last condition ("... if it's right that's a CAUGHT")
+        leaning.setdefault(m.group(2), []).append(_leaning(condition))
+    if not re.search(r"[.!?]", rubric[:2000]):       # dictated with no stops: each "if ..., that's a WORD" in the run
+        for m in re.finditer(rf"\b(?:if|when)\b([^!?\n]{{3,120}}?),?[ \t]+(?:it's|it is|that's|that is)[ \t]+(?:a[ \t]+|an[ \t]+)?{word}", rubric):
+            leaning.setdefault(m.group(2), []).append(_leaning(m.group(1)))
+    # a word of the writer's language, quoted, with its condition: "we say 'kekko' when a thing is correctly done, and 'mada'
+    # (not yet) when it is not yet correct", written as the answer lines write it ("HANTEI: KEKKO")
+    for m in re.finditer(r"[\"'\u2018`]([A-Za-z][\w-]{1,15})[\"'\u2019`](?:[ \t]*\([^()\n]{0,30}\))?[ \t]+(?:when|if)\b([^.;\n]{3,120}?)"
+                         r"(?=,[ \t]*(?:and|or)\b|[.;\n]|$)", rubric):
+        shown = m.group(1).upper() if re.search(rf"\b{re.escape(m.group(1).upper())}\b", rubric) else m.group(1)
+        leaning.setdefault(shown, []).append(_leaning(m.group(2)))
     sides = {w: (sum(v) > 0) - (sum(v) < 0) for w, v in leaning.items()}
     good, bad = [w for w, x in sides.items() if x > 0], [w for w, x in sides.items() if x < 0]
     if len(good) != 1 or len(bad) != 1:

@@ -4770,3 +4770,21 @@ def test_a_compare_line_of_a_key_twice_keeps_its_key_and_mark():
     assert _last_answer_line("Question: what is 6 plus 7\nMower #17 replied:", ("6 plus 7 is 13", ""), "Mower #42 replied:",
                              ("6 plus 7 is 12", ""), "Which gave the right answer? The voice does not count.\nOne line on "
                              "the sheet: WINNER: #17  or  WINNER: #42") == "WINNER: #17"
+
+
+@pytest.mark.parametrize("rubric,verdict", [
+    ("Did it get the answer RIGHT? HIT means right answer, MISS means it's not right. Just the one word back, HIT or MISS.",
+     ["MISS", "HIT"]),
+    ("only did it get the answer right never mind the voice if it's right that's a BAGGED comma if it's wrong or half an "
+     "answer that's a SKUNKED\n(reply as  CATCH: BAGGED  or  CATCH: SKUNKED)", ["SKUNKED", "BAGGED"]),
+    ("In our dojo we say 'hai' when a thing is correctly done, and 'iie' (not yet) when it is not yet correct.\nKindly write "
+     "one line:\nHANTEI: HAI\nor\nHANTEI: IIE", ["IIE", "HAI"]),
+    # guard: one that asks or judges is no verdict word ("The judge says 'fine' when ...": no two words, no verdict)
+    ("Coach says 'fine' when it is right. Rate it 1 to 5.", None),
+])
+def test_verdicts_of_round_sixty(rubric, verdict):
+    """Bug caught (held-out round 60: batch 129's coconut shy, 128's dictated mole catcher, 127's tea ceremony): verdicts
+    defined by "means" ("HIT means right answer"), in a dictated run with no stops ("if it's right that's a CAUGHT comma if
+    it's wrong ... that's a MISSED", where only the sentence's first condition was read), and in the writer's own
+    language, quoted and lower-case, with "when" ("'kekko' when a thing is correctly done"), were no verdicts."""
+    assert judge_forms.defined_verdict(rubric) == verdict
