@@ -350,7 +350,7 @@ def introduced_kind(line) -> tuple | None:
             _ASKER_SAID.search(clause):
         return "question", None
     said = re.search(r"\b([\w']+)\s+(?:said|says)\s*$", clause, re.I)
-    if said and said.group(1).lower().rstrip("'s") not in ASKERS | _NOT_SPEAKING:
+    if said and re.sub(r"'s?$", "", said.group(1).lower()) not in ASKERS | _NOT_SPEAKING:     # ("the boss's"; not rstrip: "boss")
         return "reply", None                    # "Box said (as I heard it):": what speaks the reply, not one who asks or judges
     return None
 

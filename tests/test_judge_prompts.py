@@ -4717,6 +4717,7 @@ def test_a_reply_introduced_by_what_said_it():
     assert judge_inputs.introduced_kind("Box said (as I heard it):") == ("reply", None)
     assert judge_inputs.introduced_kind("The caller said:") == ("question", None)
     assert judge_inputs.introduced_kind("Judge says:") is None
+    assert judge_inputs.introduced_kind("The boss says:") is None          # (a stripped "s" made "boss" "bo": read as a reply)
     sections, free = judge_sections.split_sections("Tonight's question (I typed it in): How many letters in tabby?\n"
                                                    "Box said (as I heard it): um I think it is 5\nRecording from the box:")
     assert [(kind, body) for kind, _, body in sections] == [("question", "How many letters in tabby?"),
