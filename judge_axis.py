@@ -23,6 +23,7 @@ from judge_inputs import heading_kind
 # What a rubric asks to judge. A word that a clause negates ("ignore the voice", "without
 # judging correctness", "the voice does not matter") does not count; see _affirmed.
 # "voice" names what is judged, not a criterion, in "a voice assistant", "voice agent", "voice model", "VoiceBot".
+# So do "two voices" and "both voices" ("For the scoreboard we test two voices"): the candidates, not their sound.
 _SEMANTIC = re.compile(r"\b(?:content\w*|semantic\w*|correct\w*|accura\w*|helpful\w*(?! (?:and \w+ )?assistant)|"
                        r"factual\w*|facts?|(?<![,;] )meaning(?! (?:that|it|more|less|\w+er)\b)(?![ \t]*:)|relevan\w*|substance|"
                        r"informative\w*|truthful\w*|what (?:is|was|gets|got) said|"
@@ -47,8 +48,8 @@ _SEMANTIC = re.compile(r"\b(?:content\w*|semantic\w*|correct\w*|accura\w*|helpfu
                        r"(?:\w+ly )?(?:right|correct|wrong)|"                   # "whether the sum is right"
                        r"wrong(?!\s+(?:intonation|pitch|tone|emphasis|stress|pronunciation|prosody|volume|loudness|pace|speed|tempo|"
                        r"emotion|accent|manner|style|way|voice|delivery|mood|register)))\b", re.I)
-_ACOUSTIC = re.compile(r"\b(?:paralinguistic\w*|acoustic\w*|deliver\w*|"
-                       r"(?<!answered by )(?<!replied by )(?<!responded by )(?<!via )(?<!by )(?<!with a )(?<!has a )voice(?!\.\w)(?![\s-]*(?:assistant|agent|model|chat\w*|bot|"
+_ACOUSTIC = re.compile(r"\b(?:paralinguistic\w*|acoustic\w*|deliver\w*(?!-\w)|"      # (not "the delivery-lorry cab")
+                       r"(?<!answered by )(?<!replied by )(?<!responded by )(?<!via )(?<!by )(?<!with a )(?<!has a )(?<!two )(?<!both )voice(?!\.\w)(?![\s-]*(?:assistant|agent|model|chat\w*|bot|"
                        r"interface|system|app|ai|"
                        r"answer|repl(?:y|ie)|response|message|note|command|query|tutor|coach|product|service|feature|"
                        r"device|application|helper|ux|team|recording|clip|file|memo|self|prompt|module|software|trial|test|channel|"
@@ -76,12 +77,12 @@ _ACOUSTIC = re.compile(r"\b(?:paralinguistic\w*|acoustic\w*|deliver\w*|"
                        r"pac(?:e|ing)|intelligib\w*|timbre|expressive\w*|audio quality|sound quality|"
                        r"how it's (?:said|spoken|delivered)|how (?:it|they|the \w+) (?:sound(?:s|ed)?|(?:says?|said) it|speaks?|spoke|"
                        r"(?:is|are|was|were) (?:said|spoken|delivered))|"
-                       r"(?:does|do|did) (?:it|they|this|the \w+) sound|(?:whether|if) (?:it|they|the \w+) sounds?|"
+                       r"(?:does|do|did) (?:it|they|this|the \w+) sound|(?<!even )(?:whether|if) (?:it|they|the \w+) sounds?|"    # (not a hedge: "right (even if it sounds a bit unsure)")
                        r"(?:speak(?:s|ing)?|said|spoken) (?:clearly|well|better|best|worse)|in the manner\b|the manner in which (?:it|they|each) (?:is|are|was|were) "
                        r"(?:spoken|said|delivered)|the way (?:it|they) (?:was|were) (?:spoken|said|delivered|read)|(?:clearly|well|properly)(?:,? (?:and )?(?:clearly|well|properly))?[ -]"
                        r"(?:spoken|said)|"
                        r"sounds? (?:good|natural|nice|right|clear|fine|better)|(?:spoken|said|delivered) (?:properly|clearly|well)\b|"
-                       r"how (?:it|they) came across\b|"
+                       r"how (?:it|they) (?:came|comes?) across\b|"
                        r"(?:sounds?|sounded) (?:more |most |closer )?(?:like )?what (?:was|were|is|they|the \w+) (?:asked|requested|wanted)|"
                        r"how (?:good|natural|nice|clear|pleasant) (?:it|they) sounds?|how (?:the )?(?:speech|voice|audio) sounds?|"
                        r"eq)\b",
@@ -97,6 +98,13 @@ _JUDGE_VERB = rf"(?:{_JUDGE_WORDS})"
 _NEG_BEFORE = re.compile(r"\b(?:(?:does|do|should|must|will|shall)(?: not|n't) (?:matter|count|affect|influence|change)|"
                          r"(?:has|have|bears?) (?:no|nothing) (?:bearing|effect|influence|weight)\b|"     # "... has no bearing on the result"
                          r"(?:does|do)(?: not|n't) come into (?:it|this|that|the \w+)\b|"      # "How it sounds doesn't come into it"
+                         r"(?:is|are) not for (?:this|the|our|my) \w+\b|(?:is|are) no concern\b|"     # "... are not for this log"
+                         r"(?:is|are) (?:being )?(?:checked|judged|marked|scored|assessed|handled) by (?:the|our|a|another) "
+                         r"(?:[\w-]+ ){0,2}(?:department|team|office|panel|teacher|judge|colleague|person|staff)\b|"   # "... by the Maths department"
+                         r"still (?:earns?|gets?|scores?|receives?) (?:the )?(?:full|top) (?:marks?|points?|score)\b|"   # "a wrong sum said as
+                         #                                                                       asked still earns full marks here"
+                         r"(?:we|I|you) (?:do not|don't|will not|won't|never|are not|aren't) (?:judg|mark|scor|rat|grad|check|count|assess)\w*"
+                         r"(?: (?:here|now|today|this time|at all))?(?=\s*[.;!,]|\s*$)|"     # "The voice, ..., this we do not judge now"
                          r"none of (?:that|this|it|those|these|them) (?:goes|counts|matters|is \w+ed|gets \w+ed)\b|"
                          r",\s+so\s+(?:please\s+)?(?:ignore|disregard|forget|(?:don't|do not) (?:judge|mark|rate|score|worry about)|"
                          r"leave (?:\w+ ){1,3}out of (?:it|this|that)\b)|"   # "Both
@@ -130,7 +138,7 @@ _NEG_AFTER = re.compile(rf"(?:\b(?:ignor\w*|disregard\w*|without|regardless of|i
                         rf"(?:set|put|leave) aside|\bchecks? (?:that |this |it )?separately\b|"     # "Our pharmacist checks separately whether"
                         rf"leave (?=(?:\w+ ){{1,3}}out of (?:it|this|that|consideration|account)\b)|"      # "leave the words out of it"
                         rf"not (?:bothered|fussed|worried|concerned) (?:here |now |really |too much )?(?:about|with|by|how|whether|if)|"
-                        rf"(?:I'm|I am|we're|we are) not after|nothing about|"
+                        rf"(?:I'm|I am|we're|we are) not after|nothing about|nothing to do with|"
                         rf"instead of|not (?:about|on|the|its|their|whether|what|how)|(?:not|never) {_JUDGE_VERB}|"
                         rf"not ask\w* (?:about|whether|if|for|how)|"          # "I'm NOT asking whether the answer is right"
                         rf"out of scope|(?:no|not) need to|(?:nobody|no one|no-one) (?:cares|minds|is judging|checks)|"
@@ -187,12 +195,12 @@ def _affirmed(text) -> str:
     parens = [m.span() for m in re.finditer(r"\([^()\n]{0,200}\)", text)]
     opens = [a for a, _ in parens]
 
-    def within(i, a, b):        # (a, b) a cue's span; inside a parenthesis, cut to the piece between its ; or ,
+    def within(i, a, b, stops=r"[;,]"):     # (a, b) a cue's span; inside a parenthesis, cut to the piece between its ; or ,
         k = bisect.bisect_right(opens, i) - 1
         if k < 0 or not parens[k][0] < i < parens[k][1]:
             return a, b
         p0, p1 = parens[k]
-        cut = [p0] + [p0 + m.start() for m in re.finditer(r"[;,]", text[p0:p1])] + [p1 - 1]
+        cut = [p0] + [p0 + m.start() for m in re.finditer(stops, text[p0:p1])] + [p1 - 1]
         j = bisect.bisect_right(cut, i)
         return cut[j - 1] + 1, cut[j]
     # (and a list taken up again by "this" / "that" / "it": "The voice, the accent, the volume, this is not important")
@@ -207,10 +215,18 @@ def _affirmed(text) -> str:
         said = text[start:i]
         return start if said.count(",") >= 2 or re.search(r",[ \t]*(?!(?:and|but|so|while|though)\b)\w+(?:[ \t]+\w+)?[ \t]+(?:or|and)\b",
                                                           said[said.rfind(","):]) else clause_start(i)
-    spans = [within(m.start(), (sentence_start if re.match(r"(?:are|do)(?:\b|n't)", m.group(0), re.I) or re.search(
+    def topic_start(i):         # what "we do not judge here" leaves out is all before it in its sentence: "The sound of the
+        #                         voice, speed, loud or soft, we do not judge here." (its comma before "we" ends no clause)
+        stop = list(re.finditer(r"[.!?;\n]", text[max(0, i - 200):i]))
+        return max(0, i - 200) + (stop[-1].end() if stop else 0)
+    spans = [within(m.start(), (topic_start if re.match(r"(?:we|I|you)\b", m.group(0)) else
+                                sentence_start if re.match(r"(?:are|do)(?:\b|n't)", m.group(0), re.I) or re.search(
         r",[ \t]*(?:this|that|these|those|it|they|all(?: of)? (?:this|that))[ \t]+\Z", text[max(0, m.start() - 20):m.start()], re.I)
         else listed_start)(m.start()), clause_end(m.end())) for m in _NEG_BEFORE.finditer(text)]
-    spans += [(m.start(), within(m.start(), m.start(), clause_end(m.end()))[1]) for m in _NEG_AFTER.finditer(text)]
+    # (what follows a cue runs on past a list's commas: "(what was said only; ignore delivery, tone and whether ...)")
+    spans += [(m.start(), within(m.start(), m.start(), clause_end(m.end()), r";|,(?=\s+(?:but|I|we|please|just|only|which|who|how|what|"
+                                                                                r"rate|score|judge|decide|pick|choose|tell)\b)")[1])
+              for m in _NEG_AFTER.finditer(text)]
     # a heading that names what to leave out, over its list: "## What NOT to judge" / "- voice quality, pitch" / ...
     # (or "🚫 IGNORE" / "Out of scope:" alone on its line)
     spans += [m.span() for m in re.finditer(r"(?im)^[ \t]*(?:[^\w\s]{1,3}[ \t]*)?(?:(?:what )?(?:not to|do not|don't|never) "

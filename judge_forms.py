@@ -116,15 +116,18 @@ def answer_words(rubric) -> list | None:
 
 _OWN_WORD = r"[A-Za-z][\w'-]*(?: [A-Za-z][\w'-]*){0,2}"
 # a level on its own line with its meaning: "  SOUR   - nothing usable", "- watertight: right, stated cleanly"
-_LEVEL_LINE = re.compile(r"[ \t]*+(?:[-*\u2022][ \t]*+)?\**([A-Za-z][\w'-]*(?: [A-Za-z][\w'-]*)?)\**[ \t]*(:|=|(?<=[ \t])(?:-|\u2013|\u2014))"
+_LEVEL_LINE = re.compile(r"[ \t]*+(?:[-*\u2022][ \t]*+)?\**([A-Za-z][\w'-]*(?: [A-Za-z][\w'-]*){0,2})\**[ \t]*(:|=|(?<=[ \t])(?:-|\u2013|\u2014))"
                          r"[ \t]+(\S[^\n]*)")
 # what a level's meaning says of a reply, good or bad (a crude reading, for the ends of a ladder whose order is not named)
 _GOOD = re.compile(r"\b(?:right|correct(?:ly)?|good|perfect|clean(?:ly)?|fine|pass(?:es)?|accurate|spot-on|ideal|exactly|excellent|"
-                   r"acceptable|ready|ok|okay|clear)\b", re.I)
+                   r"acceptable|ready|ok|okay|clear|as (?:asked|requested)|the (?:way|manner) (?:it was|(?:she|he|they|you) \w+) asked)\b",
+                   re.I)                                                       # ("it talked the way it was asked")
 _BAD = re.compile(r"\b(?:wrong|incorrect|missing|garbled|silent|nothing|no answer|fail(?:s|ed)?|bad|unusable|muddled|hopeless|"
-                  r"unintelligible|can't|cannot|worse|worst|off|needs? (?:work|fixing|redoing)|unacceptable|unclear|muffled)\b|n't\b",
+                  r"unintelligible|can't|cannot|worse|(?<!at )worst|off|needs? (?:work|fixing|redoing)|unacceptable|unclear|muffled|"
+                  r"(?:different|other) (?:way|manner))\b|n't\b",     # ("... or at worst in a normal clear voice": the least that is good)
                   re.I)
-_NEGATED = re.compile(r"\b(?:not|never|no longer)\s+(?:\w+\s+)?$", re.I)       # "not good enough", "not quite right"
+_NEGATED = re.compile(r"\b(?:not|never|no longer|nearly|almost)\s+(?:\w+\s+)?$", re.I)     # "not good enough", "not quite right",
+#                                                                                     "only nearly right"
 
 
 def _leaning(meaning) -> int:
@@ -142,8 +145,8 @@ def _level_lines(text) -> list:
     rows = []
     for line in text.lstrip(" \t\n").split("\n") if text.strip() else []:
         m = _LEVEL_LINE.fullmatch(line.rstrip())
-        if not m:
-            break
+        if not m or len(m.group(1).split()) == 3 and m.group(2) == ":":
+            break           # (three words before a colon are an order, "Send back just: GRADE: <word>"; "Two Left Feet - ..." a level)
         rows.append(m.groups())
     return rows
 
@@ -205,6 +208,9 @@ def defined_verdict(rubric) -> list | None:
     for m in re.finditer(rf"{word}(?:[ \t]+[a-z]+)?(?:[ \t]*=|[ \t]+(?:means|stands for))[ \t]*((?:e\.g\.|i\.e\.|[^.\n;,]|,(?![ \t]*[\"'`]?[A-Z]{{2,}}\b)){{3,120}})",
                          rubric):
         leaning.setdefault(m.group(1), []).append(_leaning(m.group(2)))
+    # (or by a dash, a line each: "ACCURATE   - the aid gave the correct answer.")
+    for m in re.finditer(rf"(?m)^[ \t]*{word}[ \t]+[-\u2013\u2014][ \t]+([^.\n;]{{3,120}})", rubric):
+        leaning.setdefault(m.group(1), []).append(_leaning(m.group(2)))
     # (not a clip's number: "REC 1 = OPERATIVE'S QUESTION")
     for m in re.finditer(rf"(?<![A-Za-z][ \t])\b([1-5](?:[ \t]*(?:,|or|and)[ \t]*[1-5])*)[ \t]*=[ \t]*{word}(?![\w'])", rubric):
         marks = [int(d) for d in re.findall(r"\d", m.group(1))]
@@ -240,7 +246,7 @@ def defined_verdict(rubric) -> list | None:
     either = f"{re.escape(good[0])}|{re.escape(bad[0])}"
     last = [s for s in re.split(r"(?<=[.!?])\s+|\n", rubric) if re.search(rf"\b{re.escape(good[0])}\b", s) and
             re.search(rf"\b{re.escape(bad[0])}\b", s)]
-    offered = last and re.search(rf"\b(?:{either})\b[\"'`]?[ \t]*(?:or|/|\|)[ \t]*(?:[A-Z][\w ]{{0,20}}:[ \t]*)?[\"'`]?\b(?:{either})\b",
+    offered = last and re.search(rf"\b(?:{either})\b[\"'`]?[ \t]*(?:or|/|\|)[ \t]*(?:[A-Z][\w' ]{{0,24}}:[ \t]*)?[\"'`]?\b(?:{either})\b",
                                  last[-1])
     # or one a line, alone or after the same key: "LOG: FOUND IT" / "LOG: DNF"
     lines = re.findall(rf"(?m)^[ \t]*[\"'`]?([A-Z][\w' -]{{0,30}}:[ \t]*)?[\"'`]?({either})[\"'`]?(?:[ \t]*\([^()\n]*\))?[ \t.]*$", rubric)
@@ -517,10 +523,11 @@ def offered_list(rubric, elsewhere) -> tuple | None:
     # (sentence, whether it asks: an answer verb, or after one that ends in a colon) for those that ask or hold a list
     asking = [(s, bool(verb.search(s) or k and verb.search(sentences[k - 1]) and sentences[k - 1].rstrip().endswith(":")))
               for k, s in enumerate(sentences)]
-    found = [(s, asked) for s, asked in asking if asked or _LIST_SEP.search(s)]
+    # (the last two that hold a list: an asking sentence after them without one, the question's "Say it quietly.", lists nothing)
+    found = [(s, asked) for s, asked in asking if _LIST_SEP.search(s)]
     for sentence, asked in reversed(found[-2:]):
         other = elsewhere.replace(sentence, " ") if sentence in elsewhere else ""
-        text = re.sub(r"\s*\([^()\n]{0,60}\)|[<>]", " ", sentence)       # notes in parenthesis; a placeholder's brackets
+        text = re.sub(r"\s*\([^()\n]{0,60}\)|<|(?<!-)>", " ", sentence)       # notes in parenthesis; a placeholder's brackets (not "->")
         if text.lstrip().startswith("|"):           # a table row: its last cell holds the answers
             text = [c for c in text.strip().strip("|").split("|") if c.strip()][-1]
         text = re.sub(r"\s+(?:if|when|for)\b[^,/|]*$|[\s.!?;:\"'`]+$", "", text.strip())     # "... or DRAW if they tie."
@@ -534,7 +541,7 @@ def offered_list(rubric, elsewhere) -> tuple | None:
             tie = re.sub(r"\s+(?:if|when|for)\b.*$", "", items[j + 1]).strip() if three else None     # "DRAW if they tie"
             # the line each answer is written on: its key before each ("Better: Line 1, Better: Line 2, or Better: no
             # difference"), or once, after the instruction's own colon ("Fill in: VOICE CHECK RESULT: Bowser 1 / Bowser 2")
-            key = re.match(r"([A-Za-z][\w -]{0,30}?[ \t]*[:=][ \t]*)\S", names[1])
+            key = re.match(r"([A-Za-z][\w -]{0,30}?[ \t]*(?:[:=]|->)[ \t]*)\S", names[1])     # ("QUIET TANK PRIZE -> TANK 07")
             key = key.group(1) if key and key.group(1) in names[0] and (tie is None or tie.startswith(key.group(1))) else ""
             if key:
                 names, tie = [names[0][names[0].rfind(key) + len(key):], names[1][len(key):]], tie and tie[len(key):]
@@ -543,7 +550,7 @@ def offered_list(rubric, elsewhere) -> tuple | None:
                 key, names[0] = (once.group(1), names[0][once.end(1):]) if once else ("", names[0])
                 # or the words each starts with: "Reply PREFERRED ALPHA, PREFERRED BRAVO or PREFERRED NIL", "Take 1, Take 2
                 # or Take none" (not an instruction's words: "the first or the second")
-                shared = re.match(r"((?:[A-Za-z][\w-]*[ \t]+){1,2})(?=\w)", names[1])
+                shared = re.match(r"((?:[A-Za-z][\w-]*[ \t]+|(?-i:\d[\d-]*[ \t]+(?=[A-Z]{2}))){1,2})(?=\w)", names[1])   # ("10-4 BOX 1")
                 lead = shared and re.search(rf"(?<![\w-]){re.escape(shared.group(1))}(?=\w)", names[0])
                 if not key and lead and (tie is None or tie.startswith(shared.group(1))) and (shared.group(1).isupper() or
                                                                                      # (a key in capitals: "PICK LP1 or PICK LP2")

@@ -42,7 +42,8 @@ _FILLER = {"the", "a", "an", "of", "to", "be", "for", "s", "text", "spoken", "au
            "captured", "speaker",                                    # "Captured speaker output"
            "above", "below",                                          # "Transcript of the answer above"
            "review", "reviewed", "script",                            # "Take to review", "Script text of the take"
-           "what", "said", "says", "asked", "asks", "replied", "answered", "responded", "spoke", "heard"}   # "What ... said"
+           "what", "said", "says", "asked", "asks", "replied", "answered", "responded", "spoke", "heard",   # "What ... said"
+           "logged", "written", "typed"}                             # "Reply logged", "Our written transcript"
 
 AFTER_AUDIO = "\x00after audio\x00"     # a line split_sections reads as the end of the section before it
 
@@ -87,7 +88,7 @@ def heading_kind(name) -> tuple | None:
     words = re.sub(r"[^a-z0-9 ]", " ", plain.lower().replace("\u2019", "'").replace("'s", " ")).split()
     lead = 0                                       # "And here is the second answer": from "second answer"
     while lead < len(words) - 1 and (words[lead] in ("and", "here", "now", "this", "is", "are", "the", "read")   # "Read the user request"
-                                     or words[lead] == "our" and words[lead + 1] in ("transcript", "transcription")):
+                                     or words[lead] == "our" and words[lead + 1] in ("transcript", "transcription", "written", "typed")):
         lead += 1                                  # "Our transcript of what it said"
     words = words[lead:]
     given = next((i for i, w in enumerate(words[1:-1], 1) if w in ("given", "sent", "posed", "put", "spoken", "typed", "played", "read")
@@ -333,11 +334,12 @@ def introduced_kind(line) -> tuple | None:
     if len(clause.split()) <= 6 and heading_kind(clause) and heading_kind(clause)[0] == "reply":    # "... first take:"
         return heading_kind(clause)
     if re.search(r"\b(?:gave|sent|played|read out|put)\s+(?:it|them|the \w+)\b(?:\s+\w+){0,3}\s+(?:instruction|question|request|"
-                 r"prompt|command|line)\b", clause, re.I):
-        return "question", None                 # "Before the matinee we gave it this test instruction:"
+                 r"prompt|command|line|phrase|sentence)\b", clause, re.I):
+        return "question", None                 # "Before the matinee we gave it this test instruction:", "... this phrase to practise with:"
     if re.search(r"\b(?:format|scale|rubric|criteri\w*|following|instruction\w*|output|score|rate|rating|verdict|json|"
                  r"example|guidelines?|ladder|list)\b|\byour (?:reply|answer|response|judg\w+)\b|"     # "The last line of your reply must be:"
                  r"\bhow (?:it|they|the \w+) (?:said|says|spoke|speaks|sounded|sounds|answered)\b|"     # "I only care about HOW it said it:"
+                 r"\bwhether\b|"            # "... a reading, 0 to 1, for whether the ANSWER is right:": what to judge, over its ladder
                  r"^\s*(?:please\s+)?(?:answer|reply|respond|write|return|give|end|finish)\s+(?:with|only|in|using|on|as|by)\b",
                  clause, re.I):                                  # "Answer with the label only, on one line:"
         return None
@@ -376,8 +378,11 @@ def unfield(text) -> str:
                   lambda m: (item(m.group(1), m.group(2)) or m.group(0)).strip("\n"), text)   # "q=...", "A.txt=..." lines
     lines = text.split("\n")
     for i, line in enumerate(lines[:-1]):
-        sep = "\t" if "\t" in line else ","          # a CSV header, or a tab-separated one over one row or more
-        if not re.fullmatch(rf"[ \t]*[A-Za-z_]\w{{0,30}}(?:[ ]*{sep}[ ]*[A-Za-z_]\w{{0,30}}){{1,11}}[ \t]*", line):
+        # a CSV header, or a tab-separated one over one row or more, or one with bars and no outer bars ("Run | Question |
+        # Reply logged" over '07 | What is 31 plus 45? | "um I think ..."': a markdown table has them)
+        sep = "\t" if "\t" in line else "|" if "|" in line else ","
+        name = r"[A-Za-z_][\w ]{0,30}?" if sep == "|" else r"[A-Za-z_]\w{0,30}"
+        if not re.fullmatch(rf"[ \t]*{name}(?:[ ]*{re.escape(sep)}[ ]*{name}){{1,11}}[ \t]*", line):
             continue
         names = [n.strip() for n in line.split(sep)]
         if not any(heading_kind(key(n)) for n in names):
@@ -386,7 +391,7 @@ def unfield(text) -> str:
         rows = rows[:next((k for k, row in enumerate(rows) if len(row) != len(names)), len(rows))][:1 if sep == "," else 8]
         # the other fields stay as fields ("- id: r-00871"): the rubric may name them (a CSV answer row's id)
         if rows:
-            lines[i:i + 1 + len(rows)] = ["\n\n".join("\n".join(f"- {key(n) if heading_kind(key(n)) else n}: {v}"
+            lines[i:i + 1 + len(rows)] = ["\n\n".join("\n".join(f"- {key(n) if heading_kind(key(n)) else n}: {v.strip()}"
                                                                 for n, v in zip(names, row)) for row in rows), ""]
     return _reply_rows("\n".join(lines))
 

@@ -273,8 +273,8 @@ def _their_inputs(texts) -> tuple[list, str, list]:
         body = re.sub(r"[ \t]*\((?:[^()\n]*\b)?(?:audio|recording|clip)\b[^()\n]*\)[ \t]*\Z", "", body)    # '"..." (audio below)'
         # a note above the words ("(spoken response: ASR transcript below)"), quotes around them
         body = re.sub(r"\A(?:[ \t]*\([^()\n]*\)[ \t]*\n)+(?=\s*\S)", "", body)
-        quoted = re.fullmatch(r'\s*["\u201c`]([^"\u201c\u201d`\n]+)["\u201d`][\s.)]*', body)      # '"...".)' too
-        return quoted.group(1) if quoted else body
+        quoted = re.fullmatch(r'\s*["\u201c`]([^"\u201c\u201d`\n]+)["\u201d`][\s.)]*|\s*(\*{1,2}|_{1,2})([^*_\n]+)\2[\s.]*', body)
+        return quoted.group(quoted.lastindex) if quoted else body        # '"...".)' too, and "*the smaller is 15*"
     # an empty reply heading right over the same reply's words ("Response (audio):" then "Response (transcript):
     # ...", "Response A" over "Transcript: ...") only labels its audio: one reply, with that text (split_sections
     # leaves out an empty heading after the words, "Text it spoke: ..." then "Recording:")
@@ -336,6 +336,26 @@ def _their_question(question, free, rubric, spoken) -> str:
             import codec
             question = codec.hear(codec.encode(*_audio(spoken[-1])))
     return question or ""
+
+
+def _or_joined(text) -> str:
+    """Answers to pick from, one a line with "or" alone before the last ("ENTRY: ACCURATE" / "or" / "ENTRY: INACCURATE"),
+    on one line as they are written so: "ENTRY: ACCURATE  or  ENTRY: INACCURATE"; three or more on the same key as
+    "FINISH: MAGNOLIA, FINISH: DUCK EGG, or FINISH: SAME COAT"."""
+    lines = text.split("\n")
+    for i in range(len(lines) - 2, 0, -1):
+        if i + 1 >= len(lines) or not re.fullmatch(r"[ \t]*(?:or|OR)[ \t]*", lines[i]) or \
+                not all(re.fullmatch(r"[ \t]*\S[^\n]{0,60}", x) for x in (lines[i - 1], lines[i + 1])):
+            continue
+        key = re.match(r"[ \t]*([^:\s]+)", lines[i + 1]).group(1)
+        first = i - 1
+        while first > 0 and re.match(rf"[ \t]*{re.escape(key)}(?![^:\s])", lines[first - 1]) and len(lines[first - 1]) <= 60:
+            first -= 1
+        options = [x.strip() for x in lines[first:i]] + [lines[i + 1].strip()]
+        joined = f"{options[0]}  {lines[i].strip()}  {options[1]}" if len(options) == 2 else \
+            ", ".join(options[:-1]) + f", {lines[i].strip()} {options[-1]}"
+        lines[first:i + 2] = [joined]
+    return "\n".join(lines)
 
 
 def parse_judge_request(body: dict) -> dict:
@@ -453,12 +473,15 @@ def parse_judge_request(body: dict) -> dict:
         spelled = re.search(rf"\b({re.escape(both[0])})\s*(?:,|/|\bor\b)\s*({re.escape(both[1])})\b", told, re.I)
         if spelled:
             named = (spelled.group(1), spelled.group(2))        # as the rubric spells them: "RED CORNER, BLUE CORNER"
+    # (nor what the clips are: "First sound is the visitor's question. Second sound is the helper box answer.")
     bare = bool(system) and not replies and not found["question"] and bool(free) and \
         not all(t.startswith(AFTER_AUDIO) for t in user if t.strip()) \
         and not RUBRIC_CUE.search(free) and not named \
+        and not re.search(r"\b(?:first|second|1st|2nd|next|last|other)[ \t]+(?:sound|clip|recording|audio|track|file)s?\b", free, re.I) \
         and not toy_question("", free)   # "Here is the spoken reply. Rate the speech from 1 to 5." is no transcript, nor a log of the question
     rubric = "\n\n".join(system + instructions + ([] if bare else [free]))[:MAX_RUBRIC]
     rubric = html.unescape(rubric) if re.search(r"&(?:lt|gt|quot|amp|apos);", rubric) else rubric   # inside an XML record
+    rubric = _or_joined(rubric)
     compare = re.search(r"Comparison axis:\s*(helpfulness|naturalness|overall)", rubric)
     # the axis is read from the rubric's own words, not the user's it quotes ('The caller said: "... say it loudly"')
     told_rubric = rubric if ours else _QUOTED_QUESTION.sub(lambda q: q.group(0)[:q.start(q.lastindex) - q.start()], rubric)
@@ -496,7 +519,12 @@ def parse_judge_request(body: dict) -> dict:
             given = [re.search(r"\((?:its |the )?(?:transcript(?:ion)?|text|txt|asr|says)(?: is| reads| as \w+)?\s*:?\s*[\"'\u201c]?"
                                r"([^()\"'\u201c\u201d\n]{1,300}?)[\"'\u201d]?\)|"
                                r"\(\s*[\"\u201c]([^()\"\u201c\u201d\n]{1,300})[\"\u201d]\s*\)|"   # '("you said ...")'
-                               r"\b(?:said|transcript(?:ion)?)\s*:?\s*[\"\u201c]([^\"\u201c\u201d\n]{1,300})[\"\u201d]\s*$|"   # 'Tom said: "7"'
+                               r"\b(?:said|transcript(?:ion)?)\s*:?\s*[\"\u201c]([^\"\u201c\u201d\n]{1,300})[\"\u201d]\)?\s*:?\s*$|"   # 'Tom said: "7"'
+                               #   (in its label's brackets too: 'Enclosure A label (it said: "..."):')
+                               r"\b(?:transcript(?:ion)?|text|written(?: out)?|(?:screen|display) (?:shows|reads))\s*:\s*"
+                               r"([^\"\u201c\u201d\n:()]{1,300}?)\s*\)?\s*:?\s*$|"
+                               #   (its words after their name, whatever they say: "- transcript: you said prairie", "screen shows: ...",
+                               #   "Tower set (written out: the larger is 17):")
                                r"\bsaid\s+(?!(?:this|that|the following|so|back|it|as follows)\b)([^\"\u201c\u201d\n:]{1,300}?)\s*$", line or "",
                                re.I)     # "port speaker said 8 minus 2 is 6" (not "... said this:")
                      for line in clip_labels]
@@ -533,7 +561,7 @@ def parse_judge_request(body: dict) -> dict:
             import codec
             t = heard_words(codec.hear(codec.encode(wave, rate)), known)
         out.append(("" if t.strip() == "[empty]" else t, wave, rate))
-    written = "" if ours else "\n".join("\n".join(_parts(m.get("content"), marks=False)[0]) for m in body["messages"])
+    written = "" if ours else _or_joined("\n".join("\n".join(_parts(m.get("content"), marks=False)[0]) for m in body["messages"]))
     # the replies' own words quoted in the prose ('the first one said "frog backwards is frog"') are no answer form
     for said in [] if ours else [t.strip() for t, _, _ in out if len(t.strip()) >= 3]:      # (given, or as heard)
         rubric = re.sub(rf"[\"'\u201c`]{re.escape(said)}[\"'\u201d`]", " the reply ", rubric, flags=re.I)

@@ -80,7 +80,7 @@ def named_scale(rubric) -> tuple | None:
             return lo, hi
     # "1 = wrong, 3 = right" (not what numbered inputs hold: "Clip 1 = the listener's request. Clip 2 = our bot's reply.")
     inputs = re.compile(r"(?i)\b(?:clips?|audio|recordings?|tracks?|files?|takes?|samples?|items?|repl(?:y|ies)|responses?|answers?|"
-                        r"questions?|speakers?|voices?|models?|systems?|turns?|steps?|parts?|channels?|mics?)[ \t]*$")
+                        r"questions?|speakers?|voices?|models?|systems?|turns?|steps?|parts?|channels?|mics?)[ \t]*\Z")   # (on its line: not "wrong answer" over "0 = ...")
     anchors = [int(m.group(1)) for m in re.finditer(r"(?<![\w.])(\d{1,3})\s*=\s*[A-Za-z]", rubric)
                if not inputs.search(rubric[max(0, m.start() - 20):m.start()])]
     if len(anchors) >= 2 and min(anchors) in (0, 1):
@@ -93,6 +93,10 @@ def named_scale(rubric) -> tuple | None:
     steps = any(first.lower() in _STEP_VERBS for _, _, first in listed)
     if len(listed) >= 3 and not steps and min(ends) in (0, 1) and max(ends) > 2:
         return min(ends), max(ends)
+    # a ladder of fractions one a line, a space or a sign after each: "1.00  correct, complete" / "0.75  unsure" / ... / "0.00 nothing"
+    fractions = re.findall(r"(?m)^[ \t]*(?:[-*\u2022][ \t]*)?([01](?:\.\d{1,2})?|\.\d{1,2})(?:[ \t]*[=:\u2013-])?[ \t]+[A-Za-z]", rubric)
+    if len(fractions) >= 3 and any("." in f for f in fractions) and all(float(f) <= 1 for f in fractions):
+        return 0, 1
     # "Give a percentage", "ACCURACY: ___%": a percentage is 0 to 100 (after the anchors a rubric
     # numbers: "1 = wrong ... 5 = a hundred percent right" is 1 to 5)
     if re.search(r"\bpercent(?:age)?\b|(?:\b[NnXx]|_{2,}|<[^<>\n]{1,20}>)[ \t]*%", rubric):

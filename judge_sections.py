@@ -74,6 +74,18 @@ def _quoted_then_rubric(rest) -> tuple[str, str]:
     return (quoted.group(1), quoted.group(2)) if quoted else (rest, "")
 
 
+def _asked_then_rubric(rest) -> tuple[str, str]:
+    """A question given on its heading's line with the judge's instructions run on after it ("how many letters in bread,
+    say it quietly (...). I ONLY want to know which voice sounds better ...") -> (the question, the rest: rubric); the
+    rest starts at a sentence that speaks to the judge (not the question's own "Say it loudly.")."""
+    said = sentences(rest)
+    for k in range(1, len(said)):
+        if re.match(r"[\W]*(?:I|I'm|we|we're|please|rate|score|judge|grade|reply|answer|respond|tell|pick|choose|decide|listen|"
+                    r"which (?:one|of|voice|reply|box|answer|is better)|whether|only|just|now)\b", said[k], re.I):
+            return " ".join(said[:k]), " ".join(said[k:])
+    return rest, ""
+
+
 def _then_introduced(rest) -> tuple[str, tuple | None]:
     """A heading's text on its own line that ends by introducing the next input ('The user asked: "spell
     dog backwards". Here is the first answer:') -> (the text before that sentence, (the sentence, its
@@ -103,7 +115,7 @@ PLACEHOLDER_CLIP = (r"\s*(?:[<\[(][ \t]*(?:audio|attached|see (?:the )?(?:audio|
                      r"[>\])]|(?:not (?:provided|available|given)|none|n/a|unavailable|no transcript)\b[^\n]{0,60}|"   # "not provided, listen"
                      r"(?:the |an? )?attached (?:audio|recording|clip|wav)(?: (?:recording|clip|file))?\b[^\n]{0,80}|"   # "attached audio clip"
                      r"attached(?:[ \t]+(?:below|above|here|separately))?[ \t]*\.?|"                           # "bot_reply_audio: attached below"
-                     r"see (?:the )?(?:audio|clip|recording|attachment)(?:[ \t]+(?:below|above|attached))?[ \t]*\.?|"    # "Reply: see recording"
+                     r"see (?:the )?(?:attached )?(?:audio|clip|recording|attachment)(?:[ \t]+(?:below|above|attached))?[ \t]*\.?|"    # "Reply: see recording"
                      r"(?:audio|clip|recording|track|file|wav|sound)(?:[ \t]*(?:#|no\.?)?[ \t]*\d{1,2}|[ \t]+[a-z])?[ \t]*\.?|"   # a log's
                      #                                                  "reply=clip", a table's "| Answer A | audio 1 |"
                      r"[\w-]{1,40}\.(?:wav|mp3|flac|ogg|m4a|opus)[ \t]*\.?|"        # "reply=clip_0541.wav"
@@ -112,8 +124,8 @@ PLACEHOLDER_CLIP = (r"\s*(?:[<\[(][ \t]*(?:audio|attached|see (?:the )?(?:audio|
 # a form's field with its value on its line: "Member asking: Mrs D. Okafor", "Overall mark (0-10): __"
 _FIELD_LINE = re.compile(r"[ \t]*[A-Z][A-Za-z' ]{1,30}(?:[ \t]*\([^()\n]{0,60}\))?[ \t]*:[ \t]*\S")
 _WORDS_GIVEN = re.compile(r"transcri|te?xt|asr|words|said|spoke|says", re.I)      # a heading over a reply's words
-_GIVEN_TRANSCRIPT = re.compile(r"^[ \t]*([A-Za-z][\w '\u2019]{0,60}?)[ \t]*\((?:[^():\n]{0,40}?,[ \t]*)?(?:transcript(?:ion)?|text|asr|"
-                               r"says|said)[ \t]*:?[ \t]*([^()\n]{1,300})\)[ \t]*:?[ \t]*$", re.I)    # "(audio attached, transcript: ...)"
+_GIVEN_TRANSCRIPT = re.compile(r"^[ \t]*(?:#{1,6}[ \t]*)?([A-Za-z][\w '\u2019]{0,60}?)[ \t]*\((?:[^():\n]{0,40}?,[ \t]*)?(?:transcript(?:ion)?|text|asr|"
+                               r"says|said)[ \t]*:?[ \t]*(?![ \t]*(?:transcript(?:ion)?|text)[ \t]*\))([^()\n]{1,300})\)[ \t]*:?[ \t]*$", re.I)    # "(audio attached, transcript: ...)" (not "(ASR transcript)")
 
 
 def _heads_words(line) -> bool:
@@ -171,6 +183,10 @@ def split_sections(text) -> tuple[list, str]:
             free.append(line)
             current = None
             continue
+        if len(re.findall(r"\b(?:clip|recording|sound|audio|track|file)[ \t]*(?:#|no\.?)?[ \t]*\d{1,2}[ \t]*[:=]", line, re.I)) >= 2:
+            free.append(line)   # "Clip 1: rider's request. Clip 2: the box.": what each clip is, on one line, not their words
+            current = None
+            continue
         asked_before = current is not None and current[0] == "question"
         # (a reply's words given on its heading's line end at a new paragraph about the replies or their audio: "The audio
         # of the first response comes first"; not at any paragraph: "It is 5 percent.\n\nThe rate is set by ...")
@@ -182,12 +198,22 @@ def split_sections(text) -> tuple[list, str]:
                 and _ABOUT_REPLIES.search(line)
                 or current[0] == "reply" and re.match(r"[ \t]*(?:score|rate|grade|judge|evaluate|assess|return|reply|respond|output)\b",
                                                       line, re.I)      # "Score DELIVERY only, 0-10: ...": the instructions
+                or current[0] == "reply" and blank and (re.match(r"[ \t]*(?:judge|rate|score|grade|evaluate|assess)\b", line, re.I)
+                                                        or re.search(r"\bplease\b", line, re.I))
+                # (a new paragraph asking the judge, "The words are fine - please do not consider them", not a reply's next
+                # paragraph, "The rate is set by the central bank.")
                 or re.match(r"[ \t]*[a-z][a-z0-9]*(?:_[a-z0-9]+)+[ \t]*:", line)
                 or i >= 2 and all(_FIELD_LINE.match(x) for x in lines[i - 2:i + 1])):       # a card's fields, one a line
             current = None      # "The user asked: what is 2 plus 2" then 'Both answers say "4".', a new paragraph or another
             #                     field ("agent_name: KioskVoice v4.1"): the question was its line
             if _CLIP_NOTE.match(line):
                 continue            # "The reply is attached.": neither the question nor the reply's words
+        if current is not None and current is inline_input and re.match(
+                r"[ \t]*(?:criteri(?:a|on)|rubric|instructions?|scoring|rules?|guidance)[ \t]*:", line, re.I):
+            current = None      # "Unit reply (transcript): 7 times 8 is 54" then "Criteria: CHECK is about ...": the rubric's
+        if current is not None and current[0] == "question" and "".join(current[2]).strip() and re.match(
+                r"[ \t]*(?:and |then |so )?[A-Za-z][\w' ]{0,30}?\b(?:answered|replied|responded)\b[^:\n]{0,40}:[ \t]*\S", line, re.I):
+            current = None      # '"Repeat after me ..."' then "and the guide answered: you said dark barrel": a reply on its line
         field = re.match(r"[ \t]*([A-Za-z]{2,12})[ \t]*\d{1,2}[ \t]*(?:[-:.)\u2013\u2014]|$)", line)
         if current is not None and numbered and current is numbered[0] and field and field.group(1).lower() == numbered[1]:
             current = None      # "Field 2 - Response: the recording above" / "Field 3 - Overall score: ...": the next field
@@ -281,6 +307,12 @@ def split_sections(text) -> tuple[list, str]:
             current, blank = None, False
             continue
         introduced = None if kind else introduced_kind(line)
+        if introduced == ("reply", None) and sections and sections[-1][:2] == ["reply", None] and "".join(sections[-1][2]).strip() \
+                and _WORDS_GIVEN.search(sections[-1][3]) and re.search(r"\b(?:recording|audio|clip|sound)\b", line, re.I) \
+                and not re.search(r"transcri|\btext\b|\bwords\b", line, re.I):
+            free.append(line)   # 'The box said: "..."' then "Here's the recording so you can hear how it came out:": its clip
+            current = None
+            continue
         if introduced:                          # the sentence stays rubric; what follows it is the input
             free.append(line)
             current = [*introduced, [], "said"]
@@ -352,6 +384,7 @@ def split_sections(text) -> tuple[list, str]:
             sections.append(current)
             rest, then = _then_introduced(m.groupdict().get("rest") or "")
             rest, after = _quoted_then_rubric(rest) if not then and kind[0] in ("question", "reply") else (rest, "")
+            rest, after = _asked_then_rubric(rest) if not then and not after and kind[0] == "question" else (rest, after)
             free += [after] if after else []
             if rest.strip():
                 current[2].append(rest)
@@ -361,8 +394,9 @@ def split_sections(text) -> tuple[list, str]:
             if kind[0] == "reply" and clip_after and rest[:clip_after.start()].strip():
                 current[2][-1] = rest[:clip_after.start()]
                 current = None          # "What it said: 4 plus 4 is 8 (recording below)": the words, then the clip
-            elif kind[0] == "reply" and re.fullmatch(r'\s*["\u201c][^"\u201c\u201d\n]+["\u201d][.!]?\s*', rest):
-                current = None          # 'Its transcript is: "seven".': the quote is all of it
+            elif kind[0] in ("reply", "question") and re.fullmatch(r'\s*["\u201c][^"\u201c\u201d\n]+["\u201d][.!?]?\s*', rest):
+                current = None          # 'Its transcript is: "seven".', 'The player asked: "how many letters in cloud".': the
+                #                         quote is all of it
             if _LIST_ITEM.match(line):          # a list item's input is its own line: the next item is not in it
                 current = None
             if then:

@@ -4789,3 +4789,159 @@ def test_verdicts_of_round_sixty(rubric, verdict):
     it's wrong ... that's a MISSED", where only the sentence's first condition was read), and in the writer's own
     language, quoted and lower-case, with "when" ("'kekko' when a thing is correctly done"), were no verdicts."""
     assert judge_forms.defined_verdict(rubric) == verdict
+
+
+def test_transcripts_given_where_round_sixty_one_gave_them():
+    """Bug caught (held-out round 61: batch 131's line dancing, tarantula show, BMX gate and hill climb, 133's wasabi
+    terrace, bison ranch and waffle irons, plain batch 62's Prometheus pair): words given after "The box said:" followed by
+    "Here's the recording ...:" (read as a second, empty reply), in a label's brackets ('(it said: "...")', "###
+    Response A (transcript: ...)"), in a table without outer bars, and after "- transcript:" (where "you said" was cut
+    as if it named the speaker), were not the replies' words; a line saying what each clip is ("Clip 1: the rider's
+    request. Clip 2: the box.") and prose saying which sound is which were taken for the words. Guards: "(ASR
+    transcript)" names no words; a markdown "*...*" around the words is no part of them."""
+    def words(*content):
+        return [t for t, _, _ in judge_request.parse_judge_request(_clips_body(*content))["replies"]]
+    hedged = ("um I think it is 13", "")
+    assert words("Someone asked it: what is 6 plus 7\nThe kiosk said: \"um I think it is 13\"\nHere's the recording so you "
+                 "can hear it:", hedged, "Rate the answer 1 to 5.") == ["um I think it is 13"]
+    assert words("Question: what is 6 plus 7\nBooth A unit (it said: \"um I think it is 13\"):", hedged,
+                 "Booth B unit (it said: \"6 plus 7 is 13\"):", ("6 plus 7 is 13", ""),
+                 "Which is better? PICK: BOOTH A or PICK: BOOTH B") == ["um I think it is 13", "6 plus 7 is 13"]
+    assert words("###Instruction:\nwhat is 6 plus 7\n###Response A (transcript: um I think it is 13):", hedged,
+                 "###Response B (transcript: 6 plus 7 is 13):", ("6 plus 7 is 13", ""), "[RESULT] A or B") == \
+        ["um I think it is 13", "6 plus 7 is 13"]
+    assert words("Question: repeat after me tall tree\nNorth unit - transcript: you said tall tree", ("you said tall tree", ""),
+                 "South unit - transcript: you said tall", ("you said tall", ""), "Which sounds better? north or south") == \
+        ["you said tall tree", "you said tall"]
+    assert words("Lap | Question | Reply logged\n3  | What is 6 plus 7? | \"um I think it is 13\"\n\nAudio of lap 3:", hedged,
+                 "Rate the answer 1 to 5.") == ["um I think it is 13"]
+    assert words("Clip 1: the rider's request. Clip 2: the box.", ("what is 6 plus 7", ""), hedged,
+                 "Rate the answer 1 to 5.") == ["um i think it is 13"]                         # heard
+    assert judge_request.parse_judge_request(with_speech({"messages": [
+        {"role": "system", "content": "Rate the answer 1 to 5."},
+        {"role": "user", "content": [{"type": "text", "text": "First sound is the question. Second sound is the answer."},
+                                     {"type": "input_audio", "input_audio": {"data": "@speak:what is 6 plus 7|", "format": "wav"}},
+                                     {"type": "input_audio", "input_audio": {"data": "@speak:um I think it is 13|",
+                                                                             "format": "wav"}}]}]}))["heard"] == [True]
+    assert words("## Question\nwhat is 6 plus 7\n## Reply (audio)", hedged, "## Reply (ASR transcript)\num I think it is 13",
+                 "Rate the answer 1 to 5.") == ["um I think it is 13"]                         # guard
+    assert words("The kiosk answered (transcript): *um I think it is 13*\nRecording of it:", hedged,
+                 "Rate the answer 1 to 5.") == ["um I think it is 13"]                         # guard
+
+
+@pytest.mark.parametrize("rubric,want", [
+    # a verdict's two lines with "or" alone between them, defined by a dash or by what was asked
+    ("Judge the answer only.\nSOUND   - the answer given is correct.\nUNSOUND - the answer is wrong or missing.\nEnter it "
+     "exactly as below:\nCHECK: SOUND\nor\nCHECK: UNSOUND", "CHECK: SOUND"),
+    ("Judge the voice only.\nTICK  = it spoke the way it was asked, or at worst in a plain clear voice\nCROSS = it spoke in a "
+     "different way to what was asked\nMark it with one line:\nPA: TICK\nor\nPA: CROSS", "PA: TICK"),
+    ("Judge the voice only.\nGOOD SIGN = delivery is fine. BAD SIGN = delivery is not good enough.\nAnswer with one line:\n"
+     "CAPTAIN'S CALL: GOOD SIGN\nor\nCAPTAIN'S CALL: BAD SIGN", "CAPTAIN'S CALL: GOOD SIGN"),   # a key with an apostrophe
+    ("Score the whole reply, answer first, then the voice.\nMy card, worst to best:\nFlat Tyre - nothing usable\nWobble - wrong "
+     "answer\nCoasting - right but said badly\nSmooth Ride - right, one slip\nFull Speed Ahead - right, said as asked\n\nSend "
+     "back just: CARD: <one of the five>", "CARD: Smooth Ride"),
+])
+def test_answer_forms_of_round_sixty_one(rubric, want):
+    """Bug caught (held-out round 61: batch 133's custody suite and crocodile show, round 58's drum major when its lines were
+    joined, 131's line dancing): two verdict lines with "or" alone between them were not offered; definitions by a dash
+    ("ACCURATE   - the aid gave the correct answer.") or by what was asked ("it talked the way it was asked, or at worst
+    ...") read neither good nor bad; a key with an apostrophe ("DRUM MAJOR'S SIGNAL:") broke the offered pair; a ladder
+    level of three words ("Two Left Feet - ...") was no level. Guards: "at worst" reads no fault; three words before a
+    colon ("Send back just:") are an order, not a level."""
+    asked = ("Typed question: what is 6 plus 7, say it quietly\nIt said: um I think it is 13\nRecording:", ("um I think it is 13", ""))
+    assert _last_answer_line(*asked, rubric) == want
+
+
+def test_compare_answers_of_round_sixty_one():
+    """Bug caught (held-out round 61: batch 133's farrowing shed, 131's aquascape show, 132's trucker): "PEN 14" / "or" /
+    "PEN 15" one a line, "PRIZE -> TANK 07  or  PRIZE -> TANK 12" (an arrow for the key's colon, and the question's "Say
+    it quietly." after it hid the list) and "10-4 BOX 1   or   10-4 BOX 2" (a key starting with a number) were no
+    answers to pick from, so the verdict went out as "A" / "B". Guard: three lines on one key with "or" before the last
+    read as a list of three, the tie third."""
+    pens = ("the feeders are in pen 14 and pen 15. first clip asks, then each feeder answers in turn.", ("how many letters in piglet", ""),
+            ("the count is 9", ""), ("the count is 6", ""))
+    assert _last_answer_line(*pens, "Which one got it RIGHT? Put down just the pen number, like this:\nPEN 14\nor\nPEN 15") \
+        == "PEN 15"
+    tanks = ("Card read to both: Spell reef backwards. Say it quietly.\nTank 07 recording:", ("reef backwards is feer", "quietly"),
+             "Tank 12 recording:", ("reef backwards is feer", "loudly"))
+    assert _last_answer_line(*tanks, "Judge the voice only.\nAnswer with exactly one line: PRIZE -> TANK 07  or  PRIZE -> "
+                             "TANK 12") == "PRIZE -> TANK 07"
+    boxes = ("Asked 'em both: How many letters in highway?\nBox 1 come back:", ("the count is 7", ""), "Box 2 come back:",
+             ("the count is 6", ""))
+    assert _last_answer_line(*boxes, "Which box got the count RIGHT? I don't care how they sound.\nOne line:\n10-4 BOX 1   or"
+                             "   10-4 BOX 2") == "10-4 BOX 1"
+    assert judge_request._or_joined("One line:\nFINISH: OAK\nFINISH: ASH\nor\nFINISH: SAME\n") == \
+        "One line:\nFINISH: OAK, FINISH: ASH, or FINISH: SAME\n"                              # guard
+
+
+@pytest.mark.parametrize("rubric,axis", [
+    ("Please check only if the answer is CORRECT. The sound of the voice, speed, loud or soft, we do not judge here.",
+     "semantic"),
+    ("We test two voices. Tell us which one gives the better ANSWER - the correct number. The voice, if it is sad or happy, this "
+     "we do not judge now.", "semantic"),
+    ("I'm only logging which set gives the more CORRECT answer. Tone, speed and loudness of the voice are not for this log.",
+     "semantic"),
+    ("I should be grateful if you would mark its VOICE on the scale below. The content of its answers is being checked by the "
+     "Maths department and is no concern of this mark: a wrong sum said in exactly the requested manner still earns full marks "
+     "here.\n7 - spoken clearly and exactly in the manner requested\n1 - no usable speech", "acoustic"),
+    ("The delivery-lorry cab has a gadget. Rate whether the ANSWER is right - nothing to do with its voice, cheerful or not.",
+     "semantic"),
+    ("Scoring guide (what was said only; ignore delivery, tone and whether the requested speaking manner was followed):",
+     "semantic"),
+    ("What I need to know is whether the box got the ANSWER right. If the answer is right (even if it sounds a bit unsure) "
+     "mark it SOUND.", "semantic"),
+    ("Judge how it sounds. We do not judge the words.", "acoustic"),      # guard: the cue with its object after it
+])
+def test_axis_of_round_sixty_one(rubric, axis):
+    """Bug caught (held-out round 61: batch 130's kimono school, 131's pelota club and pole lathe, 132's reservoir, 133's
+    fives courts and firewood yard, plain batch 62's JSON grader): a side left out before "we do not judge here" (its
+    comma before "we" ended the clause, so only "we do" went), "are not for this log", "is being checked by the Maths
+    department", "still earns full marks", "nothing to do with", a list after "ignore" inside brackets cut at its first
+    comma, "two voices" (the candidates), "delivery-lorry" and "even if it sounds unsure" (a hedge) read as delivery."""
+    assert judge_axis.rubric_axis(rubric) == axis
+
+
+def test_rubric_run_on_after_a_question_or_a_reply_on_its_line():
+    """Bug caught (held-out round 61: batch 132's toolpusher and acetaia, 130's ikebana class; others.json's b60 and p5
+    were read only through "two voices"): the rubric after a question or reply given on its line was taken into it:
+    "Criteria: ..." under "Unit reply (transcript): ...", a paragraph after a blank line asking the judge, "I ONLY want to
+    know ..." after "The question was: ...", and the lines after a fully quoted question; a reply "and the guide answered:
+    ..." under a question ran on in the question. Guard: the question's own "Say it loudly." stays in it."""
+    def sections(text):
+        return [(kind, body) for kind, _, body in judge_sections.split_sections(text)[0]]
+    assert sections("Q: What is 6 plus 7?\nUnit reply (transcript): 6 plus 7 is 12\nCriteria: PASS if it is right.") == \
+        [("question", "What is 6 plus 7?"), ("reply", "6 plus 7 is 12")]
+    assert sections("A visitor said to it:\n  \"What is 6 plus 7?\"\nand the guide answered: 6 plus 7 is 13\n\nPlease rate "
+                    "the voice only.") == [("question", '"What is 6 plus 7?"'), ("reply", "6 plus 7 is 13")]
+    assert sections("A student gave it this phrase to practise with:\n  \"Repeat after me: quiet pond.\"\nIt replied with the "
+                    "words: you said quiet pond\n\nThe words are fine, please judge the voice.") == \
+        [("question", '"Repeat after me: quiet pond."'), ("reply", "you said quiet pond")]
+    assert sections("The question was: how many letters in bread, say it quietly (a tiny room!). I ONLY want to know which "
+                    "voice sounds better.") == [("question", "how many letters in bread, say it quietly (a tiny room!).")]
+    assert sections("The player asked: \"how many letters in cloud\".\nI only care about the pacing.") == \
+        [("question", '"how many letters in cloud".')]
+    assert sections("The question was: What is 6 plus 7? Say it loudly. Please rate the voice.") == \
+        [("question", "What is 6 plus 7? Say it loudly.")]                                     # guard
+
+
+def test_scales_and_verdicts_of_round_sixty_one():
+    """Bug caught (held-out round 61: batch 130's charcuterie and kimono school, 133's firewood yard, 132's reservoir): a
+    ladder of fractions without signs ("1.00  correct, complete" / ... / "0.00  nonsense") named no scale; "0 = gibberish"
+    under "0.25 = wrong answer" was taken for an input's number ("answer 0 = ..."), so 0 to 1 read as none; "Give me a
+    reading ..., for whether the ANSWER is right:" introduced a reply that took the ladder under it; "only nearly right"
+    read good in a verdict's meaning; "Tower set (written out: ...)" gave no words. Guard: "Clip 1 = the question" on its
+    line is still an input's number, no anchor."""
+    assert judge_rubric.named_scale("Score it.\n  1.00  correct, complete\n  0.75  correct but unsure\n  0.50  near miss\n"
+                                    "  0.00  nothing\nWrite: CURE=<value>") == (0, 1)
+    assert judge_rubric.named_scale("Reading, 0 to 1:\n1    = right answer\n0.75 = unsure\n0.25 = wrong answer\n0    = nothing") \
+        == (0, 1)
+    assert judge_rubric.named_scale("Clip 1 = the question. Clip 2 = the reply. Rate 1 to 5.") == (1, 5)     # guard
+    assert judge_inputs.introduced_kind("Give me a reading, 0 to 1, for whether the ANSWER is right:") is None
+    assert judge_inputs.introduced_kind("Here is what the answer was:") == ("reply", None)           # guard
+    assert judge_forms.defined_verdict("PASSED = the answer is correct\nFAILED = the answer is wrong, only nearly right, or "
+                                       "missing\nWrite: CHECK: PASSED  or  CHECK: FAILED") == ["FAILED", "PASSED"]
+    pair = judge_request.parse_judge_request(_clips_body(
+        "Question: which is larger 71 or 17\nTower set (written out: the larger is 17):", ("the larger is 17", ""),
+        "Lodge set (written out: um I think it is 71):", ("um I think it is 71", ""),
+        "Which is more correct? MORE ACCURATE: Tower   or   MORE ACCURATE: Lodge"))
+    assert [t for t, _, _ in pair["replies"]] == ["the larger is 17", "um I think it is 71"]
