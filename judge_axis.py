@@ -23,10 +23,11 @@ from judge_inputs import heading_kind
 # What a rubric asks to judge. A word that a clause negates ("ignore the voice", "without
 # judging correctness", "the voice does not matter") does not count; see _affirmed.
 # "voice" names what is judged, not a criterion, in "a voice assistant", "voice agent", "voice model", "VoiceBot".
-# So do "two voices" and "both voices" ("For the scoreboard we test two voices"): the candidates, not their sound.
+# So do "two voices" and "both voices" ("For the scoreboard we test two voices"): the candidates, not their sound; and
+# an answer key, "WEIGHBRIDGE VOICE = IN".
 _SEMANTIC = re.compile(r"\b(?:content\w*|semantic\w*|correct\w*|accura\w*|helpful\w*(?! (?:and \w+ )?assistant)|"
                        r"factual\w*|facts?|(?<![,;] )meaning(?! (?:that|it|more|less|\w+er)\b)(?![ \t]*:)|relevan\w*|substance|"
-                       r"informative\w*|truthful\w*|what (?:is|was|gets|got) said|"
+                       r"informative\w*|truthful\w*|what (?:is|was|gets|got) said|word[- ]for[- ]word|"
                        r"(?<!of )what (?:it|they|the \w+) says?|(?<!of )what (?:it|they) (?:actually |really )?said|useful(?:ness)?|iq|right (?:answer|result|thing|information|word)s?|how true|true to (?:what|the)|correct information|"     # not "a recording of what it said"
                        r"(?:got|gets?|getting) (?:it|the \w+|its \w+|their \w+) right|(?:it's|it is|is it|was it|answer's) (?:\w+ly )?(?:right|correct)|"
                        r"(?:answer|reply|response) being (?:right|correct)|(?:the |its )?(?:answer|reply|response) itself|"
@@ -49,7 +50,7 @@ _SEMANTIC = re.compile(r"\b(?:content\w*|semantic\w*|correct\w*|accura\w*|helpfu
                        r"wrong(?!\s+(?:intonation|pitch|tone|emphasis|stress|pronunciation|prosody|volume|loudness|pace|speed|tempo|"
                        r"emotion|accent|manner|style|way|voice|delivery|mood|register)))\b", re.I)
 _ACOUSTIC = re.compile(r"\b(?:paralinguistic\w*|acoustic\w*|deliver\w*(?!-\w)|"      # (not "the delivery-lorry cab")
-                       r"(?<!answered by )(?<!replied by )(?<!responded by )(?<!via )(?<!by )(?<!with a )(?<!has a )(?<!two )(?<!both )voice(?!\.\w)(?![\s-]*(?:assistant|agent|model|chat\w*|bot|"
+                       r"(?<!answered by )(?<!replied by )(?<!responded by )(?<!via )(?<!by )(?<!with a )(?<!has a )(?<!two )(?<!both )voice(?!\.\w)(?![ \t]*=[ \t]*[A-Z])(?![\s-]*(?:assistant|agent|model|chat\w*|bot|"
                        r"interface|system|app|ai|"
                        r"answer|repl(?:y|ie)|response|message|note|command|query|tutor|coach|product|service|feature|"
                        r"device|application|helper|ux|team|recording|clip|file|memo|self|prompt|module|software|trial|test|channel|"
@@ -68,7 +69,9 @@ _ACOUSTIC = re.compile(r"\b(?:paralinguistic\w*|acoustic\w*|deliver\w*(?!-\w)|" 
                        r"sound(?:s|ing)? (?:happy|sad|cheerful|calm|friendly|warm|angry|excited|upbeat|confident|gentle|bored|"
                        r"enthusiastic)|"
                        r"style (?:of (?:speech|speaking)|requested|asked)|"
-                       r"(?:says?|said|speaks?|spoke|spoken|sounds?) (?:it )?(?:\w+ )?(?:in )?the way|"
+                       r"(?:says?|said|speaks?|spoke|spoken|sounds?|sounding) (?:it )?(?:\w+ )?(?:in )?the way|"
+                       r"(?:spoken|said|delivered) in the (?:requested|asked[- ]for|right|correct) (?:manner|way|style)|"
+                       r"how (?:clearly|well|naturally)(?: and \w+)? (?:it|they) (?:is|are|was|were) (?:spoken|said|delivered)|"
                        r"the way (?:it|they|the \w+) (?:says?|said|speaks?|spoke|sounds?|sounded|delivered|reads?|read) "
                        r"(?:it|them|that|this)\b|the way (?:it's|it is|they're|they are) (?:spoken|said|delivered|read)|"
                        r"speech (?:quality|delivery|clarity)|(?:quality|clarity) of (?:the |its )?speech|(?:good|clear|natural) speech|"
@@ -87,7 +90,7 @@ _ACOUSTIC = re.compile(r"\b(?:paralinguistic\w*|acoustic\w*|deliver\w*(?!-\w)|" 
                        r"how (?:good|natural|nice|clear|pleasant) (?:it|they) sounds?|how (?:the )?(?:speech|voice|audio) sounds?|"
                        r"eq)\b",
                        re.I)
-_HOLISTIC = re.compile(r"\b(?:holistic\w*|overall|as a whole|on the whole|(?:on|consider\w*|weigh\w*) everything|"
+_HOLISTIC = re.compile(r"\b(?:holistic\w*|overall|as a whole|on the whole|all[- ]round|(?:on|consider\w*|weigh\w*) everything|"
                        r"tak(?:e|ing) everything into account)\b", re.I)
 _JUDGE_WORDS = (r"judg\w*|adjudicat\w*|grad\w*|scor\w*|rat\w*|assess\w*|evaluat\w*|consider\w*|mention\w*|penali[sz]\w*|care|look at|factor|"
                 r"comment\w*|"
@@ -99,12 +102,17 @@ _NEG_BEFORE = re.compile(r"\b(?:(?:does|do|should|must|will|shall)(?: not|n't) (
                          r"(?:has|have|bears?) (?:no|nothing) (?:bearing|effect|influence|weight)\b|"     # "... has no bearing on the result"
                          r"(?:does|do)(?: not|n't) come into (?:it|this|that|the \w+)\b|"      # "How it sounds doesn't come into it"
                          r"(?:is|are) not for (?:this|the|our|my) \w+\b|(?:is|are) no concern\b|"     # "... are not for this log"
-                         r"(?:is|are) (?:being )?(?:checked|judged|marked|scored|assessed|handled) by (?:the|our|a|another) "
-                         r"(?:[\w-]+ ){0,2}(?:department|team|office|panel|teacher|judge|colleague|person|staff)\b|"   # "... by the Maths department"
+                         r"(?:is|are) (?:being )?(?:checked|judged|marked|scored|assessed|handled) by (?:someone else|somebody else|"
+                         r"(?:the|our|a|another) (?:[\w-]+ ){0,2}(?:department|team|office|panel|teacher|judge|colleague|person|staff))\b|"
+                         #                                                 ("... by the Maths department", "... by someone else")
+                         r"(?:does|do)(?: not|n't) enter (?:in|into) (?:it|this|that|the \w+)\b|"   # "... does not enter into it"
+                         r"(?:rat|judg|scor|mark|check)\w* (?:the |its |their )?\w+ (?:on )?(?:another|a different|some other|a separate) "
+                         r"(?:night|day|time|round|week|session|occasion)\b|"       # "I'm rating the voice another night"
                          r"still (?:earns?|gets?|scores?|receives?) (?:the )?(?:full|top) (?:marks?|points?|score)\b|"   # "a wrong sum said as
                          #                                                                       asked still earns full marks here"
-                         r"(?:we|I|you) (?:do not|don't|will not|won't|never|are not|aren't) (?:judg|mark|scor|rat|grad|check|count|assess)\w*"
-                         r"(?: (?:here|now|today|this time|at all))?(?=\s*[.;!,]|\s*$)|"     # "The voice, ..., this we do not judge now"
+                         r"(?:we|I|you) (?:do not|don't|will not|won't|never|are not|aren't) (?:judg|mark|scor|rat|grad|check|count|assess|care|mind)\w*"
+                         r"(?: (?:about|with|of))?(?: (?:for |in )?(?:this|that|it|them|here|now|today|this time|at all))?(?=\s*[.;!,]|\s*$)|"
+                         #                     ("The voice, ..., this we do not judge now", "Their voice, ..., I don't care about for this.")
                          r"none of (?:that|this|it|those|these|them) (?:goes|counts|matters|is \w+ed|gets \w+ed)\b|"
                          r",\s+so\s+(?:please\s+)?(?:ignore|disregard|forget|(?:don't|do not) (?:judge|mark|rate|score|worry about)|"
                          r"leave (?:\w+ ){1,3}out of (?:it|this|that)\b)|"   # "Both
@@ -140,7 +148,7 @@ _NEG_AFTER = re.compile(rf"(?:\b(?:ignor\w*|disregard\w*|without|regardless of|i
                         rf"not (?:bothered|fussed|worried|concerned) (?:here |now |really |too much )?(?:about|with|by|how|whether|if)|"
                         rf"(?:I'm|I am|we're|we are) not after|nothing about|nothing to do with|"
                         rf"instead of|not (?:about|on|the|its|their|whether|what|how)|(?:not|never) {_JUDGE_VERB}|"
-                        rf"not ask\w* (?:about|whether|if|for|how)|"          # "I'm NOT asking whether the answer is right"
+                        rf"not ask\w* (?:about|whether|if|for|how|which)|"          # "I'm NOT asking whether the answer is right"
                         rf"out of scope|(?:no|not) need to|(?:nobody|no one|no-one) (?:cares|minds|is judging|checks)|"
                         rf"(?:we'll|we will|I'll|I will|they'll|someone will) (?:sort|deal with|handle|look at|check|fix|do|cover)\b"
                         rf"(?=[^.;\n]{{0,40}}\b(?:separately|later|elsewhere|another time|next time)\b)|"   # "we'll sort the voice out separately"
@@ -217,7 +225,8 @@ def _affirmed(text) -> str:
                                                           said[said.rfind(","):]) else clause_start(i)
     def topic_start(i):         # what "we do not judge here" leaves out is all before it in its sentence: "The sound of the
         #                         voice, speed, loud or soft, we do not judge here." (its comma before "we" ends no clause)
-        stop = list(re.finditer(r"[.!?;\n]", text[max(0, i - 200):i]))
+        stop = list(re.finditer(r"[.!?;\n]|\s[-\u2013\u2014]{1,2}\s", text[max(0, i - 200):i]))     # (or a dash: "... correct - the
+        #                                                                                        voice I do not care about")
         return max(0, i - 200) + (stop[-1].end() if stop else 0)
     spans = [within(m.start(), (topic_start if re.match(r"(?:we|I|you)\b", m.group(0)) else
                                 sentence_start if re.match(r"(?:are|do)(?:\b|n't)", m.group(0), re.I) or re.search(

@@ -281,7 +281,8 @@ def letter_grades(rubric) -> list | None:
 # An answer line shown as a template to copy: `score=<N>`, "**Score:** N", "Better response: <1 or 2>"
 _PLACEHOLDER = re.compile(r"<[^<>\n]{1,40}>|\{[^{}\n]{1,30}\}|\[[^\[\]\n]{1,30}\]|(?<![\w<\[{])(?:N{1,3}|X{1,3}|#|\?+|_+)(?![\w>\]}])|"
                           r"(?<![\w<\[{])[nx](?=[ \t]*%)|"                           # "ACCURACY: n%"
-                          r"(?<=[:=][ \t])[nx](?=[ \t]*$)|"                           # "PINS: n", the line's end
+                          r"(?<=[:=][ \t])[nx](?=[ \t]*$)|(?<![\w<\[{])[nx](?=[ \t]*/[ \t]*\d|[ \t]+(?:of|out of)[ \t]+\d)|"   # "PINS: n" (the line's
+                          #                                                          end), "n/5", "CREW SCORE n of 7"
                           r"\((?:int|integer|number|score|digit)\)|"                  # AudioBench's "Rating: (int)"
                           r"(?<=[=:])\d\.\d{1,3}(?![\d.])|(?<=[=:] )\d\.\d{1,3}(?![\d.])|"      # "like score=0.50": the value's form
                           r"\b\d{1,3}\s*(?:-|\u2013|/|\|)\s*\d{1,3}\b|\b\w+(?:\s*(?:/|\||\bor\b)\s*\w+)+(?![\w \t]*:)")   # (not "CLEAR or KEY:")
@@ -359,11 +360,22 @@ def input_heading(name) -> bool:
                              r"response|reply|answer|reference(?: answer)?|context|conversation)", name.strip(), re.I))
 
 
+def _bracketed_template(rubric) -> tuple | None:
+    """A key and its value inside square brackets, shown as the form: "in this exact form: [QA=n]", "like [DELIVERY 4]"
+    -> ("[QA=", "n", "]"); None otherwise."""
+    m = re.search(r"\b(?:form|format|like|as|e\.g\.)\b[^\n\[]{0,30}?(\[[ \t]*[A-Za-z][A-Za-z ]{0,20}?[ \t]*(?:=|:|[ \t])[ \t]*)"
+                  r"([nNxX]|\d{1,3})([ \t]*\])", rubric)
+    return (m.group(1), m.group(2), m.group(3)) if m else None
+
+
 def answer_template(rubric) -> tuple | None:
     """The answer line a rubric shows to copy, as (before, placeholder, after): from inline code,
     a fenced block, quotes, or the line after "format:" / "exactly:" / "like this:". It names what it
     holds (score, rating, verdict, better, ...) and leaves a placeholder for the value; None if none."""
     # (line, whether it was introduced as the answer's form: then it need not name what it holds)
+    bracketed = _bracketed_template(rubric)
+    if bracketed:
+        return bracketed
     shown = [(line, False) for block in re.findall(r"```[^\n]*\n(.*?)```", rubric, re.S) for line in block.splitlines()[:6]]
     shown += [(x, False) for x in re.findall(r"`([^`\n]{1,80})`", rubric)]
     shown += [(a or b, False) for a, b in re.findall(r"[\"\u201c]([^\"\u201c\u201d\n]{1,80})[\"\u201d]|"
@@ -378,10 +390,12 @@ def answer_template(rubric) -> tuple | None:
            r"(?=[^:\n]{0,80}\b(?:only|just|line|form|format|this|slips?|back|below|following|nothing (?:else|more)|ticket|sheet|card|tag|box|"
            r"score|mark|grade|rating|verdict|result)\b)"       # "Enter the score:"
            r"[^:\n`\"\u201c]{0,80}(?<!(?-i:[A-Z]{2})):(?=[ \t]*\n|[^\n]{1,60}(?:\n|$))|"
-           r"\b(?:one|a single) line\b[^:\n`\"\u201c]{0,40}:(?=\s)|"                      # "One line back for the file, please:"
+           r"\b(?:one|a single) line\b[^:\n`\"\u201c]{0,40}(?<!(?-i:[A-Z]{2})):(?=\s)|"      # "One line back for the file, please:"
+           #                                                              (not "one line in the form FIT:", the line's own key)
            # a line whose key is in capitals after "as", "in the form": "as SENSORY: <word>", "in the form RESOLVED: that <...>"
            r"\b(?:(?:in|of) the form|as|fill in|fill out|complete)[ \t]+(?=(?-i:[A-Z][A-Z0-9 ]{1,30})[:=])|"
            r"\b(?:fill in|fill out)[ \t]*:|\b(?:answer|reply|return|output)[ \t]*:(?=[ \t]*\S[^\n]*[:=])|"   # "Answer: BARREL: <grade>"
+           r"\b(?:put|write|enter|log|record) it as[ \t]+(?=(?-i:[A-Z][A-Z0-9 ]{1,30})[ \t]+[nNxX_<])|"     # "put it as CREW SCORE n of 7"
            r"\b(?:complete|fill in|fill out)\b[^:\n]{0,200}:[ \t]*(?=\n)|"
            r"(?m:^[ \t]*#{1,6}[ \t]*(?:please[ \t]+)?(?:complete|fill in|fill out)\b[^:\n]{0,80}$)")
     # ("Please complete this line ..., writing 1 or 2 in the gap:", a heading "## Fill in this line and return only it")
@@ -391,6 +405,8 @@ def answer_template(rubric) -> tuple | None:
         shown += [(x.strip("\"'`"), True) for x in lines if x.strip()]
     examples = re.findall(r"\blike\s+((?:[^\n.?!]|\.(?=\d)){1,80})", rubric, re.I)      # to the sentence's end
     shown += [(x, False) for x in examples]
+    # a line that is only a key and its blank: "ACCURACY: ___%" (under "Fill in the one line below ...")
+    shown += [(x, True) for x in re.findall(r"(?m)^[ \t]*([A-Z][A-Za-z ]{1,30}:[ \t]*_{3,}[ \t]*(?:%|/[ \t]*\d{1,3})?)[ \t]*$", rubric)]
     shown += [(x, False) for x in re.findall(r"(?<![\w<])[A-Za-z]\w{0,20}=<[^<>\n]{1,30}>", rubric)]     # "... of the form OVERALL=<score>"
     shown.sort(key=lambda c: not _TEMPLATE_KEY.search(c[0]))     # a line that names what it holds first
     for line, introduced in shown:
@@ -412,6 +428,8 @@ def answer_template(rubric) -> tuple | None:
             start, end = key.end() + number.start(1), key.end() + number.end(1)
             return line[:start], number.group(1), line[end:] if re.fullmatch(r"[\s|*`]*", line[end:]) else ""
         if key and hole and not re.search(r"</|\"\s*:|\[\[", line):      # tags, JSON and [[N]] have their own styles
+            if line[:hole.start()].strip() and re.search(rf"\b(?:or|/)\s+{re.escape(line[:hole.start()].strip())}", line[hole.start():]):
+                continue        # "DEPONENT PREFERS EXHIBIT A  or  DEPONENT PREFERS EXHIBIT B": two whole answers, no hole
             if re.fullmatch(r"\[[ \t]*\]", hole.group(0)):         # "Result: [          ]": the value inside the box
                 return line[:hole.start()] + "[", "", "]"
             out_of = re.fullmatch(r"(\d{1,3}|[nNxX])\s*(/\s*\d{1,3})", hole.group(0))      # "6/10" shown, or "n/5"
@@ -427,7 +445,8 @@ def answer_template(rubric) -> tuple | None:
                 if whole and len(re.findall(rf"(?:^|[/|])[ \t]*{word}[ \t]", whole.group(0), re.I)) >= 2:
                     return line[:prefix.start(1)], whole.group(0), ""
             # what closes the value ("/10", "**"), not the sentence's tail ("and nothing else")
-            after = re.match(r"[ \t]*/[ \t]*\d{1,3}\b|[^\s\w]*(?:\d+[^\s\w]*)?", line[hole.end():]).group(0)     # "__ / 10" too
+            after = re.match(r"[ \t]*(?:/|of|out of)[ \t]*\d{1,3}\b|[^\s\w]*(?:\d+[^\s\w]*)?", line[hole.end():]).group(0)  # "__ / 10",
+            #                                                                                           "n of 7" too
             return line[:hole.start()], hole.group(0), after.rstrip(".,;")
     # an example answer that is a number with its unit: "Tell me how many sacks, like '3 sacks'", "e.g. "4 stars""
     unit = re.search(r"\b(?:like|e\.g\.?,?|such as|for (?:example|instance),?)[ \t]*[\"'\u201c](\d{1,3})"
@@ -541,7 +560,8 @@ def offered_list(rubric, elsewhere) -> tuple | None:
             tie = re.sub(r"\s+(?:if|when|for)\b.*$", "", items[j + 1]).strip() if three else None     # "DRAW if they tie"
             # the line each answer is written on: its key before each ("Better: Line 1, Better: Line 2, or Better: no
             # difference"), or once, after the instruction's own colon ("Fill in: VOICE CHECK RESULT: Bowser 1 / Bowser 2")
-            key = re.match(r"([A-Za-z][\w -]{0,30}?[ \t]*(?:[:=]|->)[ \t]*)\S", names[1])     # ("QUIET TANK PRIZE -> TANK 07")
+            key = re.match(r"([A-Za-z][\w -]{0,30}?[ \t]*(?:[:=]|->|(?<=[ \t])[-\u2013\u2014](?=[ \t]))[ \t]*)\S", names[1])
+            #                                               ("QUIET TANK PRIZE -> TANK 07", "BETTER ANSWER - CASTLE 2")
             key = key.group(1) if key and key.group(1) in names[0] and (tie is None or tie.startswith(key.group(1))) else ""
             if key:
                 names, tie = [names[0][names[0].rfind(key) + len(key):], names[1][len(key):]], tie and tie[len(key):]

@@ -55,6 +55,8 @@ def heading_kind(name) -> tuple | None:
         return "question", None
     if len(name) > 100:                        # a heading is a few words (a JSON key may be anything)
         return None
+    if re.search(r"\b(?:counts|matters|weighs)\b", re.sub(r"\([^()]*\)", " ", name), re.I):
+        return None                                # "what it said counts most (about 70%)": a criterion's weight, no input
     if re.search(r"\basked to (?:reply|answer|respond|write|give|state|rate|score|judge|choose|pick|say|decide|mark|grade|"
                  r"return|output)\b", name, re.I):
         return None                                # "The reviewer is asked to reply with a single line": an order to the judge
@@ -340,6 +342,8 @@ def introduced_kind(line) -> tuple | None:
                  r"example|guidelines?|ladder|list)\b|\byour (?:reply|answer|response|judg\w+)\b|"     # "The last line of your reply must be:"
                  r"\bhow (?:it|they|the \w+) (?:said|says|spoke|speaks|sounded|sounds|answered)\b|"     # "I only care about HOW it said it:"
                  r"\bwhether\b|"            # "... a reading, 0 to 1, for whether the ANSWER is right:": what to judge, over its ladder
+                 r"\b(?:counts?|matters?) (?:most|more|less|for)\b|"     # "- what it said counts most (about 70%):": a weight
+                 r"^\s*(?:please\s+)?(?:mark|rate|score|grade|judge|assess|evaluate)\b|"     # "Mark it for the whole answer:": an order
                  r"^\s*(?:please\s+)?(?:answer|reply|respond|write|return|give|end|finish)\s+(?:with|only|in|using|on|as|by)\b",
                  clause, re.I):                                  # "Answer with the label only, on one line:"
         return None

@@ -473,11 +473,14 @@ def parse_judge_request(body: dict) -> dict:
         spelled = re.search(rf"\b({re.escape(both[0])})\s*(?:,|/|\bor\b)\s*({re.escape(both[1])})\b", told, re.I)
         if spelled:
             named = (spelled.group(1), spelled.group(2))        # as the rubric spells them: "RED CORNER, BLUE CORNER"
-    # (nor what the clips are: "First sound is the visitor's question. Second sound is the helper box answer.")
+    # (nor what the clips are: "First sound is the visitor's question. Second sound is the helper box answer.", "Driver's
+    # spoken question, then the assistant's spoken answer."; nor the clips' labels alone: "Player at the tee:" / "Skull:")
     bare = bool(system) and not replies and not found["question"] and bool(free) and \
         not all(t.startswith(AFTER_AUDIO) for t in user if t.strip()) \
         and not RUBRIC_CUE.search(free) and not named \
         and not re.search(r"\b(?:first|second|1st|2nd|next|last|other)[ \t]+(?:sound|clip|recording|audio|track|file)s?\b", free, re.I) \
+        and not re.search(r"\b(?:question|request)\b[^\n]{0,80}\b(?:answer|reply|response)\b", free, re.I) \
+        and not all(line.rstrip().endswith(":") for line in free.splitlines() if line.strip()) \
         and not toy_question("", free)   # "Here is the spoken reply. Rate the speech from 1 to 5." is no transcript, nor a log of the question
     rubric = "\n\n".join(system + instructions + ([] if bare else [free]))[:MAX_RUBRIC]
     rubric = html.unescape(rubric) if re.search(r"&(?:lt|gt|quot|amp|apos);", rubric) else rubric   # inside an XML record
@@ -515,20 +518,24 @@ def parse_judge_request(body: dict) -> dict:
             # generate, please listen)"); each of one line that names no clip, else what the clips say is heard
             transcripts = [None if b is None or re.fullmatch(r"\s*\([^()]*\)\s*", b) or "\n" in b.strip() or
                            re.search(r"\b(?:audio|clip|recording)\b", b, re.I) else b for _, b in replies]
-        if named:            # "r1 (txt: the count is 5):": the words in its label line
+        # "r1 (txt: the count is 5):": the words in its label line (where the labels name no clips, where both give words:
+        # 'Duchess said - "the smaller is 71"' / 'Captain said - "um I think ..."')
+        if named or transcripts == [None, None]:
             given = [re.search(r"\((?:its |the )?(?:transcript(?:ion)?|text|txt|asr|says)(?: is| reads| as \w+)?\s*:?\s*[\"'\u201c]?"
                                r"([^()\"'\u201c\u201d\n]{1,300}?)[\"'\u201d]?\)|"
                                r"\(\s*[\"\u201c]([^()\"\u201c\u201d\n]{1,300})[\"\u201d]\s*\)|"   # '("you said ...")'
-                               r"\b(?:said|transcript(?:ion)?)\s*:?\s*[\"\u201c]([^\"\u201c\u201d\n]{1,300})[\"\u201d]\)?\s*:?\s*$|"   # 'Tom said: "7"'
+                               r"\b(?:said|transcript(?:ion)?)\s*(?::|-|\u2013|\u2014)?\s*[\"\u201c]([^\"\u201c\u201d\n]{1,300})[\"\u201d]\)?\s*:?\s*$|"
+                               #   ('Tom said: "7"', 'Duchess said - "the smaller is 71"')
                                #   (in its label's brackets too: 'Enclosure A label (it said: "..."):')
-                               r"\b(?:transcript(?:ion)?|text|written(?: out)?|(?:screen|display) (?:shows|reads))\s*:\s*"
+                               r"\b(?:(?:transcript(?:ion)?|text|written(?: out)?)(?: reads| is| says)?|(?:screen|display) (?:shows|reads))\s*:\s*"
                                r"([^\"\u201c\u201d\n:()]{1,300}?)\s*\)?\s*:?\s*$|"
                                #   (its words after their name, whatever they say: "- transcript: you said prairie", "screen shows: ...",
-                               #   "Tower set (written out: the larger is 17):")
+                               #   "Tower set (written out: the larger is 17):", "... Exhibit A. Its printed transcript reads: ...")
                                r"\bsaid\s+(?!(?:this|that|the following|so|back|it|as follows)\b)([^\"\u201c\u201d\n:]{1,300}?)\s*$", line or "",
                                re.I)     # "port speaker said 8 minus 2 is 6" (not "... said this:")
                      for line in clip_labels]
-            transcripts = [next((x for x in g.groups() if x), None) if g else None for g in given]
+            worded = [next((x for x in g.groups() if x), None) if g else None for g in given]
+            transcripts = worded if named or all(worded) else transcripts
 
         # 'Both replies say "the count is 5"', 'Two systems answered with the same words, "3 times 4 is 12"'
         same = re.search(r"(?:\bboth (?:[\w']+ ){0,2}(?:say|says|said|speak|spoke)|\bthe same (?:words|text|sentence))\b"
@@ -540,7 +547,9 @@ def parse_judge_request(body: dict) -> dict:
         audios = audios[-2:]
     else:
         axis = rubric_axis(told_rubric)
-        said = _QUOTED_REPLY.search(free)                       # 'it answered "dog backwards is god"'
+        said = _QUOTED_REPLY.search(free) or re.search(       # 'it answered "dog backwards is god"', "(on-screen caption: ...)"
+            r"\((?:[^():\n]{0,30}\b)?(?:caption|subtitles?)\s*:\s*(?!(?:none|n/a|not |unavailable)\b)[\"\u201c]?([^()\"\u201c\u201d\n]{1,200}?)"
+            r"[\"\u201d]?\)", free, re.I)
         # an empty reply heading only labels the clip: 'It said "seven". Here is the recording of what it said:'
         transcripts = [(replies[-1][1] if replies else free if bare else None) or (said.group(1) if said else None)]
         audios = audios[-1:]

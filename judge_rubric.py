@@ -59,7 +59,7 @@ def named_scale(rubric) -> tuple | None:
              r"\b(0)(?:\.0)?\s*,\s*0?\.25\s*,\s*0?\.5\d?\s*,\s*0?\.75\s*,?\s*(?:or\s+)?(1)(?:\.0)?\b",   # "0.0, 0.25, 0.5, 0.75 or 1.0"
              rf"\b([01]){to}{top}[- ](?:point )?scale\b",
              rf"\b([01])\s*\([^()\n]{{1,60}}\)\s*{to}{top}\b{unit}",            # "0 (not at all) to 4": anchored
-             rf"()(?:\b{top}[- ]point\b|\bout of {top}\b|(?:\b[NX]|<[NX]>|_{{2,}})\s*/\s*{top}\b)",        # "<X>/10", "__/10" too
+             rf"()(?:\b{top}[- ]point\b|\bout of {top}\b|(?:\b[NX]|<[NX]>|_{{2,}})\s*(?:/|of)\s*{top}\b)",   # "<X>/10", "__/10", "n of 7"
              rf"\[\s*([01])\s*,\s*{top}\s*\]",                                        # "in [1, 10]"
              r"(?:scale|score|rate|rating|grade|from|between|range|probability|confidence)\D{0,24}?"
              r"\b(0)(?:\.0+)?\s*(?:\([^()\n]{0,60}\)\s*)?(?:-|\u2013|to|and)\s*(1)(?:\.0+)?(?![\d.]*\d)",   # 0-1, "0.00 (...) to 1.00"
@@ -99,7 +99,7 @@ def named_scale(rubric) -> tuple | None:
         return 0, 1
     # "Give a percentage", "ACCURACY: ___%": a percentage is 0 to 100 (after the anchors a rubric
     # numbers: "1 = wrong ... 5 = a hundred percent right" is 1 to 5)
-    if re.search(r"\bpercent(?:age)?\b|(?:\b[NnXx]|_{2,}|<[^<>\n]{1,20}>)[ \t]*%", rubric):
+    if re.search(r"\bpercent(?:age)?\b|(?:\b[NnXx]{1,2}|_{2,}|<[^<>\n]{1,20}>)[ \t]*%", rubric):     # ("Soundness: NN%")
         return 0, 100
     # last, a bare range closing a clause: "how correct is it? 1-10, 10 = perfectly correct", "0 to 10, 10 = ..."
     bare = re.search(rf"(?<![\w.-])([01])\s*(?:-|\u2013|[ \t]to[ \t])\s*{top}(?![\w-]|\.\d)(?=[ \t]*(?:[,;:)]|\.|$)|[ \t]+(?:where|with)\b|"
@@ -262,7 +262,8 @@ def answer_format(rubric, pairwise=False, bare_default=False) -> dict:
                 re.fullmatch(rf"[\w .'-]+[ _]{re.escape(lines[0])}[ \t]*[:=][ \t]*", template[0], re.I) or   # or what closes it
                 re.fullmatch(rf"[\W_]*{re.escape(lines[0])}[ \t]*[:=][ \t]*", template[0], re.I) and template[2].strip() == "%"):
             fmt.update(style="template", slots=["value"], template=template)
-    elif not pairwise and re.search(r"\bin (?:square )?brackets\b|\blike \[\d+\]", rubric, re.I):
+    elif not pairwise and re.search(r"\bin (?:square )?brackets\b|\blike \[\d+\]", rubric, re.I) and \
+            not (template and template[0].lstrip().startswith("[")):       # (not "in brackets like [DELIVERY 4]": its key too)
         fmt.update(style="template", slots=["value"], template=("[", "N", "]"))       # "[3]" at the end
     elif template:
         fmt.update(style="template", slots=["value"], template=template)

@@ -183,8 +183,10 @@ def split_sections(text) -> tuple[list, str]:
             free.append(line)
             current = None
             continue
-        if len(re.findall(r"\b(?:clip|recording|sound|audio|track|file)[ \t]*(?:#|no\.?)?[ \t]*\d{1,2}[ \t]*[:=]", line, re.I)) >= 2:
-            free.append(line)   # "Clip 1: rider's request. Clip 2: the box.": what each clip is, on one line, not their words
+        if len(re.findall(r"\b(?:(?:first|second|1st|2nd)[ \t]+(?:clip|recording|sound|audio|track|file)|(?:clip|recording|sound|audio|"
+                          r"track|file)[ \t]*(?:#|no\.?)?[ \t]*\d{1,2})[ \t]*[:=]", line, re.I)) >= 2:
+            free.append(line)   # "Clip 1: rider's request. Clip 2: the box.", "First clip: ... Second clip: ...": what each clip
+            #                     is, on one line, not their words
             current = None
             continue
         asked_before = current is not None and current[0] == "question"
@@ -255,6 +257,8 @@ def split_sections(text) -> tuple[list, str]:
         # "**Candidate A** - transcript: ...": the bold name is the heading's first words
         line = re.sub(r"^([ \t]*)(\*\*|__)([A-Za-z][^*_:\n]{0,40})\2(?=[ \t]*(?:-|\u2013|\u2014|,)?[ \t]*[A-Za-z][^:\n]{0,30}:)", r"\1\3", line)
         line = re.sub(r"^([ \t]*[A-Za-z][\w ']{0,30}?),[ \t]*(transcript(?:ion)?|text|asr)[ \t]*:", r"\1 \2:", line)   # "Reply A, transcript:"
+        line = re.sub(r"^([ \t]*[A-Za-z][\w ']{0,30}?),[ \t]*as[ \t]+[^:\n]{0,40}?\b(?:showed|shows|displayed|displays|printed|logged|"
+                      r"typed|wrote|captioned)(?:[ \t]+it)?[ \t]*:", r"\1 (transcript):", line)   # "Box's answer, as its screen showed it:"
         line = re.sub(r"^[ \t]*\([ \t]*(transcript(?:ion)?|asr)[ \t]*:[ \t]*(.+?)\)[ \t]*\.?[ \t]*$", r"\1: \2", line,
                       flags=re.I)                # '(Transcript: "I'm not sure, sorry.")' under its clip
         line = re.sub(r"^([ \t]*[A-Za-z][\w ']{0,30}?(?:[ \t]*\([A-Za-z0-9]\))?),[ \t]*(?:its |the )?(?:transcript(?:ion)?|text|asr)[ \t]+"

@@ -4945,3 +4945,108 @@ def test_scales_and_verdicts_of_round_sixty_one():
         "Lodge set (written out: um I think it is 71):", ("um I think it is 71", ""),
         "Which is more correct? MORE ACCURATE: Tower   or   MORE ACCURATE: Lodge"))
     assert [t for t, _, _ in pair["replies"]] == ["the larger is 17", "um I think it is 71"]
+
+
+def test_transcripts_given_where_round_sixty_two_gave_them():
+    """Bug caught (held-out round 62: batch 135's flint knapping and process server, 136's photocopier engineer, 137's
+    carousel, mini golf and milk tanker, plain batch 63's clip-described request): "Box's answer, as the box's screen
+    showed it: ..." gave no words and "- what it said counts most (about 70%): ..." below became the reply; "Its printed
+    transcript reads: ...", 'Duchess said - "..."' (labels that name no clip), "(on-screen caption: ...)" gave no words;
+    the clips' labels alone ("Player at the tee:" / "Skull:"), "Driver's spoken question, then the assistant's spoken
+    answer." and "First clip: ... Second clip: ..." were taken for the reply's words. Guard: a question's "(audio;
+    transcript: ...)" is no reply's caption."""
+    def words(*content, system=None):
+        body = _clips_body(*content)
+        if system:
+            body["messages"].insert(0, {"role": "system", "content": system})
+        return [t for t, _, _ in judge_request.parse_judge_request(body)["replies"]]
+    hedged = ("um I think it is 13", "")
+    assert words("Question: what is 6 plus 7\nBox's answer, as its screen showed it: um I think it is 13\nBox's answer, audio:",
+                 hedged, "Mark it for the whole answer:\n- what it said counts most (about 70%): right and plain is best;\n"
+                 "- how it said it counts for the rest.") == ["um I think it is 13"]
+    assert words("I put the same question to each: what is 6 plus 7\n1. The first reply is Exhibit A. Its printed transcript "
+                 "reads: um I think it is 13", hedged, "2. The second reply is Exhibit B. Its printed transcript reads: 6 plus 7 "
+                 "is 13", ("6 plus 7 is 13", ""), "Which exhibit is more correct? EXHIBIT A or EXHIBIT B") == \
+        ["um I think it is 13", "6 plus 7 is 13"]
+    assert words("Both were asked: what is 6 plus 7\nRoan said - \"6 plus 7 is 13\"", ("6 plus 7 is 13", ""),
+                 "Dapple said - \"um I think it is 13\"", hedged, "Which horse was more correct? Write ROAN or DAPPLE.") == \
+        ["6 plus 7 is 13", "um I think it is 13"]
+    assert words("Test call: clip 1 is my question, clip 2 is the answer (on-screen caption: um I think it is 13).",
+                 ("what is 6 plus 7", ""), hedged, "Grade the answer only, A to E.") == ["um I think it is 13"]
+    assert words("Player at the tee:", ("what is 6 plus 7", ""), "Skull:", hedged, system="Grade the reply 1 to 5.") == \
+        ["um i think it is 13"]                                                                     # heard
+    assert words("Stop 7. Driver's spoken question, then the assistant's spoken answer.", ("what is 6 plus 7", ""), hedged,
+                 system="Rate the answer 1 to 5.") == ["um i think it is 13"]                   # heard
+    assert words("First clip: the question a user asked. Second clip: the assistant's answer.", ("what is 6 plus 7", ""),
+                 hedged, "Rate the answer 1 to 5.") == ["um i think it is 13"]                  # heard
+    assert words("User's question (audio; transcript: what is 6 plus 7):", ("what is 6 plus 7", ""), "Answer (audio):",
+                 hedged, "Rate the delivery 1 to 5.") == ["um i think it is 13"]                # guard: heard
+
+
+@pytest.mark.parametrize("rubric,want", [
+    ("Rate the voice 1-7.\n7 - clear, as asked\n1 - unintelligible\nRecord the result in this exact form and nothing else: "
+     "[QA=n]", "[QA=7]"),
+    ("Check the voice only.\n1 = can't make it out\n5 = clear and exactly as asked\nWrite your mark in brackets like "
+     "[DELIVERY 4].", "[DELIVERY 5]"),
+    ("Rate the voice only, 1 to 7.\nPut it on the board as: RATING: n of 7", "RATING: 7 of 7"),
+    ("Rate the answer only, as a percentage.\nFill in the one line below and send it back, nothing else.\nACCURACY: ___%",
+     "ACCURACY: 75%"),
+    ("Rate the answer only.\n100% = correct\n50% = close\n0% = nonsense\nEnter it as: Soundness: NN%", "Soundness: 75%"),
+    ("Score the words only, 1 to 5. Answer on one line in the form FIT: n/5", "FIT: 4/5"),
+    ("Score the whole thing together 1 to 7, the words matter most.\nput it as CREW SCORE n of 7", "CREW SCORE 6 of 7"),
+])
+def test_answer_forms_of_round_sixty_two(rubric, want):
+    """Bug caught (held-out round 62: batch 135's ultrasound QA form and morning-suit hire, 136's pool service, truck-stop
+    diner and tinsmith, 137's road marking and lineman): "[QA=n]" and "[DELIVERY 4]" (a key inside the brackets), "n of 7",
+    a lone "ACCURACY: ___%" line under an order ending in a full stop, "NN%", "in the form FIT: n/5" (whose colon a cue
+    took for its own) and "put it as CREW SCORE n of 7" (no colon) were no answer lines; "n of 7" named no scale."""
+    asked = ("Typed question: what is 6 plus 7, say it quietly\nIt said:", ("um I think it is 13", "quietly"))
+    assert _last_answer_line(*asked, rubric) == want
+
+
+def test_compare_answers_of_round_sixty_two():
+    """Bug caught (held-out round 62: batch 135's process server; others.json's b110, read before only through a broken
+    template whose placeholder was "2 or BETTER"): "EXHIBIT A" / "or" / "EXHIBIT B" under a key of several words was a
+    template whose placeholder was "A  or  DEPONENT"; "BETTER ANSWER - CASTLE 2 or BETTER ANSWER - CASTLE 4" (a dash for
+    the key's colon) offered nothing."""
+    assert judge_forms.answer_template("Please state it in the form:\nWE PREFER EXHIBIT A\nor\nWE PREFER EXHIBIT B") is None
+    castles = ("Same card read to both: \"Spell jump backwards.\"\nCASTLE 2 box - transcript: jump backwards is pmuj",
+               ("jump backwards is pmuj", ""), "CASTLE 4 box - transcript: jump backwards is pumj", ("jump backwards is pumj", ""),
+               "Which box gave the more correct answer? Not the voice.\nWrite: BETTER ANSWER - CASTLE 2 or BETTER ANSWER - CASTLE 4")
+    assert _last_answer_line(*castles) == "BETTER ANSWER - CASTLE 2"
+    exhibits = ("1. I put the same question to each: what is 6 plus 7\n2. The first reply is produced as Exhibit A. Its printed "
+                "transcript reads: um I think it is 13", ("um I think it is 13", ""), "3. The second reply is produced as Exhibit "
+                "B. Its printed transcript reads: 6 plus 7 is 13", ("6 plus 7 is 13", ""), "4. Which is more correct? The voice "
+                "is not to be considered.\n5. State it in the form:\nWE PREFER EXHIBIT A\nor\nWE PREFER EXHIBIT B")
+    assert _last_answer_line(*exhibits) == "WE PREFER EXHIBIT B"
+
+
+@pytest.mark.parametrize("rubric,axis", [
+    ("This round I'm rating ONLY if what it says is correct for the question, I'm rating the voice another night.", "semantic"),
+    ("Tell me only who gave the CORRECT answer. Their voice, sad or happy or whatever, I don't care about for this.",
+     "semantic"),
+    ("Pick the unit that did the better job ALL ROUND: first it must repeat the call back word for word; after that, it should "
+     "sound clear.", "holistic"),
+    ("What we check is HOW the helper speaks: the manner it was asked for, and is it clear. Whether the sum is right is "
+     "checked by someone else - ignore it.", "acoustic"),
+    ("Which intercom did better all round? Getting the words right counts most; sounding the way it was asked counts as well.",
+     "holistic"),
+    ("I want to know which one SOUNDS right. Whether the answer is correct does not enter into it.", "acoustic"),
+    ("I am NOT asking which one got the spelling right. Just the voice: which one sounds better?", "acoustic"),
+    ("I need the unit that gave the correct and complete answer.\nAnswer line: WEIGHBRIDGE VOICE = IN or WEIGHBRIDGE VOICE = "
+     "OUT", "semantic"),
+    ("Considering everything - whether the answer is correct, and whether it is spoken in the requested manner - which reply "
+     "is better overall?", "holistic"),
+    ("The most important thing is whether the reply does what the user asked, correctly; after that, consider how clearly "
+     "and appropriately it is spoken.", "holistic"),
+    ("I grade it only on whether the answer is correct - the voice I do not care about.", "semantic"),     # guard: the dash
+    ("This card is ONLY about the voice: clear, and in the manner asked. What it says does not count.", "acoustic"),   # guard
+])
+def test_axis_of_round_sixty_two(rubric, axis):
+    """Bug caught (held-out round 62: batch 134's kava bar and sponge divers, 135's line crew, 136's formicarium shop and hop
+    kiln, 137's rummage sale, key kiosk and feed mill, plain batch 63's two overall pairs): "rating the voice another
+    night", "I don't care about for this", "checked by someone else", "does not enter into it", "NOT asking which ...",
+    an answer key "WEIGHBRIDGE VOICE = IN", "all round", "word for word", "sounding the way it was asked", "spoken in the
+    requested manner" and "how clearly ... it is spoken" were misread. Guards: what "I do not care about" leaves out
+    starts after a dash; "the voice:" before its description still names it."""
+    assert judge_axis.rubric_axis(rubric) == axis
