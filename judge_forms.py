@@ -126,8 +126,8 @@ _BAD = re.compile(r"\b(?:wrong|incorrect|missing|garbled|silent|nothing|no answe
                   r"unintelligible|can't|cannot|worse|(?<!at )worst|off|needs? (?:work|fixing|redoing)|unacceptable|unclear|muffled|"
                   r"(?:different|other) (?:way|manner))\b|n't\b",     # ("... or at worst in a normal clear voice": the least that is good)
                   re.I)
-_NEGATED = re.compile(r"\b(?:not|never|no longer|nearly|almost)\s+(?:\w+\s+)?$", re.I)     # "not good enough", "not quite right",
-#                                                                                     "only nearly right"
+_NEGATED = re.compile(r"\b(?:not|never|no longer|nearly|almost|partly|partially)\s+(?:\w+\s+)?$", re.I)   # "not good enough", "not
+#                                                                           quite right", "only nearly right", "only partly right"
 
 
 def _leaning(meaning) -> int:
@@ -396,6 +396,7 @@ def answer_template(rubric) -> tuple | None:
            r"\b(?:(?:in|of) the form|as|fill in|fill out|complete)[ \t]+(?=(?-i:[A-Z][A-Z0-9 ]{1,30})[:=])|"
            r"\b(?:fill in|fill out)[ \t]*:|\b(?:answer|reply|return|output)[ \t]*:(?=[ \t]*\S[^\n]*[:=])|"   # "Answer: BARREL: <grade>"
            r"\b(?:put|write|enter|log|record) it as[ \t]+(?=(?-i:[A-Z][A-Z0-9 ]{1,30})[ \t]+[nNxX_<])|"     # "put it as CREW SCORE n of 7"
+           r"\b(?:send|give|write|put)\b[^:\n]{0,40}\bline,?[ \t]+like[ \t]*(?=\n)|"     # "just send me back the one line, like" / "RUNGS: 4"
            r"\b(?:complete|fill in|fill out)\b[^:\n]{0,200}:[ \t]*(?=\n)|"
            r"(?m:^[ \t]*#{1,6}[ \t]*(?:please[ \t]+)?(?:complete|fill in|fill out)\b[^:\n]{0,80}$)")
     # ("Please complete this line ..., writing 1 or 2 in the gap:", a heading "## Fill in this line and return only it")
@@ -405,8 +406,8 @@ def answer_template(rubric) -> tuple | None:
         shown += [(x.strip("\"'`"), True) for x in lines if x.strip()]
     examples = re.findall(r"\blike\s+((?:[^\n.?!]|\.(?=\d)){1,80})", rubric, re.I)      # to the sentence's end
     shown += [(x, False) for x in examples]
-    # a line that is only a key and its blank: "ACCURACY: ___%" (under "Fill in the one line below ...")
-    shown += [(x, True) for x in re.findall(r"(?m)^[ \t]*([A-Z][A-Za-z ]{1,30}:[ \t]*_{3,}[ \t]*(?:%|/[ \t]*\d{1,3})?)[ \t]*$", rubric)]
+    # a line that is only a key and its blank: "ACCURACY: ___%" (under "Fill in the one line below ..."), "DELIV. __/10"
+    shown += [(x, True) for x in re.findall(r"(?m)^[ \t]*([A-Z][A-Za-z ]{1,30}[:.][ \t]*_{2,}[ \t]*(?:%|/[ \t]*\d{1,3})?)[ \t]*$", rubric)]
     shown += [(x, False) for x in re.findall(r"(?<![\w<])[A-Za-z]\w{0,20}=<[^<>\n]{1,30}>", rubric)]     # "... of the form OVERALL=<score>"
     shown.sort(key=lambda c: not _TEMPLATE_KEY.search(c[0]))     # a line that names what it holds first
     for line, introduced in shown:

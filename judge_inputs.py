@@ -55,6 +55,10 @@ def heading_kind(name) -> tuple | None:
         return "question", None
     if len(name) > 100:                        # a heading is a few words (a JSON key may be anything)
         return None
+    if re.fullmatch(r"\s*(?:transcribed|transcription|transcript)\s*", name, re.I):
+        return "reply", None                       # "Clip 2 is the helper's answer. Transcribed: "12 minus 5 is 7""
+    if re.match(r"\s*how\b", name, re.I) or re.search(r"\s[-\u2013\u2014]\s+how\b", name, re.I):
+        return None                                # "deliv. (n.) - how a thing is said": what a criterion means, no input
     if re.search(r"\b(?:counts|matters|weighs)\b", re.sub(r"\([^()]*\)", " ", name), re.I):
         return None                                # "what it said counts most (about 70%)": a criterion's weight, no input
     if re.search(r"\basked to (?:reply|answer|respond|write|give|state|rate|score|judge|choose|pick|say|decide|mark|grade|"
@@ -340,7 +344,8 @@ def introduced_kind(line) -> tuple | None:
         return "question", None                 # "Before the matinee we gave it this test instruction:", "... this phrase to practise with:"
     if re.search(r"\b(?:format|scale|rubric|criteri\w*|following|instruction\w*|output|score|rate|rating|verdict|json|"
                  r"example|guidelines?|ladder|list)\b|\byour (?:reply|answer|response|judg\w+)\b|"     # "The last line of your reply must be:"
-                 r"\bhow (?:it|they|the \w+) (?:said|says|spoke|speaks|sounded|sounds|answered)\b|"     # "I only care about HOW it said it:"
+                 r"\bhow (?:it|they|the \w+|a \w+)(?: is| was| are)? (?:said|says|spoke|speaks|spoken|sounded|sounds|answered)\b|"
+                 #                               ("I only care about HOW it said it:", "deliv. (n.) - how a thing is said:")
                  r"\bwhether\b|"            # "... a reading, 0 to 1, for whether the ANSWER is right:": what to judge, over its ladder
                  r"\b(?:counts?|matters?) (?:most|more|less|for)\b|"     # "- what it said counts most (about 70%):": a weight
                  r"^\s*(?:please\s+)?(?:mark|rate|score|grade|judge|assess|evaluate)\b|"     # "Mark it for the whole answer:": an order

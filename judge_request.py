@@ -528,9 +528,10 @@ def parse_judge_request(body: dict) -> dict:
                                #   ('Tom said: "7"', 'Duchess said - "the smaller is 71"')
                                #   (in its label's brackets too: 'Enclosure A label (it said: "..."):')
                                r"\b(?:(?:transcript(?:ion)?|text|written(?: out)?)(?: reads| is| says)?|(?:screen|display) (?:shows|reads))\s*:\s*"
-                               r"([^\"\u201c\u201d\n:()]{1,300}?)\s*\)?\s*:?\s*$|"
+                               r"([^\"\u201c\u201d\n:()\[\]]{1,300}?)\s*[)\]]?\s*:?\s*$|"
                                #   (its words after their name, whatever they say: "- transcript: you said prairie", "screen shows: ...",
-                               #   "Tower set (written out: the larger is 17):", "... Exhibit A. Its printed transcript reads: ...")
+                               #   "Tower set (written out: the larger is 17):", "... Exhibit A. Its printed transcript reads: ...",
+                               #   "# Output (a) [transcript: ...]:")
                                r"\bsaid\s+(?!(?:this|that|the following|so|back|it|as follows)\b)([^\"\u201c\u201d\n:]{1,300}?)\s*$", line or "",
                                re.I)     # "port speaker said 8 minus 2 is 6" (not "... said this:")
                      for line in clip_labels]

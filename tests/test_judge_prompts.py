@@ -4953,8 +4953,8 @@ def test_transcripts_given_where_round_sixty_two_gave_them():
     showed it: ..." gave no words and "- what it said counts most (about 70%): ..." below became the reply; "Its printed
     transcript reads: ...", 'Duchess said - "..."' (labels that name no clip), "(on-screen caption: ...)" gave no words;
     the clips' labels alone ("Player at the tee:" / "Skull:"), "Driver's spoken question, then the assistant's spoken
-    answer." and "First clip: ... Second clip: ..." were taken for the reply's words. Guard: a question's "(audio;
-    transcript: ...)" is no reply's caption."""
+    answer." and "First clip: ... Second clip: ..." were taken for the reply's words. Guards: a question's "(audio;
+    transcript: ...)" is no reply's caption; "[transcript: ...]:" ends at its bracket."""
     def words(*content, system=None):
         body = _clips_body(*content)
         if system:
@@ -4981,6 +4981,10 @@ def test_transcripts_given_where_round_sixty_two_gave_them():
                  hedged, "Rate the answer 1 to 5.") == ["um i think it is 13"]                  # heard
     assert words("User's question (audio; transcript: what is 6 plus 7):", ("what is 6 plus 7", ""), "Answer (audio):",
                  hedged, "Rate the delivery 1 to 5.") == ["um i think it is 13"]                # guard: heard
+    # guard (held-out round 63: plain batch 64's AlpacaEval pair, lost at 26b7312): the bracket closing the words is none of them
+    assert words("# Instruction:\nrepeat after me tall tree\n# Output (a) [transcript: you said tall tree]:", ("you said tall tree", ""),
+                 "# Output (b) [transcript: you said tall]:", ("you said tall", ""), "Which output sounds better? \"Output (a)\" or "
+                 "\"Output (b)\"") == ["you said tall tree", "you said tall"]
 
 
 @pytest.mark.parametrize("rubric,want", [
@@ -5050,3 +5054,24 @@ def test_axis_of_round_sixty_two(rubric, axis):
     requested manner" and "how clearly ... it is spoken" were misread. Guards: what "I do not care about" leaves out
     starts after a dash; "the voice:" before its description still names it."""
     assert judge_axis.rubric_axis(rubric) == axis
+
+
+def test_readings_of_round_sixty_three():
+    """Bug caught (held-out round 63, read after it: batch 140's pronunciation desk, 141's fish tank and gutter van, 140's
+    permit log): "deliv. (n.) - how a thing is said: clarity, ..." introduced a reply that took the rubric; "Transcribed:
+    "..."" after "Clip 2 is the helper's answer." was no heading, so the whole text became the reply; "DELIV. __/10" on a
+    line of its own and "send me back the one line, like" over "RUNGS: 4" were no answer lines; "only partly right" read
+    good. Guard: "How it sounds" over a list is still no input."""
+    assert judge_inputs.introduced_kind("deliv. (n.) - how a thing is said:") is None
+    assert judge_inputs.heading_kind("Transcribed") == ("reply", None)
+    assert judge_inputs.heading_kind("How it sounds") is None                                   # guard
+    asked = ("Clip 1 is a child asking a question:", ("what is 6 plus 7", ""), "Clip 2 is the helper's answer. Transcribed: "
+             "\"um I think it is 13\"", ("um I think it is 13", ""))
+    assert [t for t, _, _ in judge_request.parse_judge_request(_clips_body(*asked, "Rate it 1 to 5."))["replies"]] == \
+        ["um I think it is 13"]
+    assert _last_answer_line(*asked, "Score the answer only, 1-10. House format, one line, e.g. DELIV. 6/10\nDELIV. __/10") == \
+        "DELIV. 8/10"
+    assert _last_answer_line(*asked, "Mark it on the words only, 1 to 5.\njust send me back the one line, like\nRUNGS: 4\nta") \
+        == "RUNGS: 4"
+    assert judge_forms.defined_verdict("OPEN if the answer is right. SHUT if it is wrong or only partly right.\nLog it as one "
+                                       "line: GATE: OPEN  or  GATE: SHUT") == ["SHUT", "OPEN"]
