@@ -395,6 +395,8 @@ def answer_template(rubric) -> tuple | None:
            # a line whose key is in capitals after "as", "in the form": "as SENSORY: <word>", "in the form RESOLVED: that <...>"
            r"\b(?:(?:in|of) the form|as|fill in|fill out|complete)[ \t]+(?=(?-i:[A-Z][A-Z0-9 ]{1,30})[:=])|"
            r"\b(?:fill in|fill out)[ \t]*:|\b(?:answer|reply|return|output)[ \t]*:(?=[ \t]*\S[^\n]*[:=])|"   # "Answer: BARREL: <grade>"
+           r"\b(?:record|log)[ \t]*:(?=[ \t]*[A-Za-z][^\n:]{0,30}:[ \t]*(?:<|_|[nNxX]\b))|"     # "Record: SoC: <number>%" (a blank
+           #                                                                  to fill, not "Record: WINNING CONTROL: 31 / 47 / LEVEL")
            r"\b(?:put|write|enter|log|record) it as[ \t]+(?=(?-i:[A-Z][A-Z0-9 ]{1,30})[ \t]+[nNxX_<])|"     # "put it as CREW SCORE n of 7"
            r"\b(?:send|give|write|put)\b[^:\n]{0,40}\bline,?[ \t]+like[ \t]*(?=\n)|"     # "just send me back the one line, like" / "RUNGS: 4"
            r"\b(?:complete|fill in|fill out)\b[^:\n]{0,200}:[ \t]*(?=\n)|"
@@ -579,6 +581,10 @@ def offered_list(rubric, elsewhere) -> tuple | None:
                     key = shared.group(1)
                     names, tie = [names[0][lead.end():], names[1][len(key):]], tie and tie[len(key):]
             words = [re.findall(r"\w+(?:['-]\w+)*\+?", name) for name in names]     # (not a quote's mark: "'first'")
+            # (a second answer with the writer's sign-off after it, "PICK: BLUE thanks x": its first words written elsewhere)
+            signed_off = tie is None and len(words[1]) > 1 and not _written(" ".join(words[1]), other) and \
+                next((n for n in range(min(len(words[1]) - 1, 3), 0, -1) if _written(" ".join(words[1][:n]), other)), 0)
+            words[1] = words[1][:signed_off] if signed_off else words[1]
             if not all(words) or len(words[1]) > 3 or tie is not None and not re.fullmatch(r"\w+(?:['-]\w+)*(?: \w+(?:['-]\w+)*){0,2}", tie):
                 continue        # (a tie of one to three words, nothing else: not JSON's 'tie"}')
             alone = j == len(joins) - 1 and j - three == 0 and len(words[0]) <= 3     # the list is the whole instruction

@@ -5075,3 +5075,34 @@ def test_readings_of_round_sixty_three():
         == "RUNGS: 4"
     assert judge_forms.defined_verdict("OPEN if the answer is right. SHUT if it is wrong or only partly right.\nLog it as one "
                                        "line: GATE: OPEN  or  GATE: SHUT") == ["SHUT", "OPEN"]
+
+
+@pytest.mark.parametrize("rubric,axis", [
+    ("Which board is better overall? The answer being right counts for most, the board saying it the way it was asked counts "
+     "as well.", "holistic"),
+    ("Judge the whole job: is the answer correct (that counts most), and did it say it as asked, slowly and clearly.",
+     "holistic"),
+    ("Ruling is on the ANSWER - which box got it right. Voice, speed, volume: not in the rules, mate.", "semantic"),
+    ("Voice, speed, volume: that is what I rate. Whether it is right does not matter.", "acoustic"),      # guard
+])
+def test_axis_after_round_sixty_three(rubric, axis):
+    """Bug caught (round 63, read after it was held out: batch 139's dwile flonking, gravy wrestling and pea shooting, 141's
+    ploughing match): "saying it the way it was asked" and "did it say it as asked" were no delivery cue, so a rubric
+    weighing both read as content only; "Voice, speed, volume: not in the rules" left nothing out. Guard: a list before a
+    colon that is not followed by "not in the rules" stays."""
+    assert judge_axis.rubric_axis(rubric) == axis
+
+
+def test_answers_after_round_sixty_three():
+    """Bug caught (round 63, read after it was held out: batch 138's candyfloss, 141's line dancing, 140's chargepoint): a
+    listed answer with the writer's sign-off after it ("PICK: PINK or PICK: BLUE thanks x", "WINNER: DOLLY or WINNER:
+    GARTH and that's me sorted") was no list, so the pick went out without its key; "Record: SoC: <number>%" was no answer
+    line, so its "%" was lost. Guard: a second answer of several words written so elsewhere keeps them all."""
+    rubric = "which voice is better? answer like PICK: PINK or PICK: BLUE thanks x"
+    assert judge_forms.offered_list(rubric, rubric + "\nPINK said it. BLUE said it.") == ("PINK", "BLUE", None, "PICK: ")
+    rubric = "Just put WINNER: DOLLY or WINNER: GARTH and that's me sorted."
+    assert judge_forms.offered_list(rubric, rubric + "\nDOLLY said: GARTH said:") == ("DOLLY", "GARTH", None, "WINNER: ")
+    rubric = "Tell me: RED BEAR or BLUE BEAR"
+    assert judge_forms.offered_list(rubric, rubric + "\nRED BEAR said it. BLUE BEAR said it.") == \
+        ("RED BEAR", "BLUE BEAR", None, "")                                                     # guard
+    assert judge_forms.answer_template("[ ] Record: SoC: <number>%\n") == ("SoC: ", "<number>", "%")
