@@ -347,9 +347,9 @@ def _or_joined(text) -> str:
         if i + 1 >= len(lines) or not re.fullmatch(r"[ \t]*(?:or|OR)[ \t]*", lines[i]) or \
                 not all(re.fullmatch(r"[ \t]*\S[^\n]{0,60}", x) for x in (lines[i - 1], lines[i + 1])):
             continue
-        key = re.match(r"[ \t]*([^:\s]+)", lines[i + 1]).group(1)
+        key = re.match(r"[ \t]*([^:\s]*)", lines[i + 1]).group(1)       # (none where the line starts with a colon: ":(")
         first = i - 1
-        while first > 0 and re.match(rf"[ \t]*{re.escape(key)}(?![^:\s])", lines[first - 1]) and len(lines[first - 1]) <= 60:
+        while first > 0 and key and re.match(rf"[ \t]*{re.escape(key)}(?![^:\s])", lines[first - 1]) and len(lines[first - 1]) <= 60:
             first -= 1
         options = [x.strip() for x in lines[first:i]] + [lines[i + 1].strip()]
         joined = f"{options[0]}  {lines[i].strip()}  {options[1]}" if len(options) == 2 else \

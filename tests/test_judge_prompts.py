@@ -4872,6 +4872,7 @@ def test_compare_answers_of_round_sixty_one():
                              "   10-4 BOX 2") == "10-4 BOX 1"
     assert judge_request._or_joined("One line:\nFINISH: OAK\nFINISH: ASH\nor\nFINISH: SAME\n") == \
         "One line:\nFINISH: OAK, FINISH: ASH, or FINISH: SAME\n"                              # guard
+    assert judge_request._or_joined("Pick a face:\n:)\nor\n:(") == "Pick a face:\n:)  or  :("        # (no key: no crash)
 
 
 @pytest.mark.parametrize("rubric,axis", [
