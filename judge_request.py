@@ -38,7 +38,7 @@ import soundfile as sf
 from judge_axis import rubric_axis
 from judge_inputs import (AFTER_AUDIO, ASKERS, TOY_TASKS, heading_kind, heard_words, known_words, sentences, toy_question,
                           toy_reference, unfield, unhtml, unjson, untag)
-from judge_forms import asked_by_kind, labels_apart, labels_as_asked, offered_list, offered_pair
+from judge_choices import asked_by_kind, labels_apart, labels_as_asked, offered_list, offered_pair
 from judge_rubric import PAIR_NAMES, answer_format
 from judge_sections import PLACEHOLDER_CLIP, RUBRIC_CUE, our_sections, split_sections
 
@@ -484,7 +484,7 @@ def parse_judge_request(body: dict) -> dict:
         and not toy_question("", free)   # "Here is the spoken reply. Rate the speech from 1 to 5." is no transcript, nor a log of the question
     rubric = "\n\n".join(system + instructions + ([] if bare else [free]))[:MAX_RUBRIC]
     rubric = html.unescape(rubric) if re.search(r"&(?:lt|gt|quot|amp|apos);", rubric) else rubric   # inside an XML record
-    rubric = _or_joined(rubric)
+    rubric = rubric if ours else _or_joined(rubric)      # (our own request lists no answers one a line)
     compare = re.search(r"Comparison axis:\s*(helpfulness|naturalness|overall)", rubric)
     # the axis is read from the rubric's own words, not the user's it quotes ('The caller said: "... say it loudly"')
     told_rubric = rubric if ours else _QUOTED_QUESTION.sub(lambda q: q.group(0)[:q.start(q.lastindex) - q.start()], rubric)

@@ -18,6 +18,7 @@ import codec
 import analyses
 import judge
 import judge_axis
+import judge_choices
 import judge_forms
 import judge_inputs
 import judge_request
@@ -4125,8 +4126,8 @@ def test_answers_offered_by_the_clips_names():
                      "of the winner, Priya Punch or Dave Nightly, or 'dead heat' if there's nothing in it.")
     assert (req["format"]["labels"], req["format"]["tie"], said) == (["Dave Nightly", "Priya Punch"], "dead heat", "Priya Punch")
     told = "Respond with the callsign only, or SAY AGAIN if you can't separate them."
-    assert judge_forms.offered_pair(told, "Dinghy Alpha:\nDinghy Bravo:\nBase asked: say it slowly, only once.\n" + told) is None
-    assert judge_forms.offered_pair("Is either right? Answer yes or no.", "yes no") is None
+    assert judge_choices.offered_pair(told, "Dinghy Alpha:\nDinghy Bravo:\nBase asked: say it slowly, only once.\n" + told) is None
+    assert judge_choices.offered_pair("Is either right? Answer yes or no.", "yes no") is None
 
 
 def test_the_replies_quoted_words_are_no_answer_form():
@@ -4161,7 +4162,7 @@ def test_answers_asked_for_by_kind():
                                                           ("star backwards is star", ""), ("star backwards is rats", ""),
                                                           "Which take is right? Answer with the take number only."))
     assert judge.ToyJudge().answer(takes).strip() == "2"
-    assert judge_forms.asked_by_kind("Reply with just the vendor name.", ["Clip:", "Clip:"]) is None
+    assert judge_choices.asked_by_kind("Reply with just the vendor name.", ["Clip:", "Clip:"]) is None
 
 
 def test_answers_listed_however_joined():
@@ -4190,10 +4191,10 @@ def test_answers_listed_however_joined():
     assert read("The test question was what is 9 minus 3, two versions below, the first one and the second one.\n"
                 "Text back 'first' or 'second', that's all I need.", ("9 minus 3 is 5", ""), ("9 minus 3 is 6", "")) == "second"
     told = "Pace, clarity or tone matter most here; say which is better on pace, clarity or tone."
-    assert judge_forms.offered_list(told, "We care about pace and clarity.\n" + told) is None
-    assert judge_forms.offered_list("Answer with Heron, Osprey.", "Heron: ... Osprey: ...\nAnswer with Heron, Osprey.") is None
+    assert judge_choices.offered_list(told, "We care about pace and clarity.\n" + told) is None
+    assert judge_choices.offered_list("Answer with Heron, Osprey.", "Heron: ... Osprey: ...\nAnswer with Heron, Osprey.") is None
     told = 'Output JSON only: {"winner": "A" | "B" | "tie"}'
-    assert judge_forms.offered_list(told, "Reply A:\nReply B:\n" + told) == ("A", "B", None, "")     # not 'tie"}'
+    assert judge_choices.offered_list(told, "Reply A:\nReply B:\n" + told) == ("A", "B", None, "")     # not 'tie"}'
 
 
 def test_a_verdict_asked_last_is_the_answer():
@@ -4286,7 +4287,7 @@ def test_listed_answers_keep_their_line_and_tags_shown_as_choices_stay():
                      "Which take answers right? Put your pick inside a tag: <take>early</take> or <take>late</take>, or "
                      "<take>same</take> if there's nothing in it.")
     assert (req["format"]["labels"], req["format"]["tie"], said) == (["early", "late"], "same", "<take>early</take>")
-    assert judge_forms.offered_list("Name the victor: Red or Blue.", "Red herald:\nBlue herald:\nName the victor: Red or Blue.") \
+    assert judge_choices.offered_list("Name the victor: Red or Blue.", "Red herald:\nBlue herald:\nName the victor: Red or Blue.") \
         == ("Red", "Blue", None, "")
     kept = judge_inputs.untag("Its reply: <take>the count is 5</take>\nIs that take right? Answer <take>yes</take> or <take>no</take>.")
     assert "take:\nthe count is 5" in kept and "<take>yes</take> or <take>no</take>" in kept
@@ -4574,7 +4575,7 @@ def test_clips_labels_as_the_answer_line_asks_them(labels, template, want):
     """Bug caught (held-out round 55: batch 107's ostrich eggs; round 53: 101's phlebotomy tickets and building control;
     round 52: 95's post office): clips labelled "Ticket 047" / "Ticket 048" were answered "NOW CALLING: Ticket 048"
     where the line asks for the ticket number, and "PLOT Plot 3" where the line already holds "PLOT"."""
-    assert judge_forms.labels_as_asked(labels, template) == want
+    assert judge_choices.labels_as_asked(labels, template) == want
 
 
 def test_answers_listed_by_what_tells_the_clips_apart():
@@ -5100,10 +5101,10 @@ def test_answers_after_round_sixty_three():
     GARTH and that's me sorted") was no list, so the pick went out without its key; "Record: SoC: <number>%" was no answer
     line, so its "%" was lost. Guard: a second answer of several words written so elsewhere keeps them all."""
     rubric = "which voice is better? answer like PICK: PINK or PICK: BLUE thanks x"
-    assert judge_forms.offered_list(rubric, rubric + "\nPINK said it. BLUE said it.") == ("PINK", "BLUE", None, "PICK: ")
+    assert judge_choices.offered_list(rubric, rubric + "\nPINK said it. BLUE said it.") == ("PINK", "BLUE", None, "PICK: ")
     rubric = "Just put WINNER: DOLLY or WINNER: GARTH and that's me sorted."
-    assert judge_forms.offered_list(rubric, rubric + "\nDOLLY said: GARTH said:") == ("DOLLY", "GARTH", None, "WINNER: ")
+    assert judge_choices.offered_list(rubric, rubric + "\nDOLLY said: GARTH said:") == ("DOLLY", "GARTH", None, "WINNER: ")
     rubric = "Tell me: RED BEAR or BLUE BEAR"
-    assert judge_forms.offered_list(rubric, rubric + "\nRED BEAR said it. BLUE BEAR said it.") == \
+    assert judge_choices.offered_list(rubric, rubric + "\nRED BEAR said it. BLUE BEAR said it.") == \
         ("RED BEAR", "BLUE BEAR", None, "")                                                     # guard
     assert judge_forms.answer_template("[ ] Record: SoC: <number>%\n") == ("SoC: ", "<number>", "%")
