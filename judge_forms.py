@@ -112,7 +112,6 @@ def answer_words(rubric) -> list | None:
     return None
 
 
-_OWN_WORD = r"[A-Za-z][\w'-]*(?: [A-Za-z][\w'-]*){0,2}"
 # a level on its own line with its meaning: "  SOUR   - nothing usable", "- watertight: right, stated cleanly"
 _LEVEL_LINE = re.compile(r"[ \t]*+(?:[-*\u2022][ \t]*+)?\**([A-Za-z][\w'-]*(?: [A-Za-z][\w'-]*){0,2})\**[ \t]*(:|=|(?<=[ \t])(?:-|\u2013|\u2014))"
                          r"[ \t]+(\S[^\n]*)")
@@ -149,10 +148,10 @@ def _level_lines(text) -> list:
     return rows
 
 
-def _ladder(words) -> bool:
-    """Three to seven distinct words of one to three, none a number nor a criterion ("clarity, pace, tone")."""
+def _ladder(words, most=3) -> bool:
+    """Three to seven distinct words of one to `most`, none a number nor a criterion ("clarity, pace, tone")."""
     return 3 <= len(words) <= 7 and len({w.lower() for w in words}) == len(words) and \
-        all(re.fullmatch(_OWN_WORD, w) and w.lower() not in CRITERIA for w in words)
+        all(re.fullmatch(rf"[A-Za-z][\w'-]*(?: [A-Za-z][\w'-]*){{0,{most - 1}}}", w) and w.lower() not in CRITERIA for w in words)
 
 
 def own_ladder(rubric) -> list | None:
@@ -171,6 +170,9 @@ def own_ladder(rubric) -> list | None:
         rows = [] if line.strip() else _level_lines(below)
         numbered = re.findall(r"(?m)^[ \t]*(\d)[ \t]*[=:.)][ \t]*([A-Za-z][\w'-]*(?: [A-Za-z][\w'-]*){0,2})[ \t]*(?:\(|[-:\u2013]|$)",
                               "" if line.strip() else below[:400])       # "1 = BUST (useless)" / ... / "5 = DOUBLE TOP (spot on)"
+        # (or in capitals after the bare number, a level of up to four words: "1 SLEPT THROUGH" / ... / "5 AT THE MILL GATE")
+        numbered = numbered or re.findall(r"(?m)^[ \t]*(\d)[ \t]+((?-i:[A-Z][A-Z'-]*(?: [A-Z][A-Z'-]*){0,3}))[ \t]*$",
+                                          "" if line.strip() else below[:400])
         numbered = numbered or [(n, w) for w, n in re.findall(r"(?m)^[ \t]*([A-Za-z][\w'-]*(?: [A-Za-z][\w'-]*)?)[ \t]*\((\d)\)[ \t]*$",
                                                           "" if line.strip() else below[:400])]     # "BROKE   (1)"
         if not rows and len(numbered) >= 3 and [int(n) for n, _ in numbered] == list(range(int(numbered[0][0]), int(numbered[0][0]) + len(numbered))):
@@ -180,15 +182,30 @@ def own_ladder(rubric) -> list | None:
         words = [w for w, _, _ in rows] if len(rows) >= 3 else \
             [w.strip(" *`\"'.") for w in re.split(r"\s+(?:-|\u2013|\u2014|>|<|\|)\s+|\s*(?:[,/]|->|\u2192)\s*",
                                                    re.sub(r"\s*\([^()]*\)|\.\s+\S.*$", "", line).strip())]   # ("Champion (5) > Reserve (4)")
-        if _ladder(words):
+        if _ladder(words, most=4 if rows and not rows[0][2] else 3):
             return words[::-1] if m.group(1).lower() in ("best", "highest") else words
     lines = rubric.split("\n")
     for k in range(len(lines)):                               # no order named: the ends' meanings say it
         rows = _level_lines("\n".join(lines[k:k + 8]))
-        if 3 <= len(rows) and (k == 0 or not _LEVEL_LINE.fullmatch(lines[k - 1].rstrip())):
+        start = k == 0 or not _LEVEL_LINE.fullmatch(lines[k - 1].rstrip())      # (a run's first line)
+        first = len(rows)
+        while first and rows[first - 1][1] == rows[-1][1]:
+            first -= 1
+        if start and first and len(rows) - first >= 3:      # lines over them with another mark: "Pool competition - judges'
+            rows, k = rows[first:], k + first               # table." / "CONTENT ONLY - is the answer right?" over "... = ..."
+        if 3 <= len(rows) and start:
             words = [w for w, sep, _ in rows][:7]
             lean = _leaning(rows[0][2]), _leaning(rows[len(words) - 1][2])
-            shown = re.search(rf"[\[<{{\"'`]\s*(?:{'|'.join(map(re.escape, words))})\s*[\]>}}\"'`]", "\n".join(lines[k + len(rows):]), re.I)
+            # levels that share a last word are named by the rest: "WHITE card = ...", "RED card = ..." -> WHITE, RED
+            tails = {w.rsplit(" ", 1)[-1].lower() for w in words}
+            words = [w.rsplit(" ", 1)[0] for w in words] if len(tails) == 1 and all(" " in w for w in words) else words
+            either = "|".join(map(re.escape, words))
+            after = "\n".join(lines[k + len(rows):])
+            # the answer's form shows one of them ("e.g. [[sound]]"), lists them all ("CARD: WHITE / YELLOW / RED") or
+            # leaves a hole for a word ("INDEX = <word>")
+            shown = re.search(rf"[\[<{{\"'`]\s*(?:{either})\s*[\]>}}\"'`]", after, re.I) or \
+                re.search(rf"\b(?:{either})(?:[ \t]*(?:/|\||,|\bor\b)[ \t]*(?:{either})){{{len(words) - 1}}}\b", after, re.I) or \
+                re.search(r"<(?:the[ \t]+)?(?:word|level|grade|mark|label)>", after, re.I)
             if _ladder(words) and lean[0] * lean[1] == -1 and all(sep.strip() in "-\u2013\u2014=" for _, sep, _ in rows) and shown:
                 return words if lean[0] < 0 else words[::-1]
     return None
@@ -215,6 +232,10 @@ def defined_verdict(rubric) -> list | None:
         leaning.setdefault(m.group(2), []).append(1 if min(marks) >= 4 else -1 if max(marks) <= 3 else 0)
     for m in re.finditer(rf"(?m)^[ \t]*(?:[-*\u2022][ \t]*)?{word}[ \t]*\(([^()\n]{{3,80}})\)[ \t]*$", rubric):
         leaning.setdefault(m.group(1), []).append(_leaning(m.group(2)))           # "NW-NO (not acceptable)", a line each
+    # (or after a key, both on one line: "VERDICT: ON SCALE (correct)  or  VERDICT: OFF SCALE (not correct)")
+    for m in re.finditer(rf"(?m)(?:^|(?<=[ \t]or[ \t])|(?<=[ \t]or))[ \t]*[A-Z][\w' ]{{0,24}}:[ \t]*{word}[ \t]*\(([^()\n]{{3,80}})\)"
+                         rf"(?=[ \t]*(?:$|or\b))", rubric):
+        leaning.setdefault(m.group(1), []).append(_leaning(m.group(2)))
     # ("a WHITE light if ...", to the next verdict: "... (clear), RED if it is not")
     for m in re.finditer(rf"{word}(?:[ \t]+[a-z]+)?[ \t]+(?:only[ \t]+)?if\b([^.\n;]{{3,120}}?)(?=[.\n;]|,[ \t]*(?:and[ \t]+|or[ \t]+)?"
                          rf"[\"'`]?[A-Z]{{2,}}\b|$)", rubric):
@@ -224,8 +245,8 @@ def defined_verdict(rubric) -> list | None:
         leaning.setdefault(m.group(2), []).append(_leaning(m.group(1)))           # "Middling or worse = CLOSED."
     for m in re.finditer(rf"(?m)^[ \t]*(?:[-*\u2022][ \t]*)?([A-Za-z][^\n]{{2,120}}?)[ \t]*(?:->|=>|\u2192)[ \t]*{word}[ \t.]*$", rubric):
         leaning.setdefault(m.group(2), []).append(_leaning(m.group(1)))           # "Muffled, or not as asked -> NO BIRD"
-    for m in re.finditer(rf"(?:^|(?<=[.!?\n]))([^.!?\n]{{3,160}}?),?[ \t]+(?:it's|it is|that's|that is|mark it|call it|the \w+ is)[ \t]+"
-                         rf"(?:a[ \t]+|an[ \t]+)?{word}", rubric):
+    for m in re.finditer(rf"(?:^|(?<=[.!?\n]))([^.!?\n]{{3,160}}?),?[ \t]+(?:it's|it is|that's|that is|mark it|call it|the \w+ is|"
+                         rf"it(?=[ \t]+[A-Z]{{2,}}[ \t]*[.!]))[ \t]+(?:a[ \t]+|an[ \t]+)?{word}", rubric):      # ("..., it FITS.")
         condition = re.split(r"\b(?:if|when)\b", m.group(1))[-1]     # a run-on sentence: its last condition ("... if it's right that's a CAUGHT")
         leaning.setdefault(m.group(2), []).append(_leaning(condition))
     if not re.search(r"[.!?]", rubric[:2000]):       # dictated with no stops: each "if ..., that's a WORD" in the run
@@ -244,8 +265,8 @@ def defined_verdict(rubric) -> list | None:
     either = f"{re.escape(good[0])}|{re.escape(bad[0])}"
     last = [s for s in re.split(r"(?<=[.!?])\s+|\n", rubric) if re.search(rf"\b{re.escape(good[0])}\b", s) and
             re.search(rf"\b{re.escape(bad[0])}\b", s)]
-    offered = last and re.search(rf"\b(?:{either})\b[\"'`]?[ \t]*(?:or|/|\|)[ \t]*(?:[A-Z][\w' ]{{0,24}}:[ \t]*)?[\"'`]?\b(?:{either})\b",
-                                 last[-1])
+    offered = last and re.search(rf"\b(?:{either})\b[\"'`]?(?:[ \t]*\([^()\n]{{1,40}}\))?[ \t]*(?:or|/|\|)[ \t]*(?:[A-Z][\w' ]{{0,24}}:[ \t]*)?"
+                                 rf"[\"'`]?\b(?:{either})\b", last[-1])      # ("ON SCALE (correct)  or  VERDICT: OFF SCALE")
     # or one a line, alone or after the same key: "LOG: FOUND IT" / "LOG: DNF"
     lines = re.findall(rf"(?m)^[ \t]*[\"'`]?([A-Z][\w' -]{{0,30}}:[ \t]*)?[\"'`]?({either})[\"'`]?(?:[ \t]*\([^()\n]*\))?[ \t.]*$", rubric)
     offered = offered or len({w for _, w in lines}) == 2 and len({k for k, _ in lines}) == 1
@@ -272,6 +293,9 @@ def letter_grades(rubric) -> list | None:
     m = re.search(rf"\bA{meaning}(?:\s*[,;/]?\s*(?:[-*\u2022]\s*)?(?:and\s+|or\s+)?\b[B-F]{meaning}){{4}}", rubric) or \
         re.search(rf"(?i:\bgrades?\b)[^.\n]{{0,30}}?\bA{meaning}?(?:\s*[,;/]\s*(?:and\s+|or\s+)?[B-F]\b){{3}}"
                   rf"\s*[,;/]?\s*(?:and\s+|or\s+)?[B-F]{meaning}?(?![\w-])", rubric)
+    # or each with a ladder's word after a space: "A excellent, B good, C fair, D poor, E very poor"
+    words = "|".join(sorted(map(re.escape, LADDER), key=len, reverse=True))
+    m = m or re.search(rf"\bA[ \t]+(?i:{words})\b(?:[ \t]*[,;/][ \t]*(?:and[ \t]+|or[ \t]+)?[B-F][ \t]+(?i:{words})\b){{4}}", rubric)
     letters = re.findall(r"\b([A-F])(?![\w-])", m.group(0)) if m else []
     return letters[::-1] if len(letters) == 5 and letters == sorted(set(letters)) else None
 
@@ -279,7 +303,7 @@ def letter_grades(rubric) -> list | None:
 # An answer line shown as a template to copy: `score=<N>`, "**Score:** N", "Better response: <1 or 2>"
 _PLACEHOLDER = re.compile(r"<[^<>\n]{1,40}>|\{[^{}\n]{1,30}\}|\[[^\[\]\n]{1,30}\]|(?<![\w<\[{])(?:N{1,3}|X{1,3}|#|\?+|_+)(?![\w>\]}])|"
                           r"(?<![\w<\[{])[nx](?=[ \t]*%)|"                           # "ACCURACY: n%"
-                          r"(?<=[:=][ \t])[nx](?=[ \t]*$)|(?<![\w<\[{])[nx](?=[ \t]*/[ \t]*\d|[ \t]+(?:of|out of)[ \t]+\d)|"   # "PINS: n" (the line's
+                          r"(?<=[:=][ \t])[nx](?=[ \t]*(?:$|\([ \t]*[nx]\b))|(?<=[:=][ \t])(?:_+|[NnXx])(?=[ \t]*\])|(?<![\w<\[{])[nx](?=[ \t]*/[ \t]*\d|[ \t]+(?:of|out of)[ \t]+\d)|"   # "PINS: n" (the line's
                           #                                                          end), "n/5", "CREW SCORE n of 7"
                           r"\((?:int|integer|number|score|digit)\)|"                  # AudioBench's "Rating: (int)"
                           r"(?<=[=:])\d\.\d{1,3}(?![\d.])|(?<=[=:] )\d\.\d{1,3}(?![\d.])|"      # "like score=0.50": the value's form
@@ -402,12 +426,15 @@ def answer_template(rubric) -> tuple | None:
     # ("Please complete this line ..., writing 1 or 2 in the gap:", a heading "## Fill in this line and return only it")
     for m in re.finditer(cue, rubric, re.I):          # the rest of the line, or the lines below a cue that ends one
         rest = rubric[m.end():m.end() + 400].lstrip(" \t")     # a bounded look: not a copy of the rest per cue
-        lines = rest.split("\n", 1)[:1] if not rest.startswith("\n") else rest.lstrip("\n").split("\n")[:4]
+        # (the lines below, to a blank line: not the paragraph after an input, "We put this to it in writing:" / "  Repeat
+        # after me: ..." / "Its read-back:" / "" / "Mark the read-back ... whole and correct? ... the pace or the tone")
+        lines = rest.split("\n", 1)[:1] if not rest.startswith("\n") else re.split(r"\n[ \t]*\n", rest.lstrip("\n"))[0].split("\n")[:4]
         shown += [(x.strip("\"'`"), True) for x in lines if x.strip()]
     examples = re.findall(r"\blike\s+((?:[^\n.?!]|\.(?=\d)){1,80})", rubric, re.I)      # to the sentence's end
     shown += [(x, False) for x in examples]
     # a line that is only a key and its blank: "ACCURACY: ___%" (under "Fill in the one line below ..."), "DELIV. __/10"
-    shown += [(x, True) for x in re.findall(r"(?m)^[ \t]*([A-Z][A-Za-z ]{1,30}[:.][ \t]*_{2,}[ \t]*(?:%|/[ \t]*\d{1,3})?)[ \t]*$", rubric)]
+    shown += [(x, True) for x in re.findall(r"(?m)^[ \t]*([A-Z][A-Za-z %]{1,30}[:.][ \t]*(?:_{2,}[ \t]*(?:%|/[ \t]*\d{1,3})?|"
+                                            r"_[ \t]*(?:%|/[ \t]*\d{1,3})))[ \t]*$", rubric)]     # "Pair mark: _/5", "DELIVERY %: ___"
     shown += [(x, False) for x in re.findall(r"(?<![\w<])[A-Za-z]\w{0,20}=<[^<>\n]{1,30}>", rubric)]     # "... of the form OVERALL=<score>"
     shown.sort(key=lambda c: not _TEMPLATE_KEY.search(c[0]))     # a line that names what it holds first
     for line, introduced in shown:
@@ -415,13 +442,15 @@ def answer_template(rubric) -> tuple | None:
         named = re.match(r"[\W_]*([A-Za-z][\w .]{0,20}?)\s*[:=]\s*(?=<[^<>\n]{1,30}>)", line)    # "CA=<score>", "ITEM 4.2: <score>"
         named = named if named and not input_heading(named.group(1)) else None       # not "Question: <question>"
         key = named or _TEMPLATE_KEY.search(line) or \
-            (re.match(r"[\W_]*(?:\d{1,4}[ \t]+)?[A-Za-z][\w .-]{0,30}?(?:\*\*|__)?(?:\s*[:=]|\.(?=[ \t]))|"
-                      r"[\W_]*[A-Z][A-Z0-9]*(?: [A-Z0-9]+){0,3}(?=[ \t]+(?:[nNxX]|_+|<[^<>\n]{1,30}>)(?:[ \t]*/[ \t]*\d{1,3})?(?:\W|$))",
+            (re.match(r"[\W_]*(?:\d{1,4}[ \t]+)?[A-Za-z][\w .-]{0,30}?(?:[ \t]*%)?(?:\*\*|__)?(?:\s*[:=]|\.(?=[ \t]))|"
+                      r"[\W_]*[A-Z][A-Z0-9]*(?: [A-Z0-9]+){0,3}(?=[ \t]+(?:[nNxX]|_+|<[^<>\n]{1,30}>)(?:[ \t]*/[ \t]*\d{1,3})?(?:\W|$))|"
+                      r"[\W_]*[A-Z][A-Z0-9]*-(?=<[^<>\n]{1,30}>)",       # a code: "LL-<mark>"
                       line) if introduced else None)
         # ("0315 CHECK:", "DELIV. n/7", a key in capitals with no colon: "NETT MARK n/10")
         key = None if key and not named and introduced and re.fullmatch(
             r"(?i)question|prompt|query|request|transcript|reference(?: answer)?", key.group(0).strip(" \t*_:=")) else key   # not "Question: <...>"
-        holes = [m for m in _PLACEHOLDER.finditer(line) if key and m.start() >= key.end()]
+        # (searched from the key's end: a box round the whole line is not the hole, "[FIDELITY: ____]")
+        holes = list(_PLACEHOLDER.finditer(line, key.end())) if key else []
         # a range in the key's parenthesis is not the hole: "`Delivery score (0-10): <n>`"
         hole = next((m for m in holes if line[m.start() - 1:m.start()] != "(" or len(holes) == 1), None)
         number = re.match(r"[ \t]*(?:[:=|][ \t]*)?(\d{1,3})(?![\w.])", line[key.end():]) if key and not hole and line in examples else None

@@ -340,7 +340,8 @@ def introduced_kind(line) -> tuple | None:
     if len(clause.split()) <= 6 and heading_kind(clause) and heading_kind(clause)[0] == "reply":    # "... first take:"
         return heading_kind(clause)
     if re.search(r"\b(?:gave|sent|played|read out|put)\s+(?:it|them|the \w+)\b(?:\s+\w+){0,3}\s+(?:instruction|question|request|"
-                 r"prompt|command|line|phrase|sentence)\b", clause, re.I):
+                 r"prompt|command|line|phrase|sentence)\b", clause, re.I) and \
+            not re.search(r"\bon (?:one|a|a single|its own|one single) line\b", clause, re.I):   # (not "Put the mark on one line ...:")
         return "question", None                 # "Before the matinee we gave it this test instruction:", "... this phrase to practise with:"
     if re.search(r"\b(?:format|scale|rubric|criteri\w*|following|instruction\w*|output|score|rate|rating|verdict|json|"
                  r"example|guidelines?|ladder|list)\b|\byour (?:reply|answer|response|judg\w+)\b|"     # "The last line of your reply must be:"
@@ -361,7 +362,8 @@ def introduced_kind(line) -> tuple | None:
             _ASKER_SAID.search(clause):
         return "question", None
     said = re.search(r"\b([\w']+)\s+(?:said|says)\s*$", clause, re.I)
-    if said and re.sub(r"'s?$", "", said.group(1).lower()) not in ASKERS | _NOT_SPEAKING:     # ("the boss's"; not rstrip: "boss")
+    if said and not re.search(r"\b(?:what|how)\s+[\w']+\s+(?:said|says)\s*$", clause, re.I) and \
+            re.sub(r"'s?$", "", said.group(1).lower()) not in ASKERS | _NOT_SPEAKING:     # ("the boss's"; not rstrip: "boss")
         return "reply", None                    # "Box said (as I heard it):": what speaks the reply, not one who asks or judges
     return None
 

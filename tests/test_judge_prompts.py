@@ -5108,3 +5108,55 @@ def test_answers_after_round_sixty_three():
     assert judge_choices.offered_list(rubric, rubric + "\nRED BEAR said it. BLUE BEAR said it.") == \
         ("RED BEAR", "BLUE BEAR", None, "")                                                     # guard
     assert judge_forms.answer_template("[ ] Record: SoC: <number>%\n") == ("SoC: ", "<number>", "%")
+
+
+def test_answer_forms_after_round_sixty_four():
+    """Bug caught (round 64, read after it was held out: batch 142's rally card, 143's proof margin, soil index and
+    freediving card, 144's cordwainer, almshouse, left-luggage office, knocker-up and glover, 145's sugarcraft bench and
+    slide-rule society): a blank inside the box round its key ("[MARK: ____]", "[SCORE: N]") was no hole, so the value
+    went out as "[N]"; "n" with its note after it ("TIERS: n   (n = 1 to 5)"), a code ("TK-<mark>"), a single blank
+    over its denominator ("Pair mark: _/5") and a key with "%" ("DELIVERY %: ___") were no answer lines; five grades
+    with bare words ("A excellent, B good, ...") were no grades; "..., it FITS." and a verdict defined in brackets after
+    its key on the answer line were no verdicts; a ladder without its order named counted only where a level was shown
+    in brackets, not listed on the answer line or left as "<word>", and levels sharing a last word ("WHITE card") kept
+    it; "1 SLEPT THROUGH" without a mark after the number was no numbered rung. Guards below each."""
+    assert judge_forms.answer_template("Write the mark in square brackets: [MARK: ____]") == ("[MARK: ", "____", "]")
+    assert judge_forms.answer_template("Put it on one line like this and nothing else:\nRUNGS: n   (n = 1 to 5)") == \
+        ("RUNGS: ", "n", "")
+    assert judge_forms.answer_template("Issue the mark as a ticket code, exactly: TK-<mark> (e.g. TK-2).") == \
+        ("TK-", "<mark>", "")
+    assert judge_forms.answer_template("Answer with only the fraction.\nPair mark: _/5") == ("Pair mark: ", "_", "/5")
+    assert judge_forms.answer_template("Card entry, one line only:\nDELIVERY %: ___") == ("DELIVERY %: ", "___", "")
+    assert judge_forms.answer_template("Answer on one line:\n[SCORE: N]") == ("[SCORE: ", "N", "]")
+    assert judge_forms.answer_template("Answer with only the fraction.\nPair mark: _") is None     # guard: one blank, no "/5"
+    assert judge_forms.letter_grades("Grades as on our cards: A excellent, B good, C fair, D poor, E very poor.") == \
+        ["E", "D", "C", "B", "A"]
+    assert judge_forms.letter_grades("A good answer, B a poor one.") is None                              # guard: not five
+    assert judge_forms.defined_verdict("If it is right and said as asked, it HOLDS. If it is wrong or off, it SLIPS.\n"
+                                       "Write one word: HOLDS or SLIPS.") == ["SLIPS", "HOLDS"]
+    assert judge_forms.defined_verdict("Minute it as one line:\nVERDICT: IN TUNE   (correct)  or  VERDICT: OUT OF TUNE   (not "
+                                       "correct)") == ["OUT OF TUNE", "IN TUNE"]
+    assert judge_forms.defined_verdict("If it is right, it HOLDS.\nWrite one word: HOLDS or SLIPS.") is None   # guard: one side
+    cards = ("CONTENT ONLY - is the answer right?\n  GREEN flag = clean: the correct answer\n  AMBER flag = close but not "
+             "correct\n  BLACK flag = clearly wrong, no answer")
+    assert judge_forms.own_ladder(cards + "\n\nShow the flag, one line: FLAG: GREEN / AMBER / BLACK") == ["BLACK", "AMBER", "GREEN"]
+    assert judge_forms.own_ladder(cards) is None                                        # guard: the answer's form names none
+    index = "  SCANT - no figure at all, off-topic\n  FAIR - nearly right\n  RICH - right figure, stated plainly\n"
+    assert judge_forms.own_ladder(index + "Margin note, one line: INDEX = <word>") == ["SCANT", "FAIR", "RICH"]
+    assert judge_forms.own_ladder("worst first:\n1 FAST ASLEEP\n2 STIRRED\n3 UP AND ABOUT\n4 AT THE MILL GATE\n") == \
+        ["FAST ASLEEP", "STIRRED", "UP AND ABOUT", "AT THE MILL GATE"]
+    assert judge_forms.own_ladder("worst first:\n1 listen to the clip\n2 check the sum\n3 write the mark\n") is None   # guard
+
+
+def test_inputs_after_round_sixty_four():
+    """Bug caught (round 64, read after it was held out: batch 145's sugarcraft bench): "Put the mark on one line like this
+    and nothing else:" read as a line given to the model (a question), so the answer's form was taken as an input and
+    lost; "I'm marking it on WHAT IT SAYS:" read as a reply's heading, so the axis's words became the reply. Guards:
+    "we put it this test line:" still gives the question, "Box says:" the reply."""
+    assert judge_inputs.introduced_kind("Put the mark on one line like this and nothing else:") is None
+    assert judge_inputs.introduced_kind("I'm marking it on WHAT IT SAYS:") is None
+    assert judge_inputs.introduced_kind("we put it this test line:") == ("question", None)                 # guard
+    assert judge_inputs.introduced_kind("Box says:") == ("reply", None)                                     # guard
+    asked = ("I'm marking it on WHAT IT SAYS: is it right? How it sounds doesn't come into it.\nMark it 1 to 5.\n"
+             "Apprentice asked it: \"How many letters in sugar?\"\nHelper said: \"the count is 5\"", ("the count is 5", ""))
+    assert _last_answer_line(*asked, "Put the mark on one line like this and nothing else:\nMARK: n   (n = 1 to 5)") == "MARK: 5"
