@@ -117,11 +117,13 @@ _LEVEL_LINE = re.compile(r"[ \t]*+(?:[-*\u2022][ \t]*+)?\**([A-Za-z][\w'-]*(?: [
                          r"[ \t]+(\S[^\n]*)")
 # what a level's meaning says of a reply, good or bad (a crude reading, for the ends of a ladder whose order is not named)
 _GOOD = re.compile(r"\b(?:right|correct(?:ly)?|good|perfect|clean(?:ly)?|fine|pass(?:es)?|accurate|spot-on|ideal|exactly|excellent|"
-                   r"acceptable|ready|ok|okay|clear|as (?:asked|requested)|the (?:way|manner) (?:it was|(?:she|he|they|you) \w+) asked)\b",
-                   re.I)                                                       # ("it talked the way it was asked")
+                   r"acceptable|ready|ok|okay|clear|as (?:asked|requested)|"
+                   r"(?:the (?:way|manner)|(?:did|does|do|done) what) (?:it was|was|(?:she|he|they|you) \w+) asked)\b",
+                   re.I)                                                # ("it talked the way it was asked", "did what was asked")
 _BAD = re.compile(r"\b(?:wrong|incorrect|missing|garbled|silent|nothing|no answer|fail(?:s|ed)?|bad|unusable|muddled|hopeless|"
                   r"unintelligible|can't|cannot|worse|(?<!at )worst|off|needs? (?:work|fixing|redoing)|unacceptable|unclear|muffled|"
-                  r"(?:different|other) (?:way|manner))\b|n't\b",     # ("... or at worst in a normal clear voice": the least that is good)
+                  r"(?:different|other) (?:way|manner)|hard to (?:make out|hear|follow|understand))\b|n't\b",
+                  # ("... or at worst in a normal clear voice": the least that is good)
                   re.I)
 _NEGATED = re.compile(r"\b(?:not|never|no longer|nearly|almost|partly|partially)\s+(?:\w+\s+)?$", re.I)   # "not good enough", "not
 #                                                                           quite right", "only nearly right", "only partly right"
@@ -301,12 +303,16 @@ def letter_grades(rubric) -> list | None:
 
 
 # An answer line shown as a template to copy: `score=<N>`, "**Score:** N", "Better response: <1 or 2>"
-_PLACEHOLDER = re.compile(r"<[^<>\n]{1,40}>|\{[^{}\n]{1,30}\}|\[[^\[\]\n]{1,30}\]|(?<![\w<\[{])(?:N{1,3}|X{1,3}|#|\?+|_+)(?![\w>\]}])|"
-                          r"(?<![\w<\[{])[nx](?=[ \t]*%)|"                           # "ACCURACY: n%"
-                          r"(?<=[:=][ \t])[nx](?=[ \t]*(?:$|\([ \t]*[nx]\b))|(?<=[:=][ \t])(?:_+|[NnXx])(?=[ \t]*\])|(?<![\w<\[{])[nx](?=[ \t]*/[ \t]*\d|[ \t]+(?:of|out of)[ \t]+\d)|"   # "PINS: n" (the line's
-                          #                                                          end), "n/5", "CREW SCORE n of 7"
+_PLACEHOLDER = re.compile(r"<[^<>\n]{1,40}>|<one of [^<>\n]{1,80}>|\{[^{}\n]{1,30}\}|\[[^\[\]\n]{1,30}\]|"     # "<one of DARK / ... / FULL BEAM>"
+                          r"(?<![\w<\[{])(?:N{1,3}|X{1,3}|#|\?+|_+)(?![\w>\]}])|"
+                          r"(?<![\w<\[{])(?:n{1,3}|x{1,3})(?=[ \t]*%)|"                 # "ACCURACY: n%", "ACCURACY: nn%"
+                          # "PINS: n" at the line's end or before its note ("TIERS: n   (n = 1 to 5)"), "DLV=n"
+                          r"(?:(?<=[:=])|(?<=[:=][ \t]))[nx](?=[ \t]*(?:$|\([ \t]*[nx]\b))|"
+                          r"(?<=[:=][ \t])(?:_+|[NnXx])(?=[ \t]*\])|"                     # "[FIDELITY: ____]", "[SCORE: N]"
+                          r"(?<![\w<\[{])[nx](?=[ \t]*/[ \t]*\d|[ \t]+(?:of|out of)[ \t]+\d)|"   # "n/5", "CREW SCORE n of 7"
                           r"\((?:int|integer|number|score|digit)\)|"                  # AudioBench's "Rating: (int)"
                           r"(?<=[=:])\d\.\d{1,3}(?![\d.])|(?<=[=:] )\d\.\d{1,3}(?![\d.])|"      # "like score=0.50": the value's form
+                          r"(?<![\w.])[xXnN]\.[xXnN]{1,3}(?![\w.])|"                    # "SAVE: x.xx"
                           r"\b\d{1,3}\s*(?:-|\u2013|/|\|)\s*\d{1,3}\b|\b\w+(?:\s*(?:/|\||\bor\b)\s*\w+)+(?![\w \t]*:)")   # (not "CLEAR or KEY:")
 _TEMPLATE_KEY = re.compile(r"(?:\b|(?<=_))(?:score\w*|rating\w*|grade\w*|verdict\w*|winner\w*|better\w*|prefer\w*|choice\w*|"
                            r"result\w*|judg\w*|label\w*|mos|overall|final|correct\w*|decision\w*)\b", re.I)
@@ -417,7 +423,7 @@ def answer_template(rubric) -> tuple | None:
            # a line whose key is in capitals after "as", "in the form": "as SENSORY: <word>", "in the form RESOLVED: that <...>"
            r"\b(?:(?:in|of) the form|as|fill in|fill out|complete)[ \t]+(?=(?-i:[A-Z][A-Z0-9 ]{1,30})[:=])|"
            r"\b(?:fill in|fill out)[ \t]*:|\b(?:answer|reply|return|output)[ \t]*:(?=[ \t]*\S[^\n]*[:=])|"   # "Answer: BARREL: <grade>"
-           r"\b(?:record|log)[ \t]*:(?=[ \t]*[A-Za-z][^\n:]{0,30}:[ \t]*(?:<|_|[nNxX]\b))|"     # "Record: SoC: <number>%" (a blank
+           r"\b(?:record|log|mark)[ \t]*:(?=[ \t]*[A-Za-z][^\n:]{0,30}:[ \t]*(?:<|_|[nNxX]\b))|"   # "Record: SoC: <number>%" (a blank
            #                                                                  to fill, not "Record: WINNING CONTROL: 31 / 47 / LEVEL")
            r"\b(?:put|write|enter|log|record) it as[ \t]+(?=(?-i:[A-Z][A-Z0-9 ]{1,30})[ \t]+[nNxX_<])|"     # "put it as CREW SCORE n of 7"
            r"\b(?:send|give|write|put)\b[^:\n]{0,40}\bline,?[ \t]+like[ \t]*(?=\n)|"     # "just send me back the one line, like" / "RUNGS: 4"
@@ -439,10 +445,11 @@ def answer_template(rubric) -> tuple | None:
     shown.sort(key=lambda c: not _TEMPLATE_KEY.search(c[0]))     # a line that names what it holds first
     for line, introduced in shown:
         line = line.strip()
-        named = re.match(r"[\W_]*([A-Za-z][\w .]{0,20}?)\s*[:=]\s*(?=<[^<>\n]{1,30}>)", line)    # "CA=<score>", "ITEM 4.2: <score>"
+        named = re.match(r"[\W_]*([A-Za-z][\w .']{0,20}?)\s*[:=]\s*(?=<[^<>\n]{1,30}>)", line)    # "CA=<score>", "ITEM 4.2: <score>",
+        #                                                                                        "Tonight's voice: <word>"
         named = named if named and not input_heading(named.group(1)) else None       # not "Question: <question>"
         key = named or _TEMPLATE_KEY.search(line) or \
-            (re.match(r"[\W_]*(?:\d{1,4}[ \t]+)?[A-Za-z][\w .-]{0,30}?(?:[ \t]*%)?(?:\*\*|__)?(?:\s*[:=]|\.(?=[ \t]))|"
+            (re.match(r"[\W_]*(?:\d{1,4}[ \t]+)?[A-Za-z][\w .-]{0,30}?(?:[ \t]*%|[ \t]*\([^()\n]{1,12}\))?(?:\*\*|__)?(?:\s*[:=]|\.(?=[ \t]))|"
                       r"[\W_]*[A-Z][A-Z0-9]*(?: [A-Z0-9]+){0,3}(?=[ \t]+(?:[nNxX]|_+|<[^<>\n]{1,30}>)(?:[ \t]*/[ \t]*\d{1,3})?(?:\W|$))|"
                       r"[\W_]*[A-Z][A-Z0-9]*-(?=<[^<>\n]{1,30}>)",       # a code: "LL-<mark>"
                       line) if introduced else None)

@@ -180,6 +180,9 @@ def answer_format(rubric, pairwise=False, bare_default=False) -> dict:
         elif pairwise and 2 <= len(shown_values) <= 3 and not fmt.get("labels"):     # "<preferred>first</preferred> or ..."
             fmt["labels"] = shown_values[:2]
             fmt["tie"] = shown_values[2] if len(shown_values) == 3 else fmt["tie"]
+        verdict = next((pair for pair in VERDICTS if {v.lower() for v in shown_values} == set(pair)), None)
+        if not pairwise and verdict:                  # "<verdict>PASS</verdict> or <verdict>FAIL</verdict>": those words
+            fmt["levels"] = sorted(shown_values, key=lambda v: v.lower() != verdict[1])
     elif keys or re.search(r"\bJSON\b", rubric) or spec:
         fmt.update(style="json", slots=keys or (["choice"] if pairwise else ["score"]))
         offered = re.search(rf'"{re.escape(fmt["slots"][0])}"\s*:\s*"(\w+)"\s*(?:\||/|or)\s*"(\w+)"'
@@ -526,9 +529,11 @@ def answer_tags(rubric, want, pairwise) -> list:
                                                         rubric))
                     if not re.fullmatch(_TEXT_SLOT, t, re.I)]
     # (for a pair, one tag shown with two or three different words on one line: "<take>dawn</take> or <take>dusk</take>")
-    if not tags and pairwise:
+    # (and for a score, one tag shown with a verdict's two words: "<verdict>PASS</verdict> or <verdict>FAIL</verdict>")
+    if not tags:
         shown = [(t, line) for line in rubric.splitlines() for t in dict.fromkeys(re.findall(r"<([A-Za-z][\w-]*)>[^<>\n]{1,30}</\1>", line))]
-        tags = [t for t, line in shown if 2 <= len(set(re.findall(rf"<{re.escape(t)}>\s*([^<>\n]{{1,30}}?)\s*</{re.escape(t)}>", line))) <= 3
+        held = {t: {w.lower() for w in re.findall(rf"<{re.escape(t)}>\s*([^<>\n]{{1,30}}?)\s*</{re.escape(t)}>", line)} for t, line in shown}
+        tags = [t for t, _ in shown if (2 <= len(held[t]) <= 3 if pairwise else held[t] in map(set, VERDICTS))
                 and not re.fullmatch(_TEXT_SLOT, t, re.I)][:1]
     return tags
 

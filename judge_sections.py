@@ -292,7 +292,9 @@ def split_sections(text) -> tuple[list, str]:
         # "Reply: A, B or SAME" (the replies' own labels listed, a tie's word after them): the answer's form, not a reply
         if kind and kind[0] == "reply" and re.fullmatch(r"[ \t]*[\"'`]?(A|1|first|left|X)[\"'`]?[ \t]*(?:,|/|\bor\b)[ \t]*[\"'`]?(B|2|second|right|Y)"
                                                     r"[\"'`]?(?:[ \t]*,?[ \t]*(?:or\b|/)?[ \t]*[\"'`]?[A-Za-z][\w -]{0,15}?[\"'`]?)?[ \t]*\.?[ \t]*",
-                                                    m.groupdict().get("rest") or "", re.I):
+                                                    m.groupdict().get("rest") or "", re.I) or \
+                kind and kind[0] == "reply" and re.match(r"[ \t]*([A-Za-z][\w' ]{0,20}?)[ \t]*:[ \t]*\S[^\n]{0,30}?[ \t]+(?:or|/|\|)[ \t]+\1[ \t]*:",
+                                                         m.groupdict().get("rest") or ""):    # "Reply: Use: CP3  or  Use: CP5"
             free.append(line)
             current, blank = None, False
             continue

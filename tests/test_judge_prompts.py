@@ -5160,3 +5160,33 @@ def test_inputs_after_round_sixty_four():
     asked = ("I'm marking it on WHAT IT SAYS: is it right? How it sounds doesn't come into it.\nMark it 1 to 5.\n"
              "Apprentice asked it: \"How many letters in sugar?\"\nHelper said: \"the count is 5\"", ("the count is 5", ""))
     assert _last_answer_line(*asked, "Put the mark on one line like this and nothing else:\nMARK: n   (n = 1 to 5)") == "MARK: 5"
+
+
+def test_answer_forms_after_round_sixty_five():
+    """Bug caught (round 65, read after it was held out: batch 146's work order, 147's dice tower, 148's lamp room, aurora
+    van, bodybuilding card, fell race and flashcards, 149's mortuary bench, street-lighting ticket and jeepney, plain
+    batch 66's release gate): "ACCURACY (0-10): n", "SAVE: x.xx", "ACCURACY: nn%", "DLV=n", a placeholder of more than
+    40 characters ("<one of DARK / ... / FULL BEAM>"), a key with an apostrophe ("Tonight's voice: <word>") and "Mark:
+    CONDITION: <word>" were no answer lines; "Reply: Use: CP3  or  Use: CP5" read as a reply; "<verdict>PASS</verdict>
+    or <verdict>FAIL</verdict>" was no verdict; "did not do what was asked" and "hard to make out" read neither good nor
+    bad. Guards: "Reply: Use: ..." with one answer is still a reply; "a different way to what was asked" and "goes
+    against what was asked" still read bad (they did once "what was asked" read good anywhere)."""
+    assert judge_forms.answer_template("Complete field 4 in this exact form:\nACCURACY (0-10): n") == ("ACCURACY (0-10): ", "n", "")
+    assert judge_forms.answer_template("Reply with one line, two decimals: SAVE: x.xx") == ("SAVE: ", "x.xx", "")
+    assert judge_forms.answer_template("Complete the log with a single line:\nACCURACY: nn%") == ("ACCURACY: ", "nn", "%")
+    assert judge_forms.answer_template("Enter as: DLV=n") == ("DLV=", "n", "")
+    assert judge_forms.answer_template("Log it as a single line:\nLAMP: <one of DARK / FLICKERING / DIM / STEADY / FULL BEAM>") \
+        == ("LAMP: ", "<one of DARK / FLICKERING / DIM / STEADY / FULL BEAM>", "")
+    assert judge_forms.answer_template("give me one line: Tonight's voice: <word>") == ("Tonight's voice: ", "<word>", "")
+    assert judge_forms.answer_template("Mark: CONDITION: <word>") == ("CONDITION: ", "<word>", "")
+    assert judge_sections.split_sections("Which box goes out?\n\nReply: Use: CP3  or  Use: CP5")[0] == []
+    assert judge_sections.split_sections("Which box goes out?\n\nReply: Use: the count is 6")[0] == \
+        [("reply", None, "Use: the count is 6")]                                                # guard
+    fmt = judge_rubric.answer_format("Rate it 1-5. 4 or 5 PASSES; 3 or below FAILS. Output the verdict inside tags: "
+                                     "<verdict>PASS</verdict> or <verdict>FAIL</verdict>.")
+    assert (fmt["style"], fmt["slots"], fmt["levels"]) == ("tag", [("verdict", None)], ["FAIL", "PASS"])
+    assert judge_forms.defined_verdict("  RIDE = voice came out the way it was asked and clear\n  WALK = voice did not do what "
+                                       "was asked, or hard to make out\nReply with one line: VERDICT: RIDE  or  VERDICT: WALK") \
+        == ["WALK", "RIDE"]
+    assert judge_forms._leaning("it talked in a clearly different way to what was asked") == -1       # guard
+    assert judge_forms._leaning("Muffled, or the manner goes against what was asked") == -1           # guard
