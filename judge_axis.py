@@ -105,6 +105,8 @@ _NEG_BEFORE = re.compile(r"\b(?:(?:does|do|should|must|will|shall)(?: not|n't) (
                          r"(?:does|do)(?: not|n't) come into (?:it|this|that|the \w+)\b|"      # "How it sounds doesn't come into it"
                          r"(?:is|are) not for (?:this|the|our|my) \w+\b|(?:is|are) no concern\b|"     # "... are not for this log"
                          r"(?<=:[ \t])not in the (?:rules|rulebook|scoring|marking|criteria)\b|"     # "Voice, speed, volume: not in the rules"
+                         r"(?<=:[ \t])not (?:on|part of|for) (?:this|the|my|our) (?:tag|sheet|card|form|ticket|log|check|list)\b|"
+                         #                                                     ("Volume, tone, speed: NOT on this tag")
                          r"(?:is|are) (?:being )?(?:checked|judged|marked|scored|assessed|handled) by (?:someone else|somebody else|"
                          r"(?:the|our|a|another) (?:[\w-]+ ){0,2}(?:department|team|office|panel|teacher|judge|colleague|person|staff))\b|"
                          #                                                 ("... by the Maths department", "... by someone else")
@@ -145,6 +147,7 @@ _NEG_BEFORE = re.compile(r"\b(?:(?:does|do|should|must|will|shall)(?: not|n't) (
 # boundary before them, so they stand outside the \b group
 _NEG_AFTER = re.compile(rf"(?:\b(?:ignor\w*|disregard\w*|without|regardless of|irrespective of|no matter|rather than|"
                         rf"(?:do not|never) let|forget(?: about)?|(?:do not|does not|never) mind|(?:do not|never) take|"
+                        rf"(?:do not|never) go by|"                                          # "Don't go by the voice"
                         rf"(?:do not|never|no need to) worry|(?:say|write) nothing about|(?:please |do )?not look (?:at|if|whether)|"
                         rf"(?:set|put|leave) aside|\bchecks? (?:that |this |it )?separately\b|"     # "Our pharmacist checks separately whether"
                         rf"leave (?=(?:\w+ ){{1,3}}out of (?:it|this|that|consideration|account)\b)|"      # "leave the words out of it"
@@ -157,7 +160,7 @@ _NEG_AFTER = re.compile(rf"(?:\b(?:ignor\w*|disregard\w*|without|regardless of|i
                         rf"(?=[^.;\n]{{0,40}}\b(?:separately|later|elsewhere|another time|next time)\b)|"   # "we'll sort the voice out separately"
                         rf"(?:another|a separate|a different|other) (?:\w+ ){{0,2}}(?:checks?|judges?|scores?|rates?|grades?|reviews?|"
                         rf"handles?|covers?|evaluates?|assess\w*))|"      # "a separate annotator checks content"
-                        rf"n't (?:{_JUDGE_WORDS}|need to|mind|worry)|"
+                        rf"n't (?:{_JUDGE_WORDS}|need to|mind|worry|go by)|"
                         rf"\b(?:dont|doesnt|shouldnt|wont) (?:{_JUDGE_WORDS}|need to|mind|worry)|"      # "dont care abt the voice"
                         rf"(?<=,) (?:not|never)(?! only| just| merely| simply)|"     # "how speech sounds, never what it says"
                         rf"(?<=only) (?:not|never))\b", re.I)           # "RATE CORRECTNESS OF ANSWER ONLY NOT VOICE"
@@ -186,11 +189,12 @@ def _affirmed(text) -> str:
     bare = re.sub(r"\([^()\n]{0,200}\)", lambda m: " " * len(m.group(0)), text)
     # (in a run-on letter with no stops, a new "I only want ..." starts one: "I am not bothered how they sound my hearing is
     # not what it was I only want to know which one got it right")
-    ends = [m.start() for m in re.finditer(r"\.(?!\d)|[;!?\n\u2014]|\s(?=(?:I|I'm|i'm|im) (?:only|just|really|mainly|simply|want|need|care|asking)\b)|\s(?=but\s)|"
+    # ("etc." before a lowercase word ends nothing: "Voice quality, speed etc. are irrelevant for this decision")
+    ends = [m.start() for m in re.finditer(r"\.(?!\d)(?!(?<=\betc\.)[ \t]+[a-z])|[;!?\n\u2014]|\s(?=(?:I|I'm|i'm|im) (?:only|just|really|mainly|simply|want|need|care|asking)\b)|\s(?=but\s)|"
                                            r"\s-{1,2}\s(?=only\b)|[,:](?=\s+(?:I|I'm|I am|i|i'm|im|we|we're|we are|(?i:but|please|pls|just|only))\b)|"
                                            r",(?=\s+(?i:which|who|how|what|rate|score|judge|decide|pick|choose|tell)\b)", bare)]
     starts = [m.start() + (1 if m.group(0)[0].isspace() else 0)
-              for m in re.finditer(r"\.(?!\d)|[;!?\n,]|\s(?:-{1,3}|[\u2013\u2014])\s", bare)]  # where one begins (after); " - ", " -- " too
+              for m in re.finditer(r"\.(?!\d)(?!(?<=\betc\.)[ \t]+[a-z])|[;!?\n,]|\s(?:-{1,3}|[\u2013\u2014])\s", bare)]  # where one begins (after); " - ", " -- " too
 
     def clause_end(i):
         k = bisect.bisect_left(ends, i)

@@ -125,7 +125,7 @@ _BAD = re.compile(r"\b(?:wrong|incorrect|missing|garbled|silent|nothing|no answe
                   r"(?:different|other) (?:way|manner)|hard to (?:make out|hear|follow|understand))\b|n't\b",
                   # ("... or at worst in a normal clear voice": the least that is good)
                   re.I)
-_NEGATED = re.compile(r"\b(?:not|never|no longer|nearly|almost|partly|partially)\s+(?:\w+\s+)?$", re.I)   # "not good enough", "not
+_NEGATED = re.compile(r"(?:\b(?:not|never|no longer|nearly|almost|partly|partially)|n't)\s+(?:\w+\s+)?$", re.I)   # "not good enough", "not
 #                                                                           quite right", "only nearly right", "only partly right"
 
 
@@ -221,8 +221,8 @@ def defined_verdict(rubric) -> list | None:
     definitions read; None where they do not read one good and one bad."""
     word = r"[\"'`]?\b([A-Z][A-Z-]{1,15}(?: [A-Z][A-Z-]{1,15}){0,2})\b[\"'`]?"      # ("SIGNED OFF", "NO TRY")
     leaning = {}
-    # ("WHITE light = ...", "HIT means right answer, MISS means it's not right")
-    for m in re.finditer(rf"{word}(?:[ \t]+[a-z]+)?(?:[ \t]*=|[ \t]+(?:means|stands for))[ \t]*((?:e\.g\.|i\.e\.|[^.\n;,]|,(?![ \t]*[\"'`]?[A-Z]{{2,}}\b)){{3,120}})",
+    # ("WHITE light = ...", "HIT means right answer, MISS means it's not right", "NDI (no deception indicated) = ...")
+    for m in re.finditer(rf"{word}(?:[ \t]+[a-z]+)?(?:[ \t]*\([^()\n]{{1,40}}\))?(?:[ \t]*=|[ \t]+(?:means|stands for))[ \t]*((?:e\.g\.|i\.e\.|[^.\n;,]|,(?![ \t]*[\"'`]?[A-Z]{{2,}}\b)){{3,120}})",
                          rubric):
         leaning.setdefault(m.group(1), []).append(_leaning(m.group(2)))
     # (or by a dash, a line each: "ACCURATE   - the aid gave the correct answer.")
@@ -243,6 +243,8 @@ def defined_verdict(rubric) -> list | None:
                          rf"[\"'`]?[A-Z]{{2,}}\b|$)", rubric):
         bare_no = re.fullmatch(r"[ \t]*(?:(?:it|they|that|this)[ \t]+)?(?:is|are|was|does|did)?[ \t]*(?:not|n't)[ \t]*", m.group(2))
         leaning.setdefault(m.group(1), []).append(-1 if bare_no else _leaning(m.group(2)))      # "..., RED if it is not"
+    for m in re.finditer(rf"{word}[ \t]+otherwise\b", rubric):
+        leaning.setdefault(m.group(1), []).append(-1)                 # "Verdict ON PARADE if ... good. Verdict DISMISSED otherwise."
     for m in re.finditer(rf"(?:^|(?<=[.!?\n]))[ \t]*([A-Za-z][^.!?\n=]{{2,60}}?)[ \t]*=[ \t]*{word}[ \t]*(?:[.!;]|$)", rubric, re.M):
         leaning.setdefault(m.group(2), []).append(_leaning(m.group(1)))           # "Middling or worse = CLOSED."
     for m in re.finditer(rf"(?m)^[ \t]*(?:[-*\u2022][ \t]*)?([A-Za-z][^\n]{{2,120}}?)[ \t]*(?:->|=>|\u2192)[ \t]*{word}[ \t.]*$", rubric):
@@ -295,6 +297,12 @@ def letter_grades(rubric) -> list | None:
     m = re.search(rf"\bA{meaning}(?:\s*[,;/]?\s*(?:[-*\u2022]\s*)?(?:and\s+|or\s+)?\b[B-F]{meaning}){{4}}", rubric) or \
         re.search(rf"(?i:\bgrades?\b)[^.\n]{{0,30}}?\bA{meaning}?(?:\s*[,;/]\s*(?:and\s+|or\s+)?[B-F]\b){{3}}"
                   rf"\s*[,;/]?\s*(?:and\s+|or\s+)?[B-F]{meaning}?(?![\w-])", rubric)
+    # or one a line, each with its meaning: "A - right answer, spoken just as asked" / ... / "E - no answer"
+    lines = None if m else re.search(r"(?m)^[ \t]*A[ \t]*[-=:\u2013\u2014)][ \t]*\S[^\n]*(?:\n[ \t]*[B-F][ \t]*[-=:\u2013\u2014)][ \t]*\S[^\n]*){4}",
+                                     rubric)
+    if lines:
+        letters = re.findall(r"(?m)^[ \t]*([A-F])", lines.group(0))
+        return letters[::-1] if letters == sorted(set(letters)) else None
     # or each with a ladder's word after a space: "A excellent, B good, C fair, D poor, E very poor"
     words = "|".join(sorted(map(re.escape, LADDER), key=len, reverse=True))
     m = m or re.search(rf"\bA[ \t]+(?i:{words})\b(?:[ \t]*[,;/][ \t]*(?:and[ \t]+|or[ \t]+)?[B-F][ \t]+(?i:{words})\b){{4}}", rubric)
@@ -309,7 +317,8 @@ _PLACEHOLDER = re.compile(r"<[^<>\n]{1,40}>|<one of [^<>\n]{1,80}>|\{[^{}\n]{1,3
                           # "PINS: n" at the line's end or before its note ("TIERS: n   (n = 1 to 5)"), "DLV=n"
                           r"(?:(?<=[:=])|(?<=[:=][ \t]))[nx](?=[ \t]*(?:$|\([ \t]*[nx]\b))|"
                           r"(?<=[:=][ \t])(?:_+|[NnXx])(?=[ \t]*\])|"                     # "[FIDELITY: ____]", "[SCORE: N]"
-                          r"(?<![\w<\[{])[nx](?=[ \t]*/[ \t]*\d|[ \t]+(?:of|out of)[ \t]+\d)|"   # "n/5", "CREW SCORE n of 7"
+                          r"(?<![\w<\[{])[nx](?=[ \t]*/[ \t]*\d|[ \t]+(?:of|out of|de)[ \t]+\d)|"   # "n/5", "CREW SCORE n of 7",
+                          #                                                                        "HILOS: n de 7"
                           r"\((?:int|integer|number|score|digit)\)|"                  # AudioBench's "Rating: (int)"
                           r"(?<=[=:])\d\.\d{1,3}(?![\d.])|(?<=[=:] )\d\.\d{1,3}(?![\d.])|"      # "like score=0.50": the value's form
                           r"(?<![\w.])[xXnN]\.[xXnN]{1,3}(?![\w.])|"                    # "SAVE: x.xx"
@@ -332,7 +341,10 @@ def answer_options(rubric) -> tuple | None:
             single = re.search(r"(?<!\w)'[^'\n]{1,60}'(?!\w)", line)
             # single quotes name things in prose ("listen to 'Response A' and 'Response B'"): only whole answer lines
             asked = re.search(rf"\b{_ANSWER_VERB}\b", line[:line.find(listed[0])], re.I)     # "Answer with just 'Take 1' or 'Take 2'"
-            if start.strip() and all(rest) and len(set(rest)) == len(rest) and (not single or start.endswith(": ") or asked):
+            # (two names given, not offered: 'one clipped to each line: "Lunge 1" and "Lunge 2"')
+            named = re.search(rf"[\"\u201d][ \t]+and[ \t]+[\"\u201c]{re.escape(listed[-1])}", line) and not asked
+            if start.strip() and all(rest) and len(set(rest)) == len(rest) and (not single or start.endswith(": ") or asked) \
+                    and not named:
                 return start, rest
             # the tie in its own words after two that share a start: "Answer `Take 1` or `Take 2`, or `No preference`"
             tied = len(listed) == 3 and re.fullmatch(TIE_WORDS, listed[2], re.I)
@@ -358,7 +370,7 @@ def answer_options(rubric) -> tuple | None:
         # a note after an answer left out: "Pick: Neither (if they are equally good)"
         # and a condition after the tie: "VERDICT: EQUAL if they are equally good"
         pieces = [re.sub(r"\s*\([^()\n]{1,60}\)|\s+(?:if|when)\s[^,.:]*\.?$", "", p).strip(" \t.`*\u2014\u2013")   # "X  \u2014 or \u2014  Y"
-                  for p in re.split(r"\s*,\s*(?:or\s+)?|\s+(?:\||or)\s+", line)]
+                  for p in re.split(r"\s*,\s*(?:or\s+)?|\s+(?:\||or|/)\s+", line)]      # ("Result: A / Result: B / Result: LEVEL")
         below = lines[i + 1] if i + 1 < len(lines) and not (i < len(apart) and apart[i]) else ""
         shared = below[:below.rfind(" ") + 1]             # "Write one line: Verdict: correct" over "Verdict: incorrect"
         if len(pieces) < 2 and ":" in shared and shared in line and re.fullmatch(r"\w+", line.rsplit(shared, 1)[1]):
@@ -404,6 +416,9 @@ def answer_template(rubric) -> tuple | None:
     bracketed = _bracketed_template(rubric)
     if bracketed:
         return bracketed
+    angled = re.search(r"\b(?:e\.g\.|like|for example|such as)[ \t,:]*(<<|\{\{)[ \t]*(\w{1,8})[ \t]*(>>|\}\})", rubric, re.I)
+    if angled:                                 # "the voice number inside double angle brackets ..., e.g. <<1>>"
+        return angled.group(1), angled.group(2), angled.group(3)
     shown = [(line, False) for block in re.findall(r"```[^\n]*\n(.*?)```", rubric, re.S) for line in block.splitlines()[:6]]
     shown += [(x, False) for x in re.findall(r"`([^`\n]{1,80})`", rubric)]
     shown += [(a or b, False) for a, b in re.findall(r"[\"\u201c]([^\"\u201c\u201d\n]{1,80})[\"\u201d]|"
@@ -422,12 +437,14 @@ def answer_template(rubric) -> tuple | None:
            #                                                              (not "one line in the form FIT:", the line's own key)
            # a line whose key is in capitals after "as", "in the form": "as SENSORY: <word>", "in the form RESOLVED: that <...>"
            r"\b(?:(?:in|of) the form|as|fill in|fill out|complete)[ \t]+(?=(?-i:[A-Z][A-Z0-9 ]{1,30})[:=])|"
-           r"\b(?:fill in|fill out)[ \t]*:|\b(?:answer|reply|return|output)[ \t]*:(?=[ \t]*\S[^\n]*[:=])|"   # "Answer: BARREL: <grade>"
+           r"\b(?:fill in|fill out)[ \t]*:|\b(?:answer|reply|return|output)[ \t]*:(?=[ \t]*\S[^\n:=]{0,30}[:=])|"   # "Answer: BARREL: <grade>" (not "... of its
+           #                            reply: are they correct and complete? ... claps, 1 to 5:")
            r"\b(?:record|log|mark)[ \t]*:(?=[ \t]*[A-Za-z][^\n:]{0,30}:[ \t]*(?:<|_|[nNxX]\b))|"   # "Record: SoC: <number>%" (a blank
            #                                                                  to fill, not "Record: WINNING CONTROL: 31 / 47 / LEVEL")
            r"\b(?:put|write|enter|log|record) it as[ \t]+(?=(?-i:[A-Z][A-Z0-9 ]{1,30})[ \t]+[nNxX_<])|"     # "put it as CREW SCORE n of 7"
            r"\b(?:send|give|write|put)\b[^:\n]{0,40}\bline,?[ \t]+like[ \t]*(?=\n)|"     # "just send me back the one line, like" / "RUNGS: 4"
-           r"\b(?:complete|fill in|fill out)\b[^:\n]{0,200}:[ \t]*(?=\n)|"
+           r"\b(?:(?<!\band )(?<!\bor )(?<!\bis )(?<!\bare )(?<!\bbe )complete|fill in|fill out)\b[^:\n]{0,200}:[ \t]*(?=\n)|"
+           #                                   (the verb, not "are they correct and complete? ... claps, 1 to 5:")
            r"(?m:^[ \t]*#{1,6}[ \t]*(?:please[ \t]+)?(?:complete|fill in|fill out)\b[^:\n]{0,80}$)")
     # ("Please complete this line ..., writing 1 or 2 in the gap:", a heading "## Fill in this line and return only it")
     for m in re.finditer(cue, rubric, re.I):          # the rest of the line, or the lines below a cue that ends one
@@ -445,11 +462,14 @@ def answer_template(rubric) -> tuple | None:
     shown.sort(key=lambda c: not _TEMPLATE_KEY.search(c[0]))     # a line that names what it holds first
     for line, introduced in shown:
         line = line.strip()
+        # (an order before the line's own key is not part of it: "Please write only: CLAPS: n")
+        line = re.sub(r"^(?i:(?:please[ \t]+)?(?:write|put|enter|give|answer|reply|log|record|return|send)\b[^:\n]{0,30}:[ \t]+)"
+                      r"(?=[A-Za-z][^:\n]{0,30}[:=])", "", line)
         named = re.match(r"[\W_]*([A-Za-z][\w .']{0,20}?)\s*[:=]\s*(?=<[^<>\n]{1,30}>)", line)    # "CA=<score>", "ITEM 4.2: <score>",
         #                                                                                        "Tonight's voice: <word>"
         named = named if named and not input_heading(named.group(1)) else None       # not "Question: <question>"
         key = named or _TEMPLATE_KEY.search(line) or \
-            (re.match(r"[\W_]*(?:\d{1,4}[ \t]+)?[A-Za-z][\w .-]{0,30}?(?:[ \t]*%|[ \t]*\([^()\n]{1,12}\))?(?:\*\*|__)?(?:\s*[:=]|\.(?=[ \t]))|"
+            (re.match(r"[\W_]*(?:\d{1,4}[ \t]+)?[A-Za-z][\w .-]{0,30}?(?:[ \t]*%|[ \t]*\([^()\n]{1,12}\)|[ \t]*/[ \t]*\d{1,3})?(?:\*\*|__)?(?:\s*[:=]|\.(?=[ \t]))|"
                       r"[\W_]*[A-Z][A-Z0-9]*(?: [A-Z0-9]+){0,3}(?=[ \t]+(?:[nNxX]|_+|<[^<>\n]{1,30}>)(?:[ \t]*/[ \t]*\d{1,3})?(?:\W|$))|"
                       r"[\W_]*[A-Z][A-Z0-9]*-(?=<[^<>\n]{1,30}>)",       # a code: "LL-<mark>"
                       line) if introduced else None)
@@ -482,7 +502,7 @@ def answer_template(rubric) -> tuple | None:
                 if whole and len(re.findall(rf"(?:^|[/|])[ \t]*{word}[ \t]", whole.group(0), re.I)) >= 2:
                     return line[:prefix.start(1)], whole.group(0), ""
             # what closes the value ("/10", "**"), not the sentence's tail ("and nothing else")
-            after = re.match(r"[ \t]*(?:/|of|out of)[ \t]*\d{1,3}\b|[^\s\w]*(?:\d+[^\s\w]*)?", line[hole.end():]).group(0)  # "__ / 10",
+            after = re.match(r"[ \t]*(?:/|of|out of|de)[ \t]*\d{1,3}\b|[^\s\w]*(?:\d+[^\s\w]*)?", line[hole.end():]).group(0)  # "__ / 10",
             #                                                                                           "n of 7" too
             return line[:hole.start()], hole.group(0), after.rstrip(".,;")
     # an example answer that is a number with its unit: "Tell me how many sacks, like '3 sacks'", "e.g. "4 stars""

@@ -348,6 +348,7 @@ def introduced_kind(line) -> tuple | None:
                  r"\bhow (?:it|they|the \w+|a \w+)(?: is| was| are)? (?:said|says|spoke|speaks|spoken|sounded|sounds|answered)\b|"
                  #                               ("I only care about HOW it said it:", "deliv. (n.) - how a thing is said:")
                  r"\bwhether\b|"            # "... a reading, 0 to 1, for whether the ANSWER is right:": what to judge, over its ladder
+                 r"\bwhich\b(?:[ \t]+[\w']+){0,4}?[ \t]+(?:better|best|worse|worst)\b|"    # "Tell me which gave the better ANSWER:"
                  r"\b(?:counts?|matters?) (?:most|more|less|for)\b|"     # "- what it said counts most (about 70%):": a weight
                  r"^\s*(?:please\s+)?(?:mark|rate|score|grade|judge|assess|evaluate)\b|"     # "Mark it for the whole answer:": an order
                  r"^\s*(?:please\s+)?(?:answer|reply|respond|write|return|give|end|finish)\s+(?:with|only|in|using|on|as|by)\b",

@@ -478,10 +478,13 @@ def parse_judge_request(body: dict) -> dict:
     bare = bool(system) and not replies and not found["question"] and bool(free) and \
         not all(t.startswith(AFTER_AUDIO) for t in user if t.strip()) \
         and not RUBRIC_CUE.search(free) and not named \
-        and not re.search(r"\b(?:first|second|1st|2nd|next|last|other)[ \t]+(?:sound|clip|recording|audio|track|file)s?\b", free, re.I) \
+        and not re.search(r"\b(?:first|second|1st|2nd|next|last|other)[ \t]+(?:sound|clip|recording|audio|track|file)s?\b|"
+                          r"\b(?:sound|clip|recording|audio|track|file)[ \t]*(?:#|no\.?)?[ \t]*[1-9]\b", free, re.I) \
+        and not re.search(r"(?m)^[ \t]*\d{1,3}[ \t]*=[ \t]*\S(?:.*\n){1,6}?[ \t]*\d{1,3}[ \t]*=[ \t]*\S", free) \
         and not re.search(r"\b(?:question|request)\b[^\n]{0,80}\b(?:answer|reply|response)\b", free, re.I) \
         and not all(line.rstrip().endswith(":") for line in free.splitlines() if line.strip()) \
-        and not toy_question("", free)   # "Here is the spoken reply. Rate the speech from 1 to 5." is no transcript, nor a log of the question
+        and not toy_question("", free)   # "Here is the spoken reply. Rate the speech from 1 to 5." is no transcript, nor a log of the question,
+    #                                    nor "Recording 2 is what the helper said back." over a ladder ("10 = ...", "8 = ...")
     rubric = "\n\n".join(system + instructions + ([] if bare else [free]))[:MAX_RUBRIC]
     rubric = html.unescape(rubric) if re.search(r"&(?:lt|gt|quot|amp|apos);", rubric) else rubric   # inside an XML record
     rubric = rubric if ours else _or_joined(rubric)      # (our own request lists no answers one a line)

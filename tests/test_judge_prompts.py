@@ -5190,3 +5190,52 @@ def test_answer_forms_after_round_sixty_five():
         == ["WALK", "RIDE"]
     assert judge_forms._leaning("it talked in a clearly different way to what was asked") == -1       # guard
     assert judge_forms._leaning("Muffled, or the manner goes against what was asked") == -1           # guard
+
+
+def test_readings_after_round_sixty_six():
+    """Bug caught (round 66, read after it was held out: batch 150's anodising line, air-ambulance debrief, cash centre,
+    porcelain studio, vaulting club and shingle yard, 151's polygraph worksheet, kabuki prompter and skating panel, 152's
+    bugle band, 153's hammock stall and kin-ball clipboard): "Voice quality, speed etc. are irrelevant" ended its clause
+    at "etc.", so the voice stayed judged; "Volume, tone, speed: NOT on this tag" and "Don't go by the voice" left nothing
+    out; a system prompt over a user text of "Recording 2 is what the helper said back." and a ladder ("10 = ...") took
+    the whole text for the reply's words; "Tell me which gave the better ANSWER: right, ..." introduced a reply; "isn't
+    the right answer" read good; grades one a line ("A - right answer, ..."), "NDI (no deception indicated) = ...",
+    "Verdict DISMISSED otherwise", "HILOS: n de 7", "VOICE /10: n", "Result: A / Result: B / Result: LEVEL" and "e.g.
+    <<1>>" were no answer forms; "its reply: are they correct and complete? ... 1 to 5:" and "Please write only:" were
+    taken into the answer line. Guards below."""
+    assert "Voice" not in judge_axis._affirmed("Voice quality, speed etc. are irrelevant for this decision.")
+    assert "voice" in judge_axis._affirmed("We judge the voice, speed etc. The words do not matter.")          # guard
+    assert judge_axis.rubric_axis("RELEASE if the figure is correct.\n - Volume, tone, speed: NOT on this tag.") == "semantic"
+    assert "voice" not in judge_axis._affirmed("Don't go by the voice, the presses are too loud to care about that.")
+    asked = ("Item: trial intercom voice helper\n\nRecording 1 is the crew member asking. Recording 2 is what the helper said "
+             "back.", ("what is 2 plus 2", ""), ("2 plus 2 is 4", "quietly"), "What I need scored: DELIVERY ONLY. Whether the "
+             "answer is right is audited separately.\n\nScale 1-10:\n  10 = clean and as asked\n   1 = unintelligible\n\n"
+             "Write it as:\nDELIVERY SCORE: n/10")
+    body = _clips_body(*asked)
+    body["messages"].insert(0, {"role": "system", "content": "You are helping complete a kit debrief. Answer only in the format "
+                                                             "requested."})
+    assert [t for t, _, _ in judge_request.parse_judge_request(body)["replies"]] == ["2 plus 2 is 4"]
+    assert judge_sections.split_sections("Tell me which gave the better ANSWER: right and complete.")[0] == []
+    assert judge_inputs.introduced_kind("Which one was better? Here is what the first box said:") == ("reply", None)   # guard
+    assert judge_forms.defined_verdict("RELEASE = the figure is the right one.\nHOLD = wrong figure, or anything that isn't the "
+                                       "right answer.\nTAG: RELEASE\nor\nTAG: HOLD") == ["HOLD", "RELEASE"]
+    assert judge_forms.letter_grades("  A - right answer, spoken just as asked\n  B - one slip (a letter out) but spoken as asked\n"
+                                     "  C - wrong answer\n  D - wrong answer, spoken wrong\n  E - no answer") == ["E", "D", "C", "B", "A"]
+    assert judge_forms.letter_grades("  A - the first clip\n  B - the second clip\n  C - neither") is None     # guard: three
+    assert judge_forms.defined_verdict("  CLR (cleared) = the answer given is the correct one.\n  HLD (held) = the answer is "
+                                       "wrong.\nWrite: CALL: CLR   or   CALL: HLD") == ["HLD", "CLR"]
+    assert judge_forms.defined_verdict("Verdict ON PARADE if the reply is good overall. Verdict DISMISSED otherwise.\nReport as: "
+                                       "VERDICT: ON PARADE   or   VERDICT: DISMISSED") == ["DISMISSED", "ON PARADE"]
+    assert judge_forms.answer_template("Answer me just like this: HILOS: n de 7") == ("HILOS: ", "n", " de 7")
+    assert judge_forms.answer_template("Write: VOICE /10: n") == ("VOICE /10: ", "n", "")
+    assert judge_forms.answer_options("Log the result on one line:\nResult: LUNGE 1 / Result: LUNGE 2 / Result: LEVEL") == \
+        ("Result: ", ["LUNGE 1", "LUNGE 2", "LEVEL"])
+    assert judge_forms.answer_options('One unit on each line: "Lunge 1" and "Lunge 2".') is None
+    assert judge_forms.answer_options('Answer with "Take 1" or "Take 2".') == ("Take ", ["1", "2"])         # guard
+    assert judge_forms.answer_template("Reply with the voice number inside double angle brackets, e.g. <<1>>") == ("<<", "1", ">>")
+    claps = ("This is the line I gave to it:\n\nPlease judge only the WORDS of its reply: are they correct and complete? The "
+             "voice is not important now. We count with claps, 1 to 5:\n  5 claps - every word correct\n  1 clap - nothing\n"
+             "The reply of the box:\nPlease write only: CLAPS: n")
+    assert judge_forms.answer_template(claps) == ("CLAPS: ", "n", "")
+    assert judge_forms.answer_template("Please complete this line, writing 1 or 2 in the gap:\nBETTER: __") == \
+        ("BETTER: ", "__", "")                                                                          # guard
