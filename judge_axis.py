@@ -104,6 +104,8 @@ _NEG_BEFORE = re.compile(r"\b(?:(?:does|do|should|must|will|shall)(?: not|n't) (
                          r"(?:has|have|bears?) (?:no|nothing) (?:bearing|effect|influence|weight)\b|"     # "... has no bearing on the result"
                          r"(?:does|do)(?: not|n't) come into (?:it|this|that|the \w+)\b|"      # "How it sounds doesn't come into it"
                          r"(?:is|are) not for (?:this|the|our|my) \w+\b|(?:is|are) no concern\b|"     # "... are not for this log"
+                         r"(?:is|are) for (?:the|a) (?:next|later|another|separate|different) (?:[\w-]+ ){0,2}(?:review|check|test|"
+                         r"session|round|day|time)\b|"                         # "the voice is for the next kit review"
                          r"(?<=:[ \t])not in the (?:rules|rulebook|scoring|marking|criteria)\b|"     # "Voice, speed, volume: not in the rules"
                          r"(?<=:[ \t])not (?:on|part of|for) (?:this|the|my|our) (?:tag|sheet|card|form|ticket|log|check|list)\b|"
                          #                                                     ("Volume, tone, speed: NOT on this tag")
@@ -171,7 +173,7 @@ _FOCUS = re.compile(r"(?<!not )\b(?:only|solely|exclusively|purely|alone)\b(?!\s
                     r"partly|partially|slightly|somewhat|mostly|half|barely|roughly|loosely|vaguely|moderately)\b)|"    # "only partly matches"
                     r"\byour (?:job|task|role) (?:is|here is) to\b|"          # "Your job is to rate how ..."
                     r"\b(?:compare|judge|rate|score|assess|evaluate|grade|check|mark)\s+just\b", re.I)    # "compare just the voice"
-_NARROWS = re.compile(rf"\b(?:{_JUDGE_WORDS}|concentrat\w*|listen\w*|attend\w*|matters?|decide|choose|pick|determine|in scope|"
+_NARROWS = re.compile(rf"\b(?:{_JUDGE_WORDS}|concentrat\w*|listen\w*|attend\w*|matters?|decide|choose|pick|determine|in scope|test\w*|"
                       rf"(?:want|need) to know|whether)\b",
                       re.I)
 
@@ -228,6 +230,8 @@ def _affirmed(text) -> str:
         dashes = list(re.finditer(r"\s(?:-{1,3}|[\u2013\u2014])\s", text[start:i]))
         start += dashes[-1].end() if dashes else 0
         said = text[start:i]
+        if dashes and not said.strip():     # the subject before a list set off by dashes: "How it sounded - fast, slow,
+            return max(sentence_start(i), i - 200)      # loud, soft - doesn't come into this check"
         return start if said.count(",") >= 2 or re.search(r",[ \t]*(?!(?:and|but|so|while|though)\b)\w+(?:[ \t]+\w+)?[ \t]+(?:or|and)\b",
                                                           said[said.rfind(","):]) else clause_start(i)
     def topic_start(i):         # what "we do not judge here" leaves out is all before it in its sentence: "The sound of the

@@ -167,9 +167,11 @@ def own_ladder(rubric) -> list | None:
     ends = re.search(r"\b([A-Za-z]+) \((?:worst|lowest)\)((?: [A-Za-z][\w'-]*){1,5}) ([A-Za-z]+) \((?:best|highest)\)", rubric, re.I)
     if ends and _ladder([ends.group(1), *ends.group(2).split(), ends.group(3)]):
         return [ends.group(1), *ends.group(2).split(), ends.group(3)]
-    for m in re.finditer(r"(?i)\b(best|worst|highest|lowest) (?:to (?:the )?(?:best|worst|highest|lowest)|first)\b[^\n:]{0,30}:?[ \t]*", rubric):
+    for m in re.finditer(r"(?i)\b(best|worst|highest|lowest|poorest|finest) (?:to (?:the )?(?:best|worst|highest|lowest|poorest|finest)|"
+                         r"first)\b[^\n:]{0,30}:?[ \t]*", rubric):                 # ("from the poorest to the finest:")
         line, _, below = rubric[m.end():m.end() + 600].partition("\n")
         rows = [] if line.strip() else _level_lines(below)
+        rows = rows[:next((j for j, row in enumerate(rows) if row[1] != rows[0][1]), len(rows))]    # (not "Report line: Rating: <word>")
         numbered = re.findall(r"(?m)^[ \t]*(\d)[ \t]*[=:.)][ \t]*([A-Za-z][\w'-]*(?: [A-Za-z][\w'-]*){0,2})[ \t]*(?:\(|[-:\u2013]|$)",
                               "" if line.strip() else below[:400])       # "1 = BUST (useless)" / ... / "5 = DOUBLE TOP (spot on)"
         # (or in capitals after the bare number, a level of up to four words: "1 SLEPT THROUGH" / ... / "5 AT THE MILL GATE")
@@ -185,7 +187,7 @@ def own_ladder(rubric) -> list | None:
             [w.strip(" *`\"'.") for w in re.split(r"\s+(?:-|\u2013|\u2014|>|<|\|)\s+|\s*(?:[,/]|->|\u2192)\s*",
                                                    re.sub(r"\s*\([^()]*\)|\.\s+\S.*$", "", line).strip())]   # ("Champion (5) > Reserve (4)")
         if _ladder(words, most=4 if rows and not rows[0][2] else 3):
-            return words[::-1] if m.group(1).lower() in ("best", "highest") else words
+            return words[::-1] if m.group(1).lower() in ("best", "highest", "finest") else words
     lines = rubric.split("\n")
     for k in range(len(lines)):                               # no order named: the ends' meanings say it
         rows = _level_lines("\n".join(lines[k:k + 8]))
@@ -207,7 +209,8 @@ def own_ladder(rubric) -> list | None:
             # leaves a hole for a word ("INDEX = <word>")
             shown = re.search(rf"[\[<{{\"'`]\s*(?:{either})\s*[\]>}}\"'`]", after, re.I) or \
                 re.search(rf"\b(?:{either})(?:[ \t]*(?:/|\||,|\bor\b)[ \t]*(?:{either})){{{len(words) - 1}}}\b", after, re.I) or \
-                re.search(r"<(?:the[ \t]+)?(?:word|level|grade|mark|label)>", after, re.I)
+                re.search(r"<(?:the[ \t]+)?(?:word|level|grade|mark|label)>|\bone (?:word|level) from (?:the|this|that|my|our) "
+                          r"(?:ladder|list|scale)\b", after, re.I)        # ("FLOW: ____ (fill with one word from the ladder)")
             if _ladder(words) and lean[0] * lean[1] == -1 and all(sep.strip() in "-\u2013\u2014=" for _, sep, _ in rows) and shown:
                 return words if lean[0] < 0 else words[::-1]
     return None
@@ -315,7 +318,7 @@ _PLACEHOLDER = re.compile(r"<[^<>\n]{1,40}>|<one of [^<>\n]{1,80}>|\{[^{}\n]{1,3
                           r"(?<![\w<\[{])(?:N{1,3}|X{1,3}|#|\?+|_+)(?![\w>\]}])|"
                           r"(?<![\w<\[{])(?:n{1,3}|x{1,3})(?=[ \t]*%)|"                 # "ACCURACY: n%", "ACCURACY: nn%"
                           # "PINS: n" at the line's end or before its note ("TIERS: n   (n = 1 to 5)"), "DLV=n"
-                          r"(?:(?<=[:=])|(?<=[:=][ \t]))[nx](?=[ \t]*(?:$|\([ \t]*[nx]\b))|"
+                          r"(?:(?<=[:=])|(?<=[:=][ \t]))[nx](?=[ \t]*(?:$|\())|"          # ("RATING: n   (0-10, whole number)")
                           r"(?<=[:=][ \t])(?:_+|[NnXx])(?=[ \t]*\])|"                     # "[FIDELITY: ____]", "[SCORE: N]"
                           r"(?<![\w<\[{])[nx](?=[ \t]*/[ \t]*\d|[ \t]+(?:of|out of|de)[ \t]+\d)|"   # "n/5", "CREW SCORE n of 7",
                           #                                                                        "HILOS: n de 7"
@@ -437,7 +440,10 @@ def answer_template(rubric) -> tuple | None:
            #                                                              (not "one line in the form FIT:", the line's own key)
            # a line whose key is in capitals after "as", "in the form": "as SENSORY: <word>", "in the form RESOLVED: that <...>"
            r"\b(?:(?:in|of) the form|as|fill in|fill out|complete)[ \t]+(?=(?-i:[A-Z][A-Z0-9 ]{1,30})[:=])|"
-           r"\b(?:fill in|fill out)[ \t]*:|\b(?:answer|reply|return|output)[ \t]*:(?=[ \t]*\S[^\n:=]{0,30}[:=])|"   # "Answer: BARREL: <grade>" (not "... of its
+           r"\b(?:fill in|fill out)[ \t]*:|\b(?:reply|answer|respond) with[ \t]*:|"           # "Reply with: SOUND: n/10"
+           r"\b(?:fill (?:in )?|complete )(?:the|this) (?:box|field|blank|gap|line)[ \t]*(?::|[-\u2013](?=[ \t]))|"   # "Fill the box:
+           #                                                       PEGS IN: n/10", "Complete the field - RATING: n"
+           r"\b(?:answer|reply|return|output)[ \t]*:(?=[ \t]*\S[^\n:=]{0,30}[:=])|"   # "Answer: BARREL: <grade>" (not "... of its
            #                            reply: are they correct and complete? ... claps, 1 to 5:")
            r"\b(?:record|log|mark)[ \t]*:(?=[ \t]*[A-Za-z][^\n:]{0,30}:[ \t]*(?:<|_|[nNxX]\b))|"   # "Record: SoC: <number>%" (a blank
            #                                                                  to fill, not "Record: WINNING CONTROL: 31 / 47 / LEVEL")

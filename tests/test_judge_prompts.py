@@ -5239,3 +5239,31 @@ def test_readings_after_round_sixty_six():
     assert judge_forms.answer_template(claps) == ("CLAPS: ", "n", "")
     assert judge_forms.answer_template("Please complete this line, writing 1 or 2 in the gap:\nBETTER: __") == \
         ("BETTER: ", "__", "")                                                                          # guard
+
+
+def test_readings_after_round_sixty_seven():
+    """Bug caught (round 67, read after it was held out: batch 154's nest-box round and poutine stand, 155's paver diary and
+    grease trap, 156's tideway log and date grove, 157's souq stall, tipi hire and duck tour): "RATING: n   (0-10, whole
+    number)", "Reply with: SOUND: n/10", "Fill the box: PEGS IN: n/10" and "Complete the field - RATING: n" were no answer
+    lines; a ladder "from the poorest to the finest" had no order, one with "one word from the ladder" was not asked for,
+    and a ladder named worst first took the next line ("Report line: Rating: <word>") for a sixth rung, so every level
+    shifted; "the voice is for the next kit review" and "How it sounded - fast, slow, loud, soft - doesn't come into this
+    check" left nothing out; "I test the VOICE only" did not narrow the judging. Guards below."""
+    assert judge_forms.answer_template("Complete the field - RATING: n   (0-10, whole number, nothing else)") == ("RATING: ", "n", "")
+    assert judge_forms.answer_template("Reply with: SOUND: n/10") == ("SOUND: ", "n", "/10")
+    assert judge_forms.answer_template("Fill the box: PEGS IN: n/10") == ("PEGS IN: ", "n", "/10")
+    assert judge_forms.own_ladder("Our grades, from the poorest to the finest:\n  1. DUST - no answer\n  2. SHAABI - wrong\n"
+                                  "  3. SILVER - right\n") == ["DUST", "SHAABI", "SILVER"]
+    assert judge_forms.own_ladder("Our grades, from the finest to the poorest:\n  1. SILVER - right\n  2. SHAABI - wrong\n"
+                                  "  3. DUST - no answer\n") == ["DUST", "SHAABI", "SILVER"]                  # (the reverse)
+    flow = "  BLOCKED - rubbish, nothing to do with it\n  PARTIAL - near miss\n  CLEAR - right answer, said straight\n\n"
+    assert judge_forms.own_ladder(flow + "FLOW: ______   (fill with one word from the ladder)") == ["BLOCKED", "PARTIAL", "CLEAR"]
+    assert judge_forms.own_ladder(flow + "FLOW: ______") is None                                   # guard: no word asked for
+    assert judge_forms.own_ladder("Ratings, worst first:\n  SUNK - nothing usable\n  AFLOAT - wrong, said nicely\n  CRUISING - "
+                                  "right\nReport line: Rating: <word>") == ["SUNK", "AFLOAT", "CRUISING"]
+    assert judge_axis.rubric_axis("How I mark it: is the ANSWER right. The voice is for the next kit review.") == "semantic"
+    assert judge_axis.rubric_axis("Is the figure right? How it sounded - fast, slow, loud, soft - doesn't come into this "
+                                  "check.") == "semantic"
+    assert judge_axis.rubric_axis("Is the figure right? How it sounded - fast, slow, loud, soft - counts too.") == "holistic"  # guard
+    assert judge_axis.rubric_axis("It must speak the way it is told. Here I test the VOICE only.\n 3 = clear, but the volume "
+                                  "is wrong for what was asked") == "acoustic"
