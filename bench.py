@@ -13,6 +13,9 @@
   judge    B*G judge calls through the local judge: concurrent (ours) vs one at a time
            (the official client's order).
   bill     the default job's judge calls per run under --log-axes-every (arithmetic).
+  reader   the local judge's request reader on long one-form rubrics (20,000 characters of blanks,
+           spaces, keys, ladder lines, ...): the slowest, per request; a regex that backtracks over
+           a long run shows here (a blank of 20,000 "_" took 7 s before 2026-12-07).
   latency  the judge phase against an emulated remote API (--latency, default 2 s per call):
            G = 4 replies and B*G = 32 replies, over one call's latency.
   overlap  train.py's own loop, 5 steps of tiny-vita with the judge at --latency: the step's
@@ -175,6 +178,28 @@ def bench_bill(_samples, _args):
     print(f"bill: the default job's judge calls ({targs.steps} steps x {replies} replies, holistic reward, "
           f"--log-axes-every {targs.log_axes_every}), training only")
     print(f"  every axis every step {before:7d}   this schedule {now:7d}   {before / now:.2f}x fewer  (target >= 2.5x)")
+
+
+def bench_reader(_samples, _args):
+    """The judge's request reader (parse and answer) on long rubrics of one repeated form each."""
+    import judge, judge_request
+    forms = {"blank": "Score: " + "_" * 20000, "boxed blank": "[X: " + "_" * 20000 + "]", "spaces": "Score:" + " " * 20000 + "x",
+             "one word": "a" * 20000, "words": "a " * 10000, "keys": "KEY: A\n" * 3000, "ladder": "WORD - good\n" * 2000,
+             "anchors": "1 = a\n" * 3000, "options": "A or " * 4000, "lines": "a\n" * 10000, "question marks": "?" * 20000}
+    clip = reward.wav_base64(*codec.decode(codec.speak("3 plus 4 is 7")))
+    times = {}
+    for name, text in forms.items():
+        body = {"model": "m", "messages": [{"role": "user", "content": [{"type": "text", "text": text}, {
+            "type": "input_audio", "input_audio": {"data": clip, "format": "wav"}}]}]}
+        start = time.perf_counter()
+        try:
+            judge.ToyJudge().answer(judge_request.parse_judge_request(body))
+        except judge_request.BadRequest:
+            pass
+        times[name] = time.perf_counter() - start
+    worst = max(times, key=times.get)
+    print(f"reader: {len(forms)} one-form rubrics of about 20,000 characters, parsed and answered by the local judge")
+    print(f"  median {statistics.median(times.values()):6.3f} s   slowest {times[worst]:6.3f} s ({worst})")
 
 
 def bench_step(samples, args):
@@ -447,7 +472,7 @@ def bench_trl(samples, args):
               f"{statistics.median(mine) / statistics.median(times):.2f}x median{target}")
 
 
-SECTIONS = {"rollout": bench_rollout, "judge": bench_judge, "step": bench_step, "bill": bench_bill,
+SECTIONS = {"rollout": bench_rollout, "judge": bench_judge, "reader": bench_reader, "step": bench_step, "bill": bench_bill,
             "latency": bench_latency, "overlap": bench_overlap, "trl": bench_trl, "memory": bench_memory,
             "default": bench_default, "memory-gpu": bench_memory_gpu, "sampler-paths": bench_sampler_paths}
 ON_REQUEST = ("default", "memory-gpu", "sampler-paths")   # too long for a plain `python bench.py`, or a GPU's
@@ -491,7 +516,7 @@ def main(argv=None):
             ap.error(f"{flag} {' '.join(map(str, value)) if isinstance(value, list) else value}: out of range")
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
-    need_data = any(name not in ("memory", *ON_REQUEST) for name in args.only)
+    need_data = any(name not in ("memory", "reader", "bill", *ON_REQUEST) for name in args.only)
     rows = max(args.prompts, 8, args.scoring_rows if "rollout" in args.only else 0)
     try:
         samples = dataset.load_samples(args.data, codec.encode, limit=rows) if need_data else None

@@ -59,7 +59,7 @@ def named_scale(rubric) -> tuple | None:
              r"\b(0)(?:\.0)?\s*,\s*0?\.25\s*,\s*0?\.5\d?\s*,\s*0?\.75\s*,?\s*(?:or\s+)?(1)(?:\.0)?\b",   # "0.0, 0.25, 0.5, 0.75 or 1.0"
              rf"\b([01]){to}{top}[- ](?:point )?scale\b",
              rf"\b([01])\s*\([^()\n]{{1,60}}\)\s*{to}{top}\b{unit}",            # "0 (not at all) to 4": anchored
-             rf"()(?:\b{top}[- ]point\b|\bout of {top}\b|(?:\b[NX]|<[NX]>|_{{2,}})\s*(?:/|of)\s*{top}\b)",   # "<X>/10", "__/10", "n of 7"
+             rf"()(?:\b{top}[- ]point\b|\bout of {top}\b|(?:\b[NX]|<[NX]>|(?<!_)_{{2,}}+)\s*(?:/|of)\s*{top}\b)",   # "<X>/10", "__/10", "n of 7"
              rf"\[\s*([01])\s*,\s*{top}\s*\]",                                        # "in [1, 10]"
              r"(?:scale|score|rate|rating|grade|from|between|range|probability|confidence)\D{0,24}?"
              r"\b(0)(?:\.0+)?\s*(?:\([^()\n]{0,60}\)\s*)?(?:-|\u2013|to|and)\s*(1)(?:\.0+)?(?![\d.]*\d)",   # 0-1, "0.00 (...) to 1.00"
@@ -99,7 +99,8 @@ def named_scale(rubric) -> tuple | None:
         return 0, 1
     # "Give a percentage", "ACCURACY: ___%": a percentage is 0 to 100 (after the anchors a rubric
     # numbers: "1 = wrong ... 5 = a hundred percent right" is 1 to 5)
-    if re.search(r"\bpercent(?:age)?\b|(?:\b[NnXx]{1,2}|_{2,}|<[^<>\n]{1,20}>)[ \t]*%", rubric):     # ("Soundness: NN%")
+    if re.search(r"\bpercent(?:age)?\b|(?:\b[NnXx]{1,2}|(?<!_)_{2,}+|<[^<>\n]{1,20}>)[ \t]*%", rubric):     # ("Soundness: NN%"; a blank tried
+    #                                                         from its first "_" only, and not given back: a long one stays linear)
         return 0, 100
     # last, a bare range closing a clause: "how correct is it? 1-10, 10 = perfectly correct", "0 to 10, 10 = ..."
     bare = re.search(rf"(?<![\w.-])([01])\s*(?:-|\u2013|[ \t]to[ \t])\s*{top}(?![\w-]|\.\d)(?=[ \t]*(?:[,;:)]|\.|$)|[ \t]+(?:where|with)\b|"
@@ -565,7 +566,7 @@ def json_keys(rubric, want) -> tuple:
 def answer_lines(rubric, want, pairwise) -> list:
     """The names of the answer lines to write ("Score: N", "VERIFIED-ARITH: __", "Overall: <1-5>",
     the line a form asks completed, or a block of lines, one value each)."""
-    placeholder = r"(?:N|X|<(?:number|int|integer|score|n|N)>|_{2,})(?![\w<])"      # "MOS: N", "Overall: N/5", "OVERALL: __/10"
+    placeholder = r"(?:N|X|<(?:number|int|integer|score|n|N)>|(?<!_)_{2,}+)(?![\w<])"      # "MOS: N", "Overall: N/5", "OVERALL: __/10"
     lines = list(dict.fromkeys(re.findall(rf"(?:^|(?<=[\s\"'(\u201c`*>]))((?:[A-Z][a-z]+(?:'s)? |[A-Z]+\d*[ _]|[a-z]+_)?(?i:{want}))[ \t]*:[ \t]*"
                                           rf"(?:\[|<|\{{|N\b|X\b|\d|_|\.\.\.|A\b|[nx](?=[ \t]*/[ \t]*\d))", rubric, re.M)))   # "SCORE: n/10"
     label = (r"(?:^|(?<=[\s\"'(\u201c*`]))([A-Z][A-Za-z]+(?:['\u2019][Ss])?(?:-[A-Z][A-Za-z]+| [A-Z]{2,}\b)?(?: [a-z]+)?"
