@@ -262,6 +262,16 @@ def test_bench_on_a_missing_data_file_ends_with_one_line_naming_it(tmp_path, cap
     assert stop.value.code == 2 and "--data" in last and str(missing) in last
 
 
+def test_bench_sections_that_read_no_prompts_run_without_the_data(tmp_path, capsys):
+    """`bench.py --only reader bill` reads no prompts (the reader's rubrics are built in, the bill is arithmetic).
+    Bug caught: every section but memory refused to start without data/toy, so a fresh clone could not time the
+    judge's reader."""
+    import bench
+    bench.main(["--only", "reader", "bill", "--data", str(tmp_path / "nowhere.jsonl")])
+    said = capsys.readouterr().out
+    assert "reader: 11 one-form rubrics" in said and "bill: the default job's judge calls" in said
+
+
 def test_rollout_and_bench_read_the_projects_toy_data_from_any_directory(toy_dir, micro_ckpts, tmp_path,
                                                                          monkeypatch, capsys):
     """`python ~/nanoWavAlign/rollout.py --ckpt ...` run from another directory samples the project's
