@@ -533,9 +533,9 @@ def answer_tags(rubric, want, pairwise) -> list:
     # (and for a score, one tag shown with a verdict's two words: "<verdict>PASS</verdict> or <verdict>FAIL</verdict>")
     if not tags:
         shown = [(t, line) for line in rubric.splitlines() for t in dict.fromkeys(re.findall(r"<([A-Za-z][\w-]*)>[^<>\n]{1,30}</\1>", line))]
-        held = {t: {w.lower() for w in re.findall(rf"<{re.escape(t)}>\s*([^<>\n]{{1,30}}?)\s*</{re.escape(t)}>", line)} for t, line in shown}
-        tags = [t for t, _ in shown if (2 <= len(held[t]) <= 3 if pairwise else held[t] in map(set, VERDICTS))
-                and not re.fullmatch(_TEXT_SLOT, t, re.I)][:1]
+        held = [(t, {w.lower() for w in re.findall(rf"<{re.escape(t)}>\s*([^<>\n]{{1,30}}?)\s*</{re.escape(t)}>", line)}) for t, line in shown]
+        tags = [t for t, words in held if (2 <= len(words) <= 3 if pairwise else words in map(set, VERDICTS))
+                and not re.fullmatch(_TEXT_SLOT, t, re.I)][:1]      # (each line's words its own: a tag shown on two lines)
     return tags
 
 

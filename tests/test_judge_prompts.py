@@ -5185,6 +5185,9 @@ def test_answer_forms_after_round_sixty_five():
     fmt = judge_rubric.answer_format("Rate it 1-5. 4 or 5 PASSES; 3 or below FAILS. Output the verdict inside tags: "
                                      "<verdict>PASS</verdict> or <verdict>FAIL</verdict>.")
     assert (fmt["style"], fmt["slots"], fmt["levels"]) == ("tag", [("verdict", None)], ["FAIL", "PASS"])
+    # guard (review): each line's words are its own; a tag shown again alone on a later line is still the pair's answer
+    assert judge_rubric.answer_tags("Answer <take>dawn</take> or <take>dusk</take>.\nFor example: <take>dawn</take>", "choice",
+                                    True) == ["take"]
     assert judge_forms.defined_verdict("  RIDE = voice came out the way it was asked and clear\n  WALK = voice did not do what "
                                        "was asked, or hard to make out\nReply with one line: VERDICT: RIDE  or  VERDICT: WALK") \
         == ["WALK", "RIDE"]
