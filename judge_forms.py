@@ -31,6 +31,7 @@ VERDICTS = [("yes", "no"), ("correct", "incorrect"), ("correct", "wrong"), ("pas
 LADDER = {"terrible": 0, "awful": 0, "very poor": 0, "very bad": 0, "bad": 0.5, "poor": 1, "weak": 1, "fair": 2,
            "average": 2, "ok": 2, "okay": 2, "mediocre": 2, "acceptable": 2, "adequate": 2, "good": 3, "very good": 3.5,
            "great": 4, "excellent": 4, "outstanding": 4.5, "perfect": 4.5}
+_LADDER_WORDS = "|".join(sorted(map(re.escape, LADDER), key=len, reverse=True))      # the longest first: "very poor" before "poor"
 _ANSWER_VERB = r"(?:answer|respond|reply|output|return|write|say|state|verdict|label|decide|classify|print|choose|pick)\w*"
 # what a rubric judges, never a verdict's labels: "volume, tone, pace", "pace, clarity or tone"
 CRITERIA = {"volume", "loudness", "tone", "pace", "tempo", "speed", "pitch", "clarity", "intonation", "prosody", "fluency",
@@ -91,10 +92,9 @@ def answer_words(rubric) -> list | None:
     own = own_ladder(rubric)          # (first: a writer's ladder may hold the known words, "DEAD, DYING, POOR, FAIR, GOOD")
     if own:
         return own
-    words = "|".join(sorted(map(re.escape, LADDER), key=len, reverse=True))
     sep = r"\s*(?:,\s*(?:or\s+)?|/|\||\bor\b|<|>|\u2192|->|\n[ \t]*[-*\u2022]?)\s*"      # one a line too
-    for m in re.finditer(rf"\b(?:{words})\b(?:{sep}{q}\b(?:{words})\b){{2,}}", plain, re.I):
-        found = list(dict.fromkeys(re.findall(rf"\b(?:{words})\b", m.group(0), re.I)))
+    for m in re.finditer(rf"\b(?:{_LADDER_WORDS})\b(?:{sep}{q}\b(?:{_LADDER_WORDS})\b){{2,}}", plain, re.I):
+        found = list(dict.fromkeys(re.findall(rf"\b(?:{_LADDER_WORDS})\b", m.group(0), re.I)))
         ranks = [LADDER[w.lower()] for w in found]
         if len(set(ranks)) == len(ranks) >= 3:
             return [w for _, w in sorted(zip(ranks, found))]
@@ -105,7 +105,7 @@ def answer_words(rubric) -> list | None:
     if m and bool(re.search(negated, m.group(1))) != bool(re.search(negated, m.group(3))):
         return [m.group(4), m.group(2)] if re.search(negated, m.group(3)) else [m.group(2), m.group(4)]
     # one a line, each with its meaning: "Excellent - correct and to the point" / "Good - ..." / "Fair - ..."
-    found = list(dict.fromkeys(re.findall(rf"(?im)^[ \t]*+(?:[-*\u2022|][ \t]*+)?\**({words})\**[ \t]*+(?:[-:=\u2013(|]|$)", rubric)))   # a table's too
+    found = list(dict.fromkeys(re.findall(rf"(?im)^[ \t]*+(?:[-*\u2022|][ \t]*+)?\**({_LADDER_WORDS})\**[ \t]*+(?:[-:=\u2013(|]|$)", rubric)))   # a table's too
     ranks = [LADDER[w.lower()] for w in found]
     if len(set(ranks)) == len(ranks) >= 3:
         return [w for _, w in sorted(zip(ranks, found))]
@@ -307,8 +307,7 @@ def letter_grades(rubric) -> list | None:
         letters = re.findall(r"(?m)^[ \t]*([A-F])", lines.group(0))
         return letters[::-1] if letters == sorted(set(letters)) else None
     # or each with a ladder's word after a space: "A excellent, B good, C fair, D poor, E very poor"
-    words = "|".join(sorted(map(re.escape, LADDER), key=len, reverse=True))
-    m = m or re.search(rf"\bA[ \t]+(?i:{words})\b(?:[ \t]*[,;/][ \t]*(?:and[ \t]+|or[ \t]+)?[B-F][ \t]+(?i:{words})\b){{4}}", rubric)
+    m = m or re.search(rf"\bA[ \t]+(?i:{_LADDER_WORDS})\b(?:[ \t]*[,;/][ \t]*(?:and[ \t]+|or[ \t]+)?[B-F][ \t]+(?i:{_LADDER_WORDS})\b){{4}}", rubric)
     letters = re.findall(r"\b([A-F])(?![\w-])", m.group(0)) if m else []
     return letters[::-1] if len(letters) == 5 and letters == sorted(set(letters)) else None
 
