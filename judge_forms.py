@@ -121,18 +121,21 @@ _GOOD = re.compile(r"\b(?:right|correct(?:ly)?|good|perfect|clean(?:ly)?|fine|pa
                    r"(?:the (?:way|manner)|(?:did|does|do|done) what) (?:it was|was|(?:she|he|they|you) \w+) asked)\b",
                    re.I)                                                # ("it talked the way it was asked", "did what was asked")
 _BAD = re.compile(r"\b(?:wrong|incorrect|missing|garbled|silent|nothing|no answer|fail(?:s|ed)?|bad|unusable|muddled|hopeless|"
-                  r"unintelligible|can't|cannot|worse|(?<!at )worst|off|needs? (?:work|fixing|redoing)|unacceptable|unclear|muffled|"
+                  r"unintelligible|can't|cannot|worse|(?<!at )worst|(?<!-)off|needs? (?:work|fixing|redoing)|unacceptable|unclear|muffled|"
                   r"(?:different|other) (?:way|manner)|hard to (?:make out|hear|follow|understand))\b|n't\b",
-                  # ("... or at worst in a normal clear voice": the least that is good)
+                  # ("... or at worst in a normal clear voice": the least that is good; "sign-off" is no "off")
                   re.I)
 _NEGATED = re.compile(r"(?:\b(?:not|never|no longer|nearly|almost|partly|partially)|n't)\s+(?:\w+\s+)?$", re.I)   # "not good enough", "not
 #                                                                           quite right", "only nearly right", "only partly right"
 
 
-def _leaning(meaning) -> int:
+def reads_as(meaning) -> int:
     """+1 where a level's meaning reads good, -1 where it reads bad, 0 where neither or both; a word negated reads
     the other way ("delivery is not good enough", "not wrong, only hedged")."""
     said = {1: False, -1: False}
+    # a concession is no flaw: "the delivery is acceptable even if not perfect"
+    meaning = re.sub(r"\b(?:even if|even though|though|although|if)[ \t]+(?:it's[ \t]+|it is[ \t]+)?not[ \t]+(?:quite[ \t]+)?"
+                     r"(?:perfect|ideal|flawless|excellent)\b", "", meaning, flags=re.I)
     for words, side in ((_GOOD, 1), (_BAD, -1)):
         for m in words.finditer(meaning):
             said[-side if _NEGATED.search(meaning[:m.start()]) else side] = True
@@ -199,7 +202,7 @@ def own_ladder(rubric) -> list | None:
             rows, k = rows[first:], k + first               # table." / "CONTENT ONLY - is the answer right?" over "... = ..."
         if 3 <= len(rows) and start:
             words = [w for w, sep, _ in rows][:7]
-            lean = _leaning(rows[0][2]), _leaning(rows[len(words) - 1][2])
+            lean = reads_as(rows[0][2]), reads_as(rows[len(words) - 1][2])
             # levels that share a last word are named by the rest: "WHITE card = ...", "RED card = ..." -> WHITE, RED
             tails = {w.rsplit(" ", 1)[-1].lower() for w in words}
             words = [w.rsplit(" ", 1)[0] for w in words] if len(tails) == 1 and all(" " in w for w in words) else words
@@ -223,61 +226,89 @@ def defined_verdict(rubric) -> list | None:
     RESTUFF", "HAWK: FIST   or   HAWK: CHECKED"), or asked for as one word -> [the bad one, the good one], as their
     definitions read; None where they do not read one good and one bad."""
     word = r"[\"'`]?\b([A-Z][A-Z-]{1,15}(?: [A-Z][A-Z-]{1,15}){0,2})\b[\"'`]?"      # ("SIGNED OFF", "NO TRY")
-    leaning = {}
+    leaning, how = {}, {}            # each word: its readings, and which of the forms below defined it
+
+    def note(level, side, form):
+        leaning.setdefault(level, []).append(side)
+        how.setdefault(level, set()).add(form)
     # ("WHITE light = ...", "HIT means right answer, MISS means it's not right", "NDI (no deception indicated) = ...")
     for m in re.finditer(rf"{word}(?:[ \t]+[a-z]+)?(?:[ \t]*\([^()\n]{{1,40}}\))?(?:[ \t]*=|[ \t]+(?:means|stands for))[ \t]*((?:e\.g\.|i\.e\.|[^.\n;,]|,(?![ \t]*[\"'`]?[A-Z]{{2,}}\b)){{3,120}})",
                          rubric):
-        leaning.setdefault(m.group(1), []).append(_leaning(m.group(2)))
+        note(m.group(1), reads_as(m.group(2)), 1)
     # (or by a dash, a line each: "ACCURATE   - the aid gave the correct answer.")
     for m in re.finditer(rf"(?m)^[ \t]*{word}[ \t]+[-\u2013\u2014][ \t]+([^.\n;]{{3,120}})", rubric):
-        leaning.setdefault(m.group(1), []).append(_leaning(m.group(2)))
+        note(m.group(1), reads_as(m.group(2)), 2)
+    # (or by a colon in a list, its meaning in lower case: "- EXCHANGE: the figure is correct and complete")
+    for m in re.finditer(rf"(?m)^[ \t]*[-*\u2022][ \t]*{word}:[ \t]+([a-z][^.\n;]{{2,120}})", rubric):
+        note(m.group(1), reads_as(m.group(2)), 3)
     # (not a clip's number: "REC 1 = OPERATIVE'S QUESTION")
     for m in re.finditer(rf"(?<![A-Za-z][ \t])\b([1-5](?:[ \t]*(?:,|or|and)[ \t]*[1-5])*)[ \t]*=[ \t]*{word}(?![\w'])", rubric):
         marks = [int(d) for d in re.findall(r"\d", m.group(1))]
-        leaning.setdefault(m.group(2), []).append(1 if min(marks) >= 4 else -1 if max(marks) <= 3 else 0)
+        note(m.group(2), 1 if min(marks) >= 4 else -1 if max(marks) <= 3 else 0, 4)
     for m in re.finditer(rf"(?m)^[ \t]*(?:[-*\u2022][ \t]*)?{word}[ \t]*\(([^()\n]{{3,80}})\)[ \t]*$", rubric):
-        leaning.setdefault(m.group(1), []).append(_leaning(m.group(2)))           # "NW-NO (not acceptable)", a line each
+        note(m.group(1), reads_as(m.group(2)), 5)           # "NW-NO (not acceptable)", a line each
     # (or after a key, both on one line: "VERDICT: ON SCALE (correct)  or  VERDICT: OFF SCALE (not correct)")
     for m in re.finditer(rf"(?m)(?:^|(?<=[ \t]or[ \t])|(?<=[ \t]or))[ \t]*[A-Z][\w' ]{{0,24}}:[ \t]*{word}[ \t]*\(([^()\n]{{3,80}})\)"
                          rf"(?=[ \t]*(?:$|or\b))", rubric):
-        leaning.setdefault(m.group(1), []).append(_leaning(m.group(2)))
+        note(m.group(1), reads_as(m.group(2)), 6)
     # ("a WHITE light if ...", to the next verdict: "... (clear), RED if it is not")
     for m in re.finditer(rf"{word}(?:[ \t]+[a-z]+)?[ \t]+(?:only[ \t]+)?if\b([^.\n;]{{3,120}}?)(?=[.\n;]|,[ \t]*(?:and[ \t]+|or[ \t]+)?"
                          rf"[\"'`]?[A-Z]{{2,}}\b|$)", rubric):
         bare_no = re.fullmatch(r"[ \t]*(?:(?:it|they|that|this)[ \t]+)?(?:is|are|was|does|did)?[ \t]*(?:not|n't)[ \t]*", m.group(2))
-        leaning.setdefault(m.group(1), []).append(-1 if bare_no else _leaning(m.group(2)))      # "..., RED if it is not"
+        note(m.group(1), -1 if bare_no else reads_as(m.group(2)), 7)      # "..., RED if it is not"
     for m in re.finditer(rf"{word}[ \t]+otherwise\b", rubric):
-        leaning.setdefault(m.group(1), []).append(-1)                 # "Verdict ON PARADE if ... good. Verdict DISMISSED otherwise."
-    for m in re.finditer(rf"(?:^|(?<=[.!?\n]))[ \t]*([A-Za-z][^.!?\n=]{{2,60}}?)[ \t]*=[ \t]*{word}[ \t]*(?:[.!;]|$)", rubric, re.M):
-        leaning.setdefault(m.group(2), []).append(_leaning(m.group(1)))           # "Middling or worse = CLOSED."
+        note(m.group(1), -1, 8)                 # "Verdict ON PARADE if ... good. Verdict DISMISSED otherwise."
+    for m in re.finditer(rf"(?:^|(?<=[.!?\n]))[ \t]*([A-Za-z][^.!?\n=]{{2,60}}?)[ \t]*=[ \t]*{word}(?:[ \t]*\([^()\n]{{1,40}}\))?[ \t]*(?:[.!;]|$)",
+                         rubric, re.M):       # "Middling or worse = CLOSED.", "Wrong number, ... = COCKEREL (off the line)."
+        note(m.group(2), reads_as(m.group(1)), 9)
     for m in re.finditer(rf"(?m)^[ \t]*(?:[-*\u2022][ \t]*)?([A-Za-z][^\n]{{2,120}}?)[ \t]*(?:->|=>|\u2192)[ \t]*{word}[ \t.]*$", rubric):
-        leaning.setdefault(m.group(2), []).append(_leaning(m.group(1)))           # "Muffled, or not as asked -> NO BIRD"
+        note(m.group(2), reads_as(m.group(1)), 10)           # "Muffled, or not as asked -> NO BIRD"
     for m in re.finditer(rf"(?:^|(?<=[.!?\n]))([^.!?\n]{{3,160}}?),?[ \t]+(?:it's|it is|that's|that is|mark it|call it|the \w+ is|"
                          rf"it(?=[ \t]+[A-Z]{{2,}}[ \t]*[.!]))[ \t]+(?:a[ \t]+|an[ \t]+)?{word}", rubric):      # ("..., it FITS.")
         condition = re.split(r"\b(?:if|when)\b", m.group(1))[-1]     # a run-on sentence: its last condition ("... if it's right that's a CAUGHT")
-        leaning.setdefault(m.group(2), []).append(_leaning(condition))
+        note(m.group(2), reads_as(condition), 11)
     if not re.search(r"[.!?]", rubric[:2000]):       # dictated with no stops: each "if ..., that's a WORD" in the run
         for m in re.finditer(rf"\b(?:if|when)\b([^!?\n]{{3,120}}?),?[ \t]+(?:it's|it is|that's|that is)[ \t]+(?:a[ \t]+|an[ \t]+)?{word}", rubric):
-            leaning.setdefault(m.group(2), []).append(_leaning(m.group(1)))
+            note(m.group(2), reads_as(m.group(1)), 12)
     # a word of the writer's language, quoted, with its condition: "we say 'kekko' when a thing is correctly done, and 'mada'
     # (not yet) when it is not yet correct", written as the answer lines write it ("HANTEI: KEKKO")
     for m in re.finditer(r"[\"'\u2018`]([A-Za-z][\w-]{1,15})[\"'\u2019`](?:[ \t]*\([^()\n]{0,30}\))?[ \t]+(?:when|if)\b([^.;\n]{3,120}?)"
                          r"(?=,[ \t]*(?:and|or)\b|[.;\n]|$)", rubric):
         shown = m.group(1).upper() if re.search(rf"\b{re.escape(m.group(1).upper())}\b", rubric) else m.group(1)
-        leaning.setdefault(shown, []).append(_leaning(m.group(2)))
+        note(shown, reads_as(m.group(2)), 13)
     sides = {w: (sum(v) > 0) - (sum(v) < 0) for w, v in leaning.items()}
     good, bad = [w for w, x in sides.items() if x > 0], [w for w, x in sides.items() if x < 0]
-    if len(good) != 1 or len(bad) != 1:
-        return None
-    either = f"{re.escape(good[0])}|{re.escape(bad[0])}"
-    last = [s for s in re.split(r"(?<=[.!?])\s+|\n", rubric) if re.search(rf"\b{re.escape(good[0])}\b", s) and
-            re.search(rf"\b{re.escape(bad[0])}\b", s)]
-    offered = last and re.search(rf"\b(?:{either})\b[\"'`]?(?:[ \t]*\([^()\n]{{1,40}}\))?[ \t]*(?:or|/|\|)[ \t]*(?:[A-Z][\w' ]{{0,24}}:[ \t]*)?"
-                                 rf"[\"'`]?\b(?:{either})\b", last[-1])      # ("ON SCALE (correct)  or  VERDICT: OFF SCALE")
+    if len(good) == 1 and len(bad) == 1:     # (or asked for as one word: "complete the line, one word")
+        return [bad[0], good[0]] if _offers_both(rubric, good[0], bad[0]) or \
+            re.search(r"\b(?:one|a single|the) word\b", rubric, re.I) else None
+    # more words read one way ("RESULT - tick ONE, based ONLY on whether the reply gives the right answer"): the one
+    # pair the answer's form offers ("SHOT RESULT: CLEAR   or   SHOT RESULT: MISFIRE"), if only one
+    # (not where another word is defined as they are: "GOLD = right answer. SILVER = right but hedged. LEAD = wrong
+    # answer. Write GOLD or LEAD." is a ladder of three)
+    offered = [[b, g] for g in good for b in bad if _offers_both(rubric, g, b) and
+               not any(how[w] & (how[g] | how[b]) for w in good + bad if w not in (g, b))]
+    return offered[0] if len(offered) == 1 else None
+
+
+def _offers_both(rubric, good, bad) -> bool:
+    """Whether the last sentence naming both words offers them as the answer ("MOUNT or RESTUFF", "HAWK: FIST   or
+    HAWK: CHECKED", "[STAMP: APPROVED]  or  [STAMP: REJECTED]"), or lines offer them one a line after the same key,
+    or list them over a blank answer line."""
+    either = f"{re.escape(good)}|{re.escape(bad)}"
+    last = [s for s in re.split(r"(?<=[.!?])\s+|\n", rubric) if re.search(rf"\b{re.escape(good)}\b", s) and
+            re.search(rf"\b{re.escape(bad)}\b", s)]
+    if last and re.search(rf"\b(?:{either})\b[\"'`\]]?(?:[ \t]*\([^()\n]{{1,40}}\))?[ \t]*(?:or|/|\|)[ \t]*\[?(?:[A-Z][\w' ]{{0,24}}:[ \t]*)?"
+                          rf"[\"'`]?\b(?:{either})\b", last[-1]):      # ("ON SCALE (correct)  or  VERDICT: OFF SCALE")
+        return True
     # or one a line, alone or after the same key: "LOG: FOUND IT" / "LOG: DNF"
     lines = re.findall(rf"(?m)^[ \t]*[\"'`]?([A-Z][\w' -]{{0,30}}:[ \t]*)?[\"'`]?({either})[\"'`]?(?:[ \t]*\([^()\n]*\))?[ \t.]*$", rubric)
-    offered = offered or len({w for _, w in lines}) == 2 and len({k for k, _ in lines}) == 1
-    return [bad[0], good[0]] if offered or re.search(r"\b(?:one|a single|the) word\b", rubric, re.I) else None   # ("complete the line, one word")
+    if len({w for _, w in lines}) == 2 and len({k for k, _ in lines}) == 1:
+        return True
+    # or listed one a line, each with its meaning, over a blank line to fill last: "- EXCHANGE: the figure is correct ...",
+    # "- HOLD: ...", then "Status: ________"
+    listed = all(re.search(rf"(?m)^[ \t]*(?:[-*\u2022][ \t]*)?[\"'`]?{re.escape(w)}\b[\"'`]?[ \t]*[:=\u2013\u2014-]", rubric)
+                 for w in (good, bad))
+    return listed and bool(re.search(r"(?m)^[ \t]*[A-Z][\w' ]{0,30}:[ \t]*_{3,}[ \t]*\Z", rubric.rstrip()))
 
 
 def verdict_asked_last(rubric) -> list | None:

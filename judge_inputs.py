@@ -345,8 +345,8 @@ def introduced_kind(line) -> tuple | None:
         return "question", None                 # "Before the matinee we gave it this test instruction:", "... this phrase to practise with:"
     if re.search(r"\b(?:format|scale|rubric|criteri\w*|following|instruction\w*|output|score|rate|rating|verdict|json|"
                  r"example|guidelines?|ladder|list)\b|\byour (?:reply|answer|response|judg\w+)\b|"     # "The last line of your reply must be:"
-                 r"\bhow (?:it|they|the \w+|a \w+)(?: is| was| are)? (?:said|says|spoke|speaks|spoken|sounded|sounds|answered)\b|"
-                 #                               ("I only care about HOW it said it:", "deliv. (n.) - how a thing is said:")
+                 r"\bhow (?:well |clearly )?(?:it|they|the \w+|a \w+)(?: is| was| are)? (?:said|says|spoke|speaks|spoken|sounded|sounds|answered)\b|"
+                 #     ("I only care about HOW it said it:", "deliv. (n.) - how a thing is said:", "..., how well it SOUNDED - ...:")
                  r"\bwhether\b|"            # "... a reading, 0 to 1, for whether the ANSWER is right:": what to judge, over its ladder
                  r"\bwhich\b(?:[ \t]+[\w']+){0,4}?[ \t]+(?:better|best|worse|worst)\b|"    # "Tell me which gave the better ANSWER:"
                  r"\b(?:counts?|matters?) (?:most|more|less|for)\b|"     # "- what it said counts most (about 70%):": a weight

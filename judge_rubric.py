@@ -26,7 +26,7 @@ import re
 
 from judge_axis import axis_of_words
 from judge_forms import CRITERIA, LADDER, TIE_WORDS, VERDICTS, answer_options, answer_template, answer_words, csv_row, defined_verdict, input_heading, letter_grades, \
-    verdict_asked_last
+    reads_as, verdict_asked_last
 
 PAIR_AXES = {"helpfulness": "semantic", "naturalness": "acoustic", "overall": "holistic"}
 PAIR_NAMES = {axis: name for name, axis in PAIR_AXES.items()}     # semantic -> helpfulness, ...
@@ -87,8 +87,10 @@ def named_scale(rubric) -> tuple | None:
         return min(anchors), max(anchors)
     # a ladder of anchors, one per line: "- 10: fully correct" / "- 7-9: minor issues" / ... / "1 - wrong"
     # (not a list of steps: "1: Listen to the clip", "2 - Check the facts", "3: Answer YES or NO")
-    listed = re.findall(r"(?m)^[ \t]*+(?:[-*\u2022][ \t]*+)?(?:\*\*)?(\d{1,3})(?:[ \t]*(?:-|\u2013)[ \t]*(\d{1,3}))?(?:\*\*)?"
-                        r"[ \t]*+(?::(?!\d)|=|(?:-|\u2013)(?=[ \t]+[A-Za-z]))[ \t]*+\**([A-Za-z]*)", rubric)     # (not a time, "23:40")
+    # (or a percentage's, "100% = exactly as asked"; or two spaces after: "100  fully red   - the right answer")
+    listed = re.findall(r"(?m)^[ \t]*+(?:[-*\u2022][ \t]*+)?(?:\*\*)?(\d{1,3})(?:[ \t]*(?:-|\u2013)[ \t]*(\d{1,3}))?%?(?:\*\*)?"
+                        r"(?:[ \t]*+(?::(?!\d)|=|(?:-|\u2013)(?=[ \t]+[A-Za-z]))|[ \t]{2,}(?=[A-Za-z]))[ \t]*+\**([A-Za-z]*)",
+                        rubric)     # (not a time, "23:40")
     ends = [int(n) for a, b, _ in listed for n in (a, b) if n]
     steps = any(first.lower() in _STEP_VERBS for _, _, first in listed)
     if len(listed) >= 3 and not steps and min(ends) in (0, 1) and max(ends) > 2:
@@ -221,9 +223,11 @@ def answer_format(rubric, pairwise=False, bare_default=False) -> dict:
         fmt.update(style="template", slots=["value"], template=(options[0], "", ""),
                    levels=[negative, next(w for w in options[1] if w != negative)])
     elif not pairwise and levels and len(levels) == 2 and (keyed := re.search(
-            rf"\b([A-Za-z][\w ]{{0,20}}?)[ \t]*:[ \t]*[\"'`]?(?:{re.escape(levels[0])}|{re.escape(levels[1])})\b[\"'`]?[ \t]+(?:or|/|\|)[ \t]+"
-            rf"[\"'`]?\1[ \t]*:[ \t]*[\"'`]?(?:{re.escape(levels[0])}|{re.escape(levels[1])})\b", rubric)):
-        fmt.update(style="template", slots=["value"], template=(keyed.group(1) + ": ", "", ""))   # "FLAG: GREEN or FLAG: RED"
+            rf"(\[[ \t]*)?\b([A-Za-z][\w ]{{0,20}}?)[ \t]*:[ \t]*[\"'`]?(?:{re.escape(levels[0])}|{re.escape(levels[1])})\b[\"'`]?"
+            rf"((?(1)[ \t]*\]))[ \t]+(?:or|/|\|)[ \t]+(?(1)\[[ \t]*)[\"'`]?\2[ \t]*:[ \t]*[\"'`]?(?:{re.escape(levels[0])}|{re.escape(levels[1])})\b",
+            rubric)):        # "FLAG: GREEN or FLAG: RED", "[STAMP: APPROVED]  or  [STAMP: REJECTED]" (the brackets kept)
+        fmt.update(style="template", slots=["value"], template=(("[" if keyed.group(1) else "") + keyed.group(2) + ": ", "",
+                                                                 "]" if keyed.group(1) else ""))
     elif not pairwise and levels and len(levels) == 2 and (key := keyed_levels(options, levels)):
         fmt.update(style="template", slots=["value"], template=(key, "", ""))      # "LOG: FOUND IT" / "LOG: DNF", a line each
     elif pairwise and options and len(options[1]) in (2, 3) and (options[0].rstrip().endswith((":", "=")) or not fmt.get("labels")):
@@ -277,6 +281,9 @@ def answer_format(rubric, pairwise=False, bare_default=False) -> dict:
             fmt["tie"] = alternatives[2] if len(alternatives) > 2 else fmt["tie"]
         elif not pairwise and not named and re.fullmatch(r"\d{1,3}\s*(?:-|\u2013)\s*\d{1,3}", template[1].strip("<>{}[] ")):
             fmt["scale"] = named_scale(f"scale {template[1].strip('<>{}[] ')}") or fmt["scale"]     # `score=<0-10>`
+    elif levels and (boxed := re.search(rf"\[[ \t]*([A-Z][\w ]{{0,20}}?)[ \t]*:[ \t]*(?:{'|'.join(map(re.escape, levels))})[ \t]*\]",
+                                          rubric, re.I)):
+        fmt.update(style="template", slots=["value"], template=(f"[{boxed.group(1)}: ", "", "]"))   # "like: [FORMATION: Wonky]"
     elif levels:
         fmt.update(style="bare", slots=["verdict"])
     elif pairwise and fmt.get("alone"):                          # "just tell me 1 or 2, nothing else": the label
@@ -375,6 +382,26 @@ def score_levels(rubric, template, named) -> list | None:
                                                    rubric) if w.lower() in LADDER]
     numbered += [(int(n), w) for w, n in re.findall(r"\b([A-Z][a-z]+)[ \t]*\((\d)\)", rubric) if w.lower() in LADDER]
     ladder = [w for w, _ in sorted(dict((w, n) for n, w in numbered).items(), key=lambda x: x[1])]
+    # a placeholder naming a thing that is no number ("RIBBON: <colour>") over the rubric's own words, each numbered a line
+    # ("1 = NONE (no ribbon)", "2 = WHITE", ... "5 = PURPLE (grand champion)"): those words, in their numbers' order
+    thing_hole = bool(template) and re.fullmatch(r"<[A-Za-z][a-z]{2,15}>", template[1].strip()) and not re.search(
+        r"number|score|digit|int|value|rating|mark|point|total|percent|amount", template[1], re.I)
+    coded = dict(re.findall(r"(?m)^[ \t]*+(?:[-*\u2022][ \t]*)?(\d{1,2})[ \t]*[=:.)\u2013-][ \t]*([A-Za-z][\w'-]*(?: [A-Za-z][\w'-]*){0,2})"
+                            r"(?=[ \t]*(?:\([^()\n]*\)[ \t]*)?(?:[-\u2013\u2014][^\n]*)?$)", rubric)) if thing_hole else {}
+    numbers = sorted(map(int, coded))
+    if 3 <= len(coded) <= 10 and numbers == list(range(numbers[0], numbers[0] + len(numbers))) and numbers[0] in (0, 1) and \
+            len({w.lower() for w in coded.values()}) == len(coded):
+        ladder = [coded[str(n)] for n in numbers]
+        label_hole = True
+    # a placeholder that lists the marks to write ("VLT: <one of 5, 20, 35, 50, 70>%"): those numbers, the smallest worst
+    # (the largest first where the rubric's line for the largest reads bad and the smallest's good)
+    marks = bool(template) and re.fullmatch(r"<[ \t]*(?:(?:one|any) of[ \t]+|either[ \t]+)?(\d{1,3}(?:[ \t]*(?:,|/|\||or|,[ \t]*or)[ \t]*\d{1,3}){2,6})[ \t]*>",
+                                            template[1].strip(), re.I)
+    if marks:
+        numbers = sorted({int(n) for n in re.findall(r"\d+", marks.group(1))})
+        meaning = {n: reads_as(m.group(1)) for n in (numbers[0], numbers[-1])
+                   if (m := re.search(rf"(?m)^[ \t]*{n}[ \t]*%?[ \t]*[-=:\u2013]?[ \t]*([^\n]+)", rubric))}
+        return [str(n) for n in (numbers[::-1] if meaning.get(numbers[-1]) == -1 and meaning.get(numbers[0]) == 1 else numbers)]
     # "reply with exactly one of those five words": the words, whatever scale the rubric also names
     worded = re.search(r"\b(?:one|single|that|those|these|the)\b[^.\n]{0,20}\bwords?\b", rubric, re.I)
     levels = sorted(shown, key=lambda w: LADDER[w.lower()]) if shown else \
@@ -585,7 +612,10 @@ def answer_lines(rubric, want, pairwise) -> list:
     block = [n for n in dict.fromkeys(re.findall(r"(?m)^[ \t]*([A-Za-z][\w ]{0,20}?)[ \t]*[:=][ \t]*<[^<>\n]{1,20}>[ \t]*$", rubric))
              if not input_heading(n)]
     lines = block if len(block) >= 2 and not pairwise else lines
-    return lines
+    # last, a line shown by an example value where the answer is asked for: "Answer on one line, e.g. PURR: 0.25"
+    shown = re.search(r"\b(?i:answer|reply|respond|write|output|return|give)\w*\b[^.\n]{0,40}?(?i:\be\.g\.|\bfor example|\blike|\bsuch as)"
+                      r"[:,]?[ \t]+[\"'`]?([A-Z][\w' -]{0,24}?)[ \t]*:[ \t]*(?:\d{1,3}(?:\.\d{1,2})?|\.\d{1,2})[\"'`]?[ \t]*(?:[.)]|$)", rubric, re.M)
+    return lines or ([shown.group(1)] if shown and not pairwise and not input_heading(shown.group(1)) else [])
 
 
 def offers_tie(rubric) -> bool:

@@ -5191,8 +5191,8 @@ def test_answer_forms_after_round_sixty_five():
     assert judge_forms.defined_verdict("  RIDE = voice came out the way it was asked and clear\n  WALK = voice did not do what "
                                        "was asked, or hard to make out\nReply with one line: VERDICT: RIDE  or  VERDICT: WALK") \
         == ["WALK", "RIDE"]
-    assert judge_forms._leaning("it talked in a clearly different way to what was asked") == -1       # guard
-    assert judge_forms._leaning("Muffled, or the manner goes against what was asked") == -1           # guard
+    assert judge_forms.reads_as("it talked in a clearly different way to what was asked") == -1       # guard
+    assert judge_forms.reads_as("Muffled, or the manner goes against what was asked") == -1           # guard
 
 
 def test_readings_after_round_sixty_six():
@@ -5270,3 +5270,66 @@ def test_readings_after_round_sixty_seven():
     assert judge_axis.rubric_axis("Is the figure right? How it sounded - fast, slow, loud, soft - counts too.") == "holistic"  # guard
     assert judge_axis.rubric_axis("It must speak the way it is told. Here I test the VOICE only.\n 3 = clear, but the volume "
                                   "is wrong for what was asked") == "acoustic"
+
+
+def test_readings_after_round_sixty_eight():
+    """Bug caught (round 68, read after it was held out: batch 158's quarry blast log, pie ribbon and paprika card, 159's
+    rubber-stamp ticket and window-tint card, 160's hatchery bench, gunsmith, auto electrician, 161's conveyancing
+    checklist, crop-circle ladder and cat cafe): verdicts of the writer's own words were answered as numbers where a
+    heading also read one way ("RESULT - tick ONE, ... the right answer"; "... (helper sign-off)", whose "off" read bad),
+    where they were offered in brackets ("[STAMP: APPROVED]  or  [STAMP: REJECTED]"), defined with a gloss after them
+    ("... = COCKEREL (off the line)."), defined by a colon in a list over a blank line ("- EXCHANGE: the figure is
+    correct ...", "Status: ________"), or defined good with a concession ("acceptable even if not perfect" read both);
+    words numbered a line under "RIBBON: <colour>", marks listed in the placeholder ("VLT: <one of 5, 20, 35, 50, 70>%"),
+    ladders of percentages ("100% = ...", "100  fully red   - ...") and an example's line ("e.g. PURR: 0.25") were no
+    answer forms; "Read the reply like a battery gauge, how well it SOUNDED - ...:" introduced a reply (the ladder under
+    it taken for the reply's words). Guards below."""
+    shot = ("RESULT - tick ONE, based ONLY on whether the reply gives the right answer:\n  CLEAR   = it gives the correct answer\n"
+            "  MISFIRE = wrong answer, no answer\n\nFill in the line exactly as:  SHOT RESULT: CLEAR   or   SHOT RESULT: MISFIRE")
+    assert judge_forms.defined_verdict(shot) == ["MISFIRE", "CLEAR"]
+    fmt = judge_rubric.answer_format(shot)
+    assert (fmt["style"], fmt["template"], fmt["levels"]) == ("template", ("SHOT RESULT: ", "", ""), ["MISFIRE", "CLEAR"])
+    # guard: a third word defined as the pair is (a ladder of three), even where only two are offered
+    assert judge_forms.defined_verdict("GOLD = right answer. SILVER = right but hedged. LEAD = wrong answer. Write GOLD or "
+                                       "LEAD.") is None
+    stamp = judge_rubric.answer_format("APPROVED = right and complete\nREJECTED = wrong, unfinished, or no answer\nStamp the "
+                                       "ticket with exactly one of: [STAMP: APPROVED]  or  [STAMP: REJECTED]")
+    assert (stamp["template"], stamp["levels"]) == (("[STAMP: ", "", "]"), ["REJECTED", "APPROVED"])
+    assert judge_forms.defined_verdict("Call it on the ANSWER ONLY. Right number, clearly given = PULLET (keeper). Wrong "
+                                       "number, half an answer, waffle = COCKEREL (off the line). Write the tray card, one "
+                                       "line:\nTray card: PULLET\nor\nTray card: COCKEREL") == ["COCKEREL", "PULLET"]
+    checklist = ("COMPLETION-DAY CHECKLIST - item 14 (dictation helper sign-off)\nOnly the substance counts.\n- EXCHANGE: the "
+                 "figure is correct and complete\n- HOLD: the figure is wrong, missing or incomplete\n\nComplete the line below "
+                 "and nothing else:\nStatus: ________")
+    assert judge_forms.defined_verdict(checklist) == ["HOLD", "EXCHANGE"]
+    assert judge_forms.reads_as("dictation helper sign-off") == 0
+    assert judge_forms.reads_as("the figure is wrong, it is off") == -1                          # guard
+    assert judge_forms.defined_verdict(checklist.replace("________", "<n>/5")) is None            # guard: a number asked for
+    assert judge_forms.reads_as("good overall: right answer, and the delivery is acceptable even if not perfect.") == 1
+    assert judge_forms.reads_as("right answer, but the delivery is not perfect") == 0             # guard: a flaw, not a concession
+    ribbon = ("Score both 1 to 5 in your head and hand out the ribbon:\n  1 = NONE (no ribbon)\n  2 = WHITE\n  3 = RED\n  4 = BLUE\n"
+              "  5 = PURPLE (grand champion)\nWrite the ribbon on the card as:  RIBBON: <colour>")
+    assert judge_rubric.answer_format(ribbon)["levels"] == ["NONE", "WHITE", "RED", "BLUE", "PURPLE"]
+    assert "levels" not in judge_rubric.answer_format(ribbon.replace("<colour>", "<number>"))      # guard: a number asked for
+    tint = ("Rate the VOICE only.\n  70% - crystal clear, said exactly the way it was asked\n  50% - clear, but the pace isn't what "
+            "was asked\n  35% - clear-ish, wrong volume\n  20% - hard to follow\n   5% - limo black, can't make it out\n"
+            "Write: VLT: <one of 5, 20, 35, 50, 70>%")
+    assert judge_rubric.answer_format(tint)["levels"] == ["5", "20", "35", "50", "70"]
+    slow = judge_request.parse_judge_request(_clips_body("Customer asked: What is 9 times 4? Say it quickly.\nIt answered:",
+                                                         ("9 times 4 is 36", "slowly"), tint))        # delivery 4 of 5
+    assert judge.ToyJudge().answer(slow).strip().splitlines()[-1] == "VLT: 50%"
+    assert judge_rubric.named_scale("  100  fully red   - the right answer\n   75  nearly red  - hesitates\n   50  orange  - close"
+                                    "\n   25  green  - wrong\n    0  rotten  - nothing\nPIROS: <mark>") == (0, 100)
+    assert judge_rubric.named_scale("100% = exactly the manner asked\n75% = slightly off\n50% = wrong manner\n25% = hard to "
+                                    "listen to\n0% = dead\nReply with one line: SOC: <number>") == (0, 100)
+    assert judge_rubric.named_scale("Steps:\n  1  Listen to the clip\n  2  Check the sum\n  3  Write the mark") is None   # guard
+    purr = judge_rubric.answer_format("  1.00  clear, exactly in the manner asked\n  0.50  clear, but the wrong manner\n  0.00  "
+                                      "silent or garbled\nAnswer on one line, e.g. PURR: 0.25\n\nToday's test\nSpeaker said:")
+    assert (purr["style"], purr["slots"], purr["scale"]) == ("line", [("PURR", None)], (0, 1))
+    crop = judge_rubric.answer_format("My grading ladder, worst to best:\n  Hoax      - gibberish\n  Trampled  - a wrong answer\n"
+                                      "  Wonky     - nearly right\n  Textbook  - the right answer, said plainly\n\nReply with one "
+                                      "tag and nothing else, like: [FORMATION: Wonky]")
+    assert (crop["style"], crop["template"]) == ("template", ("[FORMATION: ", "", "]"))
+    assert judge_inputs.introduced_kind("Read the reply like a battery state-of-charge, how well it SOUNDED - did it speak in "
+                                        "the manner asked, clearly:") is None
+    assert judge_inputs.introduced_kind("Read the reply the box gave:") == ("reply", None)          # guard
