@@ -161,6 +161,14 @@ def asked_by_kind(rubric, clip_labels) -> tuple | None:
     if asked.group(1).lower() == "number":
         return "1", "2", None
     lines = [re.sub(r"\s*\([^()\n]*\)|[\s:]+$", "", label or "").split() for label in clip_labels[-2:]]
+    apart = _words_apart(lines)
+    return (*apart, None) if apart else None
+
+
+def _words_apart(lines) -> tuple | None:
+    """Two label lines' words -> the words in which they differ, what they start and end with alike left out: [Lockbox,
+    said] / [Stackwell, said] -> ("Lockbox", "Stackwell"); None where they differ in more than three words, or only in
+    words that name no clip ("first", "reply", ...)."""
     if len(lines) < 2 or not all(lines):
         return None
     first, second = lines
@@ -170,7 +178,29 @@ def asked_by_kind(rubric, clip_labels) -> tuple | None:
         first, second = first[:-1], second[:-1]
     if not (1 <= len(first) <= 3 and 1 <= len(second) <= 3) or all(w.lower() in _NOT_NAMES for w in first + second):
         return None
-    return " ".join(first), " ".join(second), None
+    return " ".join(first), " ".join(second)
+
+
+def json_pick_labels(rubric, key, clip_labels) -> list | None:
+    """A comparison's JSON answer whose value names the clip as the request's lines over the clips do: the words that
+    tell those lines apart, where the rubric's object shows a placeholder for a number, name or code ('{"stronger_bib":
+    "<bib number>"}' over "02:15  Box on bib 212's tracker said: ..." / "02:16  Box on bib 87's ...": ["212", "87"]) or
+    an example of the same shape ('{"table": 3}' over "Table 3 unit (...):" / "Table 4 unit (...):": ["3", "4"]).
+    None otherwise."""
+    shown = re.search(rf'"{re.escape(key)}"[ \t]*:[ \t]*"?(<[^<>"\n]{{1,30}}>|[\w-]{{1,12}})"?[ \t]*\}}', rubric)
+    # each line to its transcript ("...: 7 times 8 is 56") and without a time before it ("02:15") or a note in brackets
+    lines = [re.sub(r"^[ \t]*\d{1,2}:\d{2}[ \t]+|\s*\([^()\n]*\)|:.*$", "", label or "").split() for label in clip_labels[-2:]]
+    apart = _words_apart(lines)
+    if not shown or not apart:
+        return None
+    names = [re.sub(r"['\u2019]s$", "", name) for name in apart]        # ("bib 212's tracker": 212)
+    shape = [re.sub(r"[A-Za-z]", "A", re.sub(r"\d", "9", x)) for x in (shown.group(1), *names)]
+    if shown.group(1).startswith("<"):
+        asked = re.search(r"\b(number|no|id|code|name|label|tag)\b", shown.group(1), re.I)
+        fits = asked and (asked.group(1).lower() not in ("number", "no") or all(re.fullmatch(r"\d{1,6}", n) for n in names))
+    else:
+        fits = shape[0] == shape[1] == shape[2]
+    return names if fits else None
 
 
 def labels_as_asked(labels, template) -> list | None:

@@ -28,7 +28,7 @@ VERDICTS = [("yes", "no"), ("correct", "incorrect"), ("correct", "wrong"), ("pas
              ("compliant", "non-compliant"), ("match", "no match"), ("go", "no-go"),
              ("acceptable", "unacceptable"), ("good", "bad"), ("appropriate", "inappropriate"), ("y", "n")]
 # ITU-T P.800 ranks Bad below Poor: "Excellent, Good, Fair, Poor, Bad"
-LADDER = {"terrible": 0, "awful": 0, "very poor": 0, "very bad": 0, "bad": 0.5, "poor": 1, "weak": 1, "fair": 2,
+LADDER = {"terrible": 0, "awful": 0, "unacceptable": 0, "very poor": 0, "very bad": 0, "bad": 0.5, "poor": 1, "weak": 1, "fair": 2,
            "average": 2, "ok": 2, "okay": 2, "mediocre": 2, "acceptable": 2, "adequate": 2, "good": 3, "very good": 3.5,
            "great": 4, "excellent": 4, "outstanding": 4.5, "perfect": 4.5}
 _LADDER_WORDS = "|".join(sorted(map(re.escape, LADDER), key=len, reverse=True))      # the longest first: "very poor" before "poor"
@@ -112,8 +112,10 @@ def answer_words(rubric) -> list | None:
     return None
 
 
-# a level on its own line with its meaning: "  SOUR   - nothing usable", "- watertight: right, stated cleanly"
-_LEVEL_LINE = re.compile(r"[ \t]*+(?:[-*\u2022][ \t]*+)?\**([A-Za-z][\w'-]*(?: [A-Za-z][\w'-]*){0,2})\**[ \t]*(:|=|(?<=[ \t])(?:-|\u2013|\u2014))"
+# a level on its own line with its meaning: "  SOUR   - nothing usable", "- watertight: right, stated cleanly" (up to
+# three words, or four in capitals: "OUT ON THE FULL - hard to make out"; a note after it: "GOAL (two flags)   - right")
+_LEVEL_LINE = re.compile(r"[ \t]*+(?:[-*\u2022][ \t]*+)?\**([A-Za-z][\w'-]*(?: [A-Za-z][\w'-]*){0,2}|[A-Z][A-Z'-]*(?: [A-Z][A-Z'-]*){3})\**"
+                         r"(?:[ \t]*\([^()\n]{1,30}\))?[ \t]*(:|=|(?<=[ \t])(?:-|\u2013|\u2014))"
                          r"[ \t]+(\S[^\n]*)")
 # what a level's meaning says of a reply, good or bad (a crude reading, for the ends of a ladder whose order is not named)
 _GOOD = re.compile(r"\b(?:right|correct(?:ly)?|good|perfect|clean(?:ly)?|fine|pass(?:es)?|accurate|spot-on|ideal|exactly|excellent|"
@@ -189,7 +191,8 @@ def own_ladder(rubric) -> list | None:
         words = [w for w, _, _ in rows] if len(rows) >= 3 else \
             [w.strip(" *`\"'.") for w in re.split(r"\s+(?:-|\u2013|\u2014|>|<|\|)\s+|\s*(?:[,/]|->|\u2192)\s*",
                                                    re.sub(r"\s*\([^()]*\)|\.\s+\S.*$", "", line).strip())]   # ("Champion (5) > Reserve (4)")
-        if _ladder(words, most=4 if rows and not rows[0][2] else 3):
+        # (levels of up to four words where they have no meanings beside them, or are in capitals: "OUT ON THE FULL")
+        if _ladder(words, most=4 if rows and (not rows[0][2] or all(w.isupper() for w in words)) else 3):
             return words[::-1] if m.group(1).lower() in ("best", "highest", "finest") else words
     lines = rubric.split("\n")
     for k in range(len(lines)):                               # no order named: the ends' meanings say it
@@ -208,10 +211,12 @@ def own_ladder(rubric) -> list | None:
             words = [w.rsplit(" ", 1)[0] for w in words] if len(tails) == 1 and all(" " in w for w in words) else words
             either = "|".join(map(re.escape, words))
             after = "\n".join(lines[k + len(rows):])
-            # the answer's form shows one of them ("e.g. [[sound]]"), lists them all ("CARD: WHITE / YELLOW / RED") or
+            # the answer's form shows one of them ("e.g. [[sound]]"), lists them all ("CARD: WHITE / YELLOW / RED", "SIGNAL:
+            # GOAL  /  SIGNAL: BEHIND  /  SIGNAL: OUT OF BOUNDS") or
             # leaves a hole for a word ("INDEX = <word>")
             shown = re.search(rf"[\[<{{\"'`]\s*(?:{either})\s*[\]>}}\"'`]", after, re.I) or \
-                re.search(rf"\b(?:{either})(?:[ \t]*(?:/|\||,|\bor\b)[ \t]*(?:{either})){{{len(words) - 1}}}\b", after, re.I) or \
+                re.search(rf"\b(?:{either})(?:[ \t]*(?:/|\||,|\bor\b)[ \t]*(?:[A-Z][\w ]{{0,20}}:[ \t]*)?(?:{either})){{{len(words) - 1}}}\b",
+                          after, re.I) or \
                 re.search(r"<(?:the[ \t]+)?(?:word|level|grade|mark|label)>|\bone (?:word|level) from (?:the|this|that|my|our) "
                           r"(?:ladder|list|scale)\b", after, re.I)        # ("FLOW: ____ (fill with one word from the ladder)")
             if _ladder(words) and lean[0] * lean[1] == -1 and all(sep.strip() in "-\u2013\u2014=" for _, sep, _ in rows) and shown:
@@ -462,14 +467,18 @@ def answer_template(rubric) -> tuple | None:
            # an order in the writer's words that ends in a colon: "Return the line:", "Write only:", "Enter in LIMS format,
            # integer with % sign, nothing else:" (not a quoted example's colon, not "as CALL:" whose colon is the line's key,
            # and only with a line break or a short line after it: not "Form check on the ANSWER only: is what it said ...")
-           r"\b(?:write|writing|return|record|enter|give|put|reply|answer|respond|output|send|log|fill in|complete|use)\b"
-           r"(?=[^:\n]{0,80}\b(?:only|just|line|form|format|this|slips?|back|below|following|nothing (?:else|more)|ticket|sheet|card|tag|box|"
+           # (a verb, not a noun after whose it is: "Till helper's answer (no print-out, recording only):")
+           r"(?<!'s )(?<!s' )(?<!\bits )(?<!\bthe )\b(?:write|writing|return|record|enter|give|put|reply|answer|respond|output|send|log|"
+           r"fill in|complete|use)\b(?=[^:\n]{0,80}\b(?:only|just|line|form|format|this|slips?|back|below|following|nothing (?:else|more)|ticket|sheet|card|tag|box|"
            r"score|mark|grade|rating|verdict|result)\b)"       # "Enter the score:"
            r"[^:\n`\"\u201c]{0,80}(?<!(?-i:[A-Z]{2})):(?=[ \t]*\n|[^\n]{1,60}(?:\n|$))|"
            r"\b(?:one|a single) line\b[^:\n`\"\u201c]{0,40}(?<!(?-i:[A-Z]{2})):(?=\s)|"      # "One line back for the file, please:"
            #                                                              (not "one line in the form FIT:", the line's own key)
            # a line whose key is in capitals after "as", "in the form": "as SENSORY: <word>", "in the form RESOLVED: that <...>"
            r"\b(?:(?:in|of) the form|as|fill in|fill out|complete)[ \t]+(?=(?-i:[A-Z][A-Z0-9 ]{1,30})[:=])|"
+           # or any key with a blank after "written as", "a single line,": "written as  Mark: n/10", "a single line,  Mark = <value>"
+           r"\b(?:(?:written|given|set out|formatted|typed) as|(?:one|a single) line,)[ \t]+"
+           r"(?=(?-i:[A-Z])[\w ]{0,20}?[ \t]*[:=][ \t]*(?:<|_|[nNxX]\b))|"
            r"\b(?:fill in|fill out)[ \t]*:|\b(?:reply|answer|respond) with[ \t]*:|"           # "Reply with: SOUND: n/10"
            r"\b(?:fill (?:in )?|complete )(?:the|this) (?:box|field|blank|gap|line)[ \t]*(?::|[-\u2013](?=[ \t]))|"   # "Fill the box:
            #                                                       PEGS IN: n/10", "Complete the field - RATING: n"
@@ -485,6 +494,9 @@ def answer_template(rubric) -> tuple | None:
     # ("Please complete this line ..., writing 1 or 2 in the gap:", a heading "## Fill in this line and return only it")
     for m in re.finditer(cue, rubric, re.I):          # the rest of the line, or the lines below a cue that ends one
         rest = rubric[m.end():m.end() + 400].lstrip(" \t")     # a bounded look: not a copy of the rest per cue
+        # (an order's colon that is the line's own key: "Reply with just the mark, written as  Mark: n/10")
+        own_key = re.search(r"\b(?:as|like)[ \t]+((?-i:[A-Z])[\w ]{0,20}?[ \t]*:)\Z", m.group(0))
+        rest = own_key.group(1) + " " + rest if own_key and not rest.startswith("\n") else rest
         # (the lines below, to a blank line: not the paragraph after an input, "We put this to it in writing:" / "  Repeat
         # after me: ..." / "Its read-back:" / "" / "Mark the read-back ... whole and correct? ... the pace or the tone")
         lines = rest.split("\n", 1)[:1] if not rest.startswith("\n") else re.split(r"\n[ \t]*\n", rest.lstrip("\n"))[0].split("\n")[:4]
@@ -525,9 +537,9 @@ def answer_template(rubric) -> tuple | None:
                 continue        # "DEPONENT PREFERS EXHIBIT A  or  DEPONENT PREFERS EXHIBIT B": two whole answers, no hole
             if re.fullmatch(r"\[[ \t]*\]", hole.group(0)):         # "Result: [          ]": the value inside the box
                 return line[:hole.start()] + "[", "", "]"
-            out_of = re.fullmatch(r"(\d{1,3}|[nNxX])\s*(/\s*\d{1,3})", hole.group(0))      # "6/10" shown, or "n/5"
-            if out_of:                # "Delivery: 6/10" shown as an example: the value in place of the 6
-                return line[:hole.start()], out_of.group(1), out_of.group(2)
+            out_of = re.fullmatch(r"(\[[ \t]*)?(\d{1,3}|[nNxX])\s*(/\s*\d{1,3})((?(1)[ \t]*\]))", hole.group(0))   # "6/10" shown, or "n/5"
+            if out_of:                # "Delivery: 6/10" shown as an example: the value in place of the 6 ("OVERALL [n/10]": in its box)
+                return line[:hole.start()] + (out_of.group(1) or ""), out_of.group(2), out_of.group(3) + out_of.group(4)
             if re.fullmatch(r"_+", hole.group(0)) and re.search(r"(?<![\w.])[01]\.$", line[:hole.start()]):
                 return line[:hole.start() - 2], line[hole.start() - 2:hole.end()], ""      # "LEADING: 0.__": the fraction's place
             prefix = re.search(r"(?<![\w-])([A-Za-z]+)[ \t]+$", line[:hole.start()])

@@ -38,7 +38,7 @@ import soundfile as sf
 from judge_axis import rubric_axis
 from judge_inputs import (AFTER_AUDIO, ASKERS, TOY_TASKS, heading_kind, heard_words, known_words, sentences, toy_question,
                           toy_reference, unfield, unhtml, unjson, untag)
-from judge_choices import asked_by_kind, labels_apart, labels_as_asked, offered_list, offered_pair
+from judge_choices import asked_by_kind, json_pick_labels, labels_apart, labels_as_asked, offered_list, offered_pair
 from judge_rubric import PAIR_NAMES, answer_format
 from judge_sections import PLACEHOLDER_CLIP, RUBRIC_CUE, our_sections, split_sections
 
@@ -610,6 +610,12 @@ def parse_judge_request(body: dict) -> dict:
         fmt["style"] == "template" and fmt["slots"][0][0] in ("choice", "value") else None
     if shown:
         fmt["labels"] = shown
+    # a JSON answer whose value names the clip as the lines over the clips do ('{"table": 3}' over "Table 3 unit:" / "Table 4
+    # unit:"), nothing else having named them
+    picked = json_pick_labels(rubric, fmt["slots"][0][0], clip_labels) if unnamed and fmt["style"] == "json" and \
+        not fmt.get("labels") else None
+    if picked:
+        fmt["labels"] = picked
     return {"mode": "compare" if pairwise else "score", "axis": axis, "question": question,
             "reference": found["reference"], "replies": out, "heard": heard, "seed": seed,
             "labels": list(named) if named else [n.group(1) for n in names] if by_name else

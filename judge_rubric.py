@@ -159,7 +159,7 @@ def answer_format(rubric, pairwise=False, bare_default=False) -> dict:
     lines = answer_lines(rubric, want, pairwise)
     # "Answer with `1`, `2`, or `same`, on a line starting with "Better:"": that line, whatever the answer's words
     starting = re.search(r"\bline (?:starting|beginning) with [\"'`\u201c]([A-Za-z][\w ]{0,20}?)[ \t]*:", rubric, re.I) or \
-        re.search(r"\b(?:write|put|type|start with|begin with)[ \t]+[\"'`\u201c]?((?-i:[A-Z])[\w ]{0,20}?)[ \t]*:[\"'`\u201d]?"
+        re.search(r"\b(?:write|put|type|start with|begin with|(?<=line, )as|(?<=line )as)[ \t]+[\"'`\u201c]?((?-i:[A-Z])[\w ]{0,20}?)[ \t]*:[\"'`\u201d]?"
                   r"[ \t]+(?:followed by|and then|then)\b", rubric, re.I)      # "Write FIRST ACROSS: followed by Lane 3, ..."
     # a form's last line left for the judge to fill in, as G-Eval's "- Fluency:"
     form = re.search(r"(?:\n|\A)[ \t]*+-?+[ \t]*+([A-Z][A-Za-z ]{1,30}?(?: \([^()\n]{1,20}\))?)[ \t]*:[ \t]*\Z",
@@ -222,10 +222,11 @@ def answer_format(rubric, pairwise=False, bare_default=False) -> dict:
         negative = next(w for w in options[1] if any(w.lower() == neg for _, neg in VERDICTS))
         fmt.update(style="template", slots=["value"], template=(options[0], "", ""),
                    levels=[negative, next(w for w in options[1] if w != negative)])
-    elif not pairwise and levels and len(levels) == 2 and (keyed := re.search(
-            rf"(\[[ \t]*)?\b([A-Za-z][\w ]{{0,20}}?)[ \t]*:[ \t]*[\"'`]?(?:{re.escape(levels[0])}|{re.escape(levels[1])})\b[\"'`]?"
-            rf"((?(1)[ \t]*\]))[ \t]+(?:or|/|\|)[ \t]+(?(1)\[[ \t]*)[\"'`]?\2[ \t]*:[ \t]*[\"'`]?(?:{re.escape(levels[0])}|{re.escape(levels[1])})\b",
-            rubric)):        # "FLAG: GREEN or FLAG: RED", "[STAMP: APPROVED]  or  [STAMP: REJECTED]" (the brackets kept)
+    elif not pairwise and levels and (keyed := re.search(
+            rf"(\[[ \t]*)?\b([A-Za-z][\w ]{{0,20}}?)[ \t]*:[ \t]*[\"'`]?(?:{'|'.join(map(re.escape, levels))})\b[\"'`]?"
+            rf"((?(1)[ \t]*\]))[ \t]+(?:or|/|\|)[ \t]+(?(1)\[[ \t]*)[\"'`]?\2[ \t]*:[ \t]*[\"'`]?(?:{'|'.join(map(re.escape, levels))})\b",
+            rubric)):        # "FLAG: GREEN or FLAG: RED", "[STAMP: APPROVED]  or  [STAMP: REJECTED]" (the brackets kept),
+        #                      "SIGNAL: GOAL  /  SIGNAL: BEHIND  /  SIGNAL: OUT OF BOUNDS"
         fmt.update(style="template", slots=["value"], template=(("[" if keyed.group(1) else "") + keyed.group(2) + ": ", "",
                                                                  "]" if keyed.group(1) else ""))
     elif not pairwise and levels and len(levels) == 2 and (key := keyed_levels(options, levels)):
@@ -384,15 +385,17 @@ def score_levels(rubric, template, named) -> list | None:
     ladder = [w for w, _ in sorted(dict((w, n) for n, w in numbered).items(), key=lambda x: x[1])]
     # a placeholder naming a thing that is no number ("RIBBON: <colour>") over the rubric's own words, each numbered a line
     # ("1 = NONE (no ribbon)", "2 = WHITE", ... "5 = PURPLE (grand champion)"): those words, in their numbers' order
-    thing_hole = bool(template) and re.fullmatch(r"<[A-Za-z][a-z]{2,15}>", template[1].strip()) and not re.search(
-        r"number|score|digit|int|value|rating|mark|point|total|percent|amount", template[1], re.I)
-    coded = dict(re.findall(r"(?m)^[ \t]*+(?:[-*\u2022][ \t]*)?(\d{1,2})[ \t]*[=:.)\u2013-][ \t]*([A-Za-z][\w'-]*(?: [A-Za-z][\w'-]*){0,2})"
-                            r"(?=[ \t]*(?:\([^()\n]*\)[ \t]*)?(?:[-\u2013\u2014][^\n]*)?$)", rubric)) if thing_hole else {}
+    # ("ENTRY: <the words>" over "1 GATES LOCKED - nothing of any use" / ... / "3 WORD IN THE EAR - ...")
+    thing_hole = bool(template) and re.fullmatch(r"<(?:the |a |an |one )?[A-Za-z][a-z]{2,15}>", template[1].strip()) and not re.search(
+        r"number|score|digit|int|value|rating|mark|point|total|percent|amount|figure", template[1], re.I)
+    coded = dict(re.findall(r"(?m)^[ \t]*+(?:[-*\u2022][ \t]*)?(\d{1,2})(?:[ \t]*[=:.)\u2013-][ \t]*|[ \t]+(?=[A-Z]))"
+                            r"([A-Za-z][\w'-]*(?: [A-Za-z][\w'-]*){0,3})(?=[ \t]*(?:\([^()\n]*\)[ \t]*)?(?:[-\u2013\u2014][^\n]*)?$)",
+                            rubric)) if thing_hole else {}
     numbers = sorted(map(int, coded))
     if 3 <= len(coded) <= 10 and numbers == list(range(numbers[0], numbers[0] + len(numbers))) and numbers[0] in (0, 1) and \
             len({w.lower() for w in coded.values()}) == len(coded):
         ladder = [coded[str(n)] for n in numbers]
-        label_hole = True
+    label_hole = label_hole or thing_hole      # ("Belt awarded: <colour>" under "Belt ladder, lowest to highest: White - ...")
     # a placeholder that lists the marks to write ("VLT: <one of 5, 20, 35, 50, 70>%"): those numbers, the smallest worst
     # (the largest first where the rubric's line for the largest reads bad and the smallest's good)
     marks = bool(template) and re.fullmatch(r"<[ \t]*(?:(?:one|any) of[ \t]+|either[ \t]+)?(\d{1,3}(?:[ \t]*(?:,|/|\||or|,[ \t]*or)[ \t]*\d{1,3}){2,6})[ \t]*>",

@@ -5333,3 +5333,88 @@ def test_readings_after_round_sixty_eight():
     assert judge_inputs.introduced_kind("Read the reply like a battery state-of-charge, how well it SOUNDED - did it speak in "
                                         "the manner asked, clearly:") is None
     assert judge_inputs.introduced_kind("Read the reply the box gave:") == ("reply", None)          # guard
+
+
+def test_readings_after_round_sixty_nine():
+    """Bug caught (round 69, read after it was held out: batch 162's plate docket, anaesthetic room and crate labeller, 163's kora school,
+    oboe reed bench, spiritualist church and goal umpire, 164's trug maker, park keeper and mistletoe auction, 165's dojang,
+    footy signal, foosball tables and pani puri cart, 159's aid station, plain batch 70's grade list and seven-point delivery): "as GRADE: followed by the word",
+    a level of four words in capitals ("OUT ON THE FULL"), a level with a note ("GOAL (two flags)   - right answer") under
+    "SIGNAL: GOAL  /  SIGNAL: BEHIND  /  ...", levels numbered without a sign ("1 GATES LOCKED - ...") under "ENTRY: <the
+    words>", a ladder under "Belt awarded: <colour>" whose meanings name "a number", "unacceptable" as a ladder's bottom,
+    "written as  Mark: n/10", "a single line,  Mark = <value>" and "OVERALL [n/10]" were no answer forms, and "Till helper's
+    answer (..., recording only):" was taken for an order to answer; "mark its answers like a lot ..., in our usual
+    steps:" introduced a reply (its ladder and "Mark the CONTENT only" taken for the reply's words); "Don't bother about
+    how it sounds", "Please do not weigh the voice itself" and "...: not my department" left nothing out, and "How well is
+    the reply spoken", "it talks how customer asked", "the mood I asked for", "speaking the way the visitor asked", "The
+    right figure", "a right and complete answer" and "said back what i said" named no side; a JSON
+    pick asked by the clips' own names ('{"stronger_bib": "<bib number>"}' over "Box on bib 212's tracker said:", '{"table":
+    3}' over "Table 3 unit (...):") was answered "A" or "B". Guards below."""
+    kora = ("His five grades, from worst to best:\n  TUNING    - nonsense\n  PRACTISE  - wrong words, manner not as asked\n"
+            "  LEARNING  - wrong words, manner as asked\n  PLAYING   - right words, manner not as asked\n  JALI      - right words, "
+            "in the manner asked\n\nAnswer with the grade only, on one line, as GRADE: followed by the word in capitals.")
+    fmt = judge_rubric.answer_format(kora)
+    assert (fmt["style"], fmt["slots"], fmt["levels"][-1]) == ("line", [("GRADE", None)], "JALI")
+    assert judge_forms.own_ladder("Signals, worst to best:\nSPRAY           - garbled or nothing\nOUT ON THE FULL - hard to make "
+                                  "out\nBEHIND          - clear, but in the wrong manner\nGOAL            - clear and as asked\n") \
+        == ["SPRAY", "OUT ON THE FULL", "BEHIND", "GOAL"]
+    afl = ("Signals:\n  GOAL (two flags)   - right answer\n  BEHIND (one flag)  - close but not right: off by one\n  OUT OF BOUNDS "
+           "     - way off, cut off before any answer\n\nGive me the signal on one line:  SIGNAL: GOAL  /  SIGNAL: BEHIND  /  "
+           "SIGNAL: OUT OF BOUNDS")
+    fmt = judge_rubric.answer_format(afl)
+    assert (fmt["levels"], fmt["template"]) == (["OUT OF BOUNDS", "BEHIND", "GOAL"], ("SIGNAL: ", "", ""))
+    park = ("Enter the post in the book on our five-step scale, worst first. The right answer counts for most.\n\n1 GATES LOCKED - "
+            "nothing of any use\n2 BYLAW NOTICE - wrong answer and badly said too\n3 WORD IN THE EAR - wrong answer, though said "
+            "properly\n4 WELL KEPT - right answer, with a fault\n5 BEST IN PARK - right answer, said just as asked\n\nOne line, "
+            "exactly:\nENTRY: <the words>")
+    assert judge_rubric.answer_format(park)["levels"] == ["GATES LOCKED", "BYLAW NOTICE", "WORD IN THE EAR", "WELL KEPT", "BEST IN PARK"]
+    belt = ("Belt ladder, lowest to highest:\n  White  - nonsense, or no answer at all\n  Yellow - wrong answer\n  Green  - nearly "
+            "right: a letter out of place, or a number off by one\n  Blue   - right answer, but hesitant\n  Black  - right answer, "
+            "said cleanly\n\nWrite exactly one line and nothing else: Belt awarded: <colour>")
+    assert judge_rubric.answer_format(belt)["levels"] == ["White", "Yellow", "Green", "Blue", "Black"]
+    assert judge_rubric.answer_format(belt.replace("<colour>", "<number>"))["scale"] == (1, 5)          # guard: a number asked for
+    assert judge_forms.answer_words("Use exactly one of these grades:\n- excellent: right\n- good: one flaw\n- fair: wrong but "
+                                    "clear\n- poor: wrong and off\n- unacceptable: no real attempt\nFinish with \"Overall grade: "
+                                    "<grade>\".") == ["unacceptable", "poor", "fair", "good", "excellent"]
+    assert judge_forms.answer_template("Till helper's answer (no print-out, recording only):\n--\nMark the ANSWER ONLY: is what it "
+                                       "said correct? The voice, speed or mood of it don't matter.\nWrite one line in the docket "
+                                       "box, no spaces needed:\nSEMANTIC=<1-7>") == ("SEMANTIC=", "<1-7>", "")
+    assert judge_forms.answer_template("Reply with just the mark, written as  Mark: n/10") == ("Mark: ", "n", "/10")
+    assert judge_forms.answer_template("Please reply with a single line,  Mark = <value>  and nothing else.") == ("Mark = ", "<value>", "")
+    assert judge_forms.answer_template("Format exactly: OVERALL [n/10]") == ("OVERALL [", "n", "/10]")
+    assert judge_inputs.introduced_kind("Between lots I try it out and mark its answers like a lot against a full price, in our "
+                                        "usual steps:") is None
+    assert judge_inputs.introduced_kind("The box gave its answer:") == ("reply", None)                  # guard
+    assert judge_axis.rubric_axis("What I want to know is whether what it SAYS is right. Don't bother about how it sounds, it's "
+                                  "a dusty old speaker.") == "semantic"
+    assert judge_axis.rubric_axis("Don't bother about the sum, I want to know how it sounds.") == "acoustic"        # guard
+    assert judge_axis.rubric_axis("What matters is whether the unit gives the RIGHT answer. Please do not weigh the voice itself "
+                                  "(speed, loudness, warmth).") == "semantic"
+    assert judge_axis.rubric_axis("A call on AUDIO - which unit sounds clear and talks in the manner the op asked for. Whether "
+                                  "the answer content is right or wrong: not my department tonight.") == "acoustic"
+    assert judge_axis.rubric_axis("How well is the reply spoken, given how the user asked for it to be spoken? Ignore whether "
+                                  "the words are right.") == "acoustic"
+    assert judge_axis.rubric_axis("Is it the right answer? And does it talk how customer asked?") == "holistic"
+    assert judge_axis.rubric_axis("5 puri = right answer, said exactly how asked\n1 puri = nothing useful") == "holistic"
+    assert judge_axis.rubric_axis("It must be speaking the way the visitor asked. The words do not matter.") == "acoustic"
+    assert judge_axis.rubric_axis("Which guide did better? A right and complete answer is all I want.") == "semantic"
+    assert judge_axis.rubric_axis("Which one is better? The right figure comes first with me.") == "semantic"
+    assert judge_axis.rubric_axis("Which one? Did it give the right answer, and did it say it in the mood I asked for?") == "holistic"
+    assert judge_axis.rubric_axis("Which one did the better job? The right answer first of all, and the manner the guest asked "
+                                  "for as well.") == "holistic"
+    assert judge_axis.rubric_axis("the voice is fine; whether it actually said back what i said is all i care about") == "semantic"
+    # (a review of the re-measure: "the right number" names the content now, so the clause that leaves it out must go whole)
+    assert judge_axis.rubric_axis("Verdict is on the VOICE only, the way it came out. Whether it picked the right number is NOT "
+                                  "what we're logging here.") == "acoustic"
+    bibs = ["02:15  Box on bib 212's tracker said: 7 times 8 is 56", "02:16  Box on bib 87's tracker said: 7 times 8 is 54"]
+    assert judge_choices.json_pick_labels('Reply with JSON only, in this shape: {"stronger_bib": "<bib number>"}', "stronger_bib",
+                                          bibs) == ["212", "87"]
+    tables = ["Table 3 unit (transcript: the smaller is 33):", "Table 4 unit (transcript: the smaller is 38):"]
+    assert judge_choices.json_pick_labels('Output one JSON object, e.g. {"table": 3}', "table", tables) == ["3", "4"]
+    assert judge_choices.json_pick_labels('Output one JSON object, e.g. {"table": "A"}', "table", tables) is None     # guard
+    picked = judge_request.parse_judge_request(_clips_body(
+        "Judge ONLY how each one spoke: clearly, and in the manner asked. Output one JSON object and nothing else, e.g. "
+        '{"table": 3}\nQuestion called out at both tables: Which is smaller, 33 or 38? Say it slowly.\n\nTable 3 unit '
+        "(transcript: the smaller is 33):", ("the smaller is 33", "quietly"), "Table 4 unit (transcript: the smaller is 38):",
+        ("the smaller is 38", "slowly")))
+    assert json.loads(judge.ToyJudge().answer(picked))["table"] == "4"
