@@ -124,7 +124,7 @@ _GOOD = re.compile(r"\b(?:right|correct(?:ly)?|good|perfect|clean(?:ly)?|fine|pa
                    re.I)                                                # ("it talked the way it was asked", "did what was asked")
 _BAD = re.compile(r"\b(?:wrong|incorrect|missing|garbled|silent|nothing|no answer|fail(?:s|ed)?|bad|unusable|muddled|hopeless|"
                   r"unintelligible|can't|cannot|worse|(?<!at )worst|(?<!-)off|needs? (?:work|fixing|redoing)|unacceptable|unclear|muffled|"
-                  r"(?:different|other) (?:way|manner)|hard to (?:make out|hear|follow|understand))\b|n't\b",
+                  r"(?:different|other) (?:way|manner)|hard to (?:make out|hear|follow|understand)|falls? short)\b|n't\b",
                   # ("... or at worst in a normal clear voice": the least that is good; "sign-off" is no "off")
                   re.I)
 _NEGATED = re.compile(r"(?:\b(?:not|never|no longer|nearly|almost|partly|partially)|n't)\s+(?:\w+\s+)?$", re.I)   # "not good enough", "not
@@ -140,6 +140,8 @@ def reads_as(meaning) -> int:
                      r"(?:perfect|ideal|flawless|excellent)\b", "", meaning, flags=re.I)
     for words, side in ((_GOOD, 1), (_BAD, -1)):
         for m in words.finditer(meaning):
+            if side < 0 and re.search(r"\b(?:slightly|a little|a bit|somewhat|marginally)[ \t]+$", meaning[:m.start()], re.I):
+                continue        # a slip allowed is no flaw: "PASS = clear, and the manner is right or only slightly off"
             said[-side if _NEGATED.search(meaning[:m.start()]) else side] = True
     return said[1] - said[-1]
 
@@ -269,9 +271,20 @@ def defined_verdict(rubric) -> list | None:
     for m in re.finditer(rf"(?m)^[ \t]*(?:[-*\u2022][ \t]*)?([A-Za-z][^\n]{{2,120}}?)[ \t]*(?:->|=>|\u2192)[ \t]*{word}[ \t.]*$", rubric):
         note(m.group(2), reads_as(m.group(1)), 10)           # "Muffled, or not as asked -> NO BIRD"
     for m in re.finditer(rf"(?:^|(?<=[.!?\n]))([^.!?\n]{{3,160}}?),?[ \t]+(?:it's|it is|that's|that is|mark it|call it|the \w+ is|"
-                         rf"it(?=[ \t]+[A-Z]{{2,}}[ \t]*[.!]))[ \t]+(?:a[ \t]+|an[ \t]+)?{word}", rubric):      # ("..., it FITS.")
-        condition = re.split(r"\b(?:if|when)\b", m.group(1))[-1]     # a run-on sentence: its last condition ("... if it's right that's a CAUGHT")
+                         rf"the \w+ (?:reads|becomes|says)|it(?=[ \t]+[A-Z]{{2,}}[ \t]*[.!]))[ \t]+(?:a[ \t]+|an[ \t]+)?{word}",
+                         rubric):      # ("..., it FITS.", "If the delivery is good or better, the minute reads ACCEPTED")
+        # a run-on sentence: its last condition ("... if it's right that's a CAUGHT"; not a concession's: "If the box gets the
+        # right answer -- even if it ums and ahs first -- that's a GREEN flag")
+        condition = re.split(r"(?<!\beven )\b(?:if|when)\b", m.group(1))[-1]
         note(m.group(2), reads_as(condition), 11)
+    # (a sentence that files a reply under one: "A wrong number, a half answer or a load of nonsense is a RED flag."; or
+    # a condition's clause with only the word after it: "...; if it falls short, HELD OVER.")
+    for m in re.finditer(rf"(?:^|(?<=[.!?\n]))[ \t]*([A-Za-z][^.!?\n]{{2,160}}?)[ \t]+(?:is|are) (?:a|an)[ \t]+{word}(?:[ \t]+[a-z]+)?[ \t]*[.!]",
+                         rubric):
+        note(m.group(2), reads_as(m.group(1)), 13)
+    for m in re.finditer(rf"(?:^|[.;!?\n][ \t]*)(?:if|when)\b([^.;!?\n,]{{3,80}}),[ \t]+{word}[ \t]*(?:[.;!]|$)", rubric, re.I | re.M):
+        if m.group(2).isupper():
+            note(m.group(2), reads_as(m.group(1)), 14)
     if not re.search(r"[.!?]", rubric[:2000]):       # dictated with no stops: each "if ..., that's a WORD" in the run
         for m in re.finditer(rf"\b(?:if|when)\b([^!?\n]{{3,120}}?),?[ \t]+(?:it's|it is|that's|that is)[ \t]+(?:a[ \t]+|an[ \t]+)?{word}", rubric):
             note(m.group(2), reads_as(m.group(1)), 12)
@@ -280,7 +293,7 @@ def defined_verdict(rubric) -> list | None:
     for m in re.finditer(r"[\"'\u2018`]([A-Za-z][\w-]{1,15})[\"'\u2019`](?:[ \t]*\([^()\n]{0,30}\))?[ \t]+(?:when|if)\b([^.;\n]{3,120}?)"
                          r"(?=,[ \t]*(?:and|or)\b|[.;\n]|$)", rubric):
         shown = m.group(1).upper() if re.search(rf"\b{re.escape(m.group(1).upper())}\b", rubric) else m.group(1)
-        note(shown, reads_as(m.group(2)), 13)
+        note(shown, reads_as(m.group(2)), 15)
     sides = {w: (sum(v) > 0) - (sum(v) < 0) for w, v in leaning.items()}
     good, bad = [w for w, x in sides.items() if x > 0], [w for w, x in sides.items() if x < 0]
     if len(good) == 1 and len(bad) == 1:     # (or asked for as one word: "complete the line, one word")
@@ -302,8 +315,9 @@ def _offers_both(rubric, good, bad) -> bool:
     either = f"{re.escape(good)}|{re.escape(bad)}"
     last = [s for s in re.split(r"(?<=[.!?])\s+|\n", rubric) if re.search(rf"\b{re.escape(good)}\b", s) and
             re.search(rf"\b{re.escape(bad)}\b", s)]
-    if last and re.search(rf"\b(?:{either})\b[\"'`\]]?(?:[ \t]*\([^()\n]{{1,40}}\))?[ \t]*(?:or|/|\|)[ \t]*\[?(?:[A-Z][\w' ]{{0,24}}:[ \t]*)?"
-                          rf"[\"'`]?\b(?:{either})\b", last[-1]):      # ("ON SCALE (correct)  or  VERDICT: OFF SCALE")
+    if last and re.search(rf"\b(?:{either})\b[\"'`\]]?(?:[ \t]*\([^()\n]{{1,40}}\))?[ \t]*(?:or|/|\|)[ \t]*[\[\"'`]?(?:[A-Z][\w' ]{{0,24}}:[ \t]*)?"
+                          rf"[\"'`]?\b(?:{either})\b", last[-1]):      # ("ON SCALE (correct)  or  VERDICT: OFF SCALE",
+        #                                                         "'Minute: ACCEPTED' or 'Minute: HELD OVER'")
         return True
     # or one a line, alone or after the same key: "LOG: FOUND IT" / "LOG: DNF"
     lines = re.findall(rf"(?m)^[ \t]*[\"'`]?([A-Z][\w' -]{{0,30}}:[ \t]*)?[\"'`]?({either})[\"'`]?(?:[ \t]*\([^()\n]*\))?[ \t.]*$", rubric)
@@ -407,8 +421,9 @@ def answer_options(rubric) -> tuple | None:
     for i, line in enumerate(lines):
         # a note after an answer left out: "Pick: Neither (if they are equally good)"
         # and a condition after the tie: "VERDICT: EQUAL if they are equally good"
+        # ("Result: A / Result: B / Result: LEVEL", "Catch goes to: YELLOW  (or)  Catch goes to: WHITE")
         pieces = [re.sub(r"\s*\([^()\n]{1,60}\)|\s+(?:if|when)\s[^,.:]*\.?$", "", p).strip(" \t.`*\u2014\u2013")   # "X  \u2014 or \u2014  Y"
-                  for p in re.split(r"\s*,\s*(?:or\s+)?|\s+(?:\||or|/)\s+", line)]      # ("Result: A / Result: B / Result: LEVEL")
+                  for p in re.split(r"\s*,\s*(?:or\s+)?|\s+(?:\||or|/|\(or\))\s+", line)]
         below = lines[i + 1] if i + 1 < len(lines) and not (i < len(apart) and apart[i]) else ""
         shared = below[:below.rfind(" ") + 1]             # "Write one line: Verdict: correct" over "Verdict: incorrect"
         if len(pieces) < 2 and ":" in shared and shared in line and re.fullmatch(r"\w+", line.rsplit(shared, 1)[1]):
@@ -444,6 +459,10 @@ def _bracketed_template(rubric) -> tuple | None:
     m = re.search(r"\b(?:form|format|like|as|e\.g\.)\b[^\n\[]{0,30}?(\[[ \t]*[A-Za-z][A-Za-z ]{0,20}?[ \t]*(?:=|:|[ \t])[ \t]*)"
                   r"([nNxX]|\d{1,3})([ \t]*\])", rubric)
     return (m.group(1), m.group(2), m.group(3)) if m else None
+
+
+# words that end an answer line and are no unit of its value ("Score: N please")
+_NOT_UNITS = {"please", "only", "thanks", "ta", "here", "then", "now", "max", "maximum", "total", "overall", "or", "and"}
 
 
 def answer_template(rubric) -> tuple | None:
@@ -505,7 +524,8 @@ def answer_template(rubric) -> tuple | None:
     shown += [(x, False) for x in examples]
     # a line that is only a key and its blank: "ACCURACY: ___%" (under "Fill in the one line below ..."), "DELIV. __/10"
     shown += [(x, True) for x in re.findall(r"(?m)^[ \t]*([A-Z][A-Za-z %]{1,30}[:.][ \t]*(?:_{2,}[ \t]*(?:%|/[ \t]*\d{1,3})?|"
-                                            r"_[ \t]*(?:%|/[ \t]*\d{1,3})))[ \t]*$", rubric)]     # "Pair mark: _/5", "DELIVERY %: ___"
+                                            r"_[ \t]*(?:%|/[ \t]*\d{1,3})|[nNxX]{1,2}[ \t]*(?:%|/[ \t]*\d{1,3})))[ \t]*$", rubric)]
+    #                                               ("Pair mark: _/5", "DELIVERY %: ___", "Cheer rating: n%" under "Tick-box line:")
     shown += [(x, False) for x in re.findall(r"(?<![\w<])[A-Za-z]\w{0,20}=<[^<>\n]{1,30}>", rubric)]     # "... of the form OVERALL=<score>"
     shown.sort(key=lambda c: not _TEMPLATE_KEY.search(c[0]))     # a line that names what it holds first
     for line, introduced in shown:
@@ -552,6 +572,9 @@ def answer_template(rubric) -> tuple | None:
             # what closes the value ("/10", "**"), not the sentence's tail ("and nothing else")
             after = re.match(r"[ \t]*(?:/|of|out of|de)[ \t]*\d{1,3}\b|[^\s\w]*(?:\d+[^\s\w]*)?", line[hole.end():]).group(0)  # "__ / 10",
             #                                                                                           "n of 7" too
+            # (or a unit that ends the line: "JUMP: ___ ft", "SCORE: N pats"; not "Score: N please")
+            unit = re.fullmatch(r"[ \t]+([a-z]{1,8})\.?[ \t]*", line[hole.end():])
+            after = unit.group(0).rstrip(" \t.") if not after and unit and unit.group(1) not in _NOT_UNITS else after
             return line[:hole.start()], hole.group(0), after.rstrip(".,;")
     # an example answer that is a number with its unit: "Tell me how many sacks, like '3 sacks'", "e.g. "4 stars""
     unit = re.search(r"\b(?:like|e\.g\.?,?|such as|for (?:example|instance),?)[ \t]*[\"'\u201c](\d{1,3})"

@@ -269,7 +269,8 @@ def answer_format(rubric, pairwise=False, bare_default=False) -> dict:
         # the line shown names more than the slot read ("SAFE TO ROLL: <N>/10", "TEST 3 OVERALL: __/10"): it is copied whole
         elif template and len(lines) == 1 and not pairwise and (
                 re.fullmatch(rf"[\w .'-]+[ _]{re.escape(lines[0])}[ \t]*[:=][ \t]*", template[0], re.I) or   # or what closes it
-                re.fullmatch(rf"[\W_]*{re.escape(lines[0])}[ \t]*[:=][ \t]*", template[0], re.I) and template[2].strip() == "%"):
+                re.fullmatch(rf"[\W_]*{re.escape(lines[0])}[ \t]*[:=][ \t]*", template[0], re.I) and
+                re.fullmatch(r"%|[a-z]{1,8}", template[2].strip())):      # ("JUMP: ___ ft")
             fmt.update(style="template", slots=["value"], template=template)
     elif not pairwise and re.search(r"\bin (?:square )?brackets\b|\blike \[\d+\]", rubric, re.I) and \
             not (template and template[0].lstrip().startswith("[")):       # (not "in brackets like [DELIVERY 4]": its key too)

@@ -5418,3 +5418,31 @@ def test_readings_after_round_sixty_nine():
         "(transcript: the smaller is 33):", ("the smaller is 33", "quietly"), "Table 4 unit (transcript: the smaller is 38):",
         ("the smaller is 38", "slowly")))
     assert json.loads(judge.ToyJudge().answer(picked))["table"] == "4"
+
+
+def test_readings_after_round_seventy():
+    """Bug caught (round 70, read after it was held out: batch 166's frog jump card and cowpat slip, 167's chinchilla
+    shed, 168's bed race and egg-throwing card, 169's Quaker minute and Santa sleigh): "JUMP: ___ ft", "SCORE: N pats"
+    and "Cheer rating: n%" under "Tick-box line:" lost what closes the value; a verdict defined "right or only slightly
+    off" read neither good nor bad, "If the box gets the right answer -- even if it ums and ahs first -- that's a GREEN
+    flag" read the concession, and "... is a RED flag.", "the minute reads ACCEPTED; if it falls short, HELD OVER" and
+    "'Minute: ACCEPTED' or 'Minute: HELD OVER'" defined or offered nothing; "Catch goes to: YELLOW  (or)  Catch goes to:
+    WHITE" offered no answers. Guards below."""
+    assert judge_forms.answer_template("Fill in the line and nothing else:\nJUMP: ___ ft") == ("JUMP: ", "___", " ft")
+    assert judge_forms.answer_template("Fill in the line and nothing else:\nJUMP: ___ please") == ("JUMP: ", "___", "")  # guard
+    assert judge_forms.answer_template("Tick-box line:\nCheer rating: n%") == ("Cheer rating: ", "n", "%")
+    fmt = judge_rubric.answer_format("Score the WHOLE answer in pats, 1-5.\n 5 pats - right answer, delivered as asked\n 1 pat  "
+                                     "- nonsense\nEnter: SCORE: N pats")
+    assert (fmt["style"], fmt["template"]) == ("template", ("SCORE: ", "N", " pats"))
+    assert judge_forms.defined_verdict("PASS = clear, and the manner is right or only slightly off.\nRETUNE = the manner is "
+                                       "plainly wrong or it is hard to make out.\nAnswer with one line: SHED CHECK: PASS or "
+                                       "SHED CHECK: RETUNE") == ["RETUNE", "PASS"]
+    assert judge_forms.reads_as("the manner is off") == -1                                        # guard: a flaw, not a slip
+    assert judge_forms.defined_verdict("If the box gets the right answer -- even if it ums and ahs first -- that's a GREEN "
+                                       "flag. A wrong number, a half answer or a load of nonsense is a RED flag.\nMarshal's "
+                                       "flag: GREEN\nor\nMarshal's flag: RED") == ["RED", "GREEN"]
+    assert judge_forms.defined_verdict("If the delivery is good or better, the minute reads ACCEPTED; if it falls short, HELD "
+                                       "OVER. Write exactly one line: 'Minute: ACCEPTED' or 'Minute: HELD OVER'.") \
+        == ["HELD OVER", "ACCEPTED"]
+    assert judge_forms.answer_options("Record one line:\nCatch goes to: YELLOW  (or)  Catch goes to: WHITE") \
+        == ("Catch goes to: ", ["YELLOW", "WHITE"])
