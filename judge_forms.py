@@ -281,13 +281,13 @@ def defined_verdict(rubric) -> list | None:
     # a condition's clause with only the word after it: "...; if it falls short, HELD OVER.")
     for m in re.finditer(rf"(?:^|(?<=[.!?\n]))[ \t]*([A-Za-z][^.!?\n]{{2,160}}?)[ \t]+(?:is|are) (?:a|an)[ \t]+{word}(?:[ \t]+[a-z]+)?[ \t]*[.!]",
                          rubric):
-        note(m.group(2), reads_as(m.group(1)), 13)
+        note(m.group(2), reads_as(m.group(1)), 12)
     for m in re.finditer(rf"(?:^|[.;!?\n][ \t]*)(?:if|when)\b([^.;!?\n,]{{3,80}}),[ \t]+{word}[ \t]*(?:[.;!]|$)", rubric, re.I | re.M):
         if m.group(2).isupper():
-            note(m.group(2), reads_as(m.group(1)), 14)
+            note(m.group(2), reads_as(m.group(1)), 13)
     if not re.search(r"[.!?]", rubric[:2000]):       # dictated with no stops: each "if ..., that's a WORD" in the run
         for m in re.finditer(rf"\b(?:if|when)\b([^!?\n]{{3,120}}?),?[ \t]+(?:it's|it is|that's|that is)[ \t]+(?:a[ \t]+|an[ \t]+)?{word}", rubric):
-            note(m.group(2), reads_as(m.group(1)), 12)
+            note(m.group(2), reads_as(m.group(1)), 14)
     # a word of the writer's language, quoted, with its condition: "we say 'kekko' when a thing is correctly done, and 'mada'
     # (not yet) when it is not yet correct", written as the answer lines write it ("HANTEI: KEKKO")
     for m in re.finditer(r"[\"'\u2018`]([A-Za-z][\w-]{1,15})[\"'\u2019`](?:[ \t]*\([^()\n]{0,30}\))?[ \t]+(?:when|if)\b([^.;\n]{3,120}?)"

@@ -365,7 +365,9 @@ def asks_answer_alone(rubric) -> bool:
 def score_levels(rubric, template, named) -> list | None:
     """The words a score is written in, worst first, where the rubric asks for words: a placeholder
     listing them ("Rating: <Excellent|Good|Fair|Poor|Bad>"), a label's placeholder ("MOS: <label>")
-    over a numbered ladder ("5 Excellent", "Good (4)"), letter grades, or answer_words' list where
+    over a numbered ladder ("5 Excellent", "Good (4)"), a thing's placeholder ("RIBBON: <colour>") over
+    words numbered a line, the marks a placeholder lists ("VLT: <one of 5, 20, 35, 50, 70>%", as
+    words), letter grades, or answer_words' list where
     the rubric names no number (`named`: the scale it names; `template`: answer_template's), or where its last
     instruction asks for a verdict's two words (the number named before is the verdict's threshold)."""
     numeric = re.search(r"<[\w-]+>\s*(?:N|X|\d+)\s*</[\w-]+>|:\**\s*(?:N|X|<(?:number|int|integer|n|score)>)(?!\w)|"
@@ -402,10 +404,10 @@ def score_levels(rubric, template, named) -> list | None:
     marks = bool(template) and re.fullmatch(r"<[ \t]*(?:(?:one|any) of[ \t]+|either[ \t]+)?(\d{1,3}(?:[ \t]*(?:,|/|\||or|,[ \t]*or)[ \t]*\d{1,3}){2,6})[ \t]*>",
                                             template[1].strip(), re.I)
     if marks:
-        numbers = sorted({int(n) for n in re.findall(r"\d+", marks.group(1))})
-        meaning = {n: reads_as(m.group(1)) for n in (numbers[0], numbers[-1])
+        listed = sorted({int(n) for n in re.findall(r"\d+", marks.group(1))})
+        meaning = {n: reads_as(m.group(1)) for n in (listed[0], listed[-1])
                    if (m := re.search(rf"(?m)^[ \t]*{n}[ \t]*%?[ \t]*[-=:\u2013]?[ \t]*([^\n]+)", rubric))}
-        return [str(n) for n in (numbers[::-1] if meaning.get(numbers[-1]) == -1 and meaning.get(numbers[0]) == 1 else numbers)]
+        return [str(n) for n in (listed[::-1] if meaning.get(listed[-1]) == -1 and meaning.get(listed[0]) == 1 else listed)]
     # "reply with exactly one of those five words": the words, whatever scale the rubric also names
     worded = re.search(r"\b(?:one|single|that|those|these|the)\b[^.\n]{0,20}\bwords?\b", rubric, re.I)
     levels = sorted(shown, key=lambda w: LADDER[w.lower()]) if shown else \
