@@ -81,7 +81,8 @@ import numpy as np
 import cli
 from judge_inputs import known_words, plain_words, toy_reference
 from judge_request import MAX_BODY, BadRequest, parse_judge_request
-from judge_rubric import PAIR_AXES, answer_format, render, rescale
+from judge_rubric import PAIR_AXES, answer_format, render
+from judge_scale import rescale
 
 
 # ---------------------------------------------------------------- scoring

@@ -23,6 +23,7 @@ import judge_forms
 import judge_inputs
 import judge_request
 import judge_rubric
+import judge_scale
 import judge_sections
 import reward
 
@@ -393,8 +394,8 @@ def test_our_reference_answer_reaches_the_judge():
 def test_a_rescaled_score_rounds_halves_up():
     """catches: Python's round() (halves to even) in rescale: on a 0-10 scale Likert 2 is 2.5 and 4 is 7.5,
     which the judge writes as 3 and 8 (on_scale's rule), not 2 and 8."""
-    assert [judge_rubric.rescale(s, (0, 10)) for s in range(1, 6)] == [0, 3, 5, 8, 10]
-    assert [judge_rubric.rescale(s, (1, 10)) for s in range(1, 6)] == [on_scale(s, (1, 10)) for s in range(1, 6)]
+    assert [judge_scale.rescale(s, (0, 10)) for s in range(1, 6)] == [0, 3, 5, 8, 10]
+    assert [judge_scale.rescale(s, (1, 10)) for s in range(1, 6)] == [on_scale(s, (1, 10)) for s in range(1, 6)]
 
 
 def test_a_rubric_that_asks_for_json_without_quoting_a_key_gets_json():
@@ -548,7 +549,7 @@ def test_rubric_scale_reads_the_ways_people_name_a_range(rubric, scale):
     """Bug: only "1-10" next to a scoring word read, so an anchored or "out of" range is answered
     on 1-5 (a perfect reply read as 5 of 10); or numbers that are not a range (the question's
     arithmetic) taken for one."""
-    assert judge_rubric.rubric_scale(rubric) == scale
+    assert judge_scale.rubric_scale(rubric) == scale
 
 
 @pytest.mark.parametrize("name,kind", [
@@ -696,7 +697,7 @@ def test_others_rules_do_not_cut_a_reply_or_misread_a_count():
                              {"role": "user", "content": [{"type": "text", "text": f"Question: {QUESTION}\nAnswer: {reply}"},
                                                           audio_part(wave, rate)]}]}
         assert judge_request.parse_judge_request(body)["replies"][0][0] == reply
-    assert judge_rubric.rubric_scale("Justify your rating in 1 to 3 sentences, then rate it from 1 to 10.") == (1, 10)
+    assert judge_scale.rubric_scale("Justify your rating in 1 to 3 sentences, then rate it from 1 to 10.") == (1, 10)
     assert judge_rubric.answer_format("Judge nothing but the pronunciation.")["style"] == "tag"
 
 
@@ -723,10 +724,10 @@ def test_words_and_fractions_are_hand_worked_from_the_likert_score():
     ladder takes the nearest level, (s - 1) * 3 / 4 rounded half up: 1 2 3 4 5 -> 0 1 2 2 3; 0-1 is
     (s - 1) / 4. Bugs caught: a verdict positive from 3 (the midpoint), the ladder's levels off by one,
     a 0-1 scale rounded to 0 or 1 (an integer rescale)."""
-    assert [judge_rubric.rescale(s, (1, 5), ["NO", "YES"]) for s in range(1, 6)] == ["NO", "NO", "NO", "YES", "YES"]
+    assert [judge_scale.rescale(s, (1, 5), ["NO", "YES"]) for s in range(1, 6)] == ["NO", "NO", "NO", "YES", "YES"]
     ladder = ["Poor", "Fair", "Good", "Excellent"]
-    assert [judge_rubric.rescale(s, (1, 5), ladder) for s in range(1, 6)] == ["Poor", "Fair", "Good", "Good", "Excellent"]
-    assert [judge_rubric.rescale(s, (0, 1)) for s in range(1, 6)] == [0.0, 0.25, 0.5, 0.75, 1.0]
+    assert [judge_scale.rescale(s, (1, 5), ladder) for s in range(1, 6)] == ["Poor", "Fair", "Good", "Good", "Excellent"]
+    assert [judge_scale.rescale(s, (0, 1)) for s in range(1, 6)] == [0.0, 0.25, 0.5, 0.75, 1.0]
 
 
 @pytest.mark.parametrize("rubric,template", [
@@ -788,7 +789,7 @@ def test_json_keys_shown_with_an_ellipsis_are_the_slots_without_the_word_json():
 def test_interval_and_anchored_scales(rubric, scale):
     """Bugs caught: "[0, 1]" or "[1, 10]" (interval notation) answered on 1-5; an anchored range with no
     scoring word before it missed; a list of two numbers in the question ("[3, 8]") taken for a scale."""
-    assert judge_rubric.rubric_scale(rubric) == scale
+    assert judge_scale.rubric_scale(rubric) == scale
 
 
 @pytest.mark.parametrize("name,kind", [
@@ -878,7 +879,7 @@ def test_json_keys_named_in_prose_and_a_label_placeholder_that_is_not_a_tag():
                                       "replies": [spoken(RIGHT)], "seed": None, "format": fmt})
     assert fmt["style"] != "tag" and answer.endswith("Overall: 7")
     assert judge_rubric.answer_format("Use <score>N</score>.")["style"] == "tag"     # a tag with its closing one stays
-    assert judge_rubric.rubric_scale("Give it a score out of 10, where 0 means totally wrong.") == (0, 10)
+    assert judge_scale.rubric_scale("Give it a score out of 10, where 0 means totally wrong.") == (0, 10)
 
 
 def test_instructions_under_an_output_heading_are_rubric_not_a_second_reply():
@@ -996,7 +997,7 @@ def test_runs_of_quote_marks_and_long_sections_are_read_in_linear_time():
 def test_a_ladder_of_anchors_one_per_line_names_the_scale(rubric, scale):
     """Bugs caught: a 1-10 rubric written as a list of bands ("- 10:", "- 7-9:", "- 1-3:") answered on
     1-5 (a 3 read as "partly correct" by the client's parser); a numbered list of steps taken for a scale."""
-    assert judge_rubric.rubric_scale(rubric) == scale
+    assert judge_scale.rubric_scale(rubric) == scale
 
 
 @pytest.mark.parametrize("text,axis", [
@@ -1070,7 +1071,7 @@ def test_options_in_single_quotes_a_bold_answer_line_and_just_say(rubric, pairwi
     parser finds a <choice> tag); a bold "**Overall: N/10**" line not read as the answer line; "Just say A
     or B" answered with a justification and a tag."""
     fmt = judge_rubric.answer_format(rubric, pairwise=pairwise)
-    value = "B" if pairwise else judge_rubric.rescale(4, fmt["scale"])
+    value = "B" if pairwise else judge_scale.rescale(4, fmt["scale"])
     assert fmt["style"] == style
     assert judge_rubric.render(fmt["style"], "why", [(fmt["slots"][0][0], value)], fmt.get("suffix", ""),
                                fmt.get("template"), fmt.get("alone")) == answer
@@ -1333,7 +1334,7 @@ def test_inputs_of_batch_twelve():
 def test_a_bare_range_closing_a_clause_is_the_scale_when_nothing_else_names_one(rubric, scale):
     """Bugs caught: "1-10," after the question answered on 1-5; a count ("1-3 sentences") or a list band
     ("- 1-3: incorrect", read before the ladder it belongs to) taken for the scale."""
-    assert judge_rubric.rubric_scale(rubric) == scale
+    assert judge_scale.rubric_scale(rubric) == scale
 
 
 def test_a_clause_after_a_dash_and_check_as_a_judging_verb():
@@ -2122,7 +2123,7 @@ def test_answer_forms_of_rounds_seven_to_eleven(rubric, pairwise, want):
 ])
 def test_scales_of_rounds_seven_to_eleven(rubric, scale):
     """Bugs caught: a YAML range with comments, "scale_min="/"scale_max=" and "use 0 to 10" read as 1-5."""
-    assert judge_rubric.named_scale(rubric) == scale
+    assert judge_scale.named_scale(rubric) == scale
 
 
 @pytest.mark.parametrize("text,axis", [
@@ -3710,7 +3711,7 @@ def test_answer_forms_of_round_thirty_five():
                                         "return only it\nOVERALL: _/5")
     assert filled["template"] == ("OVERALL: ", "_", "/5")
     assert judge_forms.answer_words("dont care about the voice. reply CORRECT or WRONG thats it") == ["WRONG", "CORRECT"]
-    assert judge_rubric.named_scale("Rate the delivery out of 100 and write it as N/100.") == (0, 100)
+    assert judge_scale.named_scale("Rate the delivery out of 100 and write it as N/100.") == (0, 100)
     assert judge_inputs.heading_kind("The reviewer is asked to reply with a single line") is None
     one = judge_rubric.answer_format("Which one gets the words right? One word please: Left, Right or Neither.", True)
     assert (one["style"], one["labels"], one["tie"]) == ("bare", ["Left", "Right"], "Neither")
@@ -4346,8 +4347,8 @@ def test_answer_forms_of_round_fifty_one_rebuilt():
                 ("rock backwards is kcor", ""), "Which readback is correct (content only)? Reply PREFERRED ALPHA, "
                 "PREFERRED BRAVO or PREFERRED NIL.")[1] == "PREFERRED BRAVO"
     quiet = ("Question: repeat after me blue ink say it loudly", ("you said blue ink", "quietly"))
-    assert judge_rubric.named_scale("Give a percentage.") == (0, 100)
-    assert judge_rubric.named_scale("1 = wrong, 3 = partly, 5 = a hundred percent right") == (1, 5)   # guard: anchors first
+    assert judge_scale.named_scale("Give a percentage.") == (0, 100)
+    assert judge_scale.named_scale("1 = wrong, 3 = partly, 5 = a hundred percent right") == (1, 5)   # guard: anchors first
     assert read(*quiet, "Score the delivery from 0 to 1 with two decimals. Just the number.")[1] == "0.50"
     assert read(*quiet, "Score the delivery as a number between 0.00 and 1.00. Number only.")[1] == "0.50"
     assert read(*quiet, "Score the delivery as a number between 0.0 and 1.0. Number only.")[1] == "0.5"
@@ -4933,11 +4934,11 @@ def test_scales_and_verdicts_of_round_sixty_one():
     reading ..., for whether the ANSWER is right:" introduced a reply that took the ladder under it; "only nearly right"
     read good in a verdict's meaning; "Tower set (written out: ...)" gave no words. Guard: "Clip 1 = the question" on its
     line is still an input's number, no anchor."""
-    assert judge_rubric.named_scale("Score it.\n  1.00  correct, complete\n  0.75  correct but unsure\n  0.50  near miss\n"
+    assert judge_scale.named_scale("Score it.\n  1.00  correct, complete\n  0.75  correct but unsure\n  0.50  near miss\n"
                                     "  0.00  nothing\nWrite: CURE=<value>") == (0, 1)
-    assert judge_rubric.named_scale("Reading, 0 to 1:\n1    = right answer\n0.75 = unsure\n0.25 = wrong answer\n0    = nothing") \
+    assert judge_scale.named_scale("Reading, 0 to 1:\n1    = right answer\n0.75 = unsure\n0.25 = wrong answer\n0    = nothing") \
         == (0, 1)
-    assert judge_rubric.named_scale("Clip 1 = the question. Clip 2 = the reply. Rate 1 to 5.") == (1, 5)     # guard
+    assert judge_scale.named_scale("Clip 1 = the question. Clip 2 = the reply. Rate 1 to 5.") == (1, 5)     # guard
     assert judge_inputs.introduced_kind("Give me a reading, 0 to 1, for whether the ANSWER is right:") is None
     assert judge_inputs.introduced_kind("Here is what the answer was:") == ("reply", None)           # guard
     assert judge_forms.defined_verdict("PASSED = the answer is correct\nFAILED = the answer is wrong, only nearly right, or "
@@ -5318,11 +5319,11 @@ def test_readings_after_round_sixty_eight():
     slow = judge_request.parse_judge_request(_clips_body("Customer asked: What is 9 times 4? Say it quickly.\nIt answered:",
                                                          ("9 times 4 is 36", "slowly"), tint))        # delivery 4 of 5
     assert judge.ToyJudge().answer(slow).strip().splitlines()[-1] == "VLT: 50%"
-    assert judge_rubric.named_scale("  100  fully red   - the right answer\n   75  nearly red  - hesitates\n   50  orange  - close"
+    assert judge_scale.named_scale("  100  fully red   - the right answer\n   75  nearly red  - hesitates\n   50  orange  - close"
                                     "\n   25  green  - wrong\n    0  rotten  - nothing\nPIROS: <mark>") == (0, 100)
-    assert judge_rubric.named_scale("100% = exactly the manner asked\n75% = slightly off\n50% = wrong manner\n25% = hard to "
+    assert judge_scale.named_scale("100% = exactly the manner asked\n75% = slightly off\n50% = wrong manner\n25% = hard to "
                                     "listen to\n0% = dead\nReply with one line: SOC: <number>") == (0, 100)
-    assert judge_rubric.named_scale("Steps:\n  1  Listen to the clip\n  2  Check the sum\n  3  Write the mark") is None   # guard
+    assert judge_scale.named_scale("Steps:\n  1  Listen to the clip\n  2  Check the sum\n  3  Write the mark") is None   # guard
     purr = judge_rubric.answer_format("  1.00  clear, exactly in the manner asked\n  0.50  clear, but the wrong manner\n  0.00  "
                                       "silent or garbled\nAnswer on one line, e.g. PURR: 0.25\n\nToday's test\nSpeaker said:")
     assert (purr["style"], purr["slots"], purr["scale"]) == ("line", [("PURR", None)], (0, 1))
