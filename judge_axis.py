@@ -8,8 +8,9 @@ judge_rubric.py reads the rest of a rubric (its scale and the answer's form). Th
 delivery / voice / prosody / naturalness -> acoustic, both or neither -> holistic, ignoring
 what the rubric says to leave out ("ignoring semantic correctness", "not how it sounds", "is
 scored in another item"), following a clause that narrows it ("solely on the voice"), and where the
-sentence that asks for the judging ("Which one sounds better?") names one side, that side. All of
-this is heuristic: README, *Use your own judge prompt*, says how far it carries on prompts it was
+sentence that asks for the judging ("Which one sounds better?") names one side, that side. Where the
+request's words as a whole vote for one side by a wide margin (judge_votes.py, counted over the
+prompts others wrote), that side overrules these rules. All of this is heuristic: README, *Use your own judge prompt*, says how far it carries on prompts it was
 not built from.
 
 Deviations: none from the paper (it does not say how its judge reads a rubric).
@@ -18,6 +19,7 @@ import bisect
 import re
 
 from judge_inputs import heading_kind
+from judge_votes import SURE, side_votes
 
 
 # What a rubric asks to judge. A word that a clause negates ("ignore the voice", "without
@@ -348,14 +350,22 @@ def asked_axis(rubric) -> str | None:
     return said if said in ("semantic", "acoustic") else None
 
 
-def rubric_axis(rubric) -> str:
-    """The axis a rubric asks for: our 'Scoring axis:' line if present; else a G-Eval metric's name; else both where
-    the body says both; else the one side its asking sentences name (asked_axis); else its title (first non-empty
-    line, if it reads as a title: marked up, or short and not a sentence, so not a persona such as "You are a helpful
-    assistant.") if that names one; else its body; else holistic."""
+def rubric_axis(rubric, text=None) -> str:
+    """The axis a rubric asks for: our 'Scoring axis:' line if present; else the side the words of the whole request
+    (`text`; the rubric when None) vote for, where they are sure of it (judge_votes.side_votes, a margin over
+    judge_votes.SURE); else the rules' reading (ruled_axis)."""
     m = re.search(r"Scoring axis:\s*(semantic|acoustic|holistic)", rubric)
     if m:
         return m.group(1)
+    side, margin = side_votes(rubric if text is None else text)
+    return side if margin > SURE else ruled_axis(rubric)
+
+
+def ruled_axis(rubric) -> str:
+    """The axis a rubric's words ask for, by rule: a G-Eval metric's name; else both where the body says both; else
+    the one side its asking sentences name (asked_axis); else its title (first non-empty line, if it reads as a title:
+    marked up, or short and not a sentence, so not a persona such as "You are a helpful assistant.") if that names
+    one; else its body; else holistic."""
     rubric = spell_out(rubric)
     metrics = re.findall(r"(?m)^[ \t]*+(?:[-*][ \t]*+)?([A-Z][A-Za-z ]{2,30}?)[ \t]*\(\d{1,3}[ \t]*[-\u2013][ \t]*\d{1,3}\)[ \t]*[-:\u2013]",
                          rubric)
