@@ -42,18 +42,19 @@ def _case(text, axis):
 def test_the_fit_learns_which_words_mark_a_side_and_what_a_negation_leaves_out(tmp_path):
     """Bug: a comparison's axis is counted on the wrong side (naturalness as content), the fit
     climbs the loss instead of descending it, or a negated word votes like the word itself:
-    'Ignore the voice' would then vote for the delivery it leaves out."""
+    'Ignore the voice' would then vote as 'Ignore the answer' does, for a side it leaves out."""
     fillers = ["please", "today", "thanks", "now", "kindly", "quickly"]
     cases = [c for f in fillers for c in (
         _case(f"Is the answer right? Ignore the voice. {f}", "semantic"),
         _case(f"Which answer is right? Ignore the voice. {f}", "helpfulness"),
-        _case(f"How does the voice sound? {f}", "acoustic"),
+        _case(f"How does the voice sound? Ignore the answer. {f}", "acoustic"),
         _case(f"Which voice sounds better? {f}", "naturalness"),
         _case(f"Judge everything together. {f}", "holistic"),
         _case(f"Which is better overall, everything together? {f}", "overall"))]
     path = tmp_path / "votes.json"
     path.write_text(json.dumps(judge_votes.fit(cases)))
     assert judge_votes.side_votes("Ignore the voice.", str(path))[0] == "semantic"
+    assert judge_votes.side_votes("Ignore the answer.", str(path))[0] == "acoustic"
     assert judge_votes.side_votes("the voice", str(path))[0] == "acoustic"
     assert judge_votes.side_votes("everything together", str(path))[0] == "holistic"
     side, margin = judge_votes.side_votes("Is the answer right? Ignore the voice.", str(path))
@@ -103,8 +104,9 @@ def test_judge_votes_json_is_the_fit_of_others_json():
 
 
 def test_votes_fitted_without_the_last_three_rounds_read_their_axes():
-    """Bug: a change to what the votes count (the negation, the word pairs, the labels) leaves the
-    fit on others.json as it was but no longer carries to prompts it was not fitted on. Fitted
+    """Bug: the votes stop carrying to prompts they were not fitted on while the table test above
+    still passes (it refits with the same code): they read only part of a request (its last
+    message, its first words) and the fit memorises the rest. Fitted
     without rounds 69 to 71 (batches 162 to 173 and plain 70 to 72: their writers' prompts held
     out), the votes alone must name the side of at least 97 % of those rounds' prompts in others.json
     (measured: 282 of 283)."""
