@@ -20,7 +20,6 @@ fitted to prompts written for this project by others (helpers given a brief, REA
 they carry those writers' habits: the toy questions' own style requests ("say it happily") are
 words like any other.
 """
-import argparse
 import json
 import os
 import re
@@ -28,6 +27,8 @@ from collections import defaultdict
 from functools import lru_cache
 
 import torch
+
+import cli
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TABLE = os.path.join(HERE, "judge_votes.json")
@@ -128,17 +129,31 @@ def side_votes(text, path=TABLE) -> tuple:
     return SIDES[order[0]], score[order[0]] - score[order[1]]
 
 
-if __name__ == "__main__":
-    ap = argparse.ArgumentParser(description="Recount judge_votes.json from a corpus of labelled judge prompts.")
-    ap.add_argument("--fit", action="store_true", help="count the corpus and write the table")
-    ap.add_argument("--corpus", default=CORPUS, help="a JSON of {'cases': [{'messages', 'expect': {'axis'}}]} (default: others.json)")
+def main(argv=None):
+    ap = cli.Parser(description="Refit judge_votes.json, the words' votes on a rubric's axis, to a corpus of labelled judge prompts.")
+    ap.add_argument("--fit", action="store_true", help="fit the corpus and write the table")
+    ap.add_argument("--corpus", default=CORPUS, help="a JSON object whose 'cases' are {'name', 'messages', 'expect': {'axis'}} "
+                                                     "(default: tests/data/judge_prompts/others.json)")
     ap.add_argument("--out", default=TABLE, help="where the table goes (default: judge_votes.json beside this file)")
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
     if not args.fit:
         ap.error("nothing to do: pass --fit")
-    with open(args.corpus) as f:
-        table = fit(json.load(f)["cases"])
-    with open(args.out, "w") as f:
+    try:
+        with open(args.corpus) as f:
+            cases = json.load(f)["cases"]
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        ap.error(f"--corpus {args.corpus}: not a JSON object with a 'cases' list ({type(e).__name__}: {e})")
+    for i, case in enumerate(cases):
+        if not (isinstance(case, dict) and isinstance(case.get("messages"), list) and isinstance(case.get("expect"), dict)):
+            ap.error(f"--corpus {args.corpus}: case {i} ({case.get('name') if isinstance(case, dict) else case!r:.40}) "
+                     f"needs a 'messages' list and an 'expect' object")
+    table = fit(cases)
+    with open(args.out + ".tmp", "w") as f:       # written whole, then moved: a refit cut short leaves the old table
         json.dump(table, f, separators=(",", ":"))
         f.write("\n")
-    print(f"{args.out}: weights of {len(table['weights'])} words")
+    os.replace(args.out + ".tmp", args.out)
+    print(f"{args.out}: weights of {len(table['weights'])} words, fitted to {len(cases)} prompts")
+
+
+if __name__ == "__main__":
+    main()
