@@ -1,19 +1,21 @@
-"""A second reader of a rubric's axis: its words' votes, counted over the prompts others wrote.
+"""A second reader of a rubric's axis: its words' votes, fitted to the prompts others wrote.
 
     import judge_votes
-    judge_votes.side_votes("Is the answer right? Ignore the voice.")   # ('semantic', 21.4)
-    python judge_votes.py --fit        # recount judge_votes.json from tests/data/judge_prompts/others.json
+    judge_votes.side_votes("Is the answer right? Ignore the voice.")   # ('semantic', 5.5...): the side, its margin
+    python judge_votes.py --fit        # refit judge_votes.json to tests/data/judge_prompts/others.json (about 10 s)
 
 judge_axis.py reads the axis by rules: the words that name a side, the clauses that leave one out.
 Rules read what they were written for, and round after round of prompts written by others
 (README, *Use your own judge prompt*) a rule's wording was what they missed most. This file reads
-the same question the way a spam filter reads mail: a naive Bayes over which words and word pairs
-appear (a word up to five after "not", "ignore", "without", ... is counted apart, "not_voice"),
-counted over every labelled prompt in others.json by the side its writer meant (content, delivery
-or both). Only words present vote, so a rubric of a few words gets a small margin and the rules
-decide (judge_axis.rubric_axis takes the votes only where they are SURE). The counts live in
-judge_votes.json, refitted by --fit whenever others.json grows; tests/test_judge_prompts.py says
-the file is that fit.
+the same question the way a spam filter reads mail: a logistic regression of the side its writer
+meant (content, delivery or both) on which words and word pairs a request holds (a word up to five
+after "not", "ignore", "without", ... is counted apart, "not_voice"), fitted to every labelled
+prompt in others.json. A regression rather than a naive Bayes: a template many prompts share
+(MT-Bench's, AlpacaEval's) holds dozens of words that name no side, and a naive Bayes sums their
+counts until they outvote the one word that does. A rubric of a few words gets a small margin and
+the rules decide (judge_axis.rubric_axis takes the votes only over SURE). The weights live in
+judge_votes.json, refitted by --fit whenever others.json grows; tests/test_judge_votes.py says the
+file is that fit.
 
 Deviations: none from the paper (it does not say how its judge reads a rubric). The votes are
 fitted to prompts written for this project by others (helpers given a brief, README says how), so
