@@ -19,7 +19,7 @@ import bisect
 import re
 
 from judge_inputs import heading_kind
-from judge_votes import SURE, side_votes
+from judge_votes import SURE, request_text, side_votes
 
 
 # What a rubric asks to judge. A word that a clause negates ("ignore the voice", "without
@@ -350,14 +350,14 @@ def asked_axis(rubric) -> str | None:
     return said if said in ("semantic", "acoustic") else None
 
 
-def rubric_axis(rubric, text=None) -> str:
+def rubric_axis(rubric, messages=None) -> str:
     """The axis a rubric asks for: our 'Scoring axis:' line if present; else the side the words of the whole request
-    (`text`; the rubric when None) vote for, where they are sure of it (judge_votes.side_votes, a margin over
-    judge_votes.SURE); else the rules' reading (ruled_axis)."""
+    (every text part of `messages`, the chat body's; the rubric when None) vote for, where they are sure of it
+    (judge_votes.side_votes, a margin over judge_votes.SURE); else the rules' reading (ruled_axis)."""
     m = re.search(r"Scoring axis:\s*(semantic|acoustic|holistic)", rubric)
     if m:
         return m.group(1)
-    side, margin = side_votes(rubric if text is None else text)
+    side, margin = side_votes(rubric if messages is None else request_text(messages))
     return side if margin > SURE else ruled_axis(rubric)
 
 

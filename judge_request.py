@@ -41,7 +41,6 @@ from judge_inputs import (AFTER_AUDIO, ASKERS, TOY_TASKS, heading_kind, heard_wo
 from judge_choices import asked_by_kind, json_pick_labels, labels_apart, labels_as_asked, offered_list, offered_pair
 from judge_rubric import PAIR_NAMES, answer_format
 from judge_sections import PLACEHOLDER_CLIP, RUBRIC_CUE, our_sections, split_sections
-from judge_votes import request_text
 
 
 MAX_BODY = 8 * 1024 * 1024
@@ -514,7 +513,7 @@ def parse_judge_request(body: dict) -> dict:
     if not ours and len(question) >= 8:       # the question's own words ("... say it loudly") are the user's, not the judge's
         told_rubric = re.sub(re.escape(question), " ", told_rubric, flags=re.I)
     if pairwise:
-        axis = compare.group(1) if compare else PAIR_NAMES[rubric_axis(told_rubric, request_text(body["messages"]))]
+        axis = compare.group(1) if compare else PAIR_NAMES[rubric_axis(told_rubric, body["messages"])]
         by_label = {lab: b for lab, b in replies if lab}
         transcripts = [by_label.get(lab) for lab in labels[:2]] if len(labels) >= 2 else [None, None]
         if len(labels) < 2 and len(replies) == 2 and not any(lab for lab, _ in replies):
@@ -551,7 +550,7 @@ def parse_judge_request(body: dict) -> dict:
             raise BadRequest(f"expected 2 input_audio part(s), got {len(audios)}: a comparison needs both replies' audio")
         audios = audios[-2:]
     else:
-        axis = rubric_axis(told_rubric, request_text(body["messages"]))
+        axis = rubric_axis(told_rubric, body["messages"])
         said = _QUOTED_REPLY.search(free) or re.search(       # 'it answered "dog backwards is god"', "(on-screen caption: ...)"
             r"\((?:[^():\n]{0,30}\b)?(?:caption|subtitles?)\s*:\s*(?!(?:none|n/a|not |unavailable)\b)[\"\u201c]?([^()\"\u201c\u201d\n]{1,200}?)"
             r"[\"\u201d]?\)", free, re.I)

@@ -25,10 +25,8 @@ words like any other.
 import json
 import os
 import re
-from collections import defaultdict
+from collections import Counter
 from functools import lru_cache
-
-import torch
 
 import cli
 
@@ -56,7 +54,7 @@ def request_text(messages) -> str:
 
 def words_of(text) -> set:
     """The words and adjacent word pairs of `text`, lower-cased; a word after a negator (up to
-    NEGATION_REACH words, within its sentence or clause) is marked "not_": "Ignore the voice."
+    NEGATION_REACH words, until . ; : ! ? ( ) - or a line break; a comma does not stop it) is marked "not_": "Ignore the voice."
     -> {"ignore", "not_the", "not_voice", "ignore not_the", "not_the not_voice"}."""
     found, negated, before = set(), 0, None
     for token in re.findall(r"[a-z']+|[.;:!?()\n-]", text.lower()):
@@ -79,12 +77,10 @@ def fit(cases) -> dict:
     (SIDES' order) on which words are present, fitted to the cases with an axis (others.json's:
     {"messages": ..., "expect": {"axis": ...}}) by L-BFGS with an L2 penalty of L2 on the weights; a
     word in fewer than MIN_COUNT prompts has no weight. Deterministic: float64, words in sorted order."""
+    import torch        # here, not at the top: the judge server and its scoring processes only read the table
     labelled = [(words_of(request_text(c["messages"])), SIDE_OF[c["expect"]["axis"]])
                 for c in cases if c["expect"].get("axis") in SIDE_OF]
-    counts = defaultdict(int)
-    for words, _ in labelled:
-        for w in words:
-            counts[w] += 1
+    counts = Counter(w for words, _ in labelled for w in words)
     vocab = {w: i for i, w in enumerate(sorted(w for w, n in counts.items() if n >= MIN_COUNT))}
     index, offsets = [], []
     for words, _ in labelled:
