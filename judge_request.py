@@ -36,11 +36,13 @@ import numpy as np
 import soundfile as sf
 
 from judge_axis import rubric_axis
+from judge_lines import answer_line, values_of
 from judge_inputs import (AFTER_AUDIO, ASKERS, TOY_TASKS, heading_kind, heard_words, known_words, sentences, toy_question,
                           toy_reference, unfield, unhtml, unjson, untag)
 from judge_choices import asked_by_kind, json_pick_labels, labels_apart, labels_as_asked, offered_list, offered_pair
 from judge_rubric import PAIR_NAMES, answer_format
 from judge_sections import PLACEHOLDER_CLIP, RUBRIC_CUE, our_sections, split_sections
+from judge_votes import request_text
 
 
 MAX_BODY = 8 * 1024 * 1024
@@ -358,10 +360,12 @@ def _or_joined(text) -> str:
     return "\n".join(lines)
 
 
-def parse_judge_request(body: dict) -> dict:
+def parse_judge_request(body: dict, learned_line=True) -> dict:
     """A chat/completions body, read as an LLM judge reads it ->
     {"mode": "score" | "compare", "axis", "question", "reference", "replies": [(transcript, wave, rate), ...],
-     "seed", "format": answer_format(...)}; raises BadRequest when nothing can be scored.
+     "seed", "format": answer_format(...), "rubric": the text it was read from}; raises BadRequest when nothing can be scored.
+    Where the rules find no answer line in a rubric written by others (the value alone), judge_lines'
+    weights pick one from the request's text (`learned_line=False`: the rules' reading, which judge_lines fits).
 
     The rubric is the system (or developer) messages plus the user text outside the input
     sections; the axis is rubric_axis's (a compare names a PAIR_AXES axis). The question,
@@ -616,8 +620,13 @@ def parse_judge_request(body: dict) -> dict:
         not fmt.get("labels") else None
     if picked:
         fmt["labels"] = picked
+    labels = list(named) if named else [n.group(1) for n in names] if by_name else \
+        labels[:2] if pairwise and len(labels) >= 2 else ["A", "B"]
+    # no line found by the rules: the weights fitted to others' prompts rank every place a value could go
+    if learned_line and not ours and fmt["style"] == "bare" and len(fmt["slots"]) == 1:
+        line = answer_line(request_text(body["messages"]), rubric, values_of(fmt, labels, "compare" if pairwise else "score"))
+        if line:
+            fmt.update(style="template", template=(line[0], "", line[1]), alone=True)
     return {"mode": "compare" if pairwise else "score", "axis": axis, "question": question,
             "reference": found["reference"], "replies": out, "heard": heard, "seed": seed,
-            "labels": list(named) if named else [n.group(1) for n in names] if by_name else
-            labels[:2] if pairwise and len(labels) >= 2 else ["A", "B"],
-            "format": fmt}
+            "labels": labels, "format": fmt, "rubric": rubric}

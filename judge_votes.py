@@ -127,30 +127,42 @@ def side_votes(text, path=TABLE) -> tuple:
     return SIDES[order[0]], score[order[0]] - score[order[1]]
 
 
-def main(argv=None):
-    ap = cli.Parser(description="Refit judge_votes.json, the words' votes on a rubric's axis, to a corpus of labelled judge prompts.")
+def refit_main(argv, description, table, fit, expects, noun, corpora=(CORPUS,)):
+    """The command that refits a table of weights to corpora of labelled judge prompts (this file's and
+    judge_lines.py's): `fit(cases, corpus_paths)` -> the table; a bad corpus is one line naming it and
+    the case, exit 2, the table untouched (written whole, then moved)."""
+    ap = cli.Parser(description=description)
     ap.add_argument("--fit", action="store_true", help="fit the corpus and write the table")
-    ap.add_argument("--corpus", default=CORPUS, help="a JSON object whose 'cases' are {'name', 'messages', 'expect': {'axis'}} "
-                                                     "(default: tests/data/judge_prompts/others.json)")
-    ap.add_argument("--out", default=TABLE, help="where the table goes (default: judge_votes.json beside this file)")
+    ap.add_argument("--corpus", nargs="+", default=list(corpora),
+                    help=f"JSON objects whose 'cases' are {{'name', 'messages', 'expect': {{{expects!r}}}}} (default: "
+                         + ", ".join(os.path.relpath(c, HERE) for c in corpora) + ")")
+    ap.add_argument("--out", default=table, help=f"where the table goes (default: {os.path.basename(table)} beside this file)")
     args = ap.parse_args(argv)
     if not args.fit:
         ap.error("nothing to do: pass --fit")
-    try:
-        with open(args.corpus) as f:
-            cases = json.load(f)["cases"]
-    except (OSError, ValueError, KeyError, TypeError) as e:
-        ap.error(f"--corpus {args.corpus}: not a JSON object with a 'cases' list ({type(e).__name__}: {e})")
-    for i, case in enumerate(cases):
-        if not (isinstance(case, dict) and isinstance(case.get("messages"), list) and isinstance(case.get("expect"), dict)):
-            ap.error(f"--corpus {args.corpus}: case {i} ({case.get('name') if isinstance(case, dict) else case!r:.40}) "
-                     f"needs a 'messages' list and an 'expect' object")
-    table = fit(cases)
+    cases = []
+    for corpus in args.corpus:
+        try:
+            with open(corpus) as f:
+                found = json.load(f)["cases"]
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            ap.error(f"--corpus {corpus}: not a JSON object with a 'cases' list ({type(e).__name__}: {e})")
+        for i, case in enumerate(found):
+            if not (isinstance(case, dict) and isinstance(case.get("messages"), list) and isinstance(case.get("expect"), dict)):
+                ap.error(f"--corpus {corpus}: case {i} ({case.get('name') if isinstance(case, dict) else case!r:.40}) "
+                         f"needs a 'messages' list and an 'expect' object")
+        cases += found
+    weights = fit(cases, args.corpus)
     with open(args.out + ".tmp", "w") as f:       # written whole, then moved: a refit cut short leaves the old table
-        json.dump(table, f, separators=(",", ":"))
+        json.dump(weights, f, separators=(",", ":"))
         f.write("\n")
     os.replace(args.out + ".tmp", args.out)
-    print(f"{args.out}: weights of {len(table['weights'])} words, fitted to {len(cases)} prompts")
+    print(f"{args.out}: weights of {len(weights['weights'])} {noun}, fitted to {len(cases)} prompts")
+
+
+def main(argv=None):
+    refit_main(argv, "Refit judge_votes.json, the words' votes on a rubric's axis, to a corpus of labelled judge prompts.",
+               TABLE, lambda cases, corpus: fit(cases), "axis", "words")
 
 
 if __name__ == "__main__":

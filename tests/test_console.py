@@ -156,6 +156,7 @@ def test_a_bad_flag_ends_with_one_line_naming_it(argv, named, capsys, monkeypatc
 SCRIPTS = {  # every script, as the README writes its path -> its module
            "train.py": "train", "eval.py": "eval", "study.py": "study", "bench.py": "bench", "rollout.py": "rollout",
            "real.py": "real", "judge.py": "judge", "calibrate.py": "calibrate", "codec.py": "codec", "judge_votes.py": "judge_votes",
+           "judge_lines.py": "judge_lines",
            "data/prepare.py": "data.prepare"}
 
 

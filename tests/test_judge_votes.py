@@ -8,6 +8,7 @@ import os
 import pytest
 
 import judge_axis
+import judge_lines
 import judge_request
 import judge_votes
 
@@ -126,15 +127,17 @@ def test_votes_fitted_without_the_last_three_rounds_read_their_axes():
     assert right >= 0.97 * len(test)
 
 
-def test_a_bad_corpus_is_one_line_naming_it_and_the_table_is_left_as_it_was(tmp_path, capsys):
+@pytest.mark.parametrize("main", [judge_votes.main, judge_lines.main], ids=["votes", "lines"])
+def test_a_bad_corpus_is_one_line_naming_it_and_the_table_is_left_as_it_was(tmp_path, capsys, main):
     """Bug: a corpus that is not others.json's shape ends in a traceback, or the refit writes the
-    table before it fails (the judge would then vote with a half-written or empty table)."""
+    table before it fails (the judge would then vote, or rank answer lines, with a half-written or
+    empty table). Both tables' --fit share judge_votes.refit_main."""
     out = tmp_path / "votes.json"
     out.write_text('{"bias": [0, 0, 0], "weights": {}}\n')
     bad = tmp_path / "corpus.json"
     bad.write_text('{"cases": [{"name": "no_messages", "expect": {"axis": "semantic"}}]}')
     with pytest.raises(SystemExit) as stop:
-        judge_votes.main(["--fit", "--corpus", str(bad), "--out", str(out)])
+        main(["--fit", "--corpus", str(bad), "--out", str(out)])
     lines = capsys.readouterr().err.strip().splitlines()
     assert stop.value.code == 2 and len(lines) == 1 and str(bad) in lines[0] and "no_messages" in lines[0]
     assert out.read_text() == '{"bias": [0, 0, 0], "weights": {}}\n'
