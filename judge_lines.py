@@ -141,8 +141,8 @@ def candidates(text, rubric, values) -> list:
                         continue
                     if kind.startswith("colon") and before and not before[-1].isspace():
                         before += " "
-                    for closer, text in closers:
-                        after = (line[hole_end:end] if boxed else "") + text
+                    for closer, closing in closers:
+                        after = (line[hole_end:end] if boxed else "") + closing
                         found.append(((before, after), _features(lines, i, key_start, end, before, after, closer, kind, boxed,
                                                                  in_rubric, last_hole_line)))
     return found

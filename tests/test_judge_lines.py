@@ -37,7 +37,8 @@ def test_candidates_offer_the_value_alone_first_and_every_key_length_and_box():
 
 def test_values_are_the_labels_and_tie_the_levels_or_the_scale_as_the_judge_writes_them():
     """Bug: a comparison is offered scale numbers (its example "Take 2" never found), a score with
-    level words offered digits, or a 0-1 scale offered 0 and 1 as whole examples of its fractions."""
+    level words offered digits, or a 0-10 scale's 10 left out. (A 0-1 scale is offered its whole ends
+    only, 0 and 1, not its fractions: an example "0.75" is no hole, a limit the weights live with.)"""
     assert judge_lines.values_of({"labels": ["Take 1", "Take 2"], "tie": "same"}, ["A", "B"], "compare") == ["Take 1", "Take 2", "same"]
     assert judge_lines.values_of({"tie": "tie"}, ["A", "B"], "compare") == ["A", "B", "tie"]
     assert judge_lines.values_of({"scale": (1, 5), "levels": ["poor", "good"]}, [], "score") == ["poor", "good"]
@@ -100,7 +101,7 @@ def test_the_weights_write_a_bare_keys_line_and_leave_a_number_alone_when_asked(
 def test_judge_lines_json_is_the_fit_of_others_json():
     """Bug: others.json grew (a round merged) and the table was not refitted: the judge would rank
     lines with weights no command reproduces from the corpus (the table records its corpus's digest;
-    the refit itself was checked byte for byte by hand, it takes two minutes)."""
+    the refit itself was checked byte for byte by hand: it takes about a minute and a half)."""
     with open(judge_lines.TABLE) as f:
         table = json.load(f)
     assert table["corpus"] == judge_lines.corpus_digest(judge_lines.CORPORA)
