@@ -80,7 +80,7 @@ def _words(text) -> list:
     return re.findall(r"[a-z]+", text.lower())
 
 
-def _features(lines, i, start, end, before, after, closer, kind, boxed, in_rubric, last_hole_line) -> list:
+def _features(lines, i, start, end, before, after, closer, kind, boxed, in_rubric, last_hole_line, alike, above) -> list:
     """A candidate's features (strings): the hole's kind, its key's length, words, first and last marks,
     what stands before the key, what closes the value, the words around it, and where its line stands."""
     line = lines[i]
@@ -104,12 +104,10 @@ def _features(lines, i, start, end, before, after, closer, kind, boxed, in_rubri
     features += ["key_word:" + w for w in _words(before)]
     features += ["upper_key"] if re.search(r"\b[A-Z]{2,}\b", before) else []
     features += ["left:" + w for w in set(_words(outside))] + ["right:" + w for w in set(_words(line[end:]))]
-    above = next((lines[j] for j in range(i - 1, -1, -1) if lines[j].strip()), "")
-    features += ["above:" + w for w in set(_words(above))]
+    features += ["above:" + w for w in above]
     if re.match(r"\s*\W*\d{1,3}\s*\W*\s*[=:\-\u2013]|\s*[\[(]?\d{1,3}[\])]", line):
         features.append("level_line")        # "5 = clear", "[4] near enough": a scale's row, not its answer
-    first = line.split()[0] if line.split() else ""
-    features.append(f"lines_alike:{min(sum(1 for x in lines if x.split()[:1] == [first]), 3)}")
+    features.append(f"lines_alike:{min(alike, 3)}")
     return features
 
 
@@ -121,9 +119,17 @@ def candidates(text, rubric, values) -> list:
     found = [(("", ""), ["alone"] + ["alone_after:" + w for w in set(_words(" ".join(tail)))])]
     where = [(i, holes(line, values)) for i, line in enumerate(lines)]
     last_hole_line = max((i for i, h in where if h), default=-1)
+    firsts = Counter(tuple(x.split()[:1]) for x in lines)       # how many lines open with the same word
+    above, words_above = [], set()
+    for line in lines:          # the words of the nearest line above with any
+        above.append(words_above)
+        words_above = set(_words(line)) if line.strip() else words_above
     for i, line_holes in where:
         line = lines[i]
+        if not line_holes:
+            continue
         in_rubric = bool(line.strip()) and line.strip() in rubric
+        alike = firsts[tuple(line.split()[:1])]
         for start, end, kind in line_holes:
             # the key: none to KEY_WORDS of the words before the hole
             starts = sorted({start, *[m.start() for m in re.finditer(r"\S+", line[:start])][-KEY_WORDS:]})
@@ -144,7 +150,7 @@ def candidates(text, rubric, values) -> list:
                     for closer, closing in closers:
                         after = (line[hole_end:end] if boxed else "") + closing
                         found.append(((before, after), _features(lines, i, key_start, end, before, after, closer, kind, boxed,
-                                                                 in_rubric, last_hole_line)))
+                                                                 in_rubric, last_hole_line, alike, above[i])))
     return found
 
 
