@@ -49,6 +49,15 @@ _HOLE = re.compile(r"<[^<>\n]{1,40}>|\{[^{}\n]{1,30}\}|\[[^\[\]\n]{0,30}\]|\([ \
 _BOXES = {"<": "angle", "{": "brace", "(": "paren"}
 
 
+@lru_cache(maxsize=64)
+def _value_patterns(values: tuple) -> tuple:
+    """(one value, values offered in a row, whether they are numbers): built once per request's values, not per line."""
+    digits = all(v.isdigit() for v in values)
+    one = "|".join(re.escape(v) for v in sorted(values, key=len, reverse=True))
+    one = rf"(?<![0-9])(?:{one})(?![0-9])" if digits else rf"(?<![A-Za-z0-9])(?:{one})(?![A-Za-z0-9])"
+    return re.compile(one, re.I), re.compile(rf"{one}(?:[ \t]*(?:or|/|\||,|,[ \t]*or)[ \t]*{one})*", re.I), digits
+
+
 def holes(line, values) -> list:
     """[(start, end, kind)]: where a value could go in one line. A placeholder ("<score>", "[n]",
     "[ ]", "___", "N"), an example of one of `values` or several offered in a row ("R3", "CRACK or
@@ -63,12 +72,10 @@ def holes(line, values) -> list:
             kind = _BOXES.get(mark[0]) or "mark_" + ("n" if mark in "nN" else mark[0] if mark[0] in "xX#?_." else "other")
         found.append((m.start(), m.end(), kind))
     if values:
-        digits = all(v.isdigit() for v in values)
-        one = "|".join(re.escape(v) for v in sorted(values, key=len, reverse=True))
-        one = rf"(?<![0-9])(?:{one})(?![0-9])" if digits else rf"(?<![A-Za-z0-9])(?:{one})(?![A-Za-z0-9])"
-        for m in re.finditer(rf"{one}(?:[ \t]*(?:or|/|\||,|,[ \t]*or)[ \t]*{one})*", line, re.I):
+        one, row, digits = _value_patterns(tuple(values))
+        for m in row.finditer(line):
             if not any(s <= m.start() < e for s, e, _ in found):
-                several = len(re.findall(one, m.group(0), re.I)) > 1
+                several = len(one.findall(m.group(0))) > 1
                 found.append((m.start(), m.end(), ("offered_" if several else "example_") + ("number" if digits else "word")))
     for m in re.finditer(r"(?<=[A-Za-z)\]])[ \t]*[:=](?!\d)[ \t]*", line):
         if not any(s <= m.end() < e for s, e, _ in found):

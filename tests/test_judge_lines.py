@@ -98,8 +98,8 @@ def test_the_weights_write_a_bare_keys_line_and_leave_a_number_alone_when_asked(
     assert judge.ToyJudge().answer(judge_request.parse_judge_request(alone)) == "5"
 
 
-def test_judge_lines_json_is_the_fit_of_others_json():
-    """Bug: others.json grew (a round merged) and the table was not refitted: the judge would rank
+def test_judge_lines_json_is_the_fit_of_its_corpora():
+    """Bug: others.json or misread.json changed (a round merged) and the table was not refitted: the judge would rank
     lines with weights no command reproduces from the corpus (the table records its corpus's digest;
     the refit itself was checked byte for byte by hand: it takes about a minute and a half)."""
     with open(judge_lines.TABLE) as f:
