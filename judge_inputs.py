@@ -11,8 +11,9 @@ ending in a colon introduces (introduced_kind), and turns the other layouts inpu
 headed sections: XML elements (untag), one JSON object (unjson), fields inside a line or a CSV row
 (unfield); an HTML page's text becomes its lines (unhtml). It also holds the toy world's questions,
 the only ones the toy judge understands: their grammar (TOY_TASKS), their answers (toy_reference), the
-one a request writes where no heading names it (toy_question), and a fast reply heard without word gaps
-split into the words a listener knows (heard_words). All of this is heuristic: README, *Use your own
+one a request writes where no heading names it (toy_question), a fast reply heard without word gaps
+split into the words a listener knows (heard_words), and a heard reply's words as the request writes them
+where no layout names them a transcript (written_as_heard). All of this is heuristic: README, *Use your own
 judge prompt*, says how far it carries on prompts it was not built from.
 
 Deviations: none from the paper (it does not say how its judge parses prompts).
@@ -529,6 +530,29 @@ def heard_words(heard, known) -> str:
             end = best[end][2]
         out += reversed(words)
     return " ".join(out)
+
+
+def written_as_heard(heard, text, echoes=()) -> str | None:
+    """The reply's words as the request writes them, where it writes them without saying so as a layout names
+    a transcript ("Pan A, written down: um I think it is dlog", "Glass 1 - transcript 'um I think ...':"): the
+    one stretch of `text`, whole words on one line, whose letters and digits are those `heard` (case, spaces
+    and marks aside: "umithink 6 times 7 is 42" is "um I think 6 times 7 is 42"). None where the words are
+    not written, are written in two forms, are four letters or fewer, or lie inside one of `echoes`, the texts
+    a reply may say without their being its transcript: the question (a repetition's reply is its words:
+    "repeat after me: Muddy River") and the reference answer (a right reply is: "Reference Answer: The count
+    is 5.")."""
+    key = re.sub(r"[^0-9a-z]", "", heard.lower())
+    if len(key) <= 4 or any(key in re.sub(r"[^0-9a-z]", "", (echo or "").lower()) for echo in echoes):
+        return None
+    where = [i for i, ch in enumerate(text) if ch.isascii() and ch.isalnum()]
+    flat = "".join(text[i] for i in where).lower()
+    found, at = set(), flat.find(key)
+    while at >= 0:
+        start, end = where[at], where[at + len(key) - 1] + 1
+        if not (start and text[start - 1].isalnum() or end < len(text) and text[end].isalnum()) and "\n" not in text[start:end]:
+            found.add(text[start:end])
+        at = flat.find(key, at + 1)
+    return found.pop() if len(found) == 1 else None
 
 
 def toy_question(question, text) -> str:

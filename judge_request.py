@@ -38,6 +38,7 @@ import soundfile as sf
 from judge_axis import rubric_axis
 from judge_lines import answer_line, values_of
 from judge_inputs import (AFTER_AUDIO, ASKERS, TOY_TASKS, heading_kind, heard_words, known_words, sentences, toy_question,
+                          written_as_heard,
                           toy_reference, unfield, unhtml, unjson, untag)
 from judge_choices import asked_by_kind, json_pick_labels, labels_apart, labels_as_asked, offered_list, offered_pair
 from judge_rubric import PAIR_NAMES, answer_format
@@ -577,6 +578,7 @@ def parse_judge_request(body: dict, learned_line=True) -> dict:
         if t is None:            # no transcript given: what the toy analyser hears, split into the words it knows
             import codec
             t = heard_words(codec.hear(codec.encode(wave, rate)), known)
+            t = (None if ours else written_as_heard(t, request_text(body["messages"]), (question, found["reference"]))) or t
         out.append(("" if t.strip() == "[empty]" else t, wave, rate))
     written = "" if ours else _or_joined("\n".join("\n".join(_parts(m.get("content"), marks=False)[0]) for m in body["messages"]))
     # the replies' own words quoted in the prose ('the first one said "frog backwards is frog"') are no answer form

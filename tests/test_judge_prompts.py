@@ -1675,6 +1675,42 @@ def test_fast_speech_is_heard_as_words():
     assert audio_only("9 minus 4 is 5", "slowly", "what is 9 minus 4 say it slowly")[1] == "5"
 
 
+def test_a_transcript_written_where_no_layout_names_it_is_read_as_written():
+    """Round 74: the reply's words written in the request in a form the reader's layouts do not name ("Pan A,
+    written down: um I think it is dlog", "Glass 1 - transcript 'um I think ...':") were read as heard, "um i
+    think it is dlog" or "umithink 6 times 7 is 42", five prompts of eighty. Bugs caught: the written words
+    never looked for (as heard); case or spaces not set aside in the match (never found); a stretch ending
+    inside a word taken ("think it is 4" in "I think it is 42"); a repetition's reply taken from its question
+    ("Repeat after me: Muddy River" is the question, not a transcript) or a right reply's from the reference
+    answer ("The count is 5." for a reply heard "the count is 5": round 74's first draft, caught by
+    p26_prometheus_absolute_overall_1to5); two written forms resolved by a guess."""
+    written = judge_inputs.written_as_heard
+    asked = ("what is 6 times 7", None)          # the question, no reference answer
+    assert written("umithink 6 times 7 is 42", "Glass 1 - transcript 'um I think 6 times 7 is 42':\nGlass 2", asked) == \
+        "um I think 6 times 7 is 42"
+    assert written("um i think its 42", "A, written down: Um, I think it's 42.", asked) == "Um, I think it's 42"
+    assert written("think it is 4", "I think it is 42", asked) is None            # not whole words
+    assert written("muddy river", "Repeat after me: Muddy River\nClip 1 said: Muddy River", ("repeat after me muddy river",)) is None
+    assert written("the count is 5", "Reference answer: The count is 5.", ("how many letters in bread", "The count is 5.")) is None
+    assert written("um i think 42", "A: um I think 42\nB: Um I think 42", asked) is None   # two forms
+    assert written("um i think 42", "A: um I think\n42", asked) is None          # across a line break
+    assert written("um i think 42", "A: um I think 42 and then um I think 42", asked) == "um I think 42"
+
+    def compare(note_a, note_b):
+        body = {"messages": [{"role": "user", "content": [
+            {"type": "text", "text": "Two talking pans. Which pan answered better overall?\nThe kid's question: spell gold "
+                                     "backwards, say it happily.\n\nPan A:"},
+            {"type": "input_audio", "input_audio": {"data": "@speak:um I think it is dlog|happily", "format": "wav"}},
+            {"type": "text", "text": f"{note_a}\n\nPan B:"},
+            {"type": "input_audio", "input_audio": {"data": "@speak:gold backwards is dlog|", "format": "wav"}},
+            {"type": "text", "text": f"{note_b}\n\nAnswer on one line: PAYDIRT: A or PAYDIRT: B"}]}]}
+        return [t for t, _, _ in judge_request.parse_judge_request(with_speech(body))["replies"]]
+    assert compare("Pan A, written down: um I think it is dlog", "Pan B, written down: gold backwards is dlog") == \
+        ["um I think it is dlog", "gold backwards is dlog"]
+    heard = codec.hear(codec.encode(*spoken("um I think it is dlog", "happily")[1:]))      # no words written: as heard
+    assert compare("(no notes)", "(no notes)")[0].replace(" ", "") == heard.replace(" ", "") != "umIthinkitisdlog"
+
+
 def test_inputs_of_batch_fifteen_and_the_fourth_plain_batch():
     """Bugs caught (batch 15, held out: 6 of 20 at 570b064; a fourth plain batch, 14 of 30): 'response_audio:
     attached below' in a record read as the transcript; a table row of bold field names not read, and a
