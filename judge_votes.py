@@ -9,7 +9,8 @@ Rules read what they were written for, and round after round of prompts written 
 (README, *Use your own judge prompt*) a rule's wording was what they missed most. This file reads
 the same question the way a spam filter reads mail: a logistic regression of the side its writer
 meant (content, delivery or both) on which words and word pairs a request holds (a word up to five
-after "not", "ignore", "without", ... is counted apart, "not_voice"), fitted to every labelled
+after "not", "ignore", "without", ... is counted apart, "not_voice", and one up to five before its
+clause's first negator too, "The voice does not matter": "pre_not_voice"), fitted to every labelled
 prompt in others.json. A regression rather than a naive Bayes: a template many prompts share
 (MT-Bench's, AlpacaEval's) holds dozens of words that name no side, and a naive Bayes sums their
 counts until they outvote the one word that does. A rubric of a few words gets a small margin and
@@ -53,22 +54,28 @@ def request_text(messages) -> str:
 
 
 def words_of(text) -> set:
-    """The words and adjacent word pairs of `text`, lower-cased; a word after a negator (up to
-    NEGATION_REACH words, until . ; : ! ? ( ) - or a line break; a comma does not stop it) is marked "not_": "Ignore the voice."
-    -> {"ignore", "not_the", "not_voice", "ignore not_the", "not_the not_voice"}."""
-    found, negated, before = set(), 0, None
-    for token in re.findall(r"[a-z']+|[.;:!?()\n-]", text.lower()):
-        if not token[0].isalpha():          # punctuation ends a clause: its negation and its pairs
-            negated, before = 0, None
-            continue
-        if _NEGATOR.fullmatch(token):
-            word, negated = token, NEGATION_REACH
-        else:
-            word, negated = ("not_" + token if negated else token), max(negated - 1, 0)
-        found.add(word)
-        if before:
-            found.add(f"{before} {word}")
-        before = word
+    """The words and adjacent word pairs of `text`, lower-cased, read clause by clause (a clause ends at
+    . ; : ! ? ( ) - or a line break; a comma does not end it). A word after a negator (up to NEGATION_REACH
+    words) is marked "not_", and a word before a clause's first negator (up to NEGATION_REACH words) "pre_not_",
+    for what comes before can be what is negated too: "Ignore the voice." -> {"ignore", "not_the", "not_voice",
+    "ignore not_the", "not_the not_voice"}; "The voice does not matter." -> {"pre_not_the", "pre_not_voice",
+    "pre_not_does", "not", "not_matter", ...}."""
+    found = set()
+    for clause in re.split(r"[.;:!?()\n-]", text.lower()):
+        tokens = re.findall(r"[a-z']+", clause)
+        first = next((i for i, token in enumerate(tokens) if _NEGATOR.fullmatch(token)), None)
+        negated, before = 0, None
+        for i, token in enumerate(tokens):
+            if _NEGATOR.fullmatch(token):
+                word, negated = token, NEGATION_REACH
+            elif negated:
+                word, negated = "not_" + token, negated - 1
+            else:
+                word = "pre_not_" + token if first is not None and first - NEGATION_REACH <= i < first else token
+            found.add(word)
+            if before:
+                found.add(f"{before} {word}")
+            before = word
     return found
 
 

@@ -15,15 +15,21 @@ import judge_votes
 OTHERS = os.path.join(os.path.dirname(__file__), "data", "judge_prompts", "others.json")
 
 
-def test_a_negator_marks_the_five_words_after_it_within_its_clause():
+def test_a_negator_marks_the_five_words_after_it_and_before_it_within_its_clause():
     """Bug: the negation reaches one word too far or too short, runs past a ';' or '.', or the
-    word pairs bridge two clauses (worked by hand from words_of's docstring)."""
+    word pairs bridge two clauses (worked by hand from words_of's docstring); a negation after what it
+    negates ("Whether the answer is correct does not enter into it.") left unmarked, so "answer" and
+    "correct" voted for content in a rubric that asks for the voice (the votes refitted with round 74
+    merged overruled the rules on it, margin 4.03)."""
     assert judge_votes.words_of("Ignore the voice.") == {
         "ignore", "not_the", "not_voice", "ignore not_the", "not_the not_voice"}
     assert judge_votes.words_of("Do NOT judge how it sounds at all; rate the answer") == {
-        "do", "not", "not_judge", "not_how", "not_it", "not_sounds", "not_at", "all",
-        "do not", "not not_judge", "not_judge not_how", "not_how not_it", "not_it not_sounds", "not_sounds not_at",
+        "pre_not_do", "not", "not_judge", "not_how", "not_it", "not_sounds", "not_at", "all",
+        "pre_not_do not", "not not_judge", "not_judge not_how", "not_how not_it", "not_it not_sounds", "not_sounds not_at",
         "not_at all", "rate", "the", "answer", "rate the", "the answer"}
+    words = judge_votes.words_of("so whether the answer is correct does not count. The answer")    # five before "not"
+    assert {"so", "whether", "pre_not_the", "pre_not_correct", "pre_not_does", "not_count", "the answer"} <= words
+    assert not {"pre_not_whether", "correct", "not_the", "pre_not_does not_count"} & words
 
 
 def test_the_request_text_is_every_text_part_and_no_audio():
