@@ -1711,6 +1711,27 @@ def test_a_transcript_written_where_no_layout_names_it_is_read_as_written():
     assert compare("(no notes)", "(no notes)")[0].replace(" ", "") == heard.replace(" ", "") != "umIthinkitisdlog"
 
 
+def test_a_reply_said_after_its_labels_colon_is_read_whole():
+    """Round 76: a clip's label line giving its words after "said:" or "gave:" ("LEFT cup coaster (it said: you said
+    oak milk)", "Voice 'Clive' gave: you said exit stage") was read from the reply's own "you said", "oak milk)" and
+    "exit stage": four prompts of eighty. Bugs caught: "said:" / "gave:" not taken as the words' name (cut at the
+    later "you said"); the closing bracket kept."""
+    def transcripts(label_a, label_b):
+        body = {"messages": [{"role": "user", "content": [
+            {"type": "text", "text": f"Judge the voice only. The crowd asked: repeat after me oat milk say it happily\n\n{label_a}"},
+            {"type": "input_audio", "input_audio": {"data": "@speak:you said oak milk|happily", "format": "wav"}},
+            {"type": "text", "text": label_b},
+            {"type": "input_audio", "input_audio": {"data": "@speak:you said oat milk|", "format": "wav"}},
+            {"type": "text", "text": "Reply with ONE word only: LEFT or RIGHT"}]}]}
+        return [t for t, _, _ in judge_request.parse_judge_request(with_speech(body))["replies"]]
+    assert transcripts("LEFT cup (it said: you said oak milk)", "RIGHT cup (it said: you said oat milk)") == \
+        ["you said oak milk", "you said oat milk"]
+    assert transcripts("Voice 'Left' gave: you said oak milk", "Voice 'Right' gave: you said oat milk") == \
+        ["you said oak milk", "you said oat milk"]
+    assert transcripts("LEFT cup - its speaker said you said oak milk", "RIGHT cup - its speaker said you said oat milk") == \
+        ["you said oak milk", "you said oat milk"]        # no colon: from the first "said", as before
+
+
 def test_inputs_of_batch_fifteen_and_the_fourth_plain_batch():
     """Bugs caught (batch 15, held out: 6 of 20 at 570b064; a fourth plain batch, 14 of 30): 'response_audio:
     attached below' in a record read as the transcript; a table row of bold field names not read, and a
