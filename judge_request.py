@@ -38,8 +38,7 @@ import soundfile as sf
 from judge_axis import rubric_axis
 from judge_lines import answer_line, values_of
 from judge_inputs import (AFTER_AUDIO, ASKERS, TOY_TASKS, heading_kind, heard_words, known_words, sentences, toy_question,
-                          written_as_heard,
-                          toy_reference, unfield, unhtml, unjson, untag)
+                          toy_reference, unfield, unhtml, unjson, untag, written_as_heard)
 from judge_choices import asked_by_kind, json_pick_labels, labels_apart, labels_as_asked, offered_list, offered_pair
 from judge_rubric import PAIR_NAMES, answer_format
 from judge_sections import PLACEHOLDER_CLIP, RUBRIC_CUE, our_sections, split_sections
