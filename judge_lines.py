@@ -175,8 +175,9 @@ def values_of(fmt, labels, mode) -> list:
     return [str(v) for v in values if str(v)]
 
 
-def _spoken(node):
-    """A case's body with each '@speak:TEXT|STYLE' audio spoken by the toy codec (as a client sends it)."""
+def speak_clips(node):
+    """A corpus case's body with each '@speak:TEXT|STYLE' audio spoken by the toy codec, as a client sends it
+    (the corpus tests read the cases through this too)."""
     if isinstance(node, dict):
         data = node.get("data")
         if isinstance(data, str) and data.startswith("@speak:"):
@@ -184,8 +185,8 @@ def _spoken(node):
             import reward
             text, style = data[len("@speak:"):].split("|")
             return {**node, "data": reward.wav_base64(*codec.decode(codec.speak(text, style or None)))}
-        return {k: _spoken(v) for k, v in node.items()}
-    return [_spoken(v) for v in node] if isinstance(node, list) else node
+        return {k: speak_clips(v) for k, v in node.items()}
+    return [speak_clips(v) for v in node] if isinstance(node, list) else node
 
 
 def examples(cases) -> list:
@@ -202,7 +203,7 @@ def examples(cases) -> list:
         if len(wanted) != 1:
             continue
         try:
-            req = judge_request.parse_judge_request(_spoken({"messages": case["messages"]}), learned_line=False)
+            req = judge_request.parse_judge_request(speak_clips({"messages": case["messages"]}), learned_line=False)
         except judge_request.BadRequest:
             continue
         fmt = req["format"]

@@ -571,6 +571,7 @@ def parse_judge_request(body: dict, learned_line=True) -> dict:
         raise BadRequest("'seed' must be an integer")
     # what a listener knows: the question's words, its answer's and the toy answers' ("8plus5is13" is heard as words)
     known = known_words(question, found["reference"] or toy_reference(question)) if None in transcripts else set()
+    whole_text = "" if ours else request_text(body["messages"])      # every text part: where a reply's words or an answer line are written
     out, heard = [], []
     for t, a in zip(transcripts, audios):
         wave, rate = _audio(a)
@@ -578,7 +579,7 @@ def parse_judge_request(body: dict, learned_line=True) -> dict:
         if t is None:            # no transcript given: what the toy analyser hears, split into the words it knows
             import codec
             t = heard_words(codec.hear(codec.encode(wave, rate)), known)
-            t = (None if ours else written_as_heard(t, request_text(body["messages"]), (question, found["reference"]))) or t
+            t = (None if ours else written_as_heard(t, whole_text, (question, found["reference"]))) or t
         out.append(("" if t.strip() == "[empty]" else t, wave, rate))
     written = "" if ours else _or_joined("\n".join("\n".join(_parts(m.get("content"), marks=False)[0]) for m in body["messages"]))
     # the replies' own words quoted in the prose ('the first one said "frog backwards is frog"') are no answer form
@@ -626,7 +627,7 @@ def parse_judge_request(body: dict, learned_line=True) -> dict:
         labels[:2] if pairwise and len(labels) >= 2 else ["A", "B"]
     # no line found by the rules: the weights fitted to others' prompts rank every place a value could go
     if learned_line and not ours and fmt["style"] == "bare" and len(fmt["slots"]) == 1:
-        line = answer_line(request_text(body["messages"]), rubric, values_of(fmt, labels, "compare" if pairwise else "score"))
+        line = answer_line(whole_text, rubric, values_of(fmt, labels, "compare" if pairwise else "score"))
         if line:
             fmt.update(style="template", template=(line[0], "", line[1]), alone=True)
     return {"mode": "compare" if pairwise else "score", "axis": axis, "question": question,

@@ -21,6 +21,7 @@ import judge_axis
 import judge_choices
 import judge_forms
 import judge_inputs
+import judge_lines
 import judge_request
 import judge_rubric
 import judge_scale
@@ -474,14 +475,9 @@ with open(os.path.join(DATA, "others.json")) as f:
 
 
 def with_speech(node):
-    """others.json's body with each '@speak:TEXT|STYLE' audio spoken by the toy codec."""
-    if isinstance(node, dict):
-        data = node.get("data")
-        if isinstance(data, str) and data.startswith("@speak:"):
-            text, style = data[len("@speak:"):].split("|")
-            return {**node, "data": audio_part(*spoken(text, style or None)[1:])["input_audio"]["data"]}
-        return {k: with_speech(v) for k, v in node.items()}
-    return [with_speech(v) for v in node] if isinstance(node, list) else node
+    """others.json's body with each '@speak:TEXT|STYLE' audio spoken by the toy codec (judge_lines' fit reads the
+    corpora the same way)."""
+    return judge_lines.speak_clips(node)
 
 
 @pytest.mark.parametrize("case", OTHERS, ids=[c["name"] for c in OTHERS])
