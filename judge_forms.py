@@ -134,6 +134,12 @@ _NEGATED = re.compile(r"(?:\b(?:not|never|no longer|nearly|almost|partly|partial
 def reads_as(meaning) -> int:
     """+1 where a level's meaning reads good, -1 where it reads bad, 0 where neither or both; a word negated reads
     the other way ("delivery is not good enough", "not wrong, only hedged")."""
+    good, bad = sides_read(meaning)
+    return good - bad
+
+
+def sides_read(meaning) -> tuple:
+    """(whether a level's meaning says anything good, whether anything bad), as reads_as weighs them."""
     said = {1: False, -1: False}
     # a concession is no flaw: "the delivery is acceptable even if not perfect"
     meaning = re.sub(r"\b(?:even if|even though|though|although|if)[ \t]+(?:it's[ \t]+|it is[ \t]+)?not[ \t]+(?:quite[ \t]+)?"
@@ -143,7 +149,7 @@ def reads_as(meaning) -> int:
             if side < 0 and re.search(r"\b(?:slightly|a little|a bit|somewhat|marginally)[ \t]+$", meaning[:m.start()], re.I):
                 continue        # a slip allowed is no flaw: "PASS = clear, and the manner is right or only slightly off"
             said[-side if _NEGATED.search(meaning[:m.start()]) else side] = True
-    return said[1] - said[-1]
+    return said[1], said[-1]
 
 
 def _level_lines(text) -> list:
@@ -238,64 +244,76 @@ def defined_verdict(rubric) -> list | None:
     def note(level, side, form):
         leaning.setdefault(level, []).append(side)
         how.setdefault(level, set()).add(form)
+    meanings = {}
+
+    def read(level, meaning, form):
+        note(level, reads_as(meaning), form)
+        meanings.setdefault(level, []).append(meaning)
     # ("WHITE light = ...", "HIT means right answer, MISS means it's not right", "NDI (no deception indicated) = ...")
     for m in re.finditer(rf"{word}(?:[ \t]+[a-z]+)?(?:[ \t]*\([^()\n]{{1,40}}\))?(?:[ \t]*=|[ \t]+(?:means|stands for))[ \t]*((?:e\.g\.|i\.e\.|[^.\n;,]|,(?![ \t]*[\"'`]?[A-Z]{{2,}}\b)){{3,120}})",
                          rubric):
-        note(m.group(1), reads_as(m.group(2)), 1)
-    # (or by a dash, a line each: "ACCURATE   - the aid gave the correct answer.")
-    for m in re.finditer(rf"(?m)^[ \t]*{word}[ \t]+[-\u2013\u2014][ \t]+([^.\n;]{{3,120}})", rubric):
-        note(m.group(1), reads_as(m.group(2)), 2)
+        read(m.group(1), m.group(2), 1)
+    # (or by a dash, a line each: "ACCURATE   - the aid gave the correct answer.", "HARD (bad, like a stone idli) - it
+    # spoke in some different manner", after the answer line's key: "STATUS: RTS (return to sender) - the answer is wrong")
+    for m in re.finditer(rf"(?m)^[ \t]*(?:[A-Z][\w' ]{{0,24}}:[ \t]*)?{word}(?:[ \t]*\([^()\n]{{1,40}}\))?[ \t]+[-\u2013\u2014][ \t]+"
+                         rf"([^.\n;]{{3,120}})", rubric):
+        read(m.group(1), m.group(2), 2)
     # (or by a colon in a list, its meaning in lower case: "- EXCHANGE: the figure is correct and complete")
     for m in re.finditer(rf"(?m)^[ \t]*[-*\u2022][ \t]*{word}:[ \t]+([a-z][^.\n;]{{2,120}})", rubric):
-        note(m.group(1), reads_as(m.group(2)), 3)
+        read(m.group(1), m.group(2), 3)
     # (not a clip's number: "REC 1 = OPERATIVE'S QUESTION")
     for m in re.finditer(rf"(?<![A-Za-z][ \t])\b([1-5](?:[ \t]*(?:,|or|and)[ \t]*[1-5])*)[ \t]*=[ \t]*{word}(?![\w'])", rubric):
         marks = [int(d) for d in re.findall(r"\d", m.group(1))]
         note(m.group(2), 1 if min(marks) >= 4 else -1 if max(marks) <= 3 else 0, 4)
     for m in re.finditer(rf"(?m)^[ \t]*(?:[-*\u2022][ \t]*)?{word}[ \t]*\(([^()\n]{{3,80}})\)[ \t]*$", rubric):
-        note(m.group(1), reads_as(m.group(2)), 5)           # "NW-NO (not acceptable)", a line each
+        read(m.group(1), m.group(2), 5)           # "NW-NO (not acceptable)", a line each
     # (or after a key, both on one line: "VERDICT: ON SCALE (correct)  or  VERDICT: OFF SCALE (not correct)")
     for m in re.finditer(rf"(?m)(?:^|(?<=[ \t]or[ \t])|(?<=[ \t]or))[ \t]*[A-Z][\w' ]{{0,24}}:[ \t]*{word}[ \t]*\(([^()\n]{{3,80}})\)"
                          rf"(?=[ \t]*(?:$|or\b))", rubric):
-        note(m.group(1), reads_as(m.group(2)), 6)
+        read(m.group(1), m.group(2), 6)
     # ("a WHITE light if ...", to the next verdict: "... (clear), RED if it is not")
     for m in re.finditer(rf"{word}(?:[ \t]+[a-z]+)?[ \t]+(?:only[ \t]+)?if\b([^.\n;]{{3,120}}?)(?=[.\n;]|,[ \t]*(?:and[ \t]+|or[ \t]+)?"
                          rf"[\"'`]?[A-Z]{{2,}}\b|$)", rubric):
         bare_no = re.fullmatch(r"[ \t]*(?:(?:it|they|that|this)[ \t]+)?(?:is|are|was|does|did)?[ \t]*(?:not|n't)[ \t]*", m.group(2))
-        note(m.group(1), -1 if bare_no else reads_as(m.group(2)), 7)      # "..., RED if it is not"
+        note(m.group(1), -1, 7) if bare_no else read(m.group(1), m.group(2), 7)      # "..., RED if it is not"
     for m in re.finditer(rf"{word}[ \t]+otherwise\b", rubric):
         note(m.group(1), -1, 8)                 # "Verdict ON PARADE if ... good. Verdict DISMISSED otherwise."
     for m in re.finditer(rf"(?:^|(?<=[.!?\n]))[ \t]*([A-Za-z][^.!?\n=]{{2,60}}?)[ \t]*=[ \t]*{word}(?:[ \t]*\([^()\n]{{1,40}}\))?[ \t]*(?:[.!;]|$)",
                          rubric, re.M):       # "Middling or worse = CLOSED.", "Wrong number, ... = COCKEREL (off the line)."
-        note(m.group(2), reads_as(m.group(1)), 9)
+        read(m.group(2), m.group(1), 9)
     for m in re.finditer(rf"(?m)^[ \t]*(?:[-*\u2022][ \t]*)?([A-Za-z][^\n]{{2,120}}?)[ \t]*(?:->|=>|\u2192)[ \t]*{word}[ \t.]*$", rubric):
-        note(m.group(2), reads_as(m.group(1)), 10)           # "Muffled, or not as asked -> NO BIRD"
+        read(m.group(2), m.group(1), 10)           # "Muffled, or not as asked -> NO BIRD"
     for m in re.finditer(rf"(?:^|(?<=[.!?\n]))([^.!?\n]{{3,160}}?),?[ \t]+(?:it's|it is|that's|that is|mark it|call it|the \w+ is|"
                          rf"the \w+ (?:reads|becomes|says)|it(?=[ \t]+[A-Z]{{2,}}[ \t]*[.!]))[ \t]+(?:a[ \t]+|an[ \t]+)?{word}",
                          rubric):      # ("..., it FITS.", "If the delivery is good or better, the minute reads ACCEPTED")
         # a run-on sentence: its last condition ("... if it's right that's a CAUGHT"; not a concession's: "If the box gets the
         # right answer -- even if it ums and ahs first -- that's a GREEN flag")
         condition = re.split(r"(?<!\beven )\b(?:if|when)\b", m.group(1))[-1]
-        note(m.group(2), reads_as(condition), 11)
+        read(m.group(2), condition, 11)
     # (a sentence that files a reply under one: "A wrong number, a half answer or a load of nonsense is a RED flag."; or
     # a condition's clause with only the word after it: "...; if it falls short, HELD OVER.")
     for m in re.finditer(rf"(?:^|(?<=[.!?\n]))[ \t]*([A-Za-z][^.!?\n]{{2,160}}?)[ \t]+(?:is|are) (?:a|an)[ \t]+{word}(?:[ \t]+[a-z]+)?[ \t]*[.!]",
                          rubric):
-        note(m.group(2), reads_as(m.group(1)), 12)
+        read(m.group(2), m.group(1), 12)
     for m in re.finditer(rf"(?:^|[.;!?\n][ \t]*)(?:if|when)\b([^.;!?\n,]{{3,80}}),[ \t]+{word}[ \t]*(?:[.;!]|$)", rubric, re.I | re.M):
         if m.group(2).isupper():
-            note(m.group(2), reads_as(m.group(1)), 13)
+            read(m.group(2), m.group(1), 13)
     if not re.search(r"[.!?]", rubric[:2000]):       # dictated with no stops: each "if ..., that's a WORD" in the run
         for m in re.finditer(rf"\b(?:if|when)\b([^!?\n]{{3,120}}?),?[ \t]+(?:it's|it is|that's|that is)[ \t]+(?:a[ \t]+|an[ \t]+)?{word}", rubric):
-            note(m.group(2), reads_as(m.group(1)), 14)
+            read(m.group(2), m.group(1), 14)
     # a word of the writer's language, quoted, with its condition: "we say 'kekko' when a thing is correctly done, and 'mada'
     # (not yet) when it is not yet correct", written as the answer lines write it ("HANTEI: KEKKO")
     for m in re.finditer(r"[\"'\u2018`]([A-Za-z][\w-]{1,15})[\"'\u2019`](?:[ \t]*\([^()\n]{0,30}\))?[ \t]+(?:when|if)\b([^.;\n]{3,120}?)"
                          r"(?=,[ \t]*(?:and|or)\b|[.;\n]|$)", rubric):
         shown = m.group(1).upper() if re.search(rf"\b{re.escape(m.group(1).upper())}\b", rubric) else m.group(1)
-        note(shown, reads_as(m.group(2)), 15)
+        read(shown, m.group(2), 15)
     sides = {w: (sum(v) > 0) - (sum(v) < 0) for w, v in leaning.items()}
     good, bad = [w for w, x in sides.items() if x > 0], [w for w, x in sides.items() if x < 0]
+    # one word read one way and one other read both ways: that one is the other side ("SOUR = plainly a different manner"
+    # against "SWEET = clear, and spoken in the manner asked (or clear ordinary voice with only the asked manner missing)")
+    mixed = [w for w, x in sides.items() if x == 0 and any(all(sides_read(said)) for said in meanings.get(w, []))]
+    if len(good) + len(bad) == 1 and len(mixed) == 1:
+        (bad if good else good).append(mixed[0])
     if len(good) == 1 and len(bad) == 1:     # (or asked for as one word: "complete the line, one word")
         return [bad[0], good[0]] if _offers_both(rubric, good[0], bad[0]) or \
             re.search(r"\b(?:one|a single|the) word\b", rubric, re.I) else None
@@ -321,6 +339,11 @@ def _offers_both(rubric, good, bad) -> bool:
         return True
     # or one a line, alone or after the same key: "LOG: FOUND IT" / "LOG: DNF"
     lines = re.findall(rf"(?m)^[ \t]*[\"'`]?([A-Z][\w' -]{{0,30}}:[ \t]*)?[\"'`]?({either})[\"'`]?(?:[ \t]*\([^()\n]*\))?[ \t.]*$", rubric)
+    if len({w for _, w in lines}) == 2 and len({k for k, _ in lines}) == 1:
+        return True
+    # (or after the same key each with its meaning: "STATUS: DELIVERED - the answer is correct" / "STATUS: RTS (return to
+    # sender) - the answer is wrong")
+    lines = re.findall(rf"(?m)^[ \t]*([A-Z][\w' ]{{0,24}}:)[ \t]*({either})(?:[ \t]*\([^()\n]*\))?[ \t]+[-\u2013\u2014=][ \t]+\S", rubric)
     if len({w for _, w in lines}) == 2 and len({k for k, _ in lines}) == 1:
         return True
     # or listed one a line, each with its meaning, over a blank line to fill last: "- EXCHANGE: the figure is correct ...",
@@ -350,12 +373,20 @@ def letter_grades(rubric) -> list | None:
     m = re.search(rf"\bA{meaning}(?:\s*[,;/]?\s*(?:[-*\u2022]\s*)?(?:and\s+|or\s+)?\b[B-F]{meaning}){{4}}", rubric) or \
         re.search(rf"(?i:\bgrades?\b)[^.\n]{{0,30}}?\bA{meaning}?(?:\s*[,;/]\s*(?:and\s+|or\s+)?[B-F]\b){{3}}"
                   rf"\s*[,;/]?\s*(?:and\s+|or\s+)?[B-F]{meaning}?(?![\w-])", rubric)
-    # or one a line, each with its meaning: "A - right answer, spoken just as asked" / ... / "E - no answer"
-    lines = None if m else re.search(r"(?m)^[ \t]*A[ \t]*[-=:\u2013\u2014)][ \t]*\S[^\n]*(?:\n[ \t]*[B-F][ \t]*[-=:\u2013\u2014)][ \t]*\S[^\n]*){4}",
-                                     rubric)
+    # or one a line, each with its meaning: "A - right answer, spoken just as asked" / ... / "E - no answer", or worst
+    # first: "E - the voice cannot be understood" / ... / "A - clear, and in the manner asked"
+    line = r"[ \t]*[-=:\u2013\u2014)][ \t]*\S[^\n]*"
+    lines = None if m else re.search(rf"(?m)^[ \t]*A{line}(?:\n[ \t]*[B-F]{line}){{4}}|^[ \t]*[E-F]{line}(?:\n[ \t]*[A-E]{line}){{4}}", rubric)
     if lines:
         letters = re.findall(r"(?m)^[ \t]*([A-F])", lines.group(0))
-        return letters[::-1] if letters == sorted(set(letters)) else None
+        return letters[::-1] if letters == sorted(set(letters)) else \
+            letters if letters == sorted(set(letters), reverse=True) and letters[-1] == "A" else None
+    # or as the letters a mark turns into: "then: 5 = A, 4 = B, 3 = C, 2 = D, 1 = E" (the lowest mark's letter worst)
+    pair = r"(?<![\w.])(\d{1,2})[ \t]*(?:=|->|\u2192)[ \t]*([A-F])(?![\w-])"
+    marks = None if m else re.search(rf"{pair}(?:[ \t]*[,;/]?[ \t]*(?:and[ \t]+|or[ \t]+)?\n?[ \t]*{pair}){{4}}", rubric)
+    if marks:
+        letters = [letter for _, letter in sorted((int(n), letter) for n, letter in re.findall(pair, marks.group(0)))]
+        return letters if letters == sorted(set(letters), reverse=True) and letters[-1] == "A" else None
     # or each with a ladder's word after a space: "A excellent, B good, C fair, D poor, E very poor"
     m = m or re.search(rf"\bA[ \t]+(?i:{_LADDER_WORDS})\b(?:[ \t]*[,;/][ \t]*(?:and[ \t]+|or[ \t]+)?[B-F][ \t]+(?i:{_LADDER_WORDS})\b){{4}}", rubric)
     letters = re.findall(r"\b([A-F])(?![\w-])", m.group(0)) if m else []

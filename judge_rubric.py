@@ -44,6 +44,14 @@ def keyed_levels(options, levels) -> str | None:
                                                            for lv in levels) else None
 
 
+def line_key(rubric, levels) -> str | None:
+    """The key both of a verdict's words open a line after, where it is one and the same: "STATUS: DELIVERED - the
+    answer is correct" / "STATUS: RTS (return to sender) - the answer is wrong" -> "STATUS: "; None otherwise."""
+    keys = [{m.group(1).strip() for m in re.finditer(rf"(?m)^[ \t]*([A-Z][\w' ]{{0,24}}:)[ \t]*{re.escape(level)}(?![\w-])", rubric)}
+            for level in levels]
+    return keys[0].pop() + " " if all(len(k) == 1 for k in keys) and len(set.union(*keys)) == 1 else None
+
+
 def answer_format(rubric, pairwise=False, bare_default=False) -> dict:
     """How the rubric asks to be answered -> {"style": "tag" | "json" | "brackets" | "line" |
     "result" | "bare" | "option", "slots": [(name, axis or None)], "scale": (lo, hi), "tie":
@@ -147,7 +155,7 @@ def answer_format(rubric, pairwise=False, bare_default=False) -> dict:
             rf"[\"'`]?\1[ \t]*:[ \t]*[\"'`]?(?:{'|'.join(map(re.escape, levels))})\b", rubric)):
         # "FLAG: GREEN or FLAG: RED", "SIGNAL: GOAL  /  SIGNAL: BEHIND  /  SIGNAL: OUT OF BOUNDS" (in brackets, below)
         fmt.update(style="template", slots=["value"], template=(keyed.group(1) + ": ", "", ""))
-    elif not pairwise and levels and len(levels) == 2 and (key := keyed_levels(options, levels)):
+    elif not pairwise and levels and len(levels) == 2 and (key := keyed_levels(options, levels) or line_key(rubric, levels)):
         fmt.update(style="template", slots=["value"], template=(key, "", ""))      # "LOG: FOUND IT" / "LOG: DNF", a line each
     elif pairwise and options and len(options[1]) in (2, 3) and (options[0].rstrip().endswith((":", "=")) or not fmt.get("labels")):
         # "Verdict: Response 1" / "... 2" / "... Tie" (not the replies' quoted words over "just say 1 or 2": 'reply 1 was "the
@@ -474,11 +482,11 @@ def answer_tags(rubric, want, pairwise) -> list:
                               if re.fullmatch(rf"(?:[\w-]+[-_])?(?:{want})(?:[-_][\w-]+)?", t, re.I)
                               and (f"</{t}>" in rubric or not re.search(rf"[\w\"']\s*[:=]\s*<{t}>|<{t}>\s*/\s*\d", rubric))))
     # (not a value's placeholder: '{"naturalness": <score>}', "Write it as "<score>/10"")
-    # a tag shown empty or holding a placeholder, whatever its name: "inside <overall></overall> tags"
+    # a tag shown empty or holding a placeholder, whatever its name: "inside <overall></overall> tags", "<gallery>WORD</gallery>"
     # (for a pair, a tag holding A or B first: "<answer>A</answer>" over an input's empty "<response_b></response_b>")
     tags = tags or ([t for t in dict.fromkeys(re.findall(r"<([A-Za-z][\w-]*)>\s*(?:A|B)\s*</\1>", rubric))
                      if not re.fullmatch(_TEXT_SLOT, t, re.I)] if pairwise else [])
-    tags = tags or [t for t in dict.fromkeys(re.findall(r"<([A-Za-z][\w-]*)>\s*(?:\.\.\.|N{1,3}|X{1,3}|\d+|(?i:number|score|value|integer))?\s*</\1>",
+    tags = tags or [t for t in dict.fromkeys(re.findall(r"<([A-Za-z][\w-]*)>\s*(?:\.\.\.|N{1,3}|X{1,3}|\d+|(?i:number|score|value|integer|word|letter|grade|level|label))?\s*</\1>",
                                                         rubric))
                     if not re.fullmatch(_TEXT_SLOT, t, re.I)]
     # (for a pair, one tag shown with two or three different words on one line: "<take>dawn</take> or <take>dusk</take>")

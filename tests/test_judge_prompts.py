@@ -5500,3 +5500,36 @@ def test_readings_after_round_seventy():
         == ["HELD OVER", "ACCEPTED"]
     assert judge_forms.answer_options("Record one line:\nCatch goes to: YELLOW  (or)  Catch goes to: WHITE") \
         == ("Catch goes to: ", ["YELLOW", "WHITE"])
+
+
+def test_readings_after_round_seventy_eight():
+    """Bug caught (round 78, held out at ba4e6a3: batch 198's gallery quire, 199's idli batter and postie, 200's charro
+    arena, 201's stitching circle and highlife band): a tag holding a placeholder word ("<gallery>WORD</gallery>") was
+    no tag, so the level replaced the closing tag; letter grades listed worst first, one a line ("E - cannot be
+    understood" ... "A - clear, and in the manner asked"), or as the letters a mark turns into ("5 = A, 4 = B, ...")
+    were no grades, so the judge wrote a number; a verdict's word with a note in brackets before its dash ("HARD (bad)
+    - ...") or after the answer line's key ("STATUS: RTS (return to sender) - ...") was not defined, and two such lines
+    neither offered the pair nor gave the key; a verdict whose good word also names the slip it allows ("... or clear
+    with only the asked manner missing") read neither way, so no verdict was read. Guards below each."""
+    fmt = judge_rubric.answer_format("Our words, worst to best:\n  DULL - no words\n  FLAT - hard to follow\n  TRUE - clear\n"
+                                     "Write your word between the tags, thus:  <bell>WORD</bell>")
+    assert (fmt["style"], fmt["slots"], fmt["levels"]) == ("tag", [("bell", None)], ["DULL", "FLAT", "TRUE"])
+    assert judge_rubric.answer_tags("Please be <b>careful</b> with the sums.", "score", False) == []       # guard: a word
+    worst_first = "  E - cannot be understood\n  D - mumbled\n  C - clear, another manner\n  B - clear, plain\n  A - as asked\n"
+    assert judge_forms.letter_grades(worst_first + "Answer: MARK: <letter>") == ["E", "D", "C", "B", "A"]
+    assert judge_forms.letter_grades(worst_first.replace("  C -", "  X -")) is None                     # guard: not a run
+    assert judge_forms.letter_grades("Round the mark, then: 5 = A, 4 = B, 3 = C, 2 = D, 1 = E.") == ["E", "D", "C", "B", "A"]
+    assert judge_forms.letter_grades("Ranks: 1 = A, 2 = B, 3 = C, 4 = D, 5 = E.") is None      # guard: the lowest mark is A
+    postie = ("STATUS: SENT - the answer is correct and complete.\nSTATUS: RTS (return to sender) - the answer is wrong or "
+              "nonsense.\nReply with the status line only.")
+    assert judge_forms.defined_verdict(postie) == ["RTS", "SENT"]
+    fmt = judge_rubric.answer_format(postie)
+    assert (fmt["style"], fmt["template"], fmt["levels"]) == ("template", ("STATUS: ", "", ""), ["RTS", "SENT"])
+    assert judge_rubric.line_key(postie.replace("STATUS: RTS", "STATE: RTS"), ["RTS", "SENT"]) is None   # guard: two keys
+    assert judge_forms.defined_verdict("SOFT (good) - it spoke in the manner asked, clear\nHARD (bad) - it spoke in a different "
+                                       "manner than asked\nWrite one line:  BATTER: SOFT   or   BATTER: HARD") == ["HARD", "SOFT"]
+    band = ("SWEET = clear, and spoken in the manner asked (or a clear ordinary voice with only the asked manner missing)\n"
+            "SOUR = plainly a different manner than asked, or hard to follow\nSend back one line:  BAND: SWEET   or   BAND: SOUR")
+    assert judge_forms.defined_verdict(band) == ["SOUR", "SWEET"]
+    assert judge_forms.defined_verdict(band.replace("SOUR = plainly", "SOUR = clear, but plainly")) is None   # guard: both mixed
+
