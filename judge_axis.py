@@ -254,6 +254,9 @@ def _affirmed(text) -> str:
         #                         voice, speed, loud or soft, we do not judge here." (its comma before "we" ends no clause)
         stop = list(re.finditer(r"[.!?;\n]|\s[-\u2013\u2014]{1,2}\s", text[max(0, i - 200):i]))     # (or a dash: "... correct - the
         #                                                                                        voice I do not care about")
+        if stop and len(stop[-1].group(0)) > 1 and not text[max(0, i - 200) + stop[-1].end():i].strip():
+            stop = [s for s in stop if len(s.group(0)) == 1]    # a dash just before it closes a list: "The voice - happy, sad,
+            #                                                     loud, soft - you do not count at all"
         return max(0, i - 200) + (stop[-1].end() if stop else 0)
     spans = [within(m.start(), (topic_start if re.match(r"(?:we|I|you)\b", m.group(0)) else
                                 sentence_start if re.match(r"(?:are|do)(?:\b|n't)", m.group(0), re.I) or re.search(

@@ -124,7 +124,8 @@ _GOOD = re.compile(r"\b(?:right|correct(?:ly)?|good|perfect|clean(?:ly)?|fine|pa
                    re.I)                                                # ("it talked the way it was asked", "did what was asked")
 _BAD = re.compile(r"\b(?:wrong|incorrect|missing|garbled|silent|nothing|no answer|fail(?:s|ed)?|bad|unusable|muddled|hopeless|"
                   r"unintelligible|can't|cannot|worse|(?<!at )worst|(?<!-)off|needs? (?:work|fixing|redoing)|unacceptable|unclear|muffled|"
-                  r"(?:different|other) (?:way|manner)|hard to (?:make out|hear|follow|understand)|falls? short)\b|n't\b",
+                  r"(?:different|other) (?:way|manner)|hard to (?:make out|hear|follow|understand)|falls? short|"
+                  r"against (?:what|how)(?: \w+){0,2} asked)\b|n't\b",      # ("said in a manner against what was asked")
                   # ("... or at worst in a normal clear voice": the least that is good; "sign-off" is no "off")
                   re.I)
 _NEGATED = re.compile(r"(?:\b(?:not|never|no longer|nearly|almost|partly|partially)|n't)\s+(?:\w+\s+)?$", re.I)   # "not good enough", "not
@@ -221,11 +222,11 @@ def own_ladder(rubric) -> list | None:
             after = "\n".join(lines[k + len(rows):])
             # the answer's form shows one of them ("e.g. [[sound]]"), lists them all ("CARD: WHITE / YELLOW / RED", "SIGNAL:
             # GOAL  /  SIGNAL: BEHIND  /  SIGNAL: OUT OF BOUNDS") or
-            # leaves a hole for a word ("INDEX = <word>")
+            # leaves a hole for a word ("INDEX = <word>", "RANGI: <colour word>")
             shown = re.search(rf"[\[<{{\"'`]\s*(?:{either})\s*[\]>}}\"'`]", after, re.I) or \
                 re.search(rf"\b(?:{either})(?:[ \t]*(?:/|\||,|\bor\b)[ \t]*(?:[A-Z][\w ]{{0,20}}:[ \t]*)?(?:{either})){{{len(words) - 1}}}\b",
                           after, re.I) or \
-                re.search(r"<(?:the[ \t]+)?(?:word|level|grade|mark|label)>|\bone (?:word|level) from (?:the|this|that|my|our) "
+                re.search(r"<(?:the[ \t]+)?(?:[a-z]+[ \t]+)?(?:word|level|grade|mark|label)>|\bone (?:word|level) from (?:the|this|that|my|our) "
                           r"(?:ladder|list|scale)\b", after, re.I)        # ("FLOW: ____ (fill with one word from the ladder)")
             if _ladder(words) and lean[0] * lean[1] == -1 and all(sep.strip() in "-\u2013\u2014=" for _, sep, _ in rows) and shown:
                 return words if lean[0] < 0 else words[::-1]
@@ -272,10 +273,15 @@ def defined_verdict(rubric) -> list | None:
                          rf"(?=[ \t]*(?:$|or\b))", rubric):
         read(m.group(1), m.group(2), 6)
     # ("a WHITE light if ...", to the next verdict: "... (clear), RED if it is not")
-    for m in re.finditer(rf"{word}(?:[ \t]+[a-z]+)?[ \t]+(?:only[ \t]+)?if\b([^.\n;]{{3,120}}?)(?=[.\n;]|,[ \t]*(?:and[ \t]+|or[ \t]+)?"
+    for m in re.finditer(rf"{word}(?:[ \t]+[a-z]+)?[ \t]+(?:only[ \t]+)?if\b((?:[^.\n;]|\.(?=\d)){{3,120}}?)(?=\.(?!\d)|[\n;]|,[ \t]*(?:and[ \t]+|or[ \t]+)?"
                          rf"[\"'`]?[A-Z]{{2,}}\b|$)", rubric):
         bare_no = re.fullmatch(r"[ \t]*(?:(?:it|they|that|this)[ \t]+)?(?:is|are|was|does|did)?[ \t]*(?:not|n't)[ \t]*", m.group(2))
-        note(m.group(1), -1, 7) if bare_no else read(m.group(1), m.group(2), 7)      # "..., RED if it is not"
+        # a mark's threshold: "APROBADO if PIECE is 3.5 or more, RECHAZADO if less"
+        above = re.search(r"\b\d+(?:\.\d+)?[ \t]+or[ \t]+(?:more|higher|above|over)\b|\bat least[ \t]+\d", m.group(2))
+        below = re.fullmatch(r"[ \t]*(?:(?:it|that|the \w+|[A-Z]+)[ \t]+(?:is|was)[ \t]+)?(?:less|lower|below|under)(?:[ \t]+(?:than[ \t]+)?that)?[ \t]*",
+                             m.group(2))
+        note(m.group(1), -1, 7) if bare_no or below else note(m.group(1), 1, 7) if above else \
+            read(m.group(1), m.group(2), 7)      # "..., RED if it is not"
     for m in re.finditer(rf"{word}[ \t]+otherwise\b", rubric):
         note(m.group(1), -1, 8)                 # "Verdict ON PARADE if ... good. Verdict DISMISSED otherwise."
     for m in re.finditer(rf"(?:^|(?<=[.!?\n]))[ \t]*([A-Za-z][^.!?\n=]{{2,60}}?)[ \t]*=[ \t]*{word}(?:[ \t]*\([^()\n]{{1,40}}\))?[ \t]*(?:[.!;]|$)",
@@ -509,8 +515,10 @@ def answer_template(rubric) -> tuple | None:
         return angled.group(1), angled.group(2), angled.group(3)
     shown = [(line, False) for block in re.findall(r"```[^\n]*\n(.*?)```", rubric, re.S) for line in block.splitlines()[:6]]
     shown += [(x, False) for x in re.findall(r"`([^`\n]{1,80})`", rubric)]
-    shown += [(a or b, False) for a, b in re.findall(r"[\"\u201c]([^\"\u201c\u201d\n]{1,80})[\"\u201d]|"
-                                                    r"(?<!\w)'([^'\n]{1,80})'(?!\w)", rubric)]
+    # (a quoted line the order names as a line to write is introduced: 'Fill in the form by writing the line "Accuracy (1-5): n"')
+    shown += [(m.group(1) or m.group(2), bool(re.search(r"\b(?:(?:the|this|that|one|a) line|writing|(?:end|finish|conclude) with)[ \t]*\Z",
+                                                        rubric[max(0, m.start() - 40):m.start()], re.I)))
+              for m in re.finditer(r"[\"\u201c]([^\"\u201c\u201d\n]{1,80})[\"\u201d]|(?<!\w)'([^'\n]{1,80})'(?!\w)", rubric)]
     cue = (r"\bexactly (?:like|as)\s*(?=\n|[`\"\u201c])|\b(?:in|of) the form[ \t]*(?=\n)|\b(?:format|exactly|as follows|template|in the form|of the form|formatted as|like this|as|"
            r"(?:one|a|a single|the last|the final|that|this) line(?: back)?|(?:on )?a line of its own|must be|should be|(?:the|this) sentence|by writing|"
            r"write|enter|log line|(?:log|record|enter|write|put) (?:it|this|that)(?: down)?)\s*:|"      # "Write: ACCURACY: n%", "Log line: ..."
@@ -551,7 +559,8 @@ def answer_template(rubric) -> tuple | None:
         # after me: ..." / "Its read-back:" / "" / "Mark the read-back ... whole and correct? ... the pace or the tone")
         lines = rest.split("\n", 1)[:1] if not rest.startswith("\n") else re.split(r"\n[ \t]*\n", rest.lstrip("\n"))[0].split("\n")[:4]
         shown += [(x.strip("\"'`"), True) for x in lines if x.strip()]
-    examples = re.findall(r"\blike\s+((?:[^\n.?!]|\.(?=\d)){1,80})", rubric, re.I)      # to the sentence's end
+    # (not a likeness: "like I judge the rhythm of the men - not if the number is right or wrong")
+    examples = re.findall(r"\blike\s+(?!(?:I|we|you|he|she|they)\s)((?:[^\n.?!]|\.(?=\d)){1,80})", rubric, re.I)      # to the sentence's end
     shown += [(x, False) for x in examples]
     # a line that is only a key and its blank: "ACCURACY: ___%" (under "Fill in the one line below ..."), "DELIV. __/10"
     shown += [(x, True) for x in re.findall(r"(?m)^[ \t]*([A-Z][A-Za-z %]{1,30}[:.][ \t]*(?:_{2,}[ \t]*(?:%|/[ \t]*\d{1,3})?|"
@@ -583,6 +592,11 @@ def answer_template(rubric) -> tuple | None:
         if number:              # "like | Score | 7 |": the example's number is the value's place, what closes the row kept
             start, end = key.end() + number.start(1), key.end() + number.end(1)
             return line[:start], number.group(1), line[end:] if re.fullmatch(r"[\s|*`]*", line[end:]) else ""
+        if key and hole and len(re.findall(r"(?:^|[/|:,(])[ \t]*\d{1,2}[ \t]*=?[ \t]*[A-Za-z]", line)) >= 3:
+            continue            # a scale's anchors in a row, "ANSWER 1-5: 5 correct and complete / 4 correct but unsure / 3 ...",
+            #                     "words mark 1-5 (5 all correct, 4 correct but unsure, 3 one word wrong or missing, ...": no hole
+        if key and hole and re.match(r"[ \t]+(?:x|\u00d7|\*)[ \t]+[A-Za-z(]", line[hole.end():]):
+            continue            # a weight in a sum, "Together = 0.7 x ANSWER + 0.3 x VOICE": no hole
         if key and hole and not re.search(r"</|\"\s*:|\[\[", line):      # tags, JSON and [[N]] have their own styles
             if line[:hole.start()].strip() and re.search(rf"\b(?:or|/)\s+{re.escape(line[:hole.start()].strip())}", line[hole.start():]):
                 continue        # "DEPONENT PREFERS EXHIBIT A  or  DEPONENT PREFERS EXHIBIT B": two whole answers, no hole

@@ -152,8 +152,10 @@ def heading_kind(name) -> tuple | None:
                                     "given", "from", "by", "under", "test", "tested"}:
         return "question", None                    # "The question it was answering", "Question from child", "Prompt under test"
     if ({"reference", "expected", "gold", "ideal", "target", "official"} & set(words) or "ground truth" in " ".join(words)
-            or " ".join(words[-2:]) in ("correct answer", "right answer", "answer key")) and not {"output", "format"} & set(words):
-        return "reference", None                   # (not "expected_output": the judge's own answer's form)
+            or " ".join(words[-2:]) in ("correct answer", "right answer", "answer key")) and not {"output", "format"} & set(words) \
+            and words[-1] not in ("points", "point", "scale", "levels", "marks", "values", "anchors"):
+        return "reference", None                   # (not "expected_output": the judge's own answer's form, nor "Reference
+        #                                            points: 100 = right ...; 25 = wrong": a scale's anchors)
     if not label and (len(words) in (2, 3) and words[-1] in ("question", "prompt", "request", "query", "instruction", "utterance")
                       or len(words) <= 3 and words[-1] == "card" and set(words) & {"question", "prompt", "request"}
                       or words == ["stimulus"]) and not \
@@ -354,7 +356,9 @@ def introduced_kind(line) -> tuple | None:
                  r"\b(?:mark|rate|score|grade|judge)s?\s+(?:its|the|their|each|every)\s+(?:answer|repl(?:y|ie)|response)s?\b|"   # "I try
                  #                  it out and mark its answers like a lot against a full price, in our usual steps:": how, over a ladder
                  r"^\s*(?:please\s+)?(?:mark|rate|score|grade|judge|assess|evaluate)\b|"     # "Mark it for the whole answer:": an order
-                 r"^\s*(?:please\s+)?(?:answer|reply|respond|write|return|give|end|finish)\s+(?:with|only|in|using|on|as|by)\b",
+                 r"^\s*(?:please\s+)?(?:answer|reply|respond|write|return|give|end|finish)\s+(?:with|only|in|using|on|as|by)\b|"
+                 r"^\s*(?:please\s+)?(?:give|write|put|assign)\s+(?:(?:it|me|us)\s+)?(?:one|a|an|the|your)\s+(?:single\s+)?"
+                 r"(?:number|mark|score|grade|rating|figure)\b",      # "Please give one number for the whole reply, ...:"
                  clause, re.I):                                  # "Answer with the label only, on one line:"
         return None
     if re.search(r"\b(?:who|that)\s+(?:\w+\s+)?(?:asked|asks)\s*$", clause, re.I):

@@ -613,8 +613,11 @@ def parse_judge_request(body: dict, learned_line=True) -> dict:
         mark = re.search(rf"{re.escape(listed[3])}[ \t]*([#\u2116])[ \t]*{re.escape(listed[0])}\b", rubric)
         fmt.update(style="template", slots=[("choice", None)], template=(listed[3] + (mark.group(1) if mark else ""), "", ""))
     # "NOW CALLING: <ticket number>" under "Ticket 047:" / "Ticket 048:": the words that tell the clips apart
+    # (not where the rubric writes the whole label on that line: "Better response: Response 1" or "... Response 2")
+    whole = fmt.get("labels") and fmt.get("template") and all(
+        re.search(rf"{re.escape(fmt['template'][0].strip())}[ \t]*{re.escape(label)}(?![\w-])", rubric, re.I) for label in fmt["labels"][:2])
     shown = labels_as_asked(fmt.get("labels") or named or labels[:2], fmt.get("template")) if pairwise and not ours and \
-        fmt["style"] == "template" and fmt["slots"][0][0] in ("choice", "value") else None
+        fmt["style"] == "template" and fmt["slots"][0][0] in ("choice", "value") and not whole else None
     if shown:
         fmt["labels"] = shown
     # a JSON answer whose value names the clip as the lines over the clips do ('{"table": 3}' over "Table 3 unit:" / "Table 4

@@ -25,7 +25,7 @@ import re
 from judge_axis import axis_of_words
 from judge_forms import CRITERIA, LADDER, TIE_WORDS, VERDICTS, answer_options, answer_template, answer_words, csv_row, defined_verdict, input_heading, letter_grades, \
     reads_as, verdict_asked_last
-from judge_scale import named_scale
+from judge_scale import converted_marks, named_scale
 
 PAIR_AXES = {"helpfulness": "semantic", "naturalness": "acoustic", "overall": "holistic"}
 PAIR_NAMES = {axis: name for name, axis in PAIR_AXES.items()}     # semantic -> helpfulness, ...
@@ -76,8 +76,11 @@ def answer_format(rubric, pairwise=False, bare_default=False) -> dict:
     if asks_answer_alone(rubric):
         fmt["alone"] = True
     levels = None if pairwise else score_levels(rubric, template, named)
+    converted = None if pairwise or levels else converted_marks(rubric)
+    if converted:       # "then 1 -> 0, 2 -> 3, 3 -> 5, 4 -> 8, 5 -> 10": the mark written as the number it turns into
+        fmt["scale"], levels = (converted[0], converted[-1]), [str(v) for v in converted]
     if levels:
-        fmt["levels"] = levels          # the value is one of these words (rescale)
+        fmt["levels"] = converted or levels         # the value is one of these words or numbers (rescale)
     words = listed = conditioned = None
     if pairwise:                        # the verdict's own labels and tie, as the rubric spells them
         verdict, words, listed, conditioned = pair_verdict(rubric)

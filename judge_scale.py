@@ -59,7 +59,8 @@ def named_scale(rubric) -> tuple | None:
             hi = int(next(g for g in m.groups()[1:] if g))
             # ("out of 100" is a percentage's 0 to 100: no writer of the prompts measured read it 1-100)
             lo = int(m.group(1) or (0 if hi == 100 or re.search(rf"(?<![\w.])0\s*(?:=|means|is|for|:)\s|(?<![\w.])0\s*(?:-|\u2013|to)\s*{hi}\b|"
-                                                             r"(?<![\w.])0\s+(?:worst|lowest|useless|wrong)\b",    # "(0 worst, 10 best)"
+                                                             r"(?<![\w.])0\s+(?:worst|lowest|useless|wrong)\b|"    # "(0 worst, 10 best)"
+                                                             r"(?m:^[ \t]*0[ \t]+(?:-|\u2013|\u2014)[ \t]+[A-Za-z])",   # "   0 - nonsense"
                                                    rubric, re.I) else 1))
             return lo, hi
     # "1 = wrong, 3 = right" (not what numbered inputs hold: "Clip 1 = the listener's request. Clip 2 = our bot's reply.")
@@ -73,6 +74,7 @@ def named_scale(rubric) -> tuple | None:
     # (not a list of steps: "1: Listen to the clip", "2 - Check the facts", "3: Answer YES or NO")
     # (or a percentage's, "100% = exactly as asked"; or two spaces after: "100  fully red   - the right answer")
     listed = re.findall(r"(?m)^[ \t]*+(?:[-*\u2022][ \t]*+)?(?:\*\*)?(\d{1,3})(?:[ \t]*(?:-|\u2013)[ \t]*(\d{1,3}))?%?(?:\*\*)?"
+                        r"(?:[ \t]+[a-z]{2,12}(?=[ \t]*(?:[:=]|[-\u2013][ \t])))?"      # a unit: "4 knots - correct", "1 knot  - wrong"
                         r"(?:[ \t]*+(?::(?!\d)|=|(?:-|\u2013)(?=[ \t]+[A-Za-z]))|[ \t]{2,}(?=[A-Za-z]))[ \t]*+\**([A-Za-z]*)",
                         rubric)     # (not a time, "23:40")
     ends = [int(n) for a, b, _ in listed for n in (a, b) if n]
@@ -93,6 +95,19 @@ def named_scale(rubric) -> tuple | None:
                      r"[ \t]*\(\s*\d{1,3}\s*(?:=|is\b|means\b))",      # "0-10 (10 = completely correct)"
                      rubric, re.M)
     return (int(bare.group(1)), int(bare.group(2))) if bare else None
+
+
+def converted_marks(rubric) -> list | None:
+    """The numbers a rubric turns its 1-5 mark into, the worst mark's first: "then 1 -> 0, 2 -> 3, 3 -> 5, 4 -> 8, 5 -> 10"
+    -> [0, 3, 5, 8, 10]; "points: 5 -> 10, 4 -> 8, 3 -> 6, 2 -> 3, 1 -> 1" -> [1, 3, 6, 8, 10]; "1 -> 0, 2 -> 0.25, ..."
+    -> [0, 0.25, ...]. None unless three or more marks in a row from 0 or 1 turn into numbers that rise with them."""
+    pair = r"(?<![\w.])(\d)[ \t]*(?:->|=>|\u2192)[ \t]*(\d{1,3}(?:\.\d{1,2})?)(?!\w|\.\d)"
+    run = re.search(rf"{pair}(?:[ \t]*[,;/]?[ \t]*(?:and[ \t]+)?{pair}){{2,}}", rubric)
+    if not run:
+        return None
+    marks, values = zip(*sorted((int(a), float(b) if "." in b else int(b)) for a, b in re.findall(pair, run.group(0))))
+    rising = all(x < y for x, y in zip(values, values[1:]))
+    return list(values) if marks[0] in (0, 1) and list(marks) == list(range(marks[0], marks[0] + len(marks))) and rising else None
 
 
 def rescale(score, scale, levels=None):

@@ -5533,3 +5533,87 @@ def test_readings_after_round_seventy_eight():
     assert judge_forms.defined_verdict(band) == ["SOUR", "SWEET"]
     assert judge_forms.defined_verdict(band.replace("SOUR = plainly", "SOUR = clear, but plainly")) is None   # guard: both mixed
 
+
+def test_a_mark_turned_into_the_answers_numbers_is_written_as_that_number():
+    """Bug caught (rounds 78 and 79: batch 198's bertsolari points, 200's kantele lesson and buffalo race, 201's baobab
+    shed, 202's balut vendor and pepper mat): "round to whole, then 1 -> 0, 2 -> 3, 3 -> 5, 4 -> 8, 5 -> 10" names the
+    answer's numbers, but the reader kept the scale it named first (1-5, or 1-10 from "n/10") and wrote 3 for a 3;
+    written highest first ("5 -> 10, 4 -> 8, ...") or in quarters ("2 -> 0.25") it was read no better. The levels are
+    the numbers themselves, so a JSON answer holds 0.75, not "0.75". Guards: numbers that fall as the mark rises, or
+    marks with a gap, are no conversion."""
+    assert judge_scale.converted_marks("Round it, then: 1 -> 0, 2 -> 3, 3 -> 5, 4 -> 8, 5 -> 10.") == [0, 3, 5, 8, 10]
+    assert judge_scale.converted_marks("then points: 5 -> 10, 4 -> 8, 3 -> 6, 2 -> 3, 1 -> 1.") == [1, 3, 6, 8, 10]
+    assert judge_scale.converted_marks("Track score: 1 -> 0, 2 -> 0.25, 3 -> 0.5, 4 -> 0.75, 5 -> 1.") == [0, 0.25, 0.5, 0.75, 1]
+    assert judge_scale.converted_marks("1 -> 10, 2 -> 8, 3 -> 5, 4 -> 3, 5 -> 0") is None           # guard: falling
+    assert judge_scale.converted_marks("2 -> 3, 4 -> 8, 5 -> 10") is None                            # guard: a gap
+    fmt = judge_rubric.answer_format("Mark 1-5, then 1 -> 0, 2 -> 0.25, 3 -> 0.5, 4 -> 0.75, 5 -> 1.\n"
+                                     'Output ONLY a JSON object: {"track_score": <number>}')
+    assert (fmt["style"], fmt["scale"], fmt["levels"]) == ("json", (0, 1), [0, 0.25, 0.5, 0.75, 1])
+    assert json.loads(judge_rubric.render("json", "why", [("track_score", judge_scale.rescale(4, fmt["scale"], fmt["levels"]))]))[
+        "track_score"] == 0.75
+    fmt = judge_rubric.answer_format("Words 1-5, voice 1-5, together rounded; then 5 -> 10, 4 -> 9, 3 -> 5, 2 -> 2, 1 -> 0.\n"
+                                     "Write only:  POINTS: n")
+    assert (fmt["scale"], judge_scale.rescale(4, fmt["scale"], fmt["levels"])) == ((0, 10), 9)   # the table's 9, not a line's 8
+
+
+def test_readings_after_round_seventy_nine():
+    """Bug caught (round 79, held out at ba4e6a3 and at the round 78 fixes: batch 202's rope bridge and balut vendor, 204's
+    cart painter and lace stand, 205's zurkhaneh, mosque mason and TT marshal, plain batches 79 and 80; and round
+    78's kathakali, bunraku and bertsolari): a ladder "4 knots - correct" ... "0 knots - nonsense" named no scale,
+    nor did " 0 - nonsense" under "n/10" start it at 0; a row of a scale's anchors ("ANSWER 1-5: 5 correct / 4
+    unsure / 3 ...", or in a parenthesis "(5 all correct, 4 correct but unsure, 3 ...)"), a weighted sum ("Together
+    = 0.7 x ANSWER") and a likeness ("like I judge the rhythm of the men - not if the number is right or wrong")
+    were read as the answer's line; "Please give one number for the whole reply, ...:" introduced the reply, so the
+    scale under it was read as its transcript; "APROBADO if PIECE is 3.5 or more, RECHAZADO if less" was cut at the
+    decimal point and defined nothing; "against what was asked" read neither good nor bad; "RANGI: <colour word>"
+    was no hole for a ladder's word; "Reference points: 100 = right ..." was read as the reference answer; "Better
+    response: Response 1" lost its "Response"; 'by writing the line "Accuracy (1-5): n"' was no line; "The voice -
+    happy, sad, loud, soft - you do not count at all" left the voice in (batch 205's chechia shop, which stays
+    misread: with the voice out, nothing left names the content). Guards below each."""
+    knots = ("  4 knots - the answer is correct\n  3 knots - correct, but unsure\n  2 knots - a small slip\n"
+             "  1 knot  - wrong answer\n  0 knots - nonsense\n\nSay only:  QHIPU: n knots")
+    assert judge_scale.named_scale(knots) == (0, 4)
+    assert judge_scale.named_scale("1 first - listen\n2 then - compare\n3 last - write it down") is None     # guard: steps
+    voto = "  10 - right, as asked\n   8 - one flaw\n   5 - nearly right\n   3 - wrong\n{}Reply:  VOTO: n/10"
+    assert judge_scale.named_scale(voto.format("   0 - nonsense\n")) == (0, 10)
+    assert judge_scale.named_scale(voto.format("")) == (1, 10)                                   # guard: no 0 anchor
+    assert judge_forms.answer_template("Mark it like this:\n  ANSWER 1-5: 5 correct and complete / 4 correct but unsure / 3 "
+                                       "almost / 2 wrong / 1 nonsense\n  Together = 0.7 x ANSWER + 0.3 x VOICE\n\n"
+                                       "Write only:  MARK: n/7") == ("MARK: ", "n", "/7")
+    assert judge_forms.answer_template("reply like this pls: PAWS: 8/10  xx") == ("PAWS: ", "8", "/10")   # guard: kisses, no sum
+    assert judge_forms.answer_template("Work it like this: words mark 1-5 (5 all correct, 4 correct but unsure, 3 one word "
+                                       "wrong or missing, 2 wrong, 1 nonsense).\nWrite only:  POINTS: n") == ("POINTS: ", "n", "")
+    assert judge_forms.answer_template("Score it like this: Score (1 = bad, 5 = good): <N>") == \
+        ("Score (1 = bad, 5 = good): ", "<N>", "")                                     # guard: two anchors are a key's note
+    assert judge_forms.answer_template("I judge the voice, like I judge the rhythm of the men - not if the number is right or "
+                                       "wrong.\nAnswer one line:  ZANG: n") == ("ZANG: ", "n", "")
+    assert judge_forms.answer_template('Fill in the form by writing the line "Accuracy (1-5): n" and nothing else.') == \
+        ("Accuracy (1-5): ", "n", "")
+    assert judge_forms.answer_template('The voice is "clear (1-5): n" at best.') is None          # guard: not a line to write
+    assert judge_inputs.introduced_kind("Please give one number for the whole reply, the words and the manner of speaking "
+                                        "together:") is None
+    assert judge_inputs.introduced_kind("And the helper gave this reply:") == ("reply", None)                   # guard
+    assert judge_forms.defined_verdict("PIECE = 0.7 x ANSWER + 0.3 x VOICE.  APROBADO if PIECE is 3.5 or more, RECHAZADO if "
+                                       "less.\n\nOne line back:  ENCAJE: APROBADO   or   ENCAJE: RECHAZADO") == ["RECHAZADO", "APROBADO"]
+    assert judge_forms.defined_verdict("RECHAZADO if PIECE is 3.5 or more, APROBADO if less.\nOne line back:  ENCAJE: APROBADO"
+                                       "   or   ENCAJE: RECHAZADO") == ["APROBADO", "RECHAZADO"]         # guard: the condition reads
+    assert judge_forms.defined_verdict("   GREEN = clear, and said in the manner asked\n   RED   = said in a manner against what "
+                                       "was asked (soft when loud was asked...), or hard to make out\n\nLog it with one line:  "
+                                       "FLAG: GREEN   or   FLAG: RED") == ["RED", "GREEN"]
+    colours = ("  KIJIVU (grey)    - nonsense, nothing to do with the question\n  KAHAWIA (brown)  - wrong answer\n  BLUU (blue)"
+               "      - almost: a small slip\n  KIJANI (green)   - correct, but unsure\n  DHAHABU (gold)   - correct and complete\n\n")
+    assert judge_forms.own_ladder(colours + "Write:  RANGI: <colour word>") == ["KIJIVU", "KAHAWIA", "BLUU", "KIJANI", "DHAHABU"]
+    assert judge_forms.own_ladder(colours + "Write:  RANGI: <colour number>") is None          # guard: a number asked for
+    assert judge_inputs.heading_kind("Reference points") is None
+    assert "voice" not in judge_axis._affirmed("Judge the ANSWER. The voice - happy, sad, loud, soft - you do not count at all.")
+    assert "answer must be right" in judge_axis._affirmed("The answer must be right - the voice I do not care about.")  # guard
+    assert judge_inputs.heading_kind("Reference answer") == ("reference", None)                                  # guard
+    pair = judge_request.parse_judge_request(_clips_body(
+        "Question: Which is smaller, 64 or 46?\n\nResponse 1 (audio):", ("the smaller is 64", ""), "Response 2 (audio):",
+        ("the smaller is 46", ""), 'Which response gives the correct answer? Conclude with "Better response: Response 1" or '
+        '"Better response: Response 2".'))
+    assert judge.ToyJudge().answer(pair).splitlines()[-1] == "Better response: Response 2"
+    ticket = judge_request.parse_judge_request(_clips_body(
+        "Question: Which is smaller, 64 or 46?\n\nTicket 047:", ("the smaller is 64", ""), "Ticket 048:", ("the smaller is 46", ""),
+        "Which one is right? Reply with one line: NOW CALLING: <ticket number>"))
+    assert judge.ToyJudge().answer(ticket).splitlines()[-1] == "NOW CALLING: 048"       # guard: a number asked for stays one
