@@ -78,9 +78,9 @@ def answer_format(rubric, pairwise=False, bare_default=False) -> dict:
     levels = None if pairwise else score_levels(rubric, template, named)
     converted = None if pairwise or levels else converted_marks(rubric)
     if converted:       # "then 1 -> 0, 2 -> 3, 3 -> 5, 4 -> 8, 5 -> 10": the mark written as the number it turns into
-        fmt["scale"], levels = (converted[0], converted[-1]), [str(v) for v in converted]
+        fmt["scale"], levels = (converted[0], converted[-1]), [str(v) for v in converted]    # (as text for the patterns below)
     if levels:
-        fmt["levels"] = converted or levels         # the value is one of these words or numbers (rescale)
+        fmt["levels"] = converted or levels         # the value is one of these words or numbers (rescale; JSON keeps 0.75 a number)
     words = listed = conditioned = None
     if pairwise:                        # the verdict's own labels and tie, as the rubric spells them
         verdict, words, listed, conditioned = pair_verdict(rubric)

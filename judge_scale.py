@@ -7,7 +7,8 @@
     judge_scale.rescale(4, (1, 5), ["FAIL", "PASS"])                  # 'PASS'
 
 judge_rubric.answer_format reads the scale here ("1-10", "out of 10", "0 (not at all) to 4", a ladder of anchors
-one a line, a percentage) beside the answer's form; judge.ToyJudge writes its 1-5 scores on it. All of this is
+one a line, a percentage, or the numbers a mark is turned into: "1 -> 0, 2 -> 3, ..., 5 -> 10") beside the answer's
+form; judge.ToyJudge writes its 1-5 scores on it. All of this is
 heuristic: README, *Use your own judge prompt*, says how far it carries on prompts it was not built from.
 
 Deviations: none from the paper (it does not say how its judge reads a rubric).
