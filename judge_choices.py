@@ -143,10 +143,12 @@ _NOT_NAMES = {"only", "just", "say", "tell", "write", "answer", "reply", "respon
 
 def _written(phrase, text):
     """Where `phrase` is written in `text` as whole words, any case (a match, or None); never a phrase of
-    instruction words only."""
+    instruction words only. A word may open with an apostrophe there and the phrase end in a possessive: "OLD OSS"
+    is written in "Old 'Oss box:", "LAMB AND FLAG" in "The Lamb and Flag's box:"."""
     if all(w.lower() in _NOT_NAMES for w in phrase.split()):
         return None
-    return re.search(rf"(?<![\w'-]){re.escape(phrase)}(?![\w'-])", text, re.I)
+    words = r"[ \t]+['\u2019]?".join(map(re.escape, phrase.split()))
+    return re.search(rf"(?<![\w'-]){words}(?![\w-]|['\u2019](?!s\b))", text, re.I)
 
 
 def asked_by_kind(rubric, clip_labels) -> tuple | None:

@@ -5617,3 +5617,23 @@ def test_readings_after_round_seventy_nine():
         "Question: Which is smaller, 64 or 46?\n\nTicket 047:", ("the smaller is 64", ""), "Ticket 048:", ("the smaller is 46", ""),
         "Which one is right? Reply with one line: NOW CALLING: <ticket number>"))
     assert judge.ToyJudge().answer(ticket).splitlines()[-1] == "NOW CALLING: 048"       # guard: a number asked for stays one
+
+
+def test_a_comparison_offered_by_the_clips_names_as_written_in_their_headings():
+    """Bug caught (round 80, held out at d7a068e: batch 206's Obby 'Oss boxes and tar-barrel pubs): "[OLD OSS]  or
+    [BLUE RIBBON]" over the clips "Old 'Oss box:" / "Blue Ribbon 'Oss box:", and "BARREL TO: VOLUNTEER  or  BARREL TO:
+    LAMB AND FLAG" over "The Volunteer's box:" / "The Lamb and Flag's box:", named no clip (the heading's apostrophe,
+    its possessive), so the judge answered "[A]" and "BARREL TO: A".
+    Guards: an apostrophe that is no possessive, and a word inside another, still name nothing."""
+    oss = judge_request.parse_judge_request(_clips_body(
+        "Which box got the WORDS right? Leave the voices out of it. A little maid asked: repeat after me green river\n"
+        "Old 'Oss box:", ("you said green river", ""), "Blue Ribbon 'Oss box:", ("you said green", "loudly"),
+        "Give me just the tag for the one that got it right:  [OLD OSS]  or  [BLUE RIBBON]"))
+    assert judge.ToyJudge().answer(oss).strip().splitlines()[-1] == "[OLD OSS]"
+    pubs = judge_request.parse_judge_request(_clips_body(
+        "Not asking about the voices. My nipper asked both: What is 5 times 5?\nThe Volunteer's box:", ("5 times 5 is 26", ""),
+        "The Lamb and Flag's box:", ("5 times 5 is 25", ""), "Which box gave the right ANSWER?\n\nOne line:  BARREL TO: VOLUNTEER"
+        "  or  BARREL TO: LAMB AND FLAG"))
+    assert judge.ToyJudge().answer(pubs).strip().splitlines()[-1] == "BARREL TO: LAMB AND FLAG"
+    assert judge_choices._written("RED", "the Red'll win") is None                     # guard: no possessive
+    assert judge_choices._written("OSS", "the boss's box") is None                     # guard: inside a word
