@@ -6,8 +6,8 @@
 
 judge_request.py finds the rubric in a request (the system messages and the user text outside
 the inputs); this file reads it, but for its axis (judge_axis.py: semantic, acoustic or
-holistic), with the answer forms judge_forms.py reads one by one (words, listed answers, a line
-to copy, a CSV row). The answer takes the form the rubric names (<score>, one tag per aspect such as
+holistic), with the answer forms judge_forms.py reads one by one (listed answers, a line to copy,
+a CSV row) and the words judge_levels.py reads (a verdict's, a ladder's, letter grades). The answer takes the form the rubric names (<score>, one tag per aspect such as
 <score-semantic> or <content_score>, any tag shown empty, JSON {"score": N} or the keys it
 lists, "Score: N" or "Score: N/10", [[N]], "[RESULT] N", a form's last "- Fluency:", just the
 number, "Output (a)", an answer line shown to copy such as `score=<N>` or "Better response: <1
@@ -23,8 +23,8 @@ import json
 import re
 
 from judge_axis import axis_of_words
-from judge_forms import CRITERIA, LADDER, TIE_WORDS, VERDICTS, answer_options, answer_template, answer_words, csv_row, defined_verdict, input_heading, letter_grades, \
-    reads_as, verdict_asked_last
+from judge_forms import CRITERIA, TIE_WORDS, answer_options, answer_template, csv_row, input_heading
+from judge_levels import LADDER, VERDICTS, answer_words, defined_verdict, letter_grades, reads_as, verdict_asked_last
 from judge_scale import converted_marks, named_scale
 
 PAIR_AXES = {"helpfulness": "semantic", "naturalness": "acoustic", "overall": "holistic"}

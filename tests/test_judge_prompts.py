@@ -21,6 +21,7 @@ import judge_axis
 import judge_choices
 import judge_forms
 import judge_inputs
+import judge_levels
 import judge_lines
 import judge_request
 import judge_rubric
@@ -712,7 +713,7 @@ def test_answer_words_are_the_ones_offered_as_the_answer_not_a_mention(rubric, w
     """Bugs caught: "whether the answer is correct or incorrect" (the noun 'answer', a mention) read as
     a verdict asked for, so a 1-5 score is answered "correct"; the verdict's two words swapped
     (a right reply answered "no"); a ladder kept in the order written, not worst first."""
-    assert judge_forms.answer_words(rubric) == words
+    assert judge_levels.answer_words(rubric) == words
 
 
 def test_words_and_fractions_are_hand_worked_from_the_likert_score():
@@ -3613,7 +3614,7 @@ def test_answer_forms_of_round_thirty_three():
     line:  Award: <word>" no template; "the digit and nothing else" not a bare number; "Reply with the one word ATTACK or
     DEFENCE" and "just the one word first or second" answered in a tag. Guards: a verdict's YES or NO in capitals stays a
     verdict, and "Reply with A or B" keeps the letters."""
-    assert judge_forms.answer_words("Rule with one word: PASS (correct) or FAIL (not correct).") == ["FAIL", "PASS"]
+    assert judge_levels.answer_words("Rule with one word: PASS (correct) or FAIL (not correct).") == ["FAIL", "PASS"]
     ladder = "Award one of: Excellent, Good, Fair, Poor, Bad.\nWrite it on the award card as a single line:  Award: <word>"
     assert judge_rubric.answer_format(ladder)["template"] == ("Award: ", "<word>", "")
     assert judge_rubric.answer_format("RETURN ....... the digit and nothing else - it goes onto the label printer")["style"] == "bare"
@@ -3644,8 +3645,8 @@ def test_a_yes_no_question_answered_in_the_rubrics_own_two_words():
     was answered with a <score> tag; the two capitals answer the question, the yes first. A reader that took the
     second word for the yes would answer KEEP for a reply that fails. Guard: a known verdict keeps its own order."""
     asked = "Taking everything into account - the right answer and how it was said - is it fit to keep? Write KEEP or BIN."
-    assert judge_forms.answer_words(asked) == ["BIN", "KEEP"]
-    assert judge_forms.answer_words("Is the answer right? Answer NO or YES.") == ["NO", "YES"]
+    assert judge_levels.answer_words(asked) == ["BIN", "KEEP"]
+    assert judge_levels.answer_words("Is the answer right? Answer NO or YES.") == ["NO", "YES"]
     body = _request(("user", ['The kid asked "how many letters in apple". The recorded answer:', ("audio", "12", ""), asked]))
     assert judge.ToyJudge().answer(judge_request.parse_judge_request(body)).strip() == "BIN"
 
@@ -3763,7 +3764,7 @@ def test_answer_forms_of_round_thirty_five():
     filled = judge_rubric.answer_format("## What we want\nAn overall mark, 1 = poor, 5 = excellent.\n\n## Fill in this line and "
                                         "return only it\nOVERALL: _/5")
     assert filled["template"] == ("OVERALL: ", "_", "/5")
-    assert judge_forms.answer_words("dont care about the voice. reply CORRECT or WRONG thats it") == ["WRONG", "CORRECT"]
+    assert judge_levels.answer_words("dont care about the voice. reply CORRECT or WRONG thats it") == ["WRONG", "CORRECT"]
     assert judge_scale.named_scale("Rate the delivery out of 100 and write it as N/100.") == (0, 100)
     assert judge_inputs.heading_kind("The reviewer is asked to reply with a single line") is None
     one = judge_rubric.answer_format("Which one gets the words right? One word please: Left, Right or Neither.", True)
@@ -3942,7 +3943,7 @@ def test_answer_forms_of_round_thirty_nine():
     """Bugs caught: "If the delivery is good, log RELAY OK; if it is not, log RELAY FAULT." not a verdict; "reply with just
     the word ONE, TWO, or SAME" and "Punch in the slot code only: A1, B7, or SAME" not the labels; "finish with 'Final
     answer: <A, B or tie>'" answered with the bare letter."""
-    assert judge_forms.answer_words("If the delivery is good, log RELAY OK; if it is not, log RELAY FAULT. One line, nothing "
+    assert judge_levels.answer_words("If the delivery is good, log RELAY OK; if it is not, log RELAY FAULT. One line, nothing "
                                     "else.") == ["RELAY FAULT", "RELAY OK"]
     word = judge_rubric.answer_format("Which answer is better overall? Please reply with just the word ONE, TWO, or SAME.", True)
     assert (word["style"], word["labels"], word["tie"]) == ("bare", ["ONE", "TWO"], "SAME")
@@ -4021,7 +4022,7 @@ def test_round_forty_one():
                                   "(right or wrong) - ignore the crackly old-speaker sound.") == "semantic"
     assert judge_axis.rubric_axis("Which one did better overall - getting the answer right and also how it came across when "
                                   "spoken?") == "holistic"
-    assert judge_forms.answer_words("Award it one of our five show grades, best to worst:\n  Champion (5) > Reserve (4) > Highly "
+    assert judge_levels.answer_words("Award it one of our five show grades, best to worst:\n  Champion (5) > Reserve (4) > Highly "
                                     "Commended (3) > Commended (2) > Unplaced (1)") == \
         ["Unplaced", "Commended", "Highly Commended", "Reserve", "Champion"]
     sections, free = judge_sections.split_sections("User prompt: How many letters in bread? Say it quietly.\nTranscript: the count "
@@ -4439,7 +4440,7 @@ def test_a_ladder_in_the_writers_own_words_is_read_worst_first(rubric, ladder):
     writer's own words was read only in capitals listed on the same line as "best to worst", so lower-case words,
     words on the next line or one a line with their meanings, "worst first", "->" and "ONE (worst) ... FIVE (best)"
     were answered with a number. Guards: criteria listed best to worst, levels no answer asks for, input headings."""
-    assert judge_forms.own_ladder(rubric) == ladder
+    assert judge_levels.own_ladder(rubric) == ladder
 
 
 @pytest.mark.parametrize("rubric,verdict", [
@@ -4461,7 +4462,7 @@ def test_a_verdict_in_the_writers_own_words_reads_its_definitions(rubric, verdic
     two words of the writer's own, each defined ("FIST = came back with the correct answer", "4 or 5 = RELEASE",
     "it's MOUNT"), were no verdict the reader knew, so the answer went out as a number. Guards: definitions that
     both read good; a verdict defined but a number asked for."""
-    assert judge_forms.defined_verdict(rubric) == verdict
+    assert judge_levels.defined_verdict(rubric) == verdict
 
 
 def test_answer_forms_of_round_fifty_two():
@@ -4522,8 +4523,8 @@ def test_a_numbered_ladder_of_the_writers_own_words():
     "worst to best" ("1 = BUST (useless all round)" ... "5 = DOUBLE TOP (spot on)") was answered with the number. Guard:
     numbers out of order are no ladder."""
     board = "Our board, worst to best:\n1 = BUST (useless)\n2 = BOUNCE-OUT (poor)\n3 = SPLIT (so-so)\n4 = BULL (good)\n5 = DOUBLE TOP (spot on)\n"
-    assert judge_forms.own_ladder(board) == ["BUST", "BOUNCE-OUT", "SPLIT", "BULL", "DOUBLE TOP"]
-    assert judge_forms.own_ladder(board.replace("2 = BOUNCE", "7 = BOUNCE")) is None
+    assert judge_levels.own_ladder(board) == ["BUST", "BOUNCE-OUT", "SPLIT", "BULL", "DOUBLE TOP"]
+    assert judge_levels.own_ladder(board.replace("2 = BOUNCE", "7 = BOUNCE")) is None
     req = judge_request.parse_judge_request(_clips_body(
         "The punter asked: what is 6 times 7 say it loudly\nThe bot said:", ("6 times 7 is 42", "quietly"),
         "Mark the bot on the lot, the number counts most. " + board + "Write it back as CALL: <word> in capitals, nothing else."))
@@ -4538,15 +4539,15 @@ def test_ladders_and_verdicts_of_round_fifty_four():
     overall ... Middling or worse = CLOSED" or "Mark ATTESTED if the delivery is good ... DECLINED if it is noticeably
     off"; a line after "Reply with just:"; a ladder asked for as "<grade>" or "<one word from the scale>" where a range
     of numbers is also named. Guard: a placeholder asking for a number stays a number."""
-    assert judge_forms.own_ladder("Use our reel grades, worst to best (five steps):\n  BROKE   (1)\n  CULL    (2)\n  SECONDS (3)\n"
+    assert judge_levels.own_ladder("Use our reel grades, worst to best (five steps):\n  BROKE   (1)\n  CULL    (2)\n  SECONDS (3)\n"
                                   "  PRIME   (4)\n  EXPORT  (5)\n") == ["BROKE", "CULL", "SECONDS", "PRIME", "EXPORT"]
-    assert judge_forms.own_ladder("Rate using the iron grades, worst to best: SCRAP, SLAG, PIG, BASIC, HOT-METAL (five "
+    assert judge_levels.own_ladder("Rate using the iron grades, worst to best: SCRAP, SLAG, PIG, BASIC, HOT-METAL (five "
                                   "steps, 1 to 5).") == ["SCRAP", "SLAG", "PIG", "BASIC", "HOT-METAL"]
-    assert judge_forms.answer_words("use my tree survey words, worst to best: DEAD, DYING, POOR, FAIR, GOOD.") == \
+    assert judge_levels.answer_words("use my tree survey words, worst to best: DEAD, DYING, POOR, FAIR, GOOD.") == \
         ["DEAD", "DYING", "POOR", "FAIR", "GOOD"]
-    assert judge_forms.defined_verdict("OPEN only if it's good overall, right answer and said properly. Middling or worse = "
+    assert judge_levels.defined_verdict("OPEN only if it's good overall, right answer and said properly. Middling or worse = "
                                        "CLOSED.\nReply exactly: TRAIL STATUS: OPEN  or  TRAIL STATUS: CLOSED") == ["CLOSED", "OPEN"]
-    assert judge_forms.defined_verdict("Mark ATTESTED if the delivery is good, clear and as instructed. Mark DECLINED if it "
+    assert judge_levels.defined_verdict("Mark ATTESTED if the delivery is good, clear and as instructed. Mark DECLINED if it "
                                        "is noticeably off.\nComplete one line:  Box 7: ATTESTED   /   Box 7: DECLINED") == ["DECLINED", "ATTESTED"]
 
     read = _last_answer_line
@@ -4583,13 +4584,13 @@ def test_verdicts_and_ladders_of_round_fifty_five():
     words in capitals ("SIGNED OFF" / "SENT BACK", "TRY" / "NO TRY"), defined as "the card is SIGNED OFF" or
     "NO TRY = wrong", was no verdict ("DECISION: SIGNED 3:"); a ladder whose line goes on past its last word ("...,
     brown, black. Black = voiced exactly as the call asked.") was none. Guard: a one-word verdict still reads as one."""
-    assert judge_forms.defined_verdict("If it is right and complete, the card is SIGNED OFF. If it is wrong or muddled, the "
+    assert judge_levels.defined_verdict("If it is right and complete, the card is SIGNED OFF. If it is wrong or muddled, the "
                                        "card is SENT BACK.\nWrite exactly as: DECISION: SIGNED OFF or DECISION: SENT BACK") \
         == ["SENT BACK", "SIGNED OFF"]
-    assert judge_forms.defined_verdict("  TRY    = the answer is correct and complete.\n  NO TRY = wrong, incomplete.\n"
+    assert judge_levels.defined_verdict("  TRY    = the answer is correct and complete.\n  NO TRY = wrong, incomplete.\n"
                                        "Give your decision in the form:  TMO DECISION: TRY   or   TMO DECISION: NO TRY") == ["NO TRY", "TRY"]
-    assert judge_forms.defined_verdict("GREEN = the answer is correct. RED = wrong. Reply: FLAG: GREEN or FLAG: RED") == ["RED", "GREEN"]
-    assert judge_forms.own_ladder("Belt scale, lowest to highest (7 steps): white, yellow, orange, green, blue, brown, black. "
+    assert judge_levels.defined_verdict("GREEN = the answer is correct. RED = wrong. Reply: FLAG: GREEN or FLAG: RED") == ["RED", "GREEN"]
+    assert judge_levels.own_ladder("Belt scale, lowest to highest (7 steps): white, yellow, orange, green, blue, brown, black. "
                                   "Black = voiced exactly as the call asked.") == \
         ["white", "yellow", "orange", "green", "blue", "brown", "black"]
     req = judge_request.parse_judge_request(_clips_body(
@@ -4664,7 +4665,7 @@ def test_verdict_definitions_read_through_negation_and_lines(rubric, verdict):
     neighbourhood watch): "HORNS DOWN = delivery is not good enough" read good ("good"), so no verdict; definitions in
     parenthesis ("NW-NO (not acceptable)") and "needs work" were not read; two verdict lines offered one a line ("LOG:
     FOUND IT" / "LOG: DNF") were not seen as offered."""
-    assert judge_forms.defined_verdict(rubric) == verdict
+    assert judge_levels.defined_verdict(rubric) == verdict
 
 
 def test_a_verdict_offered_as_lines_is_written_on_its_key():
@@ -4717,7 +4718,7 @@ def test_verdicts_of_round_fifty_seven(rubric, verdict):
     """Bug caught (held-out round 57: batch 115's weightlifting referee, 116's clay ground, 117's drain jetting): a
     verdict word with a word after it before its "=" ("WHITE light = ..."), a meaning cut at "e.g.", a definition by
     an arrow ("... -> NO BIRD"), and "REC 1 = OPERATIVE'S QUESTION" read as marks 1 = bad, left no verdict."""
-    assert judge_forms.defined_verdict(rubric) == verdict
+    assert judge_levels.defined_verdict(rubric) == verdict
 
 
 def test_answer_lines_of_round_fifty_seven():
@@ -4806,7 +4807,7 @@ def test_a_verdict_word_given_if_and_the_other_if_not():
     """Bug caught (held-out round 59: batch 125's powerlifting lights): "Give a WHITE light if the delivery is good (...),
     RED if it is not." was no verdict: the word had a word after it ("light") and the first meaning ran on over the second
     verdict; "if it is not" reads as the other's opposite."""
-    assert judge_forms.defined_verdict("Give a WHITE light if the delivery is good (clear), RED if it is not.\nSignal on one "
+    assert judge_levels.defined_verdict("Give a WHITE light if the delivery is good (clear), RED if it is not.\nSignal on one "
                                        "line:  LIGHT: WHITE   or   LIGHT: RED") == ["RED", "WHITE"]
     asked = ("Typed question: what is 6 plus 7, say it quietly\nIt said:", ("6 plus 7 is 13", "loudly"))
     assert _last_answer_line(*asked, "Judge the delivery only. Give a WHITE light if the delivery is good (clear and as "
@@ -4843,7 +4844,7 @@ def test_verdicts_of_round_sixty(rubric, verdict):
     defined by "means" ("HIT means right answer"), in a dictated run with no stops ("if it's right that's a CAUGHT comma if
     it's wrong ... that's a MISSED", where only the sentence's first condition was read), and in the writer's own
     language, quoted and lower-case, with "when" ("'kekko' when a thing is correctly done"), were no verdicts."""
-    assert judge_forms.defined_verdict(rubric) == verdict
+    assert judge_levels.defined_verdict(rubric) == verdict
 
 
 def test_transcripts_given_where_round_sixty_one_gave_them():
@@ -4994,7 +4995,7 @@ def test_scales_and_verdicts_of_round_sixty_one():
     assert judge_scale.named_scale("Clip 1 = the question. Clip 2 = the reply. Rate 1 to 5.") == (1, 5)     # guard
     assert judge_inputs.introduced_kind("Give me a reading, 0 to 1, for whether the ANSWER is right:") is None
     assert judge_inputs.introduced_kind("Here is what the answer was:") == ("reply", None)           # guard
-    assert judge_forms.defined_verdict("PASSED = the answer is correct\nFAILED = the answer is wrong, only nearly right, or "
+    assert judge_levels.defined_verdict("PASSED = the answer is correct\nFAILED = the answer is wrong, only nearly right, or "
                                        "missing\nWrite: CHECK: PASSED  or  CHECK: FAILED") == ["FAILED", "PASSED"]
     pair = judge_request.parse_judge_request(_clips_body(
         "Question: which is larger 71 or 17\nTower set (written out: the larger is 17):", ("the larger is 17", ""),
@@ -5129,7 +5130,7 @@ def test_readings_of_round_sixty_three():
         "DELIV. 8/10"
     assert _last_answer_line(*asked, "Mark it on the words only, 1 to 5.\njust send me back the one line, like\nRUNGS: 4\nta") \
         == "RUNGS: 4"
-    assert judge_forms.defined_verdict("OPEN if the answer is right. SHUT if it is wrong or only partly right.\nLog it as one "
+    assert judge_levels.defined_verdict("OPEN if the answer is right. SHUT if it is wrong or only partly right.\nLog it as one "
                                        "line: GATE: OPEN  or  GATE: SHUT") == ["SHUT", "OPEN"]
 
 
@@ -5183,23 +5184,23 @@ def test_answer_forms_after_round_sixty_four():
     assert judge_forms.answer_template("Card entry, one line only:\nDELIVERY %: ___") == ("DELIVERY %: ", "___", "")
     assert judge_forms.answer_template("Answer on one line:\n[SCORE: N]") == ("[SCORE: ", "N", "]")
     assert judge_forms.answer_template("Answer with only the fraction.\nPair mark: _") is None     # guard: one blank, no "/5"
-    assert judge_forms.letter_grades("Grades as on our cards: A excellent, B good, C fair, D poor, E very poor.") == \
+    assert judge_levels.letter_grades("Grades as on our cards: A excellent, B good, C fair, D poor, E very poor.") == \
         ["E", "D", "C", "B", "A"]
-    assert judge_forms.letter_grades("A good answer, B a poor one.") is None                              # guard: not five
-    assert judge_forms.defined_verdict("If it is right and said as asked, it HOLDS. If it is wrong or off, it SLIPS.\n"
+    assert judge_levels.letter_grades("A good answer, B a poor one.") is None                              # guard: not five
+    assert judge_levels.defined_verdict("If it is right and said as asked, it HOLDS. If it is wrong or off, it SLIPS.\n"
                                        "Write one word: HOLDS or SLIPS.") == ["SLIPS", "HOLDS"]
-    assert judge_forms.defined_verdict("Minute it as one line:\nVERDICT: IN TUNE   (correct)  or  VERDICT: OUT OF TUNE   (not "
+    assert judge_levels.defined_verdict("Minute it as one line:\nVERDICT: IN TUNE   (correct)  or  VERDICT: OUT OF TUNE   (not "
                                        "correct)") == ["OUT OF TUNE", "IN TUNE"]
-    assert judge_forms.defined_verdict("If it is right, it HOLDS.\nWrite one word: HOLDS or SLIPS.") is None   # guard: one side
+    assert judge_levels.defined_verdict("If it is right, it HOLDS.\nWrite one word: HOLDS or SLIPS.") is None   # guard: one side
     cards = ("CONTENT ONLY - is the answer right?\n  GREEN flag = clean: the correct answer\n  AMBER flag = close but not "
              "correct\n  BLACK flag = clearly wrong, no answer")
-    assert judge_forms.own_ladder(cards + "\n\nShow the flag, one line: FLAG: GREEN / AMBER / BLACK") == ["BLACK", "AMBER", "GREEN"]
-    assert judge_forms.own_ladder(cards) is None                                        # guard: the answer's form names none
+    assert judge_levels.own_ladder(cards + "\n\nShow the flag, one line: FLAG: GREEN / AMBER / BLACK") == ["BLACK", "AMBER", "GREEN"]
+    assert judge_levels.own_ladder(cards) is None                                        # guard: the answer's form names none
     index = "  SCANT - no figure at all, off-topic\n  FAIR - nearly right\n  RICH - right figure, stated plainly\n"
-    assert judge_forms.own_ladder(index + "Margin note, one line: INDEX = <word>") == ["SCANT", "FAIR", "RICH"]
-    assert judge_forms.own_ladder("worst first:\n1 FAST ASLEEP\n2 STIRRED\n3 UP AND ABOUT\n4 AT THE MILL GATE\n") == \
+    assert judge_levels.own_ladder(index + "Margin note, one line: INDEX = <word>") == ["SCANT", "FAIR", "RICH"]
+    assert judge_levels.own_ladder("worst first:\n1 FAST ASLEEP\n2 STIRRED\n3 UP AND ABOUT\n4 AT THE MILL GATE\n") == \
         ["FAST ASLEEP", "STIRRED", "UP AND ABOUT", "AT THE MILL GATE"]
-    assert judge_forms.own_ladder("worst first:\n1 listen to the clip\n2 check the sum\n3 write the mark\n") is None   # guard
+    assert judge_levels.own_ladder("worst first:\n1 listen to the clip\n2 check the sum\n3 write the mark\n") is None   # guard
 
 
 def test_inputs_after_round_sixty_four():
@@ -5242,11 +5243,11 @@ def test_answer_forms_after_round_sixty_five():
     # guard (review): each line's words are its own; a tag shown again alone on a later line is still the pair's answer
     assert judge_rubric.answer_tags("Answer <take>dawn</take> or <take>dusk</take>.\nFor example: <take>dawn</take>", "choice",
                                     True) == ["take"]
-    assert judge_forms.defined_verdict("  RIDE = voice came out the way it was asked and clear\n  WALK = voice did not do what "
+    assert judge_levels.defined_verdict("  RIDE = voice came out the way it was asked and clear\n  WALK = voice did not do what "
                                        "was asked, or hard to make out\nReply with one line: VERDICT: RIDE  or  VERDICT: WALK") \
         == ["WALK", "RIDE"]
-    assert judge_forms.reads_as("it talked in a clearly different way to what was asked") == -1       # guard
-    assert judge_forms.reads_as("Muffled, or the manner goes against what was asked") == -1           # guard
+    assert judge_levels.reads_as("it talked in a clearly different way to what was asked") == -1       # guard
+    assert judge_levels.reads_as("Muffled, or the manner goes against what was asked") == -1           # guard
 
 
 def test_readings_after_round_sixty_six():
@@ -5274,14 +5275,14 @@ def test_readings_after_round_sixty_six():
     assert [t for t, _, _ in judge_request.parse_judge_request(body)["replies"]] == ["2 plus 2 is 4"]
     assert judge_sections.split_sections("Tell me which gave the better ANSWER: right and complete.")[0] == []
     assert judge_inputs.introduced_kind("Which one was better? Here is what the first box said:") == ("reply", None)   # guard
-    assert judge_forms.defined_verdict("RELEASE = the figure is the right one.\nHOLD = wrong figure, or anything that isn't the "
+    assert judge_levels.defined_verdict("RELEASE = the figure is the right one.\nHOLD = wrong figure, or anything that isn't the "
                                        "right answer.\nTAG: RELEASE\nor\nTAG: HOLD") == ["HOLD", "RELEASE"]
-    assert judge_forms.letter_grades("  A - right answer, spoken just as asked\n  B - one slip (a letter out) but spoken as asked\n"
+    assert judge_levels.letter_grades("  A - right answer, spoken just as asked\n  B - one slip (a letter out) but spoken as asked\n"
                                      "  C - wrong answer\n  D - wrong answer, spoken wrong\n  E - no answer") == ["E", "D", "C", "B", "A"]
-    assert judge_forms.letter_grades("  A - the first clip\n  B - the second clip\n  C - neither") is None     # guard: three
-    assert judge_forms.defined_verdict("  CLR (cleared) = the answer given is the correct one.\n  HLD (held) = the answer is "
+    assert judge_levels.letter_grades("  A - the first clip\n  B - the second clip\n  C - neither") is None     # guard: three
+    assert judge_levels.defined_verdict("  CLR (cleared) = the answer given is the correct one.\n  HLD (held) = the answer is "
                                        "wrong.\nWrite: CALL: CLR   or   CALL: HLD") == ["HLD", "CLR"]
-    assert judge_forms.defined_verdict("Verdict ON PARADE if the reply is good overall. Verdict DISMISSED otherwise.\nReport as: "
+    assert judge_levels.defined_verdict("Verdict ON PARADE if the reply is good overall. Verdict DISMISSED otherwise.\nReport as: "
                                        "VERDICT: ON PARADE   or   VERDICT: DISMISSED") == ["DISMISSED", "ON PARADE"]
     assert judge_forms.answer_template("Answer me just like this: HILOS: n de 7") == ("HILOS: ", "n", " de 7")
     assert judge_forms.answer_template("Write: VOICE /10: n") == ("VOICE /10: ", "n", "")
@@ -5309,14 +5310,14 @@ def test_readings_after_round_sixty_seven():
     assert judge_forms.answer_template("Complete the field - RATING: n   (0-10, whole number, nothing else)") == ("RATING: ", "n", "")
     assert judge_forms.answer_template("Reply with: SOUND: n/10") == ("SOUND: ", "n", "/10")
     assert judge_forms.answer_template("Fill the box: PEGS IN: n/10") == ("PEGS IN: ", "n", "/10")
-    assert judge_forms.own_ladder("Our grades, from the poorest to the finest:\n  1. DUST - no answer\n  2. SHAABI - wrong\n"
+    assert judge_levels.own_ladder("Our grades, from the poorest to the finest:\n  1. DUST - no answer\n  2. SHAABI - wrong\n"
                                   "  3. SILVER - right\n") == ["DUST", "SHAABI", "SILVER"]
-    assert judge_forms.own_ladder("Our grades, from the finest to the poorest:\n  1. SILVER - right\n  2. SHAABI - wrong\n"
+    assert judge_levels.own_ladder("Our grades, from the finest to the poorest:\n  1. SILVER - right\n  2. SHAABI - wrong\n"
                                   "  3. DUST - no answer\n") == ["DUST", "SHAABI", "SILVER"]                  # (the reverse)
     flow = "  BLOCKED - rubbish, nothing to do with it\n  PARTIAL - near miss\n  CLEAR - right answer, said straight\n\n"
-    assert judge_forms.own_ladder(flow + "FLOW: ______   (fill with one word from the ladder)") == ["BLOCKED", "PARTIAL", "CLEAR"]
-    assert judge_forms.own_ladder(flow + "FLOW: ______") is None                                   # guard: no word asked for
-    assert judge_forms.own_ladder("Ratings, worst first:\n  SUNK - nothing usable\n  AFLOAT - wrong, said nicely\n  CRUISING - "
+    assert judge_levels.own_ladder(flow + "FLOW: ______   (fill with one word from the ladder)") == ["BLOCKED", "PARTIAL", "CLEAR"]
+    assert judge_levels.own_ladder(flow + "FLOW: ______") is None                                   # guard: no word asked for
+    assert judge_levels.own_ladder("Ratings, worst first:\n  SUNK - nothing usable\n  AFLOAT - wrong, said nicely\n  CRUISING - "
                                   "right\nReport line: Rating: <word>") == ["SUNK", "AFLOAT", "CRUISING"]
     assert judge_axis.rubric_axis("How I mark it: is the ANSWER right. The voice is for the next kit review.") == "semantic"
     assert judge_axis.rubric_axis("Is the figure right? How it sounded - fast, slow, loud, soft - doesn't come into this "
@@ -5340,27 +5341,27 @@ def test_readings_after_round_sixty_eight():
     it taken for the reply's words). Guards below."""
     shot = ("RESULT - tick ONE, based ONLY on whether the reply gives the right answer:\n  CLEAR   = it gives the correct answer\n"
             "  MISFIRE = wrong answer, no answer\n\nFill in the line exactly as:  SHOT RESULT: CLEAR   or   SHOT RESULT: MISFIRE")
-    assert judge_forms.defined_verdict(shot) == ["MISFIRE", "CLEAR"]
+    assert judge_levels.defined_verdict(shot) == ["MISFIRE", "CLEAR"]
     fmt = judge_rubric.answer_format(shot)
     assert (fmt["style"], fmt["template"], fmt["levels"]) == ("template", ("SHOT RESULT: ", "", ""), ["MISFIRE", "CLEAR"])
     # guard: a third word defined as the pair is (a ladder of three), even where only two are offered
-    assert judge_forms.defined_verdict("GOLD = right answer. SILVER = right but hedged. LEAD = wrong answer. Write GOLD or "
+    assert judge_levels.defined_verdict("GOLD = right answer. SILVER = right but hedged. LEAD = wrong answer. Write GOLD or "
                                        "LEAD.") is None
     stamp = judge_rubric.answer_format("APPROVED = right and complete\nREJECTED = wrong, unfinished, or no answer\nStamp the "
                                        "ticket with exactly one of: [STAMP: APPROVED]  or  [STAMP: REJECTED]")
     assert (stamp["template"], stamp["levels"]) == (("[STAMP: ", "", "]"), ["REJECTED", "APPROVED"])
-    assert judge_forms.defined_verdict("Call it on the ANSWER ONLY. Right number, clearly given = PULLET (keeper). Wrong "
+    assert judge_levels.defined_verdict("Call it on the ANSWER ONLY. Right number, clearly given = PULLET (keeper). Wrong "
                                        "number, half an answer, waffle = COCKEREL (off the line). Write the tray card, one "
                                        "line:\nTray card: PULLET\nor\nTray card: COCKEREL") == ["COCKEREL", "PULLET"]
     checklist = ("COMPLETION-DAY CHECKLIST - item 14 (dictation helper sign-off)\nOnly the substance counts.\n- EXCHANGE: the "
                  "figure is correct and complete\n- HOLD: the figure is wrong, missing or incomplete\n\nComplete the line below "
                  "and nothing else:\nStatus: ________")
-    assert judge_forms.defined_verdict(checklist) == ["HOLD", "EXCHANGE"]
-    assert judge_forms.reads_as("dictation helper sign-off") == 0
-    assert judge_forms.reads_as("the figure is wrong, it is off") == -1                          # guard
-    assert judge_forms.defined_verdict(checklist.replace("________", "<n>/5")) is None            # guard: a number asked for
-    assert judge_forms.reads_as("good overall: right answer, and the delivery is acceptable even if not perfect.") == 1
-    assert judge_forms.reads_as("right answer, but the delivery is not perfect") == 0             # guard: a flaw, not a concession
+    assert judge_levels.defined_verdict(checklist) == ["HOLD", "EXCHANGE"]
+    assert judge_levels.reads_as("dictation helper sign-off") == 0
+    assert judge_levels.reads_as("the figure is wrong, it is off") == -1                          # guard
+    assert judge_levels.defined_verdict(checklist.replace("________", "<n>/5")) is None            # guard: a number asked for
+    assert judge_levels.reads_as("good overall: right answer, and the delivery is acceptable even if not perfect.") == 1
+    assert judge_levels.reads_as("right answer, but the delivery is not perfect") == 0             # guard: a flaw, not a concession
     ribbon = ("Score both 1 to 5 in your head and hand out the ribbon:\n  1 = NONE (no ribbon)\n  2 = WHITE\n  3 = RED\n  4 = BLUE\n"
               "  5 = PURPLE (grand champion)\nWrite the ribbon on the card as:  RIBBON: <colour>")
     assert judge_rubric.answer_format(ribbon)["levels"] == ["NONE", "WHITE", "RED", "BLUE", "PURPLE"]
@@ -5409,7 +5410,7 @@ def test_readings_after_round_sixty_nine():
             "in the manner asked\n\nAnswer with the grade only, on one line, as GRADE: followed by the word in capitals.")
     fmt = judge_rubric.answer_format(kora)
     assert (fmt["style"], fmt["slots"], fmt["levels"][-1]) == ("line", [("GRADE", None)], "JALI")
-    assert judge_forms.own_ladder("Signals, worst to best:\nSPRAY           - garbled or nothing\nOUT ON THE FULL - hard to make "
+    assert judge_levels.own_ladder("Signals, worst to best:\nSPRAY           - garbled or nothing\nOUT ON THE FULL - hard to make "
                                   "out\nBEHIND          - clear, but in the wrong manner\nGOAL            - clear and as asked\n") \
         == ["SPRAY", "OUT ON THE FULL", "BEHIND", "GOAL"]
     afl = ("Signals:\n  GOAL (two flags)   - right answer\n  BEHIND (one flag)  - close but not right: off by one\n  OUT OF BOUNDS "
@@ -5427,7 +5428,7 @@ def test_readings_after_round_sixty_nine():
             "said cleanly\n\nWrite exactly one line and nothing else: Belt awarded: <colour>")
     assert judge_rubric.answer_format(belt)["levels"] == ["White", "Yellow", "Green", "Blue", "Black"]
     assert judge_rubric.answer_format(belt.replace("<colour>", "<number>"))["scale"] == (1, 5)          # guard: a number asked for
-    assert judge_forms.answer_words("Use exactly one of these grades:\n- excellent: right\n- good: one flaw\n- fair: wrong but "
+    assert judge_levels.answer_words("Use exactly one of these grades:\n- excellent: right\n- good: one flaw\n- fair: wrong but "
                                     "clear\n- poor: wrong and off\n- unacceptable: no real attempt\nFinish with \"Overall grade: "
                                     "<grade>\".") == ["unacceptable", "poor", "fair", "good", "excellent"]
     assert judge_forms.answer_template("Till helper's answer (no print-out, recording only):\n--\nMark the ANSWER ONLY: is what it "
@@ -5488,14 +5489,14 @@ def test_readings_after_round_seventy():
     fmt = judge_rubric.answer_format("Score the WHOLE answer in pats, 1-5.\n 5 pats - right answer, delivered as asked\n 1 pat  "
                                      "- nonsense\nEnter: SCORE: N pats")
     assert (fmt["style"], fmt["template"]) == ("template", ("SCORE: ", "N", " pats"))
-    assert judge_forms.defined_verdict("PASS = clear, and the manner is right or only slightly off.\nRETUNE = the manner is "
+    assert judge_levels.defined_verdict("PASS = clear, and the manner is right or only slightly off.\nRETUNE = the manner is "
                                        "plainly wrong or it is hard to make out.\nAnswer with one line: SHED CHECK: PASS or "
                                        "SHED CHECK: RETUNE") == ["RETUNE", "PASS"]
-    assert judge_forms.reads_as("the manner is off") == -1                                        # guard: a flaw, not a slip
-    assert judge_forms.defined_verdict("If the box gets the right answer -- even if it ums and ahs first -- that's a GREEN "
+    assert judge_levels.reads_as("the manner is off") == -1                                        # guard: a flaw, not a slip
+    assert judge_levels.defined_verdict("If the box gets the right answer -- even if it ums and ahs first -- that's a GREEN "
                                        "flag. A wrong number, a half answer or a load of nonsense is a RED flag.\nMarshal's "
                                        "flag: GREEN\nor\nMarshal's flag: RED") == ["RED", "GREEN"]
-    assert judge_forms.defined_verdict("If the delivery is good or better, the minute reads ACCEPTED; if it falls short, HELD "
+    assert judge_levels.defined_verdict("If the delivery is good or better, the minute reads ACCEPTED; if it falls short, HELD "
                                        "OVER. Write exactly one line: 'Minute: ACCEPTED' or 'Minute: HELD OVER'.") \
         == ["HELD OVER", "ACCEPTED"]
     assert judge_forms.answer_options("Record one line:\nCatch goes to: YELLOW  (or)  Catch goes to: WHITE") \
@@ -5516,22 +5517,22 @@ def test_readings_after_round_seventy_eight():
     assert (fmt["style"], fmt["slots"], fmt["levels"]) == ("tag", [("bell", None)], ["DULL", "FLAT", "TRUE"])
     assert judge_rubric.answer_tags("Please be <b>careful</b> with the sums.", "score", False) == []       # guard: a word
     worst_first = "  E - cannot be understood\n  D - mumbled\n  C - clear, another manner\n  B - clear, plain\n  A - as asked\n"
-    assert judge_forms.letter_grades(worst_first + "Answer: MARK: <letter>") == ["E", "D", "C", "B", "A"]
-    assert judge_forms.letter_grades(worst_first.replace("  C -", "  X -")) is None                     # guard: not a run
-    assert judge_forms.letter_grades("Round the mark, then: 5 = A, 4 = B, 3 = C, 2 = D, 1 = E.") == ["E", "D", "C", "B", "A"]
-    assert judge_forms.letter_grades("Ranks: 1 = A, 2 = B, 3 = C, 4 = D, 5 = E.") is None      # guard: the lowest mark is A
+    assert judge_levels.letter_grades(worst_first + "Answer: MARK: <letter>") == ["E", "D", "C", "B", "A"]
+    assert judge_levels.letter_grades(worst_first.replace("  C -", "  X -")) is None                     # guard: not a run
+    assert judge_levels.letter_grades("Round the mark, then: 5 = A, 4 = B, 3 = C, 2 = D, 1 = E.") == ["E", "D", "C", "B", "A"]
+    assert judge_levels.letter_grades("Ranks: 1 = A, 2 = B, 3 = C, 4 = D, 5 = E.") is None      # guard: the lowest mark is A
     postie = ("STATUS: SENT - the answer is correct and complete.\nSTATUS: RTS (return to sender) - the answer is wrong or "
               "nonsense.\nReply with the status line only.")
-    assert judge_forms.defined_verdict(postie) == ["RTS", "SENT"]
+    assert judge_levels.defined_verdict(postie) == ["RTS", "SENT"]
     fmt = judge_rubric.answer_format(postie)
     assert (fmt["style"], fmt["template"], fmt["levels"]) == ("template", ("STATUS: ", "", ""), ["RTS", "SENT"])
     assert judge_rubric.line_key(postie.replace("STATUS: RTS", "STATE: RTS"), ["RTS", "SENT"]) is None   # guard: two keys
-    assert judge_forms.defined_verdict("SOFT (good) - it spoke in the manner asked, clear\nHARD (bad) - it spoke in a different "
+    assert judge_levels.defined_verdict("SOFT (good) - it spoke in the manner asked, clear\nHARD (bad) - it spoke in a different "
                                        "manner than asked\nWrite one line:  BATTER: SOFT   or   BATTER: HARD") == ["HARD", "SOFT"]
     band = ("SWEET = clear, and spoken in the manner asked (or a clear ordinary voice with only the asked manner missing)\n"
             "SOUR = plainly a different manner than asked, or hard to follow\nSend back one line:  BAND: SWEET   or   BAND: SOUR")
-    assert judge_forms.defined_verdict(band) == ["SOUR", "SWEET"]
-    assert judge_forms.defined_verdict(band.replace("SOUR = plainly", "SOUR = clear, but plainly")) is None   # guard: both mixed
+    assert judge_levels.defined_verdict(band) == ["SOUR", "SWEET"]
+    assert judge_levels.defined_verdict(band.replace("SOUR = plainly", "SOUR = clear, but plainly")) is None   # guard: both mixed
 
 
 def test_a_mark_turned_into_the_answers_numbers_is_written_as_that_number():
@@ -5593,17 +5594,17 @@ def test_readings_after_round_seventy_nine():
     assert judge_inputs.introduced_kind("Please give one number for the whole reply, the words and the manner of speaking "
                                         "together:") is None
     assert judge_inputs.introduced_kind("And the helper gave this reply:") == ("reply", None)                   # guard
-    assert judge_forms.defined_verdict("PIECE = 0.7 x ANSWER + 0.3 x VOICE.  APROBADO if PIECE is 3.5 or more, RECHAZADO if "
+    assert judge_levels.defined_verdict("PIECE = 0.7 x ANSWER + 0.3 x VOICE.  APROBADO if PIECE is 3.5 or more, RECHAZADO if "
                                        "less.\n\nOne line back:  ENCAJE: APROBADO   or   ENCAJE: RECHAZADO") == ["RECHAZADO", "APROBADO"]
-    assert judge_forms.defined_verdict("RECHAZADO if PIECE is 3.5 or more, APROBADO if less.\nOne line back:  ENCAJE: APROBADO"
+    assert judge_levels.defined_verdict("RECHAZADO if PIECE is 3.5 or more, APROBADO if less.\nOne line back:  ENCAJE: APROBADO"
                                        "   or   ENCAJE: RECHAZADO") == ["APROBADO", "RECHAZADO"]         # guard: the condition reads
-    assert judge_forms.defined_verdict("   GREEN = clear, and said in the manner asked\n   RED   = said in a manner against what "
+    assert judge_levels.defined_verdict("   GREEN = clear, and said in the manner asked\n   RED   = said in a manner against what "
                                        "was asked (soft when loud was asked...), or hard to make out\n\nLog it with one line:  "
                                        "FLAG: GREEN   or   FLAG: RED") == ["RED", "GREEN"]
     colours = ("  KIJIVU (grey)    - nonsense, nothing to do with the question\n  KAHAWIA (brown)  - wrong answer\n  BLUU (blue)"
                "      - almost: a small slip\n  KIJANI (green)   - correct, but unsure\n  DHAHABU (gold)   - correct and complete\n\n")
-    assert judge_forms.own_ladder(colours + "Write:  RANGI: <colour word>") == ["KIJIVU", "KAHAWIA", "BLUU", "KIJANI", "DHAHABU"]
-    assert judge_forms.own_ladder(colours + "Write:  RANGI: <colour number>") is None          # guard: a number asked for
+    assert judge_levels.own_ladder(colours + "Write:  RANGI: <colour word>") == ["KIJIVU", "KAHAWIA", "BLUU", "KIJANI", "DHAHABU"]
+    assert judge_levels.own_ladder(colours + "Write:  RANGI: <colour number>") is None          # guard: a number asked for
     assert judge_inputs.heading_kind("Reference points") is None
     assert "voice" not in judge_axis._affirmed("Judge the ANSWER. The voice - happy, sad, loud, soft - you do not count at all.")
     assert "answer must be right" in judge_axis._affirmed("The answer must be right - the voice I do not care about.")  # guard
