@@ -47,6 +47,8 @@ _SEMANTIC = re.compile(r"\b(?:content\w*|semantic\w*|correct\w*|accura\w*|helpfu
                        r"(?:(?<=\()|(?<=- )|(?<=\u2013 )|(?<=\u2014 ))(?:right|correct|accurate)(?=\s+and\b|\s*[,)])|"     # "the better
                        #                                                 answer (right and to the point)", "the better ANSWER - right and useful"
                        r"(?:just|only) the answer\b(?!'s| (?:audio|clip|recording|file))|the answer only\b|the words only|only the words|"
+                       r"(?:only|just|solely) by (?:the |their |its )?answers?\b(?!'s| (?:audio|clip|recording|file|voice|sound))|"   # "judge
+                       #                                                   two talking boxes only by the ANSWER they give"
                        r"(?:judge|rate|score|assess|grade|mark|check) (?:only )?(?:the|their|its) words"
                        r"(?!\s+(?:are|were|is|was)\s+(?:spoken|said|delivered|pronounced))|"      # "Judge the words only, not the voice."
                        r"(?:(?:whether|if) (?:the |its |their )?|\bis (?:the |its |their ))(?:sum|result|figure|maths?|arithmetic|number|calculation|count|spelling|word)s?"
@@ -149,12 +151,14 @@ _NEG_BEFORE = re.compile(r"\b(?:(?:does|do|should|must|will|shall)(?: not|n't) (
                          r"(?<!\bis )(?<!\bare )(?<!n't )not (?:relevant|important|needed|required)\b(?=\s*[.;!,)]|\s*$)|"    # "Sound quality not relevant."
                          r"(?:is|are) (?:fine|ok|okay|no problem|not an issue)\b(?=\s*[,.;!]|\s*$)|(?:is|are) neither here nor there\b|"       # "the voice is fine, I only need ..."
                          r"(?:is|are) not under (?:discussion|review|consideration|evaluation)\b|"    # "... is not your concern"
+                         r"(?:is|are) not (?:part of )?(?:helpfulness|correctness|accuracy|naturalness|fluency)\b(?=\s*[,.;!]|\s*$)|"
+                         #      ("Manner of speaking (volume, pace, emotion) is NOT helpfulness, even when ...": not what is judged)
                          r"(?:is|are) not (?:to be|being) (?:judged|assessed|considered|evaluated|scored|rated|graded|marked|checked)\b|"
                          r"(?:is|are) (?:someone|somebody) else'?s (?:job|concern|task|problem)\b|"
                          r"(?:is|are) (?:irrelevant|not relevant|not important|out of scope|excluded|not (?:assessed|considered|"
                          r"judged|evaluated|scored|rated|graded|marked|reviewed|checked|part of|included|covered|logged|counted|recorded)|"
                          r"(?:checked|judged|assessed|appraised|evaluated|handled|reviewed|scored|rated|graded|covered|marked|audited|tracked|"
-                         r"validated|verified|tested|catalogued|cataloged|logged|recorded|documented) "
+                         r"validated|verified|tested|catalogued|cataloged|logged|recorded|documented|labell?ed|annotated) "
                          r"(?:elsewhere|separately(?: (?:in|by) (?:another|a separate|a different|other|our|their|the) (?:\w+ ){0,2}?\w+|"
                          r" on (?:line|item|page|step|form) \w{1,4})?"      # "... is appraised separately on line 9)"
                          r"(?=\s*(?:[.;,!?)]|$))|"
@@ -260,7 +264,8 @@ def _affirmed(text) -> str:
         return max(0, i - 200) + (stop[-1].end() if stop else 0)
     spans = [within(m.start(), (topic_start if re.match(r"(?:we|I|you)\b", m.group(0)) else
                                 sentence_start if re.match(r"(?:are|do)(?:\b|n't)", m.group(0), re.I) or re.search(
-        r",[ \t]*(?:this|that|these|those|it|they|all(?: of)? (?:this|that))[ \t]+\Z", text[max(0, m.start() - 20):m.start()], re.I)
+        r"(?:,|\s[-\u2013\u2014]{1,2})[ \t]*(?:this|that|these|those|it|they|all(?: of)? (?:this|that))[ \t]+\Z",
+        text[max(0, m.start() - 20):m.start()], re.I)       # ("The spelling may be wrong - that is labelled elsewhere")
         else listed_start)(m.start()), clause_end(m.end())) for m in _NEG_BEFORE.finditer(text)]
     # (what follows a cue runs on past a list's commas: "(what was said only; ignore delivery, tone and whether ...)")
     spans += [(m.start(), within(m.start(), m.start(), clause_end(m.end()), r";|,(?=\s+(?:but|I|we|please|just|only|which|who|how|what|"

@@ -353,7 +353,9 @@ def introduced_kind(line) -> tuple | None:
                  r"\bwhether\b|"            # "... a reading, 0 to 1, for whether the ANSWER is right:": what to judge, over its ladder
                  r"\bwhich\b(?:[ \t]+[\w']+){0,4}?[ \t]+(?:better|best|worse|worst)\b|"    # "Tell me which gave the better ANSWER:"
                  r"\b(?:counts?|matters?) (?:most|more|less|for)\b|"     # "- what it said counts most (about 70%):": a weight
-                 r"\b(?:mark|rate|score|grade|judge)s?\s+(?:its|the|their|each|every)\s+(?:answer|repl(?:y|ie)|response)s?\b|"   # "I try
+                 r"\bI (?:only |just )?ask (?:you )?(?:only |just )?about\b|"     # "I ask only about the SOUND of its voice:": what to judge
+                 r"\b(?:mark|rate|score|grade|judge)s?\s+(?:its|the|their|each|every)\s+(?:whole\s+|entire\s+|full\s+)?"
+                 r"(?:answer|repl(?:y|ie)|response)s?\b|"   # ("... - judge the whole reply, answer first and voice second:"; "I try
                  #                  it out and mark its answers like a lot against a full price, in our usual steps:": how, over a ladder
                  r"^\s*(?:please\s+)?(?:mark|rate|score|grade|judge|assess|evaluate)\b|"     # "Mark it for the whole answer:": an order
                  r"^\s*(?:please\s+)?(?:answer|reply|respond|write|return|give|end|finish)\s+(?:with|only|in|using|on|as|by)\b|"

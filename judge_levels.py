@@ -229,7 +229,8 @@ def defined_verdict(rubric) -> list | None:
     it's MOUNT. If it's wrong ..., it's RESTUFF.") and both offered by the last sentence that names them ("MOUNT or
     RESTUFF", "HAWK: FIST   or   HAWK: CHECKED"), or asked for as one word -> [the bad one, the good one], as their
     definitions read; None where they do not read one good and one bad."""
-    word = r"[\"'`]?\b([A-Z][A-Z-]{1,15}(?: [A-Z][A-Z-]{1,15}){0,2})\b[\"'`]?"      # ("SIGNED OFF", "NO TRY")
+    # ("SIGNED OFF", "NO TRY", "A QUAI": one letter only before a word)
+    word = r"[\"'`]?\b([A-Z](?:[A-Z-]{1,15}|(?=[ \t][A-Z]{2}))(?: [A-Z][A-Z-]{1,15}){0,2})\b[\"'`]?"
     leaning, how = {}, {}            # each word: its readings, and which of the forms below defined it
 
     def note(level, side, form):
@@ -272,8 +273,8 @@ def defined_verdict(rubric) -> list | None:
                              m.group(2))
         note(m.group(1), -1, 7) if bare_no or below else note(m.group(1), 1, 7) if above else \
             read(m.group(1), m.group(2), 7)      # "..., RED if it is not"
-    for m in re.finditer(rf"{word}[ \t]+otherwise\b", rubric):
-        note(m.group(1), -1, 8)                 # "Verdict ON PARADE if ... good. Verdict DISMISSED otherwise."
+    for m in re.finditer(rf"{word}[ \t]+otherwise\b|\b(?:otherwise|else),?[ \t]+{word}(?![\w'])", rubric):
+        note(m.group(1) or m.group(2), -1, 8)   # "Verdict ON PARADE if ... good. Verdict DISMISSED otherwise.", "...; otherwise CRU."
     for m in re.finditer(rf"(?:^|(?<=[.!?\n]))[ \t]*([A-Za-z][^.!?\n=]{{2,60}}?)[ \t]*=[ \t]*{word}(?:[ \t]*\([^()\n]{{1,40}}\))?[ \t]*(?:[.!;]|$)",
                          rubric, re.M):       # "Middling or worse = CLOSED.", "Wrong number, ... = COCKEREL (off the line)."
         read(m.group(2), m.group(1), 9)
@@ -308,8 +309,11 @@ def defined_verdict(rubric) -> list | None:
     # one word read one way and one other read both ways: that one is the other side ("SOUR = plainly a different manner"
     # against "SWEET = clear, and spoken in the manner asked (or clear ordinary voice with only the asked manner missing)")
     mixed = [w for w, x in sides.items() if x == 0 and any(all(sides_read(said)) for said in meanings.get(w, []))]
-    if len(good) + len(bad) == 1 and len(mixed) == 1:
-        (bad if good else good).append(mixed[0])
+    # (or, of two words defined, the other's meaning says nothing good or bad: "VERDICT: EMBARQUE = good enough to come
+    # on the boat" / "VERDICT: A QUAI = stays on the beach")
+    unread = [w for w, x in sides.items() if x == 0 and not any(any(sides_read(said)) for said in meanings.get(w, []))]
+    if len(good) + len(bad) == 1 and (len(mixed) == 1 or len(sides) == 2 and len(unread) == 1):
+        (bad if good else good).append((mixed or unread)[0])
     if len(good) == 1 and len(bad) == 1:     # (or asked for as one word: "complete the line, one word")
         return [bad[0], good[0]] if _offers_both(rubric, good[0], bad[0]) or \
             re.search(r"\b(?:one|a single|the) word\b", rubric, re.I) else None
@@ -387,3 +391,20 @@ def letter_grades(rubric) -> list | None:
     m = m or re.search(rf"\bA[ \t]+(?i:{_LADDER_WORDS})\b(?:[ \t]*[,;/][ \t]*(?:and[ \t]+|or[ \t]+)?[B-F][ \t]+(?i:{_LADDER_WORDS})\b){{4}}", rubric)
     letters = re.findall(r"\b([A-F])(?![\w-])", m.group(0)) if m else []
     return letters[::-1] if len(letters) == 5 and letters == sorted(set(letters)) else None
+
+
+def numbered_ladder(rubric) -> list | None:
+    """A ladder whose levels are numbers that make no 1-N scale, one a line with its meaning, as the rubric orders them
+    by what they mean: "  3.0 m  - cannot understand it at all" / "  3.5 m  - hard to follow" / ... / "  5.0 m  - clear,
+    and in the manner he asked" -> [3.0, 3.5, 4.0, 4.5, 5.0], worst first (JSON writes them as numbers). None where
+    fewer than three such lines, where their numbers do not rise or fall in turn, or where the meanings of the ends do
+    not read one bad and one good."""
+    rows = re.findall(r"(?m)^[ \t]*(?:[-*\u2022][ \t]*)?(\d{1,3}(?:\.\d{1,2})?)(?:[ \t]*(?:[a-z]{1,6}\.?|%))?[ \t]*"
+                      r"(?:-|\u2013|\u2014|:|=)[ \t]+([A-Za-z][^\n]*)", rubric)     # "3.0 m  - ...", "40 kg: ..."
+    if len(rows) < 3:
+        return None
+    numbers = [float(n) if "." in n else int(n) for n, _ in rows]
+    if not (all(a < b for a, b in zip(numbers, numbers[1:])) or all(a > b for a, b in zip(numbers, numbers[1:]))):
+        return None
+    first, last = reads_as(rows[0][1]), reads_as(rows[-1][1])
+    return numbers if (first, last) == (-1, 1) else numbers[::-1] if (first, last) == (1, -1) else None

@@ -534,12 +534,13 @@ def parse_judge_request(body: dict, learned_line=True) -> dict:
                                r"\b(?:said|transcript(?:ion)?)\s*(?::|-|\u2013|\u2014)?\s*[\"\u201c]([^\"\u201c\u201d\n]{1,300})[\"\u201d]\)?\s*:?\s*$|"
                                #   ('Tom said: "7"', 'Duchess said - "the smaller is 71"')
                                #   (in its label's brackets too: 'Enclosure A label (it said: "..."):')
-                               r"\b(?:(?:transcript(?:ion)?|text|written(?: out)?)(?: reads| is| says)?|(?:screen|display) (?:shows|reads)|said|says|gave|answered|replied)\s*:\s*"
+                               r"\b(?:(?:transcript(?:ion)?|text|written(?: out)?)(?: reads| is| says)?|(?:screen|display) (?:shows|reads)|said|says|gave|answered|replied|printed|typed|wrote|showed)\s*:\s*"
                                r"([^\"\u201c\u201d\n:()\[\]]{1,300}?)\s*[)\]]?\s*:?\s*$|"
                                #   (its words after their name, whatever they say: "- transcript: you said prairie", "screen shows: ...",
                                #   "Tower set (written out: the larger is 17):", "... Exhibit A. Its printed transcript reads: ...",
                                #   "# Output (a) [transcript: ...]:"; "(it said: you said oak milk)", "Voice 'Clive' gave: you said
-                               #   ...": the words after the colon whole, not from their own "you said")
+                               #   ...", "PINK machine - it printed: you said ...": the words after the colon whole, not from their
+                               #   own "you said")
                                r"\bsaid\s+(?!(?:this|that|the following|so|back|it|as follows)\b)([^\"\u201c\u201d\n:]{1,300}?)\s*$", line or "",
                                re.I)     # "port speaker said 8 minus 2 is 6" (not "... said this:")
                      for line in clip_labels]

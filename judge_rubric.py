@@ -24,7 +24,7 @@ import re
 
 from judge_axis import axis_of_words
 from judge_forms import CRITERIA, TIE_WORDS, answer_options, answer_template, csv_row, input_heading
-from judge_levels import LADDER, VERDICTS, answer_words, defined_verdict, letter_grades, reads_as, verdict_asked_last
+from judge_levels import LADDER, VERDICTS, answer_words, defined_verdict, letter_grades, numbered_ladder, reads_as, verdict_asked_last
 from judge_scale import converted_marks, named_scale
 
 PAIR_AXES = {"helpfulness": "semantic", "naturalness": "acoustic", "overall": "holistic"}
@@ -77,7 +77,10 @@ def answer_format(rubric, pairwise=False, bare_default=False) -> dict:
         fmt["alone"] = True
     levels = None if pairwise else score_levels(rubric, template, named)
     converted = None if pairwise or levels else converted_marks(rubric)
+    # or a ladder of numbers that make no scale: "3.0 m - cannot understand it" / ... / "5.0 m - clear, as asked"
+    converted = converted or (None if pairwise or levels or named else numbered_ladder(rubric))
     if converted:       # "then 1 -> 0, 2 -> 3, 3 -> 5, 4 -> 8, 5 -> 10": the mark written as the number it turns into
+        #                 (or as the ladder's number)
         fmt["scale"], levels = (converted[0], converted[-1]), [str(v) for v in converted]    # (as text for the patterns below)
     if levels:
         fmt["levels"] = converted or levels         # the value is one of these words or numbers (rescale; JSON keeps 0.75 a number)
@@ -86,15 +89,16 @@ def answer_format(rubric, pairwise=False, bare_default=False) -> dict:
         verdict, words, listed, conditioned = pair_verdict(rubric)
         fmt.update(verdict)
     tags = answer_tags(rubric, want, pairwise)
-    keys, spec = json_keys(rubric, want)
+    keys, spec = json_keys(rubric, want, pairwise)
     lines = answer_lines(rubric, want, pairwise)
     # "Answer with `1`, `2`, or `same`, on a line starting with "Better:"": that line, whatever the answer's words
     starting = re.search(r"\bline (?:starting|beginning) with [\"'`\u201c]([A-Za-z][\w ]{0,20}?)[ \t]*:", rubric, re.I) or \
         re.search(r"\b(?:write|put|type|start with|begin with|(?<=line, )as|(?<=line )as)[ \t]+[\"'`\u201c]?((?-i:[A-Z])[\w ]{0,20}?)[ \t]*:[\"'`\u201d]?"
                   r"[ \t]+(?:followed by|and then|then)\b", rubric, re.I)      # "Write FIRST ACROSS: followed by Lane 3, ..."
     # a form's last line left for the judge to fill in, as G-Eval's "- Fluency:"
-    form = re.search(r"(?:\n|\A)[ \t]*+-?+[ \t]*+([A-Z][A-Za-z ]{1,30}?(?: \([^()\n]{1,20}\))?)[ \t]*:[ \t]*\Z",
-                     rubric.rstrip(" \t"))
+    # (not a clip's label left after its clip: "Box answered:")
+    form = re.search(r"(?:\n|\A)[ \t]*+-?+[ \t]*+((?![A-Za-z ]*\b(?:answered|replied|responded|said|asked)\b)"
+                     r"[A-Z][A-Za-z ]{1,30}?(?: \([^()\n]{1,20}\))?)[ \t]*:[ \t]*\Z", rubric.rstrip(" \t"))
     option = re.search(r"[\"\u201c]([A-Z][a-z]+) \(a\)[\"\u201d]|\b([A-Z][a-z]+) \(a\) or \2 \(b\)", rubric)    # "Output (a)"
     csv_template = None if pairwise else csv_row(rubric)
     # "Send back just that one table row with the Score cell filled in": the table's row, its empty last cell filled
@@ -189,7 +193,8 @@ def answer_format(rubric, pairwise=False, bare_default=False) -> dict:
     elif lines:
         fmt.update(style="line", slots=lines)
         out_of = re.search(rf"(?:{'|'.join(map(re.escape, lines))})\s*:\s*<?(?:[NnXx]|\d+|_+|number|score|int|integer|\d+[ \t]*-[ \t]*\d+)>?\s*"
-                           rf"(/|\b(?:out )?of\b)\s*(\d+)", rubric, re.I)       # "<X>/10", "__/10", "<number>/10"
+                           rf"(/|\b(?:out )?of\b|\b(?:von|sur|su|sobre|van|av|af)\b)\s*(\d+)", rubric, re.I)    # "<X>/10", "__/10",
+        #                                                   "<number>/10"; "of" as other tongues write it: "Stiche: <n> von 7"
         if out_of:                                           # "Score: X/10", "Verdict: N of 10", "SCORE: N OUT OF 10"
             fmt["suffix"] = f"/{out_of.group(2)}" if out_of.group(1) == "/" else f" {out_of.group(1)} {out_of.group(2)}"
         boxed = re.search(rf"({'|'.join(map(re.escape, lines))})[ \t]*:[ \t]*\[[ \t]*[NnXx][ \t]*\]", rubric)
@@ -483,8 +488,8 @@ def answer_tags(rubric, want, pairwise) -> list:
     <score-semantic>, <content_score>; else a tag shown empty or holding a placeholder."""
     tags = list(dict.fromkeys(t for t in re.findall(r"<([A-Za-z][\w-]*)>", rubric)
                               if re.fullmatch(rf"(?:[\w-]+[-_])?(?:{want})(?:[-_][\w-]+)?", t, re.I)
-                              and (f"</{t}>" in rubric or not re.search(rf"[\w\"']\s*[:=]\s*<{t}>|<{t}>\s*/\s*\d", rubric))))
-    # (not a value's placeholder: '{"naturalness": <score>}', "Write it as "<score>/10"")
+                              and (f"</{t}>" in rubric or not re.search(rf"[\w\"']\s*[:=]\s*[\"']?<{t}>|<{t}>\s*/\s*\d", rubric))))
+    # (not a value's placeholder: '{"naturalness": <score>}', '{"delivery_grade": "<grade>"}', "Write it as "<score>/10"")
     # a tag shown empty or holding a placeholder, whatever its name: "inside <overall></overall> tags", "<gallery>WORD</gallery>"
     # (for a pair, a tag holding A or B first: "<answer>A</answer>" over an input's empty "<response_b></response_b>")
     tags = tags or ([t for t in dict.fromkeys(re.findall(r"<([A-Za-z][\w-]*)>\s*(?:A|B)\s*</\1>", rubric))
@@ -502,10 +507,12 @@ def answer_tags(rubric, want, pairwise) -> list:
     return tags
 
 
-def json_keys(rubric, want) -> tuple:
+def json_keys(rubric, want, pairwise=False) -> tuple:
     """A JSON answer's keys -> (keys, the config line "format: json" or None): keys named for a
-    score or verdict, keys shown with a placeholder, keys the prose names, or a config's key list."""
+    score or verdict, keys shown with a placeholder, a comparison's key shown holding a clip's letter ('{"keeper": "A"}'),
+    keys the prose names, or a config's key list."""
     keys = list(dict.fromkeys(k for k in re.findall(r"\"([A-Za-z][\w-]*)\"\s*:", rubric) if re.search(want, k, re.I)))
+    keys = keys or list(dict.fromkeys(re.findall(r"\"([A-Za-z][\w-]*)\"\s*:\s*\"(?:[AB12]|first|second)\"", rubric) if pairwise else []))
     keys = keys or list(dict.fromkeys(re.findall(r"\"([A-Za-z][\w-]*)\"\s*:\s*(?:<[^<>\n]{1,20}>|[NnX]\b|\d|\.\.\.|\u2026)",
                                                  rubric)))
     named_keys = re.search(r"\b(?:keys?|fields?|properties)\b([^.\n]{0,120})", rubric, re.I)    # 'keys "rationale" and "rating"'

@@ -40,7 +40,9 @@ def named_scale(rubric) -> tuple | None:
     top, to = r"(10|100|3|4|5|7|9)", r"\s*(?:-|\u2013|to|and|until|till|through|\.\.)\s*"
     note = r"(?:\([^()\n]{0,60}\)\s*|,[^,\n\d]{1,30},\s*)?"      # "1 (completely wrong) to 10", "from 1, most wretched, to 10"
     unit = r"(?!\s*(?:sentences?|words?|lines?|paragraphs?|bullets?|reasons?|examples?|seconds?|minutes?)\b)"
-    forms = [rf"(?:scale|score|rate|rating|grade|from|between|range|use)\D{{0,24}}?\b([01])\s*{note}{to}{top}\b{unit}",
+    # (a unit after the bottom: "from 1 Stich (worst) to 7 Stiche")
+    named_unit = r"(?:[ \t]+(?!(?:to|and|or|until|till|through)\b)[A-Za-z]{2,12}\b)?"
+    forms = [rf"(?:scale|score|rate|rating|grade|from|between|range|use)\D{{0,24}}?\b([01]){named_unit}\s*{note}{to}{top}\b{unit}",
              r"\b(0)(?:\.0)?\s*,\s*0?\.25\s*,\s*0?\.5\d?\s*,\s*0?\.75\s*,?\s*(?:or\s+)?(1)(?:\.0)?\b",   # "0.0, 0.25, 0.5, 0.75 or 1.0"
              rf"\b([01]){to}{top}[- ](?:point )?scale\b",
              rf"\b([01])\s*\([^()\n]{{1,60}}\)\s*{to}{top}\b{unit}",            # "0 (not at all) to 4": anchored

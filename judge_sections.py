@@ -312,6 +312,11 @@ def split_sections(text) -> tuple[list, str]:
             #                             capitals key's line to fill in, not a reply's words
             current, blank = None, False
             continue
+        if kind and kind[0] in ("reply", "question") and len(re.findall(r"=[ \t]*\d{1,3}(?![\w.])|(?<![\w.])\d{1,3}[ \t]*=(?!=)",
+                                                                       m.groupdict().get("rest") or "")) >= 2:
+            free.append(line)       # "- ANSWER (weight 7): right and complete = 5, almost right = 3, ...": the anchors of a
+            current, blank = None, False        # scale for the answer, not its words
+            continue
         introduced = None if kind else introduced_kind(line)
         if introduced == ("reply", None) and sections and sections[-1][:2] == ["reply", None] and "".join(sections[-1][2]).strip() \
                 and _WORDS_GIVEN.search(sections[-1][3]) and re.search(r"\b(?:recording|audio|clip|sound)\b", line, re.I) \

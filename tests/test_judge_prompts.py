@@ -5638,3 +5638,86 @@ def test_a_comparison_offered_by_the_clips_names_as_written_in_their_headings():
     assert judge.ToyJudge().answer(pubs).strip().splitlines()[-1] == "BARREL TO: LAMB AND FLAG"
     assert judge_choices._written("RED", "the Red'll win") is None                     # guard: no possessive
     assert judge_choices._written("OSS", "the boss's box") is None                     # guard: inside a word
+
+
+def test_readings_after_round_eighty():
+    """Bug caught (round 80, held out at d7a068e: batch 207's laughter club, nut depot and candy-floss stall, 208's oud
+    workshop, embroiderer and octopus stall, 209's pirogue captain and quadball keepers, plain batch 81): "I ask only
+    about the SOUND of its voice:" introduced the question, so the percentage under it went unread; "from 1 Stich
+    (worst) to 7 Stiche" named no scale and "Stiche: <n> von 7" lost its "von 7"; "either 'AO PUNTO' ... Give AO PUNTO
+    only if ...; otherwise CRU" and "VERDICT: A QUAI = stays on the beach" defined no verdict (an "otherwise" before
+    its word, a one-letter first word, a meaning that reads neither way); "Box answered:" left after its clip was
+    read as a form's line to fill; '{"keeper": "A"}' was no JSON key for a comparison and '{"delivery_grade":
+    "<grade>"}' was read as a <grade> tag; "Manner of speaking (...) is NOT helpfulness" left the manner in; "-
+    ANSWER (weight 7): right = 5, ..." and "... - judge the whole reply, answer first and voice second:" were read as
+    the reply's words; "it printed: you said pink sugar cloud" lost its "you said"; and a written reference "the
+    smaller is 25" took "the smaller is 52" for near (content 3), where the known answer "25" does not (2).
+    Guards below each."""
+    assert judge_inputs.introduced_kind("I ask only about the SOUND of its voice:") is None
+    assert judge_inputs.introduced_kind("And this is what I asked it:") == ("question", None)             # guard
+    assert judge_scale.named_scale("My marks go from 1 Stich (worst) to 7 Stiche (best).") == (1, 7)
+    assert judge_scale.named_scale("Answer from 1 to 3 sentences long.") is None                             # guard: a count
+    stiche = judge_rubric.answer_format("Marks from 1 Stich (worst) to 7 Stiche (best).\nWrite: Stiche: <n> von 7")
+    assert judge_rubric.render(stiche["style"], "", [("Stiche", 4)], stiche.get("suffix", "")).strip() == "Stiche: 4 von 7"
+    polbo = ("Judge it like octopus: either 'AO PUNTO' (done right) or 'CRU' (raw). Give AO PUNTO only if the answer is "
+             "good - correct, or at most with a tiny flaw; otherwise CRU. Write one line: POLBO: AO PUNTO  or  POLBO: CRU")
+    assert judge_levels.defined_verdict(polbo) == ["CRU", "AO PUNTO"]
+    quai = "Judge it all.\n\nVERDICT: EMBARQUE  = good enough to come on the boat\nVERDICT: A QUAI    = stays on the beach\n"
+    assert judge_levels.defined_verdict(quai) == ["A QUAI", "EMBARQUE"]
+    assert judge_levels.defined_verdict(quai.replace("stays on the beach", "fine, the answer is right")) is None   # guard: both good
+    assert judge_rubric.answer_format("Judge what it said, 1-5.\n\nBox answered:")["style"] != "line"
+    assert judge_rubric.answer_format("Rate fluency 1-5.\n\n- Fluency:")["slots"] == [("Fluency", None)]          # guard: a form
+    keeper = judge_rubric.answer_format('who got it right? reply with just json like {"keeper": "A"} or {"keeper": "B"}', True)
+    assert (keeper["style"], keeper["slots"]) == ("json", [("keeper", None)])
+    assert judge_rubric.answer_format('Reply as JSON {"keeper": "A"}, the score as <score>N</score>')["style"] == "tag"   # guard
+    grade = judge_rubric.answer_format('Use one of: unusable, poor, fair, good, excellent.\nReturn only JSON: '
+                                       '{"delivery_grade": "<grade>"}')
+    assert (grade["style"], grade["slots"]) == ("json", [("delivery_grade", None)])
+    assert "Manner" not in judge_axis._affirmed("Helpfulness is whether it is right. Manner of speaking (volume, pace) is "
+                                                "NOT helpfulness, even when asked for.")
+    assert "voice" in judge_axis._affirmed("The voice is not correct here.")      # guard: a verdict on it, not a criterion
+    sections, _ = judge_sections.split_sections("Gadget replied: 12 plus 30 is 42\n\nGive one mark. Both count:\n - ANSWER "
+                                                "(weight 7): right = 5, almost right = 3, wrong = 2\n - VOICE (weight 3): as "
+                                                "asked = 5, hard to follow = 2")
+    assert [s[2] for s in sections if s[0] == "reply"] == ["12 plus 30 is 42"]
+    assert judge_inputs.introduced_kind("Bin it like we bin nuts - judge the whole reply, answer first and voice second:") is None
+    assert judge_inputs.introduced_kind("Here is the whole reply it gave:") == ("reply", None)              # guard
+    floss = judge_request.parse_judge_request(_clips_body(
+        "Which is better, words and voice together? A kid typed: Repeat after me: pink sugar cloud. Say it happily.\n"
+        "PINK machine - it printed: you said pink sugar cloud", ("you said pink sugar cloud", "quietly"),
+        "BLUE machine - it printed: you said pink sugar cloud", ("you said pink sugar cloud", "happily"),
+        "One line:  WINNER=PINK  or  WINNER=BLUE"))
+    assert [t for t, _, _ in floss["replies"]] == ["you said pink sugar cloud"] * 2
+    assert judge.semantic_score("Which is smaller, 25 or 52?", "the smaller is 52", "the smaller is 25") == \
+        judge.semantic_score("Which is smaller, 25 or 52?", "the smaller is 52", "25") == 2
+    assert judge.semantic_score("Which is smaller, 25 or 52?", "the smaller is 26", "the smaller is 25") == 3      # guard: one off
+    assert judge.semantic_score("spell rock backwards", "rock backwards is kcro", "rock backwards is kcor") == 3   # guard: spelling
+
+
+def test_a_ladder_of_lengths_and_two_sides_left_out_as_rounds_seventy_nine_and_eighty_wrote_them():
+    """Bug caught (misread since their rounds: batch 204's kiiking official, 205's chechia maker, plain batch 79's
+    style label): a ladder "3.0 m - cannot understand it" ... "5.0 m - clear, and in the manner he asked" named no
+    scale, so the judge wrote its 1-5 mark ("ARM: 3.0 m" for the middle, 4.0 m); "you judge two talking boxes only by
+    the ANSWER they give" named no side once the voice was left out; "The spelling may be wrong - that is labelled
+    elsewhere" left the spelling in (the "that" after a dash, and "labelled"). Guards below each."""
+    arm = ("Shortest to longest:\n  3.0 m  - cannot understand it at all\n  3.5 m  - hard to follow\n  4.0 m  - clear, but "
+           "plainly a different manner\n  4.5 m  - clear, but the manner is missing\n  5.0 m  - clear, and in the manner asked\n\n"
+           "Write one line:  ARM: x.x m")
+    assert judge_levels.numbered_ladder(arm) == [3.0, 3.5, 4.0, 4.5, 5.0]
+    reversed_arm = "\n".join([arm.splitlines()[0], *arm.splitlines()[5:0:-1], *arm.splitlines()[6:]])
+    assert judge_levels.numbered_ladder(reversed_arm) == [3.0, 3.5, 4.0, 4.5, 5.0]          # written best first: still worst first
+    fmt = judge_rubric.answer_format(arm)
+    assert judge_rubric.render(fmt["style"], "", [("value", judge_scale.rescale(3, fmt["scale"], fmt["levels"]))],
+                               template=fmt.get("template"), alone=True).strip() == "ARM: 4.0 m"
+    assert judge_levels.numbered_ladder("1. listen - to the clip\n2. compare - the two\n3. write - the letter") is None   # guard:
+    assert judge_levels.numbered_ladder(arm.replace("3.5 m", "5.5 m")) is None                    # guard: not in turn   steps
+    assert judge_rubric.answer_format(arm.replace("3.0 m", "1").replace("3.5 m", "2").replace("4.0 m", "3").replace(
+        "4.5 m", "4").replace("5.0 m", "5"))["scale"] == (1, 5)                                  # guard: a plain 1-5 ladder
+    chechia = ("You judge two talking boxes only by the ANSWER they give: right and complete is best. The voice - happy, sad, "
+               "loud, soft - you do not count at all.")
+    assert judge_axis.axis_of_words(chechia) == "semantic"
+    assert judge_axis.axis_of_words("You judge them only by the answer audio, how it sounds.") == "acoustic"   # guard
+    label = ("Is the reply delivered clearly and in the style asked for? The spelling may be wrong - that is labelled "
+             "elsewhere, so ignore it.")
+    assert judge_axis.axis_of_words(label) == "acoustic"
+    assert judge_axis.axis_of_words("Is it delivered clearly? Is the spelling wrong - that is what we ask too.") == "holistic"  # guard
