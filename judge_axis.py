@@ -61,7 +61,7 @@ _ACOUSTIC = re.compile(r"\b(?:paralinguistic\w*|acoustic\w*|deliver\w*(?!-\w)|" 
                        r"interface|system|app|ai|"
                        r"answer|repl(?:y|ie)|response|message|note|command|query|tutor|coach|product|service|feature|"
                        r"device|application|helper|ux|team|recording|clip|file|memo|self|prompt|module|software|trial|test|channel|"
-                       r"platform|engine|menu|ivr|skill|unit|kiosk|stack|build|version|booth|setting|locali[sz]ation|pack|timer|alarm|brain|cue|qa|box|guide|desk|chip|gadget|companion|scorer|thing)(?:s|es)?\b)"
+                       r"platform|engine|menu|ivr|skill|unit|kiosk|stack|build|version|booth|setting|locali[sz]ation|pack|timer|alarm|brain|cue|qa|box|guide|desk|chip|gadget|companion|scorer|thing|prompter)(?:s|es)?\b)"
                        r"(?![\s-]*(?:gave|gives|answered|won|wins|got|gets)\b)"      # (the one judged: "which voice gave the correct answer")
                        r"(?:(?:s|d)(?![ \t]*(?::|(?:back|answers?|repl(?:y|ies)|responses?|the|an?|its|their)\b))|over|overs)?|"
                        # (not "VoiceQA", "VoiceBot": a product; nor the verb naming a reply: "each trainee voices back the answer",
@@ -116,6 +116,9 @@ _JUDGE_VERB = rf"(?:{_JUDGE_WORDS})"
 # "X does not matter", "X is out of scope", "X is not graded here", "X is checked elsewhere / by another team"
 _NEG_BEFORE = re.compile(r"\b(?:(?:does|do|should|must|will|shall)(?: not|n't) (?:matter|count|affect|influence|change)|"
                          r"(?:has|have|bears?) (?:no|nothing) (?:bearing|effect|influence|weight)\b|"     # "... has no bearing on the result"
+                         r"(?:is|are) of no (?:account|importance|consequence|interest|concern)\b|"     # "... is of no account for this order"
+                         r"(?:is|are) for (?:the|a|an|our|my|their) [\w-]+(?: [\w-]+)?,? not (?:for )?(?:this|the|our|my|you|us|me)\b|"
+                         #      ("Whether the answer is arithmetically correct is for the schoolteacher, not for this jury")
                          r"(?:does|do)(?: not|n't) come into (?:it|this|that|the \w+)\b|"      # "How it sounds doesn't come into it"
                          r"(?:is|are) not for (?:this|the|our|my) \w+\b|(?:is|are) no concern\b|"     # "... are not for this log"
                          r"(?:is|are) for (?:the|a) (?:next|later|another|separate|different) (?:[\w-]+ ){0,2}(?:review|check|test|"
@@ -212,7 +215,9 @@ def _affirmed(text) -> str:
     # (in a run-on letter with no stops, a new "I only want ..." starts one: "I am not bothered how they sound my hearing is
     # not what it was I only want to know which one got it right")
     # ("etc." before a lowercase word ends nothing: "Voice quality, speed etc. are irrelevant for this decision")
+    # (and a dash before "so": "not on his bank account - so this box is judged on its BEARING too")
     ends = [m.start() for m in re.finditer(r"\.(?!\d)(?!(?<=\betc\.)[ \t]+[a-z])|[;!?\n\u2014]|\s(?=(?:I|I'm|i'm|im) (?:only|just|really|mainly|simply|want|need|care|asking)\b)|\s(?=but\s)|"
+                                           r"\s-{1,2}\s(?=(?:and )?(?:so|therefore|thus|hence)\b)|"
                                            r"\s-{1,2}\s(?=only\b)|[,:](?=\s+(?:I|I'm|I am|i|i'm|im|we|we're|we are|(?i:but|please|pls|just|only))\b)|"
                                            r",(?=\s+(?i:which|who|how|what|rate|score|judge|decide|pick|choose|tell)\b)", bare)]
     starts = [m.start() + (1 if m.group(0)[0].isspace() else 0)

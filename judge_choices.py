@@ -23,6 +23,10 @@ from judge_forms import _ANSWER_VERB, CRITERIA
 _ORDINAL_PAIRS = [("1", "2"), ("a", "b"), ("one", "two"), ("first", "second"), ("left", "right"), ("x", "y")]
 
 
+# where a sentence ends: a stop and a blank, or a line's end (not "No." before a number: "BOX No. 3  or  BOX No. 5")
+_SENTENCE_END = re.compile(r"(?<=[.!?])(?<!\b[Nn]o\.)\s+|(?<=\b[Nn]o\.)\s+(?!\d)|\n")
+
+
 def offered_pair(rubric, elsewhere) -> tuple | None:
     """The two answers the rubric's last answer instruction offers and, where it gives one, its tie: "Just send
     back 1 or 2." -> ("1", "2", None); "Give me just the stage name of the winner, Dave Nightly or Priya Punch, or
@@ -31,13 +35,14 @@ def offered_pair(rubric, elsewhere) -> tuple | None:
     (`elsewhere`: the request's text), the longest such ending before "or" and starting after it. They come back
     in the clips' order: an ordinal's own, else where the request first names each. None when no such pair."""
     verb = re.compile(rf"\b(?:{_ANSWER_VERB}|send(?: back)?|give|tell|type|put)\b", re.I)
-    found = [s for s in re.split(r"(?<=[.!?])\s+|\n", rubric) if verb.search(s) and re.search(r"\bor\b", s)]
+    found = [s for s in re.split(_SENTENCE_END, rubric) if verb.search(s) and re.search(r"\bor\b", s)]
     for sentence in reversed(found[-2:]):
         # the names must be written outside the instruction itself (where it is not found, only an ordinal pair names)
         other = elsewhere.replace(sentence, " ") if sentence in elsewhere else ""
         for m in re.finditer(r"[\"'`]?,?\s+or\s+[\"'`]?", sentence):
-            before = re.findall(r"[\w'+-]+", sentence[:m.start()])[-3:]
-            after = re.findall(r"[\w'+-]+", sentence[m.end():])[:3]
+            word = r"[\w'+-]+(?:\.(?=[ \t]+\d))?"       # (an abbreviation's stop before a number: "BOX No. 3  or  BOX No. 5")
+            before = re.findall(word, sentence[:m.start()])[-3:]
+            after = re.findall(word, sentence[m.end():])[:3]
             if not before or not after:
                 continue
             ordinal = (before[-1].lower(), after[0].lower()) in _ORDINAL_PAIRS
@@ -71,7 +76,7 @@ def offered_list(rubric, elsewhere) -> tuple | None:
     in the clips' order, with the key of the line they are written on ("Better: " in "Better: Line 1, Better: Line 2,
     or Better: no difference"; "" where none). None when no such list."""
     verb = re.compile(rf"\b(?:{_ANSWER_VERB}|send(?: back)?|give|tell|type|put)\b|^\W*(?:name|text(?: back| me)?)\b", re.I)
-    sentences = [s for s in re.split(r"(?<=[.!?])\s+|\n", rubric) if s.strip()]
+    sentences = [s for s in re.split(_SENTENCE_END, rubric) if s.strip()]
     # (sentence, whether it asks: an answer verb, or after one that ends in a colon) for those that ask or hold a list
     asking = [(s, bool(verb.search(s) or k and verb.search(sentences[k - 1]) and sentences[k - 1].rstrip().endswith(":")))
               for k, s in enumerate(sentences)]
@@ -110,7 +115,8 @@ def offered_list(rubric, elsewhere) -> tuple | None:
                                                                                      not all(w.lower() in _NOT_NAMES for w in shared.group(1).split())):
                     key = shared.group(1)
                     names, tie = [names[0][lead.end():], names[1][len(key):]], tie and tie[len(key):]
-            words = [re.findall(r"\w+(?:['-]\w+)*\+?", name) for name in names]     # (not a quote's mark: "'first'")
+            # (not a quote's mark: "'first'"; an abbreviation's stop before a number kept: "No. 1")
+            words = [re.findall(r"\w+(?:['-]\w+)*\+?(?:\.(?=[ \t]+\d))?", name) for name in names]
             # (a second answer with the writer's sign-off after it, "PICK: BLUE thanks x": its first words written elsewhere)
             signed_off = tie is None and len(words[1]) > 1 and not _written(" ".join(words[1]), other) and \
                 next((n for n in range(min(len(words[1]) - 1, 3), 0, -1) if _written(" ".join(words[1][:n]), other)), 0)

@@ -32,6 +32,7 @@ TIE_WORDS = r"tie|equal|same|neither|none|both|draw|level|even|dead heat|no (?:p
 _PLACEHOLDER = re.compile(r"<[^<>\n]{1,40}>|<one of [^<>\n]{1,80}>|\{[^{}\n]{1,30}\}|\[[^\[\]\n]{1,30}\]|"     # "<one of DARK / ... / FULL BEAM>"
                           r"(?<![\w<\[{])(?:N{1,3}|X{1,3}|#|\?+|_+)(?![\w>\]}])|"
                           r"(?<![\w<\[{])(?:n{1,3}|x{1,3})(?=[ \t]*%)|"                 # "ACCURACY: n%", "ACCURACY: nn%"
+                          r"(?<=[01]\.)(?<![\w.][01]\.)[nxNX]{1,2}(?!\w)|"               # a fraction's digits: "ACC=0.xx"
                           # "PINS: n" at the line's end or before its note ("TIERS: n   (n = 1 to 5)"), "DLV=n"
                           r"(?:(?<=[:=])|(?<=[:=][ \t]))[nx](?=[ \t]*(?:$|\())|"          # ("RATING: n   (0-10, whole number)")
                           r"(?<=[:=][ \t])(?:_+|[NnXx])(?=[ \t]*\])|"                     # "[FIDELITY: ____]", "[SCORE: N]"
@@ -197,6 +198,7 @@ def answer_template(rubric) -> tuple | None:
     #                                               ("Pair mark: _/5", "DELIVERY %: ___", "Cheer rating: n%" under "Tick-box line:")
     shown += [(x, False) for x in re.findall(r"(?<![\w<])[A-Za-z]\w{0,20}=<[^<>\n]{1,30}>", rubric)]     # "... of the form OVERALL=<score>"
     shown.sort(key=lambda c: not _TEMPLATE_KEY.search(c[0]))     # a line that names what it holds first
+    ladder_rows = len(re.findall(r"(?m)^[ \t]*(?:[A-F]|\d{1,3})[ \t]*[=:\u2013-][ \t]*[A-Za-z]", rubric))
     for line, introduced in shown:
         line = line.strip()
         # (an order before the line's own key is not part of it: "Please write only: CLAPS: n")
@@ -224,6 +226,8 @@ def answer_template(rubric) -> tuple | None:
         if key and hole and len(re.findall(r"(?:^|[/|:,(])[ \t]*\d{1,2}[ \t]*=?[ \t]*[A-Za-z]", line)) >= 3:
             continue            # a scale's anchors in a row, "ANSWER 1-5: 5 correct and complete / 4 correct but unsure / 3 ...",
             #                     "words mark 1-5 (5 all correct, 4 correct but unsure, 3 one word wrong or missing, ...": no hole
+        if key and hole and ladder_rows >= 3 and re.match(r"(?:[A-F]|\d{1,3})[ \t]*[=:\u2013-][ \t]*[A-Za-z]", line):
+            continue            # a ladder's row, one a line, "B = correct but said with hesitation or doubt": its words, no hole
         if key and hole and re.match(r"[ \t]+(?:x|\u00d7|\*)[ \t]+[A-Za-z(]", line[hole.end():]):
             continue            # a weight in a sum, "Together = 0.7 x ANSWER + 0.3 x VOICE": no hole
         if key and hole and not re.search(r"</|\"\s*:|\[\[", line):      # tags, JSON and [[N]] have their own styles
@@ -234,8 +238,9 @@ def answer_template(rubric) -> tuple | None:
             out_of = re.fullmatch(r"(\[[ \t]*)?(\d{1,3}|[nNxX])\s*(/\s*\d{1,3})((?(1)[ \t]*\]))", hole.group(0))   # "6/10" shown, or "n/5"
             if out_of:                # "Delivery: 6/10" shown as an example: the value in place of the 6 ("OVERALL [n/10]": in its box)
                 return line[:hole.start()] + (out_of.group(1) or ""), out_of.group(2), out_of.group(3) + out_of.group(4)
-            if re.fullmatch(r"_+", hole.group(0)) and re.search(r"(?<![\w.])[01]\.$", line[:hole.start()]):
-                return line[:hole.start() - 2], line[hole.start() - 2:hole.end()], ""      # "LEADING: 0.__": the fraction's place
+            if re.fullmatch(r"_+|[nxNX]{1,2}", hole.group(0)) and re.search(r"(?<![\w.])[01]\.$", line[:hole.start()]):
+                return line[:hole.start() - 2], line[hole.start() - 2:hole.end()], ""      # "LEADING: 0.__", "ACC=0.xx": the
+                #                                                                             fraction's place
             prefix = re.search(r"(?<![\w-])([A-Za-z]+)[ \t]+$", line[:hole.start()])
             if prefix and re.fullmatch(r"\w+(?:[ \t]*[/|][ \t]*\w+)+", hole.group(0)):
                 # "RESOLVED: that Recording 1 / Recording 2 / neither": options that share the word before the hole

@@ -65,6 +65,8 @@ def heading_kind(name) -> tuple | None:
     if re.search(r"\basked to (?:reply|answer|respond|write|give|state|rate|score|judge|choose|pick|say|decide|mark|grade|"
                  r"return|output)\b", name, re.I):
         return None                                # "The reviewer is asked to reply with a single line": an order to the judge
+    if re.fullmatch(r"\s*(?:I|we) (?:(?:only|just|now|also) )?ask(?: you)?(?: only| just)?\s*", name, re.I):
+        return None                                # "I ask only: whose VOICE did ...?": the writer asking the judge
     parts = re.split(r"\s+(?:--?|\u2013|\u2014)\s+|(?<=\w):\s+", name, maxsplit=1)     # "clip 1: user question" too
     if len(parts) == 2:       # "Recording 1 - the caller's question", "Recording 2 - voice A's answer": what it holds
         described, named = heading_kind(parts[1]), heading_kind(parts[0])
@@ -354,6 +356,10 @@ def introduced_kind(line) -> tuple | None:
                  r"\bwhich\b(?:[ \t]+[\w']+){0,4}?[ \t]+(?:better|best|worse|worst)\b|"    # "Tell me which gave the better ANSWER:"
                  r"\b(?:counts?|matters?) (?:most|more|less|for)\b|"     # "- what it said counts most (about 70%):": a weight
                  r"\bI (?:only |just )?ask (?:you )?(?:only |just )?about\b|"     # "I ask only about the SOUND of its voice:": what to judge
+                 r"^\s*(?:I|we) (?:(?:only|just|now|also) )?ask(?: you)?(?: only| just)?\s*$|"     # "I ask only: whose VOICE did ...?"
+                 r"\b(?:[01]|zero|one)[ \t]*(?:-|\u2013|to)[ \t]*(?:3|4|5|7|9|10|100|three|four|five|seven|nine|ten|a hundred)\b|"
+                 #        ("Give the helper an anka (mark) 1 to 10 for the WHOLE reply together:", "Give it sticks, one to five, for the
+                 #        WHOLE reply taken together:": a scale, so an order to the judge)
                  r"\b(?:mark|rate|score|grade|judge)s?\s+(?:its|the|their|each|every)\s+(?:whole\s+|entire\s+|full\s+)?"
                  r"(?:answer|repl(?:y|ie)|response)s?\b|"   # ("... - judge the whole reply, answer first and voice second:"; "I try
                  #                  it out and mark its answers like a lot against a full price, in our usual steps:": how, over a ladder

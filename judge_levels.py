@@ -103,8 +103,9 @@ def answer_words(rubric) -> list | None:
 
 
 # a level on its own line with its meaning: "  SOUR   - nothing usable", "- watertight: right, stated cleanly" (up to
-# three words, or four in capitals: "OUT ON THE FULL - hard to make out"; a note after it: "GOAL (two flags)   - right")
-_LEVEL_LINE = re.compile(r"[ \t]*+(?:[-*\u2022][ \t]*+)?\**([A-Za-z][\w'-]*(?: [A-Za-z][\w'-]*){0,2}|[A-Z][A-Z'-]*(?: [A-Z][A-Z'-]*){3})\**"
+# three words, or four in capitals: "OUT ON THE FULL - hard to make out"; a note after it: "GOAL (two flags)   - right"; its
+# number before it: "(1) Unfit     - nonsense")
+_LEVEL_LINE = re.compile(r"[ \t]*+(?:[-*\u2022][ \t]*+)?(?:\(\d{1,2}\)[ \t]*+)?\**([A-Za-z][\w'-]*(?: [A-Za-z][\w'-]*){0,2}|[A-Z][A-Z'-]*(?: [A-Z][A-Z'-]*){3})\**"
                          r"(?:[ \t]*\([^()\n]{1,30}\))?[ \t]*(:|=|(?<=[ \t])(?:-|\u2013|\u2014))"
                          r"[ \t]+(\S[^\n]*)")
 # what a level's meaning says of a reply, good or bad (a crude reading, for the ends of a ladder whose order is not named)
@@ -329,7 +330,7 @@ def defined_verdict(rubric) -> list | None:
 def _offers_both(rubric, good, bad) -> bool:
     """Whether the last sentence naming both words offers them as the answer ("MOUNT or RESTUFF", "HAWK: FIST   or
     HAWK: CHECKED", "[STAMP: APPROVED]  or  [STAMP: REJECTED]"), or lines offer them one a line after the same key,
-    or list them over a blank answer line."""
+    or list them over a blank answer line or an example that shows one."""
     either = f"{re.escape(good)}|{re.escape(bad)}"
     last = [s for s in re.split(r"(?<=[.!?])\s+|\n", rubric) if re.search(rf"\b{re.escape(good)}\b", s) and
             re.search(rf"\b{re.escape(bad)}\b", s)]
@@ -350,7 +351,9 @@ def _offers_both(rubric, good, bad) -> bool:
     # "- HOLD: ...", then "Status: ________"
     listed = all(re.search(rf"(?m)^[ \t]*(?:[-*\u2022][ \t]*)?[\"'`]?{re.escape(w)}\b[\"'`]?[ \t]*[:=\u2013\u2014-]", rubric)
                  for w in (good, bad))
-    return listed and bool(re.search(r"(?m)^[ \t]*[A-Z][\w' ]{0,30}:[ \t]*_{3,}[ \t]*\Z", rubric.rstrip()))
+    # or an example of the answer shows one of them: "Answer with the verdict in square brackets ..., e.g. [STILL LIT]"
+    return listed and (bool(re.search(r"(?m)^[ \t]*[A-Z][\w' ]{0,30}:[ \t]*_{3,}[ \t]*\Z", rubric.rstrip())) or bool(
+        re.search(rf"\b(?:e\.g\.|for example|for instance|such as)[ \t,:]*[\[\"'`(]?(?:{either})\b", rubric)))
 
 
 def verdict_asked_last(rubric) -> list | None:

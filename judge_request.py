@@ -305,11 +305,13 @@ def _their_inputs(texts) -> tuple[list, str, list]:
     return [(kind, lab, transcript(b) if kind == "reply" else b) for kind, lab, b in kept], free, instructions
 
 
-def _their_question(question, free, rubric, spoken) -> str:
+def _their_question(question, free, rubric, spoken, clip_named=False) -> str:
     """The question a person reads in anyone's request: a section's "The user said: what is 2 times 3"
     or '"what is 3 plus 4". The clip is ...' gives what was said; with no section, a question quoted in
     the prose ('The user asked: "what is 3 plus 4"'), else what the analyser hears in the clip spoken
-    before the reply (`spoken`: the audio parts before the scored ones)."""
+    before the reply (`spoken`: the audio parts before the scored ones). Where a heading names the question's clip
+    and gives no words ("A customer asked (her recording):", `clip_named`), the clip is heard first: a quote in the
+    prose after it is a reply's ('TINGMO said "the count is 8":')."""
     said = re.match(r"\s*(?:the )?(?:user|customer|speaker|caller|person)\s+(?:said|asked|asks|says|wrote|requested)"
                     r"(?:\s+(?:the|our|their|my|its|an?)\s+\w+\s*:?|\s+(?:me|us|it|him|her|them)\s*:?|\s*:?)"   # "asked the agent:"
                     r"\s*(\S.*)", question or "", re.I | re.S)
@@ -320,6 +322,9 @@ def _their_question(question, free, rubric, spoken) -> str:
     # (*"..."* too, **...** alone, and '...' or \u00ab...\u00bb alone)
     if quoted:
         question = quoted.group(quoted.lastindex).strip()
+    if not question and clip_named and spoken:
+        import codec
+        question = codec.hear(codec.encode(*_audio(spoken[-1])))
     if not question:
         quoted = _QUOTED_QUESTION.search(free) or _QUOTED_QUESTION.search(rubric)
         # or named in the instructions, to the end of its line: "The listener's question for this item is: spell drum backwards"
@@ -427,6 +432,9 @@ def parse_judge_request(body: dict, learned_line=True) -> dict:
     # Conversation section, then the Question) the last question section before the last reply
     last_reply = max((i for i, (kind, _, _) in enumerate(sections) if kind == "reply"), default=len(sections))
     asked = [i for i, (kind, _, _) in enumerate(sections[:last_reply]) if kind == "question"]
+    # (of two or more, not one that instructs the judge: "A bettor asked:" over its clip, then "Manager's instruction:
+    # decide which window handled it better")
+    asked = [i for i in asked if not RUBRIC_CUE.search(sections[i][2])] or asked
     # none before: the question named after the clips ("The customer's request for both recordings was: ..."), not an order
     asked = asked or [i for i, (kind, _, b) in enumerate(sections) if kind == "question" and i > last_reply
                       and b.strip() and not RUBRIC_CUE.search(b)][:1]
@@ -511,7 +519,8 @@ def parse_judge_request(body: dict, learned_line=True) -> dict:
     # (never in our own request: `asking` is empty there, and a policy's reply may parrot its question)
     pairwise = pairwise and not any(asking)
     question = (found["question"] or "") if ours else toy_question(
-        _their_question(found["question"], free, rubric, audios[:-2] if pairwise else audios[:-1]), "\n".join(system + user))
+        _their_question(found["question"], free, rubric, audios[:-2] if pairwise else audios[:-1],
+                        clip_named=any(kind == "question" and not b.strip() for kind, _, b in sections)), "\n".join(system + user))
     if not ours and re.fullmatch(r"[a-z][^\n]*[^.]\.", question):
         question = question[:-1]     # "... asked, in the ring, to: spell frog backwards, say it happily.": the sentence's stop
     if not ours and len(question) >= 8:       # the question's own words ("... say it loudly") are the user's, not the judge's
@@ -605,6 +614,10 @@ def parse_judge_request(body: dict, learned_line=True) -> dict:
     apart = labels_apart(in_use)
     if listed and apart and not fmt.get("labels") and [x.lower() for x in listed[:2]] == apart[1]:
         fmt["labels"], in_use = list(listed[:2]), apart[1]      # "PUNCH 31 or PUNCH 47" under "Control 31:" / "Control 47:"
+    # or each a word of its clip's label: "GUITARRA or BANDONEON" under "La Guitarra answered:" / "El Bandoneon answered:"
+    if listed and not fmt.get("labels") and len(in_use) == 2 and listed[0].lower() != listed[1].lower() and all(
+            re.search(rf"(?<!\w){re.escape(x.lower())}(?!\w)", label) for x, label in zip(listed[:2], in_use)):
+        fmt["labels"] = list(listed[:2])
     if not offered and listed and listed[2] and fmt["tie"] == "tie" and [x.lower() for x in listed[:2]] == in_use:
         fmt["tie"] = listed[2]
         fmt.pop("forced", None)

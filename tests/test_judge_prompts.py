@@ -5721,3 +5721,69 @@ def test_a_ladder_of_lengths_and_two_sides_left_out_as_rounds_seventy_nine_and_e
              "elsewhere, so ignore it.")
     assert judge_axis.axis_of_words(label) == "acoustic"
     assert judge_axis.axis_of_words("Is it delivered clearly? Is the spelling wrong - that is what we ask too.") == "holistic"  # guard
+
+
+def test_readings_after_round_eighty_one():
+    """Bug caught (round 81, held out at 20d330c and at a353dc7, 66 of 80 both: batch 210's road-bowling score-keeper,
+    payador, Yakshagana singer and paghjella voice, 211's ale conner, pipe club and fife major, 212's sapeur club,
+    suya spot, Shaker box shop and kukeri troupe, 213's press box, momo cart and mutuel windows): a question's clip
+    under "A customer asked (her recording):" was taken from a reply's quote in the prose ('TINGMO said "the count is
+    8":'), or from "Manager's instruction: decide which window ..." or "I ask only: whose VOICE ...?"; "Give it
+    sticks, one to five, for the WHOLE reply taken together:" introduced the reply, so the ladder under it was read as
+    its words; a ladder's row "B = correct but said with hesitation or doubt" was read as the answer's line; "GUITARRA
+    (the first box) or BANDONEON" was answered "El Bandoneon", "BOX No. 3  or  BOX No. 5" as "3" (the stop in "No."
+    ended the sentence); "ACC=0.xx" kept no hole; "STILL LIT = ..." / "GONE OUT = ..." over "e.g. [STILL LIT]" and a
+    ladder numbered "(1) Unfit - ..." named no words; "voice prompters", "is of no account", "is for the
+    schoolteacher, not for this jury" and "not on his bank account - so this box is judged on its BEARING too: its
+    voice" misread the axis. Guards below each."""
+    momo = judge_request.parse_judge_request(_clips_body(
+        "Two speakers on the cart, TINGMO and SHAPALE.\n\nA customer asked (her recording):", ("how many letters in dumpling say it "
+        "quietly", ""), 'TINGMO said "the count is 8":', ("the count is 8", "loudly"), 'SHAPALE said "the count is 8":',
+        ("the count is 8", "quietly"), "Choose the one whose VOICE was better.\nWrite one line:\nMomo goes to: TINGMO\nor\n"
+        "Momo goes to: SHAPALE"))
+    assert (momo["question"], judge.ToyJudge().answer(momo).splitlines()[-1]) == \
+        ("how many letters in dumpling say it quietly", "Momo goes to: SHAPALE")
+    windows = judge_request.parse_judge_request(_clips_body(
+        "A bettor at the rail asked:", ("what is 12 times 5 say it slowly", ""), "Window 4 (printout: 12 times 5 is 60):",
+        ("12 times 5 is 60", ""), "Window 9 (printout: 12 times 5 is 50):", ("12 times 5 is 50", "slowly"), "Manager's "
+        "instruction: decide which window handled it better OVERALL.\nReply with the code only:  PAY WINDOW 4   or   PAY WINDOW 9"))
+    assert (windows["question"], judge.ToyJudge().answer(windows).strip()) == ("what is 12 times 5 say it slowly", "PAY WINDOW 4")
+    assert judge_inputs.heading_kind("I ask only") is None and judge_inputs.introduced_kind("I ask only:") is None
+    assert judge_inputs.heading_kind("The customer asked") == ("question", None)                                   # guard
+    assert judge_inputs.introduced_kind("Give it sticks, one to five, for the WHOLE reply taken together:") is None
+    assert judge_inputs.introduced_kind("Give the helper a mark 1 to 10 for the whole reply:") is None
+    assert judge_inputs.introduced_kind("And this is what the helper replied:") == ("reply", None)                 # guard
+    letters = ("Please give it one letter for the reply as a WHOLE - first whether the answer is correct and complete (this "
+               "counts most), then whether the voice is clear:\n  A = correct and clearly spoken\n  B = correct but said with hesitation or "
+               "doubt, or a small fault\n  C = wrong but close\n  D = wrong or cut short\n  E = useless\n\nWrite only:  VOTU: <letter>")
+    assert judge_forms.answer_template(letters) == ("VOTU: ", "<letter>", "")
+    assert judge_forms.answer_template("Write only:\n  RESULT: <one of PASS or FAIL>") == ("RESULT: ", "<one of PASS or FAIL>", "")  # guard
+    payador = judge_request.parse_judge_request(_clips_body(
+        "Judge the voice only. The chico typed: Which is larger 63 or 36? Say it sadly.\n\nLa Guitarra answered:",
+        ("the larger is 63", "happily"), "El Bandoneon answered:", ("the larger is 36", "sadly"),
+        "Answer with one word and nothing else: GUITARRA (the first box) or BANDONEON (the second box)."))
+    assert judge.ToyJudge().answer(payador).strip() == "BANDONEON"
+    boxes = "Write only the better one: BOX No. 3  or  BOX No. 5"
+    assert judge_choices.offered_pair(boxes, "Box No. 3:\nBox No. 5:\n" + boxes) == ("BOX No. 3", "BOX No. 5", None)
+    assert judge_choices.offered_pair("Stop. 3 or 5 are the boxes. Answer 1 or 2.", "") == ("1", "2", None)      # guard
+    mats = "Write the verdict line for the newsletter, either\nFEATURED MAT: No. 1  or  FEATURED MAT: No. 2"
+    assert judge_choices.offered_list(mats, "Mat No. 1, the Old Ferret mat, answered:\nMat No. 2, the Blue Anchor mat:\n" + mats) \
+        == ("No. 1", "No. 2", None, "FEATURED MAT: ")      # (batch 113's beer mats, read at a353dc7 by luck: "1" and "FEATURED MAT")
+    assert judge_forms.answer_template("Output exactly one line in stat-sheet format:  ACC=0.xx") == ("ACC=", "0.xx", "")
+    pipe = ("Judge only how it spoke.\nSTILL LIT = clear and in the manner it was asked to speak.\nGONE OUT = muddy, or "
+            "clearly in the wrong manner.\n\nAnswer with the verdict in square brackets and nothing else, e.g. [STILL LIT]")
+    assert judge_levels.defined_verdict(pipe) == ["GONE OUT", "STILL LIT"]
+    assert judge_levels.defined_verdict(pipe.replace("e.g. [STILL LIT]", "as a number")) is None                 # guard
+    ale = ("Present it by one of these five words, worst first:\n\n  (1) Unfit     - nonsense\n  (2) Thin      - a wrong answer\n"
+           "  (3) Passable  - a slip in it\n  (4) Good      - a true answer with one fault\n  (5) Best Ale  - a true answer, just "
+           "as bidden\n\nThe clerk will enter one line only:  PRESENTED: <word>")
+    assert judge_levels.own_ladder(ale) == ["Unfit", "Thin", "Passable", "Good", "Best Ale"]
+    assert judge_axis.axis_of_words("Item 4: Voice prompters for the ranks") is None
+    assert judge_axis.axis_of_words("Item 4: Voice for the ranks") == "acoustic"                                    # guard
+    assert "voice" not in judge_axis._affirmed("Judge the words. The manner of its voice is of no account for this order.")
+    sapeur = ("A sapeur is judged on his BEARING, not on his bank account - so this box is judged on its BEARING too: its "
+              "voice, its tempo, its manner. Whether the answer is arithmetically correct is for the schoolteacher, not for "
+              "this jury.")
+    assert judge_axis.axis_of_words(sapeur) == "acoustic"
+    assert "answer is arithmetically correct" in judge_axis._affirmed("Whether the answer is arithmetically correct is for the "
+                                                                      "schoolteacher and for this jury.")       # guard: both judge
