@@ -43,7 +43,7 @@ _SEMANTIC = re.compile(r"\b(?:content\w*|semantic\w*|correct\w*|accura\w*|helpfu
                        r"(?:the |its |their )?(?:answer|reply|response|words)(?: (?!is\b|was\b)[\w']+){0,3} (?:is|are|was|were|must be|should be|"
                        r"(?:has|have|need|needs) to be) "
                        r"(?:\w+ly )?(?:right|correct)|"
-                       r"answers? (?:the|their|my|your) (?:question|request)|does what (?:was|is|the user|they) (?:asked|requested)|"
+                       r"answers? (?:the|their|my|your) (?:question|request)|does (?:exactly |just )?what (?:was|is|the user|they) (?:asked|requested)|"
                        r"(?:(?<=\()|(?<=- )|(?<=\u2013 )|(?<=\u2014 ))(?:right|correct|accurate)(?=\s+and\b|\s*[,)])|"     # "the better
                        #                                                 answer (right and to the point)", "the better ANSWER - right and useful"
                        r"(?:just|only) the answer\b(?!'s| (?:audio|clip|recording|file))|the answer only\b|the words only|only the words|"
@@ -94,8 +94,9 @@ _ACOUSTIC = re.compile(r"\b(?:paralinguistic\w*|acoustic\w*|deliver\w*(?!-\w)|" 
                        r"how well (?:it|they|the \w+) (?:is|are|was|were) (?:spoken|said|delivered)|"
                        r"style (?:the user |they )?(?:asked for|requested)|"
                        r"pac(?:e|ing)|intelligib\w*|timbre|expressive\w*|audio quality|sound quality|"
-                       r"how it's (?:said|spoken|delivered)|how (?:it|they|the \w+) (?:sound(?:s|ed)?|(?:says?|said) it|speaks?|spoke|"
-                       r"(?:is|are|was|were) (?:said|spoken|delivered))|"
+                       r"how it's (?:said|spoken|delivered)|how (?:it|they|the \w+|each(?: \w+)?) (?:sound(?:s|ed)?|(?:says?|said) it|speaks?|spoke|"
+                       r"talk(?:s|ed)?|(?:is|are|was|were) (?:said|spoken|delivered))|"      # ("HOW they talk", "how each radio spoke")
+                       r"in the way (?:the \w+|they|he|she|you|I|we) (?:asked|requested|wanted)\b|"    # "clear, and in the way the fan asked"
                        r"(?:does|do|did) (?:it|they|this|the \w+) sound|(?<!even )(?:whether|if) (?:it|they|the \w+) sounds?|"    # (not a hedge: "right (even if it sounds a bit unsure)")
                        r"(?:speak(?:s|ing)?|said|spoken) (?:clearly|well|better|best|worse)|in the manner\b|the manner in which (?:it|they|each) (?:is|are|was|were) "
                        r"(?:spoken|said|delivered)|the way (?:it|they) (?:was|were) (?:spoken|said|delivered|read)|(?:clearly|well|properly)(?:,? (?:and )?(?:clearly|well|properly))?[ -]"

@@ -235,7 +235,8 @@ def answer_template(rubric) -> tuple | None:
                 continue        # "DEPONENT PREFERS EXHIBIT A  or  DEPONENT PREFERS EXHIBIT B": two whole answers, no hole
             if re.fullmatch(r"\[[ \t]*\]", hole.group(0)):         # "Result: [          ]": the value inside the box
                 return line[:hole.start()] + "[", "", "]"
-            out_of = re.fullmatch(r"(\[[ \t]*)?(\d{1,3}|[nNxX])\s*(/\s*\d{1,3})((?(1)[ \t]*\]))", hole.group(0))   # "6/10" shown, or "n/5"
+            out_of = re.fullmatch(r"(\[[ \t]*)?(\d{1,3}|[nNxX]{1,3})\s*(/\s*\d{1,3})((?(1)[ \t]*\]))", hole.group(0))   # "6/10"
+            #                                                                                    shown, or "n/5", "nn/100"
             if out_of:                # "Delivery: 6/10" shown as an example: the value in place of the 6 ("OVERALL [n/10]": in its box)
                 return line[:hole.start()] + (out_of.group(1) or ""), out_of.group(2), out_of.group(3) + out_of.group(4)
             if re.fullmatch(r"_+|[nxNX]{1,2}", hole.group(0)) and re.search(r"(?<![\w.])[01]\.$", line[:hole.start()]):

@@ -360,8 +360,9 @@ def introduced_kind(line) -> tuple | None:
                  r"\b(?:[01]|zero|one)[ \t]*(?:-|\u2013|to)[ \t]*(?:3|4|5|7|9|10|100|three|four|five|seven|nine|ten|a hundred)\b|"
                  #        ("Give the helper an anka (mark) 1 to 10 for the WHOLE reply together:", "Give it sticks, one to five, for the
                  #        WHOLE reply taken together:": a scale, so an order to the judge)
-                 r"\b(?:mark|rate|score|grade|judge)s?\s+(?:its|the|their|each|every)\s+(?:whole\s+|entire\s+|full\s+)?"
-                 r"(?:answer|repl(?:y|ie)|response)s?\b|"   # ("... - judge the whole reply, answer first and voice second:"; "I try
+                 r"\b(?:mark|rate|score|grade|judge|look at|consider|weigh|check)s?\s+(?:its|the|their|each|every)\s+(?:whole\s+|entire\s+|full\s+)?"
+                 r"(?:answer|repl(?:y|ie)|response)s?\b|"   # ("... - judge the whole reply, answer first and voice second:", "We look at
+                 #                                           the whole reply, both things:"; "I try
                  #                  it out and mark its answers like a lot against a full price, in our usual steps:": how, over a ladder
                  r"^\s*(?:please\s+)?(?:mark|rate|score|grade|judge|assess|evaluate)\b|"     # "Mark it for the whole answer:": an order
                  r"^\s*(?:please\s+)?(?:answer|reply|respond|write|return|give|end|finish)\s+(?:with|only|in|using|on|as|by)\b|"
@@ -369,6 +370,8 @@ def introduced_kind(line) -> tuple | None:
                  r"(?:number|mark|score|grade|rating|figure)\b",      # "Please give one number for the whole reply, ...:"
                  clause, re.I):                                  # "Answer with the label only, on one line:"
         return None
+    if re.search(r"(?:\b[A-Z]{2,}|\b\d{1,3}|\b(?i:left|right|front|back|first|second|other))\s+speakers?\s+(?i:said|says)\s*$", clause):
+        return "reply", None                    # "FRONTLINE speaker said:": a loudspeaker named by its place, the one answering
     if re.search(r"\b(?:who|that)\s+(?:\w+\s+)?(?:asked|asks)\s*$", clause, re.I):
         return "question", None                 # "... recorded answering a visitor who asked:": what comes is the asking
     if re.search(r"\b(?:answer\w*|repl(?:y|ied|ies)|respon(?:se|ded)|said back|(?:it|model|assistant) said|came out)\b", clause,

@@ -385,7 +385,7 @@ def letter_grades(rubric) -> list | None:
         return letters[::-1] if letters == sorted(set(letters)) else \
             letters if letters == sorted(set(letters), reverse=True) and letters[-1] == "A" else None
     # or as the letters a mark turns into: "then: 5 = A, 4 = B, 3 = C, 2 = D, 1 = E" (the lowest mark's letter worst)
-    pair = r"(?<![\w.])(\d{1,2})[ \t]*(?:=|->|\u2192)[ \t]*([A-F])(?![\w-])"
+    pair = r"(?<![\w.])(\d{1,2})[ \t]*(?:=|->|\u2192)[ \t]*([A-F])(?![\w-])(?:[ \t]*\([^()\n]{1,40}\))?"    # ("5 = A (export quality)")
     marks = None if m else re.search(rf"{pair}(?:[ \t]*[,;/]?[ \t]*(?:and[ \t]+|or[ \t]+)?\n?[ \t]*{pair}){{4}}", rubric)
     if marks:
         letters = [letter for _, letter in sorted((int(n), letter) for n, letter in re.findall(pair, marks.group(0)))]

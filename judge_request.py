@@ -334,7 +334,7 @@ def _their_question(question, free, rubric, spoken, clip_named=False) -> str:
         stated = re.search(rf"(?im)\b(?:question|request|prompt)\b(?:[^.:\n\"]{{0,40}}\b(?:is|was)[ \t]*:| from (?:a|an|the|my|our) [^.:\n\"]{{1,40}}:|"
                            rf"[^.:,\n\"]{{0,40}}\b(?:is|was)"
                            rf"{pointer}(?=[ \t]+(?:what|how|which|who|where|when|why|spell|repeat|say|tell|count|name)\b))"
-                           r"[ \t]*([^\s\"<{\[].{1,200}?)[ \t]*\.?[ \t]*$", rubric)
+                           r"[ \t]*([^\s\"<{\[].{1,200}?)[ \t]*$", rubric)     # (its stop: below, where a sentence holds it)
         if quoted:
             question = (quoted.group(1) or quoted.group(2)).strip()
         elif stated:
@@ -614,10 +614,12 @@ def parse_judge_request(body: dict, learned_line=True) -> dict:
     apart = labels_apart(in_use)
     if listed and apart and not fmt.get("labels") and [x.lower() for x in listed[:2]] == apart[1]:
         fmt["labels"], in_use = list(listed[:2]), apart[1]      # "PUNCH 31 or PUNCH 47" under "Control 31:" / "Control 47:"
-    # or each a word of its clip's label: "GUITARRA or BANDONEON" under "La Guitarra answered:" / "El Bandoneon answered:"
+    # or each a word of its clip's label, or its label a word of it: "GUITARRA or BANDONEON" under "La Guitarra answered:" /
+    # "El Bandoneon answered:", "STALLING VERDICT: RACK A  or  ... RACK B" over the replies "A" and "B" ("RACK A (transcript: ...)")
     if listed and not fmt.get("labels") and len(in_use) == 2 and listed[0].lower() != listed[1].lower() and all(
-            re.search(rf"(?<!\w){re.escape(x.lower())}(?!\w)", label) for x, label in zip(listed[:2], in_use)):
-        fmt["labels"] = list(listed[:2])
+            re.search(rf"(?<!\w){re.escape(x.lower())}(?!\w)", label) or re.search(rf"(?<!\w){re.escape(label)}(?!\w)", x.lower())
+            for x, label in zip(listed[:2], in_use)):
+        fmt["labels"], in_use = list(listed[:2]), [x.lower() for x in listed[:2]]
     if not offered and listed and listed[2] and fmt["tie"] == "tie" and [x.lower() for x in listed[:2]] == in_use:
         fmt["tie"] = listed[2]
         fmt.pop("forced", None)

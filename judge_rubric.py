@@ -193,7 +193,7 @@ def answer_format(rubric, pairwise=False, bare_default=False) -> dict:
     elif lines:
         fmt.update(style="line", slots=lines)
         out_of = re.search(rf"(?:{'|'.join(map(re.escape, lines))})\s*:\s*<?(?:[NnXx]|\d+|_+|number|score|int|integer|\d+[ \t]*-[ \t]*\d+)>?\s*"
-                           rf"(/|\b(?:out )?of\b|\b(?:von|sur|su|sobre|van|av|af)\b)\s*(\d+)", rubric, re.I)    # "<X>/10", "__/10",
+                           rf"(/|\b(?:out )?of\b|\b(?:von|sur|su|sobre|de|van|av|af)\b)\s*(\d+)", rubric, re.I)    # "<X>/10", "__/10",
         #                                                   "<number>/10"; "of" as other tongues write it: "Stiche: <n> von 7"
         if out_of:                                           # "Score: X/10", "Verdict: N of 10", "SCORE: N OUT OF 10"
             fmt["suffix"] = f"/{out_of.group(2)}" if out_of.group(1) == "/" else f" {out_of.group(1)} {out_of.group(2)}"

@@ -200,7 +200,8 @@ def split_sections(text) -> tuple[list, str]:
                 and _ABOUT_REPLIES.search(line)
                 or current[0] == "reply" and re.match(r"[ \t]*(?:score|rate|grade|judge|evaluate|assess|return|reply|respond|output)\b",
                                                       line, re.I)      # "Score DELIVERY only, 0-10: ...": the instructions
-                or current[0] == "reply" and blank and (re.match(r"[ \t]*(?:judge|rate|score|grade|evaluate|assess)\b", line, re.I)
+                or current[0] == "reply" and blank and (re.match(r"[ \t]*(?:judge|rate|score|grade|evaluate|assess|end|finish|conclude|"
+                                                                 r"write|choose|pick|decide)\b", line, re.I)      # ('End with "Preferred: 1"')
                                                         or re.search(r"\bplease\b", line, re.I))
                 # (a new paragraph asking the judge, "The words are fine - please do not consider them", not a reply's next
                 # paragraph, "The rate is set by the central bank.")
@@ -312,10 +313,13 @@ def split_sections(text) -> tuple[list, str]:
             #                             capitals key's line to fill in, not a reply's words
             current, blank = None, False
             continue
-        if kind and kind[0] in ("reply", "question") and len(re.findall(r"=[ \t]*\d{1,3}(?![\w.])|(?<![\w.])\d{1,3}[ \t]*=(?!=)",
-                                                                       m.groupdict().get("rest") or "")) >= 2:
-            free.append(line)       # "- ANSWER (weight 7): right and complete = 5, almost right = 3, ...": the anchors of a
-            current, blank = None, False        # scale for the answer, not its words
+        if kind and kind[0] in ("reply", "question") and (len(re.findall(r"=[ \t]*\d{1,3}(?![\w.])|(?<![\w.])\d{1,3}[ \t]*=(?!=)",
+                                                                        m.groupdict().get("rest") or "")) >= 2 or
+                                                           re.search(r"\([^()\n]{0,30}\b[01][ \t]*(?:[-\u2013]|to)[ \t]*\d{1,3}[ \t]*\)|"
+                                                                     r",[ \t]*[01][ \t]*(?:[-\u2013]|to)[ \t]*\d{1,3}[ \t]*$", m.group("name"))):
+            free.append(line)       # "- ANSWER (weight 7): right and complete = 5, almost right = 3, ...", "VOICE (1-5): 5 clear
+            current, blank = None, False        # and ...; 4 ...", "IBIVUGWA - what it says, 1 to 5: ...": the anchors of a
+            #                                     scale for the answer, not its words
             continue
         introduced = None if kind else introduced_kind(line)
         if introduced == ("reply", None) and sections and sections[-1][:2] == ["reply", None] and "".join(sections[-1][2]).strip() \

@@ -5787,3 +5787,57 @@ def test_readings_after_round_eighty_one():
     assert judge_axis.axis_of_words(sapeur) == "acoustic"
     assert "answer is arithmetically correct" in judge_axis._affirmed("Whether the answer is arithmetically correct is for the "
                                                                       "schoolteacher and for this jury.")       # guard: both judge
+
+
+def test_readings_after_round_eighty_two():
+    """Bug caught (round 82, held out at de426ad: 70 of 80 unusual, 28 of 30 plain; 68 and 28 at 20d330c): "SCORE
+    KIOSQUE: nn/100" lost its "/100" and "NOTAS: <1-5> de 5" its "de 5"; "STALLING VERDICT: RACK A  or  ... RACK B"
+    over replies labelled "A" and "B" was answered "B"; "HOW they talk", "how each radio spoke" and "in the way the
+    fan asked" named no side, "does exactly what was asked" no content; "The question from a visitor in the stands
+    (typed): ... Say it slowly." lost its stop; 'FRONTLINE speaker said: "..."' was read as the question; "VOICE
+    (1-5): 5 clear ...", "IBIVUGWA - what it says, 1 to 5: ..." and "We look at the whole reply, both things:" gave
+    the reply's words; "5 = A (export quality), 4 = B, ..." named no letters; 'End with "Preferred: 1"' ran on in the
+    second reply's words. Guards below each."""
+    kiosque = judge_rubric.answer_format("Score out of 100.\nReply with exactly one line and nothing else:\nSCORE KIOSQUE: nn/100")
+    assert judge_rubric.render(kiosque["style"], "", [("value", 75)], template=kiosque["template"], alone=True) == \
+        "SCORE KIOSQUE: 75/100"
+    notas = judge_rubric.answer_format("5 = clear and as asked\n3 = clear but not as asked\n1 = cannot understand\n\n"
+                                       "Reply only with:  NOTAS: <1-5> de 5")
+    assert judge_rubric.render(notas["style"], "", [("NOTAS", 3)], notas.get("suffix", ""), alone=True) == "NOTAS: 3 de 5"
+    assert judge_rubric.answer_format("Reply only with:  NOTAS: <1-5> de la tarde")["scale"] == (1, 5)          # guard
+    racks = _clips_body("Cyclist asked: Spell fiets backwards.\n\nRACK A (transcript: fiets backwards is)", ("fiets backwards is", ""),
+                        "RACK B (transcript: fiets backwards is steif)", ("fiets backwards is steif", ""))
+    racks["messages"].insert(0, {"role": "system", "content": "Judge the whole answer: mainly is it right and complete. Answer "
+                                 "with one line: STALLING VERDICT: RACK A  or  STALLING VERDICT: RACK B. Nothing more."})
+    racks = judge_request.parse_judge_request(racks)
+    assert judge.ToyJudge().answer(racks).strip() == "STALLING VERDICT: RACK B"
+    rails = judge_request.parse_judge_request(_clips_body(
+        "Judge only the VOICE.\nRequest:  Which is smaller 23 or 32? Say it quietly.\n\nRail A (transcript: the smaller is 32):",
+        ("the smaller is 32", "quietly"), "Rail B (transcript: the smaller is 23):", ("the smaller is 23", "loudly"),
+        "Reply in show-report format, one line:\nQUICK CHANGE -> RAIL A\nor\nQUICK CHANGE -> RAIL B"))
+    assert judge.ToyJudge().answer(rails).splitlines()[-1] == "QUICK CHANGE -> RAIL A"     # guard: the line's key kept whole
+    assert judge_axis.axis_of_words("What counts is HOW they talk: clear, and in the way the fan asked.") == "acoustic"
+    assert judge_axis.axis_of_words("Judge ONLY how each radio spoke - soft, and clear.") == "acoustic"
+    assert judge_axis.axis_of_words("Judge how each answer was worked out.") is None                           # guard
+    assert judge_axis.axis_of_words("Choose the reply that is better overall. The most important thing is that the reply does "
+                                    "exactly what was asked; clear delivery is secondary.") == "holistic"
+    paso = judge_request.parse_judge_request(_clips_body(
+        "Judge only HOW it speaks.\nThe question from a visitor in the stands (typed): Which is smaller, 33 or 88? Say it slowly."
+        "\nThe helper's answer:", ("the smaller is 33", "")))
+    assert paso["question"] == "Which is smaller, 33 or 88? Say it slowly."
+    assert judge_inputs.introduced_kind("FRONTLINE speaker said:") == ("reply", None)
+    assert judge_inputs.introduced_kind("The speaker said:") == ("question", None)                          # guard: a person
+    sections, _ = judge_sections.split_sections("Counter display:  7 times 8 is 48\n\nHow I give the vote:\n  WORDS (1-5): 5 "
+                                                "correct; 4 unsure; 2 wrong\n  VOICE (1-5): 5 clear and in the manner asked; "
+                                                "3 another manner\n  IJWI - the voice, 1 to 5: 5 clear; 1 mumbled")
+    assert [s for s in sections if s[0] == "reply"] == []
+    sections, _ = judge_sections.split_sections("Voice (bot 2): you said red fox")
+    assert [s[2] for s in sections if s[0] == "reply"] == ["you said red fox"]                                # guard
+    assert judge_inputs.introduced_kind("Before you listen, how we give marks. We look at the whole reply, both things:") is None
+    grades = "Total = 0.7 x KAAM + 0.3 x AWAAZ\n  5 = A (export quality), 4 = B, 3 = C, 2 = D, 1 = E (reject)\n\nWrite only:  GRADE: <letter>"
+    assert judge_levels.letter_grades(grades) == ["E", "D", "C", "B", "A"]
+    response = judge_request.parse_judge_request(_clips_body(
+        "Which response is more accurate in WHAT it says? Only the words count.\nRequest: \"Repeat after me: blue stone.\"\n\n"
+        "Response 1:", ("you said blue stone", "quickly"), "Response 1 transcript: you said blue stone\n\nResponse 2:",
+        ("you said blue stove", "slowly"), "Response 2 transcript: you said blue stove\n\nEnd with \"Preferred: 1\" or \"Preferred: 2\"."))
+    assert [t for t, _, _ in response["replies"]] == ["you said blue stone", "you said blue stove"]
