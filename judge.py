@@ -93,7 +93,8 @@ DEFAULT_WORKERS = min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_geta
 
 
 def semantic_score(question, transcript, reference) -> int:
-    """Likert 1-5 for the content: the final words against the reference answer."""
+    """Likert 1-5 for the content: the final words against the reference answer (a wrong number is near, 3, only when
+    one off and its other words the reference's, however many words the reference writes)."""
     words, ref = plain_words(transcript), plain_words(reference or "")
     if not words:
         return 1

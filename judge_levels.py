@@ -8,6 +8,7 @@ each read by what the rubric says it means, worst first.
     judge_levels.own_ladder("Worst to best: sour / cloudy / clear / fancy")          # ['sour', 'cloudy', 'clear', 'fancy']
     judge_levels.defined_verdict("GO = correct. STOP = wrong. Write GO or STOP.")  # ['STOP', 'GO']
     judge_levels.letter_grades("E - no answer\nD - ...\nC - ...\nB - ...\nA - right")   # ['E', 'D', 'C', 'B', 'A']
+    judge_levels.numbered_ladder("3.0 m - can't hear it\n4.0 m - wrong manner\n5.0 m - clear, as asked")   # [3.0, 4.0, 5.0]
 
 judge_rubric.score_levels asks these for a score's words; judge.ToyJudge writes its score as the nearest
 (judge_scale.rescale). All of it is heuristic: README, *Use your own judge prompt*, says how far it carries on
