@@ -105,10 +105,11 @@ def semantic_score(question, transcript, reference) -> int:
     tail = words[-len(ref):]
     if tail == ref:
         return 5 if junk == 0 else 4
-    near = difflib.SequenceMatcher(None, " ".join(tail), " ".join(ref)).ratio() >= 0.6
     if ref[-1].isdigit() and tail and tail[-1].isdigit():      # a number is near only one off, whatever words lead to it
         near = abs(int(tail[-1]) - int(ref[-1])) == 1 and tail[:-1] == ref[:-1]     # ("the smaller is 52" is not near
         #                                                                               "the smaller is 25", as it is not "25")
+    else:                                                       # a word: near by its spelling ("kcro" for "kcor")
+        near = difflib.SequenceMatcher(None, " ".join(tail), " ".join(ref)).ratio() >= 0.6
     if near:
         return 3
     return 2 if junk <= 0.34 else 1

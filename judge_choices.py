@@ -1,6 +1,6 @@
-"""The answers a comparison offers by the clips' names, and the names its answer line asks for: which clip each
-answer means, where the rubric lists them ("Just send back 1 or 2.", "RED, BLUE, or DRAW", "PUNCH 31 or PUNCH 47"),
-asks for them by kind ("the take number only"), or shows a line that writes them its own way ("NOW CALLING: <ticket
+"""The clips' names (their label lines told apart, or their order in the prose), the answers a comparison offers
+by those names, and the names its answer line asks for: which clip each answer means, where the rubric lists them
+("Just send back 1 or 2.", "RED, BLUE, or DRAW", "PUNCH 31 or PUNCH 47"), asks for them by kind ("the take number only"), or shows a line that writes them its own way ("NOW CALLING: <ticket
 number>" under "Ticket 047:" / "Ticket 048:").
 
     import judge_choices
@@ -8,6 +8,8 @@ number>" under "Ticket 047:" / "Ticket 048:").
     judge_choices.asked_by_kind("Answer with the take number only.", clip_labels)   # ('1', '2', None)
     judge_choices.offered_list("Answer: RED, BLUE, or DRAW.", request_text)         # ('RED', 'BLUE', 'DRAW', '')
     judge_choices.labels_as_asked(["Ticket 047", "Ticket 048"], ("NOW CALLING: ", "<ticket number>", ""))   # ['047', '048']
+    judge_choices.paired_names("Left build audio:", "Right build audio:")         # ('Left', 'Right')
+    judge_choices.ordered_names("First the red robot, then the blue robot.")       # ('red', 'blue')
 
 judge_request.parse_judge_request decides which of these names the clips; judge_forms reads the rest of the answer's
 form. All of it is heuristic: README, *Use your own judge prompt*, says how far it carries on prompts it was not built
@@ -17,14 +19,13 @@ Deviations: none from the paper (it does not say how its judge reads a rubric).
 """
 import re
 
-from judge_forms import _ANSWER_VERB, CRITERIA
+from judge_forms import _ANSWER_VERB, CRITERIA, SENTENCE_END
+from judge_inputs import ASKERS, heading_kind
 
+# a word's stop that a name keeps: an abbreviation's before a number ("BOX No. 3  or  BOX No. 5", "FEATURED MAT: No. 1")
+_STOP_BEFORE_NUMBER = r"(?:\.(?=[ \t]+\d))?"
 # two clips' names that need no mention to name them: "1 or 2", "A or B", "first or second", "left or right"
 _ORDINAL_PAIRS = [("1", "2"), ("a", "b"), ("one", "two"), ("first", "second"), ("left", "right"), ("x", "y")]
-
-
-# where a sentence ends: a stop and a blank, or a line's end (not "No." before a number: "BOX No. 3  or  BOX No. 5")
-_SENTENCE_END = re.compile(r"(?<=[.!?])(?<!\b[Nn]o\.)\s+|(?<=\b[Nn]o\.)\s+(?!\d)|\n")
 
 
 def offered_pair(rubric, elsewhere) -> tuple | None:
@@ -35,12 +36,12 @@ def offered_pair(rubric, elsewhere) -> tuple | None:
     (`elsewhere`: the request's text), the longest such ending before "or" and starting after it. They come back
     in the clips' order: an ordinal's own, else where the request first names each. None when no such pair."""
     verb = re.compile(rf"\b(?:{_ANSWER_VERB}|send(?: back)?|give|tell|type|put)\b", re.I)
-    found = [s for s in re.split(_SENTENCE_END, rubric) if verb.search(s) and re.search(r"\bor\b", s)]
+    found = [s for s in re.split(SENTENCE_END, rubric) if verb.search(s) and re.search(r"\bor\b", s)]
     for sentence in reversed(found[-2:]):
         # the names must be written outside the instruction itself (where it is not found, only an ordinal pair names)
         other = elsewhere.replace(sentence, " ") if sentence in elsewhere else ""
         for m in re.finditer(r"[\"'`]?,?\s+or\s+[\"'`]?", sentence):
-            word = r"[\w'+-]+(?:\.(?=[ \t]+\d))?"       # (an abbreviation's stop before a number: "BOX No. 3  or  BOX No. 5")
+            word = rf"[\w'+-]+{_STOP_BEFORE_NUMBER}"
             before = re.findall(word, sentence[:m.start()])[-3:]
             after = re.findall(word, sentence[m.end():])[:3]
             if not before or not after:
@@ -76,7 +77,7 @@ def offered_list(rubric, elsewhere) -> tuple | None:
     in the clips' order, with the key of the line they are written on ("Better: " in "Better: Line 1, Better: Line 2,
     or Better: no difference"; "" where none). None when no such list."""
     verb = re.compile(rf"\b(?:{_ANSWER_VERB}|send(?: back)?|give|tell|type|put)\b|^\W*(?:name|text(?: back| me)?)\b", re.I)
-    sentences = [s for s in re.split(_SENTENCE_END, rubric) if s.strip()]
+    sentences = [s for s in re.split(SENTENCE_END, rubric) if s.strip()]
     # (sentence, whether it asks: an answer verb, or after one that ends in a colon) for those that ask or hold a list
     asking = [(s, bool(verb.search(s) or k and verb.search(sentences[k - 1]) and sentences[k - 1].rstrip().endswith(":")))
               for k, s in enumerate(sentences)]
@@ -115,8 +116,7 @@ def offered_list(rubric, elsewhere) -> tuple | None:
                                                                                      not all(w.lower() in _NOT_NAMES for w in shared.group(1).split())):
                     key = shared.group(1)
                     names, tie = [names[0][lead.end():], names[1][len(key):]], tie and tie[len(key):]
-            # (not a quote's mark: "'first'"; an abbreviation's stop before a number kept: "No. 1")
-            words = [re.findall(r"\w+(?:['-]\w+)*\+?(?:\.(?=[ \t]+\d))?", name) for name in names]
+            words = [re.findall(rf"\w+(?:['-]\w+)*\+?{_STOP_BEFORE_NUMBER}", name) for name in names]     # (not a quote's mark: "'first'")
             # (a second answer with the writer's sign-off after it, "PICK: BLUE thanks x": its first words written elsewhere)
             signed_off = tie is None and len(words[1]) > 1 and not _written(" ".join(words[1]), other) and \
                 next((n for n in range(min(len(words[1]) - 1, 3), 0, -1) if _written(" ".join(words[1][:n]), other)), 0)
@@ -241,3 +241,78 @@ def labels_apart(labels) -> tuple | None:
     if not shared or rests[0].lower() == rests[1].lower() or any(len(w) - shared > 2 for w in words):
         return None
     return " ".join(words[0][:shared]), rests
+
+
+def paired_names(first, second) -> tuple | None:
+    """Two clips' label lines that differ in one short word ("Left build audio:" / "Right build audio:",
+    "r1 (txt: ...)" / "r2 (txt: ...)", "Maya's answer:" / "Leo's answer:") -> the two words, else None."""
+    if not first or not second or len(first) > 120 or len(second) > 120:
+        return None
+    # (words that only order or introduce the clips are left out: "The recording from the Platform 1 rebuild follows:" /
+    # "And the recording from the Platform 2 rebuild:")
+    filler = {"first", "second", "third", "1st", "2nd", "3rd", "next", "then", "last", "final",     # "Second clip: Nova's ..."
+              "and", "now", "also", "here", "follows", "following", "below", "attached"}
+    # (a name may hold a dot or a dash: "Audio of FW-2.1:" / "Audio of FW-2.2:")
+    # ("(txt: ...)" aside, and the words quoted after "said": 'Tall Tom said: "7"')
+    a, b = ([w for w in re.findall(r"\w(?:[\w.-]*\w)?", re.sub(r"\([^()]*\)|\b(?:said|transcript(?:ion)?)\s*:?\s*[\"\u201c][^\"\u201c\u201d\n]*"
+                                                        r"[\"\u201d]|\bsaid\b[^\"\u201c\n]*$", " ", line))
+             if w.lower() not in filler] for line in (first, second))
+    # (a word that differs only in case is the difference only where none other is: "Model identifier: m" / "... M")
+    differ = [k for k, (x, y) in enumerate(zip(a, b)) if x.lower() != y.lower()] or \
+        [k for k, (x, y) in enumerate(zip(a, b)) if x != y]
+    if not differ and a and [w.lower() for w in a] == [w.lower() for w in b] and re.search(r"\bfirst\b", first, re.I) \
+            and re.search(r"\bsecond\b", second, re.I) and len(a) <= 3:
+        return "first", "second"        # "The first ghost (transcript: ...):" / "The second ghost (...):": named by their order
+    if len(a) == len(b) and differ == [0, 1] and all(w[:1].isupper() and w.isalpha() for w in a[:2] + b[:2]):
+        return f"{a[0]} {a[1]}", f"{b[0]} {b[1]}"        # two-word names first: "Tall Tom said:" / "Long Lucy said:"
+    i = differ[0] if len(a) == len(b) and len(differ) == 1 else None          # the same line but for one word
+    numbered = i is not None and (a[i].isdigit() or b[i].isdigit())
+    if i is not None and {a[i].lower(), b[i].lower()} & (ASKERS | {"question", "prompt", "request", "kid", "asker"}):
+        return None             # "That's the user." / "That's the assistant.": the question's clip and the reply's
+    if i is None or i > 3 and i != len(a) - 1 and not numbered or max(len(a[i]), len(b[i])) > 12 or any(
+            (heading_kind(line.rstrip(":")) or ("",))[0] == "question" for line in (first, second)):
+        return None
+    if numbered and re.search(rf"#[ \t]*{re.escape(a[i])}\b", first) and re.search(rf"#[ \t]*{re.escape(b[i])}\b", second):
+        return a[i], b[i]       # "Clip filed under machine #14:" / "... #27:": the numbers are the names
+    if numbered:        # "Mic 1 (ASR: ...):" / "Mic 2 (...):": numbered with the word before
+        if i and a[i - 1][:1].isupper() and a[i - 1].isalpha():
+            return f"{a[i - 1]} {a[i]}", f"{b[i - 1]} {b[i]}"
+        return (a[i], b[i]) if i and a[i - 1].isalpha() else None     # "build 14 answer:" / "build 15 answer:": the numbers
+    return a[i], b[i]
+
+
+def ordered_names(text) -> tuple | None:
+    """Two clips named only by their order in the prose: "First the red robot, then the blue robot." -> ("red", "blue")."""
+    m = re.search(r"\bfirst(?:ly)?,?\s+(?:comes\s+|is\s+)?(?:the\s+)?([A-Za-z][\w-]{0,15})\b[^.\n;]{0,30}?[,;]?\s+(?:and\s+)?"
+                  r"(?:then|next|followed by|second(?:ly)?,?)\s+(?:comes\s+|is\s+)?(?:the\s+)?([A-Za-z][\w-]{0,15})\b", text, re.I)
+    # or as named in a sentence that says which is first and which second: "The first clip is the one we nicknamed Bow,
+    # the second one Stroke."
+    m = m or re.search(r"\bfirst\b[^.\n]{0,60}?\b([A-Z][a-z][\w-]{0,14})\b[^.\n]{0,30}?\bsecond\b[^.\n]{0,30}?\b([A-Z][a-z][\w-]{0,14})\b",
+                       text) or re.search(r"\bfirst\b[^.\n]{0,60}?\b([A-Z]{2,15})\b[^.\n]{0,30}?\bsecond\b[^.\n]{0,30}?\b([A-Z]{2,15})\b", text)
+    #                                                                    (or in capitals: "... the LEFT speaker's unit, the second ... RIGHT")
+    # or first in their sentence, their order after them: "The East face recording comes first, then the West face."
+    m = m or re.search(r"(?:^|[.!?:]\s+)(?:the\s+)?([A-Za-z][\w-]{0,15})(?:\s+[\w-]+){0,3}?\s+(?:comes\s+|is\s+|goes\s+|plays\s+)?first\b,?"
+                       r"\s+(?:and\s+)?(?:then|followed by)\s+(?:the\s+)?([A-Za-z][\w-]{0,15})\b", text, re.I | re.M)
+    m = m or re.search(r"\b(?:[Tt]he\s+)?([A-Z][\w-]{1,15})(?:'s)?(?:\s+[\w']+){0,3}?\s+(?:is\s+|comes\s+)?first\b,?\s+(?:and\s+)?"
+                       r"(?:then\s+)?(?:[Tt]he\s+)?([A-Z][\w-]{1,15})(?:'s)?\s+(?:is\s+|comes\s+)?second\b", text)      # "The Lead part's recording is
+    #                                                                                   first, the Baritone's second."
+    # or after "Clip order:": "Clip order: Ivory, then Blush."
+    m = m or re.search(r"\b(?:clip|recording|audio|playing) order\s*:\s*(?:the\s+)?([A-Z][\w-]{1,15}),?\s+(?:then|followed by)\s+(?:the\s+)?"
+                       r"([A-Z][\w-]{1,15})\b", text, re.I)
+    # or in a table's rows: "| Unit Red | first clip |" / "| Unit Blue | second clip |"
+    m = m or re.search(r"\|[ \t]*(?:[\w-]+[ \t]+)?([A-Za-z][\w-]{0,15})[ \t]*\|[ \t]*(?:the[ \t]+)?first[ \t]+(?:clip|recording|audio|reply)\b"
+                       r"[^\n]*\n[ \t]*\|[ \t]*(?:[\w-]+[ \t]+)?([A-Za-z][\w-]{0,15})[ \t]*\|[ \t]*(?:the[ \t]+)?second[ \t]+"
+                       r"(?:clip|recording|audio|reply)\b", text, re.I)
+    if m:
+        return (m.group(1), m.group(2)) if m.group(1).lower() != m.group(2).lower() else None
+    # or each on its own line, its order in a parenthesis: 'RED CORNER (first clip) - transcript: "..."', 'Take "ARTHUR"
+    # (first clip): ...', "Shooter 1 (first clip) said: ..." (a quoted name, else a word and its number, else the first word)
+    lines = [re.search(rf"(?im)^[ \t]*(?:[-*\u2022][ \t]*)?([^\n()]{{1,40}}?)[ \t]*\((?:the )?{order} (?:clip|recording|audio|file)\)",
+                       text) for order in ("first", "second")]
+    names = [(re.search(r"[\"\u201c]([\w-]{1,15})[\"\u201d]", x.group(1)) or re.search(r"\b([A-Za-z]\w* \d{1,3})$", x.group(1)) or
+              re.match(r"([A-Za-z][\w-]{0,15})", x.group(1))).group(1) if x else None for x in lines]
+    # or a slot's code before its order: "Slot A1 is the first recording, slot B7 is the second."
+    slots = re.search(r"\b([A-Z]\w{0,4}\d\w{0,3}) is the first (?:clip|recording|one)\b[^.\n]{0,40}?\b([A-Z]\w{0,4}\d\w{0,3}) is the "
+                      r"second\b", text)
+    names = names if all(names) else [slots.group(1), slots.group(2)] if slots else None
+    return tuple(names) if names and names[0].lower() != names[1].lower() else None

@@ -20,6 +20,8 @@ import re
 
 _ANSWER_VERB = r"(?:answer|respond|reply|output|return|write|say|state|verdict|label|decide|classify|print|choose|pick)\w*"
 # what a rubric judges, never a verdict's labels: "volume, tone, pace", "pace, clarity or tone"
+# where a sentence ends: a stop and a blank, or a line's end (not "No." before a number: "BOX No. 3  or  BOX No. 5")
+SENTENCE_END = re.compile(r"(?<=[.!?])(?<!\b[Nn]o\.)\s+|(?<=\b[Nn]o\.)\s+(?!\d)|\n")
 CRITERIA = {"volume", "loudness", "tone", "pace", "tempo", "speed", "pitch", "clarity", "intonation", "prosody", "fluency",
             "rhythm", "timing", "emotion", "expressiveness", "diction", "articulation", "pronunciation", "enunciation",
             "timbre", "warmth", "energy", "naturalness", "accuracy", "correctness", "completeness", "relevance",

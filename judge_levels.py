@@ -18,7 +18,7 @@ Deviations: none from the paper (it does not say how its judge reads a rubric).
 """
 import re
 
-from judge_forms import _ANSWER_VERB, CRITERIA
+from judge_forms import _ANSWER_VERB, CRITERIA, SENTENCE_END
 
 
 # Answers in words. A verdict: the two words a rubric offers ("YES or NO", "CORRECT / INCORRECT"),
@@ -333,7 +333,7 @@ def _offers_both(rubric, good, bad) -> bool:
     HAWK: CHECKED", "[STAMP: APPROVED]  or  [STAMP: REJECTED]"), or lines offer them one a line after the same key,
     or list them over a blank answer line or an example that shows one."""
     either = f"{re.escape(good)}|{re.escape(bad)}"
-    last = [s for s in re.split(r"(?<=[.!?])\s+|\n", rubric) if re.search(rf"\b{re.escape(good)}\b", s) and
+    last = [s for s in re.split(SENTENCE_END, rubric) if re.search(rf"\b{re.escape(good)}\b", s) and
             re.search(rf"\b{re.escape(bad)}\b", s)]
     if last and re.search(rf"\b(?:{either})\b[\"'`\]]?(?:[ \t]*\([^()\n]{{1,40}}\))?[ \t]*(?:or|/|\|)[ \t]*[\[\"'`]?(?:[A-Z][\w' ]{{0,24}}:[ \t]*)?"
                           rf"[\"'`]?\b(?:{either})\b", last[-1]):      # ("ON SCALE (correct)  or  VERDICT: OFF SCALE",
@@ -361,7 +361,7 @@ def verdict_asked_last(rubric) -> list | None:
     """A verdict's two words (answer_words' order) where the rubric's last answer instruction asks for them: "...
     to a standard of at least 4 on a 5-point scale; otherwise FAIL. Write PASS or FAIL and nothing else." -> ["FAIL",
     "PASS"]. The scale named before it is the verdict's threshold, not the answer's form. None otherwise."""
-    asking = [s for s in re.split(r"(?<=[.!?])\s+|\n", rubric) if re.search(rf"\b{_ANSWER_VERB}\b|\bone word\b", s, re.I)]
+    asking = [s for s in re.split(SENTENCE_END, rubric) if re.search(rf"\b{_ANSWER_VERB}\b|\bone word\b", s, re.I)]
     # (one that asks for a number too is no verdict: "Answer yes or no questions carefully, then rate it as <score>N</score>.")
     numbered = asking and re.search(r"\d|<[^<>\n]*>|\b(?:rate|rating|score|number|N)\b", asking[-1], re.I)
     said = answer_words(asking[-1]) if asking and not numbered else None

@@ -37,9 +37,10 @@ import soundfile as sf
 
 from judge_axis import rubric_axis
 from judge_lines import answer_line, values_of
-from judge_inputs import (AFTER_AUDIO, ASKERS, TOY_TASKS, heading_kind, heard_words, known_words, sentences, toy_question,
+from judge_inputs import (AFTER_AUDIO, TOY_TASKS, heading_kind, heard_words, known_words, sentences, toy_question,
                           toy_reference, unfield, unhtml, unjson, untag, written_as_heard)
-from judge_choices import asked_by_kind, json_pick_labels, labels_apart, labels_as_asked, offered_list, offered_pair
+from judge_choices import (asked_by_kind, json_pick_labels, labels_apart, labels_as_asked, offered_list, offered_pair,
+                           ordered_names, paired_names)
 from judge_rubric import PAIR_NAMES, answer_format
 from judge_sections import PLACEHOLDER_CLIP, RUBRIC_CUE, our_sections, split_sections
 from judge_votes import request_text
@@ -170,81 +171,6 @@ def _clip_labels(messages) -> list:
                 labels.append(last)
                 last = None
     return labels
-
-
-def _paired_names(first, second) -> tuple | None:
-    """Two clips' label lines that differ in one short word ("Left build audio:" / "Right build audio:",
-    "r1 (txt: ...)" / "r2 (txt: ...)", "Maya's answer:" / "Leo's answer:") -> the two words, else None."""
-    if not first or not second or len(first) > 120 or len(second) > 120:
-        return None
-    # (words that only order or introduce the clips are left out: "The recording from the Platform 1 rebuild follows:" /
-    # "And the recording from the Platform 2 rebuild:")
-    filler = {"first", "second", "third", "1st", "2nd", "3rd", "next", "then", "last", "final",     # "Second clip: Nova's ..."
-              "and", "now", "also", "here", "follows", "following", "below", "attached"}
-    # (a name may hold a dot or a dash: "Audio of FW-2.1:" / "Audio of FW-2.2:")
-    # ("(txt: ...)" aside, and the words quoted after "said": 'Tall Tom said: "7"')
-    a, b = ([w for w in re.findall(r"\w(?:[\w.-]*\w)?", re.sub(r"\([^()]*\)|\b(?:said|transcript(?:ion)?)\s*:?\s*[\"\u201c][^\"\u201c\u201d\n]*"
-                                                        r"[\"\u201d]|\bsaid\b[^\"\u201c\n]*$", " ", line))
-             if w.lower() not in filler] for line in (first, second))
-    # (a word that differs only in case is the difference only where none other is: "Model identifier: m" / "... M")
-    differ = [k for k, (x, y) in enumerate(zip(a, b)) if x.lower() != y.lower()] or \
-        [k for k, (x, y) in enumerate(zip(a, b)) if x != y]
-    if not differ and a and [w.lower() for w in a] == [w.lower() for w in b] and re.search(r"\bfirst\b", first, re.I) \
-            and re.search(r"\bsecond\b", second, re.I) and len(a) <= 3:
-        return "first", "second"        # "The first ghost (transcript: ...):" / "The second ghost (...):": named by their order
-    if len(a) == len(b) and differ == [0, 1] and all(w[:1].isupper() and w.isalpha() for w in a[:2] + b[:2]):
-        return f"{a[0]} {a[1]}", f"{b[0]} {b[1]}"        # two-word names first: "Tall Tom said:" / "Long Lucy said:"
-    i = differ[0] if len(a) == len(b) and len(differ) == 1 else None          # the same line but for one word
-    numbered = i is not None and (a[i].isdigit() or b[i].isdigit())
-    if i is not None and {a[i].lower(), b[i].lower()} & (ASKERS | {"question", "prompt", "request", "kid", "asker"}):
-        return None             # "That's the user." / "That's the assistant.": the question's clip and the reply's
-    if i is None or i > 3 and i != len(a) - 1 and not numbered or max(len(a[i]), len(b[i])) > 12 or any(
-            (heading_kind(line.rstrip(":")) or ("",))[0] == "question" for line in (first, second)):
-        return None
-    if numbered and re.search(rf"#[ \t]*{re.escape(a[i])}\b", first) and re.search(rf"#[ \t]*{re.escape(b[i])}\b", second):
-        return a[i], b[i]       # "Clip filed under machine #14:" / "... #27:": the numbers are the names
-    if numbered:        # "Mic 1 (ASR: ...):" / "Mic 2 (...):": numbered with the word before
-        if i and a[i - 1][:1].isupper() and a[i - 1].isalpha():
-            return f"{a[i - 1]} {a[i]}", f"{b[i - 1]} {b[i]}"
-        return (a[i], b[i]) if i and a[i - 1].isalpha() else None     # "build 14 answer:" / "build 15 answer:": the numbers
-    return a[i], b[i]
-
-
-def _ordered_names(text) -> tuple | None:
-    """Two clips named only by their order in the prose: "First the red robot, then the blue robot." -> ("red", "blue")."""
-    m = re.search(r"\bfirst(?:ly)?,?\s+(?:comes\s+|is\s+)?(?:the\s+)?([A-Za-z][\w-]{0,15})\b[^.\n;]{0,30}?[,;]?\s+(?:and\s+)?"
-                  r"(?:then|next|followed by|second(?:ly)?,?)\s+(?:comes\s+|is\s+)?(?:the\s+)?([A-Za-z][\w-]{0,15})\b", text, re.I)
-    # or as named in a sentence that says which is first and which second: "The first clip is the one we nicknamed Bow,
-    # the second one Stroke."
-    m = m or re.search(r"\bfirst\b[^.\n]{0,60}?\b([A-Z][a-z][\w-]{0,14})\b[^.\n]{0,30}?\bsecond\b[^.\n]{0,30}?\b([A-Z][a-z][\w-]{0,14})\b",
-                       text) or re.search(r"\bfirst\b[^.\n]{0,60}?\b([A-Z]{2,15})\b[^.\n]{0,30}?\bsecond\b[^.\n]{0,30}?\b([A-Z]{2,15})\b", text)
-    #                                                                    (or in capitals: "... the LEFT speaker's unit, the second ... RIGHT")
-    # or first in their sentence, their order after them: "The East face recording comes first, then the West face."
-    m = m or re.search(r"(?:^|[.!?:]\s+)(?:the\s+)?([A-Za-z][\w-]{0,15})(?:\s+[\w-]+){0,3}?\s+(?:comes\s+|is\s+|goes\s+|plays\s+)?first\b,?"
-                       r"\s+(?:and\s+)?(?:then|followed by)\s+(?:the\s+)?([A-Za-z][\w-]{0,15})\b", text, re.I | re.M)
-    m = m or re.search(r"\b(?:[Tt]he\s+)?([A-Z][\w-]{1,15})(?:'s)?(?:\s+[\w']+){0,3}?\s+(?:is\s+|comes\s+)?first\b,?\s+(?:and\s+)?"
-                       r"(?:then\s+)?(?:[Tt]he\s+)?([A-Z][\w-]{1,15})(?:'s)?\s+(?:is\s+|comes\s+)?second\b", text)      # "The Lead part's recording is
-    #                                                                                   first, the Baritone's second."
-    # or after "Clip order:": "Clip order: Ivory, then Blush."
-    m = m or re.search(r"\b(?:clip|recording|audio|playing) order\s*:\s*(?:the\s+)?([A-Z][\w-]{1,15}),?\s+(?:then|followed by)\s+(?:the\s+)?"
-                       r"([A-Z][\w-]{1,15})\b", text, re.I)
-    # or in a table's rows: "| Unit Red | first clip |" / "| Unit Blue | second clip |"
-    m = m or re.search(r"\|[ \t]*(?:[\w-]+[ \t]+)?([A-Za-z][\w-]{0,15})[ \t]*\|[ \t]*(?:the[ \t]+)?first[ \t]+(?:clip|recording|audio|reply)\b"
-                       r"[^\n]*\n[ \t]*\|[ \t]*(?:[\w-]+[ \t]+)?([A-Za-z][\w-]{0,15})[ \t]*\|[ \t]*(?:the[ \t]+)?second[ \t]+"
-                       r"(?:clip|recording|audio|reply)\b", text, re.I)
-    if m:
-        return (m.group(1), m.group(2)) if m.group(1).lower() != m.group(2).lower() else None
-    # or each on its own line, its order in a parenthesis: 'RED CORNER (first clip) - transcript: "..."', 'Take "ARTHUR"
-    # (first clip): ...', "Shooter 1 (first clip) said: ..." (a quoted name, else a word and its number, else the first word)
-    lines = [re.search(rf"(?im)^[ \t]*(?:[-*\u2022][ \t]*)?([^\n()]{{1,40}}?)[ \t]*\((?:the )?{order} (?:clip|recording|audio|file)\)",
-                       text) for order in ("first", "second")]
-    names = [(re.search(r"[\"\u201c]([\w-]{1,15})[\"\u201d]", x.group(1)) or re.search(r"\b([A-Za-z]\w* \d{1,3})$", x.group(1)) or
-              re.match(r"([A-Za-z][\w-]{0,15})", x.group(1))).group(1) if x else None for x in lines]
-    # or a slot's code before its order: "Slot A1 is the first recording, slot B7 is the second."
-    slots = re.search(r"\b([A-Z]\w{0,4}\d\w{0,3}) is the first (?:clip|recording|one)\b[^.\n]{0,40}?\b([A-Z]\w{0,4}\d\w{0,3}) is the "
-                      r"second\b", text)
-    names = names if all(names) else [slots.group(1), slots.group(2)] if slots else None
-    return tuple(names) if names and names[0].lower() != names[1].lower() else None
 
 
 def _unprefixed(text) -> str:
@@ -452,13 +378,13 @@ def parse_judge_request(body: dict, learned_line=True) -> dict:
     labels = list(dict.fromkeys(lab for lab, _ in replies if lab))
     # two clips labelled alike, the instructions naming both labels ("out: r1 or r2", "<preferred>X</preferred>"): a comparison
     clip_labels = _clip_labels(body["messages"])[-2:]
-    named = None if ours or len(labels) >= 2 or len(audios) < 2 else _paired_names(*clip_labels)
+    named = None if ours or len(labels) >= 2 or len(audios) < 2 else paired_names(*clip_labels)
     # the two clips one after the other, no line between: the names the prose gives them in order, where the rubric
     # names them again ("First the red robot, then the blue robot." ... "Tell me RED or BLUE.")
     # (or on the lines the sections took, 'RED CORNER (first clip) - transcript: "..."': named again once is enough there)
     consecutive = not ours and not named and len(labels) < 2 and len(audios) == 2 and clip_labels[-1:] == [None]
-    ordered = _ordered_names(free) if consecutive else None
-    in_lines = _ordered_names("\n".join(user)) if consecutive and not ordered else None
+    ordered = ordered_names(free) if consecutive else None
+    in_lines = ordered_names("\n".join(user)) if consecutive and not ordered else None
     told = "\n\n".join(system + instructions + [free])
     named = ordered if ordered and all(len(re.findall(rf"\b{re.escape(n)}\b", told, re.I)) >= 2 for n in ordered) else \
         in_lines if in_lines and all(re.search(rf"\b{re.escape(n)}\b", told, re.I) for n in in_lines) else named

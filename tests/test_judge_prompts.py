@@ -1847,10 +1847,10 @@ def test_clip_labels_that_are_not_a_pair_stay_apart():
     """A guard on the rule above: lines that differ in more than one word, name the question, or differ in a
     number only ("Here is a spoken request" / "And here is the answer"; "Clip 1 (user question)" / "Clip 2
     (assistant answer)") are no pair of replies."""
-    assert judge_request._paired_names("Here is a spoken request from a user:", "And here is the assistant's spoken answer:") is None
-    assert judge_request._paired_names("Clip 1 (user question):", "Clip 2 (assistant answer):") is None
-    assert judge_request._paired_names("Question audio:", "Answer audio:") is None
-    assert judge_request._paired_names("Left build audio:", "Right build audio:") == ("Left", "Right")
+    assert judge_choices.paired_names("Here is a spoken request from a user:", "And here is the assistant's spoken answer:") is None
+    assert judge_choices.paired_names("Clip 1 (user question):", "Clip 2 (assistant answer):") is None
+    assert judge_choices.paired_names("Question audio:", "Answer audio:") is None
+    assert judge_choices.paired_names("Left build audio:", "Right build audio:") == ("Left", "Right")
 
 
 def test_inputs_of_batch_sixteen_and_the_fifth_plain_batch():
@@ -3076,7 +3076,7 @@ def test_inputs_of_round_twenty_two():
         {"type": "text", "text": "How correct is the answer? 1 = wrong, 5 = fully correct. Put the score in <score></score> tags."}]}]})
     req = judge_request.parse_judge_request(body)
     assert req["mode"] == "score" and req["question"] == "what is 2 plus 2"
-    assert judge_request._ordered_names("The first clip is the one we nicknamed Bow, the second one Stroke.") == ("Bow", "Stroke")
+    assert judge_choices.ordered_names("The first clip is the one we nicknamed Bow, the second one Stroke.") == ("Bow", "Stroke")
 
 
 @pytest.mark.parametrize("text,axis", [
@@ -3254,11 +3254,11 @@ def test_inputs_of_round_twenty_six():
     pair; two clips named in order after the first name ("The East face recording comes first, then the West
     face.") no pair; a card of fields ("Reply: see recording" / "Criteria: ..." / "Overall mark (0-10): __") read as
     one reply running to the card's end. The second pair is a guard: labels that differ only in case are a pair."""
-    assert judge_request._paired_names("The recording from the Platform 1 rebuild follows:",
+    assert judge_choices.paired_names("The recording from the Platform 1 rebuild follows:",
                                        "And the recording from the Platform 2 rebuild:") == ("Platform 1", "Platform 2")
-    assert judge_request._paired_names("Model identifier: m", "Model identifier: M") == ("m", "M")
-    assert judge_request._ordered_names("The East face recording comes first, then the West face.") == ("East", "West")
-    assert judge_request._ordered_names("Tested tonight. coffin car recording first, then skull car.") == ("coffin", "skull")
+    assert judge_choices.paired_names("Model identifier: m", "Model identifier: M") == ("m", "M")
+    assert judge_choices.ordered_names("The East face recording comes first, then the West face.") == ("East", "West")
+    assert judge_choices.ordered_names("Tested tonight. coffin car recording first, then skull car.") == ("coffin", "skull")
     card = ("Member asking: Mr P. Lane\nQuestion asked: what is 9 minus 2\nReply: see recording\nCriteria: the words and the "
             "manner, together\nOverall mark (0-10): __\n\nReturn only the last line, filled in.")
     sections, free, _ = judge_request._their_inputs([card])
@@ -3519,9 +3519,9 @@ def test_inputs_of_round_thirty_one():
     read as a reference answer. The "user" / "assistant" pair is a guard: a clip that is the user's is no reply."""
     sections, free = judge_sections.split_sections("Listen to each guide's answer.\n\x00after audio\x00\nReply: A, B or SAME")
     assert sections == [] and "Reply: A, B or SAME" in free
-    assert judge_request._paired_names("first clip is the old tablet:", "second clip is the new tablet:") == ("old", "new")
-    assert judge_request._paired_names("That's the user.", "That's the assistant.") is None
-    assert judge_request._ordered_names("| Unit Red | first clip |\n| Unit Blue | second clip |") == ("Red", "Blue")
+    assert judge_choices.paired_names("first clip is the old tablet:", "second clip is the new tablet:") == ("old", "new")
+    assert judge_choices.paired_names("That's the user.", "That's the assistant.") is None
+    assert judge_choices.ordered_names("| Unit Red | first clip |\n| Unit Blue | second clip |") == ("Red", "Blue")
     assert judge_inputs.heading_kind("only question") is None
     assert judge_inputs.heading_kind("expected_output".replace("_", " ")) is None
     body = _request(("user", ["kayak hut check. someone typed \"What is 6 times 7?\" into it. both answered. first clip is the "
@@ -3552,8 +3552,8 @@ def test_inputs_of_round_thirty_two():
     """Bugs caught: two clips named before their order ("The Lead part's recording is first, the Baritone's second."),
     or by their order alone ("The first ghost (transcript: ...):" / "The second ghost (...):"), no pair; "Which caller
     is better" after two unlabelled clips no comparison; "Blend if you honestly can't split them" not the tie."""
-    assert judge_request._ordered_names("The Lead part's recording is first, the Baritone's second.") == ("Lead", "Baritone")
-    assert judge_request._paired_names('The first ghost (transcript: "9"):', 'The second ghost (transcript: "6"):') == \
+    assert judge_choices.ordered_names("The Lead part's recording is first, the Baritone's second.") == ("Lead", "Baritone")
+    assert judge_choices.paired_names('The first ghost (transcript: "9"):', 'The second ghost (transcript: "6"):') == \
         ("first", "second")
     assert judge_rubric.answer_format("Answer with the part name: Lead or Baritone, or Blend if you honestly can't split "
                                       "them.", True)["tie"] == "Blend"
@@ -3656,8 +3656,8 @@ def test_two_replies_named_by_two_word_names_with_their_words_quoted():
     "6"' over two clips read as one reply scored (two words of each label line differ, and the quoted words too);
     "Reply with the walker's name only (Tall Tom or Long Lucy)" answered in a tag. A reader that took the quoted words
     for part of the name, or the first word alone, would find no pair or answer "Long"."""
-    assert judge_request._paired_names('Tall Tom said: "7"', 'Long Lucy said: "6"') == ("Tall Tom", "Long Lucy")
-    assert judge_request._paired_names('Tom said: "7"', 'Lucy said: "6"') == ("Tom", "Lucy")
+    assert judge_choices.paired_names('Tall Tom said: "7"', 'Long Lucy said: "6"') == ("Tall Tom", "Long Lucy")
+    assert judge_choices.paired_names('Tom said: "7"', 'Lucy said: "6"') == ("Tom", "Lucy")
     body = _request(("user", ["Tonight's quiz question was:\nHow many letters in garden?\n\nTall Tom said: \"7\"",
                               ("audio", "7", "loudly"), 'Long Lucy said: "6"', ("audio", "6", "loudly"),
                               "Ignore the volume. We only want to know who gave the right answer. Reply with the walker's "
@@ -3700,7 +3700,7 @@ def test_inputs_of_round_thirty_four():
     """Bugs caught: "Clip filed under machine #14:" / "... #27:" no pair (the word before the number in lower case);
     "This week's interval question was: Which is smaller, 47 or 74? The helper's answer is attached." lost the
     question's mark (a sentence followed it)."""
-    assert judge_request._paired_names("Clip filed under machine #14:", "Clip filed under machine #27:") == ("14", "27")
+    assert judge_choices.paired_names("Clip filed under machine #14:", "Clip filed under machine #27:") == ("14", "27")
     assert judge_inputs.toy_question("", "This week's question was: Which is smaller, 47 or 74? The answer is attached.") == \
         "Which is smaller, 47 or 74?"
 
@@ -3779,7 +3779,7 @@ def test_inputs_of_round_thirty_five():
     RIGHT speaker's unit." named no pair (the names in capitals)."""
     assert judge_inputs.introduced_kind("Two candidate voices have been recorded answering a visitor who asked:") == \
         ("question", None)
-    assert judge_request._ordered_names("The first clip is the LEFT speaker's unit, the second clip is the RIGHT speaker's "
+    assert judge_choices.ordered_names("The first clip is the LEFT speaker's unit, the second clip is the RIGHT speaker's "
                                         "unit.") == ("LEFT", "RIGHT")
 
 
@@ -3796,7 +3796,7 @@ def test_round_thirty_six():
                                "Assess correctness of content only. Output [[A]], [[B]] or [[C]] for a tie."]))
     assert [t for t, _, _ in judge_request.parse_judge_request(table)["replies"]] == ["8 times 6 is 48", "8 times 6 is 47"]
     assert judge_inputs.introduced_kind("Reply by filling in this line:") is None
-    assert judge_request._paired_names("build 14 answer:", "build 15 answer:") == ("14", "15")
+    assert judge_choices.paired_names("build 14 answer:", "build 15 answer:") == ("14", "15")
     body = _request(("user", ["Three voice clips from my van. First clip = my question. Second clip = answer A. Third clip = "
                               "answer B.", ("audio", "what is 3 plus 5", ""), ("audio", "3 plus 5 is 7", ""),
                               ("audio", "3 plus 5 is 8", ""), "Which answer gets the sum right? Judge what they say only, "
@@ -3898,9 +3898,9 @@ def test_inputs_of_round_thirty_eight():
     "port speaker said 8 minus 2 is 6" / "starboard speaker said ..." named no pair (their words differ too); '(speed,
     loudness and tone only - both say the same words). Please reply in the form "Preferred: Recording A"' took the form's
     words for both replies' transcript. Guard: "Biscuit's saddle bag said this:" gives no words ("this")."""
-    assert judge_request._paired_names("Uphill car's reply - transcript: \"9 minus 3 is 6\"",
+    assert judge_choices.paired_names("Uphill car's reply - transcript: \"9 minus 3 is 6\"",
                                        "Downhill car's reply - transcript: \"9 minus 3 is 5\"") == ("Uphill", "Downhill")
-    assert judge_request._paired_names("port speaker said 8 minus 2 is 6", "starboard speaker said 8 minus 2 is 7") == \
+    assert judge_choices.paired_names("port speaker said 8 minus 2 is 6", "starboard speaker said 8 minus 2 is 7") == \
         ("port", "starboard")
     body = _request(("user", ["cook asked both what is 8 minus 2\nport speaker said 8 minus 2 is 6", ("audio", "8 minus 2 is 6", ""),
                               "starboard speaker said 8 minus 2 is 7", ("audio", "8 minus 2 is 7", ""),
@@ -3957,13 +3957,13 @@ def test_inputs_of_round_thirty_nine():
     """Bugs caught: 'RED CORNER (first clip) - transcript: "..."' / 'BLUE CORNER (second clip) - ...', 'Take "ARTHUR" (first
     clip): ...' and "Slot A1 is the first recording, slot B7 is the second." named no pair of the two clips that follow;
     "skipper asked it which is smaller 63 or 28 say it quickly over the vhf" gave no question (a preposition ran on)."""
-    assert judge_request._ordered_names('RED CORNER (first clip) - transcript: "the larger is 17"\nBLUE CORNER (second clip) - '
+    assert judge_choices.ordered_names('RED CORNER (first clip) - transcript: "the larger is 17"\nBLUE CORNER (second clip) - '
                                         'transcript: "the larger is 41"') == ("RED", "BLUE")
-    assert judge_request._ordered_names('Take "ARTHUR" (first clip): 5 plus 5 is 10\nTake "LANCELOT" (second clip): 5 plus 5 '
+    assert judge_choices.ordered_names('Take "ARTHUR" (first clip): 5 plus 5 is 10\nTake "LANCELOT" (second clip): 5 plus 5 '
                                         'is 10') == ("ARTHUR", "LANCELOT")
-    assert judge_request._ordered_names("Shooter 1 (first clip) said: the count is 5\nShooter 2 (second clip) said: the "
+    assert judge_choices.ordered_names("Shooter 1 (first clip) said: the count is 5\nShooter 2 (second clip) said: the "
                                         "count is 5") == ("Shooter 1", "Shooter 2")
-    assert judge_request._ordered_names("Slot A1 is the first recording, slot B7 is the second.") == ("A1", "B7")
+    assert judge_choices.ordered_names("Slot A1 is the first recording, slot B7 is the second.") == ("A1", "B7")
     assert judge_inputs.toy_question("", "our tug skipper asked it which is smaller 63 or 28 say it quickly over the vhf") == \
         "which is smaller 63 or 28 say it quickly"
     body = _request(("user", ["Tonight's question, typed into it: Which is larger, 41 or 17? Say it happily.\n\nRED CORNER (first "
@@ -3996,7 +3996,7 @@ def test_round_forty():
     sections, _ = judge_sections.split_sections("My question to it: what is 4 plus 4 say it quietly\nWhat it said: 4 plus 4 is 8 "
                                                 "(recording below)\nI want to know about the VOICE only. Out of 10 please.")
     assert [body for kind, _, body in sections if kind == "reply"] == ["4 plus 4 is 8"]
-    assert judge_request._ordered_names("Clip order: Ivory, then Blush.") == ("Ivory", "Blush")
+    assert judge_choices.ordered_names("Clip order: Ivory, then Blush.") == ("Ivory", "Blush")
     body = _request(("user", ["Below are two clips: the first clip is the visitor asking, the second is the exhibit's answer. "
                               "Give the answer an overall mark out of 10. Reply with just the number."],),
                     ("user", [("audio", "how many letters in paper say it slowly", ""), ("audio", "the count is 6", "slowly")]))
